@@ -1,0 +1,156 @@
+namespace EdgeMdm.Contracts.Device;
+
+// Device protocol v1: what a device agent and the site appliance say to each other over HTTP/JSON.
+// Request properties are nullable on purpose: the appliance validates them itself so that a missing field
+// is reported by name (RFC 9457 problem details) instead of as a generic deserialization failure.
+
+/// <summary>POST /api/v1/enroll.</summary>
+public sealed record EnrollRequest
+{
+    public string? EnrollmentToken { get; init; }
+    public string? Serial { get; init; }
+    public string? Model { get; init; }
+    public string? Manufacturer { get; init; }
+    public string? OsVersion { get; init; }
+    public string? AgentVersion { get; init; }
+}
+
+/// <summary>201 answer to an enrollment. The secret is shown once; the appliance keeps only its hash.</summary>
+public sealed record EnrollResponse(
+    string DeviceId,
+    string DeviceSecret,
+    int CheckinIntervalSeconds,
+    string SiteId,
+    string Group,
+    bool Reenrolled);
+
+/// <summary>
+/// POST /api/v1/checkin. <see cref="Status"/> carries only the items that changed since the last
+/// acknowledged check-in; an item left out (null) means "unchanged".
+/// </summary>
+public sealed record CheckinRequest
+{
+    public string? DeclarationsToken { get; init; }
+    public DeviceStatus? Status { get; init; }
+}
+
+public sealed record CheckinResponse(
+    string DeclarationsToken,
+    IReadOnlyList<DeviceCommand> Commands,
+    int CheckinIntervalSeconds);
+
+/// <summary>
+/// Reported status ("floor truth"). Every item is optional: null means "not part of this report". When
+/// present, a list item (apps, configurations, certificates) is the whole list, not a diff.
+/// </summary>
+public sealed record DeviceStatus
+{
+    public IReadOnlyList<InstalledApp>? Apps { get; init; }
+    public OsStatus? Os { get; init; }
+    public BatteryStatus? Battery { get; init; }
+    public StorageStatus? Storage { get; init; }
+    public WifiStatus? Wifi { get; init; }
+    public IReadOnlyList<AppliedConfiguration>? Configurations { get; init; }
+    public IReadOnlyList<CertificateStatus>? Certificates { get; init; }
+    public StagingProgress? Staging { get; init; }
+}
+
+public sealed record InstalledApp
+{
+    public string? PackageName { get; init; }
+    public long? VersionCode { get; init; }
+    public string? VersionName { get; init; }
+}
+
+public sealed record OsStatus
+{
+    public string? Version { get; init; }
+
+    /// <summary>Android security patch level, ISO date (yyyy-MM-dd).</summary>
+    public DateOnly? SecurityPatch { get; init; }
+}
+
+public sealed record BatteryStatus
+{
+    /// <summary>Charge level, 0–100 %.</summary>
+    public int? Level { get; init; }
+
+    /// <summary>Health (remaining design capacity), 0–100 %.</summary>
+    public int? HealthPercent { get; init; }
+
+    public int? CycleCount { get; init; }
+    public bool? Charging { get; init; }
+    public bool? Docked { get; init; }
+}
+
+public sealed record StorageStatus
+{
+    public long? FreeBytes { get; init; }
+    public long? TotalBytes { get; init; }
+}
+
+public sealed record WifiStatus
+{
+    public string? Ssid { get; init; }
+    public int? Rssi { get; init; }
+}
+
+/// <summary>The hash of a configuration payload as the device applied it.</summary>
+public sealed record AppliedConfiguration
+{
+    public string? Id { get; init; }
+    public string? AppliedHash { get; init; }
+}
+
+public sealed record CertificateStatus
+{
+    public string? Name { get; init; }
+    public DateTimeOffset? NotAfter { get; init; }
+}
+
+public sealed record StagingProgress
+{
+    public int? CompletedSteps { get; init; }
+    public int? TotalSteps { get; init; }
+    public string? CurrentStep { get; init; }
+}
+
+/// <summary>A command the device must carry out and report on (POST /api/v1/commands/{id}/result).</summary>
+public sealed record DeviceCommand(
+    string Id,
+    string Type,
+    IReadOnlyDictionary<string, string> Parameters,
+    DateTimeOffset? ExpiresAt);
+
+/// <summary>POST /api/v1/commands/{id}/result.</summary>
+public sealed record CommandResultRequest
+{
+    /// <summary>"succeeded" or "failed".</summary>
+    public string? Status { get; init; }
+
+    public string? Message { get; init; }
+    public DateTimeOffset? Timestamp { get; init; }
+}
+
+/// <summary>GET /api/v1/declarations: the whole desired state of one device.</summary>
+public sealed record DeclarationsDocument(
+    string Token,
+    string Group,
+    IReadOnlyList<AppDeclaration> Apps,
+    OsDeclaration? Os,
+    IReadOnlyList<ConfigurationDeclaration> Configurations,
+    IReadOnlyList<CertificateDeclaration> Certificates,
+    int? BatteryHealthFloorPercent);
+
+public sealed record AppDeclaration(string PackageName, long VersionCode, string VersionName);
+
+public sealed record OsDeclaration(string? MinVersion, DateOnly? MinSecurityPatch);
+
+/// <summary>A configuration payload (opaque JSON object) and the hash a device must report once applied.</summary>
+public sealed record ConfigurationDeclaration(
+    string Id,
+    IReadOnlyDictionary<string, string> Payload,
+    string Hash);
+
+/// <summary>A certificate the device must hold, valid for at least <see cref="MinDaysValid"/> more days.</summary>
+public sealed record CertificateDeclaration(string Name, int MinDaysValid);

@@ -1,0 +1,60 @@
+using EdgeMdm.Contracts.Device;
+
+namespace EdgeMdm.Domain.Blueprints;
+
+/// <summary>
+/// Desired state for every device of one group. Owned by central IT (today: the site's seed file; later
+/// the cloud hub). A blueprint says what must be true on the floor; drift says whether it is.
+/// </summary>
+public sealed record Blueprint(
+    string Group,
+    IReadOnlyList<RequiredApp> Apps,
+    OsFloor? Os,
+    IReadOnlyList<ConfigurationPayload> Configurations,
+    IReadOnlyList<CertificateRule> Certificates,
+    int? BatteryHealthFloorPercent)
+{
+    public static Blueprint Empty(string group) => new(group, [], null, [], [], null);
+}
+
+/// <summary>An app that must be installed at exactly this version code.</summary>
+public sealed record RequiredApp(string PackageName, long VersionCode, string VersionName);
+
+/// <summary>The oldest OS version and security patch level allowed on the floor.</summary>
+public sealed record OsFloor(string? MinVersion, DateOnly? MinSecurityPatch);
+
+/// <summary>A configuration payload; its hash is what a device reports once it applied it.</summary>
+public sealed record ConfigurationPayload(string Id, IReadOnlyDictionary<string, string> Values)
+{
+    public string Hash => CanonicalHash.Of(Values);
+}
+
+/// <summary>A certificate the device must hold, valid for at least <see cref="MinDaysValid"/> more days.</summary>
+public sealed record CertificateRule(string Name, int MinDaysValid);
+
+public static class BlueprintDeclarations
+{
+    /// <summary>
+    /// The declarations document a device of this blueprint's group receives. Its token is a hash of the
+    /// content, so two identical blueprints give the same token and any change gives a new one.
+    /// </summary>
+    public static DeclarationsDocument ToDeclarations(this Blueprint blueprint)
+    {
+        ArgumentNullException.ThrowIfNull(blueprint);
+        var apps = blueprint.Apps
+            .OrderBy(a => a.PackageName, StringComparer.Ordinal)
+            .Select(a => new AppDeclaration(a.PackageName, a.VersionCode, a.VersionName))
+            .ToList();
+        var configurations = blueprint.Configurations
+            .OrderBy(c => c.Id, StringComparer.Ordinal)
+            .Select(c => new ConfigurationDeclaration(c.Id, CanonicalHash.Sorted(c.Values), c.Hash))
+            .ToList();
+        var certificates = blueprint.Certificates
+            .OrderBy(c => c.Name, StringComparer.Ordinal)
+            .Select(c => new CertificateDeclaration(c.Name, c.MinDaysValid))
+            .ToList();
+        var os = blueprint.Os is null ? null : new OsDeclaration(blueprint.Os.MinVersion, blueprint.Os.MinSecurityPatch);
+        var unsigned = new DeclarationsDocument("", blueprint.Group, apps, os, configurations, certificates, blueprint.BatteryHealthFloorPercent);
+        return unsigned with { Token = CanonicalHash.Of(unsigned) };
+    }
+}
