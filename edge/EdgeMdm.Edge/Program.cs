@@ -1,1 +1,3 @@
-return 0;
+using EdgeMdm.Edge.Cli;
+
+return await EdgeCli.RunAsync(args);

@@ -1,0 +1,67 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using EdgeMdm.Edge.Options;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace EdgeMdm.Edge.Api;
+
+/// <summary>
+/// Reads a JSON request body with the answers RFC 9457 clients expect: 415 for a wrong content type,
+/// 413 past <see cref="EdgeOptions.MaxRequestBodyBytes"/>, 400 naming the field for malformed JSON or a
+/// value of the wrong type.
+/// </summary>
+internal static class JsonBody
+{
+    public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo)
+        where T : class
+    {
+        if (!request.HasJsonContentType())
+        {
+            return (null, Problems.Create(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                $"the body must be application/json, not '{request.ContentType ?? "(none)"}'"));
+        }
+
+        if (request.ContentLength > EdgeOptions.MaxRequestBodyBytes)
+            return (null, TooLarge());
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            limit.MaxRequestBodySize = EdgeOptions.MaxRequestBodyBytes;
+
+        try
+        {
+            var value = await JsonSerializer.DeserializeAsync(request.Body, typeInfo, request.HttpContext.RequestAborted);
+            return value is null
+                ? (null, Problems.Invalid("body", "the body must be a JSON object"))
+                : (value, null);
+        }
+        catch (JsonException exception)
+        {
+            return (null, Malformed(exception));
+        }
+        catch (BadHttpRequestException exception) when (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, TooLarge());
+        }
+    }
+
+    private static IResult TooLarge() =>
+        Problems.Create(StatusCodes.Status413PayloadTooLarge, "Request body too large",
+            $"the body may be at most {EdgeOptions.MaxRequestBodyBytes / 1024} KiB");
+
+    /// <summary>
+    /// Turns System.Text.Json's message (which names .NET types) into one a device developer can act on,
+    /// keyed by the JSON path of the offending field.
+    /// </summary>
+    private static IResult Malformed(JsonException exception)
+    {
+        var field = exception.Path is { Length: > 1 } path ? path.TrimStart('$', '.') : "body";
+        var position = $"line {exception.LineNumber + 1}, byte {exception.BytePositionInLine}";
+        var wrongType = exception.Message.Contains("could not be converted", StringComparison.Ordinal);
+        var message = (wrongType, field) switch
+        {
+            (true, "body") => "must be a JSON object",
+            (true, _) => $"has a value of the wrong type ({position})",
+            _ => $"is not valid JSON ({position})",
+        };
+        return Problems.Invalid(field, message);
+    }
+}

@@ -1,0 +1,328 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using EdgeMdm.Domain.Lifecycle;
+using EdgeMdm.Domain.Text;
+using EdgeMdm.Edge.Fleet;
+using EdgeMdm.Edge.Hosting;
+using EdgeMdm.Edge.Options;
+using EdgeMdm.Edge.Storage;
+
+namespace EdgeMdm.Edge.Cli;
+
+/// <summary>
+/// <c>edgemdm-edge</c>: <c>serve</c> (the default) and the operator commands. Operator commands open the
+/// data directory themselves, so they work while <c>serve</c> runs on it (SQLite WAL, one writer at a time).
+/// Errors: one line on stderr and exit 1 (refused) or 2 (bad usage).
+/// </summary>
+public static class EdgeCli
+{
+    private const string Name = "edgemdm-edge";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Length == 0 || (args[0].StartsWith('-') && args[0] is not ("-h" or "--help" or "-?" or "--version")))
+            args = ["serve", .. args];
+
+        var root = BuildCommands();
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            await Console.Error.WriteLineAsync($"{Name}: {parsed.Errors[0].Message} (see '{Name} --help')");
+            return 2;
+        }
+
+        try
+        {
+            return await parsed.InvokeAsync();
+        }
+        catch (CliException exception)
+        {
+            await Console.Error.WriteLineAsync($"{Name}: {exception.Message}");
+            return exception.ExitCode;
+        }
+    }
+
+    private static RootCommand BuildCommands()
+    {
+        var root = new RootCommand("EdgeMdm site appliance: serves devices on the site network, uplink or not.");
+        root.Subcommands.Add(Serve());
+        root.Subcommands.Add(Token());
+        root.Subcommands.Add(Devices());
+        root.Subcommands.Add(Commands());
+        root.Subcommands.Add(Drift());
+        return root;
+    }
+
+    private static Option<string> DataDir() => new("--data-dir")
+    {
+        Description = "data directory of the appliance (default: $EDGEMDM_Edge__DataDir or ./data)",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("EDGEMDM_Edge__DataDir") ?? "./data",
+    };
+
+    private static Option<bool> Json() => new("--json") { Description = "print JSON for scripts instead of a table" };
+
+    private static Command Serve()
+    {
+        var serve = new Command("serve", "run the appliance (the default command)")
+        {
+            DataDir(),
+            new Option<string>("--seed") { Description = "YAML file with site, blueprints and enrollment tokens, applied at start" },
+            new Option<string>("--urls") { Description = "where to listen, e.g. http://0.0.0.0:8080 (default http://localhost:5000)" },
+            new Option<int>("--checkin-interval") { Description = "seconds between device check-ins (default 60)" },
+        };
+        serve.TreatUnmatchedTokensAsErrors = false;
+        serve.SetAction(async (result, cancellationToken) =>
+        {
+            // The host reads its own switches (--urls and any ASP.NET setting) from the raw arguments.
+            var hostArgs = result.Tokens.Select(t => t.Value).SkipWhile(t => string.Equals(t, "serve", StringComparison.Ordinal)).ToArray();
+            await using var app = EdgeHost.Build(hostArgs);
+            await app.RunAsync(cancellationToken);
+            return 0;
+        });
+        return serve;
+    }
+
+    private static Command Token()
+    {
+        var group = new Option<string>("--group") { Description = "device group the token enrolls into", Required = true };
+        var uses = new Option<int>("--uses") { Description = "how many enrollments the token allows", DefaultValueFactory = _ => 1 };
+        var expires = new Option<string>("--expires") { Description = "lifetime, e.g. 8h, 30m, 14d", DefaultValueFactory = _ => "8h" };
+        var dataDir = DataDir();
+        var json = Json();
+        var create = new Command("create", "create an enrollment token and print it (alone on stdout)") { group, uses, expires, dataDir, json };
+        create.SetAction(async result =>
+        {
+            var lifetime = ParseDuration(result.GetValue(expires)!, "--expires");
+            var count = result.GetValue(uses);
+            if (count < 1)
+                throw new CliException("--uses must be at least 1", 2);
+            var groupName = result.GetValue(group)!;
+            await using var store = OpenStore(result.GetValue(dataDir)!);
+            if (!store.HasBlueprint(groupName))
+            {
+                var known = store.Groups.Count == 0 ? "none yet (start serve with --seed)" : string.Join(", ", store.Groups);
+                throw new CliException($"group '{groupName}' has no blueprint at this site; groups: {known}");
+            }
+
+            var now = DateTimeOffset.UtcNow;
+            var token = await store.CreateTokenAsync(groupName, count, now + lifetime, Operator, now);
+            Console.WriteLine(result.GetValue(json) ? JsonSerializer.Serialize(token, EdgeJson.Default.IssuedToken) : token.Token);
+            return 0;
+        });
+
+        var listDataDir = DataDir();
+        var listJson = Json();
+        var list = new Command("list", "list enrollment tokens (never their clear values)") { listDataDir, listJson };
+        list.SetAction(async result =>
+        {
+            await using var store = OpenStore(result.GetValue(listDataDir)!);
+            var tokens = store.ListTokens();
+            if (result.GetValue(listJson))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(tokens.ToList(), EdgeJson.Default.ListTokenSummary));
+                return 0;
+            }
+
+            Table.Write(
+                ["TOKEN", "GROUP", "USED", "EXPIRES"],
+                tokens.Select(t => new[] { t.Prefix + "…", t.Group, $"{t.UsesCount}/{t.UsesAllowed}", Time(t.ExpiresAt) }));
+            return 0;
+        });
+        return new Command("token", "enrollment tokens") { create, list };
+    }
+
+    private static Command Devices()
+    {
+        var dataDir = DataDir();
+        var json = Json();
+        var list = new Command("list", "devices enrolled at this site") { dataDir, json };
+        list.SetAction(async result =>
+        {
+            await using var store = OpenStore(result.GetValue(dataDir)!);
+            var devices = store.ListDevices();
+            if (result.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(devices.ToList(), EdgeJson.Default.ListDeviceSummary));
+                return 0;
+            }
+
+            Table.Write(
+                ["DEVICE", "SERIAL", "MODEL", "GROUP", "STATE", "COMPLIANT", "BATTERY", "OS", "LAST CHECK-IN"],
+                devices.Select(d => new[]
+                {
+                    d.DeviceId, d.Serial, $"{d.Manufacturer} {d.Model}", d.Group, d.State.ToString(),
+                    d.Compliant ? "yes" : $"no ({d.Findings})",
+                    d.BatteryLevel is { } level ? level.ToString(CultureInfo.InvariantCulture) + " %" : "-",
+                    d.OsVersion ?? "-", d.LastCheckinAt is { } at ? Time(at) : "never",
+                }));
+            Console.WriteLine($"{devices.Count} devices, {devices.Count(d => d.Compliant)} compliant");
+            return 0;
+        });
+
+        var show = ShowDevice();
+
+        var target = new Argument<DeviceState>("state") { Description = "Active, Quarantined, InRepair, Staging or Retired" };
+        var setDevice = new Argument<string>("device") { Description = "device id or serial" };
+        var reason = new Option<string>("--reason") { Description = "why (kept in the device's history)", Required = true };
+        var setDataDir = DataDir();
+        var setState = new Command("set-state", "move a device through its lifecycle") { setDevice, target, reason, setDataDir };
+        setState.SetAction(async result =>
+        {
+            await using var store = OpenStore(result.GetValue(setDataDir)!);
+            var outcome = await store.TransitionAsync(result.GetValue(setDevice)!, result.GetValue(target), Operator, result.GetValue(reason)!, DateTimeOffset.UtcNow);
+            var transition = Require(outcome);
+            Console.WriteLine($"{transition.From} → {transition.To}");
+            return 0;
+        });
+        return new Command("devices", "the site's devices") { list, show, setState };
+    }
+
+    private static Command ShowDevice()
+    {
+        var device = new Argument<string>("device") { Description = "device id or serial" };
+        var showDataDir = DataDir();
+        var showJson = Json();
+        var show = new Command("show", "one device: status, findings and lifecycle history") { device, showDataDir, showJson };
+        show.SetAction(async result =>
+        {
+            await using var store = OpenStore(result.GetValue(showDataDir)!);
+            var id = result.GetValue(device)!;
+            var detail = store.Device(id) ?? throw new CliException($"no device {id} at this site");
+            if (result.GetValue(showJson))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(detail, EdgeJson.Default.DeviceDetail));
+                return 0;
+            }
+
+            var d = detail.Device;
+            Console.WriteLine($"{d.DeviceId}  serial {d.Serial}  {d.Manufacturer} {d.Model}  group {d.Group}  {d.State}  enrolled {detail.Enrollments}×");
+            Console.WriteLine(d.Compliant ? "compliant" : $"not compliant ({d.Findings} findings)");
+            foreach (var f in detail.CurrentFindings)
+                Console.WriteLine($"  {f.Severity,-8} {f.Item}: expected {f.Expected}, found {f.Actual}");
+            Console.WriteLine("history:");
+            foreach (var t in detail.History)
+                Console.WriteLine($"  {Time(t.At)}  {t.From?.ToString() ?? "-"} → {t.To}  by {t.Actor}: {t.Reason}");
+            return 0;
+        });
+        return show;
+    }
+
+    private static Command Commands()
+    {
+        var device = new Option<string>("--device") { Description = "device id or serial", Required = true };
+        var type = new Argument<string>("type") { Description = "lock, ring, reboot, refresh-status, clear-app-data…" };
+        var parameters = new Option<string[]>("--param") { Description = "a command parameter, key=value (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var expires = new Option<string>("--expires") { Description = "do not deliver after this long, e.g. 2h" };
+        var dataDir = DataDir();
+        var json = Json();
+        var send = new Command("send", "queue a command for a device; prints its id") { device, type, parameters, expires, dataDir, json };
+        send.SetAction(async result =>
+        {
+            var values = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var pair in result.GetValue(parameters) ?? [])
+            {
+                var equals = pair.IndexOf('=', StringComparison.Ordinal);
+                if (equals <= 0)
+                    throw new CliException($"--param '{pair}' must be key=value", 2);
+                values[pair[..equals]] = pair[(equals + 1)..];
+            }
+
+            var now = DateTimeOffset.UtcNow;
+            DateTimeOffset? expiresAt = result.GetValue(expires) is { } text ? now + ParseDuration(text, "--expires") : null;
+            await using var store = OpenStore(result.GetValue(dataDir)!);
+            var command = Require(await store.QueueCommandAsync(result.GetValue(device)!, result.GetValue(type)!, values, expiresAt, Operator, now));
+            Console.WriteLine(result.GetValue(json) ? JsonSerializer.Serialize(new List<CommandSummary> { command }, EdgeJson.Default.ListCommandSummary) : command.CommandId);
+            return 0;
+        });
+
+        var listDevice = new Option<string>("--device") { Description = "only this device (id or serial)" };
+        var listDataDir = DataDir();
+        var listJson = Json();
+        var list = new Command("list", "commands and their status") { listDevice, listDataDir, listJson };
+        list.SetAction(async result =>
+        {
+            await using var store = OpenStore(result.GetValue(listDataDir)!);
+            var commands = store.ListCommands(result.GetValue(listDevice));
+            if (result.GetValue(listJson))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(commands.ToList(), EdgeJson.Default.ListCommandSummary));
+                return 0;
+            }
+
+            Table.Write(
+                ["COMMAND", "DEVICE", "TYPE", "STATUS", "CREATED", "RESULT"],
+                commands.Select(c => new[] { c.CommandId, c.DeviceId, c.Type, c.Status, Time(c.CreatedAt), c.ResultMessage ?? "" }));
+            return 0;
+        });
+        return new Command("commands", "commands to devices") { send, list };
+    }
+
+    private static Command Drift()
+    {
+        var dataDir = DataDir();
+        var json = Json();
+        var drift = new Command("drift", "what the floor really runs: app versions and non-compliant devices") { dataDir, json };
+        drift.SetAction(async result =>
+        {
+            await using var store = OpenStore(result.GetValue(dataDir)!);
+            var summary = store.Drift();
+            if (result.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(summary, EdgeJson.Default.DriftSummary));
+                return 0;
+            }
+
+            Console.WriteLine($"{summary.Compliant} of {summary.Devices} devices compliant");
+            Console.WriteLine();
+            Table.Write(
+                ["APP", "VERSION", "DEVICES", "REQUIRED"],
+                summary.AppVersions.Select(v => new[]
+                {
+                    v.PackageName, $"{v.VersionName} ({v.VersionCode})", v.Devices.ToString(CultureInfo.InvariantCulture), v.Required ? "yes" : "",
+                }));
+            if (summary.NonCompliant.Count > 0)
+            {
+                Console.WriteLine();
+                Table.Write(
+                    ["DEVICE", "SERIAL", "GROUP", "STATE", "FINDINGS"],
+                    summary.NonCompliant.Select(d => new[]
+                    {
+                        d.DeviceId, d.Serial, d.Group, d.State.ToString(),
+                        string.Join("; ", d.Findings.Select(f => $"{f.Item}: {f.Actual} (want {f.Expected})")),
+                    }));
+            }
+
+            return 0;
+        });
+        return drift;
+    }
+
+    private static string Operator => "operator:" + Environment.UserName;
+
+    private static SqliteEdgeStore OpenStore(string dataDir)
+    {
+        var fullPath = Path.GetFullPath(dataDir);
+        if (!File.Exists(EdgeDatabase.PathIn(fullPath)))
+            throw new CliException($"no appliance database in {fullPath} (run '{Name} serve --data-dir {dataDir}' first, or pass --data-dir)");
+        return SqliteEdgeStore.Open(fullPath);
+    }
+
+    private static T Require<T>(Outcome<T> outcome)
+        where T : class =>
+        outcome.Value ?? throw new CliException(outcome.Refusal!.Detail);
+
+    private static TimeSpan ParseDuration(string text, string option) =>
+        DurationText.TryParse(text, out var duration) && duration > TimeSpan.Zero
+            ? duration
+            : throw new CliException($"{option} '{text}' is not a duration; use forms like 90s, 30m, 8h or 14d", 2);
+
+    private static string Time(DateTimeOffset at) => at.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+}
+
+/// <summary>A refusal the CLI reports as one line and an exit code.</summary>
+public sealed class CliException(string message, int exitCode = 1) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
+}

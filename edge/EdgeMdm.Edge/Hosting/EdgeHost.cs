@@ -1,0 +1,86 @@
+using EdgeMdm.Contracts.Device;
+using EdgeMdm.Edge.Api;
+using EdgeMdm.Edge.Options;
+using EdgeMdm.Edge.Seed;
+using EdgeMdm.Edge.Storage;
+using Microsoft.Extensions.Options;
+
+namespace EdgeMdm.Edge.Hosting;
+
+/// <summary>The appliance process: Generic Host + Kestrel, the device API and the store.</summary>
+public static class EdgeHost
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddEnvironmentVariables(EdgeOptions.EnvironmentPrefix);
+        builder.Configuration.AddCommandLine(args, EdgeOptions.SwitchMappings.ToDictionary(StringComparer.Ordinal));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = EdgeOptions.MaxRequestBodyBytes;
+        });
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "HH:mm:ss ";
+        });
+
+        builder.Services.AddEdgeOptions();
+        builder.Services.AddEdgeStore();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, DeviceProtocolJson.Default));
+        builder.Services.AddSingleton(TimeProvider.System);
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapOpenApi();
+        app.MapGet("/healthz", () => TypedResults.Text("ok\n")).ExcludeFromDescription();
+        app.MapDeviceApi();
+        return app;
+    }
+
+    private static IServiceCollection AddEdgeOptions(this IServiceCollection services)
+    {
+        services.AddOptions<EdgeOptions>()
+            .BindConfiguration(EdgeOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => o.SeedFile is null || File.Exists(o.SeedFile), "Edge:SeedFile (--seed) names a file that does not exist")
+            .ValidateOnStart();
+        return services;
+    }
+
+    private static IServiceCollection AddEdgeStore(this IServiceCollection services)
+    {
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<EdgeOptions>>().Value;
+            return SqliteEdgeStore.Open(Path.GetFullPath(options.DataDir), options.CheckinIntervalSeconds);
+        });
+        services.AddSingleton<IEdgeStore>(sp => sp.GetRequiredService<SqliteEdgeStore>());
+        services.AddSingleton<IEnrollmentStore>(sp => sp.GetRequiredService<SqliteEdgeStore>());
+        services.AddSingleton<ICheckinStore>(sp => sp.GetRequiredService<SqliteEdgeStore>());
+        services.AddSingleton<IBlueprintStore>(sp => sp.GetRequiredService<SqliteEdgeStore>());
+        // Runs before Kestrel starts listening, so /healthz answers only once the schema is current and the
+        // seed applied. Nothing here reaches beyond the machine: the appliance boots with no uplink.
+        services.AddHostedService<SeedOnStart>();
+        return services;
+    }
+
+    private sealed class SeedOnStart(IBlueprintStore store, IOptions<EdgeOptions> options, TimeProvider clock, ILogger<SeedOnStart> logger) : IHostedService
+    {
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            if (options.Value.SeedFile is not { } path)
+                return;
+            var seed = SiteSeedLoader.Load(path);
+            await store.ApplySeedAsync(seed, clock.GetUtcNow());
+            Log.SeedApplied(logger, path, seed.Blueprints.Count, seed.Tokens.Count);
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

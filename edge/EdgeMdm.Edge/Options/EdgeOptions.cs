@@ -1,0 +1,38 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace EdgeMdm.Edge.Options;
+
+/// <summary>
+/// The appliance's settings, section <c>Edge</c> of appsettings.json, <c>EDGEMDM_Edge__*</c> environment
+/// variables, or the command line (<c>--data-dir</c>, <c>--seed</c>, <c>--checkin-interval</c>). Validated at
+/// start: a bad value stops the process with one line saying which.
+/// </summary>
+public sealed class EdgeOptions
+{
+    public const string Section = "Edge";
+
+    /// <summary>Directory holding the SQLite database (and, later, package blobs). Created when missing.</summary>
+    [Required]
+    public string DataDir { get; set; } = "./data";
+
+    /// <summary>YAML file with site identity, blueprints and enrollment tokens, applied at every start.</summary>
+    public string? SeedFile { get; set; }
+
+    /// <summary>How often devices are told to check in.</summary>
+    [Range(1, 86_400)]
+    public int CheckinIntervalSeconds { get; set; } = 60;
+
+    /// <summary>Largest request body the device API accepts; anything bigger is answered 413.</summary>
+    public const int MaxRequestBodyBytes = 64 * 1024;
+
+    /// <summary>Command-line switches and the configuration keys they set.</summary>
+    public static readonly IReadOnlyDictionary<string, string> SwitchMappings = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["--data-dir"] = $"{Section}:{nameof(DataDir)}",
+        ["--seed"] = $"{Section}:{nameof(SeedFile)}",
+        ["--checkin-interval"] = $"{Section}:{nameof(CheckinIntervalSeconds)}",
+    };
+
+    /// <summary>Environment variables read: <c>EDGEMDM_Edge__DataDir</c> and the like.</summary>
+    public const string EnvironmentPrefix = "EDGEMDM_";
+}

@@ -1,0 +1,82 @@
+using SQLite;
+
+namespace EdgeMdm.Edge.Storage;
+
+/// <summary>
+/// The appliance's SQLite file: how connections are opened and how the schema is brought up to date.
+/// Every connection runs in WAL mode with <c>synchronous=FULL</c>, so a transaction that returned from
+/// COMMIT survives SIGKILL and power loss; throughput comes from group commit (<see cref="GroupCommitWriter"/>),
+/// never from weaker durability.
+/// </summary>
+public static class EdgeDatabase
+{
+    public const string FileName = "edge.db";
+
+    /// <summary>How long a writer waits for another process (an operator CLI) holding the write lock.</summary>
+    private static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(10);
+
+    public static string PathIn(string dataDirectory) => Path.Combine(dataDirectory, FileName);
+
+    public static SQLiteConnection Open(string dataDirectory)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        var connection = new SQLiteConnection(new SQLiteConnectionString(
+            PathIn(dataDirectory),
+            SQLiteOpenFlags.ReadWrite | SQLiteOpenFlags.Create | SQLiteOpenFlags.FullMutex,
+            storeDateTimeAsTicks: false));
+        try
+        {
+            connection.BusyTimeout = BusyTimeout;
+            var mode = connection.ExecuteScalar<string>("PRAGMA journal_mode=WAL");
+            if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+                throw new InvalidOperationException($"SQLite refused WAL mode (got '{mode}') for {PathIn(dataDirectory)}");
+            connection.ExecuteScalar<long>("PRAGMA synchronous=FULL");
+            connection.ExecuteScalar<long>("PRAGMA foreign_keys=ON");
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Applies every numbered migration not yet recorded, each in its own immediate transaction, so two
+    /// processes opening the same directory at once (the service and an operator CLI) cannot both apply one.
+    /// </summary>
+    public static void Migrate(SQLiteConnection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        connection.Execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+        foreach (var migration in Migrations.All)
+        {
+            connection.Execute("BEGIN IMMEDIATE");
+            try
+            {
+                var applied = connection.ExecuteScalar<long>("SELECT count(*) FROM schema_migrations WHERE version = ?", migration.Version);
+                if (applied == 0)
+                {
+                    foreach (var statement in migration.Statements)
+                        connection.Execute(statement);
+                    connection.Execute(
+                        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                        migration.Version, migration.Name, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                }
+
+                connection.Execute("COMMIT");
+            }
+            catch
+            {
+                connection.Execute("ROLLBACK");
+                throw;
+            }
+        }
+    }
+
+    public static int SchemaVersion(SQLiteConnection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        return (int)connection.ExecuteScalar<long>("SELECT coalesce(max(version), 0) FROM schema_migrations");
+    }
+}

@@ -1,0 +1,23 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using EdgeMdm.Domain.Blueprints;
+using EdgeMdm.Domain.Drift;
+using EdgeMdm.Edge.Fleet;
+
+namespace EdgeMdm.Edge.Storage;
+
+/// <summary>JSON for what the appliance stores and prints (not the device wire format; see DeviceProtocolJson).</summary>
+[JsonSourceGenerationOptions(
+    JsonSerializerDefaults.Web,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UseStringEnumConverter = true)]
+[JsonSerializable(typeof(Blueprint))]
+[JsonSerializable(typeof(List<DriftFinding>))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
+[JsonSerializable(typeof(List<DeviceSummary>))]
+[JsonSerializable(typeof(DeviceDetail))]
+[JsonSerializable(typeof(DriftSummary))]
+[JsonSerializable(typeof(List<CommandSummary>))]
+[JsonSerializable(typeof(List<TokenSummary>))]
+[JsonSerializable(typeof(IssuedToken))]
+internal sealed partial class EdgeJson : JsonSerializerContext;

@@ -1,0 +1,146 @@
+using System.Threading.Channels;
+using SQLite;
+
+namespace EdgeMdm.Edge.Storage;
+
+/// <summary>
+/// The one writer of the appliance's database. Callers hand it a unit of work; it runs whatever has queued
+/// up (up to <see cref="MaxBatch"/> units) in one immediate transaction, each unit inside its own savepoint,
+/// commits once with <c>synchronous=FULL</c>, and only then completes the callers' tasks. One fsync pays
+/// for a whole shift-change burst of check-ins, and an acknowledged write is always on disk.
+/// A unit that throws rolls back to its savepoint alone; the others in the batch still commit.
+/// </summary>
+public sealed class GroupCommitWriter : IAsyncDisposable
+{
+    public const int MaxBatch = 256;
+
+    private readonly SQLiteConnection _connection;
+    private readonly Channel<IWorkItem> _queue = Channel.CreateUnbounded<IWorkItem>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _loop;
+    private long _batches;
+    private long _units;
+
+    public GroupCommitWriter(SQLiteConnection connection)
+    {
+        _connection = connection;
+        _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    }
+
+    /// <summary>Batches committed and units of work in them, for metrics.</summary>
+    public (long Batches, long Units) Counters => (Interlocked.Read(ref _batches), Interlocked.Read(ref _units));
+
+    /// <summary>Runs <paramref name="work"/> in the next group transaction; completes after COMMIT.</summary>
+    public Task<T> WriteAsync<T>(Func<SQLiteConnection, T> work)
+    {
+        var item = new WorkItem<T>(work);
+        ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(item), this);
+        return item.Completion.Task;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop;
+        _connection.Dispose();
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<IWorkItem>(MaxBatch);
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item))
+                batch.Add(item);
+            CommitBatch(batch);
+            batch.Clear();
+        }
+    }
+
+    private void CommitBatch(List<IWorkItem> batch)
+    {
+        try
+        {
+            _connection.Execute("BEGIN IMMEDIATE");
+        }
+        catch (Exception exception)
+        {
+            foreach (var item in batch)
+                item.Fail(exception);
+            return;
+        }
+
+        foreach (var item in batch)
+        {
+            _connection.Execute("SAVEPOINT unit");
+            try
+            {
+                item.Run(_connection);
+                _connection.Execute("RELEASE unit");
+            }
+            catch (Exception exception)
+            {
+                _connection.Execute("ROLLBACK TO unit");
+                _connection.Execute("RELEASE unit");
+                item.Fail(exception);
+            }
+        }
+
+        try
+        {
+            _connection.Execute("COMMIT");
+        }
+        catch (Exception exception)
+        {
+            TryRollback();
+            foreach (var item in batch)
+                item.Fail(exception);
+            return;
+        }
+
+        Interlocked.Increment(ref _batches);
+        Interlocked.Add(ref _units, batch.Count);
+        foreach (var item in batch)
+            item.Complete();
+    }
+
+    private void TryRollback()
+    {
+        try
+        {
+            _connection.Execute("ROLLBACK");
+        }
+        catch (SQLiteException)
+        {
+            // No transaction left to roll back: SQLite already ended it when COMMIT failed.
+        }
+    }
+
+    private interface IWorkItem
+    {
+        void Run(SQLiteConnection connection);
+        void Fail(Exception exception);
+        void Complete();
+    }
+
+    private sealed class WorkItem<T>(Func<SQLiteConnection, T> work) : IWorkItem
+    {
+        private T? _result;
+        private bool _failed;
+
+        public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Run(SQLiteConnection connection) => _result = work(connection);
+
+        public void Fail(Exception exception)
+        {
+            _failed = true;
+            Completion.TrySetException(exception);
+        }
+
+        public void Complete()
+        {
+            if (!_failed)
+                Completion.TrySetResult(_result!);
+        }
+    }
+}

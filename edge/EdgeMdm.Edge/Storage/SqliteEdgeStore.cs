@@ -1,0 +1,458 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text.Json;
+using EdgeMdm.Contracts.Device;
+using EdgeMdm.Domain.Blueprints;
+using EdgeMdm.Domain.Drift;
+using EdgeMdm.Domain.Lifecycle;
+using EdgeMdm.Edge.Fleet;
+using EdgeMdm.Edge.Seed;
+using SQLite;
+
+namespace EdgeMdm.Edge.Storage;
+
+/// <summary>
+/// The appliance's store on one SQLite file. Every write goes through the <see cref="GroupCommitWriter"/>
+/// and is durable when its task completes; reads use pooled connections. Decisions (drift, lifecycle,
+/// status merge) come from the pure domain; this class only loads, calls and saves.
+/// </summary>
+public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
+{
+    private const string Appliance = "appliance";
+
+    /// <summary>Site id reported until a seed (or, later, the cloud hub) names the site.</summary>
+    public const string UnnamedSite = "unnamed-site";
+
+    private readonly GroupCommitWriter _writer;
+    private readonly ReadPool _reads;
+    private readonly int _checkinIntervalSeconds;
+    private readonly ConcurrentDictionary<string, BlueprintEntry> _blueprints = new(StringComparer.Ordinal);
+
+    private SqliteEdgeStore(string dataDirectory, int checkinIntervalSeconds)
+    {
+        var connection = EdgeDatabase.Open(dataDirectory);
+        try
+        {
+            EdgeDatabase.Migrate(connection);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+
+        _writer = new GroupCommitWriter(connection);
+        _reads = new ReadPool(dataDirectory);
+        _checkinIntervalSeconds = checkinIntervalSeconds;
+        ReloadBlueprints();
+    }
+
+    public string DataDirectory { get; private init; } = "";
+
+    public GroupCommitWriter Writer => _writer;
+
+    /// <summary>Opens (creating and migrating when needed) the store in <paramref name="dataDirectory"/>.</summary>
+    public static SqliteEdgeStore Open(string dataDirectory, int checkinIntervalSeconds = 60) =>
+        new(dataDirectory, checkinIntervalSeconds) { DataDirectory = dataDirectory };
+
+    public async ValueTask DisposeAsync()
+    {
+        await _writer.DisposeAsync();
+        _reads.Dispose();
+    }
+
+    // ---- blueprints ------------------------------------------------------------------------------------
+
+    private sealed record BlueprintEntry(Blueprint Blueprint, DeclarationsDocument Declarations);
+
+    public IReadOnlyCollection<string> Groups => _blueprints.Keys.Order(StringComparer.Ordinal).ToList();
+
+    public bool HasBlueprint(string group) => _blueprints.ContainsKey(group);
+
+    public async Task ApplySeedAsync(SiteSeed seed, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(seed);
+        await _writer.WriteAsync(db =>
+        {
+            if (seed.SiteId is not null)
+            {
+                db.Execute(
+                    "INSERT INTO site (id, site_id, name) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET site_id = excluded.site_id, name = excluded.name",
+                    seed.SiteId, seed.SiteName ?? seed.SiteId);
+            }
+
+            foreach (var blueprint in seed.Blueprints)
+            {
+                var token = blueprint.ToDeclarations().Token;
+                db.Execute(
+                    """
+                    INSERT INTO blueprints (group_name, blueprint, declarations_token, updated_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (group_name) DO UPDATE SET blueprint = excluded.blueprint,
+                        declarations_token = excluded.declarations_token, updated_at = excluded.updated_at
+                    WHERE declarations_token <> excluded.declarations_token
+                    """,
+                    blueprint.Group, JsonSerializer.Serialize(blueprint, EdgeJson.Default.Blueprint), token, now.ToUnixTimeMilliseconds());
+            }
+
+            foreach (var token in seed.Tokens)
+                InsertToken(db, token.Token, token.Group, token.Uses, token.ExpiresAt, "seed", now);
+            return true;
+        });
+        ReloadBlueprints();
+    }
+
+    private void ReloadBlueprints()
+    {
+        var rows = _reads.Read(db => db.Query<BlueprintRow>("SELECT group_name AS GroupName, blueprint AS Blueprint FROM blueprints"));
+        foreach (var row in rows)
+        {
+            var blueprint = JsonSerializer.Deserialize(row.Blueprint, EdgeJson.Default.Blueprint)
+                ?? throw new InvalidDataException("stored blueprint of group " + row.GroupName + " is empty");
+            _blueprints[row.GroupName] = new BlueprintEntry(blueprint, blueprint.ToDeclarations());
+        }
+    }
+
+    private BlueprintEntry BlueprintOf(string group) =>
+        _blueprints.TryGetValue(group, out var entry) ? entry : _blueprints.GetOrAdd(group, g =>
+        {
+            var empty = Blueprint.Empty(g);
+            return new BlueprintEntry(empty, empty.ToDeclarations());
+        });
+
+    // ---- enrollment tokens -----------------------------------------------------------------------------
+
+    public async Task<IssuedToken> CreateTokenAsync(string group, int uses, DateTimeOffset expiresAt, string createdBy, DateTimeOffset now)
+    {
+        var clear = "et_" + Base64Url(RandomNumberGenerator.GetBytes(24));
+        await _writer.WriteAsync(db => InsertToken(db, clear, group, uses, expiresAt, createdBy, now));
+        return new IssuedToken(clear, group, uses, expiresAt);
+    }
+
+    public Task ImportTokenAsync(string clearToken, string group, int uses, DateTimeOffset expiresAt, string createdBy, DateTimeOffset now) =>
+        _writer.WriteAsync(db => InsertToken(db, clearToken, group, uses, expiresAt, createdBy, now));
+
+    /// <summary>Inserts a token once; importing the same clear token again keeps its use count.</summary>
+    private static int InsertToken(SQLiteConnection db, string clear, string group, int uses, DateTimeOffset expiresAt, string createdBy, DateTimeOffset now) =>
+        db.Execute(
+            """
+            INSERT INTO enrollment_tokens (token_hash, token_prefix, group_name, uses_allowed, expires_at, created_at, created_by)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (token_hash) DO UPDATE SET uses_allowed = excluded.uses_allowed, expires_at = excluded.expires_at, group_name = excluded.group_name
+            """,
+            CanonicalHash.Sha256Hex(clear), clear[..Math.Min(8, clear.Length)], group, uses, expiresAt.ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds(), createdBy);
+
+    public IReadOnlyList<TokenSummary> ListTokens() =>
+        _reads.Read(db => db.Query<TokenRow>(
+                "SELECT token_prefix AS Prefix, group_name AS GroupName, uses_allowed AS UsesAllowed, uses_count AS UsesCount, expires_at AS ExpiresAt, created_at AS CreatedAt FROM enrollment_tokens ORDER BY created_at"))
+            .Select(t => new TokenSummary(t.Prefix, t.GroupName, t.UsesAllowed, t.UsesCount, FromMs(t.ExpiresAt), FromMs(t.CreatedAt)))
+            .ToList();
+
+    // ---- enrollment ------------------------------------------------------------------------------------
+
+    public Task<Outcome<Enrolled>> EnrollAsync(EnrollmentAttempt attempt, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(attempt);
+        var secret = "ds_" + Base64Url(RandomNumberGenerator.GetBytes(32));
+        var secretHash = CanonicalHash.Sha256Hex(secret);
+        return _writer.WriteAsync<Outcome<Enrolled>>(db =>
+        {
+            var token = db.Query<TokenRow>(
+                "SELECT token_prefix AS Prefix, group_name AS GroupName, uses_allowed AS UsesAllowed, uses_count AS UsesCount, expires_at AS ExpiresAt FROM enrollment_tokens WHERE token_hash = ?",
+                attempt.TokenHash).FirstOrDefault();
+            if (token is null)
+                return new Refusal(RefusalKind.Forbidden, "Enrollment token not recognised", "this site has no such enrollment token");
+            if (token.ExpiresAt <= now.ToUnixTimeMilliseconds())
+                return new Refusal(RefusalKind.Forbidden, "Enrollment token expired", $"the enrollment token expired at {FromMs(token.ExpiresAt):O}");
+            if (token.UsesCount >= token.UsesAllowed)
+                return new Refusal(RefusalKind.Forbidden, "Enrollment token used up", $"the enrollment token has been used {token.UsesCount} of {token.UsesAllowed} times");
+
+            var existing = db.Query<DeviceRow>(DeviceRow.Select + " WHERE serial = ?", attempt.Serial).FirstOrDefault();
+            string deviceId;
+            if (existing is null)
+            {
+                deviceId = "dev-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+                db.Execute(
+                    """
+                    INSERT INTO devices (id, serial, model, manufacturer, os_version, agent_version, group_name, state, secret_hash, enrolled_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    deviceId, attempt.Serial, attempt.Model, attempt.Manufacturer, attempt.OsVersion, attempt.AgentVersion,
+                    token.GroupName, nameof(DeviceState.Enrolling), secretHash, now.ToUnixTimeMilliseconds());
+                InsertTransition(db, deviceId, null, DeviceState.Enrolling, "device " + attempt.Serial, "enrollment with token " + token.Prefix + "…", now);
+            }
+            else
+            {
+                deviceId = existing.Id;
+                var from = existing.DeviceState;
+                if (!DeviceLifecycle.CanTransition(from, DeviceState.Enrolling))
+                    return new Refusal(RefusalKind.Forbidden, "Device retired", $"device {attempt.Serial} is {from} and cannot enroll again");
+                // Re-enrollment of a wiped device: same record and history, new secret (the old one stops working).
+                db.Execute(
+                    """
+                    UPDATE devices SET model = ?, manufacturer = ?, os_version = ?, agent_version = ?, group_name = ?, secret_hash = ?,
+                        enrolled_at = ?, enrollment_count = enrollment_count + 1, reported_declarations_token = NULL, status = '{}',
+                        compliant = 0, findings = '[]'
+                    WHERE id = ?
+                    """,
+                    attempt.Model, attempt.Manufacturer, attempt.OsVersion, attempt.AgentVersion, token.GroupName, secretHash,
+                    now.ToUnixTimeMilliseconds(), deviceId);
+                db.Execute("DELETE FROM installed_apps WHERE device_id = ?", deviceId);
+                Transition(db, deviceId, from, DeviceState.Enrolling, "device " + attempt.Serial, "re-enrollment with token " + token.Prefix + "…", now);
+            }
+
+            Transition(db, deviceId, DeviceState.Enrolling, DeviceState.Staging, Appliance, "enrollment accepted", now);
+            db.Execute("UPDATE enrollment_tokens SET uses_count = uses_count + 1 WHERE token_hash = ?", attempt.TokenHash);
+            var siteId = db.ExecuteScalar<string?>("SELECT site_id FROM site WHERE id = 1") ?? UnnamedSite;
+            return new Enrolled(deviceId, secret, siteId, token.GroupName, existing is not null);
+        });
+    }
+
+    // ---- check-in --------------------------------------------------------------------------------------
+
+    public Task<Outcome<CheckinResponse>> CheckinAsync(string secretHash, DeviceStatus? changes, string? heldDeclarationsToken, DateTimeOffset now) =>
+        _writer.WriteAsync<Outcome<CheckinResponse>>(db =>
+        {
+            var device = db.Query<DeviceRow>(DeviceRow.Select + " WHERE secret_hash = ?", secretHash).FirstOrDefault();
+            if (device is null)
+                return UnknownSecret;
+            if (!DeviceLifecycle.MayCheckIn(device.DeviceState))
+                return new Refusal(RefusalKind.Forbidden, "Device retired", $"device {device.Serial} is retired");
+
+            var stored = JsonSerializer.Deserialize(device.Status, DeviceProtocolJson.Default.DeviceStatus) ?? new DeviceStatus();
+            var status = changes is null ? stored : StatusMerge.Apply(stored, changes);
+            var blueprint = BlueprintOf(device.GroupName);
+            var drift = DriftEvaluator.Evaluate(blueprint.Blueprint, status, now);
+
+            if (device.DeviceState == DeviceState.Staging && StatusMerge.StagingComplete(status.Staging)
+                && string.Equals(heldDeclarationsToken, blueprint.Declarations.Token, StringComparison.Ordinal))
+            {
+                Transition(db, device.Id, DeviceState.Staging, DeviceState.Active, Appliance, "staging complete", now);
+            }
+
+            db.Execute(
+                """
+                UPDATE devices SET status = ?, compliant = ?, findings = ?, last_checkin_at = ?, checkin_count = checkin_count + 1,
+                    reported_declarations_token = ?, os_version = coalesce(?, os_version)
+                WHERE id = ?
+                """,
+                changes is null ? device.Status : JsonSerializer.Serialize(status, DeviceProtocolJson.Default.DeviceStatus),
+                drift.Compliant ? 1 : 0,
+                JsonSerializer.Serialize(drift.Findings.ToList(), EdgeJson.Default.ListDriftFinding),
+                now.ToUnixTimeMilliseconds(),
+                heldDeclarationsToken,
+                changes?.Os?.Version,
+                device.Id);
+
+            if (changes?.Apps is { } apps)
+                ReplaceInstalledApps(db, device.Id, apps);
+
+            return new CheckinResponse(blueprint.Declarations.Token, TakeOpenCommands(db, device.Id, now), _checkinIntervalSeconds);
+        });
+
+    private static readonly Refusal UnknownSecret =
+        new(RefusalKind.Unauthorized, "Unknown device credential", "the bearer secret matches no enrolled device; enroll again");
+
+    private static void ReplaceInstalledApps(SQLiteConnection db, string deviceId, IReadOnlyList<InstalledApp> apps)
+    {
+        db.Execute("DELETE FROM installed_apps WHERE device_id = ?", deviceId);
+        foreach (var app in apps)
+        {
+            db.Execute(
+                "INSERT OR REPLACE INTO installed_apps (device_id, package_name, version_code, version_name) VALUES (?, ?, ?, ?)",
+                deviceId, app.PackageName, app.VersionCode, app.VersionName);
+        }
+    }
+
+    /// <summary>
+    /// Commands still to be carried out, oldest first. A command is delivered again on every check-in until
+    /// its result arrives (the answer may have been lost on the Wi-Fi); one past its expiry is never delivered
+    /// and is closed as expired.
+    /// </summary>
+    private static List<DeviceCommand> TakeOpenCommands(SQLiteConnection db, string deviceId, DateTimeOffset now)
+    {
+        var open = db.Query<CommandRow>(CommandRow.Select + " WHERE device_id = ? AND status IN ('queued', 'delivered') ORDER BY created_at", deviceId);
+        var deliver = new List<DeviceCommand>(open.Count);
+        var nowMs = now.ToUnixTimeMilliseconds();
+        foreach (var command in open)
+        {
+            if (command.ExpiresAt is { } expires && expires <= nowMs)
+            {
+                db.Execute("UPDATE commands SET status = 'expired', completed_at = ? WHERE id = ?", nowMs, command.Id);
+                continue;
+            }
+
+            if (string.Equals(command.Status, "queued", StringComparison.Ordinal))
+                db.Execute("UPDATE commands SET status = 'delivered', delivered_at = ? WHERE id = ?", nowMs, command.Id);
+            var parameters = JsonSerializer.Deserialize(command.Parameters, EdgeJson.Default.DictionaryStringString) ?? [];
+            deliver.Add(new DeviceCommand(command.Id, command.Type, parameters, command.ExpiresAt is { } e ? FromMs(e) : null));
+        }
+
+        return deliver;
+    }
+
+    public Outcome<DeclarationsDocument> Declarations(string secretHash)
+    {
+        var device = _reads.Read(db => db.Query<DeviceRow>(DeviceRow.Select + " WHERE secret_hash = ?", secretHash).FirstOrDefault());
+        if (device is null)
+            return UnknownSecret;
+        if (!DeviceLifecycle.MayCheckIn(device.DeviceState))
+            return new Refusal(RefusalKind.Forbidden, "Device retired", $"device {device.Serial} is retired");
+        return BlueprintOf(device.GroupName).Declarations;
+    }
+
+    public Task<Outcome<CommandRecorded>> RecordCommandResultAsync(string secretHash, string commandId, CommandOutcomeReport report, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return _writer.WriteAsync<Outcome<CommandRecorded>>(db =>
+        {
+            var device = db.Query<DeviceRow>(DeviceRow.Select + " WHERE secret_hash = ?", secretHash).FirstOrDefault();
+            if (device is null)
+                return UnknownSecret;
+            var command = db.Query<CommandRow>(CommandRow.Select + " WHERE id = ?", commandId).FirstOrDefault();
+            if (command is null)
+                return new Refusal(RefusalKind.NotFound, "Unknown command", $"no command {commandId} at this site");
+            if (!string.Equals(command.DeviceId, device.Id, StringComparison.Ordinal))
+                return new Refusal(RefusalKind.Forbidden, "Command of another device", $"command {commandId} is not addressed to this device");
+
+            var status = report.Succeeded ? "succeeded" : "failed";
+            switch (command.Status)
+            {
+                case "succeeded" or "failed" when string.Equals(command.Status, status, StringComparison.Ordinal):
+                    return new CommandRecorded(commandId, status, AlreadyRecorded: true);
+                case "succeeded" or "failed" or "expired":
+                    return new Refusal(RefusalKind.Conflict, "Command already closed", $"command {commandId} is already {command.Status}");
+            }
+
+            db.Execute(
+                "UPDATE commands SET status = ?, result_message = ?, result_at = ?, completed_at = ? WHERE id = ?",
+                status, report.Message, (report.FinishedAt ?? now).ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds(), commandId);
+            return new CommandRecorded(commandId, status, AlreadyRecorded: false);
+        });
+    }
+
+    // ---- operator actions ------------------------------------------------------------------------------
+
+    public Task<Outcome<CommandSummary>> QueueCommandAsync(
+        string deviceId, string type, IReadOnlyDictionary<string, string> parameters, DateTimeOffset? expiresAt, string actor, DateTimeOffset now)
+    {
+        var id = "cmd-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        return _writer.WriteAsync<Outcome<CommandSummary>>(db =>
+        {
+            var device = FindDevice(db, deviceId);
+            if (device is null)
+                return new Refusal(RefusalKind.NotFound, "Unknown device", $"no device {deviceId} at this site");
+            if (!DeviceLifecycle.MayCheckIn(device.DeviceState))
+                return new Refusal(RefusalKind.Conflict, "Device retired", $"device {device.Serial} is retired and takes no commands");
+            db.Execute(
+                "INSERT INTO commands (id, device_id, type, parameters, status, created_at, created_by, expires_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)",
+                id, device.Id, type, JsonSerializer.Serialize(parameters.ToDictionary(StringComparer.Ordinal), EdgeJson.Default.DictionaryStringString),
+                now.ToUnixTimeMilliseconds(), actor, expiresAt?.ToUnixTimeMilliseconds());
+            return new CommandSummary(id, device.Id, type, "queued", now, expiresAt, null, null);
+        });
+    }
+
+    public IReadOnlyList<CommandSummary> ListCommands(string? deviceId) =>
+        _reads.Read(db =>
+        {
+            var rows = deviceId is null
+                ? db.Query<CommandRow>(CommandRow.Select + " ORDER BY created_at")
+                : db.Query<CommandRow>(CommandRow.Select + " WHERE device_id = (SELECT id FROM devices WHERE id = ?1 OR serial = ?1) ORDER BY created_at", deviceId);
+            return rows.Select(c => new CommandSummary(
+                c.Id, c.DeviceId, c.Type, c.Status, FromMs(c.CreatedAt),
+                c.ExpiresAt is { } e ? FromMs(e) : null, c.DeliveredAt is { } d ? FromMs(d) : null, c.ResultMessage)).ToList();
+        });
+
+    public Task<Outcome<StateTransitionRecord>> TransitionAsync(string deviceId, DeviceState target, string actor, string reason, DateTimeOffset now) =>
+        _writer.WriteAsync<Outcome<StateTransitionRecord>>(db =>
+        {
+            var device = FindDevice(db, deviceId);
+            if (device is null)
+                return new Refusal(RefusalKind.NotFound, "Unknown device", $"no device {deviceId} at this site");
+            if (!DeviceLifecycle.CanTransition(device.DeviceState, target))
+            {
+                var allowed = string.Join(", ", DeviceLifecycle.AllowedTargets(device.DeviceState));
+                return new Refusal(RefusalKind.Conflict, "Transition not allowed",
+                    $"device {device.Serial} is {device.DeviceState} and cannot go to {target} (allowed: {(allowed.Length == 0 ? "none" : allowed)})");
+            }
+
+            var t = Transition(db, device.Id, device.DeviceState, target, actor, reason, now);
+            return new StateTransitionRecord(t.From, t.To, t.Actor, t.Reason, t.At);
+        });
+
+    private static DeviceRow? FindDevice(SQLiteConnection db, string deviceIdOrSerial) =>
+        db.Query<DeviceRow>(DeviceRow.Select + " WHERE id = ?1 OR serial = ?1", deviceIdOrSerial).FirstOrDefault();
+
+    private static StateTransition Transition(SQLiteConnection db, string deviceId, DeviceState from, DeviceState to, string actor, string reason, DateTimeOffset now)
+    {
+        var transition = DeviceLifecycle.Transition(from, to, actor, reason, now);
+        db.Execute("UPDATE devices SET state = ? WHERE id = ?", to.ToString(), deviceId);
+        InsertTransition(db, deviceId, from, to, actor, reason, now);
+        return transition;
+    }
+
+    private static void InsertTransition(SQLiteConnection db, string deviceId, DeviceState? from, DeviceState to, string actor, string reason, DateTimeOffset now) =>
+        db.Execute(
+            "INSERT INTO device_transitions (device_id, from_state, to_state, actor, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
+            deviceId, from?.ToString(), to.ToString(), actor, reason, now.ToUnixTimeMilliseconds());
+
+    // ---- fleet queries ---------------------------------------------------------------------------------
+
+    public IReadOnlyList<DeviceSummary> ListDevices() =>
+        _reads.Read(db => db.Query<DeviceRow>(DeviceRow.Select + " ORDER BY serial")).Select(Summarize).ToList();
+
+    public DeviceDetail? Device(string deviceIdOrSerial) =>
+        _reads.Read(db =>
+        {
+            var device = FindDevice(db, deviceIdOrSerial);
+            if (device is null)
+                return null;
+            var history = db.Query<TransitionRow>(
+                    "SELECT from_state AS FromState, to_state AS ToState, actor AS Actor, reason AS Reason, at AS At FROM device_transitions WHERE device_id = ? ORDER BY id",
+                    device.Id)
+                .Select(t => new StateTransitionRecord(
+                    t.FromState is null ? null : Enum.Parse<DeviceState>(t.FromState), Enum.Parse<DeviceState>(t.ToState), t.Actor, t.Reason, FromMs(t.At)))
+                .ToList();
+            return new DeviceDetail(Summarize(device), Findings(device), history, device.EnrollmentCount);
+        });
+
+    public DriftSummary Drift() =>
+        _reads.Read(db =>
+        {
+            var devices = db.Query<DeviceRow>(DeviceRow.Select + " WHERE state <> 'Retired' ORDER BY serial");
+            var required = _blueprints.Values
+                .SelectMany(b => b.Blueprint.Apps)
+                .Select(a => (a.PackageName, a.VersionCode))
+                .ToHashSet();
+            var versions = db.Query<AppVersionRow>(
+                    """
+                    SELECT a.package_name AS PackageName, a.version_code AS VersionCode, max(a.version_name) AS VersionName, count(*) AS Devices
+                    FROM installed_apps a JOIN devices d ON d.id = a.device_id
+                    WHERE d.state <> 'Retired'
+                    GROUP BY a.package_name, a.version_code
+                    ORDER BY a.package_name, a.version_code DESC
+                    """)
+                .Select(v => new AppVersionCount(v.PackageName, v.VersionCode, v.VersionName, v.Devices, required.Contains((v.PackageName, v.VersionCode))))
+                .ToList();
+            var nonCompliant = devices
+                .Where(d => d.Compliant == 0)
+                .Select(d => new NonCompliantDevice(d.Id, d.Serial, d.GroupName, d.DeviceState, Findings(d)))
+                .ToList();
+            return new DriftSummary(devices.Count, devices.Count - nonCompliant.Count, versions, nonCompliant);
+        });
+
+    private static List<DriftFinding> Findings(DeviceRow device) =>
+        JsonSerializer.Deserialize(device.Findings, EdgeJson.Default.ListDriftFinding) ?? [];
+
+    private static DeviceSummary Summarize(DeviceRow d)
+    {
+        var status = JsonSerializer.Deserialize(d.Status, DeviceProtocolJson.Default.DeviceStatus);
+        return new DeviceSummary(
+            d.Id, d.Serial, d.Manufacturer, d.Model, d.GroupName, d.DeviceState, d.Compliant != 0,
+            Findings(d).Count, status?.Battery?.Level, d.OsVersion,
+            d.LastCheckinAt is { } at ? FromMs(at) : null, d.CheckinCount);
+    }
+
+    private static DateTimeOffset FromMs(long milliseconds) => DateTimeOffset.FromUnixTimeMilliseconds(milliseconds);
+
+    private static string Base64Url(byte[] bytes) => System.Buffers.Text.Base64Url.EncodeToString(bytes);
+}

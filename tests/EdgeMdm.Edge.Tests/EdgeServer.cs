@@ -1,0 +1,100 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using EdgeMdm.Contracts.Device;
+using EdgeMdm.Edge.Hosting;
+using EdgeMdm.Edge.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EdgeMdm.Edge.Tests;
+
+/// <summary>
+/// The real appliance host (Kestrel on a free loopback port, a temp SQLite directory, the test seed) with a
+/// fake clock the test moves. Disposing stops it and deletes the directory.
+/// </summary>
+public sealed class EdgeServer : IAsyncDisposable
+{
+    public const string Token = "test-pickers-token-0001";
+    public static readonly string SeedPath = Path.Combine(AppContext.BaseDirectory, "testdata", "site-seed.yaml");
+
+    private readonly WebApplication _app;
+
+    private EdgeServer(WebApplication app, string dataDir, FakeTimeProvider clock)
+    {
+        _app = app;
+        DataDir = dataDir;
+        Clock = clock;
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        Http = new HttpClient { BaseAddress = new Uri(address) };
+    }
+
+    public string DataDir { get; }
+
+    public FakeTimeProvider Clock { get; }
+
+    public HttpClient Http { get; }
+
+    public SqliteEdgeStore Store => _app.Services.GetRequiredService<SqliteEdgeStore>();
+
+    public static async Task<EdgeServer> StartAsync(params string[] extraArgs)
+    {
+        var dataDir = Path.Combine(Path.GetTempPath(), "edgemdm-test-" + Guid.NewGuid().ToString("N"));
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 8, 0, 0, TimeSpan.Zero));
+        string[] args = ["--urls", "http://127.0.0.1:0", "--data-dir", dataDir, "--seed", SeedPath, "--checkin-interval", "30", .. extraArgs];
+        var app = EdgeHost.Build(args, builder => builder.Services.AddSingleton<TimeProvider>(clock));
+        await app.StartAsync();
+        return new EdgeServer(app, dataDir, clock);
+    }
+
+    public async Task<EnrollResponse> EnrollAsync(string serial, string token = Token)
+    {
+        using var response = await Http.PostAsJsonAsync("/api/v1/enroll", Enrollment(serial, token), DeviceProtocolJson.Default.EnrollRequest);
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync(DeviceProtocolJson.Default.EnrollResponse))!;
+    }
+
+    public static EnrollRequest Enrollment(string serial, string token = Token) => new()
+    {
+        EnrollmentToken = token,
+        Serial = serial,
+        Model = "TC52",
+        Manufacturer = "Zebra",
+        OsVersion = "14",
+        AgentVersion = "1.0.0",
+    };
+
+    public Task<HttpResponseMessage> CheckinAsync(string secret, CheckinRequest request) =>
+        Http.SendAsync(Authorized(HttpMethod.Post, "/api/v1/checkin", secret, JsonContent.Create(request, DeviceProtocolJson.Default.CheckinRequest)));
+
+    public async Task<CheckinResponse> CheckinOkAsync(string secret, CheckinRequest request)
+    {
+        using var response = await CheckinAsync(secret, request);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync(DeviceProtocolJson.Default.CheckinResponse))!;
+    }
+
+    public static HttpRequestMessage Authorized(HttpMethod method, string path, string secret, HttpContent? content = null)
+    {
+        var request = new HttpRequestMessage(method, path) { Content = content };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", secret);
+        return request;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        try
+        {
+            Directory.Delete(DataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A straggling SQLite handle on a slow CI disk; the temp directory is cleaned by the OS.
+        }
+    }
+}
