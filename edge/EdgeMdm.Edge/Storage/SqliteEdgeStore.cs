@@ -185,7 +185,7 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
                 deviceId = existing.Id;
                 var from = existing.DeviceState;
                 if (!DeviceLifecycle.CanTransition(from, DeviceState.Enrolling))
-                    return new Refusal(RefusalKind.Forbidden, "Device retired", $"device {attempt.Serial} is {from} and cannot enroll again");
+                    return new Refusal(RefusalKind.Forbidden, "Device cannot enroll", $"device {attempt.Serial} is {from} and cannot enroll again");
                 // Re-enrollment of a wiped device: same record and history, new secret (the old one stops working).
                 db.Execute(
                     """

@@ -7,15 +7,18 @@ namespace EdgeMdm.Domain.Blueprints;
 
 /// <summary>
 /// Content hashes that devices and the appliance must agree on byte for byte: lowercase hex SHA-256 of a
-/// canonical JSON form (ordinal key order, no whitespace), truncated to 128 bits, which is plenty to tell
-/// versions of a document apart and keeps tokens short on the wire.
+/// canonical JSON form, truncated to 128 bits (plenty to tell versions of a document apart, and short on the
+/// wire). Canonical means: UTF-8, no whitespace, dictionary keys in ordinal order (records keep their
+/// declared property order), and strings escaped only
+/// where JSON requires it (quote, backslash, control characters), so an agent in any language can
+/// reproduce the bytes.
 /// </summary>
 public static class CanonicalHash
 {
     public static string Of(IReadOnlyDictionary<string, string> values)
     {
         ArgumentNullException.ThrowIfNull(values);
-        return Hex(JsonSerializer.SerializeToUtf8Bytes(Sorted(values), CanonicalJson.Default.SortedDictionaryStringString));
+        return Hex(JsonSerializer.SerializeToUtf8Bytes(Sorted(values), CanonicalJson.Canonical.SortedDictionaryStringString));
     }
 
     /// <summary>The same values in ordinal key order, the order every hash of ours is taken in.</summary>
@@ -29,7 +32,7 @@ public static class CanonicalHash
     }
 
     internal static string Of(DeclarationsDocument document) =>
-        Hex(JsonSerializer.SerializeToUtf8Bytes(document, CanonicalJson.Default.DeclarationsDocument));
+        Hex(JsonSerializer.SerializeToUtf8Bytes(document, CanonicalJson.Canonical.DeclarationsDocument));
 
     private static string Hex(byte[] canonical) =>
         Convert.ToHexStringLower(SHA256.HashData(canonical).AsSpan(0, 16));

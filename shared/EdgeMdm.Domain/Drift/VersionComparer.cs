@@ -4,7 +4,8 @@ namespace EdgeMdm.Domain.Drift;
 
 /// <summary>
 /// Compares dotted OS versions ("13", "13.0.1", "14") number by number; a missing part counts as 0 and a
-/// part that is not a number compares as text after all numbers, so "14-beta" never passes for "14".
+/// part that is not a number sorts below every number (and ordinally among text), so "14-beta" never
+/// passes a floor of "14".
 /// </summary>
 public static class VersionComparer
 {

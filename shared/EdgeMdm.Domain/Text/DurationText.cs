@@ -8,8 +8,6 @@ namespace EdgeMdm.Domain.Text;
 /// </summary>
 public static class DurationText
 {
-    /// <summary>Largest number accepted before a unit; keeps every part within TimeSpan's range.</summary>
-    private const long MaxAmount = 10_000_000;
 
     public static bool TryParse(string? text, out TimeSpan duration)
     {
@@ -29,22 +27,18 @@ public static class DurationText
             var unitLength = 0;
             while (unitLength < span.Length && char.IsAsciiLetter(span[unitLength]))
                 unitLength++;
-            if (amount > MaxAmount)
-                return false;
-            TimeSpan? part = span[..unitLength] switch
+            long? ticksPerUnit = span[..unitLength] switch
             {
-                "ms" => TimeSpan.FromMilliseconds(amount),
-                "s" => TimeSpan.FromSeconds(amount),
-                "m" => TimeSpan.FromMinutes(amount),
-                "h" => TimeSpan.FromHours(amount),
-                "d" => TimeSpan.FromDays(amount),
+                "ms" => TimeSpan.TicksPerMillisecond,
+                "s" => TimeSpan.TicksPerSecond,
+                "m" => TimeSpan.TicksPerMinute,
+                "h" => TimeSpan.TicksPerHour,
+                "d" => TimeSpan.TicksPerDay,
                 _ => null,
             };
-            if (part is null)
+            if (ticksPerUnit is not { } unit || amount > (TimeSpan.MaxValue.Ticks - total.Ticks) / unit)
                 return false;
-            if (total > TimeSpan.MaxValue - part.Value)
-                return false;
-            total += part.Value;
+            total += TimeSpan.FromTicks(amount * unit);
             span = span[unitLength..];
         }
 
