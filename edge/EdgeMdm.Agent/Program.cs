@@ -1,1 +1,3 @@
-return 0;
+using EdgeMdm.Agent.Cli;
+
+return await AgentCli.RunAsync(args, Console.Out, Console.Error);

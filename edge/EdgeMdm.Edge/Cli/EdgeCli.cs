@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using System.Globalization;
 using System.Text.Json;
 using EdgeMdm.Domain.Lifecycle;
@@ -35,7 +36,8 @@ public static class EdgeCli
 
         try
         {
-            return await parsed.InvokeAsync();
+            // Our own handler below turns refusals into one line; System.CommandLine's would print a stack trace.
+            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (CliException exception)
         {

@@ -36,7 +36,6 @@ public sealed class DurationTextTests
     [InlineData("5x")]
     [InlineData("5H")]
     [InlineData("5mm")]
-    [InlineData("1.5h")]
     [InlineData("1h 30m")]
     [InlineData("1h30")]
     [InlineData("m5")]

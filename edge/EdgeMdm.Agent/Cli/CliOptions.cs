@@ -1,0 +1,76 @@
+using EdgeMdm.Domain.Text;
+using System.Globalization;
+using System.CommandLine;
+using System.CommandLine.Parsing;
+
+namespace EdgeMdm.Agent.Cli;
+
+/// <summary>Options more than one command takes, each parsed and checked where it is declared.</summary>
+internal static class CliOptions
+{
+    public const string DefaultStateFile = "./agent-state.json";
+
+    public static Option<Uri> Server(bool required) => new("--server")
+    {
+        Description = "The site appliance, e.g. http://10.20.0.5:8080",
+        HelpName = "URL",
+        Required = required,
+        CustomParser = ParseServer,
+    };
+
+    public static Option<string> Token() => new("--token")
+    {
+        Description = "Enrollment token issued by the appliance",
+        HelpName = "TOKEN",
+        Required = true,
+    };
+
+    public static Option<string> State() => new("--state")
+    {
+        Description = "Device state file (credentials, declarations token)",
+        HelpName = "FILE",
+        DefaultValueFactory = _ => DefaultStateFile,
+    };
+
+    public static Option<TimeSpan> Duration(string name, string description, bool required) => new(name)
+    {
+        Description = description + " (500ms, 20s, 5m, 1h)",
+        HelpName = "DURATION",
+        Required = required,
+        CustomParser = result => ParseDuration(name, result),
+    };
+
+    public static Option<int> AtLeastOne(string name, string description, string helpName) => new(name)
+    {
+        Description = description,
+        HelpName = helpName,
+        CustomParser = result => ParseAtLeastOne(name, result),
+    };
+
+    private static Uri? ParseServer(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (AgentHttp.TryParseServer(text, out var server))
+            return server;
+        result.AddError($"invalid --server '{text}': expected an absolute http:// or https:// URL");
+        return null;
+    }
+
+    private static int ParseAtLeastOne(string name, ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= 1)
+            return value;
+        result.AddError($"invalid {name} '{text}': expected a whole number of at least 1");
+        return default;
+    }
+
+    private static TimeSpan ParseDuration(string name, ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (DurationText.TryParse(text, out var duration) && duration > TimeSpan.Zero)
+            return duration;
+        result.AddError($"invalid {name} '{text}': expected a positive duration such as 500ms, 20s, 5m or 1h");
+        return default;
+    }
+}

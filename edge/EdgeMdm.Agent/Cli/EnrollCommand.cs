@@ -1,0 +1,48 @@
+using System.CommandLine;
+
+namespace EdgeMdm.Agent.Cli;
+
+/// <summary><c>enroll --server URL --token T [--serial S] [--state FILE]</c>: prints the device id.</summary>
+internal static class EnrollCommand
+{
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
+
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var server = CliOptions.Server(required: true);
+        var token = CliOptions.Token();
+        var serial = new Option<string>("--serial") { Description = "Device serial (default: this host's name)", HelpName = "SERIAL" };
+        var state = CliOptions.State();
+        var command = new Command("enroll", "Enroll one device with the appliance and save its credentials") { server, token, serial, state };
+        command.SetAction((parse, cancellationToken) => AgentCli.GuardAsync(
+            "enroll",
+            parse.GetValue(server),
+            stderr,
+            () => EnrollAsync(
+                parse.GetRequiredValue(server),
+                parse.GetRequiredValue(token),
+                parse.GetValue(serial) is { Length: > 0 } s ? s : Environment.MachineName,
+                parse.GetRequiredValue(state),
+                stdout,
+                stderr,
+                cancellationToken),
+            cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> EnrollAsync(Uri server, string token, string serial, string statePath, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var device = VirtualDevice.ForSerial(serial, TimeProvider.System);
+        using var handler = AgentHttp.CreateHandler(maxConnectionsPerServer: 2);
+        using var http = AgentHttp.CreateClient(handler, server, RequestTimeout);
+        var enrolled = await new DeviceApiClient(http).EnrollAsync(device.CreateEnrollRequest(token), cancellationToken);
+
+        var credentials = new DeviceCredentials(server.ToString(), enrolled.DeviceId, enrolled.DeviceSecret, serial, DeclarationsToken: null);
+        await DeviceCredentialsFile.SaveAsync(statePath, credentials, cancellationToken);
+        await stderr.WriteLineAsync(
+            $"{AgentCli.Name}: {(enrolled.Reenrolled ? "re-enrolled" : "enrolled")} {serial} ({device.Manufacturer} {device.Model}, Android {device.OsVersion}) "
+            + $"at site {enrolled.SiteId}, group {enrolled.Group}; credentials saved to {statePath}");
+        await stdout.WriteLineAsync(enrolled.DeviceId);
+        return AgentCli.Success;
+    }
+}

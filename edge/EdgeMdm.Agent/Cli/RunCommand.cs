@@ -1,0 +1,176 @@
+using EdgeMdm.Domain.Text;
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using EdgeMdm.Contracts.Device;
+
+namespace EdgeMdm.Agent.Cli;
+
+/// <summary>
+/// <c>run [--state FILE] [--server URL]</c>: the enrolled device checks in until Ctrl-C. Being offline is a
+/// normal state for a device: a failed check-in is logged and retried. Only a refusal of the device itself
+/// (401 unknown secret, 403 retired) ends the run, with exit code 1.
+/// </summary>
+internal static class RunCommand
+{
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan FirstInterval = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
+
+    public static Command Create(TextWriter stderr)
+    {
+        var state = CliOptions.State();
+        var server = CliOptions.Server(required: false);
+        server.Description = "Talk to this appliance instead of the one saved at enrollment";
+        var command = new Command("run", "Run the enrolled device: check in, apply declarations, carry out commands (Ctrl-C stops)") { state, server };
+        command.SetAction((parse, cancellationToken) => AgentCli.GuardAsync(
+            "run",
+            parse.GetValue(server),
+            stderr,
+            () => RunAsync(parse.GetRequiredValue(state), parse.GetValue(server), stderr, cancellationToken),
+            cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string statePath, Uri? serverOverride, TextWriter log, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(statePath))
+        {
+            await log.WriteLineAsync(AgentCli.Line($"no device state at {statePath}; enroll first: {AgentCli.Name} enroll --server URL --token TOKEN"));
+            return AgentCli.Failure;
+        }
+
+        var credentials = await DeviceCredentialsFile.LoadAsync(statePath, cancellationToken);
+        var server = serverOverride;
+        if (server is null && !AgentHttp.TryParseServer(credentials.Server, out server))
+            throw new InvalidDataException($"{statePath} has an invalid server URL '{credentials.Server}'");
+
+        using var handler = AgentHttp.CreateHandler(maxConnectionsPerServer: 2);
+        using var http = AgentHttp.CreateClient(handler, server, RequestTimeout);
+        var device = new VirtualDevice(credentials.Serial, Seeds.Of(credentials.Serial), TimeProvider.System) { SimulateOutages = false };
+        var loop = new Loop(new DeviceAgent(new DeviceApiClient(http), device, credentials.DeviceSecret), credentials, statePath, log);
+        await loop.LogAsync($"running {credentials.Serial} ({device.Manufacturer} {device.Model}) as {credentials.DeviceId} against {server}");
+        try
+        {
+            return await loop.RunAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await loop.LogAsync("stopped");
+            return AgentCli.Success;
+        }
+    }
+
+    private sealed class Loop(DeviceAgent agent, DeviceCredentials credentials, string statePath, TextWriter log)
+    {
+        private string? _savedToken = credentials.DeclarationsToken;
+
+        public async Task<int> RunAsync(CancellationToken cancellationToken)
+        {
+            if (!await RestoreAsync(cancellationToken))
+                return AgentCli.Failure;
+            var interval = FirstInterval;
+            while (true)
+            {
+                var wait = interval;
+                try
+                {
+                    var outcome = await agent.CheckinAsync(cancellationToken);
+                    await LogAsync(Describe(outcome));
+                    foreach (var failure in outcome.Failures)
+                        await LogAsync($"{failure.Operation} failed: {AgentFailures.Describe(failure.Exception)}");
+                    await SaveTokenAsync(cancellationToken);
+                    interval = wait = outcome.NextInterval;
+                }
+                catch (DeviceApiException e) when (IsDeviceRefused(e))
+                {
+                    await log.WriteLineAsync(AgentCli.Line($"the appliance refused this device: {e.Message}"));
+                    return AgentCli.Failure;
+                }
+                catch (Exception e) when (AgentFailures.IsRequestFailure(e, cancellationToken))
+                {
+                    wait = interval < MaxRetryDelay ? interval : MaxRetryDelay;
+                    await LogAsync($"checkin failed: {AgentFailures.Describe(e)}; retrying in {DurationText.Format(wait)}");
+                }
+
+                await Task.Delay(wait, cancellationToken);
+            }
+        }
+
+        public Task LogAsync(string message) =>
+            log.WriteLineAsync(DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) + " " + message);
+
+        /// <summary>After a restart, the device still holds what it installed under the saved token.</summary>
+        private async Task<bool> RestoreAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                if (await agent.RestoreAsync(credentials.DeclarationsToken, cancellationToken))
+                    await LogAsync($"holding declarations {Short(agent.Device.DeclarationsToken)}");
+                return true;
+            }
+            catch (DeviceApiException e) when (IsDeviceRefused(e))
+            {
+                await log.WriteLineAsync(AgentCli.Line($"the appliance refused this device: {e.Message}"));
+                return false;
+            }
+            catch (Exception e) when (AgentFailures.IsRequestFailure(e, cancellationToken))
+            {
+                await LogAsync($"could not fetch the declarations held before the restart: {AgentFailures.Describe(e)}");
+                return true;
+            }
+        }
+
+        /// <summary>Keeps the state file's token in step with the declarations the device holds.</summary>
+        private async Task SaveTokenAsync(CancellationToken cancellationToken)
+        {
+            var token = agent.Device.DeclarationsToken;
+            if (string.Equals(token, _savedToken, StringComparison.Ordinal))
+                return;
+            try
+            {
+                await DeviceCredentialsFile.SaveAsync(statePath, credentials with { DeclarationsToken = token }, cancellationToken);
+                _savedToken = token;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                await LogAsync($"could not save {statePath}: {e.Message}");
+            }
+        }
+
+        private string Describe(CheckinOutcome outcome)
+        {
+            var staging = agent.Device.Staging;
+            var text = new StringBuilder();
+            text.Append(CultureInfo.InvariantCulture, $"checkin ok {outcome.Latency.TotalMilliseconds:0.0}ms sent={Items(outcome.Sent)} token={Short(outcome.DeclarationsToken)}");
+            if (outcome.DeclarationsFetched)
+                text.Append(" (new declarations)");
+            if (staging is not null)
+                text.Append(CultureInfo.InvariantCulture, $" staging={staging.CompletedSteps}/{staging.TotalSteps}");
+            if (staging?.CurrentStep is { } step)
+                text.Append(" [").Append(step).Append(']');
+            text.Append(CultureInfo.InvariantCulture, $" results={outcome.ResultsReported} next={DurationText.Format(outcome.NextInterval)}");
+            return text.ToString();
+        }
+
+        private static bool IsDeviceRefused(DeviceApiException e) =>
+            e.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden;
+
+        private static string Short(string? token) => token is null ? "-" : token.Length > 8 ? token[..8] : token;
+
+        private static string Items(DeviceStatus sent)
+        {
+            var items = new List<string>(8);
+            if (sent.Apps is not null) items.Add("apps");
+            if (sent.Os is not null) items.Add("os");
+            if (sent.Battery is not null) items.Add("battery");
+            if (sent.Storage is not null) items.Add("storage");
+            if (sent.Wifi is not null) items.Add("wifi");
+            if (sent.Configurations is not null) items.Add("configurations");
+            if (sent.Certificates is not null) items.Add("certificates");
+            if (sent.Staging is not null) items.Add("staging");
+            return items.Count == 0 ? "nothing" : string.Join(',', items);
+        }
+    }
+}

@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using System.Net;
+using EdgeMdm.Contracts.Device;
+
+namespace EdgeMdm.Agent;
+
+/// <summary>One request of a check-in cycle that failed; the cycle went on without it.</summary>
+/// <param name="Operation"><c>checkin</c>, <c>declarations</c> or <c>result</c>.</param>
+public sealed record AgentFailure(string Operation, Exception Exception)
+{
+    /// <summary>A stable name to count failures by: <c>checkin:503</c>, <c>result:transport</c>, <c>declarations:timeout</c>.</summary>
+    public string Kind => AgentFailures.Kind(Operation, Exception);
+}
+
+/// <summary>What one check-in cycle did.</summary>
+/// <param name="Sent">The status delta the check-in carried (all null: nothing changed).</param>
+/// <param name="Latency">Round trip of the check-in request itself.</param>
+/// <param name="NextInterval">When the appliance wants the next check-in.</param>
+/// <param name="DeclarationsFetched">A new declarations document was fetched and is being carried out.</param>
+/// <param name="ResultsReported">Command results the appliance accepted in this cycle.</param>
+/// <param name="Failures">Requests after the check-in that failed (each retried on a later cycle).</param>
+public sealed record CheckinOutcome(
+    DeviceStatus Sent,
+    TimeSpan Latency,
+    TimeSpan NextInterval,
+    string DeclarationsToken,
+    bool DeclarationsFetched,
+    int ResultsReported,
+    IReadOnlyList<AgentFailure> Failures);
+
+/// <summary>
+/// The device side of the protocol for one <see cref="VirtualDevice"/>: check in with the status delta,
+/// fetch declarations when their token changes, carry out commands and report their results.
+/// </summary>
+public sealed class DeviceAgent
+{
+    private static readonly TimeSpan MinInterval = TimeSpan.FromSeconds(1);
+
+    private readonly DeviceApiClient _api;
+    private readonly string _deviceSecret;
+
+    public DeviceAgent(DeviceApiClient api, VirtualDevice device, string deviceSecret)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentException.ThrowIfNullOrEmpty(deviceSecret);
+        _api = api;
+        Device = device;
+        _deviceSecret = deviceSecret;
+    }
+
+    public VirtualDevice Device { get; }
+
+    /// <summary>
+    /// One check-in cycle. A failed check-in request throws (<see cref="DeviceApiException"/>,
+    /// <see cref="HttpRequestException"/>, or <see cref="TaskCanceledException"/> on timeout) and leaves
+    /// the delta unacknowledged, so the next cycle sends it again. Failures after a successful check-in
+    /// (fetching declarations, reporting a result) do not throw: they are listed in the outcome and retried
+    /// on a later cycle, because the token still differs and the appliance re-delivers the command.
+    /// </summary>
+    public async Task<CheckinOutcome> CheckinAsync(CancellationToken cancellationToken = default)
+    {
+        var status = Device.BuildStatusDelta();
+        var request = new CheckinRequest { DeclarationsToken = Device.DeclarationsToken, Status = status };
+        var started = Stopwatch.GetTimestamp();
+        var response = await _api.CheckinAsync(_deviceSecret, request, cancellationToken);
+        var latency = Stopwatch.GetElapsedTime(started);
+        Device.Acknowledge();
+
+        List<AgentFailure>? failures = null;
+        var fetched = false;
+        if (!string.Equals(response.DeclarationsToken, Device.DeclarationsToken, StringComparison.Ordinal))
+        {
+            try
+            {
+                fetched = await FetchDeclarationsAsync(cancellationToken);
+            }
+            catch (Exception e) when (AgentFailures.IsRequestFailure(e, cancellationToken))
+            {
+                (failures ??= []).Add(new AgentFailure("declarations", e));
+            }
+        }
+
+        var reported = 0;
+        foreach (var command in response.Commands)
+        {
+            var (accepted, failure) = await CarryOutAsync(command, cancellationToken);
+            if (accepted)
+                reported++;
+            if (failure is not null)
+                (failures ??= []).Add(failure);
+        }
+
+        var interval = TimeSpan.FromSeconds(response.CheckinIntervalSeconds);
+        return new CheckinOutcome(
+            status,
+            latency,
+            interval < MinInterval ? MinInterval : interval,
+            response.DeclarationsToken,
+            fetched,
+            reported,
+            failures ?? (IReadOnlyList<AgentFailure>)[]);
+    }
+
+    /// <summary>
+    /// For an agent that restarts holding <paramref name="heldToken"/>: fetches the current declarations and
+    /// takes them as already carried out when they are the ones held, or as new ones otherwise. Returns
+    /// false when there was nothing to restore.
+    /// </summary>
+    public async Task<bool> RestoreAsync(string? heldToken, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrEmpty(heldToken))
+            return false;
+        var document = await _api.GetDeclarationsAsync(_deviceSecret, ifNoneMatchToken: null, cancellationToken);
+        if (document is null)
+            return false;
+        if (string.Equals(document.Token, heldToken, StringComparison.Ordinal))
+            Device.RestoreDeclarations(document);
+        else
+            Device.ApplyDeclarations(document);
+        return true;
+    }
+
+    private async Task<bool> FetchDeclarationsAsync(CancellationToken cancellationToken)
+    {
+        // 304 (null) means the token the device holds is current after all, e.g. the declarations changed
+        // back between the check-in and this request.
+        var document = await _api.GetDeclarationsAsync(_deviceSecret, Device.DeclarationsToken, cancellationToken);
+        if (document is null)
+            return false;
+        Device.ApplyDeclarations(document);
+        return true;
+    }
+
+    /// <summary>
+    /// Carries out a command (once per id) and reports its result. Accepted is false both when there was
+    /// nothing to send (already reported) and when sending failed; only the latter has a failure.
+    /// </summary>
+    private async Task<(bool Accepted, AgentFailure? Failure)> CarryOutAsync(DeviceCommand command, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(command.Id))
+            return (false, null);
+        var result = Device.Execute(command);
+        if (result is null)
+            return (false, null);
+        try
+        {
+            await _api.ReportCommandResultAsync(_deviceSecret, command.Id, result, cancellationToken);
+            Device.MarkResultReported(command.Id);
+            return (true, null);
+        }
+        catch (DeviceApiException e) when (e.IsPermanent && e.StatusCode is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden))
+        {
+            // The appliance will never take this result (unknown command, result already recorded...):
+            // sending it again would fail the same way.
+            Device.MarkResultReported(command.Id);
+            return (false, new AgentFailure("result", e));
+        }
+        catch (Exception e) when (AgentFailures.IsRequestFailure(e, cancellationToken))
+        {
+            return (false, new AgentFailure("result", e));
+        }
+    }
+}
+
+/// <summary>Which exceptions are a failed exchange with the appliance, and how to name them.</summary>
+public static class AgentFailures
+{
+    /// <summary>
+    /// True for what a request to the appliance can fail with: an error answer, a transport failure, a
+    /// timeout. False for a cancellation the caller asked for, and for bugs.
+    /// </summary>
+    public static bool IsRequestFailure(Exception exception, CancellationToken cancellationToken) => exception switch
+    {
+        DeviceApiException or HttpRequestException or IOException => true,
+        OperationCanceledException => !cancellationToken.IsCancellationRequested,
+        _ => false,
+    };
+
+    public static string Kind(string operation, Exception exception) => exception switch
+    {
+        DeviceApiException api => operation + ":" + ((int)api.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        OperationCanceledException => operation + ":timeout",
+        _ => operation + ":transport",
+    };
+
+    /// <summary>One line for a person: the problem details, or the transport error and its cause.</summary>
+    public static string Describe(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        var text = exception switch
+        {
+            DeviceApiException => exception.Message,
+            OperationCanceledException => "no answer in time (timed out)",
+            HttpRequestException { InnerException: { } inner } when !exception.Message.Contains(inner.Message, StringComparison.Ordinal) =>
+                exception.Message + " (" + inner.Message + ")",
+            _ => exception.Message,
+        };
+        return text.ReplaceLineEndings(" ");
+    }
+}

@@ -1,0 +1,84 @@
+using System.Text.Json;
+
+namespace EdgeMdm.Agent;
+
+/// <summary>
+/// What a real agent keeps between runs. <see cref="DeviceSecret"/> is the device's only credential (the
+/// appliance stores just its hash), hence the 0600 file. <see cref="DeclarationsToken"/> is the token of
+/// the declarations the device last fetched; null until it fetched any.
+/// </summary>
+public sealed record DeviceCredentials(
+    string Server,
+    string DeviceId,
+    string DeviceSecret,
+    string Serial,
+    string? DeclarationsToken = null);
+
+/// <summary>Reads and writes <see cref="DeviceCredentials"/> as a JSON file.</summary>
+public static class DeviceCredentialsFile
+{
+    /// <summary>
+    /// Writes atomically: a temporary file in the same directory (created 0600 on Unix, so the secret is
+    /// never readable by others, not even briefly), flushed to disk, then renamed over the old file. A crash
+    /// leaves either the old file or the new one, never half of one.
+    /// </summary>
+    public static async Task SaveAsync(string path, DeviceCredentials credentials, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(credentials);
+        var target = Path.GetFullPath(path);
+        var directory = Path.GetDirectoryName(target) ?? throw new ArgumentException($"'{path}' is not a file path", nameof(path));
+        Directory.CreateDirectory(directory);
+        var temporary = Path.Combine(directory, "." + Path.GetFileName(target) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        try
+        {
+            var stream = new FileStream(temporary, CreateNewPrivate());
+            await using (stream)
+            {
+                await JsonSerializer.SerializeAsync(stream, credentials, AgentStateJson.Default.DeviceCredentials, cancellationToken);
+                await stream.FlushAsync(cancellationToken);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, target, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Reads the file; a missing file is <see cref="FileNotFoundException"/>, a damaged one or one without
+    /// a required member is <see cref="InvalidDataException"/> saying what is wrong.
+    /// </summary>
+    public static async Task<DeviceCredentials> LoadAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var stream = File.OpenRead(path);
+        await using (stream)
+        {
+            try
+            {
+                var credentials = await JsonSerializer.DeserializeAsync(stream, AgentStateJson.Default.DeviceCredentials, cancellationToken)
+                    ?? throw new InvalidDataException($"{path} is empty (null)");
+                if (credentials.Server.Length == 0 || credentials.DeviceId.Length == 0 || credentials.DeviceSecret.Length == 0)
+                    throw new InvalidDataException($"{path} has an empty server, deviceId or deviceSecret");
+                return credentials;
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"{path} is not a device state file: {e.Message}", e);
+            }
+        }
+    }
+
+    private static FileStreamOptions CreateNewPrivate()
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        return options;
+    }
+}

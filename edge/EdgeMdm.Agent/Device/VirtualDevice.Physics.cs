@@ -1,0 +1,140 @@
+using EdgeMdm.Contracts.Device;
+
+namespace EdgeMdm.Agent;
+
+// Battery, cradle, Wi-Fi and storage: the part of the device that changes by itself as time passes.
+public sealed partial class VirtualDevice
+{
+    private const string Ssid = "WH-FLOOR";
+    private const long MiB = 1024L * 1024;
+    private const long MinFreeBytes = 20 * MiB;
+    private const int MaxCatchUpMinutes = 30 * 24 * 60;
+
+    private static readonly TimeSpan PhysicsStep = TimeSpan.FromMinutes(1);
+
+    private DateTimeOffset _simulatedUntil;
+    private double _batteryLevel;
+    private double _drainPerMinute;
+    private double _chargeSinceLastCycle;
+    private int _healthPercent;
+    private int _cycleCount;
+    private bool _docked;
+    private int _dockMinutesLeft;
+    private long _freeBytes;
+    private int _rssi;
+
+    private void InitializePhysics(Random random)
+    {
+        _cycleCount = random.Next(20, 800);
+        _healthPercent = Math.Clamp(100 - (_cycleCount / 25) - random.Next(6), 70, 100);
+        _drainPerMinute = 0.11 + (random.NextDouble() * 0.08);
+        _docked = _profile.VehicleMount || random.NextDouble() < 0.3;
+        _batteryLevel = _profile.VehicleMount ? 100 : random.Next(25, 101);
+        _dockMinutesLeft = _docked ? random.Next(30, 150) : random.Next(60, 420);
+        var nearlyFull = random.NextDouble() < 0.08;
+        _freeBytes = nearlyFull
+            ? random.Next(150, 450) * MiB
+            : (long)(_profile.TotalBytes * (0.2 + (random.NextDouble() * 0.5))) / MiB * MiB;
+        _rssi = -random.Next(50, 76);
+    }
+
+    /// <summary>Brings the device up to the clock's now and returns that now.</summary>
+    private DateTimeOffset Advance()
+    {
+        var now = _time.GetUtcNow();
+        if (now - _simulatedUntil > PhysicsStep * MaxCatchUpMinutes)
+            _simulatedUntil = now - (PhysicsStep * MaxCatchUpMinutes); // powered off for weeks: nothing to replay
+        while (_simulatedUntil + PhysicsStep <= now)
+        {
+            _simulatedUntil += PhysicsStep;
+            StepOneMinute();
+        }
+
+        ProcessDueWork(now);
+        return now;
+    }
+
+    private void StepOneMinute()
+    {
+        if (!_profile.VehicleMount && --_dockMinutesLeft <= 0)
+            PutInCradle(!_docked);
+        if (_docked)
+            Charge();
+        else
+            Drain();
+
+        // A worker with a flat scanner swaps it into a cradle instead of letting it die.
+        if (!_docked && _batteryLevel < 8)
+            PutInCradle(true);
+
+        if (_physics.NextDouble() < 0.15)
+            _rssi = Math.Clamp(_rssi + _physics.Next(-6, 7), -85, -45);
+
+        // Logs, caches and photos fill storage slowly; now and then the system clears caches.
+        if (_physics.NextDouble() < 0.02)
+            _freeBytes = Math.Max(MinFreeBytes, _freeBytes - (_physics.Next(1, 21) * MiB));
+        if (_physics.NextDouble() < 0.003)
+            _freeBytes = Math.Min(_profile.TotalBytes / 10 * 9, _freeBytes + (_physics.Next(50, 301) * MiB));
+    }
+
+    /// <summary>Shift-like: a few hours on the floor, one or two in the cradle.</summary>
+    private void PutInCradle(bool docked)
+    {
+        _docked = docked;
+        _dockMinutesLeft = docked ? _physics.Next(45, 150) : _physics.Next(180, 420);
+    }
+
+    private void Charge()
+    {
+        // Fast up to 80 %, then the charger tapers off.
+        var added = Math.Min(_batteryLevel < 80 ? 0.8 : 0.35, 100 - _batteryLevel);
+        _batteryLevel += added;
+        _chargeSinceLastCycle += added;
+        if (_chargeSinceLastCycle < 100)
+            return;
+        _chargeSinceLastCycle -= 100;
+        _cycleCount++;
+        if (_cycleCount % 40 == 0 && _healthPercent > 70)
+            _healthPercent--;
+    }
+
+    private void Drain()
+    {
+        // A worn battery holds less, so the same work costs it more percent.
+        var load = 0.8 + (_physics.NextDouble() * 0.4);
+        _batteryLevel = Math.Max(1, _batteryLevel - (_drainPerMinute * load * 100 / _healthPercent));
+    }
+
+    private BatteryStatus BatterySnapshot()
+    {
+        var level = (int)Math.Floor(_batteryLevel);
+        return new BatteryStatus
+        {
+            Level = level,
+            HealthPercent = _healthPercent,
+            CycleCount = _cycleCount,
+            Charging = _docked && level < 100,
+            Docked = _docked,
+        };
+    }
+
+    // Test seams: put the device in a known physical state.
+    internal void ForceDock(bool docked, TimeSpan holdFor)
+    {
+        Advance();
+        _docked = docked;
+        _dockMinutesLeft = (int)Math.Ceiling(holdFor.TotalMinutes);
+    }
+
+    internal void SetBatteryLevel(double level)
+    {
+        Advance();
+        _batteryLevel = level;
+    }
+
+    internal void SetFreeBytes(long freeBytes)
+    {
+        Advance();
+        _freeBytes = freeBytes;
+    }
+}

@@ -1,0 +1,195 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using EdgeMdm.Contracts.Device;
+
+namespace EdgeMdm.Agent;
+
+/// <summary>
+/// N virtual devices against one appliance, for demos and load tests: each enrolls, then checks in on the
+/// appliance's interval (or <see cref="SimulationOptions.IntervalOverride"/>), fetches declarations when
+/// their token changes and reports command results, until the duration is over or the run is cancelled.
+/// </summary>
+/// <remarks>
+/// All devices share one <see cref="HttpClient"/> and its connection pool. Every failed request counts as
+/// an error; the first few are written to the log with their reason. Devices start at a random point of
+/// their first interval, so a fleet does not check in in the same millisecond.
+/// </remarks>
+public sealed class FleetSimulator
+{
+    private const int LoggedErrors = 10;
+
+    // Requests in flight when the duration ends may finish during this grace, then they are cancelled.
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan MaxEnrollRetryDelay = TimeSpan.FromSeconds(30);
+
+    private readonly SimulationOptions _options;
+    private readonly TextWriter _log;
+
+    /// <param name="log">Where errors are described; standard error by default.</param>
+    public FleetSimulator(SimulationOptions options, TextWriter? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Problem() is { } problem)
+            throw new ArgumentException(problem, nameof(options));
+        _options = options;
+        _log = log is null ? Console.Error : TextWriter.Synchronized(log);
+    }
+
+    public async Task<SimulationSummary> RunAsync(CancellationToken cancellationToken = default)
+    {
+        var started = Stopwatch.GetTimestamp();
+        using var handler = AgentHttp.CreateHandler(_options.MaxConcurrency);
+        using var http = AgentHttp.CreateClient(handler, _options.Server, _options.RequestTimeout);
+
+        // Stop: no new request after the duration. Abort: cancels what is still in flight after the grace,
+        // or at once when the caller cancels.
+        using var stop = new CancellationTokenSource(_options.Duration, _options.TimeProvider);
+        using var stopOrCancel = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, cancellationToken);
+        using var abortTimer = new CancellationTokenSource(_options.Duration + StopGrace, _options.TimeProvider);
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(abortTimer.Token, cancellationToken);
+        using var gate = new SemaphoreSlim(_options.MaxConcurrency);
+        var run = new Run(_options, new DeviceApiClient(http), gate, _log, stopOrCancel.Token, abort.Token);
+
+        var devices = Enumerable.Range(1, _options.Devices).Select(run.RunDeviceAsync).ToArray();
+        var latencies = (await Task.WhenAll(devices)).SelectMany(l => l).ToList();
+        latencies.Sort();
+        return run.Summarize(latencies, Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>The shared state of one run; each device task only adds to its counters.</summary>
+    private sealed class Run(SimulationOptions options, DeviceApiClient api, SemaphoreSlim gate, TextWriter log, CancellationToken stop, CancellationToken abort)
+    {
+        private readonly ConcurrentDictionary<string, long> _errorsByKind = new(StringComparer.Ordinal);
+        private int _enrolled;
+        private long _checkins;
+        private long _errors;
+        private long _offlineSlots;
+        private long _declarationFetches;
+        private long _commandResults;
+
+        /// <summary>Enrolls device <paramref name="index"/> and runs it; returns its check-in latencies.</summary>
+        public async Task<List<TimeSpan>> RunDeviceAsync(int index)
+        {
+            var latencies = new List<TimeSpan>();
+            var seed = Seeds.Mix(options.Seed, index);
+            var device = new VirtualDevice(Serial(index), seed, options.TimeProvider);
+            try
+            {
+                var enrollment = await EnrollAsync(device);
+                if (enrollment is not null)
+                    await CheckInUntilStoppedAsync(new DeviceAgent(api, device, enrollment.DeviceSecret), enrollment, new Random(Seeds.Mix(seed, 1)), latencies);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested || abort.IsCancellationRequested)
+            {
+                // The run is over; what this device did so far counts.
+            }
+
+            return latencies;
+        }
+
+        public SimulationSummary Summarize(List<TimeSpan> sortedLatencies, TimeSpan elapsed) => new()
+        {
+            Devices = options.Devices,
+            Enrolled = _enrolled,
+            Checkins = Interlocked.Read(ref _checkins),
+            Errors = Interlocked.Read(ref _errors),
+            P50 = SimulationSummary.Percentile(sortedLatencies, 0.50),
+            P99 = SimulationSummary.Percentile(sortedLatencies, 0.99),
+            ErrorsByKind = new SortedDictionary<string, long>(_errorsByKind, StringComparer.Ordinal),
+            OfflineSlots = Interlocked.Read(ref _offlineSlots),
+            DeclarationFetches = Interlocked.Read(ref _declarationFetches),
+            CommandResults = Interlocked.Read(ref _commandResults),
+            Elapsed = elapsed,
+        };
+
+        /// <summary>
+        /// Retries transport failures and server errors with backoff until the run stops; gives up at once
+        /// on a refusal (4xx: bad token, used up...), which would only repeat.
+        /// </summary>
+        private async Task<EnrollResponse?> EnrollAsync(VirtualDevice device)
+        {
+            var retryDelay = TimeSpan.FromSeconds(1);
+            while (true)
+            {
+                await gate.WaitAsync(abort);
+                try
+                {
+                    var enrollment = await api.EnrollAsync(device.CreateEnrollRequest(options.EnrollmentToken), abort);
+                    Interlocked.Increment(ref _enrolled);
+                    return enrollment;
+                }
+                catch (Exception e) when (AgentFailures.IsRequestFailure(e, abort))
+                {
+                    RecordError(device.Serial, new AgentFailure("enroll", e));
+                    if (e is DeviceApiException { IsPermanent: true })
+                        return null;
+                }
+                finally
+                {
+                    gate.Release();
+                }
+
+                await Task.Delay(retryDelay, options.TimeProvider, stop);
+                retryDelay = retryDelay * 2 > MaxEnrollRetryDelay ? MaxEnrollRetryDelay : retryDelay * 2;
+            }
+        }
+
+        private async Task CheckInUntilStoppedAsync(DeviceAgent agent, EnrollResponse enrollment, Random jitter, List<TimeSpan> latencies)
+        {
+            var interval = options.IntervalOverride ?? TimeSpan.FromSeconds(Math.Max(1, enrollment.CheckinIntervalSeconds));
+            var wait = interval * jitter.NextDouble();
+            while (true)
+            {
+                await Task.Delay(wait, options.TimeProvider, stop);
+                wait = interval;
+                if (!agent.Device.BeginCheckinSlot())
+                {
+                    Interlocked.Increment(ref _offlineSlots);
+                    continue;
+                }
+
+                await gate.WaitAsync(abort);
+                try
+                {
+                    var outcome = await agent.CheckinAsync(abort);
+                    latencies.Add(outcome.Latency);
+                    Record(agent.Device.Serial, outcome);
+                    interval = options.IntervalOverride ?? outcome.NextInterval;
+                    wait = interval;
+                }
+                catch (Exception e) when (AgentFailures.IsRequestFailure(e, abort))
+                {
+                    RecordError(agent.Device.Serial, new AgentFailure("checkin", e));
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }
+        }
+
+        private void Record(string serial, CheckinOutcome outcome)
+        {
+            Interlocked.Increment(ref _checkins);
+            Interlocked.Add(ref _commandResults, outcome.ResultsReported);
+            if (outcome.DeclarationsFetched)
+                Interlocked.Increment(ref _declarationFetches);
+            foreach (var failure in outcome.Failures)
+                RecordError(serial, failure);
+        }
+
+        private void RecordError(string serial, AgentFailure failure)
+        {
+            var count = Interlocked.Increment(ref _errors);
+            _errorsByKind.AddOrUpdate(failure.Kind, 1, (_, n) => n + 1);
+            if (count <= LoggedErrors)
+                log.WriteLine($"edgemdm-agent: {serial} {failure.Operation} failed: {AgentFailures.Describe(failure.Exception)}");
+            else if (count == LoggedErrors + 1)
+                log.WriteLine("edgemdm-agent: more errors; they are counted but not logged");
+        }
+
+        /// <summary>SIM00001: zero-padded so serials sort in device order, and stable across reruns.</summary>
+        private string Serial(int index) => options.SerialPrefix + index.ToString("D5", CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,152 @@
+using System.Text.Json;
+using EdgeMdm.Agent.Cli;
+
+namespace EdgeMdm.Agent.Tests;
+
+public sealed class AgentCliTests : IAsyncLifetime, IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("edgemdm-agent-cli-").FullName;
+    private readonly StringWriter _stdout = new();
+    private readonly StringWriter _stderr = new();
+    private FakeAppliance _appliance = null!;
+
+    private string Server => _appliance.BaseAddress.ToString();
+
+    private string StatePath => Path.Combine(_directory, "agent-state.json");
+
+    public async Task InitializeAsync() => _appliance = await FakeAppliance.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _appliance.DisposeAsync();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    public void Dispose()
+    {
+        _stdout.Dispose();
+        _stderr.Dispose();
+    }
+
+    [Theory]
+    [InlineData(new[] { "enroll", "--server", "http://127.0.0.1:8080" }, "edgemdm-agent: option '--token' is required")]
+    [InlineData(new[] { "simulate", "--server", "http://x", "--token", "t", "--devices", "2", "--duration", "soon" }, "edgemdm-agent: invalid --duration 'soon': expected a positive duration such as 500ms, 20s, 5m or 1h")]
+    [InlineData(new[] { "simulate", "--server", "http://x", "--token", "t", "--devices", "0", "--duration", "1s" }, "edgemdm-agent: invalid --devices '0': expected a whole number of at least 1")]
+    [InlineData(new[] { "enroll", "--server", "not a url", "--token", "t" }, "edgemdm-agent: invalid --server 'not a url': expected an absolute http:// or https:// URL")]
+    [InlineData(new[] { "frobnicate" }, "edgemdm-agent: unrecognized command or argument 'frobnicate' (see edgemdm-agent --help)")]
+    [InlineData(new string[0], "edgemdm-agent: missing command: enroll, run or simulate (see edgemdm-agent --help)")]
+    public async Task Usage_error_is_one_line_and_exit_code_2(string[] args, string expected)
+    {
+        var exitCode = await AgentCli.RunAsync(args, _stdout, _stderr);
+
+        Assert.Equal(2, exitCode);
+        Assert.Equal(expected + Environment.NewLine, _stderr.ToString());
+        Assert.Equal("", _stdout.ToString());
+    }
+
+    [Fact]
+    public async Task Enroll_saves_the_credentials_and_prints_the_device_id()
+    {
+        var exitCode = await AgentCli.RunAsync(["enroll", "--server", Server, "--token", "enroll-token", "--serial", "TC52-0042", "--state", StatePath], _stdout, _stderr);
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal("dev-TC52-0042" + Environment.NewLine, _stdout.ToString());
+        var saved = await DeviceCredentialsFile.LoadAsync(StatePath);
+        Assert.Equal(new DeviceCredentials(Server, "dev-TC52-0042", "secret-TC52-0042", "TC52-0042", null), saved);
+    }
+
+    [Fact]
+    public async Task Enroll_with_a_refused_token_is_one_line_and_exit_code_1()
+    {
+        var exitCode = await AgentCli.RunAsync(["enroll", "--server", Server, "--token", "used-up", "--state", StatePath], _stdout, _stderr);
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal(
+            "edgemdm-agent: enroll failed: 403 Enrollment token refused: the token is unknown, expired or used up" + Environment.NewLine,
+            _stderr.ToString());
+        Assert.False(File.Exists(StatePath));
+    }
+
+    [Fact]
+    public async Task Enroll_against_an_unreachable_appliance_is_one_line_and_exit_code_1()
+    {
+        var exitCode = await AgentCli.RunAsync(["enroll", "--server", "http://127.0.0.1:1", "--token", "t", "--state", StatePath], _stdout, _stderr);
+
+        Assert.Equal(1, exitCode);
+        Assert.StartsWith("edgemdm-agent: enroll failed: cannot reach the appliance at http://127.0.0.1:1/", _stderr.ToString(), StringComparison.Ordinal);
+        Assert.Single(_stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task Run_checks_in_until_cancelled_and_saves_the_declarations_token()
+    {
+        _appliance.Declarations = TestData.FloorDeclarations();
+        await AgentCli.RunAsync(["enroll", "--server", Server, "--token", "enroll-token", "--serial", "CT40-7", "--state", StatePath], _stdout, _stderr);
+        using var stop = new CancellationTokenSource();
+
+        var run = AgentCli.RunAsync(["run", "--state", StatePath], _stdout, _stderr, stop.Token);
+
+        // The token is saved (atomically: safe to read meanwhile) right after the check-in is logged.
+        await WaitUntilAsync(() => File.ReadAllText(StatePath).Contains(_appliance.Declarations.Token, StringComparison.Ordinal));
+        await stop.CancelAsync();
+        var exitCode = await run;
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("checkin ok", _stderr.ToString(), StringComparison.Ordinal);
+        Assert.Contains("(new declarations)", _stderr.ToString(), StringComparison.Ordinal);
+        Assert.Equal(_appliance.Declarations.Token, (await DeviceCredentialsFile.LoadAsync(StatePath)).DeclarationsToken);
+    }
+
+    [Fact]
+    public async Task Run_of_a_retired_device_stops_with_exit_code_1()
+    {
+        await AgentCli.RunAsync(["enroll", "--server", Server, "--token", "enroll-token", "--serial", "CT40-8", "--state", StatePath], _stdout, _stderr);
+        _appliance.RetiredSecrets["secret-CT40-8"] = true;
+
+        var exitCode = await AgentCli.RunAsync(["run", "--state", StatePath], _stdout, _stderr);
+
+        Assert.Equal(1, exitCode);
+        Assert.EndsWith(
+            "edgemdm-agent: the appliance refused this device: 403 Device retired: this device was retired and may not check in" + Environment.NewLine,
+            _stderr.ToString(),
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_without_state_tells_to_enroll_first()
+    {
+        var exitCode = await AgentCli.RunAsync(["run", "--state", StatePath], _stdout, _stderr);
+
+        Assert.Equal(1, exitCode);
+        Assert.StartsWith("edgemdm-agent: no device state at", _stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Simulate_prints_one_summary_line()
+    {
+        var exitCode = await AgentCli.RunAsync(["simulate", "--server", Server, "--token", "enroll-token", "--devices", "3", "--duration", "500ms", "--interval", "100ms"], _stdout, _stderr);
+
+        Assert.Equal(0, exitCode);
+        var line = Assert.Single(_stdout.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+        Assert.Matches(@"^enrolled=3 checkins=\d+ errors=0 p50=\d+\.\dms p99=\d+\.\dms$", line);
+    }
+
+    [Fact]
+    public async Task Simulate_with_json_prints_a_json_object_and_exits_1_on_errors()
+    {
+        var exitCode = await AgentCli.RunAsync(["simulate", "--server", Server, "--token", "wrong", "--devices", "2", "--duration", "1s", "--json"], _stdout, _stderr);
+
+        Assert.Equal(1, exitCode);
+        using var json = JsonDocument.Parse(_stdout.ToString());
+        Assert.Equal(0, json.RootElement.GetProperty("enrolled").GetInt32());
+        Assert.Equal(2, json.RootElement.GetProperty("errors").GetInt64());
+        Assert.Equal(2, json.RootElement.GetProperty("errorsByKind").GetProperty("enroll:403").GetInt64());
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 500 && !condition(); i++)
+            await Task.Delay(10);
+        Assert.True(condition());
+    }
+}

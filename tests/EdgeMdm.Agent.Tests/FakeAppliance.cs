@@ -1,0 +1,219 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using EdgeMdm.Contracts.Device;
+using EdgeMdm.Domain.Blueprints;
+using EdgeMdm.Domain.Drift;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeMdm.Agent.Tests;
+
+/// <summary>What the fake appliance saw of one request.</summary>
+public sealed record RecordedRequest(string Method, string Path, string? Authorization, string? ContentType, string? IfNoneMatch, string Body);
+
+/// <summary>
+/// A small in-memory appliance speaking device protocol v1 on Kestrel, 127.0.0.1, port 0. Secrets are
+/// "secret-SERIAL", device ids "dev-SERIAL". Knobs let a test make requests fail.
+/// </summary>
+public sealed class FakeAppliance : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, string> _deviceBySecret = new(StringComparer.Ordinal);
+    private int _failCheckins;
+    private int _failResults;
+
+    private FakeAppliance(WebApplication app) => _app = app;
+
+    public Uri BaseAddress { get; private set; } = null!;
+    public string EnrollmentToken { get; set; } = "enroll-token";
+    public int CheckinIntervalSeconds { get; set; } = 60;
+    public DeclarationsDocument Declarations { get; set; } = Blueprint.Empty("floor").ToDeclarations();
+    public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
+    public ConcurrentDictionary<string, DeviceStatus> Statuses { get; } = new(StringComparer.Ordinal);
+    public ConcurrentQueue<string> EnrolledSerials { get; } = new();
+    public ConcurrentDictionary<string, ConcurrentDictionary<string, DeviceCommand>> PendingCommands { get; } = new(StringComparer.Ordinal);
+    public ConcurrentQueue<(string CommandId, CommandResultRequest Result)> Results { get; } = new();
+
+    /// <summary>Secrets the appliance refuses with 403 "device retired".</summary>
+    public ConcurrentDictionary<string, bool> RetiredSecrets { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The next N check-ins are answered 503.</summary>
+    public int FailCheckins { set => Volatile.Write(ref _failCheckins, value); }
+
+    /// <summary>The next N command results are answered 503.</summary>
+    public int FailResults { set => Volatile.Write(ref _failResults, value); }
+
+    public int CheckinCount => Requests.Count(r => string.Equals(r.Path, "/api/v1/checkin", StringComparison.Ordinal));
+
+    public static async Task<FakeAppliance> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        var fake = new FakeAppliance(app);
+        app.Use(fake.RecordAsync);
+        app.MapPost("/api/v1/enroll", fake.EnrollAsync);
+        app.MapPost("/api/v1/checkin", fake.CheckinAsync);
+        app.MapGet("/api/v1/declarations", fake.DeclarationsAsync);
+        app.MapPost("/api/v1/commands/{id}/result", fake.ResultAsync);
+        await app.StartAsync();
+        fake.BaseAddress = new Uri(app.Urls.First() + "/");
+        return fake;
+    }
+
+    public void AddCommand(string serial, DeviceCommand command) =>
+        PendingCommands.GetOrAdd("dev-" + serial, _ => new(StringComparer.Ordinal))[command.Id] = command;
+
+    public HttpClient CreateClient() => new() { BaseAddress = BaseAddress };
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private async Task RecordAsync(HttpContext context, RequestDelegate next)
+    {
+        context.Request.EnableBuffering();
+        using var reader = new StreamReader(context.Request.Body, leaveOpen: true);
+        var body = await reader.ReadToEndAsync();
+        context.Request.Body.Position = 0;
+        var headers = context.Request.Headers;
+        Requests.Enqueue(new RecordedRequest(
+            context.Request.Method,
+            context.Request.Path + context.Request.QueryString,
+            headers.Authorization.Count > 0 ? headers.Authorization.ToString() : null,
+            context.Request.ContentType,
+            headers.IfNoneMatch.Count > 0 ? headers.IfNoneMatch.ToString() : null,
+            body));
+        await next(context);
+    }
+
+    private async Task EnrollAsync(HttpContext context)
+    {
+        if (!IsJson(context))
+        {
+            await ProblemAsync(context, 415, "Unsupported media type", "send application/json");
+            return;
+        }
+
+        var request = await JsonSerializer.DeserializeAsync(context.Request.Body, DeviceProtocolJson.Default.EnrollRequest);
+        if (!string.Equals(request?.EnrollmentToken, EnrollmentToken, StringComparison.Ordinal))
+        {
+            await ProblemAsync(context, 403, "Enrollment token refused", "the token is unknown, expired or used up");
+            return;
+        }
+
+        if (string.IsNullOrEmpty(request!.Serial))
+        {
+            await ProblemAsync(context, 400, "Invalid enrollment", "one or more fields are invalid", """{"serial":["The serial is required."]}""");
+            return;
+        }
+
+        var reenrolled = EnrolledSerials.Contains(request.Serial);
+        EnrolledSerials.Enqueue(request.Serial);
+        _deviceBySecret["secret-" + request.Serial] = "dev-" + request.Serial;
+        context.Response.StatusCode = 201;
+        await context.Response.WriteAsJsonAsync(
+            new EnrollResponse("dev-" + request.Serial, "secret-" + request.Serial, CheckinIntervalSeconds, "site-1", "floor", reenrolled),
+            DeviceProtocolJson.Default.EnrollResponse);
+    }
+
+    private async Task CheckinAsync(HttpContext context)
+    {
+        if (await DeviceOfAsync(context) is not { } deviceId)
+            return;
+        if (Interlocked.Decrement(ref _failCheckins) >= 0)
+        {
+            await ProblemAsync(context, 503, "Busy", "try again");
+            return;
+        }
+
+        var request = await JsonSerializer.DeserializeAsync(context.Request.Body, DeviceProtocolJson.Default.CheckinRequest);
+        Statuses.AddOrUpdate(deviceId, _ => request?.Status ?? new DeviceStatus(), (_, old) => StatusMerge.Apply(old, request?.Status ?? new DeviceStatus()));
+        var commands = PendingCommands.TryGetValue(deviceId, out var pending) ? pending.Values.ToArray() : [];
+        await context.Response.WriteAsJsonAsync(
+            new CheckinResponse(Declarations.Token, commands, CheckinIntervalSeconds),
+            DeviceProtocolJson.Default.CheckinResponse);
+    }
+
+    private async Task DeclarationsAsync(HttpContext context)
+    {
+        if (await DeviceOfAsync(context) is null)
+            return;
+        var etag = "\"" + Declarations.Token + "\"";
+        context.Response.Headers.ETag = etag;
+        if (string.Equals(context.Request.Headers.IfNoneMatch.ToString(), etag, StringComparison.Ordinal))
+        {
+            context.Response.StatusCode = 304;
+            return;
+        }
+
+        await context.Response.WriteAsJsonAsync(Declarations, DeviceProtocolJson.Default.DeclarationsDocument);
+    }
+
+    private async Task ResultAsync(HttpContext context, string id)
+    {
+        if (await DeviceOfAsync(context) is not { } deviceId)
+            return;
+        if (Interlocked.Decrement(ref _failResults) >= 0)
+        {
+            await ProblemAsync(context, 503, "Busy", "try again");
+            return;
+        }
+
+        var result = await JsonSerializer.DeserializeAsync(context.Request.Body, DeviceProtocolJson.Default.CommandResultRequest);
+        Results.Enqueue((id, result!));
+        if (PendingCommands.TryGetValue(deviceId, out var pending))
+            pending.TryRemove(id, out _);
+        context.Response.StatusCode = 204;
+    }
+
+    /// <summary>The device id of the bearer secret, or null after answering 401 / 403 / 502.</summary>
+    private async Task<string?> DeviceOfAsync(HttpContext context)
+    {
+        var authorization = context.Request.Headers.Authorization.ToString();
+        var secret = authorization.StartsWith("Bearer ", StringComparison.Ordinal) ? authorization["Bearer ".Length..] : "";
+        if (string.Equals(secret, "secret-BROKEN-PROXY", StringComparison.Ordinal))
+        {
+            context.Response.StatusCode = 502;
+            context.Response.ContentType = "text/html";
+            await context.Response.WriteAsync("<html>Bad Gateway</html>");
+            return null;
+        }
+
+        if (RetiredSecrets.ContainsKey(secret))
+        {
+            await ProblemAsync(context, 403, "Device retired", "this device was retired and may not check in");
+            return null;
+        }
+
+        if (_deviceBySecret.TryGetValue(secret, out var deviceId))
+            return deviceId;
+        await ProblemAsync(context, 401, "Unauthorized", "unknown device secret");
+        return null;
+    }
+
+    private static bool IsJson(HttpContext context) =>
+        context.Request.ContentType is { } type && type.Split(';')[0].Trim().Equals("application/json", StringComparison.OrdinalIgnoreCase);
+
+    private static async Task ProblemAsync(HttpContext context, int status, string title, string detail, string? errorsJson = null)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/problem+json";
+        var body = new Dictionary<string, object>(StringComparer.Ordinal)
+        {
+            ["type"] = "https://edgemdm.dev/problems/" + status,
+            ["title"] = title,
+            ["status"] = status,
+            ["detail"] = detail,
+        };
+        if (errorsJson is not null)
+            body["errors"] = JsonDocument.Parse(errorsJson).RootElement;
+        await context.Response.WriteAsync(JsonSerializer.Serialize(body));
+    }
+}

@@ -1,0 +1,104 @@
+using EdgeMdm.Contracts.Device;
+
+namespace EdgeMdm.Agent.Tests;
+
+public sealed class VirtualDeviceCommandTests
+{
+    [Theory]
+    [InlineData("lock", "screen locked")]
+    [InlineData("ring", "rang for 30 s at full volume")]
+    [InlineData("refresh-status", "full status follows with the next check-in")]
+    public void Command_is_carried_out_and_succeeds(string type, string message)
+    {
+        var device = TestData.Device(TestData.Clock());
+        device.CommandFailureRate = 0;
+
+        var result = device.Execute(TestData.Command("c1", type));
+
+        Assert.Equal(new CommandResultRequest { Status = "succeeded", Message = message, Timestamp = TestData.Start }, result);
+    }
+
+    [Fact]
+    public void Command_is_carried_out_once_even_when_delivered_again()
+    {
+        var clock = TestData.Clock();
+        var device = TestData.Device(clock);
+        var command = TestData.Command("c1", "clear-app-data", ("packageName", "com.android.chrome"));
+        var freeBefore = device.CurrentStatus().Storage!.FreeBytes;
+
+        var first = device.Execute(command);
+        var freeAfter = device.CurrentStatus().Storage!.FreeBytes;
+        clock.Advance(TimeSpan.FromSeconds(30));
+        var redelivered = device.Execute(command); // result not reported yet: the same result again
+        device.MarkResultReported("c1");
+        var afterReport = device.Execute(command);
+
+        Assert.Same(first, redelivered);
+        Assert.Null(afterReport);
+        Assert.True(freeAfter > freeBefore || first!.Status is "failed");
+        Assert.Equal(freeAfter, device.CurrentStatus().Storage!.FreeBytes);
+        Assert.Equal(0, device.UnreportedResults);
+    }
+
+    [Fact]
+    public void Unknown_command_type_fails_with_a_readable_message()
+    {
+        var device = TestData.Device(TestData.Clock());
+
+        var result = device.Execute(TestData.Command("c1", "self-destruct"));
+
+        Assert.Equal("failed", result!.Status);
+        Assert.Equal("unsupported command type self-destruct", result.Message);
+    }
+
+    [Fact]
+    public void Clear_app_data_of_a_package_that_is_not_installed_fails()
+    {
+        var device = TestData.Device(TestData.Clock());
+
+        var missing = device.Execute(TestData.Command("c1", "clear-app-data", ("packageName", "com.acme.nothere")));
+        var noParameter = device.Execute(TestData.Command("c2", "clear-app-data"));
+
+        Assert.Equal(new CommandResultRequest { Status = "failed", Message = "com.acme.nothere is not installed", Timestamp = TestData.Start }, missing);
+        Assert.Equal("clear-app-data needs the parameter packageName", noParameter!.Message);
+    }
+
+    [Fact]
+    public void Reboot_is_refused_on_a_low_battery_away_from_the_cradle()
+    {
+        var device = TestData.Device(TestData.Clock());
+        device.SetBatteryLevel(9);
+        device.ForceDock(false, TimeSpan.FromHours(1));
+
+        var result = device.Execute(TestData.Command("c1", "reboot"));
+
+        Assert.Equal("failed", result!.Status);
+        Assert.Equal("reboot refused: battery at 9 % and not docked", result.Message);
+    }
+
+    [Fact]
+    public void Expired_command_is_not_carried_out()
+    {
+        var device = TestData.Device(TestData.Clock());
+        var command = TestData.Command("c1", "refresh-status") with { ExpiresAt = TestData.Start.AddMinutes(-1) };
+        device.BuildStatusDelta();
+        device.Acknowledge();
+
+        var result = device.Execute(command);
+
+        Assert.Equal("failed", result!.Status);
+        Assert.StartsWith("command expired", result.Message, StringComparison.Ordinal);
+        Assert.True(device.BuildStatusDelta().IsEmpty()); // refresh-status did not run
+    }
+
+    [Fact]
+    public void Commands_fail_now_and_then()
+    {
+        var device = TestData.Device(TestData.Clock());
+
+        var results = Enumerable.Range(0, 1000).Select(i => device.Execute(TestData.Command("c" + i, "lock"))!).ToList();
+
+        Assert.InRange(results.Count(r => r.Status is "failed"), 10, 60);
+        Assert.All(results.Where(r => r.Status is "failed"), r => Assert.False(string.IsNullOrWhiteSpace(r.Message)));
+    }
+}

@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using EdgeMdm.Contracts.Device;
+
+namespace EdgeMdm.EndToEnd;
+
+/// <summary>The operator commands, run as processes against the directory a running appliance serves.</summary>
+public sealed class OperatorCliTests
+{
+    private static Task<CommandResult> EdgeAsync(params string[] args) => Processes.RunAsync(Processes.EdgeDll, args, TimeSpan.FromSeconds(60));
+
+    [Fact]
+    public async Task Token_create_prints_the_token_alone_and_it_enrolls_a_device_while_serve_runs()
+    {
+        using var data = new TempDirectory();
+        await using var appliance = await ApplianceProcess.StartAsync(data.Path);
+
+        var created = await EdgeAsync("token", "create", "--group", "pickers", "--uses", "2", "--expires", "8h", "--data-dir", data.Path);
+
+        Assert.Equal(0, created.ExitCode);
+        var token = created.Stdout.TrimEnd('\n');
+        Assert.Matches(new Regex("^et_[A-Za-z0-9_-]{32}$", RegexOptions.None, TimeSpan.FromSeconds(1)), token);
+        using var http = new HttpClient { BaseAddress = appliance.Url };
+        var enrollment = new EnrollRequest { EnrollmentToken = token, Serial = "CLI-1", Model = "CT40", Manufacturer = "Honeywell", OsVersion = "13", AgentVersion = "1" };
+        using var response = await http.PostAsJsonAsync("/api/v1/enroll", enrollment, DeviceProtocolJson.Default.EnrollRequest);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Devices_list_and_drift_print_tables_and_json_arrays()
+    {
+        using var data = new TempDirectory();
+        await using var appliance = await ApplianceProcess.StartAsync(data.Path);
+        using var http = new HttpClient { BaseAddress = appliance.Url };
+        foreach (var serial in new[] { "CLI-A", "CLI-B" })
+        {
+            var enrollment = new EnrollRequest { EnrollmentToken = Processes.SeedToken, Serial = serial, Model = "TC52", Manufacturer = "Zebra", OsVersion = "14", AgentVersion = "1" };
+            (await http.PostAsJsonAsync("/api/v1/enroll", enrollment, DeviceProtocolJson.Default.EnrollRequest)).EnsureSuccessStatusCode();
+        }
+
+        var table = await EdgeAsync("devices", "list", "--data-dir", data.Path);
+        var json = await EdgeAsync("devices", "list", "--json", "--data-dir", data.Path);
+        var drift = await EdgeAsync("drift", "--json", "--data-dir", data.Path);
+
+        Assert.Equal(0, table.ExitCode);
+        Assert.Contains("CLI-A", table.Stdout, StringComparison.Ordinal);
+        Assert.Contains("2 devices, 0 compliant", table.Stdout, StringComparison.Ordinal);
+        using var devices = JsonDocument.Parse(json.Stdout);
+        Assert.Equal(JsonValueKind.Array, devices.RootElement.ValueKind);
+        Assert.Equal(["CLI-A", "CLI-B"], devices.RootElement.EnumerateArray().Select(d => d.GetProperty("serial").GetString()));
+        Assert.All(devices.RootElement.EnumerateArray(), d => Assert.Equal("Staging", d.GetProperty("state").GetString()));
+        using var driftJson = JsonDocument.Parse(drift.Stdout);
+        Assert.Equal(2, driftJson.RootElement.GetProperty("nonCompliant").GetArrayLength());
+    }
+
+    [Theory]
+    [InlineData(2, "token", "create", "--uses", "3")]
+    [InlineData(2, "token", "create", "--group", "pickers", "--expires", "eight hours")]
+    [InlineData(1, "token", "create", "--group", "no-such-group")]
+    [InlineData(2, "devices", "frobnicate")]
+    [InlineData(1, "devices", "set-state", "nobody", "Active", "--reason", "x")]
+    public async Task Bad_usage_or_refusal_is_one_line_on_stderr_and_a_nonzero_exit(int exitCode, params string[] args)
+    {
+        using var data = new TempDirectory();
+        await using (await ApplianceProcess.StartAsync(data.Path))
+        {
+            var result = await EdgeAsync([.. args, "--data-dir", data.Path]);
+
+            Assert.Equal(exitCode, result.ExitCode);
+            Assert.Equal("", result.Stdout);
+            var line = Assert.Single(result.Stderr.TrimEnd('\n').Split('\n'));
+            Assert.StartsWith("edgemdm-edge: ", line, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Operator_command_on_a_directory_without_a_database_says_so()
+    {
+        using var data = new TempDirectory();
+
+        var result = await EdgeAsync("devices", "list", "--data-dir", data.Path);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("no appliance database", result.Stderr, StringComparison.Ordinal);
+    }
+}
