@@ -31,7 +31,7 @@ build: ## build everything and leave the commands in ./bin (edgemdm-edge, edgemd
 .PHONY: run
 run: build ## start the appliance on $(EDGE_URL) with a simulated fleet of $(DEVICES) devices; Ctrl-C stops all
 	@mkdir -p $(DATA)/edge
-	@trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT INT TERM; \
+	@trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT; trap 'exit 0' INT TERM; \
 	./bin/edgemdm-edge serve --data-dir $(DATA)/edge --seed $(SEED) --urls $(EDGE_URL) --checkin-interval 15 & \
 	for i in $$(seq 1 100); do curl -fsS $(EDGE_URL)/healthz >/dev/null 2>&1 && break; sleep 0.2; done; \
 	curl -fsS $(EDGE_URL)/healthz >/dev/null || { echo "appliance did not start"; exit 1; }; \
