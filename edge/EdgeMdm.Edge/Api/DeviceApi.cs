@@ -61,12 +61,9 @@ internal static class DeviceApi
 
     private static async Task<IResult> EnrollAsync(HttpRequest http, IEnrollmentStore store, IOptions<EdgeOptions> options, TimeProvider clock)
     {
-        var (request, problem) = await JsonBody.ReadAsync(http, DeviceProtocolJson.Default.EnrollRequest);
+        var (request, problem) = await JsonBody.ReadAsync(http, DeviceProtocolJson.Default.EnrollRequest, RequestValidation.Of);
         if (problem is not null)
             return problem;
-        var validation = RequestValidation.Of(request!);
-        if (!validation.Valid)
-            return Problems.Invalid(validation.Errors);
 
         var attempt = new EnrollmentAttempt(
             CanonicalHash.Sha256Hex(request!.EnrollmentToken!), request.Serial!.Trim(), request.Model!, request.Manufacturer!,
@@ -84,12 +81,9 @@ internal static class DeviceApi
     {
         if (BearerSecretHash(http) is not { } secretHash)
             return MissingCredential();
-        var (request, problem) = await JsonBody.ReadAsync(http, DeviceProtocolJson.Default.CheckinRequest);
+        var (request, problem) = await JsonBody.ReadAsync(http, DeviceProtocolJson.Default.CheckinRequest, RequestValidation.Of);
         if (problem is not null)
             return problem;
-        var validation = RequestValidation.Of(request!);
-        if (!validation.Valid)
-            return Problems.Invalid(validation.Errors);
 
         var outcome = await store.CheckinAsync(secretHash, request!.Status, request.DeclarationsToken, clock.GetUtcNow());
         return outcome.Value is { } response
@@ -118,12 +112,9 @@ internal static class DeviceApi
     {
         if (BearerSecretHash(http) is not { } secretHash)
             return MissingCredential();
-        var (request, problem) = await JsonBody.ReadAsync(http, DeviceProtocolJson.Default.CommandResultRequest);
+        var (request, problem) = await JsonBody.ReadAsync(http, DeviceProtocolJson.Default.CommandResultRequest, RequestValidation.Of);
         if (problem is not null)
             return problem;
-        var validation = RequestValidation.Of(request!);
-        if (!validation.Valid)
-            return Problems.Invalid(validation.Errors);
 
         var report = new CommandOutcomeReport(string.Equals(request!.Status, "succeeded", StringComparison.Ordinal), request.Message, request.Timestamp);
         var outcome = await store.RecordCommandResultAsync(secretHash, id, report, clock.GetUtcNow());

@@ -7,12 +7,23 @@ namespace EdgeMdm.Edge.Api;
 
 /// <summary>
 /// Reads a JSON request body with the answers RFC 9457 clients expect: 415 for a wrong content type,
-/// 413 past <see cref="EdgeOptions.MaxRequestBodyBytes"/>, 400 naming the field for malformed JSON or a
-/// value of the wrong type.
+/// 413 past <see cref="EdgeOptions.MaxRequestBodyBytes"/>, 400 naming the field for malformed JSON, a
+/// value of the wrong type, or a value the validator refuses.
 /// </summary>
 internal static class JsonBody
 {
-    public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo)
+    /// <returns>The request, or the problem to answer instead (never both).</returns>
+    public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo, Func<T, RequestValidation> validate)
+        where T : class
+    {
+        var (value, problem) = await ReadAsync(request, typeInfo);
+        if (problem is not null)
+            return (null, problem);
+        var validation = validate(value!);
+        return validation.Valid ? (value, null) : (null, Problems.Invalid(validation.Errors));
+    }
+
+    private static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo)
         where T : class
     {
         if (!request.HasJsonContentType())

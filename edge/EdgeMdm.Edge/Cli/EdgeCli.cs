@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using EdgeMdm.Domain.Lifecycle;
 using EdgeMdm.Domain.Text;
 using EdgeMdm.Edge.Fleet;
@@ -121,16 +122,12 @@ public static class EdgeCli
         {
             await using var store = OpenStore(result.GetValue(listDataDir)!);
             var tokens = store.ListTokens();
-            if (result.GetValue(listJson))
+            return Print(result, listJson, tokens.ToList(), EdgeJson.Default.ListTokenSummary, () =>
             {
-                Console.WriteLine(JsonSerializer.Serialize(tokens.ToList(), EdgeJson.Default.ListTokenSummary));
-                return 0;
-            }
-
-            Table.Write(
-                ["TOKEN", "GROUP", "USED", "EXPIRES"],
-                tokens.Select(t => new[] { t.Prefix + "…", t.Group, $"{t.UsesCount}/{t.UsesAllowed}", Time(t.ExpiresAt) }));
-            return 0;
+                Table.Write(
+                    ["TOKEN", "GROUP", "USED", "EXPIRES"],
+                    tokens.Select(t => new[] { t.Prefix + "…", t.Group, $"{t.UsesCount}/{t.UsesAllowed}", Time(t.ExpiresAt) }));
+            });
         });
         return new Command("token", "enrollment tokens") { create, list };
     }
@@ -144,23 +141,19 @@ public static class EdgeCli
         {
             await using var store = OpenStore(result.GetValue(dataDir)!);
             var devices = store.ListDevices();
-            if (result.GetValue(json))
+            return Print(result, json, devices.ToList(), EdgeJson.Default.ListDeviceSummary, () =>
             {
-                Console.WriteLine(JsonSerializer.Serialize(devices.ToList(), EdgeJson.Default.ListDeviceSummary));
-                return 0;
-            }
-
-            Table.Write(
-                ["DEVICE", "SERIAL", "MODEL", "GROUP", "STATE", "COMPLIANT", "BATTERY", "OS", "LAST CHECK-IN"],
-                devices.Select(d => new[]
-                {
-                    d.DeviceId, d.Serial, $"{d.Manufacturer} {d.Model}", d.Group, d.State.ToString(),
-                    d.Compliant ? "yes" : $"no ({d.Findings})",
-                    d.BatteryLevel is { } level ? level.ToString(CultureInfo.InvariantCulture) + " %" : "-",
-                    d.OsVersion ?? "-", d.LastCheckinAt is { } at ? Time(at) : "never",
-                }));
-            Console.WriteLine($"{devices.Count} devices, {devices.Count(d => d.Compliant)} compliant");
-            return 0;
+                Table.Write(
+                    ["DEVICE", "SERIAL", "MODEL", "GROUP", "STATE", "COMPLIANT", "BATTERY", "OS", "LAST CHECK-IN"],
+                    devices.Select(d => new[]
+                    {
+                        d.DeviceId, d.Serial, $"{d.Manufacturer} {d.Model}", d.Group, d.State.ToString(),
+                        d.Compliant ? "yes" : $"no ({d.Findings})",
+                        d.BatteryLevel is { } level ? level.ToString(CultureInfo.InvariantCulture) + " %" : "-",
+                        d.OsVersion ?? "-", d.LastCheckinAt is { } at ? Time(at) : "never",
+                    }));
+                Console.WriteLine($"{devices.Count} devices, {devices.Count(d => d.Compliant)} compliant");
+            });
         });
 
         var show = ShowDevice();
@@ -192,21 +185,17 @@ public static class EdgeCli
             await using var store = OpenStore(result.GetValue(showDataDir)!);
             var id = result.GetValue(device)!;
             var detail = store.Device(id) ?? throw new CliException($"no device {id} at this site");
-            if (result.GetValue(showJson))
+            return Print(result, showJson, detail, EdgeJson.Default.DeviceDetail, () =>
             {
-                Console.WriteLine(JsonSerializer.Serialize(detail, EdgeJson.Default.DeviceDetail));
-                return 0;
-            }
-
-            var d = detail.Device;
-            Console.WriteLine($"{d.DeviceId}  serial {d.Serial}  {d.Manufacturer} {d.Model}  group {d.Group}  {d.State}  enrolled {detail.Enrollments}×");
-            Console.WriteLine(d.Compliant ? "compliant" : $"not compliant ({d.Findings} findings)");
-            foreach (var f in detail.CurrentFindings)
-                Console.WriteLine($"  {f.Severity,-8} {f.Item}: expected {f.Expected}, found {f.Actual}");
-            Console.WriteLine("history:");
-            foreach (var t in detail.History)
-                Console.WriteLine($"  {Time(t.At)}  {t.From?.ToString() ?? "-"} → {t.To}  by {t.Actor}: {t.Reason}");
-            return 0;
+                var d = detail.Device;
+                Console.WriteLine($"{d.DeviceId}  serial {d.Serial}  {d.Manufacturer} {d.Model}  group {d.Group}  {d.State}  enrolled {detail.Enrollments}×");
+                Console.WriteLine(d.Compliant ? "compliant" : $"not compliant ({d.Findings} findings)");
+                foreach (var f in detail.CurrentFindings)
+                    Console.WriteLine($"  {f.Severity,-8} {f.Item}: expected {f.Expected}, found {f.Actual}");
+                Console.WriteLine("history:");
+                foreach (var t in detail.History)
+                    Console.WriteLine($"  {Time(t.At)}  {t.From?.ToString() ?? "-"} → {t.To}  by {t.Actor}: {t.Reason}");
+            });
         });
         return show;
     }
@@ -247,16 +236,12 @@ public static class EdgeCli
         {
             await using var store = OpenStore(result.GetValue(listDataDir)!);
             var commands = store.ListCommands(result.GetValue(listDevice));
-            if (result.GetValue(listJson))
+            return Print(result, listJson, commands.ToList(), EdgeJson.Default.ListCommandSummary, () =>
             {
-                Console.WriteLine(JsonSerializer.Serialize(commands.ToList(), EdgeJson.Default.ListCommandSummary));
-                return 0;
-            }
-
-            Table.Write(
-                ["COMMAND", "DEVICE", "TYPE", "STATUS", "CREATED", "RESULT"],
-                commands.Select(c => new[] { c.CommandId, c.DeviceId, c.Type, c.Status, Time(c.CreatedAt), c.ResultMessage ?? "" }));
-            return 0;
+                Table.Write(
+                    ["COMMAND", "DEVICE", "TYPE", "STATUS", "CREATED", "RESULT"],
+                    commands.Select(c => new[] { c.CommandId, c.DeviceId, c.Type, c.Status, Time(c.CreatedAt), c.ResultMessage ?? "" }));
+            });
         });
         return new Command("commands", "commands to devices") { send, list };
     }
@@ -270,38 +255,43 @@ public static class EdgeCli
         {
             await using var store = OpenStore(result.GetValue(dataDir)!);
             var summary = store.Drift();
-            if (result.GetValue(json))
+            return Print(result, json, summary, EdgeJson.Default.DriftSummary, () =>
             {
-                Console.WriteLine(JsonSerializer.Serialize(summary, EdgeJson.Default.DriftSummary));
-                return 0;
-            }
-
-            Console.WriteLine($"{summary.Compliant} of {summary.Devices} devices compliant");
-            Console.WriteLine();
-            Table.Write(
-                ["APP", "VERSION", "DEVICES", "REQUIRED"],
-                summary.AppVersions.Select(v => new[]
-                {
-                    v.PackageName, $"{v.VersionName} ({v.VersionCode})", v.Devices.ToString(CultureInfo.InvariantCulture), v.Required ? "yes" : "",
-                }));
-            if (summary.NonCompliant.Count > 0)
-            {
+                Console.WriteLine($"{summary.Compliant} of {summary.Devices} devices compliant");
                 Console.WriteLine();
                 Table.Write(
-                    ["DEVICE", "SERIAL", "GROUP", "STATE", "FINDINGS"],
-                    summary.NonCompliant.Select(d => new[]
+                    ["APP", "VERSION", "DEVICES", "REQUIRED"],
+                    summary.AppVersions.Select(v => new[]
                     {
-                        d.DeviceId, d.Serial, d.Group, d.State.ToString(),
-                        string.Join("; ", d.Findings.Select(f => $"{f.Item}: {f.Actual} (want {f.Expected})")),
+                        v.PackageName, $"{v.VersionName} ({v.VersionCode})", v.Devices.ToString(CultureInfo.InvariantCulture), v.Required ? "yes" : "",
                     }));
-            }
-
-            return 0;
+                if (summary.NonCompliant.Count > 0)
+                {
+                    Console.WriteLine();
+                    Table.Write(
+                        ["DEVICE", "SERIAL", "GROUP", "STATE", "FINDINGS"],
+                        summary.NonCompliant.Select(d => new[]
+                        {
+                            d.DeviceId, d.Serial, d.Group, d.State.ToString(),
+                            string.Join("; ", d.Findings.Select(f => $"{f.Item}: {f.Actual} (want {f.Expected})")),
+                        }));
+                }
+            });
         });
         return drift;
     }
 
     private static string Operator => "operator:" + Environment.UserName;
+
+    /// <summary>JSON for scripts when --json is given, otherwise the human form.</summary>
+    private static int Print<T>(ParseResult result, Option<bool> json, T value, JsonTypeInfo<T> typeInfo, Action human)
+    {
+        if (result.GetValue(json))
+            Console.WriteLine(JsonSerializer.Serialize(value, typeInfo));
+        else
+            human();
+        return 0;
+    }
 
     private static SqliteEdgeStore OpenStore(string dataDir)
     {
