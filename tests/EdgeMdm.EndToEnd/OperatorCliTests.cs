@@ -85,4 +85,32 @@ public sealed class OperatorCliTests
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("no appliance database", result.Stderr, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(2, "invalid settings: Edge:CheckinIntervalSeconds (--checkin-interval) must be between 1 and 86400", "--checkin-interval", "0")]
+    [InlineData(2, "invalid settings: Edge:SeedFile (--seed) names", "--seed", "/nonexistent/site.yaml")]
+    public async Task Serve_with_bad_settings_stops_at_once_with_one_line(int exitCode, string message, params string[] args)
+    {
+        using var data = new TempDirectory();
+
+        var result = await EdgeAsync(["serve", "--data-dir", data.Path, "--urls", "http://127.0.0.1:0", .. args]);
+
+        Assert.Equal(exitCode, result.ExitCode);
+        var line = Assert.Single(result.Stderr.TrimEnd('\n').Split('\n'));
+        Assert.StartsWith("edgemdm-edge: " + message, line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_with_a_bad_seed_file_names_the_field_and_writes_nothing()
+    {
+        using var data = new TempDirectory();
+        Directory.CreateDirectory(data.Path);
+        var seed = Path.Combine(data.Path, "seed.yaml");
+        await File.WriteAllTextAsync(seed, "blueprints:\n  - group: a\n    apps:\n      - packageName: x\n        versionCode: -1\n");
+
+        var result = await EdgeAsync("serve", "--data-dir", Path.Combine(data.Path, "edge"), "--seed", seed, "--urls", "http://127.0.0.1:0");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("blueprints[0].apps[0].versionCode must be a positive number", result.Stderr, StringComparison.Ordinal);
+    }
 }

@@ -8,7 +8,9 @@ using EdgeMdm.Domain.Text;
 using EdgeMdm.Edge.Fleet;
 using EdgeMdm.Edge.Hosting;
 using EdgeMdm.Edge.Options;
+using EdgeMdm.Edge.Seed;
 using EdgeMdm.Edge.Storage;
+using Microsoft.Extensions.Options;
 
 namespace EdgeMdm.Edge.Cli;
 
@@ -80,9 +82,25 @@ public static class EdgeCli
         {
             // The host reads its own switches (--urls and any ASP.NET setting) from the raw arguments.
             var hostArgs = result.Tokens.Select(t => t.Value).SkipWhile(t => string.Equals(t, "serve", StringComparison.Ordinal)).ToArray();
-            await using var app = EdgeHost.Build(hostArgs);
-            await app.RunAsync(cancellationToken);
-            return 0;
+            try
+            {
+                await using var app = EdgeHost.Build(hostArgs);
+                await app.RunAsync(cancellationToken);
+                return 0;
+            }
+            catch (OptionsValidationException exception)
+            {
+                throw new CliException("invalid settings: " + string.Join("; ", exception.Failures), 2);
+            }
+            catch (SeedFileException exception)
+            {
+                throw new CliException(exception.Message);
+            }
+            catch (IOException exception)
+            {
+                // Typically the port is taken or the data directory is not writable.
+                throw new CliException("cannot start: " + exception.Message);
+            }
         });
         return serve;
     }

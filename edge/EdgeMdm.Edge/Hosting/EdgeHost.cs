@@ -47,9 +47,8 @@ public static class EdgeHost
     {
         services.AddOptions<EdgeOptions>()
             .BindConfiguration(EdgeOptions.Section)
-            .ValidateDataAnnotations()
-            .Validate(o => o.SeedFile is null || File.Exists(o.SeedFile), "Edge:SeedFile (--seed) names a file that does not exist")
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<EdgeOptions>, EdgeOptionsValidator>();
         return services;
     }
 

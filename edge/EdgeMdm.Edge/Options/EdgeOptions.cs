@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace EdgeMdm.Edge.Options;
 
 /// <summary>
@@ -12,14 +10,12 @@ public sealed class EdgeOptions
     public const string Section = "Edge";
 
     /// <summary>Directory holding the SQLite database (and, later, package blobs). Created when missing.</summary>
-    [Required]
     public string DataDir { get; set; } = "./data";
 
     /// <summary>YAML file with site identity, blueprints and enrollment tokens, applied at every start.</summary>
     public string? SeedFile { get; set; }
 
-    /// <summary>How often devices are told to check in.</summary>
-    [Range(1, 86_400)]
+    /// <summary>How often devices are told to check in, 1–86400 seconds.</summary>
     public int CheckinIntervalSeconds { get; set; } = 60;
 
     /// <summary>Largest request body the device API accepts; anything bigger is answered 413.</summary>
