@@ -1,0 +1,67 @@
+using System.Globalization;
+using EdgeMdm.Domain.Text;
+
+namespace EdgeMdm.Bench;
+
+/// <summary>What one <c>make bench</c> run does. Every phase is bounded by time.</summary>
+internal sealed record BenchOptions
+{
+    public const string Usage =
+        "usage: edgemdm-bench [--devices N] [--concurrency N] [--warmup 3s] [--duration 15s] [--out FILE]\n" +
+        "       edgemdm-bench noop-server --urls URL";
+
+    /// <summary>Devices enrolled on each server; each checks in back-to-back for the whole run.</summary>
+    public int Devices { get; init; } = 2000;
+
+    /// <summary>Check-ins in flight at once (and connections open); null means one per device.</summary>
+    public int? Concurrency { get; init; }
+
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(3);
+
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Also write the report to this file.</summary>
+    public string? OutFile { get; init; }
+
+    public int EffectiveConcurrency => Math.Min(Concurrency ?? Devices, Devices);
+
+    /// <summary>The options, or the one-line reason they are wrong.</summary>
+    public static (BenchOptions? Options, string? Error) Parse(IReadOnlyList<string> args)
+    {
+        var options = new BenchOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            if (i + 1 >= args.Count)
+                return (null, $"{name} needs a value");
+            var value = args[++i];
+            switch (name)
+            {
+                case "--devices" when PositiveInt(value) is { } devices:
+                    options = options with { Devices = devices };
+                    break;
+                case "--concurrency" when PositiveInt(value) is { } concurrency:
+                    options = options with { Concurrency = concurrency };
+                    break;
+                case "--warmup" when DurationText.TryParse(value, out var warmup):
+                    options = options with { Warmup = warmup };
+                    break;
+                case "--duration" when DurationText.TryParse(value, out var duration) && duration > TimeSpan.Zero:
+                    options = options with { Duration = duration };
+                    break;
+                case "--out":
+                    options = options with { OutFile = value };
+                    break;
+                case "--devices" or "--concurrency" or "--warmup" or "--duration":
+                    return (null, $"{name} {value}: not a valid value (counts are whole numbers ≥ 1, durations look like 500ms, 15s, 2m)");
+                default:
+                    return (null, $"unknown option {name}");
+            }
+        }
+
+        return (options, null);
+    }
+
+    private static int? PositiveInt(string text) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1 ? n : null;
+}

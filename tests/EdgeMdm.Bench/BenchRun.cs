@@ -1,0 +1,143 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace EdgeMdm.Bench;
+
+/// <summary>
+/// The whole bench: the no-op endpoint, then the appliance, each as a child process on a free loopback
+/// port and each under the same load; then one markdown report on standard output. Progress and errors
+/// go to standard error.
+/// </summary>
+internal static class BenchRun
+{
+    /// <summary>The enrollment token of <c>edge/demo/site-seed.yaml</c> (group pickers).</summary>
+    private const string DemoToken = "demo-pickers-token-2026";
+
+    public static async Task<int> RunAsync(BenchOptions options)
+    {
+        if (FindRepoRoot() is not { } repo)
+            return Fail("EdgeMdm.sln not found above " + AppContext.BaseDirectory);
+
+        // The appliance of the same configuration as this build (make bench: Release).
+        var configuration = typeof(BenchRun).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
+        var edgeDll = Path.Combine(repo, "edge", "EdgeMdm.Edge", "bin", configuration, "net10.0", "edgemdm-edge.dll");
+        var seed = Path.Combine(repo, "edge", "demo", "site-seed.yaml");
+        if (!File.Exists(edgeDll))
+            return Fail($"the appliance is not built ({edgeDll}); run: dotnet build EdgeMdm.sln -c {configuration}");
+
+        // Ctrl-C or a TERM stops the load and the servers, and removes the data directory, before exiting.
+        using var interrupted = new CancellationTokenSource();
+        void Interrupt(PosixSignalContext signal)
+        {
+            signal.Cancel = true;
+            interrupted.Cancel();
+        }
+
+        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
+        var startedAt = DateTimeOffset.UtcNow;
+        var rows = new List<RunResult>();
+        try
+        {
+            rows.Add(await NoopAsync(options, interrupted.Token));
+            rows.Add(await ApplianceAsync(edgeDll, seed, options, interrupted.Token));
+        }
+        catch (ServerStartException e)
+        {
+            return Fail(e.Message);
+        }
+        catch (OperationCanceledException) when (interrupted.IsCancellationRequested)
+        {
+            return Fail("interrupted", exitCode: 130);
+        }
+
+        var report = Report.Render(options, rows, startedAt);
+        Console.Write(report);
+        if (options.OutFile is { } outFile)
+        {
+            if (Path.GetDirectoryName(Path.GetFullPath(outFile)) is { } directory)
+                Directory.CreateDirectory(directory);
+            await File.WriteAllTextAsync(outFile, report, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+        }
+
+        var errors = rows.Sum(r => r.Errors);
+        return errors == 0 ? 0 : Fail($"{errors} errors; a healthy run has none");
+    }
+
+    private static async Task<RunResult> NoopAsync(BenchOptions options, CancellationToken cancellationToken)
+    {
+        var url = ServerProcess.FreeLoopbackUrl();
+        Console.Error.WriteLine($"edgemdm-bench: no-op endpoint on {url}");
+        // Server GC, as the appliance has it (the Web SDK's default): the same runtime, minus the work.
+        var serverGc = new Dictionary<string, string>(StringComparer.Ordinal) { ["DOTNET_gcServer"] = "1" };
+        string[] args = ["noop-server", "--urls", Text(url)];
+        await using var noop = await StartAsync("no-op endpoint", typeof(BenchRun).Assembly.Location, args, url, serverGc, cancellationToken);
+        return await LoadRun.RunAsync("no-op endpoint", noop, "noop-token-not-checked", options, Console.Error, cancellationToken);
+    }
+
+    /// <summary>The real appliance on a fresh data directory, removed afterwards.</summary>
+    private static async Task<RunResult> ApplianceAsync(string edgeDll, string seed, BenchOptions options, CancellationToken cancellationToken)
+    {
+        var dataDir = Path.Combine(Path.GetTempPath(), "edgemdm-bench-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var url = ServerProcess.FreeLoopbackUrl();
+            Console.Error.WriteLine($"edgemdm-bench: appliance on {url}, data in {dataDir}");
+            string[] args = ["serve", "--data-dir", dataDir, "--seed", seed, "--urls", Text(url)];
+            await using var appliance = await StartAsync("appliance", edgeDll, args, url, environment: null, cancellationToken);
+            return await LoadRun.RunAsync("appliance", appliance, DemoToken, options, Console.Error, cancellationToken);
+        }
+        finally
+        {
+            // Reached after the appliance has stopped (the await using above), so no file is open.
+            DeleteDirectory(dataDir);
+        }
+    }
+
+    private static async Task<ServerProcess> StartAsync(
+        string name, string dll, IEnumerable<string> args, Uri url, IReadOnlyDictionary<string, string>? environment, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ServerProcess.StartAsync(dll, args, url, environment, cancellationToken);
+        }
+        catch (ServerStartException e)
+        {
+            throw new ServerStartException($"the {name} did not start: {e.Message}", e);
+        }
+    }
+
+    private static int Fail(string message, int exitCode = 1)
+    {
+        Console.Error.WriteLine("edgemdm-bench: " + message);
+        return exitCode;
+    }
+
+    /// <summary>"http://127.0.0.1:PORT", as Kestrel's --urls takes it.</summary>
+    private static string Text(Uri url) => url.GetLeftPart(UriPartial.Authority);
+
+    private static string? FindRepoRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "EdgeMdm.sln")))
+            directory = directory.Parent;
+        return directory?.FullName;
+    }
+
+    private static void DeleteDirectory(string path)
+    {
+        try
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Never created: the appliance did not get that far.
+        }
+        catch (IOException e)
+        {
+            Console.Error.WriteLine($"edgemdm-bench: could not remove {path}: {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace EdgeMdm.Bench;
+
+/// <summary>A server under test: a child process (<c>dotnet some.dll ...</c>) on a loopback port.</summary>
+internal sealed class ServerProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
+    private const int KeptLines = 20;
+
+    private readonly Process _process;
+    private readonly Queue<string> _lastLines = new();
+
+    private ServerProcess(Process process, Uri url)
+    {
+        _process = process;
+        Url = url;
+        process.OutputDataReceived += (_, e) => Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public Uri Url { get; }
+
+    /// <summary>A free loopback URL. The port is released before the server binds it; on a quiet machine
+    /// nothing takes it in between.</summary>
+    public static Uri FreeLoopbackUrl()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return new Uri("http://127.0.0.1:" + ((IPEndPoint)listener.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Starts <c>dotnet <paramref name="dll"/> args</c> and waits until <c>GET /healthz</c> answers 200.</summary>
+    /// <exception cref="ServerStartException">It exited, or did not answer in time; the message says why in one line.</exception>
+    public static async Task<ServerProcess> StartAsync(
+        string dll, IEnumerable<string> args, Uri url, IReadOnlyDictionary<string, string>? environment, CancellationToken cancellationToken)
+    {
+        var info = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(dll);
+        foreach (var arg in args)
+            info.ArgumentList.Add(arg);
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>(StringComparer.Ordinal))
+            info.Environment[name] = value;
+
+        var process = Process.Start(info) ?? throw new ServerStartException("could not start " + info.FileName);
+        var server = new ServerProcess(process, url);
+        try
+        {
+            await server.WaitHealthyAsync(cancellationToken);
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>CPU time, memory and disk writes of the server so far (from /proc on Linux).</summary>
+    public ProcessSample Sample()
+    {
+        _process.Refresh();
+        return new ProcessSample(
+            Stopwatch.GetTimestamp(), _process.TotalProcessorTime, _process.WorkingSet64, _process.PeakWorkingSet64, DiskWriteBytes(_process.Id));
+    }
+
+    /// <summary>Bytes the process caused to be written to storage (<c>write_bytes</c> of /proc/PID/io), or 0 where unknown.</summary>
+    internal static long DiskWriteBytes(int pid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/io"))
+            {
+                if (line.StartsWith("write_bytes:", StringComparison.Ordinal))
+                    return long.Parse(line.AsSpan("write_bytes:".Length).Trim(), CultureInfo.InvariantCulture);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not Linux, or not allowed: the figure is left out.
+        }
+
+        return 0;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+                _process.Kill(entireProcessTree: true);
+            using var timeout = new CancellationTokenSource(StopTimeout);
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (Exception e) when (e is InvalidOperationException or OperationCanceledException)
+        {
+            // Already gone, or not gone within the timeout: nothing more a harness can do.
+        }
+
+        _process.Dispose();
+    }
+
+    private async Task WaitHealthyAsync(CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = Stopwatch.GetTimestamp() + (long)(StartTimeout.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_process.HasExited)
+            {
+                await _process.WaitForExitAsync(cancellationToken); // flushes the output readers
+                throw new ServerStartException($"exited with code {_process.ExitCode}: {LastLine()}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(new Uri("/healthz", UriKind.Relative), cancellationToken);
+                if (response.StatusCode == HttpStatusCode.OK)
+                    return;
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Not answering yet.
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+
+        throw new ServerStartException($"no 200 from {Url}healthz within {StartTimeout.TotalSeconds:0} s: {LastLine()}");
+    }
+
+    private string LastLine()
+    {
+        lock (_lastLines)
+            return _lastLines.LastOrDefault(l => !string.IsNullOrWhiteSpace(l))?.Trim() ?? "(it printed nothing)";
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null)
+            return;
+        lock (_lastLines)
+        {
+            _lastLines.Enqueue(line);
+            if (_lastLines.Count > KeptLines)
+                _lastLines.Dequeue();
+        }
+    }
+
+    /// <summary>The dotnet host that runs this process when it is the muxer, else the one on PATH.</summary>
+    private static string DotnetHost() =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host
+        : string.Equals(Path.GetFileNameWithoutExtension(Environment.ProcessPath), "dotnet", StringComparison.Ordinal) ? Environment.ProcessPath!
+        : "dotnet";
+}
+
+/// <summary>One reading of a process's counters.</summary>
+internal sealed record ProcessSample(long Timestamp, TimeSpan Cpu, long RssBytes, long PeakRssBytes, long DiskWriteBytes);
+
+/// <summary>A server did not come up; the message is one line for the person running the bench.</summary>
+internal sealed class ServerStartException : Exception
+{
+    public ServerStartException()
+    {
+    }
+
+    public ServerStartException(string message)
+        : base(message)
+    {
+    }
+
+    public ServerStartException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
