@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using EdgeMdm.Edge.Options;
@@ -32,14 +33,26 @@ internal static class JsonBody
                 $"the body must be application/json, not '{request.ContentType ?? "(none)"}'"));
         }
 
-        if (request.ContentLength > EdgeOptions.MaxRequestBodyBytes)
+        if (request.ContentLength > DrainLimitBytes)
             return (null, TooLarge());
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-            limit.MaxRequestBodySize = EdgeOptions.MaxRequestBodyBytes;
+            limit.MaxRequestBodySize = DrainLimitBytes;
+
+        using var body = new MemoryStream();
+        try
+        {
+            if (!await ReadWithinLimitAsync(request.Body, body, request.HttpContext.RequestAborted))
+                return (null, TooLarge());
+        }
+        catch (BadHttpRequestException exception) when (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, TooLarge());
+        }
 
         try
         {
-            var value = await JsonSerializer.DeserializeAsync(request.Body, typeInfo, request.HttpContext.RequestAborted);
+            body.Position = 0;
+            var value = await JsonSerializer.DeserializeAsync(body, typeInfo, request.HttpContext.RequestAborted);
             return value is null
                 ? (null, Problems.Invalid("body", "the body must be a JSON object"))
                 : (value, null);
@@ -48,9 +61,42 @@ internal static class JsonBody
         {
             return (null, Malformed(exception));
         }
-        catch (BadHttpRequestException exception) when (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
+    }
+
+    /// <summary>
+    /// An oversized body up to this size is read to its end and dropped before the 413 goes out. Closing a
+    /// connection with unread data in it makes TCP reset it, and the reset can destroy the 413 on its way to
+    /// the device; past this size we accept that rather than read more from a misbehaving client.
+    /// </summary>
+    private const int DrainLimitBytes = 1024 * 1024;
+
+    /// <summary>Copies at most the allowed body; returns false (having drained the rest) when it is larger.</summary>
+    private static async Task<bool> ReadWithinLimitAsync(Stream source, MemoryStream destination, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
         {
-            return (null, TooLarge());
+            int read;
+            while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                if (destination.Length + read > EdgeOptions.MaxRequestBodyBytes)
+                {
+                    while (await source.ReadAsync(buffer, cancellationToken) > 0)
+                    {
+                        // Drain: see DrainLimitBytes.
+                    }
+
+                    return false;
+                }
+
+                destination.Write(buffer, 0, read);
+            }
+
+            return true;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

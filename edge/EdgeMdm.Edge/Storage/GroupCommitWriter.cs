@@ -16,14 +16,17 @@ public sealed class GroupCommitWriter : IAsyncDisposable
 
     private readonly SQLiteConnection _connection;
     private readonly Channel<IWorkItem> _queue = Channel.CreateUnbounded<IWorkItem>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _loop;
+    private readonly Thread _thread;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _batches;
     private long _units;
 
     public GroupCommitWriter(SQLiteConnection connection)
     {
         _connection = connection;
-        _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        // A thread of its own: the loop blocks in SQLite and fsync, which would starve a thread-pool thread.
+        _thread = new Thread(Run) { IsBackground = true, Name = "edgemdm-db-writer" };
+        _thread.Start();
     }
 
     /// <summary>Batches committed and units of work in them, for metrics.</summary>
@@ -40,20 +43,35 @@ public sealed class GroupCommitWriter : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        await _loop;
+        await _stopped.Task;
+        PreparedStatements.Release(_connection);
         _connection.Dispose();
     }
 
-    private async Task RunAsync()
+    private void Run()
     {
         var batch = new List<IWorkItem>(MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync())
+        try
         {
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item))
-                batch.Add(item);
-            CommitBatch(batch);
-            batch.Clear();
+            while (WaitForWork())
+            {
+                while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item))
+                    batch.Add(item);
+                CommitBatch(batch);
+                batch.Clear();
+            }
         }
+        finally
+        {
+            _stopped.TrySetResult();
+        }
+    }
+
+    /// <summary>Blocks this thread until work is queued; false once the queue is completed and empty.</summary>
+    private bool WaitForWork()
+    {
+        var wait = _queue.Reader.WaitToReadAsync();
+        return wait.IsCompletedSuccessfully ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
     }
 
     private void CommitBatch(List<IWorkItem> batch)
@@ -71,16 +89,16 @@ public sealed class GroupCommitWriter : IAsyncDisposable
 
         foreach (var item in batch)
         {
-            _connection.Execute("SAVEPOINT unit");
+            _connection.Prepared("SAVEPOINT unit").Execute();
             try
             {
                 item.Run(_connection);
-                _connection.Execute("RELEASE unit");
+                _connection.Prepared("RELEASE unit").Execute();
             }
             catch (Exception exception)
             {
-                _connection.Execute("ROLLBACK TO unit");
-                _connection.Execute("RELEASE unit");
+                _connection.Prepared("ROLLBACK TO unit").Execute();
+                _connection.Prepared("RELEASE unit").Execute();
                 item.Fail(exception);
             }
         }

@@ -23,15 +23,23 @@ public sealed class ReadPool(string dataDirectory) : IDisposable
         finally
         {
             if (_idle.Count < MaxIdle)
+            {
                 _idle.Add(connection);
+            }
             else
+            {
+                PreparedStatements.Release(connection);
                 connection.Dispose();
+            }
         }
     }
 
     public void Dispose()
     {
         while (_idle.TryTake(out var connection))
+        {
+            PreparedStatements.Release(connection);
             connection.Dispose();
+        }
     }
 }

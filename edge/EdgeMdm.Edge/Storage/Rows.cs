@@ -29,6 +29,24 @@ internal sealed class DeviceRow
     public string Findings { get; set; } = "[]";
 
     public DeviceState DeviceState => Enum.Parse<DeviceState>(State);
+
+    /// <summary>The current row of a statement that selected <see cref="Select"/>, columns by position.</summary>
+    public static DeviceRow Read(Statement row) => new()
+    {
+        Id = row.Text(0),
+        Serial = row.Text(1),
+        Model = row.Text(2),
+        Manufacturer = row.Text(3),
+        OsVersion = row.Text(4),
+        GroupName = row.Text(5),
+        State = row.Text(6),
+        EnrollmentCount = (int)row.Long(7),
+        LastCheckinAt = row.NullableLong(8),
+        CheckinCount = row.Long(9),
+        Status = row.Text(10),
+        Compliant = (int)row.Long(11),
+        Findings = row.Text(12),
+    };
 }
 
 internal sealed class CommandRow
@@ -49,6 +67,20 @@ internal sealed class CommandRow
     public long? ExpiresAt { get; set; }
     public long? DeliveredAt { get; set; }
     public string? ResultMessage { get; set; }
+
+    /// <summary>The current row of a statement that selected <see cref="Select"/>, columns by position.</summary>
+    public static CommandRow Read(Statement row) => new()
+    {
+        Id = row.Text(0),
+        DeviceId = row.Text(1),
+        Type = row.Text(2),
+        Parameters = row.Text(3),
+        Status = row.Text(4),
+        CreatedAt = row.Long(5),
+        ExpiresAt = row.NullableLong(6),
+        DeliveredAt = row.NullableLong(7),
+        ResultMessage = row.NullableText(8),
+    };
 }
 
 internal sealed class TokenRow

@@ -212,7 +212,7 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
     public Task<Outcome<CheckinResponse>> CheckinAsync(string secretHash, DeviceStatus? changes, string? heldDeclarationsToken, DateTimeOffset now) =>
         _writer.WriteAsync<Outcome<CheckinResponse>>(db =>
         {
-            var device = db.Query<DeviceRow>(DeviceRow.Select + " WHERE secret_hash = ?", secretHash).FirstOrDefault();
+            var device = DeviceBySecret(db, secretHash);
             if (device is null)
                 return UnknownSecret;
             if (!DeviceLifecycle.MayCheckIn(device.DeviceState))
@@ -229,19 +229,20 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
                 Transition(db, device.Id, DeviceState.Staging, DeviceState.Active, Appliance, "staging complete", now);
             }
 
-            db.Execute(
+            db.Prepared(
                 """
-                UPDATE devices SET status = ?, compliant = ?, findings = ?, last_checkin_at = ?, checkin_count = checkin_count + 1,
-                    reported_declarations_token = ?, os_version = coalesce(?, os_version)
-                WHERE id = ?
-                """,
-                changes is null ? device.Status : JsonSerializer.Serialize(status, DeviceProtocolJson.Default.DeviceStatus),
-                drift.Compliant ? 1 : 0,
-                JsonSerializer.Serialize(drift.Findings.ToList(), EdgeJson.Default.ListDriftFinding),
-                now.ToUnixTimeMilliseconds(),
-                heldDeclarationsToken,
-                changes?.Os?.Version,
-                device.Id);
+                UPDATE devices SET status = ?1, compliant = ?2, findings = ?3, last_checkin_at = ?4, checkin_count = checkin_count + 1,
+                    reported_declarations_token = ?5, os_version = coalesce(?6, os_version)
+                WHERE id = ?7
+                """)
+                .Bind(1, changes is null ? device.Status : JsonSerializer.Serialize(status, DeviceProtocolJson.Default.DeviceStatus))
+                .Bind(2, drift.Compliant ? 1 : 0)
+                .Bind(3, JsonSerializer.Serialize(drift.Findings.ToList(), EdgeJson.Default.ListDriftFinding))
+                .Bind(4, now.ToUnixTimeMilliseconds())
+                .Bind(5, heldDeclarationsToken)
+                .Bind(6, changes?.Os?.Version)
+                .Bind(7, device.Id)
+                .Execute();
 
             if (changes?.Apps is { } apps)
                 ReplaceInstalledApps(db, device.Id, apps);
@@ -270,7 +271,11 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
     /// </summary>
     private static List<DeviceCommand> TakeOpenCommands(SQLiteConnection db, string deviceId, DateTimeOffset now)
     {
-        var open = db.Query<CommandRow>(CommandRow.Select + " WHERE device_id = ? AND status IN ('queued', 'delivered') ORDER BY created_at", deviceId);
+        var open = new List<CommandRow>();
+        var select = db.Prepared(CommandRow.Select + " WHERE device_id = ? AND status IN ('queued', 'delivered') ORDER BY created_at").Bind(1, deviceId);
+        while (select.Step())
+            open.Add(CommandRow.Read(select));
+        select.Reset();
         var deliver = new List<DeviceCommand>(open.Count);
         var nowMs = now.ToUnixTimeMilliseconds();
         foreach (var command in open)
@@ -292,7 +297,7 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
 
     public Outcome<DeclarationsDocument> Declarations(string secretHash)
     {
-        var device = _reads.Read(db => db.Query<DeviceRow>(DeviceRow.Select + " WHERE secret_hash = ?", secretHash).FirstOrDefault());
+        var device = _reads.Read(db => DeviceBySecret(db, secretHash));
         if (device is null)
             return UnknownSecret;
         if (!DeviceLifecycle.MayCheckIn(device.DeviceState))
@@ -305,7 +310,7 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(report);
         return _writer.WriteAsync<Outcome<CommandRecorded>>(db =>
         {
-            var device = db.Query<DeviceRow>(DeviceRow.Select + " WHERE secret_hash = ?", secretHash).FirstOrDefault();
+            var device = DeviceBySecret(db, secretHash);
             if (device is null)
                 return UnknownSecret;
             var command = db.Query<CommandRow>(CommandRow.Select + " WHERE id = ?", commandId).FirstOrDefault();
@@ -378,6 +383,15 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
             var t = Transition(db, device.Id, device.DeviceState, target, actor, reason, now);
             return new StateTransitionRecord(t.From, t.To, t.Actor, t.Reason, t.At);
         });
+
+    /// <summary>The device holding this secret, on the hot path of every device request.</summary>
+    private static DeviceRow? DeviceBySecret(SQLiteConnection db, string secretHash)
+    {
+        var select = db.Prepared(DeviceRow.Select + " WHERE secret_hash = ?").Bind(1, secretHash);
+        var device = select.Step() ? DeviceRow.Read(select) : null;
+        select.Reset();
+        return device;
+    }
 
     private static DeviceRow? FindDevice(SQLiteConnection db, string deviceIdOrSerial) =>
         db.Query<DeviceRow>(DeviceRow.Select + " WHERE id = ?1 OR serial = ?1", deviceIdOrSerial).FirstOrDefault();
