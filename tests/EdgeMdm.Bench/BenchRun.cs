@@ -2,6 +2,8 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
 
+using EdgeMdm.Testing;
+
 namespace EdgeMdm.Bench;
 
 /// <summary>

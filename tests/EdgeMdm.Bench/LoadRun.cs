@@ -2,6 +2,8 @@ using System.Diagnostics;
 using EdgeMdm.Agent;
 using EdgeMdm.Contracts.Device;
 
+using EdgeMdm.Testing;
+
 namespace EdgeMdm.Bench;
 
 /// <summary>

@@ -2,7 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
-using System.Text;
+
+using EdgeMdm.Testing;
 
 namespace EdgeMdm.EndToEnd;
 
@@ -21,13 +22,6 @@ internal static class Processes
     public static string SeedPath => Path.Combine(AppContext.BaseDirectory, "testdata", "site-seed.yaml");
 
     public const string SeedToken = "test-pickers-token-0001";
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>Runs a command to completion (bounded by <paramref name="timeout"/>) and returns what it printed.</summary>
     public static async Task<CommandResult> RunAsync(string dll, IEnumerable<string> args, TimeSpan timeout)
@@ -78,94 +72,31 @@ internal sealed record CommandResult(int ExitCode, string Stdout, string Stderr)
 /// <summary>The appliance as a separate process on a free loopback port, killable like a power cut.</summary>
 internal sealed class ApplianceProcess : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _log = new();
+    private readonly ServerProcess _server;
 
-    private ApplianceProcess(Process process, string dataDir, Uri url)
+    private ApplianceProcess(ServerProcess server) => _server = server;
+
+    public Uri Url => _server.Url;
+
+    public string Log => _server.Output;
+
+    public static async Task<ApplianceProcess> StartAsync(string dataDir, int checkinIntervalSeconds = 2)
     {
-        _process = process;
-        DataDir = dataDir;
-        Url = url;
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-    }
-
-    public string DataDir { get; }
-
-    public Uri Url { get; }
-
-    public string Log
-    {
-        get
-        {
-            lock (_log)
-                return _log.ToString();
-        }
-    }
-
-    public static async Task<ApplianceProcess> StartAsync(string dataDir, int checkinIntervalSeconds = 2, int? port = null)
-    {
-        var url = new Uri($"http://127.0.0.1:{port ?? Processes.FreePort()}");
-        var process = Processes.Start(Processes.EdgeDll,
-            ["serve", "--data-dir", dataDir, "--seed", Processes.SeedPath, "--urls", url.ToString().TrimEnd('/'), "--checkin-interval", checkinIntervalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        var appliance = new ApplianceProcess(process, dataDir, url);
-        await appliance.WaitHealthyAsync(TimeSpan.FromSeconds(30));
-        return appliance;
-    }
-
-    private async Task WaitHealthyAsync(TimeSpan timeout)
-    {
-        using var http = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (_process.HasExited)
-                throw new InvalidOperationException($"appliance exited with {_process.ExitCode}:\n{Log}");
-            try
-            {
-                using var response = await http.GetAsync("/healthz");
-                if (response.IsSuccessStatusCode)
-                    return;
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            catch (TaskCanceledException)
-            {
-                // Not answering yet.
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"appliance not healthy within {timeout}:\n{Log}");
+        var url = ServerProcess.FreeLoopbackUrl();
+        var server = await ServerProcess.StartAsync(
+            Processes.EdgeDll,
+            ["serve", "--data-dir", dataDir, "--seed", Processes.SeedPath, "--urls", url.ToString().TrimEnd('/'),
+             "--checkin-interval", checkinIntervalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            url,
+            environment: null,
+            CancellationToken.None);
+        return new ApplianceProcess(server);
     }
 
     /// <summary>SIGKILL: no shutdown code runs, as in a power cut.</summary>
-    public async Task KillAsync()
-    {
-        if (_process.HasExited)
-            return;
-        _process.Kill(entireProcessTree: true);
-        await _process.WaitForExitAsync();
-    }
+    public Task KillAsync() => _server.KillAsync();
 
-    private void Append(string? line)
-    {
-        if (line is null)
-            return;
-        lock (_log)
-            _log.AppendLine(line);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await KillAsync();
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 }
 
 /// <summary>A temp directory removed at the end of a test.</summary>

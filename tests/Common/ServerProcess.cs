@@ -3,14 +3,16 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace EdgeMdm.Bench;
+namespace EdgeMdm.Testing;
+
+// Shared by the end-to-end tests and the bench (linked into both projects): one way to run a server under test.
 
 /// <summary>A server under test: a child process (<c>dotnet some.dll ...</c>) on a loopback port.</summary>
 internal sealed class ServerProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
-    private const int KeptLines = 20;
+    private const int KeptLines = 200;
 
     private readonly Process _process;
     private readonly Queue<string> _lastLines = new();
@@ -93,6 +95,25 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
 
         return 0;
+    }
+
+    /// <summary>The last lines the server printed, for a failure message.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_lastLines)
+                return string.Join('\n', _lastLines);
+        }
+    }
+
+    /// <summary>SIGKILL, as in a power cut: no shutdown code of the server runs.</summary>
+    public async Task KillAsync()
+    {
+        if (_process.HasExited)
+            return;
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
     }
 
     public async ValueTask DisposeAsync()
