@@ -47,7 +47,8 @@ run: build ## start the appliance on $(EDGE_URL) with a simulated fleet of $(DEV
 	wait -n
 
 .PHONY: test
-test: ## run every test (installs what the tests need when missing)
+test: ## run every test (installs what the tests need when missing: PostgreSQL, via tests/scripts/setup.sh)
+	tests/scripts/setup.sh
 	$(DOTNET) build EdgeMdm.sln -c $(CONFIG) --nologo -v quiet
 	$(DOTNET) test EdgeMdm.sln -c $(CONFIG) --no-build --nologo
 

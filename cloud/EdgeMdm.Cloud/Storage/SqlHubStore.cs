@@ -1,0 +1,432 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using EdgeMdm.Contracts.Sync;
+using EdgeMdm.Domain.Blueprints;
+using Google.Protobuf;
+
+namespace EdgeMdm.Cloud.Storage;
+
+/// <summary>
+/// The hub's store, written once over <see cref="IHubDatabase"/> for both backends. Each method is one
+/// transaction; what must not race is serialised by row locks (the site's row for its log and feed, the
+/// catalog row for writes fanned out to every site) and unique keys, never by memory, so hub replicas
+/// sharing a PostgreSQL database stay correct. Locks are always taken catalog first, then sites in id order.
+/// </summary>
+public sealed class SqlHubStore : IHubStore, IAsyncDisposable
+{
+    private readonly IHubDatabase _db;
+    private readonly TimeProvider _time;
+
+    internal SqlHubStore(IHubDatabase db, TimeProvider time)
+    {
+        _db = db;
+        _time = time;
+    }
+
+    public ValueTask DisposeAsync() => _db.DisposeAsync();
+
+    private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    // ---- sites -----------------------------------------------------------------------------------------
+
+    public async Task<NewSite> AddSiteAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var siteId = SiteIdFrom(name);
+        var credential = NewSecret();
+        await using var s = await _db.BeginAsync(write: true, cancellationToken);
+        await LockCatalogAsync(s);
+        if (await s.SingleOrDefaultAsync("SELECT 1 FROM sites WHERE site_id = ?", siteId) is not null)
+            throw new StoreConflictException($"a site with id '{siteId}' exists");
+        await s.ExecuteAsync(
+            "INSERT INTO sites (site_id, name, credential_hash, created_at) VALUES (?, ?, ?, ?)",
+            siteId, name, CanonicalHash.Sha256Hex(credential), NowMs);
+
+        // A new site starts from the current catalog, like a site that was there all along.
+        foreach (var row in await s.QueryAsync("SELECT group_name, blueprint_json FROM blueprints ORDER BY group_name"))
+            await AppendAsync(s, siteId, new HubChange { BlueprintUpserted = new() { Group = row.Text(0), BlueprintJson = row.Text(1) } });
+        await s.CommitAsync();
+        return new NewSite(siteId, credential);
+    }
+
+    public async Task<IReadOnlyList<SiteSummary>> ListSitesAsync(CancellationToken cancellationToken = default)
+    {
+        await using var s = await _db.BeginAsync(write: false, cancellationToken);
+        var rows = await s.QueryAsync("SELECT site_id, name, last_sync_at, applied_through, feed_head FROM sites ORDER BY site_id");
+        return rows.Select(r => new SiteSummary(r.Text(0), r.Text(1), Time(r.NullableLong(2)), r.ULong(3), r.ULong(4))).ToList();
+    }
+
+    public async Task<string?> AuthenticateSiteAsync(string credential, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrEmpty(credential))
+            return null;
+        await using var s = await _db.BeginAsync(write: false, cancellationToken);
+        var row = await s.SingleOrDefaultAsync("SELECT site_id FROM sites WHERE credential_hash = ?", CanonicalHash.Sha256Hex(credential));
+        return row?.Text(0);
+    }
+
+    // ---- upstream --------------------------------------------------------------------------------------
+
+    public async Task<ulong> ApplyUpstreamAsync(string siteId, IReadOnlyList<SiteChange> changes, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        await using var s = await _db.BeginAsync(write: true, cancellationToken);
+
+        // The site's row lock makes concurrent deliveries of the same batch (two replicas, a retried stream)
+        // apply one after the other; the second sees the first's applied_through and skips everything.
+        var site = await s.SingleOrDefaultAsync("SELECT applied_through FROM sites WHERE site_id = ?" + _db.ForUpdate, siteId)
+            ?? throw new StoreConflictException($"unknown site '{siteId}'");
+        var applied = site.ULong(0);
+        foreach (var change in changes.OrderBy(c => c.Sequence))
+        {
+            if (change.Sequence <= applied)
+                continue; // already held: a duplicate or a replay
+            if (change.Sequence != applied + 1)
+                break; // a gap: wait for the missing change, never apply past it
+            await ApplyChangeAsync(s, siteId, change);
+            applied = change.Sequence;
+        }
+
+        await s.ExecuteAsync("UPDATE sites SET applied_through = ?, last_sync_at = ? WHERE site_id = ?", applied, now.ToUnixTimeMilliseconds(), siteId);
+        await s.CommitAsync();
+        return applied;
+    }
+
+    private static Task ApplyChangeAsync(HubSession s, string siteId, SiteChange change) => change.ChangeCase switch
+    {
+        SiteChange.ChangeOneofCase.Enrolled => s.ExecuteAsync(
+            """
+            INSERT INTO devices (site_id, device_id, serial, model, manufacturer, os_version, agent_version, group_name)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (site_id, device_id) DO UPDATE SET serial = excluded.serial, model = excluded.model,
+                manufacturer = excluded.manufacturer, os_version = excluded.os_version,
+                agent_version = excluded.agent_version, group_name = excluded.group_name
+            """,
+            siteId, change.DeviceId, change.Enrolled.Serial, change.Enrolled.Model, change.Enrolled.Manufacturer,
+            change.Enrolled.OsVersion, change.Enrolled.AgentVersion, change.Enrolled.Group),
+        SiteChange.ChangeOneofCase.Status => s.ExecuteAsync(
+            """
+            INSERT INTO devices (site_id, device_id, status_json, compliant, findings_json, finding_count, declarations_token, last_checkin)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (site_id, device_id) DO UPDATE SET status_json = excluded.status_json, compliant = excluded.compliant,
+                findings_json = excluded.findings_json, finding_count = excluded.finding_count,
+                declarations_token = excluded.declarations_token, last_checkin = excluded.last_checkin
+            """,
+            siteId, change.DeviceId, change.Status.StatusJson, change.Status.Compliant, FindingsJson(change.Status),
+            change.Status.Findings.Count, change.Status.DeclarationsToken, change.Status.LastCheckinUnixMs),
+        SiteChange.ChangeOneofCase.Transitioned => ApplyTransitionAsync(s, siteId, change),
+        SiteChange.ChangeOneofCase.CommandResult => ApplyCommandResultAsync(s, siteId, change.CommandResult),
+        // A kind this hub does not know yet (a newer appliance) still advances the log: skipping it is the
+        // only choice that does not stall the site forever.
+        _ => Task.CompletedTask,
+    };
+
+    private static async Task ApplyTransitionAsync(HubSession s, string siteId, SiteChange change)
+    {
+        var t = change.Transitioned;
+        await s.ExecuteAsync(
+            "INSERT INTO transitions (site_id, sequence, device_id, from_state, to_state, actor, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            siteId, change.Sequence, change.DeviceId, t.FromState, t.ToState, t.Actor, t.Reason, change.AtUnixMs);
+        await s.ExecuteAsync(
+            "INSERT INTO devices (site_id, device_id, state) VALUES (?, ?, ?) ON CONFLICT (site_id, device_id) DO UPDATE SET state = excluded.state",
+            siteId, change.DeviceId, t.ToState);
+    }
+
+    /// <summary>
+    /// Moves a command forward only: queued → delivered → succeeded | failed | expired. A final status is
+    /// never replaced, and a late "delivered" never undoes a result. Only the command's own site may report.
+    /// </summary>
+    private static Task ApplyCommandResultAsync(HubSession s, string siteId, CommandResultReported result) => result.Status switch
+    {
+        CommandStatuses.Delivered => s.ExecuteAsync(
+            "UPDATE commands SET status = ? WHERE command_id = ? AND site_id = ? AND status = ?",
+            CommandStatuses.Delivered, result.CommandId, siteId, CommandStatuses.Queued),
+        CommandStatuses.Succeeded or CommandStatuses.Failed or CommandStatuses.Expired => s.ExecuteAsync(
+            "UPDATE commands SET status = ?, message = ?, finished_at = ? WHERE command_id = ? AND site_id = ? AND status IN (?, ?)",
+            result.Status, result.Message, result.FinishedUnixMs, result.CommandId, siteId, CommandStatuses.Queued, CommandStatuses.Delivered),
+        _ => Task.CompletedTask,
+    };
+
+    public async Task<ulong> AppliedThroughAsync(string siteId, CancellationToken cancellationToken = default)
+    {
+        await using var s = await _db.BeginAsync(write: false, cancellationToken);
+        return (await s.SingleOrDefaultAsync("SELECT applied_through FROM sites WHERE site_id = ?", siteId))?.ULong(0) ?? 0;
+    }
+
+    // ---- feed ------------------------------------------------------------------------------------------
+
+    public async Task<ulong> AppendToFeedAsync(string siteId, HubChange change, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        await using var s = await _db.BeginAsync(write: true, cancellationToken);
+        var position = await AppendAsync(s, siteId, change);
+        await s.CommitAsync();
+        return position;
+    }
+
+    /// <summary>
+    /// Numbers the change by incrementing the site's feed_head, which locks the site's row until commit: two
+    /// appends for one site (from any replica) get consecutive positions, and a rolled-back one leaves no hole.
+    /// </summary>
+    private async Task<ulong> AppendAsync(HubSession s, string siteId, HubChange change)
+    {
+        var head = await s.SingleOrDefaultAsync("UPDATE sites SET feed_head = feed_head + 1 WHERE site_id = ? RETURNING feed_head", siteId)
+            ?? throw new StoreConflictException($"unknown site '{siteId}'");
+        var stored = change.Clone();
+        stored.Position = head.ULong(0);
+        if (stored.AtUnixMs == 0)
+            stored.AtUnixMs = NowMs;
+        await s.ExecuteAsync("INSERT INTO feed (site_id, position, at, change) VALUES (?, ?, ?, ?)", siteId, stored.Position, stored.AtUnixMs, stored.ToByteArray());
+        return stored.Position;
+    }
+
+    public async Task<IReadOnlyList<HubChange>> ReadFeedAsync(string siteId, ulong afterPosition, int max, CancellationToken cancellationToken = default)
+    {
+        await using var s = await _db.BeginAsync(write: false, cancellationToken);
+        var rows = await s.QueryAsync(
+            "SELECT change FROM feed WHERE site_id = ? AND position > ? ORDER BY position LIMIT ?", siteId, afterPosition, Math.Max(0, max));
+        return rows.Select(r => HubChange.Parser.ParseFrom(r.Bytes(0))).ToList();
+    }
+
+    public async Task<ulong> FeedHeadAsync(string siteId, CancellationToken cancellationToken = default)
+    {
+        await using var s = await _db.BeginAsync(write: false, cancellationToken);
+        return (await s.SingleOrDefaultAsync("SELECT feed_head FROM sites WHERE site_id = ?", siteId))?.ULong(0) ?? 0;
+    }
+
+    // ---- catalog ---------------------------------------------------------------------------------------
+
+    public async Task<bool> UpsertBlueprintAsync(Blueprint blueprint, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(blueprint);
+        var normalized = blueprint with
+        {
+            Configurations = blueprint.Configurations.Select(c => c with { Values = CanonicalHash.Sorted(c.Values) }).ToList(),
+        };
+        var json = JsonSerializer.Serialize(normalized, CloudJson.Default.Blueprint);
+
+        // The declarations token is the content hash devices see: if it is unchanged, so is the floor's
+        // desired state, and feeding the blueprint again would only make every site do work for nothing.
+        var token = blueprint.ToDeclarations().Token;
+        await using var s = await _db.BeginAsync(write: true, cancellationToken);
+        await LockCatalogAsync(s);
+        var existing = await s.SingleOrDefaultAsync("SELECT token FROM blueprints WHERE group_name = ?", blueprint.Group);
+        if (string.Equals(existing?.Text(0), token, StringComparison.Ordinal))
+            return false;
+        await s.ExecuteAsync(
+            """
+            INSERT INTO blueprints (group_name, blueprint_json, token, updated_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (group_name) DO UPDATE SET blueprint_json = excluded.blueprint_json, token = excluded.token, updated_at = excluded.updated_at
+            """,
+            blueprint.Group, json, token, NowMs);
+        await AppendToEverySiteAsync(s, new HubChange { BlueprintUpserted = new() { Group = blueprint.Group, BlueprintJson = json } });
+        await s.CommitAsync();
+        return true;
+    }
+
+    public async Task<bool> DeleteBlueprintAsync(string group, CancellationToken cancellationToken = default)
+    {
+        await using var s = await _db.BeginAsync(write: true, cancellationToken);
+        await LockCatalogAsync(s);
+        if (await s.ExecuteAsync("DELETE FROM blueprints WHERE group_name = ?", group) == 0)
+            return false;
+        await AppendToEverySiteAsync(s, new HubChange { BlueprintDeleted = new() { Group = group } });
+        await s.CommitAsync();
+        return true;
+    }
+
+    public async Task<IReadOnlyList<Blueprint>> ListBlueprintsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var s = await _db.BeginAsync(write: false, cancellationToken);
+        var rows = await s.QueryAsync("SELECT blueprint_json FROM blueprints ORDER BY group_name");
+        return rows.Select(r => JsonSerializer.Deserialize(r.Text(0), CloudJson.Default.Blueprint)
+            ?? throw new InvalidDataException("a stored blueprint is null")).ToList();
+    }
+
+    public async Task<string> IssueTokenAsync(string siteId, string group, uint uses, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
+    {
+        var token = NewSecret();
+        var hash = CanonicalHash.Sha256Hex(token);
+        await using var s = await _db.BeginAsync(write: true, cancellationToken);
+        await AppendAsync(s, siteId, new HubChange
+        {
+            TokenIssued = new() { TokenHash = hash, TokenPrefix = token[..8], Group = group, Uses = uses, ExpiresUnixMs = expiresAt.ToUnixTimeMilliseconds() },
+        });
+        await s.ExecuteAsync(
+            "INSERT INTO enrollment_tokens (token_hash, site_id, group_name, uses, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            hash, siteId, group, uses, expiresAt.ToUnixTimeMilliseconds(), NowMs);
+        await s.CommitAsync();
+        return token;
+    }
+
+    public async Task<string> QueueCommandAsync(
+        string siteId, string deviceId, string type, IReadOnlyDictionary<string, string> parameters,
+        DateTimeOffset? expiresAt, string createdBy, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var commandId = Guid.CreateVersion7(_time.GetUtcNow()).ToString("N");
+        var queued = new CommandQueued
+        {
+            CommandId = commandId, DeviceId = deviceId, Type = type,
+            ExpiresUnixMs = expiresAt?.ToUnixTimeMilliseconds() ?? 0, CreatedBy = createdBy,
+        };
+        var sorted = CanonicalHash.Sorted(parameters);
+        queued.Parameters.Add(sorted);
+        await using var s = await _db.BeginAsync(write: true, cancellationToken);
+        await AppendAsync(s, siteId, new HubChange { CommandQueued = queued }); // first: the site row lock, as everywhere
+        await s.ExecuteAsync(
+            """
+            INSERT INTO commands (command_id, site_id, device_id, type, parameters_json, status, created_by, created_at, expires_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            commandId, siteId, deviceId, type, JsonSerializer.Serialize(sorted, CloudJson.Default.SortedDictionaryStringString),
+            CommandStatuses.Queued, createdBy, NowMs, expiresAt?.ToUnixTimeMilliseconds());
+        await s.CommitAsync();
+        return commandId;
+    }
+
+    public async Task<CommandRecord?> CommandStatusAsync(string commandId, CancellationToken cancellationToken = default)
+    {
+        await using var s = await _db.BeginAsync(write: false, cancellationToken);
+        var r = await s.SingleOrDefaultAsync(
+            "SELECT command_id, site_id, device_id, type, status, message, created_by, expires_at, finished_at FROM commands WHERE command_id = ?", commandId);
+        return r is null ? null : new CommandRecord(
+            r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5), r.Text(6), Time(r.NullableLong(7)), Time(r.NullableLong(8)));
+    }
+
+    // ---- fleet -----------------------------------------------------------------------------------------
+
+    public async Task<IReadOnlyList<DeviceRecord>> ListDevicesAsync(string? siteId = null, CancellationToken cancellationToken = default)
+    {
+        await using var s = await _db.BeginAsync(write: false, cancellationToken);
+        const string Select = """
+            SELECT site_id, device_id, serial, model, manufacturer, os_version, agent_version, group_name, state,
+                   status_json, compliant, finding_count, last_checkin
+            FROM devices
+            """;
+        var rows = siteId is null
+            ? await s.QueryAsync(Select + " ORDER BY site_id, device_id")
+            : await s.QueryAsync(Select + " WHERE site_id = ? ORDER BY device_id", siteId);
+        return rows.Select(r => new DeviceRecord(
+            r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5), r.Text(6), r.Text(7), r.Text(8), r.Text(9),
+            r.Bool(10), (int)r.Long(11), Time(r.NullableLong(12)))).ToList();
+    }
+
+    public async Task<IReadOnlyList<TransitionRecord>> ListTransitionsAsync(string siteId, string deviceId, CancellationToken cancellationToken = default)
+    {
+        await using var s = await _db.BeginAsync(write: false, cancellationToken);
+        var rows = await s.QueryAsync(
+            "SELECT sequence, from_state, to_state, actor, reason, at FROM transitions WHERE site_id = ? AND device_id = ? ORDER BY sequence", siteId, deviceId);
+        return rows.Select(r => new TransitionRecord(r.ULong(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), DateTimeOffset.FromUnixTimeMilliseconds(r.Long(5)))).ToList();
+    }
+
+    public async Task<IReadOnlyList<SiteCompliance>> ComplianceAsync(CancellationToken cancellationToken = default)
+    {
+        await using var s = await _db.BeginAsync(write: false, cancellationToken);
+        var rows = await s.QueryAsync(
+            "SELECT site_id, count(*), sum(CASE WHEN compliant THEN 1 ELSE 0 END) FROM devices GROUP BY site_id ORDER BY site_id");
+        return rows.Select(r => new SiteCompliance(r.Text(0), (int)r.Long(1), (int)r.Long(2))).ToList();
+    }
+
+    // ---- admin tokens ----------------------------------------------------------------------------------
+
+    public async Task<string> CreateApiTokenAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var token = NewSecret();
+        await using var s = await _db.BeginAsync(write: true, cancellationToken);
+        await s.ExecuteAsync("INSERT INTO api_tokens (token_hash, name, created_at) VALUES (?, ?, ?)", CanonicalHash.Sha256Hex(token), name, NowMs);
+        await s.CommitAsync();
+        return token;
+    }
+
+    public async Task<string?> AuthenticateApiTokenAsync(string token, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrEmpty(token))
+            return null;
+        await using var s = await _db.BeginAsync(write: false, cancellationToken);
+        return (await s.SingleOrDefaultAsync("SELECT name FROM api_tokens WHERE token_hash = ?", CanonicalHash.Sha256Hex(token)))?.Text(0);
+    }
+
+    // ---- digest ----------------------------------------------------------------------------------------
+
+    /// <summary>The tables and columns the digest covers, each in a total order (hub-side times left out).</summary>
+    private static readonly string[] DigestQueries =
+    [
+        "SELECT site_id, name, applied_through, feed_head FROM sites ORDER BY site_id",
+        """
+        SELECT site_id, device_id, serial, model, manufacturer, os_version, agent_version, group_name, state, status_json,
+               CASE WHEN compliant THEN 1 ELSE 0 END, findings_json, finding_count, declarations_token, last_checkin
+        FROM devices ORDER BY site_id, device_id
+        """,
+        "SELECT site_id, sequence, device_id, from_state, to_state, actor, reason, at FROM transitions ORDER BY site_id, sequence",
+        "SELECT command_id, site_id, device_id, type, parameters_json, status, message, finished_at FROM commands ORDER BY command_id",
+        "SELECT site_id, position, change FROM feed ORDER BY site_id, position",
+    ];
+
+    public async Task<string> StateDigestAsync(CancellationToken cancellationToken = default)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        await using var s = await _db.BeginAsync(write: false, cancellationToken);
+        foreach (var query in DigestQueries)
+        {
+            foreach (var row in await s.QueryAsync(query))
+            {
+                // Each row as a JSON array of strings: unambiguous whatever the values contain.
+                var line = JsonSerializer.Serialize(row.Canonical(), CloudJson.Default.StringArray);
+                hash.AppendData(Encoding.UTF8.GetBytes(line + "\n"));
+            }
+
+            hash.AppendData("--\n"u8);
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------------------
+
+    private Task<List<Row>> LockCatalogAsync(HubSession s) => s.QueryAsync("SELECT id FROM catalog_lock WHERE id = 1" + _db.ForUpdate);
+
+    private async Task AppendToEverySiteAsync(HubSession s, HubChange change)
+    {
+        foreach (var site in await s.QueryAsync("SELECT site_id FROM sites ORDER BY site_id"))
+            await AppendAsync(s, site.Text(0), change);
+    }
+
+    private static string FindingsJson(StatusReported status) => JsonSerializer.Serialize(
+        status.Findings.Select(f => new StoredFinding(f.Item, f.Expected, f.Actual, f.Severity)).ToList(),
+        CloudJson.Default.ListStoredFinding);
+
+    private static DateTimeOffset? Time(long? unixMs) => unixMs is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+
+    /// <summary>256 random bits as lowercase hex: a site credential, an enrollment or API token.</summary>
+    private static string NewSecret() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>"DC Leipzig #2" → "dc-leipzig-2".</summary>
+    internal static string SiteIdFrom(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var id = new StringBuilder();
+        foreach (var c in name.Trim().ToLowerInvariant())
+        {
+            if (char.IsAsciiLetterOrDigit(c))
+                id.Append(c);
+            else if (id.Length > 0 && id[^1] != '-')
+                id.Append('-');
+        }
+
+        var result = id.ToString().Trim('-');
+        return result.Length > 0 ? result : throw new ArgumentException($"'{name}' has no letters or digits to make a site id of", nameof(name));
+    }
+}
+
+/// <summary>The command statuses a site reports (sync.proto CommandResultReported.status), plus the hub's own "queued".</summary>
+public static class CommandStatuses
+{
+    public const string Queued = "queued";
+    public const string Delivered = "delivered";
+    public const string Succeeded = "succeeded";
+    public const string Failed = "failed";
+    public const string Expired = "expired";
+}
+
+internal sealed record StoredFinding(string Item, string Expected, string Actual, string Severity);

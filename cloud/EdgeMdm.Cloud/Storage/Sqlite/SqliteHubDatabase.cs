@@ -1,0 +1,148 @@
+using SQLite;
+using SQLitePCL;
+
+namespace EdgeMdm.Cloud.Storage.Sqlite;
+
+/// <summary>
+/// The embedded backend: one SQLite file in WAL mode with <c>synchronous=FULL</c> (a committed transaction
+/// survives power loss). Each transaction opens its own connection; a write transaction begins IMMEDIATE,
+/// taking the file's single write lock at once, which is what serialises writers, also across processes.
+/// </summary>
+internal sealed class SqliteHubDatabase : IHubDatabase
+{
+    /// <summary>How long a writer waits for another holding the write lock before failing.</summary>
+    private static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly string _path;
+
+    private SqliteHubDatabase(string path) => _path = path;
+
+    public string ForUpdate => "";
+
+    public string Backend => "Sqlite";
+
+    public string? MigrationLock => null;
+
+    public static SqliteHubDatabase Open(string path)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory is not null)
+            Directory.CreateDirectory(directory);
+        return new SqliteHubDatabase(path);
+    }
+
+    public Task<HubSession> BeginAsync(bool write, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var connection = new SQLiteConnection(new SQLiteConnectionString(
+            _path, SQLiteOpenFlags.ReadWrite | SQLiteOpenFlags.Create | SQLiteOpenFlags.FullMutex, storeDateTimeAsTicks: false));
+        try
+        {
+            connection.BusyTimeout = BusyTimeout;
+            var mode = connection.ExecuteScalar<string>("PRAGMA journal_mode=WAL");
+            if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+                throw new InvalidOperationException($"SQLite refused WAL mode (got '{mode}') for {_path}");
+            connection.ExecuteScalar<long>("PRAGMA synchronous=FULL");
+            connection.ExecuteScalar<long>("PRAGMA foreign_keys=ON");
+            connection.Execute(write ? "BEGIN IMMEDIATE" : "BEGIN");
+            return Task.FromResult<HubSession>(new Session(connection));
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    /// <summary>Statements run through SQLitePCL directly: sqlite-net maps rows to classes, we want plain values.</summary>
+    private sealed class Session(SQLiteConnection connection) : HubSession
+    {
+        private bool _done;
+
+        public override Task<int> ExecuteAsync(string sql, params object?[] args)
+        {
+            Run(sql, args, rows: null);
+            return Task.FromResult(raw.sqlite3_changes(connection.Handle));
+        }
+
+        public override Task<List<Row>> QueryAsync(string sql, params object?[] args)
+        {
+            var rows = new List<Row>();
+            Run(sql, args, rows);
+            return Task.FromResult(rows);
+        }
+
+        public override Task CommitAsync()
+        {
+            connection.Execute("COMMIT");
+            _done = true;
+            return Task.CompletedTask;
+        }
+
+        public override ValueTask DisposeAsync()
+        {
+            try
+            {
+                if (!_done)
+                    connection.Execute("ROLLBACK");
+            }
+            finally
+            {
+                connection.Dispose();
+            }
+
+            return ValueTask.CompletedTask;
+        }
+
+        private void Run(string sql, object?[] args, List<Row>? rows)
+        {
+            var db = connection.Handle;
+            Check(raw.sqlite3_prepare_v2(db, sql, out sqlite3_stmt statement), sql);
+            using (statement)
+            {
+                for (var i = 0; i < args.Length; i++)
+                    Check(Bind(statement, i + 1, args[i]), sql);
+                int rc;
+                while ((rc = raw.sqlite3_step(statement)) == raw.SQLITE_ROW)
+                    rows?.Add(Read(statement));
+                Check(rc, sql);
+            }
+        }
+
+        private static int Bind(sqlite3_stmt statement, int index, object? value) => value switch
+        {
+            null => raw.sqlite3_bind_null(statement, index),
+            string text => raw.sqlite3_bind_text(statement, index, text),
+            bool b => raw.sqlite3_bind_int64(statement, index, b ? 1 : 0),
+            byte[] bytes => raw.sqlite3_bind_blob(statement, index, bytes),
+            ulong u => raw.sqlite3_bind_int64(statement, index, checked((long)u)),
+            IConvertible number => raw.sqlite3_bind_int64(statement, index, number.ToInt64(System.Globalization.CultureInfo.InvariantCulture)),
+            _ => throw new ArgumentException($"cannot bind a {value.GetType().Name}", nameof(value)),
+        };
+
+        private static Row Read(sqlite3_stmt statement)
+        {
+            var values = new object?[raw.sqlite3_column_count(statement)];
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = raw.sqlite3_column_type(statement, i) switch
+                {
+                    raw.SQLITE_NULL => null,
+                    raw.SQLITE_INTEGER => raw.sqlite3_column_int64(statement, i),
+                    raw.SQLITE_BLOB => raw.sqlite3_column_blob(statement, i).ToArray(),
+                    _ => raw.sqlite3_column_text(statement, i).utf8_to_string(),
+                };
+            }
+
+            return new Row(values);
+        }
+
+        private void Check(int rc, string sql)
+        {
+            if (rc is not (raw.SQLITE_OK or raw.SQLITE_DONE or raw.SQLITE_ROW))
+                throw SQLiteException.New((SQLite3.Result)rc, $"{raw.sqlite3_errmsg(connection.Handle).utf8_to_string()} ({sql})");
+        }
+    }
+}

@@ -1,0 +1,455 @@
+using EdgeMdm.Cloud.Storage;
+using EdgeMdm.Contracts.Sync;
+using EdgeMdm.Domain.Blueprints;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EdgeMdm.Cloud.Tests;
+
+/// <summary>
+/// What every hub store backend must do (nanomdm's e2e suite, run per backend). A subclass only says where
+/// a fresh, empty database is; each call gives another one, so a test can compare a faulty delivery with a
+/// clean one, and opening the same connection string twice gives two "replicas" of one database.
+/// </summary>
+public abstract class HubStoreConformance : IAsyncLifetime
+{
+    private const string SiteName = "DC Leipzig";
+    private static readonly DateTimeOffset Now = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
+
+    private readonly List<SqlHubStore> _opened = [];
+
+    protected FakeTimeProvider Time { get; } = new(Now);
+
+    /// <summary>A connection string for a new, empty database.</summary>
+    protected abstract Task<string> NewDatabaseAsync();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var store in _opened)
+            await store.DisposeAsync();
+    }
+
+    private async Task<SqlHubStore> OpenAsync(string connectionString)
+    {
+        var store = await HubStore.OpenAsync(connectionString, Time);
+        lock (_opened)
+            _opened.Add(store);
+        return store;
+    }
+
+    private async Task<SqlHubStore> NewStoreAsync() => await OpenAsync(await NewDatabaseAsync());
+
+    // ---- exactly once upstream -------------------------------------------------------------------------
+
+    [SkippableTheory]
+    [InlineData(2)]
+    [InlineData(10)]
+    public async Task Duplicate_batches_leave_the_state_of_a_single_clean_delivery(int times)
+    {
+        // Arrange
+        var log = SiteLog(devices: 4);
+        var (store, site) = await StoreWithSiteAsync();
+
+        // Act
+        var ack = 0UL;
+        foreach (var batch in log.Chunk(7))
+        {
+            for (var i = 0; i < times; i++)
+                ack = await store.ApplyUpstreamAsync(site, batch, Now);
+        }
+
+        // Assert
+        Assert.Equal((ulong)log.Count, ack);
+        Assert.Equal(await CleanDigestAsync(log), await store.StateDigestAsync());
+    }
+
+    [SkippableFact]
+    public async Task Reordered_batches_apply_only_in_sequence_and_end_like_a_clean_delivery()
+    {
+        // Arrange
+        var log = SiteLog(devices: 3);
+        var batches = log.Chunk(5).ToList();
+        var (store, site) = await StoreWithSiteAsync();
+
+        // Act: the batches arrive backwards and shuffled inside, then the site resends from the hub's ack
+        var acks = new List<ulong>();
+        foreach (var batch in Enumerable.Reverse(batches))
+            acks.Add(await store.ApplyUpstreamAsync(site, batch.Reverse().ToList(), Now));
+        var resumed = await store.ApplyUpstreamAsync(site, log.Where(c => c.Sequence > acks[^1]).ToList(), Now);
+
+        // Assert: nothing past a gap was applied, the first batch only then counted
+        Assert.All(acks.Take(acks.Count - 1), a => Assert.Equal(0UL, a));
+        Assert.Equal((ulong)batches[0].Length, acks[^1]);
+        Assert.Equal((ulong)log.Count, resumed);
+        Assert.Equal(await CleanDigestAsync(log), await store.StateDigestAsync());
+    }
+
+    [SkippableFact]
+    public async Task A_gap_stops_application_until_the_missing_batch_arrives()
+    {
+        // Arrange
+        var log = SiteLog(devices: 2);
+        var (store, site) = await StoreWithSiteAsync();
+        var first = log.Take(4).ToList();
+        var missing = log.Skip(4).Take(3).ToList();
+        var rest = log.Skip(7).ToList();
+
+        // Act
+        var afterFirst = await store.ApplyUpstreamAsync(site, first, Now);
+        var afterGap = await store.ApplyUpstreamAsync(site, rest, Now);
+        var held = await store.AppliedThroughAsync(site);
+        var afterMissing = await store.ApplyUpstreamAsync(site, missing, Now);
+        var afterRest = await store.ApplyUpstreamAsync(site, rest, Now);
+
+        // Assert
+        Assert.Equal((4UL, 4UL, 4UL, 7UL), (afterFirst, afterGap, held, afterMissing));
+        Assert.Equal((ulong)log.Count, afterRest);
+        Assert.Equal(await CleanDigestAsync(log), await store.StateDigestAsync());
+    }
+
+    [SkippableFact]
+    public async Task Overlapping_batches_apply_each_change_once()
+    {
+        // Arrange
+        var log = SiteLog(devices: 3);
+        var (store, site) = await StoreWithSiteAsync();
+
+        // Act: windows of 6 moving by 4, as a site resending from a stale acknowledgement would
+        var ack = 0UL;
+        for (var start = 0; start < log.Count; start += 4)
+            ack = await store.ApplyUpstreamAsync(site, log.Skip(start).Take(6).ToList(), Now);
+
+        // Assert
+        Assert.Equal((ulong)log.Count, ack);
+        Assert.Equal(await CleanDigestAsync(log), await store.StateDigestAsync());
+    }
+
+    [SkippableFact]
+    public async Task Transitions_are_never_doubled_by_replays()
+    {
+        // Arrange
+        var log = SiteLog(devices: 1);
+        var (store, site) = await StoreWithSiteAsync();
+
+        // Act
+        for (var i = 0; i < 3; i++)
+            await store.ApplyUpstreamAsync(site, log, Now);
+
+        // Assert
+        var transitions = await store.ListTransitionsAsync(site, "dev-0");
+        Assert.Equal(["Enrolling", "Staging", "Active"], transitions.Select(t => t.ToState));
+        Assert.Equal(transitions.Count, transitions.Select(t => t.Sequence).Distinct().Count());
+        var device = Assert.Single(await store.ListDevicesAsync(site));
+        Assert.Equal(("SN-0", "Active", true), (device.Serial, device.State, device.Compliant));
+    }
+
+    [SkippableFact]
+    public async Task Concurrent_deliveries_of_the_same_batches_through_two_replicas_apply_once()
+    {
+        // Arrange
+        var log = SiteLog(devices: 6);
+        var connectionString = await NewDatabaseAsync();
+        var replicaA = await OpenAsync(connectionString);
+        var replicaB = await OpenAsync(connectionString);
+        var site = (await replicaA.AddSiteAsync(SiteName)).SiteId;
+
+        // Act: four deliverers (two per replica) race every batch, as a site reconnecting to another replica
+        // while its old stream is still being applied would
+        foreach (var batch in log.Chunk(10))
+        {
+            await Task.WhenAll(Enumerable.Range(0, 4).Select(i =>
+                Task.Run(() => (i % 2 == 0 ? replicaA : replicaB).ApplyUpstreamAsync(site, batch, Now))));
+        }
+
+        // Assert
+        Assert.Equal((ulong)log.Count, await replicaB.AppliedThroughAsync(site));
+        Assert.Equal(await CleanDigestAsync(log), await replicaA.StateDigestAsync());
+    }
+
+    [SkippableFact]
+    public async Task Replicas_starting_together_migrate_one_database_once()
+    {
+        // Arrange
+        var connectionString = await NewDatabaseAsync();
+
+        // Act
+        var replicas = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(() => OpenAsync(connectionString))));
+        var site = await replicas[0].AddSiteAsync(SiteName);
+
+        // Assert
+        Assert.Equal(site.SiteId, await replicas[2].AuthenticateSiteAsync(site.Credential));
+    }
+
+    [SkippableFact]
+    public async Task Changes_for_an_unknown_site_are_refused()
+    {
+        // Arrange
+        var store = await NewStoreAsync();
+
+        // Act / Assert
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.ApplyUpstreamAsync("no-such-site", SiteLog(1), Now));
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.AppendToFeedAsync("no-such-site", new HubChange { SiteRenamed = new() }));
+        Assert.Equal((0UL, 0UL), (await store.AppliedThroughAsync("no-such-site"), await store.FeedHeadAsync("no-such-site")));
+    }
+
+    // ---- feed ------------------------------------------------------------------------------------------
+
+    [SkippableFact]
+    public async Task Feed_positions_are_gap_free_under_concurrent_appends_from_two_replicas()
+    {
+        // Arrange
+        var connectionString = await NewDatabaseAsync();
+        var replicas = new[] { await OpenAsync(connectionString), await OpenAsync(connectionString) };
+        var site = (await replicas[0].AddSiteAsync(SiteName)).SiteId;
+
+        // Act
+        var positions = await Task.WhenAll(Enumerable.Range(0, 4).Select(writer => Task.Run(async () =>
+        {
+            var mine = new List<ulong>();
+            for (var i = 0; i < 25; i++)
+                mine.Add(await replicas[writer % 2].AppendToFeedAsync(site, new HubChange { SiteRenamed = new() { SiteId = site, Name = $"{writer}-{i}" } }));
+            return mine;
+        })));
+
+        // Assert
+        var feed = await replicas[1].ReadFeedAsync(site, 0, 1000);
+        Assert.Equal(Enumerable.Range(1, 100).Select(p => (ulong)p), positions.SelectMany(p => p).Order());
+        Assert.Equal(Enumerable.Range(1, 100).Select(p => (ulong)p), feed.Select(c => c.Position));
+        Assert.Equal(100, feed.Select(c => c.SiteRenamed.Name).Distinct().Count());
+        Assert.Equal(100UL, await replicas[0].FeedHeadAsync(site));
+        Assert.Equal([41UL, 42UL, 43UL], (await replicas[0].ReadFeedAsync(site, 40, 3)).Select(c => c.Position));
+    }
+
+    // ---- isolation and authentication ------------------------------------------------------------------
+
+    [SkippableFact]
+    public async Task A_sites_data_is_never_visible_through_another_sites_queries()
+    {
+        // Arrange
+        var store = await NewStoreAsync();
+        var a = (await store.AddSiteAsync("Site A")).SiteId;
+        var b = (await store.AddSiteAsync("Site B")).SiteId;
+        var command = await store.QueueCommandAsync(a, "dev-0", "reboot", new Dictionary<string, string>(), null, "admin");
+
+        // Act: A reports its devices; B reports a result for A's command
+        await store.ApplyUpstreamAsync(a, SiteLog(devices: 2), Now);
+        await store.ApplyUpstreamAsync(b, [Change(1, "dev-x", new SiteChange { CommandResult = new() { CommandId = command, Status = "failed" } })], Now);
+
+        // Assert
+        Assert.Empty(await store.ListDevicesAsync(b));
+        Assert.Equal(2, (await store.ListDevicesAsync(a)).Count);
+        Assert.Empty(await store.ListTransitionsAsync(b, "dev-0"));
+        Assert.Empty(await store.ReadFeedAsync(b, 0, 100));
+        Assert.Single(await store.ReadFeedAsync(a, 0, 100));
+        Assert.Equal(1UL, await store.AppliedThroughAsync(b));
+        Assert.Equal(CommandStatuses.Queued, (await store.CommandStatusAsync(command))!.Status);
+    }
+
+    [SkippableFact]
+    public async Task A_site_is_known_by_its_credential_only()
+    {
+        // Arrange
+        var store = await NewStoreAsync();
+        var a = await store.AddSiteAsync("DC Leipzig #2");
+        var b = await store.AddSiteAsync("Truck 7");
+
+        // Act
+        var asA = await store.AuthenticateSiteAsync(a.Credential);
+        var asB = await store.AuthenticateSiteAsync(b.Credential);
+        var wrong = await store.AuthenticateSiteAsync(a.Credential[..^1] + (a.Credential[^1] == '0' ? '1' : '0'));
+        var empty = await store.AuthenticateSiteAsync("");
+
+        // Assert
+        Assert.Equal(("dc-leipzig-2", "truck-7"), (asA, asB));
+        Assert.Null(wrong);
+        Assert.Null(empty);
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.AddSiteAsync("dc leipzig 2"));
+        Assert.Equal(["dc-leipzig-2", "truck-7"], (await store.ListSitesAsync()).Select(s => s.SiteId));
+    }
+
+    // ---- catalog ---------------------------------------------------------------------------------------
+
+    [SkippableFact]
+    public async Task A_commands_final_status_never_regresses()
+    {
+        // Arrange
+        var (store, site) = await StoreWithSiteAsync();
+        var command = await store.QueueCommandAsync(site, "dev-0", "reboot", new Dictionary<string, string> { ["reason"] = "stuck" }, Now.AddHours(1), "admin");
+        SiteChange Result(ulong sequence, string status) =>
+            Change(sequence, "dev-0", new SiteChange { CommandResult = new() { CommandId = command, Status = status, Message = status, FinishedUnixMs = (long)sequence } });
+
+        // Act
+        await store.ApplyUpstreamAsync(site, [Result(1, CommandStatuses.Delivered)], Now);
+        var delivered = await store.CommandStatusAsync(command);
+        await store.ApplyUpstreamAsync(site, [Result(2, CommandStatuses.Succeeded), Result(3, CommandStatuses.Delivered), Result(4, CommandStatuses.Failed)], Now);
+        var final = await store.CommandStatusAsync(command);
+
+        // Assert
+        Assert.Equal(CommandStatuses.Delivered, delivered!.Status);
+        Assert.Equal((CommandStatuses.Succeeded, CommandStatuses.Succeeded), (final!.Status, final.Message));
+        Assert.Equal(("dev-0", "reboot", "admin", Now.AddHours(1)), (final.DeviceId, final.Type, final.CreatedBy, final.ExpiresAt));
+        var queued = Assert.Single(await store.ReadFeedAsync(site, 0, 10)).CommandQueued;
+        Assert.Equal((command, "stuck"), (queued.CommandId, queued.Parameters["reason"]));
+        Assert.Null(await store.CommandStatusAsync("no-such-command"));
+    }
+
+    [SkippableFact]
+    public async Task Blueprint_upsert_feeds_every_site_once_and_nothing_when_unchanged()
+    {
+        // Arrange
+        var store = await NewStoreAsync();
+        var a = (await store.AddSiteAsync("Site A")).SiteId;
+        var b = (await store.AddSiteAsync("Site B")).SiteId;
+        var blueprint = Blueprint.Empty("pickers") with
+        {
+            Apps = [new RequiredApp("com.acme.scan", 42, "4.2"), new RequiredApp("com.acme.pick", 7, "1.7")],
+            Configurations = [new ConfigurationPayload("wifi", new Dictionary<string, string> { ["ssid"] = "dc", ["band"] = "5" })],
+        };
+
+        // Act
+        var first = await store.UpsertBlueprintAsync(blueprint);
+        var again = await store.UpsertBlueprintAsync(blueprint with { Apps = [.. blueprint.Apps.Reverse()] });
+        var changed = await store.UpsertBlueprintAsync(blueprint with { BatteryHealthFloorPercent = 80 });
+        var c = (await store.AddSiteAsync("Site C")).SiteId;
+        var deleted = await store.DeleteBlueprintAsync("pickers");
+        var deletedAgain = await store.DeleteBlueprintAsync("pickers");
+
+        // Assert
+        Assert.Equal((true, false, true, true, false), (first, again, changed, deleted, deletedAgain));
+        Assert.Equal((3UL, 3UL, 2UL), (await store.FeedHeadAsync(a), await store.FeedHeadAsync(b), await store.FeedHeadAsync(c)));
+        var feed = await store.ReadFeedAsync(a, 0, 10);
+        Assert.Equal(
+            [HubChange.ChangeOneofCase.BlueprintUpserted, HubChange.ChangeOneofCase.BlueprintUpserted, HubChange.ChangeOneofCase.BlueprintDeleted],
+            feed.Select(f => f.ChangeCase));
+        Assert.Contains("\"batteryHealthFloorPercent\":80", feed[1].BlueprintUpserted.BlueprintJson, StringComparison.Ordinal);
+        Assert.Contains("\"batteryHealthFloorPercent\":80", (await store.ReadFeedAsync(c, 0, 1))[0].BlueprintUpserted.BlueprintJson, StringComparison.Ordinal);
+        Assert.Empty(await store.ListBlueprintsAsync());
+    }
+
+    [SkippableFact]
+    public async Task Blueprints_round_trip_through_the_store()
+    {
+        // Arrange
+        var store = await NewStoreAsync();
+        var blueprint = Blueprint.Empty("drivers") with
+        {
+            Os = new OsFloor("13", new DateOnly(2026, 9, 1)),
+            Certificates = [new CertificateRule("wifi-eap", 30)],
+        };
+
+        // Act
+        await store.UpsertBlueprintAsync(blueprint);
+        var listed = Assert.Single(await store.ListBlueprintsAsync());
+
+        // Assert
+        Assert.Equal(blueprint.ToDeclarations().Token, listed.ToDeclarations().Token);
+    }
+
+    [SkippableFact]
+    public async Task An_issued_token_reaches_only_its_site_as_a_hash()
+    {
+        // Arrange
+        var store = await NewStoreAsync();
+        var a = (await store.AddSiteAsync("Site A")).SiteId;
+        var b = (await store.AddSiteAsync("Site B")).SiteId;
+
+        // Act
+        var token = await store.IssueTokenAsync(a, "pickers", 50, Now.AddDays(7));
+
+        // Assert
+        var issued = Assert.Single(await store.ReadFeedAsync(a, 0, 10)).TokenIssued;
+        Assert.Equal((CanonicalHash.Sha256Hex(token), token[..8], "pickers", 50U), (issued.TokenHash, issued.TokenPrefix, issued.Group, issued.Uses));
+        Assert.Equal(Now.AddDays(7).ToUnixTimeMilliseconds(), issued.ExpiresUnixMs);
+        Assert.Empty(await store.ReadFeedAsync(b, 0, 10));
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.IssueTokenAsync("no-such-site", "pickers", 1, Now));
+    }
+
+    [SkippableFact]
+    public async Task Fleet_reads_show_what_sites_reported()
+    {
+        // Arrange
+        var store = await NewStoreAsync();
+        var a = (await store.AddSiteAsync("Site A")).SiteId;
+        var b = (await store.AddSiteAsync("Site B")).SiteId;
+
+        // Act
+        await store.ApplyUpstreamAsync(a, SiteLog(devices: 3), Now);
+        await store.ApplyUpstreamAsync(b, SiteLog(devices: 2, compliant: false), Now.AddMinutes(1));
+
+        // Assert
+        var devices = await store.ListDevicesAsync();
+        Assert.Equal(["site-a/dev-0", "site-a/dev-1", "site-a/dev-2", "site-b/dev-0", "site-b/dev-1"], devices.Select(d => $"{d.SiteId}/{d.DeviceId}"));
+        var nonCompliant = devices[^1];
+        Assert.Equal((false, 1, "Active", "pickers"), (nonCompliant.Compliant, nonCompliant.Findings, nonCompliant.State, nonCompliant.Group));
+        Assert.Equal([new SiteCompliance(a, 3, 3), new SiteCompliance(b, 2, 0)], await store.ComplianceAsync());
+        var sites = await store.ListSitesAsync();
+        Assert.Equal([(ulong)SiteLog(3).Count, (ulong)SiteLog(2).Count], sites.Select(s => s.AppliedThrough));
+        Assert.Equal(Now.AddMinutes(1), sites[1].LastSyncAt);
+    }
+
+    [SkippableFact]
+    public async Task Api_tokens_authenticate_by_their_clear_value()
+    {
+        // Arrange
+        var store = await NewStoreAsync();
+
+        // Act
+        var token = await store.CreateApiTokenAsync("ci");
+
+        // Assert
+        Assert.Equal("ci", await store.AuthenticateApiTokenAsync(token));
+        Assert.Null(await store.AuthenticateApiTokenAsync(token.ToUpperInvariant()));
+        Assert.Null(await store.AuthenticateApiTokenAsync(""));
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------------------
+
+    private async Task<(SqlHubStore Store, string SiteId)> StoreWithSiteAsync()
+    {
+        var store = await NewStoreAsync();
+        return (store, (await store.AddSiteAsync(SiteName)).SiteId);
+    }
+
+    /// <summary>The digest of a fresh database that received <paramref name="log"/> once, in one batch.</summary>
+    private async Task<string> CleanDigestAsync(IReadOnlyList<SiteChange> log)
+    {
+        var (store, site) = await StoreWithSiteAsync();
+        await store.ApplyUpstreamAsync(site, log, Now);
+        return await store.StateDigestAsync();
+    }
+
+    /// <summary>
+    /// A site's upstream log numbered 1..n: per device an enrollment, three transitions, two status reports
+    /// and a result for a command the hub never queued (which must change nothing).
+    /// </summary>
+    private static List<SiteChange> SiteLog(int devices, bool compliant = true)
+    {
+        var log = new List<SiteChange>();
+        void Add(string device, SiteChange change) => log.Add(Change((ulong)log.Count + 1, device, change));
+        for (var d = 0; d < devices; d++)
+        {
+            var id = $"dev-{d}";
+            Add(id, new SiteChange { Enrolled = new() { Serial = $"SN-{d}", Model = "TC52", Manufacturer = "Zebra", OsVersion = "13", AgentVersion = "1.0", Group = "pickers" } });
+            Add(id, new SiteChange { Transitioned = new() { ToState = "Enrolling", Actor = "device", Reason = "enrolled" } });
+            Add(id, new SiteChange { Transitioned = new() { FromState = "Enrolling", ToState = "Staging", Actor = "appliance", Reason = "enrolled" } });
+            Add(id, new SiteChange { Status = new() { StatusJson = "{\"battery\":50}", Compliant = false, LastCheckinUnixMs = 1000 + d, Findings = { new DriftFinding { Item = "app", Severity = "Major" } } } });
+            Add(id, new SiteChange { Transitioned = new() { FromState = "Staging", ToState = "Active", Actor = "appliance", Reason = "staged" } });
+            var status = new StatusReported { StatusJson = "{\"battery\":49}", Compliant = compliant, LastCheckinUnixMs = 2000 + d, DeclarationsToken = "t1" };
+            if (!compliant)
+                status.Findings.Add(new DriftFinding { Item = "os", Expected = "14", Actual = "13", Severity = "Critical" });
+            Add(id, new SiteChange { Status = status });
+            Add(id, new SiteChange { CommandResult = new() { CommandId = $"unknown-{d}", Status = "succeeded" } });
+        }
+
+        return log;
+    }
+
+    private static SiteChange Change(ulong sequence, string deviceId, SiteChange change)
+    {
+        change.Sequence = sequence;
+        change.DeviceId = deviceId;
+        change.AtUnixMs = 1_000_000 + (long)sequence;
+        return change;
+    }
+}

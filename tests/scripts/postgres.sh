@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL for the tests, from Debian's `postgresql` package.
+#
+#   postgres.sh install          install the package when no initdb is found (needs root; apt-get)
+#   postgres.sh start DIR PORT   initdb in DIR/data and start a server on 127.0.0.1:PORT (socket in DIR);
+#                                connect with Host=127.0.0.1;Port=PORT;Username=postgres (trust auth)
+#   postgres.sh stop DIR         stop it (the caller removes DIR)
+#
+# initdb and postgres refuse to run as root, so as root they run as the `postgres` user on a DIR it owns.
+# Trust authentication is safe enough here: the server listens on loopback only, for the length of a test
+# run, and holds nothing but test data.
+set -euo pipefail
+
+pg_bin() {
+    local initdb
+    initdb=$(ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n 1 || true)
+    [[ -n "$initdb" ]] && dirname "$initdb"
+}
+
+install() {
+    if [[ -n "$(pg_bin)" ]]; then return 0; fi
+    if [[ $(id -u) -ne 0 ]]; then
+        echo "postgres.sh: PostgreSQL is not installed and installing it needs root (apt-get install postgresql)" >&2
+        return 1
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+    [[ -n "$(pg_bin)" ]] || { echo "postgres.sh: installed postgresql but found no initdb under /usr/lib/postgresql/*/bin" >&2; return 1; }
+}
+
+# Runs a command as the postgres user when we are root, as ourselves otherwise.
+as_pg() {
+    if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+start() {
+    local dir=$1 port=$2 bin
+    install
+    bin=$(pg_bin)
+    mkdir -p "$dir"
+    if [[ $(id -u) -eq 0 ]]; then chown postgres:postgres "$dir"; fi
+    # --no-sync and fsync=off: a test server that is thrown away needs no durability, and starts faster.
+    as_pg "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --no-sync >"$dir/initdb.log" 2>&1 \
+        || { cat "$dir/initdb.log" >&2; return 1; }
+    as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=200" start >/dev/null \
+        || { cat "$dir/server.log" >&2; return 1; }
+}
+
+stop() {
+    local dir=$1 bin
+    bin=$(pg_bin)
+    [[ -n "$bin" && -d "$dir/data" ]] || return 0
+    as_pg "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+}
+
+case "${1:-}" in
+    install) install ;;
+    start) [[ $# -eq 3 ]] || { echo "usage: postgres.sh start DIR PORT" >&2; exit 2; }; start "$2" "$3" ;;
+    stop) [[ $# -eq 2 ]] || { echo "usage: postgres.sh stop DIR" >&2; exit 2; }; stop "$2" ;;
+    *) echo "usage: postgres.sh install | start DIR PORT | stop DIR" >&2; exit 2 ;;
+esac
