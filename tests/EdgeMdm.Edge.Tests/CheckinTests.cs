@@ -9,7 +9,7 @@ namespace EdgeMdm.Edge.Tests;
 
 public sealed class CheckinTests
 {
-    private static DeviceStatus CompliantStatus(DeclarationsDocument declarations) => new()
+    internal static DeviceStatus CompliantStatus(DeclarationsDocument declarations) => new()
     {
         Apps = declarations.Apps.Select(a => new InstalledApp { PackageName = a.PackageName, VersionCode = a.VersionCode, VersionName = a.VersionName }).ToList(),
         Os = new OsStatus { Version = "14", SecurityPatch = new DateOnly(2026, 10, 1) },
@@ -21,7 +21,7 @@ public sealed class CheckinTests
         Staging = new StagingProgress { CompletedSteps = 3, TotalSteps = 3 },
     };
 
-    private static async Task<DeclarationsDocument> DeclarationsAsync(EdgeServer server, string secret)
+    internal static async Task<DeclarationsDocument> DeclarationsAsync(EdgeServer server, string secret)
     {
         using var response = await server.Http.SendAsync(EdgeServer.Authorized(HttpMethod.Get, "/api/v1/declarations", secret));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

@@ -63,6 +63,8 @@ public static class EdgeHost
         services.AddSingleton<IEnrollmentStore>(sp => sp.GetRequiredService<SqliteEdgeStore>());
         services.AddSingleton<ICheckinStore>(sp => sp.GetRequiredService<SqliteEdgeStore>());
         services.AddSingleton<IBlueprintStore>(sp => sp.GetRequiredService<SqliteEdgeStore>());
+        services.AddSingleton<IOutboxStore>(sp => sp.GetRequiredService<SqliteEdgeStore>());
+        services.AddSingleton<IFeedStore>(sp => sp.GetRequiredService<SqliteEdgeStore>());
         // Runs before Kestrel starts listening, so /healthz answers only once the schema is current and the
         // seed applied. Nothing here reaches beyond the machine: the appliance boots with no uplink.
         services.AddHostedService<SeedOnStart>();

@@ -73,6 +73,12 @@ internal sealed class Statement
         return this;
     }
 
+    public Statement Bind(int index, byte[] value)
+    {
+        Check(raw.sqlite3_bind_blob(_handle, index, value));
+        return this;
+    }
+
     /// <summary>Advances to the next row; false when there is none.</summary>
     public bool Step()
     {
@@ -100,6 +106,9 @@ internal sealed class Statement
     public long Long(int column) => raw.sqlite3_column_int64(_handle, column);
 
     public long? NullableLong(int column) => IsNull(column) ? null : Long(column);
+
+    /// <summary>The column's bytes, copied: SQLite's buffer is valid only until the next step.</summary>
+    public byte[] Blob(int column) => raw.sqlite3_column_blob(_handle, column).ToArray();
 
     private bool IsNull(int column) => raw.sqlite3_column_type(_handle, column) == raw.SQLITE_NULL;
 

@@ -28,6 +28,9 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
     private readonly int _checkinIntervalSeconds;
     private readonly ConcurrentDictionary<string, BlueprintEntry> _blueprints = new(StringComparer.Ordinal);
 
+    // Serializes catalog reloads: each reads the rows committed so far, so the last one to run leaves the newest.
+    private readonly Lock _reloadLock = new();
+
     private SqliteEdgeStore(string dataDirectory, int checkinIntervalSeconds)
     {
         var connection = EdgeDatabase.Open(dataDirectory);
@@ -41,6 +44,7 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
             throw;
         }
 
+        _pushedThrough = connection.ExecuteScalar<long>("SELECT acked_through FROM sync_state WHERE id = 1");
         _writer = new GroupCommitWriter(connection);
         _reads = new ReadPool(dataDirectory);
         _checkinIntervalSeconds = checkinIntervalSeconds;
@@ -82,17 +86,7 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
             }
 
             foreach (var blueprint in seed.Blueprints)
-            {
-                var token = blueprint.ToDeclarations().Token;
-                db.Execute(
-                    """
-                    INSERT INTO blueprints (group_name, blueprint, declarations_token, updated_at) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (group_name) DO UPDATE SET blueprint = excluded.blueprint,
-                        declarations_token = excluded.declarations_token, updated_at = excluded.updated_at
-                    WHERE declarations_token <> excluded.declarations_token
-                    """,
-                    blueprint.Group, JsonSerializer.Serialize(blueprint, EdgeJson.Default.Blueprint), token, now.ToUnixTimeMilliseconds());
-            }
+                UpsertBlueprint(db, blueprint, now.ToUnixTimeMilliseconds());
 
             foreach (var token in seed.Tokens)
                 InsertToken(db, token.Token, token.Group, token.Uses, token.ExpiresAt, "seed", now);
@@ -101,7 +95,28 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
         ReloadBlueprints();
     }
 
+    /// <summary>Stores a group's blueprint; a blueprint with the same declarations token leaves the row as it is.</summary>
+    private static void UpsertBlueprint(SQLiteConnection db, Blueprint blueprint, long nowMs) =>
+        db.Execute(
+            """
+            INSERT INTO blueprints (group_name, blueprint, declarations_token, updated_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (group_name) DO UPDATE SET blueprint = excluded.blueprint,
+                declarations_token = excluded.declarations_token, updated_at = excluded.updated_at
+            WHERE declarations_token <> excluded.declarations_token
+            """,
+            blueprint.Group, JsonSerializer.Serialize(blueprint, EdgeJson.Default.Blueprint), blueprint.ToDeclarations().Token, nowMs);
+
+    /// <summary>
+    /// Rebuilds the in-memory catalog from the committed rows; call after the commit that changed them. A group
+    /// whose row is gone falls back to the empty blueprint on its next use.
+    /// </summary>
     private void ReloadBlueprints()
+    {
+        lock (_reloadLock)
+            ReloadBlueprintsLocked();
+    }
+
+    private void ReloadBlueprintsLocked()
     {
         var rows = _reads.Read(db => db.Query<BlueprintRow>("SELECT group_name AS GroupName, blueprint AS Blueprint FROM blueprints"));
         foreach (var row in rows)
@@ -110,6 +125,10 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
                 ?? throw new InvalidDataException("stored blueprint of group " + row.GroupName + " is empty");
             _blueprints[row.GroupName] = new BlueprintEntry(blueprint, blueprint.ToDeclarations());
         }
+
+        var stored = rows.Select(r => r.GroupName).ToHashSet(StringComparer.Ordinal);
+        foreach (var group in _blueprints.Keys.Where(g => !stored.Contains(g)))
+            _blueprints.TryRemove(group, out _);
     }
 
     private BlueprintEntry BlueprintOf(string group) =>
@@ -178,6 +197,7 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
                     """,
                     deviceId, attempt.Serial, attempt.Model, attempt.Manufacturer, attempt.OsVersion, attempt.AgentVersion,
                     token.GroupName, nameof(DeviceState.Enrolling), secretHash, now.ToUnixTimeMilliseconds());
+                Outbox.Enrolled(db, deviceId, attempt, token.GroupName, reenrolled: false, now.ToUnixTimeMilliseconds());
                 InsertTransition(db, deviceId, null, DeviceState.Enrolling, "device " + attempt.Serial, "enrollment with token " + token.Prefix + "…", now);
             }
             else
@@ -197,6 +217,7 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
                     attempt.Model, attempt.Manufacturer, attempt.OsVersion, attempt.AgentVersion, token.GroupName, secretHash,
                     now.ToUnixTimeMilliseconds(), deviceId);
                 db.Execute("DELETE FROM installed_apps WHERE device_id = ?", deviceId);
+                Outbox.Enrolled(db, deviceId, attempt, token.GroupName, reenrolled: true, now.ToUnixTimeMilliseconds());
                 Transition(db, deviceId, from, DeviceState.Enrolling, "device " + attempt.Serial, "re-enrollment with token " + token.Prefix + "…", now);
             }
 
@@ -229,13 +250,14 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
                 Transition(db, device.Id, DeviceState.Staging, DeviceState.Active, Appliance, "staging complete", now);
             }
 
+            var statusJson = changes is null ? device.Status : JsonSerializer.Serialize(status, DeviceProtocolJson.Default.DeviceStatus);
             db.Prepared(
                 """
                 UPDATE devices SET status = ?1, compliant = ?2, findings = ?3, last_checkin_at = ?4, checkin_count = checkin_count + 1,
                     reported_declarations_token = ?5, os_version = coalesce(?6, os_version)
                 WHERE id = ?7
                 """)
-                .Bind(1, changes is null ? device.Status : JsonSerializer.Serialize(status, DeviceProtocolJson.Default.DeviceStatus))
+                .Bind(1, statusJson)
                 .Bind(2, drift.Compliant ? 1 : 0)
                 .Bind(3, JsonSerializer.Serialize(drift.Findings.ToList(), EdgeJson.Default.ListDriftFinding))
                 .Bind(4, now.ToUnixTimeMilliseconds())
@@ -243,12 +265,37 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
                 .Bind(6, changes?.Os?.Version)
                 .Bind(7, device.Id)
                 .Execute();
+            Outbox.StatusReported(db, device.Id, Reported(statusJson, drift, heldDeclarationsToken, now), now.ToUnixTimeMilliseconds());
 
             if (changes?.Apps is { } apps)
                 ReplaceInstalledApps(db, device.Id, apps);
 
             return new CheckinResponse(blueprint.Declarations.Token, TakeOpenCommands(db, device.Id, now), _checkinIntervalSeconds);
         });
+
+    /// <summary>What the hub learns of a check-in: the whole merged status, not the delta the device sent.</summary>
+    private static Contracts.Sync.StatusReported Reported(string statusJson, DriftReport drift, string? heldDeclarationsToken, DateTimeOffset now)
+    {
+        var reported = new Contracts.Sync.StatusReported
+        {
+            StatusJson = statusJson,
+            Compliant = drift.Compliant,
+            LastCheckinUnixMs = now.ToUnixTimeMilliseconds(),
+            DeclarationsToken = heldDeclarationsToken ?? "",
+        };
+        foreach (var finding in drift.Findings)
+        {
+            reported.Findings.Add(new Contracts.Sync.DriftFinding
+            {
+                Item = finding.Item,
+                Expected = finding.Expected,
+                Actual = finding.Actual,
+                Severity = finding.Severity.ToString(),
+            });
+        }
+
+        return reported;
+    }
 
     private static readonly Refusal UnknownSecret =
         new(RefusalKind.Unauthorized, "Unknown device credential", "the bearer secret matches no enrolled device; enroll again");
@@ -283,11 +330,16 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
             if (command.ExpiresAt is { } expires && expires <= nowMs)
             {
                 db.Execute("UPDATE commands SET status = 'expired', completed_at = ? WHERE id = ?", nowMs, command.Id);
+                Outbox.CommandResult(db, deviceId, command.Id, "expired", null, nowMs, nowMs);
                 continue;
             }
 
             if (string.Equals(command.Status, "queued", StringComparison.Ordinal))
+            {
                 db.Execute("UPDATE commands SET status = 'delivered', delivered_at = ? WHERE id = ?", nowMs, command.Id);
+                Outbox.CommandResult(db, deviceId, command.Id, "delivered", null, nowMs, nowMs);
+            }
+
             var parameters = JsonSerializer.Deserialize(command.Parameters, EdgeJson.Default.DictionaryStringString) ?? [];
             deliver.Add(new DeviceCommand(command.Id, command.Type, parameters, command.ExpiresAt is { } e ? FromMs(e) : null));
         }
@@ -331,6 +383,7 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
             db.Execute(
                 "UPDATE commands SET status = ?, result_message = ?, result_at = ?, completed_at = ? WHERE id = ?",
                 status, report.Message, (report.FinishedAt ?? now).ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds(), commandId);
+            Outbox.CommandResult(db, device.Id, commandId, status, report.Message, (report.FinishedAt ?? now).ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds());
             return new CommandRecorded(commandId, status, AlreadyRecorded: false);
         });
     }
@@ -404,10 +457,14 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
         return transition;
     }
 
-    private static void InsertTransition(SQLiteConnection db, string deviceId, DeviceState? from, DeviceState to, string actor, string reason, DateTimeOffset now) =>
+    /// <summary>Records a lifecycle change in the device's history and, in the same unit, in the outbox.</summary>
+    private static void InsertTransition(SQLiteConnection db, string deviceId, DeviceState? from, DeviceState to, string actor, string reason, DateTimeOffset now)
+    {
         db.Execute(
             "INSERT INTO device_transitions (device_id, from_state, to_state, actor, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
             deviceId, from?.ToString(), to.ToString(), actor, reason, now.ToUnixTimeMilliseconds());
+        Outbox.Transitioned(db, deviceId, from, to, actor, reason, now.ToUnixTimeMilliseconds());
+    }
 
     // ---- fleet queries ---------------------------------------------------------------------------------
 

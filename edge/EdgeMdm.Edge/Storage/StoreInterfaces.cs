@@ -1,4 +1,5 @@
 using EdgeMdm.Contracts.Device;
+using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Lifecycle;
 using EdgeMdm.Edge.Fleet;
 using EdgeMdm.Edge.Seed;
@@ -97,4 +98,46 @@ public interface IFleetQueries
     DriftSummary Drift();
 }
 
-public interface IEdgeStore : IEnrollmentStore, ITokenStore, ICheckinStore, IBlueprintStore, ICommandStore, IDeviceAdmin, IFleetQueries;
+/// <summary>
+/// Where the upstream log stands. <paramref name="Depth"/>: rows not yet acknowledged; <paramref name="OldestPendingAt"/>:
+/// when the oldest of them happened (null when the outbox is empty), the sync lag; <paramref name="OfferedThrough"/>:
+/// the highest sequence ever read for a push; <paramref name="AckedThrough"/>: the highest the hub acknowledged.
+/// </summary>
+public sealed record OutboxState(long Depth, DateTimeOffset? OldestPendingAt, ulong OfferedThrough, ulong AckedThrough);
+
+/// <summary>The upstream side of sync (ADR 0001): the site's numbered outbox, read by the sync worker.</summary>
+public interface IOutboxStore
+{
+    /// <summary>
+    /// Up to <paramref name="maxChanges"/> changes after the last one taken since the last (re)connect (at first,
+    /// the oldest unacknowledged), in sequence order, with their sequence set. Raises offered_through to the
+    /// last one returned, which freezes their content (status coalescing stops touching them).
+    /// </summary>
+    Task<IReadOnlyList<SiteChange>> TakeBatchAsync(int maxChanges);
+
+    /// <summary>The hub holds everything up to <paramref name="appliedThrough"/>: deletes those rows. Idempotent; never goes backwards.</summary>
+    Task AcknowledgeAsync(ulong appliedThrough);
+
+    /// <summary>
+    /// After Hello on a (re)connect: acknowledges up to what the hub holds, and makes the next
+    /// <see cref="TakeBatchAsync"/> start right after it, so rows offered on a lost stream are offered again.
+    /// </summary>
+    Task ResetOfferedAsync(ulong appliedThroughAtHub);
+
+    OutboxState State();
+}
+
+/// <summary>The downstream side of sync (ADR 0001): the hub's feed, applied with its position.</summary>
+public interface IFeedStore
+{
+    /// <summary>Position of the last feed change applied; 0 before the first.</summary>
+    ulong FeedPosition { get; }
+
+    /// <summary>
+    /// Applies every change of the batch and its through_position in one transaction, idempotently by key;
+    /// a batch at or behind <see cref="FeedPosition"/> changes nothing.
+    /// </summary>
+    Task ApplyDownstreamAsync(DownstreamBatch batch);
+}
+
+public interface IEdgeStore : IEnrollmentStore, ITokenStore, ICheckinStore, IBlueprintStore, ICommandStore, IDeviceAdmin, IFleetQueries, IOutboxStore, IFeedStore;

@@ -1,0 +1,114 @@
+using EdgeMdm.Contracts.Sync;
+using EdgeMdm.Domain.Lifecycle;
+using Google.Protobuf;
+using SQLite;
+
+namespace EdgeMdm.Edge.Storage;
+
+/// <summary>
+/// Appends the changes the site owns to the upstream log (docs/adr/0001-sync-protocol.md). Every method runs
+/// inside the caller's writer unit, on the caller's connection, so the outbox row commits or rolls back with
+/// the state change it describes. Sequence numbers come from the table (AUTOINCREMENT): assigned only on
+/// append, never reused, and a rolled-back unit gives its number back, so the log has no holes.
+/// </summary>
+internal static class Outbox
+{
+    private const string Insert = "INSERT INTO outbox (at, device_id, kind, payload) VALUES (?1, ?2, ?3, ?4)";
+
+    /// <summary>The device's newest status row that no push has read yet (ADR 0001 point 3).</summary>
+    private const string PendingStatus =
+        """
+        SELECT sequence FROM outbox
+        WHERE device_id = ?1 AND kind = 'status' AND sequence > (SELECT offered_through FROM sync_state WHERE id = 1)
+        ORDER BY sequence DESC LIMIT 1
+        """;
+
+    public static void Enrolled(SQLiteConnection db, string deviceId, EnrollmentAttempt attempt, string group, bool reenrolled, long atMs) =>
+        Append(db, new SiteChange
+        {
+            AtUnixMs = atMs,
+            DeviceId = deviceId,
+            Enrolled = new DeviceEnrolled
+            {
+                Serial = attempt.Serial,
+                Model = attempt.Model,
+                Manufacturer = attempt.Manufacturer,
+                OsVersion = attempt.OsVersion,
+                AgentVersion = attempt.AgentVersion,
+                Group = group,
+                Reenrolled = reenrolled,
+            },
+        });
+
+    public static void Transitioned(SQLiteConnection db, string deviceId, DeviceState? from, DeviceState to, string actor, string reason, long atMs) =>
+        Append(db, new SiteChange
+        {
+            AtUnixMs = atMs,
+            DeviceId = deviceId,
+            Transitioned = new DeviceTransitioned
+            {
+                FromState = from?.ToString() ?? "",
+                ToState = to.ToString(),
+                Actor = actor,
+                Reason = reason,
+            },
+        });
+
+    /// <summary>status: delivered | succeeded | failed | expired.</summary>
+    public static void CommandResult(SQLiteConnection db, string deviceId, string commandId, string status, string? message, long finishedMs, long atMs) =>
+        Append(db, new SiteChange
+        {
+            AtUnixMs = atMs,
+            DeviceId = deviceId,
+            CommandResult = new CommandResultReported
+            {
+                CommandId = commandId,
+                Status = status,
+                Message = message ?? "",
+                FinishedUnixMs = finishedMs,
+            },
+        });
+
+    /// <summary>
+    /// Status is state, not an event: when the device already has a status row no push has read, that row
+    /// takes the new content in place (keeping its sequence); otherwise a new row is appended. A row a push
+    /// may have carried to the hub is never changed.
+    /// </summary>
+    public static void StatusReported(SQLiteConnection db, string deviceId, StatusReported status, long atMs)
+    {
+        var change = new SiteChange { AtUnixMs = atMs, DeviceId = deviceId, Status = status };
+        var find = db.Prepared(PendingStatus).Bind(1, deviceId);
+        long? pending = find.Step() ? find.Long(0) : null;
+        find.Reset();
+        if (pending is { } sequence)
+        {
+            db.Prepared("UPDATE outbox SET at = ?1, payload = ?2 WHERE sequence = ?3")
+                .Bind(1, atMs)
+                .Bind(2, change.ToByteArray())
+                .Bind(3, sequence)
+                .Execute();
+        }
+        else
+        {
+            Append(db, change);
+        }
+    }
+
+    private static void Append(SQLiteConnection db, SiteChange change) =>
+        db.Prepared(Insert)
+            .Bind(1, change.AtUnixMs)
+            .Bind(2, change.DeviceId)
+            .Bind(3, KindOf(change.ChangeCase))
+            .Bind(4, change.ToByteArray())
+            .Execute();
+
+    /// <summary>The <c>kind</c> column: the name of the SiteChange oneof field.</summary>
+    public static string KindOf(SiteChange.ChangeOneofCase change) => change switch
+    {
+        SiteChange.ChangeOneofCase.Enrolled => "enrolled",
+        SiteChange.ChangeOneofCase.Status => "status",
+        SiteChange.ChangeOneofCase.CommandResult => "command_result",
+        SiteChange.ChangeOneofCase.Transitioned => "transitioned",
+        _ => throw new ArgumentOutOfRangeException(nameof(change), change, "a site change must say what changed"),
+    };
+}

@@ -1,0 +1,227 @@
+using System.Text.Json;
+using EdgeMdm.Contracts.Device;
+using EdgeMdm.Contracts.Sync;
+using EdgeMdm.Domain.Lifecycle;
+using EdgeMdm.Edge.Storage;
+
+namespace EdgeMdm.Edge.Tests;
+
+/// <summary>The upstream log (ADR 0001): what the site's changes write to the outbox, and how the sync worker reads it.</summary>
+public sealed class OutboxTests
+{
+    private static readonly Dictionary<string, string> NoParameters = new(StringComparer.Ordinal);
+
+    private static CheckinRequest Battery(int level) => new() { Status = new DeviceStatus { Battery = new BatteryStatus { Level = level } } };
+
+    private static int BatteryIn(SiteChange change) =>
+        JsonSerializer.Deserialize(change.Status.StatusJson, DeviceProtocolJson.Default.DeviceStatus)!.Battery!.Level!.Value;
+
+    private static void AssertNoGaps(IReadOnlyList<SiteChange> changes, ulong first = 1)
+    {
+        for (var i = 0; i < changes.Count; i++)
+            Assert.Equal(first + (ulong)i, changes[i].Sequence);
+    }
+
+    [Fact]
+    public async Task Enrollment_and_checkins_append_their_changes_in_sequence_order_without_gaps()
+    {
+        await using var server = await EdgeServer.StartAsync();
+        var device = await server.EnrollAsync("SN-1");
+        var declarations = await CheckinTests.DeclarationsAsync(server, device.DeviceSecret);
+        await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest { DeclarationsToken = declarations.Token, Status = CheckinTests.CompliantStatus(declarations) });
+        var command = (await server.Store.QueueCommandAsync(device.DeviceId, "ring", NoParameters, null, "test", server.Clock.GetUtcNow())).Value!;
+        server.Clock.Advance(TimeSpan.FromSeconds(30));
+        await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest { DeclarationsToken = declarations.Token });
+        await server.Store.RecordCommandResultAsync(
+            Domain.Blueprints.CanonicalHash.Sha256Hex(device.DeviceSecret), command.CommandId, new CommandOutcomeReport(true, "rang", null), server.Clock.GetUtcNow());
+
+        var changes = await server.Store.TakeBatchAsync(100);
+
+        Assert.Equal(
+            [
+                SiteChange.ChangeOneofCase.Enrolled, SiteChange.ChangeOneofCase.Transitioned, SiteChange.ChangeOneofCase.Transitioned,
+                SiteChange.ChangeOneofCase.Transitioned, SiteChange.ChangeOneofCase.Status, SiteChange.ChangeOneofCase.CommandResult,
+                SiteChange.ChangeOneofCase.CommandResult,
+            ],
+            changes.Select(c => c.ChangeCase));
+        AssertNoGaps(changes);
+        Assert.All(changes, c => Assert.Equal(device.DeviceId, c.DeviceId));
+        Assert.Equal("SN-1", changes[0].Enrolled.Serial);
+        Assert.Equal("pickers", changes[0].Enrolled.Group);
+        Assert.False(changes[0].Enrolled.Reenrolled);
+        Assert.Equal(["->Enrolling", "Enrolling->Staging", "Staging->Active"], changes.Skip(1).Take(3).Select(c => c.Transitioned.FromState + "->" + c.Transitioned.ToState));
+        // The second check-in replaced the first one's status, which no push had read yet.
+        Assert.Equal(server.Clock.GetUtcNow().ToUnixTimeMilliseconds(), changes[4].Status.LastCheckinUnixMs);
+        Assert.True(changes[4].Status.Compliant);
+        Assert.Equal(declarations.Token, changes[4].Status.DeclarationsToken);
+        Assert.Equal([("delivered", ""), ("succeeded", "rang")], changes.Skip(5).Select(c => (c.CommandResult.Status, c.CommandResult.Message)));
+        Assert.All(changes.Skip(5), c => Assert.Equal(command.CommandId, c.CommandResult.CommandId));
+    }
+
+    [Fact]
+    public async Task Status_is_coalesced_until_a_push_reads_it_then_a_new_row_is_appended()
+    {
+        await using var server = await EdgeServer.StartAsync();
+        var device = await server.EnrollAsync("SN-1");
+        await server.CheckinOkAsync(device.DeviceSecret, Battery(50));
+        await server.CheckinOkAsync(device.DeviceSecret, Battery(40));
+        await server.CheckinOkAsync(device.DeviceSecret, Battery(30));
+
+        var first = await server.Store.TakeBatchAsync(100);
+        await server.CheckinOkAsync(device.DeviceSecret, Battery(20));
+        await server.CheckinOkAsync(device.DeviceSecret, Battery(10));
+        var second = await server.Store.TakeBatchAsync(100);
+
+        var status = Assert.Single(first, c => c.ChangeCase == SiteChange.ChangeOneofCase.Status);
+        Assert.Equal(30, BatteryIn(status));
+        Assert.Equal(4UL, status.Sequence);
+        var next = Assert.Single(second);
+        Assert.Equal(5UL, next.Sequence);
+        Assert.Equal(10, BatteryIn(next));
+        Assert.Equal(5L, server.Store.State().Depth);
+    }
+
+    [Fact]
+    public async Task Events_are_never_coalesced()
+    {
+        await using var server = await EdgeServer.StartAsync();
+        var device = await server.EnrollAsync("SN-1");
+        await server.EnrollAsync("SN-1");
+        var now = server.Clock.GetUtcNow();
+        await server.Store.TransitionAsync(device.DeviceId, DeviceState.Active, "operator", "staged by hand", now);
+        await server.Store.TransitionAsync(device.DeviceId, DeviceState.Quarantined, "operator", "lost on the floor", now);
+
+        var changes = await server.Store.TakeBatchAsync(100);
+
+        AssertNoGaps(changes);
+        Assert.Equal(
+            [
+                "enrolled", "->Enrolling", "Enrolling->Staging", "enrolled", "Staging->Enrolling", "Enrolling->Staging",
+                "Staging->Active", "Active->Quarantined",
+            ],
+            changes.Select(c => c.ChangeCase == SiteChange.ChangeOneofCase.Enrolled ? "enrolled" : c.Transitioned.FromState + "->" + c.Transitioned.ToState));
+        Assert.True(changes[3].Enrolled.Reenrolled);
+        Assert.Equal("operator", changes[^1].Transitioned.Actor);
+        Assert.Equal("lost on the floor", changes[^1].Transitioned.Reason);
+    }
+
+    [Fact]
+    public async Task An_expired_command_reports_expired_and_a_repeated_result_reports_nothing()
+    {
+        await using var server = await EdgeServer.StartAsync();
+        var device = await server.EnrollAsync("SN-1");
+        var secretHash = Domain.Blueprints.CanonicalHash.Sha256Hex(device.DeviceSecret);
+        var now = server.Clock.GetUtcNow();
+        var expiring = (await server.Store.QueueCommandAsync(device.DeviceId, "lock", NoParameters, now.AddMinutes(5), "test", now)).Value!;
+        var failing = (await server.Store.QueueCommandAsync(device.DeviceId, "wipe", NoParameters, null, "test", now)).Value!;
+        await server.Store.RecordCommandResultAsync(secretHash, failing.CommandId, new CommandOutcomeReport(false, "busy", null), now);
+        await server.Store.RecordCommandResultAsync(secretHash, failing.CommandId, new CommandOutcomeReport(false, "busy", null), now);
+        server.Clock.Advance(TimeSpan.FromMinutes(6));
+        await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest());
+
+        var results = (await server.Store.TakeBatchAsync(100)).Where(c => c.ChangeCase == SiteChange.ChangeOneofCase.CommandResult).ToList();
+
+        Assert.Equal([(failing.CommandId, "failed"), (expiring.CommandId, "expired")], results.Select(r => (r.CommandResult.CommandId, r.CommandResult.Status)));
+    }
+
+    [Fact]
+    public async Task TakeBatch_offers_in_order_and_Acknowledge_deletes_what_the_hub_holds()
+    {
+        await using var server = await EdgeServer.StartAsync();
+        var enrolledAt = server.Clock.GetUtcNow();
+        await server.EnrollAsync("SN-1");
+        server.Clock.Advance(TimeSpan.FromMinutes(1));
+        await server.EnrollAsync("SN-2");
+        var store = server.Store;
+
+        var empty = new OutboxState(6, enrolledAt, 0, 0);
+        Assert.Equal(empty, store.State());
+        var first = await store.TakeBatchAsync(2);
+        var second = await store.TakeBatchAsync(2);
+        var offered = store.State();
+        await store.AcknowledgeAsync(3);
+        var acknowledged = store.State();
+
+        Assert.Equal([1UL, 2UL], first.Select(c => c.Sequence));
+        Assert.Equal([3UL, 4UL], second.Select(c => c.Sequence));
+        Assert.Equal(new OutboxState(6, enrolledAt, 4, 0), offered);
+        Assert.Equal(new OutboxState(3, enrolledAt.AddMinutes(1), 4, 3), acknowledged);
+        Assert.Equal([5UL, 6UL], (await store.TakeBatchAsync(10)).Select(c => c.Sequence));
+        Assert.Empty(await store.TakeBatchAsync(10));
+    }
+
+    [Fact]
+    public async Task Acknowledge_is_idempotent_and_never_goes_backwards()
+    {
+        await using var server = await EdgeServer.StartAsync();
+        await server.EnrollAsync("SN-1");
+        await server.EnrollAsync("SN-2");
+        var store = server.Store;
+        await store.TakeBatchAsync(10);
+
+        await store.AcknowledgeAsync(4);
+        await store.AcknowledgeAsync(4);
+        await store.AcknowledgeAsync(2);
+
+        var state = store.State();
+        Assert.Equal(4UL, state.AckedThrough);
+        Assert.Equal(2L, state.Depth);
+        Assert.Equal(6UL, state.OfferedThrough);
+    }
+
+    [Fact]
+    public async Task After_a_reset_the_rows_above_what_the_hub_holds_are_offered_again_with_their_content_frozen()
+    {
+        await using var server = await EdgeServer.StartAsync();
+        var device = await server.EnrollAsync("SN-1");
+        await server.CheckinOkAsync(device.DeviceSecret, Battery(50));
+        var store = server.Store;
+        var lost = await store.TakeBatchAsync(10);
+
+        await store.ResetOfferedAsync(2);
+        await server.CheckinOkAsync(device.DeviceSecret, Battery(40));
+        var again = await store.TakeBatchAsync(10);
+
+        Assert.Equal([1UL, 2UL, 3UL, 4UL], lost.Select(c => c.Sequence));
+        Assert.Equal([3UL, 4UL, 5UL], again.Select(c => c.Sequence));
+        // Row 4 may already be at the hub from the lost stream: the newer status went to a new row instead.
+        Assert.Equal(50, BatteryIn(again[1]));
+        Assert.Equal(40, BatteryIn(again[2]));
+        Assert.Equal(new OutboxState(3, store.State().OldestPendingAt, 5, 2), store.State());
+    }
+
+    [Fact]
+    public async Task A_hub_ahead_of_the_site_makes_new_changes_number_above_it()
+    {
+        await using var server = await EdgeServer.StartAsync();
+        var store = server.Store;
+
+        await store.ResetOfferedAsync(100);
+        await server.EnrollAsync("SN-1");
+
+        Assert.Equal([101UL, 102UL, 103UL], (await store.TakeBatchAsync(10)).Select(c => c.Sequence));
+    }
+
+    [Fact]
+    public async Task A_failing_unit_leaves_no_outbox_row_and_no_hole()
+    {
+        await using var server = await EdgeServer.StartAsync();
+        var device = await server.EnrollAsync("SN-1");
+        var before = server.Store.State();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => server.Store.Writer.WriteAsync<bool>(db =>
+        {
+            Outbox.Transitioned(db, device.DeviceId, DeviceState.Staging, DeviceState.Active, "test", "doomed", server.Clock.GetUtcNow().ToUnixTimeMilliseconds());
+            throw new InvalidOperationException("the state change failed after its outbox row was written");
+        }));
+        var afterFailure = server.Store.State();
+        await server.Store.TransitionAsync(device.DeviceId, DeviceState.Active, "test", "kept", server.Clock.GetUtcNow());
+
+        Assert.Equal(3L, before.Depth);
+        Assert.Equal(before, afterFailure);
+        var changes = await server.Store.TakeBatchAsync(100);
+        AssertNoGaps(changes);
+        Assert.Equal(4, changes.Count);
+        Assert.Equal("kept", changes[^1].Transitioned.Reason);
+    }
+}
