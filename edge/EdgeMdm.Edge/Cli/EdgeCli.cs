@@ -57,6 +57,7 @@ public static class EdgeCli
         root.Subcommands.Add(Devices());
         root.Subcommands.Add(Commands());
         root.Subcommands.Add(Drift());
+        root.Subcommands.Add(Sync());
         return root;
     }
 
@@ -297,6 +298,30 @@ public static class EdgeCli
             });
         });
         return drift;
+    }
+
+    private static Command Sync()
+    {
+        var dataDir = DataDir();
+        var json = Json();
+        var status = new Command("status", "the uplink to the cloud hub: state, last sync, outbox depth and lag") { dataDir, json };
+        status.SetAction(async result =>
+        {
+            await using var store = OpenStore(result.GetValue(dataDir)!);
+            var outbox = store.State();
+            var uplink = store.Uplink();
+            var lag = outbox.OldestPendingAt is { } oldest ? Math.Max(0, (DateTimeOffset.UtcNow - oldest).TotalSeconds) : 0;
+            var report = new SyncStatus(uplink.State ?? "NotConfigured", uplink.LastContactAt, outbox.Depth, Math.Round(lag, 1), outbox.AckedThrough, store.FeedPosition);
+            return Print(result, json, report, EdgeJson.Default.SyncStatus, () =>
+            {
+                Console.WriteLine($"uplink       {report.Uplink}");
+                Console.WriteLine($"last sync    {(report.LastSyncAt is { } at ? Time(at) : "never")}");
+                Console.WriteLine($"outbox       {report.OutboxDepth} changes waiting, lag {report.LagSeconds:0.#} s");
+                Console.WriteLine($"acked        through {report.AckedThrough}");
+                Console.WriteLine($"feed         at {report.FeedPosition}");
+            });
+        });
+        return new Command("sync", "sync with the cloud hub") { status };
     }
 
     private static string Operator => "operator:" + Environment.UserName;

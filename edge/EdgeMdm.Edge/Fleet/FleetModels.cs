@@ -53,3 +53,14 @@ public sealed record TokenSummary(string Prefix, string Group, int UsesAllowed, 
 
 /// <summary>A freshly created enrollment token; the clear value is shown once and never stored.</summary>
 public sealed record IssuedToken(string Token, string Group, int Uses, DateTimeOffset ExpiresAt);
+
+/// <summary>What <c>sync status</c> prints: the uplink and how far behind the hub is.</summary>
+/// <param name="Uplink">Connected, Trying, Offline or NotConfigured, as the running appliance last recorded it.</param>
+/// <param name="LagSeconds">Age of the oldest change the hub does not have yet; 0 when none is waiting.</param>
+public sealed record SyncStatus(
+    string Uplink,
+    DateTimeOffset? LastSyncAt,
+    long OutboxDepth,
+    double LagSeconds,
+    ulong AckedThrough,
+    ulong FeedPosition);

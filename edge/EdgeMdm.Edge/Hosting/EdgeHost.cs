@@ -3,6 +3,7 @@ using EdgeMdm.Edge.Api;
 using EdgeMdm.Edge.Options;
 using EdgeMdm.Edge.Seed;
 using EdgeMdm.Edge.Storage;
+using EdgeMdm.Edge.Sync;
 using Microsoft.Extensions.Options;
 
 namespace EdgeMdm.Edge.Hosting;
@@ -28,6 +29,7 @@ public static class EdgeHost
 
         builder.Services.AddEdgeOptions();
         builder.Services.AddEdgeStore();
+        builder.Services.AddHubSync();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, DeviceProtocolJson.Default));
@@ -68,6 +70,16 @@ public static class EdgeHost
         // Runs before Kestrel starts listening, so /healthz answers only once the schema is current and the
         // seed applied. Nothing here reaches beyond the machine: the appliance boots with no uplink.
         services.AddHostedService<SeedOnStart>();
+        return services;
+    }
+
+    private static IServiceCollection AddHubSync(this IServiceCollection services)
+    {
+        services.AddSingleton<IUplinkStore>(sp => sp.GetRequiredService<SqliteEdgeStore>());
+        services.AddSingleton(sp => new UplinkMonitor(
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<EdgeOptions>>().Value.HubUrl is not null));
+        // Started after the seed, and never awaited by startup: devices are served before the hub is reached.
+        services.AddHostedService<SyncWorker>();
         return services;
     }
 

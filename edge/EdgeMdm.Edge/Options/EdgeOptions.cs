@@ -18,6 +18,15 @@ public sealed class EdgeOptions
     /// <summary>How often devices are told to check in, 1–86400 seconds.</summary>
     public int CheckinIntervalSeconds { get; set; } = 60;
 
+    /// <summary>The cloud hub's gRPC address (e.g. http://hub:9081). Unset: the site runs on its seed alone.</summary>
+    public string? HubUrl { get; set; }
+
+    /// <summary>The site credential the hub issued (<c>edgemdm sites add</c>); required with <see cref="HubUrl"/>.</summary>
+    public string? SiteCredential { get; set; }
+
+    /// <summary>How long the sync worker rests between rounds when there is nothing to send.</summary>
+    public int SyncIntervalSeconds { get; set; } = 5;
+
     /// <summary>Largest request body the device API accepts; anything bigger is answered 413.</summary>
     public const int MaxRequestBodyBytes = 64 * 1024;
 
@@ -27,6 +36,9 @@ public sealed class EdgeOptions
         ["--data-dir"] = $"{Section}:{nameof(DataDir)}",
         ["--seed"] = $"{Section}:{nameof(SeedFile)}",
         ["--checkin-interval"] = $"{Section}:{nameof(CheckinIntervalSeconds)}",
+        ["--hub"] = $"{Section}:{nameof(HubUrl)}",
+        ["--site-credential"] = $"{Section}:{nameof(SiteCredential)}",
+        ["--sync-interval"] = $"{Section}:{nameof(SyncIntervalSeconds)}",
     };
 
     /// <summary>Environment variables read: <c>EDGEMDM_Edge__DataDir</c> and the like.</summary>

@@ -15,6 +15,16 @@ internal sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
             failures.Add($"Edge:CheckinIntervalSeconds (--checkin-interval) must be between 1 and 86400, not {options.CheckinIntervalSeconds.ToString(CultureInfo.InvariantCulture)}");
         if (options.SeedFile is { } seed && !File.Exists(seed))
             failures.Add($"Edge:SeedFile (--seed) names '{seed}', which does not exist");
+        if (options.HubUrl is { } hub)
+        {
+            if (!Uri.TryCreate(hub, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                failures.Add($"Edge:HubUrl (--hub) must be an http:// or https:// URL, not '{hub}'");
+            if (string.IsNullOrWhiteSpace(options.SiteCredential))
+                failures.Add("Edge:SiteCredential (--site-credential) is required when Edge:HubUrl is set");
+        }
+
+        if (options.SyncIntervalSeconds is < 1 or > 3_600)
+            failures.Add($"Edge:SyncIntervalSeconds (--sync-interval) must be between 1 and 3600, not {options.SyncIntervalSeconds.ToString(CultureInfo.InvariantCulture)}");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

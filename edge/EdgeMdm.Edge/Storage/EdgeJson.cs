@@ -20,4 +20,5 @@ namespace EdgeMdm.Edge.Storage;
 [JsonSerializable(typeof(List<CommandSummary>))]
 [JsonSerializable(typeof(List<TokenSummary>))]
 [JsonSerializable(typeof(IssuedToken))]
+[JsonSerializable(typeof(SyncStatus))]
 internal sealed partial class EdgeJson : JsonSerializerContext;

@@ -1,0 +1,160 @@
+using EdgeMdm.Contracts.Sync;
+using EdgeMdm.Edge.Options;
+using EdgeMdm.Edge.Storage;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Options;
+
+namespace EdgeMdm.Edge.Sync;
+
+/// <summary>
+/// Exchanges deltas with the cloud hub whenever the uplink allows (ADR 0001). Each round: Hello (where the
+/// hub stands, so a lost acknowledgement or a wiped local cursor costs nothing), pull the site's feed and
+/// apply it, then push the outbox until it is drained, deleting rows only once the hub acknowledged them.
+/// Any failure ends the round; the next one starts after a backoff with jitter. Devices never wait on this:
+/// they are answered from local state, uplink or not.
+/// </summary>
+public sealed partial class SyncWorker(
+    IOptions<EdgeOptions> options,
+    IOutboxStore outbox,
+    IFeedStore feed,
+    IUplinkStore uplinkStore,
+    UplinkMonitor uplink,
+    TimeProvider clock,
+    ILogger<SyncWorker> logger) : BackgroundService
+{
+    /// <summary>At most this many changes per upstream batch (the hub refuses more than 500).</summary>
+    public const int BatchSize = 200;
+
+    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
+
+    // A catch-up after weeks offline streams for minutes; a dead or stalled connection is caught sooner by
+    // HTTP/2 keep-alive pings (see CreateChannel).
+    private static readonly TimeSpan StreamTimeout = TimeSpan.FromMinutes(15);
+
+    // Asks the hub to accept gzip-compressed requests; answers come compressed as the hub chooses.
+    private static readonly Metadata.Entry CompressRequests = new("grpc-internal-encoding-request", "gzip");
+
+    private readonly Backoff _backoff = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), new Random());
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        if (settings.HubUrl is null)
+            return;
+        // Let the host finish starting: the appliance serves devices before it ever talks to the hub.
+        await Task.Yield();
+
+        using var channel = CreateChannel(settings.HubUrl);
+        var client = new SiteSync.SiteSyncClient(channel);
+        var headers = new Metadata { { "authorization", "Bearer " + settings.SiteCredential }, CompressRequests };
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            TimeSpan rest;
+            try
+            {
+                await RoundAsync(client, headers, stoppingToken);
+                await RecordAsync(uplink.Succeeded());
+                _backoff.Reset();
+                rest = TimeSpan.FromSeconds(settings.SyncIntervalSeconds);
+            }
+            catch (Exception exception) when (IsUplinkFailure(exception, stoppingToken))
+            {
+                await RecordAsync(uplink.Failed(exception.Message));
+                rest = _backoff.Next();
+                Log.RoundFailed(logger, uplink.State, rest.TotalSeconds, exception.Message);
+            }
+
+            try
+            {
+                await Task.Delay(rest, clock, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task RoundAsync(SiteSync.SiteSyncClient client, Metadata headers, CancellationToken cancellationToken)
+    {
+        var hello = await client.HelloAsync(new HelloRequest { ApplianceVersion = AppVersion }, headers, Deadline(), cancellationToken);
+        await outbox.ResetOfferedAsync(hello.AppliedThrough);
+        await RecordAsync(uplink.Succeeded());
+
+        if (hello.FeedHead > feed.FeedPosition)
+            await PullAsync(client, headers, cancellationToken);
+        await PushAsync(client, headers, cancellationToken);
+    }
+
+    private async Task PullAsync(SiteSync.SiteSyncClient client, Metadata headers, CancellationToken cancellationToken)
+    {
+        using var call = client.Pull(new PullRequest { AfterPosition = feed.FeedPosition, MaxChanges = BatchSize }, headers, Deadline(StreamTimeout), cancellationToken);
+        await foreach (var batch in call.ResponseStream.ReadAllAsync(cancellationToken))
+            await feed.ApplyDownstreamAsync(batch);
+    }
+
+    /// <summary>One batch in flight at a time; the outbox row is deleted only after the hub's acknowledgement.</summary>
+    private async Task PushAsync(SiteSync.SiteSyncClient client, Metadata headers, CancellationToken cancellationToken)
+    {
+        var changes = await outbox.TakeBatchAsync(BatchSize);
+        if (changes.Count == 0)
+            return;
+        using var call = client.Push(headers, Deadline(StreamTimeout), cancellationToken);
+        while (changes.Count > 0)
+        {
+            var batch = new UpstreamBatch();
+            batch.Changes.AddRange(changes);
+            await call.RequestStream.WriteAsync(batch, cancellationToken);
+            if (!await call.ResponseStream.MoveNext(cancellationToken))
+                throw new RpcException(new Status(StatusCode.Unavailable, "the hub closed the push stream before acknowledging"));
+            await outbox.AcknowledgeAsync(call.ResponseStream.Current.AppliedThrough);
+            changes = await outbox.TakeBatchAsync(BatchSize);
+        }
+
+        await call.RequestStream.CompleteAsync();
+    }
+
+    private async Task RecordAsync(bool stateChanged)
+    {
+        if (stateChanged)
+            Log.UplinkChanged(logger, uplink.State, uplink.LastError);
+        await uplinkStore.RecordUplinkAsync(uplink.State.ToString(), uplink.LastSuccessAt);
+    }
+
+    private DateTime Deadline() => Deadline(CallTimeout);
+
+    private DateTime Deadline(TimeSpan timeout) => (clock.GetUtcNow() + timeout).UtcDateTime;
+
+    private static GrpcChannel CreateChannel(string hubUrl) =>
+        GrpcChannel.ForAddress(hubUrl, new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler
+            {
+                // A cut that leaves no RST behind (a stalled proxy, a dropped LTE link) is noticed within ~20 s.
+                KeepAlivePingDelay = TimeSpan.FromSeconds(10),
+                KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+                KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+                ConnectTimeout = TimeSpan.FromSeconds(10),
+            },
+            MaxReceiveMessageSize = 8 * 1024 * 1024,
+        });
+
+    /// <summary>What a cut, a stalled or a refusing hub looks like; anything else is a bug and stops the worker.</summary>
+    private static bool IsUplinkFailure(Exception exception, CancellationToken stoppingToken) =>
+        !stoppingToken.IsCancellationRequested && exception is RpcException or HttpRequestException or IOException or OperationCanceledException;
+
+    private static readonly string AppVersion = typeof(SyncWorker).Assembly.GetName().Version?.ToString() ?? "0";
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Uplink {State}{Error}")]
+        public static partial void UplinkChangedCore(ILogger logger, UplinkState state, string error);
+
+        public static void UplinkChanged(ILogger logger, UplinkState state, string? error) =>
+            UplinkChangedCore(logger, state, error is null ? "" : ": " + error);
+
+        [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Sync round failed ({State}); next try in {Seconds:0.0} s: {Error}")]
+        public static partial void RoundFailed(ILogger logger, UplinkState state, double seconds, string error);
+    }
+}
