@@ -1,0 +1,235 @@
+using EdgeMdm.Cloud.Hosting;
+using EdgeMdm.Cloud.Storage;
+using EdgeMdm.Domain.Blueprints;
+
+namespace EdgeMdm.Cloud.Api;
+
+/// <summary>
+/// The REST API for central IT under <c>/api/v1</c>: thin handlers that check the request, call the store and
+/// map its refusals to RFC 9457 problems. Every call needs <c>Authorization: Bearer &lt;api token&gt;</c>.
+/// </summary>
+internal static class AdminApi
+{
+    private const string CallerKey = "edgemdm.caller";
+    private const long MaxExpirySeconds = 366L * 24 * 3600;
+
+    public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder routes)
+    {
+        var api = routes.MapGroup("/api/v1").AddEndpointFilter(AuthenticateAsync);
+        api.MapPost("/sites", CreateSiteAsync);
+        api.MapGet("/sites", async (ISiteRegistry sites, CancellationToken ct) =>
+            TypedResults.Json((await sites.ListSitesAsync(ct)).Select(SiteView.Of).ToList(), ApiJson.Default.ListSiteView));
+        api.MapPost("/sites/{siteId}/tokens", IssueTokenAsync);
+        api.MapGet("/blueprints", async (ICatalogStore catalog, CancellationToken ct) =>
+            TypedResults.Json((await catalog.ListBlueprintsAsync(ct)).ToList(), ApiJson.Default.ListBlueprint));
+        api.MapPut("/blueprints/{group}", PutBlueprintAsync);
+        api.MapDelete("/blueprints/{group}", async (string group, ICatalogStore catalog, CancellationToken ct) =>
+            await catalog.DeleteBlueprintAsync(group, ct) ? Results.NoContent() : Problems.NotFound($"group '{group}' has no blueprint"));
+        api.MapPost("/commands", QueueCommandAsync);
+        api.MapGet("/commands/{commandId}", async (string commandId, ICatalogStore catalog, CancellationToken ct) =>
+            await catalog.CommandStatusAsync(commandId, ct) is { } command
+                ? TypedResults.Json(command, ApiJson.Default.CommandRecord)
+                : Problems.NotFound($"no command '{commandId}'"));
+        api.MapGet("/devices", ListDevicesAsync);
+        return routes;
+    }
+
+    /// <summary>The API token's name, set by the authentication filter; recorded as who created a command.</summary>
+    private static string Caller(HttpContext context) => context.Items[CallerKey] as string ?? "unknown";
+
+    private static async ValueTask<object?> AuthenticateAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
+    {
+        var http = invocation.HttpContext;
+        var header = http.Request.Headers.Authorization.ToString();
+        const string Bearer = "Bearer ";
+        var token = header.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase) ? header[Bearer.Length..].Trim() : "";
+        var tokens = http.RequestServices.GetRequiredService<IAdminTokens>();
+        var name = token.Length == 0 ? null : await tokens.AuthenticateApiTokenAsync(token, http.RequestAborted);
+        if (name is null)
+        {
+            var reason = token.Length == 0 ? "no bearer token" : "unknown API token";
+            var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdminApi).FullName!);
+            Log.ApiUnauthenticated(logger, http.Request.Method, http.Request.Path, reason);
+            return Problems.Unauthorized(token.Length == 0
+                ? "the call needs 'Authorization: Bearer <api token>' (create one with 'edgemdm-cloud admin-token create')"
+                : "the API token is not known to this hub");
+        }
+
+        http.Items[CallerKey] = name;
+        return await next(invocation);
+    }
+
+    private static async Task<IResult> CreateSiteAsync(HttpRequest request, ISiteRegistry sites, CancellationToken ct)
+    {
+        var (body, problem) = await JsonBody.ReadAsync(request, ApiJson.Default.CreateSiteRequest);
+        if (problem is not null)
+            return problem;
+        var v = new Validation();
+        v.RequiredText("name", body!.Name, 100);
+        if (v.Valid && !body.Name!.Any(char.IsAsciiLetterOrDigit))
+            v.Add("name", "must hold a letter or digit (the site id is made of them)");
+        if (!v.Valid)
+            return v.Problem();
+        try
+        {
+            var site = await sites.AddSiteAsync(body.Name!.Trim(), ct);
+            return TypedResults.Json(new SiteCreated(site.SiteId, site.Credential), ApiJson.Default.SiteCreated,
+                statusCode: StatusCodes.Status201Created);
+        }
+        catch (StoreConflictException exception)
+        {
+            return Problems.Conflict(exception.Message);
+        }
+    }
+
+    private static async Task<IResult> PutBlueprintAsync(string group, HttpRequest request, ICatalogStore catalog, CancellationToken ct)
+    {
+        var (body, problem) = await JsonBody.ReadAsync(request, ApiJson.Default.Blueprint);
+        if (problem is not null)
+            return problem;
+        var v = new Validation();
+        v.GroupName("group", group);
+        if (body!.Group is { Length: > 0 } named && !string.Equals(named, group, StringComparison.Ordinal))
+            v.Add("group", $"is '{named}' in the body but '{group}' in the path");
+        var blueprint = Normalize(body, group, v);
+        if (!v.Valid)
+            return v.Problem();
+        var existed = (await catalog.ListBlueprintsAsync(ct)).Any(b => string.Equals(b.Group, group, StringComparison.Ordinal));
+        var changed = await catalog.UpsertBlueprintAsync(blueprint, ct);
+        return TypedResults.Json(
+            new BlueprintSaved(group, blueprint.ToDeclarations().Token, changed), ApiJson.Default.BlueprintSaved,
+            statusCode: existed ? StatusCodes.Status200OK : StatusCodes.Status201Created);
+    }
+
+    /// <summary>
+    /// The blueprint with absent lists made empty (JSON may leave them out, the record says they are never
+    /// null), its items checked into <paramref name="v"/>.
+    /// </summary>
+    private static Blueprint Normalize(Blueprint body, string group, Validation v)
+    {
+        // The deserialiser leaves absent members null whatever the record's annotations say.
+        IReadOnlyList<RequiredApp?> apps = body.Apps ?? [];
+        IReadOnlyList<ConfigurationPayload?> configurations = body.Configurations ?? [];
+        IReadOnlyList<CertificateRule?> certificates = body.Certificates ?? [];
+        for (var i = 0; i < apps.Count; i++)
+        {
+            var at = Validation.At("apps", i);
+            if (apps[i] is not { } app)
+            {
+                v.Add(at, "cannot be null");
+                continue;
+            }
+
+            v.RequiredText(at + ".packageName", app.PackageName);
+            v.Range(at + ".versionCode", app.VersionCode, 0, long.MaxValue, required: false);
+            if (app.VersionName is null)
+                v.Add(at + ".versionName", "is required");
+        }
+
+        for (var i = 0; i < configurations.Count; i++)
+        {
+            var at = Validation.At("configurations", i);
+            if (configurations[i] is not { } configuration)
+                v.Add(at, "cannot be null");
+            else
+            {
+                v.RequiredText(at + ".id", configuration.Id);
+                if (configuration.Values is null)
+                    v.Add(at + ".values", "is required");
+            }
+        }
+
+        for (var i = 0; i < certificates.Count; i++)
+        {
+            var at = Validation.At("certificates", i);
+            if (certificates[i] is not { } certificate)
+                v.Add(at, "cannot be null");
+            else
+            {
+                v.RequiredText(at + ".name", certificate.Name);
+                v.Range(at + ".minDaysValid", certificate.MinDaysValid, 0, 3650, required: false);
+            }
+        }
+
+        v.Range("batteryHealthFloorPercent", body.BatteryHealthFloorPercent, 0, 100, required: false);
+        return body with
+        {
+            Group = group,
+            Apps = apps.OfType<RequiredApp>().ToList(),
+            Configurations = configurations.OfType<ConfigurationPayload>().ToList(),
+            Certificates = certificates.OfType<CertificateRule>().ToList(),
+        };
+    }
+
+    private static async Task<IResult> IssueTokenAsync(
+        string siteId, HttpRequest request, ICatalogStore catalog, TimeProvider time, CancellationToken ct)
+    {
+        var (body, problem) = await JsonBody.ReadAsync(request, ApiJson.Default.IssueTokenRequest);
+        if (problem is not null)
+            return problem;
+        var v = new Validation();
+        v.GroupName("group", body!.Group);
+        v.Range("uses", body.Uses, 1, 1_000_000, required: true);
+        v.Range("expiresInSeconds", body.ExpiresInSeconds, 60, MaxExpirySeconds, required: true);
+        if (v.Valid && !(await catalog.ListBlueprintsAsync(ct)).Any(b => string.Equals(b.Group, body.Group, StringComparison.Ordinal)))
+            v.Add("group", $"'{body.Group}' has no blueprint; PUT /api/v1/blueprints/{body.Group} first");
+        if (!v.Valid)
+            return v.Problem();
+        var expiresAt = time.GetUtcNow().AddSeconds(body.ExpiresInSeconds!.Value);
+        try
+        {
+            var token = await catalog.IssueTokenAsync(siteId, body.Group!, (uint)body.Uses!.Value, expiresAt, ct);
+            return TypedResults.Json(new TokenIssued(token, body.Group!, (uint)body.Uses.Value, expiresAt), ApiJson.Default.TokenIssued,
+                statusCode: StatusCodes.Status201Created);
+        }
+        catch (StoreConflictException)
+        {
+            return Problems.NotFound($"no site '{siteId}'");
+        }
+    }
+
+    private static async Task<IResult> QueueCommandAsync(HttpContext http, ICatalogStore catalog, TimeProvider time, CancellationToken ct)
+    {
+        var (body, problem) = await JsonBody.ReadAsync(http.Request, ApiJson.Default.QueueCommandRequest);
+        if (problem is not null)
+            return problem;
+        var v = new Validation();
+        v.RequiredText("siteId", body!.SiteId);
+        v.RequiredText("deviceId", body.DeviceId);
+        v.RequiredText("type", body.Type, 64);
+        v.Range("expiresInSeconds", body.ExpiresInSeconds, 1, MaxExpirySeconds, required: false);
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+        var given = body.Parameters ?? new Dictionary<string, string?>(StringComparer.Ordinal);
+        if (given.Count > 100)
+            v.Add("parameters", "may hold at most 100 entries");
+        foreach (var (key, value) in given)
+        {
+            if (string.IsNullOrWhiteSpace(key) || key.Length > Validation.MaxText)
+                v.Add("parameters", "keys must be non-empty and at most 256 characters");
+            else if (value is null || value.Length > 4096)
+                v.Add($"parameters.{key}", "must be a string of at most 4096 characters");
+            else
+                parameters[key] = value;
+        }
+
+        if (!v.Valid)
+            return v.Problem();
+        DateTimeOffset? expiresAt = body.ExpiresInSeconds is { } seconds ? time.GetUtcNow().AddSeconds(seconds) : null;
+        try
+        {
+            var commandId = await catalog.QueueCommandAsync(body.SiteId!, body.DeviceId!, body.Type!, parameters, expiresAt, Caller(http), ct);
+            return TypedResults.Json(new CommandQueued(commandId), ApiJson.Default.CommandQueued, statusCode: StatusCodes.Status201Created);
+        }
+        catch (StoreConflictException)
+        {
+            return Problems.Invalid("siteId", $"no site '{body.SiteId}'");
+        }
+    }
+
+    private static async Task<IResult> ListDevicesAsync(string? site, ISiteRegistry sites, IFleetReadStore fleet, CancellationToken ct)
+    {
+        if (site is not null && !(await sites.ListSitesAsync(ct)).Any(s => string.Equals(s.SiteId, site, StringComparison.Ordinal)))
+            return Problems.NotFound($"no site '{site}'");
+        return TypedResults.Json((await fleet.ListDevicesAsync(site, ct)).ToList(), ApiJson.Default.ListDeviceRecord);
+    }
+}

@@ -1,0 +1,26 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using EdgeMdm.Cloud.Storage;
+using EdgeMdm.Domain.Blueprints;
+
+namespace EdgeMdm.Cloud.Api;
+
+/// <summary>JSON of the REST API: camelCase, nulls left out, enums as strings; blueprints as the edge writes them.</summary>
+[JsonSourceGenerationOptions(
+    JsonSerializerDefaults.Web,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UseStringEnumConverter = true)]
+[JsonSerializable(typeof(Blueprint))]
+[JsonSerializable(typeof(List<Blueprint>))]
+[JsonSerializable(typeof(CreateSiteRequest))]
+[JsonSerializable(typeof(SiteCreated))]
+[JsonSerializable(typeof(List<SiteView>))]
+[JsonSerializable(typeof(BlueprintSaved))]
+[JsonSerializable(typeof(IssueTokenRequest))]
+[JsonSerializable(typeof(TokenIssued))]
+[JsonSerializable(typeof(QueueCommandRequest))]
+[JsonSerializable(typeof(IReadOnlyDictionary<string, string?>))]
+[JsonSerializable(typeof(CommandQueued))]
+[JsonSerializable(typeof(CommandRecord))]
+[JsonSerializable(typeof(List<DeviceRecord>))]
+internal sealed partial class ApiJson : JsonSerializerContext;

@@ -1,0 +1,49 @@
+using System.Globalization;
+
+namespace EdgeMdm.Cloud.Api;
+
+/// <summary>Field checks on REST requests; each error is keyed by the JSON path of the field it names.</summary>
+internal sealed class Validation
+{
+    public const int MaxText = 256;
+    private readonly Dictionary<string, string[]> _errors = new(StringComparer.Ordinal);
+
+    public bool Valid => _errors.Count == 0;
+
+    public IDictionary<string, string[]> Errors => _errors;
+
+    public IResult Problem() => Problems.Invalid(_errors);
+
+    public void Add(string field, string message) => _errors.TryAdd(field, [message]);
+
+    public void RequiredText(string field, string? value, int max = MaxText)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+            Add(field, "is required");
+        else if (value.Length > max)
+            Add(field, $"may be at most {max.ToString(CultureInfo.InvariantCulture)} characters");
+    }
+
+    /// <summary>A group name: what the edge and devices use as a key, so plain characters only.</summary>
+    public void GroupName(string field, string? value)
+    {
+        RequiredText(field, value, 64);
+        if (!string.IsNullOrWhiteSpace(value) && !value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            Add(field, "may hold only letters, digits, '-', '_' and '.'");
+    }
+
+    public void Range(string field, long? value, long min, long max, bool required)
+    {
+        if (value is null)
+        {
+            if (required)
+                Add(field, "is required");
+        }
+        else if (value < min || value > max)
+        {
+            Add(field, $"must be between {min.ToString(CultureInfo.InvariantCulture)} and {max.ToString(CultureInfo.InvariantCulture)}");
+        }
+    }
+
+    public static string At(string list, int index) => $"{list}[{index.ToString(CultureInfo.InvariantCulture)}]";
+}

@@ -1,0 +1,56 @@
+namespace EdgeMdm.Cloud.Options;
+
+/// <summary>
+/// The hub's settings, section <c>Cloud</c> of appsettings.json, <c>EDGEMDM_Cloud__*</c> environment
+/// variables, or the command line (<c>--database</c>, <c>--rest-url</c>, <c>--grpc-url</c>). Validated at
+/// start: a bad value stops the process with one line saying which.
+/// </summary>
+public sealed class HubOptions
+{
+    public const string Section = "Cloud";
+
+    /// <summary>Environment variables read: <c>EDGEMDM_Cloud__Database</c> and the like.</summary>
+    public const string EnvironmentPrefix = "EDGEMDM_";
+
+    /// <summary>
+    /// Where the hub's data lives: an Npgsql connection string (<c>Host=...</c>) for PostgreSQL, or for SQLite
+    /// <c>Data Source=FILE</c>, a <c>.db</c> file, or a directory (created when missing) that holds <c>cloud.db</c>.
+    /// </summary>
+    public string Database { get; set; } = "./data/cloud";
+
+    /// <summary>Where the REST API for central IT (and <c>/healthz</c>) listens: HTTP/1.1 and HTTP/2.</summary>
+    public string RestUrl { get; set; } = "http://127.0.0.1:9080";
+
+    /// <summary>Where the gRPC sync service listens: HTTP/2 only, so that cleartext gRPC (h2c) works without TLS.</summary>
+    public string GrpcUrl { get; set; } = "http://127.0.0.1:9081";
+
+    /// <summary>Largest REST request body accepted; bigger ones are answered 413.</summary>
+    public const int MaxRestBodyBytes = 1024 * 1024;
+
+    /// <summary>Command-line switches and the configuration keys they set.</summary>
+    public static readonly IReadOnlyDictionary<string, string> SwitchMappings = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["--database"] = $"{Section}:{nameof(Database)}",
+        ["--rest-url"] = $"{Section}:{nameof(RestUrl)}",
+        ["--grpc-url"] = $"{Section}:{nameof(GrpcUrl)}",
+    };
+
+    /// <summary>
+    /// The connection string <see cref="Storage.HubStore.OpenAsync"/> takes for <paramref name="database"/>:
+    /// connection strings and files pass as they are; anything else is a directory, created here.
+    /// </summary>
+    public static string ConnectionStringFor(string database)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(database);
+        var value = database.Trim();
+        var isConnectionString = value.Contains('=', StringComparison.Ordinal);
+        var isFile = File.Exists(value)
+            || value.EndsWith(".db", StringComparison.OrdinalIgnoreCase)
+            || value.EndsWith(".sqlite", StringComparison.OrdinalIgnoreCase);
+        if (isConnectionString || isFile)
+            return value;
+        var directory = Path.GetFullPath(value);
+        Directory.CreateDirectory(directory);
+        return Path.TrimEndingDirectorySeparator(directory) + Path.DirectorySeparatorChar;
+    }
+}

@@ -1,0 +1,127 @@
+using EdgeMdm.Cloud.Hosting;
+using EdgeMdm.Cloud.Storage;
+using EdgeMdm.Contracts.Sync;
+using Grpc.Core;
+
+namespace EdgeMdm.Cloud.Sync;
+
+/// <summary>
+/// The sync service (sync.proto, docs/adr/0001-sync-protocol.md): it only checks the shape of what arrives
+/// and hands it to the store, where exactly-once is decided. The caller's site comes from
+/// <see cref="SiteAuthInterceptor"/>, which every call passes first.
+/// </summary>
+internal sealed class SiteSyncService(IUpstreamStore upstream, IFeedStore feed, TimeProvider time, ILogger<SiteSyncService> logger)
+    : SiteSync.SiteSyncBase
+{
+    /// <summary>Most changes in one upstream or downstream batch (ADR 0001).</summary>
+    public const int MaxBatchChanges = 500;
+
+    /// <summary>Changes per downstream batch when the site asks for 0.</summary>
+    public const int DefaultPullChanges = 200;
+
+    /// <summary>A downstream batch stops growing past this many bytes (it always holds at least one change).</summary>
+    public const int MaxBatchBytes = 1024 * 1024;
+
+    public override async Task<HelloReply> Hello(HelloRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var site = SiteAuthInterceptor.SiteOf(context);
+        var reply = new HelloReply
+        {
+            SiteId = site,
+            AppliedThrough = await upstream.AppliedThroughAsync(site, context.CancellationToken),
+            FeedHead = await feed.FeedHeadAsync(site, context.CancellationToken),
+        };
+        Log.SiteHello(logger, site, request?.ApplianceVersion ?? "", reply.AppliedThrough, reply.FeedHead);
+        return reply;
+    }
+
+    public override async Task Push(IAsyncStreamReader<UpstreamBatch> requestStream, IServerStreamWriter<UpstreamAck> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(requestStream);
+        ArgumentNullException.ThrowIfNull(responseStream);
+        ArgumentNullException.ThrowIfNull(context);
+        var site = SiteAuthInterceptor.SiteOf(context);
+        await foreach (var batch in requestStream.ReadAllAsync(context.CancellationToken))
+        {
+            Validate(batch);
+            var appliedThrough = await upstream.ApplyUpstreamAsync(site, batch.Changes, time.GetUtcNow(), context.CancellationToken);
+            Log.SitePushed(logger, site, batch.Changes.Count, appliedThrough);
+            await responseStream.WriteAsync(new UpstreamAck { AppliedThrough = appliedThrough }, context.CancellationToken);
+        }
+    }
+
+    public override async Task Pull(PullRequest request, IServerStreamWriter<DownstreamBatch> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(responseStream);
+        ArgumentNullException.ThrowIfNull(context);
+        var site = SiteAuthInterceptor.SiteOf(context);
+        var max = request.MaxChanges == 0 ? DefaultPullChanges : (int)Math.Min(request.MaxChanges, MaxBatchChanges);
+        var after = request.AfterPosition;
+        var sent = 0;
+        while (true)
+        {
+            var changes = await feed.ReadFeedAsync(site, after, max, context.CancellationToken);
+            if (changes.Count == 0)
+                break;
+            var batch = BoundedBatch(changes);
+            await responseStream.WriteAsync(batch, context.CancellationToken);
+            sent += batch.Changes.Count;
+            after = batch.ThroughPosition;
+
+            // Fewer than asked for (and all of them sent): the feed was drained at the time of the read.
+            if (changes.Count < max && batch.Changes.Count == changes.Count)
+                break;
+        }
+
+        Log.SitePulled(logger, site, request.AfterPosition, sent, after);
+    }
+
+    /// <summary>The leading changes that fit in <see cref="MaxBatchBytes"/>, at least one.</summary>
+    private static DownstreamBatch BoundedBatch(IReadOnlyList<HubChange> changes)
+    {
+        var batch = new DownstreamBatch();
+        var bytes = 0;
+        foreach (var change in changes)
+        {
+            bytes += change.CalculateSize();
+            if (batch.Changes.Count > 0 && bytes > MaxBatchBytes)
+                break;
+            batch.Changes.Add(change);
+        }
+
+        batch.ThroughPosition = batch.Changes[^1].Position;
+        return batch;
+    }
+
+    /// <summary>INVALID_ARGUMENT for a batch the store must not see: too big, or a change without sequence or payload.</summary>
+    private static void Validate(UpstreamBatch batch)
+    {
+        if (batch.Changes.Count > MaxBatchChanges)
+            throw Invalid($"a batch may hold at most {MaxBatchChanges} changes, this one holds {batch.Changes.Count}");
+        for (var i = 0; i < batch.Changes.Count; i++)
+        {
+            var change = batch.Changes[i];
+            if (change.Sequence == 0)
+                throw Invalid($"change #{i + 1} of the batch has no sequence (sequences start at 1)");
+            if (change.ChangeCase == SiteChange.ChangeOneofCase.None && !HasUnknownFields(change))
+                throw Invalid($"change with sequence {change.Sequence} has no payload");
+        }
+    }
+
+    /// <summary>
+    /// A change kind newer than this hub arrives as unknown fields, not as an empty change: it is let through so
+    /// the store can skip it and the site's log keeps moving (see SqlHubStore.ApplyChangeAsync).
+    /// </summary>
+    private static bool HasUnknownFields(SiteChange change)
+    {
+        var rest = change.Clone();
+        rest.Sequence = 0;
+        rest.AtUnixMs = 0;
+        rest.DeviceId = "";
+        return rest.CalculateSize() > 0;
+    }
+
+    private static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
+}

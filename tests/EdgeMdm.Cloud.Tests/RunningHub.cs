@@ -1,0 +1,161 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using EdgeMdm.Cloud.Hosting;
+using EdgeMdm.Cloud.Storage;
+using EdgeMdm.Contracts.Sync;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeMdm.Cloud.Tests;
+
+/// <summary>
+/// The real hub, built by <see cref="CloudHost.BuildAsync"/> from command-line arguments as Program.cs does, on
+/// two free loopback ports with a SQLite database in a temp directory; plus a REST client holding an API token
+/// and an h2c gRPC channel.
+/// </summary>
+internal sealed class RunningHub : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private RunningHub(WebApplication app, string directory, int restPort, int grpcPort)
+    {
+        _app = app;
+        Directory = directory;
+        RestPort = restPort;
+        Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}", new GrpcChannelOptions { HttpHandler = new EncodingRecorder(RequestEncodings, ResponseEncodings) });
+        Rest = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{restPort}") };
+    }
+
+    public string Directory { get; }
+
+    public int RestPort { get; }
+
+    public GrpcChannel Channel { get; }
+
+    /// <summary>The <c>grpc-encoding</c> header of each gRPC response, in order ("identity" when absent).</summary>
+    public List<string> ResponseEncodings { get; } = [];
+
+    /// <summary>The <c>grpc-encoding</c> header of each gRPC request, in order ("identity" when absent).</summary>
+    public List<string> RequestEncodings { get; } = [];
+
+    /// <summary>REST client; <see cref="StartAsync"/> gives it a valid API token.</summary>
+    public HttpClient Rest { get; }
+
+    public IHubStore Store => _app.Services.GetRequiredService<IHubStore>();
+
+    public static async Task<RunningHub> StartAsync()
+    {
+        var directory = System.IO.Directory.CreateTempSubdirectory("edgemdm-hub-").FullName;
+        var (restPort, grpcPort) = (FreePort(), FreePort());
+        string[] args =
+        [
+            "--database", directory,
+            "--rest-url", $"http://127.0.0.1:{restPort}",
+            "--grpc-url", $"http://127.0.0.1:{grpcPort}",
+        ];
+        var app = await CloudHost.BuildAsync(args, builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
+        await app.StartAsync();
+        var hub = new RunningHub(app, directory, restPort, grpcPort);
+        var token = await hub.Store.CreateApiTokenAsync("tests");
+        hub.Rest.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return hub;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel.Dispose();
+        Rest.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        System.IO.Directory.Delete(Directory, recursive: true);
+    }
+
+    /// <summary>A port free at the time of asking (Kestrel's port 0 would hide which endpoint got which).</summary>
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public SyncClient Sync(string? credential) => new(Channel.CreateCallInvoker(), credential);
+}
+
+/// <summary>
+/// A minimal client for sync.proto. The hub assembly holds the generated messages (and only the server base),
+/// so the methods are described here by hand rather than by generating the same messages a second time.
+/// </summary>
+internal sealed class SyncClient(CallInvoker invoker, string? credential)
+{
+    private const string Service = "edgemdm.sync.v1.SiteSync";
+
+    private static readonly Method<HelloRequest, HelloReply> HelloMethod = new(MethodType.Unary, Service, "Hello", Marshal(HelloRequest.Parser), Marshal(HelloReply.Parser));
+    private static readonly Method<UpstreamBatch, UpstreamAck> PushMethod = new(MethodType.DuplexStreaming, Service, "Push", Marshal(UpstreamBatch.Parser), Marshal(UpstreamAck.Parser));
+    private static readonly Method<PullRequest, DownstreamBatch> PullMethod = new(MethodType.ServerStreaming, Service, "Pull", Marshal(PullRequest.Parser), Marshal(DownstreamBatch.Parser));
+
+    private static Marshaller<T> Marshal<T>(MessageParser<T> parser) where T : IMessage<T> =>
+        Marshallers.Create(m => m.ToByteArray(), parser.ParseFrom);
+
+    private CallOptions Options(bool compressRequest = false)
+    {
+        var headers = new Metadata();
+        if (credential is not null)
+            headers.Add("authorization", $"Bearer {credential}");
+        if (compressRequest)
+            headers.Add("grpc-internal-encoding-request", "gzip"); // Grpc.Net.Client: compress what we send
+        return new CallOptions(headers);
+    }
+
+    public AsyncUnaryCall<HelloReply> Hello(string siteId) =>
+        invoker.AsyncUnaryCall(HelloMethod, null, Options(), new HelloRequest { SiteId = siteId, ApplianceVersion = "test" });
+
+    /// <summary>Pushes each batch on one stream and returns the acknowledgement of each.</summary>
+    public async Task<List<ulong>> PushAsync(IEnumerable<IEnumerable<SiteChange>> batches, bool compressRequest = false)
+    {
+        using var call = invoker.AsyncDuplexStreamingCall(PushMethod, null, Options(compressRequest));
+        var acks = new List<ulong>();
+        foreach (var changes in batches)
+        {
+            await call.RequestStream.WriteAsync(new UpstreamBatch { Changes = { changes } });
+            Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None), "the hub ended the stream without an acknowledgement");
+            acks.Add(call.ResponseStream.Current.AppliedThrough);
+        }
+
+        await call.RequestStream.CompleteAsync();
+        Assert.False(await call.ResponseStream.MoveNext(CancellationToken.None));
+        return acks;
+    }
+
+    public async Task<List<DownstreamBatch>> PullAsync(ulong afterPosition, uint maxChanges = 0)
+    {
+        using var call = invoker.AsyncServerStreamingCall(PullMethod, null, Options(), new PullRequest { AfterPosition = afterPosition, MaxChanges = maxChanges });
+        var batches = new List<DownstreamBatch>();
+        await foreach (var batch in call.ResponseStream.ReadAllAsync())
+            batches.Add(batch);
+        return batches;
+    }
+}
+
+/// <summary>Records the message encoding of each gRPC request and response, as sent on the wire.</summary>
+internal sealed class EncodingRecorder(List<string> requests, List<string> responses) : DelegatingHandler(new SocketsHttpHandler())
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        Record(requests, request.Headers);
+        var response = await base.SendAsync(request, cancellationToken);
+        Record(responses, response.Headers);
+        return response;
+    }
+
+    private static void Record(List<string> encodings, System.Net.Http.Headers.HttpHeaders headers)
+    {
+        var encoding = headers.TryGetValues("grpc-encoding", out var values) ? string.Join(",", values) : "identity";
+        lock (encodings)
+            encodings.Add(encoding);
+    }
+}
