@@ -103,6 +103,7 @@ internal sealed class FaultyProxy : IAsyncDisposable
         using var clientSocket = client;
         if (fault == UplinkFault.Down)
         {
+            Interlocked.Increment(ref _cuts);
             Reset(client);
             return;
         }
@@ -123,6 +124,8 @@ internal sealed class FaultyProxy : IAsyncDisposable
         var upstream = PumpAsync(client, server, fault, () => Interlocked.Add(ref remaining, 0), n => Interlocked.Add(ref remaining, -n), linked.Token);
         var downstream = PumpAsync(server, client, fault, () => Interlocked.Add(ref remaining, 0), n => Interlocked.Add(ref remaining, -n), linked.Token);
         await Task.WhenAny(upstream, downstream);
+        if (cut.IsCancellationRequested)
+            Interlocked.Increment(ref _cuts);
         Reset(client);
         Reset(server);
         await linked.CancelAsync();

@@ -17,6 +17,8 @@ internal static class Processes
 
     public static string EdgeDll => Path.Combine(RepoRoot, "edge", "EdgeMdm.Edge", "bin", Configuration, "net10.0", "edgemdm-edge.dll");
 
+    public static string CloudDll => Path.Combine(RepoRoot, "cloud", "EdgeMdm.Cloud", "bin", Configuration, "net10.0", "edgemdm-cloud.dll");
+
     public static string AgentDll => Path.Combine(RepoRoot, "edge", "EdgeMdm.Agent", "bin", Configuration, "net10.0", "edgemdm-agent.dll");
 
     public static string SeedPath => Path.Combine(AppContext.BaseDirectory, "testdata", "site-seed.yaml");
@@ -80,16 +82,20 @@ internal sealed class ApplianceProcess : IAsyncDisposable
 
     public string Log => _server.Output;
 
-    public static async Task<ApplianceProcess> StartAsync(string dataDir, int checkinIntervalSeconds = 2)
+    /// <param name="hub">With a hub (its gRPC URL and the site credential) the site gets blueprints and tokens from it
+    /// and no seed; without, it runs on the test seed alone.</param>
+    /// <param name="seed">Apply the test seed (default: only without a hub).</param>
+    public static async Task<ApplianceProcess> StartAsync(string dataDir, int checkinIntervalSeconds = 2, (Uri Url, string Credential)? hub = null, bool? seed = null)
     {
-        var url = ServerProcess.FreeLoopbackUrl();
-        var server = await ServerProcess.StartAsync(
-            Processes.EdgeDll,
-            ["serve", "--data-dir", dataDir, "--seed", Processes.SeedPath, "--urls", url.ToString().TrimEnd('/'),
-             "--checkin-interval", checkinIntervalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)],
-            url,
-            environment: null,
-            CancellationToken.None);
+        Uri? url = null;
+        url ??= ServerProcess.FreeLoopbackUrl();
+        List<string> args = ["serve", "--data-dir", dataDir, "--urls", url.ToString().TrimEnd('/'),
+            "--checkin-interval", checkinIntervalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        if (hub is { } h)
+            args.AddRange(["--hub", h.Url.ToString().TrimEnd('/'), "--site-credential", h.Credential, "--sync-interval", "1"]);
+        if (seed ?? hub is null)
+            args.AddRange(["--seed", Processes.SeedPath]);
+        var server = await ServerProcess.StartAsync(Processes.EdgeDll, args, url, environment: null, CancellationToken.None);
         return new ApplianceProcess(server);
     }
 

@@ -1,0 +1,112 @@
+using SQLite;
+
+namespace EdgeMdm.EndToEnd;
+
+/// <summary>
+/// The counting report of the sync tests: what the site produced against what the hub holds, read straight
+/// from both databases. Every upstream change carries (site, sequence); every lifecycle transition is one
+/// event. A gap or a duplicate anywhere is a failure, and the message says which.
+/// </summary>
+internal static class SyncLedger
+{
+    public static string EdgeDatabase(string edgeDataDir) => Path.Combine(edgeDataDir, "edge.db");
+
+    public static string HubDatabase(string hubDirectory) => Path.Combine(hubDirectory, "cloud.db");
+
+    /// <summary>Highest sequence the site ever assigned to an outbox change (the log has no holes below it).</summary>
+    public static ulong ProducedThrough(string edgeDataDir)
+    {
+        using var db = new SQLiteConnection(EdgeDatabase(edgeDataDir));
+        return (ulong)db.ExecuteScalar<long>("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0)");
+    }
+
+    public static long OutboxDepth(string edgeDataDir)
+    {
+        using var db = new SQLiteConnection(EdgeDatabase(edgeDataDir));
+        return db.ExecuteScalar<long>("SELECT count(*) FROM outbox");
+    }
+
+    /// <summary>Waits until the site applied a first batch of its feed (blueprints, tokens).</summary>
+    public static async Task WaitFeedAsync(string edgeDataDir, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            using (var db = new SQLiteConnection(EdgeDatabase(edgeDataDir)))
+            {
+                if (db.ExecuteScalar<long>("SELECT feed_position FROM sync_state WHERE id = 1") > 0)
+                    return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+                Assert.Fail($"the site applied nothing of its feed within {timeout}");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Waits until the hub holds everything the site produced and the outbox is empty.</summary>
+    public static async Task WaitConvergedAsync(string edgeDataDir, HubProcess hub, string siteId, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var produced = ProducedThrough(edgeDataDir);
+            var applied = await hub.AppliedThroughAsync(siteId);
+            if (produced > 0 && applied == produced && OutboxDepth(edgeDataDir) == 0)
+                return;
+            if (DateTime.UtcNow > deadline)
+                Assert.Fail($"no convergence within {timeout}: site produced through {produced}, hub applied through {applied}, outbox {OutboxDepth(edgeDataDir)}");
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>The hub's view of every device equals the site's, and every transition is there exactly once.</summary>
+    public static void AssertHubMatchesSite(string edgeDataDir, string hubDirectory, string siteId)
+    {
+        using var edge = new SQLiteConnection(EdgeDatabase(edgeDataDir));
+        using var hub = new SQLiteConnection(HubDatabase(hubDirectory));
+
+        var siteDevices = edge.Query<DeviceView>(
+                "SELECT id AS DeviceId, serial AS Serial, state AS State, status AS Status, compliant AS Compliant, group_name AS GroupName FROM devices")
+            .ToDictionary(d => d.DeviceId, StringComparer.Ordinal);
+        var hubDevices = hub.Query<DeviceView>(
+                "SELECT device_id AS DeviceId, serial AS Serial, state AS State, status_json AS Status, compliant AS Compliant, group_name AS GroupName FROM devices WHERE site_id = ?",
+                siteId)
+            .ToDictionary(d => d.DeviceId, StringComparer.Ordinal);
+        Assert.Equal(siteDevices.Keys.Order(StringComparer.Ordinal), hubDevices.Keys.Order(StringComparer.Ordinal));
+        foreach (var (id, site) in siteDevices)
+        {
+            var held = hubDevices[id];
+            Assert.True(site with { Status = held.Status } == held, $"device {id}: site {site}, hub {held}");
+            Assert.True(string.Equals(site.Status, held.Status, StringComparison.Ordinal), $"device {id}: status differs\nsite {site.Status}\nhub  {held.Status}");
+        }
+
+        var siteTransitions = edge.Query<TransitionView>(
+            "SELECT device_id AS DeviceId, coalesce(from_state, '') AS FromState, to_state AS ToState, reason AS Reason, at AS At FROM device_transitions");
+        var hubTransitions = hub.Query<TransitionView>(
+            "SELECT device_id AS DeviceId, from_state AS FromState, to_state AS ToState, reason AS Reason, at AS At FROM transitions WHERE site_id = ?", siteId);
+        var missing = siteTransitions.Except(hubTransitions).ToList();
+        var duplicated = hubTransitions.GroupBy(t => t).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        Assert.True(missing.Count == 0 && duplicated.Count == 0 && siteTransitions.Count == hubTransitions.Count,
+            $"transitions: site {siteTransitions.Count}, hub {hubTransitions.Count}, missing {missing.Count} (first: {missing.FirstOrDefault()}), duplicated {duplicated.Count} (first: {duplicated.FirstOrDefault()})");
+    }
+
+    internal sealed record DeviceView
+    {
+        public string DeviceId { get; set; } = "";
+        public string Serial { get; set; } = "";
+        public string State { get; set; } = "";
+        public string Status { get; set; } = "";
+        public int Compliant { get; set; }
+        public string GroupName { get; set; } = "";
+    }
+
+    internal sealed record TransitionView
+    {
+        public string DeviceId { get; set; } = "";
+        public string FromState { get; set; } = "";
+        public string ToState { get; set; } = "";
+        public string Reason { get; set; } = "";
+        public long At { get; set; }
+    }
+}
