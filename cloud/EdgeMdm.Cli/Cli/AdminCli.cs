@@ -1,0 +1,470 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using EdgeMdm.Cli.Blueprints;
+using EdgeMdm.Cli.Credentials;
+using EdgeMdm.Cli.Hub;
+using EdgeMdm.Cli.Reports;
+using EdgeMdm.Domain.Text;
+
+namespace EdgeMdm.Cli;
+
+/// <summary>
+/// <c>edgemdm</c>: central IT's command line for the cloud hub. Every command but <c>login</c> calls the hub's
+/// REST API with the API token from the credential file (or <c>--server</c>/<c>--token</c>, or
+/// <c>EDGEMDM_SERVER</c>/<c>EDGEMDM_TOKEN</c>). Output goes to the writers given, so tests run it in-process.
+/// Errors: one line on stderr and exit 1 (refused) or 2 (bad usage).
+/// </summary>
+public static class AdminCli
+{
+    public const string DefaultServer = "http://127.0.0.1:9080";
+    private const string Name = "edgemdm";
+    private const string NotSignedIn = "not signed in: run 'edgemdm login --server URL --token T'";
+
+    public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr) =>
+        RunAsync(args, stdout, stderr, Environment.GetEnvironmentVariable, TimeProvider.System);
+
+    /// <param name="environment">Reads an environment variable; tests pass their own so they never see the real one.</param>
+    /// <param name="time">The clock reports measure staleness against.</param>
+    internal static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, Func<string, string?> environment, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(time);
+
+        var session = new Session(stdout, environment, time);
+        var parsed = session.BuildCommands().Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            // "Unrecognized command or argument 'x'" says more than the "Required command was not provided" that comes with it.
+            var error = parsed.Errors.OrderBy(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal) ? 0 : 1).First();
+            await stderr.WriteLineAsync($"{Name}: {OneLine(error.Message)} (see '{Name} --help')");
+            return 2;
+        }
+
+        try
+        {
+            // Our own handler below turns refusals into one line; System.CommandLine's would print a stack trace.
+            return await parsed.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (CliException exception)
+        {
+            await stderr.WriteLineAsync($"{Name}: {OneLine(exception.Message)}");
+            return exception.ExitCode;
+        }
+        catch (HubException exception)
+        {
+            await stderr.WriteLineAsync($"{Name}: {OneLine(exception.Message)}");
+            return 1;
+        }
+        catch (HubUnreachableException exception)
+        {
+            await stderr.WriteLineAsync($"{Name}: {OneLine(exception.Message)}");
+            return 1;
+        }
+    }
+
+    private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
+
+    /// <summary>One invocation: where output goes, the environment, and the options every command shares.</summary>
+    private sealed class Session(TextWriter output, Func<string, string?> environment, TimeProvider time)
+    {
+        private readonly Option<string> _server = new("--server")
+        {
+            Description = $"hub URL (default: $EDGEMDM_SERVER, the credential file, or {DefaultServer})",
+            Recursive = true,
+        };
+
+        private readonly Option<string> _token = new("--token")
+        {
+            Description = "API token (default: $EDGEMDM_TOKEN or the credential file)",
+            Recursive = true,
+        };
+
+        private readonly Option<string> _credentials = new("--credentials")
+        {
+            Description = "credential file (default: $EDGEMDM_CREDENTIALS or ~/.config/edgemdm/credentials.json)",
+            Recursive = true,
+        };
+
+        public RootCommand BuildCommands()
+        {
+            var root = new RootCommand("EdgeMdm admin CLI: sites, blueprints (GitOps), devices, commands and reports on the cloud hub.")
+            {
+                _server, _token, _credentials,
+            };
+            root.Subcommands.Add(Login());
+            root.Subcommands.Add(Sites());
+            root.Subcommands.Add(Blueprints());
+            root.Subcommands.Add(Devices());
+            root.Subcommands.Add(Commands());
+            root.Subcommands.Add(Tokens());
+            root.Subcommands.Add(Report());
+            return root;
+        }
+
+        private static Option<bool> Json() => new("--json") { Description = "print JSON for scripts instead of a table" };
+
+        private Command Login()
+        {
+            var noVerify = new Option<bool>("--no-verify") { Description = "write the credential file without checking the token against the hub" };
+            var login = new Command("login", "check an API token against the hub and store it in the credential file (mode 0600)") { noVerify };
+            login.SetAction(async (result, cancellationToken) =>
+            {
+                if (result.GetValue(_server) is not { Length: > 0 } serverText || result.GetValue(_token) is not { Length: > 0 } token)
+                    throw new CliException("login needs --server URL and --token T", 2);
+                var server = ServerUri(serverText);
+                if (!result.GetValue(noVerify))
+                {
+                    using var hub = new HubClient(server, token);
+                    await hub.ListSitesAsync(cancellationToken);
+                }
+
+                var path = CredentialsPath(result);
+                CredentialFile.Write(path, new HubCredentials(server.ToString(), token));
+                await output.WriteLineAsync($"signed in to {server} (credentials in {Path.GetFullPath(path)})");
+                return 0;
+            });
+            return login;
+        }
+
+        private Command Sites()
+        {
+            var name = new Argument<string>("name") { Description = "the site's name, e.g. \"Lyon DC\"" };
+            var addJson = Json();
+            var add = new Command("add", "register a site; prints its id and credential (shown this once only)") { name, addJson };
+            add.SetAction(async (result, cancellationToken) =>
+            {
+                using var hub = Connect(result);
+                var created = await hub.AddSiteAsync(result.GetValue(name)!, cancellationToken);
+                var added = new SiteAdded(created.Site, created.Credential ?? "");
+                if (result.GetValue(addJson))
+                {
+                    await output.WriteLineAsync(JsonSerializer.Serialize(added, CliJson.Default.SiteAdded));
+                    return 0;
+                }
+
+                await output.WriteLineAsync($"site        {added.SiteId}");
+                await output.WriteLineAsync($"credential  {added.Credential}");
+                await output.WriteLineAsync("Store the credential on the site's appliance now: it will not be shown again.");
+                return 0;
+            });
+
+            var listJson = Json();
+            var list = new Command("list", "every site with its last sync and sync positions") { listJson };
+            list.SetAction(async (result, cancellationToken) =>
+            {
+                using var hub = Connect(result);
+                var sites = (await hub.ListSitesAsync(cancellationToken))
+                    .Select(s => new SiteRow(s.Site, s.Name ?? "", s.LastSyncAt, s.AppliedThrough, s.FeedHead))
+                    .OrderBy(s => s.SiteId, StringComparer.Ordinal)
+                    .ToList();
+                return Print(result, listJson, sites, CliJson.Default.ListSiteRow, () =>
+                    Table.Write(
+                        output,
+                        ["SITE", "NAME", "LAST SYNC", "APPLIED", "FEED"],
+                        sites.Select(s => new[] { s.SiteId, s.Name, s.LastSyncAt is { } at ? Time(at) : "never", Number(s.AppliedThrough), Number(s.FeedHead) })));
+            });
+            return new Command("sites", "sites (appliances) registered with the hub") { add, list };
+        }
+
+        private Command Blueprints()
+        {
+            var file = new Option<string>("--file", "-f") { Description = "YAML file with 'blueprints:' (the seed file's shape)", Required = true };
+            var dryRun = new Option<bool>("--dry-run") { Description = "print the full diff and change nothing" };
+            var json = Json();
+            var apply = new Command(
+                "apply",
+                "make the hub hold exactly the file's blueprints: create or update those that differ, delete groups not in the file. " +
+                "Lines: '+ group X (new)', '- group Y (deleted)', '~ group Z: what changed'. Applying the same file again changes nothing.")
+            {
+                file, dryRun, json,
+            };
+            apply.SetAction(async (result, cancellationToken) =>
+            {
+                // The file is validated before anything is asked of the hub: a bad file sends nothing.
+                var path = result.GetValue(file)!;
+                var desired = BlueprintFile.Load(path);
+                using var hub = Connect(result);
+                var current = await hub.ListBlueprintsAsync(cancellationToken);
+                var changes = BlueprintPlan.Compare(desired, current);
+                var isDryRun = result.GetValue(dryRun);
+                var asJson = result.GetValue(json);
+                if (!asJson)
+                {
+                    foreach (var change in changes)
+                        await output.WriteLineAsync(change.Line);
+                }
+
+                if (!isDryRun)
+                {
+                    // Creates and updates first, deletions last: a failure half-way leaves groups that still
+                    // have a blueprint rather than devices without one.
+                    foreach (var change in changes.Where(c => c.Kind != ChangeKind.Delete))
+                        await hub.PutBlueprintAsync(change.Blueprint!, cancellationToken);
+                    foreach (var change in changes.Where(c => c.Kind == ChangeKind.Delete))
+                        await hub.DeleteBlueprintAsync(change.Group, cancellationToken);
+                }
+
+                if (asJson)
+                {
+                    var rows = changes.Select(c => new ChangeRow(c.Kind.ToString().ToLowerInvariant(), c.Group, c.Details)).ToList();
+                    await output.WriteLineAsync(JsonSerializer.Serialize(new ApplyResult(isDryRun, rows), CliJson.Default.ApplyResult));
+                    return 0;
+                }
+
+                await output.WriteLineAsync(Summary(changes, isDryRun));
+                return 0;
+            });
+            return new Command("blueprints", "desired state per device group, kept in git and applied to the hub") { apply };
+        }
+
+        private static string Summary(IReadOnlyList<BlueprintChange> changes, bool dryRun)
+        {
+            if (changes.Count == 0)
+                return "no changes";
+            var counts = $"{Count(changes, ChangeKind.Create)} to create, {Count(changes, ChangeKind.Update)} to change, {Count(changes, ChangeKind.Delete)} to delete";
+            return dryRun ? $"dry run: {counts}; nothing was sent" : $"applied: {counts.Replace(" to ", " ", StringComparison.Ordinal)}";
+        }
+
+        private static string Count(IReadOnlyList<BlueprintChange> changes, ChangeKind kind) =>
+            changes.Count(c => c.Kind == kind).ToString(CultureInfo.InvariantCulture);
+
+        private Command Devices()
+        {
+            var site = new Option<string>("--site") { Description = "only this site's devices" };
+            var json = Json();
+            var list = new Command("list", "devices as their sites last reported them") { site, json };
+            list.SetAction(async (result, cancellationToken) =>
+            {
+                using var hub = Connect(result);
+                var devices = (await hub.ListDevicesAsync(result.GetValue(site), cancellationToken)).Select(DeviceRow.Of).ToList();
+                return Print(result, json, devices, CliJson.Default.ListDeviceRow, () =>
+                {
+                    Table.Write(
+                        output,
+                        ["SITE", "DEVICE", "SERIAL", "MODEL", "GROUP", "STATE", "COMPLIANT", "OS", "LAST CHECK-IN"],
+                        devices.Select(d => new[]
+                        {
+                            d.SiteId, d.DeviceId, d.Serial, d.Model, d.Group, d.State, Compliance(d), d.OsVersion,
+                            d.LastCheckinAt is { } at ? Time(at) : "never",
+                        }));
+                    output.WriteLine($"{devices.Count.ToString(CultureInfo.InvariantCulture)} devices, {devices.Count(d => d.Compliant == true).ToString(CultureInfo.InvariantCulture)} compliant");
+                });
+            });
+            return new Command("devices", "devices of every site") { list };
+        }
+
+        private static string Compliance(DeviceRow d) => d.Compliant switch
+        {
+            true => "yes",
+            false => $"no ({d.Findings.ToString(CultureInfo.InvariantCulture)})",
+            null => "-",
+        };
+
+        private Command Commands()
+        {
+            var site = new Option<string>("--site") { Description = "the site the device belongs to", Required = true };
+            var device = new Option<string>("--device") { Description = "device id", Required = true };
+            var type = new Argument<string>("type") { Description = "lock, ring, reboot, refresh-status, clear-app-data…" };
+            var parameters = new Option<string[]>("--param") { Description = "a command parameter, key=value (repeatable)", AllowMultipleArgumentsPerToken = false };
+            var expires = new Option<string>("--expires") { Description = "do not deliver after this long, e.g. 2h (default: no expiry)" };
+            var reason = new Option<string>("--reason") { Description = "why (kept with the command)" };
+            var sendJson = Json();
+            var send = new Command("send", "queue a command for a device; the site delivers it at the next check-in. Prints the command id alone.")
+            {
+                site, device, type, parameters, expires, reason, sendJson,
+            };
+            send.SetAction(async (result, cancellationToken) =>
+            {
+                var values = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var pair in result.GetValue(parameters) ?? [])
+                {
+                    var equals = pair.IndexOf('=', StringComparison.Ordinal);
+                    if (equals <= 0)
+                        throw new CliException($"--param '{pair}' must be key=value", 2);
+                    values[pair[..equals]] = pair[(equals + 1)..];
+                }
+
+                long? expiresIn = result.GetValue(expires) is { } text ? Seconds(ParseDuration(text, "--expires")) : null;
+                using var hub = Connect(result);
+                var command = new HubQueueCommand(result.GetValue(site)!, result.GetValue(device)!, result.GetValue(type)!, values, expiresIn, result.GetValue(reason));
+                var queued = await hub.SendCommandAsync(command, cancellationToken);
+                await output.WriteLineAsync(result.GetValue(sendJson) ? JsonSerializer.Serialize(new CommandSent(queued.Command), CliJson.Default.CommandSent) : queued.Command);
+                return 0;
+            });
+
+            var id = new Argument<string>("id") { Description = "command id, as 'commands send' printed it" };
+            var showJson = Json();
+            var show = new Command("show", "a command's status: queued, delivered, succeeded, failed or expired") { id, showJson };
+            show.SetAction(async (result, cancellationToken) =>
+            {
+                using var hub = Connect(result);
+                var c = await hub.GetCommandAsync(result.GetValue(id)!, cancellationToken);
+                var row = new CommandRow(c.Command, c.SiteId ?? "", c.DeviceId ?? "", c.Type ?? "", c.Status ?? "", c.Message ?? "", c.CreatedAt, c.ExpiresAt, c.FinishedAt);
+                return Print(result, showJson, row, CliJson.Default.CommandRow, () =>
+                    Table.Write(
+                        output,
+                        ["COMMAND", "SITE", "DEVICE", "TYPE", "STATUS", "EXPIRES", "FINISHED", "RESULT"],
+                        [[row.CommandId, row.SiteId, row.DeviceId, row.Type, row.Status, row.ExpiresAt is { } e ? Time(e) : "-", row.FinishedAt is { } f ? Time(f) : "-", row.Message]]));
+            });
+            return new Command("commands", "commands to devices, delivered through their site") { send, show };
+        }
+
+        private Command Tokens()
+        {
+            var site = new Option<string>("--site") { Description = "the site whose appliance will accept the token", Required = true };
+            var group = new Option<string>("--group") { Description = "device group the token enrolls into", Required = true };
+            var uses = new Option<int>("--uses") { Description = "how many enrollments the token allows", DefaultValueFactory = _ => 1 };
+            var expires = new Option<string>("--expires") { Description = "lifetime, e.g. 8h, 30m, 14d", DefaultValueFactory = _ => "8h" };
+            var json = Json();
+            var create = new Command("create", "issue an enrollment token for a site; prints the token alone") { site, group, uses, expires, json };
+            create.SetAction(async (result, cancellationToken) =>
+            {
+                var lifetime = ParseDuration(result.GetValue(expires)!, "--expires");
+                var count = result.GetValue(uses);
+                if (count < 1)
+                    throw new CliException("--uses must be at least 1", 2);
+                using var hub = Connect(result);
+                var issued = await hub.CreateTokenAsync(result.GetValue(site)!, result.GetValue(group)!, count, lifetime, cancellationToken);
+                var token = new TokenRow(issued.Token ?? "", issued.Group ?? result.GetValue(group)!, issued.Uses ?? count, issued.ExpiresAt);
+                await output.WriteLineAsync(result.GetValue(json) ? JsonSerializer.Serialize(token, CliJson.Default.TokenRow) : token.Token);
+                return 0;
+            });
+            return new Command("tokens", "enrollment tokens") { create };
+        }
+
+        private Command Report()
+        {
+            var site = new Option<string>("--site") { Description = "only this site" };
+            var stale = new Option<string>("--stale") { Description = "a device is stale after this long without a check-in (default 24h)", DefaultValueFactory = _ => "24h" };
+            var json = Json();
+            var drift = new Command(
+                "drift",
+                "what the floor really runs, across sites: compliance per site, app versions on the devices, non-compliant devices and stale ones. " +
+                "A simple report built from the devices the sites reported (GET /api/v1/devices): compliance is as each site computed it.")
+            {
+                site, stale, json,
+            };
+            drift.SetAction(async (result, cancellationToken) =>
+            {
+                var staleText = result.GetValue(stale)!;
+                var staleAfter = ParseDuration(staleText, "--stale");
+                using var hub = Connect(result);
+                var devices = await hub.ListDevicesAsync(result.GetValue(site), cancellationToken);
+                var report = DriftReport.Build(devices, time.GetUtcNow(), staleAfter, DurationText.Format(staleAfter));
+                return Print(result, json, report, CliJson.Default.DriftReport, () => WriteDrift(report, time.GetUtcNow()));
+            });
+            return new Command("report", "reports across sites") { drift };
+        }
+
+        private void WriteDrift(DriftReport report, DateTimeOffset now)
+        {
+            if (report.Sites.Count == 0)
+            {
+                output.WriteLine("no devices reported yet");
+                return;
+            }
+
+            Table.Write(
+                output,
+                ["SITE", "DEVICES", "COMPLIANT", "NOT COMPLIANT", "UNKNOWN", "STALE"],
+                report.Sites.Select(r => new[]
+                {
+                    r.SiteId, Number(r.Devices), Number(r.Compliant), Number(r.NonCompliant), Number(r.Unknown), Number(r.Stale),
+                }));
+            if (report.AppVersions.Count > 0)
+            {
+                output.WriteLine();
+                Table.Write(
+                    output,
+                    ["APP", "VERSION", "DEVICES", "SITES"],
+                    report.AppVersions.Select(v => new[]
+                    {
+                        v.PackageName,
+                        string.IsNullOrEmpty(v.VersionName) ? Number(v.VersionCode) : $"{v.VersionName} ({Number(v.VersionCode)})",
+                        Number(v.Devices),
+                        string.Join(", ", v.Sites.Select(s => $"{s.Key} {Number(s.Value)}")),
+                    }));
+            }
+
+            WriteDevices("not compliant", report.NonCompliant, d => Number(d.Findings) + " findings");
+            WriteDevices($"stale (no check-in for {report.StaleAfter})", report.Stale, d => d.LastCheckinAt is { } at ? Age(now - at) + " ago" : "never checked in");
+        }
+
+        private void WriteDevices(string title, IReadOnlyList<DeviceRow> devices, Func<DeviceRow, string> detail)
+        {
+            if (devices.Count == 0)
+                return;
+            output.WriteLine();
+            output.WriteLine($"{title}:");
+            Table.Write(
+                output,
+                ["SITE", "DEVICE", "SERIAL", "GROUP", "STATE", "DETAIL", "LAST CHECK-IN"],
+                devices.Select(d => new[] { d.SiteId, d.DeviceId, d.Serial, d.Group, d.State, detail(d), d.LastCheckinAt is { } at ? Time(at) : "never" }));
+        }
+
+        /// <summary>JSON for scripts when --json is given, otherwise the human form.</summary>
+        private int Print<T>(ParseResult result, Option<bool> json, T value, JsonTypeInfo<T> typeInfo, Action human)
+        {
+            if (result.GetValue(json))
+                output.WriteLine(JsonSerializer.Serialize(value, typeInfo));
+            else
+                human();
+            return 0;
+        }
+
+        private HubClient Connect(ParseResult result)
+        {
+            var server = NonEmpty(result.GetValue(_server)) ?? NonEmpty(environment("EDGEMDM_SERVER"));
+            var token = NonEmpty(result.GetValue(_token)) ?? NonEmpty(environment("EDGEMDM_TOKEN"));
+            if (server is null || token is null)
+            {
+                var stored = CredentialFile.Read(CredentialsPath(result));
+                server ??= stored?.Server;
+                token ??= stored?.Token;
+            }
+
+            if (token is null)
+                throw new CliException(NotSignedIn);
+            return new HubClient(ServerUri(server ?? DefaultServer), token);
+        }
+
+        private string CredentialsPath(ParseResult result) =>
+            NonEmpty(result.GetValue(_credentials)) ?? NonEmpty(environment("EDGEMDM_CREDENTIALS")) ?? CredentialFile.DefaultPath(environment);
+    }
+
+    private static string? NonEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;
+
+    /// <summary>The hub's base address, always ending in '/' so API paths resolve below it.</summary>
+    private static Uri ServerUri(string text)
+    {
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (!string.Equals(uri.Scheme, Uri.UriSchemeHttp, StringComparison.Ordinal) && !string.Equals(uri.Scheme, Uri.UriSchemeHttps, StringComparison.Ordinal)))
+            throw new CliException($"server '{text}' is not an http:// or https:// URL", 2);
+        return uri.AbsoluteUri.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");
+    }
+
+    private static TimeSpan ParseDuration(string text, string option) =>
+        DurationText.TryParse(text, out var duration) && duration > TimeSpan.Zero
+            ? duration
+            : throw new CliException($"{option} '{text}' is not a duration; use forms like 90s, 30m, 8h or 14d", 2);
+
+    private static long Seconds(TimeSpan duration) => Math.Max(1, (long)Math.Ceiling(duration.TotalSeconds));
+
+    private static string Number(ulong? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "-";
+
+    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Whole days, hours or minutes: <c>4d</c>, <c>5h</c>, <c>12m</c>.</summary>
+    private static string Age(TimeSpan age) => age switch
+    {
+        { TotalDays: >= 1 } => Number((long)age.TotalDays) + "d",
+        { TotalHours: >= 1 } => Number((long)age.TotalHours) + "h",
+        _ => Number((long)Math.Max(0, age.TotalMinutes)) + "m",
+    };
+
+    private static string Time(DateTimeOffset at) => at.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+}

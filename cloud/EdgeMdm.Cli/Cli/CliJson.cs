@@ -1,0 +1,47 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using EdgeMdm.Cli.Hub;
+using EdgeMdm.Cli.Reports;
+
+namespace EdgeMdm.Cli;
+
+// What `--json` prints. The CLI's own shapes, not the hub's answers passed through, so scripts keep working
+// when the hub's answers gain or rename fields. Lists are JSON arrays.
+
+public sealed record SiteAdded(string SiteId, string Credential);
+
+public sealed record SiteRow(string SiteId, string Name, DateTimeOffset? LastSyncAt, ulong? AppliedThrough, ulong? FeedHead);
+
+public sealed record DeviceRow(
+    string SiteId, string DeviceId, string Serial, string Model, string Group, string State, bool? Compliant, int Findings,
+    string OsVersion, DateTimeOffset? LastCheckinAt)
+{
+    public static DeviceRow Of(HubDevice d)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        return new(d.SiteId ?? "", d.Device, d.Serial ?? "", d.Model ?? "", d.Group ?? "", d.State ?? "", d.Compliant, d.FindingCount, d.OsVersion ?? "", d.LastSeen);
+    }
+}
+
+public sealed record CommandRow(
+    string CommandId, string SiteId, string DeviceId, string Type, string Status, string Message,
+    DateTimeOffset? CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? FinishedAt);
+
+public sealed record CommandSent(string CommandId);
+
+public sealed record TokenRow(string Token, string Group, long? Uses, DateTimeOffset? ExpiresAt);
+
+public sealed record ChangeRow(string Change, string Group, IReadOnlyList<string> Details);
+
+public sealed record ApplyResult(bool DryRun, IReadOnlyList<ChangeRow> Changes);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]
+[JsonSerializable(typeof(CommandSent))]
+[JsonSerializable(typeof(SiteAdded))]
+[JsonSerializable(typeof(List<SiteRow>))]
+[JsonSerializable(typeof(List<DeviceRow>))]
+[JsonSerializable(typeof(CommandRow))]
+[JsonSerializable(typeof(TokenRow))]
+[JsonSerializable(typeof(ApplyResult))]
+[JsonSerializable(typeof(DriftReport))]
+internal sealed partial class CliJson : JsonSerializerContext;

@@ -1,0 +1,17 @@
+namespace EdgeMdm.Cli;
+
+/// <summary>Left-aligned columns, two spaces apart, as people read them in a terminal.</summary>
+internal static class Table
+{
+    public static void Write(TextWriter output, IReadOnlyList<string> headers, IEnumerable<string[]> rows)
+    {
+        var all = rows.ToList();
+        var widths = headers.Select((h, i) => all.Select(r => r[i].Length).Append(h.Length).Max()).ToArray();
+        output.WriteLine(Line(headers, widths));
+        foreach (var row in all)
+            output.WriteLine(Line(row, widths));
+    }
+
+    private static string Line(IReadOnlyList<string> cells, int[] widths) =>
+        string.Join("  ", cells.Select((c, i) => i == cells.Count - 1 ? c : c.PadRight(widths[i]))).TrimEnd();
+}

@@ -1,0 +1,184 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using EdgeMdm.Domain.Blueprints;
+
+namespace EdgeMdm.Cli.Hub;
+
+/// <summary>
+/// Every REST call the CLI makes to the hub, and nothing else: when the hub's API moves, this file (and the
+/// answer shapes in <see cref="HubModels"/>) is what changes. Answers are read with case-insensitive names and
+/// unknown fields are ignored. A refusal becomes <see cref="HubException"/> (title and detail of the RFC 9457
+/// problem), a network failure <see cref="HubUnreachableException"/>.
+/// </summary>
+public sealed class HubClient : IDisposable
+{
+    private readonly HttpClient _http;
+
+    public HubClient(Uri server, string token, HttpMessageHandler? handler = null)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        Server = server;
+        _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        _http.BaseAddress = server;
+        _http.Timeout = TimeSpan.FromSeconds(30);
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        _http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+    }
+
+    public Uri Server { get; }
+
+    public Task<HubSiteCreated> AddSiteAsync(string name, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Post, "api/v1/sites", JsonContent.Create(new HubCreateSite(name), HubJson.Default.HubCreateSite), HubJson.Default.HubSiteCreated, cancellationToken);
+
+    public async Task<IReadOnlyList<HubSite>> ListSitesAsync(CancellationToken cancellationToken) =>
+        await SendAsync(HttpMethod.Get, "api/v1/sites", null, HubJson.Default.ListHubSite, cancellationToken);
+
+    public async Task<IReadOnlyList<Blueprint>> ListBlueprintsAsync(CancellationToken cancellationToken)
+    {
+        var blueprints = await SendAsync(HttpMethod.Get, "api/v1/blueprints", null, HubJson.Default.ListBlueprint, cancellationToken);
+        return blueprints.Select(Normalize).ToList();
+    }
+
+    public Task PutBlueprintAsync(Blueprint blueprint, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blueprint);
+        return SendAsync(HttpMethod.Put, "api/v1/blueprints/" + Uri.EscapeDataString(blueprint.Group), JsonContent.Create(blueprint, HubJson.Default.Blueprint), cancellationToken);
+    }
+
+    public Task DeleteBlueprintAsync(string group, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Delete, "api/v1/blueprints/" + Uri.EscapeDataString(group), null, cancellationToken);
+
+    public async Task<HubTokenIssued> CreateTokenAsync(string siteId, string group, int uses, TimeSpan expiresIn, CancellationToken cancellationToken)
+    {
+        var request = new HubIssueToken(group, uses, (long)expiresIn.TotalSeconds);
+        return await SendAsync(
+            HttpMethod.Post,
+            $"api/v1/sites/{Uri.EscapeDataString(siteId)}/tokens",
+            JsonContent.Create(request, HubJson.Default.HubIssueToken),
+            HubJson.Default.HubTokenIssued,
+            cancellationToken);
+    }
+
+    public Task<HubCommandQueued> SendCommandAsync(HubQueueCommand command, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Post, "api/v1/commands", JsonContent.Create(command, HubJson.Default.HubQueueCommand), HubJson.Default.HubCommandQueued, cancellationToken);
+
+    public Task<HubCommand> GetCommandAsync(string commandId, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Get, "api/v1/commands/" + Uri.EscapeDataString(commandId), null, HubJson.Default.HubCommand, cancellationToken);
+
+    public async Task<IReadOnlyList<HubDevice>> ListDevicesAsync(string? siteId, CancellationToken cancellationToken) =>
+        await SendAsync(
+            HttpMethod.Get,
+            siteId is null ? "api/v1/devices" : "api/v1/devices?site=" + Uri.EscapeDataString(siteId),
+            null,
+            HubJson.Default.ListHubDevice,
+            cancellationToken);
+
+    public void Dispose() => _http.Dispose();
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? body, JsonTypeInfo<T> answer, CancellationToken cancellationToken)
+    {
+        using var response = await ExchangeAsync(method, path, body, cancellationToken);
+        try
+        {
+            return await response.Content.ReadFromJsonAsync(answer, cancellationToken)
+                ?? throw new HubException("Unexpected answer", $"{method} /{path} returned an empty body");
+        }
+        catch (JsonException exception)
+        {
+            throw new HubException("Unexpected answer", $"{method} /{path} returned JSON the CLI does not understand ({exception.Message})");
+        }
+    }
+
+    private async Task SendAsync(HttpMethod method, string path, HttpContent? body, CancellationToken cancellationToken)
+    {
+        using var response = await ExchangeAsync(method, path, body, cancellationToken);
+    }
+
+    private async Task<HttpResponseMessage> ExchangeAsync(HttpMethod method, string path, HttpContent? body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = body };
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException exception)
+        {
+            throw new HubUnreachableException(Server, exception.Message, exception);
+        }
+        catch (TaskCanceledException exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new HubUnreachableException(Server, $"no answer within {_http.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s", exception);
+        }
+
+        if (response.IsSuccessStatusCode)
+            return response;
+        using (response)
+            throw await RefusalAsync(response, cancellationToken);
+    }
+
+    /// <summary>The problem details of a refused call, or what can be said without them.</summary>
+    private static async Task<HubException> RefusalAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        HubProblem? problem = null;
+        try
+        {
+            problem = await response.Content.ReadFromJsonAsync(HubJson.Default.HubProblem, cancellationToken);
+        }
+        catch (Exception exception) when (exception is JsonException or NotSupportedException or InvalidOperationException)
+        {
+            // Not a problem document (a proxy's HTML page, an empty 401): fall back to the status code.
+        }
+
+        var title = string.IsNullOrWhiteSpace(problem?.Title) ? DefaultTitle(response) : problem.Title;
+        var detail = problem?.Detail;
+        if (problem?.Errors is { Count: > 0 } errors)
+        {
+            var fields = string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(", ", e.Value)}"));
+            detail = string.IsNullOrWhiteSpace(detail) ? fields : $"{detail} ({fields})";
+        }
+
+        if (string.IsNullOrWhiteSpace(detail))
+        {
+            detail = response.StatusCode switch
+            {
+                HttpStatusCode.Unauthorized => "the hub did not accept the API token (run 'edgemdm login --server URL --token T')",
+                HttpStatusCode.Forbidden => "the API token may not do this",
+                HttpStatusCode.NotFound => $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri?.AbsolutePath} does not exist on this hub",
+                _ => $"HTTP {((int)response.StatusCode).ToString(CultureInfo.InvariantCulture)}",
+            };
+        }
+
+        return new HubException(title, detail, response.StatusCode);
+    }
+
+    private static string DefaultTitle(HttpResponseMessage response) =>
+        string.IsNullOrWhiteSpace(response.ReasonPhrase) ? "HTTP " + ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture) : response.ReasonPhrase;
+
+    /// <summary>A blueprint as the hub sent it, with absent lists read as empty.</summary>
+    private static Blueprint Normalize(Blueprint b) => new(
+        b.Group ?? "",
+        b.Apps ?? [],
+        b.Os is { MinVersion: null, MinSecurityPatch: null } ? null : b.Os,
+        (b.Configurations ?? []).Select(c => new ConfigurationPayload(c.Id ?? "", c.Values ?? new Dictionary<string, string>(StringComparer.Ordinal))).ToList(),
+        b.Certificates ?? [],
+        b.BatteryHealthFloorPercent);
+}
+
+/// <summary>The hub refused a call; <see cref="Exception.Message"/> is "title: detail".</summary>
+public sealed class HubException(string title, string detail, HttpStatusCode? status = null) : Exception($"{title}: {detail}")
+{
+    public string Title { get; } = title;
+
+    public string Detail { get; } = detail;
+
+    public HttpStatusCode? Status { get; } = status;
+}
+
+/// <summary>The hub could not be reached at all (refused connection, DNS, TLS, timeout).</summary>
+public sealed class HubUnreachableException(Uri server, string reason, Exception innerException)
+    : Exception($"cannot reach the hub at {server}: {reason}", innerException);

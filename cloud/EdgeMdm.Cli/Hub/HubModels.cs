@@ -1,0 +1,136 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using EdgeMdm.Domain.Blueprints;
+
+namespace EdgeMdm.Cli.Hub;
+
+// The hub's REST bodies as the CLI reads them. Answer fields are nullable and a few have two spellings
+// (siteId|id): the first versions of the hub's API may differ in details, and a missing field is shown as
+// "-" rather than failing the whole command.
+
+public sealed record HubCreateSite(string Name);
+
+public sealed record HubSiteCreated(string? SiteId, string? Id, string? Credential)
+{
+    public string Site => SiteId ?? Id ?? "";
+}
+
+public sealed record HubSite(string? SiteId, string? Id, string? Name, DateTimeOffset? LastSyncAt, ulong? AppliedThrough, ulong? FeedHead)
+{
+    public string Site => SiteId ?? Id ?? "";
+}
+
+public sealed record HubIssueToken(string Group, int Uses, long ExpiresInSeconds);
+
+public sealed record HubTokenIssued(string? Token, string? Group, long? Uses, DateTimeOffset? ExpiresAt);
+
+/// <summary>A command to queue. <c>Reason</c> is not in the hub's first contract; a hub that does not know it ignores it.</summary>
+public sealed record HubQueueCommand(
+    string SiteId,
+    string DeviceId,
+    string Type,
+    IReadOnlyDictionary<string, string> Parameters,
+    long? ExpiresInSeconds,
+    string? Reason);
+
+public sealed record HubCommandQueued(string? CommandId, string? Id)
+{
+    public string Command => CommandId ?? Id ?? "";
+}
+
+public sealed record HubCommand(
+    string? CommandId,
+    string? Id,
+    string? SiteId,
+    string? DeviceId,
+    string? Type,
+    string? Status,
+    string? Message,
+    string? CreatedBy,
+    DateTimeOffset? CreatedAt,
+    DateTimeOffset? ExpiresAt,
+    DateTimeOffset? FinishedAt)
+{
+    public string Command => CommandId ?? Id ?? "";
+}
+
+/// <summary>
+/// A device as the hub reports it. <c>Findings</c> is a count in the hub's first version and may become a
+/// list; both are read.
+/// </summary>
+public sealed record HubDevice(
+    string? SiteId,
+    string? DeviceId,
+    string? Id,
+    string? Serial,
+    string? Model,
+    string? Manufacturer,
+    string? OsVersion,
+    string? Group,
+    string? State,
+    bool? Compliant,
+    JsonElement? Findings,
+    DateTimeOffset? LastCheckin,
+    DateTimeOffset? LastCheckinAt,
+    JsonElement? StatusJson,
+    JsonElement? Status)
+{
+    public string Device => DeviceId ?? Id ?? "";
+
+    public DateTimeOffset? LastSeen => LastCheckinAt ?? LastCheckin;
+
+    /// <summary>
+    /// The apps the device last reported: <c>apps</c> of its status, which the hub sends as a JSON string
+    /// (<c>statusJson</c>) or an object (<c>status</c>). Empty when absent or unreadable.
+    /// </summary>
+    public IReadOnlyList<HubInstalledApp> InstalledApps()
+    {
+        try
+        {
+            var status = StatusJson is { ValueKind: JsonValueKind.String } text
+                ? JsonSerializer.Deserialize(text.GetString() ?? "null", HubJson.Default.HubDeviceStatus)
+                : (StatusJson ?? Status) is { ValueKind: JsonValueKind.Object } element
+                    ? element.Deserialize(HubJson.Default.HubDeviceStatus)
+                    : null;
+            return status?.Apps?.Where(a => !string.IsNullOrEmpty(a.PackageName)).ToList() ?? [];
+        }
+        catch (JsonException)
+        {
+            return [];
+        }
+    }
+
+    public int FindingCount => Findings switch
+    {
+        { ValueKind: JsonValueKind.Number } n when n.TryGetInt32(out var count) => count,
+        { ValueKind: JsonValueKind.Array } a => a.GetArrayLength(),
+        _ => 0,
+    };
+}
+
+public sealed record HubDeviceStatus(IReadOnlyList<HubInstalledApp>? Apps);
+
+public sealed record HubInstalledApp(string? PackageName, long? VersionCode, string? VersionName);
+
+/// <summary>RFC 9457 problem details; <c>errors</c> (field → messages) comes with 400.</summary>
+public sealed record HubProblem(string? Title, string? Detail, int? Status, IReadOnlyDictionary<string, IReadOnlyList<string>>? Errors);
+
+/// <summary>
+/// JSON for the hub's API: camelCase out, case-insensitive in (web defaults), unknown fields ignored, nulls
+/// left out when writing.
+/// </summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(HubCreateSite))]
+[JsonSerializable(typeof(HubSiteCreated))]
+[JsonSerializable(typeof(List<HubSite>))]
+[JsonSerializable(typeof(Blueprint))]
+[JsonSerializable(typeof(List<Blueprint>))]
+[JsonSerializable(typeof(HubIssueToken))]
+[JsonSerializable(typeof(HubTokenIssued))]
+[JsonSerializable(typeof(HubQueueCommand))]
+[JsonSerializable(typeof(HubCommandQueued))]
+[JsonSerializable(typeof(HubCommand))]
+[JsonSerializable(typeof(List<HubDevice>))]
+[JsonSerializable(typeof(HubProblem))]
+[JsonSerializable(typeof(HubDeviceStatus))]
+internal sealed partial class HubJson : JsonSerializerContext;

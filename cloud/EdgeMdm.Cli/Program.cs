@@ -1,0 +1,3 @@
+using EdgeMdm.Cli;
+
+return await AdminCli.RunAsync(args, Console.Out, Console.Error);

@@ -1,0 +1,196 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EdgeMdm.Domain.Blueprints;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeMdm.Cli.Tests;
+
+/// <summary>
+/// The hub's REST API as the CLI's contract describes it, in memory, on a real Kestrel on 127.0.0.1 port 0.
+/// Records every request ("PUT /api/v1/blueprints/pickers") so tests can tell what was sent.
+/// </summary>
+public sealed class FakeHub : IAsyncDisposable
+{
+    public const string ApiToken = "test-api-token-0123456789";
+
+    private readonly WebApplication _app;
+    private int _nextId;
+
+    private FakeHub(WebApplication app) => _app = app;
+
+    public Uri Url { get; private set; } = null!;
+
+    public ConcurrentQueue<string> Requests { get; } = new();
+
+    public ConcurrentDictionary<string, Blueprint> Blueprints { get; } = new(StringComparer.Ordinal);
+
+    public ConcurrentDictionary<string, string> Sites { get; } = new(StringComparer.Ordinal);
+
+    public ConcurrentDictionary<string, JsonObject> Commands { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The last body of each POST, by path, for asserting what the CLI sent.</summary>
+    public ConcurrentDictionary<string, JsonNode?> Bodies { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Devices as GET /api/v1/devices returns them (each a JSON object with at least siteId).</summary>
+    public IList<JsonObject> Devices { get; } = [];
+
+    /// <summary>Requests that changed something.</summary>
+    public IReadOnlyList<string> Writes => Requests.Where(r => !r.StartsWith("GET ", StringComparison.Ordinal)).ToList();
+
+    public static async Task<FakeHub> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        var hub = new FakeHub(app);
+        hub.Map(app);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        hub.Url = new Uri(address);
+        return hub;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private void Map(WebApplication app)
+    {
+        app.Use(async (context, next) =>
+        {
+            Requests.Enqueue($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString}");
+            if (!string.Equals(context.Request.Headers.Authorization.ToString(), "Bearer " + ApiToken, StringComparison.Ordinal))
+            {
+                await Results.Problem(title: "Unauthorized", detail: "unknown or missing API token", statusCode: 401).ExecuteAsync(context);
+                return;
+            }
+
+            await next(context);
+        });
+
+        MapSites(app);
+        MapBlueprints(app);
+        MapCommandsAndDevices(app);
+    }
+
+    private void MapSites(WebApplication app)
+    {
+        app.MapPost("/api/v1/sites", (JsonObject body) =>
+        {
+            var name = body["name"]?.GetValue<string>();
+            if (string.IsNullOrWhiteSpace(name))
+                return Results.ValidationProblem(new Dictionary<string, string[]>(StringComparer.Ordinal) { ["name"] = ["name is required"] });
+            if (Sites.Values.Contains(name, StringComparer.Ordinal))
+                return Results.Problem(title: "Conflict", detail: $"a site named '{name}' exists", statusCode: 409);
+            var id = "site-" + Next();
+            Sites[id] = name;
+            return Results.Json(new { siteId = id, credential = "cred-" + id + "-secret" }, statusCode: 201);
+        });
+
+        app.MapGet("/api/v1/sites", () => Results.Json(Sites.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => new
+        {
+            siteId = s.Key,
+            name = s.Value,
+            lastSyncAt = (DateTimeOffset?)null,
+            appliedThrough = 0,
+            feedHead = Blueprints.Count,
+            somethingNew = "ignored by the CLI",
+        })));
+
+    }
+
+    private void MapBlueprints(WebApplication app)
+    {
+        // Each blueprint as the domain record serializes (configurations carry their "hash"), plus a field
+        // the CLI does not know, and os: {} where there is none, as a first server version might answer.
+        app.MapGet("/api/v1/blueprints", () =>
+        {
+            var list = JsonSerializer.SerializeToNode(Blueprints.Values.OrderBy(b => b.Group, StringComparer.Ordinal).ToList(), Json)!.AsArray();
+            foreach (var item in list)
+            {
+                item!["declarationsToken"] = "t-" + item["group"]!.GetValue<string>();
+                item["os"] ??= new JsonObject();
+            }
+
+            return Results.Text(list.ToJsonString(), "application/json");
+        });
+
+        app.MapPut("/api/v1/blueprints/{group}", (string group, Blueprint blueprint) =>
+        {
+            if (!string.Equals(group, blueprint.Group, StringComparison.Ordinal))
+                return Results.Problem(title: "Bad request", detail: "group in the path and body differ", statusCode: 400);
+            var created = !Blueprints.ContainsKey(group);
+            Blueprints[group] = blueprint;
+            return Results.Json(new { group, changed = true }, statusCode: created ? 201 : 200);
+        });
+
+        app.MapDelete("/api/v1/blueprints/{group}", (string group) =>
+            Blueprints.TryRemove(group, out _) ? Results.NoContent() : Results.Problem(title: "Not found", detail: $"no blueprint for {group}", statusCode: 404));
+
+    }
+
+    private void MapCommandsAndDevices(WebApplication app)
+    {
+        app.MapPost("/api/v1/sites/{siteId}/tokens", (string siteId, JsonObject body) =>
+        {
+            Bodies[$"/api/v1/sites/{siteId}/tokens"] = body.DeepClone();
+            if (!Sites.ContainsKey(siteId))
+                return Results.Problem(title: "Not found", detail: $"no site {siteId}", statusCode: 404);
+            return Results.Json(new { token = "tok-" + Next() + "-abcdefghijklmnop", group = body["group"]?.GetValue<string>(), uses = body["uses"]?.GetValue<long>() }, statusCode: 201);
+        });
+
+        app.MapPost("/api/v1/commands", (JsonObject body) =>
+        {
+            Bodies["/api/v1/commands"] = body.DeepClone();
+            var id = "cmd-" + Next();
+            var command = new JsonObject
+            {
+                ["commandId"] = id,
+                ["siteId"] = body["siteId"]?.DeepClone(),
+                ["deviceId"] = body["deviceId"]?.DeepClone(),
+                ["type"] = body["type"]?.DeepClone(),
+                ["status"] = "queued",
+                ["message"] = "",
+            };
+            Commands[id] = command;
+            return Results.Json(new { commandId = id }, statusCode: 201);
+        });
+
+        app.MapGet("/api/v1/commands/{id}", (string id) =>
+            Commands.TryGetValue(id, out var command)
+                ? Results.Text(command.ToJsonString(), "application/json")
+                : Results.Problem(title: "Not found", detail: $"no command {id}", statusCode: 404));
+
+        app.MapGet("/api/v1/devices", (string? site) =>
+        {
+            var devices = Devices.Where(d => site is null || string.Equals(d["siteId"]?.GetValue<string>(), site, StringComparison.Ordinal));
+            return Results.Text(new JsonArray(devices.Select(d => (JsonNode)d.DeepClone()).ToArray()).ToJsonString(), "application/json");
+        });
+    }
+
+    private string Next() => Interlocked.Increment(ref _nextId).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A port nothing listens on: bound, then released.</summary>
+    public static Uri UnusedUrl()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
+    }
+
+    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web);
+}

@@ -1,0 +1,217 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EdgeMdm.Cli.Tests;
+
+/// <summary>devices list, commands send/show, tokens create and report drift against the fake hub.</summary>
+public sealed class FleetTests : IAsyncLifetime, IDisposable
+{
+    private readonly CliRun _cli = new();
+    private FakeHub _hub = null!;
+
+    public async Task InitializeAsync()
+    {
+        _hub = await FakeHub.StartAsync();
+        _hub.Sites["site-a"] = "Lyon DC";
+        _hub.Sites["site-b"] = "Truck 12";
+        _hub.Devices.Add(Device("site-a", "dev-1", "SER001", compliant: true, findings: 0, scanner: 120));
+        _hub.Devices.Add(Device("site-a", "dev-2", "SER002", compliant: false, findings: 2, scanner: 100));
+        _hub.Devices.Add(Device("site-b", "dev-3", "SER003", compliant: true, findings: 0, scanner: 120, lastCheckin: "2026-11-20T08:00:00+00:00"));
+        _cli.Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
+        await _cli.LoginAsync(_hub);
+    }
+
+    public async Task DisposeAsync() => await _hub.DisposeAsync();
+
+    public void Dispose() => _cli.Dispose();
+
+    private static JsonObject Device(string site, string id, string serial, bool compliant, int findings, int scanner, string lastCheckin = "2026-11-24T10:00:00+00:00") => new()
+    {
+        ["siteId"] = site,
+        ["deviceId"] = id,
+        ["serial"] = serial,
+        ["model"] = "TC52",
+        ["manufacturer"] = "Zebra",
+        ["osVersion"] = "13",
+        ["group"] = "pickers",
+        ["state"] = "Active",
+        ["statusJson"] = new JsonObject
+        {
+            ["apps"] = new JsonArray(new JsonObject
+            {
+                ["packageName"] = "com.acme.scan",
+                ["versionCode"] = scanner,
+                ["versionName"] = scanner == 120 ? "1.2" : "1.0",
+            }),
+            ["battery"] = new JsonObject { ["level"] = 80 },
+        }.ToJsonString(),
+        ["compliant"] = compliant,
+        ["findings"] = findings,
+        ["lastCheckin"] = lastCheckin,
+    };
+
+    [Fact]
+    public async Task Devices_list_is_a_table_and_a_json_array_filtered_by_site()
+    {
+        // Act
+        var table = await _cli.RunAsync("devices", "list");
+        var json = await _cli.RunAsync("devices", "list", "--site", "site-a", "--json");
+
+        // Assert
+        Assert.Equal(0, table.Exit);
+        Assert.StartsWith("SITE", table.OutLines[0], StringComparison.Ordinal);
+        Assert.Contains(table.OutLines, l => l.Contains("dev-2", StringComparison.Ordinal) && l.Contains("no (2)", StringComparison.Ordinal));
+        Assert.Equal("3 devices, 2 compliant", table.OutLines[^1]);
+        using var document = JsonDocument.Parse(json.Out);
+        Assert.Equal(JsonValueKind.Array, document.RootElement.ValueKind);
+        Assert.Equal(["dev-1", "dev-2"], document.RootElement.EnumerateArray().Select(d => d.GetProperty("deviceId").GetString()));
+        Assert.Contains("GET /api/v1/devices?site=site-a", _hub.Requests);
+    }
+
+    [Fact]
+    public async Task Commands_send_prints_the_id_alone_and_sends_parameters_and_expiry()
+    {
+        // Act
+        var result = await _cli.RunAsync("commands", "send", "--site", "site-a", "--device", "dev-1", "lock", "--param", "message=call IT", "--param", "pin=1234", "--expires", "2h", "--reason", "lost");
+
+        // Assert
+        Assert.Equal(0, result.Exit);
+        var id = Assert.Single(result.OutLines);
+        Assert.True(_hub.Commands.ContainsKey(id));
+        var body = _hub.Bodies["/api/v1/commands"]!;
+        Assert.Equal("site-a", body["siteId"]!.GetValue<string>());
+        Assert.Equal("dev-1", body["deviceId"]!.GetValue<string>());
+        Assert.Equal("lock", body["type"]!.GetValue<string>());
+        Assert.Equal("call IT", body["parameters"]!["message"]!.GetValue<string>());
+        Assert.Equal("1234", body["parameters"]!["pin"]!.GetValue<string>());
+        Assert.Equal(7200, body["expiresInSeconds"]!.GetValue<long>());
+        Assert.Equal("lost", body["reason"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Commands_show_gives_the_status()
+    {
+        // Arrange
+        var id = (await _cli.RunAsync("commands", "send", "--site", "site-a", "--device", "dev-1", "ring")).Out.Trim();
+
+        // Act
+        var table = await _cli.RunAsync("commands", "show", id);
+        var json = await _cli.RunAsync("commands", "show", id, "--json");
+
+        // Assert
+        Assert.Equal(0, table.Exit);
+        Assert.Contains(table.OutLines, l => l.StartsWith(id, StringComparison.Ordinal) && l.Contains("queued", StringComparison.Ordinal));
+        using var document = JsonDocument.Parse(json.Out);
+        Assert.Equal("queued", document.RootElement.GetProperty("status").GetString());
+        Assert.Null(_hub.Bodies["/api/v1/commands"]!["expiresInSeconds"]);
+    }
+
+    [Fact]
+    public async Task Commands_show_of_an_unknown_id_is_one_line()
+    {
+        // Act
+        var result = await _cli.RunAsync("commands", "show", "cmd-404");
+
+        // Assert
+        Assert.Equal(1, result.Exit);
+        Assert.Equal(["edgemdm: Not found: no command cmd-404"], result.ErrLines);
+    }
+
+    [Theory]
+    [InlineData("--param", "novalue", "--param 'novalue' must be key=value")]
+    [InlineData("--expires", "20", "--expires '20' is not a duration")]
+    public async Task Commands_send_with_bad_options_is_a_usage_error_and_sends_nothing(string option, string value, string expected)
+    {
+        // Act
+        var result = await _cli.RunAsync("commands", "send", "--site", "site-a", "--device", "dev-1", "lock", option, value);
+
+        // Assert
+        Assert.Equal(2, result.Exit);
+        var line = Assert.Single(result.ErrLines);
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+        Assert.Empty(_hub.Writes);
+    }
+
+    [Fact]
+    public async Task Tokens_create_prints_the_token_alone()
+    {
+        // Act
+        var result = await _cli.RunAsync("tokens", "create", "--site", "site-a", "--group", "pickers", "--uses", "50", "--expires", "8h");
+
+        // Assert
+        Assert.Equal(0, result.Exit);
+        var token = Assert.Single(result.OutLines);
+        Assert.StartsWith("tok-", token, StringComparison.Ordinal);
+        var body = _hub.Bodies["/api/v1/sites/site-a/tokens"]!;
+        Assert.Equal("pickers", body["group"]!.GetValue<string>());
+        Assert.Equal(50, body["uses"]!.GetValue<int>());
+        Assert.Equal(8 * 3600, body["expiresInSeconds"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task Tokens_create_with_zero_uses_is_a_usage_error()
+    {
+        // Act
+        var result = await _cli.RunAsync("tokens", "create", "--site", "site-a", "--group", "pickers", "--uses", "0");
+
+        // Assert
+        Assert.Equal(2, result.Exit);
+        Assert.Equal(["edgemdm: --uses must be at least 1"], result.ErrLines);
+    }
+
+    [Fact]
+    public async Task Report_drift_shows_compliance_per_site_app_versions_and_the_devices_to_look_at()
+    {
+        // Act
+        var result = await _cli.RunAsync("report", "drift");
+
+        // Assert
+        Assert.Equal(0, result.Exit);
+        var lines = result.OutLines;
+        Assert.Matches(@"^SITE\s+DEVICES\s+COMPLIANT\s+NOT COMPLIANT\s+UNKNOWN\s+STALE$", lines[0]);
+        Assert.Matches(@"^site-a\s+2\s+1\s+1\s+0\s+0$", lines[1]);
+        Assert.Matches(@"^site-b\s+1\s+1\s+0\s+0\s+1$", lines[2]);
+        var words = lines.Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))).ToList();
+        Assert.Contains("com.acme.scan 1.2 (120) 2 site-a 1, site-b 1", words);
+        Assert.Contains("com.acme.scan 1.0 (100) 1 site-a 1", words);
+        var notCompliant = lines.ToList().IndexOf("not compliant:");
+        Assert.True(notCompliant > 0, result.Out);
+        Assert.Contains("SER002", lines[notCompliant + 2], StringComparison.Ordinal);
+        var stale = lines.ToList().IndexOf("stale (no check-in for 24h):");
+        Assert.True(stale > notCompliant, result.Out);
+        Assert.Contains("SER003", lines[stale + 2], StringComparison.Ordinal);
+        Assert.Contains("4d ago", lines[stale + 2], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Report_drift_json_has_sites_and_device_lists_as_arrays()
+    {
+        // Act
+        var result = await _cli.RunAsync("report", "drift", "--site", "site-a", "--json", "--stale", "1h");
+
+        // Assert
+        Assert.Equal(0, result.Exit);
+        using var document = JsonDocument.Parse(result.Out);
+        var root = document.RootElement;
+        Assert.Equal("site-a", Assert.Single(root.GetProperty("sites").EnumerateArray()).GetProperty("siteId").GetString());
+        Assert.Equal("dev-2", Assert.Single(root.GetProperty("nonCompliant").EnumerateArray()).GetProperty("deviceId").GetString());
+        Assert.Equal(2, root.GetProperty("stale").GetArrayLength());
+        Assert.Equal("1h", root.GetProperty("staleAfter").GetString());
+        Assert.Equal(JsonValueKind.Array, root.GetProperty("appVersions").ValueKind);
+    }
+
+    [Fact]
+    public async Task Report_drift_without_devices_says_so()
+    {
+        // Arrange
+        _hub.Devices.Clear();
+
+        // Act
+        var result = await _cli.RunAsync("report", "drift");
+
+        // Assert
+        Assert.Equal(0, result.Exit);
+        Assert.Equal(["no devices reported yet"], result.OutLines);
+    }
+}

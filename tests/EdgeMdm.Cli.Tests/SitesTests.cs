@@ -1,0 +1,94 @@
+using System.Text.Json;
+
+namespace EdgeMdm.Cli.Tests;
+
+public sealed class SitesTests : IAsyncLifetime, IDisposable
+{
+    private readonly CliRun _cli = new();
+    private FakeHub _hub = null!;
+
+    public async Task InitializeAsync()
+    {
+        _hub = await FakeHub.StartAsync();
+        await _cli.LoginAsync(_hub);
+    }
+
+    public async Task DisposeAsync() => await _hub.DisposeAsync();
+
+    public void Dispose() => _cli.Dispose();
+
+    [Fact]
+    public async Task Sites_add_prints_id_and_credential_once_with_a_warning()
+    {
+        // Act
+        var result = await _cli.RunAsync("sites", "add", "Lyon DC");
+
+        // Assert
+        Assert.Equal(0, result.Exit);
+        var id = Assert.Single(_hub.Sites.Keys);
+        Assert.Contains(id, result.Out, StringComparison.Ordinal);
+        Assert.Contains($"cred-{id}-secret", result.Out, StringComparison.Ordinal);
+        Assert.Contains("will not be shown again", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sites_add_json_gives_id_and_credential()
+    {
+        // Act
+        var result = await _cli.RunAsync("sites", "add", "Lyon DC", "--json");
+
+        // Assert
+        Assert.Equal(0, result.Exit);
+        using var json = JsonDocument.Parse(result.Out);
+        Assert.Equal(_hub.Sites.Keys.Single(), json.RootElement.GetProperty("siteId").GetString());
+        Assert.StartsWith("cred-", json.RootElement.GetProperty("credential").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sites_list_shows_a_table_and_json_array()
+    {
+        // Arrange
+        await _cli.RunAsync("sites", "add", "Lyon DC");
+        await _cli.RunAsync("sites", "add", "Truck 12");
+
+        // Act
+        var table = await _cli.RunAsync("sites", "list");
+        var json = await _cli.RunAsync("sites", "list", "--json");
+
+        // Assert
+        Assert.Equal(0, table.Exit);
+        Assert.Equal(3, table.OutLines.Count);
+        Assert.Matches(@"^SITE\s+NAME\s+LAST SYNC\s+APPLIED\s+FEED$", table.OutLines[0]);
+        Assert.Contains(table.OutLines, l => l.Contains("Lyon DC", StringComparison.Ordinal) && l.Contains("never", StringComparison.Ordinal));
+        using var document = JsonDocument.Parse(json.Out);
+        Assert.Equal(JsonValueKind.Array, document.RootElement.ValueKind);
+        Assert.Equal(["Lyon DC", "Truck 12"], document.RootElement.EnumerateArray().Select(s => s.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_refusal_from_the_hub_is_title_and_detail_on_one_line()
+    {
+        // Arrange
+        await _cli.RunAsync("sites", "add", "Lyon DC");
+
+        // Act
+        var result = await _cli.RunAsync("sites", "add", "Lyon DC");
+
+        // Assert
+        Assert.Equal(1, result.Exit);
+        Assert.Equal(["edgemdm: Conflict: a site named 'Lyon DC' exists"], result.ErrLines);
+    }
+
+    [Fact]
+    public async Task A_validation_problem_names_the_field()
+    {
+        // Act
+        var result = await _cli.RunAsync("sites", "add", " ");
+
+        // Assert
+        Assert.Equal(1, result.Exit);
+        var line = Assert.Single(result.ErrLines);
+        Assert.StartsWith("edgemdm: ", line, StringComparison.Ordinal);
+        Assert.Contains("name: name is required", line, StringComparison.Ordinal);
+    }
+}
