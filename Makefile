@@ -8,6 +8,9 @@ CONFIG      ?= Release
 ARTIFACTS   := artifacts/publish
 DATA        ?= data
 EDGE_URL    ?= http://127.0.0.1:8080
+HUB_URL     ?= http://127.0.0.1:9080
+HUB_GRPC    ?= http://127.0.0.1:9081
+SITE        ?= Demo DC
 DEVICES     ?= 200
 RUN_FOR     ?= 8h
 SEED        ?= edge/demo/site-seed.yaml
@@ -19,28 +22,43 @@ help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
 .PHONY: build
-build: ## build everything and leave the commands in ./bin (edgemdm-edge, edgemdm-agent)
+build: ## build everything and leave the commands in ./bin (edgemdm-edge, edgemdm-agent, edgemdm-cloud, edgemdm)
 	$(DOTNET) build EdgeMdm.sln -c $(CONFIG) --nologo -v quiet
 	$(DOTNET) publish edge/EdgeMdm.Edge -c $(CONFIG) -o $(ARTIFACTS)/edge --nologo -v quiet
 	$(DOTNET) publish edge/EdgeMdm.Agent -c $(CONFIG) -o $(ARTIFACTS)/agent --nologo -v quiet
+	$(DOTNET) publish cloud/EdgeMdm.Cloud -c $(CONFIG) -o $(ARTIFACTS)/cloud --nologo -v quiet
+	$(DOTNET) publish cloud/EdgeMdm.Cli -c $(CONFIG) -o $(ARTIFACTS)/cli --nologo -v quiet
 	mkdir -p bin
 	ln -sfn ../$(ARTIFACTS)/edge/edgemdm-edge bin/edgemdm-edge
 	ln -sfn ../$(ARTIFACTS)/agent/edgemdm-agent bin/edgemdm-agent
+	ln -sfn ../$(ARTIFACTS)/cloud/edgemdm-cloud bin/edgemdm-cloud
+	ln -sfn ../$(ARTIFACTS)/cli/edgemdm bin/edgemdm
 	@echo "built: $$(ls bin | tr '\n' ' ')"
 
 .PHONY: run
-run: build ## start the appliance on $(EDGE_URL) with a simulated fleet of $(DEVICES) devices; Ctrl-C stops all
-	@mkdir -p $(DATA)/edge
+run: build ## start the cloud hub, one site appliance and a simulated fleet of $(DEVICES) devices; Ctrl-C stops all
+	@mkdir -p $(DATA)/edge $(DATA)/cloud
 	@trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT; trap 'exit 0' INT TERM; \
-	./bin/edgemdm-edge serve --data-dir $(DATA)/edge --seed $(SEED) --urls $(EDGE_URL) --checkin-interval 15 & \
-	for i in $$(seq 1 100); do curl -fsS $(EDGE_URL)/healthz >/dev/null 2>&1 && break; sleep 0.2; done; \
-	curl -fsS $(EDGE_URL)/healthz >/dev/null || { echo "appliance did not start"; exit 1; }; \
-	token=$$(./bin/edgemdm-edge token create --data-dir $(DATA)/edge --group pickers --uses $$(( $(DEVICES) * 10 )) --expires 30d); \
+	wait_healthy() { for i in $$(seq 1 150); do curl -fsS "$$1/healthz" >/dev/null 2>&1 && return 0; sleep 0.2; done; echo "$$2 did not start"; exit 1; }; \
+	./bin/edgemdm-cloud serve --database $(DATA)/cloud --rest-url $(HUB_URL) --grpc-url $(HUB_GRPC) & \
+	wait_healthy $(HUB_URL) "the cloud hub"; \
+	./bin/edgemdm login --server $(HUB_URL) --token "$$(./bin/edgemdm-cloud admin-token create --name demo-admin --database $(DATA)/cloud)" >/dev/null; \
+	if [ ! -s $(DATA)/edge/site-credential ]; then \
+	  ./bin/edgemdm sites add "$(SITE)" | awk '/^credential/ {print $$2}' > $(DATA)/edge/site-credential; fi; \
+	site=$$(./bin/edgemdm sites list --json | tr ',{' '\n\n' | sed -n 's/.*"siteId": *"\([^"]*\)".*/\1/p' | head -n 1); \
+	./bin/edgemdm blueprints apply -f $(SEED) >/dev/null; \
+	token=$$(./bin/edgemdm tokens create --site "$$site" --group pickers --uses $$(( $(DEVICES) * 10 )) --expires 30d); \
+	./bin/edgemdm-edge serve --data-dir $(DATA)/edge --urls $(EDGE_URL) --checkin-interval 15 \
+	  --hub $(HUB_GRPC) --site-credential "$$(cat $(DATA)/edge/site-credential)" --sync-interval 2 & \
+	wait_healthy $(EDGE_URL) "the appliance"; \
+	for i in $$(seq 1 100); do ./bin/edgemdm-edge token list --data-dir $(DATA)/edge --json | grep -q '"group"' && break; sleep 0.2; done; \
 	echo; \
-	echo "  appliance   $(EDGE_URL)   (health: $(EDGE_URL)/healthz, API: $(EDGE_URL)/openapi/v1.json)"; \
+	echo "  cloud hub   $(HUB_URL)   (REST, healthz; gRPC sync on $(HUB_GRPC))"; \
+	echo "  appliance   $(EDGE_URL)   (site $$site; health: $(EDGE_URL)/healthz, API: $(EDGE_URL)/openapi/v1.json)"; \
 	echo "  fleet       $(DEVICES) simulated devices enrolling with token $${token:0:8}…"; \
-	echo "  try         ./bin/edgemdm-edge devices list --data-dir $(DATA)/edge"; \
-	echo "              ./bin/edgemdm-edge drift --data-dir $(DATA)/edge"; \
+	echo "  try         ./bin/edgemdm sites list            ./bin/edgemdm devices list"; \
+	echo "              ./bin/edgemdm report drift          ./bin/edgemdm-edge sync status --data-dir $(DATA)/edge"; \
+	echo "              ./bin/edgemdm-edge devices list --data-dir $(DATA)/edge"; \
 	echo "  stop        Ctrl-C"; \
 	echo; \
 	./bin/edgemdm-agent simulate --server $(EDGE_URL) --token "$$token" --devices $(DEVICES) --duration $(RUN_FOR) & \
