@@ -22,12 +22,13 @@ internal enum UplinkFault
 
 /// <summary>
 /// A TCP proxy on loopback between the appliance and the hub that cuts and stalls connections on demand, for
-/// the partition tests. Only ever listens on 127.0.0.1 and only forwards to the target it was given.
+/// the partition tests. Only ever listens on 127.0.0.1 and only forwards to the target it was given (which
+/// a test may move, as a load balancer moves a client between hub replicas).
 /// </summary>
 internal sealed class FaultyProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly IPEndPoint _target;
+    private readonly Dictionary<Uri, long> _connectionsTo = [];
     private readonly Random _random;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _connections = [];
@@ -36,10 +37,14 @@ internal sealed class FaultyProxy : IAsyncDisposable
     private CancellationTokenSource _cutAll = new();
     private UplinkFault _fault;
     private long _cuts;
+    private Uri _targetUrl;
+    private IPEndPoint _target;
 
     public FaultyProxy(Uri target, int seed)
     {
-        _target = new IPEndPoint(IPAddress.Parse(target.Host), target.Port);
+        ArgumentNullException.ThrowIfNull(target);
+        _targetUrl = target;
+        _target = Endpoint(target);
         _random = new Random(seed);
         _listener.Start();
         Url = new Uri("http://127.0.0.1:" + ((IPEndPoint)_listener.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture));
@@ -50,6 +55,43 @@ internal sealed class FaultyProxy : IAsyncDisposable
 
     /// <summary>Connections the proxy has reset so far.</summary>
     public long Cuts => Interlocked.Read(ref _cuts);
+
+    /// <summary>
+    /// Where new connections are forwarded. Setting it moves the uplink: connections open to the old target
+    /// are cut (as when a load balancer drains a replica), and the next ones reach the new target.
+    /// </summary>
+    public Uri Target
+    {
+        get
+        {
+            lock (_gate)
+                return _targetUrl;
+        }
+
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            var endpoint = Endpoint(value);
+            CancellationTokenSource old;
+            lock (_gate)
+            {
+                _targetUrl = value;
+                _target = endpoint;
+                old = _cutAll;
+                _cutAll = new CancellationTokenSource();
+            }
+
+            old.Cancel();
+            old.Dispose();
+        }
+    }
+
+    /// <summary>Connections the proxy forwarded to <paramref name="target"/> (connected to it) so far.</summary>
+    public long ConnectionsTo(Uri target)
+    {
+        lock (_gate)
+            return _connectionsTo.GetValueOrDefault(target);
+    }
 
     public UplinkFault Fault
     {
@@ -93,12 +135,12 @@ internal sealed class FaultyProxy : IAsyncDisposable
                 fault = _fault;
                 budget = _random.Next(200, 256 * 1024);
                 _connections.RemoveAll(t => t.IsCompleted);
-                _connections.Add(ServeAsync(client, fault, budget, cut));
+                _connections.Add(ServeAsync(client, fault, budget, _targetUrl, _target, cut));
             }
         }
     }
 
-    private async Task ServeAsync(Socket client, UplinkFault fault, int budget, CancellationToken cut)
+    private async Task ServeAsync(Socket client, UplinkFault fault, int budget, Uri targetUrl, IPEndPoint target, CancellationToken cut)
     {
         using var clientSocket = client;
         if (fault == UplinkFault.Down)
@@ -111,13 +153,16 @@ internal sealed class FaultyProxy : IAsyncDisposable
         using var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            await server.ConnectAsync(_target, _stop.Token);
+            await server.ConnectAsync(target, _stop.Token);
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException)
         {
             Reset(client);
             return;
         }
+
+        lock (_gate)
+            _connectionsTo[targetUrl] = _connectionsTo.GetValueOrDefault(targetUrl) + 1;
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cut, _stop.Token);
         var remaining = fault == UplinkFault.CutAtRandom ? budget : long.MaxValue;
@@ -164,6 +209,8 @@ internal sealed class FaultyProxy : IAsyncDisposable
             // Cut by us or by the other side: either way this direction is over.
         }
     }
+
+    private static IPEndPoint Endpoint(Uri target) => new(IPAddress.Parse(target.Host), target.Port);
 
     /// <summary>Closes with RST, not FIN: the peer sees a broken connection, as when a link drops.</summary>
     private static void Reset(Socket socket)

@@ -31,6 +31,8 @@ internal sealed class HubProcess : IAsyncDisposable
 
     public string Log => _server.Output;
 
+    /// <param name="database">What <c>serve --database</c> takes: a directory (SQLite, holding <c>cloud.db</c>), or a
+    /// connection string, e.g. an Npgsql one (<c>Host=...</c>) that several hub processes may share as replicas.</param>
     /// <param name="restUrl">Given to restart a hub on the same ports (the appliance keeps its hub URL).</param>
     public static async Task<HubProcess> StartAsync(string database, Uri? restUrl = null, Uri? grpcUrl = null)
     {

@@ -1,3 +1,4 @@
+using Npgsql;
 using SQLite;
 
 namespace EdgeMdm.EndToEnd;
@@ -63,16 +64,72 @@ internal static class SyncLedger
     /// <summary>The hub's view of every device equals the site's, and every transition is there exactly once.</summary>
     public static void AssertHubMatchesSite(string edgeDataDir, string hubDirectory, string siteId)
     {
-        using var edge = new SQLiteConnection(EdgeDatabase(edgeDataDir));
         using var hub = new SQLiteConnection(HubDatabase(hubDirectory));
+        var hubDevices = hub.Query<DeviceView>(
+            "SELECT device_id AS DeviceId, serial AS Serial, state AS State, status_json AS Status, compliant AS Compliant, group_name AS GroupName FROM devices WHERE site_id = ?",
+            siteId);
+        var hubTransitions = hub.Query<TransitionView>(
+            "SELECT device_id AS DeviceId, from_state AS FromState, to_state AS ToState, reason AS Reason, at AS At FROM transitions WHERE site_id = ?", siteId);
+        AssertSameAsSite(edgeDataDir, hubDevices, hubTransitions);
+    }
 
+    /// <summary>
+    /// <see cref="AssertHubMatchesSite"/> for hubs on PostgreSQL: the same projections, read with Npgsql from the
+    /// database named by <paramref name="connectionString"/> (every replica's, since they share it).
+    /// </summary>
+    public static async Task AssertPostgresHubMatchesSiteAsync(string edgeDataDir, string connectionString, string siteId)
+    {
+        var hubDevices = new List<DeviceView>();
+        var hubTransitions = new List<TransitionView>();
+        await using (var hub = new NpgsqlConnection(connectionString))
+        {
+            await hub.OpenAsync();
+            await using (var devices = new NpgsqlCommand(
+                "SELECT device_id, serial, state, status_json, compliant, group_name FROM devices WHERE site_id = @site", hub))
+            {
+                devices.Parameters.AddWithValue("site", siteId);
+                await using var reader = await devices.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
+                {
+                    hubDevices.Add(new DeviceView
+                    {
+                        DeviceId = reader.GetString(0),
+                        Serial = reader.GetString(1),
+                        State = reader.GetString(2),
+                        Status = reader.GetString(3),
+                        Compliant = reader.GetBoolean(4) ? 1 : 0,
+                        GroupName = reader.GetString(5),
+                    });
+                }
+            }
+
+            await using var transitions = new NpgsqlCommand(
+                "SELECT device_id, from_state, to_state, reason, at FROM transitions WHERE site_id = @site", hub);
+            transitions.Parameters.AddWithValue("site", siteId);
+            await using var rows = await transitions.ExecuteReaderAsync();
+            while (await rows.ReadAsync())
+            {
+                hubTransitions.Add(new TransitionView
+                {
+                    DeviceId = rows.GetString(0),
+                    FromState = rows.GetString(1),
+                    ToState = rows.GetString(2),
+                    Reason = rows.GetString(3),
+                    At = rows.GetInt64(4),
+                });
+            }
+        }
+
+        AssertSameAsSite(edgeDataDir, hubDevices, hubTransitions);
+    }
+
+    private static void AssertSameAsSite(string edgeDataDir, IEnumerable<DeviceView> hubDeviceRows, List<TransitionView> hubTransitions)
+    {
+        using var edge = new SQLiteConnection(EdgeDatabase(edgeDataDir));
         var siteDevices = edge.Query<DeviceView>(
                 "SELECT id AS DeviceId, serial AS Serial, state AS State, status AS Status, compliant AS Compliant, group_name AS GroupName FROM devices")
             .ToDictionary(d => d.DeviceId, StringComparer.Ordinal);
-        var hubDevices = hub.Query<DeviceView>(
-                "SELECT device_id AS DeviceId, serial AS Serial, state AS State, status_json AS Status, compliant AS Compliant, group_name AS GroupName FROM devices WHERE site_id = ?",
-                siteId)
-            .ToDictionary(d => d.DeviceId, StringComparer.Ordinal);
+        var hubDevices = hubDeviceRows.ToDictionary(d => d.DeviceId, StringComparer.Ordinal);
         Assert.Equal(siteDevices.Keys.Order(StringComparer.Ordinal), hubDevices.Keys.Order(StringComparer.Ordinal));
         foreach (var (id, site) in siteDevices)
         {
@@ -83,8 +140,6 @@ internal static class SyncLedger
 
         var siteTransitions = edge.Query<TransitionView>(
             "SELECT device_id AS DeviceId, coalesce(from_state, '') AS FromState, to_state AS ToState, reason AS Reason, at AS At FROM device_transitions");
-        var hubTransitions = hub.Query<TransitionView>(
-            "SELECT device_id AS DeviceId, from_state AS FromState, to_state AS ToState, reason AS Reason, at AS At FROM transitions WHERE site_id = ?", siteId);
         var missing = siteTransitions.Except(hubTransitions).ToList();
         var duplicated = hubTransitions.GroupBy(t => t).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         Assert.True(missing.Count == 0 && duplicated.Count == 0 && siteTransitions.Count == hubTransitions.Count,

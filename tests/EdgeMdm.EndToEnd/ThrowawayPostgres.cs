@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+
+namespace EdgeMdm.EndToEnd;
+
+/// <summary>
+/// A throwaway PostgreSQL for one test, started by <c>tests/scripts/postgres.sh</c> (initdb + pg_ctl in a temp
+/// directory, loopback only, trust auth) on a free port, and stopped and removed on dispose. When it cannot
+/// start, the test fails under <c>CI=true</c> (a CI run must prove the PostgreSQL path) and is skipped,
+/// saying why, elsewhere.
+/// </summary>
+internal sealed class ThrowawayPostgres : IAsyncDisposable
+{
+    private readonly string _directory;
+    private int _databases;
+
+    private ThrowawayPostgres(string directory, int port)
+    {
+        _directory = directory;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    private string AdminConnectionString => $"Host=127.0.0.1;Port={Port.ToString(CultureInfo.InvariantCulture)};Username=postgres;Database=postgres;Pooling=false";
+
+    /// <summary>Starts a server, or fails (CI) / skips (elsewhere) the calling <c>[SkippableFact]</c> when it cannot.</summary>
+    public static async Task<ThrowawayPostgres> StartOrSkipAsync()
+    {
+        // Short: the server's Unix socket lives in this directory, and socket paths are limited to ~100 bytes.
+        var directory = Path.Combine(Path.GetTempPath(), "edgemdm-e2e-pg-" + Guid.NewGuid().ToString("N")[..12]);
+        var port = FreePort();
+        var server = new ThrowawayPostgres(directory, port);
+        var (exitCode, output) = await ScriptAsync(TimeSpan.FromMinutes(3), "start", directory, port.ToString(CultureInfo.InvariantCulture));
+        if (exitCode == 0)
+            return server;
+
+        await server.DisposeAsync();
+        var reason = $"tests/scripts/postgres.sh start failed (exit {exitCode}): {output.Trim()}";
+        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            Assert.Fail("PostgreSQL is required when CI=true but could not be started: " + reason);
+        Skip.If(true, "PostgreSQL unavailable (run tests/scripts/setup.sh as root to install it): " + reason);
+        throw new UnreachableException();
+    }
+
+    /// <summary>Creates an empty database and returns its Npgsql connection string (what <c>--database</c> takes).</summary>
+    public async Task<string> CreateDatabaseAsync()
+    {
+        var name = $"e2e_{Interlocked.Increment(ref _databases).ToString(CultureInfo.InvariantCulture)}_{Guid.NewGuid():N}"[..30];
+        await using var connection = new NpgsqlConnection(AdminConnectionString);
+        await connection.OpenAsync();
+#pragma warning disable CA2100 // the name is ours: letters, digits and underscores
+        await using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+#pragma warning restore CA2100
+        await command.ExecuteNonQueryAsync();
+        return $"Host=127.0.0.1;Port={Port.ToString(CultureInfo.InvariantCulture)};Username=postgres;Database={name}";
+    }
+
+    /// <summary>Stops the server (whether or not it fully started) and removes its directory.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await ScriptAsync(TimeSpan.FromMinutes(1), "stop", _directory);
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Never created, or a leftover temp directory: not worth failing a test for.
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task<(int ExitCode, string Output)> ScriptAsync(TimeSpan timeout, params string[] args)
+    {
+        var start = new ProcessStartInfo("bash") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(Processes.RepoRoot, "tests", "scripts", "postgres.sh"));
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        try
+        {
+            using var process = Process.Start(start) ?? throw new InvalidOperationException("bash did not start");
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            using var cts = new CancellationTokenSource(timeout);
+            try
+            {
+                await process.WaitForExitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                return (-1, $"postgres.sh {string.Join(' ', args)} did not finish within {timeout}");
+            }
+
+            return (process.ExitCode, await stdout + await stderr);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return (-1, e.Message);
+        }
+    }
+}
