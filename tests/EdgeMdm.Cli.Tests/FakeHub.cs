@@ -40,6 +40,9 @@ public sealed class FakeHub : IAsyncDisposable
     /// <summary>The last body of each POST, by path, for asserting what the CLI sent.</summary>
     public ConcurrentDictionary<string, JsonNode?> Bodies { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>What each site reported of its sync (backlog, lagSeconds, uplinkState), by site id; absent sites have none.</summary>
+    public ConcurrentDictionary<string, (ulong Backlog, long LagSeconds, string Uplink)> SyncReports { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Devices as GET /api/v1/devices returns them (each a JSON object with at least siteId).</summary>
     public IList<JsonObject> Devices { get; } = [];
 
@@ -103,9 +106,12 @@ public sealed class FakeHub : IAsyncDisposable
         {
             siteId = s.Key,
             name = s.Value,
-            lastSyncAt = (DateTimeOffset?)null,
+            lastSyncAt = SyncReports.ContainsKey(s.Key) ? new DateTimeOffset(2026, 11, 24, 11, 59, 0, TimeSpan.Zero) : (DateTimeOffset?)null,
             appliedThrough = 0,
             feedHead = Blueprints.Count,
+            backlog = SyncReports.TryGetValue(s.Key, out var r) ? r.Backlog : (ulong?)null,
+            lagSeconds = SyncReports.TryGetValue(s.Key, out var l) ? l.LagSeconds : (long?)null,
+            uplinkState = SyncReports.TryGetValue(s.Key, out var u) ? u.Uplink : null,
             somethingNew = "ignored by the CLI",
         })));
 
@@ -151,21 +157,40 @@ public sealed class FakeHub : IAsyncDisposable
             return Results.Json(new { token = "tok-" + Next() + "-abcdefghijklmnop", group = body["group"]?.GetValue<string>(), uses = body["uses"]?.GetValue<long>() }, statusCode: 201);
         });
 
+        // As the hub: {deviceId[, siteId]} (the site found from the devices when left out: 404 none, 409 several)
+        // answers {commandId, siteId}; {group[, siteId]} queues one per non-retired device and answers {commandIds}.
         app.MapPost("/api/v1/commands", (JsonObject body) =>
         {
             Bodies["/api/v1/commands"] = body.DeepClone();
-            var id = "cmd-" + Next();
-            var command = new JsonObject
+            var siteId = body["siteId"]?.GetValue<string>();
+            var type = body["type"]?.GetValue<string>();
+            var reason = body["reason"]?.GetValue<string>() ?? "";
+            if (body["group"]?.GetValue<string>() is { } group)
             {
-                ["commandId"] = id,
-                ["siteId"] = body["siteId"]?.DeepClone(),
-                ["deviceId"] = body["deviceId"]?.DeepClone(),
-                ["type"] = body["type"]?.DeepClone(),
-                ["status"] = "queued",
-                ["message"] = "",
-            };
-            Commands[id] = command;
-            return Results.Json(new { commandId = id }, statusCode: 201);
+                var members = Devices.Where(d => string.Equals(d["group"]?.GetValue<string>(), group, StringComparison.Ordinal)
+                    && !string.Equals(d["state"]?.GetValue<string>(), "Retired", StringComparison.Ordinal)
+                    && (siteId is null || string.Equals(d["siteId"]?.GetValue<string>(), siteId, StringComparison.Ordinal))).ToList();
+                if (members.Count == 0)
+                    return Results.Problem(title: "Not found", detail: $"no device of group {group}", statusCode: 404);
+                var ids = members.Select(d => Queue(d["siteId"]!.GetValue<string>(), d["deviceId"]!.GetValue<string>(), type, reason)).ToList();
+                return Results.Json(new { group, commandIds = ids }, statusCode: 201);
+            }
+
+            var deviceId = body["deviceId"]?.GetValue<string>();
+            if (siteId is null)
+            {
+                var found = Devices.Where(d => string.Equals(d["deviceId"]?.GetValue<string>(), deviceId, StringComparison.Ordinal)).ToList();
+                if (found.Count != 1)
+                {
+                    return found.Count == 0
+                        ? Results.Problem(title: "Not found", detail: $"the hub knows no device '{deviceId}'", statusCode: 404)
+                        : Results.Problem(title: "Conflict", detail: $"device '{deviceId}' is known at several sites", statusCode: 409);
+                }
+
+                siteId = found[0]["siteId"]!.GetValue<string>();
+            }
+
+            return Results.Json(new { commandId = Queue(siteId, deviceId, type, reason), siteId }, statusCode: 201);
         });
 
         app.MapGet("/api/v1/commands/{id}", (string id) =>
@@ -178,6 +203,22 @@ public sealed class FakeHub : IAsyncDisposable
             var devices = Devices.Where(d => site is null || string.Equals(d["siteId"]?.GetValue<string>(), site, StringComparison.Ordinal));
             return Results.Text(new JsonArray(devices.Select(d => (JsonNode)d.DeepClone()).ToArray()).ToJsonString(), "application/json");
         });
+    }
+
+    private string Queue(string siteId, string? deviceId, string? type, string reason)
+    {
+        var id = "cmd-" + Next();
+        Commands[id] = new JsonObject
+        {
+            ["commandId"] = id,
+            ["siteId"] = siteId,
+            ["deviceId"] = deviceId,
+            ["type"] = type,
+            ["status"] = "queued",
+            ["message"] = "",
+            ["reason"] = reason,
+        };
+        return id;
     }
 
     private string Next() => Interlocked.Increment(ref _nextId).ToString(CultureInfo.InvariantCulture);

@@ -108,6 +108,78 @@ public sealed class FleetTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Commands_send_to_a_group_prints_one_id_per_device_and_show_lists_each_devices_status()
+    {
+        // Arrange: a retired picker gets nothing
+        _hub.Devices.Add(Device("site-b", "dev-4", "SER004", compliant: true, findings: 0, scanner: 120));
+        _hub.Devices[^1]["state"] = "Retired";
+
+        // Act
+        var sent = await _cli.RunAsync("commands", "send", "--group", "pickers", "lock", "--reason", "stock take");
+        var ids = sent.OutLines;
+        _hub.Commands[ids[1]]["status"] = "succeeded";
+        _hub.Commands[ids[2]]["status"] = "expired";
+        var table = await _cli.RunAsync(["commands", "show", .. ids]);
+        var json = await _cli.RunAsync(["commands", "show", .. ids, "--json"]);
+        var sentJson = await _cli.RunAsync("commands", "send", "--group", "pickers", "--site", "site-a", "ring", "--json");
+
+        // Assert
+        Assert.Equal(0, sent.Exit);
+        Assert.Equal(3, ids.Count);
+        var body = _hub.Bodies["/api/v1/commands"]!;
+        Assert.Equal(["dev-1", "dev-2", "dev-3"], ids.Select(id => _hub.Commands[id]["deviceId"]!.GetValue<string>()));
+        Assert.Matches(@"^COMMAND\s+SITE\s+DEVICE\s+TYPE\s+STATUS", table.OutLines[0]);
+        Assert.Contains(table.OutLines, l => l.StartsWith(ids[0], StringComparison.Ordinal) && l.Contains("dev-1", StringComparison.Ordinal) && l.Contains("queued", StringComparison.Ordinal));
+        Assert.Contains(table.OutLines, l => l.StartsWith(ids[2], StringComparison.Ordinal) && l.Contains("dev-3", StringComparison.Ordinal) && l.Contains("expired", StringComparison.Ordinal));
+        Assert.Contains("3 devices: 1 expired, 1 queued, 1 succeeded", table.OutLines);
+        Assert.Contains("reason: stock take", table.OutLines);
+        using var document = JsonDocument.Parse(json.Out);
+        Assert.Equal(["queued", "succeeded", "expired"], document.RootElement.EnumerateArray().Select(c => c.GetProperty("status").GetString()));
+        Assert.Equal("stock take", document.RootElement[0].GetProperty("reason").GetString());
+        using var sentDocument = JsonDocument.Parse(sentJson.Out);
+        Assert.Equal(2, sentDocument.RootElement.GetProperty("commandIds").GetArrayLength());
+        Assert.Equal("pickers", sentDocument.RootElement.GetProperty("group").GetString());
+        Assert.Equal("site-a", _hub.Bodies["/api/v1/commands"]!["siteId"]!.GetValue<string>());
+        Assert.Null(body["deviceId"]);
+    }
+
+    [Fact]
+    public async Task Commands_send_to_a_device_needs_no_site_when_the_hub_knows_the_device()
+    {
+        // Arrange: dev-1 is also at site-b, dev-3 only at site-b
+        _hub.Devices.Add(Device("site-b", "dev-1", "SER101", compliant: true, findings: 0, scanner: 120));
+
+        // Act
+        var found = await _cli.RunAsync("commands", "send", "--device", "dev-3", "ring");
+        var foundBody = _hub.Bodies["/api/v1/commands"]!.DeepClone();
+        var ambiguous = await _cli.RunAsync("commands", "send", "--device", "dev-1", "ring");
+        var unknown = await _cli.RunAsync("commands", "send", "--device", "dev-9", "ring");
+        var named = await _cli.RunAsync("commands", "send", "--device", "dev-1", "--site", "site-b", "ring");
+
+        // Assert
+        Assert.Equal(0, found.Exit);
+        Assert.Equal("site-b", _hub.Commands[found.Out.Trim()]["siteId"]!.GetValue<string>());
+        Assert.Null(foundBody["siteId"]);
+        Assert.Equal((1, "edgemdm: Conflict: device 'dev-1' is known at several sites"), (ambiguous.Exit, ambiguous.ErrLines.Single()));
+        Assert.Equal((1, "edgemdm: Not found: the hub knows no device 'dev-9'"), (unknown.Exit, unknown.ErrLines.Single()));
+        Assert.Equal(0, named.Exit);
+    }
+
+    [Theory]
+    [InlineData("--device", "dev-1", "--group", "pickers")]
+    [InlineData("--site", "site-a", "--reason", "x")]
+    public async Task Commands_send_needs_exactly_one_of_device_and_group(params string[] options)
+    {
+        // Act
+        var result = await _cli.RunAsync(["commands", "send", "lock", .. options]);
+
+        // Assert
+        Assert.Equal(2, result.Exit);
+        Assert.Equal(["edgemdm: give exactly one of --device ID and --group G"], result.ErrLines);
+        Assert.Empty(_hub.Writes);
+    }
+
+    [Fact]
     public async Task Commands_show_of_an_unknown_id_is_one_line()
     {
         // Act

@@ -58,12 +58,41 @@ public sealed class SitesTests : IAsyncLifetime, IDisposable
         // Assert
         Assert.Equal(0, table.Exit);
         Assert.Equal(3, table.OutLines.Count);
-        Assert.Matches(@"^SITE\s+NAME\s+LAST SYNC\s+APPLIED\s+FEED$", table.OutLines[0]);
+        Assert.Matches(@"^SITE\s+NAME\s+LAST SYNC\s+UPLINK\s+BACKLOG\s+LAG\s+APPLIED\s+FEED$", table.OutLines[0]);
         Assert.Contains(table.OutLines, l => l.Contains("Lyon DC", StringComparison.Ordinal) && l.Contains("never", StringComparison.Ordinal));
         using var document = JsonDocument.Parse(json.Out);
         Assert.Equal(JsonValueKind.Array, document.RootElement.ValueKind);
         Assert.Equal(["Lyon DC", "Truck 12"], document.RootElement.EnumerateArray().Select(s => s.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public async Task Sites_list_shows_backlog_and_lag_and_a_dash_for_a_site_that_never_reported()
+    {
+        // Arrange
+        await _cli.RunAsync("sites", "add", "Lyon DC");
+        await _cli.RunAsync("sites", "add", "Truck 12");
+        await _cli.RunAsync("sites", "add", "Depot");
+        var (lyon, truck) = (_hub.Sites.Single(s => string.Equals(s.Value, "Lyon DC", StringComparison.Ordinal)).Key, _hub.Sites.Single(s => string.Equals(s.Value, "Truck 12", StringComparison.Ordinal)).Key);
+        _hub.SyncReports[lyon] = (0, 0, "Connected");
+        _hub.SyncReports[truck] = (1234, 3 * 3600 + 60, "Offline");
+
+        // Act
+        var table = await _cli.RunAsync("sites", "list");
+        var json = await _cli.RunAsync("sites", "list", "--json");
+
+        // Assert
+        Assert.Equal(0, table.Exit);
+        Assert.Matches(@"Lyon DC\s+\S+ \S+\s+Connected\s+0\s+0s\s", Line(table, "Lyon DC"));
+        Assert.Matches(@"Truck 12\s+\S+ \S+\s+Offline\s+1234\s+3h\s", Line(table, "Truck 12"));
+        Assert.Matches(@"Depot\s+never\s+-\s+-\s+-\s", Line(table, "Depot"));
+        using var document = JsonDocument.Parse(json.Out);
+        var rows = document.RootElement.EnumerateArray().ToDictionary(s => s.GetProperty("name").GetString()!, StringComparer.Ordinal);
+        Assert.Equal((1234UL, 10860L, "Offline"), (rows["Truck 12"].GetProperty("backlog").GetUInt64(), rows["Truck 12"].GetProperty("lagSeconds").GetInt64(), rows["Truck 12"].GetProperty("uplinkState").GetString()));
+        Assert.Equal(JsonValueKind.Null, rows["Depot"].GetProperty("backlog").ValueKind);
+        Assert.Equal(JsonValueKind.Null, rows["Depot"].GetProperty("lagSeconds").ValueKind);
+    }
+
+    private static string Line(CliResult result, string name) => result.OutLines.Single(l => l.Contains(name, StringComparison.Ordinal));
 
     [Fact]
     public async Task A_refusal_from_the_hub_is_title_and_detail_on_one_line()

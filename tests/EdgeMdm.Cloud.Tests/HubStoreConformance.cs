@@ -403,6 +403,188 @@ public abstract class HubStoreConformance : IAsyncLifetime
         Assert.Null(await store.AuthenticateApiTokenAsync(""));
     }
 
+    // ---- site sync reports (issue 3) -------------------------------------------------------------------
+
+    [SkippableFact]
+    public async Task A_sites_hello_report_gives_backlog_and_lag_that_shrink_as_its_pushes_apply()
+    {
+        // Arrange: the site reports 10 pending changes, the oldest 90 s old, then pushes 6 of them
+        var (store, site) = await StoreWithSiteAsync();
+        var log = SiteLog(devices: 2);
+        var report = new SiteSyncReport(10, 10, Now.AddSeconds(-90), "Trying", Now.AddMinutes(-10));
+
+        // Act
+        var before = Assert.Single(await store.ListSitesAsync());
+        await store.RecordHelloAsync(site, report, Now);
+        var reported = Assert.Single(await store.ListSitesAsync());
+        await store.ApplyUpstreamAsync(site, log.Take(6).ToList(), Now.AddSeconds(1));
+        var partly = Assert.Single(await store.ListSitesAsync());
+        await store.ApplyUpstreamAsync(site, log.Skip(6).Take(4).ToList(), Now.AddSeconds(2));
+        var drained = Assert.Single(await store.ListSitesAsync());
+
+        // Assert
+        Assert.Equal((null, null, null), (before.Report, before.Backlog, before.Lag(Now)));
+        Assert.Equal(report, reported.Report);
+        Assert.Equal((Now, Now), (reported.ReportedAt, reported.LastSyncAt));
+        Assert.Equal(10UL, reported.Backlog);
+        Assert.Equal(TimeSpan.FromSeconds(90), reported.Lag(Now.AddSeconds(30)));
+        Assert.Equal((4UL, TimeSpan.FromSeconds(90)), (partly.Backlog, partly.Lag(Now.AddSeconds(1))));
+        Assert.Equal((0UL, TimeSpan.Zero), (drained.Backlog, drained.Lag(Now.AddSeconds(2))));
+    }
+
+    [SkippableFact]
+    public async Task A_silent_sites_lag_grows_with_the_time_since_its_last_report()
+    {
+        // Arrange
+        var (store, site) = await StoreWithSiteAsync();
+        await store.RecordHelloAsync(site, new SiteSyncReport(3, 3, Now.AddMinutes(-1), "Connected", Now.AddSeconds(-5)), Now);
+        var summary = Assert.Single(await store.ListSitesAsync());
+
+        // Act
+        var withinRounds = summary.Lag(Now + SiteSummary.SilentAfter);
+        var silent = summary.Lag(Now.AddHours(3));
+
+        // Assert: age of the oldest pending change at the report, plus the silence once it is longer than SilentAfter
+        Assert.Equal(TimeSpan.FromMinutes(1), withinRounds);
+        Assert.Equal(TimeSpan.FromMinutes(1) + TimeSpan.FromHours(3), silent);
+    }
+
+    [SkippableFact]
+    public async Task A_hello_without_a_report_only_sets_the_last_sync_and_an_unknown_site_is_refused()
+    {
+        // Arrange
+        var (store, site) = await StoreWithSiteAsync();
+        await store.RecordHelloAsync(site, new SiteSyncReport(0, 0, null, "Connected", null), Now);
+
+        // Act: an older appliance says hello later, without a report
+        await store.RecordHelloAsync(site, null, Now.AddMinutes(5));
+        var summary = Assert.Single(await store.ListSitesAsync());
+
+        // Assert: the last report stays, the sync time moves
+        Assert.Equal(Now.AddMinutes(5), summary.LastSyncAt);
+        Assert.Equal((Now, "Connected", 0UL), (summary.ReportedAt, summary.Report!.UplinkState, summary.Backlog));
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.RecordHelloAsync("no-such-site", null, Now));
+    }
+
+    [SkippableFact]
+    public async Task Hello_reports_are_left_out_of_the_state_digest()
+    {
+        // Arrange
+        var log = SiteLog(devices: 2);
+        var (store, site) = await StoreWithSiteAsync();
+        await store.ApplyUpstreamAsync(site, log, Now);
+
+        // Act
+        await store.RecordHelloAsync(site, new SiteSyncReport(7, (ulong)log.Count + 7, Now, "Connected", Now), Now.AddHours(1));
+
+        // Assert: what sites report of their own sync is hub-side bookkeeping, not site data
+        Assert.Equal(await CleanDigestAsync(log), await store.StateDigestAsync());
+    }
+
+    // ---- commands to groups (issue 3) -----------------------------------------------------------------
+
+    [SkippableFact]
+    public async Task A_group_command_reaches_every_non_retired_device_of_the_group_through_its_own_site()
+    {
+        // Arrange: pickers at two sites, one of them retired, and a driver
+        var store = await NewStoreAsync();
+        var a = (await store.AddSiteAsync("Site A")).SiteId;
+        var b = (await store.AddSiteAsync("Site B")).SiteId;
+        await store.ApplyUpstreamAsync(a, SiteLog(devices: 2), Now);
+        await store.ApplyUpstreamAsync(b, [.. SiteLog(devices: 2), .. Retire(SiteLog(2).Count + 1, "dev-1"), .. Enroll(SiteLog(2).Count + 2, "drv-0", "drivers")], Now);
+
+        // Act
+        var group = await store.ListGroupAsync("pickers");
+        var groupAtB = await store.ListGroupAsync("pickers", b);
+        var ids = await store.QueueCommandsAsync(
+            group.Select(d => new CommandTarget(d.SiteId, d.DeviceId)).ToList(), "lock", new Dictionary<string, string>(), Now.AddHours(1), "admin", "inventory");
+
+        // Assert
+        Assert.Equal([$"{a}/dev-0", $"{a}/dev-1", $"{b}/dev-0"], group.Select(d => $"{d.SiteId}/{d.DeviceId}"));
+        Assert.Equal([$"{b}/dev-0"], groupAtB.Select(d => $"{d.SiteId}/{d.DeviceId}"));
+        Assert.Equal(3, ids.Distinct().Count());
+        var commands = await Task.WhenAll(ids.Select(id => store.CommandStatusAsync(id)));
+        Assert.Equal(group.Select(d => (d.SiteId, d.DeviceId)), commands.Select(c => (c!.SiteId, c.DeviceId)));
+        Assert.All(commands, c => Assert.Equal((CommandStatuses.Queued, "inventory", "lock", Now), (c!.Status, c.Reason, c.Type, c.CreatedAt)));
+        Assert.Equal(["dev-0", "dev-1"], (await store.ReadFeedAsync(a, 0, 10)).Select(c => c.CommandQueued.DeviceId));
+        Assert.Equal(["dev-0"], (await store.ReadFeedAsync(b, 0, 10)).Select(c => c.CommandQueued.DeviceId));
+    }
+
+    [SkippableFact]
+    public async Task A_group_command_with_an_unknown_site_queues_nothing()
+    {
+        // Arrange
+        var (store, site) = await StoreWithSiteAsync();
+
+        // Act / Assert: all or none
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.QueueCommandsAsync(
+            [new CommandTarget(site, "dev-0"), new CommandTarget("zz-no-such-site", "dev-1")], "lock", new Dictionary<string, string>(), null, "admin"));
+        Assert.Empty(await store.ReadFeedAsync(site, 0, 10));
+        Assert.Equal(0UL, await store.FeedHeadAsync(site));
+    }
+
+    [SkippableFact]
+    public async Task A_device_is_found_by_its_id_across_sites()
+    {
+        // Arrange
+        var store = await NewStoreAsync();
+        var a = (await store.AddSiteAsync("Site A")).SiteId;
+        var b = (await store.AddSiteAsync("Site B")).SiteId;
+        await store.ApplyUpstreamAsync(a, SiteLog(devices: 2), Now);
+        await store.ApplyUpstreamAsync(b, SiteLog(devices: 1), Now);
+
+        // Act
+        var unique = await store.FindDeviceAsync("dev-1");
+        var shared = await store.FindDeviceAsync("dev-0");
+        var none = await store.FindDeviceAsync("dev-9");
+
+        // Assert
+        Assert.Equal([a], unique.Select(d => d.SiteId));
+        Assert.Equal([a, b], shared.Select(d => d.SiteId));
+        Assert.Empty(none);
+    }
+
+    [SkippableFact]
+    public async Task A_command_without_a_reason_stores_an_empty_one()
+    {
+        // Arrange
+        var (store, site) = await StoreWithSiteAsync();
+
+        // Act
+        var plain = await store.QueueCommandAsync(site, "dev-0", "ring", new Dictionary<string, string>(), null, "admin");
+        var why = await store.QueueCommandAsync(site, "dev-0", "lock", new Dictionary<string, string>(), null, "admin", "lost on the floor");
+
+        // Assert
+        Assert.Equal("", (await store.CommandStatusAsync(plain))!.Reason);
+        Assert.Equal("lost on the floor", (await store.CommandStatusAsync(why))!.Reason);
+    }
+
+    // ---- command expiry (issue 3) ---------------------------------------------------------------------
+
+    [SkippableFact]
+    public async Task A_command_that_expired_before_its_device_checked_in_ends_expired_and_stays_so()
+    {
+        // Arrange: a command with a 5-minute expiry; the device checks in after it, so the site reports "expired"
+        var (store, site) = await StoreWithSiteAsync();
+        var command = await store.QueueCommandAsync(site, "dev-0", "lock", new Dictionary<string, string>(), Now.AddMinutes(5), "admin");
+        var expiredAt = Now.AddMinutes(6).ToUnixTimeMilliseconds();
+        var result = Change(1, "dev-0", new SiteChange
+        {
+            CommandResult = new() { CommandId = command, Status = CommandStatuses.Expired, Message = "expired before delivery", FinishedUnixMs = expiredAt },
+        });
+        var late = Change(2, "dev-0", new SiteChange { CommandResult = new() { CommandId = command, Status = CommandStatuses.Delivered } });
+
+        // Act: delivered twice (a replay), then a stray late "delivered"
+        await store.ApplyUpstreamAsync(site, [result], Now.AddMinutes(7));
+        await store.ApplyUpstreamAsync(site, [result, late], Now.AddMinutes(8));
+        var status = await store.CommandStatusAsync(command);
+
+        // Assert
+        Assert.Equal((CommandStatuses.Expired, "expired before delivery"), (status!.Status, status.Message));
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(expiredAt), status.FinishedAt);
+        Assert.Equal(Now.AddMinutes(5), status.ExpiresAt);
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------------
 
     private async Task<(SqlHubStore Store, string SiteId)> StoreWithSiteAsync()
@@ -444,6 +626,12 @@ public abstract class HubStoreConformance : IAsyncLifetime
 
         return log;
     }
+
+    private static List<SiteChange> Retire(int sequence, string deviceId) =>
+        [Change((ulong)sequence, deviceId, new SiteChange { Transitioned = new() { FromState = "Active", ToState = "Retired", Actor = "admin", Reason = "broken" } })];
+
+    private static List<SiteChange> Enroll(int sequence, string deviceId, string group) =>
+        [Change((ulong)sequence, deviceId, new SiteChange { Enrolled = new() { Serial = "SN-" + deviceId, Group = group } })];
 
     private static SiteChange Change(ulong sequence, string deviceId, SiteChange change)
     {

@@ -15,4 +15,16 @@ public sealed class MigrationTests
         Assert.NotEmpty(sqlite);
         Assert.Equal(sqlite.Select(m => (m.Version, m.Name)), postgres.Select(m => (m.Version, m.Name)));
     }
+
+    [Fact]
+    public void Migrations_after_the_first_are_the_same_text_on_both_backends()
+    {
+        // Act
+        var sqlite = Migration.For("Sqlite").Skip(1).ToList();
+        var postgres = Migration.For("Postgres").Skip(1).ToList();
+
+        // Assert: 0002 on adds the same columns and indexes to both, so one text serves both dialects
+        Assert.Contains(sqlite, m => m is { Version: 2, Name: "site_backlog_and_command_reason" });
+        Assert.Equal(sqlite.Select(m => m.Sql), postgres.Select(m => m.Sql));
+    }
 }

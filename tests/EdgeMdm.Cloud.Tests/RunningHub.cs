@@ -114,6 +114,8 @@ internal sealed class SyncClient(CallInvoker invoker, string? credential)
     public AsyncUnaryCall<HelloReply> Hello(string siteId) =>
         invoker.AsyncUnaryCall(HelloMethod, null, Options(), new HelloRequest { SiteId = siteId, ApplianceVersion = "test" });
 
+    public AsyncUnaryCall<HelloReply> Hello(HelloRequest request) => invoker.AsyncUnaryCall(HelloMethod, null, Options(), request);
+
     /// <summary>Pushes each batch on one stream and returns the acknowledgement of each.</summary>
     public async Task<List<ulong>> PushAsync(IEnumerable<IEnumerable<SiteChange>> batches, bool compressRequest = false)
     {

@@ -154,19 +154,29 @@ public static class AdminCli
             });
 
             var listJson = Json();
-            var list = new Command("list", "every site with its last sync and sync positions") { listJson };
+            var list = new Command(
+                "list",
+                "every site with its last sync, uplink, backlog (changes the site holds that the hub has not applied) and lag " +
+                "(age of its oldest pending change, plus the time since it last reported when it has gone silent); '-' when the site has not reported them")
+            {
+                listJson,
+            };
             list.SetAction(async (result, cancellationToken) =>
             {
                 using var hub = Connect(result);
                 var sites = (await hub.ListSitesAsync(cancellationToken))
-                    .Select(s => new SiteRow(s.Site, s.Name ?? "", s.LastSyncAt, s.AppliedThrough, s.FeedHead))
+                    .Select(s => new SiteRow(s.Site, s.Name ?? "", s.LastSyncAt, s.AppliedThrough, s.FeedHead, s.Backlog, s.LagSeconds, s.UplinkState))
                     .OrderBy(s => s.SiteId, StringComparer.Ordinal)
                     .ToList();
                 return Print(result, listJson, sites, CliJson.Default.ListSiteRow, () =>
                     Table.Write(
                         output,
-                        ["SITE", "NAME", "LAST SYNC", "APPLIED", "FEED"],
-                        sites.Select(s => new[] { s.SiteId, s.Name, s.LastSyncAt is { } at ? Time(at) : "never", Number(s.AppliedThrough), Number(s.FeedHead) })));
+                        ["SITE", "NAME", "LAST SYNC", "UPLINK", "BACKLOG", "LAG", "APPLIED", "FEED"],
+                        sites.Select(s => new[]
+                        {
+                            s.SiteId, s.Name, s.LastSyncAt is { } at ? Time(at) : "never", s.UplinkState ?? "-", Number(s.Backlog),
+                            s.LagSeconds is { } lag ? Lag(lag) : "-", Number(s.AppliedThrough), Number(s.FeedHead),
+                        })));
             });
             return new Command("sites", "sites (appliances) registered with the hub") { add, list };
         }
@@ -267,51 +277,103 @@ public static class AdminCli
 
         private Command Commands()
         {
-            var site = new Option<string>("--site") { Description = "the site the device belongs to", Required = true };
-            var device = new Option<string>("--device") { Description = "device id", Required = true };
+            var site = new Option<string>("--site") { Description = "the device's site (needed only when the hub does not know the device, or knows its id at several sites); with --group, only this site's devices" };
+            var device = new Option<string>("--device") { Description = "device id" };
+            var group = new Option<string>("--group") { Description = "every device of this group the hub knows (not retired), across sites" };
             var type = new Argument<string>("type") { Description = "lock, ring, reboot, refresh-status, clear-app-data…" };
             var parameters = new Option<string[]>("--param") { Description = "a command parameter, key=value (repeatable)", AllowMultipleArgumentsPerToken = false };
             var expires = new Option<string>("--expires") { Description = "do not deliver after this long, e.g. 2h (default: no expiry)" };
             var reason = new Option<string>("--reason") { Description = "why (kept with the command)" };
             var sendJson = Json();
-            var send = new Command("send", "queue a command for a device; the site delivers it at the next check-in. Prints the command id alone.")
+            var send = new Command(
+                "send",
+                "queue a command for a device (--device) or for every device of a group (--group); each device's site delivers it at its next check-in. " +
+                "Prints the command id alone, or one id per line for a group.")
             {
-                site, device, type, parameters, expires, reason, sendJson,
+                site, device, group, type, parameters, expires, reason, sendJson,
             };
             send.SetAction(async (result, cancellationToken) =>
             {
-                var values = new Dictionary<string, string>(StringComparer.Ordinal);
-                foreach (var pair in result.GetValue(parameters) ?? [])
-                {
-                    var equals = pair.IndexOf('=', StringComparison.Ordinal);
-                    if (equals <= 0)
-                        throw new CliException($"--param '{pair}' must be key=value", 2);
-                    values[pair[..equals]] = pair[(equals + 1)..];
-                }
-
+                var (deviceId, groupName) = (NonEmpty(result.GetValue(device)), NonEmpty(result.GetValue(group)));
+                if ((deviceId is null) == (groupName is null))
+                    throw new CliException("give exactly one of --device ID and --group G", 2);
+                var values = CommandParameters(result.GetValue(parameters));
                 long? expiresIn = result.GetValue(expires) is { } text ? Seconds(ParseDuration(text, "--expires")) : null;
                 using var hub = Connect(result);
-                var command = new HubQueueCommand(result.GetValue(site)!, result.GetValue(device)!, result.GetValue(type)!, values, expiresIn, result.GetValue(reason));
+                var command = new HubQueueCommand(NonEmpty(result.GetValue(site)), deviceId, result.GetValue(type)!, values, expiresIn, NonEmpty(result.GetValue(reason)), groupName);
                 var queued = await hub.SendCommandAsync(command, cancellationToken);
-                await output.WriteLineAsync(result.GetValue(sendJson) ? JsonSerializer.Serialize(new CommandSent(queued.Command), CliJson.Default.CommandSent) : queued.Command);
+                var asJson = result.GetValue(sendJson);
+                if (groupName is null)
+                {
+                    await output.WriteLineAsync(asJson ? JsonSerializer.Serialize(new CommandSent(queued.Command), CliJson.Default.CommandSent) : queued.Command);
+                }
+                else if (asJson)
+                {
+                    await output.WriteLineAsync(JsonSerializer.Serialize(new GroupCommandsSent(groupName, queued.Commands), CliJson.Default.GroupCommandsSent));
+                }
+                else
+                {
+                    foreach (var id in queued.Commands)
+                        await output.WriteLineAsync(id);
+                }
+
                 return 0;
             });
 
-            var id = new Argument<string>("id") { Description = "command id, as 'commands send' printed it" };
+            return new Command("commands", "commands to devices, delivered through their site") { send, Show() };
+        }
+
+        private Command Show()
+        {
+            var ids = new Argument<string[]>("id") { Description = "command ids, as 'commands send' printed them", Arity = ArgumentArity.OneOrMore };
             var showJson = Json();
-            var show = new Command("show", "a command's status: queued, delivered, succeeded, failed or expired") { id, showJson };
+            var show = new Command("show", "each command's status on its device: queued, delivered, succeeded, failed or expired") { ids, showJson };
             show.SetAction(async (result, cancellationToken) =>
             {
                 using var hub = Connect(result);
-                var c = await hub.GetCommandAsync(result.GetValue(id)!, cancellationToken);
-                var row = new CommandRow(c.Command, c.SiteId ?? "", c.DeviceId ?? "", c.Type ?? "", c.Status ?? "", c.Message ?? "", c.CreatedAt, c.ExpiresAt, c.FinishedAt);
-                return Print(result, showJson, row, CliJson.Default.CommandRow, () =>
-                    Table.Write(
-                        output,
-                        ["COMMAND", "SITE", "DEVICE", "TYPE", "STATUS", "EXPIRES", "FINISHED", "RESULT"],
-                        [[row.CommandId, row.SiteId, row.DeviceId, row.Type, row.Status, row.ExpiresAt is { } e ? Time(e) : "-", row.FinishedAt is { } f ? Time(f) : "-", row.Message]]));
+                var rows = new List<CommandRow>();
+                foreach (var id in result.GetValue(ids)!)
+                {
+                    var c = await hub.GetCommandAsync(id, cancellationToken);
+                    rows.Add(new CommandRow(c.Command, c.SiteId ?? "", c.DeviceId ?? "", c.Type ?? "", c.Status ?? "", c.Message ?? "", c.CreatedAt, c.ExpiresAt, c.FinishedAt, c.Reason ?? ""));
+                }
+
+                if (result.GetValue(showJson))
+                {
+                    // One id: the object (as before); several: an array.
+                    output.WriteLine(rows.Count == 1 ? JsonSerializer.Serialize(rows[0], CliJson.Default.CommandRow) : JsonSerializer.Serialize(rows, CliJson.Default.ListCommandRow));
+                    return 0;
+                }
+
+                Table.Write(
+                    output,
+                    ["COMMAND", "SITE", "DEVICE", "TYPE", "STATUS", "EXPIRES", "FINISHED", "RESULT"],
+                    rows.Select(r => new[] { r.CommandId, r.SiteId, r.DeviceId, r.Type, r.Status, r.ExpiresAt is { } e ? Time(e) : "-", r.FinishedAt is { } f ? Time(f) : "-", r.Message }));
+                if (rows.Count > 1)
+                {
+                    var counts = rows.GroupBy(r => r.Status, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{Number(g.Count())} {g.Key}");
+                    output.WriteLine($"{Number(rows.Count)} devices: {string.Join(", ", counts)}");
+                }
+
+                if (rows.Select(r => r.Reason).Distinct(StringComparer.Ordinal).SingleOrDefault() is { Length: > 0 } why)
+                    output.WriteLine($"reason: {why}");
+                return 0;
             });
-            return new Command("commands", "commands to devices, delivered through their site") { send, show };
+            return show;
+        }
+
+        private static Dictionary<string, string> CommandParameters(string[]? pairs)
+        {
+            var values = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var pair in pairs ?? [])
+            {
+                var equals = pair.IndexOf('=', StringComparison.Ordinal);
+                if (equals <= 0)
+                    throw new CliException($"--param '{pair}' must be key=value", 2);
+                values[pair[..equals]] = pair[(equals + 1)..];
+            }
+
+            return values;
         }
 
         private Command Tokens()
@@ -457,6 +519,15 @@ public static class AdminCli
     private static string Number(ulong? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "-";
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A lag in seconds as people read it: <c>0s</c>, <c>95s</c>, <c>12m</c>, <c>5h</c>, <c>3d</c>.</summary>
+    private static string Lag(long seconds) => seconds switch
+    {
+        < 120 => Number(Math.Max(0, seconds)) + "s",
+        < 2 * 3600 => Number(seconds / 60) + "m",
+        < 48 * 3600 => Number(seconds / 3600) + "h",
+        _ => Number(seconds / 86400) + "d",
+    };
 
     /// <summary>Whole days, hours or minutes: <c>4d</c>, <c>5h</c>, <c>12m</c>.</summary>
     private static string Age(TimeSpan age) => age switch

@@ -10,7 +10,10 @@ namespace EdgeMdm.Cli;
 
 public sealed record SiteAdded(string SiteId, string Credential);
 
-public sealed record SiteRow(string SiteId, string Name, DateTimeOffset? LastSyncAt, ulong? AppliedThrough, ulong? FeedHead);
+/// <summary>A site; <c>Backlog</c>/<c>LagSeconds</c> null when the site has not reported them (shown as "-").</summary>
+public sealed record SiteRow(
+    string SiteId, string Name, DateTimeOffset? LastSyncAt, ulong? AppliedThrough, ulong? FeedHead,
+    ulong? Backlog, long? LagSeconds, string? UplinkState);
 
 public sealed record DeviceRow(
     string SiteId, string DeviceId, string Serial, string Model, string Group, string State, bool? Compliant, int Findings,
@@ -25,9 +28,11 @@ public sealed record DeviceRow(
 
 public sealed record CommandRow(
     string CommandId, string SiteId, string DeviceId, string Type, string Status, string Message,
-    DateTimeOffset? CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? FinishedAt);
+    DateTimeOffset? CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? FinishedAt, string Reason = "");
 
 public sealed record CommandSent(string CommandId);
+
+public sealed record GroupCommandsSent(string Group, IReadOnlyList<string> CommandIds);
 
 public sealed record TokenRow(string Token, string Group, long? Uses, DateTimeOffset? ExpiresAt);
 
@@ -41,6 +46,8 @@ public sealed record ApplyResult(bool DryRun, IReadOnlyList<ChangeRow> Changes);
 [JsonSerializable(typeof(List<SiteRow>))]
 [JsonSerializable(typeof(List<DeviceRow>))]
 [JsonSerializable(typeof(CommandRow))]
+[JsonSerializable(typeof(List<CommandRow>))]
+[JsonSerializable(typeof(GroupCommandsSent))]
 [JsonSerializable(typeof(TokenRow))]
 [JsonSerializable(typeof(ApplyResult))]
 [JsonSerializable(typeof(DriftReport))]

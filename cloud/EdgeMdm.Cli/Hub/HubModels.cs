@@ -15,7 +15,10 @@ public sealed record HubSiteCreated(string? SiteId, string? Id, string? Credenti
     public string Site => SiteId ?? Id ?? "";
 }
 
-public sealed record HubSite(string? SiteId, string? Id, string? Name, DateTimeOffset? LastSyncAt, ulong? AppliedThrough, ulong? FeedHead)
+/// <summary>A site; <c>Backlog</c>, <c>LagSeconds</c> and <c>UplinkState</c> are null until the site reported its sync (or from an older hub).</summary>
+public sealed record HubSite(
+    string? SiteId, string? Id, string? Name, DateTimeOffset? LastSyncAt, ulong? AppliedThrough, ulong? FeedHead,
+    ulong? Backlog = null, long? LagSeconds = null, string? UplinkState = null)
 {
     public string Site => SiteId ?? Id ?? "";
 }
@@ -24,18 +27,26 @@ public sealed record HubIssueToken(string Group, int Uses, long ExpiresInSeconds
 
 public sealed record HubTokenIssued(string? Token, string? Group, long? Uses, DateTimeOffset? ExpiresAt);
 
-/// <summary>A command to queue. <c>Reason</c> is not in the hub's first contract; a hub that does not know it ignores it.</summary>
+/// <summary>
+/// A command to queue: for one device (<c>DeviceId</c>; <c>SiteId</c> optional, the hub finds the device's site)
+/// or for every device of a <c>Group</c> (<c>SiteId</c> optional, to narrow). Nulls are left out of the body.
+/// </summary>
 public sealed record HubQueueCommand(
-    string SiteId,
-    string DeviceId,
+    string? SiteId,
+    string? DeviceId,
     string Type,
     IReadOnlyDictionary<string, string> Parameters,
     long? ExpiresInSeconds,
-    string? Reason);
+    string? Reason,
+    string? Group = null);
 
-public sealed record HubCommandQueued(string? CommandId, string? Id)
+/// <summary>Answer to a queued command: <c>commandId</c> for one device, <c>commandIds</c> for a group.</summary>
+public sealed record HubCommandQueued(string? CommandId, string? Id, IReadOnlyList<string>? CommandIds = null)
 {
     public string Command => CommandId ?? Id ?? "";
+
+    /// <summary>Every id the hub returned, one device's or a group's.</summary>
+    public IReadOnlyList<string> Commands => CommandIds ?? (Command.Length > 0 ? [Command] : []);
 }
 
 public sealed record HubCommand(
@@ -49,7 +60,8 @@ public sealed record HubCommand(
     string? CreatedBy,
     DateTimeOffset? CreatedAt,
     DateTimeOffset? ExpiresAt,
-    DateTimeOffset? FinishedAt)
+    DateTimeOffset? FinishedAt,
+    string? Reason = null)
 {
     public string Command => CommandId ?? Id ?? "";
 }

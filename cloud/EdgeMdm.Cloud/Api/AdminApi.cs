@@ -17,8 +17,11 @@ internal static class AdminApi
     {
         var api = routes.MapGroup("/api/v1").AddEndpointFilter(AuthenticateAsync);
         api.MapPost("/sites", CreateSiteAsync);
-        api.MapGet("/sites", async (ISiteRegistry sites, CancellationToken ct) =>
-            TypedResults.Json((await sites.ListSitesAsync(ct)).Select(SiteView.Of).ToList(), ApiJson.Default.ListSiteView));
+        api.MapGet("/sites", async (ISiteRegistry sites, TimeProvider time, CancellationToken ct) =>
+        {
+            var now = time.GetUtcNow();
+            return TypedResults.Json((await sites.ListSitesAsync(ct)).Select(s => SiteView.Of(s, now)).ToList(), ApiJson.Default.ListSiteView);
+        });
         api.MapPost("/sites/{siteId}/tokens", IssueTokenAsync);
         api.MapGet("/blueprints", async (ICatalogStore catalog, CancellationToken ct) =>
             TypedResults.Json((await catalog.ListBlueprintsAsync(ct)).ToList(), ApiJson.Default.ListBlueprint));
@@ -188,15 +191,78 @@ internal static class AdminApi
         }
     }
 
-    private static async Task<IResult> QueueCommandAsync(HttpContext http, ICatalogStore catalog, TimeProvider time, CancellationToken ct)
+    /// <summary>
+    /// POST /api/v1/commands: for one device (<c>deviceId</c>; <c>siteId</c> may be left out when the hub's device
+    /// projection knows the id at exactly one site: 404 when at none, 409 when at several) or for a group (every
+    /// non-retired device of <c>group</c> the hub knows, across sites or in <c>siteId</c>; 404 when there is none).
+    /// </summary>
+    private static async Task<IResult> QueueCommandAsync(
+        HttpContext http, ICatalogStore catalog, IFleetReadStore fleet, ISiteRegistry sites, TimeProvider time, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync(http.Request, ApiJson.Default.QueueCommandRequest);
         if (problem is not null)
             return problem;
         var v = new Validation();
-        v.RequiredText("siteId", body!.SiteId);
-        v.RequiredText("deviceId", body.DeviceId);
+        var forGroup = body!.Group is not null;
+        var parameters = ValidateCommand(body, v);
+        if (v.Valid && body.SiteId is { } named && !(await sites.ListSitesAsync(ct)).Any(s => string.Equals(s.SiteId, named, StringComparison.Ordinal)))
+            v.Add("siteId", $"no site '{named}'");
+        if (!v.Valid)
+            return v.Problem();
+        DateTimeOffset? expiresAt = body.ExpiresInSeconds is { } seconds ? time.GetUtcNow().AddSeconds(seconds) : null;
+        var reason = body.Reason?.Trim() ?? "";
+        try
+        {
+            if (forGroup)
+            {
+                var devices = await fleet.ListGroupAsync(body.Group!, body.SiteId, ct);
+                if (devices.Count == 0)
+                {
+                    return Problems.NotFound(body.SiteId is null
+                        ? $"the hub knows no device of group '{body.Group}' that is not retired"
+                        : $"the hub knows no device of group '{body.Group}' at site '{body.SiteId}' that is not retired");
+                }
+
+                var targets = devices.Select(d => new CommandTarget(d.SiteId, d.DeviceId)).ToList();
+                var ids = await catalog.QueueCommandsAsync(targets, body.Type!, parameters, expiresAt, Caller(http), reason, ct);
+                return TypedResults.Json(new CommandsQueued(body.Group!, ids, targets), ApiJson.Default.CommandsQueued, statusCode: StatusCodes.Status201Created);
+            }
+
+            var siteId = body.SiteId;
+            if (siteId is null)
+            {
+                var found = await fleet.FindDeviceAsync(body.DeviceId!, ct);
+                if (found.Count == 0)
+                    return Problems.NotFound($"the hub knows no device '{body.DeviceId}'; give its siteId to queue the command anyway");
+                if (found.Count > 1)
+                    return Problems.Conflict($"device '{body.DeviceId}' is known at several sites ({string.Join(", ", found.Select(d => d.SiteId))}); give siteId");
+                siteId = found[0].SiteId;
+            }
+
+            var commandId = await catalog.QueueCommandAsync(siteId, body.DeviceId!, body.Type!, parameters, expiresAt, Caller(http), reason, ct);
+            return TypedResults.Json(new CommandQueued(commandId, siteId), ApiJson.Default.CommandQueued, statusCode: StatusCodes.Status201Created);
+        }
+        catch (StoreConflictException)
+        {
+            return Problems.Invalid("siteId", $"no site '{body.SiteId}'");
+        }
+    }
+
+    /// <summary>Checks a command request into <paramref name="v"/>; returns its valid parameters.</summary>
+    private static Dictionary<string, string> ValidateCommand(QueueCommandRequest body, Validation v)
+    {
+        var forGroup = body.Group is not null;
+        if (forGroup && body.DeviceId is not null)
+            v.Add("group", "give either deviceId or group, not both");
+        else if (forGroup)
+            v.GroupName("group", body.Group);
+        else
+            v.RequiredText("deviceId", body.DeviceId);
+        if (body.SiteId is not null)
+            v.RequiredText("siteId", body.SiteId);
         v.RequiredText("type", body.Type, 64);
+        if (body.Reason is { Length: > Validation.MaxText })
+            v.Add("reason", $"may be at most {Validation.MaxText.ToString(System.Globalization.CultureInfo.InvariantCulture)} characters");
         v.Range("expiresInSeconds", body.ExpiresInSeconds, 1, MaxExpirySeconds, required: false);
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
         var given = body.Parameters ?? new Dictionary<string, string?>(StringComparer.Ordinal);
@@ -212,18 +278,7 @@ internal static class AdminApi
                 parameters[key] = value;
         }
 
-        if (!v.Valid)
-            return v.Problem();
-        DateTimeOffset? expiresAt = body.ExpiresInSeconds is { } seconds ? time.GetUtcNow().AddSeconds(seconds) : null;
-        try
-        {
-            var commandId = await catalog.QueueCommandAsync(body.SiteId!, body.DeviceId!, body.Type!, parameters, expiresAt, Caller(http), ct);
-            return TypedResults.Json(new CommandQueued(commandId), ApiJson.Default.CommandQueued, statusCode: StatusCodes.Status201Created);
-        }
-        catch (StoreConflictException)
-        {
-            return Problems.Invalid("siteId", $"no site '{body.SiteId}'");
-        }
+        return parameters;
     }
 
     private static async Task<IResult> ListDevicesAsync(string? site, ISiteRegistry sites, IFleetReadStore fleet, CancellationToken ct)

@@ -21,6 +21,7 @@ namespace EdgeMdm.Cloud.Api;
 [JsonSerializable(typeof(QueueCommandRequest))]
 [JsonSerializable(typeof(IReadOnlyDictionary<string, string?>))]
 [JsonSerializable(typeof(CommandQueued))]
+[JsonSerializable(typeof(CommandsQueued))]
 [JsonSerializable(typeof(CommandRecord))]
 [JsonSerializable(typeof(List<DeviceRecord>))]
 internal sealed partial class ApiJson : JsonSerializerContext;

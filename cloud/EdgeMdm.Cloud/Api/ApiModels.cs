@@ -9,9 +9,22 @@ public sealed record CreateSiteRequest(string? Name);
 
 public sealed record SiteCreated(string SiteId, string Credential);
 
-public sealed record SiteView(string SiteId, string Name, DateTimeOffset? LastSyncAt, ulong AppliedThrough, ulong FeedHead)
+/// <summary>
+/// A site as central IT sees it. <c>Backlog</c> and <c>LagSeconds</c> are null until the site reported its
+/// sync in a Hello (see <see cref="SiteSummary.Backlog"/> and <see cref="SiteSummary.Lag"/> for the formulas);
+/// <c>UplinkState</c>, <c>OldestPendingAt</c> and <c>ReportedAt</c> are that report.
+/// </summary>
+public sealed record SiteView(
+    string SiteId, string Name, DateTimeOffset? LastSyncAt, ulong AppliedThrough, ulong FeedHead,
+    ulong? Backlog, long? LagSeconds, string? UplinkState, DateTimeOffset? OldestPendingAt, DateTimeOffset? ReportedAt)
 {
-    public static SiteView Of(SiteSummary s) => new(s.SiteId, s.Name, s.LastSyncAt, s.AppliedThrough, s.FeedHead);
+    public static SiteView Of(SiteSummary s, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        return new(
+            s.SiteId, s.Name, s.LastSyncAt, s.AppliedThrough, s.FeedHead,
+            s.Backlog, s.Lag(now) is { } lag ? (long)lag.TotalSeconds : null, s.Report?.UplinkState, s.Report?.OldestPendingAt, s.ReportedAt);
+    }
 }
 
 /// <summary>Answer to a blueprint PUT; <c>Changed</c> false means the content was already current and nothing was fed to sites.</summary>
@@ -21,7 +34,13 @@ public sealed record IssueTokenRequest(string? Group, long? Uses, long? ExpiresI
 
 public sealed record TokenIssued(string Token, string Group, uint Uses, DateTimeOffset ExpiresAt);
 
+/// <summary>A command for one device (<c>DeviceId</c>, <c>SiteId</c> optional when the id is unique) or for a <c>Group</c>.</summary>
 public sealed record QueueCommandRequest(
-    string? SiteId, string? DeviceId, string? Type, IReadOnlyDictionary<string, string?>? Parameters, long? ExpiresInSeconds);
+    string? SiteId, string? DeviceId, string? Type, IReadOnlyDictionary<string, string?>? Parameters, long? ExpiresInSeconds,
+    string? Group = null, string? Reason = null);
 
-public sealed record CommandQueued(string CommandId);
+/// <summary>Answer for one device; <c>SiteId</c> is the site the command goes through (found by the hub when not given).</summary>
+public sealed record CommandQueued(string CommandId, string? SiteId = null);
+
+/// <summary>Answer for a group: one command per device, and the devices in the same order.</summary>
+public sealed record CommandsQueued(string Group, IReadOnlyList<string> CommandIds, IReadOnlyList<CommandTarget> Devices);

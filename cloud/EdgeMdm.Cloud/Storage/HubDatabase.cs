@@ -48,6 +48,8 @@ internal sealed class Row(object?[] values)
 {
     public string Text(int i) => values[i] as string ?? "";
 
+    public string? NullableText(int i) => values[i] as string;
+
     public long Long(int i) => values[i] is null ? 0 : Convert.ToInt64(values[i], System.Globalization.CultureInfo.InvariantCulture);
 
     public ulong ULong(int i) => (ulong)Long(i);

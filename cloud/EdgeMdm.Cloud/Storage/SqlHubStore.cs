@@ -52,8 +52,19 @@ public sealed class SqlHubStore : IHubStore, IAsyncDisposable
     public async Task<IReadOnlyList<SiteSummary>> ListSitesAsync(CancellationToken cancellationToken = default)
     {
         await using var s = await _db.BeginAsync(write: false, cancellationToken);
-        var rows = await s.QueryAsync("SELECT site_id, name, last_sync_at, applied_through, feed_head FROM sites ORDER BY site_id");
-        return rows.Select(r => new SiteSummary(r.Text(0), r.Text(1), Time(r.NullableLong(2)), r.ULong(3), r.ULong(4))).ToList();
+        var rows = await s.QueryAsync(
+            """
+            SELECT site_id, name, last_sync_at, applied_through, feed_head,
+                   uplink_state, outbox_depth, outbox_head, oldest_pending_at, site_last_sync_at, reported_at
+            FROM sites ORDER BY site_id
+            """);
+        return rows.Select(r => new SiteSummary(r.Text(0), r.Text(1), Time(r.NullableLong(2)), r.ULong(3), r.ULong(4))
+        {
+            Report = r.NullableText(5) is { } uplink
+                ? new SiteSyncReport(r.ULong(6), r.ULong(7), Time(r.NullableLong(8)), uplink, Time(r.NullableLong(9)))
+                : null,
+            ReportedAt = Time(r.NullableLong(10)),
+        }).ToList();
     }
 
     public async Task<string?> AuthenticateSiteAsync(string credential, CancellationToken cancellationToken = default)
@@ -151,6 +162,25 @@ public sealed class SqlHubStore : IHubStore, IAsyncDisposable
     {
         await using var s = await _db.BeginAsync(write: false, cancellationToken);
         return (await s.SingleOrDefaultAsync("SELECT applied_through FROM sites WHERE site_id = ?", siteId))?.ULong(0) ?? 0;
+    }
+
+    public async Task RecordHelloAsync(string siteId, SiteSyncReport? report, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var s = await _db.BeginAsync(write: true, cancellationToken);
+        var nowMs = now.ToUnixTimeMilliseconds();
+        var updated = report is null
+            ? await s.ExecuteAsync("UPDATE sites SET last_sync_at = ? WHERE site_id = ?", nowMs, siteId)
+            : await s.ExecuteAsync(
+                """
+                UPDATE sites SET last_sync_at = ?, reported_at = ?, uplink_state = ?, outbox_depth = ?, outbox_head = ?,
+                    oldest_pending_at = ?, site_last_sync_at = ?
+                WHERE site_id = ?
+                """,
+                nowMs, nowMs, report.UplinkState, (long)report.OutboxDepth, (long)report.OutboxHead,
+                report.OldestPendingAt?.ToUnixTimeMilliseconds(), report.SiteLastSyncAt?.ToUnixTimeMilliseconds(), siteId);
+        if (updated == 0)
+            throw new StoreConflictException($"unknown site '{siteId}'");
+        await s.CommitAsync();
     }
 
     // ---- feed ------------------------------------------------------------------------------------------
@@ -261,56 +291,93 @@ public sealed class SqlHubStore : IHubStore, IAsyncDisposable
 
     public async Task<string> QueueCommandAsync(
         string siteId, string deviceId, string type, IReadOnlyDictionary<string, string> parameters,
-        DateTimeOffset? expiresAt, string createdBy, CancellationToken cancellationToken = default)
+        DateTimeOffset? expiresAt, string createdBy, string reason = "", CancellationToken cancellationToken = default) =>
+        (await QueueCommandsAsync([new CommandTarget(siteId, deviceId)], type, parameters, expiresAt, createdBy, reason, cancellationToken))[0];
+
+    public async Task<IReadOnlyList<string>> QueueCommandsAsync(
+        IReadOnlyList<CommandTarget> targets, string type, IReadOnlyDictionary<string, string> parameters,
+        DateTimeOffset? expiresAt, string createdBy, string reason = "", CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(targets);
         ArgumentNullException.ThrowIfNull(parameters);
-        var commandId = Guid.CreateVersion7(_time.GetUtcNow()).ToString("N");
-        var queued = new CommandQueued
-        {
-            CommandId = commandId, DeviceId = deviceId, Type = type,
-            ExpiresUnixMs = expiresAt?.ToUnixTimeMilliseconds() ?? 0, CreatedBy = createdBy,
-        };
         var sorted = CanonicalHash.Sorted(parameters);
-        queued.Parameters.Add(sorted);
+        var parametersJson = JsonSerializer.Serialize(sorted, CloudJson.Default.SortedDictionaryStringString);
+        var ids = targets.Select(_ => Guid.CreateVersion7(_time.GetUtcNow()).ToString("N")).ToList();
         await using var s = await _db.BeginAsync(write: true, cancellationToken);
-        await AppendAsync(s, siteId, new HubChange { CommandQueued = queued }); // first: the site row lock, as everywhere
-        await s.ExecuteAsync(
-            """
-            INSERT INTO commands (command_id, site_id, device_id, type, parameters_json, status, created_by, created_at, expires_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            commandId, siteId, deviceId, type, JsonSerializer.Serialize(sorted, CloudJson.Default.SortedDictionaryStringString),
-            CommandStatuses.Queued, createdBy, NowMs, expiresAt?.ToUnixTimeMilliseconds());
+
+        // Sites in id order, as everywhere: two group sends racing on two replicas never deadlock.
+        foreach (var i in Enumerable.Range(0, targets.Count).OrderBy(i => targets[i].SiteId, StringComparer.Ordinal).ThenBy(i => i))
+        {
+            var (siteId, deviceId) = (targets[i].SiteId, targets[i].DeviceId);
+            var queued = new CommandQueued
+            {
+                CommandId = ids[i], DeviceId = deviceId, Type = type,
+                ExpiresUnixMs = expiresAt?.ToUnixTimeMilliseconds() ?? 0, CreatedBy = createdBy,
+            };
+            queued.Parameters.Add(sorted);
+            await AppendAsync(s, siteId, new HubChange { CommandQueued = queued }); // first: the site row lock, as everywhere
+            await s.ExecuteAsync(
+                """
+                INSERT INTO commands (command_id, site_id, device_id, type, parameters_json, status, created_by, created_at, expires_at, reason)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                ids[i], siteId, deviceId, type, parametersJson, CommandStatuses.Queued, createdBy, NowMs, expiresAt?.ToUnixTimeMilliseconds(), reason ?? "");
+        }
+
         await s.CommitAsync();
-        return commandId;
+        return ids;
     }
 
     public async Task<CommandRecord?> CommandStatusAsync(string commandId, CancellationToken cancellationToken = default)
     {
         await using var s = await _db.BeginAsync(write: false, cancellationToken);
         var r = await s.SingleOrDefaultAsync(
-            "SELECT command_id, site_id, device_id, type, status, message, created_by, expires_at, finished_at FROM commands WHERE command_id = ?", commandId);
+            "SELECT command_id, site_id, device_id, type, status, message, created_by, expires_at, finished_at, reason, created_at FROM commands WHERE command_id = ?",
+            commandId);
         return r is null ? null : new CommandRecord(
-            r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5), r.Text(6), Time(r.NullableLong(7)), Time(r.NullableLong(8)));
+            r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5), r.Text(6), Time(r.NullableLong(7)), Time(r.NullableLong(8)))
+        {
+            Reason = r.Text(9),
+            CreatedAt = Time(r.NullableLong(10)),
+        };
     }
 
     // ---- fleet -----------------------------------------------------------------------------------------
 
+    private const string SelectDevices = """
+        SELECT site_id, device_id, serial, model, manufacturer, os_version, agent_version, group_name, state,
+               status_json, compliant, finding_count, last_checkin
+        FROM devices
+        """;
+
     public async Task<IReadOnlyList<DeviceRecord>> ListDevicesAsync(string? siteId = null, CancellationToken cancellationToken = default)
     {
         await using var s = await _db.BeginAsync(write: false, cancellationToken);
-        const string Select = """
-            SELECT site_id, device_id, serial, model, manufacturer, os_version, agent_version, group_name, state,
-                   status_json, compliant, finding_count, last_checkin
-            FROM devices
-            """;
         var rows = siteId is null
-            ? await s.QueryAsync(Select + " ORDER BY site_id, device_id")
-            : await s.QueryAsync(Select + " WHERE site_id = ? ORDER BY device_id", siteId);
-        return rows.Select(r => new DeviceRecord(
-            r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5), r.Text(6), r.Text(7), r.Text(8), r.Text(9),
-            r.Bool(10), (int)r.Long(11), Time(r.NullableLong(12)))).ToList();
+            ? await s.QueryAsync(SelectDevices + " ORDER BY site_id, device_id")
+            : await s.QueryAsync(SelectDevices + " WHERE site_id = ? ORDER BY device_id", siteId);
+        return rows.Select(DeviceOf).ToList();
     }
+
+    public async Task<IReadOnlyList<DeviceRecord>> FindDeviceAsync(string deviceId, CancellationToken cancellationToken = default)
+    {
+        await using var s = await _db.BeginAsync(write: false, cancellationToken);
+        return (await s.QueryAsync(SelectDevices + " WHERE device_id = ? ORDER BY site_id", deviceId)).Select(DeviceOf).ToList();
+    }
+
+    public async Task<IReadOnlyList<DeviceRecord>> ListGroupAsync(string group, string? siteId = null, CancellationToken cancellationToken = default)
+    {
+        await using var s = await _db.BeginAsync(write: false, cancellationToken);
+        const string Where = " WHERE group_name = ? AND state <> 'Retired'";
+        var rows = siteId is null
+            ? await s.QueryAsync(SelectDevices + Where + " ORDER BY site_id, device_id", group)
+            : await s.QueryAsync(SelectDevices + Where + " AND site_id = ? ORDER BY device_id", group, siteId);
+        return rows.Select(DeviceOf).ToList();
+    }
+
+    private static DeviceRecord DeviceOf(Row r) => new(
+        r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5), r.Text(6), r.Text(7), r.Text(8), r.Text(9),
+        r.Bool(10), (int)r.Long(11), Time(r.NullableLong(12)));
 
     public async Task<IReadOnlyList<TransitionRecord>> ListTransitionsAsync(string siteId, string deviceId, CancellationToken cancellationToken = default)
     {

@@ -36,6 +36,12 @@ public interface IUpstreamStore
 
     /// <summary>The highest contiguous sequence applied for the site; 0 when nothing was (or the site is unknown).</summary>
     Task<ulong> AppliedThroughAsync(string siteId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Records what the site said of its own sync in its Hello, at <paramref name="now"/>, which is also its
+    /// last sync. A null <paramref name="report"/> (an appliance that does not report it) only sets last_sync_at.
+    /// </summary>
+    Task RecordHelloAsync(string siteId, SiteSyncReport? report, DateTimeOffset now, CancellationToken cancellationToken = default);
 }
 
 /// <summary>What flows down to a site: its positioned change feed.</summary>
@@ -68,7 +74,15 @@ public interface ICatalogStore
     /// <summary>Queues a command for a device of a site and returns its id; <paramref name="expiresAt"/> null means no expiry.</summary>
     Task<string> QueueCommandAsync(
         string siteId, string deviceId, string type, IReadOnlyDictionary<string, string> parameters,
-        DateTimeOffset? expiresAt, string createdBy, CancellationToken cancellationToken = default);
+        DateTimeOffset? expiresAt, string createdBy, string reason = "", CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Queues the same command for each target (site, device) in one transaction, all or none, and returns the
+    /// ids in the order of <paramref name="targets"/>. An unknown site throws <see cref="StoreConflictException"/>.
+    /// </summary>
+    Task<IReadOnlyList<string>> QueueCommandsAsync(
+        IReadOnlyList<CommandTarget> targets, string type, IReadOnlyDictionary<string, string> parameters,
+        DateTimeOffset? expiresAt, string createdBy, string reason = "", CancellationToken cancellationToken = default);
 
     /// <summary>The command and its status as last reported by its site, or null for an unknown id.</summary>
     Task<CommandRecord?> CommandStatusAsync(string commandId, CancellationToken cancellationToken = default);
@@ -82,6 +96,12 @@ public interface IFleetReadStore
 
     /// <summary>A device's lifecycle transitions, in the site's sequence order.</summary>
     Task<IReadOnlyList<TransitionRecord>> ListTransitionsAsync(string siteId, string deviceId, CancellationToken cancellationToken = default);
+
+    /// <summary>Every device with this id, across sites (more than one when two sites use the same id), ordered by site.</summary>
+    Task<IReadOnlyList<DeviceRecord>> FindDeviceAsync(string deviceId, CancellationToken cancellationToken = default);
+
+    /// <summary>The devices of a group that are not retired, of one site or all; ordered by site, then device.</summary>
+    Task<IReadOnlyList<DeviceRecord>> ListGroupAsync(string group, string? siteId = null, CancellationToken cancellationToken = default);
 
     /// <summary>Per site: how many devices, how many compliant.</summary>
     Task<IReadOnlyList<SiteCompliance>> ComplianceAsync(CancellationToken cancellationToken = default);
@@ -110,7 +130,46 @@ public interface IHubStore : ISiteRegistry, IUpstreamStore, IFeedStore, ICatalog
 
 public sealed record NewSite(string SiteId, string Credential);
 
-public sealed record SiteSummary(string SiteId, string Name, DateTimeOffset? LastSyncAt, ulong AppliedThrough, ulong FeedHead);
+public sealed record SiteSummary(string SiteId, string Name, DateTimeOffset? LastSyncAt, ulong AppliedThrough, ulong FeedHead)
+{
+    /// <summary>What the site last said of its own sync, and when the hub heard it; null until it reported.</summary>
+    public SiteSyncReport? Report { get; init; }
+
+    public DateTimeOffset? ReportedAt { get; init; }
+
+    /// <summary>
+    /// Upstream changes the site holds that the hub has not applied, as far as the hub knows: the head the
+    /// site last reported minus what has been applied since (so it shrinks as a backlog drains); null when
+    /// the site never reported.
+    /// </summary>
+    public ulong? Backlog => Report is { } r ? r.OutboxHead > AppliedThrough ? r.OutboxHead - AppliedThrough : 0 : null;
+
+    /// <summary>The silence after which the time since the last report counts as lag (a few sync rounds).</summary>
+    public static readonly TimeSpan SilentAfter = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// How far behind the hub's view of the site is, at <paramref name="now"/>: the age of the oldest pending
+    /// change at the last report (0 when the backlog is drained), plus the time since that report when the
+    /// site has been silent for more than <see cref="SilentAfter"/>; null when the site never reported.
+    /// </summary>
+    public TimeSpan? Lag(DateTimeOffset now)
+    {
+        if (Report is not { } r || ReportedAt is not { } reportedAt)
+            return null;
+        var pending = Backlog > 0 && r.OldestPendingAt is { } oldest && reportedAt > oldest ? reportedAt - oldest : TimeSpan.Zero;
+        var silence = now - reportedAt;
+        return silence > SilentAfter ? pending + silence : pending;
+    }
+}
+
+/// <summary>
+/// A site's view of its own sync, from its Hello: unacknowledged changes (<paramref name="OutboxDepth"/>), the
+/// highest sequence it wrote, when the oldest pending change happened, its uplink state and last successful sync.
+/// </summary>
+public sealed record SiteSyncReport(ulong OutboxDepth, ulong OutboxHead, DateTimeOffset? OldestPendingAt, string UplinkState, DateTimeOffset? SiteLastSyncAt);
+
+/// <summary>A device a command goes to.</summary>
+public sealed record CommandTarget(string SiteId, string DeviceId);
 
 public sealed record DeviceRecord(
     string SiteId, string DeviceId, string Serial, string Model, string Manufacturer, string OsVersion,
@@ -123,7 +182,13 @@ public sealed record SiteCompliance(string SiteId, int Devices, int Compliant);
 
 public sealed record CommandRecord(
     string CommandId, string SiteId, string DeviceId, string Type, string Status, string Message,
-    string CreatedBy, DateTimeOffset? ExpiresAt, DateTimeOffset? FinishedAt);
+    string CreatedBy, DateTimeOffset? ExpiresAt, DateTimeOffset? FinishedAt)
+{
+    /// <summary>Why it was sent, as given by central IT; empty when not given.</summary>
+    public string Reason { get; init; } = "";
+
+    public DateTimeOffset? CreatedAt { get; init; }
+}
 
 /// <summary>A write that conflicts with what is stored (a site name already taken, an unknown site).</summary>
 public sealed class StoreConflictException : Exception

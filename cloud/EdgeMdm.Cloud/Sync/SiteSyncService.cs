@@ -26,6 +26,7 @@ internal sealed class SiteSyncService(IUpstreamStore upstream, IFeedStore feed, 
     {
         ArgumentNullException.ThrowIfNull(context);
         var site = SiteAuthInterceptor.SiteOf(context);
+        await upstream.RecordHelloAsync(site, ReportOf(request), time.GetUtcNow(), context.CancellationToken);
         var reply = new HelloReply
         {
             SiteId = site,
@@ -35,6 +36,23 @@ internal sealed class SiteSyncService(IUpstreamStore upstream, IFeedStore feed, 
         Log.SiteHello(logger, site, request?.ApplianceVersion ?? "", reply.AppliedThrough, reply.FeedHead);
         return reply;
     }
+
+    /// <summary>The site's view of its sync from its Hello; null from an appliance that does not send it (no uplink state).</summary>
+    internal static SiteSyncReport? ReportOf(HelloRequest? request)
+    {
+        if (request is null || string.IsNullOrWhiteSpace(request.UplinkState))
+            return null;
+        return new SiteSyncReport(
+            request.OutboxDepth,
+            request.OutboxHead,
+            UnixTime(request.OldestPendingUnixMs),
+            request.UplinkState.Length > 32 ? request.UplinkState[..32] : request.UplinkState,
+            UnixTime(request.LastSyncUnixMs));
+    }
+
+    /// <summary>0 (not set) and values no clock gives are null.</summary>
+    private static DateTimeOffset? UnixTime(long ms) =>
+        ms > 0 && ms <= DateTimeOffset.MaxValue.ToUnixTimeMilliseconds() ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
 
     public override async Task Push(IAsyncStreamReader<UpstreamBatch> requestStream, IServerStreamWriter<UpstreamAck> responseStream, ServerCallContext context)
     {

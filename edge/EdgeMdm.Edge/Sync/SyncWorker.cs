@@ -78,13 +78,33 @@ public sealed partial class SyncWorker(
 
     private async Task RoundAsync(SiteSync.SiteSyncClient client, Metadata headers, CancellationToken cancellationToken)
     {
-        var hello = await client.HelloAsync(new HelloRequest { ApplianceVersion = AppVersion }, headers, Deadline(), cancellationToken);
+        var hello = await client.HelloAsync(HelloFor(outbox.State(), uplink.State, uplink.LastSuccessAt), headers, Deadline(), cancellationToken);
         await outbox.ResetOfferedAsync(hello.AppliedThrough);
         await RecordAsync(uplink.Succeeded());
 
         if (hello.FeedHead > feed.FeedPosition)
             await PullAsync(client, headers, cancellationToken);
         await PushAsync(client, headers, cancellationToken);
+    }
+
+    /// <summary>
+    /// The Hello of a round: the appliance's version and its own view of its sync, so central IT sees each
+    /// site's backlog and lag (<c>edgemdm sites list</c>). <paramref name="state"/> is the outbox before this
+    /// round's push; <paramref name="lastSuccessAt"/> the last exchange that succeeded before this one.
+    /// </summary>
+    internal static HelloRequest HelloFor(OutboxState state, UplinkState uplinkState, DateTimeOffset? lastSuccessAt)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return new HelloRequest
+        {
+            ApplianceVersion = AppVersion,
+            OutboxDepth = (ulong)Math.Max(0, state.Depth),
+            OldestPendingUnixMs = state.Depth > 0 && state.OldestPendingAt is { } oldest ? oldest.ToUnixTimeMilliseconds() : 0,
+            UplinkState = uplinkState.ToString(),
+            LastSyncUnixMs = lastSuccessAt?.ToUnixTimeMilliseconds() ?? 0,
+            // Sequences are assigned on append only, so the unacknowledged rows are exactly AckedThrough+1..head.
+            OutboxHead = state.AckedThrough + (ulong)Math.Max(0, state.Depth),
+        };
     }
 
     private async Task PullAsync(SiteSync.SiteSyncClient client, Metadata headers, CancellationToken cancellationToken)
@@ -112,7 +132,10 @@ public sealed partial class SyncWorker(
             changes = await outbox.TakeBatchAsync(BatchSize);
         }
 
+        // Close our side and let the hub close its own: disposing a call with the stream still open resets it.
         await call.RequestStream.CompleteAsync();
+        while (await call.ResponseStream.MoveNext(cancellationToken))
+            await outbox.AcknowledgeAsync(call.ResponseStream.Current.AppliedThrough);
     }
 
     private async Task RecordAsync(bool stateChanged)
