@@ -102,6 +102,26 @@ public sealed class DependencyRulesTests
         Assert.Empty(cloudReferences);
     }
 
+    [Theory]
+    [InlineData("edgemdm-cloud", "EdgeMdm.Edge")]
+    [InlineData("edgemdm-cloud", "EdgeMdm.Agent")]
+    [InlineData("edgemdm", "EdgeMdm.Cloud")]
+    [InlineData("edgemdm", "EdgeMdm.Edge")]
+    public void The_hub_never_reaches_into_a_site_and_the_admin_cli_speaks_only_rest(string assemblyName, string forbidden)
+    {
+        // Arrange: the hub knows sites only through sync.proto; the CLI knows the hub only through its REST API.
+        var under = Assembly.Load(new AssemblyName(assemblyName));
+
+        // Act
+        var types = Types.InAssembly(under).Should().NotHaveDependencyOn(forbidden).GetResult();
+        var references = under.GetReferencedAssemblies().Select(a => a.Name ?? "").ToList();
+
+        // Assert
+        AssertSuccessful(types);
+        Assert.DoesNotContain(references, n => n.StartsWith(forbidden, StringComparison.OrdinalIgnoreCase)
+            || n.Equals("edgemdm-" + forbidden["EdgeMdm.".Length..], StringComparison.OrdinalIgnoreCase));
+    }
+
     [Fact]
     public void Domain_references_only_the_base_class_library_and_the_contracts()
     {
