@@ -71,7 +71,7 @@ test: ## run every test (installs what the tests need when missing: PostgreSQL, 
 	$(DOTNET) test EdgeMdm.sln -c $(CONFIG) --no-build --nologo
 
 .PHONY: bench
-bench: ## measure check-ins/s and latency against a no-op endpoint; figures go to docs/benchmarks.md
+bench: ## measure check-ins/s vs a no-op endpoint, then sync catch-up of a 100k backlog (BENCH_ARGS="--scenario checkin|catchup"); see docs/benchmarks.md
 	$(DOTNET) build EdgeMdm.sln -c $(CONFIG) --nologo -v quiet
 	$(DOTNET) run --project tests/EdgeMdm.Bench -c $(CONFIG) --no-build -- $(BENCH_ARGS)
 

@@ -7,8 +7,15 @@ namespace EdgeMdm.Bench;
 internal sealed record BenchOptions
 {
     public const string Usage =
-        "usage: edgemdm-bench [--devices N] [--concurrency N] [--warmup 3s] [--duration 15s] [--out FILE]\n" +
+        "usage: edgemdm-bench [--scenario checkin|catchup|all] [--devices N] [--concurrency N] [--warmup 3s] [--duration 15s]\n" +
+        "                     [--backlog N] [--out FILE]\n" +
         "       edgemdm-bench noop-server --urls URL";
+
+    /// <summary>Which scenarios run, in this order: the check-in load, then the sync catch-up.</summary>
+    public BenchScenario Scenario { get; init; } = BenchScenario.All;
+
+    /// <summary>Catch-up scenario: changes to build up in the appliance's outbox while the uplink is down.</summary>
+    public int Backlog { get; init; } = 100_000;
 
     /// <summary>Devices enrolled on each server; each checks in back-to-back for the whole run.</summary>
     public int Devices { get; init; } = 2000;
@@ -49,11 +56,17 @@ internal sealed record BenchOptions
                 case "--duration" when DurationText.TryParse(value, out var duration) && duration > TimeSpan.Zero:
                     options = options with { Duration = duration };
                     break;
+                case "--scenario" when ScenarioOf(value) is { } scenario:
+                    options = options with { Scenario = scenario };
+                    break;
+                case "--backlog" when PositiveInt(value) is { } backlog:
+                    options = options with { Backlog = backlog };
+                    break;
                 case "--out":
                     options = options with { OutFile = value };
                     break;
-                case "--devices" or "--concurrency" or "--warmup" or "--duration":
-                    return (null, $"{name} {value}: not a valid value (counts are whole numbers ≥ 1, durations look like 500ms, 15s, 2m)");
+                case "--devices" or "--concurrency" or "--warmup" or "--duration" or "--backlog" or "--scenario":
+                    return (null, $"{name} {value}: not a valid value (counts are whole numbers ≥ 1, durations look like 500ms, 15s, 2m, scenarios are checkin, catchup, all)");
                 default:
                     return (null, $"unknown option {name}");
             }
@@ -62,6 +75,29 @@ internal sealed record BenchOptions
         return (options, null);
     }
 
+    private static BenchScenario? ScenarioOf(string text) => text switch
+    {
+        "checkin" => BenchScenario.Checkin,
+        "catchup" => BenchScenario.Catchup,
+        "all" => BenchScenario.All,
+        _ => null,
+    };
+
     private static int? PositiveInt(string text) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1 ? n : null;
+}
+
+/// <summary>The scenarios of one run (flags).</summary>
+[Flags]
+internal enum BenchScenario
+{
+    None = 0,
+
+    /// <summary>Check-in throughput and latency: the no-op endpoint, then the appliance.</summary>
+    Checkin = 1,
+
+    /// <summary>Sync catch-up: a backlog built with the uplink down, then drained to the hub.</summary>
+    Catchup = 2,
+
+    All = Checkin | Catchup,
 }

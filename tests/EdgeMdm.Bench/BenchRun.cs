@@ -7,9 +7,10 @@ using EdgeMdm.Testing;
 namespace EdgeMdm.Bench;
 
 /// <summary>
-/// The whole bench: the no-op endpoint, then the appliance, each as a child process on a free loopback
-/// port and each under the same load; then one markdown report on standard output. Progress and errors
-/// go to standard error.
+/// The whole bench: the check-in scenario (the no-op endpoint, then the appliance, each as a child process
+/// on a free loopback port and each under the same load), then the sync catch-up scenario (the hub and the
+/// appliance, see <see cref="CatchupRun"/>); then one markdown report on standard output. Progress and
+/// errors go to standard error.
 /// </summary>
 internal static class BenchRun
 {
@@ -24,9 +25,12 @@ internal static class BenchRun
         // The appliance of the same configuration as this build (make bench: Release).
         var configuration = typeof(BenchRun).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
         var edgeDll = Path.Combine(repo, "edge", "EdgeMdm.Edge", "bin", configuration, "net10.0", "edgemdm-edge.dll");
+        var cloudDll = Path.Combine(repo, "cloud", "EdgeMdm.Cloud", "bin", configuration, "net10.0", "edgemdm-cloud.dll");
         var seed = Path.Combine(repo, "edge", "demo", "site-seed.yaml");
         if (!File.Exists(edgeDll))
             return Fail($"the appliance is not built ({edgeDll}); run: dotnet build EdgeMdm.sln -c {configuration}");
+        if (options.Scenario.HasFlag(BenchScenario.Catchup) && !File.Exists(cloudDll))
+            return Fail($"the hub is not built ({cloudDll}); run: dotnet build EdgeMdm.sln -c {configuration}");
 
         // Ctrl-C or a TERM stops the load and the servers, and removes the data directory, before exiting.
         using var interrupted = new CancellationTokenSource();
@@ -40,10 +44,17 @@ internal static class BenchRun
         using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
         var startedAt = DateTimeOffset.UtcNow;
         var rows = new List<RunResult>();
+        CatchupResult? catchup = null;
         try
         {
-            rows.Add(await NoopAsync(options, interrupted.Token));
-            rows.Add(await ApplianceAsync(edgeDll, seed, options, interrupted.Token));
+            if (options.Scenario.HasFlag(BenchScenario.Checkin))
+            {
+                rows.Add(await NoopAsync(options, interrupted.Token));
+                rows.Add(await ApplianceAsync(edgeDll, seed, options, interrupted.Token));
+            }
+
+            if (options.Scenario.HasFlag(BenchScenario.Catchup))
+                catchup = await CatchupRun.RunAsync(cloudDll, edgeDll, options, Console.Error, interrupted.Token);
         }
         catch (ServerStartException e)
         {
@@ -54,7 +65,9 @@ internal static class BenchRun
             return Fail("interrupted", exitCode: 130);
         }
 
-        var report = Report.Render(options, rows, startedAt);
+        var report = (rows.Count > 0 ? Report.Render(options, rows, startedAt) : "")
+            + (rows.Count > 0 && catchup is not null ? "\n" : "")
+            + (catchup is not null ? CatchupReport.Render(catchup, startedAt) : "");
         Console.Write(report);
         if (options.OutFile is { } outFile)
         {
@@ -63,7 +76,7 @@ internal static class BenchRun
             await File.WriteAllTextAsync(outFile, report, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
         }
 
-        var errors = rows.Sum(r => r.Errors);
+        var errors = rows.Sum(r => r.Errors) + (catchup?.Errors ?? 0);
         return errors == 0 ? 0 : Fail($"{errors} errors; a healthy run has none");
     }
 
