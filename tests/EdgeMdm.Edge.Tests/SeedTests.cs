@@ -27,7 +27,8 @@ public sealed class SeedTests
     [InlineData("blueprints:\n  - group: a\n    batteryHealthFloorPercent: 120\n", "batteryHealthFloorPercent must be between 0 and 100")]
     [InlineData("blueprints:\n  - group: a\ntokens:\n  - token: short\n    group: a\n    uses: 1\n    expires: 2030-01-01T00:00:00Z\n", "tokens[0].token must be at least 16 characters")]
     [InlineData("blueprints:\n  - group: a\ntokens:\n  - token: long-enough-token-123\n    group: b\n    uses: 1\n    expires: 2030-01-01T00:00:00Z\n", "tokens[0].group 'b' has no blueprint")]
-    [InlineData("blueprints:\n  - group: a\n    apps: [ {packageName: x, versionCode: notanumber} ]\n", "line 3")]
+    [InlineData("blueprints:\n  - group: a\n    apps: [ {packageName: x, versionCode: notanumber} ]\n", "blueprints[0].apps[0].versionCode must be a positive number")]
+    [InlineData("blueprints:\n  - group: a\n    aps: []\n", "unknown field 'aps'")]
     [InlineData("blueprints: [\n", "line ")]
     public void A_bad_seed_is_refused_whole_with_the_place_named(string yaml, string expected)
     {

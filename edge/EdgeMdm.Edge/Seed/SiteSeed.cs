@@ -1,5 +1,6 @@
 using System.Globalization;
 using EdgeMdm.Domain.Blueprints;
+using EdgeMdm.GitOps;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
@@ -44,42 +45,34 @@ public static class SiteSeedLoader
 
     public static SiteSeed Parse(string yaml, string source)
     {
+        var label = "seed file " + source;
+        IReadOnlyList<Blueprint> blueprints;
         SeedDocument document;
         try
         {
+            // The blueprints part is the one shape central IT also applies with 'edgemdm blueprints apply'.
+            blueprints = BlueprintYaml.Parse(yaml, label, required: false);
             document = new DeserializerBuilder()
                 .WithNamingConvention(CamelCaseNamingConvention.Instance)
                 .Build()
                 .Deserialize<SeedDocument?>(yaml) ?? new SeedDocument();
         }
+        catch (BlueprintFileException exception)
+        {
+            throw new SeedFileException(exception.Message);
+        }
         catch (YamlException exception)
         {
-            throw new SeedFileException($"seed file {source}: line {exception.Start.Line.ToString(CultureInfo.InvariantCulture)}: {(exception.InnerException ?? exception).Message}");
+            throw new SeedFileException($"{label}: line {exception.Start.Line.ToString(CultureInfo.InvariantCulture)}: {(exception.InnerException ?? exception).Message}");
         }
 
-        return Validate(document, source);
+        return Validate(document, blueprints, label);
     }
 
-    private static SiteSeed Validate(SeedDocument document, string source)
+    private static SiteSeed Validate(SeedDocument document, IReadOnlyList<Blueprint> blueprints, string label)
     {
         var errors = new List<string>();
-        var blueprints = new List<Blueprint>();
-        var groups = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < document.Blueprints.Count; i++)
-        {
-            var at = $"blueprints[{i.ToString(CultureInfo.InvariantCulture)}]";
-            var b = document.Blueprints[i];
-            if (string.IsNullOrWhiteSpace(b.Group))
-            {
-                errors.Add($"{at}.group is required");
-                continue;
-            }
-
-            if (!groups.Add(b.Group))
-                errors.Add($"{at}.group '{b.Group}' appears twice");
-            blueprints.Add(ToBlueprint(b, at, errors));
-        }
-
+        var groups = blueprints.Select(b => b.Group).ToHashSet(StringComparer.Ordinal);
         var tokens = new List<SeedToken>();
         for (var i = 0; i < document.Tokens.Count; i++)
         {
@@ -98,54 +91,8 @@ public static class SiteSeedLoader
         }
 
         if (errors.Count > 0)
-            throw new SeedFileException($"seed file {source}: {string.Join("; ", errors)}");
+            throw new SeedFileException($"{label}: {string.Join("; ", errors)}");
         return new SiteSeed(document.Site?.Id, document.Site?.Name, blueprints, tokens);
-    }
-
-    private static Blueprint ToBlueprint(SeedBlueprint b, string at, List<string> errors)
-    {
-        var apps = new List<RequiredApp>();
-        for (var j = 0; j < b.Apps.Count; j++)
-        {
-            var app = b.Apps[j];
-            var appAt = $"{at}.apps[{j.ToString(CultureInfo.InvariantCulture)}]";
-            if (string.IsNullOrWhiteSpace(app.PackageName))
-                errors.Add($"{appAt}.packageName is required");
-            if (app.VersionCode <= 0)
-                errors.Add($"{appAt}.versionCode must be a positive number");
-            apps.Add(new RequiredApp(app.PackageName ?? "", app.VersionCode, app.VersionName ?? app.VersionCode.ToString(CultureInfo.InvariantCulture)));
-        }
-
-        var configurations = new List<ConfigurationPayload>();
-        foreach (var c in b.Configurations)
-        {
-            if (string.IsNullOrWhiteSpace(c.Id))
-                errors.Add($"{at}.configurations: every configuration needs an id");
-            configurations.Add(new ConfigurationPayload(c.Id ?? "", c.Values));
-        }
-
-        var certificates = new List<CertificateRule>();
-        foreach (var c in b.Certificates)
-        {
-            if (string.IsNullOrWhiteSpace(c.Name))
-                errors.Add($"{at}.certificates: every certificate rule needs a name");
-            if (c.MinDaysValid < 0)
-                errors.Add($"{at}.certificates: minDaysValid cannot be negative");
-            certificates.Add(new CertificateRule(c.Name ?? "", c.MinDaysValid));
-        }
-
-        if (b.BatteryHealthFloorPercent is < 0 or > 100)
-            errors.Add($"{at}.batteryHealthFloorPercent must be between 0 and 100");
-        var os = b.Os is null ? null : new OsFloor(b.Os.MinVersion, b.Os.MinSecurityPatch is { } patch ? ParseDate(patch, $"{at}.os.minSecurityPatch", errors) : null);
-        return new Blueprint(b.Group!, apps, os, configurations, certificates, b.BatteryHealthFloorPercent);
-    }
-
-    private static DateOnly? ParseDate(string text, string at, List<string> errors)
-    {
-        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
-            return date;
-        errors.Add($"{at} must be a date like 2026-06-01");
-        return null;
     }
 
     // YAML shape. Mutable classes because YamlDotNet fills them property by property.
@@ -153,7 +100,8 @@ public static class SiteSeedLoader
     private sealed class SeedDocument
     {
         public SeedSite? Site { get; set; }
-        public List<SeedBlueprint> Blueprints { get; set; } = [];
+        /// <summary>Read by <see cref="BlueprintYaml"/>; only site and tokens are read here.</summary>
+        public object? Blueprints { get; set; }
         public List<SeedTokenEntry> Tokens { get; set; } = [];
     }
 
@@ -161,41 +109,6 @@ public static class SiteSeedLoader
     {
         public string? Id { get; set; }
         public string? Name { get; set; }
-    }
-
-    private sealed class SeedBlueprint
-    {
-        public string? Group { get; set; }
-        public List<SeedApp> Apps { get; set; } = [];
-        public SeedOs? Os { get; set; }
-        public List<SeedConfiguration> Configurations { get; set; } = [];
-        public List<SeedCertificate> Certificates { get; set; } = [];
-        public int? BatteryHealthFloorPercent { get; set; }
-    }
-
-    private sealed class SeedApp
-    {
-        public string? PackageName { get; set; }
-        public long VersionCode { get; set; }
-        public string? VersionName { get; set; }
-    }
-
-    private sealed class SeedOs
-    {
-        public string? MinVersion { get; set; }
-        public string? MinSecurityPatch { get; set; }
-    }
-
-    private sealed class SeedConfiguration
-    {
-        public string? Id { get; set; }
-        public Dictionary<string, string> Values { get; set; } = new(StringComparer.Ordinal);
-    }
-
-    private sealed class SeedCertificate
-    {
-        public string? Name { get; set; }
-        public int MinDaysValid { get; set; }
     }
 
     private sealed class SeedTokenEntry

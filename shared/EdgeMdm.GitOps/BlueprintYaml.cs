@@ -1,0 +1,194 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using EdgeMdm.Domain.Blueprints;
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace EdgeMdm.GitOps;
+
+/// <summary>A blueprints or seed file that cannot be used; the message names the file and every bad field.</summary>
+public sealed class BlueprintFileException(string message) : Exception(message);
+
+/// <summary>
+/// The blueprints central IT keeps in git: <c>blueprints:</c> in one YAML shape shared by the admin CLI's
+/// <c>blueprints apply -f</c> and the appliance's seed file (a seed's <c>site</c> and <c>tokens</c> are not
+/// blueprints and are ignored here). Validated whole: one bad field and nothing is used. An unknown key is an
+/// error (a typo such as "aps:" must not silently drop a requirement). <paramref name="label"/> names the file
+/// in messages, e.g. "blueprints file b.yaml" or "seed file site.yaml".
+/// </summary>
+public static partial class BlueprintYaml
+{
+    /// <param name="required">When true, a file without <c>blueprints:</c> is refused (for GitOps, where it would
+    /// mean "delete everything" by accident); <c>blueprints: []</c> is the explicit form.</param>
+    public static IReadOnlyList<Blueprint> Parse(string yaml, string label, bool required)
+    {
+        BlueprintDocument? document;
+        try
+        {
+            document = new DeserializerBuilder()
+                .WithNamingConvention(CamelCaseNamingConvention.Instance)
+                .Build()
+                .Deserialize<BlueprintDocument?>(yaml);
+        }
+        catch (YamlException exception)
+        {
+            throw new BlueprintFileException($"{label}: line {exception.Start.Line.ToString(CultureInfo.InvariantCulture)}: {Explain(exception)}");
+        }
+
+        if (document?.Blueprints is not { } entries)
+        {
+            return required
+                ? throw new BlueprintFileException($"{label}: blueprints is required (write 'blueprints: []' to remove every blueprint from the hub)")
+                : [];
+        }
+
+        return Validate(entries, label);
+    }
+
+    /// <summary>YamlDotNet's message without our class names: "unknown field 'aps'" rather than "Property 'aps' not found on type ...".</summary>
+    private static string Explain(YamlException exception)
+    {
+        var message = (exception.InnerException ?? exception).Message;
+        var unknown = UnknownProperty().Match(message);
+        return unknown.Success ? $"unknown field '{unknown.Groups["name"].Value}'" : message;
+    }
+
+    [GeneratedRegex("^Property '(?<name>[^']*)' not found on type", RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex UnknownProperty();
+
+    private static List<Blueprint> Validate(List<FileBlueprint?> entries, string label)
+    {
+        var errors = new List<string>();
+        var blueprints = new List<Blueprint>();
+        var groups = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var at = $"blueprints[{i.ToString(CultureInfo.InvariantCulture)}]";
+            var b = entries[i];
+            if (b is null || string.IsNullOrWhiteSpace(b.Group))
+            {
+                errors.Add($"{at}.group is required");
+                continue;
+            }
+
+            if (!groups.Add(b.Group))
+                errors.Add($"{at}.group '{b.Group}' appears twice");
+            blueprints.Add(ToBlueprint(b, at, errors));
+        }
+
+        if (errors.Count > 0)
+            throw new BlueprintFileException($"{label}: {string.Join("; ", errors)}");
+        return blueprints;
+    }
+
+    private static Blueprint ToBlueprint(FileBlueprint b, string at, List<string> errors)
+    {
+        var apps = new List<RequiredApp>();
+        var packages = new HashSet<string>(StringComparer.Ordinal);
+        for (var j = 0; j < b.Apps.Count; j++)
+        {
+            var app = b.Apps[j];
+            var appAt = $"{at}.apps[{j.ToString(CultureInfo.InvariantCulture)}]";
+            if (string.IsNullOrWhiteSpace(app.PackageName))
+                errors.Add($"{appAt}.packageName is required");
+            else if (!packages.Add(app.PackageName))
+                errors.Add($"{appAt}.packageName '{app.PackageName}' appears twice");
+            var versionCode = Integer(app.VersionCode);
+            if (versionCode is not > 0)
+                errors.Add($"{appAt}.versionCode must be a positive number");
+            apps.Add(new RequiredApp(app.PackageName ?? "", versionCode ?? 0, app.VersionName ?? versionCode?.ToString(CultureInfo.InvariantCulture) ?? ""));
+        }
+
+        var configurations = new List<ConfigurationPayload>();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var c in b.Configurations)
+        {
+            if (string.IsNullOrWhiteSpace(c.Id))
+                errors.Add($"{at}.configurations: every configuration needs an id");
+            else if (!ids.Add(c.Id))
+                errors.Add($"{at}.configurations: id '{c.Id}' appears twice");
+            configurations.Add(new ConfigurationPayload(c.Id ?? "", c.Values));
+        }
+
+        var certificates = new List<CertificateRule>();
+        foreach (var c in b.Certificates)
+        {
+            if (string.IsNullOrWhiteSpace(c.Name))
+                errors.Add($"{at}.certificates: every certificate rule needs a name");
+            var days = c.MinDaysValid is null ? 0 : Integer(c.MinDaysValid);
+            if (days is null or < 0 or > int.MaxValue)
+                errors.Add($"{at}.certificates: minDaysValid must be a number of days, 0 or more");
+            certificates.Add(new CertificateRule(c.Name ?? "", (int)Math.Clamp(days ?? 0, 0, int.MaxValue)));
+        }
+
+        var floor = b.BatteryHealthFloorPercent is null ? null : Integer(b.BatteryHealthFloorPercent);
+        if (b.BatteryHealthFloorPercent is not null && floor is not (>= 0 and <= 100))
+            errors.Add($"{at}.batteryHealthFloorPercent must be between 0 and 100");
+        // An empty 'os: {}' is no OS floor at all, as the hub stores it.
+        var os = b.Os is null || (b.Os.MinVersion is null && b.Os.MinSecurityPatch is null) ? null : new OsFloor(b.Os.MinVersion, b.Os.MinSecurityPatch is { } patch ? ParseDate(patch, $"{at}.os.minSecurityPatch", errors) : null);
+        return new Blueprint(b.Group!, apps, os, configurations, certificates, floor is >= 0 and <= 100 ? (int)floor : null);
+    }
+
+    /// <summary>Numbers are read as text so that "abc" is reported with its field's name, not as a YAML type error.</summary>
+    private static long? Integer(string? text) =>
+        long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) ? value : null;
+
+    private static DateOnly? ParseDate(string text, string at, List<string> errors)
+    {
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+            return date;
+        errors.Add($"{at} must be a date like 2026-06-01");
+        return null;
+    }
+
+    // YAML shape. Mutable classes because YamlDotNet fills them property by property; an unknown key is an
+    // error (a typo such as "aps:" must not silently drop a requirement).
+#pragma warning disable CA1812 // Instantiated by YamlDotNet through reflection.
+    private sealed class BlueprintDocument
+    {
+        public List<FileBlueprint?>? Blueprints { get; set; }
+
+        /// <summary>Present in seed files; not a blueprint, ignored here.</summary>
+        public object? Site { get; set; }
+
+        /// <summary>Present in seed files (read by the appliance's seed loader); ignored here.</summary>
+        public object? Tokens { get; set; }
+    }
+
+    private sealed class FileBlueprint
+    {
+        public string? Group { get; set; }
+        public List<FileApp> Apps { get; set; } = [];
+        public FileOs? Os { get; set; }
+        public List<FileConfiguration> Configurations { get; set; } = [];
+        public List<FileCertificate> Certificates { get; set; } = [];
+        public string? BatteryHealthFloorPercent { get; set; }
+    }
+
+    private sealed class FileApp
+    {
+        public string? PackageName { get; set; }
+        public string? VersionCode { get; set; }
+        public string? VersionName { get; set; }
+    }
+
+    private sealed class FileOs
+    {
+        public string? MinVersion { get; set; }
+        public string? MinSecurityPatch { get; set; }
+    }
+
+    private sealed class FileConfiguration
+    {
+        public string? Id { get; set; }
+        public Dictionary<string, string> Values { get; set; } = new(StringComparer.Ordinal);
+    }
+
+    private sealed class FileCertificate
+    {
+        public string? Name { get; set; }
+        public string? MinDaysValid { get; set; }
+    }
+#pragma warning restore CA1812
+}
