@@ -60,12 +60,21 @@ internal sealed class SiteSyncService(IUpstreamStore upstream, IFeedStore feed, 
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
         var site = SiteAuthInterceptor.SiteOf(context);
-        await foreach (var batch in requestStream.ReadAllAsync(context.CancellationToken))
+        try
         {
-            Validate(batch);
-            var appliedThrough = await upstream.ApplyUpstreamAsync(site, batch.Changes, time.GetUtcNow(), context.CancellationToken);
-            Log.SitePushed(logger, site, batch.Changes.Count, appliedThrough);
-            await responseStream.WriteAsync(new UpstreamAck { AppliedThrough = appliedThrough }, context.CancellationToken);
+            await foreach (var batch in requestStream.ReadAllAsync(context.CancellationToken))
+            {
+                Validate(batch);
+                var appliedThrough = await upstream.ApplyUpstreamAsync(site, batch.Changes, time.GetUtcNow(), context.CancellationToken);
+                Log.SitePushed(logger, site, batch.Changes.Count, appliedThrough);
+                await responseStream.WriteAsync(new UpstreamAck { AppliedThrough = appliedThrough }, context.CancellationToken);
+            }
+        }
+        catch (IOException exception)
+        {
+            // A cut uplink is normal weather, not a hub error: whatever was applied stays applied, and the site
+            // learns where to resume from its next Hello.
+            Log.SitePushCut(logger, site, exception.Message);
         }
     }
 
