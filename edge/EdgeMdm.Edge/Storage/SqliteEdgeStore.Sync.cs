@@ -36,6 +36,12 @@ public sealed partial class SqliteEdgeStore
             }
 
             select.Reset();
+            foreach (var change in changes)
+            {
+                if (change.ChangeCase == SiteChange.ChangeOneofCase.Status)
+                    change.Status = CurrentStatus(db, change.DeviceId);
+            }
+
             if (changes.Count > 0)
             {
                 var last = (long)changes[^1].Sequence;
@@ -45,6 +51,23 @@ public sealed partial class SqliteEdgeStore
 
             return changes;
         });
+    }
+
+    /// <summary>What a status row stands for: the device's status as stored now (see CheckinAsync).</summary>
+    private static Contracts.Sync.StatusReported CurrentStatus(SQLiteConnection db, string deviceId)
+    {
+        var select = db.Prepared("SELECT status, compliant, findings, coalesce(last_checkin_at, 0), reported_declarations_token FROM devices WHERE id = ?1").Bind(1, deviceId);
+        try
+        {
+            if (!select.Step())
+                return new Contracts.Sync.StatusReported();
+            var findings = JsonSerializer.Deserialize(select.Text(2), EdgeJson.Default.ListDriftFinding) ?? [];
+            return Reported(select.Text(0), select.Long(1) != 0, findings, select.NullableText(4), select.Long(3));
+        }
+        finally
+        {
+            select.Reset();
+        }
     }
 
     public Task AcknowledgeAsync(ulong appliedThrough) =>

@@ -265,7 +265,9 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
                 .Bind(6, changes?.Os?.Version)
                 .Bind(7, device.Id)
                 .Execute();
-            Outbox.StatusReported(db, device.Id, Reported(statusJson, drift, heldDeclarationsToken, now), now.ToUnixTimeMilliseconds());
+            // Only the fact that the status changed: the sync worker reads the status itself when it takes the
+            // batch (status is state, the newest is what the hub wants), so a check-in writes it once, not twice.
+            Outbox.StatusReported(db, device.Id, new Contracts.Sync.StatusReported(), now.ToUnixTimeMilliseconds());
 
             if (changes?.Apps is { } apps)
                 ReplaceInstalledApps(db, device.Id, apps);
@@ -274,16 +276,17 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
         });
 
     /// <summary>What the hub learns of a check-in: the whole merged status, not the delta the device sent.</summary>
-    private static Contracts.Sync.StatusReported Reported(string statusJson, DriftReport drift, string? heldDeclarationsToken, DateTimeOffset now)
+    /// <summary>A device's status as the hub receives it: the merged status, its drift and the token it held.</summary>
+    internal static Contracts.Sync.StatusReported Reported(string statusJson, bool compliant, IEnumerable<DriftFinding> findings, string? heldDeclarationsToken, long lastCheckinMs)
     {
         var reported = new Contracts.Sync.StatusReported
         {
             StatusJson = statusJson,
-            Compliant = drift.Compliant,
-            LastCheckinUnixMs = now.ToUnixTimeMilliseconds(),
+            Compliant = compliant,
+            LastCheckinUnixMs = lastCheckinMs,
             DeclarationsToken = heldDeclarationsToken ?? "",
         };
-        foreach (var finding in drift.Findings)
+        foreach (var finding in findings)
         {
             reported.Findings.Add(new Contracts.Sync.DriftFinding
             {
