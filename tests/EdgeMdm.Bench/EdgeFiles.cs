@@ -34,6 +34,8 @@ internal static class EdgeFiles
         {
             var change = SiteChange.Parser.ParseFrom(row.Payload);
             change.Sequence = (ulong)row.Sequence;
+            if (change.ChangeCase == SiteChange.ChangeOneofCase.Status)
+                change.Status = CurrentStatus(db, change.DeviceId);
             rows++;
             kinds[row.Kind] = kinds.GetValueOrDefault(row.Kind) + 1;
             protobufBytes += change.CalculateSize();
@@ -43,6 +45,30 @@ internal static class EdgeFiles
         }
 
         return new OutboxContent(rows, kinds, protobufBytes, protoJsonBytes, plainJsonBytes);
+    }
+
+    /// <summary>
+    /// A status row is a marker: the appliance sends the device's stored status when it takes the batch
+    /// (ADR 0001 §3), so the bench fills it in the same way to measure what goes on the wire.
+    /// </summary>
+    private static StatusReported CurrentStatus(SQLiteConnection db, string deviceId)
+    {
+        var device = db.Query<DeviceRow>(
+            "SELECT status AS Status, compliant AS Compliant, findings AS Findings, coalesce(last_checkin_at, 0) AS LastCheckin, coalesce(reported_declarations_token, '') AS Token FROM devices WHERE id = ?",
+            deviceId).Single();
+        var reported = new StatusReported { StatusJson = device.Status, Compliant = device.Compliant != 0, LastCheckinUnixMs = device.LastCheckin, DeclarationsToken = device.Token };
+        foreach (var finding in JsonNode.Parse(device.Findings)!.AsArray())
+        {
+            reported.Findings.Add(new DriftFinding
+            {
+                Item = finding!["item"]!.GetValue<string>(),
+                Expected = finding["expected"]!.GetValue<string>(),
+                Actual = finding["actual"]!.GetValue<string>(),
+                Severity = finding["severity"]!.ToString(),
+            });
+        }
+
+        return reported;
     }
 
     /// <summary>
@@ -74,6 +100,19 @@ internal static class EdgeFiles
         var db = new SQLiteConnection(new SQLiteConnectionString(Database(dataDir), SQLiteOpenFlags.ReadOnly | SQLiteOpenFlags.FullMutex, storeDateTimeAsTicks: true));
         db.BusyTimeout = TimeSpan.FromSeconds(10);
         return db;
+    }
+
+    private sealed class DeviceRow
+    {
+        public string Status { get; set; } = "{}";
+
+        public long Compliant { get; set; }
+
+        public string Findings { get; set; } = "[]";
+
+        public long LastCheckin { get; set; }
+
+        public string Token { get; set; } = "";
     }
 
     private sealed class OutboxRow
