@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -37,6 +38,11 @@ internal sealed class FaultyProxy : IAsyncDisposable
     private CancellationTokenSource _cutAll = new();
     private UplinkFault _fault;
     private long _cuts;
+    private long _upstreamBytes;
+    private long _downstreamBytes;
+    private long _forwarded;
+    private long _refused;
+    private long _firstForwardedAt;
     private Uri _targetUrl;
     private IPEndPoint _target;
 
@@ -55,6 +61,31 @@ internal sealed class FaultyProxy : IAsyncDisposable
 
     /// <summary>Connections the proxy has reset so far.</summary>
     public long Cuts => Interlocked.Read(ref _cuts);
+
+    /// <summary>Bytes forwarded from the appliance to the hub since the last <see cref="ResetCounters"/>.</summary>
+    public long UpstreamBytes => Interlocked.Read(ref _upstreamBytes);
+
+    /// <summary>Bytes forwarded from the hub to the appliance since the last <see cref="ResetCounters"/>.</summary>
+    public long DownstreamBytes => Interlocked.Read(ref _downstreamBytes);
+
+    /// <summary>Connections forwarded since the last <see cref="ResetCounters"/>.</summary>
+    public long ForwardedConnections => Interlocked.Read(ref _forwarded);
+
+    /// <summary>Connections reset at once because the uplink was <see cref="UplinkFault.Down"/>, since the last <see cref="ResetCounters"/>.</summary>
+    public long RefusedConnections => Interlocked.Read(ref _refused);
+
+    /// <summary>Stopwatch timestamp of the first connection forwarded since the last <see cref="ResetCounters"/>, or 0.</summary>
+    public long FirstForwardedAt => Interlocked.Read(ref _firstForwardedAt);
+
+    /// <summary>Zeroes the byte and connection counters (not <see cref="Cuts"/>), e.g. just before a measured window.</summary>
+    public void ResetCounters()
+    {
+        Interlocked.Exchange(ref _upstreamBytes, 0);
+        Interlocked.Exchange(ref _downstreamBytes, 0);
+        Interlocked.Exchange(ref _forwarded, 0);
+        Interlocked.Exchange(ref _refused, 0);
+        Interlocked.Exchange(ref _firstForwardedAt, 0);
+    }
 
     /// <summary>
     /// Where new connections are forwarded. Setting it moves the uplink: connections open to the old target
@@ -81,8 +112,8 @@ internal sealed class FaultyProxy : IAsyncDisposable
                 _cutAll = new CancellationTokenSource();
             }
 
+            // Open connections still hold the old token: cancelled, never disposed under them.
             old.Cancel();
-            old.Dispose();
         }
     }
 
@@ -108,7 +139,6 @@ internal sealed class FaultyProxy : IAsyncDisposable
 
             // A change of weather ends the connections that lived under the old one.
             old.Cancel();
-            old.Dispose();
         }
     }
 
@@ -146,11 +176,14 @@ internal sealed class FaultyProxy : IAsyncDisposable
         if (fault == UplinkFault.Down)
         {
             Interlocked.Increment(ref _cuts);
+            Interlocked.Increment(ref _refused);
             Reset(client);
             return;
         }
 
-        using var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        // No Nagle delay: the proxy must not add latency of its own to small frames (acks, pings).
+        using var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        client.NoDelay = true;
         try
         {
             await server.ConnectAsync(target, _stop.Token);
@@ -163,11 +196,13 @@ internal sealed class FaultyProxy : IAsyncDisposable
 
         lock (_gate)
             _connectionsTo[targetUrl] = _connectionsTo.GetValueOrDefault(targetUrl) + 1;
+        Interlocked.Increment(ref _forwarded);
+        Interlocked.CompareExchange(ref _firstForwardedAt, Stopwatch.GetTimestamp(), 0);
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cut, _stop.Token);
         var remaining = fault == UplinkFault.CutAtRandom ? budget : long.MaxValue;
-        var upstream = PumpAsync(client, server, fault, () => Interlocked.Add(ref remaining, 0), n => Interlocked.Add(ref remaining, -n), linked.Token);
-        var downstream = PumpAsync(server, client, fault, () => Interlocked.Add(ref remaining, 0), n => Interlocked.Add(ref remaining, -n), linked.Token);
+        var upstream = PumpAsync(client, server, fault, upstreamDirection: true, () => Interlocked.Add(ref remaining, 0), n => Interlocked.Add(ref remaining, -n), linked.Token);
+        var downstream = PumpAsync(server, client, fault, upstreamDirection: false, () => Interlocked.Add(ref remaining, 0), n => Interlocked.Add(ref remaining, -n), linked.Token);
         await Task.WhenAny(upstream, downstream);
         if (cut.IsCancellationRequested)
             Interlocked.Increment(ref _cuts);
@@ -177,7 +212,7 @@ internal sealed class FaultyProxy : IAsyncDisposable
         await Task.WhenAll(upstream.ContinueWith(_ => { }, TaskScheduler.Default), downstream.ContinueWith(_ => { }, TaskScheduler.Default));
     }
 
-    private async Task PumpAsync(Socket from, Socket to, UplinkFault fault, Func<long> remaining, Action<int> spend, CancellationToken cancellationToken)
+    private async Task PumpAsync(Socket from, Socket to, UplinkFault fault, bool upstreamDirection, Func<long> remaining, Action<int> spend, CancellationToken cancellationToken)
     {
         var buffer = new byte[16 * 1024];
         try
@@ -195,7 +230,11 @@ internal sealed class FaultyProxy : IAsyncDisposable
                     return;
                 var allowed = (int)Math.Min(read, Math.Max(0, remaining()));
                 if (allowed > 0)
+                {
                     await to.SendAsync(buffer.AsMemory(0, allowed), SocketFlags.None, cancellationToken);
+                    Interlocked.Add(ref upstreamDirection ? ref _upstreamBytes : ref _downstreamBytes, allowed);
+                }
+
                 spend(read);
                 if (allowed < read)
                 {

@@ -11,7 +11,7 @@ namespace EdgeMdm.Bench;
 
 /// <summary>
 /// The sync catch-up scenario (issue 3, ADR 0001): the hub and the appliance as processes, the uplink between
-/// them through a <see cref="CountingProxy"/>. With the uplink down, a backlog of changes builds up in the
+/// them through a <see cref="FaultyProxy"/>. With the uplink down, a backlog of changes builds up in the
 /// appliance's outbox; then the uplink heals, and the bench measures how fast the backlog drains to the hub,
 /// how many bytes cross the wire compared with the same changes as plain JSON, and what the catch-up does to
 /// check-in latency. Every phase is bounded by time.
@@ -78,7 +78,7 @@ internal sealed class CatchupRun
         var (siteId, credential, token) = await SetUpSiteAsync(rest, cancellationToken);
 
         // ---- the appliance, its uplink through the proxy ----
-        await using var proxy = new CountingProxy(grpcUrl);
+        await using var proxy = new FaultyProxy(grpcUrl, seed: 1);
         var edgeUrl = ServerProcess.FreeLoopbackUrl();
         _log.WriteLine($"edgemdm-bench: catch-up: appliance on {edgeUrl}, uplink through {proxy.Url}, data in {siteDir}");
         await using var edge = await StartAsync("appliance", edgeDll,
@@ -96,7 +96,7 @@ internal sealed class CatchupRun
         var idle = await MeasureIdleAsync(rig, probe, cancellationToken);
 
         // ---- the backlog, built with the uplink down ----
-        proxy.Up = false;
+        proxy.Fault = UplinkFault.Down;
         _log.WriteLine($"  catch-up: uplink down; building a backlog of {_options.Backlog} changes");
         var buildStarted = Stopwatch.GetTimestamp();
         var backlogDevices = await BuildBacklogAsync(api, token, siteDir, cancellationToken);
@@ -156,7 +156,7 @@ internal sealed class CatchupRun
         await Task.Delay(ProbeWarmup, cancellationToken);
         rig.Proxy.ResetCounters();
         var healedAt = Stopwatch.GetTimestamp();
-        rig.Proxy.Up = true;
+        rig.Proxy.Fault = UplinkFault.None;
         _log.WriteLine("  catch-up: uplink up; draining");
         var hubFrom = rig.Hub.Sample();
         var edgeFrom = rig.Edge.Sample();
@@ -402,7 +402,7 @@ internal sealed class CatchupRun
 }
 
 /// <summary>The processes and handles of one catch-up run.</summary>
-internal sealed record Rig(ServerProcess Hub, ServerProcess Edge, CountingProxy Proxy, HttpClient Rest, string SiteId, string SiteDir);
+internal sealed record Rig(ServerProcess Hub, ServerProcess Edge, FaultyProxy Proxy, HttpClient Rest, string SiteId, string SiteDir);
 
 /// <summary>Nearest-rank check-in latencies of a window, in milliseconds.</summary>
 [StructLayout(LayoutKind.Auto)]
