@@ -27,6 +27,12 @@ public sealed class EdgeOptions
     /// <summary>How long the sync worker rests between rounds when there is nothing to send.</summary>
     public int SyncIntervalSeconds { get; set; } = 5;
 
+    /// <summary>
+    /// Ceiling of the wait between failed sync attempts (exponential, full jitter). It bounds how long a
+    /// healed uplink stays unused: the first retry after an outage of any length comes within this time.
+    /// </summary>
+    public int SyncRetryMaxSeconds { get; set; } = 15;
+
     /// <summary>Largest request body the device API accepts; anything bigger is answered 413.</summary>
     public const int MaxRequestBodyBytes = 64 * 1024;
 
@@ -39,6 +45,7 @@ public sealed class EdgeOptions
         ["--hub"] = $"{Section}:{nameof(HubUrl)}",
         ["--site-credential"] = $"{Section}:{nameof(SiteCredential)}",
         ["--sync-interval"] = $"{Section}:{nameof(SyncIntervalSeconds)}",
+        ["--sync-retry-max"] = $"{Section}:{nameof(SyncRetryMaxSeconds)}",
     };
 
     /// <summary>Environment variables read: <c>EDGEMDM_Edge__DataDir</c> and the like.</summary>

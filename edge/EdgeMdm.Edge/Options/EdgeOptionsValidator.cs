@@ -25,6 +25,8 @@ internal sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
 
         if (options.SyncIntervalSeconds is < 1 or > 3_600)
             failures.Add($"Edge:SyncIntervalSeconds (--sync-interval) must be between 1 and 3600, not {options.SyncIntervalSeconds.ToString(CultureInfo.InvariantCulture)}");
+        if (options.SyncRetryMaxSeconds is < 1 or > 3_600)
+            failures.Add($"Edge:SyncRetryMaxSeconds (--sync-retry-max) must be between 1 and 3600, not {options.SyncRetryMaxSeconds.ToString(CultureInfo.InvariantCulture)}");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -19,38 +19,62 @@ public sealed partial class SqliteEdgeStore
 
     // ---- upstream ---------------------------------------------------------------------------------------
 
-    public Task<IReadOnlyList<SiteChange>> TakeBatchAsync(int maxChanges)
+    /// <summary>
+    /// The next rows after the last batch handed out. The writer unit only claims them, raising the coalescing
+    /// watermark past them so no check-in folds into a row being pushed; reading and parsing them happens on a
+    /// read connection, beside the writer, so a catch-up holds check-ins back by microseconds per batch, not by
+    /// the batch's whole decode. Claimed rows cannot change afterwards: coalescing writes only above the
+    /// watermark and only this worker's acknowledgement deletes rows.
+    /// </summary>
+    public async Task<IReadOnlyList<SiteChange>> TakeBatchAsync(int maxChanges)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxChanges);
-        return _writer.WriteAsync<IReadOnlyList<SiteChange>>(db =>
+        var (after, through) = await _writer.WriteAsync(db =>
         {
-            var changes = new List<SiteChange>(Math.Min(maxChanges, 512));
-            var select = db.Prepared("SELECT sequence, payload FROM outbox WHERE sequence > ?1 ORDER BY sequence LIMIT ?2")
-                .Bind(1, _pushedThrough)
+            var after = _pushedThrough;
+            var last = db.Prepared("SELECT max(sequence) FROM (SELECT sequence FROM outbox WHERE sequence > ?1 ORDER BY sequence LIMIT ?2)")
+                .Bind(1, after)
                 .Bind(2, maxChanges);
+            var through = last.Step() ? last.NullableLong(0) ?? after : after;
+            last.Reset();
+            if (through > after)
+            {
+                db.Prepared("UPDATE sync_state SET offered_through = max(offered_through, ?1) WHERE id = 1").Bind(1, through).Execute();
+                _pushedThrough = through;
+            }
+
+            return (after, through);
+        });
+        return through == after ? [] : _reads.Read(db => ReadClaimed(db, after, through));
+    }
+
+    private static List<SiteChange> ReadClaimed(SQLiteConnection db, long after, long through)
+    {
+        var changes = new List<SiteChange>();
+        var select = db.Prepared("SELECT sequence, payload FROM outbox WHERE sequence > ?1 AND sequence <= ?2 ORDER BY sequence")
+            .Bind(1, after)
+            .Bind(2, through);
+        try
+        {
             while (select.Step())
             {
                 var change = SiteChange.Parser.ParseFrom(select.Blob(1));
                 change.Sequence = (ulong)select.Long(0);
                 changes.Add(change);
             }
-
+        }
+        finally
+        {
             select.Reset();
-            foreach (var change in changes)
-            {
-                if (change.ChangeCase == SiteChange.ChangeOneofCase.Status)
-                    change.Status = CurrentStatus(db, change.DeviceId);
-            }
+        }
 
-            if (changes.Count > 0)
-            {
-                var last = (long)changes[^1].Sequence;
-                db.Prepared("UPDATE sync_state SET offered_through = max(offered_through, ?1) WHERE id = 1").Bind(1, last).Execute();
-                _pushedThrough = last;
-            }
+        foreach (var change in changes)
+        {
+            if (change.ChangeCase == SiteChange.ChangeOneofCase.Status)
+                change.Status = CurrentStatus(db, change.DeviceId);
+        }
 
-            return changes;
-        });
+        return changes;
     }
 
     /// <summary>What a status row stands for: the device's status as stored now (see CheckinAsync).</summary>

@@ -35,8 +35,6 @@ public sealed partial class SyncWorker(
     // Asks the hub to accept gzip-compressed requests; answers come compressed as the hub chooses.
     private static readonly Metadata.Entry CompressRequests = new("grpc-internal-encoding-request", "gzip");
 
-    private readonly Backoff _backoff = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), new Random());
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
@@ -45,6 +43,7 @@ public sealed partial class SyncWorker(
         // Let the host finish starting: the appliance serves devices before it ever talks to the hub.
         await Task.Yield();
 
+        var backoff = new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(settings.SyncRetryMaxSeconds), new Random());
         using var channel = CreateChannel(settings.HubUrl);
         var client = new SiteSync.SiteSyncClient(channel);
         var headers = new Metadata { { "authorization", "Bearer " + settings.SiteCredential }, CompressRequests };
@@ -55,13 +54,13 @@ public sealed partial class SyncWorker(
             {
                 await RoundAsync(client, headers, stoppingToken);
                 await RecordAsync(uplink.Succeeded());
-                _backoff.Reset();
+                backoff.Reset();
                 rest = TimeSpan.FromSeconds(settings.SyncIntervalSeconds);
             }
             catch (Exception exception) when (IsUplinkFailure(exception, stoppingToken))
             {
                 await RecordAsync(uplink.Failed(exception.Message));
-                rest = _backoff.Next();
+                rest = backoff.Next();
                 Log.RoundFailed(logger, uplink.State, rest.TotalSeconds, exception.Message);
             }
 
