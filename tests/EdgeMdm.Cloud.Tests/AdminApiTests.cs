@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using EdgeMdm.Cloud.Cli;
+using EdgeMdm.Cloud.Storage;
 using EdgeMdm.Contracts.Sync;
 
 namespace EdgeMdm.Cloud.Tests;
@@ -39,7 +40,7 @@ public sealed class AdminApiTests : IAsyncLifetime
         Assert.Equal("application/problem+json", list.Content.Headers.ContentType?.MediaType);
         Assert.Equal("Bearer", list.Headers.WwwAuthenticate.Single().Scheme);
         Assert.Equal(401, (await list.Content.ReadFromJsonAsync<JsonNode>())!["status"]!.GetValue<int>());
-        Assert.Empty(await _hub.Store.ListSitesAsync());
+        Assert.Empty(await _hub.Store.ListSitesAsync(TenantIds.Default));
         Assert.Equal(HttpStatusCode.OK, health.StatusCode); // the liveness probe needs no token
     }
 
@@ -86,7 +87,7 @@ public sealed class AdminApiTests : IAsyncLifetime
     public async Task Bad_input_is_answered_with_problem_details_naming_the_field()
     {
         // Arrange
-        await _hub.Store.AddSiteAsync("DC Leipzig");
+        await _hub.Store.AddSiteAsync(TenantIds.Default, "DC Leipzig");
         using (await PutBlueprintAsync("pickers", 80))
         {
         }
@@ -113,7 +114,7 @@ public sealed class AdminApiTests : IAsyncLifetime
         await AssertProblemAsync(await _hub.Rest.GetAsync(new Uri("/api/v1/devices?site=nowhere", UriKind.Relative)), HttpStatusCode.NotFound);
         await AssertProblemAsync(await _hub.Rest.DeleteAsync(new Uri("/api/v1/blueprints/drivers", UriKind.Relative)), HttpStatusCode.NotFound);
         await AssertProblemAsync(await PostRawAsync("/api/v1/sites", "name=x", "application/x-www-form-urlencoded"), HttpStatusCode.UnsupportedMediaType);
-        Assert.Single(await _hub.Store.ListSitesAsync());
+        Assert.Single(await _hub.Store.ListSitesAsync(TenantIds.Default));
     }
 
     [Fact]

@@ -13,6 +13,7 @@ namespace EdgeMdm.Cloud.Tests;
 public abstract class HubStoreConformance : IAsyncLifetime
 {
     private const string SiteName = "DC Leipzig";
+    private const string Tenant = TenantIds.Default;
     private static readonly DateTimeOffset Now = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
 
     private readonly List<SqlHubStore> _opened = [];
@@ -137,10 +138,10 @@ public abstract class HubStoreConformance : IAsyncLifetime
             await store.ApplyUpstreamAsync(site, log, Now);
 
         // Assert
-        var transitions = await store.ListTransitionsAsync(site, "dev-0");
+        var transitions = await store.ListTransitionsAsync(Tenant, site, "dev-0");
         Assert.Equal(["Enrolling", "Staging", "Active"], transitions.Select(t => t.ToState));
         Assert.Equal(transitions.Count, transitions.Select(t => t.Sequence).Distinct().Count());
-        var device = Assert.Single(await store.ListDevicesAsync(site));
+        var device = Assert.Single(await store.ListDevicesAsync(Tenant, site));
         Assert.Equal(("SN-0", "Active", true), (device.Serial, device.State, device.Compliant));
     }
 
@@ -152,7 +153,7 @@ public abstract class HubStoreConformance : IAsyncLifetime
         var connectionString = await NewDatabaseAsync();
         var replicaA = await OpenAsync(connectionString);
         var replicaB = await OpenAsync(connectionString);
-        var site = (await replicaA.AddSiteAsync(SiteName)).SiteId;
+        var site = (await replicaA.AddSiteAsync(Tenant, SiteName)).SiteId;
 
         // Act: four deliverers (two per replica) race every batch, as a site reconnecting to another replica
         // while its old stream is still being applied would
@@ -175,7 +176,7 @@ public abstract class HubStoreConformance : IAsyncLifetime
 
         // Act
         var replicas = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(() => OpenAsync(connectionString))));
-        var site = await replicas[0].AddSiteAsync(SiteName);
+        var site = await replicas[0].AddSiteAsync(Tenant, SiteName);
 
         // Assert
         Assert.Equal(site.SiteId, await replicas[2].AuthenticateSiteAsync(site.Credential));
@@ -201,7 +202,7 @@ public abstract class HubStoreConformance : IAsyncLifetime
         // Arrange
         var connectionString = await NewDatabaseAsync();
         var replicas = new[] { await OpenAsync(connectionString), await OpenAsync(connectionString) };
-        var site = (await replicas[0].AddSiteAsync(SiteName)).SiteId;
+        var site = (await replicas[0].AddSiteAsync(Tenant, SiteName)).SiteId;
 
         // Act
         var positions = await Task.WhenAll(Enumerable.Range(0, 4).Select(writer => Task.Run(async () =>
@@ -228,22 +229,22 @@ public abstract class HubStoreConformance : IAsyncLifetime
     {
         // Arrange
         var store = await NewStoreAsync();
-        var a = (await store.AddSiteAsync("Site A")).SiteId;
-        var b = (await store.AddSiteAsync("Site B")).SiteId;
-        var command = await store.QueueCommandAsync(a, "dev-0", "reboot", new Dictionary<string, string>(), null, "admin");
+        var a = (await store.AddSiteAsync(Tenant, "Site A")).SiteId;
+        var b = (await store.AddSiteAsync(Tenant, "Site B")).SiteId;
+        var command = await store.QueueCommandAsync(Tenant, a, "dev-0", "reboot", new Dictionary<string, string>(), null, "admin");
 
         // Act: A reports its devices; B reports a result for A's command
         await store.ApplyUpstreamAsync(a, SiteLog(devices: 2), Now);
         await store.ApplyUpstreamAsync(b, [Change(1, "dev-x", new SiteChange { CommandResult = new() { CommandId = command, Status = "failed" } })], Now);
 
         // Assert
-        Assert.Empty(await store.ListDevicesAsync(b));
-        Assert.Equal(2, (await store.ListDevicesAsync(a)).Count);
-        Assert.Empty(await store.ListTransitionsAsync(b, "dev-0"));
+        Assert.Empty(await store.ListDevicesAsync(Tenant, b));
+        Assert.Equal(2, (await store.ListDevicesAsync(Tenant, a)).Count);
+        Assert.Empty(await store.ListTransitionsAsync(Tenant, b, "dev-0"));
         Assert.Empty(await store.ReadFeedAsync(b, 0, 100));
         Assert.Single(await store.ReadFeedAsync(a, 0, 100));
         Assert.Equal(1UL, await store.AppliedThroughAsync(b));
-        Assert.Equal(CommandStatuses.Queued, (await store.CommandStatusAsync(command))!.Status);
+        Assert.Equal(CommandStatuses.Queued, (await store.CommandStatusAsync(Tenant, command))!.Status);
     }
 
     [SkippableFact]
@@ -251,8 +252,8 @@ public abstract class HubStoreConformance : IAsyncLifetime
     {
         // Arrange
         var store = await NewStoreAsync();
-        var a = await store.AddSiteAsync("DC Leipzig #2");
-        var b = await store.AddSiteAsync("Truck 7");
+        var a = await store.AddSiteAsync(Tenant, "DC Leipzig #2");
+        var b = await store.AddSiteAsync(Tenant, "Truck 7");
 
         // Act
         var asA = await store.AuthenticateSiteAsync(a.Credential);
@@ -264,8 +265,8 @@ public abstract class HubStoreConformance : IAsyncLifetime
         Assert.Equal(("dc-leipzig-2", "truck-7"), (asA, asB));
         Assert.Null(wrong);
         Assert.Null(empty);
-        await Assert.ThrowsAsync<StoreConflictException>(() => store.AddSiteAsync("dc leipzig 2"));
-        Assert.Equal(["dc-leipzig-2", "truck-7"], (await store.ListSitesAsync()).Select(s => s.SiteId));
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.AddSiteAsync(Tenant, "dc leipzig 2"));
+        Assert.Equal(["dc-leipzig-2", "truck-7"], (await store.ListSitesAsync(Tenant)).Select(s => s.SiteId));
     }
 
     // ---- catalog ---------------------------------------------------------------------------------------
@@ -275,15 +276,15 @@ public abstract class HubStoreConformance : IAsyncLifetime
     {
         // Arrange
         var (store, site) = await StoreWithSiteAsync();
-        var command = await store.QueueCommandAsync(site, "dev-0", "reboot", new Dictionary<string, string> { ["reason"] = "stuck" }, Now.AddHours(1), "admin");
+        var command = await store.QueueCommandAsync(Tenant, site, "dev-0", "reboot", new Dictionary<string, string> { ["reason"] = "stuck" }, Now.AddHours(1), "admin");
         SiteChange Result(ulong sequence, string status) =>
             Change(sequence, "dev-0", new SiteChange { CommandResult = new() { CommandId = command, Status = status, Message = status, FinishedUnixMs = (long)sequence } });
 
         // Act
         await store.ApplyUpstreamAsync(site, [Result(1, CommandStatuses.Delivered)], Now);
-        var delivered = await store.CommandStatusAsync(command);
+        var delivered = await store.CommandStatusAsync(Tenant, command);
         await store.ApplyUpstreamAsync(site, [Result(2, CommandStatuses.Succeeded), Result(3, CommandStatuses.Delivered), Result(4, CommandStatuses.Failed)], Now);
-        var final = await store.CommandStatusAsync(command);
+        var final = await store.CommandStatusAsync(Tenant, command);
 
         // Assert
         Assert.Equal(CommandStatuses.Delivered, delivered!.Status);
@@ -291,7 +292,7 @@ public abstract class HubStoreConformance : IAsyncLifetime
         Assert.Equal(("dev-0", "reboot", "admin", Now.AddHours(1)), (final.DeviceId, final.Type, final.CreatedBy, final.ExpiresAt));
         var queued = Assert.Single(await store.ReadFeedAsync(site, 0, 10)).CommandQueued;
         Assert.Equal((command, "stuck"), (queued.CommandId, queued.Parameters["reason"]));
-        Assert.Null(await store.CommandStatusAsync("no-such-command"));
+        Assert.Null(await store.CommandStatusAsync(Tenant, "no-such-command"));
     }
 
     [SkippableFact]
@@ -299,8 +300,8 @@ public abstract class HubStoreConformance : IAsyncLifetime
     {
         // Arrange
         var store = await NewStoreAsync();
-        var a = (await store.AddSiteAsync("Site A")).SiteId;
-        var b = (await store.AddSiteAsync("Site B")).SiteId;
+        var a = (await store.AddSiteAsync(Tenant, "Site A")).SiteId;
+        var b = (await store.AddSiteAsync(Tenant, "Site B")).SiteId;
         var blueprint = Blueprint.Empty("pickers") with
         {
             Apps = [new RequiredApp("com.acme.scan", 42, "4.2"), new RequiredApp("com.acme.pick", 7, "1.7")],
@@ -308,12 +309,12 @@ public abstract class HubStoreConformance : IAsyncLifetime
         };
 
         // Act
-        var first = await store.UpsertBlueprintAsync(blueprint);
-        var again = await store.UpsertBlueprintAsync(blueprint with { Apps = [.. blueprint.Apps.Reverse()] });
-        var changed = await store.UpsertBlueprintAsync(blueprint with { BatteryHealthFloorPercent = 80 });
-        var c = (await store.AddSiteAsync("Site C")).SiteId;
-        var deleted = await store.DeleteBlueprintAsync("pickers");
-        var deletedAgain = await store.DeleteBlueprintAsync("pickers");
+        var first = await store.UpsertBlueprintAsync(Tenant, blueprint);
+        var again = await store.UpsertBlueprintAsync(Tenant, blueprint with { Apps = [.. blueprint.Apps.Reverse()] });
+        var changed = await store.UpsertBlueprintAsync(Tenant, blueprint with { BatteryHealthFloorPercent = 80 });
+        var c = (await store.AddSiteAsync(Tenant, "Site C")).SiteId;
+        var deleted = await store.DeleteBlueprintAsync(Tenant, "pickers");
+        var deletedAgain = await store.DeleteBlueprintAsync(Tenant, "pickers");
 
         // Assert
         Assert.Equal((true, false, true, true, false), (first, again, changed, deleted, deletedAgain));
@@ -324,7 +325,7 @@ public abstract class HubStoreConformance : IAsyncLifetime
             feed.Select(f => f.ChangeCase));
         Assert.Contains("\"batteryHealthFloorPercent\":80", feed[1].BlueprintUpserted.BlueprintJson, StringComparison.Ordinal);
         Assert.Contains("\"batteryHealthFloorPercent\":80", (await store.ReadFeedAsync(c, 0, 1))[0].BlueprintUpserted.BlueprintJson, StringComparison.Ordinal);
-        Assert.Empty(await store.ListBlueprintsAsync());
+        Assert.Empty(await store.ListBlueprintsAsync(Tenant));
     }
 
     [SkippableFact]
@@ -339,8 +340,8 @@ public abstract class HubStoreConformance : IAsyncLifetime
         };
 
         // Act
-        await store.UpsertBlueprintAsync(blueprint);
-        var listed = Assert.Single(await store.ListBlueprintsAsync());
+        await store.UpsertBlueprintAsync(Tenant, blueprint);
+        var listed = Assert.Single(await store.ListBlueprintsAsync(Tenant));
 
         // Assert
         Assert.Equal(blueprint.ToDeclarations().Token, listed.ToDeclarations().Token);
@@ -351,18 +352,18 @@ public abstract class HubStoreConformance : IAsyncLifetime
     {
         // Arrange
         var store = await NewStoreAsync();
-        var a = (await store.AddSiteAsync("Site A")).SiteId;
-        var b = (await store.AddSiteAsync("Site B")).SiteId;
+        var a = (await store.AddSiteAsync(Tenant, "Site A")).SiteId;
+        var b = (await store.AddSiteAsync(Tenant, "Site B")).SiteId;
 
         // Act
-        var token = await store.IssueTokenAsync(a, "pickers", 50, Now.AddDays(7));
+        var token = await store.IssueTokenAsync(Tenant, a, "pickers", 50, Now.AddDays(7));
 
         // Assert
         var issued = Assert.Single(await store.ReadFeedAsync(a, 0, 10)).TokenIssued;
         Assert.Equal((CanonicalHash.Sha256Hex(token), token[..8], "pickers", 50U), (issued.TokenHash, issued.TokenPrefix, issued.Group, issued.Uses));
         Assert.Equal(Now.AddDays(7).ToUnixTimeMilliseconds(), issued.ExpiresUnixMs);
         Assert.Empty(await store.ReadFeedAsync(b, 0, 10));
-        await Assert.ThrowsAsync<StoreConflictException>(() => store.IssueTokenAsync("no-such-site", "pickers", 1, Now));
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.IssueTokenAsync(Tenant, "no-such-site", "pickers", 1, Now));
     }
 
     [SkippableFact]
@@ -370,20 +371,20 @@ public abstract class HubStoreConformance : IAsyncLifetime
     {
         // Arrange
         var store = await NewStoreAsync();
-        var a = (await store.AddSiteAsync("Site A")).SiteId;
-        var b = (await store.AddSiteAsync("Site B")).SiteId;
+        var a = (await store.AddSiteAsync(Tenant, "Site A")).SiteId;
+        var b = (await store.AddSiteAsync(Tenant, "Site B")).SiteId;
 
         // Act
         await store.ApplyUpstreamAsync(a, SiteLog(devices: 3), Now);
         await store.ApplyUpstreamAsync(b, SiteLog(devices: 2, compliant: false), Now.AddMinutes(1));
 
         // Assert
-        var devices = await store.ListDevicesAsync();
+        var devices = await store.ListDevicesAsync(Tenant);
         Assert.Equal(["site-a/dev-0", "site-a/dev-1", "site-a/dev-2", "site-b/dev-0", "site-b/dev-1"], devices.Select(d => $"{d.SiteId}/{d.DeviceId}"));
         var nonCompliant = devices[^1];
         Assert.Equal((false, 1, "Active", "pickers"), (nonCompliant.Compliant, nonCompliant.Findings, nonCompliant.State, nonCompliant.Group));
-        Assert.Equal([new SiteCompliance(a, 3, 3), new SiteCompliance(b, 2, 0)], await store.ComplianceAsync());
-        var sites = await store.ListSitesAsync();
+        Assert.Equal([new SiteCompliance(a, 3, 3), new SiteCompliance(b, 2, 0)], await store.ComplianceAsync(Tenant));
+        var sites = await store.ListSitesAsync(Tenant);
         Assert.Equal([(ulong)SiteLog(3).Count, (ulong)SiteLog(2).Count], sites.Select(s => s.AppliedThrough));
         Assert.Equal(Now.AddMinutes(1), sites[1].LastSyncAt);
     }
@@ -395,10 +396,10 @@ public abstract class HubStoreConformance : IAsyncLifetime
         var store = await NewStoreAsync();
 
         // Act
-        var token = await store.CreateApiTokenAsync("ci");
+        var token = await store.CreateApiTokenAsync(Tenant, "ci");
 
         // Assert
-        Assert.Equal("ci", await store.AuthenticateApiTokenAsync(token));
+        Assert.Equal(new ApiCaller(Tenant, "ci", null), await store.AuthenticateApiTokenAsync(token));
         Assert.Null(await store.AuthenticateApiTokenAsync(token.ToUpperInvariant()));
         Assert.Null(await store.AuthenticateApiTokenAsync(""));
     }
@@ -414,13 +415,13 @@ public abstract class HubStoreConformance : IAsyncLifetime
         var report = new SiteSyncReport(10, 10, Now.AddSeconds(-90), "Trying", Now.AddMinutes(-10));
 
         // Act
-        var before = Assert.Single(await store.ListSitesAsync());
+        var before = Assert.Single(await store.ListSitesAsync(Tenant));
         await store.RecordHelloAsync(site, report, Now);
-        var reported = Assert.Single(await store.ListSitesAsync());
+        var reported = Assert.Single(await store.ListSitesAsync(Tenant));
         await store.ApplyUpstreamAsync(site, log.Take(6).ToList(), Now.AddSeconds(1));
-        var partly = Assert.Single(await store.ListSitesAsync());
+        var partly = Assert.Single(await store.ListSitesAsync(Tenant));
         await store.ApplyUpstreamAsync(site, log.Skip(6).Take(4).ToList(), Now.AddSeconds(2));
-        var drained = Assert.Single(await store.ListSitesAsync());
+        var drained = Assert.Single(await store.ListSitesAsync(Tenant));
 
         // Assert
         Assert.Equal((null, null, null), (before.Report, before.Backlog, before.Lag(Now)));
@@ -438,7 +439,7 @@ public abstract class HubStoreConformance : IAsyncLifetime
         // Arrange
         var (store, site) = await StoreWithSiteAsync();
         await store.RecordHelloAsync(site, new SiteSyncReport(3, 3, Now.AddMinutes(-1), "Connected", Now.AddSeconds(-5)), Now);
-        var summary = Assert.Single(await store.ListSitesAsync());
+        var summary = Assert.Single(await store.ListSitesAsync(Tenant));
 
         // Act
         var withinRounds = summary.Lag(Now + SiteSummary.SilentAfter);
@@ -458,7 +459,7 @@ public abstract class HubStoreConformance : IAsyncLifetime
 
         // Act: an older appliance says hello later, without a report
         await store.RecordHelloAsync(site, null, Now.AddMinutes(5));
-        var summary = Assert.Single(await store.ListSitesAsync());
+        var summary = Assert.Single(await store.ListSitesAsync(Tenant));
 
         // Assert: the last report stays, the sync time moves
         Assert.Equal(Now.AddMinutes(5), summary.LastSyncAt);
@@ -488,22 +489,22 @@ public abstract class HubStoreConformance : IAsyncLifetime
     {
         // Arrange: pickers at two sites, one of them retired, and a driver
         var store = await NewStoreAsync();
-        var a = (await store.AddSiteAsync("Site A")).SiteId;
-        var b = (await store.AddSiteAsync("Site B")).SiteId;
+        var a = (await store.AddSiteAsync(Tenant, "Site A")).SiteId;
+        var b = (await store.AddSiteAsync(Tenant, "Site B")).SiteId;
         await store.ApplyUpstreamAsync(a, SiteLog(devices: 2), Now);
         await store.ApplyUpstreamAsync(b, [.. SiteLog(devices: 2), .. Retire(SiteLog(2).Count + 1, "dev-1"), .. Enroll(SiteLog(2).Count + 2, "drv-0", "drivers")], Now);
 
         // Act
-        var group = await store.ListGroupAsync("pickers");
-        var groupAtB = await store.ListGroupAsync("pickers", b);
-        var ids = await store.QueueCommandsAsync(
+        var group = await store.ListGroupAsync(Tenant, "pickers");
+        var groupAtB = await store.ListGroupAsync(Tenant, "pickers", b);
+        var ids = await store.QueueCommandsAsync(Tenant, 
             group.Select(d => new CommandTarget(d.SiteId, d.DeviceId)).ToList(), "lock", new Dictionary<string, string>(), Now.AddHours(1), "admin", "inventory");
 
         // Assert
         Assert.Equal([$"{a}/dev-0", $"{a}/dev-1", $"{b}/dev-0"], group.Select(d => $"{d.SiteId}/{d.DeviceId}"));
         Assert.Equal([$"{b}/dev-0"], groupAtB.Select(d => $"{d.SiteId}/{d.DeviceId}"));
         Assert.Equal(3, ids.Distinct().Count());
-        var commands = await Task.WhenAll(ids.Select(id => store.CommandStatusAsync(id)));
+        var commands = await Task.WhenAll(ids.Select(id => store.CommandStatusAsync(Tenant, id)));
         Assert.Equal(group.Select(d => (d.SiteId, d.DeviceId)), commands.Select(c => (c!.SiteId, c.DeviceId)));
         Assert.All(commands, c => Assert.Equal((CommandStatuses.Queued, "inventory", "lock", Now), (c!.Status, c.Reason, c.Type, c.CreatedAt)));
         Assert.Equal(["dev-0", "dev-1"], (await store.ReadFeedAsync(a, 0, 10)).Select(c => c.CommandQueued.DeviceId));
@@ -517,7 +518,7 @@ public abstract class HubStoreConformance : IAsyncLifetime
         var (store, site) = await StoreWithSiteAsync();
 
         // Act / Assert: all or none
-        await Assert.ThrowsAsync<StoreConflictException>(() => store.QueueCommandsAsync(
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.QueueCommandsAsync(Tenant, 
             [new CommandTarget(site, "dev-0"), new CommandTarget("zz-no-such-site", "dev-1")], "lock", new Dictionary<string, string>(), null, "admin"));
         Assert.Empty(await store.ReadFeedAsync(site, 0, 10));
         Assert.Equal(0UL, await store.FeedHeadAsync(site));
@@ -528,15 +529,15 @@ public abstract class HubStoreConformance : IAsyncLifetime
     {
         // Arrange
         var store = await NewStoreAsync();
-        var a = (await store.AddSiteAsync("Site A")).SiteId;
-        var b = (await store.AddSiteAsync("Site B")).SiteId;
+        var a = (await store.AddSiteAsync(Tenant, "Site A")).SiteId;
+        var b = (await store.AddSiteAsync(Tenant, "Site B")).SiteId;
         await store.ApplyUpstreamAsync(a, SiteLog(devices: 2), Now);
         await store.ApplyUpstreamAsync(b, SiteLog(devices: 1), Now);
 
         // Act
-        var unique = await store.FindDeviceAsync("dev-1");
-        var shared = await store.FindDeviceAsync("dev-0");
-        var none = await store.FindDeviceAsync("dev-9");
+        var unique = await store.FindDeviceAsync(Tenant, "dev-1");
+        var shared = await store.FindDeviceAsync(Tenant, "dev-0");
+        var none = await store.FindDeviceAsync(Tenant, "dev-9");
 
         // Assert
         Assert.Equal([a], unique.Select(d => d.SiteId));
@@ -551,12 +552,12 @@ public abstract class HubStoreConformance : IAsyncLifetime
         var (store, site) = await StoreWithSiteAsync();
 
         // Act
-        var plain = await store.QueueCommandAsync(site, "dev-0", "ring", new Dictionary<string, string>(), null, "admin");
-        var why = await store.QueueCommandAsync(site, "dev-0", "lock", new Dictionary<string, string>(), null, "admin", "lost on the floor");
+        var plain = await store.QueueCommandAsync(Tenant, site, "dev-0", "ring", new Dictionary<string, string>(), null, "admin");
+        var why = await store.QueueCommandAsync(Tenant, site, "dev-0", "lock", new Dictionary<string, string>(), null, "admin", "lost on the floor");
 
         // Assert
-        Assert.Equal("", (await store.CommandStatusAsync(plain))!.Reason);
-        Assert.Equal("lost on the floor", (await store.CommandStatusAsync(why))!.Reason);
+        Assert.Equal("", (await store.CommandStatusAsync(Tenant, plain))!.Reason);
+        Assert.Equal("lost on the floor", (await store.CommandStatusAsync(Tenant, why))!.Reason);
     }
 
     // ---- command expiry (issue 3) ---------------------------------------------------------------------
@@ -566,7 +567,7 @@ public abstract class HubStoreConformance : IAsyncLifetime
     {
         // Arrange: a command with a 5-minute expiry; the device checks in after it, so the site reports "expired"
         var (store, site) = await StoreWithSiteAsync();
-        var command = await store.QueueCommandAsync(site, "dev-0", "lock", new Dictionary<string, string>(), Now.AddMinutes(5), "admin");
+        var command = await store.QueueCommandAsync(Tenant, site, "dev-0", "lock", new Dictionary<string, string>(), Now.AddMinutes(5), "admin");
         var expiredAt = Now.AddMinutes(6).ToUnixTimeMilliseconds();
         var result = Change(1, "dev-0", new SiteChange
         {
@@ -577,7 +578,7 @@ public abstract class HubStoreConformance : IAsyncLifetime
         // Act: delivered twice (a replay), then a stray late "delivered"
         await store.ApplyUpstreamAsync(site, [result], Now.AddMinutes(7));
         await store.ApplyUpstreamAsync(site, [result, late], Now.AddMinutes(8));
-        var status = await store.CommandStatusAsync(command);
+        var status = await store.CommandStatusAsync(Tenant, command);
 
         // Assert
         Assert.Equal((CommandStatuses.Expired, "expired before delivery"), (status!.Status, status.Message));
@@ -590,7 +591,7 @@ public abstract class HubStoreConformance : IAsyncLifetime
     private async Task<(SqlHubStore Store, string SiteId)> StoreWithSiteAsync()
     {
         var store = await NewStoreAsync();
-        return (store, (await store.AddSiteAsync(SiteName)).SiteId);
+        return (store, (await store.AddSiteAsync(Tenant, SiteName)).SiteId);
     }
 
     /// <summary>The digest of a fresh database that received <paramref name="log"/> once, in one batch.</summary>

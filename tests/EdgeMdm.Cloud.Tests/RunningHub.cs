@@ -61,7 +61,7 @@ internal sealed class RunningHub : IAsyncDisposable
         var app = await CloudHost.BuildAsync(args, builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
         await app.StartAsync();
         var hub = new RunningHub(app, directory, restPort, grpcPort);
-        var token = await hub.Store.CreateApiTokenAsync("tests");
+        var token = await hub.Store.CreateApiTokenAsync(TenantIds.Default, "tests");
         hub.Rest.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return hub;
     }

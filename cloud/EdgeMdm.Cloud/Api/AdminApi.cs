@@ -6,7 +6,9 @@ namespace EdgeMdm.Cloud.Api;
 
 /// <summary>
 /// The REST API for central IT under <c>/api/v1</c>: thin handlers that check the request, call the store and
-/// map its refusals to RFC 9457 problems. Every call needs <c>Authorization: Bearer &lt;api token&gt;</c>.
+/// map its refusals to RFC 9457 problems. Every call but <c>POST /login</c> needs
+/// <c>Authorization: Bearer &lt;api token&gt;</c> and acts inside the token's tenant: what belongs to another
+/// tenant is answered exactly as what does not exist (404, never 403).
 /// </summary>
 internal static class AdminApi
 {
@@ -15,30 +17,36 @@ internal static class AdminApi
 
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder routes)
     {
+        routes.MapPost("/api/v1/login", AccountApi.LoginAsync);
         var api = routes.MapGroup("/api/v1").AddEndpointFilter(AuthenticateAsync);
         api.MapPost("/sites", CreateSiteAsync);
-        api.MapGet("/sites", async (ISiteRegistry sites, TimeProvider time, CancellationToken ct) =>
+        api.MapGet("/sites", async (HttpContext http, ISiteRegistry sites, TimeProvider time, CancellationToken ct) =>
         {
             var now = time.GetUtcNow();
-            return TypedResults.Json((await sites.ListSitesAsync(ct)).Select(s => SiteView.Of(s, now)).ToList(), ApiJson.Default.ListSiteView);
+            return TypedResults.Json((await sites.ListSitesAsync(Tenant(http), ct)).Select(s => SiteView.Of(s, now)).ToList(), ApiJson.Default.ListSiteView);
         });
         api.MapPost("/sites/{siteId}/tokens", IssueTokenAsync);
-        api.MapGet("/blueprints", async (ICatalogStore catalog, CancellationToken ct) =>
-            TypedResults.Json((await catalog.ListBlueprintsAsync(ct)).ToList(), ApiJson.Default.ListBlueprint));
+        api.MapGet("/blueprints", async (HttpContext http, ICatalogStore catalog, CancellationToken ct) =>
+            TypedResults.Json((await catalog.ListBlueprintsAsync(Tenant(http), ct)).ToList(), ApiJson.Default.ListBlueprint));
         api.MapPut("/blueprints/{group}", PutBlueprintAsync);
-        api.MapDelete("/blueprints/{group}", async (string group, ICatalogStore catalog, CancellationToken ct) =>
-            await catalog.DeleteBlueprintAsync(group, ct) ? Results.NoContent() : Problems.NotFound($"group '{group}' has no blueprint"));
+        api.MapDelete("/blueprints/{group}", async (string group, HttpContext http, ICatalogStore catalog, CancellationToken ct) =>
+            await catalog.DeleteBlueprintAsync(Tenant(http), group, ct) ? Results.NoContent() : Problems.NotFound($"group '{group}' has no blueprint"));
         api.MapPost("/commands", QueueCommandAsync);
-        api.MapGet("/commands/{commandId}", async (string commandId, ICatalogStore catalog, CancellationToken ct) =>
-            await catalog.CommandStatusAsync(commandId, ct) is { } command
+        api.MapGet("/commands/{commandId}", async (string commandId, HttpContext http, ICatalogStore catalog, CancellationToken ct) =>
+            await catalog.CommandStatusAsync(Tenant(http), commandId, ct) is { } command
                 ? TypedResults.Json(command, ApiJson.Default.CommandRecord)
                 : Problems.NotFound($"no command '{commandId}'"));
         api.MapGet("/devices", ListDevicesAsync);
+        api.MapAccountApi();
         return routes;
     }
 
-    /// <summary>The API token's name, set by the authentication filter; recorded as who created a command.</summary>
-    private static string Caller(HttpContext context) => context.Items[CallerKey] as string ?? "unknown";
+    /// <summary>Who the API token speaks for, set by the authentication filter.</summary>
+    internal static ApiCaller Caller(HttpContext context) =>
+        context.Items[CallerKey] as ApiCaller ?? throw new InvalidOperationException("the endpoint runs without the authentication filter");
+
+    /// <summary>The tenant every call acts in: the API token's.</summary>
+    internal static string Tenant(HttpContext context) => Caller(context).TenantId;
 
     private static async ValueTask<object?> AuthenticateAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
     {
@@ -47,24 +55,24 @@ internal static class AdminApi
         const string Bearer = "Bearer ";
         var token = header.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase) ? header[Bearer.Length..].Trim() : "";
         var tokens = http.RequestServices.GetRequiredService<IAdminTokens>();
-        var name = token.Length == 0 ? null : await tokens.AuthenticateApiTokenAsync(token, http.RequestAborted);
-        if (name is null)
+        var caller = token.Length == 0 ? null : await tokens.AuthenticateApiTokenAsync(token, http.RequestAborted);
+        if (caller is null)
         {
-            var reason = token.Length == 0 ? "no bearer token" : "unknown API token";
+            var reason = token.Length == 0 ? "no bearer token" : "unknown or expired API token";
             var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdminApi).FullName!);
             Log.ApiUnauthenticated(logger, http.Request.Method, http.Request.Path, reason);
             return Problems.Unauthorized(token.Length == 0
                 ? "the call needs 'Authorization: Bearer <api token>' (create one with 'edgemdm-cloud admin-token create')"
-                : "the API token is not known to this hub");
+                : "the API token is not known to this hub or has expired (sign in again with 'edgemdm login')");
         }
 
-        http.Items[CallerKey] = name;
+        http.Items[CallerKey] = caller;
         return await next(invocation);
     }
 
-    private static async Task<IResult> CreateSiteAsync(HttpRequest request, ISiteRegistry sites, CancellationToken ct)
+    private static async Task<IResult> CreateSiteAsync(HttpContext http, ISiteRegistry sites, CancellationToken ct)
     {
-        var (body, problem) = await JsonBody.ReadAsync(request, ApiJson.Default.CreateSiteRequest);
+        var (body, problem) = await JsonBody.ReadAsync(http.Request, ApiJson.Default.CreateSiteRequest);
         if (problem is not null)
             return problem;
         var v = new Validation();
@@ -75,7 +83,7 @@ internal static class AdminApi
             return v.Problem();
         try
         {
-            var site = await sites.AddSiteAsync(body.Name!.Trim(), ct);
+            var site = await sites.AddSiteAsync(Tenant(http), body.Name!.Trim(), ct);
             return TypedResults.Json(new SiteCreated(site.SiteId, site.Credential), ApiJson.Default.SiteCreated,
                 statusCode: StatusCodes.Status201Created);
         }
@@ -85,9 +93,9 @@ internal static class AdminApi
         }
     }
 
-    private static async Task<IResult> PutBlueprintAsync(string group, HttpRequest request, ICatalogStore catalog, CancellationToken ct)
+    private static async Task<IResult> PutBlueprintAsync(string group, HttpContext http, ICatalogStore catalog, CancellationToken ct)
     {
-        var (body, problem) = await JsonBody.ReadAsync(request, ApiJson.Default.Blueprint);
+        var (body, problem) = await JsonBody.ReadAsync(http.Request, ApiJson.Default.Blueprint);
         if (problem is not null)
             return problem;
         var v = new Validation();
@@ -97,8 +105,9 @@ internal static class AdminApi
         var blueprint = Normalize(body, group, v);
         if (!v.Valid)
             return v.Problem();
-        var existed = (await catalog.ListBlueprintsAsync(ct)).Any(b => string.Equals(b.Group, group, StringComparison.Ordinal));
-        var changed = await catalog.UpsertBlueprintAsync(blueprint, ct);
+        var tenant = Tenant(http);
+        var existed = (await catalog.ListBlueprintsAsync(tenant, ct)).Any(b => string.Equals(b.Group, group, StringComparison.Ordinal));
+        var changed = await catalog.UpsertBlueprintAsync(tenant, blueprint, ct);
         return TypedResults.Json(
             new BlueprintSaved(group, blueprint.ToDeclarations().Token, changed), ApiJson.Default.BlueprintSaved,
             statusCode: existed ? StatusCodes.Status200OK : StatusCodes.Status201Created);
@@ -165,23 +174,26 @@ internal static class AdminApi
     }
 
     private static async Task<IResult> IssueTokenAsync(
-        string siteId, HttpRequest request, ICatalogStore catalog, TimeProvider time, CancellationToken ct)
+        string siteId, HttpContext http, ISiteRegistry sites, ICatalogStore catalog, TimeProvider time, CancellationToken ct)
     {
-        var (body, problem) = await JsonBody.ReadAsync(request, ApiJson.Default.IssueTokenRequest);
+        var tenant = Tenant(http);
+        if (!await sites.SiteExistsAsync(tenant, siteId, ct))
+            return Problems.NotFound($"no site '{siteId}'");
+        var (body, problem) = await JsonBody.ReadAsync(http.Request, ApiJson.Default.IssueTokenRequest);
         if (problem is not null)
             return problem;
         var v = new Validation();
         v.GroupName("group", body!.Group);
         v.Range("uses", body.Uses, 1, 1_000_000, required: true);
         v.Range("expiresInSeconds", body.ExpiresInSeconds, 60, MaxExpirySeconds, required: true);
-        if (v.Valid && !(await catalog.ListBlueprintsAsync(ct)).Any(b => string.Equals(b.Group, body.Group, StringComparison.Ordinal)))
+        if (v.Valid && !(await catalog.ListBlueprintsAsync(tenant, ct)).Any(b => string.Equals(b.Group, body.Group, StringComparison.Ordinal)))
             v.Add("group", $"'{body.Group}' has no blueprint; PUT /api/v1/blueprints/{body.Group} first");
         if (!v.Valid)
             return v.Problem();
         var expiresAt = time.GetUtcNow().AddSeconds(body.ExpiresInSeconds!.Value);
         try
         {
-            var token = await catalog.IssueTokenAsync(siteId, body.Group!, (uint)body.Uses!.Value, expiresAt, ct);
+            var token = await catalog.IssueTokenAsync(tenant, siteId, body.Group!, (uint)body.Uses!.Value, expiresAt, ct);
             return TypedResults.Json(new TokenIssued(token, body.Group!, (uint)body.Uses.Value, expiresAt), ApiJson.Default.TokenIssued,
                 statusCode: StatusCodes.Status201Created);
         }
@@ -205,7 +217,9 @@ internal static class AdminApi
         var v = new Validation();
         var forGroup = body!.Group is not null;
         var parameters = ValidateCommand(body, v);
-        if (v.Valid && body.SiteId is { } named && !(await sites.ListSitesAsync(ct)).Any(s => string.Equals(s.SiteId, named, StringComparison.Ordinal)))
+        var tenant = Tenant(http);
+        var createdBy = Caller(http).Name;
+        if (v.Valid && body.SiteId is { } named && !await sites.SiteExistsAsync(tenant, named, ct))
             v.Add("siteId", $"no site '{named}'");
         if (!v.Valid)
             return v.Problem();
@@ -215,7 +229,7 @@ internal static class AdminApi
         {
             if (forGroup)
             {
-                var devices = await fleet.ListGroupAsync(body.Group!, body.SiteId, ct);
+                var devices = await fleet.ListGroupAsync(tenant, body.Group!, body.SiteId, ct);
                 if (devices.Count == 0)
                 {
                     return Problems.NotFound(body.SiteId is null
@@ -224,14 +238,14 @@ internal static class AdminApi
                 }
 
                 var targets = devices.Select(d => new CommandTarget(d.SiteId, d.DeviceId)).ToList();
-                var ids = await catalog.QueueCommandsAsync(targets, body.Type!, parameters, expiresAt, Caller(http), reason, ct);
+                var ids = await catalog.QueueCommandsAsync(tenant, targets, body.Type!, parameters, expiresAt, createdBy, reason, ct);
                 return TypedResults.Json(new CommandsQueued(body.Group!, ids, targets), ApiJson.Default.CommandsQueued, statusCode: StatusCodes.Status201Created);
             }
 
             var siteId = body.SiteId;
             if (siteId is null)
             {
-                var found = await fleet.FindDeviceAsync(body.DeviceId!, ct);
+                var found = await fleet.FindDeviceAsync(tenant, body.DeviceId!, ct);
                 if (found.Count == 0)
                     return Problems.NotFound($"the hub knows no device '{body.DeviceId}'; give its siteId to queue the command anyway");
                 if (found.Count > 1)
@@ -239,7 +253,7 @@ internal static class AdminApi
                 siteId = found[0].SiteId;
             }
 
-            var commandId = await catalog.QueueCommandAsync(siteId, body.DeviceId!, body.Type!, parameters, expiresAt, Caller(http), reason, ct);
+            var commandId = await catalog.QueueCommandAsync(tenant, siteId, body.DeviceId!, body.Type!, parameters, expiresAt, createdBy, reason, ct);
             return TypedResults.Json(new CommandQueued(commandId, siteId), ApiJson.Default.CommandQueued, statusCode: StatusCodes.Status201Created);
         }
         catch (StoreConflictException)
@@ -281,10 +295,11 @@ internal static class AdminApi
         return parameters;
     }
 
-    private static async Task<IResult> ListDevicesAsync(string? site, ISiteRegistry sites, IFleetReadStore fleet, CancellationToken ct)
+    private static async Task<IResult> ListDevicesAsync(string? site, HttpContext http, ISiteRegistry sites, IFleetReadStore fleet, CancellationToken ct)
     {
-        if (site is not null && !(await sites.ListSitesAsync(ct)).Any(s => string.Equals(s.SiteId, site, StringComparison.Ordinal)))
+        var tenant = Tenant(http);
+        if (site is not null && !await sites.SiteExistsAsync(tenant, site, ct))
             return Problems.NotFound($"no site '{site}'");
-        return TypedResults.Json((await fleet.ListDevicesAsync(site, ct)).ToList(), ApiJson.Default.ListDeviceRecord);
+        return TypedResults.Json((await fleet.ListDevicesAsync(tenant, site, ct)).ToList(), ApiJson.Default.ListDeviceRecord);
     }
 }

@@ -24,4 +24,12 @@ namespace EdgeMdm.Cloud.Api;
 [JsonSerializable(typeof(CommandsQueued))]
 [JsonSerializable(typeof(CommandRecord))]
 [JsonSerializable(typeof(List<DeviceRecord>))]
+[JsonSerializable(typeof(LoginRequest))]
+[JsonSerializable(typeof(SignedIn))]
+[JsonSerializable(typeof(AddAccountRequest))]
+[JsonSerializable(typeof(AccountAdded))]
+[JsonSerializable(typeof(List<AccountView>))]
+[JsonSerializable(typeof(SiteUserRequest))]
+[JsonSerializable(typeof(SiteUserSaved))]
+[JsonSerializable(typeof(List<SiteUserRecord>))]
 internal sealed partial class ApiJson : JsonSerializerContext;

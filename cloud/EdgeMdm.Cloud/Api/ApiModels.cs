@@ -44,3 +44,22 @@ public sealed record CommandQueued(string CommandId, string? SiteId = null);
 
 /// <summary>Answer for a group: one command per device, and the devices in the same order.</summary>
 public sealed record CommandsQueued(string Group, IReadOnlyList<string> CommandIds, IReadOnlyList<CommandTarget> Devices);
+
+/// <summary>POST /login: <c>Tenant</c> null means the default tenant.</summary>
+public sealed record LoginRequest(string? User, string? Password, string? Tenant);
+
+public sealed record SignedIn(string Token, string Tenant, string User, DateTimeOffset ExpiresAt);
+
+/// <summary>A new account; <c>Password</c> null asks the hub to generate one.</summary>
+public sealed record AddAccountRequest(string? UserName, string? Password);
+
+/// <summary>Answer to a new account: <c>Password</c> is the generated one (shown this once), null when the caller gave it.</summary>
+public sealed record AccountAdded(string UserName, string? Password);
+
+public sealed record AccountView(string UserName, DateTimeOffset CreatedAt);
+
+/// <summary>A site user to create or change; <c>Password</c> null asks the hub to generate one.</summary>
+public sealed record SiteUserRequest(string? UserName, string? Role, string? Password);
+
+/// <summary>Answer to a site user saved: <c>Password</c> is the generated one (shown this once), null when the caller gave it.</summary>
+public sealed record SiteUserSaved(string SiteId, string UserName, string Role, bool Created, string? Password);

@@ -98,5 +98,8 @@ public static class CloudHost
         services.AddSingleton<ICatalogStore>(sp => sp.GetRequiredService<SqlHubStore>());
         services.AddSingleton<IFleetReadStore>(sp => sp.GetRequiredService<SqlHubStore>());
         services.AddSingleton<IAdminTokens>(sp => sp.GetRequiredService<SqlHubStore>());
+        services.AddSingleton<ITenantStore>(sp => sp.GetRequiredService<SqlHubStore>());
+        services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<SqlHubStore>());
+        services.AddSingleton<ISiteUserStore>(sp => sp.GetRequiredService<SqlHubStore>());
     }
 }

@@ -24,4 +24,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2100, Level = LogLevel.Warning, Message = "REST call {Method} {Path} refused: {Reason}")]
     public static partial void ApiUnauthenticated(ILogger logger, string method, string path, string reason);
+
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "Sign-in of {User} in tenant {Tenant} refused")]
+    public static partial void SignInRefused(ILogger logger, string tenant, string user);
 }

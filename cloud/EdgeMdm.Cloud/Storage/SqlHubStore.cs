@@ -28,36 +28,68 @@ public sealed class SqlHubStore : IHubStore, IAsyncDisposable
 
     private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
+    // ---- tenants ---------------------------------------------------------------------------------------
+
+    public async Task<TenantRecord> AddTenantAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var tenantId = IdFrom(name);
+        var now = NowMs;
+        await using var s = await _db.BeginAsync(write: true, cancellationToken);
+        if (await s.SingleOrDefaultAsync("SELECT 1 FROM tenants WHERE tenant_id = ?", tenantId) is not null)
+            throw new StoreConflictException($"a tenant with id '{tenantId}' exists");
+        await s.ExecuteAsync("INSERT INTO tenants (tenant_id, name, created_at) VALUES (?, ?, ?)", tenantId, name, now);
+        await s.CommitAsync();
+        return new TenantRecord(tenantId, name, DateTimeOffset.FromUnixTimeMilliseconds(now));
+    }
+
+    public async Task<IReadOnlyList<TenantRecord>> ListTenantsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var s = await _db.BeginAsync(write: false, cancellationToken);
+        var rows = await s.QueryAsync("SELECT tenant_id, name, created_at FROM tenants ORDER BY tenant_id");
+        return rows.Select(r => new TenantRecord(r.Text(0), r.Text(1), DateTimeOffset.FromUnixTimeMilliseconds(r.Long(2)))).ToList();
+    }
+
     // ---- sites -----------------------------------------------------------------------------------------
 
-    public async Task<NewSite> AddSiteAsync(string name, CancellationToken cancellationToken = default)
+    public async Task<NewSite> AddSiteAsync(string tenantId, string name, CancellationToken cancellationToken = default)
     {
-        var siteId = SiteIdFrom(name);
+        // Outside the default tenant the id carries the tenant's: a dot never occurs in a slug, so two tenants'
+        // ids cannot collide and a refused name can only be one of the caller's own.
+        var slug = IdFrom(name);
+        var siteId = string.Equals(tenantId, TenantIds.Default, StringComparison.Ordinal) ? slug : tenantId + "." + slug;
         var credential = NewSecret();
         await using var s = await _db.BeginAsync(write: true, cancellationToken);
         await LockCatalogAsync(s);
+        await RequireTenantAsync(s, tenantId);
         if (await s.SingleOrDefaultAsync("SELECT 1 FROM sites WHERE site_id = ?", siteId) is not null)
             throw new StoreConflictException($"a site with id '{siteId}' exists");
         await s.ExecuteAsync(
-            "INSERT INTO sites (site_id, name, credential_hash, created_at) VALUES (?, ?, ?, ?)",
-            siteId, name, CanonicalHash.Sha256Hex(credential), NowMs);
+            "INSERT INTO sites (site_id, tenant_id, name, credential_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+            siteId, tenantId, name, CanonicalHash.Sha256Hex(credential), NowMs);
 
-        // A new site starts from the current catalog, like a site that was there all along.
-        foreach (var row in await s.QueryAsync("SELECT group_name, blueprint_json FROM blueprints ORDER BY group_name"))
+        // A new site starts from its tenant's current catalog, like a site that was there all along.
+        foreach (var row in await s.QueryAsync("SELECT group_name, blueprint_json FROM blueprints WHERE tenant_id = ? ORDER BY group_name", tenantId))
             await AppendAsync(s, siteId, new HubChange { BlueprintUpserted = new() { Group = row.Text(0), BlueprintJson = row.Text(1) } });
         await s.CommitAsync();
         return new NewSite(siteId, credential);
     }
 
-    public async Task<IReadOnlyList<SiteSummary>> ListSitesAsync(CancellationToken cancellationToken = default)
+    public async Task<bool> SiteExistsAsync(string tenantId, string siteId, CancellationToken cancellationToken = default)
+    {
+        await using var s = await _db.BeginAsync(write: false, cancellationToken);
+        return await s.SingleOrDefaultAsync("SELECT 1 FROM sites WHERE site_id = ? AND tenant_id = ?", siteId, tenantId) is not null;
+    }
+
+    public async Task<IReadOnlyList<SiteSummary>> ListSitesAsync(string tenantId, CancellationToken cancellationToken = default)
     {
         await using var s = await _db.BeginAsync(write: false, cancellationToken);
         var rows = await s.QueryAsync(
             """
             SELECT site_id, name, last_sync_at, applied_through, feed_head,
                    uplink_state, outbox_depth, outbox_head, oldest_pending_at, site_last_sync_at, reported_at
-            FROM sites ORDER BY site_id
-            """);
+            FROM sites WHERE tenant_id = ? ORDER BY site_id
+            """,
+            tenantId);
         return rows.Select(r => new SiteSummary(r.Text(0), r.Text(1), Time(r.NullableLong(2)), r.ULong(3), r.ULong(4))
         {
             Report = r.NullableText(5) is { } uplink
@@ -226,7 +258,7 @@ public sealed class SqlHubStore : IHubStore, IAsyncDisposable
 
     // ---- catalog ---------------------------------------------------------------------------------------
 
-    public async Task<bool> UpsertBlueprintAsync(Blueprint blueprint, CancellationToken cancellationToken = default)
+    public async Task<bool> UpsertBlueprintAsync(string tenantId, Blueprint blueprint, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(blueprint);
         var normalized = blueprint with
@@ -240,44 +272,45 @@ public sealed class SqlHubStore : IHubStore, IAsyncDisposable
         var token = blueprint.ToDeclarations().Token;
         await using var s = await _db.BeginAsync(write: true, cancellationToken);
         await LockCatalogAsync(s);
-        var existing = await s.SingleOrDefaultAsync("SELECT token FROM blueprints WHERE group_name = ?", blueprint.Group);
+        var existing = await s.SingleOrDefaultAsync("SELECT token FROM blueprints WHERE tenant_id = ? AND group_name = ?", tenantId, blueprint.Group);
         if (string.Equals(existing?.Text(0), token, StringComparison.Ordinal))
             return false;
         await s.ExecuteAsync(
             """
-            INSERT INTO blueprints (group_name, blueprint_json, token, updated_at) VALUES (?, ?, ?, ?)
-            ON CONFLICT (group_name) DO UPDATE SET blueprint_json = excluded.blueprint_json, token = excluded.token, updated_at = excluded.updated_at
+            INSERT INTO blueprints (tenant_id, group_name, blueprint_json, token, updated_at) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (tenant_id, group_name) DO UPDATE SET blueprint_json = excluded.blueprint_json, token = excluded.token, updated_at = excluded.updated_at
             """,
-            blueprint.Group, json, token, NowMs);
-        await AppendToEverySiteAsync(s, new HubChange { BlueprintUpserted = new() { Group = blueprint.Group, BlueprintJson = json } });
+            tenantId, blueprint.Group, json, token, NowMs);
+        await AppendToTenantSitesAsync(s, tenantId, new HubChange { BlueprintUpserted = new() { Group = blueprint.Group, BlueprintJson = json } });
         await s.CommitAsync();
         return true;
     }
 
-    public async Task<bool> DeleteBlueprintAsync(string group, CancellationToken cancellationToken = default)
+    public async Task<bool> DeleteBlueprintAsync(string tenantId, string group, CancellationToken cancellationToken = default)
     {
         await using var s = await _db.BeginAsync(write: true, cancellationToken);
         await LockCatalogAsync(s);
-        if (await s.ExecuteAsync("DELETE FROM blueprints WHERE group_name = ?", group) == 0)
+        if (await s.ExecuteAsync("DELETE FROM blueprints WHERE tenant_id = ? AND group_name = ?", tenantId, group) == 0)
             return false;
-        await AppendToEverySiteAsync(s, new HubChange { BlueprintDeleted = new() { Group = group } });
+        await AppendToTenantSitesAsync(s, tenantId, new HubChange { BlueprintDeleted = new() { Group = group } });
         await s.CommitAsync();
         return true;
     }
 
-    public async Task<IReadOnlyList<Blueprint>> ListBlueprintsAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<Blueprint>> ListBlueprintsAsync(string tenantId, CancellationToken cancellationToken = default)
     {
         await using var s = await _db.BeginAsync(write: false, cancellationToken);
-        var rows = await s.QueryAsync("SELECT blueprint_json FROM blueprints ORDER BY group_name");
+        var rows = await s.QueryAsync("SELECT blueprint_json FROM blueprints WHERE tenant_id = ? ORDER BY group_name", tenantId);
         return rows.Select(r => JsonSerializer.Deserialize(r.Text(0), CloudJson.Default.Blueprint)
             ?? throw new InvalidDataException("a stored blueprint is null")).ToList();
     }
 
-    public async Task<string> IssueTokenAsync(string siteId, string group, uint uses, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
+    public async Task<string> IssueTokenAsync(string tenantId, string siteId, string group, uint uses, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
     {
         var token = NewSecret();
         var hash = CanonicalHash.Sha256Hex(token);
         await using var s = await _db.BeginAsync(write: true, cancellationToken);
+        await RequireSiteAsync(s, tenantId, siteId);
         await AppendAsync(s, siteId, new HubChange
         {
             TokenIssued = new() { TokenHash = hash, TokenPrefix = token[..8], Group = group, Uses = uses, ExpiresUnixMs = expiresAt.ToUnixTimeMilliseconds() },
@@ -290,12 +323,12 @@ public sealed class SqlHubStore : IHubStore, IAsyncDisposable
     }
 
     public async Task<string> QueueCommandAsync(
-        string siteId, string deviceId, string type, IReadOnlyDictionary<string, string> parameters,
+        string tenantId, string siteId, string deviceId, string type, IReadOnlyDictionary<string, string> parameters,
         DateTimeOffset? expiresAt, string createdBy, string reason = "", CancellationToken cancellationToken = default) =>
-        (await QueueCommandsAsync([new CommandTarget(siteId, deviceId)], type, parameters, expiresAt, createdBy, reason, cancellationToken))[0];
+        (await QueueCommandsAsync(tenantId, [new CommandTarget(siteId, deviceId)], type, parameters, expiresAt, createdBy, reason, cancellationToken))[0];
 
     public async Task<IReadOnlyList<string>> QueueCommandsAsync(
-        IReadOnlyList<CommandTarget> targets, string type, IReadOnlyDictionary<string, string> parameters,
+        string tenantId, IReadOnlyList<CommandTarget> targets, string type, IReadOnlyDictionary<string, string> parameters,
         DateTimeOffset? expiresAt, string createdBy, string reason = "", CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(targets);
@@ -304,6 +337,8 @@ public sealed class SqlHubStore : IHubStore, IAsyncDisposable
         var parametersJson = JsonSerializer.Serialize(sorted, CloudJson.Default.SortedDictionaryStringString);
         var ids = targets.Select(_ => Guid.CreateVersion7(_time.GetUtcNow()).ToString("N")).ToList();
         await using var s = await _db.BeginAsync(write: true, cancellationToken);
+        foreach (var siteId in targets.Select(t => t.SiteId).Distinct(StringComparer.Ordinal))
+            await RequireSiteAsync(s, tenantId, siteId);
 
         // Sites in id order, as everywhere: two group sends racing on two replicas never deadlock.
         foreach (var i in Enumerable.Range(0, targets.Count).OrderBy(i => targets[i].SiteId, StringComparer.Ordinal).ThenBy(i => i))
@@ -328,12 +363,16 @@ public sealed class SqlHubStore : IHubStore, IAsyncDisposable
         return ids;
     }
 
-    public async Task<CommandRecord?> CommandStatusAsync(string commandId, CancellationToken cancellationToken = default)
+    public async Task<CommandRecord?> CommandStatusAsync(string tenantId, string commandId, CancellationToken cancellationToken = default)
     {
         await using var s = await _db.BeginAsync(write: false, cancellationToken);
         var r = await s.SingleOrDefaultAsync(
-            "SELECT command_id, site_id, device_id, type, status, message, created_by, expires_at, finished_at, reason, created_at FROM commands WHERE command_id = ?",
-            commandId);
+            """
+            SELECT c.command_id, c.site_id, c.device_id, c.type, c.status, c.message, c.created_by, c.expires_at, c.finished_at, c.reason, c.created_at
+            FROM commands c JOIN sites s ON s.site_id = c.site_id
+            WHERE c.command_id = ? AND s.tenant_id = ?
+            """,
+            commandId, tenantId);
         return r is null ? null : new CommandRecord(
             r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5), r.Text(6), Time(r.NullableLong(7)), Time(r.NullableLong(8)))
         {
@@ -344,34 +383,36 @@ public sealed class SqlHubStore : IHubStore, IAsyncDisposable
 
     // ---- fleet -----------------------------------------------------------------------------------------
 
-    private const string SelectDevices = """
-        SELECT site_id, device_id, serial, model, manufacturer, os_version, agent_version, group_name, state,
-               status_json, compliant, finding_count, last_checkin
-        FROM devices
+    /// <summary>Devices of one tenant's sites: the query's first parameter is the tenant id.</summary>
+    private const string SelectTenantDevices = """
+        SELECT d.site_id, d.device_id, d.serial, d.model, d.manufacturer, d.os_version, d.agent_version, d.group_name, d.state,
+               d.status_json, d.compliant, d.finding_count, d.last_checkin
+        FROM devices d JOIN sites s ON s.site_id = d.site_id
+        WHERE s.tenant_id = ?
         """;
 
-    public async Task<IReadOnlyList<DeviceRecord>> ListDevicesAsync(string? siteId = null, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<DeviceRecord>> ListDevicesAsync(string tenantId, string? siteId = null, CancellationToken cancellationToken = default)
     {
         await using var s = await _db.BeginAsync(write: false, cancellationToken);
         var rows = siteId is null
-            ? await s.QueryAsync(SelectDevices + " ORDER BY site_id, device_id")
-            : await s.QueryAsync(SelectDevices + " WHERE site_id = ? ORDER BY device_id", siteId);
+            ? await s.QueryAsync(SelectTenantDevices + " ORDER BY d.site_id, d.device_id", tenantId)
+            : await s.QueryAsync(SelectTenantDevices + " AND d.site_id = ? ORDER BY d.device_id", tenantId, siteId);
         return rows.Select(DeviceOf).ToList();
     }
 
-    public async Task<IReadOnlyList<DeviceRecord>> FindDeviceAsync(string deviceId, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<DeviceRecord>> FindDeviceAsync(string tenantId, string deviceId, CancellationToken cancellationToken = default)
     {
         await using var s = await _db.BeginAsync(write: false, cancellationToken);
-        return (await s.QueryAsync(SelectDevices + " WHERE device_id = ? ORDER BY site_id", deviceId)).Select(DeviceOf).ToList();
+        return (await s.QueryAsync(SelectTenantDevices + " AND d.device_id = ? ORDER BY d.site_id", tenantId, deviceId)).Select(DeviceOf).ToList();
     }
 
-    public async Task<IReadOnlyList<DeviceRecord>> ListGroupAsync(string group, string? siteId = null, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<DeviceRecord>> ListGroupAsync(string tenantId, string group, string? siteId = null, CancellationToken cancellationToken = default)
     {
         await using var s = await _db.BeginAsync(write: false, cancellationToken);
-        const string Where = " WHERE group_name = ? AND state <> 'Retired'";
+        const string Where = " AND d.group_name = ? AND d.state <> 'Retired'";
         var rows = siteId is null
-            ? await s.QueryAsync(SelectDevices + Where + " ORDER BY site_id, device_id", group)
-            : await s.QueryAsync(SelectDevices + Where + " AND site_id = ? ORDER BY device_id", group, siteId);
+            ? await s.QueryAsync(SelectTenantDevices + Where + " ORDER BY d.site_id, d.device_id", tenantId, group)
+            : await s.QueryAsync(SelectTenantDevices + Where + " AND d.site_id = ? ORDER BY d.device_id", tenantId, group, siteId);
         return rows.Select(DeviceOf).ToList();
     }
 
@@ -379,39 +420,148 @@ public sealed class SqlHubStore : IHubStore, IAsyncDisposable
         r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5), r.Text(6), r.Text(7), r.Text(8), r.Text(9),
         r.Bool(10), (int)r.Long(11), Time(r.NullableLong(12)));
 
-    public async Task<IReadOnlyList<TransitionRecord>> ListTransitionsAsync(string siteId, string deviceId, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<TransitionRecord>> ListTransitionsAsync(string tenantId, string siteId, string deviceId, CancellationToken cancellationToken = default)
     {
         await using var s = await _db.BeginAsync(write: false, cancellationToken);
         var rows = await s.QueryAsync(
-            "SELECT sequence, from_state, to_state, actor, reason, at FROM transitions WHERE site_id = ? AND device_id = ? ORDER BY sequence", siteId, deviceId);
+            """
+            SELECT t.sequence, t.from_state, t.to_state, t.actor, t.reason, t.at
+            FROM transitions t JOIN sites s ON s.site_id = t.site_id
+            WHERE s.tenant_id = ? AND t.site_id = ? AND t.device_id = ? ORDER BY t.sequence
+            """,
+            tenantId, siteId, deviceId);
         return rows.Select(r => new TransitionRecord(r.ULong(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), DateTimeOffset.FromUnixTimeMilliseconds(r.Long(5)))).ToList();
     }
 
-    public async Task<IReadOnlyList<SiteCompliance>> ComplianceAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<SiteCompliance>> ComplianceAsync(string tenantId, CancellationToken cancellationToken = default)
     {
         await using var s = await _db.BeginAsync(write: false, cancellationToken);
         var rows = await s.QueryAsync(
-            "SELECT site_id, count(*), sum(CASE WHEN compliant THEN 1 ELSE 0 END) FROM devices GROUP BY site_id ORDER BY site_id");
+            """
+            SELECT d.site_id, count(*), sum(CASE WHEN d.compliant THEN 1 ELSE 0 END)
+            FROM devices d JOIN sites s ON s.site_id = d.site_id
+            WHERE s.tenant_id = ? GROUP BY d.site_id ORDER BY d.site_id
+            """,
+            tenantId);
         return rows.Select(r => new SiteCompliance(r.Text(0), (int)r.Long(1), (int)r.Long(2))).ToList();
     }
 
     // ---- admin tokens ----------------------------------------------------------------------------------
 
-    public async Task<string> CreateApiTokenAsync(string name, CancellationToken cancellationToken = default)
+    public async Task<string> CreateApiTokenAsync(string tenantId, string name, CancellationToken cancellationToken = default)
     {
         var token = NewSecret();
         await using var s = await _db.BeginAsync(write: true, cancellationToken);
-        await s.ExecuteAsync("INSERT INTO api_tokens (token_hash, name, created_at) VALUES (?, ?, ?)", CanonicalHash.Sha256Hex(token), name, NowMs);
+        await RequireTenantAsync(s, tenantId);
+        await s.ExecuteAsync(
+            "INSERT INTO api_tokens (token_hash, tenant_id, name, created_at) VALUES (?, ?, ?, ?)", CanonicalHash.Sha256Hex(token), tenantId, name, NowMs);
         await s.CommitAsync();
         return token;
     }
 
-    public async Task<string?> AuthenticateApiTokenAsync(string token, CancellationToken cancellationToken = default)
+    public async Task<ApiCaller?> AuthenticateApiTokenAsync(string token, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrEmpty(token))
             return null;
         await using var s = await _db.BeginAsync(write: false, cancellationToken);
-        return (await s.SingleOrDefaultAsync("SELECT name FROM api_tokens WHERE token_hash = ?", CanonicalHash.Sha256Hex(token)))?.Text(0);
+        var row = await s.SingleOrDefaultAsync(
+            "SELECT tenant_id, name, account_name, expires_at FROM api_tokens WHERE token_hash = ?", CanonicalHash.Sha256Hex(token));
+        if (row is null || (row.NullableLong(3) is { } expiresAt && expiresAt <= NowMs))
+            return null;
+        return new ApiCaller(row.Text(0), row.Text(1), row.NullableText(2));
+    }
+
+    // ---- accounts --------------------------------------------------------------------------------------
+
+    public async Task AddAccountAsync(string tenantId, string userName, string passwordHash, CancellationToken cancellationToken = default)
+    {
+        await using var s = await _db.BeginAsync(write: true, cancellationToken);
+        await RequireTenantAsync(s, tenantId);
+        if (await s.SingleOrDefaultAsync("SELECT 1 FROM accounts WHERE tenant_id = ? AND user_name = ?", tenantId, userName) is not null)
+            throw new StoreConflictException($"an account named '{userName}' exists");
+        await s.ExecuteAsync(
+            "INSERT INTO accounts (tenant_id, user_name, password_hash, created_at) VALUES (?, ?, ?, ?)", tenantId, userName, passwordHash, NowMs);
+        await s.CommitAsync();
+    }
+
+    public async Task<IReadOnlyList<AccountRecord>> ListAccountsAsync(string tenantId, CancellationToken cancellationToken = default)
+    {
+        await using var s = await _db.BeginAsync(write: false, cancellationToken);
+        var rows = await s.QueryAsync("SELECT user_name, created_at FROM accounts WHERE tenant_id = ? ORDER BY user_name", tenantId);
+        return rows.Select(r => new AccountRecord(r.Text(0), DateTimeOffset.FromUnixTimeMilliseconds(r.Long(1)))).ToList();
+    }
+
+    public async Task<bool> RemoveAccountAsync(string tenantId, string userName, CancellationToken cancellationToken = default)
+    {
+        await using var s = await _db.BeginAsync(write: true, cancellationToken);
+        if (await s.ExecuteAsync("DELETE FROM accounts WHERE tenant_id = ? AND user_name = ?", tenantId, userName) == 0)
+            return false;
+        await s.ExecuteAsync("DELETE FROM api_tokens WHERE tenant_id = ? AND account_name = ?", tenantId, userName);
+        await s.CommitAsync();
+        return true;
+    }
+
+    public async Task<string?> AccountPasswordHashAsync(string tenantId, string userName, CancellationToken cancellationToken = default)
+    {
+        await using var s = await _db.BeginAsync(write: false, cancellationToken);
+        return (await s.SingleOrDefaultAsync("SELECT password_hash FROM accounts WHERE tenant_id = ? AND user_name = ?", tenantId, userName))?.Text(0);
+    }
+
+    public async Task<string> IssueAccountTokenAsync(string tenantId, string userName, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
+    {
+        var token = NewSecret();
+        await using var s = await _db.BeginAsync(write: true, cancellationToken);
+
+        // Locking the account's row keeps a removal from slipping between this check and the insert, which
+        // would leave a token of an account that no longer exists.
+        if (await s.SingleOrDefaultAsync("SELECT 1 FROM accounts WHERE tenant_id = ? AND user_name = ?" + _db.ForUpdate, tenantId, userName) is null)
+            throw new StoreConflictException($"no account '{userName}'");
+        await s.ExecuteAsync(
+            "INSERT INTO api_tokens (token_hash, tenant_id, name, account_name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+            CanonicalHash.Sha256Hex(token), tenantId, userName, userName, NowMs, expiresAt.ToUnixTimeMilliseconds());
+        await s.CommitAsync();
+        return token;
+    }
+
+    // ---- site users ------------------------------------------------------------------------------------
+
+    public async Task<bool> UpsertSiteUserAsync(
+        string tenantId, string siteId, string userName, string role, string passwordHash, CancellationToken cancellationToken = default)
+    {
+        var now = NowMs;
+        await using var s = await _db.BeginAsync(write: true, cancellationToken);
+        await LockSiteAsync(s, tenantId, siteId);
+        var created = await s.SingleOrDefaultAsync("SELECT 1 FROM site_users WHERE site_id = ? AND user_name = ?", siteId, userName) is null;
+        await s.ExecuteAsync(
+            """
+            INSERT INTO site_users (site_id, user_name, role, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (site_id, user_name) DO UPDATE SET role = excluded.role, password_hash = excluded.password_hash, updated_at = excluded.updated_at
+            """,
+            siteId, userName, role, passwordHash, now, now);
+        await AppendAsync(s, siteId, new HubChange { SiteUserUpserted = new() { UserName = userName, Role = role, PasswordHash = passwordHash } });
+        await s.CommitAsync();
+        return created;
+    }
+
+    public async Task<IReadOnlyList<SiteUserRecord>?> ListSiteUsersAsync(string tenantId, string siteId, CancellationToken cancellationToken = default)
+    {
+        await using var s = await _db.BeginAsync(write: false, cancellationToken);
+        if (await s.SingleOrDefaultAsync("SELECT 1 FROM sites WHERE site_id = ? AND tenant_id = ?", siteId, tenantId) is null)
+            return null;
+        var rows = await s.QueryAsync("SELECT user_name, role, created_at, updated_at FROM site_users WHERE site_id = ? ORDER BY user_name", siteId);
+        return rows.Select(r => new SiteUserRecord(
+            r.Text(0), r.Text(1), DateTimeOffset.FromUnixTimeMilliseconds(r.Long(2)), DateTimeOffset.FromUnixTimeMilliseconds(r.Long(3)))).ToList();
+    }
+
+    public async Task<bool> RemoveSiteUserAsync(string tenantId, string siteId, string userName, CancellationToken cancellationToken = default)
+    {
+        await using var s = await _db.BeginAsync(write: true, cancellationToken);
+        await LockSiteAsync(s, tenantId, siteId);
+        if (await s.ExecuteAsync("DELETE FROM site_users WHERE site_id = ? AND user_name = ?", siteId, userName) == 0)
+            return false;
+        await AppendAsync(s, siteId, new HubChange { SiteUserRemoved = new() { UserName = userName } });
+        await s.CommitAsync();
+        return true;
     }
 
     // ---- digest ----------------------------------------------------------------------------------------
@@ -453,10 +603,33 @@ public sealed class SqlHubStore : IHubStore, IAsyncDisposable
 
     private Task<List<Row>> LockCatalogAsync(HubSession s) => s.QueryAsync("SELECT id FROM catalog_lock WHERE id = 1" + _db.ForUpdate);
 
-    private async Task AppendToEverySiteAsync(HubSession s, HubChange change)
+    private async Task AppendToTenantSitesAsync(HubSession s, string tenantId, HubChange change)
     {
-        foreach (var site in await s.QueryAsync("SELECT site_id FROM sites ORDER BY site_id"))
+        foreach (var site in await s.QueryAsync("SELECT site_id FROM sites WHERE tenant_id = ? ORDER BY site_id", tenantId))
             await AppendAsync(s, site.Text(0), change);
+    }
+
+    private static async Task RequireTenantAsync(HubSession s, string tenantId)
+    {
+        if (await s.SingleOrDefaultAsync("SELECT 1 FROM tenants WHERE tenant_id = ?", tenantId) is null)
+            throw new StoreConflictException($"unknown tenant '{tenantId}'");
+    }
+
+    /// <summary>Refuses a site the tenant does not have, in words that do not tell whether another tenant has it.</summary>
+    private static async Task RequireSiteAsync(HubSession s, string tenantId, string siteId)
+    {
+        if (await s.SingleOrDefaultAsync("SELECT 1 FROM sites WHERE site_id = ? AND tenant_id = ?", siteId, tenantId) is null)
+            throw new StoreConflictException($"unknown site '{siteId}'");
+    }
+
+    /// <summary>
+    /// <see cref="RequireSiteAsync"/> that also takes the site's row lock before anything else is touched, so
+    /// a site-user write and a feed append by another transaction queue on the same lock in the same order.
+    /// </summary>
+    private async Task LockSiteAsync(HubSession s, string tenantId, string siteId)
+    {
+        if (await s.SingleOrDefaultAsync("SELECT 1 FROM sites WHERE site_id = ? AND tenant_id = ?" + _db.ForUpdate, siteId, tenantId) is null)
+            throw new StoreConflictException($"unknown site '{siteId}'");
     }
 
     private static string FindingsJson(StatusReported status) => JsonSerializer.Serialize(
@@ -468,8 +641,8 @@ public sealed class SqlHubStore : IHubStore, IAsyncDisposable
     /// <summary>256 random bits as lowercase hex: a site credential, an enrollment or API token.</summary>
     private static string NewSecret() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
 
-    /// <summary>"DC Leipzig #2" → "dc-leipzig-2".</summary>
-    internal static string SiteIdFrom(string name)
+    /// <summary>A site's or tenant's id from its name: "DC Leipzig #2" → "dc-leipzig-2".</summary>
+    internal static string IdFrom(string name)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         var id = new StringBuilder();
@@ -482,7 +655,7 @@ public sealed class SqlHubStore : IHubStore, IAsyncDisposable
         }
 
         var result = id.ToString().Trim('-');
-        return result.Length > 0 ? result : throw new ArgumentException($"'{name}' has no letters or digits to make a site id of", nameof(name));
+        return result.Length > 0 ? result : throw new ArgumentException($"'{name}' has no letters or digits to make an id of", nameof(name));
     }
 }
 

@@ -6,18 +6,40 @@ namespace EdgeMdm.Cloud.Storage;
 // The hub's storage, split into the narrow interfaces each consumer needs (nanomdm's storage.go). Every
 // method is one database transaction and holds no state in memory between calls, so any number of hub
 // replicas may share one PostgreSQL database.
+//
+// Central IT's view is per tenant: every method that serves it takes the caller's tenant id first and acts
+// only on that tenant's records. A site, blueprint, command or device of another tenant is treated exactly
+// as one that does not exist. The sync side (upstream log, feed, site credentials) is keyed by site id,
+// which is unique across the hub.
+
+/// <summary>The tenants a hub serves; created by the hub operator (<c>edgemdm-cloud tenants add</c>).</summary>
+public interface ITenantStore
+{
+    /// <summary>
+    /// Creates a tenant whose id is derived from the name (lowercase, dashes, as for sites); an id that is
+    /// taken throws <see cref="StoreConflictException"/>.
+    /// </summary>
+    Task<TenantRecord> AddTenantAsync(string name, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<TenantRecord>> ListTenantsAsync(CancellationToken cancellationToken = default);
+}
 
 /// <summary>Sites and their credentials.</summary>
 public interface ISiteRegistry
 {
     /// <summary>
-    /// Registers a site. Its id is derived from the name (lowercase, dashes); a name whose id is taken throws
-    /// <see cref="StoreConflictException"/>. The clear credential is returned once; only its SHA-256 is kept.
-    /// The new site's feed starts with every current blueprint.
+    /// Registers a site of the tenant. Its id is derived from the name (lowercase, dashes), prefixed with
+    /// "TENANT." outside the default tenant so that tenants never compete for ids (a taken id would tell one
+    /// tenant of another's site); a name whose id is taken throws <see cref="StoreConflictException"/>, as
+    /// does an unknown tenant. The clear credential is returned once; only its SHA-256 is kept. The new
+    /// site's feed starts with every current blueprint of its tenant.
     /// </summary>
-    Task<NewSite> AddSiteAsync(string name, CancellationToken cancellationToken = default);
+    Task<NewSite> AddSiteAsync(string tenantId, string name, CancellationToken cancellationToken = default);
 
-    Task<IReadOnlyList<SiteSummary>> ListSitesAsync(CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<SiteSummary>> ListSitesAsync(string tenantId, CancellationToken cancellationToken = default);
+
+    /// <summary>Whether the tenant has this site (false for another tenant's).</summary>
+    Task<bool> SiteExistsAsync(string tenantId, string siteId, CancellationToken cancellationToken = default);
 
     /// <summary>The site a credential belongs to, or null for an unknown credential.</summary>
     Task<string?> AuthenticateSiteAsync(string credential, CancellationToken cancellationToken = default);
@@ -57,68 +79,118 @@ public interface IFeedStore
     Task<ulong> FeedHeadAsync(string siteId, CancellationToken cancellationToken = default);
 }
 
-/// <summary>Central IT's records. Each change is appended to the concerned sites' feeds in the same transaction.</summary>
+/// <summary>
+/// Central IT's records, per tenant. Each change is appended to the concerned sites' feeds in the same
+/// transaction. A site of another tenant is an unknown site: <see cref="StoreConflictException"/>.
+/// </summary>
 public interface ICatalogStore
 {
-    /// <summary>Stores the group's blueprint and feeds it to every site; returns false (and feeds nothing) when it is unchanged.</summary>
-    Task<bool> UpsertBlueprintAsync(Blueprint blueprint, CancellationToken cancellationToken = default);
+    /// <summary>Stores the tenant's blueprint for the group and feeds it to every site of the tenant; returns false (and feeds nothing) when it is unchanged.</summary>
+    Task<bool> UpsertBlueprintAsync(string tenantId, Blueprint blueprint, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes the group's blueprint and tells every site; false when there was none.</summary>
-    Task<bool> DeleteBlueprintAsync(string group, CancellationToken cancellationToken = default);
+    /// <summary>Deletes the tenant's blueprint for the group and tells the tenant's sites; false when there was none.</summary>
+    Task<bool> DeleteBlueprintAsync(string tenantId, string group, CancellationToken cancellationToken = default);
 
-    Task<IReadOnlyList<Blueprint>> ListBlueprintsAsync(CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<Blueprint>> ListBlueprintsAsync(string tenantId, CancellationToken cancellationToken = default);
 
-    /// <summary>Issues an enrollment token for one site; returns the clear token once (the site only ever gets its hash).</summary>
-    Task<string> IssueTokenAsync(string siteId, string group, uint uses, DateTimeOffset expiresAt, CancellationToken cancellationToken = default);
+    /// <summary>Issues an enrollment token for one site of the tenant; returns the clear token once (the site only ever gets its hash).</summary>
+    Task<string> IssueTokenAsync(string tenantId, string siteId, string group, uint uses, DateTimeOffset expiresAt, CancellationToken cancellationToken = default);
 
-    /// <summary>Queues a command for a device of a site and returns its id; <paramref name="expiresAt"/> null means no expiry.</summary>
+    /// <summary>Queues a command for a device of a site of the tenant and returns its id; <paramref name="expiresAt"/> null means no expiry.</summary>
     Task<string> QueueCommandAsync(
-        string siteId, string deviceId, string type, IReadOnlyDictionary<string, string> parameters,
+        string tenantId, string siteId, string deviceId, string type, IReadOnlyDictionary<string, string> parameters,
         DateTimeOffset? expiresAt, string createdBy, string reason = "", CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Queues the same command for each target (site, device) in one transaction, all or none, and returns the
-    /// ids in the order of <paramref name="targets"/>. An unknown site throws <see cref="StoreConflictException"/>.
+    /// ids in the order of <paramref name="targets"/>. A site unknown to the tenant throws <see cref="StoreConflictException"/>.
     /// </summary>
     Task<IReadOnlyList<string>> QueueCommandsAsync(
-        IReadOnlyList<CommandTarget> targets, string type, IReadOnlyDictionary<string, string> parameters,
+        string tenantId, IReadOnlyList<CommandTarget> targets, string type, IReadOnlyDictionary<string, string> parameters,
         DateTimeOffset? expiresAt, string createdBy, string reason = "", CancellationToken cancellationToken = default);
 
-    /// <summary>The command and its status as last reported by its site, or null for an unknown id.</summary>
-    Task<CommandRecord?> CommandStatusAsync(string commandId, CancellationToken cancellationToken = default);
+    /// <summary>The command and its status as last reported by its site, or null for an id unknown to the tenant.</summary>
+    Task<CommandRecord?> CommandStatusAsync(string tenantId, string commandId, CancellationToken cancellationToken = default);
 }
 
-/// <summary>Read-only views of the fleet as the sites reported it.</summary>
+/// <summary>Central IT's accounts: a user name and a password per tenant, signing in for API tokens.</summary>
+public interface IAccountStore
+{
+    /// <summary>Adds an account with an already hashed password; a taken name (or an unknown tenant) throws <see cref="StoreConflictException"/>.</summary>
+    Task AddAccountAsync(string tenantId, string userName, string passwordHash, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<AccountRecord>> ListAccountsAsync(string tenantId, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes the account and every API token issued to it; false when the tenant has no such account.</summary>
+    Task<bool> RemoveAccountAsync(string tenantId, string userName, CancellationToken cancellationToken = default);
+
+    /// <summary>The account's stored password hash, or null when the tenant (or the account) does not exist.</summary>
+    Task<string?> AccountPasswordHashAsync(string tenantId, string userName, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Issues an API token bound to the account, valid until <paramref name="expiresAt"/>; returns it in clear,
+    /// once. An account removed meanwhile throws <see cref="StoreConflictException"/>.
+    /// </summary>
+    Task<string> IssueAccountTokenAsync(string tenantId, string userName, DateTimeOffset expiresAt, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// The people who sign in to a site's appliance. Owned by the hub; each change goes down the site's feed in
+/// the same transaction (only the password hash ever leaves the hub). A site of another tenant is unknown.
+/// </summary>
+public interface ISiteUserStore
+{
+    /// <summary>
+    /// Creates the site user, or replaces its role and password hash (a password reset); returns true when it
+    /// was created. A site unknown to the tenant throws <see cref="StoreConflictException"/>.
+    /// </summary>
+    Task<bool> UpsertSiteUserAsync(string tenantId, string siteId, string userName, string role, string passwordHash, CancellationToken cancellationToken = default);
+
+    /// <summary>The site's users by name; null when the tenant has no such site.</summary>
+    Task<IReadOnlyList<SiteUserRecord>?> ListSiteUsersAsync(string tenantId, string siteId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Removes the site user and tells the site; false when the site has no such user. A site unknown to the
+    /// tenant throws <see cref="StoreConflictException"/>.
+    /// </summary>
+    Task<bool> RemoveSiteUserAsync(string tenantId, string siteId, string userName, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Read-only views of the fleet as the tenant's sites reported it.</summary>
 public interface IFleetReadStore
 {
-    /// <summary>Devices of one site, or of all sites when <paramref name="siteId"/> is null; ordered by site, then device.</summary>
-    Task<IReadOnlyList<DeviceRecord>> ListDevicesAsync(string? siteId = null, CancellationToken cancellationToken = default);
+    /// <summary>Devices of one site of the tenant, or of all its sites when <paramref name="siteId"/> is null; ordered by site, then device.</summary>
+    Task<IReadOnlyList<DeviceRecord>> ListDevicesAsync(string tenantId, string? siteId = null, CancellationToken cancellationToken = default);
 
-    /// <summary>A device's lifecycle transitions, in the site's sequence order.</summary>
-    Task<IReadOnlyList<TransitionRecord>> ListTransitionsAsync(string siteId, string deviceId, CancellationToken cancellationToken = default);
+    /// <summary>A device's lifecycle transitions, in the site's sequence order (empty for a site of another tenant).</summary>
+    Task<IReadOnlyList<TransitionRecord>> ListTransitionsAsync(string tenantId, string siteId, string deviceId, CancellationToken cancellationToken = default);
 
-    /// <summary>Every device with this id, across sites (more than one when two sites use the same id), ordered by site.</summary>
-    Task<IReadOnlyList<DeviceRecord>> FindDeviceAsync(string deviceId, CancellationToken cancellationToken = default);
+    /// <summary>Every device with this id across the tenant's sites (more than one when two sites use the same id), ordered by site.</summary>
+    Task<IReadOnlyList<DeviceRecord>> FindDeviceAsync(string tenantId, string deviceId, CancellationToken cancellationToken = default);
 
-    /// <summary>The devices of a group that are not retired, of one site or all; ordered by site, then device.</summary>
-    Task<IReadOnlyList<DeviceRecord>> ListGroupAsync(string group, string? siteId = null, CancellationToken cancellationToken = default);
+    /// <summary>The devices of a group that are not retired, of one site of the tenant or all its sites; ordered by site, then device.</summary>
+    Task<IReadOnlyList<DeviceRecord>> ListGroupAsync(string tenantId, string group, string? siteId = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Per site: how many devices, how many compliant.</summary>
-    Task<IReadOnlyList<SiteCompliance>> ComplianceAsync(CancellationToken cancellationToken = default);
+    /// <summary>Per site of the tenant: how many devices, how many compliant.</summary>
+    Task<IReadOnlyList<SiteCompliance>> ComplianceAsync(string tenantId, CancellationToken cancellationToken = default);
 }
 
 /// <summary>API tokens for central IT's REST calls (the CLI).</summary>
 public interface IAdminTokens
 {
-    /// <summary>Creates a token and returns it in clear, once; only its SHA-256 is kept.</summary>
-    Task<string> CreateApiTokenAsync(string name, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Creates a token of the tenant, not bound to an account and without expiry (the hub operator's
+    /// <c>admin-token create</c>), and returns it in clear, once; only its SHA-256 is kept. An unknown
+    /// tenant throws <see cref="StoreConflictException"/>.
+    /// </summary>
+    Task<string> CreateApiTokenAsync(string tenantId, string name, CancellationToken cancellationToken = default);
 
-    /// <summary>The token's name, or null for an unknown token.</summary>
-    Task<string?> AuthenticateApiTokenAsync(string token, CancellationToken cancellationToken = default);
+    /// <summary>Who the token speaks for, or null for an unknown or expired token.</summary>
+    Task<ApiCaller?> AuthenticateApiTokenAsync(string token, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Everything the hub stores; the host registers one and consumers ask for the narrow part they use.</summary>
-public interface IHubStore : ISiteRegistry, IUpstreamStore, IFeedStore, ICatalogStore, IFleetReadStore, IAdminTokens
+public interface IHubStore : ITenantStore, ISiteRegistry, IUpstreamStore, IFeedStore, ICatalogStore, IFleetReadStore, IAdminTokens, IAccountStore, ISiteUserStore
 {
     /// <summary>
     /// Lowercase hex SHA-256 over a canonical dump of all site data the hub holds (applied_through, devices,
@@ -129,6 +201,25 @@ public interface IHubStore : ISiteRegistry, IUpstreamStore, IFeedStore, ICatalog
 }
 
 public sealed record NewSite(string SiteId, string Credential);
+
+/// <summary>The tenant every hub has: where an existing database's records went when tenants came.</summary>
+public static class TenantIds
+{
+    public const string Default = "default";
+}
+
+public sealed record TenantRecord(string TenantId, string Name, DateTimeOffset CreatedAt);
+
+/// <summary>
+/// Who an API token speaks for: its tenant, and the name recorded as the creator of what it does (the token's
+/// name, or the account's user name for a token a sign-in issued, then also <see cref="Account"/>).
+/// </summary>
+public sealed record ApiCaller(string TenantId, string Name, string? Account);
+
+public sealed record AccountRecord(string UserName, DateTimeOffset CreatedAt);
+
+/// <summary>A site user as central IT sees it: never its password or hash.</summary>
+public sealed record SiteUserRecord(string UserName, string Role, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
 public sealed record SiteSummary(string SiteId, string Name, DateTimeOffset? LastSyncAt, ulong AppliedThrough, ulong FeedHead)
 {
