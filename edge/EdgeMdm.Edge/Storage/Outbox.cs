@@ -15,12 +15,11 @@ internal static class Outbox
 {
     private const string Insert = "INSERT INTO outbox (at, device_id, kind, payload) VALUES (?1, ?2, ?3, ?4)";
 
-    /// <summary>The device's newest status row that no push has read yet (ADR 0001 point 3).</summary>
+    /// <summary>The device's status row if no push has read it yet (ADR 0001 point 3).</summary>
     private const string PendingStatus =
         """
-        SELECT sequence FROM outbox
-        WHERE device_id = ?1 AND kind = 'status' AND sequence > (SELECT offered_through FROM sync_state WHERE id = 1)
-        ORDER BY sequence DESC LIMIT 1
+        SELECT pending_status_sequence FROM devices
+        WHERE id = ?1 AND pending_status_sequence > (SELECT offered_through FROM sync_state WHERE id = 1)
         """;
 
     public static void Enrolled(SQLiteConnection db, string deviceId, EnrollmentAttempt attempt, string group, bool reenrolled, long atMs) =>
@@ -91,6 +90,7 @@ internal static class Outbox
         else
         {
             Append(db, change);
+            db.Prepared("UPDATE devices SET pending_status_sequence = last_insert_rowid() WHERE id = ?1").Bind(1, deviceId).Execute();
         }
     }
 

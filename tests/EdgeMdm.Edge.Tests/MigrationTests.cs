@@ -1,0 +1,47 @@
+using EdgeMdm.Edge.Storage;
+using SQLite;
+
+namespace EdgeMdm.Edge.Tests;
+
+/// <summary>Upgrades of a database written by an earlier version keep what it holds.</summary>
+public sealed class MigrationTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("edgemdm-migrations-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public void Version_3_records_each_device_s_newest_status_row_and_drops_the_outbox_index()
+    {
+        using (var old = new SQLiteConnection(EdgeDatabase.PathIn(_directory)))
+        {
+            old.Execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+            foreach (var migration in Migrations.All.Where(m => m.Version <= 2))
+            {
+                foreach (var statement in migration.Statements)
+                    old.Execute(statement);
+                old.Execute("INSERT INTO schema_migrations VALUES (?, ?, 0)", migration.Version, migration.Name);
+            }
+
+            foreach (var id in new[] { "d1", "d2", "d3" })
+            {
+                old.Execute(
+                    "INSERT INTO devices (id, serial, model, manufacturer, os_version, agent_version, group_name, state, secret_hash, enrolled_at) VALUES (?, ?, 'm', 'x', '14', '1', 'g', 'Active', ?, 0)",
+                    id, "SN-" + id, "hash-" + id);
+            }
+
+            foreach (var (device, kind) in new[] { ("d1", "status"), ("d1", "enrolled"), ("d2", "status"), ("d1", "status"), ("d2", "transitioned") })
+                old.Execute("INSERT INTO outbox (at, device_id, kind, payload) VALUES (0, ?, ?, x'')", device, kind);
+        }
+
+        using var upgraded = EdgeDatabase.Open(_directory);
+        EdgeDatabase.Migrate(upgraded);
+
+        Assert.True(EdgeDatabase.SchemaVersion(upgraded) >= 3);
+        Assert.Equal(4L, upgraded.ExecuteScalar<long?>("SELECT pending_status_sequence FROM devices WHERE id = 'd1'"));
+        Assert.Equal(3L, upgraded.ExecuteScalar<long?>("SELECT pending_status_sequence FROM devices WHERE id = 'd2'"));
+        Assert.Null(upgraded.ExecuteScalar<long?>("SELECT pending_status_sequence FROM devices WHERE id = 'd3'"));
+        Assert.Equal(0L, upgraded.ExecuteScalar<long>("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'outbox_device_kind'"));
+        Assert.Equal(5L, upgraded.ExecuteScalar<long>("SELECT count(*) FROM outbox"));
+    }
+}
