@@ -58,6 +58,7 @@ public static class EdgeCli
         root.Subcommands.Add(Commands());
         root.Subcommands.Add(Drift());
         root.Subcommands.Add(Sync());
+        root.Subcommands.Add(Users());
         return root;
     }
 
@@ -322,6 +323,23 @@ public static class EdgeCli
             });
         });
         return new Command("sync", "sync with the cloud hub") { status };
+    }
+
+    private static Command Users()
+    {
+        var dataDir = DataDir();
+        var json = Json();
+        var list = new Command("list", "who may sign in to this appliance, as the cloud hub last sent them (never their passwords)") { dataDir, json };
+        list.SetAction(async result =>
+        {
+            await using var store = OpenStore(result.GetValue(dataDir)!);
+            var users = store.ListSiteUsers();
+            return Print(result, json, users.ToList(), EdgeJson.Default.ListSiteUser, () =>
+            {
+                Table.Write(["USER", "ROLE", "UPDATED"], users.Select(u => new[] { u.UserName, u.Role, Time(u.UpdatedAt) }));
+            });
+        });
+        return new Command("users", "site users (supervisors, operators); managed at the cloud hub with 'edgemdm site-users'") { list };
     }
 
     private static string Operator => "operator:" + Environment.UserName;

@@ -76,6 +76,7 @@ public static class EdgeHost
     private static IServiceCollection AddHubSync(this IServiceCollection services)
     {
         services.AddSingleton<IUplinkStore>(sp => sp.GetRequiredService<SqliteEdgeStore>());
+        services.AddSingleton<ISiteUserDirectory>(sp => sp.GetRequiredService<SqliteEdgeStore>());
         services.AddSingleton(sp => new UplinkMonitor(
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<EdgeOptions>>().Value.HubUrl is not null));
         // Started after the seed, and never awaited by startup: devices are served before the hub is reached.

@@ -21,4 +21,5 @@ namespace EdgeMdm.Edge.Storage;
 [JsonSerializable(typeof(List<TokenSummary>))]
 [JsonSerializable(typeof(IssuedToken))]
 [JsonSerializable(typeof(SyncStatus))]
+[JsonSerializable(typeof(List<SiteUser>))]
 internal sealed partial class EdgeJson : JsonSerializerContext;

@@ -203,6 +203,12 @@ public sealed partial class SqliteEdgeStore
                         "INSERT INTO site (id, site_id, name) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET site_id = excluded.site_id, name = excluded.name",
                         change.SiteRenamed.SiteId, change.SiteRenamed.Name);
                     break;
+                case HubChange.ChangeOneofCase.SiteUserUpserted:
+                    UpsertSiteUser(db, change.SiteUserUpserted, change.AtUnixMs);
+                    break;
+                case HubChange.ChangeOneofCase.SiteUserRemoved:
+                    RemoveSiteUser(db, change.SiteUserRemoved);
+                    break;
                 default:
                     // A kind this appliance does not know (a newer hub): skipped, the position still moves on.
                     break;
