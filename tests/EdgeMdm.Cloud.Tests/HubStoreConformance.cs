@@ -10,7 +10,7 @@ namespace EdgeMdm.Cloud.Tests;
 /// a fresh, empty database is; each call gives another one, so a test can compare a faulty delivery with a
 /// clean one, and opening the same connection string twice gives two "replicas" of one database.
 /// </summary>
-public abstract class HubStoreConformance : IAsyncLifetime
+public abstract partial class HubStoreConformance : IAsyncLifetime
 {
     private const string SiteName = "DC Leipzig";
     private const string Tenant = TenantIds.Default;
@@ -293,6 +293,38 @@ public abstract class HubStoreConformance : IAsyncLifetime
         var queued = Assert.Single(await store.ReadFeedAsync(site, 0, 10)).CommandQueued;
         Assert.Equal((command, "stuck"), (queued.CommandId, queued.Parameters["reason"]));
         Assert.Null(await store.CommandStatusAsync(Tenant, "no-such-command"));
+    }
+
+    [SkippableFact]
+    public async Task A_command_queued_at_the_site_is_recorded_once_and_moved_on_by_its_results()
+    {
+        // Arrange: the site's log as the appliance writes it for an operator's command
+        var (store, site) = await StoreWithSiteAsync();
+        var other = (await store.AddSiteAsync(Tenant, "Other DC")).SiteId;
+        var queued = new SiteChange
+        {
+            CommandQueued = new() { CommandId = "cmd-0123456789abcdef", Type = "lock", ExpiresUnixMs = Now.AddHours(2).ToUnixTimeMilliseconds(), CreatedBy = "operator" },
+        };
+        queued.CommandQueued.Parameters["message"] = "return to the cage";
+        var log = new[]
+        {
+            Change(1, "dev-0", queued),
+            Change(2, "dev-0", new SiteChange { CommandResult = new() { CommandId = "cmd-0123456789abcdef", Status = CommandStatuses.Delivered } }),
+        };
+
+        // Act: delivered twice, then the result; another site claiming the same id changes nothing
+        await store.ApplyUpstreamAsync(site, log, Now);
+        await store.ApplyUpstreamAsync(site, log, Now);
+        var delivered = await store.CommandStatusAsync(Tenant, "cmd-0123456789abcdef");
+        await store.ApplyUpstreamAsync(site, [Change(3, "dev-0", new SiteChange { CommandResult = new() { CommandId = "cmd-0123456789abcdef", Status = CommandStatuses.Succeeded, Message = "locked", FinishedUnixMs = 42 } })], Now);
+        await store.ApplyUpstreamAsync(other, [Change(1, "dev-9", queued)], Now);
+        var final = await store.CommandStatusAsync(Tenant, "cmd-0123456789abcdef");
+
+        // Assert
+        Assert.Equal(CommandStatuses.Delivered, delivered!.Status);
+        Assert.Equal((site, "dev-0", "lock", "operator", Now.AddHours(2)), (final!.SiteId, final.DeviceId, final.Type, final.CreatedBy, final.ExpiresAt));
+        Assert.Equal((CommandStatuses.Succeeded, "locked", "queued at the site"), (final.Status, final.Message, final.Reason));
+        Assert.Empty(await store.ReadFeedAsync(site, 0, 10)); // the site owns it: nothing goes back down
     }
 
     [SkippableFact]

@@ -15,9 +15,7 @@ public static class HubStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         ArgumentNullException.ThrowIfNull(time);
-        IHubDatabase db = IsPostgres(connectionString)
-            ? await PostgresHubDatabase.OpenAsync(connectionString, cancellationToken)
-            : SqliteHubDatabase.Open(SqlitePath(connectionString));
+        var db = await OpenDatabaseAsync(connectionString, cancellationToken);
         try
         {
             await SchemaMigrator.MigrateAsync(db, cancellationToken);
@@ -30,6 +28,12 @@ public static class HubStore
 
         return new SqlHubStore(db, time);
     }
+
+    /// <summary>The backend named by the connection string, its schema left as it is.</summary>
+    internal static async Task<IHubDatabase> OpenDatabaseAsync(string connectionString, CancellationToken cancellationToken = default) =>
+        IsPostgres(connectionString)
+            ? await PostgresHubDatabase.OpenAsync(connectionString, cancellationToken)
+            : SqliteHubDatabase.Open(SqlitePath(connectionString));
 
     private static bool IsPostgres(string connectionString) =>
         connectionString.Split(';').Any(part => part.Trim().StartsWith("Host=", StringComparison.OrdinalIgnoreCase));

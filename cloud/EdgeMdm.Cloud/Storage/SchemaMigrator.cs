@@ -3,12 +3,13 @@ namespace EdgeMdm.Cloud.Storage;
 internal static class SchemaMigrator
 {
     /// <summary>
-    /// Applies every numbered migration not yet recorded, each in its own write transaction. The backend's
+    /// Applies every numbered migration not yet recorded (up to <paramref name="throughVersion"/> when given:
+    /// tests build a database as an older hub left it), each in its own write transaction. The backend's
     /// <see cref="IHubDatabase.MigrationLock"/> makes hub replicas starting together apply each once.
     /// </summary>
-    public static async Task MigrateAsync(IHubDatabase db, CancellationToken cancellationToken)
+    public static async Task MigrateAsync(IHubDatabase db, CancellationToken cancellationToken, int throughVersion = int.MaxValue)
     {
-        foreach (var migration in Migration.For(db.Backend))
+        foreach (var migration in Migration.For(db.Backend).Where(m => m.Version <= throughVersion))
         {
             await using var s = await db.BeginAsync(write: true, cancellationToken);
             if (db.MigrationLock is { } lockStatement)

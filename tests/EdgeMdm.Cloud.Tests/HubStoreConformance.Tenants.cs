@@ -1,0 +1,258 @@
+using EdgeMdm.Cloud.Storage;
+using EdgeMdm.Contracts.Sync;
+using EdgeMdm.Domain.Blueprints;
+using Google.Protobuf;
+
+namespace EdgeMdm.Cloud.Tests;
+
+// Tenants, accounts and site users, on every backend.
+public abstract partial class HubStoreConformance
+{
+    // Stands for a PBKDF2 hash: the store keeps and feeds whatever the API hashed, it never hashes itself.
+    private const string SomeHash = "pbkdf2-sha256$1000$c2FsdHNhbHRzYWx0c2FsdA==$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g=";
+
+    private static readonly Dictionary<string, string> NoParameters = new(StringComparer.Ordinal);
+
+    [SkippableFact]
+    public async Task A_tenant_cannot_see_or_change_another_tenants_site()
+    {
+        // Arrange: Acme's site with a device, a blueprint, a command and a user
+        var store = await NewStoreAsync();
+        var acme = (await store.AddTenantAsync("Acme")).TenantId;
+        var globex = (await store.AddTenantAsync("Globex")).TenantId;
+        var site = (await store.AddSiteAsync(acme, "Lyon DC")).SiteId;
+        await store.UpsertBlueprintAsync(acme, Blueprint.Empty("pickers"));
+        await store.ApplyUpstreamAsync(site, SiteLog(devices: 2), Now);
+        var command = await store.QueueCommandAsync(acme, site, "dev-0", "ring", NoParameters, null, "alice");
+        await store.UpsertSiteUserAsync(acme, site, "sam", "operator", SomeHash);
+        var acmeFeedHead = await store.FeedHeadAsync(site);
+
+        // Act / Assert: to Globex, every one of them is as if it did not exist
+        Assert.Empty(await store.ListSitesAsync(globex));
+        Assert.False(await store.SiteExistsAsync(globex, site));
+        Assert.Empty(await store.ListBlueprintsAsync(globex));
+        Assert.Empty(await store.ListDevicesAsync(globex));
+        Assert.Empty(await store.ListDevicesAsync(globex, site));
+        Assert.Empty(await store.FindDeviceAsync(globex, "dev-0"));
+        Assert.Empty(await store.ListGroupAsync(globex, "pickers"));
+        Assert.Empty(await store.ComplianceAsync(globex));
+        Assert.Empty(await store.ListTransitionsAsync(globex, site, "dev-0"));
+        Assert.Null(await store.CommandStatusAsync(globex, command));
+        Assert.Null(await store.ListSiteUsersAsync(globex, site));
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.IssueTokenAsync(globex, site, "pickers", 5, Now.AddDays(1)));
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.QueueCommandAsync(globex, site, "dev-0", "wipe", NoParameters, null, "mallory"));
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.UpsertSiteUserAsync(globex, site, "mallory", "supervisor", SomeHash));
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.RemoveSiteUserAsync(globex, site, "sam"));
+        Assert.False(await store.DeleteBlueprintAsync(globex, "pickers"));
+
+        // ...and nothing of Acme's changed
+        Assert.Equal(acmeFeedHead, await store.FeedHeadAsync(site));
+        Assert.Equal(2, (await store.ListDevicesAsync(acme, site)).Count);
+        Assert.Equal(["sam"], (await store.ListSiteUsersAsync(acme, site))!.Select(u => u.UserName));
+        Assert.Single(await store.ListBlueprintsAsync(acme));
+        Assert.Equal(CommandStatuses.Queued, (await store.CommandStatusAsync(acme, command))!.Status);
+    }
+
+    [SkippableFact]
+    public async Task A_group_command_for_sites_of_two_tenants_is_refused_whole()
+    {
+        // Arrange
+        var store = await NewStoreAsync();
+        var globex = (await store.AddTenantAsync("Globex")).TenantId;
+        var own = (await store.AddSiteAsync(Tenant, "Own DC")).SiteId;
+        var foreign = (await store.AddSiteAsync(globex, "Their DC")).SiteId;
+
+        // Act
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.QueueCommandsAsync(
+            Tenant, [new CommandTarget(own, "dev-0"), new CommandTarget(foreign, "dev-0")], "ring", NoParameters, null, "alice"));
+
+        // Assert: all or none
+        Assert.Equal((0UL, 0UL), (await store.FeedHeadAsync(own), await store.FeedHeadAsync(foreign)));
+    }
+
+    [SkippableFact]
+    public async Task A_blueprint_fans_out_to_its_own_tenants_sites_only()
+    {
+        // Arrange
+        var store = await NewStoreAsync();
+        var acme = (await store.AddTenantAsync("Acme")).TenantId;
+        var acmeSite = (await store.AddSiteAsync(acme, "Lyon DC")).SiteId;
+        var defaultSite = (await store.AddSiteAsync(Tenant, "Lyon DC")).SiteId;
+
+        // Act: both tenants have a 'pickers' group, each its own
+        await store.UpsertBlueprintAsync(acme, Blueprint.Empty("pickers") with { BatteryHealthFloorPercent = 70 });
+        await store.UpsertBlueprintAsync(Tenant, Blueprint.Empty("pickers") with { BatteryHealthFloorPercent = 90 });
+        await store.DeleteBlueprintAsync(Tenant, "pickers");
+        var laterAcmeSite = (await store.AddSiteAsync(acme, "Truck 7")).SiteId;
+
+        // Assert
+        var acmeFeed = await store.ReadFeedAsync(acmeSite, 0, 10);
+        Assert.Equal([HubChange.ChangeOneofCase.BlueprintUpserted], acmeFeed.Select(c => c.ChangeCase));
+        Assert.Contains("\"batteryHealthFloorPercent\":70", acmeFeed[0].BlueprintUpserted.BlueprintJson, StringComparison.Ordinal);
+        var defaultFeed = await store.ReadFeedAsync(defaultSite, 0, 10);
+        Assert.Equal([HubChange.ChangeOneofCase.BlueprintUpserted, HubChange.ChangeOneofCase.BlueprintDeleted], defaultFeed.Select(c => c.ChangeCase));
+        Assert.Contains("\"batteryHealthFloorPercent\":90", defaultFeed[0].BlueprintUpserted.BlueprintJson, StringComparison.Ordinal);
+        var later = Assert.Single(await store.ReadFeedAsync(laterAcmeSite, 0, 10));
+        Assert.Contains("\"batteryHealthFloorPercent\":70", later.BlueprintUpserted.BlueprintJson, StringComparison.Ordinal);
+        Assert.Equal(70, Assert.Single(await store.ListBlueprintsAsync(acme)).BatteryHealthFloorPercent);
+        Assert.Empty(await store.ListBlueprintsAsync(Tenant));
+    }
+
+    [SkippableFact]
+    public async Task Tenants_never_compete_for_site_ids()
+    {
+        // Arrange
+        var store = await NewStoreAsync();
+        var acme = (await store.AddTenantAsync("Acme Retail")).TenantId;
+
+        // Act: the same name in both tenants, and a default-tenant name that looks like Acme's prefix
+        var inDefault = (await store.AddSiteAsync(Tenant, "Lyon DC")).SiteId;
+        var inAcme = (await store.AddSiteAsync(acme, "Lyon DC")).SiteId;
+        var lookalike = (await store.AddSiteAsync(Tenant, "Acme Retail Lyon DC")).SiteId;
+
+        // Assert
+        Assert.Equal(("acme-retail", "lyon-dc", "acme-retail.lyon-dc", "acme-retail-lyon-dc"), (acme, inDefault, inAcme, lookalike));
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.AddSiteAsync(acme, "lyon dc"));
+        Assert.Equal(["acme-retail.lyon-dc"], (await store.ListSitesAsync(acme)).Select(s => s.SiteId));
+    }
+
+    [SkippableFact]
+    public async Task Tenants_are_listed_with_the_default_and_a_taken_id_is_refused()
+    {
+        // Arrange
+        var store = await NewStoreAsync();
+
+        // Act
+        var acme = await store.AddTenantAsync("Acme");
+
+        // Assert
+        Assert.Equal(["acme", TenantIds.Default], (await store.ListTenantsAsync()).Select(t => t.TenantId));
+        Assert.Equal(Now, acme.CreatedAt);
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.AddTenantAsync("ACME"));
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.CreateApiTokenAsync("no-such-tenant", "ci"));
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.AddSiteAsync("no-such-tenant", "Lyon DC"));
+        Assert.Equal(new ApiCaller("acme", "ops", null), await store.AuthenticateApiTokenAsync(await store.CreateApiTokenAsync("acme", "ops")));
+    }
+
+    [SkippableFact]
+    public async Task An_accounts_sign_in_token_acts_in_its_tenant_until_it_expires()
+    {
+        // Arrange
+        var store = await NewStoreAsync();
+        var acme = (await store.AddTenantAsync("Acme")).TenantId;
+        await store.AddAccountAsync(acme, "alice", SomeHash);
+        await store.AddAccountAsync(Tenant, "alice", SomeHash); // the same name in another tenant is another person
+
+        // Act
+        var token = await store.IssueAccountTokenAsync(acme, "alice", Now.AddDays(30));
+        var fresh = await store.AuthenticateApiTokenAsync(token);
+        Time.Advance(TimeSpan.FromDays(30));
+        var expired = await store.AuthenticateApiTokenAsync(token);
+
+        // Assert
+        Assert.Equal(new ApiCaller(acme, "alice", "alice"), fresh);
+        Assert.Null(expired);
+        Assert.Equal(SomeHash, await store.AccountPasswordHashAsync(acme, "alice"));
+        Assert.Null(await store.AccountPasswordHashAsync("globex", "alice"));
+        Assert.Equal(["alice"], (await store.ListAccountsAsync(acme)).Select(a => a.UserName));
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.AddAccountAsync(acme, "alice", SomeHash));
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.IssueAccountTokenAsync(acme, "bob", Now.AddDays(1)));
+    }
+
+    [SkippableFact]
+    public async Task Removing_an_account_revokes_its_tokens_and_only_its_own()
+    {
+        // Arrange
+        var store = await NewStoreAsync();
+        await store.AddAccountAsync(Tenant, "alice", SomeHash);
+        await store.AddAccountAsync(Tenant, "bob", SomeHash);
+        var alices = await store.IssueAccountTokenAsync(Tenant, "alice", Now.AddDays(30));
+        var bobs = await store.IssueAccountTokenAsync(Tenant, "bob", Now.AddDays(30));
+        var operators = await store.CreateApiTokenAsync(Tenant, "alice"); // an operator-made token named like her
+
+        // Act
+        var removed = await store.RemoveAccountAsync(Tenant, "alice");
+        var again = await store.RemoveAccountAsync(Tenant, "alice");
+
+        // Assert
+        Assert.Equal((true, false), (removed, again));
+        Assert.Null(await store.AuthenticateApiTokenAsync(alices));
+        Assert.NotNull(await store.AuthenticateApiTokenAsync(bobs));
+        Assert.NotNull(await store.AuthenticateApiTokenAsync(operators));
+        Assert.Equal(["bob"], (await store.ListAccountsAsync(Tenant)).Select(a => a.UserName));
+    }
+
+    [SkippableFact]
+    public async Task Site_user_changes_go_down_the_sites_feed_with_the_hash_only()
+    {
+        // Arrange
+        var (store, site) = await StoreWithSiteAsync();
+        var other = (await store.AddSiteAsync(Tenant, "Other DC")).SiteId;
+        const string NewHash = "pbkdf2-sha256$1000$bmV3c2FsdA==$bmV3aGFzaA==";
+
+        // Act
+        var created = await store.UpsertSiteUserAsync(Tenant, site, "sam", "operator", SomeHash);
+        var replaced = await store.UpsertSiteUserAsync(Tenant, site, "sam", "supervisor", NewHash);
+        var removed = await store.RemoveSiteUserAsync(Tenant, site, "sam");
+        var removedAgain = await store.RemoveSiteUserAsync(Tenant, site, "sam");
+        await store.UpsertSiteUserAsync(Tenant, site, "kim", "operator", SomeHash);
+
+        // Assert
+        Assert.Equal((true, false, true, false), (created, replaced, removed, removedAgain));
+        var feed = await store.ReadFeedAsync(site, 0, 10);
+        Assert.Equal(
+            [HubChange.ChangeOneofCase.SiteUserUpserted, HubChange.ChangeOneofCase.SiteUserUpserted, HubChange.ChangeOneofCase.SiteUserRemoved, HubChange.ChangeOneofCase.SiteUserUpserted],
+            feed.Select(c => c.ChangeCase));
+        Assert.Equal(("sam", "supervisor", NewHash), (feed[1].SiteUserUpserted.UserName, feed[1].SiteUserUpserted.Role, feed[1].SiteUserUpserted.PasswordHash));
+        Assert.Equal("sam", feed[2].SiteUserRemoved.UserName);
+        var kim = Assert.Single((await store.ListSiteUsersAsync(Tenant, site))!);
+        Assert.Equal(("kim", "operator"), (kim.UserName, kim.Role));
+        Assert.Empty((await store.ListSiteUsersAsync(Tenant, other))!);
+        Assert.Equal(0UL, await store.FeedHeadAsync(other));
+    }
+
+    [SkippableFact]
+    public async Task A_database_from_before_tenants_upgrades_into_the_default_tenant_without_losing_anything()
+    {
+        // Arrange: the schema as the hub left it before migration 0003, with a site and everything around it
+        var connectionString = await NewDatabaseAsync();
+        var blueprintJson = """{"group":"pickers","apps":[],"configurations":[],"certificates":[]}""";
+        await using (var db = await HubStore.OpenDatabaseAsync(connectionString))
+        {
+            await SchemaMigrator.MigrateAsync(db, default, throughVersion: 2);
+            await using var s = await db.BeginAsync(write: true, default);
+            await s.ExecuteAsync(
+                "INSERT INTO sites (site_id, name, credential_hash, applied_through, feed_head, created_at) VALUES ('lyon-dc', 'Lyon DC', ?, 3, 1, 1)",
+                CanonicalHash.Sha256Hex("site-credential"));
+            await s.ExecuteAsync("INSERT INTO blueprints (group_name, blueprint_json, token, updated_at) VALUES ('pickers', ?, 'tok', 1)", blueprintJson);
+            await s.ExecuteAsync("INSERT INTO feed (site_id, position, at, change) VALUES ('lyon-dc', 1, 1, ?)", new HubChange { Position = 1 }.ToByteArray());
+            await s.ExecuteAsync("INSERT INTO api_tokens (token_hash, name, created_at) VALUES (?, 'ci', 1)", CanonicalHash.Sha256Hex("old-api-token"));
+            await s.ExecuteAsync("INSERT INTO enrollment_tokens (token_hash, site_id, group_name, uses, expires_at, created_at) VALUES ('h', 'lyon-dc', 'pickers', 5, 9, 1)");
+            await s.ExecuteAsync("INSERT INTO devices (site_id, device_id, group_name, state) VALUES ('lyon-dc', 'dev-1', 'pickers', 'Active')");
+            await s.ExecuteAsync(
+                "INSERT INTO commands (command_id, site_id, device_id, type, parameters_json, status, created_by, created_at) VALUES ('cmd-1', 'lyon-dc', 'dev-1', 'ring', '{}', 'queued', 'ci', 1)");
+            await s.CommitAsync();
+        }
+
+        // Act: the new hub opens it
+        var store = await OpenAsync(connectionString);
+
+        // Assert: all of it is the default tenant's, and works as before
+        var site = Assert.Single(await store.ListSitesAsync(TenantIds.Default));
+        Assert.Equal(("lyon-dc", 3UL, 1UL), (site.SiteId, site.AppliedThrough, site.FeedHead));
+        Assert.Equal("lyon-dc", await store.AuthenticateSiteAsync("site-credential"));
+        Assert.Equal("pickers", Assert.Single(await store.ListBlueprintsAsync(TenantIds.Default)).Group);
+        Assert.Equal(new ApiCaller(TenantIds.Default, "ci", null), await store.AuthenticateApiTokenAsync("old-api-token"));
+        Assert.Equal("dev-1", Assert.Single(await store.ListDevicesAsync(TenantIds.Default)).DeviceId);
+        Assert.Equal(CommandStatuses.Queued, (await store.CommandStatusAsync(TenantIds.Default, "cmd-1"))!.Status);
+        Assert.Single(await store.ReadFeedAsync("lyon-dc", 0, 10));
+        Assert.Equal([TenantIds.Default], (await store.ListTenantsAsync()).Select(t => t.TenantId));
+
+        // ...the next blueprint fans out to the upgraded site, and a new tenant sees none of it
+        await store.UpsertBlueprintAsync(TenantIds.Default, Blueprint.Empty("returns"));
+        Assert.Equal(2UL, await store.FeedHeadAsync("lyon-dc"));
+        var acme = (await store.AddTenantAsync("Acme")).TenantId;
+        Assert.Empty(await store.ListSitesAsync(acme));
+        Assert.Empty(await store.ListBlueprintsAsync(acme));
+    }
+}
