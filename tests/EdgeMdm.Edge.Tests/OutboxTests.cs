@@ -40,8 +40,8 @@ public sealed class OutboxTests
         Assert.Equal(
             [
                 SiteChange.ChangeOneofCase.Enrolled, SiteChange.ChangeOneofCase.Transitioned, SiteChange.ChangeOneofCase.Transitioned,
-                SiteChange.ChangeOneofCase.Transitioned, SiteChange.ChangeOneofCase.Status, SiteChange.ChangeOneofCase.CommandResult,
-                SiteChange.ChangeOneofCase.CommandResult,
+                SiteChange.ChangeOneofCase.Transitioned, SiteChange.ChangeOneofCase.Status, SiteChange.ChangeOneofCase.CommandQueued,
+                SiteChange.ChangeOneofCase.CommandResult, SiteChange.ChangeOneofCase.CommandResult,
             ],
             changes.Select(c => c.ChangeCase));
         AssertNoGaps(changes);
@@ -54,8 +54,11 @@ public sealed class OutboxTests
         Assert.Equal(server.Clock.GetUtcNow().ToUnixTimeMilliseconds(), changes[4].Status.LastCheckinUnixMs);
         Assert.True(changes[4].Status.Compliant);
         Assert.Equal(declarations.Token, changes[4].Status.DeclarationsToken);
-        Assert.Equal([("delivered", ""), ("succeeded", "rang")], changes.Skip(5).Select(c => (c.CommandResult.Status, c.CommandResult.Message)));
-        Assert.All(changes.Skip(5), c => Assert.Equal(command.CommandId, c.CommandResult.CommandId));
+        // The operator's command goes up before its results, so the hub knows it when they arrive.
+        Assert.Equal((command.CommandId, "ring", "test"), (changes[5].CommandQueued.CommandId, changes[5].CommandQueued.Type, changes[5].CommandQueued.CreatedBy));
+        Assert.Equal(0, changes[5].CommandQueued.ExpiresUnixMs);
+        Assert.Equal([("delivered", ""), ("succeeded", "rang")], changes.Skip(6).Select(c => (c.CommandResult.Status, c.CommandResult.Message)));
+        Assert.All(changes.Skip(6), c => Assert.Equal(command.CommandId, c.CommandResult.CommandId));
     }
 
     [Fact]

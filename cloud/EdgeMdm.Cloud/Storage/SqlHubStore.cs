@@ -159,6 +159,7 @@ public sealed class SqlHubStore : IHubStore, IAsyncDisposable
             change.Status.Findings.Count, change.Status.DeclarationsToken, change.Status.LastCheckinUnixMs),
         SiteChange.ChangeOneofCase.Transitioned => ApplyTransitionAsync(s, siteId, change),
         SiteChange.ChangeOneofCase.CommandResult => ApplyCommandResultAsync(s, siteId, change.CommandResult),
+        SiteChange.ChangeOneofCase.CommandQueued => ApplyCommandQueuedAtSiteAsync(s, siteId, change),
         // A kind this hub does not know yet (a newer appliance) still advances the log: skipping it is the
         // only choice that does not stall the site forever.
         _ => Task.CompletedTask,
@@ -173,6 +174,24 @@ public sealed class SqlHubStore : IHubStore, IAsyncDisposable
         await s.ExecuteAsync(
             "INSERT INTO devices (site_id, device_id, state) VALUES (?, ?, ?) ON CONFLICT (site_id, device_id) DO UPDATE SET state = excluded.state",
             siteId, change.DeviceId, t.ToState);
+    }
+
+    /// <summary>
+    /// Records a command a site operator queued, once (by id; an id the hub already holds, its own or another
+    /// site's, is left alone). Its results follow it in the site's log and move it on as for the hub's own.
+    /// </summary>
+    private static async Task ApplyCommandQueuedAtSiteAsync(HubSession s, string siteId, SiteChange change)
+    {
+        var queued = change.CommandQueued;
+        var parameters = JsonSerializer.Serialize(CanonicalHash.Sorted(queued.Parameters), CloudJson.Default.SortedDictionaryStringString);
+        await s.ExecuteAsync(
+            """
+            INSERT INTO commands (command_id, site_id, device_id, type, parameters_json, status, created_by, created_at, expires_at, reason)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (command_id) DO NOTHING
+            """,
+            queued.CommandId, siteId, change.DeviceId, queued.Type, parameters, CommandStatuses.Queued,
+            queued.CreatedBy, change.AtUnixMs, queued.ExpiresUnixMs == 0 ? null : queued.ExpiresUnixMs, "queued at the site");
     }
 
     /// <summary>

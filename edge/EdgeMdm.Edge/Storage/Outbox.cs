@@ -53,6 +53,15 @@ internal static class Outbox
             },
         });
 
+    public static void CommandQueued(
+        SQLiteConnection db, string deviceId, string commandId, string type, IReadOnlyDictionary<string, string> parameters, long? expiresMs, string actor, long atMs)
+    {
+        var queued = new CommandQueuedAtSite { CommandId = commandId, Type = type, ExpiresUnixMs = expiresMs ?? 0, CreatedBy = actor };
+        foreach (var (name, value) in parameters)
+            queued.Parameters[name] = value;
+        Append(db, new SiteChange { AtUnixMs = atMs, DeviceId = deviceId, CommandQueued = queued });
+    }
+
     /// <summary>status: delivered | succeeded | failed | expired.</summary>
     public static void CommandResult(SQLiteConnection db, string deviceId, string commandId, string status, string? message, long finishedMs, long atMs) =>
         Append(db, new SiteChange
@@ -109,6 +118,7 @@ internal static class Outbox
         SiteChange.ChangeOneofCase.Status => "status",
         SiteChange.ChangeOneofCase.CommandResult => "command_result",
         SiteChange.ChangeOneofCase.Transitioned => "transitioned",
+        SiteChange.ChangeOneofCase.CommandQueued => "command_queued",
         _ => throw new ArgumentOutOfRangeException(nameof(change), change, "a site change must say what changed"),
     };
 }

@@ -408,6 +408,7 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
                 "INSERT INTO commands (id, device_id, type, parameters, status, created_at, created_by, expires_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)",
                 id, device.Id, type, JsonSerializer.Serialize(parameters.ToDictionary(StringComparer.Ordinal), EdgeJson.Default.DictionaryStringString),
                 now.ToUnixTimeMilliseconds(), actor, expiresAt?.ToUnixTimeMilliseconds());
+            Outbox.CommandQueued(db, device.Id, id, type, parameters, expiresAt?.ToUnixTimeMilliseconds(), actor, now.ToUnixTimeMilliseconds());
             return new CommandSummary(id, device.Id, type, "queued", now, expiresAt, null, null);
         });
     }
