@@ -23,6 +23,9 @@ public sealed class CliRun : IDisposable
     /// <summary>The clock the CLI sees (reports measure staleness against it).</summary>
     public TimeProvider Time { get; set; } = TimeProvider.System;
 
+    /// <summary>What the CLI reads as its standard input (for <c>--password-stdin</c>); empty when not set.</summary>
+    public string Stdin { get; set; } = "";
+
     public string CredentialsPath => Path.Combine(_directory, "config", "edgemdm", "credentials.json");
 
     /// <summary>Runs with <c>EDGEMDM_CREDENTIALS</c> pointing at this run's credential file.</summary>
@@ -35,7 +38,8 @@ public sealed class CliRun : IDisposable
         environment.TryAdd("EDGEMDM_CREDENTIALS", CredentialsPath);
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var exit = await AdminCli.RunAsync(args, stdout, stderr, name => environment.GetValueOrDefault(name), Time);
+        using var stdin = new StringReader(Stdin);
+        var exit = await AdminCli.RunAsync(args, stdout, stderr, name => environment.GetValueOrDefault(name), Time, stdin);
         return new CliResult(exit, stdout.ToString().Replace("\r\n", "\n", StringComparison.Ordinal), stderr.ToString().Replace("\r\n", "\n", StringComparison.Ordinal));
     }
 

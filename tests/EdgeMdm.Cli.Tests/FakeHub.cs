@@ -46,6 +46,12 @@ public sealed class FakeHub : IAsyncDisposable
     /// <summary>Devices as GET /api/v1/devices returns them (each a JSON object with at least siteId).</summary>
     public IList<JsonObject> Devices { get; } = [];
 
+    /// <summary>Central IT accounts of the (one) tenant: user name → password.</summary>
+    public ConcurrentDictionary<string, string> Accounts { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Site users by "site/user": role and password.</summary>
+    public ConcurrentDictionary<string, (string Role, string Password)> SiteUsers { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Requests that changed something.</summary>
     public IReadOnlyList<string> Writes => Requests.Where(r => !r.StartsWith("GET ", StringComparison.Ordinal)).ToList();
 
@@ -74,7 +80,7 @@ public sealed class FakeHub : IAsyncDisposable
         app.Use(async (context, next) =>
         {
             Requests.Enqueue($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString}");
-            if (!string.Equals(context.Request.Headers.Authorization.ToString(), "Bearer " + ApiToken, StringComparison.Ordinal))
+            if (!context.Request.Path.Equals("/api/v1/login", StringComparison.Ordinal) && !string.Equals(context.Request.Headers.Authorization.ToString(), "Bearer " + ApiToken, StringComparison.Ordinal))
             {
                 await Results.Problem(title: "Unauthorized", detail: "unknown or missing API token", statusCode: 401).ExecuteAsync(context);
                 return;
@@ -86,6 +92,52 @@ public sealed class FakeHub : IAsyncDisposable
         MapSites(app);
         MapBlueprints(app);
         MapCommandsAndDevices(app);
+        MapPeople(app);
+    }
+
+    private void MapPeople(WebApplication app)
+    {
+        app.MapPost("/api/v1/login", (JsonObject body) =>
+        {
+            Bodies["/api/v1/login"] = body.DeepClone();
+            var (user, password) = (body["user"]?.GetValue<string>() ?? "", body["password"]?.GetValue<string>());
+            var tenant = body["tenant"]?.GetValue<string>() ?? "default";
+            if (!string.Equals(tenant, "default", StringComparison.Ordinal) || !Accounts.TryGetValue(user, out var expected) || !string.Equals(expected, password, StringComparison.Ordinal))
+                return Results.Problem(title: "Unauthorized", detail: "unknown user or wrong password", statusCode: 401);
+            return Results.Json(new { token = ApiToken, tenant, user, expiresAt = new DateTimeOffset(2026, 12, 24, 12, 0, 0, TimeSpan.Zero) }, statusCode: 201);
+        });
+
+        app.MapPost("/api/v1/accounts", (JsonObject body) =>
+        {
+            Bodies["/api/v1/accounts"] = body.DeepClone();
+            var name = body["userName"]?.GetValue<string>() ?? "";
+            var given = body["password"]?.GetValue<string>();
+            var password = given ?? "generated-" + Next() + "-Xk3mPq9";
+            if (!Accounts.TryAdd(name, password))
+                return Results.Problem(title: "Conflict", detail: $"an account named '{name}' exists", statusCode: 409);
+            return Results.Json(new { userName = name, password = given is null ? password : null }, statusCode: 201);
+        });
+        app.MapGet("/api/v1/accounts", () => Results.Json(Accounts.Keys.Order(StringComparer.Ordinal).Select(n => new { userName = n, createdAt = new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero) })));
+        app.MapDelete("/api/v1/accounts/{name}", (string name) =>
+            Accounts.TryRemove(name, out _) ? Results.NoContent() : Results.Problem(title: "Not found", detail: $"no account '{name}'", statusCode: 404));
+
+        app.MapPost("/api/v1/sites/{siteId}/users", (string siteId, JsonObject body) =>
+        {
+            Bodies[$"/api/v1/sites/{siteId}/users"] = body.DeepClone();
+            if (!Sites.ContainsKey(siteId))
+                return Results.Problem(title: "Not found", detail: $"no site '{siteId}'", statusCode: 404);
+            var (name, role, given) = (body["userName"]!.GetValue<string>(), body["role"]!.GetValue<string>(), body["password"]?.GetValue<string>());
+            var password = given ?? "generated-" + Next() + "-Zr7wLc2";
+            var created = !SiteUsers.ContainsKey($"{siteId}/{name}");
+            SiteUsers[$"{siteId}/{name}"] = (role, password);
+            return Results.Json(new { siteId, userName = name, role, created, password = given is null ? password : null }, statusCode: created ? 201 : 200);
+        });
+        app.MapGet("/api/v1/sites/{siteId}/users", (string siteId) => Sites.ContainsKey(siteId)
+            ? Results.Json(SiteUsers.Where(u => u.Key.StartsWith(siteId + "/", StringComparison.Ordinal)).OrderBy(u => u.Key, StringComparer.Ordinal)
+                .Select(u => new { userName = u.Key[(siteId.Length + 1)..], role = u.Value.Role, updatedAt = new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero) }))
+            : Results.Problem(title: "Not found", detail: $"no site '{siteId}'", statusCode: 404));
+        app.MapDelete("/api/v1/sites/{siteId}/users/{name}", (string siteId, string name) =>
+            SiteUsers.TryRemove($"{siteId}/{name}", out _) ? Results.NoContent() : Results.Problem(title: "Not found", detail: $"site '{siteId}' has no user '{name}'", statusCode: 404));
     }
 
     private void MapSites(WebApplication app)

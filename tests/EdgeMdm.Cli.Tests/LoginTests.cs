@@ -79,7 +79,7 @@ public sealed class LoginTests : IAsyncLifetime, IDisposable
 
         // Assert
         Assert.Equal(2, result.Exit);
-        Assert.Equal(["edgemdm: login needs --server URL and --token T"], result.ErrLines);
+        Assert.Equal(["edgemdm: login needs --server URL and either --user NAME or --token T"], result.ErrLines);
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public sealed class LoginTests : IAsyncLifetime, IDisposable
 
         // Assert
         Assert.Equal(1, result.Exit);
-        Assert.Equal(["edgemdm: not signed in: run 'edgemdm login --server URL --token T'"], result.ErrLines);
+        Assert.Equal(["edgemdm: not signed in: run 'edgemdm login --server URL --user NAME' (or --token T)"], result.ErrLines);
         Assert.Empty(_hub.Requests);
     }
 

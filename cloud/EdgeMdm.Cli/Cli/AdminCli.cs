@@ -6,6 +6,7 @@ using EdgeMdm.Cli.Blueprints;
 using EdgeMdm.Cli.Credentials;
 using EdgeMdm.Cli.Hub;
 using EdgeMdm.Cli.Reports;
+using EdgeMdm.Domain.Security;
 using EdgeMdm.Domain.Text;
 
 namespace EdgeMdm.Cli;
@@ -20,14 +21,16 @@ public static class AdminCli
 {
     public const string DefaultServer = "http://127.0.0.1:9080";
     private const string Name = "edgemdm";
-    private const string NotSignedIn = "not signed in: run 'edgemdm login --server URL --token T'";
+    private const string NotSignedIn = "not signed in: run 'edgemdm login --server URL --user NAME' (or --token T)";
 
     public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr) =>
         RunAsync(args, stdout, stderr, Environment.GetEnvironmentVariable, TimeProvider.System);
 
     /// <param name="environment">Reads an environment variable; tests pass their own so they never see the real one.</param>
     /// <param name="time">The clock reports measure staleness against.</param>
-    internal static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, Func<string, string?> environment, TimeProvider time)
+    /// <param name="stdin">Where <c>--password-stdin</c> reads from; null means the process's standard input.</param>
+    internal static async Task<int> RunAsync(
+        string[] args, TextWriter stdout, TextWriter stderr, Func<string, string?> environment, TimeProvider time, TextReader? stdin = null)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
@@ -35,7 +38,7 @@ public static class AdminCli
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(time);
 
-        var session = new Session(stdout, environment, time);
+        var session = new Session(stdout, stderr, stdin, environment, time);
         var parsed = session.BuildCommands().Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -70,7 +73,7 @@ public static class AdminCli
     private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
 
     /// <summary>One invocation: where output goes, the environment, and the options every command shares.</summary>
-    private sealed class Session(TextWriter output, Func<string, string?> environment, TimeProvider time)
+    private sealed class Session(TextWriter output, TextWriter errors, TextReader? input, Func<string, string?> environment, TimeProvider time)
     {
         private readonly Option<string> _server = new("--server")
         {
@@ -103,6 +106,8 @@ public static class AdminCli
             root.Subcommands.Add(Commands());
             root.Subcommands.Add(Tokens());
             root.Subcommands.Add(Report());
+            root.Subcommands.Add(Accounts());
+            root.Subcommands.Add(SiteUsers());
             return root;
         }
 
@@ -110,25 +115,234 @@ public static class AdminCli
 
         private Command Login()
         {
-            var noVerify = new Option<bool>("--no-verify") { Description = "write the credential file without checking the token against the hub" };
-            var login = new Command("login", "check an API token against the hub and store it in the credential file (mode 0600)") { noVerify };
+            var noVerify = new Option<bool>("--no-verify") { Description = "with --token: write the credential file without checking the token against the hub" };
+            var user = new Option<string>("--user") { Description = "sign in with this account (asks the hub for a token valid 30 days) instead of --token" };
+            var tenant = new Option<string>("--tenant") { Description = "the account's tenant (default: the hub's 'default')" };
+            var passwordStdin = PasswordStdin();
+            var login = new Command(
+                "login",
+                "sign in to the hub with an account (--user) or an API token (--token) and store the token in the credential file (mode 0600)")
+            {
+                noVerify, user, tenant, passwordStdin,
+            };
             login.SetAction(async (result, cancellationToken) =>
             {
-                if (result.GetValue(_server) is not { Length: > 0 } serverText || result.GetValue(_token) is not { Length: > 0 } token)
-                    throw new CliException("login needs --server URL and --token T", 2);
+                var userName = NonEmpty(result.GetValue(user));
+                var givenToken = NonEmpty(result.GetValue(_token));
+                if (result.GetValue(_server) is not { Length: > 0 } serverText || (userName is null) == (givenToken is null))
+                    throw new CliException("login needs --server URL and either --user NAME or --token T", 2);
+                if (userName is null && (result.GetValue(tenant) is not null || result.GetValue(passwordStdin)))
+                    throw new CliException("--tenant and --password-stdin go with --user", 2);
                 var server = ServerUri(serverText);
-                if (!result.GetValue(noVerify))
+                string token;
+                var signedInAs = "";
+                if (userName is not null)
                 {
-                    using var hub = new HubClient(server, token);
-                    await hub.ListSitesAsync(cancellationToken);
+                    var password = await ReadPasswordAsync(result.GetValue(passwordStdin), $"password for {userName}: ");
+                    using var hub = new HubClient(server, token: null);
+                    var signedIn = await hub.LoginAsync(userName, password, NonEmpty(result.GetValue(tenant)), cancellationToken);
+                    token = signedIn.Token ?? throw new HubException("Unexpected answer", "the hub answered the sign-in without a token");
+                    signedInAs = $" as {userName} (tenant {signedIn.Tenant ?? "default"}, until {(signedIn.ExpiresAt is { } at ? Time(at) : "-")})";
+                }
+                else
+                {
+                    token = givenToken!;
+                    if (!result.GetValue(noVerify))
+                    {
+                        using var hub = new HubClient(server, token);
+                        await hub.ListSitesAsync(cancellationToken);
+                    }
                 }
 
                 var path = CredentialsPath(result);
                 CredentialFile.Write(path, new HubCredentials(server.ToString(), token));
-                await output.WriteLineAsync($"signed in to {server} (credentials in {Path.GetFullPath(path)})");
+                await output.WriteLineAsync($"signed in to {server}{signedInAs} (credentials in {Path.GetFullPath(path)})");
                 return 0;
             });
             return login;
+        }
+
+        private static Option<bool> PasswordStdin() => new("--password-stdin")
+        {
+            Description = "read the password from the first line of standard input (for scripts; otherwise it is asked for, or generated where that is offered)",
+        };
+
+        /// <summary>
+        /// The password from the first line of standard input with <c>--password-stdin</c>, otherwise typed at
+        /// the terminal without echo. Refused when there is neither: a password must never be a command-line
+        /// argument, where every user of the machine can read it.
+        /// </summary>
+        private async Task<string> ReadPasswordAsync(bool fromStdin, string prompt)
+        {
+            string? password;
+            if (fromStdin)
+            {
+                password = await (input ?? Console.In).ReadLineAsync();
+            }
+            else if (input is null && !Console.IsInputRedirected)
+            {
+                await errors.WriteAsync(prompt);
+                password = ReadHidden();
+                await errors.WriteLineAsync();
+            }
+            else
+            {
+                throw new CliException("standard input is not a terminal: give --password-stdin to read the password from it", 2);
+            }
+
+            return string.IsNullOrEmpty(password) ? throw new CliException("the password is empty", 2) : password;
+        }
+
+        /// <summary>A line typed at the terminal, not echoed.</summary>
+        private static string ReadHidden()
+        {
+            var typed = new System.Text.StringBuilder();
+            for (var key = Console.ReadKey(intercept: true); key.Key != ConsoleKey.Enter; key = Console.ReadKey(intercept: true))
+            {
+                if (key.Key == ConsoleKey.Backspace)
+                {
+                    if (typed.Length > 0)
+                        typed.Length--;
+                }
+                else if (!char.IsControl(key.KeyChar))
+                {
+                    typed.Append(key.KeyChar);
+                }
+            }
+
+            return typed.ToString();
+        }
+
+        private Command Accounts()
+        {
+            var name = new Argument<string>("name") { Description = "the account's user name (letters, digits, '.', '_', '-', '@')" };
+            var passwordStdin = PasswordStdin();
+            var addJson = Json();
+            var add = new Command(
+                "add",
+                "add a central IT account to your tenant; without --password-stdin the hub generates a strong password, printed this once")
+            {
+                name, passwordStdin, addJson,
+            };
+            add.SetAction(async (result, cancellationToken) =>
+            {
+                var userName = result.GetValue(name)!;
+                var password = result.GetValue(passwordStdin) ? await ReadPasswordAsync(fromStdin: true, "") : null;
+                using var hub = Connect(result);
+                var added = await hub.AddAccountAsync(userName, password, cancellationToken);
+                var row = new AccountRow(added.UserName ?? userName, null, added.Password);
+                if (result.GetValue(addJson))
+                {
+                    await output.WriteLineAsync(JsonSerializer.Serialize(row, CliJson.Default.AccountRow));
+                    return 0;
+                }
+
+                await output.WriteLineAsync($"account   {row.UserName}");
+                if (row.Password is not null)
+                {
+                    await output.WriteLineAsync($"password  {row.Password}");
+                    await output.WriteLineAsync("Hand the password over now: it will not be shown again.");
+                }
+
+                return 0;
+            });
+
+            var listJson = Json();
+            var list = new Command("list", "the central IT accounts of your tenant") { listJson };
+            list.SetAction(async (result, cancellationToken) =>
+            {
+                using var hub = Connect(result);
+                var accounts = (await hub.ListAccountsAsync(cancellationToken)).Select(a => new AccountRow(a.UserName ?? "", a.CreatedAt)).ToList();
+                return Print(result, listJson, accounts, CliJson.Default.ListAccountRow, () =>
+                    Table.Write(output, ["USER", "CREATED"], accounts.Select(a => new[] { a.UserName, a.CreatedAt is { } at ? Time(at) : "-" })));
+            });
+
+            var removeName = new Argument<string>("name") { Description = "the account's user name" };
+            var remove = new Command("remove", "remove an account; the tokens it signed in for stop working at once") { removeName };
+            remove.SetAction(async (result, cancellationToken) =>
+            {
+                using var hub = Connect(result);
+                await hub.RemoveAccountAsync(result.GetValue(removeName)!, cancellationToken);
+                await output.WriteLineAsync($"account {result.GetValue(removeName)} removed");
+                return 0;
+            });
+            return new Command("accounts", "central IT's accounts (user name and password) in your tenant") { add, list, remove };
+        }
+
+        private static Option<string> SiteOption() => new("--site") { Description = "the site's id (see 'edgemdm sites list')", Required = true };
+
+        private Command SiteUsers()
+        {
+            var listSite = SiteOption();
+            var listJson = Json();
+            var list = new Command("list", "the people who may sign in to the site's appliance") { listSite, listJson };
+            list.SetAction(async (result, cancellationToken) =>
+            {
+                var siteId = result.GetValue(listSite)!;
+                using var hub = Connect(result);
+                var users = (await hub.ListSiteUsersAsync(siteId, cancellationToken))
+                    .Select(u => new SiteUserRow(siteId, u.UserName ?? "", u.Role ?? "", u.UpdatedAt))
+                    .ToList();
+                return Print(result, listJson, users, CliJson.Default.ListSiteUserRow, () =>
+                    Table.Write(output, ["USER", "ROLE", "UPDATED"], users.Select(u => new[] { u.UserName, u.Role, u.UpdatedAt is { } at ? Time(at) : "-" })));
+            });
+
+            var removeSite = SiteOption();
+            var removeName = new Argument<string>("name") { Description = "the site user's name" };
+            var remove = new Command("remove", "remove a site user; the site drops them at its next sync") { removeSite, removeName };
+            remove.SetAction(async (result, cancellationToken) =>
+            {
+                var (siteId, userName) = (result.GetValue(removeSite)!, result.GetValue(removeName)!);
+                using var hub = Connect(result);
+                await hub.RemoveSiteUserAsync(siteId, userName, cancellationToken);
+                await output.WriteLineAsync($"removed {userName} from site {siteId}");
+                return 0;
+            });
+            return new Command("site-users", "the supervisors and operators who sign in to a site's appliance (owned by the hub, synced to the site)")
+            {
+                SiteUserAdd(), list, remove,
+            };
+        }
+
+        private Command SiteUserAdd()
+        {
+            var site = SiteOption();
+            var name = new Argument<string>("name") { Description = "the user name they sign in to the appliance with" };
+            var role = new Option<string>("--role") { Description = "supervisor (runs the site) or operator (works the floor)", Required = true };
+            role.AcceptOnlyFromAmong(SiteUserRoles.Supervisor, SiteUserRoles.Operator);
+            var passwordStdin = PasswordStdin();
+            var addJson = Json();
+            var add = new Command(
+                "add",
+                "add a person who signs in to the site's appliance, or set the role and password of one it has; without --password-stdin " +
+                "the hub generates a strong password, printed this once. The site gets it (as a hash only) at its next sync.")
+            {
+                site, name, role, passwordStdin, addJson,
+            };
+            add.SetAction(async (result, cancellationToken) =>
+            {
+                var (siteId, userName) = (result.GetValue(site)!, result.GetValue(name)!);
+                var password = result.GetValue(passwordStdin) ? await ReadPasswordAsync(fromStdin: true, "") : null;
+                using var hub = Connect(result);
+                var saved = await hub.SaveSiteUserAsync(siteId, userName, result.GetValue(role)!, password, cancellationToken);
+                var row = new SiteUserRow(saved.SiteId ?? siteId, saved.UserName ?? userName, saved.Role ?? result.GetValue(role)!, null, saved.Password);
+                if (result.GetValue(addJson))
+                {
+                    await output.WriteLineAsync(JsonSerializer.Serialize(row, CliJson.Default.SiteUserRow));
+                    return 0;
+                }
+
+                await output.WriteLineAsync($"{(saved.Created == false ? "updated" : "added")} {row.UserName} ({row.Role}) at site {row.SiteId}");
+                if (row.Password is not null)
+                {
+                    await output.WriteLineAsync($"password  {row.Password}");
+                    await output.WriteLineAsync("Hand the password over now: it will not be shown again.");
+                }
+
+                return 0;
+            });
+
+            return add;
         }
 
         private Command Sites()

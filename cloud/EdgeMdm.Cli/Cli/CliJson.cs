@@ -40,6 +40,15 @@ public sealed record ChangeRow(string Change, string Group, IReadOnlyList<string
 
 public sealed record ApplyResult(bool DryRun, IReadOnlyList<ChangeRow> Changes);
 
+/// <summary>An account; <c>Password</c> only when the hub generated it (shown this once).</summary>
+public sealed record AccountRow(
+    string UserName, DateTimeOffset? CreatedAt, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Password = null);
+
+/// <summary>A site user; <c>Password</c> only when the hub generated it (shown this once).</summary>
+public sealed record SiteUserRow(
+    string SiteId, string UserName, string Role, DateTimeOffset? UpdatedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Password = null);
+
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]
 [JsonSerializable(typeof(CommandSent))]
 [JsonSerializable(typeof(SiteAdded))]
@@ -51,4 +60,8 @@ public sealed record ApplyResult(bool DryRun, IReadOnlyList<ChangeRow> Changes);
 [JsonSerializable(typeof(TokenRow))]
 [JsonSerializable(typeof(ApplyResult))]
 [JsonSerializable(typeof(DriftReport))]
+[JsonSerializable(typeof(AccountRow))]
+[JsonSerializable(typeof(List<AccountRow>))]
+[JsonSerializable(typeof(SiteUserRow))]
+[JsonSerializable(typeof(List<SiteUserRow>))]
 internal sealed partial class CliJson : JsonSerializerContext;

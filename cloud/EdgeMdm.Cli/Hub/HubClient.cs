@@ -18,14 +18,16 @@ public sealed class HubClient : IDisposable
 {
     private readonly HttpClient _http;
 
-    public HubClient(Uri server, string token, HttpMessageHandler? handler = null)
+    /// <param name="token">The API token; null for the one call that needs none (<see cref="LoginAsync"/>).</param>
+    public HubClient(Uri server, string? token, HttpMessageHandler? handler = null)
     {
         ArgumentNullException.ThrowIfNull(server);
         Server = server;
         _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
         _http.BaseAddress = server;
         _http.Timeout = TimeSpan.FromSeconds(30);
-        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (token is not null)
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         _http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
     }
 
@@ -76,6 +78,35 @@ public sealed class HubClient : IDisposable
             null,
             HubJson.Default.ListHubDevice,
             cancellationToken);
+
+    /// <summary>Signs in with an account's user name and password: a new API token of the tenant, with its expiry.</summary>
+    public Task<HubSignedIn> LoginAsync(string user, string password, string? tenant, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Post, "api/v1/login", JsonContent.Create(new HubLogin(user, password, tenant), HubJson.Default.HubLogin), HubJson.Default.HubSignedIn, cancellationToken);
+
+    /// <summary>Adds an account; a null <paramref name="password"/> has the hub generate one, which the answer holds.</summary>
+    public Task<HubAccountAdded> AddAccountAsync(string userName, string? password, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Post, "api/v1/accounts", JsonContent.Create(new HubAddAccount(userName, password), HubJson.Default.HubAddAccount), HubJson.Default.HubAccountAdded, cancellationToken);
+
+    public async Task<IReadOnlyList<HubAccount>> ListAccountsAsync(CancellationToken cancellationToken) =>
+        await SendAsync(HttpMethod.Get, "api/v1/accounts", null, HubJson.Default.ListHubAccount, cancellationToken);
+
+    public Task RemoveAccountAsync(string userName, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Delete, "api/v1/accounts/" + Uri.EscapeDataString(userName), null, cancellationToken);
+
+    /// <summary>Creates a site user or replaces its role and password; a null <paramref name="password"/> has the hub generate one.</summary>
+    public Task<HubSiteUserSaved> SaveSiteUserAsync(string siteId, string userName, string role, string? password, CancellationToken cancellationToken) =>
+        SendAsync(
+            HttpMethod.Post,
+            $"api/v1/sites/{Uri.EscapeDataString(siteId)}/users",
+            JsonContent.Create(new HubSiteUserRequest(userName, role, password), HubJson.Default.HubSiteUserRequest),
+            HubJson.Default.HubSiteUserSaved,
+            cancellationToken);
+
+    public async Task<IReadOnlyList<HubSiteUser>> ListSiteUsersAsync(string siteId, CancellationToken cancellationToken) =>
+        await SendAsync(HttpMethod.Get, $"api/v1/sites/{Uri.EscapeDataString(siteId)}/users", null, HubJson.Default.ListHubSiteUser, cancellationToken);
+
+    public Task RemoveSiteUserAsync(string siteId, string userName, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Delete, $"api/v1/sites/{Uri.EscapeDataString(siteId)}/users/{Uri.EscapeDataString(userName)}", null, cancellationToken);
 
     public void Dispose() => _http.Dispose();
 

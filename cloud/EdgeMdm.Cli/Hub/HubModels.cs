@@ -124,6 +124,26 @@ public sealed record HubDeviceStatus(IReadOnlyList<HubInstalledApp>? Apps);
 
 public sealed record HubInstalledApp(string? PackageName, long? VersionCode, string? VersionName);
 
+/// <summary>POST /login; a null <c>Tenant</c> is left out (the hub's default tenant).</summary>
+public sealed record HubLogin(string User, string Password, string? Tenant);
+
+public sealed record HubSignedIn(string? Token, string? Tenant, string? User, DateTimeOffset? ExpiresAt);
+
+/// <summary>A new account; a null <c>Password</c> is left out, so the hub generates one.</summary>
+public sealed record HubAddAccount(string UserName, string? Password);
+
+/// <summary><c>Password</c>: the one the hub generated, shown this once; null when the CLI sent it.</summary>
+public sealed record HubAccountAdded(string? UserName, string? Password);
+
+public sealed record HubAccount(string? UserName, DateTimeOffset? CreatedAt);
+
+public sealed record HubSiteUserRequest(string UserName, string Role, string? Password);
+
+/// <summary><c>Password</c>: the one the hub generated, shown this once; null when the CLI sent it.</summary>
+public sealed record HubSiteUserSaved(string? SiteId, string? UserName, string? Role, bool? Created, string? Password);
+
+public sealed record HubSiteUser(string? UserName, string? Role, DateTimeOffset? CreatedAt, DateTimeOffset? UpdatedAt);
+
 /// <summary>RFC 9457 problem details; <c>errors</c> (field → messages) comes with 400.</summary>
 public sealed record HubProblem(string? Title, string? Detail, int? Status, IReadOnlyDictionary<string, IReadOnlyList<string>>? Errors);
 
@@ -144,5 +164,13 @@ public sealed record HubProblem(string? Title, string? Detail, int? Status, IRea
 [JsonSerializable(typeof(HubCommand))]
 [JsonSerializable(typeof(List<HubDevice>))]
 [JsonSerializable(typeof(HubProblem))]
+[JsonSerializable(typeof(HubLogin))]
+[JsonSerializable(typeof(HubSignedIn))]
+[JsonSerializable(typeof(HubAddAccount))]
+[JsonSerializable(typeof(HubAccountAdded))]
+[JsonSerializable(typeof(List<HubAccount>))]
+[JsonSerializable(typeof(HubSiteUserRequest))]
+[JsonSerializable(typeof(HubSiteUserSaved))]
+[JsonSerializable(typeof(List<HubSiteUser>))]
 [JsonSerializable(typeof(HubDeviceStatus))]
 internal sealed partial class HubJson : JsonSerializerContext;
