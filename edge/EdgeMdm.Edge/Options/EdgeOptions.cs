@@ -33,6 +33,13 @@ public sealed class EdgeOptions
     /// </summary>
     public int SyncRetryMaxSeconds { get; set; } = 15;
 
+    /// <summary>
+    /// Ceiling on how fast a backlog is pushed to the hub, in changes per second; 0 lifts it. A catch-up after
+    /// an outage shares the appliance with the floor's check-ins, and devices come first: at the default a day
+    /// offline for a 2000-device site (100,000 changes) drains in 20 s, 150 times faster than it built up.
+    /// </summary>
+    public int SyncMaxChangesPerSecond { get; set; } = 5_000;
+
     /// <summary>Largest request body the device API accepts; anything bigger is answered 413.</summary>
     public const int MaxRequestBodyBytes = 64 * 1024;
 
@@ -46,6 +53,7 @@ public sealed class EdgeOptions
         ["--site-credential"] = $"{Section}:{nameof(SiteCredential)}",
         ["--sync-interval"] = $"{Section}:{nameof(SyncIntervalSeconds)}",
         ["--sync-retry-max"] = $"{Section}:{nameof(SyncRetryMaxSeconds)}",
+        ["--sync-max-rate"] = $"{Section}:{nameof(SyncMaxChangesPerSecond)}",
     };
 
     /// <summary>Environment variables read: <c>EDGEMDM_Edge__DataDir</c> and the like.</summary>

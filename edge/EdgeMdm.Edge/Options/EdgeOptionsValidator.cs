@@ -27,6 +27,8 @@ internal sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
             failures.Add($"Edge:SyncIntervalSeconds (--sync-interval) must be between 1 and 3600, not {options.SyncIntervalSeconds.ToString(CultureInfo.InvariantCulture)}");
         if (options.SyncRetryMaxSeconds is < 1 or > 3_600)
             failures.Add($"Edge:SyncRetryMaxSeconds (--sync-retry-max) must be between 1 and 3600, not {options.SyncRetryMaxSeconds.ToString(CultureInfo.InvariantCulture)}");
+        if (options.SyncMaxChangesPerSecond is < 0 or > 1_000_000)
+            failures.Add($"Edge:SyncMaxChangesPerSecond (--sync-max-rate) must be between 0 (no limit) and 1000000, not {options.SyncMaxChangesPerSecond.ToString(CultureInfo.InvariantCulture)}");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -113,12 +113,16 @@ public sealed partial class SyncWorker(
             await feed.ApplyDownstreamAsync(batch);
     }
 
-    /// <summary>One batch in flight at a time; the outbox row is deleted only after the hub's acknowledgement.</summary>
+    /// <summary>
+    /// One batch in flight at a time; the outbox row is deleted only after the hub's acknowledgement. Paced
+    /// to <see cref="EdgeOptions.SyncMaxChangesPerSecond"/>.
+    /// </summary>
     private async Task PushAsync(SiteSync.SiteSyncClient client, Metadata headers, CancellationToken cancellationToken)
     {
         var changes = await outbox.TakeBatchAsync(BatchSize);
         if (changes.Count == 0)
             return;
+        var pace = new PushPace(options.Value.SyncMaxChangesPerSecond, clock);
         using var call = client.Push(headers, Deadline(StreamTimeout), cancellationToken);
         while (changes.Count > 0)
         {
@@ -128,6 +132,8 @@ public sealed partial class SyncWorker(
             if (!await call.ResponseStream.MoveNext(cancellationToken))
                 throw new RpcException(new Status(StatusCode.Unavailable, "the hub closed the push stream before acknowledging"));
             await outbox.AcknowledgeAsync(call.ResponseStream.Current.AppliedThrough);
+            if (pace.After(changes.Count) is { } wait && wait > TimeSpan.Zero)
+                await Task.Delay(wait, clock, cancellationToken);
             changes = await outbox.TakeBatchAsync(BatchSize);
         }
 
