@@ -8,7 +8,7 @@ internal sealed record BenchOptions
 {
     public const string Usage =
         "usage: edgemdm-bench [--scenario checkin|catchup|all] [--devices N] [--concurrency N] [--warmup 3s] [--duration 15s]\n" +
-        "                     [--backlog N] [--out FILE]\n" +
+        "                     [--backlog N] [--sync-max-rate N] [--out FILE]\n" +
         "       edgemdm-bench noop-server --urls URL";
 
     /// <summary>Which scenarios run, in this order: the check-in load, then the sync catch-up.</summary>
@@ -16,6 +16,9 @@ internal sealed record BenchOptions
 
     /// <summary>Catch-up scenario: changes to build up in the appliance's outbox while the uplink is down.</summary>
     public int Backlog { get; init; } = 100_000;
+
+    /// <summary>Catch-up scenario: the appliance's push ceiling (--sync-max-rate, 0 = none); null keeps its default.</summary>
+    public int? SyncMaxRate { get; init; }
 
     /// <summary>Devices enrolled on each server; each checks in back-to-back for the whole run.</summary>
     public int Devices { get; init; } = 2000;
@@ -62,10 +65,13 @@ internal sealed record BenchOptions
                 case "--backlog" when PositiveInt(value) is { } backlog:
                     options = options with { Backlog = backlog };
                     break;
+                case "--sync-max-rate" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var rate):
+                    options = options with { SyncMaxRate = rate };
+                    break;
                 case "--out":
                     options = options with { OutFile = value };
                     break;
-                case "--devices" or "--concurrency" or "--warmup" or "--duration" or "--backlog" or "--scenario":
+                case "--devices" or "--concurrency" or "--warmup" or "--duration" or "--backlog" or "--scenario" or "--sync-max-rate":
                     return (null, $"{name} {value}: not a valid value (counts are whole numbers ≥ 1, durations look like 500ms, 15s, 2m, scenarios are checkin, catchup, all)");
                 default:
                     return (null, $"unknown option {name}");

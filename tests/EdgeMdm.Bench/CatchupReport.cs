@@ -28,6 +28,7 @@ internal static class CatchupReport
         text.AppendLine("## Sync catch-up: a backlog built with the uplink down, drained to the hub")
             .AppendLine()
             .AppendLine(Invariant($"- date: {startedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC; machine: {Environment.ProcessorCount} CPUs; hub, appliance, proxy and load generator share them"))
+            .AppendLine(Invariant($"- appliance push ceiling: {(r.SyncMaxRate is { } rate ? (rate == 0 ? "none (--sync-max-rate 0)" : $"{rate} changes/s (--sync-max-rate)") : "its default (Edge:SyncMaxChangesPerSecond)")}"))
             .AppendLine(Invariant($"- backlog: {r.Backlog.Rows} changes in the outbox ({kinds}), from {r.BacklogDevices} enrolled devices checking in twice each; build errors {r.BuildErrors}"))
             .AppendLine(Invariant($"- probe: {CatchupRun.ProbeDevices} devices checking in every {CatchupRun.ProbePeriod.TotalMilliseconds:0} ms; check-ins measured idle {idle.Count} before and {idleAfter.Count} after, waiting for the reconnect {waiting.Count}, during the drain {during.Count}; errors {r.ProbeErrors}"))
             .AppendLine(Invariant($"- after the drain: {(r.Final.Converged ? "converged" : "NOT converged")}: site produced through {r.Final.Produced}, hub applied through {r.Final.Applied}, outbox {r.Final.Depth}; the probe added {r.Drain.ProducedDuringDrain} changes during the drain"))

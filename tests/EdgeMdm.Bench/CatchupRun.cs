@@ -81,8 +81,9 @@ internal sealed class CatchupRun
         await using var proxy = new FaultyProxy(grpcUrl, seed: 1);
         var edgeUrl = ServerProcess.FreeLoopbackUrl();
         _log.WriteLine($"edgemdm-bench: catch-up: appliance on {edgeUrl}, uplink through {proxy.Url}, data in {siteDir}");
+        string[] pushCeiling = _options.SyncMaxRate is { } rate ? ["--sync-max-rate", rate.ToString(CultureInfo.InvariantCulture)] : [];
         await using var edge = await StartAsync("appliance", edgeDll,
-            ["serve", "--data-dir", siteDir, "--urls", Text(edgeUrl), "--hub", Text(proxy.Url), "--site-credential", credential, "--sync-interval", "1"],
+            ["serve", "--data-dir", siteDir, "--urls", Text(edgeUrl), "--hub", Text(proxy.Url), "--site-credential", credential, "--sync-interval", "1", .. pushCeiling],
             edgeUrl, cancellationToken);
         await WaitAsync("the appliance to apply the hub's feed (blueprint, token)", () => Task.FromResult(EdgeFiles.FeedPosition(siteDir) > 0), TimeSpan.FromSeconds(60), cancellationToken);
         var rig = new Rig(hub, edge, proxy, rest, siteId, siteDir);
@@ -112,7 +113,10 @@ internal sealed class CatchupRun
 
         // ---- idle again, after the catch-up: a second look at the baseline on a machine shared with others ----
         var idleAfter = final.Converged ? await MeasureIdleAsync(rig, probe, cancellationToken) : idle;
-        return new CatchupResult(content, backlogDevices, backlogThrough, appliedBefore, buildSeconds, Interlocked.Read(ref _buildErrors), idle, idleAfter, drain, final, probe.Errors);
+        return new CatchupResult(content, backlogDevices, backlogThrough, appliedBefore, buildSeconds, Interlocked.Read(ref _buildErrors), idle, idleAfter, drain, final, probe.Errors)
+        {
+            SyncMaxRate = _options.SyncMaxRate,
+        };
     }
 
     private async Task<(string SiteId, string Credential, string Token)> SetUpSiteAsync(HttpClient rest, CancellationToken cancellationToken)
@@ -463,6 +467,9 @@ internal sealed record CatchupResult(
 {
     /// <summary>Sequences the hub had to take to hold the backlog (above what it held at the heal); equals the outbox rows when the log has no holes.</summary>
     public long Drained => BacklogThrough - AppliedBefore;
+
+    /// <summary>The appliance's push ceiling as set by the bench; null: its default.</summary>
+    public int? SyncMaxRate { get; init; }
 
     public double DrainPerSecond => Backlog.Rows / Drain.DrainSeconds;
 
