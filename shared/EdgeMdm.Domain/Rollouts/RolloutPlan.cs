@@ -1,0 +1,160 @@
+using System.Globalization;
+using EdgeMdm.Domain.Packages;
+
+namespace EdgeMdm.Domain.Rollouts;
+
+/// <summary>
+/// How a new app version reaches a fleet: in waves, each opened only when the one before it has settled,
+/// halted automatically when a wave fails too often, and installed only inside a maintenance window if
+/// one is set. The plan is data; <see cref="WaveAssignment"/>, <see cref="RolloutProgress"/> and
+/// <see cref="RolloutGate"/> are the rules that read it.
+/// </summary>
+/// <param name="Waves">
+/// In order. Pilot waves come first, then cumulative percentages of the devices no pilot wave took, strictly
+/// increasing and ending at 100, so every device is in exactly one wave: pilot "pilots", then 10, 50, 100.
+/// </param>
+/// <param name="Halt">When failures stop the rollout.</param>
+/// <param name="Window">When installs may happen, in site-local time; null = at any time.</param>
+/// <param name="WaveAdvanceShare">
+/// Share of a wave's devices that must be settled (installed, failed or incompatible) before the next wave
+/// opens, from 0 (exclusive) to 1. At 1 one scanner left in a drawer holds the rollout until it checks in or an
+/// operator lowers this; that is on purpose: moving on with devices unaccounted for is the operator's call.
+/// </param>
+public sealed record RolloutPlan(
+    IReadOnlyList<RolloutWave> Waves,
+    HaltPolicy Halt,
+    MaintenanceWindow? Window,
+    decimal WaveAdvanceShare = 1m)
+{
+    /// <summary>What a blueprint change rolls out with when central IT names no plan: 10 %, 50 %, 100 %, default halt, any time.</summary>
+    public static RolloutPlan Default { get; } = new([new PercentageWave(10), new PercentageWave(50), new PercentageWave(100)], HaltPolicy.Default, Window: null);
+
+    /// <summary>Errors keyed by the field they name (<c>waves[1].cumulativePercent</c>, <c>window.timeZoneId</c>); empty when valid.</summary>
+    public IReadOnlyDictionary<string, string[]> Validate()
+    {
+        var errors = new FieldErrors();
+        ValidateWaves(errors);
+        if (Halt is null)
+        {
+            errors.Add("halt", "is required");
+        }
+        else
+        {
+            if (Halt.FailureRateThreshold is < 0m or > 1m)
+                errors.Add("halt.failureRateThreshold", "must be between 0 and 1 (0.2 halts when more than 20 % of a wave's finished installs failed)");
+            if (Halt.MinFinishedDevices < 1)
+                errors.Add("halt.minFinishedDevices", "must be 1 or more");
+        }
+
+        Window?.Validate(errors);
+        if (WaveAdvanceShare is <= 0m or > 1m)
+            errors.Add("waveAdvanceShare", "must be more than 0 and at most 1");
+        return errors.ToDictionary();
+    }
+
+    public bool IsValid => Validate().Count == 0;
+
+    private void ValidateWaves(FieldErrors errors)
+    {
+        if (Waves is null || Waves.Count == 0)
+        {
+            errors.Add("waves", "needs at least one wave, the last one 100 %");
+            return;
+        }
+
+        var pilotGroups = new HashSet<string>(StringComparer.Ordinal);
+        var previousPercent = 0;
+        var seenPercentage = false;
+        for (var i = 0; i < Waves.Count; i++)
+        {
+            var at = $"waves[{i.ToString(CultureInfo.InvariantCulture)}]";
+            switch (Waves[i])
+            {
+                case PilotWave pilot:
+                    if (seenPercentage)
+                        errors.Add(at, "a pilot wave must come before every percentage wave");
+                    if (!IsGroupName(pilot.Group))
+                        errors.Add(at + ".group", "must be 1-64 letters, digits, '-', '_' or '.'");
+                    else if (!pilotGroups.Add(pilot.Group))
+                        errors.Add(at + ".group", $"'{pilot.Group}' is already an earlier pilot wave");
+                    break;
+                case PercentageWave percentage:
+                    seenPercentage = true;
+                    if (percentage.CumulativePercent is < 1 or > 100)
+                        errors.Add(at + ".cumulativePercent", "must be between 1 and 100");
+                    else if (percentage.CumulativePercent <= previousPercent)
+                        errors.Add(at + ".cumulativePercent", $"must be more than the previous wave's {previousPercent.ToString(CultureInfo.InvariantCulture)} (percentages are cumulative)");
+                    else
+                        previousPercent = percentage.CumulativePercent;
+                    break;
+                default:
+                    errors.Add(at, "must be a pilot group or a cumulative percentage");
+                    break;
+            }
+        }
+
+        if (Waves[^1] is not PercentageWave { CumulativePercent: 100 })
+            errors.Add("waves", "the last wave must be 100 % so that every device gets the version");
+    }
+
+    // The same rule as the hub's group names: waves name the groups devices already belong to.
+    private static bool IsGroupName(string? name) =>
+        name is { Length: > 0 and <= 64 } && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+}
+
+/// <summary>One step of a rollout.</summary>
+public abstract record RolloutWave;
+
+/// <summary>Every device in the named group (a pilot list or a device group), whatever its hash.</summary>
+public sealed record PilotWave(string Group) : RolloutWave;
+
+/// <summary>
+/// Devices that no pilot wave took whose stable hash falls below this share, minus those of the earlier
+/// percentage waves: 10 then 50 means the first 10 %, then the next 40 %.
+/// </summary>
+public sealed record PercentageWave(int CumulativePercent) : RolloutWave;
+
+/// <summary>
+/// Halts the rollout when more than <paramref name="FailureRateThreshold"/> of a wave's finished installs
+/// (installed + failed; incompatible devices were never offered and do not count) failed, once at least
+/// <paramref name="MinFinishedDevices"/> have finished, so one failure out of two does not stop a fleet.
+/// "More than" makes the ends mean what they say: 0 halts on the first failure, 1 never halts.
+/// </summary>
+public sealed record HaltPolicy(decimal FailureRateThreshold, int MinFinishedDevices)
+{
+    public static HaltPolicy Default { get; } = new(0.2m, 5);
+}
+
+/// <summary>
+/// When installs may happen, in the site's wall-clock time: <paramref name="Start"/> inclusive to
+/// <paramref name="End"/> exclusive, crossing midnight when End is earlier than Start (22:00–05:00). Wall-clock
+/// on purpose: on a DST change day a 22:00–05:00 window is an hour shorter or longer, because the night shift
+/// works by the clock on the wall. The hub holds one plan for many sites; it gives each site's window that
+/// site's zone (<c>window with { TimeZoneId = site.TimeZoneId }</c>).
+/// </summary>
+/// <param name="TimeZoneId">IANA id, <c>Europe/Berlin</c>; an unknown id is a validation error.</param>
+public sealed record MaintenanceWindow(string TimeZoneId, TimeOnly Start, TimeOnly End)
+{
+    /// <summary>
+    /// Whether <paramref name="instant"/> falls inside the window in the zone's local time. Throws
+    /// <see cref="ArgumentException"/> for an unknown zone: validate the plan first.
+    /// </summary>
+    public bool IsOpen(DateTimeOffset instant)
+    {
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(TimeZoneId ?? "", out var zone))
+            throw new ArgumentException($"unknown time zone '{TimeZoneId}'", nameof(instant));
+        var local = TimeOnly.FromTimeSpan(TimeZoneInfo.ConvertTime(instant, zone).TimeOfDay);
+        return Start < End
+            ? local >= Start && local < End
+            : local >= Start || local < End;
+    }
+
+    internal void Validate(FieldErrors errors)
+    {
+        if (string.IsNullOrWhiteSpace(TimeZoneId) || !TimeZoneInfo.TryFindSystemTimeZoneById(TimeZoneId, out _))
+            errors.Add("window.timeZoneId", "must be an IANA time zone id such as Europe/Berlin");
+        // Equal ends could mean "never" or "always"; neither needs a window, so neither is guessed.
+        if (Start == End)
+            errors.Add("window.end", "must differ from window.start (leave the window out to allow any time)");
+    }
+}
