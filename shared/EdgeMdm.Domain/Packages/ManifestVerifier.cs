@@ -61,7 +61,7 @@ public sealed class ManifestVerifier
     /// </summary>
     public bool Verify(SignedManifest? signedManifest)
     {
-        if (signedManifest?.Manifest is null || signedManifest.Signature is null || !signedManifest.Manifest.IsValid)
+        if (signedManifest?.Manifest is null || signedManifest.Signature is null || !signedManifest.Manifest.IsValid())
             return false;
         Span<byte> signature = stackalloc byte[SigningKey.SignatureBytes];
         // A longer signature does not fit the buffer and fails here, a shorter one fails the length check.

@@ -59,7 +59,8 @@ public sealed record PackageManifest(
         return errors.ToDictionary();
     }
 
-    public bool IsValid => Validate().Count == 0;
+    // A method, not a property, so that serializing the record never writes an "isValid" member.
+    public bool IsValid() => Validate().Count == 0;
 
     /// <summary>
     /// The exact bytes that are signed and verified: UTF-8 compact JSON of one object whose members are all

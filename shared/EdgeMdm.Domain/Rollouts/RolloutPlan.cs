@@ -52,7 +52,8 @@ public sealed record RolloutPlan(
         return errors.ToDictionary();
     }
 
-    public bool IsValid => Validate().Count == 0;
+    // A method, not a property, so that serializing the record never writes an "isValid" member.
+    public bool IsValid() => Validate().Count == 0;
 
     private void ValidateWaves(FieldErrors errors)
     {

@@ -42,7 +42,8 @@ public sealed record RolloutProgress(IReadOnlyList<WaveProgress> Waves, int Open
     /// least <see cref="RolloutPlan.WaveAdvanceShare"/> of its devices settled (an empty wave is settled), and
     /// halts on the lowest wave with at least <see cref="HaltPolicy.MinFinishedDevices"/> finished and a failure
     /// rate strictly above <see cref="HaltPolicy.FailureRateThreshold"/>. Whether a halt also stops waves from
-    /// opening does not matter: <see cref="RolloutGate"/> offers nothing while halted.
+    /// opening does not matter: <see cref="RolloutGate"/> offers nothing while halted. The plan must be valid
+    /// (<see cref="RolloutPlan.Validate"/>).
     /// </summary>
     /// <param name="devices">Each device's wave (<see cref="WaveAssignment.WaveOf"/>) and outcome (<see cref="DeviceOutcomes.Judge"/>).</param>
     public static RolloutProgress Evaluate(RolloutPlan plan, IEnumerable<(int Wave, DeviceOutcome Outcome)> devices)

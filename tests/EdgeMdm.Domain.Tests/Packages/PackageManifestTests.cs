@@ -18,7 +18,7 @@ public sealed class PackageManifestTests
 
         // Assert
         Assert.Empty(errors);
-        Assert.True(Valid().IsValid);
+        Assert.True(Valid().IsValid());
     }
 
     [Theory]

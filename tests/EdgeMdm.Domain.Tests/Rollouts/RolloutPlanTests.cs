@@ -13,7 +13,7 @@ public sealed class RolloutPlanTests
     public void Pilots_then_cumulative_percentages_ending_at_100_is_valid()
     {
         Assert.Empty(PilotsThenPercentages(new MaintenanceWindow("Europe/Berlin", new TimeOnly(22, 0), new TimeOnly(5, 0))).Validate());
-        Assert.True(RolloutPlan.Default.IsValid);
+        Assert.True(RolloutPlan.Default.IsValid());
     }
 
     [Theory]
@@ -65,7 +65,7 @@ public sealed class RolloutPlanTests
 
         // Assert
         Assert.Equal([field], errors.Keys);
-        Assert.False(plan.IsValid);
+        Assert.False(plan.IsValid());
     }
 
     [Fact]
@@ -81,6 +81,6 @@ public sealed class RolloutPlanTests
     [Fact]
     public void A_single_100_percent_wave_is_a_rollout_to_everyone_at_once()
     {
-        Assert.True((RolloutPlan.Default with { Waves = [new PercentageWave(100)] }).IsValid);
+        Assert.True((RolloutPlan.Default with { Waves = [new PercentageWave(100)] }).IsValid());
     }
 }
