@@ -22,7 +22,14 @@ public sealed record EnrollResponse(
     int CheckinIntervalSeconds,
     string SiteId,
     string Group,
-    bool Reenrolled);
+    bool Reenrolled)
+{
+    /// <summary>
+    /// The hub's package signing key (SubjectPublicKeyInfo PEM) when the site has it; the agent pins the first
+    /// key it learns and refuses any package whose manifest another key signed.
+    /// </summary>
+    public string? PackageSigningKey { get; init; }
+}
 
 /// <summary>
 /// POST /api/v1/checkin. <see cref="Status"/> carries only the items that changed since the last
@@ -53,6 +60,22 @@ public sealed record DeviceStatus
     public IReadOnlyList<AppliedConfiguration>? Configurations { get; init; }
     public IReadOnlyList<CertificateStatus>? Certificates { get; init; }
     public StagingProgress? Staging { get; init; }
+
+    /// <summary>The last failed install per package, while it is not installed at the declared version.</summary>
+    public IReadOnlyList<InstallFailure>? InstallFailures { get; init; }
+}
+
+/// <summary>Why the device could not install a declared package version.</summary>
+public sealed record InstallFailure
+{
+    public string? PackageName { get; init; }
+    public long? VersionCode { get; init; }
+
+    /// <summary>storage_full | download_failed | signature_bad | incompatible | other.</summary>
+    public string? Reason { get; init; }
+
+    public string? Message { get; init; }
+    public DateTimeOffset? At { get; init; }
 }
 
 public sealed record InstalledApp
@@ -140,9 +163,34 @@ public sealed record DeclarationsDocument(
     OsDeclaration? Os,
     IReadOnlyList<ConfigurationDeclaration> Configurations,
     IReadOnlyList<CertificateDeclaration> Certificates,
-    int? BatteryHealthFloorPercent);
+    int? BatteryHealthFloorPercent)
+{
+    /// <summary>The hub's package signing key (SubjectPublicKeyInfo PEM) when the site has it (see EnrollResponse).</summary>
+    public string? PackageSigningKey { get; init; }
+}
 
-public sealed record AppDeclaration(string PackageName, long VersionCode, string VersionName);
+/// <summary>
+/// An app at the version the device must run. <see cref="Package"/> is set when the site serves that version
+/// from its cache; without it the device installs it by other means (a managed store).
+/// </summary>
+public sealed record AppDeclaration(string PackageName, long VersionCode, string VersionName)
+{
+    public AppPackage? Package { get; init; }
+}
+
+/// <summary>
+/// Where and what to download: the appliance's <see cref="DownloadPath"/> (device credential required), and
+/// the manifest the hub signed. With the declaration's package name, version code and name, these fields
+/// are the whole <c>PackageManifest</c>: the agent verifies <see cref="Signature"/> over it and the blob's
+/// SHA-256 and size before installing.
+/// </summary>
+public sealed record AppPackage(
+    string Sha256,
+    long SizeBytes,
+    string? MinOsVersion,
+    DateTimeOffset PublishedAt,
+    string Signature,
+    string DownloadPath);
 
 public sealed record OsDeclaration(string? MinVersion, DateOnly? MinSecurityPatch);
 
