@@ -32,6 +32,8 @@ public static class EdgeDatabase
                 throw new InvalidOperationException($"SQLite refused WAL mode (got '{mode}') for {PathIn(dataDirectory)}");
             connection.ExecuteScalar<long>("PRAGMA synchronous=FULL");
             connection.ExecuteScalar<long>("PRAGMA foreign_keys=ON");
+            // After a burst the WAL is reused from its start; this trims the file back instead of keeping its peak.
+            connection.ExecuteScalar<long>("PRAGMA journal_size_limit=67108864");
             return connection;
         }
         catch
