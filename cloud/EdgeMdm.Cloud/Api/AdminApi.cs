@@ -38,6 +38,7 @@ internal static class AdminApi
                 : Problems.NotFound($"no command '{commandId}'"));
         api.MapGet("/devices", ListDevicesAsync);
         api.MapAccountApi();
+        api.MapPackageApi();
         return routes;
     }
 

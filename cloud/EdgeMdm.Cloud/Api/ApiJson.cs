@@ -32,4 +32,7 @@ namespace EdgeMdm.Cloud.Api;
 [JsonSerializable(typeof(SiteUserRequest))]
 [JsonSerializable(typeof(SiteUserSaved))]
 [JsonSerializable(typeof(List<SiteUserRecord>))]
+[JsonSerializable(typeof(SigningKeyView))]
+[JsonSerializable(typeof(PackageView))]
+[JsonSerializable(typeof(List<PackageView>))]
 internal sealed partial class ApiJson : JsonSerializerContext;

@@ -63,3 +63,19 @@ public sealed record SiteUserRequest(string? UserName, string? Role, string? Pas
 
 /// <summary>Answer to a site user saved: <c>Password</c> is the generated one (shown this once), null when the caller gave it.</summary>
 public sealed record SiteUserSaved(string SiteId, string UserName, string Role, bool Created, string? Password);
+
+/// <summary>The key package manifests are signed with: its id (SHA-256 hex of the DER) and SubjectPublicKeyInfo PEM.</summary>
+public sealed record SigningKeyView(string KeyId, string PublicKeyPem);
+
+/// <summary>A signed package manifest; <c>MinOsVersion</c> null means any OS, <c>PublishedAt</c> is whole seconds, as signed.</summary>
+public sealed record PackageView(
+    string Sha256, string PackageName, long VersionCode, string VersionName, long SizeBytes, string? MinOsVersion,
+    DateTimeOffset PublishedAt, string Signature, string KeyId)
+{
+    public static PackageView Of(PublishedPackage package)
+    {
+        ArgumentNullException.ThrowIfNull(package);
+        var m = package.Manifest;
+        return new(m.Sha256, m.PackageName, m.VersionCode, m.VersionName, m.SizeBytes, m.MinOsVersion, m.PublishedAt, package.Signature, package.KeyId);
+    }
+}

@@ -1,7 +1,9 @@
 using EdgeMdm.Cloud.Api;
 using EdgeMdm.Cloud.Options;
+using EdgeMdm.Cloud.Packages;
 using EdgeMdm.Cloud.Storage;
 using EdgeMdm.Cloud.Sync;
+using EdgeMdm.Domain.Packages;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
@@ -42,6 +44,8 @@ public static class CloudHost
         });
 
         var app = builder.Build();
+        if (string.IsNullOrWhiteSpace(options.BlobDirectory) && HubStore.IsPostgres(HubOptions.ConnectionStringFor(options.Database)))
+            Log.BlobDirectoryDefaulted(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(CloudHost).FullName!), HubOptions.BlobDirectoryFor(options));
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapGet("/healthz", () => TypedResults.Text("ok\n"));
@@ -101,5 +105,14 @@ public static class CloudHost
         services.AddSingleton<ITenantStore>(sp => sp.GetRequiredService<SqlHubStore>());
         services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<SqlHubStore>());
         services.AddSingleton<ISiteUserStore>(sp => sp.GetRequiredService<SqlHubStore>());
+        services.AddSingleton<ISigningKeyStore>(sp => sp.GetRequiredService<SqlHubStore>());
+        services.AddSingleton<IPackageStore>(sp => sp.GetRequiredService<SqlHubStore>());
+
+        // The key exists before the first request: created here on the very first start (once, even with
+        // replicas starting together), read back on every later one.
+        var signer = ManifestSigner.FromPkcs8Pem(await store.EnsureSigningKeyAsync(cancellationToken));
+        services.AddSingleton(_ => new PackageSigning(signer));
+        var blobs = new DirectoryBlobStore(HubOptions.BlobDirectoryFor(options));
+        services.AddSingleton<IBlobStore>(blobs);
     }
 }

@@ -27,4 +27,16 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "Sign-in of {User} in tenant {Tenant} refused")]
     public static partial void SignInRefused(ILogger logger, string tenant, string user);
+
+    [LoggerMessage(EventId = 2102, Level = LogLevel.Information, Message = "Tenant {Tenant} published {PackageName} version {VersionCode} ({Sha256}, {SizeBytes} bytes)")]
+    public static partial void PackagePublished(ILogger logger, string tenant, string packageName, long versionCode, string sha256, long sizeBytes);
+
+    [LoggerMessage(EventId = 2024, Level = LogLevel.Debug, Message = "Site {Site} fetched blob {Sha256} from byte {Offset}: {Bytes} bytes")]
+    public static partial void SiteFetchedBlob(ILogger logger, string site, string sha256, ulong offset, long bytes);
+
+    [LoggerMessage(EventId = 2025, Level = LogLevel.Error, Message = "Blob {Sha256} is in the catalog but missing from the blob directory {Directory}")]
+    public static partial void BlobMissing(ILogger logger, string sha256, string directory);
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Package blobs are kept in {Directory}; with PostgreSQL set Cloud:BlobDirectory to a directory every replica shares")]
+    public static partial void BlobDirectoryDefaulted(ILogger logger, string directory);
 }

@@ -24,7 +24,17 @@ public sealed class HubOptions
     /// <summary>Where the gRPC sync service listens: HTTP/2 only, so that cleartext gRPC (h2c) works without TLS.</summary>
     public string GrpcUrl { get; set; } = "http://127.0.0.1:9081";
 
-    /// <summary>Largest REST request body accepted; bigger ones are answered 413.</summary>
+    /// <summary>
+    /// Where package files are kept, named by SHA-256. Unset: <c>blobs</c> beside a SQLite database, or
+    /// <c>./data/cloud/blobs</c> with PostgreSQL, where it must instead name a directory every replica shares
+    /// (an NFS or similar mount): a replica serves a site only the blobs it can read.
+    /// </summary>
+    public string? BlobDirectory { get; set; }
+
+    /// <summary>Largest package file <c>POST /api/v1/packages</c> accepts (413 beyond); 4 GiB by default.</summary>
+    public long MaxPackageBytes { get; set; } = 4L * 1024 * 1024 * 1024;
+
+    /// <summary>Largest REST request body accepted, except package uploads; bigger ones are answered 413.</summary>
     public const int MaxRestBodyBytes = 1024 * 1024;
 
     /// <summary>Command-line switches and the configuration keys they set.</summary>
@@ -33,7 +43,22 @@ public sealed class HubOptions
         ["--database"] = $"{Section}:{nameof(Database)}",
         ["--rest-url"] = $"{Section}:{nameof(RestUrl)}",
         ["--grpc-url"] = $"{Section}:{nameof(GrpcUrl)}",
+        ["--blob-directory"] = $"{Section}:{nameof(BlobDirectory)}",
+        ["--max-package-bytes"] = $"{Section}:{nameof(MaxPackageBytes)}",
     };
+
+    /// <summary>The blob directory these settings name, as a full path (see <see cref="BlobDirectory"/> for the default).</summary>
+    public static string BlobDirectoryFor(HubOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!string.IsNullOrWhiteSpace(options.BlobDirectory))
+            return Path.GetFullPath(options.BlobDirectory);
+        var connectionString = ConnectionStringFor(options.Database);
+        if (Storage.HubStore.IsPostgres(connectionString))
+            return Path.GetFullPath(Path.Combine("data", "cloud", "blobs"));
+        var databaseFile = Path.GetFullPath(Storage.HubStore.SqlitePath(connectionString));
+        return Path.Combine(Path.GetDirectoryName(databaseFile) ?? databaseFile, "blobs");
+    }
 
     /// <summary>
     /// The connection string <see cref="Storage.HubStore.OpenAsync"/> takes for <paramref name="database"/>:

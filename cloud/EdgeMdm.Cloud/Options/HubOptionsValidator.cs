@@ -18,6 +18,10 @@ internal sealed class HubOptionsValidator : IValidateOptions<HubOptions>
             failures.Add($"Cloud:RestUrl (--rest-url) and Cloud:GrpcUrl (--grpc-url) must differ, both are {options.RestUrl}");
         }
 
+        if (options.MaxPackageBytes < 1)
+            failures.Add($"Cloud:MaxPackageBytes (--max-package-bytes) must be at least 1, not {options.MaxPackageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        if (options.BlobDirectory is { } blobs && blobs.Length > 0 && string.IsNullOrWhiteSpace(blobs))
+            failures.Add("Cloud:BlobDirectory (--blob-directory) must name a directory or be left unset");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

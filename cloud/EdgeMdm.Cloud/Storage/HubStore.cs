@@ -35,10 +35,10 @@ public static class HubStore
             ? await PostgresHubDatabase.OpenAsync(connectionString, cancellationToken)
             : SqliteHubDatabase.Open(SqlitePath(connectionString));
 
-    private static bool IsPostgres(string connectionString) =>
+    internal static bool IsPostgres(string connectionString) =>
         connectionString.Split(';').Any(part => part.Trim().StartsWith("Host=", StringComparison.OrdinalIgnoreCase));
 
-    private static string SqlitePath(string connectionString)
+    internal static string SqlitePath(string connectionString)
     {
         const string DataSource = "Data Source=";
         var path = connectionString.Trim();

@@ -13,7 +13,7 @@ namespace EdgeMdm.Cloud.Storage;
 /// catalog row for writes fanned out to every site) and unique keys, never by memory, so hub replicas
 /// sharing a PostgreSQL database stay correct. Locks are always taken catalog first, then sites in id order.
 /// </summary>
-public sealed class SqlHubStore : IHubStore, IAsyncDisposable
+public sealed partial class SqlHubStore : IHubStore, IAsyncDisposable
 {
     private readonly IHubDatabase _db;
     private readonly TimeProvider _time;
@@ -67,7 +67,9 @@ public sealed class SqlHubStore : IHubStore, IAsyncDisposable
             "INSERT INTO sites (site_id, tenant_id, name, credential_hash, created_at) VALUES (?, ?, ?, ?, ?)",
             siteId, tenantId, name, CanonicalHash.Sha256Hex(credential), NowMs);
 
-        // A new site starts from its tenant's current catalog, like a site that was there all along.
+        // A new site starts from its tenant's current catalog, like a site that was there all along: the key
+        // first (so every manifest after it can be checked), the packages, then the blueprints that name them.
+        await AppendSigningKeyAndPackagesAsync(s, siteId, tenantId);
         foreach (var row in await s.QueryAsync("SELECT group_name, blueprint_json FROM blueprints WHERE tenant_id = ? ORDER BY group_name", tenantId))
             await AppendAsync(s, siteId, new HubChange { BlueprintUpserted = new() { Group = row.Text(0), BlueprintJson = row.Text(1) } });
         await s.CommitAsync();

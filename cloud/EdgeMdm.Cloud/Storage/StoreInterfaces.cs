@@ -1,5 +1,6 @@
 using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Blueprints;
+using EdgeMdm.Domain.Packages;
 
 namespace EdgeMdm.Cloud.Storage;
 
@@ -32,7 +33,8 @@ public interface ISiteRegistry
     /// "TENANT." outside the default tenant so that tenants never compete for ids (a taken id would tell one
     /// tenant of another's site); a name whose id is taken throws <see cref="StoreConflictException"/>, as
     /// does an unknown tenant. The clear credential is returned once; only its SHA-256 is kept. The new
-    /// site's feed starts with every current blueprint of its tenant.
+    /// site's feed starts with the package signing key (once it exists), then every package of its tenant,
+    /// then every current blueprint of its tenant.
     /// </summary>
     Task<NewSite> AddSiteAsync(string tenantId, string name, CancellationToken cancellationToken = default);
 
@@ -189,8 +191,64 @@ public interface IAdminTokens
     Task<ApiCaller?> AuthenticateApiTokenAsync(string token, CancellationToken cancellationToken = default);
 }
 
+/// <summary>The hub's package signing key: one for the whole hub, shared by every replica through the database.</summary>
+public interface ISigningKeyStore
+{
+    /// <summary>
+    /// The signing key as PKCS#8 PEM, created on the first call. Creation holds the catalog lock, so replicas
+    /// starting together create one key between them; it appends <c>PackageSigningKey</c> to every site's feed
+    /// in the same transaction (sites registered before the key existed learn it that way).
+    /// </summary>
+    Task<string> EnsureSigningKeyAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// Each tenant's signed package manifests (the files are in the blob directory, see <c>Packages/IBlobStore</c>).
+/// A package of another tenant is treated as one that does not exist.
+/// </summary>
+public interface IPackageStore
+{
+    /// <summary>
+    /// Records a signed manifest for the tenant and appends <c>PackagePublished</c> to every site of the tenant,
+    /// in one transaction under the catalog lock. The same bytes (sha256) under the same package name and version
+    /// code are <see cref="PublishResult.AlreadyPublished"/> (nothing changes, the stored manifest is returned); the
+    /// same bytes as another version, or the same version with other bytes, are <see cref="PublishResult.Conflict"/>
+    /// with the package in the way. An unknown tenant throws <see cref="StoreConflictException"/>.
+    /// </summary>
+    Task<PublishOutcome> PublishPackageAsync(string tenantId, SignedManifest manifest, string keyId, CancellationToken cancellationToken = default);
+
+    /// <summary>The tenant's packages (of one package name when given), by name then version code.</summary>
+    Task<IReadOnlyList<PublishedPackage>> ListPackagesAsync(string tenantId, string? packageName = null, CancellationToken cancellationToken = default);
+
+    /// <summary>The tenant's package with these bytes, or null.</summary>
+    Task<PublishedPackage?> FindPackageAsync(string tenantId, string sha256, CancellationToken cancellationToken = default);
+
+    /// <summary>The tenant's package with this name and version code, or null.</summary>
+    Task<PublishedPackage?> FindPackageVersionAsync(string tenantId, string packageName, long versionCode, CancellationToken cancellationToken = default);
+
+    /// <summary>The size of the blob when it is a package of the site's tenant (what a site may fetch); null otherwise.</summary>
+    Task<long?> PackageSizeForSiteAsync(string siteId, string sha256, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A manifest as the hub published it: signed by the key <paramref name="KeyId"/>.</summary>
+public sealed record PublishedPackage(PackageManifest Manifest, string Signature, string KeyId)
+{
+    public SignedManifest ToSignedManifest() => new(Manifest, Signature);
+}
+
+public enum PublishResult
+{
+    Created,
+    AlreadyPublished,
+    Conflict,
+}
+
+/// <summary>What a publish did; <paramref name="Package"/> is the new one, the one already stored, or the one in the way.</summary>
+public sealed record PublishOutcome(PublishResult Result, PublishedPackage Package);
+
 /// <summary>Everything the hub stores; the host registers one and consumers ask for the narrow part they use.</summary>
-public interface IHubStore : ITenantStore, ISiteRegistry, IUpstreamStore, IFeedStore, ICatalogStore, IFleetReadStore, IAdminTokens, IAccountStore, ISiteUserStore
+public interface IHubStore : ITenantStore, ISiteRegistry, IUpstreamStore, IFeedStore, ICatalogStore, IFleetReadStore, IAdminTokens, IAccountStore, ISiteUserStore,
+    ISigningKeyStore, IPackageStore
 {
     /// <summary>
     /// Lowercase hex SHA-256 over a canonical dump of all site data the hub holds (applied_through, devices,

@@ -1,4 +1,6 @@
+using System.Buffers;
 using EdgeMdm.Cloud.Hosting;
+using EdgeMdm.Cloud.Packages;
 using EdgeMdm.Cloud.Storage;
 using EdgeMdm.Contracts.Sync;
 using Grpc.Core;
@@ -10,9 +12,13 @@ namespace EdgeMdm.Cloud.Sync;
 /// and hands it to the store, where exactly-once is decided. The caller's site comes from
 /// <see cref="SiteAuthInterceptor"/>, which every call passes first.
 /// </summary>
-internal sealed class SiteSyncService(IUpstreamStore upstream, IFeedStore feed, TimeProvider time, ILogger<SiteSyncService> logger)
+internal sealed class SiteSyncService(
+    IUpstreamStore upstream, IFeedStore feed, IPackageStore packages, IBlobStore blobs, TimeProvider time, ILogger<SiteSyncService> logger)
     : SiteSync.SiteSyncBase
 {
+    /// <summary>Largest <see cref="BlobChunk.Data"/> (sync.proto).</summary>
+    public const int BlobChunkBytes = 64 * 1024;
+
     /// <summary>Most changes in one upstream or downstream batch (ADR 0001).</summary>
     public const int MaxBatchChanges = 500;
 
@@ -103,6 +109,49 @@ internal sealed class SiteSyncService(IUpstreamStore upstream, IFeedStore feed, 
         }
 
         Log.SitePulled(logger, site, request.AfterPosition, sent, after);
+    }
+
+    /// <summary>
+    /// Streams a blob of the site's tenant from the requested offset in 64 KiB chunks, read from disk as they
+    /// are sent: however large the blob, one chunk is in memory. A blob outside the tenant's catalog is
+    /// NOT_FOUND exactly like an unknown one, so a site cannot probe another tenant's packages.
+    /// </summary>
+    public override async Task FetchBlob(FetchBlobRequest request, IServerStreamWriter<BlobChunk> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(responseStream);
+        ArgumentNullException.ThrowIfNull(context);
+        var site = SiteAuthInterceptor.SiteOf(context);
+        var size = await packages.PackageSizeForSiteAsync(site, request.Sha256, context.CancellationToken)
+            ?? throw new RpcException(new Status(StatusCode.NotFound, $"no package blob '{request.Sha256}' in this site's catalog"));
+        if (request.Offset > (ulong)size)
+            throw new RpcException(new Status(StatusCode.OutOfRange, $"offset {request.Offset} is past the end of the blob ({size} bytes)"));
+        await using var file = blobs.OpenRead(request.Sha256);
+        if (file is null)
+        {
+            Log.BlobMissing(logger, request.Sha256, blobs is DirectoryBlobStore directory ? directory.DirectoryPath : "");
+            throw new RpcException(new Status(StatusCode.Unavailable, $"blob '{request.Sha256}' is not readable on this hub replica; try again later"));
+        }
+
+        file.Seek((long)request.Offset, SeekOrigin.Begin);
+        var buffer = ArrayPool<byte>.Shared.Rent(BlobChunkBytes);
+        try
+        {
+            var offset = (long)request.Offset;
+            int read;
+            while ((read = await file.ReadAsync(buffer.AsMemory(0, BlobChunkBytes), context.CancellationToken)) > 0)
+            {
+                var chunk = new BlobChunk { Offset = (ulong)offset, Data = Google.Protobuf.ByteString.CopyFrom(buffer, 0, read), TotalSize = (ulong)size };
+                await responseStream.WriteAsync(chunk, context.CancellationToken);
+                offset += read;
+            }
+
+            Log.SiteFetchedBlob(logger, site, request.Sha256, request.Offset, offset - (long)request.Offset);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>The leading changes that fit in <see cref="MaxBatchBytes"/>, at least one.</summary>
