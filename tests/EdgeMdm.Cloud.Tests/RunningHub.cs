@@ -48,7 +48,8 @@ internal sealed class RunningHub : IAsyncDisposable
 
     public IHubStore Store => _app.Services.GetRequiredService<IHubStore>();
 
-    public static async Task<RunningHub> StartAsync()
+    /// <param name="settings">More command-line settings, e.g. <c>--max-package-bytes 1000</c>.</param>
+    public static async Task<RunningHub> StartAsync(params string[] settings)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("edgemdm-hub-").FullName;
         var (restPort, grpcPort) = (FreePort(), FreePort());
@@ -57,6 +58,7 @@ internal sealed class RunningHub : IAsyncDisposable
             "--database", directory,
             "--rest-url", $"http://127.0.0.1:{restPort}",
             "--grpc-url", $"http://127.0.0.1:{grpcPort}",
+            .. settings,
         ];
         var app = await CloudHost.BuildAsync(args, builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
         await app.StartAsync();
@@ -97,6 +99,7 @@ internal sealed class SyncClient(CallInvoker invoker, string? credential)
     private static readonly Method<HelloRequest, HelloReply> HelloMethod = new(MethodType.Unary, Service, "Hello", Marshal(HelloRequest.Parser), Marshal(HelloReply.Parser));
     private static readonly Method<UpstreamBatch, UpstreamAck> PushMethod = new(MethodType.DuplexStreaming, Service, "Push", Marshal(UpstreamBatch.Parser), Marshal(UpstreamAck.Parser));
     private static readonly Method<PullRequest, DownstreamBatch> PullMethod = new(MethodType.ServerStreaming, Service, "Pull", Marshal(PullRequest.Parser), Marshal(DownstreamBatch.Parser));
+    private static readonly Method<FetchBlobRequest, BlobChunk> FetchBlobMethod = new(MethodType.ServerStreaming, Service, "FetchBlob", Marshal(FetchBlobRequest.Parser), Marshal(BlobChunk.Parser));
 
     private static Marshaller<T> Marshal<T>(MessageParser<T> parser) where T : IMessage<T> =>
         Marshallers.Create(m => m.ToByteArray(), parser.ParseFrom);
@@ -132,6 +135,20 @@ internal sealed class SyncClient(CallInvoker invoker, string? credential)
         Assert.False(await call.ResponseStream.MoveNext(CancellationToken.None));
         return acks;
     }
+
+    /// <summary>Every chunk of the blob from <paramref name="offset"/> to its end, in order.</summary>
+    public async Task<List<BlobChunk>> FetchBlobAsync(string sha256, ulong offset = 0)
+    {
+        using var call = invoker.AsyncServerStreamingCall(FetchBlobMethod, null, Options(), new FetchBlobRequest { Sha256 = sha256, Offset = offset });
+        var chunks = new List<BlobChunk>();
+        await foreach (var chunk in call.ResponseStream.ReadAllAsync())
+            chunks.Add(chunk);
+        return chunks;
+    }
+
+    /// <summary>Starts a fetch and hands back the open call, for reading part of it and cutting it.</summary>
+    public AsyncServerStreamingCall<BlobChunk> StartFetchBlob(string sha256, ulong offset = 0) =>
+        invoker.AsyncServerStreamingCall(FetchBlobMethod, null, Options(), new FetchBlobRequest { Sha256 = sha256, Offset = offset });
 
     public async Task<List<DownstreamBatch>> PullAsync(ulong afterPosition, uint maxChanges = 0)
     {

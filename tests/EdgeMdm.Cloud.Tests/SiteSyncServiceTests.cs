@@ -33,7 +33,7 @@ public sealed class SiteSyncServiceTests : IAsyncLifetime
         var anonymous = await anonymousCall;
 
         // Assert
-        Assert.Equal((site.SiteId, 3UL, 1UL), (reply.SiteId, reply.AppliedThrough, reply.FeedHead));
+        Assert.Equal((site.SiteId, 3UL, 2UL), (reply.SiteId, reply.AppliedThrough, reply.FeedHead)); // the signing key, the blueprint
         Assert.Equal(["gzip", "gzip"], _hub.ResponseEncodings); // HTTP headers: Grpc.Net.Client hides grpc-* from ResponseHeadersAsync
         Assert.Equal(site.SiteId, anonymous.SiteId); // an empty site_id means "the credential's site"
     }
@@ -158,14 +158,14 @@ public sealed class SiteSyncServiceTests : IAsyncLifetime
         var sync = _hub.Sync(site.Credential);
 
         // Act
-        var batches = await sync.PullAsync(0, maxChanges: 2);
+        var batches = await sync.PullAsync(1, maxChanges: 2); // after the signing key, which every site's feed starts with
         var again = await sync.PullAsync(batches[^1].ThroughPosition);
 
         // Assert
         Assert.Equal([2, 2, 1], batches.Select(b => b.Changes.Count));
-        Assert.Equal([2UL, 4UL, 5UL], batches.Select(b => b.ThroughPosition));
+        Assert.Equal([3UL, 5UL, 6UL], batches.Select(b => b.ThroughPosition));
         var changes = batches.SelectMany(b => b.Changes).ToList();
-        Assert.Equal([1UL, 2UL, 3UL, 4UL, 5UL], changes.Select(c => c.Position));
+        Assert.Equal([2UL, 3UL, 4UL, 5UL, 6UL], changes.Select(c => c.Position));
         Assert.Equal(
             [HubChange.ChangeOneofCase.BlueprintUpserted, HubChange.ChangeOneofCase.BlueprintUpserted, HubChange.ChangeOneofCase.TokenIssued,
              HubChange.ChangeOneofCase.CommandQueued, HubChange.ChangeOneofCase.BlueprintDeleted],
@@ -181,7 +181,7 @@ public sealed class SiteSyncServiceTests : IAsyncLifetime
     {
         // Arrange
         var site = await _hub.Store.AddSiteAsync(TenantIds.Default, "DC Leipzig");
-        for (var i = 0; i < 600; i++)
+        for (var i = 0; i < 599; i++) // 600 with the signing key at position 1
             await _hub.Store.AppendToFeedAsync(site.SiteId, new HubChange { SiteRenamed = new() { SiteId = site.SiteId, Name = $"name-{i}" } });
         var sync = _hub.Sync(site.Credential);
 
