@@ -128,7 +128,7 @@ public sealed class AgentCliTests : IAsyncLifetime, IDisposable
 
         Assert.Equal(0, exitCode);
         var line = Assert.Single(_stdout.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
-        Assert.Matches(@"^enrolled=3 checkins=\d+ errors=0 p50=\d+\.\dms p99=\d+\.\dms$", line);
+        Assert.Matches(@"^enrolled=3 checkins=\d+ errors=0 p50=\d+\.\dms p99=\d+\.\dms installs=0 install_failures=0$", line);
     }
 
     [Fact]

@@ -102,8 +102,14 @@ public sealed class FleetSimulatorTests : IAsyncLifetime
             P50 = TimeSpan.FromMilliseconds(1.83), P99 = TimeSpan.FromMilliseconds(9.4),
             ErrorsByKind = new Dictionary<string, long>(StringComparer.Ordinal),
         };
+        var withFailures = summary with
+        {
+            Installs = 180,
+            InstallFailuresByReason = new SortedDictionary<string, long>(StringComparer.Ordinal) { ["storage_full"] = 8, ["incompatible"] = 12 },
+        };
 
-        Assert.Equal("enrolled=200 checkins=4012 errors=0 p50=1.8ms p99=9.4ms", summary.ToSummaryLine());
+        Assert.Equal("enrolled=200 checkins=4012 errors=0 p50=1.8ms p99=9.4ms installs=0 install_failures=0", summary.ToSummaryLine());
+        Assert.Equal("enrolled=200 checkins=4012 errors=0 p50=1.8ms p99=9.4ms installs=180 install_failures=incompatible:12,storage_full:8", withFailures.ToSummaryLine());
     }
 
     [Fact]

@@ -25,6 +25,13 @@ public sealed class DeviceApiClient
     private static readonly Uri DeclarationsPath = new("api/v1/declarations", UriKind.Relative);
     private static readonly DeviceProtocolJson Json = DeviceProtocolJson.Default;
 
+    private const int DownloadChunkBytes = 81_920;
+
+    // A site that has not cached a package yet says when to come back; these bound what we believe of it.
+    private static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan MinRetryAfter = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromHours(1);
+
     private readonly HttpClient _http;
 
     public DeviceApiClient(HttpClient httpClient)
@@ -88,6 +95,154 @@ public sealed class DeviceApiClient
         using var message = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonBody(result, Json.CommandResultRequest) };
         Authorize(message, deviceSecret);
         using var response = await SendAsync(message, cancellationToken);
+    }
+
+    /// <summary>
+    /// GET <paramref name="downloadPath"/> (the declaration's <c>AppPackage.DownloadPath</c>) with the device
+    /// credential, streamed chunk by chunk into <paramref name="partPath"/>: the file is never held in memory.
+    /// When the part file already holds N bytes (a download cut earlier), asks for <c>Range: bytes=N-</c> with
+    /// <c>If-Range: "sha256"</c>: 206 appends, 200 (the appliance no longer has the same file, or ignores
+    /// ranges) starts again from zero. A part as long as <paramref name="expectedSizeBytes"/> is taken as
+    /// complete without a request; one longer is deleted. Verifying the bytes is the caller's job.
+    /// </summary>
+    /// <returns>Completed, or NotYetAvailable for a 503 (the site is still fetching the package).</returns>
+    /// <exception cref="DeviceApiException">401/403/404 and any other refusal, with the problem details.</exception>
+    /// <exception cref="PackageTooLargeException">The body ran past <paramref name="expectedSizeBytes"/>; the part is deleted.</exception>
+    /// <remarks>
+    /// A cut mid-body throws what the transport throws (<see cref="HttpRequestException"/>,
+    /// <see cref="IOException"/>, <see cref="OperationCanceledException"/> when no byte came for the client's
+    /// timeout) and leaves the bytes received so far in the part file, flushed, for the next call to resume.
+    /// </remarks>
+    public async Task<PackageDownload> DownloadPackageAsync(
+        string deviceSecret,
+        string downloadPath,
+        string sha256,
+        long expectedSizeBytes,
+        string partPath,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sha256);
+        ArgumentException.ThrowIfNullOrEmpty(partPath);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(expectedSizeBytes);
+        var path = RelativeToAppliance(downloadPath);
+
+        var held = File.Exists(partPath) ? new FileInfo(partPath).Length : 0;
+        if (held > expectedSizeBytes)
+        {
+            File.Delete(partPath);
+            held = 0;
+        }
+
+        if (held == expectedSizeBytes)
+            return PackageDownload.Completed(0, resumed: true);
+
+        using var message = new HttpRequestMessage(HttpMethod.Get, path);
+        Authorize(message, deviceSecret);
+        if (held > 0)
+        {
+            message.Headers.Range = new RangeHeaderValue(held, to: null);
+            // If-Range makes the appliance send the whole file (200) instead of a range of some other file
+            // should what it serves under this path ever change; the content address is the strong ETag.
+            message.Headers.TryAddWithoutValidation("If-Range", EntityTag(sha256));
+        }
+
+        using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+            return PackageDownload.NotYetAvailable(RetryAfter(response));
+        if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
+        {
+            // What the part holds does not fit the file the appliance has: start from zero next time.
+            File.Delete(partPath);
+            throw await DeviceApiException.FromResponseAsync(response, cancellationToken);
+        }
+
+        if (!response.IsSuccessStatusCode)
+            throw await DeviceApiException.FromResponseAsync(response, cancellationToken);
+
+        var resumed = response.StatusCode == HttpStatusCode.PartialContent;
+        if (resumed && (held == 0 || response.Content.Headers.ContentRange?.From != held))
+        {
+            File.Delete(partPath);
+            throw DeviceApiException.Malformed(response, "206 for a range the agent did not ask for");
+        }
+
+        if (!resumed && response.StatusCode != HttpStatusCode.OK)
+            throw DeviceApiException.Malformed(response, "expected 200 or 206 for a package download");
+
+        var received = await WriteBodyAsync(response, partPath, resumed ? held : 0, expectedSizeBytes, cancellationToken);
+        return PackageDownload.Completed(received, resumed);
+    }
+
+    /// <summary>Copies the body into the part file (appending at <paramref name="offset"/>) and flushes it to disk.</summary>
+    private async Task<long> WriteBodyAsync(HttpResponseMessage response, string partPath, long offset, long expectedSizeBytes, CancellationToken cancellationToken)
+    {
+        var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        await using (body)
+        {
+            var file = new FileStream(partPath, offset > 0 ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, DownloadChunkBytes, useAsync: true);
+            var tooLarge = false;
+            long received = 0;
+            await using (file)
+            {
+                var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(DownloadChunkBytes);
+                try
+                {
+                    // HttpClient.Timeout covers the wait for the headers only; a body that stalls is cut
+                    // after the same time without a byte, and what arrived is kept for the resume.
+                    using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    while (true)
+                    {
+                        idle.CancelAfter(_http.Timeout);
+                        var read = await body.ReadAsync(buffer.AsMemory(0, DownloadChunkBytes), idle.Token);
+                        if (read == 0)
+                            break;
+                        if (offset + received + read > expectedSizeBytes)
+                        {
+                            tooLarge = true;
+                            break;
+                        }
+
+                        await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                        received += read;
+                    }
+                }
+                finally
+                {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                    await file.FlushAsync(CancellationToken.None);
+                    file.Flush(flushToDisk: true);
+                }
+            }
+
+            if (tooLarge)
+            {
+                File.Delete(partPath);
+                throw new PackageTooLargeException($"the appliance sent more than the package's {expectedSizeBytes} bytes");
+            }
+
+            return received;
+        }
+    }
+
+    /// <summary>
+    /// The appliance names the download by absolute path (<c>/api/v1/packages/…</c>); it is resolved against
+    /// the appliance URL, keeping a path prefix, and never toward another host: the request carries the
+    /// device's credential.
+    /// </summary>
+    private static Uri RelativeToAppliance(string downloadPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(downloadPath);
+        if (downloadPath[0] != '/' || downloadPath.StartsWith("//", StringComparison.Ordinal) || downloadPath.Contains('\\', StringComparison.Ordinal))
+            throw new ArgumentException($"download path '{downloadPath}' is not a path on the appliance", nameof(downloadPath));
+        return new Uri(downloadPath[1..], UriKind.Relative);
+    }
+
+    private static TimeSpan RetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        var wait = header?.Delta
+            ?? (header?.Date is { } date ? date - (response.Headers.Date ?? DateTimeOffset.UtcNow) : DefaultRetryAfter);
+        return wait < MinRetryAfter ? MinRetryAfter : wait > MaxRetryAfter ? MaxRetryAfter : wait;
     }
 
     private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage message, CancellationToken cancellationToken, bool allowNotModified = false)

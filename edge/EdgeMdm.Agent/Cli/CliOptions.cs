@@ -47,6 +47,29 @@ internal static class CliOptions
         CustomParser = result => ParseAtLeastOne(name, result),
     };
 
+    /// <summary>A share of the fleet: 0 to 1 (0.1) or a percentage (10%).</summary>
+    public static Option<double> Fraction(string name, string description) => new(name)
+    {
+        Description = description + " (0.1 or 10%; default 0)",
+        HelpName = "SHARE",
+        CustomParser = result => ParseFraction(name, result),
+    };
+
+    private static double ParseFraction(string name, ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        var percent = text.EndsWith('%');
+        if (double.TryParse(percent ? text[..^1] : text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value))
+        {
+            value = percent ? value / 100 : value;
+            if (value is >= 0 and <= 1)
+                return value;
+        }
+
+        result.AddError($"invalid {name} '{text}': expected a share between 0 and 1 (0.1) or a percentage (10%)");
+        return default;
+    }
+
     private static Uri? ParseServer(ArgumentResult result)
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";

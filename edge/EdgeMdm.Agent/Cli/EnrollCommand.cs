@@ -37,7 +37,14 @@ internal static class EnrollCommand
         using var http = AgentHttp.CreateClient(handler, server, RequestTimeout);
         var enrolled = await new DeviceApiClient(http).EnrollAsync(device.CreateEnrollRequest(token), cancellationToken);
 
-        var credentials = new DeviceCredentials(server.ToString(), enrolled.DeviceId, enrolled.DeviceSecret, serial, DeclarationsToken: null);
+        // The key the appliance hands over at enrollment is pinned now: every package must verify against it.
+        var pin = new SigningKeyPin();
+        if (pin.Offer(enrolled.PackageSigningKey) == KeyOffer.Refused)
+            await stderr.WriteLineAsync(AgentCli.Line(pin.LastRefusal ?? "the package signing key was refused"));
+        var credentials = new DeviceCredentials(server.ToString(), enrolled.DeviceId, enrolled.DeviceSecret, serial, DeclarationsToken: null)
+        {
+            PackageSigningKey = pin.PinnedPem,
+        };
         await DeviceCredentialsFile.SaveAsync(statePath, credentials, cancellationToken);
         await stderr.WriteLineAsync(
             $"{AgentCli.Name}: {(enrolled.Reenrolled ? "re-enrolled" : "enrolled")} {serial} ({device.Manufacturer} {device.Model}, Android {device.OsVersion}) "

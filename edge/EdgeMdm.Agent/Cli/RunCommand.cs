@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using EdgeMdm.Contracts.Device;
+using EdgeMdm.Domain.Rollouts;
 
 namespace EdgeMdm.Agent.Cli;
 
@@ -49,7 +50,22 @@ internal static class RunCommand
         using var handler = AgentHttp.CreateHandler(maxConnectionsPerServer: 2);
         using var http = AgentHttp.CreateClient(handler, server, RequestTimeout);
         var device = new VirtualDevice(credentials.Serial, Seeds.Of(credentials.Serial), TimeProvider.System) { SimulateOutages = false };
-        var loop = new Loop(new DeviceAgent(new DeviceApiClient(http), device, credentials.DeviceSecret), credentials, statePath, log);
+        device.RestoreApps(credentials.InstalledPackages ?? []);
+        SigningKeyPin pin;
+        try
+        {
+            pin = new SigningKeyPin(credentials.PackageSigningKey);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{statePath} holds a package signing key that is not usable: {e.Message}", e);
+        }
+
+        // Packages live beside the state file: the state directory is the device's own.
+        var packagesDirectory = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(statePath))!, "packages");
+        var api = new DeviceApiClient(http);
+        var installer = new PackageInstaller(api, credentials.DeviceSecret, PackageFiles.ForDevice(packagesDirectory), pin, TimeProvider.System);
+        var loop = new Loop(new DeviceAgent(api, device, credentials.DeviceSecret, installer), credentials, statePath, log);
         await loop.LogAsync($"running {credentials.Serial} ({device.Manufacturer} {device.Model}) as {credentials.DeviceId} against {server}");
         try
         {
@@ -64,7 +80,8 @@ internal static class RunCommand
 
     private sealed class Loop(DeviceAgent agent, DeviceCredentials credentials, string statePath, TextWriter log)
     {
-        private string? _savedToken = credentials.DeclarationsToken;
+        private readonly HashSet<string> _installedNames = new(StringComparer.Ordinal);
+        private DeviceCredentials _saved = credentials;
 
         public async Task<int> RunAsync(CancellationToken cancellationToken)
         {
@@ -80,7 +97,11 @@ internal static class RunCommand
                     await LogAsync(Describe(outcome));
                     foreach (var failure in outcome.Failures)
                         await LogAsync($"{failure.Operation} failed: {AgentFailures.Describe(failure.Exception)}");
-                    await SaveTokenAsync(cancellationToken);
+                    if (outcome.SigningKeyRefused is { } refusal)
+                        await LogAsync(refusal);
+                    foreach (var package in outcome.Packages)
+                        await LogAsync(Describe(package));
+                    await SaveStateAsync(cancellationToken);
                     interval = wait = outcome.NextInterval;
                 }
                 catch (DeviceApiException e) when (IsDeviceRefused(e))
@@ -106,7 +127,7 @@ internal static class RunCommand
         {
             try
             {
-                if (await agent.RestoreAsync(credentials.DeclarationsToken, cancellationToken))
+                if (await agent.RestoreAsync(_saved.DeclarationsToken, cancellationToken))
                     await LogAsync($"holding declarations {Short(agent.Device.DeclarationsToken)}");
                 return true;
             }
@@ -122,21 +143,57 @@ internal static class RunCommand
             }
         }
 
-        /// <summary>Keeps the state file's token in step with the declarations the device holds.</summary>
-        private async Task SaveTokenAsync(CancellationToken cancellationToken)
+        /// <summary>
+        /// Keeps the state file in step with the device: the declarations it holds, the signing key it pinned,
+        /// the packages the agent installed (a restarted agent must not claim what it never installed).
+        /// </summary>
+        private async Task SaveStateAsync(CancellationToken cancellationToken)
         {
-            var token = agent.Device.DeclarationsToken;
-            if (string.Equals(token, _savedToken, StringComparison.Ordinal))
+            var installedByAgent = InstalledByAgent();
+            var state = _saved with
+            {
+                DeclarationsToken = agent.Device.DeclarationsToken,
+                PackageSigningKey = agent.Packages?.Pin.PinnedPem ?? _saved.PackageSigningKey,
+                InstalledPackages = installedByAgent.Count == 0 ? null : installedByAgent,
+            };
+            if (string.Equals(state.DeclarationsToken, _saved.DeclarationsToken, StringComparison.Ordinal)
+                && string.Equals(state.PackageSigningKey, _saved.PackageSigningKey, StringComparison.Ordinal)
+                && (state.InstalledPackages ?? []).SequenceEqual(_saved.InstalledPackages ?? []))
                 return;
             try
             {
-                await DeviceCredentialsFile.SaveAsync(statePath, credentials with { DeclarationsToken = token }, cancellationToken);
-                _savedToken = token;
+                await DeviceCredentialsFile.SaveAsync(statePath, state, cancellationToken);
+                _saved = state;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 await LogAsync($"could not save {statePath}: {e.Message}");
             }
+        }
+
+        /// <summary>The packages the agent installed, in this run or an earlier one, at the version the device runs now.</summary>
+        private List<InstalledApp> InstalledByAgent()
+        {
+            var names = new HashSet<string>(_installedNames, StringComparer.Ordinal);
+            names.UnionWith((_saved.InstalledPackages ?? []).Select(a => a.PackageName ?? ""));
+            return agent.Device.InstalledApps.Where(a => a.PackageName is not null && names.Contains(a.PackageName)).ToList();
+        }
+
+        private string Describe(PackageOutcome package)
+        {
+            if (package.Result == PackageStepResult.Installed)
+                _installedNames.Add(package.PackageName);
+            var what = string.Create(CultureInfo.InvariantCulture, $"package {package.PackageName} ({package.VersionCode})");
+            var downloaded = package.Downloaded > 0 ? string.Create(CultureInfo.InvariantCulture, $" after downloading {package.Downloaded} bytes") : "";
+            return package.Result switch
+            {
+                PackageStepResult.Installed => $"{what} installed{downloaded}",
+                PackageStepResult.NotYetAvailable => $"{what}: {package.Message}",
+                _ => $"{what} failed ({package.Reason?.ToWire()}): {package.Message}{downloaded}"
+                    + (agent.Packages?.NextAttemptAt(package.PackageName) is { } next && next != DateTimeOffset.MaxValue
+                        ? " ; next attempt " + next.ToString("HH:mm:ss'Z'", CultureInfo.InvariantCulture)
+                        : "; not retried until the declarations change"),
+            };
         }
 
         private string Describe(CheckinOutcome outcome)
@@ -170,6 +227,7 @@ internal static class RunCommand
             if (sent.Configurations is not null) items.Add("configurations");
             if (sent.Certificates is not null) items.Add("certificates");
             if (sent.Staging is not null) items.Add("staging");
+            if (sent.InstallFailures is not null) items.Add("installFailures");
             return items.Count == 0 ? "nothing" : string.Join(',', items);
         }
     }

@@ -24,17 +24,19 @@ internal static class SimulateCommand
         var concurrency = CliOptions.AtLeastOne("--max-concurrency", "Most devices talking to the appliance at once (and connections open)", "N");
         concurrency.DefaultValueFactory = _ => 64;
         var json = new Option<bool>("--json") { Description = "Print the summary as a JSON object" };
+        var knobs = new FleetKnobs();
 
-        var command = new Command("simulate", "Simulate a fleet of devices against the appliance and report check-in latency")
+        var command = new Command("simulate", "Simulate a fleet of devices against the appliance and report check-in latency and package installs")
         {
             server, token, devices, duration, interval, seed, prefix, concurrency, json,
         };
+        knobs.AddTo(command);
         command.SetAction((parse, cancellationToken) => AgentCli.GuardAsync(
             "simulate",
             parse.GetValue(server),
             stderr,
             () => SimulateAsync(
-                new SimulationOptions
+                knobs.Apply(parse, new SimulationOptions
                 {
                     Server = parse.GetRequiredValue(server),
                     EnrollmentToken = parse.GetRequiredValue(token),
@@ -44,7 +46,7 @@ internal static class SimulateCommand
                     Seed = parse.GetValue(seed),
                     SerialPrefix = parse.GetRequiredValue(prefix),
                     MaxConcurrency = parse.GetValue(concurrency),
-                },
+                }),
                 parse.GetValue(json),
                 stdout,
                 stderr,
@@ -65,5 +67,63 @@ internal static class SimulateCommand
         if (summary.Errors > 0)
             await stderr.WriteLineAsync($"{AgentCli.Name}: errors by kind: {string.Join(", ", summary.ErrorsByKind.Select(e => e.Key + "=" + e.Value))}");
         return summary.Errors == 0 ? AgentCli.Success : AgentCli.Failure;
+    }
+}
+
+/// <summary>The options that shape the simulated fleet's package behaviour: storage, OS, coverage, the sample app.</summary>
+internal sealed class FleetKnobs
+{
+    private static readonly TimeSpan DefaultStorageFreedAfter = TimeSpan.FromMinutes(2);
+
+    private readonly Option<double> _storageFull = CliOptions.Fraction("--storage-full", "Share of devices whose storage is full at start");
+    private readonly Option<TimeSpan> _storageFreedAfter = CliOptions.Duration("--storage-freed-after", "When full devices get space back (default 2m)", required: false);
+    private readonly Option<double> _oldOs = CliOptions.Fraction("--old-os", "Share of devices left on Android 10, below recent package minimums");
+    private readonly Option<double> _offline = CliOptions.Fraction("--offline", "Share of devices that enroll and then stay out of coverage");
+    private readonly Option<TimeSpan> _offlineFor = CliOptions.Duration("--offline-for", "How long they stay out (default: the whole run)", required: false);
+    private readonly Option<SampleApp?> _sampleApp = new("--sample-app")
+    {
+        Description = $"The app every device comes with, PACKAGE:VERSIONCODE:VERSIONNAME, or 'none' (default {SampleApp.Default})",
+        HelpName = "APP",
+        DefaultValueFactory = _ => SampleApp.Default,
+        CustomParser = ParseSampleApp,
+    };
+
+    private readonly Option<string> _packages = new("--packages")
+    {
+        Description = "Directory for package downloads (one verified copy per package, shared by the fleet); default a temporary directory removed afterwards",
+        HelpName = "DIR",
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(_storageFull);
+        command.Options.Add(_storageFreedAfter);
+        command.Options.Add(_oldOs);
+        command.Options.Add(_offline);
+        command.Options.Add(_offlineFor);
+        command.Options.Add(_sampleApp);
+        command.Options.Add(_packages);
+    }
+
+    public SimulationOptions Apply(ParseResult parse, SimulationOptions options) => options with
+    {
+        StorageFullFraction = parse.GetValue(_storageFull),
+        StorageFreedAfter = parse.GetResult(_storageFreedAfter) is null ? DefaultStorageFreedAfter : parse.GetValue(_storageFreedAfter),
+        OldOsFraction = parse.GetValue(_oldOs),
+        OfflineFraction = parse.GetValue(_offline),
+        OfflineFor = parse.GetResult(_offlineFor) is null ? null : parse.GetValue(_offlineFor),
+        SampleApp = parse.GetValue(_sampleApp),
+        PackageDirectory = parse.GetValue(_packages) is { Length: > 0 } directory ? directory : null,
+    };
+
+    private static SampleApp? ParseSampleApp(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (string.Equals(text, "none", StringComparison.Ordinal))
+            return null;
+        if (SampleApp.TryParse(text, out var app))
+            return app;
+        result.AddError($"invalid --sample-app '{text}': expected PACKAGE:VERSIONCODE:VERSIONNAME (com.acme.scan:100:1.0.0) or none");
+        return null;
     }
 }

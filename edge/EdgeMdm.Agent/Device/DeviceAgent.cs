@@ -26,7 +26,14 @@ public sealed record CheckinOutcome(
     string DeclarationsToken,
     bool DeclarationsFetched,
     int ResultsReported,
-    IReadOnlyList<AgentFailure> Failures);
+    IReadOnlyList<AgentFailure> Failures)
+{
+    /// <summary>Package install attempts made after this check-in; their results go up with the next one.</summary>
+    public IReadOnlyList<PackageOutcome> Packages { get; init; } = [];
+
+    /// <summary>Set when the appliance offered a package signing key other than the pinned one: why it was refused.</summary>
+    public string? SigningKeyRefused { get; init; }
+}
 
 /// <summary>
 /// The device side of the protocol for one <see cref="VirtualDevice"/>: check in with the status delta,
@@ -38,8 +45,10 @@ public sealed class DeviceAgent
 
     private readonly DeviceApiClient _api;
     private readonly string _deviceSecret;
+    private string? _keyRefusal;
 
-    public DeviceAgent(DeviceApiClient api, VirtualDevice device, string deviceSecret)
+    /// <param name="packages">Installs the packages the appliance serves; null for an agent that leaves them pending.</param>
+    public DeviceAgent(DeviceApiClient api, VirtualDevice device, string deviceSecret, PackageInstaller? packages = null)
     {
         ArgumentNullException.ThrowIfNull(api);
         ArgumentNullException.ThrowIfNull(device);
@@ -47,9 +56,26 @@ public sealed class DeviceAgent
         _api = api;
         Device = device;
         _deviceSecret = deviceSecret;
+        Packages = packages;
     }
 
     public VirtualDevice Device { get; }
+
+    public PackageInstaller? Packages { get; }
+
+    /// <summary>
+    /// Offers the appliance's package signing key (from enrollment or declarations) to the pin; a refusal is
+    /// reported with the next outcome.
+    /// </summary>
+    public KeyOffer OfferSigningKey(string? pem)
+    {
+        if (Packages is null)
+            return KeyOffer.None;
+        var offer = Packages.Pin.Offer(pem);
+        if (offer == KeyOffer.Refused)
+            _keyRefusal = Packages.Pin.LastRefusal;
+        return offer;
+    }
 
     /// <summary>
     /// One check-in cycle. A failed check-in request throws (<see cref="DeviceApiException"/>,
@@ -91,6 +117,10 @@ public sealed class DeviceAgent
                 (failures ??= []).Add(failure);
         }
 
+        var packages = Packages is null ? [] : await Packages.InstallDueAsync(Device, cancellationToken);
+        var keyRefusal = _keyRefusal;
+        _keyRefusal = null;
+
         var interval = TimeSpan.FromSeconds(response.CheckinIntervalSeconds);
         return new CheckinOutcome(
             status,
@@ -99,7 +129,11 @@ public sealed class DeviceAgent
             response.DeclarationsToken,
             fetched,
             reported,
-            failures ?? (IReadOnlyList<AgentFailure>)[]);
+            failures ?? (IReadOnlyList<AgentFailure>)[])
+        {
+            Packages = packages,
+            SigningKeyRefused = keyRefusal,
+        };
     }
 
     /// <summary>
@@ -114,6 +148,7 @@ public sealed class DeviceAgent
         var document = await _api.GetDeclarationsAsync(_deviceSecret, ifNoneMatchToken: null, cancellationToken);
         if (document is null)
             return false;
+        OfferSigningKey(document.PackageSigningKey);
         if (string.Equals(document.Token, heldToken, StringComparison.Ordinal))
             Device.RestoreDeclarations(document);
         else
@@ -128,6 +163,7 @@ public sealed class DeviceAgent
         var document = await _api.GetDeclarationsAsync(_deviceSecret, Device.DeclarationsToken, cancellationToken);
         if (document is null)
             return false;
+        OfferSigningKey(document.PackageSigningKey);
         Device.ApplyDeclarations(document);
         return true;
     }

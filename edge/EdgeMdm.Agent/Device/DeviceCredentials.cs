@@ -12,7 +12,14 @@ public sealed record DeviceCredentials(
     string DeviceId,
     string DeviceSecret,
     string Serial,
-    string? DeclarationsToken = null);
+    string? DeclarationsToken = null)
+{
+    /// <summary>The package signing key the device pinned (SubjectPublicKeyInfo PEM); null until the appliance sent one.</summary>
+    public string? PackageSigningKey { get; init; }
+
+    /// <summary>Packages the agent installed from the appliance, so a restarted agent still runs them; null for none.</summary>
+    public IReadOnlyList<Contracts.Device.InstalledApp>? InstalledPackages { get; init; }
+}
 
 /// <summary>Reads and writes <see cref="DeviceCredentials"/> as a JSON file.</summary>
 public static class DeviceCredentialsFile

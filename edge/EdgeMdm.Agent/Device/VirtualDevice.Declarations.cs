@@ -1,5 +1,7 @@
 using System.Globalization;
 using EdgeMdm.Contracts.Device;
+using EdgeMdm.Domain.Rollouts;
+using InstallFailure = EdgeMdm.Contracts.Device.InstallFailure;
 
 namespace EdgeMdm.Agent;
 
@@ -12,7 +14,6 @@ public sealed record PendingStep(string Item, int Attempts, string? LastError, D
 // certificates), with failures and backoff like a real device.
 public sealed partial class VirtualDevice
 {
-    private const string PreloadedSampleApp = "com.edgemdm.sample.scanner";
     private const int CertificateLifetimeDays = 365;
 
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(30);
@@ -21,6 +22,7 @@ public sealed partial class VirtualDevice
     private readonly SortedDictionary<string, InstalledPackage> _apps = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, string> _configurations = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, DateTimeOffset> _certificates = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, InstallFailure> _installFailures = new(StringComparer.Ordinal);
     private readonly List<WorkItem> _work = [];
     private DeclarationsDocument? _declarations;
     private DateTimeOffset _workCursor;
@@ -78,7 +80,9 @@ public sealed partial class VirtualDevice
         var now = Advance();
         Hold(declarations);
         _work.Clear();
-        foreach (var app in declarations.Apps)
+        // A package from the appliance counts only once the agent installed it (the apps it restores from its
+        // state file); the other apps came from a store the simulation does not model, as before.
+        foreach (var app in declarations.Apps.Where(a => a.Package is null))
             _apps[app.PackageName] = new InstalledPackage(app.VersionCode, app.VersionName, AppSizeBytes(app.PackageName, app.VersionCode));
         foreach (var configuration in declarations.Configurations)
             _configurations[configuration.Id] = configuration.Hash;
@@ -98,15 +102,125 @@ public sealed partial class VirtualDevice
     private void InstallPreloadedApps()
     {
         _apps["com.android.chrome"] = new InstalledPackage(677813533, "131.0.6778.135", 280 * MiB);
-        _apps[PreloadedSampleApp] = new InstalledPackage(100, "1.0.0", AppSizeBytes(PreloadedSampleApp, 100));
+        _apps[SampleApp.Default.PackageName] = new InstalledPackage(SampleApp.Default.VersionCode, SampleApp.Default.VersionName, AppSizeBytes(SampleApp.Default.PackageName, SampleApp.Default.VersionCode));
     }
+
+    /// <summary>
+    /// The sample app the device came with: replaces <see cref="SampleApp.Default"/>; null for none. Meant for
+    /// right after construction, so a simulated fleet starts compliant on whatever the site's blueprints name.
+    /// </summary>
+    public void SetSampleApp(SampleApp? sample)
+    {
+        _apps.Remove(SampleApp.Default.PackageName);
+        if (sample is not null)
+            _apps[sample.PackageName] = new InstalledPackage(sample.VersionCode, sample.VersionName, AppSizeBytes(sample.PackageName, sample.VersionCode));
+    }
+
+    /// <summary>Apps the agent installed in an earlier run (its state file): the device still runs them.</summary>
+    public void RestoreApps(IEnumerable<InstalledApp> apps)
+    {
+        ArgumentNullException.ThrowIfNull(apps);
+        foreach (var app in apps)
+        {
+            if (app is { PackageName: { } name, VersionCode: { } code })
+                _apps[name] = new InstalledPackage(code, app.VersionName ?? "", AppSizeBytes(name, code));
+        }
+    }
+
+    /// <summary>The apps installed now, sorted by package name.</summary>
+    public IReadOnlyList<InstalledApp> InstalledApps =>
+        _apps.Select(a => new InstalledApp { PackageName = a.Key, VersionCode = a.Value.VersionCode, VersionName = a.Value.VersionName }).ToArray();
+
+    /// <summary>
+    /// Declared apps the appliance serves as packages (<see cref="AppDeclaration.Package"/>) that the device
+    /// does not run at the declared version code. The agent downloads, verifies and installs these itself
+    /// (<see cref="TryInstallPackage"/>); the device's own work list leaves them out.
+    /// </summary>
+    public IReadOnlyList<AppDeclaration> PackagesToInstall
+    {
+        get
+        {
+            Advance();
+            return PendingPackages().ToArray();
+        }
+    }
+
+    /// <summary>Free storage as the device would report it now.</summary>
+    public long FreeBytes
+    {
+        get
+        {
+            Advance();
+            return _freeBytes;
+        }
+    }
+
+    /// <summary>
+    /// Installs a verified package of <paramref name="sizeBytes"/>. Refused (false, with the reason for a
+    /// person) when free storage is below the package's size; the agent reports that as <c>storage_full</c>.
+    /// Success clears the package's reported failure.
+    /// </summary>
+    public bool TryInstallPackage(AppDeclaration app, long sizeBytes, out string refusal)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        Advance();
+        if (_freeBytes < sizeBytes)
+        {
+            refusal = string.Create(CultureInfo.InvariantCulture, $"storage full: the package needs {Megabytes(sizeBytes)} MB, {Megabytes(_freeBytes)} MB free");
+            return false;
+        }
+
+        var replaced = _apps.TryGetValue(app.PackageName, out var old) ? old.SizeBytes : 0;
+        _freeBytes = Math.Max(0, _freeBytes - sizeBytes + replaced);
+        _apps[app.PackageName] = new InstalledPackage(app.VersionCode, app.VersionName, sizeBytes);
+        _installFailures.Remove(app.PackageName);
+        refusal = "";
+        return true;
+    }
+
+    /// <summary>
+    /// The last failure for a package, reported (<see cref="DeviceStatus.InstallFailures"/>) while the device
+    /// does not run the declared version and that version is the one that failed.
+    /// </summary>
+    public void RecordInstallFailure(AppDeclaration app, InstallFailureReason reason, string message)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var now = Advance();
+        _installFailures[app.PackageName] = new InstallFailure
+        {
+            PackageName = app.PackageName,
+            VersionCode = app.VersionCode,
+            Reason = reason.ToWire(),
+            Message = message,
+            At = now,
+        };
+    }
+
+    private IEnumerable<AppDeclaration> PendingPackages() =>
+        _declarations is null ? []
+        : _declarations.Apps.Where(a => a.Package is not null && !(_apps.TryGetValue(a.PackageName, out var installed) && installed.VersionCode == a.VersionCode));
+
+    /// <summary>Failures of declared versions the device still does not run; a new version or an install clears them.</summary>
+    private InstallFailure[] CurrentInstallFailures()
+    {
+        if (_declarations is null || _installFailures.Count == 0)
+            return [];
+        return _declarations.Apps
+            .Where(a => !(_apps.TryGetValue(a.PackageName, out var installed) && installed.VersionCode == a.VersionCode))
+            .Select(a => _installFailures.TryGetValue(a.PackageName, out var failure) && failure.VersionCode == a.VersionCode ? failure : null)
+            .OfType<InstallFailure>()
+            .OrderBy(f => f.PackageName, StringComparer.Ordinal)
+            .ToArray();
+    }
+
+    private static long Megabytes(long bytes) => bytes / MiB;
 
     /// <summary>Queues every declared item that is not in place and not queued yet.</summary>
     private void Reconcile(DateTimeOffset now)
     {
         if (_declarations is null)
             return;
-        foreach (var app in _declarations.Apps)
+        foreach (var app in _declarations.Apps.Where(a => a.Package is null))
         {
             if (!(_apps.TryGetValue(app.PackageName, out var installed) && installed.VersionCode == app.VersionCode))
                 Enqueue(now, new WorkItem("app:" + app.PackageName, Describe(app), AppDuration(app)) { App = app });
@@ -163,7 +277,15 @@ public sealed partial class VirtualDevice
     private string? Attempt(WorkItem item, DateTimeOffset at)
     {
         if (item.App is { } app)
-            return Install(app);
+        {
+            var failure = Install(app);
+            if (failure is null)
+                _installFailures.Remove(app.PackageName);
+            else
+                _installFailures[app.PackageName] = new InstallFailure { PackageName = app.PackageName, VersionCode = app.VersionCode, Reason = failure.Value.Reason.ToWire(), Message = failure.Value.Message, At = at };
+            return failure?.Message;
+        }
+
         if (item.Configuration is { } configuration)
             _configurations[configuration.Id] = configuration.Hash; // the contract: report the declared hash
         if (item.Certificate is { } certificate)
@@ -171,16 +293,17 @@ public sealed partial class VirtualDevice
         return null;
     }
 
-    private string? Install(AppDeclaration app)
+    /// <summary>An app from a store the simulation does not model: it fails now and then, like a real download.</summary>
+    private (InstallFailureReason Reason, string Message)? Install(AppDeclaration app)
     {
         var size = AppSizeBytes(app.PackageName, app.VersionCode);
 
         // Android needs room for the downloaded package and the unpacked app side by side.
         var needed = size * 2;
         if (_freeBytes < needed)
-            return $"storage full: needs {needed / MiB} MB, {_freeBytes / MiB} MB free";
+            return (InstallFailureReason.StorageFull, $"storage full: needs {needed / MiB} MB, {_freeBytes / MiB} MB free");
         if (_behaviour.NextDouble() < DownloadFailureRate)
-            return "download failed: connection reset while fetching the package from the appliance";
+            return (InstallFailureReason.DownloadFailed, "download failed: connection reset while fetching the package from the appliance");
         var replaced = _apps.TryGetValue(app.PackageName, out var old) ? old.SizeBytes : 0;
         _freeBytes = Math.Max(MinFreeBytes, _freeBytes - size + replaced);
         _apps[app.PackageName] = new InstalledPackage(app.VersionCode, app.VersionName, size);
@@ -202,13 +325,18 @@ public sealed partial class VirtualDevice
             return null;
         var total = _declarations.Apps.Count + _declarations.Configurations.Count + _declarations.Certificates.Count;
         var current = _work.MinBy(w => w.DueAt);
+        var package = current is null ? PendingPackages().FirstOrDefault() : null;
         return new StagingProgress
         {
-            CompletedSteps = Math.Max(0, total - _work.Count),
+            CompletedSteps = Math.Max(0, total - _work.Count - PendingPackages().Count()),
             TotalSteps = total,
-            CurrentStep = current is null ? null
-                : current.LastError is null ? current.Description
-                : string.Create(CultureInfo.InvariantCulture, $"{current.Description} (attempt {current.Attempts} failed: {current.LastError})"),
+            CurrentStep = current is not null
+                ? current.LastError is null ? current.Description
+                    : string.Create(CultureInfo.InvariantCulture, $"{current.Description} (attempt {current.Attempts} failed: {current.LastError})")
+                : package is null ? null
+                : _installFailures.TryGetValue(package.PackageName, out var failure) && failure.VersionCode == package.VersionCode
+                    ? $"{Describe(package)} (failed: {failure.Message})"
+                : Describe(package),
         };
     }
 

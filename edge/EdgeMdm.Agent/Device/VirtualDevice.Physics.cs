@@ -21,6 +21,7 @@ public sealed partial class VirtualDevice
     private bool _docked;
     private int _dockMinutesLeft;
     private long _freeBytes;
+    private DateTimeOffset? _storageFullUntil;
     private int _rssi;
 
     private void InitializePhysics(Random random)
@@ -50,6 +51,7 @@ public sealed partial class VirtualDevice
             StepOneMinute();
         }
 
+        HoldStorageFull(now);
         ProcessDueWork(now);
         return now;
     }
@@ -75,6 +77,32 @@ public sealed partial class VirtualDevice
             _freeBytes = Math.Max(MinFreeBytes, _freeBytes - (_physics.Next(1, 21) * MiB));
         if (_physics.NextDouble() < 0.003)
             _freeBytes = Math.Min(_profile.TotalBytes / 10 * 9, _freeBytes + (_physics.Next(50, 301) * MiB));
+    }
+
+    /// <summary>
+    /// Storage full to the last byte until <paramref name="freedAfter"/> from now (null: for good), when
+    /// someone clears photos and logs and 40 % of the device is free again: the simulator's devices that
+    /// cannot take a package at first and must converge once they can.
+    /// </summary>
+    public void FillStorage(TimeSpan? freedAfter)
+    {
+        var now = Advance();
+        _storageFullUntil = freedAfter is { } after ? now + after : DateTimeOffset.MaxValue;
+        HoldStorageFull(now);
+    }
+
+    private void HoldStorageFull(DateTimeOffset now)
+    {
+        if (_storageFullUntil is not { } until)
+            return;
+        if (now < until)
+        {
+            _freeBytes = 0;
+            return;
+        }
+
+        _storageFullUntil = null;
+        _freeBytes = Math.Max(_freeBytes, _profile.TotalBytes / 10 * 4);
     }
 
     /// <summary>Shift-like: a few hours on the floor, one or two in the cradle.</summary>
@@ -135,6 +163,7 @@ public sealed partial class VirtualDevice
     internal void SetFreeBytes(long freeBytes)
     {
         Advance();
+        _storageFullUntil = null;
         _freeBytes = freeBytes;
     }
 }

@@ -62,7 +62,11 @@ public sealed partial class VirtualDevice
     public string Serial { get; }
     public string Manufacturer => _profile.Manufacturer;
     public string Model => _profile.Model;
-    public string OsVersion => _profile.OsVersion;
+    /// <summary>The OS the device runs: its profile's, unless <see cref="OsVersionOverride"/> says otherwise.</summary>
+    public string OsVersion => OsVersionOverride ?? _profile.OsVersion;
+
+    /// <summary>An OS version to run instead of the profile's (the simulator's devices left on an old OS).</summary>
+    public string? OsVersionOverride { get; init; }
     public DateOnly SecurityPatch => _profile.SecurityPatch;
 
     /// <summary>
@@ -127,6 +131,7 @@ public sealed partial class VirtualDevice
             Configurations = ListIfChanged(current.Configurations, baseline.Configurations),
             Certificates = ListIfChanged(current.Certificates, baseline.Certificates),
             Staging = ItemIfChanged(current.Staging, baseline.Staging),
+            InstallFailures = ListIfChanged(current.InstallFailures, baseline.InstallFailures),
         };
     }
 
@@ -153,13 +158,14 @@ public sealed partial class VirtualDevice
     private DeviceStatus Snapshot() => new()
     {
         Apps = _apps.Select(a => new InstalledApp { PackageName = a.Key, VersionCode = a.Value.VersionCode, VersionName = a.Value.VersionName }).ToArray(),
-        Os = new OsStatus { Version = _profile.OsVersion, SecurityPatch = _profile.SecurityPatch },
+        Os = new OsStatus { Version = OsVersion, SecurityPatch = _profile.SecurityPatch },
         Battery = BatterySnapshot(),
         Storage = new StorageStatus { FreeBytes = _freeBytes, TotalBytes = _profile.TotalBytes },
         Wifi = new WifiStatus { Ssid = Ssid, Rssi = _rssi },
         Configurations = _configurations.Select(c => new AppliedConfiguration { Id = c.Key, AppliedHash = c.Value }).ToArray(),
         Certificates = _certificates.Select(c => new CertificateStatus { Name = c.Key, NotAfter = c.Value }).ToArray(),
         Staging = StagingSnapshot(),
+        InstallFailures = CurrentInstallFailures(),
     };
 
     // Records compare their members by value, but a list member by reference: lists are compared item by

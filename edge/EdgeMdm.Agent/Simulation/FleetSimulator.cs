@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using EdgeMdm.Contracts.Device;
+using EdgeMdm.Domain.Rollouts;
 
 namespace EdgeMdm.Agent;
 
@@ -49,18 +50,31 @@ public sealed class FleetSimulator
         using var abortTimer = new CancellationTokenSource(_options.Duration + StopGrace, _options.TimeProvider);
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(abortTimer.Token, cancellationToken);
         using var gate = new SemaphoreSlim(_options.MaxConcurrency);
-        var run = new Run(_options, new DeviceApiClient(http), gate, _log, stopOrCancel.Token, abort.Token);
-
-        var devices = Enumerable.Range(1, _options.Devices).Select(run.RunDeviceAsync).ToArray();
-        var latencies = (await Task.WhenAll(devices)).SelectMany(l => l).ToList();
-        latencies.Sort();
-        return run.Summarize(latencies, Stopwatch.GetElapsedTime(started));
+        var packageDirectory = _options.PackageDirectory ?? Path.Combine(Path.GetTempPath(), "edgemdm-simulate-" + Guid.NewGuid().ToString("N"));
+        var run = new Run(_options, new DeviceApiClient(http), gate, _log, packageDirectory, stopOrCancel.Token, abort.Token);
+        try
+        {
+            var devices = Enumerable.Range(1, _options.Devices).Select(run.RunDeviceAsync).ToArray();
+            var latencies = (await Task.WhenAll(devices)).SelectMany(l => l).ToList();
+            latencies.Sort();
+            return run.Summarize(latencies, Stopwatch.GetElapsedTime(started));
+        }
+        finally
+        {
+            if (_options.PackageDirectory is null && Directory.Exists(packageDirectory))
+                Directory.Delete(packageDirectory, recursive: true);
+        }
     }
 
     /// <summary>The shared state of one run; each device task only adds to its counters.</summary>
-    private sealed class Run(SimulationOptions options, DeviceApiClient api, SemaphoreSlim gate, TextWriter log, CancellationToken stop, CancellationToken abort)
+    private sealed class Run(SimulationOptions options, DeviceApiClient api, SemaphoreSlim gate, TextWriter log, string packageDirectory, CancellationToken stop, CancellationToken abort)
     {
         private readonly ConcurrentDictionary<string, long> _errorsByKind = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, long> _installFailures = new(StringComparer.Ordinal);
+        private long _installs;
+        private long _installsDeferred;
+        private long _packageBytes;
+        private int _keyRefusalsLogged;
         private int _enrolled;
         private long _checkins;
         private long _errors;
@@ -73,12 +87,27 @@ public sealed class FleetSimulator
         {
             var latencies = new List<TimeSpan>();
             var seed = Seeds.Mix(options.Seed, index);
-            var device = new VirtualDevice(Serial(index), seed, options.TimeProvider);
+            // One draw per knob, from a stream of its own: the same seed picks the same devices whatever the fractions.
+            var knobs = new Random(Seeds.Mix(seed, 2));
+            var storageFull = knobs.NextDouble() < options.StorageFullFraction;
+            var oldOs = knobs.NextDouble() < options.OldOsFraction;
+            var offline = knobs.NextDouble() < options.OfflineFraction;
+            var device = new VirtualDevice(Serial(index), seed, options.TimeProvider) { OsVersionOverride = oldOs ? options.OldOsVersion : null };
+            device.SetSampleApp(options.SampleApp);
+            if (storageFull)
+                device.FillStorage(options.StorageFreedAfter);
             try
             {
                 var enrollment = await EnrollAsync(device);
                 if (enrollment is not null)
-                    await CheckInUntilStoppedAsync(new DeviceAgent(api, device, enrollment.DeviceSecret), enrollment, new Random(Seeds.Mix(seed, 1)), latencies);
+                {
+                    var agent = new DeviceAgent(api, device, enrollment.DeviceSecret, Installer(device.Serial, enrollment.DeviceSecret));
+                    OfferKey(agent, enrollment.PackageSigningKey);
+                    var silentUntil = !offline ? DateTimeOffset.MinValue
+                        : options.OfflineFor is { } silence ? options.TimeProvider.GetUtcNow() + silence
+                        : DateTimeOffset.MaxValue;
+                    await CheckInUntilStoppedAsync(agent, enrollment, new Random(Seeds.Mix(seed, 1)), latencies, silentUntil);
+                }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested || abort.IsCancellationRequested)
             {
@@ -98,6 +127,10 @@ public sealed class FleetSimulator
             P99 = SimulationSummary.Percentile(sortedLatencies, 0.99),
             ErrorsByKind = new SortedDictionary<string, long>(_errorsByKind, StringComparer.Ordinal),
             OfflineSlots = Interlocked.Read(ref _offlineSlots),
+            Installs = Interlocked.Read(ref _installs),
+            InstallFailuresByReason = new SortedDictionary<string, long>(_installFailures, StringComparer.Ordinal),
+            InstallsDeferred = Interlocked.Read(ref _installsDeferred),
+            PackageBytes = Interlocked.Read(ref _packageBytes),
             DeclarationFetches = Interlocked.Read(ref _declarationFetches),
             CommandResults = Interlocked.Read(ref _commandResults),
             Elapsed = elapsed,
@@ -135,7 +168,29 @@ public sealed class FleetSimulator
             }
         }
 
-        private async Task CheckInUntilStoppedAsync(DeviceAgent agent, EnrollResponse enrollment, Random jitter, List<TimeSpan> latencies)
+        /// <summary>
+        /// Each device downloads into a part directory of its own and verifies its own download; verified files
+        /// land in one shared directory, so the fleet keeps one copy per package on disk, not one per device.
+        /// </summary>
+        private PackageInstaller Installer(string serial, string deviceSecret)
+        {
+            var files = new PackageFiles(Path.Combine(packageDirectory, "verified"), Path.Combine(packageDirectory, "parts", serial), keepAfterInstall: true);
+            return new PackageInstaller(api, deviceSecret, files, new SigningKeyPin(), options.TimeProvider, options.RetryPolicy);
+        }
+
+        private void OfferKey(DeviceAgent agent, string? pem)
+        {
+            if (agent.OfferSigningKey(pem) == KeyOffer.Refused)
+                LogKeyRefusal(agent.Device.Serial, agent.Packages?.Pin.LastRefusal);
+        }
+
+        private void LogKeyRefusal(string serial, string? refusal)
+        {
+            if (Interlocked.Increment(ref _keyRefusalsLogged) <= LoggedErrors)
+                log.WriteLine($"edgemdm-agent: {serial} {refusal}");
+        }
+
+        private async Task CheckInUntilStoppedAsync(DeviceAgent agent, EnrollResponse enrollment, Random jitter, List<TimeSpan> latencies, DateTimeOffset silentUntil)
         {
             var interval = options.IntervalOverride ?? TimeSpan.FromSeconds(Math.Max(1, enrollment.CheckinIntervalSeconds));
             var wait = interval * jitter.NextDouble();
@@ -143,7 +198,7 @@ public sealed class FleetSimulator
             {
                 await Task.Delay(wait, options.TimeProvider, stop);
                 wait = interval;
-                if (!agent.Device.BeginCheckinSlot())
+                if (options.TimeProvider.GetUtcNow() < silentUntil || !agent.Device.BeginCheckinSlot())
                 {
                     Interlocked.Increment(ref _offlineSlots);
                     continue;
@@ -175,6 +230,24 @@ public sealed class FleetSimulator
             Interlocked.Add(ref _commandResults, outcome.ResultsReported);
             if (outcome.DeclarationsFetched)
                 Interlocked.Increment(ref _declarationFetches);
+            if (outcome.SigningKeyRefused is { } refusal)
+                LogKeyRefusal(serial, refusal);
+            foreach (var package in outcome.Packages)
+            {
+                Interlocked.Add(ref _packageBytes, package.Downloaded);
+                switch (package.Result)
+                {
+                    case PackageStepResult.Installed:
+                        Interlocked.Increment(ref _installs);
+                        break;
+                    case PackageStepResult.NotYetAvailable:
+                        Interlocked.Increment(ref _installsDeferred);
+                        break;
+                    default:
+                        _installFailures.AddOrUpdate((package.Reason ?? InstallFailureReason.Other).ToWire(), 1, (_, n) => n + 1);
+                        break;
+                }
+            }
             foreach (var failure in outcome.Failures)
                 RecordError(serial, failure);
         }

@@ -35,6 +35,36 @@ public sealed record SimulationOptions
     /// <summary>The devices' clock (battery, installs, command timestamps, waiting between check-ins).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>Share of devices (0–1) whose storage is full at start; they get space back after <see cref="StorageFreedAfter"/>.</summary>
+    public double StorageFullFraction { get; init; }
+
+    /// <summary>How long a storage-full device stays full; null: for the whole run.</summary>
+    public TimeSpan? StorageFreedAfter { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Share of devices (0–1) left on <see cref="OldOsVersion"/>, below any recent package minimum.</summary>
+    public double OldOsFraction { get; init; }
+
+    /// <summary>The OS those devices run.</summary>
+    public string OldOsVersion { get; init; } = "10";
+
+    /// <summary>Share of devices (0–1) that enroll and then stay out of coverage for <see cref="OfflineFor"/>.</summary>
+    public double OfflineFraction { get; init; }
+
+    /// <summary>How long those devices stay silent after enrolling; null: for the whole run.</summary>
+    public TimeSpan? OfflineFor { get; init; }
+
+    /// <summary>The app every device comes with (<see cref="SampleApp.Default"/> matches the demo seed); null for none.</summary>
+    public SampleApp? SampleApp { get; init; } = Agent.SampleApp.Default;
+
+    /// <summary>
+    /// Where devices put package files: a <c>parts/SERIAL</c> directory per device for downloads in progress
+    /// and one shared directory of verified files. Null: a temporary directory, deleted after the run.
+    /// </summary>
+    public string? PackageDirectory { get; init; }
+
+    /// <summary>When failed package installs are tried again.</summary>
+    public Domain.Rollouts.RetryPolicy RetryPolicy { get; init; } = Domain.Rollouts.RetryPolicy.Default;
+
     /// <summary>The first thing wrong with these options, or null.</summary>
     internal string? Problem() =>
         Server is null || !Server.IsAbsoluteUri ? "Server must be an absolute URL"
@@ -45,6 +75,13 @@ public sealed record SimulationOptions
         : RequestTimeout <= TimeSpan.Zero ? "RequestTimeout must be positive"
         : IntervalOverride <= TimeSpan.Zero ? "IntervalOverride must be positive"
         : SerialPrefix is null ? "SerialPrefix must not be null"
+        : StorageFullFraction is < 0 or > 1 ? "StorageFullFraction must be between 0 and 1"
+        : OldOsFraction is < 0 or > 1 ? "OldOsFraction must be between 0 and 1"
+        : OfflineFraction is < 0 or > 1 ? "OfflineFraction must be between 0 and 1"
+        : StorageFreedAfter <= TimeSpan.Zero ? "StorageFreedAfter must be positive"
+        : OfflineFor <= TimeSpan.Zero ? "OfflineFor must be positive"
+        : string.IsNullOrWhiteSpace(OldOsVersion) ? "OldOsVersion is required"
+        : RetryPolicy is null || RetryPolicy.Validate().Count > 0 ? "RetryPolicy is invalid"
         : TimeProvider is null ? "TimeProvider must not be null"
         : null;
 }

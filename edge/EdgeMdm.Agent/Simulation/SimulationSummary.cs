@@ -23,14 +23,29 @@ public sealed record SimulationSummary
     /// <summary>Check-in slots skipped because the device was out of Wi-Fi coverage (not errors).</summary>
     public long OfflineSlots { get; init; }
 
+    /// <summary>Packages installed from the appliance.</summary>
+    public long Installs { get; init; }
+
+    /// <summary>Failed package install attempts by reason (<c>storage_full</c> → 12), each retry counted.</summary>
+    public IReadOnlyDictionary<string, long> InstallFailuresByReason { get; init; } = new SortedDictionary<string, long>(StringComparer.Ordinal);
+
+    /// <summary>Package downloads answered 503 (not cached at the site yet): waited for, not failures.</summary>
+    public long InstallsDeferred { get; init; }
+
+    /// <summary>Package bytes downloaded from the appliance.</summary>
+    public long PackageBytes { get; init; }
+
     public long DeclarationFetches { get; init; }
     public long CommandResults { get; init; }
     public TimeSpan Elapsed { get; init; }
 
-    /// <summary><c>enrolled=200 checkins=4012 errors=0 p50=1.8ms p99=9.4ms</c></summary>
+    /// <summary><c>enrolled=200 checkins=4012 errors=0 p50=1.8ms p99=9.4ms installs=180 install_failures=incompatible:12,storage_full:8</c></summary>
     public string ToSummaryLine() => string.Create(
         CultureInfo.InvariantCulture,
-        $"enrolled={Enrolled} checkins={Checkins} errors={Errors} p50={P50.TotalMilliseconds:0.0}ms p99={P99.TotalMilliseconds:0.0}ms");
+        $"enrolled={Enrolled} checkins={Checkins} errors={Errors} p50={P50.TotalMilliseconds:0.0}ms p99={P99.TotalMilliseconds:0.0}ms installs={Installs} install_failures={FailuresText()}");
+
+    private string FailuresText() =>
+        InstallFailuresByReason.Count == 0 ? "0" : string.Join(',', InstallFailuresByReason.Select(f => string.Create(CultureInfo.InvariantCulture, $"{f.Key}:{f.Value}")));
 
     /// <summary>Nearest-rank percentile (the smallest sample with at least q of all samples at or below it).</summary>
     /// <param name="sorted">Samples in ascending order.</param>
@@ -56,7 +71,11 @@ internal sealed record SimulationReport(
     long DeclarationFetches,
     long CommandResults,
     double ElapsedSeconds,
-    IReadOnlyDictionary<string, long> ErrorsByKind)
+    IReadOnlyDictionary<string, long> ErrorsByKind,
+    long Installs,
+    IReadOnlyDictionary<string, long> InstallFailuresByReason,
+    long InstallsDeferred,
+    long PackageBytes)
 {
     public static SimulationReport From(SimulationSummary summary) => new(
         summary.Devices,
@@ -69,5 +88,9 @@ internal sealed record SimulationReport(
         summary.DeclarationFetches,
         summary.CommandResults,
         Math.Round(summary.Elapsed.TotalSeconds, 3),
-        summary.ErrorsByKind);
+        summary.ErrorsByKind,
+        summary.Installs,
+        summary.InstallFailuresByReason,
+        summary.InstallsDeferred,
+        summary.PackageBytes);
 }
