@@ -59,7 +59,7 @@ internal static class DeviceApi
         return app;
     }
 
-    private static async Task<IResult> EnrollAsync(HttpRequest http, IEnrollmentStore store, IOptions<EdgeOptions> options, TimeProvider clock)
+    private static async Task<IResult> EnrollAsync(HttpRequest http, IEnrollmentStore store, IPackageCacheStore packages, IOptions<EdgeOptions> options, TimeProvider clock)
     {
         var (request, problem) = await JsonBody.ReadAsync(http, DeviceProtocolJson.Default.EnrollRequest, RequestValidation.Of);
         if (problem is not null)
@@ -72,7 +72,10 @@ internal static class DeviceApi
         if (outcome.Value is not { } enrolled)
             return Problems.Refused(outcome.Refusal!);
         return TypedResults.Json(
-            new EnrollResponse(enrolled.DeviceId, enrolled.DeviceSecret, options.Value.CheckinIntervalSeconds, enrolled.SiteId, enrolled.Group, enrolled.Reenrolled),
+            new EnrollResponse(enrolled.DeviceId, enrolled.DeviceSecret, options.Value.CheckinIntervalSeconds, enrolled.SiteId, enrolled.Group, enrolled.Reenrolled)
+            {
+                PackageSigningKey = packages.PackageSigningKey?.PublicKeyPem,
+            },
             DeviceProtocolJson.Default.EnrollResponse,
             statusCode: StatusCodes.Status201Created);
     }
@@ -121,11 +124,11 @@ internal static class DeviceApi
         return outcome.Value is not null ? TypedResults.NoContent() : Problems.Refused(outcome.Refusal!);
     }
 
-    private static IResult MissingCredential() =>
+    internal static IResult MissingCredential() =>
         Problems.Unauthorized("Device credential required", "send 'Authorization: Bearer <deviceSecret>' as issued at enrollment");
 
     /// <summary>The SHA-256 of the bearer secret, which is all the store ever sees or keeps.</summary>
-    private static string? BearerSecretHash(HttpRequest http)
+    internal static string? BearerSecretHash(HttpRequest http)
     {
         var header = http.Headers.Authorization.ToString();
         const string scheme = "Bearer ";

@@ -8,6 +8,7 @@ using EdgeMdm.Domain.Text;
 using EdgeMdm.Edge.Fleet;
 using EdgeMdm.Edge.Hosting;
 using EdgeMdm.Edge.Options;
+using EdgeMdm.Edge.Packages;
 using EdgeMdm.Edge.Seed;
 using EdgeMdm.Edge.Storage;
 using Microsoft.Extensions.Options;
@@ -59,6 +60,7 @@ public static class EdgeCli
         root.Subcommands.Add(Drift());
         root.Subcommands.Add(Sync());
         root.Subcommands.Add(Users());
+        root.Subcommands.Add(Cache());
         return root;
     }
 
@@ -341,6 +343,42 @@ public static class EdgeCli
         });
         return new Command("users", "site users (supervisors, operators); managed at the cloud hub with 'edgemdm site-users'") { list };
     }
+
+    private static Command Cache()
+    {
+        var dataDir = DataDir();
+        var json = Json();
+        var status = new Command("status", "the package cache: bytes held against the quota, hits, misses, fetches still pending") { dataDir, json };
+        status.SetAction(async result =>
+        {
+            var directory = Path.GetFullPath(result.GetValue(dataDir)!);
+            await using var store = OpenStore(directory);
+            var report = BlobCache.Describe(store, BlobCache.DirectoryIn(directory));
+            return Print(result, json, report, EdgeJson.Default.CacheStatus, () =>
+            {
+                var quota = report.QuotaBytes > 0 ? $" of {Bytes(report.QuotaBytes)}" : "";
+                Console.WriteLine($"held         {Bytes(report.Bytes)}{quota} in {report.Blobs} blobs{(report.OverQuota ? " (OVER QUOTA: blueprints name more than it allows)" : "")}");
+                Console.WriteLine($"downloads    {report.Hits} hits, {report.Misses} misses");
+                Console.WriteLine($"failures     {report.FetchFailures} blobs that did not verify");
+                Console.WriteLine($"pending      {report.Pending.Count} fetches");
+                if (report.Pending.Count > 0)
+                {
+                    Table.Write(
+                        ["PACKAGE", "VERSION", "HELD", "SIZE", "SHA256"],
+                        report.Pending.Select(p => new[] { p.PackageName, p.VersionCode.ToString(CultureInfo.InvariantCulture), Bytes(p.BytesHeld), Bytes(p.SizeBytes), p.Sha256 }));
+                }
+            });
+        });
+        return new Command("cache", "the site's package cache (blobs fetched from the hub for devices)") { status };
+    }
+
+    private static string Bytes(long bytes) => bytes switch
+    {
+        >= 1L << 30 => (bytes / (double)(1L << 30)).ToString("0.0", CultureInfo.InvariantCulture) + " GiB",
+        >= 1L << 20 => (bytes / (double)(1L << 20)).ToString("0.0", CultureInfo.InvariantCulture) + " MiB",
+        >= 1L << 10 => (bytes / (double)(1L << 10)).ToString("0.0", CultureInfo.InvariantCulture) + " KiB",
+        _ => bytes.ToString(CultureInfo.InvariantCulture) + " B",
+    };
 
     private static string Operator => "operator:" + Environment.UserName;
 

@@ -1,6 +1,7 @@
 using EdgeMdm.Contracts.Device;
 using EdgeMdm.Edge.Api;
 using EdgeMdm.Edge.Options;
+using EdgeMdm.Edge.Packages;
 using EdgeMdm.Edge.Seed;
 using EdgeMdm.Edge.Storage;
 using EdgeMdm.Edge.Sync;
@@ -30,6 +31,7 @@ public static class EdgeHost
         builder.Services.AddEdgeOptions();
         builder.Services.AddEdgeStore();
         builder.Services.AddHubSync();
+        builder.Services.AddPackageCache();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, DeviceProtocolJson.Default));
@@ -42,6 +44,7 @@ public static class EdgeHost
         app.MapOpenApi();
         app.MapGet("/healthz", () => TypedResults.Text("ok\n")).ExcludeFromDescription();
         app.MapDeviceApi();
+        app.MapPackageDownloads();
         return app;
     }
 
@@ -81,6 +84,16 @@ public static class EdgeHost
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<EdgeOptions>>().Value.HubUrl is not null));
         // Started after the seed, and never awaited by startup: devices are served before the hub is reached.
         services.AddHostedService<SyncWorker>();
+        return services;
+    }
+
+    private static IServiceCollection AddPackageCache(this IServiceCollection services)
+    {
+        services.AddSingleton<IPackageCacheStore>(sp => sp.GetRequiredService<SqliteEdgeStore>());
+        services.AddSingleton<BlobCache>();
+        services.AddHostedService<BlobCacheMaintenance>();
+        // Does nothing without a hub; like the sync worker, never awaited by startup.
+        services.AddHostedService<PackageFetcher>();
         return services;
     }
 

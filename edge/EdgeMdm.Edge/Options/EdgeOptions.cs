@@ -9,7 +9,7 @@ public sealed class EdgeOptions
 {
     public const string Section = "Edge";
 
-    /// <summary>Directory holding the SQLite database (and, later, package blobs). Created when missing.</summary>
+    /// <summary>Directory holding the SQLite database and the package cache (<c>blobs/</c>). Created when missing.</summary>
     public string DataDir { get; set; } = "./data";
 
     /// <summary>YAML file with site identity, blueprints and enrollment tokens, applied at every start.</summary>
@@ -40,6 +40,18 @@ public sealed class EdgeOptions
     /// </summary>
     public int SyncMaxChangesPerSecond { get; set; } = 10_000;
 
+    /// <summary>
+    /// Disk the package cache may use, in bytes (8 GiB by default). Over it, the least recently used blobs that no
+    /// blueprint names are evicted; a blob a blueprint names is kept even over the quota (the cache reports it).
+    /// </summary>
+    public long PackageCacheBytes { get; set; } = 8L * 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// Ceiling on how fast package blobs are fetched from the hub, in bytes per second (an LTE uplink in a vehicle
+    /// shared with the sync); 0 lifts it.
+    /// </summary>
+    public long PackageFetchBytesPerSecond { get; set; }
+
     /// <summary>Largest request body the device API accepts; anything bigger is answered 413.</summary>
     public const int MaxRequestBodyBytes = 64 * 1024;
 
@@ -54,6 +66,8 @@ public sealed class EdgeOptions
         ["--sync-interval"] = $"{Section}:{nameof(SyncIntervalSeconds)}",
         ["--sync-retry-max"] = $"{Section}:{nameof(SyncRetryMaxSeconds)}",
         ["--sync-max-rate"] = $"{Section}:{nameof(SyncMaxChangesPerSecond)}",
+        ["--package-cache-bytes"] = $"{Section}:{nameof(PackageCacheBytes)}",
+        ["--package-fetch-rate"] = $"{Section}:{nameof(PackageFetchBytesPerSecond)}",
     };
 
     /// <summary>Environment variables read: <c>EDGEMDM_Edge__DataDir</c> and the like.</summary>

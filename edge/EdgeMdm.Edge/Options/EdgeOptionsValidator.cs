@@ -29,6 +29,10 @@ internal sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
             failures.Add($"Edge:SyncRetryMaxSeconds (--sync-retry-max) must be between 1 and 3600, not {options.SyncRetryMaxSeconds.ToString(CultureInfo.InvariantCulture)}");
         if (options.SyncMaxChangesPerSecond is < 0 or > 1_000_000)
             failures.Add($"Edge:SyncMaxChangesPerSecond (--sync-max-rate) must be between 0 (no limit) and 1000000, not {options.SyncMaxChangesPerSecond.ToString(CultureInfo.InvariantCulture)}");
+        if (options.PackageCacheBytes < 0)
+            failures.Add($"Edge:PackageCacheBytes (--package-cache-bytes) must be 0 or more bytes, not {options.PackageCacheBytes.ToString(CultureInfo.InvariantCulture)}");
+        if (options.PackageFetchBytesPerSecond < 0)
+            failures.Add($"Edge:PackageFetchBytesPerSecond (--package-fetch-rate) must be 0 (no limit) or more bytes per second, not {options.PackageFetchBytesPerSecond.ToString(CultureInfo.InvariantCulture)}");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

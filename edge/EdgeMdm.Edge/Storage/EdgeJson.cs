@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Domain.Drift;
 using EdgeMdm.Edge.Fleet;
+using EdgeMdm.Edge.Packages;
 
 namespace EdgeMdm.Edge.Storage;
 
@@ -22,4 +23,5 @@ namespace EdgeMdm.Edge.Storage;
 [JsonSerializable(typeof(IssuedToken))]
 [JsonSerializable(typeof(SyncStatus))]
 [JsonSerializable(typeof(List<SiteUser>))]
+[JsonSerializable(typeof(CacheStatus))]
 internal sealed partial class EdgeJson : JsonSerializerContext;

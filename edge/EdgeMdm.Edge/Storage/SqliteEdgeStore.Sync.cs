@@ -161,7 +161,8 @@ public sealed partial class SqliteEdgeStore
 
     /// <summary>
     /// One writer unit: every change of the batch, idempotent by key, and the new feed position. A batch at or
-    /// behind the stored position, and any change at or behind it, is skipped. Returns whether blueprints changed.
+    /// behind the stored position, and any change at or behind it, is skipped. Returns whether blueprints, packages
+    /// or the signing key changed (all three shape the declarations).
     /// </summary>
     private static bool ApplyDownstream(SQLiteConnection db, DownstreamBatch batch)
     {
@@ -208,6 +209,12 @@ public sealed partial class SqliteEdgeStore
                     break;
                 case HubChange.ChangeOneofCase.SiteUserRemoved:
                     RemoveSiteUser(db, change.SiteUserRemoved);
+                    break;
+                case HubChange.ChangeOneofCase.PackagePublished:
+                    blueprintsChanged |= StorePackage(db, change.PackagePublished, change.AtUnixMs);
+                    break;
+                case HubChange.ChangeOneofCase.SigningKey:
+                    blueprintsChanged |= StoreSigningKey(db, change.SigningKey, change.AtUnixMs);
                     break;
                 default:
                     // A kind this appliance does not know (a newer hub): skipped, the position still moves on.

@@ -122,24 +122,26 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
 
     private void ReloadBlueprintsLocked()
     {
-        var rows = _reads.Read(db => db.Query<BlueprintRow>("SELECT group_name AS GroupName, blueprint AS Blueprint FROM blueprints"));
+        var (rows, catalog) = _reads.Read(db => (db.Query<BlueprintRow>("SELECT group_name AS GroupName, blueprint AS Blueprint FROM blueprints"), LoadCatalog(db)));
+        _catalog = catalog;
         foreach (var row in rows)
         {
             var blueprint = JsonSerializer.Deserialize(row.Blueprint, EdgeJson.Default.Blueprint)
                 ?? throw new InvalidDataException("stored blueprint of group " + row.GroupName + " is empty");
-            _blueprints[row.GroupName] = new BlueprintEntry(blueprint, blueprint.ToDeclarations());
+            _blueprints[row.GroupName] = new BlueprintEntry(blueprint, Declare(blueprint, catalog));
         }
 
         var stored = rows.Select(r => r.GroupName).ToHashSet(StringComparer.Ordinal);
         foreach (var group in _blueprints.Keys.Where(g => !stored.Contains(g)))
             _blueprints.TryRemove(group, out _);
+        PackagesChanged.Pulse();
     }
 
     private BlueprintEntry BlueprintOf(string group) =>
         _blueprints.TryGetValue(group, out var entry) ? entry : _blueprints.GetOrAdd(group, g =>
         {
             var empty = Blueprint.Empty(g);
-            return new BlueprintEntry(empty, empty.ToDeclarations());
+            return new BlueprintEntry(empty, Declare(empty, _catalog));
         });
 
     // ---- enrollment tokens -----------------------------------------------------------------------------

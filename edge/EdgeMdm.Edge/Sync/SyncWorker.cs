@@ -2,7 +2,6 @@ using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Edge.Options;
 using EdgeMdm.Edge.Storage;
 using Grpc.Core;
-using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
 
 namespace EdgeMdm.Edge.Sync;
@@ -29,11 +28,8 @@ public sealed partial class SyncWorker(
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
 
     // A catch-up after weeks offline streams for minutes; a dead or stalled connection is caught sooner by
-    // HTTP/2 keep-alive pings (see CreateChannel).
+    // HTTP/2 keep-alive pings (see HubChannel.Create).
     private static readonly TimeSpan StreamTimeout = TimeSpan.FromMinutes(15);
-
-    // Asks the hub to accept gzip-compressed requests; answers come compressed as the hub chooses.
-    private static readonly Metadata.Entry CompressRequests = new("grpc-internal-encoding-request", "gzip");
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -44,9 +40,9 @@ public sealed partial class SyncWorker(
         await Task.Yield();
 
         var backoff = new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(settings.SyncRetryMaxSeconds), new Random());
-        using var channel = CreateChannel(settings.HubUrl);
+        using var channel = HubChannel.Create(settings.HubUrl);
         var client = new SiteSync.SiteSyncClient(channel);
-        var headers = new Metadata { { "authorization", "Bearer " + settings.SiteCredential }, CompressRequests };
+        var headers = HubChannel.Headers(settings.SiteCredential);
         while (!stoppingToken.IsCancellationRequested)
         {
             TimeSpan rest;
@@ -57,7 +53,7 @@ public sealed partial class SyncWorker(
                 backoff.Reset();
                 rest = TimeSpan.FromSeconds(settings.SyncIntervalSeconds);
             }
-            catch (Exception exception) when (IsUplinkFailure(exception, stoppingToken))
+            catch (Exception exception) when (HubChannel.IsUplinkFailure(exception, stoppingToken))
             {
                 await RecordAsync(uplink.Failed(exception.Message));
                 rest = backoff.Next();
@@ -153,24 +149,6 @@ public sealed partial class SyncWorker(
     private DateTime Deadline() => Deadline(CallTimeout);
 
     private DateTime Deadline(TimeSpan timeout) => (clock.GetUtcNow() + timeout).UtcDateTime;
-
-    private static GrpcChannel CreateChannel(string hubUrl) =>
-        GrpcChannel.ForAddress(hubUrl, new GrpcChannelOptions
-        {
-            HttpHandler = new SocketsHttpHandler
-            {
-                // A cut that leaves no RST behind (a stalled proxy, a dropped LTE link) is noticed within ~20 s.
-                KeepAlivePingDelay = TimeSpan.FromSeconds(10),
-                KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
-                KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
-                ConnectTimeout = TimeSpan.FromSeconds(10),
-            },
-            MaxReceiveMessageSize = 8 * 1024 * 1024,
-        });
-
-    /// <summary>What a cut, a stalled or a refusing hub looks like; anything else is a bug and stops the worker.</summary>
-    private static bool IsUplinkFailure(Exception exception, CancellationToken stoppingToken) =>
-        !stoppingToken.IsCancellationRequested && exception is RpcException or HttpRequestException or IOException or OperationCanceledException;
 
     private static readonly string AppVersion = typeof(SyncWorker).Assembly.GetName().Version?.ToString() ?? "0";
 
