@@ -108,6 +108,7 @@ public static class AdminCli
             root.Subcommands.Add(Report());
             root.Subcommands.Add(Accounts());
             root.Subcommands.Add(SiteUsers());
+            root.Subcommands.Add(Packages());
             return root;
         }
 
@@ -343,6 +344,69 @@ public static class AdminCli
             });
 
             return add;
+        }
+
+        private Command Packages()
+        {
+            var file = new Argument<string>("file") { Description = "the package file (an APK or any file), streamed to the hub" };
+            var packageName = new Option<string>("--package-name") { Description = "Android package name, e.g. com.acme.scan", Required = true };
+            var versionCode = new Option<long>("--version-code") { Description = "the integer version blueprints and rollouts target", Required = true };
+            var versionName = new Option<string>("--version-name") { Description = "the version people read, e.g. 4.1.2", Required = true };
+            var minOs = new Option<string>("--min-os") { Description = "oldest OS version it installs on, e.g. 11 or 8.1 (default: any)" };
+            var uploadJson = Json();
+            var upload = new Command(
+                "upload",
+                "upload a package file: the hub stores it under its SHA-256, signs its manifest and sends it to every site of the tenant. " +
+                "Prints the SHA-256 (the signed manifest with --json); the same file again changes nothing")
+            {
+                file, packageName, versionCode, versionName, minOs, uploadJson,
+            };
+            upload.SetAction(async (result, cancellationToken) =>
+            {
+                var path = result.GetValue(file)!;
+                FileStream stream;
+                try
+                {
+                    stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81_920, FileOptions.Asynchronous | FileOptions.SequentialScan);
+                }
+                catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+                {
+                    throw new CliException($"package file {path}: {exception.Message}");
+                }
+
+                await using (stream)
+                {
+                    // No overall timeout: a large package on a slow line takes as long as it takes.
+                    using var hub = Connect(result, Timeout.InfiniteTimeSpan);
+                    var package = PackageRow.Of(await hub.UploadPackageAsync(
+                        stream, result.GetValue(packageName)!, result.GetValue(versionCode), result.GetValue(versionName)!,
+                        NonEmpty(result.GetValue(minOs)), cancellationToken));
+                    await output.WriteLineAsync(result.GetValue(uploadJson) ? JsonSerializer.Serialize(package, CliJson.Default.PackageRow) : package.Sha256);
+                    return 0;
+                }
+            });
+
+            var listName = new Option<string>("--package-name") { Description = "only the versions of this package" };
+            var listJson = Json();
+            var list = new Command("list", "the tenant's packages, by name then version code") { listName, listJson };
+            list.SetAction(async (result, cancellationToken) =>
+            {
+                using var hub = Connect(result);
+                var packages = (await hub.ListPackagesAsync(NonEmpty(result.GetValue(listName)), cancellationToken))
+                    .Select(PackageRow.Of)
+                    .OrderBy(p => p.PackageName, StringComparer.Ordinal).ThenBy(p => p.VersionCode)
+                    .ToList();
+                return Print(result, listJson, packages, CliJson.Default.ListPackageRow, () =>
+                    Table.Write(
+                        output,
+                        ["PACKAGE", "VERSION", "CODE", "SIZE", "MIN-OS", "SHA256", "PUBLISHED"],
+                        packages.Select(p => new[]
+                        {
+                            p.PackageName, p.VersionName, p.VersionCode is { } code ? Number(code) : "-", p.SizeBytes is { } size ? Number(size) : "-",
+                            p.MinOsVersion ?? "-", p.Sha256, p.PublishedAt is { } at ? Time(at) : "-",
+                        })));
+            });
+            return new Command("packages", "the tenant's package catalog: upload files, list signed manifests") { upload, list };
         }
 
         private Command Sites()
@@ -693,7 +757,7 @@ public static class AdminCli
             return 0;
         }
 
-        private HubClient Connect(ParseResult result)
+        private HubClient Connect(ParseResult result, TimeSpan? timeout = null)
         {
             var server = NonEmpty(result.GetValue(_server)) ?? NonEmpty(environment("EDGEMDM_SERVER"));
             var token = NonEmpty(result.GetValue(_token)) ?? NonEmpty(environment("EDGEMDM_TOKEN"));
@@ -706,7 +770,7 @@ public static class AdminCli
 
             if (token is null)
                 throw new CliException(NotSignedIn);
-            return new HubClient(ServerUri(server ?? DefaultServer), token);
+            return new HubClient(ServerUri(server ?? DefaultServer), token, timeout: timeout);
         }
 
         private string CredentialsPath(ParseResult result) =>

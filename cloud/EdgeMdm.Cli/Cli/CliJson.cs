@@ -49,6 +49,18 @@ public sealed record SiteUserRow(
     string SiteId, string UserName, string Role, DateTimeOffset? UpdatedAt,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Password = null);
 
+/// <summary>A signed package manifest; <c>MinOsVersion</c> null means any OS.</summary>
+public sealed record PackageRow(
+    string Sha256, string PackageName, long? VersionCode, string VersionName, long? SizeBytes, string? MinOsVersion,
+    DateTimeOffset? PublishedAt, string Signature, string KeyId)
+{
+    public static PackageRow Of(HubPackage p)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        return new(p.Sha256 ?? "", p.PackageName ?? "", p.VersionCode, p.VersionName ?? "", p.SizeBytes, p.MinOsVersion, p.PublishedAt, p.Signature ?? "", p.KeyId ?? "");
+    }
+}
+
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]
 [JsonSerializable(typeof(CommandSent))]
 [JsonSerializable(typeof(SiteAdded))]
@@ -64,4 +76,6 @@ public sealed record SiteUserRow(
 [JsonSerializable(typeof(List<AccountRow>))]
 [JsonSerializable(typeof(SiteUserRow))]
 [JsonSerializable(typeof(List<SiteUserRow>))]
+[JsonSerializable(typeof(PackageRow))]
+[JsonSerializable(typeof(List<PackageRow>))]
 internal sealed partial class CliJson : JsonSerializerContext;

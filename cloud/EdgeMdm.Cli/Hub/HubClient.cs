@@ -19,13 +19,14 @@ public sealed class HubClient : IDisposable
     private readonly HttpClient _http;
 
     /// <param name="token">The API token; null for the one call that needs none (<see cref="LoginAsync"/>).</param>
-    public HubClient(Uri server, string? token, HttpMessageHandler? handler = null)
+    /// <param name="timeout">How long one call may take; 30 s when null. An upload of a large package needs <see cref="Timeout.InfiniteTimeSpan"/>.</param>
+    public HubClient(Uri server, string? token, HttpMessageHandler? handler = null, TimeSpan? timeout = null)
     {
         ArgumentNullException.ThrowIfNull(server);
         Server = server;
         _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
         _http.BaseAddress = server;
-        _http.Timeout = TimeSpan.FromSeconds(30);
+        _http.Timeout = timeout ?? TimeSpan.FromSeconds(30);
         if (token is not null)
             _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         _http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
@@ -107,6 +108,30 @@ public sealed class HubClient : IDisposable
 
     public Task RemoveSiteUserAsync(string siteId, string userName, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Delete, $"api/v1/sites/{Uri.EscapeDataString(siteId)}/users/{Uri.EscapeDataString(userName)}", null, cancellationToken);
+
+    /// <summary>
+    /// Uploads a package file as it is read from <paramref name="file"/> (never whole in memory) and returns the
+    /// signed manifest; the hub answers the same bytes again with the stored manifest.
+    /// </summary>
+    public Task<HubPackage> UploadPackageAsync(
+        Stream file, string packageName, long versionCode, string versionName, string? minOs, CancellationToken cancellationToken)
+    {
+        var query = "packageName=" + Uri.EscapeDataString(packageName)
+            + "&versionCode=" + versionCode.ToString(CultureInfo.InvariantCulture)
+            + "&versionName=" + Uri.EscapeDataString(versionName)
+            + (minOs is null ? "" : "&minOs=" + Uri.EscapeDataString(minOs));
+        var content = new StreamContent(file, 81_920);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        return SendAsync(HttpMethod.Post, "api/v1/packages?" + query, content, HubJson.Default.HubPackage, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<HubPackage>> ListPackagesAsync(string? packageName, CancellationToken cancellationToken) =>
+        await SendAsync(
+            HttpMethod.Get,
+            packageName is null ? "api/v1/packages" : "api/v1/packages?packageName=" + Uri.EscapeDataString(packageName),
+            null,
+            HubJson.Default.ListHubPackage,
+            cancellationToken);
 
     public void Dispose() => _http.Dispose();
 

@@ -151,6 +151,11 @@ public sealed record HubProblem(string? Title, string? Detail, int? Status, IRea
 /// JSON for the hub's API: camelCase out, case-insensitive in (web defaults), unknown fields ignored, nulls
 /// left out when writing.
 /// </summary>
+/// <summary>A signed package manifest as the hub answers it; <c>MinOsVersion</c> null means any OS.</summary>
+public sealed record HubPackage(
+    string? Sha256, string? PackageName, long? VersionCode, string? VersionName, long? SizeBytes, string? MinOsVersion,
+    DateTimeOffset? PublishedAt, string? Signature, string? KeyId);
+
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(HubCreateSite))]
 [JsonSerializable(typeof(HubSiteCreated))]
@@ -173,4 +178,6 @@ public sealed record HubProblem(string? Title, string? Detail, int? Status, IRea
 [JsonSerializable(typeof(HubSiteUserSaved))]
 [JsonSerializable(typeof(List<HubSiteUser>))]
 [JsonSerializable(typeof(HubDeviceStatus))]
+[JsonSerializable(typeof(HubPackage))]
+[JsonSerializable(typeof(List<HubPackage>))]
 internal sealed partial class HubJson : JsonSerializerContext;
