@@ -12,7 +12,7 @@ using Microsoft.Extensions.Logging;
 namespace EdgeMdm.Agent.Tests;
 
 /// <summary>What the fake appliance saw of one request.</summary>
-public sealed record RecordedRequest(string Method, string Path, string? Authorization, string? ContentType, string? IfNoneMatch, string Body);
+public sealed record RecordedRequest(string Method, string Path, string? Authorization, string? ContentType, string? IfNoneMatch, string Body, string? Range = null, string? IfRange = null);
 
 /// <summary>
 /// A small in-memory appliance speaking device protocol v1 on Kestrel, 127.0.0.1, port 0. Secrets are
@@ -24,6 +24,8 @@ public sealed class FakeAppliance : IAsyncDisposable
     private readonly ConcurrentDictionary<string, string> _deviceBySecret = new(StringComparer.Ordinal);
     private int _failCheckins;
     private int _failResults;
+    private int _unavailablePackages;
+    private long _cutPackageAfterBytes = -1;
 
     private FakeAppliance(WebApplication app) => _app = app;
 
@@ -46,6 +48,25 @@ public sealed class FakeAppliance : IAsyncDisposable
     /// <summary>The next N command results are answered 503.</summary>
     public int FailResults { set => Volatile.Write(ref _failResults, value); }
 
+    /// <summary>Package files by SHA-256 (<c>GET /api/v1/packages/{sha256}</c>); a test may put other bytes under a hash to tamper.</summary>
+    public ConcurrentDictionary<string, byte[]> Packages { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The signing key sent in enrollment answers (declarations carry their own).</summary>
+    public string? PackageSigningKey { get; set; }
+
+    /// <summary>The next N package downloads are answered 503 with <see cref="RetryAfterSeconds"/>.</summary>
+    public int UnavailablePackages { set => Volatile.Write(ref _unavailablePackages, value); }
+
+    public int RetryAfterSeconds { get; set; } = 7;
+
+    /// <summary>The next package download sends its full Content-Length but only this many bytes, then drops the connection.</summary>
+    public long CutNextPackageAfterBytes { set => Interlocked.Exchange(ref _cutPackageAfterBytes, value); }
+
+    /// <summary>Answer every download with the whole file (200), as a server without range support would.</summary>
+    public bool IgnoreRanges { get; set; }
+
+    public IEnumerable<RecordedRequest> PackageRequests => Requests.Where(r => r.Path.StartsWith("/api/v1/packages/", StringComparison.Ordinal));
+
     public int CheckinCount => Requests.Count(r => string.Equals(r.Path, "/api/v1/checkin", StringComparison.Ordinal));
 
     public static async Task<FakeAppliance> StartAsync()
@@ -60,6 +81,7 @@ public sealed class FakeAppliance : IAsyncDisposable
         app.MapPost("/api/v1/checkin", fake.CheckinAsync);
         app.MapGet("/api/v1/declarations", fake.DeclarationsAsync);
         app.MapPost("/api/v1/commands/{id}/result", fake.ResultAsync);
+        app.MapGet("/api/v1/packages/{sha256}", fake.PackageAsync);
         await app.StartAsync();
         fake.BaseAddress = new Uri(app.Urls.First() + "/");
         return fake;
@@ -89,7 +111,9 @@ public sealed class FakeAppliance : IAsyncDisposable
             headers.Authorization.Count > 0 ? headers.Authorization.ToString() : null,
             context.Request.ContentType,
             headers.IfNoneMatch.Count > 0 ? headers.IfNoneMatch.ToString() : null,
-            body));
+            body,
+            headers.Range.Count > 0 ? headers.Range.ToString() : null,
+            headers.IfRange.Count > 0 ? headers.IfRange.ToString() : null));
         await next(context);
     }
 
@@ -119,7 +143,7 @@ public sealed class FakeAppliance : IAsyncDisposable
         _deviceBySecret["secret-" + request.Serial] = "dev-" + request.Serial;
         context.Response.StatusCode = 201;
         await context.Response.WriteAsJsonAsync(
-            new EnrollResponse("dev-" + request.Serial, "secret-" + request.Serial, CheckinIntervalSeconds, "site-1", "floor", reenrolled),
+            new EnrollResponse("dev-" + request.Serial, "secret-" + request.Serial, CheckinIntervalSeconds, "site-1", "floor", reenrolled) { PackageSigningKey = PackageSigningKey },
             DeviceProtocolJson.Default.EnrollResponse);
     }
 
@@ -134,7 +158,13 @@ public sealed class FakeAppliance : IAsyncDisposable
         }
 
         var request = await JsonSerializer.DeserializeAsync(context.Request.Body, DeviceProtocolJson.Default.CheckinRequest);
-        Statuses.AddOrUpdate(deviceId, _ => request?.Status ?? new DeviceStatus(), (_, old) => StatusMerge.Apply(old, request?.Status ?? new DeviceStatus()));
+        // StatusMerge (shared) predates install failures; the fake keeps them the way the protocol says: a
+        // present list replaces the held one, an absent one leaves it.
+        var changes = request?.Status ?? new DeviceStatus();
+        Statuses.AddOrUpdate(
+            deviceId,
+            _ => changes,
+            (_, old) => StatusMerge.Apply(old, changes) with { InstallFailures = changes.InstallFailures ?? old.InstallFailures });
         var commands = PendingCommands.TryGetValue(deviceId, out var pending) ? pending.Values.ToArray() : [];
         await context.Response.WriteAsJsonAsync(
             new CheckinResponse(Declarations.Token, commands, CheckinIntervalSeconds),
@@ -171,6 +201,61 @@ public sealed class FakeAppliance : IAsyncDisposable
         if (PendingCommands.TryGetValue(deviceId, out var pending))
             pending.TryRemove(id, out _);
         context.Response.StatusCode = 204;
+    }
+
+    /// <summary>Single open-ended ranges (<c>bytes=N-</c>) with If-Range on the strong ETag: all the agent asks for.</summary>
+    private async Task PackageAsync(HttpContext context, string sha256)
+    {
+        if (await DeviceOfAsync(context) is null)
+            return;
+        if (!Packages.TryGetValue(sha256, out var blob))
+        {
+            await ProblemAsync(context, 404, "Unknown package", "no package " + sha256);
+            return;
+        }
+
+        if (Interlocked.Decrement(ref _unavailablePackages) >= 0)
+        {
+            context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await ProblemAsync(context, 503, "Not cached yet", "the site is fetching this package");
+            return;
+        }
+
+        var etag = "\"" + sha256 + "\"";
+        context.Response.Headers.ETag = etag;
+        long from = 0;
+        var range = context.Request.Headers.Range.ToString();
+        var ifRange = context.Request.Headers.IfRange.ToString();
+        if (!IgnoreRanges && range.StartsWith("bytes=", StringComparison.Ordinal) && range.EndsWith('-')
+            && (ifRange.Length == 0 || string.Equals(ifRange, etag, StringComparison.Ordinal)))
+        {
+            from = long.Parse(range["bytes=".Length..^1], System.Globalization.CultureInfo.InvariantCulture);
+            if (from >= blob.Length)
+            {
+                context.Response.Headers.ContentRange = "bytes */" + blob.Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                context.Response.StatusCode = 416;
+                return;
+            }
+
+            context.Response.StatusCode = 206;
+            context.Response.Headers.ContentRange = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"bytes {from}-{blob.Length - 1}/{blob.Length}");
+        }
+
+        context.Response.ContentType = "application/vnd.android.package-archive";
+        context.Response.ContentLength = blob.Length - from;
+        var cut = Interlocked.Exchange(ref _cutPackageAfterBytes, -1);
+        if (cut >= 0)
+        {
+            await context.Response.Body.WriteAsync(blob.AsMemory((int)from, (int)Math.Min(cut, blob.Length - from)));
+            await context.Response.Body.FlushAsync();
+            // An abort resets the connection, and a reset can discard bytes the client has not read yet:
+            // give it time to take them, so the cut is always mid-body rather than sometimes before it.
+            await Task.Delay(TimeSpan.FromMilliseconds(300));
+            context.Abort();
+            return;
+        }
+
+        await context.Response.Body.WriteAsync(blob.AsMemory((int)from));
     }
 
     /// <summary>The device id of the bearer secret, or null after answering 401 / 403 / 502.</summary>
