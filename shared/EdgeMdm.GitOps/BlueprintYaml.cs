@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using EdgeMdm.Domain.Blueprints;
+using EdgeMdm.Domain.Rollouts;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
@@ -97,7 +98,10 @@ public static partial class BlueprintYaml
             var versionCode = Integer(app.VersionCode);
             if (versionCode is not > 0)
                 errors.Add($"{appAt}.versionCode must be a positive number");
-            apps.Add(new RequiredApp(app.PackageName ?? "", versionCode ?? 0, app.VersionName ?? versionCode?.ToString(CultureInfo.InvariantCulture) ?? ""));
+            apps.Add(new RequiredApp(app.PackageName ?? "", versionCode ?? 0, app.VersionName ?? versionCode?.ToString(CultureInfo.InvariantCulture) ?? "")
+            {
+                Rollout = app.Rollout is null ? null : new AppRollout(ToPlan(app.Rollout, appAt + ".rollout", errors)),
+            });
         }
 
         var configurations = new List<ConfigurationPayload>();
@@ -128,6 +132,69 @@ public static partial class BlueprintYaml
         // An empty 'os: {}' is no OS floor at all, as the hub stores it.
         var os = b.Os is null || (b.Os.MinVersion is null && b.Os.MinSecurityPatch is null) ? null : new OsFloor(b.Os.MinVersion, b.Os.MinSecurityPatch is { } patch ? ParseDate(patch, $"{at}.os.minSecurityPatch", errors) : null);
         return new Blueprint(b.Group!, apps, os, configurations, certificates, floor is >= 0 and <= 100 ? (int)floor : null);
+    }
+
+    /// <summary>
+    /// <c>rollout:</c> of an app. Every key is optional and falls back to <see cref="RolloutPlan.Default"/>'s:
+    /// <c>waves: [pilots, 10%, 50%, 100%]</c> (a group name or a cumulative percentage), <c>haltAbove: 20%</c>,
+    /// <c>haltAfter: 5</c>, <c>advanceAt: 100%</c>, <c>window: {timeZone: Europe/Paris, start: "22:00", end: "05:00"}</c>.
+    /// </summary>
+    private static RolloutPlan ToPlan(FileRollout rollout, string at, List<string> errors)
+    {
+        var defaults = RolloutPlan.Default;
+        var waves = rollout.Waves is null ? defaults.Waves : rollout.Waves.Select(ToWave).ToList();
+        var haltAbove = rollout.HaltAbove is null ? defaults.Halt.FailureRateThreshold : Share(rollout.HaltAbove, $"{at}.haltAbove", errors);
+        var haltAfter = rollout.HaltAfter is null ? defaults.Halt.MinFinishedDevices : (int)Math.Clamp(Integer(rollout.HaltAfter) ?? 0, 0, int.MaxValue);
+        var advanceAt = rollout.AdvanceAt is null ? defaults.WaveAdvanceShare : Share(rollout.AdvanceAt, $"{at}.advanceAt", errors);
+        MaintenanceWindow? window = null;
+        if (rollout.Window is { } w)
+        {
+            var start = Time(w.Start, $"{at}.window.start", errors);
+            var end = Time(w.End, $"{at}.window.end", errors);
+            window = new MaintenanceWindow(w.TimeZone ?? "", start, end);
+        }
+
+        var plan = new RolloutPlan(waves, new HaltPolicy(haltAbove, haltAfter), window, advanceAt);
+        // The plan's own rules, under the file's names for its fields.
+        foreach (var (field, messages) in plan.Validate())
+        {
+            var name = field.Replace("halt.failureRateThreshold", "haltAbove", StringComparison.Ordinal)
+                .Replace("halt.minFinishedDevices", "haltAfter", StringComparison.Ordinal)
+                .Replace("waveAdvanceShare", "advanceAt", StringComparison.Ordinal)
+                .Replace("window.timeZoneId", "window.timeZone", StringComparison.Ordinal)
+                .Replace(".cumulativePercent", "", StringComparison.Ordinal);
+            errors.AddRange(messages.Select(m => $"{at}.{name} {m}"));
+        }
+
+        return plan;
+    }
+
+    private static RolloutWave ToWave(string text) =>
+        text.EndsWith('%') && int.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var percent)
+            ? new PercentageWave(percent)
+            : new PilotWave(text);
+
+    /// <summary>"20%" or "0.2".</summary>
+    private static decimal Share(string text, string at, List<string> errors)
+    {
+        var percent = text.EndsWith('%');
+        if (decimal.TryParse(percent ? text[..^1] : text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value))
+        {
+            // Without trailing zeros, so "0.20" and "20%" are the same plan (the same content hash).
+            var share = percent ? value / 100m : value;
+            return decimal.Parse(share.ToString("G29", CultureInfo.InvariantCulture), NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture);
+        }
+
+        errors.Add($"{at} must be a share such as 20% or 0.2");
+        return 0m;
+    }
+
+    private static TimeOnly Time(string? text, string at, List<string> errors)
+    {
+        if (TimeOnly.TryParseExact(text, "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
+            return time;
+        errors.Add($"{at} must be a time of day like 22:00");
+        return TimeOnly.MinValue;
     }
 
     /// <summary>Numbers are read as text so that "abc" is reported with its field's name, not as a YAML type error.</summary>
@@ -171,6 +238,23 @@ public static partial class BlueprintYaml
         public string? PackageName { get; set; }
         public string? VersionCode { get; set; }
         public string? VersionName { get; set; }
+        public FileRollout? Rollout { get; set; }
+    }
+
+    private sealed class FileRollout
+    {
+        public List<string>? Waves { get; set; }
+        public FileWindow? Window { get; set; }
+        public string? HaltAbove { get; set; }
+        public string? HaltAfter { get; set; }
+        public string? AdvanceAt { get; set; }
+    }
+
+    private sealed class FileWindow
+    {
+        public string? TimeZone { get; set; }
+        public string? Start { get; set; }
+        public string? End { get; set; }
     }
 
     private sealed class FileOs

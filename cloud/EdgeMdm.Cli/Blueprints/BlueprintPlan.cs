@@ -23,8 +23,9 @@ public sealed record BlueprintChange(ChangeKind Kind, string Group, Blueprint? B
 }
 
 /// <summary>
-/// What makes the hub hold exactly the file's blueprints. Two blueprints are the same when their declarations
-/// token is (the hash devices see), so order within lists and a re-saved file are not changes.
+/// What makes the hub hold exactly the file's blueprints. Two blueprints are the same when their content hash
+/// is (the declarations token devices see, plus the apps' rollout plans), so order within lists and a re-saved
+/// file are not changes.
 /// </summary>
 public static class BlueprintPlan
 {
@@ -43,7 +44,7 @@ public static class BlueprintPlan
                 continue;
             }
 
-            if (string.Equals(existing.ToDeclarations().Token, blueprint.ToDeclarations().Token, StringComparison.Ordinal))
+            if (string.Equals(existing.ContentHash(), blueprint.ContentHash(), StringComparison.Ordinal))
                 continue;
             var details = Differences(existing, blueprint);
             changes.Add(new BlueprintChange(ChangeKind.Update, blueprint.Group, blueprint, details.Count > 0 ? details : ["changed"]));
@@ -77,7 +78,9 @@ public static class BlueprintPlan
             before.Apps, after.Apps, a => a.PackageName, details,
             added: a => $"apps +{a.PackageName} {Code(a)}",
             removed: a => $"apps -{a.PackageName}",
-            changed: (x, y) => string.Equals(Code(x), Code(y), StringComparison.Ordinal) ? null : $"apps {x.PackageName} {Code(x)} → {Code(y)}");
+            changed: (x, y) => !string.Equals(Code(x), Code(y), StringComparison.Ordinal)
+                ? $"apps {x.PackageName} {Code(x)} → {Code(y)}"
+                : !string.Equals(PlanHash(x), PlanHash(y), StringComparison.Ordinal) ? $"apps {x.PackageName} rollout plan changed" : null);
 
         if (!string.Equals(before.Os?.MinVersion, after.Os?.MinVersion, StringComparison.Ordinal))
             details.Add($"os.minVersion {before.Os?.MinVersion ?? "none"} → {after.Os?.MinVersion ?? "none"}");
@@ -126,6 +129,8 @@ public static class BlueprintPlan
     }
 
     /// <summary>The version code, with the version name when it says something else: <c>412 (4.1.2)</c>.</summary>
+    private static string PlanHash(RequiredApp app) => app.Rollout is { } rollout ? CanonicalHash.Of(rollout.Plan) : "";
+
     private static string Code(RequiredApp app)
     {
         var code = app.VersionCode.ToString(CultureInfo.InvariantCulture);

@@ -1,4 +1,5 @@
 using EdgeMdm.Contracts.Device;
+using EdgeMdm.Domain.Rollouts;
 
 namespace EdgeMdm.Domain.Blueprints;
 
@@ -17,8 +18,28 @@ public sealed record Blueprint(
     public static Blueprint Empty(string group) => new(group, [], null, [], [], null);
 }
 
-/// <summary>An app that must be installed at exactly this version code.</summary>
-public sealed record RequiredApp(string PackageName, long VersionCode, string VersionName);
+/// <summary>
+/// An app that must be installed at exactly this version code. <see cref="Rollout"/> says how a change of the
+/// version reaches the floor; the declarations devices receive do not depend on it, so it is not part of the
+/// declarations token.
+/// </summary>
+public sealed record RequiredApp(string PackageName, long VersionCode, string VersionName)
+{
+    public AppRollout? Rollout { get; init; }
+}
+
+/// <summary>
+/// The rollout of an app's version: the plan central IT wrote (or <see cref="RolloutPlan.Default"/>), and what
+/// the hub adds when a blueprint changes the version: the rollout's id (the key of its wave assignment) and
+/// the version devices keep until their wave is offered the new one. A blueprint read from a file carries the
+/// plan only.
+/// </summary>
+public sealed record AppRollout(RolloutPlan Plan)
+{
+    public string? Id { get; init; }
+    public long? FromVersionCode { get; init; }
+    public string? FromVersionName { get; init; }
+}
 
 /// <summary>The oldest OS version and security patch level allowed on the floor.</summary>
 public sealed record OsFloor(string? MinVersion, DateOnly? MinSecurityPatch);
@@ -34,6 +55,24 @@ public sealed record CertificateRule(string Name, int MinDaysValid);
 
 public static class BlueprintDeclarations
 {
+    /// <summary>
+    /// The hash of what central IT wrote: the declarations token and each app's rollout plan. Two blueprints
+    /// with the same content hash need no update. What the hub adds to a rollout (its id, the version it
+    /// started from) is not part of it, so a file read back against the hub's copy compares equal.
+    /// </summary>
+    public static string ContentHash(this Blueprint blueprint)
+    {
+        ArgumentNullException.ThrowIfNull(blueprint);
+        var parts = new SortedDictionary<string, string>(StringComparer.Ordinal) { [""] = blueprint.ToDeclarations().Token };
+        foreach (var app in blueprint.Apps)
+        {
+            if (app.Rollout is { } rollout)
+                parts["rollout " + app.PackageName] = CanonicalHash.Of(rollout.Plan);
+        }
+
+        return CanonicalHash.Of(parts);
+    }
+
     /// <summary>
     /// The declarations document a device of this blueprint's group receives. Its token is a hash of the
     /// content, so two identical blueprints give the same token and any change gives a new one.

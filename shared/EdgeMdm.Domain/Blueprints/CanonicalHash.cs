@@ -34,6 +34,9 @@ public static class CanonicalHash
     internal static string Of(DeclarationsDocument document) =>
         Hex(JsonSerializer.SerializeToUtf8Bytes(document, CanonicalJson.Canonical.DeclarationsDocument));
 
+    public static string Of(Rollouts.RolloutPlan plan) =>
+        Hex(JsonSerializer.SerializeToUtf8Bytes(plan, CanonicalJson.Canonical.RolloutPlan));
+
     private static string Hex(byte[] canonical) =>
         Convert.ToHexStringLower(SHA256.HashData(canonical).AsSpan(0, 16));
 

@@ -7,6 +7,7 @@ namespace EdgeMdm.Domain.Blueprints;
 
 [JsonSerializable(typeof(SortedDictionary<string, string>))]
 [JsonSerializable(typeof(DeclarationsDocument))]
+[JsonSerializable(typeof(Rollouts.RolloutPlan))]
 internal sealed partial class CanonicalJson : JsonSerializerContext
 {
     /// <summary>Compact, camelCase, and escaping only what JSON itself requires.</summary>

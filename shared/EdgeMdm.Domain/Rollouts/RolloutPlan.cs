@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 using EdgeMdm.Domain.Packages;
 
 namespace EdgeMdm.Domain.Rollouts;
@@ -103,7 +104,10 @@ public sealed record RolloutPlan(
         name is { Length: > 0 and <= 64 } && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 }
 
-/// <summary>One step of a rollout.</summary>
+/// <summary>One step of a rollout. In JSON (blueprints on the wire): <c>{"kind":"pilot","group":"pilots"}</c> or <c>{"kind":"percentage","cumulativePercent":10}</c>.</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
+[JsonDerivedType(typeof(PilotWave), "pilot")]
+[JsonDerivedType(typeof(PercentageWave), "percentage")]
 public abstract record RolloutWave;
 
 /// <summary>Every device in the named group (a pilot list or a device group), whatever its hash.</summary>

@@ -1,0 +1,99 @@
+using EdgeMdm.Cli.Blueprints;
+using EdgeMdm.Domain.Blueprints;
+using EdgeMdm.Domain.Rollouts;
+using EdgeMdm.GitOps;
+
+namespace EdgeMdm.Cli.Tests;
+
+/// <summary>An app's <c>rollout:</c> in the blueprints file, and how a plan change shows in a dry run.</summary>
+public sealed class RolloutYamlTests
+{
+    private const string WithRollout =
+        """
+        blueprints:
+          - group: pickers
+            apps:
+              - packageName: com.acme.scan
+                versionCode: 120
+                versionName: 1.2.0
+                rollout:
+                  waves: [pilots, 10%, 50%, 100%]
+                  window: { timeZone: Europe/Paris, start: "22:00", end: "05:00" }
+                  haltAbove: 20%
+                  haltAfter: 3
+                  advanceAt: 90%
+        """;
+
+    /// <summary>The file above with <paramref name="line"/> as its rollout's only key.</summary>
+    private static string RolloutOnly(string line) =>
+        WithRollout[..(WithRollout.IndexOf("rollout:", StringComparison.Ordinal) + "rollout:".Length)] + "\n          " + line + "\n";
+
+    [Fact]
+    public void A_rollout_block_becomes_the_apps_plan()
+    {
+        var app = Assert.Single(Assert.Single(BlueprintYaml.Parse(WithRollout, "b.yaml", required: true)).Apps);
+
+        var plan = app.Rollout!.Plan;
+        Assert.Equal<RolloutWave>([new PilotWave("pilots"), new PercentageWave(10), new PercentageWave(50), new PercentageWave(100)], plan.Waves);
+        Assert.Equal(new MaintenanceWindow("Europe/Paris", new TimeOnly(22, 0), new TimeOnly(5, 0)), plan.Window);
+        Assert.Equal(new HaltPolicy(0.2m, 3), plan.Halt);
+        Assert.Equal(0.9m, plan.WaveAdvanceShare);
+        Assert.Null(app.Rollout.Id);
+    }
+
+    [Fact]
+    public void Keys_left_out_take_the_default_plan()
+    {
+        var yaml = RolloutOnly("haltAfter: 10");
+
+        var plan = Assert.Single(Assert.Single(BlueprintYaml.Parse(yaml, "b.yaml", required: true)).Apps).Rollout!.Plan;
+
+        Assert.Equal(RolloutPlan.Default with { Halt = RolloutPlan.Default.Halt with { MinFinishedDevices = 10 } }, plan with { Waves = RolloutPlan.Default.Waves });
+        Assert.Equal(RolloutPlan.Default.Waves, plan.Waves);
+    }
+
+    [Theory]
+    [InlineData("waves: [10%, 50%]", "blueprints[0].apps[0].rollout.waves")]
+    [InlineData("waves: [10%, pilots, 100%]", "blueprints[0].apps[0].rollout.waves[1]")]
+    [InlineData("haltAbove: lots", "blueprints[0].apps[0].rollout.haltAbove must be a share")]
+    [InlineData("haltAbove: 120%", "blueprints[0].apps[0].rollout.haltAbove")]
+    [InlineData("window: { timeZone: Mars/Olympus, start: \"22:00\", end: \"05:00\" }", "blueprints[0].apps[0].rollout.window.timeZone")]
+    [InlineData("window: { timeZone: Europe/Paris, start: \"10pm\", end: \"05:00\" }", "blueprints[0].apps[0].rollout.window.start must be a time of day")]
+    public void A_bad_plan_names_its_field(string line, string expected)
+    {
+        var yaml = RolloutOnly(line);
+
+        var error = Assert.Throws<BlueprintFileException>(() => BlueprintYaml.Parse(yaml, "b.yaml", required: true));
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_plan_change_alone_is_a_change_and_the_hubs_additions_are_not()
+    {
+        var file = Assert.Single(BlueprintYaml.Parse(WithRollout, "b.yaml", required: true));
+        var app = file.Apps[0];
+        var atHub = file with { Apps = [app with { Rollout = app.Rollout! with { Id = "r-1", FromVersionCode = 100, FromVersionName = "1.0.0" } }] };
+        var slower = file with { Apps = [app with { Rollout = new AppRollout(app.Rollout!.Plan with { WaveAdvanceShare = 1m }) }] };
+        var samePlanWrittenAgain = Assert.Single(BlueprintYaml.Parse(WithRollout.Replace("haltAbove: 20%", "haltAbove: 0.20", StringComparison.Ordinal), "b.yaml", required: true));
+
+        Assert.Empty(BlueprintPlan.Compare([file], [atHub]));
+        Assert.Empty(BlueprintPlan.Compare([samePlanWrittenAgain], [atHub]));
+        var change = Assert.Single(BlueprintPlan.Compare([slower], [atHub]));
+        Assert.Equal("~ group pickers: apps com.acme.scan rollout plan changed", change.Line);
+        Assert.Equal(file.ToDeclarations().Token, slower.ToDeclarations().Token); // devices see no difference
+    }
+
+    [Fact]
+    public void A_plan_survives_the_trip_to_the_hub_as_json()
+    {
+        var file = Assert.Single(BlueprintYaml.Parse(WithRollout, "b.yaml", required: true));
+
+        var json = System.Text.Json.JsonSerializer.Serialize(file, Hub.HubJson.Default.Blueprint);
+        var back = System.Text.Json.JsonSerializer.Deserialize(json, Hub.HubJson.Default.Blueprint)!;
+
+        Assert.Contains("\"kind\":\"pilot\"", json, StringComparison.Ordinal);
+        Assert.Equal(file.ContentHash(), back.ContentHash());
+        Assert.Equal(file.Apps[0].Rollout!.Plan.Waves, back.Apps[0].Rollout!.Plan.Waves);
+    }
+}
