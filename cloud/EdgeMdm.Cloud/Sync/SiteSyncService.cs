@@ -133,6 +133,8 @@ internal sealed class SiteSyncService(
             throw new RpcException(new Status(StatusCode.Unavailable, $"blob '{request.Sha256}' is not readable on this hub replica; try again later"));
         }
 
+        // Packages are zip files already: gzip would spend the hub's CPU to save next to nothing on the wire.
+        context.WriteOptions = new WriteOptions(WriteFlags.NoCompress);
         file.Seek((long)request.Offset, SeekOrigin.Begin);
         var buffer = ArrayPool<byte>.Shared.Rent(BlobChunkBytes);
         try
