@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using EdgeMdm.Contracts.Device;
 using EdgeMdm.Edge.Hosting;
+using EdgeMdm.Edge.Packages;
 using EdgeMdm.Edge.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -38,6 +39,8 @@ public sealed class EdgeServer : IAsyncDisposable
     public HttpClient Http { get; }
 
     public SqliteEdgeStore Store => _app.Services.GetRequiredService<SqliteEdgeStore>();
+
+    public BlobCache Cache => _app.Services.GetRequiredService<BlobCache>();
 
     public static async Task<EdgeServer> StartAsync(params string[] extraArgs)
     {

@@ -41,6 +41,7 @@ public sealed partial class BlobCache : IDisposable
     private readonly ILogger<BlobCache> _logger;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _verifying = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _evicting = new(1, 1);
+    private readonly SemaphoreSlim _flushing = new(1, 1);
     private ConcurrentDictionary<string, DateTimeOffset> _lastUsed = new(StringComparer.Ordinal);
     private long _hits;
     private long _misses;
@@ -226,16 +227,27 @@ public sealed partial class BlobCache : IDisposable
 
     private static long BytesOnDisk(CacheEntry entry) => entry.Complete ? entry.SizeBytes : entry.BytesHeld;
 
-    /// <summary>Hands the counted downloads, failures and last uses to the store in one write, and starts counting afresh.</summary>
+    /// <summary>
+    /// Hands the counted downloads, failures and last uses to the store in one write, and starts counting afresh.
+    /// When it returns, everything counted before the call is in the store, even what a concurrent flush took.
+    /// </summary>
     public async Task FlushUsageAsync()
     {
-        var lastUsed = Interlocked.Exchange(ref _lastUsed, new ConcurrentDictionary<string, DateTimeOffset>(StringComparer.Ordinal));
-        var hits = Interlocked.Exchange(ref _hits, 0);
-        var misses = Interlocked.Exchange(ref _misses, 0);
-        var failures = Interlocked.Exchange(ref _failures, 0);
-        if (lastUsed.IsEmpty && hits == 0 && misses == 0 && failures == 0)
-            return;
-        await _store.RecordCacheUsageAsync(lastUsed, hits, misses, failures);
+        await _flushing.WaitAsync();
+        try
+        {
+            var lastUsed = Interlocked.Exchange(ref _lastUsed, new ConcurrentDictionary<string, DateTimeOffset>(StringComparer.Ordinal));
+            var hits = Interlocked.Exchange(ref _hits, 0);
+            var misses = Interlocked.Exchange(ref _misses, 0);
+            var failures = Interlocked.Exchange(ref _failures, 0);
+            if (lastUsed.IsEmpty && hits == 0 && misses == 0 && failures == 0)
+                return;
+            await _store.RecordCacheUsageAsync(lastUsed, hits, misses, failures);
+        }
+        finally
+        {
+            _flushing.Release();
+        }
     }
 
     /// <summary>Counts a fetch that failed for a reason of the blob's own (the hub sent other bytes than announced).</summary>
@@ -270,6 +282,7 @@ public sealed partial class BlobCache : IDisposable
     public void Dispose()
     {
         _evicting.Dispose();
+        _flushing.Dispose();
         foreach (var gate in _verifying.Values)
             gate.Dispose();
     }

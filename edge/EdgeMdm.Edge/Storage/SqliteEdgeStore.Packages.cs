@@ -102,8 +102,8 @@ public sealed partial class SqliteEdgeStore : IPackageCacheStore
     }
 
     /// <summary>
-    /// The blueprint's declarations with each app the site has a verified package for carrying it, and the
-    /// signing key. The token stays a content hash: the blueprint's own token when nothing was added, otherwise
+    /// The blueprint's declarations with each app the site has a verified package for carrying it (under the
+    /// manifest's version name), and the signing key. The token stays a content hash: the blueprint's own token when nothing was added, otherwise
     /// a hash over it, every added package (its sha256 and signature, which covers the rest of its manifest)
     /// and the key's id, so a device fetches the document again whenever any of them changes.
     /// </summary>
@@ -124,8 +124,11 @@ public sealed partial class SqliteEdgeStore : IPackageCacheStore
             if (catalog.Verified.TryGetValue((app.PackageName, app.VersionCode), out var signed))
             {
                 var manifest = signed.Manifest;
+                // The agent rebuilds the signed manifest from the declaration, so its version name must be the
+                // manifest's; the blueprint's is informational and may be written differently ("4.1.2" vs "v4.1.2").
                 apps.Add(app with
                 {
+                    VersionName = manifest.VersionName,
                     Package = new AppPackage(
                         manifest.Sha256, manifest.SizeBytes, manifest.MinOsVersion, manifest.PublishedAt, signed.Signature,
                         DownloadPathPrefix + manifest.Sha256),
