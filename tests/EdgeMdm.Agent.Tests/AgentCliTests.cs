@@ -33,6 +33,8 @@ public sealed class AgentCliTests : IAsyncLifetime, IDisposable
     [InlineData(new[] { "simulate", "--server", "http://x", "--token", "t", "--devices", "2", "--duration", "soon" }, "edgemdm-agent: invalid --duration 'soon': expected a positive duration such as 500ms, 20s, 5m or 1h")]
     [InlineData(new[] { "simulate", "--server", "http://x", "--token", "t", "--devices", "0", "--duration", "1s" }, "edgemdm-agent: invalid --devices '0': expected a whole number of at least 1")]
     [InlineData(new[] { "enroll", "--server", "not a url", "--token", "t" }, "edgemdm-agent: invalid --server 'not a url': expected an absolute http:// or https:// URL")]
+    [InlineData(new[] { "simulate", "--server", "http://x", "--token", "t", "--devices", "2", "--duration", "1s", "--storage-full", "2" }, "edgemdm-agent: invalid --storage-full '2': expected a share between 0 and 1 (0.1) or a percentage (10%)")]
+    [InlineData(new[] { "simulate", "--server", "http://x", "--token", "t", "--devices", "2", "--duration", "1s", "--sample-app", "scanner" }, "edgemdm-agent: invalid --sample-app 'scanner': expected PACKAGE:VERSIONCODE:VERSIONNAME (com.acme.scan:100:1.0.0) or none")]
     [InlineData(new[] { "frobnicate" }, "edgemdm-agent: unrecognized command or argument 'frobnicate' (see edgemdm-agent --help)")]
     [InlineData(new string[0], "edgemdm-agent: missing command: enroll, run or simulate (see edgemdm-agent --help)")]
     public async Task Usage_error_is_one_line_and_exit_code_2(string[] args, string expected)
@@ -95,6 +97,46 @@ public sealed class AgentCliTests : IAsyncLifetime, IDisposable
         Assert.Contains("checkin ok", _stderr.ToString(), StringComparison.Ordinal);
         Assert.Contains("(new declarations)", _stderr.ToString(), StringComparison.Ordinal);
         Assert.Equal(_appliance.Declarations.Token, (await DeviceCredentialsFile.LoadAsync(StatePath)).DeclarationsToken);
+    }
+
+    [Fact]
+    public async Task Run_installs_a_package_with_the_key_pinned_at_enrollment_and_keeps_it_across_a_restart()
+    {
+        using var signer = Domain.Packages.ManifestSigner.CreateNew();
+        var package = TestPackage.Create(signer, minOsVersion: null);
+        _appliance.PackageSigningKey = signer.PublicKeyPem;
+        _appliance.Packages[package.Sha256] = package.Bytes;
+        _appliance.Declarations = package.Declarations(signer.PublicKeyPem);
+        _appliance.CheckinIntervalSeconds = 1;
+        await AgentCli.RunAsync(["enroll", "--server", Server, "--token", "enroll-token", "--serial", "CT40-9", "--state", StatePath], _stdout, _stderr);
+        var pinned = (await DeviceCredentialsFile.LoadAsync(StatePath)).PackageSigningKey;
+
+        using (var stop = new CancellationTokenSource())
+        {
+            var run = AgentCli.RunAsync(["run", "--state", StatePath], _stdout, _stderr, stop.Token);
+            await WaitUntilAsync(() => File.ReadAllText(StatePath).Contains("\"com.acme.scan\"", StringComparison.Ordinal));
+            await stop.CancelAsync();
+            Assert.Equal(0, await run);
+        }
+
+        var checkinsBeforeRestart = _appliance.CheckinCount;
+        using (var stop = new CancellationTokenSource())
+        {
+            var restarted = AgentCli.RunAsync(["run", "--state", StatePath], _stdout, _stderr, stop.Token);
+            await WaitUntilAsync(() => _appliance.CheckinCount > checkinsBeforeRestart + 1);
+            await stop.CancelAsync();
+            Assert.Equal(0, await restarted);
+        }
+
+        var state = await DeviceCredentialsFile.LoadAsync(StatePath);
+        Assert.Equal(signer.PublicKeyPem, pinned);
+        Assert.Equal(pinned, state.PackageSigningKey);
+        var installed = Assert.Single(state.InstalledPackages!);
+        Assert.Equal(("com.acme.scan", 200L), (installed.PackageName, installed.VersionCode!.Value));
+        Assert.Contains($"package com.acme.scan (200) installed after downloading {package.Bytes.Length} bytes", _stderr.ToString(), StringComparison.Ordinal);
+        Assert.Single(_appliance.PackageRequests); // the restarted agent still runs it: nothing to fetch again
+        Assert.Contains(_appliance.Statuses["dev-CT40-9"].Apps!, a => a is { PackageName: "com.acme.scan", VersionCode: 200 });
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_directory, "packages"))); // installed files give their space back
     }
 
     [Fact]
