@@ -100,7 +100,12 @@ internal static class RunCommand
                     if (outcome.SigningKeyRefused is { } refusal)
                         await LogAsync(refusal);
                     foreach (var package in outcome.Packages)
+                    {
+                        if (package.Result == PackageStepResult.Installed)
+                            _installedNames.Add(package.PackageName);
                         await LogAsync(Describe(package));
+                    }
+
                     await SaveStateAsync(cancellationToken);
                     interval = wait = outcome.NextInterval;
                 }
@@ -181,8 +186,6 @@ internal static class RunCommand
 
         private string Describe(PackageOutcome package)
         {
-            if (package.Result == PackageStepResult.Installed)
-                _installedNames.Add(package.PackageName);
             var what = string.Create(CultureInfo.InvariantCulture, $"package {package.PackageName} ({package.VersionCode})");
             var downloaded = package.Downloaded > 0 ? string.Create(CultureInfo.InvariantCulture, $" after downloading {package.Downloaded} bytes") : "";
             return package.Result switch
@@ -191,7 +194,7 @@ internal static class RunCommand
                 PackageStepResult.NotYetAvailable => $"{what}: {package.Message}",
                 _ => $"{what} failed ({package.Reason?.ToWire()}): {package.Message}{downloaded}"
                     + (agent.Packages?.NextAttemptAt(package.PackageName) is { } next && next != DateTimeOffset.MaxValue
-                        ? " ; next attempt " + next.ToString("HH:mm:ss'Z'", CultureInfo.InvariantCulture)
+                        ? "; next attempt at " + next.ToString("HH:mm:ss'Z'", CultureInfo.InvariantCulture)
                         : "; not retried until the declarations change"),
             };
         }
