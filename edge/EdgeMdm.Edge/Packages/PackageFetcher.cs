@@ -48,6 +48,7 @@ public sealed partial class PackageFetcher(
             var failed = false;
             foreach (var package in store.PinnedPackages().Where(p => !cache.Holds(p.Manifest.Sha256)))
             {
+                var heldBefore = PartLength(package);
                 try
                 {
                     failed |= !await FetchAsync(client, headers, package, rate, stoppingToken);
@@ -56,6 +57,10 @@ public sealed partial class PackageFetcher(
                 {
                     Log.FetchFailed(logger, package.Manifest.Sha256, exception.Message);
                     failed = true;
+                    // A link that delivers between cuts (LTE on the move) is used again at once, not after a
+                    // backoff grown by every cut: only attempts that got nothing make the next wait longer.
+                    if (PartLength(package) > heldBefore)
+                        backoff.Reset();
                     break;
                 }
             }
@@ -77,6 +82,12 @@ public sealed partial class PackageFetcher(
                 return;
             }
         }
+    }
+
+    private long PartLength(SignedManifest package)
+    {
+        var part = new FileInfo(cache.PartPathOf(package.Manifest.Sha256));
+        return part.Exists ? part.Length : 0;
     }
 
     /// <summary>Fetches the rest of one blob and offers it to the cache; false when it did not verify.</summary>

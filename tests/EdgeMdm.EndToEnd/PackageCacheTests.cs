@@ -1,0 +1,137 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using EdgeMdm.Contracts.Device;
+using EdgeMdm.Testing;
+
+namespace EdgeMdm.EndToEnd;
+
+/// <summary>
+/// A package uploaded at the hub and named by a blueprint reaches the site's cache over a cut uplink, resuming
+/// where it stopped, and an enrolled device downloads it from the appliance with Range.
+/// </summary>
+public sealed partial class PackageCacheTests
+{
+    private const int BlobBytes = 6 * 1024 * 1024;
+
+    // Slow enough that the cut lands mid-blob however fast the machine, fast enough to finish in seconds.
+    private const int FetchBytesPerSecond = 2 * 1024 * 1024;
+
+    [Fact]
+    public async Task A_blob_cut_mid_fetch_resumes_from_the_byte_reached_verifies_and_is_served_to_a_device_with_range()
+    {
+        // Arrange: hub, proxy, appliance (capped fetch rate, quick retries) and a package at the hub
+        using var data = new TempDirectory();
+        var edgeDirectory = Path.Combine(data.Path, "edge");
+        await using var hub = await HubProcess.StartAsync(Path.Combine(data.Path, "hub"));
+        var (siteId, credential) = await hub.AddSiteAsync("DC Packages");
+        await using var proxy = new FaultyProxy(hub.GrpcUrl, seed: 404);
+        var applianceUrl = ServerProcess.FreeLoopbackUrl();
+        await using var appliance = await ServerProcess.StartAsync(
+            Processes.EdgeDll,
+            ["serve", "--data-dir", edgeDirectory, "--urls", applianceUrl.ToString().TrimEnd('/'), "--hub", proxy.Url.ToString().TrimEnd('/'),
+                "--site-credential", credential, "--sync-interval", "1", "--sync-retry-max", "2",
+                "--package-fetch-rate", FetchBytesPerSecond.ToString(CultureInfo.InvariantCulture)],
+            applianceUrl, environment: null, CancellationToken.None);
+        var blob = new byte[BlobBytes];
+        new Random(412).NextBytes(blob);
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(blob));
+        using (var upload = new ByteArrayContent(blob))
+        {
+            upload.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            using var uploaded = await hub.Rest.PostAsync(new Uri("/api/v1/packages?packageName=com.edgemdm.sample.scanner&versionCode=412&versionName=4.1.2", UriKind.Relative), upload);
+            Assert.True(uploaded.IsSuccessStatusCode, await uploaded.Content.ReadAsStringAsync());
+        }
+
+        await hub.PutBlueprintAsync("pickers", 411);
+        var token = await hub.IssueTokenAsync(siteId, "pickers", uses: 5);
+        proxy.ResetCounters();
+
+        // Act: the blueprint moves to the uploaded version; once part of it is at the site, the uplink goes down for a while
+        await hub.PutBlueprintAsync("pickers", 412);
+        var part = Path.Combine(edgeDirectory, "blobs", sha256 + ".part");
+        await WaitUntilAsync(() => File.Exists(part) && new FileInfo(part).Length >= BlobBytes / 4, "a quarter of the blob at the site", () => appliance.Output);
+        proxy.Fault = UplinkFault.Down;
+        var heldAtCut = new FileInfo(part).Length;
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        proxy.Fault = UplinkFault.None;
+        var status = await WaitForCacheAsync(edgeDirectory, s => s.GetProperty("blobs").GetInt32() == 1, appliance);
+
+        // Assert: fetched once, resumed from where the cut left it, verified and cached
+        Assert.True(heldAtCut < BlobBytes, "the cut came after the blob was complete");
+        Assert.True(proxy.DownstreamBytes < BlobBytes * 3L / 2, $"the proxy carried {proxy.DownstreamBytes} bytes down for a {BlobBytes}-byte blob");
+        var resumedFrom = ResumedOffsets().Matches(appliance.Output).Select(m => long.Parse(m.Groups["offset"].Value, CultureInfo.InvariantCulture)).ToList();
+        Assert.Contains(resumedFrom, offset => offset > 0);
+        Assert.Equal(0, status.GetProperty("pending").GetArrayLength());
+        Assert.Equal(BlobBytes, status.GetProperty("bytes").GetInt64());
+        Assert.False(File.Exists(part));
+        Assert.Equal(blob, await File.ReadAllBytesAsync(Path.Combine(edgeDirectory, "blobs", sha256)));
+
+        // ...and an enrolled device is offered it and downloads a range of it from the appliance
+        await DeviceDownloadsTheTailAsync(applianceUrl, token, sha256, blob);
+    }
+
+    private static async Task DeviceDownloadsTheTailAsync(Uri applianceUrl, string token, string sha256, byte[] blob)
+    {
+        using var device = new HttpClient { BaseAddress = applianceUrl };
+        var enrolled = await EnrollAsync(device, token);
+        device.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", enrolled.DeviceSecret);
+        var declarations = (await device.GetFromJsonAsync("/api/v1/declarations", DeviceProtocolJson.Default.DeclarationsDocument))!;
+        var package = Assert.IsType<AppPackage>(Assert.Single(declarations.Apps).Package);
+        Assert.Equal(("/api/v1/packages/" + sha256, (long)BlobBytes), (package.DownloadPath, package.SizeBytes));
+        Assert.Equal(enrolled.PackageSigningKey, declarations.PackageSigningKey);
+        Assert.NotNull(declarations.PackageSigningKey);
+        using var ranged = new HttpRequestMessage(HttpMethod.Get, package.DownloadPath);
+        ranged.Headers.Range = new RangeHeaderValue(BlobBytes - 100_000, null);
+        using var response = await device.SendAsync(ranged);
+        Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
+        Assert.Equal(blob[(BlobBytes - 100_000)..], await response.Content.ReadAsByteArrayAsync());
+    }
+
+    private static async Task<EnrollResponse> EnrollAsync(HttpClient appliance, string token)
+    {
+        var request = new EnrollRequest { EnrollmentToken = token, Serial = "SN-PKG-1", Model = "TC52", Manufacturer = "Zebra", OsVersion = "14", AgentVersion = "1.0.0" };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            // The hub's token reaches the site with the feed; until then the site does not know it (403).
+            using var response = await appliance.PostAsJsonAsync("/api/v1/enroll", request, DeviceProtocolJson.Default.EnrollRequest);
+            if (response.StatusCode == HttpStatusCode.Created)
+                return (await response.Content.ReadFromJsonAsync(DeviceProtocolJson.Default.EnrollResponse))!;
+            Assert.True(DateTime.UtcNow < deadline, "enrollment still refused: " + await response.Content.ReadAsStringAsync());
+            await Task.Delay(250);
+        }
+    }
+
+    private static async Task<JsonElement> WaitForCacheAsync(string edgeDirectory, Func<JsonElement, bool> done, ServerProcess appliance)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (true)
+        {
+            var result = await Processes.RunAsync(Processes.EdgeDll, ["cache", "status", "--json", "--data-dir", edgeDirectory], TimeSpan.FromSeconds(60));
+            Assert.True(result.ExitCode == 0, result.Stderr);
+            var status = JsonDocument.Parse(result.Stdout).RootElement.Clone();
+            if (done(status))
+                return status;
+            Assert.True(DateTime.UtcNow < deadline, "cache never got there: " + result.Stdout + "\n" + appliance.Output);
+            await Task.Delay(500);
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what, Func<string> log)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"never saw {what}:\n{log()}");
+            await Task.Delay(20);
+        }
+    }
+
+    [GeneratedRegex(@"Fetching package blob [0-9a-f]{64} \(com\.edgemdm\.sample\.scanner 412\) from byte (?<offset>\d+) of", RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex ResumedOffsets();
+}
