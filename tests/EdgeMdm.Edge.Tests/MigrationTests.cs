@@ -44,4 +44,30 @@ public sealed class MigrationTests : IDisposable
         Assert.Equal(0L, upgraded.ExecuteScalar<long>("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'outbox_device_kind'"));
         Assert.Equal(5L, upgraded.ExecuteScalar<long>("SELECT count(*) FROM outbox"));
     }
+
+    [Fact]
+    public void Version_5_adds_the_package_tables_and_keeps_the_blueprints()
+    {
+        using (var old = new SQLiteConnection(EdgeDatabase.PathIn(_directory)))
+        {
+            old.Execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+            foreach (var migration in Migrations.All.Where(m => m.Version <= 4))
+            {
+                foreach (var statement in migration.Statements)
+                    old.Execute(statement);
+                old.Execute("INSERT INTO schema_migrations VALUES (?, ?, 0)", migration.Version, migration.Name);
+            }
+
+            old.Execute("INSERT INTO blueprints (group_name, blueprint, declarations_token, updated_at) VALUES ('pickers', '{}', 't', 0)");
+        }
+
+        using var upgraded = EdgeDatabase.Open(_directory);
+        EdgeDatabase.Migrate(upgraded);
+
+        Assert.True(EdgeDatabase.SchemaVersion(upgraded) >= 5);
+        Assert.Equal(1L, upgraded.ExecuteScalar<long>("SELECT count(*) FROM blueprints"));
+        Assert.Equal(0L, upgraded.ExecuteScalar<long>("SELECT count(*) FROM packages") + upgraded.ExecuteScalar<long>("SELECT count(*) FROM package_cache"));
+        Assert.Equal(0L, upgraded.ExecuteScalar<long>("SELECT count(*) FROM package_signing_key"));
+        Assert.Equal(0L, upgraded.ExecuteScalar<long>("SELECT hits + misses + fetch_failures FROM package_cache_counters WHERE id = 1"));
+    }
 }

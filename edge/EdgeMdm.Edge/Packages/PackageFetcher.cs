@@ -53,6 +53,14 @@ public sealed partial class PackageFetcher(
                 {
                     failed |= !await FetchAsync(client, headers, package, rate, stoppingToken);
                 }
+                catch (RpcException exception) when (exception.StatusCode is StatusCode.NotFound or StatusCode.OutOfRange)
+                {
+                    // This blob's trouble, not the uplink's (the hub lost it, or holds other bytes than announced):
+                    // the others are still fetched. What is held may be wrong, so the next attempt starts from zero.
+                    Log.FetchRefused(logger, package.Manifest.Sha256, exception.Status.Detail);
+                    File.Delete(cache.PartPathOf(package.Manifest.Sha256));
+                    failed = true;
+                }
                 catch (Exception exception) when (HubChannel.IsUplinkFailure(exception, stoppingToken) || exception is InvalidDataException)
                 {
                     Log.FetchFailed(logger, package.Manifest.Sha256, exception.Message);
@@ -174,6 +182,9 @@ public sealed partial class PackageFetcher(
 
         [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Fetch of package blob {Sha256} interrupted, will resume: {Error}")]
         public static partial void FetchFailed(ILogger logger, string sha256, string error);
+
+        [LoggerMessage(EventId = 3103, Level = LogLevel.Warning, Message = "The hub refused package blob {Sha256}: {Detail}")]
+        public static partial void FetchRefused(ILogger logger, string sha256, string detail);
 
         [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "Package blob {Sha256} not admitted: its manifest does not verify with the site's signing key")]
         public static partial void Unsigned(ILogger logger, string sha256);
