@@ -129,7 +129,7 @@ public static class BlueprintPlan
     }
 
     /// <summary>The version code, with the version name when it says something else: <c>412 (4.1.2)</c>.</summary>
-    private static string PlanHash(RequiredApp app) => app.Rollout is { } rollout ? CanonicalHash.Of(rollout.Plan) : "";
+    private static string PlanHash(RequiredApp app) => app.Rollout is { } rollout ? CanonicalHash.OfPlan(rollout.Plan) : "";
 
     private static string Code(RequiredApp app)
     {

@@ -67,7 +67,7 @@ public static class BlueprintDeclarations
         foreach (var app in blueprint.Apps)
         {
             if (app.Rollout is { } rollout)
-                parts["rollout " + app.PackageName] = CanonicalHash.Of(rollout.Plan);
+                parts["rollout " + app.PackageName] = CanonicalHash.OfPlan(rollout.Plan);
         }
 
         return CanonicalHash.Of(parts);

@@ -34,7 +34,7 @@ public static class CanonicalHash
     internal static string Of(DeclarationsDocument document) =>
         Hex(JsonSerializer.SerializeToUtf8Bytes(document, CanonicalJson.Canonical.DeclarationsDocument));
 
-    public static string Of(Rollouts.RolloutPlan plan) =>
+    public static string OfPlan(Rollouts.RolloutPlan plan) =>
         Hex(JsonSerializer.SerializeToUtf8Bytes(plan, CanonicalJson.Canonical.RolloutPlan));
 
     private static string Hex(byte[] canonical) =>
