@@ -30,23 +30,8 @@ public sealed partial class PackageCacheTests
         await using var hub = await HubProcess.StartAsync(Path.Combine(data.Path, "hub"));
         var (siteId, credential) = await hub.AddSiteAsync("DC Packages");
         await using var proxy = new FaultyProxy(hub.GrpcUrl, seed: 404);
-        var applianceUrl = ServerProcess.FreeLoopbackUrl();
-        await using var appliance = await ServerProcess.StartAsync(
-            Processes.EdgeDll,
-            ["serve", "--data-dir", edgeDirectory, "--urls", applianceUrl.ToString().TrimEnd('/'), "--hub", proxy.Url.ToString().TrimEnd('/'),
-                "--site-credential", credential, "--sync-interval", "1", "--sync-retry-max", "2",
-                "--package-fetch-rate", FetchBytesPerSecond.ToString(CultureInfo.InvariantCulture)],
-            applianceUrl, environment: null, CancellationToken.None);
-        var blob = new byte[BlobBytes];
-        new Random(412).NextBytes(blob);
-        var sha256 = Convert.ToHexStringLower(SHA256.HashData(blob));
-        using (var upload = new ByteArrayContent(blob))
-        {
-            upload.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-            using var uploaded = await hub.Rest.PostAsync(new Uri("/api/v1/packages?packageName=com.edgemdm.sample.scanner&versionCode=412&versionName=4.1.2", UriKind.Relative), upload);
-            Assert.True(uploaded.IsSuccessStatusCode, await uploaded.Content.ReadAsStringAsync());
-        }
-
+        await using var appliance = await StartApplianceAsync(edgeDirectory, proxy.Url, credential, "--package-fetch-rate", FetchBytesPerSecond.ToString(CultureInfo.InvariantCulture));
+        var (blob, sha256) = await UploadAsync(hub, BlobBytes);
         await hub.PutBlueprintAsync("pickers", 411);
         var token = await hub.IssueTokenAsync(siteId, "pickers", uses: 5);
         proxy.ResetCounters();
@@ -72,7 +57,66 @@ public sealed partial class PackageCacheTests
         Assert.Equal(blob, await File.ReadAllBytesAsync(Path.Combine(edgeDirectory, "blobs", sha256)));
 
         // ...and an enrolled device is offered it and downloads a range of it from the appliance
-        await DeviceDownloadsTheTailAsync(applianceUrl, token, sha256, blob);
+        await DeviceDownloadsTheTailAsync(appliance.Url, token, sha256, blob);
+    }
+
+    [Fact]
+    public async Task A_blob_the_hub_sends_with_other_bytes_is_never_offered_and_is_fetched_again_from_zero()
+    {
+        // Arrange: the hub's stored file gets one byte flipped after the upload (a bad disk, a tampered mirror)
+        using var data = new TempDirectory();
+        var edgeDirectory = Path.Combine(data.Path, "edge");
+        var hubDirectory = Path.Combine(data.Path, "hub");
+        await using var hub = await HubProcess.StartAsync(hubDirectory);
+        var (siteId, credential) = await hub.AddSiteAsync("DC Tamper");
+        await using var appliance = await StartApplianceAsync(edgeDirectory, hub.GrpcUrl, credential);
+        var (blob, sha256) = await UploadAsync(hub, 1024 * 1024);
+        var atHub = Path.Combine(hubDirectory, "blobs", sha256);
+        Assert.True(File.Exists(atHub), "the hub keeps blobs in " + Path.GetDirectoryName(atHub));
+        var tampered = blob.ToArray();
+        tampered[4096] ^= 0x5A;
+        await File.WriteAllBytesAsync(atHub, tampered);
+        await hub.PutBlueprintAsync("pickers", 411);
+        var token = await hub.IssueTokenAsync(siteId, "pickers", uses: 5);
+
+        // Act
+        await hub.PutBlueprintAsync("pickers", 412);
+        var refused = await WaitForCacheAsync(edgeDirectory, s => s.GetProperty("fetchFailures").GetInt64() >= 1, appliance);
+
+        // Assert: nothing cached and a device is told to wait, not served the bytes
+        Assert.Equal(0, refused.GetProperty("blobs").GetInt32());
+        Assert.False(File.Exists(Path.Combine(edgeDirectory, "blobs", sha256)));
+        using var device = new HttpClient { BaseAddress = appliance.Url };
+        device.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await EnrollAsync(device, token)).DeviceSecret);
+        using (var early = await device.GetAsync(new Uri("/api/v1/packages/" + sha256, UriKind.Relative)))
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, early.StatusCode);
+
+        // ...and once the hub has the right bytes again, the site gets them whole
+        await File.WriteAllBytesAsync(atHub, blob);
+        await WaitForCacheAsync(edgeDirectory, s => s.GetProperty("blobs").GetInt32() == 1, appliance);
+        Assert.Equal(blob, await device.GetByteArrayAsync(new Uri("/api/v1/packages/" + sha256, UriKind.Relative)));
+    }
+
+    private static async Task<ServerProcess> StartApplianceAsync(string edgeDirectory, Uri hubUrl, string credential, params string[] extra)
+    {
+        var url = ServerProcess.FreeLoopbackUrl();
+        return await ServerProcess.StartAsync(
+            Processes.EdgeDll,
+            ["serve", "--data-dir", edgeDirectory, "--urls", url.ToString().TrimEnd('/'), "--hub", hubUrl.ToString().TrimEnd('/'),
+                "--site-credential", credential, "--sync-interval", "1", "--sync-retry-max", "2", .. extra],
+            url, environment: null, CancellationToken.None);
+    }
+
+    /// <summary>Uploads <paramref name="size"/> random bytes as com.edgemdm.sample.scanner 412 through the hub's REST API.</summary>
+    private static async Task<(byte[] Blob, string Sha256)> UploadAsync(HubProcess hub, int size)
+    {
+        var blob = new byte[size];
+        new Random(412).NextBytes(blob);
+        using var upload = new ByteArrayContent(blob);
+        upload.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        using var uploaded = await hub.Rest.PostAsync(new Uri("/api/v1/packages?packageName=com.edgemdm.sample.scanner&versionCode=412&versionName=4.1.2", UriKind.Relative), upload);
+        Assert.True(uploaded.IsSuccessStatusCode, await uploaded.Content.ReadAsStringAsync());
+        return (blob, Convert.ToHexStringLower(SHA256.HashData(blob)));
     }
 
     private static async Task DeviceDownloadsTheTailAsync(Uri applianceUrl, string token, string sha256, byte[] blob)
