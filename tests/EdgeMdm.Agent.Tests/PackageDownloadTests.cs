@@ -100,6 +100,18 @@ public sealed class PackageDownloadTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_range_past_the_appliance_file_is_416_and_the_part_is_dropped_for_a_fresh_start()
+    {
+        await File.WriteAllBytesAsync(PartPath, _package.Bytes);
+
+        var refused = await Assert.ThrowsAsync<DeviceApiException>(() =>
+            _client.DownloadPackageAsync("secret-S1", _package.Package.DownloadPath, _package.Sha256, _package.Bytes.Length + 1000, PartPath));
+
+        Assert.Equal(HttpStatusCode.RequestedRangeNotSatisfiable, refused.StatusCode);
+        Assert.False(File.Exists(PartPath));
+    }
+
+    [Fact]
     public async Task Service_unavailable_is_not_yet_available_with_the_retry_after()
     {
         _appliance.UnavailablePackages = 1;
