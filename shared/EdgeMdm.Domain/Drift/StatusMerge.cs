@@ -22,6 +22,7 @@ public static class StatusMerge
             Configurations = changes.Configurations ?? current.Configurations,
             Certificates = changes.Certificates ?? current.Certificates,
             Staging = changes.Staging ?? current.Staging,
+            InstallFailures = changes.InstallFailures ?? current.InstallFailures,
         };
     }
 

@@ -15,7 +15,24 @@ public sealed class StatusMergeTests
         Configurations = [new AppliedConfiguration { Id = "wifi", AppliedHash = "aaa" }],
         Certificates = [new CertificateStatus { Name = "site-wifi", NotAfter = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero) }],
         Staging = new StagingProgress { CompletedSteps = 2, TotalSteps = 5, CurrentStep = "install apps" },
+        InstallFailures = [new InstallFailure { PackageName = "com.acme.scan", VersionCode = 250, Reason = "storage_full", At = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero) }],
     };
+
+    [Fact]
+    public void Every_status_item_is_stored_none_dropped()
+    {
+        // An item the merge forgets is silently lost at every check-in; this fails for any new one left out.
+        foreach (var item in typeof(DeviceStatus).GetProperties())
+        {
+            Assert.NotNull(item.GetValue(Stored));
+            var onlyThis = new DeviceStatus();
+            item.SetValue(onlyThis, item.GetValue(Stored));
+
+            var merged = StatusMerge.Apply(new DeviceStatus(), onlyThis);
+
+            Assert.Same(item.GetValue(Stored), item.GetValue(merged));
+        }
+    }
 
     [Fact]
     public void Check_in_without_changes_keeps_every_stored_item()
