@@ -39,6 +39,7 @@ internal static class AdminApi
         api.MapGet("/devices", ListDevicesAsync);
         api.MapAccountApi();
         api.MapPackageApi();
+        api.MapRolloutApi();
         return routes;
     }
 
@@ -137,6 +138,7 @@ internal static class AdminApi
             v.Range(at + ".versionCode", app.VersionCode, 0, long.MaxValue, required: false);
             if (app.VersionName is null)
                 v.Add(at + ".versionName", "is required");
+            ValidateRollout(at + ".rollout", app.Rollout, v);
         }
 
         for (var i = 0; i < configurations.Count; i++)
@@ -172,6 +174,21 @@ internal static class AdminApi
             Configurations = configurations.OfType<ConfigurationPayload>().ToList(),
             Certificates = certificates.OfType<CertificateRule>().ToList(),
         };
+    }
+
+    /// <summary>An app's rollout as given: its plan, checked by the rules the sites apply it with.</summary>
+    private static void ValidateRollout(string at, AppRollout? rollout, Validation v)
+    {
+        if (rollout is null)
+            return;
+        if (rollout.Plan is null)
+        {
+            v.Add(at + ".plan", "is required (or leave rollout out for the default plan)");
+            return;
+        }
+
+        foreach (var (field, messages) in rollout.Plan.Validate())
+            v.Add($"{at}.plan.{field}", string.Join("; ", messages));
     }
 
     private static async Task<IResult> IssueTokenAsync(

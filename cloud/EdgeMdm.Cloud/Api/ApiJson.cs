@@ -35,4 +35,5 @@ namespace EdgeMdm.Cloud.Api;
 [JsonSerializable(typeof(SigningKeyView))]
 [JsonSerializable(typeof(PackageView))]
 [JsonSerializable(typeof(List<PackageView>))]
+[JsonSerializable(typeof(List<Rollouts.RolloutView>))]
 internal sealed partial class ApiJson : JsonSerializerContext;

@@ -107,6 +107,7 @@ public static class CloudHost
         services.AddSingleton<ISiteUserStore>(sp => sp.GetRequiredService<SqlHubStore>());
         services.AddSingleton<ISigningKeyStore>(sp => sp.GetRequiredService<SqlHubStore>());
         services.AddSingleton<IPackageStore>(sp => sp.GetRequiredService<SqlHubStore>());
+        services.AddSingleton<IRolloutStore>(sp => sp.GetRequiredService<SqlHubStore>());
 
         // The key exists before the first request: created here on the very first start (once, even with
         // replicas starting together), read back on every later one.

@@ -34,6 +34,12 @@ public sealed class HubOptions
     /// <summary>Largest package file <c>POST /api/v1/packages</c> accepts (413 beyond); 4 GiB by default.</summary>
     public long MaxPackageBytes { get; set; } = 4L * 1024 * 1024 * 1024;
 
+    /// <summary>
+    /// How long a device may stay silent before the rollout report counts it offline rather than pending. The hub
+    /// does not know the sites' check-in intervals; set it to about three of them (the sites' own rule). 1 h by default.
+    /// </summary>
+    public TimeSpan RolloutOfflineAfter { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Largest REST request body accepted, except package uploads; bigger ones are answered 413.</summary>
     public const int MaxRestBodyBytes = 1024 * 1024;
 
@@ -45,6 +51,7 @@ public sealed class HubOptions
         ["--grpc-url"] = $"{Section}:{nameof(GrpcUrl)}",
         ["--blob-directory"] = $"{Section}:{nameof(BlobDirectory)}",
         ["--max-package-bytes"] = $"{Section}:{nameof(MaxPackageBytes)}",
+        ["--rollout-offline-after"] = $"{Section}:{nameof(RolloutOfflineAfter)}",
     };
 
     /// <summary>The blob directory these settings name, as a full path (see <see cref="BlobDirectory"/> for the default).</summary>

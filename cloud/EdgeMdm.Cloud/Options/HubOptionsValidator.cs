@@ -20,6 +20,8 @@ internal sealed class HubOptionsValidator : IValidateOptions<HubOptions>
 
         if (options.MaxPackageBytes < 1)
             failures.Add($"Cloud:MaxPackageBytes (--max-package-bytes) must be at least 1, not {options.MaxPackageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        if (options.RolloutOfflineAfter <= TimeSpan.Zero)
+            failures.Add($"Cloud:RolloutOfflineAfter (--rollout-offline-after) must be more than 0 (hh:mm:ss, like 01:00:00), not {options.RolloutOfflineAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture)}");
         if (options.BlobDirectory is { } blobs && blobs.Length > 0 && string.IsNullOrWhiteSpace(blobs))
             failures.Add("Cloud:BlobDirectory (--blob-directory) must name a directory or be left unset");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -13,6 +13,7 @@ namespace EdgeMdm.Cloud.Storage;
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     UseStringEnumConverter = true)]
 [JsonSerializable(typeof(Blueprint))]
+[JsonSerializable(typeof(Domain.Rollouts.RolloutPlan))]
 [JsonSerializable(typeof(SortedDictionary<string, string>))]
 [JsonSerializable(typeof(List<StoredFinding>))]
 [JsonSerializable(typeof(string?[]))]

@@ -286,22 +286,25 @@ public sealed partial class SqlHubStore : IHubStore, IAsyncDisposable
         {
             Configurations = blueprint.Configurations.Select(c => c with { Values = CanonicalHash.Sorted(c.Values) }).ToList(),
         };
-        var json = JsonSerializer.Serialize(normalized, CloudJson.Default.Blueprint);
-
-        // The declarations token is the content hash devices see: if it is unchanged, so is the floor's
-        // desired state, and feeding the blueprint again would only make every site do work for nothing.
-        var token = blueprint.ToDeclarations().Token;
         await using var s = await _db.BeginAsync(write: true, cancellationToken);
         await LockCatalogAsync(s);
-        var existing = await s.SingleOrDefaultAsync("SELECT token FROM blueprints WHERE tenant_id = ? AND group_name = ?", tenantId, blueprint.Group);
-        if (string.Equals(existing?.Text(0), token, StringComparison.Ordinal))
+        var existing = await s.SingleOrDefaultAsync("SELECT blueprint_json FROM blueprints WHERE tenant_id = ? AND group_name = ?", tenantId, blueprint.Group);
+        var held = existing is null ? null : BlueprintOf(existing.Text(0));
+        var stored = WithRollouts(normalized, held);
+
+        // The content hash covers what devices see and the rollout plans: if it is unchanged, feeding the
+        // blueprint again would only make every site do work for nothing; a plan-only change is fed, because the
+        // sites gate devices by the plan.
+        if (held is not null && string.Equals(EffectiveContentHash(held), EffectiveContentHash(stored), StringComparison.Ordinal))
             return false;
+        var json = JsonSerializer.Serialize(stored, CloudJson.Default.Blueprint);
         await s.ExecuteAsync(
             """
             INSERT INTO blueprints (tenant_id, group_name, blueprint_json, token, updated_at) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (tenant_id, group_name) DO UPDATE SET blueprint_json = excluded.blueprint_json, token = excluded.token, updated_at = excluded.updated_at
             """,
-            tenantId, blueprint.Group, json, token, NowMs);
+            tenantId, blueprint.Group, json, stored.ToDeclarations().Token, NowMs);
+        await RecordRolloutsAsync(s, tenantId, stored, held);
         await AppendToTenantSitesAsync(s, tenantId, new HubChange { BlueprintUpserted = new() { Group = blueprint.Group, BlueprintJson = json } });
         await s.CommitAsync();
         return true;
@@ -313,6 +316,7 @@ public sealed partial class SqlHubStore : IHubStore, IAsyncDisposable
         await LockCatalogAsync(s);
         if (await s.ExecuteAsync("DELETE FROM blueprints WHERE tenant_id = ? AND group_name = ?", tenantId, group) == 0)
             return false;
+        await SupersedeAsync(s, tenantId, group, packageName: null, NowMs);
         await AppendToTenantSitesAsync(s, tenantId, new HubChange { BlueprintDeleted = new() { Group = group } });
         await s.CommitAsync();
         return true;
@@ -322,9 +326,11 @@ public sealed partial class SqlHubStore : IHubStore, IAsyncDisposable
     {
         await using var s = await _db.BeginAsync(write: false, cancellationToken);
         var rows = await s.QueryAsync("SELECT blueprint_json FROM blueprints WHERE tenant_id = ? ORDER BY group_name", tenantId);
-        return rows.Select(r => JsonSerializer.Deserialize(r.Text(0), CloudJson.Default.Blueprint)
-            ?? throw new InvalidDataException("a stored blueprint is null")).ToList();
+        return rows.Select(r => BlueprintOf(r.Text(0))).ToList();
     }
+
+    private static Blueprint BlueprintOf(string json) =>
+        JsonSerializer.Deserialize(json, CloudJson.Default.Blueprint) ?? throw new InvalidDataException("a stored blueprint is null");
 
     public async Task<string> IssueTokenAsync(string tenantId, string siteId, string group, uint uses, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
     {

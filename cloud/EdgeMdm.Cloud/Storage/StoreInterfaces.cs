@@ -87,10 +87,17 @@ public interface IFeedStore
 /// </summary>
 public interface ICatalogStore
 {
-    /// <summary>Stores the tenant's blueprint for the group and feeds it to every site of the tenant; returns false (and feeds nothing) when it is unchanged.</summary>
+    /// <summary>
+    /// Stores the tenant's blueprint for the group and feeds it to every site of the tenant; returns false (and
+    /// feeds nothing) when its content hash (declarations and rollout plans, an app without a plan counted as
+    /// <see cref="Domain.Rollouts.RolloutPlan.Default"/>) is unchanged. An app whose version code changed starts a
+    /// rollout (<see cref="IRolloutStore"/>) in the same transaction, superseding the group's current one of the
+    /// package, and the stored and fed app carries it (<see cref="AppRollout"/> with id and from-version); an app
+    /// whose version is unchanged keeps its rollout with the plan given now; an app new to the group starts none.
+    /// </summary>
     Task<bool> UpsertBlueprintAsync(string tenantId, Blueprint blueprint, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes the tenant's blueprint for the group and tells the tenant's sites; false when there was none.</summary>
+    /// <summary>Deletes the tenant's blueprint for the group, ends its rollouts and tells the tenant's sites; false when there was none.</summary>
     Task<bool> DeleteBlueprintAsync(string tenantId, string group, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<Blueprint>> ListBlueprintsAsync(string tenantId, CancellationToken cancellationToken = default);
@@ -230,6 +237,22 @@ public interface IPackageStore
     Task<long?> PackageSizeForSiteAsync(string siteId, string sha256, CancellationToken cancellationToken = default);
 }
 
+/// <summary>The rollouts blueprint upserts started (see <see cref="ICatalogStore.UpsertBlueprintAsync"/>).</summary>
+public interface IRolloutStore
+{
+    /// <summary>Every rollout of the package in the tenant, current and superseded, by group then start.</summary>
+    Task<IReadOnlyList<RolloutRecord>> ListRolloutsAsync(string tenantId, string packageName, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// One rollout: the group's app moving from one version code to another under <paramref name="Plan"/> (the plan
+/// the blueprint names now). <paramref name="SupersededAt"/> is set once a newer version, the app's removal or
+/// the blueprint's deletion ended it; null for the group's current rollout of the package.
+/// </summary>
+public sealed record RolloutRecord(
+    string RolloutId, string Group, string PackageName, long FromVersionCode, string FromVersionName,
+    long ToVersionCode, string ToVersionName, Domain.Rollouts.RolloutPlan Plan, DateTimeOffset StartedAt, DateTimeOffset? SupersededAt);
+
 /// <summary>A manifest as the hub published it: signed by the key <paramref name="KeyId"/>.</summary>
 public sealed record PublishedPackage(PackageManifest Manifest, string Signature, string KeyId)
 {
@@ -248,7 +271,7 @@ public sealed record PublishOutcome(PublishResult Result, PublishedPackage Packa
 
 /// <summary>Everything the hub stores; the host registers one and consumers ask for the narrow part they use.</summary>
 public interface IHubStore : ITenantStore, ISiteRegistry, IUpstreamStore, IFeedStore, ICatalogStore, IFleetReadStore, IAdminTokens, IAccountStore, ISiteUserStore,
-    ISigningKeyStore, IPackageStore
+    ISigningKeyStore, IPackageStore, IRolloutStore
 {
     /// <summary>
     /// Lowercase hex SHA-256 over a canonical dump of all site data the hub holds (applied_through, devices,
