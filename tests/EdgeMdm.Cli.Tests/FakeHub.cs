@@ -94,7 +94,14 @@ public sealed class FakeHub : IAsyncDisposable
         MapCommandsAndDevices(app);
         MapPeople(app);
         MapPackages(app);
+        app.MapGet("/api/v1/rollouts", (string? packageName) =>
+            packageName is not null && Rollouts.TryGetValue(packageName, out var answer)
+                ? Results.Text(answer.ToJsonString(), "application/json")
+                : Results.Problem(title: "Not found", detail: $"no group is rolling out '{packageName}'", statusCode: 404));
     }
+
+    /// <summary>What GET /api/v1/rollouts answers, by package name (404 for the others).</summary>
+    public ConcurrentDictionary<string, JsonArray> Rollouts { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Published packages by SHA-256, as the CLI uploaded them (or a test put them).</summary>
     public ConcurrentDictionary<string, JsonObject> Packages { get; } = new(StringComparer.Ordinal);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using EdgeMdm.Domain.Blueprints;
+using EdgeMdm.Domain.Rollouts;
 
 namespace EdgeMdm.Cli.Blueprints;
 
@@ -44,7 +45,7 @@ public static class BlueprintPlan
                 continue;
             }
 
-            if (string.Equals(existing.ContentHash(), blueprint.ContentHash(), StringComparison.Ordinal))
+            if (string.Equals(EffectiveContentHash(existing), EffectiveContentHash(blueprint), StringComparison.Ordinal))
                 continue;
             var details = Differences(existing, blueprint);
             changes.Add(new BlueprintChange(ChangeKind.Update, blueprint.Group, blueprint, details.Count > 0 ? details : ["changed"]));
@@ -128,8 +129,17 @@ public static class BlueprintPlan
         }
     }
 
+    /// <summary>
+    /// The content hash with an app that names no plan counted as naming <see cref="RolloutPlan.Default"/>, as the hub
+    /// counts it: once a rollout started, the hub's copy carries the plan it rolls out with, the file may not.
+    /// </summary>
+    private static string EffectiveContentHash(Blueprint blueprint) =>
+        (blueprint with { Apps = blueprint.Apps.Select(a => a.Rollout is null ? a with { Rollout = new AppRollout(RolloutPlan.Default) } : a).ToList() })
+        .ContentHash();
+
+    private static string PlanHash(RequiredApp app) => CanonicalHash.OfPlan(app.Rollout?.Plan ?? RolloutPlan.Default);
+
     /// <summary>The version code, with the version name when it says something else: <c>412 (4.1.2)</c>.</summary>
-    private static string PlanHash(RequiredApp app) => app.Rollout is { } rollout ? CanonicalHash.OfPlan(rollout.Plan) : "";
 
     private static string Code(RequiredApp app)
     {

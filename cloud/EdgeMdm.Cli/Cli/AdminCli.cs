@@ -109,6 +109,7 @@ public static class AdminCli
             root.Subcommands.Add(Accounts());
             root.Subcommands.Add(SiteUsers());
             root.Subcommands.Add(Packages());
+            root.Subcommands.Add(Rollouts());
             return root;
         }
 
@@ -407,6 +408,107 @@ public static class AdminCli
                         })));
             });
             return new Command("packages", "the tenant's package catalog: upload files, list signed manifests") { upload, list };
+        }
+
+        private Command Rollouts()
+        {
+            var packageName = new Option<string>("--package-name") { Description = "the package, e.g. com.acme.scan", Required = true };
+            var site = new Option<string>("--site") { Description = "only the devices of this site" };
+            var json = new Option<bool>("--json") { Description = "print the hub's answer (GET /api/v1/rollouts) as JSON" };
+            var show = new Command(
+                "show",
+                "each group's current rollout of the package: from and to version, per site the waves (done ✓, open, closed) or why it halted, " +
+                "devices by state (installed, pending, failed, incompatible, offline) and failure reason per site and in total, then the stragglers, " +
+                "oldest check-in first. Judged from what the devices last reported, as of their sites' last sync")
+            {
+                packageName, site, json,
+            };
+            show.SetAction(async (result, cancellationToken) =>
+            {
+                using var hub = Connect(result);
+                var (answer, rollouts) = await hub.GetRolloutsAsync(result.GetValue(packageName)!, NonEmpty(result.GetValue(site)), cancellationToken);
+                if (result.GetValue(json))
+                {
+                    await output.WriteLineAsync(JsonSerializer.Serialize(answer, CliJson.Default.JsonElement));
+                    return 0;
+                }
+
+                for (var i = 0; i < rollouts.Count; i++)
+                {
+                    if (i > 0)
+                        output.WriteLine();
+                    WriteRollout(rollouts[i]);
+                }
+
+                return 0;
+            });
+            return new Command("rollouts", "app version rollouts that blueprint changes started, as the sites report them") { show };
+        }
+
+        private void WriteRollout(HubRollout rollout)
+        {
+            output.WriteLine(
+                $"group {rollout.Group}: {rollout.PackageName} {Version(rollout.FromVersionCode, rollout.FromVersionName)} → " +
+                $"{Version(rollout.ToVersionCode, rollout.ToVersionName)}, started {(rollout.StartedAt is { } at ? Time(at) : "-")}" +
+                (rollout.MinOsVersion is { } minOs ? $", min OS {minOs}" : ""));
+            var sites = rollout.Sites ?? [];
+            if (sites.Count == 0)
+            {
+                output.WriteLine("  no device of the group has reported yet");
+                return;
+            }
+
+            foreach (var s in sites)
+            {
+                var waves = string.Join(", ", (s.Waves ?? []).Select(w => $"{w.Label} {(string.Equals(w.State, "done", StringComparison.Ordinal) ? "✓" : w.State)}"));
+                output.WriteLine(s.Halted is { } reason ? $"  {s.SiteId}: HALTED: {reason} (waves: {waves})" : $"  {s.SiteId}: waves: {waves}");
+            }
+
+            output.WriteLine();
+            Table.Write(
+                output,
+                ["SITE", "DEVICES", "INSTALLED", "PENDING", "FAILED", "INCOMPATIBLE", "OFFLINE", "FAILURES"],
+                sites.Select(s => CountsRow(s.SiteId ?? "", s.Counts)).Append(CountsRow("total", rollout.Total)));
+
+            var stragglers = rollout.Stragglers ?? [];
+            output.WriteLine();
+            if (stragglers.Count == 0)
+            {
+                output.WriteLine("stragglers: none");
+                return;
+            }
+
+            output.WriteLine("stragglers (oldest check-in first):");
+            Table.Write(
+                output,
+                ["SITE", "DEVICE", "SERIAL", "STATE", "REASON", "LAST CHECK-IN"],
+                stragglers.Select(d => new[]
+                {
+                    d.SiteId ?? "", d.DeviceId ?? "", NonEmpty(d.Serial) ?? "-", d.State ?? "", d.Reason ?? "-", d.LastCheckIn is { } at ? Time(at) : "never",
+                }));
+        }
+
+        private static string[] CountsRow(string label, HubRolloutCounts? c)
+        {
+            if (c is null)
+                return [label, "-", "-", "-", "-", "-", "-", "-"];
+            var failures = (c.FailedByReason ?? new Dictionary<string, int>(StringComparer.Ordinal))
+                .Where(r => r.Value > 0)
+                .OrderBy(r => r.Key, StringComparer.Ordinal)
+                .Select(r => $"{r.Key} {Number(r.Value)}")
+                .ToList();
+            return
+            [
+                label, Number(c.Devices), Number(c.Installed), Number(c.Pending), Number(c.Failed), Number(c.Incompatible), Number(c.Offline),
+                failures.Count == 0 ? "-" : string.Join(", ", failures),
+            ];
+        }
+
+        /// <summary><c>120 (1.2.0)</c>, or the code alone when the name says nothing more.</summary>
+        private static string Version(long? code, string? name)
+        {
+            var number = code is { } c ? Number(c) : "-";
+            return string.IsNullOrEmpty(name) || string.Equals(name, number, StringComparison.Ordinal) ? number : $"{number} ({name})";
         }
 
         private Command Sites()

@@ -78,4 +78,5 @@ public sealed record PackageRow(
 [JsonSerializable(typeof(List<SiteUserRow>))]
 [JsonSerializable(typeof(PackageRow))]
 [JsonSerializable(typeof(List<PackageRow>))]
+[JsonSerializable(typeof(JsonElement))]
 internal sealed partial class CliJson : JsonSerializerContext;

@@ -133,6 +133,24 @@ public sealed class HubClient : IDisposable
             HubJson.Default.ListHubPackage,
             cancellationToken);
 
+    /// <summary>
+    /// The current rollouts of the package, one per group, limited to one site's devices when given: the hub's
+    /// answer as it came (what <c>--json</c> prints) and read into <see cref="HubRollout"/>.
+    /// </summary>
+    public async Task<(JsonElement Answer, IReadOnlyList<HubRollout> Rollouts)> GetRolloutsAsync(string packageName, string? siteId, CancellationToken cancellationToken)
+    {
+        var path = "api/v1/rollouts?packageName=" + Uri.EscapeDataString(packageName) + (siteId is null ? "" : "&site=" + Uri.EscapeDataString(siteId));
+        var answer = await SendAsync(HttpMethod.Get, path, null, HubJson.Default.JsonElement, cancellationToken);
+        try
+        {
+            return (answer, answer.Deserialize(HubJson.Default.ListHubRollout) ?? []);
+        }
+        catch (JsonException exception)
+        {
+            throw new HubException("Unexpected answer", $"GET /{path} returned JSON the CLI does not understand ({exception.Message})");
+        }
+    }
+
     public void Dispose() => _http.Dispose();
 
     private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? body, JsonTypeInfo<T> answer, CancellationToken cancellationToken)

@@ -156,6 +156,23 @@ public sealed record HubPackage(
     string? Sha256, string? PackageName, long? VersionCode, string? VersionName, long? SizeBytes, string? MinOsVersion,
     DateTimeOffset? PublishedAt, string? Signature, string? KeyId);
 
+/// <summary>A group's current rollout of a package as the hub reports it (GET /api/v1/rollouts).</summary>
+public sealed record HubRollout(
+    string? RolloutId, string? Group, string? PackageName, long? FromVersionCode, string? FromVersionName, long? ToVersionCode,
+    string? ToVersionName, string? MinOsVersion, DateTimeOffset? StartedAt, IReadOnlyList<HubRolloutSite>? Sites, HubRolloutCounts? Total,
+    IReadOnlyList<HubStraggler>? Stragglers);
+
+/// <summary>One site's part of a rollout; <c>Halted</c> is the reason, null while it is not halted.</summary>
+public sealed record HubRolloutSite(string? SiteId, HubRolloutCounts? Counts, IReadOnlyList<HubWave>? Waves, string? Halted);
+
+public sealed record HubRolloutCounts(
+    int Devices, int Installed, int Pending, int Failed, int Incompatible, int Offline, IReadOnlyDictionary<string, int>? FailedByReason);
+
+/// <summary>A wave in a site: <c>State</c> closed, open or done.</summary>
+public sealed record HubWave(int Wave, string? Label, string? State);
+
+public sealed record HubStraggler(string? SiteId, string? DeviceId, string? Serial, string? State, string? Reason, DateTimeOffset? LastCheckIn);
+
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(HubCreateSite))]
 [JsonSerializable(typeof(HubSiteCreated))]
@@ -180,4 +197,6 @@ public sealed record HubPackage(
 [JsonSerializable(typeof(HubDeviceStatus))]
 [JsonSerializable(typeof(HubPackage))]
 [JsonSerializable(typeof(List<HubPackage>))]
+[JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(List<HubRollout>))]
 internal sealed partial class HubJson : JsonSerializerContext;
