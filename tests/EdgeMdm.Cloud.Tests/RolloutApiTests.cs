@@ -1,0 +1,129 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EdgeMdm.Cloud.Hosting;
+using EdgeMdm.Cloud.Storage;
+using EdgeMdm.Contracts.Device;
+using EdgeMdm.Contracts.Sync;
+using Microsoft.Extensions.Options;
+
+namespace EdgeMdm.Cloud.Tests;
+
+/// <summary>Rollouts through the REST API on the real host, devices counted offline after 10 minutes of silence.</summary>
+[Trait("Category", "Integration")]
+public sealed class RolloutApiTests : IAsyncLifetime
+{
+    private RunningHub _hub = null!;
+
+    public async Task InitializeAsync() => _hub = await RunningHub.StartAsync("--rollout-offline-after", "00:10:00");
+
+    public async Task DisposeAsync() => await _hub.DisposeAsync();
+
+    [Fact]
+    public async Task A_version_change_put_through_the_api_is_reported_with_devices_judged_by_the_offline_setting()
+    {
+        // Arrange: the sample app at 100, then 120 with a single wave; three devices report at one site
+        var site = (await _hub.Store.AddSiteAsync(TenantIds.Default, "Lyon DC")).SiteId;
+        using var first = await PutAsync("""{"apps":[{"packageName":"com.acme.scan","versionCode":100,"versionName":"1.0.0"}]}""");
+        using var second = await PutAsync(
+            """{"apps":[{"packageName":"com.acme.scan","versionCode":120,"versionName":"1.2.0","rollout":{"plan":{"waves":[{"kind":"percentage","cumulativePercent":100}],"halt":{"failureRateThreshold":0.2,"minFinishedDevices":5}}}}]}""");
+        var now = DateTimeOffset.UtcNow;
+        await _hub.Store.ApplyUpstreamAsync(site, [
+            .. Device(1, "installed", installed: 120, now.AddMinutes(-1)),
+            .. Device(3, "pending", installed: 100, now.AddMinutes(-2)),
+            .. Device(5, "silent", installed: 100, now.AddMinutes(-20)),
+        ], now);
+
+        // Act
+        var report = await _hub.Rest.GetFromJsonAsync<JsonArray>("/api/v1/rollouts?packageName=com.acme.scan");
+        var forSite = await _hub.Rest.GetFromJsonAsync<JsonArray>($"/api/v1/rollouts?packageName=com.acme.scan&site={site}");
+
+        // Assert
+        Assert.Equal((HttpStatusCode.Created, HttpStatusCode.OK), (first.StatusCode, second.StatusCode));
+        var rollout = Assert.Single(report!)!;
+        Assert.Equal(("pickers", 100, "1.0.0", 120, "1.2.0"),
+            ((string)rollout["group"]!, (int)rollout["fromVersionCode"]!, (string)rollout["fromVersionName"]!, (int)rollout["toVersionCode"]!, (string)rollout["toVersionName"]!));
+        Assert.Equal("percentage", (string)rollout["plan"]!["waves"]![0]!["kind"]!);
+        var total = rollout["total"]!;
+        Assert.Equal((3, 1, 1, 0, 0, 1),
+            ((int)total["devices"]!, (int)total["installed"]!, (int)total["pending"]!, (int)total["failed"]!, (int)total["incompatible"]!, (int)total["offline"]!));
+        Assert.Equal(0, (int)total["failedByReason"]!["storage_full"]!);
+        var siteView = Assert.Single(rollout["sites"]!.AsArray())!;
+        Assert.Equal((site, "100%", "open"), ((string)siteView["siteId"]!, (string)siteView["waves"]![0]!["label"]!, (string)siteView["waves"]![0]!["state"]!));
+        Assert.Null(siteView["halted"]);
+        Assert.Equal([("silent", "offline"), ("pending", "pending")],
+            rollout["stragglers"]!.AsArray().Select(s => ((string)s!["deviceId"]!, (string)s["state"]!)));
+        Assert.Equal("SN-silent", (string)rollout["stragglers"]![0]!["serial"]!);
+        Assert.True(JsonNode.DeepEquals(report, forSite));
+    }
+
+    [Fact]
+    public async Task An_invalid_plan_is_400_naming_each_field_and_nothing_is_stored()
+    {
+        // Act
+        using var response = await PutAsync(
+            """{"apps":[{"packageName":"com.acme.scan","versionCode":120,"versionName":"1.2.0","rollout":{"plan":{"waves":[{"kind":"percentage","cumulativePercent":50}],"halt":{"failureRateThreshold":2,"minFinishedDevices":5}}}}]}""");
+        using var noPlan = await PutAsync("""{"apps":[{"packageName":"com.acme.scan","versionCode":120,"versionName":"1.2.0","rollout":{}}]}""");
+
+        // Assert
+        Assert.Equal((HttpStatusCode.BadRequest, HttpStatusCode.BadRequest), (response.StatusCode, noPlan.StatusCode));
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var errors = (await response.Content.ReadFromJsonAsync<JsonNode>())!["errors"]!.AsObject();
+        Assert.Equal(["apps[0].rollout.plan.halt.failureRateThreshold", "apps[0].rollout.plan.waves"], errors.Select(e => e.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(["apps[0].rollout.plan"], (await noPlan.Content.ReadFromJsonAsync<JsonNode>())!["errors"]!.AsObject().Select(e => e.Key));
+        Assert.Empty(await _hub.Store.ListBlueprintsAsync(TenantIds.Default));
+    }
+
+    [Fact]
+    public async Task Without_a_package_name_it_is_400_and_without_a_rollout_or_for_an_unknown_site_404()
+    {
+        // Arrange: an app new to its group starts no rollout
+        using var put = await PutAsync("""{"apps":[{"packageName":"com.acme.scan","versionCode":100,"versionName":"1.0.0"}]}""");
+
+        // Act
+        using var noName = await _hub.Rest.GetAsync("/api/v1/rollouts");
+        using var none = await _hub.Rest.GetAsync("/api/v1/rollouts?packageName=com.acme.scan");
+        using var noSite = await _hub.Rest.GetAsync("/api/v1/rollouts?packageName=com.acme.scan&site=nowhere");
+
+        // Assert
+        Assert.Equal(
+            (HttpStatusCode.BadRequest, HttpStatusCode.NotFound, HttpStatusCode.NotFound),
+            (noName.StatusCode, none.StatusCode, noSite.StatusCode));
+        Assert.Equal("no site 'nowhere'", (string)(await noSite.Content.ReadFromJsonAsync<JsonNode>())!["detail"]!);
+    }
+
+    [Fact]
+    public async Task A_rollout_offline_threshold_of_zero_stops_the_hub_naming_the_setting()
+    {
+        // Act
+        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() =>
+            CloudHost.BuildAsync(["--database", Path.Combine(_hub.Directory, "other"), "--rollout-offline-after", "00:00:00"]));
+
+        // Assert
+        Assert.StartsWith("Cloud:RolloutOfflineAfter (--rollout-offline-after)", Assert.Single(failure.Failures), StringComparison.Ordinal);
+    }
+
+    private Task<HttpResponseMessage> PutAsync(string json) =>
+        _hub.Rest.PutAsync("/api/v1/blueprints/pickers", new StringContent(json, Encoding.UTF8, "application/json"));
+
+    /// <summary>A device's enrollment and one status report, numbered from <paramref name="sequence"/>.</summary>
+    private static SiteChange[] Device(ulong sequence, string deviceId, long installed, DateTimeOffset lastCheckIn)
+    {
+        var status = new DeviceStatus
+        {
+            Apps = [new InstalledApp { PackageName = "com.acme.scan", VersionCode = installed }],
+            Os = new OsStatus { Version = "14" },
+        };
+        return
+        [
+            new SiteChange { Sequence = sequence, DeviceId = deviceId, Enrolled = new() { Serial = "SN-" + deviceId, Group = "pickers", OsVersion = "14" } },
+            new SiteChange
+            {
+                Sequence = sequence + 1, DeviceId = deviceId,
+                Status = new() { StatusJson = JsonSerializer.Serialize(status, DeviceProtocolJson.Default.DeviceStatus), LastCheckinUnixMs = lastCheckIn.ToUnixTimeMilliseconds() },
+            },
+        ];
+    }
+}
