@@ -71,8 +71,9 @@ test: ## run every test (installs what the tests need when missing: PostgreSQL, 
 	$(DOTNET) test EdgeMdm.sln -c $(CONFIG) --no-build --nologo
 
 .PHONY: bench
-bench: ## measure check-ins/s vs a no-op endpoint, then sync catch-up of a 100k backlog (BENCH_ARGS="--scenario checkin|catchup"); see docs/benchmarks.md
+bench: ## check-ins/s vs a no-op endpoint, sync catch-up of a 100k backlog, 200 MB package downloads vs nginx (BENCH_ARGS="--scenario checkin|catchup|download"); see docs/benchmarks.md
 	$(DOTNET) build EdgeMdm.sln -c $(CONFIG) --nologo -v quiet
+	bash tests/scripts/nginx.sh
 	$(DOTNET) run --project tests/EdgeMdm.Bench -c $(CONFIG) --no-build -- $(BENCH_ARGS)
 
 .PHONY: clean

@@ -7,8 +7,8 @@ namespace EdgeMdm.Bench;
 internal sealed record BenchOptions
 {
     public const string Usage =
-        "usage: edgemdm-bench [--scenario checkin|catchup|all] [--devices N] [--concurrency N] [--warmup 3s] [--duration 15s]\n" +
-        "                     [--backlog N] [--sync-max-rate N] [--out FILE]\n" +
+        "usage: edgemdm-bench [--scenario checkin|catchup|download|all] [--devices N] [--concurrency N] [--warmup 3s] [--duration 15s]\n" +
+        "                     [--backlog N] [--sync-max-rate N] [--package-mb N] [--download-clients N] [--out FILE]\n" +
         "       edgemdm-bench noop-server --urls URL";
 
     /// <summary>Which scenarios run, in this order: the check-in load, then the sync catch-up.</summary>
@@ -19,6 +19,12 @@ internal sealed record BenchOptions
 
     /// <summary>Catch-up scenario: the appliance's push ceiling (--sync-max-rate, 0 = none); null keeps its default.</summary>
     public int? SyncMaxRate { get; init; }
+
+    /// <summary>Download scenario: size of the package, in MiB.</summary>
+    public int PackageMegabytes { get; init; } = 200;
+
+    /// <summary>Download scenario: clients downloading the package at once.</summary>
+    public int DownloadClients { get; init; } = 32;
 
     /// <summary>Devices enrolled on each server; each checks in back-to-back for the whole run.</summary>
     public int Devices { get; init; } = 2000;
@@ -68,11 +74,17 @@ internal sealed record BenchOptions
                 case "--sync-max-rate" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var rate):
                     options = options with { SyncMaxRate = rate };
                     break;
+                case "--package-mb" when PositiveInt(value) is { } megabytes:
+                    options = options with { PackageMegabytes = megabytes };
+                    break;
+                case "--download-clients" when PositiveInt(value) is { } clients:
+                    options = options with { DownloadClients = clients };
+                    break;
                 case "--out":
                     options = options with { OutFile = value };
                     break;
-                case "--devices" or "--concurrency" or "--warmup" or "--duration" or "--backlog" or "--scenario" or "--sync-max-rate":
-                    return (null, $"{name} {value}: not a valid value (counts are whole numbers ≥ 1, durations look like 500ms, 15s, 2m, scenarios are checkin, catchup, all)");
+                case "--devices" or "--concurrency" or "--warmup" or "--duration" or "--backlog" or "--scenario" or "--sync-max-rate" or "--package-mb" or "--download-clients":
+                    return (null, $"{name} {value}: not a valid value (counts are whole numbers ≥ 1, durations look like 500ms, 15s, 2m, scenarios are checkin, catchup, download, all)");
                 default:
                     return (null, $"unknown option {name}");
             }
@@ -85,6 +97,7 @@ internal sealed record BenchOptions
     {
         "checkin" => BenchScenario.Checkin,
         "catchup" => BenchScenario.Catchup,
+        "download" => BenchScenario.Download,
         "all" => BenchScenario.All,
         _ => null,
     };
@@ -105,5 +118,8 @@ internal enum BenchScenario
     /// <summary>Sync catch-up: a backlog built with the uplink down, then drained to the hub.</summary>
     Catchup = 2,
 
-    All = Checkin | Catchup,
+    /// <summary>Package downloads: a large package from the appliance and from nginx, many clients at once.</summary>
+    Download = 4,
+
+    All = Checkin | Catchup | Download,
 }

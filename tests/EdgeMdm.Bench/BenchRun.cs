@@ -29,7 +29,7 @@ internal static class BenchRun
         var seed = Path.Combine(repo, "edge", "demo", "site-seed.yaml");
         if (!File.Exists(edgeDll))
             return Fail($"the appliance is not built ({edgeDll}); run: dotnet build EdgeMdm.sln -c {configuration}");
-        if (options.Scenario.HasFlag(BenchScenario.Catchup) && !File.Exists(cloudDll))
+        if ((options.Scenario & (BenchScenario.Catchup | BenchScenario.Download)) != BenchScenario.None && !File.Exists(cloudDll))
             return Fail($"the hub is not built ({cloudDll}); run: dotnet build EdgeMdm.sln -c {configuration}");
 
         // Ctrl-C or a TERM stops the load and the servers, and removes the data directory, before exiting.
@@ -45,6 +45,7 @@ internal static class BenchRun
         var startedAt = DateTimeOffset.UtcNow;
         var rows = new List<RunResult>();
         CatchupResult? catchup = null;
+        DownloadResult? download = null;
         try
         {
             if (options.Scenario.HasFlag(BenchScenario.Checkin))
@@ -55,6 +56,8 @@ internal static class BenchRun
 
             if (options.Scenario.HasFlag(BenchScenario.Catchup))
                 catchup = await CatchupRun.RunAsync(cloudDll, edgeDll, options, Console.Error, interrupted.Token);
+            if (options.Scenario.HasFlag(BenchScenario.Download))
+                download = await DownloadRun.RunAsync(cloudDll, edgeDll, options, Console.Error, interrupted.Token);
         }
         catch (ServerStartException e)
         {
@@ -65,9 +68,22 @@ internal static class BenchRun
             return Fail("interrupted", exitCode: 130);
         }
 
-        var report = (rows.Count > 0 ? Report.Render(options, rows, startedAt) : "")
-            + (rows.Count > 0 && catchup is not null ? "\n" : "")
-            + (catchup is not null ? CatchupReport.Render(catchup, startedAt) : "");
+        await WriteReportAsync(options, startedAt, rows, catchup, download);
+        var errors = rows.Sum(r => r.Errors) + (catchup?.Errors ?? 0) + (download?.Errors ?? 0);
+        return errors == 0 ? 0 : Fail($"{errors} errors; a healthy run has none");
+    }
+
+    /// <summary>One markdown report of the scenarios that ran, on standard output and in --out FILE.</summary>
+    private static async Task WriteReportAsync(BenchOptions options, DateTimeOffset startedAt, List<RunResult> rows, CatchupResult? catchup, DownloadResult? download)
+    {
+        var sections = new List<string>();
+        if (rows.Count > 0)
+            sections.Add(Report.Render(options, rows, startedAt));
+        if (catchup is not null)
+            sections.Add(CatchupReport.Render(catchup, startedAt));
+        if (download is not null)
+            sections.Add(DownloadReport.Render(download, startedAt));
+        var report = string.Join("\n", sections);
         Console.Write(report);
         if (options.OutFile is { } outFile)
         {
@@ -75,9 +91,6 @@ internal static class BenchRun
                 Directory.CreateDirectory(directory);
             await File.WriteAllTextAsync(outFile, report, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
         }
-
-        var errors = rows.Sum(r => r.Errors) + (catchup?.Errors ?? 0);
-        return errors == 0 ? 0 : Fail($"{errors} errors; a healthy run has none");
     }
 
     private static async Task<RunResult> NoopAsync(BenchOptions options, CancellationToken cancellationToken)

@@ -6,6 +6,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using EdgeMdm.Agent;
 using EdgeMdm.Testing;
+using static EdgeMdm.Bench.BenchProcesses;
 
 namespace EdgeMdm.Bench;
 
@@ -93,7 +94,7 @@ internal sealed class CatchupRun
         var api = new DeviceApiClient(http);
 
         // ---- idle: the probe load with the uplink up and no backlog ----
-        var probe = new ProbeLoad(api, await EnrollAsync(api, token, "CUPROBE", ProbeDevices, cancellationToken), ProbePeriod);
+        var probe = new ProbeLoad(api, await EnrollAsync(api, token, "CUPROBE", ProbeDevices, _log, "catch-up", cancellationToken), ProbePeriod);
         var idle = await MeasureIdleAsync(rig, probe, cancellationToken);
 
         // ---- the backlog, built with the uplink down ----
@@ -278,60 +279,6 @@ internal sealed class CatchupRun
         return next;
     }
 
-    private async Task<List<BenchDevice>> EnrollAsync(DeviceApiClient api, string token, string prefix, int count, CancellationToken cancellationToken)
-    {
-        var devices = new List<BenchDevice>(count);
-        for (var i = 0; i < count; i++)
-        {
-            var serial = prefix + i.ToString("D4", CultureInfo.InvariantCulture);
-            var enrolled = await api.EnrollAsync(BenchDevice.EnrollRequest(serial, token), cancellationToken);
-            devices.Add(new BenchDevice(serial, enrolled.DeviceSecret, new Random(i)));
-        }
-
-        _log.WriteLine($"  catch-up: {devices.Count} probe devices enrolled");
-        return devices;
-    }
-
-    private static async Task<ServerProcess> StartAsync(string name, string dll, IEnumerable<string> args, Uri url, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await ServerProcess.StartAsync(dll, args, url, environment: null, cancellationToken);
-        }
-        catch (ServerStartException e)
-        {
-            throw new ServerStartException($"the {name} did not start: {e.Message}", e);
-        }
-    }
-
-    /// <summary><c>edgemdm-cloud admin-token create</c>: the REST API's bearer token.</summary>
-    private static async Task<string> AdminTokenAsync(string cloudDll, string hubDir, CancellationToken cancellationToken)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { cloudDll, "admin-token", "create", "--name", "bench", "--database", hubDir })
-            info.ArgumentList.Add(arg);
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        using var process = Process.Start(info) ?? throw new ServerStartException("could not start dotnet " + cloudDll);
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
-        try
-        {
-            await process.WaitForExitAsync(stop.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        var token = (await stdout).Trim();
-        if (process.ExitCode != 0 || token.Length == 0)
-            throw new ServerStartException($"admin-token create exited with {process.ExitCode}: {(await stderr).Trim()}");
-        return token;
-    }
-
     private static async Task PutBlueprintAsync(HttpClient rest, CancellationToken cancellationToken)
     {
         var blueprint = new JsonObject
@@ -348,61 +295,12 @@ internal sealed class CatchupRun
             throw new ServerStartException($"PUT blueprint: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
     }
 
-    private static async Task<JsonNode> PostAsync(HttpClient rest, string path, JsonObject body, CancellationToken cancellationToken)
-    {
-        using var response = await rest.PostAsJsonAsync(path, body, cancellationToken);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        if (!response.IsSuccessStatusCode)
-            throw new ServerStartException($"POST {path}: {(int)response.StatusCode} {text}");
-        return JsonNode.Parse(text)!;
-    }
-
     private static async Task<ulong> AppliedThroughAsync(HttpClient rest, string siteId, CancellationToken cancellationToken)
     {
         var sites = JsonNode.Parse(await rest.GetStringAsync(new Uri("/api/v1/sites", UriKind.Relative), cancellationToken))!.AsArray();
         return sites.Single(s => string.Equals(s!["siteId"]!.GetValue<string>(), siteId, StringComparison.Ordinal))!["appliedThrough"]!.GetValue<ulong>();
     }
 
-    private static async Task WaitAsync(string what, Func<Task<bool>> done, TimeSpan limit, CancellationToken cancellationToken)
-    {
-        if (!await TryWaitAsync(done, limit, cancellationToken))
-            throw new ServerStartException($"timed out after {limit.TotalSeconds:0} s waiting for {what}");
-    }
-
-    private static async Task<bool> TryWaitAsync(Func<Task<bool>> done, TimeSpan limit, CancellationToken cancellationToken)
-    {
-        var deadline = Stopwatch.GetTimestamp() + Ticks(limit);
-        while (Stopwatch.GetTimestamp() < deadline)
-        {
-            if (await done())
-                return true;
-            await Task.Delay(100, cancellationToken);
-        }
-
-        return await done();
-    }
-
-    private static long Ticks(TimeSpan duration) => (long)(duration.TotalSeconds * Stopwatch.Frequency);
-
-    private static string Text(Uri url) => url.GetLeftPart(UriPartial.Authority);
-
-    private static string TempDirectory(string prefix) => Path.Combine(Path.GetTempPath(), prefix + Guid.NewGuid().ToString("N"));
-
-    private static void DeleteDirectory(string path, TextWriter log)
-    {
-        try
-        {
-            Directory.Delete(path, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
-            // Never created.
-        }
-        catch (IOException e)
-        {
-            log.WriteLine($"edgemdm-bench: could not remove {path}: {e.Message}");
-        }
-    }
 }
 
 /// <summary>The processes and handles of one catch-up run.</summary>

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using EdgeMdm.Agent;
+using EdgeMdm.Testing;
+
+namespace EdgeMdm.Bench;
+
+/// <summary>What the scenarios that run the hub and the appliance as processes share: starting them, the hub's admin token, REST calls, bounded waits, temporary directories.</summary>
+internal static class BenchProcesses
+{
+    /// <summary>Enrolls <paramref name="count"/> devices with serials PREFIX0000...</summary>
+    public static async Task<List<BenchDevice>> EnrollAsync(DeviceApiClient api, string token, string prefix, int count, TextWriter log, string scenario, CancellationToken cancellationToken)
+    {
+        var devices = new List<BenchDevice>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var serial = prefix + i.ToString("D4", CultureInfo.InvariantCulture);
+            var enrolled = await api.EnrollAsync(BenchDevice.EnrollRequest(serial, token), cancellationToken);
+            devices.Add(new BenchDevice(serial, enrolled.DeviceSecret, new Random(i)));
+        }
+
+        log.WriteLine($"  {scenario}: {devices.Count} devices enrolled ({prefix}...)");
+        return devices;
+    }
+
+    public static async Task<ServerProcess> StartAsync(string name, string dll, IEnumerable<string> args, Uri url, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ServerProcess.StartAsync(dll, args, url, environment: null, cancellationToken);
+        }
+        catch (ServerStartException e)
+        {
+            throw new ServerStartException($"the {name} did not start: {e.Message}", e);
+        }
+    }
+
+    /// <summary><c>edgemdm-cloud admin-token create</c>: the REST API's bearer token.</summary>
+    public static async Task<string> AdminTokenAsync(string cloudDll, string hubDir, CancellationToken cancellationToken)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { cloudDll, "admin-token", "create", "--name", "bench", "--database", hubDir })
+            info.ArgumentList.Add(arg);
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        using var process = Process.Start(info) ?? throw new ServerStartException("could not start dotnet " + cloudDll);
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        try
+        {
+            await process.WaitForExitAsync(stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        var token = (await stdout).Trim();
+        if (process.ExitCode != 0 || token.Length == 0)
+            throw new ServerStartException($"admin-token create exited with {process.ExitCode}: {(await stderr).Trim()}");
+        return token;
+    }
+
+    public static async Task<JsonNode> PostAsync(HttpClient rest, string path, JsonObject body, CancellationToken cancellationToken)
+    {
+        using var response = await rest.PostAsJsonAsync(path, body, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+            throw new ServerStartException($"POST {path}: {(int)response.StatusCode} {text}");
+        return JsonNode.Parse(text)!;
+    }
+
+    public static async Task WaitAsync(string what, Func<Task<bool>> done, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        if (!await TryWaitAsync(done, limit, cancellationToken))
+            throw new ServerStartException($"timed out after {limit.TotalSeconds:0} s waiting for {what}");
+    }
+
+    public static async Task<bool> TryWaitAsync(Func<Task<bool>> done, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.GetTimestamp() + Ticks(limit);
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            if (await done())
+                return true;
+            await Task.Delay(100, cancellationToken);
+        }
+
+        return await done();
+    }
+
+    public static long Ticks(TimeSpan duration) => (long)(duration.TotalSeconds * Stopwatch.Frequency);
+
+    public static string Text(Uri url) => url.GetLeftPart(UriPartial.Authority);
+
+    public static string TempDirectory(string prefix) => Path.Combine(Path.GetTempPath(), prefix + Guid.NewGuid().ToString("N"));
+
+    public static void DeleteDirectory(string path, TextWriter log)
+    {
+        try
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Never created.
+        }
+        catch (IOException e)
+        {
+            log.WriteLine($"edgemdm-bench: could not remove {path}: {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using System.Globalization;
+using System.Text;
+
+namespace EdgeMdm.Bench;
+
+/// <summary>The markdown of the download scenario: each round, the targets of issue 4, pass or fail per target.</summary>
+internal static class DownloadReport
+{
+    public const double ThroughputTarget = 0.9;
+    public const long MemoryTargetBytes = 64L << 20;
+    public const double LatencyTarget = 2.0;
+
+    public static string Render(DownloadResult r, DateTimeOffset startedAt)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        // Totals over the rounds: both servers moved the same bytes, so the ratio of totals is the ratio of rates.
+        var nginxRate = Rate(r.Nginx);
+        var applianceRate = Rate(r.Appliance);
+        var throughputRatio = applianceRate / nginxRate;
+        var growth = r.Appliance.Max(a => a.ResidentGrowth);
+        var duringP99 = r.Appliance.Max(a => a.Checkins.P99Ms);
+        var latencyRatio = duringP99 / r.Idle.P99Ms;
+
+        var text = new StringBuilder();
+        text.AppendLine("## Package downloads: the appliance beside nginx")
+            .AppendLine()
+            .AppendLine(Invariant($"- date: {startedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC; machine: {Environment.ProcessorCount} CPUs; hub, appliance, nginx and clients share them"))
+            .AppendLine(Invariant($"- package: {r.PackageBytes >> 20} MiB of random bytes; {r.Clients} clients each download it whole, all at once, per round; rounds alternate nginx and the appliance"))
+            .AppendLine(Invariant($"- the appliance fetched it from the hub and verified it in {r.FetchSeconds:0.0} s; probe: 50 devices checking in every 100 ms; probe errors {r.ProbeErrors}"))
+            .AppendLine()
+            .AppendLine("| round | server | MiB | seconds | MiB/s | complete | resident before → peak | check-in p50 / p99 |")
+            .AppendLine("|--:|---|--:|--:|--:|--:|--:|--:|");
+        for (var i = 0; i < r.Nginx.Count; i++)
+        {
+            text.AppendLine(Round(i + 1, r.Nginx[i]));
+            if (i < r.Appliance.Count)
+                text.AppendLine(Round(i + 1, r.Appliance[i]));
+        }
+
+        text.AppendLine()
+            .AppendLine("| figure | measured | target | result |")
+            .AppendLine("|---|--:|--:|---|")
+            .AppendLine(Invariant($"| throughput, nginx / appliance (all rounds) | {nginxRate:0} / {applianceRate:0} MiB/s | | |"))
+            .AppendLine(Invariant($"| **appliance / nginx throughput** | {throughputRatio:0.00}× | ≥ {ThroughputTarget:0.0}× | {Verdict(throughputRatio >= ThroughputTarget)} |"))
+            .AppendLine(Invariant($"| **appliance memory growth** (largest peak over the round's start) | {growth / 1048576.0:0.0} MiB | ≤ {MemoryTargetBytes >> 20} MiB | {Verdict(growth <= MemoryTargetBytes)} |"))
+            .AppendLine(Invariant($"| check-in p50 / p99, idle | {r.Idle.P50Ms:0.0} / {r.Idle.P99Ms:0.0} ms | | |"))
+            .AppendLine(Invariant($"| **check-in p99 while downloads run / idle** (the worse round) | {duringP99:0.0} ms = {latencyRatio:0.00}× | ≤ {LatencyTarget:0.0}× | {Verdict(latencyRatio <= LatencyTarget)} |"));
+        return text.ToString();
+    }
+
+    private static double Rate(IEnumerable<RoundMeasure> rounds)
+    {
+        var list = rounds.ToList();
+        return list.Sum(x => x.Bytes) / 1048576.0 / list.Sum(x => x.Seconds);
+    }
+
+    private static string Round(int number, RoundMeasure m) =>
+        Invariant($"| {number} | {m.Server} | {m.Bytes / 1048576.0:0} | {m.Seconds:0.00} | {m.MibPerSecond:0} | {m.Complete} | {(m.ResidentPeak == 0 ? "–" : $"{m.ResidentBefore / 1048576.0:0} → {m.ResidentPeak / 1048576.0:0} MiB")} | {(m.Checkins.Count == 0 ? "–" : $"{m.Checkins.P50Ms:0.0} / {m.Checkins.P99Ms:0.0} ms")} |");
+
+    private static string Verdict(bool pass) => pass ? "pass" : "**FAIL**";
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,354 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using EdgeMdm.Agent;
+using EdgeMdm.Testing;
+using static EdgeMdm.Bench.BenchProcesses;
+
+namespace EdgeMdm.Bench;
+
+/// <summary>
+/// The package download scenario (issue 4): one large package, uploaded at the hub, named by a blueprint and
+/// fetched into the appliance's cache, is downloaded by many devices at once from the appliance
+/// (<c>GET /api/v1/packages/{sha256}</c> with each device's credential), and the same file by the same number
+/// of clients from Debian's nginx on the same machine in the same run. Rounds alternate nginx, appliance, nginx,
+/// appliance. While the appliance serves, a probe load checks in and the appliance's resident memory is sampled.
+/// </summary>
+internal sealed class DownloadRun
+{
+    private const string PackageName = "com.edgemdm.bench.large";
+    private const int ProbeDevices = 50;
+    private const int Rounds = 2;
+    private static readonly TimeSpan ProbePeriod = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan ProbeWarmup = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan IdleWindow = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan CacheLimit = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan RoundLimit = TimeSpan.FromMinutes(3);
+
+    private readonly BenchOptions _options;
+    private readonly TextWriter _log;
+
+    private DownloadRun(BenchOptions options, TextWriter log)
+    {
+        _options = options;
+        _log = log;
+    }
+
+    public static async Task<DownloadResult> RunAsync(string cloudDll, string edgeDll, BenchOptions options, TextWriter log, CancellationToken cancellationToken)
+    {
+        var work = TempDirectory("edgemdm-bench-download-");
+        try
+        {
+            return await new DownloadRun(options, log).RunAsync(cloudDll, edgeDll, work, cancellationToken);
+        }
+        finally
+        {
+            DeleteDirectory(work, log);
+        }
+    }
+
+    private async Task<DownloadResult> RunAsync(string cloudDll, string edgeDll, string work, CancellationToken cancellationToken)
+    {
+        var hubDir = Path.Combine(work, "hub");
+        var siteDir = Path.Combine(work, "site");
+        var nginxRoot = Directory.CreateDirectory(Path.Combine(work, "www")).FullName;
+        var size = (long)_options.PackageMegabytes << 20;
+        var (sha256, file) = await WritePackageAsync(nginxRoot, size, cancellationToken);
+        _log.WriteLine($"  download: package of {size >> 20} MiB, sha256 {sha256}");
+
+        // ---- the hub with the package in its catalog, a blueprint naming it, the appliance caching it ----
+        var restUrl = ServerProcess.FreeLoopbackUrl();
+        var grpcUrl = ServerProcess.FreeLoopbackUrl();
+        await using var hub = await StartAsync("hub", cloudDll, ["serve", "--database", hubDir, "--rest-url", Text(restUrl), "--grpc-url", Text(grpcUrl)], restUrl, cancellationToken);
+        using var rest = new HttpClient { BaseAddress = restUrl, Timeout = TimeSpan.FromMinutes(5) };
+        rest.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await AdminTokenAsync(cloudDll, hubDir, cancellationToken));
+        await UploadAsync(rest, file, cancellationToken);
+        var site = await PostAsync(rest, "/api/v1/sites", new JsonObject { ["name"] = "Bench DC" }, cancellationToken);
+        await PutBlueprintAsync(rest, cancellationToken);
+        var token = (await PostAsync(rest, $"/api/v1/sites/{site["siteId"]!.GetValue<string>()}/tokens",
+            new JsonObject { ["group"] = "pickers", ["uses"] = 1000, ["expiresInSeconds"] = 3600 }, cancellationToken))["token"]!.GetValue<string>();
+
+        var edgeUrl = ServerProcess.FreeLoopbackUrl();
+        await using var edge = await StartAsync("appliance", edgeDll,
+            ["serve", "--data-dir", siteDir, "--urls", Text(edgeUrl), "--hub", Text(grpcUrl), "--site-credential", site["credential"]!.GetValue<string>(), "--sync-interval", "1"],
+            edgeUrl, cancellationToken);
+        var cached = Path.Combine(siteDir, "blobs", sha256);
+        var fetchStarted = Stopwatch.GetTimestamp();
+        await WaitAsync("the appliance to cache the package", () => Task.FromResult(File.Exists(cached)), CacheLimit, cancellationToken);
+        var fetchSeconds = Stopwatch.GetElapsedTime(fetchStarted).TotalSeconds;
+        _log.WriteLine($"  download: the appliance fetched and verified the package in {fetchSeconds:0.0} s");
+
+        using var handler = AgentHttp.CreateHandler(_options.DownloadClients + ProbeDevices);
+        using var http = AgentHttp.CreateClient(handler, edgeUrl, TimeSpan.FromMinutes(5));
+        var api = new DeviceApiClient(http);
+        var probe = new ProbeLoad(api, await EnrollAsync(api, token, "DLPROBE", ProbeDevices, _log, "download", cancellationToken), ProbePeriod);
+        var downloaders = await EnrollAsync(api, token, "DLCLIENT", _options.DownloadClients, _log, "download", cancellationToken);
+
+        // ---- nginx serving the same bytes ----
+        await using var nginx = await NginxProcess.StartAsync(nginxRoot, Path.Combine(work, "nginx"), cancellationToken);
+        var nginxUrl = new Uri(nginx.Url, sha256);
+        var applianceUrl = new Uri(edgeUrl, $"/api/v1/packages/{sha256}");
+
+        // ---- idle baseline, then the rounds ----
+        var idle = await IdleAsync(probe, cancellationToken);
+        var nginxRounds = new List<RoundMeasure>();
+        var applianceRounds = new List<RoundMeasure>();
+        for (var round = 0; round < Rounds; round++)
+        {
+            nginxRounds.Add(await RoundAsync("nginx", nginxUrl, size, secrets: null, sampled: null, probe: null, cancellationToken));
+            applianceRounds.Add(await RoundAsync("appliance", applianceUrl, size, downloaders.Select(d => d.Secret).ToList(), edge, probe, cancellationToken));
+        }
+
+        return new DownloadResult(size, _options.DownloadClients, fetchSeconds, idle, nginxRounds, applianceRounds, probe.Errors);
+    }
+
+    private async Task<Percentiles> IdleAsync(ProbeLoad probe, CancellationToken cancellationToken)
+    {
+        _log.WriteLine($"  download: idle probe, {ProbeDevices} devices every {ProbePeriod.TotalMilliseconds:0} ms, {IdleWindow.TotalSeconds:0} s");
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var running = probe.RunAsync(stop.Token);
+        await Task.Delay(ProbeWarmup, cancellationToken);
+        var from = Stopwatch.GetTimestamp();
+        await Task.Delay(IdleWindow, cancellationToken);
+        var to = Stopwatch.GetTimestamp();
+        await stop.CancelAsync();
+        return ProbeLoad.Percentiles(await running, from, to);
+    }
+
+    /// <summary>
+    /// Every client downloads the whole file once, all at the same time, on connections of its own. With
+    /// <paramref name="secrets"/> each client is a device sending its credential. Throughput is all bytes over
+    /// the wall time from the first request to the last byte.
+    /// </summary>
+    private async Task<RoundMeasure> RoundAsync(
+        string server, Uri url, long size, List<string>? secrets, ServerProcess? sampled, ProbeLoad? probe, CancellationToken cancellationToken)
+    {
+        var clients = _options.DownloadClients;
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = clients, AutomaticDecompression = DecompressionMethods.None, UseProxy = false };
+        using var http = new HttpClient(handler) { Timeout = RoundLimit };
+        using var stopProbe = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var probing = probe?.RunAsync(stopProbe.Token);
+        if (probing is not null)
+            await Task.Delay(ProbeWarmup, cancellationToken);
+
+        using var stopSampling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var baseline = sampled?.Sample().RssBytes ?? 0;
+        var peak = sampled is null ? Task.FromResult(0L) : PeakResidentAsync(sampled, stopSampling.Token);
+        var started = Stopwatch.GetTimestamp();
+        var bytes = await Task.WhenAll(Enumerable.Range(0, clients).Select(i => DownloadAsync(http, url, secrets?[i], cancellationToken)));
+        var finished = Stopwatch.GetTimestamp();
+        await stopSampling.CancelAsync();
+        var peakBytes = await peak;
+
+        var latency = new Percentiles(0, double.NaN, double.NaN);
+        if (probing is not null)
+        {
+            await stopProbe.CancelAsync();
+            latency = ProbeLoad.Percentiles(await probing, started, finished);
+        }
+
+        var seconds = (finished - started) / (double)Stopwatch.Frequency;
+        var complete = bytes.Count(b => b == size);
+        var measure = new RoundMeasure(server, bytes.Sum(), seconds, complete, baseline, peakBytes, latency);
+        _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  download: {server}: {clients} clients, {measure.Bytes / 1048576.0:0} MiB in {seconds:0.00} s = {measure.MibPerSecond:0} MiB/s, complete {complete}/{clients}"));
+        return measure;
+    }
+
+    private static async Task<long> DownloadAsync(HttpClient http, Uri url, string? secret, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        if (secret is not null)
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", secret);
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+            throw new ServerStartException($"GET {url}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        var buffer = new byte[128 * 1024];
+        long total = 0;
+        int read;
+        while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
+            total += read;
+        return total;
+    }
+
+    /// <summary>The highest resident set seen every 50 ms until stopped.</summary>
+    private static async Task<long> PeakResidentAsync(ServerProcess server, CancellationToken stop)
+    {
+        long peak = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            peak = Math.Max(peak, server.Sample().RssBytes);
+            try
+            {
+                await Task.Delay(50, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        return Math.Max(peak, server.Sample().RssBytes);
+    }
+
+    /// <summary>Random bytes (incompressible, as an APK is) written once; the file nginx serves under its hash.</summary>
+    private static async Task<(string Sha256, string Path)> WritePackageAsync(string directory, long size, CancellationToken cancellationToken)
+    {
+        var staging = Path.Combine(directory, "package.tmp");
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        await using (var output = new FileStream(staging, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, useAsync: true))
+        {
+            var chunk = new byte[1 << 20];
+            for (long written = 0; written < size; written += chunk.Length)
+            {
+                RandomNumberGenerator.Fill(chunk);
+                var length = (int)Math.Min(chunk.Length, size - written);
+                hash.AppendData(chunk, 0, length);
+                await output.WriteAsync(chunk.AsMemory(0, length), cancellationToken);
+            }
+        }
+
+        var sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
+        var path = Path.Combine(directory, sha256);
+        File.Move(staging, path);
+        return (sha256, path);
+    }
+
+    private static async Task UploadAsync(HttpClient rest, string file, CancellationToken cancellationToken)
+    {
+        await using var stream = File.OpenRead(file);
+        using var content = new StreamContent(stream, 1 << 20);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        using var response = await rest.PostAsync(new Uri($"/api/v1/packages?packageName={PackageName}&versionCode=1&versionName=1.0.0", UriKind.Relative), content, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+            throw new ServerStartException($"package upload: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+    }
+
+    private static async Task PutBlueprintAsync(HttpClient rest, CancellationToken cancellationToken)
+    {
+        var blueprint = new JsonObject
+        {
+            ["group"] = "pickers",
+            ["apps"] = new JsonArray(new JsonObject { ["packageName"] = PackageName, ["versionCode"] = 1, ["versionName"] = "1.0.0" }),
+            ["configurations"] = new JsonArray(),
+            ["certificates"] = new JsonArray(),
+        };
+        using var response = await rest.PutAsJsonAsync("/api/v1/blueprints/pickers", blueprint, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+            throw new ServerStartException($"PUT blueprint: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+    }
+}
+
+/// <summary>Debian's nginx on a free loopback port, serving one directory, stopped with the run.</summary>
+internal sealed class NginxProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private NginxProcess(Process process, Uri url)
+    {
+        _process = process;
+        Url = url;
+    }
+
+    public Uri Url { get; }
+
+    public static async Task<NginxProcess> StartAsync(string root, string prefix, CancellationToken cancellationToken)
+    {
+        const string Binary = "/usr/sbin/nginx";
+        if (!File.Exists(Binary))
+            throw new ServerStartException("nginx is not installed: run tests/scripts/nginx.sh install (make bench does)");
+        Directory.CreateDirectory(prefix);
+        var url = ServerProcess.FreeLoopbackUrl();
+        // A plain static-file server as Debian ships it would be tuned: sendfile, one worker per core, no access log.
+        var config = Path.Combine(prefix, "nginx.conf");
+        await File.WriteAllTextAsync(config, string.Create(CultureInfo.InvariantCulture, $$"""
+            daemon off;
+            master_process on;
+            worker_processes auto;
+            user root;
+            pid {{prefix}}/nginx.pid;
+            error_log {{prefix}}/error.log warn;
+            events { worker_connections 1024; }
+            http {
+                access_log off;
+                sendfile on;
+                tcp_nopush on;
+                client_body_temp_path {{prefix}}/body;
+                proxy_temp_path {{prefix}}/proxy;
+                fastcgi_temp_path {{prefix}}/fastcgi;
+                uwsgi_temp_path {{prefix}}/uwsgi;
+                scgi_temp_path {{prefix}}/scgi;
+                default_type application/octet-stream;
+                server {
+                    listen {{url.Host}}:{{url.Port}};
+                    root {{root}};
+                }
+            }
+            """), cancellationToken);
+        var info = new ProcessStartInfo(Binary) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var arg in new[] { "-p", prefix, "-c", config })
+            info.ArgumentList.Add(arg);
+        var process = Process.Start(info) ?? throw new ServerStartException("could not start nginx");
+        var nginx = new NginxProcess(process, url);
+        var deadline = Stopwatch.GetTimestamp() + (10 * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            if (process.HasExited)
+                throw new ServerStartException($"nginx exited with {process.ExitCode}: {await process.StandardError.ReadToEndAsync(cancellationToken)}");
+            if (await AcceptsAsync(url, cancellationToken))
+                return nginx;
+            await Task.Delay(100, cancellationToken);
+        }
+
+        await nginx.DisposeAsync();
+        throw new ServerStartException("nginx did not listen within 10 s");
+    }
+
+    private static async Task<bool> AcceptsAsync(Uri url, CancellationToken cancellationToken)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync(IPAddress.Parse(url.Host), url.Port, cancellationToken);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+}
+
+/// <summary>One round: every client downloaded the whole file once, at the same time.</summary>
+/// <param name="ResidentBefore">The server's resident memory just before (0 where not sampled).</param>
+/// <param name="ResidentPeak">The highest resident memory seen during the round (0 where not sampled).</param>
+internal sealed record RoundMeasure(string Server, long Bytes, double Seconds, int Complete, long ResidentBefore, long ResidentPeak, Percentiles Checkins)
+{
+    public double MibPerSecond => Bytes / 1048576.0 / Seconds;
+
+    public long ResidentGrowth => Math.Max(0, ResidentPeak - ResidentBefore);
+}
+
+/// <summary>What the download scenario measured.</summary>
+internal sealed record DownloadResult(
+    long PackageBytes, int Clients, double FetchSeconds, Percentiles Idle, IReadOnlyList<RoundMeasure> Nginx, IReadOnlyList<RoundMeasure> Appliance, long ProbeErrors)
+{
+    public long Errors => ProbeErrors + Nginx.Concat(Appliance).Sum(r => (long)(Clients - r.Complete));
+}
