@@ -9,6 +9,7 @@ using EdgeMdm.Edge.Fleet;
 using EdgeMdm.Edge.Hosting;
 using EdgeMdm.Edge.Options;
 using EdgeMdm.Edge.Packages;
+using EdgeMdm.Edge.Rollouts;
 using EdgeMdm.Edge.Seed;
 using EdgeMdm.Edge.Storage;
 using Microsoft.Extensions.Options;
@@ -61,6 +62,7 @@ public static class EdgeCli
         root.Subcommands.Add(Sync());
         root.Subcommands.Add(Users());
         root.Subcommands.Add(Cache());
+        root.Subcommands.Add(RolloutsCommand());
         return root;
     }
 
@@ -372,6 +374,54 @@ public static class EdgeCli
         return new Command("cache", "the site's package cache (blobs fetched from the hub for devices)") { status };
     }
 
+    private static Command RolloutsCommand()
+    {
+        var dataDir = DataDir();
+        var json = Json();
+        var interval = new Option<int>("--checkin-interval")
+        {
+            Description = "the check-in interval serve runs with, in seconds: a device silent for 3 of them is offline (default: $EDGEMDM_Edge__CheckinIntervalSeconds or 60)",
+            DefaultValueFactory = _ => int.TryParse(Environment.GetEnvironmentVariable("EDGEMDM_Edge__CheckinIntervalSeconds"), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) ? seconds : 60,
+        };
+        var rollouts = new Command("rollouts", "app rollouts at this site: from and to version, waves open, halt and why, devices by state") { dataDir, json, interval };
+        rollouts.SetAction(async result =>
+        {
+            var seconds = result.GetValue(interval);
+            if (seconds is < 1 or > 86_400)
+                throw new CliException($"--checkin-interval {seconds.ToString(CultureInfo.InvariantCulture)} must be between 1 and 86400", 2);
+            await using var store = OpenStore(result.GetValue(dataDir)!, seconds);
+            // Judged now from what devices last reported, exactly as the running appliance judges them.
+            var views = store.Rollouts.States.Select(RolloutView.Of).ToList();
+            return Print(result, json, views, EdgeJson.Default.ListRolloutView, () =>
+            {
+                if (views.Count == 0)
+                {
+                    Console.WriteLine("no rollout at this site");
+                    return;
+                }
+
+                Table.Write(
+                    ["PACKAGE", "FROM", "TO", "WAVES OPEN", "DEVICES", "INSTALLED", "PENDING", "FAILED", "INCOMPATIBLE", "OFFLINE", "HALTED"],
+                    views.Select(v => new[]
+                    {
+                        v.PackageName, $"{v.FromVersionName} ({Number(v.FromVersionCode)})", $"{v.ToVersionName} ({Number(v.ToVersionCode)})",
+                        $"{Number(v.OpenWaves)}/{Number(v.Waves.Count)}", Number(v.Counts.Devices), Number(v.Counts.Installed), Number(v.Counts.Pending),
+                        Number(v.Counts.Failed) + FailureReasons(v.Counts.FailedByReason), Number(v.Counts.Incompatible), Number(v.Counts.Offline),
+                        v.HaltReason ?? "no",
+                    }));
+            });
+        });
+        return rollouts;
+    }
+
+    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string FailureReasons(IReadOnlyDictionary<string, int> byReason)
+    {
+        var named = byReason.Where(r => r.Value > 0).Select(r => $"{r.Key}:{Number(r.Value)}").ToList();
+        return named.Count == 0 ? "" : " (" + string.Join(", ", named) + ")";
+    }
+
     private static string Bytes(long bytes) => bytes switch
     {
         >= 1L << 30 => (bytes / (double)(1L << 30)).ToString("0.0", CultureInfo.InvariantCulture) + " GiB",
@@ -392,12 +442,12 @@ public static class EdgeCli
         return 0;
     }
 
-    private static SqliteEdgeStore OpenStore(string dataDir)
+    private static SqliteEdgeStore OpenStore(string dataDir, int checkinIntervalSeconds = 60)
     {
         var fullPath = Path.GetFullPath(dataDir);
         if (!File.Exists(EdgeDatabase.PathIn(fullPath)))
             throw new CliException($"no appliance database in {fullPath} (run '{Name} serve --data-dir {dataDir}' first, or pass --data-dir)");
-        return SqliteEdgeStore.Open(fullPath);
+        return SqliteEdgeStore.Open(fullPath, checkinIntervalSeconds);
     }
 
     private static T Require<T>(Outcome<T> outcome)

@@ -2,6 +2,7 @@ using EdgeMdm.Contracts.Device;
 using EdgeMdm.Edge.Api;
 using EdgeMdm.Edge.Options;
 using EdgeMdm.Edge.Packages;
+using EdgeMdm.Edge.Rollouts;
 using EdgeMdm.Edge.Seed;
 using EdgeMdm.Edge.Storage;
 using EdgeMdm.Edge.Sync;
@@ -62,7 +63,7 @@ public static class EdgeHost
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<EdgeOptions>>().Value;
-            return SqliteEdgeStore.Open(Path.GetFullPath(options.DataDir), options.CheckinIntervalSeconds);
+            return SqliteEdgeStore.Open(Path.GetFullPath(options.DataDir), options.CheckinIntervalSeconds, sp.GetRequiredService<TimeProvider>());
         });
         services.AddSingleton<IEdgeStore>(sp => sp.GetRequiredService<SqliteEdgeStore>());
         services.AddSingleton<IEnrollmentStore>(sp => sp.GetRequiredService<SqliteEdgeStore>());
@@ -70,9 +71,11 @@ public static class EdgeHost
         services.AddSingleton<IBlueprintStore>(sp => sp.GetRequiredService<SqliteEdgeStore>());
         services.AddSingleton<IOutboxStore>(sp => sp.GetRequiredService<SqliteEdgeStore>());
         services.AddSingleton<IFeedStore>(sp => sp.GetRequiredService<SqliteEdgeStore>());
+        services.AddSingleton<IRolloutStore>(sp => sp.GetRequiredService<SqliteEdgeStore>());
         // Runs before Kestrel starts listening, so /healthz answers only once the schema is current and the
         // seed applied. Nothing here reaches beyond the machine: the appliance boots with no uplink.
         services.AddHostedService<SeedOnStart>();
+        services.AddHostedService<RolloutRefresher>();
         return services;
     }
 

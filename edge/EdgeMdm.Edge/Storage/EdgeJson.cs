@@ -4,6 +4,7 @@ using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Domain.Drift;
 using EdgeMdm.Edge.Fleet;
 using EdgeMdm.Edge.Packages;
+using EdgeMdm.Edge.Rollouts;
 
 namespace EdgeMdm.Edge.Storage;
 
@@ -24,4 +25,5 @@ namespace EdgeMdm.Edge.Storage;
 [JsonSerializable(typeof(SyncStatus))]
 [JsonSerializable(typeof(List<SiteUser>))]
 [JsonSerializable(typeof(CacheStatus))]
+[JsonSerializable(typeof(List<RolloutView>))]
 internal sealed partial class EdgeJson : JsonSerializerContext;

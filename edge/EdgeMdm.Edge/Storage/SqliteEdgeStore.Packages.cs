@@ -2,6 +2,7 @@ using EdgeMdm.Contracts.Device;
 using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Domain.Packages;
+using EdgeMdm.Edge.Rollouts;
 using SQLite;
 
 namespace EdgeMdm.Edge.Storage;
@@ -89,15 +90,21 @@ public sealed partial class SqliteEdgeStore : IPackageCacheStore
     public SignedManifest? Package(string sha256) =>
         _catalog.BySha.GetValueOrDefault(sha256);
 
+    /// <summary>
+    /// Both ends of every rollout: a device is declared its target or, until its wave is offered (or for good when
+    /// its OS is too old), the version it started from, and either must be there to download.
+    /// </summary>
     public IReadOnlyList<SignedManifest> PinnedPackages()
     {
         var catalog = _catalog;
         return _blueprints.Values
-            .SelectMany(entry => entry.Declarations.Apps)
-            .Select(app => app.Package?.Sha256)
-            .OfType<string>()
-            .Distinct(StringComparer.Ordinal)
-            .Select(sha => catalog.BySha[sha])
+            .SelectMany(entry => entry.Blueprint.Apps)
+            .SelectMany(app => SiteRollout.ActiveRollout(app) is { FromVersionCode: { } from }
+                ? new[] { (app.PackageName, app.VersionCode), (app.PackageName, from) }
+                : [(app.PackageName, app.VersionCode)])
+            .Select(version => catalog.Verified.GetValueOrDefault(version))
+            .OfType<SignedManifest>()
+            .DistinctBy(manifest => manifest.Manifest.Sha256, StringComparer.Ordinal)
             .ToList();
     }
 

@@ -6,6 +6,7 @@ using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Domain.Drift;
 using EdgeMdm.Domain.Lifecycle;
 using EdgeMdm.Edge.Fleet;
+using EdgeMdm.Edge.Rollouts;
 using EdgeMdm.Edge.Seed;
 using SQLite;
 
@@ -27,12 +28,13 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
     private readonly ReadPool _reads;
     private readonly WalCheckpointer _checkpointer;
     private readonly int _checkinIntervalSeconds;
+    private readonly TimeProvider _clock;
     private readonly ConcurrentDictionary<string, BlueprintEntry> _blueprints = new(StringComparer.Ordinal);
 
     // Serializes catalog reloads: each reads the rows committed so far, so the last one to run leaves the newest.
     private readonly Lock _reloadLock = new();
 
-    private SqliteEdgeStore(string dataDirectory, int checkinIntervalSeconds)
+    private SqliteEdgeStore(string dataDirectory, int checkinIntervalSeconds, TimeProvider clock)
     {
         var connection = EdgeDatabase.Open(dataDirectory);
         try
@@ -51,6 +53,8 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
         _writer = new GroupCommitWriter(connection);
         _reads = new ReadPool(dataDirectory);
         _checkinIntervalSeconds = checkinIntervalSeconds;
+        _clock = clock;
+        Rollouts = new RolloutTracker(RolloutTracker.OfflineAfterIntervals * TimeSpan.FromSeconds(checkinIntervalSeconds));
         ReloadBlueprints();
     }
 
@@ -59,8 +63,9 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
     public GroupCommitWriter Writer => _writer;
 
     /// <summary>Opens (creating and migrating when needed) the store in <paramref name="dataDirectory"/>.</summary>
-    public static SqliteEdgeStore Open(string dataDirectory, int checkinIntervalSeconds = 60) =>
-        new(dataDirectory, checkinIntervalSeconds) { DataDirectory = dataDirectory };
+    /// <param name="clock">Judges rollouts when blueprints load (the system clock when null).</param>
+    public static SqliteEdgeStore Open(string dataDirectory, int checkinIntervalSeconds = 60, TimeProvider? clock = null) =>
+        new(dataDirectory, checkinIntervalSeconds, clock ?? TimeProvider.System) { DataDirectory = dataDirectory };
 
     public async ValueTask DisposeAsync()
     {
@@ -70,8 +75,6 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
     }
 
     // ---- blueprints ------------------------------------------------------------------------------------
-
-    private sealed record BlueprintEntry(Blueprint Blueprint, DeclarationsDocument Declarations);
 
     public IReadOnlyCollection<string> Groups => _blueprints.Keys.Order(StringComparer.Ordinal).ToList();
 
@@ -99,14 +102,17 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
         ReloadBlueprints();
     }
 
-    /// <summary>Stores a group's blueprint; a blueprint with the same declarations token leaves the row as it is.</summary>
+    /// <summary>
+    /// Stores a group's blueprint; the same blueprint again leaves the row as it is. Compared whole, not by
+    /// declarations token: a new rollout id or plan for the same version is a change.
+    /// </summary>
     private static void UpsertBlueprint(SQLiteConnection db, Blueprint blueprint, long nowMs) =>
         db.Execute(
             """
             INSERT INTO blueprints (group_name, blueprint, declarations_token, updated_at) VALUES (?, ?, ?, ?)
             ON CONFLICT (group_name) DO UPDATE SET blueprint = excluded.blueprint,
                 declarations_token = excluded.declarations_token, updated_at = excluded.updated_at
-            WHERE declarations_token <> excluded.declarations_token
+            WHERE blueprint <> excluded.blueprint
             """,
             blueprint.Group, JsonSerializer.Serialize(blueprint, EdgeJson.Default.Blueprint), blueprint.ToDeclarations().Token, nowMs);
 
@@ -124,25 +130,23 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
     {
         var (rows, catalog) = _reads.Read(db => (db.Query<BlueprintRow>("SELECT group_name AS GroupName, blueprint AS Blueprint FROM blueprints"), LoadCatalog(db)));
         _catalog = catalog;
-        foreach (var row in rows)
-        {
-            var blueprint = JsonSerializer.Deserialize(row.Blueprint, EdgeJson.Default.Blueprint)
-                ?? throw new InvalidDataException("stored blueprint of group " + row.GroupName + " is empty");
-            _blueprints[row.GroupName] = new BlueprintEntry(blueprint, Declare(blueprint, catalog));
-        }
+        var blueprints = rows.Select(row => JsonSerializer.Deserialize(row.Blueprint, EdgeJson.Default.Blueprint)
+            ?? throw new InvalidDataException("stored blueprint of group " + row.GroupName + " is empty")).ToList();
+        var rollouts = SiteRollout.From(blueprints, (packageName, versionCode) => catalog.Verified.GetValueOrDefault((packageName, versionCode))?.Manifest);
+        _siteRollouts = rollouts;
+        for (var i = 0; i < rows.Count; i++)
+            _blueprints[rows[i].GroupName] = BlueprintEntry.Of(blueprints[i], catalog, rollouts);
 
         var stored = rows.Select(r => r.GroupName).ToHashSet(StringComparer.Ordinal);
         foreach (var group in _blueprints.Keys.Where(g => !stored.Contains(g)))
             _blueprints.TryRemove(group, out _);
+        // Before anyone reads the new declarations, so a new rollout is judged over its devices, not guessed.
+        RefreshRollouts(_clock.GetUtcNow());
         PackagesChanged.Pulse();
     }
 
     private BlueprintEntry BlueprintOf(string group) =>
-        _blueprints.TryGetValue(group, out var entry) ? entry : _blueprints.GetOrAdd(group, g =>
-        {
-            var empty = Blueprint.Empty(g);
-            return new BlueprintEntry(empty, Declare(empty, _catalog));
-        });
+        _blueprints.TryGetValue(group, out var entry) ? entry : _blueprints.GetOrAdd(group, g => BlueprintEntry.Of(Blueprint.Empty(g), _catalog, []));
 
     // ---- enrollment tokens -----------------------------------------------------------------------------
 
@@ -236,8 +240,10 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
 
     // ---- check-in --------------------------------------------------------------------------------------
 
-    public Task<Outcome<CheckinResponse>> CheckinAsync(string secretHash, DeviceStatus? changes, string? heldDeclarationsToken, DateTimeOffset now) =>
-        _writer.WriteAsync<Outcome<CheckinResponse>>(db =>
+    public async Task<Outcome<CheckinResponse>> CheckinAsync(string secretHash, DeviceStatus? changes, string? heldDeclarationsToken, DateTimeOffset now)
+    {
+        var outcomeChanged = false;
+        var answer = await _writer.WriteAsync<Outcome<CheckinResponse>>(db =>
         {
             var device = DeviceBySecret(db, secretHash);
             if (device is null)
@@ -247,11 +253,17 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
 
             var stored = JsonSerializer.Deserialize(device.Status, DeviceProtocolJson.Default.DeviceStatus) ?? new DeviceStatus();
             var status = changes is null ? stored : StatusMerge.Apply(stored, changes);
-            var blueprint = BlueprintOf(device.GroupName);
-            var drift = DriftEvaluator.Evaluate(blueprint.Blueprint, status, now);
+            var entry = BlueprintOf(device.GroupName);
+            var before = RolloutDeviceOf(device, stored, device.LastCheckinAt is { } last ? FromMs(last) : null);
+            var after = before with { Status = status, LastCheckIn = now };
+            // Drift against what this device is declared: a device its rollout keeps on the from version is not
+            // out of line for running it (docs/architecture.md, rollouts at the site).
+            var declared = Declared(entry, after, now);
+            var drift = DriftEvaluator.Evaluate(declared.Blueprint, status, now);
+            outcomeChanged = entry.Staged.Any(s => Rollouts.Judge(s.Rollout, before, now) != Rollouts.Judge(s.Rollout, after, now));
 
             if (device.DeviceState == DeviceState.Staging && StatusMerge.StagingComplete(status.Staging)
-                && string.Equals(heldDeclarationsToken, blueprint.Declarations.Token, StringComparison.Ordinal))
+                && string.Equals(heldDeclarationsToken, declared.Declarations.Token, StringComparison.Ordinal))
             {
                 Transition(db, device.Id, DeviceState.Staging, DeviceState.Active, Appliance, "staging complete", now);
             }
@@ -278,8 +290,12 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
             if (changes?.Apps is { } apps)
                 ReplaceInstalledApps(db, device.Id, apps);
 
-            return new CheckinResponse(blueprint.Declarations.Token, TakeOpenCommands(db, device.Id, now), _checkinIntervalSeconds);
+            return new CheckinResponse(declared.Declarations.Token, TakeOpenCommands(db, device.Id, now), _checkinIntervalSeconds);
         });
+        if (outcomeChanged)
+            Rollouts.Stale.Pulse();
+        return answer;
+    }
 
     /// <summary>What the hub learns of a check-in: the whole merged status, not the delta the device sent.</summary>
     /// <summary>A device's status as the hub receives it: the merged status, its drift and the token it held.</summary>
@@ -363,7 +379,11 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
             return UnknownSecret;
         if (!DeviceLifecycle.MayCheckIn(device.DeviceState))
             return new Refusal(RefusalKind.Forbidden, "Device retired", $"device {device.Serial} is retired");
-        return BlueprintOf(device.GroupName).Declarations;
+        var entry = BlueprintOf(device.GroupName);
+        if (entry.Staged.Count == 0)
+            return entry.Base.Declarations;
+        var status = JsonSerializer.Deserialize(device.Status, DeviceProtocolJson.Default.DeviceStatus) ?? new DeviceStatus();
+        return Declared(entry, RolloutDeviceOf(device, status, device.LastCheckinAt is { } last ? FromMs(last) : null), _clock.GetUtcNow()).Declarations;
     }
 
     public Task<Outcome<CommandRecorded>> RecordCommandResultAsync(string secretHash, string commandId, CommandOutcomeReport report, DateTimeOffset now)
@@ -500,9 +520,10 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
         _reads.Read(db =>
         {
             var devices = db.Query<DeviceRow>(DeviceRow.Select + " WHERE state <> 'Retired' ORDER BY serial");
+            // A rollout's from version is as required as its target while devices are still declared it.
             var required = _blueprints.Values
                 .SelectMany(b => b.Blueprint.Apps)
-                .Select(a => (a.PackageName, a.VersionCode))
+                .SelectMany(a => SiteRollout.ActiveRollout(a) is { FromVersionCode: { } from } ? new[] { (a.PackageName, a.VersionCode), (a.PackageName, from) } : [(a.PackageName, a.VersionCode)])
                 .ToHashSet();
             var versions = db.Query<AppVersionRow>(
                     """
