@@ -68,7 +68,14 @@ public sealed class HubCatalog : IDisposable
         var blueprint = new Blueprint(
             group, apps.Select(a => new RequiredApp(a.Release.Manifest.PackageName, a.Release.Manifest.VersionCode, a.Release.Manifest.VersionName)).ToList(),
             null, [], [], null);
-        return Next(change => change.BlueprintUpserted = new BlueprintUpserted { Group = group, BlueprintJson = JsonSerializer.Serialize(blueprint, EdgeJson.Default.Blueprint) });
+        return Blueprint(blueprint);
+    }
+
+    /// <summary>The blueprint as the hub sends it, rollouts (id, from-version, plan) included.</summary>
+    public HubChange Blueprint(Blueprint blueprint)
+    {
+        ArgumentNullException.ThrowIfNull(blueprint);
+        return Next(change => change.BlueprintUpserted = new BlueprintUpserted { Group = blueprint.Group, BlueprintJson = JsonSerializer.Serialize(blueprint, EdgeJson.Default.Blueprint) });
     }
 
     /// <summary>One batch through the last of <paramref name="changes"/>.</summary>

@@ -178,7 +178,16 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
 
     // ---- enrollment ------------------------------------------------------------------------------------
 
-    public Task<Outcome<Enrolled>> EnrollAsync(EnrollmentAttempt attempt, DateTimeOffset now)
+    public async Task<Outcome<Enrolled>> EnrollAsync(EnrollmentAttempt attempt, DateTimeOffset now)
+    {
+        var enrolled = await EnrollUnitAsync(attempt, now);
+        // One more device to count in a rollout (or one that left another group's).
+        if (enrolled.Value is not null && _siteRollouts.Count > 0)
+            Rollouts.Stale.Pulse();
+        return enrolled;
+    }
+
+    private Task<Outcome<Enrolled>> EnrollUnitAsync(EnrollmentAttempt attempt, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(attempt);
         var secret = "ds_" + Base64Url(RandomNumberGenerator.GetBytes(32));

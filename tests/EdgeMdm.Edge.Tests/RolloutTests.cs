@@ -1,0 +1,299 @@
+using System.Net;
+using System.Net.Http.Json;
+using EdgeMdm.Contracts.Device;
+using EdgeMdm.Domain.Blueprints;
+using EdgeMdm.Domain.Rollouts;
+using EdgeMdm.Edge.Rollouts;
+
+namespace EdgeMdm.Edge.Tests;
+
+/// <summary>
+/// Rollouts at the site, on the real host: each device is declared the rollout's target or the version it started
+/// from, as its wave, the rollout's halt, the maintenance window and its own OS allow; the tracker's counts come
+/// from what devices report.
+/// </summary>
+public sealed class RolloutTests
+{
+    private const string RolloutId = "rollout-0001";
+    private const long From = HubCatalog.SeedVersion;
+    private const long Target = 200;
+
+    private static readonly RolloutPlan HalfThenAll = new([new PercentageWave(50), new PercentageWave(100)], new HaltPolicy(0.5m, 5), Window: null);
+
+    [Fact]
+    public async Task Devices_of_an_unopened_wave_keep_the_from_version_until_the_first_wave_settled()
+    {
+        // Arrange: 20 devices running the from version (a 50 % wave of 20 is never empty in practice: 2 in a million)
+        await using var server = await EdgeServer.StartAsync();
+        using var hub = new HubCatalog();
+        var (from, target) = await PublishAsync(server, hub, minOs: "13");
+        await HubCatalog.ApplyAsync(server, hub.Blueprint(PickersRollingOut(target, HalfThenAll)));
+        var devices = await EnrollRunningAsync(server, 20, From);
+
+        // Act
+        await WaitForRolloutAsync(server, s => s.Counts.Pending == 20);
+        var first = devices.Where(d => WaveOf(d, HalfThenAll) == 0).ToList();
+        var second = devices.Where(d => WaveOf(d, HalfThenAll) == 1).ToList();
+        var firstDeclared = await Task.WhenAll(first.Select(d => DeclaredAsync(server, d)));
+        var secondDeclared = await Task.WhenAll(second.Select(d => DeclaredAsync(server, d)));
+
+        // Assert: wave 1 is offered the target with its package, wave 2 keeps the from version with its own package
+        Assert.NotEmpty(first);
+        Assert.NotEmpty(second);
+        Assert.All(firstDeclared, d => Assert.Equal((Target, target.Sha256), (d.App.VersionCode, d.App.Package?.Sha256)));
+        Assert.All(secondDeclared, d => Assert.Equal((From, from.Sha256, "v100"), (d.App.VersionCode, d.App.Package?.Sha256, d.App.VersionName)));
+        Assert.Equal(1, Assert.Single(server.Store.Rollouts.States).Progress.OpenWaves);
+
+        // ...and once every device of the first wave reports the target installed, the second wave opens
+        foreach (var device in first)
+            await ReportAsync(server, device, installed: Target);
+        await WaitForRolloutAsync(server, s => s.Progress.OpenWaves == 2);
+        Assert.All(await Task.WhenAll(second.Select(d => DeclaredAsync(server, d))), d => Assert.Equal(Target, d.App.VersionCode));
+    }
+
+    [Fact]
+    public async Task Each_variant_has_its_own_token_and_a_device_checkin_answers_the_token_of_its_variant()
+    {
+        // Arrange
+        await using var server = await EdgeServer.StartAsync();
+        using var hub = new HubCatalog();
+        var (_, target) = await PublishAsync(server, hub, minOs: null);
+        await HubCatalog.ApplyAsync(server, hub.Blueprint(PickersRollingOut(target, HalfThenAll)));
+        var devices = await EnrollRunningAsync(server, 20, From);
+
+        // Act
+        var declared = new List<(EnrolledDevice Device, string Token, string CheckinToken)>();
+        foreach (var device in devices)
+        {
+            var document = await DeclarationsAsync(server, device.Secret);
+            var checkin = await server.CheckinOkAsync(device.Secret, new CheckinRequest { DeclarationsToken = document.Token });
+            declared.Add((device, document.Token, checkin.DeclarationsToken));
+        }
+
+        // Assert: two variants, two tokens, one per wave; each device's check-in hands out its own variant's token
+        var tokens = declared.GroupBy(d => WaveOf(d.Device, HalfThenAll)).ToDictionary(g => g.Key, g => g.Select(d => d.Token).Distinct().ToList());
+        Assert.Single(tokens[0]);
+        Assert.Single(tokens[1]);
+        Assert.NotEqual(tokens[0][0], tokens[1][0]);
+        Assert.All(declared, d => Assert.Equal(d.Token, d.CheckinToken));
+        using var notModified = EdgeServer.Authorized(HttpMethod.Get, "/api/v1/declarations", declared[0].Device.Secret);
+        notModified.Headers.IfNoneMatch.Add(new System.Net.Http.Headers.EntityTagHeaderValue($"\"{declared[0].Token}\""));
+        using var response = await server.Http.SendAsync(notModified);
+        Assert.Equal(HttpStatusCode.NotModified, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_pilot_group_is_offered_the_target_first_and_the_others_follow_once_it_settled()
+    {
+        // Arrange: one rollout over two groups (same id), vehicle mounts as the pilot
+        await using var server = await EdgeServer.StartAsync();
+        using var hub = new HubCatalog();
+        var (_, target) = await PublishAsync(server, hub, minOs: null);
+        var plan = new RolloutPlan([new PilotWave("vehicle-mounts"), new PercentageWave(100)], HaltPolicy.Default, Window: null);
+        await HubCatalog.ApplyAsync(server, hub.Blueprint(PickersRollingOut(target, plan)), hub.Blueprint(PickersRollingOut(target, plan) with { Group = "vehicle-mounts" }));
+        var vehicleToken = await server.Store.CreateTokenAsync("vehicle-mounts", 10, server.Clock.GetUtcNow().AddDays(1), "test", server.Clock.GetUtcNow());
+        var pickers = await EnrollRunningAsync(server, 3, From);
+        var pilots = await EnrollRunningAsync(server, 2, From, vehicleToken.Token, "VM");
+
+        // Act
+        await WaitForRolloutAsync(server, s => s.Counts.Pending == 5);
+        var pickersBefore = await Task.WhenAll(pickers.Select(d => DeclaredAsync(server, d)));
+        var pilotsDeclared = await Task.WhenAll(pilots.Select(d => DeclaredAsync(server, d)));
+        foreach (var pilot in pilots)
+            await ReportAsync(server, pilot, installed: Target);
+        await WaitForRolloutAsync(server, s => s.Progress.OpenWaves == 2);
+        var pickersAfter = await Task.WhenAll(pickers.Select(d => DeclaredAsync(server, d)));
+
+        // Assert
+        Assert.All(pilotsDeclared, d => Assert.Equal(Target, d.App.VersionCode));
+        Assert.All(pickersBefore, d => Assert.Equal(From, d.App.VersionCode));
+        Assert.All(pickersAfter, d => Assert.Equal(Target, d.App.VersionCode));
+        Assert.Equal(["pickers", "vehicle-mounts"], Assert.Single(server.Store.Rollouts.States).Rollout.Groups);
+    }
+
+    [Fact]
+    public async Task A_wave_failing_past_the_threshold_halts_and_everyone_not_installed_is_declared_the_from_version_until_retries_succeed()
+    {
+        // Arrange: one wave, halted once more than 20 % of at least 3 finished installs failed
+        await using var server = await EdgeServer.StartAsync();
+        using var hub = new HubCatalog();
+        var (_, target) = await PublishAsync(server, hub, minOs: null);
+        var plan = new RolloutPlan([new PercentageWave(100)], new HaltPolicy(0.2m, 3), Window: null);
+        await HubCatalog.ApplyAsync(server, hub.Blueprint(PickersRollingOut(target, plan)));
+        var devices = await EnrollRunningAsync(server, 6, From);
+        var (installed, failing, waiting) = (devices[0], devices[1..3], devices[3..]);
+        Assert.All(await Task.WhenAll(devices.Select(d => DeclaredAsync(server, d))), d => Assert.Equal(Target, d.App.VersionCode));
+
+        // Act: one installs, two report storage full
+        await ReportAsync(server, installed, installed: Target);
+        foreach (var device in failing)
+            await ReportAsync(server, device, installed: From, failure: InstallFailureReasons.StorageFull);
+        var halted = await WaitForRolloutAsync(server, s => s.Progress.IsHalted);
+
+        // Assert: halted with its reason; only the device that runs the target keeps it
+        Assert.Equal((1, 2, 3), (halted.Counts.Installed, halted.Counts.Failed, halted.Counts.Pending));
+        Assert.Equal(2, halted.Counts.FailedByReason[InstallFailureReason.StorageFull]);
+        Assert.Equal(new HaltReason(0, 2, 3, 0.2m), halted.Progress.Halt);
+        Assert.Equal(Target, (await DeclaredAsync(server, installed)).App.VersionCode);
+        Assert.All(await Task.WhenAll(failing.Concat(waiting).Select(d => DeclaredAsync(server, d))), d => Assert.Equal(From, d.App.VersionCode));
+        Assert.Contains("wave 1: 2 of 3", RolloutView.Of(halted).HaltReason, StringComparison.Ordinal);
+
+        // ...and when the failed devices install after all (storage freed), the halt lifts by itself
+        foreach (var device in failing)
+            await ReportAsync(server, device, installed: Target);
+        await WaitForRolloutAsync(server, s => !s.Progress.IsHalted && s.Counts.Installed == 3);
+        Assert.All(await Task.WhenAll(waiting.Select(d => DeclaredAsync(server, d))), d => Assert.Equal(Target, d.App.VersionCode));
+    }
+
+    [Fact]
+    public async Task Outside_the_maintenance_window_devices_keep_the_from_version_and_inside_it_are_offered_the_target()
+    {
+        // Arrange: 22:00–05:00 in Paris; the test clock starts at 08:00 UTC (09:00 in Paris)
+        await using var server = await EdgeServer.StartAsync();
+        using var hub = new HubCatalog();
+        var (_, target) = await PublishAsync(server, hub, minOs: null);
+        var plan = new RolloutPlan([new PercentageWave(100)], HaltPolicy.Default, new MaintenanceWindow("Europe/Paris", new TimeOnly(22, 0), new TimeOnly(5, 0)));
+        await HubCatalog.ApplyAsync(server, hub.Blueprint(PickersRollingOut(target, plan)));
+        var device = Assert.Single(await EnrollRunningAsync(server, 1, From));
+
+        // Act
+        var closed = await DeclaredAsync(server, device);
+        server.Clock.Advance(TimeSpan.FromHours(13.5));
+        var open = await DeclaredAsync(server, device);
+
+        // Assert
+        Assert.Equal(From, closed.App.VersionCode);
+        Assert.Equal(Target, open.App.VersionCode);
+        Assert.NotEqual(closed.Token, open.Token);
+    }
+
+    [Fact]
+    public async Task A_device_below_the_package_minimum_keeps_the_from_version_is_reported_incompatible_and_stays_compliant()
+    {
+        // Arrange: the target needs Android 14; one device runs 12
+        await using var server = await EdgeServer.StartAsync();
+        using var hub = new HubCatalog();
+        var (_, target) = await PublishAsync(server, hub, minOs: "14");
+        await HubCatalog.ApplyAsync(server, hub.Blueprint(PickersRollingOut(target, new RolloutPlan([new PercentageWave(100)], HaltPolicy.Default, Window: null))));
+        var current = Assert.Single(await EnrollRunningAsync(server, 1, From));
+        var old = Assert.Single(await EnrollRunningAsync(server, 1, From, serialPrefix: "OLD", osVersion: "12"));
+
+        // Act
+        var state = await WaitForRolloutAsync(server, s => s.Counts.Incompatible == 1 && s.Counts.Pending == 1);
+        var oldDeclared = await DeclaredAsync(server, old);
+        var currentDeclared = await DeclaredAsync(server, current);
+
+        // Assert: never offered what it cannot run, counted incompatible, and not out of line for the version it keeps
+        Assert.Equal(From, oldDeclared.App.VersionCode);
+        Assert.Equal(Target, currentDeclared.App.VersionCode);
+        Assert.Equal(0, state.Counts.Failed);
+        var detail = server.Store.Device(old.DeviceId)!;
+        Assert.True(detail.Device.Compliant, string.Join("; ", detail.CurrentFindings));
+        var currentDetail = server.Store.Device(current.DeviceId)!;
+        Assert.Contains(currentDetail.CurrentFindings, f => string.Equals(f.Item, "app:" + HubCatalog.SeedApp, StringComparison.Ordinal) && f.Expected.Contains("200", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Both_versions_of_a_rollout_are_pinned_in_the_cache()
+    {
+        // Arrange
+        await using var server = await EdgeServer.StartAsync();
+        using var hub = new HubCatalog();
+        var (from, target) = await PublishAsync(server, hub, minOs: null);
+
+        // Act
+        await HubCatalog.ApplyAsync(server, hub.Blueprint(PickersRollingOut(target, HalfThenAll)));
+
+        // Assert: the seed's other group names the from version too, so check the blueprint without it as well
+        Assert.Equal(new[] { from.Sha256, target.Sha256 }.Order(), server.Store.PinnedPackages().Select(p => p.Manifest.Sha256).Order());
+        await HubCatalog.ApplyAsync(server, hub.Blueprint(PickersRollingOut(target, HalfThenAll) with { Group = "vehicle-mounts" }));
+        Assert.Equal(new[] { from.Sha256, target.Sha256 }.Order(), server.Store.PinnedPackages().Select(p => p.Manifest.Sha256).Order());
+        await HubCatalog.ApplyAsync(server, hub.Blueprint(new Blueprint("pickers", [new RequiredApp(HubCatalog.SeedApp, Target, "v200")], null, [], [], null)), hub.Blueprint(new Blueprint("vehicle-mounts", [new RequiredApp(HubCatalog.SeedApp, Target, "v200")], null, [], [], null)));
+        Assert.Equal([target.Sha256], server.Store.PinnedPackages().Select(p => p.Manifest.Sha256));
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------------
+
+    internal sealed record EnrolledDevice(string DeviceId, string Secret);
+
+    private sealed record Declared(AppDeclaration App, string Token);
+
+    private static async Task<(TestPackage From, TestPackage Target)> PublishAsync(EdgeServer server, HubCatalog hub, string? minOs)
+    {
+        var from = hub.Package(HubCatalog.SeedApp, From, 2_000);
+        var target = hub.Package(HubCatalog.SeedApp, Target, 3_000, minOs);
+        await HubCatalog.ApplyAsync(server, hub.Key(), hub.Published(from), hub.Published(target));
+        return (from, target);
+    }
+
+    /// <summary>The pickers blueprint moved to <paramref name="target"/> as the hub sends it: with the rollout's id and from-version.</summary>
+    private static Blueprint PickersRollingOut(TestPackage target, RolloutPlan plan) =>
+        new("pickers",
+            [new RequiredApp(HubCatalog.SeedApp, target.Release.Manifest.VersionCode, target.Release.Manifest.VersionName)
+            {
+                Rollout = new AppRollout(plan) { Id = RolloutId, FromVersionCode = From, FromVersionName = "1.0.0" },
+            }],
+            null, [], [], null);
+
+    private static async Task<List<EnrolledDevice>> EnrollRunningAsync(
+        EdgeServer server, int count, long runs, string token = EdgeServer.Token, string serialPrefix = "SN", string osVersion = "14")
+    {
+        var devices = new List<EnrolledDevice>();
+        for (var i = 0; i < count; i++)
+        {
+            using var response = await server.Http.PostAsJsonAsync(
+                "/api/v1/enroll", EdgeServer.Enrollment($"{serialPrefix}-{i}", token) with { OsVersion = osVersion }, DeviceProtocolJson.Default.EnrollRequest);
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            var enrolled = (await response.Content.ReadFromJsonAsync(DeviceProtocolJson.Default.EnrollResponse))!;
+            var device = new EnrolledDevice(enrolled.DeviceId, enrolled.DeviceSecret);
+            await ReportAsync(server, device, runs, osVersion: osVersion);
+            devices.Add(device);
+        }
+
+        return devices;
+    }
+
+    private static Task<CheckinResponse> ReportAsync(EdgeServer server, EnrolledDevice device, long installed, string? failure = null, string osVersion = "14") =>
+        server.CheckinOkAsync(device.Secret, new CheckinRequest
+        {
+            Status = new DeviceStatus
+            {
+                Apps = [new InstalledApp { PackageName = HubCatalog.SeedApp, VersionCode = installed, VersionName = "v" + installed }],
+                Os = new OsStatus { Version = osVersion },
+                InstallFailures = failure is null
+                    ? []
+                    : [new Contracts.Device.InstallFailure { PackageName = HubCatalog.SeedApp, VersionCode = Target, Reason = failure, At = server.Clock.GetUtcNow() }],
+            },
+        });
+
+    private static async Task<DeclarationsDocument> DeclarationsAsync(EdgeServer server, string secret)
+    {
+        using var response = await server.Http.SendAsync(EdgeServer.Authorized(HttpMethod.Get, "/api/v1/declarations", secret));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var document = (await response.Content.ReadFromJsonAsync(DeviceProtocolJson.Default.DeclarationsDocument))!;
+        Assert.Equal($"\"{document.Token}\"", response.Headers.ETag?.Tag);
+        return document;
+    }
+
+    private static async Task<Declared> DeclaredAsync(EdgeServer server, EnrolledDevice device)
+    {
+        var document = await DeclarationsAsync(server, device.Secret);
+        return new Declared(Assert.Single(document.Apps), document.Token);
+    }
+
+    private static int WaveOf(EnrolledDevice device, RolloutPlan plan) => WaveAssignment.WaveOf(plan, RolloutId, device.DeviceId, ["pickers"]);
+
+    /// <summary>Waits (real time, 10 s at most) for the background refresh to publish a state that satisfies <paramref name="done"/>.</summary>
+    private static async Task<RolloutState> WaitForRolloutAsync(EdgeServer server, Func<RolloutState, bool> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var state = Assert.Single(server.Store.Rollouts.States);
+            if (done(state))
+                return state;
+            Assert.True(DateTime.UtcNow < deadline, $"rollout still at {RolloutView.Of(state).Counts}, {state.Progress.OpenWaves} waves open, halt: {state.Progress.Halt}");
+            await Task.Delay(20);
+        }
+    }
+}
