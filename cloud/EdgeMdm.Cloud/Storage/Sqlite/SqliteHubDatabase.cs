@@ -39,9 +39,7 @@ internal sealed class SqliteHubDatabase : IHubDatabase
         try
         {
             connection.BusyTimeout = BusyTimeout;
-            var mode = connection.ExecuteScalar<string>("PRAGMA journal_mode=WAL");
-            if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
-                throw new InvalidOperationException($"SQLite refused WAL mode (got '{mode}') for {_path}");
+            EnableWal(connection);
             connection.ExecuteScalar<long>("PRAGMA synchronous=FULL");
             connection.ExecuteScalar<long>("PRAGMA foreign_keys=ON");
             connection.Execute(write ? "BEGIN IMMEDIATE" : "BEGIN");
@@ -51,6 +49,29 @@ internal sealed class SqliteHubDatabase : IHubDatabase
         {
             connection.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Turning a new file to WAL needs it alone for a moment, and SQLite answers that step with BUSY at once
+    /// instead of calling the busy handler; replicas starting together on one new file retry here.
+    /// </summary>
+    private void EnableWal(SQLiteConnection connection)
+    {
+        var deadline = DateTime.UtcNow + BusyTimeout;
+        while (true)
+        {
+            try
+            {
+                var mode = connection.ExecuteScalar<string>("PRAGMA journal_mode=WAL");
+                if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+                    throw new InvalidOperationException($"SQLite refused WAL mode (got '{mode}') for {_path}");
+                return;
+            }
+            catch (SQLiteException exception) when (exception.Result == SQLite3.Result.Busy && DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(TimeSpan.FromMilliseconds(10));
+            }
         }
     }
 
