@@ -61,7 +61,8 @@ run: build ## start the cloud hub, one site appliance and a simulated fleet of $
 	echo "              ./bin/edgemdm-edge devices list --data-dir $(DATA)/edge"; \
 	echo "  stop        Ctrl-C"; \
 	echo; \
-	./bin/edgemdm-agent simulate --server $(EDGE_URL) --token "$$token" --devices $(DEVICES) --duration $(RUN_FOR) & \
+	./bin/edgemdm-agent simulate --server $(EDGE_URL) --token "$$token" --devices $(DEVICES) --duration $(RUN_FOR) \
+		--storage-full 0.05 --offline 0.02 --offline-for 10m & \
 	wait -n
 
 .PHONY: test
