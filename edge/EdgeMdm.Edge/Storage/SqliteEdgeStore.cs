@@ -26,7 +26,6 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
 
     private readonly GroupCommitWriter _writer;
     private readonly ReadPool _reads;
-    private readonly WalCheckpointer _checkpointer;
     private readonly int _checkinIntervalSeconds;
     private readonly TimeProvider _clock;
     private readonly ConcurrentDictionary<string, BlueprintEntry> _blueprints = new(StringComparer.Ordinal);
@@ -48,8 +47,6 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
         }
 
         _pushedThrough = connection.ExecuteScalar<long>("SELECT acked_through FROM sync_state WHERE id = 1");
-        WalCheckpointer.TakeOverFrom(connection);
-        _checkpointer = new WalCheckpointer(dataDirectory);
         _writer = new GroupCommitWriter(connection);
         _reads = new ReadPool(dataDirectory);
         _checkinIntervalSeconds = checkinIntervalSeconds;
@@ -70,7 +67,6 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _writer.DisposeAsync();
-        _checkpointer.Dispose();
         _reads.Dispose();
     }
 
