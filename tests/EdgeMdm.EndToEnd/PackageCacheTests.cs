@@ -43,12 +43,18 @@ public sealed partial class PackageCacheTests
         proxy.Fault = UplinkFault.Down;
         var heldAtCut = new FileInfo(part).Length;
         await Task.Delay(TimeSpan.FromSeconds(2));
+        // Counted from the heal: what was in flight at the cut (HTTP/2 lets the hub run megabytes ahead of a
+        // rate-capped reader) is lost with the connection and depends on load; what comes after must be the rest only.
+        proxy.ResetCounters();
         proxy.Fault = UplinkFault.None;
         var status = await WaitForCacheAsync(edgeDirectory, s => s.GetProperty("blobs").GetInt32() == 1, appliance);
 
         // Assert: fetched once, resumed from where the cut left it, verified and cached
         Assert.True(heldAtCut < BlobBytes, "the cut came after the blob was complete");
-        Assert.True(proxy.DownstreamBytes < BlobBytes * 3L / 2, $"the proxy carried {proxy.DownstreamBytes} bytes down for a {BlobBytes}-byte blob");
+        const long Slack = 1 << 20; // gRPC and HTTP/2 framing, feed pulls: far less than the quarter held at the cut
+        Assert.True(
+            proxy.DownstreamBytes < BlobBytes - heldAtCut + Slack,
+            $"after the heal the proxy carried {proxy.DownstreamBytes} bytes down; the site held {heldAtCut} of {BlobBytes} at the cut");
         var resumedFrom = ResumedOffsets().Matches(appliance.Output).Select(m => long.Parse(m.Groups["offset"].Value, CultureInfo.InvariantCulture)).ToList();
         Assert.Contains(resumedFrom, offset => offset > 0);
         Assert.Equal(0, status.GetProperty("pending").GetArrayLength());
