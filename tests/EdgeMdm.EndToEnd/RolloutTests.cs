@@ -58,7 +58,9 @@ public sealed class RolloutTests
         // Assert: every fleet ran without a failed request, and the counts are exact, with nothing failed or pending
         Assert.All(results, r => Assert.True(r.ExitCode == 0, $"simulate exited {r.ExitCode}: {r.Stdout}\n{r.Stderr}"));
         var full = JsonDocument.Parse(results[1].Stdout).RootElement;
-        Assert.True(full.GetProperty("installFailuresByReason").GetProperty("storage_full").GetInt64() >= 3, results[1].Stdout);
+        // At least one full device failed first and installed on a retry; one whose wave opened after its
+        // storage came back (5 s) installs at the first attempt, so not necessarily all three.
+        Assert.True(full.GetProperty("installFailuresByReason").GetProperty("storage_full").GetInt64() >= 1, results[1].Stdout);
         Assert.Equal((12L, 3L), (JsonDocument.Parse(results[0].Stdout).RootElement.GetProperty("installs").GetInt64(), full.GetProperty("installs").GetInt64()));
         Assert.Equal((20, 15, 0, 0, 3, 2), Counts(converged));
         // Judged again once the fleets stopped, with the offline threshold far away: the same devices, the same states.
