@@ -3,7 +3,10 @@ using System.Reflection;
 
 namespace EdgeMdm.Cloud.Storage;
 
-/// <summary>A numbered schema step, from an embedded <c>Storage/{Backend}/Migrations/NNNN_name.sql</c>.</summary>
+/// <summary>
+/// A numbered schema step, from an embedded <c>Storage/{Backend}/Migrations/NNNN_name.sql</c> when the two
+/// dialects need different text, or <c>Storage/PortableMigrations/NNNN_name.sql</c> when one text serves both.
+/// </summary>
 internal sealed record Migration(int Version, string Name, string Sql)
 {
     /// <summary>
@@ -17,14 +20,17 @@ internal sealed record Migration(int Version, string Name, string Sql)
             .Where(s => s.Length > 0)
             .ToList();
 
-    /// <summary>The migrations embedded under <c>EdgeMdm.Cloud.{backend}.</c>, checked to be numbered 1, 2, 3... without gaps.</summary>
+    /// <summary>
+    /// The backend's own migrations and the portable ones, checked to be numbered 1, 2, 3... without gaps
+    /// (a number in both folders is caught as a repeat).
+    /// </summary>
     public static IReadOnlyList<Migration> For(string backend)
     {
-        var prefix = "EdgeMdm.Cloud." + backend + ".";
         var assembly = typeof(Migration).Assembly;
-        var migrations = assembly.GetManifestResourceNames()
-            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
-            .Select(n => Load(assembly, n, n[prefix.Length..^".sql".Length]))
+        var migrations = new[] { "EdgeMdm.Cloud." + backend + ".", "EdgeMdm.Cloud.Portable." }
+            .SelectMany(prefix => assembly.GetManifestResourceNames()
+                .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
+                .Select(n => Load(assembly, n, n[prefix.Length..^".sql".Length])))
             .OrderBy(m => m.Version)
             .ToList();
         for (var i = 0; i < migrations.Count; i++)
