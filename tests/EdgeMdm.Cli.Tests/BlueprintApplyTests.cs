@@ -2,38 +2,25 @@ using System.Text.Json;
 
 namespace EdgeMdm.Cli.Tests;
 
-public sealed class BlueprintApplyTests : IAsyncLifetime, IDisposable
+public sealed class BlueprintApplyTests : SignedInCliTest
 {
     private static readonly string V1 = Path.Combine(AppContext.BaseDirectory, "testdata", "blueprints-v1.yaml");
     private static readonly string V1Reordered = Path.Combine(AppContext.BaseDirectory, "testdata", "blueprints-v1-reordered.yaml");
     private static readonly string V2 = Path.Combine(AppContext.BaseDirectory, "testdata", "blueprints-v2.yaml");
 
-    private readonly CliRun _cli = new();
-    private FakeHub _hub = null!;
-
-    public async Task InitializeAsync()
-    {
-        _hub = await FakeHub.StartAsync();
-        await _cli.LoginAsync(_hub);
-    }
-
-    public async Task DisposeAsync() => await _hub.DisposeAsync();
-
-    public void Dispose() => _cli.Dispose();
-
     [Fact]
     public async Task Apply_creates_every_blueprint_of_the_file()
     {
         // Act
-        var result = await _cli.RunAsync("blueprints", "apply", "-f", V1);
+        var result = await Cli.RunAsync("blueprints", "apply", "-f", V1);
 
         // Assert
         Assert.Equal(0, result.Exit);
-        Assert.Equal(["pickers", "vehicle-mounts"], _hub.Blueprints.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["pickers", "vehicle-mounts"], Hub.Blueprints.Keys.Order(StringComparer.Ordinal));
         Assert.Contains("+ group pickers (new)", result.OutLines);
         Assert.Contains("+ group vehicle-mounts (new)", result.OutLines);
         Assert.Equal("applied: 2 create, 0 change, 0 delete", result.OutLines[^1]);
-        var pickers = _hub.Blueprints["pickers"];
+        var pickers = Hub.Blueprints["pickers"];
         Assert.Equal(100, Assert.Single(pickers.Apps).VersionCode);
         Assert.Equal(new DateOnly(2025, 6, 1), pickers.Os!.MinSecurityPatch);
         Assert.Equal("WH-FLOOR", Assert.Single(pickers.Configurations).Values["ssid"]);
@@ -44,35 +31,35 @@ public sealed class BlueprintApplyTests : IAsyncLifetime, IDisposable
     public async Task Applying_the_same_file_again_says_no_changes_and_writes_nothing()
     {
         // Arrange
-        await _cli.RunAsync("blueprints", "apply", "-f", V1);
-        var writesBefore = _hub.Writes.Count;
+        await Cli.RunAsync("blueprints", "apply", "-f", V1);
+        var writesBefore = Hub.Writes.Count;
 
         // Act
-        var again = await _cli.RunAsync("blueprints", "apply", "-f", V1);
-        var reordered = await _cli.RunAsync("blueprints", "apply", "--file", V1Reordered);
+        var again = await Cli.RunAsync("blueprints", "apply", "-f", V1);
+        var reordered = await Cli.RunAsync("blueprints", "apply", "--file", V1Reordered);
 
         // Assert
         Assert.Equal(0, again.Exit);
         Assert.Equal(["no changes"], again.OutLines);
         Assert.Equal(0, reordered.Exit);
         Assert.Equal(["no changes"], reordered.OutLines);
-        Assert.Equal(writesBefore, _hub.Writes.Count);
+        Assert.Equal(writesBefore, Hub.Writes.Count);
     }
 
     [Fact]
     public async Task Apply_updates_changed_groups_creates_new_ones_and_deletes_groups_not_in_the_file()
     {
         // Arrange
-        await _cli.RunAsync("blueprints", "apply", "-f", V1);
+        await Cli.RunAsync("blueprints", "apply", "-f", V1);
 
         // Act
-        var result = await _cli.RunAsync("blueprints", "apply", "-f", V2);
+        var result = await Cli.RunAsync("blueprints", "apply", "-f", V2);
 
         // Assert
         Assert.Equal(0, result.Exit);
-        Assert.Equal(["pickers", "returns"], _hub.Blueprints.Keys.Order(StringComparer.Ordinal));
-        Assert.Equal(120, _hub.Blueprints["pickers"].Apps[0].VersionCode);
-        Assert.Contains("DELETE /api/v1/blueprints/vehicle-mounts", _hub.Writes);
+        Assert.Equal(["pickers", "returns"], Hub.Blueprints.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(120, Hub.Blueprints["pickers"].Apps[0].VersionCode);
+        Assert.Contains("DELETE /api/v1/blueprints/vehicle-mounts", Hub.Writes);
         Assert.Equal("applied: 1 create, 1 change, 1 delete", result.OutLines[^1]);
     }
 
@@ -80,11 +67,11 @@ public sealed class BlueprintApplyTests : IAsyncLifetime, IDisposable
     public async Task Dry_run_prints_the_full_diff_and_sends_nothing()
     {
         // Arrange
-        await _cli.RunAsync("blueprints", "apply", "-f", V1);
-        var writesBefore = _hub.Writes.Count;
+        await Cli.RunAsync("blueprints", "apply", "-f", V1);
+        var writesBefore = Hub.Writes.Count;
 
         // Act
-        var result = await _cli.RunAsync("blueprints", "apply", "-f", V2, "--dry-run");
+        var result = await Cli.RunAsync("blueprints", "apply", "-f", V2, "--dry-run");
 
         // Assert
         Assert.Equal(0, result.Exit);
@@ -96,15 +83,15 @@ public sealed class BlueprintApplyTests : IAsyncLifetime, IDisposable
                 "dry run: 1 to create, 1 to change, 1 to delete; nothing was sent",
             ],
             result.OutLines);
-        Assert.Equal(writesBefore, _hub.Writes.Count);
-        Assert.Equal(["pickers", "vehicle-mounts"], _hub.Blueprints.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(writesBefore, Hub.Writes.Count);
+        Assert.Equal(["pickers", "vehicle-mounts"], Hub.Blueprints.Keys.Order(StringComparer.Ordinal));
     }
 
     [Fact]
     public async Task Dry_run_json_lists_the_changes()
     {
         // Act
-        var result = await _cli.RunAsync("blueprints", "apply", "-f", V1, "--dry-run", "--json");
+        var result = await Cli.RunAsync("blueprints", "apply", "-f", V1, "--dry-run", "--json");
 
         // Assert
         Assert.Equal(0, result.Exit);
@@ -113,22 +100,22 @@ public sealed class BlueprintApplyTests : IAsyncLifetime, IDisposable
         var changes = json.RootElement.GetProperty("changes");
         Assert.Equal(JsonValueKind.Array, changes.ValueKind);
         Assert.Equal(["create", "create"], changes.EnumerateArray().Select(c => c.GetProperty("change").GetString()));
-        Assert.Empty(_hub.Writes);
+        Assert.Empty(Hub.Writes);
     }
 
     [Fact]
     public async Task An_empty_blueprint_list_deletes_every_group()
     {
         // Arrange
-        await _cli.RunAsync("blueprints", "apply", "-f", V1);
-        var file = _cli.WriteFile("none.yaml", "blueprints: []\n");
+        await Cli.RunAsync("blueprints", "apply", "-f", V1);
+        var file = Cli.WriteFile("none.yaml", "blueprints: []\n");
 
         // Act
-        var result = await _cli.RunAsync("blueprints", "apply", "-f", file);
+        var result = await Cli.RunAsync("blueprints", "apply", "-f", file);
 
         // Assert
         Assert.Equal(0, result.Exit);
-        Assert.Empty(_hub.Blueprints);
+        Assert.Empty(Hub.Blueprints);
     }
 
     [Theory]
@@ -145,18 +132,18 @@ public sealed class BlueprintApplyTests : IAsyncLifetime, IDisposable
     public async Task A_bad_file_is_one_line_naming_the_problem_and_sends_nothing(string yaml, string expected)
     {
         // Arrange
-        var file = _cli.WriteFile("bad.yaml", yaml);
-        var requestsBefore = _hub.Requests.Count;
+        var file = Cli.WriteFile("bad.yaml", yaml);
+        var requestsBefore = Hub.Requests.Count;
 
         // Act
-        var result = await _cli.RunAsync("blueprints", "apply", "-f", file);
+        var result = await Cli.RunAsync("blueprints", "apply", "-f", file);
 
         // Assert
         Assert.Equal(1, result.Exit);
         var line = Assert.Single(result.ErrLines);
         Assert.StartsWith($"edgemdm: blueprints file {file}: ", line, StringComparison.Ordinal);
         Assert.Contains(expected, line, StringComparison.Ordinal);
-        Assert.Equal(requestsBefore, _hub.Requests.Count);
+        Assert.Equal(requestsBefore, Hub.Requests.Count);
         Assert.Empty(result.Out);
     }
 
@@ -164,19 +151,19 @@ public sealed class BlueprintApplyTests : IAsyncLifetime, IDisposable
     public async Task A_missing_file_is_one_line()
     {
         // Act
-        var result = await _cli.RunAsync("blueprints", "apply", "-f", Path.Combine(Path.GetTempPath(), "no-such-file-" + Guid.NewGuid().ToString("N") + ".yaml"));
+        var result = await Cli.RunAsync("blueprints", "apply", "-f", Path.Combine(Path.GetTempPath(), "no-such-file-" + Guid.NewGuid().ToString("N") + ".yaml"));
 
         // Assert
         Assert.Equal(1, result.Exit);
         Assert.Single(result.ErrLines);
-        Assert.Empty(_hub.Writes);
+        Assert.Empty(Hub.Writes);
     }
 
     [Fact]
     public async Task Apply_without_file_is_a_usage_error()
     {
         // Act
-        var result = await _cli.RunAsync("blueprints", "apply");
+        var result = await Cli.RunAsync("blueprints", "apply");
 
         // Assert
         Assert.Equal(2, result.Exit);

@@ -3,21 +3,8 @@ using System.Text.Json;
 
 namespace EdgeMdm.Cli.Tests;
 
-public sealed class PackagesTests : IAsyncLifetime, IDisposable
+public sealed class PackagesTests : SignedInCliTest
 {
-    private readonly CliRun _cli = new();
-    private FakeHub _hub = null!;
-
-    public async Task InitializeAsync()
-    {
-        _hub = await FakeHub.StartAsync();
-        await _cli.LoginAsync(_hub);
-    }
-
-    public async Task DisposeAsync() => await _hub.DisposeAsync();
-
-    public void Dispose() => _cli.Dispose();
-
     [Fact]
     public async Task Upload_streams_the_file_and_prints_its_sha256_alone()
     {
@@ -26,18 +13,18 @@ public sealed class PackagesTests : IAsyncLifetime, IDisposable
         var file = WriteBytes("scan-412.apk", bytes);
 
         // Act
-        var result = await _cli.RunAsync("packages", "upload", file, "--package-name", "com.acme.scan", "--version-code", "412", "--version-name", "4.1.2", "--min-os", "11");
+        var result = await Cli.RunAsync("packages", "upload", file, "--package-name", "com.acme.scan", "--version-code", "412", "--version-name", "4.1.2", "--min-os", "11");
 
         // Assert
         Assert.Equal(0, result.Exit);
         var sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes));
         Assert.Equal([sha256], result.OutLines);
         Assert.Empty(result.Err);
-        var stored = _hub.Packages[sha256];
+        var stored = Hub.Packages[sha256];
         Assert.Equal((300_000L, "com.acme.scan", 412L, "4.1.2", "11"), (stored["sizeBytes"]!.GetValue<long>(), stored["packageName"]!.GetValue<string>(),
             stored["versionCode"]!.GetValue<long>(), stored["versionName"]!.GetValue<string>(), stored["minOsVersion"]!.GetValue<string>()));
-        Assert.Equal(["application/octet-stream"], _hub.UploadContentTypes);
-        Assert.Contains("POST /api/v1/packages?packageName=com.acme.scan&versionCode=412&versionName=4.1.2&minOs=11", _hub.Requests);
+        Assert.Equal(["application/octet-stream"], Hub.UploadContentTypes);
+        Assert.Contains("POST /api/v1/packages?packageName=com.acme.scan&versionCode=412&versionName=4.1.2&minOs=11", Hub.Requests);
     }
 
     [Fact]
@@ -48,15 +35,15 @@ public sealed class PackagesTests : IAsyncLifetime, IDisposable
         string[] args = ["packages", "upload", file, "--package-name", "com.acme.scan", "--version-code", "412", "--version-name", "4.1.2", "--json"];
 
         // Act
-        var first = await _cli.RunAsync(args);
-        var again = await _cli.RunAsync(args);
+        var first = await Cli.RunAsync(args);
+        var again = await Cli.RunAsync(args);
 
         // Assert
         Assert.Equal((0, 0), (first.Exit, again.Exit));
         Assert.Equal(first.Out, again.Out);
         using var json = JsonDocument.Parse(first.Out);
         var root = json.RootElement;
-        Assert.Equal(_hub.Packages.Keys.Single(), root.GetProperty("sha256").GetString());
+        Assert.Equal(Hub.Packages.Keys.Single(), root.GetProperty("sha256").GetString());
         Assert.Equal((1000L, "c2lnbmF0dXJl"), (root.GetProperty("sizeBytes").GetInt64(), root.GetProperty("signature").GetString()));
         Assert.Equal(JsonValueKind.Null, root.GetProperty("minOsVersion").ValueKind);
         Assert.Equal(64, root.GetProperty("keyId").GetString()!.Length);
@@ -69,12 +56,12 @@ public sealed class PackagesTests : IAsyncLifetime, IDisposable
         foreach (var (name, code) in new[] { ("com.acme.scan", "413"), ("com.acme.scan", "412"), ("com.acme.browser", "7") })
         {
             var file = WriteBytes($"{name}-{code}.apk", RandomNumberGenerator.GetBytes(100 + code.Length));
-            Assert.Equal(0, (await _cli.RunAsync("packages", "upload", file, "--package-name", name, "--version-code", code, "--version-name", "v" + code)).Exit);
+            Assert.Equal(0, (await Cli.RunAsync("packages", "upload", file, "--package-name", name, "--version-code", code, "--version-name", "v" + code)).Exit);
         }
 
         // Act
-        var table = await _cli.RunAsync("packages", "list");
-        var json = await _cli.RunAsync("packages", "list", "--package-name", "com.acme.scan", "--json");
+        var table = await Cli.RunAsync("packages", "list");
+        var json = await Cli.RunAsync("packages", "list", "--package-name", "com.acme.scan", "--json");
 
         // Assert
         Assert.Equal(0, table.Exit);
@@ -86,7 +73,7 @@ public sealed class PackagesTests : IAsyncLifetime, IDisposable
         Assert.Equal(0, json.Exit);
         using var document = JsonDocument.Parse(json.Out);
         Assert.Equal([412L, 413L], document.RootElement.EnumerateArray().Select(p => p.GetProperty("versionCode").GetInt64()));
-        Assert.Contains("GET /api/v1/packages?packageName=com.acme.scan", _hub.Requests);
+        Assert.Contains("GET /api/v1/packages?packageName=com.acme.scan", Hub.Requests);
     }
 
     [Fact]
@@ -94,15 +81,15 @@ public sealed class PackagesTests : IAsyncLifetime, IDisposable
     {
         // Arrange
         var file = WriteBytes("scan.apk", [1, 2, 3]);
-        await _cli.RunAsync("packages", "upload", file, "--package-name", "com.acme.scan", "--version-code", "412", "--version-name", "4.1.2");
+        await Cli.RunAsync("packages", "upload", file, "--package-name", "com.acme.scan", "--version-code", "412", "--version-name", "4.1.2");
         var other = WriteBytes("other.apk", [4, 5, 6]);
 
         // Act
-        var missing = await _cli.RunAsync("packages", "upload", Path.Combine(Path.GetTempPath(), "no-such-file.apk"), "--package-name", "com.acme.scan", "--version-code", "1", "--version-name", "1");
-        var conflict = await _cli.RunAsync("packages", "upload", other, "--package-name", "com.acme.scan", "--version-code", "412", "--version-name", "4.1.2");
-        var refused = await _cli.RunAsync("packages", "upload", other, "--package-name", "com.acme.scan", "--version-code", "0", "--version-name", "0");
-        var noVersion = await _cli.RunAsync("packages", "upload", other, "--package-name", "com.acme.scan", "--version-name", "4.1.2");
-        var notANumber = await _cli.RunAsync("packages", "upload", other, "--package-name", "com.acme.scan", "--version-code", "four", "--version-name", "4");
+        var missing = await Cli.RunAsync("packages", "upload", Path.Combine(Path.GetTempPath(), "no-such-file.apk"), "--package-name", "com.acme.scan", "--version-code", "1", "--version-name", "1");
+        var conflict = await Cli.RunAsync("packages", "upload", other, "--package-name", "com.acme.scan", "--version-code", "412", "--version-name", "4.1.2");
+        var refused = await Cli.RunAsync("packages", "upload", other, "--package-name", "com.acme.scan", "--version-code", "0", "--version-name", "0");
+        var noVersion = await Cli.RunAsync("packages", "upload", other, "--package-name", "com.acme.scan", "--version-name", "4.1.2");
+        var notANumber = await Cli.RunAsync("packages", "upload", other, "--package-name", "com.acme.scan", "--version-code", "four", "--version-name", "4");
 
         // Assert
         Assert.Equal(1, missing.Exit);
@@ -115,12 +102,12 @@ public sealed class PackagesTests : IAsyncLifetime, IDisposable
         Assert.Single(noVersion.ErrLines);
         Assert.Single(notANumber.ErrLines);
         Assert.Empty(missing.Out + conflict.Out + refused.Out + noVersion.Out + notANumber.Out);
-        Assert.Single(_hub.Packages);
+        Assert.Single(Hub.Packages);
     }
 
     private string WriteBytes(string name, byte[] bytes)
     {
-        var path = _cli.WriteFile(name, "");
+        var path = Cli.WriteFile(name, "");
         File.WriteAllBytes(path, bytes);
         return path;
     }

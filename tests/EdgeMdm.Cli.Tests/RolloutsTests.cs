@@ -7,30 +7,17 @@ using EdgeMdm.Domain.Rollouts;
 
 namespace EdgeMdm.Cli.Tests;
 
-public sealed class RolloutsTests : IAsyncLifetime, IDisposable
+public sealed class RolloutsTests : SignedInCliTest
 {
     private static readonly DateTimeOffset Started = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
-    private readonly CliRun _cli = new();
-    private FakeHub _hub = null!;
-
-    public async Task InitializeAsync()
-    {
-        _hub = await FakeHub.StartAsync();
-        await _cli.LoginAsync(_hub);
-    }
-
-    public async Task DisposeAsync() => await _hub.DisposeAsync();
-
-    public void Dispose() => _cli.Dispose();
-
     [Fact]
     public async Task Show_prints_waves_or_the_halt_per_site_the_counts_and_the_stragglers()
     {
         // Arrange
-        _hub.Rollouts["com.acme.scan"] = [Rollout()];
+        Hub.Rollouts["com.acme.scan"] = [Rollout()];
 
         // Act
-        var result = await _cli.RunAsync("rollouts", "show", "--package-name", "com.acme.scan");
+        var result = await Cli.RunAsync("rollouts", "show", "--package-name", "com.acme.scan");
 
         // Assert
         Assert.Equal((0, ""), (result.Exit, result.Err));
@@ -51,30 +38,30 @@ public sealed class RolloutsTests : IAsyncLifetime, IDisposable
             $"dc-paris  d-3     SN-3    failed   storage_full  {Local(Started.AddHours(1))}",
         ];
         Assert.Equal(expected, result.Out.TrimEnd('\n').Split('\n'));
-        Assert.Contains("GET /api/v1/rollouts?packageName=com.acme.scan", _hub.Requests);
+        Assert.Contains("GET /api/v1/rollouts?packageName=com.acme.scan", Hub.Requests);
     }
 
     [Fact]
     public async Task Show_json_prints_the_hubs_answer_and_site_is_passed_on()
     {
         // Arrange
-        _hub.Rollouts["com.acme.scan"] = [Rollout()];
+        Hub.Rollouts["com.acme.scan"] = [Rollout()];
 
         // Act
-        var result = await _cli.RunAsync("rollouts", "show", "--package-name", "com.acme.scan", "--site", "dc-lyon", "--json");
+        var result = await Cli.RunAsync("rollouts", "show", "--package-name", "com.acme.scan", "--site", "dc-lyon", "--json");
 
         // Assert
         Assert.Equal(0, result.Exit);
-        Assert.True(JsonNode.DeepEquals(_hub.Rollouts["com.acme.scan"], JsonNode.Parse(result.Out)));
-        Assert.Contains("GET /api/v1/rollouts?packageName=com.acme.scan&site=dc-lyon", _hub.Requests);
+        Assert.True(JsonNode.DeepEquals(Hub.Rollouts["com.acme.scan"], JsonNode.Parse(result.Out)));
+        Assert.Contains("GET /api/v1/rollouts?packageName=com.acme.scan&site=dc-lyon", Hub.Requests);
     }
 
     [Fact]
     public async Task A_package_nobody_rolls_out_is_one_line_and_exit_1_and_a_missing_name_is_exit_2()
     {
         // Act
-        var unknown = await _cli.RunAsync("rollouts", "show", "--package-name", "com.acme.none");
-        var missing = await _cli.RunAsync("rollouts", "show");
+        var unknown = await Cli.RunAsync("rollouts", "show", "--package-name", "com.acme.none");
+        var missing = await Cli.RunAsync("rollouts", "show");
 
         // Assert
         Assert.Equal(1, unknown.Exit);

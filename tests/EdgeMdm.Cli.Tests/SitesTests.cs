@@ -2,30 +2,17 @@ using System.Text.Json;
 
 namespace EdgeMdm.Cli.Tests;
 
-public sealed class SitesTests : IAsyncLifetime, IDisposable
+public sealed class SitesTests : SignedInCliTest
 {
-    private readonly CliRun _cli = new();
-    private FakeHub _hub = null!;
-
-    public async Task InitializeAsync()
-    {
-        _hub = await FakeHub.StartAsync();
-        await _cli.LoginAsync(_hub);
-    }
-
-    public async Task DisposeAsync() => await _hub.DisposeAsync();
-
-    public void Dispose() => _cli.Dispose();
-
     [Fact]
     public async Task Sites_add_prints_id_and_credential_once_with_a_warning()
     {
         // Act
-        var result = await _cli.RunAsync("sites", "add", "Lyon DC");
+        var result = await Cli.RunAsync("sites", "add", "Lyon DC");
 
         // Assert
         Assert.Equal(0, result.Exit);
-        var id = Assert.Single(_hub.Sites.Keys);
+        var id = Assert.Single(Hub.Sites.Keys);
         Assert.Contains(id, result.Out, StringComparison.Ordinal);
         Assert.Contains($"cred-{id}-secret", result.Out, StringComparison.Ordinal);
         Assert.Contains("will not be shown again", result.Out, StringComparison.Ordinal);
@@ -35,12 +22,12 @@ public sealed class SitesTests : IAsyncLifetime, IDisposable
     public async Task Sites_add_json_gives_id_and_credential()
     {
         // Act
-        var result = await _cli.RunAsync("sites", "add", "Lyon DC", "--json");
+        var result = await Cli.RunAsync("sites", "add", "Lyon DC", "--json");
 
         // Assert
         Assert.Equal(0, result.Exit);
         using var json = JsonDocument.Parse(result.Out);
-        Assert.Equal(_hub.Sites.Keys.Single(), json.RootElement.GetProperty("siteId").GetString());
+        Assert.Equal(Hub.Sites.Keys.Single(), json.RootElement.GetProperty("siteId").GetString());
         Assert.StartsWith("cred-", json.RootElement.GetProperty("credential").GetString(), StringComparison.Ordinal);
     }
 
@@ -48,12 +35,12 @@ public sealed class SitesTests : IAsyncLifetime, IDisposable
     public async Task Sites_list_shows_a_table_and_json_array()
     {
         // Arrange
-        await _cli.RunAsync("sites", "add", "Lyon DC");
-        await _cli.RunAsync("sites", "add", "Truck 12");
+        await Cli.RunAsync("sites", "add", "Lyon DC");
+        await Cli.RunAsync("sites", "add", "Truck 12");
 
         // Act
-        var table = await _cli.RunAsync("sites", "list");
-        var json = await _cli.RunAsync("sites", "list", "--json");
+        var table = await Cli.RunAsync("sites", "list");
+        var json = await Cli.RunAsync("sites", "list", "--json");
 
         // Assert
         Assert.Equal(0, table.Exit);
@@ -69,16 +56,16 @@ public sealed class SitesTests : IAsyncLifetime, IDisposable
     public async Task Sites_list_shows_backlog_and_lag_and_a_dash_for_a_site_that_never_reported()
     {
         // Arrange
-        await _cli.RunAsync("sites", "add", "Lyon DC");
-        await _cli.RunAsync("sites", "add", "Truck 12");
-        await _cli.RunAsync("sites", "add", "Depot");
-        var (lyon, truck) = (_hub.Sites.Single(s => string.Equals(s.Value, "Lyon DC", StringComparison.Ordinal)).Key, _hub.Sites.Single(s => string.Equals(s.Value, "Truck 12", StringComparison.Ordinal)).Key);
-        _hub.SyncReports[lyon] = (0, 0, "Connected");
-        _hub.SyncReports[truck] = (1234, 3 * 3600 + 60, "Offline");
+        await Cli.RunAsync("sites", "add", "Lyon DC");
+        await Cli.RunAsync("sites", "add", "Truck 12");
+        await Cli.RunAsync("sites", "add", "Depot");
+        var (lyon, truck) = (Hub.Sites.Single(s => string.Equals(s.Value, "Lyon DC", StringComparison.Ordinal)).Key, Hub.Sites.Single(s => string.Equals(s.Value, "Truck 12", StringComparison.Ordinal)).Key);
+        Hub.SyncReports[lyon] = (0, 0, "Connected");
+        Hub.SyncReports[truck] = (1234, 3 * 3600 + 60, "Offline");
 
         // Act
-        var table = await _cli.RunAsync("sites", "list");
-        var json = await _cli.RunAsync("sites", "list", "--json");
+        var table = await Cli.RunAsync("sites", "list");
+        var json = await Cli.RunAsync("sites", "list", "--json");
 
         // Assert
         Assert.Equal(0, table.Exit);
@@ -98,10 +85,10 @@ public sealed class SitesTests : IAsyncLifetime, IDisposable
     public async Task A_refusal_from_the_hub_is_title_and_detail_on_one_line()
     {
         // Arrange
-        await _cli.RunAsync("sites", "add", "Lyon DC");
+        await Cli.RunAsync("sites", "add", "Lyon DC");
 
         // Act
-        var result = await _cli.RunAsync("sites", "add", "Lyon DC");
+        var result = await Cli.RunAsync("sites", "add", "Lyon DC");
 
         // Assert
         Assert.Equal(1, result.Exit);
@@ -112,7 +99,7 @@ public sealed class SitesTests : IAsyncLifetime, IDisposable
     public async Task A_validation_problem_names_the_field()
     {
         // Act
-        var result = await _cli.RunAsync("sites", "add", " ");
+        var result = await Cli.RunAsync("sites", "add", " ");
 
         // Assert
         Assert.Equal(1, result.Exit);
