@@ -62,6 +62,7 @@ public sealed class PackageDownloadTests : IAsyncLifetime, IDisposable
     [InlineData(null, 100L, Size - 100L, Size - 1L)] // bytes=-100: a suffix, the last hundred
     [InlineData(100L, null, 100L, Size - 1L)]   // bytes=100-: open-ended, what a resuming agent asks
     [InlineData(Size - 10L, Size + 5000L, Size - 10L, Size - 1L)] // a last byte past the end is cut to the end
+    [InlineData(262_000L, 262_300L, 262_000L, 262_300L)] // across the server's 256 KiB copy chunks
     public async Task A_single_range_answers_206_with_exactly_those_bytes(long? from, long? to, long first, long last)
     {
         await HubCatalog.CacheAsync(_server, _scanner);

@@ -10,7 +10,8 @@ namespace EdgeMdm.Edge.Api;
 /// <c>GET</c>/<c>HEAD /api/v1/packages/{sha256}</c>: a device downloads a package its declarations name, from the
 /// site's cache. In-house apps are confidential, so the device credential is required exactly as for a check-in,
 /// and a package the device is not offered is refused even to an enrolled device. Range, If-Range,
-/// If-None-Match and HEAD are ASP.NET Core's own file handling, streaming from disk whatever the file's size.
+/// If-None-Match and HEAD are ASP.NET Core's own file handling, streaming from disk whatever the file's size;
+/// the bytes themselves are copied by <see cref="DirectFileBody"/>.
 /// </summary>
 internal static class PackageDownloads
 {
@@ -36,7 +37,7 @@ internal static class PackageDownloads
         return app;
     }
 
-    private static async Task<IResult> DownloadAsync(string sha256, HttpContext http, ICheckinStore devices, IPackageCacheStore packages, BlobCache cache)
+    private static async Task<IResult> DownloadAsync(string sha256, HttpContext http, ICheckinStore devices, IPackageCacheStore packages, BlobCache cache, BackgroundPriorityScheduler copier)
     {
         if (DeviceApi.BearerSecretHash(http.Request) is not { } secretHash)
             return DeviceApi.MissingCredential();
@@ -61,6 +62,7 @@ internal static class PackageDownloads
         }
 
         http.Response.Headers.CacheControl = "private, no-cache";
+        DirectFileBody.Use(http, copier);
         return TypedResults.PhysicalFile(
             blob.Path, ContentType, lastModified: blob.LastModified, entityTag: new EntityTagHeaderValue($"\"{sha256}\""), enableRangeProcessing: true);
     }

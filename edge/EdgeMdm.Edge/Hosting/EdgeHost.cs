@@ -94,6 +94,7 @@ public static class EdgeHost
     {
         services.AddSingleton<IPackageCacheStore>(sp => sp.GetRequiredService<SqliteEdgeStore>());
         services.AddSingleton<BlobCache>();
+        services.AddSingleton(_ => new BackgroundPriorityScheduler("package copier", Math.Max(2, Environment.ProcessorCount)));
         services.AddHostedService<BlobCacheMaintenance>();
         // Does nothing without a hub; like the sync worker, never awaited by startup.
         services.AddHostedService<PackageFetcher>();
