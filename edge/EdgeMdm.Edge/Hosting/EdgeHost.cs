@@ -22,6 +22,10 @@ public static class EdgeHost
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = EdgeOptions.MaxRequestBodyBytes;
+            // Lets a package download queue a few copy chunks ahead of the socket, so the transport sends in large
+            // batches (64 KiB, the default, halves download throughput here); responses smaller than this, every
+            // check-in, are unaffected. At most 1 MiB per downloading connection (docs/benchmarks.md).
+            kestrel.Limits.MaxResponseBufferSize = EdgeOptions.ResponseBufferBytes;
         });
         builder.Logging.AddSimpleConsole(console =>
         {

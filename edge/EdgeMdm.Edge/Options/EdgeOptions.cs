@@ -55,6 +55,9 @@ public sealed class EdgeOptions
     /// <summary>Largest request body the device API accepts; anything bigger is answered 413.</summary>
     public const int MaxRequestBodyBytes = 64 * 1024;
 
+    /// <summary>How far a response may run ahead of its socket: a package download's copy chunks queue here.</summary>
+    public const int ResponseBufferBytes = 1024 * 1024;
+
     /// <summary>Command-line switches and the configuration keys they set.</summary>
     public static readonly IReadOnlyDictionary<string, string> SwitchMappings = new Dictionary<string, string>(StringComparer.Ordinal)
     {
