@@ -90,6 +90,8 @@ public abstract partial class HubStoreConformance
             [(100L, 120L, (DateTimeOffset?)Now.AddHours(1)), (120L, 130L, null)],
             rollouts.Select(r => (r.FromVersionCode, r.ToVersionCode, r.SupersededAt)));
         Assert.Equal(rollouts[1].RolloutId, StoredScan(await store.ListBlueprintsAsync(Tenant)).Rollout!.Id);
+        // 120's rollout was still staged: devices waiting on 100 keep it rather than being rushed to 120.
+        Assert.Equal([new AppVersion(100, "1.0.0")], StoredScan(await store.ListBlueprintsAsync(Tenant)).Rollout!.KeptVersions);
     }
 
     [SkippableFact]

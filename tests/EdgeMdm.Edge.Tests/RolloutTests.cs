@@ -52,6 +52,39 @@ public sealed class RolloutTests
     }
 
     [Fact]
+    public async Task A_rollout_replacing_one_under_way_holds_each_waiting_device_on_the_version_it_runs_never_a_downgrade()
+    {
+        // Arrange: 100 → 150 was under way (some devices got 150) when the hub replaced it with 150 → 200
+        await using var server = await EdgeServer.StartAsync();
+        using var hub = new HubCatalog();
+        var (_, target) = await PublishAsync(server, hub, minOs: null);
+        var replacing = new AppRollout(HalfThenAll)
+        {
+            Id = RolloutId, FromVersionCode = 150, FromVersionName = "1.5.0", KeptVersions = [new AppVersion(From, "1.0.0")],
+        };
+        await HubCatalog.ApplyAsync(server, hub.Blueprint(new Blueprint(
+            "pickers", [new RequiredApp(HubCatalog.SeedApp, Target, target.Release.Manifest.VersionName) { Rollout = replacing }], null, [], [], null)));
+        var onOld = await EnrollRunningAsync(server, 10, From, serialPrefix: "OLD");
+        var onReplaced = await EnrollRunningAsync(server, 10, 150, serialPrefix: "MID");
+        var fresh = await EnrollRunningAsync(server, 4, 0, serialPrefix: "NEW");
+        await WaitForRolloutAsync(server, s => s.Counts.Pending == 24);
+
+        // Act: the devices outside the open first wave
+        static bool Waiting(EnrolledDevice d) => WaveOf(d, HalfThenAll) != 0;
+        var old = await Task.WhenAll(onOld.Where(Waiting).Select(d => DeclaredAsync(server, d)));
+        var replaced = await Task.WhenAll(onReplaced.Where(Waiting).Select(d => DeclaredAsync(server, d)));
+        var none = await Task.WhenAll(fresh.Where(Waiting).Select(d => DeclaredAsync(server, d)));
+
+        // Assert: each keeps what it runs when the rollout lets it; a device on neither is declared the from version
+        Assert.NotEmpty(old);
+        Assert.NotEmpty(replaced);
+        Assert.All(old, d => Assert.Equal(From, d.App.VersionCode));
+        Assert.All(replaced, d => Assert.Equal(150L, d.App.VersionCode));
+        Assert.All(none, d => Assert.Equal(150L, d.App.VersionCode));
+        Assert.NotEqual(old[0].Token, replaced[0].Token);
+    }
+
+    [Fact]
     public async Task Each_variant_has_its_own_token_and_a_device_checkin_answers_the_token_of_its_variant()
     {
         // Arrange

@@ -27,7 +27,7 @@ public sealed partial class SqlHubStore
     /// <summary>
     /// The blueprint to store for <paramref name="incoming"/>, given what the group held before: each app whose
     /// version code changed gets a new rollout (the plan the file named or <see cref="RolloutPlan.Default"/>, an id,
-    /// the version it rolls from); an app whose version did not change keeps the rollout it had, with the plan the
+    /// the version it rolls from and the versions waiting devices keep, <see cref="AppRollout.Replacing"/>); an app whose version did not change keeps the rollout it had, with the plan the
     /// file names now. An app new to the group gets none: there is nothing to roll from. Nothing is written here;
     /// <see cref="RecordRolloutsAsync"/> writes it once the upsert is known to change something.
     /// </summary>
@@ -49,13 +49,7 @@ public sealed partial class SqlHubStore
                     : given;
             }
 
-            var rollout = new AppRollout(plan)
-            {
-                Id = Guid.CreateVersion7(_time.GetUtcNow()).ToString("N"),
-                FromVersionCode = previous.VersionCode,
-                FromVersionName = previous.VersionName,
-            };
-            return app with { Rollout = rollout };
+            return app with { Rollout = AppRollout.Replacing(previous, plan, Guid.CreateVersion7(_time.GetUtcNow()).ToString("N"), app.VersionCode) };
         }).ToList();
         return incoming with { Apps = apps };
     }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Text.Json;
 using EdgeMdm.Contracts.Device;
 using EdgeMdm.Domain.Blueprints;
@@ -49,27 +50,36 @@ public sealed partial class SqliteEdgeStore : IRolloutStore
 
     /// <summary>
     /// The declarations variant this device gets now: each staged app at its target when <see cref="RolloutGate"/>
-    /// says so (offer, or already installed), otherwise at the version the rollout started from.
+    /// says so (offer, or already installed), otherwise at the version the rollout holds it on
+    /// (<see cref="AppRollout.HeldVersionFor"/>: the one it runs when the rollout lets it keep that, else the from version).
     /// </summary>
     private DeclaredVariant Declared(BlueprintEntry entry, RolloutDevice device, DateTimeOffset now)
     {
         if (entry.Staged.Count == 0)
             return entry.Base;
-        List<string>? heldBack = null;
+        List<HeldApp>? heldBack = null;
         foreach (var staged in entry.Staged)
         {
-            if (!Rollouts.Decide(staged.Rollout, device, now).DeclaresTarget())
-                (heldBack ??= []).Add(staged.App.PackageName);
+            if (Rollouts.Decide(staged.Rollout, device, now).DeclaresTarget())
+                continue;
+            var installed = RolloutTracker.ReportOf(device, staged.App.PackageName).InstalledVersionCode;
+            (heldBack ??= []).Add(new HeldApp(staged.App.PackageName, staged.AppRollout.HeldVersionFor(installed)!));
         }
 
         return heldBack is null ? entry.Base : entry.Variant(heldBack);
     }
 
+    /// <summary>An app a device is not offered the rollout's version of yet, and the version it is declared meanwhile.</summary>
+    private sealed record HeldApp(string PackageName, AppVersion Version);
+
     /// <summary>A blueprint as one set of devices is declared it, and the declarations built from it.</summary>
     private sealed record DeclaredVariant(Blueprint Blueprint, DeclarationsDocument Declarations);
 
     /// <summary>An app of a blueprint whose new version is being rolled out at this site.</summary>
-    private sealed record StagedApp(RequiredApp App, SiteRollout Rollout);
+    private sealed record StagedApp(RequiredApp App, SiteRollout Rollout)
+    {
+        public AppRollout AppRollout => SiteRollout.ActiveRollout(App)!;
+    }
 
     /// <summary>
     /// A group's blueprint as loaded with one catalog: the declarations with every app at its target
@@ -109,17 +119,14 @@ public sealed partial class SqliteEdgeStore : IRolloutStore
             return new BlueprintEntry(blueprint, catalog, staged);
         }
 
-        /// <summary>The declarations with <paramref name="heldBack"/> (package names, in <see cref="Staged"/> order) at their from version.</summary>
-        public DeclaredVariant Variant(IReadOnlyList<string> heldBack) =>
-            _variants.GetOrAdd(string.Join('\n', heldBack), _ =>
+        /// <summary>The declarations with each app of <paramref name="heldBack"/> (in <see cref="Staged"/> order) at its held version.</summary>
+        public DeclaredVariant Variant(IReadOnlyList<HeldApp> heldBack) =>
+            _variants.GetOrAdd(string.Join('\n', heldBack.Select(h => h.PackageName + "=" + h.Version.VersionCode.ToString(CultureInfo.InvariantCulture))), _ =>
             {
                 var apps = Blueprint.Apps.Select(app =>
-                {
-                    if (!heldBack.Contains(app.PackageName, StringComparer.Ordinal))
-                        return app;
-                    var rollout = SiteRollout.ActiveRollout(app)!;
-                    return app with { VersionCode = rollout.FromVersionCode!.Value, VersionName = SiteRollout.FromNameOf(rollout) };
-                }).ToList();
+                    heldBack.FirstOrDefault(h => string.Equals(h.PackageName, app.PackageName, StringComparison.Ordinal)) is { } held
+                        ? app with { VersionCode = held.Version.VersionCode, VersionName = held.Version.VersionName }
+                        : app).ToList();
                 var blueprint = Blueprint with { Apps = apps };
                 return new DeclaredVariant(blueprint, Declare(blueprint, _catalog));
             });

@@ -30,16 +30,75 @@ public sealed record RequiredApp(string PackageName, long VersionCode, string Ve
 
 /// <summary>
 /// The rollout of an app's version: the plan central IT wrote (or <see cref="RolloutPlan.Default"/>), and what
-/// the hub adds when a blueprint changes the version: the rollout's id (the key of its wave assignment) and
-/// the version devices keep until their wave is offered the new one. A blueprint read from a file carries the
-/// plan only.
+/// the hub adds when a blueprint changes the version: the rollout's id (the key of its wave assignment), the
+/// version devices are declared until their wave is offered the new one, and the older versions a waiting
+/// device may keep. A blueprint read from a file carries the plan only.
 /// </summary>
 public sealed record AppRollout(RolloutPlan Plan)
 {
+    /// <summary>How many superseded versions a rollout remembers (<see cref="KeptVersions"/>): enough for any real chain of changes.</summary>
+    public const int MaxKeptVersions = 8;
+
     public string? Id { get; init; }
     public long? FromVersionCode { get; init; }
     public string? FromVersionName { get; init; }
+
+    /// <summary>
+    /// Versions earlier rollouts of the app started from, when this rollout replaced one still under way: a device
+    /// still waiting for its wave that runs one of them keeps it rather than being rushed to
+    /// <see cref="FromVersionCode"/> (the version the blueprint named last, perhaps the very one being replaced
+    /// because it misbehaves). Newest first.
+    /// </summary>
+    public IReadOnlyList<AppVersion>? KeptVersions { get; init; }
+
+    /// <summary>
+    /// What a device waiting for its wave is declared: the version it runs when that is one the rollout lets it keep
+    /// (<see cref="FromVersionCode"/> or one of <see cref="KeptVersions"/>), otherwise <see cref="FromVersionCode"/>.
+    /// Never a downgrade from a version the rollout knows, never a jump to the from version for a device on an older one.
+    /// </summary>
+    public AppVersion? HeldVersionFor(long? installedVersionCode)
+    {
+        if (FromVersionCode is not { } from)
+            return null;
+        if (installedVersionCode is { } installed && installed != from && KeptVersions?.FirstOrDefault(v => v.VersionCode == installed) is { } kept)
+            return kept;
+        return new AppVersion(from, FromVersionName ?? from.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// The rollout that replaces <paramref name="previous"/>'s (the app as the blueprint named it before) with a new
+    /// version: it starts from the version named before, and when the earlier rollout was still staged, devices
+    /// waiting on its from version (or on versions it kept) keep theirs. <paramref name="targetVersionCode"/> is the
+    /// new version, which is never a kept one.
+    /// </summary>
+    public static AppRollout Replacing(RequiredApp previous, RolloutPlan plan, string id, long targetVersionCode)
+    {
+        ArgumentNullException.ThrowIfNull(previous);
+        ArgumentNullException.ThrowIfNull(plan);
+        var kept = new List<AppVersion>();
+        if (previous.Rollout is { FromVersionCode: { } earlierFrom } earlier && earlierFrom != previous.VersionCode)
+        {
+            kept.Add(new AppVersion(earlierFrom, earlier.FromVersionName ?? earlierFrom.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            kept.AddRange(earlier.KeptVersions ?? []);
+        }
+
+        var keptVersions = kept
+            .Where(v => v.VersionCode != previous.VersionCode && v.VersionCode != targetVersionCode)
+            .DistinctBy(v => v.VersionCode)
+            .Take(MaxKeptVersions)
+            .ToList();
+        return new AppRollout(plan)
+        {
+            Id = id,
+            FromVersionCode = previous.VersionCode,
+            FromVersionName = previous.VersionName,
+            KeptVersions = keptVersions.Count == 0 ? null : keptVersions,
+        };
+    }
 }
+
+/// <summary>One version of an app, as a blueprint names it.</summary>
+public sealed record AppVersion(long VersionCode, string VersionName);
 
 /// <summary>The oldest OS version and security patch level allowed on the floor.</summary>
 public sealed record OsFloor(string? MinVersion, DateOnly? MinSecurityPatch);
