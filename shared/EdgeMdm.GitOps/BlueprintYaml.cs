@@ -137,7 +137,8 @@ public static partial class BlueprintYaml
     /// <summary>
     /// <c>rollout:</c> of an app. Every key is optional and falls back to <see cref="RolloutPlan.Default"/>'s:
     /// <c>waves: [pilots, 10%, 50%, 100%]</c> (a group name or a cumulative percentage), <c>haltAbove: 20%</c>,
-    /// <c>haltAfter: 5</c>, <c>advanceAt: 100%</c>, <c>window: {timeZone: Europe/Paris, start: "22:00", end: "05:00"}</c>.
+    /// <c>haltAfter: 5</c>, <c>advanceAt: 100%</c>, <c>window: {timeZone: Europe/Paris, start: "22:00", end: "05:00"}</c>,
+    /// <c>pilotGroups: {floor-leads: [SN-0001, SN-0007]}</c> (serial numbers a pilot wave of that name takes first).
     /// </summary>
     private static RolloutPlan ToPlan(FileRollout rollout, string at, List<string> errors)
     {
@@ -154,7 +155,8 @@ public static partial class BlueprintYaml
             window = new MaintenanceWindow(w.TimeZone ?? "", start, end);
         }
 
-        var plan = new RolloutPlan(waves, new HaltPolicy(haltAbove, haltAfter), window, advanceAt);
+        var pilotGroups = rollout.PilotGroups?.ToDictionary(g => g.Key, g => (IReadOnlyList<string>)(g.Value ?? []), StringComparer.Ordinal);
+        var plan = new RolloutPlan(waves, new HaltPolicy(haltAbove, haltAfter), window, advanceAt, pilotGroups).Normalized();
         // The plan's own rules, under the file's names for its fields.
         foreach (var (field, messages) in plan.Validate())
         {
@@ -244,6 +246,7 @@ public static partial class BlueprintYaml
     private sealed class FileRollout
     {
         public List<string>? Waves { get; set; }
+        public Dictionary<string, List<string>>? PilotGroups { get; set; }
         public FileWindow? Window { get; set; }
         public string? HaltAbove { get; set; }
         public string? HaltAfter { get; set; }

@@ -52,8 +52,24 @@ public sealed class RolloutYamlTests
         Assert.Equal(RolloutPlan.Default.Waves, plan.Waves);
     }
 
+    [Fact]
+    public void Pilot_groups_name_devices_by_serial_and_a_pilot_wave_takes_them_first()
+    {
+        var yaml = RolloutOnly("waves: [floor-leads, 50%, 100%]\n          pilotGroups: { floor-leads: [SN-0007, SN-0001, SN-0007] }");
+
+        var plan = Assert.Single(Assert.Single(BlueprintYaml.Parse(yaml, "b.yaml", required: true)).Apps).Rollout!.Plan;
+
+        Assert.Equal(["SN-0001", "SN-0007"], plan.PilotGroups!["floor-leads"]);
+        Assert.Equal(0, WaveAssignment.WaveOf(plan, "r-1", "any-device-id", "pickers", "SN-0007"));
+        Assert.Equal(["pickers", "floor-leads"], plan.GroupsOf("pickers", "SN-0001"));
+        Assert.Equal(["pickers"], plan.GroupsOf("pickers", "SN-0002"));
+    }
+
     [Theory]
     [InlineData("waves: [10%, 50%]", "blueprints[0].apps[0].rollout.waves")]
+    [InlineData("pilotGroups: { leads: [SN-1] }", "blueprints[0].apps[0].rollout.pilotGroups.leads is not named by any pilot wave")]
+    [InlineData("waves: [leads, 100%]\n          pilotGroups: { leads: [] }", "blueprints[0].apps[0].rollout.pilotGroups.leads must list at least one device serial number")]
+    [InlineData("waves: [leads, 100%]\n          pilotGroups: { leads: [\"SN 1\"] }", "blueprints[0].apps[0].rollout.pilotGroups.leads[0] must be a serial number")]
     [InlineData("waves: [10%, pilots, 100%]", "blueprints[0].apps[0].rollout.waves[1]")]
     [InlineData("haltAbove: lots", "blueprints[0].apps[0].rollout.haltAbove must be a share")]
     [InlineData("haltAbove: 120%", "blueprints[0].apps[0].rollout.haltAbove")]

@@ -145,6 +145,36 @@ public sealed class RolloutTests
     }
 
     [Fact]
+    public async Task A_pilot_group_of_serial_numbers_is_offered_the_target_first_within_the_group()
+    {
+        // Arrange: six pickers (serials SN-0 … SN-5); the plan's floor leads are SN-1 and SN-4
+        await using var server = await EdgeServer.StartAsync();
+        using var hub = new HubCatalog();
+        var (_, target) = await PublishAsync(server, hub, minOs: null);
+        var plan = new RolloutPlan(
+            [new PilotWave("floor-leads"), new PercentageWave(100)], HaltPolicy.Default, Window: null,
+            PilotGroups: new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal) { ["floor-leads"] = ["SN-1", "SN-4"] });
+        await HubCatalog.ApplyAsync(server, hub.Blueprint(PickersRollingOut(target, plan)));
+        var devices = await EnrollRunningAsync(server, 6, From);
+        var leads = new[] { devices[1], devices[4] };
+        var others = devices.Except(leads).ToList();
+
+        // Act
+        await WaitForRolloutAsync(server, s => s.Counts.Pending == 6);
+        var leadsDeclared = await Task.WhenAll(leads.Select(d => DeclaredAsync(server, d)));
+        var othersBefore = await Task.WhenAll(others.Select(d => DeclaredAsync(server, d)));
+        foreach (var lead in leads)
+            await ReportAsync(server, lead, installed: Target);
+        await WaitForRolloutAsync(server, s => s.Progress.OpenWaves == 2);
+        var othersAfter = await Task.WhenAll(others.Select(d => DeclaredAsync(server, d)));
+
+        // Assert
+        Assert.All(leadsDeclared, d => Assert.Equal(Target, d.App.VersionCode));
+        Assert.All(othersBefore, d => Assert.Equal(From, d.App.VersionCode));
+        Assert.All(othersAfter, d => Assert.Equal(Target, d.App.VersionCode));
+    }
+
+    [Fact]
     public async Task A_wave_failing_past_the_threshold_halts_and_everyone_not_installed_is_declared_the_from_version_until_retries_succeed()
     {
         // Arrange: one wave, halted once more than 20 % of at least 3 finished installs failed

@@ -39,7 +39,7 @@ internal sealed class RolloutReporter(IRolloutStore rollouts, IFleetReadStore fl
         var judged = devices.Select(d =>
         {
             var outcome = DeviceOutcomes.Judge(target, ReportOf(d, target.PackageName), now, offlineAfter);
-            var wave = WaveAssignment.WaveOf(rollout.Plan, rollout.RolloutId, d.DeviceId, [d.Group]);
+            var wave = WaveAssignment.WaveOf(rollout.Plan, rollout.RolloutId, d.DeviceId, d.Group, d.Serial);
             return (Device: d, Wave: wave, Outcome: outcome);
         }).ToList();
 

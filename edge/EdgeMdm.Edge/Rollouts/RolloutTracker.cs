@@ -10,7 +10,7 @@ namespace EdgeMdm.Edge.Rollouts;
 /// <summary>
 /// One app's move from one version to another, as the site runs it: every blueprint of the site whose app
 /// carries this rollout id (the hub gives each group's rollout its own id; a seed may share one between groups so
-/// that a pilot wave can name another group).
+/// that a pilot wave can name another group; the plan's pilot groups name devices by serial in any group).
 /// </summary>
 public sealed record SiteRollout(
     string RolloutId,
@@ -74,8 +74,8 @@ public sealed record SiteRollout(
     public (string RolloutId, string PackageName) Key => (RolloutId, PackageName);
 }
 
-/// <summary>A device as the tracker judges it: its stored status, the OS it enrolled with and its last check-in.</summary>
-public sealed record RolloutDevice(string DeviceId, string Group, DeviceStatus Status, string? EnrolledOsVersion, DateTimeOffset? LastCheckIn);
+/// <summary>A device as the tracker judges it: its serial number (pilot groups list those), stored status, the OS it enrolled with and its last check-in.</summary>
+public sealed record RolloutDevice(string DeviceId, string SerialNumber, string Group, DeviceStatus Status, string? EnrolledOsVersion, DateTimeOffset? LastCheckIn);
 
 /// <summary>Where one rollout stands at the site, as of <see cref="EvaluatedAt"/>.</summary>
 public sealed record RolloutState(SiteRollout Rollout, RolloutProgress Progress, RolloutCounts Counts, DateTimeOffset EvaluatedAt);
@@ -119,7 +119,7 @@ public sealed class RolloutTracker(TimeSpan offlineAfter)
         {
             var judged = devices
                 .Where(d => rollout.Groups.Contains(d.Group, StringComparer.Ordinal))
-                .Select(d => (Device: d, Wave: WaveOf(rollout, d.DeviceId, d.Group), Outcome: Judge(rollout, d, now)))
+                .Select(d => (Device: d, Wave: WaveOf(rollout, d), Outcome: Judge(rollout, d, now)))
                 .ToList();
             var progress = RolloutProgress.Evaluate(rollout.Plan, judged.Select(j => (j.Wave, j.Outcome)));
             var counts = RolloutReport.Build(judged.Select(j => new RolloutDeviceRow("", j.Device.DeviceId, j.Outcome, j.Device.LastCheckIn))).Total;
@@ -144,14 +144,15 @@ public sealed class RolloutTracker(TimeSpan offlineAfter)
     {
         ArgumentNullException.ThrowIfNull(rollout);
         ArgumentNullException.ThrowIfNull(device);
-        return RolloutGate.Decide(rollout.Plan, ProgressOf(rollout), rollout.Target, WaveOf(rollout, device.DeviceId, device.Group), ReportOf(device, rollout.PackageName), now);
+        return RolloutGate.Decide(rollout.Plan, ProgressOf(rollout), rollout.Target, WaveOf(rollout, device), ReportOf(device, rollout.PackageName), now);
     }
 
-    // The device's groups at a site are its blueprint group, as at the hub, so both put it in the same wave.
-    public static int WaveOf(SiteRollout rollout, string deviceId, string group)
+    // The device's groups are its blueprint group and the plan's pilot groups listing its serial, as at the hub, so both put it in the same wave.
+    public static int WaveOf(SiteRollout rollout, RolloutDevice device)
     {
         ArgumentNullException.ThrowIfNull(rollout);
-        return WaveAssignment.WaveOf(rollout.Plan, rollout.RolloutId, deviceId, [group]);
+        ArgumentNullException.ThrowIfNull(device);
+        return WaveAssignment.WaveOf(rollout.Plan, rollout.RolloutId, device.DeviceId, device.Group, device.SerialNumber);
     }
 
     /// <summary>

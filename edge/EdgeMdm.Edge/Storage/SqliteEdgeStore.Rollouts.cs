@@ -46,7 +46,7 @@ public sealed partial class SqliteEdgeStore : IRolloutStore
     }
 
     private static RolloutDevice RolloutDeviceOf(DeviceRow device, DeviceStatus status, DateTimeOffset? lastCheckIn) =>
-        new(device.Id, device.GroupName, status, device.OsVersion, lastCheckIn);
+        new(device.Id, device.Serial, device.GroupName, status, device.OsVersion, lastCheckIn);
 
     /// <summary>
     /// The declarations variant this device gets now: each staged app at its target when <see cref="RolloutGate"/>

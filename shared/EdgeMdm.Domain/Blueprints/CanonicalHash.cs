@@ -35,7 +35,7 @@ public static class CanonicalHash
         Hex(JsonSerializer.SerializeToUtf8Bytes(document, CanonicalJson.Canonical.DeclarationsDocument));
 
     public static string OfPlan(Rollouts.RolloutPlan plan) =>
-        Hex(JsonSerializer.SerializeToUtf8Bytes(plan, CanonicalJson.Canonical.RolloutPlan));
+        Hex(JsonSerializer.SerializeToUtf8Bytes((plan ?? throw new ArgumentNullException(nameof(plan))).Normalized(), CanonicalJson.Canonical.RolloutPlan));
 
     private static string Hex(byte[] canonical) =>
         Convert.ToHexStringLower(SHA256.HashData(canonical).AsSpan(0, 16));

@@ -21,12 +21,20 @@ namespace EdgeMdm.Domain.Rollouts;
 /// opens, from 0 (exclusive) to 1. At 1 one scanner left in a drawer holds the rollout until it checks in or an
 /// operator lowers this; that is on purpose: moving on with devices unaccounted for is the operator's call.
 /// </param>
+/// <param name="PilotGroups">
+/// Named lists of device serial numbers a pilot wave can name (<c>floor-leads: [SN-0001, SN-0007]</c>): the devices
+/// that take a version first, whatever blueprint group they are in. A pilot wave may also name a device group.
+/// </param>
 public sealed record RolloutPlan(
     IReadOnlyList<RolloutWave> Waves,
     HaltPolicy Halt,
     MaintenanceWindow? Window,
-    decimal WaveAdvanceShare = 1m)
+    decimal WaveAdvanceShare = 1m,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, IReadOnlyList<string>>? PilotGroups = null)
 {
+    /// <summary>Most serial numbers all pilot groups of a plan may list together: a pilot is a handful of devices, not a fleet.</summary>
+    public const int MaxPilotDevices = 1000;
+
     /// <summary>What a blueprint change rolls out with when central IT names no plan: 10 %, 50 %, 100 %, default halt, any time.</summary>
     public static RolloutPlan Default { get; } = new([new PercentageWave(10), new PercentageWave(50), new PercentageWave(100)], HaltPolicy.Default, Window: null);
 
@@ -47,6 +55,7 @@ public sealed record RolloutPlan(
                 errors.Add("halt.minFinishedDevices", "must be 1 or more");
         }
 
+        ValidatePilotGroups(errors);
         Window?.Validate(errors);
         if (WaveAdvanceShare is <= 0m or > 1m)
             errors.Add("waveAdvanceShare", "must be more than 0 and at most 1");
@@ -55,6 +64,60 @@ public sealed record RolloutPlan(
 
     // A method, not a property, so that serializing the record never writes an "isValid" member.
     public bool IsValid() => Validate().Count == 0;
+
+    /// <summary>
+    /// The groups a device is in for this plan's pilot waves: its blueprint group and every pilot group listing its
+    /// serial number. The hub and the site both call this, so both put a device in the same wave.
+    /// </summary>
+    public IReadOnlyCollection<string> GroupsOf(string deviceGroup, string? serialNumber)
+    {
+        ArgumentNullException.ThrowIfNull(deviceGroup);
+        if (PilotGroups is null || string.IsNullOrEmpty(serialNumber))
+            return [deviceGroup];
+        return [deviceGroup, .. PilotGroups.Where(g => g.Value.Contains(serialNumber, StringComparer.Ordinal)).Select(g => g.Key)];
+    }
+
+    /// <summary>The same plan with its pilot groups in name order and each list sorted and without repeats: what a content hash reads.</summary>
+    public RolloutPlan Normalized() =>
+        PilotGroups is null
+            ? this
+            : this with
+            {
+                PilotGroups = new SortedDictionary<string, IReadOnlyList<string>>(
+                    PilotGroups.ToDictionary(g => g.Key, g => (IReadOnlyList<string>)(g.Value ?? []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(), StringComparer.Ordinal),
+                    StringComparer.Ordinal),
+            };
+
+    private void ValidatePilotGroups(FieldErrors errors)
+    {
+        if (PilotGroups is null)
+            return;
+        var named = (Waves ?? []).OfType<PilotWave>().Select(w => w.Group).ToHashSet(StringComparer.Ordinal);
+        var total = 0;
+        foreach (var (name, serials) in PilotGroups)
+        {
+            var at = $"pilotGroups.{name}";
+            if (!IsGroupName(name))
+                errors.Add(at, "a pilot group's name must be 1-64 letters, digits, '-', '_' or '.'");
+            else if (!named.Contains(name))
+                errors.Add(at, "is not named by any pilot wave");
+            if (serials is null || serials.Count == 0)
+            {
+                errors.Add(at, "must list at least one device serial number");
+                continue;
+            }
+
+            total += serials.Count;
+            for (var i = 0; i < serials.Count; i++)
+            {
+                if (serials[i] is not { Length: > 0 and <= 64 } serial || serial.Any(char.IsWhiteSpace))
+                    errors.Add($"{at}[{i.ToString(CultureInfo.InvariantCulture)}]", "must be a serial number of 1-64 characters without spaces");
+            }
+        }
+
+        if (total > MaxPilotDevices)
+            errors.Add("pilotGroups", $"lists {total.ToString(CultureInfo.InvariantCulture)} devices; at most {MaxPilotDevices.ToString(CultureInfo.InvariantCulture)} (a pilot is a handful of devices; use percentage waves for the rest)");
+    }
 
     private void ValidateWaves(FieldErrors errors)
     {
@@ -110,7 +173,7 @@ public sealed record RolloutPlan(
 [JsonDerivedType(typeof(PercentageWave), "percentage")]
 public abstract record RolloutWave;
 
-/// <summary>Every device in the named group (a pilot list or a device group), whatever its hash.</summary>
+/// <summary>Every device in the named group (one of the plan's <see cref="RolloutPlan.PilotGroups"/> or a device group), whatever its hash.</summary>
 public sealed record PilotWave(string Group) : RolloutWave;
 
 /// <summary>

@@ -43,6 +43,13 @@ public static class WaveAssignment
         return plan.Waves.Count - 1;
     }
 
+    /// <summary>The wave of a device of <paramref name="deviceGroup"/> with this serial number (<see cref="RolloutPlan.GroupsOf"/>).</summary>
+    public static int WaveOf(RolloutPlan plan, string rolloutId, string deviceId, string deviceGroup, string? serialNumber)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return WaveOf(plan, rolloutId, deviceId, plan.GroupsOf(deviceGroup, serialNumber));
+    }
+
     /// <summary>
     /// The device's stable position, 0 to 9 999: the first 8 bytes of SHA-256 of UTF-8
     /// <c>rolloutId + "\n" + deviceId</c>, big-endian, modulo 10 000. Salted by the rollout id so that the same

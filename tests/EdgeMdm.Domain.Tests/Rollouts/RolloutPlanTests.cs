@@ -83,4 +83,26 @@ public sealed class RolloutPlanTests
     {
         Assert.True((RolloutPlan.Default with { Waves = [new PercentageWave(100)] }).IsValid());
     }
+
+    [Fact]
+    public void Pilot_groups_are_validated_and_normalized_for_the_content_hash()
+    {
+        var groups = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal) { ["leads"] = ["SN-9", "SN-1", "SN-9"] };
+        var plan = new RolloutPlan([new PilotWave("leads"), new PercentageWave(100)], HaltPolicy.Default, Window: null, PilotGroups: groups);
+        var reordered = plan with { PilotGroups = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal) { ["leads"] = ["SN-1", "SN-9"] } };
+        var tooMany = plan with
+        {
+            PilotGroups = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
+            {
+                ["leads"] = Enumerable.Range(0, RolloutPlan.MaxPilotDevices + 1).Select(i => $"SN-{i}").ToList(),
+            },
+        };
+
+        Assert.True(plan.IsValid());
+        Assert.Equal(["SN-1", "SN-9"], plan.Normalized().PilotGroups!["leads"]);
+        Assert.Equal(EdgeMdm.Domain.Blueprints.CanonicalHash.OfPlan(plan), EdgeMdm.Domain.Blueprints.CanonicalHash.OfPlan(reordered));
+        Assert.Contains("pilotGroups", tooMany.Validate().Keys);
+        // A plan without pilot groups hashes as before they existed: nothing is written for them.
+        Assert.DoesNotContain("pilotGroups", System.Text.Json.JsonSerializer.Serialize(RolloutPlan.Default, System.Text.Json.JsonSerializerOptions.Web), StringComparison.Ordinal);
+    }
 }
