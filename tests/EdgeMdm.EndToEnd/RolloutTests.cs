@@ -17,7 +17,7 @@ public sealed class RolloutTests
     private const string App = "com.edgemdm.sample.scanner";
 
     // The simulator's retry policy waits a minute after the first failure; storage comes back well before.
-    private static readonly TimeSpan Simulation = TimeSpan.FromSeconds(100);
+    private static readonly TimeSpan Simulation = TimeSpan.FromSeconds(60);
 
     [Fact]
     public async Task A_rollout_converges_through_retries_and_the_site_counts_every_device_exactly()
@@ -48,7 +48,7 @@ public sealed class RolloutTests
         var fleets = new[]
         {
             Simulate(appliance, token, "OK", 12),
-            Simulate(appliance, token, "FULL", 3, "--storage-full", "1", "--storage-freed-after", "5s"),
+            Simulate(appliance, token, "FULL", 3, "--storage-full", "1", "--storage-freed-after", "5s", "--install-retry-after", "2s"),
             Simulate(appliance, token, "OLD", 3, "--old-os", "1"),
             Simulate(appliance, token, "OFF", 2, "--offline", "1"),
         };

@@ -1,3 +1,4 @@
+using EdgeMdm.Domain.Rollouts;
 using EdgeMdm.Domain.Text;
 using System.CommandLine;
 using System.Text.Json;
@@ -80,6 +81,8 @@ internal sealed class FleetKnobs
     private readonly Option<double> _oldOs = CliOptions.Fraction("--old-os", "Share of devices left on Android 10, below recent package minimums");
     private readonly Option<double> _offline = CliOptions.Fraction("--offline", "Share of devices that enroll and then stay out of coverage");
     private readonly Option<TimeSpan> _offlineFor = CliOptions.Duration("--offline-for", "How long they stay out (default: the whole run)", required: false);
+    private readonly Option<TimeSpan> _installRetryAfter = CliOptions.Duration(
+        "--install-retry-after", "Wait before the first retry of a failed install, doubling up to 1h (default 1m, what a real agent uses)", required: false);
     private readonly Option<SampleApp?> _sampleApp = new("--sample-app")
     {
         Description = $"The app every device comes with, PACKAGE:VERSIONCODE:VERSIONNAME, or 'none' (default {SampleApp.Default})",
@@ -101,6 +104,7 @@ internal sealed class FleetKnobs
         command.Options.Add(_oldOs);
         command.Options.Add(_offline);
         command.Options.Add(_offlineFor);
+        command.Options.Add(_installRetryAfter);
         command.Options.Add(_sampleApp);
         command.Options.Add(_packages);
     }
@@ -112,6 +116,7 @@ internal sealed class FleetKnobs
         OldOsFraction = parse.GetValue(_oldOs),
         OfflineFraction = parse.GetValue(_offline),
         OfflineFor = parse.GetResult(_offlineFor) is null ? null : parse.GetValue(_offlineFor),
+        RetryPolicy = parse.GetResult(_installRetryAfter) is null ? RetryPolicy.Default : RetryPolicy.StartingAfter(parse.GetValue(_installRetryAfter)),
         SampleApp = parse.GetValue(_sampleApp),
         PackageDirectory = parse.GetValue(_packages) is { Length: > 0 } directory ? directory : null,
     };

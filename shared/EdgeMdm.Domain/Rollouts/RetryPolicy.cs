@@ -12,6 +12,10 @@ public sealed record RetryPolicy(TimeSpan FirstDelay, TimeSpan MaxDelay, int Max
     /// <summary>1 min, 2, 4 … capped at 1 h; 8 attempts span a little over 2 hours, a shift's break or a dock cycle.</summary>
     public static RetryPolicy Default { get; } = new(TimeSpan.FromMinutes(1), TimeSpan.FromHours(1), 8);
 
+    /// <summary><see cref="Default"/> with another first delay (the cap rises to it if need be): a simulated fleet that retries in seconds.</summary>
+    public static RetryPolicy StartingAfter(TimeSpan firstDelay) =>
+        Default with { FirstDelay = firstDelay, MaxDelay = firstDelay > Default.MaxDelay ? firstDelay : Default.MaxDelay };
+
     public IReadOnlyDictionary<string, string[]> Validate()
     {
         var errors = new Packages.FieldErrors();

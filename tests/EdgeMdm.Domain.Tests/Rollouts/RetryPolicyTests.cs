@@ -67,4 +67,16 @@ public sealed class RetryPolicyTests
         Assert.Equal(["maxDelay"], new RetryPolicy(TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(1), 3).Validate().Keys);
         Assert.Equal(["maxAttempts"], new RetryPolicy(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1), 0).Validate().Keys);
     }
+
+    [Fact]
+    public void Starting_after_another_delay_keeps_the_default_doubling_cap_and_attempts()
+    {
+        var quick = RetryPolicy.StartingAfter(TimeSpan.FromSeconds(2));
+        var slow = RetryPolicy.StartingAfter(TimeSpan.FromHours(2));
+
+        Assert.Equal((TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), RetryPolicy.Default.MaxAttempts), (quick.DelayAfter(1), quick.DelayAfter(2), quick.MaxAttempts));
+        Assert.Equal(RetryPolicy.Default.MaxDelay, quick.DelayAfter(40));
+        Assert.Equal(TimeSpan.FromHours(2), slow.DelayAfter(3));
+        Assert.Empty(slow.Validate());
+    }
 }
