@@ -1,3 +1,4 @@
+using EdgeMdm.Cloud.Api;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -133,6 +134,32 @@ public sealed class TenantApiTests : IAsyncLifetime
         Assert.Single(details.Distinct(StringComparer.Ordinal));
         Assert.Equal(HttpStatusCode.BadRequest, missingFields.StatusCode);
         Assert.Contains("password", (await missingFields.Content.ReadFromJsonAsync<JsonNode>())!["errors"]!.AsObject().Select(e => e.Key));
+    }
+
+    [Fact]
+    public async Task Too_many_failed_sign_ins_for_an_account_get_429_with_retry_after_even_with_the_right_password()
+    {
+        // Arrange
+        using var add = await _hub.Rest.PostAsJsonAsync("/api/v1/accounts", new { userName = "alice", password = "correct horse battery" });
+        using var addBob = await _hub.Rest.PostAsJsonAsync("/api/v1/accounts", new { userName = "bob", password = "another long password" });
+        using var anonymous = new HttpClient { BaseAddress = _hub.Rest.BaseAddress };
+        for (var i = 0; i < SignInThrottles.MaxFailuresPerAccount; i++)
+        {
+            using var wrong = await anonymous.PostAsJsonAsync("/api/v1/login", new { user = "alice", password = $"guess number {i}" });
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        }
+
+        // Act
+        using var right = await anonymous.PostAsJsonAsync("/api/v1/login", new { user = "alice", password = "correct horse battery" });
+        using var otherAccount = await anonymous.PostAsJsonAsync("/api/v1/login", new { user = "bob", password = "another long password" });
+
+        // Assert: alice waits out the window; bob, from the same address, is not held for alice's failures
+        Assert.Equal(HttpStatusCode.TooManyRequests, right.StatusCode);
+        Assert.Equal("application/problem+json", right.Content.Headers.ContentType?.MediaType);
+        var retryAfter = right.Headers.RetryAfter?.Delta;
+        Assert.NotNull(retryAfter);
+        Assert.InRange(retryAfter.Value, TimeSpan.FromMinutes(14), SignInThrottles.Window);
+        Assert.Equal(HttpStatusCode.Created, otherAccount.StatusCode);
     }
 
     [Fact]

@@ -41,9 +41,11 @@ internal static class AccountApi
     /// <summary>
     /// POST /api/v1/login, without a token: user, password and tenant (default "default") → a new API token
     /// bound to the account, valid for <see cref="SignInLifetime"/>. An unknown tenant, an unknown user and a
-    /// wrong password get the same 401, so the answer never tells which names exist.
+    /// wrong password get the same 401, so the answer never tells which names exist. Too many failures for the
+    /// account or from the client's address get 429 with Retry-After (<see cref="SignInThrottles"/>), even with the right password.
     /// </summary>
-    public static async Task<IResult> LoginAsync(HttpRequest request, IAccountStore accounts, TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
+    public static async Task<IResult> LoginAsync(
+        HttpRequest request, IAccountStore accounts, SignInThrottles throttles, TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync(request, ApiJson.Default.LoginRequest);
         if (problem is not null)
@@ -57,6 +59,17 @@ internal static class AccountApi
             return v.Problem();
 
         var tenant = body.Tenant ?? TenantIds.Default;
+        var now = time.GetUtcNow();
+        var accountKey = tenant + "\n" + body.User;
+        var addressKey = request.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "";
+        if (throttles.RetryAfter(accountKey, addressKey, now) is { } wait)
+        {
+            Hosting.Log.SignInThrottled(loggers.CreateLogger(typeof(AccountApi).FullName!), tenant, body.User!, addressKey);
+            var seconds = (long)Math.Ceiling(wait.TotalSeconds);
+            request.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Problems.Create(StatusCodes.Status429TooManyRequests, "Too many sign-in attempts", $"too many failed sign-ins; try again in {seconds} s");
+        }
+
         var stored = await accounts.AccountPasswordHashAsync(tenant, body.User!, ct);
         var verified = PasswordHash.Verify(body.Password!, stored ?? UnknownUserHash.Value) && stored is not null;
         var expiresAt = time.GetUtcNow() + SignInLifetime;
@@ -75,9 +88,12 @@ internal static class AccountApi
 
         if (token is null)
         {
+            throttles.RecordFailure(accountKey, addressKey, now);
             Hosting.Log.SignInRefused(loggers.CreateLogger(typeof(AccountApi).FullName!), tenant, body.User!);
             return Problems.Unauthorized(SignInRefused);
         }
+
+        throttles.Accounts.Forget(accountKey);
 
         return TypedResults.Json(new SignedIn(token, tenant, body.User!, expiresAt), ApiJson.Default.SignedIn, statusCode: StatusCodes.Status201Created);
     }

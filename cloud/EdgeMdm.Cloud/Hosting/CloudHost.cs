@@ -33,6 +33,7 @@ public static class CloudHost
         builder.ListenOn(options);
         await builder.Services.AddHubStoreAsync(options, cancellationToken);
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<Api.SignInThrottles>();
         builder.Services.AddProblemDetails();
         builder.Services.AddGrpc().AddServiceOptions<SiteSyncService>(grpc =>
         {

@@ -28,6 +28,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "Sign-in of {User} in tenant {Tenant} refused")]
     public static partial void SignInRefused(ILogger logger, string tenant, string user);
 
+    [LoggerMessage(EventId = 2103, Level = LogLevel.Warning, Message = "Sign-in of {User} in tenant {Tenant} from {Address} throttled after too many failures")]
+    public static partial void SignInThrottled(ILogger logger, string tenant, string user, string address);
+
     [LoggerMessage(EventId = 2102, Level = LogLevel.Information, Message = "Tenant {Tenant} published {PackageName} version {VersionCode} ({Sha256}, {SizeBytes} bytes)")]
     public static partial void PackagePublished(ILogger logger, string tenant, string packageName, long versionCode, string sha256, long sizeBytes);
 
