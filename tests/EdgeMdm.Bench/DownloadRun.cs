@@ -153,16 +153,16 @@ internal sealed class DownloadRun
         await stopSampling.CancelAsync();
         var peakBytes = await peak;
 
-        var latency = new Percentiles(0, double.NaN, double.NaN);
+        IReadOnlyList<ProbeLoad.Sample> checkins = [];
         if (probing is not null)
         {
             await stopProbe.CancelAsync();
-            latency = ProbeLoad.Percentiles(await probing, started, finished);
+            checkins = (await probing).Where(c => c.CompletedAt >= started && c.CompletedAt <= finished).ToList();
         }
 
         var seconds = (finished - started) / (double)Stopwatch.Frequency;
         var complete = bytes.Count(b => b == size);
-        var measure = new RoundMeasure(server, bytes.Sum(), seconds, complete, baseline, peakBytes, latency);
+        var measure = new RoundMeasure(server, bytes.Sum(), seconds, complete, baseline, peakBytes, checkins);
         _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  download: {server}: {clients} clients, {measure.Bytes / 1048576.0:0} MiB in {seconds:0.00} s = {measure.MibPerSecond:0} MiB/s, complete {complete}/{clients}"));
         return measure;
@@ -347,8 +347,12 @@ internal sealed class NginxProcess : IAsyncDisposable
 /// <summary>One round: every client downloaded the whole file once, at the same time.</summary>
 /// <param name="ResidentBefore">The server's resident memory just before (0 where not sampled).</param>
 /// <param name="ResidentPeak">The highest resident memory seen during the round (0 where not sampled).</param>
-internal sealed record RoundMeasure(string Server, long Bytes, double Seconds, int Complete, long ResidentBefore, long ResidentPeak, Percentiles Checkins)
+/// <param name="CheckinSamples">The probe's check-ins completed during the round.</param>
+internal sealed record RoundMeasure(
+    string Server, long Bytes, double Seconds, int Complete, long ResidentBefore, long ResidentPeak, IReadOnlyList<ProbeLoad.Sample> CheckinSamples)
 {
+    public Percentiles Checkins => ProbeLoad.Percentiles(CheckinSamples, long.MinValue, long.MaxValue);
+
     public double MibPerSecond => Bytes / 1048576.0 / Seconds;
 }
 
@@ -358,6 +362,12 @@ internal sealed record DownloadResult(
     long PackageBytes, int Clients, double FetchSeconds, Percentiles Idle, IReadOnlyList<RoundMeasure> Nginx, RoundMeasure ApplianceWarmup,
     IReadOnlyList<RoundMeasure> Appliance, long ProbeErrors)
 {
+    /// <summary>Every check-in completed while the appliance served, over all measured rounds: one sample, not the worst of three small ones.</summary>
+    public Percentiles ApplianceCheckins => ProbeLoad.Percentiles(Appliance.SelectMany(a => a.CheckinSamples), long.MinValue, long.MaxValue);
+
+    /// <summary>The same over nginx's rounds: what the machine's saturation alone does to check-ins.</summary>
+    public Percentiles NginxCheckins => ProbeLoad.Percentiles(Nginx.SelectMany(a => a.CheckinSamples), long.MinValue, long.MaxValue);
+
     /// <summary>The appliance's highest resident memory in any round over its memory before its first download.</summary>
     public long ApplianceGrowth => Math.Max(0, Appliance.Append(ApplianceWarmup).Max(a => a.ResidentPeak) - ApplianceWarmup.ResidentBefore);
 
