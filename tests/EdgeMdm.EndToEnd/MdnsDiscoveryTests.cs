@@ -1,0 +1,226 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using EdgeMdm.Discovery.Dns;
+using EdgeMdm.Discovery.Service;
+
+namespace EdgeMdm.EndToEnd;
+
+/// <summary>
+/// The appliance's mDNS responder, run for real inside a network namespace of the test's own, queried by Debian's
+/// dig and heard by a plain socket in the same namespace.
+/// </summary>
+public sealed class MdnsDiscoveryTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    [SkippableFact]
+    public async Task Dig_in_the_namespace_sees_PTR_SRV_TXT_and_A()
+    {
+        // Arrange
+        using var ns = await NetworkNamespace.CreateOrSkipAsync("dig");
+        await using var appliance = await NamespacedAppliance.StartAsync(ns);
+
+        // Act
+        var dig = await ns.RunAsync("dig", ["-p", "5353", "@127.0.0.1", "_edgemdm._tcp.local", "PTR", "+time=2", "+tries=3"], Patience);
+
+        // Assert
+        var output = dig.Stdout;
+        Assert.True(dig.ExitCode == 0, output + dig.Stderr);
+        Assert.Matches(@"_edgemdm\._tcp\.local\.\s+\d+\s+IN\s+PTR\s+Demo\\032distribution\\032centre\._edgemdm\._tcp\.local\.", output);
+        Assert.Matches(@"\._edgemdm\._tcp\.local\.\s+\d+\s+IN\s+SRV\s+0 0 8080 edgemdm-dc-demo-01\.local\.", output);
+        Assert.Matches(@"IN\s+TXT\s+""txtvers=1"" ""site=dc-demo-01"" ""path=/"" ""version=[0-9.]+""", output);
+        Assert.Matches(@"edgemdm-dc-demo-01\.local\.\s+\d+\s+IN\s+A\s+127\.0\.0\.1", output);
+        Assert.Contains("status: NOERROR", output, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task The_appliance_announces_twice_at_start_and_says_goodbye_on_stop()
+    {
+        // Arrange: listen before the appliance starts, so its first announcement is heard.
+        using var ns = await NetworkNamespace.CreateOrSkipAsync();
+        using var listener = ns.OpenMdnsListener();
+        var heard = new List<DnsMessage>();
+        var listening = ListenAsync(listener, heard);
+        await using var appliance = await NamespacedAppliance.StartAsync(ns);
+
+        // Act
+        var announcements = await WaitForAsync(heard, messages => messages.Count(IsAnnouncement) >= 2, "two announcements", appliance);
+        await appliance.StopAsync();
+        await WaitForAsync(heard, messages => messages.Any(IsGoodbye), "a goodbye", appliance);
+
+        // Assert
+        var announcement = announcements.First(IsAnnouncement);
+        Assert.Contains(announcement.Answers, r => r.Type == DnsRecordType.Srv && r.Data is SrvRecordData { Port: 8080 } && r.CacheFlush);
+        Assert.Contains(announcement.Answers, r => r.Data is AddressRecordData a && a.Address.Equals(IPAddress.Loopback));
+        var goodbye = heard.First(IsGoodbye);
+        Assert.All(goodbye.Answers, r => Assert.Equal(0u, r.Ttl));
+        Assert.Equal(announcement.Answers.Select(r => (r.Name, r.Type)), goodbye.Answers.Select(r => (r.Name, r.Type)));
+        _ = listening;
+    }
+
+    [SkippableFact]
+    public async Task Garbage_on_the_mDNS_port_is_dropped_and_the_responder_keeps_answering()
+    {
+        // Arrange: from an ephemeral port, so the bytes go to the responder alone.
+        using var ns = await NetworkNamespace.CreateOrSkipAsync("dig");
+        await using var appliance = await NamespacedAppliance.StartAsync(ns);
+        using var sender = ns.OpenUdpSocket(socket => socket.Bind(new IPEndPoint(IPAddress.Loopback, 0)));
+        var target = new IPEndPoint(IPAddress.Loopback, 5353);
+        var random = new Random(1035);
+        byte[][] hostile =
+        [
+            [0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xC0, 12, 0, 12, 0, 1],              // question named by a pointer to itself
+            [0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 63, 1, 2],                          // label running past the end
+            [1, 2, 3],                                                               // not even a header
+            [0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF],            // counts for records that are not there
+        ];
+
+        // Act
+        foreach (var packet in hostile)
+            await sender.SendToAsync(packet, SocketFlags.None, target);
+        for (var i = 0; i < 500; i++)
+        {
+            var junk = new byte[random.Next(1, 600)];
+            random.NextBytes(junk);
+            await sender.SendToAsync(junk, SocketFlags.None, target);
+        }
+
+        var dig = await ns.RunAsync("dig", ["-p", "5353", "@127.0.0.1", "edgemdm-dc-demo-01.local", "A", "+time=2", "+tries=3"], Patience);
+
+        // Assert
+        Assert.Matches(@"edgemdm-dc-demo-01\.local\.\s+\d+\s+IN\s+A\s+127\.0\.0\.1", dig.Stdout);
+        Assert.False(appliance.HasExited, appliance.Log);
+    }
+
+    private static bool IsAnnouncement(DnsMessage message) =>
+        message.IsResponse && message.Answers.Any(r => r.Name.Equals(EdgeMdmService.ServiceType) && r.Ttl > 0);
+
+    private static bool IsGoodbye(DnsMessage message) =>
+        message.IsResponse && message.Answers.Any(r => r.Name.Equals(EdgeMdmService.ServiceType)) && message.Answers.All(r => r.Ttl == 0);
+
+    private static async Task ListenAsync(Socket listener, List<DnsMessage> heard)
+    {
+        var buffer = new byte[9000];
+        try
+        {
+            while (true)
+            {
+                var received = await listener.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0));
+                if (DnsMessageReader.Read(buffer.AsSpan(0, received.ReceivedBytes)).Message is { } message)
+                {
+                    lock (heard)
+                        heard.Add(message);
+                }
+            }
+        }
+        catch (Exception e) when (e is ObjectDisposedException or SocketException)
+        {
+            // The test is over.
+        }
+    }
+
+    private static async Task<List<DnsMessage>> WaitForAsync(List<DnsMessage> heard, Func<List<DnsMessage>, bool> condition, string what, NamespacedAppliance appliance)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(Patience.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            lock (heard)
+            {
+                if (condition(heard))
+                    return [.. heard];
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Fail($"heard no {what} within {Patience.TotalSeconds} s; appliance log:\n{appliance.Log}");
+        return [];
+    }
+}
+
+/// <summary>The appliance as a process inside a namespace, with mDNS on and the test seed, on 127.0.0.1:8080 there.</summary>
+internal sealed class NamespacedAppliance : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly TempDirectory _data;
+    private readonly List<string> _lines = [];
+
+    private NamespacedAppliance(Process process, TempDirectory data)
+    {
+        _process = process;
+        _data = data;
+        process.OutputDataReceived += (_, e) => Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public string Log
+    {
+        get
+        {
+            lock (_lines)
+                return string.Join('\n', _lines);
+        }
+    }
+
+    /// <summary>Starts it and waits for its first announcement (Kestrel listens by then: the port comes from it).</summary>
+    public static async Task<NamespacedAppliance> StartAsync(NetworkNamespace ns)
+    {
+        var data = new TempDirectory();
+        var process = ns.Start("dotnet",
+        [
+            Processes.EdgeDll, "serve", "--data-dir", data.Path, "--seed", Processes.SeedPath, "--urls", "http://127.0.0.1:8080",
+            "--Edge:Mdns:Enabled", "true",
+        ]);
+        var appliance = new NamespacedAppliance(process, data);
+        var deadline = Stopwatch.GetTimestamp() + (30 * Stopwatch.Frequency);
+        while (!appliance.Log.Contains("mDNS: announcing", StringComparison.Ordinal))
+        {
+            if (process.HasExited || Stopwatch.GetTimestamp() > deadline)
+            {
+                var log = appliance.Log;
+                await appliance.DisposeAsync();
+                Assert.Fail("the appliance did not announce itself:\n" + log);
+            }
+
+            await Task.Delay(50);
+        }
+
+        return appliance;
+    }
+
+    /// <summary>SIGTERM, as systemd stops it: the host shuts down and the responder says goodbye.</summary>
+    public async Task StopAsync()
+    {
+        using (var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false }))
+            await kill!.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await _process.WaitForExitAsync(timeout.Token);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+
+        _process.Dispose();
+        _data.Dispose();
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null)
+            return;
+        lock (_lines)
+            _lines.Add(line);
+    }
+}
