@@ -57,7 +57,35 @@ public sealed class MdnsDiscoveryTests
         var goodbye = heard.First(IsGoodbye);
         Assert.All(goodbye.Answers, r => Assert.Equal(0u, r.Ttl));
         Assert.Equal(announcement.Answers.Select(r => (r.Name, r.Type)), goodbye.Answers.Select(r => (r.Name, r.Type)));
-        _ = listening;
+        listener.Dispose();
+        await listening;
+    }
+
+    [SkippableFact]
+    public async Task A_new_address_is_announced()
+    {
+        // Arrange
+        using var ns = await NetworkNamespace.CreateOrSkipAsync();
+        using var listener = ns.OpenMdnsListener();
+        var heard = new List<DnsMessage>();
+        var listening = ListenAsync(listener, heard);
+        await using var appliance = await NamespacedAppliance.StartAsync(ns);
+        await WaitForAsync(heard, messages => messages.Count(IsAnnouncement) >= 2, "two announcements", appliance);
+        var added = IPAddress.Parse("10.77.0.1");
+
+        // Act
+        var result = await ns.RunAsync("ip", ["addr", "add", "10.77.0.1/32", "dev", "lo"], Patience);
+
+        // Assert
+        Assert.Equal(0, result.ExitCode);
+        var after = await WaitForAsync(
+            heard,
+            messages => messages.Any(m => IsAnnouncement(m) && m.Answers.Any(r => r.Data is AddressRecordData a && a.Address.Equals(added))),
+            "an announcement of 10.77.0.1",
+            appliance);
+        Assert.Contains(after, m => IsAnnouncement(m) && m.Answers.Any(r => r.Data is AddressRecordData a && a.Address.Equals(IPAddress.Loopback)));
+        listener.Dispose();
+        await listening;
     }
 
     [SkippableFact]
@@ -92,6 +120,64 @@ public sealed class MdnsDiscoveryTests
         // Assert
         Assert.Matches(@"edgemdm-dc-demo-01\.local\.\s+\d+\s+IN\s+A\s+127\.0\.0\.1", dig.Stdout);
         Assert.False(appliance.HasExited, appliance.Log);
+    }
+
+    [SkippableFact]
+    public async Task The_agent_finds_the_appliance_by_mDNS_and_enrolls_without_a_URL()
+    {
+        // Arrange
+        using var ns = await NetworkNamespace.CreateOrSkipAsync();
+        await using var appliance = await NamespacedAppliance.StartAsync(ns);
+        using var device = new TempDirectory();
+        var state = Path.Combine(device.Path, "state.json");
+
+        // Act
+        var enroll = await ns.RunAsync("dotnet", [Processes.AgentDll, "enroll", "--token", Processes.SeedToken, "--serial", "MDNS-0001", "--state", state], Patience);
+
+        // Assert
+        Assert.True(enroll.ExitCode == 0, enroll.Stderr + appliance.Log);
+        Assert.Contains("found Demo distribution centre (site dc-demo-01) at http://127.0.0.1:8080/", enroll.Stderr, StringComparison.Ordinal);
+        var saved = await File.ReadAllTextAsync(state);
+        Assert.Contains("\"server\": \"http://127.0.0.1:8080/\"", saved, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("\"tlsCertificateSha256\": null", saved, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [SkippableFact]
+    public async Task Over_TLS_the_agent_pins_the_advertised_certificate_and_trusts_no_other()
+    {
+        // Arrange: a self-signed certificate, as a site appliance has; no CA would vouch for it.
+        using var ns = await NetworkNamespace.CreateOrSkipAsync();
+        using var files = new TempDirectory();
+        Directory.CreateDirectory(files.Path);
+        var (certificatePath, keyPath, fingerprint) = SelfSignedCertificate(files.Path);
+        await using var appliance = await NamespacedAppliance.StartAsync(ns, "https://127.0.0.1:8443",
+            "--Kestrel:Certificates:Default:Path", certificatePath, "--Kestrel:Certificates:Default:KeyPath", keyPath);
+        var state = Path.Combine(files.Path, "state.json");
+
+        // Act
+        var enroll = await ns.RunAsync("dotnet", [Processes.AgentDll, "enroll", "--token", Processes.SeedToken, "--serial", "MDNS-TLS-1", "--state", state], Patience);
+        var unpinned = await ns.RunAsync("dotnet",
+            [Processes.AgentDll, "enroll", "--server", "https://127.0.0.1:8443", "--token", Processes.SeedToken, "--serial", "MDNS-TLS-2", "--state", Path.Combine(files.Path, "other.json")],
+            Patience);
+
+        // Assert
+        Assert.True(enroll.ExitCode == 0, enroll.Stderr + appliance.Log);
+        Assert.Contains("at https://127.0.0.1:8443/, certificate pinned", enroll.Stderr, StringComparison.Ordinal);
+        Assert.Contains(fingerprint, await File.ReadAllTextAsync(state), StringComparison.Ordinal);
+        Assert.NotEqual(0, unpinned.ExitCode);
+    }
+
+    private static (string Certificate, string Key, string Sha256) SelfSignedCertificate(string directory)
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
+            "CN=edgemdm-dc-demo-01.local", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        var certificatePath = Path.Combine(directory, "appliance.crt");
+        var keyPath = Path.Combine(directory, "appliance.key");
+        File.WriteAllText(certificatePath, certificate.ExportCertificatePem());
+        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
+        return (certificatePath, keyPath, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(certificate.RawData)));
     }
 
     private static bool IsAnnouncement(DnsMessage message) =>
@@ -169,13 +255,13 @@ internal sealed class NamespacedAppliance : IAsyncDisposable
     }
 
     /// <summary>Starts it and waits for its first announcement (Kestrel listens by then: the port comes from it).</summary>
-    public static async Task<NamespacedAppliance> StartAsync(NetworkNamespace ns)
+    public static async Task<NamespacedAppliance> StartAsync(NetworkNamespace ns, string url = "http://127.0.0.1:8080", params string[] extraArgs)
     {
         var data = new TempDirectory();
         var process = ns.Start("dotnet",
         [
-            Processes.EdgeDll, "serve", "--data-dir", data.Path, "--seed", Processes.SeedPath, "--urls", "http://127.0.0.1:8080",
-            "--Edge:Mdns:Enabled", "true",
+            Processes.EdgeDll, "serve", "--data-dir", data.Path, "--seed", Processes.SeedPath, "--urls", url,
+            "--Edge:Mdns:Enabled", "true", .. extraArgs,
         ]);
         var appliance = new NamespacedAppliance(process, data);
         var deadline = Stopwatch.GetTimestamp() + (30 * Stopwatch.Frequency);
