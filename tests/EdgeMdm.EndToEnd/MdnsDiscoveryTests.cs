@@ -89,6 +89,42 @@ public sealed class MdnsDiscoveryTests
     }
 
     [SkippableFact]
+    public async Task A_flood_of_queries_gets_at_most_one_multicast_answer_a_second()
+    {
+        // Arrange
+        using var ns = await NetworkNamespace.CreateOrSkipAsync();
+        using var listener = ns.OpenMdnsListener();
+        var heard = new List<DnsMessage>();
+        var listening = ListenAsync(listener, heard);
+        await using var appliance = await NamespacedAppliance.StartAsync(ns);
+        await WaitForAsync(heard, messages => messages.Count(IsAnnouncement) >= 2, "two announcements", appliance);
+        await Task.Delay(1100); // the announcements' second is over
+        int before;
+        lock (heard)
+            before = heard.Count;
+        var query = DnsMessageWriter.Write(ApplianceBrowser.BrowseQuery(0));
+
+        // Act: 100 multicast queries from port 5353 in about half a second, each asking for a multicast answer.
+        var started = Stopwatch.GetTimestamp();
+        for (var i = 0; i < 100; i++)
+        {
+            await listener.SendToAsync(query, SocketFlags.None, new IPEndPoint(IPAddress.Parse("224.0.0.251"), 5353));
+            await Task.Delay(5);
+        }
+
+        var floodSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        await Task.Delay(1000);
+
+        // Assert
+        List<DnsMessage> answers;
+        lock (heard)
+            answers = heard.Skip(before).Where(m => m.IsResponse).ToList();
+        Assert.InRange(answers.Count, 1, (int)Math.Ceiling(floodSeconds) + 1);
+        listener.Dispose();
+        await listening;
+    }
+
+    [SkippableFact]
     public async Task Garbage_on_the_mDNS_port_is_dropped_and_the_responder_keeps_answering()
     {
         // Arrange: from an ephemeral port, so the bytes go to the responder alone.

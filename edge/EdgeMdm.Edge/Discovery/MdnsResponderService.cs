@@ -33,6 +33,7 @@ internal sealed partial class MdnsResponderService(
 
     private readonly MdnsOptions _options = options.Value.Mdns;
     private readonly SemaphoreSlim _changed = new(0, 1);
+    private readonly MulticastPacer _pacer = new();
     private MdnsSocket? _socket;
     private volatile State _state = new(null, new Dictionary<int, SiteInterface>());
     private long _badPackets;
@@ -264,6 +265,15 @@ internal sealed partial class MdnsResponderService(
 
             if (reply is null)
                 continue;
+            if (reply.Destination == ReplyDestination.Multicast)
+            {
+                var due = _pacer.Due(nic.Index, reply.Message.Answers, clock.GetUtcNow());
+                if (due.Count == 0)
+                    continue;
+                if (due.Count < reply.Message.Answers.Count)
+                    packet = DnsMessageWriter.Write(reply.Message with { Answers = due });
+            }
+
             await SendQuietlyAsync(
                 () => reply.Destination == ReplyDestination.Multicast
                     ? socket.SendMulticastAsync(packet, nic.Index, stoppingToken)
