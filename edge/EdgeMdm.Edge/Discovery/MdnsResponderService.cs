@@ -1,5 +1,6 @@
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using EdgeMdm.Discovery.Dns;
 using EdgeMdm.Discovery.Service;
 using EdgeMdm.Edge.Options;
@@ -129,7 +130,18 @@ internal sealed partial class MdnsResponderService(
         while (true)
         {
             var previous = _state;
-            var next = new State(Responder(previous.Responder), ServedInterfaces(socket, previous.Interfaces));
+            State next;
+            try
+            {
+                next = new State(Responder(previous.Responder), ServedInterfaces(socket, previous.Interfaces));
+            }
+            catch (Exception e) when (e is NetworkInformationException or SQLite.SQLiteException or CryptographicException or IOException or UnauthorizedAccessException)
+            {
+                // Discovery is a convenience: a failed look keeps what is served and never takes the appliance down.
+                Log.RefreshFailed(logger, e.Message);
+                next = previous;
+            }
+
             _state = next;
 
             var serviceChanged = previous.Responder is { } old && next.Responder is { } current && !old.Service.Equals(current.Service);
@@ -327,6 +339,9 @@ internal sealed partial class MdnsResponderService(
 
         [LoggerMessage(EventId = 1607, Level = LogLevel.Debug, Message = "mDNS: send on {Interface} failed: {Error}")]
         public static partial void SendFailed(ILogger logger, string @interface, SocketError error);
+
+        [LoggerMessage(EventId = 1609, Level = LogLevel.Warning, Message = "mDNS: could not look at interfaces or the site again: {Reason}")]
+        public static partial void RefreshFailed(ILogger logger, string reason);
 
         [LoggerMessage(EventId = 1608, Level = LogLevel.Debug, Message = "mDNS: receive failed: {Error}")]
         public static partial void ReceiveFailed(ILogger logger, SocketError error);
