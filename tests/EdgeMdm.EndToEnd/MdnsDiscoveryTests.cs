@@ -129,7 +129,7 @@ public sealed class MdnsDiscoveryTests
     {
         // Arrange: from an ephemeral port, so the bytes go to the responder alone.
         using var ns = await NetworkNamespace.CreateOrSkipAsync("dig");
-        await using var appliance = await NamespacedAppliance.StartAsync(ns);
+        await using var appliance = await NamespacedAppliance.StartAsync(ns, "http://127.0.0.1:8080", "--Logging:LogLevel:EdgeMdm.Edge.Discovery", "Debug");
         using var sender = ns.OpenUdpSocket(socket => socket.Bind(new IPEndPoint(IPAddress.Loopback, 0)));
         var target = new IPEndPoint(IPAddress.Loopback, 5353);
         var random = new Random(1035);
@@ -156,6 +156,9 @@ public sealed class MdnsDiscoveryTests
         // Assert
         Assert.Matches(@"edgemdm-dc-demo-01\.local\.\s+\d+\s+IN\s+A\s+127\.0\.0\.1", dig.Stdout);
         Assert.False(appliance.HasExited, appliance.Log);
+        await appliance.WaitForLogAsync("does not point strictly backwards"); // the console logger writes behind
+        Assert.Contains("does not point strictly backwards", appliance.Log, StringComparison.Ordinal);
+        Assert.Matches(@"mDNS: dropped a bad packet from 127\.0\.0\.1:\d+: .* \(\d{2,} so far\)", appliance.Log);
     }
 
     [SkippableFact]
@@ -314,6 +317,14 @@ internal sealed class NamespacedAppliance : IAsyncDisposable
         }
 
         return appliance;
+    }
+
+    /// <summary>Waits up to 10 s for a log line containing <paramref name="text"/>; the caller asserts.</summary>
+    public async Task WaitForLogAsync(string text)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (10 * Stopwatch.Frequency);
+        while (!Log.Contains(text, StringComparison.Ordinal) && Stopwatch.GetTimestamp() < deadline)
+            await Task.Delay(50);
     }
 
     /// <summary>SIGTERM, as systemd stops it: the host shuts down and the responder says goodbye.</summary>
