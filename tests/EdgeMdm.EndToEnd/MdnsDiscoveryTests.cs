@@ -36,6 +36,23 @@ public sealed class MdnsDiscoveryTests
     }
 
     [SkippableFact]
+    public async Task Dig_over_IPv6_gets_the_same_answer_with_the_interface_addresses()
+    {
+        // Arrange
+        using var ns = await NetworkNamespace.CreateOrSkipAsync("dig");
+        await using var appliance = await NamespacedAppliance.StartAsync(ns);
+
+        // Act
+        var dig = await ns.RunAsync("dig", ["-p", "5353", "@::1", "_edgemdm._tcp.local", "PTR", "+time=2", "+tries=3"], Patience);
+
+        // Assert
+        Assert.True(dig.ExitCode == 0, dig.Stdout + dig.Stderr + appliance.Log);
+        Assert.Matches(@"edgemdm-dc-demo-01\.local\.\s+\d+\s+IN\s+AAAA\s+::1", dig.Stdout);
+        Assert.Matches(@"edgemdm-dc-demo-01\.local\.\s+\d+\s+IN\s+A\s+127\.0\.0\.1", dig.Stdout);
+        Assert.Contains("SERVER: ::1#5353", dig.Stdout, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
     public async Task The_appliance_announces_twice_at_start_and_says_goodbye_on_stop()
     {
         // Arrange: listen before the appliance starts, so its first announcement is heard.
@@ -232,7 +249,8 @@ public sealed class MdnsDiscoveryTests
         {
             while (true)
             {
-                var received = await listener.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0));
+                var any = listener.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
+                var received = await listener.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(any, 0));
                 if (DnsMessageReader.Read(buffer.AsSpan(0, received.ReceivedBytes)).Message is { } message)
                 {
                     lock (heard)

@@ -59,7 +59,7 @@ internal sealed class NetworkNamespace : IDisposable
     /// A UDP socket that lives in the namespace: made on a thread that entered it (setns(2) changes only the calling
     /// thread), so the test process itself can listen and send there.
     /// </summary>
-    public Socket OpenUdpSocket(Action<Socket> configure)
+    public Socket OpenUdpSocket(Action<Socket> configure, AddressFamily family = AddressFamily.InterNetwork)
     {
         Socket? socket = null;
         Exception? failure = null;
@@ -70,7 +70,7 @@ internal sealed class NetworkNamespace : IDisposable
                 using var handle = File.OpenHandle(Path.Combine("/var/run/netns", Name));
                 if (SetNamespace((int)handle.DangerousGetHandle(), NewNetworkNamespace) != 0)
                     throw new IOException("setns failed: errno " + Marshal.GetLastPInvokeError());
-                socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+                socket = new Socket(family, SocketType.Dgram, ProtocolType.Udp);
                 configure(socket);
             }
             catch (Exception e) when (e is IOException or SocketException or UnauthorizedAccessException)

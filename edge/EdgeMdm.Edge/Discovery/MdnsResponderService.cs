@@ -34,8 +34,7 @@ internal sealed partial class MdnsResponderService(
 
     private readonly MdnsOptions _options = options.Value.Mdns;
     private readonly SemaphoreSlim _changed = new(0, 1);
-    private readonly MulticastPacer _pacer = new();
-    private MdnsSocket? _socket;
+    private readonly List<MdnsSocket> _sockets = [];
     private volatile State _state = new(null, new Dictionary<int, SiteInterface>());
     private long _badPackets;
 
@@ -54,20 +53,28 @@ internal sealed partial class MdnsResponderService(
             return;
         try
         {
-            _socket = new MdnsSocket();
+            _sockets.Add(new MdnsSocket(AddressFamily.InterNetwork));
         }
         catch (SocketException e)
         {
-            Log.SocketUnavailable(logger, MdnsSocket.Port, e.Message);
+            Log.SocketUnavailable(logger, "IPv4", MdnsSocket.Port, e.Message);
             return;
+        }
+
+        // IPv6 is a bonus: a host without it is served over IPv4 alone.
+        try
+        {
+            _sockets.Add(new MdnsSocket(AddressFamily.InterNetworkV6));
+        }
+        catch (SocketException e)
+        {
+            Log.SocketUnavailable(logger, "IPv6", MdnsSocket.Port, e.Message);
         }
 
         NetworkChange.NetworkAddressChanged += OnAddressChanged;
         try
         {
-            var watching = WatchAsync(_socket, stoppingToken);
-            var answering = AnswerAsync(_socket, stoppingToken);
-            await Task.WhenAll(watching, answering);
+            await Task.WhenAll(_sockets.Select(socket => AnswerAsync(socket, stoppingToken)).Prepend(WatchAsync(stoppingToken)));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -82,17 +89,17 @@ internal sealed partial class MdnsResponderService(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        if (_socket is not { } socket || _state is not { Responder: { } responder } state)
+        if (_sockets.Count == 0 || _state is not { Responder: { } responder } state)
             return;
-        foreach (var nic in state.Interfaces.Values)
-            await SendQuietlyAsync(() => socket.SendMulticastAsync(DnsMessageWriter.Write(responder.Goodbye(nic.Addresses)), nic.Index, cancellationToken), nic);
+        await MulticastAsync(state.Interfaces.Values, nic => responder.Goodbye(nic.Addresses), cancellationToken);
         Log.Goodbye(logger, state.Interfaces.Count);
     }
 
     public override void Dispose()
     {
         base.Dispose();
-        _socket?.Dispose();
+        foreach (var socket in _sockets)
+            socket.Dispose();
         _changed.Dispose();
     }
 
@@ -125,7 +132,7 @@ internal sealed partial class MdnsResponderService(
     }
 
     /// <summary>Keeps interfaces and the advertised service current; announces what is new, says goodbye to what changed.</summary>
-    private async Task WatchAsync(MdnsSocket socket, CancellationToken stoppingToken)
+    private async Task WatchAsync(CancellationToken stoppingToken)
     {
         while (true)
         {
@@ -133,7 +140,7 @@ internal sealed partial class MdnsResponderService(
             State next;
             try
             {
-                next = new State(Responder(previous.Responder), ServedInterfaces(socket, previous.Interfaces));
+                next = new State(Responder(previous.Responder), ServedInterfaces(previous.Interfaces));
             }
             catch (Exception e) when (e is NetworkInformationException or SQLite.SQLiteException or CryptographicException or IOException or UnauthorizedAccessException)
             {
@@ -147,8 +154,8 @@ internal sealed partial class MdnsResponderService(
             var serviceChanged = previous.Responder is { } old && next.Responder is { } current && !old.Service.Equals(current.Service);
             if (serviceChanged)
             {
-                foreach (var nic in previous.Interfaces.Values.Where(nic => next.Interfaces.ContainsKey(nic.Index)))
-                    await SendQuietlyAsync(() => socket.SendMulticastAsync(DnsMessageWriter.Write(previous.Responder!.Goodbye(nic.Addresses)), nic.Index, stoppingToken), nic);
+                var leaving = previous.Responder!;
+                await MulticastAsync(previous.Interfaces.Values.Where(nic => next.Interfaces.ContainsKey(nic.Index)), nic => leaving.Goodbye(nic.Addresses), stoppingToken);
             }
 
             var toAnnounce = next.Interfaces.Values
@@ -158,7 +165,7 @@ internal sealed partial class MdnsResponderService(
             {
                 var names = string.Join(", ", toAnnounce.Select(nic => nic.Name));
                 Log.Announcing(logger, responder.Service.InstanceFullName, responder.Service.Port, names);
-                _ = AnnounceAsync(socket, responder, toAnnounce, stoppingToken);
+                _ = AnnounceAsync(responder, toAnnounce, stoppingToken);
             }
 
             using var recheck = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -174,7 +181,7 @@ internal sealed partial class MdnsResponderService(
         }
     }
 
-    private async Task AnnounceAsync(MdnsSocket socket, MdnsResponder responder, List<SiteInterface> interfaces, CancellationToken stoppingToken)
+    private async Task AnnounceAsync(MdnsResponder responder, List<SiteInterface> interfaces, CancellationToken stoppingToken)
     {
         try
         {
@@ -182,8 +189,7 @@ internal sealed partial class MdnsResponderService(
             {
                 if (round > 0)
                     await Task.Delay(AnnouncementSpacing, clock, stoppingToken);
-                foreach (var nic in interfaces)
-                    await SendQuietlyAsync(() => socket.SendMulticastAsync(DnsMessageWriter.Write(responder.Announcement(nic.Addresses)), nic.Index, stoppingToken), nic);
+                await MulticastAsync(interfaces, nic => responder.Announcement(nic.Addresses), stoppingToken);
             }
         }
         catch (OperationCanceledException)
@@ -206,7 +212,18 @@ internal sealed partial class MdnsResponderService(
         return current is not null && current.Service.Equals(service) ? current : new MdnsResponder(service);
     }
 
-    private Dictionary<int, SiteInterface> ServedInterfaces(MdnsSocket socket, IReadOnlyDictionary<int, SiteInterface> previous)
+    /// <summary>Sends each interface its message on every socket that joined the group there.</summary>
+    private async Task MulticastAsync(IEnumerable<SiteInterface> interfaces, Func<SiteInterface, DnsMessage> message, CancellationToken cancellationToken)
+    {
+        foreach (var nic in interfaces)
+        {
+            var packet = DnsMessageWriter.Write(message(nic));
+            foreach (var socket in _sockets.Where(socket => socket.HasJoined(nic.Index)))
+                await SendQuietlyAsync(() => socket.SendMulticastAsync(packet, nic.Index, cancellationToken), nic);
+        }
+    }
+
+    private Dictionary<int, SiteInterface> ServedInterfaces(IReadOnlyDictionary<int, SiteInterface> previous)
     {
         var chosen = SiteInterfaces.Choose(SiteInterfaces.Current(), _options.Interfaces.ToList());
         var served = new Dictionary<int, SiteInterface>();
@@ -216,28 +233,52 @@ internal sealed partial class MdnsResponderService(
             {
                 try
                 {
-                    socket.Join(nic.Index);
+                    _sockets[0].Join(nic.Index);
                 }
                 catch (SocketException e)
                 {
-                    Log.JoinFailed(logger, nic.Name, e.Message);
+                    Log.JoinFailed(logger, "224.0.0.251", nic.Name, e.Message);
                     continue;
                 }
+
+                JoinIPv6(nic);
             }
 
             served[nic.Index] = nic;
         }
 
         foreach (var gone in previous.Keys.Where(index => !served.ContainsKey(index)))
-            socket.Leave(gone);
+        {
+            foreach (var socket in _sockets)
+                socket.Leave(gone);
+        }
         if (served.Count == 0 && previous.Count == 0 && _state.Responder is null && logger.IsEnabled(LogLevel.Warning))
             Log.NoInterfaces(logger, _options.Interfaces.Count == 0 ? "(any up, multicast-capable)" : string.Join(", ", _options.Interfaces));
         return served;
     }
 
+    /// <summary>On an interface with an IPv6 address, the IPv6 socket joins ff02::fb too; failing that, IPv4 serves it.</summary>
+    private void JoinIPv6(SiteInterface nic)
+    {
+        if (_sockets.Find(socket => socket.Family == AddressFamily.InterNetworkV6) is not { } v6
+            || !nic.Addresses.Any(address => address.AddressFamily == AddressFamily.InterNetworkV6))
+            return;
+        try
+        {
+            v6.Join(nic.Index);
+        }
+        catch (SocketException e)
+        {
+            Log.JoinFailed(logger, "ff02::fb", nic.Name, e.Message);
+        }
+    }
+
     private async Task AnswerAsync(MdnsSocket socket, CancellationToken stoppingToken)
     {
         var buffer = new byte[MdnsSocket.MaxPacketBytes];
+
+        // Each family's group is its own link: a record multicast over IPv4 may still be due over IPv6.
+        var pacer = new MulticastPacer();
         while (true)
         {
             MdnsDatagram datagram;
@@ -279,7 +320,7 @@ internal sealed partial class MdnsResponderService(
                 continue;
             if (reply.Destination == ReplyDestination.Multicast)
             {
-                var due = _pacer.Due(nic.Index, reply.Message.Answers, clock.GetUtcNow());
+                var due = pacer.Due(nic.Index, reply.Message.Answers, clock.GetUtcNow());
                 if (due.Count == 0)
                     continue;
                 if (due.Count < reply.Message.Answers.Count)
@@ -322,14 +363,14 @@ internal sealed partial class MdnsResponderService(
         [LoggerMessage(EventId = 1601, Level = LogLevel.Information, Message = "mDNS: goodbye sent on {Count} interfaces")]
         public static partial void Goodbye(ILogger logger, int count);
 
-        [LoggerMessage(EventId = 1602, Level = LogLevel.Warning, Message = "mDNS: UDP port {Port} unavailable ({Reason}); devices must be given the appliance's URL")]
-        public static partial void SocketUnavailable(ILogger logger, int port, string reason);
+        [LoggerMessage(EventId = 1602, Level = LogLevel.Warning, Message = "mDNS: UDP port {Port} unavailable over {Family} ({Reason})")]
+        public static partial void SocketUnavailable(ILogger logger, string family, int port, string reason);
 
         [LoggerMessage(EventId = 1603, Level = LogLevel.Warning, Message = "mDNS: no interface to serve among {Interfaces}; will look again")]
         public static partial void NoInterfaces(ILogger logger, string interfaces);
 
-        [LoggerMessage(EventId = 1604, Level = LogLevel.Warning, Message = "mDNS: cannot join 224.0.0.251 on {Interface}: {Reason}")]
-        public static partial void JoinFailed(ILogger logger, string @interface, string reason);
+        [LoggerMessage(EventId = 1604, Level = LogLevel.Warning, Message = "mDNS: cannot join {Group} on {Interface}: {Reason}")]
+        public static partial void JoinFailed(ILogger logger, string group, string @interface, string reason);
 
         [LoggerMessage(EventId = 1605, Level = LogLevel.Warning, Message = "mDNS: nothing to advertise: Kestrel listens on no http(s) URL ({Addresses})")]
         public static partial void NothingToAdvertise(ILogger logger, string addresses);

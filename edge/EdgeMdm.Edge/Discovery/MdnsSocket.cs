@@ -1,43 +1,57 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 
 namespace EdgeMdm.Edge.Discovery;
 
-/// <summary>A datagram that came in, with the interface it arrived on (IP_PKTINFO).</summary>
+/// <summary>A datagram that came in, with the interface it arrived on (IP_PKTINFO / IPV6_PKTINFO).</summary>
 internal readonly record struct MdnsDatagram(int Length, IPEndPoint Source, int InterfaceIndex);
 
 /// <summary>
-/// One IPv4 UDP socket on port 5353 for the whole responder: it joins 224.0.0.251 per served interface, receives
-/// with the arrival interface, and sends multicast out of a chosen interface. SO_REUSEADDR lets it share the port
-/// with avahi or another responder on the same machine.
+/// One UDP socket on port 5353 per address family for the whole responder: it joins the mDNS group (224.0.0.251,
+/// ff02::fb) per served interface, receives with the arrival interface, and sends multicast out of a chosen
+/// interface. SO_REUSEADDR lets it share the port with avahi or another responder on the same machine.
 /// </summary>
 internal sealed class MdnsSocket : IDisposable
 {
-    public static readonly IPAddress Group = IPAddress.Parse("224.0.0.251");
     public const int Port = 5353;
 
     /// <summary>RFC 6762 §17: a packet is at most 9000 bytes.</summary>
     public const int MaxPacketBytes = 9000;
 
-    private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+    private static readonly IPAddress GroupV4 = IPAddress.Parse("224.0.0.251");
+    private static readonly IPAddress GroupV6 = IPAddress.Parse("ff02::fb");
+
+    private readonly Socket _socket;
+    private readonly IPEndPoint _group;
+    private readonly ConcurrentDictionary<int, bool> _joined = new();
 
     // Choosing the outgoing interface and sending are two calls on one socket: sends take turns.
     private readonly SemaphoreSlim _sending = new(1, 1);
 
-    public MdnsSocket()
+    /// <exception cref="SocketException">The family is not available, or the port cannot be bound.</exception>
+    public MdnsSocket(AddressFamily family)
     {
+        Family = family;
+        var v6 = family == AddressFamily.InterNetworkV6;
+        _group = new IPEndPoint(v6 ? GroupV6 : GroupV4, Port);
+        _socket = new Socket(family, SocketType.Dgram, ProtocolType.Udp);
         try
         {
+            var level = v6 ? SocketOptionLevel.IPv6 : SocketOptionLevel.IP;
             _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            _socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.PacketInformation, true);
+            if (v6)
+                _socket.DualMode = false; // the IPv4 socket serves IPv4
+            _socket.SetSocketOption(level, SocketOptionName.PacketInformation, true);
 
-            // RFC 6762 §11: sent with IP TTL 255, so a receiver can tell on-link packets by it.
-            _socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastTimeToLive, 255);
-            _socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.IpTimeToLive, 255);
+            // RFC 6762 §11: sent with IP TTL / hop limit 255, so a receiver can tell on-link packets by it.
+            _socket.SetSocketOption(level, SocketOptionName.MulticastTimeToLive, 255);
+            if (!v6)
+                _socket.SetSocketOption(level, SocketOptionName.IpTimeToLive, 255);
 
             // Other responders and browsers on this machine hear our announcements too.
-            _socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastLoopback, true);
-            _socket.Bind(new IPEndPoint(IPAddress.Any, Port));
+            _socket.SetSocketOption(level, SocketOptionName.MulticastLoopback, true);
+            _socket.Bind(new IPEndPoint(v6 ? IPAddress.IPv6Any : IPAddress.Any, Port));
         }
         catch
         {
@@ -46,15 +60,30 @@ internal sealed class MdnsSocket : IDisposable
         }
     }
 
+    public AddressFamily Family { get; }
+
+    public bool HasJoined(int interfaceIndex) => _joined.ContainsKey(interfaceIndex);
+
     /// <exception cref="SocketException">The interface cannot join the group (gone, or without multicast).</exception>
-    public void Join(int interfaceIndex) =>
-        _socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(Group, interfaceIndex));
+    public void Join(int interfaceIndex)
+    {
+        if (Family == AddressFamily.InterNetworkV6)
+            _socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.AddMembership, new IPv6MulticastOption(_group.Address, interfaceIndex));
+        else
+            _socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(_group.Address, interfaceIndex));
+        _joined[interfaceIndex] = true;
+    }
 
     public void Leave(int interfaceIndex)
     {
+        if (!_joined.TryRemove(interfaceIndex, out _))
+            return;
         try
         {
-            _socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.DropMembership, new MulticastOption(Group, interfaceIndex));
+            if (Family == AddressFamily.InterNetworkV6)
+                _socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.DropMembership, new IPv6MulticastOption(_group.Address, interfaceIndex));
+            else
+                _socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.DropMembership, new MulticastOption(_group.Address, interfaceIndex));
         }
         catch (SocketException)
         {
@@ -64,7 +93,8 @@ internal sealed class MdnsSocket : IDisposable
 
     public async Task<MdnsDatagram> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
-        var received = await _socket.ReceiveMessageFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), cancellationToken);
+        var any = new IPEndPoint(Family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        var received = await _socket.ReceiveMessageFromAsync(buffer, SocketFlags.None, any, cancellationToken);
         return new MdnsDatagram(received.ReceivedBytes, (IPEndPoint)received.RemoteEndPoint, received.PacketInformation.Interface);
     }
 
@@ -73,9 +103,12 @@ internal sealed class MdnsSocket : IDisposable
         await _sending.WaitAsync(cancellationToken);
         try
         {
-            // An interface index, not an address, in network order: Linux then takes it as ip_mreqn's index.
-            _socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, IPAddress.HostToNetworkOrder(interfaceIndex));
-            await _socket.SendToAsync(packet, SocketFlags.None, new IPEndPoint(Group, Port), cancellationToken);
+            // IPv4 takes the index in network order (Linux then reads ip_mreqn's index); IPv6 takes it as it is.
+            if (Family == AddressFamily.InterNetworkV6)
+                _socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.MulticastInterface, interfaceIndex);
+            else
+                _socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, IPAddress.HostToNetworkOrder(interfaceIndex));
+            await _socket.SendToAsync(packet, SocketFlags.None, _group, cancellationToken);
         }
         finally
         {
