@@ -49,6 +49,34 @@ public sealed class DiscoveryTests
     }
 
     [Fact]
+    public void A_listener_on_one_address_is_announced_only_where_that_address_is()
+    {
+        // Arrange
+        InterfaceState[] system = [Nic(1, "lo", addresses: ["127.0.0.1", "::1"]), Nic(2, "eth0", addresses: ["10.0.0.5", "fe80::5"])];
+        var chosen = SiteInterfaces.Choose(system, []);
+
+        // Act
+        var loopbackOnly = SiteInterfaces.Reachable(chosen, SiteInterfaces.ListeningAddresses(["http://127.0.0.1:8080"]));
+        var localhost = SiteInterfaces.Reachable(chosen, SiteInterfaces.ListeningAddresses(["http://localhost:5000"]));
+        var onEth0 = SiteInterfaces.Reachable(chosen, SiteInterfaces.ListeningAddresses(["http://10.0.0.5:8080", "https://[fe80::5]:8443"]));
+
+        // Assert
+        Assert.Equal([IPAddress.Loopback], Assert.Single(loopbackOnly).Addresses);
+        Assert.Equal([IPAddress.Loopback, IPAddress.IPv6Loopback], Assert.Single(localhost).Addresses);
+        Assert.Equal("eth0", Assert.Single(onEth0).Name);
+        Assert.Equal(2, onEth0[0].Addresses.Count);
+    }
+
+    [Theory]
+    [InlineData("http://0.0.0.0:8080")]
+    [InlineData("http://[::]:8080")]
+    [InlineData("http://*:8080")]
+    [InlineData("http://+:8080")]
+    [InlineData("http://appliance.example:8080")]
+    public void A_wildcard_listener_is_announced_everywhere(string url) =>
+        Assert.Null(SiteInterfaces.ListeningAddresses(["http://127.0.0.1:9000", url]));
+
+    [Fact]
     public void The_advertisement_names_the_site_and_the_port_Kestrel_listens_on()
     {
         // Act

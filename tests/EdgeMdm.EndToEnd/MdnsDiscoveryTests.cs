@@ -40,7 +40,7 @@ public sealed class MdnsDiscoveryTests
     {
         // Arrange
         using var ns = await NetworkNamespace.CreateOrSkipAsync("dig");
-        await using var appliance = await NamespacedAppliance.StartAsync(ns);
+        await using var appliance = await NamespacedAppliance.StartAsync(ns, "http://[::]:8080"); // every address, ::1 too
 
         // Act
         var dig = await ns.RunAsync("dig", ["-p", "5353", "@::1", "_edgemdm._tcp.local", "PTR", "+time=2", "+tries=3"], Patience);
@@ -86,7 +86,7 @@ public sealed class MdnsDiscoveryTests
         using var listener = ns.OpenMdnsListener();
         var heard = new List<DnsMessage>();
         var listening = ListenAsync(listener, heard);
-        await using var appliance = await NamespacedAppliance.StartAsync(ns);
+        await using var appliance = await NamespacedAppliance.StartAsync(ns, "http://0.0.0.0:8080"); // every address, new ones too
         await WaitForAsync(heard, messages => messages.Count(IsAnnouncement) >= 2, "two announcements", appliance);
         var added = IPAddress.Parse("10.77.0.1");
 

@@ -225,7 +225,8 @@ internal sealed partial class MdnsResponderService(
 
     private Dictionary<int, SiteInterface> ServedInterfaces(IReadOnlyDictionary<int, SiteInterface> previous)
     {
-        var chosen = SiteInterfaces.Choose(SiteInterfaces.Current(), _options.Interfaces.ToList());
+        var listening = SiteInterfaces.ListeningAddresses(server.Features.Get<IServerAddressesFeature>()?.Addresses ?? []);
+        var chosen = SiteInterfaces.Reachable(SiteInterfaces.Choose(SiteInterfaces.Current(), _options.Interfaces.ToList()), listening);
         var served = new Dictionary<int, SiteInterface>();
         foreach (var nic in chosen)
         {

@@ -29,6 +29,49 @@ internal static class SiteInterfaces
             .OrderBy(nic => nic.Index)
             .ToList();
 
+    /// <summary>
+    /// The interfaces, and their addresses, on which Kestrel can be reached: all of them when it listens on a wildcard
+    /// (<paramref name="listening"/> null), else only the listening addresses each carries. An interface left with none
+    /// is dropped, so the appliance never announces a port where nothing answers (a loopback-only <c>--urls</c> is
+    /// announced on loopback alone).
+    /// </summary>
+    public static IReadOnlyList<SiteInterface> Reachable(IReadOnlyList<SiteInterface> interfaces, IReadOnlySet<IPAddress>? listening) =>
+        listening is null
+            ? interfaces
+            : interfaces
+                .Select(nic => nic with { Addresses = nic.Addresses.Where(listening.Contains).ToList() })
+                .Where(nic => nic.Addresses.Any(address => address.AddressFamily == AddressFamily.InterNetwork))
+                .ToList();
+
+    /// <summary>
+    /// The addresses Kestrel listens on, from its URLs; null when any URL listens on every address (0.0.0.0, [::], *,
+    /// +, or a host name other than localhost, which Kestrel binds to every address too).
+    /// </summary>
+    public static IReadOnlySet<IPAddress>? ListeningAddresses(IEnumerable<string> urls)
+    {
+        var addresses = new HashSet<IPAddress>();
+        foreach (var url in urls)
+        {
+            var host = url.Split("://", 2) is [_, var rest] ? rest.Split('/')[0] : url;
+            host = host.StartsWith('[') ? host[1..host.IndexOf(']', StringComparison.Ordinal)] : host.Split(':')[0];
+            if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase))
+            {
+                addresses.Add(IPAddress.Loopback);
+                addresses.Add(IPAddress.IPv6Loopback);
+            }
+            else if (IPAddress.TryParse(host, out var address) && !address.Equals(IPAddress.Any) && !address.Equals(IPAddress.IPv6Any))
+            {
+                addresses.Add(address);
+            }
+            else
+            {
+                return null;
+            }
+        }
+
+        return addresses;
+    }
+
     /// <summary>The system's interfaces now. Linux reports loopback's state as Unknown, which counts as up.</summary>
     public static IEnumerable<InterfaceState> Current()
     {
