@@ -36,6 +36,31 @@ public sealed class MdnsDiscoveryTests
     }
 
     [SkippableFact]
+    public async Task Each_interface_is_answered_with_its_own_address_and_a_device_across_the_link_finds_the_appliance()
+    {
+        // Arrange: the appliance's namespace and a device's, joined by a veth pair: the site Wi-Fi in miniature.
+        using var site = await NetworkNamespace.CreateOrSkipAsync("dig");
+        using var device = await NetworkNamespace.CreateOrSkipAsync("dig");
+        await site.LinkAsync("10.9.0.1/24", device, "10.9.0.2/24");
+        await using var appliance = await NamespacedAppliance.StartAsync(site, "http://0.0.0.0:8080");
+        using var files = new TempDirectory();
+        var state = Path.Combine(files.Path, "state.json");
+
+        // Act
+        var fromDevice = await device.RunAsync("dig", ["-p", "5353", "@10.9.0.1", "edgemdm-dc-demo-01.local", "A", "+time=2", "+tries=3"], Patience);
+        var onLoopback = await site.RunAsync("dig", ["-p", "5353", "@127.0.0.1", "edgemdm-dc-demo-01.local", "A", "+time=2", "+tries=3"], Patience);
+        var enroll = await device.RunAsync("dotnet", [Processes.AgentDll, "enroll", "--token", Processes.SeedToken, "--serial", "VETH-0001", "--state", state], Patience);
+
+        // Assert: IP_PKTINFO picks the arrival interface, and only its address is given out there.
+        Assert.Matches(@"edgemdm-dc-demo-01\.local\.\s+\d+\s+IN\s+A\s+10\.9\.0\.1", fromDevice.Stdout);
+        Assert.DoesNotContain("127.0.0.1", fromDevice.Stdout.Split("ANSWER SECTION")[^1], StringComparison.Ordinal);
+        Assert.Matches(@"edgemdm-dc-demo-01\.local\.\s+\d+\s+IN\s+A\s+127\.0\.0\.1", onLoopback.Stdout);
+        Assert.DoesNotContain("10.9.0.1", onLoopback.Stdout.Split("ANSWER SECTION")[^1], StringComparison.Ordinal);
+        Assert.True(enroll.ExitCode == 0, enroll.Stderr + appliance.Log);
+        Assert.Contains("at http://10.9.0.1:8080/", enroll.Stderr, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
     public async Task Dig_over_IPv6_gets_the_same_answer_with_the_interface_addresses()
     {
         // Arrange

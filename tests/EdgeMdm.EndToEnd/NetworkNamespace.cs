@@ -42,6 +42,14 @@ internal sealed class NetworkNamespace : IDisposable
         throw new InvalidOperationException("unreachable: Skip.If(true) throws");
     }
 
+    /// <summary>Joins this namespace and <paramref name="other"/> by a veth pair, interface <c>mdns0</c> on both sides.</summary>
+    /// <param name="address">This side's address with its prefix, e.g. 10.9.0.1/24.</param>
+    public async Task LinkAsync(string address, NetworkNamespace other, string otherAddress)
+    {
+        var linked = await RunHostAsync("bash", [Script, "link", Name, address, other.Name, otherAddress], TimeSpan.FromSeconds(30));
+        Assert.True(linked.ExitCode == 0, "netns.sh link failed: " + linked.Stderr);
+    }
+
     /// <summary>Starts <paramref name="file"/> inside the namespace (<c>ip netns exec</c> replaces itself with it).</summary>
     public Process Start(string file, IEnumerable<string> args)
     {

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using EdgeMdm.Discovery.Dns;
 using EdgeMdm.Discovery.Service;
@@ -7,7 +8,7 @@ namespace EdgeMdm.Agent;
 
 /// <summary>
 /// Finds the site appliance on the local network by mDNS / DNS-SD when no URL is configured: a one-shot browse for
-/// <c>_edgemdm._tcp.local</c> sent to 224.0.0.251:5353 from an ephemeral port (so avahi or another responder on the
+/// <c>_edgemdm._tcp.local</c> sent to 224.0.0.251:5353, out of every multicast interface, from an ephemeral port (so avahi or another responder on the
 /// device keeps port 5353), repeated every second until an appliance answers completely or time runs out.
 /// </summary>
 public static class ApplianceDiscovery
@@ -30,7 +31,7 @@ public static class ApplianceDiscovery
         {
             while (true)
             {
-                await socket.SendToAsync(query, SocketFlags.None, Group, overall.Token);
+                await SendOnEveryInterfaceAsync(socket, query, overall.Token);
                 using var round = CancellationTokenSource.CreateLinkedTokenSource(overall.Token);
                 round.CancelAfter(Resend);
                 try
@@ -54,6 +55,39 @@ public static class ApplianceDiscovery
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             return null;
+        }
+    }
+
+    /// <summary>
+    /// The query goes out of every interface that is up and multicast-capable with an IPv4 address, not only the one
+    /// the routing table would pick: a device on Wi-Fi and a docking cradle's Ethernet asks on both.
+    /// </summary>
+    private static async Task SendOnEveryInterfaceAsync(Socket socket, byte[] query, CancellationToken cancellationToken)
+    {
+        var sent = false;
+        foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
+        {
+            if (nic.OperationalStatus is not (OperationalStatus.Up or OperationalStatus.Unknown) || !nic.SupportsMulticast
+                || nic.GetIPProperties().GetIPv4Properties() is not { } ipv4
+                || !nic.GetIPProperties().UnicastAddresses.Any(unicast => unicast.Address.AddressFamily == AddressFamily.InterNetwork))
+                continue;
+            try
+            {
+                socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, IPAddress.HostToNetworkOrder(ipv4.Index));
+                await socket.SendToAsync(query, SocketFlags.None, Group, cancellationToken);
+                sent = true;
+            }
+            catch (SocketException)
+            {
+                // This interface cannot send multicast now; the others may.
+            }
+        }
+
+        if (!sent)
+        {
+            // No interface qualified, or none could send: let the routing table choose.
+            socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, 0);
+            await socket.SendToAsync(query, SocketFlags.None, Group, cancellationToken);
         }
     }
 }
