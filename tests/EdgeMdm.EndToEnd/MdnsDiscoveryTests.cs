@@ -61,6 +61,31 @@ public sealed class MdnsDiscoveryTests
     }
 
     [SkippableFact]
+    public async Task Announcements_cross_the_link_over_IPv6_too()
+    {
+        // Arrange: addresses without duplicate address detection, so they are usable at once.
+        using var site = await NetworkNamespace.CreateOrSkipAsync();
+        using var device = await NetworkNamespace.CreateOrSkipAsync();
+        await site.LinkAsync("10.9.0.1/24", device, "10.9.0.2/24");
+        await site.IpAsync("-6", "addr", "add", "fd00:9::1/64", "dev", "mdns0", "nodad");
+        await device.IpAsync("-6", "addr", "add", "fd00:9::2/64", "dev", "mdns0", "nodad");
+        using var listener = await device.OpenMdnsListenerV6Async("mdns0");
+        var heard = new List<DnsMessage>();
+        var listening = ListenAsync(listener, heard);
+
+        // Act
+        await using var appliance = await NamespacedAppliance.StartAsync(site, "http://[::]:8080");
+        var announcements = await WaitForAsync(heard, messages => messages.Any(IsAnnouncement), "an announcement over IPv6", appliance);
+
+        // Assert: heard on ff02::fb across the link, carrying that link's addresses.
+        var announcement = announcements.First(IsAnnouncement);
+        Assert.Contains(announcement.Answers, r => r.Data is AddressRecordData a && a.Address.Equals(IPAddress.Parse("fd00:9::1")));
+        Assert.Contains(announcement.Answers, r => r.Data is AddressRecordData a && a.Address.Equals(IPAddress.Parse("10.9.0.1")));
+        listener.Dispose();
+        await listening;
+    }
+
+    [SkippableFact]
     public async Task Dig_over_IPv6_gets_the_same_answer_with_the_interface_addresses()
     {
         // Arrange

@@ -100,6 +100,30 @@ internal sealed class NetworkNamespace : IDisposable
         socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(IPAddress.Parse("224.0.0.251"), IPAddress.Loopback));
     });
 
+    /// <summary>Runs <c>ip ARGS</c> inside the namespace and fails the test if it fails.</summary>
+    public async Task<string> IpAsync(params string[] args)
+    {
+        var result = await RunAsync("ip", args, TimeSpan.FromSeconds(30));
+        Assert.True(result.ExitCode == 0, $"ip {string.Join(' ', args)} in {Name}: {result.Stderr}");
+        return result.Stdout;
+    }
+
+    /// <summary>A socket in the namespace on [::]:5353 that has joined ff02::fb on interface <paramref name="interfaceName"/>.</summary>
+    public async Task<Socket> OpenMdnsListenerV6Async(string interfaceName)
+    {
+        // "5: mdns0@if6: <...>": the index as the namespace numbers it.
+        var index = int.Parse((await IpAsync("-o", "link", "show", interfaceName)).Split(':')[0], System.Globalization.CultureInfo.InvariantCulture);
+        return OpenUdpSocket(
+            socket =>
+            {
+                socket.DualMode = false;
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                socket.Bind(new IPEndPoint(IPAddress.IPv6Any, 5353));
+                socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.AddMembership, new IPv6MulticastOption(IPAddress.Parse("ff02::fb"), index));
+            },
+            AddressFamily.InterNetworkV6);
+    }
+
     public void Dispose()
     {
         using var delete = Process.Start(new ProcessStartInfo("bash", [Script, "delete", Name]) { UseShellExecute = false });
