@@ -35,6 +35,9 @@ internal sealed partial class MdnsResponderService(
     private readonly MdnsOptions _options = options.Value.Mdns;
     private readonly SemaphoreSlim _changed = new(0, 1);
     private readonly List<MdnsSocket> _sockets = [];
+
+    // Only the watcher touches it.
+    private readonly HashSet<int> _ipv6JoinFailures = [];
     private volatile State _state = new(null, new Dictionary<int, SiteInterface>());
     private long _badPackets;
 
@@ -151,10 +154,10 @@ internal sealed partial class MdnsResponderService(
 
             _state = next;
 
-            var serviceChanged = previous.Responder is { } old && next.Responder is { } current && !old.Service.Equals(current.Service);
-            if (serviceChanged)
+            var serviceChanged = false;
+            if (previous.Responder is { } leaving && next.Responder is { } current && !leaving.Service.Equals(current.Service))
             {
-                var leaving = previous.Responder!;
+                serviceChanged = true;
                 await MulticastAsync(previous.Interfaces.Values.Where(nic => next.Interfaces.ContainsKey(nic.Index)), nic => leaving.Goodbye(nic.Addresses), stoppingToken);
             }
 
@@ -230,7 +233,7 @@ internal sealed partial class MdnsResponderService(
         var served = new Dictionary<int, SiteInterface>();
         foreach (var nic in chosen)
         {
-            if (!previous.ContainsKey(nic.Index))
+            if (!_sockets[0].HasJoined(nic.Index))
             {
                 try
                 {
@@ -241,10 +244,10 @@ internal sealed partial class MdnsResponderService(
                     Log.JoinFailed(logger, "224.0.0.251", nic.Name, e.Message);
                     continue;
                 }
-
-                JoinIPv6(nic);
             }
 
+            // Also on later looks: an IPv6 link-local address appears a moment after the link comes up.
+            JoinIPv6(nic);
             served[nic.Index] = nic;
         }
 
@@ -253,6 +256,7 @@ internal sealed partial class MdnsResponderService(
             foreach (var socket in _sockets)
                 socket.Leave(gone);
         }
+
         if (served.Count == 0 && previous.Count == 0 && _state.Responder is null && logger.IsEnabled(LogLevel.Warning))
             Log.NoInterfaces(logger, _options.Interfaces.Count == 0 ? "(any up, multicast-capable)" : string.Join(", ", _options.Interfaces));
         return served;
@@ -261,16 +265,19 @@ internal sealed partial class MdnsResponderService(
     /// <summary>On an interface with an IPv6 address, the IPv6 socket joins ff02::fb too; failing that, IPv4 serves it.</summary>
     private void JoinIPv6(SiteInterface nic)
     {
-        if (_sockets.Find(socket => socket.Family == AddressFamily.InterNetworkV6) is not { } v6
+        if (_sockets.Find(socket => socket.Family == AddressFamily.InterNetworkV6) is not { } v6 || v6.HasJoined(nic.Index)
             || !nic.Addresses.Any(address => address.AddressFamily == AddressFamily.InterNetworkV6))
             return;
         try
         {
             v6.Join(nic.Index);
+            _ipv6JoinFailures.Remove(nic.Index);
         }
         catch (SocketException e)
         {
-            Log.JoinFailed(logger, "ff02::fb", nic.Name, e.Message);
+            // Tried again at every look; said once.
+            if (_ipv6JoinFailures.Add(nic.Index))
+                Log.JoinFailed(logger, "ff02::fb", nic.Name, e.Message);
         }
     }
 
