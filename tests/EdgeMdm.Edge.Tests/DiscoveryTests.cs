@@ -76,6 +76,74 @@ public sealed class DiscoveryTests
     public void A_wildcard_listener_is_announced_everywhere(string url) =>
         Assert.Null(SiteInterfaces.ListeningAddresses(["http://127.0.0.1:9000", url]));
 
+    private static ServedState Served(EdgeMdm.Discovery.Service.MdnsResponder? responder, params SiteInterface[] interfaces) =>
+        new(responder, interfaces.ToDictionary(nic => nic.Index));
+
+    private static SiteInterface Served(int index, string name, params string[] addresses) =>
+        new(index, name, addresses.Select(IPAddress.Parse).ToList());
+
+    private static EdgeMdm.Discovery.Service.MdnsResponder Responder(string siteName) =>
+        new(ServiceAdvertisement.For(Site with { Name = siteName }, new MdnsOptions(), ["http://0.0.0.0:8080"], () => null)!);
+
+    [Fact]
+    public void The_first_look_announces_on_every_interface_and_an_unchanged_one_sends_nothing()
+    {
+        // Arrange
+        var responder = Responder("Lyon DC");
+        var state = Served(responder, Served(1, "lo", "127.0.0.1"), Served(2, "eth0", "10.0.0.5"));
+
+        // Act
+        var first = RefreshPlan.Between(ServedState.Nothing, state);
+        var again = RefreshPlan.Between(state, state with { });
+
+        // Assert
+        Assert.Equal(["lo", "eth0"], first.AnnounceOn.Select(nic => nic.Name));
+        Assert.Null(first.GoodbyeFrom);
+        Assert.Empty(again.AnnounceOn);
+        Assert.Empty(again.GoodbyeOn);
+    }
+
+    [Fact]
+    public void A_new_interface_or_a_changed_address_is_announced_alone()
+    {
+        var responder = Responder("Lyon DC");
+        var before = Served(responder, Served(1, "lo", "127.0.0.1"), Served(2, "eth0", "10.0.0.5"));
+        var after = Served(responder, Served(1, "lo", "127.0.0.1"), Served(2, "eth0", "10.0.0.6"), Served(3, "wlan0", "10.1.0.5"));
+
+        var plan = RefreshPlan.Between(before, after);
+
+        Assert.Equal(["eth0", "wlan0"], plan.AnnounceOn.Select(nic => nic.Name));
+        Assert.Empty(plan.GoodbyeOn);
+    }
+
+    [Fact]
+    public void A_changed_site_says_goodbye_with_the_old_records_where_they_were_served_then_announces_everywhere()
+    {
+        // Arrange: the hub names the site after it started as "unnamed"; eth0 went away meanwhile.
+        var unnamed = Responder("unnamed");
+        var named = Responder("Lyon DC");
+        var before = Served(unnamed, Served(1, "lo", "127.0.0.1"), Served(2, "eth0", "10.0.0.5"));
+        var after = Served(named, Served(1, "lo", "127.0.0.1"), Served(3, "wlan0", "10.1.0.5"));
+
+        // Act
+        var plan = RefreshPlan.Between(before, after);
+
+        // Assert
+        Assert.Same(unnamed, plan.GoodbyeFrom);
+        Assert.Equal(["lo"], plan.GoodbyeOn.Select(nic => nic.Name));
+        Assert.Same(named, plan.AnnounceWith);
+        Assert.Equal(["lo", "wlan0"], plan.AnnounceOn.Select(nic => nic.Name));
+    }
+
+    [Fact]
+    public void Nothing_is_announced_while_there_is_nothing_to_advertise()
+    {
+        var plan = RefreshPlan.Between(ServedState.Nothing, Served(null, Served(1, "lo", "127.0.0.1")));
+
+        Assert.Empty(plan.AnnounceOn);
+        Assert.Null(plan.GoodbyeFrom);
+    }
+
     [Fact]
     public void The_advertisement_names_the_site_and_the_port_Kestrel_listens_on()
     {

@@ -38,11 +38,8 @@ internal sealed partial class MdnsResponderService(
 
     // Only the watcher touches it.
     private readonly HashSet<int> _ipv6JoinFailures = [];
-    private volatile State _state = new(null, new Dictionary<int, SiteInterface>());
+    private volatile ServedState _state = ServedState.Nothing;
     private long _badPackets;
-
-    /// <summary>What the responder serves now; replaced whole, read without locks by the receive loop.</summary>
-    private sealed record State(MdnsResponder? Responder, IReadOnlyDictionary<int, SiteInterface> Interfaces);
 
     public long BadPackets => Interlocked.Read(ref _badPackets);
 
@@ -134,16 +131,16 @@ internal sealed partial class MdnsResponderService(
         }
     }
 
-    /// <summary>Keeps interfaces and the advertised service current; announces what is new, says goodbye to what changed.</summary>
+    /// <summary>Keeps interfaces and the advertised service current, sending what <see cref="RefreshPlan"/> says.</summary>
     private async Task WatchAsync(CancellationToken stoppingToken)
     {
         while (true)
         {
             var previous = _state;
-            State next;
+            ServedState next;
             try
             {
-                next = new State(Responder(previous.Responder), ServedInterfaces(previous.Interfaces));
+                next = new ServedState(Responder(previous.Responder), ServedInterfaces(previous.Interfaces));
             }
             catch (Exception e) when (e is NetworkInformationException or SQLite.SQLiteException or CryptographicException or IOException or UnauthorizedAccessException)
             {
@@ -154,21 +151,14 @@ internal sealed partial class MdnsResponderService(
 
             _state = next;
 
-            var serviceChanged = false;
-            if (previous.Responder is { } leaving && next.Responder is { } current && !leaving.Service.Equals(current.Service))
+            var plan = RefreshPlan.Between(previous, next);
+            if (plan.GoodbyeFrom is { } leaving)
+                await MulticastAsync(plan.GoodbyeOn, nic => leaving.Goodbye(nic.Addresses), stoppingToken);
+            if (plan.AnnounceWith is { } responder && plan.AnnounceOn.Count > 0)
             {
-                serviceChanged = true;
-                await MulticastAsync(previous.Interfaces.Values.Where(nic => next.Interfaces.ContainsKey(nic.Index)), nic => leaving.Goodbye(nic.Addresses), stoppingToken);
-            }
-
-            var toAnnounce = next.Interfaces.Values
-                .Where(nic => serviceChanged || previous.Responder is null || !previous.Interfaces.TryGetValue(nic.Index, out var before) || !before.SameAs(nic))
-                .ToList();
-            if (next.Responder is { } responder && toAnnounce.Count > 0)
-            {
-                var names = string.Join(", ", toAnnounce.Select(nic => nic.Name));
+                var names = string.Join(", ", plan.AnnounceOn.Select(nic => nic.Name));
                 Log.Announcing(logger, responder.Service.InstanceFullName, responder.Service.Port, names);
-                _ = AnnounceAsync(responder, toAnnounce, stoppingToken);
+                _ = AnnounceAsync(responder, plan.AnnounceOn, stoppingToken);
             }
 
             using var recheck = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -184,7 +174,7 @@ internal sealed partial class MdnsResponderService(
         }
     }
 
-    private async Task AnnounceAsync(MdnsResponder responder, List<SiteInterface> interfaces, CancellationToken stoppingToken)
+    private async Task AnnounceAsync(MdnsResponder responder, IReadOnlyList<SiteInterface> interfaces, CancellationToken stoppingToken)
     {
         try
         {
