@@ -75,7 +75,8 @@ test: ## run every test (installs what the tests need when missing: PostgreSQL, 
 bench: ## check-ins/s vs a no-op endpoint, sync catch-up of a 100k backlog, 200 MB package downloads vs nginx (BENCH_ARGS="--scenario checkin|catchup|download"); see docs/benchmarks.md
 	$(DOTNET) build EdgeMdm.sln -c $(CONFIG) --nologo -v quiet
 	bash tests/scripts/nginx.sh
-	$(DOTNET) run --project tests/EdgeMdm.Bench -c $(CONFIG) --no-build -- $(BENCH_ARGS)
+	# The appliances the bench starts stay off the network: no mDNS announcements on the host's interfaces.
+	EDGEMDM_Edge__Mdns__Enabled=false $(DOTNET) run --project tests/EdgeMdm.Bench -c $(CONFIG) --no-build -- $(BENCH_ARGS)
 
 .PHONY: clean
 clean: ## remove build output and ./data

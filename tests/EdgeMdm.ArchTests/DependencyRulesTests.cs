@@ -1,5 +1,6 @@
 using System.Reflection;
 using EdgeMdm.Contracts.Device;
+using EdgeMdm.Discovery.Dns;
 using EdgeMdm.Domain.Drift;
 using NetArchTest.Rules;
 
@@ -15,6 +16,7 @@ public sealed class DependencyRulesTests
     // ambiguous, and a name does not break when their types are renamed.
     private static readonly Assembly ContractsAssembly = typeof(DeviceStatus).Assembly;
     private static readonly Assembly DomainAssembly = typeof(DriftEvaluator).Assembly;
+    private static readonly Assembly DiscoveryAssembly = typeof(DnsMessageReader).Assembly;
     private static readonly Assembly EdgeAssembly = Assembly.Load(new AssemblyName("edgemdm-edge"));
     private static readonly Assembly AgentAssembly = Assembly.Load(new AssemblyName("edgemdm-agent"));
 
@@ -31,7 +33,7 @@ public sealed class DependencyRulesTests
         "YamlDotNet",
     ];
 
-    public static TheoryData<string> SharedAssemblies() => ["Contracts", "Domain"];
+    public static TheoryData<string> SharedAssemblies() => ["Contracts", "Domain", "Discovery"];
 
     public static TheoryData<string> EdgeAssemblies() => ["Edge", "Agent"];
 
@@ -39,6 +41,7 @@ public sealed class DependencyRulesTests
     {
         "Contracts" => ContractsAssembly,
         "Domain" => DomainAssembly,
+        "Discovery" => DiscoveryAssembly,
         "Edge" => EdgeAssembly,
         "Agent" => AgentAssembly,
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "unknown assembly"),
@@ -62,6 +65,20 @@ public sealed class DependencyRulesTests
         // Act
         var result = Types.InAssembly(Named(assembly)).Should()
             .NotHaveDependencyOnAny("EdgeMdm.Edge", "EdgeMdm.Agent", "EdgeMdm.Cloud", "EdgeMdm.Cli")
+            .GetResult();
+
+        // Assert
+        AssertSuccessful(result);
+    }
+
+    [Fact]
+    public void Discovery_decides_without_sockets()
+    {
+        // The DNS codec and the responder's decisions are pure; the appliance and the agent own the sockets.
+
+        // Act
+        var result = Types.InAssembly(DiscoveryAssembly).Should()
+            .NotHaveDependencyOnAny("System.Net.Sockets.Socket", "System.Net.Sockets.UdpClient", "System.Net.NetworkInformation", "System.IO.File")
             .GetResult();
 
         // Assert
@@ -132,11 +149,13 @@ public sealed class DependencyRulesTests
         Assert.Equal([ContractsAssembly.GetName().Name], foreign);
     }
 
-    [Fact]
-    public void Contracts_reference_only_the_base_class_library()
+    [Theory]
+    [InlineData("Contracts")]
+    [InlineData("Discovery")]
+    public void Contracts_and_discovery_reference_only_the_base_class_library(string assembly)
     {
         // Act
-        var foreign = NonFrameworkReferences(ContractsAssembly);
+        var foreign = NonFrameworkReferences(Named(assembly));
 
         // Assert
         Assert.Empty(foreign);

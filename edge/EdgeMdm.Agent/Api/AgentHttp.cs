@@ -9,14 +9,30 @@ public static class AgentHttp
     /// before Kestrel's keep-alive timeout (130 s) so a request never lands on a connection the server is
     /// closing.
     /// </summary>
-    public static SocketsHttpHandler CreateHandler(int maxConnectionsPerServer) => new()
+    /// <param name="pinnedCertificateSha256">
+    /// The appliance's TLS certificate as learned from its mDNS TXT record (hex SHA-256): when set, that certificate
+    /// and no other is accepted, self-signed or not, as the site appliance's certificate usually is. Null: the system's
+    /// usual validation.
+    /// </param>
+    public static SocketsHttpHandler CreateHandler(int maxConnectionsPerServer, string? pinnedCertificateSha256 = null)
     {
-        MaxConnectionsPerServer = maxConnectionsPerServer,
-        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
-        ConnectTimeout = TimeSpan.FromSeconds(10),
-        UseCookies = false,
-    };
+        var handler = new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = maxConnectionsPerServer,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+            UseCookies = false,
+        };
+        if (pinnedCertificateSha256 is { } pinned)
+        {
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                certificate is not null
+                && string.Equals(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(certificate.GetRawCertData())), pinned, StringComparison.OrdinalIgnoreCase);
+        }
+
+        return handler;
+    }
 
     /// <summary>A client for <paramref name="server"/>; the handler stays the caller's to dispose.</summary>
     public static HttpClient CreateClient(HttpMessageHandler handler, Uri server, TimeSpan timeout) =>

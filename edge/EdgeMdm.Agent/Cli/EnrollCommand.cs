@@ -2,14 +2,19 @@ using System.CommandLine;
 
 namespace EdgeMdm.Agent.Cli;
 
-/// <summary><c>enroll --server URL --token T [--serial S] [--state FILE]</c>: prints the device id.</summary>
+/// <summary>
+/// <c>enroll [--server URL] --token T [--serial S] [--state FILE]</c>: prints the device id. Without <c>--server</c> the
+/// appliance is found by mDNS, and the TLS certificate it advertises is pinned for every later call.
+/// </summary>
 internal static class EnrollCommand
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan DiscoveryTimeout = TimeSpan.FromSeconds(10);
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var server = CliOptions.Server(required: true);
+        var server = CliOptions.Server(required: false);
+        server.Description += " (default: found on the local network by mDNS, _edgemdm._tcp.local)";
         var token = CliOptions.Token();
         var serial = new Option<string>("--serial") { Description = "Device serial (default: this host's name)", HelpName = "SERIAL" };
         var state = CliOptions.State();
@@ -19,7 +24,7 @@ internal static class EnrollCommand
             parse.GetValue(server),
             stderr,
             () => EnrollAsync(
-                parse.GetRequiredValue(server),
+                parse.GetValue(server),
                 parse.GetRequiredValue(token),
                 parse.GetValue(serial) is { Length: > 0 } s ? s : Environment.MachineName,
                 parse.GetRequiredValue(state),
@@ -30,10 +35,27 @@ internal static class EnrollCommand
         return command;
     }
 
-    private static async Task<int> EnrollAsync(Uri server, string token, string serial, string statePath, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    private static async Task<int> EnrollAsync(Uri? configured, string token, string serial, string statePath, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
+        var server = configured;
+        string? pinned = null;
+        if (server is null)
+        {
+            if (await ApplianceDiscovery.FindAsync(DiscoveryTimeout, cancellationToken) is not { } found)
+            {
+                await stderr.WriteLineAsync(AgentCli.Line(
+                    $"enroll failed: no appliance answered for _edgemdm._tcp.local within {DiscoveryTimeout.TotalSeconds:0} s; pass --server URL"));
+                return AgentCli.Failure;
+            }
+
+            await stderr.WriteLineAsync(AgentCli.Line(
+                $"found {found.InstanceName} (site {found.SiteId}) at {found.BaseUrl}" + (found.TlsCertificateSha256 is null ? "" : ", certificate pinned")));
+            server = found.BaseUrl;
+            pinned = found.TlsCertificateSha256;
+        }
+
         var device = VirtualDevice.ForSerial(serial, TimeProvider.System);
-        using var handler = AgentHttp.CreateHandler(maxConnectionsPerServer: 2);
+        using var handler = AgentHttp.CreateHandler(maxConnectionsPerServer: 2, pinned);
         using var http = AgentHttp.CreateClient(handler, server, RequestTimeout);
         var enrolled = await new DeviceApiClient(http).EnrollAsync(device.CreateEnrollRequest(token), cancellationToken);
 
@@ -44,6 +66,7 @@ internal static class EnrollCommand
         var credentials = new DeviceCredentials(server.ToString(), enrolled.DeviceId, enrolled.DeviceSecret, serial, DeclarationsToken: null)
         {
             PackageSigningKey = pin.PinnedPem,
+            TlsCertificateSha256 = pinned,
         };
         await DeviceCredentialsFile.SaveAsync(statePath, credentials, cancellationToken);
         await stderr.WriteLineAsync(

@@ -17,6 +17,9 @@ public sealed record DeviceCredentials(
     /// <summary>The package signing key the device pinned (SubjectPublicKeyInfo PEM); null until the appliance sent one.</summary>
     public string? PackageSigningKey { get; init; }
 
+    /// <summary>SHA-256 (hex) of the appliance's TLS certificate, pinned when it was found by mDNS; null otherwise.</summary>
+    public string? TlsCertificateSha256 { get; init; }
+
     /// <summary>Packages the agent installed from the appliance, so a restarted agent still runs them; null for none.</summary>
     public IReadOnlyList<Contracts.Device.InstalledApp>? InstalledPackages { get; init; }
 }

@@ -1,5 +1,6 @@
 using EdgeMdm.Contracts.Device;
 using EdgeMdm.Edge.Api;
+using EdgeMdm.Edge.Discovery;
 using EdgeMdm.Edge.Options;
 using EdgeMdm.Edge.Packages;
 using EdgeMdm.Edge.Rollouts;
@@ -37,6 +38,7 @@ public static class EdgeHost
         builder.Services.AddEdgeStore();
         builder.Services.AddHubSync();
         builder.Services.AddPackageCache();
+        builder.Services.AddMdnsDiscovery();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, DeviceProtocolJson.Default));
@@ -102,6 +104,14 @@ public static class EdgeHost
         services.AddHostedService<BlobCacheMaintenance>();
         // Does nothing without a hub; like the sync worker, never awaited by startup.
         services.AddHostedService<PackageFetcher>();
+        return services;
+    }
+
+    private static IServiceCollection AddMdnsDiscovery(this IServiceCollection services)
+    {
+        services.AddSingleton<ISiteIdentityStore>(sp => sp.GetRequiredService<SqliteEdgeStore>());
+        // Waits for Kestrel to listen (the advertised port is its real one); never delays startup.
+        services.AddHostedService<MdnsResponderService>();
         return services;
     }
 

@@ -52,6 +52,9 @@ public sealed class EdgeOptions
     /// </summary>
     public long PackageFetchBytesPerSecond { get; set; }
 
+    /// <summary>The mDNS / DNS-SD responder that lets devices find the appliance (<c>Edge:Mdns:*</c>).</summary>
+    public Discovery.MdnsOptions Mdns { get; set; } = new();
+
     /// <summary>Largest request body the device API accepts; anything bigger is answered 413.</summary>
     public const int MaxRequestBodyBytes = 64 * 1024;
 

@@ -33,6 +33,19 @@ internal sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
             failures.Add($"Edge:PackageCacheBytes (--package-cache-bytes) must be 0 or more bytes, not {options.PackageCacheBytes.ToString(CultureInfo.InvariantCulture)}");
         if (options.PackageFetchBytesPerSecond < 0)
             failures.Add($"Edge:PackageFetchBytesPerSecond (--package-fetch-rate) must be 0 (no limit) or more bytes per second, not {options.PackageFetchBytesPerSecond.ToString(CultureInfo.InvariantCulture)}");
+        ValidateMdns(options.Mdns, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidateMdns(Discovery.MdnsOptions mdns, List<string> failures)
+    {
+        if (mdns.Interfaces.Any(string.IsNullOrWhiteSpace))
+            failures.Add("Edge:Mdns:Interfaces must name interfaces (an empty name was given)");
+        if (mdns.InstanceName is { } instance && (instance.Length == 0 || System.Text.Encoding.UTF8.GetByteCount(instance) > 63))
+            failures.Add($"Edge:Mdns:InstanceName must be 1 to 63 bytes of UTF-8, not '{instance}'");
+        if (mdns.HostName is { } host && !System.Text.RegularExpressions.Regex.IsMatch(host, "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.ExplicitCapture, TimeSpan.FromSeconds(1)))
+            failures.Add($"Edge:Mdns:HostName must be one host label (letters, digits, inner hyphens; no '.local'), not '{host}'");
+        if (!mdns.ApiBasePath.StartsWith('/') || mdns.ApiBasePath.Length > 200)
+            failures.Add($"Edge:Mdns:ApiBasePath must be a path starting with '/', not '{mdns.ApiBasePath}'");
     }
 }
