@@ -8,3 +8,18 @@ if ! "$here/postgres.sh" install; then
     if [[ "${CI:-}" == "true" ]]; then exit 1; fi
     echo "setup.sh: PostgreSQL unavailable; its tests will be skipped (they fail under CI=true)" >&2
 fi
+
+# Installs Debian packages, running 'apt-get update' once per run of this script.
+apt_updated=""
+apt_install() {
+    if [[ -z "$apt_updated" ]]; then apt-get update -qq || return 1; apt_updated=1; fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# Debian's MQTT clients, for the broker tests that use clients nobody here wrote (tests/EdgeMdm.EndToEnd/Mqtt*).
+if ! command -v mosquitto_sub >/dev/null 2>&1 || ! command -v mosquitto_pub >/dev/null 2>&1; then
+    if ! apt_install mosquitto-clients; then
+        if [[ "${CI:-}" == "true" ]]; then exit 1; fi
+        echo "setup.sh: mosquitto-clients unavailable; the tests that use mosquitto_sub/mosquitto_pub will be skipped (they fail under CI=true)" >&2
+    fi
+fi

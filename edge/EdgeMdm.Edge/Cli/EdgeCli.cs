@@ -63,6 +63,8 @@ public static class EdgeCli
         root.Subcommands.Add(Users());
         root.Subcommands.Add(Cache());
         root.Subcommands.Add(RolloutsCommand());
+        root.Subcommands.Add(MqttCli.Clients(DataDir, Json, OpenStore, Operator));
+        root.Subcommands.Add(MqttCli.Status(DataDir, Json, OpenStore));
         return root;
     }
 

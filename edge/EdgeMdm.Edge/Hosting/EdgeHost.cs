@@ -1,5 +1,6 @@
 using EdgeMdm.Contracts.Device;
 using EdgeMdm.Edge.Api;
+using EdgeMdm.Edge.Mqtt;
 using EdgeMdm.Edge.Options;
 using EdgeMdm.Edge.Packages;
 using EdgeMdm.Edge.Rollouts;
@@ -37,6 +38,7 @@ public static class EdgeHost
         builder.Services.AddEdgeStore();
         builder.Services.AddHubSync();
         builder.Services.AddPackageCache();
+        builder.Services.AddMqtt(builder.Configuration);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, DeviceProtocolJson.Default));

@@ -52,6 +52,9 @@ public sealed class EdgeOptions
     /// </summary>
     public long PackageFetchBytesPerSecond { get; set; }
 
+    /// <summary>MQTT: the embedded broker or an external one, for device wakes and cradle telemetry (none by default).</summary>
+    public MqttOptions Mqtt { get; set; } = new();
+
     /// <summary>Largest request body the device API accepts; anything bigger is answered 413.</summary>
     public const int MaxRequestBodyBytes = 64 * 1024;
 
@@ -71,6 +74,11 @@ public sealed class EdgeOptions
         ["--sync-max-rate"] = $"{Section}:{nameof(SyncMaxChangesPerSecond)}",
         ["--package-cache-bytes"] = $"{Section}:{nameof(PackageCacheBytes)}",
         ["--package-fetch-rate"] = $"{Section}:{nameof(PackageFetchBytesPerSecond)}",
+        ["--mqtt-listen"] = $"{Section}:{nameof(Mqtt)}:{nameof(MqttOptions.Listen)}",
+        ["--mqtt-url"] = $"{Section}:{nameof(Mqtt)}:{nameof(MqttOptions.AdvertisedUrl)}",
+        ["--mqtt-external"] = $"{Section}:{nameof(Mqtt)}:{nameof(MqttOptions.External)}",
+        ["--mqtt-external-user"] = $"{Section}:{nameof(Mqtt)}:{nameof(MqttOptions.ExternalUserName)}",
+        ["--mqtt-external-password"] = $"{Section}:{nameof(Mqtt)}:{nameof(MqttOptions.ExternalPassword)}",
     };
 
     /// <summary>Environment variables read: <c>EDGEMDM_Edge__DataDir</c> and the like.</summary>

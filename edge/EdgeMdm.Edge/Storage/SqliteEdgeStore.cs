@@ -33,6 +33,9 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
     // Serializes catalog reloads: each reads the rows committed so far, so the last one to run leaves the newest.
     private readonly Lock _reloadLock = new();
 
+    // False during the first load at open: nothing was declared before it, so nobody is woken for it.
+    private bool _blueprintsLoaded;
+
     private SqliteEdgeStore(string dataDirectory, int checkinIntervalSeconds, TimeProvider clock)
     {
         var connection = EdgeDatabase.Open(dataDirectory);
@@ -124,6 +127,7 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
 
     private void ReloadBlueprintsLocked()
     {
+        var tokensBefore = _blueprints.ToDictionary(kv => kv.Key, kv => kv.Value.Declarations.Token, StringComparer.Ordinal);
         var (rows, catalog) = _reads.Read(db => (db.Query<BlueprintRow>("SELECT group_name AS GroupName, blueprint AS Blueprint FROM blueprints"), LoadCatalog(db)));
         _catalog = catalog;
         var blueprints = rows.Select(row => JsonSerializer.Deserialize(row.Blueprint, EdgeJson.Default.Blueprint)
@@ -139,6 +143,25 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
         // Before anyone reads the new declarations, so a new rollout is judged over its devices, not guessed.
         RefreshRollouts(_clock.GetUtcNow());
         PackagesChanged.Pulse();
+        if (_blueprintsLoaded)
+            WakeGroupsWhoseDeclarationsChanged(tokensBefore);
+        _blueprintsLoaded = true;
+    }
+
+    /// <summary>Wakes the devices of every group whose declarations token moved (a group that lost its blueprint included).</summary>
+    private void WakeGroupsWhoseDeclarationsChanged(Dictionary<string, string> tokensBefore)
+    {
+        var changed = _blueprints
+            .Where(kv => !tokensBefore.TryGetValue(kv.Key, out var before) || !string.Equals(before, kv.Value.Declarations.Token, StringComparison.Ordinal))
+            .Select(kv => kv.Key)
+            .Concat(tokensBefore.Keys.Where(group => !_blueprints.ContainsKey(group)))
+            .ToArray();
+        if (changed.Length == 0)
+            return;
+        var devices = _reads.Read(db => db.QueryScalars<string>(
+            "SELECT id FROM devices WHERE state <> 'Retired' AND group_name IN (" + string.Join(", ", changed.Select(_ => "?")) + ")",
+            changed.Cast<object>().ToArray()));
+        WakeInMemory(devices, WakeReasons.Declarations);
     }
 
     private BlueprintEntry BlueprintOf(string group) =>
@@ -424,11 +447,11 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
 
     // ---- operator actions ------------------------------------------------------------------------------
 
-    public Task<Outcome<CommandSummary>> QueueCommandAsync(
+    public async Task<Outcome<CommandSummary>> QueueCommandAsync(
         string deviceId, string type, IReadOnlyDictionary<string, string> parameters, DateTimeOffset? expiresAt, string actor, DateTimeOffset now)
     {
         var id = "cmd-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-        return _writer.WriteAsync<Outcome<CommandSummary>>(db =>
+        var queued = await _writer.WriteAsync<Outcome<CommandSummary>>(db =>
         {
             var device = FindDevice(db, deviceId);
             if (device is null)
@@ -440,8 +463,11 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
                 id, device.Id, type, JsonSerializer.Serialize(parameters.ToDictionary(StringComparer.Ordinal), EdgeJson.Default.DictionaryStringString),
                 now.ToUnixTimeMilliseconds(), actor, expiresAt?.ToUnixTimeMilliseconds());
             Outbox.CommandQueued(db, device.Id, id, type, parameters, expiresAt?.ToUnixTimeMilliseconds(), actor, now.ToUnixTimeMilliseconds());
+            QueueWake(db, device.Id, WakeReasons.Command, now.ToUnixTimeMilliseconds());
             return new CommandSummary(id, device.Id, type, "queued", now, expiresAt, null, null);
         });
+        WakesQueued.Pulse();
+        return queued;
     }
 
     public IReadOnlyList<CommandSummary> ListCommands(string? deviceId) =>
@@ -455,8 +481,9 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
                 c.ExpiresAt is { } e ? FromMs(e) : null, c.DeliveredAt is { } d ? FromMs(d) : null, c.ResultMessage)).ToList();
         });
 
-    public Task<Outcome<StateTransitionRecord>> TransitionAsync(string deviceId, DeviceState target, string actor, string reason, DateTimeOffset now) =>
-        _writer.WriteAsync<Outcome<StateTransitionRecord>>(db =>
+    public async Task<Outcome<StateTransitionRecord>> TransitionAsync(string deviceId, DeviceState target, string actor, string reason, DateTimeOffset now)
+    {
+        var outcome = await _writer.WriteAsync<Outcome<StateTransitionRecord>>(db =>
         {
             var device = FindDevice(db, deviceId);
             if (device is null)
@@ -469,8 +496,15 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
             }
 
             var t = Transition(db, device.Id, device.DeviceState, target, actor, reason, now);
+            // Back to staging (after a repair): the device has staging steps to run again.
+            if (target == DeviceState.Staging)
+                QueueWake(db, device.Id, WakeReasons.Staging, now.ToUnixTimeMilliseconds());
             return new StateTransitionRecord(t.From, t.To, t.Actor, t.Reason, t.At);
         });
+        if (outcome.Value?.To == DeviceState.Staging)
+            WakesQueued.Pulse();
+        return outcome;
+    }
 
     /// <summary>The device holding this secret, on the hot path of every device request.</summary>
     private static DeviceRow? DeviceBySecret(SQLiteConnection db, string secretHash)
