@@ -44,6 +44,7 @@ internal static class EnrollCommand
         var credentials = new DeviceCredentials(server.ToString(), enrolled.DeviceId, enrolled.DeviceSecret, serial, DeclarationsToken: null)
         {
             PackageSigningKey = pin.PinnedPem,
+            MqttUrl = enrolled.MqttUrl,
         };
         await DeviceCredentialsFile.SaveAsync(statePath, credentials, cancellationToken);
         await stderr.WriteLineAsync(

@@ -17,6 +17,9 @@ public sealed record DeviceCredentials(
     /// <summary>The package signing key the device pinned (SubjectPublicKeyInfo PEM); null until the appliance sent one.</summary>
     public string? PackageSigningKey { get; init; }
 
+    /// <summary>The site's MQTT broker for wakes (<c>mqtt://host:port</c>) as the enrollment answer gave it; null: none.</summary>
+    public string? MqttUrl { get; init; }
+
     /// <summary>Packages the agent installed from the appliance, so a restarted agent still runs them; null for none.</summary>
     public IReadOnlyList<Contracts.Device.InstalledApp>? InstalledPackages { get; init; }
 }
