@@ -45,6 +45,9 @@ internal static class MqttRegistration
         else if (mqtt.UsesExternal)
         {
             services.AddSingleton<IDeviceWaker, ExternalBrokerWaker>();
+            services.AddSingleton<Storage.IBrokerAccounts>(sp => sp.GetRequiredService<Storage.SqliteEdgeStore>());
+            if (mqtt.ExternalPasswordFile is not null)
+                services.AddHostedService<MosquittoFilesWriter>();
         }
         else
         {

@@ -79,6 +79,8 @@ public sealed class EdgeOptions
         ["--mqtt-external"] = $"{Section}:{nameof(Mqtt)}:{nameof(MqttOptions.External)}",
         ["--mqtt-external-user"] = $"{Section}:{nameof(Mqtt)}:{nameof(MqttOptions.ExternalUserName)}",
         ["--mqtt-external-password"] = $"{Section}:{nameof(Mqtt)}:{nameof(MqttOptions.ExternalPassword)}",
+        ["--mqtt-external-password-file"] = $"{Section}:{nameof(Mqtt)}:{nameof(MqttOptions.ExternalPasswordFile)}",
+        ["--mqtt-external-acl-file"] = $"{Section}:{nameof(Mqtt)}:{nameof(MqttOptions.ExternalAclFile)}",
     };
 
     /// <summary>Environment variables read: <c>EDGEMDM_Edge__DataDir</c> and the like.</summary>

@@ -29,6 +29,15 @@ public sealed class MqttOptions
     /// <summary>The appliance's password at <see cref="External"/>.</summary>
     public string? ExternalPassword { get; set; }
 
+    /// <summary>
+    /// With <see cref="External"/>: the Mosquitto password file the appliance keeps up to date (the appliance's own login,
+    /// every device's, every cradle's and tool's), so devices log in there with their device credential.
+    /// </summary>
+    public string? ExternalPasswordFile { get; set; }
+
+    /// <summary>With <see cref="ExternalPasswordFile"/>: the Mosquitto ACL file the appliance keeps up to date (the topic rules of the embedded broker).</summary>
+    public string? ExternalAclFile { get; set; }
+
     /// <summary>Largest packet a client may send after CONNECT; a larger declared length ends the connection.</summary>
     public int MaxPacketBytes { get; set; } = 64 * 1024;
 
@@ -93,6 +102,10 @@ public sealed class MqttOptions
             }
         }
 
+        if (ExternalPasswordFile is not null && (!UsesExternal || string.IsNullOrEmpty(ExternalUserName) || string.IsNullOrEmpty(ExternalPassword)))
+            failures.Add("Edge:Mqtt:ExternalPasswordFile needs Edge:Mqtt:External with the appliance's user name and password (--mqtt-external-user, --mqtt-external-password)");
+        if (ExternalAclFile is not null && ExternalPasswordFile is null)
+            failures.Add("Edge:Mqtt:ExternalAclFile needs Edge:Mqtt:ExternalPasswordFile");
         if (AdvertisedUrl is { } url && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not "mqtt" || uri.Port < 1))
             failures.Add($"Edge:Mqtt:AdvertisedUrl (--mqtt-url) must be mqtt://host:port, not '{url}'");
         if (MaxPacketBytes is < 1024 or > 16 * 1024 * 1024)

@@ -79,6 +79,16 @@ public interface IDeviceWakes
     Task ForgetWakesAsync(long throughId);
 }
 
+/// <summary>A login for an external broker's password file: user name, Mosquitto-format hash, and role.</summary>
+public sealed record BrokerAccount(string UserName, string BrokerHash, string Role);
+
+/// <summary>Every login an external broker should accept, for the password and ACL files the appliance writes for it.</summary>
+public interface IBrokerAccounts
+{
+    /// <summary>Devices that may check in (role <c>device</c>) and enrolled after the MQTT step, then cradles and tools; by user name.</summary>
+    IReadOnlyList<BrokerAccount> BrokerAccounts();
+}
+
 public interface IMqttStatsStore
 {
     Task RecordMqttStatsAsync(MqttStats stats);
@@ -88,7 +98,7 @@ public interface IMqttStatsStore
 }
 
 // The MQTT side of the store: broker credentials, the wake queue, the broker's counters.
-public sealed partial class SqliteEdgeStore : IMqttCredentialStore, IMqttClientAdmin, IDeviceWakes, IMqttStatsStore
+public sealed partial class SqliteEdgeStore : IMqttCredentialStore, IMqttClientAdmin, IDeviceWakes, IMqttStatsStore, IBrokerAccounts
 {
     /// <summary>
     /// PBKDF2 count for cradle and tool secrets. They are 192 random bits, not something a person chose, so no count
@@ -123,9 +133,10 @@ public sealed partial class SqliteEdgeStore : IMqttCredentialStore, IMqttClientA
     {
         var secret = "mq_" + Base64Url(RandomNumberGenerator.GetBytes(24));
         var hash = PasswordHash.Create(secret, MqttSecretIterations);
+        var brokerHash = MosquittoPasswordHash.Create(secret);
         var inserted = await _writer.WriteAsync(db => db.Execute(
-            "INSERT INTO mqtt_clients (client_id, role, secret_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?) ON CONFLICT (client_id) DO NOTHING",
-            clientId, role, hash, now.ToUnixTimeMilliseconds(), createdBy));
+            "INSERT INTO mqtt_clients (client_id, role, secret_hash, broker_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (client_id) DO NOTHING",
+            clientId, role, hash, brokerHash, now.ToUnixTimeMilliseconds(), createdBy));
         return inserted == 1 ? secret : null;
     }
 
@@ -134,6 +145,17 @@ public sealed partial class SqliteEdgeStore : IMqttCredentialStore, IMqttClientA
 
     public async Task<bool> RemoveMqttClientAsync(string clientId) =>
         await _writer.WriteAsync(db => db.Execute("DELETE FROM mqtt_clients WHERE client_id = ?", clientId)) == 1;
+
+    public IReadOnlyList<BrokerAccount> BrokerAccounts() =>
+        _reads.Read(db => db.Query<BrokerAccountRow>(
+                """
+                SELECT id AS UserName, broker_hash AS BrokerHash, 'device' AS Role FROM devices WHERE state <> 'Retired' AND broker_hash IS NOT NULL
+                UNION ALL
+                SELECT client_id, broker_hash, role FROM mqtt_clients
+                ORDER BY 1
+                """)
+            .Select(r => new BrokerAccount(r.UserName, r.BrokerHash, r.Role))
+            .ToList());
 
     public IReadOnlyList<DeviceWake> TakeWakes(int max)
     {
@@ -208,6 +230,15 @@ public sealed partial class SqliteEdgeStore : IMqttCredentialStore, IMqttClientA
         public string CreatedBy { get; set; } = "";
 
         public MqttClientRecord ToRecord() => new(ClientId, Role, FromMs(CreatedAt), CreatedBy);
+    }
+
+    private sealed class BrokerAccountRow
+    {
+        public string UserName { get; set; } = "";
+
+        public string BrokerHash { get; set; } = "";
+
+        public string Role { get; set; } = "";
     }
 
     private sealed class DeviceWakeRow

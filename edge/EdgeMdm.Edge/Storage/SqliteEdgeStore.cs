@@ -5,6 +5,7 @@ using EdgeMdm.Contracts.Device;
 using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Domain.Drift;
 using EdgeMdm.Domain.Lifecycle;
+using EdgeMdm.Domain.Security;
 using EdgeMdm.Edge.Fleet;
 using EdgeMdm.Edge.Rollouts;
 using EdgeMdm.Edge.Seed;
@@ -211,6 +212,7 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(attempt);
         var secret = "ds_" + Base64Url(RandomNumberGenerator.GetBytes(32));
         var secretHash = CanonicalHash.Sha256Hex(secret);
+        var brokerHash = MosquittoPasswordHash.Create(secret);
         return _writer.WriteAsync<Outcome<Enrolled>>(db =>
         {
             var token = db.Query<TokenRow>(
@@ -230,11 +232,11 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
                 deviceId = "dev-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
                 db.Execute(
                     """
-                    INSERT INTO devices (id, serial, model, manufacturer, os_version, agent_version, group_name, state, secret_hash, enrolled_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO devices (id, serial, model, manufacturer, os_version, agent_version, group_name, state, secret_hash, broker_hash, enrolled_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     deviceId, attempt.Serial, attempt.Model, attempt.Manufacturer, attempt.OsVersion, attempt.AgentVersion,
-                    token.GroupName, nameof(DeviceState.Enrolling), secretHash, now.ToUnixTimeMilliseconds());
+                    token.GroupName, nameof(DeviceState.Enrolling), secretHash, brokerHash, now.ToUnixTimeMilliseconds());
                 Outbox.Enrolled(db, deviceId, attempt, token.GroupName, reenrolled: false, now.ToUnixTimeMilliseconds());
                 InsertTransition(db, deviceId, null, DeviceState.Enrolling, "device " + attempt.Serial, "enrollment with token " + token.Prefix + "…", now);
             }
@@ -247,12 +249,12 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
                 // Re-enrollment of a wiped device: same record and history, new secret (the old one stops working).
                 db.Execute(
                     """
-                    UPDATE devices SET model = ?, manufacturer = ?, os_version = ?, agent_version = ?, group_name = ?, secret_hash = ?,
+                    UPDATE devices SET model = ?, manufacturer = ?, os_version = ?, agent_version = ?, group_name = ?, secret_hash = ?, broker_hash = ?,
                         enrolled_at = ?, enrollment_count = enrollment_count + 1, reported_declarations_token = NULL, status = '{}',
                         compliant = 0, findings = '[]'
                     WHERE id = ?
                     """,
-                    attempt.Model, attempt.Manufacturer, attempt.OsVersion, attempt.AgentVersion, token.GroupName, secretHash,
+                    attempt.Model, attempt.Manufacturer, attempt.OsVersion, attempt.AgentVersion, token.GroupName, secretHash, brokerHash,
                     now.ToUnixTimeMilliseconds(), deviceId);
                 db.Execute("DELETE FROM installed_apps WHERE device_id = ?", deviceId);
                 Outbox.Enrolled(db, deviceId, attempt, token.GroupName, reenrolled: true, now.ToUnixTimeMilliseconds());

@@ -6,9 +6,14 @@ CREATE TABLE mqtt_clients (
     client_id   TEXT PRIMARY KEY,          -- the MQTT user name, e.g. cradle-bay-3
     role        TEXT NOT NULL,             -- cradle | tool
     secret_hash TEXT NOT NULL,             -- PBKDF2-SHA256 in EdgeMdm.Domain's self-describing format
+    broker_hash TEXT NOT NULL,             -- the same secret in Mosquitto's password-file format, for an external broker
     created_at  INTEGER NOT NULL,          -- Unix ms
     created_by  TEXT NOT NULL
 );
+
+-- A device's secret in Mosquitto's password-file format ($7$, PBKDF2-SHA512), made at enrollment when the clear
+-- secret is at hand, so an external broker can check devices' logins. NULL for devices enrolled before this step.
+ALTER TABLE devices ADD COLUMN broker_hash TEXT;
 
 -- Devices to wake, written in the same transaction as what gives them work (a command, a staging step), by
 -- whichever process wrote it; the serving appliance publishes each on the device's wake topic and deletes it.
