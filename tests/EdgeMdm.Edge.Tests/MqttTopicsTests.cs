@@ -60,3 +60,30 @@ public sealed class MqttTopicsTests
     public void Overlong_filter_is_denied_unsplit() =>
         Assert.False(MqttTopics.MaySubscribe(Device, "edgemdm/devices/dev-a/" + new string('x', MqttTopics.MaxTopicLength)));
 }
+
+public sealed class MqttOptionsTests
+{
+    [Theory]
+    [InlineData("127.0.0.1:1883", null, null)]
+    [InlineData("127.0.0.1:1883,[::1]:1883", null, null)]
+    [InlineData("127.0.0.1", null, "Edge:Mqtt:Listen (--mqtt-listen): '127.0.0.1' is not an IP:port")]
+    [InlineData("broker.lan:1883", null, "is not an IP:port")]
+    [InlineData("127.0.0.1:1883", "mosquitto:1883", "exclude each other")]
+    [InlineData(null, "mosquitto", "Edge:Mqtt:External (--mqtt-external): 'mosquitto' is not host:port")]
+    [InlineData(null, "mosquitto.lan:1883", null)]
+    public void Listen_and_external_are_checked_at_start(string? listen, string? external, string? failure)
+    {
+        var failures = new Options.MqttOptions { Listen = listen, External = external }.Validate();
+        if (failure is null)
+            Assert.Empty(failures);
+        else
+            Assert.Contains(failures, f => f.Contains(failure, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Password_file_needs_the_external_broker_and_the_appliance_login()
+    {
+        var failures = new Options.MqttOptions { External = "mosquitto:1883", ExternalPasswordFile = "/tmp/p" }.Validate();
+        Assert.Contains(failures, f => f.Contains("ExternalPasswordFile needs", StringComparison.Ordinal));
+    }
+}
