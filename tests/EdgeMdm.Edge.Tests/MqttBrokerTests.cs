@@ -96,6 +96,32 @@ public sealed class MqttBrokerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Command_for_a_group_wakes_each_of_its_devices_once_and_no_other()
+    {
+        var pickers = new[] { await _server.EnrollAsync("S-G1"), await _server.EnrollAsync("S-G2") };
+        var vehicle = await _server.EnrollAsync("S-G3", token: VehicleToken);
+        var clients = new List<IMqttClient>();
+        var wakes = new List<System.Threading.Channels.Channel<MqttApplicationMessage>>();
+        foreach (var device in pickers.Append(vehicle))
+        {
+            var client = await ConnectAsync(device.DeviceId, device.DeviceSecret);
+            clients.Add(client);
+            wakes.Add(Received(client));
+            await SubscribeAsync(client, MqttTopics.WakeTopic(device.DeviceId), expectGranted: true);
+        }
+
+        var queued = await _server.Store.QueueGroupCommandAsync("pickers", "ring", new Dictionary<string, string>(StringComparer.Ordinal), null, "test", _server.Clock.GetUtcNow());
+
+        Assert.Equal(pickers.Select(p => p.DeviceId).Order(StringComparer.Ordinal), queued.Select(c => c.DeviceId).Order(StringComparer.Ordinal));
+        foreach (var picker in wakes.Take(2))
+            Assert.Equal("""{"reason":"command"}""", Encoding.UTF8.GetString((await picker.Reader.ReadAsync(new CancellationTokenSource(Patience).Token)).Payload));
+        await Task.Delay(300);
+        Assert.All(wakes, w => Assert.False(w.Reader.TryRead(out _)));
+        foreach (var client in clients)
+            client.Dispose();
+    }
+
+    [Fact]
     public async Task Wrong_secret_is_refused_as_bad_user_name_or_password()
     {
         var device = await _server.EnrollAsync("S-BAD");

@@ -39,10 +39,10 @@ internal sealed class GuardedTcpServerAdapter(IReadOnlyList<IPEndPoint> endpoint
                 socket.Bind(endpoint);
                 socket.Listen(1024);
             }
-            catch
+            catch (SocketException exception)
             {
                 socket.Dispose();
-                throw;
+                throw new IOException($"the MQTT broker cannot listen on {endpoint}: {exception.Message}", exception);
             }
 
             _listeners.Add(socket);

@@ -452,7 +452,6 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
     public async Task<Outcome<CommandSummary>> QueueCommandAsync(
         string deviceId, string type, IReadOnlyDictionary<string, string> parameters, DateTimeOffset? expiresAt, string actor, DateTimeOffset now)
     {
-        var id = "cmd-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         var queued = await _writer.WriteAsync<Outcome<CommandSummary>>(db =>
         {
             var device = FindDevice(db, deviceId);
@@ -460,16 +459,35 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
                 return new Refusal(RefusalKind.NotFound, "Unknown device", $"no device {deviceId} at this site");
             if (!DeviceLifecycle.MayCheckIn(device.DeviceState))
                 return new Refusal(RefusalKind.Conflict, "Device retired", $"device {device.Serial} is retired and takes no commands");
-            db.Execute(
-                "INSERT INTO commands (id, device_id, type, parameters, status, created_at, created_by, expires_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)",
-                id, device.Id, type, JsonSerializer.Serialize(parameters.ToDictionary(StringComparer.Ordinal), EdgeJson.Default.DictionaryStringString),
-                now.ToUnixTimeMilliseconds(), actor, expiresAt?.ToUnixTimeMilliseconds());
-            Outbox.CommandQueued(db, device.Id, id, type, parameters, expiresAt?.ToUnixTimeMilliseconds(), actor, now.ToUnixTimeMilliseconds());
-            QueueWake(db, device.Id, WakeReasons.Command, now.ToUnixTimeMilliseconds());
-            return new CommandSummary(id, device.Id, type, "queued", now, expiresAt, null, null);
+            return InsertCommand(db, device.Id, type, parameters, expiresAt, actor, now);
         });
         WakesQueued.Pulse();
         return queued;
+    }
+
+    public async Task<IReadOnlyList<CommandSummary>> QueueGroupCommandAsync(
+        string group, string type, IReadOnlyDictionary<string, string> parameters, DateTimeOffset? expiresAt, string actor, DateTimeOffset now)
+    {
+        var queued = await _writer.WriteAsync<IReadOnlyList<CommandSummary>>(db => db
+            .QueryScalars<string>("SELECT id FROM devices WHERE group_name = ? AND state <> 'Retired' ORDER BY serial", group)
+            .Select(deviceId => InsertCommand(db, deviceId, type, parameters, expiresAt, actor, now))
+            .ToList());
+        WakesQueued.Pulse();
+        return queued;
+    }
+
+    /// <summary>Queues a command, its outbox row and the device's wake, in the caller's writer unit.</summary>
+    private static CommandSummary InsertCommand(
+        SQLiteConnection db, string deviceId, string type, IReadOnlyDictionary<string, string> parameters, DateTimeOffset? expiresAt, string actor, DateTimeOffset now)
+    {
+        var id = "cmd-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        db.Execute(
+            "INSERT INTO commands (id, device_id, type, parameters, status, created_at, created_by, expires_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)",
+            id, deviceId, type, JsonSerializer.Serialize(parameters.ToDictionary(StringComparer.Ordinal), EdgeJson.Default.DictionaryStringString),
+            now.ToUnixTimeMilliseconds(), actor, expiresAt?.ToUnixTimeMilliseconds());
+        Outbox.CommandQueued(db, deviceId, id, type, parameters, expiresAt?.ToUnixTimeMilliseconds(), actor, now.ToUnixTimeMilliseconds());
+        QueueWake(db, deviceId, WakeReasons.Command, now.ToUnixTimeMilliseconds());
+        return new CommandSummary(id, deviceId, type, "queued", now, expiresAt, null, null);
     }
 
     public IReadOnlyList<CommandSummary> ListCommands(string? deviceId) =>
