@@ -17,6 +17,8 @@ namespace EdgeMdm.Edge.Mqtt;
 internal sealed class GuardedTcpServerAdapter(IReadOnlyList<IPEndPoint> endpoints, MqttLimits limits, Action<EndPoint?, string> onViolation)
     : IMqttServerAdapter, IDisposable
 {
+    private const int ConnectionBacklog = 4096;
+
     private readonly List<Socket> _listeners = [];
     private readonly CancellationTokenSource _stopping = new();
 
@@ -37,7 +39,8 @@ internal sealed class GuardedTcpServerAdapter(IReadOnlyList<IPEndPoint> endpoint
                 if (endpoint.AddressFamily == AddressFamily.InterNetworkV6)
                     socket.DualMode = false;
                 socket.Bind(endpoint);
-                socket.Listen(1024);
+                // Room for a whole floor reconnecting at once after a restart (the kernel caps it at somaxconn).
+                socket.Listen(ConnectionBacklog);
             }
             catch (SocketException exception)
             {
