@@ -53,3 +53,30 @@ public sealed class MqttFramingTests
         Assert.False(framing.Accept([0x00]));
     }
 }
+
+public sealed class MqttFramingFuzzTests
+{
+    [Fact]
+    public void Random_streams_in_random_pieces_never_throw_and_a_refusal_is_final()
+    {
+        var random = new Random(20261124);
+        for (var run = 0; run < 2000; run++)
+        {
+            var stream = new byte[random.Next(0, 64)];
+            random.NextBytes(stream);
+            if (run % 2 == 0 && stream.Length > 0)
+                stream[0] = 0x10;
+            var framing = new MqttFraming(maxConnectBytes: 32, maxPacketBytes: 16);
+            var refused = false;
+            for (var at = 0; at < stream.Length;)
+            {
+                var piece = Math.Min(stream.Length - at, random.Next(1, 8));
+                var accepted = framing.Accept(stream.AsSpan(at, piece));
+                Assert.False(refused && accepted, "a refused stream was accepted again");
+                refused |= !accepted;
+                Assert.Equal(refused, framing.Violation is not null);
+                at += piece;
+            }
+        }
+    }
+}

@@ -142,6 +142,43 @@ public sealed class MosquittoClientTests : IAsyncLifetime, IDisposable
         }
     }
 
+    /// <summary>The agent reconnects to a broker that went away and came back, and is woken through the new connection.</summary>
+    [Fact]
+    public async Task Agent_reconnects_after_the_appliance_restarts_and_is_woken_again()
+    {
+        using var state = new TempDirectory();
+        var statePath = Path.Combine(state.Path, "agent.json");
+        var enrolled = await Processes.RunAsync(Processes.AgentDll, ["enroll", "--server", _appliance.Url.ToString(), "--token", Processes.SeedToken, "--serial", "RECONNECT", "--state", statePath], ClientTimeout);
+        Assert.True(enrolled.ExitCode == 0, enrolled.Stderr);
+        var deviceId = enrolled.Stdout.Trim();
+        using var agent = Processes.Start(Processes.AgentDll, ["run", "--state", statePath]);
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        agent.ErrorDataReceived += (_, e) => log.Enqueue(e.Data ?? "");
+        agent.BeginErrorReadLine();
+        try
+        {
+            await WaitUntilAsync(() => log.Count(l => l.Contains("listening for wakes", StringComparison.Ordinal)) == 1, "the agent did not connect");
+
+            var url = _appliance.Url;
+            await _appliance.KillAsync();
+            await _appliance.DisposeAsync();
+            await WaitUntilAsync(() => log.Any(l => l.Contains("wake connection lost", StringComparison.Ordinal)), "the agent did not notice the broker went away");
+            _appliance = await ApplianceProcess.StartAsync(_data.Path, checkinIntervalSeconds: 600, extraArgs: ["--mqtt-listen", "127.0.0.1:" + Port], url: url);
+            await WaitUntilAsync(() => log.Count(l => l.Contains("listening for wakes", StringComparison.Ordinal)) == 2, "the agent did not reconnect: " + string.Join(" | ", log));
+
+            Assert.Equal(0, (await EdgeAsync("commands", "send", "--device", deviceId, "ring")).ExitCode);
+
+            await WaitUntilAsync(
+                () => EdgeAsync("commands", "list", "--device", deviceId, "--json").Result.Stdout.Contains("\"succeeded\"", StringComparison.Ordinal),
+                "the command was not carried out after the reconnection: " + string.Join(" | ", log));
+        }
+        finally
+        {
+            agent.Kill(entireProcessTree: true);
+            await agent.WaitForExitAsync();
+        }
+    }
+
     private static void SkipWithoutMosquittoClients()
     {
         var missing = !File.Exists("/usr/bin/mosquitto_sub") || !File.Exists("/usr/bin/mosquitto_pub");

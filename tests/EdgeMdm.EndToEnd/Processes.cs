@@ -86,10 +86,10 @@ internal sealed class ApplianceProcess : IAsyncDisposable
     /// and no seed; without, it runs on the test seed alone.</param>
     /// <param name="seed">Apply the test seed (default: only without a hub).</param>
     /// <param name="extraArgs">More switches for <c>serve</c>, e.g. <c>--mqtt-listen</c>.</param>
+    /// <param name="url">Where to listen (a restart on the same address); default a free loopback port.</param>
     public static async Task<ApplianceProcess> StartAsync(
-        string dataDir, int checkinIntervalSeconds = 2, (Uri Url, string Credential)? hub = null, bool? seed = null, IEnumerable<string>? extraArgs = null)
+        string dataDir, int checkinIntervalSeconds = 2, (Uri Url, string Credential)? hub = null, bool? seed = null, IEnumerable<string>? extraArgs = null, Uri? url = null)
     {
-        Uri? url = null;
         url ??= ServerProcess.FreeLoopbackUrl();
         List<string> args = ["serve", "--data-dir", dataDir, "--urls", url.ToString().TrimEnd('/'),
             "--checkin-interval", checkinIntervalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)];

@@ -35,8 +35,10 @@ internal static class RunCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(string statePath, Uri? serverOverride, string? mqttOverride, TextWriter log, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string statePath, Uri? serverOverride, string? mqttOverride, TextWriter stderr, CancellationToken cancellationToken)
     {
+        // The wake listener logs from its own thread.
+        var log = TextWriter.Synchronized(stderr);
         if (!File.Exists(statePath))
         {
             await log.WriteLineAsync(AgentCli.Line($"no device state at {statePath}; enroll first: {AgentCli.Name} enroll --server URL --token TOKEN"));
