@@ -235,6 +235,28 @@ public sealed class MqttBrokerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sessions_whose_credential_no_longer_holds_are_ended_and_others_are_kept()
+    {
+        var lost = await _server.EnrollAsync("S-LOST");
+        var wiped = await _server.EnrollAsync("S-WIPED");
+        var kept = await _server.EnrollAsync("S-KEPT");
+        var (cradleId, cradleSecret) = await AddClientAsync("cradle-removed", MqttClientRoles.Cradle);
+        using var lostClient = await ConnectAsync(lost.DeviceId, lost.DeviceSecret);
+        using var wipedClient = await ConnectAsync(wiped.DeviceId, wiped.DeviceSecret);
+        using var keptClient = await ConnectAsync(kept.DeviceId, kept.DeviceSecret);
+        using var cradle = await ConnectAsync(cradleId, cradleSecret);
+
+        foreach (var state in new[] { DeviceState.Active, DeviceState.Quarantined, DeviceState.Retired })
+            Assert.NotNull((await _server.Store.TransitionAsync(lost.DeviceId, state, "test", "lost", _server.Clock.GetUtcNow())).Value);
+        await _server.EnrollAsync("S-WIPED");
+        await _server.Store.RemoveMqttClientAsync(cradleId);
+        _server.Clock.Advance(EmbeddedMqttBroker.RevalidationInterval);
+
+        await WaitUntilAsync(() => !lostClient.IsConnected && !wipedClient.IsConnected && !cradle.IsConnected);
+        Assert.True(keptClient.IsConnected);
+    }
+
+    [Fact]
     public async Task Removed_cradle_can_no_longer_log_in()
     {
         var (cradleId, cradleSecret) = await AddClientAsync("cradle-gone", MqttClientRoles.Cradle);

@@ -29,7 +29,7 @@ internal static class MqttCli
 
         var removeId = new Argument<string>("id") { Description = "the client's id" };
         var removeDataDir = dataDirOption();
-        var remove = new Command("remove", "revoke a cradle's or tool's credential (a connected client keeps its session until it reconnects)") { removeId, removeDataDir };
+        var remove = new Command("remove", "revoke a cradle's or tool's credential (a connected one is disconnected within 15 s)") { removeId, removeDataDir };
         remove.SetAction(async result =>
         {
             await using var store = open(result.GetValue(removeDataDir)!, 60);

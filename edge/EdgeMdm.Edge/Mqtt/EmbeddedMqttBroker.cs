@@ -18,14 +18,21 @@ internal sealed partial class EmbeddedMqttBroker(
     IOptions<EdgeOptions> options,
     IMqttCredentialStore credentials,
     MqttCounters counters,
+    TimeProvider clock,
     ILogger<EmbeddedMqttBroker> logger) : IHostedService, IDeviceWaker, IDisposable
 {
+    /// <summary>How often connected clients' credentials are checked again (a device retired or re-enrolled, a cradle removed).</summary>
+    public static readonly TimeSpan RevalidationInterval = TimeSpan.FromSeconds(15);
+
     private const string PrincipalKey = "edgemdm.principal";
+    private const string SecretHashKey = "edgemdm.secret-hash";
     private const string ApplianceKey = "edgemdm.appliance";
     private const string ApplianceClientId = "edgemdm-appliance";
 
+    private readonly CancellationTokenSource _stopping = new();
     private GuardedTcpServerAdapter? _listener;
     private MqttServer? _server;
+    private Task _revalidating = Task.CompletedTask;
 
     /// <summary>Where the broker listens once started.</summary>
     public IReadOnlyList<IPEndPoint> BoundEndPoints => _listener?.BoundEndPoints ?? [];
@@ -66,10 +73,13 @@ internal sealed partial class EmbeddedMqttBroker(
         await _server.StartAsync();
         var endpoints = Describe().Endpoints;
         LogListening(logger, endpoints);
+        _revalidating = RevalidateEveryIntervalAsync(_server, _stopping.Token);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _stopping.CancelAsync();
+        await _revalidating;
         if (_server is { } server)
             await server.StopAsync();
     }
@@ -78,7 +88,41 @@ internal sealed partial class EmbeddedMqttBroker(
     {
         _server?.Dispose();
         _listener?.Dispose();
+        _stopping.Dispose();
     }
+
+    /// <summary>
+    /// A login is checked once, at CONNECT; this ends the sessions whose credential no longer holds, so a retired (lost)
+    /// device, a re-enrolled one's old secret or a removed cradle keeps no connection for longer than the interval.
+    /// </summary>
+    private async Task RevalidateEveryIntervalAsync(MqttServer server, CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(RevalidationInterval, clock);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                foreach (var client in await server.GetClientsAsync())
+                {
+                    if (StillValid(client.Session.Items))
+                        continue;
+                    LogSessionEnded(logger, client.Id);
+                    await client.DisconnectAsync(new MqttServerClientDisconnectOptions { ReasonCode = MqttDisconnectReasonCode.NotAuthorized });
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    private bool StillValid(System.Collections.IDictionary items) => items[PrincipalKey] switch
+    {
+        MqttPrincipal { Role: MqttRole.Device } device => items[SecretHashKey] is string hash && credentials.IsDeviceCredential(device.Id, hash),
+        MqttPrincipal other => credentials.IsMqttClient(other.Id),
+        _ => false,
+    };
 
     public async Task WakeAsync(string deviceId, string reason, CancellationToken cancellationToken)
     {
@@ -120,6 +164,8 @@ internal sealed partial class EmbeddedMqttBroker(
         }
 
         connection.SessionItems[PrincipalKey] = principal;
+        if (principal.Role == MqttRole.Device)
+            connection.SessionItems[SecretHashKey] = CanonicalHash.Sha256Hex(connection.Password!);
         counters.LoginAccepted();
         return Task.CompletedTask;
     }
@@ -180,6 +226,9 @@ internal sealed partial class EmbeddedMqttBroker(
 
     [LoggerMessage(EventId = 5504, Level = LogLevel.Warning, Message = "MQTT connection from {Remote} dropped: {Why}")]
     private static partial void LogMalformed(ILogger logger, string remote, string why);
+
+    [LoggerMessage(EventId = 5505, Level = LogLevel.Information, Message = "MQTT session of {ClientId} ended: its credential no longer holds")]
+    private static partial void LogSessionEnded(ILogger logger, string clientId);
 }
 
 /// <summary>Roles of broker clients that are not devices.</summary>

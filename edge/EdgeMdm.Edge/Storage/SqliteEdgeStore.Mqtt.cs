@@ -48,6 +48,9 @@ public interface IMqttCredentialStore
 
     /// <summary>The cradle or tool when <paramref name="secret"/> is its secret; null for an unknown id or a wrong secret alike.</summary>
     MqttClientRecord? VerifyMqttClient(string clientId, string secret);
+
+    /// <summary>Whether the cradle or tool still exists (it was not removed since it logged in).</summary>
+    bool IsMqttClient(string clientId);
 }
 
 /// <summary>The operator's side of broker credentials (<c>edgemdm-edge mqtt-clients</c>).</summary>
@@ -128,6 +131,9 @@ public sealed partial class SqliteEdgeStore : IMqttCredentialStore, IMqttClientA
         var verified = PasswordHash.Verify(secret, row?.SecretHash ?? UnknownMqttClientHash.Value);
         return verified && row is not null ? row.ToRecord() : null;
     }
+
+    public bool IsMqttClient(string clientId) =>
+        _reads.Read(db => db.ExecuteScalar<long>("SELECT count(*) FROM mqtt_clients WHERE client_id = ?", clientId)) > 0;
 
     public async Task<string?> AddMqttClientAsync(string clientId, string role, string createdBy, DateTimeOffset now)
     {
