@@ -257,6 +257,24 @@ public sealed class MqttBrokerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Cradle_telemetry_is_not_retained_by_the_broker()
+    {
+        var (cradleId, cradleSecret) = await AddClientAsync("cradle-retain", MqttClientRoles.Cradle);
+        var (toolId, toolSecret) = await AddClientAsync("late-board", MqttClientRoles.Tool);
+        using var cradle = await ConnectAsync(cradleId, cradleSecret);
+        var retained = new MqttApplicationMessageBuilder().WithTopic("edgemdm/cradles/cradle-retain/slots/1").WithPayload("docked").WithRetainFlag()
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
+        Assert.True((await cradle.PublishAsync(retained, CancellationToken.None)).IsSuccess);
+
+        using var tool = await ConnectAsync(toolId, toolSecret);
+        var received = Received(tool);
+        await SubscribeAsync(tool, "edgemdm/cradles/#", expectGranted: true);
+
+        await Task.Delay(300);
+        Assert.False(received.Reader.TryRead(out _));
+    }
+
+    [Fact]
     public async Task Removed_cradle_can_no_longer_log_in()
     {
         var (cradleId, cradleSecret) = await AddClientAsync("cradle-gone", MqttClientRoles.Cradle);

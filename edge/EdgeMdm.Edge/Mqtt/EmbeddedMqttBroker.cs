@@ -204,7 +204,13 @@ internal sealed partial class EmbeddedMqttBroker(
             return Task.CompletedTask;
         var topic = publication.ApplicationMessage.Topic ?? "";
         if (publication.SessionItems?[PrincipalKey] is MqttPrincipal principal && MqttTopics.MayPublish(principal, topic))
+        {
+            // Retained messages live in the broker's memory for good, one per topic: a cradle inventing topics would
+            // grow it without bound, so telemetry is delivered to whoever listens now and not kept.
+            publication.ApplicationMessage.Retain = false;
             return Task.CompletedTask;
+        }
+
         publication.ProcessPublish = false;
         publication.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
         counters.PublicationDenied();
