@@ -275,6 +275,17 @@ public sealed class MqttBrokerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_connection_may_make_only_so_many_subscriptions()
+    {
+        var device = await _server.EnrollAsync("S-MANY");
+        using var client = await ConnectAsync(device.DeviceId, device.DeviceSecret);
+
+        for (var i = 0; i < EmbeddedMqttBroker.MaxSubscriptionsPerConnection; i++)
+            await SubscribeAsync(client, $"edgemdm/devices/{device.DeviceId}/topic{i}", expectGranted: true);
+        await SubscribeAsync(client, $"edgemdm/devices/{device.DeviceId}/one-more", expectGranted: false);
+    }
+
+    [Fact]
     public async Task Removed_cradle_can_no_longer_log_in()
     {
         var (cradleId, cradleSecret) = await AddClientAsync("cradle-gone", MqttClientRoles.Cradle);

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Edge.Options;
 using EdgeMdm.Edge.Storage;
@@ -24,7 +25,11 @@ internal sealed partial class EmbeddedMqttBroker(
     /// <summary>How often connected clients' credentials are checked again (a device retired or re-enrolled, a cradle removed).</summary>
     public static readonly TimeSpan RevalidationInterval = TimeSpan.FromSeconds(15);
 
+    /// <summary>Subscriptions one connection may make: a device needs one; the cap keeps a client from filling memory with filters.</summary>
+    public const int MaxSubscriptionsPerConnection = 32;
+
     private const string PrincipalKey = "edgemdm.principal";
+    private const string SubscriptionsKey = "edgemdm.subscriptions";
     private const string SecretHashKey = "edgemdm.secret-hash";
     private const string ApplianceKey = "edgemdm.appliance";
     private const string ApplianceClientId = "edgemdm-appliance";
@@ -164,6 +169,7 @@ internal sealed partial class EmbeddedMqttBroker(
         }
 
         connection.SessionItems[PrincipalKey] = principal;
+        connection.SessionItems[SubscriptionsKey] = new StrongBox<int>();
         if (principal.Role == MqttRole.Device)
             connection.SessionItems[SecretHashKey] = CanonicalHash.Sha256Hex(connection.Password!);
         counters.LoginAccepted();
@@ -189,7 +195,8 @@ internal sealed partial class EmbeddedMqttBroker(
     private Task InterceptSubscriptionAsync(InterceptingSubscriptionEventArgs subscription)
     {
         var filter = subscription.TopicFilter.Topic ?? "";
-        if (subscription.SessionItems[PrincipalKey] is MqttPrincipal principal && MqttTopics.MaySubscribe(principal, filter))
+        if (subscription.SessionItems[PrincipalKey] is MqttPrincipal principal && MqttTopics.MaySubscribe(principal, filter)
+            && subscription.SessionItems[SubscriptionsKey] is StrongBox<int> made && Interlocked.Increment(ref made.Value) <= MaxSubscriptionsPerConnection)
             return Task.CompletedTask;
         subscription.ProcessSubscription = false;
         subscription.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
