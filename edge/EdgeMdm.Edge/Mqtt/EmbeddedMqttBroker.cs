@@ -107,18 +107,31 @@ internal sealed partial class EmbeddedMqttBroker(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                foreach (var client in await server.GetClientsAsync())
+                try
                 {
-                    if (StillValid(client.Session.Items))
-                        continue;
-                    LogSessionEnded(logger, client.Id);
-                    await client.DisconnectAsync(new MqttServerClientDisconnectOptions { ReasonCode = MqttDisconnectReasonCode.NotAuthorized });
+                    await EndInvalidSessionsAsync(server);
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    // The next round tries again; one bad round must not end the checks for good.
+                    LogRevalidationFailed(logger, exception.Message);
                 }
             }
         }
         catch (OperationCanceledException)
         {
             // Stopping.
+        }
+    }
+
+    private async Task EndInvalidSessionsAsync(MqttServer server)
+    {
+        foreach (var client in await server.GetClientsAsync())
+        {
+            if (StillValid(client.Session.Items))
+                continue;
+            LogSessionEnded(logger, client.Id);
+            await client.DisconnectAsync(new MqttServerClientDisconnectOptions { ReasonCode = MqttDisconnectReasonCode.NotAuthorized });
         }
     }
 
@@ -242,6 +255,9 @@ internal sealed partial class EmbeddedMqttBroker(
 
     [LoggerMessage(EventId = 5505, Level = LogLevel.Information, Message = "MQTT session of {ClientId} ended: its credential no longer holds")]
     private static partial void LogSessionEnded(ILogger logger, string clientId);
+
+    [LoggerMessage(EventId = 5506, Level = LogLevel.Warning, Message = "MQTT sessions not checked this round: {Error}")]
+    private static partial void LogRevalidationFailed(ILogger logger, string error);
 }
 
 /// <summary>Roles of broker clients that are not devices.</summary>
