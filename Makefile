@@ -10,6 +10,7 @@ DATA        ?= data
 EDGE_URL    ?= http://127.0.0.1:8080
 HUB_URL     ?= http://127.0.0.1:9080
 HUB_GRPC    ?= http://127.0.0.1:9081
+MQTT        ?= 127.0.0.1:1883
 SITE        ?= Demo DC
 DEVICES     ?= 200
 RUN_FOR     ?= 8h
@@ -48,13 +49,14 @@ run: build ## start the cloud hub, one site appliance and a simulated fleet of $
 	site=$$(./bin/edgemdm sites list --json | tr ',{' '\n\n' | sed -n 's/.*"siteId": *"\([^"]*\)".*/\1/p' | head -n 1); \
 	./bin/edgemdm blueprints apply -f $(SEED) >/dev/null; \
 	token=$$(./bin/edgemdm tokens create --site "$$site" --group pickers --uses $$(( $(DEVICES) * 10 )) --expires 30d); \
-	./bin/edgemdm-edge serve --data-dir $(DATA)/edge --urls $(EDGE_URL) --checkin-interval 15 \
+	./bin/edgemdm-edge serve --data-dir $(DATA)/edge --urls $(EDGE_URL) --checkin-interval 15 --mqtt-listen $(MQTT) \
 	  --hub $(HUB_GRPC) --site-credential "$$(cat $(DATA)/edge/site-credential)" --sync-interval 2 & \
 	wait_healthy $(EDGE_URL) "the appliance"; \
 	for i in $$(seq 1 100); do ./bin/edgemdm-edge token list --data-dir $(DATA)/edge --json | grep -q '"group"' && break; sleep 0.2; done; \
 	echo; \
 	echo "  cloud hub   $(HUB_URL)   (REST, healthz; gRPC sync on $(HUB_GRPC))"; \
 	echo "  appliance   $(EDGE_URL)   (site $$site; health: $(EDGE_URL)/healthz, API: $(EDGE_URL)/openapi/v1.json)"; \
+	echo "  broker      mqtt://$(MQTT)   (device wakes, cradle telemetry; ./bin/edgemdm-edge mqtt status --data-dir $(DATA)/edge)"; \
 	echo "  fleet       $(DEVICES) simulated devices enrolling with token $${token:0:8}…"; \
 	echo "  try         ./bin/edgemdm sites list            ./bin/edgemdm devices list"; \
 	echo "              ./bin/edgemdm report drift          ./bin/edgemdm-edge sync status --data-dir $(DATA)/edge"; \

@@ -100,6 +100,34 @@ public sealed class AgentCliTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Run_with_its_wake_broker_down_still_checks_in_on_its_interval()
+    {
+        _appliance.CheckinIntervalSeconds = 1;
+        await AgentCli.RunAsync(["enroll", "--server", Server, "--token", "enroll-token", "--serial", "CT40-5", "--state", StatePath], _stdout, _stderr);
+        using var stop = new CancellationTokenSource();
+
+        // Nothing listens on port 1: the broker is down for the whole run.
+        var run = AgentCli.RunAsync(["run", "--state", StatePath, "--mqtt", "mqtt://127.0.0.1:1"], _stdout, _stderr, stop.Token);
+
+        await WaitUntilAsync(() => CountOf(_stderr.ToString(), "checkin ok") >= 3);
+        await stop.CancelAsync();
+        Assert.Equal(0, await run);
+        Assert.Contains("no wake connection to 127.0.0.1:1", _stderr.ToString(), StringComparison.Ordinal);
+        Assert.Contains("woken through mqtt://127.0.0.1:1/", _stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_with_a_bad_mqtt_url_is_a_usage_error()
+    {
+        var exitCode = await AgentCli.RunAsync(["run", "--state", StatePath, "--mqtt", "http://broker:1883"], _stdout, _stderr);
+
+        Assert.Equal(2, exitCode);
+        Assert.Equal("edgemdm-agent: invalid --mqtt 'http://broker:1883': expected mqtt://HOST:PORT or none" + Environment.NewLine, _stderr.ToString());
+    }
+
+    private static int CountOf(string text, string part) => (text.Length - text.Replace(part, "", StringComparison.Ordinal).Length) / part.Length;
+
+    [Fact]
     public async Task Run_installs_a_package_with_the_key_pinned_at_enrollment_and_keeps_it_across_a_restart()
     {
         using var signer = Domain.Packages.ManifestSigner.CreateNew();

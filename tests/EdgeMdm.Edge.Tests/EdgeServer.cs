@@ -42,6 +42,11 @@ public sealed class EdgeServer : IAsyncDisposable
 
     public BlobCache Cache => _app.Services.GetRequiredService<BlobCache>();
 
+    /// <summary>The embedded broker; only when started with <c>--mqtt-listen</c>.</summary>
+    internal Mqtt.EmbeddedMqttBroker Broker => _app.Services.GetRequiredService<Mqtt.EmbeddedMqttBroker>();
+
+    public Mqtt.MqttCounters MqttCounters => _app.Services.GetRequiredService<Mqtt.MqttCounters>();
+
     public static async Task<EdgeServer> StartAsync(params string[] extraArgs)
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "edgemdm-test-" + Guid.NewGuid().ToString("N"));

@@ -1,9 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using EdgeMdm.Contracts.Device;
 using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Domain.Rollouts;
 using EdgeMdm.Edge.Rollouts;
+using MQTTnet;
 
 namespace EdgeMdm.Edge.Tests;
 
@@ -228,6 +230,40 @@ public sealed class RolloutTests
         Assert.Equal(From, closed.App.VersionCode);
         Assert.Equal(Target, open.App.VersionCode);
         Assert.NotEqual(closed.Token, open.Token);
+    }
+
+    [Fact]
+    public async Task A_device_whose_maintenance_window_opens_is_woken_to_fetch_its_new_declarations()
+    {
+        // Arrange: as above, with the broker; the device is subscribed to its wake topic while the window is closed
+        await using var server = await EdgeServer.StartAsync("--mqtt-listen", "127.0.0.1:0");
+        using var hub = new HubCatalog();
+        var (_, target) = await PublishAsync(server, hub, minOs: null);
+        var plan = new RolloutPlan([new PercentageWave(100)], HaltPolicy.Default, new MaintenanceWindow("Europe/Paris", new TimeOnly(22, 0), new TimeOnly(5, 0)));
+        await HubCatalog.ApplyAsync(server, hub.Blueprint(PickersRollingOut(target, plan)));
+        var device = Assert.Single(await EnrollRunningAsync(server, 1, From));
+        server.Store.RefreshRollouts(server.Clock.GetUtcNow());
+        var broker = server.Broker.BoundEndPoints.Single();
+        using var client = new MqttClientFactory().CreateMqttClient();
+        var wakes = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        client.ApplicationMessageReceivedAsync += e =>
+        {
+            wakes.Writer.TryWrite(Encoding.UTF8.GetString(e.ApplicationMessage.Payload));
+            return Task.CompletedTask;
+        };
+        await client.ConnectAsync(
+            new MqttClientOptionsBuilder().WithTcpServer(broker.Address.ToString(), broker.Port).WithClientId(device.DeviceId).WithCredentials(device.DeviceId, device.Secret).Build(),
+            CancellationToken.None);
+        await client.SubscribeAsync(Mqtt.MqttTopics.WakeTopic(device.DeviceId), MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce, CancellationToken.None);
+        Assert.Equal(From, (await DeclaredAsync(server, device)).App.VersionCode);
+
+        // Act: 22:30 in Paris
+        server.Clock.Advance(TimeSpan.FromHours(13.5));
+        server.Store.RefreshRollouts(server.Clock.GetUtcNow());
+
+        // Assert
+        Assert.Equal("""{"reason":"declarations"}""", await wakes.Reader.ReadAsync(new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token));
+        Assert.Equal(Target, (await DeclaredAsync(server, device)).App.VersionCode);
     }
 
     [Fact]

@@ -61,6 +61,14 @@ public sealed class OperatorCliTests
     [InlineData(1, "token", "create", "--group", "no-such-group")]
     [InlineData(2, "devices", "frobnicate")]
     [InlineData(1, "devices", "set-state", "nobody", "Active", "--reason", "x")]
+    [InlineData(2, "mqtt-clients", "add", "bay/3", "--role", "cradle")]
+    [InlineData(2, "mqtt-clients", "add", "dev-1234", "--role", "cradle")]
+    [InlineData(2, "mqtt-clients", "add", "bay-3", "--role", "admin")]
+    [InlineData(1, "mqtt-clients", "remove", "nobody")]
+    [InlineData(1, "mqtt", "status")]
+    [InlineData(2, "commands", "send", "ring")]
+    [InlineData(2, "commands", "send", "--device", "d", "--group", "pickers", "ring")]
+    [InlineData(1, "commands", "send", "--group", "nobody-here", "ring")]
     public async Task Bad_usage_or_refusal_is_one_line_on_stderr_and_a_nonzero_exit(int exitCode, params string[] args)
     {
         using var data = new TempDirectory();

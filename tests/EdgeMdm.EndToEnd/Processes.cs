@@ -85,9 +85,11 @@ internal sealed class ApplianceProcess : IAsyncDisposable
     /// <param name="hub">With a hub (its gRPC URL and the site credential) the site gets blueprints and tokens from it
     /// and no seed; without, it runs on the test seed alone.</param>
     /// <param name="seed">Apply the test seed (default: only without a hub).</param>
-    public static async Task<ApplianceProcess> StartAsync(string dataDir, int checkinIntervalSeconds = 2, (Uri Url, string Credential)? hub = null, bool? seed = null)
+    /// <param name="extraArgs">More switches for <c>serve</c>, e.g. <c>--mqtt-listen</c>.</param>
+    /// <param name="url">Where to listen (a restart on the same address); default a free loopback port.</param>
+    public static async Task<ApplianceProcess> StartAsync(
+        string dataDir, int checkinIntervalSeconds = 2, (Uri Url, string Credential)? hub = null, bool? seed = null, IEnumerable<string>? extraArgs = null, Uri? url = null)
     {
-        Uri? url = null;
         url ??= ServerProcess.FreeLoopbackUrl();
         List<string> args = ["serve", "--data-dir", dataDir, "--urls", url.ToString().TrimEnd('/'),
             "--checkin-interval", checkinIntervalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)];
@@ -95,9 +97,13 @@ internal sealed class ApplianceProcess : IAsyncDisposable
             args.AddRange(["--hub", h.Url.ToString().TrimEnd('/'), "--site-credential", h.Credential, "--sync-interval", "1"]);
         if (seed ?? hub is null)
             args.AddRange(["--seed", Processes.SeedPath]);
+        args.AddRange(extraArgs ?? []);
         var server = await ServerProcess.StartAsync(Processes.EdgeDll, args, url, environment: null, CancellationToken.None);
         return new ApplianceProcess(server);
     }
+
+    /// <summary>A loopback port free now (released before the caller binds it).</summary>
+    public static int FreePort() => ServerProcess.FreeLoopbackUrl().Port;
 
     /// <summary>SIGKILL: no shutdown code runs, as in a power cut.</summary>
     public Task KillAsync() => _server.KillAsync();

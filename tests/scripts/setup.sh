@@ -9,8 +9,10 @@ if ! "$here/postgres.sh" install; then
     echo "setup.sh: PostgreSQL unavailable; its tests will be skipped (they fail under CI=true)" >&2
 fi
 
-# dig (Debian dnsutils) queries the appliance's mDNS responder in the tests that run it inside a network namespace
-# (tests/scripts/netns.sh); `ip` (iproute2) creates those namespaces.
+# Debian packages for the tests that use programs nobody here wrote: dig (dnsutils) queries the appliance's mDNS
+# responder inside network namespaces that `ip` (iproute2) creates (tests/scripts/netns.sh); mosquitto_sub and
+# mosquitto_pub (mosquitto-clients) talk to the embedded broker, and Debian's Mosquitto is the external broker
+# (tests/EdgeMdm.EndToEnd/MosquittoClientTests.cs, ExternalMosquittoTests.cs; the tests start their own).
 apt_updated=false
 need_package() {
     local command=$1 package=$2
@@ -28,3 +30,11 @@ need_package() {
 }
 need_package dig dnsutils
 need_package ip iproute2
+need_package mosquitto_sub mosquitto-clients
+need_package mosquitto_pub mosquitto-clients
+if ! command -v /usr/sbin/mosquitto >/dev/null 2>&1; then
+    need_package /usr/sbin/mosquitto mosquitto
+    # The package starts a system-wide broker on port 1883, where `make run` serves the embedded one.
+    if command -v systemctl >/dev/null 2>&1; then systemctl disable --now mosquitto >/dev/null 2>&1 || true; fi
+    if command -v service >/dev/null 2>&1; then service mosquitto stop >/dev/null 2>&1 || true; fi
+fi

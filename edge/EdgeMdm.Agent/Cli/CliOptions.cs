@@ -47,6 +47,22 @@ internal static class CliOptions
         CustomParser = result => ParseAtLeastOne(name, result),
     };
 
+    /// <summary>The wake broker: an mqtt:// URL, or none; absent, the one the enrollment answer gave.</summary>
+    public static Option<string> Mqtt() => new("--mqtt")
+    {
+        Description = "MQTT broker for wakes, mqtt://HOST:PORT, or 'none' to check in on the interval alone (default: the one the appliance gave at enrollment)",
+        HelpName = "URL",
+        CustomParser = ParseMqtt,
+    };
+
+    private static string? ParseMqtt(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (!string.Equals(text, "none", StringComparison.Ordinal) && !WakeListener.IsBrokerUrl(text, out _))
+            result.AddError($"invalid --mqtt '{text}': expected mqtt://HOST:PORT or none");
+        return text;
+    }
+
     /// <summary>A share of the fleet: 0 to 1 (0.1) or a percentage (10%).</summary>
     public static Option<double> Fraction(string name, string description) => new(name)
     {

@@ -67,6 +67,7 @@ internal static class EnrollCommand
         {
             PackageSigningKey = pin.PinnedPem,
             TlsCertificateSha256 = pinned,
+            MqttUrl = enrolled.MqttUrl,
         };
         await DeviceCredentialsFile.SaveAsync(statePath, credentials, cancellationToken);
         await stderr.WriteLineAsync(

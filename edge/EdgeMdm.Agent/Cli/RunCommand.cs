@@ -24,18 +24,21 @@ internal static class RunCommand
         var state = CliOptions.State();
         var server = CliOptions.Server(required: false);
         server.Description = "Talk to this appliance instead of the one saved at enrollment";
-        var command = new Command("run", "Run the enrolled device: check in, apply declarations, carry out commands (Ctrl-C stops)") { state, server };
+        var mqtt = CliOptions.Mqtt();
+        var command = new Command("run", "Run the enrolled device: check in, apply declarations, carry out commands (Ctrl-C stops)") { state, server, mqtt };
         command.SetAction((parse, cancellationToken) => AgentCli.GuardAsync(
             "run",
             parse.GetValue(server),
             stderr,
-            () => RunAsync(parse.GetRequiredValue(state), parse.GetValue(server), stderr, cancellationToken),
+            () => RunAsync(parse.GetRequiredValue(state), parse.GetValue(server), parse.GetValue(mqtt), stderr, cancellationToken),
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string statePath, Uri? serverOverride, TextWriter log, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string statePath, Uri? serverOverride, string? mqttOverride, TextWriter stderr, CancellationToken cancellationToken)
     {
+        // The wake listener logs from its own thread.
+        var log = TextWriter.Synchronized(stderr);
         if (!File.Exists(statePath))
         {
             await log.WriteLineAsync(AgentCli.Line($"no device state at {statePath}; enroll first: {AgentCli.Name} enroll --server URL --token TOKEN"));
@@ -66,8 +69,13 @@ internal static class RunCommand
         var packagesDirectory = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(statePath))!, "packages");
         var api = new DeviceApiClient(http);
         var installer = new PackageInstaller(api, credentials.DeviceSecret, PackageFiles.ForDevice(packagesDirectory), pin, TimeProvider.System);
-        var loop = new Loop(new DeviceAgent(api, device, credentials.DeviceSecret, installer), credentials, statePath, log);
-        await loop.LogAsync($"running {credentials.Serial} ({device.Manufacturer} {device.Model}) as {credentials.DeviceId} against {server}");
+        var broker = WakeListener.BrokerFrom(mqttOverride, credentials.MqttUrl);
+        using var wakes = broker is null ? null : new WakeListener(broker, credentials.DeviceId, credentials.DeviceSecret, TimeProvider.System, message => log.WriteLine(Stamp(message)));
+        var loop = new Loop(new DeviceAgent(api, device, credentials.DeviceSecret, installer), credentials, statePath, log, wakes?.Signal);
+        await loop.LogAsync($"running {credentials.Serial} ({device.Manufacturer} {device.Model}) as {credentials.DeviceId} against {server}"
+            + (broker is null ? " (no wake broker: checking in on the interval)" : $", woken through {broker}"));
+        using var stopListening = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var listening = wakes?.RunAsync(stopListening.Token) ?? Task.CompletedTask;
         try
         {
             return await loop.RunAsync(cancellationToken);
@@ -77,9 +85,17 @@ internal static class RunCommand
             await loop.LogAsync("stopped");
             return AgentCli.Success;
         }
+        finally
+        {
+            await stopListening.CancelAsync();
+            await listening;
+        }
     }
 
-    private sealed class Loop(DeviceAgent agent, DeviceCredentials credentials, string statePath, TextWriter log)
+    private static string Stamp(string message) =>
+        DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) + " " + message;
+
+    private sealed class Loop(DeviceAgent agent, DeviceCredentials credentials, string statePath, TextWriter log, WakeSignal? wakes)
     {
         private readonly HashSet<string> _installedNames = new(StringComparer.Ordinal);
         private DeviceCredentials _saved = credentials;
@@ -121,12 +137,14 @@ internal static class RunCommand
                     await LogAsync($"checkin failed: {AgentFailures.Describe(e)}; retrying in {DurationText.Format(wait)}");
                 }
 
-                await Task.Delay(wait, cancellationToken);
+                if (wakes is null)
+                    await Task.Delay(wait, cancellationToken);
+                else if (await wakes.WaitAsync(wait, TimeProvider.System, cancellationToken))
+                    await LogAsync("woken: checking in now");
             }
         }
 
-        public Task LogAsync(string message) =>
-            log.WriteLineAsync(DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) + " " + message);
+        public Task LogAsync(string message) => log.WriteLineAsync(Stamp(message));
 
         /// <summary>After a restart, the device still holds what it installed under the saved token.</summary>
         private async Task<bool> RestoreAsync(CancellationToken cancellationToken)

@@ -25,11 +25,12 @@ internal static class SimulateCommand
         var concurrency = CliOptions.AtLeastOne("--max-concurrency", "Most devices talking to the appliance at once (and connections open)", "N");
         concurrency.DefaultValueFactory = _ => 64;
         var json = new Option<bool>("--json") { Description = "Print the summary as a JSON object" };
+        var mqtt = CliOptions.Mqtt();
         var knobs = new FleetKnobs();
 
         var command = new Command("simulate", "Simulate a fleet of devices against the appliance and report check-in latency and package installs")
         {
-            server, token, devices, duration, interval, seed, prefix, concurrency, json,
+            server, token, devices, duration, interval, seed, prefix, concurrency, json, mqtt,
         };
         knobs.AddTo(command);
         command.SetAction((parse, cancellationToken) => AgentCli.GuardAsync(
@@ -47,6 +48,7 @@ internal static class SimulateCommand
                     Seed = parse.GetValue(seed),
                     SerialPrefix = parse.GetRequiredValue(prefix),
                     MaxConcurrency = parse.GetValue(concurrency),
+                    Mqtt = parse.GetValue(mqtt),
                 }),
                 parse.GetValue(json),
                 stdout,

@@ -20,6 +20,9 @@ public sealed record DeviceCredentials(
     /// <summary>SHA-256 (hex) of the appliance's TLS certificate, pinned when it was found by mDNS; null otherwise.</summary>
     public string? TlsCertificateSha256 { get; init; }
 
+    /// <summary>The site's MQTT broker for wakes (<c>mqtt://host:port</c>) as the enrollment answer gave it; null: none.</summary>
+    public string? MqttUrl { get; init; }
+
     /// <summary>Packages the agent installed from the appliance, so a restarted agent still runs them; null for none.</summary>
     public IReadOnlyList<Contracts.Device.InstalledApp>? InstalledPackages { get; init; }
 }

@@ -81,6 +81,8 @@ public sealed class FleetSimulator
         private long _offlineSlots;
         private long _declarationFetches;
         private long _commandResults;
+        private long _wakes;
+        private long _wokenCheckins;
 
         /// <summary>Enrolls device <paramref name="index"/> and runs it; returns its check-in latencies.</summary>
         public async Task<List<TimeSpan>> RunDeviceAsync(int index)
@@ -106,7 +108,19 @@ public sealed class FleetSimulator
                     var silentUntil = !offline ? DateTimeOffset.MinValue
                         : options.OfflineFor is { } silence ? options.TimeProvider.GetUtcNow() + silence
                         : DateTimeOffset.MaxValue;
-                    await CheckInUntilStoppedAsync(agent, enrollment, new Random(Seeds.Mix(seed, 1)), latencies, silentUntil);
+                    using var wakes = WakeListener.BrokerFrom(options.Mqtt, enrollment.MqttUrl) is { } broker
+                        ? new WakeListener(broker, enrollment.DeviceId, enrollment.DeviceSecret, options.TimeProvider, log: null, seed: Seeds.Mix(seed, 3))
+                        : null;
+                    var listening = wakes?.RunAsync(stop) ?? Task.CompletedTask;
+                    try
+                    {
+                        await CheckInUntilStoppedAsync(agent, enrollment, new Random(Seeds.Mix(seed, 1)), latencies, silentUntil, wakes?.Signal);
+                    }
+                    finally
+                    {
+                        await listening;
+                        Interlocked.Add(ref _wakes, wakes?.Wakes ?? 0);
+                    }
                 }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested || abort.IsCancellationRequested)
@@ -133,6 +147,8 @@ public sealed class FleetSimulator
             PackageBytes = Interlocked.Read(ref _packageBytes),
             DeclarationFetches = Interlocked.Read(ref _declarationFetches),
             CommandResults = Interlocked.Read(ref _commandResults),
+            Wakes = Interlocked.Read(ref _wakes),
+            WokenCheckins = Interlocked.Read(ref _wokenCheckins),
             Elapsed = elapsed,
         };
 
@@ -190,13 +206,17 @@ public sealed class FleetSimulator
                 log.WriteLine($"edgemdm-agent: {serial} {refusal}");
         }
 
-        private async Task CheckInUntilStoppedAsync(DeviceAgent agent, EnrollResponse enrollment, Random jitter, List<TimeSpan> latencies, DateTimeOffset silentUntil)
+        private async Task CheckInUntilStoppedAsync(
+            DeviceAgent agent, EnrollResponse enrollment, Random jitter, List<TimeSpan> latencies, DateTimeOffset silentUntil, WakeSignal? wakes)
         {
             var interval = options.IntervalOverride ?? TimeSpan.FromSeconds(Math.Max(1, enrollment.CheckinIntervalSeconds));
             var wait = interval * jitter.NextDouble();
             while (true)
             {
-                await Task.Delay(wait, options.TimeProvider, stop);
+                if (wakes is null)
+                    await Task.Delay(wait, options.TimeProvider, stop);
+                else if (await wakes.WaitAsync(wait, options.TimeProvider, stop))
+                    Interlocked.Increment(ref _wokenCheckins);
                 wait = interval;
                 if (options.TimeProvider.GetUtcNow() < silentUntil || !agent.Device.BeginCheckinSlot())
                 {

@@ -62,6 +62,12 @@ public sealed record SimulationOptions
     /// </summary>
     public string? PackageDirectory { get; init; }
 
+    /// <summary>
+    /// The wake broker every device listens on: an mqtt:// URL, <c>none</c> for no wakes, null for what the enrollment
+    /// answer gives (each device then keeps its own MQTT connection and checks in at once when woken).
+    /// </summary>
+    public string? Mqtt { get; init; }
+
     /// <summary>When failed package installs are tried again.</summary>
     public Domain.Rollouts.RetryPolicy RetryPolicy { get; init; } = Domain.Rollouts.RetryPolicy.Default;
 

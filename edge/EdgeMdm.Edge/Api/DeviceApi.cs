@@ -1,5 +1,6 @@
 using EdgeMdm.Contracts.Device;
 using EdgeMdm.Domain.Blueprints;
+using EdgeMdm.Edge.Mqtt;
 using EdgeMdm.Edge.Options;
 using EdgeMdm.Edge.Storage;
 using Microsoft.Extensions.Options;
@@ -59,7 +60,7 @@ internal static class DeviceApi
         return app;
     }
 
-    private static async Task<IResult> EnrollAsync(HttpRequest http, IEnrollmentStore store, IPackageCacheStore packages, IOptions<EdgeOptions> options, TimeProvider clock)
+    private static async Task<IResult> EnrollAsync(HttpRequest http, IEnrollmentStore store, IPackageCacheStore packages, MqttAdvertisement mqtt, IOptions<EdgeOptions> options, TimeProvider clock)
     {
         var (request, problem) = await JsonBody.ReadAsync(http, DeviceProtocolJson.Default.EnrollRequest, RequestValidation.Of);
         if (problem is not null)
@@ -75,6 +76,7 @@ internal static class DeviceApi
             new EnrollResponse(enrolled.DeviceId, enrolled.DeviceSecret, options.Value.CheckinIntervalSeconds, enrolled.SiteId, enrolled.Group, enrolled.Reenrolled)
             {
                 PackageSigningKey = packages.PackageSigningKey?.PublicKeyPem,
+                MqttUrl = mqtt.UrlFor(http.Host.Host),
             },
             DeviceProtocolJson.Default.EnrollResponse,
             statusCode: StatusCodes.Status201Created);

@@ -63,6 +63,8 @@ public static class EdgeCli
         root.Subcommands.Add(Users());
         root.Subcommands.Add(Cache());
         root.Subcommands.Add(RolloutsCommand());
+        root.Subcommands.Add(MqttCli.Clients(DataDir, Json, OpenStore, Operator));
+        root.Subcommands.Add(MqttCli.Status(DataDir, Json, OpenStore));
         return root;
     }
 
@@ -82,6 +84,8 @@ public static class EdgeCli
             new Option<string>("--seed") { Description = "YAML file with site, blueprints and enrollment tokens, applied at start" },
             new Option<string>("--urls") { Description = "where to listen, e.g. http://0.0.0.0:8080 (default http://localhost:5000)" },
             new Option<int>("--checkin-interval") { Description = "seconds between device check-ins (default 60)" },
+            new Option<string>("--mqtt-listen") { Description = "embed an MQTT broker for device wakes on these IP:port, e.g. 127.0.0.1:1883 (default: none)" },
+            new Option<string>("--mqtt-external") { Description = "publish device wakes to this external broker (host:port) instead (README: MQTT)" },
         };
         serve.TreatUnmatchedTokensAsErrors = false;
         serve.SetAction(async (result, cancellationToken) =>
@@ -226,13 +230,14 @@ public static class EdgeCli
 
     private static Command Commands()
     {
-        var device = new Option<string>("--device") { Description = "device id or serial", Required = true };
+        var device = new Option<string>("--device") { Description = "device id or serial" };
+        var group = new Option<string>("--group") { Description = "every device of this group instead of one (prints one command id per device)" };
         var type = new Argument<string>("type") { Description = "lock, ring, reboot, refresh-status, clear-app-data…" };
         var parameters = new Option<string[]>("--param") { Description = "a command parameter, key=value (repeatable)", AllowMultipleArgumentsPerToken = false };
         var expires = new Option<string>("--expires") { Description = "do not deliver after this long, e.g. 2h" };
         var dataDir = DataDir();
         var json = Json();
-        var send = new Command("send", "queue a command for a device; prints its id") { device, type, parameters, expires, dataDir, json };
+        var send = new Command("send", "queue a command for a device (or a group); prints its id") { device, group, type, parameters, expires, dataDir, json };
         send.SetAction(async result =>
         {
             var values = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -246,9 +251,18 @@ public static class EdgeCli
 
             var now = DateTimeOffset.UtcNow;
             DateTimeOffset? expiresAt = result.GetValue(expires) is { } text ? now + ParseDuration(text, "--expires") : null;
+            var (deviceId, groupName) = (result.GetValue(device), result.GetValue(group));
+            if ((deviceId is null) == (groupName is null))
+                throw new CliException("give either --device or --group", 2);
             await using var store = OpenStore(result.GetValue(dataDir)!);
-            var command = Require(await store.QueueCommandAsync(result.GetValue(device)!, result.GetValue(type)!, values, expiresAt, Operator, now));
-            Console.WriteLine(result.GetValue(json) ? JsonSerializer.Serialize(new List<CommandSummary> { command }, EdgeJson.Default.ListCommandSummary) : command.CommandId);
+            var commands = groupName is null
+                ? [Require(await store.QueueCommandAsync(deviceId!, result.GetValue(type)!, values, expiresAt, Operator, now))]
+                : await store.QueueGroupCommandAsync(groupName, result.GetValue(type)!, values, expiresAt, Operator, now);
+            if (commands.Count == 0)
+                throw new CliException($"group '{groupName}' has no device that takes commands");
+            Console.WriteLine(result.GetValue(json)
+                ? JsonSerializer.Serialize(commands.ToList(), EdgeJson.Default.ListCommandSummary)
+                : string.Join('\n', commands.Select(c => c.CommandId)));
             return 0;
         });
 

@@ -1,6 +1,7 @@
 using EdgeMdm.Contracts.Device;
 using EdgeMdm.Edge.Api;
 using EdgeMdm.Edge.Discovery;
+using EdgeMdm.Edge.Mqtt;
 using EdgeMdm.Edge.Options;
 using EdgeMdm.Edge.Packages;
 using EdgeMdm.Edge.Rollouts;
@@ -39,6 +40,7 @@ public static class EdgeHost
         builder.Services.AddHubSync();
         builder.Services.AddPackageCache();
         builder.Services.AddMdnsDiscovery();
+        builder.Services.AddMqtt(builder.Configuration);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, DeviceProtocolJson.Default));

@@ -55,6 +55,9 @@ public sealed class EdgeOptions
     /// <summary>The mDNS / DNS-SD responder that lets devices find the appliance (<c>Edge:Mdns:*</c>).</summary>
     public Discovery.MdnsOptions Mdns { get; set; } = new();
 
+    /// <summary>MQTT: the embedded broker or an external one, for device wakes and cradle telemetry (none by default).</summary>
+    public MqttOptions Mqtt { get; set; } = new();
+
     /// <summary>Largest request body the device API accepts; anything bigger is answered 413.</summary>
     public const int MaxRequestBodyBytes = 64 * 1024;
 
@@ -74,6 +77,13 @@ public sealed class EdgeOptions
         ["--sync-max-rate"] = $"{Section}:{nameof(SyncMaxChangesPerSecond)}",
         ["--package-cache-bytes"] = $"{Section}:{nameof(PackageCacheBytes)}",
         ["--package-fetch-rate"] = $"{Section}:{nameof(PackageFetchBytesPerSecond)}",
+        ["--mqtt-listen"] = $"{Section}:{nameof(Mqtt)}:{nameof(MqttOptions.Listen)}",
+        ["--mqtt-url"] = $"{Section}:{nameof(Mqtt)}:{nameof(MqttOptions.AdvertisedUrl)}",
+        ["--mqtt-external"] = $"{Section}:{nameof(Mqtt)}:{nameof(MqttOptions.External)}",
+        ["--mqtt-external-user"] = $"{Section}:{nameof(Mqtt)}:{nameof(MqttOptions.ExternalUserName)}",
+        ["--mqtt-external-password"] = $"{Section}:{nameof(Mqtt)}:{nameof(MqttOptions.ExternalPassword)}",
+        ["--mqtt-external-password-file"] = $"{Section}:{nameof(Mqtt)}:{nameof(MqttOptions.ExternalPasswordFile)}",
+        ["--mqtt-external-acl-file"] = $"{Section}:{nameof(Mqtt)}:{nameof(MqttOptions.ExternalAclFile)}",
     };
 
     /// <summary>Environment variables read: <c>EDGEMDM_Edge__DataDir</c> and the like.</summary>

@@ -34,6 +34,7 @@ internal sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
         if (options.PackageFetchBytesPerSecond < 0)
             failures.Add($"Edge:PackageFetchBytesPerSecond (--package-fetch-rate) must be 0 (no limit) or more bytes per second, not {options.PackageFetchBytesPerSecond.ToString(CultureInfo.InvariantCulture)}");
         ValidateMdns(options.Mdns, failures);
+        failures.AddRange(options.Mqtt.Validate());
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -26,4 +26,7 @@ namespace EdgeMdm.Edge.Storage;
 [JsonSerializable(typeof(List<SiteUser>))]
 [JsonSerializable(typeof(CacheStatus))]
 [JsonSerializable(typeof(List<RolloutView>))]
+[JsonSerializable(typeof(List<MqttClientRecord>))]
+[JsonSerializable(typeof(MqttClientCreated))]
+[JsonSerializable(typeof(MqttStats))]
 internal sealed partial class EdgeJson : JsonSerializerContext;

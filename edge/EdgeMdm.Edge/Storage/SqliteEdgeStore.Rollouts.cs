@@ -42,7 +42,27 @@ public sealed partial class SqliteEdgeStore : IRolloutStore
                     .Select(d => RolloutDeviceOf(d, JsonSerializer.Deserialize(d.Status, DeviceProtocolJson.Default.DeviceStatus) ?? new DeviceStatus(), d.LastCheckinAt is { } at ? FromMs(at) : null))
                     .ToList();
             Rollouts.Publish(rollouts, devices, now);
+            WakeDevicesWhoseVariantChanged(devices, now);
         }
+    }
+
+    // The declarations token each device of a rollout group was last judged to get; a wave opening, a halt or a
+    // maintenance window moves it without any write, so it is compared here, on every refresh.
+    private readonly Dictionary<string, string> _rolloutDeclared = new(StringComparer.Ordinal);
+
+    private void WakeDevicesWhoseVariantChanged(IReadOnlyList<RolloutDevice> devices, DateTimeOffset now)
+    {
+        List<string>? woken = null;
+        foreach (var device in devices)
+        {
+            var token = Declared(BlueprintOf(device.Group), device, now).Declarations.Token;
+            if (_rolloutDeclared.TryGetValue(device.DeviceId, out var before) && !string.Equals(before, token, StringComparison.Ordinal))
+                (woken ??= []).Add(device.DeviceId);
+            _rolloutDeclared[device.DeviceId] = token;
+        }
+
+        if (woken is not null)
+            WakeInMemory(woken, WakeReasons.Declarations);
     }
 
     private static RolloutDevice RolloutDeviceOf(DeviceRow device, DeviceStatus status, DateTimeOffset? lastCheckIn) =>

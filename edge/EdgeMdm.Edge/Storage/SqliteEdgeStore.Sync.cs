@@ -155,6 +155,8 @@ public sealed partial class SqliteEdgeStore
     {
         ArgumentNullException.ThrowIfNull(batch);
         var blueprintsChanged = await _writer.WriteAsync(db => ApplyDownstream(db, batch));
+        if (batch.Changes.Any(c => c.ChangeCase == HubChange.ChangeOneofCase.CommandQueued))
+            WakesQueued.Pulse();
         if (blueprintsChanged)
             ReloadBlueprints();
     }
@@ -262,7 +264,7 @@ public sealed partial class SqliteEdgeStore
         }
 
         var parameters = command.Parameters.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
-        db.Execute(
+        var inserted = db.Execute(
             """
             INSERT INTO commands (id, device_id, type, parameters, status, created_at, created_by, expires_at)
             VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)
@@ -270,5 +272,7 @@ public sealed partial class SqliteEdgeStore
             """,
             command.CommandId, command.DeviceId, command.Type, JsonSerializer.Serialize(parameters, EdgeJson.Default.DictionaryStringString),
             atMs, command.CreatedBy, command.ExpiresUnixMs == 0 ? null : command.ExpiresUnixMs);
+        if (inserted == 1)
+            QueueWake(db, command.DeviceId, WakeReasons.Command, atMs);
     }
 }

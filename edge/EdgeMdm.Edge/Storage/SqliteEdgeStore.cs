@@ -5,6 +5,7 @@ using EdgeMdm.Contracts.Device;
 using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Domain.Drift;
 using EdgeMdm.Domain.Lifecycle;
+using EdgeMdm.Domain.Security;
 using EdgeMdm.Edge.Fleet;
 using EdgeMdm.Edge.Rollouts;
 using EdgeMdm.Edge.Seed;
@@ -32,6 +33,9 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
 
     // Serializes catalog reloads: each reads the rows committed so far, so the last one to run leaves the newest.
     private readonly Lock _reloadLock = new();
+
+    // False during the first load at open: nothing was declared before it, so nobody is woken for it.
+    private bool _blueprintsLoaded;
 
     private SqliteEdgeStore(string dataDirectory, int checkinIntervalSeconds, TimeProvider clock)
     {
@@ -124,6 +128,7 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
 
     private void ReloadBlueprintsLocked()
     {
+        var tokensBefore = _blueprints.ToDictionary(kv => kv.Key, kv => kv.Value.Declarations.Token, StringComparer.Ordinal);
         var (rows, catalog) = _reads.Read(db => (db.Query<BlueprintRow>("SELECT group_name AS GroupName, blueprint AS Blueprint FROM blueprints"), LoadCatalog(db)));
         _catalog = catalog;
         var blueprints = rows.Select(row => JsonSerializer.Deserialize(row.Blueprint, EdgeJson.Default.Blueprint)
@@ -139,6 +144,25 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
         // Before anyone reads the new declarations, so a new rollout is judged over its devices, not guessed.
         RefreshRollouts(_clock.GetUtcNow());
         PackagesChanged.Pulse();
+        if (_blueprintsLoaded)
+            WakeGroupsWhoseDeclarationsChanged(tokensBefore);
+        _blueprintsLoaded = true;
+    }
+
+    /// <summary>Wakes the devices of every group whose declarations token moved (a group that lost its blueprint included).</summary>
+    private void WakeGroupsWhoseDeclarationsChanged(Dictionary<string, string> tokensBefore)
+    {
+        var changed = _blueprints
+            .Where(kv => !tokensBefore.TryGetValue(kv.Key, out var before) || !string.Equals(before, kv.Value.Declarations.Token, StringComparison.Ordinal))
+            .Select(kv => kv.Key)
+            .Concat(tokensBefore.Keys.Where(group => !_blueprints.ContainsKey(group)))
+            .ToArray();
+        if (changed.Length == 0)
+            return;
+        var devices = _reads.Read(db => db.QueryScalars<string>(
+            "SELECT id FROM devices WHERE state <> 'Retired' AND group_name IN (" + string.Join(", ", changed.Select(_ => "?")) + ")",
+            changed.Cast<object>().ToArray()));
+        WakeInMemory(devices, WakeReasons.Declarations);
     }
 
     private BlueprintEntry BlueprintOf(string group) =>
@@ -188,6 +212,7 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(attempt);
         var secret = "ds_" + Base64Url(RandomNumberGenerator.GetBytes(32));
         var secretHash = CanonicalHash.Sha256Hex(secret);
+        var brokerHash = MosquittoPasswordHash.Create(secret);
         return _writer.WriteAsync<Outcome<Enrolled>>(db =>
         {
             var token = db.Query<TokenRow>(
@@ -207,11 +232,11 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
                 deviceId = "dev-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
                 db.Execute(
                     """
-                    INSERT INTO devices (id, serial, model, manufacturer, os_version, agent_version, group_name, state, secret_hash, enrolled_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO devices (id, serial, model, manufacturer, os_version, agent_version, group_name, state, secret_hash, broker_hash, enrolled_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     deviceId, attempt.Serial, attempt.Model, attempt.Manufacturer, attempt.OsVersion, attempt.AgentVersion,
-                    token.GroupName, nameof(DeviceState.Enrolling), secretHash, now.ToUnixTimeMilliseconds());
+                    token.GroupName, nameof(DeviceState.Enrolling), secretHash, brokerHash, now.ToUnixTimeMilliseconds());
                 Outbox.Enrolled(db, deviceId, attempt, token.GroupName, reenrolled: false, now.ToUnixTimeMilliseconds());
                 InsertTransition(db, deviceId, null, DeviceState.Enrolling, "device " + attempt.Serial, "enrollment with token " + token.Prefix + "…", now);
             }
@@ -224,12 +249,12 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
                 // Re-enrollment of a wiped device: same record and history, new secret (the old one stops working).
                 db.Execute(
                     """
-                    UPDATE devices SET model = ?, manufacturer = ?, os_version = ?, agent_version = ?, group_name = ?, secret_hash = ?,
+                    UPDATE devices SET model = ?, manufacturer = ?, os_version = ?, agent_version = ?, group_name = ?, secret_hash = ?, broker_hash = ?,
                         enrolled_at = ?, enrollment_count = enrollment_count + 1, reported_declarations_token = NULL, status = '{}',
                         compliant = 0, findings = '[]'
                     WHERE id = ?
                     """,
-                    attempt.Model, attempt.Manufacturer, attempt.OsVersion, attempt.AgentVersion, token.GroupName, secretHash,
+                    attempt.Model, attempt.Manufacturer, attempt.OsVersion, attempt.AgentVersion, token.GroupName, secretHash, brokerHash,
                     now.ToUnixTimeMilliseconds(), deviceId);
                 db.Execute("DELETE FROM installed_apps WHERE device_id = ?", deviceId);
                 Outbox.Enrolled(db, deviceId, attempt, token.GroupName, reenrolled: true, now.ToUnixTimeMilliseconds());
@@ -424,24 +449,45 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
 
     // ---- operator actions ------------------------------------------------------------------------------
 
-    public Task<Outcome<CommandSummary>> QueueCommandAsync(
+    public async Task<Outcome<CommandSummary>> QueueCommandAsync(
         string deviceId, string type, IReadOnlyDictionary<string, string> parameters, DateTimeOffset? expiresAt, string actor, DateTimeOffset now)
     {
-        var id = "cmd-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-        return _writer.WriteAsync<Outcome<CommandSummary>>(db =>
+        var queued = await _writer.WriteAsync<Outcome<CommandSummary>>(db =>
         {
             var device = FindDevice(db, deviceId);
             if (device is null)
                 return new Refusal(RefusalKind.NotFound, "Unknown device", $"no device {deviceId} at this site");
             if (!DeviceLifecycle.MayCheckIn(device.DeviceState))
                 return new Refusal(RefusalKind.Conflict, "Device retired", $"device {device.Serial} is retired and takes no commands");
-            db.Execute(
-                "INSERT INTO commands (id, device_id, type, parameters, status, created_at, created_by, expires_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)",
-                id, device.Id, type, JsonSerializer.Serialize(parameters.ToDictionary(StringComparer.Ordinal), EdgeJson.Default.DictionaryStringString),
-                now.ToUnixTimeMilliseconds(), actor, expiresAt?.ToUnixTimeMilliseconds());
-            Outbox.CommandQueued(db, device.Id, id, type, parameters, expiresAt?.ToUnixTimeMilliseconds(), actor, now.ToUnixTimeMilliseconds());
-            return new CommandSummary(id, device.Id, type, "queued", now, expiresAt, null, null);
+            return InsertCommand(db, device.Id, type, parameters, expiresAt, actor, now);
         });
+        WakesQueued.Pulse();
+        return queued;
+    }
+
+    public async Task<IReadOnlyList<CommandSummary>> QueueGroupCommandAsync(
+        string group, string type, IReadOnlyDictionary<string, string> parameters, DateTimeOffset? expiresAt, string actor, DateTimeOffset now)
+    {
+        var queued = await _writer.WriteAsync<IReadOnlyList<CommandSummary>>(db => db
+            .QueryScalars<string>("SELECT id FROM devices WHERE group_name = ? AND state <> 'Retired' ORDER BY serial", group)
+            .Select(deviceId => InsertCommand(db, deviceId, type, parameters, expiresAt, actor, now))
+            .ToList());
+        WakesQueued.Pulse();
+        return queued;
+    }
+
+    /// <summary>Queues a command, its outbox row and the device's wake, in the caller's writer unit.</summary>
+    private static CommandSummary InsertCommand(
+        SQLiteConnection db, string deviceId, string type, IReadOnlyDictionary<string, string> parameters, DateTimeOffset? expiresAt, string actor, DateTimeOffset now)
+    {
+        var id = "cmd-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        db.Execute(
+            "INSERT INTO commands (id, device_id, type, parameters, status, created_at, created_by, expires_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)",
+            id, deviceId, type, JsonSerializer.Serialize(parameters.ToDictionary(StringComparer.Ordinal), EdgeJson.Default.DictionaryStringString),
+            now.ToUnixTimeMilliseconds(), actor, expiresAt?.ToUnixTimeMilliseconds());
+        Outbox.CommandQueued(db, deviceId, id, type, parameters, expiresAt?.ToUnixTimeMilliseconds(), actor, now.ToUnixTimeMilliseconds());
+        QueueWake(db, deviceId, WakeReasons.Command, now.ToUnixTimeMilliseconds());
+        return new CommandSummary(id, deviceId, type, "queued", now, expiresAt, null, null);
     }
 
     public IReadOnlyList<CommandSummary> ListCommands(string? deviceId) =>
@@ -455,8 +501,9 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
                 c.ExpiresAt is { } e ? FromMs(e) : null, c.DeliveredAt is { } d ? FromMs(d) : null, c.ResultMessage)).ToList();
         });
 
-    public Task<Outcome<StateTransitionRecord>> TransitionAsync(string deviceId, DeviceState target, string actor, string reason, DateTimeOffset now) =>
-        _writer.WriteAsync<Outcome<StateTransitionRecord>>(db =>
+    public async Task<Outcome<StateTransitionRecord>> TransitionAsync(string deviceId, DeviceState target, string actor, string reason, DateTimeOffset now)
+    {
+        var outcome = await _writer.WriteAsync<Outcome<StateTransitionRecord>>(db =>
         {
             var device = FindDevice(db, deviceId);
             if (device is null)
@@ -469,8 +516,15 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
             }
 
             var t = Transition(db, device.Id, device.DeviceState, target, actor, reason, now);
+            // Back to staging (after a repair): the device has staging steps to run again.
+            if (target == DeviceState.Staging)
+                QueueWake(db, device.Id, WakeReasons.Staging, now.ToUnixTimeMilliseconds());
             return new StateTransitionRecord(t.From, t.To, t.Actor, t.Reason, t.At);
         });
+        if (outcome.Value?.To == DeviceState.Staging)
+            WakesQueued.Pulse();
+        return outcome;
+    }
 
     /// <summary>The device holding this secret, on the hot path of every device request.</summary>
     private static DeviceRow? DeviceBySecret(SQLiteConnection db, string secretHash)

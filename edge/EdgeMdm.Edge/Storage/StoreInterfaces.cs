@@ -81,6 +81,9 @@ public interface ICommandStore
 {
     Task<Outcome<CommandSummary>> QueueCommandAsync(string deviceId, string type, IReadOnlyDictionary<string, string> parameters, DateTimeOffset? expiresAt, string actor, DateTimeOffset now);
 
+    /// <summary>One command for every device of <paramref name="group"/> that may check in, in one transaction; empty when there is none.</summary>
+    Task<IReadOnlyList<CommandSummary>> QueueGroupCommandAsync(string group, string type, IReadOnlyDictionary<string, string> parameters, DateTimeOffset? expiresAt, string actor, DateTimeOffset now);
+
     IReadOnlyList<CommandSummary> ListCommands(string? deviceId);
 }
 

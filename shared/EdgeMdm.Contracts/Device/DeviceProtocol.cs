@@ -29,6 +29,12 @@ public sealed record EnrollResponse(
     /// key it learns and refuses any package whose manifest another key signed.
     /// </summary>
     public string? PackageSigningKey { get; init; }
+
+    /// <summary>
+    /// The site's MQTT broker (<c>mqtt://host:port</c>) when it has one: the agent logs in with its device id and secret,
+    /// subscribes to <c>edgemdm/devices/{deviceId}/wake</c> and checks in at once on a wake. Null: check in on the interval.
+    /// </summary>
+    public string? MqttUrl { get; init; }
 }
 
 /// <summary>

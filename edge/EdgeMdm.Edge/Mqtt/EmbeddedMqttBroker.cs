@@ -1,0 +1,270 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using EdgeMdm.Domain.Blueprints;
+using EdgeMdm.Edge.Options;
+using EdgeMdm.Edge.Storage;
+using Microsoft.Extensions.Options;
+using MQTTnet;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+
+namespace EdgeMdm.Edge.Mqtt;
+
+/// <summary>
+/// The broker embedded in the appliance (MQTTnet): logins checked against the appliance's store, the topic ACL of
+/// <see cref="MqttTopics"/> on every subscription and publication, and wakes injected as the appliance itself. Thin:
+/// decisions come from <see cref="MqttTopics"/> and the store.
+/// </summary>
+internal sealed partial class EmbeddedMqttBroker(
+    IOptions<EdgeOptions> options,
+    IMqttCredentialStore credentials,
+    MqttCounters counters,
+    TimeProvider clock,
+    ILogger<EmbeddedMqttBroker> logger) : IHostedService, IDeviceWaker, IDisposable
+{
+    /// <summary>How often connected clients' credentials are checked again (a device retired or re-enrolled, a cradle removed).</summary>
+    public static readonly TimeSpan RevalidationInterval = TimeSpan.FromSeconds(15);
+
+    /// <summary>Subscriptions one connection may make: a device needs one; the cap keeps a client from filling memory with filters.</summary>
+    public const int MaxSubscriptionsPerConnection = 32;
+
+    private const string PrincipalKey = "edgemdm.principal";
+    private const string SubscriptionsKey = "edgemdm.subscriptions";
+    private const string SecretHashKey = "edgemdm.secret-hash";
+    private const string ApplianceKey = "edgemdm.appliance";
+    private const string ApplianceClientId = "edgemdm-appliance";
+
+    private readonly CancellationTokenSource _stopping = new();
+    private GuardedTcpServerAdapter? _listener;
+    private MqttServer? _server;
+    private Task _revalidating = Task.CompletedTask;
+
+    /// <summary>Where the broker listens once started.</summary>
+    public IReadOnlyList<IPEndPoint> BoundEndPoints => _listener?.BoundEndPoints ?? [];
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var mqtt = options.Value.Mqtt;
+        var factory = new MqttServerFactory();
+        _listener = new GuardedTcpServerAdapter(
+            mqtt.ListenEndPoints(),
+            new MqttLimits(MqttOptions.MaxConnectBytes, mqtt.MaxPacketBytes),
+            (remote, why) =>
+            {
+                counters.MalformedConnectionDropped();
+                LogMalformed(logger, remote?.ToString() ?? "?", why);
+            });
+        var serverOptions = factory.CreateServerOptionsBuilder()
+            .WithoutDefaultEndpoint()
+            .WithDefaultCommunicationTimeout(TimeSpan.FromSeconds(mqtt.ConnectTimeoutSeconds))
+            .WithMaxPendingMessagesPerClient(mqtt.MaxPendingMessagesPerClient)
+            .WithPendingMessagesOverflowStrategy(MqttPendingMessagesOverflowStrategy.DropOldestQueuedMessage)
+            .WithPersistentSessions(false)
+            .Build();
+        _server = factory.CreateMqttServer(serverOptions, [_listener]);
+        _server.ValidatingConnectionAsync += ValidateConnectionAsync;
+        _server.InterceptingSubscriptionAsync += InterceptSubscriptionAsync;
+        _server.InterceptingPublishAsync += InterceptPublishAsync;
+        _server.ClientConnectedAsync += _ =>
+        {
+            counters.ClientConnected();
+            return Task.CompletedTask;
+        };
+        _server.ClientDisconnectedAsync += _ =>
+        {
+            counters.ClientDisconnected();
+            return Task.CompletedTask;
+        };
+        await _server.StartAsync();
+        var endpoints = Describe().Endpoints;
+        LogListening(logger, endpoints);
+        _revalidating = RevalidateEveryIntervalAsync(_server, _stopping.Token);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        await _revalidating;
+        if (_server is { } server)
+            await server.StopAsync();
+    }
+
+    public void Dispose()
+    {
+        _server?.Dispose();
+        _listener?.Dispose();
+        _stopping.Dispose();
+    }
+
+    /// <summary>
+    /// A login is checked once, at CONNECT; this ends the sessions whose credential no longer holds, so a retired (lost)
+    /// device, a re-enrolled one's old secret or a removed cradle keeps no connection for longer than the interval.
+    /// </summary>
+    private async Task RevalidateEveryIntervalAsync(MqttServer server, CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(RevalidationInterval, clock);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await EndInvalidSessionsAsync(server);
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    // The next round tries again; one bad round must not end the checks for good.
+                    LogRevalidationFailed(logger, exception.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    private async Task EndInvalidSessionsAsync(MqttServer server)
+    {
+        foreach (var client in await server.GetClientsAsync())
+        {
+            if (StillValid(client.Session.Items))
+                continue;
+            LogSessionEnded(logger, client.Id);
+            await client.DisconnectAsync(new MqttServerClientDisconnectOptions { ReasonCode = MqttDisconnectReasonCode.NotAuthorized });
+        }
+    }
+
+    private bool StillValid(System.Collections.IDictionary items) => items[PrincipalKey] switch
+    {
+        MqttPrincipal { Role: MqttRole.Device } device => items[SecretHashKey] is string hash && credentials.IsDeviceCredential(device.Id, hash),
+        MqttPrincipal other => credentials.IsMqttClient(other.Id),
+        _ => false,
+    };
+
+    public async Task WakeAsync(string deviceId, string reason, CancellationToken cancellationToken)
+    {
+        var server = _server ?? throw new InvalidOperationException("the broker is not started");
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(MqttTopics.WakeTopic(deviceId))
+            .WithPayload(WakeMessage.Payload(reason))
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+        // The session item marks the appliance's own publication: clients cannot set session items, whatever id they pick.
+        await server.InjectApplicationMessage(
+            new InjectedMqttApplicationMessage(message)
+            {
+                SenderClientId = ApplianceClientId,
+                CustomSessionItems = new Dictionary<string, bool>(StringComparer.Ordinal) { [ApplianceKey] = true },
+            },
+            cancellationToken);
+    }
+
+    public (string Mode, string Endpoints) Describe() => ("embedded", string.Join(", ", BoundEndPoints));
+
+    private Task ValidateConnectionAsync(ValidatingConnectionEventArgs connection)
+    {
+        var principal = Authenticate(connection.UserName, connection.Password);
+        if (principal is null)
+        {
+            connection.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
+            Refused(connection, "bad user name or password");
+            return Task.CompletedTask;
+        }
+
+        // One connection per identity: a client id that is someone else's user name would take over their session.
+        var clientId = connection.ClientId ?? "";
+        if (!string.Equals(clientId, principal.Id, StringComparison.Ordinal) && !clientId.StartsWith(principal.Id + "/", StringComparison.Ordinal))
+        {
+            connection.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
+            Refused(connection, "client id must be the user name, or begin with it and '/'");
+            return Task.CompletedTask;
+        }
+
+        connection.SessionItems[PrincipalKey] = principal;
+        connection.SessionItems[SubscriptionsKey] = new StrongBox<int>();
+        if (principal.Role == MqttRole.Device)
+            connection.SessionItems[SecretHashKey] = CanonicalHash.Sha256Hex(connection.Password!);
+        counters.LoginAccepted();
+        return Task.CompletedTask;
+    }
+
+    private MqttPrincipal? Authenticate(string? userName, string? password)
+    {
+        if (string.IsNullOrEmpty(userName) || string.IsNullOrEmpty(password) || password.Length > 256 || !MqttTopics.IsValidClientId(userName))
+            return null;
+        if (credentials.VerifyMqttClient(userName, password) is { } client)
+            return new MqttPrincipal(string.Equals(client.Role, MqttClientRoles.Cradle, StringComparison.Ordinal) ? MqttRole.Cradle : MqttRole.Tool, client.ClientId);
+        // Exactly the device API's check: SHA-256 of the secret names the device, which must not be retired.
+        return credentials.IsDeviceCredential(userName, CanonicalHash.Sha256Hex(password)) ? new MqttPrincipal(MqttRole.Device, userName) : null;
+    }
+
+    private void Refused(ValidatingConnectionEventArgs connection, string why)
+    {
+        counters.LoginRefused();
+        LogLoginRefused(logger, connection.UserName ?? "", connection.ClientId ?? "", connection.RemoteEndPoint?.ToString() ?? "?", why);
+    }
+
+    private Task InterceptSubscriptionAsync(InterceptingSubscriptionEventArgs subscription)
+    {
+        var filter = subscription.TopicFilter.Topic ?? "";
+        if (subscription.SessionItems[PrincipalKey] is MqttPrincipal principal && MqttTopics.MaySubscribe(principal, filter)
+            && subscription.SessionItems[SubscriptionsKey] is StrongBox<int> made && Interlocked.Increment(ref made.Value) <= MaxSubscriptionsPerConnection)
+            return Task.CompletedTask;
+        subscription.ProcessSubscription = false;
+        subscription.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
+        counters.SubscriptionDenied();
+        LogSubscribeDenied(logger, subscription.ClientId ?? "", filter);
+        return Task.CompletedTask;
+    }
+
+    private Task InterceptPublishAsync(InterceptingPublishEventArgs publication)
+    {
+        if (publication.SessionItems?[ApplianceKey] is true)
+            return Task.CompletedTask;
+        var topic = publication.ApplicationMessage.Topic ?? "";
+        if (publication.SessionItems?[PrincipalKey] is MqttPrincipal principal && MqttTopics.MayPublish(principal, topic))
+        {
+            // Retained messages live in the broker's memory for good, one per topic: a cradle inventing topics would
+            // grow it without bound, so telemetry is delivered to whoever listens now and not kept.
+            publication.ApplicationMessage.Retain = false;
+            return Task.CompletedTask;
+        }
+
+        publication.ProcessPublish = false;
+        publication.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
+        counters.PublicationDenied();
+        LogPublishDenied(logger, publication.ClientId ?? "", topic);
+        return Task.CompletedTask;
+    }
+
+    [LoggerMessage(EventId = 5500, Level = LogLevel.Information, Message = "MQTT broker listening on {Endpoints}")]
+    private static partial void LogListening(ILogger logger, string endpoints);
+
+    [LoggerMessage(EventId = 5501, Level = LogLevel.Warning, Message = "MQTT login refused: user {UserName}, client {ClientId} from {Remote}: {Why}")]
+    private static partial void LogLoginRefused(ILogger logger, string userName, string clientId, string remote, string why);
+
+    [LoggerMessage(EventId = 5502, Level = LogLevel.Warning, Message = "MQTT subscription denied: client {ClientId} asked for {Filter}")]
+    private static partial void LogSubscribeDenied(ILogger logger, string clientId, string filter);
+
+    [LoggerMessage(EventId = 5503, Level = LogLevel.Warning, Message = "MQTT publication denied: client {ClientId} published on {Topic}")]
+    private static partial void LogPublishDenied(ILogger logger, string clientId, string topic);
+
+    [LoggerMessage(EventId = 5504, Level = LogLevel.Warning, Message = "MQTT connection from {Remote} dropped: {Why}")]
+    private static partial void LogMalformed(ILogger logger, string remote, string why);
+
+    [LoggerMessage(EventId = 5505, Level = LogLevel.Information, Message = "MQTT session of {ClientId} ended: its credential no longer holds")]
+    private static partial void LogSessionEnded(ILogger logger, string clientId);
+
+    [LoggerMessage(EventId = 5506, Level = LogLevel.Warning, Message = "MQTT sessions not checked this round: {Error}")]
+    private static partial void LogRevalidationFailed(ILogger logger, string error);
+}
+
+/// <summary>Roles of broker clients that are not devices.</summary>
+public static class MqttClientRoles
+{
+    public const string Cradle = "cradle";
+    public const string Tool = "tool";
+
+    public static bool IsKnown(string? role) => role is Cradle or Tool;
+}

@@ -1,0 +1,68 @@
+using EdgeMdm.Edge.Options;
+using Microsoft.Extensions.Options;
+using MQTTnet;
+using MQTTnet.Protocol;
+
+namespace EdgeMdm.Edge.Mqtt;
+
+/// <summary>
+/// Publishes wakes to an external broker (Mosquitto at a very large site) as the client <c>edgemdm-appliance</c>. The
+/// connection is made on first use and again after a loss; a wake that finds no connection throws, so durable wakes
+/// stay queued and are retried.
+/// </summary>
+internal sealed class ExternalBrokerWaker(IOptions<EdgeOptions> options) : IDeviceWaker, IAsyncDisposable
+{
+    private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
+    private readonly SemaphoreSlim _connecting = new(1, 1);
+
+    public async Task WakeAsync(string deviceId, string reason, CancellationToken cancellationToken)
+    {
+        await EnsureConnectedAsync(cancellationToken);
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(MqttTopics.WakeTopic(deviceId))
+            .WithPayload(WakeMessage.Payload(reason))
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+        var result = await _client.PublishAsync(message, cancellationToken);
+        if (!result.IsSuccess)
+            throw new IOException($"the broker refused the wake for {deviceId}: {result.ReasonCode}");
+    }
+
+    public (string Mode, string Endpoints) Describe() => ("external", options.Value.Mqtt.External ?? "");
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_client.IsConnected)
+            await _client.DisconnectAsync(new MqttClientDisconnectOptions(), CancellationToken.None);
+        _client.Dispose();
+        _connecting.Dispose();
+    }
+
+    private async Task EnsureConnectedAsync(CancellationToken cancellationToken)
+    {
+        if (_client.IsConnected)
+            return;
+        await _connecting.WaitAsync(cancellationToken);
+        try
+        {
+            if (_client.IsConnected)
+                return;
+            var mqtt = options.Value.Mqtt;
+            var (host, port) = mqtt.ExternalEndPoint();
+            var builder = new MqttClientOptionsBuilder()
+                .WithTcpServer(host, port)
+                .WithClientId("edgemdm-appliance")
+                .WithCleanSession()
+                .WithTimeout(TimeSpan.FromSeconds(10));
+            if (!string.IsNullOrEmpty(mqtt.ExternalUserName))
+                builder = builder.WithCredentials(mqtt.ExternalUserName, mqtt.ExternalPassword ?? "");
+            var connected = await _client.ConnectAsync(builder.Build(), cancellationToken);
+            if (connected.ResultCode != MqttClientConnectResultCode.Success)
+                throw new IOException($"the broker at {mqtt.External} refused the appliance: {connected.ResultCode}");
+        }
+        finally
+        {
+            _connecting.Release();
+        }
+    }
+}

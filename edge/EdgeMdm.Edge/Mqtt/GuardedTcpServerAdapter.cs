@@ -1,0 +1,217 @@
+using System.Net;
+using System.Net.Sockets;
+using MQTTnet.Adapter;
+using MQTTnet.Diagnostics.Logger;
+using MQTTnet.Formatter;
+using MQTTnet.Implementations;
+using MQTTnet.Server;
+
+namespace EdgeMdm.Edge.Mqtt;
+
+/// <summary>
+/// The broker's TCP listener, in place of MQTTnet's own: it binds exactly the configured endpoints (MQTTnet's default
+/// endpoint listens on every address), and every connection's bytes pass through <see cref="MqttFraming"/> before
+/// MQTTnet decodes them, so a hostile first packet or an oversized declared length ends the connection before
+/// anything is allocated for it.
+/// </summary>
+internal sealed class GuardedTcpServerAdapter(IReadOnlyList<IPEndPoint> endpoints, MqttLimits limits, Action<EndPoint?, string> onViolation)
+    : IMqttServerAdapter, IDisposable
+{
+    private const int ConnectionBacklog = 4096;
+
+    private readonly List<Socket> _listeners = [];
+    private readonly CancellationTokenSource _stopping = new();
+
+    public Func<IMqttChannelAdapter, Task>? ClientHandler { get; set; }
+
+    /// <summary>Where the listeners are bound once started (the real port when 0 was asked for).</summary>
+    public IReadOnlyList<IPEndPoint> BoundEndPoints { get; private set; } = [];
+
+    public Task StartAsync(MqttServerOptions options, IMqttNetLogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var bound = new List<IPEndPoint>();
+        foreach (var endpoint in endpoints)
+        {
+            var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                if (endpoint.AddressFamily == AddressFamily.InterNetworkV6)
+                    socket.DualMode = false;
+                socket.Bind(endpoint);
+                // Room for a whole floor reconnecting at once after a restart (the kernel caps it at somaxconn).
+                socket.Listen(ConnectionBacklog);
+            }
+            catch (SocketException exception)
+            {
+                socket.Dispose();
+                throw new IOException($"the MQTT broker cannot listen on {endpoint}: {exception.Message}", exception);
+            }
+
+            _listeners.Add(socket);
+            bound.Add((IPEndPoint)socket.LocalEndPoint!);
+            _ = Task.Run(() => AcceptAsync(socket, options, logger));
+        }
+
+        BoundEndPoints = bound;
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync()
+    {
+        await _stopping.CancelAsync();
+        foreach (var listener in _listeners)
+            listener.Dispose();
+        _listeners.Clear();
+    }
+
+    public void Dispose()
+    {
+        foreach (var listener in _listeners)
+            listener.Dispose();
+        _stopping.Dispose();
+    }
+
+    private async Task AcceptAsync(Socket listener, MqttServerOptions options, IMqttNetLogger logger)
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await listener.AcceptAsync(_stopping.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                // A connection reset before it was accepted; the listener itself is fine.
+                continue;
+            }
+
+            _ = Task.Run(() => ServeAsync(client, listener.LocalEndPoint, options, logger));
+        }
+    }
+
+    private async Task ServeAsync(Socket client, EndPoint? local, MqttServerOptions options, IMqttNetLogger logger)
+    {
+        var remote = client.RemoteEndPoint;
+        try
+        {
+            client.NoDelay = true;
+            var framing = new MqttFraming(limits.MaxConnectBytes, limits.MaxPacketBytes);
+            await using var stream = new FramingGuardStream(new NetworkStream(client, ownsSocket: true), framing, why => onViolation(remote, why));
+            if (ClientHandler is not { } handler)
+                return;
+            var channel = new MqttTcpChannel(stream, local, remote, null);
+            var formatter = new MqttPacketFormatterAdapter(new MqttBufferWriter(options.WriterBufferSize, options.WriterBufferSizeMax));
+            using var adapter = new MqttChannelAdapter(channel, formatter, logger);
+            await handler(adapter);
+        }
+        catch (Exception exception) when (exception is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The client went away or broke the protocol; the broker has already let go of it.
+        }
+        finally
+        {
+            client.Dispose();
+        }
+    }
+}
+
+/// <summary>Size limits the listener enforces before MQTTnet reads a packet.</summary>
+/// <param name="MaxConnectBytes">Largest CONNECT accepted (credentials, will message).</param>
+/// <param name="MaxPacketBytes">Largest packet after CONNECT.</param>
+internal sealed record MqttLimits(int MaxConnectBytes, int MaxPacketBytes);
+
+/// <summary>
+/// A client's stream as MQTTnet reads it, with every byte read shown to <see cref="MqttFraming"/> first. On a
+/// violation it reports once and then reads as closed, so MQTTnet drops the connection as if the client had left.
+/// </summary>
+internal sealed class FramingGuardStream(Stream inner, MqttFraming framing, Action<string> onViolation) : Stream
+{
+    private bool _reported;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (framing.Violation is not null)
+            return 0;
+        var read = inner.Read(buffer);
+        return Checked(buffer[..read]);
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (framing.Violation is not null)
+            return 0;
+        var read = await inner.ReadAsync(buffer, cancellationToken);
+        return Checked(buffer.Span[..read]);
+    }
+
+    public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        inner.WriteAsync(buffer, offset, count, cancellationToken);
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+        inner.WriteAsync(buffer, cancellationToken);
+
+    public override void Flush() => inner.Flush();
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            inner.Dispose();
+        base.Dispose(disposing);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await inner.DisposeAsync();
+        await base.DisposeAsync();
+    }
+
+    private int Checked(ReadOnlySpan<byte> read)
+    {
+        if (read.Length == 0 || framing.Accept(read))
+            return read.Length;
+        if (!_reported)
+        {
+            _reported = true;
+            onViolation(framing.Violation!);
+        }
+
+        return 0;
+    }
+}

@@ -1,0 +1,74 @@
+using EdgeMdm.Domain.Security;
+using EdgeMdm.Edge.Options;
+using EdgeMdm.Edge.Storage;
+using Microsoft.Extensions.Options;
+
+namespace EdgeMdm.Edge.Mqtt;
+
+/// <summary>
+/// With an external broker: keeps its password file (and ACL file when configured) in step with the store, so devices
+/// log in there with their device credential exactly as on the embedded broker. Checks every few seconds (enrollments
+/// happen in this process, cradles and tools are added by the CLI), and rewrites a file only when its content changed,
+/// atomically (a temp file renamed over it). Mosquitto rereads them on SIGHUP (README: a systemd path unit does it).
+/// </summary>
+internal sealed partial class MosquittoFilesWriter(IBrokerAccounts accounts, IOptions<EdgeOptions> options, TimeProvider clock, ILogger<MosquittoFilesWriter> logger)
+    : BackgroundService
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
+    private string? _passwords;
+    private string? _acl;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var mqtt = options.Value.Mqtt;
+        var applianceUser = mqtt.ExternalUserName!;
+        // Hashed once per start: the file changes then, and never between two unchanged checks.
+        var applianceHash = MosquittoPasswordHash.Create(mqtt.ExternalPassword!);
+        using var timer = new PeriodicTimer(Interval, clock);
+        do
+        {
+            try
+            {
+                var current = accounts.BrokerAccounts();
+                _passwords = await WriteIfChangedAsync(mqtt.ExternalPasswordFile!, _passwords, MosquittoFiles.PasswordFile(applianceUser, applianceHash, current), stoppingToken);
+                if (mqtt.ExternalAclFile is { } aclPath)
+                    _acl = await WriteIfChangedAsync(aclPath, _acl, MosquittoFiles.AclFile(applianceUser, current), stoppingToken);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                LogWriteFailed(logger, exception.Message);
+            }
+        }
+        while (await WaitAsync(timer, stoppingToken));
+    }
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<string> WriteIfChangedAsync(string path, string? written, string content, CancellationToken cancellationToken)
+    {
+        if (string.Equals(written, content, StringComparison.Ordinal))
+            return content;
+        var full = Path.GetFullPath(path);
+        var temporary = Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + ".tmp");
+        await File.WriteAllTextAsync(temporary, content, cancellationToken);
+        File.Move(temporary, full, overwrite: true);
+        LogWritten(logger, full);
+        return content;
+    }
+
+    [LoggerMessage(EventId = 5520, Level = LogLevel.Information, Message = "Broker file {Path} written")]
+    private static partial void LogWritten(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 5521, Level = LogLevel.Warning, Message = "Broker files not written: {Error}; retrying")]
+    private static partial void LogWriteFailed(ILogger logger, string error);
+}

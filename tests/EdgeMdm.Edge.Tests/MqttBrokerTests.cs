@@ -1,0 +1,357 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using EdgeMdm.Domain.Lifecycle;
+using EdgeMdm.Edge.Mqtt;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace EdgeMdm.Edge.Tests;
+
+/// <summary>The embedded broker through real MQTT clients (MQTTnet's) on loopback: logins, the topic ACL, wakes.</summary>
+public sealed class MqttBrokerTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+    private const string VehicleToken = "test-vehicle-token-0001";
+    private EdgeServer _server = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await EdgeServer.StartAsync("--mqtt-listen", "127.0.0.1:0");
+        await _server.Store.ImportTokenAsync(VehicleToken, "vehicle-mounts", 10, _server.Clock.GetUtcNow().AddDays(1), "test", _server.Clock.GetUtcNow());
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    private IPEndPoint Broker => _server.Broker.BoundEndPoints.Single();
+
+    [Fact]
+    public async Task Broker_listens_only_on_the_configured_address()
+    {
+        Assert.Equal(IPAddress.Loopback, Broker.Address);
+        Assert.NotEqual(0, Broker.Port);
+        using var elsewhere = new TcpClient(AddressFamily.InterNetworkV6);
+        await Assert.ThrowsAnyAsync<SocketException>(() => elsewhere.ConnectAsync(IPAddress.IPv6Loopback, Broker.Port));
+    }
+
+    [Fact]
+    public async Task Enrollment_tells_the_device_where_the_broker_is()
+    {
+        var device = await _server.EnrollAsync("S-URL");
+        Assert.Equal($"mqtt://127.0.0.1:{Broker.Port}", device.MqttUrl);
+    }
+
+    [Fact]
+    public async Task Device_with_its_credential_receives_a_wake_when_a_command_is_queued()
+    {
+        var device = await _server.EnrollAsync("S-WAKE");
+        using var client = await ConnectAsync(device.DeviceId, device.DeviceSecret);
+        var received = Received(client);
+        await SubscribeAsync(client, MqttTopics.WakeTopic(device.DeviceId), expectGranted: true);
+
+        await _server.Store.QueueCommandAsync(device.DeviceId, "ring", new Dictionary<string, string>(StringComparer.Ordinal), null, "test", _server.Clock.GetUtcNow());
+
+        var wake = await received.Reader.ReadAsync(new CancellationTokenSource(Patience).Token);
+        Assert.Equal(MqttTopics.WakeTopic(device.DeviceId), wake.Topic);
+        Assert.Equal("""{"reason":"command"}""", Encoding.UTF8.GetString(wake.Payload));
+        Assert.Equal(MqttQualityOfServiceLevel.AtLeastOnce, wake.QualityOfServiceLevel);
+    }
+
+    [Fact]
+    public async Task Device_staged_again_after_repair_is_woken_for_staging()
+    {
+        var device = await _server.EnrollAsync("S-STAGE");
+        foreach (var state in new[] { DeviceState.Active, DeviceState.InRepair })
+            Assert.NotNull((await _server.Store.TransitionAsync(device.DeviceId, state, "test", "screen", _server.Clock.GetUtcNow())).Value);
+        using var client = await ConnectAsync(device.DeviceId, device.DeviceSecret);
+        var received = Received(client);
+        await SubscribeAsync(client, MqttTopics.DeviceFilter(device.DeviceId), expectGranted: true);
+
+        await _server.Store.TransitionAsync(device.DeviceId, DeviceState.Staging, "test", "repaired", _server.Clock.GetUtcNow());
+
+        var wake = await received.Reader.ReadAsync(new CancellationTokenSource(Patience).Token);
+        Assert.Equal("""{"reason":"staging"}""", Encoding.UTF8.GetString(wake.Payload));
+    }
+
+    [Fact]
+    public async Task Devices_of_a_group_whose_blueprint_changed_are_woken_and_others_are_not()
+    {
+        var picker = await _server.EnrollAsync("S-PICKER");
+        var other = await _server.EnrollAsync("S-VEHICLE", token: VehicleToken);
+        using var pickerClient = await ConnectAsync(picker.DeviceId, picker.DeviceSecret);
+        using var otherClient = await ConnectAsync(other.DeviceId, other.DeviceSecret);
+        var pickerWakes = Received(pickerClient);
+        var otherWakes = Received(otherClient);
+        await SubscribeAsync(pickerClient, MqttTopics.WakeTopic(picker.DeviceId), expectGranted: true);
+        await SubscribeAsync(otherClient, MqttTopics.WakeTopic(other.DeviceId), expectGranted: true);
+
+        var yaml = (await File.ReadAllTextAsync(EdgeServer.SeedPath)).Replace("minSecurityPatch: 2025-06-01", "minSecurityPatch: 2026-09-01", StringComparison.Ordinal);
+        await _server.Store.ApplySeedAsync(Seed.SiteSeedLoader.Parse(yaml, "changed.yaml"), _server.Clock.GetUtcNow());
+
+        var wake = await pickerWakes.Reader.ReadAsync(new CancellationTokenSource(Patience).Token);
+        Assert.Equal("""{"reason":"declarations"}""", Encoding.UTF8.GetString(wake.Payload));
+        await Task.Delay(300);
+        Assert.False(otherWakes.Reader.TryRead(out _));
+    }
+
+    [Fact]
+    public async Task Command_for_a_group_wakes_each_of_its_devices_once_and_no_other()
+    {
+        var pickers = new[] { await _server.EnrollAsync("S-G1"), await _server.EnrollAsync("S-G2") };
+        var vehicle = await _server.EnrollAsync("S-G3", token: VehicleToken);
+        var clients = new List<IMqttClient>();
+        var wakes = new List<System.Threading.Channels.Channel<MqttApplicationMessage>>();
+        foreach (var device in pickers.Append(vehicle))
+        {
+            var client = await ConnectAsync(device.DeviceId, device.DeviceSecret);
+            clients.Add(client);
+            wakes.Add(Received(client));
+            await SubscribeAsync(client, MqttTopics.WakeTopic(device.DeviceId), expectGranted: true);
+        }
+
+        var queued = await _server.Store.QueueGroupCommandAsync("pickers", "ring", new Dictionary<string, string>(StringComparer.Ordinal), null, "test", _server.Clock.GetUtcNow());
+
+        Assert.Equal(pickers.Select(p => p.DeviceId).Order(StringComparer.Ordinal), queued.Select(c => c.DeviceId).Order(StringComparer.Ordinal));
+        foreach (var picker in wakes.Take(2))
+            Assert.Equal("""{"reason":"command"}""", Encoding.UTF8.GetString((await picker.Reader.ReadAsync(new CancellationTokenSource(Patience).Token)).Payload));
+        await Task.Delay(300);
+        Assert.All(wakes, w => Assert.False(w.Reader.TryRead(out _)));
+        foreach (var client in clients)
+            client.Dispose();
+    }
+
+    [Fact]
+    public async Task Wrong_secret_is_refused_as_bad_user_name_or_password()
+    {
+        var device = await _server.EnrollAsync("S-BAD");
+        using var client = new MqttClientFactory().CreateMqttClient();
+        var result = await client.ConnectAsync(Options(device.DeviceId, "ds_not-the-secret", MqttProtocolVersion.V500), CancellationToken.None);
+        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, result.ResultCode);
+        Assert.Equal(1, _server.MqttCounters.LoginsRefused);
+    }
+
+    [Fact]
+    public async Task Another_devices_secret_does_not_log_in_as_this_device()
+    {
+        var device = await _server.EnrollAsync("S-ONE");
+        var other = await _server.EnrollAsync("S-TWO");
+        using var client = new MqttClientFactory().CreateMqttClient();
+        var result = await client.ConnectAsync(Options(device.DeviceId, other.DeviceSecret, MqttProtocolVersion.V500), CancellationToken.None);
+        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, result.ResultCode);
+    }
+
+    [Fact]
+    public async Task Retired_device_is_refused()
+    {
+        var device = await _server.EnrollAsync("S-RETIRED");
+        foreach (var state in new[] { DeviceState.Active, DeviceState.Quarantined, DeviceState.Retired })
+            Assert.NotNull((await _server.Store.TransitionAsync(device.DeviceId, state, "test", "lost", _server.Clock.GetUtcNow())).Value);
+        using var client = new MqttClientFactory().CreateMqttClient();
+        var result = await client.ConnectAsync(Options(device.DeviceId, device.DeviceSecret, MqttProtocolVersion.V500), CancellationToken.None);
+        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, result.ResultCode);
+    }
+
+    [Fact]
+    public async Task Client_id_of_someone_else_is_refused()
+    {
+        var device = await _server.EnrollAsync("S-ID");
+        using var client = new MqttClientFactory().CreateMqttClient();
+        var options = new MqttClientOptionsBuilder()
+            .WithTcpServer(Broker.Address.ToString(), Broker.Port)
+            .WithClientId("dev-somebody-else")
+            .WithCredentials(device.DeviceId, device.DeviceSecret)
+            .WithProtocolVersion(MqttProtocolVersion.V500)
+            .Build();
+        var result = await client.ConnectAsync(options, CancellationToken.None);
+        Assert.Equal(MqttClientConnectResultCode.ClientIdentifierNotValid, result.ResultCode);
+    }
+
+    [Fact]
+    public async Task Device_cannot_subscribe_to_another_devices_wake_nor_by_wildcard()
+    {
+        var device = await _server.EnrollAsync("S-SNOOP");
+        var victim = await _server.EnrollAsync("S-VICTIM");
+        using var client = await ConnectAsync(device.DeviceId, device.DeviceSecret);
+        var received = Received(client);
+
+        await SubscribeAsync(client, MqttTopics.WakeTopic(victim.DeviceId), expectGranted: false);
+        await SubscribeAsync(client, "edgemdm/devices/+/wake", expectGranted: false);
+        await SubscribeAsync(client, "#", expectGranted: false);
+        await _server.Store.QueueCommandAsync(victim.DeviceId, "ring", new Dictionary<string, string>(StringComparer.Ordinal), null, "test", _server.Clock.GetUtcNow());
+        await WaitUntilAsync(() => _server.MqttCounters.WakesPublished >= 1);
+
+        Assert.Equal(3, _server.MqttCounters.SubscribeDenied);
+        await Task.Delay(300);
+        Assert.False(received.Reader.TryRead(out _));
+    }
+
+    [Fact]
+    public async Task Nobody_but_the_appliance_publishes_a_wake()
+    {
+        var device = await _server.EnrollAsync("S-LISTEN");
+        var forger = await _server.EnrollAsync("S-FORGER");
+        var (cradleId, cradleSecret) = await AddClientAsync("cradle-7", MqttClientRoles.Cradle);
+        using var listener = await ConnectAsync(device.DeviceId, device.DeviceSecret);
+        var received = Received(listener);
+        await SubscribeAsync(listener, MqttTopics.WakeTopic(device.DeviceId), expectGranted: true);
+
+        using var forgingDevice = await ConnectAsync(forger.DeviceId, forger.DeviceSecret);
+        using var forgingCradle = await ConnectAsync(cradleId, cradleSecret);
+        var byDevice = await forgingDevice.PublishAsync(WakeOf(device.DeviceId), CancellationToken.None);
+        var byCradle = await forgingCradle.PublishAsync(WakeOf(device.DeviceId), CancellationToken.None);
+        var ownTopic = await listener.PublishAsync(WakeOf(device.DeviceId), CancellationToken.None);
+
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, byDevice.ReasonCode);
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, byCradle.ReasonCode);
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, ownTopic.ReasonCode);
+        Assert.Equal(3, _server.MqttCounters.PublishDenied);
+        Assert.False(received.Reader.TryRead(out _));
+    }
+
+    [Fact]
+    public async Task Cradle_telemetry_reaches_a_tool_and_a_cradle_cannot_speak_for_another()
+    {
+        var (cradleId, cradleSecret) = await AddClientAsync("cradle-1", MqttClientRoles.Cradle);
+        var (toolId, toolSecret) = await AddClientAsync("floor-board", MqttClientRoles.Tool);
+        using var tool = await ConnectAsync(toolId, toolSecret);
+        var received = Received(tool);
+        await SubscribeAsync(tool, "edgemdm/cradles/#", expectGranted: true);
+        await SubscribeAsync(tool, "edgemdm/devices/#", expectGranted: false);
+        using var cradle = await ConnectAsync(cradleId, cradleSecret);
+
+        var own = await cradle.PublishAsync(Telemetry("edgemdm/cradles/cradle-1/slots/3", "charging"), CancellationToken.None);
+        var other = await cradle.PublishAsync(Telemetry("edgemdm/cradles/cradle-2/slots/3", "forged"), CancellationToken.None);
+        var byTool = await tool.PublishAsync(Telemetry("edgemdm/cradles/cradle-1/slots/4", "forged"), CancellationToken.None);
+
+        Assert.Equal(MqttClientPublishReasonCode.Success, own.ReasonCode);
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, other.ReasonCode);
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, byTool.ReasonCode);
+        var message = await received.Reader.ReadAsync(new CancellationTokenSource(Patience).Token);
+        Assert.Equal("edgemdm/cradles/cradle-1/slots/3", message.Topic);
+        Assert.Equal("charging", Encoding.UTF8.GetString(message.Payload));
+        await Task.Delay(200);
+        Assert.False(received.Reader.TryRead(out _));
+    }
+
+    [Fact]
+    public async Task Sessions_whose_credential_no_longer_holds_are_ended_and_others_are_kept()
+    {
+        var lost = await _server.EnrollAsync("S-LOST");
+        var wiped = await _server.EnrollAsync("S-WIPED");
+        var kept = await _server.EnrollAsync("S-KEPT");
+        var (cradleId, cradleSecret) = await AddClientAsync("cradle-removed", MqttClientRoles.Cradle);
+        using var lostClient = await ConnectAsync(lost.DeviceId, lost.DeviceSecret);
+        using var wipedClient = await ConnectAsync(wiped.DeviceId, wiped.DeviceSecret);
+        using var keptClient = await ConnectAsync(kept.DeviceId, kept.DeviceSecret);
+        using var cradle = await ConnectAsync(cradleId, cradleSecret);
+
+        foreach (var state in new[] { DeviceState.Active, DeviceState.Quarantined, DeviceState.Retired })
+            Assert.NotNull((await _server.Store.TransitionAsync(lost.DeviceId, state, "test", "lost", _server.Clock.GetUtcNow())).Value);
+        await _server.EnrollAsync("S-WIPED");
+        await _server.Store.RemoveMqttClientAsync(cradleId);
+        _server.Clock.Advance(EmbeddedMqttBroker.RevalidationInterval);
+
+        await WaitUntilAsync(() => !lostClient.IsConnected && !wipedClient.IsConnected && !cradle.IsConnected);
+        Assert.True(keptClient.IsConnected);
+    }
+
+    [Fact]
+    public async Task Cradle_telemetry_is_not_retained_by_the_broker()
+    {
+        var (cradleId, cradleSecret) = await AddClientAsync("cradle-retain", MqttClientRoles.Cradle);
+        var (toolId, toolSecret) = await AddClientAsync("late-board", MqttClientRoles.Tool);
+        using var cradle = await ConnectAsync(cradleId, cradleSecret);
+        var retained = new MqttApplicationMessageBuilder().WithTopic("edgemdm/cradles/cradle-retain/slots/1").WithPayload("docked").WithRetainFlag()
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
+        Assert.True((await cradle.PublishAsync(retained, CancellationToken.None)).IsSuccess);
+
+        using var tool = await ConnectAsync(toolId, toolSecret);
+        var received = Received(tool);
+        await SubscribeAsync(tool, "edgemdm/cradles/#", expectGranted: true);
+
+        await Task.Delay(300);
+        Assert.False(received.Reader.TryRead(out _));
+    }
+
+    [Fact]
+    public async Task A_connection_may_make_only_so_many_subscriptions()
+    {
+        var device = await _server.EnrollAsync("S-MANY");
+        using var client = await ConnectAsync(device.DeviceId, device.DeviceSecret);
+
+        for (var i = 0; i < EmbeddedMqttBroker.MaxSubscriptionsPerConnection; i++)
+            await SubscribeAsync(client, $"edgemdm/devices/{device.DeviceId}/topic{i}", expectGranted: true);
+        await SubscribeAsync(client, $"edgemdm/devices/{device.DeviceId}/one-more", expectGranted: false);
+    }
+
+    [Fact]
+    public async Task Removed_cradle_can_no_longer_log_in()
+    {
+        var (cradleId, cradleSecret) = await AddClientAsync("cradle-gone", MqttClientRoles.Cradle);
+        await _server.Store.RemoveMqttClientAsync(cradleId);
+        using var client = new MqttClientFactory().CreateMqttClient();
+        var result = await client.ConnectAsync(Options(cradleId, cradleSecret, MqttProtocolVersion.V311), CancellationToken.None);
+        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, result.ResultCode);
+    }
+
+    private async Task<(string Id, string Secret)> AddClientAsync(string id, string role)
+    {
+        var secret = await _server.Store.AddMqttClientAsync(id, role, "test", _server.Clock.GetUtcNow());
+        return (id, secret!);
+    }
+
+    private MqttClientOptions Options(string user, string password, MqttProtocolVersion version) =>
+        new MqttClientOptionsBuilder()
+            .WithTcpServer(Broker.Address.ToString(), Broker.Port)
+            .WithClientId(user)
+            .WithCredentials(user, password)
+            .WithProtocolVersion(version)
+            .WithTimeout(Patience)
+            .Build();
+
+    private async Task<IMqttClient> ConnectAsync(string user, string password)
+    {
+        var client = new MqttClientFactory().CreateMqttClient();
+        var result = await client.ConnectAsync(Options(user, password, MqttProtocolVersion.V500), CancellationToken.None);
+        Assert.Equal(MqttClientConnectResultCode.Success, result.ResultCode);
+        return client;
+    }
+
+    private static async Task SubscribeAsync(IMqttClient client, string filter, bool expectGranted)
+    {
+        var result = await client.SubscribeAsync(
+            new MqttClientSubscribeOptionsBuilder().WithTopicFilter(filter, MqttQualityOfServiceLevel.AtLeastOnce).Build(), CancellationToken.None);
+        var code = result.Items.Single().ResultCode;
+        if (expectGranted)
+            Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS1, code);
+        else
+            Assert.Equal(MqttClientSubscribeResultCode.NotAuthorized, code);
+    }
+
+    private static System.Threading.Channels.Channel<MqttApplicationMessage> Received(IMqttClient client)
+    {
+        var channel = System.Threading.Channels.Channel.CreateUnbounded<MqttApplicationMessage>();
+        client.ApplicationMessageReceivedAsync += e =>
+        {
+            channel.Writer.TryWrite(e.ApplicationMessage);
+            return Task.CompletedTask;
+        };
+        return channel;
+    }
+
+    private static MqttApplicationMessage WakeOf(string deviceId) => Telemetry(MqttTopics.WakeTopic(deviceId), """{"reason":"forged"}""");
+
+    private static MqttApplicationMessage Telemetry(string topic, string payload) =>
+        new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met in time");
+            await Task.Delay(20);
+        }
+    }
+}

@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using EdgeMdm.Contracts.Device;
+
+namespace EdgeMdm.EndToEnd;
+
+/// <summary>
+/// A site whose broker is Debian's Mosquitto: the appliance publishes wakes there as a client and writes Mosquitto's
+/// password and ACL files, so a device logs in at Mosquitto with its device credential and only reads its own topics.
+/// </summary>
+public sealed class ExternalMosquittoTests
+{
+    private const string Mosquitto = "/usr/sbin/mosquitto";
+
+    [SkippableFact]
+    public async Task Device_logs_in_at_mosquitto_with_its_device_credential_and_gets_the_wake_the_appliance_publishes_there()
+    {
+        var missing = !File.Exists(Mosquitto) || !File.Exists("/usr/bin/mosquitto_sub");
+        if (missing && string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.Ordinal))
+            Assert.Fail("mosquitto is missing under CI=true (tests/scripts/setup.sh installs it)");
+        Skip.If(missing, "mosquitto not installed (run tests/scripts/setup.sh as root to install mosquitto and mosquitto-clients)");
+
+        using var data = new TempDirectory();
+        Directory.CreateDirectory(data.Path);
+        var port = ApplianceProcess.FreePort().ToString(CultureInfo.InvariantCulture);
+        var passwords = Path.Combine(data.Path, "mosquitto.passwd");
+        var acl = Path.Combine(data.Path, "mosquitto.acl");
+        await using var appliance = await ApplianceProcess.StartAsync(Path.Combine(data.Path, "edge"), checkinIntervalSeconds: 600, extraArgs:
+        [
+            "--mqtt-external", "127.0.0.1:" + port, "--mqtt-external-user", "edgemdm-appliance", "--mqtt-external-password", "appliance-secret-1",
+            "--mqtt-external-password-file", passwords, "--mqtt-external-acl-file", acl,
+        ]);
+        var device = await EnrollAsync(appliance);
+        var other = await EnrollAsync(appliance, "EXT-OTHER");
+        Assert.Equal("mqtt://127.0.0.1:" + port, device.MqttUrl);
+        await WaitUntilAsync(() => File.Exists(passwords) && File.ReadAllText(passwords).Contains(other.DeviceId + ":$7$", StringComparison.Ordinal), "the password file never named the devices");
+
+        var config = Path.Combine(data.Path, "mosquitto.conf");
+        await File.WriteAllTextAsync(config, $"listener {port} 127.0.0.1\nallow_anonymous false\npassword_file {passwords}\nacl_file {acl}\npersistence false\n");
+        using var broker = Start(Mosquitto, ["-c", config]);
+        try
+        {
+            await WaitUntilAsync(() => CanConnect(int.Parse(port, CultureInfo.InvariantCulture)), "mosquitto did not start");
+            string[] login = ["-h", "127.0.0.1", "-p", port, "-i", device.DeviceId, "-u", device.DeviceId, "-P", device.DeviceSecret];
+            using var subscriber = Start("mosquitto_sub", [.. login, "-t", $"edgemdm/devices/{device.DeviceId}/wake", "-q", "1", "-C", "1", "-v", "-W", "30"]);
+            await Task.Delay(TimeSpan.FromSeconds(1));
+
+            var queued = await Processes.RunAsync(Processes.EdgeDll, ["commands", "send", "--device", device.DeviceId, "ring", "--data-dir", Path.Combine(data.Path, "edge")], TimeSpan.FromSeconds(60));
+            Assert.Equal(0, queued.ExitCode);
+
+            var (exitCode, stdout, stderr) = await FinishAsync(subscriber);
+            Assert.True(exitCode == 0, "mosquitto_sub: " + stderr);
+            Assert.Equal($"edgemdm/devices/{device.DeviceId}/wake {{\"reason\":\"command\"}}", stdout.TrimEnd('\n'));
+
+            // Mosquitto grants the subscription and withholds what the ACL forbids: the snoop sees nothing of the
+            // wake the other device does get.
+            using var snoop = Start("mosquitto_sub", [.. login, "-t", $"edgemdm/devices/{other.DeviceId}/wake", "-C", "1", "-W", "6"]);
+            using var owner = Start("mosquitto_sub", ["-h", "127.0.0.1", "-p", port, "-i", other.DeviceId, "-u", other.DeviceId, "-P", other.DeviceSecret,
+                "-t", $"edgemdm/devices/{other.DeviceId}/wake", "-q", "1", "-C", "1", "-W", "30"]);
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            Assert.Equal(0, (await Processes.RunAsync(Processes.EdgeDll, ["commands", "send", "--device", other.DeviceId, "ring", "--data-dir", Path.Combine(data.Path, "edge")], TimeSpan.FromSeconds(60))).ExitCode);
+            var owned = await FinishAsync(owner);
+            var snooped = await FinishAsync(snoop);
+            Assert.Equal("{\"reason\":\"command\"}", owned.Stdout.TrimEnd('\n'));
+            Assert.Equal("", snooped.Stdout);
+
+            using var wrong = Start("mosquitto_sub", ["-h", "127.0.0.1", "-p", port, "-i", device.DeviceId, "-u", device.DeviceId, "-P", "ds_wrong", "-t", "x", "-C", "1", "-W", "5"]);
+            var refused = await FinishAsync(wrong);
+            Assert.NotEqual(0, refused.ExitCode);
+        }
+        finally
+        {
+            broker.Kill();
+            await broker.WaitForExitAsync();
+        }
+    }
+
+    private static async Task<EnrollResponse> EnrollAsync(ApplianceProcess appliance, string serial = "EXT-1")
+    {
+        using var http = new HttpClient { BaseAddress = appliance.Url };
+        var request = new EnrollRequest { EnrollmentToken = Processes.SeedToken, Serial = serial, Model = "TC52", Manufacturer = "Zebra", OsVersion = "14", AgentVersion = "1" };
+        using var response = await http.PostAsJsonAsync("/api/v1/enroll", request, DeviceProtocolJson.Default.EnrollRequest);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync(DeviceProtocolJson.Default.EnrollResponse))!;
+    }
+
+    private static bool CanConnect(int port)
+    {
+        try
+        {
+            using var client = new System.Net.Sockets.TcpClient();
+            client.Connect(System.Net.IPAddress.Loopback, port);
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static Process Start(string program, IEnumerable<string> args)
+    {
+        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args)
+            info.ArgumentList.Add(arg);
+        return Process.Start(info) ?? throw new InvalidOperationException("could not start " + program);
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> FinishAsync(Process process)
+    {
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(40));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException exception)
+        {
+            process.Kill();
+            throw new TimeoutException(process.StartInfo.FileName + " did not finish in time", exception);
+        }
+
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string failure)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), failure);
+            await Task.Delay(200);
+        }
+    }
+}

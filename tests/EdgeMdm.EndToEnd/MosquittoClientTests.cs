@@ -1,0 +1,284 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EdgeMdm.Contracts.Device;
+
+namespace EdgeMdm.EndToEnd;
+
+/// <summary>
+/// The embedded broker against clients nobody here wrote: Debian's <c>mosquitto_sub</c> and <c>mosquitto_pub</c>
+/// (installed by tests/scripts/setup.sh), each with <c>-i</c> since MQTTnet refuses empty client ids on MQTT 3.1.1.
+/// Commands are queued with the operator CLI, a separate process, so the wake also crosses processes.
+/// </summary>
+public sealed class MosquittoClientTests : IAsyncLifetime, IDisposable
+{
+    private static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(20);
+    private readonly TempDirectory _data = new();
+    private ApplianceProcess _appliance = null!;
+    private int _mqttPort;
+
+    public async Task InitializeAsync()
+    {
+        _mqttPort = ApplianceProcess.FreePort();
+        _appliance = await ApplianceProcess.StartAsync(_data.Path, checkinIntervalSeconds: 600, extraArgs: ["--mqtt-listen", "127.0.0.1:" + Port]);
+    }
+
+    public async Task DisposeAsync() => await _appliance.DisposeAsync();
+
+    public void Dispose() => _data.Dispose();
+
+    private string Port => _mqttPort.ToString(CultureInfo.InvariantCulture);
+
+    [SkippableFact]
+    public async Task Device_logs_in_with_mosquitto_sub_and_receives_the_wake_of_a_command_queued_with_the_cli()
+    {
+        SkipWithoutMosquittoClients();
+        var device = await EnrollAsync("MOSQ-1");
+        using var subscriber = StartClient("mosquitto_sub", [.. Login(device.DeviceId, device.DeviceSecret), "-t", Wake(device.DeviceId), "-q", "1", "-C", "1", "-v", "-W", "20"]);
+        await WaitSubscribedAsync();
+
+        var queued = await EdgeAsync("commands", "send", "--device", device.DeviceId, "ring");
+
+        Assert.Equal(0, queued.ExitCode);
+        var (exitCode, stdout, stderr) = await FinishAsync(subscriber);
+        Assert.True(exitCode == 0, "mosquitto_sub: " + stderr);
+        Assert.Equal(Wake(device.DeviceId) + " {\"reason\":\"command\"}", stdout.TrimEnd('\n'));
+    }
+
+    [SkippableFact]
+    public async Task Wrong_secret_is_refused_to_mosquitto_sub()
+    {
+        SkipWithoutMosquittoClients();
+        var device = await EnrollAsync("MOSQ-BAD");
+
+        var (exitCode, _, stderr) = await RunClientAsync("mosquitto_sub", [.. Login(device.DeviceId, "ds_wrong"), "-t", Wake(device.DeviceId), "-C", "1", "-W", "10"]);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("bad user name or password", stderr, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [SkippableFact]
+    public async Task Subscribing_to_another_devices_wake_is_denied_and_counted()
+    {
+        SkipWithoutMosquittoClients();
+        var device = await EnrollAsync("MOSQ-SNOOP");
+        var victim = await EnrollAsync("MOSQ-VICTIM");
+
+        var (_, _, stderr) = await RunClientAsync("mosquitto_sub", [.. Login(device.DeviceId, device.DeviceSecret), "-t", Wake(victim.DeviceId), "-C", "1", "-W", "5"]);
+
+        Assert.Contains("All subscription requests were denied", stderr, StringComparison.Ordinal);
+        await WaitForStatusAsync(status => status.GetProperty("subscribeDenied").GetInt64() == 1);
+    }
+
+    [SkippableFact]
+    public async Task Publishing_on_a_wake_topic_is_denied_and_never_delivered()
+    {
+        SkipWithoutMosquittoClients();
+        var device = await EnrollAsync("MOSQ-LISTENER");
+        var forger = await EnrollAsync("MOSQ-FORGER");
+        using var subscriber = StartClient("mosquitto_sub", [.. Login(device.DeviceId, device.DeviceSecret), "-t", Wake(device.DeviceId), "-q", "1", "-C", "1", "-W", "4"]);
+        await WaitSubscribedAsync();
+
+        var (_, _, stderr) = await RunClientAsync("mosquitto_pub", [.. Login(forger.DeviceId, forger.DeviceSecret), "-V", "5", "-q", "1", "-t", Wake(device.DeviceId), "-m", "{\"reason\":\"forged\"}"]);
+
+        Assert.Contains("Not authorized", stderr, StringComparison.Ordinal);
+        var (_, received, _) = await FinishAsync(subscriber);
+        Assert.Equal("", received);
+        await WaitForStatusAsync(status => status.GetProperty("publishDenied").GetInt64() == 1);
+    }
+
+    [SkippableFact]
+    public async Task Cradle_telemetry_published_with_mosquitto_pub_reaches_a_tool()
+    {
+        SkipWithoutMosquittoClients();
+        var cradleSecret = await AddClientAsync("cradle-bay-3", "cradle");
+        var toolSecret = await AddClientAsync("floor-board", "tool");
+        using var tool = StartClient("mosquitto_sub", [.. Login("floor-board", toolSecret), "-t", "edgemdm/cradles/#", "-q", "1", "-C", "1", "-v", "-W", "20"]);
+        await WaitSubscribedAsync();
+
+        var published = await RunClientAsync("mosquitto_pub", [.. Login("cradle-bay-3", cradleSecret), "-q", "1", "-t", "edgemdm/cradles/cradle-bay-3/slots/4", "-m", "{\"docked\":true}"]);
+
+        Assert.Equal(0, published.ExitCode);
+        var (exitCode, stdout, stderr) = await FinishAsync(tool);
+        Assert.True(exitCode == 0, "mosquitto_sub: " + stderr);
+        Assert.Equal("edgemdm/cradles/cradle-bay-3/slots/4 {\"docked\":true}", stdout.TrimEnd('\n'));
+    }
+
+    /// <summary>A real agent process woken by a command checks in at once, though its interval is 10 minutes.</summary>
+    [Fact]
+    public async Task Agent_woken_by_a_queued_command_carries_it_out_long_before_its_interval()
+    {
+        using var state = new TempDirectory();
+        var statePath = Path.Combine(state.Path, "agent.json");
+        var enrolled = await Processes.RunAsync(Processes.AgentDll, ["enroll", "--server", _appliance.Url.ToString(), "--token", Processes.SeedToken, "--serial", "WAKE-AGENT", "--state", statePath], ClientTimeout);
+        Assert.True(enrolled.ExitCode == 0, enrolled.Stderr);
+        var deviceId = enrolled.Stdout.Trim();
+        using var agent = Processes.Start(Processes.AgentDll, ["run", "--state", statePath]);
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        agent.ErrorDataReceived += (_, e) => log.Enqueue(e.Data ?? "");
+        agent.BeginErrorReadLine();
+        try
+        {
+            // The first check-in happens at start; after it the agent would sleep 600 s.
+            await WaitUntilAsync(() => log.Any(l => l.Contains("listening for wakes", StringComparison.Ordinal)) && log.Any(l => l.Contains("checkin ok", StringComparison.Ordinal)), "the agent did not connect and check in");
+            var started = Stopwatch.StartNew();
+
+            var queued = await EdgeAsync("commands", "send", "--device", deviceId, "ring");
+            Assert.Equal(0, queued.ExitCode);
+            var commandId = queued.Stdout.Trim();
+
+            await WaitUntilAsync(
+                () => EdgeAsync("commands", "list", "--device", deviceId, "--json").Result.Stdout.Contains("\"succeeded\"", StringComparison.Ordinal),
+                "the command was not carried out: " + string.Join(" | ", log));
+            Assert.True(started.Elapsed < TimeSpan.FromSeconds(60), "carried out only after " + started.Elapsed);
+            Assert.Contains(log, l => l.Contains("woken: checking in now", StringComparison.Ordinal));
+            Assert.StartsWith("cmd-", commandId, StringComparison.Ordinal);
+        }
+        finally
+        {
+            agent.Kill(entireProcessTree: true);
+            await agent.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>The agent reconnects to a broker that went away and came back, and is woken through the new connection.</summary>
+    [Fact]
+    public async Task Agent_reconnects_after_the_appliance_restarts_and_is_woken_again()
+    {
+        using var state = new TempDirectory();
+        var statePath = Path.Combine(state.Path, "agent.json");
+        var enrolled = await Processes.RunAsync(Processes.AgentDll, ["enroll", "--server", _appliance.Url.ToString(), "--token", Processes.SeedToken, "--serial", "RECONNECT", "--state", statePath], ClientTimeout);
+        Assert.True(enrolled.ExitCode == 0, enrolled.Stderr);
+        var deviceId = enrolled.Stdout.Trim();
+        using var agent = Processes.Start(Processes.AgentDll, ["run", "--state", statePath]);
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        agent.ErrorDataReceived += (_, e) => log.Enqueue(e.Data ?? "");
+        agent.BeginErrorReadLine();
+        try
+        {
+            await WaitUntilAsync(() => log.Count(l => l.Contains("listening for wakes", StringComparison.Ordinal)) == 1, "the agent did not connect");
+
+            var url = _appliance.Url;
+            await _appliance.KillAsync();
+            await _appliance.DisposeAsync();
+            await WaitUntilAsync(() => log.Any(l => l.Contains("wake connection lost", StringComparison.Ordinal)), "the agent did not notice the broker went away");
+            _appliance = await ApplianceProcess.StartAsync(_data.Path, checkinIntervalSeconds: 600, extraArgs: ["--mqtt-listen", "127.0.0.1:" + Port], url: url);
+            await WaitUntilAsync(() => log.Count(l => l.Contains("listening for wakes", StringComparison.Ordinal)) == 2, "the agent did not reconnect: " + string.Join(" | ", log));
+
+            Assert.Equal(0, (await EdgeAsync("commands", "send", "--device", deviceId, "ring")).ExitCode);
+
+            await WaitUntilAsync(
+                () => EdgeAsync("commands", "list", "--device", deviceId, "--json").Result.Stdout.Contains("\"succeeded\"", StringComparison.Ordinal),
+                "the command was not carried out after the reconnection: " + string.Join(" | ", log));
+        }
+        finally
+        {
+            agent.Kill(entireProcessTree: true);
+            await agent.WaitForExitAsync();
+        }
+    }
+
+    private static void SkipWithoutMosquittoClients()
+    {
+        var missing = !File.Exists("/usr/bin/mosquitto_sub") || !File.Exists("/usr/bin/mosquitto_pub");
+        if (missing && string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.Ordinal))
+            Assert.Fail("mosquitto-clients is missing under CI=true (tests/scripts/setup.sh installs it)");
+        Skip.If(missing, "mosquitto_sub/mosquitto_pub not installed (run tests/scripts/setup.sh as root to install mosquitto-clients)");
+    }
+
+    private string[] Login(string user, string password) => ["-h", "127.0.0.1", "-p", Port, "-i", user, "-u", user, "-P", password];
+
+    private static string Wake(string deviceId) => $"edgemdm/devices/{deviceId}/wake";
+
+    private async Task<EnrollResponse> EnrollAsync(string serial)
+    {
+        using var http = new HttpClient { BaseAddress = _appliance.Url };
+        var request = new EnrollRequest { EnrollmentToken = Processes.SeedToken, Serial = serial, Model = "TC52", Manufacturer = "Zebra", OsVersion = "14", AgentVersion = "1" };
+        using var response = await http.PostAsJsonAsync("/api/v1/enroll", request, DeviceProtocolJson.Default.EnrollRequest);
+        response.EnsureSuccessStatusCode();
+        var enrolled = (await response.Content.ReadFromJsonAsync(DeviceProtocolJson.Default.EnrollResponse))!;
+        Assert.Equal("mqtt://127.0.0.1:" + Port, enrolled.MqttUrl);
+        return enrolled;
+    }
+
+    private async Task<string> AddClientAsync(string id, string role)
+    {
+        var added = await EdgeAsync("mqtt-clients", "add", id, "--role", role, "--json");
+        Assert.True(added.ExitCode == 0, added.Stderr);
+        using var json = JsonDocument.Parse(added.Stdout);
+        return json.RootElement.GetProperty("secret").GetString()!;
+    }
+
+    private Task<CommandResult> EdgeAsync(params string[] args) =>
+        Processes.RunAsync(Processes.EdgeDll, [.. args, "--data-dir", _data.Path], TimeSpan.FromSeconds(60));
+
+    /// <summary>The broker's counters reach the store every 2 s; waits until they satisfy <paramref name="condition"/>.</summary>
+    private async Task WaitForStatusAsync(Func<JsonElement, bool> condition)
+    {
+        JsonElement? last = null;
+        await WaitUntilAsync(
+            () =>
+            {
+                var status = EdgeAsync("mqtt", "status", "--json").Result;
+                if (status.ExitCode != 0)
+                    return false;
+                using var json = JsonDocument.Parse(status.Stdout);
+                last = json.RootElement.Clone();
+                return condition(last.Value);
+            },
+            "mqtt status never showed it");
+        Assert.Equal("embedded", last!.Value.GetProperty("mode").GetString());
+    }
+
+    /// <summary>mosquitto_sub prints nothing once subscribed; the broker's counters are not per subscription either, so give it a moment.</summary>
+    private static Task WaitSubscribedAsync() => Task.Delay(TimeSpan.FromSeconds(1));
+
+    private static Process StartClient(string program, IEnumerable<string> args)
+    {
+        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args)
+            info.ArgumentList.Add(arg);
+        return Process.Start(info) ?? throw new InvalidOperationException("could not start " + program);
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> FinishAsync(Process process)
+    {
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(ClientTimeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException exception)
+        {
+            process.Kill();
+            throw new TimeoutException(process.StartInfo.FileName + " did not finish in time", exception);
+        }
+
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    private static Task<(int ExitCode, string Stdout, string Stderr)> RunClientAsync(string program, IEnumerable<string> args)
+    {
+        var process = StartClient(program, args);
+        return FinishAndDisposeAsync(process);
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> FinishAndDisposeAsync(Process process)
+    {
+        using (process)
+            return await FinishAsync(process);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string failure)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), failure);
+            await Task.Delay(250);
+        }
+    }
+}
