@@ -202,6 +202,17 @@ public sealed class AgentCliTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Simulate_with_no_sample_app_runs_a_fleet_that_comes_with_nothing_installed()
+    {
+        var exitCode = await AgentCli.RunAsync(
+            ["simulate", "--server", Server, "--token", "enroll-token", "--devices", "2", "--duration", "300ms", "--interval", "100ms", "--sample-app", "none"], _stdout, _stderr);
+
+        Assert.Equal(0, exitCode);
+        Assert.StartsWith("enrolled=2 ", _stdout.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("exception", _stderr.ToString(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task Simulate_with_json_prints_a_json_object_and_exits_1_on_errors()
     {
         var exitCode = await AgentCli.RunAsync(["simulate", "--server", Server, "--token", "wrong", "--devices", "2", "--duration", "1s", "--json"], _stdout, _stderr);

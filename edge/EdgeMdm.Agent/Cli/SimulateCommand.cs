@@ -85,11 +85,11 @@ internal sealed class FleetKnobs
     private readonly Option<TimeSpan> _offlineFor = CliOptions.Duration("--offline-for", "How long they stay out (default: the whole run)", required: false);
     private readonly Option<TimeSpan> _installRetryAfter = CliOptions.Duration(
         "--install-retry-after", "Wait before the first retry of a failed install, doubling up to 1h (default 1m, what a real agent uses)", required: false);
-    private readonly Option<SampleApp?> _sampleApp = new("--sample-app")
+    private readonly Option<SampleAppChoice> _sampleApp = new("--sample-app")
     {
         Description = $"The app every device comes with, PACKAGE:VERSIONCODE:VERSIONNAME, or 'none' (default {SampleApp.Default})",
         HelpName = "APP",
-        DefaultValueFactory = _ => SampleApp.Default,
+        DefaultValueFactory = _ => new SampleAppChoice(SampleApp.Default),
         CustomParser = ParseSampleApp,
     };
 
@@ -119,18 +119,23 @@ internal sealed class FleetKnobs
         OfflineFraction = parse.GetValue(_offline),
         OfflineFor = parse.GetResult(_offlineFor) is null ? null : parse.GetValue(_offlineFor),
         RetryPolicy = parse.GetResult(_installRetryAfter) is null ? RetryPolicy.Default : RetryPolicy.StartingAfter(parse.GetValue(_installRetryAfter)),
-        SampleApp = parse.GetValue(_sampleApp),
+        SampleApp = parse.GetValue(_sampleApp)?.App,
         PackageDirectory = parse.GetValue(_packages) is { Length: > 0 } directory ? directory : null,
     };
 
-    private static SampleApp? ParseSampleApp(System.CommandLine.Parsing.ArgumentResult result)
+    // A wrapper, because System.CommandLine reads a null from a custom parser as "no value" and then casts the raw
+    // token ("none") itself, which throws.
+    private static SampleAppChoice ParseSampleApp(System.CommandLine.Parsing.ArgumentResult result)
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
         if (string.Equals(text, "none", StringComparison.Ordinal))
-            return null;
+            return new SampleAppChoice(null);
         if (SampleApp.TryParse(text, out var app))
-            return app;
+            return new SampleAppChoice(app);
         result.AddError($"invalid --sample-app '{text}': expected PACKAGE:VERSIONCODE:VERSIONNAME (com.acme.scan:100:1.0.0) or none");
-        return null;
+        return new SampleAppChoice(null);
     }
+
+    /// <summary>The app every simulated device comes with, or none.</summary>
+    private sealed record SampleAppChoice(SampleApp? App);
 }
