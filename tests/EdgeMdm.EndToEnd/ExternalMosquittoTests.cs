@@ -38,35 +38,35 @@ public sealed class ExternalMosquittoTests
 
         var config = Path.Combine(data.Path, "mosquitto.conf");
         await File.WriteAllTextAsync(config, $"listener {port} 127.0.0.1\nallow_anonymous false\npassword_file {passwords}\nacl_file {acl}\npersistence false\n");
-        using var broker = Start(Mosquitto, ["-c", config]);
+        using var broker = Processes.StartProgram(Mosquitto, ["-c", config]);
         try
         {
             await WaitUntilAsync(() => CanConnect(int.Parse(port, CultureInfo.InvariantCulture)), "mosquitto did not start");
             string[] login = ["-h", "127.0.0.1", "-p", port, "-i", device.DeviceId, "-u", device.DeviceId, "-P", device.DeviceSecret];
-            using var subscriber = Start("mosquitto_sub", [.. login, "-t", $"edgemdm/devices/{device.DeviceId}/wake", "-q", "1", "-C", "1", "-v", "-W", "30"]);
+            using var subscriber = Processes.StartProgram("mosquitto_sub", [.. login, "-t", $"edgemdm/devices/{device.DeviceId}/wake", "-q", "1", "-C", "1", "-v", "-W", "30"]);
             await Task.Delay(TimeSpan.FromSeconds(1));
 
             var queued = await Processes.RunAsync(Processes.EdgeDll, ["commands", "send", "--device", device.DeviceId, "ring", "--data-dir", Path.Combine(data.Path, "edge")], TimeSpan.FromSeconds(60));
             Assert.Equal(0, queued.ExitCode);
 
-            var (exitCode, stdout, stderr) = await FinishAsync(subscriber);
+            var (exitCode, stdout, stderr) = await Processes.FinishAsync(subscriber, TimeSpan.FromSeconds(40));
             Assert.True(exitCode == 0, "mosquitto_sub: " + stderr);
             Assert.Equal($"edgemdm/devices/{device.DeviceId}/wake {{\"reason\":\"command\"}}", stdout.TrimEnd('\n'));
 
             // Mosquitto grants the subscription and withholds what the ACL forbids: the snoop sees nothing of the
             // wake the other device does get.
-            using var snoop = Start("mosquitto_sub", [.. login, "-t", $"edgemdm/devices/{other.DeviceId}/wake", "-C", "1", "-W", "6"]);
-            using var owner = Start("mosquitto_sub", ["-h", "127.0.0.1", "-p", port, "-i", other.DeviceId, "-u", other.DeviceId, "-P", other.DeviceSecret,
+            using var snoop = Processes.StartProgram("mosquitto_sub", [.. login, "-t", $"edgemdm/devices/{other.DeviceId}/wake", "-C", "1", "-W", "6"]);
+            using var owner = Processes.StartProgram("mosquitto_sub", ["-h", "127.0.0.1", "-p", port, "-i", other.DeviceId, "-u", other.DeviceId, "-P", other.DeviceSecret,
                 "-t", $"edgemdm/devices/{other.DeviceId}/wake", "-q", "1", "-C", "1", "-W", "30"]);
             await Task.Delay(TimeSpan.FromSeconds(1));
             Assert.Equal(0, (await Processes.RunAsync(Processes.EdgeDll, ["commands", "send", "--device", other.DeviceId, "ring", "--data-dir", Path.Combine(data.Path, "edge")], TimeSpan.FromSeconds(60))).ExitCode);
-            var owned = await FinishAsync(owner);
-            var snooped = await FinishAsync(snoop);
+            var owned = await Processes.FinishAsync(owner, TimeSpan.FromSeconds(40));
+            var snooped = await Processes.FinishAsync(snoop, TimeSpan.FromSeconds(40));
             Assert.Equal("{\"reason\":\"command\"}", owned.Stdout.TrimEnd('\n'));
             Assert.Equal("", snooped.Stdout);
 
-            using var wrong = Start("mosquitto_sub", ["-h", "127.0.0.1", "-p", port, "-i", device.DeviceId, "-u", device.DeviceId, "-P", "ds_wrong", "-t", "x", "-C", "1", "-W", "5"]);
-            var refused = await FinishAsync(wrong);
+            using var wrong = Processes.StartProgram("mosquitto_sub", ["-h", "127.0.0.1", "-p", port, "-i", device.DeviceId, "-u", device.DeviceId, "-P", "ds_wrong", "-t", "x", "-C", "1", "-W", "5"]);
+            var refused = await Processes.FinishAsync(wrong, TimeSpan.FromSeconds(40));
             Assert.NotEqual(0, refused.ExitCode);
         }
         finally
@@ -97,32 +97,6 @@ public sealed class ExternalMosquittoTests
         {
             return false;
         }
-    }
-
-    private static Process Start(string program, IEnumerable<string> args)
-    {
-        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args)
-            info.ArgumentList.Add(arg);
-        return Process.Start(info) ?? throw new InvalidOperationException("could not start " + program);
-    }
-
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> FinishAsync(Process process)
-    {
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(40));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException exception)
-        {
-            process.Kill();
-            throw new TimeoutException(process.StartInfo.FileName + " did not finish in time", exception);
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, string failure)

@@ -35,13 +35,13 @@ public sealed class MosquittoClientTests : IAsyncLifetime, IDisposable
     {
         SkipWithoutMosquittoClients();
         var device = await EnrollAsync("MOSQ-1");
-        using var subscriber = StartClient("mosquitto_sub", [.. Login(device.DeviceId, device.DeviceSecret), "-t", Wake(device.DeviceId), "-q", "1", "-C", "1", "-v", "-W", "20"]);
+        using var subscriber = Processes.StartProgram("mosquitto_sub", [.. Login(device.DeviceId, device.DeviceSecret), "-t", Wake(device.DeviceId), "-q", "1", "-C", "1", "-v", "-W", "20"]);
         await WaitSubscribedAsync();
 
         var queued = await EdgeAsync("commands", "send", "--device", device.DeviceId, "ring");
 
         Assert.Equal(0, queued.ExitCode);
-        var (exitCode, stdout, stderr) = await FinishAsync(subscriber);
+        var (exitCode, stdout, stderr) = await Processes.FinishAsync(subscriber, ClientTimeout);
         Assert.True(exitCode == 0, "mosquitto_sub: " + stderr);
         Assert.Equal(Wake(device.DeviceId) + " {\"reason\":\"command\"}", stdout.TrimEnd('\n'));
     }
@@ -52,7 +52,7 @@ public sealed class MosquittoClientTests : IAsyncLifetime, IDisposable
         SkipWithoutMosquittoClients();
         var device = await EnrollAsync("MOSQ-BAD");
 
-        var (exitCode, _, stderr) = await RunClientAsync("mosquitto_sub", [.. Login(device.DeviceId, "ds_wrong"), "-t", Wake(device.DeviceId), "-C", "1", "-W", "10"]);
+        var (exitCode, _, stderr) = await Processes.RunProgramAsync("mosquitto_sub", [.. Login(device.DeviceId, "ds_wrong"), "-t", Wake(device.DeviceId), "-C", "1", "-W", "10"], ClientTimeout);
 
         Assert.NotEqual(0, exitCode);
         Assert.Contains("bad user name or password", stderr, StringComparison.OrdinalIgnoreCase);
@@ -65,7 +65,7 @@ public sealed class MosquittoClientTests : IAsyncLifetime, IDisposable
         var device = await EnrollAsync("MOSQ-SNOOP");
         var victim = await EnrollAsync("MOSQ-VICTIM");
 
-        var (_, _, stderr) = await RunClientAsync("mosquitto_sub", [.. Login(device.DeviceId, device.DeviceSecret), "-t", Wake(victim.DeviceId), "-C", "1", "-W", "5"]);
+        var (_, _, stderr) = await Processes.RunProgramAsync("mosquitto_sub", [.. Login(device.DeviceId, device.DeviceSecret), "-t", Wake(victim.DeviceId), "-C", "1", "-W", "5"], ClientTimeout);
 
         Assert.Contains("All subscription requests were denied", stderr, StringComparison.Ordinal);
         await WaitForStatusAsync(status => status.GetProperty("subscribeDenied").GetInt64() == 1);
@@ -77,13 +77,13 @@ public sealed class MosquittoClientTests : IAsyncLifetime, IDisposable
         SkipWithoutMosquittoClients();
         var device = await EnrollAsync("MOSQ-LISTENER");
         var forger = await EnrollAsync("MOSQ-FORGER");
-        using var subscriber = StartClient("mosquitto_sub", [.. Login(device.DeviceId, device.DeviceSecret), "-t", Wake(device.DeviceId), "-q", "1", "-C", "1", "-W", "4"]);
+        using var subscriber = Processes.StartProgram("mosquitto_sub", [.. Login(device.DeviceId, device.DeviceSecret), "-t", Wake(device.DeviceId), "-q", "1", "-C", "1", "-W", "4"]);
         await WaitSubscribedAsync();
 
-        var (_, _, stderr) = await RunClientAsync("mosquitto_pub", [.. Login(forger.DeviceId, forger.DeviceSecret), "-V", "5", "-q", "1", "-t", Wake(device.DeviceId), "-m", "{\"reason\":\"forged\"}"]);
+        var (_, _, stderr) = await Processes.RunProgramAsync("mosquitto_pub", [.. Login(forger.DeviceId, forger.DeviceSecret), "-V", "5", "-q", "1", "-t", Wake(device.DeviceId), "-m", "{\"reason\":\"forged\"}"], ClientTimeout);
 
         Assert.Contains("Not authorized", stderr, StringComparison.Ordinal);
-        var (_, received, _) = await FinishAsync(subscriber);
+        var (_, received, _) = await Processes.FinishAsync(subscriber, ClientTimeout);
         Assert.Equal("", received);
         await WaitForStatusAsync(status => status.GetProperty("publishDenied").GetInt64() == 1);
     }
@@ -94,13 +94,13 @@ public sealed class MosquittoClientTests : IAsyncLifetime, IDisposable
         SkipWithoutMosquittoClients();
         var cradleSecret = await AddClientAsync("cradle-bay-3", "cradle");
         var toolSecret = await AddClientAsync("floor-board", "tool");
-        using var tool = StartClient("mosquitto_sub", [.. Login("floor-board", toolSecret), "-t", "edgemdm/cradles/#", "-q", "1", "-C", "1", "-v", "-W", "20"]);
+        using var tool = Processes.StartProgram("mosquitto_sub", [.. Login("floor-board", toolSecret), "-t", "edgemdm/cradles/#", "-q", "1", "-C", "1", "-v", "-W", "20"]);
         await WaitSubscribedAsync();
 
-        var published = await RunClientAsync("mosquitto_pub", [.. Login("cradle-bay-3", cradleSecret), "-q", "1", "-t", "edgemdm/cradles/cradle-bay-3/slots/4", "-m", "{\"docked\":true}"]);
+        var published = await Processes.RunProgramAsync("mosquitto_pub", [.. Login("cradle-bay-3", cradleSecret), "-q", "1", "-t", "edgemdm/cradles/cradle-bay-3/slots/4", "-m", "{\"docked\":true}"], ClientTimeout);
 
         Assert.Equal(0, published.ExitCode);
-        var (exitCode, stdout, stderr) = await FinishAsync(tool);
+        var (exitCode, stdout, stderr) = await Processes.FinishAsync(tool, ClientTimeout);
         Assert.True(exitCode == 0, "mosquitto_sub: " + stderr);
         Assert.Equal("edgemdm/cradles/cradle-bay-3/slots/4 {\"docked\":true}", stdout.TrimEnd('\n'));
     }
@@ -233,44 +233,6 @@ public sealed class MosquittoClientTests : IAsyncLifetime, IDisposable
 
     /// <summary>mosquitto_sub prints nothing once subscribed; the broker's counters are not per subscription either, so give it a moment.</summary>
     private static Task WaitSubscribedAsync() => Task.Delay(TimeSpan.FromSeconds(1));
-
-    private static Process StartClient(string program, IEnumerable<string> args)
-    {
-        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args)
-            info.ArgumentList.Add(arg);
-        return Process.Start(info) ?? throw new InvalidOperationException("could not start " + program);
-    }
-
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> FinishAsync(Process process)
-    {
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(ClientTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException exception)
-        {
-            process.Kill();
-            throw new TimeoutException(process.StartInfo.FileName + " did not finish in time", exception);
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
-    }
-
-    private static Task<(int ExitCode, string Stdout, string Stderr)> RunClientAsync(string program, IEnumerable<string> args)
-    {
-        var process = StartClient(program, args);
-        return FinishAndDisposeAsync(process);
-    }
-
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> FinishAndDisposeAsync(Process process)
-    {
-        using (process)
-            return await FinishAsync(process);
-    }
 
     private static async Task WaitUntilAsync(Func<bool> condition, string failure)
     {

@@ -30,7 +30,7 @@ internal sealed class NetworkNamespace : IDisposable
         if (missing is null)
         {
             var name = "edgemdm-" + Guid.NewGuid().ToString("N")[..10];
-            var created = await RunHostAsync("bash", [Script, "create", name], TimeSpan.FromSeconds(30));
+            var created = await Processes.RunProgramAsync("bash", [Script, "create", name], TimeSpan.FromSeconds(30));
             if (created.ExitCode == 0)
                 return new NetworkNamespace(name);
             missing = "netns.sh create failed: " + created.Stderr.Trim();
@@ -46,7 +46,7 @@ internal sealed class NetworkNamespace : IDisposable
     /// <param name="address">This side's address with its prefix, e.g. 10.9.0.1/24.</param>
     public async Task LinkAsync(string address, NetworkNamespace other, string otherAddress)
     {
-        var linked = await RunHostAsync("bash", [Script, "link", Name, address, other.Name, otherAddress], TimeSpan.FromSeconds(30));
+        var linked = await Processes.RunProgramAsync("bash", [Script, "link", Name, address, other.Name, otherAddress], TimeSpan.FromSeconds(30));
         Assert.True(linked.ExitCode == 0, "netns.sh link failed: " + linked.Stderr);
     }
 
@@ -61,7 +61,7 @@ internal sealed class NetworkNamespace : IDisposable
     }
 
     public Task<CommandResult> RunAsync(string file, IEnumerable<string> args, TimeSpan timeout) =>
-        RunHostAsync("ip", new[] { "netns", "exec", Name, file }.Concat(args), timeout);
+        Processes.RunProgramAsync("ip", new[] { "netns", "exec", Name, file }.Concat(args), timeout);
 
     /// <summary>
     /// A UDP socket that lives in the namespace: made on a thread that entered it (setns(2) changes only the calling
@@ -132,28 +132,6 @@ internal sealed class NetworkNamespace : IDisposable
 
     private static bool OnPath(string command) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Concat(["/usr/sbin", "/sbin"]).Any(directory => File.Exists(Path.Combine(directory, command)));
-
-    private static async Task<CommandResult> RunHostAsync(string file, IEnumerable<string> args, TimeSpan timeout)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args)
-            info.ArgumentList.Add(arg);
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start " + file);
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException exception)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', info.ArgumentList)} did not finish within {timeout}", exception);
-        }
-
-        return new CommandResult(process.ExitCode, await stdout, await stderr);
-    }
 
     [DllImport("libc", EntryPoint = "setns", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]

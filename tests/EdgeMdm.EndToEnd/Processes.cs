@@ -29,6 +29,23 @@ internal static class Processes
     public static async Task<CommandResult> RunAsync(string dll, IEnumerable<string> args, TimeSpan timeout)
     {
         using var process = Start(dll, args);
+        return await FinishAsync(process, timeout);
+    }
+
+    /// <summary>Runs a program of the machine (mosquitto_pub, ip, bash) to completion, bounded by <paramref name="timeout"/>.</summary>
+    public static async Task<CommandResult> RunProgramAsync(string file, IEnumerable<string> args, TimeSpan timeout)
+    {
+        using var process = StartProgram(file, args);
+        return await FinishAsync(process, timeout);
+    }
+
+    /// <summary>
+    /// Waits for a started process to exit and returns what it printed; one still running after
+    /// <paramref name="timeout"/> is killed with its children and the wait fails with a <see cref="TimeoutException"/>.
+    /// </summary>
+    public static async Task<CommandResult> FinishAsync(Process process, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(process);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var cts = new CancellationTokenSource(timeout);
@@ -39,10 +56,19 @@ internal static class Processes
         catch (OperationCanceledException exception)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{Path.GetFileName(dll)} {string.Join(' ', args)} did not finish within {timeout}", exception);
+            throw new TimeoutException($"{process.StartInfo.FileName} {string.Join(' ', process.StartInfo.ArgumentList)} did not finish within {timeout}", exception);
         }
 
         return new CommandResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Starts a program of the machine with its output redirected.</summary>
+    public static Process StartProgram(string file, IEnumerable<string> args)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args)
+            info.ArgumentList.Add(arg);
+        return Process.Start(info) ?? throw new InvalidOperationException("could not start " + file);
     }
 
     public static Process Start(string dll, IEnumerable<string> args)
