@@ -109,74 +109,44 @@ public sealed class MosquittoClientTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Agent_woken_by_a_queued_command_carries_it_out_long_before_its_interval()
     {
-        using var state = new TempDirectory();
-        var statePath = Path.Combine(state.Path, "agent.json");
-        var enrolled = await Processes.RunAsync(Processes.AgentDll, ["enroll", "--server", _appliance.Url.ToString(), "--token", Processes.SeedToken, "--serial", "WAKE-AGENT", "--state", statePath], ClientTimeout);
-        Assert.True(enrolled.ExitCode == 0, enrolled.Stderr);
-        var deviceId = enrolled.Stdout.Trim();
-        using var agent = Processes.Start(Processes.AgentDll, ["run", "--state", statePath]);
-        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        agent.ErrorDataReceived += (_, e) => log.Enqueue(e.Data ?? "");
-        agent.BeginErrorReadLine();
-        try
-        {
-            // The first check-in happens at start; after it the agent would sleep 600 s.
-            await WaitUntilAsync(() => log.Any(l => l.Contains("listening for wakes", StringComparison.Ordinal)) && log.Any(l => l.Contains("checkin ok", StringComparison.Ordinal)), "the agent did not connect and check in");
-            var started = Stopwatch.StartNew();
+        await using var agent = await RunningAgent.StartAsync(_appliance.Url, "WAKE-AGENT");
+        var (deviceId, log) = (agent.DeviceId, agent.Log);
+        // The first check-in happens at start; after it the agent would sleep 600 s.
+        await WaitUntilAsync(() => log.Any(l => l.Contains("listening for wakes", StringComparison.Ordinal)) && log.Any(l => l.Contains("checkin ok", StringComparison.Ordinal)), "the agent did not connect and check in");
+        var started = Stopwatch.StartNew();
 
-            var queued = await EdgeAsync("commands", "send", "--device", deviceId, "ring");
-            Assert.Equal(0, queued.ExitCode);
-            var commandId = queued.Stdout.Trim();
+        var queued = await EdgeAsync("commands", "send", "--device", deviceId, "ring");
+        Assert.Equal(0, queued.ExitCode);
+        var commandId = queued.Stdout.Trim();
 
-            await WaitUntilAsync(
-                () => EdgeAsync("commands", "list", "--device", deviceId, "--json").Result.Stdout.Contains("\"succeeded\"", StringComparison.Ordinal),
-                "the command was not carried out: " + string.Join(" | ", log));
-            Assert.True(started.Elapsed < TimeSpan.FromSeconds(60), "carried out only after " + started.Elapsed);
-            Assert.Contains(log, l => l.Contains("woken: checking in now", StringComparison.Ordinal));
-            Assert.StartsWith("cmd-", commandId, StringComparison.Ordinal);
-        }
-        finally
-        {
-            agent.Kill(entireProcessTree: true);
-            await agent.WaitForExitAsync();
-        }
+        await WaitUntilAsync(
+            () => EdgeAsync("commands", "list", "--device", deviceId, "--json").Result.Stdout.Contains("\"succeeded\"", StringComparison.Ordinal),
+            "the command was not carried out: " + string.Join(" | ", log));
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(60), "carried out only after " + started.Elapsed);
+        Assert.Contains(log, l => l.Contains("woken: checking in now", StringComparison.Ordinal));
+        Assert.StartsWith("cmd-", commandId, StringComparison.Ordinal);
     }
 
     /// <summary>The agent reconnects to a broker that went away and came back, and is woken through the new connection.</summary>
     [Fact]
     public async Task Agent_reconnects_after_the_appliance_restarts_and_is_woken_again()
     {
-        using var state = new TempDirectory();
-        var statePath = Path.Combine(state.Path, "agent.json");
-        var enrolled = await Processes.RunAsync(Processes.AgentDll, ["enroll", "--server", _appliance.Url.ToString(), "--token", Processes.SeedToken, "--serial", "RECONNECT", "--state", statePath], ClientTimeout);
-        Assert.True(enrolled.ExitCode == 0, enrolled.Stderr);
-        var deviceId = enrolled.Stdout.Trim();
-        using var agent = Processes.Start(Processes.AgentDll, ["run", "--state", statePath]);
-        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        agent.ErrorDataReceived += (_, e) => log.Enqueue(e.Data ?? "");
-        agent.BeginErrorReadLine();
-        try
-        {
-            await WaitUntilAsync(() => log.Count(l => l.Contains("listening for wakes", StringComparison.Ordinal)) == 1, "the agent did not connect");
+        await using var agent = await RunningAgent.StartAsync(_appliance.Url, "RECONNECT");
+        var (deviceId, log) = (agent.DeviceId, agent.Log);
+        await WaitUntilAsync(() => log.Count(l => l.Contains("listening for wakes", StringComparison.Ordinal)) == 1, "the agent did not connect");
 
-            var url = _appliance.Url;
-            await _appliance.KillAsync();
-            await _appliance.DisposeAsync();
-            await WaitUntilAsync(() => log.Any(l => l.Contains("wake connection lost", StringComparison.Ordinal)), "the agent did not notice the broker went away");
-            _appliance = await ApplianceProcess.StartAsync(_data.Path, checkinIntervalSeconds: 600, extraArgs: ["--mqtt-listen", "127.0.0.1:" + Port], url: url);
-            await WaitUntilAsync(() => log.Count(l => l.Contains("listening for wakes", StringComparison.Ordinal)) == 2, "the agent did not reconnect: " + string.Join(" | ", log));
+        var url = _appliance.Url;
+        await _appliance.KillAsync();
+        await _appliance.DisposeAsync();
+        await WaitUntilAsync(() => log.Any(l => l.Contains("wake connection lost", StringComparison.Ordinal)), "the agent did not notice the broker went away");
+        _appliance = await ApplianceProcess.StartAsync(_data.Path, checkinIntervalSeconds: 600, extraArgs: ["--mqtt-listen", "127.0.0.1:" + Port], url: url);
+        await WaitUntilAsync(() => log.Count(l => l.Contains("listening for wakes", StringComparison.Ordinal)) == 2, "the agent did not reconnect: " + string.Join(" | ", log));
 
-            Assert.Equal(0, (await EdgeAsync("commands", "send", "--device", deviceId, "ring")).ExitCode);
+        Assert.Equal(0, (await EdgeAsync("commands", "send", "--device", deviceId, "ring")).ExitCode);
 
-            await WaitUntilAsync(
-                () => EdgeAsync("commands", "list", "--device", deviceId, "--json").Result.Stdout.Contains("\"succeeded\"", StringComparison.Ordinal),
-                "the command was not carried out after the reconnection: " + string.Join(" | ", log));
-        }
-        finally
-        {
-            agent.Kill(entireProcessTree: true);
-            await agent.WaitForExitAsync();
-        }
+        await WaitUntilAsync(
+            () => EdgeAsync("commands", "list", "--device", deviceId, "--json").Result.Stdout.Contains("\"succeeded\"", StringComparison.Ordinal),
+            "the command was not carried out after the reconnection: " + string.Join(" | ", log));
     }
 
     private static void SkipWithoutMosquittoClients()
@@ -242,5 +212,43 @@ public sealed class MosquittoClientTests : IAsyncLifetime, IDisposable
             Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), failure);
             await Task.Delay(250);
         }
+    }
+}
+
+/// <summary>A real <c>edgemdm-agent run</c> process, enrolled at the appliance, whose log lines are kept; killed on dispose.</summary>
+internal sealed class RunningAgent : IAsyncDisposable
+{
+    private readonly TempDirectory _state;
+    private readonly System.Diagnostics.Process _process;
+
+    private RunningAgent(TempDirectory state, System.Diagnostics.Process process, string deviceId)
+    {
+        _state = state;
+        _process = process;
+        DeviceId = deviceId;
+        _process.ErrorDataReceived += (_, e) => Log.Enqueue(e.Data ?? "");
+        _process.BeginErrorReadLine();
+    }
+
+    public string DeviceId { get; }
+
+    public System.Collections.Concurrent.ConcurrentQueue<string> Log { get; } = new();
+
+    public static async Task<RunningAgent> StartAsync(Uri appliance, string serial)
+    {
+        var state = new TempDirectory();
+        var statePath = Path.Combine(state.Path, "agent.json");
+        var enrolled = await Processes.RunAsync(
+            Processes.AgentDll, ["enroll", "--server", appliance.ToString(), "--token", Processes.SeedToken, "--serial", serial, "--state", statePath], TimeSpan.FromSeconds(60));
+        Assert.True(enrolled.ExitCode == 0, enrolled.Stderr);
+        return new RunningAgent(state, Processes.Start(Processes.AgentDll, ["run", "--state", statePath]), enrolled.Stdout.Trim());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+        _state.Dispose();
     }
 }
