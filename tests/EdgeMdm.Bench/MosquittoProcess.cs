@@ -75,6 +75,12 @@ internal sealed class MosquittoProcess : IAsyncDisposable
         return _process.WorkingSet64;
     }
 
+    public TimeSpan ProcessorTime()
+    {
+        _process.Refresh();
+        return _process.TotalProcessorTime;
+    }
+
     private static async Task<string> VersionAsync(CancellationToken cancellationToken)
     {
         // `mosquitto -h` prints its usage, version first, and exits with 3.

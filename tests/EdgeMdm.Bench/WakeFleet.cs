@@ -69,9 +69,10 @@ internal sealed class WakeFleet : IAsyncDisposable
     }
 
     /// <summary>Opens a round: from now on each device's first wake (and check-in) counts in it.</summary>
-    public WakeRoundProgress OpenRound()
+    /// <param name="checkIn">False: the devices only take their wakes (to see the broker's delivery without the check-ins' load).</param>
+    public WakeRoundProgress OpenRound(bool checkIn)
     {
-        var round = new WakeRoundProgress(_devices.Count, checksIn: _api is not null);
+        var round = new WakeRoundProgress(_devices.Count, checksIn: checkIn && _api is not null);
         Volatile.Write(ref _round, round);
         return round;
     }
@@ -90,7 +91,7 @@ internal sealed class WakeFleet : IAsyncDisposable
                 var round = Volatile.Read(ref _round);
                 if (round is null || !round.Woken(index, Stopwatch.GetTimestamp()))
                     Interlocked.Increment(ref _strayWakes);
-                if (_api is not null)
+                if (_api is not null && (round is null || round.ChecksIn))
                     await CheckInAsync(index, device, round, stop);
             }
         }
@@ -159,9 +160,12 @@ internal sealed class WakeRoundProgress
     {
         _wokenAt = new long[devices];
         _checkedInAt = new long[devices];
+        ChecksIn = checksIn;
         if (!checksIn)
             AllCheckedIn.TrySetResult();
     }
+
+    public bool ChecksIn { get; }
 
     public TaskCompletionSource AllWoken { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -190,6 +194,16 @@ internal sealed class WakeRoundProgress
     public long FirstWoken => _wokenAt.Where(t => t != 0).DefaultIfEmpty().Min();
 
     public long LastWoken => _wokenAt.Max();
+
+    /// <summary>When half the devices had their wake.</summary>
+    public long HalfWoken
+    {
+        get
+        {
+            var sorted = _wokenAt.Where(t => t != 0).Order().ToList();
+            return sorted.Count == 0 ? 0 : sorted[(sorted.Count - 1) / 2];
+        }
+    }
 
     public long LastCheckedIn => _checkedInAt.Max();
 }

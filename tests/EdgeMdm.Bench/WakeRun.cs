@@ -98,33 +98,35 @@ internal sealed class WakeRun
         var mosquittoAfter = mosquitto.ResidentBytes();
         using var publisher = await ConnectPublisherAsync(mosquitto.Url, cancellationToken);
 
-        var (mosquittoWarmup, applianceWarmup, mosquittoRounds, applianceRounds) =
-            await RoundsAsync(fleet, subscribers, publisher, devices, edgeDll, dataDir, cancellationToken);
+        var (mosquittoWarmup, applianceWarmup, mosquittoRounds, applianceRounds, wakeOnlyRounds) =
+            await RoundsAsync(new WakeSide(fleet, () => appliance.Sample().Cpu), new WakeSide(subscribers, mosquitto.ProcessorTime), publisher, devices, edgeDll, dataDir, cancellationToken);
         if (fleet.LastError is { } error)
             _log.WriteLine($"  wake: last error: {error}");
         return new WakeResult(
             agents, httpConnections, mosquitto.Version, enrollSeconds, connectSeconds,
             new ResidentGrowth(applianceBefore, applianceAfter), new ResidentGrowth(mosquittoBefore, mosquittoAfter),
-            mosquittoWarmup, applianceWarmup, mosquittoRounds, applianceRounds,
+            mosquittoWarmup, applianceWarmup, mosquittoRounds, applianceRounds, wakeOnlyRounds,
             fleet.Errors + subscribers.Errors, fleet.StrayWakes + subscribers.StrayWakes);
     }
 
     /// <summary>A warm-up round each, then <see cref="Rounds"/> measured rounds alternating Mosquitto and the appliance.</summary>
-    private async Task<(WakeRound MosquittoWarmup, WakeRound ApplianceWarmup, List<WakeRound> Mosquitto, List<WakeRound> Appliance)> RoundsAsync(
-        WakeFleet fleet, WakeFleet subscribers, IMqttClient publisher, List<WakeDevice> devices, string edgeDll, string dataDir, CancellationToken cancellationToken)
+    private async Task<(WakeRound MosquittoWarmup, WakeRound ApplianceWarmup, List<WakeRound> Mosquitto, List<WakeRound> Appliance, List<WakeRound> WakeOnly)> RoundsAsync(
+        WakeSide fleet, WakeSide subscribers, IMqttClient publisher, List<WakeDevice> devices, string edgeDll, string dataDir, CancellationToken cancellationToken)
     {
         var mosquittoWarmup = await MosquittoRoundAsync(subscribers, publisher, devices, "warm-up", cancellationToken);
-        var applianceWarmup = await ApplianceRoundAsync(fleet, edgeDll, dataDir, devices.Count, "warm-up", cancellationToken);
+        var applianceWarmup = await ApplianceRoundAsync(fleet, edgeDll, dataDir, devices.Count, "warm-up", checkIn: true, cancellationToken);
         var mosquitto = new List<WakeRound>();
         var appliance = new List<WakeRound>();
+        var wakeOnly = new List<WakeRound>();
         for (var round = 1; round <= Rounds; round++)
         {
             var label = round.ToString(CultureInfo.InvariantCulture);
             mosquitto.Add(await MosquittoRoundAsync(subscribers, publisher, devices, label, cancellationToken));
-            appliance.Add(await ApplianceRoundAsync(fleet, edgeDll, dataDir, devices.Count, label, cancellationToken));
+            appliance.Add(await ApplianceRoundAsync(fleet, edgeDll, dataDir, devices.Count, label, checkIn: true, cancellationToken));
+            wakeOnly.Add(await ApplianceRoundAsync(fleet, edgeDll, dataDir, devices.Count, label, checkIn: false, cancellationToken));
         }
 
-        return (mosquittoWarmup, applianceWarmup, mosquitto, appliance);
+        return (mosquittoWarmup, applianceWarmup, mosquitto, appliance, wakeOnly);
     }
 
     private static async Task<List<WakeDevice>> EnrollAsync(DeviceApiClient api, int count, CancellationToken cancellationToken)
@@ -145,11 +147,14 @@ internal sealed class WakeRun
     /// <summary>
     /// <c>edgemdm-edge commands send --group pickers ring</c> as its own process on the serving appliance's data
     /// directory: the appliance's dispatcher sees the queued wakes within its 250 ms poll and publishes them.
+    /// Without <paramref name="checkIn"/> the devices only take their wakes: the broker's delivery alone.
     /// </summary>
-    private async Task<WakeRound> ApplianceRoundAsync(WakeFleet fleet, string edgeDll, string dataDir, int agents, string label, CancellationToken cancellationToken)
+    private async Task<WakeRound> ApplianceRoundAsync(WakeSide side, string edgeDll, string dataDir, int agents, string label, bool checkIn, CancellationToken cancellationToken)
     {
         await Task.Delay(BetweenRounds, cancellationToken);
-        var round = fleet.OpenRound();
+        var fleet = side.Fleet;
+        var cpuBefore = side.Cpu();
+        var round = fleet.OpenRound(checkIn);
         var started = Stopwatch.GetTimestamp();
         var commandIds = await RunCliAsync(edgeDll, ["commands", "send", "--group", Group, "ring", "--data-dir", dataDir], cancellationToken);
         var queuedAt = Stopwatch.GetTimestamp();
@@ -159,19 +164,24 @@ internal sealed class WakeRun
         await WaitRoundAsync(round.AllWoken.Task, () => $"the appliance's wakes (round {label}): {round.WokenCount} of {agents} woken", cancellationToken);
         await WaitRoundAsync(round.AllCheckedIn.Task, () => $"the woken devices' check-ins (round {label}): {round.CheckedInCount} of {agents} answered", cancellationToken);
         fleet.CloseRound();
+        var cpu = (side.Cpu() - cpuBefore).TotalSeconds;
         // The dispatcher may publish between the commit and the CLI's exit: the wakes were queued by the first one at the latest.
         var origin = Math.Min(queuedAt, round.FirstWoken);
         var measured = new WakeRound(
-            "appliance", label, agents, Seconds(started, queuedAt), Seconds(origin, round.FirstWoken), Seconds(origin, round.LastWoken), Seconds(origin, round.LastCheckedIn));
-        _log.WriteLine(Invariant($"  wake: appliance round {label}: queued by the CLI in {measured.QueueSeconds:0.00} s, all woken {measured.DeliverySeconds:0.000} s, all checked in {measured.CheckinSeconds:0.000} s later"));
+            checkIn ? "appliance" : "appliance, wakes only", label, agents, Seconds(started, queuedAt), Seconds(origin, round.FirstWoken), Seconds(origin, round.HalfWoken),
+            Seconds(origin, round.LastWoken), checkIn ? Seconds(origin, round.LastCheckedIn) : null, cpu);
+        var checkedIn = measured.CheckinSeconds is { } seconds ? Invariant($", all checked in {seconds:0.000} s") : "";
+        _log.WriteLine(Invariant($"  wake: {measured.Broker} round {label}: queued by the CLI in {measured.QueueSeconds:0.00} s, all woken {measured.DeliverySeconds:0.000} s{checkedIn} later"));
         return measured;
     }
 
     /// <summary>One publisher sends the N QoS 1 messages as fast as it can: all at once, each awaiting its PUBACK.</summary>
-    private async Task<WakeRound> MosquittoRoundAsync(WakeFleet subscribers, IMqttClient publisher, List<WakeDevice> devices, string label, CancellationToken cancellationToken)
+    private async Task<WakeRound> MosquittoRoundAsync(WakeSide side, IMqttClient publisher, List<WakeDevice> devices, string label, CancellationToken cancellationToken)
     {
         await Task.Delay(BetweenRounds, cancellationToken);
-        var round = subscribers.OpenRound();
+        var subscribers = side.Fleet;
+        var cpuBefore = side.Cpu();
+        var round = subscribers.OpenRound(checkIn: false);
         var messages = devices.Select(d => new MqttApplicationMessageBuilder()
             .WithTopic("edgemdm/devices/" + d.DeviceId + "/wake")
             .WithPayload(WakePayload)
@@ -185,7 +195,9 @@ internal sealed class WakeRun
             throw new ServerStartException($"Mosquitto refused a publication: {refused.ReasonCode}");
         await WaitRoundAsync(round.AllWoken.Task, () => $"Mosquitto's deliveries (round {label}): {round.WokenCount} of {devices.Count} received", cancellationToken);
         subscribers.CloseRound();
-        var measured = new WakeRound("Mosquitto", label, devices.Count, Seconds(started, publishedAt), Seconds(started, round.FirstWoken), Seconds(started, round.LastWoken), CheckinSeconds: null);
+        var cpu = (side.Cpu() - cpuBefore).TotalSeconds;
+        var measured = new WakeRound(
+            "Mosquitto", label, devices.Count, Seconds(started, publishedAt), Seconds(started, round.FirstWoken), Seconds(started, round.HalfWoken), Seconds(started, round.LastWoken), CheckinSeconds: null, cpu);
         _log.WriteLine(Invariant($"  wake: Mosquitto round {label}: all acknowledged {measured.QueueSeconds:0.000} s, all received {measured.DeliverySeconds:0.000} s after the first publish"));
         return measured;
     }
@@ -266,13 +278,18 @@ internal sealed record ResidentGrowth(long Before, long After)
 /// </summary>
 /// <param name="QueueSeconds">Appliance: the <c>commands send</c> process, start to exit. Mosquitto: until every PUBACK.</param>
 /// <param name="FirstDeliverySeconds">Until the first device had its message.</param>
+/// <param name="HalfDeliverySeconds">Until half the devices had theirs.</param>
 /// <param name="DeliverySeconds">Until every device had its message: the figure held against the target.</param>
 /// <param name="CheckinSeconds">Until every device's check-in was answered (the appliance only).</param>
+/// <param name="BrokerCpuSeconds">CPU time the broker's process used in the round (the appliance's includes its check-ins).</param>
 internal sealed record WakeRound(
-    string Broker, string Label, int Messages, double QueueSeconds, double FirstDeliverySeconds, double DeliverySeconds, double? CheckinSeconds);
+    string Broker, string Label, int Messages, double QueueSeconds, double FirstDeliverySeconds, double HalfDeliverySeconds, double DeliverySeconds, double? CheckinSeconds, double BrokerCpuSeconds);
+
+/// <summary>One broker's devices and how to read its process's CPU time.</summary>
+internal sealed record WakeSide(WakeFleet Fleet, Func<TimeSpan> Cpu);
 
 /// <summary>What the wake scenario measured.</summary>
 internal sealed record WakeResult(
     int Agents, int HttpConnections, string MosquittoVersion, double EnrollSeconds, double ConnectSeconds,
     ResidentGrowth Appliance, ResidentGrowth Mosquitto, WakeRound MosquittoWarmup, WakeRound ApplianceWarmup,
-    IReadOnlyList<WakeRound> MosquittoRounds, IReadOnlyList<WakeRound> ApplianceRounds, long Errors, long StrayWakes);
+    IReadOnlyList<WakeRound> MosquittoRounds, IReadOnlyList<WakeRound> ApplianceRounds, IReadOnlyList<WakeRound> WakeOnlyRounds, long Errors, long StrayWakes);
