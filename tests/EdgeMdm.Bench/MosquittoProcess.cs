@@ -59,7 +59,12 @@ internal sealed class MosquittoProcess : IAsyncDisposable
         while (Stopwatch.GetTimestamp() < deadline)
         {
             if (process.HasExited)
-                throw new ServerStartException($"Mosquitto exited with {process.ExitCode}: {(await errors).Trim()}");
+            {
+                var message = $"Mosquitto exited with {process.ExitCode}: {(await errors).Trim()}";
+                await mosquitto.DisposeAsync();
+                throw new ServerStartException(message);
+            }
+
             if (await BenchProcesses.AcceptsAsync(IPAddress.Loopback, port, cancellationToken))
                 return mosquitto;
             await Task.Delay(100, cancellationToken);
