@@ -74,9 +74,10 @@ test: ## run every test (installs what the tests need when missing: PostgreSQL, 
 	$(DOTNET) test EdgeMdm.sln -c $(CONFIG) --no-build --nologo
 
 .PHONY: bench
-bench: ## check-ins/s vs a no-op endpoint, sync catch-up of a 100k backlog, 200 MB package downloads vs nginx (BENCH_ARGS="--scenario checkin|catchup|download"); see docs/benchmarks.md
+bench: ## check-ins/s vs a no-op endpoint, sync catch-up of a 100k backlog, 200 MB package downloads vs nginx, 5,000 device wakes vs Mosquitto (BENCH_ARGS="--scenario checkin|catchup|download|wake"); see docs/benchmarks.md
 	$(DOTNET) build EdgeMdm.sln -c $(CONFIG) --nologo -v quiet
 	bash tests/scripts/nginx.sh
+	bash tests/scripts/mosquitto.sh
 	# The appliances the bench starts stay off the network: no mDNS announcements on the host's interfaces.
 	EDGEMDM_Edge__Mdns__Enabled=false $(DOTNET) run --project tests/EdgeMdm.Bench -c $(CONFIG) --no-build -- $(BENCH_ARGS)
 

@@ -7,8 +7,9 @@ namespace EdgeMdm.Bench;
 internal sealed record BenchOptions
 {
     public const string Usage =
-        "usage: edgemdm-bench [--scenario checkin|catchup|download|all] [--devices N] [--concurrency N] [--warmup 3s] [--duration 15s]\n" +
-        "                     [--backlog N] [--sync-max-rate N] [--package-mb N] [--download-clients N] [--out FILE]\n" +
+        "usage: edgemdm-bench [--scenario checkin|catchup|download|wake|all] [--devices N] [--concurrency N] [--warmup 3s] [--duration 15s]\n" +
+        "                     [--backlog N] [--sync-max-rate N] [--package-mb N] [--download-clients N] [--wake-agents N]\n" +
+        "                     [--out FILE]\n" +
         "       edgemdm-bench noop-server --urls URL";
 
     /// <summary>Which scenarios run, in this order: the check-in load, then the sync catch-up.</summary>
@@ -25,6 +26,9 @@ internal sealed record BenchOptions
 
     /// <summary>Download scenario: clients downloading the package at once.</summary>
     public int DownloadClients { get; init; } = 32;
+
+    /// <summary>Wake scenario: devices connected to the broker, all woken at once.</summary>
+    public int WakeAgents { get; init; } = 5000;
 
     /// <summary>Devices enrolled on each server; each checks in back-to-back for the whole run.</summary>
     public int Devices { get; init; } = 2000;
@@ -80,11 +84,14 @@ internal sealed record BenchOptions
                 case "--download-clients" when PositiveInt(value) is { } clients:
                     options = options with { DownloadClients = clients };
                     break;
+                case "--wake-agents" when PositiveInt(value) is { } agents:
+                    options = options with { WakeAgents = agents };
+                    break;
                 case "--out":
                     options = options with { OutFile = value };
                     break;
-                case "--devices" or "--concurrency" or "--warmup" or "--duration" or "--backlog" or "--scenario" or "--sync-max-rate" or "--package-mb" or "--download-clients":
-                    return (null, $"{name} {value}: not a valid value (counts are whole numbers ≥ 1, durations look like 500ms, 15s, 2m, scenarios are checkin, catchup, download, all)");
+                case "--devices" or "--concurrency" or "--warmup" or "--duration" or "--backlog" or "--scenario" or "--sync-max-rate" or "--package-mb" or "--download-clients" or "--wake-agents":
+                    return (null, $"{name} {value}: not a valid value (counts are whole numbers ≥ 1, durations look like 500ms, 15s, 2m, scenarios are checkin, catchup, download, wake, all)");
                 default:
                     return (null, $"unknown option {name}");
             }
@@ -98,6 +105,7 @@ internal sealed record BenchOptions
         "checkin" => BenchScenario.Checkin,
         "catchup" => BenchScenario.Catchup,
         "download" => BenchScenario.Download,
+        "wake" => BenchScenario.Wake,
         "all" => BenchScenario.All,
         _ => null,
     };
@@ -121,5 +129,8 @@ internal enum BenchScenario
     /// <summary>Package downloads: a large package from the appliance and from nginx, many clients at once.</summary>
     Download = 4,
 
-    All = Checkin | Catchup | Download,
+    /// <summary>Device wakes: N agents connected to the appliance's broker, all woken at once, beside Mosquitto.</summary>
+    Wake = 8,
+
+    All = Checkin | Catchup | Download | Wake,
 }

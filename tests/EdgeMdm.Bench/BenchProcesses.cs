@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using EdgeMdm.Agent;
@@ -91,6 +93,21 @@ internal static class BenchProcesses
         }
 
         return await done();
+    }
+
+    /// <summary>True when a TCP connection to the address is accepted: the server listens.</summary>
+    public static async Task<bool> AcceptsAsync(IPAddress address, int port, CancellationToken cancellationToken)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync(address, port, cancellationToken);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 
     public static long Ticks(TimeSpan duration) => (long)(duration.TotalSeconds * Stopwatch.Frequency);

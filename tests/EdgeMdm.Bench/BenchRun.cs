@@ -46,6 +46,7 @@ internal static class BenchRun
         var rows = new List<RunResult>();
         CatchupResult? catchup = null;
         DownloadResult? download = null;
+        WakeResult? wake = null;
         try
         {
             if (options.Scenario.HasFlag(BenchScenario.Checkin))
@@ -58,6 +59,8 @@ internal static class BenchRun
                 catchup = await CatchupRun.RunAsync(cloudDll, edgeDll, options, Console.Error, interrupted.Token);
             if (options.Scenario.HasFlag(BenchScenario.Download))
                 download = await DownloadRun.RunAsync(cloudDll, edgeDll, options, Console.Error, interrupted.Token);
+            if (options.Scenario.HasFlag(BenchScenario.Wake))
+                wake = await WakeRun.RunAsync(edgeDll, seed, options, Console.Error, interrupted.Token);
         }
         catch (ServerStartException e)
         {
@@ -68,13 +71,13 @@ internal static class BenchRun
             return Fail("interrupted", exitCode: 130);
         }
 
-        await WriteReportAsync(options, startedAt, rows, catchup, download);
-        var errors = rows.Sum(r => r.Errors) + (catchup?.Errors ?? 0) + (download?.Errors ?? 0);
+        await WriteReportAsync(options, startedAt, rows, catchup, download, wake);
+        var errors = rows.Sum(r => r.Errors) + (catchup?.Errors ?? 0) + (download?.Errors ?? 0) + (wake?.Errors ?? 0);
         return errors == 0 ? 0 : Fail($"{errors} errors; a healthy run has none");
     }
 
     /// <summary>One markdown report of the scenarios that ran, on standard output and in --out FILE.</summary>
-    private static async Task WriteReportAsync(BenchOptions options, DateTimeOffset startedAt, List<RunResult> rows, CatchupResult? catchup, DownloadResult? download)
+    private static async Task WriteReportAsync(BenchOptions options, DateTimeOffset startedAt, List<RunResult> rows, CatchupResult? catchup, DownloadResult? download, WakeResult? wake)
     {
         var sections = new List<string>();
         if (rows.Count > 0)
@@ -83,6 +86,8 @@ internal static class BenchRun
             sections.Add(CatchupReport.Render(catchup, startedAt));
         if (download is not null)
             sections.Add(DownloadReport.Render(download, startedAt));
+        if (wake is not null)
+            sections.Add(WakeReport.Render(wake, startedAt));
         var report = string.Join("\n", sections);
         Console.Write(report);
         if (options.OutFile is { } outFile)

@@ -309,27 +309,13 @@ internal sealed class NginxProcess : IAsyncDisposable
         {
             if (process.HasExited)
                 throw new ServerStartException($"nginx exited with {process.ExitCode}: {await process.StandardError.ReadToEndAsync(cancellationToken)}");
-            if (await AcceptsAsync(url, cancellationToken))
+            if (await AcceptsAsync(IPAddress.Parse(url.Host), url.Port, cancellationToken))
                 return nginx;
             await Task.Delay(100, cancellationToken);
         }
 
         await nginx.DisposeAsync();
         throw new ServerStartException("nginx did not listen within 10 s");
-    }
-
-    private static async Task<bool> AcceptsAsync(Uri url, CancellationToken cancellationToken)
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            await socket.ConnectAsync(IPAddress.Parse(url.Host), url.Port, cancellationToken);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 
     public async ValueTask DisposeAsync()

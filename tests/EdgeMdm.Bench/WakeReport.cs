@@ -1,0 +1,59 @@
+using System.Globalization;
+using System.Text;
+
+namespace EdgeMdm.Bench;
+
+/// <summary>The markdown of the wake scenario: each round, the figures of issue 5, pass or fail against the target.</summary>
+internal static class WakeReport
+{
+    public const double DeliveryTarget = 1.5;
+
+    public static string Render(WakeResult r, DateTimeOffset startedAt)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        // Totals over the measured rounds: both sides delivered the same N messages per round.
+        var appliance = r.ApplianceRounds.Sum(x => x.DeliverySeconds);
+        var wakeOnly = r.WakeOnlyRounds.Sum(x => x.DeliverySeconds);
+        var mosquitto = r.MosquittoRounds.Sum(x => x.DeliverySeconds);
+        var ratio = wakeOnly / mosquitto;
+        var withCheckins = appliance / mosquitto;
+        var rounds = r.ApplianceRounds.Count;
+
+        var text = new StringBuilder();
+        text.AppendLine("## Device wakes: the appliance's broker beside Mosquitto")
+            .AppendLine()
+            .AppendLine(Invariant($"- date: {startedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC; machine: {Environment.ProcessorCount} CPUs; the appliance, {r.MosquittoVersion} and every client share them"))
+            .AppendLine(Invariant($"- {r.Agents} devices enrolled ({r.EnrollSeconds:0.0} s), each connected with its device credential and subscribed to its wake topic ({r.ConnectSeconds:0.0} s): the agent's WakeListener, one MQTT connection per device, in the bench process; the same {r.Agents} clients on the same topics at Mosquitto"))
+            .AppendLine(Invariant($"- appliance round: `edgemdm-edge commands send --group pickers ring` queues {r.Agents} commands, hence {r.Agents} QoS 1 wakes; each device checks in (POST /api/v1/checkin, at most {r.HttpConnections} connections) as soon as it is woken; times from the wakes being queued (the CLI's exit; the appliance's dispatcher polls for another process's wakes every 250 ms); a \"wakes only\" round is the same with the devices not checking in, so that only the wakes load the appliance, as only the messages load Mosquitto"))
+            .AppendLine(Invariant($"- Mosquitto round: one client publishes the {r.Agents} QoS 1 messages at once; times from the first publication"))
+            .AppendLine(Invariant($"- after one unmeasured warm-up round each, rounds alternate Mosquitto, the appliance, the appliance with wakes only; errors {r.Errors}, wakes outside a round {r.StrayWakes}"))
+            .AppendLine()
+            .AppendLine("| round | broker | messages | queued / acknowledged s | first delivered s | half delivered s | all delivered s | all checked in s | broker CPU s |")
+            .AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|");
+        text.AppendLine(Round(r.MosquittoWarmup)).AppendLine(Round(r.ApplianceWarmup));
+        for (var i = 0; i < rounds; i++)
+            text.AppendLine(Round(r.MosquittoRounds[i])).AppendLine(Round(r.ApplianceRounds[i])).AppendLine(Round(r.WakeOnlyRounds[i]));
+
+        var perAppliance = r.Appliance.PerConnectionBytes(r.Agents);
+        var perMosquitto = r.Mosquitto.PerConnectionBytes(r.Agents);
+        text.AppendLine()
+            .AppendLine("| figure | measured | target | result |")
+            .AppendLine("|---|--:|--:|---|")
+            .AppendLine(Invariant($"| all {r.Agents} delivered, Mosquitto / appliance wakes only / appliance with check-ins (mean of {rounds} rounds) | {mosquitto / rounds:0.000} / {wakeOnly / rounds:0.000} / {appliance / rounds:0.000} s | | |"))
+            .AppendLine(Invariant($"| **appliance / Mosquitto delivery time, wakes only** (like with like: N QoS 1 messages, nothing else loading either broker) | {ratio:0.00}× | ≤ {DeliveryTarget:0.0}× | {Verdict(ratio)} |"))
+            .AppendLine(Invariant($"| **appliance / Mosquitto delivery time, devices checking in as they wake** (the real path) | {withCheckins:0.00}× | ≤ {DeliveryTarget:0.0}× | {Verdict(withCheckins)} |"))
+            .AppendLine(Invariant($"| **woken until every device has checked in** (mean; worst {r.ApplianceRounds.Max(x => x.CheckinSeconds ?? 0):0.000} s) | {r.ApplianceRounds.Average(x => x.CheckinSeconds ?? 0):0.000} s | | |"))
+            .AppendLine(Invariant($"| **appliance memory per connection** (resident {Mib(r.Appliance.Before)} → {Mib(r.Appliance.After)} MiB) | {perAppliance / 1024:0.0} KiB | | |"))
+            .AppendLine(Invariant($"| Mosquitto memory per connection (resident {Mib(r.Mosquitto.Before)} → {Mib(r.Mosquitto.After)} MiB) | {perMosquitto / 1024:0.0} KiB | | |"));
+        return text.ToString();
+    }
+
+    private static string Verdict(double ratio) => ratio <= DeliveryTarget ? "pass" : "**FAIL**";
+
+    private static string Round(WakeRound m) =>
+        Invariant($"| {m.Label} | {m.Broker} | {m.Messages} | {m.QueueSeconds:0.000} | {m.FirstDeliverySeconds:0.000} | {m.HalfDeliverySeconds:0.000} | {m.DeliverySeconds:0.000} | {(m.CheckinSeconds is { } s ? s.ToString("0.000", CultureInfo.InvariantCulture) : "–")} | {m.BrokerCpuSeconds:0.00} |");
+
+    private static string Mib(long bytes) => (bytes / 1048576.0).ToString("0", CultureInfo.InvariantCulture);
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
