@@ -59,6 +59,31 @@ public sealed class MqttBrokerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Only_a_device_s_sessions_subscribed_to_its_wake_get_it_and_an_unsubscribed_one_no_longer_does()
+    {
+        // Arrange: one session listening, one connected but never subscribed, one that subscribed and left its filter
+        var device = await _server.EnrollAsync("S-SUBS");
+        using var listening = await ConnectAsync(device.DeviceId, device.DeviceSecret);
+        using var silent = await ConnectAsync(device.DeviceId, device.DeviceSecret, device.DeviceId + "/silent");
+        using var leaving = await ConnectAsync(device.DeviceId, device.DeviceSecret, device.DeviceId + "/leaving");
+        var (toListening, toSilent, toLeaving) = (Received(listening), Received(silent), Received(leaving));
+        await SubscribeAsync(listening, MqttTopics.DeviceFilter(device.DeviceId), expectGranted: true);
+        await SubscribeAsync(leaving, MqttTopics.WakeTopic(device.DeviceId), expectGranted: true);
+        await leaving.UnsubscribeAsync(MqttTopics.WakeTopic(device.DeviceId));
+
+        // Act: two commands, two wakes
+        for (var i = 0; i < 2; i++)
+        {
+            await _server.Store.QueueCommandAsync(device.DeviceId, "ring", new Dictionary<string, string>(StringComparer.Ordinal), null, "test", _server.Clock.GetUtcNow());
+            await toListening.Reader.ReadAsync(new CancellationTokenSource(Patience).Token);
+        }
+
+        // Assert: the listening session got both (its '#' filter matches the wake topic); the others nothing
+        Assert.False(toSilent.Reader.TryRead(out _));
+        Assert.False(toLeaving.Reader.TryRead(out _));
+    }
+
+    [Fact]
     public async Task Device_staged_again_after_repair_is_woken_for_staging()
     {
         var device = await _server.EnrollAsync("S-STAGE");
@@ -301,19 +326,19 @@ public sealed class MqttBrokerTests : IAsyncLifetime
         return (id, secret!);
     }
 
-    private MqttClientOptions Options(string user, string password, MqttProtocolVersion version) =>
+    private MqttClientOptions Options(string user, string password, MqttProtocolVersion version, string? clientId = null) =>
         new MqttClientOptionsBuilder()
             .WithTcpServer(Broker.Address.ToString(), Broker.Port)
-            .WithClientId(user)
+            .WithClientId(clientId ?? user)
             .WithCredentials(user, password)
             .WithProtocolVersion(version)
             .WithTimeout(Patience)
             .Build();
 
-    private async Task<IMqttClient> ConnectAsync(string user, string password)
+    private async Task<IMqttClient> ConnectAsync(string user, string password, string? clientId = null)
     {
         var client = new MqttClientFactory().CreateMqttClient();
-        var result = await client.ConnectAsync(Options(user, password, MqttProtocolVersion.V500), CancellationToken.None);
+        var result = await client.ConnectAsync(Options(user, password, MqttProtocolVersion.V500, clientId), CancellationToken.None);
         Assert.Equal(MqttClientConnectResultCode.Success, result.ResultCode);
         return client;
     }

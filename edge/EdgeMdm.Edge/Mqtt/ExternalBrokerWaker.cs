@@ -15,17 +15,14 @@ internal sealed class ExternalBrokerWaker(IOptions<EdgeOptions> options) : IDevi
     private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
     private readonly SemaphoreSlim _connecting = new(1, 1);
 
-    public async Task WakeAsync(string deviceId, string reason, CancellationToken cancellationToken)
+    public async Task WakeAsync(IReadOnlyList<WakeRequest> wakes, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(wakes);
         await EnsureConnectedAsync(cancellationToken);
-        var message = new MqttApplicationMessageBuilder()
-            .WithTopic(MqttTopics.WakeTopic(deviceId))
-            .WithPayload(WakeMessage.Payload(reason))
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-            .Build();
-        var result = await _client.PublishAsync(message, cancellationToken);
-        if (!result.IsSuccess)
-            throw new IOException($"the broker refused the wake for {deviceId}: {result.ReasonCode}");
+        // All in flight at once: each waits for its PUBACK, and one at a time would cost a round trip per device.
+        var results = await Task.WhenAll(wakes.Select(w => _client.PublishAsync(WakeMessage.For(w), cancellationToken)));
+        if (results.FirstOrDefault(r => !r.IsSuccess) is { } refused)
+            throw new IOException($"the broker refused a wake: {refused.ReasonCode}");
     }
 
     public (string Mode, string Endpoints) Describe() => ("external", options.Value.Mqtt.External ?? "");

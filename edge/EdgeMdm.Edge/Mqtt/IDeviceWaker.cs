@@ -6,8 +6,11 @@ namespace EdgeMdm.Edge.Mqtt;
 /// </summary>
 public interface IDeviceWaker
 {
-    /// <summary>Publishes the wake; throws when the broker cannot take it now (the caller keeps durable wakes to retry).</summary>
-    Task WakeAsync(string deviceId, string reason, CancellationToken cancellationToken);
+    /// <summary>
+    /// Publishes one wake per device of <paramref name="wakes"/> (one device at most once); throws when the broker
+    /// cannot take them now (the caller keeps durable wakes to retry).
+    /// </summary>
+    Task WakeAsync(IReadOnlyList<WakeRequest> wakes, CancellationToken cancellationToken);
 
     /// <summary>What status reports: <c>embedded</c>, <c>external</c> or <c>none</c>, and where.</summary>
     (string Mode, string Endpoints) Describe();
@@ -16,13 +19,26 @@ public interface IDeviceWaker
 /// <summary>No MQTT configured: wakes are dropped and devices check in on their interval.</summary>
 internal sealed class NoDeviceWaker : IDeviceWaker
 {
-    public Task WakeAsync(string deviceId, string reason, CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task WakeAsync(IReadOnlyList<WakeRequest> wakes, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public (string Mode, string Endpoints) Describe() => ("none", "");
 }
 
-/// <summary>The wake message: JSON <c>{"reason":"command"}</c>.</summary>
+/// <summary>A device to wake, and why (<c>command</c>, <c>declarations</c>, <c>staging</c>).</summary>
+public sealed record WakeRequest(string DeviceId, string Reason);
+
+/// <summary>The wake message: JSON <c>{"reason":"command"}</c>, QoS 1, on the device's wake topic.</summary>
 public static class WakeMessage
 {
+    public static MQTTnet.MqttApplicationMessage For(WakeRequest wake)
+    {
+        ArgumentNullException.ThrowIfNull(wake);
+        return new MQTTnet.MqttApplicationMessageBuilder()
+            .WithTopic(MqttTopics.WakeTopic(wake.DeviceId))
+            .WithPayload(Payload(wake.Reason))
+            .WithQualityOfServiceLevel(MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+    }
+
     public static byte[] Payload(string reason) => System.Text.Encoding.UTF8.GetBytes("{\"reason\":\"" + System.Text.Encodings.Web.JavaScriptEncoder.Default.Encode(reason) + "\"}");
 }

@@ -39,5 +39,5 @@ public sealed class MqttCounters
 
     public void MalformedConnectionDropped() => Interlocked.Increment(ref _malformedDropped);
 
-    public void WakePublished() => Interlocked.Increment(ref _wakesPublished);
+    public void WakesSent(int count) => Interlocked.Add(ref _wakesPublished, count);
 }

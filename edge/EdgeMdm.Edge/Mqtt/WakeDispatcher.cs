@@ -54,11 +54,9 @@ internal sealed partial class WakeDispatcher(IDeviceWakes queue, IDeviceWaker wa
         var wakes = queue.TakeWakes(BatchSize);
         if (wakes.Count == 0)
             return 0;
-        foreach (var wake in wakes.DistinctBy(w => w.DeviceId, StringComparer.Ordinal))
-        {
-            await waker.WakeAsync(wake.DeviceId, wake.Reason, cancellationToken);
-            counters.WakePublished();
-        }
+        var distinct = wakes.DistinctBy(w => w.DeviceId, StringComparer.Ordinal).Select(w => new WakeRequest(w.DeviceId, w.Reason)).ToList();
+        await waker.WakeAsync(distinct, cancellationToken);
+        counters.WakesSent(distinct.Count);
 
         var durableThrough = wakes.Max(w => w.Id);
         if (durableThrough > 0)
