@@ -32,8 +32,6 @@ internal sealed partial class EmbeddedMqttBroker(
     private const string PrincipalKey = "edgemdm.principal";
     private const string SubscriptionsKey = "edgemdm.subscriptions";
     private const string SecretHashKey = "edgemdm.secret-hash";
-    private const string ApplianceKey = "edgemdm.appliance";
-    private const string ApplianceClientId = "edgemdm-appliance";
 
     private readonly CancellationTokenSource _stopping = new();
 
@@ -273,8 +271,6 @@ internal sealed partial class EmbeddedMqttBroker(
 
     private Task InterceptPublishAsync(InterceptingPublishEventArgs publication)
     {
-        if (publication.SessionItems?[ApplianceKey] is true)
-            return Task.CompletedTask;
         var topic = publication.ApplicationMessage.Topic ?? "";
         if (publication.SessionItems?[PrincipalKey] is MqttPrincipal principal && MqttTopics.MayPublish(principal, topic))
         {
