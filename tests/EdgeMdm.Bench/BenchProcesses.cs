@@ -42,11 +42,20 @@ internal static class BenchProcesses
     /// <summary><c>edgemdm-cloud admin-token create</c>: the REST API's bearer token.</summary>
     public static async Task<string> AdminTokenAsync(string cloudDll, string hubDir, CancellationToken cancellationToken)
     {
+        var token = (await RunCommandAsync(cloudDll, ["admin-token", "create", "--name", "bench", "--database", hubDir], cancellationToken)).Trim();
+        return token.Length > 0 ? token : throw new ServerStartException("admin-token create printed no token");
+    }
+
+    /// <summary>One of our commands (<c>dotnet DLL ARGS</c>) run to completion within a minute; its standard output, or a one-line error.</summary>
+    public static async Task<string> RunCommandAsync(string dll, IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        var what = $"{Path.GetFileNameWithoutExtension(dll)} {string.Join(' ', args)}";
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { cloudDll, "admin-token", "create", "--name", "bench", "--database", hubDir })
+        info.ArgumentList.Add(dll);
+        foreach (var arg in args)
             info.ArgumentList.Add(arg);
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        using var process = Process.Start(info) ?? throw new ServerStartException("could not start dotnet " + cloudDll);
+        using var process = Process.Start(info) ?? throw new ServerStartException("could not start dotnet " + dll);
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -55,16 +64,17 @@ internal static class BenchProcesses
         {
             await process.WaitForExitAsync(stop.Token);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException e)
         {
             process.Kill(entireProcessTree: true);
+            if (timeout.IsCancellationRequested)
+                throw new ServerStartException(what + " did not finish within 60 s", e);
             throw;
         }
 
-        var token = (await stdout).Trim();
-        if (process.ExitCode != 0 || token.Length == 0)
-            throw new ServerStartException($"admin-token create exited with {process.ExitCode}: {(await stderr).Trim()}");
-        return token;
+        if (process.ExitCode != 0)
+            throw new ServerStartException($"{what} exited with {process.ExitCode}: {(await stderr).Trim()}");
+        return await stdout;
     }
 
     public static async Task<JsonNode> PostAsync(HttpClient rest, string path, JsonObject body, CancellationToken cancellationToken)

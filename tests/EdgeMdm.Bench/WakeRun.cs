@@ -156,7 +156,7 @@ internal sealed class WakeRun
         var cpuBefore = side.Cpu();
         var round = fleet.OpenRound(checkIn);
         var started = Stopwatch.GetTimestamp();
-        var commandIds = await RunCliAsync(edgeDll, ["commands", "send", "--group", Group, "ring", "--data-dir", dataDir], cancellationToken);
+        var commandIds = await RunCommandAsync(edgeDll, ["commands", "send", "--group", Group, "ring", "--data-dir", dataDir], cancellationToken);
         var queuedAt = Stopwatch.GetTimestamp();
         var queued = commandIds.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
         if (queued != agents)
@@ -231,34 +231,6 @@ internal sealed class WakeRun
         }
 
         return client;
-    }
-
-    /// <summary>An operator command of the appliance, bounded to a minute; its standard output.</summary>
-    private static async Task<string> RunCliAsync(string edgeDll, IEnumerable<string> args, CancellationToken cancellationToken)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(edgeDll);
-        foreach (var arg in args)
-            info.ArgumentList.Add(arg);
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        using var process = Process.Start(info) ?? throw new ServerStartException("could not start dotnet " + edgeDll);
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
-        try
-        {
-            await process.WaitForExitAsync(stop.Token);
-        }
-        catch (OperationCanceledException e) when (timeout.IsCancellationRequested)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new ServerStartException("edgemdm-edge " + string.Join(' ', args) + " did not finish within 60 s", e);
-        }
-
-        if (process.ExitCode != 0)
-            throw new ServerStartException($"edgemdm-edge {string.Join(' ', args)} exited with {process.ExitCode}: {(await stderr).Trim()}");
-        return await stdout;
     }
 
     private static double Seconds(long from, long to) => (to - from) / (double)Stopwatch.Frequency;
