@@ -124,6 +124,21 @@ internal static class BenchProcesses
 
     public static string Text(Uri url) => url.GetLeftPart(UriPartial.Authority);
 
+    /// <summary>Runs a scenario in a fresh temporary directory, removed afterwards (its processes have stopped by then).</summary>
+    public static async Task<T> InWorkDirectoryAsync<T>(string prefix, TextWriter log, Func<string, Task<T>> run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var work = TempDirectory(prefix);
+        try
+        {
+            return await run(work);
+        }
+        finally
+        {
+            DeleteDirectory(work, log);
+        }
+    }
+
     public static string TempDirectory(string prefix) => Path.Combine(Path.GetTempPath(), prefix + Guid.NewGuid().ToString("N"));
 
     public static void DeleteDirectory(string path, TextWriter log)

@@ -41,18 +41,8 @@ internal sealed class DownloadRun
         _log = log;
     }
 
-    public static async Task<DownloadResult> RunAsync(string cloudDll, string edgeDll, BenchOptions options, TextWriter log, CancellationToken cancellationToken)
-    {
-        var work = TempDirectory("edgemdm-bench-download-");
-        try
-        {
-            return await new DownloadRun(options, log).RunAsync(cloudDll, edgeDll, work, cancellationToken);
-        }
-        finally
-        {
-            DeleteDirectory(work, log);
-        }
-    }
+    public static Task<DownloadResult> RunAsync(string cloudDll, string edgeDll, BenchOptions options, TextWriter log, CancellationToken cancellationToken)
+        => InWorkDirectoryAsync("edgemdm-bench-download-", log, work => new DownloadRun(options, log).RunAsync(cloudDll, edgeDll, work, cancellationToken));
 
     private async Task<DownloadResult> RunAsync(string cloudDll, string edgeDll, string work, CancellationToken cancellationToken)
     {

@@ -40,18 +40,8 @@ internal sealed class WakeRun
         _log = log;
     }
 
-    public static async Task<WakeResult> RunAsync(string edgeDll, string seed, BenchOptions options, TextWriter log, CancellationToken cancellationToken)
-    {
-        var work = TempDirectory("edgemdm-bench-wake-");
-        try
-        {
-            return await new WakeRun(options, log).RunAsync(edgeDll, seed, work, cancellationToken);
-        }
-        finally
-        {
-            DeleteDirectory(work, log);
-        }
-    }
+    public static Task<WakeResult> RunAsync(string edgeDll, string seed, BenchOptions options, TextWriter log, CancellationToken cancellationToken)
+        => InWorkDirectoryAsync("edgemdm-bench-wake-", log, work => new WakeRun(options, log).RunAsync(edgeDll, seed, work, cancellationToken));
 
     private async Task<WakeResult> RunAsync(string edgeDll, string seed, string work, CancellationToken cancellationToken)
     {
