@@ -52,17 +52,34 @@ internal sealed class RunningHub : IAsyncDisposable
     public static async Task<RunningHub> StartAsync(params string[] settings)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("edgemdm-hub-").FullName;
-        var (restPort, grpcPort) = (FreePort(), FreePort());
-        string[] args =
-        [
-            "--database", directory,
-            "--rest-url", $"http://127.0.0.1:{restPort}",
-            "--grpc-url", $"http://127.0.0.1:{grpcPort}",
-            .. settings,
-        ];
-        var app = await CloudHost.BuildAsync(args, builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
-        await app.StartAsync();
-        var hub = new RunningHub(app, directory, restPort, grpcPort);
+        // A port free when asked can be taken by another test process before Kestrel binds it: try fresh ones.
+        for (var attempt = 1; ; attempt++)
+        {
+            var (restPort, grpcPort) = (FreePort(), FreePort());
+            string[] args =
+            [
+                "--database", directory,
+                "--rest-url", $"http://127.0.0.1:{restPort}",
+                "--grpc-url", $"http://127.0.0.1:{grpcPort}",
+                .. settings,
+            ];
+            var app = await CloudHost.BuildAsync(args, builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
+            try
+            {
+                await app.StartAsync();
+            }
+            catch (IOException exception) when (attempt < 5 && exception.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+                await app.DisposeAsync();
+                continue;
+            }
+
+            return await SignedInAsync(new RunningHub(app, directory, restPort, grpcPort));
+        }
+    }
+
+    private static async Task<RunningHub> SignedInAsync(RunningHub hub)
+    {
         var token = await hub.Store.CreateApiTokenAsync(TenantIds.Default, "tests");
         hub.Rest.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return hub;
