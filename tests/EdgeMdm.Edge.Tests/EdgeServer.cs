@@ -45,6 +45,9 @@ public sealed class EdgeServer : IAsyncDisposable
     /// <summary>The embedded broker; only when started with <c>--mqtt-listen</c>.</summary>
     internal Mqtt.EmbeddedMqttBroker Broker => _app.Services.GetRequiredService<Mqtt.EmbeddedMqttBroker>();
 
+    /// <summary>How download bytes left: sent by the kernel from the file, or copied through the process.</summary>
+    internal Api.DownloadCounters Downloads => _app.Services.GetRequiredService<Api.DownloadCounters>();
+
     public Mqtt.MqttCounters MqttCounters => _app.Services.GetRequiredService<Mqtt.MqttCounters>();
 
     public static async Task<EdgeServer> StartAsync(params string[] extraArgs)

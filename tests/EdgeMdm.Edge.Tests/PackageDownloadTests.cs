@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using EdgeMdm.Contracts.Device;
 
 namespace EdgeMdm.Edge.Tests;
 
@@ -225,5 +228,53 @@ public sealed class PackageDownloadTests : IAsyncLifetime, IDisposable
 
         Assert.Equal(2L, _server.Store.CacheCounters().Hits);
         Assert.Equal(cachedAt + TimeSpan.FromHours(1), _server.Store.CacheEntry(_scanner.Sha256)!.LastUsedAt);
+    }
+
+    [Fact]
+    public async Task On_plain_http_the_kernel_sends_the_body_straight_from_the_file()
+    {
+        await HubCatalog.CacheAsync(_server, _scanner);
+
+        using var response = await SendAsync(HttpMethod.Get);
+
+        Assert.Equal(_scanner.Bytes, await response.Content.ReadAsByteArrayAsync());
+        var expectedKernelBytes = OperatingSystem.IsLinux() ? Size : 0L;
+        // Counted once the kernel's call returned, which may be just after the client read the last byte.
+        for (var wait = 0; wait < 100 && _server.Downloads.KernelBytes < expectedKernelBytes; wait++)
+            await Task.Delay(50);
+        Assert.Equal(expectedKernelBytes, _server.Downloads.KernelBytes);
+        Assert.Equal(Size - expectedKernelBytes, _server.Downloads.CopiedBytes);
+    }
+
+    [Fact]
+    public async Task Downloads_and_check_ins_one_after_another_on_one_connection_each_get_their_own_bytes()
+    {
+        await HubCatalog.CacheAsync(_server, _scanner);
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 1 };
+        using var http = new HttpClient(handler) { BaseAddress = _server.Http.BaseAddress };
+        var connections = 0;
+        handler.ConnectCallback = async (context, cancellationToken) =>
+        {
+            Interlocked.Increment(ref connections);
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+            await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+            return new NetworkStream(socket, ownsSocket: true);
+        };
+
+        for (var round = 0; round < 3; round++)
+        {
+            using var range = EdgeServer.Authorized(HttpMethod.Get, Path, _secret);
+            range.Headers.Range = new RangeHeaderValue(1_000 * round, 200_000 + round);
+            using (var answer = await http.SendAsync(range))
+                Assert.Equal(Slice(1_000 * round, 200_000 + round), await answer.Content.ReadAsByteArrayAsync());
+            using var whole = EdgeServer.Authorized(HttpMethod.Get, Path, _secret);
+            using (var answer = await http.SendAsync(whole))
+                Assert.Equal(_scanner.Bytes, await answer.Content.ReadAsByteArrayAsync());
+            using var checkin = EdgeServer.Authorized(HttpMethod.Post, "/api/v1/checkin", _secret, JsonContent.Create(new CheckinRequest(), DeviceProtocolJson.Default.CheckinRequest));
+            using (var answer = await http.SendAsync(checkin))
+                Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        }
+
+        Assert.Equal(1, connections);
     }
 }

@@ -1,21 +1,24 @@
 using System.IO.Pipelines;
 using EdgeMdm.Edge.Packages;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Win32.SafeHandles;
 
 namespace EdgeMdm.Edge.Api;
 
 /// <summary>
-/// The response body of a package download, with a file copy that costs less than Kestrel's own. Kestrel has no
-/// <c>sendfile(2)</c>: its <see cref="IHttpResponseBodyFeature.SendFileAsync"/> reads each 64 KiB into a rented
-/// buffer on a thread-pool hop and then copies it again into the response pipe. Here each chunk is read once,
-/// straight into the pipe's own memory, in larger chunks. Everything else (status, headers, Range and
+/// The response body of a package download, sending the file for less than Kestrel's own
+/// <see cref="IHttpResponseBodyFeature.SendFileAsync"/> (which reads each 64 KiB into a rented buffer on a
+/// thread-pool hop and copies it again into the response pipe). Where the connection allows, the kernel sends the
+/// file itself (<see cref="SocketOutput"/>); otherwise (TLS, HTTP/2) each chunk is read once, straight into the
+/// response pipe's own memory, on threads below normal priority. Everything else (status, headers, Range and
 /// conditional handling, which ASP.NET Core's file result does before calling this) is the wrapped feature's.
 /// </summary>
-internal sealed class DirectFileBody(IHttpResponseBodyFeature inner, BackgroundPriorityScheduler copier) : IHttpResponseBodyFeature
+internal sealed class DirectFileBody(HttpContext http, IHttpResponseBodyFeature inner, BackgroundPriorityScheduler copier, DownloadCounters counters)
+    : IHttpResponseBodyFeature
 {
     /// <summary>
-    /// Large enough that per-chunk costs (a flush, a wake of the transport) vanish next to the copy, small enough
-    /// that 32 concurrent downloads hold a few MiB between them (the pipe pauses the writer until it drains).
+    /// Copy chunk: large enough that per-chunk costs (a flush, a wake of the transport) vanish next to the copy,
+    /// small enough that 32 concurrent downloads hold a few MiB between them (the pipe pauses the writer until it drains).
     /// </summary>
     internal const int ChunkBytes = 256 * 1024;
 
@@ -24,11 +27,11 @@ internal sealed class DirectFileBody(IHttpResponseBodyFeature inner, BackgroundP
     public PipeWriter Writer => inner.Writer;
 
     /// <summary>Puts this body in front of the request's own for the rest of the request.</summary>
-    public static void Use(HttpContext http, BackgroundPriorityScheduler copier)
+    public static void Use(HttpContext http, BackgroundPriorityScheduler copier, DownloadCounters counters)
     {
         var current = http.Features.GetRequiredFeature<IHttpResponseBodyFeature>();
         if (current is not DirectFileBody)
-            http.Features.Set<IHttpResponseBodyFeature>(new DirectFileBody(current, copier));
+            http.Features.Set<IHttpResponseBodyFeature>(new DirectFileBody(http, current, copier, counters));
     }
 
     public void DisableBuffering() => inner.DisableBuffering();
@@ -37,29 +40,38 @@ internal sealed class DirectFileBody(IHttpResponseBodyFeature inner, BackgroundP
 
     public Task CompleteAsync() => inner.CompleteAsync();
 
-    public Task SendFileAsync(string path, long offset, long? count, CancellationToken cancellationToken = default) =>
-        copier.Run(() => CopyAsync(path, offset, count, cancellationToken), cancellationToken);
-
-    private async Task CopyAsync(string path, long offset, long? count, CancellationToken cancellationToken)
+    public async Task SendFileAsync(string path, long offset, long? count, CancellationToken cancellationToken = default)
     {
-        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
-        var length = RandomAccess.GetLength(file);
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        var length = file.Length;
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(offset, length);
-        var remaining = count ?? length - offset;
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(remaining, length - offset, nameof(count));
+        var end = offset + (count ?? length - offset);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(end, length, nameof(count));
 
-        var writer = inner.Writer;
-        while (remaining > 0)
+        if (SocketOutput.ServingDirectly(http) is { } output)
         {
-            var memory = writer.GetMemory((int)Math.Min(ChunkBytes, remaining));
-            var wanted = (int)Math.Min(memory.Length, remaining);
+            await inner.StartAsync(cancellationToken);
+            offset = await output.SendFileAsync(inner.Writer, file, offset, end - offset, cancellationToken);
+        }
+
+        if (offset < end)
+            await copier.Run(() => CopyAsync(file.SafeFileHandle, offset, end, cancellationToken), cancellationToken);
+    }
+
+    private async Task CopyAsync(SafeFileHandle file, long offset, long end, CancellationToken cancellationToken)
+    {
+        var writer = inner.Writer;
+        while (offset < end)
+        {
+            var memory = writer.GetMemory((int)Math.Min(ChunkBytes, end - offset));
+            var wanted = (int)Math.Min(memory.Length, end - offset);
             var read = RandomAccess.Read(file, memory.Span[..wanted], offset);
             if (read == 0)
-                throw new IOException($"{path} ended at {offset} bytes while {remaining} more were promised");
+                throw new IOException($"the file ended at {offset} bytes while {end - offset} more were promised");
             writer.Advance(read);
+            counters.Copied(read);
             offset += read;
-            remaining -= read;
             var flushed = await writer.FlushAsync(cancellationToken);
             if (flushed.IsCanceled || flushed.IsCompleted)
                 return;

@@ -37,7 +37,7 @@ internal static class PackageDownloads
         return app;
     }
 
-    private static async Task<IResult> DownloadAsync(string sha256, HttpContext http, ICheckinStore devices, IPackageCacheStore packages, BlobCache cache, BackgroundPriorityScheduler copier)
+    private static async Task<IResult> DownloadAsync(string sha256, HttpContext http, ICheckinStore devices, IPackageCacheStore packages, BlobCache cache, BackgroundPriorityScheduler copier, DownloadCounters counters)
     {
         if (DeviceApi.BearerSecretHash(http.Request) is not { } secretHash)
             return DeviceApi.MissingCredential();
@@ -62,7 +62,7 @@ internal static class PackageDownloads
         }
 
         http.Response.Headers.CacheControl = "private, no-cache";
-        DirectFileBody.Use(http, copier);
+        DirectFileBody.Use(http, copier, counters);
         return TypedResults.PhysicalFile(
             blob.Path, ContentType, lastModified: blob.LastModified, entityTag: new EntityTagHeaderValue($"\"{sha256}\""), enableRangeProcessing: true);
     }

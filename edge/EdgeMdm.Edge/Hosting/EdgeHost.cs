@@ -28,6 +28,13 @@ public static class EdgeHost
             // batches (64 KiB, the default, halves download throughput here); responses smaller than this, every
             // check-in, are unaffected. At most 1 MiB per downloading connection (docs/benchmarks.md).
             kestrel.Limits.MaxResponseBufferSize = EdgeOptions.ResponseBufferBytes;
+            // Package downloads on plain HTTP/1.x are sent by the kernel from the file (sendfile), not copied.
+            if (OperatingSystem.IsLinux())
+            {
+                var kernel = kestrel.ApplicationServices.GetRequiredService<KernelFileSender>();
+                var counters = kestrel.ApplicationServices.GetRequiredService<DownloadCounters>();
+                kestrel.ConfigureEndpointDefaults(listen => listen.UseKernelFileSending(kernel, counters, EdgeOptions.ResponseBufferBytes));
+            }
         });
         builder.Logging.AddSimpleConsole(console =>
         {
@@ -102,7 +109,10 @@ public static class EdgeHost
     {
         services.AddSingleton<IPackageCacheStore>(sp => sp.GetRequiredService<SqliteEdgeStore>());
         services.AddSingleton<BlobCache>();
+        services.AddSingleton<DownloadCounters>();
         services.AddSingleton(_ => new BackgroundPriorityScheduler("package copier", Math.Max(2, Environment.ProcessorCount)));
+        if (OperatingSystem.IsLinux())
+            services.AddSingleton(_ => new KernelFileSender(Environment.ProcessorCount));
         services.AddHostedService<BlobCacheMaintenance>();
         // Does nothing without a hub; like the sync worker, never awaited by startup.
         services.AddHostedService<PackageFetcher>();

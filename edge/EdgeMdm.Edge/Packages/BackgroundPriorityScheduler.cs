@@ -1,20 +1,16 @@
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
 
 namespace EdgeMdm.Edge.Packages;
 
 /// <summary>
 /// Threads of their own, below normal priority, for work that may take every spare cycle but must never make a
 /// check-in wait: copying package bytes to downloading devices. Thirty-two devices pulling a 200 MB package
-/// would otherwise queue their chunks on the thread pool in front of check-ins. On Linux each thread lowers its
-/// own nice value (per-thread there); elsewhere, or where that is refused, the threads still keep the copies
-/// off the thread pool's queue.
+/// would otherwise queue their chunks on the thread pool in front of check-ins. Each thread lowers its own
+/// priority (<see cref="LowPriorityThread"/>); where that is refused, the threads still keep the copies off the
+/// thread pool's queue.
 /// </summary>
 internal sealed class BackgroundPriorityScheduler : TaskScheduler, IDisposable
 {
-    /// <summary>A nice value the kernel gives a small share when normal threads want the CPU.</summary>
-    private const int Niceness = 10;
-
     private readonly BlockingCollection<Task> _queue = [];
     private readonly Thread[] _threads;
 
@@ -49,36 +45,8 @@ internal sealed class BackgroundPriorityScheduler : TaskScheduler, IDisposable
 
     private void Run()
     {
-        LowerOwnPriority();
+        LowPriorityThread.LowerCurrent();
         foreach (var task in _queue.GetConsumingEnumerable())
             TryExecuteTask(task);
-    }
-
-    private static void LowerOwnPriority()
-    {
-        if (!OperatingSystem.IsLinux())
-            return;
-        try
-        {
-            // PRIO_PROCESS with a thread id names that one thread on Linux; failure leaves normal priority.
-            _ = NativeMethods.SetPriority(NativeMethods.PrioProcess, NativeMethods.GetThreadId(), Niceness);
-        }
-        catch (EntryPointNotFoundException)
-        {
-        }
-        catch (DllNotFoundException)
-        {
-        }
-    }
-
-    private static class NativeMethods
-    {
-        public const int PrioProcess = 0;
-
-        [DllImport("libc", EntryPoint = "setpriority", SetLastError = true)]
-        public static extern int SetPriority(int which, int who, int priority);
-
-        [DllImport("libc", EntryPoint = "gettid")]
-        public static extern int GetThreadId();
     }
 }

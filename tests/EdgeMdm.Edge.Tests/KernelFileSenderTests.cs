@@ -1,0 +1,166 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using EdgeMdm.Edge.Api;
+
+namespace EdgeMdm.Edge.Tests;
+
+/// <summary>
+/// <see cref="KernelFileSender"/> over a real loopback TCP connection and a real file: the bytes that arrive, ranges
+/// longer than one turn, a peer that goes away mid-range, and the scheduling class of its threads.
+/// </summary>
+public sealed class KernelFileSenderTests : IDisposable
+{
+    private const int Size = (3 * KernelFileSender.TurnBytes) + 12_345;
+
+    private readonly string _path = Path.Combine(Path.GetTempPath(), "edgemdm-sendfile-" + Guid.NewGuid().ToString("N"));
+    private readonly byte[] _bytes = new byte[Size];
+
+    public KernelFileSenderTests()
+    {
+        Random.Shared.NextBytes(_bytes);
+        File.WriteAllBytes(_path, _bytes);
+    }
+
+    public void Dispose() => File.Delete(_path);
+
+    [SkippableFact]
+    public async Task A_range_longer_than_a_turn_arrives_whole_and_in_order()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "sendfile(2) is a Linux call");
+        using var kernel = new KernelFileSender(2);
+        var (sending, receiving) = await ConnectedPairAsync();
+        using (sending)
+        using (receiving)
+        await using (var file = File.OpenRead(_path))
+        {
+            const long offset = 1_001;
+            const long count = Size - offset - 7;
+
+            var received = ReceiveAsync(receiving, count);
+            await kernel.SendAsync(sending, file.SafeFileHandle, offset, count);
+
+            Assert.Equal(_bytes[(int)offset..(int)(offset + count)], await received);
+        }
+    }
+
+    [SkippableFact]
+    public async Task Ranges_sent_one_after_another_on_one_socket_arrive_in_that_order()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "sendfile(2) is a Linux call");
+        using var kernel = new KernelFileSender(1);
+        var (sending, receiving) = await ConnectedPairAsync();
+        using (sending)
+        using (receiving)
+        await using (var file = File.OpenRead(_path))
+        {
+            var received = ReceiveAsync(receiving, 300 + 5_000);
+            await kernel.SendAsync(sending, file.SafeFileHandle, Size - 300, 300);
+            await kernel.SendAsync(sending, file.SafeFileHandle, 0, 5_000);
+
+            var expected = _bytes[^300..].Concat(_bytes[..5_000]).ToArray();
+            Assert.Equal(expected, await received);
+        }
+    }
+
+    [SkippableFact]
+    public async Task A_peer_that_resets_mid_range_fails_the_send_with_the_reason()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "sendfile(2) is a Linux call");
+        using var kernel = new KernelFileSender(1);
+        var (sending, receiving) = await ConnectedPairAsync(smallBuffers: true);
+        using (sending)
+        await using (var file = File.OpenRead(_path))
+        {
+            // Reads nothing, so the range stalls once the small buffers are full; closing with unread bytes resets.
+            var send = kernel.SendAsync(sending, file.SafeFileHandle, 0, Size);
+            receiving.LingerState = new LingerOption(enable: true, seconds: 0);
+            receiving.Close();
+
+            var failure = await Assert.ThrowsAsync<IOException>(() => send.WaitAsync(TimeSpan.FromSeconds(30)));
+            Assert.StartsWith("sendfile failed: ", failure.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [SkippableFact]
+    public async Task A_file_shorter_than_the_range_fails_the_send()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "sendfile(2) is a Linux call");
+        using var kernel = new KernelFileSender(1);
+        var (sending, receiving) = await ConnectedPairAsync();
+        using (sending)
+        using (receiving)
+        await using (var file = File.OpenRead(_path))
+        {
+            var received = ReceiveAsync(receiving, 100);
+
+            var failure = await Assert.ThrowsAsync<IOException>(() => kernel.SendAsync(sending, file.SafeFileHandle, Size - 100, 200));
+
+            Assert.Contains($"ended at byte {Size}", failure.Message, StringComparison.Ordinal);
+            Assert.Equal(_bytes[^100..], await received);
+        }
+    }
+
+    [SkippableFact]
+    public async Task The_sending_threads_run_in_the_idle_scheduling_class()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "scheduling classes are read from Linux's /proc");
+        using var kernel = new KernelFileSender(2);
+        var (sending, receiving) = await ConnectedPairAsync();
+        using (sending)
+        using (receiving)
+        await using (var file = File.OpenRead(_path))
+        {
+            // One range sent, so both threads have long since lowered themselves.
+            var received = ReceiveAsync(receiving, 10);
+            await kernel.SendAsync(sending, file.SafeFileHandle, 0, 10);
+            await received;
+        }
+
+        // Thread names are cut to 15 bytes in /proc.
+        var policies = Directory.GetDirectories("/proc/self/task")
+            .Where(task => string.Equals(File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n'), "kernel file sen", StringComparison.Ordinal))
+            .Select(task => SchedulingPolicy(File.ReadAllText(Path.Combine(task, "stat"))))
+            .ToList();
+        Assert.NotEmpty(policies);
+        Assert.All(policies, policy => Assert.Equal(SchedIdle, policy));
+    }
+
+    private const int SchedIdle = 5;
+
+    /// <summary>Field 41 of a <c>stat</c> file, counting from the pid; fields 3 on follow the parenthesised name.</summary>
+    private static int SchedulingPolicy(string stat) =>
+        int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[41 - 3], CultureInfo.InvariantCulture);
+
+    private static async Task<(Socket Sending, Socket Receiving)> ConnectedPairAsync(bool smallBuffers = false)
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var receiving = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        if (smallBuffers)
+            receiving.ReceiveBufferSize = 8 * 1024; // before connecting, so the window offered is small too
+        await receiving.ConnectAsync(listener.LocalEndPoint!);
+        var sending = await listener.AcceptAsync();
+        // As .NET keeps every socket it has used asynchronously, which Kestrel's are.
+        sending.Blocking = false;
+        if (smallBuffers)
+            sending.SendBufferSize = 8 * 1024;
+        return (sending, receiving);
+    }
+
+    private static async Task<byte[]> ReceiveAsync(Socket socket, long count)
+    {
+        var received = new byte[count];
+        var at = 0;
+        while (at < count)
+        {
+            var read = await socket.ReceiveAsync(received.AsMemory(at));
+            if (read == 0)
+                throw new IOException($"the connection ended after {at} of {count} bytes");
+            at += read;
+        }
+
+        return received;
+    }
+}
