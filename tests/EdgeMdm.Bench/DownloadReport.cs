@@ -28,8 +28,8 @@ internal static class DownloadReport
             .AppendLine(Invariant($"- package: {r.PackageBytes >> 20} MiB of random bytes; {r.Clients} clients each download it whole, all at once, per round; after one unmeasured warm-up round each, rounds alternate nginx and the appliance; the probe checks in at the appliance during every round"))
             .AppendLine(Invariant($"- the appliance fetched it from the hub and verified it in {r.FetchSeconds:0.0} s; probe: 50 devices checking in every 100 ms; probe errors {r.ProbeErrors}"))
             .AppendLine()
-            .AppendLine("| round | server | MiB | seconds | MiB/s | complete | resident before → peak | check-in p50 / p99 |")
-            .AppendLine("|--:|---|--:|--:|--:|--:|--:|--:|");
+            .AppendLine("| round | server | MiB | seconds | MiB/s | complete | resident before → peak | check-in p50 / p99 | server CPU s | CPU ms / GiB | machine busy cores |")
+            .AppendLine("|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
         for (var i = 0; i < r.Nginx.Count; i++)
         {
             text.AppendLine(Round(i + 1, r.Nginx[i]));
@@ -41,6 +41,7 @@ internal static class DownloadReport
             .AppendLine("| figure | measured | target | result |")
             .AppendLine("|---|--:|--:|---|")
             .AppendLine(Invariant($"| throughput, nginx / appliance (all rounds) | {nginxRate:0} / {applianceRate:0} MiB/s | | |"))
+            .AppendLine(Invariant($"| server CPU per GiB, nginx / appliance (all rounds; the appliance's includes its check-ins) | {CpuPerGib(r.Nginx):0} / {CpuPerGib(r.Appliance):0} ms | | |"))
             .AppendLine(Invariant($"| **appliance / nginx throughput** | {throughputRatio:0.00}× | ≥ {ThroughputTarget:0.0}× | {Verdict(throughputRatio >= ThroughputTarget)} |"))
             .AppendLine(Invariant($"| **appliance memory growth** (highest peak in any round, warm-up included, over the memory before the first download) | {growth / 1048576.0:0.0} MiB | ≤ {MemoryTargetBytes >> 20} MiB | {Verdict(growth <= MemoryTargetBytes)} |"))
             .AppendLine(Invariant($"| check-in p50 / p99, idle | {r.Idle.P50Ms:0.0} / {r.Idle.P99Ms:0.0} ms ({r.Idle.Count} check-ins) | | |"))
@@ -55,8 +56,14 @@ internal static class DownloadReport
         return list.Sum(x => x.Bytes) / 1048576.0 / list.Sum(x => x.Seconds);
     }
 
+    private static double CpuPerGib(IEnumerable<RoundMeasure> rounds)
+    {
+        var list = rounds.ToList();
+        return list.Sum(x => x.ServerCpuSeconds) * 1000 / (list.Sum(x => x.Bytes) / 1073741824.0);
+    }
+
     private static string Round(int number, RoundMeasure m) =>
-        Invariant($"| {number} | {m.Server} | {m.Bytes / 1048576.0:0} | {m.Seconds:0.00} | {m.MibPerSecond:0} | {m.Complete} | {(m.ResidentPeak == 0 ? "–" : $"{m.ResidentBefore / 1048576.0:0} → {m.ResidentPeak / 1048576.0:0} MiB")} | {(m.Checkins.Count == 0 ? "–" : $"{m.Checkins.P50Ms:0.0} / {m.Checkins.P99Ms:0.0} ms")} |");
+        Invariant($"| {number} | {m.Server} | {m.Bytes / 1048576.0:0} | {m.Seconds:0.00} | {m.MibPerSecond:0} | {m.Complete} | {(m.ResidentPeak == 0 ? "–" : $"{m.ResidentBefore / 1048576.0:0} → {m.ResidentPeak / 1048576.0:0} MiB")} | {(m.Checkins.Count == 0 ? "–" : $"{m.Checkins.P50Ms:0.0} / {m.Checkins.P99Ms:0.0} ms")} | {m.ServerCpuSeconds:0.00} | {m.CpuMsPerGib:0} | {m.MachineBusyCores:0.00} |");
 
     private static string Verdict(bool pass) => pass ? "pass" : "**FAIL**";
 

@@ -91,15 +91,15 @@ internal sealed class DownloadRun
         var secrets = downloaders.Select(d => d.Secret).ToList();
         // One unmeasured round each first: the appliance's first download JITs its serving path, and neither
         // server should be measured with a cold page cache or cold connection pools.
-        await RoundAsync("nginx (warm-up)", nginxUrl, size, secrets: null, sampled: null, probe, cancellationToken);
-        var applianceWarmup = await RoundAsync("appliance (warm-up)", applianceUrl, size, secrets, edge, probe, cancellationToken);
+        await RoundAsync("nginx (warm-up)", nginxUrl, size, secrets: null, sampled: null, nginx.Cpu, probe, cancellationToken);
+        var applianceWarmup = await RoundAsync("appliance (warm-up)", applianceUrl, size, secrets, edge, () => edge.Sample().Cpu, probe, cancellationToken);
         var nginxRounds = new List<RoundMeasure>();
         var applianceRounds = new List<RoundMeasure>();
         for (var round = 0; round < Rounds; round++)
         {
             // The probe checks in during nginx's rounds too, so that both servers share the machine with the same load.
-            nginxRounds.Add(await RoundAsync("nginx", nginxUrl, size, secrets: null, sampled: null, probe, cancellationToken));
-            applianceRounds.Add(await RoundAsync("appliance", applianceUrl, size, secrets, edge, probe, cancellationToken));
+            nginxRounds.Add(await RoundAsync("nginx", nginxUrl, size, secrets: null, sampled: null, nginx.Cpu, probe, cancellationToken));
+            applianceRounds.Add(await RoundAsync("appliance", applianceUrl, size, secrets, edge, () => edge.Sample().Cpu, probe, cancellationToken));
         }
 
         return new DownloadResult(size, _options.DownloadClients, fetchSeconds, idle, nginxRounds, applianceWarmup, applianceRounds, probe.Errors);
@@ -121,10 +121,11 @@ internal sealed class DownloadRun
     /// <summary>
     /// Every client downloads the whole file once, all at the same time, on connections of its own. With
     /// <paramref name="secrets"/> each client is a device sending its credential. Throughput is all bytes over
-    /// the wall time from the first request to the last byte.
+    /// the wall time from the first request to the last byte. <paramref name="serverCpu"/> reads the CPU time the
+    /// serving process (all its processes) used so far.
     /// </summary>
     private async Task<RoundMeasure> RoundAsync(
-        string server, Uri url, long size, List<string>? secrets, ServerProcess? sampled, ProbeLoad? probe, CancellationToken cancellationToken)
+        string server, Uri url, long size, List<string>? secrets, ServerProcess? sampled, Func<TimeSpan> serverCpu, ProbeLoad? probe, CancellationToken cancellationToken)
     {
         var clients = _options.DownloadClients;
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = clients, AutomaticDecompression = DecompressionMethods.None, UseProxy = false };
@@ -137,9 +138,13 @@ internal sealed class DownloadRun
         using var stopSampling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var baseline = sampled?.Sample().RssBytes ?? 0;
         var peak = sampled is null ? Task.FromResult(0L) : PeakResidentAsync(sampled, stopSampling.Token);
+        var cpuBefore = serverCpu();
+        var machineBefore = MachineCpu.Read();
         var started = Stopwatch.GetTimestamp();
         var bytes = await Task.WhenAll(Enumerable.Range(0, clients).Select(i => DownloadAsync(http, url, secrets?[i], cancellationToken)));
         var finished = Stopwatch.GetTimestamp();
+        var cpu = (serverCpu() - cpuBefore).TotalSeconds;
+        var machineBusy = MachineCpu.BusyCores(machineBefore, MachineCpu.Read());
         await stopSampling.CancelAsync();
         var peakBytes = await peak;
 
@@ -152,7 +157,7 @@ internal sealed class DownloadRun
 
         var seconds = (finished - started) / (double)Stopwatch.Frequency;
         var complete = bytes.Count(b => b == size);
-        var measure = new RoundMeasure(server, bytes.Sum(), seconds, complete, baseline, peakBytes, checkins);
+        var measure = new RoundMeasure(server, bytes.Sum(), seconds, complete, baseline, peakBytes, checkins, cpu, machineBusy);
         _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  download: {server}: {clients} clients, {measure.Bytes / 1048576.0:0} MiB in {seconds:0.00} s = {measure.MibPerSecond:0} MiB/s, complete {complete}/{clients}"));
         return measure;
@@ -308,6 +313,34 @@ internal sealed class NginxProcess : IAsyncDisposable
         throw new ServerStartException("nginx did not listen within 10 s");
     }
 
+    /// <summary>CPU time used so far by the master and its workers (their /proc stat), or zero where unknown.</summary>
+    public TimeSpan Cpu()
+    {
+        // utime and stime are fields 14 and 15, in clock ticks of 1/100 s on Linux; fields from 3 on follow the name.
+        const double TicksPerSecond = 100;
+        long ticks = 0;
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), CultureInfo.InvariantCulture, out _))
+                continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                var pid = int.Parse(Path.GetFileName(directory), CultureInfo.InvariantCulture);
+                var parent = int.Parse(fields[4 - 3], CultureInfo.InvariantCulture);
+                if (pid == _process.Id || parent == _process.Id)
+                    ticks += long.Parse(fields[14 - 3], CultureInfo.InvariantCulture) + long.Parse(fields[15 - 3], CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+                // The process ended between listing and reading.
+            }
+        }
+
+        return TimeSpan.FromSeconds(ticks / TicksPerSecond);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
@@ -324,9 +357,15 @@ internal sealed class NginxProcess : IAsyncDisposable
 /// <param name="ResidentBefore">The server's resident memory just before (0 where not sampled).</param>
 /// <param name="ResidentPeak">The highest resident memory seen during the round (0 where not sampled).</param>
 /// <param name="CheckinSamples">The probe's check-ins completed during the round.</param>
+/// <param name="ServerCpuSeconds">CPU time of the serving processes in the round (the appliance's includes the probe's check-ins).</param>
+/// <param name="MachineBusyCores">Cores of the whole machine busy in the round, clients included.</param>
 internal sealed record RoundMeasure(
-    string Server, long Bytes, double Seconds, int Complete, long ResidentBefore, long ResidentPeak, IReadOnlyList<ProbeLoad.Sample> CheckinSamples)
+    string Server, long Bytes, double Seconds, int Complete, long ResidentBefore, long ResidentPeak, IReadOnlyList<ProbeLoad.Sample> CheckinSamples,
+    double ServerCpuSeconds, double MachineBusyCores)
 {
+    /// <summary>Server CPU milliseconds per GiB sent.</summary>
+    public double CpuMsPerGib => ServerCpuSeconds * 1000 / (Bytes / 1073741824.0);
+
     public Percentiles Checkins => ProbeLoad.Percentiles(CheckinSamples, long.MinValue, long.MaxValue);
 
     public double MibPerSecond => Bytes / 1048576.0 / Seconds;
