@@ -111,19 +111,16 @@ public sealed class KernelFileSenderTests : IDisposable
         using (receiving)
         await using (var file = File.OpenRead(_path))
         {
-            // One range sent, so both threads have long since lowered themselves.
-            var received = ReceiveAsync(receiving, 10);
+            // Two ranges sent, one per thread (they are dealt in turn), so both threads are in their loops.
+            var received = ReceiveAsync(receiving, 20);
             await kernel.SendAsync(sending, file.SafeFileHandle, 0, 10);
+            await kernel.SendAsync(sending, file.SafeFileHandle, 10, 10);
             await received;
         }
 
-        // Thread names are cut to 15 bytes in /proc.
-        var policies = Directory.GetDirectories("/proc/self/task")
-            .Where(task => string.Equals(File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n'), "kernel file sen", StringComparison.Ordinal))
-            .Select(task => SchedulingPolicy(File.ReadAllText(Path.Combine(task, "stat"))))
-            .ToList();
-        Assert.NotEmpty(policies);
-        Assert.All(policies, policy => Assert.Equal(SchedIdle, policy));
+        var threads = kernel.KernelThreadIds;
+        Assert.Equal(2, threads.Count);
+        Assert.All(threads, thread => Assert.Equal(SchedIdle, SchedulingPolicy(File.ReadAllText($"/proc/self/task/{thread}/stat"))));
     }
 
     private const int SchedIdle = 5;

@@ -52,6 +52,9 @@ internal sealed class KernelFileSender : IDisposable
         return send.Done.Task;
     }
 
+    /// <summary>The kernel's ids of the threads that have started sending, for inspecting their scheduling.</summary>
+    internal IReadOnlyList<int> KernelThreadIds => _workers.Select(w => w.KernelThreadId).OfType<int>().ToList();
+
     public void Dispose()
     {
         foreach (var worker in _workers)
@@ -143,6 +146,7 @@ internal sealed class KernelFileSender : IDisposable
         private readonly int _wake;
         private readonly Thread _thread;
         private volatile bool _stopping;
+        private volatile int _kernelThreadId;
 
         public Worker(string name)
         {
@@ -152,6 +156,9 @@ internal sealed class KernelFileSender : IDisposable
             _thread = new Thread(Run) { IsBackground = true, Name = name };
             _thread.Start();
         }
+
+        /// <summary>Known once the thread has lowered its priority; null before.</summary>
+        public int? KernelThreadId => _kernelThreadId == 0 ? null : _kernelThreadId;
 
         public void Add(FileSend send)
         {
@@ -185,6 +192,7 @@ internal sealed class KernelFileSender : IDisposable
         private void Run()
         {
             LowPriorityThread.IdleCurrent();
+            _kernelThreadId = LowPriorityThread.KernelThreadId() ?? 0;
             var polled = new Native.PollDescriptor[1];
             while (!_stopping)
             {

@@ -29,6 +29,9 @@ internal static class LowPriorityThread
             SetNiceness(WeakestNiceness);
     });
 
+    /// <summary>The kernel's id of the calling thread (its directory under /proc/self/task), or null off Linux.</summary>
+    public static int? KernelThreadId() => OperatingSystem.IsLinux() ? NativeMethods.GetThreadId() : null;
+
     // PRIO_PROCESS with a thread id names that one thread on Linux; failure leaves normal priority.
     private static void SetNiceness(int niceness) =>
         _ = NativeMethods.SetPriority(NativeMethods.PrioProcess, NativeMethods.GetThreadId(), niceness);
