@@ -260,6 +260,28 @@ public sealed class MqttBrokerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Telemetry_larger_than_a_connection_s_write_buffer_reaches_a_tool_whole_and_so_does_the_next()
+    {
+        var (cradleId, cradleSecret) = await AddClientAsync("cradle-1", MqttClientRoles.Cradle);
+        var (toolId, toolSecret) = await AddClientAsync("floor-board", MqttClientRoles.Tool);
+        using var tool = await ConnectAsync(toolId, toolSecret);
+        var received = Received(tool);
+        await SubscribeAsync(tool, "edgemdm/cradles/#", expectGranted: true);
+        using var cradle = await ConnectAsync(cradleId, cradleSecret);
+        // Past both the initial 256 bytes and the 4 KiB the buffer shrinks back to, then small again.
+        var large = string.Concat(Enumerable.Range(0, 2_000).Select(i => (char)('a' + (i % 26)))) + new string('z', 30_000);
+
+        await cradle.PublishAsync(Telemetry("edgemdm/cradles/cradle-1/log", large), CancellationToken.None);
+        await cradle.PublishAsync(Telemetry("edgemdm/cradles/cradle-1/slots/3", "charging"), CancellationToken.None);
+
+        using var patience = new CancellationTokenSource(Patience);
+        var first = await received.Reader.ReadAsync(patience.Token);
+        var second = await received.Reader.ReadAsync(patience.Token);
+        Assert.Equal(large, Encoding.UTF8.GetString(first.Payload));
+        Assert.Equal("charging", Encoding.UTF8.GetString(second.Payload));
+    }
+
+    [Fact]
     public async Task Sessions_whose_credential_no_longer_holds_are_ended_and_others_are_kept()
     {
         var lost = await _server.EnrollAsync("S-LOST");

@@ -37,6 +37,9 @@ internal sealed partial class EmbeddedMqttBroker(
 
     // Device id → its client ids (and, per client, the filters) that take its wakes.
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, ConcurrentDictionary<string, byte>>> _wakeListeners = new(StringComparer.Ordinal);
+    private const int WriterBufferBytes = 256;
+    private const int WriterBufferMaxBytes = 4096;
+
     private GuardedTcpServerAdapter? _listener;
     private MqttServer? _server;
     private Task _revalidating = Task.CompletedTask;
@@ -63,6 +66,12 @@ internal sealed partial class EmbeddedMqttBroker(
             .WithPendingMessagesOverflowStrategy(MqttPendingMessagesOverflowStrategy.DropOldestQueuedMessage)
             .WithPersistentSessions(false)
             .Build();
+        // Every connection keeps its own write buffer for as long as it stays connected: MQTTnet's 4 KiB default
+        // (two, counting what a grown buffer keeps) was a third of a connection's memory. What a device is sent (a
+        // CONNACK, a SUBACK, a wake of ~80 bytes, a PINGRESP) fits in 256; a larger packet grows the buffer, which
+        // shrinks back to 4 KiB after it (docs/benchmarks.md, device wakes: memory per connection).
+        serverOptions.WriterBufferSize = WriterBufferBytes;
+        serverOptions.WriterBufferSizeMax = WriterBufferMaxBytes;
         _server = factory.CreateMqttServer(serverOptions, [_listener]);
         _server.ValidatingConnectionAsync += ValidateConnectionAsync;
         _server.InterceptingSubscriptionAsync += InterceptSubscriptionAsync;
