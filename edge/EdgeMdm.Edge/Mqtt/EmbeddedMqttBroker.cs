@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Runtime.CompilerServices;
 using EdgeMdm.Domain.Blueprints;
@@ -36,7 +35,7 @@ internal sealed partial class EmbeddedMqttBroker(
     private readonly CancellationTokenSource _stopping = new();
 
     // Device id → its client ids (and, per client, the filters) that take its wakes.
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, ConcurrentDictionary<string, byte>>> _wakeListeners = new(StringComparer.Ordinal);
+    private readonly WakeListeners _wakeListeners = new();
     private const int WriterBufferBytes = 256;
     private const int WriterBufferMaxBytes = 4096;
 
@@ -176,10 +175,11 @@ internal sealed partial class EmbeddedMqttBroker(
         var sessions = (await server.GetSessionsAsync()).ToDictionary(session => session.Id, StringComparer.Ordinal);
         foreach (var wake in wakes)
         {
-            if (!_wakeListeners.TryGetValue(wake.DeviceId, out var clients))
+            var clients = _wakeListeners.ClientsOf(wake.DeviceId);
+            if (clients.Count == 0)
                 continue;
             var message = WakeMessage.For(wake);
-            foreach (var clientId in clients.Keys)
+            foreach (var clientId in clients)
             {
                 // A full queue drops its oldest message (the overflow strategy): the device still checks in on its interval.
                 if (sessions.TryGetValue(clientId, out var session))
@@ -240,9 +240,7 @@ internal sealed partial class EmbeddedMqttBroker(
         if (subscribed.SessionItems[PrincipalKey] is MqttPrincipal { Role: MqttRole.Device } device
             && MqttTopicFilterComparer.Compare(MqttTopics.WakeTopic(device.Id), filter) == MqttTopicFilterCompareResult.IsMatch)
         {
-            _wakeListeners.GetOrAdd(device.Id, _ => new(StringComparer.Ordinal))
-                .GetOrAdd(subscribed.ClientId, _ => new(StringComparer.Ordinal))
-                .TryAdd(filter, 0);
+            _wakeListeners.Subscribed(device.Id, subscribed.ClientId, filter);
         }
 
         return Task.CompletedTask;
@@ -251,18 +249,12 @@ internal sealed partial class EmbeddedMqttBroker(
     /// <summary>Drops one filter (an unsubscription) or, with none, the whole client (a disconnection).</summary>
     private void ForgetWakeListener(System.Collections.IDictionary? sessionItems, string clientId, string? filter)
     {
-        if (sessionItems?[PrincipalKey] is not MqttPrincipal { Role: MqttRole.Device } device || !_wakeListeners.TryGetValue(device.Id, out var clients))
+        if (sessionItems?[PrincipalKey] is not MqttPrincipal { Role: MqttRole.Device } device)
             return;
-        if (filter is not null && clients.TryGetValue(clientId, out var filters))
-        {
-            filters.TryRemove(filter, out _);
-            if (!filters.IsEmpty)
-                return;
-        }
-
-        clients.TryRemove(clientId, out _);
-        if (clients.IsEmpty)
-            _wakeListeners.TryRemove(new KeyValuePair<string, ConcurrentDictionary<string, ConcurrentDictionary<string, byte>>>(device.Id, clients));
+        if (filter is null)
+            _wakeListeners.Disconnected(device.Id, clientId);
+        else
+            _wakeListeners.Unsubscribed(device.Id, clientId, filter);
     }
 
     private Task InterceptSubscriptionAsync(InterceptingSubscriptionEventArgs subscription)
