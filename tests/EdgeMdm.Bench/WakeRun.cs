@@ -136,7 +136,7 @@ internal sealed class WakeRun
 
     /// <summary>
     /// <c>edgemdm-edge commands send --group pickers ring</c> as its own process on the serving appliance's data
-    /// directory: the appliance's dispatcher sees the queued wakes within its 250 ms poll and publishes them.
+    /// directory: the appliance's dispatcher sees the queued wakes within its 50 ms poll and publishes them.
     /// Without <paramref name="checkIn"/> the devices only take their wakes: the broker's delivery alone.
     /// </summary>
     private async Task<WakeRound> ApplianceRoundAsync(WakeSide side, string edgeDll, string dataDir, int agents, string label, bool checkIn, CancellationToken cancellationToken)
