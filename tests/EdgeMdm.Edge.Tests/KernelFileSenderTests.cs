@@ -27,98 +27,67 @@ public sealed class KernelFileSenderTests : IDisposable
     [SkippableFact]
     public async Task A_range_longer_than_a_turn_arrives_whole_and_in_order()
     {
-        Skip.IfNot(OperatingSystem.IsLinux(), "sendfile(2) is a Linux call");
-        using var kernel = new KernelFileSender(2);
-        var (sending, receiving) = await ConnectedPairAsync();
-        using (sending)
-        using (receiving)
-        await using (var file = File.OpenRead(_path))
-        {
-            const long offset = 1_001;
-            const long count = Size - offset - 7;
+        await using var pair = await SendingPair.OpenAsync(_path, threads: 2);
+        const long offset = 1_001;
+        const long count = Size - offset - 7;
 
-            var received = ReceiveAsync(receiving, count);
-            await kernel.SendAsync(sending, file.SafeFileHandle, offset, count);
+        var received = pair.ReceiveAsync(count);
+        await pair.SendAsync(offset, count);
 
-            Assert.Equal(_bytes[(int)offset..(int)(offset + count)], await received);
-        }
+        Assert.Equal(_bytes[(int)offset..(int)(offset + count)], await received);
     }
 
     [SkippableFact]
     public async Task Ranges_sent_one_after_another_on_one_socket_arrive_in_that_order()
     {
-        Skip.IfNot(OperatingSystem.IsLinux(), "sendfile(2) is a Linux call");
-        using var kernel = new KernelFileSender(1);
-        var (sending, receiving) = await ConnectedPairAsync();
-        using (sending)
-        using (receiving)
-        await using (var file = File.OpenRead(_path))
-        {
-            var received = ReceiveAsync(receiving, 300 + 5_000);
-            await kernel.SendAsync(sending, file.SafeFileHandle, Size - 300, 300);
-            await kernel.SendAsync(sending, file.SafeFileHandle, 0, 5_000);
+        await using var pair = await SendingPair.OpenAsync(_path, threads: 1);
 
-            var expected = _bytes[^300..].Concat(_bytes[..5_000]).ToArray();
-            Assert.Equal(expected, await received);
-        }
+        var received = pair.ReceiveAsync(300 + 5_000);
+        await pair.SendAsync(Size - 300, 300);
+        await pair.SendAsync(0, 5_000);
+
+        var expected = _bytes[^300..].Concat(_bytes[..5_000]).ToArray();
+        Assert.Equal(expected, await received);
     }
 
     [SkippableFact]
     public async Task A_peer_that_resets_mid_range_fails_the_send_with_the_reason()
     {
-        Skip.IfNot(OperatingSystem.IsLinux(), "sendfile(2) is a Linux call");
-        using var kernel = new KernelFileSender(1);
-        var (sending, receiving) = await ConnectedPairAsync(smallBuffers: true);
-        using (sending)
-        await using (var file = File.OpenRead(_path))
-        {
-            // Reads nothing, so the range stalls once the small buffers are full; closing with unread bytes resets.
-            var send = kernel.SendAsync(sending, file.SafeFileHandle, 0, Size);
-            receiving.LingerState = new LingerOption(enable: true, seconds: 0);
-            receiving.Close();
+        await using var pair = await SendingPair.OpenAsync(_path, threads: 1, smallBuffers: true);
 
-            var failure = await Assert.ThrowsAsync<IOException>(() => send.WaitAsync(TimeSpan.FromSeconds(30)));
-            Assert.StartsWith("sendfile failed: ", failure.Message, StringComparison.Ordinal);
-        }
+        // Reads nothing, so the range stalls once the small buffers are full; closing with unread bytes resets.
+        var send = pair.SendAsync(0, Size);
+        pair.Receiving.LingerState = new LingerOption(enable: true, seconds: 0);
+        pair.Receiving.Close();
+
+        var failure = await Assert.ThrowsAsync<IOException>(() => send.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.StartsWith("sendfile failed: ", failure.Message, StringComparison.Ordinal);
     }
 
     [SkippableFact]
     public async Task A_file_shorter_than_the_range_fails_the_send()
     {
-        Skip.IfNot(OperatingSystem.IsLinux(), "sendfile(2) is a Linux call");
-        using var kernel = new KernelFileSender(1);
-        var (sending, receiving) = await ConnectedPairAsync();
-        using (sending)
-        using (receiving)
-        await using (var file = File.OpenRead(_path))
-        {
-            var received = ReceiveAsync(receiving, 100);
+        await using var pair = await SendingPair.OpenAsync(_path, threads: 1);
+        var received = pair.ReceiveAsync(100);
 
-            var failure = await Assert.ThrowsAsync<IOException>(() => kernel.SendAsync(sending, file.SafeFileHandle, Size - 100, 200));
+        var failure = await Assert.ThrowsAsync<IOException>(() => pair.SendAsync(Size - 100, 200));
 
-            Assert.Contains($"ended at byte {Size}", failure.Message, StringComparison.Ordinal);
-            Assert.Equal(_bytes[^100..], await received);
-        }
+        Assert.Contains($"ended at byte {Size}", failure.Message, StringComparison.Ordinal);
+        Assert.Equal(_bytes[^100..], await received);
     }
 
     [SkippableFact]
     public async Task The_sending_threads_run_in_the_idle_scheduling_class()
     {
-        Skip.IfNot(OperatingSystem.IsLinux(), "scheduling classes are read from Linux's /proc");
-        using var kernel = new KernelFileSender(2);
-        var (sending, receiving) = await ConnectedPairAsync();
-        using (sending)
-        using (receiving)
-        await using (var file = File.OpenRead(_path))
-        {
-            // Two ranges sent, one per thread (they are dealt in turn), so both threads are in their loops.
-            var received = ReceiveAsync(receiving, 20);
-            await kernel.SendAsync(sending, file.SafeFileHandle, 0, 10);
-            await kernel.SendAsync(sending, file.SafeFileHandle, 10, 10);
-            await received;
-        }
+        await using var pair = await SendingPair.OpenAsync(_path, threads: 2);
 
-        var threads = kernel.KernelThreadIds;
+        // Two ranges sent, one per thread (they are dealt in turn), so both threads are in their loops.
+        var received = pair.ReceiveAsync(20);
+        await pair.SendAsync(0, 10);
+        await pair.SendAsync(10, 10);
+        await received;
+
+        var threads = pair.Kernel.KernelThreadIds;
         Assert.Equal(2, threads.Count);
         Assert.All(threads, thread => Assert.Equal(SchedIdle, SchedulingPolicy(File.ReadAllText($"/proc/self/task/{thread}/stat"))));
     }
@@ -129,35 +98,68 @@ public sealed class KernelFileSenderTests : IDisposable
     private static int SchedulingPolicy(string stat) =>
         int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[41 - 3], CultureInfo.InvariantCulture);
 
-    private static async Task<(Socket Sending, Socket Receiving)> ConnectedPairAsync(bool smallBuffers = false)
+    /// <summary>A sender with its own threads, a connected loopback pair, and the test file open for reading.</summary>
+    private sealed class SendingPair : IAsyncDisposable
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        var receiving = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        if (smallBuffers)
-            receiving.ReceiveBufferSize = 8 * 1024; // before connecting, so the window offered is small too
-        await receiving.ConnectAsync(listener.LocalEndPoint!);
-        var sending = await listener.AcceptAsync();
-        // As .NET keeps every socket it has used asynchronously, which Kestrel's are.
-        sending.Blocking = false;
-        if (smallBuffers)
-            sending.SendBufferSize = 8 * 1024;
-        return (sending, receiving);
-    }
+        private readonly FileStream _file;
 
-    private static async Task<byte[]> ReceiveAsync(Socket socket, long count)
-    {
-        var received = new byte[count];
-        var at = 0;
-        while (at < count)
+        private SendingPair(KernelFileSender kernel, Socket sending, Socket receiving, FileStream file)
         {
-            var read = await socket.ReceiveAsync(received.AsMemory(at));
-            if (read == 0)
-                throw new IOException($"the connection ended after {at} of {count} bytes");
-            at += read;
+            Kernel = kernel;
+            Sending = sending;
+            Receiving = receiving;
+            _file = file;
         }
 
-        return received;
+        public KernelFileSender Kernel { get; }
+
+        public Socket Sending { get; }
+
+        public Socket Receiving { get; }
+
+        /// <summary>Skips the calling test off Linux; with <paramref name="smallBuffers"/> a stalled peer fills them at once.</summary>
+        public static async Task<SendingPair> OpenAsync(string path, int threads, bool smallBuffers = false)
+        {
+            Skip.IfNot(OperatingSystem.IsLinux(), "sendfile(2) is a Linux call");
+            using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            listener.Listen(1);
+            var receiving = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            if (smallBuffers)
+                receiving.ReceiveBufferSize = 8 * 1024; // before connecting, so the window offered is small too
+            await receiving.ConnectAsync(listener.LocalEndPoint!);
+            var sending = await listener.AcceptAsync();
+            // As .NET keeps every socket it has used asynchronously, which Kestrel's are.
+            sending.Blocking = false;
+            if (smallBuffers)
+                sending.SendBufferSize = 8 * 1024;
+            return new SendingPair(new KernelFileSender(threads), sending, receiving, File.OpenRead(path));
+        }
+
+        public Task SendAsync(long offset, long count) => Kernel.SendAsync(Sending, _file.SafeFileHandle, offset, count);
+
+        public async Task<byte[]> ReceiveAsync(long count)
+        {
+            var received = new byte[count];
+            var at = 0;
+            while (at < count)
+            {
+                var read = await Receiving.ReceiveAsync(received.AsMemory(at));
+                if (read == 0)
+                    throw new IOException($"the connection ended after {at} of {count} bytes");
+                at += read;
+            }
+
+            return received;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            // The threads first: they hold the socket and the file while a send is under way.
+            Kernel.Dispose();
+            Sending.Dispose();
+            Receiving.Dispose();
+            await _file.DisposeAsync();
+        }
     }
 }

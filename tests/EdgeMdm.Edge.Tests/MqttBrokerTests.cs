@@ -237,13 +237,9 @@ public sealed class MqttBrokerTests : IAsyncLifetime
     [Fact]
     public async Task Cradle_telemetry_reaches_a_tool_and_a_cradle_cannot_speak_for_another()
     {
-        var (cradleId, cradleSecret) = await AddClientAsync("cradle-1", MqttClientRoles.Cradle);
-        var (toolId, toolSecret) = await AddClientAsync("floor-board", MqttClientRoles.Tool);
-        using var tool = await ConnectAsync(toolId, toolSecret);
-        var received = Received(tool);
-        await SubscribeAsync(tool, "edgemdm/cradles/#", expectGranted: true);
+        using var clients = await CradleAndToolWatchingCradlesAsync();
+        var (cradle, tool, received) = (clients.Cradle, clients.Tool, clients.ToolReceived);
         await SubscribeAsync(tool, "edgemdm/devices/#", expectGranted: false);
-        using var cradle = await ConnectAsync(cradleId, cradleSecret);
 
         var own = await cradle.PublishAsync(Telemetry("edgemdm/cradles/cradle-1/slots/3", "charging"), CancellationToken.None);
         var other = await cradle.PublishAsync(Telemetry("edgemdm/cradles/cradle-2/slots/3", "forged"), CancellationToken.None);
@@ -262,12 +258,8 @@ public sealed class MqttBrokerTests : IAsyncLifetime
     [Fact]
     public async Task Telemetry_larger_than_a_connection_s_write_buffer_reaches_a_tool_whole_and_so_does_the_next()
     {
-        var (cradleId, cradleSecret) = await AddClientAsync("cradle-1", MqttClientRoles.Cradle);
-        var (toolId, toolSecret) = await AddClientAsync("floor-board", MqttClientRoles.Tool);
-        using var tool = await ConnectAsync(toolId, toolSecret);
-        var received = Received(tool);
-        await SubscribeAsync(tool, "edgemdm/cradles/#", expectGranted: true);
-        using var cradle = await ConnectAsync(cradleId, cradleSecret);
+        using var clients = await CradleAndToolWatchingCradlesAsync();
+        var (cradle, tool, received) = (clients.Cradle, clients.Tool, clients.ToolReceived);
         // Past both the initial 256 bytes and the 4 KiB the buffer shrinks back to, then small again.
         var large = string.Concat(Enumerable.Range(0, 2_000).Select(i => (char)('a' + (i % 26)))) + new string('z', 30_000);
 
@@ -356,6 +348,26 @@ public sealed class MqttBrokerTests : IAsyncLifetime
             .WithProtocolVersion(version)
             .WithTimeout(Patience)
             .Build();
+
+    /// <summary>Cradle "cradle-1" connected, and tool "floor-board" subscribed to every cradle's topics.</summary>
+    private async Task<CradleAndTool> CradleAndToolWatchingCradlesAsync()
+    {
+        var (cradleId, cradleSecret) = await AddClientAsync("cradle-1", MqttClientRoles.Cradle);
+        var (toolId, toolSecret) = await AddClientAsync("floor-board", MqttClientRoles.Tool);
+        var tool = await ConnectAsync(toolId, toolSecret);
+        var received = Received(tool);
+        await SubscribeAsync(tool, "edgemdm/cradles/#", expectGranted: true);
+        return new CradleAndTool(await ConnectAsync(cradleId, cradleSecret), tool, received);
+    }
+
+    private sealed record CradleAndTool(IMqttClient Cradle, IMqttClient Tool, System.Threading.Channels.Channel<MqttApplicationMessage> ToolReceived) : IDisposable
+    {
+        public void Dispose()
+        {
+            Cradle.Dispose();
+            Tool.Dispose();
+        }
+    }
 
     private async Task<IMqttClient> ConnectAsync(string user, string password, string? clientId = null)
     {

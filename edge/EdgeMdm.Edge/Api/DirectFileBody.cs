@@ -42,8 +42,8 @@ internal sealed class DirectFileBody(HttpContext http, IHttpResponseBodyFeature 
 
     public async Task SendFileAsync(string path, long offset, long? count, CancellationToken cancellationToken = default)
     {
-        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        var length = file.Length;
+        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+        var length = RandomAccess.GetLength(file);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(offset, length);
         var end = offset + (count ?? length - offset);
@@ -56,7 +56,7 @@ internal sealed class DirectFileBody(HttpContext http, IHttpResponseBodyFeature 
         }
 
         if (offset < end)
-            await copier.Run(() => CopyAsync(file.SafeFileHandle, offset, end, cancellationToken), cancellationToken);
+            await copier.Run(() => CopyAsync(file, offset, end, cancellationToken), cancellationToken);
     }
 
     private async Task CopyAsync(SafeFileHandle file, long offset, long end, CancellationToken cancellationToken)

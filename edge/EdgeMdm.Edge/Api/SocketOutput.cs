@@ -3,13 +3,14 @@ using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.Win32.SafeHandles;
 
 namespace EdgeMdm.Edge.Api;
 
 /// <summary>
 /// The sending half of one plain TCP connection, in place of the one Kestrel's socket transport brings: the bytes
 /// the HTTP layer writes go out in the order written and, between them, ranges of a file that the kernel sends
-/// itself (<c>sendfile(2)</c>, on <see cref="KernelFileSender"/>'s low-priority threads), never copied through
+/// itself (<c>sendfile(2)</c>, on <see cref="KernelFileSender"/>'s idle-class threads), never copied through
 /// this process. Kestrel has no such path; a package download otherwise costs two copies of every byte here (file to
 /// buffer, buffer to socket), which on a two-core appliance is the CPU its check-ins need.
 /// <para>
@@ -47,7 +48,7 @@ internal sealed class SocketOutput : PipeWriter
     private Task _sending = Task.CompletedTask;
 
     // Writer side: one writer at a time, as for any PipeWriter.
-    private FileStream? _file;
+    private SafeFileHandle? _file;
     private long _fileOffset;
     private FileRange? _pendingFile;
     private long _dataWritten;
@@ -98,7 +99,7 @@ internal sealed class SocketOutput : PipeWriter
     /// the range is sent or the connection went away, less when the HTTP layer did not hand this writer's memory
     /// through.
     /// </summary>
-    public async Task<long> SendFileAsync(PipeWriter body, FileStream file, long offset, long count, CancellationToken cancellationToken)
+    public async Task<long> SendFileAsync(PipeWriter body, SafeFileHandle file, long offset, long count, CancellationToken cancellationToken)
     {
         _file = file;
         _fileOffset = offset;
@@ -249,7 +250,7 @@ internal sealed class SocketOutput : PipeWriter
                     await SendAsync(before);
                     sent += before.Length;
                     buffer = buffer.Slice(before.Length);
-                    await _kernel.SendAsync(_socket, file.File.SafeFileHandle, file.Offset, file.Count);
+                    await _kernel.SendAsync(_socket, file.File, file.Offset, file.Count);
                     FileSent(file);
                 }
 
@@ -331,5 +332,5 @@ internal sealed class SocketOutput : PipeWriter
     }
 
     /// <summary><paramref name="Count"/> bytes of <paramref name="File"/> at <paramref name="Offset"/>, sent after the first <paramref name="DataPosition"/> bytes written.</summary>
-    private sealed record FileRange(FileStream File, long Offset, int Count, long DataPosition);
+    private sealed record FileRange(SafeFileHandle File, long Offset, int Count, long DataPosition);
 }

@@ -32,13 +32,13 @@ internal sealed partial class EmbeddedMqttBroker(
     private const string SubscriptionsKey = "edgemdm.subscriptions";
     private const string SecretHashKey = "edgemdm.secret-hash";
 
+    private const int WriterBufferBytes = 256;
+    private const int WriterBufferMaxBytes = 4096;
+
     private readonly CancellationTokenSource _stopping = new();
 
     // Device id → its client ids (and, per client, the filters) that take its wakes.
     private readonly WakeListeners _wakeListeners = new();
-    private const int WriterBufferBytes = 256;
-    private const int WriterBufferMaxBytes = 4096;
-
     private GuardedTcpServerAdapter? _listener;
     private MqttServer? _server;
     private Task _revalidating = Task.CompletedTask;
@@ -65,9 +65,9 @@ internal sealed partial class EmbeddedMqttBroker(
             .WithPendingMessagesOverflowStrategy(MqttPendingMessagesOverflowStrategy.DropOldestQueuedMessage)
             .WithPersistentSessions(false)
             .Build();
-        // Every connection keeps its own write buffer for as long as it stays connected: MQTTnet's 4 KiB default
-        // (two, counting what a grown buffer keeps) was a third of a connection's memory. What a device is sent (a
-        // CONNACK, a SUBACK, a wake of ~80 bytes, a PINGRESP) fits in 256; a larger packet grows the buffer, which
+        // Every connection keeps its write buffers (two per connection in MQTTnet 5.2) for as long as it stays
+        // connected: at the 4 KiB default they were a third of a connection's memory. What a device is sent (a
+        // CONNACK, a SUBACK, a wake of ~80 bytes, a PINGRESP) fits in 256; a larger packet grows a buffer, which
         // shrinks back to 4 KiB after it (docs/benchmarks.md, device wakes: memory per connection).
         serverOptions.WriterBufferSize = WriterBufferBytes;
         serverOptions.WriterBufferSizeMax = WriterBufferMaxBytes;
