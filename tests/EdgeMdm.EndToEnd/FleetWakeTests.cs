@@ -18,7 +18,9 @@ public sealed class FleetWakeTests
             Server = appliance.Url,
             EnrollmentToken = Processes.SeedToken,
             Devices = 20,
-            Duration = TimeSpan.FromSeconds(25),
+            // Long enough for enrollment plus 20 CLI processes started one after another on a loaded 2-core CI
+            // runner (a clean-clone run took over 25 s and the last wake arrived after the devices stopped).
+            Duration = TimeSpan.FromSeconds(45),
             SerialPrefix = "WAKE",
             SampleApp = null,
         });
