@@ -175,4 +175,37 @@ public sealed class CheckinTests
         Assert.True(batches - batchesBefore < 500, $"expected group commits, got {batches - batchesBefore} batches for 500 check-ins");
         Assert.All(server.Store.ListDevices(), d => Assert.Equal(10, d.Checkins));
     }
+
+    [Fact]
+    public async Task Two_checkins_of_one_device_queued_together_both_land_neither_overwrites_the_other()
+    {
+        await using var server = await EdgeServer.StartAsync();
+        var device = await server.EnrollAsync("SN-1");
+        var declarations = await DeclarationsAsync(server, device.DeviceSecret);
+        var reported = CompliantStatus(declarations);
+        var token = (await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest
+        {
+            DeclarationsToken = declarations.Token,
+            Status = reported with { Battery = reported.Battery! with { Level = 50 } },
+        })).DeclarationsToken;
+        var secretHash = Domain.Blueprints.CanonicalHash.Sha256Hex(device.DeviceSecret);
+        var now = server.Clock.GetUtcNow();
+
+        // Both check-ins arrive while the writer is held, so both were read against the same committed row; the
+        // second must merge into what the first wrote, not into the row both saw (a lost update would leave 50).
+        using var writerHeld = new ManualResetEventSlim();
+        var holder = server.Store.Writer.WriteAsync(_ => writerHeld.Wait(TimeSpan.FromSeconds(30)));
+        var battery = server.Store.CheckinAsync(secretHash, new DeviceStatus { Battery = reported.Battery with { Level = 60 } }, token, now);
+        var apps = server.Store.CheckinAsync(secretHash, new DeviceStatus { Apps = [] }, token, now);
+        writerHeld.Set();
+        Assert.True(await holder);
+        Assert.NotNull((await battery).Value);
+        Assert.NotNull((await apps).Value);
+
+        var summary = server.Store.ListDevices().Single();
+        Assert.Equal(3, summary.Checkins);
+        Assert.Equal(60, summary.BatteryLevel);
+        Assert.False(summary.Compliant);
+        Assert.Contains(server.Store.Device(device.DeviceId)!.CurrentFindings, f => f.Item.StartsWith("app:", StringComparison.Ordinal));
+    }
 }

@@ -52,6 +52,7 @@ public sealed class OutboxTests
         Assert.Equal(["->Enrolling", "Enrolling->Staging", "Staging->Active"], changes.Skip(1).Take(3).Select(c => c.Transitioned.FromState + "->" + c.Transitioned.ToState));
         // The second check-in replaced the first one's status, which no push had read yet.
         Assert.Equal(server.Clock.GetUtcNow().ToUnixTimeMilliseconds(), changes[4].Status.LastCheckinUnixMs);
+        Assert.Equal(server.Clock.GetUtcNow().ToUnixTimeMilliseconds(), changes[4].AtUnixMs);
         Assert.True(changes[4].Status.Compliant);
         Assert.Equal(declarations.Token, changes[4].Status.DeclarationsToken);
         // The operator's command goes up before its results, so the hub knows it when they arrive.

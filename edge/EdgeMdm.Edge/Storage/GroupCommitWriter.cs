@@ -78,7 +78,7 @@ public sealed class GroupCommitWriter : IAsyncDisposable
     {
         try
         {
-            _connection.Execute("BEGIN IMMEDIATE");
+            _connection.Prepared("BEGIN IMMEDIATE").Execute();
         }
         catch (Exception exception)
         {
@@ -105,7 +105,7 @@ public sealed class GroupCommitWriter : IAsyncDisposable
 
         try
         {
-            _connection.Execute("COMMIT");
+            _connection.Prepared("COMMIT").Execute();
         }
         catch (Exception exception)
         {

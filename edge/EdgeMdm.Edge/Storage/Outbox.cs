@@ -78,29 +78,20 @@ internal static class Outbox
         });
 
     /// <summary>
-    /// Status is state, not an event: when the device already has a status row no push has read, that row
-    /// takes the new content in place (keeping its sequence); otherwise a new row is appended. A row a push
-    /// may have carried to the hub is never changed.
+    /// Status is state, not an event: the row is only a marker that the device's status changed, and the push
+    /// reads the status (and its time, the last check-in) from the device's row when it takes the batch. While
+    /// the device already has a marker no push has read, a check-in writes nothing here; otherwise it appends a
+    /// new one. A row a push may have carried to the hub is never changed.
     /// </summary>
-    public static void StatusReported(SQLiteConnection db, string deviceId, StatusReported status, long atMs)
+    public static void StatusReported(SQLiteConnection db, string deviceId, long atMs)
     {
-        var change = new SiteChange { AtUnixMs = atMs, DeviceId = deviceId, Status = status };
         var find = db.Prepared(PendingStatus).Bind(1, deviceId);
-        long? pending = find.Step() ? find.Long(0) : null;
+        var pending = find.Step();
         find.Reset();
-        if (pending is { } sequence)
-        {
-            db.Prepared("UPDATE outbox SET at = ?1, payload = ?2 WHERE sequence = ?3")
-                .Bind(1, atMs)
-                .Bind(2, change.ToByteArray())
-                .Bind(3, sequence)
-                .Execute();
-        }
-        else
-        {
-            Append(db, change);
-            db.Prepared("UPDATE devices SET pending_status_sequence = last_insert_rowid() WHERE id = ?1").Bind(1, deviceId).Execute();
-        }
+        if (pending)
+            return;
+        Append(db, new SiteChange { AtUnixMs = atMs, DeviceId = deviceId, Status = new StatusReported() });
+        db.Prepared("UPDATE devices SET pending_status_sequence = last_insert_rowid() WHERE id = ?1").Bind(1, deviceId).Execute();
     }
 
     private static void Append(SQLiteConnection db, SiteChange change) =>

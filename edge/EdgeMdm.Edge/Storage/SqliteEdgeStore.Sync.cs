@@ -70,8 +70,12 @@ public sealed partial class SqliteEdgeStore
 
         foreach (var change in changes)
         {
-            if (change.ChangeCase == SiteChange.ChangeOneofCase.Status)
-                change.Status = CurrentStatus(db, change.DeviceId);
+            if (change.ChangeCase != SiteChange.ChangeOneofCase.Status)
+                continue;
+            change.Status = CurrentStatus(db, change.DeviceId);
+            // The marker keeps the time of the first check-in after the last push; the status is the newest.
+            if (change.Status.LastCheckinUnixMs > 0)
+                change.AtUnixMs = change.Status.LastCheckinUnixMs;
         }
 
         return changes;
