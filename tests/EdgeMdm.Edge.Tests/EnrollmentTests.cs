@@ -53,9 +53,12 @@ public sealed class EnrollmentTests
         Assert.NotEqual(first.DeviceSecret, second.DeviceSecret);
         using var oldSecret = await server.CheckinAsync(first.DeviceSecret, new CheckinRequest());
         Assert.Equal(HttpStatusCode.Unauthorized, oldSecret.StatusCode);
-        await server.CheckinOkAsync(second.DeviceSecret, new CheckinRequest());
+        await server.CheckinOkAsync(second.DeviceSecret, new CheckinRequest { Status = new DeviceStatus { Os = new OsStatus { Version = "14" } } });
         var detail = server.Store.Device(first.DeviceId)!;
         Assert.Equal(2, detail.Enrollments);
+        // The wiped device starts from an empty status: nothing of what it reported before the wipe comes back.
+        Assert.Null(server.Store.ListDevices().Single().BatteryLevel);
+        Assert.Equal("14", server.Store.ListDevices().Single().OsVersion);
         Assert.Equal([DeviceState.Enrolling, DeviceState.Staging, DeviceState.Enrolling, DeviceState.Staging], detail.History.Select(h => h.To));
     }
 

@@ -276,6 +276,7 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
     public async Task<Outcome<CheckinResponse>> CheckinAsync(string secretHash, DeviceStatus? changes, string? heldDeclarationsToken, DateTimeOffset now)
     {
         var outcomeChanged = false;
+        ParsedStatus? written = null;
         var answer = await _writer.WriteAsync<Outcome<CheckinResponse>>(db =>
         {
             var device = DeviceBySecret(db, secretHash);
@@ -284,8 +285,9 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
             if (!DeviceLifecycle.MayCheckIn(device.DeviceState))
                 return new Refusal(RefusalKind.Forbidden, "Device retired", $"device {device.Serial} is retired");
 
-            var stored = JsonSerializer.Deserialize(device.Status, DeviceProtocolJson.Default.DeviceStatus) ?? new DeviceStatus();
+            var stored = StoredStatusOf(device);
             var status = changes is null ? stored : StatusMerge.Apply(stored, changes);
+            written = new ParsedStatus(device.Id, device.CheckinCount + 1, device.EnrollmentCount, status);
             var entry = BlueprintOf(device.GroupName);
             var before = RolloutDeviceOf(device, stored, device.LastCheckinAt is { } last ? FromMs(last) : null);
             var after = before with { Status = status, LastCheckIn = now };
@@ -327,7 +329,30 @@ public sealed partial class SqliteEdgeStore : IEdgeStore, IAsyncDisposable
         });
         if (outcomeChanged)
             Rollouts.Stale.Pulse();
+        // Only once committed: a unit rolled back must not leave a status that no row holds.
+        if (answer.Value is not null && written is { } parsed)
+            RememberStatus(parsed);
         return answer;
+    }
+
+    // The status each device's last committed check-in wrote, already parsed: reading a device's whole status back
+    // from JSON was the largest managed cost of a check-in on the writer (docs/benchmarks.md). An entry stands for
+    // the row only while the row's check-in and enrollment counts are the ones it was written with; everything
+    // that changes a stored status moves one of them. Bounded, so a site with more devices parses the rest.
+    private const int MaxParsedStatuses = 20_000;
+    private readonly ConcurrentDictionary<string, ParsedStatus> _parsedStatuses = new(StringComparer.Ordinal);
+
+    private sealed record ParsedStatus(string DeviceId, long CheckinCount, int EnrollmentCount, DeviceStatus Status);
+
+    private DeviceStatus StoredStatusOf(DeviceRow device) =>
+        _parsedStatuses.TryGetValue(device.Id, out var parsed) && parsed.CheckinCount == device.CheckinCount && parsed.EnrollmentCount == device.EnrollmentCount
+            ? parsed.Status
+            : JsonSerializer.Deserialize(device.Status, DeviceProtocolJson.Default.DeviceStatus) ?? new DeviceStatus();
+
+    private void RememberStatus(ParsedStatus parsed)
+    {
+        if (_parsedStatuses.Count < MaxParsedStatuses || _parsedStatuses.ContainsKey(parsed.DeviceId))
+            _parsedStatuses[parsed.DeviceId] = parsed;
     }
 
     /// <summary>What the hub learns of a check-in: the whole merged status, not the delta the device sent.</summary>

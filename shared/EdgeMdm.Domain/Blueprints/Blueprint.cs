@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using EdgeMdm.Contracts.Device;
 using EdgeMdm.Domain.Rollouts;
 
@@ -106,7 +107,12 @@ public sealed record OsFloor(string? MinVersion, DateOnly? MinSecurityPatch);
 /// <summary>A configuration payload; its hash is what a device reports once it applied it.</summary>
 public sealed record ConfigurationPayload(string Id, IReadOnlyDictionary<string, string> Values)
 {
-    public string Hash => CanonicalHash.Of(Values);
+    // Drift compares every configuration's hash on every check-in; SHA-256 of the sorted values each time showed
+    // in the appliance's profile. Kept beside the payload (by reference, so equality and `with` are unaffected:
+    // a copy is a new key and gets its own hash).
+    private static readonly ConditionalWeakTable<ConfigurationPayload, string> Hashes = [];
+
+    public string Hash => Hashes.GetValue(this, static payload => CanonicalHash.Of(payload.Values));
 }
 
 /// <summary>A certificate the device must hold, valid for at least <see cref="MinDaysValid"/> more days.</summary>
