@@ -14,6 +14,9 @@ namespace EdgeMdm.Bench;
 /// </summary>
 internal sealed class LoadRun
 {
+    /// <summary>The name the appliance's <c>GroupCommitWriter</c> gives its thread: the serial part of every check-in.</summary>
+    public const string DatabaseWriterThread = "edgemdm-db-writer";
+
     private const int LoggedErrors = 5;
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan EnrollTimeout = TimeSpan.FromMinutes(2);
@@ -75,7 +78,8 @@ internal sealed class LoadRun
             (after.Server.Cpu - before.Server.Cpu).TotalSeconds / measured,
             (after.Self - before.Self).TotalSeconds / measured,
             MachineCpu.BusyCores(before.Machine, after.Machine),
-            latencies.Length == 0 ? 0 : (after.Server.DiskWriteBytes - before.Server.DiskWriteBytes) / (double)latencies.Length);
+            latencies.Length == 0 ? 0 : (after.Server.DiskWriteBytes - before.Server.DiskWriteBytes) / (double)latencies.Length,
+            (after.Writer - before.Writer).TotalSeconds / measured);
     }
 
     /// <summary>Enrolls every device, as many at once as the concurrency allows; a device that fails is left out.</summary>
@@ -179,12 +183,12 @@ internal sealed class LoadRun
     /// <summary>The measured window, in Stopwatch timestamps.</summary>
     private sealed record Window(long Start, long End);
 
-    private sealed record Counters(ProcessSample Server, TimeSpan Self, MachineCpu Machine)
+    private sealed record Counters(ProcessSample Server, TimeSpan Self, MachineCpu Machine, TimeSpan Writer)
     {
         public static Counters Read(ServerProcess server, Process self)
         {
             self.Refresh();
-            return new Counters(server.Sample(), self.TotalProcessorTime, MachineCpu.Read());
+            return new Counters(server.Sample(), self.TotalProcessorTime, MachineCpu.Read(), server.ThreadCpu(DatabaseWriterThread));
         }
     }
 }
@@ -195,6 +199,7 @@ internal sealed class LoadRun
 /// <param name="MachineCores">Cores busy on the whole machine over the window (NaN where unknown): more than
 /// server + load generator means something else ran meanwhile.</param>
 /// <param name="DiskBytesPerCheckin">Bytes the server caused to be written to storage, per check-in in the window.</param>
+/// <param name="WriterCores">CPU time of the appliance's database writer thread over the window, divided by the window (0 for the no-op endpoint, which has none).</param>
 internal sealed record RunResult(
     string Endpoint,
     int Devices,
@@ -208,4 +213,5 @@ internal sealed record RunResult(
     double ServerCores,
     double LoadCores,
     double MachineCores,
-    double DiskBytesPerCheckin);
+    double DiskBytesPerCheckin,
+    double WriterCores);

@@ -27,9 +27,10 @@ internal static class WakeReport
             .AppendLine(Invariant($"- appliance round: `edgemdm-edge commands send --group pickers ring` queues {r.Agents} commands, hence {r.Agents} QoS 1 wakes; each device checks in (POST /api/v1/checkin, at most {r.HttpConnections} connections) as soon as it is woken; times from the wakes being queued (the CLI's exit; the appliance's dispatcher polls for another process's wakes every 50 ms); a \"wakes only\" round is the same with the devices not checking in, so that only the wakes load the appliance, as only the messages load Mosquitto"))
             .AppendLine(Invariant($"- Mosquitto round: one client publishes the {r.Agents} QoS 1 messages at once; times from the first publication"))
             .AppendLine(Invariant($"- after one unmeasured warm-up round each, rounds alternate Mosquitto, the appliance, the appliance with wakes only; errors {r.Errors}, wakes outside a round {r.StrayWakes}"))
+            .AppendLine("- broker CPU: the broker's process over the round (the appliance's includes the check-ins); writer CPU: the appliance's single database writer thread (`edgemdm-db-writer`, from /proc), the serial part of a check-in, per device of the round")
             .AppendLine()
-            .AppendLine("| round | broker | messages | queued / acknowledged s | first delivered s | half delivered s | all delivered s | all checked in s | broker CPU s |")
-            .AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|");
+            .AppendLine("| round | broker | messages | queued / acknowledged s | first delivered s | half delivered s | all delivered s | all checked in s | broker CPU s | writer CPU per device |")
+            .AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|");
         text.AppendLine(Round(r.MosquittoWarmup)).AppendLine(Round(r.ApplianceWarmup));
         for (var i = 0; i < rounds; i++)
             text.AppendLine(Round(r.MosquittoRounds[i])).AppendLine(Round(r.ApplianceRounds[i])).AppendLine(Round(r.WakeOnlyRounds[i]));
@@ -51,7 +52,7 @@ internal static class WakeReport
     private static string Verdict(double ratio) => ratio <= DeliveryTarget ? "pass" : "**FAIL**";
 
     private static string Round(WakeRound m) =>
-        Invariant($"| {m.Label} | {m.Broker} | {m.Messages} | {m.QueueSeconds:0.000} | {m.FirstDeliverySeconds:0.000} | {m.HalfDeliverySeconds:0.000} | {m.DeliverySeconds:0.000} | {(m.CheckinSeconds is { } s ? s.ToString("0.000", CultureInfo.InvariantCulture) : "–")} | {m.BrokerCpuSeconds:0.00} |");
+        Invariant($"| {m.Label} | {m.Broker} | {m.Messages} | {m.QueueSeconds:0.000} | {m.FirstDeliverySeconds:0.000} | {m.HalfDeliverySeconds:0.000} | {m.DeliverySeconds:0.000} | {(m.CheckinSeconds is { } s ? s.ToString("0.000", CultureInfo.InvariantCulture) : "–")} | {m.BrokerCpuSeconds:0.00} | {(m.WriterCpuSeconds is { } w ? Invariant($"{w * 1e6 / m.Messages:0} µs") : "–")} |");
 
     private static string Mib(long bytes) => (bytes / 1048576.0).ToString("0", CultureInfo.InvariantCulture);
 

@@ -89,7 +89,7 @@ internal sealed class WakeRun
         using var publisher = await ConnectPublisherAsync(mosquitto.Url, cancellationToken);
 
         var (mosquittoWarmup, applianceWarmup, mosquittoRounds, applianceRounds, wakeOnlyRounds) =
-            await RoundsAsync(new WakeSide(fleet, () => appliance.Sample().Cpu), new WakeSide(subscribers, mosquitto.ProcessorTime), publisher, devices, edgeDll, dataDir, cancellationToken);
+            await RoundsAsync(new WakeSide(fleet, () => appliance.Sample().Cpu, () => appliance.ThreadCpu(LoadRun.DatabaseWriterThread)), new WakeSide(subscribers, mosquitto.ProcessorTime, Writer: null), publisher, devices, edgeDll, dataDir, cancellationToken);
         if (fleet.LastError is { } error)
             _log.WriteLine($"  wake: last error: {error}");
         return new WakeResult(
@@ -144,6 +144,7 @@ internal sealed class WakeRun
         await Task.Delay(BetweenRounds, cancellationToken);
         var fleet = side.Fleet;
         var cpuBefore = side.Cpu();
+        var writerBefore = side.Writer!();
         var round = fleet.OpenRound(checkIn);
         var started = Stopwatch.GetTimestamp();
         var commandIds = await RunCommandAsync(edgeDll, ["commands", "send", "--group", Group, "ring", "--data-dir", dataDir], cancellationToken);
@@ -155,11 +156,12 @@ internal sealed class WakeRun
         await WaitRoundAsync(round.AllCheckedIn.Task, () => $"the woken devices' check-ins (round {label}): {round.CheckedInCount} of {agents} answered", cancellationToken);
         fleet.CloseRound();
         var cpu = (side.Cpu() - cpuBefore).TotalSeconds;
+        var writer = (side.Writer!() - writerBefore).TotalSeconds;
         // The dispatcher may publish between the commit and the CLI's exit: the wakes were queued by the first one at the latest.
         var origin = Math.Min(queuedAt, round.FirstWoken);
         var measured = new WakeRound(
             checkIn ? "appliance" : "appliance, wakes only", label, agents, Seconds(started, queuedAt), Seconds(origin, round.FirstWoken), Seconds(origin, round.HalfWoken),
-            Seconds(origin, round.LastWoken), checkIn ? Seconds(origin, round.LastCheckedIn) : null, cpu);
+            Seconds(origin, round.LastWoken), checkIn ? Seconds(origin, round.LastCheckedIn) : null, cpu, writer);
         var checkedIn = measured.CheckinSeconds is { } seconds ? Invariant($", all checked in {seconds:0.000} s") : "";
         _log.WriteLine(Invariant($"  wake: {measured.Broker} round {label}: queued by the CLI in {measured.QueueSeconds:0.00} s, all woken {measured.DeliverySeconds:0.000} s{checkedIn} later"));
         return measured;
@@ -187,7 +189,7 @@ internal sealed class WakeRun
         subscribers.CloseRound();
         var cpu = (side.Cpu() - cpuBefore).TotalSeconds;
         var measured = new WakeRound(
-            "Mosquitto", label, devices.Count, Seconds(started, publishedAt), Seconds(started, round.FirstWoken), Seconds(started, round.HalfWoken), Seconds(started, round.LastWoken), CheckinSeconds: null, cpu);
+            "Mosquitto", label, devices.Count, Seconds(started, publishedAt), Seconds(started, round.FirstWoken), Seconds(started, round.HalfWoken), Seconds(started, round.LastWoken), CheckinSeconds: null, cpu, WriterCpuSeconds: null);
         _log.WriteLine(Invariant($"  wake: Mosquitto round {label}: all acknowledged {measured.QueueSeconds:0.000} s, all received {measured.DeliverySeconds:0.000} s after the first publish"));
         return measured;
     }
@@ -244,11 +246,13 @@ internal sealed record ResidentGrowth(long Before, long After)
 /// <param name="DeliverySeconds">Until every device had its message: the figure held against the target.</param>
 /// <param name="CheckinSeconds">Until every device's check-in was answered (the appliance only).</param>
 /// <param name="BrokerCpuSeconds">CPU time the broker's process used in the round (the appliance's includes its check-ins).</param>
+/// <param name="WriterCpuSeconds">Appliance: CPU time of its single database writer thread in the round, the serial part of the check-ins.</param>
 internal sealed record WakeRound(
-    string Broker, string Label, int Messages, double QueueSeconds, double FirstDeliverySeconds, double HalfDeliverySeconds, double DeliverySeconds, double? CheckinSeconds, double BrokerCpuSeconds);
+    string Broker, string Label, int Messages, double QueueSeconds, double FirstDeliverySeconds, double HalfDeliverySeconds, double DeliverySeconds, double? CheckinSeconds,
+    double BrokerCpuSeconds, double? WriterCpuSeconds);
 
-/// <summary>One broker's devices and how to read its process's CPU time.</summary>
-internal sealed record WakeSide(WakeFleet Fleet, Func<TimeSpan> Cpu);
+/// <summary>One broker's devices and how to read its process's CPU time (and, for the appliance, its database writer's).</summary>
+internal sealed record WakeSide(WakeFleet Fleet, Func<TimeSpan> Cpu, Func<TimeSpan>? Writer);
 
 /// <summary>What the wake scenario measured.</summary>
 internal sealed record WakeResult(
