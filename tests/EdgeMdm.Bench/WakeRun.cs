@@ -14,7 +14,9 @@ namespace EdgeMdm.Bench;
 /// device credential and subscribed to its wake topic, and one <c>edgemdm-edge commands send --group pickers ring</c>
 /// that queues a command, hence a QoS 1 wake, for every one of them; each device checks in when woken. In the same
 /// run Debian's Mosquitto delivers N QoS 1 messages, one per topic, from one publisher to N subscribers of the same
-/// MQTT client code. After one unmeasured warm-up round each, rounds alternate Mosquitto, appliance, ...
+/// MQTT client code; and a copy of the same site, configured with that Mosquitto as its broker, wakes the same
+/// devices there, who check in with it: the whole wake → check-in path with Mosquitto in place of the embedded
+/// broker. After one unmeasured warm-up round each, rounds alternate Mosquitto, appliance, ...
 /// </summary>
 internal sealed class WakeRun
 {
@@ -47,76 +49,102 @@ internal sealed class WakeRun
     {
         var agents = _options.WakeAgents;
         var httpConnections = Math.Min(agents, MaxHttpConnections);
-        // Two MQTT connections per device in this process (appliance and Mosquitto), the check-ins' connections, and
-        // the runtime's own files. .NET raises the soft limit to the hard limit at start-up; this says so when that is
-        // still too low instead of failing with EMFILE half-way.
-        OpenFileLimit.Require((2 * agents) + httpConnections + 512, "the bench (two MQTT connections per agent and the check-ins' connections)");
+        // Two MQTT connections per device (appliance, Mosquitto), both appliances' check-ins, the runtime's own files:
+        // .NET raises the soft limit to the hard one at start-up; this says so if that is too low, not EMFILE half-way.
+        OpenFileLimit.Require((2 * agents) + (2 * httpConnections) + 512, "the bench (two MQTT connections per agent and the check-ins' connections)");
 
-        // ---- the appliance with its broker, N devices enrolled ----
+        // ---- N devices enrolled, then the site copied: one appliance embeds the broker, the other uses Mosquitto ----
         var dataDir = Path.Combine(work, "site");
+        var externalDir = Path.Combine(work, "site-mosquitto");
         var url = ServerProcess.FreeLoopbackUrl();
         var mqttPort = ServerProcess.FreeLoopbackUrl().Port;
         var broker = new Uri($"mqtt://127.0.0.1:{mqttPort.ToString(CultureInfo.InvariantCulture)}");
         _log.WriteLine($"edgemdm-bench: wake: appliance on {url}, broker on {broker}");
         string[] serve = ["serve", "--data-dir", dataDir, "--seed", seed, "--urls", Text(url), "--mqtt-listen", $"127.0.0.1:{mqttPort.ToString(CultureInfo.InvariantCulture)}"];
-        await using var appliance = await StartAsync("appliance", edgeDll, serve, url, cancellationToken);
         using var handler = AgentHttp.CreateHandler(httpConnections);
         using var http = AgentHttp.CreateClient(handler, url, TimeSpan.FromMinutes(2));
         var api = new DeviceApiClient(http);
-        var started = Stopwatch.GetTimestamp();
-        var devices = await EnrollAsync(api, agents, cancellationToken);
-        var enrollSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        _log.WriteLine($"  wake: {agents} devices enrolled in {enrollSeconds:0.0} s");
+        var (devices, enrollSeconds) = await EnrollAsync(edgeDll, serve, url, api, agents, cancellationToken);
+        // The process is gone (killed: what it committed is in the database and its log), so the copy is the same site.
+        CopyDirectory(dataDir, externalDir);
 
         // ---- resident memory of the appliance before and after N connections ----
-        await Task.Delay(Settle, cancellationToken);
-        var applianceBefore = appliance.Sample().RssBytes;
+        await using var appliance = await StartAsync("appliance", edgeDll, serve, url, cancellationToken);
         await using var fleet = new WakeFleet("the appliance's broker", broker, devices, api);
-        started = Stopwatch.GetTimestamp();
-        await fleet.ConnectAsync(_log, cancellationToken);
-        var connectSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        await Task.Delay(Settle, cancellationToken);
-        var applianceAfter = appliance.Sample().RssBytes;
+        var (applianceGrowth, connectSeconds) = await ConnectAsync(fleet, () => appliance.Sample().RssBytes, cancellationToken);
 
-        // ---- Mosquitto with N subscribers of the same client code ----
+        // ---- Mosquitto with N subscribers of the same client code; the copied site publishes its wakes there ----
         await using var mosquitto = await MosquittoProcess.StartAsync(Path.Combine(work, "mosquitto"), agents, cancellationToken);
-        await Task.Delay(Settle, cancellationToken);
-        var mosquittoBefore = mosquitto.ResidentBytes();
-        await using var subscribers = new WakeFleet("Mosquitto", mosquitto.Url, devices, api: null);
-        await subscribers.ConnectAsync(_log, cancellationToken);
-        await Task.Delay(Settle, cancellationToken);
-        var mosquittoAfter = mosquitto.ResidentBytes();
+        var externalUrl = ServerProcess.FreeLoopbackUrl();
+        string[] serveExternal = ["serve", "--data-dir", externalDir, "--seed", seed, "--urls", Text(externalUrl), "--mqtt-external", $"127.0.0.1:{mosquitto.Url.Port.ToString(CultureInfo.InvariantCulture)}"];
+        await using var externalAppliance = await StartAsync("appliance using Mosquitto", edgeDll, serveExternal, externalUrl, cancellationToken);
+        using var externalHandler = AgentHttp.CreateHandler(httpConnections);
+        using var externalHttp = AgentHttp.CreateClient(externalHandler, externalUrl, TimeSpan.FromMinutes(2));
+        // The same devices with check-ins of their own: the copied site has seen none of them yet.
+        var externalDevices = devices.Select((d, i) => d with { Status = new BenchDevice(d.Status.Serial, d.Secret, new Random(i)) }).ToList();
+        await using var subscribers = new WakeFleet("Mosquitto", mosquitto.Url, externalDevices, new DeviceApiClient(externalHttp));
+        var (mosquittoGrowth, _) = await ConnectAsync(subscribers, mosquitto.ResidentBytes, cancellationToken);
         using var publisher = await ConnectPublisherAsync(mosquitto.Url, cancellationToken);
 
-        var (mosquittoWarmup, applianceWarmup, mosquittoRounds, applianceRounds, wakeOnlyRounds) =
-            await RoundsAsync(new WakeSide(fleet, () => appliance.Sample().Cpu, () => appliance.ThreadCpu(LoadRun.DatabaseWriterThread)), new WakeSide(subscribers, mosquitto.ProcessorTime, Writer: null), publisher, devices, edgeDll, dataDir, cancellationToken);
-        if (fleet.LastError is { } error)
+        var rounds = await RoundsAsync(
+            new WakeSide(fleet, dataDir, () => appliance.Sample().Cpu, () => appliance.ThreadCpu(LoadRun.DatabaseWriterThread)),
+            new WakeSide(subscribers, externalDir, () => externalAppliance.Sample().Cpu, () => externalAppliance.ThreadCpu(LoadRun.DatabaseWriterThread)),
+            mosquitto.ProcessorTime, publisher, devices, edgeDll, cancellationToken);
+        foreach (var error in new[] { fleet.LastError, subscribers.LastError }.OfType<string>())
             _log.WriteLine($"  wake: last error: {error}");
         return new WakeResult(
             agents, httpConnections, mosquitto.Version, enrollSeconds, connectSeconds,
-            new ResidentGrowth(applianceBefore, applianceAfter), new ResidentGrowth(mosquittoBefore, mosquittoAfter),
-            mosquittoWarmup, applianceWarmup, mosquittoRounds, applianceRounds, wakeOnlyRounds,
-            fleet.Errors + subscribers.Errors, fleet.StrayWakes + subscribers.StrayWakes);
+            applianceGrowth, mosquittoGrowth, rounds, fleet.Errors + subscribers.Errors, fleet.StrayWakes + subscribers.StrayWakes);
     }
 
-    /// <summary>A warm-up round each, then <see cref="Rounds"/> measured rounds alternating Mosquitto and the appliance.</summary>
-    private async Task<(WakeRound MosquittoWarmup, WakeRound ApplianceWarmup, List<WakeRound> Mosquitto, List<WakeRound> Appliance, List<WakeRound> WakeOnly)> RoundsAsync(
-        WakeSide fleet, WakeSide subscribers, IMqttClient publisher, List<WakeDevice> devices, string edgeDll, string dataDir, CancellationToken cancellationToken)
+    /// <summary>
+    /// A warm-up round each, then <see cref="Rounds"/> measured rounds: Mosquitto alone, the appliance, the appliance
+    /// with wakes only, and the copied appliance whose wakes Mosquitto delivers.
+    /// </summary>
+    private async Task<WakeRounds> RoundsAsync(
+        WakeSide embedded, WakeSide external, Func<TimeSpan> mosquittoCpu, IMqttClient publisher, List<WakeDevice> devices, string edgeDll, CancellationToken cancellationToken)
     {
-        var mosquittoWarmup = await MosquittoRoundAsync(subscribers, publisher, devices, "warm-up", cancellationToken);
-        var applianceWarmup = await ApplianceRoundAsync(fleet, edgeDll, dataDir, devices.Count, "warm-up", checkIn: true, cancellationToken);
-        var mosquitto = new List<WakeRound>();
-        var appliance = new List<WakeRound>();
-        var wakeOnly = new List<WakeRound>();
+        var warmup = new List<WakeRound>
+        {
+            await MosquittoRoundAsync(external.Fleet, mosquittoCpu, publisher, devices, "warm-up", cancellationToken),
+            await ApplianceRoundAsync(embedded, edgeDll, devices.Count, "warm-up", WakePath.Appliance, cancellationToken),
+            await ApplianceRoundAsync(external, edgeDll, devices.Count, "warm-up", WakePath.ApplianceThroughMosquitto, cancellationToken),
+        };
+        var measured = new List<WakeRound>();
         for (var round = 1; round <= Rounds; round++)
         {
             var label = round.ToString(CultureInfo.InvariantCulture);
-            mosquitto.Add(await MosquittoRoundAsync(subscribers, publisher, devices, label, cancellationToken));
-            appliance.Add(await ApplianceRoundAsync(fleet, edgeDll, dataDir, devices.Count, label, checkIn: true, cancellationToken));
-            wakeOnly.Add(await ApplianceRoundAsync(fleet, edgeDll, dataDir, devices.Count, label, checkIn: false, cancellationToken));
+            measured.Add(await MosquittoRoundAsync(external.Fleet, mosquittoCpu, publisher, devices, label, cancellationToken));
+            measured.Add(await ApplianceRoundAsync(embedded, edgeDll, devices.Count, label, WakePath.Appliance, cancellationToken));
+            measured.Add(await ApplianceRoundAsync(embedded, edgeDll, devices.Count, label, WakePath.ApplianceWakesOnly, cancellationToken));
+            measured.Add(await ApplianceRoundAsync(external, edgeDll, devices.Count, label, WakePath.ApplianceThroughMosquitto, cancellationToken));
         }
 
-        return (mosquittoWarmup, applianceWarmup, mosquitto, appliance, wakeOnly);
+        return new WakeRounds(warmup, measured);
+    }
+
+    /// <summary>Connects a fleet, with the broker's resident memory settled before and after, and the time it took.</summary>
+    private async Task<(ResidentGrowth Growth, double Seconds)> ConnectAsync(WakeFleet fleet, Func<long> resident, CancellationToken cancellationToken)
+    {
+        await Task.Delay(Settle, cancellationToken);
+        var before = resident();
+        var started = Stopwatch.GetTimestamp();
+        await fleet.ConnectAsync(_log, cancellationToken);
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        await Task.Delay(Settle, cancellationToken);
+        return (new ResidentGrowth(before, resident()), seconds);
+    }
+
+    /// <summary>Enrolls the devices at an appliance started for that alone and stopped again; with the time it took.</summary>
+    private async Task<(List<WakeDevice> Devices, double Seconds)> EnrollAsync(string edgeDll, string[] serve, Uri url, DeviceApiClient api, int count, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        List<WakeDevice> devices;
+        await using (await StartAsync("appliance", edgeDll, serve, url, cancellationToken))
+            devices = await EnrollAsync(api, count, cancellationToken);
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        _log.WriteLine($"  wake: {count} devices enrolled in {seconds:0.0} s");
+        return (devices, seconds);
     }
 
     private static async Task<List<WakeDevice>> EnrollAsync(DeviceApiClient api, int count, CancellationToken cancellationToken)
@@ -136,18 +164,20 @@ internal sealed class WakeRun
 
     /// <summary>
     /// <c>edgemdm-edge commands send --group pickers ring</c> as its own process on the serving appliance's data
-    /// directory: the appliance's dispatcher sees the queued wakes within its 50 ms poll and publishes them.
-    /// Without <paramref name="checkIn"/> the devices only take their wakes: the broker's delivery alone.
+    /// directory: the appliance's dispatcher sees the queued wakes within its 50 ms poll and publishes them (to its
+    /// own broker, or to Mosquitto). With <see cref="WakePath.ApplianceWakesOnly"/> the devices only take their wakes:
+    /// the broker's delivery alone.
     /// </summary>
-    private async Task<WakeRound> ApplianceRoundAsync(WakeSide side, string edgeDll, string dataDir, int agents, string label, bool checkIn, CancellationToken cancellationToken)
+    private async Task<WakeRound> ApplianceRoundAsync(WakeSide side, string edgeDll, int agents, string label, WakePath path, CancellationToken cancellationToken)
     {
         await Task.Delay(BetweenRounds, cancellationToken);
         var fleet = side.Fleet;
+        var checkIn = path != WakePath.ApplianceWakesOnly;
         var cpuBefore = side.Cpu();
-        var writerBefore = side.Writer!();
+        var writerBefore = side.Writer();
         var round = fleet.OpenRound(checkIn);
         var started = Stopwatch.GetTimestamp();
-        var commandIds = await RunCommandAsync(edgeDll, ["commands", "send", "--group", Group, "ring", "--data-dir", dataDir], cancellationToken);
+        var commandIds = await RunCommandAsync(edgeDll, ["commands", "send", "--group", Group, "ring", "--data-dir", side.DataDir], cancellationToken);
         var queuedAt = Stopwatch.GetTimestamp();
         var queued = commandIds.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
         if (queued != agents)
@@ -156,23 +186,22 @@ internal sealed class WakeRun
         await WaitRoundAsync(round.AllCheckedIn.Task, () => $"the woken devices' check-ins (round {label}): {round.CheckedInCount} of {agents} answered", cancellationToken);
         fleet.CloseRound();
         var cpu = (side.Cpu() - cpuBefore).TotalSeconds;
-        var writer = (side.Writer!() - writerBefore).TotalSeconds;
+        var writer = (side.Writer() - writerBefore).TotalSeconds;
         // The dispatcher may publish between the commit and the CLI's exit: the wakes were queued by the first one at the latest.
         var origin = Math.Min(queuedAt, round.FirstWoken);
         var measured = new WakeRound(
-            checkIn ? "appliance" : "appliance, wakes only", label, agents, Seconds(started, queuedAt), Seconds(origin, round.FirstWoken), Seconds(origin, round.HalfWoken),
+            path, label, agents, Seconds(started, queuedAt), Seconds(origin, round.FirstWoken), Seconds(origin, round.HalfWoken),
             Seconds(origin, round.LastWoken), checkIn ? Seconds(origin, round.LastCheckedIn) : null, cpu, writer);
         var checkedIn = measured.CheckinSeconds is { } seconds ? Invariant($", all checked in {seconds:0.000} s") : "";
-        _log.WriteLine(Invariant($"  wake: {measured.Broker} round {label}: queued by the CLI in {measured.QueueSeconds:0.00} s, all woken {measured.DeliverySeconds:0.000} s{checkedIn} later"));
+        _log.WriteLine(Invariant($"  wake: {measured.Name} round {label}: queued by the CLI in {measured.QueueSeconds:0.00} s, all woken {measured.DeliverySeconds:0.000} s{checkedIn} later"));
         return measured;
     }
 
     /// <summary>One publisher sends the N QoS 1 messages as fast as it can: all at once, each awaiting its PUBACK.</summary>
-    private async Task<WakeRound> MosquittoRoundAsync(WakeSide side, IMqttClient publisher, List<WakeDevice> devices, string label, CancellationToken cancellationToken)
+    private async Task<WakeRound> MosquittoRoundAsync(WakeFleet subscribers, Func<TimeSpan> mosquittoCpu, IMqttClient publisher, List<WakeDevice> devices, string label, CancellationToken cancellationToken)
     {
         await Task.Delay(BetweenRounds, cancellationToken);
-        var subscribers = side.Fleet;
-        var cpuBefore = side.Cpu();
+        var cpuBefore = mosquittoCpu();
         var round = subscribers.OpenRound(checkIn: false);
         var messages = devices.Select(d => new MqttApplicationMessageBuilder()
             .WithTopic("edgemdm/devices/" + d.DeviceId + "/wake")
@@ -187,9 +216,9 @@ internal sealed class WakeRun
             throw new ServerStartException($"Mosquitto refused a publication: {refused.ReasonCode}");
         await WaitRoundAsync(round.AllWoken.Task, () => $"Mosquitto's deliveries (round {label}): {round.WokenCount} of {devices.Count} received", cancellationToken);
         subscribers.CloseRound();
-        var cpu = (side.Cpu() - cpuBefore).TotalSeconds;
+        var cpu = (mosquittoCpu() - cpuBefore).TotalSeconds;
         var measured = new WakeRound(
-            "Mosquitto", label, devices.Count, Seconds(started, publishedAt), Seconds(started, round.FirstWoken), Seconds(started, round.HalfWoken), Seconds(started, round.LastWoken), CheckinSeconds: null, cpu, WriterCpuSeconds: null);
+            WakePath.Mosquitto, label, devices.Count, Seconds(started, publishedAt), Seconds(started, round.FirstWoken), Seconds(started, round.HalfWoken), Seconds(started, round.LastWoken), CheckinSeconds: null, cpu, WriterCpuSeconds: null);
         _log.WriteLine(Invariant($"  wake: Mosquitto round {label}: all acknowledged {measured.QueueSeconds:0.000} s, all received {measured.DeliverySeconds:0.000} s after the first publish"));
         return measured;
     }
@@ -236,6 +265,22 @@ internal sealed record ResidentGrowth(long Before, long After)
     public double PerConnectionBytes(int connections) => Math.Max(0, After - Before) / (double)connections;
 }
 
+/// <summary>What a round sends through which broker.</summary>
+internal enum WakePath
+{
+    /// <summary>The bench's own publisher, N QoS 1 messages at Mosquitto; nobody checks in.</summary>
+    Mosquitto,
+
+    /// <summary>The appliance's wakes through its embedded broker; each device checks in when woken.</summary>
+    Appliance,
+
+    /// <summary>The same wakes with the devices not checking in: the embedded broker's delivery alone.</summary>
+    ApplianceWakesOnly,
+
+    /// <summary>A copy of the same site configured with Mosquitto as its broker (<c>--mqtt-external</c>); each device checks in when woken.</summary>
+    ApplianceThroughMosquitto,
+}
+
 /// <summary>
 /// One round of one broker. Times in seconds from the origin: the appliance's is the wakes being queued (the CLI's
 /// exit, or the first wake if that came sooner), Mosquitto's the first publication.
@@ -243,19 +288,33 @@ internal sealed record ResidentGrowth(long Before, long After)
 /// <param name="QueueSeconds">Appliance: the <c>commands send</c> process, start to exit. Mosquitto: until every PUBACK.</param>
 /// <param name="FirstDeliverySeconds">Until the first device had its message.</param>
 /// <param name="HalfDeliverySeconds">Until half the devices had theirs.</param>
-/// <param name="DeliverySeconds">Until every device had its message: the figure held against the target.</param>
-/// <param name="CheckinSeconds">Until every device's check-in was answered (the appliance only).</param>
-/// <param name="BrokerCpuSeconds">CPU time the broker's process used in the round (the appliance's includes its check-ins).</param>
+/// <param name="DeliverySeconds">Until every device had its message.</param>
+/// <param name="CheckinSeconds">Until every device's check-in was answered (the rounds where devices check in).</param>
+/// <param name="BrokerCpuSeconds">CPU time of the broker's process in the round; the appliance's includes its check-ins (and, through Mosquitto, is the appliance's alone).</param>
 /// <param name="WriterCpuSeconds">Appliance: CPU time of its single database writer thread in the round, the serial part of the check-ins.</param>
 internal sealed record WakeRound(
-    string Broker, string Label, int Messages, double QueueSeconds, double FirstDeliverySeconds, double HalfDeliverySeconds, double DeliverySeconds, double? CheckinSeconds,
-    double BrokerCpuSeconds, double? WriterCpuSeconds);
+    WakePath Path, string Label, int Messages, double QueueSeconds, double FirstDeliverySeconds, double HalfDeliverySeconds, double DeliverySeconds, double? CheckinSeconds,
+    double BrokerCpuSeconds, double? WriterCpuSeconds)
+{
+    public string Name => Path switch
+    {
+        WakePath.Mosquitto => "Mosquitto",
+        WakePath.Appliance => "appliance",
+        WakePath.ApplianceWakesOnly => "appliance, wakes only",
+        _ => "appliance through Mosquitto",
+    };
+}
 
-/// <summary>One broker's devices and how to read its process's CPU time (and, for the appliance, its database writer's).</summary>
-internal sealed record WakeSide(WakeFleet Fleet, Func<TimeSpan> Cpu, Func<TimeSpan>? Writer);
+/// <summary>One appliance's devices, its data directory, and how to read its process's CPU time and its database writer's.</summary>
+internal sealed record WakeSide(WakeFleet Fleet, string DataDir, Func<TimeSpan> Cpu, Func<TimeSpan> Writer);
+
+/// <summary>The unmeasured warm-up rounds and the measured ones, in the order they ran.</summary>
+internal sealed record WakeRounds(IReadOnlyList<WakeRound> Warmup, IReadOnlyList<WakeRound> Measured)
+{
+    public IReadOnlyList<WakeRound> Of(WakePath path) => Measured.Where(r => r.Path == path).ToList();
+}
 
 /// <summary>What the wake scenario measured.</summary>
 internal sealed record WakeResult(
     int Agents, int HttpConnections, string MosquittoVersion, double EnrollSeconds, double ConnectSeconds,
-    ResidentGrowth Appliance, ResidentGrowth Mosquitto, WakeRound MosquittoWarmup, WakeRound ApplianceWarmup,
-    IReadOnlyList<WakeRound> MosquittoRounds, IReadOnlyList<WakeRound> ApplianceRounds, IReadOnlyList<WakeRound> WakeOnlyRounds, long Errors, long StrayWakes);
+    ResidentGrowth Appliance, ResidentGrowth Mosquitto, WakeRounds Rounds, long Errors, long StrayWakes);
