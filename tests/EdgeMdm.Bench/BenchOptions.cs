@@ -10,7 +10,8 @@ internal sealed record BenchOptions
         "usage: edgemdm-bench [--scenario checkin|catchup|download|wake|all] [--devices N] [--concurrency N] [--warmup 3s] [--duration 15s]\n" +
         "                     [--backlog N] [--sync-max-rate N] [--package-mb N] [--download-clients N] [--wake-agents N]\n" +
         "                     [--out FILE]\n" +
-        "       edgemdm-bench noop-server --urls URL";
+        "       edgemdm-bench noop-server --urls URL\n" +
+        "       edgemdm-bench probe --url URL --period-ms N --devices FILE";
 
     /// <summary>Which scenarios run, in this order: the check-in load, then the sync catch-up.</summary>
     public BenchScenario Scenario { get; init; } = BenchScenario.All;

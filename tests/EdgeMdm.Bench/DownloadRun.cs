@@ -78,7 +78,8 @@ internal sealed class DownloadRun
         using var handler = AgentHttp.CreateHandler(_options.DownloadClients + ProbeDevices);
         using var http = AgentHttp.CreateClient(handler, edgeUrl, TimeSpan.FromMinutes(5));
         var api = new DeviceApiClient(http);
-        var probe = new ProbeLoad(api, await EnrollAsync(api, token, "DLPROBE", ProbeDevices, _log, "download", cancellationToken), ProbePeriod);
+        // In a process of its own: the 32 download clients keep this one's thread pool busy (see ProbeProcess).
+        var probe = new ProbeProcess(edgeUrl, await EnrollAsync(api, token, "DLPROBE", ProbeDevices, _log, "download", cancellationToken), ProbePeriod, Path.Combine(work, "probe"));
         var downloaders = await EnrollAsync(api, token, "DLCLIENT", _options.DownloadClients, _log, "download", cancellationToken);
 
         // ---- nginx serving the same bytes ----
@@ -105,7 +106,7 @@ internal sealed class DownloadRun
         return new DownloadResult(size, _options.DownloadClients, fetchSeconds, idle, nginxRounds, applianceWarmup, applianceRounds, probe.Errors);
     }
 
-    private async Task<Percentiles> IdleAsync(ProbeLoad probe, CancellationToken cancellationToken)
+    private async Task<Percentiles> IdleAsync(ProbeProcess probe, CancellationToken cancellationToken)
     {
         _log.WriteLine($"  download: idle probe, {ProbeDevices} devices every {ProbePeriod.TotalMilliseconds:0} ms, {IdleWindow.TotalSeconds:0} s");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -125,7 +126,7 @@ internal sealed class DownloadRun
     /// serving process (all its processes) used so far.
     /// </summary>
     private async Task<RoundMeasure> RoundAsync(
-        string server, Uri url, long size, List<string>? secrets, ServerProcess? sampled, Func<TimeSpan> serverCpu, ProbeLoad? probe, CancellationToken cancellationToken)
+        string server, Uri url, long size, List<string>? secrets, ServerProcess? sampled, Func<TimeSpan> serverCpu, ProbeProcess? probe, CancellationToken cancellationToken)
     {
         var clients = _options.DownloadClients;
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = clients, AutomaticDecompression = DecompressionMethods.None, UseProxy = false };

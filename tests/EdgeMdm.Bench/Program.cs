@@ -3,6 +3,9 @@ using EdgeMdm.Bench;
 // `edgemdm-bench noop-server --urls URL` is the no-op endpoint the bench starts as its own child process.
 if (args is ["noop-server", .. var serverArgs])
     return await NoopServer.RunAsync(serverArgs);
+// `edgemdm-bench probe ...` is a probe load in a process of its own (the download scenario's).
+if (args is ["probe", .. var probeArgs])
+    return await ProbeProcess.RunChildAsync(probeArgs);
 if (args is ["--help"] or ["-h"])
 {
     Console.WriteLine(BenchOptions.Usage);
