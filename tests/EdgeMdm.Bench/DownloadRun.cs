@@ -79,7 +79,7 @@ internal sealed class DownloadRun
         using var http = AgentHttp.CreateClient(handler, edgeUrl, TimeSpan.FromMinutes(5));
         var api = new DeviceApiClient(http);
         // In a process of its own: the 32 download clients keep this one's thread pool busy (see ProbeProcess).
-        var probe = new ProbeProcess(edgeUrl, await EnrollAsync(api, token, "DLPROBE", ProbeDevices, _log, "download", cancellationToken), ProbePeriod, Path.Combine(work, "probe"));
+        await using var probe = ProbeProcess.Start(edgeUrl, await EnrollAsync(api, token, "DLPROBE", ProbeDevices, _log, "download", cancellationToken), ProbePeriod, Path.Combine(work, "probe"));
         var downloaders = await EnrollAsync(api, token, "DLCLIENT", _options.DownloadClients, _log, "download", cancellationToken);
 
         // ---- nginx serving the same bytes ----

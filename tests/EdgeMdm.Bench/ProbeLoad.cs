@@ -25,6 +25,12 @@ internal sealed class ProbeLoad
 
     public long Errors => Interlocked.Read(ref _errors);
 
+    /// <summary>Told of every check-in as it completes (from the device's own worker).</summary>
+    public Action<Sample>? Completed { get; init; }
+
+    /// <summary>Told of every check-in that failed.</summary>
+    public Action? Failed { get; init; }
+
     /// <summary>Runs until <paramref name="stop"/>; returns (completed at, latency) in Stopwatch ticks.</summary>
     public async Task<Sample[]> RunAsync(CancellationToken stop)
     {
@@ -49,7 +55,9 @@ internal sealed class ProbeLoad
                 var answer = await _api.CheckinAsync(device.Secret, device.NextCheckin(), stop);
                 var finished = Stopwatch.GetTimestamp();
                 device.Acknowledge(answer);
-                samples.Add(new Sample(finished, finished - started));
+                var sample = new Sample(finished, finished - started);
+                samples.Add(sample);
+                Completed?.Invoke(sample);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
@@ -58,6 +66,7 @@ internal sealed class ProbeLoad
             catch (Exception e) when (AgentFailures.IsRequestFailure(e, stop))
             {
                 Interlocked.Increment(ref _errors);
+                Failed?.Invoke();
             }
 
             next = Math.Max(next + periodTicks, Stopwatch.GetTimestamp());

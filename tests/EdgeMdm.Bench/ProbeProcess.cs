@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
+using System.Threading.Channels;
 using EdgeMdm.Agent;
 using EdgeMdm.Testing;
 
@@ -10,70 +10,124 @@ namespace EdgeMdm.Bench;
 /// <see cref="ProbeLoad"/> in a process of its own (<c>edgemdm-bench probe</c>), for a scenario whose other clients
 /// keep this process's thread pool busy: in the download scenario the 32 clients reading at full speed queue their
 /// continuations ahead of the probe's, and a check-in's latency would then be this process's queue, not the
-/// server's. The child runs until its standard input closes, then prints every sample; Stopwatch timestamps are the
-/// machine's monotonic clock, so they compare with this process's.
+/// server's. One child runs for the whole scenario (a child started per window would be compiling its code during
+/// the window) and prints each check-in as it completes; <see cref="RunAsync"/> hands out those of one window.
+/// Stopwatch timestamps are the machine's monotonic clock, so they compare with this process's.
 /// </summary>
-internal sealed class ProbeProcess
+internal sealed class ProbeProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StopLimit = TimeSpan.FromSeconds(30);
-    private readonly Uri _url;
-    private readonly string _devicesFile;
-    private readonly TimeSpan _period;
+
+    /// <summary>How long a window's last samples may take to come through the pipe before the window is cut anyway.</summary>
+    private static readonly TimeSpan CatchUpLimit = TimeSpan.FromSeconds(5);
+
+    private readonly Process _process;
+    private readonly Task _reading;
+    private readonly Task<string> _stderr;
+    private readonly List<ProbeLoad.Sample> _samples = [];
+    private readonly Lock _lock = new();
+    private long _latestCompletedAt;
     private long _errors;
 
-    /// <param name="directory">Where the devices' credentials are written for the child; the caller removes it.</param>
-    public ProbeProcess(Uri url, IReadOnlyList<BenchDevice> devices, TimeSpan period, string directory)
+    private ProbeProcess(Process process)
     {
-        _url = url;
-        _period = period;
-        Directory.CreateDirectory(directory);
-        _devicesFile = Path.Combine(directory, "probe-devices.tsv");
-        File.WriteAllLines(_devicesFile, devices.Select(d => d.Serial + "\t" + d.Secret));
+        _process = process;
+        _stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        _reading = ReadAsync();
     }
 
     public long Errors => Interlocked.Read(ref _errors);
 
-    /// <summary>Runs until <paramref name="stop"/>; returns (completed at, latency) in Stopwatch ticks.</summary>
-    public async Task<ProbeLoad.Sample[]> RunAsync(CancellationToken stop)
+    /// <param name="directory">Where the devices' credentials are written for the child; the caller removes it.</param>
+    public static ProbeProcess Start(Uri url, IReadOnlyList<BenchDevice> devices, TimeSpan period, string directory)
     {
+        Directory.CreateDirectory(directory);
+        var devicesFile = Path.Combine(directory, "probe-devices.tsv");
+        File.WriteAllLines(devicesFile, devices.Select(d => d.Serial + "\t" + d.Secret));
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
-        foreach (var arg in (string[])[typeof(ProbeProcess).Assembly.Location, "probe", "--url", BenchProcesses.Text(_url),
-                     "--period-ms", ((int)_period.TotalMilliseconds).ToString(CultureInfo.InvariantCulture), "--devices", _devicesFile])
+        foreach (var arg in (string[])[typeof(ProbeProcess).Assembly.Location, "probe", "--url", BenchProcesses.Text(url),
+                     "--period-ms", ((int)period.TotalMilliseconds).ToString(CultureInfo.InvariantCulture), "--devices", devicesFile])
             info.ArgumentList.Add(arg);
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        using var process = Process.Start(info) ?? throw new ServerStartException("could not start the probe process");
-        var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        return new ProbeProcess(Process.Start(info) ?? throw new ServerStartException("could not start the probe process"));
+    }
+
+    /// <summary>
+    /// Waits for <paramref name="stop"/>, then returns the check-ins (completed at, latency, in Stopwatch ticks) that
+    /// completed from this call until then.
+    /// </summary>
+    public async Task<ProbeLoad.Sample[]> RunAsync(CancellationToken stop)
+    {
+        var from = Stopwatch.GetTimestamp();
         try
         {
             await Task.Delay(Timeout.Infinite, stop);
         }
         catch (OperationCanceledException)
         {
-            // The round is over: the child's turn to stop.
+            // The window is over.
         }
 
-        process.StandardInput.Close();
-        using var limit = new CancellationTokenSource(StopLimit);
-        try
-        {
-            await process.WaitForExitAsync(limit.Token);
-        }
-        catch (OperationCanceledException e)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new ServerStartException($"the probe process did not stop within {StopLimit.TotalSeconds:0} s", e);
-        }
-
-        if (process.ExitCode != 0)
-            throw new ServerStartException($"the probe process exited with {process.ExitCode}: {(await stderr).Trim()}");
-        return Parse(await stdout);
+        var to = Stopwatch.GetTimestamp();
+        // Samples reach this process a little after they complete: the window is whole once one completed after it.
+        var deadline = to + BenchProcesses.Ticks(CatchUpLimit);
+        while (Interlocked.Read(ref _latestCompletedAt) <= to && Stopwatch.GetTimestamp() < deadline && !_reading.IsCompleted)
+            await Task.Delay(10, CancellationToken.None);
+        if (_reading.IsCompleted)
+            throw new ServerStartException($"the probe process stopped early: {(await _stderr).Trim()}");
+        lock (_lock)
+            return _samples.Where(s => s.CompletedAt >= from && s.CompletedAt <= to).ToArray();
     }
 
-    /// <summary><c>edgemdm-bench probe --url URL --period-ms N --devices FILE</c>: the child's side.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            _process.StandardInput.Close();
+            using var limit = new CancellationTokenSource(StopLimit);
+            await _process.WaitForExitAsync(limit.Token);
+            await _reading;
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        finally
+        {
+            _process.Dispose();
+        }
+    }
+
+    private async Task ReadAsync()
+    {
+        while (await _process.StandardOutput.ReadLineAsync() is { } line)
+        {
+            if (string.Equals(line, "error", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref _errors);
+                continue;
+            }
+
+            var space = line.IndexOf(' ', StringComparison.Ordinal);
+            if (space < 0
+                || !long.TryParse(line.AsSpan(0, space), NumberStyles.None, CultureInfo.InvariantCulture, out var completedAt)
+                || !long.TryParse(line.AsSpan(space + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var latency))
+                throw new ServerStartException($"the probe process printed a line that is no sample: {line}");
+            lock (_lock)
+                _samples.Add(new ProbeLoad.Sample(completedAt, latency));
+            if (completedAt > Interlocked.Read(ref _latestCompletedAt))
+                Interlocked.Exchange(ref _latestCompletedAt, completedAt);
+        }
+    }
+
+    /// <summary>
+    /// <c>edgemdm-bench probe --url URL --period-ms N --devices FILE</c>: the child's side. Prints "COMPLETED-AT
+    /// LATENCY" (Stopwatch ticks) for every check-in as it completes, "error" for every failed one, until its standard
+    /// input closes.
+    /// </summary>
     public static async Task<int> RunChildAsync(string[] args)
     {
         if (args is not ["--url", var urlText, "--period-ms", var periodText, "--devices", var file]
@@ -96,35 +150,32 @@ internal sealed class ProbeProcess
 
         using var handler = AgentHttp.CreateHandler(devices.Count);
         using var http = AgentHttp.CreateClient(handler, url, TimeSpan.FromMinutes(5));
-        var probe = new ProbeLoad(new DeviceApiClient(http), devices!, TimeSpan.FromMilliseconds(period));
+        var lines = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+        var probe = new ProbeLoad(new DeviceApiClient(http), devices!, TimeSpan.FromMilliseconds(period))
+        {
+            Completed = sample => lines.Writer.TryWrite(string.Create(CultureInfo.InvariantCulture, $"{sample.CompletedAt} {sample.LatencyTicks}")),
+            Failed = () => lines.Writer.TryWrite("error"),
+        };
+        var printing = PrintAsync(lines.Reader);
         using var stop = new CancellationTokenSource();
         var running = probe.RunAsync(stop.Token);
         // The parent closes standard input to end the run.
         await Console.In.ReadToEndAsync();
         await stop.CancelAsync();
-        var samples = await running;
-        var output = new StringBuilder(samples.Length * 24);
-        foreach (var sample in samples)
-            output.Append(CultureInfo.InvariantCulture, $"{sample.CompletedAt} {sample.LatencyTicks}\n");
-        output.Append(CultureInfo.InvariantCulture, $"errors {probe.Errors}\n");
-        await Console.Out.WriteAsync(output.ToString());
+        await running;
+        lines.Writer.Complete();
+        await printing;
         return 0;
     }
 
-    private ProbeLoad.Sample[] Parse(string output)
+    private static async Task PrintAsync(ChannelReader<string> lines)
     {
-        var samples = new List<ProbeLoad.Sample>();
-        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        var output = Console.Out;
+        while (await lines.WaitToReadAsync())
         {
-            var fields = line.Split(' ');
-            if (fields is ["errors", var errors])
-                Interlocked.Add(ref _errors, long.Parse(errors, CultureInfo.InvariantCulture));
-            else if (fields is [var completedAt, var latency])
-                samples.Add(new ProbeLoad.Sample(long.Parse(completedAt, CultureInfo.InvariantCulture), long.Parse(latency, CultureInfo.InvariantCulture)));
-            else
-                throw new ServerStartException($"the probe process printed a line that is no sample: {line}");
+            while (lines.TryRead(out var line))
+                await output.WriteLineAsync(line);
+            await output.FlushAsync();
         }
-
-        return [.. samples];
     }
 }
