@@ -77,7 +77,7 @@ public sealed class KernelFileSenderTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task The_sending_threads_run_in_the_idle_scheduling_class()
+    public async Task The_sending_threads_run_in_the_normal_class_two_nice_steps_below_the_process()
     {
         await using var pair = await SendingPair.OpenAsync(_path, threads: 2);
 
@@ -87,16 +87,28 @@ public sealed class KernelFileSenderTests : IDisposable
         await pair.SendAsync(10, 10);
         await received;
 
+        var process = Stat(File.ReadAllText("/proc/self/stat"));
         var threads = pair.Kernel.KernelThreadIds;
         Assert.Equal(2, threads.Count);
-        Assert.All(threads, thread => Assert.Equal(SchedIdle, SchedulingPolicy(File.ReadAllText($"/proc/self/task/{thread}/stat"))));
+        Assert.All(threads, thread =>
+        {
+            var stat = Stat(File.ReadAllText($"/proc/self/task/{thread}/stat"));
+            Assert.Equal(SchedOther, int.Parse(stat[Policy], CultureInfo.InvariantCulture));
+            Assert.Equal(
+                Math.Min(19, int.Parse(process[Nice], CultureInfo.InvariantCulture) + KernelFileSender.NiceSteps),
+                int.Parse(stat[Nice], CultureInfo.InvariantCulture));
+        });
     }
 
-    private const int SchedIdle = 5;
+    private const int SchedOther = 0;
 
-    /// <summary>Field 41 of a <c>stat</c> file, counting from the pid; fields 3 on follow the parenthesised name.</summary>
-    private static int SchedulingPolicy(string stat) =>
-        int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[41 - 3], CultureInfo.InvariantCulture);
+    /// <summary>Fields 19 (nice) and 41 (scheduling policy) of a <c>stat</c> file, counting from the pid.</summary>
+    private const int Nice = 19 - 3;
+
+    private const int Policy = 41 - 3;
+
+    /// <summary>A <c>stat</c> file's fields from the third on: those after the parenthesised name.</summary>
+    private static string[] Stat(string stat) => stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
 
     /// <summary>A sender with its own threads, a connected loopback pair, and the test file open for reading.</summary>
     private sealed class SendingPair : IAsyncDisposable

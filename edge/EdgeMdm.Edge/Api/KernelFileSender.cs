@@ -7,13 +7,14 @@ using Microsoft.Win32.SafeHandles;
 namespace EdgeMdm.Edge.Api;
 
 /// <summary>
-/// Threads of their own, in the idle scheduling class, that move file ranges into sockets with <c>sendfile(2)</c>:
-/// the kernel reads the page cache and, on loopback or a LAN, does the TCP work of every byte inside that call. Run
-/// on the thread pool (as <see cref="Socket.SendPacketsAsync"/> does) that work outweighs every check-in on a
-/// two-core appliance and the check-ins wait behind it (p99 ×40 in the download benchmark). At normal priority on
-/// threads of their own ×18, at nice 10 ×3 to ×14; only SCHED_IDLE, which runs them on nothing but CPU time nobody
-/// else wants, keeps check-ins within ×2 of idle. Bytes may go slower for it; check-ins come first.
-/// /// <para>
+/// Threads of their own, two nice steps below the process, that move file ranges into sockets with
+/// <c>sendfile(2)</c>: the kernel reads the page cache and, on loopback or a LAN, does the TCP work of every byte
+/// inside that call. On the thread pool (as <see cref="Socket.SendPacketsAsync"/> does) that work queues ahead of
+/// check-ins (p99 ×40 in the download benchmark). Nice 2 leaves the bytes about two thirds of a normal thread's
+/// CPU weight, so check-ins win the CPU when they want it and the bytes keep nginx's pace otherwise: measured with
+/// the download benchmark's probe in a process of its own, nice 2 gave 0.95–0.97× nginx at 1.1–1.7× idle check-in
+/// p99, where the idle scheduling class (used until 2026-12-04) gave 0.41–0.46× at 0.8–1.1× and nice 0 0.91× at 2.9×.
+/// <para>
 /// Each thread waits in <c>poll(2)</c> for any of its sockets to take more, then gives each writable socket one
 /// <see cref="TurnBytes"/> turn, so thirty-two downloads share the threads evenly. Sockets stay non-blocking (as
 /// .NET keeps them); a socket and a file are referenced for as long as a range is sent, so neither descriptor can
@@ -24,6 +25,9 @@ internal sealed class KernelFileSender : IDisposable
 {
     /// <summary>The most one socket is given per turn: large enough that a call's cost vanishes next to its bytes.</summary>
     internal const int TurnBytes = 256 * 1024;
+
+    /// <summary>How far below the process's priority the sending threads run.</summary>
+    internal const int NiceSteps = 2;
 
     private readonly Worker[] _workers;
     private int _next;
@@ -52,7 +56,7 @@ internal sealed class KernelFileSender : IDisposable
         return send.Done.Task;
     }
 
-    /// <summary>The kernel's ids of the threads that have started sending, for inspecting their scheduling.</summary>
+    /// <summary>The kernel's ids of the threads that have started sending, for inspecting their priority.</summary>
     internal IReadOnlyList<int> KernelThreadIds => _workers.Select(w => w.KernelThreadId).OfType<int>().ToList();
 
     public void Dispose()
@@ -191,7 +195,7 @@ internal sealed class KernelFileSender : IDisposable
 
         private void Run()
         {
-            LowPriorityThread.IdleCurrent();
+            LowPriorityThread.LowerCurrent(NiceSteps);
             _kernelThreadId = LowPriorityThread.KernelThreadId() ?? 0;
             var polled = new Native.PollDescriptor[1];
             while (!_stopping)

@@ -10,7 +10,7 @@ namespace EdgeMdm.Edge.Api;
 /// <summary>
 /// The sending half of one plain TCP connection, in place of the one Kestrel's socket transport brings: the bytes
 /// the HTTP layer writes go out in the order written and, between them, ranges of a file that the kernel sends
-/// itself (<c>sendfile(2)</c>, on <see cref="KernelFileSender"/>'s idle-class threads), never copied through
+/// itself (<c>sendfile(2)</c>, on <see cref="KernelFileSender"/>'s below-normal threads), never copied through
 /// this process. Kestrel has no such path; a package download otherwise costs two copies of every byte here (file to
 /// buffer, buffer to socket), which on a two-core appliance is the CPU its check-ins need.
 /// <para>

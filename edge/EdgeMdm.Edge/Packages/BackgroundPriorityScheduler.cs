@@ -11,6 +11,9 @@ namespace EdgeMdm.Edge.Packages;
 /// </summary>
 internal sealed class BackgroundPriorityScheduler : TaskScheduler, IDisposable
 {
+    /// <summary>Nice 10 below the process: copying costs this process the CPU of every byte, twice.</summary>
+    private const int NiceSteps = 10;
+
     private readonly BlockingCollection<Task> _queue = [];
     private readonly Thread[] _threads;
 
@@ -45,7 +48,7 @@ internal sealed class BackgroundPriorityScheduler : TaskScheduler, IDisposable
 
     private void Run()
     {
-        LowPriorityThread.LowerCurrent();
+        LowPriorityThread.LowerCurrent(NiceSteps);
         foreach (var task in _queue.GetConsumingEnumerable())
             TryExecuteTask(task);
     }
