@@ -37,7 +37,7 @@ public sealed class ReplicaTests(ITestOutputHelper output)
         ApplianceProcess? appliance = await ApplianceProcess.StartAsync(siteDir.Path, checkinIntervalSeconds: 1, hub: (proxy.Url, credential));
         try
         {
-            await SyncLedger.WaitFeedAsync(siteDir.Path, TimeSpan.FromSeconds(30));
+            await SyncLedger.WaitFeedAsync(siteDir.Path, SyncLedger.FirstFeedLimit);
             output.WriteLine($"site has its feed after {stopwatch.Elapsed.TotalSeconds:0.0} s");
 
             // The fleet checks in while the uplink flips between the replicas.
@@ -123,7 +123,7 @@ public sealed class ReplicaTests(ITestOutputHelper output)
         var appliance = await ApplianceProcess.StartAsync(siteDir, checkinIntervalSeconds: 1, hub: (hub.GrpcUrl, credential));
         try
         {
-            await SyncLedger.WaitFeedAsync(siteDir, TimeSpan.FromSeconds(30));
+            await SyncLedger.WaitFeedAsync(siteDir, SyncLedger.FirstFeedLimit);
             await Task.Delay(2000);
             return appliance;
         }

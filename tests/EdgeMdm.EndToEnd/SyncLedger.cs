@@ -27,6 +27,13 @@ internal static class SyncLedger
         return db.ExecuteScalar<long>("SELECT count(*) FROM outbox");
     }
 
+    /// <summary>
+    /// How long a fresh site may take to apply its first feed: a bound, not a speed. Alone it takes about 5 s; in a
+    /// clean-clone run with every test project at once on two cores it once took over 30 s (not pinned down; a first
+    /// sync that fails waits out the appliance's backoff, up to 15 s a time).
+    /// </summary>
+    public static readonly TimeSpan FirstFeedLimit = TimeSpan.FromSeconds(60);
+
     /// <summary>Waits until the site applied a first batch of its feed (blueprints, tokens).</summary>
     public static async Task WaitFeedAsync(string edgeDataDir, TimeSpan timeout)
     {

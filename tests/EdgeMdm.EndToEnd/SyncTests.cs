@@ -47,7 +47,7 @@ public sealed class SyncTests
         await using var appliance = await ApplianceProcess.StartAsync(siteDir.Path, checkinIntervalSeconds: 1, hub: (proxy.Url, credential));
 
         // Blueprints and the token reach the site through the proxy before devices arrive.
-        await SyncLedger.WaitFeedAsync(siteDir.Path, TimeSpan.FromSeconds(30));
+        await SyncLedger.WaitFeedAsync(siteDir.Path, SyncLedger.FirstFeedLimit);
         using var simulation = Simulate(appliance.Url, token, 200, "20s");
         var weather = new[] { UplinkFault.CutAtRandom, UplinkFault.Stall, UplinkFault.Down, UplinkFault.CutAtRandom, UplinkFault.None };
         var random = new Random(7);
@@ -77,7 +77,7 @@ public sealed class SyncTests
         var grpcUrl = hub.GrpcUrl;
         await using var proxy = new FaultyProxy(grpcUrl, seed: 11);
         var appliance = await ApplianceProcess.StartAsync(siteDir.Path, checkinIntervalSeconds: 1, hub: (proxy.Url, credential));
-        await SyncLedger.WaitFeedAsync(siteDir.Path, TimeSpan.FromSeconds(30));
+        await SyncLedger.WaitFeedAsync(siteDir.Path, SyncLedger.FirstFeedLimit);
 
         // A backlog builds while the WAN is down: the site keeps serving its fleet.
         proxy.Fault = UplinkFault.Down;
@@ -106,7 +106,7 @@ public sealed class SyncTests
         using (var edge = new SQLiteConnection(SyncLedger.EdgeDatabase(siteDir.Path)))
             edge.Execute("UPDATE sync_state SET feed_position = 0, acked_through = 0, offered_through = 0");
         appliance = await ApplianceProcess.StartAsync(siteDir.Path, checkinIntervalSeconds: 1, hub: (proxy.Url, credential));
-        await SyncLedger.WaitFeedAsync(siteDir.Path, TimeSpan.FromSeconds(30));
+        await SyncLedger.WaitFeedAsync(siteDir.Path, SyncLedger.FirstFeedLimit);
         await Task.Delay(2000);
 
         Assert.Equal(digest, await DigestAsync(hubDir.Path));

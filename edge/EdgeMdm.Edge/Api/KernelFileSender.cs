@@ -11,9 +11,10 @@ namespace EdgeMdm.Edge.Api;
 /// <c>sendfile(2)</c>: the kernel reads the page cache and, on loopback or a LAN, does the TCP work of every byte
 /// inside that call. On the thread pool (as <see cref="Socket.SendPacketsAsync"/> does) that work queues ahead of
 /// check-ins (p99 ×40 in the download benchmark). Nice 2 leaves the bytes about two thirds of a normal thread's
-/// CPU weight, so check-ins win the CPU when they want it and the bytes keep nginx's pace otherwise: measured with
-/// the download benchmark's probe in a process of its own, nice 2 gave 0.95–0.97× nginx at 1.1–1.7× idle check-in
-/// p99, where the idle scheduling class (used until 2026-12-04) gave 0.41–0.46× at 0.8–1.1× and nice 0 0.91× at 2.9×.
+/// CPU weight, so check-ins win the CPU when they want it and the bytes keep close to nginx's pace otherwise: in six
+/// runs of the download benchmark (its probe in a process of its own) nice 2 gave 0.77–0.97× nginx at 1.1–2.6× the
+/// idle check-in p99, where the idle scheduling class (used until 2026-12-04) gave 0.41–0.46× at 0.8–1.1× and nice 0
+/// 0.91× at 2.9×.
 /// <para>
 /// Each thread waits in <c>poll(2)</c> for any of its sockets to take more, then gives each writable socket one
 /// <see cref="TurnBytes"/> turn, so thirty-two downloads share the threads evenly. Sockets stay non-blocking (as
