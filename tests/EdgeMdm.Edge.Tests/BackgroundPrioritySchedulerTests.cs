@@ -8,7 +8,17 @@ public sealed class BackgroundPrioritySchedulerTests
     [Fact]
     public async Task Work_and_its_continuations_run_on_the_scheduler_s_threads_below_normal_priority()
     {
-        using var scheduler = new BackgroundPriorityScheduler("test copier", 2);
+        // Started from a thread already lowered (as a thread-pool thread the runtime started from a sending thread
+        // would be): the scheduler's threads still sit ten steps below the process, not below their creator.
+        BackgroundPriorityScheduler? started = null;
+        var creator = new Thread(() =>
+        {
+            LowPriorityThread.LowerCurrent(EdgeMdm.Edge.Api.KernelFileSender.NiceSteps);
+            started = new BackgroundPriorityScheduler("test copier", 2);
+        });
+        creator.Start();
+        creator.Join();
+        using var scheduler = started!;
         var seen = new List<(string? Name, int? Nice)>();
 
         await scheduler.Run(async () =>
@@ -21,8 +31,9 @@ public sealed class BackgroundPrioritySchedulerTests
         Assert.Equal(2, seen.Count);
         Assert.All(seen, s => Assert.StartsWith("test copier ", s.Name, StringComparison.Ordinal));
         if (OperatingSystem.IsLinux())
-            Assert.All(seen, s => Assert.Equal(10, s.Nice));
+            Assert.All(seen, s => Assert.Equal(Math.Min(19, NiceOfProcess() + 10), s.Nice));
     }
+
 
     [Fact]
     public async Task A_failure_in_the_work_reaches_the_caller()
@@ -34,12 +45,15 @@ public sealed class BackgroundPrioritySchedulerTests
         Assert.Equal("disk gone", failure.Message);
     }
 
-    /// <summary>Field 19 of <c>/proc/thread-self/stat</c>, after the parenthesised command name.</summary>
-    private static int? NiceOfCurrentThread()
+    private static int? NiceOfCurrentThread() => OperatingSystem.IsLinux() ? Nice("/proc/thread-self/stat") : null;
+
+    /// <summary>The main thread's, which is the process's.</summary>
+    private static int NiceOfProcess() => Nice("/proc/self/stat");
+
+    /// <summary>Field 19 of a <c>stat</c> file, after the parenthesised command name.</summary>
+    private static int Nice(string statFile)
     {
-        if (!OperatingSystem.IsLinux())
-            return null;
-        var stat = File.ReadAllText("/proc/thread-self/stat");
+        var stat = File.ReadAllText(statFile);
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         return int.Parse(fields[16], CultureInfo.InvariantCulture);
     }

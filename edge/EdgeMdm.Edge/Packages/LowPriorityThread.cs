@@ -12,9 +12,11 @@ internal static class LowPriorityThread
     private const int WeakestNiceness = 19;
 
     /// <summary>
-    /// Adds <paramref name="steps"/> to the calling thread's nice value (at most 19): each step is about a quarter
-    /// less CPU weight against a normal thread, so the kernel still shares the CPU while check-ins get it first.
-    /// Relative, so an appliance an operator runs at nice 5 keeps the same gap.
+    /// Sets the calling thread's nice value <paramref name="steps"/> above the process's (at most 19): each step is
+    /// about a fifth less CPU weight against a thread at the process's priority, so the kernel still shares the CPU
+    /// while check-ins get it first. Relative to the process (its main thread), not to the thread that started this
+    /// one: a thread inherits its creator's nice value, and a thread-pool thread the runtime starts from one of these
+    /// threads would otherwise pass the lowering on twice. An appliance an operator runs at nice 5 keeps the gap.
     /// </summary>
     public static void LowerCurrent(int steps)
     {
@@ -23,13 +25,13 @@ internal static class LowPriorityThread
             return;
         try
         {
-            var thread = NativeMethods.GetThreadId();
-            // -1 is also a nice value; only errno tells a failure apart, and a failed read keeps 0.
-            var current = NativeMethods.GetPriority(NativeMethods.PrioProcess, thread);
-            if (current == -1 && Marshal.GetLastPInvokeError() != 0)
-                current = 0;
-            // PRIO_PROCESS with a thread id names that one thread on Linux; failure leaves the priority as it was.
-            _ = NativeMethods.SetPriority(NativeMethods.PrioProcess, thread, Math.Min(WeakestNiceness, current + steps));
+            // PRIO_PROCESS with a thread id names that one thread on Linux; the process id names its main thread.
+            // -1 is also a nice value; only errno tells a failure apart, and a failed read counts as 0.
+            var process = NativeMethods.GetPriority(NativeMethods.PrioProcess, Environment.ProcessId);
+            if (process == -1 && Marshal.GetLastPInvokeError() != 0)
+                process = 0;
+            // Failure leaves the priority as it was.
+            _ = NativeMethods.SetPriority(NativeMethods.PrioProcess, NativeMethods.GetThreadId(), Math.Min(WeakestNiceness, process + steps));
         }
         catch (EntryPointNotFoundException)
         {
