@@ -77,7 +77,10 @@ internal sealed class ProbeProcess : IAsyncDisposable
         while (Interlocked.Read(ref _latestCompletedAt) <= to && Stopwatch.GetTimestamp() < deadline && !_reading.IsCompleted)
             await Task.Delay(10, CancellationToken.None);
         if (_reading.IsCompleted)
+        {
+            await _reading; // a line that was no sample ends the reading with its own message
             throw new ServerStartException($"the probe process stopped early: {(await _stderr).Trim()}");
+        }
         lock (_lock)
             return _samples.Where(s => s.CompletedAt >= from && s.CompletedAt <= to).ToArray();
     }

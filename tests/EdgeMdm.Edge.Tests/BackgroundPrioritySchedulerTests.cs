@@ -34,7 +34,6 @@ public sealed class BackgroundPrioritySchedulerTests
             Assert.All(seen, s => Assert.Equal(Math.Min(19, NiceOfProcess() + 10), s.Nice));
     }
 
-
     [Fact]
     public async Task A_failure_in_the_work_reaches_the_caller()
     {
