@@ -247,6 +247,31 @@ public sealed class PackageDownloadTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task The_last_bytes_of_each_download_leave_at_once_not_when_the_cork_times_out()
+    {
+        await HubCatalog.CacheAsync(_server, _scanner);
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 1 };
+        using var http = new HttpClient(handler) { BaseAddress = _server.Http.BaseAddress };
+        await DownloadAsync();
+        const int Downloads = 25;
+
+        // A socket left corked holds the body's last partial segment for the kernel's 200 ms: twenty-five downloads
+        // would take at least 5 s. Uncorked they take milliseconds each; 2.5 s leaves a loaded machine its margin.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (var download = 0; download < Downloads; download++)
+            await DownloadAsync();
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2.5), $"{Downloads} downloads took {clock.Elapsed.TotalMilliseconds:F0} ms");
+
+        async Task DownloadAsync()
+        {
+            using var request = EdgeServer.Authorized(HttpMethod.Get, Path, _secret);
+            using var answer = await http.SendAsync(request);
+            Assert.Equal(_scanner.Bytes, await answer.Content.ReadAsByteArrayAsync());
+        }
+    }
+
+    [Fact]
     public async Task Downloads_and_check_ins_one_after_another_on_one_connection_each_get_their_own_bytes()
     {
         await HubCatalog.CacheAsync(_server, _scanner);

@@ -37,6 +37,9 @@ internal sealed class SocketOutput : PipeWriter
     /// <summary>What <see cref="GetMemory"/> hands out while a file range is written: never read, never sent.</summary>
     private static readonly byte[] Scratch = GC.AllocateUninitializedArray<byte>(FileChunkBytes);
 
+    private const int TcpLevel = 6;
+    private const int TcpCork = 3;
+
     private readonly Socket _socket;
     private readonly ConnectionContext _connection;
     private readonly DownloadCounters _counters;
@@ -237,6 +240,7 @@ internal sealed class SocketOutput : PipeWriter
     {
         var reader = _data.Reader;
         long sent = 0;
+        var corked = false;
         Exception? failure = null;
         try
         {
@@ -250,8 +254,12 @@ internal sealed class SocketOutput : PipeWriter
                     await SendAsync(before);
                     sent += before.Length;
                     buffer = buffer.Slice(before.Length);
+                    if (!corked)
+                        corked = Cork(true);
                     await _kernel.SendAsync(_socket, file.File, file.Offset, file.Count);
                     FileSent(file);
+                    if (NextFile()?.DataPosition != sent)
+                        corked = Cork(false);
                 }
 
                 await SendAsync(buffer);
@@ -280,6 +288,20 @@ internal sealed class SocketOutput : PipeWriter
 
         if (failure is not null)
             _connection.Abort(new ConnectionAbortedException("The connection's sending failed.", failure));
+    }
+
+    /// <summary>
+    /// Corked, the socket sends only full segments: each <c>sendfile(2)</c> turn otherwise ends in a segment of its
+    /// last few hundred bytes (a turn is no multiple of the segment size), which in the download benchmark made 1.6×
+    /// nginx's packets, and its CPU, for the same bytes. nginx corks likewise (<c>tcp_nopush</c>). Uncorking sends
+    /// what is held at once, so it is done whenever no file range follows straight on.
+    /// </summary>
+    private bool Cork(bool on)
+    {
+        Span<byte> value = stackalloc byte[sizeof(int)];
+        BitConverter.TryWriteBytes(value, on ? 1 : 0);
+        _socket.SetRawSocketOption(TcpLevel, TcpCork, value);
+        return on;
     }
 
     private FileRange? NextFile()
