@@ -7,14 +7,13 @@ using Microsoft.Win32.SafeHandles;
 namespace EdgeMdm.Edge.Api;
 
 /// <summary>
-/// Threads of their own, two nice steps below the process, that move file ranges into sockets with
+/// Threads of their own, <see cref="NiceSteps"/> nice steps below the process, that move file ranges into sockets with
 /// <c>sendfile(2)</c>: the kernel reads the page cache and, on loopback or a LAN, does the TCP work of every byte
 /// inside that call. On the thread pool (as <see cref="Socket.SendPacketsAsync"/> does) that work queues ahead of
-/// check-ins (p99 ×40 in the download benchmark). Nice 2 leaves the bytes about two thirds of a normal thread's
-/// CPU weight, so check-ins win the CPU when they want it and the bytes keep close to nginx's pace otherwise: in six
-/// runs of the download benchmark (its probe in a process of its own) nice 2 gave 0.77–0.97× nginx at 1.1–2.6× the
-/// idle check-in p99, where the idle scheduling class (used until 2026-12-04) gave 0.41–0.46× at 0.8–1.1× and nice 0
-/// 0.91× at 2.9×.
+/// check-ins (p99 ×40 in the download benchmark). Nice 6 leaves the bytes about a quarter of a normal thread's CPU
+/// weight, so check-ins win the CPU when they want it and the bytes keep nginx's pace otherwise: with the sockets
+/// corked (<see cref="SocketOutput"/>), nice 2 to 10 all moved 0.85–1.06× nginx's bytes in the download benchmark,
+/// and the check-in p99 during downloads fell from about 19 ms at nice 2 to 14–16 ms at nice 6 and above.
 /// <para>
 /// Each thread waits in <c>poll(2)</c> for any of its sockets to take more, then gives each writable socket one
 /// <see cref="TurnBytes"/> turn, so thirty-two downloads share the threads evenly. Sockets stay non-blocking (as
@@ -28,7 +27,7 @@ internal sealed class KernelFileSender : IDisposable
     internal const int TurnBytes = 256 * 1024;
 
     /// <summary>How far below the process's priority the sending threads run.</summary>
-    internal const int NiceSteps = 2;
+    internal const int NiceSteps = 6;
 
     private readonly Worker[] _workers;
     private int _next;
