@@ -8,7 +8,8 @@ namespace EdgeMdm.Bench;
 /// <summary>
 /// Many devices in this one process, each with the agent's own <see cref="WakeListener"/> (its own MQTT connection,
 /// subscribed to its own wake topic) and, for the appliance's fleet, a check-in through the agent's
-/// <see cref="DeviceApiClient"/> as soon as the wake arrives, as <c>edgemdm-agent run</c> does. Each device records
+/// <see cref="DeviceApiClient"/> as soon as the wake arrives, then the result of each command it brought, as
+/// <c>edgemdm-agent run</c> does. Each device records
 /// when its wake arrived and when its check-in was answered in the open <see cref="WakeRoundProgress"/>.
 /// </summary>
 internal sealed class WakeFleet : IAsyncDisposable
@@ -108,13 +109,20 @@ internal sealed class WakeFleet : IAsyncDisposable
             var answer = await _api!.CheckinAsync(device.Secret, device.Status.NextCheckin(), stop);
             device.Status.Acknowledge(answer);
             if (answer.Commands.Count == 0)
+            {
                 Fail($"{device.DeviceId} was woken but its check-in brought no command");
-            else
-                round?.CheckedIn(index, Stopwatch.GetTimestamp());
+                return;
+            }
+
+            round?.CheckedIn(index, Stopwatch.GetTimestamp());
+            // As the agent does, each command's result goes back at once: unreported, every round's command would be
+            // delivered again on every later check-in, and the answers would grow round by round.
+            foreach (var command in answer.Commands)
+                await _api.ReportCommandResultAsync(device.Secret, command.Id, new CommandResultRequest { Status = "succeeded", Timestamp = DateTimeOffset.UtcNow }, stop);
         }
         catch (Exception e) when (e is DeviceApiException or HttpRequestException or TaskCanceledException && !stop.IsCancellationRequested)
         {
-            Fail($"{device.DeviceId}: check-in failed: {e.Message}");
+            Fail($"{device.DeviceId}: check-in or command result failed: {e.Message}");
         }
     }
 
