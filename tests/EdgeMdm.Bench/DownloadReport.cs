@@ -25,7 +25,7 @@ internal static class DownloadReport
         text.AppendLine("## Package downloads: the appliance beside nginx")
             .AppendLine()
             .AppendLine(Invariant($"- date: {startedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC; machine: {Environment.ProcessorCount} CPUs; hub, appliance, nginx and clients share them"))
-            .AppendLine(Invariant($"- package: {r.PackageBytes >> 20} MiB of random bytes; {r.Clients} clients each download it whole, all at once, per round; after one unmeasured warm-up round each, rounds alternate nginx and the appliance; the probe checks in at the appliance during every round"))
+            .AppendLine(Invariant($"- package: {r.PackageBytes >> 20} MiB of random bytes; {r.Clients} clients each download it whole, all at once, per round; after one unmeasured warm-up round each, rounds alternate nginx and the appliance; the probe checks in at the appliance during every round, and alone in idle windows before the warm-up and after each appliance round"))
             .AppendLine(Invariant($"- the appliance fetched it from the hub and verified it in {r.FetchSeconds:0.0} s; probe: 50 devices checking in every 100 ms; probe errors {r.ProbeErrors}"))
             .AppendLine()
             .AppendLine("| round | server | MiB | seconds | MiB/s | complete | resident before → peak | check-in p50 / p99 | server CPU s | CPU ms / GiB | machine busy cores |")
@@ -44,7 +44,9 @@ internal static class DownloadReport
             .AppendLine(Invariant($"| server CPU per GiB, nginx / appliance (all rounds; the appliance's includes its check-ins) | {CpuPerGib(r.Nginx):0} / {CpuPerGib(r.Appliance):0} ms | | |"))
             .AppendLine(Invariant($"| **appliance / nginx throughput** | {throughputRatio:0.00}× | ≥ {ThroughputTarget:0.0}× | {Verdict(throughputRatio >= ThroughputTarget)} |"))
             .AppendLine(Invariant($"| **appliance memory growth** (highest peak in any round, warm-up included, over the memory before the first download) | {growth / 1048576.0:0.0} MiB | ≤ {MemoryTargetBytes >> 20} MiB | {Verdict(growth <= MemoryTargetBytes)} |"))
-            .AppendLine(Invariant($"| check-in p50 / p99, idle | {r.Idle.P50Ms:0.0} / {r.Idle.P99Ms:0.0} ms ({r.Idle.Count} check-ins) | | |"))
+            .AppendLine(Invariant($"| check-in p50 / p99, idle (every check-in of the {r.IdleWindows.Count - 1} idle windows after the warm-up) | {r.Idle.P50Ms:0.0} / {r.Idle.P99Ms:0.0} ms ({r.Idle.Count} check-ins) | | |"))
+            .AppendLine(Invariant($"| check-in p99 of each idle window: before the warm-up, then after each appliance round | {string.Join(" / ", r.IdleWindows.Select(w => w.P99Ms.ToString("0.0", CultureInfo.InvariantCulture)))} ms | | |"))
+            .AppendLine(Invariant($"| check-in p99 while downloads run / the first idle window alone (the estimator until 2026-12-05) | {duringP99 / r.IdleWindows[0].P99Ms:0.00}× | | |"))
             .AppendLine(Invariant($"| check-in p99 while nginx serves (all its rounds; the same machine saturated by another process) | {r.NginxCheckins.P99Ms:0.0} ms = {r.NginxCheckins.P99Ms / r.Idle.P99Ms:0.00}× ({r.NginxCheckins.Count} check-ins) | | |"))
             .AppendLine(Invariant($"| **check-in p99 while downloads run / idle** (every check-in of the appliance's rounds; worst single round {r.Appliance.Max(a => a.Checkins.P99Ms):0.0} ms) | {duringP99:0.0} ms = {latencyRatio:0.00}× ({r.ApplianceCheckins.Count} check-ins) | ≤ {LatencyTarget:0.0}× | {Verdict(latencyRatio <= LatencyTarget)} |"));
         return text.ToString();
