@@ -29,6 +29,9 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public Uri Url { get; }
 
+    /// <summary>The process id, for reading its threads under /proc.</summary>
+    public int Id => _process.Id;
+
     /// <summary>A free loopback URL. The port is released before the server binds it; on a quiet machine
     /// nothing takes it in between.</summary>
     public static Uri FreeLoopbackUrl()
@@ -85,19 +88,11 @@ internal sealed class ServerProcess : IAsyncDisposable
     public TimeSpan ThreadCpu(string threadName)
     {
         ArgumentNullException.ThrowIfNull(threadName);
-        var name = threadName.Length > 15 ? threadName[..15] : threadName;
         long ticks = 0;
         try
         {
-            foreach (var task in Directory.EnumerateDirectories($"/proc/{_process.Id}/task"))
-            {
-                if (!string.Equals(File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n'), name, StringComparison.Ordinal))
-                    continue;
-                // pid (comm) state ... : utime and stime are fields 14 and 15, counted after the closing parenthesis.
-                var stat = File.ReadAllText(Path.Combine(task, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-            }
+            foreach (var thread in KernelThread.Named(_process.Id, threadName))
+                ticks += thread.CpuTicks;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -1,5 +1,6 @@
-using System.Globalization;
+using EdgeMdm.Edge.Threading;
 using EdgeMdm.Edge.Packages;
+using EdgeMdm.Testing;
 
 namespace EdgeMdm.Edge.Tests;
 
@@ -13,25 +14,27 @@ public sealed class BackgroundPrioritySchedulerTests
         BackgroundPriorityScheduler? started = null;
         var creator = new Thread(() =>
         {
-            LowPriorityThread.LowerCurrent(EdgeMdm.Edge.Api.KernelFileSender.NiceSteps);
+            ThreadScheduling.LowerCurrent(EdgeMdm.Edge.Api.KernelFileSender.NiceSteps);
             started = new BackgroundPriorityScheduler("test copier", 2);
         });
         creator.Start();
         creator.Join();
         using var scheduler = started!;
-        var seen = new List<(string? Name, int? Nice)>();
+        var seen = new List<(string? Name, int? Nice, long? Slice)>();
 
         await scheduler.Run(async () =>
         {
-            seen.Add((Thread.CurrentThread.Name, NiceOfCurrentThread()));
+            seen.Add(CurrentThread());
             await Task.Delay(10);
-            seen.Add((Thread.CurrentThread.Name, NiceOfCurrentThread()));
+            seen.Add(CurrentThread());
         }, CancellationToken.None);
 
         Assert.Equal(2, seen.Count);
         Assert.All(seen, s => Assert.StartsWith("test copier ", s.Name, StringComparison.Ordinal));
         if (OperatingSystem.IsLinux())
-            Assert.All(seen, s => Assert.Equal(Math.Min(19, NiceOfProcess() + 10), s.Nice));
+            Assert.All(seen, s => Assert.Equal(Math.Min(19, new KernelThread("/proc/self").Nice + 10), s.Nice));
+        if (KernelThread.KeepsRequestedSlices)
+            Assert.All(seen, s => Assert.Equal((long)ThreadScheduling.BulkSliceNanoseconds, s.Slice));
     }
 
     [Fact]
@@ -44,16 +47,6 @@ public sealed class BackgroundPrioritySchedulerTests
         Assert.Equal("disk gone", failure.Message);
     }
 
-    private static int? NiceOfCurrentThread() => OperatingSystem.IsLinux() ? Nice("/proc/thread-self/stat") : null;
-
-    /// <summary>The main thread's, which is the process's.</summary>
-    private static int NiceOfProcess() => Nice("/proc/self/stat");
-
-    /// <summary>Field 19 of a <c>stat</c> file, after the parenthesised command name.</summary>
-    private static int Nice(string statFile)
-    {
-        var stat = File.ReadAllText(statFile);
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return int.Parse(fields[16], CultureInfo.InvariantCulture);
-    }
+    private static (string? Name, int? Nice, long? Slice) CurrentThread() =>
+        (Thread.CurrentThread.Name, OperatingSystem.IsLinux() ? KernelThread.Current.Nice : null, KernelThread.Current.Slice);
 }

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using EdgeMdm.Edge.Api;
+using EdgeMdm.Edge.Threading;
+using EdgeMdm.Testing;
 
 namespace EdgeMdm.Edge.Tests;
 
@@ -77,7 +79,7 @@ public sealed class KernelFileSenderTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task The_sending_threads_run_in_the_normal_class_two_nice_steps_below_the_process()
+    public async Task The_sending_threads_run_in_the_normal_class_below_the_process_with_a_long_slice()
     {
         await using var pair = await SendingPair.OpenAsync(_path, threads: 2);
 
@@ -87,28 +89,19 @@ public sealed class KernelFileSenderTests : IDisposable
         await pair.SendAsync(10, 10);
         await received;
 
-        var process = Stat(File.ReadAllText("/proc/self/stat"));
-        var threads = pair.Kernel.KernelThreadIds;
+        var processNice = new KernelThread("/proc/self").Nice;
+        var threads = pair.Kernel.KernelThreadIds.Select(KernelThread.OfThisProcess).ToList();
         Assert.Equal(2, threads.Count);
         Assert.All(threads, thread =>
         {
-            var stat = Stat(File.ReadAllText($"/proc/self/task/{thread}/stat"));
-            Assert.Equal(SchedOther, int.Parse(stat[Policy], CultureInfo.InvariantCulture));
-            Assert.Equal(
-                Math.Min(19, int.Parse(process[Nice], CultureInfo.InvariantCulture) + KernelFileSender.NiceSteps),
-                int.Parse(stat[Nice], CultureInfo.InvariantCulture));
+            Assert.Equal(SchedOther, thread.Policy);
+            Assert.Equal(Math.Min(19, processNice + KernelFileSender.NiceSteps), thread.Nice);
+            if (KernelThread.KeepsRequestedSlices)
+                Assert.Equal((long)ThreadScheduling.BulkSliceNanoseconds, thread.Slice);
         });
     }
 
     private const int SchedOther = 0;
-
-    /// <summary>Fields 19 (nice) and 41 (scheduling policy) of a <c>stat</c> file, counting from the pid.</summary>
-    private const int Nice = 19 - 3;
-
-    private const int Policy = 41 - 3;
-
-    /// <summary>A <c>stat</c> file's fields from the third on: those after the parenthesised name.</summary>
-    private static string[] Stat(string stat) => stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
 
     /// <summary>A sender with its own threads, a connected loopback pair, and the test file open for reading.</summary>
     private sealed class SendingPair : IAsyncDisposable

@@ -108,6 +108,9 @@ internal sealed class ApplianceProcess : IAsyncDisposable
 
     public string Log => _server.Output;
 
+    /// <summary>The appliance's process id, for reading its threads under /proc.</summary>
+    public int ProcessId => _server.Id;
+
     /// <param name="hub">With a hub (its gRPC URL and the site credential) the site gets blueprints and tokens from it
     /// and no seed; without, it runs on the test seed alone.</param>
     /// <param name="seed">Apply the test seed (default: only without a hub).</param>

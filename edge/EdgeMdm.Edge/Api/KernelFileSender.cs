@@ -1,13 +1,14 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using EdgeMdm.Edge.Packages;
+using EdgeMdm.Edge.Threading;
 using Microsoft.Win32.SafeHandles;
 
 namespace EdgeMdm.Edge.Api;
 
 /// <summary>
-/// Threads of their own, <see cref="NiceSteps"/> nice steps below the process, that move file ranges into sockets with
+/// Threads of their own, <see cref="NiceSteps"/> nice steps below the process on a long slice
+/// (<see cref="ThreadScheduling.LowerCurrent"/>), that move file ranges into sockets with
 /// <c>sendfile(2)</c>: the kernel reads the page cache and, on loopback or a LAN, does the TCP work of every byte
 /// inside that call. On the thread pool (as <see cref="Socket.SendPacketsAsync"/> does) that work queues ahead of
 /// check-ins (p99 ×40 in the download benchmark). Nice 6 leaves the bytes about a quarter of a normal thread's CPU
@@ -195,8 +196,8 @@ internal sealed class KernelFileSender : IDisposable
 
         private void Run()
         {
-            LowPriorityThread.LowerCurrent(NiceSteps);
-            _kernelThreadId = LowPriorityThread.KernelThreadId() ?? 0;
+            ThreadScheduling.LowerCurrent(NiceSteps);
+            _kernelThreadId = ThreadScheduling.KernelThreadId() ?? 0;
             var polled = new Native.PollDescriptor[1];
             while (!_stopping)
             {

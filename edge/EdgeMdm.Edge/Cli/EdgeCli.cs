@@ -12,6 +12,7 @@ using EdgeMdm.Edge.Packages;
 using EdgeMdm.Edge.Rollouts;
 using EdgeMdm.Edge.Seed;
 using EdgeMdm.Edge.Storage;
+using EdgeMdm.Edge.Threading;
 using Microsoft.Extensions.Options;
 
 namespace EdgeMdm.Edge.Cli;
@@ -92,6 +93,8 @@ public static class EdgeCli
         {
             // The host reads its own switches (--urls and any ASP.NET setting) from the raw arguments.
             var hostArgs = result.Tokens.Select(t => t.Value).SkipWhile(t => string.Equals(t, "serve", StringComparison.Ordinal)).ToArray();
+            // Before the host starts a thread: they all inherit the short slice, but for the few that move bytes.
+            ThreadScheduling.RespondQuickly();
             try
             {
                 await using var app = EdgeHost.Build(hostArgs);

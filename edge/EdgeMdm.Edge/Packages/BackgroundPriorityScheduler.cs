@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using EdgeMdm.Edge.Threading;
 
 namespace EdgeMdm.Edge.Packages;
 
@@ -6,7 +7,7 @@ namespace EdgeMdm.Edge.Packages;
 /// Threads of their own, below normal priority, for work that may take every spare cycle but must never make a
 /// check-in wait: copying package bytes to downloading devices. Thirty-two devices pulling a 200 MB package
 /// would otherwise queue their chunks on the thread pool in front of check-ins. Each thread lowers its own
-/// priority (<see cref="LowPriorityThread"/>); where that is refused, the threads still keep the copies off the
+/// priority (<see cref="ThreadScheduling"/>); where that is refused, the threads still keep the copies off the
 /// thread pool's queue.
 /// </summary>
 internal sealed class BackgroundPriorityScheduler : TaskScheduler, IDisposable
@@ -48,7 +49,7 @@ internal sealed class BackgroundPriorityScheduler : TaskScheduler, IDisposable
 
     private void Run()
     {
-        LowPriorityThread.LowerCurrent(NiceSteps);
+        ThreadScheduling.LowerCurrent(NiceSteps);
         foreach (var task in _queue.GetConsumingEnumerable())
             TryExecuteTask(task);
     }

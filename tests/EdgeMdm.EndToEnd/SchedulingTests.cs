@@ -1,0 +1,48 @@
+using EdgeMdm.Agent;
+using EdgeMdm.Contracts.Device;
+using EdgeMdm.Testing;
+
+namespace EdgeMdm.EndToEnd;
+
+/// <summary>
+/// How the running appliance asks the kernel to share its CPUs: the threads that answer devices on the shortest slice,
+/// so that a check-in woken behind a package download gets a CPU at once, and the threads that send package bytes on
+/// a long one at a lower priority (docs/architecture.md, "Sharing two cores").
+/// </summary>
+public sealed class SchedulingTests
+{
+    private const long ResponsiveSlice = 100_000;
+    private const long BulkSlice = 3_000_000;
+    private const int SendingNiceSteps = 6;
+
+    [SkippableFact]
+    public async Task The_appliance_answers_devices_on_short_slices_and_sends_package_bytes_on_long_ones()
+    {
+        Skip.IfNot(KernelThread.KeepsRequestedSlices, "this kernel keeps no slice a thread asks for (EEVDF custom slices: Linux 6.12 on)");
+        using var data = new TempDirectory();
+        await using var appliance = await ApplianceProcess.StartAsync(data.Path);
+        using var http = new HttpClient { BaseAddress = appliance.Url, Timeout = TimeSpan.FromSeconds(30) };
+        var client = new DeviceApiClient(http);
+        var device = await client.EnrollAsync(new EnrollRequest
+        {
+            EnrollmentToken = Processes.SeedToken, Serial = "SLICE-1", Model = "TC52", Manufacturer = "Zebra", OsVersion = "14", AgentVersion = "1",
+        });
+        // A check-in goes through the request threads and the database writer, so both exist and have worked.
+        await client.CheckinAsync(device.DeviceSecret, new CheckinRequest { Status = new DeviceStatus { Battery = new BatteryStatus { Level = 80 } } });
+
+        var writer = Assert.Single(KernelThread.Named(appliance.ProcessId, "edgemdm-db-writer"));
+        var workers = KernelThread.Named(appliance.ProcessId, ".NET TP Worker");
+        var senders = KernelThread.Named(appliance.ProcessId, "kernel file sender");
+        var processNice = new KernelThread($"/proc/{appliance.ProcessId}").Nice;
+
+        Assert.Equal(ResponsiveSlice, writer.Slice);
+        Assert.NotEmpty(workers);
+        Assert.All(workers, worker => Assert.Equal(ResponsiveSlice, worker.Slice));
+        Assert.NotEmpty(senders);
+        Assert.All(senders, sender =>
+        {
+            Assert.Equal(BulkSlice, sender.Slice);
+            Assert.Equal(Math.Min(19, processNice + SendingNiceSteps), sender.Nice);
+        });
+    }
+}
