@@ -3,7 +3,10 @@ using System.Text;
 
 namespace EdgeMdm.Bench;
 
-/// <summary>The markdown of the wake scenario: each round, the figures of issue 5, pass or fail against the target.</summary>
+/// <summary>
+/// The markdown of the wake scenario: each round, the figures of issue 5, and the like-with-like ones (the broker's
+/// delivery, the whole path with either broker as the site's) pass or fail against the target.
+/// </summary>
 internal static class WakeReport
 {
     public const double DeliveryTarget = 1.5;
@@ -49,7 +52,9 @@ internal static class WakeReport
             .AppendLine(Invariant($"| appliance / Mosquitto delivery time, devices checking in as they wake | {appliance / mosquitto:0.00}× | ≤ {DeliveryTarget:0.0}× | {Verdict(appliance / mosquitto)} |"))
             .AppendLine(Invariant($"| woken until every device has checked in, appliance / appliance through Mosquitto (mean; worst {rounds.Of(WakePath.Appliance).Max(x => x.CheckinSeconds ?? 0):0.000} / {rounds.Of(WakePath.ApplianceThroughMosquitto).Max(x => x.CheckinSeconds ?? 0):0.000} s) | {checkedIn:0.000} / {checkedInThrough:0.000} s | | |"))
             .AppendLine(Invariant($"| **woken until every device has checked in, embedded broker / Mosquitto as the site's broker** (the whole path, like with like) | {wholePath:0.00}× | ≤ {DeliveryTarget:0.0}× | {Verdict(wholePath)} |"))
-            .AppendLine(Invariant($"| **woken until every device has checked in / Mosquitto's bare delivery** (the check-ins against no check-ins) | {againstDelivery:0.00}× | ≤ {DeliveryTarget:0.0}× | {Verdict(againstDelivery)} |"))
+            // Not held against the target: Mosquitto answers no check-in, and the round's 10,000 requests alone need more
+            // than 1.5x its delivery on this machine (docs/benchmarks.md, "Which figure the target is held against").
+            .AppendLine(Invariant($"| woken until every device has checked in / Mosquitto's bare delivery (the check-ins against no check-ins; not the target) | {againstDelivery:0.00}× | | |"))
             .AppendLine(Invariant($"| **appliance memory per connection** (resident {Mib(r.Appliance.Before)} → {Mib(r.Appliance.After)} MiB) | {perAppliance / 1024:0.0} KiB | | |"))
             .AppendLine(Invariant($"| Mosquitto memory per connection (resident {Mib(r.Mosquitto.Before)} → {Mib(r.Mosquitto.After)} MiB) | {perMosquitto / 1024:0.0} KiB | | |"));
         return text.ToString();
