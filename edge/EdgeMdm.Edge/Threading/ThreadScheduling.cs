@@ -75,15 +75,32 @@ internal static class ThreadScheduling
     /// <summary>Leaves the policy and nice value as they are: <c>sched_setattr</c> sets all three at once.</summary>
     private static void SetSlice(ulong nanoseconds)
     {
-        if (!OperatingSystem.IsLinux() || SchedAttr.OfCurrentThread() is not { } attr)
+        if (!OperatingSystem.IsLinux() || SchedAttr.Calls is not { } calls)
             return;
-        // A normal thread only: a real-time or deadline policy reads sched_runtime as something else.
-        if (attr.Policy is not (NativeMethods.SchedOther or NativeMethods.SchedBatch))
-            return;
-        attr.Runtime = nanoseconds;
-        attr.Flags = 0;
-        _ = SchedAttr.SetForCurrentThread(attr);
+        try
+        {
+            var attr = default(SchedAttr);
+            if (NativeMethods.Syscall(calls.Get, CallingThread, ref attr, SchedAttr.Version0Size, 0) != 0)
+                return;
+            // A normal thread only: a real-time or deadline policy reads sched_runtime as something else.
+            if (attr.Policy is not (NativeMethods.SchedOther or NativeMethods.SchedBatch))
+                return;
+            attr.Size = SchedAttr.Version0Size;
+            attr.Flags = 0;
+            attr.Runtime = nanoseconds;
+            // Failure leaves the slice as it was.
+            _ = NativeMethods.Syscall(calls.Set, CallingThread, ref attr, 0, 0);
+        }
+        catch (EntryPointNotFoundException)
+        {
+        }
+        catch (DllNotFoundException)
+        {
+        }
     }
+
+    /// <summary>The calling thread, for <c>sched_getattr</c> and <c>sched_setattr</c>.</summary>
+    private const long CallingThread = 0;
 
     /// <summary><c>struct sched_attr</c> as of its first version (48 bytes), which every kernel since 3.14 takes.</summary>
     [StructLayout(LayoutKind.Sequential)]
@@ -98,47 +115,15 @@ internal static class ThreadScheduling
         public ulong Deadline;
         public ulong Period;
 
-        private const long CallingThread = 0;
-
-        private static readonly uint Version0Size = (uint)Marshal.SizeOf<SchedAttr>();
+        public static readonly uint Version0Size = (uint)Marshal.SizeOf<SchedAttr>();
 
         /// <summary>The calls' numbers: the generic table's on arm64 (the appliance), the x86-64 table's on a PC.</summary>
-        private static readonly (long Set, long Get)? Calls = RuntimeInformation.ProcessArchitecture switch
+        public static readonly (long Set, long Get)? Calls = RuntimeInformation.ProcessArchitecture switch
         {
             Architecture.X64 => (314, 315),
             Architecture.Arm64 => (274, 275),
             _ => null,
         };
-
-        public static SchedAttr? OfCurrentThread()
-        {
-            if (Calls is not { } calls)
-                return null;
-            var attr = default(SchedAttr);
-            try
-            {
-                return NativeMethods.Syscall(calls.Get, CallingThread, ref attr, Version0Size, 0) == 0 ? attr : null;
-            }
-            catch (EntryPointNotFoundException)
-            {
-                return null;
-            }
-        }
-
-        public static bool SetForCurrentThread(SchedAttr attr)
-        {
-            if (Calls is not { } calls)
-                return false;
-            attr.Size = Version0Size;
-            try
-            {
-                return NativeMethods.Syscall(calls.Set, CallingThread, ref attr, 0, 0) == 0;
-            }
-            catch (EntryPointNotFoundException)
-            {
-                return false;
-            }
-        }
     }
 
     private static class NativeMethods
