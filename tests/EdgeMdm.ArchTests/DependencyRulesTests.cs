@@ -48,7 +48,8 @@ public sealed class DependencyRulesTests
     };
 
     [Theory]
-    [MemberData(nameof(SharedAssemblies))]
+    [InlineData("Domain")]
+    [InlineData("Discovery")]
     public void Shared_core_does_not_depend_on_infrastructure(string assembly)
     {
         // Act
@@ -56,6 +57,23 @@ public sealed class DependencyRulesTests
 
         // Assert
         AssertSuccessful(result);
+    }
+
+    [Fact]
+    public void Contracts_know_grpc_only_as_the_generated_sync_contract()
+    {
+        // sync.proto is compiled once, here, with its client and server base; nothing else in the contracts may
+        // touch gRPC, and no transport (Grpc.Net.Client, ASP.NET Core) at all.
+        var transports = Infrastructure.Where(prefix => !string.Equals(prefix, "Grpc", StringComparison.Ordinal)).ToArray();
+
+        // Act
+        var noTransport = Types.InAssembly(ContractsAssembly).Should().NotHaveDependencyOnAny(transports).GetResult();
+        var grpcOutsideSync = Types.InAssembly(ContractsAssembly).That().DoNotResideInNamespace("EdgeMdm.Contracts.Sync")
+            .Should().NotHaveDependencyOn("Grpc").GetResult();
+
+        // Assert
+        AssertSuccessful(noTransport);
+        AssertSuccessful(grpcOutsideSync);
     }
 
     [Theory]
@@ -149,16 +167,24 @@ public sealed class DependencyRulesTests
         Assert.Equal([ContractsAssembly.GetName().Name], foreign);
     }
 
-    [Theory]
-    [InlineData("Contracts")]
-    [InlineData("Discovery")]
-    public void Contracts_and_discovery_reference_only_the_base_class_library(string assembly)
+    [Fact]
+    public void Discovery_references_only_the_base_class_library()
     {
         // Act
-        var foreign = NonFrameworkReferences(Named(assembly));
+        var foreign = NonFrameworkReferences(DiscoveryAssembly);
 
         // Assert
         Assert.Empty(foreign);
+    }
+
+    [Fact]
+    public void Contracts_reference_only_the_base_class_library_protobuf_and_the_grpc_api()
+    {
+        // Act
+        var foreign = NonFrameworkReferences(ContractsAssembly);
+
+        // Assert
+        Assert.Equal(["Google.Protobuf", "Grpc.Core.Api"], foreign);
     }
 
     [Fact]

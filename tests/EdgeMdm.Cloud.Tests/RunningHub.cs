@@ -105,21 +105,10 @@ internal sealed class RunningHub : IAsyncDisposable
     public SyncClient Sync(string? credential) => new(Channel.CreateCallInvoker(), credential);
 }
 
-/// <summary>
-/// A minimal client for sync.proto. The hub assembly holds the generated messages (and only the server base),
-/// so the methods are described here by hand rather than by generating the same messages a second time.
-/// </summary>
+/// <summary>The generated sync client (EdgeMdm.Contracts) with a site credential on every call.</summary>
 internal sealed class SyncClient(CallInvoker invoker, string? credential)
 {
-    private const string Service = "edgemdm.sync.v1.SiteSync";
-
-    private static readonly Method<HelloRequest, HelloReply> HelloMethod = new(MethodType.Unary, Service, "Hello", Marshal(HelloRequest.Parser), Marshal(HelloReply.Parser));
-    private static readonly Method<UpstreamBatch, UpstreamAck> PushMethod = new(MethodType.DuplexStreaming, Service, "Push", Marshal(UpstreamBatch.Parser), Marshal(UpstreamAck.Parser));
-    private static readonly Method<PullRequest, DownstreamBatch> PullMethod = new(MethodType.ServerStreaming, Service, "Pull", Marshal(PullRequest.Parser), Marshal(DownstreamBatch.Parser));
-    private static readonly Method<FetchBlobRequest, BlobChunk> FetchBlobMethod = new(MethodType.ServerStreaming, Service, "FetchBlob", Marshal(FetchBlobRequest.Parser), Marshal(BlobChunk.Parser));
-
-    private static Marshaller<T> Marshal<T>(MessageParser<T> parser) where T : IMessage<T> =>
-        Marshallers.Create(m => m.ToByteArray(), parser.ParseFrom);
+    private readonly SiteSync.SiteSyncClient _client = new(invoker);
 
     private CallOptions Options(bool compressRequest = false)
     {
@@ -132,14 +121,14 @@ internal sealed class SyncClient(CallInvoker invoker, string? credential)
     }
 
     public AsyncUnaryCall<HelloReply> Hello(string siteId) =>
-        invoker.AsyncUnaryCall(HelloMethod, null, Options(), new HelloRequest { SiteId = siteId, ApplianceVersion = "test" });
+        _client.HelloAsync(new HelloRequest { SiteId = siteId, ApplianceVersion = "test" }, Options());
 
-    public AsyncUnaryCall<HelloReply> Hello(HelloRequest request) => invoker.AsyncUnaryCall(HelloMethod, null, Options(), request);
+    public AsyncUnaryCall<HelloReply> Hello(HelloRequest request) => _client.HelloAsync(request, Options());
 
     /// <summary>Pushes each batch on one stream and returns the acknowledgement of each.</summary>
     public async Task<List<ulong>> PushAsync(IEnumerable<IEnumerable<SiteChange>> batches, bool compressRequest = false)
     {
-        using var call = invoker.AsyncDuplexStreamingCall(PushMethod, null, Options(compressRequest));
+        using var call = _client.Push(Options(compressRequest));
         var acks = new List<ulong>();
         foreach (var changes in batches)
         {
@@ -156,7 +145,7 @@ internal sealed class SyncClient(CallInvoker invoker, string? credential)
     /// <summary>Every chunk of the blob from <paramref name="offset"/> to its end, in order.</summary>
     public async Task<List<BlobChunk>> FetchBlobAsync(string sha256, ulong offset = 0)
     {
-        using var call = invoker.AsyncServerStreamingCall(FetchBlobMethod, null, Options(), new FetchBlobRequest { Sha256 = sha256, Offset = offset });
+        using var call = _client.FetchBlob(new FetchBlobRequest { Sha256 = sha256, Offset = offset }, Options());
         var chunks = new List<BlobChunk>();
         await foreach (var chunk in call.ResponseStream.ReadAllAsync())
             chunks.Add(chunk);
@@ -165,11 +154,11 @@ internal sealed class SyncClient(CallInvoker invoker, string? credential)
 
     /// <summary>Starts a fetch and hands back the open call, for reading part of it and cutting it.</summary>
     public AsyncServerStreamingCall<BlobChunk> StartFetchBlob(string sha256, ulong offset = 0) =>
-        invoker.AsyncServerStreamingCall(FetchBlobMethod, null, Options(), new FetchBlobRequest { Sha256 = sha256, Offset = offset });
+        _client.FetchBlob(new FetchBlobRequest { Sha256 = sha256, Offset = offset }, Options());
 
     public async Task<List<DownstreamBatch>> PullAsync(ulong afterPosition, uint maxChanges = 0)
     {
-        using var call = invoker.AsyncServerStreamingCall(PullMethod, null, Options(), new PullRequest { AfterPosition = afterPosition, MaxChanges = maxChanges });
+        using var call = _client.Pull(new PullRequest { AfterPosition = afterPosition, MaxChanges = maxChanges }, Options());
         var batches = new List<DownstreamBatch>();
         await foreach (var batch in call.ResponseStream.ReadAllAsync())
             batches.Add(batch);
