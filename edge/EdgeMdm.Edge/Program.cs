@@ -1,3 +1,3 @@
-using EdgeMdm.Edge.Cli;
+using EdgeMdm.Edge.Hosting;
 
 return await EdgeCli.RunAsync(args);

@@ -14,7 +14,7 @@ public sealed class BackgroundPrioritySchedulerTests
         BackgroundPriorityScheduler? started = null;
         var creator = new Thread(() =>
         {
-            ThreadScheduling.LowerCurrent(EdgeMdm.Edge.Api.KernelFileSender.NiceSteps);
+            ThreadScheduling.LowerCurrent(KernelFileSender.NiceSteps);
             started = new BackgroundPriorityScheduler("test copier", 2);
         });
         creator.Start();

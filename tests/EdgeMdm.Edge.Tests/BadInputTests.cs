@@ -29,7 +29,7 @@ public sealed class BadInputTests
         var fields = await FieldErrorsAsync(await server.Http.PostAsync("/api/v1/enroll", Json(body)));
 
         Assert.Contains(field, fields);
-        Assert.Empty(server.Store.ListDevices());
+        Assert.Empty(server.Get<IDeviceQueries>().ListDevices());
     }
 
     [Theory]
@@ -52,7 +52,7 @@ public sealed class BadInputTests
         var fields = await FieldErrorsAsync(await server.Http.SendAsync(EdgeServer.Authorized(HttpMethod.Post, "/api/v1/checkin", device.DeviceSecret, Json(body))));
 
         Assert.Equal([field], fields);
-        Assert.Equal(0, server.Store.ListDevices().Single().Checkins);
+        Assert.Equal(0, server.Get<IDeviceQueries>().ListDevices().Single().Checkins);
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public sealed class BadInputTests
         using var request = EdgeServer.Authorized(HttpMethod.Post, "/api/v1/checkin", device.DeviceSecret, chunked);
         request.Headers.TransferEncodingChunked = true;
         await EnrollmentTests.ProblemAsync(await server.Http.SendAsync(request), HttpStatusCode.RequestEntityTooLarge);
-        Assert.Equal(0, server.Store.ListDevices().Single().Checkins);
+        Assert.Equal(0, server.Get<IDeviceQueries>().ListDevices().Single().Checkins);
     }
 
     [Fact]

@@ -33,7 +33,7 @@ public sealed class BlobCacheTests
         Assert.False(File.Exists(server.Cache.PathOf(scanner.Sha256)));
         Assert.False(server.Cache.Holds(scanner.Sha256));
         await server.Cache.FlushUsageAsync();
-        Assert.Equal(1L, server.Store.CacheCounters().FetchFailures);
+        Assert.Equal(1L, server.Get<IPackageCacheStore>().CacheCounters().FetchFailures);
     }
 
     [Fact]
@@ -59,9 +59,9 @@ public sealed class BlobCacheTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.False(File.Exists(path));
-        Assert.Null(server.Store.CacheEntry(scanner.Sha256));
+        Assert.Null(server.Get<IPackageCacheStore>().CacheEntry(scanner.Sha256));
         await server.Cache.FlushUsageAsync();
-        Assert.Equal((1L, 1L), (server.Store.CacheCounters().FetchFailures, server.Store.CacheCounters().Misses));
+        Assert.Equal((1L, 1L), (server.Get<IPackageCacheStore>().CacheCounters().FetchFailures, server.Get<IPackageCacheStore>().CacheCounters().Misses));
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed class BlobCacheTests
         // Assert
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(scanner.Bytes, await response.Content.ReadAsByteArrayAsync());
-        Assert.Equal(touchedAt.Ticks, server.Store.CacheEntry(scanner.Sha256)!.Verified!.ModifiedTicks);
+        Assert.Equal(touchedAt.Ticks, server.Get<IPackageCacheStore>().CacheEntry(scanner.Sha256)!.Verified!.ModifiedTicks);
     }
 
     [Fact]
@@ -103,7 +103,7 @@ public sealed class BlobCacheTests
 
         // Assert
         Assert.True(server.Cache.Holds(scanner.Sha256));
-        var status = BlobCache.Describe(server.Store, server.Cache.Directory);
+        var status = BlobCache.Describe(server.Get<IPackageCacheStore>(), server.Get<IPinnedPackages>(), server.Cache.Directory);
         Assert.Equal((Size, 1, 1000L, true), (status.Bytes, status.Blobs, status.QuotaBytes, status.OverQuota));
     }
 
@@ -128,7 +128,7 @@ public sealed class BlobCacheTests
         await server.Cache.RecordQuotaAsync();
 
         // Three pinned blobs over a quota of two and a half: all kept
-        Assert.True(BlobCache.Describe(server.Store, server.Cache.Directory).OverQuota);
+        Assert.True(BlobCache.Describe(server.Get<IPackageCacheStore>(), server.Get<IPinnedPackages>(), server.Cache.Directory).OverQuota);
         Assert.True(new[] { scanner, b, c }.All(p => server.Cache.Holds(p.Sha256)));
 
         // b, cached before c, is used after it
@@ -149,7 +149,7 @@ public sealed class BlobCacheTests
         Assert.False(server.Cache.Holds(b.Sha256));
         Assert.False(server.Cache.Holds(c.Sha256));
         Assert.False(File.Exists(server.Cache.PathOf(c.Sha256)));
-        Assert.False(BlobCache.Describe(server.Store, server.Cache.Directory).OverQuota);
+        Assert.False(BlobCache.Describe(server.Get<IPackageCacheStore>(), server.Get<IPinnedPackages>(), server.Cache.Directory).OverQuota);
     }
 
     [Fact]

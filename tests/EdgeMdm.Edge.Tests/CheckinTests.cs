@@ -39,7 +39,7 @@ public sealed class CheckinTests
         Assert.Equal(32, answer.DeclarationsToken.Length);
         Assert.Empty(answer.Commands);
         Assert.Equal(30, answer.CheckinIntervalSeconds);
-        var summary = server.Store.ListDevices().Single();
+        var summary = server.Get<IDeviceQueries>().ListDevices().Single();
         Assert.False(summary.Compliant);
         Assert.Equal(1, summary.Checkins);
     }
@@ -80,7 +80,7 @@ public sealed class CheckinTests
 
         await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest { DeclarationsToken = declarations.Token, Status = CompliantStatus(declarations) });
 
-        var detail = server.Store.Device(device.DeviceId)!;
+        var detail = server.Get<IDeviceQueries>().Device(device.DeviceId)!;
         Assert.Empty(detail.CurrentFindings);
         Assert.True(detail.Device.Compliant);
         Assert.Equal(DeviceState.Active, detail.Device.State);
@@ -106,13 +106,13 @@ public sealed class CheckinTests
             },
         });
 
-        var summary = server.Store.ListDevices().Single();
+        var summary = server.Get<IDeviceQueries>().ListDevices().Single();
         Assert.Equal(12, summary.BatteryLevel);
         Assert.Equal("14", summary.OsVersion);
-        var finding = Assert.Single(server.Store.Device(device.DeviceId)!.CurrentFindings);
+        var finding = Assert.Single(server.Get<IDeviceQueries>().Device(device.DeviceId)!.CurrentFindings);
         Assert.Equal("app:com.edgemdm.sample.scanner", finding.Item);
         Assert.Equal("0.9.0 (90)", finding.Actual);
-        var drift = server.Store.Drift();
+        var drift = server.Get<IDriftReport>().Drift();
         Assert.Equal(0, drift.Compliant);
         Assert.Equal(90, Assert.Single(drift.AppVersions).VersionCode);
     }
@@ -130,7 +130,7 @@ public sealed class CheckinTests
         Assert.Equal("wal", db.ExecuteScalar<string>("PRAGMA journal_mode"));
         Assert.Contains("\"level\":33", db.ExecuteScalar<string>("SELECT status FROM devices WHERE serial = 'SN-1'"), StringComparison.Ordinal);
         // synchronous is per connection: check the writer's own setting (2 = FULL).
-        Assert.Equal(2, await server.Store.Writer.WriteAsync(c => c.ExecuteScalar<int>("PRAGMA synchronous")));
+        Assert.Equal(2, await server.Get<EdgeStorage>().Writer.WriteAsync(unit => unit.Db.ExecuteScalar<int>("PRAGMA synchronous")));
     }
 
     [Fact]
@@ -150,9 +150,9 @@ public sealed class CheckinTests
         await using var server = await EdgeServer.StartAsync();
         var device = await server.EnrollAsync("SN-1");
         var now = server.Clock.GetUtcNow();
-        await server.Store.TransitionAsync(device.DeviceId, DeviceState.Active, "test", "staged", now);
-        await server.Store.TransitionAsync(device.DeviceId, DeviceState.Quarantined, "test", "lost on the floor", now);
-        await server.Store.TransitionAsync(device.DeviceId, DeviceState.Retired, "test", "written off", now);
+        await server.Get<IDeviceAdmin>().TransitionAsync(device.DeviceId, DeviceState.Active, "test", "staged", now);
+        await server.Get<IDeviceAdmin>().TransitionAsync(device.DeviceId, DeviceState.Quarantined, "test", "lost on the floor", now);
+        await server.Get<IDeviceAdmin>().TransitionAsync(device.DeviceId, DeviceState.Retired, "test", "written off", now);
 
         await EnrollmentTests.ProblemAsync(await server.CheckinAsync(device.DeviceSecret, new CheckinRequest()), HttpStatusCode.Forbidden);
     }
@@ -162,7 +162,7 @@ public sealed class CheckinTests
     {
         await using var server = await EdgeServer.StartAsync();
         var devices = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => server.EnrollAsync($"SN-{i:D3}")));
-        var (batchesBefore, unitsBefore) = server.Store.Writer.Counters;
+        var (batchesBefore, unitsBefore) = server.Get<EdgeStorage>().Writer.Counters;
 
         await Task.WhenAll(devices.SelectMany(d => Enumerable.Range(0, 10).Select(async _ =>
         {
@@ -170,10 +170,10 @@ public sealed class CheckinTests
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         })));
 
-        var (batches, units) = server.Store.Writer.Counters;
+        var (batches, units) = server.Get<EdgeStorage>().Writer.Counters;
         Assert.Equal(500, units - unitsBefore);
         Assert.True(batches - batchesBefore < 500, $"expected group commits, got {batches - batchesBefore} batches for 500 check-ins");
-        Assert.All(server.Store.ListDevices(), d => Assert.Equal(10, d.Checkins));
+        Assert.All(server.Get<IDeviceQueries>().ListDevices(), d => Assert.Equal(10, d.Checkins));
     }
 
     [Fact]
@@ -194,18 +194,18 @@ public sealed class CheckinTests
         // Both check-ins arrive while the writer is held, so both were read against the same committed row; the
         // second must merge into what the first wrote, not into the row both saw (a lost update would leave 50).
         using var writerHeld = new ManualResetEventSlim();
-        var holder = server.Store.Writer.WriteAsync(_ => writerHeld.Wait(TimeSpan.FromSeconds(30)));
-        var battery = server.Store.CheckinAsync(secretHash, new DeviceStatus { Battery = reported.Battery with { Level = 60 } }, token, now);
-        var apps = server.Store.CheckinAsync(secretHash, new DeviceStatus { Apps = [] }, token, now);
+        var holder = server.Get<EdgeStorage>().Writer.WriteAsync(_ => writerHeld.Wait(TimeSpan.FromSeconds(30)));
+        var battery = server.Get<ICheckinStore>().CheckinAsync(secretHash, new DeviceStatus { Battery = reported.Battery with { Level = 60 } }, token, now);
+        var apps = server.Get<ICheckinStore>().CheckinAsync(secretHash, new DeviceStatus { Apps = [] }, token, now);
         writerHeld.Set();
         Assert.True(await holder);
         Assert.NotNull((await battery).Value);
         Assert.NotNull((await apps).Value);
 
-        var summary = server.Store.ListDevices().Single();
+        var summary = server.Get<IDeviceQueries>().ListDevices().Single();
         Assert.Equal(3, summary.Checkins);
         Assert.Equal(60, summary.BatteryLevel);
         Assert.False(summary.Compliant);
-        Assert.Contains(server.Store.Device(device.DeviceId)!.CurrentFindings, f => f.Item.StartsWith("app:", StringComparison.Ordinal));
+        Assert.Contains(server.Get<IDeviceQueries>().Device(device.DeviceId)!.CurrentFindings, f => f.Item.StartsWith("app:", StringComparison.Ordinal));
     }
 }

@@ -19,7 +19,7 @@ public sealed class CommandTests
         await using var server = await EdgeServer.StartAsync();
         var device = await server.EnrollAsync("SN-1");
         var now = server.Clock.GetUtcNow();
-        var queued = (await server.Store.QueueCommandAsync(device.DeviceId, "ring", new Dictionary<string, string>(StringComparer.Ordinal) { ["seconds"] = "10" }, null, "test", now)).Value!;
+        var queued = (await server.Get<ICommandStore>().QueueCommandAsync(device.DeviceId, "ring", new Dictionary<string, string>(StringComparer.Ordinal) { ["seconds"] = "10" }, null, "test", now)).Value!;
 
         var first = await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest());
         var again = await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest());
@@ -32,7 +32,7 @@ public sealed class CommandTests
         Assert.Equal(queued.CommandId, Assert.Single(again.Commands).Id);
         Assert.Equal(HttpStatusCode.NoContent, result.StatusCode);
         Assert.Empty(after.Commands);
-        var stored = Assert.Single(server.Store.ListCommands(device.DeviceId));
+        var stored = Assert.Single(server.Get<ICommandStore>().ListCommands(device.DeviceId));
         Assert.Equal("succeeded", stored.Status);
         Assert.Equal("rang for 10 s", stored.ResultMessage);
     }
@@ -42,7 +42,7 @@ public sealed class CommandTests
     {
         await using var server = await EdgeServer.StartAsync();
         var device = await server.EnrollAsync("SN-1");
-        var queued = (await server.Store.QueueCommandAsync(device.DeviceId, "lock", NoParameters, null, "test", server.Clock.GetUtcNow())).Value!;
+        var queued = (await server.Get<ICommandStore>().QueueCommandAsync(device.DeviceId, "lock", NoParameters, null, "test", server.Clock.GetUtcNow())).Value!;
 
         using var once = await ReportAsync(server, device.DeviceSecret, queued.CommandId, "failed", "screen busy");
         using var twice = await ReportAsync(server, device.DeviceSecret, queued.CommandId, "failed", "screen busy");
@@ -50,7 +50,7 @@ public sealed class CommandTests
         Assert.Equal(HttpStatusCode.NoContent, once.StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, twice.StatusCode);
         await EnrollmentTests.ProblemAsync(await ReportAsync(server, device.DeviceSecret, queued.CommandId, "succeeded"), HttpStatusCode.Conflict);
-        Assert.Equal("failed", server.Store.ListCommands(device.DeviceId).Single().Status);
+        Assert.Equal("failed", server.Get<ICommandStore>().ListCommands(device.DeviceId).Single().Status);
     }
 
     [Fact]
@@ -59,7 +59,7 @@ public sealed class CommandTests
         await using var server = await EdgeServer.StartAsync();
         var owner = await server.EnrollAsync("SN-OWNER");
         var intruder = await server.EnrollAsync("SN-INTRUDER");
-        var queued = (await server.Store.QueueCommandAsync(owner.DeviceId, "reboot", NoParameters, null, "test", server.Clock.GetUtcNow())).Value!;
+        var queued = (await server.Get<ICommandStore>().QueueCommandAsync(owner.DeviceId, "reboot", NoParameters, null, "test", server.Clock.GetUtcNow())).Value!;
 
         await EnrollmentTests.ProblemAsync(await ReportAsync(server, intruder.DeviceSecret, queued.CommandId, "succeeded"), HttpStatusCode.Forbidden);
         await EnrollmentTests.ProblemAsync(await ReportAsync(server, intruder.DeviceSecret, "cmd-unknown", "succeeded"), HttpStatusCode.NotFound);
@@ -67,7 +67,7 @@ public sealed class CommandTests
 
         var intruderCheckin = await server.CheckinOkAsync(intruder.DeviceSecret, new CheckinRequest());
         Assert.Empty(intruderCheckin.Commands);
-        Assert.Equal("queued", server.Store.ListCommands(owner.DeviceId).Single().Status);
+        Assert.Equal("queued", server.Get<ICommandStore>().ListCommands(owner.DeviceId).Single().Status);
     }
 
     [Fact]
@@ -76,13 +76,13 @@ public sealed class CommandTests
         await using var server = await EdgeServer.StartAsync();
         var device = await server.EnrollAsync("SN-1");
         var now = server.Clock.GetUtcNow();
-        await server.Store.QueueCommandAsync(device.DeviceId, "lock", NoParameters, now.AddMinutes(5), "test", now);
+        await server.Get<ICommandStore>().QueueCommandAsync(device.DeviceId, "lock", NoParameters, now.AddMinutes(5), "test", now);
         server.Clock.Advance(TimeSpan.FromMinutes(6));
 
         var answer = await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest());
 
         Assert.Empty(answer.Commands);
-        Assert.Equal("expired", server.Store.ListCommands(device.DeviceId).Single().Status);
+        Assert.Equal("expired", server.Get<ICommandStore>().ListCommands(device.DeviceId).Single().Status);
     }
 
     [Fact]
@@ -90,11 +90,11 @@ public sealed class CommandTests
     {
         await using var server = await EdgeServer.StartAsync();
         var device = await server.EnrollAsync("SN-1");
-        var queued = (await server.Store.QueueCommandAsync(device.DeviceId, "lock", NoParameters, null, "test", server.Clock.GetUtcNow())).Value!;
+        var queued = (await server.Get<ICommandStore>().QueueCommandAsync(device.DeviceId, "lock", NoParameters, null, "test", server.Clock.GetUtcNow())).Value!;
 
         var problem = await EnrollmentTests.ProblemAsync(await ReportAsync(server, device.DeviceSecret, queued.CommandId, "maybe"), HttpStatusCode.BadRequest);
 
         Assert.True(problem.GetProperty("errors").TryGetProperty("status", out _));
-        Assert.Equal("queued", server.Store.ListCommands(device.DeviceId).Single().Status);
+        Assert.Equal("queued", server.Get<ICommandStore>().ListCommands(device.DeviceId).Single().Status);
     }
 }

@@ -179,7 +179,7 @@ public sealed class DiscoveryTests
         Assert.Equal("Dock 4", service.InstanceName);
         Assert.Equal(DnsName.Parse("dock4.local"), service.HostName);
         Assert.Equal("/mdm", service.ApiBasePath);
-        Assert.Equal(SqliteEdgeStore.UnnamedSite, service.SiteId);
+        Assert.Equal(ISiteIdentity.UnnamedSite, service.SiteId);
         Assert.Null(ServiceAdvertisement.For(Site, options, [], () => null));
     }
 
@@ -226,11 +226,11 @@ public sealed class DiscoveryTests
     public void Bad_discovery_settings_stop_the_start(string setting, string value)
     {
         // Arrange
-        var options = new EdgeOptions();
-        typeof(MdnsOptions).GetProperty(setting)!.SetValue(options.Mdns, value);
+        var options = new MdnsOptions();
+        typeof(MdnsOptions).GetProperty(setting)!.SetValue(options, value);
 
         // Act
-        var result = new EdgeOptionsValidator().Validate(null, options);
+        var result = new MdnsOptionsValidator().Validate(null, options);
 
         // Assert
         Assert.True(result.Failed);

@@ -38,7 +38,9 @@ public sealed class EdgeServer : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    public SqliteEdgeStore Store => _app.Services.GetRequiredService<SqliteEdgeStore>();
+    /// <summary>A service of the running appliance (a feature's store, as the host wired it).</summary>
+    public T Get<T>()
+        where T : notnull => _app.Services.GetRequiredService<T>();
 
     public BlobCache Cache => _app.Services.GetRequiredService<BlobCache>();
 
@@ -46,7 +48,7 @@ public sealed class EdgeServer : IAsyncDisposable
     internal Mqtt.EmbeddedMqttBroker Broker => _app.Services.GetRequiredService<Mqtt.EmbeddedMqttBroker>();
 
     /// <summary>How download bytes left: sent by the kernel from the file, or copied through the process.</summary>
-    internal Api.DownloadCounters Downloads => _app.Services.GetRequiredService<Api.DownloadCounters>();
+    internal DownloadCounters Downloads => _app.Services.GetRequiredService<DownloadCounters>();
 
     public Mqtt.MqttCounters MqttCounters => _app.Services.GetRequiredService<Mqtt.MqttCounters>();
 

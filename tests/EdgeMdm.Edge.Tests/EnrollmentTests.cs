@@ -34,7 +34,7 @@ public sealed class EnrollmentTests
         var secret = Encoding.UTF8.GetBytes(enrolled.DeviceSecret);
         Assert.Equal(-1, database.AsSpan().IndexOf(secret));
         Assert.Equal(-1, wal.AsSpan().IndexOf(secret));
-        var detail = server.Store.Device("SN-0001")!;
+        var detail = server.Get<IDeviceQueries>().Device("SN-0001")!;
         Assert.Equal(DeviceState.Staging, detail.Device.State);
         Assert.Equal([DeviceState.Enrolling, DeviceState.Staging], detail.History.Select(h => h.To));
     }
@@ -54,11 +54,11 @@ public sealed class EnrollmentTests
         using var oldSecret = await server.CheckinAsync(first.DeviceSecret, new CheckinRequest());
         Assert.Equal(HttpStatusCode.Unauthorized, oldSecret.StatusCode);
         await server.CheckinOkAsync(second.DeviceSecret, new CheckinRequest { Status = new DeviceStatus { Os = new OsStatus { Version = "14" } } });
-        var detail = server.Store.Device(first.DeviceId)!;
+        var detail = server.Get<IDeviceQueries>().Device(first.DeviceId)!;
         Assert.Equal(2, detail.Enrollments);
         // The wiped device starts from an empty status: nothing of what it reported before the wipe comes back.
-        Assert.Null(server.Store.ListDevices().Single().BatteryLevel);
-        Assert.Equal("14", server.Store.ListDevices().Single().OsVersion);
+        Assert.Null(server.Get<IDeviceQueries>().ListDevices().Single().BatteryLevel);
+        Assert.Equal("14", server.Get<IDeviceQueries>().ListDevices().Single().OsVersion);
         Assert.Equal([DeviceState.Enrolling, DeviceState.Staging, DeviceState.Enrolling, DeviceState.Staging], detail.History.Select(h => h.To));
     }
 
@@ -66,13 +66,13 @@ public sealed class EnrollmentTests
     public async Task Expired_token_is_refused_with_403_and_the_reason()
     {
         await using var server = await EdgeServer.StartAsync();
-        var token = await server.Store.CreateTokenAsync("pickers", 5, server.Clock.GetUtcNow().AddHours(1), "test", server.Clock.GetUtcNow());
+        var token = await server.Get<ITokenStore>().CreateTokenAsync("pickers", 5, server.Clock.GetUtcNow().AddHours(1), "test", server.Clock.GetUtcNow());
         server.Clock.Advance(TimeSpan.FromHours(2));
 
         var problem = await ProblemAsync(await server.Http.PostAsJsonAsync("/api/v1/enroll", EdgeServer.Enrollment("SN-LATE", token.Token), DeviceProtocolJson.Default.EnrollRequest), HttpStatusCode.Forbidden);
 
         Assert.Contains("expired", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.Empty(server.Store.ListDevices());
+        Assert.Empty(server.Get<IDeviceQueries>().ListDevices());
     }
 
     [Fact]
@@ -80,13 +80,13 @@ public sealed class EnrollmentTests
     {
         await using var server = await EdgeServer.StartAsync();
         var now = server.Clock.GetUtcNow();
-        var token = await server.Store.CreateTokenAsync("pickers", 1, now.AddHours(8), "test", now);
+        var token = await server.Get<ITokenStore>().CreateTokenAsync("pickers", 1, now.AddHours(8), "test", now);
         await server.EnrollAsync("SN-FIRST", token.Token);
 
         var problem = await ProblemAsync(await server.Http.PostAsJsonAsync("/api/v1/enroll", EdgeServer.Enrollment("SN-SECOND", token.Token), DeviceProtocolJson.Default.EnrollRequest), HttpStatusCode.Forbidden);
 
         Assert.Contains("used 1 of 1", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.Equal(["SN-FIRST"], server.Store.ListDevices().Select(d => d.Serial));
+        Assert.Equal(["SN-FIRST"], server.Get<IDeviceQueries>().ListDevices().Select(d => d.Serial));
     }
 
     [Fact]
@@ -101,15 +101,15 @@ public sealed class EnrollmentTests
     {
         await using var server = await EdgeServer.StartAsync();
         var now = server.Clock.GetUtcNow();
-        var token = await server.Store.CreateTokenAsync("pickers", 10, now.AddHours(8), "test", now);
+        var token = await server.Get<ITokenStore>().CreateTokenAsync("pickers", 10, now.AddHours(8), "test", now);
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 40).Select(i =>
             server.Http.PostAsJsonAsync("/api/v1/enroll", EdgeServer.Enrollment($"SN-RACE-{i}", token.Token), DeviceProtocolJson.Default.EnrollRequest)));
 
         Assert.Equal(10, responses.Count(r => r.StatusCode == HttpStatusCode.Created));
         Assert.Equal(30, responses.Count(r => r.StatusCode == HttpStatusCode.Forbidden));
-        Assert.Equal(10, server.Store.ListDevices().Count);
-        Assert.Equal(10, server.Store.ListTokens().Single(t => string.Equals(t.Prefix, token.Token[..8], StringComparison.Ordinal)).UsesCount);
+        Assert.Equal(10, server.Get<IDeviceQueries>().ListDevices().Count);
+        Assert.Equal(10, server.Get<ITokenStore>().ListTokens().Single(t => string.Equals(t.Prefix, token.Token[..8], StringComparison.Ordinal)).UsesCount);
     }
 
     [Fact]
@@ -121,9 +121,9 @@ public sealed class EnrollmentTests
         foreach (var state in new[] { DeviceState.Active, DeviceState.InRepair, DeviceState.Retired })
         {
             if (state == DeviceState.Active)
-                await server.Store.TransitionAsync(enrolled.DeviceId, DeviceState.Active, "test", "staged by hand", now);
+                await server.Get<IDeviceAdmin>().TransitionAsync(enrolled.DeviceId, DeviceState.Active, "test", "staged by hand", now);
             else
-                await server.Store.TransitionAsync(enrolled.DeviceId, state, "test", "end of life", now);
+                await server.Get<IDeviceAdmin>().TransitionAsync(enrolled.DeviceId, state, "test", "end of life", now);
         }
 
         var problem = await ProblemAsync(await server.Http.PostAsJsonAsync("/api/v1/enroll", EdgeServer.Enrollment("SN-OLD"), DeviceProtocolJson.Default.EnrollRequest), HttpStatusCode.Forbidden);

@@ -20,7 +20,7 @@ public sealed class FeedTests
     {
         Position = position,
         AtUnixMs = 1_700_000_000_000,
-        BlueprintUpserted = new BlueprintUpserted { Group = blueprint.Group, BlueprintJson = JsonSerializer.Serialize(blueprint, EdgeJson.Default.Blueprint) },
+        BlueprintUpserted = new BlueprintUpserted { Group = blueprint.Group, BlueprintJson = JsonSerializer.Serialize(blueprint, BlueprintJson.Default.Blueprint) },
     };
 
     private static HubChange Issued(ulong position, uint uses, string group = "vehicle-mounts") => new()
@@ -56,12 +56,12 @@ public sealed class FeedTests
         var device = await server.EnrollAsync("SN-1");
         var before = (await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest())).DeclarationsToken;
 
-        await server.Store.ApplyDownstreamAsync(Batch(1, Upserted(1, NewPickers)));
+        await server.Get<IFeedStore>().ApplyDownstreamAsync(Batch(1, Upserted(1, NewPickers)));
         var after = (await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest())).DeclarationsToken;
 
         Assert.NotEqual(before, after);
         Assert.Equal(NewPickers.ToDeclarations().Token, after);
-        Assert.Equal(1UL, server.Store.FeedPosition);
+        Assert.Equal(1UL, server.Get<IFeedStore>().FeedPosition);
     }
 
     [Fact]
@@ -70,8 +70,8 @@ public sealed class FeedTests
         await using var server = await EdgeServer.StartAsync();
         var device = await server.EnrollAsync("SN-1");
 
-        await server.Store.ApplyDownstreamAsync(Batch(1, new HubChange { Position = 1, BlueprintDeleted = new BlueprintDeleted { Group = "pickers" } }));
-        var known = server.Store.HasBlueprint("pickers");
+        await server.Get<IFeedStore>().ApplyDownstreamAsync(Batch(1, new HubChange { Position = 1, BlueprintDeleted = new BlueprintDeleted { Group = "pickers" } }));
+        var known = server.Get<IDeclarations>().HasBlueprint("pickers");
         var token = (await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest())).DeclarationsToken;
 
         Assert.False(known);
@@ -83,11 +83,11 @@ public sealed class FeedTests
     {
         await using var server = await EdgeServer.StartAsync();
 
-        await server.Store.ApplyDownstreamAsync(Batch(1, Issued(1, uses: 1)));
+        await server.Get<IFeedStore>().ApplyDownstreamAsync(Batch(1, Issued(1, uses: 1)));
         var enrolled = await server.EnrollAsync("SN-HUB", HubToken);
-        await server.Store.ApplyDownstreamAsync(Batch(2, Issued(2, uses: 5)));
-        var reissued = server.Store.ListTokens().Single(t => string.Equals(t.Prefix, HubToken[..8], StringComparison.Ordinal));
-        await server.Store.ApplyDownstreamAsync(Batch(3, new HubChange { Position = 3, TokenRevoked = new EnrollmentTokenRevoked { TokenHash = CanonicalHash.Sha256Hex(HubToken) } }));
+        await server.Get<IFeedStore>().ApplyDownstreamAsync(Batch(2, Issued(2, uses: 5)));
+        var reissued = server.Get<ITokenStore>().ListTokens().Single(t => string.Equals(t.Prefix, HubToken[..8], StringComparison.Ordinal));
+        await server.Get<IFeedStore>().ApplyDownstreamAsync(Batch(3, new HubChange { Position = 3, TokenRevoked = new EnrollmentTokenRevoked { TokenHash = CanonicalHash.Sha256Hex(HubToken) } }));
         var refused = await server.Http.PostAsJsonAsync("/api/v1/enroll", EdgeServer.Enrollment("SN-LATE", HubToken), DeviceProtocolJson.Default.EnrollRequest);
 
         Assert.Equal("vehicle-mounts", enrolled.Group);
@@ -101,12 +101,12 @@ public sealed class FeedTests
         await using var server = await EdgeServer.StartAsync();
         var device = await server.EnrollAsync("SN-1");
 
-        await server.Store.ApplyDownstreamAsync(Batch(7, Queued(7, "cmd-hub-1", device.DeviceId)));
+        await server.Get<IFeedStore>().ApplyDownstreamAsync(Batch(7, Queued(7, "cmd-hub-1", device.DeviceId)));
         var answer = await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest());
 
         var command = Assert.Single(answer.Commands);
         Assert.Equal(("cmd-hub-1", "ring", "5"), (command.Id, command.Type, command.Parameters["seconds"]));
-        Assert.Equal(7UL, server.Store.FeedPosition);
+        Assert.Equal(7UL, server.Get<IFeedStore>().FeedPosition);
     }
 
     [Fact]
@@ -114,7 +114,7 @@ public sealed class FeedTests
     {
         await using var server = await EdgeServer.StartAsync();
 
-        await server.Store.ApplyDownstreamAsync(Batch(1, new HubChange { Position = 1, SiteRenamed = new SiteRenamed { SiteId = "dc-north-02", Name = "North DC" } }));
+        await server.Get<IFeedStore>().ApplyDownstreamAsync(Batch(1, new HubChange { Position = 1, SiteRenamed = new SiteRenamed { SiteId = "dc-north-02", Name = "North DC" } }));
 
         Assert.Equal("dc-north-02", (await server.EnrollAsync("SN-1")).SiteId);
     }
@@ -124,20 +124,20 @@ public sealed class FeedTests
     {
         await using var server = await EdgeServer.StartAsync();
         var device = await server.EnrollAsync("SN-1");
-        var store = server.Store;
+        var (feed, tokens, commands, outbox) = (server.Get<IFeedStore>(), server.Get<ITokenStore>(), server.Get<ICommandStore>(), server.Get<IOutboxStore>());
         var batch = Batch(3, Upserted(1, NewPickers), Issued(2, uses: 3), Queued(3, "cmd-hub-1", device.DeviceId));
-        await store.ApplyDownstreamAsync(batch);
+        await feed.ApplyDownstreamAsync(batch);
         await server.EnrollAsync("SN-HUB", HubToken);
-        var snapshot = (Tokens: store.ListTokens(), Commands: store.ListCommands(null), Outbox: store.State(), Position: store.FeedPosition);
+        var snapshot = (Tokens: tokens.ListTokens(), Commands: commands.ListCommands(null), Outbox: outbox.State(), Position: feed.FeedPosition);
 
-        await store.ApplyDownstreamAsync(batch);
-        await store.ApplyDownstreamAsync(batch);
-        await store.ApplyDownstreamAsync(Batch(2, Upserted(1, Blueprint.Empty("pickers")), Issued(2, uses: 50)));
+        await feed.ApplyDownstreamAsync(batch);
+        await feed.ApplyDownstreamAsync(batch);
+        await feed.ApplyDownstreamAsync(Batch(2, Upserted(1, Blueprint.Empty("pickers")), Issued(2, uses: 50)));
 
-        Assert.Equal(snapshot.Tokens, store.ListTokens());
-        Assert.Equal(snapshot.Commands, store.ListCommands(null));
-        Assert.Equal(snapshot.Outbox, store.State());
-        Assert.Equal(3UL, store.FeedPosition);
+        Assert.Equal(snapshot.Tokens, tokens.ListTokens());
+        Assert.Equal(snapshot.Commands, commands.ListCommands(null));
+        Assert.Equal(snapshot.Outbox, outbox.State());
+        Assert.Equal(3UL, feed.FeedPosition);
         Assert.Equal(NewPickers.ToDeclarations().Token, (await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest())).DeclarationsToken);
     }
 
@@ -145,14 +145,14 @@ public sealed class FeedTests
     public async Task A_command_for_a_device_not_at_this_site_goes_back_up_as_failed()
     {
         await using var server = await EdgeServer.StartAsync();
-        var store = server.Store;
+        var feed = server.Get<IFeedStore>();
 
-        await store.ApplyDownstreamAsync(Batch(1, Queued(1, "cmd-elsewhere", "dev-not-here")));
+        await feed.ApplyDownstreamAsync(Batch(1, Queued(1, "cmd-elsewhere", "dev-not-here")));
 
-        Assert.Empty(store.ListCommands(null));
-        var change = Assert.Single(await store.TakeBatchAsync(10));
+        Assert.Empty(server.Get<ICommandStore>().ListCommands(null));
+        var change = Assert.Single(await server.Get<IOutboxStore>().TakeBatchAsync(10));
         Assert.Equal("dev-not-here", change.DeviceId);
         Assert.Equal(("cmd-elsewhere", "failed", "device not at this site"), (change.CommandResult.CommandId, change.CommandResult.Status, change.CommandResult.Message));
-        Assert.Equal(1UL, store.FeedPosition);
+        Assert.Equal(1UL, feed.FeedPosition);
     }
 }

@@ -75,7 +75,7 @@ public sealed class HubCatalog : IDisposable
     public HubChange Blueprint(Blueprint blueprint)
     {
         ArgumentNullException.ThrowIfNull(blueprint);
-        return Next(change => change.BlueprintUpserted = new BlueprintUpserted { Group = blueprint.Group, BlueprintJson = JsonSerializer.Serialize(blueprint, EdgeJson.Default.Blueprint) });
+        return Next(change => change.BlueprintUpserted = new BlueprintUpserted { Group = blueprint.Group, BlueprintJson = JsonSerializer.Serialize(blueprint, BlueprintJson.Default.Blueprint) });
     }
 
     /// <summary>One batch through the last of <paramref name="changes"/>.</summary>
@@ -86,7 +86,7 @@ public sealed class HubCatalog : IDisposable
         return batch;
     }
 
-    public static Task ApplyAsync(EdgeServer server, params HubChange[] changes) => server.Store.ApplyDownstreamAsync(Batch(changes));
+    public static Task ApplyAsync(EdgeServer server, params HubChange[] changes) => server.Get<IFeedStore>().ApplyDownstreamAsync(Batch(changes));
 
     /// <summary>Puts the package in the cache the way the fetcher does: the whole <c>.part</c> file, then admission.</summary>
     public static async Task CacheAsync(EdgeServer server, TestPackage package)

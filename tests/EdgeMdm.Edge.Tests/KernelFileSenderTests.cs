@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using EdgeMdm.Edge.Api;
 using EdgeMdm.Edge.Threading;
 using EdgeMdm.Testing;
 

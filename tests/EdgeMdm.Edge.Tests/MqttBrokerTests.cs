@@ -19,7 +19,11 @@ public sealed class MqttBrokerTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _server = await EdgeServer.StartAsync("--mqtt-listen", "127.0.0.1:0");
-        await _server.Store.ImportTokenAsync(VehicleToken, "vehicle-mounts", 10, _server.Clock.GetUtcNow().AddDays(1), "test", _server.Clock.GetUtcNow());
+        await _server.Get<EdgeStorage>().WriteAsync(unit =>
+        {
+            _server.Get<ITokenStore>().Import(unit, VehicleToken, "vehicle-mounts", 10, _server.Clock.GetUtcNow().AddDays(1), "test", _server.Clock.GetUtcNow());
+            return true;
+        });
     }
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
@@ -50,7 +54,7 @@ public sealed class MqttBrokerTests : IAsyncLifetime
         var received = Received(client);
         await SubscribeAsync(client, MqttTopics.WakeTopic(device.DeviceId), expectGranted: true);
 
-        await _server.Store.QueueCommandAsync(device.DeviceId, "ring", new Dictionary<string, string>(StringComparer.Ordinal), null, "test", _server.Clock.GetUtcNow());
+        await _server.Get<ICommandStore>().QueueCommandAsync(device.DeviceId, "ring", new Dictionary<string, string>(StringComparer.Ordinal), null, "test", _server.Clock.GetUtcNow());
 
         var wake = await received.Reader.ReadAsync(new CancellationTokenSource(Patience).Token);
         Assert.Equal(MqttTopics.WakeTopic(device.DeviceId), wake.Topic);
@@ -74,7 +78,7 @@ public sealed class MqttBrokerTests : IAsyncLifetime
         // Act: two commands, two wakes
         for (var i = 0; i < 2; i++)
         {
-            await _server.Store.QueueCommandAsync(device.DeviceId, "ring", new Dictionary<string, string>(StringComparer.Ordinal), null, "test", _server.Clock.GetUtcNow());
+            await _server.Get<ICommandStore>().QueueCommandAsync(device.DeviceId, "ring", new Dictionary<string, string>(StringComparer.Ordinal), null, "test", _server.Clock.GetUtcNow());
             await toListening.Reader.ReadAsync(new CancellationTokenSource(Patience).Token);
         }
 
@@ -88,12 +92,12 @@ public sealed class MqttBrokerTests : IAsyncLifetime
     {
         var device = await _server.EnrollAsync("S-STAGE");
         foreach (var state in new[] { DeviceState.Active, DeviceState.InRepair })
-            Assert.NotNull((await _server.Store.TransitionAsync(device.DeviceId, state, "test", "screen", _server.Clock.GetUtcNow())).Value);
+            Assert.NotNull((await _server.Get<IDeviceAdmin>().TransitionAsync(device.DeviceId, state, "test", "screen", _server.Clock.GetUtcNow())).Value);
         using var client = await ConnectAsync(device.DeviceId, device.DeviceSecret);
         var received = Received(client);
         await SubscribeAsync(client, MqttTopics.DeviceFilter(device.DeviceId), expectGranted: true);
 
-        await _server.Store.TransitionAsync(device.DeviceId, DeviceState.Staging, "test", "repaired", _server.Clock.GetUtcNow());
+        await _server.Get<IDeviceAdmin>().TransitionAsync(device.DeviceId, DeviceState.Staging, "test", "repaired", _server.Clock.GetUtcNow());
 
         var wake = await received.Reader.ReadAsync(new CancellationTokenSource(Patience).Token);
         Assert.Equal("""{"reason":"staging"}""", Encoding.UTF8.GetString(wake.Payload));
@@ -112,7 +116,7 @@ public sealed class MqttBrokerTests : IAsyncLifetime
         await SubscribeAsync(otherClient, MqttTopics.WakeTopic(other.DeviceId), expectGranted: true);
 
         var yaml = (await File.ReadAllTextAsync(EdgeServer.SeedPath)).Replace("minSecurityPatch: 2025-06-01", "minSecurityPatch: 2026-09-01", StringComparison.Ordinal);
-        await _server.Store.ApplySeedAsync(Seed.SiteSeedLoader.Parse(yaml, "changed.yaml"), _server.Clock.GetUtcNow());
+        await _server.Get<Seed.ISeedApplier>().ApplyAsync(Seed.SiteSeedLoader.Parse(yaml, "changed.yaml"), _server.Clock.GetUtcNow());
 
         var wake = await pickerWakes.Reader.ReadAsync(new CancellationTokenSource(Patience).Token);
         Assert.Equal("""{"reason":"declarations"}""", Encoding.UTF8.GetString(wake.Payload));
@@ -135,7 +139,7 @@ public sealed class MqttBrokerTests : IAsyncLifetime
             await SubscribeAsync(client, MqttTopics.WakeTopic(device.DeviceId), expectGranted: true);
         }
 
-        var queued = await _server.Store.QueueGroupCommandAsync("pickers", "ring", new Dictionary<string, string>(StringComparer.Ordinal), null, "test", _server.Clock.GetUtcNow());
+        var queued = await _server.Get<ICommandStore>().QueueGroupCommandAsync("pickers", "ring", new Dictionary<string, string>(StringComparer.Ordinal), null, "test", _server.Clock.GetUtcNow());
 
         Assert.Equal(pickers.Select(p => p.DeviceId).Order(StringComparer.Ordinal), queued.Select(c => c.DeviceId).Order(StringComparer.Ordinal));
         foreach (var picker in wakes.Take(2))
@@ -171,7 +175,7 @@ public sealed class MqttBrokerTests : IAsyncLifetime
     {
         var device = await _server.EnrollAsync("S-RETIRED");
         foreach (var state in new[] { DeviceState.Active, DeviceState.Quarantined, DeviceState.Retired })
-            Assert.NotNull((await _server.Store.TransitionAsync(device.DeviceId, state, "test", "lost", _server.Clock.GetUtcNow())).Value);
+            Assert.NotNull((await _server.Get<IDeviceAdmin>().TransitionAsync(device.DeviceId, state, "test", "lost", _server.Clock.GetUtcNow())).Value);
         using var client = new MqttClientFactory().CreateMqttClient();
         var result = await client.ConnectAsync(Options(device.DeviceId, device.DeviceSecret, MqttProtocolVersion.V500), CancellationToken.None);
         Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, result.ResultCode);
@@ -203,7 +207,7 @@ public sealed class MqttBrokerTests : IAsyncLifetime
         await SubscribeAsync(client, MqttTopics.WakeTopic(victim.DeviceId), expectGranted: false);
         await SubscribeAsync(client, "edgemdm/devices/+/wake", expectGranted: false);
         await SubscribeAsync(client, "#", expectGranted: false);
-        await _server.Store.QueueCommandAsync(victim.DeviceId, "ring", new Dictionary<string, string>(StringComparer.Ordinal), null, "test", _server.Clock.GetUtcNow());
+        await _server.Get<ICommandStore>().QueueCommandAsync(victim.DeviceId, "ring", new Dictionary<string, string>(StringComparer.Ordinal), null, "test", _server.Clock.GetUtcNow());
         await WaitUntilAsync(() => _server.MqttCounters.WakesPublished >= 1);
 
         Assert.Equal(3, _server.MqttCounters.SubscribeDenied);
@@ -286,9 +290,9 @@ public sealed class MqttBrokerTests : IAsyncLifetime
         using var cradle = await ConnectAsync(cradleId, cradleSecret);
 
         foreach (var state in new[] { DeviceState.Active, DeviceState.Quarantined, DeviceState.Retired })
-            Assert.NotNull((await _server.Store.TransitionAsync(lost.DeviceId, state, "test", "lost", _server.Clock.GetUtcNow())).Value);
+            Assert.NotNull((await _server.Get<IDeviceAdmin>().TransitionAsync(lost.DeviceId, state, "test", "lost", _server.Clock.GetUtcNow())).Value);
         await _server.EnrollAsync("S-WIPED");
-        await _server.Store.RemoveMqttClientAsync(cradleId);
+        await _server.Get<IMqttClientAdmin>().RemoveMqttClientAsync(cradleId);
         _server.Clock.Advance(EmbeddedMqttBroker.RevalidationInterval);
 
         await WaitUntilAsync(() => !lostClient.IsConnected && !wipedClient.IsConnected && !cradle.IsConnected);
@@ -328,7 +332,7 @@ public sealed class MqttBrokerTests : IAsyncLifetime
     public async Task Removed_cradle_can_no_longer_log_in()
     {
         var (cradleId, cradleSecret) = await AddClientAsync("cradle-gone", MqttClientRoles.Cradle);
-        await _server.Store.RemoveMqttClientAsync(cradleId);
+        await _server.Get<IMqttClientAdmin>().RemoveMqttClientAsync(cradleId);
         using var client = new MqttClientFactory().CreateMqttClient();
         var result = await client.ConnectAsync(Options(cradleId, cradleSecret, MqttProtocolVersion.V311), CancellationToken.None);
         Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, result.ResultCode);
@@ -336,7 +340,7 @@ public sealed class MqttBrokerTests : IAsyncLifetime
 
     private async Task<(string Id, string Secret)> AddClientAsync(string id, string role)
     {
-        var secret = await _server.Store.AddMqttClientAsync(id, role, "test", _server.Clock.GetUtcNow());
+        var secret = await _server.Get<IMqttClientAdmin>().AddMqttClientAsync(id, role, "test", _server.Clock.GetUtcNow());
         return (id, secret!);
     }
 

@@ -73,7 +73,7 @@ public sealed class MqttOptionsTests
     [InlineData(null, "mosquitto.lan:1883", null)]
     public void Listen_and_external_are_checked_at_start(string? listen, string? external, string? failure)
     {
-        var failures = new Options.MqttOptions { Listen = listen, External = external }.Validate();
+        var failures = new MqttOptions { Listen = listen, External = external }.Validate();
         if (failure is null)
             Assert.Empty(failures);
         else
@@ -83,7 +83,7 @@ public sealed class MqttOptionsTests
     [Fact]
     public void Password_file_needs_the_external_broker_and_the_appliance_login()
     {
-        var failures = new Options.MqttOptions { External = "mosquitto:1883", ExternalPasswordFile = "/tmp/p" }.Validate();
+        var failures = new MqttOptions { External = "mosquitto:1883", ExternalPasswordFile = "/tmp/p" }.Validate();
         Assert.Contains(failures, f => f.Contains("ExternalPasswordFile needs", StringComparison.Ordinal));
     }
 }

@@ -29,13 +29,13 @@ public sealed class OutboxTests
         var device = await server.EnrollAsync("SN-1");
         var declarations = await CheckinTests.DeclarationsAsync(server, device.DeviceSecret);
         await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest { DeclarationsToken = declarations.Token, Status = CheckinTests.CompliantStatus(declarations) });
-        var command = (await server.Store.QueueCommandAsync(device.DeviceId, "ring", NoParameters, null, "test", server.Clock.GetUtcNow())).Value!;
+        var command = (await server.Get<ICommandStore>().QueueCommandAsync(device.DeviceId, "ring", NoParameters, null, "test", server.Clock.GetUtcNow())).Value!;
         server.Clock.Advance(TimeSpan.FromSeconds(30));
         await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest { DeclarationsToken = declarations.Token });
-        await server.Store.RecordCommandResultAsync(
+        await server.Get<IDeviceCommands>().RecordResultAsync(
             Domain.Blueprints.CanonicalHash.Sha256Hex(device.DeviceSecret), command.CommandId, new CommandOutcomeReport(true, "rang", null), server.Clock.GetUtcNow());
 
-        var changes = await server.Store.TakeBatchAsync(100);
+        var changes = await server.Get<IOutboxStore>().TakeBatchAsync(100);
 
         Assert.Equal(
             [
@@ -71,10 +71,10 @@ public sealed class OutboxTests
         await server.CheckinOkAsync(device.DeviceSecret, Battery(40));
         await server.CheckinOkAsync(device.DeviceSecret, Battery(30));
 
-        var first = await server.Store.TakeBatchAsync(100);
+        var first = await server.Get<IOutboxStore>().TakeBatchAsync(100);
         await server.CheckinOkAsync(device.DeviceSecret, Battery(20));
         await server.CheckinOkAsync(device.DeviceSecret, Battery(10));
-        var second = await server.Store.TakeBatchAsync(100);
+        var second = await server.Get<IOutboxStore>().TakeBatchAsync(100);
 
         var status = Assert.Single(first, c => c.ChangeCase == SiteChange.ChangeOneofCase.Status);
         Assert.Equal(30, BatteryIn(status));
@@ -82,7 +82,7 @@ public sealed class OutboxTests
         var next = Assert.Single(second);
         Assert.Equal(5UL, next.Sequence);
         Assert.Equal(10, BatteryIn(next));
-        Assert.Equal(5L, server.Store.State().Depth);
+        Assert.Equal(5L, server.Get<IOutboxStore>().State().Depth);
     }
 
     [Fact]
@@ -92,10 +92,10 @@ public sealed class OutboxTests
         var device = await server.EnrollAsync("SN-1");
         await server.EnrollAsync("SN-1");
         var now = server.Clock.GetUtcNow();
-        await server.Store.TransitionAsync(device.DeviceId, DeviceState.Active, "operator", "staged by hand", now);
-        await server.Store.TransitionAsync(device.DeviceId, DeviceState.Quarantined, "operator", "lost on the floor", now);
+        await server.Get<IDeviceAdmin>().TransitionAsync(device.DeviceId, DeviceState.Active, "operator", "staged by hand", now);
+        await server.Get<IDeviceAdmin>().TransitionAsync(device.DeviceId, DeviceState.Quarantined, "operator", "lost on the floor", now);
 
-        var changes = await server.Store.TakeBatchAsync(100);
+        var changes = await server.Get<IOutboxStore>().TakeBatchAsync(100);
 
         AssertNoGaps(changes);
         Assert.Equal(
@@ -116,14 +116,14 @@ public sealed class OutboxTests
         var device = await server.EnrollAsync("SN-1");
         var secretHash = Domain.Blueprints.CanonicalHash.Sha256Hex(device.DeviceSecret);
         var now = server.Clock.GetUtcNow();
-        var expiring = (await server.Store.QueueCommandAsync(device.DeviceId, "lock", NoParameters, now.AddMinutes(5), "test", now)).Value!;
-        var failing = (await server.Store.QueueCommandAsync(device.DeviceId, "wipe", NoParameters, null, "test", now)).Value!;
-        await server.Store.RecordCommandResultAsync(secretHash, failing.CommandId, new CommandOutcomeReport(false, "busy", null), now);
-        await server.Store.RecordCommandResultAsync(secretHash, failing.CommandId, new CommandOutcomeReport(false, "busy", null), now);
+        var expiring = (await server.Get<ICommandStore>().QueueCommandAsync(device.DeviceId, "lock", NoParameters, now.AddMinutes(5), "test", now)).Value!;
+        var failing = (await server.Get<ICommandStore>().QueueCommandAsync(device.DeviceId, "wipe", NoParameters, null, "test", now)).Value!;
+        await server.Get<IDeviceCommands>().RecordResultAsync(secretHash, failing.CommandId, new CommandOutcomeReport(false, "busy", null), now);
+        await server.Get<IDeviceCommands>().RecordResultAsync(secretHash, failing.CommandId, new CommandOutcomeReport(false, "busy", null), now);
         server.Clock.Advance(TimeSpan.FromMinutes(6));
         await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest());
 
-        var results = (await server.Store.TakeBatchAsync(100)).Where(c => c.ChangeCase == SiteChange.ChangeOneofCase.CommandResult).ToList();
+        var results = (await server.Get<IOutboxStore>().TakeBatchAsync(100)).Where(c => c.ChangeCase == SiteChange.ChangeOneofCase.CommandResult).ToList();
 
         Assert.Equal([(failing.CommandId, "failed"), (expiring.CommandId, "expired")], results.Select(r => (r.CommandResult.CommandId, r.CommandResult.Status)));
     }
@@ -136,7 +136,7 @@ public sealed class OutboxTests
         await server.EnrollAsync("SN-1");
         server.Clock.Advance(TimeSpan.FromMinutes(1));
         await server.EnrollAsync("SN-2");
-        var store = server.Store;
+        var store = server.Get<IOutboxStore>();
 
         var empty = new OutboxState(6, enrolledAt, 0, 0);
         Assert.Equal(empty, store.State());
@@ -160,7 +160,7 @@ public sealed class OutboxTests
         await using var server = await EdgeServer.StartAsync();
         await server.EnrollAsync("SN-1");
         await server.EnrollAsync("SN-2");
-        var store = server.Store;
+        var store = server.Get<IOutboxStore>();
         await store.TakeBatchAsync(10);
 
         await store.AcknowledgeAsync(4);
@@ -179,7 +179,7 @@ public sealed class OutboxTests
         await using var server = await EdgeServer.StartAsync();
         var device = await server.EnrollAsync("SN-1");
         await server.CheckinOkAsync(device.DeviceSecret, Battery(50));
-        var store = server.Store;
+        var store = server.Get<IOutboxStore>();
         var lost = await store.TakeBatchAsync(10);
 
         await store.ResetOfferedAsync(2);
@@ -201,7 +201,7 @@ public sealed class OutboxTests
     public async Task A_hub_ahead_of_the_site_makes_new_changes_number_above_it()
     {
         await using var server = await EdgeServer.StartAsync();
-        var store = server.Store;
+        var store = server.Get<IOutboxStore>();
 
         await store.ResetOfferedAsync(100);
         await server.EnrollAsync("SN-1");
@@ -214,19 +214,19 @@ public sealed class OutboxTests
     {
         await using var server = await EdgeServer.StartAsync();
         var device = await server.EnrollAsync("SN-1");
-        var before = server.Store.State();
+        var before = server.Get<IOutboxStore>().State();
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => server.Store.Writer.WriteAsync<bool>(db =>
+        await Assert.ThrowsAsync<InvalidOperationException>(() => server.Get<EdgeStorage>().Writer.WriteAsync<bool>(unit =>
         {
-            Outbox.Transitioned(db, device.DeviceId, DeviceState.Staging, DeviceState.Active, "test", "doomed", server.Clock.GetUtcNow().ToUnixTimeMilliseconds());
+            server.Get<IDeviceRegistry>().Transition(unit, device.DeviceId, DeviceState.Staging, DeviceState.Active, "test", "doomed", server.Clock.GetUtcNow());
             throw new InvalidOperationException("the state change failed after its outbox row was written");
         }));
-        var afterFailure = server.Store.State();
-        await server.Store.TransitionAsync(device.DeviceId, DeviceState.Active, "test", "kept", server.Clock.GetUtcNow());
+        var afterFailure = server.Get<IOutboxStore>().State();
+        await server.Get<IDeviceAdmin>().TransitionAsync(device.DeviceId, DeviceState.Active, "test", "kept", server.Clock.GetUtcNow());
 
         Assert.Equal(3L, before.Depth);
         Assert.Equal(before, afterFailure);
-        var changes = await server.Store.TakeBatchAsync(100);
+        var changes = await server.Get<IOutboxStore>().TakeBatchAsync(100);
         AssertNoGaps(changes);
         Assert.Equal(4, changes.Count);
         Assert.Equal("kept", changes[^1].Transitioned.Reason);

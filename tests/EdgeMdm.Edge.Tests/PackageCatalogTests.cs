@@ -78,8 +78,8 @@ public sealed class PackageCatalogTests
         // Assert: the site knows it (a 403/404 question later) but neither offers nor pins it
         var declarations = await DeclarationsAsync(server, device.DeviceSecret);
         Assert.Null(Assert.Single(declarations.Apps).Package);
-        Assert.NotNull(server.Store.Package(forged.Sha256));
-        Assert.Empty(server.Store.PinnedPackages());
+        Assert.NotNull(server.Get<IPackageCatalog>().Current.BySha.GetValueOrDefault(forged.Sha256));
+        Assert.Empty(server.Get<IPinnedPackages>().PinnedPackages());
     }
 
     [Fact]
@@ -91,18 +91,18 @@ public sealed class PackageCatalogTests
         var scanner = hub.Package(HubCatalog.SeedApp, HubCatalog.SeedVersion, 5_000);
         var first = HubCatalog.Batch(hub.Key(), hub.Published(scanner));
         var device = await server.EnrollAsync("SN-1");
-        await server.Store.ApplyDownstreamAsync(first);
+        await server.Get<IFeedStore>().ApplyDownstreamAsync(first);
         var once = await DeclarationsAsync(server, device.DeviceSecret);
 
         // Act: the same batch again, then the same changes at new positions (a wiped cursor replays the feed)
-        await server.Store.ApplyDownstreamAsync(first);
+        await server.Get<IFeedStore>().ApplyDownstreamAsync(first);
         await HubCatalog.ApplyAsync(server, hub.Key(), hub.Published(scanner), hub.Key());
 
         // Assert
         var replayed = await DeclarationsAsync(server, device.DeviceSecret);
         Assert.Equal(once.Token, replayed.Token);
-        Assert.Equal(scanner.Sha256, Assert.Single(server.Store.PinnedPackages()).Manifest.Sha256);
-        Assert.Equal(5UL, server.Store.FeedPosition);
+        Assert.Equal(scanner.Sha256, Assert.Single(server.Get<IPinnedPackages>().PinnedPackages()).Manifest.Sha256);
+        Assert.Equal(5UL, server.Get<IFeedStore>().FeedPosition);
     }
 
     [Fact]
@@ -121,8 +121,8 @@ public sealed class PackageCatalogTests
         await HubCatalog.ApplyAsync(server, badName, badKey);
 
         // Assert
-        Assert.Null(server.Store.Package("../../etc/passwd"));
-        Assert.Null(server.Store.PackageSigningKey);
-        Assert.Equal(2UL, server.Store.FeedPosition);
+        Assert.Null(server.Get<IPackageCatalog>().Current.BySha.GetValueOrDefault("../../etc/passwd"));
+        Assert.Null(server.Get<IPackageCatalog>().Current.Key);
+        Assert.Equal(2UL, server.Get<IFeedStore>().FeedPosition);
     }
 }

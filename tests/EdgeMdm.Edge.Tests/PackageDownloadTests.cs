@@ -210,14 +210,14 @@ public sealed class PackageDownloadTests : IAsyncLifetime, IDisposable
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(30), response.Headers.RetryAfter?.Delta);
         await _server.Cache.FlushUsageAsync();
-        Assert.Equal((0L, 1L), (_server.Store.CacheCounters().Hits, _server.Store.CacheCounters().Misses));
+        Assert.Equal((0L, 1L), (_server.Get<IPackageCacheStore>().CacheCounters().Hits, _server.Get<IPackageCacheStore>().CacheCounters().Misses));
     }
 
     [Fact]
     public async Task Served_downloads_count_hits_and_move_the_blob_s_last_use()
     {
         await HubCatalog.CacheAsync(_server, _scanner);
-        var cachedAt = _server.Store.CacheEntry(_scanner.Sha256)!.LastUsedAt;
+        var cachedAt = _server.Get<IPackageCacheStore>().CacheEntry(_scanner.Sha256)!.LastUsedAt;
         _server.Clock.Advance(TimeSpan.FromHours(1));
 
         using (await SendAsync(HttpMethod.Get))
@@ -226,8 +226,8 @@ public sealed class PackageDownloadTests : IAsyncLifetime, IDisposable
             await _server.Cache.FlushUsageAsync();
         }
 
-        Assert.Equal(2L, _server.Store.CacheCounters().Hits);
-        Assert.Equal(cachedAt + TimeSpan.FromHours(1), _server.Store.CacheEntry(_scanner.Sha256)!.LastUsedAt);
+        Assert.Equal(2L, _server.Get<IPackageCacheStore>().CacheCounters().Hits);
+        Assert.Equal(cachedAt + TimeSpan.FromHours(1), _server.Get<IPackageCacheStore>().CacheEntry(_scanner.Sha256)!.LastUsedAt);
     }
 
     [Fact]

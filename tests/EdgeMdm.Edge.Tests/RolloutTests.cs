@@ -44,7 +44,7 @@ public sealed class RolloutTests
         Assert.NotEmpty(second);
         Assert.All(firstDeclared, d => Assert.Equal((Target, target.Sha256), (d.App.VersionCode, d.App.Package?.Sha256)));
         Assert.All(secondDeclared, d => Assert.Equal((From, from.Sha256, "v100"), (d.App.VersionCode, d.App.Package?.Sha256, d.App.VersionName)));
-        Assert.Equal(1, Assert.Single(server.Store.Rollouts.States).Progress.OpenWaves);
+        Assert.Equal(1, Assert.Single(server.Get<ISiteRollouts>().Tracker.States).Progress.OpenWaves);
 
         // ...and once every device of the first wave reports the target installed, the second wave opens
         foreach (var device in first)
@@ -126,7 +126,7 @@ public sealed class RolloutTests
         var (_, target) = await PublishAsync(server, hub, minOs: null);
         var plan = new RolloutPlan([new PilotWave("vehicle-mounts"), new PercentageWave(100)], HaltPolicy.Default, Window: null);
         await HubCatalog.ApplyAsync(server, hub.Blueprint(PickersRollingOut(target, plan)), hub.Blueprint(PickersRollingOut(target, plan) with { Group = "vehicle-mounts" }));
-        var vehicleToken = await server.Store.CreateTokenAsync("vehicle-mounts", 10, server.Clock.GetUtcNow().AddDays(1), "test", server.Clock.GetUtcNow());
+        var vehicleToken = await server.Get<ITokenStore>().CreateTokenAsync("vehicle-mounts", 10, server.Clock.GetUtcNow().AddDays(1), "test", server.Clock.GetUtcNow());
         var pickers = await EnrollRunningAsync(server, 3, From);
         var pilots = await EnrollRunningAsync(server, 2, From, vehicleToken.Token, "VM");
 
@@ -143,7 +143,7 @@ public sealed class RolloutTests
         Assert.All(pilotsDeclared, d => Assert.Equal(Target, d.App.VersionCode));
         Assert.All(pickersBefore, d => Assert.Equal(From, d.App.VersionCode));
         Assert.All(pickersAfter, d => Assert.Equal(Target, d.App.VersionCode));
-        Assert.Equal(["pickers", "vehicle-mounts"], Assert.Single(server.Store.Rollouts.States).Rollout.Groups);
+        Assert.Equal(["pickers", "vehicle-mounts"], Assert.Single(server.Get<ISiteRollouts>().Tracker.States).Rollout.Groups);
     }
 
     [Fact]
@@ -242,7 +242,7 @@ public sealed class RolloutTests
         var plan = new RolloutPlan([new PercentageWave(100)], HaltPolicy.Default, new MaintenanceWindow("Europe/Paris", new TimeOnly(22, 0), new TimeOnly(5, 0)));
         await HubCatalog.ApplyAsync(server, hub.Blueprint(PickersRollingOut(target, plan)));
         var device = Assert.Single(await EnrollRunningAsync(server, 1, From));
-        server.Store.RefreshRollouts(server.Clock.GetUtcNow());
+        server.Get<ISiteRollouts>().Refresh(server.Clock.GetUtcNow());
         var broker = server.Broker.BoundEndPoints.Single();
         using var client = new MqttClientFactory().CreateMqttClient();
         var wakes = System.Threading.Channels.Channel.CreateUnbounded<string>();
@@ -259,7 +259,7 @@ public sealed class RolloutTests
 
         // Act: 22:30 in Paris
         server.Clock.Advance(TimeSpan.FromHours(13.5));
-        server.Store.RefreshRollouts(server.Clock.GetUtcNow());
+        server.Get<ISiteRollouts>().Refresh(server.Clock.GetUtcNow());
 
         // Assert
         Assert.Equal("""{"reason":"declarations"}""", await wakes.Reader.ReadAsync(new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token));
@@ -286,9 +286,9 @@ public sealed class RolloutTests
         Assert.Equal(From, oldDeclared.App.VersionCode);
         Assert.Equal(Target, currentDeclared.App.VersionCode);
         Assert.Equal(0, state.Counts.Failed);
-        var detail = server.Store.Device(old.DeviceId)!;
+        var detail = server.Get<IDeviceQueries>().Device(old.DeviceId)!;
         Assert.True(detail.Device.Compliant, string.Join("; ", detail.CurrentFindings));
-        var currentDetail = server.Store.Device(current.DeviceId)!;
+        var currentDetail = server.Get<IDeviceQueries>().Device(current.DeviceId)!;
         Assert.Contains(currentDetail.CurrentFindings, f => string.Equals(f.Item, "app:" + HubCatalog.SeedApp, StringComparison.Ordinal) && f.Expected.Contains("200", StringComparison.Ordinal));
     }
 
@@ -304,11 +304,11 @@ public sealed class RolloutTests
         await HubCatalog.ApplyAsync(server, hub.Blueprint(PickersRollingOut(target, HalfThenAll)));
 
         // Assert: the seed's other group names the from version too, so check the blueprint without it as well
-        Assert.Equal(new[] { from.Sha256, target.Sha256 }.Order(), server.Store.PinnedPackages().Select(p => p.Manifest.Sha256).Order());
+        Assert.Equal(new[] { from.Sha256, target.Sha256 }.Order(), server.Get<IPinnedPackages>().PinnedPackages().Select(p => p.Manifest.Sha256).Order());
         await HubCatalog.ApplyAsync(server, hub.Blueprint(PickersRollingOut(target, HalfThenAll) with { Group = "vehicle-mounts" }));
-        Assert.Equal(new[] { from.Sha256, target.Sha256 }.Order(), server.Store.PinnedPackages().Select(p => p.Manifest.Sha256).Order());
+        Assert.Equal(new[] { from.Sha256, target.Sha256 }.Order(), server.Get<IPinnedPackages>().PinnedPackages().Select(p => p.Manifest.Sha256).Order());
         await HubCatalog.ApplyAsync(server, hub.Blueprint(new Blueprint("pickers", [new RequiredApp(HubCatalog.SeedApp, Target, "v200")], null, [], [], null)), hub.Blueprint(new Blueprint("vehicle-mounts", [new RequiredApp(HubCatalog.SeedApp, Target, "v200")], null, [], [], null)));
-        Assert.Equal([target.Sha256], server.Store.PinnedPackages().Select(p => p.Manifest.Sha256));
+        Assert.Equal([target.Sha256], server.Get<IPinnedPackages>().PinnedPackages().Select(p => p.Manifest.Sha256));
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------
@@ -388,7 +388,7 @@ public sealed class RolloutTests
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (true)
         {
-            var state = Assert.Single(server.Store.Rollouts.States);
+            var state = Assert.Single(server.Get<ISiteRollouts>().Tracker.States);
             if (done(state))
                 return state;
             Assert.True(DateTime.UtcNow < deadline, $"rollout still at {RolloutView.Of(state).Counts}, {state.Progress.OpenWaves} waves open, halt: {state.Progress.Halt}");

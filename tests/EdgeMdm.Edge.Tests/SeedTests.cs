@@ -45,9 +45,9 @@ public sealed class SeedTests
         var device = await server.EnrollAsync("SN-1");
         var before = (await server.CheckinOkAsync(device.DeviceSecret, new())).DeclarationsToken;
 
-        await server.Store.ApplySeedAsync(SiteSeedLoader.Load(EdgeServer.SeedPath), server.Clock.GetUtcNow());
+        await server.Get<Seed.ISeedApplier>().ApplyAsync(SiteSeedLoader.Load(EdgeServer.SeedPath), server.Clock.GetUtcNow());
 
-        Assert.Equal(1, server.Store.ListTokens().Single(t => string.Equals(t.Group, "pickers", StringComparison.Ordinal)).UsesCount);
+        Assert.Equal(1, server.Get<ITokenStore>().ListTokens().Single(t => string.Equals(t.Group, "pickers", StringComparison.Ordinal)).UsesCount);
         Assert.Equal(before, (await server.CheckinOkAsync(device.DeviceSecret, new())).DeclarationsToken);
     }
 }

@@ -37,14 +37,14 @@ public sealed class SiteUserFeedTests
         await using var server = await EdgeServer.StartAsync();
 
         // Act
-        await server.Store.ApplyDownstreamAsync(Batch(1, Upserted(1, "sam", SiteUserRoles.Operator, SamHash)));
+        await server.Get<IFeedStore>().ApplyDownstreamAsync(Batch(1, Upserted(1, "sam", SiteUserRoles.Operator, SamHash)));
 
         // Assert
-        var sam = server.Store.VerifySiteUser("sam", "sam's floor password");
+        var sam = server.Get<ISiteUserDirectory>().VerifySiteUser("sam", "sam's floor password");
         Assert.Equal(("sam", "operator"), (sam?.UserName, sam?.Role));
-        Assert.Null(server.Store.VerifySiteUser("sam", "sam's floor passworD"));
-        Assert.Null(server.Store.VerifySiteUser("kim", "sam's floor password"));
-        Assert.Equal(["sam"], server.Store.ListSiteUsers().Select(u => u.UserName));
+        Assert.Null(server.Get<ISiteUserDirectory>().VerifySiteUser("sam", "sam's floor passworD"));
+        Assert.Null(server.Get<ISiteUserDirectory>().VerifySiteUser("kim", "sam's floor password"));
+        Assert.Equal(["sam"], server.Get<ISiteUserDirectory>().ListSiteUsers().Select(u => u.UserName));
     }
 
     [Fact]
@@ -57,19 +57,19 @@ public sealed class SiteUserFeedTests
 
         // Act: each batch twice, then the whole feed again as after a wiped cursor (positions re-sent, changes
         // applied by key), and a removal of a user already gone
-        await server.Store.ApplyDownstreamAsync(first);
-        await server.Store.ApplyDownstreamAsync(first);
-        await server.Store.ApplyDownstreamAsync(second);
-        await server.Store.ApplyDownstreamAsync(second);
-        await server.Store.ApplyDownstreamAsync(Batch(6, Upserted(5, "sam", SiteUserRoles.Supervisor, SamNewHash), Removed(6, "kim")));
+        await server.Get<IFeedStore>().ApplyDownstreamAsync(first);
+        await server.Get<IFeedStore>().ApplyDownstreamAsync(first);
+        await server.Get<IFeedStore>().ApplyDownstreamAsync(second);
+        await server.Get<IFeedStore>().ApplyDownstreamAsync(second);
+        await server.Get<IFeedStore>().ApplyDownstreamAsync(Batch(6, Upserted(5, "sam", SiteUserRoles.Supervisor, SamNewHash), Removed(6, "kim")));
 
         // Assert
-        var users = server.Store.ListSiteUsers();
+        var users = server.Get<ISiteUserDirectory>().ListSiteUsers();
         var sam = Assert.Single(users);
         Assert.Equal(("sam", "supervisor"), (sam.UserName, sam.Role));
-        Assert.NotNull(server.Store.VerifySiteUser("sam", "sam's new password"));
-        Assert.Null(server.Store.VerifySiteUser("sam", "sam's floor password"));
-        Assert.Null(server.Store.VerifySiteUser("kim", "sam's floor password"));
-        Assert.Equal(6UL, server.Store.FeedPosition);
+        Assert.NotNull(server.Get<ISiteUserDirectory>().VerifySiteUser("sam", "sam's new password"));
+        Assert.Null(server.Get<ISiteUserDirectory>().VerifySiteUser("sam", "sam's floor password"));
+        Assert.Null(server.Get<ISiteUserDirectory>().VerifySiteUser("kim", "sam's floor password"));
+        Assert.Equal(6UL, server.Get<IFeedStore>().FeedPosition);
     }
 }

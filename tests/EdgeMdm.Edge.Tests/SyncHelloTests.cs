@@ -43,7 +43,7 @@ public sealed class SyncHelloTests
         await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest());
 
         // Act
-        var state = server.Store.State();
+        var state = server.Get<IOutboxStore>().State();
         var hello = SyncWorker.HelloFor(state, UplinkState.Offline, null);
 
         // Assert

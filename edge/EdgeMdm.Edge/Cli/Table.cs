@@ -1,7 +1,7 @@
 namespace EdgeMdm.Edge.Cli;
 
 /// <summary>Left-aligned columns, two spaces apart, as people read them in a terminal.</summary>
-internal static class Table
+public static class Table
 {
     public static void Write(IReadOnlyList<string> headers, IEnumerable<string[]> rows)
     {

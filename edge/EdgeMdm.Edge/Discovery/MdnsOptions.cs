@@ -1,3 +1,6 @@
+using EdgeMdm.Edge.Options;
+using Microsoft.Extensions.Options;
+
 namespace EdgeMdm.Edge.Discovery;
 
 /// <summary>
@@ -22,4 +25,23 @@ public sealed class MdnsOptions
 
     /// <summary>Path of the device API's root advertised in TXT <c>path</c>.</summary>
     public string ApiBasePath { get; set; } = "/";
+}
+
+internal sealed class MdnsOptionsValidator : IValidateOptions<MdnsOptions>
+{
+    public const string Section = EdgeOptions.Section + ":Mdns";
+
+    public ValidateOptionsResult Validate(string? name, MdnsOptions options)
+    {
+        var failures = new List<string>();
+        if (options.Interfaces.Any(string.IsNullOrWhiteSpace))
+            failures.Add("Edge:Mdns:Interfaces must name interfaces (an empty name was given)");
+        if (options.InstanceName is { } instance && (instance.Length == 0 || System.Text.Encoding.UTF8.GetByteCount(instance) > 63))
+            failures.Add($"Edge:Mdns:InstanceName must be 1 to 63 bytes of UTF-8, not '{instance}'");
+        if (options.HostName is { } host && !System.Text.RegularExpressions.Regex.IsMatch(host, "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.ExplicitCapture, TimeSpan.FromSeconds(1)))
+            failures.Add($"Edge:Mdns:HostName must be one host label (letters, digits, inner hyphens; no '.local'), not '{host}'");
+        if (!options.ApiBasePath.StartsWith('/') || options.ApiBasePath.Length > 200)
+            failures.Add($"Edge:Mdns:ApiBasePath must be a path starting with '/', not '{options.ApiBasePath}'");
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
 }

@@ -3,8 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using EdgeMdm.Discovery.Dns;
 using EdgeMdm.Discovery.Service;
-using EdgeMdm.Edge.Options;
-using EdgeMdm.Edge.Storage;
+using EdgeMdm.Edge.Site;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
@@ -18,8 +17,8 @@ namespace EdgeMdm.Edge.Discovery;
 /// <see cref="MdnsResponder"/>'s; this class only moves packets. A bad packet is counted and dropped.
 /// </summary>
 internal sealed partial class MdnsResponderService(
-    IOptions<EdgeOptions> options,
-    ISiteIdentityStore sites,
+    IOptions<MdnsOptions> options,
+    ISiteIdentity sites,
     IServer server,
     IHostApplicationLifetime lifetime,
     IConfiguration configuration,
@@ -32,7 +31,7 @@ internal sealed partial class MdnsResponderService(
     /// <summary>RFC 6762 §8.3: at least two announcements, one second apart.</summary>
     private static readonly TimeSpan AnnouncementSpacing = TimeSpan.FromSeconds(1);
 
-    private readonly MdnsOptions _options = options.Value.Mdns;
+    private readonly MdnsOptions _options = options.Value;
     private readonly SemaphoreSlim _changed = new(0, 1);
     private readonly List<MdnsSocket> _sockets = [];
 

@@ -4,7 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using EdgeMdm.Discovery.Dns;
 using EdgeMdm.Discovery.Service;
-using EdgeMdm.Edge.Storage;
+using EdgeMdm.Edge.Site;
 
 namespace EdgeMdm.Edge.Discovery;
 
@@ -31,7 +31,7 @@ internal static class ServiceAdvertisement
         if (chosen is null)
             return null;
 
-        var siteId = site?.SiteId ?? SqliteEdgeStore.UnnamedSite;
+        var siteId = site?.SiteId ?? ISiteIdentity.UnnamedSite;
         var instance = Truncate(options.InstanceName ?? site?.Name ?? "EdgeMdm " + siteId, DnsName.MaxLabelBytes);
         var host = options.HostName ?? HostLabel("edgemdm-" + siteId);
         return new EdgeMdmService(

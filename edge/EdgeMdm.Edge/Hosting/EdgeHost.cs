@@ -1,25 +1,18 @@
 using EdgeMdm.Contracts.Device;
-using EdgeMdm.Edge.Api;
-using EdgeMdm.Edge.Discovery;
-using EdgeMdm.Edge.Mqtt;
 using EdgeMdm.Edge.Options;
 using EdgeMdm.Edge.Packages;
-using EdgeMdm.Edge.Rollouts;
-using EdgeMdm.Edge.Seed;
-using EdgeMdm.Edge.Storage;
-using EdgeMdm.Edge.Sync;
-using Microsoft.Extensions.Options;
+using EdgeMdm.Edge.Web;
 
 namespace EdgeMdm.Edge.Hosting;
 
-/// <summary>The appliance process: Generic Host + Kestrel, the device API and the store.</summary>
+/// <summary>The appliance process: Generic Host + Kestrel, the device API and every feature.</summary>
 public static class EdgeHost
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddEnvironmentVariables(EdgeOptions.EnvironmentPrefix);
-        builder.Configuration.AddCommandLine(args, EdgeOptions.SwitchMappings.ToDictionary(StringComparer.Ordinal));
+        builder.Configuration.AddCommandLine(args, CommandLineSwitches.Mappings.ToDictionary(StringComparer.Ordinal));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -42,102 +35,25 @@ public static class EdgeHost
             console.TimestampFormat = "HH:mm:ss ";
         });
 
-        builder.Services.AddEdgeOptions();
-        builder.Services.AddEdgeStore();
-        builder.Services.AddHubSync();
-        builder.Services.AddPackageCache();
-        builder.Services.AddMdnsDiscovery();
-        builder.Services.AddMqtt(builder.Configuration);
+        builder.Services.AddEdgeFeatures(builder.Configuration);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, DeviceProtocolJson.Default));
-        builder.Services.AddSingleton(TimeProvider.System);
+        // An endpoint that declares no policy is closed: each feature says who may call its endpoints.
+        // Routing's own answers (405, 415) are plain endpoints without metadata: they run, as they touch no data.
+        builder.Services.AddAuthorizationBuilder().SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder()
+            .RequireAssertion(context => context.Resource is HttpContext http && http.GetEndpoint() is { } endpoint && endpoint is not RouteEndpoint && endpoint.Metadata.Count == 0)
+            .Build());
         configure?.Invoke(builder);
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.MapOpenApi();
-        app.MapGet("/healthz", () => TypedResults.Text("ok\n")).ExcludeFromDescription();
-        app.MapDeviceApi();
-        app.MapPackageDownloads();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapOpenApi().AllowAnonymous();
+        app.MapGet("/healthz", () => TypedResults.Text("ok\n")).ExcludeFromDescription().AllowAnonymous();
+        app.MapFeatureEndpoints();
         return app;
-    }
-
-    private static IServiceCollection AddEdgeOptions(this IServiceCollection services)
-    {
-        services.AddOptions<EdgeOptions>()
-            .BindConfiguration(EdgeOptions.Section)
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<EdgeOptions>, EdgeOptionsValidator>();
-        return services;
-    }
-
-    private static IServiceCollection AddEdgeStore(this IServiceCollection services)
-    {
-        services.AddSingleton(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<EdgeOptions>>().Value;
-            return SqliteEdgeStore.Open(Path.GetFullPath(options.DataDir), options.CheckinIntervalSeconds, sp.GetRequiredService<TimeProvider>());
-        });
-        services.AddSingleton<IEdgeStore>(sp => sp.GetRequiredService<SqliteEdgeStore>());
-        services.AddSingleton<IEnrollmentStore>(sp => sp.GetRequiredService<SqliteEdgeStore>());
-        services.AddSingleton<ICheckinStore>(sp => sp.GetRequiredService<SqliteEdgeStore>());
-        services.AddSingleton<IBlueprintStore>(sp => sp.GetRequiredService<SqliteEdgeStore>());
-        services.AddSingleton<IOutboxStore>(sp => sp.GetRequiredService<SqliteEdgeStore>());
-        services.AddSingleton<IFeedStore>(sp => sp.GetRequiredService<SqliteEdgeStore>());
-        services.AddSingleton<IRolloutStore>(sp => sp.GetRequiredService<SqliteEdgeStore>());
-        // Runs before Kestrel starts listening, so /healthz answers only once the schema is current and the
-        // seed applied. Nothing here reaches beyond the machine: the appliance boots with no uplink.
-        services.AddHostedService<SeedOnStart>();
-        services.AddHostedService<RolloutRefresher>();
-        return services;
-    }
-
-    private static IServiceCollection AddHubSync(this IServiceCollection services)
-    {
-        services.AddSingleton<IUplinkStore>(sp => sp.GetRequiredService<SqliteEdgeStore>());
-        services.AddSingleton<ISiteUserDirectory>(sp => sp.GetRequiredService<SqliteEdgeStore>());
-        services.AddSingleton(sp => new UplinkMonitor(
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<EdgeOptions>>().Value.HubUrl is not null));
-        // Started after the seed, and never awaited by startup: devices are served before the hub is reached.
-        services.AddHostedService<SyncWorker>();
-        return services;
-    }
-
-    private static IServiceCollection AddPackageCache(this IServiceCollection services)
-    {
-        services.AddSingleton<IPackageCacheStore>(sp => sp.GetRequiredService<SqliteEdgeStore>());
-        services.AddSingleton<BlobCache>();
-        services.AddSingleton<DownloadCounters>();
-        services.AddSingleton(_ => new BackgroundPriorityScheduler("package copier", Math.Max(2, Environment.ProcessorCount)));
-        if (OperatingSystem.IsLinux())
-            services.AddSingleton(_ => new KernelFileSender(Environment.ProcessorCount));
-        services.AddHostedService<BlobCacheMaintenance>();
-        // Does nothing without a hub; like the sync worker, never awaited by startup.
-        services.AddHostedService<PackageFetcher>();
-        return services;
-    }
-
-    private static IServiceCollection AddMdnsDiscovery(this IServiceCollection services)
-    {
-        services.AddSingleton<ISiteIdentityStore>(sp => sp.GetRequiredService<SqliteEdgeStore>());
-        // Waits for Kestrel to listen (the advertised port is its real one); never delays startup.
-        services.AddHostedService<MdnsResponderService>();
-        return services;
-    }
-
-    private sealed class SeedOnStart(IBlueprintStore store, IOptions<EdgeOptions> options, TimeProvider clock, ILogger<SeedOnStart> logger) : IHostedService
-    {
-        public async Task StartAsync(CancellationToken cancellationToken)
-        {
-            if (options.Value.SeedFile is not { } path)
-                return;
-            var seed = SiteSeedLoader.Load(path);
-            await store.ApplySeedAsync(seed, clock.GetUtcNow());
-            Log.SeedApplied(logger, path, seed.Blueprints.Count, seed.Tokens.Count);
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -1,8 +1,7 @@
 using System.Net;
 using System.Runtime.CompilerServices;
 using EdgeMdm.Domain.Blueprints;
-using EdgeMdm.Edge.Options;
-using EdgeMdm.Edge.Storage;
+using EdgeMdm.Edge.Devices;
 using Microsoft.Extensions.Options;
 using MQTTnet;
 using MQTTnet.Protocol;
@@ -16,8 +15,9 @@ namespace EdgeMdm.Edge.Mqtt;
 /// decisions come from <see cref="MqttTopics"/> and the store.
 /// </summary>
 internal sealed partial class EmbeddedMqttBroker(
-    IOptions<EdgeOptions> options,
-    IMqttCredentialStore credentials,
+    IOptions<MqttOptions> options,
+    IDeviceCredentials devices,
+    IMqttClients mqttClients,
     MqttCounters counters,
     TimeProvider clock,
     ILogger<EmbeddedMqttBroker> logger) : IHostedService, IDeviceWaker, IDisposable
@@ -48,7 +48,7 @@ internal sealed partial class EmbeddedMqttBroker(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var mqtt = options.Value.Mqtt;
+        var mqtt = options.Value;
         var factory = new MqttServerFactory();
         _listener = new GuardedTcpServerAdapter(
             mqtt.ListenEndPoints(),
@@ -154,8 +154,8 @@ internal sealed partial class EmbeddedMqttBroker(
 
     private bool StillValid(System.Collections.IDictionary items) => items[PrincipalKey] switch
     {
-        MqttPrincipal { Role: MqttRole.Device } device => items[SecretHashKey] is string hash && credentials.IsDeviceCredential(device.Id, hash),
-        MqttPrincipal other => credentials.IsMqttClient(other.Id),
+        MqttPrincipal { Role: MqttRole.Device } device => items[SecretHashKey] is string hash && devices.IsDeviceCredential(device.Id, hash),
+        MqttPrincipal other => mqttClients.IsMqttClient(other.Id),
         _ => false,
     };
 
@@ -221,10 +221,10 @@ internal sealed partial class EmbeddedMqttBroker(
     {
         if (string.IsNullOrEmpty(userName) || string.IsNullOrEmpty(password) || password.Length > 256 || !MqttTopics.IsValidClientId(userName))
             return null;
-        if (credentials.VerifyMqttClient(userName, password) is { } client)
+        if (mqttClients.VerifyMqttClient(userName, password) is { } client)
             return new MqttPrincipal(string.Equals(client.Role, MqttClientRoles.Cradle, StringComparison.Ordinal) ? MqttRole.Cradle : MqttRole.Tool, client.ClientId);
         // Exactly the device API's check: SHA-256 of the secret names the device, which must not be retired.
-        return credentials.IsDeviceCredential(userName, CanonicalHash.Sha256Hex(password)) ? new MqttPrincipal(MqttRole.Device, userName) : null;
+        return devices.IsDeviceCredential(userName, CanonicalHash.Sha256Hex(password)) ? new MqttPrincipal(MqttRole.Device, userName) : null;
     }
 
     private void Refused(ValidatingConnectionEventArgs connection, string why)

@@ -1,4 +1,3 @@
-using EdgeMdm.Edge.Options;
 using Microsoft.Extensions.Options;
 using MQTTnet;
 using MQTTnet.Protocol;
@@ -10,7 +9,7 @@ namespace EdgeMdm.Edge.Mqtt;
 /// connection is made on first use and again after a loss; a wake that finds no connection throws, so durable wakes
 /// stay queued and are retried.
 /// </summary>
-internal sealed class ExternalBrokerWaker(IOptions<EdgeOptions> options) : IDeviceWaker, IAsyncDisposable
+internal sealed class ExternalBrokerWaker(IOptions<MqttOptions> options) : IDeviceWaker, IAsyncDisposable
 {
     private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
     private readonly SemaphoreSlim _connecting = new(1, 1);
@@ -25,7 +24,7 @@ internal sealed class ExternalBrokerWaker(IOptions<EdgeOptions> options) : IDevi
             throw new IOException($"the broker refused a wake: {refused.ReasonCode}");
     }
 
-    public (string Mode, string Endpoints) Describe() => ("external", options.Value.Mqtt.External ?? "");
+    public (string Mode, string Endpoints) Describe() => ("external", options.Value.External ?? "");
 
     public async ValueTask DisposeAsync()
     {
@@ -44,7 +43,7 @@ internal sealed class ExternalBrokerWaker(IOptions<EdgeOptions> options) : IDevi
         {
             if (_client.IsConnected)
                 return;
-            var mqtt = options.Value.Mqtt;
+            var mqtt = options.Value;
             var (host, port) = mqtt.ExternalEndPoint();
             var builder = new MqttClientOptionsBuilder()
                 .WithTcpServer(host, port)

@@ -1,5 +1,5 @@
 using System.Text;
-using EdgeMdm.Edge.Storage;
+using EdgeMdm.Edge.Devices;
 
 namespace EdgeMdm.Edge.Mqtt;
 

@@ -1,6 +1,5 @@
 using EdgeMdm.Domain.Security;
-using EdgeMdm.Edge.Options;
-using EdgeMdm.Edge.Storage;
+using EdgeMdm.Edge.Devices;
 using Microsoft.Extensions.Options;
 
 namespace EdgeMdm.Edge.Mqtt;
@@ -11,7 +10,7 @@ namespace EdgeMdm.Edge.Mqtt;
 /// happen in this process, cradles and tools are added by the CLI), and rewrites a file only when its content changed,
 /// atomically (a temp file renamed over it). Mosquitto rereads them on SIGHUP (README: a systemd path unit does it).
 /// </summary>
-internal sealed partial class MosquittoFilesWriter(IBrokerAccounts accounts, IOptions<EdgeOptions> options, TimeProvider clock, ILogger<MosquittoFilesWriter> logger)
+internal sealed partial class MosquittoFilesWriter(IDeviceCredentials devices, IMqttClients clients, IOptions<MqttOptions> options, TimeProvider clock, ILogger<MosquittoFilesWriter> logger)
     : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
@@ -20,7 +19,7 @@ internal sealed partial class MosquittoFilesWriter(IBrokerAccounts accounts, IOp
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var mqtt = options.Value.Mqtt;
+        var mqtt = options.Value;
         var applianceUser = mqtt.ExternalUserName!;
         // Hashed once per start: the file changes then, and never between two unchanged checks.
         var applianceHash = MosquittoPasswordHash.Create(mqtt.ExternalPassword!);
@@ -29,7 +28,7 @@ internal sealed partial class MosquittoFilesWriter(IBrokerAccounts accounts, IOp
         {
             try
             {
-                var current = accounts.BrokerAccounts();
+                var current = devices.BrokerAccounts().Concat(clients.BrokerAccounts()).OrderBy(a => a.UserName, StringComparer.Ordinal).ToList();
                 _passwords = await WriteIfChangedAsync(mqtt.ExternalPasswordFile!, _passwords, MosquittoFiles.PasswordFile(applianceUser, applianceHash, current), stoppingToken);
                 if (mqtt.ExternalAclFile is { } aclPath)
                     _acl = await WriteIfChangedAsync(aclPath, _acl, MosquittoFiles.AclFile(applianceUser, current), stoppingToken);

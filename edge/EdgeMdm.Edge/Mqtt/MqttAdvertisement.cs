@@ -1,17 +1,24 @@
 using System.Globalization;
 using System.Net;
 using EdgeMdm.Edge.Options;
+using EdgeMdm.Edge.Storage;
 using Microsoft.Extensions.Options;
 
 namespace EdgeMdm.Edge.Mqtt;
 
-/// <summary>The broker address a device is told at enrollment; null without MQTT.</summary>
-internal sealed class MqttAdvertisement(IOptions<EdgeOptions> options, IServiceProvider services)
+/// <summary>The broker address a device is told at enrollment.</summary>
+public interface IBrokerAdvertisement
 {
     /// <param name="requestHost">The host the device reached the appliance by (its HTTP Host), used when the broker listens on every address.</param>
+    /// <returns>Null without MQTT.</returns>
+    string? UrlFor(string requestHost);
+}
+
+internal sealed class MqttAdvertisement(IOptions<MqttOptions> options, IServiceProvider services) : IBrokerAdvertisement
+{
     public string? UrlFor(string requestHost)
     {
-        var mqtt = options.Value.Mqtt;
+        var mqtt = options.Value;
         if (mqtt.AdvertisedUrl is { } advertised)
             return advertised;
         if (mqtt.UsesExternal)
@@ -25,17 +32,17 @@ internal sealed class MqttAdvertisement(IOptions<EdgeOptions> options, IServiceP
     }
 }
 
-internal static class MqttRegistration
+public static class MqttRegistration
 {
     /// <summary>The embedded broker or the external client, the wake dispatcher and the counters; without MQTT a no-op waker.</summary>
     public static IServiceCollection AddMqtt(this IServiceCollection services, IConfiguration configuration)
     {
-        var mqtt = configuration.GetSection(EdgeOptions.Section + ":" + nameof(EdgeOptions.Mqtt)).Get<MqttOptions>() ?? new MqttOptions();
+        var mqtt = configuration.GetSection(MqttOptionsValidator.Section).Get<MqttOptions>() ?? new MqttOptions();
+        services.AddValidatedOptions<MqttOptions, MqttOptionsValidator>(MqttOptionsValidator.Section);
         services.AddSingleton<MqttCounters>();
-        services.AddSingleton<MqttAdvertisement>();
-        services.AddSingleton<Storage.IMqttCredentialStore>(sp => sp.GetRequiredService<Storage.SqliteEdgeStore>());
-        services.AddSingleton<Storage.IDeviceWakes>(sp => sp.GetRequiredService<Storage.SqliteEdgeStore>());
-        services.AddSingleton<Storage.IMqttStatsStore>(sp => sp.GetRequiredService<Storage.SqliteEdgeStore>());
+        services.AddSingleton<IBrokerAdvertisement, MqttAdvertisement>();
+        services.AddSingletonServing<MqttClientStore>(typeof(IMqttClientAdmin), typeof(IMqttClients));
+        services.AddSingleton<IMqttStatsStore, MqttStatsStore>();
         if (mqtt.Embedded)
         {
             services.AddSingleton<EmbeddedMqttBroker>();
@@ -45,7 +52,6 @@ internal static class MqttRegistration
         else if (mqtt.UsesExternal)
         {
             services.AddSingleton<IDeviceWaker, ExternalBrokerWaker>();
-            services.AddSingleton<Storage.IBrokerAccounts>(sp => sp.GetRequiredService<Storage.SqliteEdgeStore>());
             if (mqtt.ExternalPasswordFile is not null)
                 services.AddHostedService<MosquittoFilesWriter>();
         }

@@ -1,5 +1,3 @@
-using EdgeMdm.Edge.Storage;
-
 namespace EdgeMdm.Edge.Mqtt;
 
 /// <summary>

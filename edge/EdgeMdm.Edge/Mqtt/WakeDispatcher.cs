@@ -1,4 +1,4 @@
-using EdgeMdm.Edge.Storage;
+using EdgeMdm.Edge.Wakes;
 
 namespace EdgeMdm.Edge.Mqtt;
 

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using EdgeMdm.Domain.Packages;
-using EdgeMdm.Edge.Options;
 using EdgeMdm.Edge.Storage;
 using Microsoft.Extensions.Options;
 
@@ -26,7 +25,7 @@ public enum Admission
 /// The site's package blobs in <c>DATA/blobs</c>: complete files named by their SHA-256, partial ones
 /// <c>SHA256.part</c>. A file becomes complete only after its size, hash and manifest signature verified; one
 /// whose size or mtime moved since is hashed again before it is served, and never served if that fails.
-/// Least recently used blobs that no blueprint names are evicted over <see cref="EdgeOptions.PackageCacheBytes"/>;
+/// Least recently used blobs that no blueprint names are evicted over <see cref="PackageOptions.PackageCacheBytes"/>;
 /// a pinned one never is. Downloads are counted in memory and flushed to the store in batches (by the
 /// <see cref="BlobCacheMaintenance"/>), so serving a blob costs no write.
 /// </summary>
@@ -36,6 +35,8 @@ public sealed partial class BlobCache : IDisposable
     private const string PartSuffix = ".part";
 
     private readonly IPackageCacheStore _store;
+    private readonly IPackageCatalog _catalog;
+    private readonly IPinnedPackages _pinned;
     private readonly long _quotaBytes;
     private readonly TimeProvider _clock;
     private readonly ILogger<BlobCache> _logger;
@@ -47,14 +48,18 @@ public sealed partial class BlobCache : IDisposable
     private long _misses;
     private long _failures;
 
-    public BlobCache(IPackageCacheStore store, IOptions<EdgeOptions> options, TimeProvider clock, ILogger<BlobCache> logger)
+    public BlobCache(
+        EdgeStorage storage, IPackageCacheStore store, IPackageCatalog catalog, IPinnedPackages pinned, IOptions<PackageOptions> options, TimeProvider clock, ILogger<BlobCache> logger)
     {
+        ArgumentNullException.ThrowIfNull(storage);
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
+        _catalog = catalog;
+        _pinned = pinned;
         _quotaBytes = options.Value.PackageCacheBytes;
         _clock = clock;
         _logger = logger;
-        Directory = DirectoryIn(Path.GetFullPath(options.Value.DataDir));
+        Directory = DirectoryIn(Path.GetFullPath(storage.DataDirectory));
         System.IO.Directory.CreateDirectory(Directory);
     }
 
@@ -150,7 +155,7 @@ public sealed partial class BlobCache : IDisposable
     private async Task ForgetAsync(string sha256)
     {
         await _store.ForgetCachedAsync(sha256);
-        _store.PackagesChanged.Pulse();
+        _catalog.Changed.Pulse();
     }
 
     // ---- admission --------------------------------------------------------------------------------------
@@ -165,7 +170,7 @@ public sealed partial class BlobCache : IDisposable
     {
         ArgumentNullException.ThrowIfNull(package);
         var manifest = package.Manifest;
-        if (_store.PackageSigningKey is not { } key || !ManifestVerifier.FromPem(key.PublicKeyPem).Verify(package))
+        if (_catalog.Current.Key is not { } key || !ManifestVerifier.FromPem(key.PublicKeyPem).Verify(package))
             return Admission.SignatureRefused;
 
         var part = PartPathOf(manifest.Sha256);
@@ -204,7 +209,7 @@ public sealed partial class BlobCache : IDisposable
         try
         {
             await FlushUsageAsync();
-            var pinned = _store.PinnedPackages().Select(p => p.Manifest.Sha256).ToHashSet(StringComparer.Ordinal);
+            var pinned = _pinned.PinnedPackages().Select(p => p.Manifest.Sha256).ToHashSet(StringComparer.Ordinal);
             var entries = _store.CacheEntries();
             var held = entries.Sum(BytesOnDisk);
             foreach (var victim in entries.Where(e => !pinned.Contains(e.Sha256)).OrderBy(e => e.LastUsedAt).ThenBy(e => e.Sha256, StringComparer.Ordinal))
@@ -259,13 +264,14 @@ public sealed partial class BlobCache : IDisposable
     /// The cache as the store and the blob directory show it, for <c>edgemdm-edge cache status</c> (which may run
     /// in another process than serve: counters are those serve last flushed, at most a few seconds old).
     /// </summary>
-    public static CacheStatus Describe(IPackageCacheStore store, string blobDirectory)
+    public static CacheStatus Describe(IPackageCacheStore store, IPinnedPackages pinned, string blobDirectory)
     {
         ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(pinned);
         var entries = store.CacheEntries();
         var complete = entries.Where(e => e.Complete).ToList();
         var counters = store.CacheCounters();
-        var pending = store.PinnedPackages()
+        var pending = pinned.PinnedPackages()
             .Where(p => !complete.Exists(e => string.Equals(e.Sha256, p.Manifest.Sha256, StringComparison.Ordinal)))
             .Select(p =>
             {

@@ -1,5 +1,3 @@
-using EdgeMdm.Edge.Storage;
-
 namespace EdgeMdm.Edge.Packages;
 
 /// <summary>
@@ -7,7 +5,7 @@ namespace EdgeMdm.Edge.Packages;
 /// every few seconds (one write for any number of downloads), and evicts when blueprints stop naming blobs.
 /// Runs with or without a hub: a site on its seed alone still serves what it holds.
 /// </summary>
-internal sealed class BlobCacheMaintenance(BlobCache cache, IPackageCacheStore store, TimeProvider clock) : BackgroundService
+internal sealed class BlobCacheMaintenance(BlobCache cache, IPackageCatalog catalog, TimeProvider clock) : BackgroundService
 {
     private static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(2);
 
@@ -16,13 +14,13 @@ internal sealed class BlobCacheMaintenance(BlobCache cache, IPackageCacheStore s
         await Task.Yield();
         await cache.RecordQuotaAsync();
         await cache.EvictAsync();
-        var seen = store.PackagesChanged.Version;
+        var seen = catalog.Changed.Version;
         while (!stoppingToken.IsCancellationRequested)
         {
             bool changed;
             try
             {
-                changed = await store.PackagesChanged.WaitAsync(seen, FlushInterval, clock, stoppingToken);
+                changed = await catalog.Changed.WaitAsync(seen, FlushInterval, clock, stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -31,7 +29,7 @@ internal sealed class BlobCacheMaintenance(BlobCache cache, IPackageCacheStore s
 
             if (changed)
             {
-                seen = store.PackagesChanged.Version;
+                seen = catalog.Changed.Version;
                 await cache.EvictAsync();
             }
             else

@@ -1,6 +1,5 @@
 using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Packages;
-using EdgeMdm.Edge.Options;
 using EdgeMdm.Edge.Storage;
 using EdgeMdm.Edge.Sync;
 using Grpc.Core;
@@ -12,14 +11,17 @@ namespace EdgeMdm.Edge.Packages;
 /// Fills the cache from the hub (only when one is configured): every blob a blueprint names and the cache does
 /// not hold is fetched with <c>FetchBlob</c> from the byte its <c>.part</c> file reached, so a cut costs only the
 /// bytes in flight; chunks are appended only at the offset they claim, under
-/// <see cref="EdgeOptions.PackageFetchBytesPerSecond"/>, and the file is admitted to the cache only once it
+/// <see cref="PackageOptions.PackageFetchBytesPerSecond"/>, and the file is admitted to the cache only once it
 /// verifies (<see cref="BlobCache.AdmitAsync"/>). Failures wait out the sync backoff; a new package, blueprint
 /// or key from the feed, or a blob found lost, wakes it at once. Devices never wait on it: until a blob is
 /// cached its download answers 503.
 /// </summary>
 public sealed partial class PackageFetcher(
-    IOptions<EdgeOptions> options,
+    IOptions<SyncOptions> sync,
+    IOptions<PackageOptions> options,
     IPackageCacheStore store,
+    IPackageCatalog catalog,
+    IPinnedPackages pinned,
     BlobCache cache,
     TimeProvider clock,
     ILogger<PackageFetcher> logger) : BackgroundService
@@ -32,21 +34,21 @@ public sealed partial class PackageFetcher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var settings = options.Value;
+        var settings = sync.Value;
         if (settings.HubUrl is null)
             return;
         await Task.Yield();
 
         var backoff = new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(settings.SyncRetryMaxSeconds), new Random());
-        var rate = new ByteRate(settings.PackageFetchBytesPerSecond, clock);
+        var rate = new ByteRate(options.Value.PackageFetchBytesPerSecond, clock);
         using var channel = HubChannel.Create(settings.HubUrl);
         var client = new SiteSync.SiteSyncClient(channel);
         var headers = HubChannel.Headers(settings.SiteCredential);
         while (!stoppingToken.IsCancellationRequested)
         {
-            var seen = store.PackagesChanged.Version;
+            var seen = catalog.Changed.Version;
             var failed = false;
-            foreach (var package in store.PinnedPackages().Where(p => !cache.Holds(p.Manifest.Sha256)))
+            foreach (var package in pinned.PinnedPackages().Where(p => !cache.Holds(p.Manifest.Sha256)))
             {
                 var heldBefore = PartLength(package);
                 try
@@ -82,7 +84,7 @@ public sealed partial class PackageFetcher(
                 else
                 {
                     backoff.Reset();
-                    await store.PackagesChanged.WaitAsync(seen, IdleRecheck, clock, stoppingToken);
+                    await catalog.Changed.WaitAsync(seen, IdleRecheck, clock, stoppingToken);
                 }
             }
             catch (OperationCanceledException)

@@ -1,4 +1,3 @@
-using EdgeMdm.Edge.Storage;
 using SQLite;
 
 namespace EdgeMdm.Edge.Rollouts;
@@ -8,14 +7,14 @@ namespace EdgeMdm.Edge.Rollouts;
 /// outcome (pulses that come during a refresh fold into one more), and every few seconds anyway, so that devices
 /// going silent turn offline and a maintenance window's wave counts stay fresh without anyone checking in.
 /// </summary>
-internal sealed partial class RolloutRefresher(IRolloutStore store, TimeProvider clock, ILogger<RolloutRefresher> logger) : BackgroundService
+internal sealed partial class RolloutRefresher(ISiteRollouts rollouts, TimeProvider clock, ILogger<RolloutRefresher> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
-        var stale = store.Rollouts.Stale;
+        var stale = rollouts.Tracker.Stale;
         var seen = stale.Version;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -31,7 +30,7 @@ internal sealed partial class RolloutRefresher(IRolloutStore store, TimeProvider
             seen = stale.Version;
             try
             {
-                store.RefreshRollouts(clock.GetUtcNow());
+                rollouts.Refresh(clock.GetUtcNow());
             }
             catch (SQLiteException exception)
             {
@@ -43,4 +42,14 @@ internal sealed partial class RolloutRefresher(IRolloutStore store, TimeProvider
 
     [LoggerMessage(EventId = 4000, Level = LogLevel.Warning, Message = "Rollout progress not refreshed: {Error}")]
     private static partial void RefreshFailed(ILogger logger, string error);
+}
+
+public static class RolloutRegistration
+{
+    public static IServiceCollection AddRollouts(this IServiceCollection services)
+    {
+        services.AddSingleton<ISiteRollouts, SiteRollouts>();
+        services.AddHostedService<RolloutRefresher>();
+        return services;
+    }
 }

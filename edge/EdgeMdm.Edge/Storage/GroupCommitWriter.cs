@@ -33,7 +33,7 @@ public sealed class GroupCommitWriter : IAsyncDisposable
     public (long Batches, long Units) Counters => (Interlocked.Read(ref _batches), Interlocked.Read(ref _units));
 
     /// <summary>Runs <paramref name="work"/> in the next group transaction; completes after COMMIT.</summary>
-    public Task<T> WriteAsync<T>(Func<SQLiteConnection, T> work)
+    public Task<T> WriteAsync<T>(Func<UnitOfWork, T> work)
     {
         var item = new WorkItem<T>(work);
         ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(item), this);
@@ -92,7 +92,7 @@ public sealed class GroupCommitWriter : IAsyncDisposable
             _connection.Prepared("SAVEPOINT unit").Execute();
             try
             {
-                item.Run(_connection);
+                item.Run(new UnitOfWork(_connection));
                 _connection.Prepared("RELEASE unit").Execute();
             }
             catch (Exception exception)
@@ -135,19 +135,24 @@ public sealed class GroupCommitWriter : IAsyncDisposable
 
     private interface IWorkItem
     {
-        void Run(SQLiteConnection connection);
+        void Run(UnitOfWork unit);
         void Fail(Exception exception);
         void Complete();
     }
 
-    private sealed class WorkItem<T>(Func<SQLiteConnection, T> work) : IWorkItem
+    private sealed class WorkItem<T>(Func<UnitOfWork, T> work) : IWorkItem
     {
         private T? _result;
         private bool _failed;
+        private UnitOfWork? _unit;
 
         public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public void Run(SQLiteConnection connection) => _result = work(connection);
+        public void Run(UnitOfWork unit)
+        {
+            _unit = unit;
+            _result = work(unit);
+        }
 
         public void Fail(Exception exception)
         {
@@ -157,8 +162,20 @@ public sealed class GroupCommitWriter : IAsyncDisposable
 
         public void Complete()
         {
-            if (!_failed)
-                Completion.TrySetResult(_result!);
+            if (_failed)
+                return;
+            try
+            {
+                _unit?.RunCommitted();
+            }
+            catch (Exception exception)
+            {
+                // The write is durable; the caller still learns that what should have followed it did not.
+                Completion.TrySetException(exception);
+                return;
+            }
+
+            Completion.TrySetResult(_result!);
         }
     }
 }

@@ -1,106 +1,186 @@
 using EdgeMdm.Contracts.Sync;
-using EdgeMdm.Domain.Lifecycle;
 using Google.Protobuf;
 using SQLite;
 
 namespace EdgeMdm.Edge.Storage;
 
 /// <summary>
-/// Appends the changes the site owns to the upstream log (docs/adr/0001-sync-protocol.md). Every method runs
-/// inside the caller's writer unit, on the caller's connection, so the outbox row commits or rolls back with
-/// the state change it describes. Sequence numbers come from the table (AUTOINCREMENT): assigned only on
-/// append, never reused, and a rolled-back unit gives its number back, so the log has no holes.
+/// Where the upstream log stands. <paramref name="Depth"/>: rows not yet acknowledged; <paramref name="OldestPendingAt"/>:
+/// when the oldest of them happened (null when the outbox is empty), the sync lag; <paramref name="OfferedThrough"/>:
+/// the highest sequence ever read for a push; <paramref name="AckedThrough"/>: the highest the hub acknowledged.
 /// </summary>
-internal static class Outbox
+public sealed record OutboxState(long Depth, DateTimeOffset? OldestPendingAt, ulong OfferedThrough, ulong AckedThrough);
+
+/// <summary>
+/// The site's upstream log (docs/adr/0001-sync-protocol.md): the changes the site owns, numbered. Features append in
+/// their own writer unit (<see cref="Append"/>), so a row commits or rolls back with the state change it describes;
+/// the sync worker takes, and after the hub's acknowledgement deletes, them. Sequence numbers come from the table
+/// (AUTOINCREMENT): assigned only on append, never reused, and a rolled-back unit gives its number back, so the log
+/// has no holes. Owns the <c>outbox</c> table and <c>sync_state</c>'s <c>offered_through</c> and <c>acked_through</c>.
+/// </summary>
+public sealed class Outbox
 {
     private const string Insert = "INSERT INTO outbox (at, device_id, kind, payload) VALUES (?1, ?2, ?3, ?4)";
 
-    /// <summary>The device's status row if no push has read it yet (ADR 0001 point 3).</summary>
-    private const string PendingStatus =
-        """
-        SELECT pending_status_sequence FROM devices
-        WHERE id = ?1 AND pending_status_sequence > (SELECT offered_through FROM sync_state WHERE id = 1)
-        """;
-
-    public static void Enrolled(SQLiteConnection db, string deviceId, EnrollmentAttempt attempt, string group, bool reenrolled, long atMs) =>
-        Append(db, new SiteChange
-        {
-            AtUnixMs = atMs,
-            DeviceId = deviceId,
-            Enrolled = new DeviceEnrolled
-            {
-                Serial = attempt.Serial,
-                Model = attempt.Model,
-                Manufacturer = attempt.Manufacturer,
-                OsVersion = attempt.OsVersion,
-                AgentVersion = attempt.AgentVersion,
-                Group = group,
-                Reenrolled = reenrolled,
-            },
-        });
-
-    public static void Transitioned(SQLiteConnection db, string deviceId, DeviceState? from, DeviceState to, string actor, string reason, long atMs) =>
-        Append(db, new SiteChange
-        {
-            AtUnixMs = atMs,
-            DeviceId = deviceId,
-            Transitioned = new DeviceTransitioned
-            {
-                FromState = from?.ToString() ?? "",
-                ToState = to.ToString(),
-                Actor = actor,
-                Reason = reason,
-            },
-        });
-
-    public static void CommandQueued(
-        SQLiteConnection db, string deviceId, string commandId, string type, IReadOnlyDictionary<string, string> parameters, long? expiresMs, string actor, long atMs)
-    {
-        var queued = new CommandQueuedAtSite { CommandId = commandId, Type = type, ExpiresUnixMs = expiresMs ?? 0, CreatedBy = actor };
-        foreach (var (name, value) in parameters)
-            queued.Parameters[name] = value;
-        Append(db, new SiteChange { AtUnixMs = atMs, DeviceId = deviceId, CommandQueued = queued });
-    }
-
-    /// <summary>status: delivered | succeeded | failed | expired.</summary>
-    public static void CommandResult(SQLiteConnection db, string deviceId, string commandId, string status, string? message, long finishedMs, long atMs) =>
-        Append(db, new SiteChange
-        {
-            AtUnixMs = atMs,
-            DeviceId = deviceId,
-            CommandResult = new CommandResultReported
-            {
-                CommandId = commandId,
-                Status = status,
-                Message = message ?? "",
-                FinishedUnixMs = finishedMs,
-            },
-        });
+    private readonly GroupCommitWriter _writer;
+    private readonly ReadPool _reads;
 
     /// <summary>
-    /// Status is state, not an event: the row is only a marker that the device's status changed, and the push
-    /// reads the status (and its time, the last check-in) from the device's row when it takes the batch. While
-    /// the device already has a marker no push has read, a check-in writes nothing here; otherwise it appends a
-    /// new one. A row a push may have carried to the hub is never changed.
+    /// The highest sequence handed to the sync worker since the last (re)connect: <see cref="TakeBatchAsync"/>
+    /// continues after it. Touched only inside writer units (one thread). It starts at <c>acked_through</c>
+    /// on open and is lowered only by <see cref="ResetOfferedAsync"/>; <c>offered_through</c> in the
+    /// database, the coalescing watermark, is never lowered.
     /// </summary>
-    public static void StatusReported(SQLiteConnection db, string deviceId, long atMs)
+    private long _pushedThrough;
+
+    internal Outbox(GroupCommitWriter writer, ReadPool reads, SQLiteConnection opened)
     {
-        var find = db.Prepared(PendingStatus).Bind(1, deviceId);
-        var pending = find.Step();
-        find.Reset();
-        if (pending)
-            return;
-        Append(db, new SiteChange { AtUnixMs = atMs, DeviceId = deviceId, Status = new StatusReported() });
-        db.Prepared("UPDATE devices SET pending_status_sequence = last_insert_rowid() WHERE id = ?1").Bind(1, deviceId).Execute();
+        _writer = writer;
+        _reads = reads;
+        _pushedThrough = opened.ExecuteScalar<long>("SELECT acked_through FROM sync_state WHERE id = 1");
     }
 
-    private static void Append(SQLiteConnection db, SiteChange change) =>
-        db.Prepared(Insert)
+    /// <summary>Appends <paramref name="change"/> in the caller's unit and returns its sequence.</summary>
+    public static long Append(UnitOfWork unit, SiteChange change)
+    {
+        ArgumentNullException.ThrowIfNull(unit);
+        ArgumentNullException.ThrowIfNull(change);
+        unit.Db.Prepared(Insert)
             .Bind(1, change.AtUnixMs)
             .Bind(2, change.DeviceId)
             .Bind(3, KindOf(change.ChangeCase))
             .Bind(4, change.ToByteArray())
             .Execute();
+        return unit.Db.Prepared("SELECT last_insert_rowid()").Scalar();
+    }
+
+    /// <summary>
+    /// True while no push has read the row <paramref name="sequence"/> yet: its content may still change (a status
+    /// marker folds later check-ins into itself). A row a push may have carried to the hub must never change.
+    /// </summary>
+    public static bool IsUnoffered(UnitOfWork unit, long sequence)
+    {
+        ArgumentNullException.ThrowIfNull(unit);
+        return unit.Db.Prepared("SELECT ?1 > offered_through FROM sync_state WHERE id = 1").Bind(1, sequence).Scalar() != 0;
+    }
+
+    /// <summary>
+    /// Up to <paramref name="maxChanges"/> changes after the last one taken since the last (re)connect (at first,
+    /// the oldest unacknowledged), in sequence order, with their sequence set. The writer unit only claims them,
+    /// raising the coalescing watermark past them so nothing folds into a row being pushed; reading and parsing
+    /// happen on a read connection beside the writer, so a catch-up holds check-ins back by microseconds per batch.
+    /// <paramref name="complete"/> runs on that same read connection, to fill in what a row only marks (a status).
+    /// </summary>
+    public async Task<IReadOnlyList<SiteChange>> TakeBatchAsync(int maxChanges, Action<SQLiteConnection, IReadOnlyList<SiteChange>>? complete = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxChanges);
+        var (after, through) = await _writer.WriteAsync(unit =>
+        {
+            var after = _pushedThrough;
+            var last = unit.Db.Prepared("SELECT max(sequence) FROM (SELECT sequence FROM outbox WHERE sequence > ?1 ORDER BY sequence LIMIT ?2)")
+                .Bind(1, after)
+                .Bind(2, maxChanges);
+            var through = last.Step() ? last.NullableLong(0) ?? after : after;
+            last.Reset();
+            if (through > after)
+            {
+                unit.Db.Prepared("UPDATE sync_state SET offered_through = max(offered_through, ?1) WHERE id = 1").Bind(1, through).Execute();
+                _pushedThrough = through;
+            }
+
+            return (after, through);
+        });
+        if (through == after)
+            return [];
+        return _reads.Read(db =>
+        {
+            var changes = ReadClaimed(db, after, through);
+            complete?.Invoke(db, changes);
+            return changes;
+        });
+    }
+
+    private static List<SiteChange> ReadClaimed(SQLiteConnection db, long after, long through)
+    {
+        var changes = new List<SiteChange>();
+        var select = db.Prepared("SELECT sequence, payload FROM outbox WHERE sequence > ?1 AND sequence <= ?2 ORDER BY sequence")
+            .Bind(1, after)
+            .Bind(2, through);
+        try
+        {
+            while (select.Step())
+            {
+                var change = SiteChange.Parser.ParseFrom(select.Blob(1));
+                change.Sequence = (ulong)select.Long(0);
+                changes.Add(change);
+            }
+        }
+        finally
+        {
+            select.Reset();
+        }
+
+        return changes;
+    }
+
+    /// <summary>The hub holds everything up to <paramref name="appliedThrough"/>: deletes those rows. Idempotent; never goes backwards.</summary>
+    public Task AcknowledgeAsync(ulong appliedThrough) =>
+        _writer.WriteAsync(unit =>
+        {
+            var through = ToSequence(appliedThrough);
+            Acknowledge(unit.Db, through);
+            _pushedThrough = Math.Max(_pushedThrough, through);
+            return true;
+        });
+
+    /// <summary>
+    /// After Hello on a (re)connect: acknowledges up to what the hub holds, and makes the next
+    /// <see cref="TakeBatchAsync"/> start right after it, so rows offered on a lost stream are offered again.
+    /// </summary>
+    public Task ResetOfferedAsync(ulong appliedThroughAtHub) =>
+        _writer.WriteAsync(unit =>
+        {
+            var db = unit.Db;
+            var through = ToSequence(appliedThroughAtHub);
+            Acknowledge(db, through);
+            // A hub that holds more than this site ever numbered (the site's database was replaced): number
+            // new changes above it, or the hub would take them for duplicates.
+            db.Execute("UPDATE sqlite_sequence SET seq = ?1 WHERE name = 'outbox' AND seq < ?1", through);
+            if (through > 0 && db.ExecuteScalar<long>("SELECT count(*) FROM sqlite_sequence WHERE name = 'outbox'") == 0)
+                db.Execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('outbox', ?)", through);
+            _pushedThrough = through;
+            return true;
+        });
+
+    /// <summary>Deletes what the hub holds and records it; neither acked_through nor offered_through goes down.</summary>
+    private static void Acknowledge(SQLiteConnection db, long through)
+    {
+        db.Prepared("DELETE FROM outbox WHERE sequence <= ?1").Bind(1, through).Execute();
+        db.Prepared("UPDATE sync_state SET acked_through = max(acked_through, ?1), offered_through = max(offered_through, ?1) WHERE id = 1")
+            .Bind(1, through)
+            .Execute();
+    }
+
+    public OutboxState State() =>
+        _reads.Read(db =>
+        {
+            var select = db.Prepared(
+                """
+                SELECT (SELECT count(*) FROM outbox), (SELECT at FROM outbox ORDER BY sequence LIMIT 1), offered_through, acked_through
+                FROM sync_state WHERE id = 1
+                """);
+            if (!select.Step())
+                throw new InvalidDataException("sync_state has no row; migration 0002 did not run");
+            var state = new OutboxState(
+                select.Long(0),
+                select.NullableLong(1) is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null,
+                (ulong)select.Long(2),
+                (ulong)select.Long(3));
+            select.Reset();
+            return state;
+        });
+
+    internal static long ToSequence(ulong value) => value > long.MaxValue ? long.MaxValue : (long)value;
 
     /// <summary>The <c>kind</c> column: the name of the SiteChange oneof field.</summary>
     public static string KindOf(SiteChange.ChangeOneofCase change) => change switch

@@ -45,7 +45,7 @@ internal sealed class Statement
     private readonly SQLiteConnection _connection;
     private readonly sqlite3_stmt _handle;
 
-    public Statement(SQLiteConnection connection, string sql)
+    internal Statement(SQLiteConnection connection, string sql)
     {
         _connection = connection;
         var rc = raw.sqlite3_prepare_v2(connection.Handle, sql, out _handle);
@@ -53,7 +53,7 @@ internal sealed class Statement
             throw SQLiteException.New((SQLite3.Result)rc, raw.sqlite3_errmsg(connection.Handle).utf8_to_string());
     }
 
-    public void Close() => raw.sqlite3_finalize(_handle);
+    internal void Close() => raw.sqlite3_finalize(_handle);
 
     public void Reset()
     {
@@ -96,6 +96,19 @@ internal sealed class Statement
         while (Step())
         {
             // A statement run for its effect may still yield rows (PRAGMA); they are not wanted.
+        }
+    }
+
+    /// <summary>Runs a statement that yields one integer (0 when it yields no row or NULL) and resets it.</summary>
+    public long Scalar()
+    {
+        try
+        {
+            return Step() ? NullableLong(0) ?? 0 : 0;
+        }
+        finally
+        {
+            Reset();
         }
     }
 

@@ -1,5 +1,4 @@
 using EdgeMdm.Contracts.Sync;
-using EdgeMdm.Edge.Options;
 using EdgeMdm.Edge.Storage;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -14,7 +13,7 @@ namespace EdgeMdm.Edge.Sync;
 /// they are answered from local state, uplink or not.
 /// </summary>
 public sealed partial class SyncWorker(
-    IOptions<EdgeOptions> options,
+    IOptions<SyncOptions> options,
     IOutboxStore outbox,
     IFeedStore feed,
     IUplinkStore uplinkStore,
@@ -111,7 +110,7 @@ public sealed partial class SyncWorker(
 
     /// <summary>
     /// One batch in flight at a time; the outbox row is deleted only after the hub's acknowledgement. Paced
-    /// to <see cref="EdgeOptions.SyncMaxChangesPerSecond"/>.
+    /// to <see cref="SyncOptions.SyncMaxChangesPerSecond"/>.
     /// </summary>
     private async Task PushAsync(SiteSync.SiteSyncClient client, Metadata headers, CancellationToken cancellationToken)
     {

@@ -1,0 +1,17 @@
+using EdgeMdm.Edge.Packages;
+using EdgeMdm.Edge.Storage;
+using EdgeMdm.Edge.Sync;
+using EdgeMdm.Edge.Web;
+
+namespace EdgeMdm.Edge.Checkin;
+
+public static class CheckinRegistration
+{
+    public static IServiceCollection AddCheckin(this IServiceCollection services)
+    {
+        services.AddSingletonServing<DeclarationsCatalog>(typeof(IDeclarations), typeof(IPinnedPackages), typeof(IFeedObserver));
+        services.AddSingletonServing<CheckinService>(typeof(ICheckinStore), typeof(IDeviceDeclarations));
+        services.AddSingleton<IDriftReport, DriftReport>();
+        return services.AddEndpoints(CheckinEndpoints.Map);
+    }
+}

@@ -1,0 +1,111 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using EdgeMdm.Contracts.Device;
+using EdgeMdm.Domain.Drift;
+using EdgeMdm.Domain.Lifecycle;
+using EdgeMdm.Domain.Outcomes;
+using EdgeMdm.Edge.Commands;
+using EdgeMdm.Edge.Devices;
+using EdgeMdm.Edge.Options;
+using EdgeMdm.Edge.Packages;
+using EdgeMdm.Edge.Rollouts;
+using EdgeMdm.Edge.Storage;
+using Microsoft.Extensions.Options;
+
+namespace EdgeMdm.Edge.Checkin;
+
+public interface ICheckinStore : IDeviceDeclarations
+{
+    Task<Outcome<CheckinResponse>> CheckinAsync(string secretHash, DeviceStatus? changes, string? heldDeclarationsToken, DateTimeOffset now);
+}
+
+/// <summary>
+/// A check-in in one writer unit: the device's status merged with what it reports, judged against what it is
+/// declared (drift), staging completed when it says so and holds the current declarations, and its open commands
+/// handed out. Decisions come from the pure domain; this only loads, calls and saves.
+/// </summary>
+internal sealed class CheckinService(
+    EdgeStorage storage,
+    IDeviceRegistry devices,
+    IDeviceQueries reads,
+    IDeviceCommands commands,
+    IDeclarations declarations,
+    ISiteRollouts rollouts,
+    IOptions<EdgeOptions> options,
+    TimeProvider clock) : ICheckinStore
+{
+    private const string Appliance = "appliance";
+
+    // The status each device's last committed check-in wrote, already parsed: reading a device's whole status back
+    // from JSON was the largest managed cost of a check-in on the writer (docs/benchmarks.md). An entry stands for
+    // the row only while the row's check-in and enrollment counts are the ones it was written with; everything
+    // that changes a stored status moves one of them. Bounded, so a site with more devices parses the rest.
+    private const int MaxParsedStatuses = 20_000;
+    private readonly ConcurrentDictionary<string, ParsedStatus> _parsedStatuses = new(StringComparer.Ordinal);
+    private readonly int _checkinIntervalSeconds = options.Value.CheckinIntervalSeconds;
+
+    public Task<Outcome<CheckinResponse>> CheckinAsync(string secretHash, DeviceStatus? changes, string? heldDeclarationsToken, DateTimeOffset now) =>
+        storage.WriteAsync<Outcome<CheckinResponse>>(unit =>
+        {
+            if (devices.BySecret(unit, secretHash) is not { } device)
+                return DeviceRefusals.UnknownSecret;
+            if (!DeviceLifecycle.MayCheckIn(device.State))
+                return DeviceRefusals.Retired(device);
+
+            var stored = StoredStatusOf(device);
+            var status = changes is null ? stored : StatusMerge.Apply(stored, changes);
+            var before = RolloutDevice.Of(device, stored, device.LastCheckinAt);
+            var after = before with { Status = status, LastCheckIn = now };
+            // Drift against what this device is declared: a device its rollout keeps on the from version is not
+            // out of line for running it (docs/architecture.md, rollouts at the site).
+            var declared = declarations.DeclaredFor(after, now);
+            var drift = DriftEvaluator.Evaluate(declared.Blueprint, status, now);
+            var outcomeChanged = declarations.StagedIn(device.Group)
+                .Any(s => rollouts.Tracker.Judge(s.Rollout, before, now) != rollouts.Tracker.Judge(s.Rollout, after, now));
+
+            if (device.State == DeviceState.Staging && StatusMerge.StagingComplete(status.Staging)
+                && string.Equals(heldDeclarationsToken, declared.Declarations.Token, StringComparison.Ordinal))
+            {
+                devices.Transition(unit, device.Id, DeviceState.Staging, DeviceState.Active, Appliance, "staging complete", now);
+            }
+
+            devices.RecordCheckin(unit, device.Id, new CheckinWrite(
+                changes is null ? null : JsonSerializer.Serialize(status, DeviceProtocolJson.Default.DeviceStatus),
+                drift.Compliant, drift.Findings.ToList(), heldDeclarationsToken, changes?.Os?.Version, changes?.Apps, now));
+            var open = commands.TakeOpen(unit, device.Id, now);
+
+            // Only once committed: a unit rolled back must not leave a status that no row holds.
+            var parsed = new ParsedStatus(device.Id, device.CheckinCount + 1, device.EnrollmentCount, status);
+            unit.OnCommitted(() =>
+            {
+                RememberStatus(parsed);
+                if (outcomeChanged)
+                    rollouts.Tracker.Stale.Pulse();
+            });
+            return new CheckinResponse(declared.Declarations.Token, open, _checkinIntervalSeconds);
+        });
+
+    public Outcome<DeclarationsDocument> Declarations(string secretHash)
+    {
+        if (reads.BySecret(secretHash) is not { } device)
+            return DeviceRefusals.UnknownSecret;
+        if (!DeviceLifecycle.MayCheckIn(device.State))
+            return DeviceRefusals.Retired(device);
+        // Only a rollout makes the declarations depend on what the device reports; otherwise its status is not read.
+        var status = declarations.StagedIn(device.Group).Count == 0 ? new DeviceStatus() : device.ParsedStatus();
+        return declarations.DeclaredFor(RolloutDevice.Of(device, status, device.LastCheckinAt), clock.GetUtcNow()).Declarations;
+    }
+
+    private sealed record ParsedStatus(string DeviceId, long CheckinCount, int EnrollmentCount, DeviceStatus Status);
+
+    private DeviceStatus StoredStatusOf(DeviceRecord device) =>
+        _parsedStatuses.TryGetValue(device.Id, out var parsed) && parsed.CheckinCount == device.CheckinCount && parsed.EnrollmentCount == device.EnrollmentCount
+            ? parsed.Status
+            : device.ParsedStatus();
+
+    private void RememberStatus(ParsedStatus parsed)
+    {
+        if (_parsedStatuses.Count < MaxParsedStatuses || _parsedStatuses.ContainsKey(parsed.DeviceId))
+            _parsedStatuses[parsed.DeviceId] = parsed;
+    }
+}

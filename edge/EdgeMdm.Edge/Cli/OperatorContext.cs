@@ -1,0 +1,90 @@
+using System.CommandLine;
+using EdgeMdm.Edge.Options;
+using EdgeMdm.Edge.Storage;
+using Microsoft.Extensions.Options;
+
+namespace EdgeMdm.Edge.Cli;
+
+/// <summary>
+/// One run of an operator command: the parsed line, and the appliance's services over its data directory, built from
+/// the same configuration as <c>serve</c> (appsettings.json, <c>EDGEMDM_</c> variables, then the command line) but
+/// with nothing started: no listener, no worker.
+/// </summary>
+public sealed class OperatorContext : IAsyncDisposable
+{
+    private readonly Action<IServiceCollection, IConfiguration> _addServices;
+    private readonly string? _dataDir;
+    private readonly Dictionary<string, string?> _settings = new(StringComparer.Ordinal);
+    private ServiceProvider? _services;
+
+    internal OperatorContext(ParseResult result, Action<IServiceCollection, IConfiguration> addServices, string? dataDir, bool json)
+    {
+        Result = result;
+        _addServices = addServices;
+        _dataDir = dataDir;
+        Json = json;
+    }
+
+    public ParseResult Result { get; }
+
+    /// <summary>Whether <c>--json</c> was given.</summary>
+    public bool Json { get; }
+
+    /// <summary>A setting this command's line overrides (before the first <see cref="Get{T}"/>).</summary>
+    public void Set(string key, string value)
+    {
+        if (_services is not null)
+            throw new InvalidOperationException("settings are read when the data directory is opened");
+        _settings[key] = value;
+    }
+
+    /// <summary>A service of the appliance; the first call opens the data directory, which must hold a database already.</summary>
+    public T Get<T>()
+        where T : notnull => (_services ??= Open()).GetRequiredService<T>();
+
+    /// <summary>Prints <paramref name="value"/> as JSON with <c>--json</c>, otherwise the human form.</summary>
+    public int Print<T>(T value, Action human)
+    {
+        ArgumentNullException.ThrowIfNull(human);
+        if (Json)
+            Console.WriteLine(OperatorCommands.Serialize(value));
+        else
+            human();
+        return 0;
+    }
+
+    private ServiceProvider Open()
+    {
+        if (_dataDir is not null)
+            _settings[EdgeOptions.Section + ":" + nameof(EdgeOptions.DataDir)] = _dataDir;
+        var configuration = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddEnvironmentVariables(EdgeOptions.EnvironmentPrefix)
+            .AddInMemoryCollection(_settings)
+            .Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddLogging();
+        _addServices(services, configuration);
+        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = false });
+        try
+        {
+            var dataDir = Path.GetFullPath(provider.GetRequiredService<IOptions<EdgeOptions>>().Value.DataDir);
+            if (!File.Exists(EdgeDatabase.PathIn(dataDir)))
+                throw new CliException($"no appliance database in {dataDir} (run '{OperatorCommands.Program} serve --data-dir {_dataDir ?? dataDir}' first, or pass --data-dir)");
+        }
+        catch (Exception exception) when (exception is CliException or OptionsValidationException)
+        {
+            provider.Dispose();
+            throw;
+        }
+
+        return provider;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_services is not null)
+            await _services.DisposeAsync();
+    }
+}

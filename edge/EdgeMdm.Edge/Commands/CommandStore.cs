@@ -1,0 +1,201 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using EdgeMdm.Contracts.Device;
+using EdgeMdm.Contracts.Sync;
+using EdgeMdm.Domain.Lifecycle;
+using EdgeMdm.Domain.Outcomes;
+using EdgeMdm.Edge.Devices;
+using EdgeMdm.Edge.Storage;
+using EdgeMdm.Edge.Sync;
+using EdgeMdm.Edge.Wakes;
+
+namespace EdgeMdm.Edge.Commands;
+
+public sealed record CommandSummary(
+    string CommandId,
+    string DeviceId,
+    string Type,
+    string Status,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? ExpiresAt,
+    DateTimeOffset? DeliveredAt,
+    string? ResultMessage);
+
+public sealed record CommandOutcomeReport(bool Succeeded, string? Message, DateTimeOffset? FinishedAt);
+
+public sealed record CommandRecorded(string CommandId, string Status, bool AlreadyRecorded);
+
+/// <summary>The operator's side of commands (<c>edgemdm-edge commands</c>).</summary>
+public interface ICommandStore
+{
+    Task<Outcome<CommandSummary>> QueueCommandAsync(string deviceIdOrSerial, string type, IReadOnlyDictionary<string, string> parameters, DateTimeOffset? expiresAt, string actor, DateTimeOffset now);
+
+    /// <summary>One command for every device of <paramref name="group"/> that may check in, in one transaction; empty when there is none.</summary>
+    Task<IReadOnlyList<CommandSummary>> QueueGroupCommandAsync(string group, string type, IReadOnlyDictionary<string, string> parameters, DateTimeOffset? expiresAt, string actor, DateTimeOffset now);
+
+    IReadOnlyList<CommandSummary> ListCommands(string? deviceIdOrSerial);
+}
+
+/// <summary>The device's side: commands handed out at check-in and their results.</summary>
+public interface IDeviceCommands
+{
+    /// <summary>
+    /// Commands still to be carried out, oldest first, in the check-in's unit. A command is delivered again on every
+    /// check-in until its result arrives (the answer may have been lost on the Wi-Fi); one past its expiry is never
+    /// delivered and is closed as expired.
+    /// </summary>
+    IReadOnlyList<DeviceCommand> TakeOpen(UnitOfWork unit, string deviceId, DateTimeOffset now);
+
+    Task<Outcome<CommandRecorded>> RecordResultAsync(string secretHash, string commandId, CommandOutcomeReport report, DateTimeOffset now);
+}
+
+/// <summary>Commands to devices (table <c>commands</c>): queued by the operator or the hub, delivered at check-in, closed by their results.</summary>
+internal sealed class CommandStore(EdgeStorage storage, IDeviceRegistry devices, IWakeRequests wakes) : ICommandStore, IDeviceCommands, IFeedHandler
+{
+    public IReadOnlyCollection<HubChange.ChangeOneofCase> Kinds { get; } = [HubChange.ChangeOneofCase.CommandQueued];
+
+    public Task<Outcome<CommandSummary>> QueueCommandAsync(
+        string deviceIdOrSerial, string type, IReadOnlyDictionary<string, string> parameters, DateTimeOffset? expiresAt, string actor, DateTimeOffset now) =>
+        storage.WriteAsync<Outcome<CommandSummary>>(unit =>
+        {
+            if (devices.Find(unit, deviceIdOrSerial) is not { } device)
+                return new Refusal(RefusalKind.NotFound, "Unknown device", $"no device {deviceIdOrSerial} at this site");
+            if (!DeviceLifecycle.MayCheckIn(device.State))
+                return new Refusal(RefusalKind.Conflict, "Device retired", $"device {device.Serial} is retired and takes no commands");
+            return Insert(unit, device.Id, type, parameters, expiresAt, actor, now);
+        });
+
+    public Task<IReadOnlyList<CommandSummary>> QueueGroupCommandAsync(
+        string group, string type, IReadOnlyDictionary<string, string> parameters, DateTimeOffset? expiresAt, string actor, DateTimeOffset now) =>
+        storage.WriteAsync<IReadOnlyList<CommandSummary>>(unit => devices.IdsInGroup(unit, group)
+            .Select(deviceId => Insert(unit, deviceId, type, parameters, expiresAt, actor, now))
+            .ToList());
+
+    /// <summary>Queues a command, its outbox row and the device's wake, in the caller's writer unit.</summary>
+    private CommandSummary Insert(
+        UnitOfWork unit, string deviceId, string type, IReadOnlyDictionary<string, string> parameters, DateTimeOffset? expiresAt, string actor, DateTimeOffset now)
+    {
+        var id = "cmd-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        unit.Db.Execute(
+            "INSERT INTO commands (id, device_id, type, parameters, status, created_at, created_by, expires_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)",
+            id, deviceId, type, JsonSerializer.Serialize(parameters.ToDictionary(StringComparer.Ordinal), CommandsJson.Default.DictionaryStringString),
+            now.ToUnixTimeMilliseconds(), actor, expiresAt?.ToUnixTimeMilliseconds());
+        var queued = new CommandQueuedAtSite { CommandId = id, Type = type, ExpiresUnixMs = expiresAt?.ToUnixTimeMilliseconds() ?? 0, CreatedBy = actor };
+        foreach (var (name, value) in parameters)
+            queued.Parameters[name] = value;
+        Outbox.Append(unit, new SiteChange { AtUnixMs = now.ToUnixTimeMilliseconds(), DeviceId = deviceId, CommandQueued = queued });
+        wakes.Queue(unit, deviceId, WakeReasons.Command, now);
+        return new CommandSummary(id, deviceId, type, "queued", now, expiresAt, null, null);
+    }
+
+    public IReadOnlyList<CommandSummary> ListCommands(string? deviceIdOrSerial) =>
+        storage.Read(db =>
+        {
+            var rows = deviceIdOrSerial is null
+                ? db.Query<CommandRow>(CommandRow.Select + " ORDER BY created_at")
+                : db.Query<CommandRow>(CommandRow.Select + " WHERE device_id = (SELECT id FROM devices WHERE id = ?1 OR serial = ?1) ORDER BY created_at", deviceIdOrSerial);
+            return rows.Select(c => c.ToSummary()).ToList();
+        });
+
+    public IReadOnlyList<DeviceCommand> TakeOpen(UnitOfWork unit, string deviceId, DateTimeOffset now)
+    {
+        var db = unit.Db;
+        var open = new List<CommandRow>();
+        var select = db.Prepared(CommandRow.Select + " WHERE device_id = ? AND status IN ('queued', 'delivered') ORDER BY created_at").Bind(1, deviceId);
+        while (select.Step())
+            open.Add(CommandRow.Read(select));
+        select.Reset();
+        var deliver = new List<DeviceCommand>(open.Count);
+        var nowMs = now.ToUnixTimeMilliseconds();
+        foreach (var command in open)
+        {
+            if (command.ExpiresAt is { } expires && expires <= nowMs)
+            {
+                db.Prepared("UPDATE commands SET status = 'expired', completed_at = ?1 WHERE id = ?2").Bind(1, nowMs).Bind(2, command.Id).Execute();
+                AppendResult(unit, deviceId, command.Id, "expired", null, nowMs, nowMs);
+                continue;
+            }
+
+            if (string.Equals(command.Status, "queued", StringComparison.Ordinal))
+            {
+                db.Prepared("UPDATE commands SET status = 'delivered', delivered_at = ?1 WHERE id = ?2").Bind(1, nowMs).Bind(2, command.Id).Execute();
+                AppendResult(unit, deviceId, command.Id, "delivered", null, nowMs, nowMs);
+            }
+
+            var parameters = JsonSerializer.Deserialize(command.Parameters, CommandsJson.Default.DictionaryStringString) ?? [];
+            deliver.Add(new DeviceCommand(command.Id, command.Type, parameters, command.ExpiresAt is { } e ? DateTimeOffset.FromUnixTimeMilliseconds(e) : null));
+        }
+
+        return deliver;
+    }
+
+    public Task<Outcome<CommandRecorded>> RecordResultAsync(string secretHash, string commandId, CommandOutcomeReport report, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return storage.WriteAsync<Outcome<CommandRecorded>>(unit =>
+        {
+            if (devices.BySecret(unit, secretHash) is not { } device)
+                return DeviceRefusals.UnknownSecret;
+            var command = unit.Db.Query<CommandRow>(CommandRow.Select + " WHERE id = ?", commandId).FirstOrDefault();
+            if (command is null)
+                return new Refusal(RefusalKind.NotFound, "Unknown command", $"no command {commandId} at this site");
+            if (!string.Equals(command.DeviceId, device.Id, StringComparison.Ordinal))
+                return new Refusal(RefusalKind.Forbidden, "Command of another device", $"command {commandId} is not addressed to this device");
+
+            var status = report.Succeeded ? "succeeded" : "failed";
+            switch (command.Status)
+            {
+                case "succeeded" or "failed" when string.Equals(command.Status, status, StringComparison.Ordinal):
+                    return new CommandRecorded(commandId, status, AlreadyRecorded: true);
+                case "succeeded" or "failed" or "expired":
+                    return new Refusal(RefusalKind.Conflict, "Command already closed", $"command {commandId} is already {command.Status}");
+            }
+
+            var finishedMs = (report.FinishedAt ?? now).ToUnixTimeMilliseconds();
+            unit.Db.Execute(
+                "UPDATE commands SET status = ?, result_message = ?, result_at = ?, completed_at = ? WHERE id = ?",
+                status, report.Message, finishedMs, now.ToUnixTimeMilliseconds(), commandId);
+            AppendResult(unit, device.Id, commandId, status, report.Message, finishedMs, now.ToUnixTimeMilliseconds());
+            return new CommandRecorded(commandId, status, AlreadyRecorded: false);
+        });
+    }
+
+    /// <summary>
+    /// Queues a hub command once (by id). One for a device that is not here, or is retired, is not stored: its
+    /// failure goes up the outbox so the operator sees why it will never run.
+    /// </summary>
+    public bool Apply(UnitOfWork unit, HubChange change)
+    {
+        var command = change.CommandQueued;
+        var atMs = change.AtUnixMs;
+        var device = devices.Find(unit, command.DeviceId);
+        if (device is null || !string.Equals(device.Id, command.DeviceId, StringComparison.Ordinal) || !DeviceLifecycle.MayCheckIn(device.State))
+        {
+            var why = device is null || !string.Equals(device.Id, command.DeviceId, StringComparison.Ordinal) ? "device not at this site" : "device retired";
+            AppendResult(unit, command.DeviceId, command.CommandId, "failed", why, atMs, atMs);
+            return false;
+        }
+
+        var parameters = command.Parameters.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        var inserted = unit.Db.Execute(
+            """
+            INSERT INTO commands (id, device_id, type, parameters, status, created_at, created_by, expires_at)
+            VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)
+            ON CONFLICT (id) DO NOTHING
+            """,
+            command.CommandId, command.DeviceId, command.Type, JsonSerializer.Serialize(parameters, CommandsJson.Default.DictionaryStringString),
+            atMs, command.CreatedBy, command.ExpiresUnixMs == 0 ? null : command.ExpiresUnixMs);
+        if (inserted == 1)
+            wakes.Queue(unit, command.DeviceId, WakeReasons.Command, DateTimeOffset.FromUnixTimeMilliseconds(atMs));
+        return inserted == 1;
+    }
+
+    /// <summary>status: delivered | succeeded | failed | expired.</summary>
+    private static void AppendResult(UnitOfWork unit, string deviceId, string commandId, string status, string? message, long finishedMs, long atMs) =>
+        Outbox.Append(unit, new SiteChange
+        {
+            AtUnixMs = atMs,
+            DeviceId = deviceId,
+            CommandResult = new CommandResultReported { CommandId = commandId, Status = status, Message = message ?? "", FinishedUnixMs = finishedMs },
+        });
+}

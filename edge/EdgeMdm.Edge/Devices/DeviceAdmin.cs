@@ -1,0 +1,46 @@
+using EdgeMdm.Domain.Lifecycle;
+using EdgeMdm.Domain.Outcomes;
+using EdgeMdm.Edge.Storage;
+using EdgeMdm.Edge.Wakes;
+
+namespace EdgeMdm.Edge.Devices;
+
+/// <summary>What an operator does to a device at the site (<c>edgemdm-edge devices set-state</c>).</summary>
+public interface IDeviceAdmin
+{
+    Task<Outcome<StateTransitionRecord>> TransitionAsync(string deviceIdOrSerial, DeviceState target, string actor, string reason, DateTimeOffset now);
+}
+
+internal sealed class DeviceAdmin(EdgeStorage storage, IDeviceRegistry devices, IWakeRequests wakes) : IDeviceAdmin
+{
+    public Task<Outcome<StateTransitionRecord>> TransitionAsync(string deviceIdOrSerial, DeviceState target, string actor, string reason, DateTimeOffset now) =>
+        storage.WriteAsync<Outcome<StateTransitionRecord>>(unit =>
+        {
+            if (devices.Find(unit, deviceIdOrSerial) is not { } device)
+                return new Refusal(RefusalKind.NotFound, "Unknown device", $"no device {deviceIdOrSerial} at this site");
+            if (!DeviceLifecycle.CanTransition(device.State, target))
+            {
+                var allowed = string.Join(", ", DeviceLifecycle.AllowedTargets(device.State));
+                return new Refusal(RefusalKind.Conflict, "Transition not allowed",
+                    $"device {device.Serial} is {device.State} and cannot go to {target} (allowed: {(allowed.Length == 0 ? "none" : allowed)})");
+            }
+
+            var t = devices.Transition(unit, device.Id, device.State, target, actor, reason, now);
+            // Back to staging (after a repair): the device has staging steps to run again.
+            if (target == DeviceState.Staging)
+                wakes.Queue(unit, device.Id, WakeReasons.Staging, now);
+            return new StateTransitionRecord(t.From, t.To, t.Actor, t.Reason, t.At);
+        });
+}
+
+public static class DeviceRegistration
+{
+    public static IServiceCollection AddDevices(this IServiceCollection services)
+    {
+        services.AddSingleton<IDeviceRegistry, DeviceRegistry>();
+        services.AddSingleton<IDeviceAdmin, DeviceAdmin>();
+        services.AddAuthentication().AddDeviceSecret();
+        services.AddAuthorizationBuilder().AddPolicy(DeviceAuthentication.Policy, policy => policy.AddAuthenticationSchemes(DeviceAuthentication.Scheme).RequireAuthenticatedUser());
+        return services.AddSingletonServing<DeviceQueries>(typeof(IDeviceQueries), typeof(IDeviceCredentials), typeof(Sync.IUpstreamStatus));
+    }
+}

@@ -1,0 +1,177 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using EdgeMdm.Contracts.Sync;
+using EdgeMdm.Domain.Lifecycle;
+using EdgeMdm.Edge.Storage;
+using SQLite;
+
+namespace EdgeMdm.Edge.Devices;
+
+/// <summary>
+/// The site's devices inside a writer unit (tables <c>devices</c>, <c>device_transitions</c>, <c>installed_apps</c>):
+/// what enrollment, check-in and commands read and change in their own transaction. Every change the hub must
+/// learn of goes to the outbox in the same unit (ADR 0001).
+/// </summary>
+public interface IDeviceRegistry
+{
+    DeviceRecord? BySecret(UnitOfWork unit, string secretHash);
+
+    DeviceRecord? Find(UnitOfWork unit, string deviceIdOrSerial);
+
+    DeviceRecord? BySerial(UnitOfWork unit, string serial);
+
+    /// <summary>The devices of a group that may take commands, by serial.</summary>
+    IReadOnlyList<string> IdsInGroup(UnitOfWork unit, string group);
+
+    /// <summary>Records a new device, in state <see cref="DeviceState.Enrolling"/>; returns its id.</summary>
+    string Add(UnitOfWork unit, DeviceFacts facts, string group, DeviceCredential credential, string reason, DateTimeOffset now);
+
+    /// <summary>
+    /// A known device enrolls again (a wiped device): same record and history, new facts, group and credential (the old
+    /// secret stops working), its reported status forgotten; it goes to <see cref="DeviceState.Enrolling"/>.
+    /// </summary>
+    void Reenroll(UnitOfWork unit, DeviceRecord device, DeviceFacts facts, string group, DeviceCredential credential, string reason, DateTimeOffset now);
+
+    /// <summary>Moves the device; throws <see cref="InvalidTransitionException"/> when the lifecycle does not allow it.</summary>
+    StateTransition Transition(UnitOfWork unit, string deviceId, DeviceState current, DeviceState target, string actor, string reason, DateTimeOffset now);
+
+    /// <summary>Stores what a check-in reported and judged, and marks the device's status for the hub.</summary>
+    void RecordCheckin(UnitOfWork unit, string deviceId, CheckinWrite write);
+}
+
+internal sealed class DeviceRegistry : IDeviceRegistry
+{
+    public DeviceRecord? BySecret(UnitOfWork unit, string secretHash) => DeviceRow.BySecret(unit.Db, secretHash);
+
+    public DeviceRecord? Find(UnitOfWork unit, string deviceIdOrSerial) => DeviceRow.Find(unit.Db, deviceIdOrSerial);
+
+    public DeviceRecord? BySerial(UnitOfWork unit, string serial) =>
+        unit.Db.Query<DeviceRow>(DeviceRow.Select + " WHERE serial = ?", serial).FirstOrDefault()?.ToRecord();
+
+    public IReadOnlyList<string> IdsInGroup(UnitOfWork unit, string group) =>
+        unit.Db.QueryScalars<string>("SELECT id FROM devices WHERE group_name = ? AND state <> 'Retired' ORDER BY serial", group);
+
+    public string Add(UnitOfWork unit, DeviceFacts facts, string group, DeviceCredential credential, string reason, DateTimeOffset now)
+    {
+        var deviceId = "dev-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        unit.Db.Execute(
+            """
+            INSERT INTO devices (id, serial, model, manufacturer, os_version, agent_version, group_name, state, secret_hash, broker_hash, enrolled_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            deviceId, facts.Serial, facts.Model, facts.Manufacturer, facts.OsVersion, facts.AgentVersion,
+            group, nameof(DeviceState.Enrolling), credential.SecretHash, credential.BrokerHash, now.ToUnixTimeMilliseconds());
+        Outbox.Append(unit, Enrolled(deviceId, facts, group, reenrolled: false, now));
+        RecordTransition(unit, deviceId, null, DeviceState.Enrolling, "device " + facts.Serial, reason, now);
+        return deviceId;
+    }
+
+    public void Reenroll(UnitOfWork unit, DeviceRecord device, DeviceFacts facts, string group, DeviceCredential credential, string reason, DateTimeOffset now)
+    {
+        unit.Db.Execute(
+            """
+            UPDATE devices SET model = ?, manufacturer = ?, os_version = ?, agent_version = ?, group_name = ?, secret_hash = ?, broker_hash = ?,
+                enrolled_at = ?, enrollment_count = enrollment_count + 1, reported_declarations_token = NULL, status = '{}',
+                compliant = 0, findings = '[]'
+            WHERE id = ?
+            """,
+            facts.Model, facts.Manufacturer, facts.OsVersion, facts.AgentVersion, group, credential.SecretHash, credential.BrokerHash,
+            now.ToUnixTimeMilliseconds(), device.Id);
+        unit.Db.Execute("DELETE FROM installed_apps WHERE device_id = ?", device.Id);
+        Outbox.Append(unit, Enrolled(device.Id, facts, group, reenrolled: true, now));
+        Transition(unit, device.Id, device.State, DeviceState.Enrolling, "device " + facts.Serial, reason, now);
+    }
+
+    public StateTransition Transition(UnitOfWork unit, string deviceId, DeviceState current, DeviceState target, string actor, string reason, DateTimeOffset now)
+    {
+        var transition = DeviceLifecycle.Transition(current, target, actor, reason, now);
+        unit.Db.Execute("UPDATE devices SET state = ? WHERE id = ?", target.ToString(), deviceId);
+        RecordTransition(unit, deviceId, current, target, actor, reason, now);
+        return transition;
+    }
+
+    /// <summary>Records a lifecycle change in the device's history and, in the same unit, in the outbox.</summary>
+    private static void RecordTransition(UnitOfWork unit, string deviceId, DeviceState? from, DeviceState to, string actor, string reason, DateTimeOffset now)
+    {
+        unit.Db.Execute(
+            "INSERT INTO device_transitions (device_id, from_state, to_state, actor, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
+            deviceId, from?.ToString(), to.ToString(), actor, reason, now.ToUnixTimeMilliseconds());
+        Outbox.Append(unit, new SiteChange
+        {
+            AtUnixMs = now.ToUnixTimeMilliseconds(),
+            DeviceId = deviceId,
+            Transitioned = new DeviceTransitioned { FromState = from?.ToString() ?? "", ToState = to.ToString(), Actor = actor, Reason = reason },
+        });
+    }
+
+    public void RecordCheckin(UnitOfWork unit, string deviceId, CheckinWrite write)
+    {
+        var db = unit.Db;
+        var update = db.Prepared(
+            write.StatusJson is null
+                ? """
+                  UPDATE devices SET compliant = ?2, findings = ?3, last_checkin_at = ?4, checkin_count = checkin_count + 1,
+                      reported_declarations_token = ?5, os_version = coalesce(?6, os_version)
+                  WHERE id = ?7
+                  """
+                : """
+                  UPDATE devices SET status = ?1, compliant = ?2, findings = ?3, last_checkin_at = ?4, checkin_count = checkin_count + 1,
+                      reported_declarations_token = ?5, os_version = coalesce(?6, os_version)
+                  WHERE id = ?7
+                  """);
+        if (write.StatusJson is not null)
+            update.Bind(1, write.StatusJson);
+        update
+            .Bind(2, write.Compliant ? 1 : 0)
+            .Bind(3, JsonSerializer.Serialize(write.Findings.ToList(), DevicesJson.Default.ListDriftFinding))
+            .Bind(4, write.At.ToUnixTimeMilliseconds())
+            .Bind(5, write.HeldDeclarationsToken)
+            .Bind(6, write.ReportedOsVersion)
+            .Bind(7, deviceId)
+            .Execute();
+        MarkStatusChanged(unit, deviceId, write.At);
+        if (write.Apps is { } apps)
+            ReplaceInstalledApps(db, deviceId, apps);
+    }
+
+    /// <summary>
+    /// Status is state, not an event: the outbox row is only a marker that the device's status changed, and the push
+    /// reads the status (and its time, the last check-in) from the device's row when it takes the batch. While the
+    /// device already has a marker no push has read, a check-in writes nothing there; otherwise it appends a new one.
+    /// </summary>
+    private static void MarkStatusChanged(UnitOfWork unit, string deviceId, DateTimeOffset at)
+    {
+        var pending = unit.Db.Prepared("SELECT pending_status_sequence FROM devices WHERE id = ?1").Bind(1, deviceId).Scalar();
+        if (pending > 0 && Outbox.IsUnoffered(unit, pending))
+            return;
+        var sequence = Outbox.Append(unit, new SiteChange { AtUnixMs = at.ToUnixTimeMilliseconds(), DeviceId = deviceId, Status = new StatusReported() });
+        unit.Db.Prepared("UPDATE devices SET pending_status_sequence = ?1 WHERE id = ?2").Bind(1, sequence).Bind(2, deviceId).Execute();
+    }
+
+    private static void ReplaceInstalledApps(SQLiteConnection db, string deviceId, IReadOnlyList<Contracts.Device.InstalledApp> apps)
+    {
+        db.Prepared("DELETE FROM installed_apps WHERE device_id = ?1").Bind(1, deviceId).Execute();
+        var insert = db.Prepared("INSERT OR REPLACE INTO installed_apps (device_id, package_name, version_code, version_name) VALUES (?1, ?2, ?3, ?4)");
+        foreach (var app in apps)
+        {
+            insert.Reset();
+            insert.Bind(1, deviceId).Bind(2, app.PackageName).Bind(3, app.VersionCode).Bind(4, app.VersionName).Execute();
+        }
+    }
+
+    private static SiteChange Enrolled(string deviceId, DeviceFacts facts, string group, bool reenrolled, DateTimeOffset at) => new()
+    {
+        AtUnixMs = at.ToUnixTimeMilliseconds(),
+        DeviceId = deviceId,
+        Enrolled = new DeviceEnrolled
+        {
+            Serial = facts.Serial,
+            Model = facts.Model,
+            Manufacturer = facts.Manufacturer,
+            OsVersion = facts.OsVersion,
+            AgentVersion = facts.AgentVersion,
+            Group = group,
+            Reenrolled = reenrolled,
+        },
+    };
+}

@@ -1,0 +1,14 @@
+using EdgeMdm.Edge.Options;
+
+namespace EdgeMdm.Edge.Discovery;
+
+public static class DiscoveryRegistration
+{
+    public static IServiceCollection AddDiscovery(this IServiceCollection services)
+    {
+        services.AddValidatedOptions<MdnsOptions, MdnsOptionsValidator>(MdnsOptionsValidator.Section);
+        // Waits for Kestrel to listen (the advertised port is its real one); never delays startup.
+        services.AddHostedService<MdnsResponderService>();
+        return services;
+    }
+}

@@ -1,0 +1,75 @@
+using EdgeMdm.Contracts.Device;
+using EdgeMdm.Domain.Blueprints;
+using EdgeMdm.Edge.Devices;
+using EdgeMdm.Edge.Options;
+using EdgeMdm.Edge.Mqtt;
+using EdgeMdm.Edge.Packages;
+using EdgeMdm.Edge.Storage;
+using EdgeMdm.Edge.Web;
+using Microsoft.Extensions.Options;
+
+namespace EdgeMdm.Edge.Enrollment;
+
+/// <summary><c>POST /api/v1/enroll</c>: the one device call without a credential; the enrollment token is the proof.</summary>
+internal static class EnrollmentEndpoints
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/v1/enroll", EnrollAsync)
+            .WithTags("Device protocol v1")
+            .WithName("Enroll")
+            .WithSummary("Enroll a device with a site enrollment token; re-enrolling a known serial rotates its secret.")
+            .AllowAnonymous()
+            .Accepts<EnrollRequest>("application/json")
+            .Produces<EnrollResponse>(StatusCodes.Status201Created)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+    }
+
+    private static async Task<IResult> EnrollAsync(
+        HttpRequest http, IEnrollmentStore store, IPackageCatalog packages, IBrokerAdvertisement broker, IOptions<EdgeOptions> options, TimeProvider clock)
+    {
+        var (request, problem) = await JsonBody.ReadAsync(http, DeviceProtocolJson.Default.EnrollRequest, Validate);
+        if (problem is not null)
+            return problem;
+
+        var attempt = new EnrollmentAttempt(
+            CanonicalHash.Sha256Hex(request!.EnrollmentToken!),
+            new DeviceFacts(request.Serial!.Trim(), request.Model!, request.Manufacturer!, request.OsVersion!, request.AgentVersion!));
+        var outcome = await store.EnrollAsync(attempt, clock.GetUtcNow());
+        if (outcome.Value is not { } enrolled)
+            return Problems.Refused(outcome.Refusal!);
+        return TypedResults.Json(
+            new EnrollResponse(enrolled.DeviceId, enrolled.DeviceSecret, options.Value.CheckinIntervalSeconds, enrolled.SiteId, enrolled.Group, enrolled.Reenrolled)
+            {
+                PackageSigningKey = packages.Current.Key?.PublicKeyPem,
+                MqttUrl = broker.UrlFor(http.Host.Host),
+            },
+            DeviceProtocolJson.Default.EnrollResponse,
+            statusCode: StatusCodes.Status201Created);
+    }
+
+    private static RequestValidation Validate(EnrollRequest request)
+    {
+        var v = new RequestValidation();
+        v.RequiredText("enrollmentToken", request.EnrollmentToken);
+        v.RequiredText("serial", request.Serial);
+        v.RequiredText("model", request.Model);
+        v.RequiredText("manufacturer", request.Manufacturer);
+        v.RequiredText("osVersion", request.OsVersion);
+        v.RequiredText("agentVersion", request.AgentVersion);
+        return v;
+    }
+}
+
+public static class EnrollmentRegistration
+{
+    public static IServiceCollection AddEnrollment(this IServiceCollection services)
+    {
+        services.AddSingletonServing<EnrollmentTokens>(typeof(ITokenStore), typeof(Sync.IFeedHandler));
+        services.AddSingleton<IEnrollmentStore, Enroller>();
+        return services.AddEndpoints(EnrollmentEndpoints.Map);
+    }
+}

@@ -1,0 +1,115 @@
+using System.CommandLine;
+using EdgeMdm.Edge.Checkin;
+using EdgeMdm.Edge.Cli;
+using EdgeMdm.Edge.Commands;
+using EdgeMdm.Edge.Devices;
+using EdgeMdm.Edge.Enrollment;
+using EdgeMdm.Edge.Mqtt;
+using EdgeMdm.Edge.Packages;
+using EdgeMdm.Edge.Rollouts;
+using EdgeMdm.Edge.Seed;
+using EdgeMdm.Edge.SiteUsers;
+using EdgeMdm.Edge.Sync;
+using EdgeMdm.Edge.Threading;
+using Microsoft.Extensions.Options;
+
+namespace EdgeMdm.Edge.Hosting;
+
+/// <summary>
+/// <c>edgemdm-edge</c>: <c>serve</c> (the default) and each feature's operator commands.
+/// Errors: one line on stderr and exit 1 (refused) or 2 (bad usage).
+/// </summary>
+public static class EdgeCli
+{
+    private const string Name = OperatorCommands.Program;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Length == 0 || (args[0].StartsWith('-') && args[0] is not ("-h" or "--help" or "-?" or "--version")))
+            args = ["serve", .. args];
+
+        var parsed = BuildCommands().Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            await Console.Error.WriteLineAsync($"{Name}: {parsed.Errors[0].Message} (see '{Name} --help')");
+            return 2;
+        }
+
+        try
+        {
+            // Our own handler below turns refusals into one line; System.CommandLine's would print a stack trace.
+            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (CliException exception)
+        {
+            await Console.Error.WriteLineAsync($"{Name}: {exception.Message}");
+            return exception.ExitCode;
+        }
+        catch (OptionsValidationException exception)
+        {
+            await Console.Error.WriteLineAsync($"{Name}: invalid settings: {string.Join("; ", exception.Failures)}");
+            return 2;
+        }
+    }
+
+    private static RootCommand BuildCommands()
+    {
+        var commands = new OperatorCommands((services, configuration) => services.AddEdgeFeatures(configuration));
+        return new RootCommand("EdgeMdm site appliance: serves devices on the site network, uplink or not.")
+        {
+            Serve(),
+            EnrollmentCli.Token(commands),
+            DevicesCli.Devices(commands),
+            CommandsCli.Commands(commands),
+            DriftCli.Drift(commands),
+            SyncCli.Sync(commands),
+            SiteUsersCli.Users(commands),
+            PackagesCli.Cache(commands),
+            RolloutsCli.Rollouts(commands),
+            MqttCli.Clients(commands),
+            MqttCli.Status(commands),
+        };
+    }
+
+    private static Command Serve()
+    {
+        var serve = new Command("serve", "run the appliance (the default command)")
+        {
+            new Option<string>("--data-dir") { Description = "data directory of the appliance (default: ./data)" },
+            new Option<string>("--seed") { Description = "YAML file with site, blueprints and enrollment tokens, applied at start" },
+            new Option<string>("--urls") { Description = "where to listen, e.g. http://0.0.0.0:8080 (default http://localhost:5000)" },
+            new Option<int>("--checkin-interval") { Description = "seconds between device check-ins (default 60)" },
+            new Option<string>("--mqtt-listen") { Description = "embed an MQTT broker for device wakes on these IP:port, e.g. 127.0.0.1:1883 (default: none)" },
+            new Option<string>("--mqtt-external") { Description = "publish device wakes to this external broker (host:port) instead (README: MQTT)" },
+        };
+        serve.TreatUnmatchedTokensAsErrors = false;
+        serve.SetAction(async (result, cancellationToken) =>
+        {
+            // The host reads its own switches (--urls and any ASP.NET setting) from the raw arguments.
+            var hostArgs = result.Tokens.Select(t => t.Value).SkipWhile(t => string.Equals(t, "serve", StringComparison.Ordinal)).ToArray();
+            // Before the host starts a thread: they all inherit the short slice, but for the few that move bytes.
+            ThreadScheduling.RespondQuickly();
+            try
+            {
+                await using var app = EdgeHost.Build(hostArgs);
+                await app.RunAsync(cancellationToken);
+                return 0;
+            }
+            catch (OptionsValidationException exception)
+            {
+                throw new CliException("invalid settings: " + string.Join("; ", exception.Failures), 2);
+            }
+            catch (SeedFileException exception)
+            {
+                throw new CliException(exception.Message);
+            }
+            catch (IOException exception)
+            {
+                // Typically the port is taken or the data directory is not writable.
+                throw new CliException("cannot start: " + exception.Message);
+            }
+        });
+        return serve;
+    }
+}

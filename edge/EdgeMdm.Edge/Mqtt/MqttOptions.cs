@@ -1,0 +1,133 @@
+using System.Globalization;
+using System.Net;
+using EdgeMdm.Edge.Options;
+using Microsoft.Extensions.Options;
+
+namespace EdgeMdm.Edge.Mqtt;
+
+/// <summary>
+/// The appliance's MQTT side, section <c>Edge:Mqtt</c>. With <see cref="Listen"/> the appliance embeds a broker; with
+/// <see cref="External"/> it publishes wakes to another broker (Mosquitto at a very large site) as a client; with
+/// neither there is no MQTT and devices check in on their interval alone.
+/// </summary>
+public sealed class MqttOptions
+{
+    /// <summary>Where the embedded broker listens: comma-separated IP:port (<c>127.0.0.1:1883</c>, <c>[::]:1883</c>); only these.</summary>
+    public string? Listen { get; set; }
+
+    /// <summary>
+    /// The broker address devices are told at enrollment (<c>mqtt://10.0.0.5:1883</c>). Unset: the embedded broker's
+    /// address, with the host the device reached the appliance by when the broker listens on every address; or
+    /// <see cref="External"/>.
+    /// </summary>
+    public string? AdvertisedUrl { get; set; }
+
+    /// <summary>An external broker (host:port) the appliance publishes wakes to instead of embedding one.</summary>
+    public string? External { get; set; }
+
+    /// <summary>The appliance's user name at <see cref="External"/>.</summary>
+    public string? ExternalUserName { get; set; }
+
+    /// <summary>The appliance's password at <see cref="External"/>.</summary>
+    public string? ExternalPassword { get; set; }
+
+    /// <summary>
+    /// With <see cref="External"/>: the Mosquitto password file the appliance keeps up to date (the appliance's own login,
+    /// every device's, every cradle's and tool's), so devices log in there with their device credential.
+    /// </summary>
+    public string? ExternalPasswordFile { get; set; }
+
+    /// <summary>With <see cref="ExternalPasswordFile"/>: the Mosquitto ACL file the appliance keeps up to date (the topic rules of the embedded broker).</summary>
+    public string? ExternalAclFile { get; set; }
+
+    /// <summary>Largest packet a client may send after CONNECT; a larger declared length ends the connection.</summary>
+    public int MaxPacketBytes { get; set; } = 64 * 1024;
+
+    /// <summary>How long a new connection has to complete its CONNECT (and any packet has to arrive whole once begun).</summary>
+    public int ConnectTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>Messages queued for one slow client before the oldest are dropped.</summary>
+    public int MaxPendingMessagesPerClient { get; set; } = 100;
+
+    /// <summary>Largest CONNECT accepted: client id, user name, password, a small will.</summary>
+    public const int MaxConnectBytes = 4 * 1024;
+
+    public bool Embedded => !string.IsNullOrWhiteSpace(Listen);
+
+    public bool UsesExternal => !string.IsNullOrWhiteSpace(External);
+
+    /// <summary>The <see cref="Listen"/> endpoints; throws <see cref="FormatException"/> naming a bad one.</summary>
+    public IReadOnlyList<IPEndPoint> ListenEndPoints() =>
+        (Listen ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(text => IPEndPoint.TryParse(text, out var endpoint) && text.Contains(':', StringComparison.Ordinal)
+                ? endpoint
+                : throw new FormatException($"'{text}' is not an IP:port"))
+            .ToList();
+
+    /// <summary>The <see cref="External"/> broker as host and port; throws <see cref="FormatException"/> when it is not host:port.</summary>
+    public (string Host, int Port) ExternalEndPoint()
+    {
+        var text = External ?? "";
+        var colon = text.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65_535)
+            throw new FormatException($"'{text}' is not host:port");
+        return (text[..colon].Trim('[', ']'), port);
+    }
+
+    internal List<string> Validate()
+    {
+        var failures = new List<string>();
+        if (Embedded && UsesExternal)
+            failures.Add("Edge:Mqtt:Listen (--mqtt-listen) and Edge:Mqtt:External (--mqtt-external) exclude each other: embed a broker or use another one");
+        if (Embedded)
+        {
+            try
+            {
+                if (ListenEndPoints().Count == 0)
+                    failures.Add("Edge:Mqtt:Listen (--mqtt-listen) names no endpoint");
+            }
+            catch (FormatException exception)
+            {
+                failures.Add($"Edge:Mqtt:Listen (--mqtt-listen): {exception.Message}; use IP:port, e.g. 127.0.0.1:1883 or [::]:1883");
+            }
+        }
+
+        if (UsesExternal)
+        {
+            try
+            {
+                ExternalEndPoint();
+            }
+            catch (FormatException exception)
+            {
+                failures.Add($"Edge:Mqtt:External (--mqtt-external): {exception.Message}, e.g. mosquitto.site.lan:1883");
+            }
+        }
+
+        if (ExternalPasswordFile is not null && (!UsesExternal || string.IsNullOrEmpty(ExternalUserName) || string.IsNullOrEmpty(ExternalPassword)))
+            failures.Add("Edge:Mqtt:ExternalPasswordFile needs Edge:Mqtt:External with the appliance's user name and password (--mqtt-external-user, --mqtt-external-password)");
+        if (ExternalAclFile is not null && ExternalPasswordFile is null)
+            failures.Add("Edge:Mqtt:ExternalAclFile needs Edge:Mqtt:ExternalPasswordFile");
+        if (AdvertisedUrl is { } url && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not "mqtt" || uri.Port < 1))
+            failures.Add($"Edge:Mqtt:AdvertisedUrl (--mqtt-url) must be mqtt://host:port, not '{url}'");
+        if (MaxPacketBytes is < 1024 or > 16 * 1024 * 1024)
+            failures.Add($"Edge:Mqtt:MaxPacketBytes must be between 1024 and 16777216, not {MaxPacketBytes.ToString(CultureInfo.InvariantCulture)}");
+        if (ConnectTimeoutSeconds is < 1 or > 300)
+            failures.Add($"Edge:Mqtt:ConnectTimeoutSeconds must be between 1 and 300, not {ConnectTimeoutSeconds.ToString(CultureInfo.InvariantCulture)}");
+        if (MaxPendingMessagesPerClient is < 1 or > 100_000)
+            failures.Add($"Edge:Mqtt:MaxPendingMessagesPerClient must be between 1 and 100000, not {MaxPendingMessagesPerClient.ToString(CultureInfo.InvariantCulture)}");
+        return failures;
+    }
+}
+
+internal sealed class MqttOptionsValidator : IValidateOptions<MqttOptions>
+{
+    public const string Section = EdgeOptions.Section + ":Mqtt";
+
+    public ValidateOptionsResult Validate(string? name, MqttOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = options.Validate();
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

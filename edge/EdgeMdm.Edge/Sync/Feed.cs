@@ -1,0 +1,96 @@
+using EdgeMdm.Contracts.Sync;
+using EdgeMdm.Edge.Storage;
+
+namespace EdgeMdm.Edge.Sync;
+
+/// <summary>
+/// Applies the hub's changes of some kinds (<see cref="Kinds"/>) to what its feature owns, inside the feed's writer
+/// unit: idempotently by key, because a batch cut by the uplink arrives again. A feature that owns hub records
+/// (blueprints, tokens, commands, packages, site users) registers one; the feed knows none of their tables.
+/// </summary>
+public interface IFeedHandler
+{
+    IReadOnlyCollection<HubChange.ChangeOneofCase> Kinds { get; }
+
+    /// <returns>Whether the change altered anything (a replay of a change already applied returns false).</returns>
+    bool Apply(UnitOfWork unit, HubChange change);
+}
+
+/// <summary>Told, once a feed batch has committed, which kinds of change altered something; on the sync worker's thread.</summary>
+public interface IFeedObserver
+{
+    void Applied(IReadOnlySet<HubChange.ChangeOneofCase> changed);
+}
+
+/// <summary>The downstream side of sync (ADR 0001): the hub's feed, applied with its position.</summary>
+public interface IFeedStore
+{
+    /// <summary>Position of the last feed change applied; 0 before the first.</summary>
+    ulong FeedPosition { get; }
+
+    /// <summary>
+    /// Applies every change of the batch and its through_position in one transaction, idempotently by key;
+    /// a batch at or behind <see cref="FeedPosition"/> changes nothing.
+    /// </summary>
+    Task ApplyDownstreamAsync(DownstreamBatch batch);
+}
+
+/// <summary>Hands each change of a batch to the feature that owns its kind, and keeps the feed position (<c>sync_state.feed_position</c>).</summary>
+internal sealed class FeedApplier : IFeedStore
+{
+    private readonly EdgeStorage _storage;
+    private readonly Dictionary<HubChange.ChangeOneofCase, IFeedHandler> _handlers = [];
+    private readonly IReadOnlyList<IFeedObserver> _observers;
+
+    public FeedApplier(EdgeStorage storage, IEnumerable<IFeedHandler> handlers, IEnumerable<IFeedObserver> observers)
+    {
+        _storage = storage;
+        foreach (var handler in handlers)
+        {
+            foreach (var kind in handler.Kinds)
+            {
+                if (!_handlers.TryAdd(kind, handler))
+                    throw new InvalidOperationException($"two feed handlers for {kind}: {_handlers[kind].GetType().Name} and {handler.GetType().Name}");
+            }
+        }
+
+        _observers = observers.ToList();
+    }
+
+    public ulong FeedPosition => (ulong)_storage.Read(db => db.ExecuteScalar<long>("SELECT feed_position FROM sync_state WHERE id = 1"));
+
+    public async Task ApplyDownstreamAsync(DownstreamBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var changed = await _storage.WriteAsync(unit => Apply(unit, batch));
+        if (changed.Count == 0)
+            return;
+        foreach (var observer in _observers)
+            observer.Applied(changed);
+    }
+
+    /// <summary>
+    /// One writer unit: every change of the batch and the new feed position. A batch at or behind the stored
+    /// position, and any change at or behind it, is skipped. A kind this appliance does not know (a newer hub) is
+    /// skipped too, and the position still moves on.
+    /// </summary>
+    private HashSet<HubChange.ChangeOneofCase> Apply(UnitOfWork unit, DownstreamBatch batch)
+    {
+        var changed = new HashSet<HubChange.ChangeOneofCase>();
+        var stored = unit.Db.ExecuteScalar<long>("SELECT feed_position FROM sync_state WHERE id = 1");
+        var through = Outbox.ToSequence(batch.ThroughPosition);
+        if (through <= stored)
+            return changed;
+
+        foreach (var change in batch.Changes)
+        {
+            if (Outbox.ToSequence(change.Position) <= stored || !_handlers.TryGetValue(change.ChangeCase, out var handler))
+                continue;
+            if (handler.Apply(unit, change))
+                changed.Add(change.ChangeCase);
+        }
+
+        unit.Db.Execute("UPDATE sync_state SET feed_position = ? WHERE id = 1", through);
+        return changed;
+    }
+}

@@ -1,0 +1,124 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using EdgeMdm.Edge.Options;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace EdgeMdm.Edge.Web;
+
+/// <summary>
+/// Reads a JSON request body with the answers RFC 9457 clients expect: 415 for a wrong content type,
+/// 413 past <see cref="EdgeOptions.MaxRequestBodyBytes"/>, 400 naming the field for malformed JSON, a
+/// value of the wrong type, or a value the validator refuses.
+/// </summary>
+internal static class JsonBody
+{
+    /// <returns>The request, or the problem to answer instead (never both).</returns>
+    public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo, Func<T, RequestValidation> validate)
+        where T : class
+    {
+        var (value, problem) = await ReadAsync(request, typeInfo);
+        if (problem is not null)
+            return (null, problem);
+        var validation = validate(value!);
+        return validation.Valid ? (value, null) : (null, Problems.Invalid(validation.Errors));
+    }
+
+    private static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo)
+        where T : class
+    {
+        if (!request.HasJsonContentType())
+        {
+            return (null, Problems.Create(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                $"the body must be application/json, not '{request.ContentType ?? "(none)"}'"));
+        }
+
+        if (request.ContentLength > DrainLimitBytes)
+            return (null, TooLarge());
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            limit.MaxRequestBodySize = DrainLimitBytes;
+
+        using var body = new MemoryStream();
+        try
+        {
+            if (!await ReadWithinLimitAsync(request.Body, body, request.HttpContext.RequestAborted))
+                return (null, TooLarge());
+        }
+        catch (BadHttpRequestException exception) when (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, TooLarge());
+        }
+
+        try
+        {
+            body.Position = 0;
+            var value = await JsonSerializer.DeserializeAsync(body, typeInfo, request.HttpContext.RequestAborted);
+            return value is null
+                ? (null, Problems.Invalid("body", "the body must be a JSON object"))
+                : (value, null);
+        }
+        catch (JsonException exception)
+        {
+            return (null, Malformed(exception));
+        }
+    }
+
+    /// <summary>
+    /// An oversized body up to this size is read to its end and dropped before the 413 goes out. Closing a
+    /// connection with unread data in it makes TCP reset it, and the reset can destroy the 413 on its way to
+    /// the device; past this size we accept that rather than read more from a misbehaving client.
+    /// </summary>
+    private const int DrainLimitBytes = 1024 * 1024;
+
+    /// <summary>Copies at most the allowed body; returns false (having drained the rest) when it is larger.</summary>
+    private static async Task<bool> ReadWithinLimitAsync(Stream source, MemoryStream destination, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            int read;
+            while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                if (destination.Length + read > EdgeOptions.MaxRequestBodyBytes)
+                {
+                    while (await source.ReadAsync(buffer, cancellationToken) > 0)
+                    {
+                        // Drain: see DrainLimitBytes.
+                    }
+
+                    return false;
+                }
+
+                destination.Write(buffer, 0, read);
+            }
+
+            return true;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static IResult TooLarge() =>
+        Problems.Create(StatusCodes.Status413PayloadTooLarge, "Request body too large",
+            $"the body may be at most {EdgeOptions.MaxRequestBodyBytes / 1024} KiB");
+
+    /// <summary>
+    /// Turns System.Text.Json's message (which names .NET types) into one a device developer can act on,
+    /// keyed by the JSON path of the offending field.
+    /// </summary>
+    private static IResult Malformed(JsonException exception)
+    {
+        var field = exception.Path is { Length: > 1 } path ? path.TrimStart('$', '.') : "body";
+        var position = $"line {exception.LineNumber + 1}, byte {exception.BytePositionInLine}";
+        var wrongType = exception.Message.Contains("could not be converted", StringComparison.Ordinal);
+        var message = (wrongType, field) switch
+        {
+            (true, "body") => "must be a JSON object",
+            (true, _) => $"has a value of the wrong type ({position})",
+            _ => $"is not valid JSON ({position})",
+        };
+        return Problems.Invalid(field, message);
+    }
+}

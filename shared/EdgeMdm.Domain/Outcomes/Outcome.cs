@@ -1,0 +1,21 @@
+namespace EdgeMdm.Domain.Outcomes;
+
+/// <summary>Why a request was refused; an adapter maps the kind to its own status (HTTP, CLI exit code).</summary>
+public enum RefusalKind
+{
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    Conflict,
+}
+
+public sealed record Refusal(RefusalKind Kind, string Title, string Detail);
+
+/// <summary>Either a value or the reason there is none.</summary>
+public sealed record Outcome<T>(T? Value, Refusal? Refusal)
+    where T : class
+{
+    public static implicit operator Outcome<T>(T value) => new(value, null);
+
+    public static implicit operator Outcome<T>(Refusal refusal) => new(null, refusal);
+}
