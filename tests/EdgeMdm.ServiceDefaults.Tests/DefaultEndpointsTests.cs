@@ -1,0 +1,127 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace EdgeMdm.ServiceDefaults.Tests;
+
+public sealed class DefaultEndpointsTests : IAsyncLifetime
+{
+    private const string TestMeter = "EdgeMdm.Test";
+    private readonly ReadinessSwitch _readiness = new();
+    private TestApp _app = null!;
+
+    public async Task InitializeAsync() => _app = await TestApp.StartAsync(
+        new ServiceDefaultsOptions { Meters = [TestMeter] },
+        builder =>
+        {
+            builder.Services.AddSingleton(_readiness);
+            builder.Services.AddSingleton<Hits>();
+            builder.Services.AddHealthChecks()
+                .AddCheck("always", () => HealthCheckResult.Healthy("nothing to check"), [HealthTags.Ready])
+                .AddCheck<SwitchedDiskCheck>("disk", tags: [HealthTags.Ready])
+                // Not tagged Ready: /readyz must not run it.
+                .AddCheck("untagged", () => HealthCheckResult.Unhealthy("never asked"));
+        },
+        app => app.MapPost("/hit", (Hits hits) => hits.Add()).AllowAnonymous());
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public async Task Healthz_answers_ok_without_running_checks()
+    {
+        _readiness.Failing = true;
+
+        var response = await _app.Client.GetAsync(new Uri("/healthz", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("ok", (await response.Content.ReadAsStringAsync()).Trim());
+    }
+
+    [Fact]
+    public async Task Readyz_is_200_while_every_ready_check_is_healthy()
+    {
+        _readiness.Failing = false;
+
+        var response = await _app.Client.GetAsync(new Uri("/readyz", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.Headers.CacheControl?.NoStore);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("Healthy", body.RootElement.GetProperty("status").GetString());
+        Assert.Equal(["always", "disk"], body.RootElement.GetProperty("checks").EnumerateArray().Select(c => c.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Readyz_is_503_and_names_the_failing_check_and_why()
+    {
+        _readiness.Failing = true;
+
+        var response = await _app.Client.GetAsync(new Uri("/readyz", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.True(response.Headers.CacheControl?.NoStore);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var disk = body.RootElement.GetProperty("checks").EnumerateArray().Single(c => string.Equals(c.GetProperty("name").GetString(), "disk", StringComparison.Ordinal));
+        Assert.Equal("Unhealthy", disk.GetProperty("status").GetString());
+        Assert.Matches("^free space on .+ is [0-9]+ [MG]iB, below the [0-9]+ GiB floor$", disk.GetProperty("description").GetString());
+    }
+
+    [Fact]
+    public async Task Metrics_exports_the_hosts_meter_and_aspnetcores_in_prometheus_text()
+    {
+        (await _app.Client.PostAsync(new Uri("/hit", UriKind.Relative), content: null)).EnsureSuccessStatusCode();
+        (await _app.Client.PostAsync(new Uri("/hit", UriKind.Relative), content: null)).EnsureSuccessStatusCode();
+
+        var response = await _app.Client.GetAsync(new Uri("/metrics", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Contains("# TYPE edgemdm_test_hits_total counter", text, StringComparison.Ordinal);
+        Assert.Matches("(?m)^edgemdm_test_hits_total(\\{[^}]*\\})? 2(\\s|$)", text);
+        Assert.Contains("http_server_request_duration_seconds", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Default_endpoints_are_declared_anonymous()
+    {
+        var unprotected = EndpointPolicies.Unprotected(_app.App);
+
+        Assert.Empty(unprotected);
+    }
+
+    public sealed class ReadinessSwitch
+    {
+        private volatile bool _failing;
+
+        public bool Failing
+        {
+            get => _failing;
+            set => _failing = value;
+        }
+    }
+
+    /// <summary>The shared disk check, with a floor no disk meets while the switch says fail.</summary>
+    private sealed class SwitchedDiskCheck(ReadinessSwitch readiness) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            new DiskSpaceHealthCheck(Path.GetTempPath(), readiness.Failing ? long.MaxValue : 0).CheckHealthAsync(context, cancellationToken);
+    }
+
+    /// <summary>A host's own instrument, created the way hosts do: from <see cref="IMeterFactory"/>.</summary>
+    private sealed class Hits(IMeterFactory meters)
+    {
+        private readonly Counter<long> _hits = meters.Create(TestMeter).CreateCounter<long>("edgemdm.test.hits");
+
+        public NoContent Add()
+        {
+            _hits.Add(1);
+            return TypedResults.NoContent();
+        }
+    }
+}
