@@ -30,6 +30,7 @@ public sealed class PolicyTests : IAsyncLifetime
         {
             app.MapGet("/forgotten", () => "served");
             app.MapGet("/open", () => "served").AllowAnonymous();
+            app.MapGet("/conflict", () => TypedResults.Problem(statusCode: 409, title: "Conflict", detail: "already there")).AllowAnonymous();
             app.MapGet("/operators", () => "served").RequireAuthorization("operators");
             app.MapGet("/signed-in", () => "served").RequireAuthorization(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
             app.MapGet("/limited", () => "served").AllowAnonymous().RequireRateLimiting("one-a-minute");
@@ -75,6 +76,15 @@ public sealed class PolicyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Hosts_own_problem_has_the_same_shape()
+    {
+        var response = await _app.Client.GetAsync(new Uri("/conflict", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        await AssertProblemAsync(response, 409);
+    }
+
+    [Fact]
     public void Unprotected_finds_only_the_endpoint_that_declared_nothing()
     {
         var unprotected = EndpointPolicies.Unprotected(_app.App);
@@ -101,6 +111,8 @@ public sealed class PolicyTests : IAsyncLifetime
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal(status, problem.RootElement.GetProperty("status").GetInt32());
-        Assert.True(problem.RootElement.TryGetProperty("title", out _));
+        Assert.False(string.IsNullOrEmpty(problem.RootElement.GetProperty("title").GetString()));
+        Assert.Equal(response.RequestMessage!.RequestUri!.AbsolutePath, problem.RootElement.GetProperty("instance").GetString());
+        Assert.True(problem.RootElement.TryGetProperty("traceId", out _));
     }
 }
