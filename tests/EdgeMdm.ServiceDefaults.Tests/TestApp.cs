@@ -45,6 +45,10 @@ public sealed class TestApp : IAsyncDisposable
         return new TestApp(app, logs);
     }
 
+    public Task<HttpResponseMessage> GetAsync(string path) => Client.GetAsync(new Uri(path, UriKind.Relative));
+
+    public Task<HttpResponseMessage> PostAsync(string path, HttpContent? content = null) => Client.PostAsync(new Uri(path, UriKind.Relative), content);
+
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
