@@ -41,7 +41,9 @@ public static class ServiceDefaultsExtensions
     /// <c>Services.AddHealthChecks().AddCheck(..., tags: [HealthTags.Ready])</c>, schemes with
     /// <c>Services.AddAuthentication().AddScheme(...)</c>, policies with <c>Services.AddAuthorization(...)</c> and
     /// <c>Services.AddRateLimiter(o =&gt; o.AddPolicy(...))</c> (never its own <c>OnRejected</c>: that would replace
-    /// the shared answer).
+    /// the shared answer). A host registers its own <see cref="TimeProvider"/> (a test's fake clock) before this call.
+    /// <c>AddAuthentication</c> brings Data Protection, whose hosted service loads its key ring at start, creating one
+    /// under <c>~/.aspnet</c> unless the host persists keys elsewhere (<c>AddDataProtection().PersistKeysToFileSystem</c>).
     /// </remarks>
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder, ServiceDefaultsOptions options)
         where TBuilder : IHostApplicationBuilder
