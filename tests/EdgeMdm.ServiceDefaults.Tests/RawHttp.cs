@@ -1,0 +1,55 @@
+using System.Net.Sockets;
+using System.Text;
+
+namespace EdgeMdm.ServiceDefaults.Tests;
+
+/// <summary>Bytes on a socket, for requests no well-behaved HTTP client would send.</summary>
+public sealed class RawHttp : IAsyncDisposable
+{
+    private readonly TcpClient _tcp;
+    private readonly NetworkStream _stream;
+
+    private RawHttp(TcpClient tcp)
+    {
+        _tcp = tcp;
+        _stream = tcp.GetStream();
+    }
+
+    public static async Task<RawHttp> ConnectAsync(Uri server)
+    {
+        var tcp = new TcpClient();
+        await tcp.ConnectAsync(server.Host, server.Port);
+        return new RawHttp(tcp);
+    }
+
+    public async Task SendAsync(string text)
+    {
+        await _stream.WriteAsync(Encoding.ASCII.GetBytes(text));
+        await _stream.FlushAsync();
+    }
+
+    /// <summary>Everything the server sends until it closes the connection (requests say <c>Connection: close</c>).</summary>
+    public async Task<string> ReadToEndAsync(CancellationToken cancellationToken)
+    {
+        var received = new MemoryStream();
+        var buffer = new byte[4096];
+        try
+        {
+            int read;
+            while ((read = await _stream.ReadAsync(buffer, cancellationToken)) > 0)
+                received.Write(buffer, 0, read);
+        }
+        catch (IOException)
+        {
+            // A reset after the answer (the server closing with our unread body bytes in flight) ends the read too.
+        }
+
+        return Encoding.UTF8.GetString(received.ToArray());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stream.DisposeAsync();
+        _tcp.Dispose();
+    }
+}

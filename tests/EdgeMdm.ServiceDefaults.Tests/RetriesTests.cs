@@ -1,0 +1,122 @@
+using Polly;
+
+namespace EdgeMdm.ServiceDefaults.Tests;
+
+public sealed class RetriesTests
+{
+    private static readonly TimeSpan First = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Max = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Until_cancelled_waits_growing_delays_capped_at_max_on_the_given_clock()
+    {
+        var time = new TimerWatchingTimeProvider();
+        var told = new List<RetryAttempt>();
+        var calls = 0;
+        // Jitter pinned to its middle, so the growth is visible try by try.
+        var pipeline = Retries.Build(int.MaxValue, First, Max, time, e => e is IOException, Record(told), randomizer: () => 0.5);
+        using var stop = new CancellationTokenSource();
+
+        var run = pipeline.ExecuteAsync(_ => Fail(ref calls), stop.Token).AsTask();
+        var waits = new List<TimeSpan>();
+        for (var i = 0; i < 12; i++)
+        {
+            var wait = await time.NextWaitAsync();
+            waits.Add(wait);
+            time.Advance(wait - TimeSpan.FromTicks(1));
+            Assert.Equal(i + 1, Volatile.Read(ref calls));
+            time.Advance(TimeSpan.FromTicks(1));
+        }
+
+        await time.NextWaitAsync();
+        await stop.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.Equal(13, calls);
+        // The clock's timers take whole milliseconds: the wait is the delay told, less its sub-millisecond part.
+        Assert.Equal(waits, told.Take(12).Select(a => TimeSpan.FromMilliseconds(Math.Floor(a.Delay.TotalMilliseconds))));
+        Assert.Equal(Enumerable.Range(1, 13), told.Select(a => a.Attempt));
+        Assert.InRange(waits[0], First / 2, First * 2);
+        var growing = waits.TakeWhile(w => w < Max).ToList();
+        Assert.InRange(growing.Count, 3, 8);
+        Assert.Equal(growing.Order(), growing);
+        Assert.Equal(growing.Count, growing.Distinct().Count());
+        Assert.All(waits.Skip(growing.Count), w => Assert.Equal(Max, w));
+    }
+
+    [Fact]
+    public async Task Until_cancelled_keeps_real_jitter_within_the_cap_and_retries_on()
+    {
+        var time = new TimerWatchingTimeProvider();
+        var calls = 0;
+        var pipeline = Retries.UntilCancelled(First, Max, time, e => e is IOException);
+        using var stop = new CancellationTokenSource();
+
+        var run = pipeline.ExecuteAsync(_ => Fail(ref calls), stop.Token).AsTask();
+        for (var i = 0; i < 50; i++)
+        {
+            var wait = await time.NextWaitAsync();
+            Assert.InRange(wait, TimeSpan.Zero, Max);
+            time.Advance(wait);
+        }
+
+        await time.NextWaitAsync();
+        await stop.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.Equal(51, calls);
+    }
+
+    [Fact]
+    public async Task Bounded_gives_up_after_its_attempts_with_the_last_failure()
+    {
+        var time = new TimerWatchingTimeProvider();
+        var told = new List<RetryAttempt>();
+        var calls = 0;
+        var pipeline = Retries.Bounded(3, First, Max, time, e => e is IOException, Record(told));
+
+        var run = pipeline.ExecuteAsync(_ => Fail(ref calls), CancellationToken.None).AsTask();
+        time.Advance(await time.NextWaitAsync());
+        time.Advance(await time.NextWaitAsync());
+
+        var failure = await Assert.ThrowsAsync<IOException>(() => run);
+        Assert.Equal("try 3 failed", failure.Message);
+        Assert.Equal(3, calls);
+        Assert.Equal([1, 2], told.Select(a => a.Attempt));
+        Assert.All(told, a => Assert.Equal("try " + a.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture) + " failed", a.Exception.Message));
+    }
+
+    [Fact]
+    public async Task Failure_the_predicate_does_not_handle_is_not_retried()
+    {
+        var pipeline = Retries.Bounded(5, First, Max, new TimerWatchingTimeProvider(), e => e is IOException);
+        var calls = 0;
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => pipeline.ExecuteAsync(_ =>
+        {
+            calls++;
+            return ValueTask.FromException(new InvalidOperationException("a bug, not a blip"));
+        }).AsTask());
+
+        Assert.Equal(1, calls);
+    }
+
+    [Fact]
+    public void Bounded_needs_at_least_one_retry()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => Retries.Bounded(1, First, Max, TimeProvider.System, _ => true));
+    }
+
+    private static ValueTask Fail(ref int calls)
+    {
+        var call = Interlocked.Increment(ref calls);
+        return ValueTask.FromException(new IOException("try " + call.ToString(System.Globalization.CultureInfo.InvariantCulture) + " failed"));
+    }
+
+    private static Func<RetryAttempt, ValueTask> Record(List<RetryAttempt> told) => attempt =>
+    {
+        lock (told)
+            told.Add(attempt);
+        return ValueTask.CompletedTask;
+    };
+}
