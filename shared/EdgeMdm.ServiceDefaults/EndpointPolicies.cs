@@ -37,6 +37,14 @@ public static class EndpointPolicies
         return Unprotected(app.DataSources.SelectMany(source => source.Endpoints));
     }
 
+    /// <summary>
+    /// Whether <paramref name="endpoint"/> is one routing makes up to refuse a request (405: no endpoint takes the
+    /// method; 415: none accepts the content type): a plain endpoint with no route and no metadata, which only writes
+    /// its status code.
+    /// </summary>
+    public static bool IsRoutingRejection(Endpoint? endpoint) =>
+        endpoint is not null and not RouteEndpoint && endpoint.Metadata.Count == 0;
+
     private static bool Declares(EndpointMetadataCollection metadata) =>
         metadata.GetMetadata<IAllowAnonymous>() is not null
         || metadata.GetMetadata<IAuthorizeData>() is not null

@@ -68,8 +68,12 @@ public static class ServiceDefaultsExtensions
 
         services.AddAuthentication();
         // Closed unless declared: an endpoint that names no policy and is not AllowAnonymous is refused to everyone.
-        // EndpointPolicies.Unprotected finds such an endpoint in a test, before a caller does.
-        services.AddAuthorizationBuilder().SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAssertion(_ => false).Build());
+        // EndpointPolicies.Unprotected finds such an endpoint in a test, before a caller does. Routing's own answers
+        // (405 for a method, 415 for a content type no endpoint accepts) are endpoints too, with no metadata and no
+        // route: they touch nothing, so they run, and the caller learns what is wrong with the request.
+        services.AddAuthorizationBuilder().SetFallbackPolicy(new AuthorizationPolicyBuilder()
+            .RequireAssertion(context => context.Resource is HttpContext http && EndpointPolicies.IsRoutingRejection(http.GetEndpoint()))
+            .Build());
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, RefusalResultHandler>();
 
         services.AddRateLimiter(limiter =>

@@ -151,17 +151,4 @@ public sealed class BlobCacheTests
         Assert.False(File.Exists(server.Cache.PathOf(c.Sha256)));
         Assert.False(BlobCache.Describe(server.Get<IPackageCacheStore>(), server.Get<IPinnedPackages>(), server.Cache.Directory).OverQuota);
     }
-
-    [Fact]
-    public void The_fetch_rate_lets_a_second_s_worth_through_then_makes_the_rest_wait_its_share()
-    {
-        var clock = new FakeTimeProvider();
-        var rate = new ByteRate(1000, clock);
-
-        Assert.Equal(TimeSpan.Zero, rate.Take(1000));
-        Assert.Equal(TimeSpan.FromSeconds(0.5), rate.Take(500));
-        clock.Advance(TimeSpan.FromSeconds(0.5));
-        Assert.Equal(TimeSpan.FromSeconds(2), rate.Take(2000));
-        Assert.Equal(TimeSpan.Zero, new ByteRate(0, clock).Take(int.MaxValue));
-    }
 }

@@ -39,18 +39,4 @@ public sealed class UplinkTests
         Assert.Equal(before, monitor.LastSuccessAt);
         Assert.Null(monitor.LastError);
     }
-
-    [Fact]
-    public void Backoff_grows_to_its_ceiling_with_jitter_and_starts_over_after_a_reset()
-    {
-        var backoff = new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), new Random(7));
-
-        var waits = Enumerable.Range(0, 12).Select(_ => backoff.Next()).ToList();
-
-        for (var i = 0; i < waits.Count; i++)
-            Assert.InRange(waits[i], TimeSpan.Zero, TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, i))));
-        Assert.Contains(waits.Skip(6), w => w > TimeSpan.FromSeconds(8));
-        backoff.Reset();
-        Assert.InRange(backoff.Next(), TimeSpan.Zero, TimeSpan.FromSeconds(1));
-    }
 }

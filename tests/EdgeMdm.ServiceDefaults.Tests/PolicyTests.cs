@@ -32,6 +32,7 @@ public sealed class PolicyTests : IAsyncLifetime
             app.MapGet("/operators", () => "served").RequireAuthorization("operators");
             app.MapGet("/signed-in", () => "served").RequireAuthorization(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
             app.MapGet("/limited", () => "served").AllowAnonymous().RequireRateLimiting("one-a-minute");
+            app.MapPost("/json-only", (HttpRequest _) => "served").AllowAnonymous().Accepts<string>("application/json");
         });
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
@@ -61,6 +62,17 @@ public sealed class PolicyTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("served", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Routing_s_own_answers_pass_the_fallback_a_wrong_method_is_405_and_a_wrong_content_type_415()
+    {
+        // Routing answers with endpoints of its own, which declare nothing: the fallback must not turn them into 401.
+        var method = await _app.GetAsync("/json-only");
+        var contentType = await _app.PostAsync("/json-only", new StringContent("a=1", System.Text.Encoding.UTF8, "application/x-www-form-urlencoded"));
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, method.StatusCode);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, contentType.StatusCode);
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Edge.Storage;
 using EdgeMdm.Edge.Sync;
+using EdgeMdm.ServiceDefaults;
 
 namespace EdgeMdm.Edge.Blueprints;
 

@@ -18,13 +18,15 @@ internal static class CheckinEndpoints
         v1.MapPost("/checkin", CheckinAsync)
             .WithName("Checkin")
             .WithSummary("Report changed status items; receive the declarations token and pending commands.")
+            .RequireRateLimiting(CheckinLimit.Policy)
             .Accepts<CheckinRequest>("application/json")
             .Produces<CheckinResponse>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         v1.MapGet("/declarations", Declarations)
             .WithName("GetDeclarations")

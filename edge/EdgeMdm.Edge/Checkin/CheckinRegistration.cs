@@ -2,6 +2,7 @@ using EdgeMdm.Edge.Packages;
 using EdgeMdm.Edge.Storage;
 using EdgeMdm.Edge.Sync;
 using EdgeMdm.Edge.Web;
+using EdgeMdm.ServiceDefaults;
 
 namespace EdgeMdm.Edge.Checkin;
 
@@ -12,6 +13,7 @@ public static class CheckinRegistration
         services.AddSingletonServing<DeclarationsCatalog>(typeof(IDeclarations), typeof(IPinnedPackages), typeof(IFeedObserver));
         services.AddSingletonServing<CheckinService>(typeof(ICheckinStore), typeof(IDeviceDeclarations));
         services.AddSingleton<IDriftReport, DriftReport>();
+        services.AddCheckinLimit();
         return services.AddEndpoints(CheckinEndpoints.Map);
     }
 }

@@ -2,6 +2,7 @@ using EdgeMdm.Contracts.Device;
 using EdgeMdm.Edge.Devices;
 using EdgeMdm.Edge.Storage;
 using EdgeMdm.Edge.Web;
+using EdgeMdm.ServiceDefaults;
 
 namespace EdgeMdm.Edge.Commands;
 

@@ -2,6 +2,7 @@ using EdgeMdm.Domain.Lifecycle;
 using EdgeMdm.Domain.Outcomes;
 using EdgeMdm.Edge.Storage;
 using EdgeMdm.Edge.Wakes;
+using EdgeMdm.ServiceDefaults;
 
 namespace EdgeMdm.Edge.Devices;
 

@@ -7,6 +7,7 @@ using EdgeMdm.Edge.Packages;
 using EdgeMdm.Edge.Storage;
 using EdgeMdm.Edge.Web;
 using Microsoft.Extensions.Options;
+using EdgeMdm.ServiceDefaults;
 
 namespace EdgeMdm.Edge.Enrollment;
 
@@ -20,12 +21,14 @@ internal static class EnrollmentEndpoints
             .WithName("Enroll")
             .WithSummary("Enroll a device with a site enrollment token; re-enrolling a known serial rotates its secret.")
             .AllowAnonymous()
+            .RequireRateLimiting(EnrollmentLimit.Policy)
             .Accepts<EnrollRequest>("application/json")
             .Produces<EnrollResponse>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
     }
 
     private static async Task<IResult> EnrollAsync(
@@ -70,6 +73,7 @@ public static class EnrollmentRegistration
     {
         services.AddSingletonServing<EnrollmentTokens>(typeof(ITokenStore), typeof(Sync.IFeedHandler));
         services.AddSingleton<IEnrollmentStore, Enroller>();
+        services.AddEnrollmentLimit();
         return services.AddEndpoints(EnrollmentEndpoints.Map);
     }
 }

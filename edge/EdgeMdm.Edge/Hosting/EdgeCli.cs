@@ -11,6 +11,7 @@ using EdgeMdm.Edge.Seed;
 using EdgeMdm.Edge.SiteUsers;
 using EdgeMdm.Edge.Sync;
 using EdgeMdm.Edge.Threading;
+using EdgeMdm.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
 namespace EdgeMdm.Edge.Hosting;
@@ -50,6 +51,17 @@ public static class EdgeCli
         {
             await Console.Error.WriteLineAsync($"{Name}: invalid settings: {string.Join("; ", exception.Failures)}");
             return 2;
+        }
+        catch (StorageFullException exception)
+        {
+            await Console.Error.WriteLineAsync($"{Name}: nothing was changed: {exception.Message}");
+            return 1;
+        }
+        catch (Exception exception) when (exception is SQLite.SQLiteException or IOException or UnauthorizedAccessException)
+        {
+            // The data directory as the operator gave it cannot be used (locked for too long, unreadable, gone).
+            await Console.Error.WriteLineAsync($"{Name}: the data directory cannot be used: {exception.Message}");
+            return 1;
         }
     }
 

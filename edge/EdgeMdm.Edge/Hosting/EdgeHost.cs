@@ -1,7 +1,8 @@
 using EdgeMdm.Contracts.Device;
 using EdgeMdm.Edge.Options;
 using EdgeMdm.Edge.Packages;
-using EdgeMdm.Edge.Web;
+using EdgeMdm.Edge.Telemetry;
+using EdgeMdm.ServiceDefaults;
 
 namespace EdgeMdm.Edge.Hosting;
 
@@ -35,24 +36,15 @@ public static class EdgeHost
             console.TimestampFormat = "HH:mm:ss ";
         });
 
+        builder.AddServiceDefaults(new ServiceDefaultsOptions { Meters = [EdgeMetrics.MeterName] });
         builder.Services.AddEdgeFeatures(builder.Configuration);
-        builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, DeviceProtocolJson.Default));
-        // An endpoint that declares no policy is closed: each feature says who may call its endpoints.
-        // Routing's own answers (405, 415) are plain endpoints without metadata: they run, as they touch no data.
-        builder.Services.AddAuthorizationBuilder().SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder()
-            .RequireAssertion(context => context.Resource is HttpContext http && http.GetEndpoint() is { } endpoint && endpoint is not RouteEndpoint && endpoint.Metadata.Count == 0)
-            .Build());
         configure?.Invoke(builder);
 
         var app = builder.Build();
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
-        app.UseAuthentication();
-        app.UseAuthorization();
+        app.MapDefaultEndpoints();
         app.MapOpenApi().AllowAnonymous();
-        app.MapGet("/healthz", () => TypedResults.Text("ok\n")).ExcludeFromDescription().AllowAnonymous();
         app.MapFeatureEndpoints();
         return app;
     }

@@ -3,6 +3,7 @@ using System.Net;
 using EdgeMdm.Edge.Options;
 using EdgeMdm.Edge.Storage;
 using Microsoft.Extensions.Options;
+using EdgeMdm.ServiceDefaults;
 
 namespace EdgeMdm.Edge.Mqtt;
 

@@ -19,6 +19,12 @@ public sealed class EdgeOptions
     /// <summary>How often devices are told to check in, 1–86400 seconds.</summary>
     public int CheckinIntervalSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// Free space the data directory's file system must keep for the appliance to report itself ready (64 MiB by
+    /// default): below it <c>/readyz</c> says so, before writes start failing.
+    /// </summary>
+    public long StorageFloorBytes { get; set; } = 64L * 1024 * 1024;
+
     /// <summary>Largest request body the device API accepts; anything bigger is answered 413.</summary>
     public const int MaxRequestBodyBytes = 64 * 1024;
 

@@ -15,6 +15,8 @@ internal sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
             failures.Add($"Edge:CheckinIntervalSeconds (--checkin-interval) must be between 1 and 86400, not {options.CheckinIntervalSeconds.ToString(CultureInfo.InvariantCulture)}");
         if (options.SeedFile is { } seed && !File.Exists(seed))
             failures.Add($"Edge:SeedFile (--seed) names '{seed}', which does not exist");
+        if (options.StorageFloorBytes < 0)
+            failures.Add($"Edge:StorageFloorBytes must be 0 or more bytes, not {options.StorageFloorBytes.ToString(CultureInfo.InvariantCulture)}");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

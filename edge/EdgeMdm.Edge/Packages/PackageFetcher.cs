@@ -3,6 +3,7 @@ using EdgeMdm.Domain.Packages;
 using EdgeMdm.Edge.Storage;
 using EdgeMdm.Edge.Sync;
 using Grpc.Core;
+using EdgeMdm.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
 namespace EdgeMdm.Edge.Packages;
@@ -39,53 +40,28 @@ public sealed partial class PackageFetcher(
             return;
         await Task.Yield();
 
-        var backoff = new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(settings.SyncRetryMaxSeconds), new Random());
-        var rate = new ByteRate(options.Value.PackageFetchBytesPerSecond, clock);
+        // Only a pass that got nothing waits longer each time: a link that delivers between cuts (LTE on the move)
+        // is used again at once, not after a backoff grown by every cut.
+        var retry = Retries.UntilCancelled(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(settings.SyncRetryMaxSeconds), clock, e => e is NothingFetchedException);
+        var rate = new Pace(options.Value.PackageFetchBytesPerSecond, clock);
         using var channel = HubChannel.Create(settings.HubUrl);
         var client = new SiteSync.SiteSyncClient(channel);
         var headers = HubChannel.Headers(settings.SiteCredential);
         while (!stoppingToken.IsCancellationRequested)
         {
             var seen = catalog.Changed.Version;
-            var failed = false;
-            foreach (var package in pinned.PinnedPackages().Where(p => !cache.Holds(p.Manifest.Sha256)))
-            {
-                var heldBefore = PartLength(package);
-                try
-                {
-                    failed |= !await FetchAsync(client, headers, package, rate, stoppingToken);
-                }
-                catch (RpcException exception) when (exception.StatusCode is StatusCode.NotFound or StatusCode.OutOfRange)
-                {
-                    // This blob's trouble, not the uplink's (the hub lost it, or holds other bytes than announced):
-                    // the others are still fetched. What is held may be wrong, so the next attempt starts from zero.
-                    Log.FetchRefused(logger, package.Manifest.Sha256, exception.Status.Detail);
-                    File.Delete(cache.PartPathOf(package.Manifest.Sha256));
-                    failed = true;
-                }
-                catch (Exception exception) when (HubChannel.IsUplinkFailure(exception, stoppingToken) || exception is InvalidDataException)
-                {
-                    Log.FetchFailed(logger, package.Manifest.Sha256, exception.Message);
-                    failed = true;
-                    // A link that delivers between cuts (LTE on the move) is used again at once, not after a
-                    // backoff grown by every cut: only attempts that got nothing make the next wait longer.
-                    if (PartLength(package) > heldBefore)
-                        backoff.Reset();
-                    break;
-                }
-            }
-
             try
             {
-                if (failed)
-                {
-                    await Task.Delay(backoff.Next(), clock, stoppingToken);
-                }
-                else
-                {
-                    backoff.Reset();
+                var complete = await retry.ExecuteAsync(
+                    async token => await FetchMissingAsync(client, headers, rate, token) switch
+                    {
+                        Pass.Complete => true,
+                        Pass.Progressed => false,
+                        _ => throw new NothingFetchedException(),
+                    },
+                    stoppingToken);
+                if (complete)
                     await catalog.Changed.WaitAsync(seen, IdleRecheck, clock, stoppingToken);
-                }
             }
             catch (OperationCanceledException)
             {
@@ -94,6 +70,50 @@ public sealed partial class PackageFetcher(
         }
     }
 
+    private enum Pass
+    {
+        /// <summary>Every package devices are offered is cached.</summary>
+        Complete,
+
+        /// <summary>Some fetch failed, but bytes arrived: try again at once.</summary>
+        Progressed,
+
+        /// <summary>Nothing arrived: wait before the next pass.</summary>
+        NothingFetched,
+    }
+
+    /// <summary>One pass over every package devices are offered and the cache lacks.</summary>
+    private async Task<Pass> FetchMissingAsync(SiteSync.SiteSyncClient client, Metadata headers, Pace rate, CancellationToken stoppingToken)
+    {
+        var failed = false;
+        foreach (var package in pinned.PinnedPackages().Where(p => !cache.Holds(p.Manifest.Sha256)))
+        {
+            var heldBefore = PartLength(package);
+            try
+            {
+                failed |= !await FetchAsync(client, headers, package, rate, stoppingToken);
+            }
+            catch (RpcException exception) when (exception.StatusCode is StatusCode.NotFound or StatusCode.OutOfRange)
+            {
+                // This blob's trouble, not the uplink's (the hub lost it, or holds other bytes than announced):
+                // the others are still fetched. What is held may be wrong, so the next attempt starts from zero.
+                Log.FetchRefused(logger, package.Manifest.Sha256, exception.Status.Detail);
+                File.Delete(cache.PartPathOf(package.Manifest.Sha256));
+                failed = true;
+            }
+            catch (Exception exception) when (HubChannel.IsUplinkFailure(exception, stoppingToken) || exception is InvalidDataException)
+            {
+                Log.FetchFailed(logger, package.Manifest.Sha256, exception.Message);
+                return PartLength(package) > heldBefore ? Pass.Progressed : Pass.NothingFetched;
+            }
+        }
+
+        return failed ? Pass.NothingFetched : Pass.Complete;
+    }
+
+    /// <summary>A pass that fetched nothing: the retry pipeline waits out its backoff before the next.</summary>
+    private sealed class NothingFetchedException : Exception;
+
     private long PartLength(SignedManifest package)
     {
         var part = new FileInfo(cache.PartPathOf(package.Manifest.Sha256));
@@ -101,7 +121,7 @@ public sealed partial class PackageFetcher(
     }
 
     /// <summary>Fetches the rest of one blob and offers it to the cache; false when it did not verify.</summary>
-    private async Task<bool> FetchAsync(SiteSync.SiteSyncClient client, Metadata headers, SignedManifest package, ByteRate rate, CancellationToken cancellationToken)
+    private async Task<bool> FetchAsync(SiteSync.SiteSyncClient client, Metadata headers, SignedManifest package, Pace rate, CancellationToken cancellationToken)
     {
         var manifest = package.Manifest;
         var part = cache.PartPathOf(manifest.Sha256);
@@ -136,7 +156,7 @@ public sealed partial class PackageFetcher(
     /// after: flushed to disk and recorded every <see cref="ProgressStepBytes"/> and at the end, cut or not.
     /// </summary>
     private async Task<long> AppendAsync(
-        SiteSync.SiteSyncClient client, Metadata headers, PackageManifest manifest, string part, long held, ByteRate rate, CancellationToken cancellationToken)
+        SiteSync.SiteSyncClient client, Metadata headers, PackageManifest manifest, string part, long held, Pace rate, CancellationToken cancellationToken)
     {
         var file = new FileStream(part, new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.Read, BufferSize = 0 });
         var recorded = held;
@@ -161,8 +181,7 @@ public sealed partial class PackageFetcher(
                     await store.RecordFetchProgressAsync(manifest.Sha256, manifest.SizeBytes, held, clock.GetUtcNow());
                 }
 
-                if (rate.Take(chunk.Data.Length) is { } wait && wait > TimeSpan.Zero)
-                    await Task.Delay(wait, clock, cancellationToken);
+                await rate.WaitAfterAsync(chunk.Data.Length, cancellationToken);
             }
         }
         finally

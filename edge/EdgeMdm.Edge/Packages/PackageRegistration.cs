@@ -1,6 +1,7 @@
 using EdgeMdm.Edge.Storage;
 using EdgeMdm.Edge.Sync;
 using EdgeMdm.Edge.Web;
+using EdgeMdm.ServiceDefaults;
 
 namespace EdgeMdm.Edge.Packages;
 

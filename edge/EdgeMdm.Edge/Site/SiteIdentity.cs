@@ -2,6 +2,7 @@ using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Edge.Storage;
 using EdgeMdm.Edge.Sync;
 using SQLite;
+using EdgeMdm.ServiceDefaults;
 
 namespace EdgeMdm.Edge.Site;
 

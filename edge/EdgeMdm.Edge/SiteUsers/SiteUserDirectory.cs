@@ -3,6 +3,7 @@ using EdgeMdm.Domain.Security;
 using EdgeMdm.Edge.Storage;
 using EdgeMdm.Edge.Sync;
 using SQLite;
+using EdgeMdm.ServiceDefaults;
 
 namespace EdgeMdm.Edge.SiteUsers;
 

@@ -1,3 +1,10 @@
+using EdgeMdm.Edge.Options;
+using EdgeMdm.ServiceDefaults;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using SQLite;
 
 namespace EdgeMdm.Edge.Storage;
@@ -65,7 +72,28 @@ public sealed class EdgeStorage : IAsyncDisposable
 
 public static class StorageRegistration
 {
-    /// <summary>The database in <c>Edge:DataDir</c>, opened and migrated on first use and closed with the container.</summary>
-    public static IServiceCollection AddEdgeStorage(this IServiceCollection services) =>
-        services.AddSingleton(sp => EdgeStorage.Open(Path.GetFullPath(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Options.EdgeOptions>>().Value.DataDir)));
+    /// <summary>
+    /// The database in <c>Edge:DataDir</c>, opened and migrated on first use and closed with the container, and the
+    /// readiness checks of storage: the database itself, and free space above <c>Edge:StorageFloorBytes</c>.
+    /// </summary>
+    public static IServiceCollection AddEdgeStorage(this IServiceCollection services)
+    {
+        services.AddSingleton(sp => EdgeStorage.Open(Path.GetFullPath(sp.GetRequiredService<IOptions<EdgeOptions>>().Value.DataDir)));
+        // Keys for secrets at rest (and whatever ASP.NET Core protects) stay with the site's data, not in a home directory.
+        services.AddDataProtection();
+        services.AddOptions<KeyManagementOptions>().Configure<IOptions<EdgeOptions>, ILoggerFactory>((keys, edge, logs) =>
+            keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(Path.GetFullPath(edge.Value.DataDir), "keys")), logs));
+        services.AddHealthChecks()
+            .AddCheck<StorageHealthCheck>("database", tags: [HealthTags.Ready])
+            .Add(new HealthCheckRegistration(
+                "disk",
+                sp =>
+                {
+                    var options = sp.GetRequiredService<IOptions<EdgeOptions>>().Value;
+                    return new DiskSpaceHealthCheck(options.DataDir, options.StorageFloorBytes);
+                },
+                failureStatus: null,
+                tags: [HealthTags.Ready]));
+        return services;
+    }
 }

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using EdgeMdm.ServiceDefaults;
 using SQLite;
 
 namespace EdgeMdm.Edge.Storage;
@@ -20,6 +21,7 @@ public sealed class GroupCommitWriter : IAsyncDisposable
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _batches;
     private long _units;
+    private long _storageFullSince;
 
     public GroupCommitWriter(SQLiteConnection connection)
     {
@@ -31,6 +33,12 @@ public sealed class GroupCommitWriter : IAsyncDisposable
 
     /// <summary>Batches committed and units of work in them, for metrics.</summary>
     public (long Batches, long Units) Counters => (Interlocked.Read(ref _batches), Interlocked.Read(ref _units));
+
+    /// <summary>Whether the writer's thread still takes work (false once disposed).</summary>
+    public bool IsRunning => _thread.IsAlive && !_stopped.Task.IsCompleted;
+
+    /// <summary>When a write last failed because the disk is full (UTC ticks, 0 for never); cleared by the next commit.</summary>
+    public long StorageFullSince => Interlocked.Read(ref _storageFullSince);
 
     /// <summary>Runs <paramref name="work"/> in the next group transaction; completes after COMMIT.</summary>
     public Task<T> WriteAsync<T>(Func<UnitOfWork, T> work)
@@ -82,8 +90,9 @@ public sealed class GroupCommitWriter : IAsyncDisposable
         }
         catch (Exception exception)
         {
+            var failure = Translate(exception);
             foreach (var item in batch)
-                item.Fail(exception);
+                item.Fail(failure);
             return;
         }
 
@@ -99,7 +108,7 @@ public sealed class GroupCommitWriter : IAsyncDisposable
             {
                 _connection.Prepared("ROLLBACK TO unit").Execute();
                 _connection.Prepared("RELEASE unit").Execute();
-                item.Fail(exception);
+                item.Fail(Translate(exception));
             }
         }
 
@@ -110,15 +119,29 @@ public sealed class GroupCommitWriter : IAsyncDisposable
         catch (Exception exception)
         {
             TryRollback();
+            var failure = Translate(exception);
             foreach (var item in batch)
-                item.Fail(exception);
+                item.Fail(failure);
             return;
         }
 
+        Interlocked.Exchange(ref _storageFullSince, 0);
         Interlocked.Increment(ref _batches);
         Interlocked.Add(ref _units, batch.Count);
         foreach (var item in batch)
             item.Complete();
+    }
+
+    /// <summary>
+    /// A full disk is the site's trouble, not a bug: callers get a <see cref="StorageFullException"/> (a device 503 with
+    /// Retry-After, an operator one line), and readiness says so until a commit succeeds again. Anything else is as thrown.
+    /// </summary>
+    private Exception Translate(Exception exception)
+    {
+        if (exception is not SQLiteException { Result: SQLite3.Result.Full })
+            return exception;
+        Interlocked.CompareExchange(ref _storageFullSince, DateTime.UtcNow.Ticks, 0);
+        return new StorageFullException("the appliance's disk is full: " + exception.Message, exception);
     }
 
     private void TryRollback()

@@ -1,6 +1,7 @@
 using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Edge.Storage;
 using Grpc.Core;
+using EdgeMdm.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
 namespace EdgeMdm.Edge.Sync;
@@ -38,32 +39,30 @@ public sealed partial class SyncWorker(
         // Let the host finish starting: the appliance serves devices before it ever talks to the hub.
         await Task.Yield();
 
-        var backoff = new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(settings.SyncRetryMaxSeconds), new Random());
+        // A failed round is tried again after a backoff with jitter, so that the sites of a region whose WAN came back
+        // do not all reconnect to the hub in the same second; a healed uplink is used within SyncRetryMaxSeconds.
+        var retry = Retries.UntilCancelled(
+            TimeSpan.FromSeconds(1),
+            TimeSpan.FromSeconds(settings.SyncRetryMaxSeconds),
+            clock,
+            exception => HubChannel.IsUplinkFailure(exception, stoppingToken),
+            async failure =>
+            {
+                await RecordAsync(uplink.Failed(failure.Exception.Message));
+                Log.RoundFailed(logger, uplink.State, failure.Delay.TotalSeconds, failure.Exception.Message);
+            });
         using var channel = HubChannel.Create(settings.HubUrl);
         var client = new SiteSync.SiteSyncClient(channel);
         var headers = HubChannel.Headers(settings.SiteCredential);
         while (!stoppingToken.IsCancellationRequested)
         {
-            TimeSpan rest;
             try
             {
-                await RoundAsync(client, headers, stoppingToken);
+                await retry.ExecuteAsync(async token => await RoundAsync(client, headers, token), stoppingToken);
                 await RecordAsync(uplink.Succeeded());
-                backoff.Reset();
-                rest = TimeSpan.FromSeconds(settings.SyncIntervalSeconds);
+                await Task.Delay(TimeSpan.FromSeconds(settings.SyncIntervalSeconds), clock, stoppingToken);
             }
-            catch (Exception exception) when (HubChannel.IsUplinkFailure(exception, stoppingToken))
-            {
-                await RecordAsync(uplink.Failed(exception.Message));
-                rest = backoff.Next();
-                Log.RoundFailed(logger, uplink.State, rest.TotalSeconds, exception.Message);
-            }
-
-            try
-            {
-                await Task.Delay(rest, clock, stoppingToken);
-            }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
             }
@@ -117,7 +116,8 @@ public sealed partial class SyncWorker(
         var changes = await outbox.TakeBatchAsync(BatchSize);
         if (changes.Count == 0)
             return;
-        var pace = new PushPace(options.Value.SyncMaxChangesPerSecond, clock);
+        // The allowance accrues from the start of the push: a catch-up never opens with a burst that the floor pays for.
+        var pace = new Pace(options.Value.SyncMaxChangesPerSecond, clock, startFull: false);
         using var call = client.Push(headers, Deadline(StreamTimeout), cancellationToken);
         while (changes.Count > 0)
         {
@@ -127,8 +127,7 @@ public sealed partial class SyncWorker(
             if (!await call.ResponseStream.MoveNext(cancellationToken))
                 throw new RpcException(new Status(StatusCode.Unavailable, "the hub closed the push stream before acknowledging"));
             await outbox.AcknowledgeAsync(call.ResponseStream.Current.AppliedThrough);
-            if (pace.After(changes.Count) is { } wait && wait > TimeSpan.Zero)
-                await Task.Delay(wait, clock, cancellationToken);
+            await pace.WaitAfterAsync(changes.Count, cancellationToken);
             changes = await outbox.TakeBatchAsync(BatchSize);
         }
 

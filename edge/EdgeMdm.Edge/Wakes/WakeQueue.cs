@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using EdgeMdm.Edge.Storage;
 using EdgeMdm.Edge.Threading;
+using EdgeMdm.ServiceDefaults;
 
 namespace EdgeMdm.Edge.Wakes;
 
