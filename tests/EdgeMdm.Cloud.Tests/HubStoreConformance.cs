@@ -1,6 +1,11 @@
+using EdgeMdm.Cloud.Accounts;
+using EdgeMdm.Cloud.Fleet;
+using EdgeMdm.Cloud.Sites;
 using EdgeMdm.Cloud.Storage;
+using EdgeMdm.Cloud.Tenants;
 using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Blueprints;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeMdm.Cloud.Tests;
@@ -16,7 +21,7 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
     private const string Tenant = TenantIds.Default;
     private static readonly DateTimeOffset Now = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
 
-    private readonly List<SqlHubStore> _opened = [];
+    private readonly List<HubStores> _opened = [];
 
     protected FakeTimeProvider Time { get; } = new(Now);
 
@@ -28,18 +33,18 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
     public async Task DisposeAsync()
     {
         foreach (var store in _opened)
-            await store.DisposeAsync();
+            await ((ServiceProvider)store.Services).DisposeAsync();
     }
 
-    private async Task<SqlHubStore> OpenAsync(string connectionString)
+    private async Task<HubStores> OpenAsync(string connectionString)
     {
-        var store = await HubStore.OpenAsync(connectionString, Time);
+        var store = await HubStores.OpenAsync(connectionString, Time);
         lock (_opened)
             _opened.Add(store);
         return store;
     }
 
-    private async Task<SqlHubStore> NewStoreAsync() => await OpenAsync(await NewDatabaseAsync());
+    private async Task<HubStores> NewStoreAsync() => await OpenAsync(await NewDatabaseAsync());
 
     // ---- exactly once upstream -------------------------------------------------------------------------
 
@@ -57,12 +62,12 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
         foreach (var batch in log.Chunk(7))
         {
             for (var i = 0; i < times; i++)
-                ack = await store.ApplyUpstreamAsync(site, batch, Now);
+                ack = await store.Upstream.ApplyUpstreamAsync(site, batch, Now);
         }
 
         // Assert
         Assert.Equal((ulong)log.Count, ack);
-        Assert.Equal(await CleanDigestAsync(log), await store.StateDigestAsync());
+        Assert.Equal(await CleanDigestAsync(log), await store.Digest.StateDigestAsync());
     }
 
     [SkippableFact]
@@ -76,14 +81,14 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
         // Act: the batches arrive backwards and shuffled inside, then the site resends from the hub's ack
         var acks = new List<ulong>();
         foreach (var batch in Enumerable.Reverse(batches))
-            acks.Add(await store.ApplyUpstreamAsync(site, batch.Reverse().ToList(), Now));
-        var resumed = await store.ApplyUpstreamAsync(site, log.Where(c => c.Sequence > acks[^1]).ToList(), Now);
+            acks.Add(await store.Upstream.ApplyUpstreamAsync(site, batch.Reverse().ToList(), Now));
+        var resumed = await store.Upstream.ApplyUpstreamAsync(site, log.Where(c => c.Sequence > acks[^1]).ToList(), Now);
 
         // Assert: nothing past a gap was applied, the first batch only then counted
         Assert.All(acks.Take(acks.Count - 1), a => Assert.Equal(0UL, a));
         Assert.Equal((ulong)batches[0].Length, acks[^1]);
         Assert.Equal((ulong)log.Count, resumed);
-        Assert.Equal(await CleanDigestAsync(log), await store.StateDigestAsync());
+        Assert.Equal(await CleanDigestAsync(log), await store.Digest.StateDigestAsync());
     }
 
     [SkippableFact]
@@ -97,16 +102,16 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
         var rest = log.Skip(7).ToList();
 
         // Act
-        var afterFirst = await store.ApplyUpstreamAsync(site, first, Now);
-        var afterGap = await store.ApplyUpstreamAsync(site, rest, Now);
-        var held = await store.AppliedThroughAsync(site);
-        var afterMissing = await store.ApplyUpstreamAsync(site, missing, Now);
-        var afterRest = await store.ApplyUpstreamAsync(site, rest, Now);
+        var afterFirst = await store.Upstream.ApplyUpstreamAsync(site, first, Now);
+        var afterGap = await store.Upstream.ApplyUpstreamAsync(site, rest, Now);
+        var held = await store.Upstream.AppliedThroughAsync(site);
+        var afterMissing = await store.Upstream.ApplyUpstreamAsync(site, missing, Now);
+        var afterRest = await store.Upstream.ApplyUpstreamAsync(site, rest, Now);
 
         // Assert
         Assert.Equal((4UL, 4UL, 4UL, 7UL), (afterFirst, afterGap, held, afterMissing));
         Assert.Equal((ulong)log.Count, afterRest);
-        Assert.Equal(await CleanDigestAsync(log), await store.StateDigestAsync());
+        Assert.Equal(await CleanDigestAsync(log), await store.Digest.StateDigestAsync());
     }
 
     [SkippableFact]
@@ -119,11 +124,11 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
         // Act: windows of 6 moving by 4, as a site resending from a stale acknowledgement would
         var ack = 0UL;
         for (var start = 0; start < log.Count; start += 4)
-            ack = await store.ApplyUpstreamAsync(site, log.Skip(start).Take(6).ToList(), Now);
+            ack = await store.Upstream.ApplyUpstreamAsync(site, log.Skip(start).Take(6).ToList(), Now);
 
         // Assert
         Assert.Equal((ulong)log.Count, ack);
-        Assert.Equal(await CleanDigestAsync(log), await store.StateDigestAsync());
+        Assert.Equal(await CleanDigestAsync(log), await store.Digest.StateDigestAsync());
     }
 
     [SkippableFact]
@@ -135,13 +140,13 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
 
         // Act
         for (var i = 0; i < 3; i++)
-            await store.ApplyUpstreamAsync(site, log, Now);
+            await store.Upstream.ApplyUpstreamAsync(site, log, Now);
 
         // Assert
-        var transitions = await store.ListTransitionsAsync(Tenant, site, "dev-0");
+        var transitions = await store.Fleet.ListTransitionsAsync(Tenant, site, "dev-0");
         Assert.Equal(["Enrolling", "Staging", "Active"], transitions.Select(t => t.ToState));
         Assert.Equal(transitions.Count, transitions.Select(t => t.Sequence).Distinct().Count());
-        var device = Assert.Single(await store.ListDevicesAsync(Tenant, site));
+        var device = Assert.Single(await store.Fleet.ListDevicesAsync(Tenant, site));
         Assert.Equal(("SN-0", "Active", true), (device.Serial, device.State, device.Compliant));
     }
 
@@ -153,19 +158,19 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
         var connectionString = await NewDatabaseAsync();
         var replicaA = await OpenAsync(connectionString);
         var replicaB = await OpenAsync(connectionString);
-        var site = (await replicaA.AddSiteAsync(Tenant, SiteName)).SiteId;
+        var site = (await replicaA.Sites.AddSiteAsync(Tenant, SiteName)).SiteId;
 
         // Act: four deliverers (two per replica) race every batch, as a site reconnecting to another replica
         // while its old stream is still being applied would
         foreach (var batch in log.Chunk(10))
         {
             await Task.WhenAll(Enumerable.Range(0, 4).Select(i =>
-                Task.Run(() => (i % 2 == 0 ? replicaA : replicaB).ApplyUpstreamAsync(site, batch, Now))));
+                Task.Run(() => (i % 2 == 0 ? replicaA : replicaB).Upstream.ApplyUpstreamAsync(site, batch, Now))));
         }
 
         // Assert
-        Assert.Equal((ulong)log.Count, await replicaB.AppliedThroughAsync(site));
-        Assert.Equal(await CleanDigestAsync(log), await replicaA.StateDigestAsync());
+        Assert.Equal((ulong)log.Count, await replicaB.Upstream.AppliedThroughAsync(site));
+        Assert.Equal(await CleanDigestAsync(log), await replicaA.Digest.StateDigestAsync());
     }
 
     [SkippableFact]
@@ -176,10 +181,10 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
 
         // Act
         var replicas = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(() => OpenAsync(connectionString))));
-        var site = await replicas[0].AddSiteAsync(Tenant, SiteName);
+        var site = await replicas[0].Sites.AddSiteAsync(Tenant, SiteName);
 
         // Assert
-        Assert.Equal(site.SiteId, await replicas[2].AuthenticateSiteAsync(site.Credential));
+        Assert.Equal(site.SiteId, await replicas[2].Sites.AuthenticateSiteAsync(site.Credential));
     }
 
     [SkippableFact]
@@ -189,9 +194,9 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
         var store = await NewStoreAsync();
 
         // Act / Assert
-        await Assert.ThrowsAsync<StoreConflictException>(() => store.ApplyUpstreamAsync("no-such-site", SiteLog(1), Now));
-        await Assert.ThrowsAsync<StoreConflictException>(() => store.AppendToFeedAsync("no-such-site", new HubChange { SiteRenamed = new() }));
-        Assert.Equal((0UL, 0UL), (await store.AppliedThroughAsync("no-such-site"), await store.FeedHeadAsync("no-such-site")));
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.Upstream.ApplyUpstreamAsync("no-such-site", SiteLog(1), Now));
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.Feed.AppendToFeedAsync("no-such-site", new HubChange { SiteRenamed = new() }));
+        Assert.Equal((0UL, 0UL), (await store.Upstream.AppliedThroughAsync("no-such-site"), await store.Feed.FeedHeadAsync("no-such-site")));
     }
 
     // ---- feed ------------------------------------------------------------------------------------------
@@ -202,24 +207,24 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
         // Arrange
         var connectionString = await NewDatabaseAsync();
         var replicas = new[] { await OpenAsync(connectionString), await OpenAsync(connectionString) };
-        var site = (await replicas[0].AddSiteAsync(Tenant, SiteName)).SiteId;
+        var site = (await replicas[0].Sites.AddSiteAsync(Tenant, SiteName)).SiteId;
 
         // Act
         var positions = await Task.WhenAll(Enumerable.Range(0, 4).Select(writer => Task.Run(async () =>
         {
             var mine = new List<ulong>();
             for (var i = 0; i < 25; i++)
-                mine.Add(await replicas[writer % 2].AppendToFeedAsync(site, new HubChange { SiteRenamed = new() { SiteId = site, Name = $"{writer}-{i}" } }));
+                mine.Add(await replicas[writer % 2].Feed.AppendToFeedAsync(site, new HubChange { SiteRenamed = new() { SiteId = site, Name = $"{writer}-{i}" } }));
             return mine;
         })));
 
         // Assert
-        var feed = await replicas[1].ReadFeedAsync(site, 0, 1000);
+        var feed = await replicas[1].Feed.ReadFeedAsync(site, 0, 1000);
         Assert.Equal(Enumerable.Range(1, 100).Select(p => (ulong)p), positions.SelectMany(p => p).Order());
         Assert.Equal(Enumerable.Range(1, 100).Select(p => (ulong)p), feed.Select(c => c.Position));
         Assert.Equal(100, feed.Select(c => c.SiteRenamed.Name).Distinct().Count());
-        Assert.Equal(100UL, await replicas[0].FeedHeadAsync(site));
-        Assert.Equal([41UL, 42UL, 43UL], (await replicas[0].ReadFeedAsync(site, 40, 3)).Select(c => c.Position));
+        Assert.Equal(100UL, await replicas[0].Feed.FeedHeadAsync(site));
+        Assert.Equal([41UL, 42UL, 43UL], (await replicas[0].Feed.ReadFeedAsync(site, 40, 3)).Select(c => c.Position));
     }
 
     // ---- isolation and authentication ------------------------------------------------------------------
@@ -229,22 +234,22 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
     {
         // Arrange
         var store = await NewStoreAsync();
-        var a = (await store.AddSiteAsync(Tenant, "Site A")).SiteId;
-        var b = (await store.AddSiteAsync(Tenant, "Site B")).SiteId;
-        var command = await store.QueueCommandAsync(Tenant, a, "dev-0", "reboot", new Dictionary<string, string>(), null, "admin");
+        var a = (await store.Sites.AddSiteAsync(Tenant, "Site A")).SiteId;
+        var b = (await store.Sites.AddSiteAsync(Tenant, "Site B")).SiteId;
+        var command = await store.Commands.QueueCommandAsync(Tenant, a, "dev-0", "reboot", new Dictionary<string, string>(), null, "admin");
 
         // Act: A reports its devices; B reports a result for A's command
-        await store.ApplyUpstreamAsync(a, SiteLog(devices: 2), Now);
-        await store.ApplyUpstreamAsync(b, [Change(1, "dev-x", new SiteChange { CommandResult = new() { CommandId = command, Status = "failed" } })], Now);
+        await store.Upstream.ApplyUpstreamAsync(a, SiteLog(devices: 2), Now);
+        await store.Upstream.ApplyUpstreamAsync(b, [Change(1, "dev-x", new SiteChange { CommandResult = new() { CommandId = command, Status = "failed" } })], Now);
 
         // Assert
-        Assert.Empty(await store.ListDevicesAsync(Tenant, b));
-        Assert.Equal(2, (await store.ListDevicesAsync(Tenant, a)).Count);
-        Assert.Empty(await store.ListTransitionsAsync(Tenant, b, "dev-0"));
-        Assert.Empty(await store.ReadFeedAsync(b, 0, 100));
-        Assert.Single(await store.ReadFeedAsync(a, 0, 100));
-        Assert.Equal(1UL, await store.AppliedThroughAsync(b));
-        Assert.Equal(CommandStatuses.Queued, (await store.CommandStatusAsync(Tenant, command))!.Status);
+        Assert.Empty(await store.Fleet.ListDevicesAsync(Tenant, b));
+        Assert.Equal(2, (await store.Fleet.ListDevicesAsync(Tenant, a)).Count);
+        Assert.Empty(await store.Fleet.ListTransitionsAsync(Tenant, b, "dev-0"));
+        Assert.Empty(await store.Feed.ReadFeedAsync(b, 0, 100));
+        Assert.Single(await store.Feed.ReadFeedAsync(a, 0, 100));
+        Assert.Equal(1UL, await store.Upstream.AppliedThroughAsync(b));
+        Assert.Equal(CommandStatuses.Queued, (await store.Commands.CommandStatusAsync(Tenant, command))!.Status);
     }
 
     [SkippableFact]
@@ -252,21 +257,21 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
     {
         // Arrange
         var store = await NewStoreAsync();
-        var a = await store.AddSiteAsync(Tenant, "DC Leipzig #2");
-        var b = await store.AddSiteAsync(Tenant, "Truck 7");
+        var a = await store.Sites.AddSiteAsync(Tenant, "DC Leipzig #2");
+        var b = await store.Sites.AddSiteAsync(Tenant, "Truck 7");
 
         // Act
-        var asA = await store.AuthenticateSiteAsync(a.Credential);
-        var asB = await store.AuthenticateSiteAsync(b.Credential);
-        var wrong = await store.AuthenticateSiteAsync(a.Credential[..^1] + (a.Credential[^1] == '0' ? '1' : '0'));
-        var empty = await store.AuthenticateSiteAsync("");
+        var asA = await store.Sites.AuthenticateSiteAsync(a.Credential);
+        var asB = await store.Sites.AuthenticateSiteAsync(b.Credential);
+        var wrong = await store.Sites.AuthenticateSiteAsync(a.Credential[..^1] + (a.Credential[^1] == '0' ? '1' : '0'));
+        var empty = await store.Sites.AuthenticateSiteAsync("");
 
         // Assert
         Assert.Equal(("dc-leipzig-2", "truck-7"), (asA, asB));
         Assert.Null(wrong);
         Assert.Null(empty);
-        await Assert.ThrowsAsync<StoreConflictException>(() => store.AddSiteAsync(Tenant, "dc leipzig 2"));
-        Assert.Equal(["dc-leipzig-2", "truck-7"], (await store.ListSitesAsync(Tenant)).Select(s => s.SiteId));
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.Sites.AddSiteAsync(Tenant, "dc leipzig 2"));
+        Assert.Equal(["dc-leipzig-2", "truck-7"], (await store.Sites.ListSitesAsync(Tenant)).Select(s => s.SiteId));
     }
 
     // ---- catalog ---------------------------------------------------------------------------------------
@@ -276,23 +281,23 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
     {
         // Arrange
         var (store, site) = await StoreWithSiteAsync();
-        var command = await store.QueueCommandAsync(Tenant, site, "dev-0", "reboot", new Dictionary<string, string> { ["reason"] = "stuck" }, Now.AddHours(1), "admin");
+        var command = await store.Commands.QueueCommandAsync(Tenant, site, "dev-0", "reboot", new Dictionary<string, string> { ["reason"] = "stuck" }, Now.AddHours(1), "admin");
         SiteChange Result(ulong sequence, string status) =>
             Change(sequence, "dev-0", new SiteChange { CommandResult = new() { CommandId = command, Status = status, Message = status, FinishedUnixMs = (long)sequence } });
 
         // Act
-        await store.ApplyUpstreamAsync(site, [Result(1, CommandStatuses.Delivered)], Now);
-        var delivered = await store.CommandStatusAsync(Tenant, command);
-        await store.ApplyUpstreamAsync(site, [Result(2, CommandStatuses.Succeeded), Result(3, CommandStatuses.Delivered), Result(4, CommandStatuses.Failed)], Now);
-        var final = await store.CommandStatusAsync(Tenant, command);
+        await store.Upstream.ApplyUpstreamAsync(site, [Result(1, CommandStatuses.Delivered)], Now);
+        var delivered = await store.Commands.CommandStatusAsync(Tenant, command);
+        await store.Upstream.ApplyUpstreamAsync(site, [Result(2, CommandStatuses.Succeeded), Result(3, CommandStatuses.Delivered), Result(4, CommandStatuses.Failed)], Now);
+        var final = await store.Commands.CommandStatusAsync(Tenant, command);
 
         // Assert
         Assert.Equal(CommandStatuses.Delivered, delivered!.Status);
         Assert.Equal((CommandStatuses.Succeeded, CommandStatuses.Succeeded), (final!.Status, final.Message));
         Assert.Equal(("dev-0", "reboot", "admin", Now.AddHours(1)), (final.DeviceId, final.Type, final.CreatedBy, final.ExpiresAt));
-        var queued = Assert.Single(await store.ReadFeedAsync(site, 0, 10)).CommandQueued;
+        var queued = Assert.Single(await store.Feed.ReadFeedAsync(site, 0, 10)).CommandQueued;
         Assert.Equal((command, "stuck"), (queued.CommandId, queued.Parameters["reason"]));
-        Assert.Null(await store.CommandStatusAsync(Tenant, "no-such-command"));
+        Assert.Null(await store.Commands.CommandStatusAsync(Tenant, "no-such-command"));
     }
 
     [SkippableFact]
@@ -300,7 +305,7 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
     {
         // Arrange: the site's log as the appliance writes it for an operator's command
         var (store, site) = await StoreWithSiteAsync();
-        var other = (await store.AddSiteAsync(Tenant, "Other DC")).SiteId;
+        var other = (await store.Sites.AddSiteAsync(Tenant, "Other DC")).SiteId;
         var queued = new SiteChange
         {
             CommandQueued = new() { CommandId = "cmd-0123456789abcdef", Type = "lock", ExpiresUnixMs = Now.AddHours(2).ToUnixTimeMilliseconds(), CreatedBy = "operator" },
@@ -313,18 +318,18 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
         };
 
         // Act: delivered twice, then the result; another site claiming the same id changes nothing
-        await store.ApplyUpstreamAsync(site, log, Now);
-        await store.ApplyUpstreamAsync(site, log, Now);
-        var delivered = await store.CommandStatusAsync(Tenant, "cmd-0123456789abcdef");
-        await store.ApplyUpstreamAsync(site, [Change(3, "dev-0", new SiteChange { CommandResult = new() { CommandId = "cmd-0123456789abcdef", Status = CommandStatuses.Succeeded, Message = "locked", FinishedUnixMs = 42 } })], Now);
-        await store.ApplyUpstreamAsync(other, [Change(1, "dev-9", queued)], Now);
-        var final = await store.CommandStatusAsync(Tenant, "cmd-0123456789abcdef");
+        await store.Upstream.ApplyUpstreamAsync(site, log, Now);
+        await store.Upstream.ApplyUpstreamAsync(site, log, Now);
+        var delivered = await store.Commands.CommandStatusAsync(Tenant, "cmd-0123456789abcdef");
+        await store.Upstream.ApplyUpstreamAsync(site, [Change(3, "dev-0", new SiteChange { CommandResult = new() { CommandId = "cmd-0123456789abcdef", Status = CommandStatuses.Succeeded, Message = "locked", FinishedUnixMs = 42 } })], Now);
+        await store.Upstream.ApplyUpstreamAsync(other, [Change(1, "dev-9", queued)], Now);
+        var final = await store.Commands.CommandStatusAsync(Tenant, "cmd-0123456789abcdef");
 
         // Assert
         Assert.Equal(CommandStatuses.Delivered, delivered!.Status);
         Assert.Equal((site, "dev-0", "lock", "operator", Now.AddHours(2)), (final!.SiteId, final.DeviceId, final.Type, final.CreatedBy, final.ExpiresAt));
         Assert.Equal((CommandStatuses.Succeeded, "locked", "queued at the site"), (final.Status, final.Message, final.Reason));
-        Assert.Empty(await store.ReadFeedAsync(site, 0, 10)); // the site owns it: nothing goes back down
+        Assert.Empty(await store.Feed.ReadFeedAsync(site, 0, 10)); // the site owns it: nothing goes back down
     }
 
     [SkippableFact]
@@ -332,8 +337,8 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
     {
         // Arrange
         var store = await NewStoreAsync();
-        var a = (await store.AddSiteAsync(Tenant, "Site A")).SiteId;
-        var b = (await store.AddSiteAsync(Tenant, "Site B")).SiteId;
+        var a = (await store.Sites.AddSiteAsync(Tenant, "Site A")).SiteId;
+        var b = (await store.Sites.AddSiteAsync(Tenant, "Site B")).SiteId;
         var blueprint = Blueprint.Empty("pickers") with
         {
             Apps = [new RequiredApp("com.acme.scan", 42, "4.2"), new RequiredApp("com.acme.pick", 7, "1.7")],
@@ -341,23 +346,23 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
         };
 
         // Act
-        var first = await store.UpsertBlueprintAsync(Tenant, blueprint);
-        var again = await store.UpsertBlueprintAsync(Tenant, blueprint with { Apps = [.. blueprint.Apps.Reverse()] });
-        var changed = await store.UpsertBlueprintAsync(Tenant, blueprint with { BatteryHealthFloorPercent = 80 });
-        var c = (await store.AddSiteAsync(Tenant, "Site C")).SiteId;
-        var deleted = await store.DeleteBlueprintAsync(Tenant, "pickers");
-        var deletedAgain = await store.DeleteBlueprintAsync(Tenant, "pickers");
+        var first = await store.Blueprints.UpsertBlueprintAsync(Tenant, blueprint);
+        var again = await store.Blueprints.UpsertBlueprintAsync(Tenant, blueprint with { Apps = [.. blueprint.Apps.Reverse()] });
+        var changed = await store.Blueprints.UpsertBlueprintAsync(Tenant, blueprint with { BatteryHealthFloorPercent = 80 });
+        var c = (await store.Sites.AddSiteAsync(Tenant, "Site C")).SiteId;
+        var deleted = await store.Blueprints.DeleteBlueprintAsync(Tenant, "pickers");
+        var deletedAgain = await store.Blueprints.DeleteBlueprintAsync(Tenant, "pickers");
 
         // Assert
         Assert.Equal((true, false, true, true, false), (first, again, changed, deleted, deletedAgain));
-        Assert.Equal((3UL, 3UL, 2UL), (await store.FeedHeadAsync(a), await store.FeedHeadAsync(b), await store.FeedHeadAsync(c)));
-        var feed = await store.ReadFeedAsync(a, 0, 10);
+        Assert.Equal((3UL, 3UL, 2UL), (await store.Feed.FeedHeadAsync(a), await store.Feed.FeedHeadAsync(b), await store.Feed.FeedHeadAsync(c)));
+        var feed = await store.Feed.ReadFeedAsync(a, 0, 10);
         Assert.Equal(
             [HubChange.ChangeOneofCase.BlueprintUpserted, HubChange.ChangeOneofCase.BlueprintUpserted, HubChange.ChangeOneofCase.BlueprintDeleted],
             feed.Select(f => f.ChangeCase));
         Assert.Contains("\"batteryHealthFloorPercent\":80", feed[1].BlueprintUpserted.BlueprintJson, StringComparison.Ordinal);
-        Assert.Contains("\"batteryHealthFloorPercent\":80", (await store.ReadFeedAsync(c, 0, 1))[0].BlueprintUpserted.BlueprintJson, StringComparison.Ordinal);
-        Assert.Empty(await store.ListBlueprintsAsync(Tenant));
+        Assert.Contains("\"batteryHealthFloorPercent\":80", (await store.Feed.ReadFeedAsync(c, 0, 1))[0].BlueprintUpserted.BlueprintJson, StringComparison.Ordinal);
+        Assert.Empty(await store.Blueprints.ListBlueprintsAsync(Tenant));
     }
 
     [SkippableFact]
@@ -372,8 +377,8 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
         };
 
         // Act
-        await store.UpsertBlueprintAsync(Tenant, blueprint);
-        var listed = Assert.Single(await store.ListBlueprintsAsync(Tenant));
+        await store.Blueprints.UpsertBlueprintAsync(Tenant, blueprint);
+        var listed = Assert.Single(await store.Blueprints.ListBlueprintsAsync(Tenant));
 
         // Assert
         Assert.Equal(blueprint.ToDeclarations().Token, listed.ToDeclarations().Token);
@@ -384,18 +389,18 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
     {
         // Arrange
         var store = await NewStoreAsync();
-        var a = (await store.AddSiteAsync(Tenant, "Site A")).SiteId;
-        var b = (await store.AddSiteAsync(Tenant, "Site B")).SiteId;
+        var a = (await store.Sites.AddSiteAsync(Tenant, "Site A")).SiteId;
+        var b = (await store.Sites.AddSiteAsync(Tenant, "Site B")).SiteId;
 
         // Act
-        var token = await store.IssueTokenAsync(Tenant, a, "pickers", 50, Now.AddDays(7));
+        var token = await store.EnrollmentTokens.IssueTokenAsync(Tenant, a, "pickers", 50, Now.AddDays(7));
 
         // Assert
-        var issued = Assert.Single(await store.ReadFeedAsync(a, 0, 10)).TokenIssued;
+        var issued = Assert.Single(await store.Feed.ReadFeedAsync(a, 0, 10)).TokenIssued;
         Assert.Equal((CanonicalHash.Sha256Hex(token), token[..8], "pickers", 50U), (issued.TokenHash, issued.TokenPrefix, issued.Group, issued.Uses));
         Assert.Equal(Now.AddDays(7).ToUnixTimeMilliseconds(), issued.ExpiresUnixMs);
-        Assert.Empty(await store.ReadFeedAsync(b, 0, 10));
-        await Assert.ThrowsAsync<StoreConflictException>(() => store.IssueTokenAsync(Tenant, "no-such-site", "pickers", 1, Now));
+        Assert.Empty(await store.Feed.ReadFeedAsync(b, 0, 10));
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.EnrollmentTokens.IssueTokenAsync(Tenant, "no-such-site", "pickers", 1, Now));
     }
 
     [SkippableFact]
@@ -403,20 +408,20 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
     {
         // Arrange
         var store = await NewStoreAsync();
-        var a = (await store.AddSiteAsync(Tenant, "Site A")).SiteId;
-        var b = (await store.AddSiteAsync(Tenant, "Site B")).SiteId;
+        var a = (await store.Sites.AddSiteAsync(Tenant, "Site A")).SiteId;
+        var b = (await store.Sites.AddSiteAsync(Tenant, "Site B")).SiteId;
 
         // Act
-        await store.ApplyUpstreamAsync(a, SiteLog(devices: 3), Now);
-        await store.ApplyUpstreamAsync(b, SiteLog(devices: 2, compliant: false), Now.AddMinutes(1));
+        await store.Upstream.ApplyUpstreamAsync(a, SiteLog(devices: 3), Now);
+        await store.Upstream.ApplyUpstreamAsync(b, SiteLog(devices: 2, compliant: false), Now.AddMinutes(1));
 
         // Assert
-        var devices = await store.ListDevicesAsync(Tenant);
+        var devices = await store.Fleet.ListDevicesAsync(Tenant);
         Assert.Equal(["site-a/dev-0", "site-a/dev-1", "site-a/dev-2", "site-b/dev-0", "site-b/dev-1"], devices.Select(d => $"{d.SiteId}/{d.DeviceId}"));
         var nonCompliant = devices[^1];
         Assert.Equal((false, 1, "Active", "pickers"), (nonCompliant.Compliant, nonCompliant.Findings, nonCompliant.State, nonCompliant.Group));
-        Assert.Equal([new SiteCompliance(a, 3, 3), new SiteCompliance(b, 2, 0)], await store.ComplianceAsync(Tenant));
-        var sites = await store.ListSitesAsync(Tenant);
+        Assert.Equal([new SiteCompliance(a, 3, 3), new SiteCompliance(b, 2, 0)], await store.Fleet.ComplianceAsync(Tenant));
+        var sites = await store.Sites.ListSitesAsync(Tenant);
         Assert.Equal([(ulong)SiteLog(3).Count, (ulong)SiteLog(2).Count], sites.Select(s => s.AppliedThrough));
         Assert.Equal(Now.AddMinutes(1), sites[1].LastSyncAt);
     }
@@ -428,12 +433,12 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
         var store = await NewStoreAsync();
 
         // Act
-        var token = await store.CreateApiTokenAsync(Tenant, "ci");
+        var token = await store.AdminTokens.CreateApiTokenAsync(Tenant, "ci");
 
         // Assert
-        Assert.Equal(new ApiCaller(Tenant, "ci", null), await store.AuthenticateApiTokenAsync(token));
-        Assert.Null(await store.AuthenticateApiTokenAsync(token.ToUpperInvariant()));
-        Assert.Null(await store.AuthenticateApiTokenAsync(""));
+        Assert.Equal(new ApiCaller(Tenant, "ci", null), await store.AdminTokens.AuthenticateApiTokenAsync(token));
+        Assert.Null(await store.AdminTokens.AuthenticateApiTokenAsync(token.ToUpperInvariant()));
+        Assert.Null(await store.AdminTokens.AuthenticateApiTokenAsync(""));
     }
 
     // ---- site sync reports (issue 3) -------------------------------------------------------------------
@@ -447,13 +452,13 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
         var report = new SiteSyncReport(10, 10, Now.AddSeconds(-90), "Trying", Now.AddMinutes(-10));
 
         // Act
-        var before = Assert.Single(await store.ListSitesAsync(Tenant));
-        await store.RecordHelloAsync(site, report, Now);
-        var reported = Assert.Single(await store.ListSitesAsync(Tenant));
-        await store.ApplyUpstreamAsync(site, log.Take(6).ToList(), Now.AddSeconds(1));
-        var partly = Assert.Single(await store.ListSitesAsync(Tenant));
-        await store.ApplyUpstreamAsync(site, log.Skip(6).Take(4).ToList(), Now.AddSeconds(2));
-        var drained = Assert.Single(await store.ListSitesAsync(Tenant));
+        var before = Assert.Single(await store.Sites.ListSitesAsync(Tenant));
+        await store.Upstream.RecordHelloAsync(site, report, Now);
+        var reported = Assert.Single(await store.Sites.ListSitesAsync(Tenant));
+        await store.Upstream.ApplyUpstreamAsync(site, log.Take(6).ToList(), Now.AddSeconds(1));
+        var partly = Assert.Single(await store.Sites.ListSitesAsync(Tenant));
+        await store.Upstream.ApplyUpstreamAsync(site, log.Skip(6).Take(4).ToList(), Now.AddSeconds(2));
+        var drained = Assert.Single(await store.Sites.ListSitesAsync(Tenant));
 
         // Assert
         Assert.Equal((null, null, null), (before.Report, before.Backlog, before.Lag(Now)));
@@ -470,8 +475,8 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
     {
         // Arrange
         var (store, site) = await StoreWithSiteAsync();
-        await store.RecordHelloAsync(site, new SiteSyncReport(3, 3, Now.AddMinutes(-1), "Connected", Now.AddSeconds(-5)), Now);
-        var summary = Assert.Single(await store.ListSitesAsync(Tenant));
+        await store.Upstream.RecordHelloAsync(site, new SiteSyncReport(3, 3, Now.AddMinutes(-1), "Connected", Now.AddSeconds(-5)), Now);
+        var summary = Assert.Single(await store.Sites.ListSitesAsync(Tenant));
 
         // Act
         var withinRounds = summary.Lag(Now + SiteSummary.SilentAfter);
@@ -487,16 +492,16 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
     {
         // Arrange
         var (store, site) = await StoreWithSiteAsync();
-        await store.RecordHelloAsync(site, new SiteSyncReport(0, 0, null, "Connected", null), Now);
+        await store.Upstream.RecordHelloAsync(site, new SiteSyncReport(0, 0, null, "Connected", null), Now);
 
         // Act: an older appliance says hello later, without a report
-        await store.RecordHelloAsync(site, null, Now.AddMinutes(5));
-        var summary = Assert.Single(await store.ListSitesAsync(Tenant));
+        await store.Upstream.RecordHelloAsync(site, null, Now.AddMinutes(5));
+        var summary = Assert.Single(await store.Sites.ListSitesAsync(Tenant));
 
         // Assert: the last report stays, the sync time moves
         Assert.Equal(Now.AddMinutes(5), summary.LastSyncAt);
         Assert.Equal((Now, "Connected", 0UL), (summary.ReportedAt, summary.Report!.UplinkState, summary.Backlog));
-        await Assert.ThrowsAsync<StoreConflictException>(() => store.RecordHelloAsync("no-such-site", null, Now));
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.Upstream.RecordHelloAsync("no-such-site", null, Now));
     }
 
     [SkippableFact]
@@ -505,13 +510,13 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
         // Arrange
         var log = SiteLog(devices: 2);
         var (store, site) = await StoreWithSiteAsync();
-        await store.ApplyUpstreamAsync(site, log, Now);
+        await store.Upstream.ApplyUpstreamAsync(site, log, Now);
 
         // Act
-        await store.RecordHelloAsync(site, new SiteSyncReport(7, (ulong)log.Count + 7, Now, "Connected", Now), Now.AddHours(1));
+        await store.Upstream.RecordHelloAsync(site, new SiteSyncReport(7, (ulong)log.Count + 7, Now, "Connected", Now), Now.AddHours(1));
 
         // Assert: what sites report of their own sync is hub-side bookkeeping, not site data
-        Assert.Equal(await CleanDigestAsync(log), await store.StateDigestAsync());
+        Assert.Equal(await CleanDigestAsync(log), await store.Digest.StateDigestAsync());
     }
 
     // ---- commands to groups (issue 3) -----------------------------------------------------------------
@@ -521,26 +526,26 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
     {
         // Arrange: pickers at two sites, one of them retired, and a driver
         var store = await NewStoreAsync();
-        var a = (await store.AddSiteAsync(Tenant, "Site A")).SiteId;
-        var b = (await store.AddSiteAsync(Tenant, "Site B")).SiteId;
-        await store.ApplyUpstreamAsync(a, SiteLog(devices: 2), Now);
-        await store.ApplyUpstreamAsync(b, [.. SiteLog(devices: 2), .. Retire(SiteLog(2).Count + 1, "dev-1"), .. Enroll(SiteLog(2).Count + 2, "drv-0", "drivers")], Now);
+        var a = (await store.Sites.AddSiteAsync(Tenant, "Site A")).SiteId;
+        var b = (await store.Sites.AddSiteAsync(Tenant, "Site B")).SiteId;
+        await store.Upstream.ApplyUpstreamAsync(a, SiteLog(devices: 2), Now);
+        await store.Upstream.ApplyUpstreamAsync(b, [.. SiteLog(devices: 2), .. Retire(SiteLog(2).Count + 1, "dev-1"), .. Enroll(SiteLog(2).Count + 2, "drv-0", "drivers")], Now);
 
         // Act
-        var group = await store.ListGroupAsync(Tenant, "pickers");
-        var groupAtB = await store.ListGroupAsync(Tenant, "pickers", b);
-        var ids = await store.QueueCommandsAsync(Tenant, 
+        var group = await store.Fleet.ListGroupAsync(Tenant, "pickers");
+        var groupAtB = await store.Fleet.ListGroupAsync(Tenant, "pickers", b);
+        var ids = await store.Commands.QueueCommandsAsync(Tenant, 
             group.Select(d => new CommandTarget(d.SiteId, d.DeviceId)).ToList(), "lock", new Dictionary<string, string>(), Now.AddHours(1), "admin", "inventory");
 
         // Assert
         Assert.Equal([$"{a}/dev-0", $"{a}/dev-1", $"{b}/dev-0"], group.Select(d => $"{d.SiteId}/{d.DeviceId}"));
         Assert.Equal([$"{b}/dev-0"], groupAtB.Select(d => $"{d.SiteId}/{d.DeviceId}"));
         Assert.Equal(3, ids.Distinct().Count());
-        var commands = await Task.WhenAll(ids.Select(id => store.CommandStatusAsync(Tenant, id)));
+        var commands = await Task.WhenAll(ids.Select(id => store.Commands.CommandStatusAsync(Tenant, id)));
         Assert.Equal(group.Select(d => (d.SiteId, d.DeviceId)), commands.Select(c => (c!.SiteId, c.DeviceId)));
         Assert.All(commands, c => Assert.Equal((CommandStatuses.Queued, "inventory", "lock", Now), (c!.Status, c.Reason, c.Type, c.CreatedAt)));
-        Assert.Equal(["dev-0", "dev-1"], (await store.ReadFeedAsync(a, 0, 10)).Select(c => c.CommandQueued.DeviceId));
-        Assert.Equal(["dev-0"], (await store.ReadFeedAsync(b, 0, 10)).Select(c => c.CommandQueued.DeviceId));
+        Assert.Equal(["dev-0", "dev-1"], (await store.Feed.ReadFeedAsync(a, 0, 10)).Select(c => c.CommandQueued.DeviceId));
+        Assert.Equal(["dev-0"], (await store.Feed.ReadFeedAsync(b, 0, 10)).Select(c => c.CommandQueued.DeviceId));
     }
 
     [SkippableFact]
@@ -550,10 +555,10 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
         var (store, site) = await StoreWithSiteAsync();
 
         // Act / Assert: all or none
-        await Assert.ThrowsAsync<StoreConflictException>(() => store.QueueCommandsAsync(Tenant, 
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.Commands.QueueCommandsAsync(Tenant, 
             [new CommandTarget(site, "dev-0"), new CommandTarget("zz-no-such-site", "dev-1")], "lock", new Dictionary<string, string>(), null, "admin"));
-        Assert.Empty(await store.ReadFeedAsync(site, 0, 10));
-        Assert.Equal(0UL, await store.FeedHeadAsync(site));
+        Assert.Empty(await store.Feed.ReadFeedAsync(site, 0, 10));
+        Assert.Equal(0UL, await store.Feed.FeedHeadAsync(site));
     }
 
     [SkippableFact]
@@ -561,15 +566,15 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
     {
         // Arrange
         var store = await NewStoreAsync();
-        var a = (await store.AddSiteAsync(Tenant, "Site A")).SiteId;
-        var b = (await store.AddSiteAsync(Tenant, "Site B")).SiteId;
-        await store.ApplyUpstreamAsync(a, SiteLog(devices: 2), Now);
-        await store.ApplyUpstreamAsync(b, SiteLog(devices: 1), Now);
+        var a = (await store.Sites.AddSiteAsync(Tenant, "Site A")).SiteId;
+        var b = (await store.Sites.AddSiteAsync(Tenant, "Site B")).SiteId;
+        await store.Upstream.ApplyUpstreamAsync(a, SiteLog(devices: 2), Now);
+        await store.Upstream.ApplyUpstreamAsync(b, SiteLog(devices: 1), Now);
 
         // Act
-        var unique = await store.FindDeviceAsync(Tenant, "dev-1");
-        var shared = await store.FindDeviceAsync(Tenant, "dev-0");
-        var none = await store.FindDeviceAsync(Tenant, "dev-9");
+        var unique = await store.Fleet.FindDeviceAsync(Tenant, "dev-1");
+        var shared = await store.Fleet.FindDeviceAsync(Tenant, "dev-0");
+        var none = await store.Fleet.FindDeviceAsync(Tenant, "dev-9");
 
         // Assert
         Assert.Equal([a], unique.Select(d => d.SiteId));
@@ -584,12 +589,12 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
         var (store, site) = await StoreWithSiteAsync();
 
         // Act
-        var plain = await store.QueueCommandAsync(Tenant, site, "dev-0", "ring", new Dictionary<string, string>(), null, "admin");
-        var why = await store.QueueCommandAsync(Tenant, site, "dev-0", "lock", new Dictionary<string, string>(), null, "admin", "lost on the floor");
+        var plain = await store.Commands.QueueCommandAsync(Tenant, site, "dev-0", "ring", new Dictionary<string, string>(), null, "admin");
+        var why = await store.Commands.QueueCommandAsync(Tenant, site, "dev-0", "lock", new Dictionary<string, string>(), null, "admin", "lost on the floor");
 
         // Assert
-        Assert.Equal("", (await store.CommandStatusAsync(Tenant, plain))!.Reason);
-        Assert.Equal("lost on the floor", (await store.CommandStatusAsync(Tenant, why))!.Reason);
+        Assert.Equal("", (await store.Commands.CommandStatusAsync(Tenant, plain))!.Reason);
+        Assert.Equal("lost on the floor", (await store.Commands.CommandStatusAsync(Tenant, why))!.Reason);
     }
 
     // ---- command expiry (issue 3) ---------------------------------------------------------------------
@@ -599,7 +604,7 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
     {
         // Arrange: a command with a 5-minute expiry; the device checks in after it, so the site reports "expired"
         var (store, site) = await StoreWithSiteAsync();
-        var command = await store.QueueCommandAsync(Tenant, site, "dev-0", "lock", new Dictionary<string, string>(), Now.AddMinutes(5), "admin");
+        var command = await store.Commands.QueueCommandAsync(Tenant, site, "dev-0", "lock", new Dictionary<string, string>(), Now.AddMinutes(5), "admin");
         var expiredAt = Now.AddMinutes(6).ToUnixTimeMilliseconds();
         var result = Change(1, "dev-0", new SiteChange
         {
@@ -608,9 +613,9 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
         var late = Change(2, "dev-0", new SiteChange { CommandResult = new() { CommandId = command, Status = CommandStatuses.Delivered } });
 
         // Act: delivered twice (a replay), then a stray late "delivered"
-        await store.ApplyUpstreamAsync(site, [result], Now.AddMinutes(7));
-        await store.ApplyUpstreamAsync(site, [result, late], Now.AddMinutes(8));
-        var status = await store.CommandStatusAsync(Tenant, command);
+        await store.Upstream.ApplyUpstreamAsync(site, [result], Now.AddMinutes(7));
+        await store.Upstream.ApplyUpstreamAsync(site, [result, late], Now.AddMinutes(8));
+        var status = await store.Commands.CommandStatusAsync(Tenant, command);
 
         // Assert
         Assert.Equal((CommandStatuses.Expired, "expired before delivery"), (status!.Status, status.Message));
@@ -620,18 +625,18 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
 
     // ---- helpers ---------------------------------------------------------------------------------------
 
-    private async Task<(SqlHubStore Store, string SiteId)> StoreWithSiteAsync()
+    private async Task<(HubStores Store, string SiteId)> StoreWithSiteAsync()
     {
         var store = await NewStoreAsync();
-        return (store, (await store.AddSiteAsync(Tenant, SiteName)).SiteId);
+        return (store, (await store.Sites.AddSiteAsync(Tenant, SiteName)).SiteId);
     }
 
     /// <summary>The digest of a fresh database that received <paramref name="log"/> once, in one batch.</summary>
     private async Task<string> CleanDigestAsync(IReadOnlyList<SiteChange> log)
     {
         var (store, site) = await StoreWithSiteAsync();
-        await store.ApplyUpstreamAsync(site, log, Now);
-        return await store.StateDigestAsync();
+        await store.Upstream.ApplyUpstreamAsync(site, log, Now);
+        return await store.Digest.StateDigestAsync();
     }
 
     /// <summary>

@@ -1,11 +1,13 @@
+using EdgeMdm.Cloud.Api;
+using EdgeMdm.Cloud.Fleet;
 using EdgeMdm.Cloud.Options;
-using EdgeMdm.Cloud.Rollouts;
-using EdgeMdm.Cloud.Storage;
+using EdgeMdm.Cloud.Packages;
+using EdgeMdm.Cloud.Sites;
 using Microsoft.Extensions.Options;
 
-namespace EdgeMdm.Cloud.Api;
+namespace EdgeMdm.Cloud.Rollouts;
 
-/// <summary>The rollout report for central IT, behind the API token filter of <see cref="AdminApi"/>, per tenant.</summary>
+/// <summary>The rollout report for central IT, behind the API token filter of <see cref="HubApi"/>, per tenant.</summary>
 internal static class RolloutApi
 {
     public static RouteGroupBuilder MapRolloutApi(this RouteGroupBuilder api)
@@ -29,7 +31,7 @@ internal static class RolloutApi
             v.RequiredText("site", site);
         if (!v.Valid)
             return v.Problem();
-        var tenant = AdminApi.Tenant(http);
+        var tenant = HubApi.Tenant(http);
         if (site is not null && !await sites.SiteExistsAsync(tenant, site, ct))
             return Problems.NotFound($"no site '{site}'");
         var report = await new RolloutReporter(rollouts, fleet, packages)

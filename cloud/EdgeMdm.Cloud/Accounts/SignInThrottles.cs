@@ -1,6 +1,6 @@
 using EdgeMdm.Domain.Security;
 
-namespace EdgeMdm.Cloud.Api;
+namespace EdgeMdm.Cloud.Accounts;
 
 /// <summary>
 /// The limits on <c>POST /api/v1/login</c>: per account (tenant and user name; against guessing one password) and

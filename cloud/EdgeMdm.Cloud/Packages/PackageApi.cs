@@ -1,18 +1,16 @@
 using System.Globalization;
-using EdgeMdm.Cloud.Hosting;
+using EdgeMdm.Cloud.Api;
 using EdgeMdm.Cloud.Options;
-using EdgeMdm.Cloud.Packages;
-using EdgeMdm.Cloud.Storage;
 using EdgeMdm.Domain.Packages;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
-namespace EdgeMdm.Cloud.Api;
+namespace EdgeMdm.Cloud.Packages;
 
 /// <summary>
 /// The package catalog for central IT: upload a file (stored under its SHA-256, its manifest signed with the
 /// hub's key and fed to the tenant's sites), list and show manifests, and the public key sites and agents
-/// check them with. Runs behind the API token filter of <see cref="AdminApi"/>; everything is per tenant.
+/// check them with. Runs behind the API token filter of <see cref="HubApi"/>; everything is per tenant.
 /// </summary>
 internal static class PackageApi
 {
@@ -25,10 +23,10 @@ internal static class PackageApi
         api.MapPost("/packages", UploadAsync);
         api.MapGet("/packages", async (string? packageName, HttpContext http, IPackageStore packages, CancellationToken ct) =>
             TypedResults.Json(
-                (await packages.ListPackagesAsync(AdminApi.Tenant(http), packageName, ct)).Select(PackageView.Of).ToList(),
+                (await packages.ListPackagesAsync(HubApi.Tenant(http), packageName, ct)).Select(PackageView.Of).ToList(),
                 ApiJson.Default.ListPackageView));
         api.MapGet("/packages/{sha256}", async (string sha256, HttpContext http, IPackageStore packages, CancellationToken ct) =>
-            await packages.FindPackageAsync(AdminApi.Tenant(http), sha256, ct) is { } package
+            await packages.FindPackageAsync(HubApi.Tenant(http), sha256, ct) is { } package
                 ? TypedResults.Json(PackageView.Of(package), ApiJson.Default.PackageView)
                 : Problems.NotFound($"no package '{sha256}'"));
         return api;
@@ -82,7 +80,7 @@ internal static class PackageApi
             var manifest = described! with { Sha256 = staged.Digest.Sha256, SizeBytes = staged.Digest.SizeBytes };
             if (manifest.SizeBytes == 0)
                 return Problems.Invalid("body", "is empty: the package file must have at least one byte");
-            var tenant = AdminApi.Tenant(http);
+            var tenant = HubApi.Tenant(http);
 
             // Answered before the blob is kept, so a refused upload leaves nothing behind (but for a race with
             // another upload, which the store's own check below still settles).
@@ -97,7 +95,7 @@ internal static class PackageApi
             if (outcome.Result == PublishResult.Created)
             {
                 var logger = loggers.CreateLogger(typeof(PackageApi).FullName!);
-                Log.PackagePublished(logger, tenant, manifest.PackageName, manifest.VersionCode, manifest.Sha256, manifest.SizeBytes);
+                PackageLog.PackagePublished(logger, tenant, manifest.PackageName, manifest.VersionCode, manifest.Sha256, manifest.SizeBytes);
                 http.Response.Headers.Location = "/api/v1/packages/" + manifest.Sha256;
             }
 
@@ -159,10 +157,18 @@ internal static class PackageApi
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 }
 
-/// <summary>The hub's manifest signer, loaded once from the key the store keeps (<see cref="ISigningKeyStore"/>).</summary>
-internal sealed class PackageSigning(ManifestSigner signer) : IDisposable
-{
-    public ManifestSigner Signer { get; } = signer;
+/// <summary>The key package manifests are signed with: its id (SHA-256 hex of the DER) and SubjectPublicKeyInfo PEM.</summary>
+public sealed record SigningKeyView(string KeyId, string PublicKeyPem);
 
-    public void Dispose() => Signer.Dispose();
+/// <summary>A signed package manifest; <c>MinOsVersion</c> null means any OS, <c>PublishedAt</c> is whole seconds, as signed.</summary>
+public sealed record PackageView(
+    string Sha256, string PackageName, long VersionCode, string VersionName, long SizeBytes, string? MinOsVersion,
+    DateTimeOffset PublishedAt, string Signature, string KeyId)
+{
+    public static PackageView Of(PublishedPackage package)
+    {
+        ArgumentNullException.ThrowIfNull(package);
+        var m = package.Manifest;
+        return new(m.Sha256, m.PackageName, m.VersionCode, m.VersionName, m.SizeBytes, m.MinOsVersion, m.PublishedAt, package.Signature, package.KeyId);
+    }
 }

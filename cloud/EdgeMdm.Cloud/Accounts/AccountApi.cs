@@ -1,12 +1,14 @@
+using EdgeMdm.Cloud.Api;
 using EdgeMdm.Cloud.Storage;
+using EdgeMdm.Cloud.Tenants;
 using EdgeMdm.Domain.Security;
 
-namespace EdgeMdm.Cloud.Api;
+namespace EdgeMdm.Cloud.Accounts;
 
 /// <summary>
-/// People: central IT's accounts (and signing in with them for an API token) and each site's users. Passwords
-/// are hashed here (PBKDF2, <see cref="PasswordHash"/>) before they reach the store; a generated password is
-/// answered once and never kept in clear.
+/// Central IT's accounts, and signing in with them for an API token. Passwords are hashed here (PBKDF2,
+/// <see cref="PasswordHash"/>) before they reach the store; a generated password is answered once and never kept
+/// in clear.
 /// </summary>
 internal static class AccountApi
 {
@@ -19,22 +21,16 @@ internal static class AccountApi
     // the answer's timing does not tell which names exist.
     private static readonly Lazy<string> UnknownUserHash = new(() => PasswordHash.Create(GeneratedPassword.New()));
 
-    public static IEndpointRouteBuilder MapAccountApi(this IEndpointRouteBuilder api)
+    public static RouteGroupBuilder MapAccountApi(this RouteGroupBuilder api)
     {
         api.MapPost("/accounts", AddAccountAsync);
         api.MapGet("/accounts", async (HttpContext http, IAccountStore accounts, CancellationToken ct) =>
             TypedResults.Json(
-                (await accounts.ListAccountsAsync(AdminApi.Tenant(http), ct)).Select(a => new AccountView(a.UserName, a.CreatedAt)).ToList(),
+                (await accounts.ListAccountsAsync(HubApi.Tenant(http), ct)).Select(a => new AccountView(a.UserName, a.CreatedAt)).ToList(),
                 ApiJson.Default.ListAccountView));
         api.MapDelete("/accounts/{userName}", async (string userName, HttpContext http, IAccountStore accounts, CancellationToken ct) =>
-            await accounts.RemoveAccountAsync(AdminApi.Tenant(http), userName, ct) ? Results.NoContent() : Problems.NotFound($"no account '{userName}'"));
+            await accounts.RemoveAccountAsync(HubApi.Tenant(http), userName, ct) ? Results.NoContent() : Problems.NotFound($"no account '{userName}'"));
 
-        api.MapPost("/sites/{siteId}/users", UpsertSiteUserAsync);
-        api.MapGet("/sites/{siteId}/users", async (string siteId, HttpContext http, ISiteUserStore users, CancellationToken ct) =>
-            await users.ListSiteUsersAsync(AdminApi.Tenant(http), siteId, ct) is { } list
-                ? TypedResults.Json(list.ToList(), ApiJson.Default.ListSiteUserRecord)
-                : Problems.NotFound($"no site '{siteId}'"));
-        api.MapDelete("/sites/{siteId}/users/{userName}", RemoveSiteUserAsync);
         return api;
     }
 
@@ -64,7 +60,7 @@ internal static class AccountApi
         var addressKey = request.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "";
         if (throttles.RetryAfter(accountKey, addressKey, now) is { } wait)
         {
-            Hosting.Log.SignInThrottled(loggers.CreateLogger(typeof(AccountApi).FullName!), tenant, body.User!, addressKey);
+            AccountLog.SignInThrottled(loggers.CreateLogger(typeof(AccountApi).FullName!), tenant, body.User!, addressKey);
             var seconds = (long)Math.Ceiling(wait.TotalSeconds);
             request.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return Problems.Create(StatusCodes.Status429TooManyRequests, "Too many sign-in attempts", $"too many failed sign-ins; try again in {seconds} s");
@@ -89,7 +85,7 @@ internal static class AccountApi
         if (token is null)
         {
             throttles.RecordFailure(accountKey, addressKey, now);
-            Hosting.Log.SignInRefused(loggers.CreateLogger(typeof(AccountApi).FullName!), tenant, body.User!);
+            AccountLog.SignInRefused(loggers.CreateLogger(typeof(AccountApi).FullName!), tenant, body.User!);
             return Problems.Unauthorized(SignInRefused);
         }
 
@@ -104,15 +100,15 @@ internal static class AccountApi
         if (problem is not null)
             return problem;
         var v = new Validation();
-        UserName(v, "userName", body!.UserName);
-        Password(v, body.Password);
+        v.UserName("userName", body!.UserName);
+        v.Password(body.Password);
         if (!v.Valid)
             return v.Problem();
 
         var generated = body.Password is null ? GeneratedPassword.New() : null;
         try
         {
-            await accounts.AddAccountAsync(AdminApi.Tenant(http), body.UserName!, PasswordHash.Create(body.Password ?? generated!), ct);
+            await accounts.AddAccountAsync(HubApi.Tenant(http), body.UserName!, PasswordHash.Create(body.Password ?? generated!), ct);
         }
         catch (StoreConflictException exception)
         {
@@ -121,69 +117,17 @@ internal static class AccountApi
 
         return TypedResults.Json(new AccountAdded(body.UserName!, generated), ApiJson.Default.AccountAdded, statusCode: StatusCodes.Status201Created);
     }
-
-    /// <summary>
-    /// POST /api/v1/sites/{siteId}/users: creates the site user (201) or, for a name the site has, replaces its
-    /// role and password (200, a password reset). Without a password one is generated and answered this once.
-    /// </summary>
-    private static async Task<IResult> UpsertSiteUserAsync(string siteId, HttpContext http, ISiteRegistry sites, ISiteUserStore users, CancellationToken ct)
-    {
-        var tenant = AdminApi.Tenant(http);
-        if (!await sites.SiteExistsAsync(tenant, siteId, ct))
-            return Problems.NotFound($"no site '{siteId}'");
-        var (body, problem) = await JsonBody.ReadAsync(http.Request, ApiJson.Default.SiteUserRequest);
-        if (problem is not null)
-            return problem;
-        var v = new Validation();
-        UserName(v, "userName", body!.UserName);
-        if (!SiteUserRoles.IsKnown(body.Role))
-            v.Add("role", "must be " + string.Join(" or ", SiteUserRoles.All));
-        Password(v, body.Password);
-        if (!v.Valid)
-            return v.Problem();
-
-        var generated = body.Password is null ? GeneratedPassword.New() : null;
-        bool created;
-        try
-        {
-            created = await users.UpsertSiteUserAsync(tenant, siteId, body.UserName!, body.Role!, PasswordHash.Create(body.Password ?? generated!), ct);
-        }
-        catch (StoreConflictException)
-        {
-            return Problems.NotFound($"no site '{siteId}'");
-        }
-
-        return TypedResults.Json(
-            new SiteUserSaved(siteId, body.UserName!, body.Role!, created, generated), ApiJson.Default.SiteUserSaved,
-            statusCode: created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
-    }
-
-    private static async Task<IResult> RemoveSiteUserAsync(string siteId, string userName, HttpContext http, ISiteUserStore users, CancellationToken ct)
-    {
-        try
-        {
-            return await users.RemoveSiteUserAsync(AdminApi.Tenant(http), siteId, userName, ct)
-                ? Results.NoContent()
-                : Problems.NotFound($"site '{siteId}' has no user '{userName}'");
-        }
-        catch (StoreConflictException)
-        {
-            return Problems.NotFound($"no site '{siteId}'");
-        }
-    }
-
-    private static void UserName(Validation v, string field, string? name)
-    {
-        if (string.IsNullOrWhiteSpace(name))
-            v.Add(field, "is required");
-        else if (!UserNames.IsValid(name))
-            v.Add(field, UserNames.Rule);
-    }
-
-    /// <summary>An optional password: absent means "generate one"; given, it must be long enough to resist guessing.</summary>
-    private static void Password(Validation v, string? password)
-    {
-        if (password is { Length: < PasswordHash.MinPasswordLength or > PasswordHash.MaxPasswordLength })
-            v.Add("password", $"must be {PasswordHash.MinPasswordLength}-{PasswordHash.MaxPasswordLength} characters (leave it out to have one generated)");
-    }
 }
+
+/// <summary>POST /login: <c>Tenant</c> null means the default tenant.</summary>
+public sealed record LoginRequest(string? User, string? Password, string? Tenant);
+
+public sealed record SignedIn(string Token, string Tenant, string User, DateTimeOffset ExpiresAt);
+
+/// <summary>A new account; <c>Password</c> null asks the hub to generate one.</summary>
+public sealed record AddAccountRequest(string? UserName, string? Password);
+
+/// <summary>Answer to a new account: <c>Password</c> is the generated one (shown this once), null when the caller gave it.</summary>
+public sealed record AccountAdded(string UserName, string? Password);
+
+public sealed record AccountView(string UserName, DateTimeOffset CreatedAt);
