@@ -1,8 +1,6 @@
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
-using EdgeMdm.Cloud.Storage;
 using EdgeMdm.Cloud.Tenants;
-using EdgeMdm.Contracts.Sync;
 using Grpc.Core;
 
 namespace EdgeMdm.Cloud.Tests;

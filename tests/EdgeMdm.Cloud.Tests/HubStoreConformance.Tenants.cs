@@ -8,7 +8,8 @@ using Google.Protobuf;
 
 namespace EdgeMdm.Cloud.Tests;
 
-// Tenants, accounts and site users, on every backend.
+// Tenants (ITenantStore), accounts and API tokens (IAccountStore, IAdminTokens) and site users (ISiteUserStore),
+// on every backend.
 public abstract partial class HubStoreConformance
 {
     // Stands for a PBKDF2 hash: the store keeps and feeds whatever the API hashed, it never hashes itself.
@@ -135,6 +136,21 @@ public abstract partial class HubStoreConformance
         await Assert.ThrowsAsync<StoreConflictException>(() => store.AdminTokens.CreateApiTokenAsync("no-such-tenant", "ci"));
         await Assert.ThrowsAsync<StoreConflictException>(() => store.Sites.AddSiteAsync("no-such-tenant", "Lyon DC"));
         Assert.Equal(new ApiCaller("acme", "ops", null), await store.AdminTokens.AuthenticateApiTokenAsync(await store.AdminTokens.CreateApiTokenAsync("acme", "ops")));
+    }
+
+    [SkippableFact]
+    public async Task Api_tokens_authenticate_by_their_clear_value()
+    {
+        // Arrange
+        var store = await NewStoreAsync();
+
+        // Act
+        var token = await store.AdminTokens.CreateApiTokenAsync(Tenant, "ci");
+
+        // Assert
+        Assert.Equal(new ApiCaller(Tenant, "ci", null), await store.AdminTokens.AuthenticateApiTokenAsync(token));
+        Assert.Null(await store.AdminTokens.AuthenticateApiTokenAsync(token.ToUpperInvariant()));
+        Assert.Null(await store.AdminTokens.AuthenticateApiTokenAsync(""));
     }
 
     [SkippableFact]

@@ -1,11 +1,9 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using EdgeMdm.Cloud.Storage;
 using EdgeMdm.Cloud.Tenants;
-using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Packages;
 
 namespace EdgeMdm.Cloud.Tests;

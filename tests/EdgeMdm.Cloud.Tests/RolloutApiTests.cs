@@ -1,10 +1,9 @@
-using System.Net.Http.Json;
 using System.Net;
-using System.Text.Json.Nodes;
-using System.Text.Json;
+using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using EdgeMdm.Cloud.Hosting;
-using EdgeMdm.Cloud.Storage;
 using EdgeMdm.Cloud.Tenants;
 using EdgeMdm.Contracts.Device;
 using EdgeMdm.Contracts.Sync;

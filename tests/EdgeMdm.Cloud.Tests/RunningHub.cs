@@ -1,15 +1,13 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
-using System.Net;
 using EdgeMdm.Cloud.Hosting;
-using EdgeMdm.Cloud.Storage;
 using EdgeMdm.Cloud.Tenants;
 using EdgeMdm.Contracts.Sync;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeMdm.Cloud.Tests;

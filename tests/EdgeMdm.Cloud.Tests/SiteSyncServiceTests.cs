@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using EdgeMdm.Cloud.Storage;
 using EdgeMdm.Cloud.Tenants;
 using EdgeMdm.Contracts.Sync;
 using Grpc.Core;

@@ -1,7 +1,6 @@
-using System.Net.Http.Json;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using EdgeMdm.Cloud.Storage;
 using EdgeMdm.Cloud.Tenants;
 using EdgeMdm.Contracts.Sync;
 
