@@ -74,9 +74,6 @@ internal sealed class SqlBlueprintStore(IHubDatabase db, TimeProvider time, IRol
     private static Blueprint BlueprintOf(string json) =>
         JsonSerializer.Deserialize(json, CloudJson.Default.Blueprint) ?? throw new InvalidDataException("a stored blueprint is null");
 
-    private async Task AppendToTenantSitesAsync(HubSession s, string tenantId, HubChange change)
-    {
-        foreach (var siteId in await sites.SiteIdsAsync(s, tenantId))
-            await feed.AppendAsync(s, siteId, change);
-    }
+    private async Task AppendToTenantSitesAsync(HubSession s, string tenantId, HubChange change) =>
+        await feed.AppendToEachAsync(s, await sites.SiteIdsAsync(s, tenantId), change);
 }

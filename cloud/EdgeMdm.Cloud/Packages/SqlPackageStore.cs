@@ -35,9 +35,7 @@ internal sealed class SqlPackageStore(IHubDatabase db, ITenantGuard tenants, ISi
             """,
             tenantId, m.Sha256, m.PackageName, m.VersionCode, m.VersionName, m.SizeBytes, m.MinOsVersion, m.PublishedAt.ToUnixTimeSeconds(), manifest.Signature, keyId);
         var published = new PublishedPackage(m, manifest.Signature, keyId);
-        var change = PackageRows.PublishedChange(published);
-        foreach (var siteId in await sites.SiteIdsAsync(s, tenantId))
-            await feed.AppendAsync(s, siteId, change);
+        await feed.AppendToEachAsync(s, await sites.SiteIdsAsync(s, tenantId), PackageRows.PublishedChange(published));
         await s.CommitAsync();
         return new PublishOutcome(PublishResult.Created, published);
     }

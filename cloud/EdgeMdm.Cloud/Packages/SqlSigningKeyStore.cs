@@ -27,9 +27,7 @@ internal sealed class SqlSigningKeyStore(IHubDatabase db, TimeProvider time, ISi
         var pem = signer.ExportPkcs8Pem();
         await s.ExecuteAsync(
             "INSERT INTO signing_keys (key_id, private_key_pem, created_at) VALUES (?, ?, ?)", signer.KeyId, pem, time.GetUtcNow().ToUnixTimeMilliseconds());
-        var change = PackageRows.SigningKeyChange(signer);
-        foreach (var siteId in await sites.SiteIdsAsync(s, tenantId: null))
-            await feed.AppendAsync(s, siteId, change);
+        await feed.AppendToEachAsync(s, await sites.SiteIdsAsync(s, tenantId: null), PackageRows.SigningKeyChange(signer));
         await s.CommitAsync();
         return pem;
     }

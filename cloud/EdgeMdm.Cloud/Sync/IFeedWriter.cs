@@ -15,4 +15,10 @@ internal interface IFeedWriter
     /// An unknown site throws <see cref="StoreConflictException"/>.
     /// </summary>
     Task<ulong> AppendAsync(HubSession session, string siteId, HubChange change);
+
+    /// <summary>
+    /// Appends the same change to each site's feed, in the order given: a fan-out to a tenant's or every site,
+    /// whose ids <see cref="Sites.ISiteDirectory.SiteIdsAsync"/> gives in id order, the order site locks are taken in.
+    /// </summary>
+    Task AppendToEachAsync(HubSession session, IEnumerable<string> siteIds, HubChange change);
 }

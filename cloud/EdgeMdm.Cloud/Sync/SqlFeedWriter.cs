@@ -19,4 +19,11 @@ internal sealed class SqlFeedWriter(TimeProvider time) : IFeedWriter
         await session.ExecuteAsync("INSERT INTO feed (site_id, position, at, change) VALUES (?, ?, ?, ?)", siteId, stored.Position, stored.AtUnixMs, stored.ToByteArray());
         return stored.Position;
     }
+
+    public async Task AppendToEachAsync(HubSession session, IEnumerable<string> siteIds, HubChange change)
+    {
+        ArgumentNullException.ThrowIfNull(siteIds);
+        foreach (var siteId in siteIds)
+            await AppendAsync(session, siteId, change);
+    }
 }
