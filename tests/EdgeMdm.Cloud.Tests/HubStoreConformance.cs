@@ -1,3 +1,5 @@
+using EdgeMdm.Cloud.Hosting;
+using EdgeMdm.Cloud.Storage;
 using EdgeMdm.Cloud.Tenants;
 using EdgeMdm.Contracts.Sync;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,7 +18,7 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
     private const string Tenant = TenantIds.Default;
     private static readonly DateTimeOffset Now = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
 
-    private readonly List<HubStores> _opened = [];
+    private readonly List<ServiceProvider> _opened = [];
 
     protected FakeTimeProvider Time { get; } = new(Now);
 
@@ -27,16 +29,17 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        foreach (var store in _opened)
-            await ((ServiceProvider)store.Services).DisposeAsync();
+        foreach (var stores in _opened)
+            await stores.DisposeAsync();
     }
 
+    /// <summary>The hub's stores over the database, wired as the hub wires them.</summary>
     private async Task<HubStores> OpenAsync(string connectionString)
     {
-        var store = await HubStores.OpenAsync(connectionString, Time);
+        var stores = await HubStorage.OpenAsync(connectionString, Time, services => services.AddHubFeatures());
         lock (_opened)
-            _opened.Add(store);
-        return store;
+            _opened.Add(stores);
+        return new HubStores(stores);
     }
 
     private async Task<HubStores> NewStoreAsync() => await OpenAsync(await NewDatabaseAsync());

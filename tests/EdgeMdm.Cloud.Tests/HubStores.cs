@@ -15,16 +15,12 @@ using Microsoft.Extensions.DependencyInjection;
 namespace EdgeMdm.Cloud.Tests;
 
 /// <summary>
-/// The hub's feature stores over one database, as the hub wires them (<see cref="HubFeatures.AddHubFeatures"/>):
-/// a running hub's (<see cref="RunningHub.Store"/>) or one opened by <see cref="OpenAsync"/>. Each property is the
-/// narrow interface the hub's own consumers ask for.
+/// The hub's feature stores over one database as the hub wires them (<see cref="HubFeatures.AddHubFeatures"/>): a
+/// running hub's (<see cref="RunningHub.Store"/>) or those <see cref="HubStorage.OpenAsync"/> gave, whose owner
+/// disposes them. Each property is the narrow interface the hub's own consumers ask for.
 /// </summary>
 internal sealed record HubStores(IServiceProvider Services)
 {
-    /// <summary>Opens the database and the stores over it; disposing <see cref="Services"/> closes it.</summary>
-    public static async Task<HubStores> OpenAsync(string connectionString, TimeProvider time) =>
-        new(await HubStorage.OpenAsync(connectionString, time, services => services.AddHubFeatures()));
-
     public ITenantStore Tenants => Get<ITenantStore>();
 
     public ISiteRegistry Sites => Get<ISiteRegistry>();

@@ -37,7 +37,16 @@ public static class CloudHost
         builder.Services.AddSiteSyncService();
 
         var app = builder.Build();
-        await app.Services.StartPackagesAsync(cancellationToken);
+        try
+        {
+            await app.Services.StartPackagesAsync(cancellationToken);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
         if (string.IsNullOrWhiteSpace(options.BlobDirectory) && HubStorage.IsPostgres(HubOptions.ConnectionStringFor(options.Database)))
             Log.BlobDirectoryDefaulted(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(CloudHost).FullName!), HubOptions.BlobDirectoryFor(options));
         app.UseExceptionHandler();
