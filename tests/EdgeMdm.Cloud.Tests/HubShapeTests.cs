@@ -28,7 +28,7 @@ public sealed class HubShapeTests
     }
 
     [Fact]
-    public void Each_class_implements_the_interfaces_of_one_store_at_most()
+    public void No_class_implements_two_of_the_hubs_interfaces()
     {
         // Act: a class behind two of the hub's own interfaces is on its way to being the everything-store again
         var overloaded = Hub.GetTypes()
