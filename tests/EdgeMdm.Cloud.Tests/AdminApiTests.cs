@@ -3,8 +3,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
-using EdgeMdm.Cloud.Cli;
-using EdgeMdm.Cloud.Storage;
+using EdgeMdm.Cloud.Accounts;
+using EdgeMdm.Cloud.Tenants;
 using EdgeMdm.Contracts.Sync;
 
 namespace EdgeMdm.Cloud.Tests;
@@ -40,7 +40,7 @@ public sealed class AdminApiTests : IAsyncLifetime
         Assert.Equal("application/problem+json", list.Content.Headers.ContentType?.MediaType);
         Assert.Equal("Bearer", list.Headers.WwwAuthenticate.Single().Scheme);
         Assert.Equal(401, (await list.Content.ReadFromJsonAsync<JsonNode>())!["status"]!.GetValue<int>());
-        Assert.Empty(await _hub.Store.ListSitesAsync(TenantIds.Default));
+        Assert.Empty(await _hub.Store.Sites.ListSitesAsync(TenantIds.Default));
         Assert.Equal(HttpStatusCode.OK, health.StatusCode); // the liveness probe needs no token
     }
 
@@ -58,7 +58,7 @@ public sealed class AdminApiTests : IAsyncLifetime
         using var token = await _hub.Rest.PostAsJsonAsync($"/api/v1/sites/{siteId}/tokens", new { group = "pickers", uses = 5, expiresInSeconds = 3600 });
         using var command = await _hub.Rest.PostAsJsonAsync("/api/v1/commands", new { siteId, deviceId = "dev-0", type = "reboot", parameters = new { reason = "stuck" }, expiresInSeconds = 600 });
         var commandId = (await command.Content.ReadFromJsonAsync<JsonNode>())!["commandId"]!.GetValue<string>();
-        await _hub.Store.ApplyUpstreamAsync(siteId, [new SiteChange { Sequence = 1, DeviceId = "dev-0", Enrolled = new() { Serial = "SN-0", Group = "pickers" } }], DateTimeOffset.UtcNow);
+        await _hub.Store.Upstream.ApplyUpstreamAsync(siteId, [new SiteChange { Sequence = 1, DeviceId = "dev-0", Enrolled = new() { Serial = "SN-0", Group = "pickers" } }], DateTimeOffset.UtcNow);
         var sites = await _hub.Rest.GetFromJsonAsync<JsonArray>("/api/v1/sites");
         var shown = await _hub.Rest.GetFromJsonAsync<JsonNode>($"/api/v1/commands/{commandId}");
         var devices = await _hub.Rest.GetFromJsonAsync<JsonArray>($"/api/v1/devices?site={siteId}");
@@ -87,7 +87,7 @@ public sealed class AdminApiTests : IAsyncLifetime
     public async Task Bad_input_is_answered_with_problem_details_naming_the_field()
     {
         // Arrange
-        await _hub.Store.AddSiteAsync(TenantIds.Default, "DC Leipzig");
+        await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
         using (await PutBlueprintAsync("pickers", 80))
         {
         }
@@ -114,7 +114,7 @@ public sealed class AdminApiTests : IAsyncLifetime
         await AssertProblemAsync(await _hub.Rest.GetAsync(new Uri("/api/v1/devices?site=nowhere", UriKind.Relative)), HttpStatusCode.NotFound);
         await AssertProblemAsync(await _hub.Rest.DeleteAsync(new Uri("/api/v1/blueprints/drivers", UriKind.Relative)), HttpStatusCode.NotFound);
         await AssertProblemAsync(await PostRawAsync("/api/v1/sites", "name=x", "application/x-www-form-urlencoded"), HttpStatusCode.UnsupportedMediaType);
-        Assert.Single(await _hub.Store.ListSitesAsync(TenantIds.Default));
+        Assert.Single(await _hub.Store.Sites.ListSitesAsync(TenantIds.Default));
     }
 
     [Fact]
@@ -124,7 +124,7 @@ public sealed class AdminApiTests : IAsyncLifetime
         using var output = new StringWriter();
 
         // Act
-        await CloudCli.CreateAdminTokenAsync(_hub.Directory, "alice", output);
+        await AdminTokenCommand.CreateAdminTokenAsync(_hub.Directory, "alice", output);
         var token = output.ToString().TrimEnd('\n');
         using var client = new HttpClient { BaseAddress = _hub.Rest.BaseAddress };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);

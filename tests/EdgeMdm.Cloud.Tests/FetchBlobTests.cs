@@ -1,7 +1,6 @@
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
-using EdgeMdm.Cloud.Storage;
-using EdgeMdm.Contracts.Sync;
+using EdgeMdm.Cloud.Tenants;
 using Grpc.Core;
 
 namespace EdgeMdm.Cloud.Tests;
@@ -21,7 +20,7 @@ public sealed class FetchBlobTests : IAsyncLifetime
     public async Task A_whole_fetch_streams_the_file_in_64_KiB_chunks()
     {
         // Arrange: a size that does not end on a chunk boundary
-        var site = await _hub.Store.AddSiteAsync(TenantIds.Default, "Lyon DC");
+        var site = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Lyon DC");
         var (sha256, file) = await UploadAsync(_hub.Rest, 5 * ChunkBytes + 123);
 
         // Act
@@ -38,7 +37,7 @@ public sealed class FetchBlobTests : IAsyncLifetime
     public async Task A_fetch_cut_mid_blob_resumes_from_the_byte_reached()
     {
         // Arrange: a fetch that reads two chunks, then its stream is cut
-        var site = await _hub.Store.AddSiteAsync(TenantIds.Default, "Lyon DC");
+        var site = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Lyon DC");
         var (sha256, file) = await UploadAsync(_hub.Rest, 4 * ChunkBytes + 9);
         var sync = _hub.Sync(site.Credential);
         var received = new List<byte>();
@@ -65,10 +64,10 @@ public sealed class FetchBlobTests : IAsyncLifetime
     public async Task Another_tenants_blob_and_an_unknown_one_are_not_found_and_an_offset_past_the_end_is_out_of_range()
     {
         // Arrange: a blob of the default tenant; a site of Globex with the same bytes nowhere in its catalog
-        var site = await _hub.Store.AddSiteAsync(TenantIds.Default, "Lyon DC");
+        var site = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Lyon DC");
         var (sha256, file) = await UploadAsync(_hub.Rest, 1000);
-        var globex = await _hub.Store.AddTenantAsync("Globex");
-        var globexSite = await _hub.Store.AddSiteAsync(globex.TenantId, "Their DC");
+        var globex = await _hub.Store.Tenants.AddTenantAsync("Globex");
+        var globexSite = await _hub.Store.Sites.AddSiteAsync(globex.TenantId, "Their DC");
 
         // Act
         var foreign = await Assert.ThrowsAsync<RpcException>(() => _hub.Sync(globexSite.Credential).FetchBlobAsync(sha256));

@@ -1,3 +1,4 @@
+using EdgeMdm.Cloud.Packages;
 using EdgeMdm.Cloud.Storage;
 using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Blueprints;
@@ -16,21 +17,21 @@ public abstract partial class HubStoreConformance
         // Arrange: a hub from before the key existed, with two sites
         var connectionString = await NewDatabaseAsync();
         var first = await OpenAsync(connectionString);
-        var lyon = (await first.AddSiteAsync(Tenant, "Lyon DC")).SiteId;
-        var acme = (await first.AddTenantAsync("Acme")).TenantId;
-        var acmeSite = (await first.AddSiteAsync(acme, "Truck 12")).SiteId;
+        var lyon = (await first.Sites.AddSiteAsync(Tenant, "Lyon DC")).SiteId;
+        var acme = (await first.Tenants.AddTenantAsync("Acme")).TenantId;
+        var acmeSite = (await first.Sites.AddSiteAsync(acme, "Truck 12")).SiteId;
         var replicas = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => OpenAsync(connectionString))));
 
         // Act: every replica starts at once
-        var keys = await Task.WhenAll(replicas.Select(r => Task.Run(() => r.EnsureSigningKeyAsync())));
-        var later = await first.EnsureSigningKeyAsync();
+        var keys = await Task.WhenAll(replicas.Select(r => Task.Run(() => r.SigningKeys.EnsureSigningKeyAsync())));
+        var later = await first.SigningKeys.EnsureSigningKeyAsync();
 
         // Assert: one key, and each existing site got it exactly once
         Assert.Single(keys.Append(later).Distinct(StringComparer.Ordinal));
         using var signer = ManifestSigner.FromPkcs8Pem(later);
         foreach (var site in new[] { lyon, acmeSite })
         {
-            var feed = await first.ReadFeedAsync(site, 0, 10);
+            var feed = await first.Feed.ReadFeedAsync(site, 0, 10);
             var change = Assert.Single(feed);
             Assert.Equal(HubChange.ChangeOneofCase.SigningKey, change.ChangeCase);
             Assert.Equal((signer.KeyId, signer.PublicKeyPem), (change.SigningKey.KeyId, change.SigningKey.PublicKeyPem));
@@ -43,26 +44,26 @@ public abstract partial class HubStoreConformance
     {
         // Arrange
         var (store, site) = await StoreWithSiteAsync();
-        using var signer = ManifestSigner.FromPkcs8Pem(await store.EnsureSigningKeyAsync());
+        using var signer = ManifestSigner.FromPkcs8Pem(await store.SigningKeys.EnsureSigningKeyAsync());
         var v412 = signer.Sign(Manifest("com.acme.scan", 412, Sha('a')));
-        var headBefore = await store.FeedHeadAsync(site);
+        var headBefore = await store.Feed.FeedHeadAsync(site);
 
         // Act
-        var created = await store.PublishPackageAsync(Tenant, v412, signer.KeyId);
-        var again = await store.PublishPackageAsync(Tenant, signer.Sign(Manifest("com.acme.scan", 412, Sha('a')) with { VersionName = "renamed" }), signer.KeyId);
-        var otherBytes = await store.PublishPackageAsync(Tenant, signer.Sign(Manifest("com.acme.scan", 412, Sha('b'))), signer.KeyId);
-        var sameBytesAsAnotherVersion = await store.PublishPackageAsync(Tenant, signer.Sign(Manifest("com.acme.scan", 413, Sha('a'))), signer.KeyId);
+        var created = await store.Packages.PublishPackageAsync(Tenant, v412, signer.KeyId);
+        var again = await store.Packages.PublishPackageAsync(Tenant, signer.Sign(Manifest("com.acme.scan", 412, Sha('a')) with { VersionName = "renamed" }), signer.KeyId);
+        var otherBytes = await store.Packages.PublishPackageAsync(Tenant, signer.Sign(Manifest("com.acme.scan", 412, Sha('b'))), signer.KeyId);
+        var sameBytesAsAnotherVersion = await store.Packages.PublishPackageAsync(Tenant, signer.Sign(Manifest("com.acme.scan", 413, Sha('a'))), signer.KeyId);
 
         // Assert
         Assert.Equal(PublishResult.Created, created.Result);
         Assert.Equal((PublishResult.AlreadyPublished, v412.Signature, "4.1.2"), (again.Result, again.Package.Signature, again.Package.Manifest.VersionName));
         Assert.Equal((PublishResult.Conflict, Sha('a')), (otherBytes.Result, otherBytes.Package.Manifest.Sha256));
         Assert.Equal((PublishResult.Conflict, 412L), (sameBytesAsAnotherVersion.Result, sameBytesAsAnotherVersion.Package.Manifest.VersionCode));
-        var stored = Assert.Single(await store.ListPackagesAsync(Tenant));
+        var stored = Assert.Single(await store.Packages.ListPackagesAsync(Tenant));
         Assert.Equal(v412.Manifest, stored.Manifest);
         Assert.Equal(signer.KeyId, stored.KeyId);
         Assert.True(ManifestVerifier.FromPem(signer.PublicKeyPem).Verify(stored.ToSignedManifest()));
-        Assert.Equal(headBefore + 1, await store.FeedHeadAsync(site)); // one PackagePublished, for the one publish that created
+        Assert.Equal(headBefore + 1, await store.Feed.FeedHeadAsync(site)); // one PackagePublished, for the one publish that created
     }
 
     [SkippableFact]
@@ -70,19 +71,19 @@ public abstract partial class HubStoreConformance
     {
         // Arrange
         var store = await NewStoreAsync();
-        using var signer = ManifestSigner.FromPkcs8Pem(await store.EnsureSigningKeyAsync());
-        var acme = (await store.AddTenantAsync("Acme")).TenantId;
-        var acmeSites = new[] { (await store.AddSiteAsync(acme, "Lyon DC")).SiteId, (await store.AddSiteAsync(acme, "Truck 12")).SiteId };
-        var defaultSite = (await store.AddSiteAsync(Tenant, "Lyon DC")).SiteId;
+        using var signer = ManifestSigner.FromPkcs8Pem(await store.SigningKeys.EnsureSigningKeyAsync());
+        var acme = (await store.Tenants.AddTenantAsync("Acme")).TenantId;
+        var acmeSites = new[] { (await store.Sites.AddSiteAsync(acme, "Lyon DC")).SiteId, (await store.Sites.AddSiteAsync(acme, "Truck 12")).SiteId };
+        var defaultSite = (await store.Sites.AddSiteAsync(Tenant, "Lyon DC")).SiteId;
         var signed = signer.Sign(Manifest("com.acme.scan", 412, Sha('c')) with { MinOsVersion = "11" });
 
         // Act
-        await store.PublishPackageAsync(acme, signed, signer.KeyId);
+        await store.Packages.PublishPackageAsync(acme, signed, signer.KeyId);
 
         // Assert
         foreach (var site in acmeSites)
         {
-            var published = (await store.ReadFeedAsync(site, 0, 10))[^1];
+            var published = (await store.Feed.ReadFeedAsync(site, 0, 10))[^1];
             Assert.Equal(HubChange.ChangeOneofCase.PackagePublished, published.ChangeCase);
             var p = published.PackagePublished;
             Assert.Equal(
@@ -90,14 +91,14 @@ public abstract partial class HubStoreConformance
                 (p.Sha256, p.PackageName, p.VersionCode, p.VersionName, p.SizeBytes, p.MinOsVersion, p.PublishedUnixSeconds, p.Signature));
         }
 
-        Assert.Equal([HubChange.ChangeOneofCase.SigningKey], (await store.ReadFeedAsync(defaultSite, 0, 10)).Select(c => c.ChangeCase));
-        Assert.Empty(await store.ListPackagesAsync(Tenant));
-        Assert.Null(await store.FindPackageAsync(Tenant, Sha('c')));
-        Assert.Null(await store.FindPackageVersionAsync(Tenant, "com.acme.scan", 412));
-        Assert.NotNull(await store.FindPackageVersionAsync(acme, "com.acme.scan", 412));
-        Assert.Equal(1000L, await store.PackageSizeForSiteAsync(acmeSites[1], Sha('c')));
-        Assert.Null(await store.PackageSizeForSiteAsync(defaultSite, Sha('c')));
-        Assert.Null(await store.PackageSizeForSiteAsync(acmeSites[0], Sha('d')));
+        Assert.Equal([HubChange.ChangeOneofCase.SigningKey], (await store.Feed.ReadFeedAsync(defaultSite, 0, 10)).Select(c => c.ChangeCase));
+        Assert.Empty(await store.Packages.ListPackagesAsync(Tenant));
+        Assert.Null(await store.Packages.FindPackageAsync(Tenant, Sha('c')));
+        Assert.Null(await store.Packages.FindPackageVersionAsync(Tenant, "com.acme.scan", 412));
+        Assert.NotNull(await store.Packages.FindPackageVersionAsync(acme, "com.acme.scan", 412));
+        Assert.Equal(1000L, await store.Packages.PackageSizeForSiteAsync(acmeSites[1], Sha('c')));
+        Assert.Null(await store.Packages.PackageSizeForSiteAsync(defaultSite, Sha('c')));
+        Assert.Null(await store.Packages.PackageSizeForSiteAsync(acmeSites[0], Sha('d')));
     }
 
     [SkippableFact]
@@ -105,19 +106,19 @@ public abstract partial class HubStoreConformance
     {
         // Arrange
         var store = await NewStoreAsync();
-        using var signer = ManifestSigner.FromPkcs8Pem(await store.EnsureSigningKeyAsync());
-        var acme = (await store.AddTenantAsync("Acme")).TenantId;
-        await store.UpsertBlueprintAsync(Tenant, Blueprint.Empty("pickers"));
-        await store.PublishPackageAsync(Tenant, signer.Sign(Manifest("com.acme.scan", 412, Sha('1'))), signer.KeyId);
+        using var signer = ManifestSigner.FromPkcs8Pem(await store.SigningKeys.EnsureSigningKeyAsync());
+        var acme = (await store.Tenants.AddTenantAsync("Acme")).TenantId;
+        await store.Blueprints.UpsertBlueprintAsync(Tenant, Blueprint.Empty("pickers"));
+        await store.Packages.PublishPackageAsync(Tenant, signer.Sign(Manifest("com.acme.scan", 412, Sha('1'))), signer.KeyId);
         Time.Advance(TimeSpan.FromMinutes(1));
-        await store.PublishPackageAsync(Tenant, signer.Sign(Manifest("com.acme.scan", 413, Sha('2')) with { PublishedAt = PublishedAt.AddMinutes(1) }), signer.KeyId);
-        await store.PublishPackageAsync(acme, signer.Sign(Manifest("com.other.app", 1, Sha('3'))), signer.KeyId);
+        await store.Packages.PublishPackageAsync(Tenant, signer.Sign(Manifest("com.acme.scan", 413, Sha('2')) with { PublishedAt = PublishedAt.AddMinutes(1) }), signer.KeyId);
+        await store.Packages.PublishPackageAsync(acme, signer.Sign(Manifest("com.other.app", 1, Sha('3'))), signer.KeyId);
 
         // Act
-        var site = (await store.AddSiteAsync(Tenant, "Lyon DC")).SiteId;
+        var site = (await store.Sites.AddSiteAsync(Tenant, "Lyon DC")).SiteId;
 
         // Assert
-        var feed = await store.ReadFeedAsync(site, 0, 10);
+        var feed = await store.Feed.ReadFeedAsync(site, 0, 10);
         Assert.Equal(
             [HubChange.ChangeOneofCase.SigningKey, HubChange.ChangeOneofCase.PackagePublished, HubChange.ChangeOneofCase.PackagePublished,
              HubChange.ChangeOneofCase.BlueprintUpserted],
@@ -133,19 +134,19 @@ public abstract partial class HubStoreConformance
     {
         // Arrange
         var store = await NewStoreAsync();
-        using var signer = ManifestSigner.FromPkcs8Pem(await store.EnsureSigningKeyAsync());
-        await store.PublishPackageAsync(Tenant, signer.Sign(Manifest("com.acme.scan", 413, Sha('5'))), signer.KeyId);
-        await store.PublishPackageAsync(Tenant, signer.Sign(Manifest("com.acme.scan", 412, Sha('4'))), signer.KeyId);
-        await store.PublishPackageAsync(Tenant, signer.Sign(Manifest("com.acme.browser", 7, Sha('6'))), signer.KeyId);
+        using var signer = ManifestSigner.FromPkcs8Pem(await store.SigningKeys.EnsureSigningKeyAsync());
+        await store.Packages.PublishPackageAsync(Tenant, signer.Sign(Manifest("com.acme.scan", 413, Sha('5'))), signer.KeyId);
+        await store.Packages.PublishPackageAsync(Tenant, signer.Sign(Manifest("com.acme.scan", 412, Sha('4'))), signer.KeyId);
+        await store.Packages.PublishPackageAsync(Tenant, signer.Sign(Manifest("com.acme.browser", 7, Sha('6'))), signer.KeyId);
 
         // Act
-        var all = await store.ListPackagesAsync(Tenant);
-        var scan = await store.ListPackagesAsync(Tenant, "com.acme.scan");
+        var all = await store.Packages.ListPackagesAsync(Tenant);
+        var scan = await store.Packages.ListPackagesAsync(Tenant, "com.acme.scan");
 
         // Assert
         Assert.Equal([("com.acme.browser", 7L), ("com.acme.scan", 412L), ("com.acme.scan", 413L)], all.Select(p => (p.Manifest.PackageName, p.Manifest.VersionCode)));
         Assert.Equal([412L, 413L], scan.Select(p => p.Manifest.VersionCode));
-        await Assert.ThrowsAsync<StoreConflictException>(() => store.PublishPackageAsync("no-such-tenant", signer.Sign(Manifest("com.acme.scan", 1, Sha('7'))), signer.KeyId));
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.Packages.PublishPackageAsync("no-such-tenant", signer.Sign(Manifest("com.acme.scan", 1, Sha('7'))), signer.KeyId));
     }
 
     private static PackageManifest Manifest(string packageName, long versionCode, string sha256) =>

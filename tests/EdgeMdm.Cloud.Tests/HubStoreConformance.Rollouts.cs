@@ -28,27 +28,27 @@ public abstract partial class HubStoreConformance
     {
         // Arrange
         var store = await NewStoreAsync();
-        var site = (await store.AddSiteAsync(Tenant, "Site A")).SiteId;
-        await store.UpsertBlueprintAsync(Tenant, Pickers(100, "1.0.0"));
-        var noRolloutYet = await store.ListRolloutsAsync(Tenant, Scan);
+        var site = (await store.Sites.AddSiteAsync(Tenant, "Site A")).SiteId;
+        await store.Blueprints.UpsertBlueprintAsync(Tenant, Pickers(100, "1.0.0"));
+        var noRolloutYet = await store.Rollouts.ListRolloutsAsync(Tenant, Scan);
 
         // Act
-        var changed = await store.UpsertBlueprintAsync(Tenant, Pickers(120, "1.2.0"));
-        var headAfterChange = await store.FeedHeadAsync(site);
-        var again = await store.UpsertBlueprintAsync(Tenant, Pickers(120, "1.2.0"));
+        var changed = await store.Blueprints.UpsertBlueprintAsync(Tenant, Pickers(120, "1.2.0"));
+        var headAfterChange = await store.Feed.FeedHeadAsync(site);
+        var again = await store.Blueprints.UpsertBlueprintAsync(Tenant, Pickers(120, "1.2.0"));
 
         // Assert
         Assert.Empty(noRolloutYet);
         Assert.Equal((true, false), (changed, again));
-        Assert.Equal(headAfterChange, await store.FeedHeadAsync(site));
-        var rollout = Assert.Single(await store.ListRolloutsAsync(Tenant, Scan));
+        Assert.Equal(headAfterChange, await store.Feed.FeedHeadAsync(site));
+        var rollout = Assert.Single(await store.Rollouts.ListRolloutsAsync(Tenant, Scan));
         Assert.Equal(("pickers", 100L, "1.0.0", 120L, "1.2.0", CanonicalHash.OfPlan(RolloutPlan.Default), Now, (DateTimeOffset?)null),
             (rollout.Group, rollout.FromVersionCode, rollout.FromVersionName, rollout.ToVersionCode, rollout.ToVersionName, CanonicalHash.OfPlan(rollout.Plan), rollout.StartedAt, rollout.SupersededAt));
         Assert.Equal(7, Guid.ParseExact(rollout.RolloutId, "N").Version);
-        var app = StoredScan(await store.ListBlueprintsAsync(Tenant));
+        var app = StoredScan(await store.Blueprints.ListBlueprintsAsync(Tenant));
         Assert.Equal((rollout.RolloutId, 100L, "1.0.0", CanonicalHash.OfPlan(RolloutPlan.Default)),
             (app.Rollout!.Id, app.Rollout.FromVersionCode, app.Rollout.FromVersionName, CanonicalHash.OfPlan(app.Rollout.Plan)));
-        var fed = (await store.ReadFeedAsync(site, 0, 10))[^1].BlueprintUpserted;
+        var fed = (await store.Feed.ReadFeedAsync(site, 0, 10))[^1].BlueprintUpserted;
         var fedApp = StoredScan([JsonSerializer.Deserialize(fed.BlueprintJson, CloudJson.Default.Blueprint)!]);
         Assert.Equal((rollout.RolloutId, 100L, "1.0.0"), (fedApp.Rollout!.Id, fedApp.Rollout.FromVersionCode, fedApp.Rollout.FromVersionName));
     }
@@ -64,11 +64,11 @@ public abstract partial class HubStoreConformance
         };
 
         // Act
-        await store.UpsertBlueprintAsync(Tenant, forged);
+        await store.Blueprints.UpsertBlueprintAsync(Tenant, forged);
 
         // Assert
-        Assert.Empty(await store.ListRolloutsAsync(Tenant, Scan));
-        var app = StoredScan(await store.ListBlueprintsAsync(Tenant));
+        Assert.Empty(await store.Rollouts.ListRolloutsAsync(Tenant, Scan));
+        var app = StoredScan(await store.Blueprints.ListBlueprintsAsync(Tenant));
         Assert.Equal((null, null), (app.Rollout!.Id, app.Rollout.FromVersionCode));
     }
 
@@ -77,21 +77,21 @@ public abstract partial class HubStoreConformance
     {
         // Arrange
         var store = await NewStoreAsync();
-        await store.UpsertBlueprintAsync(Tenant, Pickers(100, "1.0.0"));
-        await store.UpsertBlueprintAsync(Tenant, Pickers(120, "1.2.0"));
+        await store.Blueprints.UpsertBlueprintAsync(Tenant, Pickers(100, "1.0.0"));
+        await store.Blueprints.UpsertBlueprintAsync(Tenant, Pickers(120, "1.2.0"));
 
         // Act
         Time.Advance(TimeSpan.FromHours(1));
-        await store.UpsertBlueprintAsync(Tenant, Pickers(130, "1.3.0"));
+        await store.Blueprints.UpsertBlueprintAsync(Tenant, Pickers(130, "1.3.0"));
 
         // Assert
-        var rollouts = await store.ListRolloutsAsync(Tenant, Scan);
+        var rollouts = await store.Rollouts.ListRolloutsAsync(Tenant, Scan);
         Assert.Equal(
             [(100L, 120L, (DateTimeOffset?)Now.AddHours(1)), (120L, 130L, null)],
             rollouts.Select(r => (r.FromVersionCode, r.ToVersionCode, r.SupersededAt)));
-        Assert.Equal(rollouts[1].RolloutId, StoredScan(await store.ListBlueprintsAsync(Tenant)).Rollout!.Id);
+        Assert.Equal(rollouts[1].RolloutId, StoredScan(await store.Blueprints.ListBlueprintsAsync(Tenant)).Rollout!.Id);
         // 120's rollout was still staged: devices waiting on 100 keep it rather than being rushed to 120.
-        Assert.Equal([new AppVersion(100, "1.0.0")], StoredScan(await store.ListBlueprintsAsync(Tenant)).Rollout!.KeptVersions);
+        Assert.Equal([new AppVersion(100, "1.0.0")], StoredScan(await store.Blueprints.ListBlueprintsAsync(Tenant)).Rollout!.KeptVersions);
     }
 
     [SkippableFact]
@@ -99,23 +99,23 @@ public abstract partial class HubStoreConformance
     {
         // Arrange
         var store = await NewStoreAsync();
-        var site = (await store.AddSiteAsync(Tenant, "Site A")).SiteId;
-        await store.UpsertBlueprintAsync(Tenant, Pickers(100, "1.0.0"));
-        await store.UpsertBlueprintAsync(Tenant, Pickers(120, "1.2.0"));
-        var started = Assert.Single(await store.ListRolloutsAsync(Tenant, Scan));
-        var head = await store.FeedHeadAsync(site);
+        var site = (await store.Sites.AddSiteAsync(Tenant, "Site A")).SiteId;
+        await store.Blueprints.UpsertBlueprintAsync(Tenant, Pickers(100, "1.0.0"));
+        await store.Blueprints.UpsertBlueprintAsync(Tenant, Pickers(120, "1.2.0"));
+        var started = Assert.Single(await store.Rollouts.ListRolloutsAsync(Tenant, Scan));
+        var head = await store.Feed.FeedHeadAsync(site);
         var plan = new RolloutPlan([new PilotWave("pilots"), new PercentageWave(100)], new HaltPolicy(0.1m, 3), Window: null);
 
         // Act
-        var changed = await store.UpsertBlueprintAsync(Tenant, Pickers(120, "1.2.0", plan));
-        var again = await store.UpsertBlueprintAsync(Tenant, Pickers(120, "1.2.0", plan));
+        var changed = await store.Blueprints.UpsertBlueprintAsync(Tenant, Pickers(120, "1.2.0", plan));
+        var again = await store.Blueprints.UpsertBlueprintAsync(Tenant, Pickers(120, "1.2.0", plan));
 
         // Assert
         Assert.Equal((true, false), (changed, again));
-        var rollout = Assert.Single(await store.ListRolloutsAsync(Tenant, Scan));
+        var rollout = Assert.Single(await store.Rollouts.ListRolloutsAsync(Tenant, Scan));
         Assert.Equal((started.RolloutId, CanonicalHash.OfPlan(plan), (DateTimeOffset?)null), (rollout.RolloutId, CanonicalHash.OfPlan(rollout.Plan), rollout.SupersededAt));
-        Assert.Equal(head + 1, await store.FeedHeadAsync(site));
-        var fed = (await store.ReadFeedAsync(site, head, 10))[0].BlueprintUpserted;
+        Assert.Equal(head + 1, await store.Feed.FeedHeadAsync(site));
+        var fed = (await store.Feed.ReadFeedAsync(site, head, 10))[0].BlueprintUpserted;
         var fedApp = StoredScan([JsonSerializer.Deserialize(fed.BlueprintJson, CloudJson.Default.Blueprint)!]);
         Assert.Equal((started.RolloutId, 100L, CanonicalHash.OfPlan(plan)), (fedApp.Rollout!.Id, fedApp.Rollout.FromVersionCode, CanonicalHash.OfPlan(fedApp.Rollout.Plan)));
     }
@@ -126,20 +126,20 @@ public abstract partial class HubStoreConformance
         // Arrange
         var store = await NewStoreAsync();
         var drivers = Blueprint.Empty("drivers") with { Apps = [new RequiredApp(Scan, 100, "1.0.0")] };
-        await store.UpsertBlueprintAsync(Tenant, Pickers(100, "1.0.0"));
-        await store.UpsertBlueprintAsync(Tenant, drivers);
-        await store.UpsertBlueprintAsync(Tenant, Pickers(120, "1.2.0"));
-        await store.UpsertBlueprintAsync(Tenant, drivers with { Apps = [new RequiredApp(Scan, 120, "1.2.0")] });
+        await store.Blueprints.UpsertBlueprintAsync(Tenant, Pickers(100, "1.0.0"));
+        await store.Blueprints.UpsertBlueprintAsync(Tenant, drivers);
+        await store.Blueprints.UpsertBlueprintAsync(Tenant, Pickers(120, "1.2.0"));
+        await store.Blueprints.UpsertBlueprintAsync(Tenant, drivers with { Apps = [new RequiredApp(Scan, 120, "1.2.0")] });
 
         // Act
         Time.Advance(TimeSpan.FromMinutes(5));
-        await store.UpsertBlueprintAsync(Tenant, Blueprint.Empty("pickers"));
-        await store.DeleteBlueprintAsync(Tenant, "drivers");
+        await store.Blueprints.UpsertBlueprintAsync(Tenant, Blueprint.Empty("pickers"));
+        await store.Blueprints.DeleteBlueprintAsync(Tenant, "drivers");
 
         // Assert
         Assert.Equal(
             [("drivers", (DateTimeOffset?)Now.AddMinutes(5)), ("pickers", Now.AddMinutes(5))],
-            (await store.ListRolloutsAsync(Tenant, Scan)).Select(r => (r.Group, r.SupersededAt)));
+            (await store.Rollouts.ListRolloutsAsync(Tenant, Scan)).Select(r => (r.Group, r.SupersededAt)));
     }
 
     [SkippableFact]
@@ -149,12 +149,12 @@ public abstract partial class HubStoreConformance
         // catalog says 120 needs Android 13
         var store = await NewStoreAsync();
         using var signer = ManifestSigner.CreateNew();
-        await store.PublishPackageAsync(Tenant, signer.Sign(new PackageManifest(Sha('1'), Scan, 120, "1.2.0", 1000, "13", PublishedAt)), signer.KeyId);
-        var a = (await store.AddSiteAsync(Tenant, "Site A")).SiteId;
-        var b = (await store.AddSiteAsync(Tenant, "Site B")).SiteId;
+        await store.Packages.PublishPackageAsync(Tenant, signer.Sign(new PackageManifest(Sha('1'), Scan, 120, "1.2.0", 1000, "13", PublishedAt)), signer.KeyId);
+        var a = (await store.Sites.AddSiteAsync(Tenant, "Site A")).SiteId;
+        var b = (await store.Sites.AddSiteAsync(Tenant, "Site B")).SiteId;
         var plan = new RolloutPlan([new PercentageWave(100)], new HaltPolicy(0.2m, 2), Window: null);
-        await store.UpsertBlueprintAsync(Tenant, Pickers(100, "1.0.0"));
-        await store.UpsertBlueprintAsync(Tenant, Pickers(120, "1.2.0", plan));
+        await store.Blueprints.UpsertBlueprintAsync(Tenant, Pickers(100, "1.0.0"));
+        await store.Blueprints.UpsertBlueprintAsync(Tenant, Pickers(120, "1.2.0", plan));
         var now = Now.AddDays(1);
         await ReportAsync(store, a, [
             ("a-installed", "pickers", Status(120, "14"), now.AddMinutes(-1)),
@@ -170,8 +170,8 @@ public abstract partial class HubStoreConformance
         ]);
 
         // Act
-        var views = await new RolloutReporter(store, store, store).ReportAsync(Tenant, Scan, siteId: null, now, TimeSpan.FromHours(1), CancellationToken.None);
-        var onlyB = Assert.Single(await new RolloutReporter(store, store, store).ReportAsync(Tenant, Scan, b, now, TimeSpan.FromHours(1), CancellationToken.None));
+        var views = await new RolloutReporter(store.Rollouts, store.Fleet, store.Packages).ReportAsync(Tenant, Scan, siteId: null, now, TimeSpan.FromHours(1), CancellationToken.None);
+        var onlyB = Assert.Single(await new RolloutReporter(store.Rollouts, store.Fleet, store.Packages).ReportAsync(Tenant, Scan, b, now, TimeSpan.FromHours(1), CancellationToken.None));
 
         // Assert
         var view = Assert.Single(views);
@@ -203,11 +203,11 @@ public abstract partial class HubStoreConformance
     {
         // Arrange
         var store = await NewStoreAsync();
-        var acme = (await store.AddTenantAsync("Acme")).TenantId;
-        await store.UpsertBlueprintAsync(Tenant, Pickers(100, "1.0.0"));
-        await store.UpsertBlueprintAsync(Tenant, Pickers(120, "1.2.0"));
-        await store.UpsertBlueprintAsync(Tenant, Pickers(130, "1.3.0"));
-        var reporter = new RolloutReporter(store, store, store);
+        var acme = (await store.Tenants.AddTenantAsync("Acme")).TenantId;
+        await store.Blueprints.UpsertBlueprintAsync(Tenant, Pickers(100, "1.0.0"));
+        await store.Blueprints.UpsertBlueprintAsync(Tenant, Pickers(120, "1.2.0"));
+        await store.Blueprints.UpsertBlueprintAsync(Tenant, Pickers(130, "1.3.0"));
+        var reporter = new RolloutReporter(store.Rollouts, store.Fleet, store.Packages);
 
         // Act
         var mine = await reporter.ReportAsync(Tenant, Scan, siteId: null, Now, TimeSpan.FromHours(1), CancellationToken.None);
@@ -235,7 +235,7 @@ public abstract partial class HubStoreConformance
             DeviceProtocolJson.Default.DeviceStatus);
 
     /// <summary>Enrolls each device at the site (OS 13 at enrollment) and reports its status as the site's sync would.</summary>
-    private static async Task ReportAsync(SqlHubStore store, string siteId, IReadOnlyList<(string Device, string Group, string? StatusJson, DateTimeOffset? LastCheckIn)> devices)
+    private static async Task ReportAsync(HubStores store, string siteId, IReadOnlyList<(string Device, string Group, string? StatusJson, DateTimeOffset? LastCheckIn)> devices)
     {
         var log = new List<SiteChange>();
         foreach (var (device, group, statusJson, lastCheckIn) in devices)
@@ -248,6 +248,6 @@ public abstract partial class HubStoreConformance
             }
         }
 
-        await store.ApplyUpstreamAsync(siteId, log, Now);
+        await store.Upstream.ApplyUpstreamAsync(siteId, log, Now);
     }
 }

@@ -1,11 +1,15 @@
+using EdgeMdm.Cloud.Accounts;
+using EdgeMdm.Cloud.Fleet;
 using EdgeMdm.Cloud.Storage;
+using EdgeMdm.Cloud.Tenants;
 using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Blueprints;
 using Google.Protobuf;
 
 namespace EdgeMdm.Cloud.Tests;
 
-// Tenants, accounts and site users, on every backend.
+// Tenants (ITenantStore), accounts and API tokens (IAccountStore, IAdminTokens) and site users (ISiteUserStore),
+// on every backend.
 public abstract partial class HubStoreConformance
 {
     // Stands for a PBKDF2 hash: the store keeps and feeds whatever the API hashed, it never hashes itself.
@@ -18,39 +22,39 @@ public abstract partial class HubStoreConformance
     {
         // Arrange: Acme's site with a device, a blueprint, a command and a user
         var store = await NewStoreAsync();
-        var acme = (await store.AddTenantAsync("Acme")).TenantId;
-        var globex = (await store.AddTenantAsync("Globex")).TenantId;
-        var site = (await store.AddSiteAsync(acme, "Lyon DC")).SiteId;
-        await store.UpsertBlueprintAsync(acme, Blueprint.Empty("pickers"));
-        await store.ApplyUpstreamAsync(site, SiteLog(devices: 2), Now);
-        var command = await store.QueueCommandAsync(acme, site, "dev-0", "ring", NoParameters, null, "alice");
-        await store.UpsertSiteUserAsync(acme, site, "sam", "operator", SomeHash);
-        var acmeFeedHead = await store.FeedHeadAsync(site);
+        var acme = (await store.Tenants.AddTenantAsync("Acme")).TenantId;
+        var globex = (await store.Tenants.AddTenantAsync("Globex")).TenantId;
+        var site = (await store.Sites.AddSiteAsync(acme, "Lyon DC")).SiteId;
+        await store.Blueprints.UpsertBlueprintAsync(acme, Blueprint.Empty("pickers"));
+        await store.Upstream.ApplyUpstreamAsync(site, SiteLog(devices: 2), Now);
+        var command = await store.Commands.QueueCommandAsync(acme, site, "dev-0", "ring", NoParameters, null, "alice");
+        await store.SiteUsers.UpsertSiteUserAsync(acme, site, "sam", "operator", SomeHash);
+        var acmeFeedHead = await store.Feed.FeedHeadAsync(site);
 
         // Act / Assert: to Globex, every one of them is as if it did not exist
-        Assert.Empty(await store.ListSitesAsync(globex));
-        Assert.False(await store.SiteExistsAsync(globex, site));
-        Assert.Empty(await store.ListBlueprintsAsync(globex));
-        Assert.Empty(await store.ListDevicesAsync(globex));
-        Assert.Empty(await store.ListDevicesAsync(globex, site));
-        Assert.Empty(await store.FindDeviceAsync(globex, "dev-0"));
-        Assert.Empty(await store.ListGroupAsync(globex, "pickers"));
-        Assert.Empty(await store.ComplianceAsync(globex));
-        Assert.Empty(await store.ListTransitionsAsync(globex, site, "dev-0"));
-        Assert.Null(await store.CommandStatusAsync(globex, command));
-        Assert.Null(await store.ListSiteUsersAsync(globex, site));
-        await Assert.ThrowsAsync<StoreConflictException>(() => store.IssueTokenAsync(globex, site, "pickers", 5, Now.AddDays(1)));
-        await Assert.ThrowsAsync<StoreConflictException>(() => store.QueueCommandAsync(globex, site, "dev-0", "wipe", NoParameters, null, "mallory"));
-        await Assert.ThrowsAsync<StoreConflictException>(() => store.UpsertSiteUserAsync(globex, site, "mallory", "supervisor", SomeHash));
-        await Assert.ThrowsAsync<StoreConflictException>(() => store.RemoveSiteUserAsync(globex, site, "sam"));
-        Assert.False(await store.DeleteBlueprintAsync(globex, "pickers"));
+        Assert.Empty(await store.Sites.ListSitesAsync(globex));
+        Assert.False(await store.Sites.SiteExistsAsync(globex, site));
+        Assert.Empty(await store.Blueprints.ListBlueprintsAsync(globex));
+        Assert.Empty(await store.Fleet.ListDevicesAsync(globex));
+        Assert.Empty(await store.Fleet.ListDevicesAsync(globex, site));
+        Assert.Empty(await store.Fleet.FindDeviceAsync(globex, "dev-0"));
+        Assert.Empty(await store.Fleet.ListGroupAsync(globex, "pickers"));
+        Assert.Empty(await store.Fleet.ComplianceAsync(globex));
+        Assert.Empty(await store.Fleet.ListTransitionsAsync(globex, site, "dev-0"));
+        Assert.Null(await store.Commands.CommandStatusAsync(globex, command));
+        Assert.Null(await store.SiteUsers.ListSiteUsersAsync(globex, site));
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.EnrollmentTokens.IssueTokenAsync(globex, site, "pickers", 5, Now.AddDays(1)));
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.Commands.QueueCommandAsync(globex, site, "dev-0", "wipe", NoParameters, null, "mallory"));
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.SiteUsers.UpsertSiteUserAsync(globex, site, "mallory", "supervisor", SomeHash));
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.SiteUsers.RemoveSiteUserAsync(globex, site, "sam"));
+        Assert.False(await store.Blueprints.DeleteBlueprintAsync(globex, "pickers"));
 
         // ...and nothing of Acme's changed
-        Assert.Equal(acmeFeedHead, await store.FeedHeadAsync(site));
-        Assert.Equal(2, (await store.ListDevicesAsync(acme, site)).Count);
-        Assert.Equal(["sam"], (await store.ListSiteUsersAsync(acme, site))!.Select(u => u.UserName));
-        Assert.Single(await store.ListBlueprintsAsync(acme));
-        Assert.Equal(CommandStatuses.Queued, (await store.CommandStatusAsync(acme, command))!.Status);
+        Assert.Equal(acmeFeedHead, await store.Feed.FeedHeadAsync(site));
+        Assert.Equal(2, (await store.Fleet.ListDevicesAsync(acme, site)).Count);
+        Assert.Equal(["sam"], (await store.SiteUsers.ListSiteUsersAsync(acme, site))!.Select(u => u.UserName));
+        Assert.Single(await store.Blueprints.ListBlueprintsAsync(acme));
+        Assert.Equal(CommandStatuses.Queued, (await store.Commands.CommandStatusAsync(acme, command))!.Status);
     }
 
     [SkippableFact]
@@ -58,16 +62,16 @@ public abstract partial class HubStoreConformance
     {
         // Arrange
         var store = await NewStoreAsync();
-        var globex = (await store.AddTenantAsync("Globex")).TenantId;
-        var own = (await store.AddSiteAsync(Tenant, "Own DC")).SiteId;
-        var foreign = (await store.AddSiteAsync(globex, "Their DC")).SiteId;
+        var globex = (await store.Tenants.AddTenantAsync("Globex")).TenantId;
+        var own = (await store.Sites.AddSiteAsync(Tenant, "Own DC")).SiteId;
+        var foreign = (await store.Sites.AddSiteAsync(globex, "Their DC")).SiteId;
 
         // Act
-        await Assert.ThrowsAsync<StoreConflictException>(() => store.QueueCommandsAsync(
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.Commands.QueueCommandsAsync(
             Tenant, [new CommandTarget(own, "dev-0"), new CommandTarget(foreign, "dev-0")], "ring", NoParameters, null, "alice"));
 
         // Assert: all or none
-        Assert.Equal((0UL, 0UL), (await store.FeedHeadAsync(own), await store.FeedHeadAsync(foreign)));
+        Assert.Equal((0UL, 0UL), (await store.Feed.FeedHeadAsync(own), await store.Feed.FeedHeadAsync(foreign)));
     }
 
     [SkippableFact]
@@ -75,27 +79,27 @@ public abstract partial class HubStoreConformance
     {
         // Arrange
         var store = await NewStoreAsync();
-        var acme = (await store.AddTenantAsync("Acme")).TenantId;
-        var acmeSite = (await store.AddSiteAsync(acme, "Lyon DC")).SiteId;
-        var defaultSite = (await store.AddSiteAsync(Tenant, "Lyon DC")).SiteId;
+        var acme = (await store.Tenants.AddTenantAsync("Acme")).TenantId;
+        var acmeSite = (await store.Sites.AddSiteAsync(acme, "Lyon DC")).SiteId;
+        var defaultSite = (await store.Sites.AddSiteAsync(Tenant, "Lyon DC")).SiteId;
 
         // Act: both tenants have a 'pickers' group, each its own
-        await store.UpsertBlueprintAsync(acme, Blueprint.Empty("pickers") with { BatteryHealthFloorPercent = 70 });
-        await store.UpsertBlueprintAsync(Tenant, Blueprint.Empty("pickers") with { BatteryHealthFloorPercent = 90 });
-        await store.DeleteBlueprintAsync(Tenant, "pickers");
-        var laterAcmeSite = (await store.AddSiteAsync(acme, "Truck 7")).SiteId;
+        await store.Blueprints.UpsertBlueprintAsync(acme, Blueprint.Empty("pickers") with { BatteryHealthFloorPercent = 70 });
+        await store.Blueprints.UpsertBlueprintAsync(Tenant, Blueprint.Empty("pickers") with { BatteryHealthFloorPercent = 90 });
+        await store.Blueprints.DeleteBlueprintAsync(Tenant, "pickers");
+        var laterAcmeSite = (await store.Sites.AddSiteAsync(acme, "Truck 7")).SiteId;
 
         // Assert
-        var acmeFeed = await store.ReadFeedAsync(acmeSite, 0, 10);
+        var acmeFeed = await store.Feed.ReadFeedAsync(acmeSite, 0, 10);
         Assert.Equal([HubChange.ChangeOneofCase.BlueprintUpserted], acmeFeed.Select(c => c.ChangeCase));
         Assert.Contains("\"batteryHealthFloorPercent\":70", acmeFeed[0].BlueprintUpserted.BlueprintJson, StringComparison.Ordinal);
-        var defaultFeed = await store.ReadFeedAsync(defaultSite, 0, 10);
+        var defaultFeed = await store.Feed.ReadFeedAsync(defaultSite, 0, 10);
         Assert.Equal([HubChange.ChangeOneofCase.BlueprintUpserted, HubChange.ChangeOneofCase.BlueprintDeleted], defaultFeed.Select(c => c.ChangeCase));
         Assert.Contains("\"batteryHealthFloorPercent\":90", defaultFeed[0].BlueprintUpserted.BlueprintJson, StringComparison.Ordinal);
-        var later = Assert.Single(await store.ReadFeedAsync(laterAcmeSite, 0, 10));
+        var later = Assert.Single(await store.Feed.ReadFeedAsync(laterAcmeSite, 0, 10));
         Assert.Contains("\"batteryHealthFloorPercent\":70", later.BlueprintUpserted.BlueprintJson, StringComparison.Ordinal);
-        Assert.Equal(70, Assert.Single(await store.ListBlueprintsAsync(acme)).BatteryHealthFloorPercent);
-        Assert.Empty(await store.ListBlueprintsAsync(Tenant));
+        Assert.Equal(70, Assert.Single(await store.Blueprints.ListBlueprintsAsync(acme)).BatteryHealthFloorPercent);
+        Assert.Empty(await store.Blueprints.ListBlueprintsAsync(Tenant));
     }
 
     [SkippableFact]
@@ -103,17 +107,17 @@ public abstract partial class HubStoreConformance
     {
         // Arrange
         var store = await NewStoreAsync();
-        var acme = (await store.AddTenantAsync("Acme Retail")).TenantId;
+        var acme = (await store.Tenants.AddTenantAsync("Acme Retail")).TenantId;
 
         // Act: the same name in both tenants, and a default-tenant name that looks like Acme's prefix
-        var inDefault = (await store.AddSiteAsync(Tenant, "Lyon DC")).SiteId;
-        var inAcme = (await store.AddSiteAsync(acme, "Lyon DC")).SiteId;
-        var lookalike = (await store.AddSiteAsync(Tenant, "Acme Retail Lyon DC")).SiteId;
+        var inDefault = (await store.Sites.AddSiteAsync(Tenant, "Lyon DC")).SiteId;
+        var inAcme = (await store.Sites.AddSiteAsync(acme, "Lyon DC")).SiteId;
+        var lookalike = (await store.Sites.AddSiteAsync(Tenant, "Acme Retail Lyon DC")).SiteId;
 
         // Assert
         Assert.Equal(("acme-retail", "lyon-dc", "acme-retail.lyon-dc", "acme-retail-lyon-dc"), (acme, inDefault, inAcme, lookalike));
-        await Assert.ThrowsAsync<StoreConflictException>(() => store.AddSiteAsync(acme, "lyon dc"));
-        Assert.Equal(["acme-retail.lyon-dc"], (await store.ListSitesAsync(acme)).Select(s => s.SiteId));
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.Sites.AddSiteAsync(acme, "lyon dc"));
+        Assert.Equal(["acme-retail.lyon-dc"], (await store.Sites.ListSitesAsync(acme)).Select(s => s.SiteId));
     }
 
     [SkippableFact]
@@ -123,15 +127,30 @@ public abstract partial class HubStoreConformance
         var store = await NewStoreAsync();
 
         // Act
-        var acme = await store.AddTenantAsync("Acme");
+        var acme = await store.Tenants.AddTenantAsync("Acme");
 
         // Assert
-        Assert.Equal(["acme", TenantIds.Default], (await store.ListTenantsAsync()).Select(t => t.TenantId));
+        Assert.Equal(["acme", TenantIds.Default], (await store.Tenants.ListTenantsAsync()).Select(t => t.TenantId));
         Assert.Equal(Now, acme.CreatedAt);
-        await Assert.ThrowsAsync<StoreConflictException>(() => store.AddTenantAsync("ACME"));
-        await Assert.ThrowsAsync<StoreConflictException>(() => store.CreateApiTokenAsync("no-such-tenant", "ci"));
-        await Assert.ThrowsAsync<StoreConflictException>(() => store.AddSiteAsync("no-such-tenant", "Lyon DC"));
-        Assert.Equal(new ApiCaller("acme", "ops", null), await store.AuthenticateApiTokenAsync(await store.CreateApiTokenAsync("acme", "ops")));
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.Tenants.AddTenantAsync("ACME"));
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.AdminTokens.CreateApiTokenAsync("no-such-tenant", "ci"));
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.Sites.AddSiteAsync("no-such-tenant", "Lyon DC"));
+        Assert.Equal(new ApiCaller("acme", "ops", null), await store.AdminTokens.AuthenticateApiTokenAsync(await store.AdminTokens.CreateApiTokenAsync("acme", "ops")));
+    }
+
+    [SkippableFact]
+    public async Task Api_tokens_authenticate_by_their_clear_value()
+    {
+        // Arrange
+        var store = await NewStoreAsync();
+
+        // Act
+        var token = await store.AdminTokens.CreateApiTokenAsync(Tenant, "ci");
+
+        // Assert
+        Assert.Equal(new ApiCaller(Tenant, "ci", null), await store.AdminTokens.AuthenticateApiTokenAsync(token));
+        Assert.Null(await store.AdminTokens.AuthenticateApiTokenAsync(token.ToUpperInvariant()));
+        Assert.Null(await store.AdminTokens.AuthenticateApiTokenAsync(""));
     }
 
     [SkippableFact]
@@ -139,24 +158,24 @@ public abstract partial class HubStoreConformance
     {
         // Arrange
         var store = await NewStoreAsync();
-        var acme = (await store.AddTenantAsync("Acme")).TenantId;
-        await store.AddAccountAsync(acme, "alice", SomeHash);
-        await store.AddAccountAsync(Tenant, "alice", SomeHash); // the same name in another tenant is another person
+        var acme = (await store.Tenants.AddTenantAsync("Acme")).TenantId;
+        await store.Accounts.AddAccountAsync(acme, "alice", SomeHash);
+        await store.Accounts.AddAccountAsync(Tenant, "alice", SomeHash); // the same name in another tenant is another person
 
         // Act
-        var token = await store.IssueAccountTokenAsync(acme, "alice", Now.AddDays(30));
-        var fresh = await store.AuthenticateApiTokenAsync(token);
+        var token = await store.Accounts.IssueAccountTokenAsync(acme, "alice", Now.AddDays(30));
+        var fresh = await store.AdminTokens.AuthenticateApiTokenAsync(token);
         Time.Advance(TimeSpan.FromDays(30));
-        var expired = await store.AuthenticateApiTokenAsync(token);
+        var expired = await store.AdminTokens.AuthenticateApiTokenAsync(token);
 
         // Assert
         Assert.Equal(new ApiCaller(acme, "alice", "alice"), fresh);
         Assert.Null(expired);
-        Assert.Equal(SomeHash, await store.AccountPasswordHashAsync(acme, "alice"));
-        Assert.Null(await store.AccountPasswordHashAsync("globex", "alice"));
-        Assert.Equal(["alice"], (await store.ListAccountsAsync(acme)).Select(a => a.UserName));
-        await Assert.ThrowsAsync<StoreConflictException>(() => store.AddAccountAsync(acme, "alice", SomeHash));
-        await Assert.ThrowsAsync<StoreConflictException>(() => store.IssueAccountTokenAsync(acme, "bob", Now.AddDays(1)));
+        Assert.Equal(SomeHash, await store.Accounts.AccountPasswordHashAsync(acme, "alice"));
+        Assert.Null(await store.Accounts.AccountPasswordHashAsync("globex", "alice"));
+        Assert.Equal(["alice"], (await store.Accounts.ListAccountsAsync(acme)).Select(a => a.UserName));
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.Accounts.AddAccountAsync(acme, "alice", SomeHash));
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.Accounts.IssueAccountTokenAsync(acme, "bob", Now.AddDays(1)));
     }
 
     [SkippableFact]
@@ -164,22 +183,22 @@ public abstract partial class HubStoreConformance
     {
         // Arrange
         var store = await NewStoreAsync();
-        await store.AddAccountAsync(Tenant, "alice", SomeHash);
-        await store.AddAccountAsync(Tenant, "bob", SomeHash);
-        var alices = await store.IssueAccountTokenAsync(Tenant, "alice", Now.AddDays(30));
-        var bobs = await store.IssueAccountTokenAsync(Tenant, "bob", Now.AddDays(30));
-        var operators = await store.CreateApiTokenAsync(Tenant, "alice"); // an operator-made token named like her
+        await store.Accounts.AddAccountAsync(Tenant, "alice", SomeHash);
+        await store.Accounts.AddAccountAsync(Tenant, "bob", SomeHash);
+        var alices = await store.Accounts.IssueAccountTokenAsync(Tenant, "alice", Now.AddDays(30));
+        var bobs = await store.Accounts.IssueAccountTokenAsync(Tenant, "bob", Now.AddDays(30));
+        var operators = await store.AdminTokens.CreateApiTokenAsync(Tenant, "alice"); // an operator-made token named like her
 
         // Act
-        var removed = await store.RemoveAccountAsync(Tenant, "alice");
-        var again = await store.RemoveAccountAsync(Tenant, "alice");
+        var removed = await store.Accounts.RemoveAccountAsync(Tenant, "alice");
+        var again = await store.Accounts.RemoveAccountAsync(Tenant, "alice");
 
         // Assert
         Assert.Equal((true, false), (removed, again));
-        Assert.Null(await store.AuthenticateApiTokenAsync(alices));
-        Assert.NotNull(await store.AuthenticateApiTokenAsync(bobs));
-        Assert.NotNull(await store.AuthenticateApiTokenAsync(operators));
-        Assert.Equal(["bob"], (await store.ListAccountsAsync(Tenant)).Select(a => a.UserName));
+        Assert.Null(await store.AdminTokens.AuthenticateApiTokenAsync(alices));
+        Assert.NotNull(await store.AdminTokens.AuthenticateApiTokenAsync(bobs));
+        Assert.NotNull(await store.AdminTokens.AuthenticateApiTokenAsync(operators));
+        Assert.Equal(["bob"], (await store.Accounts.ListAccountsAsync(Tenant)).Select(a => a.UserName));
     }
 
     [SkippableFact]
@@ -187,28 +206,28 @@ public abstract partial class HubStoreConformance
     {
         // Arrange
         var (store, site) = await StoreWithSiteAsync();
-        var other = (await store.AddSiteAsync(Tenant, "Other DC")).SiteId;
+        var other = (await store.Sites.AddSiteAsync(Tenant, "Other DC")).SiteId;
         const string NewHash = "pbkdf2-sha256$1000$bmV3c2FsdA==$bmV3aGFzaA==";
 
         // Act
-        var created = await store.UpsertSiteUserAsync(Tenant, site, "sam", "operator", SomeHash);
-        var replaced = await store.UpsertSiteUserAsync(Tenant, site, "sam", "supervisor", NewHash);
-        var removed = await store.RemoveSiteUserAsync(Tenant, site, "sam");
-        var removedAgain = await store.RemoveSiteUserAsync(Tenant, site, "sam");
-        await store.UpsertSiteUserAsync(Tenant, site, "kim", "operator", SomeHash);
+        var created = await store.SiteUsers.UpsertSiteUserAsync(Tenant, site, "sam", "operator", SomeHash);
+        var replaced = await store.SiteUsers.UpsertSiteUserAsync(Tenant, site, "sam", "supervisor", NewHash);
+        var removed = await store.SiteUsers.RemoveSiteUserAsync(Tenant, site, "sam");
+        var removedAgain = await store.SiteUsers.RemoveSiteUserAsync(Tenant, site, "sam");
+        await store.SiteUsers.UpsertSiteUserAsync(Tenant, site, "kim", "operator", SomeHash);
 
         // Assert
         Assert.Equal((true, false, true, false), (created, replaced, removed, removedAgain));
-        var feed = await store.ReadFeedAsync(site, 0, 10);
+        var feed = await store.Feed.ReadFeedAsync(site, 0, 10);
         Assert.Equal(
             [HubChange.ChangeOneofCase.SiteUserUpserted, HubChange.ChangeOneofCase.SiteUserUpserted, HubChange.ChangeOneofCase.SiteUserRemoved, HubChange.ChangeOneofCase.SiteUserUpserted],
             feed.Select(c => c.ChangeCase));
         Assert.Equal(("sam", "supervisor", NewHash), (feed[1].SiteUserUpserted.UserName, feed[1].SiteUserUpserted.Role, feed[1].SiteUserUpserted.PasswordHash));
         Assert.Equal("sam", feed[2].SiteUserRemoved.UserName);
-        var kim = Assert.Single((await store.ListSiteUsersAsync(Tenant, site))!);
+        var kim = Assert.Single((await store.SiteUsers.ListSiteUsersAsync(Tenant, site))!);
         Assert.Equal(("kim", "operator"), (kim.UserName, kim.Role));
-        Assert.Empty((await store.ListSiteUsersAsync(Tenant, other))!);
-        Assert.Equal(0UL, await store.FeedHeadAsync(other));
+        Assert.Empty((await store.SiteUsers.ListSiteUsersAsync(Tenant, other))!);
+        Assert.Equal(0UL, await store.Feed.FeedHeadAsync(other));
     }
 
     [SkippableFact]
@@ -217,7 +236,7 @@ public abstract partial class HubStoreConformance
         // Arrange: the schema as the hub left it before migration 0003, with a site and everything around it
         var connectionString = await NewDatabaseAsync();
         var blueprintJson = """{"group":"pickers","apps":[],"configurations":[],"certificates":[]}""";
-        await using (var db = await HubStore.OpenDatabaseAsync(connectionString))
+        await using (var db = await HubStorage.OpenDatabaseAsync(connectionString))
         {
             await SchemaMigrator.MigrateAsync(db, default, throughVersion: 2);
             await using var s = await db.BeginAsync(write: true, default);
@@ -238,21 +257,21 @@ public abstract partial class HubStoreConformance
         var store = await OpenAsync(connectionString);
 
         // Assert: all of it is the default tenant's, and works as before
-        var site = Assert.Single(await store.ListSitesAsync(TenantIds.Default));
+        var site = Assert.Single(await store.Sites.ListSitesAsync(TenantIds.Default));
         Assert.Equal(("lyon-dc", 3UL, 1UL), (site.SiteId, site.AppliedThrough, site.FeedHead));
-        Assert.Equal("lyon-dc", await store.AuthenticateSiteAsync("site-credential"));
-        Assert.Equal("pickers", Assert.Single(await store.ListBlueprintsAsync(TenantIds.Default)).Group);
-        Assert.Equal(new ApiCaller(TenantIds.Default, "ci", null), await store.AuthenticateApiTokenAsync("old-api-token"));
-        Assert.Equal("dev-1", Assert.Single(await store.ListDevicesAsync(TenantIds.Default)).DeviceId);
-        Assert.Equal(CommandStatuses.Queued, (await store.CommandStatusAsync(TenantIds.Default, "cmd-1"))!.Status);
-        Assert.Single(await store.ReadFeedAsync("lyon-dc", 0, 10));
-        Assert.Equal([TenantIds.Default], (await store.ListTenantsAsync()).Select(t => t.TenantId));
+        Assert.Equal("lyon-dc", await store.Sites.AuthenticateSiteAsync("site-credential"));
+        Assert.Equal("pickers", Assert.Single(await store.Blueprints.ListBlueprintsAsync(TenantIds.Default)).Group);
+        Assert.Equal(new ApiCaller(TenantIds.Default, "ci", null), await store.AdminTokens.AuthenticateApiTokenAsync("old-api-token"));
+        Assert.Equal("dev-1", Assert.Single(await store.Fleet.ListDevicesAsync(TenantIds.Default)).DeviceId);
+        Assert.Equal(CommandStatuses.Queued, (await store.Commands.CommandStatusAsync(TenantIds.Default, "cmd-1"))!.Status);
+        Assert.Single(await store.Feed.ReadFeedAsync("lyon-dc", 0, 10));
+        Assert.Equal([TenantIds.Default], (await store.Tenants.ListTenantsAsync()).Select(t => t.TenantId));
 
         // ...the next blueprint fans out to the upgraded site, and a new tenant sees none of it
-        await store.UpsertBlueprintAsync(TenantIds.Default, Blueprint.Empty("returns"));
-        Assert.Equal(2UL, await store.FeedHeadAsync("lyon-dc"));
-        var acme = (await store.AddTenantAsync("Acme")).TenantId;
-        Assert.Empty(await store.ListSitesAsync(acme));
-        Assert.Empty(await store.ListBlueprintsAsync(acme));
+        await store.Blueprints.UpsertBlueprintAsync(TenantIds.Default, Blueprint.Empty("returns"));
+        Assert.Equal(2UL, await store.Feed.FeedHeadAsync("lyon-dc"));
+        var acme = (await store.Tenants.AddTenantAsync("Acme")).TenantId;
+        Assert.Empty(await store.Sites.ListSitesAsync(acme));
+        Assert.Empty(await store.Blueprints.ListBlueprintsAsync(acme));
     }
 }

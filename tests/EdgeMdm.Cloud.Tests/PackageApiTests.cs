@@ -3,8 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using EdgeMdm.Cloud.Storage;
-using EdgeMdm.Contracts.Sync;
+using EdgeMdm.Cloud.Tenants;
 using EdgeMdm.Domain.Packages;
 
 namespace EdgeMdm.Cloud.Tests;
@@ -27,7 +26,7 @@ public sealed class PackageApiTests : IAsyncLifetime
     public async Task An_upload_is_stored_under_its_sha256_and_answered_with_a_manifest_the_public_key_verifies()
     {
         // Arrange: a site to see the fan-out, and a file twice the size of any other REST body the hub accepts
-        var site = await _hub.Store.AddSiteAsync(TenantIds.Default, "Lyon DC");
+        var site = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Lyon DC");
         var file = RandomNumberGenerator.GetBytes(2 * 1024 * 1024 + 17);
         var sha256 = Convert.ToHexStringLower(SHA256.HashData(file));
 
@@ -57,7 +56,7 @@ public sealed class PackageApiTests : IAsyncLifetime
         Assert.Empty(otherName!);
         Assert.Equal(file, await File.ReadAllBytesAsync(Path.Combine(BlobDirectory, sha256)));
         Assert.Empty(Directory.GetFiles(Path.Combine(BlobDirectory, "tmp")));
-        var fed = (await _hub.Store.ReadFeedAsync(site.SiteId, 0, 10))[^1];
+        var fed = (await _hub.Store.Feed.ReadFeedAsync(site.SiteId, 0, 10))[^1];
         Assert.Equal((sha256, Text(answer, "signature")), (fed.PackagePublished.Sha256, fed.PackagePublished.Signature));
     }
 
@@ -82,7 +81,7 @@ public sealed class PackageApiTests : IAsyncLifetime
         Assert.Equal("application/problem+json", otherBytes.Content.Headers.ContentType?.MediaType);
         Assert.Contains("already published with other bytes", await DetailAsync(otherBytes), StringComparison.Ordinal);
         Assert.Contains("already published as com.acme.scan version 412", await DetailAsync(sameBytesNewVersion), StringComparison.Ordinal);
-        Assert.Single(await _hub.Store.ListPackagesAsync(TenantIds.Default));
+        Assert.Single(await _hub.Store.Packages.ListPackagesAsync(TenantIds.Default));
         Assert.Equal([Text(stored, "sha256")], Directory.GetFiles(BlobDirectory).Select(Path.GetFileName)); // the refused bytes were not kept
     }
 
@@ -100,7 +99,7 @@ public sealed class PackageApiTests : IAsyncLifetime
         // Assert
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, upload.StatusCode);
         Assert.Contains("at most 3145728 bytes", await DetailAsync(upload), StringComparison.Ordinal);
-        Assert.Empty(await _hub.Store.ListPackagesAsync(TenantIds.Default));
+        Assert.Empty(await _hub.Store.Packages.ListPackagesAsync(TenantIds.Default));
         Assert.Empty(Directory.GetFiles(BlobDirectory, "*", SearchOption.AllDirectories));
     }
 
@@ -121,7 +120,7 @@ public sealed class PackageApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, upload.StatusCode);
         var errors = (await upload.Content.ReadFromJsonAsync<JsonNode>())!["errors"]!.AsObject();
         Assert.Equal([field], errors.Select(e => e.Key));
-        Assert.Empty(await _hub.Store.ListPackagesAsync(TenantIds.Default));
+        Assert.Empty(await _hub.Store.Packages.ListPackagesAsync(TenantIds.Default));
     }
 
     [Fact]
@@ -145,9 +144,9 @@ public sealed class PackageApiTests : IAsyncLifetime
         var file = RandomNumberGenerator.GetBytes(1000);
         using var upload = await UploadAsync(file, "packageName=com.acme.scan&versionCode=412&versionName=4.1.2");
         var sha256 = Convert.ToHexStringLower(SHA256.HashData(file));
-        var globex = await _hub.Store.AddTenantAsync("Globex");
+        var globex = await _hub.Store.Tenants.AddTenantAsync("Globex");
         using var other = new HttpClient { BaseAddress = _hub.Rest.BaseAddress };
-        other.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await _hub.Store.CreateApiTokenAsync(globex.TenantId, "globex-ci"));
+        other.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await _hub.Store.AdminTokens.CreateApiTokenAsync(globex.TenantId, "globex-ci"));
 
         // Act
         using var theirs = await other.GetAsync(new Uri($"/api/v1/packages/{sha256}", UriKind.Relative));

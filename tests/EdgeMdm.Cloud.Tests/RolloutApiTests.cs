@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeMdm.Cloud.Hosting;
-using EdgeMdm.Cloud.Storage;
+using EdgeMdm.Cloud.Tenants;
 using EdgeMdm.Contracts.Device;
 using EdgeMdm.Contracts.Sync;
 using Microsoft.Extensions.Options;
@@ -25,12 +25,12 @@ public sealed class RolloutApiTests : IAsyncLifetime
     public async Task A_version_change_put_through_the_api_is_reported_with_devices_judged_by_the_offline_setting()
     {
         // Arrange: the sample app at 100, then 120 with a single wave; three devices report at one site
-        var site = (await _hub.Store.AddSiteAsync(TenantIds.Default, "Lyon DC")).SiteId;
+        var site = (await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Lyon DC")).SiteId;
         using var first = await PutAsync("""{"apps":[{"packageName":"com.acme.scan","versionCode":100,"versionName":"1.0.0"}]}""");
         using var second = await PutAsync(
             """{"apps":[{"packageName":"com.acme.scan","versionCode":120,"versionName":"1.2.0","rollout":{"plan":{"waves":[{"kind":"percentage","cumulativePercent":100}],"halt":{"failureRateThreshold":0.2,"minFinishedDevices":5}}}}]}""");
         var now = DateTimeOffset.UtcNow;
-        await _hub.Store.ApplyUpstreamAsync(site, [
+        await _hub.Store.Upstream.ApplyUpstreamAsync(site, [
             .. Device(1, "installed", installed: 120, now.AddMinutes(-1)),
             .. Device(3, "pending", installed: 100, now.AddMinutes(-2)),
             .. Device(5, "silent", installed: 100, now.AddMinutes(-20)),
@@ -73,7 +73,7 @@ public sealed class RolloutApiTests : IAsyncLifetime
         var errors = (await response.Content.ReadFromJsonAsync<JsonNode>())!["errors"]!.AsObject();
         Assert.Equal(["apps[0].rollout.plan.halt.failureRateThreshold", "apps[0].rollout.plan.waves"], errors.Select(e => e.Key).Order(StringComparer.Ordinal));
         Assert.Equal(["apps[0].rollout.plan"], (await noPlan.Content.ReadFromJsonAsync<JsonNode>())!["errors"]!.AsObject().Select(e => e.Key));
-        Assert.Empty(await _hub.Store.ListBlueprintsAsync(TenantIds.Default));
+        Assert.Empty(await _hub.Store.Blueprints.ListBlueprintsAsync(TenantIds.Default));
     }
 
     [Fact]

@@ -2,13 +2,12 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using EdgeMdm.Cloud.Hosting;
-using EdgeMdm.Cloud.Storage;
+using EdgeMdm.Cloud.Tenants;
 using EdgeMdm.Contracts.Sync;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeMdm.Cloud.Tests;
@@ -46,7 +45,8 @@ internal sealed class RunningHub : IAsyncDisposable
     /// <summary>REST client; <see cref="StartAsync"/> gives it a valid API token.</summary>
     public HttpClient Rest { get; }
 
-    public IHubStore Store => _app.Services.GetRequiredService<IHubStore>();
+    /// <summary>The hub's own stores, over the database it runs on.</summary>
+    public HubStores Store => new(_app.Services);
 
     /// <param name="settings">More command-line settings, e.g. <c>--max-package-bytes 1000</c>.</param>
     public static async Task<RunningHub> StartAsync(params string[] settings)
@@ -80,7 +80,7 @@ internal sealed class RunningHub : IAsyncDisposable
 
     private static async Task<RunningHub> SignedInAsync(RunningHub hub)
     {
-        var token = await hub.Store.CreateApiTokenAsync(TenantIds.Default, "tests");
+        var token = await hub.Store.AdminTokens.CreateApiTokenAsync(TenantIds.Default, "tests");
         hub.Rest.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return hub;
     }

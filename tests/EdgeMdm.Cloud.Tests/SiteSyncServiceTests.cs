@@ -1,6 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using EdgeMdm.Cloud.Storage;
+using EdgeMdm.Cloud.Tenants;
 using EdgeMdm.Contracts.Sync;
 using Grpc.Core;
 
@@ -20,7 +20,7 @@ public sealed class SiteSyncServiceTests : IAsyncLifetime
     public async Task Hello_tells_where_the_hub_stands_gzip_compressed()
     {
         // Arrange
-        var site = await _hub.Store.AddSiteAsync(TenantIds.Default, "DC Leipzig");
+        var site = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
         var sync = _hub.Sync(site.Credential);
         await sync.PushAsync([Log(1, 3)]);
         await PutBlueprintAsync("pickers");
@@ -42,16 +42,16 @@ public sealed class SiteSyncServiceTests : IAsyncLifetime
     public async Task Push_acks_the_last_sequence_a_replay_changes_nothing_and_a_gap_stops_the_ack()
     {
         // Arrange
-        var site = await _hub.Store.AddSiteAsync(TenantIds.Default, "DC Leipzig");
+        var site = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
         var sync = _hub.Sync(site.Credential);
 
         // Act: a clean batch, the same batch again (gzip-compressed on the way up), then one past a gap
         var first = await sync.PushAsync([Log(1, 7)]);
-        var digest = await _hub.Store.StateDigestAsync();
+        var digest = await _hub.Store.Digest.StateDigestAsync();
         _hub.RequestEncodings.Clear();
         var replay = await sync.PushAsync([Log(1, 7), Log(3, 5)], compressRequest: true);
         var replayEncoding = _hub.RequestEncodings.Single();
-        var digestAfterReplay = await _hub.Store.StateDigestAsync();
+        var digestAfterReplay = await _hub.Store.Digest.StateDigestAsync();
         var gap = await sync.PushAsync([Log(9, 10)]);
         var filled = await sync.PushAsync([Log(8, 8), Log(9, 10)]);
 
@@ -62,14 +62,14 @@ public sealed class SiteSyncServiceTests : IAsyncLifetime
         Assert.Equal(digest, digestAfterReplay);
         Assert.Equal([7UL], gap);
         Assert.Equal([8UL, 10UL], filled);
-        Assert.Equal(10UL, await _hub.Store.AppliedThroughAsync(site.SiteId));
+        Assert.Equal(10UL, await _hub.Store.Upstream.AppliedThroughAsync(site.SiteId));
     }
 
     [Fact]
     public async Task One_push_stream_may_carry_more_than_the_rest_body_limit()
     {
         // Arrange: 12 batches of 500 status reports of ~400 bytes each, ~2.4 MB on one stream
-        var site = await _hub.Store.AddSiteAsync(TenantIds.Default, "DC Leipzig");
+        var site = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
         var padding = new string('x', 400);
         var batches = Enumerable.Range(0, 12).Select(b => Log(b * 500 + 1, (b + 1) * 500).Select(c =>
         {
@@ -89,8 +89,8 @@ public sealed class SiteSyncServiceTests : IAsyncLifetime
     public async Task A_sites_credential_claiming_another_site_is_permission_denied()
     {
         // Arrange
-        var a = await _hub.Store.AddSiteAsync(TenantIds.Default, "Site A");
-        var b = await _hub.Store.AddSiteAsync(TenantIds.Default, "Site B");
+        var a = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Site A");
+        var b = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Site B");
 
         // Act
         var denied = await Assert.ThrowsAsync<RpcException>(async () => await _hub.Sync(a.Credential).Hello(b.SiteId));
@@ -106,7 +106,7 @@ public sealed class SiteSyncServiceTests : IAsyncLifetime
     public async Task Calls_without_a_known_credential_are_unauthenticated(string? credential)
     {
         // Arrange
-        var site = await _hub.Store.AddSiteAsync(TenantIds.Default, "DC Leipzig");
+        var site = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
         var sync = _hub.Sync(credential);
 
         // Act
@@ -117,14 +117,14 @@ public sealed class SiteSyncServiceTests : IAsyncLifetime
         // Assert
         Assert.All([hello, pull, push], e => Assert.Equal(StatusCode.Unauthenticated, e.StatusCode));
         Assert.All([hello, pull, push], e => Assert.False(string.IsNullOrEmpty(e.Status.Detail)));
-        Assert.Equal(0UL, await _hub.Store.AppliedThroughAsync(site.SiteId));
+        Assert.Equal(0UL, await _hub.Store.Upstream.AppliedThroughAsync(site.SiteId));
     }
 
     [Fact]
     public async Task Push_refuses_oversized_batches_and_changes_without_sequence_or_payload()
     {
         // Arrange
-        var site = await _hub.Store.AddSiteAsync(TenantIds.Default, "DC Leipzig");
+        var site = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
         var sync = _hub.Sync(site.Credential);
         var noSequence = Log(1, 2);
         noSequence[1].Sequence = 0;
@@ -180,9 +180,9 @@ public sealed class SiteSyncServiceTests : IAsyncLifetime
     public async Task Pull_batches_hold_200_changes_by_default_and_never_more_than_500()
     {
         // Arrange
-        var site = await _hub.Store.AddSiteAsync(TenantIds.Default, "DC Leipzig");
+        var site = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
         for (var i = 0; i < 599; i++) // 600 with the signing key at position 1
-            await _hub.Store.AppendToFeedAsync(site.SiteId, new HubChange { SiteRenamed = new() { SiteId = site.SiteId, Name = $"name-{i}" } });
+            await _hub.Store.Feed.AppendToFeedAsync(site.SiteId, new HubChange { SiteRenamed = new() { SiteId = site.SiteId, Name = $"name-{i}" } });
         var sync = _hub.Sync(site.Credential);
 
         // Act

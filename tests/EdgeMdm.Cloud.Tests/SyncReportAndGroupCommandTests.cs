@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using EdgeMdm.Cloud.Storage;
+using EdgeMdm.Cloud.Tenants;
 using EdgeMdm.Contracts.Sync;
 
 namespace EdgeMdm.Cloud.Tests;
@@ -20,8 +20,8 @@ public sealed class SyncReportAndGroupCommandTests : IAsyncLifetime
     public async Task Sites_show_the_backlog_and_lag_their_hello_reported()
     {
         // Arrange: a site that reports 40 pending changes, the oldest 10 minutes old, and one that never said hello
-        var site = await _hub.Store.AddSiteAsync(TenantIds.Default, "DC Leipzig");
-        await _hub.Store.AddSiteAsync(TenantIds.Default, "Truck 7");
+        var site = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
+        await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Truck 7");
         var now = DateTimeOffset.UtcNow;
         var before = await _hub.Rest.GetFromJsonAsync<JsonArray>("/api/v1/sites");
 
@@ -56,10 +56,10 @@ public sealed class SyncReportAndGroupCommandTests : IAsyncLifetime
     public async Task A_command_to_a_group_is_queued_for_each_of_its_devices_across_sites()
     {
         // Arrange
-        var a = (await _hub.Store.AddSiteAsync(TenantIds.Default, "Site A")).SiteId;
-        var b = (await _hub.Store.AddSiteAsync(TenantIds.Default, "Site B")).SiteId;
-        await _hub.Store.ApplyUpstreamAsync(a, [Enrolled(1, "dev-1", "pickers"), Enrolled(2, "drv-1", "drivers")], DateTimeOffset.UtcNow);
-        await _hub.Store.ApplyUpstreamAsync(b, [Enrolled(1, "dev-2", "pickers")], DateTimeOffset.UtcNow);
+        var a = (await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Site A")).SiteId;
+        var b = (await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Site B")).SiteId;
+        await _hub.Store.Upstream.ApplyUpstreamAsync(a, [Enrolled(1, "dev-1", "pickers"), Enrolled(2, "drv-1", "drivers")], DateTimeOffset.UtcNow);
+        await _hub.Store.Upstream.ApplyUpstreamAsync(b, [Enrolled(1, "dev-2", "pickers")], DateTimeOffset.UtcNow);
 
         // Act
         using var all = await _hub.Rest.PostAsJsonAsync("/api/v1/commands", new { group = "pickers", type = "lock", reason = "stock take" });
@@ -84,10 +84,10 @@ public sealed class SyncReportAndGroupCommandTests : IAsyncLifetime
     public async Task A_command_to_a_device_finds_its_site_or_says_why_it_cannot()
     {
         // Arrange: dev-1 only at A, dev-0 at both
-        var a = (await _hub.Store.AddSiteAsync(TenantIds.Default, "Site A")).SiteId;
-        var b = (await _hub.Store.AddSiteAsync(TenantIds.Default, "Site B")).SiteId;
-        await _hub.Store.ApplyUpstreamAsync(a, [Enrolled(1, "dev-0", "pickers"), Enrolled(2, "dev-1", "pickers")], DateTimeOffset.UtcNow);
-        await _hub.Store.ApplyUpstreamAsync(b, [Enrolled(1, "dev-0", "pickers")], DateTimeOffset.UtcNow);
+        var a = (await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Site A")).SiteId;
+        var b = (await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Site B")).SiteId;
+        await _hub.Store.Upstream.ApplyUpstreamAsync(a, [Enrolled(1, "dev-0", "pickers"), Enrolled(2, "dev-1", "pickers")], DateTimeOffset.UtcNow);
+        await _hub.Store.Upstream.ApplyUpstreamAsync(b, [Enrolled(1, "dev-0", "pickers")], DateTimeOffset.UtcNow);
 
         // Act
         using var found = await _hub.Rest.PostAsJsonAsync("/api/v1/commands", new { deviceId = "dev-1", type = "ring", reason = "where is it" });
@@ -111,7 +111,7 @@ public sealed class SyncReportAndGroupCommandTests : IAsyncLifetime
     public async Task A_command_that_expired_before_its_device_checked_in_shows_expired_after_the_sites_next_push()
     {
         // Arrange: queued with a 60 s expiry for a device the site knows
-        var site = await _hub.Store.AddSiteAsync(TenantIds.Default, "DC Leipzig");
+        var site = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
         var sync = _hub.Sync(site.Credential);
         await sync.PushAsync([[Enrolled(1, "dev-1", "pickers")]]);
         using var queued = await _hub.Rest.PostAsJsonAsync("/api/v1/commands", new { deviceId = "dev-1", type = "lock", expiresInSeconds = 60 });

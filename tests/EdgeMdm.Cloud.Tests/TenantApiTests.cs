@@ -1,9 +1,10 @@
-using EdgeMdm.Cloud.Api;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using EdgeMdm.Cloud.Storage;
+using EdgeMdm.Cloud.Accounts;
+using EdgeMdm.Cloud.Api;
+using EdgeMdm.Cloud.Tenants;
 using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Security;
 
@@ -28,8 +29,8 @@ public sealed class TenantApiTests : IAsyncLifetime
 
     private async Task<HttpClient> OtherTenantAsync()
     {
-        var tenant = await _hub.Store.AddTenantAsync("Globex");
-        return ClientWith(await _hub.Store.CreateApiTokenAsync(tenant.TenantId, "globex-ci"));
+        var tenant = await _hub.Store.Tenants.AddTenantAsync("Globex");
+        return ClientWith(await _hub.Store.AdminTokens.CreateApiTokenAsync(tenant.TenantId, "globex-ci"));
     }
 
     private static async Task<string> DetailAsync(HttpResponseMessage response) =>
@@ -77,8 +78,8 @@ public sealed class TenantApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, deleteBlueprint.StatusCode);
         Assert.Empty(theirSites!);
         Assert.Empty(theirBlueprints!);
-        Assert.Single(await _hub.Store.ListBlueprintsAsync(TenantIds.Default));
-        Assert.Equal(3UL, await _hub.Store.FeedHeadAsync(siteId)); // the signing key, the blueprint and the command; nothing of Globex's
+        Assert.Single(await _hub.Store.Blueprints.ListBlueprintsAsync(TenantIds.Default));
+        Assert.Equal(3UL, await _hub.Store.Feed.FeedHeadAsync(siteId)); // the signing key, the blueprint and the command; nothing of Globex's
     }
 
     [Fact]
@@ -203,14 +204,14 @@ public sealed class TenantApiTests : IAsyncLifetime
         // Assert
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains(field, (await response.Content.ReadFromJsonAsync<JsonNode>())!["errors"]!.AsObject().Select(e => e.Key));
-        Assert.Empty(await _hub.Store.ListAccountsAsync(TenantIds.Default));
+        Assert.Empty(await _hub.Store.Accounts.ListAccountsAsync(TenantIds.Default));
     }
 
     [Fact]
     public async Task A_site_user_goes_down_the_feed_as_a_hash_that_verifies_the_password()
     {
         // Arrange
-        var site = await _hub.Store.AddSiteAsync(TenantIds.Default, "Lyon DC");
+        var site = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Lyon DC");
 
         // Act
         using var add = await _hub.Rest.PostAsJsonAsync($"/api/v1/sites/{site.SiteId}/users", new { userName = "sam", role = "operator" });
@@ -220,7 +221,7 @@ public sealed class TenantApiTests : IAsyncLifetime
         using var badRole = await _hub.Rest.PostAsJsonAsync($"/api/v1/sites/{site.SiteId}/users", new { userName = "kim", role = "admin" });
         using var remove = await _hub.Rest.DeleteAsync(new Uri($"/api/v1/sites/{site.SiteId}/users/sam", UriKind.Relative));
         using var removeAgain = await _hub.Rest.DeleteAsync(new Uri($"/api/v1/sites/{site.SiteId}/users/sam", UriKind.Relative));
-        var feed = await _hub.Store.ReadFeedAsync(site.SiteId, 1, 10); // after the signing key every site starts with
+        var feed = await _hub.Store.Feed.ReadFeedAsync(site.SiteId, 1, 10); // after the signing key every site starts with
 
         // Assert
         Assert.Equal(HttpStatusCode.Created, add.StatusCode);

@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
+using EdgeMdm.Cloud.Hosting;
 using EdgeMdm.Cloud.Storage;
+using EdgeMdm.Cloud.Sync;
 using EdgeMdm.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using SQLite;
 using Xunit.Abstractions;
 
@@ -160,7 +163,7 @@ public sealed class ReplicaTests(ITestOutputHelper output)
 
     private static async Task<string> DigestAsync(string database)
     {
-        await using var store = await HubStore.OpenAsync(database, TimeProvider.System);
-        return await store.StateDigestAsync();
+        await using var stores = await HubStorage.OpenAsync(database, TimeProvider.System, services => services.AddHubFeatures());
+        return await stores.GetRequiredService<IStateDigest>().StateDigestAsync();
     }
 }

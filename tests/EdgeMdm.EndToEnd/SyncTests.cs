@@ -1,6 +1,9 @@
 using System.Diagnostics;
+using EdgeMdm.Cloud.Hosting;
 using EdgeMdm.Cloud.Storage;
+using EdgeMdm.Cloud.Sync;
 using EdgeMdm.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using SQLite;
 
 namespace EdgeMdm.EndToEnd;
@@ -134,7 +137,7 @@ public sealed class SyncTests
 
     private static async Task<string> DigestAsync(string hubDirectory)
     {
-        await using var store = await HubStore.OpenAsync(hubDirectory, TimeProvider.System);
-        return await store.StateDigestAsync();
+        await using var stores = await HubStorage.OpenAsync(hubDirectory, TimeProvider.System, services => services.AddHubFeatures());
+        return await stores.GetRequiredService<IStateDigest>().StateDigestAsync();
     }
 }

@@ -1,11 +1,21 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using EdgeMdm.Cloud.Storage;
+using EdgeMdm.Cloud.Accounts;
+using EdgeMdm.Cloud.Catalog;
+using EdgeMdm.Cloud.Enrollment;
+using EdgeMdm.Cloud.Fleet;
+using EdgeMdm.Cloud.Packages;
+using EdgeMdm.Cloud.Rollouts;
+using EdgeMdm.Cloud.Sites;
+using EdgeMdm.Cloud.SiteUsers;
 using EdgeMdm.Domain.Blueprints;
 
 namespace EdgeMdm.Cloud.Api;
 
-/// <summary>JSON of the REST API: camelCase, nulls left out, enums as strings; blueprints as the edge writes them.</summary>
+/// <summary>
+/// JSON of the REST API: camelCase, nulls left out, enums as strings; blueprints as the edge writes them. One
+/// context for every feature's bodies (each declared beside its endpoints), so the API has one set of options.
+/// </summary>
 [JsonSourceGenerationOptions(
     JsonSerializerDefaults.Web,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
@@ -35,5 +45,5 @@ namespace EdgeMdm.Cloud.Api;
 [JsonSerializable(typeof(SigningKeyView))]
 [JsonSerializable(typeof(PackageView))]
 [JsonSerializable(typeof(List<PackageView>))]
-[JsonSerializable(typeof(List<Rollouts.RolloutView>))]
+[JsonSerializable(typeof(List<RolloutView>))]
 internal sealed partial class ApiJson : JsonSerializerContext;

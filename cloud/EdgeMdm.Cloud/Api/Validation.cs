@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeMdm.Domain.Security;
 
 namespace EdgeMdm.Cloud.Api;
 
@@ -6,6 +7,10 @@ namespace EdgeMdm.Cloud.Api;
 internal sealed class Validation
 {
     public const int MaxText = 256;
+
+    /// <summary>The longest an enrollment token or a command may stay valid: a year and a day.</summary>
+    public const long MaxExpirySeconds = 366L * 24 * 3600;
+
     private readonly Dictionary<string, string[]> _errors = new(StringComparer.Ordinal);
 
     public bool Valid => _errors.Count == 0;
@@ -46,4 +51,20 @@ internal sealed class Validation
     }
 
     public static string At(string list, int index) => $"{list}[{index.ToString(CultureInfo.InvariantCulture)}]";
+
+    /// <summary>A user name: of an account or of a site user.</summary>
+    public void UserName(string field, string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+            Add(field, "is required");
+        else if (!UserNames.IsValid(name))
+            Add(field, UserNames.Rule);
+    }
+
+    /// <summary>An optional password: absent means "generate one"; given, it must be long enough to resist guessing.</summary>
+    public void Password(string? password)
+    {
+        if (password is { Length: < PasswordHash.MinPasswordLength or > PasswordHash.MaxPasswordLength })
+            Add("password", $"must be {PasswordHash.MinPasswordLength}-{PasswordHash.MaxPasswordLength} characters (leave it out to have one generated)");
+    }
 }

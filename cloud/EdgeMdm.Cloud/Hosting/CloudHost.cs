@@ -3,13 +3,12 @@ using EdgeMdm.Cloud.Options;
 using EdgeMdm.Cloud.Packages;
 using EdgeMdm.Cloud.Storage;
 using EdgeMdm.Cloud.Sync;
-using EdgeMdm.Domain.Packages;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
 namespace EdgeMdm.Cloud.Hosting;
 
-/// <summary>The hub process: Kestrel with two endpoints (REST, gRPC over HTTP/2 only), the store, the services.</summary>
+/// <summary>The hub process: Kestrel with two endpoints (REST, gRPC over HTTP/2 only), the storage, the features.</summary>
 public static class CloudHost
 {
     /// <summary>
@@ -31,27 +30,30 @@ public static class CloudHost
 
         var options = builder.AddHubOptions();
         builder.ListenOn(options);
-        await builder.Services.AddHubStoreAsync(options, cancellationToken);
+        await builder.Services.AddHubStorageAsync(HubOptions.ConnectionStringFor(options.Database), cancellationToken);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<Api.SignInThrottles>();
+        builder.Services.AddHubFeatures();
         builder.Services.AddProblemDetails();
-        builder.Services.AddGrpc().AddServiceOptions<SiteSyncService>(grpc =>
-        {
-            grpc.Interceptors.Add<SiteAuthInterceptor>();
-            // Compress what the hub sends when the site accepts gzip (grpc-accept-encoding); gzip requests are
-            // accepted because gzip is among the default CompressionProviders.
-            grpc.ResponseCompressionAlgorithm = "gzip";
-            grpc.ResponseCompressionLevel = System.IO.Compression.CompressionLevel.Fastest;
-        });
+        builder.Services.AddSiteSyncService();
 
         var app = builder.Build();
-        if (string.IsNullOrWhiteSpace(options.BlobDirectory) && HubStore.IsPostgres(HubOptions.ConnectionStringFor(options.Database)))
+        try
+        {
+            await app.Services.StartPackagesAsync(cancellationToken);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
+        if (string.IsNullOrWhiteSpace(options.BlobDirectory) && HubStorage.IsPostgres(HubOptions.ConnectionStringFor(options.Database)))
             Log.BlobDirectoryDefaulted(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(CloudHost).FullName!), HubOptions.BlobDirectoryFor(options));
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapGet("/healthz", () => TypedResults.Text("ok\n"));
         app.MapGrpcService<SiteSyncService>();
-        app.MapAdminApi();
+        app.MapHubApi();
         return app;
     }
 
@@ -88,33 +90,5 @@ public static class CloudHost
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = HubOptions.MaxRestBodyBytes;
         });
-    }
-
-    private static async Task AddHubStoreAsync(this IServiceCollection services, HubOptions options, CancellationToken cancellationToken)
-    {
-        var store = await HubStore.OpenAsync(HubOptions.ConnectionStringFor(options.Database), TimeProvider.System, cancellationToken);
-
-        // Registered through a factory so that the container owns it and disposes it with the host.
-        services.AddSingleton(_ => store);
-        services.AddSingleton<IHubStore>(sp => sp.GetRequiredService<SqlHubStore>());
-        services.AddSingleton<ISiteRegistry>(sp => sp.GetRequiredService<SqlHubStore>());
-        services.AddSingleton<IUpstreamStore>(sp => sp.GetRequiredService<SqlHubStore>());
-        services.AddSingleton<IFeedStore>(sp => sp.GetRequiredService<SqlHubStore>());
-        services.AddSingleton<ICatalogStore>(sp => sp.GetRequiredService<SqlHubStore>());
-        services.AddSingleton<IFleetReadStore>(sp => sp.GetRequiredService<SqlHubStore>());
-        services.AddSingleton<IAdminTokens>(sp => sp.GetRequiredService<SqlHubStore>());
-        services.AddSingleton<ITenantStore>(sp => sp.GetRequiredService<SqlHubStore>());
-        services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<SqlHubStore>());
-        services.AddSingleton<ISiteUserStore>(sp => sp.GetRequiredService<SqlHubStore>());
-        services.AddSingleton<ISigningKeyStore>(sp => sp.GetRequiredService<SqlHubStore>());
-        services.AddSingleton<IPackageStore>(sp => sp.GetRequiredService<SqlHubStore>());
-        services.AddSingleton<IRolloutStore>(sp => sp.GetRequiredService<SqlHubStore>());
-
-        // The key exists before the first request: created here on the very first start (once, even with
-        // replicas starting together), read back on every later one.
-        var signer = ManifestSigner.FromPkcs8Pem(await store.EnsureSigningKeyAsync(cancellationToken));
-        services.AddSingleton(_ => new PackageSigning(signer));
-        var blobs = new DirectoryBlobStore(HubOptions.BlobDirectoryFor(options));
-        services.AddSingleton<IBlobStore>(blobs);
     }
 }

@@ -61,14 +61,14 @@ public sealed class HubOptions
         if (!string.IsNullOrWhiteSpace(options.BlobDirectory))
             return Path.GetFullPath(options.BlobDirectory);
         var connectionString = ConnectionStringFor(options.Database);
-        if (Storage.HubStore.IsPostgres(connectionString))
+        if (Storage.HubStorage.IsPostgres(connectionString))
             return Path.GetFullPath(Path.Combine("data", "cloud", "blobs"));
-        var databaseFile = Path.GetFullPath(Storage.HubStore.SqlitePath(connectionString));
+        var databaseFile = Path.GetFullPath(Storage.HubStorage.SqlitePath(connectionString));
         return Path.Combine(Path.GetDirectoryName(databaseFile) ?? databaseFile, "blobs");
     }
 
     /// <summary>
-    /// The connection string <see cref="Storage.HubStore.OpenAsync"/> takes for <paramref name="database"/>:
+    /// The connection string <see cref="Storage.HubStorage.AddHubStorageAsync"/> takes for <paramref name="database"/>:
     /// connection strings and files pass as they are; anything else is a directory, created here.
     /// </summary>
     public static string ConnectionStringFor(string database)

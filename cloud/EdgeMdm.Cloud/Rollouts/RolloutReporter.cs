@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
-using EdgeMdm.Cloud.Storage;
+using EdgeMdm.Cloud.Fleet;
+using EdgeMdm.Cloud.Packages;
 using EdgeMdm.Contracts.Device;
 using EdgeMdm.Domain.Rollouts;
 

@@ -1,7 +1,7 @@
 namespace EdgeMdm.Cloud.Storage;
 
 /// <summary>
-/// The little a backend must provide so that <see cref="SqlHubStore"/> holds all the hub's logic once: open a
+/// The little a backend must provide so that the feature stores hold all the hub's SQL once: open a
 /// transaction, run parameterised SQL in it. SQL is written with positional <c>?</c> parameters and the
 /// subset both SQLite and PostgreSQL understand; <see cref="ForUpdate"/> is the one difference that matters.
 /// </summary>
@@ -23,7 +23,11 @@ internal interface IHubDatabase : IAsyncDisposable
     Task<HubSession> BeginAsync(bool write, CancellationToken cancellationToken);
 }
 
-/// <summary>One open transaction. Disposing without <see cref="CommitAsync"/> rolls back.</summary>
+/// <summary>
+/// One open transaction. Disposing without <see cref="CommitAsync"/> rolls back. It is also the unit of work a
+/// store passes to another feature's in-transaction interface (a feed append, a site lock), so that one write
+/// touching several features' tables stays one atomic commit.
+/// </summary>
 internal abstract class HubSession : IAsyncDisposable
 {
     /// <summary>Runs a statement; returns the number of rows it changed.</summary>
@@ -58,6 +62,12 @@ internal sealed class Row(object?[] values)
 
     public bool Bool(int i) => values[i] is bool b ? b : Long(i) != 0;
 
+    /// <summary>A time stored as Unix milliseconds.</summary>
+    public DateTimeOffset Time(int i) => DateTimeOffset.FromUnixTimeMilliseconds(Long(i));
+
+    /// <summary>A time stored as Unix milliseconds, or null.</summary>
+    public DateTimeOffset? NullableTime(int i) => values[i] is null ? null : Time(i);
+
     public byte[] Bytes(int i) => values[i] as byte[] ?? [];
 
     /// <summary>The row as text the same on both backends (booleans as 0/1, bytes as hex, null kept), for digests.</summary>
@@ -69,4 +79,16 @@ internal sealed class Row(object?[] values)
         string text => text,
         _ => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture),
     }).ToArray();
+}
+
+internal static class HubLocks
+{
+    /// <summary>
+    /// Takes the catalog lock, one row that every write fanned out to all of a tenant's (or the hub's) sites takes
+    /// first, and site creation too: such writes never interleave, so a new site gets each of them either in its
+    /// first feed or from the fan-out, never neither, never both. Locks are always taken catalog first, then sites
+    /// in id order.
+    /// </summary>
+    public static Task<List<Row>> LockCatalogAsync(this IHubDatabase db, HubSession session) =>
+        session.QueryAsync("SELECT id FROM catalog_lock WHERE id = 1" + db.ForUpdate);
 }

@@ -1,5 +1,4 @@
-using EdgeMdm.Cloud.Hosting;
-using EdgeMdm.Cloud.Storage;
+using EdgeMdm.Cloud.Sites;
 using EdgeMdm.Contracts.Sync;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
@@ -66,20 +65,20 @@ internal sealed class SiteAuthInterceptor(ISiteRegistry sites, ILogger<SiteAuthI
         const string Bearer = "Bearer ";
         if (header is null || !header.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase) || header.Length == Bearer.Length)
         {
-            Log.SiteUnauthenticated(logger, context.Method, context.Peer, "no bearer credential");
+            SyncLog.SiteUnauthenticated(logger, context.Method, context.Peer, "no bearer credential");
             throw new RpcException(new Status(StatusCode.Unauthenticated, "the call needs 'authorization: Bearer <site credential>'"));
         }
 
         var site = await sites.AuthenticateSiteAsync(header[Bearer.Length..].Trim(), context.CancellationToken);
         if (site is null)
         {
-            Log.SiteUnauthenticated(logger, context.Method, context.Peer, "unknown credential");
+            SyncLog.SiteUnauthenticated(logger, context.Method, context.Peer, "unknown credential");
             throw new RpcException(new Status(StatusCode.Unauthenticated, "the site credential is not known to this hub"));
         }
 
         if (request is HelloRequest { SiteId.Length: > 0 } hello && !string.Equals(hello.SiteId, site, StringComparison.Ordinal))
         {
-            Log.SiteForbidden(logger, site, hello.SiteId);
+            SyncLog.SiteForbidden(logger, site, hello.SiteId);
             throw new RpcException(new Status(StatusCode.PermissionDenied, $"the credential of site '{site}' asking for site '{hello.SiteId}'"));
         }
 

@@ -1,7 +1,6 @@
 using System.Buffers;
-using EdgeMdm.Cloud.Hosting;
 using EdgeMdm.Cloud.Packages;
-using EdgeMdm.Cloud.Storage;
+using EdgeMdm.Cloud.Sites;
 using EdgeMdm.Contracts.Sync;
 using Grpc.Core;
 
@@ -39,7 +38,7 @@ internal sealed class SiteSyncService(
             AppliedThrough = await upstream.AppliedThroughAsync(site, context.CancellationToken),
             FeedHead = await feed.FeedHeadAsync(site, context.CancellationToken),
         };
-        Log.SiteHello(logger, site, request?.ApplianceVersion ?? "", reply.AppliedThrough, reply.FeedHead);
+        SyncLog.SiteHello(logger, site, request?.ApplianceVersion ?? "", reply.AppliedThrough, reply.FeedHead);
         return reply;
     }
 
@@ -72,7 +71,7 @@ internal sealed class SiteSyncService(
             {
                 Validate(batch);
                 var appliedThrough = await upstream.ApplyUpstreamAsync(site, batch.Changes, time.GetUtcNow(), context.CancellationToken);
-                Log.SitePushed(logger, site, batch.Changes.Count, appliedThrough);
+                SyncLog.SitePushed(logger, site, batch.Changes.Count, appliedThrough);
                 await responseStream.WriteAsync(new UpstreamAck { AppliedThrough = appliedThrough }, context.CancellationToken);
             }
         }
@@ -80,7 +79,7 @@ internal sealed class SiteSyncService(
         {
             // A cut uplink is normal weather, not a hub error: whatever was applied stays applied, and the site
             // learns where to resume from its next Hello.
-            Log.SitePushCut(logger, site, exception.Message);
+            SyncLog.SitePushCut(logger, site, exception.Message);
         }
     }
 
@@ -108,7 +107,7 @@ internal sealed class SiteSyncService(
                 break;
         }
 
-        Log.SitePulled(logger, site, request.AfterPosition, sent, after);
+        SyncLog.SitePulled(logger, site, request.AfterPosition, sent, after);
     }
 
     /// <summary>
@@ -129,7 +128,7 @@ internal sealed class SiteSyncService(
         await using var file = blobs.OpenRead(request.Sha256);
         if (file is null)
         {
-            Log.BlobMissing(logger, request.Sha256, blobs is DirectoryBlobStore directory ? directory.DirectoryPath : "");
+            SyncLog.BlobMissing(logger, request.Sha256, blobs is DirectoryBlobStore directory ? directory.DirectoryPath : "");
             throw new RpcException(new Status(StatusCode.Unavailable, $"blob '{request.Sha256}' is not readable on this hub replica; try again later"));
         }
 
@@ -148,7 +147,7 @@ internal sealed class SiteSyncService(
                 offset += read;
             }
 
-            Log.SiteFetchedBlob(logger, site, request.Sha256, request.Offset, offset - (long)request.Offset);
+            SyncLog.SiteFetchedBlob(logger, site, request.Sha256, request.Offset, offset - (long)request.Offset);
         }
         finally
         {
@@ -190,7 +189,7 @@ internal sealed class SiteSyncService(
 
     /// <summary>
     /// A change kind newer than this hub arrives as unknown fields, not as an empty change: it is let through so
-    /// the store can skip it and the site's log keeps moving (see SqlHubStore.ApplyChangeAsync).
+    /// the store can skip it and the site's log keeps moving (see Fleet/SqlFleetProjection).
     /// </summary>
     private static bool HasUnknownFields(SiteChange change)
     {

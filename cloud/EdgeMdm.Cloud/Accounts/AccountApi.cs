@@ -1,0 +1,133 @@
+using EdgeMdm.Cloud.Api;
+using EdgeMdm.Cloud.Storage;
+using EdgeMdm.Cloud.Tenants;
+using EdgeMdm.Domain.Security;
+
+namespace EdgeMdm.Cloud.Accounts;
+
+/// <summary>
+/// Central IT's accounts, and signing in with them for an API token. Passwords are hashed here (PBKDF2,
+/// <see cref="PasswordHash"/>) before they reach the store; a generated password is answered once and never kept
+/// in clear.
+/// </summary>
+internal static class AccountApi
+{
+    /// <summary>How long a token from <c>POST /login</c> lasts; then the person signs in again.</summary>
+    public static readonly TimeSpan SignInLifetime = TimeSpan.FromDays(30);
+
+    private const string SignInRefused = "unknown user or wrong password";
+
+    // Verified when the user is unknown, so that an unknown name costs the same time as a wrong password and
+    // the answer's timing does not tell which names exist.
+    private static readonly Lazy<string> UnknownUserHash = new(() => PasswordHash.Create(GeneratedPassword.New()));
+
+    public static RouteGroupBuilder MapAccountApi(this RouteGroupBuilder api)
+    {
+        api.MapPost("/accounts", AddAccountAsync);
+        api.MapGet("/accounts", async (HttpContext http, IAccountStore accounts, CancellationToken ct) =>
+            TypedResults.Json(
+                (await accounts.ListAccountsAsync(HubApi.Tenant(http), ct)).Select(a => new AccountView(a.UserName, a.CreatedAt)).ToList(),
+                ApiJson.Default.ListAccountView));
+        api.MapDelete("/accounts/{userName}", async (string userName, HttpContext http, IAccountStore accounts, CancellationToken ct) =>
+            await accounts.RemoveAccountAsync(HubApi.Tenant(http), userName, ct) ? Results.NoContent() : Problems.NotFound($"no account '{userName}'"));
+
+        return api;
+    }
+
+    /// <summary>
+    /// POST /api/v1/login, without a token: user, password and tenant (default "default") → a new API token
+    /// bound to the account, valid for <see cref="SignInLifetime"/>. An unknown tenant, an unknown user and a
+    /// wrong password get the same 401, so the answer never tells which names exist. Too many failures for the
+    /// account or from the client's address get 429 with Retry-After (<see cref="SignInThrottles"/>), even with the right password.
+    /// </summary>
+    public static async Task<IResult> LoginAsync(
+        HttpRequest request, IAccountStore accounts, SignInThrottles throttles, TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
+    {
+        var (body, problem) = await JsonBody.ReadAsync(request, ApiJson.Default.LoginRequest);
+        if (problem is not null)
+            return problem;
+        var v = new Validation();
+        v.RequiredText("user", body!.User, UserNames.MaxLength);
+        v.RequiredText("password", body.Password, PasswordHash.MaxPasswordLength);
+        if (body.Tenant is not null)
+            v.RequiredText("tenant", body.Tenant, 100);
+        if (!v.Valid)
+            return v.Problem();
+
+        var tenant = body.Tenant ?? TenantIds.Default;
+        var now = time.GetUtcNow();
+        var accountKey = tenant + "\n" + body.User;
+        var addressKey = request.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "";
+        if (throttles.RetryAfter(accountKey, addressKey, now) is { } wait)
+        {
+            AccountLog.SignInThrottled(loggers.CreateLogger(typeof(AccountApi).FullName!), tenant, body.User!, addressKey);
+            var seconds = (long)Math.Ceiling(wait.TotalSeconds);
+            request.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Problems.Create(StatusCodes.Status429TooManyRequests, "Too many sign-in attempts", $"too many failed sign-ins; try again in {seconds} s");
+        }
+
+        var stored = await accounts.AccountPasswordHashAsync(tenant, body.User!, ct);
+        var verified = PasswordHash.Verify(body.Password!, stored ?? UnknownUserHash.Value) && stored is not null;
+        var expiresAt = time.GetUtcNow() + SignInLifetime;
+        string? token = null;
+        if (verified)
+        {
+            try
+            {
+                token = await accounts.IssueAccountTokenAsync(tenant, body.User!, expiresAt, ct);
+            }
+            catch (StoreConflictException)
+            {
+                // The account was removed between the check and the token: as if it never existed.
+            }
+        }
+
+        if (token is null)
+        {
+            throttles.RecordFailure(accountKey, addressKey, now);
+            AccountLog.SignInRefused(loggers.CreateLogger(typeof(AccountApi).FullName!), tenant, body.User!);
+            return Problems.Unauthorized(SignInRefused);
+        }
+
+        throttles.Accounts.Forget(accountKey);
+
+        return TypedResults.Json(new SignedIn(token, tenant, body.User!, expiresAt), ApiJson.Default.SignedIn, statusCode: StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> AddAccountAsync(HttpContext http, IAccountStore accounts, CancellationToken ct)
+    {
+        var (body, problem) = await JsonBody.ReadAsync(http.Request, ApiJson.Default.AddAccountRequest);
+        if (problem is not null)
+            return problem;
+        var v = new Validation();
+        v.UserName("userName", body!.UserName);
+        v.Password(body.Password);
+        if (!v.Valid)
+            return v.Problem();
+
+        var generated = body.Password is null ? GeneratedPassword.New() : null;
+        try
+        {
+            await accounts.AddAccountAsync(HubApi.Tenant(http), body.UserName!, PasswordHash.Create(body.Password ?? generated!), ct);
+        }
+        catch (StoreConflictException exception)
+        {
+            return Problems.Conflict(exception.Message);
+        }
+
+        return TypedResults.Json(new AccountAdded(body.UserName!, generated), ApiJson.Default.AccountAdded, statusCode: StatusCodes.Status201Created);
+    }
+}
+
+/// <summary>POST /login: <c>Tenant</c> null means the default tenant.</summary>
+public sealed record LoginRequest(string? User, string? Password, string? Tenant);
+
+public sealed record SignedIn(string Token, string Tenant, string User, DateTimeOffset ExpiresAt);
+
+/// <summary>A new account; <c>Password</c> null asks the hub to generate one.</summary>
+public sealed record AddAccountRequest(string? UserName, string? Password);
+
+/// <summary>Answer to a new account: <c>Password</c> is the generated one (shown this once), null when the caller gave it.</summary>
+public sealed record AccountAdded(string UserName, string? Password);
+
+public sealed record AccountView(string UserName, DateTimeOffset CreatedAt);

@@ -1,0 +1,117 @@
+using EdgeMdm.Cloud.Api;
+using EdgeMdm.Domain.Blueprints;
+
+namespace EdgeMdm.Cloud.Catalog;
+
+/// <summary>Central IT's blueprints, one per group: list, put (checked item by item) and delete.</summary>
+internal static class BlueprintApi
+{
+    public static RouteGroupBuilder MapBlueprintApi(this RouteGroupBuilder api)
+    {
+        api.MapGet("/blueprints", async (HttpContext http, IBlueprintStore blueprints, CancellationToken ct) =>
+            TypedResults.Json((await blueprints.ListBlueprintsAsync(HubApi.Tenant(http), ct)).ToList(), ApiJson.Default.ListBlueprint));
+        api.MapPut("/blueprints/{group}", PutBlueprintAsync);
+        api.MapDelete("/blueprints/{group}", async (string group, HttpContext http, IBlueprintStore blueprints, CancellationToken ct) =>
+            await blueprints.DeleteBlueprintAsync(HubApi.Tenant(http), group, ct) ? Results.NoContent() : Problems.NotFound($"group '{group}' has no blueprint"));
+        return api;
+    }
+
+    private static async Task<IResult> PutBlueprintAsync(string group, HttpContext http, IBlueprintStore blueprints, CancellationToken ct)
+    {
+        var (body, problem) = await JsonBody.ReadAsync(http.Request, ApiJson.Default.Blueprint);
+        if (problem is not null)
+            return problem;
+        var v = new Validation();
+        v.GroupName("group", group);
+        if (body!.Group is { Length: > 0 } named && !string.Equals(named, group, StringComparison.Ordinal))
+            v.Add("group", $"is '{named}' in the body but '{group}' in the path");
+        var blueprint = Normalize(body, group, v);
+        if (!v.Valid)
+            return v.Problem();
+        var tenant = HubApi.Tenant(http);
+        var existed = (await blueprints.ListBlueprintsAsync(tenant, ct)).Any(b => string.Equals(b.Group, group, StringComparison.Ordinal));
+        var changed = await blueprints.UpsertBlueprintAsync(tenant, blueprint, ct);
+        return TypedResults.Json(
+            new BlueprintSaved(group, blueprint.ToDeclarations().Token, changed), ApiJson.Default.BlueprintSaved,
+            statusCode: existed ? StatusCodes.Status200OK : StatusCodes.Status201Created);
+    }
+
+    /// <summary>
+    /// The blueprint with absent lists made empty (JSON may leave them out, the record says they are never
+    /// null), its items checked into <paramref name="v"/>.
+    /// </summary>
+    private static Blueprint Normalize(Blueprint body, string group, Validation v)
+    {
+        // The deserialiser leaves absent members null whatever the record's annotations say.
+        IReadOnlyList<RequiredApp?> apps = body.Apps ?? [];
+        IReadOnlyList<ConfigurationPayload?> configurations = body.Configurations ?? [];
+        IReadOnlyList<CertificateRule?> certificates = body.Certificates ?? [];
+        for (var i = 0; i < apps.Count; i++)
+        {
+            var at = Validation.At("apps", i);
+            if (apps[i] is not { } app)
+            {
+                v.Add(at, "cannot be null");
+                continue;
+            }
+
+            v.RequiredText(at + ".packageName", app.PackageName);
+            v.Range(at + ".versionCode", app.VersionCode, 0, long.MaxValue, required: false);
+            if (app.VersionName is null)
+                v.Add(at + ".versionName", "is required");
+            ValidateRollout(at + ".rollout", app.Rollout, v);
+        }
+
+        for (var i = 0; i < configurations.Count; i++)
+        {
+            var at = Validation.At("configurations", i);
+            if (configurations[i] is not { } configuration)
+                v.Add(at, "cannot be null");
+            else
+            {
+                v.RequiredText(at + ".id", configuration.Id);
+                if (configuration.Values is null)
+                    v.Add(at + ".values", "is required");
+            }
+        }
+
+        for (var i = 0; i < certificates.Count; i++)
+        {
+            var at = Validation.At("certificates", i);
+            if (certificates[i] is not { } certificate)
+                v.Add(at, "cannot be null");
+            else
+            {
+                v.RequiredText(at + ".name", certificate.Name);
+                v.Range(at + ".minDaysValid", certificate.MinDaysValid, 0, 3650, required: false);
+            }
+        }
+
+        v.Range("batteryHealthFloorPercent", body.BatteryHealthFloorPercent, 0, 100, required: false);
+        return body with
+        {
+            Group = group,
+            Apps = apps.OfType<RequiredApp>().ToList(),
+            Configurations = configurations.OfType<ConfigurationPayload>().ToList(),
+            Certificates = certificates.OfType<CertificateRule>().ToList(),
+        };
+    }
+
+    /// <summary>An app's rollout as given: its plan, checked by the rules the sites apply it with.</summary>
+    private static void ValidateRollout(string at, AppRollout? rollout, Validation v)
+    {
+        if (rollout is null)
+            return;
+        if (rollout.Plan is null)
+        {
+            v.Add(at + ".plan", "is required (or leave rollout out for the default plan)");
+            return;
+        }
+
+        foreach (var (field, messages) in rollout.Plan.Validate())
+            v.Add($"{at}.plan.{field}", string.Join("; ", messages));
+    }
+}
+
+/// <summary>Answer to a blueprint PUT; <c>Changed</c> false means the content was already current and nothing was fed to sites.</summary>
+public sealed record BlueprintSaved(string Group, string DeclarationsToken, bool Changed);

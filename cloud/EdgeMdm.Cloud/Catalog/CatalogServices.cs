@@ -1,0 +1,11 @@
+namespace EdgeMdm.Cloud.Catalog;
+
+public static class CatalogServices
+{
+    public static IServiceCollection AddCatalog(this IServiceCollection services)
+    {
+        services.AddSingleton<IBlueprintStore, SqlBlueprintStore>();
+        services.AddSingleton<IBlueprintSeed, SqlBlueprintSeed>();
+        return services;
+    }
+}

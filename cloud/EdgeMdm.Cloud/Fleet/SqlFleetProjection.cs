@@ -1,0 +1,92 @@
+using System.Text.Json;
+using EdgeMdm.Cloud.Storage;
+using EdgeMdm.Contracts.Sync;
+using EdgeMdm.Domain.Blueprints;
+
+namespace EdgeMdm.Cloud.Fleet;
+
+internal sealed class SqlFleetProjection : IFleetProjection
+{
+    public Task ApplyAsync(HubSession session, string siteId, SiteChange change)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(change);
+        return change.ChangeCase switch
+        {
+            SiteChange.ChangeOneofCase.Enrolled => session.ExecuteAsync(
+                """
+                INSERT INTO devices (site_id, device_id, serial, model, manufacturer, os_version, agent_version, group_name)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (site_id, device_id) DO UPDATE SET serial = excluded.serial, model = excluded.model,
+                    manufacturer = excluded.manufacturer, os_version = excluded.os_version,
+                    agent_version = excluded.agent_version, group_name = excluded.group_name
+                """,
+                siteId, change.DeviceId, change.Enrolled.Serial, change.Enrolled.Model, change.Enrolled.Manufacturer,
+                change.Enrolled.OsVersion, change.Enrolled.AgentVersion, change.Enrolled.Group),
+            SiteChange.ChangeOneofCase.Status => session.ExecuteAsync(
+                """
+                INSERT INTO devices (site_id, device_id, status_json, compliant, findings_json, finding_count, declarations_token, last_checkin)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (site_id, device_id) DO UPDATE SET status_json = excluded.status_json, compliant = excluded.compliant,
+                    findings_json = excluded.findings_json, finding_count = excluded.finding_count,
+                    declarations_token = excluded.declarations_token, last_checkin = excluded.last_checkin
+                """,
+                siteId, change.DeviceId, change.Status.StatusJson, change.Status.Compliant, FindingsJson(change.Status),
+                change.Status.Findings.Count, change.Status.DeclarationsToken, change.Status.LastCheckinUnixMs),
+            SiteChange.ChangeOneofCase.Transitioned => ApplyTransitionAsync(session, siteId, change),
+            SiteChange.ChangeOneofCase.CommandResult => ApplyCommandResultAsync(session, siteId, change.CommandResult),
+            SiteChange.ChangeOneofCase.CommandQueued => ApplyCommandQueuedAtSiteAsync(session, siteId, change),
+            // A kind this hub does not know yet (a newer appliance) still advances the log: skipping it is the
+            // only choice that does not stall the site forever.
+            _ => Task.CompletedTask,
+        };
+    }
+
+    private static async Task ApplyTransitionAsync(HubSession s, string siteId, SiteChange change)
+    {
+        var t = change.Transitioned;
+        await s.ExecuteAsync(
+            "INSERT INTO transitions (site_id, sequence, device_id, from_state, to_state, actor, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            siteId, change.Sequence, change.DeviceId, t.FromState, t.ToState, t.Actor, t.Reason, change.AtUnixMs);
+        await s.ExecuteAsync(
+            "INSERT INTO devices (site_id, device_id, state) VALUES (?, ?, ?) ON CONFLICT (site_id, device_id) DO UPDATE SET state = excluded.state",
+            siteId, change.DeviceId, t.ToState);
+    }
+
+    /// <summary>
+    /// Records a command a site operator queued, once (by id; an id the hub already holds, its own or another
+    /// site's, is left alone). Its results follow it in the site's log and move it on as for the hub's own.
+    /// </summary>
+    private static async Task ApplyCommandQueuedAtSiteAsync(HubSession s, string siteId, SiteChange change)
+    {
+        var queued = change.CommandQueued;
+        var parameters = JsonSerializer.Serialize(CanonicalHash.Sorted(queued.Parameters), CloudJson.Default.SortedDictionaryStringString);
+        await s.ExecuteAsync(
+            """
+            INSERT INTO commands (command_id, site_id, device_id, type, parameters_json, status, created_by, created_at, expires_at, reason)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (command_id) DO NOTHING
+            """,
+            queued.CommandId, siteId, change.DeviceId, queued.Type, parameters, CommandStatuses.Queued,
+            queued.CreatedBy, change.AtUnixMs, queued.ExpiresUnixMs == 0 ? null : queued.ExpiresUnixMs, "queued at the site");
+    }
+
+    /// <summary>
+    /// Moves a command forward only: queued → delivered → succeeded | failed | expired. A final status is
+    /// never replaced, and a late "delivered" never undoes a result. Only the command's own site may report.
+    /// </summary>
+    private static Task ApplyCommandResultAsync(HubSession s, string siteId, CommandResultReported result) => result.Status switch
+    {
+        CommandStatuses.Delivered => s.ExecuteAsync(
+            "UPDATE commands SET status = ? WHERE command_id = ? AND site_id = ? AND status = ?",
+            CommandStatuses.Delivered, result.CommandId, siteId, CommandStatuses.Queued),
+        CommandStatuses.Succeeded or CommandStatuses.Failed or CommandStatuses.Expired => s.ExecuteAsync(
+            "UPDATE commands SET status = ?, message = ?, finished_at = ? WHERE command_id = ? AND site_id = ? AND status IN (?, ?)",
+            result.Status, result.Message, result.FinishedUnixMs, result.CommandId, siteId, CommandStatuses.Queued, CommandStatuses.Delivered),
+        _ => Task.CompletedTask,
+    };
+
+    private static string FindingsJson(StatusReported status) => JsonSerializer.Serialize(
+        status.Findings.Select(f => new StoredFinding(f.Item, f.Expected, f.Actual, f.Severity)).ToList(),
+        FleetJson.Default.ListStoredFinding);
+}

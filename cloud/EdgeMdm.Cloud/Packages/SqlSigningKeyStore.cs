@@ -1,0 +1,34 @@
+using EdgeMdm.Cloud.Sites;
+using EdgeMdm.Cloud.Storage;
+using EdgeMdm.Cloud.Sync;
+using EdgeMdm.Domain.Packages;
+
+namespace EdgeMdm.Cloud.Packages;
+
+internal sealed class SqlSigningKeyStore(IHubDatabase db, TimeProvider time, ISiteDirectory sites, IFeedWriter feed) : ISigningKeyStore
+{
+    public async Task<string> EnsureSigningKeyAsync(CancellationToken cancellationToken = default)
+    {
+        // Read first without a lock: after the first start this is all it ever does.
+        await using (var read = await db.BeginAsync(write: false, cancellationToken))
+        {
+            if (await PackageRows.OldestKeyAsync(read) is { } existing)
+                return existing;
+        }
+
+        await using var s = await db.BeginAsync(write: true, cancellationToken);
+
+        // The catalog lock makes replicas starting together queue here; the second one finds the first's key.
+        // Holding it also keeps a site from being added between the key and the fan-out below.
+        await db.LockCatalogAsync(s);
+        if (await PackageRows.OldestKeyAsync(s) is { } created)
+            return created;
+        using var signer = ManifestSigner.CreateNew();
+        var pem = signer.ExportPkcs8Pem();
+        await s.ExecuteAsync(
+            "INSERT INTO signing_keys (key_id, private_key_pem, created_at) VALUES (?, ?, ?)", signer.KeyId, pem, time.GetUtcNow().ToUnixTimeMilliseconds());
+        await feed.AppendToEachAsync(s, await sites.SiteIdsAsync(s, tenantId: null), PackageRows.SigningKeyChange(signer));
+        await s.CommitAsync();
+        return pem;
+    }
+}

@@ -1,0 +1,43 @@
+using EdgeMdm.Cloud.Api;
+using EdgeMdm.Cloud.Fleet;
+using EdgeMdm.Cloud.Options;
+using EdgeMdm.Cloud.Packages;
+using EdgeMdm.Cloud.Sites;
+using Microsoft.Extensions.Options;
+
+namespace EdgeMdm.Cloud.Rollouts;
+
+/// <summary>The rollout report for central IT, behind the API token filter of <see cref="HubApi"/>, per tenant.</summary>
+internal static class RolloutApi
+{
+    public static RouteGroupBuilder MapRolloutApi(this RouteGroupBuilder api)
+    {
+        api.MapGet("/rollouts", ReportAsync);
+        return api;
+    }
+
+    /// <summary>
+    /// GET /api/v1/rollouts?packageName=N[&amp;site=S]: each group's current rollout of the package with its devices
+    /// judged from what the sites reported (<see cref="RolloutReporter"/>); 400 without packageName, 404 for a site
+    /// the tenant does not have or when no group has a current rollout of the package.
+    /// </summary>
+    private static async Task<IResult> ReportAsync(
+        string? packageName, string? site, HttpContext http, ISiteRegistry sites, IRolloutStore rollouts, IFleetReadStore fleet,
+        IPackageStore packages, TimeProvider time, IOptions<HubOptions> options, CancellationToken ct)
+    {
+        var v = new Validation();
+        v.RequiredText("packageName", packageName);
+        if (site is not null)
+            v.RequiredText("site", site);
+        if (!v.Valid)
+            return v.Problem();
+        var tenant = HubApi.Tenant(http);
+        if (site is not null && !await sites.SiteExistsAsync(tenant, site, ct))
+            return Problems.NotFound($"no site '{site}'");
+        var report = await new RolloutReporter(rollouts, fleet, packages)
+            .ReportAsync(tenant, packageName!, site, time.GetUtcNow(), options.Value.RolloutOfflineAfter, ct);
+        return report.Count == 0
+            ? Problems.NotFound($"no group is rolling out '{packageName}': a rollout starts when a blueprint changes the version code of an app its group already has")
+            : TypedResults.Json(report.ToList(), ApiJson.Default.ListRolloutView);
+    }
+}

@@ -1,0 +1,30 @@
+namespace EdgeMdm.Cloud.Sync;
+
+/// <summary>Source-generated log messages of the sync service; event ids 2010–2099 (see <c>Hosting/Log</c>).</summary>
+internal static partial class SyncLog
+{
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "Sync call {Method} from {Peer} refused: {Reason}")]
+    public static partial void SiteUnauthenticated(ILogger logger, string method, string peer, string reason);
+
+    [LoggerMessage(EventId = 2011, Level = LogLevel.Warning, Message = "Site {Site}'s credential asked for site {Claimed}: refused")]
+    public static partial void SiteForbidden(ILogger logger, string site, string claimed);
+
+    // Debug: a site says hello every sync round (seconds apart); the site list shows the last sync instead.
+    [LoggerMessage(EventId = 2020, Level = LogLevel.Debug, Message = "Site {Site} said hello (appliance {Version}): applied through {AppliedThrough}, feed head {FeedHead}")]
+    public static partial void SiteHello(ILogger logger, string site, string version, ulong appliedThrough, ulong feedHead);
+
+    [LoggerMessage(EventId = 2021, Level = LogLevel.Debug, Message = "Site {Site} pushed {Changes} changes: applied through {AppliedThrough}")]
+    public static partial void SitePushed(ILogger logger, string site, int changes, ulong appliedThrough);
+
+    [LoggerMessage(EventId = 2022, Level = LogLevel.Debug, Message = "Site {Site} pulled after {After}: {Changes} changes, through {Through}")]
+    public static partial void SitePulled(ILogger logger, string site, ulong after, int changes, ulong through);
+
+    [LoggerMessage(EventId = 2023, Level = LogLevel.Information, Message = "Site {Site}'s push stream broke ({Reason}); it resumes from its last acknowledgement")]
+    public static partial void SitePushCut(ILogger logger, string site, string reason);
+
+    [LoggerMessage(EventId = 2024, Level = LogLevel.Debug, Message = "Site {Site} fetched blob {Sha256} from byte {Offset}: {Bytes} bytes")]
+    public static partial void SiteFetchedBlob(ILogger logger, string site, string sha256, ulong offset, long bytes);
+
+    [LoggerMessage(EventId = 2025, Level = LogLevel.Error, Message = "Blob {Sha256} is in the catalog but missing from the blob directory {Directory}")]
+    public static partial void BlobMissing(ILogger logger, string sha256, string directory);
+}

@@ -1,0 +1,189 @@
+using EdgeMdm.Cloud.Fleet;
+using EdgeMdm.Cloud.Storage;
+using EdgeMdm.Contracts.Sync;
+
+namespace EdgeMdm.Cloud.Tests;
+
+// Commands to devices and groups (ICommandStore, and their results through the site's log) and the fleet
+// as sites reported it (IFleetReadStore), on every backend.
+public abstract partial class HubStoreConformance
+{
+    [SkippableFact]
+    public async Task A_commands_final_status_never_regresses()
+    {
+        // Arrange
+        var (store, site) = await StoreWithSiteAsync();
+        var command = await store.Commands.QueueCommandAsync(Tenant, site, "dev-0", "reboot", new Dictionary<string, string> { ["reason"] = "stuck" }, Now.AddHours(1), "admin");
+        SiteChange Result(ulong sequence, string status) =>
+            Change(sequence, "dev-0", new SiteChange { CommandResult = new() { CommandId = command, Status = status, Message = status, FinishedUnixMs = (long)sequence } });
+
+        // Act
+        await store.Upstream.ApplyUpstreamAsync(site, [Result(1, CommandStatuses.Delivered)], Now);
+        var delivered = await store.Commands.CommandStatusAsync(Tenant, command);
+        await store.Upstream.ApplyUpstreamAsync(site, [Result(2, CommandStatuses.Succeeded), Result(3, CommandStatuses.Delivered), Result(4, CommandStatuses.Failed)], Now);
+        var final = await store.Commands.CommandStatusAsync(Tenant, command);
+
+        // Assert
+        Assert.Equal(CommandStatuses.Delivered, delivered!.Status);
+        Assert.Equal((CommandStatuses.Succeeded, CommandStatuses.Succeeded), (final!.Status, final.Message));
+        Assert.Equal(("dev-0", "reboot", "admin", Now.AddHours(1)), (final.DeviceId, final.Type, final.CreatedBy, final.ExpiresAt));
+        var queued = Assert.Single(await store.Feed.ReadFeedAsync(site, 0, 10)).CommandQueued;
+        Assert.Equal((command, "stuck"), (queued.CommandId, queued.Parameters["reason"]));
+        Assert.Null(await store.Commands.CommandStatusAsync(Tenant, "no-such-command"));
+    }
+
+    [SkippableFact]
+    public async Task A_command_queued_at_the_site_is_recorded_once_and_moved_on_by_its_results()
+    {
+        // Arrange: the site's log as the appliance writes it for an operator's command
+        var (store, site) = await StoreWithSiteAsync();
+        var other = (await store.Sites.AddSiteAsync(Tenant, "Other DC")).SiteId;
+        var queued = new SiteChange
+        {
+            CommandQueued = new() { CommandId = "cmd-0123456789abcdef", Type = "lock", ExpiresUnixMs = Now.AddHours(2).ToUnixTimeMilliseconds(), CreatedBy = "operator" },
+        };
+        queued.CommandQueued.Parameters["message"] = "return to the cage";
+        var log = new[]
+        {
+            Change(1, "dev-0", queued),
+            Change(2, "dev-0", new SiteChange { CommandResult = new() { CommandId = "cmd-0123456789abcdef", Status = CommandStatuses.Delivered } }),
+        };
+
+        // Act: delivered twice, then the result; another site claiming the same id changes nothing
+        await store.Upstream.ApplyUpstreamAsync(site, log, Now);
+        await store.Upstream.ApplyUpstreamAsync(site, log, Now);
+        var delivered = await store.Commands.CommandStatusAsync(Tenant, "cmd-0123456789abcdef");
+        await store.Upstream.ApplyUpstreamAsync(site, [Change(3, "dev-0", new SiteChange { CommandResult = new() { CommandId = "cmd-0123456789abcdef", Status = CommandStatuses.Succeeded, Message = "locked", FinishedUnixMs = 42 } })], Now);
+        await store.Upstream.ApplyUpstreamAsync(other, [Change(1, "dev-9", queued)], Now);
+        var final = await store.Commands.CommandStatusAsync(Tenant, "cmd-0123456789abcdef");
+
+        // Assert
+        Assert.Equal(CommandStatuses.Delivered, delivered!.Status);
+        Assert.Equal((site, "dev-0", "lock", "operator", Now.AddHours(2)), (final!.SiteId, final.DeviceId, final.Type, final.CreatedBy, final.ExpiresAt));
+        Assert.Equal((CommandStatuses.Succeeded, "locked", "queued at the site"), (final.Status, final.Message, final.Reason));
+        Assert.Empty(await store.Feed.ReadFeedAsync(site, 0, 10)); // the site owns it: nothing goes back down
+    }
+
+    [SkippableFact]
+    public async Task Fleet_reads_show_what_sites_reported()
+    {
+        // Arrange
+        var store = await NewStoreAsync();
+        var a = (await store.Sites.AddSiteAsync(Tenant, "Site A")).SiteId;
+        var b = (await store.Sites.AddSiteAsync(Tenant, "Site B")).SiteId;
+
+        // Act
+        await store.Upstream.ApplyUpstreamAsync(a, SiteLog(devices: 3), Now);
+        await store.Upstream.ApplyUpstreamAsync(b, SiteLog(devices: 2, compliant: false), Now.AddMinutes(1));
+
+        // Assert
+        var devices = await store.Fleet.ListDevicesAsync(Tenant);
+        Assert.Equal(["site-a/dev-0", "site-a/dev-1", "site-a/dev-2", "site-b/dev-0", "site-b/dev-1"], devices.Select(d => $"{d.SiteId}/{d.DeviceId}"));
+        var nonCompliant = devices[^1];
+        Assert.Equal((false, 1, "Active", "pickers"), (nonCompliant.Compliant, nonCompliant.Findings, nonCompliant.State, nonCompliant.Group));
+        Assert.Equal([new SiteCompliance(a, 3, 3), new SiteCompliance(b, 2, 0)], await store.Fleet.ComplianceAsync(Tenant));
+        var sites = await store.Sites.ListSitesAsync(Tenant);
+        Assert.Equal([(ulong)SiteLog(3).Count, (ulong)SiteLog(2).Count], sites.Select(s => s.AppliedThrough));
+        Assert.Equal(Now.AddMinutes(1), sites[1].LastSyncAt);
+    }
+
+    [SkippableFact]
+    public async Task A_group_command_reaches_every_non_retired_device_of_the_group_through_its_own_site()
+    {
+        // Arrange: pickers at two sites, one of them retired, and a driver
+        var store = await NewStoreAsync();
+        var a = (await store.Sites.AddSiteAsync(Tenant, "Site A")).SiteId;
+        var b = (await store.Sites.AddSiteAsync(Tenant, "Site B")).SiteId;
+        await store.Upstream.ApplyUpstreamAsync(a, SiteLog(devices: 2), Now);
+        await store.Upstream.ApplyUpstreamAsync(b, [.. SiteLog(devices: 2), .. Retire(SiteLog(2).Count + 1, "dev-1"), .. Enroll(SiteLog(2).Count + 2, "drv-0", "drivers")], Now);
+
+        // Act
+        var group = await store.Fleet.ListGroupAsync(Tenant, "pickers");
+        var groupAtB = await store.Fleet.ListGroupAsync(Tenant, "pickers", b);
+        var ids = await store.Commands.QueueCommandsAsync(Tenant, 
+            group.Select(d => new CommandTarget(d.SiteId, d.DeviceId)).ToList(), "lock", new Dictionary<string, string>(), Now.AddHours(1), "admin", "inventory");
+
+        // Assert
+        Assert.Equal([$"{a}/dev-0", $"{a}/dev-1", $"{b}/dev-0"], group.Select(d => $"{d.SiteId}/{d.DeviceId}"));
+        Assert.Equal([$"{b}/dev-0"], groupAtB.Select(d => $"{d.SiteId}/{d.DeviceId}"));
+        Assert.Equal(3, ids.Distinct().Count());
+        var commands = await Task.WhenAll(ids.Select(id => store.Commands.CommandStatusAsync(Tenant, id)));
+        Assert.Equal(group.Select(d => (d.SiteId, d.DeviceId)), commands.Select(c => (c!.SiteId, c.DeviceId)));
+        Assert.All(commands, c => Assert.Equal((CommandStatuses.Queued, "inventory", "lock", Now), (c!.Status, c.Reason, c.Type, c.CreatedAt)));
+        Assert.Equal(["dev-0", "dev-1"], (await store.Feed.ReadFeedAsync(a, 0, 10)).Select(c => c.CommandQueued.DeviceId));
+        Assert.Equal(["dev-0"], (await store.Feed.ReadFeedAsync(b, 0, 10)).Select(c => c.CommandQueued.DeviceId));
+    }
+
+    [SkippableFact]
+    public async Task A_group_command_with_an_unknown_site_queues_nothing()
+    {
+        // Arrange
+        var (store, site) = await StoreWithSiteAsync();
+
+        // Act / Assert: all or none
+        await Assert.ThrowsAsync<StoreConflictException>(() => store.Commands.QueueCommandsAsync(Tenant, 
+            [new CommandTarget(site, "dev-0"), new CommandTarget("zz-no-such-site", "dev-1")], "lock", new Dictionary<string, string>(), null, "admin"));
+        Assert.Empty(await store.Feed.ReadFeedAsync(site, 0, 10));
+        Assert.Equal(0UL, await store.Feed.FeedHeadAsync(site));
+    }
+
+    [SkippableFact]
+    public async Task A_device_is_found_by_its_id_across_sites()
+    {
+        // Arrange
+        var store = await NewStoreAsync();
+        var a = (await store.Sites.AddSiteAsync(Tenant, "Site A")).SiteId;
+        var b = (await store.Sites.AddSiteAsync(Tenant, "Site B")).SiteId;
+        await store.Upstream.ApplyUpstreamAsync(a, SiteLog(devices: 2), Now);
+        await store.Upstream.ApplyUpstreamAsync(b, SiteLog(devices: 1), Now);
+
+        // Act
+        var unique = await store.Fleet.FindDeviceAsync(Tenant, "dev-1");
+        var shared = await store.Fleet.FindDeviceAsync(Tenant, "dev-0");
+        var none = await store.Fleet.FindDeviceAsync(Tenant, "dev-9");
+
+        // Assert
+        Assert.Equal([a], unique.Select(d => d.SiteId));
+        Assert.Equal([a, b], shared.Select(d => d.SiteId));
+        Assert.Empty(none);
+    }
+
+    [SkippableFact]
+    public async Task A_command_without_a_reason_stores_an_empty_one()
+    {
+        // Arrange
+        var (store, site) = await StoreWithSiteAsync();
+
+        // Act
+        var plain = await store.Commands.QueueCommandAsync(Tenant, site, "dev-0", "ring", new Dictionary<string, string>(), null, "admin");
+        var why = await store.Commands.QueueCommandAsync(Tenant, site, "dev-0", "lock", new Dictionary<string, string>(), null, "admin", "lost on the floor");
+
+        // Assert
+        Assert.Equal("", (await store.Commands.CommandStatusAsync(Tenant, plain))!.Reason);
+        Assert.Equal("lost on the floor", (await store.Commands.CommandStatusAsync(Tenant, why))!.Reason);
+    }
+
+    [SkippableFact]
+    public async Task A_command_that_expired_before_its_device_checked_in_ends_expired_and_stays_so()
+    {
+        // Arrange: a command with a 5-minute expiry; the device checks in after it, so the site reports "expired"
+        var (store, site) = await StoreWithSiteAsync();
+        var command = await store.Commands.QueueCommandAsync(Tenant, site, "dev-0", "lock", new Dictionary<string, string>(), Now.AddMinutes(5), "admin");
+        var expiredAt = Now.AddMinutes(6).ToUnixTimeMilliseconds();
+        var result = Change(1, "dev-0", new SiteChange
+        {
+            CommandResult = new() { CommandId = command, Status = CommandStatuses.Expired, Message = "expired before delivery", FinishedUnixMs = expiredAt },
+        });
+        var late = Change(2, "dev-0", new SiteChange { CommandResult = new() { CommandId = command, Status = CommandStatuses.Delivered } });
+
+        // Act: delivered twice (a replay), then a stray late "delivered"
+        await store.Upstream.ApplyUpstreamAsync(site, [result], Now.AddMinutes(7));
+        await store.Upstream.ApplyUpstreamAsync(site, [result, late], Now.AddMinutes(8));
+        var status = await store.Commands.CommandStatusAsync(Tenant, command);
+
+        // Assert
+        Assert.Equal((CommandStatuses.Expired, "expired before delivery"), (status!.Status, status.Message));
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(expiredAt), status.FinishedAt);
+        Assert.Equal(Now.AddMinutes(5), status.ExpiresAt);
+    }
+}
