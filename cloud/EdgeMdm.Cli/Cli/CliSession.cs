@@ -16,7 +16,7 @@ internal sealed class CliSession(TextWriter output, TextWriter errors, TextReade
     public TextWriter Output => output;
 
     /// <summary>The clock reports measure staleness against.</summary>
-    public TimeProvider Time => time;
+    public TimeProvider Clock => time;
 
     public Option<string> Server { get; } = new("--server")
     {

@@ -25,8 +25,8 @@ internal static class ReportCommands
             var staleAfter = ParseDuration(staleText, "--stale");
             using var hub = cli.Connect(result);
             var devices = await hub.ListDevicesAsync(result.GetValue(site), cancellationToken);
-            var report = DriftReport.Build(devices, cli.Time.GetUtcNow(), staleAfter, DurationText.Format(staleAfter));
-            return cli.Print(result, json, report, CliJson.Default.DriftReport, () => WriteDrift(cli.Output, report, cli.Time.GetUtcNow()));
+            var report = DriftReport.Build(devices, cli.Clock.GetUtcNow(), staleAfter, DurationText.Format(staleAfter));
+            return cli.Print(result, json, report, CliJson.Default.DriftReport, () => WriteDrift(cli.Output, report, cli.Clock.GetUtcNow()));
         });
         return new Command("report", "reports across sites") { drift };
     }
