@@ -22,6 +22,7 @@ public sealed class FakeAppliance : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, string> _deviceBySecret = new(StringComparer.Ordinal);
+    private int _failEnrollments;
     private int _failCheckins;
     private int _failResults;
     private int _unavailablePackages;
@@ -41,6 +42,9 @@ public sealed class FakeAppliance : IAsyncDisposable
 
     /// <summary>Secrets the appliance refuses with 403 "device retired".</summary>
     public ConcurrentDictionary<string, bool> RetiredSecrets { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The next N enrollments are answered 503.</summary>
+    public int FailEnrollments { set => Volatile.Write(ref _failEnrollments, value); }
 
     /// <summary>The next N check-ins are answered 503.</summary>
     public int FailCheckins { set => Volatile.Write(ref _failCheckins, value); }
@@ -122,6 +126,12 @@ public sealed class FakeAppliance : IAsyncDisposable
         if (!IsJson(context))
         {
             await ProblemAsync(context, 415, "Unsupported media type", "send application/json");
+            return;
+        }
+
+        if (Interlocked.Decrement(ref _failEnrollments) >= 0)
+        {
+            await ProblemAsync(context, 503, "Busy", "try again");
             return;
         }
 

@@ -54,6 +54,19 @@ public sealed class FleetSimulatorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Enrollment_refused_for_now_is_retried_with_backoff()
+    {
+        _appliance.FailEnrollments = 1;
+        var log = new StringWriter();
+
+        var summary = await new FleetSimulator(Options(devices: 1, TimeSpan.FromSeconds(3)), log).RunAsync(); // the first wait is under 1.5 s
+
+        Assert.Equal(1, summary.Enrolled);
+        Assert.Equal(1, summary.ErrorsByKind["enroll:503"]);
+        Assert.Contains("SIM00001 enroll failed: 503 Busy", log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Failed_checkins_are_counted_by_kind()
     {
         _appliance.FailCheckins = 2;

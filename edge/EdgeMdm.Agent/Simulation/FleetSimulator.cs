@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using EdgeMdm.Contracts.Device;
 using EdgeMdm.Domain.Rollouts;
+using Polly;
 
 namespace EdgeMdm.Agent;
 
@@ -22,7 +23,6 @@ public sealed class FleetSimulator
 
     // Requests in flight when the duration ends may finish during this grace, then they are cancelled.
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan MaxEnrollRetryDelay = TimeSpan.FromSeconds(30);
 
     private readonly SimulationOptions _options;
     private readonly TextWriter _log;
@@ -40,6 +40,9 @@ public sealed class FleetSimulator
     public async Task<SimulationSummary> RunAsync(CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
+        // Built before the stop timer starts: the first pipeline of a process takes a few hundred milliseconds to
+        // build, which a short run would otherwise lose from its devices' first enrollments.
+        var enrollRetries = AgentRetries.Enrollment(_options.TimeProvider);
         using var handler = AgentHttp.CreateHandler(_options.MaxConcurrency);
         using var http = AgentHttp.CreateClient(handler, _options.Server, _options.RequestTimeout);
 
@@ -51,7 +54,7 @@ public sealed class FleetSimulator
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(abortTimer.Token, cancellationToken);
         using var gate = new SemaphoreSlim(_options.MaxConcurrency);
         var packageDirectory = _options.PackageDirectory ?? Path.Combine(Path.GetTempPath(), "edgemdm-simulate-" + Guid.NewGuid().ToString("N"));
-        var run = new Run(_options, new DeviceApiClient(http), gate, _log, packageDirectory, stopOrCancel.Token, abort.Token);
+        var run = new Run(_options, new DeviceApiClient(http), enrollRetries, gate, _log, packageDirectory, stopOrCancel.Token, abort.Token);
         try
         {
             var devices = Enumerable.Range(1, _options.Devices).Select(run.RunDeviceAsync).ToArray();
@@ -67,7 +70,9 @@ public sealed class FleetSimulator
     }
 
     /// <summary>The shared state of one run; each device task only adds to its counters.</summary>
-    private sealed class Run(SimulationOptions options, DeviceApiClient api, SemaphoreSlim gate, TextWriter log, string packageDirectory, CancellationToken stop, CancellationToken abort)
+    private sealed class Run(
+        SimulationOptions options, DeviceApiClient api, ResiliencePipeline enrollRetries, SemaphoreSlim gate, TextWriter log, string packageDirectory,
+        CancellationToken stop, CancellationToken abort)
     {
         private readonly ConcurrentDictionary<string, long> _errorsByKind = new(StringComparer.Ordinal);
         private readonly ConcurrentDictionary<string, long> _installFailures = new(StringComparer.Ordinal);
@@ -156,33 +161,31 @@ public sealed class FleetSimulator
         /// Retries transport failures and server errors with backoff until the run stops; gives up at once
         /// on a refusal (4xx: bad token, used up...), which would only repeat.
         /// </summary>
-        private async Task<EnrollResponse?> EnrollAsync(VirtualDevice device)
-        {
-            var retryDelay = TimeSpan.FromSeconds(1);
-            while (true)
-            {
-                await gate.WaitAsync(abort);
-                try
+        private async Task<EnrollResponse?> EnrollAsync(VirtualDevice device) =>
+            // No attempt starts, and no wait goes on, once the run stops; an attempt under way may finish until it aborts.
+            await enrollRetries.ExecuteAsync(
+                async _ =>
                 {
-                    var enrollment = await api.EnrollAsync(device.CreateEnrollRequest(options.EnrollmentToken), abort);
-                    Interlocked.Increment(ref _enrolled);
-                    return enrollment;
-                }
-                catch (Exception e) when (AgentFailures.IsRequestFailure(e, abort))
-                {
-                    RecordError(device.Serial, new AgentFailure("enroll", e));
-                    if (e is DeviceApiException { IsPermanent: true })
-                        return null;
-                }
-                finally
-                {
-                    gate.Release();
-                }
-
-                await Task.Delay(retryDelay, options.TimeProvider, stop);
-                retryDelay = retryDelay * 2 > MaxEnrollRetryDelay ? MaxEnrollRetryDelay : retryDelay * 2;
-            }
-        }
+                    await gate.WaitAsync(abort);
+                    try
+                    {
+                        var enrollment = await api.EnrollAsync(device.CreateEnrollRequest(options.EnrollmentToken), abort);
+                        Interlocked.Increment(ref _enrolled);
+                        return enrollment;
+                    }
+                    catch (Exception e) when (AgentFailures.IsRequestFailure(e, abort))
+                    {
+                        RecordError(device.Serial, new AgentFailure("enroll", e));
+                        if (e is DeviceApiException { IsPermanent: true })
+                            return null;
+                        throw;
+                    }
+                    finally
+                    {
+                        gate.Release();
+                    }
+                },
+                stop);
 
         /// <summary>
         /// Each device downloads into a part directory of its own and verifies its own download; verified files

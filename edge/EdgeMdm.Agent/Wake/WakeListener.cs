@@ -1,19 +1,19 @@
 using System.Globalization;
 using MQTTnet;
 using MQTTnet.Protocol;
+using Polly;
 
 namespace EdgeMdm.Agent;
 
 /// <summary>
 /// Keeps one MQTT connection to the site's broker with the device credential (user name = device id, password =
 /// device secret, client id = device id), subscribed to <c>edgemdm/devices/{deviceId}/wake</c>, and sets
-/// <see cref="Signal"/> on every wake. A lost or refused connection is retried with exponential backoff and full
-/// jitter (1 s doubling to <see cref="MaxBackoff"/>); meanwhile the device simply checks in on its interval.
+/// <see cref="Signal"/> on every wake. A lost or refused connection is retried on
+/// <see cref="AgentRetries.WakeReconnects"/> (exponential backoff with jitter, 1 s growing to 60 s); meanwhile the
+/// device simply checks in on its interval.
 /// </summary>
 public sealed class WakeListener : IDisposable
 {
-    public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
 
     private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
@@ -21,14 +21,18 @@ public sealed class WakeListener : IDisposable
     private readonly int _port;
     private readonly string _deviceId;
     private readonly string _deviceSecret;
-    private readonly TimeProvider _clock;
-    private readonly Random _jitter;
+    private readonly ResiliencePipeline _reconnects;
     private readonly Action<string>? _log;
+    private TaskCompletionSource _lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task? _connection;
+    private string? _lastProblem;
     private long _wakes;
     private long _connects;
 
     /// <param name="broker"><c>mqtt://host:port</c> (port 1883 when absent).</param>
+    /// <param name="clock">The clock the reconnection backoff waits on.</param>
     /// <param name="log">Told about connection changes (not about each wake); null to stay quiet.</param>
+    /// <param name="seed">Seeds the backoff's jitter, so a simulated fleet reconnects the same way on every run.</param>
     public WakeListener(Uri broker, string deviceId, string deviceSecret, TimeProvider clock, Action<string>? log = null, int seed = 0)
     {
         ArgumentNullException.ThrowIfNull(broker);
@@ -40,8 +44,7 @@ public sealed class WakeListener : IDisposable
         _port = broker.IsDefaultPort || broker.Port < 1 ? 1883 : broker.Port;
         _deviceId = deviceId;
         _deviceSecret = deviceSecret;
-        _clock = clock;
-        _jitter = new Random(seed);
+        _reconnects = AgentRetries.WakeReconnects(clock, seed);
         _log = log;
         WakeTopic = "edgemdm/devices/" + deviceId + "/wake";
         _client.ApplicationMessageReceivedAsync += message =>
@@ -71,59 +74,21 @@ public sealed class WakeListener : IDisposable
     /// <summary>Connects, listens, reconnects; returns when <paramref name="cancellationToken"/> is cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var backoff = FirstBackoff;
-        string? lastProblem = null;
-        while (!cancellationToken.IsCancellationRequested)
+        _client.DisconnectedAsync += OnDisconnectedAsync;
+        try
         {
-            var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Task OnDisconnected(MqttClientDisconnectedEventArgs e)
-            {
-                lost.TrySetResult();
-                return Task.CompletedTask;
-            }
-
-            _client.DisconnectedAsync += OnDisconnected;
-            try
-            {
-                await ConnectAndSubscribeAsync(cancellationToken);
-                var reconnected = Interlocked.Increment(ref _connects) > 1;
-                _log?.Invoke($"listening for wakes on {_host}:{_port.ToString(CultureInfo.InvariantCulture)}");
-                lastProblem = null;
-                backoff = FirstBackoff;
-                // A wake may have been published while the connection was down: check in once on reconnecting. Not on
-                // the first connection, so a fleet starting together keeps its spread-out first check-ins.
-                if (reconnected)
-                    Signal.Set();
-                await lost.Task.WaitAsync(cancellationToken);
-                _log?.Invoke("wake connection lost; checking in on the interval until it is back");
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
-            {
-                // Whatever the broker or the network did, the device carries on checking in on its interval: wakes only
-                // make it quicker, so the listener never gives up and never takes the agent down.
-                if (!string.Equals(lastProblem, e.Message, StringComparison.Ordinal))
-                    _log?.Invoke($"no wake connection to {_host}:{_port.ToString(CultureInfo.InvariantCulture)} ({e.Message}); retrying with backoff");
-                lastProblem = e.Message;
-            }
-            finally
-            {
-                _client.DisconnectedAsync -= OnDisconnected;
-            }
-
-            try
-            {
-                await Task.Delay(backoff * _jitter.NextDouble(), _clock, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-
-            backoff = backoff * 2 > MaxBackoff ? MaxBackoff : backoff * 2;
+            // One execution of the pipeline per connection, so the backoff starts again at 1 s after every
+            // connection that held. Every failure is retried: cancellation is the only way out.
+            while (true)
+                await _reconnects.ExecuteAsync(ListenThenConnectAsync, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped.
+        }
+        finally
+        {
+            _client.DisconnectedAsync -= OnDisconnectedAsync;
         }
 
         if (_client.IsConnected)
@@ -144,6 +109,51 @@ public sealed class WakeListener : IDisposable
 
     public static bool IsBrokerUrl(string text, out Uri uri) =>
         Uri.TryCreate(text, UriKind.Absolute, out uri!) && string.Equals(uri.Scheme, "mqtt", StringComparison.Ordinal) && uri.Host.Length > 0;
+
+    /// <summary>
+    /// One attempt. With a live connection (made by the previous execution), listens on it until it is lost and
+    /// fails with that loss: the reconnection then waits out the first, jittered, backoff like any retry, so a fleet
+    /// that lost its broker together does not come back in the same instant. Without one, connects and subscribes.
+    /// </summary>
+    private async ValueTask ListenThenConnectAsync(CancellationToken cancellationToken)
+    {
+        if (_connection is { } connection)
+        {
+            _connection = null;
+            await connection.WaitAsync(cancellationToken);
+            _log?.Invoke("wake connection lost; checking in on the interval until it is back");
+            throw new WakeConnectionLostException();
+        }
+
+        var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _lost, lost);
+        try
+        {
+            await ConnectAndSubscribeAsync(cancellationToken);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            if (!string.Equals(_lastProblem, e.Message, StringComparison.Ordinal))
+                _log?.Invoke($"no wake connection to {_host}:{_port.ToString(CultureInfo.InvariantCulture)} ({e.Message}); retrying with backoff");
+            _lastProblem = e.Message;
+            throw;
+        }
+
+        _connection = lost.Task;
+        _lastProblem = null;
+        var reconnected = Interlocked.Increment(ref _connects) > 1;
+        _log?.Invoke($"listening for wakes on {_host}:{_port.ToString(CultureInfo.InvariantCulture)}");
+        // A wake may have been published while the connection was down: check in once on reconnecting. Not on
+        // the first connection, so a fleet starting together keeps its spread-out first check-ins.
+        if (reconnected)
+            Signal.Set();
+    }
+
+    private Task OnDisconnectedAsync(MqttClientDisconnectedEventArgs e)
+    {
+        Volatile.Read(ref _lost).TrySetResult();
+        return Task.CompletedTask;
+    }
 
     private async Task ConnectAndSubscribeAsync(CancellationToken cancellationToken)
     {
@@ -171,3 +181,6 @@ public sealed class WakeListener : IDisposable
 
 /// <summary>The broker answered, but refused the device's login or its subscription.</summary>
 public sealed class WakeRefusedException(string message) : Exception(message);
+
+/// <summary>A connection that was up went down: the failure that starts a reconnection (never leaves the listener).</summary>
+internal sealed class WakeConnectionLostException() : Exception("the wake connection was lost");

@@ -1,0 +1,106 @@
+using System.CommandLine;
+using System.Text.Json;
+using EdgeMdm.Cli.Hub;
+using static EdgeMdm.Cli.CliText;
+
+namespace EdgeMdm.Cli.Devices;
+
+/// <summary><c>commands send | show</c>: commands to devices, delivered by each device's site at its next check-in.</summary>
+internal static class CommandsCommands
+{
+    public static Command Create(CliSession cli) => new("commands", "commands to devices, delivered through their site") { Send(cli), Show(cli) };
+
+    private static Command Send(CliSession cli)
+    {
+        var site = new Option<string>("--site") { Description = "the device's site (needed only when the hub does not know the device, or knows its id at several sites); with --group, only this site's devices" };
+        var device = new Option<string>("--device") { Description = "device id" };
+        var group = new Option<string>("--group") { Description = "every device of this group the hub knows (not retired), across sites" };
+        var type = new Argument<string>("type") { Description = "lock, ring, reboot, refresh-status, clear-app-data…" };
+        var parameters = new Option<string[]>("--param") { Description = "a command parameter, key=value (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var expires = new Option<string>("--expires") { Description = "do not deliver after this long, e.g. 2h (default: no expiry)" };
+        var reason = new Option<string>("--reason") { Description = "why (kept with the command)" };
+        var json = CliOptions.Json();
+        var send = new Command(
+            "send",
+            "queue a command for a device (--device) or for every device of a group (--group); each device's site delivers it at its next check-in. " +
+            "Prints the command id alone, or one id per line for a group.")
+        {
+            site, device, group, type, parameters, expires, reason, json,
+        };
+        send.SetAction(async (result, cancellationToken) =>
+        {
+            var (deviceId, groupName) = (NonEmpty(result.GetValue(device)), NonEmpty(result.GetValue(group)));
+            if ((deviceId is null) == (groupName is null))
+                throw new CliException("give exactly one of --device ID and --group G", 2);
+            var values = CommandParameters(result.GetValue(parameters));
+            long? expiresIn = result.GetValue(expires) is { } text ? Seconds(ParseDuration(text, "--expires")) : null;
+            using var hub = cli.Connect(result);
+            var command = new HubQueueCommand(NonEmpty(result.GetValue(site)), deviceId, result.GetValue(type)!, values, expiresIn, NonEmpty(result.GetValue(reason)), groupName);
+            var queued = await hub.SendCommandAsync(command, cancellationToken);
+            if (groupName is null)
+                return cli.Print(result, json, new CommandSent(queued.Command), CliJson.Default.CommandSent, () => cli.Output.WriteLine(queued.Command));
+            return cli.Print(result, json, new GroupCommandsSent(groupName, queued.Commands), CliJson.Default.GroupCommandsSent, () =>
+            {
+                foreach (var id in queued.Commands)
+                    cli.Output.WriteLine(id);
+            });
+        });
+        return send;
+    }
+
+    private static Command Show(CliSession cli)
+    {
+        var ids = new Argument<string[]>("id") { Description = "command ids, as 'commands send' printed them", Arity = ArgumentArity.OneOrMore };
+        var json = CliOptions.Json();
+        var show = new Command("show", "each command's status on its device: queued, delivered, succeeded, failed or expired") { ids, json };
+        show.SetAction(async (result, cancellationToken) =>
+        {
+            using var hub = cli.Connect(result);
+            var rows = new List<CommandRow>();
+            foreach (var id in result.GetValue(ids)!)
+            {
+                var c = await hub.GetCommandAsync(id, cancellationToken);
+                rows.Add(new CommandRow(c.Command, c.SiteId ?? "", c.DeviceId ?? "", c.Type ?? "", c.Status ?? "", c.Message ?? "", c.CreatedAt, c.ExpiresAt, c.FinishedAt, c.Reason ?? ""));
+            }
+
+            var output = cli.Output;
+            if (result.GetValue(json))
+            {
+                // One id: the object (as before); several: an array.
+                output.WriteLine(rows.Count == 1 ? JsonSerializer.Serialize(rows[0], CliJson.Default.CommandRow) : JsonSerializer.Serialize(rows, CliJson.Default.ListCommandRow));
+                return 0;
+            }
+
+            Table.Write(
+                output,
+                ["COMMAND", "SITE", "DEVICE", "TYPE", "STATUS", "EXPIRES", "FINISHED", "RESULT"],
+                rows.Select(r => new[] { r.CommandId, r.SiteId, r.DeviceId, r.Type, r.Status, Time(r.ExpiresAt), Time(r.FinishedAt), r.Message }));
+            if (rows.Count > 1)
+            {
+                var counts = rows.GroupBy(r => r.Status, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{Number(g.Count())} {g.Key}");
+                output.WriteLine($"{Number(rows.Count)} devices: {string.Join(", ", counts)}");
+            }
+
+            if (rows.Select(r => r.Reason).Distinct(StringComparer.Ordinal).SingleOrDefault() is { Length: > 0 } why)
+                output.WriteLine($"reason: {why}");
+            return 0;
+        });
+        return show;
+    }
+
+    private static Dictionary<string, string> CommandParameters(string[]? pairs)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in pairs ?? [])
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+                throw new CliException($"--param '{pair}' must be key=value", 2);
+            values[pair[..equals]] = pair[(equals + 1)..];
+        }
+
+        return values;
+    }
+
+    private static long Seconds(TimeSpan duration) => Math.Max(1, (long)Math.Ceiling(duration.TotalSeconds));
+}
