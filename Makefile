@@ -37,7 +37,7 @@ build: ## build everything and leave the commands in ./bin (edgemdm-edge, edgemd
 	@echo "built: $$(ls bin | tr '\n' ' ')"
 
 .PHONY: run
-run: build ## start the cloud hub, one site appliance and a simulated fleet of $(DEVICES) devices; Ctrl-C stops all
+run: build ## start the cloud hub, one site appliance (announced over mDNS on loopback only) and a simulated fleet of $(DEVICES) devices; Ctrl-C stops all
 	@mkdir -p $(DATA)/edge $(DATA)/cloud
 	@trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT; trap 'exit 0' INT TERM; \
 	wait_healthy() { for i in $$(seq 1 150); do curl -fsS "$$1/healthz" >/dev/null 2>&1 && return 0; sleep 0.2; done; echo "$$2 did not start"; exit 1; }; \
@@ -49,8 +49,8 @@ run: build ## start the cloud hub, one site appliance and a simulated fleet of $
 	site=$$(./bin/edgemdm sites list --json | tr ',{' '\n\n' | sed -n 's/.*"siteId": *"\([^"]*\)".*/\1/p' | head -n 1); \
 	./bin/edgemdm blueprints apply -f $(SEED) >/dev/null; \
 	token=$$(./bin/edgemdm tokens create --site "$$site" --group pickers --uses $$(( $(DEVICES) * 10 )) --expires 30d); \
-	./bin/edgemdm-edge serve --data-dir $(DATA)/edge --urls $(EDGE_URL) --checkin-interval 15 --mqtt-listen $(MQTT) \
-	  --hub $(HUB_GRPC) --site-credential "$$(cat $(DATA)/edge/site-credential)" --sync-interval 2 & \
+	EDGEMDM_Edge__Mdns__Interfaces__0=lo ./bin/edgemdm-edge serve --data-dir $(DATA)/edge --urls $(EDGE_URL) --checkin-interval 15 \
+	  --mqtt-listen $(MQTT) --hub $(HUB_GRPC) --site-credential "$$(cat $(DATA)/edge/site-credential)" --sync-interval 2 & \
 	wait_healthy $(EDGE_URL) "the appliance"; \
 	for i in $$(seq 1 100); do ./bin/edgemdm-edge token list --data-dir $(DATA)/edge --json | grep -q '"group"' && break; sleep 0.2; done; \
 	echo; \

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 
 namespace EdgeMdm.ServiceDefaults;
@@ -60,6 +61,12 @@ public static class ServiceDefaultsExtensions
         services.AddExceptionHandler<RequestFaultHandler>();
 
         services.AddHealthChecks();
+        // Every probe of an unready server would log an error line per check: /readyz itself says why, and the faults
+        // that make a server unready warn once per interval where they happen (RequestFaultHandler).
+        builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService", LogLevel.Critical);
+        // Keys are kept in the server's own data directory, protected by its file permissions; on Linux there is no
+        // machine-level key encryption to configure, and the warning at every first start says only that.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogLevel.Error);
 
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(FrameworkMeters)

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeMdm.Edge.Tests;
@@ -23,9 +24,10 @@ public sealed class EdgeServer : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private EdgeServer(WebApplication app, string dataDir, FakeTimeProvider clock)
+    private EdgeServer(WebApplication app, string dataDir, FakeTimeProvider clock, CapturingLoggerProvider logs)
     {
         _app = app;
+        Logs = logs;
         DataDir = dataDir;
         Clock = clock;
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
@@ -35,6 +37,12 @@ public sealed class EdgeServer : IAsyncDisposable
     public string DataDir { get; }
 
     public FakeTimeProvider Clock { get; }
+
+    /// <summary>Every log line the appliance wrote, as an operator would read them.</summary>
+    public CapturingLoggerProvider Logs { get; }
+
+    /// <summary>The built host, for what only the host knows (its endpoints).</summary>
+    internal WebApplication App => _app;
 
     public HttpClient Http { get; }
 
@@ -57,9 +65,14 @@ public sealed class EdgeServer : IAsyncDisposable
         var dataDir = Path.Combine(Path.GetTempPath(), "edgemdm-test-" + Guid.NewGuid().ToString("N"));
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 8, 0, 0, TimeSpan.Zero));
         string[] args = ["--urls", "http://127.0.0.1:0", "--data-dir", dataDir, "--seed", SeedPath, "--checkin-interval", "30", .. extraArgs];
-        var app = EdgeHost.Build(args, builder => builder.Services.AddSingleton<TimeProvider>(clock));
+        var logs = new CapturingLoggerProvider();
+        var app = EdgeHost.Build(args, builder =>
+        {
+            builder.Services.AddSingleton<TimeProvider>(clock);
+            builder.Logging.AddProvider(logs);
+        });
         await app.StartAsync();
-        return new EdgeServer(app, dataDir, clock);
+        return new EdgeServer(app, dataDir, clock, logs);
     }
 
     public async Task<EnrollResponse> EnrollAsync(string serial, string token = Token)

@@ -105,6 +105,23 @@ public sealed class PackageDownloadTests : IAsyncLifetime, IDisposable
         Assert.Equal(_scanner.Bytes, await response.Content.ReadAsByteArrayAsync());
     }
 
+    [Theory]
+    [InlineData("items=0-9")]
+    [InlineData("lines=0-9")]
+    [InlineData("Bytes=0-9")]
+    public async Task A_range_in_a_unit_the_server_does_not_know_is_ignored(string range)
+    {
+        // RFC 9110 §14.2: "bytes" is the only range unit here, and its name is case-insensitive; any other unit is
+        // ignored and the whole representation sent.
+        await HubCatalog.CacheAsync(_server, _scanner);
+
+        using var response = await SendAsync(HttpMethod.Get, h => h.TryAddWithoutValidation("Range", range));
+
+        var known = range.StartsWith("bytes", StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(known ? HttpStatusCode.PartialContent : HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(known ? Slice(0, 9) : _scanner.Bytes, await response.Content.ReadAsByteArrayAsync());
+    }
+
     [Fact]
     public async Task If_none_match_with_the_etag_answers_304_without_a_body()
     {

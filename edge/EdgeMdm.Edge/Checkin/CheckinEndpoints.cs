@@ -36,13 +36,15 @@ internal static class CheckinEndpoints
             .ProducesProblem(StatusCodes.Status401Unauthorized);
     }
 
-    private static async Task<IResult> CheckinAsync(HttpRequest http, ICheckinStore store, TimeProvider clock)
+    private static async Task<IResult> CheckinAsync(HttpRequest http, ICheckinStore store, CheckinMetrics metrics, TimeProvider clock)
     {
         var (request, problem) = await JsonBody.ReadAsync(http, DeviceProtocolJson.Default.CheckinRequest, CheckinValidation.Of);
         if (problem is not null)
             return problem;
 
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var outcome = await store.CheckinAsync(http.HttpContext.User.SecretHash(), request!.Status, request.DeclarationsToken, clock.GetUtcNow());
+        metrics.Record(started, outcome.Value is not null);
         return outcome.Value is { } response
             ? TypedResults.Json(response, DeviceProtocolJson.Default.CheckinResponse)
             : Problems.Refused(outcome.Refusal!);

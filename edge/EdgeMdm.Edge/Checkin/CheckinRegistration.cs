@@ -1,5 +1,6 @@
 using EdgeMdm.Edge.Packages;
 using EdgeMdm.Edge.Storage;
+using EdgeMdm.Edge.Telemetry;
 using EdgeMdm.Edge.Sync;
 using EdgeMdm.Edge.Web;
 using EdgeMdm.ServiceDefaults;
@@ -14,6 +15,7 @@ public static class CheckinRegistration
         services.AddSingletonServing<CheckinService>(typeof(ICheckinStore), typeof(IDeviceDeclarations));
         services.AddSingleton<IDriftReport, DriftReport>();
         services.AddCheckinLimit();
+        services.AddFeatureMetrics<CheckinMetrics>();
         return services.AddEndpoints(CheckinEndpoints.Map);
     }
 }

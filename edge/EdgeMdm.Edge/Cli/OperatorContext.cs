@@ -30,6 +30,9 @@ public sealed class OperatorContext : IAsyncDisposable
     /// <summary>Whether <c>--json</c> was given.</summary>
     public bool Json { get; }
 
+    /// <summary>The data directory this command works on, as a full path.</summary>
+    public string DataDirectory => Path.GetFullPath(Get<IOptions<EdgeOptions>>().Value.DataDir);
+
     /// <summary>A setting this command's line overrides (before the first <see cref="Get{T}"/>).</summary>
     public void Set(string key, string value)
     {

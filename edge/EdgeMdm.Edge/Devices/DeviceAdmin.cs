@@ -1,6 +1,7 @@
 using EdgeMdm.Domain.Lifecycle;
 using EdgeMdm.Domain.Outcomes;
 using EdgeMdm.Edge.Storage;
+using EdgeMdm.Edge.Telemetry;
 using EdgeMdm.Edge.Wakes;
 using EdgeMdm.ServiceDefaults;
 
@@ -40,6 +41,7 @@ public static class DeviceRegistration
     {
         services.AddSingleton<IDeviceRegistry, DeviceRegistry>();
         services.AddSingleton<IDeviceAdmin, DeviceAdmin>();
+        services.AddFeatureMetrics<DeviceMetrics>();
         services.AddAuthentication().AddDeviceSecret();
         services.AddAuthorizationBuilder().AddPolicy(DeviceAuthentication.Policy, policy => policy.AddAuthenticationSchemes(DeviceAuthentication.Scheme).RequireAuthenticatedUser());
         return services.AddSingletonServing<DeviceQueries>(typeof(IDeviceQueries), typeof(IDeviceCredentials), typeof(Sync.IUpstreamStatus));

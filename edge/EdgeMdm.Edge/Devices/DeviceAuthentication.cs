@@ -31,8 +31,16 @@ public static class DeviceAuthentication
         return user.FindFirstValue(SecretHashClaim) ?? throw new InvalidOperationException("the endpoint does not require the device policy");
     }
 
-    public static AuthenticationBuilder AddDeviceSecret(this AuthenticationBuilder authentication) =>
-        authentication.AddScheme<AuthenticationSchemeOptions, Handler>(Scheme, displayName: "device secret", configureOptions: null);
+    /// <summary>
+    /// Adds the scheme as the appliance's default: authentication runs before the rate limiter, which partitions
+    /// check-ins by the device the request authenticated as.
+    /// </summary>
+    public static AuthenticationBuilder AddDeviceSecret(this AuthenticationBuilder authentication)
+    {
+        ArgumentNullException.ThrowIfNull(authentication);
+        authentication.Services.Configure<AuthenticationOptions>(options => options.DefaultScheme ??= Scheme);
+        return authentication.AddScheme<AuthenticationSchemeOptions, Handler>(Scheme, displayName: "device secret", configureOptions: null);
+    }
 
     internal static string? BearerSecret(string authorization)
     {
@@ -46,12 +54,12 @@ public static class DeviceAuthentication
     private sealed class Handler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IDeviceQueries devices)
         : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
     {
-        private const string Missing = "missing";
-
         protected override Task<AuthenticateResult> HandleAuthenticateAsync()
         {
+            // No credential is no result, not a failure: enrollment and the probes are called without one, and only an
+            // endpoint that requires the device policy turns it into a 401.
             if (BearerSecret(Request.Headers.Authorization.ToString()) is not { } secret)
-                return Task.FromResult(AuthenticateResult.Fail(Missing));
+                return Task.FromResult(AuthenticateResult.NoResult());
             var hash = CanonicalHash.Sha256Hex(secret);
             if (devices.BySecret(hash) is not { } device)
                 return Task.FromResult(AuthenticateResult.Fail("unknown"));
@@ -63,7 +71,7 @@ public static class DeviceAuthentication
         protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
         {
             var result = await HandleAuthenticateOnceSafeAsync();
-            var problem = result.Failure is null || string.Equals(result.Failure.Message, Missing, StringComparison.Ordinal)
+            var problem = result.None
                 ? Problems.Unauthorized("Device credential required", "send 'Authorization: Bearer <deviceSecret>' as issued at enrollment")
                 : Problems.Unauthorized("Unknown device credential", "the bearer secret matches no enrolled device; enroll again");
             await problem.ExecuteAsync(Context);

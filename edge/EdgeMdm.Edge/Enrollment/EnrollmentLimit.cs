@@ -11,9 +11,9 @@ public sealed class EnrollmentLimitOptions
     public const string Section = EdgeOptions.Section + ":Limits";
 
     /// <summary>
-    /// Enrollments a second from one address, with six seconds' worth at once (a cart of devices staged together); 0
-    /// lifts it. Each device of a site has its own address on the Wi-Fi; a flood of guesses from one does not get to
-    /// cost the appliance a password hash each.
+    /// Enrollments a second from one address, with twenty seconds' worth at once (a cart of 200 devices staged together
+    /// behind one access point that translates their addresses); 0 lifts it. A flood from one address does not get to
+    /// take the writer from the floor.
     /// </summary>
     public int EnrollmentsPerSecondPerAddress { get; set; } = 10;
 }
@@ -35,6 +35,7 @@ internal static class EnrollmentLimit
         services.AddValidatedOptions<EnrollmentLimitOptions, EnrollmentLimitOptionsValidator>(EnrollmentLimitOptions.Section);
         return services.AddRateLimiter(limiter => limiter.AddPolicy(Policy, http => RateLimits.PerSecond(
             RateLimits.RemoteAddress(http),
-            http.RequestServices.GetRequiredService<IOptions<EnrollmentLimitOptions>>().Value.EnrollmentsPerSecondPerAddress)));
+            http.RequestServices.GetRequiredService<IOptions<EnrollmentLimitOptions>>().Value.EnrollmentsPerSecondPerAddress,
+            burstSeconds: 20)));
     }
 }

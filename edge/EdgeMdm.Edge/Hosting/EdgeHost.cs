@@ -1,4 +1,5 @@
 using EdgeMdm.Contracts.Device;
+using EdgeMdm.Edge.Cli;
 using EdgeMdm.Edge.Options;
 using EdgeMdm.Edge.Packages;
 using EdgeMdm.Edge.Telemetry;
@@ -39,6 +40,10 @@ public static class EdgeHost
         builder.AddServiceDefaults(new ServiceDefaultsOptions { Meters = [EdgeMetrics.MeterName] });
         builder.Services.AddEdgeFeatures(builder.Configuration);
         builder.Services.AddOpenApi();
+        // Where operator commands find this process for its live counters (DATA/serve.json).
+        builder.Services.AddHostedService(sp => new RunningAppliance.Recorder(
+            sp.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>(), sp.GetRequiredService<IHostApplicationLifetime>(),
+            sp.GetRequiredService<EdgeMdm.Edge.Storage.EdgeStorage>().DataDirectory));
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, DeviceProtocolJson.Default));
         configure?.Invoke(builder);
 

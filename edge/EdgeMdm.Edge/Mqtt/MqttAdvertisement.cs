@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using EdgeMdm.Edge.Options;
 using EdgeMdm.Edge.Storage;
+using EdgeMdm.Edge.Telemetry;
 using Microsoft.Extensions.Options;
 using EdgeMdm.ServiceDefaults;
 
@@ -40,10 +41,9 @@ public static class MqttRegistration
     {
         var mqtt = configuration.GetSection(MqttOptionsValidator.Section).Get<MqttOptions>() ?? new MqttOptions();
         services.AddValidatedOptions<MqttOptions, MqttOptionsValidator>(MqttOptionsValidator.Section);
-        services.AddSingleton<MqttCounters>();
+        services.AddFeatureMetrics<MqttCounters>();
         services.AddSingleton<IBrokerAdvertisement, MqttAdvertisement>();
         services.AddSingletonServing<MqttClientStore>(typeof(IMqttClientAdmin), typeof(IMqttClients));
-        services.AddSingleton<IMqttStatsStore, MqttStatsStore>();
         if (mqtt.Embedded)
         {
             services.AddSingleton<EmbeddedMqttBroker>();
@@ -62,8 +62,6 @@ public static class MqttRegistration
         }
 
         services.AddHostedService<WakeDispatcher>();
-        if (mqtt.Embedded || mqtt.UsesExternal)
-            services.AddHostedService<MqttStatsWriter>();
         return services;
     }
 }

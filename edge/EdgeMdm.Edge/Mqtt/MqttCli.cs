@@ -56,20 +56,40 @@ public static class MqttCli
     public static Command Status(OperatorCommands commands)
     {
         ArgumentNullException.ThrowIfNull(commands);
-        var status = commands.Create("status", "the broker as the serving appliance last reported it: where, clients connected, logins, ACL denials, wakes", [], cli =>
+        var status = commands.Create("status", "the serving appliance's broker now: where, clients connected, logins, ACL denials, wakes", [], async cli =>
         {
-            var stats = cli.Get<IMqttStatsStore>().MqttStats() ?? throw new CliException("no MQTT broker has run on this data directory (serve with --mqtt-listen or --mqtt-external)");
-            return cli.Print(stats, () =>
+            var metrics = await LiveMetrics.ReadAsync(cli.DataDirectory, CancellationToken.None);
+            var broker = metrics.FirstOrDefault(s => string.Equals(s.Name, "edgemdm_mqtt_broker", StringComparison.Ordinal));
+            if (broker is null || string.Equals(broker.Labels.GetValueOrDefault("mode"), "none", StringComparison.Ordinal))
+                throw new CliException("the appliance serves no MQTT broker (serve with --mqtt-listen or --mqtt-external)");
+            var now = new MqttStatus(
+                broker.Labels.GetValueOrDefault("mode") ?? "", broker.Labels.GetValueOrDefault("endpoints") ?? "",
+                metrics.Sum("edgemdm_mqtt_clients"),
+                metrics.Sum("edgemdm_mqtt_logins_total", ("result", "accepted")), metrics.Sum("edgemdm_mqtt_logins_total", ("result", "refused")),
+                metrics.Sum("edgemdm_mqtt_denials_total", ("kind", "subscribe")), metrics.Sum("edgemdm_mqtt_denials_total", ("kind", "publish")),
+                metrics.Sum("edgemdm_mqtt_malformed_total"), metrics.Sum("edgemdm_wakes_total"));
+            return cli.Print(now, () =>
             {
-                Console.WriteLine($"mode              {stats.Mode} {stats.Endpoints}");
-                Console.WriteLine($"since             {CliText.Time(stats.StartedAt)} (updated {CliText.Time(stats.UpdatedAt)})");
-                Console.WriteLine($"connected         {CliText.Number(stats.Connected)}");
-                Console.WriteLine($"logins            {CliText.Number(stats.LoginsAccepted)} accepted, {CliText.Number(stats.LoginsRefused)} refused");
-                Console.WriteLine($"denied            {CliText.Number(stats.SubscribeDenied)} subscriptions, {CliText.Number(stats.PublishDenied)} publications");
-                Console.WriteLine($"dropped           {CliText.Number(stats.MalformedDropped)} malformed connections");
-                Console.WriteLine($"wakes published   {CliText.Number(stats.WakesPublished)}");
+                Console.WriteLine($"mode              {now.Mode} {now.Endpoints}");
+                Console.WriteLine($"connected         {CliText.Number(now.Connected)}");
+                Console.WriteLine($"logins            {CliText.Number(now.LoginsAccepted)} accepted, {CliText.Number(now.LoginsRefused)} refused");
+                Console.WriteLine($"denied            {CliText.Number(now.SubscribeDenied)} subscriptions, {CliText.Number(now.PublishDenied)} publications");
+                Console.WriteLine($"dropped           {CliText.Number(now.MalformedDropped)} malformed connections");
+                Console.WriteLine($"wakes published   {CliText.Number(now.WakesPublished)}");
             });
         });
         return new Command("mqtt", "the site's MQTT broker") { status };
     }
 }
+
+/// <summary>What <c>mqtt status</c> prints: the running broker's counters since the appliance started.</summary>
+public sealed record MqttStatus(
+    string Mode,
+    string Endpoints,
+    long Connected,
+    long LoginsAccepted,
+    long LoginsRefused,
+    long SubscribeDenied,
+    long PublishDenied,
+    long MalformedDropped,
+    long WakesPublished);

@@ -1,6 +1,13 @@
+using System.Diagnostics.Metrics;
+using EdgeMdm.Edge.Telemetry;
+
 namespace EdgeMdm.Edge.Mqtt;
 
-/// <summary>What the broker counts since start; written to the store by <see cref="MqttStatsWriter"/> for <c>edgemdm-edge mqtt status</c>.</summary>
+/// <summary>
+/// What the broker counts since start, as instruments on the appliance's meter (exported at <c>/metrics</c>; read by
+/// <c>edgemdm-edge mqtt status</c> from the running appliance): clients connected, logins by result, subscriptions and
+/// publications denied, malformed connections dropped, wakes published, and which broker serves.
+/// </summary>
 public sealed class MqttCounters
 {
     private long _connected;
@@ -10,6 +17,33 @@ public sealed class MqttCounters
     private long _publishDenied;
     private long _malformedDropped;
     private long _wakesPublished;
+
+    /// <param name="services">Asked for the <see cref="IDeviceWaker"/> when the broker gauge is read: the broker counts
+    /// through this class, so it cannot be given at construction.</param>
+    public MqttCounters(IMeterFactory meters, IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(meters);
+        ArgumentNullException.ThrowIfNull(services);
+        var meter = meters.Create(EdgeMetrics.MeterName);
+        meter.CreateObservableUpDownCounter("edgemdm.mqtt.clients", () => Connected, "{client}", "clients connected to the embedded broker");
+        meter.CreateObservableCounter("edgemdm.mqtt.logins", () => new[]
+        {
+            new Measurement<long>(LoginsAccepted, new KeyValuePair<string, object?>("result", "accepted")),
+            new Measurement<long>(LoginsRefused, new KeyValuePair<string, object?>("result", "refused")),
+        }, "{login}", "broker logins by result");
+        meter.CreateObservableCounter("edgemdm.mqtt.denials", () => new[]
+        {
+            new Measurement<long>(SubscribeDenied, new KeyValuePair<string, object?>("kind", "subscribe")),
+            new Measurement<long>(PublishDenied, new KeyValuePair<string, object?>("kind", "publish")),
+        }, "{denial}", "subscriptions and publications the ACL denied");
+        meter.CreateObservableCounter("edgemdm.mqtt.malformed", () => MalformedDropped, "{connection}", "connections dropped for malformed MQTT");
+        meter.CreateObservableCounter("edgemdm.wakes", () => WakesPublished, "{wake}", "device wakes published");
+        meter.CreateObservableGauge("edgemdm.mqtt.broker", () =>
+        {
+            var (mode, endpoints) = services.GetRequiredService<IDeviceWaker>().Describe();
+            return new Measurement<int>(1, new KeyValuePair<string, object?>("mode", mode), new KeyValuePair<string, object?>("endpoints", endpoints));
+        }, description: "which broker the appliance wakes devices through (embedded, external or none) and where");
+    }
 
     public long Connected => Interlocked.Read(ref _connected);
 

@@ -37,6 +37,7 @@ public sealed partial class BlobCache : IDisposable
     private readonly IPackageCacheStore _store;
     private readonly IPackageCatalog _catalog;
     private readonly IPinnedPackages _pinned;
+    private readonly CacheMetrics _metrics;
     private readonly long _quotaBytes;
     private readonly TimeProvider _clock;
     private readonly ILogger<BlobCache> _logger;
@@ -49,13 +50,21 @@ public sealed partial class BlobCache : IDisposable
     private long _failures;
 
     public BlobCache(
-        EdgeStorage storage, IPackageCacheStore store, IPackageCatalog catalog, IPinnedPackages pinned, IOptions<PackageOptions> options, TimeProvider clock, ILogger<BlobCache> logger)
+        EdgeStorage storage,
+        IPackageCacheStore store,
+        IPackageCatalog catalog,
+        IPinnedPackages pinned,
+        CacheMetrics metrics,
+        IOptions<PackageOptions> options,
+        TimeProvider clock,
+        ILogger<BlobCache> logger)
     {
         ArgumentNullException.ThrowIfNull(storage);
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
         _catalog = catalog;
         _pinned = pinned;
+        _metrics = metrics;
         _quotaBytes = options.Value.PackageCacheBytes;
         _clock = clock;
         _logger = logger;
@@ -102,6 +111,7 @@ public sealed partial class BlobCache : IDisposable
 
         file.Refresh();
         Interlocked.Increment(ref _hits);
+        _metrics.Hit();
         _lastUsed[sha256] = _clock.GetUtcNow();
         return new ServableBlob(file.FullName, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero));
     }
@@ -109,6 +119,7 @@ public sealed partial class BlobCache : IDisposable
     private ServableBlob? Miss()
     {
         Interlocked.Increment(ref _misses);
+        _metrics.Miss();
         return null;
     }
 

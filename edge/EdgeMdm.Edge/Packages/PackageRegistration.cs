@@ -1,5 +1,6 @@
 using EdgeMdm.Edge.Storage;
 using EdgeMdm.Edge.Sync;
+using EdgeMdm.Edge.Telemetry;
 using EdgeMdm.Edge.Web;
 using EdgeMdm.ServiceDefaults;
 
@@ -15,6 +16,7 @@ public static class PackageRegistration
         services.AddSingleton<IPackageCacheStore, PackageCacheIndex>();
         services.AddEndpoints(PackageDownloads.Map);
         services.AddSingleton<BlobCache>();
+        services.AddFeatureMetrics<CacheMetrics>();
         services.AddSingleton<DownloadCounters>();
         services.AddSingleton(_ => new BackgroundPriorityScheduler("package copier", Math.Max(2, Environment.ProcessorCount)));
         if (OperatingSystem.IsLinux())

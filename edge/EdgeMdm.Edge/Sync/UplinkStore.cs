@@ -1,4 +1,5 @@
 using EdgeMdm.Edge.Storage;
+using EdgeMdm.Edge.Telemetry;
 
 namespace EdgeMdm.Edge.Sync;
 
@@ -45,6 +46,7 @@ public static class SyncRegistration
         services.AddSingleton<IUplinkStore, UplinkStore>();
         services.AddSingleton(sp => new UplinkMonitor(
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SyncOptions>>().Value.HubUrl is not null));
+        services.AddFeatureMetrics<SyncMetrics>();
         // Started after the seed, and never awaited by startup: devices are served before the hub is reached.
         services.AddHostedService<SyncWorker>();
         return services;

@@ -61,6 +61,10 @@ internal static class PackageDownloads
         }
 
         http.Response.Headers.CacheControl = "private, no-cache";
+        // RFC 9110 §14.2: a range in a unit the server does not support is ignored (ASP.NET Core would take "items=0-9"
+        // for bytes 0-9).
+        if (http.Request.GetTypedHeaders().Range is { } range && !string.Equals(range.Unit.Value, "bytes", StringComparison.OrdinalIgnoreCase))
+            http.Request.Headers.Remove(HeaderNames.Range);
         DirectFileBody.Use(http, copier, counters);
         return TypedResults.PhysicalFile(
             blob.Path, ContentType, lastModified: blob.LastModified, entityTag: new EntityTagHeaderValue($"\"{sha256}\""), enableRangeProcessing: true);

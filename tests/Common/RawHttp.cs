@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 
-namespace EdgeMdm.ServiceDefaults.Tests;
+namespace EdgeMdm.Testing;
 
 /// <summary>Bytes on a socket, for requests no well-behaved HTTP client would send.</summary>
 public sealed class RawHttp : IAsyncDisposable

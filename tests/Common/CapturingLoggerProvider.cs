@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace EdgeMdm.ServiceDefaults.Tests;
+namespace EdgeMdm.Testing;
 
 public sealed record LogEntry(string Category, LogLevel Level, EventId EventId, string Message, Exception? Exception);
 
