@@ -231,4 +231,43 @@ public sealed class OutboxTests
         Assert.Equal(4, changes.Count);
         Assert.Equal("kept", changes[^1].Transitioned.Reason);
     }
+
+    [Fact]
+    public async Task A_hub_that_lost_what_it_acknowledged_gets_a_snapshot_numbered_right_after_what_it_holds()
+    {
+        // The hub acknowledged everything, then its database went back to sequence 2 (a restored backup).
+        await using var server = await EdgeServer.StartAsync();
+        var store = server.Get<IOutboxStore>();
+        var first = await server.EnrollAsync("SN-1");
+        await server.CheckinOkAsync(first.DeviceSecret, Battery(61));
+        var command = (await server.Get<ICommandStore>().QueueCommandAsync(first.DeviceId, "ring", NoParameters, null, "test", server.Clock.GetUtcNow())).Value!;
+        await server.Get<IDeviceCommands>().RecordResultAsync(
+            Domain.Blueprints.CanonicalHash.Sha256Hex(first.DeviceSecret), command.CommandId, new CommandOutcomeReport(true, "rang", null), server.Clock.GetUtcNow());
+        await store.AcknowledgeAsync((await store.TakeBatchAsync(100))[^1].Sequence);
+        server.Clock.Advance(TimeSpan.FromMinutes(1));
+        var second = await server.EnrollAsync("SN-2");
+
+        await store.ResendSnapshotAsync(2, server.Clock.GetUtcNow());
+        var changes = await store.TakeBatchAsync(100);
+
+        AssertNoGaps(changes, first: 3);
+        Assert.Equal(2UL, store.State().AckedThrough);
+        // First what the hub never saw (the second device's enrollment), then every record as it is now.
+        Assert.Equal(
+            [
+                SiteChange.ChangeOneofCase.Enrolled, SiteChange.ChangeOneofCase.Transitioned, SiteChange.ChangeOneofCase.Transitioned,
+                SiteChange.ChangeOneofCase.Enrolled, SiteChange.ChangeOneofCase.Transitioned, SiteChange.ChangeOneofCase.Status,
+                SiteChange.ChangeOneofCase.Enrolled, SiteChange.ChangeOneofCase.Transitioned,
+                SiteChange.ChangeOneofCase.CommandQueued, SiteChange.ChangeOneofCase.CommandResult,
+            ],
+            changes.Select(c => c.ChangeCase));
+        Assert.Equal([second.DeviceId, second.DeviceId, second.DeviceId, first.DeviceId, first.DeviceId, first.DeviceId, second.DeviceId], changes.Take(7).Select(c => c.DeviceId));
+        Assert.Equal("Staging", changes[4].Transitioned.ToState);
+        Assert.Equal(61, BatteryIn(changes[5]));
+        Assert.Equal((command.CommandId, "succeeded", "rang"), (changes[^1].CommandResult.CommandId, changes[^1].CommandResult.Status, changes[^1].CommandResult.Message));
+        // The log carries on from there: the snapshot was taken, so the next check-in marks a new row.
+        await server.CheckinOkAsync(first.DeviceSecret, Battery(62));
+        var next = Assert.Single(await store.TakeBatchAsync(100));
+        Assert.Equal((changes[^1].Sequence + 1, 62), (next.Sequence, BatteryIn(next)));
+    }
 }

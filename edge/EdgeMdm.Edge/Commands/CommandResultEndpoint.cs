@@ -53,5 +53,6 @@ public static class CommandRegistration
 {
     public static IServiceCollection AddCommands(this IServiceCollection services) =>
         services.AddSingletonServing<CommandStore>(typeof(ICommandStore), typeof(IDeviceCommands), typeof(Sync.IFeedHandler))
+            .AddSingleton<Sync.ISiteSnapshot, CommandSnapshot>()
             .AddEndpoints(CommandResultEndpoint.Map);
 }

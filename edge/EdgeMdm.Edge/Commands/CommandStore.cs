@@ -191,7 +191,7 @@ internal sealed class CommandStore(EdgeStorage storage, IDeviceRegistry devices,
     }
 
     /// <summary>status: delivered | succeeded | failed | expired.</summary>
-    private static void AppendResult(UnitOfWork unit, string deviceId, string commandId, string status, string? message, long finishedMs, long atMs) =>
+    internal static void AppendResult(UnitOfWork unit, string deviceId, string commandId, string status, string? message, long finishedMs, long atMs) =>
         Outbox.Append(unit, new SiteChange
         {
             AtUnixMs = atMs,

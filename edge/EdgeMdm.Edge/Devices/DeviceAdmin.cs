@@ -42,6 +42,7 @@ public static class DeviceRegistration
         services.AddSingleton<IDeviceRegistry, DeviceRegistry>();
         services.AddSingleton<IDeviceAdmin, DeviceAdmin>();
         services.AddFeatureMetrics<DeviceMetrics>();
+        services.AddSingleton<Sync.ISiteSnapshot, DeviceSnapshot>();
         services.AddAuthentication().AddDeviceSecret();
         services.AddAuthorizationBuilder().AddPolicy(DeviceAuthentication.Policy, policy => policy.AddAuthenticationSchemes(DeviceAuthentication.Scheme).RequireAuthenticatedUser());
         return services.AddSingletonServing<DeviceQueries>(typeof(IDeviceQueries), typeof(IDeviceCredentials), typeof(Sync.IUpstreamStatus));

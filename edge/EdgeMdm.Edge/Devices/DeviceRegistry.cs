@@ -139,7 +139,7 @@ internal sealed class DeviceRegistry : IDeviceRegistry
     /// reads the status (and its time, the last check-in) from the device's row when it takes the batch. While the
     /// device already has a marker no push has read, a check-in writes nothing there; otherwise it appends a new one.
     /// </summary>
-    private static void MarkStatusChanged(UnitOfWork unit, string deviceId, DateTimeOffset at)
+    internal static void MarkStatusChanged(UnitOfWork unit, string deviceId, DateTimeOffset at)
     {
         var pending = unit.Db.Prepared("SELECT pending_status_sequence FROM devices WHERE id = ?1").Bind(1, deviceId).Scalar();
         if (pending > 0 && Outbox.IsUnoffered(unit, pending))
@@ -159,7 +159,7 @@ internal sealed class DeviceRegistry : IDeviceRegistry
         }
     }
 
-    private static SiteChange Enrolled(string deviceId, DeviceFacts facts, string group, bool reenrolled, DateTimeOffset at) => new()
+    internal static SiteChange Enrolled(string deviceId, DeviceFacts facts, string group, bool reenrolled, DateTimeOffset at) => new()
     {
         AtUnixMs = at.ToUnixTimeMilliseconds(),
         DeviceId = deviceId,

@@ -152,6 +152,33 @@ public sealed class Outbox
             return true;
         });
 
+    /// <summary>
+    /// The hub holds less than it once acknowledged (its database was restored from an older backup): the rows it lost
+    /// are deleted here. Starts the log again right after what the hub holds, in one unit: the rows not yet acknowledged
+    /// (events the hub never saw; status markers aside, which the snapshot replaces) are numbered again from
+    /// <paramref name="hubThrough"/> + 1, then <paramref name="appendSnapshot"/> appends what the site's records are now.
+    /// </summary>
+    public Task RebaseAsync(ulong hubThrough, Action<UnitOfWork> appendSnapshot)
+    {
+        ArgumentNullException.ThrowIfNull(appendSnapshot);
+        return _writer.WriteAsync(unit =>
+        {
+            var db = unit.Db;
+            var through = ToSequence(hubThrough);
+            var pending = db.Query<PendingRow>("SELECT at AS At, device_id AS DeviceId, kind AS Kind, payload AS Payload FROM outbox WHERE kind <> 'status' ORDER BY sequence");
+            db.Execute("DELETE FROM outbox");
+            db.Execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'outbox'", through);
+            if (db.ExecuteScalar<long>("SELECT count(*) FROM sqlite_sequence WHERE name = 'outbox'") == 0)
+                db.Execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('outbox', ?)", through);
+            db.Execute("UPDATE sync_state SET acked_through = ?1, offered_through = ?1 WHERE id = 1", through);
+            foreach (var row in pending)
+                db.Execute("INSERT INTO outbox (at, device_id, kind, payload) VALUES (?, ?, ?, ?)", row.At, row.DeviceId, row.Kind, row.Payload);
+            appendSnapshot(unit);
+            _pushedThrough = through;
+            return true;
+        });
+    }
+
     /// <summary>Deletes what the hub holds and records it; neither acked_through nor offered_through goes down.</summary>
     private static void Acknowledge(SQLiteConnection db, long through)
     {
@@ -179,6 +206,17 @@ public sealed class Outbox
             select.Reset();
             return state;
         });
+
+    private sealed class PendingRow
+    {
+        public long At { get; set; }
+
+        public string? DeviceId { get; set; }
+
+        public string Kind { get; set; } = "";
+
+        public byte[] Payload { get; set; } = [];
+    }
 
     internal static long ToSequence(ulong value) => value > long.MaxValue ? long.MaxValue : (long)value;
 

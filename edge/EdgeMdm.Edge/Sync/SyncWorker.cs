@@ -72,7 +72,19 @@ public sealed partial class SyncWorker(
     private async Task RoundAsync(SiteSync.SiteSyncClient client, Metadata headers, CancellationToken cancellationToken)
     {
         var hello = await client.HelloAsync(HelloFor(outbox.State(), uplink.State, uplink.LastSuccessAt), headers, Deadline(), cancellationToken);
-        await outbox.ResetOfferedAsync(hello.AppliedThrough);
+        var acknowledged = outbox.State().AckedThrough;
+        if (hello.AppliedThrough < acknowledged)
+        {
+            // The hub once acknowledged more than it holds now: its database went back (a restored backup). The rows it
+            // lost are gone here, so the site sends what its records are now; site-owned records are the truth.
+            Log.HubLostChanges(logger, hello.AppliedThrough, acknowledged, acknowledged - hello.AppliedThrough);
+            await outbox.ResendSnapshotAsync(hello.AppliedThrough, clock.GetUtcNow());
+        }
+        else
+        {
+            await outbox.ResetOfferedAsync(hello.AppliedThrough);
+        }
+
         await RecordAsync(uplink.Succeeded());
 
         if (hello.FeedHead > feed.FeedPosition)
@@ -157,6 +169,9 @@ public sealed partial class SyncWorker(
 
         public static void UplinkChanged(ILogger logger, UplinkState state, string? error) =>
             UplinkChangedCore(logger, state, error is null ? "" : ": " + error);
+
+        [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "The hub holds this site's changes through {HubThrough} but had acknowledged {Acknowledged}: it lost {Lost} (restored from an older backup?). Sending it a snapshot of every record the site owns")]
+        public static partial void HubLostChanges(ILogger logger, ulong hubThrough, ulong acknowledged, ulong lost);
 
         [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Sync round failed ({State}); next try in {Seconds:0.0} s: {Error}")]
         public static partial void RoundFailed(ILogger logger, UplinkState state, double seconds, string error);

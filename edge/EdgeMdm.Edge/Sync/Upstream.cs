@@ -13,6 +13,20 @@ public interface IUpstreamStatus
     StatusReported Current(SQLiteConnection db, string deviceId);
 }
 
+/// <summary>
+/// What a feature that owns site records sends again when the hub lost what it had acknowledged (its database restored
+/// from an older backup): one change per record, as the record is now. Site-owned records are the truth, so the hub
+/// converges on them. Declared here, answered by the features that own such records.
+/// </summary>
+public interface ISiteSnapshot
+{
+    /// <summary>Where in the snapshot this feature's changes go: the records others refer to first (devices before their commands).</summary>
+    int SnapshotOrder { get; }
+
+    /// <summary>Appends, in the caller's unit, a change per record that the hub must hold.</summary>
+    void AppendSnapshot(UnitOfWork unit, DateTimeOffset now);
+}
+
 /// <summary>The upstream side of sync (ADR 0001): the site's numbered outbox, as the sync worker takes it.</summary>
 public interface IOutboxStore
 {
@@ -28,10 +42,16 @@ public interface IOutboxStore
     /// <summary>After Hello on a (re)connect: acknowledges what the hub holds and offers the rest again.</summary>
     Task ResetOfferedAsync(ulong appliedThroughAtHub);
 
+    /// <summary>
+    /// After Hello from a hub that holds less than it once acknowledged: numbers the log again from what it holds, with
+    /// a snapshot of every record the site owns, so the hub converges with no manual step.
+    /// </summary>
+    Task ResendSnapshotAsync(ulong appliedThroughAtHub, DateTimeOffset now);
+
     OutboxState State();
 }
 
-internal sealed class SyncOutbox(EdgeStorage storage, IUpstreamStatus statuses) : IOutboxStore
+internal sealed class SyncOutbox(EdgeStorage storage, IUpstreamStatus statuses, IEnumerable<ISiteSnapshot> snapshots) : IOutboxStore
 {
     public Task<IReadOnlyList<SiteChange>> TakeBatchAsync(int maxChanges) =>
         storage.Outbox.TakeBatchAsync(maxChanges, (db, changes) =>
@@ -52,4 +72,11 @@ internal sealed class SyncOutbox(EdgeStorage storage, IUpstreamStatus statuses) 
     public Task ResetOfferedAsync(ulong appliedThroughAtHub) => storage.Outbox.ResetOfferedAsync(appliedThroughAtHub);
 
     public OutboxState State() => storage.Outbox.State();
+
+    public Task ResendSnapshotAsync(ulong appliedThroughAtHub, DateTimeOffset now) =>
+        storage.Outbox.RebaseAsync(appliedThroughAtHub, unit =>
+        {
+            foreach (var snapshot in snapshots.OrderBy(s => s.SnapshotOrder))
+                snapshot.AppendSnapshot(unit, now);
+        });
 }
