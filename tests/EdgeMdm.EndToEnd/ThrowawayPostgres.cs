@@ -59,6 +59,23 @@ internal sealed class ThrowawayPostgres : IAsyncDisposable
         return $"Host=127.0.0.1;Port={Port.ToString(CultureInfo.InvariantCulture)};Username=postgres;Database={name}";
     }
 
+    /// <summary>
+    /// Replaces database <paramref name="target"/> (a name) with a copy of <paramref name="source"/>, as a restore from a
+    /// backup would: nobody may be connected to either.
+    /// </summary>
+    public async Task CopyDatabaseAsync(string source, string target)
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(AdminConnectionString);
+        await connection.OpenAsync();
+#pragma warning disable CA2100 // the names are ours: letters, digits and underscores
+        await using (var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {target}", connection))
+            await drop.ExecuteNonQueryAsync();
+        await using var copy = new NpgsqlCommand($"CREATE DATABASE {target} TEMPLATE {source}", connection);
+#pragma warning restore CA2100
+        await copy.ExecuteNonQueryAsync();
+    }
+
     /// <summary>Stops the server (whether or not it fully started) and removes its directory.</summary>
     public async ValueTask DisposeAsync()
     {

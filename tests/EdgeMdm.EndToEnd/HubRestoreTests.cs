@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using Npgsql;
+using SQLite;
+
+namespace EdgeMdm.EndToEnd;
+
+/// <summary>
+/// The hub's database restored from an older backup while a site works on (defect 10): site-owned records are the truth,
+/// so the site sends them again and the hub converges with no manual step, on SQLite and on PostgreSQL.
+/// </summary>
+public sealed class HubRestoreTests
+{
+    [Fact]
+    public async Task A_sqlite_hub_restored_from_an_older_backup_converges_on_the_site_again()
+    {
+        using var hubDir = new TempDirectory();
+        using var backupDir = new TempDirectory();
+        Directory.CreateDirectory(backupDir.Path);
+        var database = SyncLedger.HubDatabase(hubDir.Path);
+        await RunAsync(
+            hubDir.Path,
+            backup: () => CopySqlite(database, Path.Combine(backupDir.Path, "cloud.db")),
+            restore: () => CopySqlite(Path.Combine(backupDir.Path, "cloud.db"), database),
+            assertConverged: (siteDir, siteId) =>
+            {
+                using var hub = new SQLiteConnection(database);
+                AssertHubHoldsSite(
+                    siteDir,
+                    hub.Query<SyncLedger.DeviceView>("SELECT device_id AS DeviceId, serial AS Serial, state AS State, status_json AS Status, compliant AS Compliant, group_name AS GroupName FROM devices WHERE site_id = ?", siteId),
+                    hub.Query<CommandView>("SELECT command_id AS CommandId, status AS Status FROM commands WHERE site_id = ?", siteId));
+                return Task.CompletedTask;
+            });
+    }
+
+    [SkippableFact]
+    public async Task A_postgres_hub_restored_from_an_older_backup_converges_on_the_site_again()
+    {
+        await using var postgres = await ThrowawayPostgres.StartOrSkipAsync();
+        var connectionString = await postgres.CreateDatabaseAsync();
+        var name = new NpgsqlConnectionStringBuilder(connectionString).Database!;
+        await RunAsync(
+            connectionString,
+            backup: () => postgres.CopyDatabaseAsync(name, name + "_bak"),
+            restore: () => postgres.CopyDatabaseAsync(name + "_bak", name),
+            assertConverged: async (siteDir, siteId) =>
+            {
+                await using var hub = new NpgsqlConnection(connectionString + ";Pooling=false");
+                await hub.OpenAsync();
+                var devices = new List<SyncLedger.DeviceView>();
+                await using (var select = new NpgsqlCommand("SELECT device_id, serial, state, status_json, compliant, group_name FROM devices WHERE site_id = @site", hub))
+                {
+                    select.Parameters.AddWithValue("site", siteId);
+                    await using var rows = await select.ExecuteReaderAsync();
+                    while (await rows.ReadAsync())
+                        devices.Add(new SyncLedger.DeviceView { DeviceId = rows.GetString(0), Serial = rows.GetString(1), State = rows.GetString(2), Status = rows.GetString(3), Compliant = rows.GetBoolean(4) ? 1 : 0, GroupName = rows.GetString(5) });
+                }
+
+                var commands = new List<CommandView>();
+                await using (var select = new NpgsqlCommand("SELECT command_id, status FROM commands WHERE site_id = @site", hub))
+                {
+                    select.Parameters.AddWithValue("site", siteId);
+                    await using var rows = await select.ExecuteReaderAsync();
+                    while (await rows.ReadAsync())
+                        commands.Add(new CommandView { CommandId = rows.GetString(0), Status = rows.GetString(1) });
+                }
+
+                AssertHubHoldsSite(siteDir, devices, commands);
+            });
+    }
+
+    /// <summary>
+    /// A site syncs; the hub is backed up; the site enrolls more devices, quarantines one and runs a command; the hub is put
+    /// back to its backup. The site must notice, send again what it owns, and both must agree with nothing done by hand.
+    /// </summary>
+    private static async Task RunAsync(string database, Func<Task> backup, Func<Task> restore, Func<string, string, Task> assertConverged)
+    {
+        using var siteDir = new TempDirectory();
+        var hub = await HubProcess.StartAsync(database);
+        var (restUrl, grpcUrl) = (hub.RestUrl, hub.GrpcUrl);
+        var (siteId, credential) = await hub.AddSiteAsync("DC Restored");
+        await hub.PutBlueprintAsync("pickers", 100);
+        var token = await hub.IssueTokenAsync(siteId, "pickers", 5000);
+        await using var appliance = await ApplianceProcess.StartAsync(siteDir.Path, checkinIntervalSeconds: 1, hub: (grpcUrl, credential));
+        try
+        {
+            await SyncLedger.WaitFeedAsync(siteDir.Path, SyncLedger.FirstFeedLimit);
+            await SimulateAsync(appliance.Url, token, 10, "3s", "OLD");
+            await SyncLedger.WaitConvergedAsync(siteDir.Path, hub, siteId, TimeSpan.FromSeconds(60));
+
+            await hub.DisposeAsync();
+            await backup();
+            hub = await HubProcess.StartAsync(database, restUrl, grpcUrl);
+
+            // The site works on, and the hub acknowledges all of it.
+            await SimulateAsync(appliance.Url, token, 10, "3s", "NEW");
+            var lost = (await EdgeAsync(siteDir.Path, "devices", "list", "--json")).Stdout.Split("\"deviceId\":\"")[1].Split('"')[0];
+            // A simulated device may have finished its staging already; either way it ends up quarantined.
+            await EdgeAsync(siteDir.Path, "devices", "set-state", lost, "Active", "--reason", "staged by hand");
+            Assert.Equal(0, (await EdgeAsync(siteDir.Path, "devices", "set-state", lost, "Quarantined", "--reason", "left the site")).ExitCode);
+            Assert.Equal(0, (await EdgeAsync(siteDir.Path, "commands", "send", "--device", lost, "ring")).ExitCode);
+            await SyncLedger.WaitConvergedAsync(siteDir.Path, hub, siteId, TimeSpan.FromSeconds(60));
+            var acknowledged = await hub.AppliedThroughAsync(siteId);
+
+            await hub.DisposeAsync();
+            await restore();
+            hub = await HubProcess.StartAsync(database, restUrl, grpcUrl);
+            Assert.True(await hub.AppliedThroughAsync(siteId) < acknowledged, "the restore did not take the hub back");
+
+            await SyncLedger.WaitConvergedAsync(siteDir.Path, hub, siteId, TimeSpan.FromSeconds(60));
+            await assertConverged(siteDir.Path, siteId);
+            Assert.Single(appliance.Log.Split('\n'), l => l.Contains("but had acknowledged", StringComparison.Ordinal));
+
+            // And it goes on syncing as before.
+            await SimulateAsync(appliance.Url, token, 5, "2s", "AFTER");
+            await SyncLedger.WaitConvergedAsync(siteDir.Path, hub, siteId, TimeSpan.FromSeconds(60));
+            await assertConverged(siteDir.Path, siteId);
+        }
+        finally
+        {
+            await hub.DisposeAsync();
+        }
+    }
+
+    /// <summary>Every device and command of the site is at the hub as the site has it (the hub may also hold the snapshot's history lines).</summary>
+    private static void AssertHubHoldsSite(string siteDir, IEnumerable<SyncLedger.DeviceView> hubDevices, IEnumerable<CommandView> hubCommands)
+    {
+        using var edge = new SQLiteConnection(SyncLedger.EdgeDatabase(siteDir));
+        // A device that enrolled but never checked in has no status yet: "{}" at the site, nothing at the hub.
+        static SyncLedger.DeviceView Comparable(SyncLedger.DeviceView d) => d with { Status = d.Status is "{}" ? "" : d.Status };
+        var siteDevices = edge.Query<SyncLedger.DeviceView>("SELECT id AS DeviceId, serial AS Serial, state AS State, status AS Status, compliant AS Compliant, group_name AS GroupName FROM devices")
+            .Select(Comparable).OrderBy(d => d.DeviceId, StringComparer.Ordinal).ToList();
+        Assert.Equal(siteDevices, hubDevices.Select(Comparable).OrderBy(d => d.DeviceId, StringComparer.Ordinal).ToList());
+        var siteCommands = edge.Query<CommandView>("SELECT id AS CommandId, status AS Status FROM commands").OrderBy(c => c.CommandId, StringComparer.Ordinal).ToList();
+        Assert.Equal(siteCommands, hubCommands.OrderBy(c => c.CommandId, StringComparer.Ordinal).ToList());
+    }
+
+    private static Task CopySqlite(string from, string to)
+    {
+        // Both hubs are stopped: the database is one file (its WAL checkpointed on close).
+        File.Copy(from, to, overwrite: true);
+        foreach (var suffix in new[] { "-wal", "-shm" })
+            File.Delete(to + suffix);
+        return Task.CompletedTask;
+    }
+
+    private static async Task SimulateAsync(Uri appliance, string token, int devices, string duration, string prefix)
+    {
+        using var simulation = Processes.Start(Processes.AgentDll,
+            ["simulate", "--server", appliance.ToString(), "--token", token, "--devices", devices.ToString(System.Globalization.CultureInfo.InvariantCulture),
+             "--duration", duration, "--interval", "1s", "--serial-prefix", prefix]);
+        var output = simulation.StandardOutput.ReadToEndAsync();
+        var errors = simulation.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await simulation.WaitForExitAsync(timeout.Token);
+        Assert.True(simulation.ExitCode == 0, $"simulate exited {simulation.ExitCode}: {await output}\n{await errors}");
+    }
+
+    private static Task<CommandResult> EdgeAsync(string dataDir, params string[] args) =>
+        Processes.RunAsync(Processes.EdgeDll, [.. args, "--data-dir", dataDir], TimeSpan.FromSeconds(60));
+
+    internal sealed record CommandView
+    {
+        public string CommandId { get; set; } = "";
+
+        public string Status { get; set; } = "";
+    }
+}
