@@ -2,6 +2,7 @@ using System.Reflection;
 using EdgeMdm.Contracts.Device;
 using EdgeMdm.Discovery.Dns;
 using EdgeMdm.Domain.Drift;
+using EdgeMdm.GitOps;
 using NetArchTest.Rules;
 
 namespace EdgeMdm.ArchTests;
@@ -17,6 +18,7 @@ public sealed class DependencyRulesTests
     private static readonly Assembly ContractsAssembly = typeof(DeviceStatus).Assembly;
     private static readonly Assembly DomainAssembly = typeof(DriftEvaluator).Assembly;
     private static readonly Assembly DiscoveryAssembly = typeof(DnsMessageReader).Assembly;
+    private static readonly Assembly GitOpsAssembly = typeof(BlueprintYaml).Assembly;
     private static readonly Assembly EdgeAssembly = Assembly.Load(new AssemblyName("edgemdm-edge"));
     private static readonly Assembly AgentAssembly = Assembly.Load(new AssemblyName("edgemdm-agent"));
 
@@ -33,7 +35,22 @@ public sealed class DependencyRulesTests
         "YamlDotNet",
     ];
 
-    public static TheoryData<string> SharedAssemblies() => ["Contracts", "Domain", "Discovery"];
+    public static TheoryData<string> SharedAssemblies() => ["Contracts", "Domain", "Discovery", "GitOps"];
+
+    /// <summary>What "I/O" means for the pure core: files, sockets, processes, the console, the clock of the machine.</summary>
+    private static readonly string[] InputOutput =
+    [
+        "System.IO.File",
+        "System.IO.FileInfo",
+        "System.IO.FileStream",
+        "System.IO.Directory",
+        "System.IO.DirectoryInfo",
+        "System.IO.DriveInfo",
+        "System.Net",
+        "System.Diagnostics.Process",
+        "System.Console",
+        "System.Threading.Thread",
+    ];
 
     public static TheoryData<string> EdgeAssemblies() => ["Edge", "Agent"];
 
@@ -42,6 +59,7 @@ public sealed class DependencyRulesTests
         "Contracts" => ContractsAssembly,
         "Domain" => DomainAssembly,
         "Discovery" => DiscoveryAssembly,
+        "GitOps" => GitOpsAssembly,
         "Edge" => EdgeAssembly,
         "Agent" => AgentAssembly,
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "unknown assembly"),
@@ -57,6 +75,35 @@ public sealed class DependencyRulesTests
 
         // Assert
         AssertSuccessful(result);
+    }
+
+    [Theory]
+    [InlineData("Domain")]
+    [InlineData("GitOps")]
+    public void Domain_and_gitops_decide_without_io(string assembly)
+    {
+        // Pure: they take text and values and return values; reading the file, the clock or the network is the caller's.
+
+        // Act
+        var result = Types.InAssembly(Named(assembly)).Should().NotHaveDependencyOnAny(InputOutput).GetResult();
+
+        // Assert
+        AssertSuccessful(result);
+    }
+
+    [Fact]
+    public void GitOps_parses_with_yamldotnet_and_touches_no_other_infrastructure()
+    {
+        // Central IT's YAML (blueprints, rollouts) is read by the admin CLI and the appliance's seed alike.
+        var others = Infrastructure.Where(prefix => !string.Equals(prefix, "YamlDotNet", StringComparison.Ordinal)).ToArray();
+
+        // Act
+        var result = Types.InAssembly(GitOpsAssembly).Should().NotHaveDependencyOnAny(others).GetResult();
+        var foreign = NonFrameworkReferences(GitOpsAssembly);
+
+        // Assert
+        AssertSuccessful(result);
+        Assert.Equal(["EdgeMdm.Domain", "YamlDotNet"], foreign);
     }
 
     [Fact]

@@ -4,7 +4,7 @@ using Grpc.Net.Client;
 namespace EdgeMdm.Edge.Sync;
 
 /// <summary>How the appliance reaches the hub's gRPC service: shared by the sync worker and the package fetcher.</summary>
-internal static class HubChannel
+public static class HubChannel
 {
     // Asks the hub to accept gzip-compressed requests; answers come compressed as the hub chooses.
     private static readonly Metadata.Entry CompressRequests = new("grpc-internal-encoding-request", "gzip");
