@@ -67,8 +67,8 @@ internal sealed class CommandStore(EdgeStorage storage, IDeviceRegistry devices,
 
     public Task<IReadOnlyList<CommandSummary>> QueueGroupCommandAsync(
         string group, string type, IReadOnlyDictionary<string, string> parameters, DateTimeOffset? expiresAt, string actor, DateTimeOffset now) =>
-        storage.WriteAsync<IReadOnlyList<CommandSummary>>(unit => devices.IdsInGroup(unit, group)
-            .Select(deviceId => Insert(unit, deviceId, type, parameters, expiresAt, actor, now))
+        storage.WriteAsync<IReadOnlyList<CommandSummary>>(unit => devices.InGroup(unit, group)
+            .Select(member => Insert(unit, member.DeviceId, type, parameters, expiresAt, actor, now))
             .ToList());
 
     /// <summary>Queues a command, its outbox row and the device's wake, in the caller's writer unit.</summary>
