@@ -55,7 +55,47 @@ public sealed class OperatorCliTests
         Assert.Equal(2, driftJson.RootElement.GetProperty("nonCompliant").GetArrayLength());
     }
 
+    [Fact]
+    public async Task Allow_reenroll_lets_an_active_device_enroll_again_once_and_devices_show_keeps_the_record()
+    {
+        using var data = new TempDirectory();
+        await using var appliance = await ApplianceProcess.StartAsync(data.Path);
+        using var http = new HttpClient { BaseAddress = appliance.Url };
+        var enrollment = new EnrollRequest { EnrollmentToken = Processes.SeedToken, Serial = "CLI-WIPED", Model = "TC52", Manufacturer = "Zebra", OsVersion = "14", AgentVersion = "1" };
+        async Task<HttpStatusCode> EnrollAsync()
+        {
+            using var response = await http.PostAsJsonAsync("/api/v1/enroll", enrollment, DeviceProtocolJson.Default.EnrollRequest);
+            return response.StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.Created, await EnrollAsync());
+        Assert.Equal(0, (await EdgeAsync("devices", "set-state", "CLI-WIPED", "Active", "--reason", "staged by hand", "--data-dir", data.Path)).ExitCode);
+        var before = await EnrollAsync();
+
+        var allowed = await EdgeAsync("devices", "allow-reenroll", "CLI-WIPED", "--expires", "30m", "--reason", "wiped on the bench", "--data-dir", data.Path);
+        var once = await EnrollAsync();
+        Assert.Equal(0, (await EdgeAsync("devices", "set-state", "CLI-WIPED", "Active", "--reason", "staged again", "--data-dir", data.Path)).ExitCode);
+        var twice = await EnrollAsync();
+        var shown = await EdgeAsync("devices", "show", "CLI-WIPED", "--data-dir", data.Path);
+        var json = await EdgeAsync("devices", "show", "CLI-WIPED", "--json", "--data-dir", data.Path);
+
+        Assert.Equal((HttpStatusCode.Forbidden, HttpStatusCode.Created, HttpStatusCode.Forbidden), (before, once, twice));
+        Assert.Equal(0, allowed.ExitCode);
+        Assert.Matches(
+            new Regex(@"^CLI-WIPED \(dev-[0-9a-f]{16}, Active\) may enroll again once, until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d; allowance 1 by operator:\S+: wiped on the bench\n$", RegexOptions.None, TimeSpan.FromSeconds(1)),
+            allowed.Stdout);
+        Assert.Contains("re-enrollment allowances:", shown.Stdout, StringComparison.Ordinal);
+        Assert.Contains("  used  by operator:", shown.Stdout, StringComparison.Ordinal);
+        using var detail = JsonDocument.Parse(json.Stdout);
+        var allowance = Assert.Single(detail.RootElement.GetProperty("allowances").EnumerateArray());
+        Assert.Equal(("used", "wiped on the bench", "Active"), (allowance.GetProperty("outcome").GetString(), allowance.GetProperty("reason").GetString(), allowance.GetProperty("state").GetString()));
+    }
+
     [Theory]
+    [InlineData(1, "devices", "allow-reenroll", "nobody")]
+    [InlineData(2, "devices", "allow-reenroll", "nobody", "--expires", "2d")]
+    [InlineData(2, "devices", "allow-reenroll", "nobody", "--expires", "soon")]
+    [InlineData(2, "devices", "allow-reenroll", "nobody", "--reason", " ")]
     [InlineData(2, "token", "create", "--uses", "3")]
     [InlineData(2, "token", "create", "--group", "pickers", "--expires", "eight hours")]
     [InlineData(1, "token", "create", "--group", "no-such-group")]

@@ -30,7 +30,7 @@ internal static class CheckinEndpoints
 
         v1.MapGet("/declarations", Declarations)
             .WithName("GetDeclarations")
-            .WithSummary("The device's whole desired state; the ETag is its declarations token.")
+            .WithSummary("The device's whole desired state; the ETag is its declarations token. A quarantined device gets its group's empty declarations.")
             .Produces<DeclarationsDocument>()
             .Produces(StatusCodes.Status304NotModified)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
@@ -52,7 +52,7 @@ internal static class CheckinEndpoints
 
     private static IResult Declarations(HttpRequest http, ICheckinStore store)
     {
-        var outcome = store.Declarations(http.HttpContext.User.SecretHash());
+        var outcome = store.DeclarationsOf(http.HttpContext.User.SecretHash());
         if (outcome.Value is not { } document)
             return Problems.Refused(outcome.Refusal!);
 

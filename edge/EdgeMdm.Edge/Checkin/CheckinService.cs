@@ -14,15 +14,24 @@ using Microsoft.Extensions.Options;
 
 namespace EdgeMdm.Edge.Checkin;
 
-public interface ICheckinStore : IDeviceDeclarations
+public interface ICheckinStore
 {
     Task<Outcome<CheckinResponse>> CheckinAsync(string secretHash, DeviceStatus? changes, string? heldDeclarationsToken, DateTimeOffset now);
+
+    /// <summary>
+    /// The declarations document the device holding the secret gets (<c>GET /api/v1/declarations</c>): its group's,
+    /// or, while it is declared nothing (<see cref="DeviceAccess.IsDeclared"/>: quarantined), its group's empty one.
+    /// </summary>
+    Outcome<DeclarationsDocument> DeclarationsOf(string secretHash);
 }
 
 /// <summary>
 /// A check-in in one writer unit: the device's status merged with what it reports, judged against what it is
 /// declared (drift), staging completed when it says so and holds the current declarations, and its open commands
 /// handed out. Decisions come from the pure domain; this only loads, calls and saves.
+/// A quarantined device's check-in is stored like any other, and still judged against its group's declarations
+/// (drift shows what it would need to come back), but it is answered the empty declarations' token and only the
+/// commands it takes (<see cref="DeviceAccess"/>).
 /// </summary>
 internal sealed class CheckinService(
     EdgeStorage storage,
@@ -32,7 +41,7 @@ internal sealed class CheckinService(
     IDeclarations declarations,
     ISiteRollouts rollouts,
     IOptions<EdgeOptions> options,
-    TimeProvider clock) : ICheckinStore
+    TimeProvider clock) : ICheckinStore, IDeviceDeclarations
 {
     private const string Appliance = "appliance";
 
@@ -72,7 +81,8 @@ internal sealed class CheckinService(
             devices.RecordCheckin(unit, device.Id, new CheckinWrite(
                 changes is null ? null : JsonSerializer.Serialize(status, DeviceProtocolJson.Default.DeviceStatus),
                 drift.Compliant, drift.Findings.ToList(), heldDeclarationsToken, changes?.Os?.Version, changes?.Apps, now));
-            var open = commands.TakeOpen(unit, device.Id, now);
+            var open = commands.TakeOpen(unit, device.Id, device.State, now);
+            var answered = DeviceAccess.IsDeclared(device.State) ? declared.Declarations : declarations.Withheld(device.Group);
 
             // Only once committed: a unit rolled back must not leave a status that no row holds.
             var parsed = new ParsedStatus(device.Id, device.CheckinCount + 1, device.EnrollmentCount, status);
@@ -82,15 +92,35 @@ internal sealed class CheckinService(
                 if (outcomeChanged)
                     rollouts.Tracker.Stale.Pulse();
             });
-            return new CheckinResponse(declared.Declarations.Token, open, _checkinIntervalSeconds);
+            return new CheckinResponse(answered.Token, open, _checkinIntervalSeconds);
         });
 
-    public Outcome<DeclarationsDocument> Declarations(string secretHash)
+    public Outcome<DeclarationsDocument> DeclarationsOf(string secretHash)
     {
         if (reads.BySecret(secretHash) is not { } device)
             return DeviceRefusals.UnknownSecret;
         if (!DeviceLifecycle.MayCheckIn(device.State))
             return DeviceRefusals.Retired(device);
+        return DeviceAccess.IsDeclared(device.State) ? Declared(device) : declarations.Withheld(device.Group);
+    }
+
+    /// <summary>
+    /// For downloads: the declarations naming what the device may download. A device that downloads nothing
+    /// (quarantined) is refused outright, so it is told why rather than that a package is not declared.
+    /// </summary>
+    Outcome<DeclarationsDocument> IDeviceDeclarations.Declarations(string secretHash)
+    {
+        if (reads.BySecret(secretHash) is not { } device)
+            return DeviceRefusals.UnknownSecret;
+        if (!DeviceLifecycle.MayCheckIn(device.State))
+            return DeviceRefusals.Retired(device);
+        if (!DeviceAccess.MayDownloadPackages(device.State))
+            return DeviceRefusals.Quarantined(device, "downloads no packages");
+        return Declared(device);
+    }
+
+    private DeclarationsDocument Declared(DeviceRecord device)
+    {
         // Only a rollout makes the declarations depend on what the device reports; otherwise its status is not read.
         var status = declarations.StagedIn(device.Group).Count == 0 ? new DeviceStatus() : device.ParsedStatus();
         return declarations.DeclaredFor(RolloutDevice.Of(device, status, device.LastCheckinAt), clock.GetUtcNow()).Declarations;

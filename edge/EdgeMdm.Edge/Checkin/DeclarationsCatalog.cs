@@ -30,6 +30,13 @@ public interface IDeclarations
     /// <summary>The declarations this device gets now (a group without a blueprint gets the empty one).</summary>
     DeclaredVariant DeclaredFor(RolloutDevice device, DateTimeOffset now);
 
+    /// <summary>
+    /// What a device declared nothing (quarantined) gets: the declarations of its group's empty blueprint. No app,
+    /// configuration or certificate is in them, so they lead the device to nothing new; their token is their content
+    /// hash like any other, so a device fetches them once and the group's own again when it leaves quarantine.
+    /// </summary>
+    DeclarationsDocument Withheld(string group);
+
     /// <summary>Whether anything a device of this group is judged by can move with its own reports (a rollout is under way).</summary>
     IReadOnlyList<StagedApp> StagedIn(string group);
 
@@ -62,6 +69,9 @@ internal sealed class DeclarationsCatalog : IDeclarations, IPinnedPackages, IFee
     private readonly Lock _reloadLock = new();
     private readonly ConcurrentDictionary<string, BlueprintEntry> _entries = new(StringComparer.Ordinal);
     private volatile PackageCatalog _catalog = PackageCatalog.Empty;
+
+    // The empty declarations per group: they depend on the group's name alone, so they never need a reload.
+    private readonly ConcurrentDictionary<string, DeclarationsDocument> _withheld = new(StringComparer.Ordinal);
 
     // False during the first load: nothing was declared before it, so nobody is woken for it.
     private bool _loaded;
@@ -131,6 +141,8 @@ internal sealed class DeclarationsCatalog : IDeclarations, IPinnedPackages, IFee
     }
 
     public IReadOnlyList<StagedApp> StagedIn(string group) => EntryOf(group).Staged;
+
+    public DeclarationsDocument Withheld(string group) => _withheld.GetOrAdd(group, g => Blueprint.Empty(g).ToDeclarations());
 
     public IReadOnlySet<(string PackageName, long VersionCode)> RequiredVersions() =>
         AppVersionsDeclared().ToHashSet();

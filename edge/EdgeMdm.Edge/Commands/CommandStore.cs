@@ -30,7 +30,7 @@ public interface ICommandStore
 {
     Task<Outcome<CommandSummary>> QueueCommandAsync(string deviceIdOrSerial, string type, IReadOnlyDictionary<string, string> parameters, DateTimeOffset? expiresAt, string actor, DateTimeOffset now);
 
-    /// <summary>One command for every device of <paramref name="group"/> that may check in, in one transaction; empty when there is none.</summary>
+    /// <summary>One command for every device of <paramref name="group"/> that takes it, in one transaction; empty when there is none.</summary>
     Task<IReadOnlyList<CommandSummary>> QueueGroupCommandAsync(string group, string type, IReadOnlyDictionary<string, string> parameters, DateTimeOffset? expiresAt, string actor, DateTimeOffset now);
 
     IReadOnlyList<CommandSummary> ListCommands(string? deviceIdOrSerial);
@@ -42,9 +42,10 @@ public interface IDeviceCommands
     /// <summary>
     /// Commands still to be carried out, oldest first, in the check-in's unit. A command is delivered again on every
     /// check-in until its result arrives (the answer may have been lost on the Wi-Fi); one past its expiry is never
-    /// delivered and is closed as expired.
+    /// delivered and is closed as expired. A command the device does not take in <paramref name="state"/> (a reboot
+    /// while quarantined) is held back, still open, until it does.
     /// </summary>
-    IReadOnlyList<DeviceCommand> TakeOpen(UnitOfWork unit, string deviceId, DateTimeOffset now);
+    IReadOnlyList<DeviceCommand> TakeOpen(UnitOfWork unit, string deviceId, DeviceState state, DateTimeOffset now);
 
     Task<Outcome<CommandRecorded>> RecordResultAsync(string secretHash, string commandId, CommandOutcomeReport report, DateTimeOffset now);
 }
@@ -60,15 +61,24 @@ internal sealed class CommandStore(EdgeStorage storage, IDeviceRegistry devices,
         {
             if (devices.Find(unit, deviceIdOrSerial) is not { } device)
                 return new Refusal(RefusalKind.NotFound, "Unknown device", $"no device {deviceIdOrSerial} at this site");
-            if (!DeviceLifecycle.MayCheckIn(device.State))
-                return new Refusal(RefusalKind.Conflict, "Device retired", $"device {device.Serial} is retired and takes no commands");
+            if (!DeviceAccess.TakesCommand(device.State, type))
+                return NotTaken(device.Serial, device.State, type);
             return Insert(unit, device.Id, type, parameters, expiresAt, actor, now);
         });
 
+    /// <summary>Why a device in this state takes no command of this type (<see cref="DeviceAccess.TakesCommand"/>).</summary>
+    private static Refusal NotTaken(string serial, DeviceState state, string type) => state == DeviceState.Quarantined
+        ? new Refusal(RefusalKind.Conflict, "Device quarantined", $"device {serial} is quarantined and takes only {QuarantineCommands} until it leaves quarantine, not {type}")
+        : new Refusal(RefusalKind.Conflict, "Device retired", $"device {serial} is retired and takes no commands");
+
+    private static string QuarantineCommands => string.Join(", ", DeviceAccess.QuarantineCommands);
+
+    /// <summary>Group commands skip the devices that do not take the type (a quarantined device, for most).</summary>
     public Task<IReadOnlyList<CommandSummary>> QueueGroupCommandAsync(
         string group, string type, IReadOnlyDictionary<string, string> parameters, DateTimeOffset? expiresAt, string actor, DateTimeOffset now) =>
-        storage.WriteAsync<IReadOnlyList<CommandSummary>>(unit => devices.IdsInGroup(unit, group)
-            .Select(deviceId => Insert(unit, deviceId, type, parameters, expiresAt, actor, now))
+        storage.WriteAsync<IReadOnlyList<CommandSummary>>(unit => devices.InGroup(unit, group)
+            .Where(member => DeviceAccess.TakesCommand(member.State, type))
+            .Select(member => Insert(unit, member.DeviceId, type, parameters, expiresAt, actor, now))
             .ToList());
 
     /// <summary>Queues a command, its outbox row and the device's wake, in the caller's writer unit.</summary>
@@ -97,7 +107,7 @@ internal sealed class CommandStore(EdgeStorage storage, IDeviceRegistry devices,
             return rows.Select(c => c.ToSummary()).ToList();
         });
 
-    public IReadOnlyList<DeviceCommand> TakeOpen(UnitOfWork unit, string deviceId, DateTimeOffset now)
+    public IReadOnlyList<DeviceCommand> TakeOpen(UnitOfWork unit, string deviceId, DeviceState state, DateTimeOffset now)
     {
         var db = unit.Db;
         var open = new List<CommandRow>();
@@ -115,6 +125,9 @@ internal sealed class CommandStore(EdgeStorage storage, IDeviceRegistry devices,
                 AppendResult(unit, deviceId, command.Id, "expired", null, nowMs, nowMs);
                 continue;
             }
+
+            if (!DeviceAccess.TakesCommand(state, command.Type))
+                continue;
 
             if (string.Equals(command.Status, "queued", StringComparison.Ordinal))
             {
@@ -161,17 +174,20 @@ internal sealed class CommandStore(EdgeStorage storage, IDeviceRegistry devices,
     }
 
     /// <summary>
-    /// Queues a hub command once (by id). One for a device that is not here, or is retired, is not stored: its
-    /// failure goes up the outbox so the operator sees why it will never run.
+    /// Queues a hub command once (by id). One for a device that is not here, or does not take it (retired, or
+    /// quarantined and not a lock, wipe or ring: refused as the site's operator would be), is not stored: its
+    /// failure goes up the outbox so central IT sees why it will never run.
     /// </summary>
     public bool Apply(UnitOfWork unit, HubChange change)
     {
         var command = change.CommandQueued;
         var atMs = change.AtUnixMs;
         var device = devices.Find(unit, command.DeviceId);
-        if (device is null || !string.Equals(device.Id, command.DeviceId, StringComparison.Ordinal) || !DeviceLifecycle.MayCheckIn(device.State))
+        if (device is null || !string.Equals(device.Id, command.DeviceId, StringComparison.Ordinal) || !DeviceAccess.TakesCommand(device.State, command.Type))
         {
-            var why = device is null || !string.Equals(device.Id, command.DeviceId, StringComparison.Ordinal) ? "device not at this site" : "device retired";
+            var why = device is null || !string.Equals(device.Id, command.DeviceId, StringComparison.Ordinal) ? "device not at this site"
+                : device.State == DeviceState.Quarantined ? $"device quarantined: it takes only {QuarantineCommands} until it leaves quarantine"
+                : "device retired";
             AppendResult(unit, command.DeviceId, command.CommandId, "failed", why, atMs, atMs);
             return false;
         }

@@ -35,7 +35,7 @@ public static class CommandsCli
                 ? [OperatorCommands.Require(await store.QueueCommandAsync(deviceId!, cli.Result.GetValue(type)!, values, expiresAt, OperatorCommands.Actor, now))]
                 : await store.QueueGroupCommandAsync(groupName, cli.Result.GetValue(type)!, values, expiresAt, OperatorCommands.Actor, now);
             if (queued.Count == 0)
-                throw new CliException($"group '{groupName}' has no device that takes commands");
+                throw new CliException($"group '{groupName}' has no device that takes {cli.Result.GetValue(type)} commands");
             return cli.Print(queued, () => Console.WriteLine(string.Join('\n', queued.Select(c => c.CommandId))));
         });
 

@@ -13,21 +13,30 @@ public interface IDeviceAdmin
     Task<Outcome<StateTransitionRecord>> TransitionAsync(string deviceIdOrSerial, DeviceState target, string actor, string reason, DateTimeOffset now);
 }
 
-internal sealed class DeviceAdmin(EdgeStorage storage, IDeviceRegistry devices, IWakeRequests wakes) : IDeviceAdmin
+internal sealed class DeviceAdmin(EdgeStorage storage, IDeviceRegistry devices, IReenrollAllowances allowances, IWakeRequests wakes) : IDeviceAdmin
 {
     public Task<Outcome<StateTransitionRecord>> TransitionAsync(string deviceIdOrSerial, DeviceState target, string actor, string reason, DateTimeOffset now) =>
         storage.WriteAsync<Outcome<StateTransitionRecord>>(unit =>
         {
             if (devices.Find(unit, deviceIdOrSerial) is not { } device)
                 return new Refusal(RefusalKind.NotFound, "Unknown device", $"no device {deviceIdOrSerial} at this site");
-            if (!DeviceLifecycle.CanTransition(device.State, target))
+            if (target == DeviceState.Enrolling)
             {
-                var allowed = string.Join(", ", DeviceLifecycle.AllowedTargets(device.State));
+                // By hand it would let any enrollment token take the device over, unrecorded as such.
+                return new Refusal(RefusalKind.Conflict, "Transition not allowed",
+                    $"a device goes to Enrolling only by enrolling again; to let device {device.Serial} do so, run '{Cli.OperatorCommands.Program} devices allow-reenroll {device.Serial}'");
+            }
+
+            if (!DeviceLifecycle.OperatorTargets(device.State).Contains(target))
+            {
+                var allowed = string.Join(", ", DeviceLifecycle.OperatorTargets(device.State));
                 return new Refusal(RefusalKind.Conflict, "Transition not allowed",
                     $"device {device.Serial} is {device.State} and cannot go to {target} (allowed: {(allowed.Length == 0 ? "none" : allowed)})");
             }
 
             var t = devices.Transition(unit, device.Id, device.State, target, actor, reason, now);
+            // An allowance was granted for the device as it was: quarantining it (say) must not leave it open.
+            allowances.Close(unit, device.Id, "revoked", $"{actor} moved the device to {target}", now);
             // Back to staging (after a repair): the device has staging steps to run again.
             if (target == DeviceState.Staging)
                 wakes.Queue(unit, device.Id, WakeReasons.Staging, now);
@@ -43,6 +52,7 @@ public static class DeviceRegistration
         services.AddSingleton<IDeviceAdmin, DeviceAdmin>();
         services.AddFeatureMetrics<DeviceMetrics>();
         services.AddSingleton<Sync.ISiteSnapshot, DeviceSnapshot>();
+        services.AddSingleton<IReenrollAllowances, ReenrollAllowances>();
         services.AddAuthentication().AddDeviceSecret();
         services.AddAuthorizationBuilder().AddPolicy(DeviceAuthentication.Policy, policy => policy.AddAuthenticationSchemes(DeviceAuthentication.Scheme).RequireAuthenticatedUser());
         return services.AddSingletonServing<DeviceQueries>(typeof(IDeviceQueries), typeof(IDeviceCredentials), typeof(Sync.IUpstreamStatus));

@@ -45,6 +45,9 @@ public sealed record CheckinWrite(
     IReadOnlyList<InstalledApp>? Apps,
     DateTimeOffset At);
 
+/// <summary>A device of a group, as commands for the whole group see it.</summary>
+public sealed record GroupMember(string DeviceId, DeviceState State);
+
 /// <summary>One line of <c>devices list</c>.</summary>
 public sealed record DeviceSummary(
     string DeviceId,
@@ -69,12 +72,13 @@ public sealed record DeviceSummary(
     }
 }
 
-/// <summary>A device with its current findings and its whole lifecycle history.</summary>
+/// <summary>A device with its current findings, its whole lifecycle history and every re-enrollment allowance it was given.</summary>
 public sealed record DeviceDetail(
     DeviceSummary Device,
     IReadOnlyList<DriftFinding> CurrentFindings,
     IReadOnlyList<StateTransitionRecord> History,
-    int Enrollments);
+    int Enrollments,
+    IReadOnlyList<ReenrollAllowance> Allowances);
 
 public sealed record StateTransitionRecord(DeviceState? From, DeviceState To, string Actor, string Reason, DateTimeOffset At);
 

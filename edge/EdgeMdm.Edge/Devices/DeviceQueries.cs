@@ -57,7 +57,7 @@ internal sealed class DeviceQueries(EdgeStorage storage) : IDeviceQueries, IDevi
                     device.Id)
                 .Select(t => t.ToRecord())
                 .ToList();
-            return new DeviceDetail(DeviceSummary.Of(device), device.ParsedFindings(), history, device.EnrollmentCount);
+            return new DeviceDetail(DeviceSummary.Of(device), device.ParsedFindings(), history, device.EnrollmentCount, ReenrollAllowances.History(db, device.Id));
         });
 
     public DeviceRecord? BySecret(string secretHash) => storage.Read(db => DeviceRow.BySecret(db, secretHash));

@@ -13,4 +13,11 @@ public static class DeviceRefusals
         ArgumentNullException.ThrowIfNull(device);
         return new Refusal(RefusalKind.Forbidden, "Device retired", $"device {device.Serial} is retired");
     }
+
+    /// <param name="what">What the device may not do, e.g. "downloads no packages".</param>
+    public static Refusal Quarantined(DeviceRecord device, string what)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        return new Refusal(RefusalKind.Forbidden, "Device quarantined", $"device {device.Serial} is quarantined and {what} until it leaves quarantine");
+    }
 }

@@ -20,15 +20,22 @@ public interface IDeviceRegistry
 
     DeviceRecord? BySerial(UnitOfWork unit, string serial);
 
-    /// <summary>The devices of a group that may take commands, by serial.</summary>
-    IReadOnlyList<string> IdsInGroup(UnitOfWork unit, string group);
+    /// <summary>
+    /// Whether <paramref name="secretHash"/> (SHA-256 hex of a bearer secret) is the device's current credential: the
+    /// proof a re-enrolling device gives that it is the one the site knows.
+    /// </summary>
+    bool HoldsSecret(UnitOfWork unit, string deviceId, string secretHash);
+
+    /// <summary>The devices of a group that are not retired, by serial, with their state (which commands each takes).</summary>
+    IReadOnlyList<GroupMember> InGroup(UnitOfWork unit, string group);
 
     /// <summary>Records a new device, in state <see cref="DeviceState.Enrolling"/>; returns its id.</summary>
     string Add(UnitOfWork unit, DeviceFacts facts, string group, DeviceCredential credential, string reason, DateTimeOffset now);
 
     /// <summary>
     /// A known device enrolls again (a wiped device): same record and history, new facts, group and credential (the old
-    /// secret stops working), its reported status forgotten; it goes to <see cref="DeviceState.Enrolling"/>.
+    /// secret stops working), its reported status forgotten; it goes to <see cref="DeviceState.Enrolling"/>. Whether it
+    /// may is the caller's decision (<see cref="Reenrollment"/>), made before.
     /// </summary>
     void Reenroll(UnitOfWork unit, DeviceRecord device, DeviceFacts facts, string group, DeviceCredential credential, string reason, DateTimeOffset now);
 
@@ -48,8 +55,13 @@ internal sealed class DeviceRegistry : IDeviceRegistry
     public DeviceRecord? BySerial(UnitOfWork unit, string serial) =>
         unit.Db.Query<DeviceRow>(DeviceRow.Select + " WHERE serial = ?", serial).FirstOrDefault()?.ToRecord();
 
-    public IReadOnlyList<string> IdsInGroup(UnitOfWork unit, string group) =>
-        unit.Db.QueryScalars<string>("SELECT id FROM devices WHERE group_name = ? AND state <> 'Retired' ORDER BY serial", group);
+    public bool HoldsSecret(UnitOfWork unit, string deviceId, string secretHash) =>
+        unit.Db.ExecuteScalar<long>("SELECT count(*) FROM devices WHERE id = ? AND secret_hash = ?", deviceId, secretHash) > 0;
+
+    public IReadOnlyList<GroupMember> InGroup(UnitOfWork unit, string group) =>
+        unit.Db.Query<GroupMemberRow>("SELECT id AS Id, state AS State FROM devices WHERE group_name = ? AND state <> 'Retired' ORDER BY serial", group)
+            .Select(r => new GroupMember(r.Id, Enum.Parse<DeviceState>(r.State)))
+            .ToList();
 
     public string Add(UnitOfWork unit, DeviceFacts facts, string group, DeviceCredential credential, string reason, DateTimeOffset now)
     {
@@ -79,7 +91,9 @@ internal sealed class DeviceRegistry : IDeviceRegistry
             now.ToUnixTimeMilliseconds(), device.Id);
         unit.Db.Execute("DELETE FROM installed_apps WHERE device_id = ?", device.Id);
         Outbox.Append(unit, Enrolled(device.Id, facts, group, reenrolled: true, now));
-        Transition(unit, device.Id, device.State, DeviceState.Enrolling, "device " + facts.Serial, reason, now);
+        // A device left in Enrolling (only data from before operators lost that move) is there already: nothing moves.
+        if (device.State != DeviceState.Enrolling)
+            Transition(unit, device.Id, device.State, DeviceState.Enrolling, "device " + facts.Serial, reason, now);
     }
 
     public StateTransition Transition(UnitOfWork unit, string deviceId, DeviceState current, DeviceState target, string actor, string reason, DateTimeOffset now)

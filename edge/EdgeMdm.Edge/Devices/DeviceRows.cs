@@ -52,6 +52,12 @@ internal sealed class DeviceRow
         db.Query<DeviceRow>(Select + " WHERE id = ?1 OR serial = ?1", deviceIdOrSerial).FirstOrDefault()?.ToRecord();
 }
 
+internal sealed class GroupMemberRow
+{
+    public string Id { get; set; } = "";
+    public string State { get; set; } = "";
+}
+
 internal sealed class TransitionRow
 {
     public string? FromState { get; set; }

@@ -1,11 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
 using EdgeMdm.Domain.Lifecycle;
+using EdgeMdm.Domain.Text;
 using EdgeMdm.Edge.Cli;
 
 namespace EdgeMdm.Edge.Devices;
 
-/// <summary><c>edgemdm-edge devices list|show|set-state</c>.</summary>
+/// <summary><c>edgemdm-edge devices list|show|set-state|allow-reenroll</c>.</summary>
 public static class DevicesCli
 {
     public static Command Devices(OperatorCommands commands)
@@ -40,7 +41,35 @@ public static class DevicesCli
             Console.WriteLine($"{transition.From} → {transition.To}");
             return 0;
         }, json: false);
-        return new Command("devices", "the site's devices") { list, Show(commands), setState };
+        return new Command("devices", "the site's devices") { list, Show(commands), setState, AllowReenroll(commands) };
+    }
+
+    /// <summary>
+    /// <c>devices allow-reenroll SERIAL [--expires 1h] [--reason TEXT]</c>: lets an Active or Quarantined device enroll
+    /// again once (a wiped device that lost its secret), recorded in the device's history.
+    /// </summary>
+    private static Command AllowReenroll(OperatorCommands commands)
+    {
+        var device = new Argument<string>("serial") { Description = "serial (or device id) of the device that may enroll again" };
+        var expires = new Option<string>("--expires")
+        {
+            Description = $"how long the allowance holds, at most {DurationText.Format(Reenrollment.MaxAllowanceLifetime)} (e.g. 30m, 2h)",
+            DefaultValueFactory = _ => DurationText.Format(Reenrollment.DefaultAllowanceLifetime),
+        };
+        var reason = new Option<string>("--reason") { Description = "why (kept in the device's history)", DefaultValueFactory = _ => "no reason given" };
+        return commands.Create("allow-reenroll", "let an Active or Quarantined device enroll again, once, with any enrollment token", [device, expires, reason], async cli =>
+        {
+            var lifetime = CliText.Duration(cli.Result.GetValue(expires)!, "--expires");
+            if (lifetime > Reenrollment.MaxAllowanceLifetime)
+                throw new CliException($"--expires may be at most {DurationText.Format(Reenrollment.MaxAllowanceLifetime)}: an allowance lifts the device's protection against takeover", 2);
+            var why = cli.Result.GetValue(reason)!;
+            if (string.IsNullOrWhiteSpace(why))
+                throw new CliException("--reason must say something", 2);
+            var allowance = OperatorCommands.Require(await cli.Get<IReenrollAllowances>().AllowAsync(
+                cli.Result.GetValue(device)!, lifetime, OperatorCommands.Actor, why.Trim(), DateTimeOffset.UtcNow));
+            return cli.Print(allowance, () => Console.WriteLine(
+                $"{allowance.Serial} ({allowance.DeviceId}, {allowance.State}) may enroll again once, until {CliText.Time(allowance.ExpiresAt)}; allowance {allowance.Id} by {allowance.GrantedBy}: {allowance.Reason}"));
+        });
     }
 
     private static Command Show(OperatorCommands commands)
@@ -60,6 +89,15 @@ public static class DevicesCli
                 Console.WriteLine("history:");
                 foreach (var t in detail.History)
                     Console.WriteLine($"  {CliText.Time(t.At)}  {t.From?.ToString() ?? "-"} → {t.To}  by {t.Actor}: {t.Reason}");
+                if (detail.Allowances.Count == 0)
+                    return;
+                var now = DateTimeOffset.UtcNow;
+                Console.WriteLine("re-enrollment allowances:");
+                foreach (var a in detail.Allowances)
+                {
+                    var closed = a.ClosedAt is { } at ? $", {a.Outcome} {CliText.Time(at)} ({a.ClosedBy})" : "";
+                    Console.WriteLine($"  {CliText.Time(a.GrantedAt)}  {a.StatusAt(now)}  by {a.GrantedBy} while {a.State}, until {CliText.Time(a.ExpiresAt)}: {a.Reason}{closed}");
+                }
             });
         });
     }

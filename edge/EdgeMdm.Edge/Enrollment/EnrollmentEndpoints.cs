@@ -20,6 +20,10 @@ internal static class EnrollmentEndpoints
             .WithTags("Device protocol v1")
             .WithName("Enroll")
             .WithSummary("Enroll a device with a site enrollment token; re-enrolling a known serial rotates its secret.")
+            .WithDescription(
+                "A serial the site knows re-enrolls with the token alone while it is Enrolling, Staging or InRepair. An Active device must also send "
+                + "its current secret (optional header 'Authorization: Bearer <deviceSecret>') or have an operator's allowance; a Quarantined one "
+                + "needs the allowance; a Retired one never re-enrolls. Otherwise 403, and nothing is written.")
             .AllowAnonymous()
             .RequireRateLimiting(EnrollmentLimit.Policy)
             .Accepts<EnrollRequest>("application/json")
@@ -38,9 +42,13 @@ internal static class EnrollmentEndpoints
         if (problem is not null)
             return problem;
 
+        // Optional: a device that still holds its secret proves with it that a re-enrollment is its own. Not the
+        // device authentication scheme: a missing or unknown secret is no reason to refuse an enrollment here.
+        var presented = DeviceAuthentication.BearerSecret(http.Headers.Authorization.ToString()) is { } secret ? CanonicalHash.Sha256Hex(secret) : null;
         var attempt = new EnrollmentAttempt(
             CanonicalHash.Sha256Hex(request!.EnrollmentToken!),
-            new DeviceFacts(request.Serial!.Trim(), request.Model!, request.Manufacturer!, request.OsVersion!, request.AgentVersion!));
+            new DeviceFacts(request.Serial!.Trim(), request.Model!, request.Manufacturer!, request.OsVersion!, request.AgentVersion!),
+            presented);
         var outcome = await store.EnrollAsync(attempt, clock.GetUtcNow());
         if (outcome.Value is not { } enrolled)
             return Problems.Refused(outcome.Refusal!);
@@ -73,6 +81,8 @@ public static class EnrollmentRegistration
     {
         services.AddSingletonServing<EnrollmentTokens>(typeof(ITokenStore), typeof(Sync.IFeedHandler));
         services.AddSingleton<IEnrollmentStore, Enroller>();
+        services.AddMetrics();
+        services.AddSingleton<EnrollmentTelemetry>();
         services.AddEnrollmentLimit();
         return services.AddEndpoints(EnrollmentEndpoints.Map);
     }

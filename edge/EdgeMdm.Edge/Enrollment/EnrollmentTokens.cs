@@ -38,6 +38,11 @@ public interface ITokenStore
 
 internal sealed class EnrollmentTokens(EdgeStorage storage) : ITokenStore, IFeedHandler
 {
+    // The titles of Usable's refusals; EnrollmentRefusals counts each under its own reason.
+    internal const string UnknownTitle = "Enrollment token not recognised";
+    internal const string ExpiredTitle = "Enrollment token expired";
+    internal const string UsedUpTitle = "Enrollment token used up";
+
     public IReadOnlyCollection<HubChange.ChangeOneofCase> Kinds { get; } = [HubChange.ChangeOneofCase.TokenIssued, HubChange.ChangeOneofCase.TokenRevoked];
 
     public async Task<IssuedToken> CreateTokenAsync(string group, int uses, DateTimeOffset expiresAt, string createdBy, DateTimeOffset now)
@@ -69,11 +74,11 @@ internal sealed class EnrollmentTokens(EdgeStorage storage) : ITokenStore, IFeed
     {
         var token = unit.Db.Query<TokenRow>(TokenRow.Select + " WHERE token_hash = ?", tokenHash).FirstOrDefault();
         if (token is null)
-            return new Refusal(RefusalKind.Forbidden, "Enrollment token not recognised", "this site has no such enrollment token");
+            return new Refusal(RefusalKind.Forbidden, UnknownTitle, "this site has no such enrollment token");
         if (token.ExpiresAt <= now.ToUnixTimeMilliseconds())
-            return new Refusal(RefusalKind.Forbidden, "Enrollment token expired", $"the enrollment token expired at {FromMs(token.ExpiresAt):O}");
+            return new Refusal(RefusalKind.Forbidden, ExpiredTitle, $"the enrollment token expired at {FromMs(token.ExpiresAt):O}");
         if (token.UsesCount >= token.UsesAllowed)
-            return new Refusal(RefusalKind.Forbidden, "Enrollment token used up", $"the enrollment token has been used {token.UsesCount} of {token.UsesAllowed} times");
+            return new Refusal(RefusalKind.Forbidden, UsedUpTitle, $"the enrollment token has been used {token.UsesCount} of {token.UsesAllowed} times");
         return new UsableToken(tokenHash, token.Prefix, token.GroupName);
     }
 

@@ -35,6 +35,8 @@ public sealed class InvalidTransitionException(DeviceState from, DeviceState to)
 /// InRepair → Staging (a repaired device is staged again before it returns to the floor),
 /// Quarantined → Retired (a lost device is written off), and re-enrollment: a wiped device that enrolls
 /// again goes back to Enrolling from any state but Retired. Retired is final.
+/// The move back to Enrolling is made only by an enrollment, and <see cref="Reenrollment"/> decides who may make it;
+/// an operator moves a device by hand only to the other targets (<see cref="OperatorTargets"/>).
 /// </summary>
 public static class DeviceLifecycle
 {
@@ -53,6 +55,13 @@ public static class DeviceLifecycle
 
     public static IReadOnlyList<DeviceState> AllowedTargets(DeviceState from) =>
         Allowed.TryGetValue(from, out var targets) ? targets : [];
+
+    /// <summary>
+    /// The targets an operator may move a device to by hand: the allowed ones but Enrolling, which would let any
+    /// enrollment token take the device over. An operator lets a device enroll again with an allowance instead.
+    /// </summary>
+    public static IReadOnlyList<DeviceState> OperatorTargets(DeviceState from) =>
+        AllowedTargets(from).Where(target => target != DeviceState.Enrolling).ToList();
 
     /// <summary>Validates a move and returns the record of it; throws when the move is not allowed.</summary>
     public static StateTransition Transition(DeviceState from, DeviceState to, string actor, string reason, DateTimeOffset at)
