@@ -54,6 +54,27 @@ public sealed class RolloutTests
     }
 
     [Fact]
+    public async Task A_quarantined_device_neither_counts_towards_a_wave_nor_holds_one_back()
+    {
+        // Arrange: a rollout over 4 devices, one of which leaves the floor
+        await using var server = await EdgeServer.StartAsync();
+        using var hub = new HubCatalog();
+        var (_, target) = await PublishAsync(server, hub, minOs: "13");
+        await HubCatalog.ApplyAsync(server, hub.Blueprint(PickersRollingOut(target, HalfThenAll)));
+        var devices = await EnrollRunningAsync(server, 4, From);
+        await WaitForRolloutAsync(server, s => s.Counts.Devices == 4);
+
+        // Act
+        var admin = server.Get<IDeviceAdmin>();
+        await admin.TransitionAsync(devices[0].DeviceId, Domain.Lifecycle.DeviceState.Active, "test", "staged", server.Clock.GetUtcNow());
+        Assert.NotNull((await admin.TransitionAsync(devices[0].DeviceId, Domain.Lifecycle.DeviceState.Quarantined, "test", "left the site", server.Clock.GetUtcNow())).Value);
+        server.Get<ISiteRollouts>().Refresh(server.Clock.GetUtcNow());
+
+        // Assert
+        Assert.Equal(3, Assert.Single(server.Get<ISiteRollouts>().Tracker.States).Counts.Devices);
+    }
+
+    [Fact]
     public async Task A_rollout_replacing_one_under_way_holds_each_waiting_device_on_the_version_it_runs_never_a_downgrade()
     {
         // Arrange: 100 → 150 was under way (some devices got 150) when the hub replaced it with 150 → 200

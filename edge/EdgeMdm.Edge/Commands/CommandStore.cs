@@ -51,7 +51,7 @@ public interface IDeviceCommands
 }
 
 /// <summary>Commands to devices (table <c>commands</c>): queued by the operator or the hub, delivered at check-in, closed by their results.</summary>
-internal sealed class CommandStore(EdgeStorage storage, IDeviceRegistry devices, IWakeRequests wakes) : ICommandStore, IDeviceCommands, IFeedHandler
+internal sealed class CommandStore(EdgeStorage storage, IDeviceRegistry devices, IDeviceQueries deviceReads, IWakeRequests wakes) : ICommandStore, IDeviceCommands, IFeedHandler
 {
     public IReadOnlyCollection<HubChange.ChangeOneofCase> Kinds { get; } = [HubChange.ChangeOneofCase.CommandQueued];
 
@@ -98,14 +98,15 @@ internal sealed class CommandStore(EdgeStorage storage, IDeviceRegistry devices,
         return new CommandSummary(id, deviceId, type, "queued", now, expiresAt, null, null);
     }
 
-    public IReadOnlyList<CommandSummary> ListCommands(string? deviceIdOrSerial) =>
-        storage.Read(db =>
-        {
-            var rows = deviceIdOrSerial is null
-                ? db.Query<CommandRow>(CommandRow.Select + " ORDER BY created_at")
-                : db.Query<CommandRow>(CommandRow.Select + " WHERE device_id = (SELECT id FROM devices WHERE id = ?1 OR serial = ?1) ORDER BY created_at", deviceIdOrSerial);
-            return rows.Select(c => c.ToSummary()).ToList();
-        });
+    public IReadOnlyList<CommandSummary> ListCommands(string? deviceIdOrSerial)
+    {
+        if (deviceIdOrSerial is null)
+            return storage.Read(db => db.Query<CommandRow>(CommandRow.Select + " ORDER BY created_at")).Select(c => c.ToSummary()).ToList();
+        // The device by id or serial is the devices feature's to find; the commands are ours.
+        if (deviceReads.Find(deviceIdOrSerial) is not { } device)
+            return [];
+        return storage.Read(db => db.Query<CommandRow>(CommandRow.Select + " WHERE device_id = ? ORDER BY created_at", device.Id)).Select(c => c.ToSummary()).ToList();
+    }
 
     public IReadOnlyList<DeviceCommand> TakeOpen(UnitOfWork unit, string deviceId, DeviceState state, DateTimeOffset now)
     {

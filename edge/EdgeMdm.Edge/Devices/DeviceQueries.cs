@@ -16,6 +16,8 @@ public interface IDeviceQueries
 
     DeviceRecord? BySecret(string secretHash);
 
+    DeviceRecord? Find(string deviceIdOrSerial);
+
     /// <summary>Every device that is not retired, by serial.</summary>
     IReadOnlyList<DeviceRecord> NotRetired();
 
@@ -61,6 +63,8 @@ internal sealed class DeviceQueries(EdgeStorage storage) : IDeviceQueries, IDevi
         });
 
     public DeviceRecord? BySecret(string secretHash) => storage.Read(db => DeviceRow.BySecret(db, secretHash));
+
+    public DeviceRecord? Find(string deviceIdOrSerial) => storage.Read(db => DeviceRow.Find(db, deviceIdOrSerial));
 
     public IReadOnlyList<DeviceRecord> NotRetired() =>
         storage.Read(db => db.Query<DeviceRow>(DeviceRow.Select + " WHERE state <> 'Retired' ORDER BY serial")).Select(r => r.ToRecord()).ToList();

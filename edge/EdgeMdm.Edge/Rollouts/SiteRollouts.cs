@@ -85,7 +85,11 @@ internal sealed class SiteRollouts(IDeviceQueries devices, IWakeRequests wakes, 
     {
         var rollouts = _rollouts;
         var groups = rollouts.SelectMany(r => r.Groups).Distinct(StringComparer.Ordinal).ToArray();
-        var judged = devices.NotRetiredIn(groups).Select(d => RolloutDevice.Of(d, d.ParsedStatus(), d.LastCheckinAt)).ToList();
+        // A quarantined device is offered nothing, so it neither holds a wave back nor counts towards one.
+        var judged = devices.NotRetiredIn(groups)
+            .Where(d => d.State != Domain.Lifecycle.DeviceState.Quarantined)
+            .Select(d => RolloutDevice.Of(d, d.ParsedStatus(), d.LastCheckinAt))
+            .ToList();
         Tracker.Publish(rollouts, judged, now);
         WakeDevicesWhoseVariantChanged(judged, now);
     }
