@@ -52,7 +52,7 @@ public static class CloudHost
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapGet("/healthz", () => TypedResults.Text("ok\n"));
-        app.MapGrpcService<SiteSyncService>();
+        app.MapSiteSync();
         app.MapHubApi();
         return app;
     }

@@ -8,12 +8,11 @@ namespace EdgeMdm.Cloud.Sync;
 
 /// <summary>
 /// The sync service (sync.proto, docs/adr/0001-sync-protocol.md): it only checks the shape of what arrives
-/// and hands it to the store, where exactly-once is decided. The caller's site comes from
-/// <see cref="SiteAuthInterceptor"/>, which every call passes first.
+/// and hands it to the store, where exactly-once is decided. The caller's site is the principal's
+/// (<see cref="SiteCredential"/>: every endpoint requires its policy); <see cref="SiteSyncMethods"/> binds the methods.
 /// </summary>
 internal sealed class SiteSyncService(
     IUpstreamStore upstream, IFeedStore feed, IPackageStore packages, IBlobStore blobs, TimeProvider time, ILogger<SiteSyncService> logger)
-    : SiteSync.SiteSyncBase
 {
     /// <summary>Largest <see cref="BlobChunk.Data"/> (sync.proto).</summary>
     public const int BlobChunkBytes = 64 * 1024;
@@ -27,10 +26,18 @@ internal sealed class SiteSyncService(
     /// <summary>A downstream batch stops growing past this many bytes (it always holds at least one change).</summary>
     public const int MaxBatchBytes = 1024 * 1024;
 
-    public override async Task<HelloReply> Hello(HelloRequest request, ServerCallContext context)
+    public async Task<HelloReply> Hello(HelloRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var site = SiteAuthInterceptor.SiteOf(context);
+        var site = SiteCredential.SiteOf(context);
+
+        // An empty site_id means "whichever site my credential is", and the reply tells it.
+        if (request is { SiteId.Length: > 0 } && !string.Equals(request.SiteId, site, StringComparison.Ordinal))
+        {
+            SyncLog.SiteForbidden(logger, site, request.SiteId);
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"the credential of site '{site}' asking for site '{request.SiteId}'"));
+        }
+
         await upstream.RecordHelloAsync(site, ReportOf(request), time.GetUtcNow(), context.CancellationToken);
         var reply = new HelloReply
         {
@@ -59,12 +66,12 @@ internal sealed class SiteSyncService(
     private static DateTimeOffset? UnixTime(long ms) =>
         ms > 0 && ms <= DateTimeOffset.MaxValue.ToUnixTimeMilliseconds() ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
 
-    public override async Task Push(IAsyncStreamReader<UpstreamBatch> requestStream, IServerStreamWriter<UpstreamAck> responseStream, ServerCallContext context)
+    public async Task Push(IAsyncStreamReader<UpstreamBatch> requestStream, IServerStreamWriter<UpstreamAck> responseStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(requestStream);
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
-        var site = SiteAuthInterceptor.SiteOf(context);
+        var site = SiteCredential.SiteOf(context);
         try
         {
             await foreach (var batch in requestStream.ReadAllAsync(context.CancellationToken))
@@ -83,12 +90,12 @@ internal sealed class SiteSyncService(
         }
     }
 
-    public override async Task Pull(PullRequest request, IServerStreamWriter<DownstreamBatch> responseStream, ServerCallContext context)
+    public async Task Pull(PullRequest request, IServerStreamWriter<DownstreamBatch> responseStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
-        var site = SiteAuthInterceptor.SiteOf(context);
+        var site = SiteCredential.SiteOf(context);
         var max = request.MaxChanges == 0 ? DefaultPullChanges : (int)Math.Min(request.MaxChanges, MaxBatchChanges);
         var after = request.AfterPosition;
         var sent = 0;
@@ -115,12 +122,12 @@ internal sealed class SiteSyncService(
     /// are sent: however large the blob, one chunk is in memory. A blob outside the tenant's catalog is
     /// NOT_FOUND exactly like an unknown one, so a site cannot probe another tenant's packages.
     /// </summary>
-    public override async Task FetchBlob(FetchBlobRequest request, IServerStreamWriter<BlobChunk> responseStream, ServerCallContext context)
+    public async Task FetchBlob(FetchBlobRequest request, IServerStreamWriter<BlobChunk> responseStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
-        var site = SiteAuthInterceptor.SiteOf(context);
+        var site = SiteCredential.SiteOf(context);
         var size = await packages.PackageSizeForSiteAsync(site, request.Sha256, context.CancellationToken)
             ?? throw new RpcException(new Status(StatusCode.NotFound, $"no package blob '{request.Sha256}' in this site's catalog"));
         if (request.Offset > (ulong)size)

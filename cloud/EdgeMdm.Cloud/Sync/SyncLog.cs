@@ -3,7 +3,7 @@ namespace EdgeMdm.Cloud.Sync;
 /// <summary>Source-generated log messages of the sync service; event ids 2010–2099 (see <c>Hosting/Log</c>).</summary>
 internal static partial class SyncLog
 {
-    [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "Sync call {Method} from {Peer} refused: {Reason}")]
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "Sync call {Method} from {Peer} refused as unauthenticated: {Reason}")]
     public static partial void SiteUnauthenticated(ILogger logger, string method, string peer, string reason);
 
     [LoggerMessage(EventId = 2011, Level = LogLevel.Warning, Message = "Site {Site}'s credential asked for site {Claimed}: refused")]
@@ -27,4 +27,8 @@ internal static partial class SyncLog
 
     [LoggerMessage(EventId = 2025, Level = LogLevel.Error, Message = "Blob {Sha256} is in the catalog but missing from the blob directory {Directory}")]
     public static partial void BlobMissing(ILogger logger, string sha256, string directory);
+
+    // No exception argument: the bytes are the caller's fault, and the parser's message says what is wrong with them.
+    [LoggerMessage(EventId = 2012, Level = LogLevel.Warning, Message = "Sync call {Method} from {Caller} refused: its message is not a valid {MessageType} ({Reason})")]
+    public static partial void MalformedMessage(ILogger logger, string method, string caller, string messageType, string reason);
 }
