@@ -186,4 +186,36 @@ public abstract partial class HubStoreConformance
         Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(expiredAt), status.FinishedAt);
         Assert.Equal(Now.AddMinutes(5), status.ExpiresAt);
     }
+
+    [SkippableFact]
+    public async Task Times_no_clock_gives_stored_before_the_hub_checked_them_read_as_unknown_or_clamped()
+    {
+        // Arrange: rows as a site could write them before the sync boundary checked its times
+        var (store, site) = await StoreWithSiteAsync();
+        await using (var s = await store.Database.BeginAsync(write: true, default))
+        {
+            await s.ExecuteAsync("INSERT INTO devices (site_id, device_id, state, last_checkin) VALUES (?, 'dev-far', 'Active', ?)", site, long.MaxValue);
+            await s.ExecuteAsync("INSERT INTO devices (site_id, device_id, state, last_checkin) VALUES (?, 'dev-past', 'Active', ?)", site, long.MinValue);
+            await s.ExecuteAsync(
+                "INSERT INTO transitions (site_id, sequence, device_id, from_state, to_state, actor, reason, at) VALUES (?, 1, 'dev-far', '', 'Active', 'x', 'y', ?)",
+                site, long.MaxValue);
+            await s.ExecuteAsync(
+                """
+                INSERT INTO commands (command_id, site_id, device_id, type, parameters_json, status, created_by, created_at, expires_at, finished_at)
+                VALUES ('cmd-far', ?, 'dev-far', 'ring', '{}', 'succeeded', 'op', ?, ?, ?)
+                """,
+                site, long.MinValue, long.MaxValue, -1L - 62_135_596_800_000L);
+            await s.CommitAsync();
+        }
+
+        // Act
+        var devices = await store.Fleet.ListDevicesAsync(Tenant);
+        var command = await store.Commands.CommandStatusAsync(Tenant, "cmd-far");
+        var transition = Assert.Single(await store.Fleet.ListTransitionsAsync(Tenant, site, "dev-far"));
+
+        // Assert: unknown where the field may be unknown, the nearest representable time where it may not
+        Assert.Equal([("dev-far", null), ("dev-past", null)], devices.Select(d => (d.DeviceId, d.LastCheckin)));
+        Assert.Equal((null, null, null), (command!.ExpiresAt, command.FinishedAt, command.CreatedAt));
+        Assert.Equal(DateTimeOffset.MaxValue, transition.At);
+    }
 }

@@ -76,7 +76,13 @@ internal sealed class SiteSyncService(
         {
             await foreach (var batch in requestStream.ReadAllAsync(context.CancellationToken))
             {
-                Validate(batch);
+                if (UpstreamRules.Problem(batch) is { } problem)
+                {
+                    // Nothing of the batch is applied; batches before it on this stream stay applied and acknowledged.
+                    SyncLog.SitePushRefused(logger, site, problem);
+                    throw Invalid(problem);
+                }
+
                 var appliedThrough = await upstream.ApplyUpstreamAsync(site, batch.Changes, time.GetUtcNow(), context.CancellationToken);
                 SyncLog.SitePushed(logger, site, batch.Changes.Count, appliedThrough);
                 await responseStream.WriteAsync(new UpstreamAck { AppliedThrough = appliedThrough }, context.CancellationToken);
@@ -177,34 +183,6 @@ internal sealed class SiteSyncService(
 
         batch.ThroughPosition = batch.Changes[^1].Position;
         return batch;
-    }
-
-    /// <summary>INVALID_ARGUMENT for a batch the store must not see: too big, or a change without sequence or payload.</summary>
-    private static void Validate(UpstreamBatch batch)
-    {
-        if (batch.Changes.Count > MaxBatchChanges)
-            throw Invalid($"a batch may hold at most {MaxBatchChanges} changes, this one holds {batch.Changes.Count}");
-        for (var i = 0; i < batch.Changes.Count; i++)
-        {
-            var change = batch.Changes[i];
-            if (change.Sequence == 0)
-                throw Invalid($"change #{i + 1} of the batch has no sequence (sequences start at 1)");
-            if (change.ChangeCase == SiteChange.ChangeOneofCase.None && !HasUnknownFields(change))
-                throw Invalid($"change with sequence {change.Sequence} has no payload");
-        }
-    }
-
-    /// <summary>
-    /// A change kind newer than this hub arrives as unknown fields, not as an empty change: it is let through so
-    /// the store can skip it and the site's log keeps moving (see Fleet/SqlFleetProjection).
-    /// </summary>
-    private static bool HasUnknownFields(SiteChange change)
-    {
-        var rest = change.Clone();
-        rest.Sequence = 0;
-        rest.AtUnixMs = 0;
-        rest.DeviceId = "";
-        return rest.CalculateSize() > 0;
     }
 
     private static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));

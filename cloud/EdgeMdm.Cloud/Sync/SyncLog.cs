@@ -31,4 +31,7 @@ internal static partial class SyncLog
     // No exception argument: the bytes are the caller's fault, and the parser's message says what is wrong with them.
     [LoggerMessage(EventId = 2012, Level = LogLevel.Warning, Message = "Sync call {Method} from {Caller} refused: its message is not a valid {MessageType} ({Reason})")]
     public static partial void MalformedMessage(ILogger logger, string method, string caller, string messageType, string reason);
+
+    [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "Site {Site}'s push refused, nothing of the batch applied: {Problem}")]
+    public static partial void SitePushRefused(ILogger logger, string site, string problem);
 }
