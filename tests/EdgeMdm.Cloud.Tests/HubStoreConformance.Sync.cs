@@ -177,11 +177,11 @@ public abstract partial class HubStoreConformance
         })));
 
         // Assert
-        var feed = await replicas[1].Feed.ReadFeedAsync(site, 0, 1000);
-        Assert.Equal(Enumerable.Range(1, 100).Select(p => (ulong)p), positions.SelectMany(p => p).Order());
-        Assert.Equal(Enumerable.Range(1, 100).Select(p => (ulong)p), feed.Select(c => c.Position));
+        var feed = await replicas[1].Feed.ReadFeedAsync(site, Named, 1000);
+        Assert.Equal(Enumerable.Range(2, 100).Select(p => (ulong)p), positions.SelectMany(p => p).Order());
+        Assert.Equal(Enumerable.Range(2, 100).Select(p => (ulong)p), feed.Select(c => c.Position));
         Assert.Equal(100, feed.Select(c => c.SiteRenamed.Name).Distinct().Count());
-        Assert.Equal(100UL, await replicas[0].Feed.FeedHeadAsync(site));
+        Assert.Equal(Named + 100, await replicas[0].Feed.FeedHeadAsync(site));
         Assert.Equal([41UL, 42UL, 43UL], (await replicas[0].Feed.ReadFeedAsync(site, 40, 3)).Select(c => c.Position));
     }
 
