@@ -39,7 +39,7 @@ public sealed class SiteSyncServiceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Push_acks_the_last_sequence_a_replay_changes_nothing_and_a_gap_stops_the_ack()
+    public async Task Push_acks_the_last_sequence_a_replay_changes_nothing_and_a_gap_is_refused()
     {
         // Arrange
         var site = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
@@ -52,7 +52,7 @@ public sealed class SiteSyncServiceTests : IAsyncLifetime
         var replay = await sync.PushAsync([Log(1, 7), Log(3, 5)], compressRequest: true);
         var replayEncoding = _hub.RequestEncodings.Single();
         var digestAfterReplay = await _hub.Store.Digest.StateDigestAsync();
-        var gap = await sync.PushAsync([Log(9, 10)]);
+        var gap = await Assert.ThrowsAsync<RpcException>(() => sync.PushAsync([Log(9, 10)]));
         var filled = await sync.PushAsync([Log(8, 8), Log(9, 10)]);
 
         // Assert
@@ -60,7 +60,7 @@ public sealed class SiteSyncServiceTests : IAsyncLifetime
         Assert.Equal([7UL, 7UL], replay);
         Assert.Equal("gzip", replayEncoding);
         Assert.Equal(digest, digestAfterReplay);
-        Assert.Equal([7UL], gap);
+        Assert.Equal(StatusCode.FailedPrecondition, gap.StatusCode);
         Assert.Equal([8UL, 10UL], filled);
         Assert.Equal(10UL, await _hub.Store.Upstream.AppliedThroughAsync(site.SiteId));
     }

@@ -12,7 +12,7 @@ namespace EdgeMdm.Cloud.Sync;
 /// (<see cref="SiteCredential"/>: every endpoint requires its policy); <see cref="SiteSyncMethods"/> binds the methods.
 /// </summary>
 internal sealed class SiteSyncService(
-    IUpstreamStore upstream, IFeedStore feed, IPackageStore packages, IBlobStore blobs, TimeProvider time, ILogger<SiteSyncService> logger)
+    IUpstreamStore upstream, IFeedStore feed, IPackageStore packages, IBlobStore blobs, UpstreamGaps gaps, TimeProvider time, ILogger<SiteSyncService> logger)
 {
     /// <summary>Largest <see cref="BlobChunk.Data"/> (sync.proto).</summary>
     public const int BlobChunkBytes = 64 * 1024;
@@ -85,6 +85,7 @@ internal sealed class SiteSyncService(
 
                 var appliedThrough = await upstream.ApplyUpstreamAsync(site, batch.Changes, time.GetUtcNow(), context.CancellationToken);
                 SyncLog.SitePushed(logger, site, batch.Changes.Count, appliedThrough);
+                RefuseAboveGap(site, batch, appliedThrough);
                 await responseStream.WriteAsync(new UpstreamAck { AppliedThrough = appliedThrough }, context.CancellationToken);
             }
         }
@@ -94,6 +95,31 @@ internal sealed class SiteSyncService(
             // learns where to resume from its next Hello.
             SyncLog.SitePushCut(logger, site, exception.Message);
         }
+    }
+
+    /// <summary>
+    /// FAILED_PRECONDITION when the store stopped at a gap: a change of the batch lies above what the hub holds, so
+    /// the one after <paramref name="appliedThrough"/> never arrived. In normal weather a site pushes from the hub's
+    /// applied_through (Hello), so this means the hub lost changes the site had been told it holds (a database restored
+    /// from a backup) and the site has deleted them: acknowledging the old position would repeat forever. What the
+    /// batch held before the gap stays applied; the site learns the position from Hello.
+    /// </summary>
+    private void RefuseAboveGap(string site, UpstreamBatch batch, ulong appliedThrough)
+    {
+        var pushed = batch.Changes.Where(c => c.Sequence > appliedThrough).Select(c => c.Sequence).DefaultIfEmpty().Min();
+        if (pushed == 0)
+        {
+            if (gaps.Applied(site, appliedThrough))
+                SyncLog.SiteGapClosed(logger, site, appliedThrough);
+            return;
+        }
+
+        var missing = pushed - appliedThrough - 1;
+        if (gaps.Refused(site, appliedThrough))
+            SyncLog.SiteGap(logger, site, pushed, appliedThrough, missing);
+        throw new RpcException(new Status(StatusCode.FailedPrecondition,
+            $"the hub holds this site's changes through {appliedThrough} and cannot apply {pushed}: it lacks the {missing} changes between them; " +
+            $"push from {appliedThrough + 1} (Hello's applied_through + 1), sending again as new changes what the site no longer holds"));
     }
 
     public async Task Pull(PullRequest request, IServerStreamWriter<DownstreamBatch> responseStream, ServerCallContext context)

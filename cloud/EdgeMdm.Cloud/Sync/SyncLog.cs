@@ -34,4 +34,12 @@ internal static partial class SyncLog
 
     [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "Site {Site}'s push refused, nothing of the batch applied: {Problem}")]
     public static partial void SitePushRefused(ILogger logger, string site, string problem);
+
+    // Once per site and episode (UpstreamGaps): the site retries every round, and the line would drown everything else.
+    [LoggerMessage(EventId = 2014, Level = LogLevel.Warning,
+        Message = "Site {Site} pushed {Pushed} but the hub holds through {AppliedThrough}: the hub lacks {Missing} changes; the site must resend from its own records")]
+    public static partial void SiteGap(ILogger logger, string site, ulong pushed, ulong appliedThrough, ulong missing);
+
+    [LoggerMessage(EventId = 2015, Level = LogLevel.Information, Message = "Site {Site}'s log continues past the gap: the hub holds through {AppliedThrough}")]
+    public static partial void SiteGapClosed(ILogger logger, string site, ulong appliedThrough);
 }

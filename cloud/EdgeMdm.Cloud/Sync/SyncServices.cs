@@ -25,6 +25,7 @@ public static class SyncServices
             .RequireAuthenticatedUser()
             .RequireClaim(SiteCredential.SiteIdClaim));
         services.AddHttpContextAccessor();
+        services.AddSingleton<UpstreamGaps>();
         services.AddSingleton<IServiceMethodProvider<SiteSyncService>, SiteSyncMethods>();
         services.AddGrpc().AddServiceOptions<SiteSyncService>(grpc =>
         {
