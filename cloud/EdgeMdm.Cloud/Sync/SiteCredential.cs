@@ -69,14 +69,17 @@ public static class SiteCredential
         /// </summary>
         protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
         {
-            var result = await HandleAuthenticateOnceSafeAsync();
-            var missing = result.Failure is null || string.Equals(result.Failure.Message, Missing, StringComparison.Ordinal);
-            SyncLog.SiteUnauthenticated(Logger, Request.Path, Context.Connection.RemoteIpAddress?.ToString() ?? "unknown", missing ? Missing : Unknown);
+            // A REST request reaches here only while this is the hub's sole (so default) scheme and a policy without a
+            // scheme refuses it: a plain 401, and nothing about sync in the log.
             if (!IsGrpc(Request))
             {
                 await base.HandleChallengeAsync(properties);
                 return;
             }
+
+            var result = await HandleAuthenticateOnceSafeAsync();
+            var missing = result.Failure is null || string.Equals(result.Failure.Message, Missing, StringComparison.Ordinal);
+            SyncLog.SiteUnauthenticated(Logger, Request.Path, Context.Connection.RemoteIpAddress?.ToString() ?? "unknown", missing ? Missing : Unknown);
 
             Response.StatusCode = StatusCodes.Status200OK;
             Response.ContentType = "application/grpc";
