@@ -74,7 +74,7 @@ public sealed class AdminApiTests : IAsyncLifetime
         Assert.Equal(64, (await token.Content.ReadFromJsonAsync<JsonNode>())!["token"]!.GetValue<string>().Length);
         Assert.Equal(HttpStatusCode.Created, command.StatusCode);
         var listed = Assert.Single(sites!)!;
-        Assert.Equal((siteId, "DC Leipzig #2", 1UL, 5UL), (listed["siteId"]!.GetValue<string>(), listed["name"]!.GetValue<string>(),
+        Assert.Equal((siteId, "DC Leipzig #2", 1UL, 6UL), (listed["siteId"]!.GetValue<string>(), listed["name"]!.GetValue<string>(),
             listed["appliedThrough"]!.GetValue<ulong>(), listed["feedHead"]!.GetValue<ulong>()));
         Assert.NotNull(listed["lastSyncAt"]);
         Assert.Equal(("queued", "reboot", "tests"), (shown!["status"]!.GetValue<string>(), shown["type"]!.GetValue<string>(), shown["createdBy"]!.GetValue<string>()));

@@ -30,13 +30,13 @@ public abstract partial class HubStoreConformance
 
         // Assert
         Assert.Equal((true, false, true, true, false), (first, again, changed, deleted, deletedAgain));
-        Assert.Equal((3UL, 3UL, 2UL), (await store.Feed.FeedHeadAsync(a), await store.Feed.FeedHeadAsync(b), await store.Feed.FeedHeadAsync(c)));
-        var feed = await store.Feed.ReadFeedAsync(a, 0, 10);
+        Assert.Equal((Named + 3, Named + 3, Named + 2), (await store.Feed.FeedHeadAsync(a), await store.Feed.FeedHeadAsync(b), await store.Feed.FeedHeadAsync(c)));
+        var feed = await store.Feed.ReadFeedAsync(a, Named, 10);
         Assert.Equal(
             [HubChange.ChangeOneofCase.BlueprintUpserted, HubChange.ChangeOneofCase.BlueprintUpserted, HubChange.ChangeOneofCase.BlueprintDeleted],
             feed.Select(f => f.ChangeCase));
         Assert.Contains("\"batteryHealthFloorPercent\":80", feed[1].BlueprintUpserted.BlueprintJson, StringComparison.Ordinal);
-        Assert.Contains("\"batteryHealthFloorPercent\":80", (await store.Feed.ReadFeedAsync(c, 0, 1))[0].BlueprintUpserted.BlueprintJson, StringComparison.Ordinal);
+        Assert.Contains("\"batteryHealthFloorPercent\":80", (await store.Feed.ReadFeedAsync(c, Named, 1))[0].BlueprintUpserted.BlueprintJson, StringComparison.Ordinal);
         Assert.Empty(await store.Blueprints.ListBlueprintsAsync(Tenant));
     }
 
@@ -71,10 +71,10 @@ public abstract partial class HubStoreConformance
         var token = await store.EnrollmentTokens.IssueTokenAsync(Tenant, a, "pickers", 50, Now.AddDays(7));
 
         // Assert
-        var issued = Assert.Single(await store.Feed.ReadFeedAsync(a, 0, 10)).TokenIssued;
+        var issued = Assert.Single(await store.Feed.ReadFeedAsync(a, Named, 10)).TokenIssued;
         Assert.Equal((CanonicalHash.Sha256Hex(token), token[..8], "pickers", 50U), (issued.TokenHash, issued.TokenPrefix, issued.Group, issued.Uses));
         Assert.Equal(Now.AddDays(7).ToUnixTimeMilliseconds(), issued.ExpiresUnixMs);
-        Assert.Empty(await store.Feed.ReadFeedAsync(b, 0, 10));
+        Assert.Empty(await store.Feed.ReadFeedAsync(b, Named, 10));
         await Assert.ThrowsAsync<StoreConflictException>(() => store.EnrollmentTokens.IssueTokenAsync(Tenant, "no-such-site", "pickers", 1, Now));
     }
 }

@@ -27,7 +27,7 @@ public abstract partial class HubStoreConformance
         Assert.Equal(CommandStatuses.Delivered, delivered!.Status);
         Assert.Equal((CommandStatuses.Succeeded, CommandStatuses.Succeeded), (final!.Status, final.Message));
         Assert.Equal(("dev-0", "reboot", "admin", Now.AddHours(1)), (final.DeviceId, final.Type, final.CreatedBy, final.ExpiresAt));
-        var queued = Assert.Single(await store.Feed.ReadFeedAsync(site, 0, 10)).CommandQueued;
+        var queued = Assert.Single(await store.Feed.ReadFeedAsync(site, Named, 10)).CommandQueued;
         Assert.Equal((command, "stuck"), (queued.CommandId, queued.Parameters["reason"]));
         Assert.Null(await store.Commands.CommandStatusAsync(Tenant, "no-such-command"));
     }
@@ -61,7 +61,7 @@ public abstract partial class HubStoreConformance
         Assert.Equal(CommandStatuses.Delivered, delivered!.Status);
         Assert.Equal((site, "dev-0", "lock", "operator", Now.AddHours(2)), (final!.SiteId, final.DeviceId, final.Type, final.CreatedBy, final.ExpiresAt));
         Assert.Equal((CommandStatuses.Succeeded, "locked", "queued at the site"), (final.Status, final.Message, final.Reason));
-        Assert.Empty(await store.Feed.ReadFeedAsync(site, 0, 10)); // the site owns it: nothing goes back down
+        Assert.Empty(await store.Feed.ReadFeedAsync(site, Named, 10)); // the site owns it: nothing goes back down
     }
 
     [SkippableFact]
@@ -110,8 +110,8 @@ public abstract partial class HubStoreConformance
         var commands = await Task.WhenAll(ids.Select(id => store.Commands.CommandStatusAsync(Tenant, id)));
         Assert.Equal(group.Select(d => (d.SiteId, d.DeviceId)), commands.Select(c => (c!.SiteId, c.DeviceId)));
         Assert.All(commands, c => Assert.Equal((CommandStatuses.Queued, "inventory", "lock", Now), (c!.Status, c.Reason, c.Type, c.CreatedAt)));
-        Assert.Equal(["dev-0", "dev-1"], (await store.Feed.ReadFeedAsync(a, 0, 10)).Select(c => c.CommandQueued.DeviceId));
-        Assert.Equal(["dev-0"], (await store.Feed.ReadFeedAsync(b, 0, 10)).Select(c => c.CommandQueued.DeviceId));
+        Assert.Equal(["dev-0", "dev-1"], (await store.Feed.ReadFeedAsync(a, Named, 10)).Select(c => c.CommandQueued.DeviceId));
+        Assert.Equal(["dev-0"], (await store.Feed.ReadFeedAsync(b, Named, 10)).Select(c => c.CommandQueued.DeviceId));
     }
 
     [SkippableFact]
@@ -123,8 +123,8 @@ public abstract partial class HubStoreConformance
         // Act / Assert: all or none
         await Assert.ThrowsAsync<StoreConflictException>(() => store.Commands.QueueCommandsAsync(Tenant, 
             [new CommandTarget(site, "dev-0"), new CommandTarget("zz-no-such-site", "dev-1")], "lock", new Dictionary<string, string>(), null, "admin"));
-        Assert.Empty(await store.Feed.ReadFeedAsync(site, 0, 10));
-        Assert.Equal(0UL, await store.Feed.FeedHeadAsync(site));
+        Assert.Empty(await store.Feed.ReadFeedAsync(site, Named, 10));
+        Assert.Equal(Named, await store.Feed.FeedHeadAsync(site));
     }
 
     [SkippableFact]
@@ -185,5 +185,37 @@ public abstract partial class HubStoreConformance
         Assert.Equal((CommandStatuses.Expired, "expired before delivery"), (status!.Status, status.Message));
         Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(expiredAt), status.FinishedAt);
         Assert.Equal(Now.AddMinutes(5), status.ExpiresAt);
+    }
+
+    [SkippableFact]
+    public async Task Times_no_clock_gives_stored_before_the_hub_checked_them_read_as_unknown_or_clamped()
+    {
+        // Arrange: rows as a site could write them before the sync boundary checked its times
+        var (store, site) = await StoreWithSiteAsync();
+        await using (var s = await store.Database.BeginAsync(write: true, default))
+        {
+            await s.ExecuteAsync("INSERT INTO devices (site_id, device_id, state, last_checkin) VALUES (?, 'dev-far', 'Active', ?)", site, long.MaxValue);
+            await s.ExecuteAsync("INSERT INTO devices (site_id, device_id, state, last_checkin) VALUES (?, 'dev-past', 'Active', ?)", site, long.MinValue);
+            await s.ExecuteAsync(
+                "INSERT INTO transitions (site_id, sequence, device_id, from_state, to_state, actor, reason, at) VALUES (?, 1, 'dev-far', '', 'Active', 'x', 'y', ?)",
+                site, long.MaxValue);
+            await s.ExecuteAsync(
+                """
+                INSERT INTO commands (command_id, site_id, device_id, type, parameters_json, status, created_by, created_at, expires_at, finished_at)
+                VALUES ('cmd-far', ?, 'dev-far', 'ring', '{}', 'succeeded', 'op', ?, ?, ?)
+                """,
+                site, long.MinValue, long.MaxValue, -1L - 62_135_596_800_000L);
+            await s.CommitAsync();
+        }
+
+        // Act
+        var devices = await store.Fleet.ListDevicesAsync(Tenant);
+        var command = await store.Commands.CommandStatusAsync(Tenant, "cmd-far");
+        var transition = Assert.Single(await store.Fleet.ListTransitionsAsync(Tenant, site, "dev-far"));
+
+        // Assert: unknown where the field may be unknown, the nearest representable time where it may not
+        Assert.Equal([("dev-far", null), ("dev-past", null)], devices.Select(d => (d.DeviceId, d.LastCheckin)));
+        Assert.Equal((null, null, null), (command!.ExpiresAt, command.FinishedAt, command.CreatedAt));
+        Assert.Equal(DateTimeOffset.MaxValue, transition.At);
     }
 }

@@ -31,7 +31,7 @@ public abstract partial class HubStoreConformance
         using var signer = ManifestSigner.FromPkcs8Pem(later);
         foreach (var site in new[] { lyon, acmeSite })
         {
-            var feed = await first.Feed.ReadFeedAsync(site, 0, 10);
+            var feed = await first.Feed.ReadFeedAsync(site, Named, 10);
             var change = Assert.Single(feed);
             Assert.Equal(HubChange.ChangeOneofCase.SigningKey, change.ChangeCase);
             Assert.Equal((signer.KeyId, signer.PublicKeyPem), (change.SigningKey.KeyId, change.SigningKey.PublicKeyPem));
@@ -83,7 +83,7 @@ public abstract partial class HubStoreConformance
         // Assert
         foreach (var site in acmeSites)
         {
-            var published = (await store.Feed.ReadFeedAsync(site, 0, 10))[^1];
+            var published = (await store.Feed.ReadFeedAsync(site, Named, 10))[^1];
             Assert.Equal(HubChange.ChangeOneofCase.PackagePublished, published.ChangeCase);
             var p = published.PackagePublished;
             Assert.Equal(
@@ -91,7 +91,7 @@ public abstract partial class HubStoreConformance
                 (p.Sha256, p.PackageName, p.VersionCode, p.VersionName, p.SizeBytes, p.MinOsVersion, p.PublishedUnixSeconds, p.Signature));
         }
 
-        Assert.Equal([HubChange.ChangeOneofCase.SigningKey], (await store.Feed.ReadFeedAsync(defaultSite, 0, 10)).Select(c => c.ChangeCase));
+        Assert.Equal([HubChange.ChangeOneofCase.SigningKey], (await store.Feed.ReadFeedAsync(defaultSite, Named, 10)).Select(c => c.ChangeCase));
         Assert.Empty(await store.Packages.ListPackagesAsync(Tenant));
         Assert.Null(await store.Packages.FindPackageAsync(Tenant, Sha('c')));
         Assert.Null(await store.Packages.FindPackageVersionAsync(Tenant, "com.acme.scan", 412));
@@ -118,7 +118,7 @@ public abstract partial class HubStoreConformance
         var site = (await store.Sites.AddSiteAsync(Tenant, "Lyon DC")).SiteId;
 
         // Assert
-        var feed = await store.Feed.ReadFeedAsync(site, 0, 10);
+        var feed = await store.Feed.ReadFeedAsync(site, Named, 10);
         Assert.Equal(
             [HubChange.ChangeOneofCase.SigningKey, HubChange.ChangeOneofCase.PackagePublished, HubChange.ChangeOneofCase.PackagePublished,
              HubChange.ChangeOneofCase.BlueprintUpserted],

@@ -48,7 +48,7 @@ public abstract partial class HubStoreConformance
         var app = StoredScan(await store.Blueprints.ListBlueprintsAsync(Tenant));
         Assert.Equal((rollout.RolloutId, 100L, "1.0.0", CanonicalHash.OfPlan(RolloutPlan.Default)),
             (app.Rollout!.Id, app.Rollout.FromVersionCode, app.Rollout.FromVersionName, CanonicalHash.OfPlan(app.Rollout.Plan)));
-        var fed = (await store.Feed.ReadFeedAsync(site, 0, 10))[^1].BlueprintUpserted;
+        var fed = (await store.Feed.ReadFeedAsync(site, Named, 10))[^1].BlueprintUpserted;
         var fedApp = StoredScan([JsonSerializer.Deserialize(fed.BlueprintJson, CloudJson.Default.Blueprint)!]);
         Assert.Equal((rollout.RolloutId, 100L, "1.0.0"), (fedApp.Rollout!.Id, fedApp.Rollout.FromVersionCode, fedApp.Rollout.FromVersionName));
     }

@@ -1,3 +1,4 @@
+using EdgeMdm.Cloud.Fleet;
 using EdgeMdm.Cloud.Sites;
 using EdgeMdm.Cloud.Storage;
 using EdgeMdm.Contracts.Sync;
@@ -177,11 +178,11 @@ public abstract partial class HubStoreConformance
         })));
 
         // Assert
-        var feed = await replicas[1].Feed.ReadFeedAsync(site, 0, 1000);
-        Assert.Equal(Enumerable.Range(1, 100).Select(p => (ulong)p), positions.SelectMany(p => p).Order());
-        Assert.Equal(Enumerable.Range(1, 100).Select(p => (ulong)p), feed.Select(c => c.Position));
+        var feed = await replicas[1].Feed.ReadFeedAsync(site, Named, 1000);
+        Assert.Equal(Enumerable.Range(2, 100).Select(p => (ulong)p), positions.SelectMany(p => p).Order());
+        Assert.Equal(Enumerable.Range(2, 100).Select(p => (ulong)p), feed.Select(c => c.Position));
         Assert.Equal(100, feed.Select(c => c.SiteRenamed.Name).Distinct().Count());
-        Assert.Equal(100UL, await replicas[0].Feed.FeedHeadAsync(site));
+        Assert.Equal(Named + 100, await replicas[0].Feed.FeedHeadAsync(site));
         Assert.Equal([41UL, 42UL, 43UL], (await replicas[0].Feed.ReadFeedAsync(site, 40, 3)).Select(c => c.Position));
     }
 
@@ -259,5 +260,53 @@ public abstract partial class HubStoreConformance
 
         // Assert: what sites report of their own sync is hub-side bookkeeping, not site data
         Assert.Equal(await CleanDigestAsync(log), await store.Digest.StateDigestAsync());
+    }
+
+    [SkippableFact]
+    public async Task After_the_hub_lost_changes_a_site_resending_what_it_owns_as_new_sequences_doubles_nothing()
+    {
+        // Arrange: the hub's database restored from a backup taken after change 9: dev-0 whole (its enrollment, its
+        // transitions to Active, its status) and a command the site queued with its result. The site had gone on to
+        // 14 (dev-1) and deleted what the hub acknowledged.
+        var (store, site) = await StoreWithSiteAsync();
+        var backup = SiteLog(devices: 1);
+        backup.Add(Change(8, "dev-0", new SiteChange { CommandQueued = new() { CommandId = "cmd-site", Type = "ring", CreatedBy = "op" } }));
+        backup.Add(Change(9, "dev-0", new SiteChange { CommandResult = new() { CommandId = "cmd-site", Status = CommandStatuses.Succeeded, Message = "rang", FinishedUnixMs = 9 } }));
+        await store.Upstream.ApplyUpstreamAsync(site, backup, Now);
+        var dev0 = Assert.Single(await store.Fleet.ListDevicesAsync(Tenant));
+        var dev0Transitions = await store.Fleet.ListTransitionsAsync(Tenant, site, "dev-0");
+        var command = await store.Commands.CommandStatusAsync(Tenant, "cmd-site");
+
+        // Act: the site's next pending change is refused above the gap; it re-sends a snapshot of what it owns from 10
+        var refused = await store.Upstream.ApplyUpstreamAsync(site, [Change(15, "dev-0", new SiteChange { Status = new() { StatusJson = "{}" } })], Now);
+        var snapshot = new List<SiteChange>
+        {
+            backup[0], // dev-0's enrollment, as is
+            new() { Transitioned = new() { FromState = "Active", ToState = "Active", Actor = "appliance", Reason = "resent" } },
+            backup[5], // its current status
+            backup[4], // its last transition, exactly
+            backup[7], // the command it queued
+            backup[8], // and its result
+            Change(0, "dev-1", new SiteChange { Enrolled = new() { Serial = "SN-1", Group = "pickers" } }),
+            Change(0, "dev-1", new SiteChange { Transitioned = new() { FromState = "Staging", ToState = "Staging", Actor = "appliance", Reason = "resent" } }),
+            Change(0, "dev-1", new SiteChange { Status = new() { StatusJson = "{\"battery\":77}", Compliant = true, LastCheckinUnixMs = 5000 } }),
+        };
+        var resent = snapshot.Select((c, i) =>
+        {
+            var copy = c.Clone();
+            copy.Sequence = 10 + (ulong)i;
+            copy.DeviceId = c.DeviceId.Length > 0 ? c.DeviceId : "dev-0";
+            return copy;
+        }).ToList();
+        var applied = await store.Upstream.ApplyUpstreamAsync(site, resent, Now);
+
+        // Assert: dev-0 and the command are as the backup left them; dev-1 is back, in its state, with no invented history
+        Assert.Equal((9UL, 18UL), (refused, applied));
+        var devices = await store.Fleet.ListDevicesAsync(Tenant);
+        Assert.Equal(dev0, devices[0]);
+        Assert.Equal(dev0Transitions, await store.Fleet.ListTransitionsAsync(Tenant, site, "dev-0"));
+        Assert.Equal(command, await store.Commands.CommandStatusAsync(Tenant, "cmd-site"));
+        Assert.Equal(("dev-1", "SN-1", "Staging", "{\"battery\":77}"), (devices[1].DeviceId, devices[1].Serial, devices[1].State, devices[1].StatusJson));
+        Assert.Empty(await store.Fleet.ListTransitionsAsync(Tenant, site, "dev-1"));
     }
 }

@@ -16,6 +16,9 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
 {
     private const string SiteName = "DC Leipzig";
     private const string Tenant = TenantIds.Default;
+
+    /// <summary>The position of the <c>SiteRenamed</c> every new site's feed starts with: read a feed after it for what came since.</summary>
+    private const ulong Named = 1;
     private static readonly DateTimeOffset Now = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
 
     private readonly List<ServiceProvider> _opened = [];

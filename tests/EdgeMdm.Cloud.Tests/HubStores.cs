@@ -51,5 +51,8 @@ internal sealed record HubStores(IServiceProvider Services)
 
     public ISiteUserStore SiteUsers => Get<ISiteUserStore>();
 
+    /// <summary>The database itself, for writing rows no store would write (as an older hub did).</summary>
+    public IHubDatabase Database => Get<IHubDatabase>();
+
     private T Get<T>() where T : notnull => Services.GetRequiredService<T>();
 }

@@ -8,6 +8,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
+using EdgeMdm.ServiceDefaults.Tests;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeMdm.Cloud.Tests;
@@ -21,9 +22,10 @@ internal sealed class RunningHub : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private RunningHub(WebApplication app, string directory, int restPort, int grpcPort)
+    private RunningHub(WebApplication app, string directory, int restPort, int grpcPort, CapturingLoggerProvider logs)
     {
         _app = app;
+        Logs = logs;
         Directory = directory;
         RestPort = restPort;
         Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}", new GrpcChannelOptions { HttpHandler = new EncodingRecorder(RequestEncodings, ResponseEncodings) });
@@ -31,6 +33,12 @@ internal sealed class RunningHub : IAsyncDisposable
     }
 
     public string Directory { get; }
+
+    /// <summary>Every line the hub logged at warning level or above.</summary>
+    public CapturingLoggerProvider Logs { get; }
+
+    /// <summary>The built hub, for its route table.</summary>
+    public WebApplication App => _app;
 
     public int RestPort { get; }
 
@@ -63,7 +71,8 @@ internal sealed class RunningHub : IAsyncDisposable
                 "--grpc-url", $"http://127.0.0.1:{grpcPort}",
                 .. settings,
             ];
-            var app = await CloudHost.BuildAsync(args, builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
+            var logs = new CapturingLoggerProvider();
+            var app = await CloudHost.BuildAsync(args, builder => builder.Logging.SetMinimumLevel(LogLevel.Warning).AddProvider(logs));
             try
             {
                 await app.StartAsync();
@@ -74,7 +83,7 @@ internal sealed class RunningHub : IAsyncDisposable
                 continue;
             }
 
-            return await SignedInAsync(new RunningHub(app, directory, restPort, grpcPort));
+            return await SignedInAsync(new RunningHub(app, directory, restPort, grpcPort, logs));
         }
     }
 

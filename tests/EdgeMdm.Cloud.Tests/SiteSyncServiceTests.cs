@@ -33,13 +33,13 @@ public sealed class SiteSyncServiceTests : IAsyncLifetime
         var anonymous = await anonymousCall;
 
         // Assert
-        Assert.Equal((site.SiteId, 3UL, 2UL), (reply.SiteId, reply.AppliedThrough, reply.FeedHead)); // the signing key, the blueprint
+        Assert.Equal((site.SiteId, 3UL, 3UL), (reply.SiteId, reply.AppliedThrough, reply.FeedHead)); // its name, the signing key, the blueprint
         Assert.Equal(["gzip", "gzip"], _hub.ResponseEncodings); // HTTP headers: Grpc.Net.Client hides grpc-* from ResponseHeadersAsync
         Assert.Equal(site.SiteId, anonymous.SiteId); // an empty site_id means "the credential's site"
     }
 
     [Fact]
-    public async Task Push_acks_the_last_sequence_a_replay_changes_nothing_and_a_gap_stops_the_ack()
+    public async Task Push_acks_the_last_sequence_a_replay_changes_nothing_and_a_gap_is_refused()
     {
         // Arrange
         var site = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
@@ -52,7 +52,7 @@ public sealed class SiteSyncServiceTests : IAsyncLifetime
         var replay = await sync.PushAsync([Log(1, 7), Log(3, 5)], compressRequest: true);
         var replayEncoding = _hub.RequestEncodings.Single();
         var digestAfterReplay = await _hub.Store.Digest.StateDigestAsync();
-        var gap = await sync.PushAsync([Log(9, 10)]);
+        var gap = await Assert.ThrowsAsync<RpcException>(() => sync.PushAsync([Log(9, 10)]));
         var filled = await sync.PushAsync([Log(8, 8), Log(9, 10)]);
 
         // Assert
@@ -60,7 +60,7 @@ public sealed class SiteSyncServiceTests : IAsyncLifetime
         Assert.Equal([7UL, 7UL], replay);
         Assert.Equal("gzip", replayEncoding);
         Assert.Equal(digest, digestAfterReplay);
-        Assert.Equal([7UL], gap);
+        Assert.Equal(StatusCode.FailedPrecondition, gap.StatusCode);
         Assert.Equal([8UL, 10UL], filled);
         Assert.Equal(10UL, await _hub.Store.Upstream.AppliedThroughAsync(site.SiteId));
     }
@@ -158,14 +158,14 @@ public sealed class SiteSyncServiceTests : IAsyncLifetime
         var sync = _hub.Sync(site.Credential);
 
         // Act
-        var batches = await sync.PullAsync(1, maxChanges: 2); // after the signing key, which every site's feed starts with
+        var batches = await sync.PullAsync(2, maxChanges: 2); // after its name and the signing key, which every site's feed starts with
         var again = await sync.PullAsync(batches[^1].ThroughPosition);
 
         // Assert
         Assert.Equal([2, 2, 1], batches.Select(b => b.Changes.Count));
-        Assert.Equal([3UL, 5UL, 6UL], batches.Select(b => b.ThroughPosition));
+        Assert.Equal([4UL, 6UL, 7UL], batches.Select(b => b.ThroughPosition));
         var changes = batches.SelectMany(b => b.Changes).ToList();
-        Assert.Equal([2UL, 3UL, 4UL, 5UL, 6UL], changes.Select(c => c.Position));
+        Assert.Equal([3UL, 4UL, 5UL, 6UL, 7UL], changes.Select(c => c.Position));
         Assert.Equal(
             [HubChange.ChangeOneofCase.BlueprintUpserted, HubChange.ChangeOneofCase.BlueprintUpserted, HubChange.ChangeOneofCase.TokenIssued,
              HubChange.ChangeOneofCase.CommandQueued, HubChange.ChangeOneofCase.BlueprintDeleted],
@@ -181,7 +181,7 @@ public sealed class SiteSyncServiceTests : IAsyncLifetime
     {
         // Arrange
         var site = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
-        for (var i = 0; i < 599; i++) // 600 with the signing key at position 1
+        for (var i = 0; i < 598; i++) // 600 with the site's name and the signing key at positions 1 and 2
             await _hub.Store.Feed.AppendToFeedAsync(site.SiteId, new HubChange { SiteRenamed = new() { SiteId = site.SiteId, Name = $"name-{i}" } });
         var sync = _hub.Sync(site.Credential);
 

@@ -79,7 +79,7 @@ public sealed class TenantApiTests : IAsyncLifetime
         Assert.Empty(theirSites!);
         Assert.Empty(theirBlueprints!);
         Assert.Single(await _hub.Store.Blueprints.ListBlueprintsAsync(TenantIds.Default));
-        Assert.Equal(3UL, await _hub.Store.Feed.FeedHeadAsync(siteId)); // the signing key, the blueprint and the command; nothing of Globex's
+        Assert.Equal(4UL, await _hub.Store.Feed.FeedHeadAsync(siteId)); // its name, the signing key, the blueprint and the command; nothing of Globex's
     }
 
     [Fact]
@@ -221,7 +221,7 @@ public sealed class TenantApiTests : IAsyncLifetime
         using var badRole = await _hub.Rest.PostAsJsonAsync($"/api/v1/sites/{site.SiteId}/users", new { userName = "kim", role = "admin" });
         using var remove = await _hub.Rest.DeleteAsync(new Uri($"/api/v1/sites/{site.SiteId}/users/sam", UriKind.Relative));
         using var removeAgain = await _hub.Rest.DeleteAsync(new Uri($"/api/v1/sites/{site.SiteId}/users/sam", UriKind.Relative));
-        var feed = await _hub.Store.Feed.ReadFeedAsync(site.SiteId, 1, 10); // after the signing key every site starts with
+        var feed = await _hub.Store.Feed.ReadFeedAsync(site.SiteId, 2, 10); // after the name and the signing key every site starts with
 
         // Assert
         Assert.Equal(HttpStatusCode.Created, add.StatusCode);

@@ -93,7 +93,7 @@ public sealed partial class PackageCacheTests
         Assert.Equal(0, refused.GetProperty("blobs").GetInt32());
         Assert.False(File.Exists(Path.Combine(edgeDirectory, "blobs", sha256)));
         using var device = new HttpClient { BaseAddress = appliance.Url };
-        device.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await EnrollAsync(device, token)).DeviceSecret);
+        device.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await Enrollments.WhenAcceptedAsync(device, token, "SN-PKG-1")).DeviceSecret);
         using (var early = await device.GetAsync(new Uri("/api/v1/packages/" + sha256, UriKind.Relative)))
             Assert.Equal(HttpStatusCode.ServiceUnavailable, early.StatusCode);
 
@@ -128,7 +128,7 @@ public sealed partial class PackageCacheTests
     private static async Task DeviceDownloadsTheTailAsync(Uri applianceUrl, string token, string sha256, byte[] blob)
     {
         using var device = new HttpClient { BaseAddress = applianceUrl };
-        var enrolled = await EnrollAsync(device, token);
+        var enrolled = await Enrollments.WhenAcceptedAsync(device, token, "SN-PKG-1");
         device.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", enrolled.DeviceSecret);
         var declarations = (await device.GetFromJsonAsync("/api/v1/declarations", DeviceProtocolJson.Default.DeclarationsDocument))!;
         var package = Assert.IsType<AppPackage>(Assert.Single(declarations.Apps).Package);
@@ -140,21 +140,6 @@ public sealed partial class PackageCacheTests
         using var response = await device.SendAsync(ranged);
         Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
         Assert.Equal(blob[(BlobBytes - 100_000)..], await response.Content.ReadAsByteArrayAsync());
-    }
-
-    private static async Task<EnrollResponse> EnrollAsync(HttpClient appliance, string token)
-    {
-        var request = new EnrollRequest { EnrollmentToken = token, Serial = "SN-PKG-1", Model = "TC52", Manufacturer = "Zebra", OsVersion = "14", AgentVersion = "1.0.0" };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            // The hub's token reaches the site with the feed; until then the site does not know it (403).
-            using var response = await appliance.PostAsJsonAsync("/api/v1/enroll", request, DeviceProtocolJson.Default.EnrollRequest);
-            if (response.StatusCode == HttpStatusCode.Created)
-                return (await response.Content.ReadFromJsonAsync(DeviceProtocolJson.Default.EnrollResponse))!;
-            Assert.True(DateTime.UtcNow < deadline, "enrollment still refused: " + await response.Content.ReadAsStringAsync());
-            await Task.Delay(250);
-        }
     }
 
     private static async Task<JsonElement> WaitForCacheAsync(string edgeDirectory, Func<JsonElement, bool> done, ServerProcess appliance)

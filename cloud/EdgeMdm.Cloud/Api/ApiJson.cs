@@ -25,6 +25,8 @@ namespace EdgeMdm.Cloud.Api;
 [JsonSerializable(typeof(CreateSiteRequest))]
 [JsonSerializable(typeof(SiteCreated))]
 [JsonSerializable(typeof(List<SiteView>))]
+[JsonSerializable(typeof(SiteView))]
+[JsonSerializable(typeof(RenameSiteRequest))]
 [JsonSerializable(typeof(BlueprintSaved))]
 [JsonSerializable(typeof(IssueTokenRequest))]
 [JsonSerializable(typeof(TokenIssued))]

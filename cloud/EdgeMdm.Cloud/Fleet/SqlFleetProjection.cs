@@ -42,15 +42,43 @@ internal sealed class SqlFleetProjection : IFleetProjection
         };
     }
 
+    /// <summary>
+    /// Records the transition and moves the device to its state. What a site re-sends as new sequences after the hub
+    /// lost part of its log (a database restored from a backup) must not double the history: a transition from a state
+    /// to itself is a restatement of the device's state (the lifecycle never moves so) and only sets it, and a repeat
+    /// of the device's last recorded transition, while the device is in its target state, changes nothing.
+    /// </summary>
     private static async Task ApplyTransitionAsync(HubSession s, string siteId, SiteChange change)
     {
         var t = change.Transitioned;
-        await s.ExecuteAsync(
-            "INSERT INTO transitions (site_id, sequence, device_id, from_state, to_state, actor, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            siteId, change.Sequence, change.DeviceId, t.FromState, t.ToState, t.Actor, t.Reason, change.AtUnixMs);
+        var restated = string.Equals(t.FromState, t.ToState, StringComparison.Ordinal);
+        if (!restated && await RepeatsLastAsync(s, siteId, change))
+            return;
+        if (!restated)
+        {
+            await s.ExecuteAsync(
+                "INSERT INTO transitions (site_id, sequence, device_id, from_state, to_state, actor, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                siteId, change.Sequence, change.DeviceId, t.FromState, t.ToState, t.Actor, t.Reason, change.AtUnixMs);
+        }
+
         await s.ExecuteAsync(
             "INSERT INTO devices (site_id, device_id, state) VALUES (?, ?, ?) ON CONFLICT (site_id, device_id) DO UPDATE SET state = excluded.state",
             siteId, change.DeviceId, t.ToState);
+    }
+
+    private static async Task<bool> RepeatsLastAsync(HubSession s, string siteId, SiteChange change)
+    {
+        var t = change.Transitioned;
+        var device = await s.SingleOrDefaultAsync("SELECT state FROM devices WHERE site_id = ? AND device_id = ?", siteId, change.DeviceId);
+        if (device is null || !string.Equals(device.Text(0), t.ToState, StringComparison.Ordinal))
+            return false;
+        var last = await s.SingleOrDefaultAsync(
+            "SELECT from_state, to_state, actor, reason, at FROM transitions WHERE site_id = ? AND device_id = ? ORDER BY sequence DESC LIMIT 1",
+            siteId, change.DeviceId);
+        return last is not null
+            && string.Equals(last.Text(0), t.FromState, StringComparison.Ordinal) && string.Equals(last.Text(1), t.ToState, StringComparison.Ordinal)
+            && string.Equals(last.Text(2), t.Actor, StringComparison.Ordinal) && string.Equals(last.Text(3), t.Reason, StringComparison.Ordinal)
+            && last.Long(4) == change.AtUnixMs;
     }
 
     /// <summary>

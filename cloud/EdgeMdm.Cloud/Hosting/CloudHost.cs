@@ -1,6 +1,7 @@
 using EdgeMdm.Cloud.Api;
 using EdgeMdm.Cloud.Options;
 using EdgeMdm.Cloud.Packages;
+using EdgeMdm.Cloud.Sites;
 using EdgeMdm.Cloud.Storage;
 using EdgeMdm.Cloud.Sync;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -40,6 +41,7 @@ public static class CloudHost
         try
         {
             await app.Services.StartPackagesAsync(cancellationToken);
+            await app.Services.StartSitesAsync(cancellationToken);
         }
         catch
         {
@@ -52,7 +54,7 @@ public static class CloudHost
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapGet("/healthz", () => TypedResults.Text("ok\n"));
-        app.MapGrpcService<SiteSyncService>();
+        app.MapSiteSync();
         app.MapHubApi();
         return app;
     }

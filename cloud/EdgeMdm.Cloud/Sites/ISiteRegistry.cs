@@ -9,9 +9,23 @@ public interface ISiteRegistry
     /// tenant of another's site); a name whose id is taken throws <see cref="Storage.StoreConflictException"/>, as
     /// does an unknown tenant. The clear credential is returned once; only its SHA-256 is kept. The new
     /// site's feed starts with the package signing key (once it exists), then every package of its tenant,
-    /// then every current blueprint of its tenant.
+    /// then every current blueprint of its tenant; before all of them, <c>SiteRenamed</c> with its id and name, so an
+    /// appliance started with no seed learns who it is from its first pull.
     /// </summary>
     Task<NewSite> AddSiteAsync(string tenantId, string name, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Renames a site of the tenant (its id stays) and appends <c>SiteRenamed</c> to its feed in the same transaction.
+    /// Returns false when the site already has that name (nothing is appended); a site the tenant does not have
+    /// throws <see cref="Storage.StoreConflictException"/>.
+    /// </summary>
+    Task<bool> RenameSiteAsync(string tenantId, string siteId, string name, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Appends <c>SiteRenamed</c> to the feed of every site whose feed has never carried its name (sites registered
+    /// before the hub fed names), once even with replicas starting together. Returns how many it fed.
+    /// </summary>
+    Task<int> FeedUnfedNamesAsync(CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<SiteSummary>> ListSitesAsync(string tenantId, CancellationToken cancellationToken = default);
 

@@ -3,12 +3,13 @@ using EdgeMdm.Cloud.Storage;
 
 namespace EdgeMdm.Cloud.Sites;
 
-/// <summary>Central IT's sites: register one (its credential answered once) and list them with their sync state.</summary>
+/// <summary>Central IT's sites: register one (its credential answered once), rename one, and list them with their sync state.</summary>
 internal static class SiteApi
 {
     public static RouteGroupBuilder MapSiteApi(this RouteGroupBuilder api)
     {
         api.MapPost("/sites", CreateSiteAsync);
+        api.MapPatch("/sites/{siteId}", RenameSiteAsync);
         api.MapGet("/sites", async (HttpContext http, ISiteRegistry sites, TimeProvider time, CancellationToken ct) =>
         {
             var now = time.GetUtcNow();
@@ -22,12 +23,8 @@ internal static class SiteApi
         var (body, problem) = await JsonBody.ReadAsync(http.Request, ApiJson.Default.CreateSiteRequest);
         if (problem is not null)
             return problem;
-        var v = new Validation();
-        v.RequiredText("name", body!.Name, 100);
-        if (v.Valid && !body.Name!.Any(char.IsAsciiLetterOrDigit))
-            v.Add("name", "must hold a letter or digit (the site id is made of them)");
-        if (!v.Valid)
-            return v.Problem();
+        if (NameProblem(body!.Name) is { } invalid)
+            return invalid;
         try
         {
             var site = await sites.AddSiteAsync(HubApi.Tenant(http), body.Name!.Trim(), ct);
@@ -39,9 +36,51 @@ internal static class SiteApi
             return Problems.Conflict(exception.Message);
         }
     }
+
+    /// <summary>
+    /// PATCH /api/v1/sites/{siteId} <c>{"name": ...}</c>: the site keeps its id; its appliance learns the name from
+    /// its feed. 200 with the site as listed; 404 for a site the tenant does not have.
+    /// </summary>
+    private static async Task<IResult> RenameSiteAsync(
+        string siteId, HttpContext http, ISiteRegistry sites, TimeProvider time, ILogger<RenameSiteRequest> logger, CancellationToken ct)
+    {
+        var tenant = HubApi.Tenant(http);
+        if (!await sites.SiteExistsAsync(tenant, siteId, ct))
+            return Problems.NotFound($"no site '{siteId}'");
+        var (body, problem) = await JsonBody.ReadAsync(http.Request, ApiJson.Default.RenameSiteRequest);
+        if (problem is not null)
+            return problem;
+        if (NameProblem(body!.Name) is { } invalid)
+            return invalid;
+        var name = body.Name!.Trim();
+        try
+        {
+            if (await sites.RenameSiteAsync(tenant, siteId, name, ct))
+                SiteLog.Renamed(logger, siteId, name);
+        }
+        catch (StoreConflictException)
+        {
+            return Problems.NotFound($"no site '{siteId}'");
+        }
+
+        var site = (await sites.ListSitesAsync(tenant, ct)).Single(s => string.Equals(s.SiteId, siteId, StringComparison.Ordinal));
+        return TypedResults.Json(SiteView.Of(site, time.GetUtcNow()), ApiJson.Default.SiteView);
+    }
+
+    /// <summary>A site's name: 1–100 characters with a letter or digit (a new site's id is made of them); null when valid.</summary>
+    private static IResult? NameProblem(string? name)
+    {
+        var v = new Validation();
+        v.RequiredText("name", name, 100);
+        if (v.Valid && !name!.Any(char.IsAsciiLetterOrDigit))
+            v.Add("name", "must hold a letter or digit (the site id is made of them)");
+        return v.Valid ? null : v.Problem();
+    }
 }
 
 public sealed record CreateSiteRequest(string? Name);
+
+public sealed record RenameSiteRequest(string? Name);
 
 public sealed record SiteCreated(string SiteId, string Credential);
 

@@ -8,4 +8,17 @@ public static class SiteServices
         services.AddSingleton<ISiteDirectory, SqlSiteDirectory>();
         return services;
     }
+
+    /// <summary>
+    /// Feeds the name of every site registered before the hub fed names (their appliances may know none): the hub
+    /// calls this once it is built, before it serves.
+    /// </summary>
+    public static async Task StartSitesAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var fed = await services.GetRequiredService<ISiteRegistry>().FeedUnfedNamesAsync(cancellationToken);
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SiteServices).FullName!);
+        if (fed > 0)
+            SiteLog.NamesFed(logger, fed);
+    }
 }

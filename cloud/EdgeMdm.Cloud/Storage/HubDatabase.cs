@@ -62,11 +62,19 @@ internal sealed class Row(object?[] values)
 
     public bool Bool(int i) => values[i] is bool b ? b : Long(i) != 0;
 
-    /// <summary>A time stored as Unix milliseconds.</summary>
-    public DateTimeOffset Time(int i) => DateTimeOffset.FromUnixTimeMilliseconds(Long(i));
+    /// <summary>
+    /// A time stored as Unix milliseconds. A value no <see cref="DateTimeOffset"/> holds (a row a site wrote before
+    /// the hub checked the times it receives) reads as the nearest one that does, never as a failed read.
+    /// </summary>
+    public DateTimeOffset Time(int i) => UnixTime(Long(i)) ?? (Long(i) < 0 ? DateTimeOffset.MinValue : DateTimeOffset.MaxValue);
 
-    /// <summary>A time stored as Unix milliseconds, or null.</summary>
-    public DateTimeOffset? NullableTime(int i) => values[i] is null ? null : Time(i);
+    /// <summary>A time stored as Unix milliseconds, or null; also null (unknown) for a value no <see cref="DateTimeOffset"/> holds.</summary>
+    public DateTimeOffset? NullableTime(int i) => values[i] is null ? null : UnixTime(Long(i));
+
+    private static readonly long MinUnixMs = DateTimeOffset.MinValue.ToUnixTimeMilliseconds();
+    private static readonly long MaxUnixMs = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
+
+    private static DateTimeOffset? UnixTime(long ms) => ms >= MinUnixMs && ms <= MaxUnixMs ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
 
     public byte[] Bytes(int i) => values[i] as byte[] ?? [];
 

@@ -8,12 +8,11 @@ namespace EdgeMdm.Cloud.Sync;
 
 /// <summary>
 /// The sync service (sync.proto, docs/adr/0001-sync-protocol.md): it only checks the shape of what arrives
-/// and hands it to the store, where exactly-once is decided. The caller's site comes from
-/// <see cref="SiteAuthInterceptor"/>, which every call passes first.
+/// and hands it to the store, where exactly-once is decided. The caller's site is the principal's
+/// (<see cref="SiteCredential"/>: every endpoint requires its policy); <see cref="SiteSyncMethods"/> binds the methods.
 /// </summary>
 internal sealed class SiteSyncService(
-    IUpstreamStore upstream, IFeedStore feed, IPackageStore packages, IBlobStore blobs, TimeProvider time, ILogger<SiteSyncService> logger)
-    : SiteSync.SiteSyncBase
+    IUpstreamStore upstream, IFeedStore feed, IPackageStore packages, IBlobStore blobs, UpstreamGaps gaps, TimeProvider time, ILogger<SiteSyncService> logger)
 {
     /// <summary>Largest <see cref="BlobChunk.Data"/> (sync.proto).</summary>
     public const int BlobChunkBytes = 64 * 1024;
@@ -27,10 +26,18 @@ internal sealed class SiteSyncService(
     /// <summary>A downstream batch stops growing past this many bytes (it always holds at least one change).</summary>
     public const int MaxBatchBytes = 1024 * 1024;
 
-    public override async Task<HelloReply> Hello(HelloRequest request, ServerCallContext context)
+    public async Task<HelloReply> Hello(HelloRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var site = SiteAuthInterceptor.SiteOf(context);
+        var site = SiteCredential.SiteOf(context);
+
+        // An empty site_id means "whichever site my credential is", and the reply tells it.
+        if (request is { SiteId.Length: > 0 } && !string.Equals(request.SiteId, site, StringComparison.Ordinal))
+        {
+            SyncLog.SiteForbidden(logger, site, request.SiteId);
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"the credential of site '{site}' asking for site '{request.SiteId}'"));
+        }
+
         await upstream.RecordHelloAsync(site, ReportOf(request), time.GetUtcNow(), context.CancellationToken);
         var reply = new HelloReply
         {
@@ -59,19 +66,26 @@ internal sealed class SiteSyncService(
     private static DateTimeOffset? UnixTime(long ms) =>
         ms > 0 && ms <= DateTimeOffset.MaxValue.ToUnixTimeMilliseconds() ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
 
-    public override async Task Push(IAsyncStreamReader<UpstreamBatch> requestStream, IServerStreamWriter<UpstreamAck> responseStream, ServerCallContext context)
+    public async Task Push(IAsyncStreamReader<UpstreamBatch> requestStream, IServerStreamWriter<UpstreamAck> responseStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(requestStream);
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
-        var site = SiteAuthInterceptor.SiteOf(context);
+        var site = SiteCredential.SiteOf(context);
         try
         {
             await foreach (var batch in requestStream.ReadAllAsync(context.CancellationToken))
             {
-                Validate(batch);
+                if (UpstreamRules.Problem(batch) is { } problem)
+                {
+                    // Nothing of the batch is applied; batches before it on this stream stay applied and acknowledged.
+                    SyncLog.SitePushRefused(logger, site, problem);
+                    throw Invalid(problem);
+                }
+
                 var appliedThrough = await upstream.ApplyUpstreamAsync(site, batch.Changes, time.GetUtcNow(), context.CancellationToken);
                 SyncLog.SitePushed(logger, site, batch.Changes.Count, appliedThrough);
+                RefuseAboveGap(site, batch, appliedThrough);
                 await responseStream.WriteAsync(new UpstreamAck { AppliedThrough = appliedThrough }, context.CancellationToken);
             }
         }
@@ -83,12 +97,37 @@ internal sealed class SiteSyncService(
         }
     }
 
-    public override async Task Pull(PullRequest request, IServerStreamWriter<DownstreamBatch> responseStream, ServerCallContext context)
+    /// <summary>
+    /// FAILED_PRECONDITION when the store stopped at a gap: a change of the batch lies above what the hub holds, so
+    /// the one after <paramref name="appliedThrough"/> never arrived. In normal weather a site pushes from the hub's
+    /// applied_through (Hello), so this means the hub lost changes the site had been told it holds (a database restored
+    /// from a backup) and the site has deleted them: acknowledging the old position would repeat forever. What the
+    /// batch held before the gap stays applied; the site learns the position from Hello.
+    /// </summary>
+    private void RefuseAboveGap(string site, UpstreamBatch batch, ulong appliedThrough)
+    {
+        var pushed = batch.Changes.Where(c => c.Sequence > appliedThrough).Select(c => c.Sequence).DefaultIfEmpty().Min();
+        if (pushed == 0)
+        {
+            if (gaps.Applied(site, appliedThrough))
+                SyncLog.SiteGapClosed(logger, site, appliedThrough);
+            return;
+        }
+
+        var missing = pushed - appliedThrough - 1;
+        if (gaps.Refused(site, appliedThrough))
+            SyncLog.SiteGap(logger, site, pushed, appliedThrough, missing);
+        throw new RpcException(new Status(StatusCode.FailedPrecondition,
+            $"the hub holds this site's changes through {appliedThrough} and cannot apply {pushed}: it lacks the {missing} changes between them; " +
+            $"push from {appliedThrough + 1} (Hello's applied_through + 1), sending again as new changes what the site no longer holds"));
+    }
+
+    public async Task Pull(PullRequest request, IServerStreamWriter<DownstreamBatch> responseStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
-        var site = SiteAuthInterceptor.SiteOf(context);
+        var site = SiteCredential.SiteOf(context);
         var max = request.MaxChanges == 0 ? DefaultPullChanges : (int)Math.Min(request.MaxChanges, MaxBatchChanges);
         var after = request.AfterPosition;
         var sent = 0;
@@ -115,12 +154,12 @@ internal sealed class SiteSyncService(
     /// are sent: however large the blob, one chunk is in memory. A blob outside the tenant's catalog is
     /// NOT_FOUND exactly like an unknown one, so a site cannot probe another tenant's packages.
     /// </summary>
-    public override async Task FetchBlob(FetchBlobRequest request, IServerStreamWriter<BlobChunk> responseStream, ServerCallContext context)
+    public async Task FetchBlob(FetchBlobRequest request, IServerStreamWriter<BlobChunk> responseStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
-        var site = SiteAuthInterceptor.SiteOf(context);
+        var site = SiteCredential.SiteOf(context);
         var size = await packages.PackageSizeForSiteAsync(site, request.Sha256, context.CancellationToken)
             ?? throw new RpcException(new Status(StatusCode.NotFound, $"no package blob '{request.Sha256}' in this site's catalog"));
         if (request.Offset > (ulong)size)
@@ -170,34 +209,6 @@ internal sealed class SiteSyncService(
 
         batch.ThroughPosition = batch.Changes[^1].Position;
         return batch;
-    }
-
-    /// <summary>INVALID_ARGUMENT for a batch the store must not see: too big, or a change without sequence or payload.</summary>
-    private static void Validate(UpstreamBatch batch)
-    {
-        if (batch.Changes.Count > MaxBatchChanges)
-            throw Invalid($"a batch may hold at most {MaxBatchChanges} changes, this one holds {batch.Changes.Count}");
-        for (var i = 0; i < batch.Changes.Count; i++)
-        {
-            var change = batch.Changes[i];
-            if (change.Sequence == 0)
-                throw Invalid($"change #{i + 1} of the batch has no sequence (sequences start at 1)");
-            if (change.ChangeCase == SiteChange.ChangeOneofCase.None && !HasUnknownFields(change))
-                throw Invalid($"change with sequence {change.Sequence} has no payload");
-        }
-    }
-
-    /// <summary>
-    /// A change kind newer than this hub arrives as unknown fields, not as an empty change: it is let through so
-    /// the store can skip it and the site's log keeps moving (see Fleet/SqlFleetProjection).
-    /// </summary>
-    private static bool HasUnknownFields(SiteChange change)
-    {
-        var rest = change.Clone();
-        rest.Sequence = 0;
-        rest.AtUnixMs = 0;
-        rest.DeviceId = "";
-        return rest.CalculateSize() > 0;
     }
 
     private static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));

@@ -3,7 +3,7 @@ namespace EdgeMdm.Cloud.Sync;
 /// <summary>Source-generated log messages of the sync service; event ids 2010–2099 (see <c>Hosting/Log</c>).</summary>
 internal static partial class SyncLog
 {
-    [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "Sync call {Method} from {Peer} refused: {Reason}")]
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "Sync call {Method} from {Peer} refused as unauthenticated: {Reason}")]
     public static partial void SiteUnauthenticated(ILogger logger, string method, string peer, string reason);
 
     [LoggerMessage(EventId = 2011, Level = LogLevel.Warning, Message = "Site {Site}'s credential asked for site {Claimed}: refused")]
@@ -27,4 +27,19 @@ internal static partial class SyncLog
 
     [LoggerMessage(EventId = 2025, Level = LogLevel.Error, Message = "Blob {Sha256} is in the catalog but missing from the blob directory {Directory}")]
     public static partial void BlobMissing(ILogger logger, string sha256, string directory);
+
+    // No exception argument: the bytes are the caller's fault, and the parser's message says what is wrong with them.
+    [LoggerMessage(EventId = 2012, Level = LogLevel.Warning, Message = "Sync call {Method} from {Caller} refused: its message is not a valid {MessageType} ({Reason})")]
+    public static partial void MalformedMessage(ILogger logger, string method, string caller, string messageType, string reason);
+
+    [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "Site {Site}'s push refused, nothing of the batch applied: {Problem}")]
+    public static partial void SitePushRefused(ILogger logger, string site, string problem);
+
+    // Once per site and episode (UpstreamGaps): the site retries every round, and the line would drown everything else.
+    [LoggerMessage(EventId = 2014, Level = LogLevel.Warning,
+        Message = "Site {Site} pushed {Pushed} but the hub holds through {AppliedThrough}: the hub lacks {Missing} changes; the site must resend from its own records")]
+    public static partial void SiteGap(ILogger logger, string site, ulong pushed, ulong appliedThrough, ulong missing);
+
+    [LoggerMessage(EventId = 2015, Level = LogLevel.Information, Message = "Site {Site}'s log continues past the gap: the hub holds through {AppliedThrough}")]
+    public static partial void SiteGapClosed(ILogger logger, string site, ulong appliedThrough);
 }

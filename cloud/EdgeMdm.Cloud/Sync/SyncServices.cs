@@ -1,3 +1,5 @@
+using Grpc.AspNetCore.Server.Model;
+
 namespace EdgeMdm.Cloud.Sync;
 
 public static class SyncServices
@@ -11,17 +13,39 @@ public static class SyncServices
         return services;
     }
 
-    /// <summary>The gRPC sync service, every call through <see cref="SiteAuthInterceptor"/>; mapped by the host.</summary>
+    /// <summary>
+    /// The gRPC sync service, its authentication scheme (<see cref="SiteCredential"/>) and the <c>Site</c> policy;
+    /// mapped by the host with <see cref="MapSiteSync"/>.
+    /// </summary>
     public static IServiceCollection AddSiteSyncService(this IServiceCollection services)
     {
+        services.AddAuthentication().AddSiteCredential();
+        services.AddAuthorizationBuilder().AddPolicy(SiteCredential.Policy, policy => policy
+            .AddAuthenticationSchemes(SiteCredential.Scheme)
+            .RequireAuthenticatedUser()
+            .RequireClaim(SiteCredential.SiteIdClaim));
+        services.AddHttpContextAccessor();
+        services.AddSingleton<UpstreamGaps>();
+        services.AddSingleton<IServiceMethodProvider<SiteSyncService>, SiteSyncMethods>();
         services.AddGrpc().AddServiceOptions<SiteSyncService>(grpc =>
         {
-            grpc.Interceptors.Add<SiteAuthInterceptor>();
             // Compress what the hub sends when the site accepts gzip (grpc-accept-encoding); gzip requests are
             // accepted because gzip is among the default CompressionProviders.
             grpc.ResponseCompressionAlgorithm = "gzip";
             grpc.ResponseCompressionLevel = System.IO.Compression.CompressionLevel.Fastest;
         });
         return services;
+    }
+
+    /// <summary>
+    /// Maps <c>SiteSync</c> with every endpoint requiring the <c>Site</c> policy: its methods and the catch-alls
+    /// grpc-dotnet maps beside them for unknown services and methods (UNIMPLEMENTED), which take the conventions of the
+    /// first service mapped. So no gRPC endpoint is left to the fallback policy, and an unknown method tells nothing to
+    /// a caller without a credential.
+    /// </summary>
+    public static IEndpointRouteBuilder MapSiteSync(this IEndpointRouteBuilder app)
+    {
+        app.MapGrpcService<SiteSyncService>().RequireAuthorization(SiteCredential.Policy);
+        return app;
     }
 }
