@@ -13,7 +13,7 @@ public sealed class VirtualDeviceCommandTests
         var device = TestData.Device(TestData.Clock());
         device.CommandFailureRate = 0;
 
-        var result = device.Execute(TestData.Command("c1", type));
+        var result = device.Commands.Execute(TestData.Command("c1", type));
 
         Assert.Equal(new CommandResultRequest { Status = "succeeded", Message = message, Timestamp = TestData.Start }, result);
     }
@@ -26,18 +26,18 @@ public sealed class VirtualDeviceCommandTests
         var command = TestData.Command("c1", "clear-app-data", ("packageName", "com.android.chrome"));
         var freeBefore = device.CurrentStatus().Storage!.FreeBytes;
 
-        var first = device.Execute(command);
+        var first = device.Commands.Execute(command);
         var freeAfter = device.CurrentStatus().Storage!.FreeBytes;
         clock.Advance(TimeSpan.FromSeconds(30));
-        var redelivered = device.Execute(command); // result not reported yet: the same result again
-        device.MarkResultReported("c1");
-        var afterReport = device.Execute(command);
+        var redelivered = device.Commands.Execute(command); // result not reported yet: the same result again
+        device.Commands.MarkResultReported("c1");
+        var afterReport = device.Commands.Execute(command);
 
         Assert.Same(first, redelivered);
         Assert.Null(afterReport);
         Assert.True(freeAfter > freeBefore || first!.Status is "failed");
         Assert.Equal(freeAfter, device.CurrentStatus().Storage!.FreeBytes);
-        Assert.Equal(0, device.UnreportedResults);
+        Assert.Equal(0, device.Commands.UnreportedResults);
     }
 
     [Fact]
@@ -45,7 +45,7 @@ public sealed class VirtualDeviceCommandTests
     {
         var device = TestData.Device(TestData.Clock());
 
-        var result = device.Execute(TestData.Command("c1", "self-destruct"));
+        var result = device.Commands.Execute(TestData.Command("c1", "self-destruct"));
 
         Assert.Equal("failed", result!.Status);
         Assert.Equal("unsupported command type self-destruct", result.Message);
@@ -56,8 +56,8 @@ public sealed class VirtualDeviceCommandTests
     {
         var device = TestData.Device(TestData.Clock());
 
-        var missing = device.Execute(TestData.Command("c1", "clear-app-data", ("packageName", "com.acme.nothere")));
-        var noParameter = device.Execute(TestData.Command("c2", "clear-app-data"));
+        var missing = device.Commands.Execute(TestData.Command("c1", "clear-app-data", ("packageName", "com.acme.nothere")));
+        var noParameter = device.Commands.Execute(TestData.Command("c2", "clear-app-data"));
 
         Assert.Equal(new CommandResultRequest { Status = "failed", Message = "com.acme.nothere is not installed", Timestamp = TestData.Start }, missing);
         Assert.Equal("clear-app-data needs the parameter packageName", noParameter!.Message);
@@ -70,7 +70,7 @@ public sealed class VirtualDeviceCommandTests
         device.SetBatteryLevel(9);
         device.ForceDock(false, TimeSpan.FromHours(1));
 
-        var result = device.Execute(TestData.Command("c1", "reboot"));
+        var result = device.Commands.Execute(TestData.Command("c1", "reboot"));
 
         Assert.Equal("failed", result!.Status);
         Assert.Equal("reboot refused: battery at 9 % and not docked", result.Message);
@@ -84,7 +84,7 @@ public sealed class VirtualDeviceCommandTests
         device.BuildStatusDelta();
         device.Acknowledge();
 
-        var result = device.Execute(command);
+        var result = device.Commands.Execute(command);
 
         Assert.Equal("failed", result!.Status);
         Assert.StartsWith("command expired", result.Message, StringComparison.Ordinal);
@@ -96,7 +96,7 @@ public sealed class VirtualDeviceCommandTests
     {
         var device = TestData.Device(TestData.Clock());
 
-        var results = Enumerable.Range(0, 1000).Select(i => device.Execute(TestData.Command("c" + i, "lock"))!).ToList();
+        var results = Enumerable.Range(0, 1000).Select(i => device.Commands.Execute(TestData.Command("c" + i, "lock"))!).ToList();
 
         Assert.InRange(results.Count(r => r.Status is "failed"), 10, 60);
         Assert.All(results.Where(r => r.Status is "failed"), r => Assert.False(string.IsNullOrWhiteSpace(r.Message)));

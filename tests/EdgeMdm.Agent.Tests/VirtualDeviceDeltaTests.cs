@@ -103,7 +103,7 @@ public sealed class VirtualDeviceDeltaTests
         device.BuildStatusDelta();
         device.Acknowledge();
 
-        var result = device.Execute(TestData.Command("c1", "refresh-status"));
+        var result = device.Commands.Execute(TestData.Command("c1", "refresh-status"));
         var delta = device.BuildStatusDelta();
         device.Acknowledge();
 

@@ -176,20 +176,20 @@ public sealed class DeviceAgent
     {
         if (string.IsNullOrEmpty(command.Id))
             return (false, null);
-        var result = Device.Execute(command);
+        var result = Device.Commands.Execute(command);
         if (result is null)
             return (false, null);
         try
         {
             await _api.ReportCommandResultAsync(_deviceSecret, command.Id, result, cancellationToken);
-            Device.MarkResultReported(command.Id);
+            Device.Commands.MarkResultReported(command.Id);
             return (true, null);
         }
         catch (DeviceApiException e) when (e.IsPermanent && e.StatusCode is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden))
         {
             // The appliance will never take this result (unknown command, result already recorded...):
             // sending it again would fail the same way.
-            Device.MarkResultReported(command.Id);
+            Device.Commands.MarkResultReported(command.Id);
             return (false, new AgentFailure("result", e));
         }
         catch (Exception e) when (AgentFailures.IsRequestFailure(e, cancellationToken))

@@ -3,50 +3,21 @@ using EdgeMdm.Contracts.Device;
 
 namespace EdgeMdm.Agent;
 
-// Commands: carried out once per id, whatever the appliance re-delivers.
+// Commands: what carrying one out does to the device (VirtualCommands remembers which were carried out).
 public sealed partial class VirtualDevice
 {
-    public const string Succeeded = "succeeded";
-    public const string Failed = "failed";
-
-    // Enough to cover every command the appliance could still re-deliver; the oldest are forgotten first.
-    private const int RememberedCommands = 4096;
-
-    private readonly Dictionary<string, CommandRecord> _commands = new(StringComparer.Ordinal);
-    private readonly Queue<string> _commandOrder = new();
-
     /// <summary>Chance that lock/ring/reboot/clear-app-data fails (default 3 %). Internal so tests can pin it.</summary>
     internal double CommandFailureRate { get; set; } = 0.03;
 
-    /// <summary>
-    /// Carries out a command and returns the result to report. A command id already carried out is not
-    /// carried out again: its first result is returned while it has not been reported
-    /// (<see cref="MarkResultReported"/>), and null afterwards, meaning "nothing to send".
-    /// </summary>
-    public CommandResultRequest? Execute(DeviceCommand command)
-    {
-        ArgumentNullException.ThrowIfNull(command);
-        ArgumentException.ThrowIfNullOrEmpty(command.Id, nameof(command));
-        if (_commands.TryGetValue(command.Id, out var earlier))
-            return earlier.Reported ? null : earlier.Result;
+    /// <summary>The commands this device carried out, each once, and whether the appliance has their results.</summary>
+    public VirtualCommands Commands { get; }
 
+    private CommandResultRequest CarryOut(DeviceCommand command)
+    {
         var now = Advance();
         var (succeeded, message) = CarryOut(command, now);
-        var result = new CommandResultRequest { Status = succeeded ? Succeeded : Failed, Message = message, Timestamp = now };
-        Remember(command.Id, result);
-        return result;
+        return new CommandResultRequest { Status = succeeded ? VirtualCommands.Succeeded : VirtualCommands.Failed, Message = message, Timestamp = now };
     }
-
-    /// <summary>The appliance accepted the result of <paramref name="commandId"/>: it is never sent again.</summary>
-    public void MarkResultReported(string commandId)
-    {
-        ArgumentNullException.ThrowIfNull(commandId);
-        if (_commands.TryGetValue(commandId, out var record))
-            record.Reported = true;
-    }
-
-    /// <summary>Results carried out but not yet accepted by the appliance.</summary>
-    public int UnreportedResults => _commands.Values.Count(c => !c.Reported);
 
     private (bool Succeeded, string Message) CarryOut(DeviceCommand command, DateTimeOffset now)
     {
@@ -92,19 +63,5 @@ public sealed partial class VirtualDevice
         var freed = _behaviour.Next(5, 200) * MiB;
         _freeBytes = Math.Min(_profile.TotalBytes, _freeBytes + freed);
         return (true, string.Create(CultureInfo.InvariantCulture, $"cleared data of {packageName} ({freed / MiB} MB freed)"));
-    }
-
-    private void Remember(string commandId, CommandResultRequest result)
-    {
-        _commands[commandId] = new CommandRecord(result);
-        _commandOrder.Enqueue(commandId);
-        while (_commandOrder.Count > RememberedCommands)
-            _commands.Remove(_commandOrder.Dequeue());
-    }
-
-    private sealed class CommandRecord(CommandResultRequest result)
-    {
-        public CommandResultRequest Result { get; } = result;
-        public bool Reported { get; set; }
     }
 }

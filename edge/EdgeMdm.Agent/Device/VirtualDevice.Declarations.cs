@@ -146,7 +146,7 @@ public sealed partial class VirtualDevice
     }
 
     /// <summary>Free storage as the device would report it now.</summary>
-    public long FreeBytes
+    internal long FreeBytes
     {
         get
         {

@@ -50,6 +50,7 @@ public sealed partial class VirtualDevice
         _simulatedUntil = timeProvider.GetUtcNow();
         InitializePhysics(random);
         InstallPreloadedApps();
+        Commands = new VirtualCommands(CarryOut);
     }
 
     /// <summary>The device a serial always is: the seed is a stable hash of the serial.</summary>
@@ -67,7 +68,6 @@ public sealed partial class VirtualDevice
 
     /// <summary>An OS version to run instead of the profile's (the simulator's devices left on an old OS).</summary>
     public string? OsVersionOverride { get; init; }
-    public DateOnly SecurityPatch => _profile.SecurityPatch;
 
     /// <summary>
     /// Whether the device now and then walks out of Wi-Fi coverage (see <see cref="BeginCheckinSlot"/>).
@@ -146,10 +146,10 @@ public sealed partial class VirtualDevice
     }
 
     /// <summary>The next delta carries every item, whatever was acknowledged before.</summary>
-    public void RequestFullStatus() => _fullRequested++;
+    internal void RequestFullStatus() => _fullRequested++;
 
     /// <summary>The whole status as of now, as the device would report it if asked for everything.</summary>
-    public DeviceStatus CurrentStatus()
+    internal DeviceStatus CurrentStatus()
     {
         Advance();
         return Snapshot();
