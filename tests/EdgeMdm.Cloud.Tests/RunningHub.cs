@@ -8,7 +8,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
-using EdgeMdm.ServiceDefaults.Tests;
+using EdgeMdm.Testing;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeMdm.Cloud.Tests;
