@@ -1,6 +1,7 @@
 using System.Buffers;
 using EdgeMdm.Cloud.Packages;
 using EdgeMdm.Cloud.Sites;
+using EdgeMdm.Cloud.Telemetry;
 using EdgeMdm.Contracts.Sync;
 using Grpc.Core;
 
@@ -12,7 +13,7 @@ namespace EdgeMdm.Cloud.Sync;
 /// <see cref="SiteAuthInterceptor"/>, which every call passes first.
 /// </summary>
 internal sealed class SiteSyncService(
-    IUpstreamStore upstream, IFeedStore feed, IPackageStore packages, IBlobStore blobs, TimeProvider time, ILogger<SiteSyncService> logger)
+    IUpstreamStore upstream, IFeedStore feed, IPackageStore packages, IBlobStore blobs, TimeProvider time, HubMetrics metrics, ILogger<SiteSyncService> logger)
     : SiteSync.SiteSyncBase
 {
     /// <summary>Largest <see cref="BlobChunk.Data"/> (sync.proto).</summary>
@@ -80,6 +81,11 @@ internal sealed class SiteSyncService(
             // A cut uplink is normal weather, not a hub error: whatever was applied stays applied, and the site
             // learns where to resume from its next Hello.
             SyncLog.SitePushCut(logger, site, exception.Message);
+        }
+        catch (RpcException exception) when (exception.StatusCode == StatusCode.InvalidArgument)
+        {
+            metrics.PushRefused();
+            throw;
         }
     }
 
