@@ -164,6 +164,29 @@ public sealed class TenantApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Too_many_sign_ins_from_one_address_get_429_before_the_body_is_read_whatever_the_account()
+    {
+        // Arrange: attempts that cost no hash (a field missing) still count against the address
+        using var add = await _hub.Rest.PostAsJsonAsync("/api/v1/accounts", new { userName = "alice", password = "correct horse battery" });
+        using var anonymous = new HttpClient { BaseAddress = _hub.Rest.BaseAddress };
+        for (var i = 0; i < SignInLimits.AttemptsPerAddress; i++)
+        {
+            using var incomplete = await anonymous.PostAsJsonAsync("/api/v1/login", new { user = $"user-{i}" });
+            Assert.Equal(HttpStatusCode.BadRequest, incomplete.StatusCode);
+        }
+
+        // Act
+        using var right = await anonymous.PostAsJsonAsync("/api/v1/login", new { user = "alice", password = "correct horse battery" });
+        using var withToken = await _hub.Rest.GetAsync(new Uri("/api/v1/sites", UriKind.Relative));
+
+        // Assert: the rate limiter's own answer; the API proper is not limited
+        Assert.Equal(HttpStatusCode.TooManyRequests, right.StatusCode);
+        Assert.Equal("application/problem+json", right.Content.Headers.ContentType?.MediaType);
+        Assert.InRange(right.Headers.RetryAfter?.Delta ?? TimeSpan.Zero, TimeSpan.FromSeconds(1), SignInLimits.AddressRefill);
+        Assert.Equal(HttpStatusCode.OK, withToken.StatusCode);
+    }
+
+    [Fact]
     public async Task Accounts_belong_to_their_tenant_and_a_generated_password_is_shown_once()
     {
         // Arrange

@@ -71,7 +71,7 @@ internal static class AccountApi
         if (!await limits.TryAttemptAsync(request.HttpContext, tenant, body.User!))
         {
             metrics.SignInLimited();
-            AccountLog.SignInThrottled(logger, tenant, body.User!, RateLimits.RemoteAddress(request.HttpContext));
+            AccountLog.SignInLimited(logger, tenant, body.User!, RateLimits.RemoteAddress(request.HttpContext));
             return Results.Empty; // the rate limiter's rejection is written
         }
 

@@ -7,5 +7,5 @@ internal static partial class AccountLog
     public static partial void SignInRefused(ILogger logger, string tenant, string user);
 
     [LoggerMessage(EventId = 2103, Level = LogLevel.Warning, Message = "Sign-in of {User} in tenant {Tenant} from {Address} refused: too many attempts for the account")]
-    public static partial void SignInThrottled(ILogger logger, string tenant, string user, string address);
+    public static partial void SignInLimited(ILogger logger, string tenant, string user, string address);
 }

@@ -20,14 +20,15 @@ internal sealed class HubDatabaseHealthCheck(IHubDatabase db, TimeProvider time)
     {
         var needed = Migration.For(db.Backend).Count;
         long version;
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(Timeout);
+        using var timeout = new CancellationTokenSource(Timeout, time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            // On a thread of its own: SQLite's calls are synchronous and would not let the wait below time out.
-            version = await Task.Run(() => SchemaVersionAsync(deadline.Token), deadline.Token).WaitAsync(Timeout, time, cancellationToken);
+            // On a thread of its own, and waited for only until the deadline: SQLite's calls are synchronous and
+            // do not look at the token.
+            version = await Task.Run(() => SchemaVersionAsync(deadline.Token), deadline.Token).WaitAsync(deadline.Token);
         }
-        catch (Exception exception) when (exception is TimeoutException || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             return HealthCheckResult.Unhealthy($"the {db.Backend} database did not answer within {Seconds(Timeout)} s");
         }
