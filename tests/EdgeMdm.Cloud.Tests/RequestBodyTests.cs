@@ -94,22 +94,7 @@ public sealed class RequestBodyTests : IAsyncLifetime
 
         // Act: a byte every 2 s against a declared 100
         await raw.SendAsync(Head(path, withToken, "Content-Length: 100"));
-        var reading = raw.ReadToEndAsync(timeout.Token);
-        while (!reading.IsCompleted && !timeout.IsCancellationRequested)
-        {
-            try
-            {
-                await raw.SendAsync("{");
-            }
-            catch (IOException)
-            {
-                break; // the hub has answered and closed
-            }
-
-            await Task.WhenAny(reading, Task.Delay(TimeSpan.FromSeconds(2), timeout.Token));
-        }
-
-        var response = await reading;
+        var response = await raw.TrickleUntilAnsweredAsync("{", TimeSpan.FromSeconds(2), timeout.Token);
 
         // Assert
         AssertProblemResponse(response, 408);
