@@ -49,7 +49,7 @@ public static class ApiTokenAuthentication
         return services;
     }
 
-    internal static string? BearerToken(string authorization)
+    private static string? BearerToken(string authorization)
     {
         const string Prefix = "Bearer ";
         if (!authorization.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase))

@@ -52,7 +52,7 @@ internal sealed class SqliteHubDatabase : IHubDatabase
         try
         {
             connection.BusyTimeout = BusyTimeout;
-            await WalRetry.ExecuteAsync(static (state, _) => EnableWal(state.connection, state._path), (connection, _path), cancellationToken);
+            await WalRetry.ExecuteAsync(static (state, _) => EnableWal(state.Connection, state.Path), (Connection: connection, Path: _path), cancellationToken);
             connection.ExecuteScalar<long>("PRAGMA synchronous=FULL");
             connection.ExecuteScalar<long>("PRAGMA foreign_keys=ON");
             connection.Execute(write ? "BEGIN IMMEDIATE" : "BEGIN");
