@@ -47,6 +47,30 @@ public sealed class RawHttp : IAsyncDisposable
         return Encoding.UTF8.GetString(received.ToArray());
     }
 
+    /// <summary>
+    /// Sends <paramref name="piece"/> every <paramref name="every"/>, a body trickling in, until the server answers and
+    /// closes (or <paramref name="cancellationToken"/> ends it); returns what it answered.
+    /// </summary>
+    public async Task<string> TrickleUntilAnsweredAsync(string piece, TimeSpan every, CancellationToken cancellationToken)
+    {
+        var reading = ReadToEndAsync(cancellationToken);
+        while (!reading.IsCompleted && !cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await SendAsync(piece);
+            }
+            catch (IOException)
+            {
+                break; // the server has answered and closed
+            }
+
+            await Task.WhenAny(reading, Task.Delay(every, cancellationToken));
+        }
+
+        return await reading;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stream.DisposeAsync();

@@ -11,13 +11,14 @@ public sealed class CloudHostTests
     {
         // Act
         var failure = await Assert.ThrowsAsync<OptionsValidationException>(() =>
-            CloudHost.BuildAsync(["--rest-url", "localhost", "--grpc-url", "http://127.0.0.1:9081/sync", "--database", " "]));
+            CloudHost.BuildAsync(["--rest-url", "localhost", "--grpc-url", "http://127.0.0.1:9081/sync", "--database", " ", "--storage-floor-bytes", "-1"]));
 
         // Assert
-        Assert.Equal(3, failure.Failures.Count());
+        Assert.Equal(4, failure.Failures.Count());
         Assert.Contains(failure.Failures, f => f.StartsWith("Cloud:RestUrl (--rest-url)", StringComparison.Ordinal));
         Assert.Contains(failure.Failures, f => f.StartsWith("Cloud:GrpcUrl (--grpc-url)", StringComparison.Ordinal));
         Assert.Contains(failure.Failures, f => f.StartsWith("Cloud:Database (--database)", StringComparison.Ordinal));
+        Assert.Contains(failure.Failures, f => f.StartsWith("Cloud:StorageFloorBytes (--storage-floor-bytes)", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -22,7 +22,7 @@ internal sealed class RunningHub : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private RunningHub(WebApplication app, string directory, int restPort, int grpcPort, CapturingLoggerProvider logs)
+    private RunningHub(WebApplication app, CapturingLoggerProvider logs, string directory, int restPort, int grpcPort)
     {
         _app = app;
         Logs = logs;
@@ -37,7 +37,7 @@ internal sealed class RunningHub : IAsyncDisposable
     /// <summary>Every line the hub logged at warning level or above.</summary>
     public CapturingLoggerProvider Logs { get; }
 
-    /// <summary>The built hub, for its route table.</summary>
+    /// <summary>The hub as built: its services and its route table.</summary>
     public WebApplication App => _app;
 
     public int RestPort { get; }
@@ -57,7 +57,12 @@ internal sealed class RunningHub : IAsyncDisposable
     public HubStores Store => new(_app.Services);
 
     /// <param name="settings">More command-line settings, e.g. <c>--max-package-bytes 1000</c>.</param>
-    public static async Task<RunningHub> StartAsync(params string[] settings)
+    public static Task<RunningHub> StartAsync(params string[] settings) => StartAsync(configure: null, map: null, settings);
+
+    /// <param name="configure">What the test changes on the builder (Kestrel's limits) before the hub reads its settings.</param>
+    /// <param name="map">Endpoints the test adds to the hub's own.</param>
+    /// <param name="settings">More command-line settings.</param>
+    public static async Task<RunningHub> StartAsync(Action<WebApplicationBuilder>? configure, Action<WebApplication>? map, params string[] settings)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("edgemdm-hub-").FullName;
         // A port free when asked can be taken by another test process before Kestrel binds it: try fresh ones.
@@ -72,7 +77,12 @@ internal sealed class RunningHub : IAsyncDisposable
                 .. settings,
             ];
             var logs = new CapturingLoggerProvider();
-            var app = await CloudHost.BuildAsync(args, builder => builder.Logging.SetMinimumLevel(LogLevel.Warning).AddProvider(logs));
+            var app = await CloudHost.BuildAsync(args, builder =>
+            {
+                builder.Logging.SetMinimumLevel(LogLevel.Warning).AddProvider(logs);
+                configure?.Invoke(builder);
+            });
+            map?.Invoke(app);
             try
             {
                 await app.StartAsync();
@@ -83,7 +93,7 @@ internal sealed class RunningHub : IAsyncDisposable
                 continue;
             }
 
-            return await SignedInAsync(new RunningHub(app, directory, restPort, grpcPort, logs));
+            return await SignedInAsync(new RunningHub(app, logs, directory, restPort, grpcPort));
         }
     }
 

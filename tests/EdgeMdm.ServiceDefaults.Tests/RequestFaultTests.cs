@@ -48,22 +48,7 @@ public sealed class RequestFaultTests : IAsyncLifetime
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
 
         await raw.SendAsync("POST /upload HTTP/1.1\r\nHost: test\r\nContent-Length: 100\r\nConnection: close\r\n\r\n");
-        var reading = raw.ReadToEndAsync(timeout.Token);
-        while (!reading.IsCompleted && !timeout.IsCancellationRequested)
-        {
-            try
-            {
-                await raw.SendAsync("x");
-            }
-            catch (IOException)
-            {
-                break; // the server has answered and closed
-            }
-
-            await Task.WhenAny(reading, Task.Delay(TimeSpan.FromSeconds(2), timeout.Token));
-        }
-
-        var response = await reading;
+        var response = await raw.TrickleUntilAnsweredAsync("x", TimeSpan.FromSeconds(2), timeout.Token);
 
         AssertProblemResponse(response, 408);
         AssertWarnedOnceWithoutStack(408);

@@ -1,7 +1,10 @@
 using EdgeMdm.Cloud.Api;
 using EdgeMdm.Cloud.Storage;
+using EdgeMdm.Cloud.Telemetry;
 using EdgeMdm.Cloud.Tenants;
 using EdgeMdm.Domain.Security;
+using EdgeMdm.ServiceDefaults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace EdgeMdm.Cloud.Accounts;
 
@@ -35,13 +38,22 @@ internal static class AccountApi
     }
 
     /// <summary>
-    /// POST /api/v1/login, without a token: user, password and tenant (default "default") → a new API token
-    /// bound to the account, valid for <see cref="SignInLifetime"/>. An unknown tenant, an unknown user and a
-    /// wrong password get the same 401, so the answer never tells which names exist. Too many failures for the
-    /// account or from the client's address get 429 with Retry-After (<see cref="SignInThrottles"/>), even with the right password.
+    /// POST /api/v1/login, without a token: user, password and tenant (default "default") → a new API token bound to
+    /// the account, valid for <see cref="SignInLifetime"/>. An unknown tenant, an unknown user and a wrong password get
+    /// the same 401, so the answer never tells which names exist. Too many attempts from the client's address or for
+    /// the account get 429 with Retry-After (<see cref="SignInLimits"/>), even with the right password.
     /// </summary>
-    public static async Task<IResult> LoginAsync(
-        HttpRequest request, IAccountStore accounts, SignInThrottles throttles, TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
+    public static IEndpointRouteBuilder MapLogin(this IEndpointRouteBuilder routes)
+    {
+        routes.MapPost("/api/v1/login", LoginAsync)
+            .AllowAnonymous()
+            .RequireRateLimiting(SignInLimits.AddressPolicy)
+            .WithMetadata(new RequestSizeLimitAttribute(SignInLimits.MaxBodyBytes));
+        return routes;
+    }
+
+    private static async Task<IResult> LoginAsync(
+        HttpRequest request, IAccountStore accounts, SignInLimits limits, HubMetrics metrics, TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync(request, ApiJson.Default.LoginRequest);
         if (problem is not null)
@@ -55,15 +67,12 @@ internal static class AccountApi
             return v.Problem();
 
         var tenant = body.Tenant ?? TenantIds.Default;
-        var now = time.GetUtcNow();
-        var accountKey = tenant + "\n" + body.User;
-        var addressKey = request.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "";
-        if (throttles.RetryAfter(accountKey, addressKey, now) is { } wait)
+        var logger = loggers.CreateLogger(typeof(AccountApi).FullName!);
+        if (!await limits.TryAttemptAsync(request.HttpContext, tenant, body.User!))
         {
-            AccountLog.SignInThrottled(loggers.CreateLogger(typeof(AccountApi).FullName!), tenant, body.User!, addressKey);
-            var seconds = (long)Math.Ceiling(wait.TotalSeconds);
-            request.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return Problems.Create(StatusCodes.Status429TooManyRequests, "Too many sign-in attempts", $"too many failed sign-ins; try again in {seconds} s");
+            metrics.SignInLimited();
+            AccountLog.SignInLimited(logger, tenant, body.User!, RateLimits.RemoteAddress(request.HttpContext));
+            return Results.Empty; // the rate limiter's rejection is written
         }
 
         var stored = await accounts.AccountPasswordHashAsync(tenant, body.User!, ct);
@@ -84,13 +93,12 @@ internal static class AccountApi
 
         if (token is null)
         {
-            throttles.RecordFailure(accountKey, addressKey, now);
-            AccountLog.SignInRefused(loggers.CreateLogger(typeof(AccountApi).FullName!), tenant, body.User!);
+            metrics.SignInRefused();
+            AccountLog.SignInRefused(logger, tenant, body.User!);
             return Problems.Unauthorized(SignInRefused);
         }
 
-        throttles.Accounts.Forget(accountKey);
-
+        metrics.SignedIn();
         return TypedResults.Json(new SignedIn(token, tenant, body.User!, expiresAt), ApiJson.Default.SignedIn, statusCode: StatusCodes.Status201Created);
     }
 

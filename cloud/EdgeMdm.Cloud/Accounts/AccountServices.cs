@@ -6,7 +6,13 @@ public static class AccountServices
     {
         services.AddSingleton<IAccountStore, SqlAccountStore>();
         services.AddSingleton<IAdminTokens, SqlAdminTokens>();
-        services.AddSingleton<SignInThrottles>();
         return services;
+    }
+
+    /// <summary>The limits on signing in over HTTP (<see cref="SignInLimits"/>): the host's, not the stores'.</summary>
+    internal static IServiceCollection AddSignInLimits(this IServiceCollection services)
+    {
+        services.AddSingleton<SignInLimits>();
+        return services.AddRateLimiter(limiter => limiter.AddPolicy(SignInLimits.AddressPolicy, SignInLimits.AddressPartition));
     }
 }

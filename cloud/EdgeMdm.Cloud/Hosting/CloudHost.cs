@@ -4,12 +4,13 @@ using EdgeMdm.Cloud.Packages;
 using EdgeMdm.Cloud.Sites;
 using EdgeMdm.Cloud.Storage;
 using EdgeMdm.Cloud.Sync;
+using EdgeMdm.ServiceDefaults;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
 namespace EdgeMdm.Cloud.Hosting;
 
-/// <summary>The hub process: Kestrel with two endpoints (REST, gRPC over HTTP/2 only), the storage, the features.</summary>
+/// <summary>The hub process: Kestrel with two endpoints (REST, gRPC over HTTP/2 only), the shared service defaults, the storage, the features.</summary>
 public static class CloudHost
 {
     /// <summary>
@@ -32,9 +33,9 @@ public static class CloudHost
         var options = builder.AddHubOptions();
         builder.ListenOn(options);
         await builder.Services.AddHubStorageAsync(HubOptions.ConnectionStringFor(options.Database), cancellationToken);
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.AddHubDefaults(options);
         builder.Services.AddHubFeatures();
-        builder.Services.AddProblemDetails();
+        builder.Services.AddHubApi();
         builder.Services.AddSiteSyncService();
 
         var app = builder.Build();
@@ -51,9 +52,7 @@ public static class CloudHost
 
         if (string.IsNullOrWhiteSpace(options.BlobDirectory) && HubStorage.IsPostgres(HubOptions.ConnectionStringFor(options.Database)))
             Log.BlobDirectoryDefaulted(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(CloudHost).FullName!), HubOptions.BlobDirectoryFor(options));
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
-        app.MapGet("/healthz", () => TypedResults.Text("ok\n"));
+        app.MapDefaultEndpoints();
         app.MapSiteSync();
         app.MapHubApi();
         return app;

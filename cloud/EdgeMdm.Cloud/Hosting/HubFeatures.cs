@@ -7,6 +7,7 @@ using EdgeMdm.Cloud.Rollouts;
 using EdgeMdm.Cloud.Sites;
 using EdgeMdm.Cloud.SiteUsers;
 using EdgeMdm.Cloud.Sync;
+using EdgeMdm.Cloud.Telemetry;
 using EdgeMdm.Cloud.Tenants;
 
 namespace EdgeMdm.Cloud.Hosting;
@@ -14,8 +15,9 @@ namespace EdgeMdm.Cloud.Hosting;
 /// <summary>The hub's features: adding one is adding its folder and a line here (and its endpoints to <c>Api/HubApi</c>).</summary>
 public static class HubFeatures
 {
-    /// <summary>Every feature's stores and services, over the database <see cref="Storage.HubStorage"/> registered.</summary>
+    /// <summary>Every feature's stores and services, over the database <see cref="Storage.HubStorage"/> registered, and the meter they record on.</summary>
     public static IServiceCollection AddHubFeatures(this IServiceCollection services) => services
+        .AddHubMetrics()
         .AddTenants()
         .AddSites()
         .AddSync()

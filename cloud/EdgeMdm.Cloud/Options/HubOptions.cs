@@ -18,7 +18,7 @@ public sealed class HubOptions
     /// </summary>
     public string Database { get; set; } = "./data/cloud";
 
-    /// <summary>Where the REST API for central IT (and <c>/healthz</c>) listens: HTTP/1.1 and HTTP/2.</summary>
+    /// <summary>Where the REST API for central IT (and <c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c>) listens: HTTP/1.1 and HTTP/2.</summary>
     public string RestUrl { get; set; } = "http://127.0.0.1:9080";
 
     /// <summary>Where the gRPC sync service listens: HTTP/2 only, so that cleartext gRPC (h2c) works without TLS.</summary>
@@ -40,6 +40,13 @@ public sealed class HubOptions
     /// </summary>
     public TimeSpan RolloutOfflineAfter { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// The least free space the hub needs on the file systems of the SQLite database and of the blob directory: below
+    /// it <c>/readyz</c> answers 503 naming the directory, before writes start failing. 64 MiB by default; 0 turns the
+    /// checks off in effect.
+    /// </summary>
+    public long StorageFloorBytes { get; set; } = 64L * 1024 * 1024;
+
     /// <summary>Largest REST request body accepted, except package uploads; bigger ones are answered 413.</summary>
     public const int MaxRestBodyBytes = 1024 * 1024;
 
@@ -52,6 +59,7 @@ public sealed class HubOptions
         ["--blob-directory"] = $"{Section}:{nameof(BlobDirectory)}",
         ["--max-package-bytes"] = $"{Section}:{nameof(MaxPackageBytes)}",
         ["--rollout-offline-after"] = $"{Section}:{nameof(RolloutOfflineAfter)}",
+        ["--storage-floor-bytes"] = $"{Section}:{nameof(StorageFloorBytes)}",
     };
 
     /// <summary>The blob directory these settings name, as a full path (see <see cref="BlobDirectory"/> for the default).</summary>
@@ -63,8 +71,29 @@ public sealed class HubOptions
         var connectionString = ConnectionStringFor(options.Database);
         if (Storage.HubStorage.IsPostgres(connectionString))
             return Path.GetFullPath(Path.Combine("data", "cloud", "blobs"));
+        return Path.Combine(SqliteDirectoryFor(connectionString), "blobs");
+    }
+
+    /// <summary>
+    /// Where the hub keeps its Data Protection keys, never in a home directory: <c>keys</c> beside a SQLite database; with
+    /// PostgreSQL <c>keys</c> in the blob directory, the one directory every replica shares (so what one protects,
+    /// another reads).
+    /// </summary>
+    public static string KeysDirectoryFor(HubOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var connectionString = ConnectionStringFor(options.Database);
+        var parent = Storage.HubStorage.IsPostgres(connectionString)
+            ? BlobDirectoryFor(options)
+            : SqliteDirectoryFor(connectionString);
+        return Path.Combine(parent, "keys");
+    }
+
+    /// <summary>The directory of the SQLite database <paramref name="connectionString"/> names.</summary>
+    public static string SqliteDirectoryFor(string connectionString)
+    {
         var databaseFile = Path.GetFullPath(Storage.HubStorage.SqlitePath(connectionString));
-        return Path.Combine(Path.GetDirectoryName(databaseFile) ?? databaseFile, "blobs");
+        return Path.GetDirectoryName(databaseFile) ?? databaseFile;
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Buffers;
 using EdgeMdm.Cloud.Packages;
 using EdgeMdm.Cloud.Sites;
+using EdgeMdm.Cloud.Telemetry;
 using EdgeMdm.Contracts.Sync;
 using Grpc.Core;
 
@@ -12,7 +13,7 @@ namespace EdgeMdm.Cloud.Sync;
 /// (<see cref="SiteCredential"/>: every endpoint requires its policy); <see cref="SiteSyncMethods"/> binds the methods.
 /// </summary>
 internal sealed class SiteSyncService(
-    IUpstreamStore upstream, IFeedStore feed, IPackageStore packages, IBlobStore blobs, UpstreamGaps gaps, TimeProvider time, ILogger<SiteSyncService> logger)
+    IUpstreamStore upstream, IFeedStore feed, IPackageStore packages, IBlobStore blobs, UpstreamGaps gaps, TimeProvider time, HubMetrics metrics, ILogger<SiteSyncService> logger)
 {
     /// <summary>Largest <see cref="BlobChunk.Data"/> (sync.proto).</summary>
     public const int BlobChunkBytes = 64 * 1024;
@@ -94,6 +95,11 @@ internal sealed class SiteSyncService(
             // A cut uplink is normal weather, not a hub error: whatever was applied stays applied, and the site
             // learns where to resume from its next Hello.
             SyncLog.SitePushCut(logger, site, exception.Message);
+        }
+        catch (RpcException exception) when (exception.StatusCode == StatusCode.InvalidArgument)
+        {
+            metrics.PushRefused();
+            throw;
         }
     }
 

@@ -1,6 +1,7 @@
 using EdgeMdm.Cloud.Fleet;
 using EdgeMdm.Cloud.Sites;
 using EdgeMdm.Cloud.Storage;
+using EdgeMdm.Cloud.Telemetry;
 using EdgeMdm.Contracts.Sync;
 
 namespace EdgeMdm.Cloud.Sync;
@@ -9,7 +10,7 @@ namespace EdgeMdm.Cloud.Sync;
 /// Sync owns a site's log position (<c>applied_through</c> and the Hello report on the site's row); what each change
 /// means for devices, transitions and commands is the fleet's to write, in this transaction (<see cref="IFleetProjection"/>).
 /// </summary>
-internal sealed class SqlUpstreamStore(IHubDatabase db, IFleetProjection fleet) : IUpstreamStore
+internal sealed class SqlUpstreamStore(IHubDatabase db, IFleetProjection fleet, HubMetrics metrics) : IUpstreamStore
 {
     public async Task<ulong> ApplyUpstreamAsync(string siteId, IReadOnlyList<SiteChange> changes, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
@@ -33,6 +34,7 @@ internal sealed class SqlUpstreamStore(IHubDatabase db, IFleetProjection fleet) 
 
         await s.ExecuteAsync("UPDATE sites SET applied_through = ?, last_sync_at = ? WHERE site_id = ?", applied, now.ToUnixTimeMilliseconds(), siteId);
         await s.CommitAsync();
+        metrics.ChangesApplied(applied - site.ULong(0));
         return applied;
     }
 

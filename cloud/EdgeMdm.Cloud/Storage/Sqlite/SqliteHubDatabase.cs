@@ -1,3 +1,5 @@
+using EdgeMdm.ServiceDefaults;
+using Polly;
 using SQLite;
 using SQLitePCL;
 
@@ -12,6 +14,17 @@ internal sealed class SqliteHubDatabase : IHubDatabase
 {
     /// <summary>How long a writer waits for another holding the write lock before failing.</summary>
     private static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The WAL switch's retry (<see cref="EnableWal"/>), on the one pipeline every retry uses: from 10 ms, doubling
+    /// to at most 1 s a wait, 40 tries in all, which is about <see cref="BusyTimeout"/>, the wait a writer is granted.
+    /// </summary>
+    private static readonly ResiliencePipeline WalRetry = Retries.Bounded(
+        attempts: 40,
+        first: TimeSpan.FromMilliseconds(10),
+        max: TimeSpan.FromSeconds(1),
+        TimeProvider.System,
+        exception => exception is SQLiteException { Result: SQLite3.Result.Busy });
 
     private readonly string _path;
 
@@ -31,7 +44,7 @@ internal sealed class SqliteHubDatabase : IHubDatabase
         return new SqliteHubDatabase(path);
     }
 
-    public Task<HubSession> BeginAsync(bool write, CancellationToken cancellationToken)
+    public async Task<HubSession> BeginAsync(bool write, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var connection = new SQLiteConnection(new SQLiteConnectionString(
@@ -39,11 +52,11 @@ internal sealed class SqliteHubDatabase : IHubDatabase
         try
         {
             connection.BusyTimeout = BusyTimeout;
-            EnableWal(connection);
+            await WalRetry.ExecuteAsync(static (state, _) => EnableWal(state.Connection, state.Path), (Connection: connection, Path: _path), cancellationToken);
             connection.ExecuteScalar<long>("PRAGMA synchronous=FULL");
             connection.ExecuteScalar<long>("PRAGMA foreign_keys=ON");
             connection.Execute(write ? "BEGIN IMMEDIATE" : "BEGIN");
-            return Task.FromResult<HubSession>(new Session(connection));
+            return new Session(connection);
         }
         catch
         {
@@ -53,26 +66,16 @@ internal sealed class SqliteHubDatabase : IHubDatabase
     }
 
     /// <summary>
-    /// Turning a new file to WAL needs it alone for a moment, and SQLite answers that step with BUSY at once
-    /// instead of calling the busy handler; replicas starting together on one new file retry here.
+    /// Turning a new file to WAL needs it alone for a moment, and SQLite answers that step with BUSY at once instead of
+    /// calling the busy handler; replicas starting together on one new file retry it. (On a file already in WAL mode
+    /// the pragma takes no lock and answers at once.)
     /// </summary>
-    private void EnableWal(SQLiteConnection connection)
+    private static ValueTask EnableWal(SQLiteConnection connection, string path)
     {
-        var deadline = DateTime.UtcNow + BusyTimeout;
-        while (true)
-        {
-            try
-            {
-                var mode = connection.ExecuteScalar<string>("PRAGMA journal_mode=WAL");
-                if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
-                    throw new InvalidOperationException($"SQLite refused WAL mode (got '{mode}') for {_path}");
-                return;
-            }
-            catch (SQLiteException exception) when (exception.Result == SQLite3.Result.Busy && DateTime.UtcNow < deadline)
-            {
-                Thread.Sleep(TimeSpan.FromMilliseconds(10));
-            }
-        }
+        var mode = connection.ExecuteScalar<string>("PRAGMA journal_mode=WAL");
+        if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOperationException($"SQLite refused WAL mode (got '{mode}') for {path}");
+        return ValueTask.CompletedTask;
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

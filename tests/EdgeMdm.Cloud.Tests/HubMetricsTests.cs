@@ -1,0 +1,97 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using EdgeMdm.Cloud.Accounts;
+using EdgeMdm.Cloud.Tenants;
+using EdgeMdm.Contracts.Sync;
+using Grpc.Core;
+
+namespace EdgeMdm.Cloud.Tests;
+
+/// <summary>
+/// The hub's own instruments as Prometheus scrapes them from <c>/metrics</c>. A meter listener sees every meter of its
+/// name in the process, so the hubs of tests running beside this one would count into what it reads: it runs alone,
+/// and compares a scrape after with one before.
+/// </summary>
+[Collection(Name)]
+[Trait("Category", "Integration")]
+public sealed class HubMetricsTests : IAsyncLifetime
+{
+    public const string Name = "metrics";
+
+    private RunningHub _hub = null!;
+
+    public async Task InitializeAsync() => _hub = await RunningHub.StartAsync();
+
+    public async Task DisposeAsync() => await _hub.DisposeAsync();
+
+    [Fact]
+    public async Task Sign_ins_are_counted_by_result()
+    {
+        // Arrange
+        using var add = await _hub.Rest.PostAsJsonAsync("/api/v1/accounts", new { userName = "alice", password = "correct horse battery" });
+        using var anonymous = new HttpClient { BaseAddress = _hub.Rest.BaseAddress };
+        var before = await ScrapeAsync();
+
+        // Act: one right, then wrong ones until the account's attempts are spent, then one more
+        await SignInAsync(anonymous, "correct horse battery");
+        for (var i = 1; i < SignInLimits.AttemptsPerAccount; i++)
+            await SignInAsync(anonymous, "wrong horse battery");
+        await SignInAsync(anonymous, "correct horse battery");
+
+        // Assert
+        await AssertCountedAsync(before, "edgemdm_cloud_sign_ins_total", "result=\"signed_in\"", 1);
+        await AssertCountedAsync(before, "edgemdm_cloud_sign_ins_total", "result=\"refused\"", SignInLimits.AttemptsPerAccount - 1);
+        await AssertCountedAsync(before, "edgemdm_cloud_sign_ins_total", "result=\"limited\"", 1);
+    }
+
+    [Fact]
+    public async Task Changes_applied_and_refused_pushes_are_counted()
+    {
+        // Arrange
+        var site = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Lyon DC");
+        var sync = _hub.Sync(site.Credential);
+        static SiteChange Change(ulong sequence) =>
+            new() { Sequence = sequence, DeviceId = $"dev-{sequence}", Enrolled = new() { Serial = $"SN-{sequence}", Group = "pickers" } };
+        var before = await ScrapeAsync();
+
+        // Act: the second batch repeats change 2, which is not applied twice; a change without sequence is refused
+        await sync.PushAsync([[Change(1), Change(2)], [Change(2), Change(3)]]);
+        await Assert.ThrowsAsync<RpcException>(() => sync.PushAsync([[new SiteChange { Sequence = 0, DeviceId = "dev-x" }]]));
+
+        // Assert
+        await AssertCountedAsync(before, "edgemdm_cloud_sync_changes_applied_total", "", 3);
+        await AssertCountedAsync(before, "edgemdm_cloud_sync_pushes_refused_total", "", 1);
+        Assert.Contains("http_server_request_duration_seconds", await ScrapeAsync(), StringComparison.Ordinal); // ASP.NET Core's, beside ours
+    }
+
+    private static async Task SignInAsync(HttpClient client, string password)
+    {
+        using var response = await client.PostAsJsonAsync("/api/v1/login", new { user = "alice", password });
+    }
+
+    private Task<string> ScrapeAsync() => _hub.Rest.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+
+    /// <summary>Waits out the exporter's scrape cache (a fraction of a second) for the count to show.</summary>
+    private async Task AssertCountedAsync(string before, string name, string label, double expected)
+    {
+        var counted = 0.0;
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            counted = Total(await ScrapeAsync(), name, label) - Total(before, name, label);
+            if (counted >= expected)
+                break;
+            await Task.Delay(TimeSpan.FromMilliseconds(100));
+        }
+
+        Assert.True(counted == expected, $"{name}{{{label}}}: expected {expected} more, got {counted}");
+    }
+
+    /// <summary>The sum of every sample of <paramref name="name"/> whose labels hold <paramref name="label"/>.</summary>
+    private static double Total(string metrics, string name, string label) => metrics
+        .Split('\n')
+        .Where(line => line.StartsWith(name + "{", StringComparison.Ordinal) && line.Contains(label, StringComparison.Ordinal))
+        .Sum(line => double.Parse(line[(line.LastIndexOf('}') + 2)..].Split(' ')[0], CultureInfo.InvariantCulture)); // name{labels} value [timestamp]
+}
+
+[CollectionDefinition(HubMetricsTests.Name, DisableParallelization = true)]
+public sealed class HubMetricsGroup;
