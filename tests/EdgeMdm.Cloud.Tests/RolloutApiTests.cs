@@ -105,6 +105,28 @@ public sealed class RolloutApiTests : IAsyncLifetime
         Assert.StartsWith("Cloud:RolloutOfflineAfter (--rollout-offline-after)", Assert.Single(failure.Failures), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_quarantined_device_is_left_out_of_the_rollout_as_the_site_leaves_it_out()
+    {
+        // Arrange: two devices of the group report; one is quarantined at its site
+        var site = (await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Quarantine DC")).SiteId;
+        using var first = await PutAsync("""{"apps":[{"packageName":"com.acme.scan","versionCode":100,"versionName":"1.0.0"}]}""");
+        using var second = await PutAsync(
+            """{"apps":[{"packageName":"com.acme.scan","versionCode":120,"versionName":"1.2.0","rollout":{"plan":{"waves":[{"kind":"percentage","cumulativePercent":100}],"halt":{"failureRateThreshold":0.2,"minFinishedDevices":5}}}}]}""");
+        var now = DateTimeOffset.UtcNow;
+        await _hub.Store.Upstream.ApplyUpstreamAsync(site, [
+            .. Device(1, "floor", installed: 100, now),
+            .. Device(3, "lost", installed: 100, now),
+            new SiteChange { Sequence = 5, DeviceId = "lost", Transitioned = new() { FromState = "Active", ToState = "Quarantined", Actor = "operator", Reason = "left the site" } },
+        ], now);
+
+        // Act
+        var report = await _hub.Rest.GetFromJsonAsync<JsonArray>($"/api/v1/rollouts?packageName=com.acme.scan&site={site}");
+
+        // Assert
+        Assert.Equal(1, (int)Assert.Single(report!)!["total"]!["devices"]!);
+    }
+
     private Task<HttpResponseMessage> PutAsync(string json) =>
         _hub.Rest.PutAsync("/api/v1/blueprints/pickers", new StringContent(json, Encoding.UTF8, "application/json"));
 

@@ -1,6 +1,6 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using EdgeMdm.ServiceDefaults;
 
 namespace EdgeMdm.Cloud.Api;
 
@@ -34,48 +34,8 @@ internal static class JsonBody
         }
         catch (JsonException exception)
         {
-            return (null, Invalid(exception, IsWellFormed(bytes, typeInfo.Options)));
-        }
-    }
-
-    /// <summary>
-    /// The field is the failure's JSON path (<c>$.apps[0].versionCode</c> → <c>apps[0].versionCode</c>; the root is
-    /// <c>body</c>). Well-formed JSON that did not bind has a value of the wrong type there; anything else is not JSON.
-    /// </summary>
-    private static IResult Invalid(JsonException exception, bool wellFormed)
-    {
-        var field = exception.Path is { Length: > 1 } path ? path.TrimStart('$', '.') : "body";
-        var position = string.Create(CultureInfo.InvariantCulture, $"line {exception.LineNumber + 1}, byte {exception.BytePositionInLine}");
-        var message = (wellFormed, field) switch
-        {
-            (true, "body") => "must be a JSON object",
-            (true, _) => $"has a value of the wrong type ({position})",
-            _ => $"is not valid JSON ({position})",
-        };
-        return Problems.Invalid(field, message);
-    }
-
-    /// <summary>Whether the bytes are one JSON value by the serializer's own reading rules (comments, trailing commas, depth).</summary>
-    private static bool IsWellFormed(ReadOnlySpan<byte> bytes, JsonSerializerOptions options)
-    {
-        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions
-        {
-            AllowTrailingCommas = options.AllowTrailingCommas,
-            CommentHandling = options.ReadCommentHandling,
-            MaxDepth = options.MaxDepth,
-        });
-        try
-        {
-            while (reader.Read())
-            {
-            }
-
-            return true;
-        }
-        catch (JsonException)
-        {
-            // The reader's own verdict on the bytes, whatever its message says.
-            return false;
+            var (field, message) = JsonFaults.Describe(exception, bytes, typeInfo.Options);
+            return (null, Problems.Invalid(field, message));
         }
     }
 }

@@ -28,7 +28,10 @@ internal sealed class RolloutReporter(IRolloutStore rollouts, IFleetReadStore fl
         {
             var published = await packages.FindPackageVersionAsync(tenantId, packageName, rollout.ToVersionCode, cancellationToken);
             var target = new RolloutTarget(packageName, rollout.ToVersionCode, published?.Manifest.MinOsVersion);
-            var devices = await fleet.ListGroupAsync(tenantId, rollout.Group, siteId, cancellationToken);
+            // As at the site: a quarantined device is offered nothing, so it neither counts towards a wave nor holds one back.
+            var devices = (await fleet.ListGroupAsync(tenantId, rollout.Group, siteId, cancellationToken))
+                .Where(d => !string.Equals(d.State, nameof(Domain.Lifecycle.DeviceState.Quarantined), StringComparison.Ordinal))
+                .ToList();
             views.Add(Report(rollout, target, devices, now, offlineAfter));
         }
 

@@ -88,7 +88,7 @@ public static class EdgeCli
     {
         var serve = new Command("serve", "run the appliance (the default command)")
         {
-            new Option<string>("--data-dir") { Description = "data directory of the appliance (default: ./data)" },
+            new Option<string>("--data-dir") { Description = "data directory of the appliance (default: Edge:DataDir, from $EDGEMDM_Edge__DataDir or appsettings.json, else ./data)" },
             new Option<string>("--seed") { Description = "YAML file with site, blueprints and enrollment tokens, applied at start" },
             new Option<string>("--urls") { Description = "where to listen, e.g. http://0.0.0.0:8080 (default http://localhost:5000)" },
             new Option<int>("--checkin-interval") { Description = "seconds between device check-ins (default 60)" },

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using EdgeMdm.Edge.Options;
+using EdgeMdm.ServiceDefaults;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace EdgeMdm.Edge.Web;
@@ -49,17 +50,18 @@ internal static class JsonBody
             return (null, TooLarge());
         }
 
+        var bytes = new ReadOnlySpan<byte>(body.GetBuffer(), 0, (int)body.Length);
         try
         {
-            body.Position = 0;
-            var value = await JsonSerializer.DeserializeAsync(body, typeInfo, request.HttpContext.RequestAborted);
+            var value = JsonSerializer.Deserialize(bytes, typeInfo);
             return value is null
                 ? (null, Problems.Invalid("body", "the body must be a JSON object"))
                 : (value, null);
         }
         catch (JsonException exception)
         {
-            return (null, Malformed(exception));
+            var (field, message) = JsonFaults.Describe(exception, bytes, typeInfo.Options);
+            return (null, Problems.Invalid(field, message));
         }
     }
 
@@ -103,22 +105,4 @@ internal static class JsonBody
     private static IResult TooLarge() =>
         Problems.Create(StatusCodes.Status413PayloadTooLarge, "Request body too large",
             $"the body may be at most {EdgeOptions.MaxRequestBodyBytes / 1024} KiB");
-
-    /// <summary>
-    /// Turns System.Text.Json's message (which names .NET types) into one a device developer can act on,
-    /// keyed by the JSON path of the offending field.
-    /// </summary>
-    private static IResult Malformed(JsonException exception)
-    {
-        var field = exception.Path is { Length: > 1 } path ? path.TrimStart('$', '.') : "body";
-        var position = $"line {exception.LineNumber + 1}, byte {exception.BytePositionInLine}";
-        var wrongType = exception.Message.Contains("could not be converted", StringComparison.Ordinal);
-        var message = (wrongType, field) switch
-        {
-            (true, "body") => "must be a JSON object",
-            (true, _) => $"has a value of the wrong type ({position})",
-            _ => $"is not valid JSON ({position})",
-        };
-        return Problems.Invalid(field, message);
-    }
 }
