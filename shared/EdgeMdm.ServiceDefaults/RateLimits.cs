@@ -1,5 +1,7 @@
 using System.Threading.RateLimiting;
+using System.Globalization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
 
 namespace EdgeMdm.ServiceDefaults;
 
@@ -27,6 +29,12 @@ public static class RateLimits
             AutoReplenishment = true,
         });
     }
+
+    /// <summary>The check a setting for <see cref="PerSecond"/> gets: from 0 (no limit) up to 100000 a second.</summary>
+    public static ValidateOptionsResult ValidatePerSecond(string setting, int perSecond) =>
+        perSecond is < 0 or > 100_000
+            ? ValidateOptionsResult.Fail($"{setting} must be between 0 (no limit) and 100000, not {perSecond.ToString(CultureInfo.InvariantCulture)}")
+            : ValidateOptionsResult.Success;
 
     /// <summary>The caller's network address, as the partition of a limit on who may try at all (an unauthenticated call).</summary>
     public static string RemoteAddress(HttpContext http)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using EdgeMdm.Cloud.Accounts;
 using EdgeMdm.Cloud.Storage;
 using EdgeMdm.Cloud.Tenants;
+using EdgeMdm.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
 namespace EdgeMdm.Cloud.Cli;
@@ -16,45 +17,15 @@ public static class CloudCli
 {
     private const string Name = "edgemdm-cloud";
 
-    public static async Task<int> RunAsync(string[] args)
+    public static Task<int> RunAsync(string[] args) => HostCommandLine.RunAsync(Name, BuildCommands(), args, exception => exception switch
     {
-        ArgumentNullException.ThrowIfNull(args);
-        if (args.Length == 0 || (args[0].StartsWith('-') && args[0] is not ("-h" or "--help" or "-?" or "--version")))
-            args = ["serve", .. args];
-        var parsed = BuildCommands().Parse(args);
-        if (parsed.Errors.Count > 0)
-        {
-            await Console.Error.WriteLineAsync($"{Name}: {parsed.Errors[0].Message} (see '{Name} --help')");
-            return 2;
-        }
-
-        try
-        {
-            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
-        }
-        catch (OptionsValidationException exception)
-        {
-            await Console.Error.WriteLineAsync($"{Name}: invalid settings: " + string.Join("; ", exception.Failures));
-            return 2;
-        }
-        catch (IOException exception)
-        {
-            // Typically a port taken or a database directory that cannot be written.
-            await Console.Error.WriteLineAsync($"{Name}: cannot start: {exception.Message}");
-            return 1;
-        }
-        catch (StoreConflictException exception)
-        {
-            // A tenant that exists already, or an unknown one for --tenant.
-            await Console.Error.WriteLineAsync($"{Name}: {exception.Message}");
-            return 1;
-        }
-        catch (ArgumentException exception)
-        {
-            await Console.Error.WriteLineAsync($"{Name}: {exception.Message}");
-            return 2;
-        }
-    }
+        // Typically a port taken or a database directory that cannot be written.
+        IOException => new CommandRefusal("cannot start: " + exception.Message),
+        // A tenant that exists already, or an unknown one for --tenant.
+        StoreConflictException => new CommandRefusal(exception.Message),
+        ArgumentException => new CommandRefusal(exception.Message, 2),
+        _ => null,
+    });
 
     private static RootCommand BuildCommands()
     {

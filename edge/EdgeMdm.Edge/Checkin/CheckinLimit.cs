@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Claims;
 using EdgeMdm.Edge.Devices;
 using EdgeMdm.Edge.Options;
@@ -20,9 +19,7 @@ public sealed class CheckinLimitOptions
 internal sealed class CheckinLimitOptionsValidator : IValidateOptions<CheckinLimitOptions>
 {
     public ValidateOptionsResult Validate(string? name, CheckinLimitOptions options) =>
-        options.CheckinsPerSecondPerDevice is < 0 or > 100_000
-            ? ValidateOptionsResult.Fail($"Edge:Limits:CheckinsPerSecondPerDevice must be between 0 (no limit) and 100000, not {options.CheckinsPerSecondPerDevice.ToString(CultureInfo.InvariantCulture)}")
-            : ValidateOptionsResult.Success;
+        RateLimits.ValidatePerSecond("Edge:Limits:CheckinsPerSecondPerDevice", options.CheckinsPerSecondPerDevice);
 }
 
 internal static class CheckinLimit

@@ -24,6 +24,10 @@ internal sealed class CommandRow
     public long? DeliveredAt { get; set; }
     public string? ResultMessage { get; set; }
 
+    // Only the snapshot for a restored hub selects these two.
+    public string CreatedBy { get; set; } = "";
+    public long FinishedAt { get; set; }
+
     /// <summary>The current row of a statement that selected <see cref="Select"/>, columns by position.</summary>
     public static CommandRow Read(Statement row) => new()
     {

@@ -13,7 +13,7 @@ internal sealed class CommandSnapshot : ISiteSnapshot
     public void AppendSnapshot(UnitOfWork unit, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(unit);
-        var commands = unit.Db.Query<SnapshotRow>(
+        var commands = unit.Db.Query<CommandRow>(
             """
             SELECT id AS Id, device_id AS DeviceId, type AS Type, parameters AS Parameters, status AS Status, created_at AS CreatedAt,
                    created_by AS CreatedBy, expires_at AS ExpiresAt, result_message AS ResultMessage,
@@ -29,19 +29,5 @@ internal sealed class CommandSnapshot : ISiteSnapshot
             if (!string.Equals(command.Status, "queued", StringComparison.Ordinal))
                 CommandStore.AppendResult(unit, command.DeviceId, command.Id, command.Status, command.ResultMessage, command.FinishedAt, now.ToUnixTimeMilliseconds());
         }
-    }
-
-    private sealed class SnapshotRow
-    {
-        public string Id { get; set; } = "";
-        public string DeviceId { get; set; } = "";
-        public string Type { get; set; } = "";
-        public string Parameters { get; set; } = "{}";
-        public string Status { get; set; } = "";
-        public long CreatedAt { get; set; }
-        public string CreatedBy { get; set; } = "";
-        public long? ExpiresAt { get; set; }
-        public string? ResultMessage { get; set; }
-        public long FinishedAt { get; set; }
     }
 }

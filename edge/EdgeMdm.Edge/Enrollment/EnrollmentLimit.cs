@@ -1,4 +1,3 @@
-using System.Globalization;
 using EdgeMdm.Edge.Options;
 using EdgeMdm.ServiceDefaults;
 using Microsoft.Extensions.Options;
@@ -21,9 +20,7 @@ public sealed class EnrollmentLimitOptions
 internal sealed class EnrollmentLimitOptionsValidator : IValidateOptions<EnrollmentLimitOptions>
 {
     public ValidateOptionsResult Validate(string? name, EnrollmentLimitOptions options) =>
-        options.EnrollmentsPerSecondPerAddress is < 0 or > 100_000
-            ? ValidateOptionsResult.Fail($"Edge:Limits:EnrollmentsPerSecondPerAddress must be between 0 (no limit) and 100000, not {options.EnrollmentsPerSecondPerAddress.ToString(CultureInfo.InvariantCulture)}")
-            : ValidateOptionsResult.Success;
+        RateLimits.ValidatePerSecond("Edge:Limits:EnrollmentsPerSecondPerAddress", options.EnrollmentsPerSecondPerAddress);
 }
 
 internal static class EnrollmentLimit

@@ -24,46 +24,14 @@ public static class EdgeCli
 {
     private const string Name = OperatorCommands.Program;
 
-    public static async Task<int> RunAsync(string[] args)
+    public static Task<int> RunAsync(string[] args) => HostCommandLine.RunAsync(Name, BuildCommands(), args, exception => exception switch
     {
-        ArgumentNullException.ThrowIfNull(args);
-        if (args.Length == 0 || (args[0].StartsWith('-') && args[0] is not ("-h" or "--help" or "-?" or "--version")))
-            args = ["serve", .. args];
-
-        var parsed = BuildCommands().Parse(args);
-        if (parsed.Errors.Count > 0)
-        {
-            await Console.Error.WriteLineAsync($"{Name}: {parsed.Errors[0].Message} (see '{Name} --help')");
-            return 2;
-        }
-
-        try
-        {
-            // Our own handler below turns refusals into one line; System.CommandLine's would print a stack trace.
-            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
-        }
-        catch (CliException exception)
-        {
-            await Console.Error.WriteLineAsync($"{Name}: {exception.Message}");
-            return exception.ExitCode;
-        }
-        catch (OptionsValidationException exception)
-        {
-            await Console.Error.WriteLineAsync($"{Name}: invalid settings: {string.Join("; ", exception.Failures)}");
-            return 2;
-        }
-        catch (StorageFullException exception)
-        {
-            await Console.Error.WriteLineAsync($"{Name}: nothing was changed: {exception.Message}");
-            return 1;
-        }
-        catch (Exception exception) when (exception is SQLite.SQLiteException or IOException or UnauthorizedAccessException)
-        {
-            // The data directory as the operator gave it cannot be used (locked for too long, unreadable, gone).
-            await Console.Error.WriteLineAsync($"{Name}: the data directory cannot be used: {exception.Message}");
-            return 1;
-        }
-    }
+        CliException refused => new CommandRefusal(refused.Message, refused.ExitCode),
+        StorageFullException => new CommandRefusal("nothing was changed: " + exception.Message),
+        // The data directory as the operator gave it cannot be used (locked for too long, unreadable, gone).
+        SQLite.SQLiteException or IOException or UnauthorizedAccessException => new CommandRefusal("the data directory cannot be used: " + exception.Message),
+        _ => null,
+    });
 
     private static RootCommand BuildCommands()
     {
