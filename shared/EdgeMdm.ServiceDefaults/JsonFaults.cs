@@ -8,7 +8,7 @@ namespace EdgeMdm.ServiceDefaults;
 /// of the failure; <c>body</c> for the root) and whether it is not JSON at all or a value of the wrong type there.
 /// Decided from the bytes themselves, never from the text of the serializer's message (which names .NET types).
 /// </summary>
-public static class JsonFaults
+internal static class JsonFaults
 {
     /// <returns>The field and the message to answer with a 400 that names it.</returns>
     public static (string Field, string Message) Describe(JsonException exception, ReadOnlySpan<byte> body, JsonSerializerOptions options)

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using EdgeMdm.ServiceDefaults;
 
@@ -17,25 +16,12 @@ internal static class JsonBody
     public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo)
         where T : class
     {
-        if (!request.HasJsonContentType())
-        {
-            return (null, Problems.Create(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
-                $"the body must be application/json, not '{request.ContentType ?? "(none)"}'"));
-        }
+        if (ProblemResults.UnlessJson(request) is { } unsupported)
+            return (null, unsupported);
 
-        // The whole body first (bounded by Kestrel's limit): a failed read can then be looked at again, below.
+        // The whole body first (bounded by Kestrel's limit): a failed read can then be looked at again.
         using var body = new MemoryStream();
         await request.Body.CopyToAsync(body, request.HttpContext.RequestAborted);
-        var bytes = new ReadOnlySpan<byte>(body.GetBuffer(), 0, (int)body.Length);
-        try
-        {
-            var value = JsonSerializer.Deserialize(bytes, typeInfo);
-            return value is null ? (null, Problems.Invalid("body", "must be a JSON object")) : (value, null);
-        }
-        catch (JsonException exception)
-        {
-            var (field, message) = JsonFaults.Describe(exception, bytes, typeInfo.Options);
-            return (null, Problems.Invalid(field, message));
-        }
+        return ProblemResults.ParseJson(new ReadOnlySpan<byte>(body.GetBuffer(), 0, (int)body.Length), typeInfo);
     }
 }

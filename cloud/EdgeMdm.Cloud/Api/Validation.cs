@@ -1,5 +1,6 @@
 using System.Globalization;
 using EdgeMdm.Domain.Security;
+using EdgeMdm.ServiceDefaults;
 
 namespace EdgeMdm.Cloud.Api;
 
@@ -17,7 +18,7 @@ internal sealed class Validation
 
     public IDictionary<string, string[]> Errors => _errors;
 
-    public IResult Problem() => Problems.Invalid(_errors);
+    public IResult Problem() => ProblemResults.Invalid(_errors);
 
     public void Add(string field, string message) => _errors.TryAdd(field, [message]);
 

@@ -1,6 +1,7 @@
 using EdgeMdm.Cloud.Api;
 using EdgeMdm.Cloud.Sites;
 using EdgeMdm.Cloud.Storage;
+using EdgeMdm.ServiceDefaults;
 
 namespace EdgeMdm.Cloud.Fleet;
 
@@ -73,7 +74,7 @@ internal static class FleetApi
         }
         catch (StoreConflictException)
         {
-            return Problems.Invalid("siteId", $"no site '{body.SiteId}'");
+            return ProblemResults.Invalid("siteId", $"no site '{body.SiteId}'");
         }
     }
 

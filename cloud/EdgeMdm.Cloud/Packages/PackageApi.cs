@@ -2,6 +2,7 @@ using System.Globalization;
 using EdgeMdm.Cloud.Api;
 using EdgeMdm.Cloud.Options;
 using EdgeMdm.Domain.Packages;
+using EdgeMdm.ServiceDefaults;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
@@ -45,14 +46,14 @@ internal static class PackageApi
         var request = http.Request;
         if (!string.Equals(request.ContentType?.Split(';')[0].Trim(), OctetStream, StringComparison.OrdinalIgnoreCase))
         {
-            return Problems.Create(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+            return ProblemResults.Create(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
                 $"the body must be the package file as {OctetStream}, not '{request.ContentType ?? "(none)"}'");
         }
 
         var publishedAt = WholeSeconds(time.GetUtcNow());
         var (described, errors) = Describe(request.Query, publishedAt);
         if (errors.Count > 0)
-            return Problems.Invalid(errors);
+            return ProblemResults.Invalid(errors);
         var maxBytes = options.Value.MaxPackageBytes;
         if (request.ContentLength > maxBytes)
             return TooLarge(maxBytes);
@@ -79,7 +80,7 @@ internal static class PackageApi
         {
             var manifest = described! with { Sha256 = staged.Digest.Sha256, SizeBytes = staged.Digest.SizeBytes };
             if (manifest.SizeBytes == 0)
-                return Problems.Invalid("body", "is empty: the package file must have at least one byte");
+                return ProblemResults.Invalid("body", "is empty: the package file must have at least one byte");
             var tenant = HubApi.Tenant(http);
 
             // Answered before the blob is kept, so a refused upload leaves nothing behind (but for a race with
@@ -149,7 +150,7 @@ internal static class PackageApi
         };
     }
 
-    private static IResult TooLarge(long maxBytes) => Problems.Create(
+    private static IResult TooLarge(long maxBytes) => ProblemResults.Create(
         StatusCodes.Status413PayloadTooLarge, "Payload too large", $"a package file may be at most {Number(maxBytes)} bytes (Cloud:MaxPackageBytes)");
 
     private static DateTimeOffset WholeSeconds(DateTimeOffset at) => DateTimeOffset.FromUnixTimeSeconds(at.ToUnixTimeSeconds());

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using EdgeMdm.Edge.Options;
 using EdgeMdm.ServiceDefaults;
@@ -22,17 +21,14 @@ internal static class JsonBody
         if (problem is not null)
             return (null, problem);
         var validation = validate(value!);
-        return validation.Valid ? (value, null) : (null, Problems.Invalid(validation.Errors));
+        return validation.Valid ? (value, null) : (null, ProblemResults.Invalid(validation.Errors));
     }
 
     private static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo)
         where T : class
     {
-        if (!request.HasJsonContentType())
-        {
-            return (null, Problems.Create(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
-                $"the body must be application/json, not '{request.ContentType ?? "(none)"}'"));
-        }
+        if (ProblemResults.UnlessJson(request) is { } unsupported)
+            return (null, unsupported);
 
         if (request.ContentLength > DrainLimitBytes)
             return (null, TooLarge());
@@ -50,19 +46,7 @@ internal static class JsonBody
             return (null, TooLarge());
         }
 
-        var bytes = new ReadOnlySpan<byte>(body.GetBuffer(), 0, (int)body.Length);
-        try
-        {
-            var value = JsonSerializer.Deserialize(bytes, typeInfo);
-            return value is null
-                ? (null, Problems.Invalid("body", "the body must be a JSON object"))
-                : (value, null);
-        }
-        catch (JsonException exception)
-        {
-            var (field, message) = JsonFaults.Describe(exception, bytes, typeInfo.Options);
-            return (null, Problems.Invalid(field, message));
-        }
+        return ProblemResults.ParseJson(new ReadOnlySpan<byte>(body.GetBuffer(), 0, (int)body.Length), typeInfo);
     }
 
     /// <summary>
@@ -103,6 +87,6 @@ internal static class JsonBody
     }
 
     private static IResult TooLarge() =>
-        Problems.Create(StatusCodes.Status413PayloadTooLarge, "Request body too large",
+        ProblemResults.Create(StatusCodes.Status413PayloadTooLarge, "Request body too large",
             $"the body may be at most {EdgeOptions.MaxRequestBodyBytes / 1024} KiB");
 }

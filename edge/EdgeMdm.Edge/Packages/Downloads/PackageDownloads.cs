@@ -2,6 +2,7 @@ using System.Globalization;
 using EdgeMdm.Domain.Packages;
 using EdgeMdm.Edge.Devices;
 using EdgeMdm.Edge.Web;
+using EdgeMdm.ServiceDefaults;
 using Microsoft.Net.Http.Headers;
 
 namespace EdgeMdm.Edge.Packages;
@@ -46,17 +47,17 @@ internal static class PackageDownloads
 
         // Checked before any lookup: a malformed name is simply not a package of this site.
         if (!PackageManifest.IsSha256Hex(sha256) || packages.Current.BySha.GetValueOrDefault(sha256) is not { } package)
-            return Problems.Create(StatusCodes.Status404NotFound, "Unknown package", $"this site has no package {sha256}");
+            return ProblemResults.Create(StatusCodes.Status404NotFound, "Unknown package", $"this site has no package {sha256}");
         if (!document.Apps.Any(app => string.Equals(app.Package?.Sha256, sha256, StringComparison.Ordinal)))
         {
-            return Problems.Create(StatusCodes.Status403Forbidden, "Package not declared for this device",
+            return ProblemResults.Create(StatusCodes.Status403Forbidden, "Package not declared for this device",
                 $"the declarations of group {document.Group} do not name package {sha256} ({package.Manifest.PackageName} {package.Manifest.VersionCode})");
         }
 
         if (await cache.OpenForServingAsync(package, http.RequestAborted) is not { } blob)
         {
             http.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-            return Problems.Create(StatusCodes.Status503ServiceUnavailable, "Package not cached yet",
+            return ProblemResults.Create(StatusCodes.Status503ServiceUnavailable, "Package not cached yet",
                 $"the site is still fetching {package.Manifest.PackageName} {package.Manifest.VersionCode} from the hub; retry after {RetryAfterSeconds} s");
         }
 
