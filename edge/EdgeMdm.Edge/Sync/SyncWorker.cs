@@ -10,8 +10,9 @@ namespace EdgeMdm.Edge.Sync;
 /// Exchanges deltas with the cloud hub whenever the uplink allows (ADR 0001). Each round: Hello (where the
 /// hub stands, so a lost acknowledgement or a wiped local cursor costs nothing), pull the site's feed and
 /// apply it, then push the outbox until it is drained, deleting rows only once the hub acknowledged them.
-/// Any failure ends the round; the next one starts after a backoff with jitter. Devices never wait on this:
-/// they are answered from local state, uplink or not.
+/// Any failure ends the round; the next one starts after a backoff with jitter, which grows only while tries move
+/// nothing: a round cut after it moved changes (a balancer draining a replica, a flapping link) is tried again at
+/// once. Devices never wait on this: they are answered from local state, uplink or not.
 /// </summary>
 public sealed partial class SyncWorker(
     IOptions<SyncOptions> options,
@@ -31,6 +32,9 @@ public sealed partial class SyncWorker(
     // HTTP/2 keep-alive pings (see HubChannel.Create).
     private static readonly TimeSpan StreamTimeout = TimeSpan.FromMinutes(15);
 
+    // Whether the current try applied a feed batch or had a push acknowledged.
+    private bool _movedChanges;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
@@ -45,7 +49,8 @@ public sealed partial class SyncWorker(
             TimeSpan.FromSeconds(1),
             TimeSpan.FromSeconds(settings.SyncRetryMaxSeconds),
             clock,
-            exception => HubChannel.IsUplinkFailure(exception, stoppingToken),
+            // A try that moved changes proved the uplink works: its failure ends the backoff instead of growing it.
+            exception => !_movedChanges && HubChannel.IsUplinkFailure(exception, stoppingToken),
             async failure =>
             {
                 await RecordAsync(uplink.Failed(failure.Exception.Message));
@@ -66,11 +71,17 @@ public sealed partial class SyncWorker(
             {
                 return;
             }
+            catch (Exception exception) when (_movedChanges && HubChannel.IsUplinkFailure(exception, stoppingToken))
+            {
+                await RecordAsync(uplink.Failed(exception.Message));
+                Log.RoundCut(logger, uplink.State, exception.Message);
+            }
         }
     }
 
     private async Task RoundAsync(SiteSync.SiteSyncClient client, Metadata headers, CancellationToken cancellationToken)
     {
+        _movedChanges = false;
         var hello = await client.HelloAsync(HelloFor(outbox.State(), uplink.State, uplink.LastSuccessAt), headers, Deadline(), cancellationToken);
         var acknowledged = outbox.State().AckedThrough;
         if (hello.AppliedThrough < acknowledged)
@@ -116,7 +127,10 @@ public sealed partial class SyncWorker(
     {
         using var call = client.Pull(new PullRequest { AfterPosition = feed.FeedPosition, MaxChanges = BatchSize }, headers, Deadline(StreamTimeout), cancellationToken);
         await foreach (var batch in call.ResponseStream.ReadAllAsync(cancellationToken))
+        {
             await feed.ApplyDownstreamAsync(batch);
+            _movedChanges = true;
+        }
     }
 
     /// <summary>
@@ -139,6 +153,7 @@ public sealed partial class SyncWorker(
             if (!await call.ResponseStream.MoveNext(cancellationToken))
                 throw new RpcException(new Status(StatusCode.Unavailable, "the hub closed the push stream before acknowledging"));
             await outbox.AcknowledgeAsync(call.ResponseStream.Current.AppliedThrough);
+            _movedChanges = true;
             await pace.WaitAfterAsync(changes.Count, cancellationToken);
             changes = await outbox.TakeBatchAsync(BatchSize);
         }
@@ -146,7 +161,10 @@ public sealed partial class SyncWorker(
         // Close our side and let the hub close its own: disposing a call with the stream still open resets it.
         await call.RequestStream.CompleteAsync();
         while (await call.ResponseStream.MoveNext(cancellationToken))
+        {
             await outbox.AcknowledgeAsync(call.ResponseStream.Current.AppliedThrough);
+            _movedChanges = true;
+        }
     }
 
     private async Task RecordAsync(bool stateChanged)
@@ -172,6 +190,9 @@ public sealed partial class SyncWorker(
 
         [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "The hub holds this site's changes through {HubThrough} but had acknowledged {Acknowledged}: it lost {Lost} (restored from an older backup?). Sending it a snapshot of every record the site owns")]
         public static partial void HubLostChanges(ILogger logger, ulong hubThrough, ulong acknowledged, ulong lost);
+
+        [LoggerMessage(EventId = 2003, Level = LogLevel.Debug, Message = "Sync round cut after it moved changes ({State}); trying again now: {Error}")]
+        public static partial void RoundCut(ILogger logger, UplinkState state, string error);
 
         [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Sync round failed ({State}); next try in {Seconds:0.0} s: {Error}")]
         public static partial void RoundFailed(ILogger logger, UplinkState state, double seconds, string error);
