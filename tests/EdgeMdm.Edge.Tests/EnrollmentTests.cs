@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using EdgeMdm.Contracts.Device;
+using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Domain.Lifecycle;
 
 namespace EdgeMdm.Edge.Tests;
@@ -53,6 +54,10 @@ public sealed class EnrollmentTests
         Assert.NotEqual(first.DeviceSecret, second.DeviceSecret);
         using var oldSecret = await server.CheckinAsync(first.DeviceSecret, new CheckinRequest());
         Assert.Equal(HttpStatusCode.Unauthorized, oldSecret.StatusCode);
+        // Authentication remembers secrets it has seen; the re-enrollment made it forget the one it replaced.
+        var known = server.Get<Devices.KnownSecrets>();
+        Assert.Null(known.DeviceOf(CanonicalHash.Sha256Hex(first.DeviceSecret)));
+        Assert.Equal(first.DeviceId, known.DeviceOf(CanonicalHash.Sha256Hex(second.DeviceSecret)));
         await server.CheckinOkAsync(second.DeviceSecret, new CheckinRequest { Status = new DeviceStatus { Os = new OsStatus { Version = "14" } } });
         var detail = server.Get<IDeviceQueries>().Device(first.DeviceId)!;
         Assert.Equal(2, detail.Enrollments);

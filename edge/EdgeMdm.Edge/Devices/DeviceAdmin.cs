@@ -48,6 +48,7 @@ public static class DeviceRegistration
 {
     public static IServiceCollection AddDevices(this IServiceCollection services)
     {
+        services.AddSingleton<KnownSecrets>();
         services.AddSingleton<IDeviceRegistry, DeviceRegistry>();
         services.AddSingleton<IDeviceAdmin, DeviceAdmin>();
         services.AddFeatureMetrics<DeviceMetrics>();

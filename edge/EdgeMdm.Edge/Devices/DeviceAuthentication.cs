@@ -51,7 +51,7 @@ public static class DeviceAuthentication
         return secret.Length is 0 or > MaxSecretLength ? null : secret;
     }
 
-    private sealed class Handler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IDeviceQueries devices)
+    private sealed class Handler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, KnownSecrets secrets)
         : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
     {
         protected override Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -61,9 +61,9 @@ public static class DeviceAuthentication
             if (BearerSecret(Request.Headers.Authorization.ToString()) is not { } secret)
                 return Task.FromResult(AuthenticateResult.NoResult());
             var hash = CanonicalHash.Sha256Hex(secret);
-            if (devices.BySecret(hash) is not { } device)
+            if (secrets.DeviceOf(hash) is not { } deviceId)
                 return Task.FromResult(AuthenticateResult.Fail("unknown"));
-            var identity = new ClaimsIdentity([new Claim(SecretHashClaim, hash), new Claim(DeviceIdClaim, device.Id)], Scheme.Name);
+            var identity = new ClaimsIdentity([new Claim(SecretHashClaim, hash), new Claim(DeviceIdClaim, deviceId)], Scheme.Name);
             return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name)));
         }
 

@@ -46,7 +46,7 @@ public interface IDeviceRegistry
     void RecordCheckin(UnitOfWork unit, string deviceId, CheckinWrite write);
 }
 
-internal sealed class DeviceRegistry : IDeviceRegistry
+internal sealed class DeviceRegistry(KnownSecrets secrets) : IDeviceRegistry
 {
     public DeviceRecord? BySecret(UnitOfWork unit, string secretHash) => DeviceRow.BySecret(unit.Db, secretHash);
 
@@ -90,6 +90,7 @@ internal sealed class DeviceRegistry : IDeviceRegistry
             facts.Model, facts.Manufacturer, facts.OsVersion, facts.AgentVersion, group, credential.SecretHash, credential.BrokerHash,
             now.ToUnixTimeMilliseconds(), device.Id);
         unit.Db.Execute("DELETE FROM installed_apps WHERE device_id = ?", device.Id);
+        unit.OnCommitted(() => secrets.Forget(device.Id));
         Outbox.Append(unit, Enrolled(device.Id, facts, group, reenrolled: true, now));
         // A device left in Enrolling (only data from before operators lost that move) is there already: nothing moves.
         if (device.State != DeviceState.Enrolling)
