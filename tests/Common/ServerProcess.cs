@@ -46,16 +46,7 @@ internal sealed class ServerProcess : IAsyncDisposable
     public static async Task<ServerProcess> StartAsync(
         string dll, IEnumerable<string> args, Uri url, IReadOnlyDictionary<string, string>? environment, CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo(DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(dll);
-        foreach (var arg in args)
-            info.ArgumentList.Add(arg);
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        var info = DotnetStartInfo(dll, args);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>(StringComparer.Ordinal))
             info.Environment[name] = value;
 
@@ -211,6 +202,22 @@ internal sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>The dotnet host that runs this process when it is the muxer, else the one on PATH.</summary>
+    /// <summary><c>dotnet DLL ARGS</c> on the host running this process, with standard output and error captured.</summary>
+    public static ProcessStartInfo DotnetStartInfo(string dll, IEnumerable<string> args)
+    {
+        var info = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(dll);
+        foreach (var arg in args)
+            info.ArgumentList.Add(arg);
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        return info;
+    }
+
     private static string DotnetHost() =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host
         : string.Equals(Path.GetFileNameWithoutExtension(Environment.ProcessPath), "dotnet", StringComparison.Ordinal) ? Environment.ProcessPath!

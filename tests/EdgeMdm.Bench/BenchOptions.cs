@@ -7,7 +7,7 @@ namespace EdgeMdm.Bench;
 internal sealed record BenchOptions
 {
     public const string Usage =
-        "usage: edgemdm-bench [--scenario checkin|catchup|download|wake|all] [--devices N] [--concurrency N] [--warmup 3s] [--duration 15s]\n" +
+        "usage: edgemdm-bench [--scenario checkin|catchup|download|wake|all] [--devices N] [--concurrency N] [--warmup 20s] [--duration 15s]\n" +
         "                     [--backlog N] [--sync-max-rate N] [--package-mb N] [--download-clients N] [--wake-agents N]\n" +
         "                     [--out FILE]\n" +
         "       edgemdm-bench noop-server --urls URL\n" +
@@ -37,7 +37,12 @@ internal sealed record BenchOptions
     /// <summary>Check-ins in flight at once (and connections open); null means one per device.</summary>
     public int? Concurrency { get; init; }
 
-    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(3);
+    /// <summary>
+    /// Load before the window: long enough for tiered compilation to finish on two cores. After 3 s the JIT's
+    /// background thread still took 10–13 % of the server's CPU samples and the figures moved ±12 % between runs
+    /// (docs/benchmarks.md, "Feature slices").
+    /// </summary>
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(20);
 
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(15);
 

@@ -19,7 +19,7 @@ internal static class BenchRun
 
     public static async Task<int> RunAsync(BenchOptions options)
     {
-        if (FindRepoRoot() is not { } repo)
+        if (Repository.FindRoot() is not { } repo)
             return Fail("EdgeMdm.sln not found above " + AppContext.BaseDirectory);
 
         // The appliance of the same configuration as this build (make bench: Release).
@@ -149,14 +149,6 @@ internal static class BenchRun
 
     /// <summary>"http://127.0.0.1:PORT", as Kestrel's --urls takes it.</summary>
     private static string Text(Uri url) => url.GetLeftPart(UriPartial.Authority);
-
-    private static string? FindRepoRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "EdgeMdm.sln")))
-            directory = directory.Parent;
-        return directory?.FullName;
-    }
 
     private static void DeleteDirectory(string path)
     {

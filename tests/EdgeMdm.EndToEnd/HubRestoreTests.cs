@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EdgeMdm.Testing;
 using Npgsql;
 using SQLite;
 

@@ -13,7 +13,7 @@ internal static class Processes
     private static readonly string Configuration =
         typeof(Processes).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => string.Equals(a.Key, "BuildConfiguration", StringComparison.Ordinal)).Value!;
 
-    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string RepoRoot { get; } = Repository.Root;
 
     public static string EdgeDll => Path.Combine(RepoRoot, "edge", "EdgeMdm.Edge", "bin", Configuration, "net10.0", "edgemdm-edge.dll");
 
@@ -71,28 +71,8 @@ internal static class Processes
         return Process.Start(info) ?? throw new InvalidOperationException("could not start " + file);
     }
 
-    public static Process Start(string dll, IEnumerable<string> args)
-    {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(dll);
-        foreach (var arg in args)
-            info.ArgumentList.Add(arg);
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        return Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet " + dll);
-    }
-
-    private static string FindRepoRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "EdgeMdm.sln")))
-            directory = directory.Parent;
-        return directory?.FullName ?? throw new InvalidOperationException("EdgeMdm.sln not found above " + AppContext.BaseDirectory);
-    }
+    public static Process Start(string dll, IEnumerable<string> args) =>
+        Process.Start(ServerProcess.DotnetStartInfo(dll, args)) ?? throw new InvalidOperationException("could not start dotnet " + dll);
 }
 
 internal sealed record CommandResult(int ExitCode, string Stdout, string Stderr);

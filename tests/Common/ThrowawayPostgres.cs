@@ -4,13 +4,13 @@ using System.Net;
 using System.Net.Sockets;
 using Npgsql;
 
-namespace EdgeMdm.EndToEnd;
+namespace EdgeMdm.Testing;
 
 /// <summary>
-/// A throwaway PostgreSQL for one test, started by <c>tests/scripts/postgres.sh</c> (initdb + pg_ctl in a temp
-/// directory, loopback only, trust auth) on a free port, and stopped and removed on dispose. When it cannot
-/// start, the test fails under <c>CI=true</c> (a CI run must prove the PostgreSQL path) and is skipped,
-/// saying why, elsewhere.
+/// A throwaway PostgreSQL, started by <c>tests/scripts/postgres.sh</c> (initdb + pg_ctl in a temp directory, loopback
+/// only, trust auth) on a free port, and stopped and removed on dispose. When it cannot start, the test that needed it
+/// fails under <c>CI=true</c> (a CI run must prove the PostgreSQL path) and is skipped, saying why, elsewhere
+/// (<see cref="SkipOrFail"/>).
 /// </summary>
 internal sealed class ThrowawayPostgres : IAsyncDisposable
 {
@@ -27,29 +27,40 @@ internal sealed class ThrowawayPostgres : IAsyncDisposable
 
     private string AdminConnectionString => $"Host=127.0.0.1;Port={Port.ToString(CultureInfo.InvariantCulture)};Username=postgres;Database=postgres;Pooling=false";
 
+    /// <summary>Starts a server; when it cannot, null and why.</summary>
+    public static async Task<(ThrowawayPostgres? Server, string? Unavailable)> TryStartAsync()
+    {
+        // Short: the server's Unix socket lives in this directory, and socket paths are limited to ~100 bytes.
+        var directory = Path.Combine(Path.GetTempPath(), "edgemdm-pg-" + Guid.NewGuid().ToString("N")[..12]);
+        var server = new ThrowawayPostgres(directory, FreePort());
+        var (exitCode, output) = await ScriptAsync(TimeSpan.FromMinutes(3), "start", directory, server.Port.ToString(CultureInfo.InvariantCulture));
+        if (exitCode == 0)
+            return (server, null);
+
+        await server.DisposeAsync();
+        return (null, $"tests/scripts/postgres.sh start failed (exit {exitCode}): {output.Trim()}");
+    }
+
     /// <summary>Starts a server, or fails (CI) / skips (elsewhere) the calling <c>[SkippableFact]</c> when it cannot.</summary>
     public static async Task<ThrowawayPostgres> StartOrSkipAsync()
     {
-        // Short: the server's Unix socket lives in this directory, and socket paths are limited to ~100 bytes.
-        var directory = Path.Combine(Path.GetTempPath(), "edgemdm-e2e-pg-" + Guid.NewGuid().ToString("N")[..12]);
-        var port = FreePort();
-        var server = new ThrowawayPostgres(directory, port);
-        var (exitCode, output) = await ScriptAsync(TimeSpan.FromMinutes(3), "start", directory, port.ToString(CultureInfo.InvariantCulture));
-        if (exitCode == 0)
-            return server;
-
-        await server.DisposeAsync();
-        var reason = $"tests/scripts/postgres.sh start failed (exit {exitCode}): {output.Trim()}";
-        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-            Assert.Fail("PostgreSQL is required when CI=true but could not be started: " + reason);
-        Skip.If(true, "PostgreSQL unavailable (run tests/scripts/setup.sh as root to install it): " + reason);
-        throw new UnreachableException();
+        var (server, unavailable) = await TryStartAsync();
+        return server ?? throw SkipOrFail(unavailable!);
     }
 
-    /// <summary>Creates an empty database and returns its Npgsql connection string (what <c>--database</c> takes).</summary>
+    /// <summary>Fails the calling test under CI=true, skips it elsewhere; either way by throwing.</summary>
+    public static Exception SkipOrFail(string unavailable)
+    {
+        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            Assert.Fail("PostgreSQL is required when CI=true but could not be started: " + unavailable);
+        Skip.If(true, "PostgreSQL unavailable (run tests/scripts/setup.sh as root to install it): " + unavailable);
+        return new UnreachableException();
+    }
+
+    /// <summary>Creates an empty database and returns its Npgsql connection string (what the hub's <c>--database</c> takes).</summary>
     public async Task<string> CreateDatabaseAsync()
     {
-        var name = $"e2e_{Interlocked.Increment(ref _databases).ToString(CultureInfo.InvariantCulture)}_{Guid.NewGuid():N}"[..30];
+        var name = $"hub_{Interlocked.Increment(ref _databases).ToString(CultureInfo.InvariantCulture)}_{Guid.NewGuid():N}"[..30];
         await using var connection = new NpgsqlConnection(AdminConnectionString);
         await connection.OpenAsync();
 #pragma warning disable CA2100 // the name is ours: letters, digits and underscores
@@ -101,7 +112,7 @@ internal sealed class ThrowawayPostgres : IAsyncDisposable
     private static async Task<(int ExitCode, string Output)> ScriptAsync(TimeSpan timeout, params string[] args)
     {
         var start = new ProcessStartInfo("bash") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(Processes.RepoRoot, "tests", "scripts", "postgres.sh"));
+        start.ArgumentList.Add(Path.Combine(Repository.Root, "tests", "scripts", "postgres.sh"));
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
         try
