@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using EdgeMdm.Cloud.Accounts;
+using EdgeMdm.ServiceDefaults;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -49,21 +50,12 @@ public static class ApiTokenAuthentication
         return services;
     }
 
-    private static string? BearerToken(string authorization)
-    {
-        const string Prefix = "Bearer ";
-        if (!authorization.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase))
-            return null;
-        var token = authorization[Prefix.Length..].Trim();
-        return token.Length is 0 ? null : token;
-    }
-
     private sealed class Handler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IAdminTokens tokens)
         : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
     {
         protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
         {
-            if (BearerToken(Request.Headers.Authorization.ToString()) is not { } token)
+            if (BearerCredential.From(Request) is not { } token)
                 return AuthenticateResult.NoResult();
             if (token.Length > MaxTokenLength || await tokens.AuthenticateApiTokenAsync(token, Context.RequestAborted) is not { } caller)
                 return AuthenticateResult.Fail("unknown or expired API token");

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using EdgeMdm.Cloud.Sites;
 using Grpc.Core;
+using EdgeMdm.ServiceDefaults;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -21,9 +22,6 @@ public static class SiteCredential
     public const string Policy = "Site";
 
     public const string SiteIdClaim = "edgemdm:site-id";
-
-    /// <summary>The longest secret looked up; the hub issues 43-character ones (<c>HubIds.NewSecret</c>).</summary>
-    private const int MaxSecretLength = 256;
 
     /// <summary>The authenticated site of a call on an endpoint that requires <see cref="Policy"/>.</summary>
     public static string SiteOf(ServerCallContext context)
@@ -51,10 +49,7 @@ public static class SiteCredential
             // default and runs it for REST requests too, whose bearer is an API token: never look that up as a site.
             if (!IsGrpc(Request))
                 return AuthenticateResult.NoResult();
-            const string Bearer = "Bearer ";
-            var header = Request.Headers.Authorization.ToString();
-            var secret = header.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase) ? header[Bearer.Length..].Trim() : "";
-            if (secret.Length is 0 or > MaxSecretLength)
+            if (BearerCredential.From(Request) is not { } secret)
                 return AuthenticateResult.Fail(Missing);
             if (await sites.AuthenticateSiteAsync(secret, Context.RequestAborted) is not { } site)
                 return AuthenticateResult.Fail(Unknown);

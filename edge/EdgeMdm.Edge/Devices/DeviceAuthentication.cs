@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Edge.Web;
+using EdgeMdm.ServiceDefaults;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -22,7 +23,6 @@ public static class DeviceAuthentication
 
     private const string SecretHashClaim = "edgemdm:device-secret-sha256";
     private const string DeviceIdClaim = "edgemdm:device-id";
-    private const int MaxSecretLength = 256;
 
     /// <summary>The SHA-256 of the bearer secret the caller authenticated with (only on an endpoint with <see cref="Policy"/>).</summary>
     public static string SecretHash(this ClaimsPrincipal user)
@@ -42,15 +42,6 @@ public static class DeviceAuthentication
         return authentication.AddScheme<AuthenticationSchemeOptions, Handler>(Scheme, displayName: "device secret", configureOptions: null);
     }
 
-    internal static string? BearerSecret(string authorization)
-    {
-        const string Prefix = "Bearer ";
-        if (!authorization.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase))
-            return null;
-        var secret = authorization[Prefix.Length..].Trim();
-        return secret.Length is 0 or > MaxSecretLength ? null : secret;
-    }
-
     private sealed class Handler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, KnownSecrets secrets)
         : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
     {
@@ -58,7 +49,7 @@ public static class DeviceAuthentication
         {
             // No credential is no result, not a failure: enrollment and the probes are called without one, and only an
             // endpoint that requires the device policy turns it into a 401.
-            if (BearerSecret(Request.Headers.Authorization.ToString()) is not { } secret)
+            if (BearerCredential.From(Request) is not { } secret)
                 return Task.FromResult(AuthenticateResult.NoResult());
             var hash = CanonicalHash.Sha256Hex(secret);
             if (secrets.DeviceOf(hash) is not { } deviceId)

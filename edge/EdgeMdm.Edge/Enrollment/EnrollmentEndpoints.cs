@@ -44,7 +44,7 @@ internal static class EnrollmentEndpoints
 
         // Optional: a device that still holds its secret proves with it that a re-enrollment is its own. Not the
         // device authentication scheme: a missing or unknown secret is no reason to refuse an enrollment here.
-        var presented = DeviceAuthentication.BearerSecret(http.Headers.Authorization.ToString()) is { } secret ? CanonicalHash.Sha256Hex(secret) : null;
+        var presented = BearerCredential.From(http) is { } secret ? CanonicalHash.Sha256Hex(secret) : null;
         var attempt = new EnrollmentAttempt(
             CanonicalHash.Sha256Hex(request!.EnrollmentToken!),
             new DeviceFacts(request.Serial!.Trim(), request.Model!, request.Manufacturer!, request.OsVersion!, request.AgentVersion!),
