@@ -19,14 +19,15 @@ internal sealed class RefusalResultHandler(IAuthenticationSchemeProvider schemes
 {
     private readonly AuthorizationMiddlewareResultHandler _framework = new();
 
-    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
+    public Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
     {
-        if (authorizeResult.Succeeded)
-        {
-            await _framework.HandleAsync(next, context, policy, authorizeResult);
-            return;
-        }
+        ArgumentNullException.ThrowIfNull(authorizeResult);
+        // Every request that may pass comes this way: no state machine for it.
+        return authorizeResult.Succeeded ? _framework.HandleAsync(next, context, policy, authorizeResult) : RefuseAsync(next, context, policy, authorizeResult);
+    }
 
+    private async Task RefuseAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
+    {
         if (context.GetEndpoint() is null)
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;

@@ -80,7 +80,7 @@ internal sealed class CheckinService(
 
             devices.RecordCheckin(unit, device.Id, new CheckinWrite(
                 changes is null ? null : JsonSerializer.Serialize(status, DeviceProtocolJson.Default.DeviceStatus),
-                drift.Compliant, drift.Findings.ToList(), heldDeclarationsToken, changes?.Os?.Version, changes?.Apps, now));
+                drift.Compliant, drift.Findings, heldDeclarationsToken, changes?.Os?.Version, changes?.Apps, now));
             var open = commands.TakeOpen(unit, device.Id, device.State, now);
             var answered = DeviceAccess.IsDeclared(device.State) ? declared.Declarations : declarations.Withheld(device.Group);
 

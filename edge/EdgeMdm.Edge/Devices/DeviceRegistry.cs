@@ -138,7 +138,7 @@ internal sealed class DeviceRegistry(KnownSecrets secrets) : IDeviceRegistry
             update.Bind(1, write.StatusJson);
         update
             .Bind(2, write.Compliant ? 1 : 0)
-            .Bind(3, JsonSerializer.Serialize(write.Findings.ToList(), DevicesJson.Default.ListDriftFinding))
+            .Bind(3, JsonSerializer.Serialize(write.Findings as List<Domain.Drift.DriftFinding> ?? [.. write.Findings], DevicesJson.Default.ListDriftFinding))
             .Bind(4, write.At.ToUnixTimeMilliseconds())
             .Bind(5, write.HeldDeclarationsToken)
             .Bind(6, write.ReportedOsVersion)
