@@ -61,12 +61,7 @@ internal sealed class ThrowawayPostgres : IAsyncDisposable
     public async Task<string> CreateDatabaseAsync()
     {
         var name = $"hub_{Interlocked.Increment(ref _databases).ToString(CultureInfo.InvariantCulture)}_{Guid.NewGuid():N}"[..30];
-        await using var connection = new NpgsqlConnection(AdminConnectionString);
-        await connection.OpenAsync();
-#pragma warning disable CA2100 // the name is ours: letters, digits and underscores
-        await using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
-#pragma warning restore CA2100
-        await command.ExecuteNonQueryAsync();
+        await AdminAsync($"CREATE DATABASE {Identifier(name)}");
         return $"Host=127.0.0.1;Port={Port.ToString(CultureInfo.InvariantCulture)};Username=postgres;Database={name}";
     }
 
@@ -77,15 +72,28 @@ internal sealed class ThrowawayPostgres : IAsyncDisposable
     public async Task CopyDatabaseAsync(string source, string target)
     {
         NpgsqlConnection.ClearAllPools();
+        await AdminAsync($"DROP DATABASE IF EXISTS {Identifier(target)}", $"CREATE DATABASE {Identifier(target)} TEMPLATE {Identifier(source)}");
+    }
+
+    /// <summary>Runs statements on the server's own database, one after the other.</summary>
+    private async Task AdminAsync(params string[] statements)
+    {
         await using var connection = new NpgsqlConnection(AdminConnectionString);
         await connection.OpenAsync();
-#pragma warning disable CA2100 // the names are ours: letters, digits and underscores
-        await using (var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {target}", connection))
-            await drop.ExecuteNonQueryAsync();
-        await using var copy = new NpgsqlCommand($"CREATE DATABASE {target} TEMPLATE {source}", connection);
+        foreach (var statement in statements)
+        {
+#pragma warning disable CA2100 // CREATE and DROP DATABASE take no parameters; every name in them has passed Identifier
+            await using var command = new NpgsqlCommand(statement, connection);
 #pragma warning restore CA2100
-        await copy.ExecuteNonQueryAsync();
+            await command.ExecuteNonQueryAsync();
+        }
     }
+
+    /// <summary>A database name as it may stand in a statement unquoted: lower-case letters, digits, underscores.</summary>
+    private static string Identifier(string name) =>
+        name.Length is > 0 and <= 63 && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_')
+            ? name
+            : throw new ArgumentException($"not a plain database name: '{name}'", nameof(name));
 
     /// <summary>Stops the server (whether or not it fully started) and removes its directory.</summary>
     public async ValueTask DisposeAsync()
