@@ -48,7 +48,7 @@ public sealed class RolloutTests
         var fleets = new[]
         {
             Simulate(appliance, token, "OK", 12),
-            Simulate(appliance, token, "FULL", 3, "--storage-full", "1", "--storage-freed-after", "5s", "--install-retry-after", "2s"),
+            Simulate(appliance, token, "FULL", 3, "--storage-full", "1", "--storage-freed-after", "25s", "--install-retry-after", "2s"),
             Simulate(appliance, token, "OLD", 3, "--old-os", "1"),
             Simulate(appliance, token, "OFF", 2, "--offline", "1"),
         };
@@ -58,8 +58,8 @@ public sealed class RolloutTests
         // Assert: every fleet ran without a failed request, and the counts are exact, with nothing failed or pending
         Assert.All(results, r => Assert.True(r.ExitCode == 0, $"simulate exited {r.ExitCode}: {r.Stdout}\n{r.Stderr}"));
         var full = JsonDocument.Parse(results[1].Stdout).RootElement;
-        // At least one full device failed first and installed on a retry; one whose wave opened after its
-        // storage came back (5 s) installs at the first attempt, so not necessarily all three.
+        // The full devices failed first and installed on a retry. Their space comes back after 25 s, long after the
+        // second wave opens; with 5 s, a run whose three full devices all fell in that wave saw no failure at all.
         Assert.True(full.GetProperty("installFailuresByReason").GetProperty("storage_full").GetInt64() >= 1, results[1].Stdout);
         Assert.Equal((12L, 3L), (JsonDocument.Parse(results[0].Stdout).RootElement.GetProperty("installs").GetInt64(), full.GetProperty("installs").GetInt64()));
         Assert.Equal((20, 15, 0, 0, 3, 2), Counts(converged));
