@@ -100,12 +100,12 @@ public sealed class HubRestoreTests
             Assert.Equal(0, (await EdgeAsync(siteDir.Path, "devices", "set-state", lost, "Quarantined", "--reason", "left the site")).ExitCode);
             Assert.Equal(0, (await EdgeAsync(siteDir.Path, "commands", "send", "--device", lost, "ring")).ExitCode);
             await SyncLedger.WaitConvergedAsync(siteDir.Path, hub, siteId, TimeSpan.FromSeconds(60));
-            var acknowledged = await hub.AppliedThroughAsync(siteId);
 
             await hub.DisposeAsync();
             await restore();
             hub = await HubProcess.StartAsync(database, restUrl, grpcUrl);
-            Assert.True(await hub.AppliedThroughAsync(siteId) < acknowledged, "the restore did not take the hub back");
+            // That the restore took the hub back below what it had acknowledged is what the site's error line below says;
+            // asking the hub here would race the site, which reconnects and sends everything again within a second.
 
             await SyncLedger.WaitConvergedAsync(siteDir.Path, hub, siteId, TimeSpan.FromSeconds(60));
             await assertConverged(siteDir.Path, siteId);
