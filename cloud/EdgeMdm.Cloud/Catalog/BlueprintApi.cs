@@ -1,4 +1,3 @@
-using EdgeMdm.Cloud.Api;
 using EdgeMdm.Domain.Blueprints;
 
 namespace EdgeMdm.Cloud.Catalog;

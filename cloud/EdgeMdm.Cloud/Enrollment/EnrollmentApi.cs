@@ -1,8 +1,3 @@
-using EdgeMdm.Cloud.Api;
-using EdgeMdm.Cloud.Catalog;
-using EdgeMdm.Cloud.Sites;
-using EdgeMdm.Cloud.Storage;
-
 namespace EdgeMdm.Cloud.Enrollment;
 
 /// <summary>Enrollment tokens for a site's devices, each for a group that has a blueprint.</summary>

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using EdgeMdm.Cloud.Storage;
 using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Blueprints;
 

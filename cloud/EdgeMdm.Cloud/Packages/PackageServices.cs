@@ -1,4 +1,3 @@
-using EdgeMdm.Cloud.Options;
 using Microsoft.Extensions.Options;
 
 namespace EdgeMdm.Cloud.Packages;

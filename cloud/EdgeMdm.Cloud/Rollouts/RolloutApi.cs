@@ -1,8 +1,3 @@
-using EdgeMdm.Cloud.Api;
-using EdgeMdm.Cloud.Fleet;
-using EdgeMdm.Cloud.Options;
-using EdgeMdm.Cloud.Packages;
-using EdgeMdm.Cloud.Sites;
 using Microsoft.Extensions.Options;
 
 namespace EdgeMdm.Cloud.Rollouts;

@@ -1,6 +1,3 @@
-using EdgeMdm.Cloud.Api;
-using EdgeMdm.Cloud.Sites;
-using EdgeMdm.Cloud.Storage;
 using EdgeMdm.Domain.Security;
 
 namespace EdgeMdm.Cloud.SiteUsers;

@@ -1,6 +1,3 @@
-using EdgeMdm.Cloud.Api;
-using EdgeMdm.Cloud.Storage;
-
 namespace EdgeMdm.Cloud.Sites;
 
 /// <summary>Central IT's sites: register one (its credential answered once), rename one, and list them with their sync state.</summary>
