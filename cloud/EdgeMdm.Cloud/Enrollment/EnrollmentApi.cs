@@ -13,9 +13,7 @@ internal static class EnrollmentApi
         string siteId, HttpContext http, ISiteRegistry sites, IBlueprintStore blueprints, IEnrollmentTokenStore tokens, TimeProvider time, CancellationToken ct)
     {
         var tenant = HubApi.Tenant(http);
-        if (!await sites.SiteExistsAsync(tenant, siteId, ct))
-            return Problems.NotFound($"no site '{siteId}'");
-        var (body, problem) = await JsonBody.ReadAsync(http.Request, ApiJson.Default.IssueTokenRequest);
+        var (body, problem) = await JsonBody.ReadForSiteAsync(http.Request, sites, tenant, siteId, ApiJson.Default.IssueTokenRequest, ct);
         if (problem is not null)
             return problem;
         var v = new Validation();
@@ -35,7 +33,7 @@ internal static class EnrollmentApi
         }
         catch (StoreConflictException)
         {
-            return Problems.NotFound($"no site '{siteId}'");
+            return Problems.NoSite(siteId);
         }
     }
 }

@@ -112,7 +112,7 @@ internal static class FleetApi
     {
         var tenant = HubApi.Tenant(http);
         if (site is not null && !await sites.SiteExistsAsync(tenant, site, ct))
-            return Problems.NotFound($"no site '{site}'");
+            return Problems.NoSite(site);
         return TypedResults.Json((await fleet.ListDevicesAsync(tenant, site, ct)).ToList(), ApiJson.Default.ListDeviceRecord);
     }
 }

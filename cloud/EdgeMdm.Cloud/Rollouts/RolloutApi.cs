@@ -28,7 +28,7 @@ internal static class RolloutApi
             return v.Problem();
         var tenant = HubApi.Tenant(http);
         if (site is not null && !await sites.SiteExistsAsync(tenant, site, ct))
-            return Problems.NotFound($"no site '{site}'");
+            return Problems.NoSite(site);
         var report = await new RolloutReporter(rollouts, fleet, packages)
             .ReportAsync(tenant, packageName!, site, time.GetUtcNow(), options.Value.RolloutOfflineAfter, ct);
         return report.Count == 0
