@@ -1,4 +1,2 @@
-using EdgeMdm.Cloud.Cli;
-
 // edgemdm-cloud: serve (default; the host is assembled in Hosting/CloudHost.cs) | admin-token create.
 return await CloudCli.RunAsync(args);

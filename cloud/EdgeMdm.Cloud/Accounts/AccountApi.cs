@@ -1,7 +1,3 @@
-using EdgeMdm.Cloud.Api;
-using EdgeMdm.Cloud.Storage;
-using EdgeMdm.Cloud.Telemetry;
-using EdgeMdm.Cloud.Tenants;
 using EdgeMdm.Domain.Security;
 using EdgeMdm.ServiceDefaults;
 using Microsoft.AspNetCore.Mvc;

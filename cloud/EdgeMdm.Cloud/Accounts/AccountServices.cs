@@ -2,12 +2,9 @@ namespace EdgeMdm.Cloud.Accounts;
 
 public static class AccountServices
 {
-    public static IServiceCollection AddAccounts(this IServiceCollection services)
-    {
-        services.AddSingleton<IAccountStore, SqlAccountStore>();
-        services.AddSingleton<IAdminTokens, SqlAdminTokens>();
-        return services;
-    }
+    public static IServiceCollection AddAccounts(this IServiceCollection services) => services
+        .AddSingleton<IAccountStore, SqlAccountStore>()
+        .AddSingleton<IAdminTokens, SqlAdminTokens>();
 
     /// <summary>The limits on signing in over HTTP (<see cref="SignInLimits"/>): the host's, not the stores'.</summary>
     internal static IServiceCollection AddSignInLimits(this IServiceCollection services)

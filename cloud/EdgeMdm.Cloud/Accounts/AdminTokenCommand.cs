@@ -1,8 +1,4 @@
 using System.CommandLine;
-using EdgeMdm.Cloud.Cli;
-using EdgeMdm.Cloud.Options;
-using EdgeMdm.Cloud.Storage;
-using EdgeMdm.Cloud.Tenants;
 
 namespace EdgeMdm.Cloud.Accounts;
 

@@ -1,5 +1,3 @@
-using EdgeMdm.Cloud.Storage;
-using EdgeMdm.Cloud.Tenants;
 using EdgeMdm.Domain.Blueprints;
 
 namespace EdgeMdm.Cloud.Accounts;

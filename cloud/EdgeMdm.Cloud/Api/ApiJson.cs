@@ -1,13 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using EdgeMdm.Cloud.Accounts;
-using EdgeMdm.Cloud.Catalog;
-using EdgeMdm.Cloud.Enrollment;
-using EdgeMdm.Cloud.Fleet;
-using EdgeMdm.Cloud.Packages;
-using EdgeMdm.Cloud.Rollouts;
-using EdgeMdm.Cloud.Sites;
-using EdgeMdm.Cloud.SiteUsers;
 using EdgeMdm.Domain.Blueprints;
 
 namespace EdgeMdm.Cloud.Api;

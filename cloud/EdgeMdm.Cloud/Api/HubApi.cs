@@ -1,12 +1,3 @@
-using EdgeMdm.Cloud.Accounts;
-using EdgeMdm.Cloud.Catalog;
-using EdgeMdm.Cloud.Enrollment;
-using EdgeMdm.Cloud.Fleet;
-using EdgeMdm.Cloud.Packages;
-using EdgeMdm.Cloud.Rollouts;
-using EdgeMdm.Cloud.Sites;
-using EdgeMdm.Cloud.SiteUsers;
-
 namespace EdgeMdm.Cloud.Api;
 
 /// <summary>

@@ -24,4 +24,13 @@ internal static class JsonBody
         await request.Body.CopyToAsync(body, request.HttpContext.RequestAborted);
         return ProblemResults.ParseJson(new ReadOnlySpan<byte>(body.GetBuffer(), 0, (int)body.Length), typeInfo);
     }
+
+    /// <summary>
+    /// The body of a call on one of the tenant's sites (<c>/sites/{siteId}/...</c>): 404 for a site the tenant does not
+    /// have, checked before the body is read; then as <see cref="ReadAsync{T}"/>.
+    /// </summary>
+    public static async Task<(T? Value, IResult? Problem)> ReadForSiteAsync<T>(
+        HttpRequest request, ISiteRegistry sites, string tenant, string siteId, JsonTypeInfo<T> typeInfo, CancellationToken ct)
+        where T : class =>
+        await sites.SiteExistsAsync(tenant, siteId, ct) ? await ReadAsync(request, typeInfo) : (null, Problems.NoSite(siteId));
 }

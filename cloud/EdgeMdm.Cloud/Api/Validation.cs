@@ -53,6 +53,31 @@ internal sealed class Validation
 
     public static string At(string list, int index) => $"{list}[{index.ToString(CultureInfo.InvariantCulture)}]";
 
+    /// <summary>
+    /// Checks each item of a JSON list with <paramref name="check"/> (given the item and its path, e.g. <c>apps[2]</c>);
+    /// a null item is an error of its own. An absent list is empty.
+    /// </summary>
+    /// <returns>The items that are not null, in order.</returns>
+    public List<T> Items<T>(string list, IReadOnlyList<T?>? items, Action<T, string> check)
+        where T : class
+    {
+        var present = new List<T>();
+        for (var i = 0; i < (items?.Count ?? 0); i++)
+        {
+            var at = At(list, i);
+            if (items![i] is not { } item)
+            {
+                Add(at, "cannot be null");
+                continue;
+            }
+
+            check(item, at);
+            present.Add(item);
+        }
+
+        return present;
+    }
+
     /// <summary>A user name: of an account or of a site user.</summary>
     public void UserName(string field, string? name)
     {

@@ -1,4 +1,3 @@
-using EdgeMdm.Cloud.Api;
 using EdgeMdm.Domain.Blueprints;
 
 namespace EdgeMdm.Cloud.Catalog;
@@ -43,57 +42,32 @@ internal static class BlueprintApi
     private static Blueprint Normalize(Blueprint body, string group, Validation v)
     {
         // The deserialiser leaves absent members null whatever the record's annotations say.
-        IReadOnlyList<RequiredApp?> apps = body.Apps ?? [];
-        IReadOnlyList<ConfigurationPayload?> configurations = body.Configurations ?? [];
-        IReadOnlyList<CertificateRule?> certificates = body.Certificates ?? [];
-        for (var i = 0; i < apps.Count; i++)
+        var apps = v.Items("apps", body.Apps, (app, at) =>
         {
-            var at = Validation.At("apps", i);
-            if (apps[i] is not { } app)
-            {
-                v.Add(at, "cannot be null");
-                continue;
-            }
-
             v.RequiredText(at + ".packageName", app.PackageName);
             v.Range(at + ".versionCode", app.VersionCode, 0, long.MaxValue, required: false);
             if (app.VersionName is null)
                 v.Add(at + ".versionName", "is required");
             ValidateRollout(at + ".rollout", app.Rollout, v);
-        }
-
-        for (var i = 0; i < configurations.Count; i++)
+        });
+        var configurations = v.Items("configurations", body.Configurations, (configuration, at) =>
         {
-            var at = Validation.At("configurations", i);
-            if (configurations[i] is not { } configuration)
-                v.Add(at, "cannot be null");
-            else
-            {
-                v.RequiredText(at + ".id", configuration.Id);
-                if (configuration.Values is null)
-                    v.Add(at + ".values", "is required");
-            }
-        }
-
-        for (var i = 0; i < certificates.Count; i++)
+            v.RequiredText(at + ".id", configuration.Id);
+            if (configuration.Values is null)
+                v.Add(at + ".values", "is required");
+        });
+        var certificates = v.Items("certificates", body.Certificates, (certificate, at) =>
         {
-            var at = Validation.At("certificates", i);
-            if (certificates[i] is not { } certificate)
-                v.Add(at, "cannot be null");
-            else
-            {
-                v.RequiredText(at + ".name", certificate.Name);
-                v.Range(at + ".minDaysValid", certificate.MinDaysValid, 0, 3650, required: false);
-            }
-        }
-
+            v.RequiredText(at + ".name", certificate.Name);
+            v.Range(at + ".minDaysValid", certificate.MinDaysValid, 0, 3650, required: false);
+        });
         v.Range("batteryHealthFloorPercent", body.BatteryHealthFloorPercent, 0, 100, required: false);
         return body with
         {
             Group = group,
-            Apps = apps.OfType<RequiredApp>().ToList(),
-            Configurations = configurations.OfType<ConfigurationPayload>().ToList(),
-            Certificates = certificates.OfType<CertificateRule>().ToList(),
+            Apps = apps,
+            Configurations = configurations,
+            Certificates = certificates,
         };
     }
 

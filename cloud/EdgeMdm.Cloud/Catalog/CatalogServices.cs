@@ -2,10 +2,7 @@ namespace EdgeMdm.Cloud.Catalog;
 
 public static class CatalogServices
 {
-    public static IServiceCollection AddCatalog(this IServiceCollection services)
-    {
-        services.AddSingleton<IBlueprintStore, SqlBlueprintStore>();
-        services.AddSingleton<IBlueprintSeed, SqlBlueprintSeed>();
-        return services;
-    }
+    public static IServiceCollection AddCatalog(this IServiceCollection services) => services
+        .AddSingleton<IBlueprintStore, SqlBlueprintStore>()
+        .AddSingleton<IBlueprintSeed, SqlBlueprintSeed>();
 }

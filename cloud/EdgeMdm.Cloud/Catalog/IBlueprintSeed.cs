@@ -1,5 +1,3 @@
-using EdgeMdm.Cloud.Storage;
-
 namespace EdgeMdm.Cloud.Catalog;
 
 /// <summary>The blueprints a new site's feed starts with (<see cref="Sites.ISiteRegistry.AddSiteAsync"/>).</summary>

@@ -1,5 +1,3 @@
-using EdgeMdm.Cloud.Storage;
-using EdgeMdm.Cloud.Sync;
 using EdgeMdm.Contracts.Sync;
 
 namespace EdgeMdm.Cloud.Catalog;

@@ -1,8 +1,4 @@
 using System.Text.Json;
-using EdgeMdm.Cloud.Rollouts;
-using EdgeMdm.Cloud.Sites;
-using EdgeMdm.Cloud.Storage;
-using EdgeMdm.Cloud.Sync;
 using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Domain.Rollouts;

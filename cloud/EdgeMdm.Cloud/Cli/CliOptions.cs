@@ -1,5 +1,4 @@
 using System.CommandLine;
-using EdgeMdm.Cloud.Options;
 
 namespace EdgeMdm.Cloud.Cli;
 

@@ -1,7 +1,4 @@
 using System.CommandLine;
-using EdgeMdm.Cloud.Accounts;
-using EdgeMdm.Cloud.Storage;
-using EdgeMdm.Cloud.Tenants;
 using EdgeMdm.ServiceDefaults;
 using Microsoft.Extensions.Options;
 

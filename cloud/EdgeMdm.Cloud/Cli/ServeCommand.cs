@@ -1,5 +1,4 @@
 using System.CommandLine;
-using EdgeMdm.Cloud.Hosting;
 
 namespace EdgeMdm.Cloud.Cli;
 

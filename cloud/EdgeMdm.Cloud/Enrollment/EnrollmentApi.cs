@@ -1,8 +1,3 @@
-using EdgeMdm.Cloud.Api;
-using EdgeMdm.Cloud.Catalog;
-using EdgeMdm.Cloud.Sites;
-using EdgeMdm.Cloud.Storage;
-
 namespace EdgeMdm.Cloud.Enrollment;
 
 /// <summary>Enrollment tokens for a site's devices, each for a group that has a blueprint.</summary>
@@ -18,9 +13,7 @@ internal static class EnrollmentApi
         string siteId, HttpContext http, ISiteRegistry sites, IBlueprintStore blueprints, IEnrollmentTokenStore tokens, TimeProvider time, CancellationToken ct)
     {
         var tenant = HubApi.Tenant(http);
-        if (!await sites.SiteExistsAsync(tenant, siteId, ct))
-            return Problems.NotFound($"no site '{siteId}'");
-        var (body, problem) = await JsonBody.ReadAsync(http.Request, ApiJson.Default.IssueTokenRequest);
+        var (body, problem) = await JsonBody.ReadForSiteAsync(http.Request, sites, tenant, siteId, ApiJson.Default.IssueTokenRequest, ct);
         if (problem is not null)
             return problem;
         var v = new Validation();
@@ -40,7 +33,7 @@ internal static class EnrollmentApi
         }
         catch (StoreConflictException)
         {
-            return Problems.NotFound($"no site '{siteId}'");
+            return Problems.NoSite(siteId);
         }
     }
 }

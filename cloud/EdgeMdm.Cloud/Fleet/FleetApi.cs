@@ -1,6 +1,3 @@
-using EdgeMdm.Cloud.Api;
-using EdgeMdm.Cloud.Sites;
-using EdgeMdm.Cloud.Storage;
 using EdgeMdm.ServiceDefaults;
 
 namespace EdgeMdm.Cloud.Fleet;
@@ -115,7 +112,7 @@ internal static class FleetApi
     {
         var tenant = HubApi.Tenant(http);
         if (site is not null && !await sites.SiteExistsAsync(tenant, site, ct))
-            return Problems.NotFound($"no site '{site}'");
+            return Problems.NoSite(site);
         return TypedResults.Json((await fleet.ListDevicesAsync(tenant, site, ct)).ToList(), ApiJson.Default.ListDeviceRecord);
     }
 }

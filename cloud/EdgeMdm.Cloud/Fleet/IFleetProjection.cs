@@ -1,4 +1,3 @@
-using EdgeMdm.Cloud.Storage;
 using EdgeMdm.Contracts.Sync;
 
 namespace EdgeMdm.Cloud.Fleet;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using EdgeMdm.Cloud.Storage;
 using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Blueprints;
 
@@ -7,6 +6,14 @@ namespace EdgeMdm.Cloud.Fleet;
 
 internal sealed class SqlFleetProjection : IFleetProjection
 {
+    private static readonly string EnrolledUpsert =
+        DeviceUpsert("serial", "model", "manufacturer", "os_version", "agent_version", "group_name");
+
+    private static readonly string StatusUpsert =
+        DeviceUpsert("status_json", "compliant", "findings_json", "finding_count", "declarations_token", "last_checkin");
+
+    private static readonly string StateUpsert = DeviceUpsert("state");
+
     public Task ApplyAsync(HubSession session, string siteId, SiteChange change)
     {
         ArgumentNullException.ThrowIfNull(session);
@@ -14,23 +21,11 @@ internal sealed class SqlFleetProjection : IFleetProjection
         return change.ChangeCase switch
         {
             SiteChange.ChangeOneofCase.Enrolled => session.ExecuteAsync(
-                """
-                INSERT INTO devices (site_id, device_id, serial, model, manufacturer, os_version, agent_version, group_name)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (site_id, device_id) DO UPDATE SET serial = excluded.serial, model = excluded.model,
-                    manufacturer = excluded.manufacturer, os_version = excluded.os_version,
-                    agent_version = excluded.agent_version, group_name = excluded.group_name
-                """,
+                EnrolledUpsert,
                 siteId, change.DeviceId, change.Enrolled.Serial, change.Enrolled.Model, change.Enrolled.Manufacturer,
                 change.Enrolled.OsVersion, change.Enrolled.AgentVersion, change.Enrolled.Group),
             SiteChange.ChangeOneofCase.Status => session.ExecuteAsync(
-                """
-                INSERT INTO devices (site_id, device_id, status_json, compliant, findings_json, finding_count, declarations_token, last_checkin)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (site_id, device_id) DO UPDATE SET status_json = excluded.status_json, compliant = excluded.compliant,
-                    findings_json = excluded.findings_json, finding_count = excluded.finding_count,
-                    declarations_token = excluded.declarations_token, last_checkin = excluded.last_checkin
-                """,
+                StatusUpsert,
                 siteId, change.DeviceId, change.Status.StatusJson, change.Status.Compliant, FindingsJson(change.Status),
                 change.Status.Findings.Count, change.Status.DeclarationsToken, change.Status.LastCheckinUnixMs),
             SiteChange.ChangeOneofCase.Transitioned => ApplyTransitionAsync(session, siteId, change),
@@ -61,9 +56,7 @@ internal sealed class SqlFleetProjection : IFleetProjection
                 siteId, change.Sequence, change.DeviceId, t.FromState, t.ToState, t.Actor, t.Reason, change.AtUnixMs);
         }
 
-        await s.ExecuteAsync(
-            "INSERT INTO devices (site_id, device_id, state) VALUES (?, ?, ?) ON CONFLICT (site_id, device_id) DO UPDATE SET state = excluded.state",
-            siteId, change.DeviceId, t.ToState);
+        await s.ExecuteAsync(StateUpsert, siteId, change.DeviceId, t.ToState);
     }
 
     private static async Task<bool> RepeatsLastAsync(HubSession s, string siteId, SiteChange change)
@@ -113,6 +106,14 @@ internal sealed class SqlFleetProjection : IFleetProjection
             result.Status, result.Message, result.FinishedUnixMs, result.CommandId, siteId, CommandStatuses.Queued, CommandStatuses.Delivered),
         _ => Task.CompletedTask,
     };
+
+    /// <summary>
+    /// Sets the device's <paramref name="columns"/> (parameters after site_id and device_id, in this order), adding the
+    /// device's row when this change is the first the hub hears of it.
+    /// </summary>
+    private static string DeviceUpsert(params string[] columns) =>
+        $"INSERT INTO devices (site_id, device_id, {string.Join(", ", columns)}) VALUES (?, ?{string.Concat(columns.Select(_ => ", ?"))}) " +
+        $"ON CONFLICT (site_id, device_id) DO UPDATE SET {string.Join(", ", columns.Select(c => $"{c} = excluded.{c}"))}";
 
     private static string FindingsJson(StatusReported status) => JsonSerializer.Serialize(
         status.Findings.Select(f => new StoredFinding(f.Item, f.Expected, f.Actual, f.Severity)).ToList(),

@@ -1,9 +1,3 @@
-using EdgeMdm.Cloud.Api;
-using EdgeMdm.Cloud.Options;
-using EdgeMdm.Cloud.Packages;
-using EdgeMdm.Cloud.Sites;
-using EdgeMdm.Cloud.Storage;
-using EdgeMdm.Cloud.Sync;
 using EdgeMdm.ServiceDefaults;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;

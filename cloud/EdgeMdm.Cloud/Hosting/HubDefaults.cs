@@ -1,6 +1,3 @@
-using EdgeMdm.Cloud.Options;
-using EdgeMdm.Cloud.Storage;
-using EdgeMdm.Cloud.Telemetry;
 using EdgeMdm.ServiceDefaults;
 using Microsoft.AspNetCore.DataProtection;
 

@@ -1,15 +1,3 @@
-using EdgeMdm.Cloud.Accounts;
-using EdgeMdm.Cloud.Catalog;
-using EdgeMdm.Cloud.Enrollment;
-using EdgeMdm.Cloud.Fleet;
-using EdgeMdm.Cloud.Packages;
-using EdgeMdm.Cloud.Rollouts;
-using EdgeMdm.Cloud.Sites;
-using EdgeMdm.Cloud.SiteUsers;
-using EdgeMdm.Cloud.Sync;
-using EdgeMdm.Cloud.Telemetry;
-using EdgeMdm.Cloud.Tenants;
-
 namespace EdgeMdm.Cloud.Hosting;
 
 /// <summary>The hub's features: adding one is adding its folder and a line here (and its endpoints to <c>Api/HubApi</c>).</summary>

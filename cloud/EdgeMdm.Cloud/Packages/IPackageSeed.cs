@@ -1,5 +1,3 @@
-using EdgeMdm.Cloud.Storage;
-
 namespace EdgeMdm.Cloud.Packages;
 
 /// <summary>The packages a new site's feed starts with (<see cref="Sites.ISiteRegistry.AddSiteAsync"/>).</summary>

@@ -1,6 +1,4 @@
 using System.Globalization;
-using EdgeMdm.Cloud.Api;
-using EdgeMdm.Cloud.Options;
 using EdgeMdm.Domain.Packages;
 using EdgeMdm.ServiceDefaults;
 using Microsoft.AspNetCore.Http.Features;

@@ -1,19 +1,15 @@
-using EdgeMdm.Cloud.Options;
 using Microsoft.Extensions.Options;
 
 namespace EdgeMdm.Cloud.Packages;
 
 public static class PackageServices
 {
-    public static IServiceCollection AddPackages(this IServiceCollection services)
-    {
-        services.AddSingleton<ISigningKeyStore, SqlSigningKeyStore>();
-        services.AddSingleton<IPackageStore, SqlPackageStore>();
-        services.AddSingleton<IPackageSeed, SqlPackageSeed>();
-        services.AddSingleton<PackageSigning>();
-        services.AddSingleton<IBlobStore>(sp => new DirectoryBlobStore(HubOptions.BlobDirectoryFor(sp.GetRequiredService<IOptions<HubOptions>>().Value)));
-        return services;
-    }
+    public static IServiceCollection AddPackages(this IServiceCollection services) => services
+        .AddSingleton<ISigningKeyStore, SqlSigningKeyStore>()
+        .AddSingleton<IPackageStore, SqlPackageStore>()
+        .AddSingleton<IPackageSeed, SqlPackageSeed>()
+        .AddSingleton<PackageSigning>()
+        .AddSingleton<IBlobStore>(sp => new DirectoryBlobStore(HubOptions.BlobDirectoryFor(sp.GetRequiredService<IOptions<HubOptions>>().Value)));
 
     /// <summary>
     /// Makes the signing key and the blob directory exist before the first request: the hub calls this once it is

@@ -1,4 +1,3 @@
-using EdgeMdm.Cloud.Storage;
 using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Domain.Rollouts;
 

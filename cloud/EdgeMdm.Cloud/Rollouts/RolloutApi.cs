@@ -1,8 +1,3 @@
-using EdgeMdm.Cloud.Api;
-using EdgeMdm.Cloud.Fleet;
-using EdgeMdm.Cloud.Options;
-using EdgeMdm.Cloud.Packages;
-using EdgeMdm.Cloud.Sites;
 using Microsoft.Extensions.Options;
 
 namespace EdgeMdm.Cloud.Rollouts;
@@ -33,7 +28,7 @@ internal static class RolloutApi
             return v.Problem();
         var tenant = HubApi.Tenant(http);
         if (site is not null && !await sites.SiteExistsAsync(tenant, site, ct))
-            return Problems.NotFound($"no site '{site}'");
+            return Problems.NoSite(site);
         var report = await new RolloutReporter(rollouts, fleet, packages)
             .ReportAsync(tenant, packageName!, site, time.GetUtcNow(), options.Value.RolloutOfflineAfter, ct);
         return report.Count == 0

@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using EdgeMdm.Cloud.Fleet;
-using EdgeMdm.Cloud.Packages;
 using EdgeMdm.Contracts.Device;
 using EdgeMdm.Domain.Rollouts;
 

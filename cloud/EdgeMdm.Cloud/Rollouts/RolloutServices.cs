@@ -2,10 +2,7 @@ namespace EdgeMdm.Cloud.Rollouts;
 
 public static class RolloutServices
 {
-    public static IServiceCollection AddRollouts(this IServiceCollection services)
-    {
-        services.AddSingleton<IRolloutStore, SqlRolloutStore>();
-        services.AddSingleton<IRolloutRecorder, SqlRolloutRecorder>();
-        return services;
-    }
+    public static IServiceCollection AddRollouts(this IServiceCollection services) => services
+        .AddSingleton<IRolloutStore, SqlRolloutStore>()
+        .AddSingleton<IRolloutRecorder, SqlRolloutRecorder>();
 }

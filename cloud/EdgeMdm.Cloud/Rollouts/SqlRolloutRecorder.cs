@@ -1,5 +1,4 @@
 using System.Text.Json;
-using EdgeMdm.Cloud.Storage;
 using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Domain.Rollouts;
 

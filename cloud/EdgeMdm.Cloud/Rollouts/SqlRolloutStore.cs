@@ -1,5 +1,4 @@
 using System.Text.Json;
-using EdgeMdm.Cloud.Storage;
 
 namespace EdgeMdm.Cloud.Rollouts;
 

@@ -1,6 +1,3 @@
-using EdgeMdm.Cloud.Api;
-using EdgeMdm.Cloud.Sites;
-using EdgeMdm.Cloud.Storage;
 using EdgeMdm.Domain.Security;
 
 namespace EdgeMdm.Cloud.SiteUsers;
@@ -17,7 +14,7 @@ internal static class SiteUserApi
         api.MapGet("/sites/{siteId}/users", async (string siteId, HttpContext http, ISiteUserStore users, CancellationToken ct) =>
             await users.ListSiteUsersAsync(HubApi.Tenant(http), siteId, ct) is { } list
                 ? TypedResults.Json(list.ToList(), ApiJson.Default.ListSiteUserRecord)
-                : Problems.NotFound($"no site '{siteId}'"));
+                : Problems.NoSite(siteId));
         api.MapDelete("/sites/{siteId}/users/{userName}", RemoveSiteUserAsync);
         return api;
     }
@@ -29,9 +26,7 @@ internal static class SiteUserApi
     private static async Task<IResult> UpsertSiteUserAsync(string siteId, HttpContext http, ISiteRegistry sites, ISiteUserStore users, CancellationToken ct)
     {
         var tenant = HubApi.Tenant(http);
-        if (!await sites.SiteExistsAsync(tenant, siteId, ct))
-            return Problems.NotFound($"no site '{siteId}'");
-        var (body, problem) = await JsonBody.ReadAsync(http.Request, ApiJson.Default.SiteUserRequest);
+        var (body, problem) = await JsonBody.ReadForSiteAsync(http.Request, sites, tenant, siteId, ApiJson.Default.SiteUserRequest, ct);
         if (problem is not null)
             return problem;
         var v = new Validation();
@@ -50,7 +45,7 @@ internal static class SiteUserApi
         }
         catch (StoreConflictException)
         {
-            return Problems.NotFound($"no site '{siteId}'");
+            return Problems.NoSite(siteId);
         }
 
         return TypedResults.Json(
@@ -68,7 +63,7 @@ internal static class SiteUserApi
         }
         catch (StoreConflictException)
         {
-            return Problems.NotFound($"no site '{siteId}'");
+            return Problems.NoSite(siteId);
         }
     }
 }

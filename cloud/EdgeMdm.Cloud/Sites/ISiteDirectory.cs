@@ -1,5 +1,3 @@
-using EdgeMdm.Cloud.Storage;
-
 namespace EdgeMdm.Cloud.Sites;
 
 /// <summary>What other features ask of sites inside their own transaction.</summary>

@@ -1,6 +1,3 @@
-using EdgeMdm.Cloud.Api;
-using EdgeMdm.Cloud.Storage;
-
 namespace EdgeMdm.Cloud.Sites;
 
 /// <summary>Central IT's sites: register one (its credential answered once), rename one, and list them with their sync state.</summary>
@@ -45,9 +42,7 @@ internal static class SiteApi
         string siteId, HttpContext http, ISiteRegistry sites, TimeProvider time, ILogger<RenameSiteRequest> logger, CancellationToken ct)
     {
         var tenant = HubApi.Tenant(http);
-        if (!await sites.SiteExistsAsync(tenant, siteId, ct))
-            return Problems.NotFound($"no site '{siteId}'");
-        var (body, problem) = await JsonBody.ReadAsync(http.Request, ApiJson.Default.RenameSiteRequest);
+        var (body, problem) = await JsonBody.ReadForSiteAsync(http.Request, sites, tenant, siteId, ApiJson.Default.RenameSiteRequest, ct);
         if (problem is not null)
             return problem;
         if (NameProblem(body!.Name) is { } invalid)
@@ -60,7 +55,7 @@ internal static class SiteApi
         }
         catch (StoreConflictException)
         {
-            return Problems.NotFound($"no site '{siteId}'");
+            return Problems.NoSite(siteId);
         }
 
         var site = (await sites.ListSitesAsync(tenant, ct)).Single(s => string.Equals(s.SiteId, siteId, StringComparison.Ordinal));

@@ -2,12 +2,9 @@ namespace EdgeMdm.Cloud.Sites;
 
 public static class SiteServices
 {
-    public static IServiceCollection AddSites(this IServiceCollection services)
-    {
-        services.AddSingleton<ISiteRegistry, SqlSiteRegistry>();
-        services.AddSingleton<ISiteDirectory, SqlSiteDirectory>();
-        return services;
-    }
+    public static IServiceCollection AddSites(this IServiceCollection services) => services
+        .AddSingleton<ISiteRegistry, SqlSiteRegistry>()
+        .AddSingleton<ISiteDirectory, SqlSiteDirectory>();
 
     /// <summary>
     /// Feeds the name of every site registered before the hub fed names (their appliances may know none): the hub

@@ -1,5 +1,3 @@
-using EdgeMdm.Cloud.Storage;
-
 namespace EdgeMdm.Cloud.Sites;
 
 internal sealed class SqlSiteDirectory(IHubDatabase db) : ISiteDirectory

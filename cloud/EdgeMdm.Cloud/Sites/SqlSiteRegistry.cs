@@ -1,8 +1,3 @@
-using EdgeMdm.Cloud.Catalog;
-using EdgeMdm.Cloud.Packages;
-using EdgeMdm.Cloud.Storage;
-using EdgeMdm.Cloud.Sync;
-using EdgeMdm.Cloud.Tenants;
 using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Blueprints;
 

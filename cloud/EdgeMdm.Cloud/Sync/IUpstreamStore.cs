@@ -1,4 +1,3 @@
-using EdgeMdm.Cloud.Sites;
 using EdgeMdm.Contracts.Sync;
 
 namespace EdgeMdm.Cloud.Sync;

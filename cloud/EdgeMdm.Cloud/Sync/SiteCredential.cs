@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
-using EdgeMdm.Cloud.Sites;
 using Grpc.Core;
 using EdgeMdm.ServiceDefaults;
 using Microsoft.AspNetCore.Authentication;

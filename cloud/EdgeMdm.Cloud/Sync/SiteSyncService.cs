@@ -1,7 +1,4 @@
 using System.Buffers;
-using EdgeMdm.Cloud.Packages;
-using EdgeMdm.Cloud.Sites;
-using EdgeMdm.Cloud.Telemetry;
 using EdgeMdm.Contracts.Sync;
 using Grpc.Core;
 

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using EdgeMdm.Cloud.Storage;
 
 namespace EdgeMdm.Cloud.Sync;
 

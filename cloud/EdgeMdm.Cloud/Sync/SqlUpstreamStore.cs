@@ -1,7 +1,3 @@
-using EdgeMdm.Cloud.Fleet;
-using EdgeMdm.Cloud.Sites;
-using EdgeMdm.Cloud.Storage;
-using EdgeMdm.Cloud.Telemetry;
 using EdgeMdm.Contracts.Sync;
 
 namespace EdgeMdm.Cloud.Sync;

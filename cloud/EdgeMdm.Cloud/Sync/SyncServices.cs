@@ -4,14 +4,11 @@ namespace EdgeMdm.Cloud.Sync;
 
 public static class SyncServices
 {
-    public static IServiceCollection AddSync(this IServiceCollection services)
-    {
-        services.AddSingleton<IUpstreamStore, SqlUpstreamStore>();
-        services.AddSingleton<IFeedStore, SqlFeedStore>();
-        services.AddSingleton<IFeedWriter, SqlFeedWriter>();
-        services.AddSingleton<IStateDigest, SqlStateDigest>();
-        return services;
-    }
+    public static IServiceCollection AddSync(this IServiceCollection services) => services
+        .AddSingleton<IUpstreamStore, SqlUpstreamStore>()
+        .AddSingleton<IFeedStore, SqlFeedStore>()
+        .AddSingleton<IFeedWriter, SqlFeedWriter>()
+        .AddSingleton<IStateDigest, SqlStateDigest>();
 
     /// <summary>
     /// The gRPC sync service, its authentication scheme (<see cref="SiteCredential"/>) and the <c>Site</c> policy;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using EdgeMdm.Cloud.Fleet;
 using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Drift;
 using EdgeMdm.Domain.Lifecycle;

@@ -1,5 +1,3 @@
-using EdgeMdm.Cloud.Storage;
-
 namespace EdgeMdm.Cloud.Tenants;
 
 /// <summary>What other features ask of tenants inside their own transaction.</summary>

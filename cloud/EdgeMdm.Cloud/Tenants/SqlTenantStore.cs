@@ -1,5 +1,3 @@
-using EdgeMdm.Cloud.Storage;
-
 namespace EdgeMdm.Cloud.Tenants;
 
 internal sealed class SqlTenantStore(IHubDatabase db, TimeProvider time) : ITenantStore

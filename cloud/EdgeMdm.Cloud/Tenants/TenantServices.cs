@@ -2,10 +2,7 @@ namespace EdgeMdm.Cloud.Tenants;
 
 public static class TenantServices
 {
-    public static IServiceCollection AddTenants(this IServiceCollection services)
-    {
-        services.AddSingleton<ITenantStore, SqlTenantStore>();
-        services.AddSingleton<ITenantGuard, SqlTenantGuard>();
-        return services;
-    }
+    public static IServiceCollection AddTenants(this IServiceCollection services) => services
+        .AddSingleton<ITenantStore, SqlTenantStore>()
+        .AddSingleton<ITenantGuard, SqlTenantGuard>();
 }

@@ -1,8 +1,4 @@
 using System.CommandLine;
-using EdgeMdm.Cloud.Accounts;
-using EdgeMdm.Cloud.Cli;
-using EdgeMdm.Cloud.Options;
-using EdgeMdm.Cloud.Storage;
 
 namespace EdgeMdm.Cloud.Tenants;
 
