@@ -13,6 +13,23 @@ public readonly record struct CommandRefusal(string Message, int ExitCode = 1);
 /// </summary>
 public static class HostCommandLine
 {
+    /// <summary>
+    /// The <c>serve</c> command: <paramref name="switches"/> are there for <c>--help</c>, but the host reads its own
+    /// switches (and any ASP.NET Core setting) from the raw arguments, which <paramref name="run"/> gets without the
+    /// command's name; so a token no switch names is the host's, not an error.
+    /// </summary>
+    public static Command Serve(string description, IEnumerable<Option> switches, Func<string[], CancellationToken, Task<int>> run)
+    {
+        ArgumentNullException.ThrowIfNull(switches);
+        ArgumentNullException.ThrowIfNull(run);
+        var serve = new Command("serve", description) { TreatUnmatchedTokensAsErrors = false };
+        foreach (var option in switches)
+            serve.Options.Add(option);
+        serve.SetAction((result, cancellationToken) =>
+            run(result.Tokens.Select(t => t.Value).SkipWhile(t => string.Equals(t, "serve", StringComparison.Ordinal)).ToArray(), cancellationToken));
+        return serve;
+    }
+
     public static async Task<int> RunAsync(string program, RootCommand commands, string[] args, Func<Exception, CommandRefusal?> refusal)
     {
         ArgumentNullException.ThrowIfNull(commands);

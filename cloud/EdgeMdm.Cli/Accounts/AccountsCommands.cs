@@ -1,6 +1,3 @@
-using System.CommandLine;
-using static EdgeMdm.Cli.CliText;
-
 namespace EdgeMdm.Cli.Accounts;
 
 /// <summary><c>accounts add | list | remove</c>: central IT's own accounts in the tenant.</summary>
@@ -45,7 +42,7 @@ internal static class AccountsCommands
             using var hub = cli.Connect(result);
             var accounts = (await hub.ListAccountsAsync(cancellationToken)).Select(a => new AccountRow(a.UserName ?? "", a.CreatedAt)).ToList();
             return cli.Print(result, json, accounts, CliJson.Default.ListAccountRow, () =>
-                Table.Write(cli.Output, ["USER", "CREATED"], accounts.Select(a => new[] { a.UserName, Time(a.CreatedAt) })));
+                TextTable.Write(cli.Output, ["USER", "CREATED"], accounts.Select(a => new[] { a.UserName, Time(a.CreatedAt) })));
         });
         return list;
     }

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using EdgeMdm.Cli.Accounts;
 using EdgeMdm.Cli.Blueprints;
 using EdgeMdm.Cli.Credentials;

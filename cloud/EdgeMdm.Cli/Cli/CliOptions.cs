@@ -1,5 +1,3 @@
-using System.CommandLine;
-
 namespace EdgeMdm.Cli;
 
 /// <summary>Options more than one command takes; each command gets an instance of its own.</summary>

@@ -1,10 +1,8 @@
-using System.CommandLine;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using EdgeMdm.Cli.Credentials;
 using EdgeMdm.Cli.Hub;
-using static EdgeMdm.Cli.CliText;
 
 namespace EdgeMdm.Cli;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using EdgeMdm.Domain.Text;
 
 namespace EdgeMdm.Cli;
 

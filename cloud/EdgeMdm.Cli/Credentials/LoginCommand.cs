@@ -1,6 +1,4 @@
-using System.CommandLine;
 using EdgeMdm.Cli.Hub;
-using static EdgeMdm.Cli.CliText;
 
 namespace EdgeMdm.Cli.Credentials;
 

@@ -1,7 +1,5 @@
-using System.CommandLine;
 using System.Text.Json;
 using EdgeMdm.Cli.Hub;
-using static EdgeMdm.Cli.CliText;
 
 namespace EdgeMdm.Cli.Devices;
 
@@ -71,7 +69,7 @@ internal static class CommandsCommands
                 return 0;
             }
 
-            Table.Write(
+            TextTable.Write(
                 output,
                 ["COMMAND", "SITE", "DEVICE", "TYPE", "STATUS", "EXPIRES", "FINISHED", "RESULT"],
                 rows.Select(r => new[] { r.CommandId, r.SiteId, r.DeviceId, r.Type, r.Status, Time(r.ExpiresAt), Time(r.FinishedAt), r.Message }));

@@ -1,6 +1,4 @@
-using System.CommandLine;
 using System.Globalization;
-using static EdgeMdm.Cli.CliText;
 
 namespace EdgeMdm.Cli.Devices;
 
@@ -18,7 +16,7 @@ internal static class DevicesCommands
             var devices = (await hub.ListDevicesAsync(result.GetValue(site), cancellationToken)).Select(DeviceRow.Of).ToList();
             return cli.Print(result, json, devices, CliJson.Default.ListDeviceRow, () =>
             {
-                Table.Write(
+                TextTable.Write(
                     cli.Output,
                     ["SITE", "DEVICE", "SERIAL", "MODEL", "GROUP", "STATE", "COMPLIANT", "OS", "LAST CHECK-IN"],
                     devices.Select(d => new[]

@@ -73,12 +73,7 @@ public sealed class HubClient : IDisposable
         SendAsync(HttpMethod.Get, "api/v1/commands/" + Uri.EscapeDataString(commandId), null, HubJson.Default.HubCommand, cancellationToken);
 
     public async Task<IReadOnlyList<HubDevice>> ListDevicesAsync(string? siteId, CancellationToken cancellationToken) =>
-        await SendAsync(
-            HttpMethod.Get,
-            siteId is null ? "api/v1/devices" : "api/v1/devices?site=" + Uri.EscapeDataString(siteId),
-            null,
-            HubJson.Default.ListHubDevice,
-            cancellationToken);
+        await SendAsync(HttpMethod.Get, FilteredBy("api/v1/devices", "site", siteId), null, HubJson.Default.ListHubDevice, cancellationToken);
 
     /// <summary>Signs in with an account's user name and password: a new API token of the tenant, with its expiry.</summary>
     public Task<HubSignedIn> LoginAsync(string user, string password, string? tenant, CancellationToken cancellationToken) =>
@@ -126,12 +121,7 @@ public sealed class HubClient : IDisposable
     }
 
     public async Task<IReadOnlyList<HubPackage>> ListPackagesAsync(string? packageName, CancellationToken cancellationToken) =>
-        await SendAsync(
-            HttpMethod.Get,
-            packageName is null ? "api/v1/packages" : "api/v1/packages?packageName=" + Uri.EscapeDataString(packageName),
-            null,
-            HubJson.Default.ListHubPackage,
-            cancellationToken);
+        await SendAsync(HttpMethod.Get, FilteredBy("api/v1/packages", "packageName", packageName), null, HubJson.Default.ListHubPackage, cancellationToken);
 
     /// <summary>
     /// The current rollouts of the package, one per group, limited to one site's devices when given: the hub's
@@ -152,6 +142,10 @@ public sealed class HubClient : IDisposable
     }
 
     public void Dispose() => _http.Dispose();
+
+    /// <summary>A list's path, narrowed by one query parameter when it has a value (no parameter lists everything).</summary>
+    private static string FilteredBy(string path, string parameter, string? value) =>
+        value is null ? path : path + "?" + parameter + "=" + Uri.EscapeDataString(value);
 
     private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? body, JsonTypeInfo<T> answer, CancellationToken cancellationToken)
     {

@@ -1,6 +1,3 @@
-using System.CommandLine;
-using static EdgeMdm.Cli.CliText;
-
 namespace EdgeMdm.Cli.Packages;
 
 /// <summary><c>packages upload | list</c>: the tenant's package catalog.</summary>
@@ -63,7 +60,7 @@ internal static class PackagesCommands
                 .OrderBy(p => p.PackageName, StringComparer.Ordinal).ThenBy(p => p.VersionCode)
                 .ToList();
             return cli.Print(result, json, packages, CliJson.Default.ListPackageRow, () =>
-                Table.Write(
+                TextTable.Write(
                     cli.Output,
                     ["PACKAGE", "VERSION", "CODE", "SIZE", "MIN-OS", "SHA256", "PUBLISHED"],
                     packages.Select(p => new[]

@@ -1,6 +1,4 @@
-using System.CommandLine;
 using EdgeMdm.Cli.Hub;
-using static EdgeMdm.Cli.CliText;
 
 namespace EdgeMdm.Cli.Packages;
 
@@ -57,7 +55,7 @@ internal static class RolloutsCommands
         }
 
         output.WriteLine();
-        Table.Write(
+        TextTable.Write(
             output,
             ["SITE", "DEVICES", "INSTALLED", "PENDING", "FAILED", "INCOMPATIBLE", "OFFLINE", "FAILURES"],
             sites.Select(s => CountsRow(s.SiteId ?? "", s.Counts)).Append(CountsRow("total", rollout.Total)));
@@ -71,7 +69,7 @@ internal static class RolloutsCommands
         }
 
         output.WriteLine("stragglers (oldest check-in first):");
-        Table.Write(
+        TextTable.Write(
             output,
             ["SITE", "DEVICE", "SERIAL", "STATE", "REASON", "LAST CHECK-IN"],
             stragglers.Select(d => new[]

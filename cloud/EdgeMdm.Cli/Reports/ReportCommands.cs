@@ -1,7 +1,3 @@
-using System.CommandLine;
-using EdgeMdm.Domain.Text;
-using static EdgeMdm.Cli.CliText;
-
 namespace EdgeMdm.Cli.Reports;
 
 /// <summary><c>report drift</c>: what the floor really runs, across sites.</summary>
@@ -39,7 +35,7 @@ internal static class ReportCommands
             return;
         }
 
-        Table.Write(
+        TextTable.Write(
             output,
             ["SITE", "DEVICES", "COMPLIANT", "NOT COMPLIANT", "UNKNOWN", "STALE"],
             report.Sites.Select(r => new[]
@@ -49,7 +45,7 @@ internal static class ReportCommands
         if (report.AppVersions.Count > 0)
         {
             output.WriteLine();
-            Table.Write(
+            TextTable.Write(
                 output,
                 ["APP", "VERSION", "DEVICES", "SITES"],
                 report.AppVersions.Select(v => new[]
@@ -71,7 +67,7 @@ internal static class ReportCommands
             return;
         output.WriteLine();
         output.WriteLine($"{title}:");
-        Table.Write(
+        TextTable.Write(
             output,
             ["SITE", "DEVICE", "SERIAL", "GROUP", "STATE", "DETAIL", "LAST CHECK-IN"],
             devices.Select(d => new[] { d.SiteId, d.DeviceId, d.Serial, d.Group, d.State, detail(d), Time(d.LastCheckinAt, "never") }));

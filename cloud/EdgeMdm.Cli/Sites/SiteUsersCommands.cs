@@ -1,6 +1,4 @@
-using System.CommandLine;
 using EdgeMdm.Domain.Security;
-using static EdgeMdm.Cli.CliText;
 
 namespace EdgeMdm.Cli.Sites;
 
@@ -59,7 +57,7 @@ internal static class SiteUsersCommands
                 .Select(u => new SiteUserRow(siteId, u.UserName ?? "", u.Role ?? "", u.UpdatedAt))
                 .ToList();
             return cli.Print(result, json, users, CliJson.Default.ListSiteUserRow, () =>
-                Table.Write(cli.Output, ["USER", "ROLE", "UPDATED"], users.Select(u => new[] { u.UserName, u.Role, Time(u.UpdatedAt) })));
+                TextTable.Write(cli.Output, ["USER", "ROLE", "UPDATED"], users.Select(u => new[] { u.UserName, u.Role, Time(u.UpdatedAt) })));
         });
         return list;
     }

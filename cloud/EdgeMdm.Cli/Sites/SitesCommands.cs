@@ -1,6 +1,3 @@
-using System.CommandLine;
-using static EdgeMdm.Cli.CliText;
-
 namespace EdgeMdm.Cli.Sites;
 
 /// <summary><c>sites add | list</c>: the sites (appliances) registered with the hub.</summary>
@@ -46,7 +43,7 @@ internal static class SitesCommands
                 .OrderBy(s => s.SiteId, StringComparer.Ordinal)
                 .ToList();
             return cli.Print(result, json, sites, CliJson.Default.ListSiteRow, () =>
-                Table.Write(
+                TextTable.Write(
                     cli.Output,
                     ["SITE", "NAME", "LAST SYNC", "UPLINK", "BACKLOG", "LAG", "APPLIED", "FEED"],
                     sites.Select(s => new[]

@@ -1,6 +1,3 @@
-using System.CommandLine;
-using static EdgeMdm.Cli.CliText;
-
 namespace EdgeMdm.Cli.Sites;
 
 /// <summary><c>tokens create</c>: enrollment tokens a site's appliance accepts.</summary>

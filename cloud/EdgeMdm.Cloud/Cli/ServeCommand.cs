@@ -1,27 +1,22 @@
 using System.CommandLine;
+using EdgeMdm.ServiceDefaults;
 
 namespace EdgeMdm.Cloud.Cli;
 
 /// <summary><c>edgemdm-cloud serve</c>, the default command: runs the hub (<see cref="CloudHost"/>).</summary>
 internal static class ServeCommand
 {
-    public static Command Create()
-    {
-        var serve = new Command("serve", "run the hub (the default command)")
-        {
+    public static Command Create() => HostCommandLine.Serve(
+        "run the hub (the default command)",
+        [
             new Option<string>("--database") { Description = "connection string or directory (default ./data/cloud)" },
             new Option<string>("--rest-url") { Description = "REST API address (default http://127.0.0.1:9080)" },
             new Option<string>("--grpc-url") { Description = "gRPC sync address, HTTP/2 only (default http://127.0.0.1:9081)" },
-        };
-        serve.TreatUnmatchedTokensAsErrors = false;
-        serve.SetAction(async (result, cancellationToken) =>
+        ],
+        async (hostArgs, cancellationToken) =>
         {
-            // The host reads its own switches (and any ASP.NET setting) from the raw arguments.
-            var hostArgs = result.Tokens.Select(t => t.Value).SkipWhile(t => string.Equals(t, "serve", StringComparison.Ordinal)).ToArray();
             await using var app = await CloudHost.BuildAsync(hostArgs, cancellationToken: cancellationToken);
             await app.RunAsync(cancellationToken);
             return 0;
         });
-        return serve;
-    }
 }

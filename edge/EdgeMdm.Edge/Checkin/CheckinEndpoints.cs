@@ -18,7 +18,7 @@ internal static class CheckinEndpoints
         v1.MapPost("/checkin", CheckinAsync)
             .WithName("Checkin")
             .WithSummary("Report changed status items; receive the declarations token and pending commands.")
-            .RequireRateLimiting(CheckinLimit.Policy)
+            .RequireRateLimiting(CheckinLimitOptions.Policy)
             .Accepts<CheckinRequest>("application/json")
             .Produces<CheckinResponse>()
             .ProducesValidationProblem()

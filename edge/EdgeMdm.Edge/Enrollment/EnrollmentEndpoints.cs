@@ -25,7 +25,7 @@ internal static class EnrollmentEndpoints
                 + "its current secret (optional header 'Authorization: Bearer <deviceSecret>') or have an operator's allowance; a Quarantined one "
                 + "needs the allowance; a Retired one never re-enrolls. Otherwise 403, and nothing is written.")
             .AllowAnonymous()
-            .RequireRateLimiting(EnrollmentLimit.Policy)
+            .RequireRateLimiting(EnrollmentLimitOptions.Policy)
             .Accepts<EnrollRequest>("application/json")
             .Produces<EnrollResponse>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
@@ -83,7 +83,12 @@ public static class EnrollmentRegistration
         services.AddSingleton<IEnrollmentStore, Enroller>();
         services.AddMetrics();
         services.AddSingleton<EnrollmentTelemetry>();
-        services.AddEnrollmentLimit();
+        services.AddPerSecondLimit<EnrollmentLimitOptions>(
+            EnrollmentLimitOptions.Policy,
+            nameof(EnrollmentLimitOptions.EnrollmentsPerSecondPerAddress),
+            options => options.EnrollmentsPerSecondPerAddress,
+            RateLimits.RemoteAddress,
+            burstSeconds: 20);
         return services.AddEndpoints(EnrollmentEndpoints.Map);
     }
 }

@@ -52,22 +52,18 @@ public static class EdgeCli
         };
     }
 
-    private static Command Serve()
-    {
-        var serve = new Command("serve", "run the appliance (the default command)")
-        {
+    private static Command Serve() => HostCommandLine.Serve(
+        "run the appliance (the default command)",
+        [
             new Option<string>("--data-dir") { Description = "data directory of the appliance (default: Edge:DataDir, from $EDGEMDM_Edge__DataDir or appsettings.json, else ./data)" },
             new Option<string>("--seed") { Description = "YAML file with site, blueprints and enrollment tokens, applied at start" },
             new Option<string>("--urls") { Description = "where to listen, e.g. http://0.0.0.0:8080 (default http://localhost:5000)" },
             new Option<int>("--checkin-interval") { Description = "seconds between device check-ins (default 60)" },
             new Option<string>("--mqtt-listen") { Description = "embed an MQTT broker for device wakes on these IP:port, e.g. 127.0.0.1:1883 (default: none)" },
             new Option<string>("--mqtt-external") { Description = "publish device wakes to this external broker (host:port) instead (README: MQTT)" },
-        };
-        serve.TreatUnmatchedTokensAsErrors = false;
-        serve.SetAction(async (result, cancellationToken) =>
+        ],
+        async (hostArgs, cancellationToken) =>
         {
-            // The host reads its own switches (--urls and any ASP.NET setting) from the raw arguments.
-            var hostArgs = result.Tokens.Select(t => t.Value).SkipWhile(t => string.Equals(t, "serve", StringComparison.Ordinal)).ToArray();
             // Before the host starts a thread: they all inherit the short slice, but for the few that move bytes.
             ThreadScheduling.RespondQuickly();
             try
@@ -90,6 +86,4 @@ public static class EdgeCli
                 throw new CliException("cannot start: " + exception.Message);
             }
         });
-        return serve;
-    }
 }

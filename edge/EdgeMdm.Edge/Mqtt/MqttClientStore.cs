@@ -48,16 +48,13 @@ internal sealed class MqttClientStore(EdgeStorage storage) : IMqttClientAdmin, I
 
     private const string Select = "SELECT client_id AS ClientId, role AS Role, secret_hash AS SecretHash, broker_hash AS BrokerHash, created_at AS CreatedAt, created_by AS CreatedBy FROM mqtt_clients";
 
-    private static readonly Lazy<string> UnknownMqttClientHash = new(() => PasswordHash.Create(GeneratedPassword.New(), MqttSecretIterations));
-
     public MqttClientRecord? VerifyMqttClient(string clientId, string secret)
     {
         ArgumentNullException.ThrowIfNull(clientId);
         ArgumentNullException.ThrowIfNull(secret);
         var row = storage.Read(db => db.Query<MqttClientRow>(Select + " WHERE client_id = ?", clientId).SingleOrDefault());
         // Outside the database, and also for an unknown id, so timing does not tell which ids exist.
-        var verified = PasswordHash.Verify(secret, row?.SecretHash ?? UnknownMqttClientHash.Value);
-        return verified && row is not null ? row.ToRecord() : null;
+        return PasswordHash.VerifyFound(secret, row?.SecretHash, MqttSecretIterations) && row is not null ? row.ToRecord() : null;
     }
 
     public bool IsMqttClient(string clientId) =>

@@ -28,10 +28,6 @@ internal sealed class SiteUserDirectory(EdgeStorage storage) : ISiteUserDirector
 {
     private const string Select = "SELECT user_name AS UserName, role AS Role, password_hash AS PasswordHash, updated_at AS UpdatedAt FROM site_users";
 
-    // Checked when the name is unknown, so that an unknown name takes as long as a wrong password and the
-    // sign-in page's timing does not tell which names exist.
-    private static readonly Lazy<string> UnknownUserHash = new(() => PasswordHash.Create(GeneratedPassword.New()));
-
     public IReadOnlyCollection<HubChange.ChangeOneofCase> Kinds { get; } =
         [HubChange.ChangeOneofCase.SiteUserUpserted, HubChange.ChangeOneofCase.SiteUserRemoved];
 
@@ -44,9 +40,9 @@ internal sealed class SiteUserDirectory(EdgeStorage storage) : ISiteUserDirector
         ArgumentNullException.ThrowIfNull(password);
         var row = storage.Read(db => db.Query<SiteUserRow>(Select + " WHERE user_name = ?", userName).SingleOrDefault());
 
-        // PBKDF2 runs outside the database: a slow check must not hold a pooled connection.
-        var verified = PasswordHash.Verify(password, row?.PasswordHash ?? UnknownUserHash.Value);
-        return verified && row is not null ? row.ToSiteUser() : null;
+        // PBKDF2 runs outside the database: a slow check must not hold a pooled connection. An unknown name takes
+        // as long as a wrong password, so the sign-in page's timing does not tell which names exist.
+        return PasswordHash.VerifyFound(password, row?.PasswordHash) && row is not null ? row.ToSiteUser() : null;
     }
 
     public bool Apply(UnitOfWork unit, HubChange change)

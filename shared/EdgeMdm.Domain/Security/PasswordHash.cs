@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -29,6 +30,9 @@ public static class PasswordHash
     private const int SaltBytes = 16;
     private const int HashBytes = 32;
 
+    // Per iteration count, the hash of a generated password nobody holds: what a name with no hash is checked against.
+    private static readonly ConcurrentDictionary<int, string> Decoys = new();
+
     /// <summary>Hashes <paramref name="password"/> with a fresh random salt.</summary>
     public static string Create(string password, int iterations = DefaultIterations)
     {
@@ -52,6 +56,18 @@ public static class PasswordHash
             return false;
         var actual = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, iterations, HashAlgorithmName.SHA256, expected.Length);
         return CryptographicOperations.FixedTimeEquals(actual, expected);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="password"/> is the one <paramref name="stored"/> was made from, where <paramref name="stored"/>
+    /// is the hash of the account a name was looked up to, or null when there is no such account (never verified).
+    /// A missing account costs the same PBKDF2 work (<paramref name="iterations"/>, as its store hashes with), so how
+    /// long a refusal takes does not tell which names exist.
+    /// </summary>
+    public static bool VerifyFound(string password, string? stored, int iterations = DefaultIterations)
+    {
+        var verified = Verify(password, stored ?? Decoys.GetOrAdd(iterations, count => Create(GeneratedPassword.New(), count)));
+        return verified && stored is not null;
     }
 
     /// <summary>Whether <paramref name="stored"/> is a hash this class can verify (used to refuse garbage before storing it).</summary>
