@@ -1,7 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
-using EdgeMdm.Cloud.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeMdm.Cloud.Tests;

@@ -1,5 +1,3 @@
-using EdgeMdm.Cloud.Storage;
-using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Blueprints;
 
 namespace EdgeMdm.Cloud.Tests;

@@ -1,6 +1,4 @@
 using EdgeMdm.Cloud.Fleet;
-using EdgeMdm.Cloud.Storage;
-using EdgeMdm.Contracts.Sync;
 
 namespace EdgeMdm.Cloud.Tests;
 

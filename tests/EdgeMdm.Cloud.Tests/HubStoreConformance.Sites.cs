@@ -1,6 +1,4 @@
 using EdgeMdm.Cloud.Fleet;
-using EdgeMdm.Cloud.Storage;
-using EdgeMdm.Contracts.Sync;
 using Google.Protobuf;
 
 namespace EdgeMdm.Cloud.Tests;

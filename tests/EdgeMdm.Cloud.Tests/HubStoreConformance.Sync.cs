@@ -1,7 +1,5 @@
 using EdgeMdm.Cloud.Fleet;
 using EdgeMdm.Cloud.Sites;
-using EdgeMdm.Cloud.Storage;
-using EdgeMdm.Contracts.Sync;
 
 namespace EdgeMdm.Cloud.Tests;
 

@@ -1,8 +1,5 @@
 using EdgeMdm.Cloud.Accounts;
 using EdgeMdm.Cloud.Fleet;
-using EdgeMdm.Cloud.Storage;
-using EdgeMdm.Cloud.Tenants;
-using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Blueprints;
 using Google.Protobuf;
 

@@ -1,7 +1,4 @@
 using EdgeMdm.Cloud.Hosting;
-using EdgeMdm.Cloud.Storage;
-using EdgeMdm.Cloud.Tenants;
-using EdgeMdm.Contracts.Sync;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 

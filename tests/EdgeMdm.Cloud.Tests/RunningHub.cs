@@ -1,9 +1,6 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using EdgeMdm.Cloud.Hosting;
-using EdgeMdm.Cloud.Tenants;
-using EdgeMdm.Contracts.Sync;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -162,26 +159,20 @@ internal sealed class SyncClient(CallInvoker invoker, string? credential)
     }
 
     /// <summary>Every chunk of the blob from <paramref name="offset"/> to its end, in order.</summary>
-    public async Task<List<BlobChunk>> FetchBlobAsync(string sha256, ulong offset = 0)
-    {
-        using var call = _client.FetchBlob(new FetchBlobRequest { Sha256 = sha256, Offset = offset }, Options());
-        var chunks = new List<BlobChunk>();
-        await foreach (var chunk in call.ResponseStream.ReadAllAsync())
-            chunks.Add(chunk);
-        return chunks;
-    }
+    public Task<List<BlobChunk>> FetchBlobAsync(string sha256, ulong offset = 0) => ReadToEndAsync(StartFetchBlob(sha256, offset));
 
     /// <summary>Starts a fetch and hands back the open call, for reading part of it and cutting it.</summary>
     public AsyncServerStreamingCall<BlobChunk> StartFetchBlob(string sha256, ulong offset = 0) =>
         _client.FetchBlob(new FetchBlobRequest { Sha256 = sha256, Offset = offset }, Options());
 
-    public async Task<List<DownstreamBatch>> PullAsync(ulong afterPosition, uint maxChanges = 0)
+    public Task<List<DownstreamBatch>> PullAsync(ulong afterPosition, uint maxChanges = 0) =>
+        ReadToEndAsync(_client.Pull(new PullRequest { AfterPosition = afterPosition, MaxChanges = maxChanges }, Options()));
+
+    /// <summary>Every message of a server stream, in order; the call is disposed after its end.</summary>
+    private static async Task<List<T>> ReadToEndAsync<T>(AsyncServerStreamingCall<T> call)
     {
-        using var call = _client.Pull(new PullRequest { AfterPosition = afterPosition, MaxChanges = maxChanges }, Options());
-        var batches = new List<DownstreamBatch>();
-        await foreach (var batch in call.ResponseStream.ReadAllAsync())
-            batches.Add(batch);
-        return batches;
+        using (call)
+            return await call.ResponseStream.ReadAllAsync().ToListAsync();
     }
 }
 

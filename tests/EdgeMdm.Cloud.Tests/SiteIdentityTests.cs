@@ -1,10 +1,4 @@
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
-using EdgeMdm.Cloud.Storage;
-using EdgeMdm.Cloud.Tenants;
-using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Blueprints;
 
 namespace EdgeMdm.Cloud.Tests;

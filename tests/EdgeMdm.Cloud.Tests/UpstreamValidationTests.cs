@@ -1,8 +1,4 @@
-using System.Net;
-using System.Text.Json.Nodes;
 using EdgeMdm.Cloud.Sync;
-using EdgeMdm.Cloud.Tenants;
-using EdgeMdm.Contracts.Sync;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
