@@ -5,7 +5,6 @@ using EdgeMdm.Cloud.Accounts;
 namespace EdgeMdm.Cloud.Tests;
 
 /// <summary>The REST API for central IT on the real host, over loopback.</summary>
-[Trait("Category", "Integration")]
 public sealed class AdminApiTests : HubPerTest
 {
     [Theory]

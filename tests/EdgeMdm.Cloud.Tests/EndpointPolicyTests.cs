@@ -11,7 +11,6 @@ namespace EdgeMdm.Cloud.Tests;
 /// The hub's route table: every endpoint says who may call it. The refusing fallback policy keeps a forgotten one
 /// closed at run time; these find it at test time, by name.
 /// </summary>
-[Trait("Category", "Integration")]
 public sealed class EndpointPolicyTests : HubPerTest
 {
     [Fact]

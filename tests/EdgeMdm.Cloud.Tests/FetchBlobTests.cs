@@ -5,7 +5,6 @@ using Grpc.Core;
 namespace EdgeMdm.Cloud.Tests;
 
 /// <summary><c>FetchBlob</c> through a real gRPC client on the real host: whole, resumed, refused.</summary>
-[Trait("Category", "Integration")]
 public sealed class FetchBlobTests : HubPerTest
 {
     private const int ChunkBytes = 64 * 1024;
@@ -73,21 +72,6 @@ public sealed class FetchBlobTests : HubPerTest
         Assert.Equal((StatusCode.NotFound, StatusCode.NotFound, StatusCode.NotFound), (foreign.StatusCode, unknown.StatusCode, notHex.StatusCode));
         Assert.Equal(StatusCode.OutOfRange, pastEnd.StatusCode);
         Assert.Contains("1000 bytes", pastEnd.Status.Detail, StringComparison.Ordinal);
-    }
-
-    [Theory]
-    [InlineData(null)]
-    [InlineData("not-a-site-credential")]
-    public async Task A_fetch_without_a_known_site_credential_is_unauthenticated(string? credential)
-    {
-        // Arrange
-        var (sha256, _) = await UploadAsync(Hub.Rest, 1000);
-
-        // Act
-        var refused = await Assert.ThrowsAsync<RpcException>(() => Hub.Sync(credential).FetchBlobAsync(sha256));
-
-        // Assert
-        Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
     }
 
     private static async Task<(string Sha256, byte[] File)> UploadAsync(HttpClient rest, int size)

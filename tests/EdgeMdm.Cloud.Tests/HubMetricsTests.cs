@@ -10,7 +10,6 @@ namespace EdgeMdm.Cloud.Tests;
 /// and compares a scrape after with one before.
 /// </summary>
 [Collection(Name)]
-[Trait("Category", "Integration")]
 public sealed class HubMetricsTests : HubPerTest
 {
     public const string Name = "metrics";
@@ -39,8 +38,7 @@ public sealed class HubMetricsTests : HubPerTest
     public async Task Changes_applied_and_refused_pushes_are_counted()
     {
         // Arrange
-        var site = await Hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Lyon DC");
-        var sync = Hub.Sync(site.Credential);
+        var (_, sync) = await Hub.AddSiteAsync("Lyon DC");
         static SiteChange Change(ulong sequence) =>
             new() { Sequence = sequence, DeviceId = $"dev-{sequence}", Enrolled = new() { Serial = $"SN-{sequence}", Group = "pickers" } };
         var before = await ScrapeAsync();

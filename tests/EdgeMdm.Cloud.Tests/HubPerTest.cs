@@ -6,6 +6,7 @@ namespace EdgeMdm.Cloud.Tests;
 /// A test class whose every test gets a hub of its own (<see cref="RunningHub"/>), started before the test and stopped
 /// after it, so no test sees what another left in the hub's database.
 /// </summary>
+[Trait("Category", "Integration")]
 public abstract class HubPerTest : IAsyncLifetime
 {
     private readonly Action<WebApplicationBuilder>? _configure;

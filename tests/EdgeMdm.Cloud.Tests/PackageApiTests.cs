@@ -5,7 +5,6 @@ using EdgeMdm.Domain.Packages;
 namespace EdgeMdm.Cloud.Tests;
 
 /// <summary>The package catalog through the REST API on the real host, with the package limit set to 3 MiB.</summary>
-[Trait("Category", "Integration")]
 public sealed class PackageApiTests() : HubPerTest("--max-package-bytes", MaxPackageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture))
 {
     private const long MaxPackageBytes = 3 * 1024 * 1024;

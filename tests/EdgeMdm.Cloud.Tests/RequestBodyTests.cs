@@ -11,7 +11,6 @@ namespace EdgeMdm.Cloud.Tests;
 /// bodies Kestrel refuses while they arrive (a malformed chunk, a trickle), sent on a raw socket.
 /// </summary>
 // Kestrel's rate with a short grace (it must exceed the 1 s heartbeat), so a trickle is cut in about 3 s, not 6.
-[Trait("Category", "Integration")]
 public sealed class RequestBodyTests() : HubPerTest(builder => builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(2))))
 {

@@ -7,17 +7,13 @@ using Microsoft.Extensions.Options;
 namespace EdgeMdm.Cloud.Tests;
 
 /// <summary>Rollouts through the REST API on the real host, devices counted offline after 10 minutes of silence.</summary>
-[Trait("Category", "Integration")]
 public sealed class RolloutApiTests() : HubPerTest("--rollout-offline-after", "00:10:00")
 {
     [Fact]
     public async Task A_version_change_put_through_the_api_is_reported_with_devices_judged_by_the_offline_setting()
     {
         // Arrange: the sample app at 100, then 120 with a single wave; three devices report at one site
-        var site = (await Hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Lyon DC")).SiteId;
-        using var first = await PutAsync("""{"apps":[{"packageName":"com.acme.scan","versionCode":100,"versionName":"1.0.0"}]}""");
-        using var second = await PutAsync(
-            """{"apps":[{"packageName":"com.acme.scan","versionCode":120,"versionName":"1.2.0","rollout":{"plan":{"waves":[{"kind":"percentage","cumulativePercent":100}],"halt":{"failureRateThreshold":0.2,"minFinishedDevices":5}}}}]}""");
+        var (site, first, second) = await SiteWithRolloutAsync("Lyon DC");
         var now = DateTimeOffset.UtcNow;
         await Hub.Store.Upstream.ApplyUpstreamAsync(site, [
             .. Device(1, "installed", installed: 120, now.AddMinutes(-1)),
@@ -30,7 +26,7 @@ public sealed class RolloutApiTests() : HubPerTest("--rollout-offline-after", "0
         var forSite = await Hub.Rest.GetFromJsonAsync<JsonArray>($"/api/v1/rollouts?packageName=com.acme.scan&site={site}");
 
         // Assert
-        Assert.Equal((HttpStatusCode.Created, HttpStatusCode.OK), (first.StatusCode, second.StatusCode));
+        Assert.Equal((HttpStatusCode.Created, HttpStatusCode.OK), (first, second));
         var rollout = Assert.Single(report!)!;
         Assert.Equal(("pickers", 100, "1.0.0", 120, "1.2.0"),
             ((string)rollout["group"]!, (int)rollout["fromVersionCode"]!, (string)rollout["fromVersionName"]!, (int)rollout["toVersionCode"]!, (string)rollout["toVersionName"]!));
@@ -69,7 +65,7 @@ public sealed class RolloutApiTests() : HubPerTest("--rollout-offline-after", "0
     public async Task Without_a_package_name_it_is_400_and_without_a_rollout_or_for_an_unknown_site_404()
     {
         // Arrange: an app new to its group starts no rollout
-        using var put = await PutAsync("""{"apps":[{"packageName":"com.acme.scan","versionCode":100,"versionName":"1.0.0"}]}""");
+        using var put = await PutAsync(AppAt100);
 
         // Act
         using var noName = await Hub.Rest.GetAsync("/api/v1/rollouts");
@@ -98,10 +94,7 @@ public sealed class RolloutApiTests() : HubPerTest("--rollout-offline-after", "0
     public async Task A_quarantined_device_is_left_out_of_the_rollout_as_the_site_leaves_it_out()
     {
         // Arrange: two devices of the group report; one is quarantined at its site
-        var site = (await Hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Quarantine DC")).SiteId;
-        using var first = await PutAsync("""{"apps":[{"packageName":"com.acme.scan","versionCode":100,"versionName":"1.0.0"}]}""");
-        using var second = await PutAsync(
-            """{"apps":[{"packageName":"com.acme.scan","versionCode":120,"versionName":"1.2.0","rollout":{"plan":{"waves":[{"kind":"percentage","cumulativePercent":100}],"halt":{"failureRateThreshold":0.2,"minFinishedDevices":5}}}}]}""");
+        var (site, _, _) = await SiteWithRolloutAsync("Quarantine DC");
         var now = DateTimeOffset.UtcNow;
         await Hub.Store.Upstream.ApplyUpstreamAsync(site, [
             .. Device(1, "floor", installed: 100, now),
@@ -114,6 +107,21 @@ public sealed class RolloutApiTests() : HubPerTest("--rollout-offline-after", "0
 
         // Assert
         Assert.Equal(1, (int)Assert.Single(report!)!["total"]!["devices"]!);
+    }
+
+    private const string AppAt100 = """{"apps":[{"packageName":"com.acme.scan","versionCode":100,"versionName":"1.0.0"}]}""";
+
+    /// <summary>
+    /// A site of the default tenant, and the sample app put at 100, then at 120 with a single wave: a rollout to report
+    /// on. Returns the status of each put.
+    /// </summary>
+    private async Task<(string Site, HttpStatusCode First, HttpStatusCode Second)> SiteWithRolloutAsync(string siteName)
+    {
+        var site = (await Hub.Store.Sites.AddSiteAsync(TenantIds.Default, siteName)).SiteId;
+        using var first = await PutAsync(AppAt100);
+        using var second = await PutAsync(
+            """{"apps":[{"packageName":"com.acme.scan","versionCode":120,"versionName":"1.2.0","rollout":{"plan":{"waves":[{"kind":"percentage","cumulativePercent":100}],"halt":{"failureRateThreshold":0.2,"minFinishedDevices":5}}}}]}""");
+        return (site, first.StatusCode, second.StatusCode);
     }
 
     private Task<HttpResponseMessage> PutAsync(string json) =>

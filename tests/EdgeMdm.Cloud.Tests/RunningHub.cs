@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using EdgeMdm.Cloud.Hosting;
+using EdgeMdm.Cloud.Sites;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -119,6 +120,13 @@ internal sealed class RunningHub : IAsyncDisposable
     }
 
     public SyncClient Sync(string? credential) => new(Channel.CreateCallInvoker(), credential);
+
+    /// <summary>A new site of the default tenant, and a sync client that speaks as it.</summary>
+    public async Task<(NewSite Site, SyncClient Sync)> AddSiteAsync(string name)
+    {
+        var site = await Store.Sites.AddSiteAsync(TenantIds.Default, name);
+        return (site, Sync(site.Credential));
+    }
 }
 
 /// <summary>The generated sync client (EdgeMdm.Contracts) with a site credential on every call.</summary>

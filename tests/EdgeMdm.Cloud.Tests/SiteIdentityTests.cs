@@ -15,8 +15,7 @@ public sealed class SiteIdentityTests
     {
         // Arrange
         await using var hub = await RunningHub.StartAsync();
-        var site = await hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
-        var sync = hub.Sync(site.Credential);
+        var (site, sync) = await hub.AddSiteAsync("DC Leipzig");
 
         // Act
         var before = (await sync.PullAsync(0)).SelectMany(b => b.Changes).ToList();

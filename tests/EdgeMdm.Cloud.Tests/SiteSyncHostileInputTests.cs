@@ -10,7 +10,6 @@ namespace EdgeMdm.Cloud.Tests;
 /// bytes that are not the method's message (sent by an independent client whose marshaller writes raw bytes), and
 /// methods the hub does not have.
 /// </summary>
-[Trait("Category", "Integration")]
 public sealed class SiteSyncHostileInputTests : HubPerTest
 {
     private const string Service = "edgemdm.sync.v1.SiteSync";

@@ -3,15 +3,13 @@ using Grpc.Core;
 namespace EdgeMdm.Cloud.Tests;
 
 /// <summary>The gRPC sync service on the real host, over h2c on loopback (docs/adr/0001-sync-protocol.md).</summary>
-[Trait("Category", "Integration")]
 public sealed class SiteSyncServiceTests : HubPerTest
 {
     [Fact]
     public async Task Hello_tells_where_the_hub_stands_gzip_compressed()
     {
         // Arrange
-        var site = await Hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
-        var sync = Hub.Sync(site.Credential);
+        var (site, sync) = await Hub.AddSiteAsync("DC Leipzig");
         await sync.PushAsync([Log(1, 3)]);
         await PutBlueprintAsync("pickers");
         Hub.ResponseEncodings.Clear();
@@ -32,8 +30,7 @@ public sealed class SiteSyncServiceTests : HubPerTest
     public async Task Push_acks_the_last_sequence_a_replay_changes_nothing_and_a_gap_is_refused()
     {
         // Arrange
-        var site = await Hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
-        var sync = Hub.Sync(site.Credential);
+        var (site, sync) = await Hub.AddSiteAsync("DC Leipzig");
 
         // Act: a clean batch, the same batch again (gzip-compressed on the way up), then one past a gap
         var first = await sync.PushAsync([Log(1, 7)]);
@@ -103,10 +100,11 @@ public sealed class SiteSyncServiceTests : HubPerTest
         var hello = await Assert.ThrowsAsync<RpcException>(async () => await sync.Hello(site.SiteId));
         var pull = await Assert.ThrowsAsync<RpcException>(() => sync.PullAsync(0));
         var push = await Assert.ThrowsAsync<RpcException>(() => sync.PushAsync([Log(1, 1)]));
+        var fetch = await Assert.ThrowsAsync<RpcException>(() => sync.FetchBlobAsync(new string('0', 64))); // refused before it is looked for
 
         // Assert
-        Assert.All([hello, pull, push], e => Assert.Equal(StatusCode.Unauthenticated, e.StatusCode));
-        Assert.All([hello, pull, push], e => Assert.False(string.IsNullOrEmpty(e.Status.Detail)));
+        Assert.All([hello, pull, push, fetch], e => Assert.Equal(StatusCode.Unauthenticated, e.StatusCode));
+        Assert.All([hello, pull, push, fetch], e => Assert.False(string.IsNullOrEmpty(e.Status.Detail)));
         Assert.Equal(0UL, await Hub.Store.Upstream.AppliedThroughAsync(site.SiteId));
     }
 
@@ -114,8 +112,7 @@ public sealed class SiteSyncServiceTests : HubPerTest
     public async Task Push_refuses_oversized_batches_and_changes_without_sequence_or_payload()
     {
         // Arrange
-        var site = await Hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
-        var sync = Hub.Sync(site.Credential);
+        var (_, sync) = await Hub.AddSiteAsync("DC Leipzig");
         var noSequence = Log(1, 2);
         noSequence[1].Sequence = 0;
         var noPayload = Log(1, 2);

@@ -1,7 +1,6 @@
 namespace EdgeMdm.Cloud.Tests;
 
 /// <summary>Issue 3 on the real host: each site's backlog and lag from its Hello, and commands to a group or a device found by id.</summary>
-[Trait("Category", "Integration")]
 public sealed class SyncReportAndGroupCommandTests : HubPerTest
 {
     [Fact]
@@ -44,10 +43,8 @@ public sealed class SyncReportAndGroupCommandTests : HubPerTest
     public async Task A_command_to_a_group_is_queued_for_each_of_its_devices_across_sites()
     {
         // Arrange
-        var a = (await Hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Site A")).SiteId;
-        var b = (await Hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Site B")).SiteId;
-        await Hub.Store.Upstream.ApplyUpstreamAsync(a, [Enrolled(1, "dev-1", "pickers"), Enrolled(2, "drv-1", "drivers")], DateTimeOffset.UtcNow);
-        await Hub.Store.Upstream.ApplyUpstreamAsync(b, [Enrolled(1, "dev-2", "pickers")], DateTimeOffset.UtcNow);
+        var a = await SiteEnrollingAsync("Site A", ("dev-1", "pickers"), ("drv-1", "drivers"));
+        var b = await SiteEnrollingAsync("Site B", ("dev-2", "pickers"));
 
         // Act
         using var all = await Hub.Rest.PostAsJsonAsync("/api/v1/commands", new { group = "pickers", type = "lock", reason = "stock take" });
@@ -72,10 +69,8 @@ public sealed class SyncReportAndGroupCommandTests : HubPerTest
     public async Task A_command_to_a_device_finds_its_site_or_says_why_it_cannot()
     {
         // Arrange: dev-1 only at A, dev-0 at both
-        var a = (await Hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Site A")).SiteId;
-        var b = (await Hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Site B")).SiteId;
-        await Hub.Store.Upstream.ApplyUpstreamAsync(a, [Enrolled(1, "dev-0", "pickers"), Enrolled(2, "dev-1", "pickers")], DateTimeOffset.UtcNow);
-        await Hub.Store.Upstream.ApplyUpstreamAsync(b, [Enrolled(1, "dev-0", "pickers")], DateTimeOffset.UtcNow);
+        var a = await SiteEnrollingAsync("Site A", ("dev-0", "pickers"), ("dev-1", "pickers"));
+        var b = await SiteEnrollingAsync("Site B", ("dev-0", "pickers"));
 
         // Act
         using var found = await Hub.Rest.PostAsJsonAsync("/api/v1/commands", new { deviceId = "dev-1", type = "ring", reason = "where is it" });
@@ -99,8 +94,7 @@ public sealed class SyncReportAndGroupCommandTests : HubPerTest
     public async Task A_command_that_expired_before_its_device_checked_in_shows_expired_after_the_sites_next_push()
     {
         // Arrange: queued with a 60 s expiry for a device the site knows
-        var site = await Hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
-        var sync = Hub.Sync(site.Credential);
+        var (_, sync) = await Hub.AddSiteAsync("DC Leipzig");
         await sync.PushAsync([[Enrolled(1, "dev-1", "pickers")]]);
         using var queued = await Hub.Rest.PostAsJsonAsync("/api/v1/commands", new { deviceId = "dev-1", type = "lock", expiresInSeconds = 60 });
         var commandId = (await queued.Content.ReadFromJsonAsync<JsonNode>())!["commandId"]!.GetValue<string>();
@@ -120,6 +114,15 @@ public sealed class SyncReportAndGroupCommandTests : HubPerTest
         // Assert
         Assert.Equal("queued", before!["status"]!.GetValue<string>());
         Assert.Equal(("expired", expiredAt), (after!["status"]!.GetValue<string>(), after["finishedAt"]!.GetValue<DateTimeOffset>()));
+    }
+
+    /// <summary>A site of the default tenant whose log enrolled these devices, in order; its id.</summary>
+    private async Task<string> SiteEnrollingAsync(string name, params (string DeviceId, string Group)[] devices)
+    {
+        var site = (await Hub.Store.Sites.AddSiteAsync(TenantIds.Default, name)).SiteId;
+        await Hub.Store.Upstream.ApplyUpstreamAsync(
+            site, [.. devices.Select((device, i) => Enrolled((ulong)i + 1, device.DeviceId, device.Group))], DateTimeOffset.UtcNow);
+        return site;
     }
 
     private static JsonNode Site(JsonArray sites, string siteId) =>

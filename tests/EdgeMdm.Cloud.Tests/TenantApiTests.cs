@@ -6,7 +6,6 @@ using EdgeMdm.Domain.Security;
 namespace EdgeMdm.Cloud.Tests;
 
 /// <summary>Tenants, accounts, sign-in and site users through the REST API on the real host.</summary>
-[Trait("Category", "Integration")]
 public sealed class TenantApiTests : HubPerTest
 {
     private HttpClient ClientWith(string token)

@@ -8,15 +8,13 @@ namespace EdgeMdm.Cloud.Tests;
 /// what the hub acknowledged): refused with FAILED_PRECONDITION naming both positions, logged once per episode, and
 /// resumed by a push from Hello's applied_through + 1.
 /// </summary>
-[Trait("Category", "Integration")]
 public sealed class UpstreamGapTests : HubPerTest
 {
     [Fact]
     public async Task A_push_above_a_gap_is_failed_precondition_round_after_round_logged_once_until_the_site_resends()
     {
         // Arrange: the hub holds 1..4; the site pushes from 9 on, round after round
-        var site = await Hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
-        var sync = Hub.Sync(site.Credential);
+        var (site, sync) = await Hub.AddSiteAsync("DC Leipzig");
         await sync.PushAsync([Changes(1, 4)]);
 
         // Act
