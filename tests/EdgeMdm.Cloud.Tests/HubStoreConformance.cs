@@ -52,6 +52,15 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
         return (store, (await store.Sites.AddSiteAsync(Tenant, SiteName)).SiteId);
     }
 
+    /// <summary>A new store with two sites of the default tenant, "Site A" and "Site B".</summary>
+    private async Task<(HubStores Store, string A, string B)> StoreWithTwoSitesAsync()
+    {
+        var store = await NewStoreAsync();
+        var a = (await store.Sites.AddSiteAsync(Tenant, "Site A")).SiteId;
+        var b = (await store.Sites.AddSiteAsync(Tenant, "Site B")).SiteId;
+        return (store, a, b);
+    }
+
     /// <summary>The digest of a fresh database that received <paramref name="log"/> once, in one batch.</summary>
     private async Task<string> CleanDigestAsync(IReadOnlyList<SiteChange> log)
     {

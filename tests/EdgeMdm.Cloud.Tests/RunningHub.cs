@@ -18,14 +18,11 @@ namespace EdgeMdm.Cloud.Tests;
 /// </summary>
 internal sealed class RunningHub : IAsyncDisposable
 {
-    private readonly WebApplication _app;
-
     private RunningHub(WebApplication app, CapturingLoggerProvider logs, string directory, int restPort, int grpcPort)
     {
-        _app = app;
+        App = app;
         Logs = logs;
         Directory = directory;
-        RestPort = restPort;
         Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}", new GrpcChannelOptions { HttpHandler = new EncodingRecorder(RequestEncodings, ResponseEncodings) });
         Rest = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{restPort}") };
     }
@@ -36,9 +33,7 @@ internal sealed class RunningHub : IAsyncDisposable
     public CapturingLoggerProvider Logs { get; }
 
     /// <summary>The hub as built: its services and its route table.</summary>
-    public WebApplication App => _app;
-
-    public int RestPort { get; }
+    public WebApplication App { get; }
 
     public GrpcChannel Channel { get; }
 
@@ -52,7 +47,7 @@ internal sealed class RunningHub : IAsyncDisposable
     public HttpClient Rest { get; }
 
     /// <summary>The hub's own stores, over the database it runs on.</summary>
-    public HubStores Store => new(_app.Services);
+    public HubStores Store => new(App.Services);
 
     /// <param name="settings">More command-line settings, e.g. <c>--max-package-bytes 1000</c>.</param>
     public static Task<RunningHub> StartAsync(params string[] settings) => StartAsync(configure: null, map: null, settings);
@@ -106,8 +101,8 @@ internal sealed class RunningHub : IAsyncDisposable
     {
         Channel.Dispose();
         Rest.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await App.StopAsync();
+        await App.DisposeAsync();
         System.IO.Directory.Delete(Directory, recursive: true);
     }
 
