@@ -70,6 +70,21 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
     }
 
     /// <summary>
+    /// Delivers <paramref name="batches"/> of <paramref name="log"/>, in order, to a site of a fresh store; asserts that
+    /// the last acknowledgement covers the whole log and that the store holds what one clean delivery leaves.
+    /// </summary>
+    private async Task AssertDeliveredLikeCleanAsync(List<SiteChange> log, IEnumerable<IReadOnlyList<SiteChange>> batches)
+    {
+        var (store, site) = await StoreWithSiteAsync();
+        var ack = 0UL;
+        foreach (var batch in batches)
+            ack = await store.Upstream.ApplyUpstreamAsync(site, batch, Now);
+
+        Assert.Equal((ulong)log.Count, ack);
+        Assert.Equal(await CleanDigestAsync(log), await store.Digest.StateDigestAsync());
+    }
+
+    /// <summary>
     /// A site's upstream log numbered 1..n: per device an enrollment, three transitions, two status reports
     /// and a result for a command the hub never queued (which must change nothing).
     /// </summary>
