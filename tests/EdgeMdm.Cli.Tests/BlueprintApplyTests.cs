@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace EdgeMdm.Cli.Tests;
 
 public sealed class BlueprintApplyTests : SignedInCliTest

@@ -1,30 +1,21 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeMdm.Cli.Tests;
 
 /// <summary>devices list, commands send/show, tokens create and report drift against the fake hub.</summary>
-public sealed class FleetTests : IAsyncLifetime, IDisposable
+public sealed class FleetTests : SignedInCliTest
 {
-    private readonly CliRun _cli = new();
-    private FakeHub _hub = null!;
-
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _hub = await FakeHub.StartAsync();
-        _hub.Sites["site-a"] = "Lyon DC";
-        _hub.Sites["site-b"] = "Truck 12";
-        _hub.Devices.Add(Device("site-a", "dev-1", "SER001", compliant: true, findings: 0, scanner: 120));
-        _hub.Devices.Add(Device("site-a", "dev-2", "SER002", compliant: false, findings: 2, scanner: 100));
-        _hub.Devices.Add(Device("site-b", "dev-3", "SER003", compliant: true, findings: 0, scanner: 120, lastCheckin: "2026-11-20T08:00:00+00:00"));
-        _cli.Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
-        await _cli.LoginAsync(_hub);
+        await base.InitializeAsync();
+        Hub.Sites["site-a"] = "Lyon DC";
+        Hub.Sites["site-b"] = "Truck 12";
+        Hub.Devices.Add(Device("site-a", "dev-1", "SER001", compliant: true, findings: 0, scanner: 120));
+        Hub.Devices.Add(Device("site-a", "dev-2", "SER002", compliant: false, findings: 2, scanner: 100));
+        Hub.Devices.Add(Device("site-b", "dev-3", "SER003", compliant: true, findings: 0, scanner: 120, lastCheckin: "2026-11-20T08:00:00+00:00"));
+        Cli.Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
     }
-
-    public async Task DisposeAsync() => await _hub.DisposeAsync();
-
-    public void Dispose() => _cli.Dispose();
 
     private static JsonObject Device(string site, string id, string serial, bool compliant, int findings, int scanner, string lastCheckin = "2026-11-24T10:00:00+00:00") => new()
     {
@@ -55,8 +46,8 @@ public sealed class FleetTests : IAsyncLifetime, IDisposable
     public async Task Devices_list_is_a_table_and_a_json_array_filtered_by_site()
     {
         // Act
-        var table = await _cli.RunAsync("devices", "list");
-        var json = await _cli.RunAsync("devices", "list", "--site", "site-a", "--json");
+        var table = await Cli.RunAsync("devices", "list");
+        var json = await Cli.RunAsync("devices", "list", "--site", "site-a", "--json");
 
         // Assert
         Assert.Equal(0, table.Exit);
@@ -66,20 +57,20 @@ public sealed class FleetTests : IAsyncLifetime, IDisposable
         using var document = JsonDocument.Parse(json.Out);
         Assert.Equal(JsonValueKind.Array, document.RootElement.ValueKind);
         Assert.Equal(["dev-1", "dev-2"], document.RootElement.EnumerateArray().Select(d => d.GetProperty("deviceId").GetString()));
-        Assert.Contains("GET /api/v1/devices?site=site-a", _hub.Requests);
+        Assert.Contains("GET /api/v1/devices?site=site-a", Hub.Requests);
     }
 
     [Fact]
     public async Task Commands_send_prints_the_id_alone_and_sends_parameters_and_expiry()
     {
         // Act
-        var result = await _cli.RunAsync("commands", "send", "--site", "site-a", "--device", "dev-1", "lock", "--param", "message=call IT", "--param", "pin=1234", "--expires", "2h", "--reason", "lost");
+        var result = await Cli.RunAsync("commands", "send", "--site", "site-a", "--device", "dev-1", "lock", "--param", "message=call IT", "--param", "pin=1234", "--expires", "2h", "--reason", "lost");
 
         // Assert
         Assert.Equal(0, result.Exit);
         var id = Assert.Single(result.OutLines);
-        Assert.True(_hub.Commands.ContainsKey(id));
-        var body = _hub.Bodies["/api/v1/commands"]!;
+        Assert.True(Hub.Commands.ContainsKey(id));
+        var body = Hub.Bodies["/api/v1/commands"]!;
         Assert.Equal("site-a", body["siteId"]!.GetValue<string>());
         Assert.Equal("dev-1", body["deviceId"]!.GetValue<string>());
         Assert.Equal("lock", body["type"]!.GetValue<string>());
@@ -93,41 +84,41 @@ public sealed class FleetTests : IAsyncLifetime, IDisposable
     public async Task Commands_show_gives_the_status()
     {
         // Arrange
-        var id = (await _cli.RunAsync("commands", "send", "--site", "site-a", "--device", "dev-1", "ring")).Out.Trim();
+        var id = (await Cli.RunAsync("commands", "send", "--site", "site-a", "--device", "dev-1", "ring")).Out.Trim();
 
         // Act
-        var table = await _cli.RunAsync("commands", "show", id);
-        var json = await _cli.RunAsync("commands", "show", id, "--json");
+        var table = await Cli.RunAsync("commands", "show", id);
+        var json = await Cli.RunAsync("commands", "show", id, "--json");
 
         // Assert
         Assert.Equal(0, table.Exit);
         Assert.Contains(table.OutLines, l => l.StartsWith(id, StringComparison.Ordinal) && l.Contains("queued", StringComparison.Ordinal));
         using var document = JsonDocument.Parse(json.Out);
         Assert.Equal("queued", document.RootElement.GetProperty("status").GetString());
-        Assert.Null(_hub.Bodies["/api/v1/commands"]!["expiresInSeconds"]);
+        Assert.Null(Hub.Bodies["/api/v1/commands"]!["expiresInSeconds"]);
     }
 
     [Fact]
     public async Task Commands_send_to_a_group_prints_one_id_per_device_and_show_lists_each_devices_status()
     {
         // Arrange: a retired picker gets nothing
-        _hub.Devices.Add(Device("site-b", "dev-4", "SER004", compliant: true, findings: 0, scanner: 120));
-        _hub.Devices[^1]["state"] = "Retired";
+        Hub.Devices.Add(Device("site-b", "dev-4", "SER004", compliant: true, findings: 0, scanner: 120));
+        Hub.Devices[^1]["state"] = "Retired";
 
         // Act
-        var sent = await _cli.RunAsync("commands", "send", "--group", "pickers", "lock", "--reason", "stock take");
+        var sent = await Cli.RunAsync("commands", "send", "--group", "pickers", "lock", "--reason", "stock take");
         var ids = sent.OutLines;
-        _hub.Commands[ids[1]]["status"] = "succeeded";
-        _hub.Commands[ids[2]]["status"] = "expired";
-        var table = await _cli.RunAsync(["commands", "show", .. ids]);
-        var json = await _cli.RunAsync(["commands", "show", .. ids, "--json"]);
-        var sentJson = await _cli.RunAsync("commands", "send", "--group", "pickers", "--site", "site-a", "ring", "--json");
+        Hub.Commands[ids[1]]["status"] = "succeeded";
+        Hub.Commands[ids[2]]["status"] = "expired";
+        var table = await Cli.RunAsync(["commands", "show", .. ids]);
+        var json = await Cli.RunAsync(["commands", "show", .. ids, "--json"]);
+        var sentJson = await Cli.RunAsync("commands", "send", "--group", "pickers", "--site", "site-a", "ring", "--json");
 
         // Assert
         Assert.Equal(0, sent.Exit);
         Assert.Equal(3, ids.Count);
-        var body = _hub.Bodies["/api/v1/commands"]!;
-        Assert.Equal(["dev-1", "dev-2", "dev-3"], ids.Select(id => _hub.Commands[id]["deviceId"]!.GetValue<string>()));
+        var body = Hub.Bodies["/api/v1/commands"]!;
+        Assert.Equal(["dev-1", "dev-2", "dev-3"], ids.Select(id => Hub.Commands[id]["deviceId"]!.GetValue<string>()));
         Assert.Matches(@"^COMMAND\s+SITE\s+DEVICE\s+TYPE\s+STATUS", table.OutLines[0]);
         Assert.Contains(table.OutLines, l => l.StartsWith(ids[0], StringComparison.Ordinal) && l.Contains("dev-1", StringComparison.Ordinal) && l.Contains("queued", StringComparison.Ordinal));
         Assert.Contains(table.OutLines, l => l.StartsWith(ids[2], StringComparison.Ordinal) && l.Contains("dev-3", StringComparison.Ordinal) && l.Contains("expired", StringComparison.Ordinal));
@@ -139,7 +130,7 @@ public sealed class FleetTests : IAsyncLifetime, IDisposable
         using var sentDocument = JsonDocument.Parse(sentJson.Out);
         Assert.Equal(2, sentDocument.RootElement.GetProperty("commandIds").GetArrayLength());
         Assert.Equal("pickers", sentDocument.RootElement.GetProperty("group").GetString());
-        Assert.Equal("site-a", _hub.Bodies["/api/v1/commands"]!["siteId"]!.GetValue<string>());
+        Assert.Equal("site-a", Hub.Bodies["/api/v1/commands"]!["siteId"]!.GetValue<string>());
         Assert.Null(body["deviceId"]);
     }
 
@@ -147,18 +138,18 @@ public sealed class FleetTests : IAsyncLifetime, IDisposable
     public async Task Commands_send_to_a_device_needs_no_site_when_the_hub_knows_the_device()
     {
         // Arrange: dev-1 is also at site-b, dev-3 only at site-b
-        _hub.Devices.Add(Device("site-b", "dev-1", "SER101", compliant: true, findings: 0, scanner: 120));
+        Hub.Devices.Add(Device("site-b", "dev-1", "SER101", compliant: true, findings: 0, scanner: 120));
 
         // Act
-        var found = await _cli.RunAsync("commands", "send", "--device", "dev-3", "ring");
-        var foundBody = _hub.Bodies["/api/v1/commands"]!.DeepClone();
-        var ambiguous = await _cli.RunAsync("commands", "send", "--device", "dev-1", "ring");
-        var unknown = await _cli.RunAsync("commands", "send", "--device", "dev-9", "ring");
-        var named = await _cli.RunAsync("commands", "send", "--device", "dev-1", "--site", "site-b", "ring");
+        var found = await Cli.RunAsync("commands", "send", "--device", "dev-3", "ring");
+        var foundBody = Hub.Bodies["/api/v1/commands"]!.DeepClone();
+        var ambiguous = await Cli.RunAsync("commands", "send", "--device", "dev-1", "ring");
+        var unknown = await Cli.RunAsync("commands", "send", "--device", "dev-9", "ring");
+        var named = await Cli.RunAsync("commands", "send", "--device", "dev-1", "--site", "site-b", "ring");
 
         // Assert
         Assert.Equal(0, found.Exit);
-        Assert.Equal("site-b", _hub.Commands[found.Out.Trim()]["siteId"]!.GetValue<string>());
+        Assert.Equal("site-b", Hub.Commands[found.Out.Trim()]["siteId"]!.GetValue<string>());
         Assert.Null(foundBody["siteId"]);
         Assert.Equal((1, "edgemdm: Conflict: device 'dev-1' is known at several sites"), (ambiguous.Exit, ambiguous.ErrLines.Single()));
         Assert.Equal((1, "edgemdm: Not found: the hub knows no device 'dev-9'"), (unknown.Exit, unknown.ErrLines.Single()));
@@ -171,19 +162,19 @@ public sealed class FleetTests : IAsyncLifetime, IDisposable
     public async Task Commands_send_needs_exactly_one_of_device_and_group(params string[] options)
     {
         // Act
-        var result = await _cli.RunAsync(["commands", "send", "lock", .. options]);
+        var result = await Cli.RunAsync(["commands", "send", "lock", .. options]);
 
         // Assert
         Assert.Equal(2, result.Exit);
         Assert.Equal(["edgemdm: give exactly one of --device ID and --group G"], result.ErrLines);
-        Assert.Empty(_hub.Writes);
+        Assert.Empty(Hub.Writes);
     }
 
     [Fact]
     public async Task Commands_show_of_an_unknown_id_is_one_line()
     {
         // Act
-        var result = await _cli.RunAsync("commands", "show", "cmd-404");
+        var result = await Cli.RunAsync("commands", "show", "cmd-404");
 
         // Assert
         Assert.Equal(1, result.Exit);
@@ -196,26 +187,26 @@ public sealed class FleetTests : IAsyncLifetime, IDisposable
     public async Task Commands_send_with_bad_options_is_a_usage_error_and_sends_nothing(string option, string value, string expected)
     {
         // Act
-        var result = await _cli.RunAsync("commands", "send", "--site", "site-a", "--device", "dev-1", "lock", option, value);
+        var result = await Cli.RunAsync("commands", "send", "--site", "site-a", "--device", "dev-1", "lock", option, value);
 
         // Assert
         Assert.Equal(2, result.Exit);
         var line = Assert.Single(result.ErrLines);
         Assert.Contains(expected, line, StringComparison.Ordinal);
-        Assert.Empty(_hub.Writes);
+        Assert.Empty(Hub.Writes);
     }
 
     [Fact]
     public async Task Tokens_create_prints_the_token_alone()
     {
         // Act
-        var result = await _cli.RunAsync("tokens", "create", "--site", "site-a", "--group", "pickers", "--uses", "50", "--expires", "8h");
+        var result = await Cli.RunAsync("tokens", "create", "--site", "site-a", "--group", "pickers", "--uses", "50", "--expires", "8h");
 
         // Assert
         Assert.Equal(0, result.Exit);
         var token = Assert.Single(result.OutLines);
         Assert.StartsWith("tok-", token, StringComparison.Ordinal);
-        var body = _hub.Bodies["/api/v1/sites/site-a/tokens"]!;
+        var body = Hub.Bodies["/api/v1/sites/site-a/tokens"]!;
         Assert.Equal("pickers", body["group"]!.GetValue<string>());
         Assert.Equal(50, body["uses"]!.GetValue<int>());
         Assert.Equal(8 * 3600, body["expiresInSeconds"]!.GetValue<long>());
@@ -225,7 +216,7 @@ public sealed class FleetTests : IAsyncLifetime, IDisposable
     public async Task Tokens_create_with_zero_uses_is_a_usage_error()
     {
         // Act
-        var result = await _cli.RunAsync("tokens", "create", "--site", "site-a", "--group", "pickers", "--uses", "0");
+        var result = await Cli.RunAsync("tokens", "create", "--site", "site-a", "--group", "pickers", "--uses", "0");
 
         // Assert
         Assert.Equal(2, result.Exit);
@@ -236,7 +227,7 @@ public sealed class FleetTests : IAsyncLifetime, IDisposable
     public async Task Report_drift_shows_compliance_per_site_app_versions_and_the_devices_to_look_at()
     {
         // Act
-        var result = await _cli.RunAsync("report", "drift");
+        var result = await Cli.RunAsync("report", "drift");
 
         // Assert
         Assert.Equal(0, result.Exit);
@@ -260,7 +251,7 @@ public sealed class FleetTests : IAsyncLifetime, IDisposable
     public async Task Report_drift_json_has_sites_and_device_lists_as_arrays()
     {
         // Act
-        var result = await _cli.RunAsync("report", "drift", "--site", "site-a", "--json", "--stale", "1h");
+        var result = await Cli.RunAsync("report", "drift", "--site", "site-a", "--json", "--stale", "1h");
 
         // Assert
         Assert.Equal(0, result.Exit);
@@ -277,10 +268,10 @@ public sealed class FleetTests : IAsyncLifetime, IDisposable
     public async Task Report_drift_without_devices_says_so()
     {
         // Arrange
-        _hub.Devices.Clear();
+        Hub.Devices.Clear();
 
         // Act
-        var result = await _cli.RunAsync("report", "drift");
+        var result = await Cli.RunAsync("report", "drift");
 
         // Assert
         Assert.Equal(0, result.Exit);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using EdgeMdm.Cli.Hub;
 
 namespace EdgeMdm.Cli.Tests;

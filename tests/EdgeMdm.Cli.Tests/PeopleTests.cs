@@ -1,38 +1,27 @@
-using System.Text.Json;
-
 namespace EdgeMdm.Cli.Tests;
 
 /// <summary><c>login --user</c>, <c>accounts</c> and <c>site-users</c> against the hub's REST contract.</summary>
-public sealed class PeopleTests : IAsyncLifetime, IDisposable
+public sealed class PeopleTests : CliTest
 {
-    private readonly CliRun _cli = new();
-    private FakeHub _hub = null!;
-
-    public async Task InitializeAsync() => _hub = await FakeHub.StartAsync();
-
-    public async Task DisposeAsync() => await _hub.DisposeAsync();
-
-    public void Dispose() => _cli.Dispose();
-
     [Fact]
     public async Task Login_with_an_account_stores_the_token_the_hub_issued()
     {
         // Arrange
-        _hub.Accounts["alice"] = "correct horse battery";
-        _cli.Stdin = "correct horse battery\n";
+        Hub.Accounts["alice"] = "correct horse battery";
+        Cli.Stdin = "correct horse battery\n";
 
         // Act
-        var result = await _cli.RunAsync("login", "--server", _hub.Url.ToString(), "--user", "alice", "--password-stdin");
-        var afterwards = await _cli.RunAsync("sites", "list");
+        var result = await Cli.RunAsync("login", "--server", Hub.Url.ToString(), "--user", "alice", "--password-stdin");
+        var afterwards = await Cli.RunAsync("sites", "list");
 
         // Assert
         Assert.Equal(0, result.Exit);
         Assert.Contains("as alice (tenant default", result.Out, StringComparison.Ordinal);
-        using var stored = JsonDocument.Parse(File.ReadAllText(_cli.CredentialsPath));
+        using var stored = JsonDocument.Parse(File.ReadAllText(Cli.CredentialsPath));
         Assert.Equal(FakeHub.ApiToken, stored.RootElement.GetProperty("token").GetString());
         Assert.Equal(["server", "token"], stored.RootElement.EnumerateObject().Select(p => p.Name));
-        Assert.Equal("correct horse battery", _hub.Bodies["/api/v1/login"]!["password"]!.GetValue<string>());
-        Assert.Null(_hub.Bodies["/api/v1/login"]!["tenant"]);
+        Assert.Equal("correct horse battery", Hub.Bodies["/api/v1/login"]!["password"]!.GetValue<string>());
+        Assert.Null(Hub.Bodies["/api/v1/login"]!["tenant"]);
         Assert.Equal(0, afterwards.Exit);
     }
 
@@ -40,19 +29,20 @@ public sealed class PeopleTests : IAsyncLifetime, IDisposable
     public async Task Login_with_a_wrong_password_writes_nothing_and_says_so_in_one_line()
     {
         // Arrange
-        _hub.Accounts["alice"] = "correct horse battery";
-        _cli.Stdin = "wrong horse battery\n";
+        Hub.Accounts["alice"] = "correct horse battery";
+        Cli.Stdin = "wrong horse battery\n";
 
         // Act
-        var result = await _cli.RunAsync("login", "--server", _hub.Url.ToString(), "--user", "alice", "--tenant", "default", "--password-stdin");
+        var result = await Cli.RunAsync("login", "--server", Hub.Url.ToString(), "--user", "alice", "--tenant", "default", "--password-stdin");
 
         // Assert
         Assert.Equal(1, result.Exit);
         Assert.Equal(["edgemdm: Unauthorized: unknown user or wrong password"], result.ErrLines);
-        Assert.False(File.Exists(_cli.CredentialsPath));
+        Assert.False(File.Exists(Cli.CredentialsPath));
     }
 
     [Theory]
+    [InlineData(new string[0], "edgemdm: login needs --server URL and either --user NAME or --token T")]
     [InlineData(new[] { "--user", "alice", "--token", "t" }, "edgemdm: login needs --server URL and either --user NAME or --token T")]
     [InlineData(new[] { "--token", "t", "--tenant", "acme" }, "edgemdm: --tenant and --password-stdin go with --user")]
     [InlineData(new[] { "--user", "alice", "--password-stdin" }, "edgemdm: the password is empty")]
@@ -60,29 +50,29 @@ public sealed class PeopleTests : IAsyncLifetime, IDisposable
     public async Task Login_usage_errors_exit_2_and_ask_nothing_of_the_hub(string[] options, string error)
     {
         // Act
-        var result = await _cli.RunAsync(["login", "--server", _hub.Url.ToString(), .. options]);
+        var result = await Cli.RunAsync(["login", "--server", Hub.Url.ToString(), .. options]);
 
         // Assert
         Assert.Equal(2, result.Exit);
         Assert.Equal([error], result.ErrLines);
-        Assert.Empty(_hub.Requests);
+        Assert.Empty(Hub.Requests);
     }
 
     [Fact]
     public async Task Accounts_add_without_a_password_prints_the_generated_one_once()
     {
         // Arrange
-        await _cli.LoginAsync(_hub);
+        await Cli.LoginAsync(Hub);
 
         // Act
-        var added = await _cli.RunAsync("accounts", "add", "bob");
-        var listed = await _cli.RunAsync("accounts", "list", "--json");
+        var added = await Cli.RunAsync("accounts", "add", "bob");
+        var listed = await Cli.RunAsync("accounts", "list", "--json");
 
         // Assert
         Assert.Equal(0, added.Exit);
-        var password = _hub.Accounts["bob"];
+        var password = Hub.Accounts["bob"];
         Assert.Contains($"password  {password}", added.Out, StringComparison.Ordinal);
-        Assert.Null(_hub.Bodies["/api/v1/accounts"]!["password"]); // the hub made it up
+        Assert.Null(Hub.Bodies["/api/v1/accounts"]!["password"]); // the hub made it up
         using var rows = JsonDocument.Parse(listed.Out);
         var row = Assert.Single(rows.RootElement.EnumerateArray());
         Assert.Equal("bob", row.GetProperty("userName").GetString());
@@ -93,30 +83,30 @@ public sealed class PeopleTests : IAsyncLifetime, IDisposable
     public async Task Accounts_add_with_password_stdin_sends_it_and_prints_no_password()
     {
         // Arrange
-        await _cli.LoginAsync(_hub);
-        _cli.Stdin = "a chosen long password\n";
+        await Cli.LoginAsync(Hub);
+        Cli.Stdin = "a chosen long password\n";
 
         // Act
-        var added = await _cli.RunAsync("accounts", "add", "carol", "--password-stdin");
+        var added = await Cli.RunAsync("accounts", "add", "carol", "--password-stdin");
 
         // Assert
         Assert.Equal(0, added.Exit);
         Assert.Equal(["account   carol"], added.OutLines);
-        Assert.Equal("a chosen long password", _hub.Accounts["carol"]);
+        Assert.Equal("a chosen long password", Hub.Accounts["carol"]);
     }
 
     [Fact]
     public async Task Accounts_list_and_remove()
     {
         // Arrange
-        await _cli.LoginAsync(_hub);
-        _hub.Accounts["alice"] = "x";
-        _hub.Accounts["bob"] = "y";
+        await Cli.LoginAsync(Hub);
+        Hub.Accounts["alice"] = "x";
+        Hub.Accounts["bob"] = "y";
 
         // Act
-        var removed = await _cli.RunAsync("accounts", "remove", "alice");
-        var removedAgain = await _cli.RunAsync("accounts", "remove", "alice");
-        var listed = await _cli.RunAsync("accounts", "list");
+        var removed = await Cli.RunAsync("accounts", "remove", "alice");
+        var removedAgain = await Cli.RunAsync("accounts", "remove", "alice");
+        var listed = await Cli.RunAsync("accounts", "list");
 
         // Assert
         Assert.Equal((0, 1), (removed.Exit, removedAgain.Exit));
@@ -130,16 +120,16 @@ public sealed class PeopleTests : IAsyncLifetime, IDisposable
     public async Task Site_users_add_list_and_remove()
     {
         // Arrange
-        await _cli.LoginAsync(_hub);
-        _hub.Sites["lyon-dc"] = "Lyon DC";
-        _cli.Stdin = "kim's long password\n";
+        await Cli.LoginAsync(Hub);
+        Hub.Sites["lyon-dc"] = "Lyon DC";
+        Cli.Stdin = "kim's long password\n";
 
         // Act
-        var generated = await _cli.RunAsync("site-users", "add", "--site", "lyon-dc", "sam", "--role", "operator");
-        var chosen = await _cli.RunAsync("site-users", "add", "--site", "lyon-dc", "kim", "--role", "supervisor", "--password-stdin", "--json");
-        var promoted = await _cli.RunAsync("site-users", "add", "--site", "lyon-dc", "sam", "--role", "supervisor");
-        var removed = await _cli.RunAsync("site-users", "remove", "--site", "lyon-dc", "kim");
-        var listed = await _cli.RunAsync("site-users", "list", "--site", "lyon-dc", "--json");
+        var generated = await Cli.RunAsync("site-users", "add", "--site", "lyon-dc", "sam", "--role", "operator");
+        var chosen = await Cli.RunAsync("site-users", "add", "--site", "lyon-dc", "kim", "--role", "supervisor", "--password-stdin", "--json");
+        var promoted = await Cli.RunAsync("site-users", "add", "--site", "lyon-dc", "sam", "--role", "supervisor");
+        var removed = await Cli.RunAsync("site-users", "remove", "--site", "lyon-dc", "kim");
+        var listed = await Cli.RunAsync("site-users", "list", "--site", "lyon-dc", "--json");
 
         // Assert
         Assert.Equal((0, 0, 0, 0, 0), (generated.Exit, chosen.Exit, promoted.Exit, removed.Exit, listed.Exit));
@@ -157,12 +147,12 @@ public sealed class PeopleTests : IAsyncLifetime, IDisposable
     public async Task Site_users_refuse_an_unknown_role_before_asking_the_hub_and_report_an_unknown_site()
     {
         // Arrange
-        await _cli.LoginAsync(_hub);
-        var before = _hub.Requests.Count;
+        await Cli.LoginAsync(Hub);
+        var before = Hub.Requests.Count;
 
         // Act
-        var badRole = await _cli.RunAsync("site-users", "add", "--site", "lyon-dc", "sam", "--role", "admin");
-        var noSite = await _cli.RunAsync("site-users", "list", "--site", "nowhere");
+        var badRole = await Cli.RunAsync("site-users", "add", "--site", "lyon-dc", "sam", "--role", "admin");
+        var noSite = await Cli.RunAsync("site-users", "list", "--site", "nowhere");
 
         // Assert
         Assert.Equal(2, badRole.Exit);
@@ -170,6 +160,6 @@ public sealed class PeopleTests : IAsyncLifetime, IDisposable
         Assert.Contains("admin", badRole.Err, StringComparison.Ordinal);
         Assert.Equal(1, noSite.Exit);
         Assert.Equal(["edgemdm: Not found: no site 'nowhere'"], noSite.ErrLines);
-        Assert.Equal(before + 1, _hub.Requests.Count);
+        Assert.Equal(before + 1, Hub.Requests.Count);
     }
 }

@@ -1,24 +1,12 @@
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json.Nodes;
 using EdgeMdm.Cloud.Accounts;
-using EdgeMdm.Cloud.Tenants;
-using EdgeMdm.Contracts.Sync;
 
 namespace EdgeMdm.Cloud.Tests;
 
 /// <summary>The REST API for central IT on the real host, over loopback.</summary>
-[Trait("Category", "Integration")]
-public sealed class AdminApiTests : IAsyncLifetime
+public sealed class AdminApiTests : HubPerTest
 {
-    private RunningHub _hub = null!;
-
-    public async Task InitializeAsync() => _hub = await RunningHub.StartAsync();
-
-    public async Task DisposeAsync() => await _hub.DisposeAsync();
-
     [Theory]
     [InlineData(null)]
     [InlineData("Bearer not-a-token")]
@@ -26,7 +14,7 @@ public sealed class AdminApiTests : IAsyncLifetime
     public async Task Calls_without_a_known_api_token_get_401_problem_details(string? authorization)
     {
         // Arrange
-        using var client = new HttpClient { BaseAddress = _hub.Rest.BaseAddress };
+        using var client = new HttpClient { BaseAddress = Hub.Rest.BaseAddress };
         if (authorization is not null)
             client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", authorization);
 
@@ -40,7 +28,7 @@ public sealed class AdminApiTests : IAsyncLifetime
         Assert.Equal("application/problem+json", list.Content.Headers.ContentType?.MediaType);
         Assert.Equal("Bearer", list.Headers.WwwAuthenticate.Single().Scheme);
         Assert.Equal(401, (await list.Content.ReadFromJsonAsync<JsonNode>())!["status"]!.GetValue<int>());
-        Assert.Empty(await _hub.Store.Sites.ListSitesAsync(TenantIds.Default));
+        Assert.Empty(await Hub.Store.Sites.ListSitesAsync(TenantIds.Default));
         Assert.Equal(HttpStatusCode.OK, health.StatusCode); // the liveness probe needs no token
     }
 
@@ -48,22 +36,22 @@ public sealed class AdminApiTests : IAsyncLifetime
     public async Task Sites_blueprints_tokens_commands_and_devices_round_trip()
     {
         // Act
-        using var created = await _hub.Rest.PostAsJsonAsync("/api/v1/sites", new { name = "DC Leipzig #2" });
+        using var created = await Hub.Rest.PostAsJsonAsync("/api/v1/sites", new { name = "DC Leipzig #2" });
         var site = (await created.Content.ReadFromJsonAsync<JsonNode>())!;
         var siteId = site["siteId"]!.GetValue<string>();
         using var firstPut = await PutBlueprintAsync("pickers", 80);
         using var secondPut = await PutBlueprintAsync("pickers", 85);
         using var samePut = await PutBlueprintAsync("pickers", 85);
-        var blueprints = await _hub.Rest.GetFromJsonAsync<JsonArray>("/api/v1/blueprints");
-        using var token = await _hub.Rest.PostAsJsonAsync($"/api/v1/sites/{siteId}/tokens", new { group = "pickers", uses = 5, expiresInSeconds = 3600 });
-        using var command = await _hub.Rest.PostAsJsonAsync("/api/v1/commands", new { siteId, deviceId = "dev-0", type = "reboot", parameters = new { reason = "stuck" }, expiresInSeconds = 600 });
+        var blueprints = await Hub.Rest.GetFromJsonAsync<JsonArray>("/api/v1/blueprints");
+        using var token = await Hub.Rest.PostAsJsonAsync($"/api/v1/sites/{siteId}/tokens", new { group = "pickers", uses = 5, expiresInSeconds = 3600 });
+        using var command = await Hub.Rest.PostAsJsonAsync("/api/v1/commands", new { siteId, deviceId = "dev-0", type = "reboot", parameters = new { reason = "stuck" }, expiresInSeconds = 600 });
         var commandId = (await command.Content.ReadFromJsonAsync<JsonNode>())!["commandId"]!.GetValue<string>();
-        await _hub.Store.Upstream.ApplyUpstreamAsync(siteId, [new SiteChange { Sequence = 1, DeviceId = "dev-0", Enrolled = new() { Serial = "SN-0", Group = "pickers" } }], DateTimeOffset.UtcNow);
-        var sites = await _hub.Rest.GetFromJsonAsync<JsonArray>("/api/v1/sites");
-        var shown = await _hub.Rest.GetFromJsonAsync<JsonNode>($"/api/v1/commands/{commandId}");
-        var devices = await _hub.Rest.GetFromJsonAsync<JsonArray>($"/api/v1/devices?site={siteId}");
-        var allDevices = await _hub.Rest.GetFromJsonAsync<JsonArray>("/api/v1/devices");
-        using var deleted = await _hub.Rest.DeleteAsync(new Uri("/api/v1/blueprints/pickers", UriKind.Relative));
+        await Hub.Store.Upstream.ApplyUpstreamAsync(siteId, [new SiteChange { Sequence = 1, DeviceId = "dev-0", Enrolled = new() { Serial = "SN-0", Group = "pickers" } }], DateTimeOffset.UtcNow);
+        var sites = await Hub.Rest.GetFromJsonAsync<JsonArray>("/api/v1/sites");
+        var shown = await Hub.Rest.GetFromJsonAsync<JsonNode>($"/api/v1/commands/{commandId}");
+        var devices = await Hub.Rest.GetFromJsonAsync<JsonArray>($"/api/v1/devices?site={siteId}");
+        var allDevices = await Hub.Rest.GetFromJsonAsync<JsonArray>("/api/v1/devices");
+        using var deleted = await Hub.Rest.DeleteAsync(new Uri("/api/v1/blueprints/pickers", UriKind.Relative));
 
         // Assert
         Assert.Equal((HttpStatusCode.Created, "dc-leipzig-2", 64), (created.StatusCode, siteId, site["credential"]!.GetValue<string>().Length));
@@ -87,14 +75,14 @@ public sealed class AdminApiTests : IAsyncLifetime
     public async Task Bad_input_is_answered_with_problem_details_naming_the_field()
     {
         // Arrange
-        await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
+        await Hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
         using (await PutBlueprintAsync("pickers", 80))
         {
         }
 
         // Act / Assert
-        await AssertInvalidAsync(await _hub.Rest.PostAsJsonAsync("/api/v1/sites", new { }), "name");
-        await AssertInvalidAsync(await _hub.Rest.PostAsJsonAsync("/api/v1/sites", new { name = "--" }), "name");
+        await AssertInvalidAsync(await Hub.Rest.PostAsJsonAsync("/api/v1/sites", new { }), "name");
+        await AssertInvalidAsync(await Hub.Rest.PostAsJsonAsync("/api/v1/sites", new { name = "--" }), "name");
         await AssertInvalidAsync(await PostRawAsync("/api/v1/sites", "{\"name\": 12}"), "name");
         await AssertInvalidAsync(await PostRawAsync("/api/v1/sites", "{\"name\": "), "name");
         await AssertInvalidAsync(await PostRawAsync("/api/v1/sites", "not json"), "body");
@@ -103,18 +91,18 @@ public sealed class AdminApiTests : IAsyncLifetime
         await AssertInvalidAsync(await PutRawAsync("/api/v1/blueprints/pickers", "{\"batteryHealthFloorPercent\":101}"), "batteryHealthFloorPercent");
         await AssertInvalidAsync(await PutRawAsync("/api/v1/blueprints/pickers", "{\"group\":\"drivers\"}"), "group");
         await AssertInvalidAsync(await PutRawAsync("/api/v1/blueprints/pick%20ers", "{}"), "group");
-        await AssertInvalidAsync(await _hub.Rest.PostAsJsonAsync("/api/v1/sites/dc-leipzig/tokens", new { group = "pickers", uses = 0, expiresInSeconds = 3600 }), "uses");
-        await AssertInvalidAsync(await _hub.Rest.PostAsJsonAsync("/api/v1/sites/dc-leipzig/tokens", new { group = "drivers", uses = 1, expiresInSeconds = 3600 }), "group");
-        await AssertInvalidAsync(await _hub.Rest.PostAsJsonAsync("/api/v1/sites/dc-leipzig/tokens", new { group = "pickers", uses = 1 }), "expiresInSeconds");
-        await AssertInvalidAsync(await _hub.Rest.PostAsJsonAsync("/api/v1/commands", new { siteId = "dc-leipzig", type = "reboot" }), "deviceId");
-        await AssertInvalidAsync(await _hub.Rest.PostAsJsonAsync("/api/v1/commands", new { siteId = "nowhere", deviceId = "d", type = "reboot" }), "siteId");
-        await AssertProblemAsync(await _hub.Rest.PostAsJsonAsync("/api/v1/sites", new { name = "dc leipzig" }), HttpStatusCode.Conflict);
-        await AssertProblemAsync(await _hub.Rest.PostAsJsonAsync("/api/v1/sites/nowhere/tokens", new { group = "pickers", uses = 1, expiresInSeconds = 3600 }), HttpStatusCode.NotFound);
-        await AssertProblemAsync(await _hub.Rest.GetAsync(new Uri("/api/v1/commands/nope", UriKind.Relative)), HttpStatusCode.NotFound);
-        await AssertProblemAsync(await _hub.Rest.GetAsync(new Uri("/api/v1/devices?site=nowhere", UriKind.Relative)), HttpStatusCode.NotFound);
-        await AssertProblemAsync(await _hub.Rest.DeleteAsync(new Uri("/api/v1/blueprints/drivers", UriKind.Relative)), HttpStatusCode.NotFound);
+        await AssertInvalidAsync(await Hub.Rest.PostAsJsonAsync("/api/v1/sites/dc-leipzig/tokens", new { group = "pickers", uses = 0, expiresInSeconds = 3600 }), "uses");
+        await AssertInvalidAsync(await Hub.Rest.PostAsJsonAsync("/api/v1/sites/dc-leipzig/tokens", new { group = "drivers", uses = 1, expiresInSeconds = 3600 }), "group");
+        await AssertInvalidAsync(await Hub.Rest.PostAsJsonAsync("/api/v1/sites/dc-leipzig/tokens", new { group = "pickers", uses = 1 }), "expiresInSeconds");
+        await AssertInvalidAsync(await Hub.Rest.PostAsJsonAsync("/api/v1/commands", new { siteId = "dc-leipzig", type = "reboot" }), "deviceId");
+        await AssertInvalidAsync(await Hub.Rest.PostAsJsonAsync("/api/v1/commands", new { siteId = "nowhere", deviceId = "d", type = "reboot" }), "siteId");
+        await AssertProblemAsync(await Hub.Rest.PostAsJsonAsync("/api/v1/sites", new { name = "dc leipzig" }), HttpStatusCode.Conflict);
+        await AssertProblemAsync(await Hub.Rest.PostAsJsonAsync("/api/v1/sites/nowhere/tokens", new { group = "pickers", uses = 1, expiresInSeconds = 3600 }), HttpStatusCode.NotFound);
+        await AssertProblemAsync(await Hub.Rest.GetAsync(new Uri("/api/v1/commands/nope", UriKind.Relative)), HttpStatusCode.NotFound);
+        await AssertProblemAsync(await Hub.Rest.GetAsync(new Uri("/api/v1/devices?site=nowhere", UriKind.Relative)), HttpStatusCode.NotFound);
+        await AssertProblemAsync(await Hub.Rest.DeleteAsync(new Uri("/api/v1/blueprints/drivers", UriKind.Relative)), HttpStatusCode.NotFound);
         await AssertProblemAsync(await PostRawAsync("/api/v1/sites", "name=x", "application/x-www-form-urlencoded"), HttpStatusCode.UnsupportedMediaType);
-        Assert.Single(await _hub.Store.Sites.ListSitesAsync(TenantIds.Default));
+        Assert.Single(await Hub.Store.Sites.ListSitesAsync(TenantIds.Default));
     }
 
     [Fact]
@@ -124,9 +112,9 @@ public sealed class AdminApiTests : IAsyncLifetime
         using var output = new StringWriter();
 
         // Act
-        await AdminTokenCommand.CreateAdminTokenAsync(_hub.Directory, "alice", output);
+        await AdminTokenCommand.CreateAdminTokenAsync(Hub.Directory, "alice", output);
         var token = output.ToString().TrimEnd('\n');
-        using var client = new HttpClient { BaseAddress = _hub.Rest.BaseAddress };
+        using var client = new HttpClient { BaseAddress = Hub.Rest.BaseAddress };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         using var response = await client.GetAsync(new Uri("/api/v1/sites", UriKind.Relative));
 
@@ -138,7 +126,7 @@ public sealed class AdminApiTests : IAsyncLifetime
     // ---- helpers ---------------------------------------------------------------------------------------
 
     private Task<HttpResponseMessage> PutBlueprintAsync(string group, int batteryFloor) =>
-        _hub.Rest.PutAsJsonAsync($"/api/v1/blueprints/{group}", new
+        Hub.Rest.PutAsJsonAsync($"/api/v1/blueprints/{group}", new
         {
             group,
             apps = new[] { new { packageName = "com.acme.scan", versionCode = 42, versionName = "4.2" } },
@@ -149,10 +137,10 @@ public sealed class AdminApiTests : IAsyncLifetime
         });
 
     private Task<HttpResponseMessage> PostRawAsync(string path, string body, string mediaType = "application/json") =>
-        _hub.Rest.PostAsync(new Uri(path, UriKind.Relative), new StringContent(body, Encoding.UTF8, mediaType));
+        Hub.Rest.PostAsync(new Uri(path, UriKind.Relative), new StringContent(body, Encoding.UTF8, mediaType));
 
     private Task<HttpResponseMessage> PutRawAsync(string path, string body) =>
-        _hub.Rest.PutAsync(new Uri(path, UriKind.Relative), new StringContent(body, Encoding.UTF8, "application/json"));
+        Hub.Rest.PutAsync(new Uri(path, UriKind.Relative), new StringContent(body, Encoding.UTF8, "application/json"));
 
     private static async Task AssertInvalidAsync(HttpResponseMessage response, string field)
     {

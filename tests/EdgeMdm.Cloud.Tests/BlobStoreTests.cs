@@ -5,15 +5,15 @@ namespace EdgeMdm.Cloud.Tests;
 
 public sealed class BlobStoreTests : IDisposable
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("edgemdm-blobs-").FullName;
+    private readonly TempDirectory _directory = new("edgemdm-blobs-");
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public void Dispose() => _directory.Dispose();
 
     [Fact]
     public async Task A_staged_blob_is_invisible_until_committed_and_then_readable_under_its_sha256()
     {
         // Arrange
-        var store = new DirectoryBlobStore(_directory);
+        var store = new DirectoryBlobStore(_directory.Path);
         var bytes = RandomNumberGenerator.GetBytes(200_000);
         var sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes));
 
@@ -30,28 +30,28 @@ public sealed class BlobStoreTests : IDisposable
         using var copy = new MemoryStream();
         await afterCommit.CopyToAsync(copy);
         Assert.Equal(bytes, copy.ToArray());
-        Assert.Empty(Directory.GetFiles(Path.Combine(_directory, "tmp")));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_directory.Path, "tmp")));
     }
 
     [Fact]
     public async Task An_upload_cut_midway_or_over_the_limit_leaves_no_file_at_all()
     {
         // Arrange
-        var store = new DirectoryBlobStore(_directory);
+        var store = new DirectoryBlobStore(_directory.Path);
 
         // Act
         await Assert.ThrowsAsync<IOException>(() => store.StageAsync(new CutStream(RandomNumberGenerator.GetBytes(300_000), cutAfter: 150_000), maxBytes: 1_000_000));
         await Assert.ThrowsAsync<BlobTooLargeException>(() => store.StageAsync(new MemoryStream(new byte[1001]), maxBytes: 1000));
 
         // Assert
-        Assert.Empty(Directory.GetFiles(_directory, "*", SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetFiles(_directory.Path, "*", SearchOption.AllDirectories));
     }
 
     [Fact]
     public async Task The_same_bytes_committed_twice_are_one_blob_and_a_staged_blob_not_committed_is_removed()
     {
         // Arrange
-        var store = new DirectoryBlobStore(_directory);
+        var store = new DirectoryBlobStore(_directory.Path);
         var bytes = RandomNumberGenerator.GetBytes(1000);
 
         // Act
@@ -68,8 +68,8 @@ public sealed class BlobStoreTests : IDisposable
         }
 
         // Assert
-        Assert.Equal([Convert.ToHexStringLower(SHA256.HashData(bytes))], Directory.GetFiles(_directory).Select(Path.GetFileName));
-        Assert.Empty(Directory.GetFiles(Path.Combine(_directory, "tmp")));
+        Assert.Equal([Convert.ToHexStringLower(SHA256.HashData(bytes))], Directory.GetFiles(_directory.Path).Select(Path.GetFileName));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_directory.Path, "tmp")));
     }
 
     [Theory]
@@ -79,8 +79,8 @@ public sealed class BlobStoreTests : IDisposable
     public void A_name_that_is_not_a_lowercase_sha256_opens_nothing(string name)
     {
         // Arrange
-        var store = new DirectoryBlobStore(_directory);
-        File.WriteAllText(Path.Combine(_directory, "cloud.db"), "not a blob");
+        var store = new DirectoryBlobStore(_directory.Path);
+        File.WriteAllText(Path.Combine(_directory.Path, "cloud.db"), "not a blob");
 
         // Act / Assert
         Assert.Null(store.OpenRead(name));

@@ -25,24 +25,17 @@ public sealed class CloudHostTests
     public void The_database_setting_is_a_connection_string_a_file_or_a_directory()
     {
         // Arrange
-        var parent = Directory.CreateTempSubdirectory("edgemdm-hub-").FullName;
-        try
-        {
-            var directory = Path.Combine(parent, "cloud");
+        using var parent = new TempDirectory("edgemdm-hub-");
+        var directory = Path.Combine(parent.Path, "cloud");
 
-            // Act
-            var forDirectory = HubOptions.ConnectionStringFor(directory);
+        // Act
+        var forDirectory = HubOptions.ConnectionStringFor(directory);
 
-            // Assert
-            Assert.Equal(directory + Path.DirectorySeparatorChar, forDirectory);
-            Assert.True(Directory.Exists(directory));
-            Assert.Equal("Host=db;Database=hub", HubOptions.ConnectionStringFor("Host=db;Database=hub"));
-            Assert.Equal("Data Source=/x/hub.db", HubOptions.ConnectionStringFor("Data Source=/x/hub.db"));
-            Assert.Equal("/x/hub.db", HubOptions.ConnectionStringFor("/x/hub.db"));
-        }
-        finally
-        {
-            Directory.Delete(parent, recursive: true);
-        }
+        // Assert
+        Assert.Equal(directory + Path.DirectorySeparatorChar, forDirectory);
+        Assert.True(Directory.Exists(directory));
+        Assert.Equal("Host=db;Database=hub", HubOptions.ConnectionStringFor("Host=db;Database=hub"));
+        Assert.Equal("Data Source=/x/hub.db", HubOptions.ConnectionStringFor("Data Source=/x/hub.db"));
+        Assert.Equal("/x/hub.db", HubOptions.ConnectionStringFor("/x/hub.db"));
     }
 }

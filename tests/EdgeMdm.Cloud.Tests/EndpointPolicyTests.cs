@@ -1,4 +1,3 @@
-using System.Net;
 using EdgeMdm.Cloud.Api;
 using EdgeMdm.ServiceDefaults;
 using Microsoft.AspNetCore.Authorization;
@@ -12,32 +11,25 @@ namespace EdgeMdm.Cloud.Tests;
 /// The hub's route table: every endpoint says who may call it. The refusing fallback policy keeps a forgotten one
 /// closed at run time; these find it at test time, by name.
 /// </summary>
-[Trait("Category", "Integration")]
-public sealed class EndpointPolicyTests : IAsyncLifetime
+public sealed class EndpointPolicyTests : HubPerTest
 {
-    private RunningHub _hub = null!;
-
-    public async Task InitializeAsync() => _hub = await RunningHub.StartAsync();
-
-    public async Task DisposeAsync() => await _hub.DisposeAsync();
-
     [Fact]
     public void Every_endpoint_of_the_hub_rest_and_grpc_declares_a_policy_or_anonymous()
     {
         // Act
-        var unprotected = EndpointPolicies.Unprotected(_hub.App);
+        var unprotected = EndpointPolicies.Unprotected(Hub.App);
 
         // Assert
         Assert.Empty(unprotected.Select(e => e.Description));
-        Assert.Contains(Routes(_hub.App), e => e.RoutePattern.RawText?.StartsWith("/api/v1/", StringComparison.Ordinal) == true);
-        Assert.Contains(Routes(_hub.App), e => e.RoutePattern.RawText?.StartsWith("/edgemdm.sync.", StringComparison.OrdinalIgnoreCase) == true);
+        Assert.Contains(Routes(Hub.App), e => e.RoutePattern.RawText?.StartsWith("/api/v1/", StringComparison.Ordinal) == true);
+        Assert.Contains(Routes(Hub.App), e => e.RoutePattern.RawText?.StartsWith("/edgemdm.sync.", StringComparison.OrdinalIgnoreCase) == true);
     }
 
     [Fact]
     public void Only_sign_in_and_the_probes_are_anonymous_outside_sync_and_every_other_api_call_needs_central_it()
     {
         // Act
-        var routes = Routes(_hub.App).ToList();
+        var routes = Routes(Hub.App).ToList();
         var anonymous = routes.Where(e => e.Metadata.GetMetadata<IAllowAnonymous>() is not null).ToList();
         var api = routes.Except(anonymous).Where(e => e.RoutePattern.RawText!.StartsWith("/api/v1/", StringComparison.Ordinal)).ToList();
 

@@ -1,8 +1,5 @@
 using System.Globalization;
-using System.Net.Http.Json;
 using EdgeMdm.Cloud.Accounts;
-using EdgeMdm.Cloud.Tenants;
-using EdgeMdm.Contracts.Sync;
 using Grpc.Core;
 
 namespace EdgeMdm.Cloud.Tests;
@@ -13,23 +10,16 @@ namespace EdgeMdm.Cloud.Tests;
 /// and compares a scrape after with one before.
 /// </summary>
 [Collection(Name)]
-[Trait("Category", "Integration")]
-public sealed class HubMetricsTests : IAsyncLifetime
+public sealed class HubMetricsTests : HubPerTest
 {
     public const string Name = "metrics";
-
-    private RunningHub _hub = null!;
-
-    public async Task InitializeAsync() => _hub = await RunningHub.StartAsync();
-
-    public async Task DisposeAsync() => await _hub.DisposeAsync();
 
     [Fact]
     public async Task Sign_ins_are_counted_by_result()
     {
         // Arrange
-        using var add = await _hub.Rest.PostAsJsonAsync("/api/v1/accounts", new { userName = "alice", password = "correct horse battery" });
-        using var anonymous = new HttpClient { BaseAddress = _hub.Rest.BaseAddress };
+        using var add = await Hub.Rest.PostAsJsonAsync("/api/v1/accounts", new { userName = "alice", password = "correct horse battery" });
+        using var anonymous = new HttpClient { BaseAddress = Hub.Rest.BaseAddress };
         var before = await ScrapeAsync();
 
         // Act: one right, then wrong ones until the account's attempts are spent, then one more
@@ -48,8 +38,7 @@ public sealed class HubMetricsTests : IAsyncLifetime
     public async Task Changes_applied_and_refused_pushes_are_counted()
     {
         // Arrange
-        var site = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Lyon DC");
-        var sync = _hub.Sync(site.Credential);
+        var (_, sync) = await Hub.AddSiteAsync("Lyon DC");
         static SiteChange Change(ulong sequence) =>
             new() { Sequence = sequence, DeviceId = $"dev-{sequence}", Enrolled = new() { Serial = $"SN-{sequence}", Group = "pickers" } };
         var before = await ScrapeAsync();
@@ -69,7 +58,7 @@ public sealed class HubMetricsTests : IAsyncLifetime
         using var response = await client.PostAsJsonAsync("/api/v1/login", new { user = "alice", password });
     }
 
-    private Task<string> ScrapeAsync() => _hub.Rest.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+    private Task<string> ScrapeAsync() => Hub.Rest.GetStringAsync(new Uri("/metrics", UriKind.Relative));
 
     /// <summary>Waits out the exporter's scrape cache (a fraction of a second) for the count to show.</summary>
     private async Task AssertCountedAsync(string before, string name, string label, double expected)

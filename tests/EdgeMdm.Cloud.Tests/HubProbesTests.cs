@@ -1,7 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
-using EdgeMdm.Cloud.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeMdm.Cloud.Tests;
@@ -132,23 +128,16 @@ public sealed class PostgresHubProbesTests(PostgresServer server)
     {
         // Arrange
         var database = await server.CreateDatabaseOrSkipAsync();
-        var blobs = Directory.CreateTempSubdirectory("edgemdm-blobs-").FullName;
-        try
-        {
-            await using var hub = await RunningHub.StartAsync("--database", database, "--blob-directory", blobs);
+        using var blobs = new TempDirectory("edgemdm-blobs-");
+        await using var hub = await RunningHub.StartAsync("--database", database, "--blob-directory", blobs.Path);
 
-            // Act
-            var (status, checks) = await HubProbesTests.ReadinessAsync(hub);
+        // Act
+        var (status, checks) = await HubProbesTests.ReadinessAsync(hub);
 
-            // Assert
-            Assert.Equal(HttpStatusCode.OK, status);
-            Assert.Equal(["blob-disk", "database"], checks.Keys.Order(StringComparer.Ordinal));
-            Assert.Matches("^Postgres, schema version [0-9]+$", checks["database"].Description);
-            Assert.NotEmpty(Directory.GetFiles(Path.Combine(blobs, "keys"), "key-*.xml")); // shared by the replicas, as the blobs are
-        }
-        finally
-        {
-            Directory.Delete(blobs, recursive: true);
-        }
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(["blob-disk", "database"], checks.Keys.Order(StringComparer.Ordinal));
+        Assert.Matches("^Postgres, schema version [0-9]+$", checks["database"].Description);
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(blobs.Path, "keys"), "key-*.xml")); // shared by the replicas, as the blobs are
     }
 }

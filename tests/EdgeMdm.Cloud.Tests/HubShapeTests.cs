@@ -1,5 +1,4 @@
 using System.Reflection;
-using EdgeMdm.Cloud.Storage;
 using NetArchTest.Rules;
 
 namespace EdgeMdm.Cloud.Tests;

@@ -1,5 +1,3 @@
-using EdgeMdm.Cloud.Storage;
-using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Blueprints;
 
 namespace EdgeMdm.Cloud.Tests;
@@ -11,9 +9,7 @@ public abstract partial class HubStoreConformance
     public async Task Blueprint_upsert_feeds_every_site_once_and_nothing_when_unchanged()
     {
         // Arrange
-        var store = await NewStoreAsync();
-        var a = (await store.Sites.AddSiteAsync(Tenant, "Site A")).SiteId;
-        var b = (await store.Sites.AddSiteAsync(Tenant, "Site B")).SiteId;
+        var (store, a, b) = await StoreWithTwoSitesAsync();
         var blueprint = Blueprint.Empty("pickers") with
         {
             Apps = [new RequiredApp("com.acme.scan", 42, "4.2"), new RequiredApp("com.acme.pick", 7, "1.7")],
@@ -63,9 +59,7 @@ public abstract partial class HubStoreConformance
     public async Task An_issued_token_reaches_only_its_site_as_a_hash()
     {
         // Arrange
-        var store = await NewStoreAsync();
-        var a = (await store.Sites.AddSiteAsync(Tenant, "Site A")).SiteId;
-        var b = (await store.Sites.AddSiteAsync(Tenant, "Site B")).SiteId;
+        var (store, a, b) = await StoreWithTwoSitesAsync();
 
         // Act
         var token = await store.EnrollmentTokens.IssueTokenAsync(Tenant, a, "pickers", 50, Now.AddDays(7));

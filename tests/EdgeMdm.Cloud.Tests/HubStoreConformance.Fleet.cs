@@ -1,6 +1,4 @@
 using EdgeMdm.Cloud.Fleet;
-using EdgeMdm.Cloud.Storage;
-using EdgeMdm.Contracts.Sync;
 
 namespace EdgeMdm.Cloud.Tests;
 
@@ -68,9 +66,7 @@ public abstract partial class HubStoreConformance
     public async Task Fleet_reads_show_what_sites_reported()
     {
         // Arrange
-        var store = await NewStoreAsync();
-        var a = (await store.Sites.AddSiteAsync(Tenant, "Site A")).SiteId;
-        var b = (await store.Sites.AddSiteAsync(Tenant, "Site B")).SiteId;
+        var (store, a, b) = await StoreWithTwoSitesAsync();
 
         // Act
         await store.Upstream.ApplyUpstreamAsync(a, SiteLog(devices: 3), Now);
@@ -91,9 +87,7 @@ public abstract partial class HubStoreConformance
     public async Task A_group_command_reaches_every_non_retired_device_of_the_group_through_its_own_site()
     {
         // Arrange: pickers at two sites, one of them retired, and a driver
-        var store = await NewStoreAsync();
-        var a = (await store.Sites.AddSiteAsync(Tenant, "Site A")).SiteId;
-        var b = (await store.Sites.AddSiteAsync(Tenant, "Site B")).SiteId;
+        var (store, a, b) = await StoreWithTwoSitesAsync();
         await store.Upstream.ApplyUpstreamAsync(a, SiteLog(devices: 2), Now);
         await store.Upstream.ApplyUpstreamAsync(b, [.. SiteLog(devices: 2), .. Retire(SiteLog(2).Count + 1, "dev-1"), .. Enroll(SiteLog(2).Count + 2, "drv-0", "drivers")], Now);
 
@@ -131,9 +125,7 @@ public abstract partial class HubStoreConformance
     public async Task A_device_is_found_by_its_id_across_sites()
     {
         // Arrange
-        var store = await NewStoreAsync();
-        var a = (await store.Sites.AddSiteAsync(Tenant, "Site A")).SiteId;
-        var b = (await store.Sites.AddSiteAsync(Tenant, "Site B")).SiteId;
+        var (store, a, b) = await StoreWithTwoSitesAsync();
         await store.Upstream.ApplyUpstreamAsync(a, SiteLog(devices: 2), Now);
         await store.Upstream.ApplyUpstreamAsync(b, SiteLog(devices: 1), Now);
 

@@ -1,6 +1,4 @@
 using EdgeMdm.Cloud.Packages;
-using EdgeMdm.Cloud.Storage;
-using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Domain.Packages;
 

@@ -1,8 +1,6 @@
 using System.Text.Json;
 using EdgeMdm.Cloud.Rollouts;
-using EdgeMdm.Cloud.Storage;
 using EdgeMdm.Contracts.Device;
-using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Domain.Packages;
 using EdgeMdm.Domain.Rollouts;

@@ -1,6 +1,4 @@
 using EdgeMdm.Cloud.Fleet;
-using EdgeMdm.Cloud.Storage;
-using EdgeMdm.Contracts.Sync;
 using Google.Protobuf;
 
 namespace EdgeMdm.Cloud.Tests;
@@ -12,9 +10,7 @@ public abstract partial class HubStoreConformance
     public async Task A_sites_data_is_never_visible_through_another_sites_queries()
     {
         // Arrange
-        var store = await NewStoreAsync();
-        var a = (await store.Sites.AddSiteAsync(Tenant, "Site A")).SiteId;
-        var b = (await store.Sites.AddSiteAsync(Tenant, "Site B")).SiteId;
+        var (store, a, b) = await StoreWithTwoSitesAsync();
         var command = await store.Commands.QueueCommandAsync(Tenant, a, "dev-0", "reboot", new Dictionary<string, string>(), null, "admin");
 
         // Act: A reports its devices; B reports a result for A's command

@@ -1,8 +1,5 @@
 using EdgeMdm.Cloud.Accounts;
 using EdgeMdm.Cloud.Fleet;
-using EdgeMdm.Cloud.Storage;
-using EdgeMdm.Cloud.Tenants;
-using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Blueprints;
 using Google.Protobuf;
 
@@ -61,10 +58,7 @@ public abstract partial class HubStoreConformance
     public async Task A_group_command_for_sites_of_two_tenants_is_refused_whole()
     {
         // Arrange
-        var store = await NewStoreAsync();
-        var globex = (await store.Tenants.AddTenantAsync("Globex")).TenantId;
-        var own = (await store.Sites.AddSiteAsync(Tenant, "Own DC")).SiteId;
-        var foreign = (await store.Sites.AddSiteAsync(globex, "Their DC")).SiteId;
+        var (store, _, own, foreign) = await StoreWithTwoTenantsAsync("Globex", "Own DC", "Their DC");
 
         // Act
         await Assert.ThrowsAsync<StoreConflictException>(() => store.Commands.QueueCommandsAsync(
@@ -78,10 +72,7 @@ public abstract partial class HubStoreConformance
     public async Task A_blueprint_fans_out_to_its_own_tenants_sites_only()
     {
         // Arrange
-        var store = await NewStoreAsync();
-        var acme = (await store.Tenants.AddTenantAsync("Acme")).TenantId;
-        var acmeSite = (await store.Sites.AddSiteAsync(acme, "Lyon DC")).SiteId;
-        var defaultSite = (await store.Sites.AddSiteAsync(Tenant, "Lyon DC")).SiteId;
+        var (store, acme, defaultSite, acmeSite) = await StoreWithTwoTenantsAsync("Acme", "Lyon DC", "Lyon DC");
 
         // Act: both tenants have a 'pickers' group, each its own
         await store.Blueprints.UpsertBlueprintAsync(acme, Blueprint.Empty("pickers") with { BatteryHealthFloorPercent = 70 });
@@ -273,5 +264,16 @@ public abstract partial class HubStoreConformance
         var acme = (await store.Tenants.AddTenantAsync("Acme")).TenantId;
         Assert.Empty(await store.Sites.ListSitesAsync(acme));
         Assert.Empty(await store.Blueprints.ListBlueprintsAsync(acme));
+    }
+
+    /// <summary>A new store with a second tenant beside the default one, and a site in each.</summary>
+    private async Task<(HubStores Store, string OtherTenant, string DefaultSite, string OtherSite)> StoreWithTwoTenantsAsync(
+        string otherTenantName, string defaultSiteName, string otherSiteName)
+    {
+        var store = await NewStoreAsync();
+        var other = (await store.Tenants.AddTenantAsync(otherTenantName)).TenantId;
+        var defaultSite = (await store.Sites.AddSiteAsync(Tenant, defaultSiteName)).SiteId;
+        var otherSite = (await store.Sites.AddSiteAsync(other, otherSiteName)).SiteId;
+        return (store, other, defaultSite, otherSite);
     }
 }

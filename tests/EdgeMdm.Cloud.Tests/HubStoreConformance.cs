@@ -1,7 +1,4 @@
 using EdgeMdm.Cloud.Hosting;
-using EdgeMdm.Cloud.Storage;
-using EdgeMdm.Cloud.Tenants;
-using EdgeMdm.Contracts.Sync;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
@@ -55,12 +52,36 @@ public abstract partial class HubStoreConformance : IAsyncLifetime
         return (store, (await store.Sites.AddSiteAsync(Tenant, SiteName)).SiteId);
     }
 
+    /// <summary>A new store with two sites of the default tenant, "Site A" and "Site B".</summary>
+    private async Task<(HubStores Store, string A, string B)> StoreWithTwoSitesAsync()
+    {
+        var store = await NewStoreAsync();
+        var a = (await store.Sites.AddSiteAsync(Tenant, "Site A")).SiteId;
+        var b = (await store.Sites.AddSiteAsync(Tenant, "Site B")).SiteId;
+        return (store, a, b);
+    }
+
     /// <summary>The digest of a fresh database that received <paramref name="log"/> once, in one batch.</summary>
     private async Task<string> CleanDigestAsync(IReadOnlyList<SiteChange> log)
     {
         var (store, site) = await StoreWithSiteAsync();
         await store.Upstream.ApplyUpstreamAsync(site, log, Now);
         return await store.Digest.StateDigestAsync();
+    }
+
+    /// <summary>
+    /// Delivers <paramref name="batches"/> of <paramref name="log"/>, in order, to a site of a fresh store; asserts that
+    /// the last acknowledgement covers the whole log and that the store holds what one clean delivery leaves.
+    /// </summary>
+    private async Task AssertDeliveredLikeCleanAsync(List<SiteChange> log, IEnumerable<IReadOnlyList<SiteChange>> batches)
+    {
+        var (store, site) = await StoreWithSiteAsync();
+        var ack = 0UL;
+        foreach (var batch in batches)
+            ack = await store.Upstream.ApplyUpstreamAsync(site, batch, Now);
+
+        Assert.Equal((ulong)log.Count, ack);
+        Assert.Equal(await CleanDigestAsync(log), await store.Digest.StateDigestAsync());
     }
 
     /// <summary>

@@ -7,9 +7,7 @@ using EdgeMdm.Cloud.Packages;
 using EdgeMdm.Cloud.Rollouts;
 using EdgeMdm.Cloud.SiteUsers;
 using EdgeMdm.Cloud.Sites;
-using EdgeMdm.Cloud.Storage;
 using EdgeMdm.Cloud.Sync;
-using EdgeMdm.Cloud.Tenants;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeMdm.Cloud.Tests;

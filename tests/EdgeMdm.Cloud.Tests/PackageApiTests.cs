@@ -1,41 +1,30 @@
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
-using System.Text.Json.Nodes;
-using EdgeMdm.Cloud.Tenants;
 using EdgeMdm.Domain.Packages;
 
 namespace EdgeMdm.Cloud.Tests;
 
 /// <summary>The package catalog through the REST API on the real host, with the package limit set to 3 MiB.</summary>
-[Trait("Category", "Integration")]
-public sealed class PackageApiTests : IAsyncLifetime
+public sealed class PackageApiTests() : HubPerTest("--max-package-bytes", MaxPackageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture))
 {
     private const long MaxPackageBytes = 3 * 1024 * 1024;
-    private RunningHub _hub = null!;
 
-    public async Task InitializeAsync() =>
-        _hub = await RunningHub.StartAsync("--max-package-bytes", MaxPackageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
-
-    public async Task DisposeAsync() => await _hub.DisposeAsync();
-
-    private string BlobDirectory => Path.Combine(_hub.Directory, "blobs");
+    private string BlobDirectory => Path.Combine(Hub.Directory, "blobs");
 
     [Fact]
     public async Task An_upload_is_stored_under_its_sha256_and_answered_with_a_manifest_the_public_key_verifies()
     {
         // Arrange: a site to see the fan-out, and a file twice the size of any other REST body the hub accepts
-        var site = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Lyon DC");
+        var site = await Hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Lyon DC");
         var file = RandomNumberGenerator.GetBytes(2 * 1024 * 1024 + 17);
         var sha256 = Convert.ToHexStringLower(SHA256.HashData(file));
 
         // Act
         using var upload = await UploadAsync(file, "packageName=com.acme.scan&versionCode=412&versionName=4.1.2&minOs=11");
-        var key = await _hub.Rest.GetFromJsonAsync<JsonNode>("/api/v1/signing-key");
-        var shown = await _hub.Rest.GetFromJsonAsync<JsonNode>($"/api/v1/packages/{sha256}");
-        var listed = await _hub.Rest.GetFromJsonAsync<JsonArray>("/api/v1/packages?packageName=com.acme.scan");
-        var otherName = await _hub.Rest.GetFromJsonAsync<JsonArray>("/api/v1/packages?packageName=com.acme.other");
+        var key = await Hub.Rest.GetFromJsonAsync<JsonNode>("/api/v1/signing-key");
+        var shown = await Hub.Rest.GetFromJsonAsync<JsonNode>($"/api/v1/packages/{sha256}");
+        var listed = await Hub.Rest.GetFromJsonAsync<JsonArray>("/api/v1/packages?packageName=com.acme.scan");
+        var otherName = await Hub.Rest.GetFromJsonAsync<JsonArray>("/api/v1/packages?packageName=com.acme.other");
 
         // Assert
         Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
@@ -56,7 +45,7 @@ public sealed class PackageApiTests : IAsyncLifetime
         Assert.Empty(otherName!);
         Assert.Equal(file, await File.ReadAllBytesAsync(Path.Combine(BlobDirectory, sha256)));
         Assert.Empty(Directory.GetFiles(Path.Combine(BlobDirectory, "tmp")));
-        var fed = (await _hub.Store.Feed.ReadFeedAsync(site.SiteId, 0, 10))[^1];
+        var fed = (await Hub.Store.Feed.ReadFeedAsync(site.SiteId, 0, 10))[^1];
         Assert.Equal((sha256, Text(answer, "signature")), (fed.PackagePublished.Sha256, fed.PackagePublished.Signature));
     }
 
@@ -81,7 +70,7 @@ public sealed class PackageApiTests : IAsyncLifetime
         Assert.Equal("application/problem+json", otherBytes.Content.Headers.ContentType?.MediaType);
         Assert.Contains("already published with other bytes", await DetailAsync(otherBytes), StringComparison.Ordinal);
         Assert.Contains("already published as com.acme.scan version 412", await DetailAsync(sameBytesNewVersion), StringComparison.Ordinal);
-        Assert.Single(await _hub.Store.Packages.ListPackagesAsync(TenantIds.Default));
+        Assert.Single(await Hub.Store.Packages.ListPackagesAsync(TenantIds.Default));
         Assert.Equal([Text(stored, "sha256")], Directory.GetFiles(BlobDirectory).Select(Path.GetFileName)); // the refused bytes were not kept
     }
 
@@ -99,7 +88,7 @@ public sealed class PackageApiTests : IAsyncLifetime
         // Assert
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, upload.StatusCode);
         Assert.Contains("at most 3145728 bytes", await DetailAsync(upload), StringComparison.Ordinal);
-        Assert.Empty(await _hub.Store.Packages.ListPackagesAsync(TenantIds.Default));
+        Assert.Empty(await Hub.Store.Packages.ListPackagesAsync(TenantIds.Default));
         Assert.Empty(Directory.GetFiles(BlobDirectory, "*", SearchOption.AllDirectories));
     }
 
@@ -120,7 +109,7 @@ public sealed class PackageApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, upload.StatusCode);
         var errors = (await upload.Content.ReadFromJsonAsync<JsonNode>())!["errors"]!.AsObject();
         Assert.Equal([field], errors.Select(e => e.Key));
-        Assert.Empty(await _hub.Store.Packages.ListPackagesAsync(TenantIds.Default));
+        Assert.Empty(await Hub.Store.Packages.ListPackagesAsync(TenantIds.Default));
     }
 
     [Fact]
@@ -128,7 +117,7 @@ public sealed class PackageApiTests : IAsyncLifetime
     {
         // Act
         using var empty = await UploadAsync([], "packageName=com.acme.scan&versionCode=412&versionName=4.1.2");
-        using var json = await _hub.Rest.PostAsJsonAsync("/api/v1/packages?packageName=com.acme.scan&versionCode=412&versionName=4.1.2", new { file = "x" });
+        using var json = await Hub.Rest.PostAsJsonAsync("/api/v1/packages?packageName=com.acme.scan&versionCode=412&versionName=4.1.2", new { file = "x" });
 
         // Assert
         Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
@@ -144,9 +133,9 @@ public sealed class PackageApiTests : IAsyncLifetime
         var file = RandomNumberGenerator.GetBytes(1000);
         using var upload = await UploadAsync(file, "packageName=com.acme.scan&versionCode=412&versionName=4.1.2");
         var sha256 = Convert.ToHexStringLower(SHA256.HashData(file));
-        var globex = await _hub.Store.Tenants.AddTenantAsync("Globex");
-        using var other = new HttpClient { BaseAddress = _hub.Rest.BaseAddress };
-        other.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await _hub.Store.AdminTokens.CreateApiTokenAsync(globex.TenantId, "globex-ci"));
+        var globex = await Hub.Store.Tenants.AddTenantAsync("Globex");
+        using var other = new HttpClient { BaseAddress = Hub.Rest.BaseAddress };
+        other.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await Hub.Store.AdminTokens.CreateApiTokenAsync(globex.TenantId, "globex-ci"));
 
         // Act
         using var theirs = await other.GetAsync(new Uri($"/api/v1/packages/{sha256}", UriKind.Relative));
@@ -164,7 +153,7 @@ public sealed class PackageApiTests : IAsyncLifetime
     public async Task Package_calls_need_an_api_token()
     {
         // Arrange
-        using var anonymous = new HttpClient { BaseAddress = _hub.Rest.BaseAddress };
+        using var anonymous = new HttpClient { BaseAddress = Hub.Rest.BaseAddress };
         using var body = new ByteArrayContent([1, 2, 3]);
         body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
 
@@ -182,7 +171,7 @@ public sealed class PackageApiTests : IAsyncLifetime
         HttpContent content = withContentLength ? new ByteArrayContent(file) : new StreamContent(new UnknownLengthStream(file));
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         using (content)
-            return await _hub.Rest.PostAsync(new Uri("/api/v1/packages?" + query, UriKind.Relative), content);
+            return await Hub.Rest.PostAsync(new Uri("/api/v1/packages?" + query, UriKind.Relative), content);
     }
 
     private static string Text(JsonNode node, string name) => node[name]!.GetValue<string>();

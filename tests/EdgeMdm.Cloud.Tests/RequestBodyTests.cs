@@ -1,6 +1,4 @@
-using System.Net;
 using System.Text;
-using System.Text.Json.Nodes;
 using EdgeMdm.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -12,18 +10,16 @@ namespace EdgeMdm.Cloud.Tests;
 /// Request bodies the REST API must refuse in words: JSON that is not JSON or has a value of the wrong type, and
 /// bodies Kestrel refuses while they arrive (a malformed chunk, a trickle), sent on a raw socket.
 /// </summary>
-[Trait("Category", "Integration")]
-public sealed class RequestBodyTests : IAsyncLifetime
+// Kestrel's rate with a short grace (it must exceed the 1 s heartbeat), so a trickle is cut in about 3 s, not 6.
+public sealed class RequestBodyTests() : HubPerTest(builder => builder.WebHost.ConfigureKestrel(kestrel =>
+    kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(2))))
 {
-    private RunningHub _hub = null!;
-
-    // Kestrel's rate with a short grace (it must exceed the 1 s heartbeat), so a trickle is cut in about 3 s, not 6.
-    public async Task InitializeAsync() => _hub = await RunningHub.StartAsync(
-        builder => builder.WebHost.ConfigureKestrel(kestrel =>
-            kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(2))),
-        map: null);
-
-    public async Task DisposeAsync() => await _hub.DisposeAsync();
+    /// <summary>Where Kestrel's refusals are tried: the sign-in, which takes no token, and an endpoint that needs one.</summary>
+    public static TheoryData<string, bool> BodyEndpoints => new()
+    {
+        { "/api/v1/login", false },
+        { "/api/v1/sites", true },
+    };
 
     [Theory]
     [InlineData("/api/v1/sites", """{"name": 12}""", "name", "has a value of the wrong type (line 1, byte ")]
@@ -40,7 +36,7 @@ public sealed class RequestBodyTests : IAsyncLifetime
     {
         // Act
         using var content = new StringContent(body, Encoding.UTF8, "application/json");
-        using var response = await _hub.Rest.PostAsync(new Uri(path, UriKind.Relative), content);
+        using var response = await Hub.Rest.PostAsync(new Uri(path, UriKind.Relative), content);
 
         // Assert
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -57,7 +53,7 @@ public sealed class RequestBodyTests : IAsyncLifetime
     {
         // Act
         using var content = new StringContent("""{"apps":[{"packageName":"a","versionCode":"x"}]}""", Encoding.UTF8, "application/json");
-        using var response = await _hub.Rest.PutAsync(new Uri("/api/v1/blueprints/pickers", UriKind.Relative), content);
+        using var response = await Hub.Rest.PutAsync(new Uri("/api/v1/blueprints/pickers", UriKind.Relative), content);
 
         // Assert
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -66,12 +62,11 @@ public sealed class RequestBodyTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("/api/v1/login", false)]
-    [InlineData("/api/v1/sites", true)]
+    [MemberData(nameof(BodyEndpoints))]
     public async Task A_malformed_chunk_size_is_400_with_a_problem_and_one_warning_without_a_stack(string path, bool withToken)
     {
         // Arrange
-        await using var raw = await RawHttp.ConnectAsync(_hub.Rest.BaseAddress!);
+        await using var raw = await RawHttp.ConnectAsync(Hub.Rest.BaseAddress!);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
 
         // Act
@@ -84,12 +79,11 @@ public sealed class RequestBodyTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("/api/v1/login", false)]
-    [InlineData("/api/v1/sites", true)]
+    [MemberData(nameof(BodyEndpoints))]
     public async Task A_body_trickling_below_the_minimum_rate_is_408_with_a_problem_and_one_warning_without_a_stack(string path, bool withToken)
     {
         // Arrange
-        await using var raw = await RawHttp.ConnectAsync(_hub.Rest.BaseAddress!);
+        await using var raw = await RawHttp.ConnectAsync(Hub.Rest.BaseAddress!);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
 
         // Act: a byte every 2 s against a declared 100
@@ -106,7 +100,7 @@ public sealed class RequestBodyTests : IAsyncLifetime
     {
         // Act
         using var content = new StringContent($$"""{"user":"alice","password":"{{new string('x', 8192)}}"}""", Encoding.UTF8, "application/json");
-        using var anonymous = new HttpClient { BaseAddress = _hub.Rest.BaseAddress };
+        using var anonymous = new HttpClient { BaseAddress = Hub.Rest.BaseAddress };
         using var response = await anonymous.PostAsync(new Uri("/api/v1/login", UriKind.Relative), content);
 
         // Assert
@@ -116,7 +110,7 @@ public sealed class RequestBodyTests : IAsyncLifetime
 
     private string Head(string path, bool withToken, string bodyHeader)
     {
-        var authorization = withToken ? $"Authorization: Bearer {_hub.Rest.DefaultRequestHeaders.Authorization!.Parameter}\r\n" : "";
+        var authorization = withToken ? $"Authorization: Bearer {Hub.Rest.DefaultRequestHeaders.Authorization!.Parameter}\r\n" : "";
         return $"POST {path} HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\n{authorization}{bodyHeader}\r\nConnection: close\r\n\r\n";
     }
 
@@ -129,7 +123,7 @@ public sealed class RequestBodyTests : IAsyncLifetime
 
     private void AssertWarnedOnceWithoutStack(string path, int status)
     {
-        var logs = _hub.Logs.Entries;
+        var logs = Hub.Logs.Entries;
         Assert.DoesNotContain(logs, e => e.Level >= LogLevel.Error);
         Assert.DoesNotContain(logs, e => e.Exception is not null);
         Assert.Single(logs, e => e.Level == LogLevel.Warning && e.EventId.Id == 9000

@@ -1,47 +1,32 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using EdgeMdm.Cloud.Hosting;
-using EdgeMdm.Cloud.Tenants;
 using EdgeMdm.Contracts.Device;
-using EdgeMdm.Contracts.Sync;
 using Microsoft.Extensions.Options;
 
 namespace EdgeMdm.Cloud.Tests;
 
 /// <summary>Rollouts through the REST API on the real host, devices counted offline after 10 minutes of silence.</summary>
-[Trait("Category", "Integration")]
-public sealed class RolloutApiTests : IAsyncLifetime
+public sealed class RolloutApiTests() : HubPerTest("--rollout-offline-after", "00:10:00")
 {
-    private RunningHub _hub = null!;
-
-    public async Task InitializeAsync() => _hub = await RunningHub.StartAsync("--rollout-offline-after", "00:10:00");
-
-    public async Task DisposeAsync() => await _hub.DisposeAsync();
-
     [Fact]
     public async Task A_version_change_put_through_the_api_is_reported_with_devices_judged_by_the_offline_setting()
     {
         // Arrange: the sample app at 100, then 120 with a single wave; three devices report at one site
-        var site = (await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Lyon DC")).SiteId;
-        using var first = await PutAsync("""{"apps":[{"packageName":"com.acme.scan","versionCode":100,"versionName":"1.0.0"}]}""");
-        using var second = await PutAsync(
-            """{"apps":[{"packageName":"com.acme.scan","versionCode":120,"versionName":"1.2.0","rollout":{"plan":{"waves":[{"kind":"percentage","cumulativePercent":100}],"halt":{"failureRateThreshold":0.2,"minFinishedDevices":5}}}}]}""");
+        var (site, first, second) = await SiteWithRolloutAsync("Lyon DC");
         var now = DateTimeOffset.UtcNow;
-        await _hub.Store.Upstream.ApplyUpstreamAsync(site, [
+        await Hub.Store.Upstream.ApplyUpstreamAsync(site, [
             .. Device(1, "installed", installed: 120, now.AddMinutes(-1)),
             .. Device(3, "pending", installed: 100, now.AddMinutes(-2)),
             .. Device(5, "silent", installed: 100, now.AddMinutes(-20)),
         ], now);
 
         // Act
-        var report = await _hub.Rest.GetFromJsonAsync<JsonArray>("/api/v1/rollouts?packageName=com.acme.scan");
-        var forSite = await _hub.Rest.GetFromJsonAsync<JsonArray>($"/api/v1/rollouts?packageName=com.acme.scan&site={site}");
+        var report = await Hub.Rest.GetFromJsonAsync<JsonArray>("/api/v1/rollouts?packageName=com.acme.scan");
+        var forSite = await Hub.Rest.GetFromJsonAsync<JsonArray>($"/api/v1/rollouts?packageName=com.acme.scan&site={site}");
 
         // Assert
-        Assert.Equal((HttpStatusCode.Created, HttpStatusCode.OK), (first.StatusCode, second.StatusCode));
+        Assert.Equal((HttpStatusCode.Created, HttpStatusCode.OK), (first, second));
         var rollout = Assert.Single(report!)!;
         Assert.Equal(("pickers", 100, "1.0.0", 120, "1.2.0"),
             ((string)rollout["group"]!, (int)rollout["fromVersionCode"]!, (string)rollout["fromVersionName"]!, (int)rollout["toVersionCode"]!, (string)rollout["toVersionName"]!));
@@ -73,19 +58,19 @@ public sealed class RolloutApiTests : IAsyncLifetime
         var errors = (await response.Content.ReadFromJsonAsync<JsonNode>())!["errors"]!.AsObject();
         Assert.Equal(["apps[0].rollout.plan.halt.failureRateThreshold", "apps[0].rollout.plan.waves"], errors.Select(e => e.Key).Order(StringComparer.Ordinal));
         Assert.Equal(["apps[0].rollout.plan"], (await noPlan.Content.ReadFromJsonAsync<JsonNode>())!["errors"]!.AsObject().Select(e => e.Key));
-        Assert.Empty(await _hub.Store.Blueprints.ListBlueprintsAsync(TenantIds.Default));
+        Assert.Empty(await Hub.Store.Blueprints.ListBlueprintsAsync(TenantIds.Default));
     }
 
     [Fact]
     public async Task Without_a_package_name_it_is_400_and_without_a_rollout_or_for_an_unknown_site_404()
     {
         // Arrange: an app new to its group starts no rollout
-        using var put = await PutAsync("""{"apps":[{"packageName":"com.acme.scan","versionCode":100,"versionName":"1.0.0"}]}""");
+        using var put = await PutAsync(AppAt100);
 
         // Act
-        using var noName = await _hub.Rest.GetAsync("/api/v1/rollouts");
-        using var none = await _hub.Rest.GetAsync("/api/v1/rollouts?packageName=com.acme.scan");
-        using var noSite = await _hub.Rest.GetAsync("/api/v1/rollouts?packageName=com.acme.scan&site=nowhere");
+        using var noName = await Hub.Rest.GetAsync("/api/v1/rollouts");
+        using var none = await Hub.Rest.GetAsync("/api/v1/rollouts?packageName=com.acme.scan");
+        using var noSite = await Hub.Rest.GetAsync("/api/v1/rollouts?packageName=com.acme.scan&site=nowhere");
 
         // Assert
         Assert.Equal(
@@ -99,7 +84,7 @@ public sealed class RolloutApiTests : IAsyncLifetime
     {
         // Act
         var failure = await Assert.ThrowsAsync<OptionsValidationException>(() =>
-            CloudHost.BuildAsync(["--database", Path.Combine(_hub.Directory, "other"), "--rollout-offline-after", "00:00:00"]));
+            CloudHost.BuildAsync(["--database", Path.Combine(Hub.Directory, "other"), "--rollout-offline-after", "00:00:00"]));
 
         // Assert
         Assert.StartsWith("Cloud:RolloutOfflineAfter (--rollout-offline-after)", Assert.Single(failure.Failures), StringComparison.Ordinal);
@@ -109,26 +94,38 @@ public sealed class RolloutApiTests : IAsyncLifetime
     public async Task A_quarantined_device_is_left_out_of_the_rollout_as_the_site_leaves_it_out()
     {
         // Arrange: two devices of the group report; one is quarantined at its site
-        var site = (await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Quarantine DC")).SiteId;
-        using var first = await PutAsync("""{"apps":[{"packageName":"com.acme.scan","versionCode":100,"versionName":"1.0.0"}]}""");
-        using var second = await PutAsync(
-            """{"apps":[{"packageName":"com.acme.scan","versionCode":120,"versionName":"1.2.0","rollout":{"plan":{"waves":[{"kind":"percentage","cumulativePercent":100}],"halt":{"failureRateThreshold":0.2,"minFinishedDevices":5}}}}]}""");
+        var (site, _, _) = await SiteWithRolloutAsync("Quarantine DC");
         var now = DateTimeOffset.UtcNow;
-        await _hub.Store.Upstream.ApplyUpstreamAsync(site, [
+        await Hub.Store.Upstream.ApplyUpstreamAsync(site, [
             .. Device(1, "floor", installed: 100, now),
             .. Device(3, "lost", installed: 100, now),
             new SiteChange { Sequence = 5, DeviceId = "lost", Transitioned = new() { FromState = "Active", ToState = "Quarantined", Actor = "operator", Reason = "left the site" } },
         ], now);
 
         // Act
-        var report = await _hub.Rest.GetFromJsonAsync<JsonArray>($"/api/v1/rollouts?packageName=com.acme.scan&site={site}");
+        var report = await Hub.Rest.GetFromJsonAsync<JsonArray>($"/api/v1/rollouts?packageName=com.acme.scan&site={site}");
 
         // Assert
         Assert.Equal(1, (int)Assert.Single(report!)!["total"]!["devices"]!);
     }
 
+    private const string AppAt100 = """{"apps":[{"packageName":"com.acme.scan","versionCode":100,"versionName":"1.0.0"}]}""";
+
+    /// <summary>
+    /// A site of the default tenant, and the sample app put at 100, then at 120 with a single wave: a rollout to report
+    /// on. Returns the status of each put.
+    /// </summary>
+    private async Task<(string Site, HttpStatusCode First, HttpStatusCode Second)> SiteWithRolloutAsync(string siteName)
+    {
+        var site = (await Hub.Store.Sites.AddSiteAsync(TenantIds.Default, siteName)).SiteId;
+        using var first = await PutAsync(AppAt100);
+        using var second = await PutAsync(
+            """{"apps":[{"packageName":"com.acme.scan","versionCode":120,"versionName":"1.2.0","rollout":{"plan":{"waves":[{"kind":"percentage","cumulativePercent":100}],"halt":{"failureRateThreshold":0.2,"minFinishedDevices":5}}}}]}""");
+        return (site, first.StatusCode, second.StatusCode);
+    }
+
     private Task<HttpResponseMessage> PutAsync(string json) =>
-        _hub.Rest.PutAsync("/api/v1/blueprints/pickers", new StringContent(json, Encoding.UTF8, "application/json"));
+        Hub.Rest.PutAsync("/api/v1/blueprints/pickers", new StringContent(json, Encoding.UTF8, "application/json"));
 
     /// <summary>A device's enrollment and one status report, numbered from <paramref name="sequence"/>.</summary>
     private static SiteChange[] Device(ulong sequence, string deviceId, long installed, DateTimeOffset lastCheckIn)

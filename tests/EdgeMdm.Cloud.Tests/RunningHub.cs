@@ -1,9 +1,7 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using EdgeMdm.Cloud.Hosting;
-using EdgeMdm.Cloud.Tenants;
-using EdgeMdm.Contracts.Sync;
+using EdgeMdm.Cloud.Sites;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -20,14 +18,11 @@ namespace EdgeMdm.Cloud.Tests;
 /// </summary>
 internal sealed class RunningHub : IAsyncDisposable
 {
-    private readonly WebApplication _app;
-
     private RunningHub(WebApplication app, CapturingLoggerProvider logs, string directory, int restPort, int grpcPort)
     {
-        _app = app;
+        App = app;
         Logs = logs;
         Directory = directory;
-        RestPort = restPort;
         Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}", new GrpcChannelOptions { HttpHandler = new EncodingRecorder(RequestEncodings, ResponseEncodings) });
         Rest = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{restPort}") };
     }
@@ -38,9 +33,7 @@ internal sealed class RunningHub : IAsyncDisposable
     public CapturingLoggerProvider Logs { get; }
 
     /// <summary>The hub as built: its services and its route table.</summary>
-    public WebApplication App => _app;
-
-    public int RestPort { get; }
+    public WebApplication App { get; }
 
     public GrpcChannel Channel { get; }
 
@@ -54,7 +47,7 @@ internal sealed class RunningHub : IAsyncDisposable
     public HttpClient Rest { get; }
 
     /// <summary>The hub's own stores, over the database it runs on.</summary>
-    public HubStores Store => new(_app.Services);
+    public HubStores Store => new(App.Services);
 
     /// <param name="settings">More command-line settings, e.g. <c>--max-package-bytes 1000</c>.</param>
     public static Task<RunningHub> StartAsync(params string[] settings) => StartAsync(configure: null, map: null, settings);
@@ -108,8 +101,8 @@ internal sealed class RunningHub : IAsyncDisposable
     {
         Channel.Dispose();
         Rest.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await App.StopAsync();
+        await App.DisposeAsync();
         System.IO.Directory.Delete(Directory, recursive: true);
     }
 
@@ -122,6 +115,13 @@ internal sealed class RunningHub : IAsyncDisposable
     }
 
     public SyncClient Sync(string? credential) => new(Channel.CreateCallInvoker(), credential);
+
+    /// <summary>A new site of the default tenant, and a sync client that speaks as it.</summary>
+    public async Task<(NewSite Site, SyncClient Sync)> AddSiteAsync(string name)
+    {
+        var site = await Store.Sites.AddSiteAsync(TenantIds.Default, name);
+        return (site, Sync(site.Credential));
+    }
 }
 
 /// <summary>The generated sync client (EdgeMdm.Contracts) with a site credential on every call.</summary>
@@ -162,26 +162,20 @@ internal sealed class SyncClient(CallInvoker invoker, string? credential)
     }
 
     /// <summary>Every chunk of the blob from <paramref name="offset"/> to its end, in order.</summary>
-    public async Task<List<BlobChunk>> FetchBlobAsync(string sha256, ulong offset = 0)
-    {
-        using var call = _client.FetchBlob(new FetchBlobRequest { Sha256 = sha256, Offset = offset }, Options());
-        var chunks = new List<BlobChunk>();
-        await foreach (var chunk in call.ResponseStream.ReadAllAsync())
-            chunks.Add(chunk);
-        return chunks;
-    }
+    public Task<List<BlobChunk>> FetchBlobAsync(string sha256, ulong offset = 0) => ReadToEndAsync(StartFetchBlob(sha256, offset));
 
     /// <summary>Starts a fetch and hands back the open call, for reading part of it and cutting it.</summary>
     public AsyncServerStreamingCall<BlobChunk> StartFetchBlob(string sha256, ulong offset = 0) =>
         _client.FetchBlob(new FetchBlobRequest { Sha256 = sha256, Offset = offset }, Options());
 
-    public async Task<List<DownstreamBatch>> PullAsync(ulong afterPosition, uint maxChanges = 0)
+    public Task<List<DownstreamBatch>> PullAsync(ulong afterPosition, uint maxChanges = 0) =>
+        ReadToEndAsync(_client.Pull(new PullRequest { AfterPosition = afterPosition, MaxChanges = maxChanges }, Options()));
+
+    /// <summary>Every message of a server stream, in order; the call is disposed after its end.</summary>
+    private static async Task<List<T>> ReadToEndAsync<T>(AsyncServerStreamingCall<T> call)
     {
-        using var call = _client.Pull(new PullRequest { AfterPosition = afterPosition, MaxChanges = maxChanges }, Options());
-        var batches = new List<DownstreamBatch>();
-        await foreach (var batch in call.ResponseStream.ReadAllAsync())
-            batches.Add(batch);
-        return batches;
+        using (call)
+            return await call.ResponseStream.ReadAllAsync().ToListAsync();
     }
 }
 

@@ -1,10 +1,4 @@
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
-using EdgeMdm.Cloud.Storage;
-using EdgeMdm.Cloud.Tenants;
-using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Blueprints;
 
 namespace EdgeMdm.Cloud.Tests;
@@ -21,8 +15,7 @@ public sealed class SiteIdentityTests
     {
         // Arrange
         await using var hub = await RunningHub.StartAsync();
-        var site = await hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
-        var sync = hub.Sync(site.Credential);
+        var (site, sync) = await hub.AddSiteAsync("DC Leipzig");
 
         // Act
         var before = (await sync.PullAsync(0)).SelectMany(b => b.Changes).ToList();
@@ -79,32 +72,25 @@ public sealed class SiteIdentityTests
     public async Task A_hub_starting_on_a_database_from_before_names_were_fed_feeds_each_sites_name_once()
     {
         // Arrange: a site as a hub before migration 0006 registered it
-        var directory = Directory.CreateTempSubdirectory("edgemdm-legacy-").FullName;
-        try
+        using var directory = new TempDirectory("edgemdm-legacy-");
+        var database = Path.Combine(directory.Path, "cloud.db");
+        await using (var db = await HubStorage.OpenDatabaseAsync(database))
         {
-            var database = Path.Combine(directory, "cloud.db");
-            await using (var db = await HubStorage.OpenDatabaseAsync(database))
-            {
-                await SchemaMigrator.MigrateAsync(db, default, throughVersion: 5);
-                await using var s = await db.BeginAsync(write: true, default);
-                await s.ExecuteAsync("INSERT INTO sites (site_id, name, credential_hash, created_at) VALUES ('lyon-dc', 'Lyon DC', ?, 1)", CanonicalHash.Sha256Hex("lyon-secret"));
-                await s.CommitAsync();
-            }
-
-            // Act: the new hub starts on it, twice
-            List<HubChange> feed;
-            await (await RunningHub.StartAsync("--database", database)).DisposeAsync();
-            await using (var hub = await RunningHub.StartAsync("--database", database))
-                feed = (await hub.Sync("lyon-secret").PullAsync(0)).SelectMany(b => b.Changes).ToList();
-
-            // Assert: the signing key (created at the first start), then the name; nothing more at the second start
-            Assert.Equal([HubChange.ChangeOneofCase.SigningKey, HubChange.ChangeOneofCase.SiteRenamed], feed.Select(c => c.ChangeCase));
-            Assert.Equal(("lyon-dc", "Lyon DC"), (feed[1].SiteRenamed.SiteId, feed[1].SiteRenamed.Name));
+            await SchemaMigrator.MigrateAsync(db, default, throughVersion: 5);
+            await using var s = await db.BeginAsync(write: true, default);
+            await s.ExecuteAsync("INSERT INTO sites (site_id, name, credential_hash, created_at) VALUES ('lyon-dc', 'Lyon DC', ?, 1)", CanonicalHash.Sha256Hex("lyon-secret"));
+            await s.CommitAsync();
         }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+
+        // Act: the new hub starts on it, twice
+        List<HubChange> feed;
+        await (await RunningHub.StartAsync("--database", database)).DisposeAsync();
+        await using (var hub = await RunningHub.StartAsync("--database", database))
+            feed = (await hub.Sync("lyon-secret").PullAsync(0)).SelectMany(b => b.Changes).ToList();
+
+        // Assert: the signing key (created at the first start), then the name; nothing more at the second start
+        Assert.Equal([HubChange.ChangeOneofCase.SigningKey, HubChange.ChangeOneofCase.SiteRenamed], feed.Select(c => c.ChangeCase));
+        Assert.Equal(("lyon-dc", "Lyon DC"), (feed[1].SiteRenamed.SiteId, feed[1].SiteRenamed.Name));
     }
 
     private static Task<HttpResponseMessage> PatchAsync(HttpClient client, string siteId, object body) =>

@@ -1,5 +1,4 @@
 using EdgeMdm.Cloud.Sync;
-using EdgeMdm.Cloud.Tenants;
 using EdgeMdm.ServiceDefaults;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
@@ -11,18 +10,11 @@ namespace EdgeMdm.Cloud.Tests;
 /// bytes that are not the method's message (sent by an independent client whose marshaller writes raw bytes), and
 /// methods the hub does not have.
 /// </summary>
-[Trait("Category", "Integration")]
-public sealed class SiteSyncHostileInputTests : IAsyncLifetime
+public sealed class SiteSyncHostileInputTests : HubPerTest
 {
     private const string Service = "edgemdm.sync.v1.SiteSync";
 
     private static readonly Marshaller<byte[]> RawBytes = Marshallers.Create(bytes => bytes, bytes => bytes);
-
-    private RunningHub _hub = null!;
-
-    public async Task InitializeAsync() => _hub = await RunningHub.StartAsync();
-
-    public async Task DisposeAsync() => await _hub.DisposeAsync();
 
     public static TheoryData<string, byte[]> Garbage => new()
     {
@@ -43,7 +35,7 @@ public sealed class SiteSyncHostileInputTests : IAsyncLifetime
     public async Task A_message_protobuf_cannot_parse_is_invalid_argument_logged_once_as_a_warning(string method, byte[] garbage)
     {
         // Arrange
-        var site = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
+        var site = await Hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
 
         // Act
         var refused = await CallAsync(method, garbage, site.Credential);
@@ -51,11 +43,11 @@ public sealed class SiteSyncHostileInputTests : IAsyncLifetime
         // Assert
         Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
         Assert.StartsWith("the request is not a valid ", refused.Status.Detail, StringComparison.Ordinal);
-        var warning = Assert.Single(_hub.Logs.Entries, e => e.EventId.Id == 2012);
+        var warning = Assert.Single(Hub.Logs.Entries, e => e.EventId.Id == 2012);
         Assert.Equal((LogLevel.Warning, null), (warning.Level, warning.Exception));
         Assert.Contains($"/{Service}/{method} from dc-leipzig", warning.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(_hub.Logs.Entries, e => e.Level >= LogLevel.Error);
-        Assert.Equal(0UL, await _hub.Store.Upstream.AppliedThroughAsync(site.SiteId));
+        Assert.DoesNotContain(Hub.Logs.Entries, e => e.Level >= LogLevel.Error);
+        Assert.Equal(0UL, await Hub.Store.Upstream.AppliedThroughAsync(site.SiteId));
     }
 
     [Theory]
@@ -63,7 +55,7 @@ public sealed class SiteSyncHostileInputTests : IAsyncLifetime
     public async Task Garbage_without_a_known_credential_is_unauthenticated_before_it_is_read(string method, byte[] garbage)
     {
         // Arrange
-        await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
+        await Hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
 
         // Act
         var anonymous = await CallAsync(method, garbage, credential: null);
@@ -73,15 +65,15 @@ public sealed class SiteSyncHostileInputTests : IAsyncLifetime
         Assert.Equal((StatusCode.Unauthenticated, StatusCode.Unauthenticated), (anonymous.StatusCode, unknown.StatusCode));
         Assert.Equal("the call needs 'authorization: Bearer <site credential>'", anonymous.Status.Detail);
         Assert.Equal("the site credential is not known to this hub", unknown.Status.Detail);
-        Assert.DoesNotContain(_hub.Logs.Entries, e => e.EventId.Id == 2012);
-        Assert.DoesNotContain(_hub.Logs.Entries, e => e.Level >= LogLevel.Error);
+        Assert.DoesNotContain(Hub.Logs.Entries, e => e.EventId.Id == 2012);
+        Assert.DoesNotContain(Hub.Logs.Entries, e => e.Level >= LogLevel.Error);
     }
 
     [Fact]
     public async Task An_unknown_method_or_service_is_unauthenticated_without_a_credential_and_unimplemented_with_one()
     {
         // Arrange
-        var site = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
+        var site = await Hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
 
         // Act
         var method = await UnaryAsync($"/{Service}/Shutdown", [], site.Credential);
@@ -98,7 +90,7 @@ public sealed class SiteSyncHostileInputTests : IAsyncLifetime
     public void Every_grpc_endpoint_declares_the_site_policy()
     {
         // Act
-        var grpc = ((Microsoft.AspNetCore.Routing.IEndpointRouteBuilder)_hub.App).DataSources.SelectMany(d => d.Endpoints)
+        var grpc = ((Microsoft.AspNetCore.Routing.IEndpointRouteBuilder)Hub.App).DataSources.SelectMany(d => d.Endpoints)
             .Where(e => e.DisplayName?.StartsWith("gRPC - ", StringComparison.Ordinal) == true)
             .ToList();
 
@@ -131,7 +123,7 @@ public sealed class SiteSyncHostileInputTests : IAsyncLifetime
         "Hello" => UnaryAsync($"/{Service}/Hello", body, credential),
         "Push" => Assert.ThrowsAsync<RpcException>(async () =>
         {
-            using var call = _hub.Channel.CreateCallInvoker().AsyncDuplexStreamingCall(Raw(MethodType.DuplexStreaming, $"/{Service}/Push"), null, Options(credential));
+            using var call = Hub.Channel.CreateCallInvoker().AsyncDuplexStreamingCall(Raw(MethodType.DuplexStreaming, $"/{Service}/Push"), null, Options(credential));
             await call.RequestStream.WriteAsync(body);
             await call.RequestStream.CompleteAsync();
             while (await call.ResponseStream.MoveNext(CancellationToken.None))
@@ -142,7 +134,7 @@ public sealed class SiteSyncHostileInputTests : IAsyncLifetime
         }),
         _ => Assert.ThrowsAsync<RpcException>(async () =>
         {
-            using var call = _hub.Channel.CreateCallInvoker().AsyncServerStreamingCall(Raw(MethodType.ServerStreaming, $"/{Service}/{method}"), null, Options(credential), body);
+            using var call = Hub.Channel.CreateCallInvoker().AsyncServerStreamingCall(Raw(MethodType.ServerStreaming, $"/{Service}/{method}"), null, Options(credential), body);
             while (await call.ResponseStream.MoveNext(CancellationToken.None))
             {
                 // Nothing may come back for a request the hub could not read.
@@ -152,7 +144,7 @@ public sealed class SiteSyncHostileInputTests : IAsyncLifetime
 
     private Task<RpcException> UnaryAsync(string fullName, byte[] body, string? credential) => Assert.ThrowsAsync<RpcException>(async () =>
     {
-        using var call = _hub.Channel.CreateCallInvoker().AsyncUnaryCall(Raw(MethodType.Unary, fullName), null, Options(credential), body);
+        using var call = Hub.Channel.CreateCallInvoker().AsyncUnaryCall(Raw(MethodType.Unary, fullName), null, Options(credential), body);
         await call;
     });
 }

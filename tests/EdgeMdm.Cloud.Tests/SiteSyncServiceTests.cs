@@ -1,40 +1,28 @@
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
-using EdgeMdm.Cloud.Tenants;
-using EdgeMdm.Contracts.Sync;
 using Grpc.Core;
 
 namespace EdgeMdm.Cloud.Tests;
 
 /// <summary>The gRPC sync service on the real host, over h2c on loopback (docs/adr/0001-sync-protocol.md).</summary>
-[Trait("Category", "Integration")]
-public sealed class SiteSyncServiceTests : IAsyncLifetime
+public sealed class SiteSyncServiceTests : HubPerTest
 {
-    private RunningHub _hub = null!;
-
-    public async Task InitializeAsync() => _hub = await RunningHub.StartAsync();
-
-    public async Task DisposeAsync() => await _hub.DisposeAsync();
-
     [Fact]
     public async Task Hello_tells_where_the_hub_stands_gzip_compressed()
     {
         // Arrange
-        var site = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
-        var sync = _hub.Sync(site.Credential);
+        var (site, sync) = await Hub.AddSiteAsync("DC Leipzig");
         await sync.PushAsync([Log(1, 3)]);
         await PutBlueprintAsync("pickers");
-        _hub.ResponseEncodings.Clear();
+        Hub.ResponseEncodings.Clear();
 
         // Act
         using var call = sync.Hello(site.SiteId);
         var reply = await call;
-        using var anonymousCall = _hub.Sync(site.Credential).Hello("");
+        using var anonymousCall = Hub.Sync(site.Credential).Hello("");
         var anonymous = await anonymousCall;
 
         // Assert
         Assert.Equal((site.SiteId, 3UL, 3UL), (reply.SiteId, reply.AppliedThrough, reply.FeedHead)); // its name, the signing key, the blueprint
-        Assert.Equal(["gzip", "gzip"], _hub.ResponseEncodings); // HTTP headers: Grpc.Net.Client hides grpc-* from ResponseHeadersAsync
+        Assert.Equal(["gzip", "gzip"], Hub.ResponseEncodings); // HTTP headers: Grpc.Net.Client hides grpc-* from ResponseHeadersAsync
         Assert.Equal(site.SiteId, anonymous.SiteId); // an empty site_id means "the credential's site"
     }
 
@@ -42,16 +30,15 @@ public sealed class SiteSyncServiceTests : IAsyncLifetime
     public async Task Push_acks_the_last_sequence_a_replay_changes_nothing_and_a_gap_is_refused()
     {
         // Arrange
-        var site = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
-        var sync = _hub.Sync(site.Credential);
+        var (site, sync) = await Hub.AddSiteAsync("DC Leipzig");
 
         // Act: a clean batch, the same batch again (gzip-compressed on the way up), then one past a gap
         var first = await sync.PushAsync([Log(1, 7)]);
-        var digest = await _hub.Store.Digest.StateDigestAsync();
-        _hub.RequestEncodings.Clear();
+        var digest = await Hub.Store.Digest.StateDigestAsync();
+        Hub.RequestEncodings.Clear();
         var replay = await sync.PushAsync([Log(1, 7), Log(3, 5)], compressRequest: true);
-        var replayEncoding = _hub.RequestEncodings.Single();
-        var digestAfterReplay = await _hub.Store.Digest.StateDigestAsync();
+        var replayEncoding = Hub.RequestEncodings.Single();
+        var digestAfterReplay = await Hub.Store.Digest.StateDigestAsync();
         var gap = await Assert.ThrowsAsync<RpcException>(() => sync.PushAsync([Log(9, 10)]));
         var filled = await sync.PushAsync([Log(8, 8), Log(9, 10)]);
 
@@ -62,14 +49,14 @@ public sealed class SiteSyncServiceTests : IAsyncLifetime
         Assert.Equal(digest, digestAfterReplay);
         Assert.Equal(StatusCode.FailedPrecondition, gap.StatusCode);
         Assert.Equal([8UL, 10UL], filled);
-        Assert.Equal(10UL, await _hub.Store.Upstream.AppliedThroughAsync(site.SiteId));
+        Assert.Equal(10UL, await Hub.Store.Upstream.AppliedThroughAsync(site.SiteId));
     }
 
     [Fact]
     public async Task One_push_stream_may_carry_more_than_the_rest_body_limit()
     {
         // Arrange: 12 batches of 500 status reports of ~400 bytes each, ~2.4 MB on one stream
-        var site = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
+        var site = await Hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
         var padding = new string('x', 400);
         var batches = Enumerable.Range(0, 12).Select(b => Log(b * 500 + 1, (b + 1) * 500).Select(c =>
         {
@@ -79,7 +66,7 @@ public sealed class SiteSyncServiceTests : IAsyncLifetime
         }).ToList()).ToList();
 
         // Act
-        var acks = await _hub.Sync(site.Credential).PushAsync(batches);
+        var acks = await Hub.Sync(site.Credential).PushAsync(batches);
 
         // Assert
         Assert.Equal(Enumerable.Range(1, 12).Select(b => (ulong)(b * 500)), acks);
@@ -89,11 +76,11 @@ public sealed class SiteSyncServiceTests : IAsyncLifetime
     public async Task A_sites_credential_claiming_another_site_is_permission_denied()
     {
         // Arrange
-        var a = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Site A");
-        var b = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Site B");
+        var a = await Hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Site A");
+        var b = await Hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Site B");
 
         // Act
-        var denied = await Assert.ThrowsAsync<RpcException>(async () => await _hub.Sync(a.Credential).Hello(b.SiteId));
+        var denied = await Assert.ThrowsAsync<RpcException>(async () => await Hub.Sync(a.Credential).Hello(b.SiteId));
 
         // Assert
         Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
@@ -106,26 +93,26 @@ public sealed class SiteSyncServiceTests : IAsyncLifetime
     public async Task Calls_without_a_known_credential_are_unauthenticated(string? credential)
     {
         // Arrange
-        var site = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
-        var sync = _hub.Sync(credential);
+        var site = await Hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
+        var sync = Hub.Sync(credential);
 
         // Act
         var hello = await Assert.ThrowsAsync<RpcException>(async () => await sync.Hello(site.SiteId));
         var pull = await Assert.ThrowsAsync<RpcException>(() => sync.PullAsync(0));
         var push = await Assert.ThrowsAsync<RpcException>(() => sync.PushAsync([Log(1, 1)]));
+        var fetch = await Assert.ThrowsAsync<RpcException>(() => sync.FetchBlobAsync(new string('0', 64))); // refused before it is looked for
 
         // Assert
-        Assert.All([hello, pull, push], e => Assert.Equal(StatusCode.Unauthenticated, e.StatusCode));
-        Assert.All([hello, pull, push], e => Assert.False(string.IsNullOrEmpty(e.Status.Detail)));
-        Assert.Equal(0UL, await _hub.Store.Upstream.AppliedThroughAsync(site.SiteId));
+        Assert.All([hello, pull, push, fetch], e => Assert.Equal(StatusCode.Unauthenticated, e.StatusCode));
+        Assert.All([hello, pull, push, fetch], e => Assert.False(string.IsNullOrEmpty(e.Status.Detail)));
+        Assert.Equal(0UL, await Hub.Store.Upstream.AppliedThroughAsync(site.SiteId));
     }
 
     [Fact]
     public async Task Push_refuses_oversized_batches_and_changes_without_sequence_or_payload()
     {
         // Arrange
-        var site = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
-        var sync = _hub.Sync(site.Credential);
+        var (_, sync) = await Hub.AddSiteAsync("DC Leipzig");
         var noSequence = Log(1, 2);
         noSequence[1].Sequence = 0;
         var noPayload = Log(1, 2);
@@ -154,8 +141,8 @@ public sealed class SiteSyncServiceTests : IAsyncLifetime
         await PutBlueprintAsync("drivers");
         var token = await PostAsync($"/api/v1/sites/{site.Id}/tokens", new { group = "pickers", uses = 20, expiresInSeconds = 3600 });
         var command = await PostAsync("/api/v1/commands", new { siteId = site.Id, deviceId = "dev-1", type = "reboot", parameters = new { reason = "stuck" } });
-        (await _hub.Rest.DeleteAsync(new Uri("/api/v1/blueprints/drivers", UriKind.Relative))).EnsureSuccessStatusCode();
-        var sync = _hub.Sync(site.Credential);
+        (await Hub.Rest.DeleteAsync(new Uri("/api/v1/blueprints/drivers", UriKind.Relative))).EnsureSuccessStatusCode();
+        var sync = Hub.Sync(site.Credential);
 
         // Act
         var batches = await sync.PullAsync(2, maxChanges: 2); // after its name and the signing key, which every site's feed starts with
@@ -180,10 +167,10 @@ public sealed class SiteSyncServiceTests : IAsyncLifetime
     public async Task Pull_batches_hold_200_changes_by_default_and_never_more_than_500()
     {
         // Arrange
-        var site = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
+        var site = await Hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
         for (var i = 0; i < 598; i++) // 600 with the site's name and the signing key at positions 1 and 2
-            await _hub.Store.Feed.AppendToFeedAsync(site.SiteId, new HubChange { SiteRenamed = new() { SiteId = site.SiteId, Name = $"name-{i}" } });
-        var sync = _hub.Sync(site.Credential);
+            await Hub.Store.Feed.AppendToFeedAsync(site.SiteId, new HubChange { SiteRenamed = new() { SiteId = site.SiteId, Name = $"name-{i}" } });
+        var sync = Hub.Sync(site.Credential);
 
         // Act
         var byDefault = await sync.PullAsync(0);
@@ -206,14 +193,14 @@ public sealed class SiteSyncServiceTests : IAsyncLifetime
 
     private async Task PutBlueprintAsync(string group)
     {
-        using var response = await _hub.Rest.PutAsJsonAsync(
+        using var response = await Hub.Rest.PutAsJsonAsync(
             $"/api/v1/blueprints/{group}", new { apps = new[] { new { packageName = "com.acme.scan", versionCode = 42, versionName = "4.2" } } });
         response.EnsureSuccessStatusCode();
     }
 
     private async Task<JsonNode> PostAsync(string path, object body)
     {
-        using var response = await _hub.Rest.PostAsJsonAsync(path, body);
+        using var response = await Hub.Rest.PostAsJsonAsync(path, body);
         Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<JsonNode>())!;
     }

@@ -1,32 +1,19 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
-using EdgeMdm.Cloud.Tenants;
-using EdgeMdm.Contracts.Sync;
-
 namespace EdgeMdm.Cloud.Tests;
 
 /// <summary>Issue 3 on the real host: each site's backlog and lag from its Hello, and commands to a group or a device found by id.</summary>
-[Trait("Category", "Integration")]
-public sealed class SyncReportAndGroupCommandTests : IAsyncLifetime
+public sealed class SyncReportAndGroupCommandTests : HubPerTest
 {
-    private RunningHub _hub = null!;
-
-    public async Task InitializeAsync() => _hub = await RunningHub.StartAsync();
-
-    public async Task DisposeAsync() => await _hub.DisposeAsync();
-
     [Fact]
     public async Task Sites_show_the_backlog_and_lag_their_hello_reported()
     {
         // Arrange: a site that reports 40 pending changes, the oldest 10 minutes old, and one that never said hello
-        var site = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
-        await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Truck 7");
+        var site = await Hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
+        await Hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Truck 7");
         var now = DateTimeOffset.UtcNow;
-        var before = await _hub.Rest.GetFromJsonAsync<JsonArray>("/api/v1/sites");
+        var before = await Hub.Rest.GetFromJsonAsync<JsonArray>("/api/v1/sites");
 
         // Act
-        using var call = _hub.Sync(site.Credential).Hello(new HelloRequest
+        using var call = Hub.Sync(site.Credential).Hello(new HelloRequest
         {
             ApplianceVersion = "test",
             OutboxDepth = 40,
@@ -36,9 +23,9 @@ public sealed class SyncReportAndGroupCommandTests : IAsyncLifetime
             LastSyncUnixMs = now.AddMinutes(-11).ToUnixTimeMilliseconds(),
         });
         await call;
-        var reported = await _hub.Rest.GetFromJsonAsync<JsonArray>("/api/v1/sites");
-        await _hub.Sync(site.Credential).PushAsync([Enumerable.Range(1, 30).Select(i => Enrolled((ulong)i, $"dev-{i}", "pickers"))]);
-        var partly = await _hub.Rest.GetFromJsonAsync<JsonArray>("/api/v1/sites");
+        var reported = await Hub.Rest.GetFromJsonAsync<JsonArray>("/api/v1/sites");
+        await Hub.Sync(site.Credential).PushAsync([Enumerable.Range(1, 30).Select(i => Enrolled((ulong)i, $"dev-{i}", "pickers"))]);
+        var partly = await Hub.Rest.GetFromJsonAsync<JsonArray>("/api/v1/sites");
 
         // Assert
         Assert.All(before!, s => Assert.Null(s!["backlog"]));
@@ -56,19 +43,17 @@ public sealed class SyncReportAndGroupCommandTests : IAsyncLifetime
     public async Task A_command_to_a_group_is_queued_for_each_of_its_devices_across_sites()
     {
         // Arrange
-        var a = (await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Site A")).SiteId;
-        var b = (await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Site B")).SiteId;
-        await _hub.Store.Upstream.ApplyUpstreamAsync(a, [Enrolled(1, "dev-1", "pickers"), Enrolled(2, "drv-1", "drivers")], DateTimeOffset.UtcNow);
-        await _hub.Store.Upstream.ApplyUpstreamAsync(b, [Enrolled(1, "dev-2", "pickers")], DateTimeOffset.UtcNow);
+        var a = await SiteEnrollingAsync("Site A", ("dev-1", "pickers"), ("drv-1", "drivers"));
+        var b = await SiteEnrollingAsync("Site B", ("dev-2", "pickers"));
 
         // Act
-        using var all = await _hub.Rest.PostAsJsonAsync("/api/v1/commands", new { group = "pickers", type = "lock", reason = "stock take" });
-        using var narrowed = await _hub.Rest.PostAsJsonAsync("/api/v1/commands", new { group = "pickers", siteId = b, type = "ring" });
-        using var empty = await _hub.Rest.PostAsJsonAsync("/api/v1/commands", new { group = "nobody", type = "ring" });
-        using var both = await _hub.Rest.PostAsJsonAsync("/api/v1/commands", new { group = "pickers", deviceId = "dev-1", type = "ring" });
+        using var all = await Hub.Rest.PostAsJsonAsync("/api/v1/commands", new { group = "pickers", type = "lock", reason = "stock take" });
+        using var narrowed = await Hub.Rest.PostAsJsonAsync("/api/v1/commands", new { group = "pickers", siteId = b, type = "ring" });
+        using var empty = await Hub.Rest.PostAsJsonAsync("/api/v1/commands", new { group = "nobody", type = "ring" });
+        using var both = await Hub.Rest.PostAsJsonAsync("/api/v1/commands", new { group = "pickers", deviceId = "dev-1", type = "ring" });
         var queued = (await all.Content.ReadFromJsonAsync<JsonNode>())!;
         var ids = queued["commandIds"]!.AsArray().Select(n => n!.GetValue<string>()).ToList();
-        var shown = await Task.WhenAll(ids.Select(id => _hub.Rest.GetFromJsonAsync<JsonNode>($"/api/v1/commands/{id}")));
+        var shown = await Task.WhenAll(ids.Select(id => Hub.Rest.GetFromJsonAsync<JsonNode>($"/api/v1/commands/{id}")));
 
         // Assert
         Assert.Equal((HttpStatusCode.Created, HttpStatusCode.Created), (all.StatusCode, narrowed.StatusCode));
@@ -84,18 +69,16 @@ public sealed class SyncReportAndGroupCommandTests : IAsyncLifetime
     public async Task A_command_to_a_device_finds_its_site_or_says_why_it_cannot()
     {
         // Arrange: dev-1 only at A, dev-0 at both
-        var a = (await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Site A")).SiteId;
-        var b = (await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Site B")).SiteId;
-        await _hub.Store.Upstream.ApplyUpstreamAsync(a, [Enrolled(1, "dev-0", "pickers"), Enrolled(2, "dev-1", "pickers")], DateTimeOffset.UtcNow);
-        await _hub.Store.Upstream.ApplyUpstreamAsync(b, [Enrolled(1, "dev-0", "pickers")], DateTimeOffset.UtcNow);
+        var a = await SiteEnrollingAsync("Site A", ("dev-0", "pickers"), ("dev-1", "pickers"));
+        var b = await SiteEnrollingAsync("Site B", ("dev-0", "pickers"));
 
         // Act
-        using var found = await _hub.Rest.PostAsJsonAsync("/api/v1/commands", new { deviceId = "dev-1", type = "ring", reason = "where is it" });
-        using var ambiguous = await _hub.Rest.PostAsJsonAsync("/api/v1/commands", new { deviceId = "dev-0", type = "ring" });
-        using var named = await _hub.Rest.PostAsJsonAsync("/api/v1/commands", new { siteId = b, deviceId = "dev-0", type = "ring" });
-        using var unknown = await _hub.Rest.PostAsJsonAsync("/api/v1/commands", new { deviceId = "dev-9", type = "ring" });
+        using var found = await Hub.Rest.PostAsJsonAsync("/api/v1/commands", new { deviceId = "dev-1", type = "ring", reason = "where is it" });
+        using var ambiguous = await Hub.Rest.PostAsJsonAsync("/api/v1/commands", new { deviceId = "dev-0", type = "ring" });
+        using var named = await Hub.Rest.PostAsJsonAsync("/api/v1/commands", new { siteId = b, deviceId = "dev-0", type = "ring" });
+        using var unknown = await Hub.Rest.PostAsJsonAsync("/api/v1/commands", new { deviceId = "dev-9", type = "ring" });
         var answer = (await found.Content.ReadFromJsonAsync<JsonNode>())!;
-        var shown = await _hub.Rest.GetFromJsonAsync<JsonNode>($"/api/v1/commands/{answer["commandId"]!.GetValue<string>()}");
+        var shown = await Hub.Rest.GetFromJsonAsync<JsonNode>($"/api/v1/commands/{answer["commandId"]!.GetValue<string>()}");
 
         // Assert
         Assert.Equal((HttpStatusCode.Created, a), (found.StatusCode, answer["siteId"]!.GetValue<string>()));
@@ -111,10 +94,9 @@ public sealed class SyncReportAndGroupCommandTests : IAsyncLifetime
     public async Task A_command_that_expired_before_its_device_checked_in_shows_expired_after_the_sites_next_push()
     {
         // Arrange: queued with a 60 s expiry for a device the site knows
-        var site = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
-        var sync = _hub.Sync(site.Credential);
+        var (_, sync) = await Hub.AddSiteAsync("DC Leipzig");
         await sync.PushAsync([[Enrolled(1, "dev-1", "pickers")]]);
-        using var queued = await _hub.Rest.PostAsJsonAsync("/api/v1/commands", new { deviceId = "dev-1", type = "lock", expiresInSeconds = 60 });
+        using var queued = await Hub.Rest.PostAsJsonAsync("/api/v1/commands", new { deviceId = "dev-1", type = "lock", expiresInSeconds = 60 });
         var commandId = (await queued.Content.ReadFromJsonAsync<JsonNode>())!["commandId"]!.GetValue<string>();
         var delivered = (await sync.PullAsync(0)).SelectMany(b => b.Changes).Single(c => c.ChangeCase == HubChange.ChangeOneofCase.CommandQueued);
         var expiredAt = DateTimeOffset.FromUnixTimeMilliseconds(delivered.CommandQueued.ExpiresUnixMs).AddSeconds(30);
@@ -125,13 +107,22 @@ public sealed class SyncReportAndGroupCommandTests : IAsyncLifetime
             Sequence = 2, DeviceId = "dev-1", AtUnixMs = expiredAt.ToUnixTimeMilliseconds(),
             CommandResult = new() { CommandId = commandId, Status = "expired", FinishedUnixMs = expiredAt.ToUnixTimeMilliseconds() },
         };
-        var before = await _hub.Rest.GetFromJsonAsync<JsonNode>($"/api/v1/commands/{commandId}");
+        var before = await Hub.Rest.GetFromJsonAsync<JsonNode>($"/api/v1/commands/{commandId}");
         await sync.PushAsync([[result], [result]]);
-        var after = await _hub.Rest.GetFromJsonAsync<JsonNode>($"/api/v1/commands/{commandId}");
+        var after = await Hub.Rest.GetFromJsonAsync<JsonNode>($"/api/v1/commands/{commandId}");
 
         // Assert
         Assert.Equal("queued", before!["status"]!.GetValue<string>());
         Assert.Equal(("expired", expiredAt), (after!["status"]!.GetValue<string>(), after["finishedAt"]!.GetValue<DateTimeOffset>()));
+    }
+
+    /// <summary>A site of the default tenant whose log enrolled these devices, in order; its id.</summary>
+    private async Task<string> SiteEnrollingAsync(string name, params (string DeviceId, string Group)[] devices)
+    {
+        var site = (await Hub.Store.Sites.AddSiteAsync(TenantIds.Default, name)).SiteId;
+        await Hub.Store.Upstream.ApplyUpstreamAsync(
+            site, [.. devices.Select((device, i) => Enrolled((ulong)i + 1, device.DeviceId, device.Group))], DateTimeOffset.UtcNow);
+        return site;
     }
 
     private static JsonNode Site(JsonArray sites, string siteId) =>

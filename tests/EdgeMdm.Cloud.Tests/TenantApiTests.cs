@@ -1,36 +1,24 @@
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using EdgeMdm.Cloud.Accounts;
 using EdgeMdm.Cloud.Api;
-using EdgeMdm.Cloud.Tenants;
-using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Security;
 
 namespace EdgeMdm.Cloud.Tests;
 
 /// <summary>Tenants, accounts, sign-in and site users through the REST API on the real host.</summary>
-[Trait("Category", "Integration")]
-public sealed class TenantApiTests : IAsyncLifetime
+public sealed class TenantApiTests : HubPerTest
 {
-    private RunningHub _hub = null!;
-
-    public async Task InitializeAsync() => _hub = await RunningHub.StartAsync();
-
-    public async Task DisposeAsync() => await _hub.DisposeAsync();
-
     private HttpClient ClientWith(string token)
     {
-        var client = new HttpClient { BaseAddress = _hub.Rest.BaseAddress };
+        var client = new HttpClient { BaseAddress = Hub.Rest.BaseAddress };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
     }
 
     private async Task<HttpClient> OtherTenantAsync()
     {
-        var tenant = await _hub.Store.Tenants.AddTenantAsync("Globex");
-        return ClientWith(await _hub.Store.AdminTokens.CreateApiTokenAsync(tenant.TenantId, "globex-ci"));
+        var tenant = await Hub.Store.Tenants.AddTenantAsync("Globex");
+        return ClientWith(await Hub.Store.AdminTokens.CreateApiTokenAsync(tenant.TenantId, "globex-ci"));
     }
 
     private static async Task<string> DetailAsync(HttpResponseMessage response) =>
@@ -40,10 +28,10 @@ public sealed class TenantApiTests : IAsyncLifetime
     public async Task Another_tenants_site_command_and_devices_answer_404_exactly_like_missing_ones()
     {
         // Arrange: a site of the default tenant with a device, a blueprint and a command
-        using var created = await _hub.Rest.PostAsJsonAsync("/api/v1/sites", new { name = "Lyon DC" });
+        using var created = await Hub.Rest.PostAsJsonAsync("/api/v1/sites", new { name = "Lyon DC" });
         var siteId = (await created.Content.ReadFromJsonAsync<JsonNode>())!["siteId"]!.GetValue<string>();
-        using var put = await _hub.Rest.PutAsJsonAsync("/api/v1/blueprints/pickers", new { group = "pickers" });
-        using var queued = await _hub.Rest.PostAsJsonAsync("/api/v1/commands", new { siteId, deviceId = "dev-0", type = "ring" });
+        using var put = await Hub.Rest.PutAsJsonAsync("/api/v1/blueprints/pickers", new { group = "pickers" });
+        using var queued = await Hub.Rest.PostAsJsonAsync("/api/v1/commands", new { siteId, deviceId = "dev-0", type = "ring" });
         var commandId = (await queued.Content.ReadFromJsonAsync<JsonNode>())!["commandId"]!.GetValue<string>();
         using var globex = await OtherTenantAsync();
 
@@ -78,16 +66,16 @@ public sealed class TenantApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, deleteBlueprint.StatusCode);
         Assert.Empty(theirSites!);
         Assert.Empty(theirBlueprints!);
-        Assert.Single(await _hub.Store.Blueprints.ListBlueprintsAsync(TenantIds.Default));
-        Assert.Equal(4UL, await _hub.Store.Feed.FeedHeadAsync(siteId)); // its name, the signing key, the blueprint and the command; nothing of Globex's
+        Assert.Single(await Hub.Store.Blueprints.ListBlueprintsAsync(TenantIds.Default));
+        Assert.Equal(4UL, await Hub.Store.Feed.FeedHeadAsync(siteId)); // its name, the signing key, the blueprint and the command; nothing of Globex's
     }
 
     [Fact]
     public async Task An_account_signs_in_for_a_token_of_its_tenant_and_loses_it_when_removed()
     {
         // Arrange
-        using var add = await _hub.Rest.PostAsJsonAsync("/api/v1/accounts", new { userName = "alice", password = "correct horse battery" });
-        using var anonymous = new HttpClient { BaseAddress = _hub.Rest.BaseAddress };
+        using var add = await Hub.Rest.PostAsJsonAsync("/api/v1/accounts", new { userName = "alice", password = "correct horse battery" });
+        using var anonymous = new HttpClient { BaseAddress = Hub.Rest.BaseAddress };
 
         // Act
         using var login = await anonymous.PostAsJsonAsync("/api/v1/login", new { user = "alice", password = "correct horse battery", tenant = "default" });
@@ -95,9 +83,9 @@ public sealed class TenantApiTests : IAsyncLifetime
         using var asAlice = ClientWith(signedIn["token"]!.GetValue<string>());
         using var createdByAlice = await asAlice.PostAsJsonAsync("/api/v1/sites", new { name = "Alice DC" });
         var accounts = await asAlice.GetFromJsonAsync<JsonArray>("/api/v1/accounts");
-        using var remove = await _hub.Rest.DeleteAsync(new Uri("/api/v1/accounts/alice", UriKind.Relative));
+        using var remove = await Hub.Rest.DeleteAsync(new Uri("/api/v1/accounts/alice", UriKind.Relative));
         using var afterRemoval = await asAlice.GetAsync(new Uri("/api/v1/sites", UriKind.Relative));
-        using var removeAgain = await _hub.Rest.DeleteAsync(new Uri("/api/v1/accounts/alice", UriKind.Relative));
+        using var removeAgain = await Hub.Rest.DeleteAsync(new Uri("/api/v1/accounts/alice", UriKind.Relative));
 
         // Assert
         Assert.Equal(HttpStatusCode.Created, add.StatusCode);
@@ -118,8 +106,8 @@ public sealed class TenantApiTests : IAsyncLifetime
     public async Task A_wrong_password_an_unknown_user_and_an_unknown_tenant_get_the_same_401()
     {
         // Arrange
-        using var add = await _hub.Rest.PostAsJsonAsync("/api/v1/accounts", new { userName = "alice", password = "correct horse battery" });
-        using var anonymous = new HttpClient { BaseAddress = _hub.Rest.BaseAddress };
+        using var add = await Hub.Rest.PostAsJsonAsync("/api/v1/accounts", new { userName = "alice", password = "correct horse battery" });
+        using var anonymous = new HttpClient { BaseAddress = Hub.Rest.BaseAddress };
 
         // Act
         using var wrongPassword = await anonymous.PostAsJsonAsync("/api/v1/login", new { user = "alice", password = "wrong horse battery" });
@@ -141,9 +129,9 @@ public sealed class TenantApiTests : IAsyncLifetime
     public async Task Too_many_sign_ins_for_an_account_get_429_with_retry_after_even_with_the_right_password()
     {
         // Arrange
-        using var add = await _hub.Rest.PostAsJsonAsync("/api/v1/accounts", new { userName = "alice", password = "correct horse battery" });
-        using var addBob = await _hub.Rest.PostAsJsonAsync("/api/v1/accounts", new { userName = "bob", password = "another long password" });
-        using var anonymous = new HttpClient { BaseAddress = _hub.Rest.BaseAddress };
+        using var add = await Hub.Rest.PostAsJsonAsync("/api/v1/accounts", new { userName = "alice", password = "correct horse battery" });
+        using var addBob = await Hub.Rest.PostAsJsonAsync("/api/v1/accounts", new { userName = "bob", password = "another long password" });
+        using var anonymous = new HttpClient { BaseAddress = Hub.Rest.BaseAddress };
         for (var i = 0; i < SignInLimits.AttemptsPerAccount; i++)
         {
             using var wrong = await anonymous.PostAsJsonAsync("/api/v1/login", new { user = "alice", password = $"guess number {i}" });
@@ -167,8 +155,8 @@ public sealed class TenantApiTests : IAsyncLifetime
     public async Task Too_many_sign_ins_from_one_address_get_429_before_the_body_is_read_whatever_the_account()
     {
         // Arrange: attempts that cost no hash (a field missing) still count against the address
-        using var add = await _hub.Rest.PostAsJsonAsync("/api/v1/accounts", new { userName = "alice", password = "correct horse battery" });
-        using var anonymous = new HttpClient { BaseAddress = _hub.Rest.BaseAddress };
+        using var add = await Hub.Rest.PostAsJsonAsync("/api/v1/accounts", new { userName = "alice", password = "correct horse battery" });
+        using var anonymous = new HttpClient { BaseAddress = Hub.Rest.BaseAddress };
         for (var i = 0; i < SignInLimits.AttemptsPerAddress; i++)
         {
             using var incomplete = await anonymous.PostAsJsonAsync("/api/v1/login", new { user = $"user-{i}" });
@@ -177,7 +165,7 @@ public sealed class TenantApiTests : IAsyncLifetime
 
         // Act
         using var right = await anonymous.PostAsJsonAsync("/api/v1/login", new { user = "alice", password = "correct horse battery" });
-        using var withToken = await _hub.Rest.GetAsync(new Uri("/api/v1/sites", UriKind.Relative));
+        using var withToken = await Hub.Rest.GetAsync(new Uri("/api/v1/sites", UriKind.Relative));
 
         // Assert: the rate limiter's own answer; the API proper is not limited
         Assert.Equal(HttpStatusCode.TooManyRequests, right.StatusCode);
@@ -191,17 +179,17 @@ public sealed class TenantApiTests : IAsyncLifetime
     {
         // Arrange
         using var globex = await OtherTenantAsync();
-        using var anonymous = new HttpClient { BaseAddress = _hub.Rest.BaseAddress };
+        using var anonymous = new HttpClient { BaseAddress = Hub.Rest.BaseAddress };
 
         // Act
         using var add = await globex.PostAsJsonAsync("/api/v1/accounts", new { userName = "alice" });
         var password = (await add.Content.ReadFromJsonAsync<JsonNode>())!["password"]!.GetValue<string>();
-        using var sameNameElsewhere = await _hub.Rest.PostAsJsonAsync("/api/v1/accounts", new { userName = "alice", password = "another long password" });
+        using var sameNameElsewhere = await Hub.Rest.PostAsJsonAsync("/api/v1/accounts", new { userName = "alice", password = "another long password" });
         using var duplicate = await globex.PostAsJsonAsync("/api/v1/accounts", new { userName = "alice" });
         using var inGlobex = await anonymous.PostAsJsonAsync("/api/v1/login", new { user = "alice", password, tenant = "globex" });
         using var inDefault = await anonymous.PostAsJsonAsync("/api/v1/login", new { user = "alice", password });
-        using var removeFromOther = await _hub.Rest.DeleteAsync(new Uri("/api/v1/accounts/bob", UriKind.Relative));
-        var defaultAccounts = await _hub.Rest.GetFromJsonAsync<JsonArray>("/api/v1/accounts");
+        using var removeFromOther = await Hub.Rest.DeleteAsync(new Uri("/api/v1/accounts/bob", UriKind.Relative));
+        var defaultAccounts = await Hub.Rest.GetFromJsonAsync<JsonArray>("/api/v1/accounts");
 
         // Assert
         Assert.Equal(HttpStatusCode.Created, add.StatusCode);
@@ -222,29 +210,29 @@ public sealed class TenantApiTests : IAsyncLifetime
     {
         // Act
         using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
-        using var response = await _hub.Rest.PostAsync(new Uri("/api/v1/accounts", UriKind.Relative), content);
+        using var response = await Hub.Rest.PostAsync(new Uri("/api/v1/accounts", UriKind.Relative), content);
 
         // Assert
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains(field, (await response.Content.ReadFromJsonAsync<JsonNode>())!["errors"]!.AsObject().Select(e => e.Key));
-        Assert.Empty(await _hub.Store.Accounts.ListAccountsAsync(TenantIds.Default));
+        Assert.Empty(await Hub.Store.Accounts.ListAccountsAsync(TenantIds.Default));
     }
 
     [Fact]
     public async Task A_site_user_goes_down_the_feed_as_a_hash_that_verifies_the_password()
     {
         // Arrange
-        var site = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Lyon DC");
+        var site = await Hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Lyon DC");
 
         // Act
-        using var add = await _hub.Rest.PostAsJsonAsync($"/api/v1/sites/{site.SiteId}/users", new { userName = "sam", role = "operator" });
+        using var add = await Hub.Rest.PostAsJsonAsync($"/api/v1/sites/{site.SiteId}/users", new { userName = "sam", role = "operator" });
         var added = (await add.Content.ReadFromJsonAsync<JsonNode>())!;
-        using var reset = await _hub.Rest.PostAsJsonAsync($"/api/v1/sites/{site.SiteId}/users", new { userName = "sam", role = "supervisor", password = "a chosen password" });
-        var listed = await _hub.Rest.GetFromJsonAsync<JsonArray>($"/api/v1/sites/{site.SiteId}/users");
-        using var badRole = await _hub.Rest.PostAsJsonAsync($"/api/v1/sites/{site.SiteId}/users", new { userName = "kim", role = "admin" });
-        using var remove = await _hub.Rest.DeleteAsync(new Uri($"/api/v1/sites/{site.SiteId}/users/sam", UriKind.Relative));
-        using var removeAgain = await _hub.Rest.DeleteAsync(new Uri($"/api/v1/sites/{site.SiteId}/users/sam", UriKind.Relative));
-        var feed = await _hub.Store.Feed.ReadFeedAsync(site.SiteId, 2, 10); // after the name and the signing key every site starts with
+        using var reset = await Hub.Rest.PostAsJsonAsync($"/api/v1/sites/{site.SiteId}/users", new { userName = "sam", role = "supervisor", password = "a chosen password" });
+        var listed = await Hub.Rest.GetFromJsonAsync<JsonArray>($"/api/v1/sites/{site.SiteId}/users");
+        using var badRole = await Hub.Rest.PostAsJsonAsync($"/api/v1/sites/{site.SiteId}/users", new { userName = "kim", role = "admin" });
+        using var remove = await Hub.Rest.DeleteAsync(new Uri($"/api/v1/sites/{site.SiteId}/users/sam", UriKind.Relative));
+        using var removeAgain = await Hub.Rest.DeleteAsync(new Uri($"/api/v1/sites/{site.SiteId}/users/sam", UriKind.Relative));
+        var feed = await Hub.Store.Feed.ReadFeedAsync(site.SiteId, 2, 10); // after the name and the signing key every site starts with
 
         // Assert
         Assert.Equal(HttpStatusCode.Created, add.StatusCode);

@@ -1,5 +1,3 @@
-using EdgeMdm.Cloud.Tenants;
-using EdgeMdm.Contracts.Sync;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
@@ -10,21 +8,13 @@ namespace EdgeMdm.Cloud.Tests;
 /// what the hub acknowledged): refused with FAILED_PRECONDITION naming both positions, logged once per episode, and
 /// resumed by a push from Hello's applied_through + 1.
 /// </summary>
-[Trait("Category", "Integration")]
-public sealed class UpstreamGapTests : IAsyncLifetime
+public sealed class UpstreamGapTests : HubPerTest
 {
-    private RunningHub _hub = null!;
-
-    public async Task InitializeAsync() => _hub = await RunningHub.StartAsync();
-
-    public async Task DisposeAsync() => await _hub.DisposeAsync();
-
     [Fact]
     public async Task A_push_above_a_gap_is_failed_precondition_round_after_round_logged_once_until_the_site_resends()
     {
         // Arrange: the hub holds 1..4; the site pushes from 9 on, round after round
-        var site = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
-        var sync = _hub.Sync(site.Credential);
+        var (site, sync) = await Hub.AddSiteAsync("DC Leipzig");
         await sync.PushAsync([Changes(1, 4)]);
 
         // Act
@@ -48,8 +38,8 @@ public sealed class UpstreamGapTests : IAsyncLifetime
         Assert.Equal([12UL], resent);
         Assert.Equal(StatusCode.FailedPrecondition, later.StatusCode);
         Assert.StartsWith("the hub holds this site's changes through 14 and cannot apply 16: it lacks the 1 changes", later.Status.Detail, StringComparison.Ordinal);
-        Assert.Equal(14UL, await _hub.Store.Upstream.AppliedThroughAsync(site.SiteId));
-        var warnings = _hub.Logs.Entries.Where(e => e.EventId.Id == 2014).ToList();
+        Assert.Equal(14UL, await Hub.Store.Upstream.AppliedThroughAsync(site.SiteId));
+        var warnings = Hub.Logs.Entries.Where(e => e.EventId.Id == 2014).ToList();
         Assert.Equal(
             ["Site dc-leipzig pushed 9 but the hub holds through 4: the hub lacks 4 changes; the site must resend from its own records",
              "Site dc-leipzig pushed 16 but the hub holds through 14: the hub lacks 1 changes; the site must resend from its own records"],
@@ -61,15 +51,15 @@ public sealed class UpstreamGapTests : IAsyncLifetime
     public async Task Gaps_of_two_sites_are_two_episodes()
     {
         // Arrange
-        var a = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Site A");
-        var b = await _hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Site B");
+        var a = await Hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Site A");
+        var b = await Hub.Store.Sites.AddSiteAsync(TenantIds.Default, "Site B");
 
         // Act
         foreach (var credential in new[] { a.Credential, b.Credential, a.Credential, b.Credential })
-            await Assert.ThrowsAsync<RpcException>(() => _hub.Sync(credential).PushAsync([Changes(3, 3)]));
+            await Assert.ThrowsAsync<RpcException>(() => Hub.Sync(credential).PushAsync([Changes(3, 3)]));
 
         // Assert
-        Assert.Equal(["site-a", "site-b"], _hub.Logs.Entries.Where(e => e.EventId.Id == 2014).Select(e => e.Message.Split(' ')[1]));
+        Assert.Equal(["site-a", "site-b"], Hub.Logs.Entries.Where(e => e.EventId.Id == 2014).Select(e => e.Message.Split(' ')[1]));
     }
 
     private static List<SiteChange> Changes(int from, int through) =>

@@ -1,8 +1,4 @@
-using System.Net;
-using System.Text.Json.Nodes;
 using EdgeMdm.Cloud.Sync;
-using EdgeMdm.Cloud.Tenants;
-using EdgeMdm.Contracts.Sync;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
@@ -84,8 +80,7 @@ public sealed class UpstreamValidationTests
     {
         // Arrange
         await using var hub = await RunningHub.StartAsync();
-        var site = await hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
-        var sync = hub.Sync(site.Credential);
+        var (site, sync) = await hub.AddSiteAsync("DC Leipzig");
         await sync.PushAsync([[Good(1), Good(2)]]);
         var far = new SiteChange { Sequence = 4, AtUnixMs = 1_000, DeviceId = "dev-4", Status = new() { StatusJson = "{}", LastCheckinUnixMs = Far } };
         var farCommand = new SiteChange { Sequence = 3, AtUnixMs = 1_000, DeviceId = "dev-3", CommandQueued = new() { CommandId = "cmd-far", Type = "ring", ExpiresUnixMs = Far } };
