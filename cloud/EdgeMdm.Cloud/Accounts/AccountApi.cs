@@ -16,10 +16,6 @@ internal static class AccountApi
 
     private const string SignInRefused = "unknown user or wrong password";
 
-    // Verified when the user is unknown, so that an unknown name costs the same time as a wrong password and
-    // the answer's timing does not tell which names exist.
-    private static readonly Lazy<string> UnknownUserHash = new(() => PasswordHash.Create(GeneratedPassword.New()));
-
     public static RouteGroupBuilder MapAccountApi(this RouteGroupBuilder api)
     {
         api.MapPost("/accounts", AddAccountAsync);
@@ -72,7 +68,7 @@ internal static class AccountApi
         }
 
         var stored = await accounts.AccountPasswordHashAsync(tenant, body.User!, ct);
-        var verified = PasswordHash.Verify(body.Password!, stored ?? UnknownUserHash.Value) && stored is not null;
+        var verified = PasswordHash.VerifyFound(body.Password!, stored);
         var expiresAt = time.GetUtcNow() + SignInLifetime;
         string? token = null;
         if (verified)
