@@ -18,7 +18,7 @@ internal sealed class HubDatabaseHealthCheck(IHubDatabase db, TimeProvider time)
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var needed = Migration.For(db.Backend).Count;
+        var needed = Migrations.For(db.Backend).Count;
         long version;
         using var timeout = new CancellationTokenSource(Timeout, time);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);

@@ -9,7 +9,7 @@ internal static class SchemaMigrator
     /// </summary>
     public static async Task MigrateAsync(IHubDatabase db, CancellationToken cancellationToken, int throughVersion = int.MaxValue)
     {
-        foreach (var migration in Migration.For(db.Backend).Where(m => m.Version <= throughVersion))
+        foreach (var migration in Migrations.For(db.Backend).Where(m => m.Version <= throughVersion))
         {
             await using var s = await db.BeginAsync(write: true, cancellationToken);
             if (db.MigrationLock is { } lockStatement)
@@ -17,7 +17,7 @@ internal static class SchemaMigrator
             await s.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
             if (await s.SingleOrDefaultAsync("SELECT 1 FROM schema_migrations WHERE version = ?", migration.Version) is not null)
                 continue;
-            foreach (var statement in migration.Statements())
+            foreach (var statement in migration.Statements)
                 await s.ExecuteAsync(statement);
             await s.ExecuteAsync(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
