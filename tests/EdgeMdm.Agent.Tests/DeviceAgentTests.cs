@@ -8,21 +8,15 @@ public sealed class DeviceAgentTests : IAsyncLifetime
 {
     private readonly Microsoft.Extensions.Time.Testing.FakeTimeProvider _clock = TestData.Clock();
     private FakeAppliance _appliance = null!;
-    private HttpClient _http = null!;
     private DeviceApiClient _api = null!;
 
     public async Task InitializeAsync()
     {
         _appliance = await FakeAppliance.StartAsync();
-        _http = _appliance.CreateClient();
-        _api = new DeviceApiClient(_http);
+        _api = _appliance.CreateApiClient();
     }
 
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _appliance.DisposeAsync();
-    }
+    public Task DisposeAsync() => _appliance.DisposeAsync().AsTask();
 
     [Fact]
     public async Task First_checkin_sends_the_full_status_and_later_ones_only_changes()

@@ -6,21 +6,15 @@ namespace EdgeMdm.Agent.Tests;
 public sealed class DeviceApiClientTests : IAsyncLifetime
 {
     private FakeAppliance _appliance = null!;
-    private HttpClient _http = null!;
     private DeviceApiClient _client = null!;
 
     public async Task InitializeAsync()
     {
         _appliance = await FakeAppliance.StartAsync();
-        _http = _appliance.CreateClient();
-        _client = new DeviceApiClient(_http);
+        _client = _appliance.CreateApiClient();
     }
 
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _appliance.DisposeAsync();
-    }
+    public Task DisposeAsync() => _appliance.DisposeAsync().AsTask();
 
     [Fact]
     public async Task Enroll_posts_json_without_credentials_and_returns_the_new_device()

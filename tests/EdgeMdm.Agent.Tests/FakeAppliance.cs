@@ -22,6 +22,7 @@ public sealed class FakeAppliance : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, string> _deviceBySecret = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<HttpClient> _clients = new();
     private int _failEnrollments;
     private int _failCheckins;
     private int _failResults;
@@ -94,10 +95,18 @@ public sealed class FakeAppliance : IAsyncDisposable
     public void AddCommand(string serial, DeviceCommand command) =>
         PendingCommands.GetOrAdd("dev-" + serial, _ => new(StringComparer.Ordinal))[command.Id] = command;
 
-    public HttpClient CreateClient() => new() { BaseAddress = BaseAddress };
+    /// <summary>A device API client for this appliance; the appliance disposes its HttpClient when it stops.</summary>
+    public DeviceApiClient CreateApiClient()
+    {
+        var http = new HttpClient { BaseAddress = BaseAddress };
+        _clients.Enqueue(http);
+        return new DeviceApiClient(http);
+    }
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var client in _clients)
+            client.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
     }

@@ -9,7 +9,6 @@ public sealed class PackageDownloadTests : IAsyncLifetime, IDisposable
     private readonly ManifestSigner _signer = ManifestSigner.CreateNew();
     private readonly string _directory = Directory.CreateTempSubdirectory("edgemdm-agent-download-").FullName;
     private FakeAppliance _appliance = null!;
-    private HttpClient _http = null!;
     private DeviceApiClient _client = null!;
     private TestPackage _package = null!;
 
@@ -18,18 +17,13 @@ public sealed class PackageDownloadTests : IAsyncLifetime, IDisposable
     public async Task InitializeAsync()
     {
         _appliance = await FakeAppliance.StartAsync();
-        _http = _appliance.CreateClient();
-        _client = new DeviceApiClient(_http);
+        _client = _appliance.CreateApiClient();
         await _client.EnrollAsync(new Contracts.Device.EnrollRequest { EnrollmentToken = "enroll-token", Serial = "S1" });
         _package = TestPackage.Create(_signer);
         _appliance.Packages[_package.Sha256] = _package.Bytes;
     }
 
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _appliance.DisposeAsync();
-    }
+    public Task DisposeAsync() => _appliance.DisposeAsync().AsTask();
 
     public void Dispose()
     {

@@ -17,7 +17,6 @@ public sealed class PackageInstallTests : IAsyncLifetime, IDisposable
     private readonly string _directory = Directory.CreateTempSubdirectory("edgemdm-agent-install-").FullName;
     private readonly FakeTimeProvider _clock = TestData.Clock();
     private FakeAppliance _appliance = null!;
-    private HttpClient _http = null!;
     private DeviceApiClient _api = null!;
     private TestPackage _package = null!;
 
@@ -25,18 +24,13 @@ public sealed class PackageInstallTests : IAsyncLifetime, IDisposable
     {
         _appliance = await FakeAppliance.StartAsync();
         _appliance.PackageSigningKey = _signer.PublicKeyPem;
-        _http = _appliance.CreateClient();
-        _api = new DeviceApiClient(_http);
+        _api = _appliance.CreateApiClient();
         _package = TestPackage.Create(_signer, minOsVersion: "13");
         _appliance.Packages[_package.Sha256] = _package.Bytes;
         _appliance.Declarations = _package.Declarations(_signer.PublicKeyPem);
     }
 
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _appliance.DisposeAsync();
-    }
+    public Task DisposeAsync() => _appliance.DisposeAsync().AsTask();
 
     public void Dispose()
     {

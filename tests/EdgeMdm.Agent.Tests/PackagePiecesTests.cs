@@ -107,8 +107,7 @@ public sealed class PackagePiecesTests : IDisposable
         var device = TestData.Device(clock);
         var package = TestPackage.Create(_signer);
         device.ApplyDeclarations(package.Declarations(null));
-        device.BuildStatusDelta();
-        device.Acknowledge();
+        TestData.CheckIn(device);
 
         device.RecordInstallFailure(package.Declaration, InstallFailureReason.DownloadFailed, "cut");
         var reported = device.BuildStatusDelta().InstallFailures;

@@ -66,9 +66,7 @@ public sealed class VirtualDeviceCommandTests
     [Fact]
     public void Reboot_is_refused_on_a_low_battery_away_from_the_cradle()
     {
-        var device = TestData.Device(TestData.Clock());
-        device.SetBatteryLevel(9);
-        device.ForceDock(false, TimeSpan.FromHours(1));
+        var device = TestData.Device(TestData.Clock(), batteryLevel: 9, docked: false);
 
         var result = device.Commands.Execute(TestData.Command("c1", "reboot"));
 
@@ -81,8 +79,7 @@ public sealed class VirtualDeviceCommandTests
     {
         var device = TestData.Device(TestData.Clock());
         var command = TestData.Command("c1", "refresh-status") with { ExpiresAt = TestData.Start.AddMinutes(-1) };
-        device.BuildStatusDelta();
-        device.Acknowledge();
+        TestData.CheckIn(device);
 
         var result = device.Commands.Execute(command);
 

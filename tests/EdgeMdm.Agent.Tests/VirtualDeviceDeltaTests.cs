@@ -1,4 +1,5 @@
 using EdgeMdm.Contracts.Device;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeMdm.Agent.Tests;
 
@@ -27,8 +28,7 @@ public sealed class VirtualDeviceDeltaTests
     public void Delta_of_an_unchanged_device_is_empty_although_its_lists_are_new_instances()
     {
         var device = TestData.Device(TestData.Clock());
-        device.BuildStatusDelta();
-        device.Acknowledge();
+        TestData.CheckIn(device);
 
         var delta = device.BuildStatusDelta();
 
@@ -39,11 +39,7 @@ public sealed class VirtualDeviceDeltaTests
     public void Delta_after_acknowledge_contains_only_changed_items()
     {
         var clock = TestData.Clock();
-        var device = TestData.Device(clock);
-        device.SetBatteryLevel(60);
-        device.ForceDock(false, TimeSpan.FromHours(4));
-        device.BuildStatusDelta();
-        device.Acknowledge();
+        var device = CheckedInUndocked(clock);
 
         clock.Advance(TimeSpan.FromMinutes(20));
         var delta = device.BuildStatusDelta();
@@ -80,16 +76,11 @@ public sealed class VirtualDeviceDeltaTests
     public void Change_in_a_failed_checkin_is_in_the_next_delta_even_when_nothing_else_changed()
     {
         var clock = TestData.Clock();
-        var device = TestData.Device(clock);
-        device.SetBatteryLevel(60);
-        device.ForceDock(false, TimeSpan.FromHours(4));
-        device.BuildStatusDelta();
-        device.Acknowledge();
+        var device = CheckedInUndocked(clock);
         clock.Advance(TimeSpan.FromMinutes(20));
         var lost = device.BuildStatusDelta();
 
-        var next = device.BuildStatusDelta();
-        device.Acknowledge();
+        var next = TestData.CheckIn(device);
 
         Assert.NotNull(lost.Battery);
         Assert.Equal(lost.Battery, next.Battery);
@@ -100,12 +91,10 @@ public sealed class VirtualDeviceDeltaTests
     public void Refresh_status_command_makes_the_next_delta_full()
     {
         var device = TestData.Device(TestData.Clock());
-        device.BuildStatusDelta();
-        device.Acknowledge();
+        TestData.CheckIn(device);
 
         var result = device.Commands.Execute(TestData.Command("c1", "refresh-status"));
-        var delta = device.BuildStatusDelta();
-        device.Acknowledge();
+        var delta = TestData.CheckIn(device);
 
         Assert.Equal("succeeded", result?.Status);
         Assert.NotNull(delta.Apps);
@@ -118,8 +107,7 @@ public sealed class VirtualDeviceDeltaTests
     public void Full_status_requested_while_a_checkin_is_in_flight_is_still_sent()
     {
         var device = TestData.Device(TestData.Clock());
-        device.BuildStatusDelta();
-        device.Acknowledge();
+        TestData.CheckIn(device);
         device.BuildStatusDelta();
 
         device.RequestFullStatus(); // arrives before the in-flight check-in is acknowledged
@@ -141,10 +129,7 @@ public sealed class VirtualDeviceDeltaTests
         var statusA = a.CurrentStatus();
         var statusB = b.CurrentStatus();
 
-        Assert.Equal(a.Model, b.Model);
-        Assert.Equal(statusA.Battery, statusB.Battery);
-        Assert.Equal(statusA.Storage, statusB.Storage);
-        Assert.Equal(statusA.Wifi, statusB.Wifi);
+        Assert.Equal((a.Model, statusA.Battery, statusA.Storage, statusA.Wifi), (b.Model, statusB.Battery, statusB.Storage, statusB.Wifi));
     }
 
     [Fact]
@@ -158,12 +143,19 @@ public sealed class VirtualDeviceDeltaTests
         for (var i = 0; i < 90; i++)
         {
             clockA.Advance(TimeSpan.FromMinutes(2));
-            often.BuildStatusDelta();
-            often.Acknowledge();
+            TestData.CheckIn(often);
         }
 
         clockB.Advance(TimeSpan.FromMinutes(180));
 
         Assert.Equal(once.CurrentStatus().Battery, often.CurrentStatus().Battery);
+    }
+
+    /// <summary>A draining device whose first, full status the appliance has accepted.</summary>
+    private static VirtualDevice CheckedInUndocked(FakeTimeProvider clock)
+    {
+        var device = TestData.Device(clock, batteryLevel: 60, docked: false);
+        TestData.CheckIn(device);
+        return device;
     }
 }
