@@ -13,12 +13,7 @@ public sealed class VirtualDeviceDeltaTests
         var delta = device.BuildStatusDelta();
 
         Assert.NotNull(delta.Apps);
-        Assert.NotNull(delta.Os);
-        Assert.NotNull(delta.Battery);
-        Assert.NotNull(delta.Storage);
-        Assert.NotNull(delta.Wifi);
-        Assert.NotNull(delta.Configurations);
-        Assert.NotNull(delta.Certificates);
+        Assert.All<object?>([delta.Os, delta.Battery, delta.Storage, delta.Wifi, delta.Configurations, delta.Certificates], Assert.NotNull);
         Assert.Null(delta.Staging); // no declarations yet: nothing to stage, and no claim that staging is done
         Assert.Contains(delta.Apps, a => a is { PackageName: "com.edgemdm.sample.scanner", VersionCode: 100, VersionName: "1.0.0" });
         Assert.Contains(delta.Apps, a => a.PackageName is "com.android.chrome");
@@ -46,11 +41,7 @@ public sealed class VirtualDeviceDeltaTests
 
         Assert.NotNull(delta.Battery);
         Assert.True(delta.Battery.Level < 60);
-        Assert.Null(delta.Apps);
-        Assert.Null(delta.Os);
-        Assert.Null(delta.Configurations);
-        Assert.Null(delta.Certificates);
-        Assert.Null(delta.Staging);
+        Assert.All<object?>([delta.Apps, delta.Os, delta.Configurations, delta.Certificates, delta.Staging], Assert.Null);
     }
 
     [Fact]
@@ -67,9 +58,7 @@ public sealed class VirtualDeviceDeltaTests
         Assert.NotNull(first.Apps);
         Assert.Equal(first.Apps, retry.Apps);
         Assert.Equal(first.Os, retry.Os);
-        Assert.NotNull(retry.Battery);
-        Assert.NotNull(retry.Storage);
-        Assert.NotNull(retry.Wifi);
+        Assert.All<object?>([retry.Battery, retry.Storage, retry.Wifi], Assert.NotNull);
     }
 
     [Fact]
