@@ -21,13 +21,6 @@ public sealed class CheckinTests
         Staging = new StagingProgress { CompletedSteps = 3, TotalSteps = 3 },
     };
 
-    internal static async Task<DeclarationsDocument> DeclarationsAsync(EdgeServer server, string secret)
-    {
-        using var response = await server.Http.SendAsync(EdgeServer.Authorized(HttpMethod.Get, "/api/v1/declarations", secret));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync(DeviceProtocolJson.Default.DeclarationsDocument))!;
-    }
-
     [Fact]
     public async Task Checkin_without_status_answers_the_declarations_token_and_interval()
     {
@@ -76,7 +69,7 @@ public sealed class CheckinTests
     {
         await using var server = await EdgeServer.StartAsync();
         var device = await server.EnrollAsync("SN-1");
-        var declarations = await DeclarationsAsync(server, device.DeviceSecret);
+        var declarations = await server.DeclarationsAsync(device.DeviceSecret);
 
         await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest { DeclarationsToken = declarations.Token, Status = CompliantStatus(declarations) });
 
@@ -92,7 +85,7 @@ public sealed class CheckinTests
     {
         await using var server = await EdgeServer.StartAsync();
         var device = await server.EnrollAsync("SN-1");
-        var declarations = await DeclarationsAsync(server, device.DeviceSecret);
+        var declarations = await server.DeclarationsAsync(device.DeviceSecret);
         await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest { DeclarationsToken = declarations.Token, Status = CompliantStatus(declarations) });
 
         // Next check-in: only the battery changed, and the app went stale.
@@ -181,7 +174,7 @@ public sealed class CheckinTests
     {
         await using var server = await EdgeServer.StartAsync();
         var device = await server.EnrollAsync("SN-1");
-        var declarations = await DeclarationsAsync(server, device.DeviceSecret);
+        var declarations = await server.DeclarationsAsync(device.DeviceSecret);
         var reported = CompliantStatus(declarations);
         var token = (await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest
         {

@@ -102,6 +102,30 @@ public sealed class EdgeServer : IAsyncDisposable
         return (await response.Content.ReadFromJsonAsync(DeviceProtocolJson.Default.CheckinResponse))!;
     }
 
+    /// <summary>The declarations the appliance serves this device; a 200 whose ETag is the declarations token.</summary>
+    public async Task<DeclarationsDocument> DeclarationsAsync(string secret)
+    {
+        using var response = await Http.SendAsync(Authorized(HttpMethod.Get, "/api/v1/declarations", secret));
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        var document = (await response.Content.ReadFromJsonAsync(DeviceProtocolJson.Default.DeclarationsDocument))!;
+        Assert.Equal($"\"{document.Token}\"", response.Headers.ETag?.Tag);
+        return document;
+    }
+
+    /// <summary>Parameters of a command that takes none.</summary>
+    public static readonly IReadOnlyDictionary<string, string> NoParameters = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Queues a command for the device as the operator "test" at the test clock's now; the test fails if it is refused.</summary>
+    public async Task<CommandSummary> QueueCommandAsync(string deviceId, string type, DateTimeOffset? expiresAt = null)
+    {
+        var queued = await Get<ICommandStore>().QueueCommandAsync(deviceId, type, NoParameters, expiresAt, "test", Clock.GetUtcNow());
+        Assert.NotNull(queued.Value);
+        return queued.Value;
+    }
+
+    /// <summary>The status of the device's one command.</summary>
+    public string StatusOfOnlyCommand(string deviceId) => Assert.Single(Get<ICommandStore>().ListCommands(deviceId)).Status;
+
     public static HttpRequestMessage Authorized(HttpMethod method, string path, string secret, HttpContent? content = null)
     {
         var request = new HttpRequestMessage(method, path) { Content = content };

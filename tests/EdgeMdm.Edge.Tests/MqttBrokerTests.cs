@@ -54,7 +54,7 @@ public sealed class MqttBrokerTests : IAsyncLifetime
         var received = Received(client);
         await SubscribeAsync(client, MqttTopics.WakeTopic(device.DeviceId), expectGranted: true);
 
-        await _server.Get<ICommandStore>().QueueCommandAsync(device.DeviceId, "ring", new Dictionary<string, string>(StringComparer.Ordinal), null, "test", _server.Clock.GetUtcNow());
+        await _server.QueueCommandAsync(device.DeviceId, "ring");
 
         var wake = await received.Reader.ReadAsync(new CancellationTokenSource(Patience).Token);
         Assert.Equal(MqttTopics.WakeTopic(device.DeviceId), wake.Topic);
@@ -78,7 +78,7 @@ public sealed class MqttBrokerTests : IAsyncLifetime
         // Act: two commands, two wakes
         for (var i = 0; i < 2; i++)
         {
-            await _server.Get<ICommandStore>().QueueCommandAsync(device.DeviceId, "ring", new Dictionary<string, string>(StringComparer.Ordinal), null, "test", _server.Clock.GetUtcNow());
+            await _server.QueueCommandAsync(device.DeviceId, "ring");
             await toListening.Reader.ReadAsync(new CancellationTokenSource(Patience).Token);
         }
 
@@ -207,7 +207,7 @@ public sealed class MqttBrokerTests : IAsyncLifetime
         await SubscribeAsync(client, MqttTopics.WakeTopic(victim.DeviceId), expectGranted: false);
         await SubscribeAsync(client, "edgemdm/devices/+/wake", expectGranted: false);
         await SubscribeAsync(client, "#", expectGranted: false);
-        await _server.Get<ICommandStore>().QueueCommandAsync(victim.DeviceId, "ring", new Dictionary<string, string>(StringComparer.Ordinal), null, "test", _server.Clock.GetUtcNow());
+        await _server.QueueCommandAsync(victim.DeviceId, "ring");
         await WaitUntilAsync(() => _server.MqttCounters.WakesPublished >= 1);
 
         Assert.Equal(3, _server.MqttCounters.SubscribeDenied);
