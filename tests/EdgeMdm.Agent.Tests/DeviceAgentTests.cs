@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using EdgeMdm.Contracts.Device;
 
 namespace EdgeMdm.Agent.Tests;
 

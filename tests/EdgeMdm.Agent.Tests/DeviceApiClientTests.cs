@@ -1,5 +1,4 @@
 using System.Net;
-using EdgeMdm.Contracts.Device;
 
 namespace EdgeMdm.Agent.Tests;
 

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
-using EdgeMdm.Contracts.Device;
 using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Domain.Drift;
 using Microsoft.AspNetCore.Builder;

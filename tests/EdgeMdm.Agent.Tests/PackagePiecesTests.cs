@@ -1,4 +1,3 @@
-using EdgeMdm.Contracts.Device;
 using EdgeMdm.Domain.Packages;
 using EdgeMdm.Domain.Rollouts;
 using InstallFailure = EdgeMdm.Contracts.Device.InstallFailure;

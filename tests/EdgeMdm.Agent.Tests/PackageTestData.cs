@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using EdgeMdm.Contracts.Device;
 using EdgeMdm.Domain.Packages;
 
 namespace EdgeMdm.Agent.Tests;

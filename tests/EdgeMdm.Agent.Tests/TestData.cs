@@ -1,4 +1,3 @@
-using EdgeMdm.Contracts.Device;
 using EdgeMdm.Domain.Blueprints;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,5 +1,3 @@
-using EdgeMdm.Contracts.Device;
-
 namespace EdgeMdm.Agent.Tests;
 
 public sealed class VirtualDeviceCommandTests

@@ -1,4 +1,3 @@
-using EdgeMdm.Contracts.Device;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeMdm.Agent.Tests;

@@ -1,5 +1,3 @@
-using System.Net;
-using EdgeMdm.Edge.Packages;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeMdm.Edge.Tests;

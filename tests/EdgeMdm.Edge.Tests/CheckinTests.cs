@@ -1,8 +1,4 @@
-using System.Net;
-using System.Net.Http.Json;
-using EdgeMdm.Contracts.Device;
 using EdgeMdm.Domain.Lifecycle;
-using EdgeMdm.Edge.Storage;
 using SQLite;
 
 namespace EdgeMdm.Edge.Tests;

@@ -1,7 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using EdgeMdm.Contracts.Device;
-
 namespace EdgeMdm.Edge.Tests;
 
 public sealed class CommandTests

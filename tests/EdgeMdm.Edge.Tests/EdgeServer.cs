@@ -1,12 +1,6 @@
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using EdgeMdm.Contracts.Device;
 using EdgeMdm.Edge.Hosting;
-using EdgeMdm.Edge.Packages;
-using EdgeMdm.Edge.Storage;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
@@ -30,8 +24,7 @@ public sealed class EdgeServer : IAsyncDisposable
         Logs = logs;
         DataDir = dataDir;
         Clock = clock;
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        Http = new HttpClient { BaseAddress = new Uri(address) };
+        Http = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
     }
 
     public string DataDir { get; }

@@ -1,10 +1,6 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
-using EdgeMdm.Contracts.Device;
 using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Blueprints;
-using EdgeMdm.Edge.Storage;
 
 namespace EdgeMdm.Edge.Tests;
 

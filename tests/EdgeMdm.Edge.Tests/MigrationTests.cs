@@ -1,4 +1,3 @@
-using EdgeMdm.Edge.Storage;
 using SQLite;
 
 namespace EdgeMdm.Edge.Tests;

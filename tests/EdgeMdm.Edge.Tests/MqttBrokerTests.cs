@@ -1,8 +1,6 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using EdgeMdm.Domain.Lifecycle;
-using EdgeMdm.Edge.Mqtt;
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;

@@ -1,8 +1,6 @@
 using System.Text.Json;
-using EdgeMdm.Contracts.Device;
 using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Lifecycle;
-using EdgeMdm.Edge.Storage;
 
 namespace EdgeMdm.Edge.Tests;
 

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using EdgeMdm.Contracts.Device;
 using EdgeMdm.Domain.Packages;
 
 namespace EdgeMdm.Edge.Tests;

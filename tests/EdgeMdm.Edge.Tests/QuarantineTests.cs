@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using EdgeMdm.Contracts.Device;
 using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Domain.Lifecycle;

@@ -1,8 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using System.Net;
-using System.Net.Http.Json;
-using EdgeMdm.Contracts.Device;
 using EdgeMdm.Domain.Lifecycle;
 using EdgeMdm.Domain.Outcomes;
 using EdgeMdm.Edge.Telemetry;

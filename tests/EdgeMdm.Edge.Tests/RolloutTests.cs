@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using EdgeMdm.Contracts.Device;
 using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Domain.Rollouts;
 

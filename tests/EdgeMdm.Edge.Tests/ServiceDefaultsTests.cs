@@ -1,7 +1,4 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
-using EdgeMdm.Contracts.Device;
 using EdgeMdm.ServiceDefaults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
