@@ -17,6 +17,14 @@ public sealed class CheckinTests
         Staging = new StagingProgress { CompletedSteps = 3, TotalSteps = 3 },
     };
 
+    /// <summary>The device fetches its declarations and reports carrying out all of them: it becomes compliant and, staging done, active.</summary>
+    internal static async Task<DeclarationsDocument> CheckInCompliantAsync(EdgeServer server, string secret)
+    {
+        var declarations = await server.DeclarationsAsync(secret);
+        await server.CheckinOkAsync(secret, new CheckinRequest { DeclarationsToken = declarations.Token, Status = CompliantStatus(declarations) });
+        return declarations;
+    }
+
     [Fact]
     public async Task Checkin_without_status_answers_the_declarations_token_and_interval()
     {
@@ -65,9 +73,8 @@ public sealed class CheckinTests
     {
         await using var server = await EdgeServer.StartAsync();
         var device = await server.EnrollAsync("SN-1");
-        var declarations = await server.DeclarationsAsync(device.DeviceSecret);
 
-        await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest { DeclarationsToken = declarations.Token, Status = CompliantStatus(declarations) });
+        await CheckInCompliantAsync(server, device.DeviceSecret);
 
         var detail = server.Get<IDeviceQueries>().Device(device.DeviceId)!;
         Assert.Empty(detail.CurrentFindings);
@@ -81,8 +88,7 @@ public sealed class CheckinTests
     {
         await using var server = await EdgeServer.StartAsync();
         var device = await server.EnrollAsync("SN-1");
-        var declarations = await server.DeclarationsAsync(device.DeviceSecret);
-        await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest { DeclarationsToken = declarations.Token, Status = CompliantStatus(declarations) });
+        var declarations = await CheckInCompliantAsync(server, device.DeviceSecret);
 
         // Next check-in: only the battery changed, and the app went stale.
         await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest

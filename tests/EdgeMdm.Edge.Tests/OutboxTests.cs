@@ -24,8 +24,7 @@ public sealed class OutboxTests
     {
         await using var server = await EdgeServer.StartAsync();
         var device = await server.EnrollAsync("SN-1");
-        var declarations = await server.DeclarationsAsync(device.DeviceSecret);
-        await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest { DeclarationsToken = declarations.Token, Status = CheckinTests.CompliantStatus(declarations) });
+        var declarations = await CheckinTests.CheckInCompliantAsync(server, device.DeviceSecret);
         var command = await server.QueueCommandAsync(device.DeviceId, "ring");
         server.Clock.Advance(TimeSpan.FromSeconds(30));
         await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest { DeclarationsToken = declarations.Token });

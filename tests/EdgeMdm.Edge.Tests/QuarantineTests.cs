@@ -15,8 +15,7 @@ public sealed class QuarantineTests
     private static async Task<(EnrollResponse Device, DeclarationsDocument Group)> QuarantinedAsync(EdgeServer server, string serial = "SN-Q")
     {
         var device = await server.EnrollAsync(serial);
-        var declarations = await server.DeclarationsAsync(device.DeviceSecret);
-        await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest { DeclarationsToken = declarations.Token, Status = CheckinTests.CompliantStatus(declarations) });
+        var declarations = await CheckinTests.CheckInCompliantAsync(server, device.DeviceSecret);
         Assert.Equal(DeviceState.Active, server.Get<IDeviceQueries>().Device(serial)!.Device.State);
         await QuarantineAsync(server, device.DeviceId);
         return (device, declarations);
