@@ -167,13 +167,8 @@ public sealed class FakeAppliance : IAsyncDisposable
 
     private async Task CheckinAsync(HttpContext context)
     {
-        if (await DeviceOfAsync(context) is not { } deviceId)
+        if (await DeviceUnlessBusyAsync(context, () => Interlocked.Decrement(ref _failCheckins) >= 0) is not { } deviceId)
             return;
-        if (Interlocked.Decrement(ref _failCheckins) >= 0)
-        {
-            await ProblemAsync(context, 503, "Busy", "try again");
-            return;
-        }
 
         var request = await JsonSerializer.DeserializeAsync(context.Request.Body, DeviceProtocolJson.Default.CheckinRequest);
         // StatusMerge (shared) predates install failures; the fake keeps them the way the protocol says: a
@@ -206,13 +201,8 @@ public sealed class FakeAppliance : IAsyncDisposable
 
     private async Task ResultAsync(HttpContext context, string id)
     {
-        if (await DeviceOfAsync(context) is not { } deviceId)
+        if (await DeviceUnlessBusyAsync(context, () => Interlocked.Decrement(ref _failResults) >= 0) is not { } deviceId)
             return;
-        if (Interlocked.Decrement(ref _failResults) >= 0)
-        {
-            await ProblemAsync(context, 503, "Busy", "try again");
-            return;
-        }
 
         var result = await JsonSerializer.DeserializeAsync(context.Request.Body, DeviceProtocolJson.Default.CommandResultRequest);
         Results.Enqueue((id, result!));
@@ -298,6 +288,17 @@ public sealed class FakeAppliance : IAsyncDisposable
         if (_deviceBySecret.TryGetValue(secret, out var deviceId))
             return deviceId;
         await ProblemAsync(context, 401, "Unauthorized", "unknown device secret");
+        return null;
+    }
+
+    /// <summary>As <see cref="DeviceOfAsync"/>, and null after answering 503 when <paramref name="failNow"/> says an injected failure is due.</summary>
+    private async Task<string?> DeviceUnlessBusyAsync(HttpContext context, Func<bool> failNow)
+    {
+        if (await DeviceOfAsync(context) is not { } deviceId)
+            return null;
+        if (!failNow())
+            return deviceId;
+        await ProblemAsync(context, 503, "Busy", "try again");
         return null;
     }
 
