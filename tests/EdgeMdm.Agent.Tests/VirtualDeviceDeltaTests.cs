@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
-
 namespace EdgeMdm.Agent.Tests;
 
 public sealed class VirtualDeviceDeltaTests
@@ -32,11 +30,7 @@ public sealed class VirtualDeviceDeltaTests
     [Fact]
     public void Delta_after_acknowledge_contains_only_changed_items()
     {
-        var clock = TestData.Clock();
-        var device = CheckedInUndocked(clock);
-
-        clock.Advance(TimeSpan.FromMinutes(20));
-        var delta = device.BuildStatusDelta();
+        var (_, delta) = DeltaTwentyMinutesAfterACheckIn();
 
         Assert.NotNull(delta.Battery);
         Assert.True(delta.Battery.Level < 60);
@@ -63,10 +57,7 @@ public sealed class VirtualDeviceDeltaTests
     [Fact]
     public void Change_in_a_failed_checkin_is_in_the_next_delta_even_when_nothing_else_changed()
     {
-        var clock = TestData.Clock();
-        var device = CheckedInUndocked(clock);
-        clock.Advance(TimeSpan.FromMinutes(20));
-        var lost = device.BuildStatusDelta();
+        var (device, lost) = DeltaTwentyMinutesAfterACheckIn();
 
         var next = TestData.CheckIn(device);
 
@@ -139,11 +130,13 @@ public sealed class VirtualDeviceDeltaTests
         Assert.Equal(once.CurrentStatus().Battery, often.CurrentStatus().Battery);
     }
 
-    /// <summary>A draining device whose first, full status the appliance has accepted.</summary>
-    private static VirtualDevice CheckedInUndocked(FakeTimeProvider clock)
+    /// <summary>A draining device whose first, full status the appliance accepted, and its delta twenty minutes later.</summary>
+    private static (VirtualDevice Device, DeviceStatus Delta) DeltaTwentyMinutesAfterACheckIn()
     {
+        var clock = TestData.Clock();
         var device = TestData.Device(clock, batteryLevel: 60, docked: false);
         TestData.CheckIn(device);
-        return device;
+        clock.Advance(TimeSpan.FromMinutes(20));
+        return (device, device.BuildStatusDelta());
     }
 }
