@@ -3,9 +3,6 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeMdm.Agent.Tests;
 
@@ -29,7 +26,7 @@ public sealed class CertificatePinTests : IAsyncLifetime
         _server = builder.Build();
         _server.MapGet("/healthz", () => "ok");
         await _server.StartAsync();
-        _url = new Uri(_server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        _url = new Uri(_server.Urls.Single());
     }
 
     public async Task DisposeAsync()

@@ -1,28 +1,11 @@
 using System.Net;
 using System.Text.Json;
-using EdgeMdm.Contracts.Device;
 
 namespace EdgeMdm.Agent.Tests;
 
-public sealed class DeviceAgentTests : IAsyncLifetime
+public sealed class DeviceAgentTests : FakeApplianceTests
 {
     private readonly Microsoft.Extensions.Time.Testing.FakeTimeProvider _clock = TestData.Clock();
-    private FakeAppliance _appliance = null!;
-    private HttpClient _http = null!;
-    private DeviceApiClient _api = null!;
-
-    public async Task InitializeAsync()
-    {
-        _appliance = await FakeAppliance.StartAsync();
-        _http = _appliance.CreateClient();
-        _api = new DeviceApiClient(_http);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _appliance.DisposeAsync();
-    }
 
     [Fact]
     public async Task First_checkin_sends_the_full_status_and_later_ones_only_changes()
@@ -38,7 +21,7 @@ public sealed class DeviceAgentTests : IAsyncLifetime
         Assert.True(first.DeclarationsFetched);
         Assert.Equal(new DeviceStatus { Staging = new StagingProgress { CompletedSteps = 0, TotalSteps = 0 } }, second.Sent);
         Assert.True(third.Sent.IsEmpty());
-        Assert.Equal(agent.Device.CurrentStatus().Apps, _appliance.Statuses["dev-S1"].Apps);
+        Assert.Equal(agent.Device.CurrentStatus().Apps, Appliance.Statuses["dev-S1"].Apps);
         Assert.Equal(TimeSpan.FromSeconds(60), second.NextInterval);
         Assert.True(first.Latency > TimeSpan.Zero);
     }
@@ -47,7 +30,7 @@ public sealed class DeviceAgentTests : IAsyncLifetime
     public async Task Failed_checkin_sends_its_changes_again()
     {
         var agent = await EnrollAsync("S1");
-        _appliance.FailCheckins = 1;
+        Appliance.FailCheckins = 1;
 
         var error = await Assert.ThrowsAsync<DeviceApiException>(() => agent.CheckinAsync());
         var retry = await agent.CheckinAsync();
@@ -64,8 +47,8 @@ public sealed class DeviceAgentTests : IAsyncLifetime
         agent.Device.SetFreeBytes(8L * 1024 * 1024 * 1024);
         agent.Device.DownloadFailureRate = 0;
         await agent.CheckinAsync();
-        var fetchesBefore = _appliance.Requests.Count(r => r.Path is "/api/v1/declarations");
-        _appliance.Declarations = TestData.FloorDeclarations();
+        var fetchesBefore = Appliance.Requests.Count(r => r.Path is "/api/v1/declarations");
+        Appliance.Declarations = TestData.FloorDeclarations();
 
         var changed = await agent.CheckinAsync();
         var unchanged = await agent.CheckinAsync();
@@ -77,20 +60,20 @@ public sealed class DeviceAgentTests : IAsyncLifetime
 
         Assert.True(changed.DeclarationsFetched);
         Assert.False(unchanged.DeclarationsFetched);
-        Assert.Equal(fetchesBefore + 1, _appliance.Requests.Count(r => r.Path is "/api/v1/declarations"));
-        var reported = _appliance.Statuses["dev-S1"];
+        Assert.Equal(fetchesBefore + 1, Appliance.Requests.Count(r => r.Path is "/api/v1/declarations"));
+        var reported = Appliance.Statuses["dev-S1"];
         Assert.Contains(reported.Apps!, a => a is { PackageName: "com.acme.pick", VersionCode: 310 });
         Assert.Equal(new StagingProgress { CompletedSteps = 4, TotalSteps = 4 }, reported.Staging);
-        var lastCheckin = JsonSerializer.Deserialize(_appliance.Requests.Last().Body, DeviceProtocolJson.Default.CheckinRequest);
-        Assert.Equal(_appliance.Declarations.Token, lastCheckin!.DeclarationsToken);
+        var lastCheckin = JsonSerializer.Deserialize(Appliance.Requests.Last().Body, DeviceProtocolJson.Default.CheckinRequest);
+        Assert.Equal(Appliance.Declarations.Token, lastCheckin!.DeclarationsToken);
     }
 
     [Fact]
     public async Task Redelivered_command_is_carried_out_once_and_its_result_reported_once()
     {
         var agent = await EnrollAsync("S1");
-        _appliance.AddCommand("S1", TestData.Command("c1", "ring"));
-        _appliance.FailResults = 1;
+        Appliance.AddCommand("S1", TestData.Command("c1", "ring"));
+        Appliance.FailResults = 1;
 
         var first = await agent.CheckinAsync();   // carried out; reporting the result fails
         _clock.Advance(TimeSpan.FromMinutes(1));
@@ -102,7 +85,7 @@ public sealed class DeviceAgentTests : IAsyncLifetime
         Assert.Equal(1, second.ResultsReported);
         Assert.Empty(second.Failures);
         Assert.Equal(0, third.ResultsReported);
-        var (commandId, result) = Assert.Single(_appliance.Results);
+        var (commandId, result) = Assert.Single(Appliance.Results);
         Assert.Equal("c1", commandId);
         Assert.Equal(TestData.Start, result.Timestamp); // carried out at the first delivery, not again
     }
@@ -112,36 +95,36 @@ public sealed class DeviceAgentTests : IAsyncLifetime
     {
         var agent = await EnrollAsync("S1");
         var command = TestData.Command("c1", "lock");
-        _appliance.AddCommand("S1", command);
+        Appliance.AddCommand("S1", command);
 
         await agent.CheckinAsync();
-        _appliance.AddCommand("S1", command); // the appliance re-delivers anyway
+        Appliance.AddCommand("S1", command); // the appliance re-delivers anyway
         var again = await agent.CheckinAsync();
 
         Assert.Equal(0, again.ResultsReported);
-        Assert.Single(_appliance.Results);
+        Assert.Single(Appliance.Results);
     }
 
     [Fact]
     public async Task Restart_with_the_held_token_keeps_what_was_installed()
     {
-        _appliance.Declarations = TestData.FloorDeclarations();
+        Appliance.Declarations = TestData.FloorDeclarations();
         var agent = await EnrollAsync("S1");
 
-        var restored = await agent.RestoreAsync(_appliance.Declarations.Token);
+        var restored = await agent.RestoreAsync(Appliance.Declarations.Token);
         var outcome = await agent.CheckinAsync();
 
         Assert.True(restored);
         Assert.False(outcome.DeclarationsFetched);
         Assert.Empty(agent.Device.PendingSteps);
-        Assert.Equal(4, _appliance.Statuses["dev-S1"].Staging!.CompletedSteps);
+        Assert.Equal(4, Appliance.Statuses["dev-S1"].Staging!.CompletedSteps);
     }
 
     [Fact]
     public async Task Retired_device_checkin_throws_403()
     {
         var agent = await EnrollAsync("S1");
-        _appliance.RetiredSecrets["secret-S1"] = true;
+        Appliance.RetiredSecrets["secret-S1"] = true;
 
         var error = await Assert.ThrowsAsync<DeviceApiException>(() => agent.CheckinAsync());
 
@@ -152,7 +135,7 @@ public sealed class DeviceAgentTests : IAsyncLifetime
     private async Task<DeviceAgent> EnrollAsync(string serial)
     {
         var device = new VirtualDevice(serial, 1, _clock) { SimulateOutages = false };
-        var enrolled = await _api.EnrollAsync(device.CreateEnrollRequest("enroll-token"));
-        return new DeviceAgent(_api, device, enrolled.DeviceSecret);
+        var enrolled = await Api.EnrollAsync(device.CreateEnrollRequest("enroll-token"));
+        return new DeviceAgent(Api, device, enrolled.DeviceSecret);
     }
 }

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
-using EdgeMdm.Contracts.Device;
 using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Domain.Drift;
 using Microsoft.AspNetCore.Builder;
@@ -22,6 +21,7 @@ public sealed class FakeAppliance : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, string> _deviceBySecret = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<HttpClient> _clients = new();
     private int _failEnrollments;
     private int _failCheckins;
     private int _failResults;
@@ -94,10 +94,18 @@ public sealed class FakeAppliance : IAsyncDisposable
     public void AddCommand(string serial, DeviceCommand command) =>
         PendingCommands.GetOrAdd("dev-" + serial, _ => new(StringComparer.Ordinal))[command.Id] = command;
 
-    public HttpClient CreateClient() => new() { BaseAddress = BaseAddress };
+    /// <summary>A device API client for this appliance; the appliance disposes its HttpClient when it stops.</summary>
+    public DeviceApiClient CreateApiClient()
+    {
+        var http = new HttpClient { BaseAddress = BaseAddress };
+        _clients.Enqueue(http);
+        return new DeviceApiClient(http);
+    }
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var client in _clients)
+            client.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
@@ -159,13 +167,8 @@ public sealed class FakeAppliance : IAsyncDisposable
 
     private async Task CheckinAsync(HttpContext context)
     {
-        if (await DeviceOfAsync(context) is not { } deviceId)
+        if (await DeviceUnlessBusyAsync(context, () => Interlocked.Decrement(ref _failCheckins) >= 0) is not { } deviceId)
             return;
-        if (Interlocked.Decrement(ref _failCheckins) >= 0)
-        {
-            await ProblemAsync(context, 503, "Busy", "try again");
-            return;
-        }
 
         var request = await JsonSerializer.DeserializeAsync(context.Request.Body, DeviceProtocolJson.Default.CheckinRequest);
         // StatusMerge (shared) predates install failures; the fake keeps them the way the protocol says: a
@@ -198,13 +201,8 @@ public sealed class FakeAppliance : IAsyncDisposable
 
     private async Task ResultAsync(HttpContext context, string id)
     {
-        if (await DeviceOfAsync(context) is not { } deviceId)
+        if (await DeviceUnlessBusyAsync(context, () => Interlocked.Decrement(ref _failResults) >= 0) is not { } deviceId)
             return;
-        if (Interlocked.Decrement(ref _failResults) >= 0)
-        {
-            await ProblemAsync(context, 503, "Busy", "try again");
-            return;
-        }
 
         var result = await JsonSerializer.DeserializeAsync(context.Request.Body, DeviceProtocolJson.Default.CommandResultRequest);
         Results.Enqueue((id, result!));
@@ -290,6 +288,17 @@ public sealed class FakeAppliance : IAsyncDisposable
         if (_deviceBySecret.TryGetValue(secret, out var deviceId))
             return deviceId;
         await ProblemAsync(context, 401, "Unauthorized", "unknown device secret");
+        return null;
+    }
+
+    /// <summary>As <see cref="DeviceOfAsync"/>, and null after answering 503 when <paramref name="failNow"/> says an injected failure is due.</summary>
+    private async Task<string?> DeviceUnlessBusyAsync(HttpContext context, Func<bool> failNow)
+    {
+        if (await DeviceOfAsync(context) is not { } deviceId)
+            return null;
+        if (!failNow())
+            return deviceId;
+        await ProblemAsync(context, 503, "Busy", "try again");
         return null;
     }
 

@@ -1,4 +1,3 @@
-using EdgeMdm.Contracts.Device;
 using EdgeMdm.Domain.Packages;
 using EdgeMdm.Domain.Rollouts;
 using Microsoft.Extensions.Time.Testing;
@@ -9,39 +8,17 @@ namespace EdgeMdm.Agent.Tests;
 /// The agent's package path end to end against the fake appliance on Kestrel: declarations name a package,
 /// the agent downloads, verifies and installs it, and the next check-in reports what happened.
 /// </summary>
-public sealed class PackageInstallTests : IAsyncLifetime, IDisposable
+public sealed class PackageInstallTests() : FakeAppliancePackageTests("edgemdm-agent-install-", minOsVersion: "13")
 {
     private const long GiB = 1024L * 1024 * 1024;
 
-    private readonly ManifestSigner _signer = ManifestSigner.CreateNew();
-    private readonly string _directory = Directory.CreateTempSubdirectory("edgemdm-agent-install-").FullName;
     private readonly FakeTimeProvider _clock = TestData.Clock();
-    private FakeAppliance _appliance = null!;
-    private HttpClient _http = null!;
-    private DeviceApiClient _api = null!;
-    private TestPackage _package = null!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _appliance = await FakeAppliance.StartAsync();
-        _appliance.PackageSigningKey = _signer.PublicKeyPem;
-        _http = _appliance.CreateClient();
-        _api = new DeviceApiClient(_http);
-        _package = TestPackage.Create(_signer, minOsVersion: "13");
-        _appliance.Packages[_package.Sha256] = _package.Bytes;
-        _appliance.Declarations = _package.Declarations(_signer.PublicKeyPem);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _appliance.DisposeAsync();
-    }
-
-    public void Dispose()
-    {
-        _signer.Dispose();
-        Directory.Delete(_directory, recursive: true);
+        await base.InitializeAsync();
+        Appliance.PackageSigningKey = Signer.PublicKeyPem;
+        Appliance.Declarations = Package.Declarations(Signer.PublicKeyPem);
     }
 
     [Fact]
@@ -54,19 +31,19 @@ public sealed class PackageInstallTests : IAsyncLifetime, IDisposable
 
         var outcome = Assert.Single(first.Packages);
         Assert.Equal(PackageStepResult.Installed, outcome.Result);
-        Assert.Equal(_package.Bytes.Length, outcome.Downloaded);
-        var status = _appliance.Statuses["dev-S1"];
+        Assert.Equal(Package.Bytes.Length, outcome.Downloaded);
+        var status = Appliance.Statuses["dev-S1"];
         Assert.Contains(status.Apps!, a => a is { PackageName: "com.acme.scan", VersionCode: 200, VersionName: "2.0.0" });
         Assert.Empty(status.InstallFailures!);
-        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_directory, "S1"))); // a real device gives the space back
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(Scratch, "S1"))); // a real device gives the space back
     }
 
     [Fact]
     public async Task A_tampered_file_is_signature_bad_deleted_and_not_installed()
     {
-        var tampered = (byte[])_package.Bytes.Clone();
+        var tampered = (byte[])Package.Bytes.Clone();
         tampered[1234] ^= 0x01;
-        _appliance.Packages[_package.Sha256] = tampered;
+        Appliance.Packages[Package.Sha256] = tampered;
         var agent = await EnrolledAgentAsync();
 
         var first = await agent.CheckinAsync();
@@ -76,8 +53,8 @@ public sealed class PackageInstallTests : IAsyncLifetime, IDisposable
         Assert.Equal((PackageStepResult.Failed, InstallFailureReason.SignatureBad), (outcome.Result, outcome.Reason));
         Assert.Contains("SHA-256", outcome.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(agent.Device.InstalledApps, a => a is { PackageName: "com.acme.scan", VersionCode: 200 });
-        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_directory, "S1")));
-        var failure = Assert.Single(_appliance.Statuses["dev-S1"].InstallFailures!);
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(Scratch, "S1")));
+        var failure = Assert.Single(Appliance.Statuses["dev-S1"].InstallFailures!);
         Assert.Equal(("com.acme.scan", 200L, "signature_bad"), (failure.PackageName, failure.VersionCode!.Value, failure.Reason));
     }
 
@@ -86,8 +63,8 @@ public sealed class PackageInstallTests : IAsyncLifetime, IDisposable
     {
         using var stranger = ManifestSigner.CreateNew();
         var forged = TestPackage.Create(stranger, minOsVersion: "13");
-        _appliance.Packages[forged.Sha256] = forged.Bytes;
-        _appliance.Declarations = forged.Declarations(_signer.PublicKeyPem);
+        Appliance.Packages[forged.Sha256] = forged.Bytes;
+        Appliance.Declarations = forged.Declarations(Signer.PublicKeyPem);
         var agent = await EnrolledAgentAsync();
 
         var first = await agent.CheckinAsync();
@@ -95,7 +72,7 @@ public sealed class PackageInstallTests : IAsyncLifetime, IDisposable
         var outcome = Assert.Single(first.Packages);
         Assert.Equal(InstallFailureReason.SignatureBad, outcome.Reason);
         Assert.Contains("signature", outcome.Message, StringComparison.Ordinal);
-        Assert.Empty(_appliance.PackageRequests);
+        Assert.Empty(Appliance.PackageRequests);
         Assert.DoesNotContain(agent.Device.InstalledApps, a => a is { PackageName: "com.acme.scan", VersionCode: 200 });
     }
 
@@ -105,24 +82,24 @@ public sealed class PackageInstallTests : IAsyncLifetime, IDisposable
         using var replacement = ManifestSigner.CreateNew();
         var agent = await EnrolledAgentAsync();
         var resigned = TestPackage.Create(replacement, minOsVersion: "13");
-        _appliance.Packages[resigned.Sha256] = resigned.Bytes;
-        _appliance.Declarations = resigned.Declarations(replacement.PublicKeyPem, token: "decl-2");
+        Appliance.Packages[resigned.Sha256] = resigned.Bytes;
+        Appliance.Declarations = resigned.Declarations(replacement.PublicKeyPem, token: "decl-2");
 
         var outcome = await agent.CheckinAsync();
 
         Assert.Contains("refused", outcome.SigningKeyRefused, StringComparison.Ordinal);
-        Assert.Equal(_signer.KeyId, agent.Packages!.Pin.Verifier!.KeyId);
-        Assert.Equal(_signer.PublicKeyPem, agent.Packages.Pin.PinnedPem);
+        Assert.Equal(Signer.KeyId, agent.Packages!.Pin.Verifier!.KeyId);
+        Assert.Equal(Signer.PublicKeyPem, agent.Packages.Pin.PinnedPem);
         Assert.Equal(InstallFailureReason.SignatureBad, Assert.Single(outcome.Packages).Reason);
         Assert.Equal(KeyOffer.Refused, agent.OfferSigningKey(replacement.PublicKeyPem));
-        Assert.Equal(KeyOffer.Same, agent.OfferSigningKey(_signer.PublicKeyPem));
+        Assert.Equal(KeyOffer.Same, agent.OfferSigningKey(Signer.PublicKeyPem));
     }
 
     [Fact]
     public async Task Storage_full_is_reported_then_retried_from_the_kept_file_once_space_is_freed()
     {
         var agent = await EnrolledAgentAsync();
-        agent.Device.SetFreeBytes(_package.Bytes.Length - 1);
+        agent.Device.SetFreeBytes(Package.Bytes.Length - 1);
 
         var first = await agent.CheckinAsync();
         agent.Device.SetFreeBytes(2 * GiB);
@@ -135,9 +112,9 @@ public sealed class PackageInstallTests : IAsyncLifetime, IDisposable
         Assert.Empty(tooEarly.Packages);
         var retry = Assert.Single(retried.Packages);
         Assert.Equal((PackageStepResult.Installed, 0L), (retry.Result, retry.Downloaded));
-        Assert.Single(_appliance.PackageRequests); // the retry installed from the verified file
-        Assert.Contains(_appliance.Statuses["dev-S1"].Apps!, a => a is { PackageName: "com.acme.scan", VersionCode: 200 });
-        Assert.Empty(_appliance.Statuses["dev-S1"].InstallFailures!);
+        Assert.Single(Appliance.PackageRequests); // the retry installed from the verified file
+        Assert.Contains(Appliance.Statuses["dev-S1"].Apps!, a => a is { PackageName: "com.acme.scan", VersionCode: 200 });
+        Assert.Empty(Appliance.Statuses["dev-S1"].InstallFailures!);
     }
 
     [Fact]
@@ -149,7 +126,7 @@ public sealed class PackageInstallTests : IAsyncLifetime, IDisposable
         await agent.CheckinAsync();
         await agent.CheckinAsync();
 
-        var failure = Assert.Single(_appliance.Statuses["dev-S1"].InstallFailures!);
+        var failure = Assert.Single(Appliance.Statuses["dev-S1"].InstallFailures!);
         Assert.Equal(("storage_full", TestData.Start), (failure.Reason, failure.At!.Value));
         Assert.StartsWith("storage full", failure.Message, StringComparison.Ordinal);
     }
@@ -167,15 +144,15 @@ public sealed class PackageInstallTests : IAsyncLifetime, IDisposable
         Assert.Equal(InstallFailureReason.Incompatible, outcome.Reason);
         Assert.Contains("needs OS 13", outcome.Message, StringComparison.Ordinal);
         Assert.Empty(later.Packages);
-        Assert.Empty(_appliance.PackageRequests);
-        Assert.Equal("incompatible", Assert.Single(_appliance.Statuses["dev-S1"].InstallFailures!).Reason);
+        Assert.Empty(Appliance.PackageRequests);
+        Assert.Equal("incompatible", Assert.Single(Appliance.Statuses["dev-S1"].InstallFailures!).Reason);
     }
 
     [Fact]
     public async Task Not_yet_cached_is_retried_after_retry_after_without_counting_a_failure()
     {
-        _appliance.UnavailablePackages = 1;
-        _appliance.RetryAfterSeconds = 20;
+        Appliance.UnavailablePackages = 1;
+        Appliance.RetryAfterSeconds = 20;
         var agent = await EnrolledAgentAsync();
 
         var first = await agent.CheckinAsync();
@@ -185,14 +162,14 @@ public sealed class PackageInstallTests : IAsyncLifetime, IDisposable
 
         Assert.Equal(PackageStepResult.NotYetAvailable, Assert.Single(first.Packages).Result);
         Assert.Empty(beforeRetryAfter.Packages);
-        Assert.Empty(_appliance.Statuses["dev-S1"].InstallFailures ?? []);
+        Assert.Empty(Appliance.Statuses["dev-S1"].InstallFailures ?? []);
         Assert.Equal(PackageStepResult.Installed, Assert.Single(after.Packages).Result);
     }
 
     [Fact]
     public async Task A_cut_download_is_download_failed_and_the_retry_resumes_it()
     {
-        _appliance.CutNextPackageAfterBytes = 50_000;
+        Appliance.CutNextPackageAfterBytes = 50_000;
         var agent = await EnrolledAgentAsync();
 
         var first = await agent.CheckinAsync();
@@ -202,30 +179,30 @@ public sealed class PackageInstallTests : IAsyncLifetime, IDisposable
         Assert.Equal(InstallFailureReason.DownloadFailed, Assert.Single(first.Packages).Reason);
         var retry = Assert.Single(retried.Packages);
         Assert.Equal(PackageStepResult.Installed, retry.Result);
-        Assert.InRange(retry.Downloaded, _package.Bytes.Length - 50_000, _package.Bytes.Length - 1);
-        Assert.NotNull(_appliance.PackageRequests.Last().Range);
+        Assert.InRange(retry.Downloaded, Package.Bytes.Length - 50_000, Package.Bytes.Length - 1);
+        Assert.NotNull(Appliance.PackageRequests.Last().Range);
     }
 
     [Fact]
     public async Task Without_a_pinned_key_nothing_is_installed()
     {
-        _appliance.PackageSigningKey = null;
-        _appliance.Declarations = _package.Declarations(signingKeyPem: null);
+        Appliance.PackageSigningKey = null;
+        Appliance.Declarations = Package.Declarations(signingKeyPem: null);
         var agent = await EnrolledAgentAsync();
 
         var outcome = await agent.CheckinAsync();
 
         Assert.Equal(InstallFailureReason.SignatureBad, Assert.Single(outcome.Packages).Reason);
-        Assert.Empty(_appliance.PackageRequests);
+        Assert.Empty(Appliance.PackageRequests);
     }
 
     private async Task<DeviceAgent> EnrolledAgentAsync(string serial = "S1", string? os = "14")
     {
         var device = new VirtualDevice(serial, 42, _clock) { SimulateOutages = false, OsVersionOverride = os };
         device.SetFreeBytes(2 * GiB);
-        var enrolled = await _api.EnrollAsync(device.CreateEnrollRequest("enroll-token"));
-        var installer = new PackageInstaller(_api, enrolled.DeviceSecret, PackageFiles.ForDevice(Path.Combine(_directory, serial)), new SigningKeyPin(), _clock);
-        var agent = new DeviceAgent(_api, device, enrolled.DeviceSecret, installer);
+        var enrolled = await Api.EnrollAsync(device.CreateEnrollRequest("enroll-token"));
+        var installer = new PackageInstaller(Api, enrolled.DeviceSecret, PackageFiles.ForDevice(Path.Combine(Scratch, serial)), new SigningKeyPin(), _clock);
+        var agent = new DeviceAgent(Api, device, enrolled.DeviceSecret, installer);
         agent.OfferSigningKey(enrolled.PackageSigningKey);
         return agent;
     }

@@ -1,4 +1,3 @@
-using EdgeMdm.Contracts.Device;
 using EdgeMdm.Domain.Packages;
 using EdgeMdm.Domain.Rollouts;
 using InstallFailure = EdgeMdm.Contracts.Device.InstallFailure;
@@ -103,12 +102,8 @@ public sealed class PackagePiecesTests : IDisposable
     [Fact]
     public void Install_failures_are_reported_once_and_cleared_by_the_install_or_a_new_version()
     {
-        var clock = TestData.Clock();
-        var device = TestData.Device(clock);
-        var package = TestPackage.Create(_signer);
-        device.ApplyDeclarations(package.Declarations(null));
-        device.BuildStatusDelta();
-        device.Acknowledge();
+        var (device, package) = DeviceDeclaredOnePackage();
+        TestData.CheckIn(device);
 
         device.RecordInstallFailure(package.Declaration, InstallFailureReason.DownloadFailed, "cut");
         var reported = device.BuildStatusDelta().InstallFailures;
@@ -127,10 +122,7 @@ public sealed class PackagePiecesTests : IDisposable
     [Fact]
     public void A_successful_install_clears_the_failure_and_uses_storage()
     {
-        var clock = TestData.Clock();
-        var device = TestData.Device(clock);
-        var package = TestPackage.Create(_signer);
-        device.ApplyDeclarations(package.Declarations(null));
+        var (device, package) = DeviceDeclaredOnePackage();
         device.RecordInstallFailure(package.Declaration, InstallFailureReason.StorageFull, "full");
         var free = device.FreeBytes;
 
@@ -177,5 +169,13 @@ public sealed class PackagePiecesTests : IDisposable
         Assert.DoesNotContain(without.InstalledApps, a => string.Equals(a.PackageName, SampleApp.Default.PackageName, StringComparison.Ordinal));
         Assert.Equal("10", replaced.CurrentStatus().Os!.Version);
         Assert.Equal("10", replaced.CreateEnrollRequest("t").OsVersion);
+    }
+
+    private (VirtualDevice Device, TestPackage Package) DeviceDeclaredOnePackage()
+    {
+        var device = TestData.Device(TestData.Clock());
+        var package = TestPackage.Create(_signer);
+        device.ApplyDeclarations(package.Declarations(null));
+        return (device, package);
     }
 }

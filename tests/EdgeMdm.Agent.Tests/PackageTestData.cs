@@ -1,11 +1,10 @@
 using System.Security.Cryptography;
-using EdgeMdm.Contracts.Device;
 using EdgeMdm.Domain.Packages;
 
 namespace EdgeMdm.Agent.Tests;
 
 /// <summary>A package file, its manifest signed by a test key, and the declaration that names it.</summary>
-internal sealed record TestPackage(byte[] Bytes, string Sha256, AppDeclaration Declaration)
+public sealed record TestPackage(byte[] Bytes, string Sha256, AppDeclaration Declaration)
 {
     public static readonly DateTimeOffset PublishedAt = new(2026, 6, 1, 8, 0, 0, TimeSpan.Zero);
 

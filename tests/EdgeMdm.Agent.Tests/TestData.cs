@@ -1,4 +1,3 @@
-using EdgeMdm.Contracts.Device;
 using EdgeMdm.Domain.Blueprints;
 using Microsoft.Extensions.Time.Testing;
 
@@ -36,14 +35,33 @@ internal static class TestData
         return device;
     }
 
+    /// <summary>
+    /// A device with this battery level, in or out of the cradle for the next four hours, so that the battery
+    /// moves one way only while a test watches it.
+    /// </summary>
+    public static VirtualDevice Device(FakeTimeProvider clock, int batteryLevel, bool docked)
+    {
+        var device = Device(clock);
+        device.SetBatteryLevel(batteryLevel);
+        device.ForceDock(docked, TimeSpan.FromHours(4));
+        return device;
+    }
+
+    /// <summary>One check-in the appliance accepted: returns the delta it carried, which the device now counts as delivered.</summary>
+    public static DeviceStatus CheckIn(VirtualDevice device)
+    {
+        var delta = device.BuildStatusDelta();
+        device.Acknowledge();
+        return delta;
+    }
+
     /// <summary>Moves the clock in steps, letting the device observe each one, until done or the limit.</summary>
     public static void RunUntil(FakeTimeProvider clock, VirtualDevice device, Func<bool> done, TimeSpan limit, TimeSpan step)
     {
         for (var elapsed = TimeSpan.Zero; elapsed < limit && !done(); elapsed += step)
         {
             clock.Advance(step);
-            device.BuildStatusDelta();
-            device.Acknowledge();
+            CheckIn(device);
         }
     }
 }

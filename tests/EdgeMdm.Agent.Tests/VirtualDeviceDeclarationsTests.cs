@@ -1,4 +1,4 @@
-using EdgeMdm.Contracts.Device;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeMdm.Agent.Tests;
 
@@ -9,12 +9,9 @@ public sealed class VirtualDeviceDeclarationsTests
     [Fact]
     public void Installs_converge_to_declared_versions()
     {
-        var clock = TestData.Clock();
-        var device = TestData.Device(clock);
         var declarations = TestData.FloorDeclarations();
 
-        device.ApplyDeclarations(declarations);
-        TestData.RunUntil(clock, device, () => device.PendingSteps.Count == 0, TimeSpan.FromHours(2), CheckinInterval);
+        var device = Converged(declarations);
         var status = device.CurrentStatus();
 
         Assert.Empty(device.PendingSteps);
@@ -42,12 +39,9 @@ public sealed class VirtualDeviceDeclarationsTests
     [Fact]
     public void Configuration_reports_the_declared_hash_and_certificate_is_valid_for_a_year()
     {
-        var clock = TestData.Clock();
-        var device = TestData.Device(clock);
         var declarations = TestData.FloorDeclarations();
 
-        device.ApplyDeclarations(declarations);
-        TestData.RunUntil(clock, device, () => device.PendingSteps.Count == 0, TimeSpan.FromHours(2), CheckinInterval);
+        var device = Converged(declarations);
         var status = device.CurrentStatus();
 
         var configuration = Assert.Single(status.Configurations!);
@@ -65,7 +59,7 @@ public sealed class VirtualDeviceDeclarationsTests
 
         device.ApplyDeclarations(TestData.FloorDeclarations());
         var before = device.Staging!;
-        TestData.RunUntil(clock, device, () => device.PendingSteps.Count == 0, TimeSpan.FromHours(2), CheckinInterval);
+        RunUntilNothingPending(clock, device, TimeSpan.FromHours(2));
         var after = device.Staging!;
 
         Assert.Equal(new StagingProgress { CompletedSteps = 0, TotalSteps = 4, CurrentStep = before.CurrentStep }, before);
@@ -107,7 +101,7 @@ public sealed class VirtualDeviceDeclarationsTests
         Assert.Contains("attempt", device.Staging!.CurrentStep, StringComparison.Ordinal);
 
         device.SetFreeBytes(4L * 1024 * 1024 * 1024);
-        TestData.RunUntil(clock, device, () => device.PendingSteps.Count == 0, TimeSpan.FromHours(1), CheckinInterval);
+        RunUntilNothingPending(clock, device, TimeSpan.FromHours(1));
 
         Assert.Empty(device.PendingSteps);
     }
@@ -138,17 +132,14 @@ public sealed class VirtualDeviceDeclarationsTests
         Assert.InRange(device.PendingSteps.Single().Attempts, 3, 6); // 30 s, 1 min, 2 min, 4 min... not every second
 
         device.DownloadFailureRate = 0;
-        TestData.RunUntil(clock, device, () => device.PendingSteps.Count == 0, TimeSpan.FromMinutes(30), CheckinInterval);
+        RunUntilNothingPending(clock, device, TimeSpan.FromMinutes(30));
         Assert.Empty(device.PendingSteps);
     }
 
     [Fact]
     public void Configurations_and_certificates_no_longer_declared_are_removed()
     {
-        var clock = TestData.Clock();
-        var device = TestData.Device(clock);
-        device.ApplyDeclarations(TestData.FloorDeclarations());
-        TestData.RunUntil(clock, device, () => device.PendingSteps.Count == 0, TimeSpan.FromHours(2), CheckinInterval);
+        var device = Converged(TestData.FloorDeclarations());
 
         device.ApplyDeclarations(TestData.FloorDeclarations() with { Token = "next", Configurations = [], Certificates = [] });
         var status = device.CurrentStatus();
@@ -176,15 +167,26 @@ public sealed class VirtualDeviceDeclarationsTests
     {
         var clock = TestData.Clock();
         var device = TestData.Device(clock);
-        device.BuildStatusDelta();
-        device.Acknowledge();
+        TestData.CheckIn(device);
 
         device.ApplyDeclarations(TestData.FloorDeclarations());
-        TestData.RunUntil(clock, device, () => device.PendingSteps.Count == 0, TimeSpan.FromHours(2), CheckinInterval);
+        RunUntilNothingPending(clock, device, TimeSpan.FromHours(2));
         clock.Advance(TimeSpan.FromSeconds(1));
-        device.BuildStatusDelta();
-        device.Acknowledge();
+        TestData.CheckIn(device);
 
         Assert.True(device.BuildStatusDelta().IsEmpty());
     }
+
+    /// <summary>A fresh device that was given these declarations and checked in until it had carried them all out.</summary>
+    private static VirtualDevice Converged(DeclarationsDocument declarations)
+    {
+        var clock = TestData.Clock();
+        var device = TestData.Device(clock);
+        device.ApplyDeclarations(declarations);
+        RunUntilNothingPending(clock, device, TimeSpan.FromHours(2));
+        return device;
+    }
+
+    private static void RunUntilNothingPending(FakeTimeProvider clock, VirtualDevice device, TimeSpan limit) =>
+        TestData.RunUntil(clock, device, () => device.PendingSteps.Count == 0, limit, CheckinInterval);
 }

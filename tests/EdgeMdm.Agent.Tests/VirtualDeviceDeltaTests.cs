@@ -1,5 +1,3 @@
-using EdgeMdm.Contracts.Device;
-
 namespace EdgeMdm.Agent.Tests;
 
 public sealed class VirtualDeviceDeltaTests
@@ -12,12 +10,7 @@ public sealed class VirtualDeviceDeltaTests
         var delta = device.BuildStatusDelta();
 
         Assert.NotNull(delta.Apps);
-        Assert.NotNull(delta.Os);
-        Assert.NotNull(delta.Battery);
-        Assert.NotNull(delta.Storage);
-        Assert.NotNull(delta.Wifi);
-        Assert.NotNull(delta.Configurations);
-        Assert.NotNull(delta.Certificates);
+        Assert.All<object?>([delta.Os, delta.Battery, delta.Storage, delta.Wifi, delta.Configurations, delta.Certificates], Assert.NotNull);
         Assert.Null(delta.Staging); // no declarations yet: nothing to stage, and no claim that staging is done
         Assert.Contains(delta.Apps, a => a is { PackageName: "com.edgemdm.sample.scanner", VersionCode: 100, VersionName: "1.0.0" });
         Assert.Contains(delta.Apps, a => a.PackageName is "com.android.chrome");
@@ -27,8 +20,7 @@ public sealed class VirtualDeviceDeltaTests
     public void Delta_of_an_unchanged_device_is_empty_although_its_lists_are_new_instances()
     {
         var device = TestData.Device(TestData.Clock());
-        device.BuildStatusDelta();
-        device.Acknowledge();
+        TestData.CheckIn(device);
 
         var delta = device.BuildStatusDelta();
 
@@ -38,23 +30,11 @@ public sealed class VirtualDeviceDeltaTests
     [Fact]
     public void Delta_after_acknowledge_contains_only_changed_items()
     {
-        var clock = TestData.Clock();
-        var device = TestData.Device(clock);
-        device.SetBatteryLevel(60);
-        device.ForceDock(false, TimeSpan.FromHours(4));
-        device.BuildStatusDelta();
-        device.Acknowledge();
-
-        clock.Advance(TimeSpan.FromMinutes(20));
-        var delta = device.BuildStatusDelta();
+        var (_, delta) = DeltaTwentyMinutesAfterACheckIn();
 
         Assert.NotNull(delta.Battery);
         Assert.True(delta.Battery.Level < 60);
-        Assert.Null(delta.Apps);
-        Assert.Null(delta.Os);
-        Assert.Null(delta.Configurations);
-        Assert.Null(delta.Certificates);
-        Assert.Null(delta.Staging);
+        Assert.All<object?>([delta.Apps, delta.Os, delta.Configurations, delta.Certificates, delta.Staging], Assert.Null);
     }
 
     [Fact]
@@ -71,25 +51,15 @@ public sealed class VirtualDeviceDeltaTests
         Assert.NotNull(first.Apps);
         Assert.Equal(first.Apps, retry.Apps);
         Assert.Equal(first.Os, retry.Os);
-        Assert.NotNull(retry.Battery);
-        Assert.NotNull(retry.Storage);
-        Assert.NotNull(retry.Wifi);
+        Assert.All<object?>([retry.Battery, retry.Storage, retry.Wifi], Assert.NotNull);
     }
 
     [Fact]
     public void Change_in_a_failed_checkin_is_in_the_next_delta_even_when_nothing_else_changed()
     {
-        var clock = TestData.Clock();
-        var device = TestData.Device(clock);
-        device.SetBatteryLevel(60);
-        device.ForceDock(false, TimeSpan.FromHours(4));
-        device.BuildStatusDelta();
-        device.Acknowledge();
-        clock.Advance(TimeSpan.FromMinutes(20));
-        var lost = device.BuildStatusDelta();
+        var (device, lost) = DeltaTwentyMinutesAfterACheckIn();
 
-        var next = device.BuildStatusDelta();
-        device.Acknowledge();
+        var next = TestData.CheckIn(device);
 
         Assert.NotNull(lost.Battery);
         Assert.Equal(lost.Battery, next.Battery);
@@ -100,12 +70,10 @@ public sealed class VirtualDeviceDeltaTests
     public void Refresh_status_command_makes_the_next_delta_full()
     {
         var device = TestData.Device(TestData.Clock());
-        device.BuildStatusDelta();
-        device.Acknowledge();
+        TestData.CheckIn(device);
 
         var result = device.Commands.Execute(TestData.Command("c1", "refresh-status"));
-        var delta = device.BuildStatusDelta();
-        device.Acknowledge();
+        var delta = TestData.CheckIn(device);
 
         Assert.Equal("succeeded", result?.Status);
         Assert.NotNull(delta.Apps);
@@ -118,8 +86,7 @@ public sealed class VirtualDeviceDeltaTests
     public void Full_status_requested_while_a_checkin_is_in_flight_is_still_sent()
     {
         var device = TestData.Device(TestData.Clock());
-        device.BuildStatusDelta();
-        device.Acknowledge();
+        TestData.CheckIn(device);
         device.BuildStatusDelta();
 
         device.RequestFullStatus(); // arrives before the in-flight check-in is acknowledged
@@ -141,10 +108,7 @@ public sealed class VirtualDeviceDeltaTests
         var statusA = a.CurrentStatus();
         var statusB = b.CurrentStatus();
 
-        Assert.Equal(a.Model, b.Model);
-        Assert.Equal(statusA.Battery, statusB.Battery);
-        Assert.Equal(statusA.Storage, statusB.Storage);
-        Assert.Equal(statusA.Wifi, statusB.Wifi);
+        Assert.Equal((a.Model, statusA.Battery, statusA.Storage, statusA.Wifi), (b.Model, statusB.Battery, statusB.Storage, statusB.Wifi));
     }
 
     [Fact]
@@ -158,12 +122,21 @@ public sealed class VirtualDeviceDeltaTests
         for (var i = 0; i < 90; i++)
         {
             clockA.Advance(TimeSpan.FromMinutes(2));
-            often.BuildStatusDelta();
-            often.Acknowledge();
+            TestData.CheckIn(often);
         }
 
         clockB.Advance(TimeSpan.FromMinutes(180));
 
         Assert.Equal(once.CurrentStatus().Battery, often.CurrentStatus().Battery);
+    }
+
+    /// <summary>A draining device whose first, full status the appliance accepted, and its delta twenty minutes later.</summary>
+    private static (VirtualDevice Device, DeviceStatus Delta) DeltaTwentyMinutesAfterACheckIn()
+    {
+        var clock = TestData.Clock();
+        var device = TestData.Device(clock, batteryLevel: 60, docked: false);
+        TestData.CheckIn(device);
+        clock.Advance(TimeSpan.FromMinutes(20));
+        return (device, device.BuildStatusDelta());
     }
 }

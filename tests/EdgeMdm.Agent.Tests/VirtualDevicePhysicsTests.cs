@@ -2,51 +2,22 @@ namespace EdgeMdm.Agent.Tests;
 
 public sealed class VirtualDevicePhysicsTests
 {
-    [Fact]
-    public void Battery_drains_while_undocked()
+    [Theory]
+    [InlineData(70, false, 60, 45, 66, false)] // drains roughly 5–20 % an hour on the floor
+    [InlineData(30, true, 30, 50, 60, true)] // charges in the cradle
+    [InlineData(95, true, 60, 100, 100, false)] // a full battery in the cradle is not charging
+    public void Battery_drains_while_undocked_and_charges_in_the_cradle_until_full(
+        int levelBefore, bool docked, int minutes, int lowestLevelAfter, int highestLevelAfter, bool charging)
     {
         var clock = TestData.Clock();
-        var device = TestData.Device(clock);
-        device.SetBatteryLevel(70);
-        device.ForceDock(false, TimeSpan.FromHours(4));
+        var device = TestData.Device(clock, levelBefore, docked);
 
-        clock.Advance(TimeSpan.FromHours(1));
+        clock.Advance(TimeSpan.FromMinutes(minutes));
         var battery = device.CurrentStatus().Battery!;
 
-        Assert.InRange(battery.Level!.Value, 45, 66); // roughly 5–20 % an hour on the floor
-        Assert.False(battery.Docked);
-        Assert.False(battery.Charging);
-    }
-
-    [Fact]
-    public void Battery_charges_when_docked()
-    {
-        var clock = TestData.Clock();
-        var device = TestData.Device(clock);
-        device.SetBatteryLevel(30);
-        device.ForceDock(true, TimeSpan.FromHours(4));
-
-        clock.Advance(TimeSpan.FromMinutes(30));
-        var battery = device.CurrentStatus().Battery!;
-
-        Assert.InRange(battery.Level!.Value, 50, 60);
-        Assert.True(battery.Docked);
-        Assert.True(battery.Charging);
-    }
-
-    [Fact]
-    public void Full_battery_in_the_cradle_is_not_charging()
-    {
-        var clock = TestData.Clock();
-        var device = TestData.Device(clock);
-        device.SetBatteryLevel(95);
-        device.ForceDock(true, TimeSpan.FromHours(4));
-
-        clock.Advance(TimeSpan.FromHours(1));
-        var battery = device.CurrentStatus().Battery!;
-
-        Assert.Equal(100, battery.Level);
-        Assert.False(battery.Charging);
+        Assert.InRange(battery.Level!.Value, lowestLevelAfter, highestLevelAfter);
+        Assert.Equal(docked, battery.Docked);
+        Assert.Equal(charging, battery.Charging);
     }
 
     [Fact]

@@ -1,7 +1,3 @@
-using EdgeMdm.Edge.Threading;
-using EdgeMdm.Edge.Packages;
-using EdgeMdm.Testing;
-
 namespace EdgeMdm.Edge.Tests;
 
 public sealed class BackgroundPrioritySchedulerTests

@@ -1,7 +1,5 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using EdgeMdm.Edge.Options;
 
 namespace EdgeMdm.Edge.Tests;
 

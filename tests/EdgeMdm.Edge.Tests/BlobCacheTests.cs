@@ -1,5 +1,3 @@
-using System.Net;
-using EdgeMdm.Edge.Packages;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeMdm.Edge.Tests;
@@ -12,14 +10,32 @@ public sealed class BlobCacheTests
     private static Task<HttpResponseMessage> DownloadAsync(EdgeServer server, string secret, TestPackage package) =>
         server.Http.SendAsync(EdgeServer.Authorized(HttpMethod.Get, "/api/v1/packages/" + package.Sha256, secret));
 
+    private static CacheStatus Describe(EdgeServer server) =>
+        BlobCache.Describe(server.Get<IPackageCacheStore>(), server.Get<IPinnedPackages>(), server.Cache.Directory);
+
+    /// <summary>The seed's scanner, <see cref="Size"/> bytes, published by the hub with its signing key.</summary>
+    private static async Task<TestPackage> PublishScannerAsync(EdgeServer server, HubCatalog hub)
+    {
+        var scanner = hub.Package(HubCatalog.SeedApp, HubCatalog.SeedVersion, Size);
+        await HubCatalog.ApplyAsync(server, hub.Key(), hub.Published(scanner));
+        return scanner;
+    }
+
+    /// <summary>The published scanner fetched into the cache, and the secret of an enrolled device that may download it.</summary>
+    private static async Task<(TestPackage Scanner, string Secret)> CachedScannerAndDeviceAsync(EdgeServer server, HubCatalog hub)
+    {
+        var scanner = await PublishScannerAsync(server, hub);
+        await HubCatalog.CacheAsync(server, scanner);
+        return (scanner, (await server.EnrollAsync("SN-1")).DeviceSecret);
+    }
+
     [Fact]
     public async Task A_fetched_file_with_other_bytes_is_deleted_and_never_admitted()
     {
         // Arrange
         await using var server = await EdgeServer.StartAsync();
         using var hub = new HubCatalog();
-        var scanner = hub.Package(HubCatalog.SeedApp, HubCatalog.SeedVersion, Size);
-        await HubCatalog.ApplyAsync(server, hub.Key(), hub.Published(scanner));
+        var scanner = await PublishScannerAsync(server, hub);
         var corrupt = scanner.Bytes.ToArray();
         corrupt[Size / 2] ^= 0xFF;
         await File.WriteAllBytesAsync(server.Cache.PartPathOf(scanner.Sha256), corrupt);
@@ -42,10 +58,7 @@ public sealed class BlobCacheTests
         // Arrange
         await using var server = await EdgeServer.StartAsync();
         using var hub = new HubCatalog();
-        var scanner = hub.Package(HubCatalog.SeedApp, HubCatalog.SeedVersion, Size);
-        await HubCatalog.ApplyAsync(server, hub.Key(), hub.Published(scanner));
-        await HubCatalog.CacheAsync(server, scanner);
-        var secret = (await server.EnrollAsync("SN-1")).DeviceSecret;
+        var (scanner, secret) = await CachedScannerAndDeviceAsync(server, hub);
         var tampered = scanner.Bytes.ToArray();
         tampered[10] ^= 0x01;
         var path = server.Cache.PathOf(scanner.Sha256);
@@ -70,10 +83,7 @@ public sealed class BlobCacheTests
         // Arrange
         await using var server = await EdgeServer.StartAsync();
         using var hub = new HubCatalog();
-        var scanner = hub.Package(HubCatalog.SeedApp, HubCatalog.SeedVersion, Size);
-        await HubCatalog.ApplyAsync(server, hub.Key(), hub.Published(scanner));
-        await HubCatalog.CacheAsync(server, scanner);
-        var secret = (await server.EnrollAsync("SN-1")).DeviceSecret;
+        var (scanner, secret) = await CachedScannerAndDeviceAsync(server, hub);
         var path = server.Cache.PathOf(scanner.Sha256);
         var touchedAt = File.GetLastWriteTimeUtc(path).AddMinutes(5);
         File.SetLastWriteTimeUtc(path, touchedAt);
@@ -93,8 +103,7 @@ public sealed class BlobCacheTests
         // Arrange: a quota smaller than the one blob every blueprint names
         await using var server = await EdgeServer.StartAsync("--package-cache-bytes", "1000");
         using var hub = new HubCatalog();
-        var scanner = hub.Package(HubCatalog.SeedApp, HubCatalog.SeedVersion, Size);
-        await HubCatalog.ApplyAsync(server, hub.Key(), hub.Published(scanner));
+        var scanner = await PublishScannerAsync(server, hub);
 
         // Act
         await HubCatalog.CacheAsync(server, scanner);
@@ -103,7 +112,7 @@ public sealed class BlobCacheTests
 
         // Assert
         Assert.True(server.Cache.Holds(scanner.Sha256));
-        var status = BlobCache.Describe(server.Get<IPackageCacheStore>(), server.Get<IPinnedPackages>(), server.Cache.Directory);
+        var status = Describe(server);
         Assert.Equal((Size, 1, 1000L, true), (status.Bytes, status.Blobs, status.QuotaBytes, status.OverQuota));
     }
 
@@ -128,7 +137,7 @@ public sealed class BlobCacheTests
         await server.Cache.RecordQuotaAsync();
 
         // Three pinned blobs over a quota of two and a half: all kept
-        Assert.True(BlobCache.Describe(server.Get<IPackageCacheStore>(), server.Get<IPinnedPackages>(), server.Cache.Directory).OverQuota);
+        Assert.True(Describe(server).OverQuota);
         Assert.True(new[] { scanner, b, c }.All(p => server.Cache.Holds(p.Sha256)));
 
         // b, cached before c, is used after it
@@ -149,6 +158,6 @@ public sealed class BlobCacheTests
         Assert.False(server.Cache.Holds(b.Sha256));
         Assert.False(server.Cache.Holds(c.Sha256));
         Assert.False(File.Exists(server.Cache.PathOf(c.Sha256)));
-        Assert.False(BlobCache.Describe(server.Get<IPackageCacheStore>(), server.Get<IPinnedPackages>(), server.Cache.Directory).OverQuota);
+        Assert.False(Describe(server).OverQuota);
     }
 }

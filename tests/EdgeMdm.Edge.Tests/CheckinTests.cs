@@ -1,8 +1,4 @@
-using System.Net;
-using System.Net.Http.Json;
-using EdgeMdm.Contracts.Device;
 using EdgeMdm.Domain.Lifecycle;
-using EdgeMdm.Edge.Storage;
 using SQLite;
 
 namespace EdgeMdm.Edge.Tests;
@@ -21,11 +17,12 @@ public sealed class CheckinTests
         Staging = new StagingProgress { CompletedSteps = 3, TotalSteps = 3 },
     };
 
-    internal static async Task<DeclarationsDocument> DeclarationsAsync(EdgeServer server, string secret)
+    /// <summary>The device fetches its declarations and reports carrying out all of them: it becomes compliant and, staging done, active.</summary>
+    internal static async Task<DeclarationsDocument> CheckInCompliantAsync(EdgeServer server, string secret)
     {
-        using var response = await server.Http.SendAsync(EdgeServer.Authorized(HttpMethod.Get, "/api/v1/declarations", secret));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync(DeviceProtocolJson.Default.DeclarationsDocument))!;
+        var declarations = await server.DeclarationsAsync(secret);
+        await server.CheckinOkAsync(secret, new CheckinRequest { DeclarationsToken = declarations.Token, Status = CompliantStatus(declarations) });
+        return declarations;
     }
 
     [Fact]
@@ -76,9 +73,8 @@ public sealed class CheckinTests
     {
         await using var server = await EdgeServer.StartAsync();
         var device = await server.EnrollAsync("SN-1");
-        var declarations = await DeclarationsAsync(server, device.DeviceSecret);
 
-        await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest { DeclarationsToken = declarations.Token, Status = CompliantStatus(declarations) });
+        await CheckInCompliantAsync(server, device.DeviceSecret);
 
         var detail = server.Get<IDeviceQueries>().Device(device.DeviceId)!;
         Assert.Empty(detail.CurrentFindings);
@@ -92,8 +88,7 @@ public sealed class CheckinTests
     {
         await using var server = await EdgeServer.StartAsync();
         var device = await server.EnrollAsync("SN-1");
-        var declarations = await DeclarationsAsync(server, device.DeviceSecret);
-        await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest { DeclarationsToken = declarations.Token, Status = CompliantStatus(declarations) });
+        var declarations = await CheckInCompliantAsync(server, device.DeviceSecret);
 
         // Next check-in: only the battery changed, and the app went stale.
         await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest
@@ -181,7 +176,7 @@ public sealed class CheckinTests
     {
         await using var server = await EdgeServer.StartAsync();
         var device = await server.EnrollAsync("SN-1");
-        var declarations = await DeclarationsAsync(server, device.DeviceSecret);
+        var declarations = await server.DeclarationsAsync(device.DeviceSecret);
         var reported = CompliantStatus(declarations);
         var token = (await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest
         {

@@ -1,13 +1,7 @@
-using System.Net;
-using System.Net.Http.Json;
-using EdgeMdm.Contracts.Device;
-
 namespace EdgeMdm.Edge.Tests;
 
 public sealed class CommandTests
 {
-    private static readonly Dictionary<string, string> NoParameters = new(StringComparer.Ordinal);
-
     private static Task<HttpResponseMessage> ReportAsync(EdgeServer server, string secret, string commandId, string status, string? message = null) =>
         server.Http.SendAsync(EdgeServer.Authorized(
             HttpMethod.Post, $"/api/v1/commands/{commandId}/result", secret,
@@ -42,7 +36,7 @@ public sealed class CommandTests
     {
         await using var server = await EdgeServer.StartAsync();
         var device = await server.EnrollAsync("SN-1");
-        var queued = (await server.Get<ICommandStore>().QueueCommandAsync(device.DeviceId, "lock", NoParameters, null, "test", server.Clock.GetUtcNow())).Value!;
+        var queued = await server.QueueCommandAsync(device.DeviceId, "lock");
 
         using var once = await ReportAsync(server, device.DeviceSecret, queued.CommandId, "failed", "screen busy");
         using var twice = await ReportAsync(server, device.DeviceSecret, queued.CommandId, "failed", "screen busy");
@@ -50,7 +44,7 @@ public sealed class CommandTests
         Assert.Equal(HttpStatusCode.NoContent, once.StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, twice.StatusCode);
         await EnrollmentTests.ProblemAsync(await ReportAsync(server, device.DeviceSecret, queued.CommandId, "succeeded"), HttpStatusCode.Conflict);
-        Assert.Equal("failed", server.Get<ICommandStore>().ListCommands(device.DeviceId).Single().Status);
+        Assert.Equal("failed", server.StatusOfOnlyCommand(device.DeviceId));
     }
 
     [Fact]
@@ -59,7 +53,7 @@ public sealed class CommandTests
         await using var server = await EdgeServer.StartAsync();
         var owner = await server.EnrollAsync("SN-OWNER");
         var intruder = await server.EnrollAsync("SN-INTRUDER");
-        var queued = (await server.Get<ICommandStore>().QueueCommandAsync(owner.DeviceId, "reboot", NoParameters, null, "test", server.Clock.GetUtcNow())).Value!;
+        var queued = await server.QueueCommandAsync(owner.DeviceId, "reboot");
 
         await EnrollmentTests.ProblemAsync(await ReportAsync(server, intruder.DeviceSecret, queued.CommandId, "succeeded"), HttpStatusCode.Forbidden);
         await EnrollmentTests.ProblemAsync(await ReportAsync(server, intruder.DeviceSecret, "cmd-unknown", "succeeded"), HttpStatusCode.NotFound);
@@ -67,7 +61,7 @@ public sealed class CommandTests
 
         var intruderCheckin = await server.CheckinOkAsync(intruder.DeviceSecret, new CheckinRequest());
         Assert.Empty(intruderCheckin.Commands);
-        Assert.Equal("queued", server.Get<ICommandStore>().ListCommands(owner.DeviceId).Single().Status);
+        Assert.Equal("queued", server.StatusOfOnlyCommand(owner.DeviceId));
     }
 
     [Fact]
@@ -76,13 +70,13 @@ public sealed class CommandTests
         await using var server = await EdgeServer.StartAsync();
         var device = await server.EnrollAsync("SN-1");
         var now = server.Clock.GetUtcNow();
-        await server.Get<ICommandStore>().QueueCommandAsync(device.DeviceId, "lock", NoParameters, now.AddMinutes(5), "test", now);
+        await server.QueueCommandAsync(device.DeviceId, "lock", now.AddMinutes(5));
         server.Clock.Advance(TimeSpan.FromMinutes(6));
 
         var answer = await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest());
 
         Assert.Empty(answer.Commands);
-        Assert.Equal("expired", server.Get<ICommandStore>().ListCommands(device.DeviceId).Single().Status);
+        Assert.Equal("expired", server.StatusOfOnlyCommand(device.DeviceId));
     }
 
     [Fact]
@@ -90,11 +84,11 @@ public sealed class CommandTests
     {
         await using var server = await EdgeServer.StartAsync();
         var device = await server.EnrollAsync("SN-1");
-        var queued = (await server.Get<ICommandStore>().QueueCommandAsync(device.DeviceId, "lock", NoParameters, null, "test", server.Clock.GetUtcNow())).Value!;
+        var queued = await server.QueueCommandAsync(device.DeviceId, "lock");
 
         var problem = await EnrollmentTests.ProblemAsync(await ReportAsync(server, device.DeviceSecret, queued.CommandId, "maybe"), HttpStatusCode.BadRequest);
 
         Assert.True(problem.GetProperty("errors").TryGetProperty("status", out _));
-        Assert.Equal("queued", server.Get<ICommandStore>().ListCommands(device.DeviceId).Single().Status);
+        Assert.Equal("queued", server.StatusOfOnlyCommand(device.DeviceId));
     }
 }

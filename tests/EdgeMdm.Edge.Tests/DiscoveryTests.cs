@@ -1,10 +1,6 @@
-using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using EdgeMdm.Discovery.Dns;
-using EdgeMdm.Edge.Discovery;
-using EdgeMdm.Edge.Options;
-using EdgeMdm.Edge.Storage;
 using Microsoft.Extensions.Configuration;
 
 namespace EdgeMdm.Edge.Tests;

@@ -1,12 +1,6 @@
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using EdgeMdm.Contracts.Device;
 using EdgeMdm.Edge.Hosting;
-using EdgeMdm.Edge.Packages;
-using EdgeMdm.Edge.Storage;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
@@ -30,8 +24,7 @@ public sealed class EdgeServer : IAsyncDisposable
         Logs = logs;
         DataDir = dataDir;
         Clock = clock;
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        Http = new HttpClient { BaseAddress = new Uri(address) };
+        Http = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
     }
 
     public string DataDir { get; }
@@ -101,6 +94,30 @@ public sealed class EdgeServer : IAsyncDisposable
         Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync(DeviceProtocolJson.Default.CheckinResponse))!;
     }
+
+    /// <summary>The declarations the appliance serves this device; a 200 whose ETag is the declarations token.</summary>
+    public async Task<DeclarationsDocument> DeclarationsAsync(string secret)
+    {
+        using var response = await Http.SendAsync(Authorized(HttpMethod.Get, "/api/v1/declarations", secret));
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        var document = (await response.Content.ReadFromJsonAsync(DeviceProtocolJson.Default.DeclarationsDocument))!;
+        Assert.Equal($"\"{document.Token}\"", response.Headers.ETag?.Tag);
+        return document;
+    }
+
+    /// <summary>Parameters of a command that takes none.</summary>
+    public static readonly IReadOnlyDictionary<string, string> NoParameters = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Queues a command for the device as the operator "test" at the test clock's now; the test fails if it is refused.</summary>
+    public async Task<CommandSummary> QueueCommandAsync(string deviceId, string type, DateTimeOffset? expiresAt = null)
+    {
+        var queued = await Get<ICommandStore>().QueueCommandAsync(deviceId, type, NoParameters, expiresAt, "test", Clock.GetUtcNow());
+        Assert.NotNull(queued.Value);
+        return queued.Value;
+    }
+
+    /// <summary>The status of the device's one command.</summary>
+    public string StatusOfOnlyCommand(string deviceId) => Assert.Single(Get<ICommandStore>().ListCommands(deviceId)).Status;
 
     public static HttpRequestMessage Authorized(HttpMethod method, string path, string secret, HttpContent? content = null)
     {

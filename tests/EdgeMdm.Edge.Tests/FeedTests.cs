@@ -1,10 +1,6 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
-using EdgeMdm.Contracts.Device;
 using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Blueprints;
-using EdgeMdm.Edge.Storage;
 
 namespace EdgeMdm.Edge.Tests;
 
@@ -42,13 +38,6 @@ public sealed class FeedTests
         CommandQueued = new CommandQueued { CommandId = commandId, DeviceId = deviceId, Type = "ring", Parameters = { ["seconds"] = "5" }, CreatedBy = "ops@hq" },
     };
 
-    private static DownstreamBatch Batch(ulong through, params HubChange[] changes)
-    {
-        var batch = new DownstreamBatch { ThroughPosition = through };
-        batch.Changes.AddRange(changes);
-        return batch;
-    }
-
     [Fact]
     public async Task An_upserted_blueprint_changes_the_declarations_token_at_the_next_checkin()
     {
@@ -56,7 +45,7 @@ public sealed class FeedTests
         var device = await server.EnrollAsync("SN-1");
         var before = (await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest())).DeclarationsToken;
 
-        await server.Get<IFeedStore>().ApplyDownstreamAsync(Batch(1, Upserted(1, NewPickers)));
+        await HubCatalog.ApplyAsync(server, Upserted(1, NewPickers));
         var after = (await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest())).DeclarationsToken;
 
         Assert.NotEqual(before, after);
@@ -70,7 +59,7 @@ public sealed class FeedTests
         await using var server = await EdgeServer.StartAsync();
         var device = await server.EnrollAsync("SN-1");
 
-        await server.Get<IFeedStore>().ApplyDownstreamAsync(Batch(1, new HubChange { Position = 1, BlueprintDeleted = new BlueprintDeleted { Group = "pickers" } }));
+        await HubCatalog.ApplyAsync(server, new HubChange { Position = 1, BlueprintDeleted = new BlueprintDeleted { Group = "pickers" } });
         var known = server.Get<IDeclarations>().HasBlueprint("pickers");
         var token = (await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest())).DeclarationsToken;
 
@@ -83,11 +72,11 @@ public sealed class FeedTests
     {
         await using var server = await EdgeServer.StartAsync();
 
-        await server.Get<IFeedStore>().ApplyDownstreamAsync(Batch(1, Issued(1, uses: 1)));
+        await HubCatalog.ApplyAsync(server, Issued(1, uses: 1));
         var enrolled = await server.EnrollAsync("SN-HUB", HubToken);
-        await server.Get<IFeedStore>().ApplyDownstreamAsync(Batch(2, Issued(2, uses: 5)));
+        await HubCatalog.ApplyAsync(server, Issued(2, uses: 5));
         var reissued = server.Get<ITokenStore>().ListTokens().Single(t => string.Equals(t.Prefix, HubToken[..8], StringComparison.Ordinal));
-        await server.Get<IFeedStore>().ApplyDownstreamAsync(Batch(3, new HubChange { Position = 3, TokenRevoked = new EnrollmentTokenRevoked { TokenHash = CanonicalHash.Sha256Hex(HubToken) } }));
+        await HubCatalog.ApplyAsync(server, new HubChange { Position = 3, TokenRevoked = new EnrollmentTokenRevoked { TokenHash = CanonicalHash.Sha256Hex(HubToken) } });
         var refused = await server.Http.PostAsJsonAsync("/api/v1/enroll", EdgeServer.Enrollment("SN-LATE", HubToken), DeviceProtocolJson.Default.EnrollRequest);
 
         Assert.Equal("vehicle-mounts", enrolled.Group);
@@ -101,7 +90,7 @@ public sealed class FeedTests
         await using var server = await EdgeServer.StartAsync();
         var device = await server.EnrollAsync("SN-1");
 
-        await server.Get<IFeedStore>().ApplyDownstreamAsync(Batch(7, Queued(7, "cmd-hub-1", device.DeviceId)));
+        await HubCatalog.ApplyAsync(server, Queued(7, "cmd-hub-1", device.DeviceId));
         var answer = await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest());
 
         var command = Assert.Single(answer.Commands);
@@ -114,7 +103,7 @@ public sealed class FeedTests
     {
         await using var server = await EdgeServer.StartAsync();
 
-        await server.Get<IFeedStore>().ApplyDownstreamAsync(Batch(1, new HubChange { Position = 1, SiteRenamed = new SiteRenamed { SiteId = "dc-north-02", Name = "North DC" } }));
+        await HubCatalog.ApplyAsync(server, new HubChange { Position = 1, SiteRenamed = new SiteRenamed { SiteId = "dc-north-02", Name = "North DC" } });
 
         Assert.Equal("dc-north-02", (await server.EnrollAsync("SN-1")).SiteId);
     }
@@ -125,14 +114,14 @@ public sealed class FeedTests
         await using var server = await EdgeServer.StartAsync();
         var device = await server.EnrollAsync("SN-1");
         var (feed, tokens, commands, outbox) = (server.Get<IFeedStore>(), server.Get<ITokenStore>(), server.Get<ICommandStore>(), server.Get<IOutboxStore>());
-        var batch = Batch(3, Upserted(1, NewPickers), Issued(2, uses: 3), Queued(3, "cmd-hub-1", device.DeviceId));
+        var batch = HubCatalog.Batch(Upserted(1, NewPickers), Issued(2, uses: 3), Queued(3, "cmd-hub-1", device.DeviceId));
         await feed.ApplyDownstreamAsync(batch);
         await server.EnrollAsync("SN-HUB", HubToken);
         var snapshot = (Tokens: tokens.ListTokens(), Commands: commands.ListCommands(null), Outbox: outbox.State(), Position: feed.FeedPosition);
 
         await feed.ApplyDownstreamAsync(batch);
         await feed.ApplyDownstreamAsync(batch);
-        await feed.ApplyDownstreamAsync(Batch(2, Upserted(1, Blueprint.Empty("pickers")), Issued(2, uses: 50)));
+        await feed.ApplyDownstreamAsync(HubCatalog.Batch(Upserted(1, Blueprint.Empty("pickers")), Issued(2, uses: 50)));
 
         Assert.Equal(snapshot.Tokens, tokens.ListTokens());
         Assert.Equal(snapshot.Commands, commands.ListCommands(null));
@@ -147,7 +136,7 @@ public sealed class FeedTests
         await using var server = await EdgeServer.StartAsync();
         var feed = server.Get<IFeedStore>();
 
-        await feed.ApplyDownstreamAsync(Batch(1, Queued(1, "cmd-elsewhere", "dev-not-here")));
+        await feed.ApplyDownstreamAsync(HubCatalog.Batch(Queued(1, "cmd-elsewhere", "dev-not-here")));
 
         Assert.Empty(server.Get<ICommandStore>().ListCommands(null));
         var change = Assert.Single(await server.Get<IOutboxStore>().TakeBatchAsync(10));

@@ -2,7 +2,6 @@ using System.Text.Json;
 using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Domain.Packages;
-using EdgeMdm.Edge.Storage;
 
 namespace EdgeMdm.Edge.Tests;
 

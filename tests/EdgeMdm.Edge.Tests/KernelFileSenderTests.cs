@@ -1,8 +1,5 @@
 using System.Globalization;
-using System.Net;
 using System.Net.Sockets;
-using EdgeMdm.Edge.Threading;
-using EdgeMdm.Testing;
 
 namespace EdgeMdm.Edge.Tests;
 
@@ -103,23 +100,13 @@ public sealed class KernelFileSenderTests : IDisposable
     private const int SchedOther = 0;
 
     /// <summary>A sender with its own threads, a connected loopback pair, and the test file open for reading.</summary>
-    private sealed class SendingPair : IAsyncDisposable
+    private sealed class SendingPair(KernelFileSender kernel, Socket sending, Socket receiving, FileStream file) : IAsyncDisposable
     {
-        private readonly FileStream _file;
+        public KernelFileSender Kernel { get; } = kernel;
 
-        private SendingPair(KernelFileSender kernel, Socket sending, Socket receiving, FileStream file)
-        {
-            Kernel = kernel;
-            Sending = sending;
-            Receiving = receiving;
-            _file = file;
-        }
+        public Socket Sending { get; } = sending;
 
-        public KernelFileSender Kernel { get; }
-
-        public Socket Sending { get; }
-
-        public Socket Receiving { get; }
+        public Socket Receiving { get; } = receiving;
 
         /// <summary>Skips the calling test off Linux; with <paramref name="smallBuffers"/> a stalled peer fills them at once.</summary>
         public static async Task<SendingPair> OpenAsync(string path, int threads, bool smallBuffers = false)
@@ -140,7 +127,7 @@ public sealed class KernelFileSenderTests : IDisposable
             return new SendingPair(new KernelFileSender(threads), sending, receiving, File.OpenRead(path));
         }
 
-        public Task SendAsync(long offset, long count) => Kernel.SendAsync(Sending, _file.SafeFileHandle, offset, count);
+        public Task SendAsync(long offset, long count) => Kernel.SendAsync(Sending, file.SafeFileHandle, offset, count);
 
         public async Task<byte[]> ReceiveAsync(long count)
         {
@@ -163,7 +150,7 @@ public sealed class KernelFileSenderTests : IDisposable
             Kernel.Dispose();
             Sending.Dispose();
             Receiving.Dispose();
-            await _file.DisposeAsync();
+            await file.DisposeAsync();
         }
     }
 }

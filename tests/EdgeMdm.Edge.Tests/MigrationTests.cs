@@ -1,4 +1,3 @@
-using EdgeMdm.Edge.Storage;
 using SQLite;
 
 namespace EdgeMdm.Edge.Tests;
@@ -10,19 +9,34 @@ public sealed class MigrationTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
+    /// <summary>A database as an appliance of version <paramref name="version"/> left it: its migrations applied and recorded.</summary>
+    private SQLiteConnection DatabaseAtVersion(int version)
+    {
+        var old = new SQLiteConnection(EdgeDatabase.PathIn(_directory));
+        old.Execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+        foreach (var migration in Migrations.All.Where(m => m.Version <= version))
+        {
+            foreach (var statement in migration.Statements)
+                old.Execute(statement);
+            old.Execute("INSERT INTO schema_migrations VALUES (?, ?, 0)", migration.Version, migration.Name);
+        }
+
+        return old;
+    }
+
+    /// <summary>The database opened and migrated as the appliance does at start.</summary>
+    private SQLiteConnection Upgraded()
+    {
+        var upgraded = EdgeDatabase.Open(_directory);
+        EdgeDatabase.Migrate(upgraded);
+        return upgraded;
+    }
+
     [Fact]
     public void Version_3_records_each_device_s_newest_status_row_and_drops_the_outbox_index()
     {
-        using (var old = new SQLiteConnection(EdgeDatabase.PathIn(_directory)))
+        using (var old = DatabaseAtVersion(2))
         {
-            old.Execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
-            foreach (var migration in Migrations.All.Where(m => m.Version <= 2))
-            {
-                foreach (var statement in migration.Statements)
-                    old.Execute(statement);
-                old.Execute("INSERT INTO schema_migrations VALUES (?, ?, 0)", migration.Version, migration.Name);
-            }
-
             foreach (var id in new[] { "d1", "d2", "d3" })
             {
                 old.Execute(
@@ -34,8 +48,7 @@ public sealed class MigrationTests : IDisposable
                 old.Execute("INSERT INTO outbox (at, device_id, kind, payload) VALUES (0, ?, ?, x'')", device, kind);
         }
 
-        using var upgraded = EdgeDatabase.Open(_directory);
-        EdgeDatabase.Migrate(upgraded);
+        using var upgraded = Upgraded();
 
         Assert.True(EdgeDatabase.SchemaVersion(upgraded) >= 3);
         Assert.Equal(4L, upgraded.ExecuteScalar<long?>("SELECT pending_status_sequence FROM devices WHERE id = 'd1'"));
@@ -48,21 +61,12 @@ public sealed class MigrationTests : IDisposable
     [Fact]
     public void Version_5_adds_the_package_tables_and_keeps_the_blueprints()
     {
-        using (var old = new SQLiteConnection(EdgeDatabase.PathIn(_directory)))
+        using (var old = DatabaseAtVersion(4))
         {
-            old.Execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
-            foreach (var migration in Migrations.All.Where(m => m.Version <= 4))
-            {
-                foreach (var statement in migration.Statements)
-                    old.Execute(statement);
-                old.Execute("INSERT INTO schema_migrations VALUES (?, ?, 0)", migration.Version, migration.Name);
-            }
-
             old.Execute("INSERT INTO blueprints (group_name, blueprint, declarations_token, updated_at) VALUES ('pickers', '{}', 't', 0)");
         }
 
-        using var upgraded = EdgeDatabase.Open(_directory);
-        EdgeDatabase.Migrate(upgraded);
+        using var upgraded = Upgraded();
 
         Assert.True(EdgeDatabase.SchemaVersion(upgraded) >= 5);
         Assert.Equal(1L, upgraded.ExecuteScalar<long>("SELECT count(*) FROM blueprints"));

@@ -1,6 +1,3 @@
-using EdgeMdm.Edge.Mqtt;
-using EdgeMdm.Edge.Storage;
-
 namespace EdgeMdm.Edge.Tests;
 
 public sealed class MosquittoFilesTests

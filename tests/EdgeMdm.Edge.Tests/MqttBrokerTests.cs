@@ -1,8 +1,6 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using EdgeMdm.Domain.Lifecycle;
-using EdgeMdm.Edge.Mqtt;
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
@@ -54,7 +52,7 @@ public sealed class MqttBrokerTests : IAsyncLifetime
         var received = Received(client);
         await SubscribeAsync(client, MqttTopics.WakeTopic(device.DeviceId), expectGranted: true);
 
-        await _server.Get<ICommandStore>().QueueCommandAsync(device.DeviceId, "ring", new Dictionary<string, string>(StringComparer.Ordinal), null, "test", _server.Clock.GetUtcNow());
+        await _server.QueueCommandAsync(device.DeviceId, "ring");
 
         var wake = await received.Reader.ReadAsync(new CancellationTokenSource(Patience).Token);
         Assert.Equal(MqttTopics.WakeTopic(device.DeviceId), wake.Topic);
@@ -78,7 +76,7 @@ public sealed class MqttBrokerTests : IAsyncLifetime
         // Act: two commands, two wakes
         for (var i = 0; i < 2; i++)
         {
-            await _server.Get<ICommandStore>().QueueCommandAsync(device.DeviceId, "ring", new Dictionary<string, string>(StringComparer.Ordinal), null, "test", _server.Clock.GetUtcNow());
+            await _server.QueueCommandAsync(device.DeviceId, "ring");
             await toListening.Reader.ReadAsync(new CancellationTokenSource(Patience).Token);
         }
 
@@ -154,9 +152,7 @@ public sealed class MqttBrokerTests : IAsyncLifetime
     public async Task Wrong_secret_is_refused_as_bad_user_name_or_password()
     {
         var device = await _server.EnrollAsync("S-BAD");
-        using var client = new MqttClientFactory().CreateMqttClient();
-        var result = await client.ConnectAsync(Options(device.DeviceId, "ds_not-the-secret", MqttProtocolVersion.V500), CancellationToken.None);
-        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, result.ResultCode);
+        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, await LogInAsync(device.DeviceId, "ds_not-the-secret"));
         Assert.Equal(1, _server.MqttCounters.LoginsRefused);
     }
 
@@ -165,9 +161,7 @@ public sealed class MqttBrokerTests : IAsyncLifetime
     {
         var device = await _server.EnrollAsync("S-ONE");
         var other = await _server.EnrollAsync("S-TWO");
-        using var client = new MqttClientFactory().CreateMqttClient();
-        var result = await client.ConnectAsync(Options(device.DeviceId, other.DeviceSecret, MqttProtocolVersion.V500), CancellationToken.None);
-        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, result.ResultCode);
+        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, await LogInAsync(device.DeviceId, other.DeviceSecret));
     }
 
     [Fact]
@@ -176,24 +170,14 @@ public sealed class MqttBrokerTests : IAsyncLifetime
         var device = await _server.EnrollAsync("S-RETIRED");
         foreach (var state in new[] { DeviceState.Active, DeviceState.Quarantined, DeviceState.Retired })
             Assert.NotNull((await _server.Get<IDeviceAdmin>().TransitionAsync(device.DeviceId, state, "test", "lost", _server.Clock.GetUtcNow())).Value);
-        using var client = new MqttClientFactory().CreateMqttClient();
-        var result = await client.ConnectAsync(Options(device.DeviceId, device.DeviceSecret, MqttProtocolVersion.V500), CancellationToken.None);
-        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, result.ResultCode);
+        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, await LogInAsync(device.DeviceId, device.DeviceSecret));
     }
 
     [Fact]
     public async Task Client_id_of_someone_else_is_refused()
     {
         var device = await _server.EnrollAsync("S-ID");
-        using var client = new MqttClientFactory().CreateMqttClient();
-        var options = new MqttClientOptionsBuilder()
-            .WithTcpServer(Broker.Address.ToString(), Broker.Port)
-            .WithClientId("dev-somebody-else")
-            .WithCredentials(device.DeviceId, device.DeviceSecret)
-            .WithProtocolVersion(MqttProtocolVersion.V500)
-            .Build();
-        var result = await client.ConnectAsync(options, CancellationToken.None);
-        Assert.Equal(MqttClientConnectResultCode.ClientIdentifierNotValid, result.ResultCode);
+        Assert.Equal(MqttClientConnectResultCode.ClientIdentifierNotValid, await LogInAsync(device.DeviceId, device.DeviceSecret, clientId: "dev-somebody-else"));
     }
 
     [Fact]
@@ -207,7 +191,7 @@ public sealed class MqttBrokerTests : IAsyncLifetime
         await SubscribeAsync(client, MqttTopics.WakeTopic(victim.DeviceId), expectGranted: false);
         await SubscribeAsync(client, "edgemdm/devices/+/wake", expectGranted: false);
         await SubscribeAsync(client, "#", expectGranted: false);
-        await _server.Get<ICommandStore>().QueueCommandAsync(victim.DeviceId, "ring", new Dictionary<string, string>(StringComparer.Ordinal), null, "test", _server.Clock.GetUtcNow());
+        await _server.QueueCommandAsync(victim.DeviceId, "ring");
         await WaitUntilAsync(() => _server.MqttCounters.WakesPublished >= 1);
 
         Assert.Equal(3, _server.MqttCounters.SubscribeDenied);
@@ -333,9 +317,7 @@ public sealed class MqttBrokerTests : IAsyncLifetime
     {
         var (cradleId, cradleSecret) = await AddClientAsync("cradle-gone", MqttClientRoles.Cradle);
         await _server.Get<IMqttClientAdmin>().RemoveMqttClientAsync(cradleId);
-        using var client = new MqttClientFactory().CreateMqttClient();
-        var result = await client.ConnectAsync(Options(cradleId, cradleSecret, MqttProtocolVersion.V311), CancellationToken.None);
-        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, result.ResultCode);
+        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, await LogInAsync(cradleId, cradleSecret, MqttProtocolVersion.V311));
     }
 
     private async Task<(string Id, string Secret)> AddClientAsync(string id, string role)
@@ -371,6 +353,13 @@ public sealed class MqttBrokerTests : IAsyncLifetime
             Cradle.Dispose();
             Tool.Dispose();
         }
+    }
+
+    /// <summary>How the broker answers a log-in; the client is dropped right after.</summary>
+    private async Task<MqttClientConnectResultCode> LogInAsync(string user, string password, MqttProtocolVersion version = MqttProtocolVersion.V500, string? clientId = null)
+    {
+        using var client = new MqttClientFactory().CreateMqttClient();
+        return (await client.ConnectAsync(Options(user, password, version, clientId), CancellationToken.None)).ResultCode;
     }
 
     private async Task<IMqttClient> ConnectAsync(string user, string password, string? clientId = null)

@@ -1,5 +1,3 @@
-using EdgeMdm.Edge.Mqtt;
-
 namespace EdgeMdm.Edge.Tests;
 
 public sealed class MqttTopicsTests

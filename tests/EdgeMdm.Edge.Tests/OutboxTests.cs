@@ -1,15 +1,12 @@
 using System.Text.Json;
-using EdgeMdm.Contracts.Device;
 using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Lifecycle;
-using EdgeMdm.Edge.Storage;
 
 namespace EdgeMdm.Edge.Tests;
 
 /// <summary>The upstream log (ADR 0001): what the site's changes write to the outbox, and how the sync worker reads it.</summary>
 public sealed class OutboxTests
 {
-    private static readonly Dictionary<string, string> NoParameters = new(StringComparer.Ordinal);
 
     private static CheckinRequest Battery(int level) => new() { Status = new DeviceStatus { Battery = new BatteryStatus { Level = level } } };
 
@@ -27,9 +24,8 @@ public sealed class OutboxTests
     {
         await using var server = await EdgeServer.StartAsync();
         var device = await server.EnrollAsync("SN-1");
-        var declarations = await CheckinTests.DeclarationsAsync(server, device.DeviceSecret);
-        await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest { DeclarationsToken = declarations.Token, Status = CheckinTests.CompliantStatus(declarations) });
-        var command = (await server.Get<ICommandStore>().QueueCommandAsync(device.DeviceId, "ring", NoParameters, null, "test", server.Clock.GetUtcNow())).Value!;
+        var declarations = await CheckinTests.CheckInCompliantAsync(server, device.DeviceSecret);
+        var command = await server.QueueCommandAsync(device.DeviceId, "ring");
         server.Clock.Advance(TimeSpan.FromSeconds(30));
         await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest { DeclarationsToken = declarations.Token });
         await server.Get<IDeviceCommands>().RecordResultAsync(
@@ -116,8 +112,8 @@ public sealed class OutboxTests
         var device = await server.EnrollAsync("SN-1");
         var secretHash = Domain.Blueprints.CanonicalHash.Sha256Hex(device.DeviceSecret);
         var now = server.Clock.GetUtcNow();
-        var expiring = (await server.Get<ICommandStore>().QueueCommandAsync(device.DeviceId, "lock", NoParameters, now.AddMinutes(5), "test", now)).Value!;
-        var failing = (await server.Get<ICommandStore>().QueueCommandAsync(device.DeviceId, "wipe", NoParameters, null, "test", now)).Value!;
+        var expiring = await server.QueueCommandAsync(device.DeviceId, "lock", now.AddMinutes(5));
+        var failing = await server.QueueCommandAsync(device.DeviceId, "wipe");
         await server.Get<IDeviceCommands>().RecordResultAsync(secretHash, failing.CommandId, new CommandOutcomeReport(false, "busy", null), now);
         await server.Get<IDeviceCommands>().RecordResultAsync(secretHash, failing.CommandId, new CommandOutcomeReport(false, "busy", null), now);
         server.Clock.Advance(TimeSpan.FromMinutes(6));
@@ -240,7 +236,7 @@ public sealed class OutboxTests
         var store = server.Get<IOutboxStore>();
         var first = await server.EnrollAsync("SN-1");
         await server.CheckinOkAsync(first.DeviceSecret, Battery(61));
-        var command = (await server.Get<ICommandStore>().QueueCommandAsync(first.DeviceId, "ring", NoParameters, null, "test", server.Clock.GetUtcNow())).Value!;
+        var command = await server.QueueCommandAsync(first.DeviceId, "ring");
         await server.Get<IDeviceCommands>().RecordResultAsync(
             Domain.Blueprints.CanonicalHash.Sha256Hex(first.DeviceSecret), command.CommandId, new CommandOutcomeReport(true, "rang", null), server.Clock.GetUtcNow());
         await store.AcknowledgeAsync((await store.TakeBatchAsync(100))[^1].Sequence);

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using EdgeMdm.Contracts.Device;
 using EdgeMdm.Domain.Packages;
 
 namespace EdgeMdm.Edge.Tests;
@@ -8,13 +5,6 @@ namespace EdgeMdm.Edge.Tests;
 /// <summary>The package catalog from the hub's feed, and what it puts in devices' declarations.</summary>
 public sealed class PackageCatalogTests
 {
-    private static async Task<DeclarationsDocument> DeclarationsAsync(EdgeServer server, string secret)
-    {
-        using var response = await server.Http.SendAsync(EdgeServer.Authorized(HttpMethod.Get, "/api/v1/declarations", secret));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync(DeviceProtocolJson.Default.DeclarationsDocument))!;
-    }
-
     [Fact]
     public async Task Declarations_carry_the_package_a_blueprint_names_and_the_signing_key()
     {
@@ -23,13 +13,13 @@ public sealed class PackageCatalogTests
         using var hub = new HubCatalog();
         var scanner = hub.Package(HubCatalog.SeedApp, HubCatalog.SeedVersion, 10_000, minOs: "13");
         var device = await server.EnrollAsync("SN-1");
-        var before = await DeclarationsAsync(server, device.DeviceSecret);
+        var before = await server.DeclarationsAsync(device.DeviceSecret);
 
         // Act
         await HubCatalog.ApplyAsync(server, hub.Key(), hub.Published(scanner));
 
         // Assert
-        var after = await DeclarationsAsync(server, device.DeviceSecret);
+        var after = await server.DeclarationsAsync(device.DeviceSecret);
         Assert.NotEqual(before.Token, after.Token);
         Assert.Null(before.PackageSigningKey);
         Assert.Equal(hub.Signer.PublicKeyPem, after.PackageSigningKey);
@@ -76,7 +66,7 @@ public sealed class PackageCatalogTests
         await HubCatalog.ApplyAsync(server, hub.Key(), hub.Published(forged.Release));
 
         // Assert: the site knows it (a 403/404 question later) but neither offers nor pins it
-        var declarations = await DeclarationsAsync(server, device.DeviceSecret);
+        var declarations = await server.DeclarationsAsync(device.DeviceSecret);
         Assert.Null(Assert.Single(declarations.Apps).Package);
         Assert.NotNull(server.Get<IPackageCatalog>().Current.BySha.GetValueOrDefault(forged.Sha256));
         Assert.Empty(server.Get<IPinnedPackages>().PinnedPackages());
@@ -92,14 +82,14 @@ public sealed class PackageCatalogTests
         var first = HubCatalog.Batch(hub.Key(), hub.Published(scanner));
         var device = await server.EnrollAsync("SN-1");
         await server.Get<IFeedStore>().ApplyDownstreamAsync(first);
-        var once = await DeclarationsAsync(server, device.DeviceSecret);
+        var once = await server.DeclarationsAsync(device.DeviceSecret);
 
         // Act: the same batch again, then the same changes at new positions (a wiped cursor replays the feed)
         await server.Get<IFeedStore>().ApplyDownstreamAsync(first);
         await HubCatalog.ApplyAsync(server, hub.Key(), hub.Published(scanner), hub.Key());
 
         // Assert
-        var replayed = await DeclarationsAsync(server, device.DeviceSecret);
+        var replayed = await server.DeclarationsAsync(device.DeviceSecret);
         Assert.Equal(once.Token, replayed.Token);
         Assert.Equal(scanner.Sha256, Assert.Single(server.Get<IPinnedPackages>().PinnedPackages()).Manifest.Sha256);
         Assert.Equal(5UL, server.Get<IFeedStore>().FeedPosition);

@@ -1,9 +1,6 @@
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Net.Sockets;
-using EdgeMdm.Contracts.Device;
 
 namespace EdgeMdm.Edge.Tests;
 
@@ -43,6 +40,15 @@ public sealed class PackageDownloadTests : IAsyncLifetime, IDisposable
         return _server.Http.SendAsync(request);
     }
 
+    /// <summary>What a GET of the whole blob and a HEAD both answer: 200, the strong ETag, the length, and that ranges are accepted.</summary>
+    private void AssertWholeBlobHeaders(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(ETag, response.Headers.ETag?.ToString());
+        Assert.Equal("bytes", Assert.Single(response.Headers.AcceptRanges));
+        Assert.Equal(Size, response.Content.Headers.ContentLength);
+    }
+
     private byte[] Slice(long from, long toInclusive) => _scanner.Bytes[(int)from..(int)(toInclusive + 1)];
 
     [Fact]
@@ -52,10 +58,7 @@ public sealed class PackageDownloadTests : IAsyncLifetime, IDisposable
 
         using var response = await SendAsync(HttpMethod.Get);
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(ETag, response.Headers.ETag?.ToString());
-        Assert.Equal("bytes", Assert.Single(response.Headers.AcceptRanges));
-        Assert.Equal(Size, response.Content.Headers.ContentLength);
+        AssertWholeBlobHeaders(response);
         Assert.NotNull(response.Content.Headers.LastModified);
         Assert.Equal(_scanner.Bytes, await response.Content.ReadAsByteArrayAsync());
     }
@@ -170,10 +173,7 @@ public sealed class PackageDownloadTests : IAsyncLifetime, IDisposable
 
         using var response = await SendAsync(HttpMethod.Head);
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(ETag, response.Headers.ETag?.ToString());
-        Assert.Equal(Size, response.Content.Headers.ContentLength);
-        Assert.Equal("bytes", Assert.Single(response.Headers.AcceptRanges));
+        AssertWholeBlobHeaders(response);
         Assert.Empty(await response.Content.ReadAsByteArrayAsync());
     }
 

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using EdgeMdm.Contracts.Device;
 using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Domain.Lifecycle;
@@ -14,14 +11,11 @@ namespace EdgeMdm.Edge.Tests;
 /// </summary>
 public sealed class QuarantineTests
 {
-    private static readonly Dictionary<string, string> NoParameters = new(StringComparer.Ordinal);
-
     /// <summary>A device that staged and went on the floor (Active, holding its group's declarations), then was quarantined.</summary>
     private static async Task<(EnrollResponse Device, DeclarationsDocument Group)> QuarantinedAsync(EdgeServer server, string serial = "SN-Q")
     {
         var device = await server.EnrollAsync(serial);
-        var declarations = await CheckinTests.DeclarationsAsync(server, device.DeviceSecret);
-        await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest { DeclarationsToken = declarations.Token, Status = CheckinTests.CompliantStatus(declarations) });
+        var declarations = await CheckinTests.CheckInCompliantAsync(server, device.DeviceSecret);
         Assert.Equal(DeviceState.Active, server.Get<IDeviceQueries>().Device(serial)!.Device.State);
         await QuarantineAsync(server, device.DeviceId);
         return (device, declarations);
@@ -31,7 +25,7 @@ public sealed class QuarantineTests
         Assert.NotNull((await server.Get<IDeviceAdmin>().TransitionAsync(deviceId, DeviceState.Quarantined, "test", "lost on the floor", server.Clock.GetUtcNow())).Value);
 
     private static Task<Outcome<CommandSummary>> QueueAsync(EdgeServer server, string deviceId, string type) =>
-        server.Get<ICommandStore>().QueueCommandAsync(deviceId, type, NoParameters, null, "test", server.Clock.GetUtcNow());
+        server.Get<ICommandStore>().QueueCommandAsync(deviceId, type, EdgeServer.NoParameters, null, "test", server.Clock.GetUtcNow());
 
     [Fact]
     public async Task A_quarantined_devices_checkin_is_stored_but_answered_the_empty_declarations()
@@ -44,7 +38,7 @@ public sealed class QuarantineTests
             DeclarationsToken = group.Token,
             Status = new DeviceStatus { Battery = CheckinTests.CompliantStatus(group).Battery! with { Level = 17 } },
         });
-        var document = await CheckinTests.DeclarationsAsync(server, device.DeviceSecret);
+        var document = await server.DeclarationsAsync(device.DeviceSecret);
 
         var empty = Blueprint.Empty("pickers").ToDeclarations();
         Assert.Equal(empty.Token, answer.DeclarationsToken);
@@ -70,7 +64,7 @@ public sealed class QuarantineTests
         var released = (await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest { DeclarationsToken = quarantined })).DeclarationsToken;
 
         Assert.Equal(group.Token, released);
-        Assert.Equal(group.Token, (await CheckinTests.DeclarationsAsync(server, device.DeviceSecret)).Token);
+        Assert.Equal(group.Token, (await server.DeclarationsAsync(device.DeviceSecret)).Token);
     }
 
     [Fact]
@@ -136,8 +130,8 @@ public sealed class QuarantineTests
         var floor = await server.EnrollAsync("SN-FLOOR");
         var now = server.Clock.GetUtcNow();
 
-        var reboots = await server.Get<ICommandStore>().QueueGroupCommandAsync("pickers", "reboot", NoParameters, null, "test", now);
-        var rings = await server.Get<ICommandStore>().QueueGroupCommandAsync("pickers", "ring", NoParameters, null, "test", now);
+        var reboots = await server.Get<ICommandStore>().QueueGroupCommandAsync("pickers", "reboot", EdgeServer.NoParameters, null, "test", now);
+        var rings = await server.Get<ICommandStore>().QueueGroupCommandAsync("pickers", "ring", EdgeServer.NoParameters, null, "test", now);
 
         Assert.Equal([floor.DeviceId], reboots.Select(c => c.DeviceId));
         Assert.Equal(new[] { floor.DeviceId, quarantined.DeviceId }.Order(StringComparer.Ordinal), rings.Select(c => c.DeviceId).Order(StringComparer.Ordinal));

@@ -1,8 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using System.Net;
-using System.Net.Http.Json;
-using EdgeMdm.Contracts.Device;
 using EdgeMdm.Domain.Lifecycle;
 using EdgeMdm.Domain.Outcomes;
 using EdgeMdm.Edge.Telemetry;
@@ -19,7 +16,6 @@ public sealed class ReenrollmentTests
 {
     private const string Takeover = "device SN-VICTIM is active; re-enrollment needs its current credential or an operator's allowance (edgemdm-edge devices allow-reenroll SN-VICTIM)";
 
-    private static readonly Dictionary<string, string> NoParameters = new(StringComparer.Ordinal);
 
     private static async Task<EnrollResponse> EnrollActiveAsync(EdgeServer server, string serial)
     {
@@ -63,7 +59,7 @@ public sealed class ReenrollmentTests
     {
         await using var server = await EdgeServer.StartAsync();
         var victim = await EnrollActiveAsync(server, "SN-VICTIM");
-        var wipe = (await server.Get<ICommandStore>().QueueCommandAsync(victim.DeviceId, "wipe", NoParameters, null, "test", server.Clock.GetUtcNow())).Value!;
+        var wipe = await server.QueueCommandAsync(victim.DeviceId, "wipe");
         var token = await OtherGroupTokenAsync(server);
         var before = (Detail: server.Get<IDeviceQueries>().Device("SN-VICTIM")!, Outbox: server.Get<IOutboxStore>().State().Depth, Tokens: server.Get<ITokenStore>().ListTokens());
 
@@ -75,7 +71,7 @@ public sealed class ReenrollmentTests
         Assert.Equal(before.Detail.History, after.History);
         Assert.Equal(before.Outbox, server.Get<IOutboxStore>().State().Depth);
         Assert.Equal(before.Tokens, server.Get<ITokenStore>().ListTokens());
-        Assert.Equal("queued", server.Get<ICommandStore>().ListCommands(victim.DeviceId).Single().Status);
+        Assert.Equal("queued", server.StatusOfOnlyCommand(victim.DeviceId));
         // The real device still holds its credential, and its queued command is still its own.
         var answer = await server.CheckinOkAsync(victim.DeviceSecret, new CheckinRequest());
         Assert.Equal(wipe.CommandId, Assert.Single(answer.Commands).Id);

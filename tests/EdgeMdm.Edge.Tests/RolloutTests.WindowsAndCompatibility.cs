@@ -14,10 +14,8 @@ public sealed partial class RolloutTests
         // Arrange: 22:00–05:00 in Paris; the test clock starts at 08:00 UTC (09:00 in Paris)
         await using var server = await EdgeServer.StartAsync();
         using var hub = new HubCatalog();
-        var (_, target) = await PublishAsync(server, hub, minOs: null);
         var plan = new RolloutPlan([new PercentageWave(100)], HaltPolicy.Default, new MaintenanceWindow("Europe/Paris", new TimeOnly(22, 0), new TimeOnly(5, 0)));
-        await HubCatalog.ApplyAsync(server, hub.Blueprint(PickersRollingOut(target, plan)));
-        var device = Assert.Single(await EnrollRunningAsync(server, 1, From));
+        var device = Assert.Single((await RollingOutAsync(server, hub, plan, 1)).Devices);
 
         // Act
         var closed = await DeclaredAsync(server, device);
@@ -36,10 +34,8 @@ public sealed partial class RolloutTests
         // Arrange: as above, with the broker; the device is subscribed to its wake topic while the window is closed
         await using var server = await EdgeServer.StartAsync("--mqtt-listen", "127.0.0.1:0");
         using var hub = new HubCatalog();
-        var (_, target) = await PublishAsync(server, hub, minOs: null);
         var plan = new RolloutPlan([new PercentageWave(100)], HaltPolicy.Default, new MaintenanceWindow("Europe/Paris", new TimeOnly(22, 0), new TimeOnly(5, 0)));
-        await HubCatalog.ApplyAsync(server, hub.Blueprint(PickersRollingOut(target, plan)));
-        var device = Assert.Single(await EnrollRunningAsync(server, 1, From));
+        var device = Assert.Single((await RollingOutAsync(server, hub, plan, 1)).Devices);
         server.Get<ISiteRollouts>().Refresh(server.Clock.GetUtcNow());
         var broker = server.Broker.BoundEndPoints.Single();
         using var client = new MqttClientFactory().CreateMqttClient();
@@ -70,9 +66,7 @@ public sealed partial class RolloutTests
         // Arrange: the target needs Android 14; one device runs 12
         await using var server = await EdgeServer.StartAsync();
         using var hub = new HubCatalog();
-        var (_, target) = await PublishAsync(server, hub, minOs: "14");
-        await HubCatalog.ApplyAsync(server, hub.Blueprint(PickersRollingOut(target, new RolloutPlan([new PercentageWave(100)], HaltPolicy.Default, Window: null))));
-        var current = Assert.Single(await EnrollRunningAsync(server, 1, From));
+        var current = Assert.Single((await RollingOutAsync(server, hub, new RolloutPlan([new PercentageWave(100)], HaltPolicy.Default, Window: null), 1, minOs: "14")).Devices);
         var old = Assert.Single(await EnrollRunningAsync(server, 1, From, serialPrefix: "OLD", osVersion: "12"));
 
         // Act

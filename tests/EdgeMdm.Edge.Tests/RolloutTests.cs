@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using EdgeMdm.Contracts.Device;
 using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Domain.Rollouts;
 
@@ -25,16 +22,14 @@ public sealed partial class RolloutTests
         // Arrange: 20 devices running the from version (a 50 % wave of 20 is never empty in practice: 2 in a million)
         await using var server = await EdgeServer.StartAsync();
         using var hub = new HubCatalog();
-        var (from, target) = await PublishAsync(server, hub, minOs: "13");
-        await HubCatalog.ApplyAsync(server, hub.Blueprint(PickersRollingOut(target, HalfThenAll)));
-        var devices = await EnrollRunningAsync(server, 20, From);
+        var (from, target, devices) = await RollingOutAsync(server, hub, HalfThenAll, 20, minOs: "13");
 
         // Act
         await WaitForRolloutAsync(server, s => s.Counts.Pending == 20);
         var first = devices.Where(d => WaveOf(d, HalfThenAll) == 0).ToList();
         var second = devices.Where(d => WaveOf(d, HalfThenAll) == 1).ToList();
-        var firstDeclared = await Task.WhenAll(first.Select(d => DeclaredAsync(server, d)));
-        var secondDeclared = await Task.WhenAll(second.Select(d => DeclaredAsync(server, d)));
+        var firstDeclared = await DeclaredAsync(server, first);
+        var secondDeclared = await DeclaredAsync(server, second);
 
         // Assert: wave 1 is offered the target with its package, wave 2 keeps the from version with its own package
         Assert.NotEmpty(first);
@@ -47,7 +42,7 @@ public sealed partial class RolloutTests
         foreach (var device in first)
             await ReportAsync(server, device, installed: Target);
         await WaitForRolloutAsync(server, s => s.Progress.OpenWaves == 2);
-        Assert.All(await Task.WhenAll(second.Select(d => DeclaredAsync(server, d))), d => Assert.Equal(Target, d.App.VersionCode));
+        Assert.All(await DeclaredAsync(server, second), d => Assert.Equal(Target, d.App.VersionCode));
     }
 
     [Fact]
@@ -56,9 +51,7 @@ public sealed partial class RolloutTests
         // Arrange: a rollout over 4 devices, one of which leaves the floor
         await using var server = await EdgeServer.StartAsync();
         using var hub = new HubCatalog();
-        var (_, target) = await PublishAsync(server, hub, minOs: "13");
-        await HubCatalog.ApplyAsync(server, hub.Blueprint(PickersRollingOut(target, HalfThenAll)));
-        var devices = await EnrollRunningAsync(server, 4, From);
+        var (_, _, devices) = await RollingOutAsync(server, hub, HalfThenAll, 4, minOs: "13");
         await WaitForRolloutAsync(server, s => s.Counts.Devices == 4);
 
         // Act
@@ -91,9 +84,9 @@ public sealed partial class RolloutTests
 
         // Act: the devices outside the open first wave
         static bool Waiting(EnrolledDevice d) => WaveOf(d, HalfThenAll) != 0;
-        var old = await Task.WhenAll(onOld.Where(Waiting).Select(d => DeclaredAsync(server, d)));
-        var replaced = await Task.WhenAll(onReplaced.Where(Waiting).Select(d => DeclaredAsync(server, d)));
-        var none = await Task.WhenAll(fresh.Where(Waiting).Select(d => DeclaredAsync(server, d)));
+        var old = await DeclaredAsync(server, onOld.Where(Waiting));
+        var replaced = await DeclaredAsync(server, onReplaced.Where(Waiting));
+        var none = await DeclaredAsync(server, fresh.Where(Waiting));
 
         // Assert: each keeps what it runs when the rollout lets it; a device on neither is declared the from version
         Assert.NotEmpty(old);
@@ -110,15 +103,13 @@ public sealed partial class RolloutTests
         // Arrange
         await using var server = await EdgeServer.StartAsync();
         using var hub = new HubCatalog();
-        var (_, target) = await PublishAsync(server, hub, minOs: null);
-        await HubCatalog.ApplyAsync(server, hub.Blueprint(PickersRollingOut(target, HalfThenAll)));
-        var devices = await EnrollRunningAsync(server, 20, From);
+        var (_, _, devices) = await RollingOutAsync(server, hub, HalfThenAll, 20);
 
         // Act
         var declared = new List<(EnrolledDevice Device, string Token, string CheckinToken)>();
         foreach (var device in devices)
         {
-            var document = await DeclarationsAsync(server, device.Secret);
+            var document = await server.DeclarationsAsync(device.Secret);
             var checkin = await server.CheckinOkAsync(device.Secret, new CheckinRequest { DeclarationsToken = document.Token });
             declared.Add((device, document.Token, checkin.DeclarationsToken));
         }
@@ -148,19 +139,8 @@ public sealed partial class RolloutTests
         var pickers = await EnrollRunningAsync(server, 3, From);
         var pilots = await EnrollRunningAsync(server, 2, From, vehicleToken.Token, "VM");
 
-        // Act
-        await WaitForRolloutAsync(server, s => s.Counts.Pending == 5);
-        var pickersBefore = await Task.WhenAll(pickers.Select(d => DeclaredAsync(server, d)));
-        var pilotsDeclared = await Task.WhenAll(pilots.Select(d => DeclaredAsync(server, d)));
-        foreach (var pilot in pilots)
-            await ReportAsync(server, pilot, installed: Target);
-        await WaitForRolloutAsync(server, s => s.Progress.OpenWaves == 2);
-        var pickersAfter = await Task.WhenAll(pickers.Select(d => DeclaredAsync(server, d)));
-
-        // Assert
-        Assert.All(pilotsDeclared, d => Assert.Equal(Target, d.App.VersionCode));
-        Assert.All(pickersBefore, d => Assert.Equal(From, d.App.VersionCode));
-        Assert.All(pickersAfter, d => Assert.Equal(Target, d.App.VersionCode));
+        // Act / Assert
+        await AssertPilotsGoFirstAsync(server, pilots, pickers);
         Assert.Equal(["pickers", "vehicle-mounts"], Assert.Single(server.Get<ISiteRollouts>().Tracker.States).Rollout.Groups);
     }
 
@@ -170,28 +150,14 @@ public sealed partial class RolloutTests
         // Arrange: six pickers (serials SN-0 … SN-5); the plan's floor leads are SN-1 and SN-4
         await using var server = await EdgeServer.StartAsync();
         using var hub = new HubCatalog();
-        var (_, target) = await PublishAsync(server, hub, minOs: null);
         var plan = new RolloutPlan(
             [new PilotWave("floor-leads"), new PercentageWave(100)], HaltPolicy.Default, Window: null,
             PilotGroups: new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal) { ["floor-leads"] = ["SN-1", "SN-4"] });
-        await HubCatalog.ApplyAsync(server, hub.Blueprint(PickersRollingOut(target, plan)));
-        var devices = await EnrollRunningAsync(server, 6, From);
+        var (_, _, devices) = await RollingOutAsync(server, hub, plan, 6);
         var leads = new[] { devices[1], devices[4] };
-        var others = devices.Except(leads).ToList();
 
-        // Act
-        await WaitForRolloutAsync(server, s => s.Counts.Pending == 6);
-        var leadsDeclared = await Task.WhenAll(leads.Select(d => DeclaredAsync(server, d)));
-        var othersBefore = await Task.WhenAll(others.Select(d => DeclaredAsync(server, d)));
-        foreach (var lead in leads)
-            await ReportAsync(server, lead, installed: Target);
-        await WaitForRolloutAsync(server, s => s.Progress.OpenWaves == 2);
-        var othersAfter = await Task.WhenAll(others.Select(d => DeclaredAsync(server, d)));
-
-        // Assert
-        Assert.All(leadsDeclared, d => Assert.Equal(Target, d.App.VersionCode));
-        Assert.All(othersBefore, d => Assert.Equal(From, d.App.VersionCode));
-        Assert.All(othersAfter, d => Assert.Equal(Target, d.App.VersionCode));
+        // Act / Assert
+        await AssertPilotsGoFirstAsync(server, leads, devices.Except(leads).ToList());
     }
 
     [Fact]
@@ -200,12 +166,10 @@ public sealed partial class RolloutTests
         // Arrange: one wave, halted once more than 20 % of at least 3 finished installs failed
         await using var server = await EdgeServer.StartAsync();
         using var hub = new HubCatalog();
-        var (_, target) = await PublishAsync(server, hub, minOs: null);
         var plan = new RolloutPlan([new PercentageWave(100)], new HaltPolicy(0.2m, 3), Window: null);
-        await HubCatalog.ApplyAsync(server, hub.Blueprint(PickersRollingOut(target, plan)));
-        var devices = await EnrollRunningAsync(server, 6, From);
+        var (_, _, devices) = await RollingOutAsync(server, hub, plan, 6);
         var (installed, failing, waiting) = (devices[0], devices[1..3], devices[3..]);
-        Assert.All(await Task.WhenAll(devices.Select(d => DeclaredAsync(server, d))), d => Assert.Equal(Target, d.App.VersionCode));
+        Assert.All(await DeclaredAsync(server, devices), d => Assert.Equal(Target, d.App.VersionCode));
 
         // Act: one installs, two report storage full
         await ReportAsync(server, installed, installed: Target);
@@ -218,17 +182,45 @@ public sealed partial class RolloutTests
         Assert.Equal(2, halted.Counts.FailedByReason[InstallFailureReason.StorageFull]);
         Assert.Equal(new HaltReason(0, 2, 3, 0.2m), halted.Progress.Halt);
         Assert.Equal(Target, (await DeclaredAsync(server, installed)).App.VersionCode);
-        Assert.All(await Task.WhenAll(failing.Concat(waiting).Select(d => DeclaredAsync(server, d))), d => Assert.Equal(From, d.App.VersionCode));
+        Assert.All(await DeclaredAsync(server, failing.Concat(waiting)), d => Assert.Equal(From, d.App.VersionCode));
         Assert.Contains("wave 1: 2 of 3", RolloutView.Of(halted).HaltReason, StringComparison.Ordinal);
 
         // ...and when the failed devices install after all (storage freed), the halt lifts by itself
         foreach (var device in failing)
             await ReportAsync(server, device, installed: Target);
         await WaitForRolloutAsync(server, s => !s.Progress.IsHalted && s.Counts.Installed == 3);
-        Assert.All(await Task.WhenAll(waiting.Select(d => DeclaredAsync(server, d))), d => Assert.Equal(Target, d.App.VersionCode));
+        Assert.All(await DeclaredAsync(server, waiting), d => Assert.Equal(Target, d.App.VersionCode));
     }
 
     private sealed record Declared(AppDeclaration App, string Token);
+
+    /// <summary>
+    /// Both versions published, the pickers blueprint rolling out the target by <paramref name="plan"/>, and
+    /// <paramref name="count"/> pickers enrolled running the from version.
+    /// </summary>
+    private static async Task<(TestPackage From, TestPackage Target, List<EnrolledDevice> Devices)> RollingOutAsync(
+        EdgeServer server, HubCatalog hub, RolloutPlan plan, int count, string? minOs = null)
+    {
+        var (from, target) = await PublishAsync(server, hub, minOs);
+        await HubCatalog.ApplyAsync(server, hub.Blueprint(PickersRollingOut(target, plan)));
+        return (from, target, await EnrollRunningAsync(server, count, From));
+    }
+
+    /// <summary>
+    /// A pilot wave's promise: the pilots are offered the target while the others keep the from version, and
+    /// once every pilot reports the target installed, the next wave opens and the others are offered it too.
+    /// </summary>
+    private static async Task AssertPilotsGoFirstAsync(EdgeServer server, IReadOnlyList<EnrolledDevice> pilots, List<EnrolledDevice> others)
+    {
+        await WaitForRolloutAsync(server, s => s.Counts.Pending == pilots.Count + others.Count);
+        Assert.All(await DeclaredAsync(server, pilots), d => Assert.Equal(Target, d.App.VersionCode));
+        Assert.All(await DeclaredAsync(server, others), d => Assert.Equal(From, d.App.VersionCode));
+
+        foreach (var pilot in pilots)
+            await ReportAsync(server, pilot, installed: Target);
+        await WaitForRolloutAsync(server, s => s.Progress.OpenWaves == 2);
+        Assert.All(await DeclaredAsync(server, others), d => Assert.Equal(Target, d.App.VersionCode));
+    }
 
     private static async Task<(TestPackage From, TestPackage Target)> PublishAsync(EdgeServer server, HubCatalog hub, string? minOs)
     {
@@ -278,20 +270,14 @@ public sealed partial class RolloutTests
             },
         });
 
-    private static async Task<DeclarationsDocument> DeclarationsAsync(EdgeServer server, string secret)
-    {
-        using var response = await server.Http.SendAsync(EdgeServer.Authorized(HttpMethod.Get, "/api/v1/declarations", secret));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var document = (await response.Content.ReadFromJsonAsync(DeviceProtocolJson.Default.DeclarationsDocument))!;
-        Assert.Equal($"\"{document.Token}\"", response.Headers.ETag?.Tag);
-        return document;
-    }
-
     private static async Task<Declared> DeclaredAsync(EdgeServer server, EnrolledDevice device)
     {
-        var document = await DeclarationsAsync(server, device.Secret);
+        var document = await server.DeclarationsAsync(device.Secret);
         return new Declared(Assert.Single(document.Apps), document.Token);
     }
+
+    private static Task<Declared[]> DeclaredAsync(EdgeServer server, IEnumerable<EnrolledDevice> devices) =>
+        Task.WhenAll(devices.Select(d => DeclaredAsync(server, d)));
 
     private static int WaveOf(EnrolledDevice device, RolloutPlan plan) => WaveAssignment.WaveOf(plan, RolloutId, device.DeviceId, ["pickers"]);
 

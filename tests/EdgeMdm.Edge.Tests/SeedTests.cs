@@ -1,5 +1,3 @@
-using EdgeMdm.Edge.Seed;
-
 namespace EdgeMdm.Edge.Tests;
 
 public sealed class SeedTests

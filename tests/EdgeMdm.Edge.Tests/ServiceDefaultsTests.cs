@@ -1,7 +1,4 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
-using EdgeMdm.Contracts.Device;
 using EdgeMdm.ServiceDefaults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
@@ -125,10 +122,16 @@ public sealed class ServiceDefaultsTests
         await server.CheckinOkAsync(quiet.DeviceSecret, new CheckinRequest());
     }
 
+    /// <summary>The device endpoints that take a JSON body, and whether they want the device's credential.</summary>
+    public static TheoryData<string, bool> BodyEndpoints => new()
+    {
+        { "/api/v1/enroll", false },
+        { "/api/v1/checkin", true },
+        { "/api/v1/commands/cmd-1/result", true },
+    };
+
     [Theory]
-    [InlineData("/api/v1/enroll", false)]
-    [InlineData("/api/v1/checkin", true)]
-    [InlineData("/api/v1/commands/cmd-1/result", true)]
+    [MemberData(nameof(BodyEndpoints))]
     public async Task A_malformed_chunked_body_is_400_and_a_warning_without_a_stack(string path, bool authorized)
     {
         await using var server = await EdgeServer.StartAsync();
@@ -142,9 +145,7 @@ public sealed class ServiceDefaultsTests
     }
 
     [Theory]
-    [InlineData("/api/v1/enroll", false)]
-    [InlineData("/api/v1/checkin", true)]
-    [InlineData("/api/v1/commands/cmd-1/result", true)]
+    [MemberData(nameof(BodyEndpoints))]
     public async Task A_body_that_trickles_in_is_408_and_a_warning_without_a_stack(string path, bool authorized)
     {
         await using var server = await EdgeServer.StartAsync();

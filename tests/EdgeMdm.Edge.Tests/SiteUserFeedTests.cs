@@ -23,13 +23,6 @@ public sealed class SiteUserFeedTests
         SiteUserRemoved = new SiteUserRemoved { UserName = user },
     };
 
-    private static DownstreamBatch Batch(ulong through, params HubChange[] changes)
-    {
-        var batch = new DownstreamBatch { ThroughPosition = through };
-        batch.Changes.AddRange(changes);
-        return batch;
-    }
-
     [Fact]
     public async Task An_upserted_site_user_verifies_with_their_password_only()
     {
@@ -37,7 +30,7 @@ public sealed class SiteUserFeedTests
         await using var server = await EdgeServer.StartAsync();
 
         // Act
-        await server.Get<IFeedStore>().ApplyDownstreamAsync(Batch(1, Upserted(1, "sam", SiteUserRoles.Operator, SamHash)));
+        await HubCatalog.ApplyAsync(server, Upserted(1, "sam", SiteUserRoles.Operator, SamHash));
 
         // Assert
         var sam = server.Get<ISiteUserDirectory>().VerifySiteUser("sam", "sam's floor password");
@@ -52,8 +45,8 @@ public sealed class SiteUserFeedTests
     {
         // Arrange
         await using var server = await EdgeServer.StartAsync();
-        var first = Batch(2, Upserted(1, "sam", SiteUserRoles.Operator, SamHash), Upserted(2, "kim", SiteUserRoles.Supervisor, SamHash));
-        var second = Batch(4, Upserted(3, "sam", SiteUserRoles.Supervisor, SamNewHash), Removed(4, "kim"));
+        var first = HubCatalog.Batch(Upserted(1, "sam", SiteUserRoles.Operator, SamHash), Upserted(2, "kim", SiteUserRoles.Supervisor, SamHash));
+        var second = HubCatalog.Batch(Upserted(3, "sam", SiteUserRoles.Supervisor, SamNewHash), Removed(4, "kim"));
 
         // Act: each batch twice, then the whole feed again as after a wiped cursor (positions re-sent, changes
         // applied by key), and a removal of a user already gone
@@ -61,7 +54,7 @@ public sealed class SiteUserFeedTests
         await server.Get<IFeedStore>().ApplyDownstreamAsync(first);
         await server.Get<IFeedStore>().ApplyDownstreamAsync(second);
         await server.Get<IFeedStore>().ApplyDownstreamAsync(second);
-        await server.Get<IFeedStore>().ApplyDownstreamAsync(Batch(6, Upserted(5, "sam", SiteUserRoles.Supervisor, SamNewHash), Removed(6, "kim")));
+        await HubCatalog.ApplyAsync(server, Upserted(5, "sam", SiteUserRoles.Supervisor, SamNewHash), Removed(6, "kim"));
 
         // Assert
         var users = server.Get<ISiteUserDirectory>().ListSiteUsers();

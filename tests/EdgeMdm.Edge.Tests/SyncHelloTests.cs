@@ -1,7 +1,3 @@
-using EdgeMdm.Contracts.Device;
-using EdgeMdm.Edge.Storage;
-using EdgeMdm.Edge.Sync;
-
 namespace EdgeMdm.Edge.Tests;
 
 /// <summary>What the sync worker tells the hub of its backlog and uplink in each round's Hello.</summary>

@@ -1,6 +1,3 @@
-using EdgeMdm.Edge.Threading;
-using EdgeMdm.Testing;
-
 namespace EdgeMdm.Edge.Tests;
 
 public sealed class ThreadSchedulingTests

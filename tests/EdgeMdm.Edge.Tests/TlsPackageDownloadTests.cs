@@ -1,7 +1,4 @@
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using EdgeMdm.Contracts.Device;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 

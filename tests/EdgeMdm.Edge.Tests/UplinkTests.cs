@@ -1,4 +1,3 @@
-using EdgeMdm.Edge.Sync;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeMdm.Edge.Tests;

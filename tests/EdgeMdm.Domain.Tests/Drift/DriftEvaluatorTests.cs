@@ -1,3 +1,4 @@
+using System.Globalization;
 using EdgeMdm.Contracts.Device;
 using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Domain.Drift;
@@ -441,33 +442,20 @@ public sealed class DriftEvaluatorTests
         Assert.True(report.Compliant);
     }
 
-    [Fact]
-    public void Certificate_expiring_within_the_minimum_days_is_minor_drift()
+    [Theory]
+    [InlineData("2025-06-20", "expires 2025-06-20", Severity.Minor)] // within the minimum days
+    [InlineData("2025-05-31", "expired 2025-05-31", Severity.Critical)]
+    public void Certificate_expiring_within_the_minimum_days_is_minor_drift_and_an_expired_one_critical(string notAfterDate, string actual, Severity severity)
     {
         // Arrange
-        var notAfter = new DateTimeOffset(2025, 6, 20, 0, 0, 0, TimeSpan.Zero);
+        var notAfter = new DateTimeOffset(DateOnly.Parse(notAfterDate, CultureInfo.InvariantCulture), TimeOnly.MinValue, TimeSpan.Zero);
 
         // Act
         var report = DriftEvaluator.Evaluate(WithCertificate(30), HoldingCertificate(notAfter), Now);
 
         // Assert
         Assert.Equal(
-            new DriftFinding("cert:site-wifi", "valid >= 30 days", "expires 2025-06-20", Severity.Minor),
-            Assert.Single(report.Findings));
-    }
-
-    [Fact]
-    public void Certificate_expired_is_critical_drift()
-    {
-        // Arrange
-        var notAfter = new DateTimeOffset(2025, 5, 31, 0, 0, 0, TimeSpan.Zero);
-
-        // Act
-        var report = DriftEvaluator.Evaluate(WithCertificate(30), HoldingCertificate(notAfter), Now);
-
-        // Assert
-        Assert.Equal(
-            new DriftFinding("cert:site-wifi", "valid >= 30 days", "expired 2025-05-31", Severity.Critical),
+            new DriftFinding("cert:site-wifi", "valid >= 30 days", actual, severity),
             Assert.Single(report.Findings));
     }
 

@@ -24,12 +24,7 @@ public sealed class RolloutGateTests
     [Fact]
     public void A_compatible_device_in_an_open_wave_inside_the_window_is_offered()
     {
-        // Act
-        var decision = RolloutGate.Decide(Plan, Running, Target, 1, Report(), Night);
-
-        // Assert
-        Assert.Equal(OfferDecision.Offer, decision);
-        Assert.True(decision.DeclaresTarget());
+        Assert.Equal(OfferDecision.Offer, RolloutGate.Decide(Plan, Running, Target, 1, Report(), Night));
     }
 
     [Fact]
@@ -53,20 +48,13 @@ public sealed class RolloutGateTests
     [Fact]
     public void A_halted_rollout_offers_nothing_new()
     {
-        // Act
-        var decision = RolloutGate.Decide(Plan, Halted, Target, 1, Report(), Night);
-
-        // Assert
-        Assert.Equal(OfferDecision.Halted, decision);
-        Assert.False(decision.DeclaresTarget());
+        Assert.Equal(OfferDecision.Halted, RolloutGate.Decide(Plan, Halted, Target, 1, Report(), Night));
     }
 
     [Fact]
     public void A_device_that_runs_the_target_keeps_it_whatever_the_rollout_state_so_it_is_never_told_to_downgrade()
     {
-        // Act / Assert
         Assert.Equal(OfferDecision.AlreadyInstalled, RolloutGate.Decide(Plan, Halted, Target, 3, Report(installed: 412), Noon));
-        Assert.True(OfferDecision.AlreadyInstalled.DeclaresTarget());
     }
 
     [Fact]
@@ -106,13 +94,15 @@ public sealed class RolloutGateTests
     }
 
     [Theory]
-    [InlineData(OfferDecision.Incompatible)]
-    [InlineData(OfferDecision.OsVersionUnknown)]
-    [InlineData(OfferDecision.WaveNotOpen)]
-    [InlineData(OfferDecision.Halted)]
-    [InlineData(OfferDecision.OutsideMaintenanceWindow)]
-    public void Only_offer_and_already_installed_declare_the_target(OfferDecision decision)
+    [InlineData(OfferDecision.Offer, true)]
+    [InlineData(OfferDecision.AlreadyInstalled, true)]
+    [InlineData(OfferDecision.Incompatible, false)]
+    [InlineData(OfferDecision.OsVersionUnknown, false)]
+    [InlineData(OfferDecision.WaveNotOpen, false)]
+    [InlineData(OfferDecision.Halted, false)]
+    [InlineData(OfferDecision.OutsideMaintenanceWindow, false)]
+    public void Only_offer_and_already_installed_declare_the_target(OfferDecision decision, bool declaresTarget)
     {
-        Assert.False(decision.DeclaresTarget());
+        Assert.Equal(declaresTarget, decision.DeclaresTarget());
     }
 }
