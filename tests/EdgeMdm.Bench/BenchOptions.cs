@@ -1,4 +1,3 @@
-using System.Globalization;
 using EdgeMdm.Domain.Text;
 
 namespace EdgeMdm.Bench;

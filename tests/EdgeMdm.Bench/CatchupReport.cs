@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-
 namespace EdgeMdm.Bench;
 
 /// <summary>The markdown of the catch-up scenario: the figures, the targets of issue 3, pass or fail per target.</summary>

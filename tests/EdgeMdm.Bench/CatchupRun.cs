@@ -1,11 +1,7 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
-using EdgeMdm.Agent;
-using EdgeMdm.Testing;
 using static EdgeMdm.Bench.BenchProcesses;
 
 namespace EdgeMdm.Bench;

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-
 namespace EdgeMdm.Bench;
 
 /// <summary>The markdown of the download scenario: each round, the targets of issue 4, pass or fail per target.</summary>

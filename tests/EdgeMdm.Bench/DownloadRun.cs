@@ -1,13 +1,9 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using EdgeMdm.Agent;
-using EdgeMdm.Testing;
 using static EdgeMdm.Bench.BenchProcesses;
 
 namespace EdgeMdm.Bench;

@@ -1,8 +1,4 @@
-using System.Diagnostics;
-using EdgeMdm.Agent;
 using EdgeMdm.Contracts.Device;
-
-using EdgeMdm.Testing;
 
 namespace EdgeMdm.Bench;
 

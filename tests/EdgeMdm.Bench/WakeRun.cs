@@ -1,8 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text;
-using EdgeMdm.Agent;
-using EdgeMdm.Testing;
 using MQTTnet;
 using MQTTnet.Protocol;
 using static EdgeMdm.Bench.BenchProcesses;

@@ -1,8 +1,4 @@
-using System.Globalization;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
-using EdgeMdm.Testing;
 
 namespace EdgeMdm.EndToEnd;
 

@@ -1,7 +1,4 @@
-using System.Diagnostics;
-using EdgeMdm.Testing;
 using Npgsql;
-using SQLite;
 
 namespace EdgeMdm.EndToEnd;
 
@@ -147,7 +144,7 @@ public sealed class HubRestoreTests
     private static async Task SimulateAsync(Uri appliance, string token, int devices, string duration, string prefix)
     {
         using var simulation = Processes.Start(Processes.AgentDll,
-            ["simulate", "--server", appliance.ToString(), "--token", token, "--devices", devices.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["simulate", "--server", appliance.ToString(), "--token", token, "--devices", devices.ToString(CultureInfo.InvariantCulture),
              "--duration", duration, "--interval", "1s", "--serial-prefix", prefix]);
         var output = simulation.StandardOutput.ReadToEndAsync();
         var errors = simulation.StandardError.ReadToEndAsync();

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using EdgeMdm.Discovery.Dns;
@@ -398,7 +396,7 @@ internal sealed class NamespacedAppliance : IAsyncDisposable
     /// <summary>SIGTERM, as systemd stops it: the host shuts down and the responder says goodbye.</summary>
     public async Task StopAsync()
     {
-        using (var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false }))
+        using (var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false }))
             await kill!.WaitForExitAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         await _process.WaitForExitAsync(timeout.Token);

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace EdgeMdm.EndToEnd;
 
 /// <summary>The appliance must boot and serve the site with no network beyond it, from the first second.</summary>

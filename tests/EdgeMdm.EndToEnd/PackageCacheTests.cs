@@ -1,12 +1,6 @@
-using System.Globalization;
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
-using System.Text.Json;
 using System.Text.RegularExpressions;
-using EdgeMdm.Contracts.Device;
-using EdgeMdm.Testing;
 
 namespace EdgeMdm.EndToEnd;
 

@@ -1,11 +1,7 @@
-using System.Diagnostics;
-using System.Globalization;
 using EdgeMdm.Cloud.Hosting;
 using EdgeMdm.Cloud.Storage;
 using EdgeMdm.Cloud.Sync;
-using EdgeMdm.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using SQLite;
 using Xunit.Abstractions;
 
 namespace EdgeMdm.EndToEnd;

@@ -1,7 +1,3 @@
-using System.Net.Http.Json;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-
 namespace EdgeMdm.EndToEnd;
 
 /// <summary>People made at the hub reach the site's appliance over sync, and tenants are made by the hub operator.</summary>

@@ -1,5 +1,4 @@
 using Npgsql;
-using SQLite;
 
 namespace EdgeMdm.EndToEnd;
 

@@ -1,10 +1,7 @@
-using System.Diagnostics;
 using EdgeMdm.Cloud.Hosting;
 using EdgeMdm.Cloud.Storage;
 using EdgeMdm.Cloud.Sync;
-using EdgeMdm.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using SQLite;
 
 namespace EdgeMdm.EndToEnd;
 
@@ -26,7 +23,7 @@ public sealed class SyncTests
 
     private static Process Simulate(Uri appliance, string token, int devices, string duration) =>
         Processes.Start(Processes.AgentDll,
-            ["simulate", "--server", appliance.ToString(), "--token", token, "--devices", devices.ToString(System.Globalization.CultureInfo.InvariantCulture), "--duration", duration, "--interval", "1s"]);
+            ["simulate", "--server", appliance.ToString(), "--token", token, "--devices", devices.ToString(CultureInfo.InvariantCulture), "--duration", duration, "--interval", "1s"]);
 
     private static async Task<string> FinishAsync(Process simulation)
     {
