@@ -49,6 +49,14 @@ internal sealed class HubProcess : IAsyncDisposable
         return (site["siteId"]!.GetValue<string>(), site["credential"]!.GetValue<string>());
     }
 
+    /// <summary>A site with the scanner at version 100 for its pickers and a token 5000 devices may enroll with.</summary>
+    public async Task<(string SiteId, string Credential, string Token)> AddSiteWithFleetTokenAsync(string name)
+    {
+        var (siteId, credential) = await AddSiteAsync(name);
+        await PutBlueprintAsync("pickers", 100);
+        return (siteId, credential, await IssueTokenAsync(siteId, "pickers", 5000));
+    }
+
     public async Task PutBlueprintAsync(string group, long versionCode)
     {
         var blueprint = new JsonObject
