@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
 
+using static EdgeMdm.Bench.ReportMarkdown;
+
 namespace EdgeMdm.Bench;
 
 /// <summary>The markdown the bench prints (and writes to <c>--out</c>).</summary>
@@ -44,8 +46,6 @@ internal static class Report
 
     private static string Bytes(double bytes) =>
         bytes >= 1024 ? Invariant($"{bytes / 1024:0.0} KiB") : Invariant($"{bytes:0} B");
-
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     private static string CpuModel()
     {
