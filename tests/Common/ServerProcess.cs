@@ -15,16 +15,13 @@ internal sealed class ServerProcess : IAsyncDisposable
     private const int KeptLines = 200;
 
     private readonly Process _process;
-    private readonly Queue<string> _lastLines = new();
+    private readonly ProcessOutput _output;
 
     private ServerProcess(Process process, Uri url)
     {
         _process = process;
+        _output = new ProcessOutput(process, KeptLines);
         Url = url;
-        process.OutputDataReceived += (_, e) => Keep(e.Data);
-        process.ErrorDataReceived += (_, e) => Keep(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
     }
 
     public Uri Url { get; }
@@ -114,14 +111,7 @@ internal sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>The last lines the server printed, for a failure message.</summary>
-    public string Output
-    {
-        get
-        {
-            lock (_lastLines)
-                return string.Join('\n', _lastLines);
-        }
-    }
+    public string Output => _output.Text;
 
     /// <summary>SIGKILL, as in a power cut: no shutdown code of the server runs.</summary>
     public async Task KillAsync()
@@ -183,23 +173,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         throw new ServerStartException($"no 200 from {Url}healthz within {StartTimeout.TotalSeconds:0} s: {LastLine()}");
     }
 
-    private string LastLine()
-    {
-        lock (_lastLines)
-            return _lastLines.LastOrDefault(l => !string.IsNullOrWhiteSpace(l))?.Trim() ?? "(it printed nothing)";
-    }
-
-    private void Keep(string? line)
-    {
-        if (line is null)
-            return;
-        lock (_lastLines)
-        {
-            _lastLines.Enqueue(line);
-            if (_lastLines.Count > KeptLines)
-                _lastLines.Dequeue();
-        }
-    }
+    private string LastLine() => _output.LastLine() ?? "(it printed nothing)";
 
     /// <summary>The dotnet host that runs this process when it is the muxer, else the one on PATH.</summary>
     /// <summary><c>dotnet DLL ARGS</c> on the host running this process, with standard output and error captured.</summary>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using EdgeMdm.Contracts.Device;
 
 namespace EdgeMdm.Bench;

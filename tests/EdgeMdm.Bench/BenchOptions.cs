@@ -1,4 +1,3 @@
-using System.Globalization;
 using EdgeMdm.Domain.Text;
 
 namespace EdgeMdm.Bench;
@@ -51,6 +50,22 @@ internal sealed record BenchOptions
 
     public int EffectiveConcurrency => Math.Min(Concurrency ?? Devices, Devices);
 
+    /// <summary>Each option with the options it makes of a value: null when the value is not valid for it.</summary>
+    private static readonly Dictionary<string, Func<BenchOptions, string, BenchOptions?>> Setters = new(StringComparer.Ordinal)
+    {
+        ["--devices"] = (o, value) => PositiveInt(value) is { } devices ? o with { Devices = devices } : null,
+        ["--concurrency"] = (o, value) => PositiveInt(value) is { } concurrency ? o with { Concurrency = concurrency } : null,
+        ["--warmup"] = (o, value) => DurationText.TryParse(value, out var warmup) ? o with { Warmup = warmup } : null,
+        ["--duration"] = (o, value) => DurationText.TryParse(value, out var duration) && duration > TimeSpan.Zero ? o with { Duration = duration } : null,
+        ["--scenario"] = (o, value) => ScenarioOf(value) is { } scenario ? o with { Scenario = scenario } : null,
+        ["--backlog"] = (o, value) => PositiveInt(value) is { } backlog ? o with { Backlog = backlog } : null,
+        ["--sync-max-rate"] = (o, value) => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var rate) ? o with { SyncMaxRate = rate } : null,
+        ["--package-mb"] = (o, value) => PositiveInt(value) is { } megabytes ? o with { PackageMegabytes = megabytes } : null,
+        ["--download-clients"] = (o, value) => PositiveInt(value) is { } clients ? o with { DownloadClients = clients } : null,
+        ["--wake-agents"] = (o, value) => PositiveInt(value) is { } agents ? o with { WakeAgents = agents } : null,
+        ["--out"] = (o, value) => o with { OutFile = value },
+    };
+
     /// <summary>The options, or the one-line reason they are wrong.</summary>
     public static (BenchOptions? Options, string? Error) Parse(IReadOnlyList<string> args)
     {
@@ -61,46 +76,11 @@ internal sealed record BenchOptions
             if (i + 1 >= args.Count)
                 return (null, $"{name} needs a value");
             var value = args[++i];
-            switch (name)
-            {
-                case "--devices" when PositiveInt(value) is { } devices:
-                    options = options with { Devices = devices };
-                    break;
-                case "--concurrency" when PositiveInt(value) is { } concurrency:
-                    options = options with { Concurrency = concurrency };
-                    break;
-                case "--warmup" when DurationText.TryParse(value, out var warmup):
-                    options = options with { Warmup = warmup };
-                    break;
-                case "--duration" when DurationText.TryParse(value, out var duration) && duration > TimeSpan.Zero:
-                    options = options with { Duration = duration };
-                    break;
-                case "--scenario" when ScenarioOf(value) is { } scenario:
-                    options = options with { Scenario = scenario };
-                    break;
-                case "--backlog" when PositiveInt(value) is { } backlog:
-                    options = options with { Backlog = backlog };
-                    break;
-                case "--sync-max-rate" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var rate):
-                    options = options with { SyncMaxRate = rate };
-                    break;
-                case "--package-mb" when PositiveInt(value) is { } megabytes:
-                    options = options with { PackageMegabytes = megabytes };
-                    break;
-                case "--download-clients" when PositiveInt(value) is { } clients:
-                    options = options with { DownloadClients = clients };
-                    break;
-                case "--wake-agents" when PositiveInt(value) is { } agents:
-                    options = options with { WakeAgents = agents };
-                    break;
-                case "--out":
-                    options = options with { OutFile = value };
-                    break;
-                case "--devices" or "--concurrency" or "--warmup" or "--duration" or "--backlog" or "--scenario" or "--sync-max-rate" or "--package-mb" or "--download-clients" or "--wake-agents":
-                    return (null, $"{name} {value}: not a valid value (counts are whole numbers ≥ 1, durations look like 500ms, 15s, 2m, scenarios are checkin, catchup, download, wake, all)");
-                default:
-                    return (null, $"unknown option {name}");
-            }
+            if (!Setters.TryGetValue(name, out var set))
+                return (null, $"unknown option {name}");
+            if (set(options, value) is not { } next)
+                return (null, $"{name} {value}: not a valid value (counts are whole numbers ≥ 1, durations look like 500ms, 15s, 2m, scenarios are checkin, catchup, download, wake, all)");
+            options = next;
         }
 
         return (options, null);

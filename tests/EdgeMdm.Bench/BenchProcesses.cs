@@ -1,11 +1,7 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using EdgeMdm.Agent;
-using EdgeMdm.Testing;
 
 namespace EdgeMdm.Bench;
 

@@ -1,8 +1,5 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
-using System.Text;
-
-using EdgeMdm.Testing;
 
 namespace EdgeMdm.Bench;
 

@@ -1,5 +1,4 @@
-using System.Globalization;
-using System.Text;
+using static EdgeMdm.Bench.ReportMarkdown;
 
 namespace EdgeMdm.Bench;
 
@@ -24,17 +23,12 @@ internal static class CatchupReport
         var latencyRatio = during.P99Ms / r.IdleP99Ms;
         var kinds = string.Join(", ", r.Backlog.Kinds.OrderByDescending(k => k.Value).Select(k => Invariant($"{k.Key} {k.Value}")));
 
-        var text = new StringBuilder();
-        text.AppendLine("## Sync catch-up: a backlog built with the uplink down, drained to the hub")
-            .AppendLine()
-            .AppendLine(Invariant($"- date: {startedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC; machine: {Environment.ProcessorCount} CPUs; hub, appliance, proxy and load generator share them"))
-            .AppendLine(Invariant($"- appliance push ceiling: {(r.SyncMaxRate is { } rate ? (rate == 0 ? "none (--sync-max-rate 0)" : $"{rate} changes/s (--sync-max-rate)") : "its default (Edge:SyncMaxChangesPerSecond)")}"))
+        var text = Scenario("## Sync catch-up: a backlog built with the uplink down, drained to the hub", startedAt, "hub, appliance, proxy and load generator share them");
+        text.AppendLine(Invariant($"- appliance push ceiling: {(r.SyncMaxRate is { } rate ? (rate == 0 ? "none (--sync-max-rate 0)" : $"{rate} changes/s (--sync-max-rate)") : "its default (Edge:SyncMaxChangesPerSecond)")}"))
             .AppendLine(Invariant($"- backlog: {r.Backlog.Rows} changes in the outbox ({kinds}), from {r.BacklogDevices} enrolled devices checking in twice each; build errors {r.BuildErrors}"))
-            .AppendLine(Invariant($"- probe: {CatchupRun.ProbeDevices} devices checking in every {CatchupRun.ProbePeriod.TotalMilliseconds:0} ms; check-ins measured idle {idle.Count} before and {idleAfter.Count} after, waiting for the reconnect {waiting.Count}, during the drain {during.Count}; errors {r.ProbeErrors}"))
+            .AppendLine(Invariant($"- probe: {ProbeLoad.Devices} devices checking in every {ProbeLoad.Period.TotalMilliseconds:0} ms; check-ins measured idle {idle.Count} before and {idleAfter.Count} after, waiting for the reconnect {waiting.Count}, during the drain {during.Count}; errors {r.ProbeErrors}"))
             .AppendLine(Invariant($"- after the drain: {(r.Final.Converged ? "converged" : "NOT converged")}: site produced through {r.Final.Produced}, hub applied through {r.Final.Applied}, outbox {r.Final.Depth}; the probe added {r.Drain.ProducedDuringDrain} changes during the drain"))
-            .AppendLine()
-            .AppendLine("| figure | measured | target | result |")
-            .AppendLine("|---|--:|--:|---|")
+            .AppendTargetsTable()
             .AppendLine(Invariant($"| backlog built by the bench (uplink down) | {r.Backlog.Rows} changes in {r.BuildSeconds:0.0} s = {r.BuildPerSecond:0} changes/s | | |"))
             .AppendLine(Invariant($"| accumulation at a real site | {CatchupRun.SiteDevices} devices × 1 check-in/min = {CatchupRun.SiteCheckinsPerSecond:0.0} changes/s | | |"))
             .AppendLine(Invariant($"| heal → first connection (the appliance's backoff) | {r.Drain.ReconnectSeconds:0.0} s | | |"))
@@ -62,9 +56,5 @@ internal static class CatchupReport
     private static string Row(string process, Usage idle, Usage drain, long changes) =>
         Invariant($"| {process} | {idle.Cores:0.00} | {Mib((long)idle.DiskBytesPerSecond)}/s | {drain.Cores:0.00} | {Mib((long)drain.DiskBytesPerSecond)}/s ({Mib(drain.DiskBytes)}) | {drain.DiskBytes / (double)changes / 1024:0.0} KiB |");
 
-    private static string Verdict(bool pass) => pass ? "pass" : "**FAIL**";
-
     private static string Mib(long bytes) => Invariant($"{bytes / (1024.0 * 1024.0):0.00} MiB");
-
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

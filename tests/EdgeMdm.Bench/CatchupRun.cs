@@ -1,11 +1,5 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
-using EdgeMdm.Agent;
-using EdgeMdm.Testing;
 using static EdgeMdm.Bench.BenchProcesses;
 
 namespace EdgeMdm.Bench;
@@ -17,16 +11,12 @@ namespace EdgeMdm.Bench;
 /// how many bytes cross the wire compared with the same changes as plain JSON, and what the catch-up does to
 /// check-in latency. Every phase is bounded by time.
 /// </summary>
-internal sealed class CatchupRun
+internal sealed class CatchupRun(BenchOptions options, TextWriter log)
 {
     /// <summary>The real site the headline ratio is measured against: 2000 devices, one check-in a minute each.</summary>
     public const int SiteDevices = 2000;
     public const double SiteCheckinsPerSecond = SiteDevices / 60.0;
 
-    /// <summary>The probe load: devices checking in steadily, each once per period.</summary>
-    public const int ProbeDevices = 50;
-    public static readonly TimeSpan ProbePeriod = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan ProbeWarmup = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan IdleWindow = TimeSpan.FromSeconds(15);
 
     /// <summary>Check-ins in flight while the backlog is built.</summary>
@@ -40,15 +30,7 @@ internal sealed class CatchupRun
     private static readonly TimeSpan SettleLimit = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly BenchOptions _options;
-    private readonly TextWriter _log;
     private long _buildErrors;
-
-    private CatchupRun(BenchOptions options, TextWriter log)
-    {
-        _options = options;
-        _log = log;
-    }
 
     public static async Task<CatchupResult> RunAsync(string cloudDll, string edgeDll, BenchOptions options, TextWriter log, CancellationToken cancellationToken)
     {
@@ -71,42 +53,39 @@ internal sealed class CatchupRun
         // ---- the hub, a site, a blueprint and a token ----
         var restUrl = ServerProcess.FreeLoopbackUrl();
         var grpcUrl = ServerProcess.FreeLoopbackUrl();
-        _log.WriteLine($"edgemdm-bench: catch-up: hub on {restUrl} (REST) and {grpcUrl} (gRPC), data in {hubDir}");
-        await using var hub = await StartAsync("hub", cloudDll,
-            ["serve", "--database", hubDir, "--rest-url", Text(restUrl), "--grpc-url", Text(grpcUrl)], restUrl, cancellationToken);
-        using var rest = new HttpClient { BaseAddress = restUrl, Timeout = RequestTimeout };
-        rest.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await AdminTokenAsync(cloudDll, hubDir, cancellationToken));
-        var (siteId, credential, token) = await SetUpSiteAsync(rest, cancellationToken);
+        log.WriteLine($"edgemdm-bench: catch-up: hub on {restUrl} (REST) and {grpcUrl} (gRPC), data in {hubDir}");
+        await using var hub = await BenchHub.StartAsync(cloudDll, hubDir, restUrl, grpcUrl, RequestTimeout, cancellationToken);
+        var (siteId, credential, token) = await SetUpSiteAsync(hub, cancellationToken);
 
         // ---- the appliance, its uplink through the proxy ----
         await using var proxy = new FaultyProxy(grpcUrl, seed: 1);
         var edgeUrl = ServerProcess.FreeLoopbackUrl();
-        _log.WriteLine($"edgemdm-bench: catch-up: appliance on {edgeUrl}, uplink through {proxy.Url}, data in {siteDir}");
-        string[] pushCeiling = _options.SyncMaxRate is { } rate ? ["--sync-max-rate", rate.ToString(CultureInfo.InvariantCulture)] : [];
+        log.WriteLine($"edgemdm-bench: catch-up: appliance on {edgeUrl}, uplink through {proxy.Url}, data in {siteDir}");
+        string[] pushCeiling = options.SyncMaxRate is { } rate ? ["--sync-max-rate", rate.ToString(CultureInfo.InvariantCulture)] : [];
         await using var edge = await StartAsync("appliance", edgeDll,
             ["serve", "--data-dir", siteDir, "--urls", Text(edgeUrl), "--hub", Text(proxy.Url), "--site-credential", credential, "--sync-interval", "1", .. pushCeiling],
             edgeUrl, cancellationToken);
         await WaitAsync("the appliance to apply the hub's feed (blueprint, token)", () => Task.FromResult(EdgeFiles.FeedPosition(siteDir) > 0), TimeSpan.FromSeconds(60), cancellationToken);
-        var rig = new Rig(hub, edge, proxy, rest, siteId, siteDir);
+        var rig = new Rig(hub, edge, proxy, siteId, siteDir);
 
-        using var handler = AgentHttp.CreateHandler(BuildConcurrency + ProbeDevices);
+        using var handler = AgentHttp.CreateHandler(BuildConcurrency + ProbeLoad.Devices);
         using var http = AgentHttp.CreateClient(handler, edgeUrl, RequestTimeout);
         var api = new DeviceApiClient(http);
 
         // ---- idle: the probe load with the uplink up and no backlog ----
-        var probe = new ProbeLoad(api, await EnrollAsync(api, token, "CUPROBE", ProbeDevices, _log, "catch-up", cancellationToken), ProbePeriod);
+        var probe = new ProbeLoad(api, await EnrollAsync(api, token, "CUPROBE", ProbeLoad.Devices, log, "catch-up", cancellationToken), ProbeLoad.Period);
         var idle = await MeasureIdleAsync(rig, probe, cancellationToken);
 
         // ---- the backlog, built with the uplink down ----
         proxy.Fault = UplinkFault.Down;
-        _log.WriteLine($"  catch-up: uplink down; building a backlog of {_options.Backlog} changes");
+        log.WriteLine($"  catch-up: uplink down; building a backlog of {options.Backlog} changes");
         var buildStarted = Stopwatch.GetTimestamp();
         var backlogDevices = await BuildBacklogAsync(api, token, siteDir, cancellationToken);
         var buildSeconds = Stopwatch.GetElapsedTime(buildStarted).TotalSeconds;
         var content = EdgeFiles.ReadOutbox(siteDir);
         var backlogThrough = EdgeFiles.ProducedThrough(siteDir);
-        var appliedBefore = (long)await AppliedThroughAsync(rest, siteId, cancellationToken);
-        _log.WriteLine($"  catch-up: {content.Rows} changes in the outbox after {buildSeconds:0.0} s ({backlogDevices} devices); refused uplink connections: {proxy.RefusedConnections}");
+        var appliedBefore = (long)await hub.AppliedThroughAsync(siteId, cancellationToken);
+        log.WriteLine($"  catch-up: {content.Rows} changes in the outbox after {buildSeconds:0.0} s ({backlogDevices} devices); refused uplink connections: {proxy.RefusedConnections}");
 
         // ---- heal: drain the backlog under the probe load; then everything must be at the hub ----
         var drain = await DrainAsync(rig, probe, backlogThrough, cancellationToken);
@@ -116,35 +95,32 @@ internal sealed class CatchupRun
         var idleAfter = final.Converged ? await MeasureIdleAsync(rig, probe, cancellationToken) : idle;
         return new CatchupResult(content, backlogDevices, backlogThrough, appliedBefore, buildSeconds, Interlocked.Read(ref _buildErrors), idle, idleAfter, drain, final, probe.Errors)
         {
-            SyncMaxRate = _options.SyncMaxRate,
+            SyncMaxRate = options.SyncMaxRate,
         };
     }
 
-    private async Task<(string SiteId, string Credential, string Token)> SetUpSiteAsync(HttpClient rest, CancellationToken cancellationToken)
+    private async Task<(string SiteId, string Credential, string Token)> SetUpSiteAsync(BenchHub hub, CancellationToken cancellationToken)
     {
-        var site = await PostAsync(rest, "/api/v1/sites", new JsonObject { ["name"] = "Bench DC" }, cancellationToken);
-        var siteId = site["siteId"]!.GetValue<string>();
-        await PutBlueprintAsync(rest, cancellationToken);
-        var uses = Math.Min(1_000_000, (_options.Backlog / ChangesPerBacklogDevice) + ProbeDevices + 10_000);
-        var token = await PostAsync(rest, $"/api/v1/sites/{siteId}/tokens",
-            new JsonObject { ["group"] = "pickers", ["uses"] = uses, ["expiresInSeconds"] = 4 * 3600 }, cancellationToken);
-        return (siteId, site["credential"]!.GetValue<string>(), token["token"]!.GetValue<string>());
+        var (siteId, credential) = await hub.AddSiteAsync(cancellationToken);
+        await hub.PutBlueprintAsync(Blueprint(), cancellationToken);
+        var uses = Math.Min(1_000_000, (options.Backlog / ChangesPerBacklogDevice) + ProbeLoad.Devices + 10_000);
+        return (siteId, credential, await hub.IssueTokenAsync(siteId, uses, TimeSpan.FromHours(4), cancellationToken));
     }
 
     /// <summary>The probe load with the uplink up and nothing queued; then waits until the hub holds what it produced.</summary>
     private async Task<IdleMeasure> MeasureIdleAsync(Rig rig, ProbeLoad probe, CancellationToken cancellationToken)
     {
-        _log.WriteLine($"  catch-up: idle probe, {ProbeDevices} devices every {ProbePeriod.TotalMilliseconds:0} ms, {IdleWindow.TotalSeconds:0} s after {ProbeWarmup.TotalSeconds:0} s warm-up");
+        log.WriteLine($"  catch-up: idle probe, {ProbeLoad.Devices} devices every {ProbeLoad.Period.TotalMilliseconds:0} ms, {IdleWindow.TotalSeconds:0} s after {ProbeLoad.Warmup.TotalSeconds:0} s warm-up");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var running = probe.RunAsync(stop.Token);
-        var from = Stopwatch.GetTimestamp() + Ticks(ProbeWarmup);
+        var from = Stopwatch.GetTimestamp() + Ticks(ProbeLoad.Warmup);
         var to = from + Ticks(IdleWindow);
-        await Task.Delay(ProbeWarmup, cancellationToken);
-        var hubFrom = rig.Hub.Sample();
+        await Task.Delay(ProbeLoad.Warmup, cancellationToken);
+        var hubFrom = rig.Hub.Process.Sample();
         var edgeFrom = rig.Edge.Sample();
         var machineFrom = MachineCpu.Read();
         await Task.Delay(IdleWindow, cancellationToken);
-        var hubTo = rig.Hub.Sample();
+        var hubTo = rig.Hub.Process.Sample();
         var edgeTo = rig.Edge.Sample();
         var machineTo = MachineCpu.Read();
         await stop.CancelAsync();
@@ -158,12 +134,12 @@ internal sealed class CatchupRun
     {
         using var stopProbe = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var running = probe.RunAsync(stopProbe.Token);
-        await Task.Delay(ProbeWarmup, cancellationToken);
+        await Task.Delay(ProbeLoad.Warmup, cancellationToken);
         rig.Proxy.ResetCounters();
         var healedAt = Stopwatch.GetTimestamp();
         rig.Proxy.Fault = UplinkFault.None;
-        _log.WriteLine("  catch-up: uplink up; draining");
-        var hubFrom = rig.Hub.Sample();
+        log.WriteLine("  catch-up: uplink up; draining");
+        var hubFrom = rig.Hub.Process.Sample();
         var edgeFrom = rig.Edge.Sample();
         var machineFrom = MachineCpu.Read();
         var connected = false;
@@ -175,12 +151,12 @@ internal sealed class CatchupRun
             {
                 // CPU and disk are counted from the first forwarded connection: before it, the appliance only waits out its backoff.
                 connected = true;
-                hubFrom = rig.Hub.Sample();
+                hubFrom = rig.Hub.Process.Sample();
                 edgeFrom = rig.Edge.Sample();
                 machineFrom = MachineCpu.Read();
             }
 
-            if (await AppliedThroughAsync(rig.Rest, rig.SiteId, cancellationToken) >= (ulong)backlogThrough)
+            if (await rig.Hub.AppliedThroughAsync(rig.SiteId, cancellationToken) >= (ulong)backlogThrough)
             {
                 drainedAt = Stopwatch.GetTimestamp();
                 break;
@@ -189,7 +165,7 @@ internal sealed class CatchupRun
             await Task.Delay(50, cancellationToken);
         }
 
-        var hubTo = rig.Hub.Sample();
+        var hubTo = rig.Hub.Process.Sample();
         var edgeTo = rig.Edge.Sample();
         var machineTo = MachineCpu.Read();
         var connectedAt = rig.Proxy.FirstForwardedAt;
@@ -220,14 +196,14 @@ internal sealed class CatchupRun
     private async Task<Settled> SettleAsync(Rig rig, CancellationToken cancellationToken)
     {
         var converged = await TryWaitAsync(() => ConvergedAsync(rig, cancellationToken), SettleLimit, cancellationToken);
-        var final = new Settled(converged, EdgeFiles.ProducedThrough(rig.SiteDir), (long)await AppliedThroughAsync(rig.Rest, rig.SiteId, cancellationToken), EdgeFiles.OutboxDepth(rig.SiteDir));
-        _log.WriteLine($"  catch-up: converged: {converged} (site produced through {final.Produced}, hub applied through {final.Applied}, outbox {final.Depth})");
+        var final = new Settled(converged, EdgeFiles.ProducedThrough(rig.SiteDir), (long)await rig.Hub.AppliedThroughAsync(rig.SiteId, cancellationToken), EdgeFiles.OutboxDepth(rig.SiteDir));
+        log.WriteLine($"  catch-up: converged: {converged} (site produced through {final.Produced}, hub applied through {final.Applied}, outbox {final.Depth})");
         return final;
     }
 
     private static async Task<bool> ConvergedAsync(Rig rig, CancellationToken cancellationToken) =>
         EdgeFiles.OutboxDepth(rig.SiteDir) == 0
-        && (long)await AppliedThroughAsync(rig.Rest, rig.SiteId, cancellationToken) == EdgeFiles.ProducedThrough(rig.SiteDir);
+        && (long)await rig.Hub.AppliedThroughAsync(rig.SiteId, cancellationToken) == EdgeFiles.ProducedThrough(rig.SiteDir);
 
     private static double Seconds(long from, long to) => to > from ? (to - from) / (double)Stopwatch.Frequency : 0;
 
@@ -241,9 +217,9 @@ internal sealed class CatchupRun
         var deadline = Stopwatch.GetTimestamp() + Ticks(BuildLimit);
         var next = 0;
         var depth = EdgeFiles.OutboxDepth(siteDir);
-        while (depth < _options.Backlog && Stopwatch.GetTimestamp() < deadline)
+        while (depth < options.Backlog && Stopwatch.GetTimestamp() < deadline)
         {
-            var chunk = (int)Math.Min(5000, Math.Max(1, (_options.Backlog - depth + ChangesPerBacklogDevice - 1) / ChangesPerBacklogDevice));
+            var chunk = (int)Math.Min(5000, Math.Max(1, (options.Backlog - depth + ChangesPerBacklogDevice - 1) / ChangesPerBacklogDevice));
             using var timeout = new CancellationTokenSource(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline));
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
             var first = next;
@@ -263,48 +239,35 @@ internal sealed class CatchupRun
                     catch (Exception e) when (AgentFailures.IsRequestFailure(e, ct))
                     {
                         if (Interlocked.Increment(ref _buildErrors) <= 5)
-                            _log.WriteLine($"  catch-up: {serial} failed: {AgentFailures.Describe(e)}");
+                            log.WriteLine($"  catch-up: {serial} failed: {AgentFailures.Describe(e)}");
                     }
                 });
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested)
             {
-                _log.WriteLine($"  catch-up: backlog not built within {BuildLimit.TotalMinutes:0} min");
+                log.WriteLine($"  catch-up: backlog not built within {BuildLimit.TotalMinutes:0} min");
             }
 
             depth = EdgeFiles.OutboxDepth(siteDir);
-            _log.WriteLine($"  catch-up: {next} devices, {depth} changes in the outbox");
+            log.WriteLine($"  catch-up: {next} devices, {depth} changes in the outbox");
         }
 
         return next;
     }
 
-    private static async Task PutBlueprintAsync(HttpClient rest, CancellationToken cancellationToken)
+    private static JsonObject Blueprint() => new()
     {
-        var blueprint = new JsonObject
-        {
-            ["group"] = "pickers",
-            ["apps"] = new JsonArray(new JsonObject { ["packageName"] = "com.edgemdm.sample.scanner", ["versionCode"] = 100, ["versionName"] = "1.0.0" }),
-            ["os"] = new JsonObject { ["minVersion"] = "13" },
-            ["configurations"] = new JsonArray(),
-            ["certificates"] = new JsonArray(),
-            ["batteryHealthFloorPercent"] = 75,
-        };
-        using var response = await rest.PutAsJsonAsync("/api/v1/blueprints/pickers", blueprint, cancellationToken);
-        if (!response.IsSuccessStatusCode)
-            throw new ServerStartException($"PUT blueprint: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
-    }
-
-    private static async Task<ulong> AppliedThroughAsync(HttpClient rest, string siteId, CancellationToken cancellationToken)
-    {
-        var sites = JsonNode.Parse(await rest.GetStringAsync(new Uri("/api/v1/sites", UriKind.Relative), cancellationToken))!.AsArray();
-        return sites.Single(s => string.Equals(s!["siteId"]!.GetValue<string>(), siteId, StringComparison.Ordinal))!["appliedThrough"]!.GetValue<ulong>();
-    }
-
+        ["group"] = "pickers",
+        ["apps"] = new JsonArray(new JsonObject { ["packageName"] = "com.edgemdm.sample.scanner", ["versionCode"] = 100, ["versionName"] = "1.0.0" }),
+        ["os"] = new JsonObject { ["minVersion"] = "13" },
+        ["configurations"] = new JsonArray(),
+        ["certificates"] = new JsonArray(),
+        ["batteryHealthFloorPercent"] = 75,
+    };
 }
 
 /// <summary>The processes and handles of one catch-up run.</summary>
-internal sealed record Rig(ServerProcess Hub, ServerProcess Edge, FaultyProxy Proxy, HttpClient Rest, string SiteId, string SiteDir);
+internal sealed record Rig(BenchHub Hub, ServerProcess Edge, FaultyProxy Proxy, string SiteId, string SiteDir);
 
 /// <summary>Nearest-rank check-in latencies of a window, in milliseconds.</summary>
 [StructLayout(LayoutKind.Auto)]

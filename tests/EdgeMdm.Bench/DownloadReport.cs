@@ -1,5 +1,4 @@
-using System.Globalization;
-using System.Text;
+using static EdgeMdm.Bench.ReportMarkdown;
 
 namespace EdgeMdm.Bench;
 
@@ -21,12 +20,9 @@ internal static class DownloadReport
         var duringP99 = r.ApplianceCheckins.P99Ms;
         var latencyRatio = duringP99 / r.Idle.P99Ms;
 
-        var text = new StringBuilder();
-        text.AppendLine("## Package downloads: the appliance beside nginx")
-            .AppendLine()
-            .AppendLine(Invariant($"- date: {startedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC; machine: {Environment.ProcessorCount} CPUs; hub, appliance, nginx and clients share them"))
-            .AppendLine(Invariant($"- package: {r.PackageBytes >> 20} MiB of random bytes; {r.Clients} clients each download it whole, all at once, per round; after one unmeasured warm-up round each, rounds alternate nginx and the appliance; the probe checks in at the appliance during every round, and alone in idle windows before the warm-up and after each appliance round"))
-            .AppendLine(Invariant($"- the appliance fetched it from the hub and verified it in {r.FetchSeconds:0.0} s; probe: 50 devices checking in every 100 ms; probe errors {r.ProbeErrors}"))
+        var text = Scenario("## Package downloads: the appliance beside nginx", startedAt, "hub, appliance, nginx and clients share them");
+        text.AppendLine(Invariant($"- package: {r.PackageBytes >> 20} MiB of random bytes; {r.Clients} clients each download it whole, all at once, per round; after one unmeasured warm-up round each, rounds alternate nginx and the appliance; the probe checks in at the appliance during every round, and alone in idle windows before the warm-up and after each appliance round"))
+            .AppendLine(Invariant($"- the appliance fetched it from the hub and verified it in {r.FetchSeconds:0.0} s; probe: {ProbeLoad.Devices} devices checking in every {ProbeLoad.Period.TotalMilliseconds:0} ms; probe errors {r.ProbeErrors}"))
             .AppendLine()
             .AppendLine("| round | server | MiB | seconds | MiB/s | complete | resident before → peak | check-in p50 / p99 | server CPU s | CPU ms / GiB | machine busy cores |")
             .AppendLine("|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
@@ -37,9 +33,7 @@ internal static class DownloadReport
                 text.AppendLine(Round(i + 1, r.Appliance[i]));
         }
 
-        text.AppendLine()
-            .AppendLine("| figure | measured | target | result |")
-            .AppendLine("|---|--:|--:|---|")
+        text.AppendTargetsTable()
             .AppendLine(Invariant($"| throughput, nginx / appliance (all rounds) | {nginxRate:0} / {applianceRate:0} MiB/s | | |"))
             .AppendLine(Invariant($"| server CPU per GiB, nginx / appliance (all rounds; the appliance's includes its check-ins) | {CpuPerGib(r.Nginx):0} / {CpuPerGib(r.Appliance):0} ms | | |"))
             .AppendLine(Invariant($"| **appliance / nginx throughput** | {throughputRatio:0.00}× | ≥ {ThroughputTarget:0.0}× | {Verdict(throughputRatio >= ThroughputTarget)} |"))
@@ -66,8 +60,4 @@ internal static class DownloadReport
 
     private static string Round(int number, RoundMeasure m) =>
         Invariant($"| {number} | {m.Server} | {m.Bytes / 1048576.0:0} | {m.Seconds:0.00} | {m.MibPerSecond:0} | {m.Complete} | {(m.ResidentPeak == 0 ? "–" : $"{m.ResidentBefore / 1048576.0:0} → {m.ResidentPeak / 1048576.0:0} MiB")} | {(m.Checkins.Count == 0 ? "–" : $"{m.Checkins.P50Ms:0.0} / {m.Checkins.P99Ms:0.0} ms")} | {m.ServerCpuSeconds:0.00} | {m.CpuMsPerGib:0} | {m.MachineBusyCores:0.00} |");
-
-    private static string Verdict(bool pass) => pass ? "pass" : "**FAIL**";
-
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,13 +1,8 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using EdgeMdm.Agent;
-using EdgeMdm.Testing;
 using static EdgeMdm.Bench.BenchProcesses;
 
 namespace EdgeMdm.Bench;
@@ -21,28 +16,16 @@ namespace EdgeMdm.Bench;
 /// (the same background load whichever server moves the bytes); while the appliance serves, its resident memory
 /// is sampled.
 /// </summary>
-internal sealed class DownloadRun
+internal sealed class DownloadRun(BenchOptions options, TextWriter log)
 {
     private const string PackageName = "com.edgemdm.bench.large";
-    private const int ProbeDevices = 50;
     private const int Rounds = 3;
-    private static readonly TimeSpan ProbePeriod = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan ProbeWarmup = TimeSpan.FromSeconds(2);
     // Idle windows before the warm-up and after every appliance round, the later ones pooled: the machine's own idle tail
     // (mostly the fsync of a group commit) moves by a factor of 1.8 between runs and drifts within one, so the
     // baseline is sampled through the run beside the rounds it is held against, not once at its start.
     private static readonly TimeSpan IdleWindow = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan CacheLimit = TimeSpan.FromMinutes(3);
     private static readonly TimeSpan RoundLimit = TimeSpan.FromMinutes(3);
-
-    private readonly BenchOptions _options;
-    private readonly TextWriter _log;
-
-    private DownloadRun(BenchOptions options, TextWriter log)
-    {
-        _options = options;
-        _log = log;
-    }
 
     public static Task<DownloadResult> RunAsync(string cloudDll, string edgeDll, BenchOptions options, TextWriter log, CancellationToken cancellationToken)
         => InWorkDirectoryAsync("edgemdm-bench-download-", log, work => new DownloadRun(options, log).RunAsync(cloudDll, edgeDll, work, cancellationToken));
@@ -52,34 +35,31 @@ internal sealed class DownloadRun
         var hubDir = Path.Combine(work, "hub");
         var siteDir = Path.Combine(work, "site");
         var nginxRoot = Directory.CreateDirectory(Path.Combine(work, "www")).FullName;
-        var size = (long)_options.PackageMegabytes << 20;
+        var size = (long)options.PackageMegabytes << 20;
         var (sha256, file) = await WritePackageAsync(nginxRoot, size, cancellationToken);
-        _log.WriteLine($"  download: package of {size >> 20} MiB, sha256 {sha256}");
+        log.WriteLine($"  download: package of {size >> 20} MiB, sha256 {sha256}");
 
         // ---- the hub with the package in its catalog, a blueprint naming it, the appliance caching it ----
         var restUrl = ServerProcess.FreeLoopbackUrl();
         var grpcUrl = ServerProcess.FreeLoopbackUrl();
-        await using var hub = await StartAsync("hub", cloudDll, ["serve", "--database", hubDir, "--rest-url", Text(restUrl), "--grpc-url", Text(grpcUrl)], restUrl, cancellationToken);
-        using var rest = new HttpClient { BaseAddress = restUrl, Timeout = TimeSpan.FromMinutes(5) };
-        rest.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await AdminTokenAsync(cloudDll, hubDir, cancellationToken));
-        await UploadAsync(rest, file, cancellationToken);
-        var site = await PostAsync(rest, "/api/v1/sites", new JsonObject { ["name"] = "Bench DC" }, cancellationToken);
-        await PutBlueprintAsync(rest, cancellationToken);
-        var token = (await PostAsync(rest, $"/api/v1/sites/{site["siteId"]!.GetValue<string>()}/tokens",
-            new JsonObject { ["group"] = "pickers", ["uses"] = 1000, ["expiresInSeconds"] = 3600 }, cancellationToken))["token"]!.GetValue<string>();
+        await using var hub = await BenchHub.StartAsync(cloudDll, hubDir, restUrl, grpcUrl, TimeSpan.FromMinutes(5), cancellationToken);
+        await UploadAsync(hub.Rest, file, cancellationToken);
+        var (siteId, credential) = await hub.AddSiteAsync(cancellationToken);
+        await hub.PutBlueprintAsync(Blueprint(), cancellationToken);
+        var token = await hub.IssueTokenAsync(siteId, 1000, TimeSpan.FromHours(1), cancellationToken);
 
         var edgeUrl = ServerProcess.FreeLoopbackUrl();
         await using var edge = await StartAsync("appliance", edgeDll,
-            ["serve", "--data-dir", siteDir, "--urls", Text(edgeUrl), "--hub", Text(grpcUrl), "--site-credential", site["credential"]!.GetValue<string>(), "--sync-interval", "1"],
+            ["serve", "--data-dir", siteDir, "--urls", Text(edgeUrl), "--hub", Text(grpcUrl), "--site-credential", credential, "--sync-interval", "1"],
             edgeUrl, cancellationToken);
         var fetchSeconds = await WaitForCacheAsync(Path.Combine(siteDir, "blobs", sha256), cancellationToken);
 
-        using var handler = AgentHttp.CreateHandler(_options.DownloadClients + ProbeDevices);
+        using var handler = AgentHttp.CreateHandler(options.DownloadClients + ProbeLoad.Devices);
         using var http = AgentHttp.CreateClient(handler, edgeUrl, TimeSpan.FromMinutes(5));
         var api = new DeviceApiClient(http);
         // In a process of its own: the 32 download clients keep this one's thread pool busy (see ProbeProcess).
-        await using var probe = ProbeProcess.Start(edgeUrl, await EnrollAsync(api, token, "DLPROBE", ProbeDevices, _log, "download", cancellationToken), ProbePeriod, Path.Combine(work, "probe"));
-        var downloaders = await EnrollAsync(api, token, "DLCLIENT", _options.DownloadClients, _log, "download", cancellationToken);
+        await using var probe = ProbeProcess.Start(edgeUrl, await EnrollAsync(api, token, "DLPROBE", ProbeLoad.Devices, log, "download", cancellationToken), ProbeLoad.Period, Path.Combine(work, "probe"));
+        var downloaders = await EnrollAsync(api, token, "DLCLIENT", options.DownloadClients, log, "download", cancellationToken);
 
         // ---- nginx serving the same bytes ----
         await using var nginx = await NginxProcess.StartAsync(nginxRoot, Path.Combine(work, "nginx"), cancellationToken);
@@ -103,7 +83,7 @@ internal sealed class DownloadRun
             idle.Add(await IdleAsync(probe, cancellationToken));
         }
 
-        return new DownloadResult(size, _options.DownloadClients, fetchSeconds, idle, nginxRounds, applianceWarmup, applianceRounds, probe.Errors);
+        return new DownloadResult(size, options.DownloadClients, fetchSeconds, idle, nginxRounds, applianceWarmup, applianceRounds, probe.Errors);
     }
 
     /// <summary>Waits until the appliance has fetched and verified the package into its cache; returns the seconds it took.</summary>
@@ -112,17 +92,17 @@ internal sealed class DownloadRun
         var fetchStarted = Stopwatch.GetTimestamp();
         await WaitAsync("the appliance to cache the package", () => Task.FromResult(File.Exists(cached)), CacheLimit, cancellationToken);
         var fetchSeconds = Stopwatch.GetElapsedTime(fetchStarted).TotalSeconds;
-        _log.WriteLine($"  download: the appliance fetched and verified the package in {fetchSeconds:0.0} s");
+        log.WriteLine($"  download: the appliance fetched and verified the package in {fetchSeconds:0.0} s");
         return fetchSeconds;
     }
 
     /// <summary>The probe's check-ins of one idle window (after its warm-up), nothing else running.</summary>
     private async Task<IReadOnlyList<ProbeLoad.Sample>> IdleAsync(ProbeProcess probe, CancellationToken cancellationToken)
     {
-        _log.WriteLine($"  download: idle probe, {ProbeDevices} devices every {ProbePeriod.TotalMilliseconds:0} ms, {IdleWindow.TotalSeconds:0} s");
+        log.WriteLine($"  download: idle probe, {ProbeLoad.Devices} devices every {ProbeLoad.Period.TotalMilliseconds:0} ms, {IdleWindow.TotalSeconds:0} s");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var running = probe.RunAsync(stop.Token);
-        await Task.Delay(ProbeWarmup, cancellationToken);
+        await Task.Delay(ProbeLoad.Warmup, cancellationToken);
         var from = Stopwatch.GetTimestamp();
         await Task.Delay(IdleWindow, cancellationToken);
         var to = Stopwatch.GetTimestamp();
@@ -139,13 +119,13 @@ internal sealed class DownloadRun
     private async Task<RoundMeasure> RoundAsync(
         string server, Uri url, long size, List<string>? secrets, ServerProcess? sampled, Func<TimeSpan> serverCpu, ProbeProcess? probe, CancellationToken cancellationToken)
     {
-        var clients = _options.DownloadClients;
+        var clients = options.DownloadClients;
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = clients, AutomaticDecompression = DecompressionMethods.None, UseProxy = false };
         using var http = new HttpClient(handler) { Timeout = RoundLimit };
         using var stopProbe = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var probing = probe?.RunAsync(stopProbe.Token);
         if (probing is not null)
-            await Task.Delay(ProbeWarmup, cancellationToken);
+            await Task.Delay(ProbeLoad.Warmup, cancellationToken);
 
         using var stopSampling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var baseline = sampled?.Sample().RssBytes ?? 0;
@@ -170,7 +150,7 @@ internal sealed class DownloadRun
         var seconds = (finished - started) / (double)Stopwatch.Frequency;
         var complete = bytes.Count(b => b == size);
         var measure = new RoundMeasure(server, bytes.Sum(), seconds, complete, baseline, peakBytes, checkins, cpu, machineBusy);
-        _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  download: {server}: {clients} clients, {measure.Bytes / 1048576.0:0} MiB in {seconds:0.00} s = {measure.MibPerSecond:0} MiB/s, complete {complete}/{clients}"));
         return measure;
     }
@@ -245,19 +225,13 @@ internal sealed class DownloadRun
             throw new ServerStartException($"package upload: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
     }
 
-    private static async Task PutBlueprintAsync(HttpClient rest, CancellationToken cancellationToken)
+    private static JsonObject Blueprint() => new()
     {
-        var blueprint = new JsonObject
-        {
-            ["group"] = "pickers",
-            ["apps"] = new JsonArray(new JsonObject { ["packageName"] = PackageName, ["versionCode"] = 1, ["versionName"] = "1.0.0" }),
-            ["configurations"] = new JsonArray(),
-            ["certificates"] = new JsonArray(),
-        };
-        using var response = await rest.PutAsJsonAsync("/api/v1/blueprints/pickers", blueprint, cancellationToken);
-        if (!response.IsSuccessStatusCode)
-            throw new ServerStartException($"PUT blueprint: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
-    }
+        ["group"] = "pickers",
+        ["apps"] = new JsonArray(new JsonObject { ["packageName"] = PackageName, ["versionCode"] = 1, ["versionName"] = "1.0.0" }),
+        ["configurations"] = new JsonArray(),
+        ["certificates"] = new JsonArray(),
+    };
 }
 
 /// <summary>Debian's nginx on a free loopback port, serving one directory, stopped with the run.</summary>

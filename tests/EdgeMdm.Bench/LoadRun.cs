@@ -1,8 +1,4 @@
-using System.Diagnostics;
-using EdgeMdm.Agent;
 using EdgeMdm.Contracts.Device;
-
-using EdgeMdm.Testing;
 
 namespace EdgeMdm.Bench;
 
@@ -12,7 +8,7 @@ namespace EdgeMdm.Bench;
 /// for the measured window. Check-ins completed inside the window are counted and their latencies kept;
 /// every failure anywhere (enrollment, warm-up, window) is an error.
 /// </summary>
-internal sealed class LoadRun
+internal sealed class LoadRun(string endpoint, BenchOptions options, TextWriter log, CancellationToken interrupted)
 {
     /// <summary>The name the appliance's <c>GroupCommitWriter</c> gives its thread: the serial part of every check-in.</summary>
     public const string DatabaseWriterThread = "edgemdm-db-writer";
@@ -24,19 +20,7 @@ internal sealed class LoadRun
     // Check-ins still in flight when the window closes may finish within this grace; then they are cancelled.
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
 
-    private readonly string _endpoint;
-    private readonly BenchOptions _options;
-    private readonly TextWriter _log;
-    private readonly CancellationToken _interrupted;
     private long _errors;
-
-    private LoadRun(string endpoint, BenchOptions options, TextWriter log, CancellationToken interrupted)
-    {
-        _endpoint = endpoint;
-        _options = options;
-        _log = log;
-        _interrupted = interrupted;
-    }
 
     public static async Task<RunResult> RunAsync(
         string endpoint, ServerProcess server, string enrollmentToken, BenchOptions options, TextWriter log, CancellationToken cancellationToken)
@@ -87,11 +71,11 @@ internal sealed class LoadRun
     {
         using var timeout = new CancellationTokenSource(EnrollTimeout);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
-        var enrolled = new BenchDevice?[_options.Devices];
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.EffectiveConcurrency, CancellationToken = stop.Token };
+        var enrolled = new BenchDevice?[options.Devices];
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.EffectiveConcurrency, CancellationToken = stop.Token };
         try
         {
-            await Parallel.ForEachAsync(Enumerable.Range(0, _options.Devices), parallel, async (i, ct) =>
+            await Parallel.ForEachAsync(Enumerable.Range(0, options.Devices), parallel, async (i, ct) =>
             {
                 var serial = BenchDevice.SerialOf(i + 1);
                 try
@@ -138,7 +122,7 @@ internal sealed class LoadRun
             {
                 // Still unanswered a grace period after the window closed; or the person running the bench
                 // interrupted it, which is no error of the server.
-                if (!_interrupted.IsCancellationRequested)
+                if (!interrupted.IsCancellationRequested)
                     RecordError("checkin", device.Serial, e);
                 break;
             }
@@ -161,9 +145,9 @@ internal sealed class LoadRun
     {
         var count = Interlocked.Increment(ref _errors);
         if (count <= LoggedErrors)
-            _log.WriteLine($"  {_endpoint}: {serial} {operation} failed: {AgentFailures.Describe(e)}");
+            log.WriteLine($"  {endpoint}: {serial} {operation} failed: {AgentFailures.Describe(e)}");
         else if (count == LoggedErrors + 1)
-            _log.WriteLine($"  {_endpoint}: more errors; counted, not shown");
+            log.WriteLine($"  {endpoint}: more errors; counted, not shown");
     }
 
     /// <summary>Nearest rank, in milliseconds: the smallest sample with at least <paramref name="q"/> of all at or below it.</summary>

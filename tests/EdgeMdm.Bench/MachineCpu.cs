@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace EdgeMdm.Bench;
 
 /// <summary>Busy and total CPU time of the whole machine, from the first line of /proc/stat (clock ticks).</summary>

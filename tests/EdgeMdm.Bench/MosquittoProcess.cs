@@ -1,8 +1,5 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using EdgeMdm.Testing;
 
 namespace EdgeMdm.Bench;
 

@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
-using EdgeMdm.Agent;
 
 namespace EdgeMdm.Bench;
 
@@ -11,6 +9,14 @@ namespace EdgeMdm.Bench;
 /// </summary>
 internal sealed class ProbeLoad
 {
+    /// <summary>The probe of the catch-up and download scenarios: devices checking in steadily, each once per <see cref="Period"/>.</summary>
+    public const int Devices = 50;
+
+    public static readonly TimeSpan Period = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long the probe runs before a window of it is measured.</summary>
+    public static readonly TimeSpan Warmup = TimeSpan.FromSeconds(2);
+
     private readonly DeviceApiClient _api;
     private readonly IReadOnlyList<BenchDevice> _devices;
     private readonly TimeSpan _period;

@@ -1,8 +1,4 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Threading.Channels;
-using EdgeMdm.Agent;
-using EdgeMdm.Testing;
 
 namespace EdgeMdm.Bench;
 

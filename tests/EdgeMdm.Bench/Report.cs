@@ -1,6 +1,6 @@
-using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text;
+
+using static EdgeMdm.Bench.ReportMarkdown;
 
 namespace EdgeMdm.Bench;
 
@@ -46,8 +46,6 @@ internal static class Report
 
     private static string Bytes(double bytes) =>
         bytes >= 1024 ? Invariant($"{bytes / 1024:0.0} KiB") : Invariant($"{bytes:0} B");
-
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     private static string CpuModel()
     {

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using EdgeMdm.Agent;
 using EdgeMdm.Contracts.Device;
 using static EdgeMdm.Bench.BenchProcesses;
 

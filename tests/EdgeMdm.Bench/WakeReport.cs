@@ -1,5 +1,4 @@
-using System.Globalization;
-using System.Text;
+using static EdgeMdm.Bench.ReportMarkdown;
 
 namespace EdgeMdm.Bench;
 
@@ -26,11 +25,8 @@ internal static class WakeReport
         var wholePath = checkedIn / checkedInThrough;
         var againstDelivery = checkedIn / mosquitto;
 
-        var text = new StringBuilder();
-        text.AppendLine("## Device wakes: the appliance's broker beside Mosquitto")
-            .AppendLine()
-            .AppendLine(Invariant($"- date: {startedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC; machine: {Environment.ProcessorCount} CPUs; the appliances, {r.MosquittoVersion} and every client share them"))
-            .AppendLine(Invariant($"- {r.Agents} devices enrolled ({r.EnrollSeconds:0.0} s), each connected with its device credential and subscribed to its wake topic ({r.ConnectSeconds:0.0} s): the agent's WakeListener, one MQTT connection per device, in the bench process; the same {r.Agents} clients on the same topics at Mosquitto"))
+        var text = Scenario("## Device wakes: the appliance's broker beside Mosquitto", startedAt, $"the appliances, {r.MosquittoVersion} and every client share them");
+        text.AppendLine(Invariant($"- {r.Agents} devices enrolled ({r.EnrollSeconds:0.0} s), each connected with its device credential and subscribed to its wake topic ({r.ConnectSeconds:0.0} s): the agent's WakeListener, one MQTT connection per device, in the bench process; the same {r.Agents} clients on the same topics at Mosquitto"))
             .AppendLine(Invariant($"- appliance round: `edgemdm-edge commands send --group pickers ring` queues {r.Agents} commands, hence {r.Agents} QoS 1 wakes; each device checks in (POST /api/v1/checkin, at most {r.HttpConnections} connections) as soon as it is woken; times from the wakes being queued (the CLI's exit; the appliance's dispatcher polls for another process's wakes every 50 ms); a \"wakes only\" round is the same with the devices not checking in, so that only the wakes load the appliance, as only the messages load Mosquitto"))
             .AppendLine(Invariant($"- Mosquitto round: one client publishes the {r.Agents} QoS 1 messages at once; times from the first publication"))
             .AppendLine("- appliance through Mosquitto: a copy of the same site, taken after enrollment, served by a second appliance started with `--mqtt-external` at this Mosquitto; the same round, its wakes delivered by Mosquitto to the devices' connections there, each device checking in with that appliance")
@@ -44,9 +40,7 @@ internal static class WakeReport
 
         var perAppliance = r.Appliance.PerConnectionBytes(r.Agents);
         var perMosquitto = r.Mosquitto.PerConnectionBytes(r.Agents);
-        text.AppendLine()
-            .AppendLine("| figure | measured | target | result |")
-            .AppendLine("|---|--:|--:|---|")
+        text.AppendTargetsTable()
             .AppendLine(Invariant($"| all {r.Agents} delivered, Mosquitto / appliance wakes only / appliance with check-ins / appliance through Mosquitto with check-ins (mean of {count} rounds) | {mosquitto:0.000} / {wakeOnly:0.000} / {appliance:0.000} / {through:0.000} s | | |"))
             .AppendLine(Invariant($"| **appliance / Mosquitto delivery time, wakes only** (like with like: N QoS 1 messages, nothing else loading either broker) | {wakeOnly / mosquitto:0.00}× | ≤ {DeliveryTarget:0.0}× | {Verdict(wakeOnly / mosquitto)} |"))
             .AppendLine(Invariant($"| appliance / Mosquitto delivery time, devices checking in as they wake | {appliance / mosquitto:0.00}× | ≤ {DeliveryTarget:0.0}× | {Verdict(appliance / mosquitto)} |"))
@@ -60,12 +54,10 @@ internal static class WakeReport
         return text.ToString();
     }
 
-    private static string Verdict(double ratio) => ratio <= DeliveryTarget ? "pass" : "**FAIL**";
+    private static string Verdict(double ratio) => ReportMarkdown.Verdict(ratio <= DeliveryTarget);
 
     private static string Round(WakeRound m) =>
         Invariant($"| {m.Label} | {m.Name} | {m.Messages} | {m.QueueSeconds:0.000} | {m.FirstDeliverySeconds:0.000} | {m.HalfDeliverySeconds:0.000} | {m.DeliverySeconds:0.000} | {(m.CheckinSeconds is { } s ? s.ToString("0.000", CultureInfo.InvariantCulture) : "–")} | {m.BrokerCpuSeconds:0.00} | {(m.WriterCpuSeconds is { } w ? Invariant($"{w * 1e6 / m.Messages:0} µs") : "–")} |");
 
     private static string Mib(long bytes) => (bytes / 1048576.0).ToString("0", CultureInfo.InvariantCulture);
-
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

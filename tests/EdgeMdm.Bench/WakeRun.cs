@@ -1,8 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text;
-using EdgeMdm.Agent;
-using EdgeMdm.Testing;
 using MQTTnet;
 using MQTTnet.Protocol;
 using static EdgeMdm.Bench.BenchProcesses;
@@ -18,7 +13,7 @@ namespace EdgeMdm.Bench;
 /// devices there, who check in with it: the whole wake → check-in path with Mosquitto in place of the embedded
 /// broker. After one unmeasured warm-up round each, rounds alternate Mosquitto, appliance, ...
 /// </summary>
-internal sealed class WakeRun
+internal sealed class WakeRun(BenchOptions options, TextWriter log)
 {
     /// <summary>The enrollment token and group of <c>edge/demo/site-seed.yaml</c>.</summary>
     private const string DemoToken = "demo-pickers-token-2026";
@@ -33,21 +28,12 @@ internal sealed class WakeRun
     private static readonly TimeSpan BetweenRounds = TimeSpan.FromSeconds(2);
     private static readonly byte[] WakePayload = Encoding.UTF8.GetBytes("""{"reason":"command"}""");
 
-    private readonly BenchOptions _options;
-    private readonly TextWriter _log;
-
-    private WakeRun(BenchOptions options, TextWriter log)
-    {
-        _options = options;
-        _log = log;
-    }
-
     public static Task<WakeResult> RunAsync(string edgeDll, string seed, BenchOptions options, TextWriter log, CancellationToken cancellationToken)
         => InWorkDirectoryAsync("edgemdm-bench-wake-", log, work => new WakeRun(options, log).RunAsync(edgeDll, seed, work, cancellationToken));
 
     private async Task<WakeResult> RunAsync(string edgeDll, string seed, string work, CancellationToken cancellationToken)
     {
-        var agents = _options.WakeAgents;
+        var agents = options.WakeAgents;
         var httpConnections = Math.Min(agents, MaxHttpConnections);
         // Two MQTT connections per device (appliance, Mosquitto), both appliances' check-ins, the runtime's own files:
         // .NET raises the soft limit to the hard one at start-up; this says so if that is too low, not EMFILE half-way.
@@ -59,7 +45,7 @@ internal sealed class WakeRun
         var url = ServerProcess.FreeLoopbackUrl();
         var mqttPort = ServerProcess.FreeLoopbackUrl().Port;
         var broker = new Uri($"mqtt://127.0.0.1:{mqttPort.ToString(CultureInfo.InvariantCulture)}");
-        _log.WriteLine($"edgemdm-bench: wake: appliance on {url}, broker on {broker}");
+        log.WriteLine($"edgemdm-bench: wake: appliance on {url}, broker on {broker}");
         string[] serve = ["serve", "--data-dir", dataDir, "--seed", seed, "--urls", Text(url), "--mqtt-listen", $"127.0.0.1:{mqttPort.ToString(CultureInfo.InvariantCulture)}"];
         using var handler = AgentHttp.CreateHandler(httpConnections);
         using var http = AgentHttp.CreateClient(handler, url, TimeSpan.FromMinutes(2));
@@ -91,7 +77,7 @@ internal sealed class WakeRun
             new WakeSide(subscribers, externalDir, () => externalAppliance.Sample().Cpu, () => externalAppliance.ThreadCpu(LoadRun.DatabaseWriterThread)),
             mosquitto.ProcessorTime, publisher, devices, edgeDll, cancellationToken);
         foreach (var error in new[] { fleet.LastError, subscribers.LastError }.OfType<string>())
-            _log.WriteLine($"  wake: last error: {error}");
+            log.WriteLine($"  wake: last error: {error}");
         return new WakeResult(
             agents, httpConnections, mosquitto.Version, enrollSeconds, connectSeconds,
             applianceGrowth, mosquittoGrowth, rounds, fleet.Errors + subscribers.Errors, fleet.StrayWakes + subscribers.StrayWakes);
@@ -129,7 +115,7 @@ internal sealed class WakeRun
         await Task.Delay(Settle, cancellationToken);
         var before = resident();
         var started = Stopwatch.GetTimestamp();
-        await fleet.ConnectAsync(_log, cancellationToken);
+        await fleet.ConnectAsync(log, cancellationToken);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         await Task.Delay(Settle, cancellationToken);
         return (new ResidentGrowth(before, resident()), seconds);
@@ -143,7 +129,7 @@ internal sealed class WakeRun
         await using (await StartAsync("appliance", edgeDll, serve, url, cancellationToken))
             devices = await EnrollAsync(api, count, cancellationToken);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        _log.WriteLine($"  wake: {count} devices enrolled in {seconds:0.0} s");
+        log.WriteLine($"  wake: {count} devices enrolled in {seconds:0.0} s");
         return (devices, seconds);
     }
 
@@ -193,7 +179,7 @@ internal sealed class WakeRun
             path, label, agents, Seconds(started, queuedAt), Seconds(origin, round.FirstWoken), Seconds(origin, round.HalfWoken),
             Seconds(origin, round.LastWoken), checkIn ? Seconds(origin, round.LastCheckedIn) : null, cpu, writer);
         var checkedIn = measured.CheckinSeconds is { } seconds ? Invariant($", all checked in {seconds:0.000} s") : "";
-        _log.WriteLine(Invariant($"  wake: {measured.Name} round {label}: queued by the CLI in {measured.QueueSeconds:0.00} s, all woken {measured.DeliverySeconds:0.000} s{checkedIn} later"));
+        log.WriteLine(Invariant($"  wake: {measured.Name} round {label}: queued by the CLI in {measured.QueueSeconds:0.00} s, all woken {measured.DeliverySeconds:0.000} s{checkedIn} later"));
         return measured;
     }
 
@@ -219,7 +205,7 @@ internal sealed class WakeRun
         var cpu = (mosquittoCpu() - cpuBefore).TotalSeconds;
         var measured = new WakeRound(
             WakePath.Mosquitto, label, devices.Count, Seconds(started, publishedAt), Seconds(started, round.FirstWoken), Seconds(started, round.HalfWoken), Seconds(started, round.LastWoken), CheckinSeconds: null, cpu, WriterCpuSeconds: null);
-        _log.WriteLine(Invariant($"  wake: Mosquitto round {label}: all acknowledged {measured.QueueSeconds:0.000} s, all received {measured.DeliverySeconds:0.000} s after the first publish"));
+        log.WriteLine(Invariant($"  wake: Mosquitto round {label}: all acknowledged {measured.QueueSeconds:0.000} s, all received {measured.DeliverySeconds:0.000} s after the first publish"));
         return measured;
     }
 

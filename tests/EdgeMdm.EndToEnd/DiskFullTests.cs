@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-
 namespace EdgeMdm.EndToEnd;
 
 /// <summary>
@@ -9,24 +6,10 @@ namespace EdgeMdm.EndToEnd;
 /// </summary>
 public sealed class DiskFullTests
 {
-    private static bool CanMountInOwnNamespace()
-    {
-        try
-        {
-            using var probe = Process.Start(new ProcessStartInfo("unshare", "--mount --propagation private mount -t tmpfs -o size=1m tmpfs /mnt") { RedirectStandardError = true, UseShellExecute = false });
-            probe!.WaitForExit(5000);
-            return probe.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false;
-        }
-    }
-
     [SkippableFact]
     public async Task On_a_full_disk_devices_get_503_readiness_says_why_the_cli_one_line_and_space_back_heals_it()
     {
-        Skip.IfNot(CanMountInOwnNamespace() || string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.Ordinal),
+        Skip.IfNot(Unshare.Works("--mount", "--propagation", "private", "mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", "/mnt") || string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.Ordinal),
             "mounting a small file system in a mount namespace of the test's own needs root (unshare --mount)");
         using var work = new TempDirectory();
         Directory.CreateDirectory(work.Path);
@@ -57,7 +40,7 @@ public sealed class DiskFullTests
             kill $edge; wait $edge
             """;
 
-        var result = await RunInMountNamespaceAsync(script);
+        var result = await Unshare.RunScriptAsync(["--mount", "--propagation", "private"], script, TimeSpan.FromMinutes(3));
 
         var output = result.Stdout;
         var log = await File.ReadAllTextAsync(Path.Combine(work.Path, "edge.log"));
@@ -80,18 +63,5 @@ public sealed class DiskFullTests
         Assert.True(1 == log.Split('\n').Count(l => l.Contains("storage", StringComparison.OrdinalIgnoreCase) && l.Contains("warn", StringComparison.Ordinal)), log);
         Assert.DoesNotContain("fail:", log, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", log, StringComparison.Ordinal);
-    }
-
-    private static async Task<CommandResult> RunInMountNamespaceAsync(string script)
-    {
-        var info = new ProcessStartInfo("unshare") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { "--mount", "--propagation", "private", "--", "bash", "-c", script })
-            info.ArgumentList.Add(arg);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(timeout.Token);
-        return new CommandResult(process.ExitCode, await stdout, await stderr);
     }
 }

@@ -1,7 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using EdgeMdm.Contracts.Device;
-
 namespace EdgeMdm.EndToEnd;
 
 /// <summary>A device enrolling at an appliance that syncs with a hub.</summary>

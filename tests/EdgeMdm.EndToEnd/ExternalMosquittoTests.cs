@@ -1,8 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Net.Http.Json;
-using EdgeMdm.Contracts.Device;
-
 namespace EdgeMdm.EndToEnd;
 
 /// <summary>

@@ -1,8 +1,4 @@
-using System.Globalization;
-using System.Text.Json;
 using EdgeMdm.Agent;
-using EdgeMdm.Contracts.Device;
-using SQLite;
 
 namespace EdgeMdm.EndToEnd;
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using EdgeMdm.Agent;
 
 namespace EdgeMdm.EndToEnd;

@@ -1,8 +1,4 @@
-using System.Globalization;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
-using EdgeMdm.Testing;
 
 namespace EdgeMdm.EndToEnd;
 
@@ -51,6 +47,14 @@ internal sealed class HubProcess : IAsyncDisposable
     {
         var site = await PostAsync("/api/v1/sites", new JsonObject { ["name"] = name });
         return (site["siteId"]!.GetValue<string>(), site["credential"]!.GetValue<string>());
+    }
+
+    /// <summary>A site with the scanner at version 100 for its pickers and a token 5000 devices may enroll with.</summary>
+    public async Task<(string SiteId, string Credential, string Token)> AddSiteWithFleetTokenAsync(string name)
+    {
+        var (siteId, credential) = await AddSiteAsync(name);
+        await PutBlueprintAsync("pickers", 100);
+        return (siteId, credential, await IssueTokenAsync(siteId, "pickers", 5000));
     }
 
     public async Task PutBlueprintAsync(string group, long versionCode)

@@ -1,7 +1,4 @@
-using System.Diagnostics;
-using EdgeMdm.Testing;
 using Npgsql;
-using SQLite;
 
 namespace EdgeMdm.EndToEnd;
 
@@ -27,7 +24,7 @@ public sealed class HubRestoreTests
                 using var hub = new SQLiteConnection(database);
                 AssertHubHoldsSite(
                     siteDir,
-                    hub.Query<SyncLedger.DeviceView>("SELECT device_id AS DeviceId, serial AS Serial, state AS State, status_json AS Status, compliant AS Compliant, group_name AS GroupName FROM devices WHERE site_id = ?", siteId),
+                    SyncLedger.HubDevices(hub, siteId),
                     hub.Query<CommandView>("SELECT command_id AS CommandId, status AS Status FROM commands WHERE site_id = ?", siteId));
                 return Task.CompletedTask;
             });
@@ -47,24 +44,9 @@ public sealed class HubRestoreTests
             {
                 await using var hub = new NpgsqlConnection(connectionString + ";Pooling=false");
                 await hub.OpenAsync();
-                var devices = new List<SyncLedger.DeviceView>();
-                await using (var select = new NpgsqlCommand("SELECT device_id, serial, state, status_json, compliant, group_name FROM devices WHERE site_id = @site", hub))
-                {
-                    select.Parameters.AddWithValue("site", siteId);
-                    await using var rows = await select.ExecuteReaderAsync();
-                    while (await rows.ReadAsync())
-                        devices.Add(new SyncLedger.DeviceView { DeviceId = rows.GetString(0), Serial = rows.GetString(1), State = rows.GetString(2), Status = rows.GetString(3), Compliant = rows.GetBoolean(4) ? 1 : 0, GroupName = rows.GetString(5) });
-                }
-
-                var commands = new List<CommandView>();
-                await using (var select = new NpgsqlCommand("SELECT command_id, status FROM commands WHERE site_id = @site", hub))
-                {
-                    select.Parameters.AddWithValue("site", siteId);
-                    await using var rows = await select.ExecuteReaderAsync();
-                    while (await rows.ReadAsync())
-                        commands.Add(new CommandView { CommandId = rows.GetString(0), Status = rows.GetString(1) });
-                }
-
+                var devices = await SyncLedger.HubDevicesAsync(hub, siteId);
+                var commands = await SyncLedger.QueryAsync(
+                    hub, "SELECT command_id, status FROM commands WHERE site_id = @site", siteId, row => new CommandView { CommandId = row.GetString(0), Status = row.GetString(1) });
                 AssertHubHoldsSite(siteDir, devices, commands);
             });
     }
@@ -78,14 +60,12 @@ public sealed class HubRestoreTests
         using var siteDir = new TempDirectory();
         var hub = await HubProcess.StartAsync(database);
         var (restUrl, grpcUrl) = (hub.RestUrl, hub.GrpcUrl);
-        var (siteId, credential) = await hub.AddSiteAsync("DC Restored");
-        await hub.PutBlueprintAsync("pickers", 100);
-        var token = await hub.IssueTokenAsync(siteId, "pickers", 5000);
+        var (siteId, credential, token) = await hub.AddSiteWithFleetTokenAsync("DC Restored");
         await using var appliance = await ApplianceProcess.StartAsync(siteDir.Path, checkinIntervalSeconds: 1, hub: (grpcUrl, credential));
         try
         {
             await SyncLedger.WaitFeedAsync(siteDir.Path, SyncLedger.FirstFeedLimit);
-            await SimulateAsync(appliance.Url, token, 10, "3s", "OLD");
+            await Simulation.RunAsync(appliance.Url, token, 10, "3s", TimeSpan.FromMinutes(2), "--serial-prefix", "OLD");
             await SyncLedger.WaitConvergedAsync(siteDir.Path, hub, siteId, TimeSpan.FromSeconds(60));
 
             await hub.DisposeAsync();
@@ -93,7 +73,7 @@ public sealed class HubRestoreTests
             hub = await HubProcess.StartAsync(database, restUrl, grpcUrl);
 
             // The site works on, and the hub acknowledges all of it.
-            await SimulateAsync(appliance.Url, token, 10, "3s", "NEW");
+            await Simulation.RunAsync(appliance.Url, token, 10, "3s", TimeSpan.FromMinutes(2), "--serial-prefix", "NEW");
             var lost = (await EdgeAsync(siteDir.Path, "devices", "list", "--json")).Stdout.Split("\"deviceId\":\"")[1].Split('"')[0];
             // A simulated device may have finished its staging already; either way it ends up quarantined.
             await EdgeAsync(siteDir.Path, "devices", "set-state", lost, "Active", "--reason", "staged by hand");
@@ -112,7 +92,7 @@ public sealed class HubRestoreTests
             Assert.Single(appliance.Log.Split('\n'), l => l.Contains("but had acknowledged", StringComparison.Ordinal));
 
             // And it goes on syncing as before.
-            await SimulateAsync(appliance.Url, token, 5, "2s", "AFTER");
+            await Simulation.RunAsync(appliance.Url, token, 5, "2s", TimeSpan.FromMinutes(2), "--serial-prefix", "AFTER");
             await SyncLedger.WaitConvergedAsync(siteDir.Path, hub, siteId, TimeSpan.FromSeconds(60));
             await assertConverged(siteDir.Path, siteId);
         }
@@ -142,18 +122,6 @@ public sealed class HubRestoreTests
         foreach (var suffix in new[] { "-wal", "-shm" })
             File.Delete(to + suffix);
         return Task.CompletedTask;
-    }
-
-    private static async Task SimulateAsync(Uri appliance, string token, int devices, string duration, string prefix)
-    {
-        using var simulation = Processes.Start(Processes.AgentDll,
-            ["simulate", "--server", appliance.ToString(), "--token", token, "--devices", devices.ToString(System.Globalization.CultureInfo.InvariantCulture),
-             "--duration", duration, "--interval", "1s", "--serial-prefix", prefix]);
-        var output = simulation.StandardOutput.ReadToEndAsync();
-        var errors = simulation.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await simulation.WaitForExitAsync(timeout.Token);
-        Assert.True(simulation.ExitCode == 0, $"simulate exited {simulation.ExitCode}: {await output}\n{await errors}");
     }
 
     private static Task<CommandResult> EdgeAsync(string dataDir, params string[] args) =>

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using EdgeMdm.Discovery.Dns;
@@ -13,7 +11,7 @@ namespace EdgeMdm.EndToEnd;
 /// </summary>
 public sealed class MdnsDiscoveryTests
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+    internal static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
     [SkippableFact]
     public async Task Dig_in_the_namespace_sees_PTR_SRV_TXT_and_A()
@@ -69,20 +67,16 @@ public sealed class MdnsDiscoveryTests
         await site.LinkAsync("10.9.0.1/24", device, "10.9.0.2/24");
         await site.IpAsync("-6", "addr", "add", "fd00:9::1/64", "dev", "mdns0", "nodad");
         await device.IpAsync("-6", "addr", "add", "fd00:9::2/64", "dev", "mdns0", "nodad");
-        using var listener = await device.OpenMdnsListenerV6Async("mdns0");
-        var heard = new List<DnsMessage>();
-        var listening = ListenAsync(listener, heard);
+        await using var heard = new MdnsListener(await device.OpenMdnsListenerV6Async("mdns0"));
 
         // Act
         await using var appliance = await NamespacedAppliance.StartAsync(site, "http://[::]:8080");
-        var announcements = await WaitForAsync(heard, messages => messages.Any(IsAnnouncement), "an announcement over IPv6", appliance);
+        var announcements = await heard.WaitForAsync(messages => messages.Any(IsAnnouncement), "an announcement over IPv6", appliance);
 
         // Assert: heard on ff02::fb across the link, carrying that link's addresses.
         var announcement = announcements.First(IsAnnouncement);
         Assert.Contains(announcement.Answers, r => r.Data is AddressRecordData a && a.Address.Equals(IPAddress.Parse("fd00:9::1")));
         Assert.Contains(announcement.Answers, r => r.Data is AddressRecordData a && a.Address.Equals(IPAddress.Parse("10.9.0.1")));
-        listener.Dispose();
-        await listening;
     }
 
     [SkippableFact]
@@ -107,25 +101,21 @@ public sealed class MdnsDiscoveryTests
     {
         // Arrange: listen before the appliance starts, so its first announcement is heard.
         using var ns = await NetworkNamespace.CreateOrSkipAsync();
-        using var listener = ns.OpenMdnsListener();
-        var heard = new List<DnsMessage>();
-        var listening = ListenAsync(listener, heard);
+        await using var heard = new MdnsListener(ns.OpenMdnsListener());
         await using var appliance = await NamespacedAppliance.StartAsync(ns);
 
         // Act
-        var announcements = await WaitForAsync(heard, messages => messages.Count(IsAnnouncement) >= 2, "two announcements", appliance);
+        var announcements = await heard.WaitForAsync(messages => messages.Count(IsAnnouncement) >= 2, "two announcements", appliance);
         await appliance.StopAsync();
-        await WaitForAsync(heard, messages => messages.Any(IsGoodbye), "a goodbye", appliance);
+        await heard.WaitForAsync(messages => messages.Any(IsGoodbye), "a goodbye", appliance);
 
         // Assert
         var announcement = announcements.First(IsAnnouncement);
         Assert.Contains(announcement.Answers, r => r.Type == DnsRecordType.Srv && r.Data is SrvRecordData { Port: 8080 } && r.CacheFlush);
         Assert.Contains(announcement.Answers, r => r.Data is AddressRecordData a && a.Address.Equals(IPAddress.Loopback));
-        var goodbye = heard.First(IsGoodbye);
+        var goodbye = heard.Messages().First(IsGoodbye);
         Assert.All(goodbye.Answers, r => Assert.Equal(0u, r.Ttl));
         Assert.Equal(announcement.Answers.Select(r => (r.Name, r.Type)), goodbye.Answers.Select(r => (r.Name, r.Type)));
-        listener.Dispose();
-        await listening;
     }
 
     [SkippableFact]
@@ -133,11 +123,9 @@ public sealed class MdnsDiscoveryTests
     {
         // Arrange
         using var ns = await NetworkNamespace.CreateOrSkipAsync();
-        using var listener = ns.OpenMdnsListener();
-        var heard = new List<DnsMessage>();
-        var listening = ListenAsync(listener, heard);
+        await using var heard = new MdnsListener(ns.OpenMdnsListener());
         await using var appliance = await NamespacedAppliance.StartAsync(ns, "http://0.0.0.0:8080"); // every address, new ones too
-        await WaitForAsync(heard, messages => messages.Count(IsAnnouncement) >= 2, "two announcements", appliance);
+        await heard.WaitForAsync(messages => messages.Count(IsAnnouncement) >= 2, "two announcements", appliance);
         var added = IPAddress.Parse("10.77.0.1");
 
         // Act
@@ -145,14 +133,11 @@ public sealed class MdnsDiscoveryTests
 
         // Assert
         Assert.Equal(0, result.ExitCode);
-        var after = await WaitForAsync(
-            heard,
+        var after = await heard.WaitForAsync(
             messages => messages.Any(m => IsAnnouncement(m) && m.Answers.Any(r => r.Data is AddressRecordData a && a.Address.Equals(added))),
             "an announcement of 10.77.0.1",
             appliance);
         Assert.Contains(after, m => IsAnnouncement(m) && m.Answers.Any(r => r.Data is AddressRecordData a && a.Address.Equals(IPAddress.Loopback)));
-        listener.Dispose();
-        await listening;
     }
 
     [SkippableFact]
@@ -160,22 +145,18 @@ public sealed class MdnsDiscoveryTests
     {
         // Arrange
         using var ns = await NetworkNamespace.CreateOrSkipAsync();
-        using var listener = ns.OpenMdnsListener();
-        var heard = new List<DnsMessage>();
-        var listening = ListenAsync(listener, heard);
+        await using var heard = new MdnsListener(ns.OpenMdnsListener());
         await using var appliance = await NamespacedAppliance.StartAsync(ns);
-        await WaitForAsync(heard, messages => messages.Count(IsAnnouncement) >= 2, "two announcements", appliance);
+        await heard.WaitForAsync(messages => messages.Count(IsAnnouncement) >= 2, "two announcements", appliance);
         await Task.Delay(1100); // the announcements' second is over
-        int before;
-        lock (heard)
-            before = heard.Count;
+        var before = heard.Messages().Count;
         var query = DnsMessageWriter.Write(ApplianceBrowser.BrowseQuery(0));
 
         // Act: 100 multicast queries from port 5353 in about half a second, each asking for a multicast answer.
         var started = Stopwatch.GetTimestamp();
         for (var i = 0; i < 100; i++)
         {
-            await listener.SendToAsync(query, SocketFlags.None, new IPEndPoint(IPAddress.Parse("224.0.0.251"), 5353));
+            await heard.Socket.SendToAsync(query, SocketFlags.None, new IPEndPoint(IPAddress.Parse("224.0.0.251"), 5353));
             await Task.Delay(5);
         }
 
@@ -183,12 +164,8 @@ public sealed class MdnsDiscoveryTests
         await Task.Delay(1000);
 
         // Assert
-        List<DnsMessage> answers;
-        lock (heard)
-            answers = heard.Skip(before).Where(m => m.IsResponse).ToList();
+        var answers = heard.Messages().Skip(before).Where(m => m.IsResponse).ToList();
         Assert.InRange(answers.Count, 1, (int)Math.Ceiling(floodSeconds) + 1);
-        listener.Dispose();
-        await listening;
     }
 
     [SkippableFact]
@@ -291,38 +268,42 @@ public sealed class MdnsDiscoveryTests
 
     private static bool IsGoodbye(DnsMessage message) =>
         message.IsResponse && message.Answers.Any(r => r.Name.Equals(EdgeMdmService.ServiceType)) && message.Answers.All(r => r.Ttl == 0);
+}
 
-    private static async Task ListenAsync(Socket listener, List<DnsMessage> heard)
+/// <summary>Every mDNS message a socket in a namespace hears, collected in the background until disposed.</summary>
+internal sealed class MdnsListener : IAsyncDisposable
+{
+    private static readonly TimeSpan Patience = MdnsDiscoveryTests.Patience;
+
+    private readonly List<DnsMessage> _heard = [];
+    private readonly Task _listening;
+
+    public MdnsListener(Socket socket)
     {
-        var buffer = new byte[9000];
-        try
-        {
-            while (true)
-            {
-                var any = listener.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
-                var received = await listener.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(any, 0));
-                if (DnsMessageReader.Read(buffer.AsSpan(0, received.ReceivedBytes)).Message is { } message)
-                {
-                    lock (heard)
-                        heard.Add(message);
-                }
-            }
-        }
-        catch (Exception e) when (e is ObjectDisposedException or SocketException)
-        {
-            // The test is over.
-        }
+        Socket = socket;
+        _listening = ListenAsync();
     }
 
-    private static async Task<List<DnsMessage>> WaitForAsync(List<DnsMessage> heard, Func<List<DnsMessage>, bool> condition, string what, NamespacedAppliance appliance)
+    /// <summary>The listening socket, which can also send (from the mDNS port).</summary>
+    public Socket Socket { get; }
+
+    /// <summary>What was heard so far, in order.</summary>
+    public List<DnsMessage> Messages()
+    {
+        lock (_heard)
+            return [.. _heard];
+    }
+
+    /// <summary>What was heard once <paramref name="condition"/> holds; fails the test after 20 s, with the appliance's log.</summary>
+    public async Task<List<DnsMessage>> WaitForAsync(Func<List<DnsMessage>, bool> condition, string what, NamespacedAppliance appliance)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(Patience.TotalSeconds * Stopwatch.Frequency);
         while (Stopwatch.GetTimestamp() < deadline)
         {
-            lock (heard)
+            lock (_heard)
             {
-                if (condition(heard))
-                    return [.. heard];
+                if (condition(_heard))
+                    return [.. _heard];
             }
 
             await Task.Delay(50);
@@ -331,6 +312,34 @@ public sealed class MdnsDiscoveryTests
         Assert.Fail($"heard no {what} within {Patience.TotalSeconds} s; appliance log:\n{appliance.Log}");
         return [];
     }
+
+    public async ValueTask DisposeAsync()
+    {
+        Socket.Dispose();
+        await _listening;
+    }
+
+    private async Task ListenAsync()
+    {
+        var buffer = new byte[9000];
+        try
+        {
+            while (true)
+            {
+                var any = Socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
+                var received = await Socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(any, 0));
+                if (DnsMessageReader.Read(buffer.AsSpan(0, received.ReceivedBytes)).Message is { } message)
+                {
+                    lock (_heard)
+                        _heard.Add(message);
+                }
+            }
+        }
+        catch (Exception e) when (e is ObjectDisposedException or SocketException)
+        {
+            // The test is over.
+        }
+    }
 }
 
 /// <summary>The appliance as a process inside a namespace, with mDNS on and the test seed, on 127.0.0.1:8080 there.</summary>
@@ -338,28 +347,18 @@ internal sealed class NamespacedAppliance : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly TempDirectory _data;
-    private readonly List<string> _lines = [];
+    private readonly ProcessOutput _output;
 
     private NamespacedAppliance(Process process, TempDirectory data)
     {
         _process = process;
         _data = data;
-        process.OutputDataReceived += (_, e) => Keep(e.Data);
-        process.ErrorDataReceived += (_, e) => Keep(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        _output = new ProcessOutput(process);
     }
 
     public bool HasExited => _process.HasExited;
 
-    public string Log
-    {
-        get
-        {
-            lock (_lines)
-                return string.Join('\n', _lines);
-        }
-    }
+    public string Log => _output.Text;
 
     /// <summary>Starts it and waits for its first announcement (Kestrel listens by then: the port comes from it).</summary>
     public static async Task<NamespacedAppliance> StartAsync(NetworkNamespace ns, string url = "http://127.0.0.1:8080", params string[] extraArgs)
@@ -398,7 +397,7 @@ internal sealed class NamespacedAppliance : IAsyncDisposable
     /// <summary>SIGTERM, as systemd stops it: the host shuts down and the responder says goodbye.</summary>
     public async Task StopAsync()
     {
-        using (var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false }))
+        using (var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false }))
             await kill!.WaitForExitAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         await _process.WaitForExitAsync(timeout.Token);
@@ -415,13 +414,5 @@ internal sealed class NamespacedAppliance : IAsyncDisposable
 
         _process.Dispose();
         _data.Dispose();
-    }
-
-    private void Keep(string? line)
-    {
-        if (line is null)
-            return;
-        lock (_lines)
-            _lines.Add(line);
     }
 }

@@ -1,9 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Net.Http.Json;
-using System.Text.Json;
-using EdgeMdm.Contracts.Device;
-
 namespace EdgeMdm.EndToEnd;
 
 /// <summary>

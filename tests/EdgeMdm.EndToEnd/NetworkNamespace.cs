@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
@@ -112,7 +110,7 @@ internal sealed class NetworkNamespace : IDisposable
     public async Task<Socket> OpenMdnsListenerV6Async(string interfaceName)
     {
         // "5: mdns0@if6: <...>": the index as the namespace numbers it.
-        var index = int.Parse((await IpAsync("-o", "link", "show", interfaceName)).Split(':')[0], System.Globalization.CultureInfo.InvariantCulture);
+        var index = int.Parse((await IpAsync("-o", "link", "show", interfaceName)).Split(':')[0], CultureInfo.InvariantCulture);
         return OpenUdpSocket(
             socket =>
             {

@@ -1,28 +1,12 @@
-using System.Diagnostics;
-
 namespace EdgeMdm.EndToEnd;
 
 /// <summary>The appliance must boot and serve the site with no network beyond it, from the first second.</summary>
 public sealed class OfflineTests
 {
-    private static bool CanCreateNetworkNamespace()
-    {
-        try
-        {
-            using var probe = Process.Start(new ProcessStartInfo("unshare", "--net true") { RedirectStandardError = true, UseShellExecute = false });
-            probe!.WaitForExit(5000);
-            return probe.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false;
-        }
-    }
-
     [SkippableFact]
     public async Task Appliance_boots_and_serves_a_fleet_inside_a_network_namespace_with_only_loopback()
     {
-        Skip.IfNot(CanCreateNetworkNamespace(), "creating a network namespace needs root (unshare --net)");
+        Skip.IfNot(Unshare.Works("--net", "true"), "creating a network namespace needs root (unshare --net)");
         using var data = new TempDirectory();
         Directory.CreateDirectory(data.Path);
         // A fresh namespace has no interface but a down loopback: no uplink, no DNS, nothing to reach.
@@ -39,24 +23,11 @@ public sealed class OfflineTests
             exit $rc
             """;
 
-        var result = await RunInNamespaceAsync(script);
+        var result = await Unshare.RunScriptAsync(["--net"], script, TimeSpan.FromMinutes(2));
 
         var log = File.Exists(Path.Combine(data.Path, "edge.log")) ? await File.ReadAllTextAsync(Path.Combine(data.Path, "edge.log")) : "";
         Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\n{result.Stdout}\n{result.Stderr}\n{log}");
         Assert.StartsWith("enrolled=20 ", result.Stdout, StringComparison.Ordinal);
         Assert.Contains(" errors=0 ", result.Stdout, StringComparison.Ordinal);
-    }
-
-    private static async Task<CommandResult> RunInNamespaceAsync(string script)
-    {
-        var info = new ProcessStartInfo("unshare") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { "--net", "--", "bash", "-c", script })
-            info.ArgumentList.Add(arg);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return new CommandResult(process.ExitCode, await stdout, await stderr);
     }
 }

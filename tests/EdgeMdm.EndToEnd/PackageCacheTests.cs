@@ -1,12 +1,6 @@
-using System.Globalization;
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
-using System.Text.Json;
 using System.Text.RegularExpressions;
-using EdgeMdm.Contracts.Device;
-using EdgeMdm.Testing;
 
 namespace EdgeMdm.EndToEnd;
 
@@ -25,10 +19,8 @@ public sealed partial class PackageCacheTests
     public async Task A_blob_cut_mid_fetch_resumes_from_the_byte_reached_verifies_and_is_served_to_a_device_with_range()
     {
         // Arrange: hub, proxy, appliance (capped fetch rate, quick retries) and a package at the hub
-        using var data = new TempDirectory();
-        var edgeDirectory = Path.Combine(data.Path, "edge");
-        await using var hub = await HubProcess.StartAsync(Path.Combine(data.Path, "hub"));
-        var (siteId, credential) = await hub.AddSiteAsync("DC Packages");
+        await using var hubWithSite = await HubWithSite.StartAsync("DC Packages");
+        var (hub, siteId, credential, edgeDirectory) = hubWithSite;
         await using var proxy = new FaultyProxy(hub.GrpcUrl, seed: 404);
         await using var appliance = await StartApplianceAsync(edgeDirectory, proxy.Url, credential, "--package-fetch-rate", FetchBytesPerSecond.ToString(CultureInfo.InvariantCulture));
         var (blob, sha256) = await UploadAsync(hub, BlobBytes);
@@ -70,14 +62,11 @@ public sealed partial class PackageCacheTests
     public async Task A_blob_the_hub_sends_with_other_bytes_is_never_offered_and_is_fetched_again_from_zero()
     {
         // Arrange: the hub's stored file gets one byte flipped after the upload (a bad disk, a tampered mirror)
-        using var data = new TempDirectory();
-        var edgeDirectory = Path.Combine(data.Path, "edge");
-        var hubDirectory = Path.Combine(data.Path, "hub");
-        await using var hub = await HubProcess.StartAsync(hubDirectory);
-        var (siteId, credential) = await hub.AddSiteAsync("DC Tamper");
+        await using var hubWithSite = await HubWithSite.StartAsync("DC Tamper");
+        var (hub, siteId, credential, edgeDirectory) = hubWithSite;
         await using var appliance = await StartApplianceAsync(edgeDirectory, hub.GrpcUrl, credential);
         var (blob, sha256) = await UploadAsync(hub, 1024 * 1024);
-        var atHub = Path.Combine(hubDirectory, "blobs", sha256);
+        var atHub = Path.Combine(hubWithSite.HubDirectory, "blobs", sha256);
         Assert.True(File.Exists(atHub), "the hub keeps blobs in " + Path.GetDirectoryName(atHub));
         var tampered = blob.ToArray();
         tampered[4096] ^= 0x5A;

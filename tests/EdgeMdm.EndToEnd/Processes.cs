@@ -1,9 +1,5 @@
-using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
-
-using EdgeMdm.Testing;
 
 namespace EdgeMdm.EndToEnd;
 
@@ -101,7 +97,7 @@ internal sealed class ApplianceProcess : IAsyncDisposable
     {
         url ??= ServerProcess.FreeLoopbackUrl();
         List<string> args = ["serve", "--data-dir", dataDir, "--urls", url.ToString().TrimEnd('/'),
-            "--checkin-interval", checkinIntervalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+            "--checkin-interval", checkinIntervalSeconds.ToString(CultureInfo.InvariantCulture)];
         if (hub is { } h)
             args.AddRange(["--hub", h.Url.ToString().TrimEnd('/'), "--site-credential", h.Credential, "--sync-interval", "1"]);
         if (seed ?? hub is null)

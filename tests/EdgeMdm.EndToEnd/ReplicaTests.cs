@@ -1,11 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using EdgeMdm.Cloud.Hosting;
-using EdgeMdm.Cloud.Storage;
-using EdgeMdm.Cloud.Sync;
-using EdgeMdm.Testing;
-using Microsoft.Extensions.DependencyInjection;
-using SQLite;
 using Xunit.Abstractions;
 
 namespace EdgeMdm.EndToEnd;
@@ -31,9 +23,7 @@ public sealed class ReplicaTests(ITestOutputHelper output)
         await using var hubB = await HubProcess.StartAsync(database);
 
         // Central IT talks to one replica; the other sees the same site at once (nothing is cached in a replica).
-        var (siteId, credential) = await hubA.AddSiteAsync("DC Replicas");
-        await hubA.PutBlueprintAsync("pickers", 100);
-        var token = await hubA.IssueTokenAsync(siteId, "pickers", 5000);
+        var (siteId, credential, token) = await hubA.AddSiteWithFleetTokenAsync("DC Replicas");
         Assert.Equal(0UL, await hubB.AppliedThroughAsync(siteId));
 
         await using var proxy = new FaultyProxy(hubA.GrpcUrl, seed: 3);
@@ -44,9 +34,9 @@ public sealed class ReplicaTests(ITestOutputHelper output)
             output.WriteLine($"site has its feed after {stopwatch.Elapsed.TotalSeconds:0.0} s");
 
             // The fleet checks in while the uplink flips between the replicas.
-            using var simulation = Simulate(appliance.Url, token, 100, "15s");
+            using var simulation = Simulation.Start(appliance.Url, token, 100, "15s");
             var (flips, onA, onB) = await MoveBetweenAsync(proxy, hubA, hubB, siteId, TimeSpan.FromSeconds(14));
-            var summary = await FinishAsync(simulation);
+            var summary = await Simulation.FinishAsync(simulation, TimeSpan.FromMinutes(1));
             Assert.Contains(" errors=0 ", summary, StringComparison.Ordinal);
             output.WriteLine($"fleet done after {stopwatch.Elapsed.TotalSeconds:0.0} s: {summary.Trim()}");
             output.WriteLine($"{flips} flips, {proxy.Cuts} cuts; connections to A {proxy.ConnectionsTo(hubA.GrpcUrl)}, to B {proxy.ConnectionsTo(hubB.GrpcUrl)}; "
@@ -57,7 +47,7 @@ public sealed class ReplicaTests(ITestOutputHelper output)
             await SyncLedger.WaitConvergedAsync(siteDir.Path, hubA, siteId, TimeSpan.FromSeconds(45));
             Assert.Equal(await hubA.AppliedThroughAsync(siteId), await hubB.AppliedThroughAsync(siteId));
             await SyncLedger.AssertPostgresHubMatchesSiteAsync(siteDir.Path, database, siteId);
-            var digest = await DigestAsync(database);
+            var digest = await SyncLedger.HubDigestAsync(database);
             output.WriteLine($"converged after {stopwatch.Elapsed.TotalSeconds:0.0} s, through sequence {SyncLedger.ProducedThrough(siteDir.Path)}");
 
             // A final replay to the other replica: the site's cursors are wiped (a restored backup) and it dials hub B
@@ -66,7 +56,7 @@ public sealed class ReplicaTests(ITestOutputHelper output)
             await appliance.DisposeAsync();
             appliance = null;
             appliance = await ReplayToAsync(siteDir.Path, hubB, credential);
-            Assert.Equal(digest, await DigestAsync(database));
+            Assert.Equal(digest, await SyncLedger.HubDigestAsync(database));
             await SyncLedger.WaitConvergedAsync(siteDir.Path, hubB, siteId, TimeSpan.FromSeconds(15));
             await SyncLedger.AssertPostgresHubMatchesSiteAsync(siteDir.Path, database, siteId);
             output.WriteLine($"replay to B changed nothing; done after {stopwatch.Elapsed.TotalSeconds:0.0} s");
@@ -135,35 +125,5 @@ public sealed class ReplicaTests(ITestOutputHelper output)
             await appliance.DisposeAsync();
             throw;
         }
-    }
-
-    private static Process Simulate(Uri appliance, string token, int devices, string duration) =>
-        Processes.Start(Processes.AgentDll,
-            ["simulate", "--server", appliance.ToString(), "--token", token, "--devices", devices.ToString(CultureInfo.InvariantCulture), "--duration", duration, "--interval", "1s"]);
-
-    private static async Task<string> FinishAsync(Process simulation)
-    {
-        var stdout = simulation.StandardOutput.ReadToEndAsync();
-        var stderr = simulation.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        try
-        {
-            await simulation.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            simulation.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        var summary = await stdout;
-        Assert.True(simulation.ExitCode == 0, $"simulate exited {simulation.ExitCode}: {summary}\n{await stderr}");
-        return summary;
-    }
-
-    private static async Task<string> DigestAsync(string database)
-    {
-        await using var stores = await HubStorage.OpenAsync(database, TimeProvider.System, services => services.AddHubFeatures());
-        return await stores.GetRequiredService<IStateDigest>().StateDigestAsync();
     }
 }

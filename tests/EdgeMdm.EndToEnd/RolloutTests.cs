@@ -1,8 +1,4 @@
-using System.Globalization;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace EdgeMdm.EndToEnd;
 
@@ -23,10 +19,8 @@ public sealed class RolloutTests
     public async Task A_rollout_converges_through_retries_and_the_site_counts_every_device_exactly()
     {
         // Arrange: the group runs 100 (the simulator's sample app); version 412 needs Android 11
-        using var data = new TempDirectory();
-        var edgeDirectory = Path.Combine(data.Path, "edge");
-        await using var hub = await HubProcess.StartAsync(Path.Combine(data.Path, "hub"));
-        var (siteId, credential) = await hub.AddSiteAsync("DC Rollout");
+        await using var hubWithSite = await HubWithSite.StartAsync("DC Rollout");
+        var (hub, siteId, credential, edgeDirectory) = hubWithSite;
         await using var appliance = await ApplianceProcess.StartAsync(edgeDirectory, checkinIntervalSeconds: 2, hub: (hub.GrpcUrl, credential));
         await PutBlueprintAsync(hub, 100, rollout: null);
         var token = await hub.IssueTokenAsync(siteId, "pickers", uses: 100);

@@ -1,6 +1,4 @@
 using EdgeMdm.Agent;
-using EdgeMdm.Contracts.Device;
-using EdgeMdm.Testing;
 
 namespace EdgeMdm.EndToEnd;
 

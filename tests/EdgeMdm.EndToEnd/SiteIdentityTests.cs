@@ -1,8 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
-using SQLite;
-
 namespace EdgeMdm.EndToEnd;
 
 /// <summary>
@@ -15,10 +10,8 @@ public sealed class SiteIdentityTests
     public async Task An_appliance_without_a_seed_learns_its_site_from_the_hub_and_follows_a_rename()
     {
         // Arrange: a hub, a site added through its REST API, a blueprint and a token for its devices
-        using var data = new TempDirectory();
-        var edgeDirectory = Path.Combine(data.Path, "edge");
-        await using var hub = await HubProcess.StartAsync(Path.Combine(data.Path, "hub"));
-        var (siteId, credential) = await hub.AddSiteAsync("DC Identity");
+        await using var hubWithSite = await HubWithSite.StartAsync("DC Identity");
+        var (hub, siteId, credential, edgeDirectory) = hubWithSite;
         await hub.PutBlueprintAsync("pickers", 1);
         var token = await hub.IssueTokenAsync(siteId, "pickers", uses: 5);
 

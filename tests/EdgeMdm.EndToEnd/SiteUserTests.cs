@@ -1,7 +1,3 @@
-using System.Net.Http.Json;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-
 namespace EdgeMdm.EndToEnd;
 
 /// <summary>People made at the hub reach the site's appliance over sync, and tenants are made by the hub operator.</summary>
@@ -11,11 +7,8 @@ public sealed class SiteUserTests
     public async Task A_site_user_created_on_the_hub_reaches_the_appliances_users_list()
     {
         // Arrange: a hub, a site with its appliance syncing
-        using var data = new TempDirectory();
-        var hubDirectory = Path.Combine(data.Path, "hub");
-        var edgeDirectory = Path.Combine(data.Path, "edge");
-        await using var hub = await HubProcess.StartAsync(hubDirectory);
-        var (siteId, credential) = await hub.AddSiteAsync("DC People");
+        await using var hubWithSite = await HubWithSite.StartAsync("DC People");
+        var (hub, siteId, credential, edgeDirectory) = hubWithSite;
         await using var appliance = await ApplianceProcess.StartAsync(edgeDirectory, hub: (hub.GrpcUrl, credential));
 
         // Act

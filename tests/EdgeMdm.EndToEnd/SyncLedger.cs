@@ -1,5 +1,8 @@
+using EdgeMdm.Cloud.Hosting;
+using EdgeMdm.Cloud.Storage;
+using EdgeMdm.Cloud.Sync;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using SQLite;
 
 namespace EdgeMdm.EndToEnd;
 
@@ -72,12 +75,9 @@ internal static class SyncLedger
     public static void AssertHubMatchesSite(string edgeDataDir, string hubDirectory, string siteId)
     {
         using var hub = new SQLiteConnection(HubDatabase(hubDirectory));
-        var hubDevices = hub.Query<DeviceView>(
-            "SELECT device_id AS DeviceId, serial AS Serial, state AS State, status_json AS Status, compliant AS Compliant, group_name AS GroupName FROM devices WHERE site_id = ?",
-            siteId);
         var hubTransitions = hub.Query<TransitionView>(
             "SELECT device_id AS DeviceId, from_state AS FromState, to_state AS ToState, reason AS Reason, at AS At FROM transitions WHERE site_id = ?", siteId);
-        AssertSameAsSite(edgeDataDir, hubDevices, hubTransitions);
+        AssertSameAsSite(edgeDataDir, HubDevices(hub, siteId), hubTransitions);
     }
 
     /// <summary>
@@ -86,48 +86,49 @@ internal static class SyncLedger
     /// </summary>
     public static async Task AssertPostgresHubMatchesSiteAsync(string edgeDataDir, string connectionString, string siteId)
     {
-        var hubDevices = new List<DeviceView>();
-        var hubTransitions = new List<TransitionView>();
-        await using (var hub = new NpgsqlConnection(connectionString))
-        {
-            await hub.OpenAsync();
-            await using (var devices = new NpgsqlCommand(
-                "SELECT device_id, serial, state, status_json, compliant, group_name FROM devices WHERE site_id = @site", hub))
-            {
-                devices.Parameters.AddWithValue("site", siteId);
-                await using var reader = await devices.ExecuteReaderAsync();
-                while (await reader.ReadAsync())
-                {
-                    hubDevices.Add(new DeviceView
-                    {
-                        DeviceId = reader.GetString(0),
-                        Serial = reader.GetString(1),
-                        State = reader.GetString(2),
-                        Status = reader.GetString(3),
-                        Compliant = reader.GetBoolean(4) ? 1 : 0,
-                        GroupName = reader.GetString(5),
-                    });
-                }
-            }
-
-            await using var transitions = new NpgsqlCommand(
-                "SELECT device_id, from_state, to_state, reason, at FROM transitions WHERE site_id = @site", hub);
-            transitions.Parameters.AddWithValue("site", siteId);
-            await using var rows = await transitions.ExecuteReaderAsync();
-            while (await rows.ReadAsync())
-            {
-                hubTransitions.Add(new TransitionView
-                {
-                    DeviceId = rows.GetString(0),
-                    FromState = rows.GetString(1),
-                    ToState = rows.GetString(2),
-                    Reason = rows.GetString(3),
-                    At = rows.GetInt64(4),
-                });
-            }
-        }
-
+        await using var hub = new NpgsqlConnection(connectionString);
+        await hub.OpenAsync();
+        var hubDevices = await HubDevicesAsync(hub, siteId);
+        var hubTransitions = await QueryAsync(
+            hub,
+            "SELECT device_id, from_state, to_state, reason, at FROM transitions WHERE site_id = @site",
+            siteId,
+            row => new TransitionView { DeviceId = row.GetString(0), FromState = row.GetString(1), ToState = row.GetString(2), Reason = row.GetString(3), At = row.GetInt64(4) });
         AssertSameAsSite(edgeDataDir, hubDevices, hubTransitions);
+    }
+
+    /// <summary>The hub's devices of one site, from its SQLite database.</summary>
+    public static List<DeviceView> HubDevices(SQLiteConnection hub, string siteId) =>
+        hub.Query<DeviceView>(
+            "SELECT device_id AS DeviceId, serial AS Serial, state AS State, status_json AS Status, compliant AS Compliant, group_name AS GroupName FROM devices WHERE site_id = ?",
+            siteId);
+
+    /// <summary>The hub's devices of one site, from its PostgreSQL database.</summary>
+    public static Task<List<DeviceView>> HubDevicesAsync(NpgsqlConnection hub, string siteId) =>
+        QueryAsync(
+            hub,
+            "SELECT device_id, serial, state, status_json, compliant, group_name FROM devices WHERE site_id = @site",
+            siteId,
+            row => new DeviceView { DeviceId = row.GetString(0), Serial = row.GetString(1), State = row.GetString(2), Status = row.GetString(3), Compliant = row.GetBoolean(4) ? 1 : 0, GroupName = row.GetString(5) });
+
+    /// <summary>Every row of <paramref name="sql"/> (which names the site as <c>@site</c>), each read by <paramref name="read"/>.</summary>
+    public static async Task<List<T>> QueryAsync<T>(NpgsqlConnection hub, string sql, string siteId, Func<NpgsqlDataReader, T> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        await using var select = new NpgsqlCommand(sql, hub);
+        select.Parameters.AddWithValue("site", siteId);
+        await using var rows = await select.ExecuteReaderAsync();
+        var result = new List<T>();
+        while (await rows.ReadAsync())
+            result.Add(read(rows));
+        return result;
+    }
+
+    /// <summary>The digest of the hub's whole shared state, read in-process from <paramref name="database"/> as the hub reads it.</summary>
+    public static async Task<string> HubDigestAsync(string database)
+    {
+        await using var stores = await HubStorage.OpenAsync(database, TimeProvider.System, services => services.AddHubFeatures());
+        return await stores.GetRequiredService<IStateDigest>().StateDigestAsync();
     }
 
     private static void AssertSameAsSite(string edgeDataDir, IEnumerable<DeviceView> hubDeviceRows, List<TransitionView> hubTransitions)

@@ -1,10 +1,3 @@
-using System.Diagnostics;
-using EdgeMdm.Cloud.Hosting;
-using EdgeMdm.Cloud.Storage;
-using EdgeMdm.Cloud.Sync;
-using EdgeMdm.Testing;
-using Microsoft.Extensions.DependencyInjection;
-using SQLite;
 
 namespace EdgeMdm.EndToEnd;
 
@@ -15,43 +8,21 @@ namespace EdgeMdm.EndToEnd;
 /// </summary>
 public sealed class SyncTests
 {
-    private static async Task<(HubProcess Hub, string SiteId, string Credential, string Token)> StartHubWithSiteAsync(string database)
-    {
-        var hub = await HubProcess.StartAsync(database);
-        var (siteId, credential) = await hub.AddSiteAsync("DC End To End");
-        await hub.PutBlueprintAsync("pickers", 100);
-        var token = await hub.IssueTokenAsync(siteId, "pickers", 5000);
-        return (hub, siteId, credential, token);
-    }
-
-    private static Process Simulate(Uri appliance, string token, int devices, string duration) =>
-        Processes.Start(Processes.AgentDll,
-            ["simulate", "--server", appliance.ToString(), "--token", token, "--devices", devices.ToString(System.Globalization.CultureInfo.InvariantCulture), "--duration", duration, "--interval", "1s"]);
-
-    private static async Task<string> FinishAsync(Process simulation)
-    {
-        var output = simulation.StandardOutput.ReadToEndAsync();
-        var errors = simulation.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await simulation.WaitForExitAsync(timeout.Token);
-        var summary = await output;
-        Assert.True(simulation.ExitCode == 0, $"simulate exited {simulation.ExitCode}: {summary}\n{await errors}");
-        return summary;
-    }
+    private static readonly TimeSpan SimulationLimit = TimeSpan.FromMinutes(2);
 
     [Fact]
     public async Task Partitioned_uplink_loses_and_doubles_nothing_while_200_devices_check_in()
     {
         using var hubDir = new TempDirectory();
         using var siteDir = new TempDirectory();
-        var (hub, siteId, credential, token) = await StartHubWithSiteAsync(hubDir.Path);
-        await using var _ = hub;
+        await using var hub = await HubProcess.StartAsync(hubDir.Path);
+        var (siteId, credential, token) = await hub.AddSiteWithFleetTokenAsync("DC End To End");
         await using var proxy = new FaultyProxy(hub.GrpcUrl, seed: 2026);
         await using var appliance = await ApplianceProcess.StartAsync(siteDir.Path, checkinIntervalSeconds: 1, hub: (proxy.Url, credential));
 
         // Blueprints and the token reach the site through the proxy before devices arrive.
         await SyncLedger.WaitFeedAsync(siteDir.Path, SyncLedger.FirstFeedLimit);
-        using var simulation = Simulate(appliance.Url, token, 200, "20s");
+        using var simulation = Simulation.Start(appliance.Url, token, 200, "20s");
         var weather = new[] { UplinkFault.CutAtRandom, UplinkFault.Stall, UplinkFault.Down, UplinkFault.CutAtRandom, UplinkFault.None };
         var random = new Random(7);
         var stormEnds = DateTime.UtcNow.AddSeconds(18);
@@ -62,7 +33,7 @@ public sealed class SyncTests
         }
 
         proxy.Fault = UplinkFault.None;
-        var summary = await FinishAsync(simulation);
+        var summary = await Simulation.FinishAsync(simulation, SimulationLimit);
 
         Assert.Contains(" errors=0 ", summary, StringComparison.Ordinal);
         Assert.True(proxy.Cuts > 0, "the proxy never cut a connection: the test did not test a partition");
@@ -75,7 +46,8 @@ public sealed class SyncTests
     {
         using var hubDir = new TempDirectory();
         using var siteDir = new TempDirectory();
-        var (hub, siteId, credential, token) = await StartHubWithSiteAsync(hubDir.Path);
+        var hub = await HubProcess.StartAsync(hubDir.Path);
+        var (siteId, credential, token) = await hub.AddSiteWithFleetTokenAsync("DC End To End");
         var restUrl = hub.RestUrl;
         var grpcUrl = hub.GrpcUrl;
         await using var proxy = new FaultyProxy(grpcUrl, seed: 11);
@@ -84,7 +56,7 @@ public sealed class SyncTests
 
         // A backlog builds while the WAN is down: the site keeps serving its fleet.
         proxy.Fault = UplinkFault.Down;
-        await FinishAsync(Simulate(appliance.Url, token, 100, "8s"));
+        await Simulation.RunAsync(appliance.Url, token, 100, "8s", SimulationLimit);
         Assert.True(SyncLedger.OutboxDepth(siteDir.Path) > 100, "no backlog built up while the uplink was down");
 
         // The WAN returns; the hub dies in the middle of the catch-up and comes back on the same ports.
@@ -101,7 +73,7 @@ public sealed class SyncTests
         appliance = await ApplianceProcess.StartAsync(siteDir.Path, checkinIntervalSeconds: 1, hub: (proxy.Url, credential));
         await SyncLedger.WaitConvergedAsync(siteDir.Path, hub, siteId, TimeSpan.FromSeconds(90));
         SyncLedger.AssertHubMatchesSite(siteDir.Path, hubDir.Path, siteId);
-        var digest = await DigestAsync(hubDir.Path);
+        var digest = await SyncLedger.HubDigestAsync(hubDir.Path);
 
         // The site's cursors are wiped (a restored backup): it must relearn them, and the hub must not change.
         await appliance.KillAsync();
@@ -112,7 +84,7 @@ public sealed class SyncTests
         await SyncLedger.WaitFeedAsync(siteDir.Path, SyncLedger.FirstFeedLimit);
         await Task.Delay(2000);
 
-        Assert.Equal(digest, await DigestAsync(hubDir.Path));
+        Assert.Equal(digest, await SyncLedger.HubDigestAsync(hubDir.Path));
         SyncLedger.AssertHubMatchesSite(siteDir.Path, hubDir.Path, siteId);
         await appliance.DisposeAsync();
         await hub.DisposeAsync();
@@ -125,7 +97,7 @@ public sealed class SyncTests
         var nowhere = ServerProcess.FreeLoopbackUrl();
 
         await using var appliance = await ApplianceProcess.StartAsync(siteDir.Path, hub: (nowhere, "no-hub-answers-here"), seed: true);
-        var summary = await FinishAsync(Simulate(appliance.Url, Processes.SeedToken, 20, "3s"));
+        var summary = await Simulation.RunAsync(appliance.Url, Processes.SeedToken, 20, "3s", SimulationLimit);
         var status = await Processes.RunAsync(Processes.EdgeDll, ["sync", "status", "--json", "--data-dir", siteDir.Path], TimeSpan.FromSeconds(60));
 
         Assert.StartsWith("enrolled=20 ", summary, StringComparison.Ordinal);
@@ -133,11 +105,5 @@ public sealed class SyncTests
         Assert.Equal(0, status.ExitCode);
         Assert.DoesNotContain("\"uplink\":\"Connected\"", status.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("\"outboxDepth\":0,", status.Stdout, StringComparison.Ordinal);
-    }
-
-    private static async Task<string> DigestAsync(string hubDirectory)
-    {
-        await using var stores = await HubStorage.OpenAsync(hubDirectory, TimeProvider.System, services => services.AddHubFeatures());
-        return await stores.GetRequiredService<IStateDigest>().StateDigestAsync();
     }
 }

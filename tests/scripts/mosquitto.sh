@@ -3,16 +3,12 @@
 # starts its own broker on a free loopback port with a configuration of its own; the system-wide broker the package
 # starts on port 1883 (where `make run` serves the embedded one) is stopped and disabled.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
 
 if [[ -x /usr/sbin/mosquitto ]]; then
     exit 0
 fi
-if [[ $(id -u) -ne 0 ]]; then
-    echo "mosquitto.sh: Mosquitto is not installed and installing it needs root (apt-get install mosquitto)" >&2
-    exit 1
-fi
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mosquitto >/dev/null
+apt_install mosquitto.sh Mosquitto mosquitto
 if command -v systemctl >/dev/null 2>&1; then systemctl disable --now mosquitto >/dev/null 2>&1 || true; fi
 if command -v service >/dev/null 2>&1; then service mosquitto stop >/dev/null 2>&1 || true; fi
 [[ -x /usr/sbin/mosquitto ]] || { echo "mosquitto.sh: installed mosquitto but found no /usr/sbin/mosquitto" >&2; exit 1; }

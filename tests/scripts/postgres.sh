@@ -10,6 +10,7 @@
 # Trust authentication is safe enough here: the server listens on loopback only, for the length of a test
 # run, and holds nothing but test data.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
 
 pg_bin() {
     local initdb
@@ -19,12 +20,7 @@ pg_bin() {
 
 install() {
     if [[ -n "$(pg_bin)" ]]; then return 0; fi
-    if [[ $(id -u) -ne 0 ]]; then
-        echo "postgres.sh: PostgreSQL is not installed and installing it needs root (apt-get install postgresql)" >&2
-        return 1
-    fi
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+    apt_install postgres.sh PostgreSQL postgresql || return 1
     [[ -n "$(pg_bin)" ]] || { echo "postgres.sh: installed postgresql but found no initdb under /usr/lib/postgresql/*/bin" >&2; return 1; }
 }
 
