@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 
 namespace EdgeMdm.Edge.Tests;
 
-/// <summary>The appliance on the shared building blocks: who may call what, readiness, metrics, limits, hostile bodies.</summary>
+/// <summary>The appliance on the shared building blocks: who may call what, readiness, limits, hostile bodies.</summary>
 public sealed class ServiceDefaultsTests
 {
     [Fact]
@@ -64,23 +64,6 @@ public sealed class ServiceDefaultsTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, readiness.Status);
         Assert.Contains("below the", readiness.Checks["disk"], StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, (await server.Http.GetAsync("/healthz")).StatusCode);
-    }
-
-    [Fact]
-    public async Task Metrics_count_check_ins_and_devices_by_state()
-    {
-        await using var server = await EdgeServer.StartAsync();
-        var device = await server.EnrollAsync("SN-1");
-        await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest());
-        await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest());
-        using var refused = await server.CheckinAsync("ds_unknown", new CheckinRequest());
-
-        var metrics = await server.Http.GetStringAsync("/metrics");
-
-        Assert.Contains("edgemdm_checkins_total{otel_scope_name=\"EdgeMdm.Edge\",outcome=\"accepted\"} 2", metrics, StringComparison.Ordinal);
-        Assert.Contains("edgemdm_devices{otel_scope_name=\"EdgeMdm.Edge\",state=\"Staging\"} 1", metrics, StringComparison.Ordinal);
-        Assert.Contains("edgemdm_checkin_duration_seconds_bucket", metrics, StringComparison.Ordinal);
-        Assert.Contains("edgemdm_outbox_depth", metrics, StringComparison.Ordinal);
     }
 
     [Fact]
