@@ -1,3 +1,4 @@
+using EdgeMdm.Domain.Timing;
 using Polly;
 using Polly.Retry;
 
@@ -10,13 +11,16 @@ namespace EdgeMdm.ServiceDefaults;
 public readonly record struct RetryAttempt(int Attempt, TimeSpan Delay, Exception Exception);
 
 /// <summary>
-/// The one way the servers retry: a Polly pipeline with exponential backoff and jitter. The jitter keeps the sites of a
-/// region whose WAN came back (or the replicas of a restarted hub) from retrying in the same second.
+/// The one way the servers retry: a Polly pipeline with exponential backoff and full jitter. The jitter keeps the sites
+/// of a region whose WAN came back (or the replicas of a restarted hub) from retrying in the same second.
 /// </summary>
 /// <remarks>
-/// The delays are Polly's decorrelated jitter: the median first delay is <c>first</c>, the median doubles with each try,
-/// and no delay exceeds <c>max</c>; a single delay may fall well below its median. They run on the
-/// <see cref="TimeProvider"/> given, so a test drives them with <c>FakeTimeProvider</c>.
+/// Each delay is drawn evenly between zero and a ceiling that starts at <c>first</c> and doubles with each try up to
+/// <c>max</c> (<see cref="Backoff.FullJitter"/>). Polly's own jittered exponential delays are clamped to <c>max</c> once they grow past
+/// it, so a peer away for long was retried exactly every <c>max</c>: in step with every other site that lost it at
+/// the same moment, and a healed uplink used after <c>max</c>/2 on average instead of about a third of <c>max</c>
+/// (docs/benchmarks.md, "Feature slices"). The delays run on the <see cref="TimeProvider"/> given, so a test drives
+/// them with <c>FakeTimeProvider</c>.
 /// </remarks>
 public static class Retries
 {
@@ -50,7 +54,7 @@ public static class Retries
         return Build(attempts - 1, first, max, time, handles, onRetry, randomizer: null);
     }
 
-    /// <param name="randomizer">Tests pin the jitter with it; null is Polly's own random source.</param>
+    /// <param name="randomizer">Tests pin the jitter with it (a value in [0, 1)); null is a shared random source.</param>
     internal static ResiliencePipeline Build(
         int retries,
         TimeSpan first,
@@ -65,21 +69,18 @@ public static class Retries
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(handles);
 
+        var random = randomizer ?? Random.Shared.NextDouble;
         var options = new RetryStrategyOptions
         {
             MaxRetryAttempts = retries,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = first,
             MaxDelay = max,
+            DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(Backoff.FullJitter(args.AttemptNumber, first, max, random())),
             // The caller's own cancellation is never a failure to retry, whatever its predicate says.
             ShouldHandle = args => ValueTask.FromResult(
                 args.Outcome.Exception is { } e
                 && !(e is OperationCanceledException && args.Context.CancellationToken.IsCancellationRequested)
                 && handles(e)),
         };
-        if (randomizer is not null)
-            options.Randomizer = randomizer;
         if (onRetry is not null)
             options.OnRetry = args => onRetry(new RetryAttempt(args.AttemptNumber + 1, args.RetryDelay, args.Outcome.Exception!));
 

@@ -1,10 +1,11 @@
+using EdgeMdm.Domain.Timing;
 using Polly;
 using Polly.Retry;
 
 namespace EdgeMdm.Agent;
 
 /// <summary>
-/// Every retry loop of the agent, on one Polly pipeline shape: exponential backoff with jitter from 1 s, capped,
+/// Every retry loop of the agent, on one Polly pipeline shape: exponential backoff with full jitter from 1 s, capped,
 /// and no attempt limit. Being offline is a normal state for a device, so a pipeline retries until the token given
 /// to <c>ExecuteAsync</c> is cancelled; that cancellation is what ends it (an attempt is not even started once it is).
 /// </summary>
@@ -27,28 +28,27 @@ internal static class AgentRetries
         UntilCancelled(MaxWakeReconnectDelay, time, new Random(seed).NextDouble, (_, _) => true);
 
     /// <summary>
-    /// Enrolling simulated devices, up to 30 s apart; one pipeline serves a whole fleet (Polly's own jitter is
+    /// Enrolling simulated devices, up to 30 s apart; one pipeline serves a whole fleet (its shared random source is
     /// thread-safe). Only what a request to the appliance can fail with is retried (see
     /// <see cref="AgentFailures.IsRequestFailure"/>); anything else is a bug and ends the execution.
     /// </summary>
     public static ResiliencePipeline Enrollment(TimeProvider time) =>
         UntilCancelled(MaxEnrollDelay, time, randomizer: null, AgentFailures.IsRequestFailure);
 
-    /// <param name="randomizer">Where the jitter comes from; null for Polly's own.</param>
+    /// <param name="randomizer">Where the jitter comes from (values in [0, 1)); null for a shared thread-safe source.</param>
     /// <param name="retry">Whether a failure is worth another attempt, given the execution's cancellation token.</param>
     private static ResiliencePipeline UntilCancelled(TimeSpan maxDelay, TimeProvider time, Func<double>? randomizer, Func<Exception, CancellationToken, bool> retry)
     {
+        // Full jitter rather than Polly's own jittered exponential delays, which stop varying once clamped to the
+        // cap: a restarted appliance's devices would then reconnect in step, a minute apart (ServiceDefaults.Retries).
+        var random = randomizer ?? Random.Shared.NextDouble;
         var options = new RetryStrategyOptions
         {
             ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && retry(e, args.Context.CancellationToken)),
             MaxRetryAttempts = int.MaxValue,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = FirstDelay,
             MaxDelay = maxDelay,
+            DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(Backoff.FullJitter(args.AttemptNumber, FirstDelay, maxDelay, random())),
         };
-        if (randomizer is not null)
-            options.Randomizer = randomizer;
         return new ResiliencePipelineBuilder { TimeProvider = time }.AddRetry(options).Build();
     }
 }
