@@ -12,27 +12,11 @@ public sealed class RetriesTests
     {
         var time = new TimerWatchingTimeProvider();
         var told = new List<RetryAttempt>();
-        var calls = 0;
         // Jitter pinned to its middle, so the growth is visible try by try.
         var pipeline = Retries.Build(int.MaxValue, First, Max, time, e => e is IOException, Record(told), randomizer: () => 0.5);
-        using var stop = new CancellationTokenSource();
 
-        var run = pipeline.ExecuteAsync(_ => Fail(ref calls), stop.Token).AsTask();
-        var waits = new List<TimeSpan>();
-        for (var i = 0; i < 12; i++)
-        {
-            var wait = await time.NextWaitAsync();
-            waits.Add(wait);
-            time.Advance(wait - TimeSpan.FromTicks(1));
-            Assert.Equal(i + 1, Volatile.Read(ref calls));
-            time.Advance(TimeSpan.FromTicks(1));
-        }
+        var waits = await WaitsUntilCancelledAsync(pipeline, time, retries: 12);
 
-        await time.NextWaitAsync();
-        await stop.CancelAsync();
-
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
-        Assert.Equal(13, calls);
         // The clock's timers take whole milliseconds: the wait is the delay told, less its sub-millisecond part.
         Assert.Equal(waits, told.Take(12).Select(a => TimeSpan.FromMilliseconds(Math.Floor(a.Delay.TotalMilliseconds))));
         Assert.Equal(Enumerable.Range(1, 13), told.Select(a => a.Attempt));
@@ -45,24 +29,10 @@ public sealed class RetriesTests
     public async Task Until_cancelled_keeps_real_jitter_within_the_cap_and_retries_on()
     {
         var time = new TimerWatchingTimeProvider();
-        var calls = 0;
         var pipeline = Retries.UntilCancelled(First, Max, time, e => e is IOException);
-        using var stop = new CancellationTokenSource();
 
-        var run = pipeline.ExecuteAsync(_ => Fail(ref calls), stop.Token).AsTask();
-        var waits = new List<TimeSpan>();
-        for (var i = 0; i < 50; i++)
-        {
-            var wait = await time.NextWaitAsync();
-            waits.Add(wait);
-            time.Advance(wait);
-        }
+        var waits = await WaitsUntilCancelledAsync(pipeline, time, retries: 50);
 
-        await time.NextWaitAsync();
-        await stop.CancelAsync();
-
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
-        Assert.Equal(51, calls);
         Assert.All(waits, w => Assert.InRange(w, TimeSpan.Zero, Max));
         // Long past the cap the waits still differ: sites that lost the hub together do not retry in step.
         Assert.True(waits.Skip(10).Distinct().Count() > 30, "waits at the cap: " + string.Join(", ", waits.Skip(10)));
@@ -106,6 +76,37 @@ public sealed class RetriesTests
     public void Bounded_needs_at_least_one_retry()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Retries.Bounded(1, First, Max, TimeProvider.System, _ => true));
+    }
+
+    /// <summary>
+    /// Runs a call that always fails through <paramref name="pipeline"/> for <paramref name="retries"/> retries, moving
+    /// the clock through each wait (no retry may come a tick early), then cancels it; returns the waits.
+    /// </summary>
+    private static async Task<List<TimeSpan>> WaitsUntilCancelledAsync(ResiliencePipeline pipeline, TimerWatchingTimeProvider time, int retries)
+    {
+        var calls = 0;
+        using var stop = new CancellationTokenSource();
+        var run = pipeline.ExecuteAsync(_ => Fail(ref calls), stop.Token).AsTask();
+        var waits = new List<TimeSpan>();
+        for (var i = 0; i < retries; i++)
+        {
+            var wait = await time.NextWaitAsync();
+            waits.Add(wait);
+            if (wait > TimeSpan.Zero)
+            {
+                time.Advance(wait - TimeSpan.FromTicks(1));
+                Assert.Equal(i + 1, Volatile.Read(ref calls));
+            }
+
+            time.Advance(wait > TimeSpan.Zero ? TimeSpan.FromTicks(1) : TimeSpan.Zero);
+        }
+
+        await time.NextWaitAsync();
+        await stop.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.Equal(retries + 1, calls);
+        return waits;
     }
 
     private static ValueTask Fail(ref int calls)
