@@ -1,0 +1,193 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace EdgeMdm.Edge.SiteTls;
+
+/// <summary>
+/// The site's own TLS, made by the appliance with no uplink: a certificate authority created once in
+/// <c>DATA/tls</c>, and the server certificate it issues for the appliance's host names and addresses (ECDSA P-256,
+/// .NET's own crypto). The server certificate is issued again, by the same authority and for the same key, well before
+/// it expires, so a device that pinned the authority (<see cref="AuthorityPin"/>) keeps connecting across renewals.
+/// </summary>
+/// <remarks>
+/// Lifetimes are far beyond the README's offline budget (90 days): the authority lasts 20 years, a server certificate
+/// a year and is replaced once less than <see cref="RenewBefore"/> of it is left, whether or not the hub is reachable.
+/// The private keys are written with mode 0600, like the rest of the data directory's secrets.
+/// </remarks>
+public sealed class SiteCertificates : IDisposable
+{
+    public static readonly TimeSpan AuthorityLifetime = TimeSpan.FromDays(20 * 365);
+    public static readonly TimeSpan ServerLifetime = TimeSpan.FromDays(365);
+    public static readonly TimeSpan RenewBefore = TimeSpan.FromDays(120);
+
+    // Issued a little in the past, so a device whose clock lags the appliance's by minutes still accepts it.
+    private static readonly TimeSpan Backdate = TimeSpan.FromHours(1);
+
+    private readonly string _directory;
+    private readonly List<string> _hostNames;
+    private readonly List<IPAddress> _addresses;
+    private readonly TimeProvider _clock;
+    private readonly X509Certificate2 _authority;
+    private readonly ECDsa _serverKey;
+    private readonly Lock _renewal = new();
+    private X509Certificate2 _server;
+
+    /// <param name="directory">Where the files live (<c>DATA/tls</c>); made when missing.</param>
+    /// <param name="hostNames">The DNS names the server certificate names (at least one).</param>
+    /// <param name="addresses">The IP addresses it names.</param>
+    public SiteCertificates(string directory, IEnumerable<string> hostNames, IEnumerable<IPAddress> addresses, TimeProvider clock)
+    {
+        ArgumentNullException.ThrowIfNull(hostNames);
+        ArgumentNullException.ThrowIfNull(addresses);
+        _directory = directory;
+        _hostNames = hostNames.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        _addresses = addresses.Distinct().ToList();
+        _clock = clock;
+        if (_hostNames.Count == 0)
+            throw new ArgumentException("the server certificate needs at least one host name", nameof(hostNames));
+        Directory.CreateDirectory(directory);
+        _authority = LoadOrCreateAuthority();
+        _serverKey = LoadOrCreateKey(ServerKeyPath);
+        _server = LoadServer() is { } stored && IsCurrent(stored) ? stored : Issue();
+    }
+
+    /// <summary>The authority's certificate (no private key): what a client trusts, and what the sheets' codes pin.</summary>
+    public X509Certificate2 Authority => X509CertificateLoader.LoadCertificate(_authority.RawData);
+
+    /// <summary>Hex SHA-256 of the authority's SubjectPublicKeyInfo: the pin devices learn (QR code, mDNS TXT).</summary>
+    public string AuthorityPin => SpkiSha256(_authority);
+
+    /// <summary>The server certificate to present now, with its private key; issued again first when it is due.</summary>
+    public X509Certificate2 Server
+    {
+        get
+        {
+            var server = Volatile.Read(ref _server);
+            if (IsCurrent(server))
+                return server;
+            lock (_renewal)
+            {
+                if (!IsCurrent(_server))
+                    Volatile.Write(ref _server, Issue());
+                return _server;
+            }
+        }
+    }
+
+    public static string SpkiSha256(X509Certificate2 certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        return Convert.ToHexStringLower(SHA256.HashData(certificate.PublicKey.ExportSubjectPublicKeyInfo()));
+    }
+
+    public void Dispose()
+    {
+        _authority.Dispose();
+        _serverKey.Dispose();
+        _server.Dispose();
+    }
+
+    private string AuthorityPath => Path.Combine(_directory, "site-ca.pem");
+
+    private string AuthorityKeyPath => Path.Combine(_directory, "site-ca.key");
+
+    private string ServerPath => Path.Combine(_directory, "server.pem");
+
+    private string ServerKeyPath => Path.Combine(_directory, "server.key");
+
+    /// <summary>Current: not due for renewal, and naming every host name and address the appliance has now.</summary>
+    private bool IsCurrent(X509Certificate2 server) =>
+        _clock.GetUtcNow() < NotAfter(server) - RenewBefore && NamesMatch(server);
+
+    private bool NamesMatch(X509Certificate2 server)
+    {
+        var names = server.Extensions.OfType<X509SubjectAlternativeNameExtension>().SingleOrDefault();
+        if (names is null)
+            return false;
+        return names.EnumerateDnsNames().ToHashSet(StringComparer.OrdinalIgnoreCase).SetEquals(_hostNames)
+            && names.EnumerateIPAddresses().ToHashSet().SetEquals(_addresses);
+    }
+
+    private X509Certificate2 LoadOrCreateAuthority()
+    {
+        if (File.Exists(AuthorityPath) && File.Exists(AuthorityKeyPath))
+            return X509Certificate2.CreateFromPemFile(AuthorityPath, AuthorityKeyPath);
+
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(new X500DistinguishedName("CN=EdgeMdm site CA " + Guid.NewGuid().ToString("N")[..12]), key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: true, hasPathLengthConstraint: true, pathLengthConstraint: 0, critical: true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, critical: true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false));
+        var now = _clock.GetUtcNow();
+        var authority = request.CreateSelfSigned(now - Backdate, now + AuthorityLifetime);
+        WriteSecret(AuthorityKeyPath, key.ExportPkcs8PrivateKeyPem());
+        WriteAtomically(AuthorityPath, authority.ExportCertificatePem());
+        return authority;
+    }
+
+    private static ECDsa LoadOrCreateKey(string path)
+    {
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        if (File.Exists(path))
+        {
+            key.ImportFromPem(File.ReadAllText(path));
+            return key;
+        }
+
+        WriteSecret(path, key.ExportPkcs8PrivateKeyPem());
+        return key;
+    }
+
+    private X509Certificate2? LoadServer() =>
+        File.Exists(ServerPath) ? X509Certificate2.CreateFromPemFile(ServerPath, ServerKeyPath) : null;
+
+    private X509Certificate2 Issue()
+    {
+        var request = new CertificateRequest(new X500DistinguishedName("CN=" + _hostNames[0]), _serverKey, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        foreach (var host in _hostNames)
+            names.AddDnsName(host);
+        foreach (var address in _addresses)
+            names.AddIpAddress(address);
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: false, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(_authority, includeKeyIdentifier: true, includeIssuerAndSerial: false));
+
+        var now = _clock.GetUtcNow();
+        var notAfter = Min(now + ServerLifetime, NotAfter(_authority));
+        using var issued = request.Create(_authority, now - Backdate, notAfter, RandomNumberGenerator.GetBytes(16));
+        WriteAtomically(ServerPath, issued.ExportCertificatePem());
+        return issued.CopyWithPrivateKey(_serverKey);
+    }
+
+    private static DateTimeOffset NotAfter(X509Certificate2 certificate) => new(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    private static void WriteSecret(string path, string text)
+    {
+        WriteAtomically(path, text);
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+
+    // A crash mid-write leaves the previous file or none, never half a certificate.
+    private static void WriteAtomically(string path, string text)
+    {
+        var temporary = path + ".tmp";
+        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        using (var writer = new StreamWriter(file))
+        {
+            if (!OperatingSystem.IsWindows())
+                File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            writer.Write(text);
+            writer.Flush();
+            file.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+    }
+}

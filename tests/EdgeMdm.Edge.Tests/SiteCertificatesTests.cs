@@ -1,0 +1,136 @@
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using EdgeMdm.Edge.SiteTls;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EdgeMdm.Edge.Tests;
+
+public sealed class SiteCertificatesTests : IDisposable
+{
+    private static readonly string[] HostNames = ["edgemdm-lyon.local", "localhost"];
+    private static readonly IPAddress[] Addresses = [IPAddress.Loopback, IPAddress.Parse("10.20.0.5")];
+
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "edgemdm-tls-" + Guid.NewGuid().ToString("N"));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 12, 6, 6, 0, 0, TimeSpan.Zero));
+
+    [Fact]
+    public void First_start_makes_an_authority_and_a_server_certificate_that_later_starts_keep()
+    {
+        string pin;
+        string thumbprint;
+        using (var first = Open())
+        {
+            pin = first.AuthorityPin;
+            thumbprint = first.Server.Thumbprint;
+        }
+
+        using var again = Open();
+
+        Assert.Equal(pin, again.AuthorityPin);
+        Assert.Equal(thumbprint, again.Server.Thumbprint);
+        Assert.Equal(["server.key", "server.pem", "site-ca.key", "site-ca.pem"], Directory.GetFiles(_directory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        foreach (var key in Directory.GetFiles(_directory, "*.key"))
+        {
+            if (!OperatingSystem.IsWindows())
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
+        }
+    }
+
+    [Fact]
+    public void The_server_certificate_is_p256_issued_by_the_authority_for_every_name_and_address()
+    {
+        using var site = Open();
+
+        var server = site.Server;
+
+        Assert.True(server.HasPrivateKey);
+        Assert.Equal(256, server.GetECDsaPublicKey()!.KeySize);
+        Assert.True(ChainsTo(site.Authority, server, _clock.GetUtcNow()));
+        var names = server.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single();
+        Assert.Equal(HostNames, names.EnumerateDnsNames().Order(StringComparer.Ordinal));
+        Assert.Equal(Addresses, names.EnumerateIPAddresses());
+        Assert.Equal(64, site.AuthorityPin.Length);
+        Assert.True(site.Authority.NotAfter > _clock.GetUtcNow().AddYears(19).UtcDateTime);
+    }
+
+    [Fact]
+    public void The_server_certificate_is_issued_again_before_it_expires_with_the_same_key_and_authority()
+    {
+        using var site = Open();
+        var before = site.Server;
+        var spki = SiteCertificates.SpkiSha256(before);
+
+        _clock.Advance(SiteCertificates.ServerLifetime - SiteCertificates.RenewBefore - TimeSpan.FromDays(1));
+        Assert.Same(before, site.Server); // not due yet
+        _clock.Advance(TimeSpan.FromDays(2));
+        var renewed = site.Server;
+
+        Assert.NotEqual(before.SerialNumber, renewed.SerialNumber);
+        Assert.True(renewed.NotAfter > before.NotAfter);
+        Assert.Equal(spki, SiteCertificates.SpkiSha256(renewed));
+        Assert.True(ChainsTo(site.Authority, renewed, _clock.GetUtcNow()));
+        // A year on, the renewed certificate still serves: nothing a site needs lapses while it runs.
+        Assert.True(ChainsTo(site.Authority, site.Server, _clock.GetUtcNow().AddDays(90)));
+    }
+
+    [Fact]
+    public void A_new_name_or_address_gets_a_new_certificate_from_the_same_authority()
+    {
+        string pin;
+        string thumbprint;
+        using (var first = Open())
+        {
+            pin = first.AuthorityPin;
+            thumbprint = first.Server.Thumbprint;
+        }
+
+        using var moved = new SiteCertificates(_directory, HostNames, [IPAddress.Loopback, IPAddress.Parse("10.20.0.77")], _clock);
+
+        Assert.Equal(pin, moved.AuthorityPin);
+        Assert.NotEqual(thumbprint, moved.Server.Thumbprint);
+        Assert.Contains(IPAddress.Parse("10.20.0.77"), moved.Server.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single().EnumerateIPAddresses());
+    }
+
+    [Fact]
+    public async Task A_client_trusting_only_the_authority_completes_a_tls_handshake_with_the_server_certificate()
+    {
+        using var site = Open(TimeProvider.System);
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+
+        var serving = Task.Run(async () =>
+        {
+            using var accepted = await listener.AcceptTcpClientAsync();
+            await using var tls = new SslStream(accepted.GetStream());
+            await tls.AuthenticateAsServerAsync(site.Server);
+            await tls.WriteAsync("ok"u8.ToArray());
+        });
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port);
+        await using var clientTls = new SslStream(client.GetStream(), leaveInnerStreamOpen: false, (_, certificate, _, _) =>
+            certificate is not null && ChainsTo(site.Authority, X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()), DateTimeOffset.UtcNow));
+        await clientTls.AuthenticateAsClientAsync("localhost");
+        var buffer = new byte[2];
+        await clientTls.ReadExactlyAsync(buffer);
+        await serving;
+
+        Assert.Equal("ok"u8.ToArray(), buffer);
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private SiteCertificates Open(TimeProvider? clock = null) => new(_directory, HostNames, Addresses, clock ?? _clock);
+
+    private static bool ChainsTo(X509Certificate2 authority, X509Certificate2 server, DateTimeOffset at)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(authority);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.VerificationTime = at.UtcDateTime;
+        chain.ChainPolicy.VerificationTimeIgnored = false;
+        return chain.Build(server);
+    }
+}
