@@ -21,13 +21,13 @@ public sealed class SiteCertificatesTests : IDisposable
         string thumbprint;
         using (var first = Open())
         {
-            pin = first.AuthorityPin;
+            pin = first.Pin;
             thumbprint = first.Server.Thumbprint;
         }
 
         using var again = Open();
 
-        Assert.Equal(pin, again.AuthorityPin);
+        Assert.Equal(pin, again.Pin);
         Assert.Equal(thumbprint, again.Server.Thumbprint);
         Assert.Equal(["server.key", "server.pem", "site-ca.key", "site-ca.pem"], Directory.GetFiles(_directory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         foreach (var key in Directory.GetFiles(_directory, "*.key"))
@@ -50,7 +50,7 @@ public sealed class SiteCertificatesTests : IDisposable
         var names = server.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single();
         Assert.Equal(HostNames, names.EnumerateDnsNames().Order(StringComparer.Ordinal));
         Assert.Equal(Addresses, names.EnumerateIPAddresses());
-        Assert.Equal(64, site.AuthorityPin.Length);
+        Assert.Equal(SiteCertificates.SpkiSha256(server), site.Pin);
         Assert.True(site.Authority.NotAfter > _clock.GetUtcNow().AddYears(19).UtcDateTime);
     }
 
@@ -69,6 +69,7 @@ public sealed class SiteCertificatesTests : IDisposable
         Assert.NotEqual(before.SerialNumber, renewed.SerialNumber);
         Assert.True(renewed.NotAfter > before.NotAfter);
         Assert.Equal(spki, SiteCertificates.SpkiSha256(renewed));
+        Assert.Equal(spki, site.Pin);
         Assert.True(ChainsTo(site.Authority, renewed, _clock.GetUtcNow()));
         // A year on, the renewed certificate still serves: nothing a site needs lapses while it runs.
         Assert.True(ChainsTo(site.Authority, site.Server, _clock.GetUtcNow().AddDays(90)));
@@ -81,13 +82,13 @@ public sealed class SiteCertificatesTests : IDisposable
         string thumbprint;
         using (var first = Open())
         {
-            pin = first.AuthorityPin;
+            pin = first.Pin;
             thumbprint = first.Server.Thumbprint;
         }
 
         using var moved = new SiteCertificates(_directory, HostNames, [IPAddress.Loopback, IPAddress.Parse("10.20.0.77")], _clock);
 
-        Assert.Equal(pin, moved.AuthorityPin);
+        Assert.Equal(pin, moved.Pin);
         Assert.NotEqual(thumbprint, moved.Server.Thumbprint);
         Assert.Contains(IPAddress.Parse("10.20.0.77"), moved.Server.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single().EnumerateIPAddresses());
     }

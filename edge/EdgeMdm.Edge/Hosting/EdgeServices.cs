@@ -9,6 +9,7 @@ using EdgeMdm.Edge.Options;
 using EdgeMdm.Edge.Packages;
 using EdgeMdm.Edge.Rollouts;
 using EdgeMdm.Edge.Seed;
+using EdgeMdm.Edge.SiteTls;
 using EdgeMdm.Edge.Site;
 using EdgeMdm.Edge.SiteUsers;
 using EdgeMdm.Edge.Storage;
@@ -30,6 +31,7 @@ public static class EdgeServices
         services.TryAddSingleton(TimeProvider.System);
         services.AddEdgeOptions();
         services.AddEdgeStorage();
+        services.AddSiteTls();
         // The seed is applied before any other hosted service starts, and before Kestrel listens.
         services.AddSeed();
         services.AddSite();

@@ -8,7 +8,8 @@ namespace EdgeMdm.Edge.SiteTls;
 /// The site's own TLS, made by the appliance with no uplink: a certificate authority created once in
 /// <c>DATA/tls</c>, and the server certificate it issues for the appliance's host names and addresses (ECDSA P-256,
 /// .NET's own crypto). The server certificate is issued again, by the same authority and for the same key, well before
-/// it expires, so a device that pinned the authority (<see cref="AuthorityPin"/>) keeps connecting across renewals.
+/// it expires, so a device that pinned the server's key (<see cref="Pin"/>) keeps connecting across renewals, and a client
+/// that trusts the authority (<c>mosquitto_sub --cafile</c>, a browser given the site CA) trusts every renewal.
 /// </summary>
 /// <remarks>
 /// Lifetimes are far beyond the README's offline budget (90 days): the authority lasts 20 years, a server certificate
@@ -52,11 +53,15 @@ public sealed class SiteCertificates : IDisposable
         _server = LoadServer() is { } stored && IsCurrent(stored) ? stored : Issue();
     }
 
-    /// <summary>The authority's certificate (no private key): what a client trusts, and what the sheets' codes pin.</summary>
+    /// <summary>The authority's certificate (no private key): what a client that validates chains trusts.</summary>
     public X509Certificate2 Authority => X509CertificateLoader.LoadCertificate(_authority.RawData);
 
-    /// <summary>Hex SHA-256 of the authority's SubjectPublicKeyInfo: the pin devices learn (QR code, mDNS TXT).</summary>
-    public string AuthorityPin => SpkiSha256(_authority);
+    /// <summary>
+    /// Hex SHA-256 of the server certificate's SubjectPublicKeyInfo: the pin devices learn (QR code, mDNS TXT). The
+    /// server is served without its authority (a client holding only a pin could not check a chain anyway), and every
+    /// renewal keeps the key, so the pin holds for the appliance's life.
+    /// </summary>
+    public string Pin => SpkiSha256(_server);
 
     /// <summary>The server certificate to present now, with its private key; issued again first when it is due.</summary>
     public X509Certificate2 Server

@@ -1,0 +1,68 @@
+using System.Security.Cryptography.X509Certificates;
+using EdgeMdm.Edge.SiteTls;
+
+namespace EdgeMdm.Edge.Tests;
+
+/// <summary><c>serve --urls https://…</c> with no other setting: Kestrel serves the site certificate, and renews it live.</summary>
+public sealed class SiteTlsServingTests : IAsyncLifetime
+{
+    private EdgeServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await EdgeServer.StartAsync("--urls", "https://127.0.0.1:0");
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task A_client_trusting_only_the_site_authority_is_served()
+    {
+        var site = _server.Get<SiteCertificates>();
+        X509Certificate2? seen = null;
+        using var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+        {
+            seen = X509CertificateLoader.LoadCertificate(certificate!.GetRawCertData());
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(site.Authority);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            return chain.Build(seen);
+        };
+        using var client = new HttpClient(handler) { BaseAddress = _server.Http.BaseAddress };
+
+        using var response = await client.GetAsync(new Uri("/healthz", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(site.Server.Thumbprint, seen!.Thumbprint);
+        Assert.True(File.Exists(Path.Combine(_server.DataDir, "tls", "site-ca.pem")));
+    }
+
+    [Fact]
+    public async Task A_pinned_client_keeps_connecting_across_a_renewal_and_another_pin_is_refused()
+    {
+        var site = _server.Get<SiteCertificates>();
+        var before = await ServedSerialAsync(site.Pin);
+
+        _server.Clock.Advance(SiteCertificates.ServerLifetime - SiteCertificates.RenewBefore + TimeSpan.FromDays(1));
+        var after = await ServedSerialAsync(site.Pin);
+
+        Assert.NotEqual(before, after);
+        await Assert.ThrowsAsync<HttpRequestException>(() => ServedSerialAsync(new string('0', 64)));
+    }
+
+    /// <summary>The serial of the certificate a new connection is served, accepted only when its key has the pin.</summary>
+    private async Task<string> ServedSerialAsync(string pin)
+    {
+        string? serial = null;
+        using var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+        {
+            using var served = X509CertificateLoader.LoadCertificate(certificate!.GetRawCertData());
+            serial = served.SerialNumber;
+            return string.Equals(SiteCertificates.SpkiSha256(served), pin, StringComparison.Ordinal);
+        };
+        using var client = new HttpClient(handler) { BaseAddress = _server.Http.BaseAddress };
+        using var response = await client.GetAsync(new Uri("/healthz", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return serial!;
+    }
+}
