@@ -29,7 +29,7 @@ public sealed class ApplianceBrowserTests
         Assert.Equal("Lyon DC", found.InstanceName);
         Assert.Equal("dc-lyon-01", found.SiteId);
         Assert.Equal("1.2.0", found.Version);
-        Assert.Null(found.TlsCertificateSha256);
+        Assert.Null(found.TlsSpkiSha256);
     }
 
     [Fact]
@@ -38,7 +38,7 @@ public sealed class ApplianceBrowserTests
         var found = Assert.Single(ApplianceBrowser.Resolve(Answer(Service("ABCDEF01", "/mdm"))));
 
         Assert.Equal(new Uri("https://10.20.0.5:8443/mdm/"), found.BaseUrl);
-        Assert.Equal("abcdef01", found.TlsCertificateSha256);
+        Assert.Equal("abcdef01", found.TlsSpkiSha256);
     }
 
     [Fact]

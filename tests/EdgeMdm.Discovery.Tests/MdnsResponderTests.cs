@@ -47,7 +47,7 @@ public sealed class MdnsResponderTests
         Assert.Equal("/", txt.Value(EdgeMdmService.PathKey));
         Assert.Equal("1.2.0", txt.Value(EdgeMdmService.VersionKey));
         Assert.Equal(Fingerprint, txt.Value(EdgeMdmService.FingerprintKey));
-        Assert.Null((Service with { TlsCertificateSha256 = null }).Txt.Value(EdgeMdmService.FingerprintKey));
+        Assert.Null((Service with { TlsSpkiSha256 = null }).Txt.Value(EdgeMdmService.FingerprintKey));
     }
 
     [Fact]

@@ -152,7 +152,7 @@ public sealed class DiscoveryTests
         Assert.Equal(43211, service.Port);
         Assert.Equal("dc-lyon-01", service.SiteId);
         Assert.Equal("/", service.ApiBasePath);
-        Assert.Null(service.TlsCertificateSha256);
+        Assert.Null(service.TlsSpkiSha256);
         Assert.Matches(@"^\d+\.\d+\.\d+", service.Version);
     }
 
@@ -162,7 +162,7 @@ public sealed class DiscoveryTests
         var service = ServiceAdvertisement.For(Site, new MdnsOptions(), ["http://[::]:8080", "https://*:8443"], () => "ab12")!;
 
         Assert.Equal(8443, service.Port);
-        Assert.Equal("ab12", service.TlsCertificateSha256);
+        Assert.Equal("ab12", service.TlsSpkiSha256);
     }
 
     [Fact]
@@ -187,7 +187,7 @@ public sealed class DiscoveryTests
         Assert.Equal(label, ServiceAdvertisement.HostLabel(text));
 
     [Fact]
-    public void The_fingerprint_is_the_SHA256_of_the_certificate_Kestrel_is_configured_with()
+    public void The_fingerprint_is_the_key_pin_of_the_certificate_Kestrel_is_configured_with_else_the_site_s()
     {
         // Arrange
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -202,11 +202,11 @@ public sealed class DiscoveryTests
                 .Build();
 
             // Act
-            var fingerprint = ServiceAdvertisement.KestrelCertificateSha256(configuration);
+            var fingerprint = ServiceAdvertisement.ServedPin(configuration, () => "the site's own");
 
             // Assert
-            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(certificate.RawData)), fingerprint);
-            Assert.Null(ServiceAdvertisement.KestrelCertificateSha256(new ConfigurationBuilder().Build()));
+            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(certificate.PublicKey.ExportSubjectPublicKeyInfo())), fingerprint);
+            Assert.Equal("the site's own", ServiceAdvertisement.ServedPin(new ConfigurationBuilder().Build(), () => "the site's own"));
         }
         finally
         {

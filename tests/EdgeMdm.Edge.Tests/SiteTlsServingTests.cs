@@ -47,6 +47,10 @@ public sealed class SiteTlsServingTests : IAsyncLifetime
 
         Assert.NotEqual(before, after);
         await Assert.ThrowsAsync<HttpRequestException>(() => ServedSerialAsync(new string('0', 64)));
+        // The agent's own client, pinned as a device is from the appliance's mDNS record, after the renewal too.
+        using var agent = new HttpClient(Agent.AgentHttp.CreateHandler(1, site.Pin)) { BaseAddress = _server.Http.BaseAddress };
+        using var response = await agent.GetAsync(new Uri("/healthz", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
     /// <summary>The serial of the certificate a new connection is served, accepted only when its key has the pin.</summary>

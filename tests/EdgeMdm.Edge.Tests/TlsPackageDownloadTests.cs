@@ -31,7 +31,7 @@ public sealed class TlsPackageDownloadTests : IAsyncLifetime, IDisposable
             "--Kestrel:Certificates:Default:Path", _certificatePath,
             "--Kestrel:Certificates:Default:KeyPath", _keyPath);
         // The agent's own client, trusting exactly the appliance's certificate as it does once it learned the pin.
-        var pin = Convert.ToHexStringLower(SHA256.HashData(_certificate.RawData));
+        var pin = EdgeMdm.Discovery.Service.TlsPin.Of(_certificate);
         _https = new HttpClient(Agent.AgentHttp.CreateHandler(1, pin)) { BaseAddress = _server.Http.BaseAddress };
     }
 

@@ -9,12 +9,12 @@ public static class AgentHttp
     /// before Kestrel's keep-alive timeout (130 s) so a request never lands on a connection the server is
     /// closing.
     /// </summary>
-    /// <param name="pinnedCertificateSha256">
-    /// The appliance's TLS certificate as learned from its mDNS TXT record (hex SHA-256): when set, that certificate
-    /// and no other is accepted, self-signed or not, as the site appliance's certificate usually is. Null: the system's
-    /// usual validation.
+    /// <param name="pin">
+    /// The appliance's TLS key as learned from its mDNS TXT record (<see cref="Discovery.Service.TlsPin"/>): when set, a
+    /// certificate for that key and no other is accepted, whoever issued it (the site's own authority, as a rule).
+    /// Null: the system's usual validation.
     /// </param>
-    public static SocketsHttpHandler CreateHandler(int maxConnectionsPerServer, string? pinnedCertificateSha256 = null)
+    public static SocketsHttpHandler CreateHandler(int maxConnectionsPerServer, string? pin = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -24,11 +24,9 @@ public static class AgentHttp
             ConnectTimeout = TimeSpan.FromSeconds(10),
             UseCookies = false,
         };
-        if (pinnedCertificateSha256 is { } pinned)
+        if (pin is { } pinned)
         {
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-                certificate is not null
-                && string.Equals(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(certificate.GetRawCertData())), pinned, StringComparison.OrdinalIgnoreCase);
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) => Discovery.Service.TlsPin.Matches(certificate, pinned);
         }
 
         return handler;

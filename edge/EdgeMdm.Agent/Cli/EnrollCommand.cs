@@ -49,9 +49,9 @@ internal static class EnrollCommand
             }
 
             await stderr.WriteLineAsync(AgentCli.Line(
-                $"found {found.InstanceName} (site {found.SiteId}) at {found.BaseUrl}" + (found.TlsCertificateSha256 is null ? "" : ", certificate pinned")));
+                $"found {found.InstanceName} (site {found.SiteId}) at {found.BaseUrl}" + (found.TlsSpkiSha256 is null ? "" : ", certificate pinned")));
             server = found.BaseUrl;
-            pinned = found.TlsCertificateSha256;
+            pinned = found.TlsSpkiSha256;
         }
 
         var device = VirtualDevice.ForSerial(serial, TimeProvider.System);
@@ -66,7 +66,7 @@ internal static class EnrollCommand
         var credentials = new DeviceCredentials(server.ToString(), enrolled.DeviceId, enrolled.DeviceSecret, serial, DeclarationsToken: null)
         {
             PackageSigningKey = pin.PinnedPem,
-            TlsCertificateSha256 = pinned,
+            TlsSpkiSha256 = pinned,
             MqttUrl = enrolled.MqttUrl,
         };
         await DeviceCredentialsFile.SaveAsync(statePath, credentials, cancellationToken);

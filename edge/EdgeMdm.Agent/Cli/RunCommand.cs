@@ -51,7 +51,7 @@ internal static class RunCommand
             throw new InvalidDataException($"{statePath} has an invalid server URL '{credentials.Server}'");
 
         // The certificate pinned at enrollment holds for the appliance it was learned from, not for an override.
-        using var handler = AgentHttp.CreateHandler(maxConnectionsPerServer: 2, serverOverride is null ? credentials.TlsCertificateSha256 : null);
+        using var handler = AgentHttp.CreateHandler(maxConnectionsPerServer: 2, serverOverride is null ? credentials.TlsSpkiSha256 : null);
         using var http = AgentHttp.CreateClient(handler, server, RequestTimeout);
         var device = new VirtualDevice(credentials.Serial, Seeds.Of(credentials.Serial), TimeProvider.System) { SimulateOutages = false };
         device.RestoreApps(credentials.InstalledPackages ?? []);

@@ -18,7 +18,7 @@ public sealed record DeviceCredentials(
     public string? PackageSigningKey { get; init; }
 
     /// <summary>SHA-256 (hex) of the appliance's TLS certificate, pinned when it was found by mDNS; null otherwise.</summary>
-    public string? TlsCertificateSha256 { get; init; }
+    public string? TlsSpkiSha256 { get; init; }
 
     /// <summary>The site's MQTT broker for wakes (<c>mqtt://host:port</c>) as the enrollment answer gave it; null: none.</summary>
     public string? MqttUrl { get; init; }

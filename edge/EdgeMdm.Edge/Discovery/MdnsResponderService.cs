@@ -22,6 +22,7 @@ internal sealed partial class MdnsResponderService(
     IServer server,
     IHostApplicationLifetime lifetime,
     IConfiguration configuration,
+    IServiceProvider services,
     TimeProvider clock,
     ILogger<MdnsResponderService> logger) : BackgroundService
 {
@@ -193,7 +194,9 @@ internal sealed partial class MdnsResponderService(
     private MdnsResponder? Responder(MdnsResponder? current)
     {
         var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-        var service = ServiceAdvertisement.For(sites.Site(), _options, addresses, () => ServiceAdvertisement.KestrelCertificateSha256(configuration));
+        var service = ServiceAdvertisement.For(sites.Site(), _options, addresses, 
+            // The site certificates are made only when first needed: here, when the appliance serves https.
+            () => ServiceAdvertisement.ServedPin(configuration, () => services.GetRequiredService<SiteTls.SiteCertificates>().Pin));
         if (service is null)
         {
             if (current is null && logger.IsEnabled(LogLevel.Warning))

@@ -55,19 +55,21 @@ internal static class ServiceAdvertisement
     }
 
     /// <summary>
-    /// Lower-case hex SHA-256 of the certificate Kestrel serves by default (<c>Kestrel:Certificates:Default:Path</c>,
-    /// PEM/DER, or PKCS#12 with <c>Password</c>); null when none is configured.
+    /// The pin (<see cref="TlsPin"/>) of the certificate Kestrel serves by default: the one configured the framework's way
+    /// (<c>Kestrel:Certificates:Default:Path</c>, PEM/DER, or PKCS#12 with <c>Password</c>), else the site's own.
     /// </summary>
-    /// <exception cref="CryptographicException">The file is there but is not a certificate.</exception>
-    public static string? KestrelCertificateSha256(IConfiguration configuration)
+    /// <exception cref="CryptographicException">The configured file is there but is not a certificate.</exception>
+    public static string ServedPin(IConfiguration configuration, Func<string> sitePin)
     {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(sitePin);
         var section = configuration.GetSection("Kestrel:Certificates:Default");
         if (section["Path"] is not { Length: > 0 } path)
-            return null;
+            return sitePin();
         using var certificate = path.EndsWith(".pfx", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".p12", StringComparison.OrdinalIgnoreCase)
             ? X509CertificateLoader.LoadPkcs12FromFile(path, section["Password"])
             : X509CertificateLoader.LoadCertificateFromFile(path);
-        return Convert.ToHexStringLower(certificate.GetCertHash(HashAlgorithmName.SHA256));
+        return TlsPin.Of(certificate);
     }
 
     private static string Truncate(string text, int maxBytes)

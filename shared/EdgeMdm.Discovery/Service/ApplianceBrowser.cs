@@ -7,7 +7,7 @@ namespace EdgeMdm.Discovery.Service;
 /// An appliance a device found: where its device API is and, when it serves TLS, the certificate to pin.
 /// </summary>
 /// <param name="BaseUrl">http(s)://address:port/path/ — https exactly when the TXT record carries a fingerprint.</param>
-public sealed record DiscoveredAppliance(string InstanceName, string SiteId, Uri BaseUrl, string? TlsCertificateSha256, string? Version);
+public sealed record DiscoveredAppliance(string InstanceName, string SiteId, Uri BaseUrl, string? TlsSpkiSha256, string? Version);
 
 /// <summary>
 /// The device's side of DNS-SD for <c>_edgemdm._tcp.local</c>, free of sockets: the browse query and the reading of

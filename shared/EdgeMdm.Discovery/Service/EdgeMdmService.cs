@@ -11,7 +11,7 @@ namespace EdgeMdm.Discovery.Service;
 /// </summary>
 /// <param name="InstanceName">One label, shown to people: the site's name.</param>
 /// <param name="ApiBasePath">Path of the device API's root under the host and port, "/" by default.</param>
-/// <param name="TlsCertificateSha256">Lower-case hex SHA-256 of the appliance's TLS certificate; null over plain HTTP.</param>
+/// <param name="TlsSpkiSha256">Lower-case hex SHA-256 of the SubjectPublicKeyInfo of the appliance's TLS certificate (<see cref="TlsPin"/>); null over plain HTTP.</param>
 public sealed record EdgeMdmService(
     string InstanceName,
     DnsName HostName,
@@ -19,7 +19,7 @@ public sealed record EdgeMdmService(
     string SiteId,
     string ApiBasePath,
     string Version,
-    string? TlsCertificateSha256)
+    string? TlsSpkiSha256)
 {
     public static readonly DnsName ServiceType = DnsName.Parse("_edgemdm._tcp.local");
 
@@ -31,7 +31,7 @@ public sealed record EdgeMdmService(
     public const string SiteKey = "site";
     public const string PathKey = "path";
     public const string VersionKey = "version";
-    public const string FingerprintKey = "tlssha256";
+    public const string FingerprintKey = "tlsspki";
 
     /// <summary>RFC 6762 §10: records naming a host (SRV, A, AAAA) live 120 s, the others 75 minutes.</summary>
     public const uint HostRecordTtl = 120;
@@ -50,7 +50,7 @@ public sealed record EdgeMdmService(
                 new(PathKey, ApiBasePath),
                 new(VersionKey, Version),
             ];
-            if (TlsCertificateSha256 is { } fingerprint)
+            if (TlsSpkiSha256 is { } fingerprint)
                 attributes.Add(new(FingerprintKey, fingerprint));
             return TxtRecordData.FromAttributes(attributes);
         }
