@@ -17,13 +17,7 @@ public sealed class SiteCertificatesTests : IDisposable
     [Fact]
     public void First_start_makes_an_authority_and_a_server_certificate_that_later_starts_keep()
     {
-        string pin;
-        string thumbprint;
-        using (var first = Open())
-        {
-            pin = first.Pin;
-            thumbprint = first.Server.Thumbprint;
-        }
+        var (pin, thumbprint) = FirstStart();
 
         using var again = Open();
 
@@ -78,13 +72,7 @@ public sealed class SiteCertificatesTests : IDisposable
     [Fact]
     public void A_new_name_or_address_gets_a_new_certificate_from_the_same_authority()
     {
-        string pin;
-        string thumbprint;
-        using (var first = Open())
-        {
-            pin = first.Pin;
-            thumbprint = first.Server.Thumbprint;
-        }
+        var (pin, thumbprint) = FirstStart();
 
         using var moved = new SiteCertificates(_directory, HostNames, [IPAddress.Loopback, IPAddress.Parse("10.20.0.77")], _clock);
 
@@ -121,6 +109,13 @@ public sealed class SiteCertificatesTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    /// <summary>The pin and server certificate a first start left in the directory, the instance gone.</summary>
+    private (string Pin, string Thumbprint) FirstStart()
+    {
+        using var first = Open();
+        return (first.Pin, first.Server.Thumbprint);
+    }
 
     private SiteCertificates Open(TimeProvider? clock = null) => new(_directory, HostNames, Addresses, clock ?? _clock);
 

@@ -222,7 +222,7 @@ public sealed class MdnsDiscoveryTests
         Assert.Contains("found Demo distribution centre (site dc-demo-01) at http://127.0.0.1:8080/", enroll.Stderr, StringComparison.Ordinal);
         var saved = await File.ReadAllTextAsync(state);
         Assert.Contains("\"server\": \"http://127.0.0.1:8080/\"", saved, StringComparison.OrdinalIgnoreCase);
-        Assert.Contains("\"tlsCertificateSha256\": null", saved, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("\"tlsSpkiSha256\": null", saved, StringComparison.OrdinalIgnoreCase);
     }
 
     [SkippableFact]
@@ -250,7 +250,7 @@ public sealed class MdnsDiscoveryTests
         Assert.NotEqual(0, unpinned.ExitCode);
     }
 
-    private static (string Certificate, string Key, string Sha256) SelfSignedCertificate(string directory)
+    private static (string Certificate, string Key, string Pin) SelfSignedCertificate(string directory)
     {
         using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
         var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
@@ -260,7 +260,7 @@ public sealed class MdnsDiscoveryTests
         var keyPath = Path.Combine(directory, "appliance.key");
         File.WriteAllText(certificatePath, certificate.ExportCertificatePem());
         File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
-        return (certificatePath, keyPath, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(certificate.RawData)));
+        return (certificatePath, keyPath, EdgeMdm.Discovery.Service.TlsPin.Of(certificate));
     }
 
     private static bool IsAnnouncement(DnsMessage message) =>

@@ -17,7 +17,11 @@ public sealed record DeviceCredentials(
     /// <summary>The package signing key the device pinned (SubjectPublicKeyInfo PEM); null until the appliance sent one.</summary>
     public string? PackageSigningKey { get; init; }
 
-    /// <summary>SHA-256 (hex) of the appliance's TLS certificate, pinned when it was found by mDNS; null otherwise.</summary>
+    /// <summary>
+    /// The appliance's TLS key pin (<see cref="Discovery.Service.TlsPin"/>), learned when it was found by mDNS; null
+    /// otherwise. A state file written before the pin was the key's holds <c>tlsCertificateSha256</c> instead, which is
+    /// not read: such a device refuses the appliance's certificate until it is enrolled again by mDNS.
+    /// </summary>
     public string? TlsSpkiSha256 { get; init; }
 
     /// <summary>The site's MQTT broker for wakes (<c>mqtt://host:port</c>) as the enrollment answer gave it; null: none.</summary>
