@@ -29,13 +29,34 @@ internal sealed class ServerProcess : IAsyncDisposable
     /// <summary>The process id, for reading its threads under /proc.</summary>
     public int Id => _process.Id;
 
-    /// <summary>A free loopback URL. The port is released before the server binds it; on a quiet machine
-    /// nothing takes it in between.</summary>
-    public static Uri FreeLoopbackUrl()
+    /// <summary>
+    /// A free loopback URL. The port is released before the server binds it, so it is drawn below the kernel's
+    /// ephemeral range (32768 and up on Linux): a port the kernel hands out itself (every outgoing connection of a test
+    /// running beside this one takes one) could be taken in between, and a CI run saw exactly that.
+    /// </summary>
+    public static Uri FreeLoopbackUrl() =>
+        new("http://127.0.0.1:" + FreeLoopbackPort().ToString(CultureInfo.InvariantCulture));
+
+    private static int FreeLoopbackPort()
     {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var port = Random.Shared.Next(20_000, 32_000);
+            try
+            {
+                using var probe = new TcpListener(IPAddress.Loopback, port);
+                probe.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken: draw another.
+            }
+        }
+
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
-        return new Uri("http://127.0.0.1:" + ((IPEndPoint)listener.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture));
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Starts <c>dotnet <paramref name="dll"/> args</c> and waits until <c>GET /healthz</c> answers 200.</summary>
