@@ -24,7 +24,8 @@ public sealed class EdgeServer : IAsyncDisposable
         Logs = logs;
         DataDir = dataDir;
         Clock = clock;
-        Http = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
+        // The first address when there are several (an http and an https one).
+        Http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
     }
 
     public string DataDir { get; }

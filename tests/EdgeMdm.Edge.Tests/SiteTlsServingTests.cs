@@ -70,3 +70,24 @@ public sealed class SiteTlsServingTests : IAsyncLifetime
         return serial!;
     }
 }
+
+/// <summary>An appliance on https and plain HTTP at once: plain HTTP only redirects, except the liveness probe.</summary>
+public sealed class SiteTlsRedirectTests
+{
+    [Fact]
+    public async Task Plain_http_redirects_to_https_with_308_except_healthz()
+    {
+        await using var server = await EdgeServer.StartAsync("--urls", "http://127.0.0.1:0;https://127.0.0.1:0");
+        var addresses = server.App.Urls;
+        var http = new Uri(addresses.Single(url => url.StartsWith("http://", StringComparison.Ordinal)));
+        var https = new Uri(addresses.Single(url => url.StartsWith("https://", StringComparison.Ordinal)));
+        using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = http };
+
+        using var checkin = await client.PostAsync(new Uri("/api/v1/checkin", UriKind.Relative), new StringContent("{}"));
+        using var health = await client.GetAsync(new Uri("/healthz", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.PermanentRedirect, checkin.StatusCode);
+        Assert.Equal(new Uri(https, "/api/v1/checkin"), checkin.Headers.Location);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+}

@@ -2,6 +2,7 @@ using EdgeMdm.Contracts.Device;
 using EdgeMdm.Edge.Cli;
 using EdgeMdm.Edge.Options;
 using EdgeMdm.Edge.Packages;
+using EdgeMdm.Edge.SiteTls;
 using EdgeMdm.Edge.Telemetry;
 using EdgeMdm.ServiceDefaults;
 
@@ -48,6 +49,7 @@ public static class EdgeHost
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseSiteTlsRedirect();
         app.MapDefaultEndpoints();
         app.MapOpenApi().AllowAnonymous();
         app.MapFeatureEndpoints();

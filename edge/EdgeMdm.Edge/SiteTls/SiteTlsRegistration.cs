@@ -42,6 +42,7 @@ public static class SiteTlsRegistration
             HostNames(sp.GetRequiredService<IOptions<SiteTlsOptions>>().Value),
             Addresses(),
             sp.GetRequiredService<TimeProvider>()));
+        services.AddHttpsRedirection(redirect => redirect.RedirectStatusCode = StatusCodes.Status308PermanentRedirect);
         services.AddOptions<KestrelServerOptions>().Configure<IServiceProvider, IConfiguration>((kestrel, sp, configuration) =>
             kestrel.ConfigureHttpsDefaults(https =>
             {
@@ -52,6 +53,21 @@ public static class SiteTlsRegistration
                 https.ServerCertificateSelector = (_, _) => site.Server;
             }));
         return services;
+    }
+
+    /// <summary>
+    /// When the appliance serves https as well as plain HTTP, plain HTTP answers every request with a redirect to https
+    /// (308: a device's POST is sent again as a POST), except <c>/healthz</c>, which a load balancer or an operator's
+    /// probe may ask on either. An appliance on plain HTTP alone serves as it always did.
+    /// </summary>
+    public static WebApplication UseSiteTlsRedirect(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var urls = app.Configuration["urls"] ?? "";
+        if (!urls.Contains("https://", StringComparison.OrdinalIgnoreCase))
+            return app;
+        app.UseWhen(http => !http.Request.Path.Equals("/healthz", StringComparison.Ordinal), branch => branch.UseHttpsRedirection());
+        return app;
     }
 
     private static IEnumerable<string> HostNames(SiteTlsOptions options) =>
