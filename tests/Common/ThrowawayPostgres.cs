@@ -25,8 +25,6 @@ internal sealed class ThrowawayPostgres : IAsyncDisposable
 
     public int Port { get; }
 
-    private string AdminConnectionString => $"Host=127.0.0.1;Port={Port.ToString(CultureInfo.InvariantCulture)};Username=postgres;Database=postgres;Pooling=false";
-
     /// <summary>Starts a server; when it cannot, null and why.</summary>
     public static async Task<(ThrowawayPostgres? Server, string? Unavailable)> TryStartAsync()
     {
@@ -61,7 +59,7 @@ internal sealed class ThrowawayPostgres : IAsyncDisposable
     public async Task<string> CreateDatabaseAsync()
     {
         var name = $"hub_{Interlocked.Increment(ref _databases).ToString(CultureInfo.InvariantCulture)}_{Guid.NewGuid():N}"[..30];
-        await AdminAsync($"CREATE DATABASE {Identifier(name)}");
+        await CreateAsync(name);
         return $"Host=127.0.0.1;Port={Port.ToString(CultureInfo.InvariantCulture)};Username=postgres;Database={name}";
     }
 
@@ -72,24 +70,24 @@ internal sealed class ThrowawayPostgres : IAsyncDisposable
     public async Task CopyDatabaseAsync(string source, string target)
     {
         NpgsqlConnection.ClearAllPools();
-        await AdminAsync($"DROP DATABASE IF EXISTS {Identifier(target)}", $"CREATE DATABASE {Identifier(target)} TEMPLATE {Identifier(source)}");
+        await CreateAsync(target, source);
     }
 
-    /// <summary>Runs statements on the server's own database, one after the other.</summary>
-    private async Task AdminAsync(params string[] statements)
+    /// <summary>
+    /// Creates database <paramref name="name"/> (after dropping it, as a copy of <paramref name="template"/> when given)
+    /// with the server's own <c>createdb</c>/<c>dropdb</c>, which quote names themselves: no statement is built here.
+    /// </summary>
+    private async Task CreateAsync(string name, string? template = null)
     {
-        await using var connection = new NpgsqlConnection(AdminConnectionString);
-        await connection.OpenAsync();
-        foreach (var statement in statements)
-        {
-#pragma warning disable CA2100 // CREATE and DROP DATABASE take no parameters; every name in them has passed Identifier
-            await using var command = new NpgsqlCommand(statement, connection);
-#pragma warning restore CA2100
-            await command.ExecuteNonQueryAsync();
-        }
+        string[] args = template is null
+            ? ["createdb", Port.ToString(CultureInfo.InvariantCulture), Identifier(name)]
+            : ["createdb", Port.ToString(CultureInfo.InvariantCulture), Identifier(name), Identifier(template)];
+        var (exitCode, output) = await ScriptAsync(TimeSpan.FromMinutes(1), args);
+        if (exitCode != 0)
+            throw new InvalidOperationException($"tests/scripts/postgres.sh {string.Join(' ', args)} failed (exit {exitCode}): {output.Trim()}");
     }
 
-    /// <summary>A database name as it may stand in a statement unquoted: lower-case letters, digits, underscores.</summary>
+    /// <summary>A database name the tests make: lower-case letters, digits, underscores (checked, not trusted).</summary>
     private static string Identifier(string name) =>
         name.Length is > 0 and <= 63 && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_')
             ? name

@@ -5,6 +5,8 @@
 #   postgres.sh start DIR PORT   initdb in DIR/data and start a server on 127.0.0.1:PORT (socket in DIR);
 #                                connect with Host=127.0.0.1;Port=PORT;Username=postgres (trust auth)
 #   postgres.sh stop DIR         stop it (the caller removes DIR)
+#   postgres.sh createdb PORT NAME [TEMPLATE]
+#                                create database NAME (a copy of TEMPLATE when given; NAME is dropped first then)
 #
 # initdb and postgres refuse to run as root, so as root they run as the `postgres` user on a DIR it owns.
 # Trust authentication is safe enough here: the server listens on loopback only, for the length of a test
@@ -50,9 +52,22 @@ stop() {
     as_pg "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
 }
 
+# The server's own client tools: they quote the names themselves, so no SQL is put together from them anywhere.
+createdb() {
+    local port=$1 name=$2 template=${3:-} bin
+    bin=$(pg_bin)
+    if [[ -n "$template" ]]; then
+        "$bin/dropdb" -h 127.0.0.1 -p "$port" -U postgres --if-exists "$name"
+        "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres -T "$template" "$name"
+    else
+        "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres "$name"
+    fi
+}
+
 case "${1:-}" in
     install) install ;;
     start) [[ $# -eq 3 ]] || { echo "usage: postgres.sh start DIR PORT" >&2; exit 2; }; start "$2" "$3" ;;
     stop) [[ $# -eq 2 ]] || { echo "usage: postgres.sh stop DIR" >&2; exit 2; }; stop "$2" ;;
-    *) echo "usage: postgres.sh install | start DIR PORT | stop DIR" >&2; exit 2 ;;
+    createdb) [[ $# -eq 3 || $# -eq 4 ]] || { echo "usage: postgres.sh createdb PORT NAME [TEMPLATE]" >&2; exit 2; }; createdb "$2" "$3" "${4:-}" ;;
+    *) echo "usage: postgres.sh install | start DIR PORT | stop DIR | createdb PORT NAME [TEMPLATE]" >&2; exit 2 ;;
 esac
