@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeMdm.Discovery.Service;
 
 namespace EdgeMdm.Edge.Cli;
 
@@ -11,9 +12,13 @@ public static class LiveMetrics
     /// <summary>Every sample the appliance serving <paramref name="dataDir"/> exports; refused (exit 1) when none serves it.</summary>
     public static async Task<IReadOnlyList<MetricSample>> ReadAsync(string dataDir, CancellationToken cancellationToken)
     {
-        var url = RunningAppliance.LocalUrl(dataDir)
+        var (url, pin) = RunningAppliance.Local(dataDir)
             ?? throw new CliException($"no appliance is serving {dataDir} now: live figures come from the running appliance ('{OperatorCommands.Program} serve')");
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var handler = new SocketsHttpHandler();
+        // The appliance's own certificate, recognised by its key as a device does; nothing else is accepted.
+        if (pin is not null)
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) => TlsPin.Matches(certificate, pin);
+        using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
         string text;
         try
         {

@@ -15,8 +15,11 @@ public static class RunningAppliance
 {
     private const string FileName = "serve.json";
 
-    /// <summary>The URL an operator command on this machine reaches the serving appliance by; null when none serves <paramref name="dataDir"/>.</summary>
-    public static Uri? LocalUrl(string dataDir)
+    /// <summary>
+    /// How an operator command on this machine reaches the serving appliance: its https URL with the pin of the certificate
+    /// it serves, else its plain HTTP one; null when none serves <paramref name="dataDir"/>.
+    /// </summary>
+    public static LocalAppliance? Local(string dataDir)
     {
         var path = Path.Combine(dataDir, FileName);
         if (!File.Exists(path))
@@ -25,15 +28,19 @@ public static class RunningAppliance
         var pid = record.RootElement.GetProperty("pid").GetInt32();
         if (!IsRunning(pid))
             return null;
-        var url = record.RootElement.GetProperty("urls").EnumerateArray()
+        var urls = record.RootElement.GetProperty("urls").EnumerateArray()
             .Select(u => Uri.TryCreate(u.GetString()?.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri) ? uri : null)
             .OfType<Uri>()
-            .FirstOrDefault(u => string.Equals(u.Scheme, Uri.UriSchemeHttp, StringComparison.Ordinal));
+            .ToList();
+        var pin = record.RootElement.TryGetProperty("tlsPin", out var pinned) ? pinned.GetString() : null;
+        // Plain HTTP beside https only redirects, so https is asked whenever its pin is known.
+        var url = (pin is null ? null : urls.Find(u => string.Equals(u.Scheme, Uri.UriSchemeHttps, StringComparison.Ordinal)))
+            ?? urls.Find(u => string.Equals(u.Scheme, Uri.UriSchemeHttp, StringComparison.Ordinal));
         if (url is null)
             return null;
         // A wildcard listener is reached on this machine through loopback.
         var host = url.Host is "0.0.0.0" ? "127.0.0.1" : url.Host is "[::]" or "::" ? "[::1]" : url.Host;
-        return new UriBuilder(url) { Host = host }.Uri;
+        return new LocalAppliance(new UriBuilder(url) { Host = host }.Uri, string.Equals(url.Scheme, Uri.UriSchemeHttps, StringComparison.Ordinal) ? pin : null);
     }
 
     private static bool IsRunning(int pid)
@@ -50,7 +57,8 @@ public static class RunningAppliance
     }
 
     /// <summary>Writes <c>serve.json</c> once the server listens, and removes it at shutdown.</summary>
-    internal sealed class Recorder(IServer server, IHostApplicationLifetime lifetime, string dataDir) : IHostedService
+    /// <param name="servedPin">The pin of the certificate https is served with; asked only when the server listens on https.</param>
+    internal sealed class Recorder(IServer server, IHostApplicationLifetime lifetime, string dataDir, Func<string> servedPin) : IHostedService
     {
         private readonly string _path = Path.Combine(dataDir, FileName);
 
@@ -77,6 +85,8 @@ public static class RunningAppliance
                 foreach (var url in urls)
                     json.WriteStringValue(url);
                 json.WriteEndArray();
+                if (urls.Any(url => url.StartsWith("https://", StringComparison.OrdinalIgnoreCase)))
+                    json.WriteString("tlsPin", servedPin());
                 json.WriteEndObject();
             }
 
@@ -84,3 +94,6 @@ public static class RunningAppliance
         }
     }
 }
+
+/// <summary>Where the serving appliance answers on this machine, and the pin of its certificate when that is https.</summary>
+public sealed record LocalAppliance(Uri Url, string? Pin);

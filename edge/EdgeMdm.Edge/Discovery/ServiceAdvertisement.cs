@@ -33,15 +33,25 @@ internal static class ServiceAdvertisement
 
         var siteId = site?.SiteId ?? ISiteIdentity.UnnamedSite;
         var instance = Truncate(options.InstanceName ?? site?.Name ?? "EdgeMdm " + siteId, DnsName.MaxLabelBytes);
-        var host = options.HostName ?? HostLabel("edgemdm-" + siteId);
         return new EdgeMdmService(
             instance,
-            DnsName.FromLabels([host, "local"]),
+            DnsName.FromLabels([HostName(site, options), "local"]),
             (ushort)chosen.Port,
             siteId,
             options.ApiBasePath,
             Version,
             string.Equals(chosen.Scheme, Uri.UriSchemeHttps, StringComparison.Ordinal) ? tlsFingerprint() : null);
+    }
+
+    /// <summary>
+    /// The host label the responder answers for under <c>.local</c>: the configured one, else <c>edgemdm-{site id}</c>.
+    /// The site certificate names it too (<c>{label}.local</c>), so a device that found the appliance by mDNS can check
+    /// the name it connects to.
+    /// </summary>
+    public static string HostName(SiteIdentity? site, MdnsOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.HostName ?? HostLabel("edgemdm-" + (site?.SiteId ?? ISiteIdentity.UnnamedSite));
     }
 
     /// <summary>A host label from free text: lower-case letters, digits and hyphens (RFC 952), at most 63.</summary>
@@ -63,12 +73,9 @@ internal static class ServiceAdvertisement
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(sitePin);
-        var section = configuration.GetSection("Kestrel:Certificates:Default");
-        if (section["Path"] is not { Length: > 0 } path)
+        using var certificate = SiteTls.SiteTlsRegistration.ConfiguredCertificate(configuration);
+        if (certificate is null)
             return sitePin();
-        using var certificate = path.EndsWith(".pfx", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".p12", StringComparison.OrdinalIgnoreCase)
-            ? X509CertificateLoader.LoadPkcs12FromFile(path, section["Password"])
-            : X509CertificateLoader.LoadCertificateFromFile(path);
         return TlsPin.Of(certificate);
     }
 

@@ -8,6 +8,7 @@ using EdgeMdm.Edge.Mqtt;
 using EdgeMdm.Edge.Packages;
 using EdgeMdm.Edge.Rollouts;
 using EdgeMdm.Edge.Seed;
+using EdgeMdm.Edge.SiteTls;
 using EdgeMdm.Edge.SiteUsers;
 using EdgeMdm.Edge.Sync;
 using EdgeMdm.Edge.Threading;
@@ -49,6 +50,7 @@ public static class EdgeCli
             RolloutsCli.Rollouts(commands),
             MqttCli.Clients(commands),
             MqttCli.Status(commands),
+            SiteTlsCli.Tls(commands),
         };
     }
 
@@ -57,7 +59,7 @@ public static class EdgeCli
         [
             new Option<string>("--data-dir") { Description = "data directory of the appliance (default: Edge:DataDir, from $EDGEMDM_Edge__DataDir or appsettings.json, else ./data)" },
             new Option<string>("--seed") { Description = "YAML file with site, blueprints and enrollment tokens, applied at start" },
-            new Option<string>("--urls") { Description = "where to listen, e.g. http://0.0.0.0:8080 (default http://localhost:5000)" },
+            new Option<string>("--urls") { Description = "where to listen, e.g. https://0.0.0.0:8443 (default https://0.0.0.0:8443 with the site certificate, and http://0.0.0.0:8080, which only redirects there)" },
             new Option<int>("--checkin-interval") { Description = "seconds between device check-ins (default 60)" },
             new Option<string>("--mqtt-listen") { Description = "embed an MQTT broker for device wakes on these IP:port, e.g. 127.0.0.1:1883 (default: none)" },
             new Option<string>("--mqtt-external") { Description = "publish device wakes to this external broker (host:port) instead (README: MQTT)" },

@@ -16,6 +16,7 @@ public static class EdgeHost
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddEnvironmentVariables(EdgeOptions.EnvironmentPrefix);
         builder.Configuration.AddCommandLine(args, CommandLineSwitches.Mappings.ToDictionary(StringComparer.Ordinal));
+        builder.UseSiteTlsListeners();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -44,7 +45,8 @@ public static class EdgeHost
         // Where operator commands find this process for its live counters (DATA/serve.json).
         builder.Services.AddHostedService(sp => new RunningAppliance.Recorder(
             sp.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>(), sp.GetRequiredService<IHostApplicationLifetime>(),
-            sp.GetRequiredService<EdgeMdm.Edge.Storage.EdgeStorage>().DataDirectory));
+            sp.GetRequiredService<EdgeMdm.Edge.Storage.EdgeStorage>().DataDirectory,
+            () => Discovery.ServiceAdvertisement.ServedPin(sp.GetRequiredService<IConfiguration>(), () => sp.GetRequiredService<SiteCertificates>().Pin)));
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, DeviceProtocolJson.Default));
         configure?.Invoke(builder);
 

@@ -14,7 +14,9 @@ namespace EdgeMdm.Edge.SiteTls;
 /// <remarks>
 /// Lifetimes are far beyond the README's offline budget (90 days): the authority lasts 20 years, a server certificate
 /// a year and is replaced once less than <see cref="RenewBefore"/> of it is left, whether or not the hub is reachable.
-/// The private keys are written with mode 0600, like the rest of the data directory's secrets.
+/// The private keys are written with mode 0600, like the rest of the data directory's secrets. Two processes on one data
+/// directory (<c>serve</c> and <c>tls show</c>, started together) make or renew the files one at a time: each holds the
+/// directory's <c>lock</c> file while it does, and the second then finds the first's files.
 /// </remarks>
 public sealed class SiteCertificates : IDisposable
 {
@@ -24,6 +26,9 @@ public sealed class SiteCertificates : IDisposable
 
     // Issued a little in the past, so a device whose clock lags the appliance's by minutes still accepts it.
     private static readonly TimeSpan Backdate = TimeSpan.FromHours(1);
+
+    // Making the files takes milliseconds; a process still holding the lock after this is stuck, and saying so beats waiting.
+    private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(30);
 
     private readonly string _directory;
     private readonly List<string> _hostNames;
@@ -48,9 +53,10 @@ public sealed class SiteCertificates : IDisposable
         if (_hostNames.Count == 0)
             throw new ArgumentException("the server certificate needs at least one host name", nameof(hostNames));
         Directory.CreateDirectory(directory);
+        using var exclusive = LockDirectory();
         _authority = LoadOrCreateAuthority();
         _serverKey = LoadOrCreateKey(ServerKeyPath);
-        _server = LoadServer() is { } stored && IsCurrent(stored) ? stored : Issue();
+        _server = LoadServer() is { } stored && !IsDue(stored) && NamesMatch(stored) ? stored : Issue();
     }
 
     /// <summary>The authority's certificate (no private key): what a client that validates chains trusts.</summary>
@@ -63,18 +69,36 @@ public sealed class SiteCertificates : IDisposable
     /// </summary>
     public string Pin => SpkiSha256(_server);
 
+    /// <summary>The authority's certificate file (PEM): what <c>curl --cacert</c>, <c>openssl -CAfile</c> or a browser trusts.</summary>
+    public string AuthorityPath => Path.Combine(_directory, "site-ca.pem");
+
+    /// <summary>The server certificate's file (PEM), issued again in place at each renewal.</summary>
+    public string ServerPath => Path.Combine(_directory, "server.pem");
+
+    /// <summary>The DNS names the server certificate names, the first one also its subject.</summary>
+    public IReadOnlyList<string> HostNames => _hostNames;
+
+    /// <summary>The IP addresses the server certificate names.</summary>
+    public IReadOnlyList<IPAddress> Addresses => _addresses;
+
     /// <summary>The server certificate to present now, with its private key; issued again first when it is due.</summary>
     public X509Certificate2 Server
     {
         get
         {
+            // Asked on every TLS handshake: only a date is compared until a renewal is due (the names were checked when
+            // the certificate was loaded or issued).
             var server = Volatile.Read(ref _server);
-            if (IsCurrent(server))
+            if (!IsDue(server))
                 return server;
             lock (_renewal)
             {
-                if (!IsCurrent(_server))
+                if (IsDue(_server))
+                {
+                    using var exclusive = LockDirectory();
                     Volatile.Write(ref _server, Issue());
+                }
+
                 return _server;
             }
         }
@@ -93,17 +117,39 @@ public sealed class SiteCertificates : IDisposable
         _server.Dispose();
     }
 
-    private string AuthorityPath => Path.Combine(_directory, "site-ca.pem");
-
     private string AuthorityKeyPath => Path.Combine(_directory, "site-ca.key");
-
-    private string ServerPath => Path.Combine(_directory, "server.pem");
 
     private string ServerKeyPath => Path.Combine(_directory, "server.key");
 
-    /// <summary>Current: not due for renewal, and naming every host name and address the appliance has now.</summary>
-    private bool IsCurrent(X509Certificate2 server) =>
-        _clock.GetUtcNow() < NotAfter(server) - RenewBefore && NamesMatch(server);
+    private string LockPath => Path.Combine(_directory, "lock");
+
+    /// <summary>Due for renewal: less than <see cref="RenewBefore"/> of its life left.</summary>
+    private bool IsDue(X509Certificate2 server) => _clock.GetUtcNow() >= NotAfter(server) - RenewBefore;
+
+    /// <summary>
+    /// The directory's lock, held while files are made or replaced. An exclusive open is an advisory <c>flock</c> on Unix
+    /// (a lock file on Windows), released by the kernel if the holder dies, so a crash never leaves the directory locked.
+    /// </summary>
+    private FileStream LockDirectory()
+    {
+        var waitedSince = Environment.TickCount64;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (Environment.TickCount64 - waitedSince < (long)LockTimeout.TotalMilliseconds)
+            {
+                // Another process is making or renewing the files: its result is read once it lets go.
+                Thread.Sleep(50);
+            }
+            catch (IOException exception)
+            {
+                throw new IOException($"{LockPath} stayed locked by another process for {LockTimeout.TotalSeconds:0} s", exception);
+            }
+        }
+    }
 
     private bool NamesMatch(X509Certificate2 server)
     {
@@ -182,7 +228,7 @@ public sealed class SiteCertificates : IDisposable
     // A crash mid-write leaves the previous file or none, never half a certificate.
     private static void WriteAtomically(string path, string text)
     {
-        var temporary = path + ".tmp";
+        var temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
         using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
         using (var writer = new StreamWriter(file))
         {

@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using EdgeMdm.Edge.Discovery;
 using EdgeMdm.Edge.Options;
+using EdgeMdm.Edge.Site;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
@@ -30,6 +33,24 @@ internal sealed class SiteTlsOptionsValidator : IValidateOptions<SiteTlsOptions>
 public static class SiteTlsRegistration
 {
     /// <summary>
+    /// Where <c>serve</c> listens when nothing says otherwise: the device API over TLS on 8443, and plain HTTP on 8080
+    /// answering only with a redirect there (and <c>/healthz</c>).
+    /// </summary>
+    public const string DefaultUrls = "https://0.0.0.0:8443;http://0.0.0.0:8080";
+
+    /// <summary>
+    /// Listens on <see cref="DefaultUrls"/> unless listeners are configured: <c>--urls</c>, <c>urls</c> in the configuration,
+    /// <c>ASPNETCORE_URLS</c>, or Kestrel endpoints (<c>Kestrel:Endpoints</c>).
+    /// </summary>
+    public static WebApplicationBuilder UseSiteTlsListeners(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]) && !builder.Configuration.GetSection("Kestrel:Endpoints").GetChildren().Any())
+            builder.WebHost.UseUrls(DefaultUrls.Split(';'));
+        return builder;
+    }
+
+    /// <summary>
     /// The site certificates (made at first start in <c>DATA/tls</c>) and Kestrel's default HTTPS certificate from them:
     /// <c>--urls https://0.0.0.0:8443</c> needs no other setting. A certificate configured the framework's way
     /// (<c>Kestrel:Certificates:Default</c>) is used instead.
@@ -37,9 +58,13 @@ public static class SiteTlsRegistration
     public static IServiceCollection AddSiteTls(this IServiceCollection services)
     {
         services.AddValidatedOptions<SiteTlsOptions, SiteTlsOptionsValidator>(SiteTlsOptions.Section);
+        // Made when first asked, which in serve is when Kestrel binds its https listener: after the seed named the site,
+        // so the certificate names the site's mDNS host.
         services.AddSingleton(sp => new SiteCertificates(
             Path.Combine(Path.GetFullPath(sp.GetRequiredService<IOptions<EdgeOptions>>().Value.DataDir), "tls"),
-            HostNames(sp.GetRequiredService<IOptions<SiteTlsOptions>>().Value),
+            HostNames(
+                sp.GetRequiredService<IOptions<SiteTlsOptions>>().Value,
+                ServiceAdvertisement.HostName(sp.GetRequiredService<ISiteIdentity>().Site(), sp.GetRequiredService<IOptions<MdnsOptions>>().Value)),
             Addresses(),
             sp.GetRequiredService<TimeProvider>()));
         services.AddHttpsRedirection(redirect => redirect.RedirectStatusCode = StatusCodes.Status308PermanentRedirect);
@@ -70,8 +95,25 @@ public static class SiteTlsRegistration
         return app;
     }
 
-    private static IEnumerable<string> HostNames(SiteTlsOptions options) =>
-        new[] { Dns.GetHostName(), "localhost" }.Concat(options.HostNames).Where(host => Uri.CheckHostName(host) == UriHostNameType.Dns);
+    /// <summary>The machine's name, localhost, the mDNS name devices find the appliance by, and the configured ones.</summary>
+    /// <summary>
+    /// The certificate configured the framework's way (<c>Kestrel:Certificates:Default:Path</c>, PEM/DER, or PKCS#12 with
+    /// <c>Password</c>), without its key; null when none is, and the site certificate is served.
+    /// </summary>
+    /// <exception cref="System.Security.Cryptography.CryptographicException">The configured file is there but is not a certificate.</exception>
+    public static X509Certificate2? ConfiguredCertificate(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var section = configuration.GetSection("Kestrel:Certificates:Default");
+        if (section["Path"] is not { Length: > 0 } path)
+            return null;
+        return path.EndsWith(".pfx", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".p12", StringComparison.OrdinalIgnoreCase)
+            ? X509CertificateLoader.LoadPkcs12FromFile(path, section["Password"])
+            : X509CertificateLoader.LoadCertificateFromFile(path);
+    }
+
+    private static IEnumerable<string> HostNames(SiteTlsOptions options, string mdnsHostLabel) =>
+        new[] { Dns.GetHostName(), "localhost", mdnsHostLabel + ".local" }.Concat(options.HostNames).Where(host => Uri.CheckHostName(host) == UriHostNameType.Dns);
 
     /// <summary>Loopback and every unicast address of an interface that is up: what a device may have been given.</summary>
     private static IEnumerable<IPAddress> Addresses() =>
