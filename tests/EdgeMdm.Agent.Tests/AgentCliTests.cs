@@ -32,6 +32,7 @@ public sealed class AgentCliTests : IAsyncLifetime, IDisposable
     [InlineData(new[] { "enroll", "--server", "http://127.0.0.1:8080" }, "edgemdm-agent: option '--token' is required")]
     [InlineData(new[] { "simulate", "--server", "http://x", "--token", "t", "--devices", "2", "--duration", "soon" }, "edgemdm-agent: invalid --duration 'soon': expected a positive duration such as 500ms, 20s, 5m or 1h")]
     [InlineData(new[] { "simulate", "--server", "http://x", "--token", "t", "--devices", "0", "--duration", "1s" }, "edgemdm-agent: invalid --devices '0': expected a whole number of at least 1")]
+    [InlineData(new[] { "enroll", "--server", "https://x", "--pin", "abc", "--token", "t" }, "edgemdm-agent: invalid --pin 'abc': expected 64 hex digits (the SHA-256 'edgemdm-edge tls show' prints)")]
     [InlineData(new[] { "enroll", "--server", "not a url", "--token", "t" }, "edgemdm-agent: invalid --server 'not a url': expected an absolute http:// or https:// URL")]
     [InlineData(new[] { "simulate", "--server", "http://x", "--token", "t", "--devices", "2", "--duration", "1s", "--storage-full", "2" }, "edgemdm-agent: invalid --storage-full '2': expected a share between 0 and 1 (0.1) or a percentage (10%)")]
     [InlineData(new[] { "simulate", "--server", "http://x", "--token", "t", "--devices", "2", "--duration", "1s", "--sample-app", "scanner" }, "edgemdm-agent: invalid --sample-app 'scanner': expected PACKAGE:VERSIONCODE:VERSIONNAME (com.acme.scan:100:1.0.0) or none")]
@@ -49,18 +50,79 @@ public sealed class AgentCliTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Enroll_saves_the_credentials_and_prints_the_device_id()
     {
-        var exitCode = await AgentCli.RunAsync(["enroll", "--server", Server, "--token", "enroll-token", "--serial", "TC52-0042", "--state", StatePath], _stdout, _stderr);
+        var exitCode = await AgentCli.RunAsync(["enroll", "--server", Server, "--pin", _appliance.Pin, "--token", "enroll-token", "--serial", "TC52-0042", "--state", StatePath], _stdout, _stderr);
 
         Assert.Equal(0, exitCode);
         Assert.Equal("dev-TC52-0042" + Environment.NewLine, _stdout.ToString());
         var saved = await DeviceCredentialsFile.LoadAsync(StatePath);
-        Assert.Equal(new DeviceCredentials(Server, "dev-TC52-0042", "secret-TC52-0042", "TC52-0042", null), saved);
+        Assert.Equal(new DeviceCredentials(Server, "dev-TC52-0042", "secret-TC52-0042", "TC52-0042", null) { TlsSpkiSha256 = _appliance.Pin }, saved);
+    }
+
+    [Fact]
+    public async Task Enroll_refuses_a_certificate_with_another_pin_and_saves_nothing()
+    {
+        var other = new string('a', 64);
+
+        var exitCode = await AgentCli.RunAsync(["enroll", "--server", Server, "--pin", other, "--token", "enroll-token", "--serial", "TC52-0043", "--state", StatePath], _stdout, _stderr);
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal(
+            $"edgemdm-agent: enroll failed: cannot reach the appliance at {Server}: TLS refused: the appliance's certificate has key pin {_appliance.Pin}, not the pinned {other} "
+            + "(not the appliance this device was given; check --pin against 'edgemdm-edge tls show')" + Environment.NewLine,
+            _stderr.ToString());
+        Assert.False(File.Exists(StatePath));
+        Assert.Empty(_appliance.EnrolledSerials);
+    }
+
+    [Fact]
+    public async Task Enroll_without_a_pin_validates_as_the_system_does_and_suggests_the_pin()
+    {
+        var exitCode = await AgentCli.RunAsync(["enroll", "--server", Server, "--token", "enroll-token", "--state", StatePath], _stdout, _stderr);
+
+        Assert.Equal(1, exitCode);
+        var line = Assert.Single(_stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("TLS refused: The remote certificate is invalid", line, StringComparison.Ordinal);
+        Assert.Contains("trusted with --pin HEX, printed by 'edgemdm-edge tls show'", line, StringComparison.Ordinal);
+        Assert.False(File.Exists(StatePath));
+    }
+
+    [Fact]
+    public async Task Run_with_another_pin_never_talks_to_the_appliance_and_leaves_the_state_file_as_it_was()
+    {
+        await AgentCli.RunAsync(["enroll", "--server", Server, "--pin", _appliance.Pin, "--token", "enroll-token", "--serial", "CT40-1", "--state", StatePath], _stdout, _stderr);
+        var before = await File.ReadAllBytesAsync(StatePath);
+        var checkins = _appliance.CheckinCount;
+        using var stop = new CancellationTokenSource();
+
+        var run = AgentCli.RunAsync(["run", "--state", StatePath, "--pin", new string('b', 64)], _stdout, _stderr, stop.Token);
+        await WaitUntilAsync(() => _stderr.ToString().Contains("checkin failed: TLS refused", StringComparison.Ordinal));
+        await stop.CancelAsync();
+        await run;
+
+        Assert.Equal(checkins, _appliance.CheckinCount);
+        Assert.Equal(before, await File.ReadAllBytesAsync(StatePath));
+    }
+
+    [Fact]
+    public async Task A_pin_given_to_run_is_kept_for_later_runs()
+    {
+        await AgentCli.RunAsync(["enroll", "--server", Server, "--pin", _appliance.Pin, "--token", "enroll-token", "--serial", "CT40-2", "--state", StatePath], _stdout, _stderr);
+        var enrolled = await DeviceCredentialsFile.LoadAsync(StatePath);
+        await DeviceCredentialsFile.SaveAsync(StatePath, enrolled with { TlsSpkiSha256 = null });
+        using var stop = new CancellationTokenSource();
+
+        var run = AgentCli.RunAsync(["run", "--state", StatePath, "--pin", _appliance.Pin.ToUpperInvariant()], _stdout, _stderr, stop.Token);
+        await WaitUntilAsync(() => File.ReadAllText(StatePath).Contains(_appliance.Pin, StringComparison.Ordinal));
+        await stop.CancelAsync();
+        await run;
+
+        Assert.Equal(_appliance.Pin, (await DeviceCredentialsFile.LoadAsync(StatePath)).TlsSpkiSha256);
     }
 
     [Fact]
     public async Task Enroll_with_a_refused_token_is_one_line_and_exit_code_1()
     {
-        var exitCode = await AgentCli.RunAsync(["enroll", "--server", Server, "--token", "used-up", "--state", StatePath], _stdout, _stderr);
+        var exitCode = await AgentCli.RunAsync(["enroll", "--server", Server, "--pin", _appliance.Pin, "--token", "used-up", "--state", StatePath], _stdout, _stderr);
 
         Assert.Equal(1, exitCode);
         Assert.Equal(
@@ -83,7 +145,7 @@ public sealed class AgentCliTests : IAsyncLifetime, IDisposable
     public async Task Run_checks_in_until_cancelled_and_saves_the_declarations_token()
     {
         _appliance.Declarations = TestData.FloorDeclarations();
-        await AgentCli.RunAsync(["enroll", "--server", Server, "--token", "enroll-token", "--serial", "CT40-7", "--state", StatePath], _stdout, _stderr);
+        await AgentCli.RunAsync(["enroll", "--server", Server, "--pin", _appliance.Pin, "--token", "enroll-token", "--serial", "CT40-7", "--state", StatePath], _stdout, _stderr);
         using var stop = new CancellationTokenSource();
 
         var run = AgentCli.RunAsync(["run", "--state", StatePath], _stdout, _stderr, stop.Token);
@@ -103,7 +165,7 @@ public sealed class AgentCliTests : IAsyncLifetime, IDisposable
     public async Task Run_with_its_wake_broker_down_still_checks_in_on_its_interval()
     {
         _appliance.CheckinIntervalSeconds = 1;
-        await AgentCli.RunAsync(["enroll", "--server", Server, "--token", "enroll-token", "--serial", "CT40-5", "--state", StatePath], _stdout, _stderr);
+        await AgentCli.RunAsync(["enroll", "--server", Server, "--pin", _appliance.Pin, "--token", "enroll-token", "--serial", "CT40-5", "--state", StatePath], _stdout, _stderr);
         using var stop = new CancellationTokenSource();
 
         // Nothing listens on port 1: the broker is down for the whole run.
@@ -136,7 +198,7 @@ public sealed class AgentCliTests : IAsyncLifetime, IDisposable
         _appliance.Packages[package.Sha256] = package.Bytes;
         _appliance.Declarations = package.Declarations(signer.PublicKeyPem);
         _appliance.CheckinIntervalSeconds = 1;
-        await AgentCli.RunAsync(["enroll", "--server", Server, "--token", "enroll-token", "--serial", "CT40-9", "--state", StatePath], _stdout, _stderr);
+        await AgentCli.RunAsync(["enroll", "--server", Server, "--pin", _appliance.Pin, "--token", "enroll-token", "--serial", "CT40-9", "--state", StatePath], _stdout, _stderr);
         var pinned = (await DeviceCredentialsFile.LoadAsync(StatePath)).PackageSigningKey;
 
         using (var stop = new CancellationTokenSource())
@@ -170,7 +232,7 @@ public sealed class AgentCliTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Run_of_a_retired_device_stops_with_exit_code_1()
     {
-        await AgentCli.RunAsync(["enroll", "--server", Server, "--token", "enroll-token", "--serial", "CT40-8", "--state", StatePath], _stdout, _stderr);
+        await AgentCli.RunAsync(["enroll", "--server", Server, "--pin", _appliance.Pin, "--token", "enroll-token", "--serial", "CT40-8", "--state", StatePath], _stdout, _stderr);
         _appliance.RetiredSecrets["secret-CT40-8"] = true;
 
         var exitCode = await AgentCli.RunAsync(["run", "--state", StatePath], _stdout, _stderr);
@@ -194,7 +256,7 @@ public sealed class AgentCliTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Simulate_prints_one_summary_line()
     {
-        var exitCode = await AgentCli.RunAsync(["simulate", "--server", Server, "--token", "enroll-token", "--devices", "3", "--duration", "500ms", "--interval", "100ms"], _stdout, _stderr);
+        var exitCode = await AgentCli.RunAsync(["simulate", "--server", Server, "--pin", _appliance.Pin, "--token", "enroll-token", "--devices", "3", "--duration", "500ms", "--interval", "100ms"], _stdout, _stderr);
 
         Assert.Equal(0, exitCode);
         var line = Assert.Single(_stdout.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
@@ -205,7 +267,7 @@ public sealed class AgentCliTests : IAsyncLifetime, IDisposable
     public async Task Simulate_with_no_sample_app_runs_a_fleet_that_comes_with_nothing_installed()
     {
         var exitCode = await AgentCli.RunAsync(
-            ["simulate", "--server", Server, "--token", "enroll-token", "--devices", "2", "--duration", "300ms", "--interval", "100ms", "--sample-app", "none"], _stdout, _stderr);
+            ["simulate", "--server", Server, "--pin", _appliance.Pin, "--token", "enroll-token", "--devices", "2", "--duration", "300ms", "--interval", "100ms", "--sample-app", "none"], _stdout, _stderr);
 
         Assert.Equal(0, exitCode);
         Assert.StartsWith("enrolled=2 ", _stdout.ToString(), StringComparison.Ordinal);
@@ -215,7 +277,7 @@ public sealed class AgentCliTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Simulate_with_json_prints_a_json_object_and_exits_1_on_errors()
     {
-        var exitCode = await AgentCli.RunAsync(["simulate", "--server", Server, "--token", "wrong", "--devices", "2", "--duration", "1s", "--json"], _stdout, _stderr);
+        var exitCode = await AgentCli.RunAsync(["simulate", "--server", Server, "--pin", _appliance.Pin, "--token", "wrong", "--devices", "2", "--duration", "1s", "--json"], _stdout, _stderr);
 
         Assert.Equal(1, exitCode);
         using var json = JsonDocument.Parse(_stdout.ToString());

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Domain.Drift;
@@ -14,7 +16,8 @@ namespace EdgeMdm.Agent.Tests;
 public sealed record RecordedRequest(string Method, string Path, string? Authorization, string? ContentType, string? IfNoneMatch, string Body, string? Range = null, string? IfRange = null);
 
 /// <summary>
-/// A small in-memory appliance speaking device protocol v1 on Kestrel, 127.0.0.1, port 0. Secrets are
+/// A small in-memory appliance speaking device protocol v1 on Kestrel, 127.0.0.1, port 0, over https with a certificate of
+/// its own (ECDSA P-256, as the real appliance's) that clients pin (<see cref="Pin"/>), as a device does. Secrets are
 /// "secret-SERIAL", device ids "dev-SERIAL". Knobs let a test make requests fail.
 /// </summary>
 public sealed class FakeAppliance : IAsyncDisposable
@@ -28,9 +31,16 @@ public sealed class FakeAppliance : IAsyncDisposable
     private int _unavailablePackages;
     private long _cutPackageAfterBytes = -1;
 
-    private FakeAppliance(WebApplication app) => _app = app;
+    private FakeAppliance(WebApplication app, string pin)
+    {
+        _app = app;
+        Pin = pin;
+    }
 
     public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>The pin of the certificate it serves (<c>--pin</c>): hex SHA-256 of its SubjectPublicKeyInfo.</summary>
+    public string Pin { get; }
     public string EnrollmentToken { get; set; } = "enroll-token";
     public int CheckinIntervalSeconds { get; set; } = 60;
     public DeclarationsDocument Declarations { get; set; } = Blueprint.Empty("floor").ToDeclarations();
@@ -77,9 +87,10 @@ public sealed class FakeAppliance : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var certificate = SelfSignedCertificate();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate)));
         var app = builder.Build();
-        var fake = new FakeAppliance(app);
+        var fake = new FakeAppliance(app, Discovery.Service.TlsPin.Of(certificate));
         app.Use(fake.RecordAsync);
         app.MapPost("/api/v1/enroll", fake.EnrollAsync);
         app.MapPost("/api/v1/checkin", fake.CheckinAsync);
@@ -94,10 +105,25 @@ public sealed class FakeAppliance : IAsyncDisposable
     public void AddCommand(string serial, DeviceCommand command) =>
         PendingCommands.GetOrAdd("dev-" + serial, _ => new(StringComparer.Ordinal))[command.Id] = command;
 
-    /// <summary>A device API client for this appliance; the appliance disposes its HttpClient when it stops.</summary>
+    /// <summary>
+    /// A P-256 certificate for 127.0.0.1 valid around now. Kestrel needs the key in a form the platform's TLS can use: a
+    /// PKCS#12 round trip gives that.
+    /// </summary>
+    private static X509Certificate2 SelfSignedCertificate()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=fake-appliance.local", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        using var selfSigned = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        return X509CertificateLoader.LoadPkcs12(selfSigned.Export(X509ContentType.Pkcs12), password: null);
+    }
+
+    /// <summary>A device API client for this appliance, pinned to its certificate; the appliance disposes it when it stops.</summary>
     public DeviceApiClient CreateApiClient()
     {
-        var http = new HttpClient { BaseAddress = BaseAddress };
+        var http = new HttpClient(AgentHttp.CreateHandler(4, Pin)) { BaseAddress = BaseAddress };
         _clients.Enqueue(http);
         return new DeviceApiClient(http);
     }

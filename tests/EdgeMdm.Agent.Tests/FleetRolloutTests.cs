@@ -39,6 +39,7 @@ public sealed class FleetRolloutTests : IAsyncLifetime, IDisposable
         var options = new SimulationOptions
         {
             Server = _appliance.BaseAddress,
+            TlsPin = _appliance.Pin,
             EnrollmentToken = "enroll-token",
             Devices = Devices,
             Duration = TimeSpan.FromSeconds(10),

@@ -135,6 +135,7 @@ public sealed class FleetSimulatorTests : IAsyncLifetime
     private SimulationOptions Options(int devices, TimeSpan duration) => new()
     {
         Server = _appliance.BaseAddress,
+        TlsPin = _appliance.Pin,
         EnrollmentToken = "enroll-token",
         Devices = devices,
         Duration = duration,

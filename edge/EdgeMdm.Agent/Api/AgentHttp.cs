@@ -1,3 +1,5 @@
+using System.Security.Authentication;
+
 namespace EdgeMdm.Agent;
 
 /// <summary>How the agent talks HTTP: one pooled handler per process, the appliance URL as base address.</summary>
@@ -12,7 +14,7 @@ public static class AgentHttp
     /// <param name="pin">
     /// The appliance's TLS key as learned from its mDNS TXT record (<see cref="Discovery.Service.TlsPin"/>): when set, a
     /// certificate for that key and no other is accepted, whoever issued it (the site's own authority, as a rule).
-    /// Null: the system's usual validation.
+    /// Null: the system's usual validation (a site certificate then fails as untrusted, and the error suggests --pin).
     /// </param>
     public static SocketsHttpHandler CreateHandler(int maxConnectionsPerServer, string? pin = null)
     {
@@ -26,11 +28,21 @@ public static class AgentHttp
         };
         if (pin is { } pinned)
         {
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) => Discovery.Service.TlsPin.Matches(certificate, pinned);
+            // Throwing, rather than answering false, puts the reason in the error a person reads: which key was served.
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                Discovery.Service.TlsPin.Matches(certificate, pinned)
+                    ? true
+                    : throw new AuthenticationException(certificate is null
+                        ? "the appliance presented no certificate"
+                        : $"the appliance's certificate has key pin {Discovery.Service.TlsPin.Of(certificate)}, not the pinned {pinned.ToLowerInvariant()}");
         }
 
         return handler;
     }
+
+    /// <summary>Whether <paramref name="text"/> is a pin: 64 hex digits, the SHA-256 of a SubjectPublicKeyInfo.</summary>
+    public static bool IsPin(string? text) =>
+        text is { Length: 64 } && text.All(Uri.IsHexDigit);
 
     /// <summary>A client for <paramref name="server"/>; the handler stays the caller's to dispose.</summary>
     public static HttpClient CreateClient(HttpMessageHandler handler, Uri server, TimeSpan timeout) =>

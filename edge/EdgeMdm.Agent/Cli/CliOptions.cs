@@ -18,6 +18,23 @@ internal static class CliOptions
         CustomParser = ParseServer,
     };
 
+    /// <summary>The appliance's certificate pin, as <c>edgemdm-edge tls show</c> prints it; normalised to lower case.</summary>
+    public static Option<string> Pin() => new("--pin")
+    {
+        Description = "Accept only the appliance certificate whose key has this SHA-256 (64 hex digits, 'edgemdm-edge tls show' prints it); kept in the state file for later runs",
+        HelpName = "HEX",
+        CustomParser = ParsePin,
+    };
+
+    private static string? ParsePin(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (AgentHttp.IsPin(text))
+            return text.ToLowerInvariant();
+        result.AddError($"invalid --pin '{text}': expected 64 hex digits (the SHA-256 'edgemdm-edge tls show' prints)");
+        return null;
+    }
+
     public static Option<string> Token() => new("--token")
     {
         Description = "Enrollment token issued by the appliance",

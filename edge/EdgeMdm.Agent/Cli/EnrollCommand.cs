@@ -3,8 +3,10 @@ using System.CommandLine;
 namespace EdgeMdm.Agent.Cli;
 
 /// <summary>
-/// <c>enroll [--server URL] --token T [--serial S] [--state FILE]</c>: prints the device id. Without <c>--server</c> the
-/// appliance is found by mDNS, and the TLS certificate it advertises is pinned for every later call.
+/// <c>enroll [--server URL] [--pin HEX] --token T [--serial S] [--state FILE]</c>: prints the device id. Without <c>--server</c> the
+/// appliance is found by mDNS, and the TLS certificate it advertises is pinned for every later call; <c>--pin</c> names
+/// the pin instead (as the site's <c>edgemdm-edge tls show</c> prints it). The pin is saved with the credentials, and
+/// nothing is saved when the appliance's certificate is refused.
 /// </summary>
 internal static class EnrollCommand
 {
@@ -16,15 +18,17 @@ internal static class EnrollCommand
         var server = CliOptions.Server(required: false);
         server.Description += " (default: found on the local network by mDNS, _edgemdm._tcp.local)";
         var token = CliOptions.Token();
+        var pin = CliOptions.Pin();
         var serial = new Option<string>("--serial") { Description = "Device serial (default: this host's name)", HelpName = "SERIAL" };
         var state = CliOptions.State();
-        var command = new Command("enroll", "Enroll one device with the appliance and save its credentials") { server, token, serial, state };
+        var command = new Command("enroll", "Enroll one device with the appliance and save its credentials") { server, pin, token, serial, state };
         command.SetAction((parse, cancellationToken) => AgentCli.GuardAsync(
             "enroll",
             parse.GetValue(server),
             stderr,
             () => EnrollAsync(
                 parse.GetValue(server),
+                parse.GetValue(pin),
                 parse.GetRequiredValue(token),
                 parse.GetValue(serial) is { Length: > 0 } s ? s : Environment.MachineName,
                 parse.GetRequiredValue(state),
@@ -35,10 +39,10 @@ internal static class EnrollCommand
         return command;
     }
 
-    private static async Task<int> EnrollAsync(Uri? configured, string token, string serial, string statePath, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    private static async Task<int> EnrollAsync(Uri? configured, string? givenPin, string token, string serial, string statePath, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         var server = configured;
-        string? pinned = null;
+        var pinned = givenPin;
         if (server is null)
         {
             if (await ApplianceDiscovery.FindAsync(DiscoveryTimeout, cancellationToken) is not { } found)
@@ -51,7 +55,7 @@ internal static class EnrollCommand
             await stderr.WriteLineAsync(AgentCli.Line(
                 $"found {found.InstanceName} (site {found.SiteId}) at {found.BaseUrl}" + (found.TlsSpkiSha256 is null ? "" : ", certificate pinned")));
             server = found.BaseUrl;
-            pinned = found.TlsSpkiSha256;
+            pinned ??= found.TlsSpkiSha256;
         }
 
         var device = VirtualDevice.ForSerial(serial, TimeProvider.System);
@@ -60,12 +64,12 @@ internal static class EnrollCommand
         var enrolled = await new DeviceApiClient(http).EnrollAsync(device.CreateEnrollRequest(token), cancellationToken);
 
         // The key the appliance hands over at enrollment is pinned now: every package must verify against it.
-        var pin = new SigningKeyPin();
-        if (pin.Offer(enrolled.PackageSigningKey) == KeyOffer.Refused)
-            await stderr.WriteLineAsync(AgentCli.Line(pin.LastRefusal ?? "the package signing key was refused"));
+        var signingKey = new SigningKeyPin();
+        if (signingKey.Offer(enrolled.PackageSigningKey) == KeyOffer.Refused)
+            await stderr.WriteLineAsync(AgentCli.Line(signingKey.LastRefusal ?? "the package signing key was refused"));
         var credentials = new DeviceCredentials(server.ToString(), enrolled.DeviceId, enrolled.DeviceSecret, serial, DeclarationsToken: null)
         {
-            PackageSigningKey = pin.PinnedPem,
+            PackageSigningKey = signingKey.PinnedPem,
             TlsSpkiSha256 = pinned,
             MqttUrl = enrolled.MqttUrl,
         };

@@ -9,7 +9,9 @@ using EdgeMdm.Domain.Rollouts;
 namespace EdgeMdm.Agent.Cli;
 
 /// <summary>
-/// <c>run [--state FILE] [--server URL]</c>: the enrolled device checks in until Ctrl-C. Being offline is a
+/// <c>run [--state FILE] [--server URL] [--pin HEX]</c>: the enrolled device checks in until Ctrl-C. The appliance's
+/// certificate is checked against <c>--pin</c>, else the pin saved at enrollment; a pin given here is saved after the
+/// first check-in it allowed. Being offline is a
 /// normal state for a device: a failed check-in is logged and retried. Only a refusal of the device itself
 /// (401 unknown secret, 403 retired) ends the run, with exit code 1.
 /// </summary>
@@ -24,18 +26,19 @@ internal static class RunCommand
         var state = CliOptions.State();
         var server = CliOptions.Server(required: false);
         server.Description = "Talk to this appliance instead of the one saved at enrollment";
+        var pin = CliOptions.Pin();
         var mqtt = CliOptions.Mqtt();
-        var command = new Command("run", "Run the enrolled device: check in, apply declarations, carry out commands (Ctrl-C stops)") { state, server, mqtt };
+        var command = new Command("run", "Run the enrolled device: check in, apply declarations, carry out commands (Ctrl-C stops)") { state, server, pin, mqtt };
         command.SetAction((parse, cancellationToken) => AgentCli.GuardAsync(
             "run",
             parse.GetValue(server),
             stderr,
-            () => RunAsync(parse.GetRequiredValue(state), parse.GetValue(server), parse.GetValue(mqtt), stderr, cancellationToken),
+            () => RunAsync(parse.GetRequiredValue(state), parse.GetValue(server), parse.GetValue(pin), parse.GetValue(mqtt), stderr, cancellationToken),
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string statePath, Uri? serverOverride, string? mqttOverride, TextWriter stderr, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string statePath, Uri? serverOverride, string? pinOverride, string? mqttOverride, TextWriter stderr, CancellationToken cancellationToken)
     {
         // The wake listener logs from its own thread.
         var log = TextWriter.Synchronized(stderr);
@@ -50,8 +53,13 @@ internal static class RunCommand
         if (server is null && !AgentHttp.TryParseServer(credentials.Server, out server))
             throw new InvalidDataException($"{statePath} has an invalid server URL '{credentials.Server}'");
 
-        // The certificate pinned at enrollment holds for the appliance it was learned from, not for an override.
-        using var handler = AgentHttp.CreateHandler(maxConnectionsPerServer: 2, serverOverride is null ? credentials.TlsSpkiSha256 : null);
+        // The certificate pinned at enrollment holds for the appliance it was learned from, not for an override; a pin given
+        // now is kept for later runs only when it is for that appliance.
+        var pinned = pinOverride ?? (serverOverride is null ? credentials.TlsSpkiSha256 : null);
+        var savedPin = credentials.TlsSpkiSha256;
+        if (pinOverride is not null && serverOverride is null)
+            credentials = credentials with { TlsSpkiSha256 = pinOverride };
+        using var handler = AgentHttp.CreateHandler(maxConnectionsPerServer: 2, pinned);
         using var http = AgentHttp.CreateClient(handler, server, RequestTimeout);
         var device = new VirtualDevice(credentials.Serial, Seeds.Of(credentials.Serial), TimeProvider.System) { SimulateOutages = false };
         device.RestoreApps(credentials.InstalledPackages ?? []);
@@ -71,7 +79,7 @@ internal static class RunCommand
         var installer = new PackageInstaller(api, credentials.DeviceSecret, PackageFiles.ForDevice(packagesDirectory), pin, TimeProvider.System);
         var broker = WakeListener.BrokerFrom(mqttOverride, credentials.MqttUrl);
         using var wakes = broker is null ? null : new WakeListener(broker, credentials.DeviceId, credentials.DeviceSecret, TimeProvider.System, message => log.WriteLine(Stamp(message)));
-        var loop = new Loop(new DeviceAgent(api, device, credentials.DeviceSecret, installer), credentials, statePath, log, wakes?.Signal);
+        var loop = new Loop(new DeviceAgent(api, device, credentials.DeviceSecret, installer), credentials, savedPin, statePath, log, wakes?.Signal);
         await loop.LogAsync($"running {credentials.Serial} ({device.Manufacturer} {device.Model}) as {credentials.DeviceId} against {server}"
             + (broker is null ? " (no wake broker: checking in on the interval)" : $", woken through {broker}"));
         using var stopListening = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -95,10 +103,12 @@ internal static class RunCommand
     private static string Stamp(string message) =>
         DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) + " " + message;
 
-    private sealed class Loop(DeviceAgent agent, DeviceCredentials credentials, string statePath, TextWriter log, WakeSignal? wakes)
+    /// <param name="savedPin">The pin the state file holds now; <paramref name="credentials"/> may carry a newer one to save.</param>
+    private sealed class Loop(DeviceAgent agent, DeviceCredentials credentials, string? savedPin, string statePath, TextWriter log, WakeSignal? wakes)
     {
         private readonly HashSet<string> _installedNames = new(StringComparer.Ordinal);
         private DeviceCredentials _saved = credentials;
+        private string? _savedPin = savedPin;
 
         public async Task<int> RunAsync(CancellationToken cancellationToken)
         {
@@ -182,12 +192,14 @@ internal static class RunCommand
             };
             if (string.Equals(state.DeclarationsToken, _saved.DeclarationsToken, StringComparison.Ordinal)
                 && string.Equals(state.PackageSigningKey, _saved.PackageSigningKey, StringComparison.Ordinal)
-                && (state.InstalledPackages ?? []).SequenceEqual(_saved.InstalledPackages ?? []))
+                && (state.InstalledPackages ?? []).SequenceEqual(_saved.InstalledPackages ?? [])
+                && string.Equals(state.TlsSpkiSha256, _savedPin, StringComparison.Ordinal))
                 return;
             try
             {
                 await DeviceCredentialsFile.SaveAsync(statePath, state, cancellationToken);
                 _saved = state;
+                _savedPin = state.TlsSpkiSha256;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

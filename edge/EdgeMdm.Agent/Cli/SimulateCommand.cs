@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace EdgeMdm.Agent.Cli;
 
 /// <summary>
-/// <c>simulate --server URL --token T --devices N --duration D [--interval 5s] [--seed 1]
+/// <c>simulate --server URL [--pin HEX] --token T --devices N --duration D [--interval 5s] [--seed 1]
 /// [--serial-prefix SIM] [--max-concurrency 64] [--json]</c>: one summary line (or JSON object) on standard
 /// output; exit code 0 when no request failed, 1 otherwise.
 /// </summary>
@@ -16,6 +16,7 @@ internal static class SimulateCommand
     {
         var server = CliOptions.Server(required: true);
         var token = CliOptions.Token();
+        var pin = CliOptions.Pin();
         var devices = CliOptions.AtLeastOne("--devices", "How many devices to simulate", "N");
         devices.Required = true;
         var duration = CliOptions.Duration("--duration", "How long to run", required: true);
@@ -30,7 +31,7 @@ internal static class SimulateCommand
 
         var command = new Command("simulate", "Simulate a fleet of devices against the appliance and report check-in latency and package installs")
         {
-            server, token, devices, duration, interval, seed, prefix, concurrency, json, mqtt,
+            server, pin, token, devices, duration, interval, seed, prefix, concurrency, json, mqtt,
         };
         knobs.AddTo(command);
         command.SetAction((parse, cancellationToken) => AgentCli.GuardAsync(
@@ -42,6 +43,7 @@ internal static class SimulateCommand
                 {
                     Server = parse.GetRequiredValue(server),
                     EnrollmentToken = parse.GetRequiredValue(token),
+                    TlsPin = parse.GetValue(pin),
                     Devices = parse.GetValue(devices),
                     Duration = parse.GetValue(duration),
                     IntervalOverride = parse.GetResult(interval) is null ? null : parse.GetValue(interval),

@@ -228,10 +228,20 @@ public static class AgentFailures
         {
             DeviceApiException => exception.Message,
             OperationCanceledException => "no answer in time (timed out)",
+            HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError } tls => Tls(tls),
             HttpRequestException { InnerException: { } inner } when !exception.Message.Contains(inner.Message, StringComparison.Ordinal) =>
                 exception.Message + " (" + inner.Message + ")",
             _ => exception.Message,
         };
         return text.ReplaceLineEndings(" ");
+    }
+
+    /// <summary>A failed TLS handshake, named by its certificate problem, with what a site does about it.</summary>
+    private static string Tls(HttpRequestException exception)
+    {
+        var problem = exception.InnerException?.Message ?? exception.Message;
+        return problem.Contains("pinned", StringComparison.Ordinal)
+            ? "TLS refused: " + problem + " (not the appliance this device was given; check --pin against 'edgemdm-edge tls show')"
+            : "TLS refused: " + problem + " (an appliance with its own site certificate is trusted with --pin HEX, printed by 'edgemdm-edge tls show')";
     }
 }

@@ -43,7 +43,7 @@ public sealed class FleetSimulator
         // Built before the stop timer starts: the first pipeline of a process takes a few hundred milliseconds to
         // build, which a short run would otherwise lose from its devices' first enrollments.
         var enrollRetries = AgentRetries.Enrollment(_options.TimeProvider);
-        using var handler = AgentHttp.CreateHandler(_options.MaxConcurrency);
+        using var handler = AgentHttp.CreateHandler(_options.MaxConcurrency, _options.TlsPin);
         using var http = AgentHttp.CreateClient(handler, _options.Server, _options.RequestTimeout);
 
         // Stop: no new request after the duration. Abort: cancels what is still in flight after the grace,

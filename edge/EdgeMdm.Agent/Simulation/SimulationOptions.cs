@@ -8,6 +8,9 @@ public sealed record SimulationOptions
 
     public required string EnrollmentToken { get; init; }
 
+    /// <summary>The appliance's certificate pin (<see cref="Discovery.Service.TlsPin"/>) over https; null: the system's validation.</summary>
+    public string? TlsPin { get; init; }
+
     public int Devices { get; init; } = 1;
 
     /// <summary>How long devices keep checking in, from the start of the run.</summary>
