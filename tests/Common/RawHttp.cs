@@ -1,4 +1,7 @@
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace EdgeMdm.Testing;
@@ -7,19 +10,32 @@ namespace EdgeMdm.Testing;
 public sealed class RawHttp : IAsyncDisposable
 {
     private readonly TcpClient _tcp;
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
 
-    private RawHttp(TcpClient tcp)
+    private RawHttp(TcpClient tcp, Stream stream)
     {
         _tcp = tcp;
-        _stream = tcp.GetStream();
+        _stream = stream;
     }
 
-    public static async Task<RawHttp> ConnectAsync(Uri server)
+    /// <param name="pin">
+    /// For an https <paramref name="server"/>: hex SHA-256 of the SubjectPublicKeyInfo of the only certificate accepted.
+    /// </param>
+    public static async Task<RawHttp> ConnectAsync(Uri server, string? pin = null)
     {
+        ArgumentNullException.ThrowIfNull(server);
         var tcp = new TcpClient();
         await tcp.ConnectAsync(server.Host, server.Port);
-        return new RawHttp(tcp);
+        if (!string.Equals(server.Scheme, Uri.UriSchemeHttps, StringComparison.Ordinal))
+            return new RawHttp(tcp, tcp.GetStream());
+        if (pin is null)
+            throw new ArgumentException("an https server needs the pin of its certificate", nameof(pin));
+        var tls = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false, (_, certificate, _, _) => certificate is not null && string.Equals(
+            Convert.ToHexStringLower(SHA256.HashData(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()).PublicKey.ExportSubjectPublicKeyInfo())),
+            pin,
+            StringComparison.OrdinalIgnoreCase));
+        await tls.AuthenticateAsClientAsync(server.Host);
+        return new RawHttp(tcp, tls);
     }
 
     public async Task SendAsync(string text)

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 
 namespace EdgeMdm.Testing;
 
@@ -26,6 +28,52 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public Uri Url { get; }
 
+    /// <summary>For an https server: the pin of its certificate, which <see cref="CreateClient"/> trusts and nothing else.</summary>
+    public string? Pin { get; private set; }
+
+    /// <summary>
+    /// A client for the server, which the caller disposes: over https it accepts only the certificate whose key has
+    /// <see cref="Pin"/>, as a device that was given the pin does.
+    /// </summary>
+    public HttpClient CreateClient(TimeSpan? timeout = null)
+    {
+        var client = new HttpClient(PinnedHandler(Pin)) { BaseAddress = Url };
+        if (timeout is { } limit)
+            client.Timeout = limit;
+        return client;
+    }
+
+    /// <summary>A handler that accepts, over https, only a certificate whose key has <paramref name="pin"/>; null: plain HTTP.</summary>
+    public static SocketsHttpHandler PinnedHandler(string? pin)
+    {
+        var handler = new SocketsHttpHandler();
+        if (pin is not null)
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                certificate is not null && string.Equals(PinOf(certificate), pin, StringComparison.OrdinalIgnoreCase);
+        return handler;
+    }
+
+    /// <summary>Hex SHA-256 of a certificate's SubjectPublicKeyInfo, as <c>edgemdm-edge tls show</c> prints it.</summary>
+    public static string PinOf(X509Certificate certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        using var loaded = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        return Convert.ToHexStringLower(SHA256.HashData(loaded.PublicKey.ExportSubjectPublicKeyInfo()));
+    }
+
+    /// <summary>
+    /// The pin of the site certificate an appliance on <paramref name="dataDir"/> made at its start (<c>DATA/tls/server.pem</c>,
+    /// what <c>edgemdm-edge tls show</c> prints); null until it made one.
+    /// </summary>
+    public static string? SitePin(string dataDir)
+    {
+        var path = Path.Combine(dataDir, "tls", "server.pem");
+        if (!File.Exists(path))
+            return null;
+        using var certificate = X509CertificateLoader.LoadCertificateFromFile(path);
+        return PinOf(certificate);
+    }
+
     /// <summary>The process id, for reading its threads under /proc.</summary>
     public int Id => _process.Id;
 
@@ -34,8 +82,8 @@ internal sealed class ServerProcess : IAsyncDisposable
     /// ephemeral range (32768 and up on Linux): a port the kernel hands out itself (every outgoing connection of a test
     /// running beside this one takes one) could be taken in between, and a CI run saw exactly that.
     /// </summary>
-    public static Uri FreeLoopbackUrl() =>
-        new("http://127.0.0.1:" + FreeLoopbackPort().ToString(CultureInfo.InvariantCulture));
+    public static Uri FreeLoopbackUrl(string scheme = "http") =>
+        new(scheme + "://127.0.0.1:" + FreeLoopbackPort().ToString(CultureInfo.InvariantCulture));
 
     private static int FreeLoopbackPort()
     {
@@ -60,10 +108,17 @@ internal sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>dotnet <paramref name="dll"/> args</c> and waits until <c>GET /healthz</c> answers 200.</summary>
+    /// <param name="pin">
+    /// For an https <paramref name="url"/>: the pin of the certificate the server serves, asked until it is known (an
+    /// appliance makes its certificate as it starts: <see cref="SitePin"/>); its answer is <see cref="Pin"/>.
+    /// </param>
     /// <exception cref="ServerStartException">It exited, or did not answer in time; the message says why in one line.</exception>
     public static async Task<ServerProcess> StartAsync(
-        string dll, IEnumerable<string> args, Uri url, IReadOnlyDictionary<string, string>? environment, CancellationToken cancellationToken)
+        string dll, IEnumerable<string> args, Uri url, IReadOnlyDictionary<string, string>? environment, CancellationToken cancellationToken, Func<string?>? pin = null)
     {
+        ArgumentNullException.ThrowIfNull(url);
+        if (string.Equals(url.Scheme, Uri.UriSchemeHttps, StringComparison.Ordinal) && pin is null)
+            throw new ArgumentException("an https server is reached with the pin of its certificate", nameof(pin));
         var info = DotnetStartInfo(dll, args);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>(StringComparer.Ordinal))
             info.Environment[name] = value;
@@ -72,7 +127,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         var server = new ServerProcess(process, url);
         try
         {
-            await server.WaitHealthyAsync(cancellationToken);
+            await server.WaitHealthyAsync(pin, cancellationToken);
             return server;
         }
         catch
@@ -160,38 +215,52 @@ internal sealed class ServerProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private async Task WaitHealthyAsync(CancellationToken cancellationToken)
+    private async Task WaitHealthyAsync(Func<string?>? pin, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = Stopwatch.GetTimestamp() + (long)(StartTimeout.TotalSeconds * Stopwatch.Frequency);
-        while (Stopwatch.GetTimestamp() < deadline)
+        HttpClient? http = null;
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (_process.HasExited)
+            var deadline = Stopwatch.GetTimestamp() + (long)(StartTimeout.TotalSeconds * Stopwatch.Frequency);
+            while (Stopwatch.GetTimestamp() < deadline)
             {
-                await _process.WaitForExitAsync(cancellationToken); // flushes the output readers
-                throw new ServerStartException($"exited with code {_process.ExitCode}: {LastLine()}");
+                cancellationToken.ThrowIfCancellationRequested();
+                if (_process.HasExited)
+                {
+                    await _process.WaitForExitAsync(cancellationToken); // flushes the output readers
+                    throw new ServerStartException($"exited with code {_process.ExitCode}: {LastLine()}");
+                }
+
+                // Over https, asked only once the certificate's pin is known.
+                Pin ??= pin?.Invoke();
+                if (http is null && (pin is null || Pin is not null))
+                    http = CreateClient(TimeSpan.FromSeconds(2));
+                try
+                {
+                    if (http is not null)
+                    {
+                        using var response = await http.GetAsync(new Uri("/healthz", UriKind.Relative), cancellationToken);
+                        if (response.StatusCode == HttpStatusCode.OK)
+                            return;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    // Not listening yet.
+                }
+                catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // Not answering yet.
+                }
+
+                await Task.Delay(100, cancellationToken);
             }
 
-            try
-            {
-                using var response = await http.GetAsync(new Uri("/healthz", UriKind.Relative), cancellationToken);
-                if (response.StatusCode == HttpStatusCode.OK)
-                    return;
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                // Not answering yet.
-            }
-
-            await Task.Delay(100, cancellationToken);
+            throw new ServerStartException($"no 200 from {Url}healthz within {StartTimeout.TotalSeconds:0} s: {LastLine()}");
         }
-
-        throw new ServerStartException($"no 200 from {Url}healthz within {StartTimeout.TotalSeconds:0} s: {LastLine()}");
+        finally
+        {
+            http?.Dispose();
+        }
     }
 
     private string LastLine() => _output.LastLine() ?? "(it printed nothing)";

@@ -9,7 +9,9 @@ namespace EdgeMdm.Edge.Tests;
 
 /// <summary>
 /// The real appliance host (Kestrel on a free loopback port, a temp SQLite directory, the test seed) with a
-/// fake clock the test moves. Disposing stops it and deletes the directory.
+/// fake clock the test moves. It serves https with its site certificate, as a site does, and <see cref="Http"/> and
+/// <see cref="CreateClient"/> trust exactly that certificate's key (<see cref="Pin"/>), as a device does. A test of plain
+/// HTTP passes its own <c>--urls</c>. Disposing stops it and deletes the directory.
 /// </summary>
 public sealed class EdgeServer : IAsyncDisposable
 {
@@ -24,8 +26,27 @@ public sealed class EdgeServer : IAsyncDisposable
         Logs = logs;
         DataDir = dataDir;
         Clock = clock;
-        // The first address when there are several (an http and an https one).
-        Http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+        // The https address when there is one (beside it plain HTTP only redirects), else the first.
+        BaseAddress = new Uri(app.Urls.FirstOrDefault(url => url.StartsWith("https://", StringComparison.Ordinal)) ?? app.Urls.First());
+        Pin = string.Equals(BaseAddress.Scheme, Uri.UriSchemeHttps, StringComparison.Ordinal)
+            ? Discovery.ServiceAdvertisement.ServedPin(app.Configuration, () => app.Services.GetRequiredService<SiteTls.SiteCertificates>().Pin)
+            : null;
+        Http = CreateClient();
+    }
+
+    /// <summary>Where the device API answers: its https URL, unless the test serves plain HTTP alone.</summary>
+    public Uri BaseAddress { get; }
+
+    /// <summary>The pin of the certificate https is served with (as <c>tls show</c> prints it); null on plain HTTP.</summary>
+    public string? Pin { get; }
+
+    /// <summary>A new client for the device API, pinned to the served certificate as the agent is; the caller disposes it.</summary>
+    public HttpClient CreateClient(SocketsHttpHandler? handler = null)
+    {
+        handler ??= new SocketsHttpHandler();
+        if (Pin is { } pin)
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) => EdgeMdm.Discovery.Service.TlsPin.Matches(certificate, pin);
+        return new HttpClient(handler) { BaseAddress = BaseAddress };
     }
 
     public string DataDir { get; }
@@ -58,7 +79,7 @@ public sealed class EdgeServer : IAsyncDisposable
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "edgemdm-test-" + Guid.NewGuid().ToString("N"));
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 8, 0, 0, TimeSpan.Zero));
-        string[] args = ["--urls", "http://127.0.0.1:0", "--data-dir", dataDir, "--seed", SeedPath, "--checkin-interval", "30", .. extraArgs];
+        string[] args = ["--urls", "https://127.0.0.1:0", "--data-dir", dataDir, "--seed", SeedPath, "--checkin-interval", "30", .. extraArgs];
         var logs = new CapturingLoggerProvider();
         var app = EdgeHost.Build(args, builder =>
         {

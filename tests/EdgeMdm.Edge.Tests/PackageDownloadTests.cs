@@ -23,7 +23,9 @@ public sealed class PackageDownloadTests : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        _server = await EdgeServer.StartAsync();
+        // Plain HTTP on purpose: only there does the kernel send package bytes from the file, which these tests measure
+        // (over TLS the process copies them: TlsPackageDownloadTests).
+        _server = await EdgeServer.StartAsync("--urls", "http://127.0.0.1:0");
         _scanner = _hub.Package(HubCatalog.SeedApp, HubCatalog.SeedVersion, Size);
         await HubCatalog.ApplyAsync(_server, _hub.Key(), _hub.Published(_scanner));
         _secret = (await _server.EnrollAsync("SN-1")).DeviceSecret;

@@ -23,7 +23,7 @@ public sealed class SiteCertificatesTests : IDisposable
 
         Assert.Equal(pin, again.Pin);
         Assert.Equal(thumbprint, again.Server.Thumbprint);
-        Assert.Equal(["server.key", "server.pem", "site-ca.key", "site-ca.pem"], Directory.GetFiles(_directory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(["lock", "server.key", "server.pem", "site-ca.key", "site-ca.pem"], Directory.GetFiles(_directory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         foreach (var key in Directory.GetFiles(_directory, "*.key"))
         {
             if (!OperatingSystem.IsWindows())
@@ -106,6 +106,34 @@ public sealed class SiteCertificatesTests : IDisposable
         await serving;
 
         Assert.Equal("ok"u8.ToArray(), buffer);
+    }
+
+    [Fact]
+    public async Task Two_at_once_on_a_new_directory_make_one_authority_and_key_and_both_see_them()
+    {
+        // serve and 'tls show' started together on a new data directory: whoever comes second reads the first's files.
+        using var start = new Barrier(2);
+        var opened = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+        {
+            start.SignalAndWait();
+            return Open();
+        })));
+        try
+        {
+            using var again = Open();
+
+            Assert.Equal(opened[0].Pin, opened[1].Pin);
+            Assert.Equal(again.Pin, opened[0].Pin);
+            Assert.Equal(opened[0].Authority.Thumbprint, opened[1].Authority.Thumbprint);
+            Assert.True(ChainsTo(again.Authority, opened[0].Server, _clock.GetUtcNow()));
+            Assert.True(ChainsTo(again.Authority, opened[1].Server, _clock.GetUtcNow()));
+            Assert.Empty(Directory.GetFiles(_directory, "*.tmp"));
+        }
+        finally
+        {
+            foreach (var site in opened)
+                site.Dispose();
+        }
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);

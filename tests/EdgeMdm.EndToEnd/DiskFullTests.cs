@@ -14,7 +14,7 @@ public sealed class DiskFullTests
         using var work = new TempDirectory();
         Directory.CreateDirectory(work.Path);
         var port = ApplianceProcess.FreePort().ToString(CultureInfo.InvariantCulture);
-        var url = "http://127.0.0.1:" + port;
+        var url = "https://127.0.0.1:" + port;
         // The data directory is a 16 MiB file system mounted in a mount namespace of this test's own, so nothing of it is
         // seen outside; the appliance's log stays outside it.
         var script = $$"""
@@ -23,6 +23,8 @@ public sealed class DiskFullTests
             mkdir -p "$disk" && mount -t tmpfs -o size=16m tmpfs "$disk" || exit 90
             dotnet '{{Processes.EdgeDll}}' serve --data-dir "$disk/data" --seed '{{Processes.SeedPath}}' --urls {{url}} --Edge:StorageFloorBytes 1048576 > "$log" 2>&1 &
             edge=$!
+            # curl trusts the site's own authority, which the appliance makes in its data directory before it listens.
+            curl() { command curl --cacert "$disk/data/tls/site-ca.pem" "$@"; }
             for i in $(seq 1 150); do curl -fs {{url}}/healthz >/dev/null 2>&1 && break; sleep 0.2; done
             checkin() { curl -s -o /dev/null -w '%{http_code} %header{retry-after}\n' -X POST {{url}}/api/v1/checkin -H "Authorization: Bearer $secret" -H 'Content-Type: application/json' -d "{\"status\":{\"battery\":{\"level\":$1} } }"; }
             secret=$(curl -s -X POST {{url}}/api/v1/enroll -H 'Content-Type: application/json' -d '{"enrollmentToken":"{{Processes.SeedToken}}","serial":"SN-FULL","model":"TC52","manufacturer":"Zebra","osVersion":"14","agentVersion":"1"}' | sed -n 's/.*"deviceSecret":"\([^"]*\)".*/\1/p')

@@ -73,7 +73,7 @@ public sealed class ExternalMosquittoTests
 
     private static async Task<EnrollResponse> EnrollAsync(ApplianceProcess appliance, string serial = "EXT-1")
     {
-        using var http = new HttpClient { BaseAddress = appliance.Url };
+        using var http = appliance.CreateClient();
         var request = new EnrollRequest { EnrollmentToken = Processes.SeedToken, Serial = serial, Model = "TC52", Manufacturer = "Zebra", OsVersion = "14", AgentVersion = "1" };
         using var response = await http.PostAsJsonAsync("/api/v1/enroll", request, DeviceProtocolJson.Default.EnrollRequest);
         response.EnsureSuccessStatusCode();

@@ -22,7 +22,7 @@ public sealed class FleetTests
         await using var appliance = await ApplianceProcess.StartAsync(data.Path, checkinIntervalSeconds: 2);
 
         var simulation = await Processes.RunAsync(Processes.AgentDll,
-            ["simulate", "--server", appliance.Url.ToString(), "--token", Processes.SeedToken, "--devices", "200", "--duration", "20s", "--json"],
+            ["simulate", .. appliance.AgentArgs, "--token", Processes.SeedToken, "--devices", "200", "--duration", "20s", "--json"],
             TimeSpan.FromMinutes(2));
 
         Assert.True(simulation.ExitCode == 0, $"simulate exited {simulation.ExitCode}: {simulation.Stdout}\n{simulation.Stderr}\n{appliance.Log}");
@@ -56,7 +56,7 @@ public sealed class FleetTests
     {
         using var data = new TempDirectory();
         var appliance = await ApplianceProcess.StartAsync(data.Path);
-        using var http = new HttpClient { BaseAddress = appliance.Url, Timeout = TimeSpan.FromSeconds(5) };
+        using var http = appliance.CreateClient(TimeSpan.FromSeconds(5));
         var client = new DeviceApiClient(http);
         var devices = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => client.EnrollAsync(new EnrollRequest
         {

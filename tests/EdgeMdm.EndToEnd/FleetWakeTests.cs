@@ -15,6 +15,7 @@ public sealed class FleetWakeTests
         var simulation = new FleetSimulator(new SimulationOptions
         {
             Server = appliance.Url,
+            TlsPin = appliance.Pin,
             EnrollmentToken = Processes.SeedToken,
             Devices = 20,
             // Long enough for enrollment plus 20 CLI processes started one after another on a loaded 2-core CI

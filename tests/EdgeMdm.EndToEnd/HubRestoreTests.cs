@@ -65,7 +65,7 @@ public sealed class HubRestoreTests
         try
         {
             await SyncLedger.WaitFeedAsync(siteDir.Path, SyncLedger.FirstFeedLimit);
-            await Simulation.RunAsync(appliance.Url, token, 10, "3s", TimeSpan.FromMinutes(2), "--serial-prefix", "OLD");
+            await Simulation.RunAsync(appliance, token, 10, "3s", TimeSpan.FromMinutes(2), "--serial-prefix", "OLD");
             await SyncLedger.WaitConvergedAsync(siteDir.Path, hub, siteId, TimeSpan.FromSeconds(60));
 
             await hub.DisposeAsync();
@@ -73,7 +73,7 @@ public sealed class HubRestoreTests
             hub = await HubProcess.StartAsync(database, restUrl, grpcUrl);
 
             // The site works on, and the hub acknowledges all of it.
-            await Simulation.RunAsync(appliance.Url, token, 10, "3s", TimeSpan.FromMinutes(2), "--serial-prefix", "NEW");
+            await Simulation.RunAsync(appliance, token, 10, "3s", TimeSpan.FromMinutes(2), "--serial-prefix", "NEW");
             var lost = (await EdgeAsync(siteDir.Path, "devices", "list", "--json")).Stdout.Split("\"deviceId\":\"")[1].Split('"')[0];
             // A simulated device may have finished its staging already; either way it ends up quarantined.
             await EdgeAsync(siteDir.Path, "devices", "set-state", lost, "Active", "--reason", "staged by hand");
@@ -92,7 +92,7 @@ public sealed class HubRestoreTests
             Assert.Single(appliance.Log.Split('\n'), l => l.Contains("but had acknowledged", StringComparison.Ordinal));
 
             // And it goes on syncing as before.
-            await Simulation.RunAsync(appliance.Url, token, 5, "2s", TimeSpan.FromMinutes(2), "--serial-prefix", "AFTER");
+            await Simulation.RunAsync(appliance, token, 5, "2s", TimeSpan.FromMinutes(2), "--serial-prefix", "AFTER");
             await SyncLedger.WaitConvergedAsync(siteDir.Path, hub, siteId, TimeSpan.FromSeconds(60));
             await assertConverged(siteDir.Path, siteId);
         }

@@ -27,7 +27,7 @@ public sealed class MdnsDiscoveryTests
         var output = dig.Stdout;
         Assert.True(dig.ExitCode == 0, output + dig.Stderr);
         Assert.Matches(@"_edgemdm\._tcp\.local\.\s+\d+\s+IN\s+PTR\s+Demo\\032distribution\\032centre\._edgemdm\._tcp\.local\.", output);
-        Assert.Matches(@"\._edgemdm\._tcp\.local\.\s+\d+\s+IN\s+SRV\s+0 0 8080 edgemdm-dc-demo-01\.local\.", output);
+        Assert.Matches(@"\._edgemdm\._tcp\.local\.\s+\d+\s+IN\s+SRV\s+0 0 8443 edgemdm-dc-demo-01\.local\.", output);
         Assert.Matches(@"IN\s+TXT\s+""txtvers=1"" ""site=dc-demo-01"" ""path=/"" ""version=[0-9.]+""", output);
         Assert.Matches(@"edgemdm-dc-demo-01\.local\.\s+\d+\s+IN\s+A\s+127\.0\.0\.1", output);
         Assert.Contains("status: NOERROR", output, StringComparison.Ordinal);
@@ -40,7 +40,7 @@ public sealed class MdnsDiscoveryTests
         using var site = await NetworkNamespace.CreateOrSkipAsync("dig");
         using var device = await NetworkNamespace.CreateOrSkipAsync("dig");
         await site.LinkAsync("10.9.0.1/24", device, "10.9.0.2/24");
-        await using var appliance = await NamespacedAppliance.StartAsync(site, "http://0.0.0.0:8080");
+        await using var appliance = await NamespacedAppliance.StartAsync(site, "https://0.0.0.0:8443");
         using var files = new TempDirectory();
         var state = Path.Combine(files.Path, "state.json");
 
@@ -55,7 +55,7 @@ public sealed class MdnsDiscoveryTests
         Assert.Matches(@"edgemdm-dc-demo-01\.local\.\s+\d+\s+IN\s+A\s+127\.0\.0\.1", onLoopback.Stdout);
         Assert.DoesNotContain("10.9.0.1", onLoopback.Stdout.Split("ANSWER SECTION")[^1], StringComparison.Ordinal);
         Assert.True(enroll.ExitCode == 0, enroll.Stderr + appliance.Log);
-        Assert.Contains("at http://10.9.0.1:8080/", enroll.Stderr, StringComparison.Ordinal);
+        Assert.Contains("at https://10.9.0.1:8443/", enroll.Stderr, StringComparison.Ordinal);
     }
 
     [SkippableFact]
@@ -70,7 +70,7 @@ public sealed class MdnsDiscoveryTests
         await using var heard = new MdnsListener(await device.OpenMdnsListenerV6Async("mdns0"));
 
         // Act
-        await using var appliance = await NamespacedAppliance.StartAsync(site, "http://[::]:8080");
+        await using var appliance = await NamespacedAppliance.StartAsync(site, "https://[::]:8443");
         var announcements = await heard.WaitForAsync(messages => messages.Any(IsAnnouncement), "an announcement over IPv6", appliance);
 
         // Assert: heard on ff02::fb across the link, carrying that link's addresses.
@@ -84,7 +84,7 @@ public sealed class MdnsDiscoveryTests
     {
         // Arrange
         using var ns = await NetworkNamespace.CreateOrSkipAsync("dig");
-        await using var appliance = await NamespacedAppliance.StartAsync(ns, "http://[::]:8080"); // every address, ::1 too
+        await using var appliance = await NamespacedAppliance.StartAsync(ns, "https://[::]:8443"); // every address, ::1 too
 
         // Act
         var dig = await ns.RunAsync("dig", ["-p", "5353", "@::1", "_edgemdm._tcp.local", "PTR", "+time=2", "+tries=3"], Patience);
@@ -111,7 +111,7 @@ public sealed class MdnsDiscoveryTests
 
         // Assert
         var announcement = announcements.First(IsAnnouncement);
-        Assert.Contains(announcement.Answers, r => r.Type == DnsRecordType.Srv && r.Data is SrvRecordData { Port: 8080 } && r.CacheFlush);
+        Assert.Contains(announcement.Answers, r => r.Type == DnsRecordType.Srv && r.Data is SrvRecordData { Port: 8443 } && r.CacheFlush);
         Assert.Contains(announcement.Answers, r => r.Data is AddressRecordData a && a.Address.Equals(IPAddress.Loopback));
         var goodbye = heard.Messages().First(IsGoodbye);
         Assert.All(goodbye.Answers, r => Assert.Equal(0u, r.Ttl));
@@ -124,7 +124,7 @@ public sealed class MdnsDiscoveryTests
         // Arrange
         using var ns = await NetworkNamespace.CreateOrSkipAsync();
         await using var heard = new MdnsListener(ns.OpenMdnsListener());
-        await using var appliance = await NamespacedAppliance.StartAsync(ns, "http://0.0.0.0:8080"); // every address, new ones too
+        await using var appliance = await NamespacedAppliance.StartAsync(ns, "https://0.0.0.0:8443"); // every address, new ones too
         await heard.WaitForAsync(messages => messages.Count(IsAnnouncement) >= 2, "two announcements", appliance);
         var added = IPAddress.Parse("10.77.0.1");
 
@@ -173,7 +173,7 @@ public sealed class MdnsDiscoveryTests
     {
         // Arrange: from an ephemeral port, so the bytes go to the responder alone.
         using var ns = await NetworkNamespace.CreateOrSkipAsync("dig");
-        await using var appliance = await NamespacedAppliance.StartAsync(ns, "http://127.0.0.1:8080", "--Logging:LogLevel:EdgeMdm.Edge.Discovery", "Debug");
+        await using var appliance = await NamespacedAppliance.StartAsync(ns, "https://127.0.0.1:8443", "--Logging:LogLevel:EdgeMdm.Edge.Discovery", "Debug");
         using var sender = ns.OpenUdpSocket(socket => socket.Bind(new IPEndPoint(IPAddress.Loopback, 0)));
         var target = new IPEndPoint(IPAddress.Loopback, 5353);
         var random = new Random(1035);
@@ -219,10 +219,10 @@ public sealed class MdnsDiscoveryTests
 
         // Assert
         Assert.True(enroll.ExitCode == 0, enroll.Stderr + appliance.Log);
-        Assert.Contains("found Demo distribution centre (site dc-demo-01) at http://127.0.0.1:8080/", enroll.Stderr, StringComparison.Ordinal);
+        Assert.Contains("found Demo distribution centre (site dc-demo-01) at https://127.0.0.1:8443/, certificate pinned", enroll.Stderr, StringComparison.Ordinal);
         var saved = await File.ReadAllTextAsync(state);
-        Assert.Contains("\"server\": \"http://127.0.0.1:8080/\"", saved, StringComparison.OrdinalIgnoreCase);
-        Assert.Contains("\"tlsSpkiSha256\": null", saved, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("\"server\": \"https://127.0.0.1:8443/\"", saved, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains($"\"tlsSpkiSha256\": \"{appliance.Pin}\"", saved, StringComparison.OrdinalIgnoreCase);
     }
 
     [SkippableFact]
@@ -342,7 +342,7 @@ internal sealed class MdnsListener : IAsyncDisposable
     }
 }
 
-/// <summary>The appliance as a process inside a namespace, with mDNS on and the test seed, on 127.0.0.1:8080 there.</summary>
+/// <summary>The appliance as a process inside a namespace, with mDNS on and the test seed, on https://127.0.0.1:8443 there.</summary>
 internal sealed class NamespacedAppliance : IAsyncDisposable
 {
     private readonly Process _process;
@@ -358,10 +358,13 @@ internal sealed class NamespacedAppliance : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The pin of its site certificate, as <c>edgemdm-edge tls show</c> prints it (and its TXT record carries).</summary>
+    public string? Pin => ServerProcess.SitePin(_data.Path);
+
     public string Log => _output.Text;
 
     /// <summary>Starts it and waits for its first announcement (Kestrel listens by then: the port comes from it).</summary>
-    public static async Task<NamespacedAppliance> StartAsync(NetworkNamespace ns, string url = "http://127.0.0.1:8080", params string[] extraArgs)
+    public static async Task<NamespacedAppliance> StartAsync(NetworkNamespace ns, string url = "https://127.0.0.1:8443", params string[] extraArgs)
     {
         var data = new TempDirectory();
         var process = ns.Start("dotnet",

@@ -103,7 +103,7 @@ public sealed class MosquittoClientTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Agent_woken_by_a_queued_command_carries_it_out_long_before_its_interval()
     {
-        await using var agent = await RunningAgent.StartAsync(_appliance.Url, "WAKE-AGENT");
+        await using var agent = await RunningAgent.StartAsync(_appliance, "WAKE-AGENT");
         var (deviceId, log) = (agent.DeviceId, agent.Log);
         // The first check-in happens at start; after it the agent would sleep 600 s.
         await WaitUntilAsync(() => log.Any(l => l.Contains("listening for wakes", StringComparison.Ordinal)) && log.Any(l => l.Contains("checkin ok", StringComparison.Ordinal)), "the agent did not connect and check in");
@@ -125,7 +125,7 @@ public sealed class MosquittoClientTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Agent_reconnects_after_the_appliance_restarts_and_is_woken_again()
     {
-        await using var agent = await RunningAgent.StartAsync(_appliance.Url, "RECONNECT");
+        await using var agent = await RunningAgent.StartAsync(_appliance, "RECONNECT");
         var (deviceId, log) = (agent.DeviceId, agent.Log);
         await WaitUntilAsync(() => log.Count(l => l.Contains("listening for wakes", StringComparison.Ordinal)) == 1, "the agent did not connect");
 
@@ -157,7 +157,7 @@ public sealed class MosquittoClientTests : IAsyncLifetime, IDisposable
 
     private async Task<EnrollResponse> EnrollAsync(string serial)
     {
-        using var http = new HttpClient { BaseAddress = _appliance.Url };
+        using var http = _appliance.CreateClient();
         var request = new EnrollRequest { EnrollmentToken = Processes.SeedToken, Serial = serial, Model = "TC52", Manufacturer = "Zebra", OsVersion = "14", AgentVersion = "1" };
         using var response = await http.PostAsJsonAsync("/api/v1/enroll", request, DeviceProtocolJson.Default.EnrollRequest);
         response.EnsureSuccessStatusCode();
@@ -228,12 +228,12 @@ internal sealed class RunningAgent : IAsyncDisposable
 
     public System.Collections.Concurrent.ConcurrentQueue<string> Log { get; } = new();
 
-    public static async Task<RunningAgent> StartAsync(Uri appliance, string serial)
+    public static async Task<RunningAgent> StartAsync(ApplianceProcess appliance, string serial)
     {
         var state = new TempDirectory();
         var statePath = Path.Combine(state.Path, "agent.json");
         var enrolled = await Processes.RunAsync(
-            Processes.AgentDll, ["enroll", "--server", appliance.ToString(), "--token", Processes.SeedToken, "--serial", serial, "--state", statePath], TimeSpan.FromSeconds(60));
+            Processes.AgentDll, ["enroll", .. appliance.AgentArgs, "--token", Processes.SeedToken, "--serial", serial, "--state", statePath], TimeSpan.FromSeconds(60));
         Assert.True(enrolled.ExitCode == 0, enrolled.Stderr);
         return new RunningAgent(state, Processes.Start(Processes.AgentDll, ["run", "--state", statePath]), enrolled.Stdout.Trim());
     }

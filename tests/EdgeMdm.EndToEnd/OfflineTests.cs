@@ -9,14 +9,17 @@ public sealed class OfflineTests
         Skip.IfNot(Unshare.Works("--net", "true"), "creating a network namespace needs root (unshare --net)");
         using var data = new TempDirectory();
         Directory.CreateDirectory(data.Path);
-        // A fresh namespace has no interface but a down loopback: no uplink, no DNS, nothing to reach.
+        // A fresh namespace has no interface but a down loopback: no uplink, no DNS, nothing to reach. The appliance
+        // listens where it does by default (https 8443, plain HTTP 8080 for the liveness probe and redirects), and the
+        // fleet is given the pin the operator command prints, as a site's devices are.
         var script = $"""
             set -u
             ip link set lo up
-            dotnet '{Processes.EdgeDll}' serve --data-dir '{data.Path}' --seed '{Processes.SeedPath}' --urls http://127.0.0.1:8080 --checkin-interval 1 > '{data.Path}/edge.log' 2>&1 &
+            dotnet '{Processes.EdgeDll}' serve --data-dir '{data.Path}' --seed '{Processes.SeedPath}' --checkin-interval 1 > '{data.Path}/edge.log' 2>&1 &
             edge=$!
-            for i in $(seq 1 150); do (exec 3<>/dev/tcp/127.0.0.1/8080) 2>/dev/null && break; sleep 0.2; done
-            dotnet '{Processes.AgentDll}' simulate --server http://127.0.0.1:8080 --token {Processes.SeedToken} --devices 20 --duration 5s
+            for i in $(seq 1 150); do curl -fs http://127.0.0.1:8080/healthz >/dev/null 2>&1 && break; sleep 0.2; done
+            pin=$(dotnet '{Processes.EdgeDll}' tls show --json --data-dir '{data.Path}' | sed -n 's/.*"pin":"\([0-9a-f]*\)".*/\1/p')
+            dotnet '{Processes.AgentDll}' simulate --server https://127.0.0.1:8443 --pin "$pin" --token {Processes.SeedToken} --devices 20 --duration 5s
             rc=$?
             kill $edge
             wait $edge

@@ -18,10 +18,42 @@ public sealed class OperatorCliTests
         Assert.Equal(0, created.ExitCode);
         var token = created.Stdout.TrimEnd('\n');
         Assert.Matches(new Regex("^et_[A-Za-z0-9_-]{32}$", RegexOptions.None, TimeSpan.FromSeconds(1)), token);
-        using var http = new HttpClient { BaseAddress = appliance.Url };
+        using var http = appliance.CreateClient();
         var enrollment = new EnrollRequest { EnrollmentToken = token, Serial = "CLI-1", Model = "CT40", Manufacturer = "Honeywell", OsVersion = "13", AgentVersion = "1" };
         using var response = await http.PostAsJsonAsync("/api/v1/enroll", enrollment, DeviceProtocolJson.Default.EnrollRequest);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Tls_show_prints_the_pin_of_the_certificate_served_and_the_site_ca_while_serve_runs_and_after()
+    {
+        using var data = new TempDirectory();
+        string served;
+        await using (var appliance = await ApplianceProcess.StartAsync(data.Path))
+        {
+            // The pin of the certificate a TLS handshake is actually served, not of a file.
+            using var handler = new SocketsHttpHandler();
+            string? seen = null;
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) => (seen = ServerProcess.PinOf(certificate!)) is not null;
+            using var http = new HttpClient(handler) { BaseAddress = appliance.Url };
+            (await http.GetAsync(new Uri("/healthz", UriKind.Relative))).EnsureSuccessStatusCode();
+            served = seen!;
+
+            var table = await EdgeAsync("tls", "show", "--data-dir", data.Path);
+            Assert.Equal(0, table.ExitCode);
+            Assert.Contains("pin          " + served, table.Stdout, StringComparison.Ordinal);
+        }
+
+        var json = await EdgeAsync("tls", "show", "--json", "--data-dir", data.Path);
+
+        Assert.Equal(0, json.ExitCode);
+        using var shown = JsonDocument.Parse(json.Stdout);
+        Assert.Equal(served, shown.RootElement.GetProperty("pin").GetString());
+        Assert.Equal("site", shown.RootElement.GetProperty("source").GetString());
+        Assert.Equal(Path.Combine(data.Path, "tls", "site-ca.pem"), shown.RootElement.GetProperty("authorityFile").GetString());
+        Assert.Contains("edgemdm-dc-demo-01.local", shown.RootElement.GetProperty("hostNames").EnumerateArray().Select(n => n.GetString()));
+        Assert.Contains("127.0.0.1", shown.RootElement.GetProperty("addresses").EnumerateArray().Select(n => n.GetString()));
+        Assert.True(shown.RootElement.GetProperty("notAfter").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddDays(300));
     }
 
     [Fact]
@@ -29,7 +61,7 @@ public sealed class OperatorCliTests
     {
         using var data = new TempDirectory();
         await using var appliance = await ApplianceProcess.StartAsync(data.Path);
-        using var http = new HttpClient { BaseAddress = appliance.Url };
+        using var http = appliance.CreateClient();
         foreach (var serial in new[] { "CLI-A", "CLI-B" })
         {
             var enrollment = new EnrollRequest { EnrollmentToken = Processes.SeedToken, Serial = serial, Model = "TC52", Manufacturer = "Zebra", OsVersion = "14", AgentVersion = "1" };
@@ -56,7 +88,7 @@ public sealed class OperatorCliTests
     {
         using var data = new TempDirectory();
         await using var appliance = await ApplianceProcess.StartAsync(data.Path);
-        using var http = new HttpClient { BaseAddress = appliance.Url };
+        using var http = appliance.CreateClient();
         var enrollment = new EnrollRequest { EnrollmentToken = Processes.SeedToken, Serial = "CLI-WIPED", Model = "TC52", Manufacturer = "Zebra", OsVersion = "14", AgentVersion = "1" };
         async Task<HttpStatusCode> EnrollAsync()
         {

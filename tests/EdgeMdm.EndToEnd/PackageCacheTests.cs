@@ -55,7 +55,7 @@ public sealed partial class PackageCacheTests
         Assert.Equal(blob, await File.ReadAllBytesAsync(Path.Combine(edgeDirectory, "blobs", sha256)));
 
         // ...and an enrolled device is offered it and downloads a range of it from the appliance
-        await DeviceDownloadsTheTailAsync(appliance.Url, token, sha256, blob);
+        await DeviceDownloadsTheTailAsync(appliance, token, sha256, blob);
     }
 
     [Fact]
@@ -81,7 +81,7 @@ public sealed partial class PackageCacheTests
         // Assert: nothing cached and a device is told to wait, not served the bytes
         Assert.Equal(0, refused.GetProperty("blobs").GetInt32());
         Assert.False(File.Exists(Path.Combine(edgeDirectory, "blobs", sha256)));
-        using var device = new HttpClient { BaseAddress = appliance.Url };
+        using var device = appliance.CreateClient();
         device.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await Enrollments.WhenAcceptedAsync(device, token, "SN-PKG-1")).DeviceSecret);
         using (var early = await device.GetAsync(new Uri("/api/v1/packages/" + sha256, UriKind.Relative)))
             Assert.Equal(HttpStatusCode.ServiceUnavailable, early.StatusCode);
@@ -94,12 +94,12 @@ public sealed partial class PackageCacheTests
 
     private static async Task<ServerProcess> StartApplianceAsync(string edgeDirectory, Uri hubUrl, string credential, params string[] extra)
     {
-        var url = ServerProcess.FreeLoopbackUrl();
+        var url = ServerProcess.FreeLoopbackUrl(Uri.UriSchemeHttps);
         return await ServerProcess.StartAsync(
             Processes.EdgeDll,
             ["serve", "--data-dir", edgeDirectory, "--urls", url.ToString().TrimEnd('/'), "--hub", hubUrl.ToString().TrimEnd('/'),
                 "--site-credential", credential, "--sync-interval", "1", "--sync-retry-max", "2", .. extra],
-            url, environment: null, CancellationToken.None);
+            url, environment: null, CancellationToken.None, () => ServerProcess.SitePin(edgeDirectory));
     }
 
     /// <summary>Uploads <paramref name="size"/> random bytes as com.edgemdm.sample.scanner 412 through the hub's REST API.</summary>
@@ -114,9 +114,9 @@ public sealed partial class PackageCacheTests
         return (blob, Convert.ToHexStringLower(SHA256.HashData(blob)));
     }
 
-    private static async Task DeviceDownloadsTheTailAsync(Uri applianceUrl, string token, string sha256, byte[] blob)
+    private static async Task DeviceDownloadsTheTailAsync(ServerProcess appliance, string token, string sha256, byte[] blob)
     {
-        using var device = new HttpClient { BaseAddress = applianceUrl };
+        using var device = appliance.CreateClient();
         var enrolled = await Enrollments.WhenAcceptedAsync(device, token, "SN-PKG-1");
         device.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", enrolled.DeviceSecret);
         var declarations = (await device.GetFromJsonAsync("/api/v1/declarations", DeviceProtocolJson.Default.DeclarationsDocument))!;

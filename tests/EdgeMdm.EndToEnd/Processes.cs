@@ -73,7 +73,11 @@ internal static class Processes
 
 internal sealed record CommandResult(int ExitCode, string Stdout, string Stderr);
 
-/// <summary>The appliance as a separate process on a free loopback port, killable like a power cut.</summary>
+/// <summary>
+/// The appliance as a separate process on a free loopback port, killable like a power cut. It serves https with its site
+/// certificate, and everything that talks to it trusts exactly that certificate's key (<see cref="Pin"/>, what
+/// <c>edgemdm-edge tls show</c> prints), as a site's devices do.
+/// </summary>
 internal sealed class ApplianceProcess : IAsyncDisposable
 {
     private readonly ServerProcess _server;
@@ -81,6 +85,15 @@ internal sealed class ApplianceProcess : IAsyncDisposable
     private ApplianceProcess(ServerProcess server) => _server = server;
 
     public Uri Url => _server.Url;
+
+    /// <summary>The pin of the certificate it serves.</summary>
+    public string Pin => _server.Pin!;
+
+    /// <summary><c>--server URL --pin HEX</c>, for <c>edgemdm-agent</c>.</summary>
+    public IReadOnlyList<string> AgentArgs => ["--server", Url.ToString(), "--pin", Pin];
+
+    /// <summary>A client of the device API, pinned to its certificate; the caller disposes it.</summary>
+    public HttpClient CreateClient(TimeSpan? timeout = null) => _server.CreateClient(timeout);
 
     public string Log => _server.Output;
 
@@ -95,7 +108,7 @@ internal sealed class ApplianceProcess : IAsyncDisposable
     public static async Task<ApplianceProcess> StartAsync(
         string dataDir, int checkinIntervalSeconds = 2, (Uri Url, string Credential)? hub = null, bool? seed = null, IEnumerable<string>? extraArgs = null, Uri? url = null)
     {
-        url ??= ServerProcess.FreeLoopbackUrl();
+        url ??= ServerProcess.FreeLoopbackUrl(Uri.UriSchemeHttps);
         List<string> args = ["serve", "--data-dir", dataDir, "--urls", url.ToString().TrimEnd('/'),
             "--checkin-interval", checkinIntervalSeconds.ToString(CultureInfo.InvariantCulture)];
         if (hub is { } h)
@@ -103,7 +116,7 @@ internal sealed class ApplianceProcess : IAsyncDisposable
         if (seed ?? hub is null)
             args.AddRange(["--seed", Processes.SeedPath]);
         args.AddRange(extraArgs ?? []);
-        var server = await ServerProcess.StartAsync(Processes.EdgeDll, args, url, environment: null, CancellationToken.None);
+        var server = await ServerProcess.StartAsync(Processes.EdgeDll, args, url, environment: null, CancellationToken.None, () => ServerProcess.SitePin(dataDir));
         return new ApplianceProcess(server);
     }
 

@@ -34,7 +34,7 @@ public sealed class ReplicaTests(ITestOutputHelper output)
             output.WriteLine($"site has its feed after {stopwatch.Elapsed.TotalSeconds:0.0} s");
 
             // The fleet checks in while the uplink flips between the replicas.
-            using var simulation = Simulation.Start(appliance.Url, token, 100, "15s");
+            using var simulation = Simulation.Start(appliance, token, 100, "15s");
             var (flips, onA, onB) = await MoveBetweenAsync(proxy, hubA, hubB, siteId, TimeSpan.FromSeconds(14));
             var summary = await Simulation.FinishAsync(simulation, TimeSpan.FromMinutes(1));
             Assert.Contains(" errors=0 ", summary, StringComparison.Ordinal);

@@ -68,7 +68,7 @@ public sealed class RolloutTests
     private static Task<CommandResult> Simulate(ApplianceProcess appliance, string token, string prefix, int devices, params string[] knobs) =>
         Processes.RunAsync(
             Processes.AgentDll,
-            ["simulate", "--server", appliance.Url.ToString(), "--token", token, "--devices", devices.ToString(CultureInfo.InvariantCulture),
+            ["simulate", .. appliance.AgentArgs, "--token", token, "--devices", devices.ToString(CultureInfo.InvariantCulture),
                 "--duration", ((int)Simulation.TotalSeconds).ToString(CultureInfo.InvariantCulture) + "s", "--serial-prefix", prefix, "--json", .. knobs],
             Simulation + TimeSpan.FromMinutes(1));
 

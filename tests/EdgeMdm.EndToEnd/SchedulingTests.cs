@@ -19,7 +19,7 @@ public sealed class SchedulingTests
         Skip.IfNot(KernelThread.KeepsRequestedSlices, "this kernel keeps no slice a thread asks for (EEVDF custom slices: Linux 6.12 on)");
         using var data = new TempDirectory();
         await using var appliance = await ApplianceProcess.StartAsync(data.Path);
-        using var http = new HttpClient { BaseAddress = appliance.Url, Timeout = TimeSpan.FromSeconds(30) };
+        using var http = appliance.CreateClient(TimeSpan.FromSeconds(30));
         var client = new DeviceApiClient(http);
         var device = await client.EnrollAsync(new EnrollRequest
         {

@@ -4,9 +4,9 @@ namespace EdgeMdm.EndToEnd;
 internal static class Simulation
 {
     /// <summary>Starts <paramref name="devices"/> devices for <paramref name="duration"/> (e.g. <c>15s</c>); <paramref name="extraArgs"/> go on the end.</summary>
-    public static Process Start(Uri appliance, string token, int devices, string duration, params string[] extraArgs) =>
+    public static Process Start(ApplianceProcess appliance, string token, int devices, string duration, params string[] extraArgs) =>
         Processes.Start(Processes.AgentDll,
-            ["simulate", "--server", appliance.ToString(), "--token", token, "--devices", devices.ToString(CultureInfo.InvariantCulture),
+            ["simulate", .. appliance.AgentArgs, "--token", token, "--devices", devices.ToString(CultureInfo.InvariantCulture),
                 "--duration", duration, "--interval", "1s", .. extraArgs]);
 
     /// <summary>Waits for a started simulation (killed after <paramref name="timeout"/>) and returns its summary; it must exit 0.</summary>
@@ -18,7 +18,7 @@ internal static class Simulation
     }
 
     /// <summary><see cref="Start"/> and <see cref="FinishAsync"/> in one.</summary>
-    public static async Task<string> RunAsync(Uri appliance, string token, int devices, string duration, TimeSpan timeout, params string[] extraArgs)
+    public static async Task<string> RunAsync(ApplianceProcess appliance, string token, int devices, string duration, TimeSpan timeout, params string[] extraArgs)
     {
         using var simulation = Start(appliance, token, devices, duration, extraArgs);
         return await FinishAsync(simulation, timeout);

@@ -17,7 +17,7 @@ public sealed class SiteIdentityTests
 
         // Act
         await using var appliance = await ApplianceProcess.StartAsync(edgeDirectory, hub: (hub.GrpcUrl, credential));
-        using var device = new HttpClient { BaseAddress = appliance.Url };
+        using var device = appliance.CreateClient();
         var enrolled = await Enrollments.WhenAcceptedAsync(device, token, "SN-ID-1");
         using var renamed = await hub.Rest.PatchAsJsonAsync($"/api/v1/sites/{siteId}", new JsonObject { ["name"] = "DC Identity North" });
         var site = await WaitForSiteAsync(edgeDirectory, s => string.Equals(s.Name, "DC Identity North", StringComparison.Ordinal));

@@ -22,7 +22,7 @@ public sealed class SyncTests
 
         // Blueprints and the token reach the site through the proxy before devices arrive.
         await SyncLedger.WaitFeedAsync(siteDir.Path, SyncLedger.FirstFeedLimit);
-        using var simulation = Simulation.Start(appliance.Url, token, 200, "20s");
+        using var simulation = Simulation.Start(appliance, token, 200, "20s");
         var weather = new[] { UplinkFault.CutAtRandom, UplinkFault.Stall, UplinkFault.Down, UplinkFault.CutAtRandom, UplinkFault.None };
         var random = new Random(7);
         var stormEnds = DateTime.UtcNow.AddSeconds(18);
@@ -56,7 +56,7 @@ public sealed class SyncTests
 
         // A backlog builds while the WAN is down: the site keeps serving its fleet.
         proxy.Fault = UplinkFault.Down;
-        await Simulation.RunAsync(appliance.Url, token, 100, "8s", SimulationLimit);
+        await Simulation.RunAsync(appliance, token, 100, "8s", SimulationLimit);
         Assert.True(SyncLedger.OutboxDepth(siteDir.Path) > 100, "no backlog built up while the uplink was down");
 
         // The WAN returns; the hub dies in the middle of the catch-up and comes back on the same ports.
@@ -97,7 +97,7 @@ public sealed class SyncTests
         var nowhere = ServerProcess.FreeLoopbackUrl();
 
         await using var appliance = await ApplianceProcess.StartAsync(siteDir.Path, hub: (nowhere, "no-hub-answers-here"), seed: true);
-        var summary = await Simulation.RunAsync(appliance.Url, Processes.SeedToken, 20, "3s", SimulationLimit);
+        var summary = await Simulation.RunAsync(appliance, Processes.SeedToken, 20, "3s", SimulationLimit);
         var status = await Processes.RunAsync(Processes.EdgeDll, ["sync", "status", "--json", "--data-dir", siteDir.Path], TimeSpan.FromSeconds(60));
 
         Assert.StartsWith("enrolled=20 ", summary, StringComparison.Ordinal);

@@ -29,6 +29,8 @@ need_package() {
     echo "setup.sh: $package unavailable; the tests that need $command will be skipped (they fail under CI=true)" >&2
 }
 need_package dig dnsutils
+# openssl s_client checks the chain the appliance serves against its site CA (tests/EdgeMdm.EndToEnd/SiteTlsTests.cs).
+need_package openssl openssl
 need_package ip iproute2
 need_package mosquitto_sub mosquitto-clients
 need_package mosquitto_pub mosquitto-clients
