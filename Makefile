@@ -7,7 +7,8 @@ DOTNET      ?= dotnet
 CONFIG      ?= Release
 ARTIFACTS   := artifacts/publish
 DATA        ?= data
-EDGE_URL    ?= http://127.0.0.1:8080
+EDGE_URL    ?= https://127.0.0.1:8443
+EDGE_HTTP   ?= http://127.0.0.1:8080
 HUB_URL     ?= http://127.0.0.1:9080
 HUB_GRPC    ?= http://127.0.0.1:9081
 MQTT        ?= 127.0.0.1:1883
@@ -49,13 +50,15 @@ run: build ## start the cloud hub, one site appliance (announced over mDNS on lo
 	site=$$(./bin/edgemdm sites list --json | tr ',{' '\n\n' | sed -n 's/.*"siteId": *"\([^"]*\)".*/\1/p' | head -n 1); \
 	./bin/edgemdm blueprints apply -f $(SEED) >/dev/null; \
 	token=$$(./bin/edgemdm tokens create --site "$$site" --group pickers --uses $$(( $(DEVICES) * 10 )) --expires 30d); \
-	EDGEMDM_Edge__Mdns__Interfaces__0=lo ./bin/edgemdm-edge serve --data-dir $(DATA)/edge --urls $(EDGE_URL) --checkin-interval 15 \
+	EDGEMDM_Edge__Mdns__Interfaces__0=lo ./bin/edgemdm-edge serve --data-dir $(DATA)/edge --urls "$(EDGE_URL);$(EDGE_HTTP)" --checkin-interval 15 \
 	  --mqtt-listen $(MQTT) --hub $(HUB_GRPC) --site-credential "$$(cat $(DATA)/edge/site-credential)" --sync-interval 2 & \
-	wait_healthy $(EDGE_URL) "the appliance"; \
+	wait_healthy $(EDGE_HTTP) "the appliance"; \
+	pin=$$(./bin/edgemdm-edge tls show --json --data-dir $(DATA)/edge | sed -n 's/.*"pin":"\([0-9a-f]*\)".*/\1/p'); \
 	for i in $$(seq 1 100); do ./bin/edgemdm-edge token list --data-dir $(DATA)/edge --json | grep -q '"group"' && break; sleep 0.2; done; \
 	echo; \
 	echo "  cloud hub   $(HUB_URL)   (REST, healthz; gRPC sync on $(HUB_GRPC))"; \
-	echo "  appliance   $(EDGE_URL)   (site $$site; health: $(EDGE_URL)/healthz, API: $(EDGE_URL)/openapi/v1.json)"; \
+	echo "  appliance   $(EDGE_URL)   (site $$site; health: $(EDGE_HTTP)/healthz, API: $(EDGE_URL)/openapi/v1.json; $(EDGE_HTTP) redirects)"; \
+	echo "  site TLS    pin $$pin   (./bin/edgemdm-edge tls show --data-dir $(DATA)/edge; curl --cacert $(DATA)/edge/tls/site-ca.pem)"; \
 	echo "  broker      mqtt://$(MQTT)   (device wakes, cradle telemetry; ./bin/edgemdm-edge mqtt status --data-dir $(DATA)/edge)"; \
 	echo "  fleet       $(DEVICES) simulated devices enrolling with token $${token:0:8}…"; \
 	echo "  try         ./bin/edgemdm sites list            ./bin/edgemdm devices list"; \
@@ -63,7 +66,7 @@ run: build ## start the cloud hub, one site appliance (announced over mDNS on lo
 	echo "              ./bin/edgemdm-edge devices list --data-dir $(DATA)/edge"; \
 	echo "  stop        Ctrl-C"; \
 	echo; \
-	./bin/edgemdm-agent simulate --server $(EDGE_URL) --token "$$token" --devices $(DEVICES) --duration $(RUN_FOR) \
+	./bin/edgemdm-agent simulate --server $(EDGE_URL) --pin "$$pin" --token "$$token" --devices $(DEVICES) --duration $(RUN_FOR) \
 		--storage-full 0.05 --offline 0.02 --offline-for 10m & \
 	wait -n
 
