@@ -23,11 +23,12 @@ internal static class BenchProcesses
         return devices;
     }
 
-    public static async Task<ServerProcess> StartAsync(string name, string dll, IEnumerable<string> args, Uri url, CancellationToken cancellationToken)
+    /// <param name="pin">For an https <paramref name="url"/>: the served certificate's pin once known (<see cref="ServerProcess.SitePin"/>).</param>
+    public static async Task<ServerProcess> StartAsync(string name, string dll, IEnumerable<string> args, Uri url, CancellationToken cancellationToken, Func<string?>? pin = null)
     {
         try
         {
-            return await ServerProcess.StartAsync(dll, args, url, environment: null, cancellationToken);
+            return await ServerProcess.StartAsync(dll, args, url, environment: null, cancellationToken, pin);
         }
         catch (ServerStartException e)
         {

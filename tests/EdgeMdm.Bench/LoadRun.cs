@@ -26,7 +26,7 @@ internal sealed class LoadRun(string endpoint, BenchOptions options, TextWriter 
         string endpoint, ServerProcess server, string enrollmentToken, BenchOptions options, TextWriter log, CancellationToken cancellationToken)
     {
         var run = new LoadRun(endpoint, options, log, cancellationToken);
-        using var handler = AgentHttp.CreateHandler(options.EffectiveConcurrency);
+        using var handler = AgentHttp.CreateHandler(options.EffectiveConcurrency, server.Pin);
         using var http = AgentHttp.CreateClient(handler, server.Url, RequestTimeout);
         var api = new DeviceApiClient(http);
 
