@@ -24,6 +24,7 @@ public static class CommandLineSwitches
         ["--package-cache-bytes"] = $"{Edge}:{nameof(PackageOptions.PackageCacheBytes)}",
         ["--package-fetch-rate"] = $"{Edge}:{nameof(PackageOptions.PackageFetchBytesPerSecond)}",
         ["--mqtt-listen"] = $"{Mqtt}:{nameof(MqttOptions.Listen)}",
+        ["--mqtt-listen-plain"] = $"{Mqtt}:{nameof(MqttOptions.ListenPlain)}",
         ["--mqtt-url"] = $"{Mqtt}:{nameof(MqttOptions.AdvertisedUrl)}",
         ["--mqtt-external"] = $"{Mqtt}:{nameof(MqttOptions.External)}",
         ["--mqtt-external-user"] = $"{Mqtt}:{nameof(MqttOptions.ExternalUserName)}",
