@@ -10,7 +10,7 @@ DATA        ?= data
 EDGE_URL    ?= http://127.0.0.1:8080
 HUB_URL     ?= http://127.0.0.1:9080
 HUB_GRPC    ?= http://127.0.0.1:9081
-MQTT        ?= 127.0.0.1:1883
+MQTT        ?= 127.0.0.1:8883
 SITE        ?= Demo DC
 DEVICES     ?= 200
 RUN_FOR     ?= 8h
@@ -56,7 +56,7 @@ run: build ## start the cloud hub, one site appliance (announced over mDNS on lo
 	echo; \
 	echo "  cloud hub   $(HUB_URL)   (REST, healthz; gRPC sync on $(HUB_GRPC))"; \
 	echo "  appliance   $(EDGE_URL)   (site $$site; health: $(EDGE_URL)/healthz, API: $(EDGE_URL)/openapi/v1.json)"; \
-	echo "  broker      mqtt://$(MQTT)   (device wakes, cradle telemetry; ./bin/edgemdm-edge mqtt status --data-dir $(DATA)/edge)"; \
+	echo "  broker      mqtts://$(MQTT)  (TLS, site CA $(DATA)/edge/tls/site-ca.pem; device wakes, cradle telemetry; ./bin/edgemdm-edge mqtt status --data-dir $(DATA)/edge)"; \
 	echo "  fleet       $(DEVICES) simulated devices enrolling with token $${token:0:8}…"; \
 	echo "  try         ./bin/edgemdm sites list            ./bin/edgemdm devices list"; \
 	echo "              ./bin/edgemdm report drift          ./bin/edgemdm-edge sync status --data-dir $(DATA)/edge"; \
