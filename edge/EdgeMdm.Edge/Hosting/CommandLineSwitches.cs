@@ -17,6 +17,7 @@ public static class CommandLineSwitches
         ["--seed"] = $"{Edge}:{nameof(EdgeOptions.SeedFile)}",
         ["--checkin-interval"] = $"{Edge}:{nameof(EdgeOptions.CheckinIntervalSeconds)}",
         ["--hub"] = $"{Edge}:{nameof(SyncOptions.HubUrl)}",
+        ["--hub-ca"] = $"{Edge}:{nameof(SyncOptions.HubCaFile)}",
         ["--site-credential"] = $"{Edge}:{nameof(SyncOptions.SiteCredential)}",
         ["--sync-interval"] = $"{Edge}:{nameof(SyncOptions.SyncIntervalSeconds)}",
         ["--sync-retry-max"] = $"{Edge}:{nameof(SyncOptions.SyncRetryMaxSeconds)}",
