@@ -24,7 +24,7 @@ internal sealed class MqttAdvertisement(IOptions<MqttOptions> options, IServiceP
         if (mqtt.AdvertisedUrl is { } advertised)
             return advertised;
         if (mqtt.UsesExternal)
-            return "mqtt://" + mqtt.External;
+            return mqtt.ExternalTls ? mqtt.External : "mqtt://" + mqtt.External;
         // TLS listeners come first: a device is told the plain one only when the broker has no other.
         if (!mqtt.Embedded || services.GetService<EmbeddedMqttBroker>()?.Listeners is not [var (first, tls), ..])
             return null;

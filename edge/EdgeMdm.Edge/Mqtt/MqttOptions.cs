@@ -32,7 +32,10 @@ public sealed class MqttOptions
     /// </summary>
     public string? AdvertisedUrl { get; set; }
 
-    /// <summary>An external broker (host:port) the appliance publishes wakes to instead of embedding one.</summary>
+    /// <summary>
+    /// An external broker the appliance publishes wakes to instead of embedding one: <c>mqtts://host:port</c> (TLS, its
+    /// certificate issued by the site CA, e.g. Mosquitto serving <c>DATA/tls/server.pem</c>) or <c>host:port</c> (plain).
+    /// </summary>
     public string? External { get; set; }
 
     /// <summary>The appliance's user name at <see cref="External"/>.</summary>
@@ -80,10 +83,18 @@ public sealed class MqttOptions
                 : throw new FormatException($"'{text}' is not an IP:port"))
             .ToList();
 
-    /// <summary>The <see cref="External"/> broker as host and port; throws <see cref="FormatException"/> when it is not host:port.</summary>
+    /// <summary>Whether <see cref="External"/> is reached over TLS (<c>mqtts://</c>).</summary>
+    public bool ExternalTls => External?.StartsWith(TlsScheme, StringComparison.Ordinal) == true;
+
+    private const string TlsScheme = "mqtts://";
+
+    /// <summary>
+    /// The <see cref="External"/> broker as host and port (after any <c>mqtts://</c>); throws <see cref="FormatException"/>
+    /// when it is not host:port.
+    /// </summary>
     public (string Host, int Port) ExternalEndPoint()
     {
-        var text = External ?? "";
+        var text = ExternalTls ? External![TlsScheme.Length..] : External ?? "";
         var colon = text.LastIndexOf(':');
         if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65_535)
             throw new FormatException($"'{text}' is not host:port");
@@ -106,7 +117,7 @@ public sealed class MqttOptions
             }
             catch (FormatException exception)
             {
-                failures.Add($"Edge:Mqtt:External (--mqtt-external): {exception.Message}, e.g. mosquitto.site.lan:1883");
+                failures.Add($"Edge:Mqtt:External (--mqtt-external): {exception.Message}, e.g. mqtts://mosquitto.site.lan:8883 or mosquitto.site.lan:1883");
             }
         }
 
