@@ -11,7 +11,7 @@ EDGE_URL    ?= https://127.0.0.1:8443
 EDGE_HTTP   ?= http://127.0.0.1:8080
 HUB_URL     ?= http://127.0.0.1:9080
 HUB_GRPC    ?= http://127.0.0.1:9081
-MQTT        ?= 127.0.0.1:1883
+MQTT        ?= 127.0.0.1:8883
 SITE        ?= Demo DC
 DEVICES     ?= 200
 RUN_FOR     ?= 8h
@@ -59,7 +59,7 @@ run: build ## start the cloud hub, one site appliance (announced over mDNS on lo
 	echo "  cloud hub   $(HUB_URL)   (REST, healthz; gRPC sync on $(HUB_GRPC))"; \
 	echo "  appliance   $(EDGE_URL)   (site $$site; health: $(EDGE_HTTP)/healthz, API: $(EDGE_URL)/openapi/v1.json; $(EDGE_HTTP) redirects)"; \
 	echo "  site TLS    pin $$pin   (./bin/edgemdm-edge tls show --data-dir $(DATA)/edge; curl --cacert $(DATA)/edge/tls/site-ca.pem)"; \
-	echo "  broker      mqtt://$(MQTT)   (device wakes, cradle telemetry; ./bin/edgemdm-edge mqtt status --data-dir $(DATA)/edge)"; \
+	echo "  broker      mqtts://$(MQTT)  (TLS, site CA $(DATA)/edge/tls/site-ca.pem; device wakes, cradle telemetry; ./bin/edgemdm-edge mqtt status --data-dir $(DATA)/edge)"; \
 	echo "  fleet       $(DEVICES) simulated devices enrolling with token $${token:0:8}…"; \
 	echo "  try         ./bin/edgemdm sites list            ./bin/edgemdm devices list"; \
 	echo "              ./bin/edgemdm report drift          ./bin/edgemdm-edge sync status --data-dir $(DATA)/edge"; \

@@ -184,7 +184,7 @@ public sealed class AgentCliTests : IAsyncLifetime, IDisposable
         var exitCode = await AgentCli.RunAsync(["run", "--state", StatePath, "--mqtt", "http://broker:1883"], _stdout, _stderr);
 
         Assert.Equal(2, exitCode);
-        Assert.Equal("edgemdm-agent: invalid --mqtt 'http://broker:1883': expected mqtt://HOST:PORT or none" + Environment.NewLine, _stderr.ToString());
+        Assert.Equal("edgemdm-agent: invalid --mqtt 'http://broker:1883': expected mqtts://HOST:PORT, mqtt://HOST:PORT or none" + Environment.NewLine, _stderr.ToString());
     }
 
     private static int CountOf(string text, string part) => (text.Length - text.Replace(part, "", StringComparison.Ordinal).Length) / part.Length;

@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using EdgeMdm.Discovery.Service;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 
@@ -71,6 +74,57 @@ public sealed class WakeListenerTests : IAsyncDisposable
             _log);
     }
 
+    [Fact]
+    public async Task Over_tls_the_listener_connects_to_the_broker_whose_key_it_pinned()
+    {
+        using var certificate = SelfSigned();
+        await StartBrokerAsync(refuse: false, certificate);
+        using var listener = Listener("mqtts", TlsPin.Of(certificate));
+
+        var running = listener.RunAsync(_stop.Token);
+        await WaitUntilAsync(() => listener.Connects == 1 && listener.IsConnected);
+
+        Assert.Equal(1, _connectAttempts);
+        await _stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal([$"listening for wakes on 127.0.0.1:{_port}"], _log);
+    }
+
+    [Fact]
+    public async Task Over_tls_a_broker_with_another_key_is_refused_before_the_device_s_credential_is_sent()
+    {
+        using var certificate = SelfSigned();
+        using var other = SelfSigned();
+        await StartBrokerAsync(refuse: false, certificate);
+        using var listener = Listener("mqtts", TlsPin.Of(other));
+
+        var running = listener.RunAsync(_stop.Token);
+        await WaitUntilAsync(() => !_log.IsEmpty);
+
+        await _stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, listener.Connects);
+        Assert.False(listener.IsConnected);
+        Assert.Equal(0, _connectAttempts); // the broker never saw a CONNECT, so never the device's secret
+        Assert.StartsWith($"no wake connection to 127.0.0.1:{_port} (", Assert.Single(_log), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Over_tls_without_a_pin_a_certificate_the_system_does_not_trust_is_refused()
+    {
+        using var certificate = SelfSigned();
+        await StartBrokerAsync(refuse: false, certificate);
+        using var listener = Listener("mqtts", pin: null);
+
+        var running = listener.RunAsync(_stop.Token);
+        await WaitUntilAsync(() => !_log.IsEmpty);
+
+        await _stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, listener.Connects);
+        Assert.Equal(0, _connectAttempts);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
@@ -82,17 +136,18 @@ public sealed class WakeListenerTests : IAsyncDisposable
         }
     }
 
-    private WakeListener Listener() =>
-        new(new Uri($"mqtt://127.0.0.1:{_port}"), "device-1", "secret-1", _clock, _log.Enqueue, seed: 5);
+    private WakeListener Listener(string scheme = "mqtt", string? pin = null) =>
+        new(new Uri($"{scheme}://127.0.0.1:{_port}"), "device-1", "secret-1", _clock, _log.Enqueue, seed: 5, pin: pin);
 
-    private async Task StartBrokerAsync(bool refuse)
+    /// <summary>A broker on loopback: plain, or TLS-only with <paramref name="certificate"/>.</summary>
+    private async Task StartBrokerAsync(bool refuse, X509Certificate2? certificate = null)
     {
         var factory = new MqttServerFactory();
-        var options = factory.CreateServerOptionsBuilder()
-            .WithDefaultEndpoint()
-            .WithDefaultEndpointBoundIPAddress(IPAddress.Loopback)
-            .WithDefaultEndpointPort(_port)
-            .Build();
+        var builder = factory.CreateServerOptionsBuilder();
+        var options = certificate is null
+            ? builder.WithDefaultEndpoint().WithDefaultEndpointBoundIPAddress(IPAddress.Loopback).WithDefaultEndpointPort(_port).Build()
+            : builder.WithoutDefaultEndpoint().WithEncryptedEndpoint().WithEncryptedEndpointBoundIPAddress(IPAddress.Loopback).WithEncryptedEndpointPort(_port)
+                .WithEncryptionCertificate(certificate).Build();
         _broker = factory.CreateMqttServer(options);
         _broker.ValidatingConnectionAsync += connection =>
         {
@@ -102,6 +157,19 @@ public sealed class WakeListenerTests : IAsyncDisposable
             return Task.CompletedTask;
         };
         await _broker.StartAsync();
+    }
+
+    /// <summary>A server certificate for 127.0.0.1 that no system store trusts, as the site's own are.</summary>
+    private static X509Certificate2 SelfSigned()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=wake-test", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        using var made = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(1));
+        // Through PKCS#12 so SslStream on Linux can use the key.
+        return X509CertificateLoader.LoadPkcs12(made.Export(X509ContentType.Pkcs12), null);
     }
 
     private static int FreePort()

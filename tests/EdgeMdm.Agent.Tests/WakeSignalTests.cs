@@ -44,6 +44,7 @@ public sealed class WakeSignalTests
     }
 
     [Theory]
+    [InlineData(null, "mqtts://10.0.0.5:8883", "mqtts://10.0.0.5:8883")]
     [InlineData(null, "mqtt://10.0.0.5:1883", "mqtt://10.0.0.5:1883")]
     [InlineData("mqtt://broker:1884", "mqtt://10.0.0.5:1883", "mqtt://broker:1884")]
     [InlineData("none", "mqtt://10.0.0.5:1883", null)]

@@ -46,7 +46,8 @@ internal sealed class WakeRun(BenchOptions options, TextWriter log)
         var mqttPort = ServerProcess.FreeLoopbackUrl().Port;
         var broker = new Uri($"mqtt://127.0.0.1:{mqttPort.ToString(CultureInfo.InvariantCulture)}");
         log.WriteLine($"edgemdm-bench: wake: appliance on {url}, broker on {broker}");
-        string[] serve = ["serve", "--data-dir", dataDir, "--seed", seed, "--urls", Text(url), "--mqtt-listen", $"127.0.0.1:{mqttPort.ToString(CultureInfo.InvariantCulture)}"];
+        // Plain MQTT on both sides, so the embedded broker is measured against Mosquitto's plain listener like for like.
+        string[] serve = ["serve", "--data-dir", dataDir, "--seed", seed, "--urls", Text(url), "--mqtt-listen-plain", $"127.0.0.1:{mqttPort.ToString(CultureInfo.InvariantCulture)}"];
         using var handler = AgentHttp.CreateHandler(httpConnections);
         using var http = AgentHttp.CreateClient(handler, url, TimeSpan.FromMinutes(2));
         var api = new DeviceApiClient(http);

@@ -75,6 +75,23 @@ public sealed class EdgeServer : IAsyncDisposable
 
     public Mqtt.MqttCounters MqttCounters => _app.Services.GetRequiredService<Mqtt.MqttCounters>();
 
+    /// <summary>The pin of the site server certificate (hex SHA-256 of its key), as a device holds it.</summary>
+    public string TlsPin => _app.Services.GetRequiredService<SiteTls.SiteCertificates>().Pin;
+
+    /// <summary>
+    /// Client options for the embedded broker's first listener (the TLS one unless only a plain one was asked for), with
+    /// the site's key pinned the way a device pins it: no check is turned off.
+    /// </summary>
+    internal MQTTnet.MqttClientOptionsBuilder BrokerClient()
+    {
+        var (endpoint, tls) = Broker.Listeners[0];
+        var builder = new MQTTnet.MqttClientOptionsBuilder().WithTcpServer(endpoint.Address.ToString(), endpoint.Port);
+        var pin = TlsPin;
+        return tls
+            ? builder.WithTlsOptions(o => o.UseTls().WithCertificateValidationHandler(handshake => EdgeMdm.Discovery.Service.TlsPin.Matches(handshake.Certificate, pin)))
+            : builder;
+    }
+
     public static async Task<EdgeServer> StartAsync(params string[] extraArgs)
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "edgemdm-test-" + Guid.NewGuid().ToString("N"));

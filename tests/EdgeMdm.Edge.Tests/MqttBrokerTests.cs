@@ -41,7 +41,7 @@ public sealed class MqttBrokerTests : IAsyncLifetime
     public async Task Enrollment_tells_the_device_where_the_broker_is()
     {
         var device = await _server.EnrollAsync("S-URL");
-        Assert.Equal($"mqtt://127.0.0.1:{Broker.Port}", device.MqttUrl);
+        Assert.Equal($"mqtts://127.0.0.1:{Broker.Port}", device.MqttUrl);
     }
 
     [Fact]
@@ -327,8 +327,7 @@ public sealed class MqttBrokerTests : IAsyncLifetime
     }
 
     private MqttClientOptions Options(string user, string password, MqttProtocolVersion version, string? clientId = null) =>
-        new MqttClientOptionsBuilder()
-            .WithTcpServer(Broker.Address.ToString(), Broker.Port)
+        _server.BrokerClient()
             .WithClientId(clientId ?? user)
             .WithCredentials(user, password)
             .WithProtocolVersion(version)

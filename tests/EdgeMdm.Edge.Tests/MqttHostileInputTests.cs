@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
 using MQTTnet;
@@ -6,9 +7,9 @@ using MQTTnet.Formatter;
 namespace EdgeMdm.Edge.Tests;
 
 /// <summary>
-/// Bytes nobody's client would send, written on raw sockets to the embedded broker: each connection must be closed by
-/// the broker within a bounded time, without the broker allocating what a packet declares, and the broker must go on
-/// serving real clients.
+/// Bytes nobody's client would send, written on raw sockets to the embedded broker (inside TLS, as a site serves it,
+/// with the site key pinned): each connection must be closed by the broker within a bounded time, without the broker
+/// allocating what a packet declares, and the broker must go on serving real clients.
 /// </summary>
 public sealed class MqttHostileInputTests : IAsyncLifetime
 {
@@ -89,24 +90,49 @@ public sealed class MqttHostileInputTests : IAsyncLifetime
         var device = await _server.EnrollAsync("S-AFTER");
         using var client = new MqttClientFactory().CreateMqttClient();
         var result = await client.ConnectAsync(
-            new MqttClientOptionsBuilder().WithTcpServer(Broker.Address.ToString(), Broker.Port).WithClientId(device.DeviceId)
+            _server.BrokerClient().WithClientId(device.DeviceId)
                 .WithCredentials(device.DeviceId, device.DeviceSecret).WithProtocolVersion(MqttProtocolVersion.V311).Build(),
             CancellationToken.None);
         Assert.Equal(MqttClientConnectResultCode.Success, result.ResultCode);
     }
 
-    /// <summary>Writes the bytes and asserts the broker closes the connection (EOF or reset) within <see cref="ClosedWithin"/>.</summary>
-    private async Task AssertClosedAfterAsync(byte[] bytes, bool halfClose = false, bool expectConnAck = false)
+    [Fact]
+    public async Task Plain_mqtt_on_the_tls_port_is_dropped_in_the_handshake()
+    {
+        var device = await _server.EnrollAsync("S-PLAIN-ON-TLS");
+        await AssertClosedAfterAsync(Connect311(device.DeviceId, device.DeviceSecret), tls: false);
+        Assert.Equal(1, _server.MqttCounters.TlsHandshakesFailed);
+        Assert.Equal(0, _server.MqttCounters.LoginsAccepted);
+    }
+
+    [Fact]
+    public async Task Connection_that_never_starts_its_handshake_is_closed_after_the_connect_timeout()
+    {
+        await AssertClosedAfterAsync([], tls: false);
+        Assert.Equal(1, _server.MqttCounters.TlsHandshakesFailed);
+    }
+
+    /// <summary>
+    /// Writes the bytes (inside TLS unless <paramref name="tls"/> is false) and asserts the broker closes the connection
+    /// (EOF or reset) within <see cref="ClosedWithin"/>.
+    /// </summary>
+    private async Task AssertClosedAfterAsync(byte[] bytes, bool halfClose = false, bool expectConnAck = false, bool tls = true)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(Broker);
+        await using var stream = tls ? await SecureAsync(socket) : new NetworkStream(socket);
         try
         {
-            await socket.SendAsync(bytes);
+            await stream.WriteAsync(bytes);
+            await stream.FlushAsync();
             if (halfClose)
+            {
+                if (stream is SslStream secured)
+                    await secured.ShutdownAsync();
                 socket.Shutdown(SocketShutdown.Send);
+            }
         }
-        catch (SocketException)
+        catch (Exception exception) when (exception is SocketException or IOException)
         {
             // The broker closed the connection while we were still writing: what we want.
             return;
@@ -119,13 +145,13 @@ public sealed class MqttHostileInputTests : IAsyncLifetime
         {
             while (true)
             {
-                var read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+                var read = await stream.ReadAsync(buffer, timeout.Token);
                 if (read == 0)
                     break;
                 received.AddRange(buffer.AsSpan(0, read));
             }
         }
-        catch (SocketException)
+        catch (Exception exception) when (exception is SocketException or IOException)
         {
             // Reset by the broker: closed too.
         }
@@ -136,6 +162,19 @@ public sealed class MqttHostileInputTests : IAsyncLifetime
 
         if (expectConnAck)
             Assert.True(received.Count >= 4 && received[0] == 0x20 && received[3] == 0x00, "the login itself should have succeeded (CONNACK 0)");
+    }
+
+    /// <summary>The client side of the TLS handshake, accepting the site's key and no other, as a device does.</summary>
+    private async Task<Stream> SecureAsync(Socket socket)
+    {
+        var pin = _server.TlsPin;
+        var secured = new SslStream(new NetworkStream(socket), leaveInnerStreamOpen: false);
+        await secured.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "127.0.0.1",
+            RemoteCertificateValidationCallback = (_, certificate, _, _) => EdgeMdm.Discovery.Service.TlsPin.Matches(certificate, pin),
+        });
+        return secured;
     }
 
     private static byte[] Connect311(string user, string password)

@@ -37,7 +37,6 @@ public sealed partial class RolloutTests
         var plan = new RolloutPlan([new PercentageWave(100)], HaltPolicy.Default, new MaintenanceWindow("Europe/Paris", new TimeOnly(22, 0), new TimeOnly(5, 0)));
         var device = Assert.Single((await RollingOutAsync(server, hub, plan, 1)).Devices);
         server.Get<ISiteRollouts>().Refresh(server.Clock.GetUtcNow());
-        var broker = server.Broker.BoundEndPoints.Single();
         using var client = new MqttClientFactory().CreateMqttClient();
         var wakes = System.Threading.Channels.Channel.CreateUnbounded<string>();
         client.ApplicationMessageReceivedAsync += e =>
@@ -46,7 +45,7 @@ public sealed partial class RolloutTests
             return Task.CompletedTask;
         };
         await client.ConnectAsync(
-            new MqttClientOptionsBuilder().WithTcpServer(broker.Address.ToString(), broker.Port).WithClientId(device.DeviceId).WithCredentials(device.DeviceId, device.Secret).Build(),
+            server.BrokerClient().WithClientId(device.DeviceId).WithCredentials(device.DeviceId, device.Secret).Build(),
             CancellationToken.None);
         await client.SubscribeAsync(Mqtt.MqttTopics.WakeTopic(device.DeviceId), MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce, CancellationToken.None);
         Assert.Equal(From, (await DeclaredAsync(server, device)).App.VersionCode);

@@ -30,13 +30,15 @@ internal sealed class HubProcess : IAsyncDisposable
     /// <param name="database">What <c>serve --database</c> takes: a directory (SQLite, holding <c>cloud.db</c>), or a
     /// connection string, e.g. an Npgsql one (<c>Host=...</c>) that several hub processes may share as replicas.</param>
     /// <param name="restUrl">Given to restart a hub on the same ports (the appliance keeps its hub URL).</param>
-    public static async Task<HubProcess> StartAsync(string database, Uri? restUrl = null, Uri? grpcUrl = null)
+    /// <param name="grpcUrl">An https one needs the certificate in <paramref name="extraArgs"/> (<c>--tls-cert</c>, <c>--tls-key</c>).</param>
+    /// <param name="extraArgs">More switches for <c>serve</c>.</param>
+    public static async Task<HubProcess> StartAsync(string database, Uri? restUrl = null, Uri? grpcUrl = null, IEnumerable<string>? extraArgs = null)
     {
         restUrl ??= ServerProcess.FreeLoopbackUrl();
         grpcUrl ??= ServerProcess.FreeLoopbackUrl();
         var server = await ServerProcess.StartAsync(
             Processes.CloudDll,
-            ["serve", "--database", database, "--rest-url", restUrl.ToString().TrimEnd('/'), "--grpc-url", grpcUrl.ToString().TrimEnd('/')],
+            ["serve", "--database", database, "--rest-url", restUrl.ToString().TrimEnd('/'), "--grpc-url", grpcUrl.ToString().TrimEnd('/'), .. extraArgs ?? []],
             restUrl, environment: null, CancellationToken.None);
         var token = await Processes.RunAsync(Processes.CloudDll, ["admin-token", "create", "--name", "e2e", "--database", database], TimeSpan.FromSeconds(60));
         Assert.True(token.ExitCode == 0, token.Stderr);

@@ -3,7 +3,9 @@ namespace EdgeMdm.EndToEnd;
 /// <summary>
 /// The embedded broker against clients nobody here wrote: Debian's <c>mosquitto_sub</c> and <c>mosquitto_pub</c>
 /// (installed by tests/scripts/setup.sh), each with <c>-i</c> since MQTTnet refuses empty client ids on MQTT 3.1.1.
-/// Commands are queued with the operator CLI, a separate process, so the wake also crosses processes.
+/// They connect over TLS as a site's clients do, trusting the site CA (<c>--cafile DATA/tls/site-ca.pem</c>) and
+/// checking the host name. Commands are queued with the operator CLI, a separate process, so the wake also crosses
+/// processes.
 /// </summary>
 public sealed class MosquittoClientTests : IAsyncLifetime, IDisposable
 {
@@ -50,6 +52,21 @@ public sealed class MosquittoClientTests : IAsyncLifetime, IDisposable
 
         Assert.NotEqual(0, exitCode);
         Assert.Contains("bad user name or password", stderr, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [SkippableFact]
+    public async Task Mosquitto_sub_trusting_another_ca_does_not_connect_and_the_failed_handshake_is_counted()
+    {
+        SkipWithoutMosquittoClients();
+        var device = await EnrollAsync("MOSQ-OTHER-CA");
+        var otherCa = Path.Combine(_data.Path, "other-ca.pem");
+        await File.WriteAllTextAsync(otherCa, OtherAuthorityPem());
+
+        var (exitCode, stdout, _) = await Processes.RunProgramAsync("mosquitto_sub", [.. Login(device.DeviceId, device.DeviceSecret, otherCa), "-t", Wake(device.DeviceId), "-C", "1", "-W", "10"], ClientTimeout);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Equal("", stdout);
+        await WaitForStatusAsync(status => status.GetProperty("tlsHandshakesFailed").GetInt64() >= 1 && status.GetProperty("loginsAccepted").GetInt64() == 0);
     }
 
     [SkippableFact]
@@ -151,9 +168,20 @@ public sealed class MosquittoClientTests : IAsyncLifetime, IDisposable
         Skip.If(missing, "mosquitto_sub/mosquitto_pub not installed (run tests/scripts/setup.sh as root to install mosquitto-clients)");
     }
 
-    private string[] Login(string user, string password) => ["-h", "127.0.0.1", "-p", Port, "-i", user, "-u", user, "-P", password];
+    private string[] Login(string user, string password, string? caFile = null) =>
+        ["-h", "127.0.0.1", "-p", Port, "--cafile", caFile ?? ApplianceProcess.SiteCaPath(_data.Path), "-i", user, "-u", user, "-P", password];
 
     private static string Wake(string deviceId) => $"edgemdm/devices/{deviceId}/wake";
+
+    /// <summary>A certificate authority of nobody's site, made as the appliance makes its own.</summary>
+    private static string OtherAuthorityPem()
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=another site CA", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension(true, false, 0, true));
+        using var authority = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddYears(1));
+        return authority.ExportCertificatePem();
+    }
 
     private async Task<EnrollResponse> EnrollAsync(string serial)
     {
@@ -162,7 +190,7 @@ public sealed class MosquittoClientTests : IAsyncLifetime, IDisposable
         using var response = await http.PostAsJsonAsync("/api/v1/enroll", request, DeviceProtocolJson.Default.EnrollRequest);
         response.EnsureSuccessStatusCode();
         var enrolled = (await response.Content.ReadFromJsonAsync(DeviceProtocolJson.Default.EnrollResponse))!;
-        Assert.Equal("mqtt://127.0.0.1:" + Port, enrolled.MqttUrl);
+        Assert.Equal("mqtts://127.0.0.1:" + Port, enrolled.MqttUrl);
         return enrolled;
     }
 

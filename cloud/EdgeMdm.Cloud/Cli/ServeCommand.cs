@@ -11,7 +11,9 @@ internal static class ServeCommand
         [
             new Option<string>("--database") { Description = "connection string or directory (default ./data/cloud)" },
             new Option<string>("--rest-url") { Description = "REST API address (default http://127.0.0.1:9080)" },
-            new Option<string>("--grpc-url") { Description = "gRPC sync address, HTTP/2 only (default http://127.0.0.1:9081)" },
+            new Option<string>("--grpc-url") { Description = "gRPC sync address, HTTP/2 only (default http://127.0.0.1:9081; https://... serves TLS with --tls-cert)" },
+            new Option<string>("--tls-cert") { Description = "certificate (PEM or PFX) every https endpoint serves (Kestrel:Certificates:Default:Path)" },
+            new Option<string>("--tls-key") { Description = "its private key, PEM (Kestrel:Certificates:Default:KeyPath)" },
         ],
         async (hostArgs, cancellationToken) =>
         {

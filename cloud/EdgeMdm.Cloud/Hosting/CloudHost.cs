@@ -66,10 +66,14 @@ public static class CloudHost
 
     /// <summary>
     /// Two endpoints: REST speaks HTTP/1.1 and, over https, HTTP/2; gRPC speaks HTTP/2 only, because without
-    /// TLS there is no ALPN to agree on HTTP/2 and an HTTP/1.1-capable cleartext endpoint never serves h2c.
+    /// TLS there is no ALPN to agree on HTTP/2 and an HTTP/1.1-capable cleartext endpoint never serves h2c. An https
+    /// endpoint serves the certificate configured the framework's way (<c>Kestrel:Certificates:Default:Path</c> and
+    /// <c>KeyPath</c>, or <c>--tls-cert</c>/<c>--tls-key</c>); one is required, so a hub never falls back to a
+    /// developer certificate.
     /// </summary>
     private static void ListenOn(this WebApplicationBuilder builder, HubOptions options)
     {
+        RequireCertificateForHttps(builder.Configuration, options);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(StringComparer.Ordinal)
         {
             ["Kestrel:Endpoints:Rest:Url"] = options.RestUrl,
@@ -85,5 +89,25 @@ public static class CloudHost
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = HubOptions.MaxRestBodyBytes;
         });
+    }
+
+    private static void RequireCertificateForHttps(ConfigurationManager configuration, HubOptions options)
+    {
+        var https = new[] { ("Cloud:RestUrl (--rest-url)", options.RestUrl), ("Cloud:GrpcUrl (--grpc-url)", options.GrpcUrl) }
+            .Where(url => url.Item2.StartsWith("https:", StringComparison.OrdinalIgnoreCase))
+            .Select(url => url.Item1)
+            .ToList();
+        if (https.Count == 0)
+            return;
+        var failures = new List<string>();
+        var certificate = configuration[HubOptions.CertificatePathKey];
+        if (string.IsNullOrWhiteSpace(certificate))
+            failures.Add($"{string.Join(" and ", https)} is https: give the hub's certificate with --tls-cert FILE --tls-key FILE ({HubOptions.CertificatePathKey}, {HubOptions.CertificateKeyPathKey})");
+        else if (!File.Exists(certificate))
+            failures.Add($"{HubOptions.CertificatePathKey} (--tls-cert): no file {certificate}");
+        if (configuration[HubOptions.CertificateKeyPathKey] is { Length: > 0 } key && !File.Exists(key))
+            failures.Add($"{HubOptions.CertificateKeyPathKey} (--tls-key): no file {key}");
+        if (failures.Count > 0)
+            throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(HubOptions), failures);
     }
 }

@@ -60,7 +60,16 @@ public sealed class HubOptions
         ["--max-package-bytes"] = $"{Section}:{nameof(MaxPackageBytes)}",
         ["--rollout-offline-after"] = $"{Section}:{nameof(RolloutOfflineAfter)}",
         ["--storage-floor-bytes"] = $"{Section}:{nameof(StorageFloorBytes)}",
+        // The framework's own keys: every https endpoint (the gRPC sync one above all) serves this certificate.
+        ["--tls-cert"] = CertificatePathKey,
+        ["--tls-key"] = CertificateKeyPathKey,
     };
+
+    /// <summary>Kestrel's default certificate (PEM or PFX file) for https endpoints, <c>--tls-cert</c>.</summary>
+    public const string CertificatePathKey = "Kestrel:Certificates:Default:Path";
+
+    /// <summary>Its private key (PEM file) when <see cref="CertificatePathKey"/> is a PEM certificate, <c>--tls-key</c>.</summary>
+    public const string CertificateKeyPathKey = "Kestrel:Certificates:Default:KeyPath";
 
     /// <summary>The blob directory these settings name, as a full path (see <see cref="BlobDirectory"/> for the default).</summary>
     public static string BlobDirectoryFor(HubOptions options)

@@ -64,10 +64,10 @@ internal static class CliOptions
         CustomParser = result => ParseAtLeastOne(name, result),
     };
 
-    /// <summary>The wake broker: an mqtt:// URL, or none; absent, the one the enrollment answer gave.</summary>
+    /// <summary>The wake broker: an mqtts:// (TLS) or mqtt:// URL, or none; absent, the one the enrollment answer gave.</summary>
     public static Option<string> Mqtt() => new("--mqtt")
     {
-        Description = "MQTT broker for wakes, mqtt://HOST:PORT, or 'none' to check in on the interval alone (default: the one the appliance gave at enrollment)",
+        Description = "MQTT broker for wakes, mqtts://HOST:PORT (TLS) or mqtt://HOST:PORT, or 'none' to check in on the interval alone (default: the one the appliance gave at enrollment)",
         HelpName = "URL",
         CustomParser = ParseMqtt,
     };
@@ -76,7 +76,7 @@ internal static class CliOptions
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
         if (!string.Equals(text, "none", StringComparison.Ordinal) && !WakeListener.IsBrokerUrl(text, out _))
-            result.AddError($"invalid --mqtt '{text}': expected mqtt://HOST:PORT or none");
+            result.AddError($"invalid --mqtt '{text}': expected mqtts://HOST:PORT, mqtt://HOST:PORT or none");
         return text;
     }
 

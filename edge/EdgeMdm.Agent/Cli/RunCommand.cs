@@ -78,7 +78,9 @@ internal static class RunCommand
         var api = new DeviceApiClient(http);
         var installer = new PackageInstaller(api, credentials.DeviceSecret, PackageFiles.ForDevice(packagesDirectory), pin, TimeProvider.System);
         var broker = WakeListener.BrokerFrom(mqttOverride, credentials.MqttUrl);
-        using var wakes = broker is null ? null : new WakeListener(broker, credentials.DeviceId, credentials.DeviceSecret, TimeProvider.System, message => log.WriteLine(Stamp(message)));
+        // Like the device API's: the pin holds for the broker the appliance named at enrollment, not for an override.
+        var brokerPin = mqttOverride is null ? pinned : null;
+        using var wakes = broker is null ? null : new WakeListener(broker, credentials.DeviceId, credentials.DeviceSecret, TimeProvider.System, message => log.WriteLine(Stamp(message)), pin: brokerPin);
         var loop = new Loop(new DeviceAgent(api, device, credentials.DeviceSecret, installer), credentials, savedPin, statePath, log, wakes?.Signal);
         await loop.LogAsync($"running {credentials.Serial} ({device.Manufacturer} {device.Model}) as {credentials.DeviceId} against {server}"
             + (broker is null ? " (no wake broker: checking in on the interval)" : $", woken through {broker}"));

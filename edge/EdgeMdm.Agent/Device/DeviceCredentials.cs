@@ -24,7 +24,7 @@ public sealed record DeviceCredentials(
     /// </summary>
     public string? TlsSpkiSha256 { get; init; }
 
-    /// <summary>The site's MQTT broker for wakes (<c>mqtt://host:port</c>) as the enrollment answer gave it; null: none.</summary>
+    /// <summary>The site's MQTT broker for wakes (<c>mqtts://host:port</c>) as the enrollment answer gave it; null: none.</summary>
     public string? MqttUrl { get; init; }
 
     /// <summary>Packages the agent installed from the appliance, so a restarted agent still runs them; null for none.</summary>

@@ -114,7 +114,7 @@ public sealed class FleetSimulator
                         : options.OfflineFor is { } silence ? options.TimeProvider.GetUtcNow() + silence
                         : DateTimeOffset.MaxValue;
                     using var wakes = WakeListener.BrokerFrom(options.Mqtt, enrollment.MqttUrl) is { } broker
-                        ? new WakeListener(broker, enrollment.DeviceId, enrollment.DeviceSecret, options.TimeProvider, log: null, seed: Seeds.Mix(seed, 3))
+                        ? new WakeListener(broker, enrollment.DeviceId, enrollment.DeviceSecret, options.TimeProvider, log: null, seed: Seeds.Mix(seed, 3), pin: options.TlsPin)
                         : null;
                     var listening = wakes?.RunAsync(stop) ?? Task.CompletedTask;
                     try

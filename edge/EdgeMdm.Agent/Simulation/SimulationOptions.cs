@@ -66,10 +66,16 @@ public sealed record SimulationOptions
     public string? PackageDirectory { get; init; }
 
     /// <summary>
-    /// The wake broker every device listens on: an mqtt:// URL, <c>none</c> for no wakes, null for what the enrollment
+    /// The wake broker every device listens on: an mqtts:// or mqtt:// URL, <c>none</c> for no wakes, null for what the enrollment
     /// answer gives (each device then keeps its own MQTT connection and checks in at once when woken).
     /// </summary>
     public string? Mqtt { get; init; }
+
+    /// <summary>
+    /// The appliance's TLS key pin (<see cref="Discovery.Service.TlsPin"/>) the devices hold: an <c>mqtts://</c> wake
+    /// broker must present a certificate for that key. Null: the system's usual validation.
+    /// </summary>
+    public string? TlsPin { get; init; }
 
     /// <summary>When failed package installs are tried again.</summary>
     public Domain.Rollouts.RetryPolicy RetryPolicy { get; init; } = Domain.Rollouts.RetryPolicy.Default;

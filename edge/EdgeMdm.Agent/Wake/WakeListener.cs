@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeMdm.Discovery.Service;
 using MQTTnet;
 using MQTTnet.Protocol;
 using Polly;
@@ -10,7 +11,9 @@ namespace EdgeMdm.Agent;
 /// device secret, client id = device id), subscribed to <c>edgemdm/devices/{deviceId}/wake</c>, and sets
 /// <see cref="Signal"/> on every wake. A lost or refused connection is retried on
 /// <see cref="AgentRetries.WakeReconnects"/> (exponential backoff with jitter, 1 s growing to 60 s); meanwhile the
-/// device simply checks in on its interval.
+/// device simply checks in on its interval. An <c>mqtts://</c> broker is reached over TLS: with a pin, only a certificate
+/// for the pinned key is accepted (<see cref="TlsPin"/>, the same pin as the device API's); without one, the system's
+/// usual validation.
 /// </summary>
 public sealed class WakeListener : IDisposable
 {
@@ -21,6 +24,8 @@ public sealed class WakeListener : IDisposable
     private readonly int _port;
     private readonly string _deviceId;
     private readonly string _deviceSecret;
+    private readonly bool _tls;
+    private readonly string? _pin;
     private readonly ResiliencePipeline _reconnects;
     private readonly Action<string>? _log;
     private TaskCompletionSource _lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -29,19 +34,22 @@ public sealed class WakeListener : IDisposable
     private long _wakes;
     private long _connects;
 
-    /// <param name="broker"><c>mqtt://host:port</c> (port 1883 when absent).</param>
+    /// <param name="broker"><c>mqtts://host:port</c> (port 8883 when absent) or <c>mqtt://host:port</c> (1883).</param>
     /// <param name="clock">The clock the reconnection backoff waits on.</param>
     /// <param name="log">Told about connection changes (not about each wake); null to stay quiet.</param>
     /// <param name="seed">Seeds the backoff's jitter, so a simulated fleet reconnects the same way on every run.</param>
-    public WakeListener(Uri broker, string deviceId, string deviceSecret, TimeProvider clock, Action<string>? log = null, int seed = 0)
+    /// <param name="pin">With <c>mqtts://</c>: the appliance's TLS key pin; null for the system's validation.</param>
+    public WakeListener(Uri broker, string deviceId, string deviceSecret, TimeProvider clock, Action<string>? log = null, int seed = 0, string? pin = null)
     {
         ArgumentNullException.ThrowIfNull(broker);
         ArgumentException.ThrowIfNullOrEmpty(deviceId);
         ArgumentException.ThrowIfNullOrEmpty(deviceSecret);
-        if (!string.Equals(broker.Scheme, "mqtt", StringComparison.Ordinal))
-            throw new ArgumentException($"'{broker}' is not an mqtt:// URL", nameof(broker));
+        if (!IsBrokerScheme(broker.Scheme))
+            throw new ArgumentException($"'{broker}' is not an mqtts:// or mqtt:// URL", nameof(broker));
+        _tls = string.Equals(broker.Scheme, "mqtts", StringComparison.Ordinal);
+        _pin = pin;
         _host = broker.Host;
-        _port = broker.IsDefaultPort || broker.Port < 1 ? 1883 : broker.Port;
+        _port = broker.IsDefaultPort || broker.Port < 1 ? (_tls ? 8883 : 1883) : broker.Port;
         _deviceId = deviceId;
         _deviceSecret = deviceSecret;
         _reconnects = AgentRetries.WakeReconnects(clock, seed);
@@ -108,7 +116,9 @@ public sealed class WakeListener : IDisposable
     }
 
     public static bool IsBrokerUrl(string text, out Uri uri) =>
-        Uri.TryCreate(text, UriKind.Absolute, out uri!) && string.Equals(uri.Scheme, "mqtt", StringComparison.Ordinal) && uri.Host.Length > 0;
+        Uri.TryCreate(text, UriKind.Absolute, out uri!) && IsBrokerScheme(uri.Scheme) && uri.Host.Length > 0;
+
+    private static bool IsBrokerScheme(string scheme) => scheme is "mqtts" or "mqtt";
 
     /// <summary>
     /// One attempt. With a live connection (made by the previous execution), listens on it until it is lost and
@@ -157,14 +167,26 @@ public sealed class WakeListener : IDisposable
 
     private async Task ConnectAndSubscribeAsync(CancellationToken cancellationToken)
     {
-        var options = new MqttClientOptionsBuilder()
+        var builder = new MqttClientOptionsBuilder()
             .WithTcpServer(_host, _port)
             .WithClientId(_deviceId)
             .WithCredentials(_deviceId, _deviceSecret)
             .WithCleanSession()
             .WithTimeout(ConnectTimeout)
-            .WithKeepAlivePeriod(TimeSpan.FromSeconds(60))
-            .Build();
+            .WithKeepAlivePeriod(TimeSpan.FromSeconds(60));
+        if (_tls)
+        {
+            builder = builder.WithTlsOptions(tls =>
+            {
+                tls.UseTls().WithTargetHost(_host);
+                // The key, not a chain: the appliance's certificate is issued by the site's own authority, which the
+                // device does not hold, and renewed for the same key.
+                if (_pin is { } pinned)
+                    tls.WithCertificateValidationHandler(handshake => TlsPin.Matches(handshake.Certificate, pinned));
+            });
+        }
+
+        var options = builder.Build();
         var connected = await _client.ConnectAsync(options, cancellationToken);
         if (connected.ResultCode != MqttClientConnectResultCode.Success)
             throw new WakeRefusedException("the broker refused the device: " + connected.ResultCode);

@@ -61,7 +61,9 @@ public static class EdgeCli
             new Option<string>("--seed") { Description = "YAML file with site, blueprints and enrollment tokens, applied at start" },
             new Option<string>("--urls") { Description = "where to listen, e.g. https://0.0.0.0:8443 (default https://0.0.0.0:8443 with the site certificate, and http://0.0.0.0:8080, which only redirects there)" },
             new Option<int>("--checkin-interval") { Description = "seconds between device check-ins (default 60)" },
-            new Option<string>("--mqtt-listen") { Description = "embed an MQTT broker for device wakes on these IP:port, e.g. 127.0.0.1:1883 (default: none)" },
+            new Option<string>("--mqtt-listen") { Description = "embed an MQTT broker for device wakes, over TLS with the site certificate, on these IP:port, e.g. 0.0.0.0:8883 (default: none)" },
+            new Option<string>("--mqtt-listen-plain") { Description = "also (or only) serve plain MQTT, without TLS, on these IP:port, e.g. 127.0.0.1:1883; only for clients that cannot speak TLS" },
+            new Option<string>("--hub-ca") { Description = "with an https --hub: PEM file of the private CA that issued the hub's certificate (default: the system's trust store)" },
             new Option<string>("--mqtt-external") { Description = "publish device wakes to this external broker (host:port) instead (README: MQTT)" },
         ],
         async (hostArgs, cancellationToken) =>

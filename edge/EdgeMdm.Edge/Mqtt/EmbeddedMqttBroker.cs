@@ -2,6 +2,7 @@ using System.Net;
 using System.Runtime.CompilerServices;
 using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Edge.Devices;
+using EdgeMdm.Edge.SiteTls;
 using Microsoft.Extensions.Options;
 using MQTTnet;
 using MQTTnet.Protocol;
@@ -12,10 +13,12 @@ namespace EdgeMdm.Edge.Mqtt;
 /// <summary>
 /// The broker embedded in the appliance (MQTTnet): logins checked against the appliance's store, the topic ACL of
 /// <see cref="MqttTopics"/> on every subscription and publication, and wakes injected as the appliance itself. Thin:
-/// decisions come from <see cref="MqttTopics"/> and the store.
+/// decisions come from <see cref="MqttTopics"/> and the store. Its TLS listeners present the site server certificate
+/// (<see cref="SiteCertificates"/>), asked again on every handshake so a renewal needs no restart.
 /// </summary>
 internal sealed partial class EmbeddedMqttBroker(
     IOptions<MqttOptions> options,
+    SiteCertificates site,
     IDeviceCredentials devices,
     IMqttClients mqttClients,
     MqttCounters counters,
@@ -43,20 +46,29 @@ internal sealed partial class EmbeddedMqttBroker(
     private MqttServer? _server;
     private Task _revalidating = Task.CompletedTask;
 
-    /// <summary>Where the broker listens once started.</summary>
-    public IReadOnlyList<IPEndPoint> BoundEndPoints => _listener?.BoundEndPoints ?? [];
+    /// <summary>Where the broker listens once started, TLS listeners first.</summary>
+    public IReadOnlyList<MqttListener> Listeners => _listener?.Bound ?? [];
+
+    /// <summary>The addresses of <see cref="Listeners"/>.</summary>
+    public IReadOnlyList<IPEndPoint> BoundEndPoints => [.. Listeners.Select(listener => listener.EndPoint)];
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var mqtt = options.Value;
         var factory = new MqttServerFactory();
         _listener = new GuardedTcpServerAdapter(
-            mqtt.ListenEndPoints(),
+            mqtt.Listeners(),
             new MqttLimits(MqttOptions.MaxConnectBytes, mqtt.MaxPacketBytes),
+            () => site.Server,
             (remote, why) =>
             {
                 counters.MalformedConnectionDropped();
                 LogMalformed(logger, remote?.ToString() ?? "?", why);
+            },
+            (remote, why) =>
+            {
+                counters.TlsHandshakeFailed();
+                LogHandshakeFailed(logger, remote, why);
             });
         var serverOptions = factory.CreateServerOptionsBuilder()
             .WithoutDefaultEndpoint()
@@ -188,7 +200,8 @@ internal sealed partial class EmbeddedMqttBroker(
         }
     }
 
-    public (string Mode, string Endpoints) Describe() => ("embedded", string.Join(", ", BoundEndPoints));
+    /// <summary>The broker and its listeners as URLs (<c>mqtts://127.0.0.1:8883</c>), so a status shows which speak TLS.</summary>
+    public (string Mode, string Endpoints) Describe() => ("embedded", string.Join(", ", Listeners));
 
     private Task ValidateConnectionAsync(ValidatingConnectionEventArgs connection)
     {
@@ -302,6 +315,9 @@ internal sealed partial class EmbeddedMqttBroker(
 
     [LoggerMessage(EventId = 5504, Level = LogLevel.Warning, Message = "MQTT connection from {Remote} dropped: {Why}")]
     private static partial void LogMalformed(ILogger logger, string remote, string why);
+
+    [LoggerMessage(EventId = 5507, Level = LogLevel.Information, Message = "MQTT TLS handshake with {Remote} failed: {Why}")]
+    private static partial void LogHandshakeFailed(ILogger logger, EndPoint? remote, string why);
 
     [LoggerMessage(EventId = 5505, Level = LogLevel.Information, Message = "MQTT session of {ClientId} ended: its credential no longer holds")]
     private static partial void LogSessionEnded(ILogger logger, string clientId);

@@ -1,5 +1,9 @@
+using System.Globalization;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using MQTTnet.Adapter;
 using MQTTnet.Diagnostics.Logger;
 using MQTTnet.Formatter;
@@ -12,9 +16,19 @@ namespace EdgeMdm.Edge.Mqtt;
 /// The broker's TCP listener, in place of MQTTnet's own: it binds exactly the configured endpoints (MQTTnet's default
 /// endpoint listens on every address), and every connection's bytes pass through <see cref="MqttFraming"/> before
 /// MQTTnet decodes them, so a hostile first packet or an oversized declared length ends the connection before
-/// anything is allocated for it.
+/// anything is allocated for it. A TLS listener completes the handshake first (within the connect timeout) and
+/// checks the decrypted bytes.
 /// </summary>
-internal sealed class GuardedTcpServerAdapter(IReadOnlyList<IPEndPoint> endpoints, MqttLimits limits, Action<EndPoint?, string> onViolation)
+/// <param name="serverCertificate">
+/// The certificate a TLS listener presents, asked on every handshake so a renewed one is served from the next
+/// connection on without a restart; null when no listener is TLS.
+/// </param>
+internal sealed class GuardedTcpServerAdapter(
+    IReadOnlyList<MqttListener> listeners,
+    MqttLimits limits,
+    Func<X509Certificate2>? serverCertificate,
+    Action<EndPoint?, string> onViolation,
+    Action<EndPoint?, string> onHandshakeFailed)
     : IMqttServerAdapter, IDisposable
 {
     private const int ConnectionBacklog = 4096;
@@ -24,15 +38,17 @@ internal sealed class GuardedTcpServerAdapter(IReadOnlyList<IPEndPoint> endpoint
 
     public Func<IMqttChannelAdapter, Task>? ClientHandler { get; set; }
 
-    /// <summary>Where the listeners are bound once started (the real port when 0 was asked for).</summary>
-    public IReadOnlyList<IPEndPoint> BoundEndPoints { get; private set; } = [];
+    /// <summary>Where the listeners are bound once started (the real port when 0 was asked for), TLS ones first.</summary>
+    public IReadOnlyList<MqttListener> Bound { get; private set; } = [];
 
     public Task StartAsync(MqttServerOptions options, IMqttNetLogger logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var bound = new List<IPEndPoint>();
-        foreach (var endpoint in endpoints)
+        var bound = new List<MqttListener>();
+        foreach (var (endpoint, tls) in listeners)
         {
+            if (tls && serverCertificate is null)
+                throw new InvalidOperationException("a TLS listener needs a server certificate");
             var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             try
             {
@@ -49,11 +65,11 @@ internal sealed class GuardedTcpServerAdapter(IReadOnlyList<IPEndPoint> endpoint
             }
 
             _listeners.Add(socket);
-            bound.Add((IPEndPoint)socket.LocalEndPoint!);
-            _ = Task.Run(() => AcceptAsync(socket, options, logger));
+            bound.Add(new MqttListener((IPEndPoint)socket.LocalEndPoint!, tls));
+            _ = Task.Run(() => AcceptAsync(socket, tls, options, logger));
         }
 
-        BoundEndPoints = bound;
+        Bound = bound;
         return Task.CompletedTask;
     }
 
@@ -72,7 +88,7 @@ internal sealed class GuardedTcpServerAdapter(IReadOnlyList<IPEndPoint> endpoint
         _stopping.Dispose();
     }
 
-    private async Task AcceptAsync(Socket listener, MqttServerOptions options, IMqttNetLogger logger)
+    private async Task AcceptAsync(Socket listener, bool tls, MqttServerOptions options, IMqttNetLogger logger)
     {
         while (!_stopping.IsCancellationRequested)
         {
@@ -95,18 +111,27 @@ internal sealed class GuardedTcpServerAdapter(IReadOnlyList<IPEndPoint> endpoint
                 continue;
             }
 
-            _ = Task.Run(() => ServeAsync(client, listener.LocalEndPoint, options, logger));
+            _ = Task.Run(() => ServeAsync(client, tls, listener.LocalEndPoint, options, logger));
         }
     }
 
-    private async Task ServeAsync(Socket client, EndPoint? local, MqttServerOptions options, IMqttNetLogger logger)
+    private async Task ServeAsync(Socket client, bool tls, EndPoint? local, MqttServerOptions options, IMqttNetLogger logger)
     {
         var remote = client.RemoteEndPoint;
         try
         {
             client.NoDelay = true;
+            Stream transport = new NetworkStream(client, ownsSocket: true);
+            if (tls)
+            {
+                var secured = await HandshakeAsync(transport, remote, options.DefaultCommunicationTimeout);
+                if (secured is null)
+                    return;
+                transport = secured;
+            }
+
             var framing = new MqttFraming(limits.MaxConnectBytes, limits.MaxPacketBytes);
-            await using var stream = new FramingGuardStream(new NetworkStream(client, ownsSocket: true), framing, why => onViolation(remote, why));
+            await using var stream = new FramingGuardStream(transport, framing, why => onViolation(remote, why));
             if (ClientHandler is not { } handler)
                 return;
             var channel = new MqttTcpChannel(stream, local, remote, null);
@@ -123,6 +148,42 @@ internal sealed class GuardedTcpServerAdapter(IReadOnlyList<IPEndPoint> endpoint
             client.Dispose();
         }
     }
+
+    /// <summary>
+    /// The server side of the TLS handshake, bounded by the connect timeout (a client that opens a connection and says
+    /// nothing holds no more than a socket for that long); null, with the reason reported, when it fails.
+    /// </summary>
+    private async Task<SslStream?> HandshakeAsync(Stream transport, EndPoint? remote, TimeSpan timeout)
+    {
+        var secured = new SslStream(transport, leaveInnerStreamOpen: false);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            await secured.AuthenticateAsServerAsync(
+                new SslServerAuthenticationOptions
+                {
+                    ServerCertificate = serverCertificate!(),
+                    ClientCertificateRequired = false,
+                    EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                },
+                deadline.Token);
+            return secured;
+        }
+        catch (Exception exception) when (exception is AuthenticationException or IOException or OperationCanceledException)
+        {
+            onHandshakeFailed(remote, exception is OperationCanceledException ? "no TLS handshake within " + timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture) + " s" : exception.Message);
+            await secured.DisposeAsync();
+            return null;
+        }
+    }
+}
+
+/// <summary>One listening endpoint of the broker and whether it speaks TLS.</summary>
+internal sealed record MqttListener(IPEndPoint EndPoint, bool Tls)
+{
+    /// <summary><c>mqtts://127.0.0.1:8883</c> or <c>mqtt://[::]:1883</c>.</summary>
+    public override string ToString() => (Tls ? "mqtts://" : "mqtt://") + EndPoint;
 }
 
 /// <summary>Size limits the listener enforces before MQTTnet reads a packet.</summary>

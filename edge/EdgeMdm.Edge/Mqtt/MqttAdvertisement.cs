@@ -24,13 +24,14 @@ internal sealed class MqttAdvertisement(IOptions<MqttOptions> options, IServiceP
         if (mqtt.AdvertisedUrl is { } advertised)
             return advertised;
         if (mqtt.UsesExternal)
-            return "mqtt://" + mqtt.External;
-        if (!mqtt.Embedded || services.GetService<EmbeddedMqttBroker>()?.BoundEndPoints is not [var first, ..])
+            return mqtt.ExternalTls ? mqtt.External : "mqtt://" + mqtt.External;
+        // TLS listeners come first: a device is told the plain one only when the broker has no other.
+        if (!mqtt.Embedded || services.GetService<EmbeddedMqttBroker>()?.Listeners is not [var (first, tls), ..])
             return null;
         var host = first.Address.Equals(IPAddress.Any) || first.Address.Equals(IPAddress.IPv6Any)
             ? requestHost
             : first.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "[" + first.Address + "]" : first.Address.ToString();
-        return "mqtt://" + host + ":" + first.Port.ToString(CultureInfo.InvariantCulture);
+        return (tls ? "mqtts://" : "mqtt://") + host + ":" + first.Port.ToString(CultureInfo.InvariantCulture);
     }
 }
 

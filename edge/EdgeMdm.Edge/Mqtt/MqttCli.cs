@@ -67,14 +67,14 @@ public static class MqttCli
                 metrics.Sum("edgemdm_mqtt_clients"),
                 metrics.Sum("edgemdm_mqtt_logins_total", ("result", "accepted")), metrics.Sum("edgemdm_mqtt_logins_total", ("result", "refused")),
                 metrics.Sum("edgemdm_mqtt_denials_total", ("kind", "subscribe")), metrics.Sum("edgemdm_mqtt_denials_total", ("kind", "publish")),
-                metrics.Sum("edgemdm_mqtt_malformed_total"), metrics.Sum("edgemdm_wakes_total"));
+                metrics.Sum("edgemdm_mqtt_malformed_total"), metrics.Sum("edgemdm_mqtt_tls_handshake_failures_total"), metrics.Sum("edgemdm_wakes_total"));
             return cli.Print(now, () =>
             {
                 Console.WriteLine($"mode              {now.Mode} {now.Endpoints}");
                 Console.WriteLine($"connected         {CliText.Number(now.Connected)}");
                 Console.WriteLine($"logins            {CliText.Number(now.LoginsAccepted)} accepted, {CliText.Number(now.LoginsRefused)} refused");
                 Console.WriteLine($"denied            {CliText.Number(now.SubscribeDenied)} subscriptions, {CliText.Number(now.PublishDenied)} publications");
-                Console.WriteLine($"dropped           {CliText.Number(now.MalformedDropped)} malformed connections");
+                Console.WriteLine($"dropped           {CliText.Number(now.MalformedDropped)} malformed connections, {CliText.Number(now.TlsHandshakesFailed)} failed TLS handshakes");
                 Console.WriteLine($"wakes published   {CliText.Number(now.WakesPublished)}");
             });
         });
@@ -82,7 +82,10 @@ public static class MqttCli
     }
 }
 
-/// <summary>What <c>mqtt status</c> prints: the running broker's counters since the appliance started.</summary>
+/// <summary>
+/// What <c>mqtt status</c> prints: the running broker's counters since the appliance started. <see cref="Endpoints"/>
+/// lists the embedded broker's listeners as URLs (<c>mqtts://</c> for TLS, <c>mqtt://</c> for plain).
+/// </summary>
 public sealed record MqttStatus(
     string Mode,
     string Endpoints,
@@ -92,4 +95,5 @@ public sealed record MqttStatus(
     long SubscribeDenied,
     long PublishDenied,
     long MalformedDropped,
+    long TlsHandshakesFailed,
     long WakesPublished);

@@ -6,7 +6,7 @@ namespace EdgeMdm.Edge.Mqtt;
 /// <summary>
 /// What the broker counts since start, as instruments on the appliance's meter (exported at <c>/metrics</c>; read by
 /// <c>edgemdm-edge mqtt status</c> from the running appliance): clients connected, logins by result, subscriptions and
-/// publications denied, malformed connections dropped, wakes published, and which broker serves.
+/// publications denied, malformed connections dropped, TLS handshakes failed, wakes published, and which broker serves.
 /// </summary>
 public sealed class MqttCounters
 {
@@ -16,6 +16,7 @@ public sealed class MqttCounters
     private long _subscribeDenied;
     private long _publishDenied;
     private long _malformedDropped;
+    private long _tlsHandshakesFailed;
     private long _wakesPublished;
 
     /// <param name="services">Asked for the <see cref="IDeviceWaker"/> when the broker gauge is read: the broker counts
@@ -37,6 +38,8 @@ public sealed class MqttCounters
             new Measurement<long>(PublishDenied, new KeyValuePair<string, object?>("kind", "publish")),
         }, "{denial}", "subscriptions and publications the ACL denied");
         meter.CreateObservableCounter("edgemdm.mqtt.malformed", () => MalformedDropped, "{connection}", "connections dropped for malformed MQTT");
+        meter.CreateObservableCounter("edgemdm.mqtt.tls_handshake_failures", () => TlsHandshakesFailed, "{connection}",
+            "connections that ended in the TLS handshake (a client that does not trust or pin the site certificate, or speaks plain MQTT to a TLS port)");
         meter.CreateObservableCounter("edgemdm.wakes", () => WakesPublished, "{wake}", "device wakes published");
         meter.CreateObservableGauge("edgemdm.mqtt.broker", () =>
         {
@@ -57,6 +60,8 @@ public sealed class MqttCounters
 
     public long MalformedDropped => Interlocked.Read(ref _malformedDropped);
 
+    public long TlsHandshakesFailed => Interlocked.Read(ref _tlsHandshakesFailed);
+
     public long WakesPublished => Interlocked.Read(ref _wakesPublished);
 
     public void ClientConnected() => Interlocked.Increment(ref _connected);
@@ -72,6 +77,8 @@ public sealed class MqttCounters
     public void PublicationDenied() => Interlocked.Increment(ref _publishDenied);
 
     public void MalformedConnectionDropped() => Interlocked.Increment(ref _malformedDropped);
+
+    public void TlsHandshakeFailed() => Interlocked.Increment(ref _tlsHandshakesFailed);
 
     public void WakesSent(int count) => Interlocked.Add(ref _wakesPublished, count);
 }

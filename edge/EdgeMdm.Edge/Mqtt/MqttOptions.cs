@@ -6,23 +6,36 @@ using Microsoft.Extensions.Options;
 namespace EdgeMdm.Edge.Mqtt;
 
 /// <summary>
-/// The appliance's MQTT side, section <c>Edge:Mqtt</c>. With <see cref="Listen"/> the appliance embeds a broker; with
-/// <see cref="External"/> it publishes wakes to another broker (Mosquitto at a very large site) as a client; with
-/// neither there is no MQTT and devices check in on their interval alone.
+/// The appliance's MQTT side, section <c>Edge:Mqtt</c>. With <see cref="Listen"/> (or, asked for explicitly,
+/// <see cref="ListenPlain"/>) the appliance embeds a broker; with <see cref="External"/> it publishes wakes to another
+/// broker (Mosquitto at a very large site) as a client; with neither there is no MQTT and devices check in on their
+/// interval alone.
 /// </summary>
 public sealed class MqttOptions
 {
-    /// <summary>Where the embedded broker listens: comma-separated IP:port (<c>127.0.0.1:1883</c>, <c>[::]:1883</c>); only these.</summary>
+    /// <summary>
+    /// Where the embedded broker listens with TLS (the site server certificate, <c>DATA/tls</c>): comma-separated IP:port
+    /// (<c>127.0.0.1:8883</c>, <c>[::]:8883</c>); only these.
+    /// </summary>
     public string? Listen { get; set; }
 
     /// <summary>
-    /// The broker address devices are told at enrollment (<c>mqtt://10.0.0.5:1883</c>). Unset: the embedded broker's
-    /// address, with the host the device reached the appliance by when the broker listens on every address; or
-    /// <see cref="External"/>.
+    /// Where the embedded broker also listens without TLS (<c>127.0.0.1:1883</c>): only when an operator asks for it,
+    /// for an old cradle that cannot speak TLS. Device credentials cross it in clear text.
+    /// </summary>
+    public string? ListenPlain { get; set; }
+
+    /// <summary>
+    /// The broker address devices are told at enrollment (<c>mqtts://10.0.0.5:8883</c>). Unset: the embedded broker's
+    /// first TLS address (its plain one when it has none), with the host the device reached the appliance by when the
+    /// broker listens on every address; or <see cref="External"/>.
     /// </summary>
     public string? AdvertisedUrl { get; set; }
 
-    /// <summary>An external broker (host:port) the appliance publishes wakes to instead of embedding one.</summary>
+    /// <summary>
+    /// An external broker the appliance publishes wakes to instead of embedding one: <c>mqtts://host:port</c> (TLS, its
+    /// certificate issued by the site CA, e.g. Mosquitto serving <c>DATA/tls/server.pem</c>) or <c>host:port</c> (plain).
+    /// </summary>
     public string? External { get; set; }
 
     /// <summary>The appliance's user name at <see cref="External"/>.</summary>
@@ -52,22 +65,36 @@ public sealed class MqttOptions
     /// <summary>Largest CONNECT accepted: client id, user name, password, a small will.</summary>
     public const int MaxConnectBytes = 4 * 1024;
 
-    public bool Embedded => !string.IsNullOrWhiteSpace(Listen);
+    public bool Embedded => !string.IsNullOrWhiteSpace(Listen) || !string.IsNullOrWhiteSpace(ListenPlain);
 
     public bool UsesExternal => !string.IsNullOrWhiteSpace(External);
 
-    /// <summary>The <see cref="Listen"/> endpoints; throws <see cref="FormatException"/> naming a bad one.</summary>
-    public IReadOnlyList<IPEndPoint> ListenEndPoints() =>
-        (Listen ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+    /// <summary>
+    /// Every embedded listener, the TLS ones (<see cref="Listen"/>) first; throws <see cref="FormatException"/> naming a
+    /// bad endpoint.
+    /// </summary>
+    internal IReadOnlyList<MqttListener> Listeners() =>
+        [.. EndPoints(Listen).Select(endpoint => new MqttListener(endpoint, Tls: true)), .. EndPoints(ListenPlain).Select(endpoint => new MqttListener(endpoint, Tls: false))];
+
+    private static List<IPEndPoint> EndPoints(string? list) =>
+        (list ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(text => IPEndPoint.TryParse(text, out var endpoint) && text.Contains(':', StringComparison.Ordinal)
                 ? endpoint
                 : throw new FormatException($"'{text}' is not an IP:port"))
             .ToList();
 
-    /// <summary>The <see cref="External"/> broker as host and port; throws <see cref="FormatException"/> when it is not host:port.</summary>
+    /// <summary>Whether <see cref="External"/> is reached over TLS (<c>mqtts://</c>).</summary>
+    public bool ExternalTls => External?.StartsWith(TlsScheme, StringComparison.Ordinal) == true;
+
+    private const string TlsScheme = "mqtts://";
+
+    /// <summary>
+    /// The <see cref="External"/> broker as host and port (after any <c>mqtts://</c>); throws <see cref="FormatException"/>
+    /// when it is not host:port.
+    /// </summary>
     public (string Host, int Port) ExternalEndPoint()
     {
-        var text = External ?? "";
+        var text = ExternalTls ? External![TlsScheme.Length..] : External ?? "";
         var colon = text.LastIndexOf(':');
         if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65_535)
             throw new FormatException($"'{text}' is not host:port");
@@ -78,19 +105,9 @@ public sealed class MqttOptions
     {
         var failures = new List<string>();
         if (Embedded && UsesExternal)
-            failures.Add("Edge:Mqtt:Listen (--mqtt-listen) and Edge:Mqtt:External (--mqtt-external) exclude each other: embed a broker or use another one");
-        if (Embedded)
-        {
-            try
-            {
-                if (ListenEndPoints().Count == 0)
-                    failures.Add("Edge:Mqtt:Listen (--mqtt-listen) names no endpoint");
-            }
-            catch (FormatException exception)
-            {
-                failures.Add($"Edge:Mqtt:Listen (--mqtt-listen): {exception.Message}; use IP:port, e.g. 127.0.0.1:1883 or [::]:1883");
-            }
-        }
+            failures.Add("Edge:Mqtt:Listen (--mqtt-listen, --mqtt-listen-plain) and Edge:Mqtt:External (--mqtt-external) exclude each other: embed a broker or use another one");
+        ValidateListen(failures, Listen, "Edge:Mqtt:Listen (--mqtt-listen)", "127.0.0.1:8883 or [::]:8883");
+        ValidateListen(failures, ListenPlain, "Edge:Mqtt:ListenPlain (--mqtt-listen-plain)", "127.0.0.1:1883 or [::]:1883");
 
         if (UsesExternal)
         {
@@ -100,7 +117,7 @@ public sealed class MqttOptions
             }
             catch (FormatException exception)
             {
-                failures.Add($"Edge:Mqtt:External (--mqtt-external): {exception.Message}, e.g. mosquitto.site.lan:1883");
+                failures.Add($"Edge:Mqtt:External (--mqtt-external): {exception.Message}, e.g. mqtts://mosquitto.site.lan:8883 or mosquitto.site.lan:1883");
             }
         }
 
@@ -108,8 +125,8 @@ public sealed class MqttOptions
             failures.Add("Edge:Mqtt:ExternalPasswordFile needs Edge:Mqtt:External with the appliance's user name and password (--mqtt-external-user, --mqtt-external-password)");
         if (ExternalAclFile is not null && ExternalPasswordFile is null)
             failures.Add("Edge:Mqtt:ExternalAclFile needs Edge:Mqtt:ExternalPasswordFile");
-        if (AdvertisedUrl is { } url && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not "mqtt" || uri.Port < 1))
-            failures.Add($"Edge:Mqtt:AdvertisedUrl (--mqtt-url) must be mqtt://host:port, not '{url}'");
+        if (AdvertisedUrl is { } url && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("mqtts" or "mqtt") || uri.Port < 1))
+            failures.Add($"Edge:Mqtt:AdvertisedUrl (--mqtt-url) must be mqtts://host:port (or mqtt://host:port), not '{url}'");
         if (MaxPacketBytes is < 1024 or > 16 * 1024 * 1024)
             failures.Add($"Edge:Mqtt:MaxPacketBytes must be between 1024 and 16777216, not {MaxPacketBytes.ToString(CultureInfo.InvariantCulture)}");
         if (ConnectTimeoutSeconds is < 1 or > 300)
@@ -117,6 +134,21 @@ public sealed class MqttOptions
         if (MaxPendingMessagesPerClient is < 1 or > 100_000)
             failures.Add($"Edge:Mqtt:MaxPendingMessagesPerClient must be between 1 and 100000, not {MaxPendingMessagesPerClient.ToString(CultureInfo.InvariantCulture)}");
         return failures;
+    }
+
+    private static void ValidateListen(List<string> failures, string? list, string name, string example)
+    {
+        if (list is null)
+            return;
+        try
+        {
+            if (EndPoints(list).Count == 0)
+                failures.Add($"{name} names no endpoint");
+        }
+        catch (FormatException exception)
+        {
+            failures.Add($"{name}: {exception.Message}; use IP:port, e.g. {example}");
+        }
     }
 }
 

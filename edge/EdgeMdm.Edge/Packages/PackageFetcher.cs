@@ -24,6 +24,7 @@ public sealed partial class PackageFetcher(
     IPackageCatalog catalog,
     IPinnedPackages pinned,
     BlobCache cache,
+    HubTrust trust,
     TimeProvider clock,
     ILogger<PackageFetcher> logger) : BackgroundService
 {
@@ -44,7 +45,7 @@ public sealed partial class PackageFetcher(
         // is used again at once, not after a backoff grown by every cut.
         var retry = Retries.UntilCancelled(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(settings.SyncRetryMaxSeconds), clock, e => e is NothingFetchedException);
         var rate = new Pace(options.Value.PackageFetchBytesPerSecond, clock);
-        using var channel = HubChannel.Create(settings.HubUrl);
+        using var channel = HubChannel.Create(settings.HubUrl, trust);
         var client = new SiteSync.SiteSyncClient(channel);
         var headers = HubChannel.Headers(settings.SiteCredential);
         while (!stoppingToken.IsCancellationRequested)

@@ -9,8 +9,11 @@ public static class HubChannel
     // Asks the hub to accept gzip-compressed requests; answers come compressed as the hub chooses.
     private static readonly Metadata.Entry CompressRequests = new("grpc-internal-encoding-request", "gzip");
 
-    public static GrpcChannel Create(string hubUrl) =>
-        GrpcChannel.ForAddress(hubUrl, new GrpcChannelOptions
+    /// <param name="trust">Which certificate an https hub may present (used only with https; http is cleartext HTTP/2).</param>
+    public static GrpcChannel Create(string hubUrl, HubTrust trust)
+    {
+        ArgumentNullException.ThrowIfNull(trust);
+        return GrpcChannel.ForAddress(hubUrl, new GrpcChannelOptions
         {
             HttpHandler = new SocketsHttpHandler
             {
@@ -19,9 +22,11 @@ public static class HubChannel
                 KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
                 KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
                 ConnectTimeout = TimeSpan.FromSeconds(10),
+                SslOptions = new System.Net.Security.SslClientAuthenticationOptions { RemoteCertificateValidationCallback = trust.Validate },
             },
             MaxReceiveMessageSize = 8 * 1024 * 1024,
         });
+    }
 
     /// <summary>The site credential every call carries (the hub derives the site from it).</summary>
     public static Metadata Headers(string? siteCredential) =>

@@ -16,5 +16,11 @@ internal sealed class SyncMetrics
         meter.CreateObservableGauge("edgemdm.uplink", () => Enum.GetValues<UplinkState>()
             .Select(state => new Measurement<int>(state == uplink.State ? 1 : 0, new KeyValuePair<string, object?>("state", state.ToString()))),
             description: "the uplink's state (1 for the current one)");
+        // An info-style gauge: present only while calls fail, its label saying why (a refused hub certificate, a refused
+        // credential, no route), so an operator sees the reason next to the state (`sync status`, /metrics).
+        meter.CreateObservableGauge("edgemdm.uplink.failure", () => uplink.LastError is { } error
+            ? [new Measurement<int>(1, new KeyValuePair<string, object?>("reason", error))]
+            : Array.Empty<Measurement<int>>(),
+            description: "why the last call to the hub failed (1 while calls fail, the reason as label)");
     }
 }

@@ -7,8 +7,18 @@ namespace EdgeMdm.Edge.Sync;
 /// <summary>The uplink to the cloud hub, from section <c>Edge</c> (<c>--hub</c>, <c>--site-credential</c>, <c>--sync-*</c>).</summary>
 public sealed class SyncOptions
 {
-    /// <summary>The cloud hub's gRPC address (e.g. http://hub:9081). Unset: the site runs on its seed alone.</summary>
+    /// <summary>
+    /// The cloud hub's gRPC address: https://hub.example.com:9081 (TLS, see <see cref="HubCaFile"/>) or http://hub:9081
+    /// (cleartext HTTP/2). Unset: the site runs on its seed alone.
+    /// </summary>
     public string? HubUrl { get; set; }
+
+    /// <summary>
+    /// With an https <see cref="HubUrl"/>: a PEM file of the private certificate authority that issued the hub's
+    /// certificate (<c>--hub-ca</c>). The hub's certificate must then chain to it, and the system's roots are not
+    /// consulted. Unset: the system's trust store decides.
+    /// </summary>
+    public string? HubCaFile { get; set; }
 
     /// <summary>The site credential the hub issued (<c>edgemdm sites add</c>); required with <see cref="HubUrl"/>.</summary>
     public string? SiteCredential { get; set; }
@@ -39,8 +49,22 @@ internal sealed class SyncOptionsValidator : IValidateOptions<SyncOptions>
         {
             if (!Uri.TryCreate(hub, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
                 failures.Add($"Edge:HubUrl (--hub) must be an http:// or https:// URL, not '{hub}'");
+            else if (options.HubCaFile is not null && uri.Scheme is not "https")
+                failures.Add($"Edge:HubCaFile (--hub-ca) needs an https:// hub URL, not '{hub}'");
             if (string.IsNullOrWhiteSpace(options.SiteCredential))
                 failures.Add("Edge:SiteCredential (--site-credential) is required when Edge:HubUrl is set");
+        }
+
+        if (options.HubCaFile is { } caFile)
+        {
+            try
+            {
+                HubTrust.LoadAuthorities(caFile);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                failures.Add($"Edge:HubCaFile (--hub-ca): {exception.Message}");
+            }
         }
 
         if (options.SyncIntervalSeconds is < 1 or > 3_600)

@@ -20,6 +20,7 @@ public sealed partial class SyncWorker(
     IFeedStore feed,
     IUplinkStore uplinkStore,
     UplinkMonitor uplink,
+    HubTrust trust,
     TimeProvider clock,
     ILogger<SyncWorker> logger) : BackgroundService
 {
@@ -53,10 +54,11 @@ public sealed partial class SyncWorker(
             exception => !_movedChanges && HubChannel.IsUplinkFailure(exception, stoppingToken),
             async failure =>
             {
-                await RecordAsync(uplink.Failed(failure.Exception.Message));
-                Log.RoundFailed(logger, uplink.State, failure.Delay.TotalSeconds, failure.Exception.Message);
+                var why = trust.Describe(failure.Exception);
+                await RecordAsync(uplink.Failed(why));
+                Log.RoundFailed(logger, uplink.State, failure.Delay.TotalSeconds, why);
             });
-        using var channel = HubChannel.Create(settings.HubUrl);
+        using var channel = HubChannel.Create(settings.HubUrl, trust);
         var client = new SiteSync.SiteSyncClient(channel);
         var headers = HubChannel.Headers(settings.SiteCredential);
         while (!stoppingToken.IsCancellationRequested)
@@ -73,8 +75,9 @@ public sealed partial class SyncWorker(
             }
             catch (Exception exception) when (_movedChanges && HubChannel.IsUplinkFailure(exception, stoppingToken))
             {
-                await RecordAsync(uplink.Failed(exception.Message));
-                Log.RoundCut(logger, uplink.State, exception.Message);
+                var why = trust.Describe(exception);
+                await RecordAsync(uplink.Failed(why));
+                Log.RoundCut(logger, uplink.State, why);
             }
         }
     }

@@ -44,6 +44,7 @@ public static class SyncRegistration
         services.AddSingleton<IFeedStore, FeedApplier>();
         services.AddSingleton<IOutboxStore, SyncOutbox>();
         services.AddSingleton<IUplinkStore, UplinkStore>();
+        services.AddSingleton(sp => new HubTrust(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SyncOptions>>().Value.HubCaFile));
         services.AddSingleton(sp => new UplinkMonitor(
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SyncOptions>>().Value.HubUrl is not null));
         services.AddFeatureMetrics<SyncMetrics>();
