@@ -23,8 +23,6 @@ public sealed class FleetWakeTests
             Duration = TimeSpan.FromSeconds(45),
             SerialPrefix = "WAKE",
             SampleApp = null,
-            // The broker is TLS: the devices hold the site key's pin, as they would from a code or mDNS.
-            TlsPin = ApplianceProcess.TlsPin(data.Path),
         });
         var running = simulation.RunAsync();
 

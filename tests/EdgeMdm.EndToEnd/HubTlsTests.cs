@@ -30,7 +30,7 @@ public sealed class HubTlsTests
         await using (var appliance = await ApplianceProcess.StartAsync(siteDir.Path, checkinIntervalSeconds: 1, hub: (grpcUrl, credential), extraArgs: ["--hub-ca", caFile]))
         {
             await SyncLedger.WaitFeedAsync(siteDir.Path, SyncLedger.FirstFeedLimit);
-            var summary = await Simulation.RunAsync(appliance.Url, token, 3, "3s", Limit);
+            var summary = await Simulation.RunAsync(appliance, token, 3, "3s", Limit);
             Assert.StartsWith("enrolled=3 ", summary, StringComparison.Ordinal);
             await SyncLedger.WaitConvergedAsync(siteDir.Path, hub, siteId, Limit);
             SyncLedger.AssertHubMatchesSite(siteDir.Path, hubDir.Path, siteId);
@@ -41,7 +41,7 @@ public sealed class HubTlsTests
         var (otherSiteId, otherCredential) = await hub.AddSiteAsync("DC TLS untrusting");
         await using (var appliance = await ApplianceProcess.StartAsync(untrustingDir.Path, checkinIntervalSeconds: 1, hub: (grpcUrl, otherCredential), seed: true))
         {
-            Assert.StartsWith("enrolled=3 ", await Simulation.RunAsync(appliance.Url, Processes.SeedToken, 3, "2s", Limit), StringComparison.Ordinal);
+            Assert.StartsWith("enrolled=3 ", await Simulation.RunAsync(appliance, Processes.SeedToken, 3, "2s", Limit), StringComparison.Ordinal);
             var failure = await WaitFailureAsync(untrustingDir.Path);
             Assert.Contains("TLS with the hub failed: the hub's certificate (CN=127.0.0.1, issued by CN=hub CA) is not trusted by this system", failure, StringComparison.Ordinal);
         }

@@ -126,13 +126,6 @@ internal sealed class ApplianceProcess : IAsyncDisposable
     /// <summary>The site certificate authority the appliance made in <paramref name="dataDir"/> (what <c>--cafile</c> trusts).</summary>
     public static string SiteCaPath(string dataDir) => Path.Combine(dataDir, "tls", "site-ca.pem");
 
-    /// <summary>The pin of the appliance's server key (<c>DATA/tls/server.pem</c>), as a device learns it from a code or mDNS.</summary>
-    public static string TlsPin(string dataDir)
-    {
-        using var server = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(dataDir, "tls", "server.pem")));
-        return EdgeMdm.Discovery.Service.TlsPin.Of(server);
-    }
-
     /// <summary>SIGKILL: no shutdown code runs, as in a power cut.</summary>
     public Task KillAsync() => _server.KillAsync();
 

@@ -38,6 +38,18 @@ internal static class RunCommand
         return command;
     }
 
+    private static SigningKeyPin SigningKeyPinOf(DeviceCredentials credentials, string statePath)
+    {
+        try
+        {
+            return new SigningKeyPin(credentials.PackageSigningKey);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{statePath} holds a package signing key that is not usable: {e.Message}", e);
+        }
+    }
+
     private static async Task<int> RunAsync(string statePath, Uri? serverOverride, string? pinOverride, string? mqttOverride, TextWriter stderr, CancellationToken cancellationToken)
     {
         // The wake listener logs from its own thread.
@@ -63,16 +75,7 @@ internal static class RunCommand
         using var http = AgentHttp.CreateClient(handler, server, RequestTimeout);
         var device = new VirtualDevice(credentials.Serial, Seeds.Of(credentials.Serial), TimeProvider.System) { SimulateOutages = false };
         device.RestoreApps(credentials.InstalledPackages ?? []);
-        SigningKeyPin pin;
-        try
-        {
-            pin = new SigningKeyPin(credentials.PackageSigningKey);
-        }
-        catch (ArgumentException e)
-        {
-            throw new InvalidDataException($"{statePath} holds a package signing key that is not usable: {e.Message}", e);
-        }
-
+        var pin = SigningKeyPinOf(credentials, statePath);
         // Packages live beside the state file: the state directory is the device's own.
         var packagesDirectory = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(statePath))!, "packages");
         var api = new DeviceApiClient(http);

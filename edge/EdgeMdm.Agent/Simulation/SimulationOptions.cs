@@ -8,7 +8,10 @@ public sealed record SimulationOptions
 
     public required string EnrollmentToken { get; init; }
 
-    /// <summary>The appliance's certificate pin (<see cref="Discovery.Service.TlsPin"/>) over https; null: the system's validation.</summary>
+    /// <summary>
+    /// The appliance's key pin (<see cref="Discovery.Service.TlsPin"/>) the devices hold: the https appliance and an
+    /// <c>mqtts://</c> wake broker must present a certificate for that key. Null: the system's usual validation.
+    /// </summary>
     public string? TlsPin { get; init; }
 
     public int Devices { get; init; } = 1;
@@ -70,12 +73,6 @@ public sealed record SimulationOptions
     /// answer gives (each device then keeps its own MQTT connection and checks in at once when woken).
     /// </summary>
     public string? Mqtt { get; init; }
-
-    /// <summary>
-    /// The appliance's TLS key pin (<see cref="Discovery.Service.TlsPin"/>) the devices hold: an <c>mqtts://</c> wake
-    /// broker must present a certificate for that key. Null: the system's usual validation.
-    /// </summary>
-    public string? TlsPin { get; init; }
 
     /// <summary>When failed package installs are tried again.</summary>
     public Domain.Rollouts.RetryPolicy RetryPolicy { get; init; } = Domain.Rollouts.RetryPolicy.Default;
