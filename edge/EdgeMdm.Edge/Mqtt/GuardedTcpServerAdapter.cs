@@ -36,6 +36,10 @@ internal sealed class GuardedTcpServerAdapter(
     private readonly List<Socket> _listeners = [];
     private readonly CancellationTokenSource _stopping = new();
 
+    // The context of the certificate served now, made again only when a renewal hands over another certificate:
+    // building it (the chain) for every handshake would cost a floor reconnecting at once dearly.
+    private ServedCertificate? _served;
+
     public Func<IMqttChannelAdapter, Task>? ClientHandler { get; set; }
 
     /// <summary>Where the listeners are bound once started (the real port when 0 was asked for), TLS ones first.</summary>
@@ -149,6 +153,20 @@ internal sealed class GuardedTcpServerAdapter(
         }
     }
 
+    private SslStreamCertificateContext ServedContext()
+    {
+        var certificate = serverCertificate!();
+        var served = Volatile.Read(ref _served);
+        if (served is not null && ReferenceEquals(served.Certificate, certificate))
+            return served.Context;
+        // offline: the site CA publishes no revocation data to fetch.
+        var context = SslStreamCertificateContext.Create(certificate, additionalCertificates: null, offline: true);
+        Volatile.Write(ref _served, new ServedCertificate(certificate, context));
+        return context;
+    }
+
+    private sealed record ServedCertificate(X509Certificate2 Certificate, SslStreamCertificateContext Context);
+
     /// <summary>
     /// The server side of the TLS handshake, bounded by the connect timeout (a client that opens a connection and says
     /// nothing holds no more than a socket for that long); null, with the reason reported, when it fails.
@@ -163,7 +181,7 @@ internal sealed class GuardedTcpServerAdapter(
             await secured.AuthenticateAsServerAsync(
                 new SslServerAuthenticationOptions
                 {
-                    ServerCertificate = serverCertificate!(),
+                    ServerCertificateContext = ServedContext(),
                     ClientCertificateRequired = false,
                     EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                 },
