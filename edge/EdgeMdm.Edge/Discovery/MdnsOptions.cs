@@ -1,4 +1,5 @@
 using EdgeMdm.Edge.Options;
+using EdgeMdm.Edge.Site;
 using Microsoft.Extensions.Options;
 
 namespace EdgeMdm.Edge.Discovery;
@@ -22,6 +23,14 @@ public sealed class MdnsOptions
 
     /// <summary>The host name its A records answer for, without <c>.local</c>; default: <c>edgemdm-{site id}</c>.</summary>
     public string? HostName { get; set; }
+
+    /// <summary>
+    /// The host label the responder answers for under <c>.local</c>: <see cref="HostName"/>, else <c>edgemdm-{site id}</c>.
+    /// The site certificate names it too (<c>{label}.local</c>), so a device that found the appliance by mDNS can check
+    /// the name it connects to.
+    /// </summary>
+    public string AnnouncedHostName(SiteIdentity? site) =>
+        HostName ?? ServiceAdvertisement.HostLabel("edgemdm-" + (site?.SiteId ?? ISiteIdentity.UnnamedSite));
 
     /// <summary>Path of the device API's root advertised in TXT <c>path</c>.</summary>
     public string ApiBasePath { get; set; } = "/";

@@ -35,23 +35,12 @@ internal static class ServiceAdvertisement
         var instance = Truncate(options.InstanceName ?? site?.Name ?? "EdgeMdm " + siteId, DnsName.MaxLabelBytes);
         return new EdgeMdmService(
             instance,
-            DnsName.FromLabels([HostName(site, options), "local"]),
+            DnsName.FromLabels([options.AnnouncedHostName(site), "local"]),
             (ushort)chosen.Port,
             siteId,
             options.ApiBasePath,
             Version,
             string.Equals(chosen.Scheme, Uri.UriSchemeHttps, StringComparison.Ordinal) ? tlsFingerprint() : null);
-    }
-
-    /// <summary>
-    /// The host label the responder answers for under <c>.local</c>: the configured one, else <c>edgemdm-{site id}</c>.
-    /// The site certificate names it too (<c>{label}.local</c>), so a device that found the appliance by mDNS can check
-    /// the name it connects to.
-    /// </summary>
-    public static string HostName(SiteIdentity? site, MdnsOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return options.HostName ?? HostLabel("edgemdm-" + (site?.SiteId ?? ISiteIdentity.UnnamedSite));
     }
 
     /// <summary>A host label from free text: lower-case letters, digits and hyphens (RFC 952), at most 63.</summary>

@@ -64,7 +64,7 @@ public static class SiteTlsRegistration
             Path.Combine(Path.GetFullPath(sp.GetRequiredService<IOptions<EdgeOptions>>().Value.DataDir), "tls"),
             HostNames(
                 sp.GetRequiredService<IOptions<SiteTlsOptions>>().Value,
-                ServiceAdvertisement.HostName(sp.GetRequiredService<ISiteIdentity>().Site(), sp.GetRequiredService<IOptions<MdnsOptions>>().Value)),
+                sp.GetRequiredService<IOptions<MdnsOptions>>().Value.AnnouncedHostName(sp.GetRequiredService<ISiteIdentity>().Site())),
             Addresses(),
             sp.GetRequiredService<TimeProvider>()));
         services.AddHttpsRedirection(redirect => redirect.RedirectStatusCode = StatusCodes.Status308PermanentRedirect);
