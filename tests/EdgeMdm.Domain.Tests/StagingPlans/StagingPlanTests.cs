@@ -169,3 +169,24 @@ public sealed class StagingPlanTests
         return values;
     }
 }
+
+public sealed class StagingPlanDiffTests
+{
+    [Fact]
+    public void A_changed_secret_shows_as_changed_and_never_its_value()
+    {
+        var before = StagingPlanTests.SevenSteps("old-passphrase-1");
+        var after = StagingPlanTests.SevenSteps() with
+        {
+            Steps = [.. StagingPlanTests.SevenSteps().Steps.Take(4), new PairPeripheralStep("printer", "AC:3F:*"), .. StagingPlanTests.SevenSteps().Steps.Skip(5), new VerifyStep { Id = "verify-again" }],
+        };
+
+        var lines = StagingPlanDiff.Between(before, after);
+
+        Assert.Equal(
+            ["steps[3].psk changed", "steps[4].addressPattern 00:1B:* → AC:3F:*", "steps[4].peripheral ring-scanner → printer", "+ steps[7] verify (verify-again)"],
+            lines);
+        Assert.DoesNotContain(lines, l => l.Contains("passphrase", StringComparison.Ordinal) || l.Contains(StagingPlanTests.Psk, StringComparison.Ordinal));
+        Assert.Empty(StagingPlanDiff.Between(before, StagingPlanTests.SevenSteps("old-passphrase-1")));
+    }
+}
