@@ -1,0 +1,14 @@
+using EdgeMdm.Edge.Staging.Plans;
+using EdgeMdm.Edge.Sync;
+using EdgeMdm.ServiceDefaults;
+
+namespace EdgeMdm.Edge.Staging;
+
+public static class StagingRegistration
+{
+    public static IServiceCollection AddStaging(this IServiceCollection services)
+    {
+        services.AddSingletonServing<StagingPlanStore>(typeof(IStagingPlans), typeof(IFeedHandler));
+        return services.AddEndpoints(StagingPlanEndpoints.Map);
+    }
+}
