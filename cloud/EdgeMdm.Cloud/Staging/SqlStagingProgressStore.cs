@@ -2,7 +2,8 @@ using EdgeMdm.Contracts.Sync;
 
 namespace EdgeMdm.Cloud.Staging;
 
-internal sealed class SqlStagingProgressStore(IHubDatabase db) : IStagingProgressStore
+/// <summary>What the upstream calls for a <c>StagingStepReported</c> change (the fleet projection dispatches it here).</summary>
+public static class StagingStepReports
 {
     /// <summary>
     /// Records one reported step change in the upstream's transaction (the one that moves the site's log past it, so it
@@ -20,7 +21,10 @@ internal sealed class SqlStagingProgressStore(IHubDatabase db) : IStagingProgres
             r.Error.Length == 0 ? null : r.Error, r.StartedUnixMs == 0 ? null : r.StartedUnixMs, r.FinishedUnixMs == 0 ? null : r.FinishedUnixMs,
             change.AtUnixMs);
     }
+}
 
+internal sealed class SqlStagingProgressStore(IHubDatabase db) : IStagingProgressStore
+{
     public async Task<IReadOnlyList<StagingStepRecord>?> SiteProgressAsync(string tenantId, string siteId, CancellationToken cancellationToken = default)
     {
         await using var s = await db.BeginAsync(write: false, cancellationToken);
