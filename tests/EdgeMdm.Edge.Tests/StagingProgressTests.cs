@@ -101,3 +101,49 @@ public sealed class StagingProgressTests
         Assert.Equal(DeviceState.Active, server.Get<IDeviceQueries>().Find(device.DeviceId)!.State);
     }
 }
+
+/// <summary>What <c>edgemdm-edge staging status</c> prints, judged from real stored progress.</summary>
+public sealed class StagingStatusTests
+{
+    [Fact]
+    public async Task Status_says_done_in_progress_and_stuck_at_a_step_with_the_reason_and_a_device_filter_narrows_it()
+    {
+        // Arrange: three devices of the plan's group: one through, one stuck at wifi, one at settings
+        await using var server = await EdgeServer.StartAsync();
+        await StagingPlanTests.FeedPlanAsync(server, StagingPlanTests.Plan());
+        var done = await server.EnrollAsync("SN-1");
+        var stuck = await server.EnrollAsync("SN-2");
+        var busy = await server.EnrollAsync("SN-3");
+        var at = new DateTimeOffset(2026, 11, 24, 8, 0, 0, TimeSpan.Zero);
+        StagingStepReport Step(string id, string state, int seconds, string? error = null) =>
+            new() { StepId = id, State = state, Attempts = 1, Error = error, StartedAt = at, FinishedAt = state is "running" ? null : at.AddSeconds(seconds) };
+        async Task ReportAsync(string secret, params StagingStepReport[] steps)
+        {
+            var declarations = await server.DeclarationsAsync(secret);
+            var status = CheckinTests.CompliantStatus(declarations) with { Staging = new StagingProgress { Plan = "scanner-standard", Steps = steps } };
+            using var response = await server.CheckinAsync(secret, new CheckinRequest { DeclarationsToken = declarations.Token, Status = status });
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        await ReportAsync(done.DeviceSecret, Step("enroll", "succeeded", 1), Step("wifi", "succeeded", 5), Step("settings", "succeeded", 6), Step("verify", "succeeded", 9));
+        await ReportAsync(stuck.DeviceSecret, Step("enroll", "succeeded", 1), Step("wifi", "failed", 8, "network dc-floor not found"));
+        await ReportAsync(busy.DeviceSecret, Step("enroll", "succeeded", 1), Step("wifi", "succeeded", 4), Step("settings", "running", 0));
+        var devices = server.Get<IDeviceQueries>().NotRetired();
+        var planSteps = new Dictionary<string, int>(StringComparer.Ordinal) { ["scanner-standard"] = 4 };
+
+        // Act
+        var all = StagingStatus.Of(devices, server.Get<IStagingProgressQueries>().Steps(), planSteps, at.AddMinutes(1));
+        var batch = StagingStatus.Of(devices.Where(d => string.Equals(d.Id, stuck.DeviceId, StringComparison.Ordinal)), server.Get<IStagingProgressQueries>().Steps([stuck.DeviceId]), planSteps, at.AddMinutes(1));
+
+        // Assert
+        Assert.Equal((1, 1, 1), (all.Done, all.InProgress, all.Stuck));
+        var bySerial = all.Devices.ToDictionary(d => d.Serial, StringComparer.Ordinal);
+        Assert.Equal(("done", (string?)null, 4, TimeSpan.FromSeconds(9)), (bySerial["SN-1"].Outcome, bySerial["SN-1"].CurrentStep, bySerial["SN-1"].StepsDone, bySerial["SN-1"].Elapsed));
+        Assert.Equal(("stuck", "wifi", "network dc-floor not found"), (bySerial["SN-2"].Outcome, bySerial["SN-2"].CurrentStep, bySerial["SN-2"].Reason));
+        Assert.Equal(("in progress", "settings", 2, 4), (bySerial["SN-3"].Outcome, bySerial["SN-3"].CurrentStep, bySerial["SN-3"].StepsDone, bySerial["SN-3"].StepsTotal));
+        Assert.Equal(TimeSpan.FromSeconds(5), bySerial["SN-1"].Steps[1].Duration);
+        Assert.Equal(TimeSpan.FromMinutes(1), all.Elapsed);
+        Assert.Equal(stuck.DeviceId, Assert.Single(batch.Devices).DeviceId);
+        Assert.Equal(DeviceState.Active, server.Get<IDeviceQueries>().Find(done.DeviceId)!.State);
+    }
+}
