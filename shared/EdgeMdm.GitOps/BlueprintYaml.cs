@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Domain.Rollouts;
+using EdgeMdm.Domain.Staging;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
@@ -22,8 +23,16 @@ public static partial class BlueprintYaml
 {
     /// <param name="required">When true, a file without <c>blueprints:</c> is refused (for GitOps, where it would
     /// mean "delete everything" by accident); <c>blueprints: []</c> is the explicit form.</param>
-    public static IReadOnlyList<Blueprint> Parse(string yaml, string label, bool required)
+    public static IReadOnlyList<Blueprint> Parse(string yaml, string label, bool required) =>
+        ParseFile(yaml, label, required, Environment.GetEnvironmentVariable).Blueprints;
+
+    /// <summary>
+    /// The blueprints and the staging plans of a file. A plan's secret written <c>{env: NAME}</c> is read with
+    /// <paramref name="environment"/> (the environment of whoever applies the file, so git never holds it).
+    /// </summary>
+    public static BlueprintsFile ParseFile(string yaml, string label, bool required, Func<string, string?> environment)
     {
+        ArgumentNullException.ThrowIfNull(environment);
         BlueprintDocument? document;
         try
         {
@@ -37,14 +46,20 @@ public static partial class BlueprintYaml
             throw new BlueprintFileException($"{label}: line {exception.Start.Line.ToString(CultureInfo.InvariantCulture)}: {Explain(exception)}");
         }
 
+        var errors = new List<string>();
+        var plans = ToStagingPlans(document?.StagingPlans, environment, errors);
         if (document?.Blueprints is not { } entries)
         {
-            return required
-                ? throw new BlueprintFileException($"{label}: blueprints is required (write 'blueprints: []' to remove every blueprint from the hub)")
-                : [];
+            if (required)
+                errors.Insert(0, "blueprints is required (write 'blueprints: []' to remove every blueprint from the hub)");
+            if (errors.Count > 0)
+                throw new BlueprintFileException($"{label}: {string.Join("; ", errors)}");
+            return new BlueprintsFile([], plans);
         }
 
-        return Validate(entries, label);
+        // A plan that failed its own rules is still a plan of the file: name it once, not again at every blueprint.
+        var planNames = (document.StagingPlans ?? []).Select(p => p?.Name).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        return new BlueprintsFile(Validate(entries, planNames, errors, label), plans);
     }
 
     /// <summary>YamlDotNet's message without our class names: "unknown field 'aps'" rather than "Property 'aps' not found on type ...".</summary>
@@ -58,9 +73,8 @@ public static partial class BlueprintYaml
     [GeneratedRegex("^Property '(?<name>[^']*)' not found on type", RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 1000)]
     private static partial Regex UnknownProperty();
 
-    private static List<Blueprint> Validate(List<FileBlueprint?> entries, string label)
+    private static List<Blueprint> Validate(List<FileBlueprint?> entries, HashSet<string> planNames, List<string> errors, string label)
     {
-        var errors = new List<string>();
         var blueprints = new List<Blueprint>();
         var groups = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < entries.Count; i++)
@@ -75,7 +89,9 @@ public static partial class BlueprintYaml
 
             if (!groups.Add(b.Group))
                 errors.Add($"{at}.group '{b.Group}' appears twice");
-            blueprints.Add(ToBlueprint(b, at, errors));
+            if (b.StagingPlan is { } planName && !planNames.Contains(planName))
+                errors.Add($"{at}.stagingPlan '{planName}' is not a plan of this file's stagingPlans");
+            blueprints.Add(ToBlueprint(b, at, errors) with { StagingPlan = b.StagingPlan });
         }
 
         if (errors.Count > 0)
@@ -218,6 +234,8 @@ public static partial class BlueprintYaml
     {
         public List<FileBlueprint?>? Blueprints { get; set; }
 
+        public List<FileStagingPlan?>? StagingPlans { get; set; }
+
         /// <summary>Present in seed files; not a blueprint, ignored here.</summary>
         public object? Site { get; set; }
 
@@ -233,6 +251,7 @@ public static partial class BlueprintYaml
         public List<FileConfiguration> Configurations { get; set; } = [];
         public List<FileCertificate> Certificates { get; set; } = [];
         public string? BatteryHealthFloorPercent { get; set; }
+        public string? StagingPlan { get; set; }
     }
 
     private sealed class FileApp
@@ -276,6 +295,29 @@ public static partial class BlueprintYaml
     {
         public string? Name { get; set; }
         public string? MinDaysValid { get; set; }
+    }
+
+    private sealed class FileStagingPlan
+    {
+        public string? Name { get; set; }
+        public List<FileStep?>? Steps { get; set; }
+    }
+
+    /// <summary>One step, flat: <c>kind</c> says which of the other keys it may have.</summary>
+    private sealed class FileStep
+    {
+        public string? Kind { get; set; }
+        public string? Id { get; set; }
+        public string? PackageName { get; set; }
+        public Dictionary<string, object?>? Values { get; set; }
+        public List<string>? PackageNames { get; set; }
+        public string? Ssid { get; set; }
+        public string? Security { get; set; }
+        public object? Psk { get; set; }
+        public string? Identity { get; set; }
+        public object? Password { get; set; }
+        public string? Peripheral { get; set; }
+        public string? AddressPattern { get; set; }
     }
 #pragma warning restore CA1812
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using EdgeMdm.Domain.Blueprints;
+using EdgeMdm.Domain.Staging;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -29,6 +30,9 @@ public sealed class FakeHub : IAsyncDisposable
     public ConcurrentDictionary<string, Blueprint> Blueprints { get; } = new(StringComparer.Ordinal);
 
     public ConcurrentDictionary<string, string> Sites { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Staging plans as the CLI sent them, secrets in clear (the real hub protects them).</summary>
+    public ConcurrentDictionary<string, StagingPlan> StagingPlans { get; } = new(StringComparer.Ordinal);
 
     public ConcurrentDictionary<string, JsonObject> Commands { get; } = new(StringComparer.Ordinal);
 
@@ -241,6 +245,27 @@ public sealed class FakeHub : IAsyncDisposable
 
         app.MapDelete("/api/v1/blueprints/{group}", (string group) =>
             Blueprints.TryRemove(group, out _) ? Results.NoContent() : Results.Problem(title: "Not found", detail: $"no blueprint for {group}", statusCode: 404));
+
+        // Staging plans as the hub answers them: listed by name and hash, compared field by field, a secret "changed".
+        app.MapGet("/api/v1/staging-plans", () => Results.Json(
+            StagingPlans.Values.OrderBy(p => p.Name, StringComparer.Ordinal).Select(p => new { name = p.Name, contentHash = p.ContentHash(), plan = JsonNode.Parse(StagingPlanJson.SerializeRedacted(p)) }).ToList()));
+        app.MapPost("/api/v1/staging-plans/{name}/compare", async (string name, HttpRequest request) =>
+        {
+            var plan = StagingPlanJson.DeserializeClear(await new StreamReader(request.Body).ReadToEndAsync());
+            return StagingPlans.TryGetValue(name, out var held)
+                ? Results.Json(new { name, exists = true, changes = StagingPlanDiff.Between(held, plan) })
+                : Results.Json(new { name, exists = false, changes = Array.Empty<string>() });
+        });
+        app.MapPut("/api/v1/staging-plans/{name}", async (string name, HttpRequest request) =>
+        {
+            var created = !StagingPlans.ContainsKey(name);
+            StagingPlans[name] = StagingPlanJson.DeserializeClear(await new StreamReader(request.Body).ReadToEndAsync());
+            return Results.Json(new { name, changed = true }, statusCode: created ? 201 : 200);
+        });
+        app.MapDelete("/api/v1/staging-plans/{name}", (string name) =>
+            Blueprints.Values.Any(b => string.Equals(b.StagingPlan, name, StringComparison.Ordinal))
+                ? Results.Problem(title: "Conflict", detail: $"staging plan '{name}' is named by a blueprint", statusCode: 409)
+                : StagingPlans.TryRemove(name, out _) ? Results.NoContent() : Results.Problem(title: "Not found", detail: $"no staging plan '{name}'", statusCode: 404));
 
     }
 

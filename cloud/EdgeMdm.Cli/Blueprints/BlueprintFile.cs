@@ -1,4 +1,3 @@
-using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.GitOps;
 
 namespace EdgeMdm.Cli.Blueprints;
@@ -6,11 +5,11 @@ namespace EdgeMdm.Cli.Blueprints;
 /// <summary>The file given to <c>blueprints apply -f</c>, read by the shared <see cref="BlueprintYaml"/>.</summary>
 public static class BlueprintFile
 {
-    public static IReadOnlyList<Blueprint> Load(string path)
+    public static BlueprintsFile Load(string path, Func<string, string?> environment)
     {
         try
         {
-            return Parse(File.ReadAllText(path), path);
+            return Parse(File.ReadAllText(path), path, environment);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
@@ -18,11 +17,12 @@ public static class BlueprintFile
         }
     }
 
-    public static IReadOnlyList<Blueprint> Parse(string yaml, string source)
+    /// <summary>The file's blueprints and staging plans; a plan's <c>{env: NAME}</c> secret is read with <paramref name="environment"/>.</summary>
+    public static BlueprintsFile Parse(string yaml, string source, Func<string, string?> environment)
     {
         try
         {
-            return BlueprintYaml.Parse(yaml, "blueprints file " + source, required: true);
+            return BlueprintYaml.ParseFile(yaml, "blueprints file " + source, required: true, environment);
         }
         catch (BlueprintFileException exception)
         {

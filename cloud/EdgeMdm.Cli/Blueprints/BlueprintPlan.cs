@@ -69,6 +69,8 @@ public static class BlueprintPlan
         lines.AddRange(b.Certificates.OrderBy(c => c.Name, StringComparer.Ordinal).Select(c => $"certificate {c.Name} minDaysValid {Number(c.MinDaysValid)}"));
         if (b.BatteryHealthFloorPercent is { } floor)
             lines.Add($"batteryHealthFloorPercent {Number(floor)}");
+        if (b.StagingPlan is { } plan)
+            lines.Add($"stagingPlan {plan}");
         return lines;
     }
 
@@ -102,6 +104,8 @@ public static class BlueprintPlan
 
         if (before.BatteryHealthFloorPercent != after.BatteryHealthFloorPercent)
             details.Add($"batteryHealthFloorPercent {Number(before.BatteryHealthFloorPercent)} → {Number(after.BatteryHealthFloorPercent)}");
+        if (!string.Equals(before.StagingPlan, after.StagingPlan, StringComparison.Ordinal))
+            details.Add($"stagingPlan {before.StagingPlan ?? "none"} → {after.StagingPlan ?? "none"}");
         return details;
     }
 

@@ -38,7 +38,10 @@ public sealed record TokenRow(string Token, string Group, long? Uses, DateTimeOf
 
 public sealed record ChangeRow(string Change, string Group, IReadOnlyList<string> Details);
 
-public sealed record ApplyResult(bool DryRun, IReadOnlyList<ChangeRow> Changes);
+/// <summary>A staging plan's change: <c>Details</c> name fields, and say only "changed" of a secret.</summary>
+public sealed record PlanChangeRow(string Change, string Name, IReadOnlyList<string> Details);
+
+public sealed record ApplyResult(bool DryRun, IReadOnlyList<ChangeRow> Changes, IReadOnlyList<PlanChangeRow> StagingPlans);
 
 /// <summary>An account; <c>Password</c> only when the hub generated it (shown this once).</summary>
 public sealed record AccountRow(

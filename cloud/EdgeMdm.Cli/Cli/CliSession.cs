@@ -16,6 +16,9 @@ internal sealed class CliSession(TextWriter output, TextWriter errors, TextReade
     /// <summary>The clock reports measure staleness against.</summary>
     public TimeProvider Clock => time;
 
+    /// <summary>The environment this invocation reads (a blueprints file's <c>{env: NAME}</c> secrets among others).</summary>
+    public Func<string, string?> Environment => environment;
+
     public Option<string> Server { get; } = new("--server")
     {
         Description = $"hub URL (default: $EDGEMDM_SERVER, the credential file, or {AdminCli.DefaultServer})",

@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using EdgeMdm.Domain.Blueprints;
+using EdgeMdm.Domain.Staging;
 
 namespace EdgeMdm.Cli.Hub;
 
@@ -51,6 +52,30 @@ public sealed class HubClient : IDisposable
         ArgumentNullException.ThrowIfNull(blueprint);
         return SendAsync(HttpMethod.Put, "api/v1/blueprints/" + Uri.EscapeDataString(blueprint.Group), JsonContent.Create(blueprint, HubJson.Default.Blueprint), cancellationToken);
     }
+
+    /// <summary>The tenant's staging plans by name and content hash (the hub never sends a secret).</summary>
+    public async Task<IReadOnlyList<HubStagingPlan>> ListStagingPlansAsync(CancellationToken cancellationToken) =>
+        await SendAsync(HttpMethod.Get, "api/v1/staging-plans", null, HubJson.Default.ListHubStagingPlan, cancellationToken);
+
+    /// <summary>What putting the plan would change; the hub compares secrets and answers "changed", never a value.</summary>
+    public Task<HubStagingPlanComparison> CompareStagingPlanAsync(StagingPlan plan, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return SendAsync(HttpMethod.Post, $"api/v1/staging-plans/{Uri.EscapeDataString(plan.Name)}/compare", ClearPlan(plan), HubJson.Default.HubStagingPlanComparison, cancellationToken);
+    }
+
+    public Task PutStagingPlanAsync(StagingPlan plan, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return SendAsync(HttpMethod.Put, "api/v1/staging-plans/" + Uri.EscapeDataString(plan.Name), ClearPlan(plan), cancellationToken);
+    }
+
+    public Task DeleteStagingPlanAsync(string name, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Delete, "api/v1/staging-plans/" + Uri.EscapeDataString(name), null, cancellationToken);
+
+    /// <summary>The plan with its secrets in clear: the one body that carries them, to the hub that protects them.</summary>
+    private static StringContent ClearPlan(StagingPlan plan) =>
+        new(StagingPlanJson.SerializeClear(plan), System.Text.Encoding.UTF8, "application/json");
 
     public Task DeleteBlueprintAsync(string group, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Delete, "api/v1/blueprints/" + Uri.EscapeDataString(group), null, cancellationToken);
@@ -234,7 +259,10 @@ public sealed class HubClient : IDisposable
         b.Os is { MinVersion: null, MinSecurityPatch: null } ? null : b.Os,
         (b.Configurations ?? []).Select(c => new ConfigurationPayload(c.Id ?? "", c.Values ?? new Dictionary<string, string>(StringComparer.Ordinal))).ToList(),
         b.Certificates ?? [],
-        b.BatteryHealthFloorPercent);
+        b.BatteryHealthFloorPercent)
+    {
+        StagingPlan = b.StagingPlan,
+    };
 }
 
 /// <summary>The hub refused a call; <see cref="Exception.Message"/> is "title: detail".</summary>

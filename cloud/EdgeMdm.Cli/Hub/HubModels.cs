@@ -173,7 +173,14 @@ public sealed record HubWave(int Wave, string? Label, string? State);
 
 public sealed record HubStraggler(string? SiteId, string? DeviceId, string? Serial, string? State, string? Reason, DateTimeOffset? LastCheckIn);
 
+/// <summary>A staging plan as the hub lists it (its redacted body is not read here).</summary>
+public sealed record HubStagingPlan(string Name, string ContentHash);
+
+public sealed record HubStagingPlanComparison(string Name, bool Exists, IReadOnlyList<string> Changes);
+
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(List<HubStagingPlan>))]
+[JsonSerializable(typeof(HubStagingPlanComparison))]
 [JsonSerializable(typeof(HubCreateSite))]
 [JsonSerializable(typeof(HubSiteCreated))]
 [JsonSerializable(typeof(List<HubSite>))]

@@ -40,4 +40,9 @@ namespace EdgeMdm.Cloud.Api;
 [JsonSerializable(typeof(PackageView))]
 [JsonSerializable(typeof(List<PackageView>))]
 [JsonSerializable(typeof(List<RolloutView>))]
+[JsonSerializable(typeof(StagingPlanView))]
+[JsonSerializable(typeof(List<StagingPlanView>))]
+[JsonSerializable(typeof(StagingPlanSaved))]
+[JsonSerializable(typeof(StagingPlanComparison))]
+[JsonSerializable(typeof(List<StagingStepRecord>))]
 internal sealed partial class ApiJson : JsonSerializerContext;

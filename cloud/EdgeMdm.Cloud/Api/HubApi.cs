@@ -26,6 +26,7 @@ internal static class HubApi
         api.MapSiteUserApi();
         api.MapPackageApi();
         api.MapRolloutApi();
+        api.MapStagingApi();
         return routes;
     }
 

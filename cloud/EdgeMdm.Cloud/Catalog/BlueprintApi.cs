@@ -15,7 +15,7 @@ internal static class BlueprintApi
         return api;
     }
 
-    private static async Task<IResult> PutBlueprintAsync(string group, HttpContext http, IBlueprintStore blueprints, CancellationToken ct)
+    private static async Task<IResult> PutBlueprintAsync(string group, HttpContext http, IBlueprintStore blueprints, Staging.IStagingPlanStore plans, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync(http.Request, ApiJson.Default.Blueprint);
         if (problem is not null)
@@ -25,9 +25,11 @@ internal static class BlueprintApi
         if (body!.Group is { Length: > 0 } named && !string.Equals(named, group, StringComparison.Ordinal))
             v.Add("group", $"is '{named}' in the body but '{group}' in the path");
         var blueprint = Normalize(body, group, v);
+        var tenant = HubApi.Tenant(http);
+        if (blueprint.StagingPlan is { } plan && await plans.GetPlanAsync(tenant, plan, ct) is null)
+            v.Add("stagingPlan", $"names no staging plan of this tenant ('{plan}'): put the plan first");
         if (!v.Valid)
             return v.Problem();
-        var tenant = HubApi.Tenant(http);
         var existed = (await blueprints.ListBlueprintsAsync(tenant, ct)).Any(b => string.Equals(b.Group, group, StringComparison.Ordinal));
         var changed = await blueprints.UpsertBlueprintAsync(tenant, blueprint, ct);
         return TypedResults.Json(

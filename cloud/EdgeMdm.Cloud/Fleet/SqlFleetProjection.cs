@@ -31,6 +31,7 @@ internal sealed class SqlFleetProjection : IFleetProjection
             SiteChange.ChangeOneofCase.Transitioned => ApplyTransitionAsync(session, siteId, change),
             SiteChange.ChangeOneofCase.CommandResult => ApplyCommandResultAsync(session, siteId, change.CommandResult),
             SiteChange.ChangeOneofCase.CommandQueued => ApplyCommandQueuedAtSiteAsync(session, siteId, change),
+            SiteChange.ChangeOneofCase.StagingStepReported => Staging.StagingStepReports.RecordAsync(session, siteId, change),
             // A kind this hub does not know yet (a newer appliance) still advances the log: skipping it is the
             // only choice that does not stall the site forever.
             _ => Task.CompletedTask,

@@ -16,10 +16,7 @@ internal static class HubDefaults
         builder.AddServiceDefaults(new ServiceDefaultsOptions { Meters = [HubMetrics.MeterName] });
         var services = builder.Services;
 
-        // The application name, not the install path (the default), decides which keys a replica reads.
-        services.AddDataProtection()
-            .PersistKeysToFileSystem(new DirectoryInfo(HubOptions.KeysDirectoryFor(options)))
-            .SetApplicationName("edgemdm-cloud");
+        services.AddHubDataProtection(HubOptions.KeysDirectoryFor(options));
 
         var checks = services.AddHealthChecks()
             .AddCheck<HubDatabaseHealthCheck>("database", tags: [HealthTags.Ready])

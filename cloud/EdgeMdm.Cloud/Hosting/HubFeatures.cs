@@ -15,5 +15,6 @@ public static class HubFeatures
         .AddRollouts()
         .AddPackages()
         .AddAccounts()
-        .AddSiteUsers();
+        .AddSiteUsers()
+        .AddStaging();
 }

@@ -40,6 +40,7 @@ internal sealed class CheckinService(
     IDeviceCommands commands,
     IDeclarations declarations,
     ISiteRollouts rollouts,
+    IStagingGate staging,
     IOptions<EdgeOptions> options,
     TimeProvider clock) : ICheckinStore, IDeviceDeclarations
 {
@@ -72,8 +73,20 @@ internal sealed class CheckinService(
             var outcomeChanged = declarations.StagedIn(device.Group)
                 .Any(s => rollouts.Tracker.Judge(s.Rollout, before, now) != rollouts.Tracker.Judge(s.Rollout, after, now));
 
-            if (device.State == DeviceState.Staging && StatusMerge.StagingComplete(status.Staging)
-                && string.Equals(heldDeclarationsToken, declared.Declarations.Token, StringComparison.Ordinal))
+            // Step reports are checked first, before anything of the check-in is written: a refused one writes nothing.
+            var verdict = staging.Record(unit, device, changes?.Staging, now);
+            if (verdict.Refusal is { } refused)
+                return refused;
+            var holdsDeclarations = string.Equals(heldDeclarationsToken, declared.Declarations.Token, StringComparison.Ordinal);
+            var staged = verdict.State switch
+            {
+                // A plan: every step succeeded and nothing drifts from the group's blueprint.
+                StagingGateState.Complete => drift.Compliant,
+                // No plan (an older agent's group): the device says itself when its steps are done.
+                StagingGateState.NoPlan => StatusMerge.StagingComplete(status.Staging),
+                _ => false,
+            };
+            if (device.State == DeviceState.Staging && staged && holdsDeclarations)
             {
                 devices.Transition(unit, device.Id, DeviceState.Staging, DeviceState.Active, Appliance, "staging complete", now);
             }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using EdgeMdm.Edge.Checkin;
 using EdgeMdm.Edge.Cli;
 using EdgeMdm.Edge.Commands;
+using EdgeMdm.Edge.Staging;
 using EdgeMdm.Edge.Devices;
 using EdgeMdm.Edge.Enrollment;
 using EdgeMdm.Edge.Mqtt;
@@ -43,6 +44,7 @@ public static class EdgeCli
             EnrollmentCli.Token(commands),
             DevicesCli.Devices(commands),
             CommandsCli.Commands(commands),
+            StagingCli.Staging(commands),
             DriftCli.Drift(commands),
             SyncCli.Sync(commands),
             SiteUsersCli.Users(commands),

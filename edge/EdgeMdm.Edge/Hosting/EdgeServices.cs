@@ -12,6 +12,7 @@ using EdgeMdm.Edge.Seed;
 using EdgeMdm.Edge.SiteTls;
 using EdgeMdm.Edge.Site;
 using EdgeMdm.Edge.SiteUsers;
+using EdgeMdm.Edge.Staging;
 using EdgeMdm.Edge.Storage;
 using EdgeMdm.Edge.Sync;
 using EdgeMdm.Edge.Wakes;
@@ -43,6 +44,7 @@ public static class EdgeServices
         services.AddRollouts();
         services.AddCheckin();
         services.AddCommands();
+        services.AddStaging();
         services.AddEnrollment();
         services.AddSync();
         services.AddMqtt(configuration);

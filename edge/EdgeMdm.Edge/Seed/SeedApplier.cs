@@ -1,4 +1,5 @@
 using EdgeMdm.Edge.Blueprints;
+using EdgeMdm.Edge.Staging.Plans;
 using EdgeMdm.Edge.Checkin;
 using EdgeMdm.Edge.Enrollment;
 using EdgeMdm.Edge.Options;
@@ -14,7 +15,7 @@ public interface ISeedApplier
     Task ApplyAsync(SiteSeed seed, DateTimeOffset now);
 }
 
-internal sealed class SeedApplier(EdgeStorage storage, ISiteIdentity site, IBlueprints blueprints, ITokenStore tokens, IDeclarations declarations)
+internal sealed class SeedApplier(EdgeStorage storage, ISiteIdentity site, IBlueprints blueprints, ITokenStore tokens, IDeclarations declarations, IStagingPlans stagingPlans)
     : ISeedApplier
 {
     public async Task ApplyAsync(SiteSeed seed, DateTimeOffset now)
@@ -24,6 +25,9 @@ internal sealed class SeedApplier(EdgeStorage storage, ISiteIdentity site, IBlue
         {
             if (seed.SiteId is not null)
                 site.Name(unit, seed.SiteId, seed.SiteName ?? seed.SiteId);
+            // Plans before the blueprints that name them, in the same unit.
+            foreach (var plan in seed.StagingPlans)
+                stagingPlans.Upsert(unit, plan, now.ToUnixTimeMilliseconds());
             foreach (var blueprint in seed.Blueprints)
                 blueprints.Upsert(unit, blueprint, now.ToUnixTimeMilliseconds());
             foreach (var token in seed.Tokens)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using EdgeMdm.Domain.Blueprints;
+using EdgeMdm.Domain.Staging;
 using EdgeMdm.GitOps;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
@@ -16,7 +17,11 @@ public sealed record SiteSeed(
     string? SiteId,
     string? SiteName,
     IReadOnlyList<Blueprint> Blueprints,
-    IReadOnlyList<SeedToken> Tokens);
+    IReadOnlyList<SeedToken> Tokens)
+{
+    /// <summary>The seed's <c>stagingPlans:</c> (the blueprints file's shape; a secret may be <c>{env: NAME}</c>, read from the appliance's environment).</summary>
+    public IReadOnlyList<StagingPlan> StagingPlans { get; init; } = [];
+}
 
 /// <summary>An enrollment token with its clear value, as central IT printed it on the staging sheet.</summary>
 public sealed record SeedToken(string Token, string Group, int Uses, DateTimeOffset ExpiresAt);
@@ -46,12 +51,12 @@ public static class SiteSeedLoader
     public static SiteSeed Parse(string yaml, string source)
     {
         var label = "seed file " + source;
-        IReadOnlyList<Blueprint> blueprints;
+        BlueprintsFile blueprints;
         SeedDocument document;
         try
         {
             // The blueprints part is the one shape central IT also applies with 'edgemdm blueprints apply'.
-            blueprints = BlueprintYaml.Parse(yaml, label, required: false);
+            blueprints = BlueprintYaml.ParseFile(yaml, label, required: false, Environment.GetEnvironmentVariable);
             document = new DeserializerBuilder()
                 .WithNamingConvention(CamelCaseNamingConvention.Instance)
                 .Build()
@@ -66,7 +71,7 @@ public static class SiteSeedLoader
             throw new SeedFileException($"{label}: line {exception.Start.Line.ToString(CultureInfo.InvariantCulture)}: {(exception.InnerException ?? exception).Message}");
         }
 
-        return Validate(document, blueprints, label);
+        return Validate(document, blueprints.Blueprints, label) with { StagingPlans = blueprints.StagingPlans };
     }
 
     private static SiteSeed Validate(SeedDocument document, IReadOnlyList<Blueprint> blueprints, string label)
@@ -103,6 +108,8 @@ public static class SiteSeedLoader
         /// <summary>Read by <see cref="BlueprintYaml"/>; only site and tokens are read here.</summary>
         public object? Blueprints { get; set; }
         public List<SeedTokenEntry> Tokens { get; set; } = [];
+        /// <summary>Read by <see cref="BlueprintYaml"/>.</summary>
+        public object? StagingPlans { get; set; }
     }
 
     private sealed class SeedSite

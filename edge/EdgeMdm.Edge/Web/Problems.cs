@@ -12,6 +12,7 @@ internal static class Problems
         RefusalKind.Forbidden => ProblemResults.Create(StatusCodes.Status403Forbidden, refusal.Title, refusal.Detail),
         RefusalKind.NotFound => ProblemResults.Create(StatusCodes.Status404NotFound, refusal.Title, refusal.Detail),
         RefusalKind.Conflict => ProblemResults.Create(StatusCodes.Status409Conflict, refusal.Title, refusal.Detail),
+        RefusalKind.Unprocessable => ProblemResults.Create(StatusCodes.Status422UnprocessableEntity, refusal.Title, refusal.Detail),
         _ => throw new ArgumentOutOfRangeException(nameof(refusal), refusal.Kind, "unknown refusal kind"),
     };
 

@@ -137,11 +137,53 @@ public sealed record CertificateStatus
     public DateTimeOffset? NotAfter { get; init; }
 }
 
+/// <summary>
+/// Where the device is in its staging. A device whose group has a staging plan reports <see cref="Plan"/>,
+/// <see cref="PlanHash"/> and a report per step it has state for (<see cref="Steps"/>); the appliance makes it Active
+/// when every step of the plan succeeded and drift is zero. <see cref="CompletedSteps"/>/<see cref="TotalSteps"/> are
+/// the older form, still honoured for a device whose group has no plan.
+/// </summary>
 public sealed record StagingProgress
 {
     public int? CompletedSteps { get; init; }
     public int? TotalSteps { get; init; }
     public string? CurrentStep { get; init; }
+
+    /// <summary>The name of the plan the device runs.</summary>
+    public string? Plan { get; init; }
+
+    /// <summary>The content hash of the plan as the device received it.</summary>
+    public string? PlanHash { get; init; }
+
+    public IReadOnlyList<StagingStepReport>? Steps { get; init; }
+}
+
+/// <summary>One step of the plan as the device last saw it.</summary>
+public sealed record StagingStepReport
+{
+    public string? StepId { get; init; }
+
+    /// <summary>pending | running | succeeded | failed (<see cref="StagingStepStates"/>).</summary>
+    public string? State { get; init; }
+
+    /// <summary>Tries so far, the current one included.</summary>
+    public int? Attempts { get; init; }
+
+    public DateTimeOffset? StartedAt { get; init; }
+    public DateTimeOffset? FinishedAt { get; init; }
+
+    /// <summary>Why the step failed (its last try), in the device's words; null unless failed.</summary>
+    public string? Error { get; init; }
+}
+
+public static class StagingStepStates
+{
+    public const string Pending = "pending";
+    public const string Running = "running";
+    public const string Succeeded = "succeeded";
+    public const string Failed = "failed";
+
+    public static IReadOnlyList<string> All { get; } = [Pending, Running, Succeeded, Failed];
 }
 
 /// <summary>A command the device must carry out and report on (POST /api/v1/commands/{id}/result).</summary>

@@ -17,6 +17,14 @@ public sealed record Blueprint(
     int? BatteryHealthFloorPercent)
 {
     public static Blueprint Empty(string group) => new(group, [], null, [], [], null);
+
+    /// <summary>
+    /// The name of the staging plan the group's devices perform between enrollment and Active; null for none
+    /// (a device then says itself when its staging is done). Not part of the declarations: a device on the
+    /// floor is not asked to stage again when the plan changes.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? StagingPlan { get; init; }
 }
 
 /// <summary>
@@ -134,6 +142,10 @@ public static class BlueprintDeclarations
             if (app.Rollout is { } rollout)
                 parts["rollout " + app.PackageName] = CanonicalHash.OfPlan(rollout.Plan);
         }
+
+        // Only when named, so a blueprint without a plan keeps the hash it always had.
+        if (blueprint.StagingPlan is { } plan)
+            parts["stagingPlan"] = plan;
 
         return CanonicalHash.Of(parts);
     }

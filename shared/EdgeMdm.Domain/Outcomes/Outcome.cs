@@ -7,6 +7,9 @@ public enum RefusalKind
     Forbidden,
     NotFound,
     Conflict,
+
+    /// <summary>Well-formed but contradicting what the appliance holds (a step its plan does not have): 422.</summary>
+    Unprocessable,
 }
 
 public sealed record Refusal(RefusalKind Kind, string Title, string Detail);

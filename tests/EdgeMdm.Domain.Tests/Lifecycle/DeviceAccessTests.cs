@@ -7,7 +7,7 @@ public sealed class DeviceAccessTests
 {
     [Theory]
     [InlineData(Enrolling, true)]
-    [InlineData(Staging, true)]
+    [InlineData(DeviceState.Staging, true)]
     [InlineData(Active, true)]
     [InlineData(Quarantined, false)]
     [InlineData(InRepair, true)]

@@ -16,8 +16,8 @@ public sealed class DeviceLifecycleTests
     private static readonly HashSet<(DeviceState From, DeviceState To)> Documented =
     [
         // Enrolling → Staging → Active ⇄ Quarantined → InRepair → Retired
-        (Enrolling, Staging),
-        (Staging, Active),
+        (Enrolling, DeviceState.Staging),
+        (DeviceState.Staging, Active),
         (Active, Quarantined),
         (Quarantined, Active),
         (Quarantined, InRepair),
@@ -27,13 +27,13 @@ public sealed class DeviceLifecycleTests
         (Active, InRepair),
 
         // A repaired device is staged again before it returns to the floor.
-        (InRepair, Staging),
+        (InRepair, DeviceState.Staging),
 
         // A lost device is written off.
         (Quarantined, Retired),
 
         // Re-enrollment of a wiped device, from any state but Retired.
-        (Staging, Enrolling),
+        (DeviceState.Staging, Enrolling),
         (Active, Enrolling),
         (Quarantined, Enrolling),
         (InRepair, Enrolling),
@@ -66,7 +66,7 @@ public sealed class DeviceLifecycleTests
         var states = Enum.GetValues<DeviceState>();
 
         // Assert: the 36-pair theory below only covers everything while this holds.
-        Assert.Equal([Enrolling, Staging, Active, Quarantined, InRepair, Retired], states);
+        Assert.Equal([Enrolling, DeviceState.Staging, Active, Quarantined, InRepair, Retired], states);
         Assert.Equal(36, AllPairs().Count);
     }
 
@@ -201,7 +201,7 @@ public sealed class DeviceLifecycleTests
 
     [Theory]
     [InlineData(Enrolling, true)]
-    [InlineData(Staging, true)]
+    [InlineData(DeviceState.Staging, true)]
     [InlineData(Active, true)]
     [InlineData(Quarantined, true)]
     [InlineData(InRepair, true)]

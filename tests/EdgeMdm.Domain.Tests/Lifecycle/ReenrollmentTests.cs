@@ -15,8 +15,8 @@ public sealed class ReenrollmentTests
     public static TheoryData<DeviceState, ReenrollmentProof, ReenrollmentVerdict> Table() => new()
     {
         { Enrolling, TokenOnly, TokenSuffices },
-        { Staging, TokenOnly, TokenSuffices },
-        { Staging, Secret, TokenSuffices },
+        { DeviceState.Staging, TokenOnly, TokenSuffices },
+        { DeviceState.Staging, Secret, TokenSuffices },
         { InRepair, TokenOnly, TokenSuffices },
         { InRepair, Allowance, TokenSuffices },
         { Active, TokenOnly, NeedsSecretOrAllowance },
@@ -67,7 +67,7 @@ public sealed class ReenrollmentTests
 
     [Theory]
     [InlineData(Enrolling, false)]
-    [InlineData(Staging, false)]
+    [InlineData(DeviceState.Staging, false)]
     [InlineData(Active, true)]
     [InlineData(Quarantined, true)]
     [InlineData(InRepair, false)]
