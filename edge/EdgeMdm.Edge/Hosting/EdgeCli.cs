@@ -9,6 +9,7 @@ using EdgeMdm.Edge.Packages;
 using EdgeMdm.Edge.Rollouts;
 using EdgeMdm.Edge.Seed;
 using EdgeMdm.Edge.SiteUsers;
+using EdgeMdm.Edge.Staging.Batches;
 using EdgeMdm.Edge.Sync;
 using EdgeMdm.Edge.Threading;
 using EdgeMdm.ServiceDefaults;
@@ -49,6 +50,8 @@ public static class EdgeCli
             RolloutsCli.Rollouts(commands),
             MqttCli.Clients(commands),
             MqttCli.Status(commands),
+            // The staging group; its status, retry and plans commands join it from Staging/StagingCli.
+            new Command("staging", "staging devices at the site: batches of enrollment codes") { BatchesCli.Batch(commands) },
         };
     }
 

@@ -228,6 +228,7 @@ public sealed class Outbox
         SiteChange.ChangeOneofCase.CommandResult => "command_result",
         SiteChange.ChangeOneofCase.Transitioned => "transitioned",
         SiteChange.ChangeOneofCase.CommandQueued => "command_queued",
+        SiteChange.ChangeOneofCase.StagingBatchCreated => "staging_batch_created",
         _ => throw new ArgumentOutOfRangeException(nameof(change), change, "a site change must say what changed"),
     };
 }
