@@ -202,6 +202,66 @@ public sealed class StagingBatchTests : IAsyncLifetime, IDisposable
         await AssertRefusedAsync(swappedSignature, "SN-SWAPPED", "code_tampered", "does not verify over the fields sent", made.Batch.Id);
     }
 
+    [Fact]
+    public async Task Agent_enroll_with_qr_file_needs_no_other_input_and_keeps_the_pin()
+    {
+        // Arrange
+        var made = await MakeBatchAsync(2);
+        var codeFile = Path.Combine(_server.DataDir, "scanned.json");
+        var statePath = Path.Combine(_server.DataDir, "agent-state.json");
+        await File.WriteAllTextAsync(codeFile, made.Codes[1].Payload);
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+
+        // Act
+        var exitCode = await Agent.Cli.AgentCli.RunAsync(["enroll", "--qr", codeFile, "--serial", "SN-CLI-QR", "--state", statePath], stdout, stderr);
+
+        // Assert
+        Assert.True(exitCode == 0, stderr.ToString());
+        var deviceId = stdout.ToString().Trim();
+        Assert.Equal(made.Batch.Id, _server.Get<IStagingBatches>().BatchOf(deviceId));
+        Assert.Contains($"batch {made.Batch.Id} slot 2", stderr.ToString(), StringComparison.Ordinal);
+        using var state = JsonDocument.Parse(await File.ReadAllTextAsync(statePath));
+        Assert.Equal(_server.Get<SiteCertificates>().Pin, state.RootElement.GetProperty("tlsSpkiSha256").GetString());
+    }
+
+    [Fact]
+    public async Task Agent_enroll_with_qr_refuses_a_code_whose_pin_is_not_the_appliance_s()
+    {
+        var made = await MakeBatchAsync(1);
+        var code = CodeEnrollment.Read(made.Codes[0].Payload);
+        var otherPin = Resigned(code with { TlsPin = new string('a', 64) });
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+
+        var exitCode = await Agent.Cli.AgentCli.RunAsync(["enroll", "--qr", otherPin, "--serial", "SN-WRONG-PIN", "--state", Path.Combine(_server.DataDir, "s.json")], stdout, stderr);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("pinned certificate", stderr.ToString(), StringComparison.Ordinal);
+        Assert.Equal(0, _server.Get<IStagingBatches>().Find(made.Batch.Id)!.Enrolled);
+    }
+
+    [Fact]
+    public async Task Simulate_staging_batch_enrolls_each_device_from_its_own_slot()
+    {
+        // Arrange
+        var made = await MakeBatchAsync(5);
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+
+        // Act: the simulator reads the batch's directory on the appliance's machine, as in `make run`
+        var exitCode = await Agent.Cli.AgentCli.RunAsync(
+            ["simulate", "--staging-batch", BatchSheet.DirectoryOf(_server.DataDir, made.Batch.Id), "--duration", "2s", "--interval", "1s", "--sample-app", "none", "--json"], stdout, stderr);
+
+        // Assert
+        Assert.True(exitCode == 0, stderr.ToString() + stdout);
+        using var report = JsonDocument.Parse(stdout.ToString());
+        Assert.Equal(5, report.RootElement.GetProperty("enrolled").GetInt32());
+        var members = _server.Get<IStagingBatches>().MembersOf(made.Batch.Id);
+        Assert.Equal([1, 2, 3, 4, 5], members.Select(m => m.Slot ?? 0).Order());
+        Assert.True(_server.Get<IStagingBatches>().Find(made.Batch.Id)!.IsFinished);
+    }
+
     /// <summary>
     /// Enrolls <paramref name="serial"/> from <paramref name="payload"/> and checks the answer is 403 with the problem type
     /// and detail of <paramref name="reason"/>, counted under it, and that nothing was written: no device, no member, no

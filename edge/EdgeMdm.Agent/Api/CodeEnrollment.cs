@@ -28,6 +28,28 @@ public static class CodeEnrollment
         }
     }
 
+    /// <summary>
+    /// Every slot's code of a staging batch, in slot order, from the <c>payload.json</c> the appliance wrote beside the
+    /// sheet: <paramref name="path"/> is that file or its directory (<c>DATA/staging/batches/ID</c>).
+    /// </summary>
+    public static IReadOnlyList<EnrollmentCode> ReadBatch(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var file = Directory.Exists(path) ? Path.Combine(path, "payload.json") : path;
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(ReadFile(file));
+            if (!document.RootElement.TryGetProperty("slots", out var slots) || slots.ValueKind != System.Text.Json.JsonValueKind.Array)
+                throw new InvalidDataException($"{file} has no \"slots\" array: not a staging batch's payload.json");
+            var codes = slots.EnumerateArray().Select(slot => ProvisioningQr.Read(slot.GetString() ?? "")).ToList();
+            return codes.Count > 0 ? codes : throw new InvalidDataException($"{file} holds no code");
+        }
+        catch (Exception exception) when (exception is System.Text.Json.JsonException or FormatException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"{file} is not a staging batch's payload.json: {exception.Message}", exception);
+        }
+    }
+
     public static async Task<CodeEnrolled> EnrollAsync(EnrollmentCode code, EnrollRequest device, TimeSpan requestTimeout, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(code);

@@ -8,6 +8,15 @@ public sealed record SimulationOptions
 
     public required string EnrollmentToken { get; init; }
 
+    /// <summary>The appliance's certificate pin (<see cref="Discovery.Service.TlsPin"/>) over https; null: the system's validation.</summary>
+    public string? TlsPin { get; init; }
+
+    /// <summary>
+    /// A staging batch's codes (<c>simulate --staging-batch</c>): device N enrolls from the code of slot N, its token and
+    /// signed fields, as a device scanning the sheet does. Null: every device enrolls with <see cref="EnrollmentToken"/> alone.
+    /// </summary>
+    public IReadOnlyList<Contracts.Device.EnrollmentCode>? StagingCodes { get; init; }
+
     public int Devices { get; init; } = 1;
 
     /// <summary>How long devices keep checking in, from the start of the run.</summary>
@@ -76,6 +85,7 @@ public sealed record SimulationOptions
         Server is null || !Server.IsAbsoluteUri ? "Server must be an absolute URL"
         : string.IsNullOrEmpty(EnrollmentToken) ? "EnrollmentToken is required"
         : Devices < 1 ? "Devices must be at least 1"
+        : StagingCodes is { } codes && codes.Count < Devices ? $"the staging batch has {codes.Count} codes, fewer than {Devices} devices"
         : Duration <= TimeSpan.Zero ? "Duration must be positive"
         : MaxConcurrency < 1 ? "MaxConcurrency must be at least 1"
         : RequestTimeout <= TimeSpan.Zero ? "RequestTimeout must be positive"
