@@ -35,7 +35,7 @@ internal static class EnrollCommand
             if (fromCode && (result.GetResult(token) is not null || result.GetResult(server) is not null))
                 result.AddError("--qr gives the server and the token: pass neither --server nor --token with it");
             else if (!fromCode && result.GetResult(token) is null)
-                result.AddError("--token is required (or enroll from a staging code with --qr)");
+                result.AddError("option '--token' is required");
         });
         command.SetAction((parse, cancellationToken) => parse.GetValue(qr) is { } code
             ? AgentCli.GuardAsync(

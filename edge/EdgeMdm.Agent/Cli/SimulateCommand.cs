@@ -78,8 +78,11 @@ internal static class SimulateCommand
                 return;
             }
 
-            if (result.GetResult(server) is null || result.GetResult(token) is null || result.GetResult(devices) is null)
-                result.AddError("--server, --token and --devices are required (or stage a batch with --staging-batch)");
+            // Each missing one named as the parser names a required option (the usage says --staging-batch replaces them).
+            var missing = new[] { (result.GetResult(server), "--server"), (result.GetResult(token), "--token"), (result.GetResult(devices), "--devices") }
+                .FirstOrDefault(o => o.Item1 is null).Item2;
+            if (missing is not null)
+                result.AddError($"option '{missing}' is required");
         });
 
     /// <summary>The options of a staged batch (URL, pin and token from its first code, one device per code), or null without one.</summary>
