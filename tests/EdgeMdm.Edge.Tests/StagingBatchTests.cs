@@ -79,6 +79,7 @@ public sealed class StagingBatchTests : IAsyncLifetime, IDisposable
 
         // Assert
         var directory = BatchSheet.DirectoryOf(_server.DataDir, made.Batch.Id);
+        Assert.Equal([directory], Directory.GetDirectories(Path.GetDirectoryName(directory)!)); // no partial sheet left beside it
         for (var slot = 1; slot <= 4; slot++)
         {
             Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(Path.Combine(directory, BatchSheet.PngName(slot)))[..4]);
@@ -99,6 +100,23 @@ public sealed class StagingBatchTests : IAsyncLifetime, IDisposable
         Assert.Equal([1, 2, 3, 4], codes.Select(c => c.Slot));
         Assert.Equal(4, codes.Select(c => c.Signature).Distinct().Count());
         Assert.All(codes, c => Assert.Equal(_server.Get<SiteCertificates>().Pin, c.TlsPin));
+    }
+
+    [Fact]
+    public async Task A_sheet_that_cannot_be_written_leaves_no_batch_and_no_token()
+    {
+        // Arrange: where the sheets go is a file, not a directory
+        Directory.CreateDirectory(Path.Combine(_server.DataDir, "staging"));
+        await File.WriteAllTextAsync(Path.Combine(_server.DataDir, "staging", "batches"), "in the way");
+        var tokensBefore = _server.Get<Enrollment.ITokenStore>().ListTokens().Count;
+
+        // Act
+        await Assert.ThrowsAnyAsync<IOException>(() => MakeBatchAsync(2));
+
+        // Assert
+        Assert.Empty(_server.Get<IStagingBatches>().List());
+        Assert.Equal(tokensBefore, _server.Get<Enrollment.ITokenStore>().ListTokens().Count);
+        Assert.DoesNotContain(Outbox(), c => c.ChangeCase == SiteChange.ChangeOneofCase.StagingBatchCreated);
     }
 
     [Fact]

@@ -39,7 +39,7 @@ public static class BatchSheet
         return new SvgQRCode(data).GetGraphic(4);
     }
 
-    /// <summary>Writes the sheet's files into <paramref name="directory"/> (made; emptied of an earlier attempt first) and returns the sheet's path.</summary>
+    /// <summary>Writes the sheet's files into <paramref name="directory"/> (made when missing) and returns the sheet's path.</summary>
     public static string Write(string directory, StagingBatch batch, IReadOnlyList<SlotCode> codes)
     {
         ArgumentNullException.ThrowIfNull(batch);

@@ -31,13 +31,14 @@ public sealed record BatchMember(string DeviceId, int? Slot, DateTimeOffset Enro
 /// </summary>
 public interface IStagingBatches
 {
+    /// <summary>A new batch's id and clear token, nothing stored yet: what its sheet is made from before <see cref="CreateAsync"/>.</summary>
+    CreatedBatch Prepare(string group, string? plan, int count, DateTimeOffset expiresAt, string createdBy, DateTimeOffset now);
+
     /// <summary>
-    /// Makes, in one writer unit, the batch, its enrollment token (<paramref name="count"/> uses, expiring with the batch)
-    /// and its <c>StagingBatchCreated</c> for the hub. <paramref name="beforeCommit"/> runs inside the unit with the new
-    /// batch (to write its sheet), so a failure there leaves nothing behind.
+    /// Stores a prepared batch in one writer unit: the batch, its enrollment token (its count of uses, expiring with the
+    /// batch) and its <c>StagingBatchCreated</c> for the hub.
     /// </summary>
-    Task<CreatedBatch> CreateAsync(
-        string group, string? plan, int count, DateTimeOffset expiresAt, string createdBy, DateTimeOffset now, Action<UnitOfWork, CreatedBatch>? beforeCommit = null);
+    Task CreateAsync(CreatedBatch prepared, DateTimeOffset now);
 
     IReadOnlyList<StagingBatch> List();
 
@@ -81,13 +82,19 @@ internal sealed class StagingBatchStore(EdgeStorage storage, ITokenStore tokens,
         public static string TypeOf(string reason) => "urn:edgemdm:problem:enrollment:" + reason.Replace('_', '-');
     }
 
-    public async Task<CreatedBatch> CreateAsync(
-        string group, string? plan, int count, DateTimeOffset expiresAt, string createdBy, DateTimeOffset now, Action<UnitOfWork, CreatedBatch>? beforeCommit = null)
+    public CreatedBatch Prepare(string group, string? plan, int count, DateTimeOffset expiresAt, string createdBy, DateTimeOffset now)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
         var id = "b-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
         var clear = "et_" + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(24));
-        var created = new CreatedBatch(new StagingBatch(id, group, plan, count, 0, Trim(now), Trim(expiresAt), createdBy), clear);
+        return new CreatedBatch(new StagingBatch(id, group, plan, count, 0, Trim(now), Trim(expiresAt), createdBy), clear);
+    }
+
+    public async Task CreateAsync(CreatedBatch prepared, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        var (id, group, plan, count, _, _, expiresAt, createdBy) = prepared.Batch;
+        var clear = prepared.Token;
         await storage.WriteAsync(unit =>
         {
             tokens.Import(unit, clear, group, count, expiresAt, createdBy, now);
@@ -106,10 +113,8 @@ internal sealed class StagingBatchStore(EdgeStorage storage, ITokenStore tokens,
                     BatchId = id, Group = group, Plan = plan ?? "", Count = (uint)count, ExpiresUnixMs = expiresAt.ToUnixTimeMilliseconds(),
                 },
             });
-            beforeCommit?.Invoke(unit, created);
             return 0;
         });
-        return created;
     }
 
     public IReadOnlyList<StagingBatch> List() =>
