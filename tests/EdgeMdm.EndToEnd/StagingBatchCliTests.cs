@@ -38,6 +38,50 @@ public sealed class StagingBatchCliTests
         Assert.Contains("https://edge-01.local:8443", payload.RootElement.GetProperty("slots")[0].GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_batch_and_the_batch_of_a_device_it_enrolled_reach_the_hub_once()
+    {
+        // Arrange: a site that syncs with a hub, and its group from the hub's feed
+        await using var hubWithSite = await HubWithSite.StartAsync("DC Staging");
+        var (hub, siteId, credential, edgeDirectory) = hubWithSite;
+        await hub.PutBlueprintAsync("pickers", 1);
+        await using var appliance = await ApplianceProcess.StartAsync(edgeDirectory, hub: (hub.GrpcUrl, credential));
+        await SyncLedger.WaitFeedAsync(edgeDirectory, SyncLedger.FirstFeedLimit);
+        var created = await CreateWhenGroupArrivedAsync(edgeDirectory);
+        var sheet = created.Stdout.TrimEnd('\n');
+        var batchId = Path.GetFileName(Path.GetDirectoryName(sheet))!;
+        using var payload = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(Path.GetDirectoryName(sheet)!, "payload.json")));
+        var code = ProvisioningQr.Read(payload.RootElement.GetProperty("slots")[1].GetString()!);
+
+        // Act: a device enrolls from slot 2's code; the site syncs
+        using var device = new HttpClient { BaseAddress = appliance.Url };
+        var request = new EnrollRequest { EnrollmentToken = code.Token, Serial = "SN-STAGED-2", Model = "TC52", Manufacturer = "Zebra", OsVersion = "14", AgentVersion = "1", Code = code.Proof() };
+        using var enrolled = await device.PostAsJsonAsync("/api/v1/enroll", request, DeviceProtocolJson.Default.EnrollRequest);
+        var deviceId = (await enrolled.Content.ReadFromJsonAsync(DeviceProtocolJson.Default.EnrollResponse))!.DeviceId;
+        await SyncLedger.WaitConvergedAsync(edgeDirectory, hub, siteId, TimeSpan.FromSeconds(60));
+
+        // Assert
+        Assert.Equal(HttpStatusCode.Created, enrolled.StatusCode);
+        using var db = new SQLiteConnection(SyncLedger.HubDatabase(hubWithSite.HubDirectory));
+        Assert.Equal(1L, db.ExecuteScalar<long>("SELECT count(*) FROM staging_batches WHERE site_id = ? AND batch_id = ? AND device_count = 3 AND group_name = 'pickers'", siteId, batchId));
+        Assert.Equal(batchId, db.ExecuteScalar<string>("SELECT staging_batch_id FROM devices WHERE site_id = ? AND device_id = ?", siteId, deviceId));
+        SyncLedger.AssertHubMatchesSite(edgeDirectory, hubWithSite.HubDirectory, siteId);
+    }
+
+    /// <summary>Creates a batch of 3 for group pickers, once the group's blueprint has come down the feed.</summary>
+    private static async Task<CommandResult> CreateWhenGroupArrivedAsync(string dataDirectory)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var created = await EdgeAsync("staging", "batch", "create", "--group", "pickers", "--count", "3", "--url", "https://edge-01.local:8443", "--data-dir", dataDirectory);
+            if (created.ExitCode == 0)
+                return created;
+            Assert.True(DateTime.UtcNow < deadline, "batch create still refused: " + created.Stderr);
+            await Task.Delay(250);
+        }
+    }
+
     [Theory]
     [InlineData(new[] { "--group", "pickers", "--count", "2", "--url", "http://edge-01.local:8080" }, 2, "--url must be an https URL")]
     [InlineData(new[] { "--group", "nobody", "--count", "2", "--url", "https://edge-01.local:8443" }, 1, "group 'nobody' has no blueprint at this site")]
