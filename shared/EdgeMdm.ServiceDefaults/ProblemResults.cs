@@ -11,8 +11,8 @@ namespace EdgeMdm.ServiceDefaults;
 /// </summary>
 public static class ProblemResults
 {
-    public static IResult Create(int status, string title, string detail) =>
-        TypedResults.Problem(detail: detail, statusCode: status, title: title);
+    public static IResult Create(int status, string title, string detail, string? type = null) =>
+        TypedResults.Problem(detail: detail, statusCode: status, title: title, type: type);
 
     public static IResult Invalid(string field, string message) =>
         Invalid(new Dictionary<string, string[]>(StringComparer.Ordinal) { [field] = [message] });

@@ -29,7 +29,24 @@ public sealed class AgentCliTests : IAsyncLifetime, IDisposable
     }
 
     [Theory]
+    [InlineData("{\"android.app.extra.PROVISIONING_ADMIN_EXTRAS_BUNDLE\":{\"com.edgemdm.VERSION\":\"1\"}}", "the code has no com.edgemdm.URLS")]
+    [InlineData("{\"com.edgemdm.VERSION\":\"9\"}", "the code is of version 9; this agent reads version 1")]
+    [InlineData("{not json", "the code is not JSON")]
+    public async Task Enroll_from_an_unreadable_code_fails_with_one_line_and_enrolls_nothing(string code, string reason)
+    {
+        var exitCode = await AgentCli.RunAsync(["enroll", "--qr", code, "--state", StatePath], _stdout, _stderr);
+
+        Assert.Equal(1, exitCode);
+        Assert.StartsWith("edgemdm-agent: enroll failed: the staging code cannot be read: " + reason, _stderr.ToString(), StringComparison.Ordinal);
+        Assert.Single(_stderr.ToString().TrimEnd().Split('\n'));
+        Assert.False(File.Exists(StatePath));
+    }
+
+    [Theory]
     [InlineData(new[] { "enroll", "--server", "http://127.0.0.1:8080" }, "edgemdm-agent: option '--token' is required")]
+    [InlineData(new[] { "enroll", "--qr", "code.json", "--token", "t" }, "edgemdm-agent: --qr gives the server and the token: pass neither --server nor --token with it")]
+    [InlineData(new[] { "simulate", "--token", "t", "--devices", "2", "--duration", "1s" }, "edgemdm-agent: option '--server' is required")]
+    [InlineData(new[] { "simulate", "--staging-batch", "b", "--server", "http://x", "--duration", "1s" }, "edgemdm-agent: --staging-batch gives the server and the token: pass neither --server nor --token with it")]
     [InlineData(new[] { "simulate", "--server", "http://x", "--token", "t", "--devices", "2", "--duration", "soon" }, "edgemdm-agent: invalid --duration 'soon': expected a positive duration such as 500ms, 20s, 5m or 1h")]
     [InlineData(new[] { "simulate", "--server", "http://x", "--token", "t", "--devices", "0", "--duration", "1s" }, "edgemdm-agent: invalid --devices '0': expected a whole number of at least 1")]
     [InlineData(new[] { "enroll", "--server", "https://x", "--pin", "abc", "--token", "t" }, "edgemdm-agent: invalid --pin 'abc': expected 64 hex digits (the SHA-256 'edgemdm-edge tls show' prints)")]

@@ -211,3 +211,34 @@ public abstract partial class HubStoreConformance
         Assert.Equal(DateTimeOffset.MaxValue, transition.At);
     }
 }
+
+// Staging batches a site made, and the batch of each device a batch's token enrolled (issue 24), on every backend.
+public abstract partial class HubStoreConformance
+{
+    [SkippableFact]
+    public async Task A_staging_batch_and_its_devices_batch_are_stored_once_however_often_the_log_is_delivered()
+    {
+        // Arrange: the site's log as the appliance writes it: the batch, then a device its token enrolled
+        var (store, site) = await StoreWithSiteAsync();
+        var expires = Now.AddHours(8).ToUnixTimeMilliseconds();
+        var log = new[]
+        {
+            Change(1, "", new SiteChange { StagingBatchCreated = new() { BatchId = "b-0123456789", Group = "pickers", Plan = "", Count = 50, ExpiresUnixMs = expires } }),
+            Change(2, "dev-0", new SiteChange { Enrolled = new() { Serial = "SN-0", Group = "pickers", BatchId = "b-0123456789" } }),
+            // The snapshot a site re-sends carries no batch: the device keeps the one the hub knows.
+            Change(3, "dev-0", new SiteChange { Enrolled = new() { Serial = "SN-0", Group = "pickers" } }),
+        };
+
+        // Act: delivered twice (a retried stream)
+        await store.Upstream.ApplyUpstreamAsync(site, log, Now);
+        await store.Upstream.ApplyUpstreamAsync(site, log, Now);
+
+        // Assert
+        await using var s = await store.Database.BeginAsync(write: false, default);
+        var batches = await s.QueryAsync("SELECT batch_id, group_name, plan_name, device_count, expires_at FROM staging_batches WHERE site_id = ?", site);
+        var batch = Assert.Single(batches);
+        Assert.Equal(("b-0123456789", "pickers", "", 50L, expires), (batch.Text(0), batch.Text(1), batch.Text(2), batch.Long(3), batch.Long(4)));
+        var device = await s.SingleOrDefaultAsync("SELECT staging_batch_id FROM devices WHERE site_id = ? AND device_id = ?", site, "dev-0");
+        Assert.Equal("b-0123456789", device!.Text(0));
+    }
+}

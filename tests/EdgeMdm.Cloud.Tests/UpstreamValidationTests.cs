@@ -33,6 +33,10 @@ public sealed class UpstreamValidationTests
         { "command_queued.expires_unix_ms 9223372036854775807 is not a time", new SiteChange
             { DeviceId = "d", CommandQueued = new() { CommandId = "c", Type = "ring", ExpiresUnixMs = Far } } },
         { "command_queued.type is required", new SiteChange { DeviceId = "d", CommandQueued = new() { CommandId = "c" } } },
+        { "staging_batch_created.batch_id is required", new SiteChange { StagingBatchCreated = new() { Group = "pickers", Count = 5 } } },
+        { "staging_batch_created.expires_unix_ms -1 is not a time", new SiteChange
+            { StagingBatchCreated = new() { BatchId = "b-1", Group = "pickers", Count = 5, ExpiresUnixMs = -1 } } },
+        { "device_id is required", new SiteChange { Enrolled = new() { Serial = "SN", BatchId = "b-1" } } },
         { "command_queued.parameters['note'] may be at most 16384 characters", new SiteChange
             { DeviceId = "d", CommandQueued = new() { CommandId = "c", Type = "ring", Parameters = { ["note"] = new string('n', 16385) } } } },
     };
@@ -68,6 +72,9 @@ public sealed class UpstreamValidationTests
                 new SiteChange { Sequence = 5, DeviceId = "d", CommandQueued = new() { CommandId = "c", Type = "ring", Parameters = { ["a"] = text } } },
                 new SiteChange { Sequence = 6, DeviceId = "d", CommandResult = new() { CommandId = "c", Status = "succeeded", Message = new string('m', 4096) } },
                 new SiteChange { Sequence = 7, AtUnixMs = UpstreamRules.MaxUnixMs, DeviceId = "d", Transitioned = new() { FromState = "Active", ToState = "Retired" } },
+                // A staging batch is the site's: no device id.
+                new SiteChange { Sequence = 8, StagingBatchCreated = new() { BatchId = "b-0123456789", Group = "pickers", Count = 50, ExpiresUnixMs = 1_800_000_000_000 } },
+                new SiteChange { Sequence = 9, DeviceId = "d", Enrolled = new() { Serial = "SN", Group = "pickers", BatchId = "b-0123456789" } },
             },
         };
 

@@ -34,6 +34,8 @@ need_package openssl openssl
 need_package ip iproute2
 need_package mosquitto_sub mosquitto-clients
 need_package mosquitto_pub mosquitto-clients
+# zbarimg (zbar-tools) reads the staging sheet's QR codes back (tests/EdgeMdm.Edge.Tests/StagingBatchTests.cs).
+need_package zbarimg zbar-tools
 if ! command -v /usr/sbin/mosquitto >/dev/null 2>&1; then
     need_package /usr/sbin/mosquitto mosquitto
     # The package starts a system-wide broker on port 1883, where `make run` serves the embedded one.

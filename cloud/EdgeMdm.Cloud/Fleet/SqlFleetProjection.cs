@@ -20,10 +20,7 @@ internal sealed class SqlFleetProjection : IFleetProjection
         ArgumentNullException.ThrowIfNull(change);
         return change.ChangeCase switch
         {
-            SiteChange.ChangeOneofCase.Enrolled => session.ExecuteAsync(
-                EnrolledUpsert,
-                siteId, change.DeviceId, change.Enrolled.Serial, change.Enrolled.Model, change.Enrolled.Manufacturer,
-                change.Enrolled.OsVersion, change.Enrolled.AgentVersion, change.Enrolled.Group),
+            SiteChange.ChangeOneofCase.Enrolled => ApplyEnrolledAsync(session, siteId, change),
             SiteChange.ChangeOneofCase.Status => session.ExecuteAsync(
                 StatusUpsert,
                 siteId, change.DeviceId, change.Status.StatusJson, change.Status.Compliant, FindingsJson(change.Status),
@@ -32,6 +29,7 @@ internal sealed class SqlFleetProjection : IFleetProjection
             SiteChange.ChangeOneofCase.CommandResult => ApplyCommandResultAsync(session, siteId, change.CommandResult),
             SiteChange.ChangeOneofCase.CommandQueued => ApplyCommandQueuedAtSiteAsync(session, siteId, change),
             SiteChange.ChangeOneofCase.StagingStepReported => Staging.StagingStepReports.RecordAsync(session, siteId, change),
+            SiteChange.ChangeOneofCase.StagingBatchCreated => ApplyStagingBatchCreatedAsync(session, siteId, change),
             // A kind this hub does not know yet (a newer appliance) still advances the log: skipping it is the
             // only choice that does not stall the site forever.
             _ => Task.CompletedTask,
@@ -79,6 +77,33 @@ internal sealed class SqlFleetProjection : IFleetProjection
     /// Records a command a site operator queued, once (by id; an id the hub already holds, its own or another
     /// site's, is left alone). Its results follow it in the site's log and move it on as for the hub's own.
     /// </summary>
+    /// <summary>
+    /// The device's facts; and its staging batch when a batch's token enrolled it. An enrollment without one (a plain
+    /// token, or the snapshot a site re-sends, which does not carry it) leaves the batch the hub knows.
+    /// </summary>
+    private static async Task ApplyEnrolledAsync(HubSession s, string siteId, SiteChange change)
+    {
+        var enrolled = change.Enrolled;
+        await s.ExecuteAsync(
+            EnrolledUpsert,
+            siteId, change.DeviceId, enrolled.Serial, enrolled.Model, enrolled.Manufacturer, enrolled.OsVersion, enrolled.AgentVersion, enrolled.Group);
+        if (enrolled.BatchId.Length > 0)
+            await s.ExecuteAsync("UPDATE devices SET staging_batch_id = ? WHERE site_id = ? AND device_id = ?", enrolled.BatchId, siteId, change.DeviceId);
+    }
+
+    /// <summary>A batch is an event: recorded once, whatever a replay sends again.</summary>
+    private static async Task ApplyStagingBatchCreatedAsync(HubSession s, string siteId, SiteChange change)
+    {
+        var batch = change.StagingBatchCreated;
+        await s.ExecuteAsync(
+            """
+            INSERT INTO staging_batches (site_id, batch_id, group_name, plan_name, device_count, expires_at, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (site_id, batch_id) DO NOTHING
+            """,
+            siteId, batch.BatchId, batch.Group, batch.Plan, (long)batch.Count, batch.ExpiresUnixMs, change.AtUnixMs);
+    }
+
     private static async Task ApplyCommandQueuedAtSiteAsync(HubSession s, string siteId, SiteChange change)
     {
         var queued = change.CommandQueued;

@@ -67,8 +67,9 @@ internal static class UpstreamRules
         var check = new Check();
         check.Time("at_unix_ms", change.AtUnixMs);
         // A kind newer than this hub (unknown fields) is skipped by the store whatever it holds.
+        // A staging batch is the site's, not a device's: it alone goes without a device id.
         if (change.ChangeCase != SiteChange.ChangeOneofCase.None)
-            check.Text("device_id", change.DeviceId, MaxShortText, required: true);
+            check.Text("device_id", change.DeviceId, MaxShortText, required: change.ChangeCase != SiteChange.ChangeOneofCase.StagingBatchCreated);
         switch (change.ChangeCase)
         {
             case SiteChange.ChangeOneofCase.Enrolled:
@@ -79,6 +80,14 @@ internal static class UpstreamRules
                 check.Text("enrolled.os_version", e.OsVersion, MaxShortText);
                 check.Text("enrolled.agent_version", e.AgentVersion, MaxShortText);
                 check.Text("enrolled.group", e.Group, MaxShortText);
+                check.Text("enrolled.batch_id", e.BatchId, MaxShortText);
+                break;
+            case SiteChange.ChangeOneofCase.StagingBatchCreated:
+                var b = change.StagingBatchCreated;
+                check.Text("staging_batch_created.batch_id", b.BatchId, MaxShortText, required: true);
+                check.Text("staging_batch_created.group", b.Group, MaxShortText, required: true);
+                check.Text("staging_batch_created.plan", b.Plan, MaxShortText);
+                check.Time("staging_batch_created.expires_unix_ms", b.ExpiresUnixMs);
                 break;
             case SiteChange.ChangeOneofCase.Status:
                 Status(check, change.Status);

@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace EdgeMdm.Agent.Cli;
 
 /// <summary>
-/// <c>simulate --server URL [--pin HEX] --token T --devices N --duration D [--interval 5s] [--seed 1]
+/// <c>simulate (--server URL [--pin HEX] --token T | --staging-batch DIR|payload.json) --devices N --duration D [--interval 5s] [--seed 1]
 /// [--serial-prefix SIM] [--max-concurrency 64] [--json]</c>: one summary line (or JSON object) on standard
 /// output; exit code 0 when no request failed, 1 otherwise.
 /// </summary>
@@ -14,11 +14,17 @@ internal static class SimulateCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var server = CliOptions.Server(required: true);
+        var server = CliOptions.Server(required: false);
         var token = CliOptions.Token();
+        token.Required = false;
         var pin = CliOptions.Pin();
-        var devices = CliOptions.AtLeastOne("--devices", "How many devices to simulate", "N");
-        devices.Required = true;
+        var devices = CliOptions.AtLeastOne("--devices", "How many devices to simulate (with --staging-batch, default: one per code)", "N");
+        var stagingBatch = new Option<string>("--staging-batch")
+        {
+            Description = "Stage a batch: the appliance's DATA/staging/batches/ID directory (or its payload.json); device N enrolls from slot N's code, "
+                + "which gives the URL, token and TLS pin",
+            HelpName = "DIR|FILE",
+        };
         var duration = CliOptions.Duration("--duration", "How long to run", required: true);
         var interval = CliOptions.Duration("--interval", "Check in this often instead of the appliance's interval", required: false);
         var seed = new Option<int>("--seed") { Description = "Seed of the fleet: the same seed, the same devices", HelpName = "N", DefaultValueFactory = _ => 1 };
@@ -31,33 +37,66 @@ internal static class SimulateCommand
 
         var command = new Command("simulate", "Simulate a fleet of devices against the appliance and report check-in latency and package installs")
         {
-            server, pin, token, devices, duration, interval, seed, prefix, concurrency, json, mqtt,
+            server, pin, token, stagingBatch, devices, duration, interval, seed, prefix, concurrency, json, mqtt,
         };
+        RequireOneSource(command, server, token, pin, stagingBatch, devices);
         knobs.AddTo(command);
         command.SetAction((parse, cancellationToken) => AgentCli.GuardAsync(
             "simulate",
             parse.GetValue(server),
             stderr,
             () => SimulateAsync(
-                knobs.Apply(parse, new SimulationOptions
+                knobs.Apply(parse, Staged(parse.GetValue(stagingBatch), parse.GetResult(devices) is null ? null : parse.GetValue(devices)) ?? new SimulationOptions
                 {
                     Server = parse.GetRequiredValue(server),
                     EnrollmentToken = parse.GetRequiredValue(token),
                     TlsPin = parse.GetValue(pin),
                     Devices = parse.GetValue(devices),
+                }) with
+                {
                     Duration = parse.GetValue(duration),
                     IntervalOverride = parse.GetResult(interval) is null ? null : parse.GetValue(interval),
                     Seed = parse.GetValue(seed),
                     SerialPrefix = parse.GetRequiredValue(prefix),
                     MaxConcurrency = parse.GetValue(concurrency),
                     Mqtt = parse.GetValue(mqtt),
-                }),
+                },
                 parse.GetValue(json),
                 stdout,
                 stderr,
                 cancellationToken),
             cancellationToken));
         return command;
+    }
+
+    /// <summary>Either a batch to stage (which gives server and token) or the server, the token and a device count.</summary>
+    private static void RequireOneSource(Command command, Option<Uri> server, Option<string> token, Option<string> pin, Option<string> stagingBatch, Option<int> devices) =>
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(stagingBatch) is not null)
+            {
+                if (result.GetResult(server) is not null || result.GetResult(token) is not null || result.GetResult(pin) is not null)
+                    result.AddError("--staging-batch gives the server, the token and the pin: pass none of --server, --token, --pin with it");
+                return;
+            }
+
+            // Each missing one named as the parser names a required option (the usage says --staging-batch replaces them).
+            var missing = new[] { (result.GetResult(server), "--server"), (result.GetResult(token), "--token"), (result.GetResult(devices), "--devices") }
+                .FirstOrDefault(o => o.Item1 is null).Item2;
+            if (missing is not null)
+                result.AddError($"option '{missing}' is required");
+        });
+
+    /// <summary>The options of a staged batch (URL, pin and token from its first code, one device per code), or null without one.</summary>
+    private static SimulationOptions? Staged(string? batchPath, int? devices)
+    {
+        if (batchPath is null)
+            return null;
+        var codes = CodeEnrollment.ReadBatch(batchPath);
+        var first = codes[0];
+        return AgentHttp.TryParseServer(first.Urls[0], out var url)
+            ? new SimulationOptions { Server = url, EnrollmentToken = first.Token, TlsPin = first.TlsPin, StagingCodes = codes, Devices = devices ?? codes.Count }
+            : throw new InvalidDataException($"the staging code names '{first.Urls[0]}', which is not an http(s) URL");
     }
 
     private static async Task<int> SimulateAsync(SimulationOptions options, bool asJson, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)

@@ -105,7 +105,7 @@ public sealed class FleetSimulator
                 device.FillStorage(options.StorageFreedAfter);
             try
             {
-                var enrollment = await EnrollAsync(device);
+                var enrollment = await EnrollAsync(device, EnrollRequestOf(index, device));
                 if (enrollment is not null)
                 {
                     var agent = new DeviceAgent(api, device, enrollment.DeviceSecret, Installer(device.Serial, enrollment.DeviceSecret));
@@ -161,7 +161,13 @@ public sealed class FleetSimulator
         /// Retries transport failures and server errors with backoff until the run stops; gives up at once
         /// on a refusal (4xx: bad token, used up...), which would only repeat.
         /// </summary>
-        private async Task<EnrollResponse?> EnrollAsync(VirtualDevice device) =>
+        /// <summary>Device <paramref name="index"/> scans the code of its slot when the run stages a batch; otherwise it has the token alone.</summary>
+        private EnrollRequest EnrollRequestOf(int index, VirtualDevice device) =>
+            options.StagingCodes is { } codes
+                ? device.CreateEnrollRequest(codes[index - 1].Token) with { Code = codes[index - 1].Proof() }
+                : device.CreateEnrollRequest(options.EnrollmentToken);
+
+        private async Task<EnrollResponse?> EnrollAsync(VirtualDevice device, EnrollRequest request) =>
             // No attempt starts, and no wait goes on, once the run stops; an attempt under way may finish until it aborts.
             await enrollRetries.ExecuteAsync(
                 async _ =>
@@ -169,7 +175,7 @@ public sealed class FleetSimulator
                     await gate.WaitAsync(abort);
                     try
                     {
-                        var enrollment = await api.EnrollAsync(device.CreateEnrollRequest(options.EnrollmentToken), abort);
+                        var enrollment = await api.EnrollAsync(request, abort);
                         Interlocked.Increment(ref _enrolled);
                         return enrollment;
                     }

@@ -14,6 +14,12 @@ public sealed record SimulationOptions
     /// </summary>
     public string? TlsPin { get; init; }
 
+    /// <summary>
+    /// A staging batch's codes (<c>simulate --staging-batch</c>): device N enrolls from the code of slot N, its token and
+    /// signed fields, as a device scanning the sheet does. Null: every device enrolls with <see cref="EnrollmentToken"/> alone.
+    /// </summary>
+    public IReadOnlyList<Contracts.Device.EnrollmentCode>? StagingCodes { get; init; }
+
     public int Devices { get; init; } = 1;
 
     /// <summary>How long devices keep checking in, from the start of the run.</summary>
@@ -82,6 +88,7 @@ public sealed record SimulationOptions
         Server is null || !Server.IsAbsoluteUri ? "Server must be an absolute URL"
         : string.IsNullOrEmpty(EnrollmentToken) ? "EnrollmentToken is required"
         : Devices < 1 ? "Devices must be at least 1"
+        : StagingCodes is { } codes && codes.Count < Devices ? $"the staging batch has {codes.Count} codes, fewer than {Devices} devices"
         : Duration <= TimeSpan.Zero ? "Duration must be positive"
         : MaxConcurrency < 1 ? "MaxConcurrency must be at least 1"
         : RequestTimeout <= TimeSpan.Zero ? "RequestTimeout must be positive"

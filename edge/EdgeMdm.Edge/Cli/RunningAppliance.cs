@@ -43,6 +43,21 @@ public static class RunningAppliance
         return new LocalAppliance(new UriBuilder(url) { Host = host }.Uri, string.Equals(url.Scheme, Uri.UriSchemeHttps, StringComparison.Ordinal) ? pin : null);
     }
 
+    /// <summary>Every URL the appliance serving <paramref name="dataDir"/> listens on, as it wrote them (wildcards kept); empty when none serves it.</summary>
+    public static IReadOnlyList<Uri> ListenUrls(string dataDir)
+    {
+        var path = Path.Combine(dataDir, FileName);
+        if (!File.Exists(path))
+            return [];
+        using var record = JsonDocument.Parse(File.ReadAllBytes(path));
+        if (!IsRunning(record.RootElement.GetProperty("pid").GetInt32()))
+            return [];
+        return record.RootElement.GetProperty("urls").EnumerateArray()
+            .Select(u => Uri.TryCreate(u.GetString()?.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri) ? uri : null)
+            .OfType<Uri>()
+            .ToList();
+    }
+
     private static bool IsRunning(int pid)
     {
         try

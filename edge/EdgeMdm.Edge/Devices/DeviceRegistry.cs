@@ -29,15 +29,18 @@ public interface IDeviceRegistry
     /// <summary>The devices of a group that are not retired, by serial, with their state (which commands each takes).</summary>
     IReadOnlyList<GroupMember> InGroup(UnitOfWork unit, string group);
 
-    /// <summary>Records a new device, in state <see cref="DeviceState.Enrolling"/>; returns its id.</summary>
-    string Add(UnitOfWork unit, DeviceFacts facts, string group, DeviceCredential credential, string reason, DateTimeOffset now);
+    /// <summary>
+    /// Records a new device, in state <see cref="DeviceState.Enrolling"/>; returns its id. <paramref name="stagingBatchId"/>:
+    /// the staging batch whose token enrolled it, carried up with the enrollment (null: none).
+    /// </summary>
+    string Add(UnitOfWork unit, DeviceFacts facts, string group, DeviceCredential credential, string reason, DateTimeOffset now, string? stagingBatchId = null);
 
     /// <summary>
     /// A known device enrolls again (a wiped device): same record and history, new facts, group and credential (the old
     /// secret stops working), its reported status forgotten; it goes to <see cref="DeviceState.Enrolling"/>. Whether it
     /// may is the caller's decision (<see cref="Reenrollment"/>), made before.
     /// </summary>
-    void Reenroll(UnitOfWork unit, DeviceRecord device, DeviceFacts facts, string group, DeviceCredential credential, string reason, DateTimeOffset now);
+    void Reenroll(UnitOfWork unit, DeviceRecord device, DeviceFacts facts, string group, DeviceCredential credential, string reason, DateTimeOffset now, string? stagingBatchId = null);
 
     /// <summary>Moves the device; throws <see cref="InvalidTransitionException"/> when the lifecycle does not allow it.</summary>
     StateTransition Transition(UnitOfWork unit, string deviceId, DeviceState current, DeviceState target, string actor, string reason, DateTimeOffset now);
@@ -63,7 +66,7 @@ internal sealed class DeviceRegistry(KnownSecrets secrets) : IDeviceRegistry
             .Select(r => new GroupMember(r.Id, Enum.Parse<DeviceState>(r.State)))
             .ToList();
 
-    public string Add(UnitOfWork unit, DeviceFacts facts, string group, DeviceCredential credential, string reason, DateTimeOffset now)
+    public string Add(UnitOfWork unit, DeviceFacts facts, string group, DeviceCredential credential, string reason, DateTimeOffset now, string? stagingBatchId = null)
     {
         var deviceId = "dev-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         unit.Db.Execute(
@@ -73,12 +76,12 @@ internal sealed class DeviceRegistry(KnownSecrets secrets) : IDeviceRegistry
             """,
             deviceId, facts.Serial, facts.Model, facts.Manufacturer, facts.OsVersion, facts.AgentVersion,
             group, nameof(DeviceState.Enrolling), credential.SecretHash, credential.BrokerHash, now.ToUnixTimeMilliseconds());
-        Outbox.Append(unit, Enrolled(deviceId, facts, group, reenrolled: false, now));
+        Outbox.Append(unit, Enrolled(deviceId, facts, group, reenrolled: false, now, stagingBatchId));
         RecordTransition(unit, deviceId, null, DeviceState.Enrolling, "device " + facts.Serial, reason, now);
         return deviceId;
     }
 
-    public void Reenroll(UnitOfWork unit, DeviceRecord device, DeviceFacts facts, string group, DeviceCredential credential, string reason, DateTimeOffset now)
+    public void Reenroll(UnitOfWork unit, DeviceRecord device, DeviceFacts facts, string group, DeviceCredential credential, string reason, DateTimeOffset now, string? stagingBatchId = null)
     {
         unit.Db.Execute(
             """
@@ -91,7 +94,7 @@ internal sealed class DeviceRegistry(KnownSecrets secrets) : IDeviceRegistry
             now.ToUnixTimeMilliseconds(), device.Id);
         unit.Db.Execute("DELETE FROM installed_apps WHERE device_id = ?", device.Id);
         unit.OnCommitted(() => secrets.Forget(device.Id));
-        Outbox.Append(unit, Enrolled(device.Id, facts, group, reenrolled: true, now));
+        Outbox.Append(unit, Enrolled(device.Id, facts, group, reenrolled: true, now, stagingBatchId));
         // A device left in Enrolling (only data from before operators lost that move) is there already: nothing moves.
         if (device.State != DeviceState.Enrolling)
             Transition(unit, device.Id, device.State, DeviceState.Enrolling, "device " + facts.Serial, reason, now);
@@ -174,7 +177,7 @@ internal sealed class DeviceRegistry(KnownSecrets secrets) : IDeviceRegistry
         }
     }
 
-    internal static SiteChange Enrolled(string deviceId, DeviceFacts facts, string group, bool reenrolled, DateTimeOffset at) => new()
+    internal static SiteChange Enrolled(string deviceId, DeviceFacts facts, string group, bool reenrolled, DateTimeOffset at, string? stagingBatchId = null) => new()
     {
         AtUnixMs = at.ToUnixTimeMilliseconds(),
         DeviceId = deviceId,
@@ -187,6 +190,7 @@ internal sealed class DeviceRegistry(KnownSecrets secrets) : IDeviceRegistry
             AgentVersion = facts.AgentVersion,
             Group = group,
             Reenrolled = reenrolled,
+            BatchId = stagingBatchId ?? "",
         },
     };
 }

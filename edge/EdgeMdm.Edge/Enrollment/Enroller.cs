@@ -6,6 +6,7 @@ using EdgeMdm.Domain.Security;
 using EdgeMdm.Edge.Devices;
 using EdgeMdm.Edge.Rollouts;
 using EdgeMdm.Edge.Site;
+using EdgeMdm.Edge.Staging.Batches;
 using EdgeMdm.Edge.Storage;
 using Reasons = EdgeMdm.Edge.Enrollment.EnrollmentTelemetry.Reasons;
 
@@ -15,7 +16,8 @@ namespace EdgeMdm.Edge.Enrollment;
 /// SHA-256 hex of the bearer secret sent with the enrollment, null when none was: how a re-enrolling Active device
 /// proves it is the device the site knows (<see cref="Reenrollment"/>). Ignored for a new serial.
 /// </param>
-public sealed record EnrollmentAttempt(string TokenHash, DeviceFacts Device, string? PresentedSecretHash = null);
+/// <param name="Code">The staging QR code the device enrolls from, null when it came with the token alone.</param>
+public sealed record EnrollmentAttempt(string TokenHash, DeviceFacts Device, string? PresentedSecretHash = null, StagingCode? Code = null);
 
 public sealed record Enrolled(string DeviceId, string DeviceSecret, string SiteId, string Group, bool Reenrolled);
 
@@ -37,6 +39,7 @@ internal sealed class Enroller(
     IReenrollAllowances allowances,
     ISiteIdentity site,
     ISiteRollouts rollouts,
+    IBatchEnrollment batches,
     EnrollmentTelemetry telemetry) : IEnrollmentStore
 {
     private const string Appliance = "appliance";
@@ -70,6 +73,11 @@ internal sealed class Enroller(
     private Result Enroll(UnitOfWork unit, EnrollmentAttempt attempt, string secret, DeviceCredential credential, DateTimeOffset now)
     {
         var facts = attempt.Device;
+        // The batch before the token: an expired or finished batch says so, rather than the token it holds.
+        var admission = batches.Admit(unit, attempt.TokenHash, attempt.Code, site.SiteIdIn(unit), now);
+        if (admission.Refusal is { } batchRefusal)
+            return new Result(null, batchRefusal, admission.Reason, null, null);
+        var batchId = admission.BatchId;
         var usable = tokens.Usable(unit, attempt.TokenHash, now);
         if (usable.Value is not { } token)
             return new Result(null, usable.Refusal, TokenReason(usable.Refusal!), null, null);
@@ -79,7 +87,7 @@ internal sealed class Enroller(
         ReenrollAllowance? used = null;
         if (existing is null)
         {
-            deviceId = devices.Add(unit, facts, token.Group, credential, "enrollment with token " + token.Prefix + "…", now);
+            deviceId = devices.Add(unit, facts, token.Group, credential, "enrollment with token " + token.Prefix + "…", now, batchId);
         }
         else
         {
@@ -94,7 +102,7 @@ internal sealed class Enroller(
             }
 
             deviceId = existing.Id;
-            devices.Reenroll(unit, existing, facts, token.Group, credential, ReenrollmentReason(token, verdict, allowance), now);
+            devices.Reenroll(unit, existing, facts, token.Group, credential, ReenrollmentReason(token, verdict, allowance), now, batchId);
             // Used up by whichever enrollment comes first, even one the token alone allowed: an allowance never
             // outlives the re-enrollment it was for.
             if (allowance?.IsUsableAt(now) == true)
@@ -106,6 +114,8 @@ internal sealed class Enroller(
 
         devices.Transition(unit, deviceId, DeviceState.Enrolling, DeviceState.Staging, Appliance, "enrollment accepted", now);
         tokens.Use(unit, attempt.TokenHash);
+        if (batchId is not null)
+            batches.AddMember(unit, batchId, deviceId, attempt.Code?.Proof.Slot, now);
         // One more device to count in a rollout (or one that left another group's).
         unit.OnCommitted(rollouts.DevicesChanged);
         return new Result(new Enrolled(deviceId, secret, site.SiteIdIn(unit), token.Group, existing is not null), null, null, deviceId, used);

@@ -4,6 +4,7 @@ using EdgeMdm.Edge.Devices;
 using EdgeMdm.Edge.Options;
 using EdgeMdm.Edge.Mqtt;
 using EdgeMdm.Edge.Packages;
+using EdgeMdm.Edge.Staging.Batches;
 using EdgeMdm.Edge.Storage;
 using EdgeMdm.Edge.Web;
 using Microsoft.Extensions.Options;
@@ -48,7 +49,8 @@ internal static class EnrollmentEndpoints
         var attempt = new EnrollmentAttempt(
             CanonicalHash.Sha256Hex(request!.EnrollmentToken!),
             new DeviceFacts(request.Serial!.Trim(), request.Model!, request.Manufacturer!, request.OsVersion!, request.AgentVersion!),
-            presented);
+            presented,
+            request.Code is { } code ? new StagingCode(code, code.SignedText(request.EnrollmentToken!)) : null);
         var outcome = await store.EnrollAsync(attempt, clock.GetUtcNow());
         if (outcome.Value is not { } enrolled)
             return Problems.Refused(outcome.Refusal!);
@@ -71,6 +73,15 @@ internal static class EnrollmentEndpoints
         v.RequiredText("manufacturer", request.Manufacturer);
         v.RequiredText("osVersion", request.OsVersion);
         v.RequiredText("agentVersion", request.AgentVersion);
+        if (request.Code is { } code)
+        {
+            v.RequiredText("code.siteId", code.SiteId);
+            v.RequiredText("code.batchId", code.BatchId);
+            v.RequiredText("code.tlsPin", code.TlsPin);
+            v.RequiredText("code.signature", code.Signature);
+            if (code.Urls is not { Count: > 0 })
+                v.Add("code.urls", "must name at least one URL");
+        }
         return v;
     }
 }

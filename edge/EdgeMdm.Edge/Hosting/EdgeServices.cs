@@ -10,6 +10,7 @@ using EdgeMdm.Edge.Packages;
 using EdgeMdm.Edge.Rollouts;
 using EdgeMdm.Edge.Seed;
 using EdgeMdm.Edge.SiteTls;
+using EdgeMdm.Edge.Staging.Batches;
 using EdgeMdm.Edge.Site;
 using EdgeMdm.Edge.SiteUsers;
 using EdgeMdm.Edge.Staging;
@@ -46,6 +47,7 @@ public static class EdgeServices
         services.AddCommands();
         services.AddStaging();
         services.AddEnrollment();
+        services.AddStagingBatches();
         services.AddSync();
         services.AddMqtt(configuration);
         services.AddDiscovery();

@@ -104,6 +104,23 @@ public sealed class SiteCertificates : IDisposable
         }
     }
 
+    /// <summary>
+    /// Signs <paramref name="data"/> with the site CA's private key (ECDSA P-256, SHA-256, IEEE P1363 r‖s): what the
+    /// appliance puts on the things it hands out and must recognise later as its own (a staging QR code).
+    /// </summary>
+    public byte[] SignWithAuthority(ReadOnlySpan<byte> data)
+    {
+        using var key = _authority.GetECDsaPrivateKey() ?? throw new InvalidOperationException("the site CA was loaded without its private key");
+        return key.SignData(data, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+    }
+
+    /// <summary>Whether <paramref name="signature"/> is the site CA's over <paramref name="data"/> (<see cref="SignWithAuthority"/>).</summary>
+    public bool SignedByAuthority(ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
+    {
+        using var key = _authority.GetECDsaPublicKey() ?? throw new InvalidOperationException("the site CA has no ECDSA key");
+        return key.VerifyData(data, signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+    }
+
     public static string SpkiSha256(X509Certificate2 certificate)
     {
         ArgumentNullException.ThrowIfNull(certificate);

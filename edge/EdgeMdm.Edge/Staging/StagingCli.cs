@@ -18,7 +18,10 @@ public static class StagingCli
     public static Command Staging(OperatorCommands commands)
     {
         ArgumentNullException.ThrowIfNull(commands);
-        return new Command("staging", "staging plans and each device's progress through its plan") { Status(commands), Retry(commands), Plans(commands) };
+        return new Command("staging", "staging devices at the site: batches of enrollment codes, plans, each device's progress through its plan")
+        {
+            Batches.BatchesCli.Batch(commands), Status(commands), Retry(commands), Plans(commands),
+        };
     }
 
     private static Command Status(OperatorCommands commands)

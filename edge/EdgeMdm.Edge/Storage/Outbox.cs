@@ -229,6 +229,7 @@ public sealed class Outbox
         SiteChange.ChangeOneofCase.Transitioned => "transitioned",
         SiteChange.ChangeOneofCase.CommandQueued => "command_queued",
         SiteChange.ChangeOneofCase.StagingStepReported => "staging_step_reported",
+        SiteChange.ChangeOneofCase.StagingBatchCreated => "staging_batch_created",
         _ => throw new ArgumentOutOfRangeException(nameof(change), change, "a site change must say what changed"),
     };
 }

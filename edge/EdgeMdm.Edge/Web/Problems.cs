@@ -9,7 +9,7 @@ internal static class Problems
     public static IResult Refused(Refusal refusal) => refusal.Kind switch
     {
         RefusalKind.Unauthorized => Unauthorized(refusal.Title, refusal.Detail),
-        RefusalKind.Forbidden => ProblemResults.Create(StatusCodes.Status403Forbidden, refusal.Title, refusal.Detail),
+        RefusalKind.Forbidden => ProblemResults.Create(StatusCodes.Status403Forbidden, refusal.Title, refusal.Detail, refusal.Type),
         RefusalKind.NotFound => ProblemResults.Create(StatusCodes.Status404NotFound, refusal.Title, refusal.Detail),
         RefusalKind.Conflict => ProblemResults.Create(StatusCodes.Status409Conflict, refusal.Title, refusal.Detail),
         RefusalKind.Unprocessable => ProblemResults.Create(StatusCodes.Status422UnprocessableEntity, refusal.Title, refusal.Detail),

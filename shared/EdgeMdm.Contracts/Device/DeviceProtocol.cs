@@ -13,6 +13,13 @@ public sealed record EnrollRequest
     public string? Manufacturer { get; init; }
     public string? OsVersion { get; init; }
     public string? AgentVersion { get; init; }
+
+    /// <summary>
+    /// Set when the device enrolls from a staging QR code: the code's signed fields (batch, site, slot, URLs, pin,
+    /// signature). The appliance refuses a code made for another site or one whose signature does not verify over
+    /// these fields and <see cref="EnrollmentToken"/>, and records the device as a member of the batch.
+    /// </summary>
+    public EnrollmentCodeProof? Code { get; init; }
 }
 
 /// <summary>201 answer to an enrollment. The secret is shown once; the appliance keeps only its hash.</summary>

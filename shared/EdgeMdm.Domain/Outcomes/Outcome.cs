@@ -12,7 +12,14 @@ public enum RefusalKind
     Unprocessable,
 }
 
-public sealed record Refusal(RefusalKind Kind, string Title, string Detail);
+/// <param name="Kind">What the adapter answers with (403, 404, ...).</param>
+/// <param name="Title">A short, stable summary.</param>
+/// <param name="Detail">What happened, for a person.</param>
+public sealed record Refusal(RefusalKind Kind, string Title, string Detail)
+{
+    /// <summary>The RFC 9457 problem type (a URI) when the refusal has one of its own; null: the status code's default.</summary>
+    public string? Type { get; init; }
+}
 
 /// <summary>Either a value or the reason there is none.</summary>
 public sealed record Outcome<T>(T? Value, Refusal? Refusal)
