@@ -26,11 +26,12 @@ public static class StagingCli
 
     private static Command Status(OperatorCommands commands)
     {
+        var batch = new Argument<string?>("batch") { Description = "only the devices this staging batch enrolled", Arity = ArgumentArity.ZeroOrOne };
         var group = new Option<string>("--group") { Description = "only devices of this group" };
         var device = new Option<string>("--device") { Description = "only this device (id or serial)" };
-        return commands.Create("status", "per device: done, in progress at step X, or stuck at step X with the reason; then a summary line", [group, device], cli =>
+        return commands.Create("status", "per device: done, in progress at step X, or stuck at step X with the reason; then a summary line", [batch, group, device], cli =>
         {
-            var report = Report(cli, cli.Result.GetValue(group), cli.Result.GetValue(device), deviceIds: null);
+            var report = BatchReport(cli, cli.Result.GetValue(batch), cli.Result.GetValue(group), cli.Result.GetValue(device));
             return cli.Print(report, () =>
             {
                 Table.Write(
@@ -40,9 +41,28 @@ public static class StagingCli
                         d.DeviceId, d.Serial, d.Group, d.Plan ?? "-", d.Outcome, d.CurrentStep ?? "-",
                         $"{CliText.Number(d.StepsDone)}/{CliText.Number(d.StepsTotal)}", d.Elapsed is { } e ? DurationText.Format(e) : "-", d.Reason ?? "",
                     }));
-                Console.WriteLine($"{CliText.Number(report.Done)} done, {CliText.Number(report.InProgress)} in progress, {CliText.Number(report.Stuck)} stuck; elapsed {(report.Elapsed is { } all ? DurationText.Format(all) : "-")}");
+                var waiting = report.Batch is { } b ? $", {CliText.Number(b.Count - b.Enrolled)} not enrolled yet" : "";
+                var of = report.Batch is { } ofBatch ? $"batch {ofBatch.Id} ({ofBatch.Group}, {CliText.Number(ofBatch.Enrolled)} of {CliText.Number(ofBatch.Count)} enrolled): " : "";
+                Console.WriteLine($"{of}{CliText.Number(report.Done)} done, {CliText.Number(report.InProgress)} in progress, {CliText.Number(report.Stuck)} stuck{waiting}; elapsed {(report.Elapsed is { } all ? DurationText.Format(all) : "-")}");
             });
         });
+    }
+
+    /// <summary>
+    /// With a batch, the status of its members, and the batch's elapsed time counted from its creation (how long the cart
+    /// has been at it); without, every device the filters leave.
+    /// </summary>
+    private static StagingStatusReport BatchReport(OperatorContext cli, string? batchId, string? group, string? device)
+    {
+        if (batchId is null)
+            return Report(cli, group, device, deviceIds: null);
+        var batches = cli.Get<Batches.IStagingBatches>();
+        var batch = batches.Find(batchId) ?? throw new CliException($"no staging batch '{batchId}' (staging batch list shows them)");
+        var members = batches.MembersOf(batch.Id).Select(m => m.DeviceId).ToList();
+        var report = Report(cli, group, device, members);
+        // A batch whose every device is done stopped the clock when its last device finished.
+        var finishedAt = report.Done == batch.Count && report.Devices.Count == batch.Count ? report.Devices.Max(d => d.StartedAt + d.Elapsed) : null;
+        return report with { Batch = batch, Elapsed = (finishedAt ?? DateTimeOffset.UtcNow) - batch.CreatedAt };
     }
 
     /// <summary>

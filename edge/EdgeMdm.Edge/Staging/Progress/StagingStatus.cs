@@ -12,7 +12,11 @@ public sealed record DeviceStagingStatus(
 public sealed record StepStatus(string StepId, string Kind, string State, int Attempts, string? Error, TimeSpan? Duration);
 
 /// <summary>The devices and how many are done, in progress and stuck, and how long since the first step started.</summary>
-public sealed record StagingStatusReport(int Done, int InProgress, int Stuck, TimeSpan? Elapsed, IReadOnlyList<DeviceStagingStatus> Devices);
+public sealed record StagingStatusReport(int Done, int InProgress, int Stuck, TimeSpan? Elapsed, IReadOnlyList<DeviceStagingStatus> Devices)
+{
+    /// <summary>The batch the report is about (<c>staging status BATCH</c>), or null; then <see cref="Elapsed"/> counts from its creation.</summary>
+    public Batches.StagingBatch? Batch { get; init; }
+}
 
 public static class StagingStatus
 {
