@@ -54,7 +54,7 @@ public sealed class StagingBatchCliTests
         var code = ProvisioningQr.Read(payload.RootElement.GetProperty("slots")[1].GetString()!);
 
         // Act: a device enrolls from slot 2's code; the site syncs
-        using var device = new HttpClient { BaseAddress = appliance.Url };
+        using var device = appliance.CreateClient();
         var request = new EnrollRequest { EnrollmentToken = code.Token, Serial = "SN-STAGED-2", Model = "TC52", Manufacturer = "Zebra", OsVersion = "14", AgentVersion = "1", Code = code.Proof() };
         using var enrolled = await device.PostAsJsonAsync("/api/v1/enroll", request, DeviceProtocolJson.Default.EnrollRequest);
         var deviceId = (await enrolled.Content.ReadFromJsonAsync(DeviceProtocolJson.Default.EnrollResponse))!.DeviceId;
