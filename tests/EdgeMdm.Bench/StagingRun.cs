@@ -147,7 +147,7 @@ internal static class StagingRun
                         await WaitActiveAsync(enrolled.DeviceId, lastReportSent, measured);
                 }
             }
-            catch (Exception e) when (AgentFailures.IsRequestFailure(e, cancellationToken) || e is InvalidDataException)
+            catch (Exception e) when (AgentFailures.IsRequestFailure(e, cancellationToken) || e is InvalidDataException or System.Text.Json.JsonException)
             {
                 RecordError(serial, AgentFailures.Describe(e));
             }
