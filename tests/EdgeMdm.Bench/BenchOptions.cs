@@ -6,10 +6,10 @@ namespace EdgeMdm.Bench;
 internal sealed record BenchOptions
 {
     public const string Usage =
-        "usage: edgemdm-bench [--scenario checkin|catchup|download|wake|all] [--devices N] [--concurrency N] [--warmup 20s] [--duration 15s]\n" +
+        "usage: edgemdm-bench [--scenario checkin|catchup|download|wake|tls|staging|all] [--devices N] [--concurrency N] [--warmup 20s] [--duration 15s]\n" +
         "                     [--backlog N] [--sync-max-rate N] [--package-mb N] [--download-clients N] [--wake-agents N]\n" +
-        "                     [--out FILE]\n" +
-        "       edgemdm-bench noop-server --urls URL\n" +
+        "                     [--handshake-clients N] [--staging-devices N] [--step-time-scale X] [--out FILE]\n" +
+        "       edgemdm-bench noop-server --urls URL [--certificate PEM --key PEM]\n" +
         "       edgemdm-bench probe --url URL --period-ms N --devices FILE";
 
     /// <summary>Which scenarios run, in this order: the check-in load, then the sync catch-up.</summary>
@@ -29,6 +29,15 @@ internal sealed record BenchOptions
 
     /// <summary>Wake scenario: devices connected to the broker, all woken at once.</summary>
     public int WakeAgents { get; init; } = 5000;
+
+    /// <summary>TLS scenario: connections handshaking at once, each a full handshake (no resumption) then closed.</summary>
+    public int HandshakeClients { get; init; } = 16;
+
+    /// <summary>Staging scenario: devices staged at once through the plan (a cart).</summary>
+    public int StagingDevices { get; init; } = 50;
+
+    /// <summary>Staging scenario: factor on the simulated step times (1 = realistic; 0.1 for a quick run).</summary>
+    public double StepTimeScale { get; init; } = 1.0;
 
     /// <summary>Devices enrolled on each server; each checks in back-to-back for the whole run.</summary>
     public int Devices { get; init; } = 2000;
@@ -63,6 +72,10 @@ internal sealed record BenchOptions
         ["--package-mb"] = (o, value) => PositiveInt(value) is { } megabytes ? o with { PackageMegabytes = megabytes } : null,
         ["--download-clients"] = (o, value) => PositiveInt(value) is { } clients ? o with { DownloadClients = clients } : null,
         ["--wake-agents"] = (o, value) => PositiveInt(value) is { } agents ? o with { WakeAgents = agents } : null,
+        ["--handshake-clients"] = (o, value) => PositiveInt(value) is { } clients ? o with { HandshakeClients = clients } : null,
+        ["--staging-devices"] = (o, value) => PositiveInt(value) is { } devices ? o with { StagingDevices = devices } : null,
+        ["--step-time-scale"] = (o, value) =>
+            double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var scale) && scale is >= 0 and <= 100 ? o with { StepTimeScale = scale } : null,
         ["--out"] = (o, value) => o with { OutFile = value },
     };
 
@@ -79,7 +92,7 @@ internal sealed record BenchOptions
             if (!Setters.TryGetValue(name, out var set))
                 return (null, $"unknown option {name}");
             if (set(options, value) is not { } next)
-                return (null, $"{name} {value}: not a valid value (counts are whole numbers ≥ 1, durations look like 500ms, 15s, 2m, scenarios are checkin, catchup, download, wake, all)");
+                return (null, $"{name} {value}: not a valid value (counts are whole numbers ≥ 1, durations look like 500ms, 15s, 2m, step time scales 0 to 100, scenarios are checkin, catchup, download, wake, tls, staging, all)");
             options = next;
         }
 
@@ -92,6 +105,8 @@ internal sealed record BenchOptions
         "catchup" => BenchScenario.Catchup,
         "download" => BenchScenario.Download,
         "wake" => BenchScenario.Wake,
+        "tls" => BenchScenario.Tls,
+        "staging" => BenchScenario.Staging,
         "all" => BenchScenario.All,
         _ => null,
     };
@@ -118,5 +133,11 @@ internal enum BenchScenario
     /// <summary>Device wakes: N agents connected to the appliance's broker, all woken at once, beside Mosquitto.</summary>
     Wake = 8,
 
-    All = Checkin | Catchup | Download | Wake,
+    /// <summary>TLS: full handshakes per second, and check-ins over TLS, the appliance beside the no-op endpoint over TLS.</summary>
+    Tls = 16,
+
+    /// <summary>Staging: a cart of devices through a 7-step plan with simulated step times, over pinned https.</summary>
+    Staging = 32,
+
+    All = Checkin | Catchup | Download | Wake | Tls | Staging,
 }

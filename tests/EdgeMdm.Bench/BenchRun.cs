@@ -40,24 +40,10 @@ internal static class BenchRun
         using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
         using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
         var startedAt = DateTimeOffset.UtcNow;
-        var rows = new List<RunResult>();
-        CatchupResult? catchup = null;
-        DownloadResult? download = null;
-        WakeResult? wake = null;
+        var results = new BenchResults();
         try
         {
-            if (options.Scenario.HasFlag(BenchScenario.Checkin))
-            {
-                rows.Add(await NoopAsync(options, interrupted.Token));
-                rows.Add(await ApplianceAsync(edgeDll, seed, options, interrupted.Token));
-            }
-
-            if (options.Scenario.HasFlag(BenchScenario.Catchup))
-                catchup = await CatchupRun.RunAsync(cloudDll, edgeDll, options, Console.Error, interrupted.Token);
-            if (options.Scenario.HasFlag(BenchScenario.Download))
-                download = await DownloadRun.RunAsync(cloudDll, edgeDll, options, Console.Error, interrupted.Token);
-            if (options.Scenario.HasFlag(BenchScenario.Wake))
-                wake = await WakeRun.RunAsync(edgeDll, seed, options, Console.Error, interrupted.Token);
+            await RunScenariosAsync(edgeDll, cloudDll, seed, options, results, interrupted.Token);
         }
         catch (ServerStartException e)
         {
@@ -68,23 +54,48 @@ internal static class BenchRun
             return Fail("interrupted", exitCode: 130);
         }
 
-        await WriteReportAsync(options, startedAt, rows, catchup, download, wake);
-        var errors = rows.Sum(r => r.Errors) + (catchup?.Errors ?? 0) + (download?.Errors ?? 0) + (wake?.Errors ?? 0);
+        await WriteReportAsync(options, startedAt, results);
+        var errors = results.Errors;
         return errors == 0 ? 0 : Fail($"{errors} errors; a healthy run has none");
     }
 
+    /// <summary>The scenarios the options ask for, in a fixed order; each result goes into <paramref name="results"/> as it is known.</summary>
+    private static async Task RunScenariosAsync(string edgeDll, string cloudDll, string seed, BenchOptions options, BenchResults results, CancellationToken cancellationToken)
+    {
+        if (options.Scenario.HasFlag(BenchScenario.Checkin))
+        {
+            results.Rows.Add(await NoopAsync(options, cancellationToken));
+            results.Rows.Add(await ApplianceAsync(edgeDll, seed, options, cancellationToken));
+        }
+
+        if (options.Scenario.HasFlag(BenchScenario.Catchup))
+            results.Catchup = await CatchupRun.RunAsync(cloudDll, edgeDll, options, Console.Error, cancellationToken);
+        if (options.Scenario.HasFlag(BenchScenario.Download))
+            results.Download = await DownloadRun.RunAsync(cloudDll, edgeDll, options, Console.Error, cancellationToken);
+        if (options.Scenario.HasFlag(BenchScenario.Wake))
+            results.Wake = await WakeRun.RunAsync(edgeDll, seed, options, Console.Error, cancellationToken);
+        if (options.Scenario.HasFlag(BenchScenario.Tls))
+            results.Tls = await TlsRun.RunAsync(edgeDll, seed, DemoToken, options, Console.Error, cancellationToken);
+        if (options.Scenario.HasFlag(BenchScenario.Staging))
+            results.Staging = await StagingRun.RunAsync(edgeDll, options, Console.Error, cancellationToken);
+    }
+
     /// <summary>One markdown report of the scenarios that ran, on standard output and in --out FILE.</summary>
-    private static async Task WriteReportAsync(BenchOptions options, DateTimeOffset startedAt, List<RunResult> rows, CatchupResult? catchup, DownloadResult? download, WakeResult? wake)
+    private static async Task WriteReportAsync(BenchOptions options, DateTimeOffset startedAt, BenchResults results)
     {
         var sections = new List<string>();
-        if (rows.Count > 0)
-            sections.Add(Report.Render(options, rows, startedAt));
-        if (catchup is not null)
+        if (results.Rows.Count > 0)
+            sections.Add(Report.Render(options, results.Rows, startedAt));
+        if (results.Catchup is { } catchup)
             sections.Add(CatchupReport.Render(catchup, startedAt));
-        if (download is not null)
+        if (results.Download is { } download)
             sections.Add(DownloadReport.Render(download, startedAt));
-        if (wake is not null)
+        if (results.Wake is { } wake)
             sections.Add(WakeReport.Render(wake, startedAt));
+        if (results.Tls is { } tls)
+            sections.Add(TlsReport.Render(tls, startedAt));
+        if (results.Staging is { } staging)
+            sections.Add(StagingReport.Render(staging, startedAt));
         var report = string.Join("\n", sections);
         Console.Write(report);
         if (options.OutFile is { } outFile)
@@ -162,4 +173,24 @@ internal static class BenchRun
             Console.Error.WriteLine($"edgemdm-bench: could not remove {path}: {e.Message}");
         }
     }
+}
+
+/// <summary>What the scenarios of one run produced; null for a scenario that did not run.</summary>
+internal sealed class BenchResults
+{
+    /// <summary>The check-in scenario's rows: the no-op endpoint, then the appliance.</summary>
+    public List<RunResult> Rows { get; } = [];
+
+    public CatchupResult? Catchup { get; set; }
+
+    public DownloadResult? Download { get; set; }
+
+    public WakeResult? Wake { get; set; }
+
+    public TlsResult? Tls { get; set; }
+
+    public StagingResult? Staging { get; set; }
+
+    public long Errors =>
+        Rows.Sum(r => r.Errors) + (Catchup?.Errors ?? 0) + (Download?.Errors ?? 0) + (Wake?.Errors ?? 0) + (Tls?.Errors ?? 0) + (Staging?.Errors ?? 0);
 }

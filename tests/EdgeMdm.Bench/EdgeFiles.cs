@@ -23,6 +23,14 @@ internal static class EdgeFiles
 
     public static long FeedPosition(string dataDir) => Scalar(dataDir, "SELECT feed_position FROM sync_state WHERE id = 1");
 
+    /// <summary>A device's lifecycle state and its drift findings (JSON) as the appliance last stored them.</summary>
+    public static (string State, string Findings) DeviceState(string dataDir, string deviceId)
+    {
+        using var db = Open(dataDir);
+        var row = db.Query<StateRow>("SELECT state AS State, findings AS Findings FROM devices WHERE id = ?", deviceId).SingleOrDefault();
+        return row is null ? ("(unknown device)", "[]") : (row.State, row.Findings);
+    }
+
     /// <summary>Every change in the outbox now, measured three ways (see <see cref="OutboxContent"/>).</summary>
     public static OutboxContent ReadOutbox(string dataDir)
     {
@@ -112,6 +120,13 @@ internal static class EdgeFiles
         public long LastCheckin { get; set; }
 
         public string Token { get; set; } = "";
+    }
+
+    private sealed class StateRow
+    {
+        public string State { get; set; } = "";
+
+        public string Findings { get; set; } = "[]";
     }
 
     private sealed class OutboxRow
