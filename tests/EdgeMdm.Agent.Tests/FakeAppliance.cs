@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Domain.Drift;
+using EdgeMdm.Domain.Staging;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -44,6 +45,9 @@ public sealed class FakeAppliance : IAsyncDisposable
     public string EnrollmentToken { get; set; } = "enroll-token";
     public int CheckinIntervalSeconds { get; set; } = 60;
     public DeclarationsDocument Declarations { get; set; } = Blueprint.Empty("floor").ToDeclarations();
+
+    /// <summary>The plan <c>GET /api/v1/staging/plan</c> hands out, secrets in clear; null: 404 (no plan), as before plans.</summary>
+    public StagingPlan? StagingPlan { get; set; }
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
     public ConcurrentDictionary<string, DeviceStatus> Statuses { get; } = new(StringComparer.Ordinal);
     public ConcurrentQueue<string> EnrolledSerials { get; } = new();
@@ -95,6 +99,7 @@ public sealed class FakeAppliance : IAsyncDisposable
         app.MapPost("/api/v1/enroll", fake.EnrollAsync);
         app.MapPost("/api/v1/checkin", fake.CheckinAsync);
         app.MapGet("/api/v1/declarations", fake.DeclarationsAsync);
+        app.MapGet("/api/v1/staging/plan", fake.StagingPlanAsync);
         app.MapPost("/api/v1/commands/{id}/result", fake.ResultAsync);
         app.MapGet("/api/v1/packages/{sha256}", fake.PackageAsync);
         await app.StartAsync();
@@ -208,6 +213,20 @@ public sealed class FakeAppliance : IAsyncDisposable
         await context.Response.WriteAsJsonAsync(
             new CheckinResponse(Declarations.Token, commands, CheckinIntervalSeconds),
             DeviceProtocolJson.Default.CheckinResponse);
+    }
+
+    private async Task StagingPlanAsync(HttpContext context)
+    {
+        if (await DeviceOfAsync(context) is null)
+            return;
+        if (StagingPlan is not { } plan)
+        {
+            await ProblemAsync(context, 404, "No staging plan", "group 'floor' has no staging plan");
+            return;
+        }
+
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(StagingPlanJson.SerializeClear(plan));
     }
 
     private async Task DeclarationsAsync(HttpContext context)

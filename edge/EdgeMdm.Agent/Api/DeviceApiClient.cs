@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using EdgeMdm.Contracts.Device;
+using EdgeMdm.Domain.Staging;
 
 namespace EdgeMdm.Agent;
 
@@ -23,6 +24,7 @@ public sealed class DeviceApiClient
     private static readonly Uri EnrollPath = new("api/v1/enroll", UriKind.Relative);
     private static readonly Uri CheckinPath = new("api/v1/checkin", UriKind.Relative);
     private static readonly Uri DeclarationsPath = new("api/v1/declarations", UriKind.Relative);
+    private static readonly Uri StagingPlanPath = new("api/v1/staging/plan", UriKind.Relative);
     private static readonly DeviceProtocolJson Json = DeviceProtocolJson.Default;
 
     private const int DownloadChunkBytes = 81_920;
@@ -84,6 +86,32 @@ public sealed class DeviceApiClient
         return document.Token is null
             ? throw DeviceApiException.Malformed(response, "the declarations document has no token")
             : document;
+    }
+
+    /// <summary>
+    /// GET /api/v1/staging/plan: the plan of the device's group, secrets in clear (kept in memory by the caller, never
+    /// logged); null when the group has none (404).
+    /// </summary>
+    public async Task<StagingPlan?> GetStagingPlanAsync(string deviceSecret, CancellationToken cancellationToken = default)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Get, StagingPlanPath);
+        Authorize(message, deviceSecret);
+        using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+            return null;
+        if (!response.IsSuccessStatusCode)
+            throw await DeviceApiException.FromResponseAsync(response, cancellationToken);
+        var json = await response.Content.ReadAsStringAsync(cancellationToken);
+        try
+        {
+            var plan = StagingPlanJson.DeserializeClear(json);
+            return plan.Steps is { Count: > 0 } ? plan : throw DeviceApiException.Malformed(response, "the staging plan has no steps");
+        }
+        catch (JsonException e)
+        {
+            // The message of a JsonException names a path, never a value: no secret gets into it.
+            throw DeviceApiException.Malformed(response, e.Message, e);
+        }
     }
 
     /// <summary>POST /api/v1/commands/{id}/result; 204.</summary>

@@ -242,6 +242,9 @@ internal static class RunCommand
             text.Append(CultureInfo.InvariantCulture, $"checkin ok {outcome.Latency.TotalMilliseconds:0.0}ms sent={Items(outcome.Sent)} token={Short(outcome.DeclarationsToken)}");
             if (outcome.DeclarationsFetched)
                 text.Append(" (new declarations)");
+            // The plan's name only: its steps carry secrets (a Wi-Fi key) that never reach a log.
+            if (outcome.StagingPlanStarted is { } plan)
+                text.Append(" (staging plan ").Append(plan).Append(')');
             if (staging is not null)
                 text.Append(CultureInfo.InvariantCulture, $" staging={staging.CompletedSteps}/{staging.TotalSteps}");
             if (staging?.CurrentStep is { } step)

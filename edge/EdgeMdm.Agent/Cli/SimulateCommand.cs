@@ -134,6 +134,16 @@ internal sealed class FleetKnobs
         CustomParser = ParseSampleApp,
     };
 
+    private readonly Option<double> _wifiFail = CliOptions.Fraction("--wifi-fail", "Share of devices whose staging Wi-Fi step fails until an operator retry");
+    private readonly Option<double> _peripheralMissing = CliOptions.Fraction("--peripheral-missing", "Share of devices whose staging pairPeripheral step finds nothing until an operator retry");
+    private readonly Option<double> _stagingTimeScale = new("--staging-time-scale")
+    {
+        Description = "Multiply staging step durations and retry pauses by this (default 1: realistic; 0.01 for a fast demo)",
+        HelpName = "FACTOR",
+        DefaultValueFactory = _ => 1.0,
+        Validators = { result => { if (result.GetValueOrDefault<double>() is not (> 0 and <= 100)) result.AddError("--staging-time-scale must be above 0 and at most 100"); } },
+    };
+
     private readonly Option<string> _packages = new("--packages")
     {
         Description = "Directory for package downloads (one verified copy per package, shared by the fleet); default a temporary directory removed afterwards",
@@ -148,6 +158,9 @@ internal sealed class FleetKnobs
         command.Options.Add(_offline);
         command.Options.Add(_offlineFor);
         command.Options.Add(_installRetryAfter);
+        command.Options.Add(_wifiFail);
+        command.Options.Add(_peripheralMissing);
+        command.Options.Add(_stagingTimeScale);
         command.Options.Add(_sampleApp);
         command.Options.Add(_packages);
     }
@@ -160,6 +173,9 @@ internal sealed class FleetKnobs
         OfflineFraction = parse.GetValue(_offline),
         OfflineFor = parse.GetResult(_offlineFor) is null ? null : parse.GetValue(_offlineFor),
         RetryPolicy = parse.GetResult(_installRetryAfter) is null ? RetryPolicy.Default : RetryPolicy.StartingAfter(parse.GetValue(_installRetryAfter)),
+        WifiFailFraction = parse.GetValue(_wifiFail),
+        PeripheralMissingFraction = parse.GetValue(_peripheralMissing),
+        StagingTimeScale = parse.GetValue(_stagingTimeScale),
         SampleApp = parse.GetValue(_sampleApp)?.App,
         PackageDirectory = parse.GetValue(_packages) is { Length: > 0 } directory ? directory : null,
     };

@@ -33,6 +33,9 @@ public sealed record CheckinOutcome(
 
     /// <summary>Set when the appliance offered a package signing key other than the pinned one: why it was refused.</summary>
     public string? SigningKeyRefused { get; init; }
+
+    /// <summary>The staging plan fetched in this cycle, by name (never its content); null when none was.</summary>
+    public string? StagingPlanStarted { get; init; }
 }
 
 /// <summary>
@@ -46,6 +49,7 @@ public sealed class DeviceAgent
     private readonly DeviceApiClient _api;
     private readonly string _deviceSecret;
     private string? _keyRefusal;
+    private bool _stagingPlanAsked;
 
     /// <param name="packages">Installs the packages the appliance serves; null for an agent that leaves them pending.</param>
     public DeviceAgent(DeviceApiClient api, VirtualDevice device, string deviceSecret, PackageInstaller? packages = null)
@@ -62,6 +66,12 @@ public sealed class DeviceAgent
     public VirtualDevice Device { get; }
 
     public PackageInstaller? Packages { get; }
+
+    /// <summary>
+    /// Whether the agent asks for its group's staging plan (once, after its first check-in) and performs it. On for a
+    /// device just enrolled; a restarted agent asks again (the plan is not kept on disk: it holds secrets).
+    /// </summary>
+    public bool FetchesStagingPlan { get; init; } = true;
 
     /// <summary>
     /// Offers the appliance's package signing key (from enrollment or declarations) to the pin; a refusal is
@@ -117,11 +127,16 @@ public sealed class DeviceAgent
                 (failures ??= []).Add(failure);
         }
 
+        var planStarted = await FetchStagingPlanOnceAsync(failures ??= [], cancellationToken);
+
         var packages = Packages is null ? [] : await Packages.InstallDueAsync(Device, cancellationToken);
         var keyRefusal = _keyRefusal;
         _keyRefusal = null;
 
         var interval = TimeSpan.FromSeconds(response.CheckinIntervalSeconds);
+        // While a staging step is due to change, check in when it does: staging runs at the pace of its steps.
+        if (Device.NextStagingChangeIn is { } stagingDue && stagingDue < interval)
+            interval = stagingDue;
         return new CheckinOutcome(
             status,
             latency,
@@ -129,11 +144,38 @@ public sealed class DeviceAgent
             response.DeclarationsToken,
             fetched,
             reported,
-            failures ?? (IReadOnlyList<AgentFailure>)[])
+            failures)
         {
             Packages = packages,
             SigningKeyRefused = keyRefusal,
+            StagingPlanStarted = planStarted,
         };
+    }
+
+    /// <summary>
+    /// Fetches the group's plan once and starts it; returns its name, or null when there was nothing to fetch or the
+    /// group has none (404). A refusal (quarantined, malformed plan) would only repeat and is not asked again; any
+    /// other failure is, on the next cycle.
+    /// </summary>
+    private async Task<string?> FetchStagingPlanOnceAsync(List<AgentFailure> failures, CancellationToken cancellationToken)
+    {
+        if (!FetchesStagingPlan || _stagingPlanAsked)
+            return null;
+        try
+        {
+            var plan = await _api.GetStagingPlanAsync(_deviceSecret, cancellationToken);
+            _stagingPlanAsked = true;
+            if (plan is null)
+                return null;
+            Device.StartStaging(plan);
+            return plan.Name;
+        }
+        catch (Exception e) when (AgentFailures.IsRequestFailure(e, cancellationToken))
+        {
+            _stagingPlanAsked = e is DeviceApiException { IsPermanent: true };
+            failures.Add(new AgentFailure("staging-plan", e));
+            return null;
+        }
     }
 
     /// <summary>

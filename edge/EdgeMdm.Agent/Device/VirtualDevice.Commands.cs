@@ -30,6 +30,7 @@ public sealed partial class VirtualDevice
             "reboot" => Reboot(),
             "refresh-status" => RefreshStatus(),
             "clear-app-data" => ClearAppData(command),
+            RetryStagingStepCommand => RetryStagingStep(command),
             _ => (false, "unsupported command type " + command.Type),
         };
     }

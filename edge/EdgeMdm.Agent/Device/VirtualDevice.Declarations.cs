@@ -45,7 +45,7 @@ public sealed partial class VirtualDevice
         }
     }
 
-    /// <summary>Staging progress as it would be reported now; null before any declarations.</summary>
+    /// <summary>Staging progress as it would be reported now: the plan's steps, or without a plan the declared items done; null before either.</summary>
     public StagingProgress? Staging
     {
         get
@@ -321,6 +321,9 @@ public sealed partial class VirtualDevice
 
     private StagingProgress? StagingSnapshot()
     {
+        // A device with a plan reports its steps; without one, the older count of declared items done.
+        if (_plan is not null)
+            return PlanStagingSnapshot();
         if (_declarations is null)
             return null;
         var total = _declarations.Apps.Count + _declarations.Configurations.Count + _declarations.Certificates.Count;

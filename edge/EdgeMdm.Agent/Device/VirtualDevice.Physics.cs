@@ -53,6 +53,7 @@ public sealed partial class VirtualDevice
 
         HoldStorageFull(now);
         ProcessDueWork(now);
+        ProcessStaging(now);
         return now;
     }
 

@@ -24,8 +24,34 @@ public sealed class FleetSimulator
     // Requests in flight when the duration ends may finish during this grace, then they are cancelled.
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
 
+    // The shortest wait between check-ins while a staging step is about to change (the appliance allows 10/s a device).
+    private static readonly TimeSpan MinStagingWait = TimeSpan.FromMilliseconds(200);
+
     private readonly SimulationOptions _options;
     private readonly TextWriter _log;
+
+    /// <summary>The serial of device <paramref name="index"/> (1-based) of a run with these options.</summary>
+    public static string SerialOf(SimulationOptions options, int index)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.SerialPrefix + index.ToString("D5", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// The failures injected into device <paramref name="index"/>: one draw per knob from a stream of its own, so the
+    /// same seed picks the same devices whatever the fractions (and a test can name the devices to expect stuck).
+    /// </summary>
+    public static InjectedFaults FaultsOf(SimulationOptions options, int index)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var knobs = new Random(Seeds.Mix(Seeds.Mix(options.Seed, index), 2));
+        return new InjectedFaults(
+            StorageFull: knobs.NextDouble() < options.StorageFullFraction,
+            OldOs: knobs.NextDouble() < options.OldOsFraction,
+            Offline: knobs.NextDouble() < options.OfflineFraction,
+            WifiFails: knobs.NextDouble() < options.WifiFailFraction,
+            PeripheralMissing: knobs.NextDouble() < options.PeripheralMissingFraction);
+    }
 
     /// <param name="log">Where errors are described; standard error by default.</param>
     public FleetSimulator(SimulationOptions options, TextWriter? log = null)
@@ -94,12 +120,14 @@ public sealed class FleetSimulator
         {
             var latencies = new List<TimeSpan>();
             var seed = Seeds.Mix(options.Seed, index);
-            // One draw per knob, from a stream of its own: the same seed picks the same devices whatever the fractions.
-            var knobs = new Random(Seeds.Mix(seed, 2));
-            var storageFull = knobs.NextDouble() < options.StorageFullFraction;
-            var oldOs = knobs.NextDouble() < options.OldOsFraction;
-            var offline = knobs.NextDouble() < options.OfflineFraction;
-            var device = new VirtualDevice(Serial(index), seed, options.TimeProvider) { OsVersionOverride = oldOs ? options.OldOsVersion : null };
+            var (storageFull, oldOs, offline, wifiFails, peripheralMissing) = FaultsOf(options, index);
+            var device = new VirtualDevice(SerialOf(options, index), seed, options.TimeProvider)
+            {
+                OsVersionOverride = oldOs ? options.OldOsVersion : null,
+                StagingTimeScale = options.StagingTimeScale,
+                WifiAssociationFails = wifiFails,
+                PeripheralMissing = peripheralMissing,
+            };
             device.SetSampleApp(options.SampleApp);
             if (storageFull)
                 device.FillStorage(options.StorageFreedAfter);
@@ -240,7 +268,9 @@ public sealed class FleetSimulator
                     latencies.Add(outcome.Latency);
                     Record(agent.Device.Serial, outcome);
                     interval = options.IntervalOverride ?? outcome.NextInterval;
-                    wait = interval;
+                    wait = agent.Device.NextStagingChangeIn is { } stagingDue && stagingDue < interval
+                        ? (stagingDue < MinStagingWait ? MinStagingWait : stagingDue)
+                        : interval;
                 }
                 catch (Exception e) when (AgentFailures.IsRequestFailure(e, abort))
                 {
@@ -290,8 +320,8 @@ public sealed class FleetSimulator
             else if (count == LoggedErrors + 1)
                 log.WriteLine("edgemdm-agent: more errors; they are counted but not logged");
         }
-
-        /// <summary>SIM00001: zero-padded so serials sort in device order, and stable across reruns.</summary>
-        private string Serial(int index) => options.SerialPrefix + index.ToString("D5", CultureInfo.InvariantCulture);
     }
 }
+
+/// <summary>What <see cref="FleetSimulator"/> injects into one device (<see cref="SimulationOptions"/>' fractions).</summary>
+public sealed record InjectedFaults(bool StorageFull, bool OldOs, bool Offline, bool WifiFails, bool PeripheralMissing);

@@ -80,6 +80,15 @@ public sealed record SimulationOptions
     /// </summary>
     public string? Mqtt { get; init; }
 
+    /// <summary>Share of devices (0–1) whose staging Wi-Fi step fails on every try until an operator retries it.</summary>
+    public double WifiFailFraction { get; init; }
+
+    /// <summary>Share of devices (0–1) whose staging pairPeripheral step finds no peripheral until an operator retries it.</summary>
+    public double PeripheralMissingFraction { get; init; }
+
+    /// <summary>Staging step durations and retry pauses are multiplied by this: 1 is realistic, 0.01 a fast demo or test.</summary>
+    public double StagingTimeScale { get; init; } = 1.0;
+
     /// <summary>When failed package installs are tried again.</summary>
     public Domain.Rollouts.RetryPolicy RetryPolicy { get; init; } = Domain.Rollouts.RetryPolicy.Default;
 
@@ -97,6 +106,9 @@ public sealed record SimulationOptions
         : StorageFullFraction is < 0 or > 1 ? "StorageFullFraction must be between 0 and 1"
         : OldOsFraction is < 0 or > 1 ? "OldOsFraction must be between 0 and 1"
         : OfflineFraction is < 0 or > 1 ? "OfflineFraction must be between 0 and 1"
+        : WifiFailFraction is < 0 or > 1 ? "WifiFailFraction must be between 0 and 1"
+        : PeripheralMissingFraction is < 0 or > 1 ? "PeripheralMissingFraction must be between 0 and 1"
+        : !(StagingTimeScale > 0 && StagingTimeScale <= 100) ? "StagingTimeScale must be above 0 and at most 100"
         : StorageFreedAfter <= TimeSpan.Zero ? "StorageFreedAfter must be positive"
         : OfflineFor <= TimeSpan.Zero ? "OfflineFor must be positive"
         : string.IsNullOrWhiteSpace(OldOsVersion) ? "OldOsVersion is required"
