@@ -1,3 +1,4 @@
+using System.Text;
 using EdgeMdm.Agent;
 
 namespace EdgeMdm.EndToEnd;
@@ -35,48 +36,12 @@ public sealed class StagingCartTests
         Assert.True(created.ExitCode == 0, created.Stderr);
         var batchDirectory = Path.GetDirectoryName(created.Stdout.Trim())!;
         var batchId = Path.GetFileName(batchDirectory);
-        var (seed, expectedStuck) = SeedWithWifiFailures();
 
-        // Act 1: every device enrolls from its own slot's code and runs the plan; wait until none is still under way
-        using var simulation = Processes.Start(Processes.AgentDll,
-        [
-            "simulate", "--staging-batch", batchDirectory, "--duration", "300s", "--interval", "2s", "--mqtt", "none",
-            "--seed", seed.ToString(CultureInfo.InvariantCulture), "--wifi-fail", "0.1", "--staging-time-scale", "0.05",
-        ]);
-        try
-        {
-            var first = await WaitStatusAsync(edgeDirectory, batchId, s => Count(s, "done") + Count(s, "stuck") == Cart && Count(s, "in progress") == 0);
+        // Act 1 and 2, asserting as they go: the cart staged, the five stuck ones retried
+        await StageTheCartAsync(edgeDirectory, batchDirectory, batchId);
 
-            // Assert 1: exactly the injected five are stuck at wifi with the device's reason; the 45 others are Active
-            var stuck = Devices(first).Where(d => d.Outcome == "stuck").ToList();
-            Assert.Equal(expectedStuck, stuck.Select(d => d.Serial).Order(StringComparer.Ordinal));
-            Assert.All(stuck, d => Assert.Equal(("wifi", "wifi: association with SSID dc-floor timed out (WPA2-PSK)", "Staging"), (d.Step, d.Reason, d.State)));
-            Assert.All(Devices(first).Where(d => d.Outcome == "done"), d => Assert.Equal("Active", d.State));
-
-            // Act 2: the operator asks each stuck device to run its Wi-Fi step again
-            foreach (var device in stuck)
-            {
-                var retried = await EdgeAsync(edgeDirectory, "staging", "retry", device.DeviceId, "--step", "wifi");
-                Assert.True(retried.ExitCode == 0, retried.Stderr);
-            }
-
-            var second = await WaitStatusAsync(edgeDirectory, batchId, s => Count(s, "done") == Cart && Devices(s).All(d => d.State == "Active"));
-            Assert.Equal(Cart, Devices(second).Count);
-        }
-        finally
-        {
-            simulation.Kill(entireProcessTree: true);
-            await simulation.WaitForExitAsync();
-        }
-
-        // Assert 2: the plan's secret is nowhere the site keeps or prints things
-        var plans = await EdgeAsync(edgeDirectory, "staging", "plans", "--json");
-        Assert.True(plans.ExitCode == 0, plans.Stderr);
-        Assert.Contains("scanner-standard", plans.Stdout, StringComparison.Ordinal);
-        Assert.DoesNotContain(Psk, plans.Stdout, StringComparison.Ordinal);
-        Assert.DoesNotContain(Psk, appliance.Log, StringComparison.Ordinal);
-        foreach (var file in Directory.EnumerateFiles(edgeDirectory, "edge.db*"))
-            Assert.False(ContainsText(file, Psk), $"{file} holds the plan's secret in clear");
+        // Assert: the plan's secret is nowhere the site keeps or prints things
+        await AssertNoSecretAsync(appliance, edgeDirectory);
 
         // Act 3: the hub comes back on its addresses and the site catches up
         var events = StagingEventsWaiting(edgeDirectory);
@@ -91,6 +56,53 @@ public sealed class StagingCartTests
         Assert.Equal(1L, db.ExecuteScalar<long>("SELECT count(*) FROM staging_batches WHERE site_id = ? AND batch_id = ?", siteId, batchId));
         Assert.Equal(Cart, db.ExecuteScalar<long>("SELECT count(*) FROM devices WHERE site_id = ? AND staging_batch_id = ? AND state = 'Active'", siteId, batchId));
         SyncLedger.AssertHubMatchesSite(edgeDirectory, hubDirectory, siteId);
+    }
+
+    /// <summary>Every device enrolls from its own slot's code and runs the plan; the stuck ones are retried by the operator.</summary>
+    private static async Task StageTheCartAsync(string edgeDirectory, string batchDirectory, string batchId)
+    {
+        var (seed, expectedStuck) = SeedWithWifiFailures();
+        using var simulation = Processes.Start(Processes.AgentDll,
+        [
+            "simulate", "--staging-batch", batchDirectory, "--duration", "300s", "--interval", "2s", "--mqtt", "none",
+            "--seed", seed.ToString(CultureInfo.InvariantCulture), "--wifi-fail", "0.1", "--staging-time-scale", "0.05",
+        ]);
+        try
+        {
+            var first = await WaitStatusAsync(edgeDirectory, batchId, s => Count(s, "done") + Count(s, "stuck") == Cart && Count(s, "in progress") == 0);
+
+            // Assert 1: exactly the injected five are stuck at wifi with the device's reason; the 45 others are Active
+            var stuck = Devices(first).Where(d => Is(d.Outcome, "stuck")).ToList();
+            Assert.Equal(expectedStuck, stuck.Select(d => d.Serial).Order(StringComparer.Ordinal));
+            Assert.All(stuck, d => Assert.Equal(("wifi", "wifi: association with SSID dc-floor timed out (WPA2-PSK)", "Staging"), (d.Step, d.Reason, d.State)));
+            Assert.All(Devices(first).Where(d => Is(d.Outcome, "done")), d => Assert.Equal("Active", d.State));
+
+            // Act 2: the operator asks each stuck device to run its Wi-Fi step again
+            foreach (var device in stuck)
+            {
+                var retried = await EdgeAsync(edgeDirectory, "staging", "retry", device.DeviceId, "--step", "wifi");
+                Assert.True(retried.ExitCode == 0, retried.Stderr);
+            }
+
+            var second = await WaitStatusAsync(edgeDirectory, batchId, s => Count(s, "done") == Cart && Devices(s).All(d => Is(d.State, "Active")));
+            Assert.Equal(Cart, Devices(second).Count);
+        }
+        finally
+        {
+            simulation.Kill(entireProcessTree: true);
+            await simulation.WaitForExitAsync();
+        }
+    }
+
+    private static async Task AssertNoSecretAsync(ApplianceProcess appliance, string edgeDirectory)
+    {
+        var plans = await EdgeAsync(edgeDirectory, "staging", "plans", "--json");
+        Assert.True(plans.ExitCode == 0, plans.Stderr);
+        Assert.Contains("scanner-standard", plans.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain(Psk, plans.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain(Psk, appliance.Log, StringComparison.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(edgeDirectory, "edge.db*"))
+            Assert.False(ContainsText(file, Psk), $"{file} holds the plan's secret in clear");
     }
 
     /// <summary>
@@ -155,7 +167,9 @@ public sealed class StagingCartTests
         }
     }
 
-    private static int Count(JsonElement report, string outcome) => Devices(report).Count(d => d.Outcome == outcome);
+    private static bool Is(string actual, string expected) => string.Equals(actual, expected, StringComparison.Ordinal);
+
+    private static int Count(JsonElement report, string outcome) => Devices(report).Count(d => Is(d.Outcome, outcome));
 
     private static List<CartDevice> Devices(JsonElement report) =>
     [
@@ -164,8 +178,8 @@ public sealed class StagingCartTests
             d.GetProperty("serial").GetString()!,
             d.GetProperty("deviceState").GetString()!,
             d.GetProperty("outcome").GetString()!,
-            d.GetProperty("currentStep").GetString(),
-            d.GetProperty("reason").GetString())),
+            d.TryGetProperty("currentStep", out var step) ? step.GetString() : null,
+            d.TryGetProperty("reason", out var reason) ? reason.GetString() : null)),
     ];
 
     /// <summary>Staging step events in the site's outbox: what the hub has not acknowledged (all of them, with the hub down).</summary>
