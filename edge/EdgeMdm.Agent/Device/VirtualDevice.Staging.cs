@@ -74,6 +74,16 @@ public sealed partial class VirtualDevice
         }
     }
 
+    /// <summary>The content hash of the plan once every step succeeded; null before, and without a plan.</summary>
+    public string? CompletedStagingPlanHash
+    {
+        get
+        {
+            Advance();
+            return _plan is not null && CurrentStepRun() is null ? _planHash : null;
+        }
+    }
+
     /// <summary>Each step's state as it would be reported now, in plan order; empty without a plan.</summary>
     public IReadOnlyList<StagingStepReport> StagingSteps
     {
