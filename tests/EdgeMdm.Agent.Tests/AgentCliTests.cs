@@ -52,6 +52,8 @@ public sealed class AgentCliTests : IAsyncLifetime, IDisposable
     [InlineData(new[] { "enroll", "--server", "https://x", "--pin", "abc", "--token", "t" }, "edgemdm-agent: invalid --pin 'abc': expected 64 hex digits (the SHA-256 'edgemdm-edge tls show' prints)")]
     [InlineData(new[] { "enroll", "--server", "not a url", "--token", "t" }, "edgemdm-agent: invalid --server 'not a url': expected an absolute http:// or https:// URL")]
     [InlineData(new[] { "simulate", "--server", "http://x", "--token", "t", "--devices", "2", "--duration", "1s", "--storage-full", "2" }, "edgemdm-agent: invalid --storage-full '2': expected a share between 0 and 1 (0.1) or a percentage (10%)")]
+    [InlineData(new[] { "simulate", "--server", "http://x", "--token", "t", "--devices", "2", "--duration", "1s", "--wifi-fail", "150%" }, "edgemdm-agent: invalid --wifi-fail '150%': expected a share between 0 and 1 (0.1) or a percentage (10%)")]
+    [InlineData(new[] { "simulate", "--server", "http://x", "--token", "t", "--devices", "2", "--duration", "1s", "--staging-time-scale", "0" }, "edgemdm-agent: --staging-time-scale must be above 0 and at most 100")]
     [InlineData(new[] { "simulate", "--server", "http://x", "--token", "t", "--devices", "2", "--duration", "1s", "--sample-app", "scanner" }, "edgemdm-agent: invalid --sample-app 'scanner': expected PACKAGE:VERSIONCODE:VERSIONNAME (com.acme.scan:100:1.0.0) or none")]
     [InlineData(new[] { "frobnicate" }, "edgemdm-agent: unrecognized command or argument 'frobnicate' (see edgemdm-agent --help)")]
     [InlineData(new string[0], "edgemdm-agent: missing command: enroll, run or simulate (see edgemdm-agent --help)")]
@@ -179,6 +181,36 @@ public sealed class AgentCliTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Run_performs_the_staging_plan_keeps_only_its_hash_and_never_logs_its_secret()
+    {
+        _appliance.StagingPlan = new EdgeMdm.Domain.Staging.StagingPlan("quick", [
+            new EdgeMdm.Domain.Staging.EnrollStep(),
+            new EdgeMdm.Domain.Staging.SettingsStep(new Dictionary<string, string>(StringComparer.Ordinal) { ["screen.timeoutSeconds"] = "300" }),
+            new EdgeMdm.Domain.Staging.VerifyStep(),
+        ]);
+        var withSecret = _appliance.StagingPlan with { Steps = [.. _appliance.StagingPlan.Steps, new EdgeMdm.Domain.Staging.WifiStep("dc-floor", "wpa2-psk", new EdgeMdm.Domain.Staging.Secret(VirtualDeviceStagingTests.Psk))] };
+        _appliance.StagingPlan = withSecret;
+        await AgentCli.RunAsync(["enroll", "--server", Server, "--pin", _appliance.Pin, "--token", "enroll-token", "--serial", "CT40-8", "--state", StatePath], _stdout, _stderr);
+        using var stop = new CancellationTokenSource();
+
+        var run = AgentCli.RunAsync(["run", "--state", StatePath], _stdout, _stderr, stop.Token);
+        // Realistic step times (the Wi-Fi step takes 3-8 s); the device checks in as each step changes, not every 60 s.
+        await WaitUntilAsync(
+            () => File.ReadAllText(StatePath).Contains(withSecret.ContentHash(), StringComparison.Ordinal)
+                && _appliance.Statuses.Values.SingleOrDefault()?.Staging?.CompletedSteps == 4,
+            TimeSpan.FromSeconds(30));
+        await stop.CancelAsync();
+        await run;
+
+        Assert.Contains("(staging plan quick)", _stderr.ToString(), StringComparison.Ordinal);
+        var last = _appliance.Statuses.Values.Single().Staging!;
+        Assert.Equal(["enroll", "settings", "verify", "wifi"], last.Steps!.Select(step => step.StepId));
+        Assert.All(last.Steps!, step => Assert.Equal(StagingStepStates.Succeeded, step.State));
+        Assert.DoesNotContain(VirtualDeviceStagingTests.Psk, _stderr.ToString() + _stdout.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(VirtualDeviceStagingTests.Psk, await File.ReadAllTextAsync(StatePath), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_with_its_wake_broker_down_still_checks_in_on_its_interval()
     {
         _appliance.CheckinIntervalSeconds = 1;
@@ -303,9 +335,12 @@ public sealed class AgentCliTests : IAsyncLifetime, IDisposable
         Assert.Equal(2, json.RootElement.GetProperty("errorsByKind").GetProperty("enroll:403").GetInt64());
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
+    private static Task WaitUntilAsync(Func<bool> condition) => WaitUntilAsync(condition, TimeSpan.FromSeconds(5));
+
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan limit)
     {
-        for (var i = 0; i < 500 && !condition(); i++)
+        var deadline = DateTimeOffset.UtcNow + limit;
+        while (!condition() && DateTimeOffset.UtcNow < deadline)
             await Task.Delay(10);
         Assert.True(condition());
     }

@@ -84,7 +84,7 @@ internal static class RunCommand
         // Like the device API's: the pin holds for the broker the appliance named at enrollment, not for an override.
         var brokerPin = mqttOverride is null ? pinned : null;
         using var wakes = broker is null ? null : new WakeListener(broker, credentials.DeviceId, credentials.DeviceSecret, TimeProvider.System, message => log.WriteLine(Stamp(message)), pin: brokerPin);
-        var loop = new Loop(new DeviceAgent(api, device, credentials.DeviceSecret, installer), credentials, savedPin, statePath, log, wakes?.Signal);
+        var loop = new Loop(new DeviceAgent(api, device, credentials.DeviceSecret, installer) { CompletedStagingPlanHash = credentials.StagingCompletedPlanHash }, credentials, savedPin, statePath, log, wakes?.Signal);
         await loop.LogAsync($"running {credentials.Serial} ({device.Manufacturer} {device.Model}) as {credentials.DeviceId} against {server}"
             + (broker is null ? " (no wake broker: checking in on the interval)" : $", woken through {broker}"));
         using var stopListening = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -194,11 +194,13 @@ internal static class RunCommand
                 DeclarationsToken = agent.Device.DeclarationsToken,
                 PackageSigningKey = agent.Packages?.Pin.PinnedPem ?? _saved.PackageSigningKey,
                 InstalledPackages = installedByAgent.Count == 0 ? null : installedByAgent,
+                StagingCompletedPlanHash = agent.Device.CompletedStagingPlanHash ?? _saved.StagingCompletedPlanHash,
             };
             if (string.Equals(state.DeclarationsToken, _saved.DeclarationsToken, StringComparison.Ordinal)
                 && string.Equals(state.PackageSigningKey, _saved.PackageSigningKey, StringComparison.Ordinal)
                 && (state.InstalledPackages ?? []).SequenceEqual(_saved.InstalledPackages ?? [])
-                && string.Equals(state.TlsSpkiSha256, _savedPin, StringComparison.Ordinal))
+                && string.Equals(state.TlsSpkiSha256, _savedPin, StringComparison.Ordinal)
+                && string.Equals(state.StagingCompletedPlanHash, _saved.StagingCompletedPlanHash, StringComparison.Ordinal))
                 return;
             try
             {

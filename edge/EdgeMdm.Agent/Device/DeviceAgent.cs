@@ -73,6 +73,9 @@ public sealed class DeviceAgent
     /// </summary>
     public bool FetchesStagingPlan { get; init; } = true;
 
+    /// <summary>The hash of a plan this device completed in an earlier run: fetched again, it is not run again.</summary>
+    public string? CompletedStagingPlanHash { get; init; }
+
     /// <summary>
     /// Offers the appliance's package signing key (from enrollment or declarations) to the pin; a refusal is
     /// reported with the next outcome.
@@ -165,7 +168,7 @@ public sealed class DeviceAgent
         {
             var plan = await _api.GetStagingPlanAsync(_deviceSecret, cancellationToken);
             _stagingPlanAsked = true;
-            if (plan is null)
+            if (plan is null || string.Equals(plan.ContentHash(), CompletedStagingPlanHash, StringComparison.Ordinal))
                 return null;
             Device.StartStaging(plan);
             return plan.Name;

@@ -29,6 +29,12 @@ public sealed record DeviceCredentials(
 
     /// <summary>Packages the agent installed from the appliance, so a restarted agent still runs them; null for none.</summary>
     public IReadOnlyList<Contracts.Device.InstalledApp>? InstalledPackages { get; init; }
+
+    /// <summary>
+    /// The content hash of the staging plan the device completed, so a restarted agent does not run it again; null until
+    /// then. The plan itself (it holds the Wi-Fi key) is never saved: a restarted agent mid-staging fetches it again.
+    /// </summary>
+    public string? StagingCompletedPlanHash { get; init; }
 }
 
 /// <summary>Reads and writes <see cref="DeviceCredentials"/> as a JSON file.</summary>

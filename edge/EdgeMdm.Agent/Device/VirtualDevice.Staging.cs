@@ -16,8 +16,12 @@ public sealed partial class VirtualDevice
 
     private static readonly TimeSpan StagingFirstRetryDelay = TimeSpan.FromSeconds(5);
 
-    // How often a step that waits on something else (installs, zero drift) looks again.
+    // How often a step that waits on something else (installs, zero drift) looks again, and so how soon the agent checks
+    // in: often at first, when an install is about to land, then less (an install in a 15-minute backoff should not
+    // bring a check-in every 5 s).
     private static readonly TimeSpan StagingPoll = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan StagingSlowPoll = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan StagingPollSlowsAfter = TimeSpan.FromMinutes(1);
 
     private StagingPlan? _plan;
     private string? _planHash;
@@ -74,6 +78,16 @@ public sealed partial class VirtualDevice
         }
     }
 
+    /// <summary>The content hash of the plan once every step succeeded; null before, and without a plan.</summary>
+    public string? CompletedStagingPlanHash
+    {
+        get
+        {
+            Advance();
+            return _plan is not null && CurrentStepRun() is null ? _planHash : null;
+        }
+    }
+
     /// <summary>Each step's state as it would be reported now, in plan order; empty without a plan.</summary>
     public IReadOnlyList<StagingStepReport> StagingSteps
     {
@@ -101,7 +115,8 @@ public sealed partial class VirtualDevice
             if (outcome.Waiting)
             {
                 // Nothing to decide yet (installs under way, drift not zero): look again a little later.
-                run.DueAt = now + Scaled(StagingPoll);
+                run.WaitingSince ??= at;
+                run.DueAt = now + Scaled(now - run.WaitingSince.Value < Scaled(StagingPollSlowsAfter) ? StagingPoll : StagingSlowPoll);
                 return;
             }
 
@@ -144,6 +159,7 @@ public sealed partial class VirtualDevice
         run.StartedAt = at;
         run.FinishedAt = null;
         run.Error = null;
+        run.WaitingSince = null;
         run.DueAt = at + Duration(run.Step);
     }
 
@@ -311,6 +327,9 @@ public sealed partial class VirtualDevice
         public DateTimeOffset? FinishedAt { get; set; }
         public string? Error { get; set; }
         public DateTimeOffset DueAt { get; set; }
+
+        /// <summary>When the current try started waiting on something else; null while it is not waiting.</summary>
+        public DateTimeOffset? WaitingSince { get; set; }
 
         public StagingStepReport Report() => new()
         {
