@@ -44,9 +44,9 @@ public sealed class AgentCliTests : IAsyncLifetime, IDisposable
 
     [Theory]
     [InlineData(new[] { "enroll", "--server", "http://127.0.0.1:8080" }, "edgemdm-agent: option '--token' is required")]
-    [InlineData(new[] { "enroll", "--qr", "code.json", "--token", "t" }, "edgemdm-agent: --qr gives the server and the token: pass neither --server nor --token with it")]
+    [InlineData(new[] { "enroll", "--qr", "code.json", "--token", "t" }, "edgemdm-agent: --qr gives the server, the token and the pin: pass none of --server, --token, --pin with it")]
     [InlineData(new[] { "simulate", "--token", "t", "--devices", "2", "--duration", "1s" }, "edgemdm-agent: option '--server' is required")]
-    [InlineData(new[] { "simulate", "--staging-batch", "b", "--server", "http://x", "--duration", "1s" }, "edgemdm-agent: --staging-batch gives the server and the token: pass neither --server nor --token with it")]
+    [InlineData(new[] { "simulate", "--staging-batch", "b", "--server", "http://x", "--duration", "1s" }, "edgemdm-agent: --staging-batch gives the server, the token and the pin: pass none of --server, --token, --pin with it")]
     [InlineData(new[] { "simulate", "--server", "http://x", "--token", "t", "--devices", "2", "--duration", "soon" }, "edgemdm-agent: invalid --duration 'soon': expected a positive duration such as 500ms, 20s, 5m or 1h")]
     [InlineData(new[] { "simulate", "--server", "http://x", "--token", "t", "--devices", "0", "--duration", "1s" }, "edgemdm-agent: invalid --devices '0': expected a whole number of at least 1")]
     [InlineData(new[] { "enroll", "--server", "https://x", "--pin", "abc", "--token", "t" }, "edgemdm-agent: invalid --pin 'abc': expected 64 hex digits (the SHA-256 'edgemdm-edge tls show' prints)")]
@@ -198,7 +198,8 @@ public sealed class AgentCliTests : IAsyncLifetime, IDisposable
         await WaitUntilAsync(
             () => File.ReadAllText(StatePath).Contains(withSecret.ContentHash(), StringComparison.Ordinal)
                 && _appliance.Statuses.Values.SingleOrDefault()?.Staging?.CompletedSteps == 4,
-            TimeSpan.FromSeconds(30));
+            TimeSpan.FromSeconds(30),
+            () => _stderr.ToString());
         await stop.CancelAsync();
         await run;
 
@@ -337,11 +338,12 @@ public sealed class AgentCliTests : IAsyncLifetime, IDisposable
 
     private static Task WaitUntilAsync(Func<bool> condition) => WaitUntilAsync(condition, TimeSpan.FromSeconds(5));
 
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan limit)
+    /// <param name="explain">What the failure message shows, e.g. the agent's log so far.</param>
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan limit, Func<string>? explain = null)
     {
         var deadline = DateTimeOffset.UtcNow + limit;
         while (!condition() && DateTimeOffset.UtcNow < deadline)
             await Task.Delay(10);
-        Assert.True(condition());
+        Assert.True(condition(), explain?.Invoke());
     }
 }

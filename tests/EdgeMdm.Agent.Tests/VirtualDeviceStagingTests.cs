@@ -31,9 +31,9 @@ public sealed class VirtualDeviceStagingTests : IAsyncLifetime
         var clock = TestData.Clock();
         var device = StagingDevice(clock);
 
-        RunUntil(clock, device, () => device.StagingSteps.All(s => string.Equals(s.State, StagingStepStates.Succeeded, StringComparison.Ordinal)), TimeSpan.FromMinutes(15));
+        RunUntil(clock, device, () => device.StagingRun.Steps.All(s => string.Equals(s.State, StagingStepStates.Succeeded, StringComparison.Ordinal)), TimeSpan.FromMinutes(15));
 
-        var steps = device.StagingSteps;
+        var steps = device.StagingRun.Steps;
         Assert.Equal(["enroll", "managedConfig", "installApps", "wifi", "pairPeripheral", "settings", "verify"], steps.Select(s => s.StepId));
         Assert.All(steps, s => Assert.Equal((StagingStepStates.Succeeded, 1, (string?)null), (s.State, s.Attempts, s.Error)));
         Assert.Equal(TimeSpan.Zero, Took(steps[0]));
@@ -45,7 +45,7 @@ public sealed class VirtualDeviceStagingTests : IAsyncLifetime
             Assert.True(steps[i].StartedAt >= steps[i - 1].FinishedAt, $"step {steps[i].StepId} started before {steps[i - 1].StepId} finished");
         var staging = device.Staging!;
         Assert.Equal(("scanner-standard", SevenStepPlan().ContentHash(), 7, 7), (staging.Plan, staging.PlanHash, staging.CompletedSteps, staging.TotalSteps));
-        Assert.Null(device.NextStagingChangeIn);
+        Assert.Null(device.StagingRun.NextChangeIn);
     }
 
     [Fact]
@@ -54,16 +54,16 @@ public sealed class VirtualDeviceStagingTests : IAsyncLifetime
         var clock = TestData.Clock();
         var device = TestData.Device(clock);
         device.DownloadFailureRate = 0;
-        device.StartStaging(new StagingPlan("verify-only", [new EnrollStep(), new VerifyStep()]));
+        device.StagingRun.Start(new StagingPlan("verify-only", [new EnrollStep(), new VerifyStep()]));
 
         clock.Advance(TimeSpan.FromMinutes(2));
-        Assert.Equal(StagingStepStates.Running, device.StagingSteps[1].State); // no declarations yet: drift unknown
+        Assert.Equal(StagingStepStates.Running, device.StagingRun.Steps[1].State); // no declarations yet: drift unknown
 
         device.ApplyDeclarations(TestData.FloorDeclarations());
-        RunUntil(clock, device, () => string.Equals(device.StagingSteps[1].State, StagingStepStates.Succeeded, StringComparison.Ordinal), TimeSpan.FromMinutes(15));
+        RunUntil(clock, device, () => string.Equals(device.StagingRun.Steps[1].State, StagingStepStates.Succeeded, StringComparison.Ordinal), TimeSpan.FromMinutes(15));
 
         Assert.Empty(device.PendingSteps);
-        Assert.True(device.StagingSteps[1].FinishedAt >= clock.GetUtcNow() - TimeSpan.FromSeconds(10));
+        Assert.True(device.StagingRun.Steps[1].FinishedAt >= clock.GetUtcNow() - TimeSpan.FromSeconds(10));
     }
 
     [Fact]
@@ -72,15 +72,15 @@ public sealed class VirtualDeviceStagingTests : IAsyncLifetime
         var clock = TestData.Clock();
         var device = StagingDevice(clock, wifiFails: true);
 
-        RunUntil(clock, device, () => string.Equals(device.StagingSteps[3].State, StagingStepStates.Failed, StringComparison.Ordinal), TimeSpan.FromMinutes(15));
+        RunUntil(clock, device, () => string.Equals(device.StagingRun.Steps[3].State, StagingStepStates.Failed, StringComparison.Ordinal), TimeSpan.FromMinutes(15));
         clock.Advance(TimeSpan.FromHours(1));
 
-        var wifi = device.StagingSteps[3];
-        Assert.Equal((StagingStepStates.Failed, VirtualDevice.StagingAttempts), (wifi.State, wifi.Attempts));
+        var wifi = device.StagingRun.Steps[3];
+        Assert.Equal((StagingStepStates.Failed, VirtualStaging.Attempts), (wifi.State, wifi.Attempts));
         Assert.Equal("wifi: association with SSID dc-floor timed out (WPA2-PSK)", wifi.Error);
-        Assert.All(device.StagingSteps.Skip(4), s => Assert.Equal((StagingStepStates.Pending, 0), (s.State, s.Attempts)));
+        Assert.All(device.StagingRun.Steps.Skip(4), s => Assert.Equal((StagingStepStates.Pending, 0), (s.State, s.Attempts)));
         Assert.Equal("wifi (failed: wifi: association with SSID dc-floor timed out (WPA2-PSK))", device.Staging!.CurrentStep);
-        Assert.Null(device.NextStagingChangeIn); // stuck: nothing to check in early for
+        Assert.Null(device.StagingRun.NextChangeIn); // stuck: nothing to check in early for
     }
 
     [Fact]
@@ -88,11 +88,11 @@ public sealed class VirtualDeviceStagingTests : IAsyncLifetime
     {
         var clock = TestData.Clock();
         var device = StagingDevice(clock);
-        device.PeripheralMissing = true;
+        device.StagingRun.PeripheralMissing = true;
 
-        RunUntil(clock, device, () => string.Equals(device.StagingSteps[4].State, StagingStepStates.Failed, StringComparison.Ordinal), TimeSpan.FromMinutes(15));
+        RunUntil(clock, device, () => string.Equals(device.StagingRun.Steps[4].State, StagingStepStates.Failed, StringComparison.Ordinal), TimeSpan.FromMinutes(15));
 
-        Assert.Equal("no ring-scanner matching 00:1B:* found", device.StagingSteps[4].Error);
+        Assert.Equal("no ring-scanner matching 00:1B:* found", device.StagingRun.Steps[4].Error);
     }
 
     [Fact]
@@ -100,14 +100,14 @@ public sealed class VirtualDeviceStagingTests : IAsyncLifetime
     {
         var clock = TestData.Clock();
         var device = StagingDevice(clock, wifiFails: true);
-        RunUntil(clock, device, () => string.Equals(device.StagingSteps[3].State, StagingStepStates.Failed, StringComparison.Ordinal), TimeSpan.FromMinutes(15));
+        RunUntil(clock, device, () => string.Equals(device.StagingRun.Steps[3].State, StagingStepStates.Failed, StringComparison.Ordinal), TimeSpan.FromMinutes(15));
 
-        var result = device.Commands.Execute(TestData.Command("cmd-retry", VirtualDevice.RetryStagingStepCommand))!;
-        RunUntil(clock, device, () => device.StagingSteps.All(s => string.Equals(s.State, StagingStepStates.Succeeded, StringComparison.Ordinal)), TimeSpan.FromMinutes(15));
+        var result = device.Commands.Execute(TestData.Command("cmd-retry", VirtualStaging.RetryCommand))!;
+        RunUntil(clock, device, () => device.StagingRun.Steps.All(s => string.Equals(s.State, StagingStepStates.Succeeded, StringComparison.Ordinal)), TimeSpan.FromMinutes(15));
 
         Assert.Equal((VirtualCommands.Succeeded, "staging step wifi running again"), (result.Status, result.Message));
-        var wifi = device.StagingSteps[3];
-        Assert.Equal((VirtualDevice.StagingAttempts + 1, (string?)null), (wifi.Attempts, wifi.Error));
+        var wifi = device.StagingRun.Steps[3];
+        Assert.Equal((VirtualStaging.Attempts + 1, (string?)null), (wifi.Attempts, wifi.Error));
     }
 
     [Fact]
@@ -115,17 +115,17 @@ public sealed class VirtualDeviceStagingTests : IAsyncLifetime
     {
         var clock = TestData.Clock();
         var device = StagingDevice(clock);
-        RunUntil(clock, device, () => device.StagingSteps.All(s => string.Equals(s.State, StagingStepStates.Succeeded, StringComparison.Ordinal)), TimeSpan.FromMinutes(15));
+        RunUntil(clock, device, () => device.StagingRun.Steps.All(s => string.Equals(s.State, StagingStepStates.Succeeded, StringComparison.Ordinal)), TimeSpan.FromMinutes(15));
 
-        var unknown = device.Commands.Execute(TestData.Command("cmd-1", VirtualDevice.RetryStagingStepCommand, ("step", "printer")))!;
-        var nothing = device.Commands.Execute(TestData.Command("cmd-2", VirtualDevice.RetryStagingStepCommand))!;
-        var noPlan = TestData.Device(clock).Commands.Execute(TestData.Command("cmd-3", VirtualDevice.RetryStagingStepCommand))!;
+        var unknown = device.Commands.Execute(TestData.Command("cmd-1", VirtualStaging.RetryCommand, ("step", "printer")))!;
+        var nothing = device.Commands.Execute(TestData.Command("cmd-2", VirtualStaging.RetryCommand))!;
+        var noPlan = TestData.Device(clock).Commands.Execute(TestData.Command("cmd-3", VirtualStaging.RetryCommand))!;
 
         Assert.Equal(VirtualCommands.Failed, unknown.Status);
         Assert.Equal("step 'printer' is not in staging plan 'scanner-standard' (its steps: enroll, managedConfig, installApps, wifi, pairPeripheral, settings, verify)", unknown.Message);
         Assert.Equal((VirtualCommands.Failed, "no failed staging step to retry"), (nothing.Status, nothing.Message));
         Assert.Equal((VirtualCommands.Failed, "no staging plan on this device: nothing to retry"), (noPlan.Status, noPlan.Message));
-        Assert.All(device.StagingSteps, s => Assert.Equal(StagingStepStates.Succeeded, s.State));
+        Assert.All(device.StagingRun.Steps, s => Assert.Equal(StagingStepStates.Succeeded, s.State));
     }
 
     [Fact]
@@ -135,11 +135,11 @@ public sealed class VirtualDeviceStagingTests : IAsyncLifetime
         var device = StagingDevice(clock);
         device.SetFreeBytes(VirtualDevice.InstallSpaceNeeded(new AppDeclaration("com.acme.pick", 310, "3.1.0")) - 1);
 
-        RunUntil(clock, device, () => string.Equals(device.StagingSteps[2].State, StagingStepStates.Failed, StringComparison.Ordinal), TimeSpan.FromMinutes(15));
+        RunUntil(clock, device, () => string.Equals(device.StagingRun.Steps[2].State, StagingStepStates.Failed, StringComparison.Ordinal), TimeSpan.FromMinutes(15));
 
-        var install = device.StagingSteps[2];
+        var install = device.StagingRun.Steps[2];
         Assert.StartsWith("installApps: com.acme.pick 3.1.0: storage full: needs ", install.Error, StringComparison.Ordinal);
-        Assert.Equal(VirtualDevice.StagingAttempts, install.Attempts);
+        Assert.Equal(VirtualStaging.Attempts, install.Attempts);
     }
 
     [Fact]
@@ -177,9 +177,9 @@ public sealed class VirtualDeviceStagingTests : IAsyncLifetime
     {
         var device = TestData.Device(clock);
         device.DownloadFailureRate = 0;
-        device.WifiAssociationFails = wifiFails;
+        device.StagingRun.WifiAssociationFails = wifiFails;
         device.ApplyDeclarations(TestData.FloorDeclarations());
-        device.StartStaging(SevenStepPlan());
+        device.StagingRun.Start(SevenStepPlan());
         return device;
     }
 

@@ -64,12 +64,12 @@ public sealed class StagingSimulationTests
         var stuck = first.Devices.Where(d => string.Equals(d.Outcome, StagingStatus.Stuck, StringComparison.Ordinal)).ToList();
         Assert.Equal(expectedStuck.Order(StringComparer.Ordinal), stuck.Select(d => d.Serial).Order(StringComparer.Ordinal));
         Assert.All(stuck, d => Assert.Equal(("wifi", "wifi: association with SSID dc-floor timed out (WPA2-PSK)", DeviceState.Staging.ToString()), (d.CurrentStep, d.Reason, d.DeviceState)));
-        Assert.All(stuck, d => Assert.Equal(VirtualDevice.StagingAttempts, d.Steps.Single(s => string.Equals(s.StepId, "wifi", StringComparison.Ordinal)).Attempts));
+        Assert.All(stuck, d => Assert.Equal(VirtualStaging.Attempts, d.Steps.Single(s => string.Equals(s.StepId, "wifi", StringComparison.Ordinal)).Attempts));
         Assert.All(first.Devices.Where(d => !expectedStuck.Contains(d.Serial)), d => Assert.Equal(DeviceState.Active.ToString(), d.DeviceState));
 
         // Act 2: the operator retries each stuck device (what 'edgemdm-edge staging retry DEVICE' queues)
         foreach (var device in stuck)
-            await server.QueueCommandAsync(device.DeviceId, VirtualDevice.RetryStagingStepCommand);
+            await server.QueueCommandAsync(device.DeviceId, VirtualStaging.RetryCommand);
         var second = await WaitForAsync(server, r => r.Devices.Count == Devices && r.Devices.All(d => string.Equals(d.DeviceState, DeviceState.Active.ToString(), StringComparison.Ordinal)));
         await stop.CancelAsync();
         await simulation;

@@ -194,7 +194,7 @@ internal static class RunCommand
                 DeclarationsToken = agent.Device.DeclarationsToken,
                 PackageSigningKey = agent.Packages?.Pin.PinnedPem ?? _saved.PackageSigningKey,
                 InstalledPackages = installedByAgent.Count == 0 ? null : installedByAgent,
-                StagingCompletedPlanHash = agent.Device.CompletedStagingPlanHash ?? _saved.StagingCompletedPlanHash,
+                StagingCompletedPlanHash = agent.Device.StagingRun.CompletedPlanHash ?? _saved.StagingCompletedPlanHash,
             };
             if (string.Equals(state.DeclarationsToken, _saved.DeclarationsToken, StringComparison.Ordinal)
                 && string.Equals(state.PackageSigningKey, _saved.PackageSigningKey, StringComparison.Ordinal)

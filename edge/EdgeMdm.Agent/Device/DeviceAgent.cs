@@ -138,7 +138,7 @@ public sealed class DeviceAgent
 
         var interval = TimeSpan.FromSeconds(response.CheckinIntervalSeconds);
         // While a staging step is due to change, check in when it does: staging runs at the pace of its steps.
-        if (Device.NextStagingChangeIn is { } stagingDue && stagingDue < interval)
+        if (Device.StagingRun.NextChangeIn is { } stagingDue && stagingDue < interval)
             interval = stagingDue;
         return new CheckinOutcome(
             status,
@@ -170,7 +170,7 @@ public sealed class DeviceAgent
             _stagingPlanAsked = true;
             if (plan is null || string.Equals(plan.ContentHash(), CompletedStagingPlanHash, StringComparison.Ordinal))
                 return null;
-            Device.StartStaging(plan);
+            Device.StagingRun.Start(plan);
             return plan.Name;
         }
         catch (Exception e) when (AgentFailures.IsRequestFailure(e, cancellationToken))

@@ -30,7 +30,7 @@ public sealed partial class VirtualDevice
             "reboot" => Reboot(),
             "refresh-status" => RefreshStatus(),
             "clear-app-data" => ClearAppData(command),
-            RetryStagingStepCommand => RetryStagingStep(command),
+            VirtualStaging.RetryCommand => RetryStagingStep(command),
             _ => (false, "unsupported command type " + command.Type),
         };
     }

@@ -8,13 +8,9 @@ namespace EdgeMdm.Agent;
 // before it stays failed with its reason until an operator asks for a retry (staging.retryStep).
 public sealed partial class VirtualDevice
 {
-    /// <summary>The command an operator queues with <c>edgemdm-edge staging retry</c>; parameter <c>step</c> is optional.</summary>
-    public const string RetryStagingStepCommand = "staging.retryStep";
-
-    /// <summary>Tries of one step before it stays failed (the first one included).</summary>
-    public const int StagingAttempts = 3;
-
     private static readonly TimeSpan StagingFirstRetryDelay = TimeSpan.FromSeconds(5);
+
+    private static readonly TimeSpan StagingReportMargin = TimeSpan.FromMilliseconds(50);
 
     // How often a step that waits on something else (installs, zero drift) looks again, and so how soon the agent checks
     // in: often at first, when an install is about to land, then less (an install in a 15-minute backoff should not
@@ -29,26 +25,10 @@ public sealed partial class VirtualDevice
     private Random _stagingRandom = new(0);
     private StagingProgress? _lastStagingReport;
 
-    /// <summary>
-    /// Step durations and retry delays are multiplied by this (1 = realistic: Wi-Fi 3–8 s, pairing 5–15 s...).
-    /// Tests and demos shorten staging with, e.g., 0.01.
-    /// </summary>
-    public double StagingTimeScale { get; init; } = 1.0;
+    /// <summary>The staging plan's run: what <see cref="VirtualStaging"/> starts and reads.</summary>
+    public VirtualStaging StagingRun { get; }
 
-    /// <summary>Injected failure: the Wi-Fi step fails on every try until an operator retries it, then succeeds.</summary>
-    public bool WifiAssociationFails { get; set; }
-
-    /// <summary>Injected failure: no peripheral to pair is found until an operator retries the step, then it is.</summary>
-    public bool PeripheralMissing { get; set; }
-
-    /// <summary>The plan being performed (secrets included, in memory only); null without one.</summary>
-    public string? StagingPlanName => _plan?.Name;
-
-    /// <summary>
-    /// Starts performing <paramref name="plan"/> from its first step. <c>enroll</c> steps are done already (the
-    /// device could not have fetched the plan otherwise). The plan, secrets included, lives in memory only.
-    /// </summary>
-    public void StartStaging(StagingPlan plan)
+    private void StartStaging(StagingPlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
         var now = Advance();
@@ -60,12 +40,7 @@ public sealed partial class VirtualDevice
         ProcessStaging(now, now);
     }
 
-    /// <summary>
-    /// How long until a step of the plan changes state (or looks again at what it waits on): the agent checks in by
-    /// then, so staging moves at the pace of its steps and not of the check-in interval. Null when nothing is due:
-    /// no plan, every step done, or stuck at a failed step.
-    /// </summary>
-    public TimeSpan? NextStagingChangeIn
+    private TimeSpan? NextStagingChangeIn
     {
         get
         {
@@ -73,13 +48,14 @@ public sealed partial class VirtualDevice
             var current = CurrentStepRun();
             if (current is null || current.State == StepState.Failed)
                 return null;
+            // A little past the change: a timer may fire a hair early against the wall clock, and a check-in made just
+            // before the step ends would report it unchanged and then wait out the whole interval.
             var due = current.DueAt - now;
-            return due > TimeSpan.Zero ? due : TimeSpan.Zero;
+            return (due > TimeSpan.Zero ? due : TimeSpan.Zero) + StagingReportMargin;
         }
     }
 
-    /// <summary>The content hash of the plan once every step succeeded; null before, and without a plan.</summary>
-    public string? CompletedStagingPlanHash
+    private string? CompletedStagingPlanHash
     {
         get
         {
@@ -88,8 +64,7 @@ public sealed partial class VirtualDevice
         }
     }
 
-    /// <summary>Each step's state as it would be reported now, in plan order; empty without a plan.</summary>
-    public IReadOnlyList<StagingStepReport> StagingSteps
+    private IReadOnlyList<StagingStepReport> StagingSteps
     {
         get
         {
@@ -130,7 +105,7 @@ public sealed partial class VirtualDevice
             }
 
             run.Error = outcome.Error;
-            if (run.AttemptsSinceReset >= StagingAttempts)
+            if (run.AttemptsSinceReset >= VirtualStaging.Attempts)
             {
                 run.State = StepState.Failed;
                 run.FinishedAt = at;
@@ -174,14 +149,14 @@ public sealed partial class VirtualDevice
         _ => Scaled(TimeSpan.FromSeconds(1)),
     };
 
-    private TimeSpan Scaled(TimeSpan duration) => duration * StagingTimeScale;
+    private TimeSpan Scaled(TimeSpan duration) => duration * StagingRun.TimeScale;
 
     /// <summary>One try of a step: done, failed with a reason, or waiting on something else.</summary>
     private (bool Waiting, string? Error) Perform(StagingStep step) => step switch
     {
-        WifiStep wifi when WifiAssociationFails =>
+        WifiStep wifi when StagingRun.WifiAssociationFails =>
             (false, $"wifi: association with SSID {wifi.Ssid} timed out ({wifi.Security.ToUpperInvariant()})"),
-        PairPeripheralStep pair when PeripheralMissing =>
+        PairPeripheralStep pair when StagingRun.PeripheralMissing =>
             (false, $"no {pair.Peripheral} matching {pair.AddressPattern} found"),
         InstallAppsStep install => InstallAppsState(install),
         VerifyStep => DriftFree() ? (false, null) : (true, null),
@@ -262,9 +237,9 @@ public sealed partial class VirtualDevice
             run.Error = null;
             run.FinishedAt = null;
             if (run.Step is WifiStep)
-                WifiAssociationFails = false;
+                StagingRun.WifiAssociationFails = false;
             if (run.Step is PairPeripheralStep)
-                PeripheralMissing = false;
+                StagingRun.PeripheralMissing = false;
         }
 
         // A step rerun invalidates what came after it: those steps run again too.

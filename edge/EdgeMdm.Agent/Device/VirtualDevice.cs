@@ -51,6 +51,7 @@ public sealed partial class VirtualDevice
         InitializePhysics(random);
         InstallPreloadedApps();
         Commands = new VirtualCommands(CarryOut);
+        StagingRun = new VirtualStaging(StartStaging, () => NextStagingChangeIn, () => CompletedStagingPlanHash, () => StagingSteps);
     }
 
     /// <summary>The device a serial always is: the seed is a stable hash of the serial.</summary>

@@ -124,10 +124,10 @@ public sealed class FleetSimulator
             var device = new VirtualDevice(SerialOf(options, index), seed, options.TimeProvider)
             {
                 OsVersionOverride = oldOs ? options.OldOsVersion : null,
-                StagingTimeScale = options.StagingTimeScale,
-                WifiAssociationFails = wifiFails,
-                PeripheralMissing = peripheralMissing,
             };
+            device.StagingRun.TimeScale = options.StagingTimeScale;
+            device.StagingRun.WifiAssociationFails = wifiFails;
+            device.StagingRun.PeripheralMissing = peripheralMissing;
             device.SetSampleApp(options.SampleApp);
             if (storageFull)
                 device.FillStorage(options.StorageFreedAfter);
@@ -268,7 +268,7 @@ public sealed class FleetSimulator
                     latencies.Add(outcome.Latency);
                     Record(agent.Device.Serial, outcome);
                     interval = options.IntervalOverride ?? outcome.NextInterval;
-                    wait = agent.Device.NextStagingChangeIn is { } stagingDue && stagingDue < interval
+                    wait = agent.Device.StagingRun.NextChangeIn is { } stagingDue && stagingDue < interval
                         ? (stagingDue < MinStagingWait ? MinStagingWait : stagingDue)
                         : interval;
                 }
