@@ -21,6 +21,9 @@ public interface IStagingGate
 
 public enum StagingGateState
 {
+    /// <summary>The device is not in Staging and reports no step: nothing recorded, nothing to decide.</summary>
+    NotStaging,
+
     /// <summary>The group names no plan: the device's own CompletedSteps/TotalSteps decide (older agents).</summary>
     NoPlan,
 

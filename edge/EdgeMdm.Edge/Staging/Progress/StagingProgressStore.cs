@@ -1,6 +1,7 @@
 using System.Globalization;
 using EdgeMdm.Contracts.Device;
 using EdgeMdm.Contracts.Sync;
+using EdgeMdm.Domain.Lifecycle;
 using EdgeMdm.Domain.Outcomes;
 using EdgeMdm.Domain.Staging;
 using EdgeMdm.Edge.Checkin;
@@ -36,6 +37,10 @@ internal sealed class StagingProgressStore(EdgeStorage storage, IStagingPlans pl
     {
         ArgumentNullException.ThrowIfNull(unit);
         ArgumentNullException.ThrowIfNull(device);
+        // The fleet's everyday check-in (not in Staging, no step reported) has nothing to record or decide here: it
+        // skips the plan lookup, which reads the blueprints and decrypts the plan, on the database writer's thread.
+        if (device.State != DeviceState.Staging && reported?.Steps is null)
+            return new StagingVerdict(StagingGateState.NotStaging);
         if (plans.PlanNameOfGroup(device.Group) is null)
             return new StagingVerdict(StagingGateState.NoPlan);
         if (plans.PlanOfGroup(device.Group) is not { } plan)
