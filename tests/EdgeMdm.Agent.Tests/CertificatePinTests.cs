@@ -15,12 +15,7 @@ public sealed class CertificatePinTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        using var selfSigned = new CertificateRequest("CN=edgemdm-test.local", key, HashAlgorithmName.SHA256)
-            .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-
-        // Kestrel needs the key in a form the platform's TLS can use: a PKCS#12 round trip gives that.
-        _certificate = X509CertificateLoader.LoadPkcs12(selfSigned.Export(X509ContentType.Pkcs12), password: null);
+        _certificate = TestCertificates.Loopback("edgemdm-test.local");
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(_certificate)));
         _server = builder.Build();

@@ -91,7 +91,7 @@ public sealed class FakeAppliance : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        var certificate = SelfSignedCertificate();
+        var certificate = TestCertificates.Loopback("fake-appliance.local");
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate)));
         var app = builder.Build();
         var fake = new FakeAppliance(app, Discovery.Service.TlsPin.Of(certificate));
@@ -109,21 +109,6 @@ public sealed class FakeAppliance : IAsyncDisposable
 
     public void AddCommand(string serial, DeviceCommand command) =>
         PendingCommands.GetOrAdd("dev-" + serial, _ => new(StringComparer.Ordinal))[command.Id] = command;
-
-    /// <summary>
-    /// A P-256 certificate for 127.0.0.1 valid around now. Kestrel needs the key in a form the platform's TLS can use: a
-    /// PKCS#12 round trip gives that.
-    /// </summary>
-    private static X509Certificate2 SelfSignedCertificate()
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=fake-appliance.local", key, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(names.Build());
-        using var selfSigned = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-        return X509CertificateLoader.LoadPkcs12(selfSigned.Export(X509ContentType.Pkcs12), password: null);
-    }
 
     /// <summary>A device API client for this appliance, pinned to its certificate; the appliance disposes it when it stops.</summary>
     public DeviceApiClient CreateApiClient()

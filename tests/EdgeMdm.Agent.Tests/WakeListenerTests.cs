@@ -77,7 +77,7 @@ public sealed class WakeListenerTests : IAsyncDisposable
     [Fact]
     public async Task Over_tls_the_listener_connects_to_the_broker_whose_key_it_pinned()
     {
-        using var certificate = SelfSigned();
+        using var certificate = TestCertificates.Loopback("wake-test");
         await StartBrokerAsync(refuse: false, certificate);
         using var listener = Listener("mqtts", TlsPin.Of(certificate));
 
@@ -93,8 +93,8 @@ public sealed class WakeListenerTests : IAsyncDisposable
     [Fact]
     public async Task Over_tls_a_broker_with_another_key_is_refused_before_the_device_s_credential_is_sent()
     {
-        using var certificate = SelfSigned();
-        using var other = SelfSigned();
+        using var certificate = TestCertificates.Loopback("wake-test");
+        using var other = TestCertificates.Loopback("wake-test");
         await StartBrokerAsync(refuse: false, certificate);
         using var listener = Listener("mqtts", TlsPin.Of(other));
 
@@ -112,7 +112,7 @@ public sealed class WakeListenerTests : IAsyncDisposable
     [Fact]
     public async Task Over_tls_without_a_pin_a_certificate_the_system_does_not_trust_is_refused()
     {
-        using var certificate = SelfSigned();
+        using var certificate = TestCertificates.Loopback("wake-test");
         await StartBrokerAsync(refuse: false, certificate);
         using var listener = Listener("mqtts", pin: null);
 
@@ -157,19 +157,6 @@ public sealed class WakeListenerTests : IAsyncDisposable
             return Task.CompletedTask;
         };
         await _broker.StartAsync();
-    }
-
-    /// <summary>A server certificate for 127.0.0.1 that no system store trusts, as the site's own are.</summary>
-    private static X509Certificate2 SelfSigned()
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=wake-test", key, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(names.Build());
-        using var made = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(1));
-        // Through PKCS#12 so SslStream on Linux can use the key.
-        return X509CertificateLoader.LoadPkcs12(made.Export(X509ContentType.Pkcs12), null);
     }
 
     private static int FreePort()
