@@ -41,6 +41,7 @@ internal sealed class CheckinService(
     IDeclarations declarations,
     ISiteRollouts rollouts,
     IStagingGate staging,
+    IEnumerable<ICheckinObserver> observers,
     IOptions<EdgeOptions> options,
     TimeProvider clock) : ICheckinStore, IDeviceDeclarations
 {
@@ -53,6 +54,7 @@ internal sealed class CheckinService(
     private const int MaxParsedStatuses = 20_000;
     private readonly ConcurrentDictionary<string, ParsedStatus> _parsedStatuses = new(StringComparer.Ordinal);
     private readonly int _checkinIntervalSeconds = options.Value.CheckinIntervalSeconds;
+    private readonly ICheckinObserver[] _observers = [.. observers];
 
     public Task<Outcome<CheckinResponse>> CheckinAsync(string secretHash, DeviceStatus? changes, string? heldDeclarationsToken, DateTimeOffset now) =>
         storage.WriteAsync<Outcome<CheckinResponse>>(unit =>
@@ -94,6 +96,12 @@ internal sealed class CheckinService(
             devices.RecordCheckin(unit, device.Id, new CheckinWrite(
                 changes is null ? null : JsonSerializer.Serialize(status, DeviceProtocolJson.Default.DeviceStatus),
                 drift.Compliant, drift.Findings, heldDeclarationsToken, changes?.Os?.Version, changes?.Apps, now));
+            if (changes is not null)
+            {
+                foreach (var observer in _observers)
+                    observer.Observe(unit, device, changes, status, now);
+            }
+
             var open = commands.TakeOpen(unit, device.Id, device.State, now);
             var answered = DeviceAccess.IsDeclared(device.State) ? declared.Declarations : declarations.Withheld(device.Group);
 

@@ -230,6 +230,8 @@ public sealed class Outbox
         SiteChange.ChangeOneofCase.CommandQueued => "command_queued",
         SiteChange.ChangeOneofCase.StagingStepReported => "staging_step_reported",
         SiteChange.ChangeOneofCase.StagingBatchCreated => "staging_batch_created",
+        SiteChange.ChangeOneofCase.CustodyRecorded => "custody_recorded",
+        SiteChange.ChangeOneofCase.DeviceReassigned => "device_reassigned",
         _ => throw new ArgumentOutOfRangeException(nameof(change), change, "a site change must say what changed"),
     };
 }

@@ -117,6 +117,24 @@ public sealed record BatteryStatus
     public int? CycleCount { get; init; }
     public bool? Charging { get; init; }
     public bool? Docked { get; init; }
+
+    /// <summary>The battery pack's own serial (rugged devices have swappable packs); null when the device cannot read it.</summary>
+    public string? Serial { get; init; }
+
+    /// <summary>What the device's charger estimates is left to full, in minutes, while charging (Android's <c>computeChargeTimeRemaining</c>).</summary>
+    public int? TimeToFullMinutes { get; init; }
+
+    /// <summary>The cradle and slot the device sits in, when the cradle tells it (intelligent cradles do); null otherwise.</summary>
+    public DockLocation? DockedAt { get; init; }
+}
+
+/// <summary>A cradle slot as the device reads it from the cradle it sits in.</summary>
+public sealed record DockLocation
+{
+    public string? CradleId { get; init; }
+
+    /// <summary>1-based slot number.</summary>
+    public int? Slot { get; init; }
 }
 
 public sealed record StorageStatus
@@ -129,6 +147,9 @@ public sealed record WifiStatus
 {
     public string? Ssid { get; init; }
     public int? Rssi { get; init; }
+
+    /// <summary>The access point the device is associated with (its BSSID, aa:bb:cc:dd:ee:ff): where on the floor it was last heard.</summary>
+    public string? Bssid { get; init; }
 }
 
 /// <summary>The hash of a configuration payload as the device applied it.</summary>

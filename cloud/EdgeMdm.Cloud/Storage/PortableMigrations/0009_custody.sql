@@ -1,0 +1,2 @@
+-- Issue 25: reserved (placeholder while the issue is built).
+CREATE TABLE placeholder_0009 (id INTEGER);
