@@ -123,11 +123,14 @@ internal sealed class ServerProcess : IAsyncDisposable
         foreach (var (name, value) in environment ?? new Dictionary<string, string>(StringComparer.Ordinal))
             info.Environment[name] = value;
 
-        var process = Process.Start(info) ?? throw new ServerStartException("could not start " + info.FileName);
+        var process = Process.Start(ProcessWeight.AtServerWeight(info)) ?? throw new ServerStartException("could not start " + info.FileName);
         var server = new ServerProcess(process, url);
         try
         {
             await server.WaitHealthyAsync(pin, cancellationToken);
+            // Read once it answers: until then the child may still be `nice` itself, before it exec'd the server.
+            if (ProcessWeight.CurrentNice > 0 && ProcessWeight.NiceOf(process.Id.ToString(CultureInfo.InvariantCulture)) > 0)
+                await Console.Error.WriteLineAsync($"warning: {Path.GetFileName(dll)} runs at the load generator's weight (nice {ProcessWeight.CurrentNice}), not the normal one: raising priority needs root");
             return server;
         }
         catch

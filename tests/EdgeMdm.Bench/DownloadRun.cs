@@ -283,7 +283,7 @@ internal sealed class NginxProcess : IAsyncDisposable
         var info = new ProcessStartInfo(Binary) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var arg in new[] { "-p", prefix, "-c", config })
             info.ArgumentList.Add(arg);
-        var process = Process.Start(info) ?? throw new ServerStartException("could not start nginx");
+        var process = Process.Start(ProcessWeight.AtServerWeight(info)) ?? throw new ServerStartException("could not start nginx");
         var nginx = new NginxProcess(process, url);
         var deadline = Stopwatch.GetTimestamp() + (10 * Stopwatch.Frequency);
         while (Stopwatch.GetTimestamp() < deadline)

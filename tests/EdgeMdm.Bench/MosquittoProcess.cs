@@ -48,7 +48,7 @@ internal sealed class MosquittoProcess : IAsyncDisposable
         var info = new ProcessStartInfo(Binary) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add(config);
-        var process = Process.Start(info) ?? throw new ServerStartException("could not start " + Binary);
+        var process = Process.Start(ProcessWeight.AtServerWeight(info)) ?? throw new ServerStartException("could not start " + Binary);
         var errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
         _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         var mosquitto = new MosquittoProcess(process, new Uri($"mqtt://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"), version);
@@ -87,7 +87,7 @@ internal sealed class MosquittoProcess : IAsyncDisposable
     {
         // `mosquitto -h` prints its usage, version first, and exits with 3.
         var info = new ProcessStartInfo(Binary, "-h") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(info) ?? throw new ServerStartException("could not start " + Binary);
+        using var process = Process.Start(ProcessWeight.AtServerWeight(info)) ?? throw new ServerStartException("could not start " + Binary);
         var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
         await process.WaitForExitAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
         return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "mosquitto";

@@ -19,4 +19,6 @@ if (options is null)
     return 2;
 }
 
+// Devices are other machines: the load runs at the least CPU weight, the servers at the normal one (make bench).
+Console.WriteLine($"load generator at nice {ProcessWeight.CurrentNice}{(ProcessWeight.CurrentNice == 19 ? "" : " (make bench runs it at 19)")}; the servers it starts at nice 0");
 return await BenchRun.RunAsync(options);
