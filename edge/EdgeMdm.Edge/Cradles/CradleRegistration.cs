@@ -3,6 +3,7 @@ using EdgeMdm.Edge.Cradles.Gpio;
 using EdgeMdm.Edge.Mqtt;
 using EdgeMdm.Edge.Options;
 using EdgeMdm.Edge.Telemetry;
+using EdgeMdm.ServiceDefaults;
 
 namespace EdgeMdm.Edge.Cradles;
 
@@ -25,6 +26,6 @@ public static class CradleRegistration
         services.AddSingleton<ICradleFloor, CradleFloor>();
         services.AddSingleton<ICradleTelemetrySink, CradleTelemetryIngest>();
         services.AddSingleton<ICheckinObserver, DockObserver>();
-        return services;
+        return services.AddEndpoints(CradleEndpoints.Map);
     }
 }
