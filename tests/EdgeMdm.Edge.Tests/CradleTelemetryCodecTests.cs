@@ -5,6 +5,13 @@ namespace EdgeMdm.Edge.Tests;
 
 public sealed class CradleTelemetryCodecTests
 {
+    private static readonly string[] Seeds =
+    [
+        """{"occupied":true,"content":"device","serial":"S123","battery":87,"charging":true,"fault":null}""",
+        """{"occupied":false,"content":"empty","serial":null,"battery":null,"charging":null,"fault":"contact"}""",
+        """{"occupied":true,"content":"battery","serial":"B\u00e9\\n\"x","battery":100,"charging":false,"x":-0.5E+2}""",
+    ];
+
     [Fact]
     public void Round_trip_keeps_every_field()
     {
@@ -130,12 +137,7 @@ public sealed class CradleTelemetryCodecTests
     public void Fuzzed_payloads_never_throw_and_allocate_a_bounded_amount()
     {
         var random = new Random(25);
-        var seeds = new[]
-        {
-            """{"occupied":true,"content":"device","serial":"S123","battery":87,"charging":true,"fault":null}""",
-            """{"occupied":false,"content":"empty","serial":null,"battery":null,"charging":null,"fault":"contact"}""",
-            """{"occupied":true,"content":"battery","serial":"B\u00e9\\n\"x","battery":100,"charging":false,"x":-0.5E+2}""",
-        }.Select(Encoding.UTF8.GetBytes).ToArray();
+        var seeds = Seeds.Select(Encoding.UTF8.GetBytes).ToArray();
         const string Alphabet = "{}[]\":,\\ truefalsn0123456789-+.eE\u00ff";
         long worst = 0;
         var accepted = 0;
