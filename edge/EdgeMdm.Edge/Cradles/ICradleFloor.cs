@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace EdgeMdm.Edge.Cradles;
 
 /// <summary>Where an observation of a slot came from.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<CradleSource>))]
 public enum CradleSource
 {
     /// <summary>A cradle wired to the appliance's GPIO pins: occupied or empty, and an LED; it cannot read serials.</summary>
@@ -14,6 +17,7 @@ public enum CradleSource
 }
 
 /// <summary>What sits in a slot.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<SlotContent>))]
 public enum SlotContent
 {
     Empty,

@@ -53,6 +53,8 @@ public static class EdgeCli
             MqttCli.Clients(commands),
             MqttCli.Status(commands),
             SiteTlsCli.Tls(commands),
+            Cradles.CradlesCli.Cradles(commands),
+            Cradles.CradleSimulator.Command(commands),
         };
     }
 

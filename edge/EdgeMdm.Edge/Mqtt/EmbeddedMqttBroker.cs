@@ -23,7 +23,8 @@ internal sealed partial class EmbeddedMqttBroker(
     IMqttClients mqttClients,
     MqttCounters counters,
     TimeProvider clock,
-    ILogger<EmbeddedMqttBroker> logger) : IHostedService, IDeviceWaker, IDisposable
+    IEnumerable<ICradleTelemetrySink> cradleSinks,
+    ILogger<EmbeddedMqttBroker> logger) : IHostedService, IDeviceWaker, ICradleCommands, IDisposable
 {
     /// <summary>How often connected clients' credentials are checked again (a device retired or re-enrolled, a cradle removed).</summary>
     public static readonly TimeSpan RevalidationInterval = TimeSpan.FromSeconds(15);
@@ -34,6 +35,11 @@ internal sealed partial class EmbeddedMqttBroker(
     private const string PrincipalKey = "edgemdm.principal";
     private const string SubscriptionsKey = "edgemdm.subscriptions";
     private const string SecretHashKey = "edgemdm.secret-hash";
+
+    // Marks a message the appliance itself injects (an LED command): no client can set session items.
+    private const string ApplianceKey = "edgemdm.appliance";
+
+    private readonly ICradleTelemetrySink[] _cradleSinks = [.. cradleSinks];
 
     private const int WriterBufferBytes = 256;
     private const int WriterBufferMaxBytes = 4096;
@@ -283,22 +289,38 @@ internal sealed partial class EmbeddedMqttBroker(
         return Task.CompletedTask;
     }
 
-    private Task InterceptPublishAsync(InterceptingPublishEventArgs publication)
+    private async Task InterceptPublishAsync(InterceptingPublishEventArgs publication)
     {
         var topic = publication.ApplicationMessage.Topic ?? "";
+        if (publication.SessionItems?[ApplianceKey] is true)
+            return;
         if (publication.SessionItems?[PrincipalKey] is MqttPrincipal principal && MqttTopics.MayPublish(principal, topic))
         {
             // Retained messages live in the broker's memory for good, one per topic: a cradle inventing topics would
             // grow it without bound, so telemetry is delivered to whoever listens now and not kept.
             publication.ApplicationMessage.Retain = false;
-            return Task.CompletedTask;
+            foreach (var sink in _cradleSinks)
+                await sink.ReceivedAsync(principal.Id, topic, publication.ApplicationMessage.Payload, publication.CancellationToken);
+            return;
         }
 
         publication.ProcessPublish = false;
         publication.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
         counters.PublicationDenied();
         LogPublishDenied(logger, publication.ClientId ?? "", topic);
-        return Task.CompletedTask;
+    }
+
+    /// <summary>An LED command to a cradle: delivered now to its subscribed sessions, not retained.</summary>
+    public async Task<bool> PublishAsync(string topic, string payload, CancellationToken cancellationToken)
+    {
+        if (_server is not { IsStarted: true } server)
+            return false;
+        var message = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
+        await server.InjectApplicationMessage(
+            new InjectedMqttApplicationMessage(message) { CustomSessionItems = new System.Collections.Hashtable { [ApplianceKey] = true } },
+            cancellationToken);
+        return true;
     }
 
     [LoggerMessage(EventId = 5500, Level = LogLevel.Information, Message = "MQTT broker listening on {Endpoints}")]

@@ -49,6 +49,7 @@ public static class MqttRegistration
         {
             services.AddSingleton<EmbeddedMqttBroker>();
             services.AddSingleton<IDeviceWaker>(sp => sp.GetRequiredService<EmbeddedMqttBroker>());
+            services.AddSingleton<ICradleCommands>(sp => sp.GetRequiredService<EmbeddedMqttBroker>());
             services.AddHostedService(sp => sp.GetRequiredService<EmbeddedMqttBroker>());
         }
         else if (mqtt.UsesExternal)
