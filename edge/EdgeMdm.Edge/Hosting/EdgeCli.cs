@@ -53,6 +53,9 @@ public static class EdgeCli
             MqttCli.Clients(commands),
             MqttCli.Status(commands),
             SiteTlsCli.Tls(commands),
+            Spares.SparesCli.Spares(commands),
+            Spares.SwapCli.Swap(commands),
+            Alerts.AlertsCli.Alerts(commands),
         };
     }
 
