@@ -47,6 +47,15 @@ public sealed class SwapKillTests(ITestOutputHelper output)
             Assert.Equal(("pickers", "picker 12", "Active"), after.Devices["SN-S"]);
             Assert.Equal(("pickers", (string?)null, "Quarantined"), after.Devices["SN-B"]);
             Assert.Equal(1, after.Custody.GetValueOrDefault("SN-B"));
+
+            // With no appliance serving, the commands work on the data directory: the pool (its only spare handed out)
+            // is under its minimum and says so, and a new swap finds no Ready spare.
+            await appliance.KillAsync();
+            var alerts = JsonNode.Parse(await CliAsync(data.Path, "alerts", "--json"))!.AsArray();
+            var refused = await Processes.RunAsync(Processes.EdgeDll, ["swap", "start", "SN-S", "--reason", "dropped", "--data-dir", data.Path], CliTimeout);
+            Assert.Equal(("spares.below_minimum", "TC52"), (alerts.Single()!["kind"]!.GetValue<string>(), alerts.Single()!["subject"]!.GetValue<string>()));
+            Assert.Equal(1, refused.ExitCode);
+            Assert.Contains("no Ready spare", refused.Stderr, StringComparison.Ordinal);
         }
         finally
         {
