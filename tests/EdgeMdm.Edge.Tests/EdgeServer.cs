@@ -92,7 +92,10 @@ public sealed class EdgeServer : IAsyncDisposable
             : builder;
     }
 
-    public static async Task<EdgeServer> StartAsync(params string[] extraArgs)
+    public static Task<EdgeServer> StartAsync(params string[] extraArgs) => StartWithAsync(null, extraArgs);
+
+    /// <summary>The appliance with <paramref name="services"/> applied after its own registrations (a test's decorators).</summary>
+    public static async Task<EdgeServer> StartWithAsync(Action<IServiceCollection>? services, params string[] extraArgs)
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "edgemdm-test-" + Guid.NewGuid().ToString("N"));
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 8, 0, 0, TimeSpan.Zero));
@@ -102,6 +105,7 @@ public sealed class EdgeServer : IAsyncDisposable
         {
             builder.Services.AddSingleton<TimeProvider>(clock);
             builder.Logging.AddProvider(logs);
+            services?.Invoke(builder.Services);
         });
         await app.StartAsync();
         return new EdgeServer(app, dataDir, clock, logs);

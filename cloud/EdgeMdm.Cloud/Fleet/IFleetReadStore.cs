@@ -22,7 +22,8 @@ public interface IFleetReadStore
 public sealed record DeviceRecord(
     string SiteId, string DeviceId, string Serial, string Model, string Manufacturer, string OsVersion,
     string AgentVersion, string Group, string State, string StatusJson, bool Compliant, int Findings,
-    DateTimeOffset? LastCheckin);
+    DateTimeOffset? LastCheckin,
+    string? Assignment = null);
 
 public sealed record TransitionRecord(ulong Sequence, string FromState, string ToState, string Actor, string Reason, DateTimeOffset At);
 

@@ -14,6 +14,8 @@ internal sealed class SqlFleetProjection : IFleetProjection
 
     private static readonly string StateUpsert = DeviceUpsert("state");
 
+    private static readonly string AssignmentUpsert = DeviceUpsert("group_name", "assignment");
+
     public Task ApplyAsync(HubSession session, string siteId, SiteChange change)
     {
         ArgumentNullException.ThrowIfNull(session);
@@ -30,6 +32,10 @@ internal sealed class SqlFleetProjection : IFleetProjection
             SiteChange.ChangeOneofCase.CommandQueued => ApplyCommandQueuedAtSiteAsync(session, siteId, change),
             SiteChange.ChangeOneofCase.StagingStepReported => Staging.StagingStepReports.RecordAsync(session, siteId, change),
             SiteChange.ChangeOneofCase.StagingBatchCreated => ApplyStagingBatchCreatedAsync(session, siteId, change),
+            // The device's group and assignment as the site set them (a swap, or an operator); a replay sets the same.
+            SiteChange.ChangeOneofCase.DeviceReassigned => session.ExecuteAsync(
+                AssignmentUpsert, siteId, change.DeviceId, change.DeviceReassigned.ToGroup,
+                change.DeviceReassigned.ToAssignment.Length == 0 ? null : change.DeviceReassigned.ToAssignment),
             // A kind this hub does not know yet (a newer appliance) still advances the log: skipping it is the
             // only choice that does not stall the site forever.
             _ => Task.CompletedTask,

@@ -9,7 +9,7 @@ internal sealed class SqlFleetReadStore(IHubDatabase db) : IFleetReadStore
     /// <summary>Devices of one tenant's sites: the query's first parameter is the tenant id.</summary>
     private const string SelectTenantDevices = """
         SELECT d.site_id, d.device_id, d.serial, d.model, d.manufacturer, d.os_version, d.agent_version, d.group_name, d.state,
-               d.status_json, d.compliant, d.finding_count, d.last_checkin
+               d.status_json, d.compliant, d.finding_count, d.last_checkin, d.assignment
         FROM devices d JOIN sites s ON s.site_id = d.site_id
         WHERE s.tenant_id = ?
         """;
@@ -41,7 +41,7 @@ internal sealed class SqlFleetReadStore(IHubDatabase db) : IFleetReadStore
 
     private static DeviceRecord DeviceOf(Row r) => new(
         r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5), r.Text(6), r.Text(7), r.Text(8), r.Text(9),
-        r.Bool(10), (int)r.Long(11), r.NullableTime(12));
+        r.Bool(10), (int)r.Long(11), r.NullableTime(12), r.NullableText(13));
 
     public async Task<IReadOnlyList<TransitionRecord>> ListTransitionsAsync(string tenantId, string siteId, string deviceId, CancellationToken cancellationToken = default)
     {

@@ -111,6 +111,9 @@ internal static class UpstreamRules
             case SiteChange.ChangeOneofCase.CommandQueued:
                 CommandQueued(check, change.CommandQueued);
                 break;
+            case SiteChange.ChangeOneofCase.DeviceReassigned:
+                Reassigned(check, change.DeviceReassigned);
+                break;
         }
 
         return check.Problem;
@@ -132,6 +135,17 @@ internal static class UpstreamRules
             check.Text(at + ".actual", f.Actual, MaxLongText);
             check.OneOf(at + ".severity", f.Severity, Severities);
         }
+    }
+
+    private static void Reassigned(Check check, DeviceReassigned a)
+    {
+        check.Text("device_reassigned.from_group", a.FromGroup, MaxShortText);
+        check.Text("device_reassigned.to_group", a.ToGroup, MaxShortText, required: true);
+        check.Text("device_reassigned.from_assignment", a.FromAssignment, MaxShortText);
+        check.Text("device_reassigned.to_assignment", a.ToAssignment, MaxShortText);
+        check.Text("device_reassigned.actor", a.Actor, MaxShortText);
+        check.Text("device_reassigned.reason", a.Reason, MaxLongText);
+        check.Text("device_reassigned.swap_id", a.SwapId, MaxShortText);
     }
 
     private static void CommandQueued(Check check, CommandQueuedAtSite queued)

@@ -1,3 +1,4 @@
+using EdgeMdm.Domain.Outcomes;
 using EdgeMdm.Edge.Storage;
 using EdgeMdm.ServiceDefaults;
 
@@ -27,6 +28,17 @@ internal sealed class AlertStore(EdgeStorage storage) : IAlerts
 
     public IReadOnlyList<AlertRecord> Open() =>
         storage.Read(db => db.Query<AlertRow>(Select + " WHERE cleared_at IS NULL ORDER BY raised_at, id")).Select(r => r.ToRecord()).ToList();
+
+    public Task<Outcome<AlertRecord>> AcknowledgeAsync(long id, string actor, string note, DateTimeOffset now) =>
+        storage.WriteAsync<Outcome<AlertRecord>>(unit =>
+        {
+            var changed = unit.Db.Execute(
+                "UPDATE alerts SET acknowledged_at = ?, acknowledged_by = ?, note = ? WHERE id = ? AND cleared_at IS NULL",
+                now.ToUnixTimeMilliseconds(), actor, note, id);
+            if (changed == 0)
+                return new Refusal(RefusalKind.NotFound, "Unknown alert", $"no open alert {id} at this site (it may have cleared: 'alerts' lists the open ones)");
+            return unit.Db.Query<AlertRow>(Select + " WHERE id = ?", id).Single().ToRecord();
+        });
 
     private sealed class AlertRow
     {

@@ -1,3 +1,4 @@
+using EdgeMdm.Domain.Outcomes;
 using EdgeMdm.Edge.Storage;
 
 namespace EdgeMdm.Edge.Alerts;
@@ -27,4 +28,10 @@ public interface IAlerts
 
     /// <summary>Every open alert, oldest first.</summary>
     IReadOnlyList<AlertRecord> Open();
+
+    /// <summary>
+    /// A supervisor has seen the open alert <paramref name="id"/>: who, when and their note are kept on it (a later
+    /// acknowledgement replaces them). The alert stays open until its condition ends. Unknown or cleared: refused.
+    /// </summary>
+    Task<Outcome<AlertRecord>> AcknowledgeAsync(long id, string actor, string note, DateTimeOffset now);
 }

@@ -52,7 +52,7 @@ internal static class CommandResultEndpoint
 public static class CommandRegistration
 {
     public static IServiceCollection AddCommands(this IServiceCollection services) =>
-        services.AddSingletonServing<CommandStore>(typeof(ICommandStore), typeof(IDeviceCommands), typeof(Sync.IFeedHandler))
+        services.AddSingletonServing<CommandStore>(typeof(ICommandStore), typeof(ICommandEnqueuer), typeof(IDeviceCommands), typeof(Sync.IFeedHandler))
             .AddSingleton<Sync.ISiteSnapshot, CommandSnapshot>()
             .AddEndpoints(CommandResultEndpoint.Map);
 }

@@ -36,6 +36,16 @@ public interface ICommandStore
     IReadOnlyList<CommandSummary> ListCommands(string? deviceIdOrSerial);
 }
 
+/// <summary>Queuing inside another feature's writer unit (a swap's wipe), so the command commits or rolls back with it.</summary>
+public interface ICommandEnqueuer
+{
+    /// <summary>
+    /// Queues the command for <paramref name="deviceId"/> (an id the caller found in the same unit), with its outbox row and
+    /// the device's wake. Whether the device takes the type in its state is the caller's to know (<c>DeviceAccess.TakesCommand</c>).
+    /// </summary>
+    CommandSummary Queue(UnitOfWork unit, string deviceId, string type, IReadOnlyDictionary<string, string> parameters, DateTimeOffset? expiresAt, string actor, DateTimeOffset now);
+}
+
 /// <summary>The device's side: commands handed out at check-in and their results.</summary>
 public interface IDeviceCommands
 {
@@ -51,7 +61,7 @@ public interface IDeviceCommands
 }
 
 /// <summary>Commands to devices (table <c>commands</c>): queued by the operator or the hub, delivered at check-in, closed by their results.</summary>
-internal sealed class CommandStore(EdgeStorage storage, IDeviceRegistry devices, IDeviceQueries deviceReads, IWakeRequests wakes) : ICommandStore, IDeviceCommands, IFeedHandler
+internal sealed class CommandStore(EdgeStorage storage, IDeviceRegistry devices, IDeviceQueries deviceReads, IWakeRequests wakes) : ICommandStore, ICommandEnqueuer, IDeviceCommands, IFeedHandler
 {
     public IReadOnlyCollection<HubChange.ChangeOneofCase> Kinds { get; } = [HubChange.ChangeOneofCase.CommandQueued];
 
@@ -80,6 +90,10 @@ internal sealed class CommandStore(EdgeStorage storage, IDeviceRegistry devices,
             .Where(member => DeviceAccess.TakesCommand(member.State, type))
             .Select(member => Insert(unit, member.DeviceId, type, parameters, expiresAt, actor, now))
             .ToList());
+
+    public CommandSummary Queue(
+        UnitOfWork unit, string deviceId, string type, IReadOnlyDictionary<string, string> parameters, DateTimeOffset? expiresAt, string actor, DateTimeOffset now) =>
+        Insert(unit, deviceId, type, parameters, expiresAt, actor, now);
 
     /// <summary>Queues a command, its outbox row and the device's wake, in the caller's writer unit.</summary>
     private CommandSummary Insert(

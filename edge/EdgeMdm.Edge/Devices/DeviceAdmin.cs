@@ -11,6 +11,12 @@ namespace EdgeMdm.Edge.Devices;
 public interface IDeviceAdmin
 {
     Task<Outcome<StateTransitionRecord>> TransitionAsync(string deviceIdOrSerial, DeviceState target, string actor, string reason, DateTimeOffset now);
+
+    /// <summary>
+    /// Hands the device out to <paramref name="assignment"/> ("picker 12", "route 7"), or takes it back (null), in its group;
+    /// a retired device is refused. Returns the device as it is now.
+    /// </summary>
+    Task<Outcome<DeviceSummary>> AssignAsync(string deviceIdOrSerial, string? assignment, string actor, DateTimeOffset now);
 }
 
 internal sealed class DeviceAdmin(EdgeStorage storage, IDeviceRegistry devices, IReenrollAllowances allowances, IWakeRequests wakes) : IDeviceAdmin
@@ -41,6 +47,18 @@ internal sealed class DeviceAdmin(EdgeStorage storage, IDeviceRegistry devices, 
             if (target == DeviceState.Staging)
                 wakes.Queue(unit, device.Id, WakeReasons.Staging, now);
             return new StateTransitionRecord(t.From, t.To, t.Actor, t.Reason, t.At);
+        });
+
+    public Task<Outcome<DeviceSummary>> AssignAsync(string deviceIdOrSerial, string? assignment, string actor, DateTimeOffset now) =>
+        storage.WriteAsync<Outcome<DeviceSummary>>(unit =>
+        {
+            if (devices.Find(unit, deviceIdOrSerial) is not { } device)
+                return new Refusal(RefusalKind.NotFound, "Unknown device", $"no device {deviceIdOrSerial} at this site");
+            if (device.State == DeviceState.Retired)
+                return new Refusal(RefusalKind.Conflict, "Device retired", $"device {device.Serial} is retired and is handed out to no one");
+            var reason = assignment is null ? "unassigned" : "assigned to " + assignment;
+            devices.Reassign(unit, device.Id, device.Group, assignment, actor, reason, swapId: null, now);
+            return DeviceSummary.Of(device with { Assignment = assignment });
         });
 }
 

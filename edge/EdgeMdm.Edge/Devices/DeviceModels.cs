@@ -22,7 +22,8 @@ public sealed record DeviceRecord(
     long CheckinCount,
     string StatusJson,
     bool Compliant,
-    string FindingsJson)
+    string FindingsJson,
+    string? Assignment = null)
 {
     public DeviceStatus ParsedStatus() => JsonSerializer.Deserialize(StatusJson, DeviceProtocolJson.Default.DeviceStatus) ?? new DeviceStatus();
 
@@ -61,14 +62,15 @@ public sealed record DeviceSummary(
     int? BatteryLevel,
     string? OsVersion,
     DateTimeOffset? LastCheckinAt,
-    long Checkins)
+    long Checkins,
+    string? Assignment = null)
 {
     public static DeviceSummary Of(DeviceRecord device)
     {
         ArgumentNullException.ThrowIfNull(device);
         return new DeviceSummary(
             device.Id, device.Serial, device.Manufacturer, device.Model, device.Group, device.State, device.Compliant,
-            device.ParsedFindings().Count, device.ParsedStatus().Battery?.Level, device.OsVersion, device.LastCheckinAt, device.CheckinCount);
+            device.ParsedFindings().Count, device.ParsedStatus().Battery?.Level, device.OsVersion, device.LastCheckinAt, device.CheckinCount, device.Assignment);
     }
 }
 

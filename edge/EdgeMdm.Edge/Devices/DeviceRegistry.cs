@@ -47,6 +47,13 @@ public interface IDeviceRegistry
 
     /// <summary>Stores what a check-in reported and judged, and marks the device's status for the hub.</summary>
     void RecordCheckin(UnitOfWork unit, string deviceId, CheckinWrite write);
+
+    /// <summary>
+    /// Gives the device <paramref name="group"/> and <paramref name="assignment"/> (who or what it is handed out to; null:
+    /// unassigned) and writes <c>DeviceReassigned</c> to the outbox in the same unit (<paramref name="swapId"/>: the swap that
+    /// made it, null otherwise). Nothing is written when both are already so. Throws when the device is unknown.
+    /// </summary>
+    void Reassign(UnitOfWork unit, string deviceId, string group, string? assignment, string actor, string reason, string? swapId, DateTimeOffset now);
 }
 
 internal sealed class DeviceRegistry(KnownSecrets secrets) : IDeviceRegistry
@@ -106,6 +113,29 @@ internal sealed class DeviceRegistry(KnownSecrets secrets) : IDeviceRegistry
         unit.Db.Execute("UPDATE devices SET state = ? WHERE id = ?", target.ToString(), deviceId);
         RecordTransition(unit, deviceId, current, target, actor, reason, now);
         return transition;
+    }
+
+    public void Reassign(UnitOfWork unit, string deviceId, string group, string? assignment, string actor, string reason, string? swapId, DateTimeOffset now)
+    {
+        var device = DeviceRow.Find(unit.Db, deviceId) ?? throw new InvalidOperationException($"no device {deviceId} at this site");
+        if (string.Equals(device.Group, group, StringComparison.Ordinal) && string.Equals(device.Assignment, assignment, StringComparison.Ordinal))
+            return;
+        unit.Db.Execute("UPDATE devices SET group_name = ?, assignment = ? WHERE id = ?", group, assignment, device.Id);
+        Outbox.Append(unit, new SiteChange
+        {
+            AtUnixMs = now.ToUnixTimeMilliseconds(),
+            DeviceId = device.Id,
+            DeviceReassigned = new DeviceReassigned
+            {
+                FromGroup = device.Group,
+                ToGroup = group,
+                FromAssignment = device.Assignment ?? "",
+                ToAssignment = assignment ?? "",
+                Actor = actor,
+                Reason = reason,
+                SwapId = swapId ?? "",
+            },
+        });
     }
 
     /// <summary>Records a lifecycle change in the device's history and, in the same unit, in the outbox.</summary>

@@ -22,7 +22,8 @@ internal sealed class DeviceSnapshot : ISiteSnapshot
         var devices = unit.Db.Query<SnapshotRow>(
             """
             SELECT id AS Id, serial AS Serial, model AS Model, manufacturer AS Manufacturer, os_version AS OsVersion, agent_version AS AgentVersion,
-                   group_name AS GroupName, state AS State, enrollment_count AS EnrollmentCount, last_checkin_at AS LastCheckinAt
+                   group_name AS GroupName, state AS State, enrollment_count AS EnrollmentCount, last_checkin_at AS LastCheckinAt,
+                   assignment AS Assignment
             FROM devices ORDER BY enrolled_at, id
             """);
         foreach (var device in devices)
@@ -35,6 +36,20 @@ internal sealed class DeviceSnapshot : ISiteSnapshot
                 DeviceId = device.Id,
                 Transitioned = new DeviceTransitioned { FromState = "", ToState = device.State, Actor = "appliance", Reason = Reason },
             });
+            // The enrollment carries the group; who the device is handed out to is a reassignment of its own.
+            if (device.Assignment is not null)
+            {
+                Outbox.Append(unit, new SiteChange
+                {
+                    AtUnixMs = now.ToUnixTimeMilliseconds(),
+                    DeviceId = device.Id,
+                    DeviceReassigned = new DeviceReassigned
+                    {
+                        FromGroup = device.GroupName, ToGroup = device.GroupName, ToAssignment = device.Assignment, Actor = "appliance", Reason = Reason,
+                    },
+                });
+            }
+
             if (device.LastCheckinAt is not null)
                 DeviceRegistry.MarkStatusChanged(unit, device.Id, now);
         }
@@ -52,5 +67,6 @@ internal sealed class DeviceSnapshot : ISiteSnapshot
         public string State { get; set; } = "";
         public int EnrollmentCount { get; set; }
         public long? LastCheckinAt { get; set; }
+        public string? Assignment { get; set; }
     }
 }

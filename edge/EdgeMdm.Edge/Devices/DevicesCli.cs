@@ -18,10 +18,10 @@ public static class DevicesCli
             return cli.Print(devices, () =>
             {
                 Table.Write(
-                    ["DEVICE", "SERIAL", "MODEL", "GROUP", "STATE", "COMPLIANT", "BATTERY", "OS", "LAST CHECK-IN"],
+                    ["DEVICE", "SERIAL", "MODEL", "GROUP", "ASSIGNED TO", "STATE", "COMPLIANT", "BATTERY", "OS", "LAST CHECK-IN"],
                     devices.Select(d => new[]
                     {
-                        d.DeviceId, d.Serial, $"{d.Manufacturer} {d.Model}", d.Group, d.State.ToString(),
+                        d.DeviceId, d.Serial, $"{d.Manufacturer} {d.Model}", d.Group, d.Assignment ?? "-", d.State.ToString(),
                         d.Compliant ? "yes" : $"no ({d.Findings})",
                         d.BatteryLevel is { } level ? level.ToString(CultureInfo.InvariantCulture) + " %" : "-",
                         d.OsVersion ?? "-", d.LastCheckinAt is { } at ? CliText.Time(at) : "never",
@@ -41,7 +41,28 @@ public static class DevicesCli
             Console.WriteLine($"{transition.From} → {transition.To}");
             return 0;
         }, json: false);
-        return new Command("devices", "the site's devices") { list, Show(commands), setState, AllowReenroll(commands) };
+        return new Command("devices", "the site's devices") { list, Show(commands), setState, AllowReenroll(commands), Assign(commands) };
+    }
+
+    /// <summary><c>devices assign DEVICE --to TEXT | --clear</c>: who or what the device is handed out to.</summary>
+    private static Command Assign(OperatorCommands commands)
+    {
+        var device = new Argument<string>("device") { Description = "device id or serial" };
+        var to = new Option<string>("--to") { Description = "who or what the device is handed out to, e.g. \"picker 12\" or \"route 7\"" };
+        var clear = new Option<bool>("--clear") { Description = "the device is handed out to no one" };
+        return commands.Create("assign", "hand a device out to someone or something (a swap moves it to the spare)", [device, to, clear], async cli =>
+        {
+            var text = cli.Result.GetValue(to);
+            var cleared = cli.Result.GetValue(clear);
+            if (cleared == text is not null)
+                throw new CliException("give either --to TEXT or --clear", 2);
+            if (text is not null && (string.IsNullOrWhiteSpace(text) || text.Length > 256))
+                throw new CliException("--to must say something, in at most 256 characters", 2);
+            var summary = OperatorCommands.Require(await cli.Get<IDeviceAdmin>().AssignAsync(
+                cli.Result.GetValue(device)!, text?.Trim(), OperatorCommands.Actor, DateTimeOffset.UtcNow));
+            return cli.Print(summary, () => Console.WriteLine(
+                summary.Assignment is null ? $"{summary.Serial} is handed out to no one" : $"{summary.Serial} is handed out to {summary.Assignment}"));
+        });
     }
 
     /// <summary>
@@ -83,6 +104,7 @@ public static class DevicesCli
             {
                 var d = detail.Device;
                 Console.WriteLine($"{d.DeviceId}  serial {d.Serial}  {d.Manufacturer} {d.Model}  group {d.Group}  {d.State}  enrolled {detail.Enrollments}×");
+                Console.WriteLine(d.Assignment is null ? "assigned to no one" : $"assigned to {d.Assignment}");
                 Console.WriteLine(d.Compliant ? "compliant" : $"not compliant ({d.Findings} findings)");
                 foreach (var f in detail.CurrentFindings)
                     Console.WriteLine($"  {f.Severity,-8} {f.Item}: expected {f.Expected}, found {f.Actual}");

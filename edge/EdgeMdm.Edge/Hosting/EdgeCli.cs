@@ -55,6 +55,9 @@ public static class EdgeCli
             SiteTlsCli.Tls(commands),
             Cradles.CradlesCli.Cradles(commands),
             Cradles.CradleSimulator.Command(commands),
+            Spares.SparesCli.Spares(commands),
+            Spares.SwapCli.Swap(commands),
+            Alerts.AlertsCli.Alerts(commands),
         };
     }
 

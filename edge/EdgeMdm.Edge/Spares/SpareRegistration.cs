@@ -1,13 +1,17 @@
+using EdgeMdm.Edge.Options;
+using EdgeMdm.ServiceDefaults;
+
 namespace EdgeMdm.Edge.Spares;
 
 public static class SpareRegistration
 {
-    // Issue 25 placeholder while the feature is built on its branch: no pool is defined yet.
-    public static IServiceCollection AddSpares(this IServiceCollection services) =>
-        services.AddSingleton<ISparePools, NoPools>();
-
-    private sealed class NoPools : ISparePools
+    public static IServiceCollection AddSpares(this IServiceCollection services)
     {
-        public IReadOnlyList<SparePoolStatus> Pools() => [];
+        services.AddValidatedOptions<SpareOptions, SpareOptionsValidator>(SpareOptions.Section);
+        services.AddSingletonServing<SparePools>(typeof(ISparePools), typeof(ISpareAdmin));
+        services.AddSingletonServing<SwapService>(typeof(ISwaps));
+        services.AddHostedService<SpareMonitor>();
+        SiteOperatorAuthentication.Add(services);
+        return services.AddEndpoints(SwapEndpoints.Map);
     }
 }
