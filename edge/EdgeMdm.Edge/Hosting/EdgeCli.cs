@@ -53,6 +53,7 @@ public static class EdgeCli
             MqttCli.Clients(commands),
             MqttCli.Status(commands),
             SiteTlsCli.Tls(commands),
+            Custody.CustodyCli.Custody(commands),
         };
     }
 
