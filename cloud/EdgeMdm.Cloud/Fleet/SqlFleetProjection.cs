@@ -30,6 +30,7 @@ internal sealed class SqlFleetProjection : IFleetProjection
             SiteChange.ChangeOneofCase.CommandQueued => ApplyCommandQueuedAtSiteAsync(session, siteId, change),
             SiteChange.ChangeOneofCase.StagingStepReported => Staging.StagingStepReports.RecordAsync(session, siteId, change),
             SiteChange.ChangeOneofCase.StagingBatchCreated => ApplyStagingBatchCreatedAsync(session, siteId, change),
+            SiteChange.ChangeOneofCase.CustodyRecorded => CustodyRecords.RecordAsync(session, siteId, change),
             // A kind this hub does not know yet (a newer appliance) still advances the log: skipping it is the
             // only choice that does not stall the site forever.
             _ => Task.CompletedTask,
