@@ -168,18 +168,9 @@ public sealed class HubClient : IDisposable
 
     public void Dispose() => _http.Dispose();
 
-    /// <summary>A site's custody events as the hub stores them, of one device (id or serial) or battery, in a period.</summary>
-    public async Task<IReadOnlyList<Custody.HubCustodyEvent>> ListCustodyAsync(string siteId, string? device, string? from, string? to, CancellationToken cancellationToken)
-    {
-        var query = string.Join("&", new[] { ("device", device), ("from", from), ("to", to) }
-            .Where(p => p.Item2 is not null).Select(p => p.Item1 + "=" + Uri.EscapeDataString(p.Item2!)));
-        var path = $"api/v1/sites/{Uri.EscapeDataString(siteId)}/custody" + (query.Length == 0 ? "" : "?" + query);
-        return await SendAsync(HttpMethod.Get, path, null, HubJson.Default.ListHubCustodyEvent, cancellationToken);
-    }
-
-    /// <summary>The hub's verification of a site's chains of custody (or one device's or battery's) over what it stores.</summary>
-    public Task<Custody.HubCustodyVerification> VerifyCustodyAsync(string siteId, string? device, CancellationToken cancellationToken) =>
-        SendAsync(HttpMethod.Get, FilteredBy($"api/v1/sites/{Uri.EscapeDataString(siteId)}/custody/verify", "device", device), null, HubJson.Default.HubCustodyVerification, cancellationToken);
+    /// <summary>A GET for a feature's own calls kept beside it (<c>Custody/CustodyClient</c>): the answer, or <see cref="HubException"/>.</summary>
+    internal Task<T> GetAsync<T>(string path, JsonTypeInfo<T> answer, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Get, path, null, answer, cancellationToken);
 
     /// <summary>A list's path, narrowed by one query parameter when it has a value (no parameter lists everything).</summary>
     private static string FilteredBy(string path, string parameter, string? value) =>
