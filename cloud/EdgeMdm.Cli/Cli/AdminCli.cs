@@ -78,6 +78,7 @@ public static class AdminCli
             SiteUsersCommands.Create(cli),
             PackagesCommands.Create(cli),
             RolloutsCommands.Create(cli),
+            Custody.CustodyCommands.Create(cli),
         };
 
     private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();

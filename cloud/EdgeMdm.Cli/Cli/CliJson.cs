@@ -82,4 +82,6 @@ public sealed record PackageRow(
 [JsonSerializable(typeof(PackageRow))]
 [JsonSerializable(typeof(List<PackageRow>))]
 [JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(Custody.CustodyVerifyRow))]
+[JsonSerializable(typeof(List<Custody.HubCustodyEvent>))]
 internal sealed partial class CliJson : JsonSerializerContext;

@@ -168,6 +168,10 @@ public sealed class HubClient : IDisposable
 
     public void Dispose() => _http.Dispose();
 
+    /// <summary>A GET for a feature's own calls kept beside it (<c>Custody/CustodyClient</c>): the answer, or <see cref="HubException"/>.</summary>
+    internal Task<T> GetAsync<T>(string path, JsonTypeInfo<T> answer, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Get, path, null, answer, cancellationToken);
+
     /// <summary>A list's path, narrowed by one query parameter when it has a value (no parameter lists everything).</summary>
     private static string FilteredBy(string path, string parameter, string? value) =>
         value is null ? path : path + "?" + parameter + "=" + Uri.EscapeDataString(value);

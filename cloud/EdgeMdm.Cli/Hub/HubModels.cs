@@ -180,6 +180,8 @@ public sealed record HubStagingPlanComparison(string Name, bool Exists, IReadOnl
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(List<HubStagingPlan>))]
+[JsonSerializable(typeof(List<Custody.HubCustodyEvent>))]
+[JsonSerializable(typeof(Custody.HubCustodyVerification))]
 [JsonSerializable(typeof(HubStagingPlanComparison))]
 [JsonSerializable(typeof(HubCreateSite))]
 [JsonSerializable(typeof(HubSiteCreated))]

@@ -45,4 +45,6 @@ namespace EdgeMdm.Cloud.Api;
 [JsonSerializable(typeof(StagingPlanSaved))]
 [JsonSerializable(typeof(StagingPlanComparison))]
 [JsonSerializable(typeof(List<StagingStepRecord>))]
+[JsonSerializable(typeof(List<CustodyEventView>))]
+[JsonSerializable(typeof(CustodyVerificationView))]
 internal sealed partial class ApiJson : JsonSerializerContext;

@@ -27,6 +27,7 @@ internal static class HubApi
         api.MapPackageApi();
         api.MapRolloutApi();
         api.MapStagingApi();
+        api.MapCustodyApi();
         return routes;
     }
 

@@ -36,6 +36,7 @@ internal sealed class SqlFleetProjection : IFleetProjection
             SiteChange.ChangeOneofCase.DeviceReassigned => session.ExecuteAsync(
                 AssignmentUpsert, siteId, change.DeviceId, change.DeviceReassigned.ToGroup,
                 change.DeviceReassigned.ToAssignment.Length == 0 ? null : change.DeviceReassigned.ToAssignment),
+            SiteChange.ChangeOneofCase.CustodyRecorded => CustodyRecords.RecordAsync(session, siteId, change),
             // A kind this hub does not know yet (a newer appliance) still advances the log: skipping it is the
             // only choice that does not stall the site forever.
             _ => Task.CompletedTask,

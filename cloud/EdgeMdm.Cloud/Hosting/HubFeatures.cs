@@ -16,5 +16,6 @@ public static class HubFeatures
         .AddPackages()
         .AddAccounts()
         .AddSiteUsers()
-        .AddStaging();
+        .AddStaging()
+        .AddCustody();
 }

@@ -38,6 +38,11 @@ internal static class UpstreamRules
     public const int MaxItems = 1000;
 
     private static readonly HashSet<string> States = [.. Enum.GetNames<DeviceState>()];
+    private static readonly HashSet<string> CustodyKinds = ["device", "battery"];
+
+    /// <summary>Hand-offs in one subject's chain: far beyond any device's or battery's life.</summary>
+    private const ulong MaxCustodyIndex = 1_000_000;
+
     private static readonly HashSet<string> Severities = [.. Enum.GetNames<Severity>()];
     private static readonly HashSet<string> ResultStatuses =
         [CommandStatuses.Delivered, CommandStatuses.Succeeded, CommandStatuses.Failed, CommandStatuses.Expired];
@@ -69,7 +74,7 @@ internal static class UpstreamRules
         // A kind newer than this hub (unknown fields) is skipped by the store whatever it holds.
         // A staging batch is the site's, not a device's: it alone goes without a device id.
         if (change.ChangeCase != SiteChange.ChangeOneofCase.None)
-            check.Text("device_id", change.DeviceId, MaxShortText, required: change.ChangeCase != SiteChange.ChangeOneofCase.StagingBatchCreated);
+            check.Text("device_id", change.DeviceId, MaxShortText, required: change.ChangeCase is not (SiteChange.ChangeOneofCase.StagingBatchCreated or SiteChange.ChangeOneofCase.CustodyRecorded));
         switch (change.ChangeCase)
         {
             case SiteChange.ChangeOneofCase.Enrolled:
@@ -113,6 +118,9 @@ internal static class UpstreamRules
                 break;
             case SiteChange.ChangeOneofCase.DeviceReassigned:
                 Reassigned(check, change.DeviceReassigned);
+                break;
+            case SiteChange.ChangeOneofCase.CustodyRecorded:
+                CustodyRecorded(check, change);
                 break;
         }
 
@@ -160,6 +168,35 @@ internal static class UpstreamRules
             check.Text("command_queued.parameters key", name, MaxShortText);
             check.Text($"command_queued.parameters['{(name.Length > 64 ? name[..64] + "…" : name)}']", value, MaxLongText);
         }
+    }
+
+    /// <summary>
+    /// A custody event is stored as it came and never rewritten, so what it must be is checked here: texts in range, hashes
+    /// of the chain's form, the first event (index 0) with no previous hash and every later one with one, and a device's
+    /// event under that device's id (a battery's under none).
+    /// </summary>
+    private static void CustodyRecorded(Check check, SiteChange change)
+    {
+        var c = change.CustodyRecorded;
+        check.OneOf("custody_recorded.subject_kind", c.SubjectKind, CustodyKinds);
+        check.Text("custody_recorded.subject", c.Subject, MaxShortText, required: true);
+        check.Text("custody_recorded.from_party", c.FromParty, MaxShortText, required: true);
+        check.Text("custody_recorded.to_party", c.ToParty, MaxShortText, required: true);
+        check.Text("custody_recorded.actor", c.Actor, MaxShortText, required: true);
+        check.Text("custody_recorded.place", c.Place, MaxShortText);
+        check.Text("custody_recorded.note", c.Note, MaxLongText);
+        check.Text("custody_recorded.erasure_method", c.ErasureMethod, MaxShortText);
+        check.Text("custody_recorded.erasure_certificate", c.ErasureCertificate, MaxShortText);
+        check.Time("custody_recorded.at_unix_ms", c.AtUnixMs);
+        if (c.Index > MaxCustodyIndex)
+            check.Fail($"custody_recorded.index {c.Index.ToString(CultureInfo.InvariantCulture)} is past {MaxCustodyIndex.ToString(CultureInfo.InvariantCulture)}");
+        if (!Domain.Custody.CustodyVerifier.IsHash(c.Hash))
+            check.Fail("custody_recorded.hash is not 64 lowercase hex digits (SHA-256)");
+        if (c.Index == 0 ? c.PreviousHash.Length > 0 : !Domain.Custody.CustodyVerifier.IsHash(c.PreviousHash))
+            check.Fail(c.Index == 0 ? "custody_recorded.previous_hash must be empty for the first event (index 0)" : "custody_recorded.previous_hash is not 64 lowercase hex digits (SHA-256)");
+        var device = string.Equals(c.SubjectKind, "device", StringComparison.Ordinal);
+        if (device ? !string.Equals(change.DeviceId, c.Subject, StringComparison.Ordinal) : change.DeviceId.Length > 0)
+            check.Fail(device ? "custody_recorded.subject is not the change's device_id" : "a battery's custody_recorded has no device_id");
     }
 
     /// <summary>
@@ -224,6 +261,6 @@ internal static class UpstreamRules
             }
         }
 
-        private void Fail(string problem) => Problem ??= problem;
+        public void Fail(string problem) => Problem ??= problem;
     }
 }

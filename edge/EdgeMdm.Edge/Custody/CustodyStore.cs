@@ -44,6 +44,23 @@ internal sealed class CustodyStore(EdgeStorage storage) : ICustodyLog
     internal static IReadOnlyList<CustodyEvent> Chain(SQLiteConnection db, string subject) =>
         db.Query<CustodyRow>(Select + " WHERE subject = ? ORDER BY idx", subject).Select(r => r.ToEvent()).ToList();
 
+    /// <summary>
+    /// Every event (or the subject's), in the order the rows were inserted (rowid): the chain is only ever appended, so
+    /// a row moved, or an index rewritten, shows against it (<see cref="CustodyVerifier"/>).
+    /// </summary>
+    internal IReadOnlyList<CustodyEvent> InStoredOrder(string? subject) =>
+        storage.Read(db => (subject is null
+                ? db.Query<CustodyRow>(Select + " ORDER BY rowid")
+                : db.Query<CustodyRow>(Select + " WHERE subject = ? ORDER BY rowid", subject))
+            .Select(r => r.ToEvent()).ToList());
+
+    /// <summary>The events of <paramref name="subject"/> (null: every subject) whose time is in [from, to), by time.</summary>
+    internal IReadOnlyList<CustodyEvent> Between(string? subject, DateTimeOffset? from, DateTimeOffset? to) =>
+        storage.Read(db => db.Query<CustodyRow>(
+                Select + " WHERE (?1 IS NULL OR subject = ?1) AND (?2 IS NULL OR at >= ?2) AND (?3 IS NULL OR at < ?3) ORDER BY at, subject, idx",
+                subject, from?.ToUnixTimeMilliseconds(), to?.ToUnixTimeMilliseconds())
+            .Select(r => r.ToEvent()).ToList());
+
     internal static CustodyEventRecorded ToMessage(CustodyEvent e) => new()
     {
         Subject = e.Subject,
@@ -95,10 +112,4 @@ internal sealed class CustodyStore(EdgeStorage storage) : ICustodyLog
             Subject, string.Equals(SubjectKind, "battery", StringComparison.Ordinal) ? CustodySubjectKind.Battery : CustodySubjectKind.Device,
             Idx, DateTimeOffset.FromUnixTimeMilliseconds(At), FromParty, ToParty, Actor, Place, Note, ErasureMethod, ErasureCertificate, PreviousHash, Hash);
     }
-}
-
-public static class CustodyRegistration
-{
-    public static IServiceCollection AddCustody(this IServiceCollection services) =>
-        services.AddSingletonServing<CustodyStore>(typeof(ICustodyLog));
 }

@@ -58,6 +58,7 @@ public static class EdgeCli
             Spares.SparesCli.Spares(commands),
             Spares.SwapCli.Swap(commands),
             Alerts.AlertsCli.Alerts(commands),
+            Custody.CustodyCli.Custody(commands),
         };
     }
 

@@ -33,7 +33,8 @@ public sealed class InvalidTransitionException(DeviceState from, DeviceState to)
 /// </code>
 /// plus the moves a real floor needs: Active → InRepair (a broken scanner goes straight to the bench),
 /// InRepair → Staging (a repaired device is staged again before it returns to the floor),
-/// Quarantined → Retired (a lost device is written off), and re-enrollment: a wiped device that enrolls
+/// Quarantined → Retired (a lost device is written off), Enrolling or Staging → Quarantined (a device handed away, to a
+/// courier or a repair depot, before it reached the floor: chain of custody), and re-enrollment: a wiped device that enrolls
 /// again goes back to Enrolling from any state but Retired. Retired is final.
 /// The move back to Enrolling is made only by an enrollment, and <see cref="Reenrollment"/> decides who may make it;
 /// an operator moves a device by hand only to the other targets (<see cref="OperatorTargets"/>).
@@ -42,8 +43,8 @@ public static class DeviceLifecycle
 {
     private static readonly Dictionary<DeviceState, DeviceState[]> Allowed = new()
     {
-        [DeviceState.Enrolling] = [DeviceState.Staging],
-        [DeviceState.Staging] = [DeviceState.Active, DeviceState.Enrolling],
+        [DeviceState.Enrolling] = [DeviceState.Staging, DeviceState.Quarantined],
+        [DeviceState.Staging] = [DeviceState.Active, DeviceState.Quarantined, DeviceState.Enrolling],
         [DeviceState.Active] = [DeviceState.Quarantined, DeviceState.InRepair, DeviceState.Enrolling],
         [DeviceState.Quarantined] = [DeviceState.Active, DeviceState.InRepair, DeviceState.Retired, DeviceState.Enrolling],
         [DeviceState.InRepair] = [DeviceState.Staging, DeviceState.Retired, DeviceState.Enrolling],

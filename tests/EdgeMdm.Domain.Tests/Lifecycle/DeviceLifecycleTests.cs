@@ -32,6 +32,10 @@ public sealed class DeviceLifecycleTests
         // A lost device is written off.
         (Quarantined, Retired),
 
+        // A device handed away (courier, repair depot) before it reached the floor.
+        (Enrolling, Quarantined),
+        (DeviceState.Staging, Quarantined),
+
         // Re-enrollment of a wiped device, from any state but Retired.
         (DeviceState.Staging, Enrolling),
         (Active, Enrolling),
