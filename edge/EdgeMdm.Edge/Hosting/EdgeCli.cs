@@ -53,6 +53,9 @@ public static class EdgeCli
             MqttCli.Clients(commands),
             MqttCli.Status(commands),
             SiteTlsCli.Tls(commands),
+            Batteries.FloorCli.Readiness(commands),
+            Batteries.FloorCli.Missing(commands),
+            Batteries.FloorCli.Batteries(commands),
         };
     }
 
