@@ -16,7 +16,8 @@ public static class BatteryRegistration
         services.AddSingleton<ShiftCalendar>();
         services.AddSingleton<ShiftReportStore>();
         services.AddSingleton<FloorReports>();
-        services.AddHostedService<ShiftWorker>();
+        services.AddSingleton<ShiftWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<ShiftWorker>());
         services.AddSupervisorAccess();
         return services.AddEndpoints(FloorEndpoints.Map);
     }

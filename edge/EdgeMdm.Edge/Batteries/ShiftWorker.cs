@@ -35,6 +35,10 @@ internal sealed partial class ShiftWorker(
     private static readonly TimeSpan ReportRetention = TimeSpan.FromDays(90);
 
     private DateTimeOffset? _prunedAt;
+    private long _lastTickMs = long.MinValue;
+
+    /// <summary>The wall-clock time of the last finished wake-up (tests wait on it); null before the first.</summary>
+    internal DateTimeOffset? LastTickAt => Interlocked.Read(ref _lastTickMs) is var ms && ms != long.MinValue ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -51,6 +55,8 @@ internal sealed partial class ShiftWorker(
             {
                 LogTickFailed(log, exception);
             }
+
+            Interlocked.Exchange(ref _lastTickMs, now.ToUnixTimeMilliseconds());
 
             try
             {
