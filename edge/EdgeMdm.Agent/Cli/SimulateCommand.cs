@@ -144,6 +144,32 @@ internal sealed class FleetKnobs
         Validators = { result => { if (result.GetValueOrDefault<double>() is not (> 0 and <= 100)) result.AddError("--staging-time-scale must be above 0 and at most 100"); } },
     };
 
+    private readonly Option<CradleBank?> _cradles = new("--cradles")
+    {
+        Description = "Cradles the fleet docks into, CRADLE:SLOTS[,...] (e.g. gpio-1:8,gpio-2:8,bay-3:10): a docking device takes a free slot and reports it; none free: docked without a location",
+        HelpName = "LIST",
+        CustomParser = result =>
+        {
+            var bank = CradleBank.TryParse(result.Tokens.Count > 0 ? result.Tokens[0].Value : "", out var problem);
+            if (problem is not null)
+                result.AddError("invalid --cradles: " + problem);
+            return bank;
+        },
+    };
+
+    private readonly Option<ShiftRhythm?> _shiftPattern = new("--shift-pattern")
+    {
+        Description = "Shift-like docking in local time, HH:mm-HH:mm[,...] (e.g. 06:00-14:00,14:00-22:00): out within 20 min of a start, back within 25 min of an end, about 1 in 20 late by 45-90 min",
+        HelpName = "SHIFTS",
+        CustomParser = result =>
+        {
+            var rhythm = ShiftRhythm.TryParse(result.Tokens.Count > 0 ? result.Tokens[0].Value : "", out var problem);
+            if (problem is not null)
+                result.AddError("invalid --shift-pattern: " + problem);
+            return rhythm;
+        },
+    };
+
     private readonly Option<string> _packages = new("--packages")
     {
         Description = "Directory for package downloads (one verified copy per package, shared by the fleet); default a temporary directory removed afterwards",
@@ -163,6 +189,8 @@ internal sealed class FleetKnobs
         command.Options.Add(_stagingTimeScale);
         command.Options.Add(_sampleApp);
         command.Options.Add(_packages);
+        command.Options.Add(_cradles);
+        command.Options.Add(_shiftPattern);
     }
 
     public SimulationOptions Apply(ParseResult parse, SimulationOptions options) => options with
@@ -178,6 +206,8 @@ internal sealed class FleetKnobs
         StagingTimeScale = parse.GetValue(_stagingTimeScale),
         SampleApp = parse.GetValue(_sampleApp)?.App,
         PackageDirectory = parse.GetValue(_packages) is { Length: > 0 } directory ? directory : null,
+        Cradles = parse.GetValue(_cradles),
+        Shifts = parse.GetValue(_shiftPattern),
     };
 
     // A wrapper, because System.CommandLine reads a null from a custom parser as "no value" and then casts the raw

@@ -36,6 +36,9 @@ public sealed partial class VirtualDevice
 
     private int _offlineSlotsLeft;
 
+    // Draws the shift rhythm and the roaming from: its own seed, so neither changes the battery curve.
+    private readonly int _shiftSeed;
+
     public VirtualDevice(string serial, int seed, TimeProvider timeProvider)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(serial);
@@ -48,6 +51,8 @@ public sealed partial class VirtualDevice
         _behaviour = new Random(random.Next());
         _coverage = new Random(random.Next());
         _simulatedUntil = timeProvider.GetUtcNow();
+        _shiftSeed = Seeds.Mix(seed, 0x5F);
+        _accessPoint = (int)((uint)_shiftSeed % (uint)AccessPoints.Length);
         InitializePhysics(random);
         InstallPreloadedApps();
         Commands = new VirtualCommands(CarryOut);
@@ -162,7 +167,7 @@ public sealed partial class VirtualDevice
         Os = new OsStatus { Version = OsVersion, SecurityPatch = _profile.SecurityPatch },
         Battery = BatterySnapshot(),
         Storage = new StorageStatus { FreeBytes = _freeBytes, TotalBytes = _profile.TotalBytes },
-        Wifi = new WifiStatus { Ssid = Ssid, Rssi = _rssi },
+        Wifi = WifiSnapshot(),
         Configurations = _configurations.Select(c => new AppliedConfiguration { Id = c.Key, AppliedHash = c.Value }).ToArray(),
         Certificates = _certificates.Select(c => new CertificateStatus { Name = c.Key, NotAfter = c.Value }).ToArray(),
         Staging = StagingSnapshot(),

@@ -124,6 +124,8 @@ public sealed class FleetSimulator
             var device = new VirtualDevice(SerialOf(options, index), seed, options.TimeProvider)
             {
                 OsVersionOverride = oldOs ? options.OldOsVersion : null,
+                Cradles = options.Cradles,
+                Shifts = options.Shifts,
             };
             device.StagingRun.TimeScale = options.StagingTimeScale;
             device.StagingRun.WifiAssociationFails = wifiFails;
