@@ -184,6 +184,21 @@ public sealed class ShiftReportTests
         Assert.Equal("P-A1", packs.RootElement.GetProperty("batteries")[0].GetProperty("battery").GetString());
     }
 
+    [Fact]
+    public async Task An_operator_command_without_shifts_of_its_own_uses_the_ones_the_service_started_with()
+    {
+        // Arrange: the service records its settings when its worker starts
+        await using var server = await EdgeServer.StartAsync([.. Shifts, "--Edge:Shifts:ReadyChargePercent", "85"]);
+        await WorkerPastAsync(server, server.Clock.GetUtcNow());
+
+        // Act: a command's configuration has no shifts (its shell lacks the service's environment)
+        var calendar = new ShiftCalendar(Microsoft.Extensions.Options.Options.Create(new ShiftOptions()), server.Get<Storage.EdgeStorage>());
+
+        // Assert
+        Assert.Equal("late@2026-11-24", calendar.Schedule.Next(server.Clock.GetUtcNow())!.Id);
+        Assert.Equal(85, calendar.ReadyChargePercent);
+    }
+
     [Theory]
     [InlineData("06:00", "14:00", "12:00", "18:00", "UTC", "overlap")]
     [InlineData("06:00", "25:00", "14:00", "22:00", "UTC", "must be a time of day as HH:mm, not '25:00'")]

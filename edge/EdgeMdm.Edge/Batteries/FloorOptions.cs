@@ -57,8 +57,9 @@ public sealed class ShiftOptions
         TimeOnly.TryParseExact(text, ["HH:mm", "H:mm"], CultureInfo.InvariantCulture, DateTimeStyles.None, out time);
 
     /// <summary>The shifts as the domain takes them; call on validated options only.</summary>
-    internal IReadOnlyList<ShiftDefinition> Definitions() =>
-        [.. Shifts.Select(s => new ShiftDefinition(s.Name, TimeOnly.ParseExact(s.Start, ["HH:mm", "H:mm"], CultureInfo.InvariantCulture), TimeOnly.ParseExact(s.End, ["HH:mm", "H:mm"], CultureInfo.InvariantCulture)))];
+    internal IReadOnlyList<ShiftDefinition> Definitions() => [.. Shifts.Select(s => new ShiftDefinition(s.Name, ParseTime(s.Start), ParseTime(s.End)))];
+
+    internal static TimeOnly ParseTime(string text) => TimeOnly.ParseExact(text, ["HH:mm", "H:mm"], CultureInfo.InvariantCulture);
 
     /// <summary>The configured zone, or the machine's; throws for an unknown id (the validator refuses it first).</summary>
     internal TimeZoneInfo Zone() => string.IsNullOrWhiteSpace(TimeZone) ? TimeZoneInfo.Local : TimeZoneInfo.FindSystemTimeZoneById(TimeZone);

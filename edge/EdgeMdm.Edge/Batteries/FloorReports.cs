@@ -4,6 +4,8 @@ using EdgeMdm.Domain.Lifecycle;
 using EdgeMdm.Edge.Cradles;
 using EdgeMdm.Edge.Devices;
 using EdgeMdm.Edge.Spares;
+using EdgeMdm.Edge.Storage;
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 
 namespace EdgeMdm.Edge.Batteries;
@@ -150,19 +152,51 @@ internal sealed class FloorReports(
     private IEnumerable<DeviceRecord> Active() => devices.NotRetired().Where(d => d.State == DeviceState.Active);
 }
 
-/// <summary>The site's shift schedule and the settings around it, from validated <see cref="ShiftOptions"/>.</summary>
-internal sealed class ShiftCalendar(IOptions<ShiftOptions> options)
+/// <summary>The shift settings as recorded by the serving appliance (table <c>shift_settings</c>).</summary>
+internal sealed record RecordedShifts(IReadOnlyList<RecordedShift> Shifts, string TimeZone, int ReadyChargePercent, int MissingAfterMinutes, int ReadinessBeforeMinutes);
+
+internal sealed record RecordedShift(string Name, string Start, string End);
+
+/// <summary>
+/// The site's shift schedule and the settings around it, from validated <see cref="ShiftOptions"/>. The serving
+/// appliance records its settings at start; an operator command whose own configuration names no shifts (its shell
+/// has not the service's environment) uses those, so it shows the schedule the service runs.
+/// </summary>
+internal sealed class ShiftCalendar(IOptions<ShiftOptions> options, EdgeStorage storage)
 {
-    private readonly Lazy<ShiftSchedule> _schedule = new(() => new ShiftSchedule(options.Value.Definitions(), options.Value.Zone()));
+    private readonly Lazy<RecordedShifts> _settings = new(() => Effective(options.Value, storage));
+    private ShiftSchedule? _schedule;
 
-    public ShiftSchedule Schedule => _schedule.Value;
+    public ShiftSchedule Schedule => _schedule ??= new ShiftSchedule(
+        [.. _settings.Value.Shifts.Select(s => new ShiftDefinition(s.Name, ShiftOptions.ParseTime(s.Start), ShiftOptions.ParseTime(s.End)))],
+        TimeZoneInfo.FindSystemTimeZoneById(_settings.Value.TimeZone));
 
-    public int ReadyChargePercent => options.Value.ReadyChargePercent;
+    public int ReadyChargePercent => _settings.Value.ReadyChargePercent;
 
-    public TimeSpan MissingAfter => TimeSpan.FromMinutes(options.Value.MissingAfterMinutes);
+    public TimeSpan MissingAfter => TimeSpan.FromMinutes(_settings.Value.MissingAfterMinutes);
 
-    public TimeSpan ReadinessBefore => TimeSpan.FromMinutes(options.Value.ReadinessBeforeMinutes);
+    public TimeSpan ReadinessBefore => TimeSpan.FromMinutes(_settings.Value.ReadinessBeforeMinutes);
 
     /// <summary>An instant as the site's wall clock shows it.</summary>
     public DateTimeOffset Local(DateTimeOffset at) => TimeZoneInfo.ConvertTime(at, Schedule.Zone);
+
+    /// <summary>Records this process's own settings as the service's (called by the serving appliance at start).</summary>
+    public Task RecordAsync(DateTimeOffset now)
+    {
+        var json = JsonSerializer.Serialize(Own(options.Value), FloorJson.Default.RecordedShifts);
+        return storage.WriteAsync(unit => unit.Db.Execute(
+            "INSERT INTO shift_settings (id, settings, recorded_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET settings = excluded.settings, recorded_at = excluded.recorded_at",
+            json, now.ToUnixTimeMilliseconds()));
+    }
+
+    private static RecordedShifts Own(ShiftOptions options) => new(
+        [.. options.Shifts.Select(s => new RecordedShift(s.Name, s.Start, s.End))], options.Zone().Id, options.ReadyChargePercent, options.MissingAfterMinutes, options.ReadinessBeforeMinutes);
+
+    private static RecordedShifts Effective(ShiftOptions options, EdgeStorage storage)
+    {
+        if (options.Shifts.Count > 0)
+            return Own(options);
+        var stored = storage.Read(db => db.ExecuteScalar<string?>("SELECT settings FROM shift_settings WHERE id = 1"));
+        return stored is null ? Own(options) : JsonSerializer.Deserialize(stored, FloorJson.Default.RecordedShifts) ?? Own(options);
+    }
 }

@@ -11,6 +11,7 @@ namespace EdgeMdm.Edge.Batteries;
 [JsonSerializable(typeof(MissingReport))]
 [JsonSerializable(typeof(MissingView))]
 [JsonSerializable(typeof(BatteriesReport))]
+[JsonSerializable(typeof(RecordedShifts))]
 internal sealed partial class FloorJson : JsonSerializerContext;
 
 /// <summary>

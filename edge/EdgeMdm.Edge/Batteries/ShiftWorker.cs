@@ -44,6 +44,7 @@ internal sealed partial class ShiftWorker(
     {
         await Task.Yield();
         var clock = reports.Clock;
+        await reports.Calendar.RecordAsync(clock.GetUtcNow());
         while (!stoppingToken.IsCancellationRequested)
         {
             var now = clock.GetUtcNow();

@@ -27,3 +27,11 @@ CREATE TABLE shift_reports (
 );
 
 CREATE INDEX shift_reports_by_end ON shift_reports (kind, shift_end);
+
+-- The shift settings the serving appliance started with (one row), for operator commands whose own configuration
+-- names no shifts: they see the schedule the service runs.
+CREATE TABLE shift_settings (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    settings     TEXT NOT NULL,       -- JSON: shifts, time zone id, thresholds
+    recorded_at  INTEGER NOT NULL
+);
