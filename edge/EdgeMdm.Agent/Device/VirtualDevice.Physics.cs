@@ -20,6 +20,7 @@ public sealed partial class VirtualDevice
     private int _accessPoint;
     private DockLocation? _dockedAt;
     private int _lowBatteryDockMinutes;
+    private bool _rhythmApplied;
 
     private DateTimeOffset _simulatedUntil;
     private double _batteryLevel;
@@ -54,6 +55,13 @@ public sealed partial class VirtualDevice
         var now = _time.GetUtcNow();
         if (now - _simulatedUntil > PhysicsStep * MaxCatchUpMinutes)
             _simulatedUntil = now - (PhysicsStep * MaxCatchUpMinutes); // powered off for weeks: nothing to replay
+        // A device made mid-shift is where the rhythm puts it from its first look, not after its first minute.
+        if (!_rhythmApplied && Shifts is not null && !_profile.VehicleMount)
+        {
+            _rhythmApplied = true;
+            FollowShifts();
+        }
+
         while (_simulatedUntil + PhysicsStep <= now)
         {
             _simulatedUntil += PhysicsStep;
