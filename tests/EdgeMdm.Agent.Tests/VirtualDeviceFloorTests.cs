@@ -1,3 +1,5 @@
+using EdgeMdm.Agent.Cli;
+
 namespace EdgeMdm.Agent.Tests;
 
 /// <summary>What a simulated device tells the appliance's floor: its pack, time to full, cradle slot, access point, shift rhythm.</summary>
@@ -5,7 +7,7 @@ public sealed class VirtualDeviceFloorTests
 {
     private static VirtualDevice Handheld(Microsoft.Extensions.Time.Testing.FakeTimeProvider clock, int index, CradleBank? cradles = null, ShiftRhythm? shifts = null) =>
         Enumerable.Range(index * 100, 100)
-            .Select(i => new VirtualDevice("HH" + i.ToString("D4", System.Globalization.CultureInfo.InvariantCulture), i, clock) { Cradles = cradles, Shifts = shifts })
+            .Select(i => new VirtualDevice("HH" + i.ToString("D4", System.Globalization.CultureInfo.InvariantCulture), i, clock, new SiteFloor(cradles, shifts)))
             .First(d => d.Model is not "VC8300");
 
     [Fact]
@@ -103,7 +105,7 @@ public sealed class VirtualDeviceFloorTests
         {
             var clock = TestData.Clock();
             clock.SetLocalTimeZone(TimeZoneInfo.Utc);
-            var device = new VirtualDevice("SIM00007", 7, clock) { Shifts = ShiftRhythm.TryParse("06:00-14:00,14:00-22:00", out _) };
+            var device = new VirtualDevice("SIM00007", 7, clock, new SiteFloor(null, ShiftRhythm.TryParse("06:00-14:00,14:00-22:00", out _)));
             var seen = new List<(bool?, string?)>();
             for (var i = 0; i < 48; i++)
             {
@@ -137,5 +139,20 @@ public sealed class VirtualDeviceFloorTests
     {
         Assert.Null(ShiftRhythm.TryParse(text, out var problem));
         Assert.Contains(reason, problem, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--cradles", "gpio-1", "invalid --cradles: 'gpio-1' is not CRADLE:SLOTS")]
+    [InlineData("--shift-pattern", "06:00", "invalid --shift-pattern: '06:00' is not a shift")]
+    public async Task Simulate_refuses_a_bad_floor_option_before_it_starts(string option, string value, string message)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+
+        var exitCode = await AgentCli.RunAsync(
+            ["simulate", "--server", "https://127.0.0.1:9/", "--token", "t", "--devices", "1", "--duration", "1s", option, value], stdout, stderr);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(message, stderr.ToString(), StringComparison.Ordinal);
     }
 }

@@ -61,6 +61,7 @@ internal static class SimulateCommand
                     MaxConcurrency = parse.GetValue(concurrency),
                     Mqtt = parse.GetValue(mqtt),
                 },
+                knobs.Floor(parse),
                 parse.GetValue(json),
                 stdout,
                 stderr,
@@ -99,12 +100,12 @@ internal static class SimulateCommand
             : throw new InvalidDataException($"the staging code names '{first.Urls[0]}', which is not an http(s) URL");
     }
 
-    private static async Task<int> SimulateAsync(SimulationOptions options, bool asJson, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    private static async Task<int> SimulateAsync(SimulationOptions options, SiteFloor? floor, bool asJson, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         await stderr.WriteLineAsync(
             $"{AgentCli.Name}: simulating {options.Devices} devices against {options.Server} for {DurationText.Format(options.Duration)}"
             + (options.IntervalOverride is { } i ? $", checking in every {DurationText.Format(i)}" : ""));
-        var summary = await new FleetSimulator(options, stderr).RunAsync(cancellationToken);
+        var summary = await new FleetSimulator(options, stderr, floor).RunAsync(cancellationToken);
         await stdout.WriteLineAsync(asJson
             ? JsonSerializer.Serialize(SimulationReport.From(summary), AgentJson.Default.SimulationReport)
             : summary.ToSummaryLine());
@@ -206,9 +207,13 @@ internal sealed class FleetKnobs
         StagingTimeScale = parse.GetValue(_stagingTimeScale),
         SampleApp = parse.GetValue(_sampleApp)?.App,
         PackageDirectory = parse.GetValue(_packages) is { Length: > 0 } directory ? directory : null,
-        Cradles = parse.GetValue(_cradles),
-        Shifts = parse.GetValue(_shiftPattern),
     };
+
+    /// <summary>The cradles and shift rhythm the fleet shares; null when neither was asked for.</summary>
+    public SiteFloor? Floor(ParseResult parse) =>
+        parse.GetValue(_cradles) is var cradles && parse.GetValue(_shiftPattern) is var shifts && (cradles is not null || shifts is not null)
+            ? new SiteFloor(cradles, shifts)
+            : null;
 
     // A wrapper, because System.CommandLine reads a null from a custom parser as "no value" and then casts the raw
     // token ("none") itself, which throws.

@@ -231,19 +231,16 @@ public sealed partial class VirtualDevice
     private WifiStatus WifiSnapshot() => new() { Ssid = Ssid, Rssi = _rssi, Bssid = AccessPoints[_accessPoint] };
 
     /// <summary>The battery pack's serial: stable, derived from the device's.</summary>
-    public string BatterySerial => "BP-" + Serial;
+    private string BatterySerial => "BP-" + Serial;
 
     /// <summary>
     /// The cradles the simulated fleet shares (<c>simulate --cradles</c>): docking takes a free slot, reported as
     /// <see cref="BatteryStatus.DockedAt"/>. Null: docked devices report no location.
     /// </summary>
-    public CradleBank? Cradles { get; init; }
+    private CradleBank? Cradles => _floor?.Cradles;
 
     /// <summary>Shift-like docking instead of the default rhythm (<c>simulate --shift-pattern</c>).</summary>
-    public ShiftRhythm? Shifts { get; init; }
-
-    /// <summary>The cradle slot the device holds now, if any.</summary>
-    public DockLocation? DockedAt => _docked ? _dockedAt : null;
+    private ShiftRhythm? Shifts => _floor?.Shifts;
 
     // Test seams: put the device in a known physical state.
     internal void ForceDock(bool docked, TimeSpan holdFor)

@@ -38,8 +38,13 @@ public sealed partial class VirtualDevice
 
     // Draws the shift rhythm and the roaming from: its own seed, so neither changes the battery curve.
     private readonly int _shiftSeed;
+    private readonly SiteFloor? _floor;
 
-    public VirtualDevice(string serial, int seed, TimeProvider timeProvider)
+    /// <param name="serial">The device's serial.</param>
+    /// <param name="seed">Seeds everything the device draws.</param>
+    /// <param name="timeProvider">The device's clock.</param>
+    /// <param name="floor">The simulated floor's cradles and shifts; null: plain chargers and the default docking rhythm.</param>
+    public VirtualDevice(string serial, int seed, TimeProvider timeProvider, SiteFloor? floor = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(serial);
         ArgumentNullException.ThrowIfNull(timeProvider);
@@ -51,6 +56,7 @@ public sealed partial class VirtualDevice
         _behaviour = new Random(random.Next());
         _coverage = new Random(random.Next());
         _simulatedUntil = timeProvider.GetUtcNow();
+        _floor = floor;
         _shiftSeed = Seeds.Mix(seed, 0x5F);
         _accessPoint = (int)((uint)_shiftSeed % (uint)AccessPoints.Length);
         InitializePhysics(random);

@@ -3,6 +3,9 @@ using EdgeMdm.Contracts.Device;
 
 namespace EdgeMdm.Agent;
 
+/// <summary>What the simulated floor gives its devices: the cradles they share (<c>--cradles</c>) and shift-like docking (<c>--shift-pattern</c>); either may be null.</summary>
+public sealed record SiteFloor(CradleBank? Cradles, ShiftRhythm? Shifts);
+
 /// <summary>
 /// The site's cradles as the simulated fleet shares them (<c>simulate --cradles gpio-1:8,gpio-2:8,bay-3:10</c>): a device
 /// that docks takes the first free slot, in the order the cradles were given, and frees it when it leaves; with none

@@ -92,12 +92,6 @@ public sealed record SimulationOptions
     /// <summary>When failed package installs are tried again.</summary>
     public Domain.Rollouts.RetryPolicy RetryPolicy { get; init; } = Domain.Rollouts.RetryPolicy.Default;
 
-    /// <summary>The cradles the fleet docks into (<c>--cradles</c>); null: docked devices report no slot.</summary>
-    public CradleBank? Cradles { get; init; }
-
-    /// <summary>Shift-like docking (<c>--shift-pattern</c>); null: the default rhythm of a few hours out, one or two in.</summary>
-    public ShiftRhythm? Shifts { get; init; }
-
     /// <summary>The first thing wrong with these options, or null.</summary>
     internal string? Problem() =>
         Server is null || !Server.IsAbsoluteUri ? "Server must be an absolute URL"
