@@ -61,6 +61,7 @@ internal static class SimulateCommand
                     MaxConcurrency = parse.GetValue(concurrency),
                     Mqtt = parse.GetValue(mqtt),
                 },
+                knobs.Floor(parse),
                 parse.GetValue(json),
                 stdout,
                 stderr,
@@ -99,12 +100,12 @@ internal static class SimulateCommand
             : throw new InvalidDataException($"the staging code names '{first.Urls[0]}', which is not an http(s) URL");
     }
 
-    private static async Task<int> SimulateAsync(SimulationOptions options, bool asJson, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    private static async Task<int> SimulateAsync(SimulationOptions options, SiteFloor? floor, bool asJson, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         await stderr.WriteLineAsync(
             $"{AgentCli.Name}: simulating {options.Devices} devices against {options.Server} for {DurationText.Format(options.Duration)}"
             + (options.IntervalOverride is { } i ? $", checking in every {DurationText.Format(i)}" : ""));
-        var summary = await new FleetSimulator(options, stderr).RunAsync(cancellationToken);
+        var summary = await new FleetSimulator(options, stderr, floor).RunAsync(cancellationToken);
         await stdout.WriteLineAsync(asJson
             ? JsonSerializer.Serialize(SimulationReport.From(summary), AgentJson.Default.SimulationReport)
             : summary.ToSummaryLine());
@@ -144,6 +145,32 @@ internal sealed class FleetKnobs
         Validators = { result => { if (result.GetValueOrDefault<double>() is not (> 0 and <= 100)) result.AddError("--staging-time-scale must be above 0 and at most 100"); } },
     };
 
+    private readonly Option<CradleBank?> _cradles = new("--cradles")
+    {
+        Description = "Cradles the fleet docks into, CRADLE:SLOTS[,...] (e.g. gpio-1:8,gpio-2:8,bay-3:10): a docking device takes a free slot and reports it; none free: docked without a location",
+        HelpName = "LIST",
+        CustomParser = result =>
+        {
+            var bank = CradleBank.TryParse(result.Tokens.Count > 0 ? result.Tokens[0].Value : "", out var problem);
+            if (problem is not null)
+                result.AddError("invalid --cradles: " + problem);
+            return bank;
+        },
+    };
+
+    private readonly Option<ShiftRhythm?> _shiftPattern = new("--shift-pattern")
+    {
+        Description = "Shift-like docking in local time, HH:mm-HH:mm[,...] (e.g. 06:00-14:00,14:00-22:00): out within 20 min of a start, back within 25 min of an end, about 1 in 20 late by 45-90 min",
+        HelpName = "SHIFTS",
+        CustomParser = result =>
+        {
+            var rhythm = ShiftRhythm.TryParse(result.Tokens.Count > 0 ? result.Tokens[0].Value : "", out var problem);
+            if (problem is not null)
+                result.AddError("invalid --shift-pattern: " + problem);
+            return rhythm;
+        },
+    };
+
     private readonly Option<string> _packages = new("--packages")
     {
         Description = "Directory for package downloads (one verified copy per package, shared by the fleet); default a temporary directory removed afterwards",
@@ -163,6 +190,8 @@ internal sealed class FleetKnobs
         command.Options.Add(_stagingTimeScale);
         command.Options.Add(_sampleApp);
         command.Options.Add(_packages);
+        command.Options.Add(_cradles);
+        command.Options.Add(_shiftPattern);
     }
 
     public SimulationOptions Apply(ParseResult parse, SimulationOptions options) => options with
@@ -179,6 +208,12 @@ internal sealed class FleetKnobs
         SampleApp = parse.GetValue(_sampleApp)?.App,
         PackageDirectory = parse.GetValue(_packages) is { Length: > 0 } directory ? directory : null,
     };
+
+    /// <summary>The cradles and shift rhythm the fleet shares; null when neither was asked for.</summary>
+    public SiteFloor? Floor(ParseResult parse) =>
+        parse.GetValue(_cradles) is var cradles && parse.GetValue(_shiftPattern) is var shifts && (cradles is not null || shifts is not null)
+            ? new SiteFloor(cradles, shifts)
+            : null;
 
     // A wrapper, because System.CommandLine reads a null from a custom parser as "no value" and then casts the raw
     // token ("none") itself, which throws.

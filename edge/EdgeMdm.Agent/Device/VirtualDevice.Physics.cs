@@ -12,6 +12,16 @@ public sealed partial class VirtualDevice
 
     private static readonly TimeSpan PhysicsStep = TimeSpan.FromMinutes(1);
 
+    // The site's access points (BSSIDs) a device roams between; the first is by the cradles.
+    private static readonly string[] AccessPoints =
+        ["3c:5a:b4:0e:10:01", "3c:5a:b4:0e:10:02", "3c:5a:b4:0e:10:03", "3c:5a:b4:0e:10:04", "3c:5a:b4:0e:10:05", "3c:5a:b4:0e:10:06"];
+
+    private Random? _roaming;
+    private int _accessPoint;
+    private DockLocation? _dockedAt;
+    private int _lowBatteryDockMinutes;
+    private bool _rhythmApplied;
+
     private DateTimeOffset _simulatedUntil;
     private double _batteryLevel;
     private double _drainPerMinute;
@@ -45,6 +55,13 @@ public sealed partial class VirtualDevice
         var now = _time.GetUtcNow();
         if (now - _simulatedUntil > PhysicsStep * MaxCatchUpMinutes)
             _simulatedUntil = now - (PhysicsStep * MaxCatchUpMinutes); // powered off for weeks: nothing to replay
+        // A device made mid-shift is where the rhythm puts it from its first look, not after its first minute.
+        if (!_rhythmApplied && Shifts is not null && !_profile.VehicleMount)
+        {
+            _rhythmApplied = true;
+            FollowShifts();
+        }
+
         while (_simulatedUntil + PhysicsStep <= now)
         {
             _simulatedUntil += PhysicsStep;
@@ -59,7 +76,9 @@ public sealed partial class VirtualDevice
 
     private void StepOneMinute()
     {
-        if (!_profile.VehicleMount && --_dockMinutesLeft <= 0)
+        if (Shifts is not null && !_profile.VehicleMount)
+            FollowShifts();
+        else if (!_profile.VehicleMount && --_dockMinutesLeft <= 0)
             PutInCradle(!_docked);
         if (_docked)
             Charge();
@@ -68,7 +87,12 @@ public sealed partial class VirtualDevice
 
         // A worker with a flat scanner swaps it into a cradle instead of letting it die.
         if (!_docked && _batteryLevel < 8)
+        {
             PutInCradle(true);
+            _lowBatteryDockMinutes = 45;
+        }
+
+        Roam();
 
         if (_physics.NextDouble() < 0.15)
             _rssi = Math.Clamp(_rssi + _physics.Next(-6, 7), -85, -45);
@@ -109,8 +133,59 @@ public sealed partial class VirtualDevice
     /// <summary>Shift-like: a few hours on the floor, one or two in the cradle.</summary>
     private void PutInCradle(bool docked)
     {
-        _docked = docked;
+        SetDocked(docked);
         _dockMinutesLeft = docked ? _physics.Next(45, 150) : _physics.Next(180, 420);
+    }
+
+    /// <summary>With <see cref="Shifts"/>: out on the floor during a shift, docked between; a flat battery stays docked a while.</summary>
+    private void FollowShifts()
+    {
+        if (_lowBatteryDockMinutes > 0)
+        {
+            _lowBatteryDockMinutes--;
+            return;
+        }
+
+        var local = TimeZoneInfo.ConvertTime(_simulatedUntil, _time.LocalTimeZone).DateTime;
+        var onFloor = Shifts!.OnFloor(local, _shiftSeed);
+        if (onFloor == _docked)
+            SetDocked(!onFloor);
+    }
+
+    /// <summary>Docks or undocks; with <see cref="Cradles"/> a docked device takes a free slot and frees it when it leaves.</summary>
+    private void SetDocked(bool docked)
+    {
+        _docked = docked;
+        if (Cradles is null)
+            return;
+        if (docked)
+        {
+            _dockedAt = Cradles.Dock(Serial);
+            _accessPoint = 0;
+        }
+        else
+        {
+            Cradles.Undock(Serial);
+            _dockedAt = null;
+        }
+    }
+
+    /// <summary>On the floor a device moves between access points now and then; in a cradle it hears the one by the cradles.</summary>
+    private void Roam()
+    {
+        _roaming ??= new Random(_shiftSeed);
+        if (!_docked && _roaming.NextDouble() < 0.05)
+            _accessPoint = _roaming.Next(AccessPoints.Length);
+    }
+
+    /// <summary>What the charger would say is left to full, in minutes: fast to 80 %, then tapering (as <see cref="Charge"/>).</summary>
+    private int? TimeToFullMinutes(int level)
+    {
+        if (!_docked || level >= 100)
+            return null;
+        var toEighty = level < 80 ? (80 - _batteryLevel) / 0.8 : 0;
+        var toFull = (100 - Math.Max(80, _batteryLevel)) / 0.35;
+        return (int)Math.Ceiling(toEighty + toFull);
     }
 
     private void Charge()
@@ -136,6 +211,9 @@ public sealed partial class VirtualDevice
 
     private BatteryStatus BatterySnapshot()
     {
+        // Docked before the fleet's cradles were known (at construction), or when every slot was taken: try again.
+        if (_docked && Cradles is not null && _dockedAt is null)
+            _dockedAt = Cradles.Dock(Serial);
         var level = (int)Math.Floor(_batteryLevel);
         return new BatteryStatus
         {
@@ -144,14 +222,31 @@ public sealed partial class VirtualDevice
             CycleCount = _cycleCount,
             Charging = _docked && level < 100,
             Docked = _docked,
+            Serial = BatterySerial,
+            TimeToFullMinutes = TimeToFullMinutes(level),
+            DockedAt = _docked ? _dockedAt : null,
         };
     }
+
+    private WifiStatus WifiSnapshot() => new() { Ssid = Ssid, Rssi = _rssi, Bssid = AccessPoints[_accessPoint] };
+
+    /// <summary>The battery pack's serial: stable, derived from the device's.</summary>
+    private string BatterySerial => "BP-" + Serial;
+
+    /// <summary>
+    /// The cradles the simulated fleet shares (<c>simulate --cradles</c>): docking takes a free slot, reported as
+    /// <see cref="BatteryStatus.DockedAt"/>. Null: docked devices report no location.
+    /// </summary>
+    private CradleBank? Cradles => _floor?.Cradles;
+
+    /// <summary>Shift-like docking instead of the default rhythm (<c>simulate --shift-pattern</c>).</summary>
+    private ShiftRhythm? Shifts => _floor?.Shifts;
 
     // Test seams: put the device in a known physical state.
     internal void ForceDock(bool docked, TimeSpan holdFor)
     {
         Advance();
-        _docked = docked;
+        SetDocked(docked);
         _dockMinutesLeft = (int)Math.Ceiling(holdFor.TotalMinutes);
     }
 

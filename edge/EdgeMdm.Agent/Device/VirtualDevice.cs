@@ -36,7 +36,15 @@ public sealed partial class VirtualDevice
 
     private int _offlineSlotsLeft;
 
-    public VirtualDevice(string serial, int seed, TimeProvider timeProvider)
+    // Draws the shift rhythm and the roaming from: its own seed, so neither changes the battery curve.
+    private readonly int _shiftSeed;
+    private readonly SiteFloor? _floor;
+
+    /// <param name="serial">The device's serial.</param>
+    /// <param name="seed">Seeds everything the device draws.</param>
+    /// <param name="timeProvider">The device's clock.</param>
+    /// <param name="floor">The simulated floor's cradles and shifts; null: plain chargers and the default docking rhythm.</param>
+    public VirtualDevice(string serial, int seed, TimeProvider timeProvider, SiteFloor? floor = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(serial);
         ArgumentNullException.ThrowIfNull(timeProvider);
@@ -48,6 +56,9 @@ public sealed partial class VirtualDevice
         _behaviour = new Random(random.Next());
         _coverage = new Random(random.Next());
         _simulatedUntil = timeProvider.GetUtcNow();
+        _floor = floor;
+        _shiftSeed = Seeds.Mix(seed, 0x5F);
+        _accessPoint = (int)((uint)_shiftSeed % (uint)AccessPoints.Length);
         InitializePhysics(random);
         InstallPreloadedApps();
         Commands = new VirtualCommands(CarryOut);
@@ -162,7 +173,7 @@ public sealed partial class VirtualDevice
         Os = new OsStatus { Version = OsVersion, SecurityPatch = _profile.SecurityPatch },
         Battery = BatterySnapshot(),
         Storage = new StorageStatus { FreeBytes = _freeBytes, TotalBytes = _profile.TotalBytes },
-        Wifi = new WifiStatus { Ssid = Ssid, Rssi = _rssi },
+        Wifi = WifiSnapshot(),
         Configurations = _configurations.Select(c => new AppliedConfiguration { Id = c.Key, AppliedHash = c.Value }).ToArray(),
         Certificates = _certificates.Select(c => new CertificateStatus { Name = c.Key, NotAfter = c.Value }).ToArray(),
         Staging = StagingSnapshot(),

@@ -29,6 +29,7 @@ public sealed class FleetSimulator
 
     private readonly SimulationOptions _options;
     private readonly TextWriter _log;
+    private readonly SiteFloor? _floor;
 
     /// <summary>The serial of device <paramref name="index"/> (1-based) of a run with these options.</summary>
     public static string SerialOf(SimulationOptions options, int index)
@@ -53,14 +54,17 @@ public sealed class FleetSimulator
             PeripheralMissing: knobs.NextDouble() < options.PeripheralMissingFraction);
     }
 
+    /// <param name="options">What to run.</param>
     /// <param name="log">Where errors are described; standard error by default.</param>
-    public FleetSimulator(SimulationOptions options, TextWriter? log = null)
+    /// <param name="floor">The cradles and shift rhythm every device of the run shares; null: none.</param>
+    public FleetSimulator(SimulationOptions options, TextWriter? log = null, SiteFloor? floor = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Problem() is { } problem)
             throw new ArgumentException(problem, nameof(options));
         _options = options;
         _log = log is null ? Console.Error : TextWriter.Synchronized(log);
+        _floor = floor;
     }
 
     public async Task<SimulationSummary> RunAsync(CancellationToken cancellationToken = default)
@@ -80,7 +84,7 @@ public sealed class FleetSimulator
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(abortTimer.Token, cancellationToken);
         using var gate = new SemaphoreSlim(_options.MaxConcurrency);
         var packageDirectory = _options.PackageDirectory ?? Path.Combine(Path.GetTempPath(), "edgemdm-simulate-" + Guid.NewGuid().ToString("N"));
-        var run = new Run(_options, new DeviceApiClient(http), enrollRetries, gate, _log, packageDirectory, stopOrCancel.Token, abort.Token);
+        var run = new Run(_options, _floor, new DeviceApiClient(http), enrollRetries, gate, _log, packageDirectory, stopOrCancel.Token, abort.Token);
         try
         {
             var devices = Enumerable.Range(1, _options.Devices).Select(run.RunDeviceAsync).ToArray();
@@ -97,7 +101,7 @@ public sealed class FleetSimulator
 
     /// <summary>The shared state of one run; each device task only adds to its counters.</summary>
     private sealed class Run(
-        SimulationOptions options, DeviceApiClient api, ResiliencePipeline enrollRetries, SemaphoreSlim gate, TextWriter log, string packageDirectory,
+        SimulationOptions options, SiteFloor? floor, DeviceApiClient api, ResiliencePipeline enrollRetries, SemaphoreSlim gate, TextWriter log, string packageDirectory,
         CancellationToken stop, CancellationToken abort)
     {
         private readonly ConcurrentDictionary<string, long> _errorsByKind = new(StringComparer.Ordinal);
@@ -121,7 +125,7 @@ public sealed class FleetSimulator
             var latencies = new List<TimeSpan>();
             var seed = Seeds.Mix(options.Seed, index);
             var (storageFull, oldOs, offline, wifiFails, peripheralMissing) = FaultsOf(options, index);
-            var device = new VirtualDevice(SerialOf(options, index), seed, options.TimeProvider)
+            var device = new VirtualDevice(SerialOf(options, index), seed, options.TimeProvider, floor)
             {
                 OsVersionOverride = oldOs ? options.OldOsVersion : null,
             };

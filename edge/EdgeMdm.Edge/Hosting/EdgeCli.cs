@@ -59,6 +59,9 @@ public static class EdgeCli
             Spares.SwapCli.Swap(commands),
             Alerts.AlertsCli.Alerts(commands),
             Custody.CustodyCli.Custody(commands),
+            Batteries.FloorCli.Readiness(commands),
+            Batteries.FloorCli.Missing(commands),
+            Batteries.FloorCli.Batteries(commands),
         };
     }
 
