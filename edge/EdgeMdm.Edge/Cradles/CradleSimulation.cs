@@ -13,7 +13,7 @@ internal sealed record DockedDevice(int Slot, string Serial, int? ChargePercent)
 /// </summary>
 internal sealed class CradleSimulation
 {
-    public const int TimeLapse = 10;
+    public const int TimeLapse = 30;
 
     /// <summary>Percent an hour below 80 % (about an hour from flat to 80 %).</summary>
     private const double FastRate = 75;
