@@ -18,7 +18,6 @@ public static class BatteryRegistration
         services.AddSingleton<FloorReports>();
         services.AddSingleton<ShiftWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<ShiftWorker>());
-        services.AddSupervisorAccess();
         return services.AddEndpoints(FloorEndpoints.Map);
     }
 }

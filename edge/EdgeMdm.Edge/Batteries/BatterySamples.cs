@@ -34,7 +34,7 @@ internal sealed class BatterySamples(EdgeStorage storage, IOptions<BatteryOption
     public static string KeyOf(BatteryStatus battery, string deviceId) =>
         string.IsNullOrWhiteSpace(battery.Serial) ? "device:" + deviceId : battery.Serial;
 
-    public void Observe(UnitOfWork unit, DeviceRecord device, DeviceStatus changes, DeviceStatus status, DateTimeOffset now)
+    public void Observe(UnitOfWork unit, DeviceRecord device, DeviceStatus previous, DeviceStatus changes, DeviceStatus status, DateTimeOffset now)
     {
         if (changes.Battery is not { } battery)
             return;

@@ -1,3 +1,4 @@
+using EdgeMdm.Edge.SiteUsers;
 using EdgeMdm.ServiceDefaults;
 
 namespace EdgeMdm.Edge.Batteries;
@@ -7,7 +8,7 @@ internal static class FloorEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        var floor = app.MapGroup("/api/v1").WithTags("Floor").RequireAuthorization(SupervisorAccess.Policy);
+        var floor = app.MapGroup("/api/v1").WithTags("Floor").RequireAuthorization(SiteOperatorAuthentication.Policy);
 
         floor.MapGet("/readiness", (FloorReports reports) => reports.NextReadiness() is { } figure
                 ? TypedResults.Json(figure, FloorJson.Default.ReadinessFigure)

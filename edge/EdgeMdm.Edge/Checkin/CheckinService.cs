@@ -99,7 +99,7 @@ internal sealed class CheckinService(
             if (changes is not null)
             {
                 foreach (var observer in _observers)
-                    observer.Observe(unit, device, changes, status, now);
+                    observer.Observe(unit, device, stored, changes, status, now);
             }
 
             var open = commands.TakeOpen(unit, device.Id, device.State, now);

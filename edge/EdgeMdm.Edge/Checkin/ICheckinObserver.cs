@@ -14,8 +14,9 @@ public interface ICheckinObserver
 {
     /// <param name="unit">The check-in's unit.</param>
     /// <param name="device">The device as it was before this check-in.</param>
+    /// <param name="previous">The device's whole status before this check-in (already parsed: reading it costs nothing).</param>
     /// <param name="changes">What this check-in reported (never null: a check-in reporting nothing is not observed).</param>
     /// <param name="status">The device's whole status after the merge.</param>
     /// <param name="now">When the check-in arrived.</param>
-    void Observe(UnitOfWork unit, DeviceRecord device, DeviceStatus changes, DeviceStatus status, DateTimeOffset now);
+    void Observe(UnitOfWork unit, DeviceRecord device, DeviceStatus previous, DeviceStatus changes, DeviceStatus status, DateTimeOffset now);
 }

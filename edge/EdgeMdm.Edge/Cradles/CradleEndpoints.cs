@@ -8,5 +8,5 @@ internal static class CradleEndpoints
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapGet("/api/v1/cradles", (ICradleFloor floor) => TypedResults.Ok(floor.Cradles()))
             .WithTags("Operator API v1")
-            .RequireAuthorization(SiteUserAuthentication.Policy);
+            .RequireAuthorization(SiteOperatorAuthentication.Policy);
 }

@@ -19,13 +19,15 @@ namespace EdgeMdm.Edge.Cradles;
 /// </summary>
 internal sealed class DockObserver(IOptions<CradleOptions> options, GpioCradleBay gpio, IServiceProvider services) : ICheckinObserver
 {
-    public void Observe(UnitOfWork unit, DeviceRecord device, DeviceStatus changes, DeviceStatus status, DateTimeOffset now)
+    public void Observe(UnitOfWork unit, DeviceRecord device, DeviceStatus previous, DeviceStatus changes, DeviceStatus status, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(unit);
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(changes);
         ArgumentNullException.ThrowIfNull(status);
-        if (changes.Battery is null)
+        // A device that was in no slot and is in none now has nothing to record or forget: the everyday check-in of a
+        // device on the floor (and every check-in of a site without intelligent cradles) writes nothing here.
+        if (changes.Battery is null || (Place(previous.Battery) is null && Place(status.Battery) is null))
             return;
         var battery = status.Battery;
         var follow = options.Value.Gpio.Simulated.FollowDeviceReports;
@@ -45,6 +47,9 @@ internal sealed class DockObserver(IOptions<CradleOptions> options, GpioCradleBa
         if (follow && !string.Equals(before, after, StringComparison.Ordinal))
             unit.OnCommitted(() => Follow(before, after));
     }
+
+    private static DockLocation? Place(BatteryStatus? battery) =>
+        battery is { Docked: not false, DockedAt: { CradleId: not null, Slot: not null } place } ? place : null;
 
     /// <summary>The device left <paramref name="before"/> (its switch opens) and sits in <paramref name="after"/> (it closes).</summary>
     private void Follow(string? before, string? after)

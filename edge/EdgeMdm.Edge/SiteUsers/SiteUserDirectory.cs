@@ -80,5 +80,5 @@ internal sealed class SiteUserDirectory(EdgeStorage storage) : ISiteUserDirector
 public static class SiteUserRegistration
 {
     public static IServiceCollection AddSiteUsers(this IServiceCollection services) =>
-        services.AddSingletonServing<SiteUserDirectory>(typeof(ISiteUserDirectory), typeof(IFeedHandler)).AddSiteUserAuthentication();
+        services.AddSingletonServing<SiteUserDirectory>(typeof(ISiteUserDirectory), typeof(IFeedHandler)).AddSiteOperatorAuthentication();
 }

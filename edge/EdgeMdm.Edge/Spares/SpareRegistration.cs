@@ -11,7 +11,6 @@ public static class SpareRegistration
         services.AddSingletonServing<SparePools>(typeof(ISparePools), typeof(ISpareAdmin));
         services.AddSingletonServing<SwapService>(typeof(ISwaps));
         services.AddHostedService<SpareMonitor>();
-        SiteOperatorAuthentication.Add(services);
         return services.AddEndpoints(SwapEndpoints.Map);
     }
 }

@@ -1,3 +1,4 @@
+using EdgeMdm.Edge.SiteUsers;
 using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -96,7 +97,7 @@ internal static class SwapEndpoints
 
     internal static string SlotName(SlotView slot) => slot.CradleId + "/" + slot.Slot.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    private static string Actor(ClaimsPrincipal user) => user.Identity?.Name ?? SiteOperatorAuthentication.LocalActor;
+    private static string Actor(ClaimsPrincipal user) => SiteOperatorAuthentication.Actor(user);
 
     private static IResult Refused(Refusal refusal) => refusal.Kind switch
     {

@@ -3,15 +3,14 @@ using System.Security.Cryptography;
 using System.Text;
 using EdgeMdm.Domain.Security;
 using EdgeMdm.Edge.Options;
-using EdgeMdm.Edge.SiteUsers;
 using EdgeMdm.ServiceDefaults;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
-namespace EdgeMdm.Edge.Spares;
+namespace EdgeMdm.Edge.SiteUsers;
 
 /// <summary>
-/// Who may call the appliance's floor API (swaps, spares): a site user (as the hub sent them, checked offline) with
+/// Who may call the appliance's operator API (swaps, spares, cradles, custody, readiness): a site user (as the hub sent them, checked offline) with
 /// the role supervisor or operator, by <c>Authorization: Basic</c>; or an operator command on the appliance's own machine,
 /// by <c>Authorization: Bearer</c> with the token in <c>DATA/operator.token</c> (readable only by the account that runs
 /// the appliance, as the database is: who can read it can change the data directory anyway). Devices and anonymous
@@ -57,7 +56,10 @@ public static class SiteOperatorAuthentication
         return token;
     }
 
-    internal static void Add(IServiceCollection services)
+    /// <summary>Who did it, for histories: the signed-in site user or local operator.</summary>
+    public static string Actor(ClaimsPrincipal user) => user?.Identity?.Name ?? LocalActor;
+
+    internal static IServiceCollection AddSiteOperatorAuthentication(this IServiceCollection services)
     {
         services.AddSingleton<LocalToken>();
         services.AddHostedService(sp => sp.GetRequiredService<LocalToken>());
@@ -66,6 +68,7 @@ public static class SiteOperatorAuthentication
             .AddAuthenticationSchemes(Scheme)
             .RequireAuthenticatedUser()
             .RequireRole(SiteUserRoles.Supervisor, SiteUserRoles.Operator));
+        return services;
     }
 
     /// <summary>The local token, written when the appliance starts serving (operator commands only read it).</summary>
