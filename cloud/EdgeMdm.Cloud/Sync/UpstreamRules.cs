@@ -78,14 +78,7 @@ internal static class UpstreamRules
         switch (change.ChangeCase)
         {
             case SiteChange.ChangeOneofCase.Enrolled:
-                var e = change.Enrolled;
-                check.Text("enrolled.serial", e.Serial, MaxShortText);
-                check.Text("enrolled.model", e.Model, MaxShortText);
-                check.Text("enrolled.manufacturer", e.Manufacturer, MaxShortText);
-                check.Text("enrolled.os_version", e.OsVersion, MaxShortText);
-                check.Text("enrolled.agent_version", e.AgentVersion, MaxShortText);
-                check.Text("enrolled.group", e.Group, MaxShortText);
-                check.Text("enrolled.batch_id", e.BatchId, MaxShortText);
+                Enrolled(check, change.Enrolled);
                 break;
             case SiteChange.ChangeOneofCase.StagingBatchCreated:
                 var b = change.StagingBatchCreated;
@@ -105,13 +98,7 @@ internal static class UpstreamRules
                 check.Time("command_result.finished_unix_ms", r.FinishedUnixMs);
                 break;
             case SiteChange.ChangeOneofCase.Transitioned:
-                var t = change.Transitioned;
-                // Empty for a new device.
-                if (t.FromState.Length > 0)
-                    check.OneOf("transitioned.from_state", t.FromState, States);
-                check.OneOf("transitioned.to_state", t.ToState, States);
-                check.Text("transitioned.actor", t.Actor, MaxShortText);
-                check.Text("transitioned.reason", t.Reason, MaxLongText);
+                Transitioned(check, change.Transitioned);
                 break;
             case SiteChange.ChangeOneofCase.CommandQueued:
                 CommandQueued(check, change.CommandQueued);
@@ -125,6 +112,27 @@ internal static class UpstreamRules
         }
 
         return check.Problem;
+    }
+
+    private static void Enrolled(Check check, DeviceEnrolled e)
+    {
+        check.Text("enrolled.serial", e.Serial, MaxShortText);
+        check.Text("enrolled.model", e.Model, MaxShortText);
+        check.Text("enrolled.manufacturer", e.Manufacturer, MaxShortText);
+        check.Text("enrolled.os_version", e.OsVersion, MaxShortText);
+        check.Text("enrolled.agent_version", e.AgentVersion, MaxShortText);
+        check.Text("enrolled.group", e.Group, MaxShortText);
+        check.Text("enrolled.batch_id", e.BatchId, MaxShortText);
+    }
+
+    private static void Transitioned(Check check, DeviceTransitioned t)
+    {
+        // Empty for a new device.
+        if (t.FromState.Length > 0)
+            check.OneOf("transitioned.from_state", t.FromState, States);
+        check.OneOf("transitioned.to_state", t.ToState, States);
+        check.Text("transitioned.actor", t.Actor, MaxShortText);
+        check.Text("transitioned.reason", t.Reason, MaxLongText);
     }
 
     private static void Status(Check check, StatusReported status)

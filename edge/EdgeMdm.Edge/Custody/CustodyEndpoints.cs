@@ -1,3 +1,4 @@
+using EdgeMdm.Edge.SiteUsers;
 using System.Text.Json.Serialization;
 using EdgeMdm.Edge.Web;
 using EdgeMdm.ServiceDefaults;
@@ -8,7 +9,7 @@ namespace EdgeMdm.Edge.Custody;
 public sealed record CustodyRecordBody(string? Subject, bool Battery, string? From, string? To, string? Note, string? Place, string? Erasure);
 
 /// <summary>
-/// The custody API for the coming supervisor page, for site users only (<see cref="SiteUserAuthentication"/>):
+/// The custody API for the coming supervisor page, for site users only (<see cref="SiteOperatorAuthentication"/>):
 /// <c>POST /api/v1/custody</c> records a hand-off (201 with the event and the lifecycle moves it made), <c>GET
 /// /api/v1/devices/{id}/custody</c> shows a device's chain. Refusals are problem details, nothing half-written.
 /// </summary>
@@ -16,7 +17,7 @@ internal static class CustodyEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        var custody = app.MapGroup("/api/v1").WithTags("Site operators v1").RequireAuthorization(SiteUserAuthentication.Policy);
+        var custody = app.MapGroup("/api/v1").WithTags("Site operators v1").RequireAuthorization(SiteOperatorAuthentication.Policy);
         custody.MapPost("/custody", RecordAsync)
             .WithName("RecordCustody")
             .WithSummary("Record a hand-off of a device or battery (chain of custody).")
@@ -44,7 +45,7 @@ internal static class CustodyEndpoints
         if (problem is not null)
             return problem;
         var request = new CustodyRecordRequest(
-            body!.Subject!, body.Battery, body.From!, body.To!, SiteUserAuthentication.Actor(http.HttpContext.User), body.Note, body.Place, body.Erasure);
+            body!.Subject!, body.Battery, body.From!, body.To!, SiteOperatorAuthentication.Actor(http.HttpContext.User), body.Note, body.Place, body.Erasure);
         var outcome = await desk.RecordAsync(request, clock.GetUtcNow());
         return outcome.Value is { } recorded
             ? TypedResults.Json(recorded, CustodyJson.Default.CustodyRecorded, statusCode: StatusCodes.Status201Created)

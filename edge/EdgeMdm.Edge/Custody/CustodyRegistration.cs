@@ -8,7 +8,6 @@ public static class CustodyRegistration
     {
         services.AddSingletonServing<CustodyStore>(typeof(ICustodyLog));
         services.AddSingleton<ICustodyDesk, CustodyDesk>();
-        services.AddSiteUserAuthentication();
         return services.AddEndpoints(CustodyEndpoints.Map);
     }
 }
