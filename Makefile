@@ -50,24 +50,38 @@ run: build ## start the cloud hub, one site appliance (announced over mDNS on lo
 	site=$$(./bin/edgemdm sites list --json | tr ',{' '\n\n' | sed -n 's/.*"siteId": *"\([^"]*\)".*/\1/p' | head -n 1); \
 	./bin/edgemdm blueprints apply -f $(SEED) >/dev/null; \
 	token=$$(./bin/edgemdm tokens create --site "$$site" --group pickers --uses $$(( $(DEVICES) * 10 )) --expires 30d); \
+	now_plus() { date -d "$$1" +%H:%M; }; \
+	shifts="$$(now_plus '-5 hours')-$$(now_plus '+4 minutes'),$$(now_plus '+14 minutes')-$$(now_plus '+8 hours 14 minutes')"; \
+	set -a; . edge/demo/floor.env; set +a; \
+	EDGEMDM_Edge__Shifts__Shifts__0__Name=day EDGEMDM_Edge__Shifts__Shifts__0__Start=$$(now_plus '-5 hours') EDGEMDM_Edge__Shifts__Shifts__0__End=$$(now_plus '+4 minutes') \
+	EDGEMDM_Edge__Shifts__Shifts__1__Name=next EDGEMDM_Edge__Shifts__Shifts__1__Start=$$(now_plus '+14 minutes') EDGEMDM_Edge__Shifts__Shifts__1__End=$$(now_plus '+8 hours 14 minutes') \
+	EDGEMDM_Edge__Shifts__MissingAfterMinutes=2 EDGEMDM_Edge__Shifts__ReadinessBeforeMinutes=12 \
 	EDGEMDM_Edge__Mdns__Interfaces__0=lo ./bin/edgemdm-edge serve --data-dir $(DATA)/edge --urls "$(EDGE_URL);$(EDGE_HTTP)" --checkin-interval 15 \
 	  --mqtt-listen $(MQTT) --hub $(HUB_GRPC) --site-credential "$$(cat $(DATA)/edge/site-credential)" --sync-interval 2 & \
 	wait_healthy $(EDGE_HTTP) "the appliance"; \
 	pin=$$(./bin/edgemdm-edge tls show --json --data-dir $(DATA)/edge | sed -n 's/.*"pin":"\([0-9a-f]*\)".*/\1/p'); \
 	for i in $$(seq 1 100); do ./bin/edgemdm-edge token list --data-dir $(DATA)/edge --json | grep -q '"group"' && break; sleep 0.2; done; \
+	./bin/edgemdm-edge mqtt-clients remove bay-3 --data-dir $(DATA)/edge >/dev/null 2>&1; \
+	cradle_secret=$$(./bin/edgemdm-edge mqtt-clients add bay-3 --role cradle --json --data-dir $(DATA)/edge | sed -n 's/.*"secret": *"\([^"]*\)".*/\1/p'); \
+	./bin/edgemdm-edge simulate-cradle --cradle bay-3 --secret "$$cradle_secret" --broker mqtts://$(MQTT) --ca $(DATA)/edge/tls/site-ca.pem \
+	  --follow-devices --duration $(RUN_FOR) --data-dir $(DATA)/edge >/dev/null & \
 	echo; \
 	echo "  cloud hub   $(HUB_URL)   (REST, healthz; gRPC sync on $(HUB_GRPC))"; \
 	echo "  appliance   $(EDGE_URL)   (site $$site; health: $(EDGE_HTTP)/healthz, API: $(EDGE_URL)/openapi/v1.json; $(EDGE_HTTP) redirects)"; \
 	echo "  site TLS    pin $$pin   (./bin/edgemdm-edge tls show --data-dir $(DATA)/edge; curl --cacert $(DATA)/edge/tls/site-ca.pem)"; \
 	echo "  broker      mqtts://$(MQTT)  (TLS, site CA $(DATA)/edge/tls/site-ca.pem; device wakes, cradle telemetry; ./bin/edgemdm-edge mqtt status --data-dir $(DATA)/edge)"; \
 	echo "  fleet       $(DEVICES) simulated devices enrolling with token $${token:0:8}…"; \
+	echo "  floor       cradles gpio-1, gpio-2 (simulated GPIO) and bay-3 (MQTT, simulate-cradle); spare pools TC52 and TC58; shifts $$shifts"; \
 	echo "  try         ./bin/edgemdm sites list            ./bin/edgemdm devices list"; \
 	echo "              ./bin/edgemdm report drift          ./bin/edgemdm-edge sync status --data-dir $(DATA)/edge"; \
 	echo "              ./bin/edgemdm-edge devices list --data-dir $(DATA)/edge"; \
+	echo "              ./bin/edgemdm-edge cradles|spares list|readiness|missing|batteries|alerts --data-dir $(DATA)/edge"; \
+	echo "              ./bin/edgemdm-edge swap start SERIAL --reason 'cracked screen' --data-dir $(DATA)/edge"; \
 	echo "  stop        Ctrl-C"; \
 	echo; \
 	./bin/edgemdm-agent simulate --server $(EDGE_URL) --pin "$$pin" --token "$$token" --devices $(DEVICES) --duration $(RUN_FOR) \
-		--storage-full 0.05 --offline 0.02 --offline-for 10m & \
+		--storage-full 0.05 --offline 0.02 --offline-for 10m --cradles gpio-1:8,gpio-2:8,bay-3:10 --shift-pattern "$$shifts" & \
+	sleep 20; bash edge/demo/spares.sh ./bin/edgemdm-edge $(DATA)/edge; \
 	wait -n
 
 .PHONY: test

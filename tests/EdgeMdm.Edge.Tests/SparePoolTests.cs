@@ -1,3 +1,4 @@
+using EdgeMdm.Domain.Spares;
 using EdgeMdm.Edge.Alerts;
 using EdgeMdm.Edge.Cradles;
 using EdgeMdm.Edge.Spares;

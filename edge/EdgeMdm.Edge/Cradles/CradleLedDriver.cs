@@ -90,19 +90,23 @@ internal sealed partial class CradleLedDriver : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _serving = true;
-        using var timer = new PeriodicTimer(Interval, _clock);
         do
         {
             await ReconcileQuietlyAsync(stoppingToken);
         }
-        while (await WaitAsync(timer, stoppingToken));
+        while (await WaitAsync(_clock, stoppingToken));
     }
 
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    /// <summary>
+    /// One interval from now, each time: a clock that jumps (NTP, or a test's fake clock moved by months) gives one
+    /// round, where a periodic timer would owe one for every interval it skipped.
+    /// </summary>
+    private static async Task<bool> WaitAsync(TimeProvider clock, CancellationToken stoppingToken)
     {
         try
         {
-            return await timer.WaitForNextTickAsync(stoppingToken);
+            await Task.Delay(Interval, clock, stoppingToken);
+            return true;
         }
         catch (OperationCanceledException)
         {

@@ -106,9 +106,10 @@ public static class SiteOperatorAuthentication
 
         protected override Task HandleChallengeAsync(AuthenticationProperties properties)
         {
-            Response.Headers.WWWAuthenticate = "Basic realm=\"edgemdm-site\", Bearer realm=\"edgemdm-site\"";
+            // Only Basic is offered: the local operator token is for the appliance's own commands, not something to ask a person for.
+            Response.Headers.WWWAuthenticate = "Basic realm=\"edgemdm-site\", charset=\"UTF-8\"";
             return ProblemResults.Create(StatusCodes.Status401Unauthorized, "Site user required",
-                "sign in as a site user with the role supervisor or operator (Authorization: Basic), or run the operator command on the appliance").ExecuteAsync(Context);
+                "sign in as a site user with the role supervisor or operator (Authorization: Basic), or run the operator command on the appliance; a device credential is not accepted here").ExecuteAsync(Context);
         }
 
         protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>

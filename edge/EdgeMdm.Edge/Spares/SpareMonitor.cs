@@ -12,7 +12,7 @@ internal sealed partial class SpareMonitor(ISwaps swaps, SparePools pools, ICrad
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.EvaluateEvery, time);
+        var every = options.Value.EvaluateEvery;
         do
         {
             try
@@ -24,7 +24,21 @@ internal sealed partial class SpareMonitor(ISwaps swaps, SparePools pools, ICrad
                 LogTickFailed(exception);
             }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        while (await NextLookAsync(every, stoppingToken));
+    }
+
+    // One interval from now, each time: a clock that jumps gives one look, not one for every interval it skipped.
+    private async Task<bool> NextLookAsync(TimeSpan every, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(every, time, stoppingToken);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     /// <summary>One look; public to the feature's tests through the hosted service's schedule only.</summary>

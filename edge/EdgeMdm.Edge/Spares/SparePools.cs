@@ -7,7 +7,6 @@ using EdgeMdm.Edge.Devices;
 using EdgeMdm.Edge.Storage;
 using Microsoft.Extensions.Options;
 using SQLite;
-using DomainSpareState = EdgeMdm.Domain.Spares.SpareState;
 
 namespace EdgeMdm.Edge.Spares;
 
@@ -52,13 +51,12 @@ internal sealed class SparePools(
 
         var state = SpareClassifier.Classify(new SpareFacts(device.State, device.Compliant, device.Assignment is not null, charge), options.Value.ReadyChargePercent);
         return new SpareMember(
-            device.Id, device.Serial, device.Model, device.Group, device.Assignment, ToEdge(state), device.State, device.Compliant, charge, source,
+            device.Id, device.Serial, device.Model, device.Group, device.Assignment, state, device.State, device.Compliant, charge, source,
             slot is null ? null : slot.CradleId + "/" + slot.Slot.ToString(CultureInfo.InvariantCulture), device.LastCheckinAt);
     }
 
-    public static SpareState ToEdge(DomainSpareState state) => Enum.Parse<SpareState>(state.ToString());
 
-    public static DomainSpareState ToDomain(SpareState state) => Enum.Parse<DomainSpareState>(state.ToString());
+    public static SpareState ToDomain(SpareState state) => Enum.Parse<SpareState>(state.ToString());
 
     private List<SparePool> Build(List<SpareStore.PoolRow> pools, List<SpareStore.MemberRow> members, Func<string, DeviceRecord?> find)
     {

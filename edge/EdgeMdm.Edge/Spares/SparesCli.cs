@@ -1,3 +1,4 @@
+using EdgeMdm.Domain.Spares;
 using System.CommandLine;
 using System.Globalization;
 using EdgeMdm.Edge.Cli;
