@@ -61,7 +61,7 @@ run: build ## start the cloud hub, one site appliance (announced over mDNS on lo
 	wait_healthy $(EDGE_HTTP) "the appliance"; \
 	pin=$$(./bin/edgemdm-edge tls show --json --data-dir $(DATA)/edge | sed -n 's/.*"pin":"\([0-9a-f]*\)".*/\1/p'); \
 	for i in $$(seq 1 100); do ./bin/edgemdm-edge token list --data-dir $(DATA)/edge --json | grep -q '"group"' && break; sleep 0.2; done; \
-	./bin/edgemdm-edge mqtt-clients remove bay-3 --data-dir $(DATA)/edge >/dev/null 2>&1; \
+	./bin/edgemdm-edge mqtt-clients remove bay-3 --data-dir $(DATA)/edge >/dev/null 2>&1 || true; \
 	cradle_secret=$$(./bin/edgemdm-edge mqtt-clients add bay-3 --role cradle --json --data-dir $(DATA)/edge | sed -n 's/.*"secret": *"\([^"]*\)".*/\1/p'); \
 	./bin/edgemdm-edge simulate-cradle --cradle bay-3 --secret "$$cradle_secret" --broker mqtts://$(MQTT) --ca $(DATA)/edge/tls/site-ca.pem \
 	  --follow-devices --duration $(RUN_FOR) --data-dir $(DATA)/edge >/dev/null & \
@@ -81,7 +81,7 @@ run: build ## start the cloud hub, one site appliance (announced over mDNS on lo
 	echo; \
 	./bin/edgemdm-agent simulate --server $(EDGE_URL) --pin "$$pin" --token "$$token" --devices $(DEVICES) --duration $(RUN_FOR) \
 		--storage-full 0.05 --offline 0.02 --offline-for 10m --cradles gpio-1:8,gpio-2:8,bay-3:10 --shift-pattern "$$shifts" & \
-	sleep 20; bash edge/demo/spares.sh ./bin/edgemdm-edge $(DATA)/edge; \
+	sleep 20; bash edge/demo/spares.sh ./bin/edgemdm-edge $(DATA)/edge || echo "spare pools not set up: see edge/demo/spares.sh"; \
 	wait -n
 
 .PHONY: test
