@@ -90,27 +90,20 @@ internal sealed partial class CradleLedDriver : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _serving = true;
-        do
+        while (!stoppingToken.IsCancellationRequested)
         {
+            // The next wait starts before this round (whoever sees the round's effect may move the clock on), one
+            // interval from now: a clock that jumps gives one round, where a periodic timer would owe one per interval.
+            var next = Task.Delay(Interval, _clock, stoppingToken);
             await ReconcileQuietlyAsync(stoppingToken);
-        }
-        while (await WaitAsync(_clock, stoppingToken));
-    }
-
-    /// <summary>
-    /// One interval from now, each time: a clock that jumps (NTP, or a test's fake clock moved by months) gives one
-    /// round, where a periodic timer would owe one for every interval it skipped.
-    /// </summary>
-    private static async Task<bool> WaitAsync(TimeProvider clock, CancellationToken stoppingToken)
-    {
-        try
-        {
-            await Task.Delay(Interval, clock, stoppingToken);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
+            try
+            {
+                await next;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 

@@ -13,8 +13,11 @@ internal sealed partial class SpareMonitor(ISwaps swaps, SparePools pools, ICrad
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var every = options.Value.EvaluateEvery;
-        do
+        while (!stoppingToken.IsCancellationRequested)
         {
+            // The next wait starts before this look, so whoever sees this look's result can already move the clock past
+            // it; and it is one interval from now, so a clock that jumps gives one look, not one per interval skipped.
+            var next = Task.Delay(every, time, stoppingToken);
             try
             {
                 await TickAsync();
@@ -23,21 +26,15 @@ internal sealed partial class SpareMonitor(ISwaps swaps, SparePools pools, ICrad
             {
                 LogTickFailed(exception);
             }
-        }
-        while (await NextLookAsync(every, stoppingToken));
-    }
 
-    // One interval from now, each time: a clock that jumps gives one look, not one for every interval it skipped.
-    private async Task<bool> NextLookAsync(TimeSpan every, CancellationToken stoppingToken)
-    {
-        try
-        {
-            await Task.Delay(every, time, stoppingToken);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
+            try
+            {
+                await next;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 
