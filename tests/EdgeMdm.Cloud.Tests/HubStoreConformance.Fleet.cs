@@ -84,6 +84,28 @@ public abstract partial class HubStoreConformance
     }
 
     [SkippableFact]
+    public async Task An_enrollment_starts_the_status_afresh_as_the_site_does()
+    {
+        // Arrange: a device that reported and was compliant, then a new one that has not reported yet
+        var (store, site) = await StoreWithSiteAsync();
+        var log = SiteLog(devices: 1);
+        await store.Upstream.ApplyUpstreamAsync(site, [.. log, .. Enroll(log.Count + 1, "dev-new", "pickers")], Now);
+        var before = (await store.Fleet.FindDeviceAsync(Tenant, "dev-0")).Single();
+
+        // Act: the reported device enrolls again (wiped, a new secret) and has not checked in since
+        var reenrolled = Enroll(log.Count + 2, "dev-0", "pickers");
+        reenrolled[0].Enrolled.Reenrolled = true;
+        await store.Upstream.ApplyUpstreamAsync(site, reenrolled, Now);
+
+        // Assert: both hold what the site holds for a device with no report since its enrollment
+        var after = (await store.Fleet.FindDeviceAsync(Tenant, "dev-0")).Single();
+        var fresh = (await store.Fleet.FindDeviceAsync(Tenant, "dev-new")).Single();
+        Assert.Equal(("{\"battery\":49}", true), (before.StatusJson, before.Compliant));
+        Assert.Equal(("{}", false, 0), (after.StatusJson, after.Compliant, after.Findings));
+        Assert.Equal(("{}", false, 0), (fresh.StatusJson, fresh.Compliant, fresh.Findings));
+    }
+
+    [SkippableFact]
     public async Task A_group_command_reaches_every_non_retired_device_of_the_group_through_its_own_site()
     {
         // Arrange: pickers at two sites, one of them retired, and a driver

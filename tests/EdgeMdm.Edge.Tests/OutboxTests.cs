@@ -82,6 +82,25 @@ public sealed class OutboxTests
     }
 
     [Fact]
+    public async Task A_check_in_after_a_reenrollment_is_reported_after_it_even_while_an_older_status_is_unread()
+    {
+        await using var server = await EdgeServer.StartAsync();
+        var device = await server.EnrollAsync("SN-1");
+        await server.CheckinOkAsync(device.DeviceSecret, Battery(50));
+        var again = await server.EnrollAsync("SN-1");
+        await server.CheckinOkAsync(again.DeviceSecret, Battery(40));
+
+        var changes = (await server.Get<IOutboxStore>().TakeBatchAsync(100)).ToList();
+
+        // The hub starts the status afresh on the enrollment; the status after it must come later in the log.
+        var reenrolled = changes.FindLastIndex(c => c.ChangeCase == SiteChange.ChangeOneofCase.Enrolled);
+        var last = changes.FindLastIndex(c => c.ChangeCase == SiteChange.ChangeOneofCase.Status);
+        Assert.True(changes[reenrolled].Enrolled.Reenrolled);
+        Assert.True(last > reenrolled, $"the last status is at {last}, the re-enrollment at {reenrolled}");
+        Assert.Equal(40, BatteryIn(changes[last]));
+    }
+
+    [Fact]
     public async Task Events_are_never_coalesced()
     {
         await using var server = await EdgeServer.StartAsync();

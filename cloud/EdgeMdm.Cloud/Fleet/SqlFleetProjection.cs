@@ -6,8 +6,10 @@ namespace EdgeMdm.Cloud.Fleet;
 
 internal sealed class SqlFleetProjection : IFleetProjection
 {
+    // An enrollment starts the device's status afresh, as the site does: nothing reported yet, not compliant.
     private static readonly string EnrolledUpsert =
-        DeviceUpsert("serial", "model", "manufacturer", "os_version", "agent_version", "group_name");
+        DeviceUpsert("serial", "model", "manufacturer", "os_version", "agent_version", "group_name",
+            "status_json", "compliant", "findings_json", "finding_count", "declarations_token");
 
     private static readonly string StatusUpsert =
         DeviceUpsert("status_json", "compliant", "findings_json", "finding_count", "declarations_token", "last_checkin");
@@ -93,7 +95,8 @@ internal sealed class SqlFleetProjection : IFleetProjection
         var enrolled = change.Enrolled;
         await s.ExecuteAsync(
             EnrolledUpsert,
-            siteId, change.DeviceId, enrolled.Serial, enrolled.Model, enrolled.Manufacturer, enrolled.OsVersion, enrolled.AgentVersion, enrolled.Group);
+            siteId, change.DeviceId, enrolled.Serial, enrolled.Model, enrolled.Manufacturer, enrolled.OsVersion, enrolled.AgentVersion, enrolled.Group,
+            "{}", false, "[]", 0, "");
         if (enrolled.BatchId.Length > 0)
             await s.ExecuteAsync("UPDATE devices SET staging_batch_id = ? WHERE site_id = ? AND device_id = ?", enrolled.BatchId, siteId, change.DeviceId);
     }

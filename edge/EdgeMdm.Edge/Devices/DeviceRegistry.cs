@@ -88,13 +88,15 @@ internal sealed class DeviceRegistry(KnownSecrets secrets) : IDeviceRegistry
         return deviceId;
     }
 
+    // The hub starts the status afresh on the enrollment, so a status marker from before it (which a push reads after
+    // this) must not stand for the check-ins that follow: the next one appends its own.
     public void Reenroll(UnitOfWork unit, DeviceRecord device, DeviceFacts facts, string group, DeviceCredential credential, string reason, DateTimeOffset now, string? stagingBatchId = null)
     {
         unit.Db.Execute(
             """
             UPDATE devices SET model = ?, manufacturer = ?, os_version = ?, agent_version = ?, group_name = ?, secret_hash = ?, broker_hash = ?,
                 enrolled_at = ?, enrollment_count = enrollment_count + 1, reported_declarations_token = NULL, status = '{}',
-                compliant = 0, findings = '[]'
+                compliant = 0, findings = '[]', pending_status_sequence = NULL
             WHERE id = ?
             """,
             facts.Model, facts.Manufacturer, facts.OsVersion, facts.AgentVersion, group, credential.SecretHash, credential.BrokerHash,
