@@ -162,6 +162,32 @@ public sealed class SupervisorPagesTests
     }
 
     [Fact]
+    public async Task Compliance_is_sampled_every_quarter_hour_and_the_overview_draws_the_last_day()
+    {
+        // Arrange: one compliant device, one that has not reported yet (the start's own sample saw neither)
+        await using var server = await EdgeServer.StartAsync();
+        await ActiveAsync(server, "SN-1");
+        await server.EnrollAsync("SN-2");
+        var history = server.Get<Supervisor.ComplianceHistory>();
+        using var viewer = await SignedInAsync(server, "vic", SiteUserRoles.Viewer);
+
+        // Act: a quarter of an hour later the sampler takes its next sample by itself
+        var taken = history.Since(DateTimeOffset.MinValue).Count;
+        server.Clock.Advance(TimeSpan.FromMinutes(15));
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (history.Since(DateTimeOffset.MinValue).Count == taken && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
+        var overview = await (await viewer.GetAsync("/")).Content.ReadAsStringAsync();
+
+        // Assert
+        var last = history.Since(DateTimeOffset.MinValue)[^1];
+        Assert.Equal((2, 1, 0, 1, 100), (last.Devices, last.Compliant, last.NonCompliant, last.Unknown, last.CompliantPercent));
+        Assert.Equal(server.Clock.GetUtcNow(), last.At);
+        Assert.Contains("data-chart=\"compliance-24h\"", overview, StringComparison.Ordinal);
+        Assert.Contains("data-value=\"100\"", overview[overview.IndexOf("compliance-24h", StringComparison.Ordinal)..], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_devices_list_finds_by_serial_group_and_state()
     {
         // Arrange

@@ -23,8 +23,14 @@ internal static class OverviewEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/", (HttpContext http, OverviewReader overview) =>
-                new RazorComponentResult<OverviewPage>(new Dictionary<string, object?>(StringComparer.Ordinal) { ["Model"] = overview.Current(), ["User"] = http.User }))
+        app.MapGet("/", (HttpContext http, OverviewReader overview, ComplianceHistory history) =>
+            {
+                var model = overview.Current();
+                return new RazorComponentResult<OverviewPage>(new Dictionary<string, object?>(StringComparer.Ordinal)
+                {
+                    ["Model"] = model, ["User"] = http.User, ["LastDay"] = history.LastDay(model.At),
+                });
+            })
             .RequireAuthorization(SupervisorAccess.View)
             .AddEndpointFilter<PageHeaders>();
         app.MapGet("/events", Events).RequireAuthorization(SupervisorAccess.View);

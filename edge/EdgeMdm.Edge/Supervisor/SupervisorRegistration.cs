@@ -17,6 +17,8 @@ public static class SupervisorRegistration
         services.AddSingleton<BreakGlassAdmin>();
         services.AddHostedService(sp => sp.GetRequiredService<BreakGlassAdmin>());
         services.AddSingleton<OverviewReader>();
+        services.AddSingleton<ComplianceHistory>();
+        services.AddHostedService(sp => sp.GetRequiredService<ComplianceHistory>());
         services.AddEndpoints(SignInEndpoints.Map);
         services.AddEndpoints(DevicePages.Map);
         services.AddEndpoints(FloorPages.Map);
