@@ -39,8 +39,12 @@ public sealed record DeviceRecord(
 {
     public DateTimeOffset? EnrolledAt { get; init; }
 
+    /// <summary>The findings as stored (a JSON array); text, so that two records of the same device are equal.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string FindingsJson { get; init; } = "[]";
+
     /// <summary>What its last report was judged to differ in from its blueprint, as the site judged it.</summary>
-    public IReadOnlyList<DeviceFinding> DriftFindings { get; init; } = [];
+    public IReadOnlyList<DeviceFinding> DriftFindings => SqlFleetReadStore.Findings(FindingsJson);
 
     /// <summary>Whether it reported anything since its (re)enrollment.</summary>
     public bool Reported => Domain.Drift.ComplianceClassifier.HasReported(StatusJson);

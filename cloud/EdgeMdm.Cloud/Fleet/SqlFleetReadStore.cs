@@ -52,10 +52,10 @@ internal sealed class SqlFleetReadStore(IHubDatabase db) : IFleetReadStore
         r.Bool(10), (int)r.Long(11), r.NullableTime(12), r.NullableText(13))
     {
         EnrolledAt = r.NullableTime(14),
-        DriftFindings = Findings(r.Text(15)),
+        FindingsJson = r.Text(15),
     };
 
-    private static List<DeviceFinding> Findings(string json)
+    internal static List<DeviceFinding> Findings(string json)
     {
         try
         {

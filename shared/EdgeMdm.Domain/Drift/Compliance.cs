@@ -76,14 +76,19 @@ public static class ComplianceClassifier
             || status.InstallFailures is not null;
     }
 
-    /// <summary><see cref="HasReported(DeviceStatus)"/> of a stored status document; empty or unreadable text has reported nothing.</summary>
+    /// <summary>
+    /// <see cref="HasReported(DeviceStatus)"/> of a stored status document: a JSON object with at least one item that is
+    /// not null. Empty or unreadable text has reported nothing.
+    /// </summary>
     public static bool HasReported(string? statusJson)
     {
         if (string.IsNullOrWhiteSpace(statusJson) || string.Equals(statusJson.Trim(), "{}", StringComparison.Ordinal))
             return false;
         try
         {
-            return JsonSerializer.Deserialize(statusJson, DeviceProtocolJson.Default.DeviceStatus) is { } status && HasReported(status);
+            using var document = JsonDocument.Parse(statusJson);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.EnumerateObject().Any(p => p.Value.ValueKind != JsonValueKind.Null);
         }
         catch (JsonException)
         {

@@ -69,6 +69,8 @@ public sealed class ComplianceClassifierTests
     [InlineData("not json", false)]
     [InlineData("{\"battery\":{\"level\":40}}", true)]
     [InlineData("{\"apps\":[]}", true)]
+    [InlineData("{\"apps\":null}", false)]
+    [InlineData("[1]", false)]
     public void Reported_means_the_status_holds_an_item(string statusJson, bool expected)
     {
         Assert.Equal(expected, ComplianceClassifier.HasReported(statusJson));
