@@ -46,7 +46,7 @@ public sealed record DeviceRow(
     {
         ArgumentNullException.ThrowIfNull(d);
         var status = d.ReportedStatus();
-        var input = new EdgeMdm.Domain.Drift.DeviceCompliance(d.HasReported, d.Compliant == true, d.EnrolledAt, d.LastSeen);
+        var input = new EdgeMdm.Domain.Drift.DeviceCompliance(EdgeMdm.Domain.Drift.ComplianceClassifier.HasReported(status), d.Compliant == true, d.EnrolledAt, d.LastSeen);
         var compliance = staleAfter is null && d.Compliance is { Length: > 0 } said
             ? said
             : EdgeMdm.Domain.Drift.ComplianceClassifier.Name(EdgeMdm.Domain.Drift.ComplianceClassifier.Classify(input, now, staleAfter ?? EdgeMdm.Domain.Drift.ComplianceClassifier.DefaultStaleAfter));
@@ -57,7 +57,7 @@ public sealed record DeviceRow(
             Reported = input.Reported,
             App = d.KeyApp?.Text() ?? "",
             Dock = d.Dock ?? EdgeMdm.Domain.Drift.DeviceStatusText.Dock(status.Battery),
-            BatteryLevel = d.BatteryLevel ?? status.Battery?.Level,
+            BatteryLevel = status.Battery?.Level,
             DriftFindings = d.DriftFindings ?? [],
         };
     }

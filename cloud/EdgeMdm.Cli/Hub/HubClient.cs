@@ -100,10 +100,6 @@ public sealed class HubClient : IDisposable
     public async Task<IReadOnlyList<HubDevice>> ListDevicesAsync(string? siteId, CancellationToken cancellationToken) =>
         await SendAsync(HttpMethod.Get, FilteredBy("api/v1/devices", "site", siteId), null, HubJson.Default.ListHubDevice, cancellationToken);
 
-    /// <summary>One device by id or serial (in <paramref name="siteId"/> when given); 404 for none, 409 naming the candidates for several.</summary>
-    public Task<HubDeviceDetail> GetDeviceAsync(string deviceIdOrSerial, string? siteId, CancellationToken cancellationToken) =>
-        SendAsync(HttpMethod.Get, FilteredBy("api/v1/devices/" + Uri.EscapeDataString(deviceIdOrSerial), "site", siteId), null, HubJson.Default.HubDeviceDetail, cancellationToken);
-
     /// <summary>Signs in with an account's user name and password: a new API token of the tenant, with its expiry.</summary>
     public Task<HubSignedIn> LoginAsync(string user, string password, string? tenant, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Post, "api/v1/login", JsonContent.Create(new HubLogin(user, password, tenant), HubJson.Default.HubLogin), HubJson.Default.HubSignedIn, cancellationToken);

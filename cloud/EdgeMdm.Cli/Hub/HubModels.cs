@@ -90,37 +90,12 @@ public sealed record HubDevice(
     JsonElement? Status,
     string? Compliance = null,
     DateTimeOffset? EnrolledAt = null,
-    bool? Reported = null,
     IReadOnlyList<HubFinding>? DriftFindings = null,
     EdgeMdm.Domain.Drift.KeyAppVersion? KeyApp = null,
-    string? Dock = null,
-    int? BatteryLevel = null)
+    string? Dock = null)
 {
     public string Device => DeviceId ?? Id ?? "";
 
-    /// <summary>
-    /// The whole status the device last reported (<c>statusJson</c> as a string, or <c>status</c> as an object); an
-    /// empty one when absent or unreadable.
-    /// </summary>
-    public EdgeMdm.Contracts.Device.DeviceStatus ReportedStatus()
-    {
-        try
-        {
-            var status = StatusJson is { ValueKind: JsonValueKind.String } text
-                ? JsonSerializer.Deserialize(text.GetString() ?? "null", EdgeMdm.Contracts.Device.DeviceProtocolJson.Default.DeviceStatus)
-                : (StatusJson ?? Status) is { ValueKind: JsonValueKind.Object } element
-                    ? element.Deserialize(EdgeMdm.Contracts.Device.DeviceProtocolJson.Default.DeviceStatus)
-                    : null;
-            return status ?? new EdgeMdm.Contracts.Device.DeviceStatus();
-        }
-        catch (JsonException)
-        {
-            return new EdgeMdm.Contracts.Device.DeviceStatus();
-        }
-    }
-
-    /// <summary>Whether it reported anything since its (re)enrollment: as the hub says, or read from its status.</summary>
-    public bool HasReported => Reported ?? EdgeMdm.Domain.Drift.ComplianceClassifier.HasReported(ReportedStatus());
 
     public DateTimeOffset? LastSeen => LastCheckinAt ?? LastCheckin;
 
@@ -154,6 +129,32 @@ public sealed record HubDevice(
 }
 
 public sealed record HubDeviceStatus(IReadOnlyList<HubInstalledApp>? Apps);
+
+/// <summary>What a <see cref="HubDevice"/> reports, read from its status.</summary>
+public static class HubDeviceReports
+{
+    /// <summary>
+    /// The whole status the device last reported (<c>statusJson</c> as a string, or <c>status</c> as an object); an
+    /// empty one when absent or unreadable.
+    /// </summary>
+    public static EdgeMdm.Contracts.Device.DeviceStatus ReportedStatus(this HubDevice device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        try
+        {
+            var status = device.StatusJson is { ValueKind: JsonValueKind.String } text
+                ? JsonSerializer.Deserialize(text.GetString() ?? "null", EdgeMdm.Contracts.Device.DeviceProtocolJson.Default.DeviceStatus)
+                : (device.StatusJson ?? device.Status) is { ValueKind: JsonValueKind.Object } element
+                    ? element.Deserialize(EdgeMdm.Contracts.Device.DeviceProtocolJson.Default.DeviceStatus)
+                    : null;
+            return status ?? new EdgeMdm.Contracts.Device.DeviceStatus();
+        }
+        catch (JsonException)
+        {
+            return new EdgeMdm.Contracts.Device.DeviceStatus();
+        }
+    }
+}
 
 /// <summary>A drift finding as the hub names it.</summary>
 public sealed record HubFinding(string? Item, string? Expected, string? Actual, string? Severity)
