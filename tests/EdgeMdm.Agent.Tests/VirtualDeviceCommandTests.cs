@@ -17,6 +17,18 @@ public sealed class VirtualDeviceCommandTests
     }
 
     [Fact]
+    public void The_agent_carries_out_every_type_the_hub_lets_through()
+    {
+        // The hub refuses a type outside DeviceCommandTypes.All; every one inside must reach a handler, not "unsupported"
+        var device = TestData.Device(TestData.Clock());
+
+        var results = DeviceCommandTypes.All.Select((type, i) => device.Commands.Execute(TestData.Command("c" + i, type))!).ToList();
+
+        Assert.All(results, r => Assert.DoesNotContain("unsupported command type", r.Message, StringComparison.Ordinal));
+        Assert.Equal(DeviceCommandTypes.All.Count, results.Count);
+    }
+
+    [Fact]
     public void Command_is_carried_out_once_even_when_delivered_again()
     {
         var clock = TestData.Clock();

@@ -287,6 +287,8 @@ public sealed class FakeHub : IAsyncDisposable
             var siteId = body["siteId"]?.GetValue<string>();
             var type = body["type"]?.GetValue<string>();
             var reason = body["reason"]?.GetValue<string>() ?? "";
+            if (UnknownType(type) is { } refused)
+                return refused;
             if (body["group"]?.GetValue<string>() is { } group)
             {
                 var members = Devices.Where(d => string.Equals(d["group"]?.GetValue<string>(), group, StringComparison.Ordinal)
@@ -320,10 +322,40 @@ public sealed class FakeHub : IAsyncDisposable
                 ? Results.Text(command.ToJsonString(), "application/json")
                 : Results.Problem(title: "Not found", detail: $"no command {id}", statusCode: 404));
 
+        MapDeviceShow(app);
+
         app.MapGet("/api/v1/devices", (string? site) =>
         {
             var devices = Devices.Where(d => site is null || string.Equals(d["siteId"]?.GetValue<string>(), site, StringComparison.Ordinal));
             return Results.Text(new JsonArray(devices.Select(d => (JsonNode)d.DeepClone()).ToArray()).ToJsonString(), "application/json");
+        });
+    }
+
+    /// <summary>The hub's 422 for a type the agent does not know, or null.</summary>
+    private static IResult? UnknownType(string? type) => EdgeMdm.Contracts.Device.DeviceCommandTypes.IsKnown(type)
+        ? null
+        : Results.Problem(
+            title: "Unknown command type", statusCode: 422,
+            detail: $"the device agent does not know the command type '{type}'; known types: {string.Join(", ", EdgeMdm.Contracts.Device.DeviceCommandTypes.All)}");
+
+    private void MapDeviceShow(WebApplication app)
+    {
+        // By id, else by serial (as the hub): 404 for none, 409 naming the candidates for several.
+        app.MapGet("/api/v1/devices/{device}", (string device, string? site) =>
+        {
+            bool Is(JsonObject d, string field, string value) => string.Equals(d[field]?.GetValue<string>(), value, StringComparison.Ordinal);
+            var inSite = Devices.Where(d => site is null || Is(d, "siteId", site)).ToList();
+            var found = inSite.Where(d => Is(d, "deviceId", device)).ToList() is { Count: > 0 } byId ? byId : inSite.Where(d => Is(d, "serial", device)).ToList();
+            if (found.Count == 0)
+                return Results.Problem(title: "Not found", detail: $"the hub knows no device '{device}' (by id or serial)", statusCode: 404);
+            if (found.Count > 1)
+            {
+                var candidates = string.Join(", ", found.Select(d => $"{d["deviceId"]} (serial {d["serial"]}) at {d["siteId"]}"));
+                return Results.Problem(title: "Conflict", detail: $"'{device}' names {found.Count} devices: {candidates}; give siteId (--site) or the device id", statusCode: 409);
+            }
+
+            var history = new JsonArray(new JsonObject { ["sequence"] = 1, ["fromState"] = "", ["toState"] = "Enrolling", ["actor"] = "device", ["reason"] = "enrolled", ["at"] = "2026-11-20T08:00:00+00:00" });
+            return Results.Text(new JsonObject { ["device"] = found[0].DeepClone(), ["history"] = history }.ToJsonString(), "application/json");
         });
     }
 

@@ -39,8 +39,116 @@ public sealed class FleetTests : SignedInCliTest
         }.ToJsonString(),
         ["compliant"] = compliant,
         ["findings"] = findings,
+        ["driftFindings"] = findings == 0 ? new JsonArray() : new JsonArray(
+            new JsonObject { ["item"] = "app:com.acme.scan", ["expected"] = "1.2 (120)", ["actual"] = "1.0 (100)", ["severity"] = "Major" },
+            new JsonObject { ["item"] = "os.version", ["expected"] = ">= 14", ["actual"] = "13", ["severity"] = "Major" }),
         ["lastCheckin"] = lastCheckin,
     };
+
+    /// <summary>A device enrolled at <paramref name="enrolledAt"/> that has reported nothing since, as the hub answers it.</summary>
+    private static JsonObject Fresh(string site, string id, string serial, string enrolledAt) => new()
+    {
+        ["siteId"] = site, ["deviceId"] = id, ["serial"] = serial, ["group"] = "pickers", ["state"] = "Enrolling",
+        ["statusJson"] = "{}", ["compliant"] = false, ["findings"] = 0, ["enrolledAt"] = enrolledAt,
+    };
+
+    [Fact]
+    public async Task A_device_enrolled_two_minutes_ago_that_has_not_reported_is_unknown_not_non_compliant_nor_stale()
+    {
+        // Arrange: enrolled at 11:58, the clock says 12:00
+        Hub.Devices.Add(Fresh("site-a", "dev-new", "SER009", "2026-11-24T11:58:00+00:00"));
+
+        // Act
+        var report = await Cli.RunAsync("report", "drift", "--site", "site-a");
+        var json = await Cli.RunAsync("report", "drift", "--site", "site-a", "--json");
+        var list = await Cli.RunAsync("devices", "list", "--site", "site-a");
+
+        // Assert
+        Assert.Matches(@"^site-a\s+3\s+1\s+1\s+1\s+0$", report.OutLines[1]);
+        var unknown = report.OutLines.ToList().IndexOf("unknown (enrolled, nothing reported yet):");
+        Assert.True(unknown > 0, report.Out);
+        Assert.Contains("SER009", report.OutLines[unknown + 2], StringComparison.Ordinal);
+        Assert.Contains("enrolled 2m ago", report.OutLines[unknown + 2], StringComparison.Ordinal);
+        using var document = JsonDocument.Parse(json.Out);
+        Assert.Equal("dev-new", Assert.Single(document.RootElement.GetProperty("unknown").EnumerateArray()).GetProperty("deviceId").GetString());
+        Assert.DoesNotContain(document.RootElement.GetProperty("nonCompliant").EnumerateArray(), d => string.Equals(d.GetProperty("deviceId").GetString(), "dev-new", StringComparison.Ordinal));
+        Assert.Contains(list.OutLines, l => l.Contains("SER009", StringComparison.Ordinal) && l.Contains(" unknown ", StringComparison.Ordinal));
+        Assert.Equal("3 devices, 1 compliant, 1 non-compliant, 1 unknown", list.OutLines[^1]);
+    }
+
+    [Fact]
+    public async Task Devices_list_carries_the_key_app_version_and_the_dock_state_the_hub_sends()
+    {
+        // Arrange
+        Hub.Devices[1]["keyApp"] = new JsonObject { ["packageName"] = "com.acme.scan", ["requiredVersionCode"] = 120, ["requiredVersionName"] = "1.2", ["installedVersionCode"] = 100, ["installedVersionName"] = "1.0" };
+        Hub.Devices[1]["dock"] = "C1/3";
+
+        // Act
+        var table = await Cli.RunAsync("devices", "list");
+        var json = await Cli.RunAsync("devices", "list", "--json");
+
+        // Assert
+        Assert.Matches(@"^SITE\s+DEVICE\s+SERIAL\s+MODEL\s+GROUP\s+STATE\s+COMPLIANCE\s+APP\s+BATTERY\s+DOCK\s+OS\s+LAST CHECK-IN$", table.OutLines[0]);
+        Assert.Contains(table.OutLines, l => l.Contains("dev-2", StringComparison.Ordinal) && l.Contains("com.acme.scan 1.0 (100), wants 1.2 (120)", StringComparison.Ordinal) && l.Contains("C1/3", StringComparison.Ordinal) && l.Contains("80 %", StringComparison.Ordinal));
+        using var document = JsonDocument.Parse(json.Out);
+        var dev2 = document.RootElement[1];
+        Assert.Equal(("C1/3", "non-compliant", 80), (dev2.GetProperty("dock").GetString(), dev2.GetProperty("compliance").GetString(), dev2.GetProperty("batteryLevel").GetInt32()));
+    }
+
+    [Fact]
+    public async Task Devices_show_finds_a_device_by_serial_and_shows_what_it_reports()
+    {
+        // Act
+        var table = await Cli.RunAsync("devices", "show", "SER002");
+        var json = await Cli.RunAsync("devices", "show", "SER002", "--json");
+
+        // Assert
+        Assert.Equal(0, table.Exit);
+        Assert.StartsWith("dev-2  serial SER002", table.OutLines[0], StringComparison.Ordinal);
+        Assert.Contains("compliance: non-compliant (2)", table.OutLines);
+        Assert.Contains(table.OutLines, l => l.Contains("app:com.acme.scan: expected 1.2 (120), found 1.0 (100)", StringComparison.Ordinal));
+        Assert.Contains("battery: 80 %, not charging, dock unknown", table.OutLines);
+        Assert.Contains("app: com.acme.scan 1.0 (100)", table.OutLines);
+        Assert.Contains("os: not reported", table.OutLines);
+        Assert.Contains(table.OutLines, l => l.Contains("- → Enrolling  by device: enrolled", StringComparison.Ordinal));
+        Assert.Contains("GET /api/v1/devices/SER002", Hub.Requests);
+        using var document = JsonDocument.Parse(json.Out);
+        Assert.Equal("dev-2", document.RootElement.GetProperty("device").GetProperty("deviceId").GetString());
+        Assert.Contains(document.RootElement.GetProperty("reports").EnumerateArray(), l => string.Equals(l.GetProperty("label").GetString(), "battery", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Devices_show_of_a_serial_known_at_two_sites_is_one_line_naming_the_candidates()
+    {
+        // Arrange
+        Hub.Devices.Add(Device("site-b", "dev-7", "SER002", compliant: true, findings: 0, scanner: 120));
+
+        // Act
+        var ambiguous = await Cli.RunAsync("devices", "show", "SER002");
+        var narrowed = await Cli.RunAsync("devices", "show", "SER002", "--site", "site-b");
+
+        // Assert
+        Assert.Equal(1, ambiguous.Exit);
+        Assert.Equal(
+            ["edgemdm: Conflict: 'SER002' names 2 devices: dev-2 (serial SER002) at site-a, dev-7 (serial SER002) at site-b; give siteId (--site) or the device id"],
+            ambiguous.ErrLines);
+        Assert.Equal(0, narrowed.Exit);
+        Assert.StartsWith("dev-7", narrowed.OutLines[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Commands_send_of_a_type_the_agent_does_not_know_is_one_line_and_queues_nothing()
+    {
+        // Act
+        var result = await Cli.RunAsync("commands", "send", "--device", "dev-1", "self-destruct");
+
+        // Assert
+        Assert.Equal(1, result.Exit);
+        Assert.Equal(
+            ["edgemdm: Unknown command type: the device agent does not know the command type 'self-destruct'; known types: clear-app-data, lock, reboot, refresh-status, ring, staging.retryStep, wipe"],
+            result.ErrLines);
+        Assert.Empty(Hub.Commands);
+    }
 
     [Fact]
     public async Task Devices_list_is_a_table_and_a_json_array_filtered_by_site()
@@ -52,8 +160,8 @@ public sealed class FleetTests : SignedInCliTest
         // Assert
         Assert.Equal(0, table.Exit);
         Assert.StartsWith("SITE", table.OutLines[0], StringComparison.Ordinal);
-        Assert.Contains(table.OutLines, l => l.Contains("dev-2", StringComparison.Ordinal) && l.Contains("no (2)", StringComparison.Ordinal));
-        Assert.Equal("3 devices, 2 compliant", table.OutLines[^1]);
+        Assert.Contains(table.OutLines, l => l.Contains("dev-2", StringComparison.Ordinal) && l.Contains("non-compliant (2)", StringComparison.Ordinal));
+        Assert.Equal("3 devices, 1 compliant, 1 non-compliant, 1 stale", table.OutLines[^1]);
         using var document = JsonDocument.Parse(json.Out);
         Assert.Equal(JsonValueKind.Array, document.RootElement.ValueKind);
         Assert.Equal(["dev-1", "dev-2"], document.RootElement.EnumerateArray().Select(d => d.GetProperty("deviceId").GetString()));
@@ -232,16 +340,17 @@ public sealed class FleetTests : SignedInCliTest
         // Assert
         Assert.Equal(0, result.Exit);
         var lines = result.OutLines;
-        Assert.Matches(@"^SITE\s+DEVICES\s+COMPLIANT\s+NOT COMPLIANT\s+UNKNOWN\s+STALE$", lines[0]);
+        Assert.Matches(@"^SITE\s+DEVICES\s+COMPLIANT\s+NON-COMPLIANT\s+UNKNOWN\s+STALE$", lines[0]);
         Assert.Matches(@"^site-a\s+2\s+1\s+1\s+0\s+0$", lines[1]);
-        Assert.Matches(@"^site-b\s+1\s+1\s+0\s+0\s+1$", lines[2]);
+        Assert.Matches(@"^site-b\s+1\s+0\s+0\s+0\s+1$", lines[2]);
         var words = lines.Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))).ToList();
         Assert.Contains("com.acme.scan 1.2 (120) 2 site-a 1, site-b 1", words);
         Assert.Contains("com.acme.scan 1.0 (100) 1 site-a 1", words);
-        var notCompliant = lines.ToList().IndexOf("not compliant:");
+        var notCompliant = lines.ToList().IndexOf("non-compliant:");
         Assert.True(notCompliant > 0, result.Out);
         Assert.Contains("SER002", lines[notCompliant + 2], StringComparison.Ordinal);
-        var stale = lines.ToList().IndexOf("stale (no check-in for 24h):");
+        Assert.Contains("app:com.acme.scan: 1.0 (100), want 1.2 (120) (Major)", lines[notCompliant + 2], StringComparison.Ordinal);
+        var stale = lines.ToList().IndexOf("stale (silent for more than 24h):");
         Assert.True(stale > notCompliant, result.Out);
         Assert.Contains("SER003", lines[stale + 2], StringComparison.Ordinal);
         Assert.Contains("4d ago", lines[stale + 2], StringComparison.Ordinal);
@@ -251,16 +360,18 @@ public sealed class FleetTests : SignedInCliTest
     public async Task Report_drift_json_has_sites_and_device_lists_as_arrays()
     {
         // Act
-        var result = await Cli.RunAsync("report", "drift", "--site", "site-a", "--json", "--stale", "1h");
+        var result = await Cli.RunAsync("report", "drift", "--site", "site-a", "--json", "--stale", "3h");
 
         // Assert
         Assert.Equal(0, result.Exit);
         using var document = JsonDocument.Parse(result.Out);
         var root = document.RootElement;
         Assert.Equal("site-a", Assert.Single(root.GetProperty("sites").EnumerateArray()).GetProperty("siteId").GetString());
-        Assert.Equal("dev-2", Assert.Single(root.GetProperty("nonCompliant").EnumerateArray()).GetProperty("deviceId").GetString());
-        Assert.Equal(2, root.GetProperty("stale").GetArrayLength());
-        Assert.Equal("1h", root.GetProperty("staleAfter").GetString());
+        var nonCompliant = Assert.Single(root.GetProperty("nonCompliant").EnumerateArray());
+        Assert.Equal("dev-2", nonCompliant.GetProperty("deviceId").GetString());
+        Assert.Equal("app:com.acme.scan", nonCompliant.GetProperty("driftFindings")[0].GetProperty("item").GetString());
+        Assert.Equal((0, 0), (root.GetProperty("stale").GetArrayLength(), root.GetProperty("unknown").GetArrayLength()));
+        Assert.Equal("3h", root.GetProperty("staleAfter").GetString());
         Assert.Equal(JsonValueKind.Array, root.GetProperty("appVersions").ValueKind);
     }
 

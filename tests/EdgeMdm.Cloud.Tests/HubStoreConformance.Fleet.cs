@@ -77,7 +77,8 @@ public abstract partial class HubStoreConformance
         Assert.Equal(["site-a/dev-0", "site-a/dev-1", "site-a/dev-2", "site-b/dev-0", "site-b/dev-1"], devices.Select(d => $"{d.SiteId}/{d.DeviceId}"));
         var nonCompliant = devices[^1];
         Assert.Equal((false, 1, "Active", "pickers"), (nonCompliant.Compliant, nonCompliant.Findings, nonCompliant.State, nonCompliant.Group));
-        Assert.Equal([new SiteCompliance(a, 3, 3), new SiteCompliance(b, 2, 0)], await store.Fleet.ComplianceAsync(Tenant));
+        var justAfter = DateTimeOffset.FromUnixTimeMilliseconds(3000); // the log's check-ins are at 2000 ms and on
+        Assert.Equal([new SiteCompliance(a, 3, 3), new SiteCompliance(b, 2, 0, NonCompliant: 2)], await store.Fleet.ComplianceAsync(Tenant, justAfter, TimeSpan.FromHours(1)));
         var sites = await store.Sites.ListSitesAsync(Tenant);
         Assert.Equal([(ulong)SiteLog(3).Count, (ulong)SiteLog(2).Count], sites.Select(s => s.AppliedThrough));
         Assert.Equal(Now.AddMinutes(1), sites[1].LastSyncAt);
@@ -103,6 +104,45 @@ public abstract partial class HubStoreConformance
         Assert.Equal(("{\"battery\":49}", true), (before.StatusJson, before.Compliant));
         Assert.Equal(("{}", false, 0), (after.StatusJson, after.Compliant, after.Findings));
         Assert.Equal(("{}", false, 0), (fresh.StatusJson, fresh.Compliant, fresh.Findings));
+    }
+
+    [SkippableFact]
+    public async Task Compliance_counts_a_device_enrolled_a_short_while_ago_that_has_not_reported_as_unknown()
+    {
+        // Arrange: three reported devices, one of them retired; then one enrolled (at 1_000_000 ms + sequence) without a report
+        var (store, site) = await StoreWithSiteAsync();
+        var log = SiteLog(devices: 3);
+        await store.Upstream.ApplyUpstreamAsync(site, [.. log, .. Retire(log.Count + 1, "dev-2"), .. Enroll(log.Count + 2, "dev-new", "pickers")], Now);
+        var enrolledAt = DateTimeOffset.FromUnixTimeMilliseconds(1_000_000 + log.Count + 2);
+
+        // Act: two minutes after the enrollment (the others enrolled moments before it, and reported), then two days later
+        var soon = await store.Fleet.ComplianceAsync(Tenant, enrolledAt.AddMinutes(2), TimeSpan.FromHours(24));
+        var later = await store.Fleet.ComplianceAsync(Tenant, enrolledAt.AddDays(2), TimeSpan.FromHours(24));
+        var fresh = (await store.Fleet.FindDeviceAsync(Tenant, "dev-new")).Single();
+
+        // Assert
+        Assert.Equal([new SiteCompliance(site, 3, 2, Unknown: 1)], soon);
+        Assert.Equal([new SiteCompliance(site, 3, 0, Stale: 3)], later);
+        Assert.Equal((enrolledAt, false, 0), (fresh.EnrolledAt!.Value, fresh.Reported, fresh.DriftFindings.Count));
+    }
+
+    [SkippableFact]
+    public async Task A_device_is_found_by_id_or_by_serial_and_an_id_wins_over_a_serial()
+    {
+        // Arrange: devices dev-0 (SN-0) and dev-1 (SN-1); a third whose serial is the text "dev-0"
+        var (store, site) = await StoreWithSiteAsync();
+        var log = SiteLog(devices: 2, compliant: false);
+        await store.Upstream.ApplyUpstreamAsync(site, [.. log, Change((ulong)log.Count + 1, "dev-x", new SiteChange { Enrolled = new() { Serial = "dev-0", Group = "pickers" } })], Now);
+
+        // Act
+        var bySerial = await store.Fleet.FindDeviceAsync(Tenant, "SN-1");
+        var byId = await store.Fleet.FindDeviceAsync(Tenant, "dev-0");
+
+        // Assert
+        Assert.Equal(["dev-1"], bySerial.Select(d => d.DeviceId));
+        Assert.Equal(["dev-0"], byId.Select(d => d.DeviceId));
+        var finding = Assert.Single(bySerial[0].DriftFindings);
+        Assert.Equal(new DeviceFinding("os", "14", "13", "Critical"), finding);
     }
 
     [SkippableFact]

@@ -36,7 +36,7 @@ public abstract partial class HubStoreConformance
         Assert.Empty(await store.Fleet.ListDevicesAsync(globex, site));
         Assert.Empty(await store.Fleet.FindDeviceAsync(globex, "dev-0"));
         Assert.Empty(await store.Fleet.ListGroupAsync(globex, "pickers"));
-        Assert.Empty(await store.Fleet.ComplianceAsync(globex));
+        Assert.Empty(await store.Fleet.ComplianceAsync(globex, Now, TimeSpan.FromHours(24)));
         Assert.Empty(await store.Fleet.ListTransitionsAsync(globex, site, "dev-0"));
         Assert.Null(await store.Commands.CommandStatusAsync(globex, command));
         Assert.Null(await store.SiteUsers.ListSiteUsersAsync(globex, site));

@@ -84,7 +84,7 @@ public sealed class SyncReportAndGroupCommandTests : HubPerTest
         Assert.Equal((HttpStatusCode.Created, a), (found.StatusCode, answer["siteId"]!.GetValue<string>()));
         Assert.Equal(("dev-1", a, "where is it"), (shown!["deviceId"]!.GetValue<string>(), shown["siteId"]!.GetValue<string>(), shown["reason"]!.GetValue<string>()));
         Assert.Equal(HttpStatusCode.Conflict, ambiguous.StatusCode);
-        Assert.Contains($"{a}, {b}", (await ambiguous.Content.ReadFromJsonAsync<JsonNode>())!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains($"dev-0 (serial SN-dev-0) at {a}, dev-0 (serial SN-dev-0) at {b}", (await ambiguous.Content.ReadFromJsonAsync<JsonNode>())!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Created, named.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.Equal("application/problem+json", unknown.Content.Headers.ContentType?.MediaType);

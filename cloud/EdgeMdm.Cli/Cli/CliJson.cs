@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using EdgeMdm.Cli.Hub;
 using EdgeMdm.Cli.Reports;
 
+
 namespace EdgeMdm.Cli;
 
 // What `--json` prints. The CLI's own shapes, not the hub's answers passed through, so scripts keep working
@@ -15,16 +16,57 @@ public sealed record SiteRow(
     string SiteId, string Name, DateTimeOffset? LastSyncAt, ulong? AppliedThrough, ulong? FeedHead,
     ulong? Backlog, long? LagSeconds, string? UplinkState);
 
+/// <summary>
+/// A device in a list. <c>Compliance</c>: compliant, non-compliant, unknown or stale (the hub's word, or classified here
+/// with the default stale window when the hub does not say); <c>App</c>: the key app's version (see the README);
+/// <c>Dock</c>: <c>C1/3</c>, <c>docked</c>, <c>charging</c>, <c>-</c>, or "" unknown.
+/// </summary>
 public sealed record DeviceRow(
     string SiteId, string DeviceId, string Serial, string Model, string Group, string State, bool? Compliant, int Findings,
     string OsVersion, DateTimeOffset? LastCheckinAt)
 {
-    public static DeviceRow Of(HubDevice d)
+    public string Compliance { get; init; } = "";
+
+    public DateTimeOffset? EnrolledAt { get; init; }
+
+    public bool Reported { get; init; }
+
+    public string App { get; init; } = "";
+
+    public string Dock { get; init; } = "";
+
+    public int? BatteryLevel { get; init; }
+
+    public IReadOnlyList<HubFinding> DriftFindings { get; init; } = [];
+
+    public static DeviceRow Of(HubDevice d, DateTimeOffset now) => Of(d, now, null);
+
+    /// <param name="staleAfter">Classify here with this window (the report's <c>--stale</c>); null: the hub's word, or the default window.</param>
+    public static DeviceRow Of(HubDevice d, DateTimeOffset now, TimeSpan? staleAfter)
     {
         ArgumentNullException.ThrowIfNull(d);
-        return new(d.SiteId ?? "", d.Device, d.Serial ?? "", d.Model ?? "", d.Group ?? "", d.State ?? "", d.Compliant, d.FindingCount, d.OsVersion ?? "", d.LastSeen);
+        var status = d.ReportedStatus();
+        var input = new EdgeMdm.Domain.Drift.DeviceCompliance(EdgeMdm.Domain.Drift.ComplianceClassifier.HasReported(status), d.Compliant == true, d.EnrolledAt, d.LastSeen);
+        var compliance = staleAfter is null && d.Compliance is { Length: > 0 } said
+            ? said
+            : EdgeMdm.Domain.Drift.ComplianceClassifier.Name(EdgeMdm.Domain.Drift.ComplianceClassifier.Classify(input, now, staleAfter ?? EdgeMdm.Domain.Drift.ComplianceClassifier.DefaultStaleAfter));
+        return new(d.SiteId ?? "", d.Device, d.Serial ?? "", d.Model ?? "", d.Group ?? "", d.State ?? "", d.Compliant, d.FindingCount, d.OsVersion ?? "", d.LastSeen)
+        {
+            Compliance = compliance,
+            EnrolledAt = d.EnrolledAt,
+            Reported = input.Reported,
+            App = d.KeyApp?.Text() ?? "",
+            Dock = d.Dock ?? EdgeMdm.Domain.Drift.DeviceStatusText.Dock(status.Battery),
+            BatteryLevel = status.Battery?.Level,
+            DriftFindings = d.DriftFindings ?? [],
+        };
     }
 }
+
+/// <summary><c>devices show</c>: the device's row, what it reports (labelled lines) and its lifecycle history.</summary>
+public sealed record DeviceDetailRow(DeviceRow Device, IReadOnlyList<StatusLine> Reports, IReadOnlyList<HubTransition> History);
+
+public sealed record StatusLine(string Label, string Text);
 
 public sealed record CommandRow(
     string CommandId, string SiteId, string DeviceId, string Type, string Status, string Message,
@@ -69,6 +111,7 @@ public sealed record PackageRow(
 [JsonSerializable(typeof(SiteAdded))]
 [JsonSerializable(typeof(List<SiteRow>))]
 [JsonSerializable(typeof(List<DeviceRow>))]
+[JsonSerializable(typeof(DeviceDetailRow))]
 [JsonSerializable(typeof(CommandRow))]
 [JsonSerializable(typeof(List<CommandRow>))]
 [JsonSerializable(typeof(GroupCommandsSent))]

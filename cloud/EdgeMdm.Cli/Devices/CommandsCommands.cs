@@ -11,9 +11,9 @@ internal static class CommandsCommands
     private static Command Send(CliSession cli)
     {
         var site = new Option<string>("--site") { Description = "the device's site (needed only when the hub does not know the device, or knows its id at several sites); with --group, only this site's devices" };
-        var device = new Option<string>("--device") { Description = "device id" };
+        var device = new Option<string>("--device") { Description = "device id or serial" };
         var group = new Option<string>("--group") { Description = "every device of this group the hub knows (not retired), across sites" };
-        var type = new Argument<string>("type") { Description = "lock, ring, reboot, refresh-status, clear-app-data…" };
+        var type = new Argument<string>("type") { Description = "one the device agent knows: " + string.Join(", ", EdgeMdm.Contracts.Device.DeviceCommandTypes.All) + " (the hub refuses others)" };
         var parameters = new Option<string[]>("--param") { Description = "a command parameter, key=value (repeatable)", AllowMultipleArgumentsPerToken = false };
         var expires = new Option<string>("--expires") { Description = "do not deliver after this long, e.g. 2h (default: no expiry)" };
         var reason = new Option<string>("--reason") { Description = "why (kept with the command)" };

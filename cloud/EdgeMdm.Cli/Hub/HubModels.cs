@@ -68,7 +68,9 @@ public sealed record HubCommand(
 
 /// <summary>
 /// A device as the hub reports it. <c>Findings</c> is a count in the hub's first version and may become a
-/// list; both are read.
+/// list; both are read. The fields after <c>Status</c> came with issue 26 (null from an older hub):
+/// <c>Compliance</c> (compliant, non-compliant, unknown, stale), when it (re)enrolled, whether it reported since,
+/// the named findings, the key app's version and the dock state.
 /// </summary>
 public sealed record HubDevice(
     string? SiteId,
@@ -85,9 +87,15 @@ public sealed record HubDevice(
     DateTimeOffset? LastCheckin,
     DateTimeOffset? LastCheckinAt,
     JsonElement? StatusJson,
-    JsonElement? Status)
+    JsonElement? Status,
+    string? Compliance = null,
+    DateTimeOffset? EnrolledAt = null,
+    IReadOnlyList<HubFinding>? DriftFindings = null,
+    EdgeMdm.Domain.Drift.KeyAppVersion? KeyApp = null,
+    string? Dock = null)
 {
     public string Device => DeviceId ?? Id ?? "";
+
 
     public DateTimeOffset? LastSeen => LastCheckinAt ?? LastCheckin;
 
@@ -121,6 +129,44 @@ public sealed record HubDevice(
 }
 
 public sealed record HubDeviceStatus(IReadOnlyList<HubInstalledApp>? Apps);
+
+/// <summary>What a <see cref="HubDevice"/> reports, read from its status.</summary>
+public static class HubDeviceReports
+{
+    /// <summary>
+    /// The whole status the device last reported (<c>statusJson</c> as a string, or <c>status</c> as an object); an
+    /// empty one when absent or unreadable.
+    /// </summary>
+    public static EdgeMdm.Contracts.Device.DeviceStatus ReportedStatus(this HubDevice device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        try
+        {
+            var status = device.StatusJson is { ValueKind: JsonValueKind.String } text
+                ? JsonSerializer.Deserialize(text.GetString() ?? "null", EdgeMdm.Contracts.Device.DeviceProtocolJson.Default.DeviceStatus)
+                : (device.StatusJson ?? device.Status) is { ValueKind: JsonValueKind.Object } element
+                    ? element.Deserialize(EdgeMdm.Contracts.Device.DeviceProtocolJson.Default.DeviceStatus)
+                    : null;
+            return status ?? new EdgeMdm.Contracts.Device.DeviceStatus();
+        }
+        catch (JsonException)
+        {
+            return new EdgeMdm.Contracts.Device.DeviceStatus();
+        }
+    }
+}
+
+/// <summary>A drift finding as the hub names it.</summary>
+public sealed record HubFinding(string? Item, string? Expected, string? Actual, string? Severity)
+{
+    /// <summary><c>app:com.acme.scan: 1.0 (100), want 1.2 (120) (Major)</c>.</summary>
+    public string Text() => $"{Item}: {Actual}, want {Expected} ({Severity})";
+}
+
+/// <summary>One device with its lifecycle history, GET /api/v1/devices/{device}.</summary>
+public sealed record HubDeviceDetail(HubDevice? Device, IReadOnlyList<HubTransition>? History);
+
+public sealed record HubTransition(ulong? Sequence, string? FromState, string? ToState, string? Actor, string? Reason, DateTimeOffset? At);
 
 public sealed record HubInstalledApp(string? PackageName, long? VersionCode, string? VersionName);
 
@@ -208,4 +254,5 @@ public sealed record HubStagingPlanComparison(string Name, bool Exists, IReadOnl
 [JsonSerializable(typeof(List<HubPackage>))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(List<HubRollout>))]
+[JsonSerializable(typeof(HubDeviceDetail))]
 internal sealed partial class HubJson : JsonSerializerContext;

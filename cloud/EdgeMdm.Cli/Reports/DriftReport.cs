@@ -1,8 +1,12 @@
 using EdgeMdm.Cli.Hub;
+using EdgeMdm.Domain.Drift;
 
 namespace EdgeMdm.Cli.Reports;
 
-/// <summary>Compliance of one site's devices, as its appliance last reported them.</summary>
+/// <summary>
+/// Compliance of one site's devices, as its appliance last reported them: each device in exactly one of compliant,
+/// non-compliant, unknown (nothing reported since its (re)enrollment) and stale (<c>ComplianceClassifier</c>).
+/// </summary>
 public sealed record SiteCompliance(string SiteId, int Devices, int Compliant, int NonCompliant, int Unknown, int Stale);
 
 /// <summary>How many devices run one version of one app, in total and per site.</summary>
@@ -10,9 +14,10 @@ public sealed record AppVersionCount(string PackageName, long VersionCode, strin
 
 /// <summary>
 /// <c>edgemdm report drift</c>: per-site compliance, the app versions the floor really runs across sites,
-/// the non-compliant devices and the stale ones (no check-in reported for <c>StaleAfter</c>). Built from
-/// <c>GET /api/v1/devices</c> alone: compliance is what the sites computed, app versions come from each
-/// device's last reported status.
+/// the non-compliant devices with their findings named, the unknown ones (enrolled, nothing reported since) and the
+/// stale ones (silent for <c>StaleAfter</c>). Built from <c>GET /api/v1/devices</c> alone: findings are what the sites
+/// computed, app versions come from each device's last reported status, and the four states are
+/// <c>EdgeMdm.Domain.Drift.ComplianceClassifier</c>'s with the report's own stale window.
 /// </summary>
 public sealed record DriftReport(
     IReadOnlyList<SiteCompliance> Sites,
@@ -21,11 +26,14 @@ public sealed record DriftReport(
     IReadOnlyList<DeviceRow> Stale,
     string StaleAfter)
 {
+    /// <summary>Devices that enrolled within the stale window and have reported nothing since: nothing to judge yet.</summary>
+    public IReadOnlyList<DeviceRow> Unknown { get; init; } = [];
+
     public static DriftReport Build(IReadOnlyList<HubDevice> devices, DateTimeOffset now, TimeSpan staleAfter, string staleAfterText)
     {
         ArgumentNullException.ThrowIfNull(devices);
-        var rows = devices.Select(d => (Device: d, Row: DeviceRow.Of(d))).ToList();
-        bool IsStale(DeviceRow d) => d.LastCheckinAt is not { } at || now - at > staleAfter;
+        var rows = devices.Select(d => (Device: d, Row: DeviceRow.Of(d, now, staleAfter))).ToList();
+        static Func<DeviceRow, bool> In(ComplianceState state) => d => string.Equals(d.Compliance, ComplianceClassifier.Name(state), StringComparison.Ordinal);
 
         var sites = rows
             .GroupBy(d => d.Row.SiteId, StringComparer.Ordinal)
@@ -33,10 +41,10 @@ public sealed record DriftReport(
             .Select(g => new SiteCompliance(
                 g.Key,
                 g.Count(),
-                g.Count(d => d.Row.Compliant == true),
-                g.Count(d => d.Row.Compliant == false),
-                g.Count(d => d.Row.Compliant is null),
-                g.Count(d => IsStale(d.Row))))
+                g.Select(d => d.Row).Count(In(ComplianceState.Compliant)),
+                g.Select(d => d.Row).Count(In(ComplianceState.NonCompliant)),
+                g.Select(d => d.Row).Count(In(ComplianceState.Unknown)),
+                g.Select(d => d.Row).Count(In(ComplianceState.Stale))))
             .ToList();
 
         var versions = rows
@@ -60,8 +68,11 @@ public sealed record DriftReport(
         return new DriftReport(
             sites,
             versions,
-            [.. Ordered(rows.Select(d => d.Row).Where(d => d.Compliant == false))],
-            [.. Ordered(rows.Select(d => d.Row).Where(IsStale))],
-            staleAfterText);
+            [.. Ordered(rows.Select(d => d.Row).Where(In(ComplianceState.NonCompliant)))],
+            [.. Ordered(rows.Select(d => d.Row).Where(In(ComplianceState.Stale)))],
+            staleAfterText)
+        {
+            Unknown = [.. Ordered(rows.Select(d => d.Row).Where(In(ComplianceState.Unknown)))],
+        };
     }
 }

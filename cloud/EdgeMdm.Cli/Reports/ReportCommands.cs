@@ -6,12 +6,13 @@ internal static class ReportCommands
     public static Command Create(CliSession cli)
     {
         var site = new Option<string>("--site") { Description = "only this site" };
-        var stale = new Option<string>("--stale") { Description = "a device is stale after this long without a check-in (default 24h)", DefaultValueFactory = _ => "24h" };
+        var stale = new Option<string>("--stale") { Description = "a device is stale after this long without a check-in or enrollment (default 24h)", DefaultValueFactory = _ => "24h" };
         var json = CliOptions.Json();
         var drift = new Command(
             "drift",
-            "what the floor really runs, across sites: compliance per site, app versions on the devices, non-compliant devices and stale ones. " +
-            "A simple report built from the devices the sites reported (GET /api/v1/devices): compliance is as each site computed it.")
+            "what the floor really runs, across sites: compliance per site (compliant, non-compliant, unknown, stale), app versions on the devices, " +
+            "non-compliant devices with their findings, unknown ones (enrolled, nothing reported yet) and stale ones. " +
+            "Built from the devices the sites reported (GET /api/v1/devices): findings are as each site computed them.")
         {
             site, stale, json,
         };
@@ -37,7 +38,7 @@ internal static class ReportCommands
 
         TextTable.Write(
             output,
-            ["SITE", "DEVICES", "COMPLIANT", "NOT COMPLIANT", "UNKNOWN", "STALE"],
+            ["SITE", "DEVICES", "COMPLIANT", "NON-COMPLIANT", "UNKNOWN", "STALE"],
             report.Sites.Select(r => new[]
             {
                 r.SiteId, Number(r.Devices), Number(r.Compliant), Number(r.NonCompliant), Number(r.Unknown), Number(r.Stale),
@@ -57,8 +58,9 @@ internal static class ReportCommands
                 }));
         }
 
-        WriteDevices(output, "not compliant", report.NonCompliant, d => Number(d.Findings) + " findings");
-        WriteDevices(output, $"stale (no check-in for {report.StaleAfter})", report.Stale, d => d.LastCheckinAt is { } at ? Age(now - at) + " ago" : "never checked in");
+        WriteDevices(output, "non-compliant", report.NonCompliant, Findings);
+        WriteDevices(output, "unknown (enrolled, nothing reported yet)", report.Unknown, d => d.EnrolledAt is { } at ? "enrolled " + Age(now - at) + " ago" : "enrolled");
+        WriteDevices(output, $"stale (silent for more than {report.StaleAfter})", report.Stale, d => d.LastCheckinAt is { } at ? Age(now - at) + " ago" : "never checked in");
     }
 
     private static void WriteDevices(TextWriter output, string title, IReadOnlyList<DeviceRow> devices, Func<DeviceRow, string> detail)
@@ -72,6 +74,10 @@ internal static class ReportCommands
             ["SITE", "DEVICE", "SERIAL", "GROUP", "STATE", "DETAIL", "LAST CHECK-IN"],
             devices.Select(d => new[] { d.SiteId, d.DeviceId, d.Serial, d.Group, d.State, detail(d), Time(d.LastCheckinAt, "never") }));
     }
+
+    /// <summary>The findings named, or their count from a hub that sends only a count.</summary>
+    private static string Findings(DeviceRow d) =>
+        d.DriftFindings.Count > 0 ? string.Join("; ", d.DriftFindings.Select(f => f.Text())) : Number(d.Findings) + " findings";
 
     /// <summary>Whole days, hours or minutes: <c>4d</c>, <c>5h</c>, <c>12m</c>.</summary>
     private static string Age(TimeSpan age) => age switch

@@ -47,4 +47,6 @@ namespace EdgeMdm.Cloud.Api;
 [JsonSerializable(typeof(List<StagingStepRecord>))]
 [JsonSerializable(typeof(List<CustodyEventView>))]
 [JsonSerializable(typeof(CustodyVerificationView))]
+[JsonSerializable(typeof(DeviceDetailView))]
+[JsonSerializable(typeof(FleetCompliance))]
 internal sealed partial class ApiJson : JsonSerializerContext;

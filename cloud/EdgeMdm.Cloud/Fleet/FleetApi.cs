@@ -1,3 +1,4 @@
+using EdgeMdm.Contracts.Device;
 using EdgeMdm.ServiceDefaults;
 
 namespace EdgeMdm.Cloud.Fleet;
@@ -12,23 +13,25 @@ internal static class FleetApi
             await commands.CommandStatusAsync(HubApi.Tenant(http), commandId, ct) is { } command
                 ? TypedResults.Json(command, ApiJson.Default.CommandRecord)
                 : Problems.NotFound($"no command '{commandId}'"));
-        api.MapGet("/devices", ListDevicesAsync);
-        return api;
+        return api.MapDeviceApi();
     }
 
     /// <summary>
-    /// POST /api/v1/commands: for one device (<c>deviceId</c>; <c>siteId</c> may be left out when the hub's device
-    /// projection knows the id at exactly one site: 404 when at none, 409 when at several) or for a group (every
-    /// non-retired device of <c>group</c> the hub knows, across sites or in <c>siteId</c>; 404 when there is none).
+    /// POST /api/v1/commands: for one device (<c>deviceId</c>, its id or its serial; <c>siteId</c> may be left out when
+    /// the hub's device projection knows it at exactly one site: 404 when at none, 409 naming the candidates when at
+    /// several) or for a group (every non-retired device of <c>group</c> the hub knows, across sites or in <c>siteId</c>;
+    /// 404 when there is none). A <c>type</c> the device agent does not know is refused (422) before anything is queued.
     /// </summary>
     private static async Task<IResult> QueueCommandAsync(
-        HttpContext http, ICommandStore commands, IFleetReadStore fleet, ISiteRegistry sites, TimeProvider time, CancellationToken ct)
+        HttpContext http, ICommandStore commands, IFleetReadStore fleet, ISiteRegistry sites, TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync(http.Request, ApiJson.Default.QueueCommandRequest);
         if (problem is not null)
             return problem;
+        if (body!.Type is { Length: > 0 } given && !DeviceCommandTypes.IsKnown(given))
+            return DeviceApi.UnknownCommandType(given);
         var v = new Validation();
-        var forGroup = body!.Group is not null;
+        var forGroup = body.Group is not null;
         var parameters = ValidateCommand(body, v);
         var tenant = HubApi.Tenant(http);
         var createdBy = HubApi.Caller(http).Name;
@@ -38,6 +41,7 @@ internal static class FleetApi
             return v.Problem();
         DateTimeOffset? expiresAt = body.ExpiresInSeconds is { } seconds ? time.GetUtcNow().AddSeconds(seconds) : null;
         var reason = body.Reason?.Trim() ?? "";
+        var logger = loggers.CreateLogger(typeof(FleetApi).FullName!);
         try
         {
             if (forGroup)
@@ -52,22 +56,19 @@ internal static class FleetApi
 
                 var targets = devices.Select(d => new CommandTarget(d.SiteId, d.DeviceId)).ToList();
                 var ids = await commands.QueueCommandsAsync(tenant, targets, body.Type!, parameters, expiresAt, createdBy, reason, ct);
+                FleetLog.GroupCommandSent(logger, body.Type!, ids.Count, body.Group!, createdBy, reason);
                 return TypedResults.Json(new CommandsQueued(body.Group!, ids, targets), ApiJson.Default.CommandsQueued, statusCode: StatusCodes.Status201Created);
             }
 
-            var siteId = body.SiteId;
-            if (siteId is null)
-            {
-                var found = await fleet.FindDeviceAsync(tenant, body.DeviceId!, ct);
-                if (found.Count == 0)
-                    return Problems.NotFound($"the hub knows no device '{body.DeviceId}'; give its siteId to queue the command anyway");
-                if (found.Count > 1)
-                    return Problems.Conflict($"device '{body.DeviceId}' is known at several sites ({string.Join(", ", found.Select(d => d.SiteId))}); give siteId");
-                siteId = found[0].SiteId;
-            }
+            // With a site, a device the hub has not heard of yet is queued as given (the site knows it, or drops the command).
+            var (target, refusal) = await DeviceApi.ResolveAsync(fleet, tenant, body.DeviceId!, body.SiteId, unknownAtSiteIsKept: true, ct);
+            if (refusal is not null)
+                return refusal;
 
-            var commandId = await commands.QueueCommandAsync(tenant, siteId, body.DeviceId!, body.Type!, parameters, expiresAt, createdBy, reason, ct);
-            return TypedResults.Json(new CommandQueued(commandId, siteId), ApiJson.Default.CommandQueued, statusCode: StatusCodes.Status201Created);
+            var (siteId, deviceId) = target is null ? (body.SiteId!, body.DeviceId!) : (target.SiteId, target.DeviceId);
+            var commandId = await commands.QueueCommandAsync(tenant, siteId, deviceId, body.Type!, parameters, expiresAt, createdBy, reason, ct);
+            FleetLog.CommandSent(logger, commandId, body.Type!, deviceId, siteId, createdBy, reason);
+            return TypedResults.Json(new CommandQueued(commandId, siteId) { DeviceId = deviceId }, ApiJson.Default.CommandQueued, statusCode: StatusCodes.Status201Created);
         }
         catch (StoreConflictException)
         {
@@ -108,13 +109,6 @@ internal static class FleetApi
         return parameters;
     }
 
-    private static async Task<IResult> ListDevicesAsync(string? site, HttpContext http, ISiteRegistry sites, IFleetReadStore fleet, CancellationToken ct)
-    {
-        var tenant = HubApi.Tenant(http);
-        if (site is not null && !await sites.SiteExistsAsync(tenant, site, ct))
-            return Problems.NoSite(site);
-        return TypedResults.Json((await fleet.ListDevicesAsync(tenant, site, ct)).ToList(), ApiJson.Default.ListDeviceRecord);
-    }
 }
 
 /// <summary>A command for one device (<c>DeviceId</c>, <c>SiteId</c> optional when the id is unique) or for a <c>Group</c>.</summary>
@@ -122,8 +116,14 @@ public sealed record QueueCommandRequest(
     string? SiteId, string? DeviceId, string? Type, IReadOnlyDictionary<string, string?>? Parameters, long? ExpiresInSeconds,
     string? Group = null, string? Reason = null);
 
-/// <summary>Answer for one device; <c>SiteId</c> is the site the command goes through (found by the hub when not given).</summary>
-public sealed record CommandQueued(string CommandId, string? SiteId = null);
+/// <summary>
+/// Answer for one device; <c>SiteId</c> is the site the command goes through (found by the hub when not given), and
+/// <c>DeviceId</c> the device's id (found by the hub when the request named its serial).
+/// </summary>
+public sealed record CommandQueued(string CommandId, string? SiteId = null)
+{
+    public string? DeviceId { get; init; }
+}
 
 /// <summary>Answer for a group: one command per device, and the devices in the same order.</summary>
 public sealed record CommandsQueued(string Group, IReadOnlyList<string> CommandIds, IReadOnlyList<CommandTarget> Devices);

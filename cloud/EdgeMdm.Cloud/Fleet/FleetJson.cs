@@ -11,4 +11,4 @@ namespace EdgeMdm.Cloud.Fleet;
 [JsonSerializable(typeof(List<StoredFinding>))]
 internal sealed partial class FleetJson : JsonSerializerContext;
 
-internal sealed record StoredFinding(string Item, string Expected, string Actual, string Severity);
+internal sealed record StoredFinding(string? Item, string? Expected, string? Actual, string? Severity);

@@ -6,10 +6,11 @@ namespace EdgeMdm.Cloud.Fleet;
 
 internal sealed class SqlFleetProjection : IFleetProjection
 {
-    // An enrollment starts the device's status afresh, as the site does: nothing reported yet, not compliant.
+    // An enrollment starts the device's status afresh, as the site does: nothing reported yet, not compliant; and it
+    // records when, so the device reads "unknown" (not "stale") until it reports.
     private static readonly string EnrolledUpsert =
         DeviceUpsert("serial", "model", "manufacturer", "os_version", "agent_version", "group_name",
-            "status_json", "compliant", "findings_json", "finding_count", "declarations_token");
+            "status_json", "compliant", "findings_json", "finding_count", "declarations_token", "enrolled_at");
 
     private static readonly string StatusUpsert =
         DeviceUpsert("status_json", "compliant", "findings_json", "finding_count", "declarations_token", "last_checkin");
@@ -96,7 +97,7 @@ internal sealed class SqlFleetProjection : IFleetProjection
         await s.ExecuteAsync(
             EnrolledUpsert,
             siteId, change.DeviceId, enrolled.Serial, enrolled.Model, enrolled.Manufacturer, enrolled.OsVersion, enrolled.AgentVersion, enrolled.Group,
-            "{}", false, "[]", 0, "");
+            "{}", false, "[]", 0, "", change.AtUnixMs);
         if (enrolled.BatchId.Length > 0)
             await s.ExecuteAsync("UPDATE devices SET staging_batch_id = ? WHERE site_id = ? AND device_id = ?", enrolled.BatchId, siteId, change.DeviceId);
     }

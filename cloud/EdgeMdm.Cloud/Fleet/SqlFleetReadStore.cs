@@ -1,3 +1,6 @@
+using System.Text.Json;
+using EdgeMdm.Domain.Drift;
+
 namespace EdgeMdm.Cloud.Fleet;
 
 /// <summary>
@@ -9,7 +12,7 @@ internal sealed class SqlFleetReadStore(IHubDatabase db) : IFleetReadStore
     /// <summary>Devices of one tenant's sites: the query's first parameter is the tenant id.</summary>
     private const string SelectTenantDevices = """
         SELECT d.site_id, d.device_id, d.serial, d.model, d.manufacturer, d.os_version, d.agent_version, d.group_name, d.state,
-               d.status_json, d.compliant, d.finding_count, d.last_checkin, d.assignment
+               d.status_json, d.compliant, d.finding_count, d.last_checkin, d.assignment, d.enrolled_at, d.findings_json
         FROM devices d JOIN sites s ON s.site_id = d.site_id
         WHERE s.tenant_id = ?
         """;
@@ -23,10 +26,15 @@ internal sealed class SqlFleetReadStore(IHubDatabase db) : IFleetReadStore
         return rows.Select(DeviceOf).ToList();
     }
 
-    public async Task<IReadOnlyList<DeviceRecord>> FindDeviceAsync(string tenantId, string deviceId, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<DeviceRecord>> FindDeviceAsync(string tenantId, string deviceIdOrSerial, CancellationToken cancellationToken = default)
     {
         await using var s = await db.BeginAsync(write: false, cancellationToken);
-        return (await s.QueryAsync(SelectTenantDevices + " AND d.device_id = ? ORDER BY d.site_id", tenantId, deviceId)).Select(DeviceOf).ToList();
+        var found = (await s.QueryAsync(SelectTenantDevices + " AND (d.device_id = ? OR d.serial = ?) ORDER BY d.site_id", tenantId, deviceIdOrSerial, deviceIdOrSerial))
+            .Select(DeviceOf)
+            .ToList();
+        // An id wins over a serial that happens to be the same text.
+        var byId = found.Where(d => string.Equals(d.DeviceId, deviceIdOrSerial, StringComparison.Ordinal)).ToList();
+        return byId.Count > 0 ? byId : found;
     }
 
     public async Task<IReadOnlyList<DeviceRecord>> ListGroupAsync(string tenantId, string group, string? siteId = null, CancellationToken cancellationToken = default)
@@ -41,7 +49,25 @@ internal sealed class SqlFleetReadStore(IHubDatabase db) : IFleetReadStore
 
     private static DeviceRecord DeviceOf(Row r) => new(
         r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5), r.Text(6), r.Text(7), r.Text(8), r.Text(9),
-        r.Bool(10), (int)r.Long(11), r.NullableTime(12), r.NullableText(13));
+        r.Bool(10), (int)r.Long(11), r.NullableTime(12), r.NullableText(13))
+    {
+        EnrolledAt = r.NullableTime(14),
+        FindingsJson = r.Text(15),
+    };
+
+    internal static List<DeviceFinding> Findings(string json)
+    {
+        try
+        {
+            return (JsonSerializer.Deserialize(json, FleetJson.Default.ListStoredFinding) ?? [])
+                .Select(f => new DeviceFinding(f.Item ?? "", f.Expected ?? "", f.Actual ?? "", f.Severity ?? ""))
+                .ToList();
+        }
+        catch (JsonException)
+        {
+            return [];
+        }
+    }
 
     public async Task<IReadOnlyList<TransitionRecord>> ListTransitionsAsync(string tenantId, string siteId, string deviceId, CancellationToken cancellationToken = default)
     {
@@ -56,16 +82,24 @@ internal sealed class SqlFleetReadStore(IHubDatabase db) : IFleetReadStore
         return rows.Select(r => new TransitionRecord(r.ULong(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Time(5))).ToList();
     }
 
-    public async Task<IReadOnlyList<SiteCompliance>> ComplianceAsync(string tenantId, CancellationToken cancellationToken = default)
+    /// <summary>Classified here, not in SQL: the one rule is the Domain's (<see cref="ComplianceClassifier"/>).</summary>
+    public async Task<IReadOnlyList<SiteCompliance>> ComplianceAsync(string tenantId, DateTimeOffset now, TimeSpan staleAfter, CancellationToken cancellationToken = default)
     {
         await using var s = await db.BeginAsync(write: false, cancellationToken);
         var rows = await s.QueryAsync(
             """
-            SELECT d.site_id, count(*), sum(CASE WHEN d.compliant THEN 1 ELSE 0 END)
+            SELECT d.site_id, d.status_json, d.compliant, d.enrolled_at, d.last_checkin
             FROM devices d JOIN sites s ON s.site_id = d.site_id
-            WHERE s.tenant_id = ? GROUP BY d.site_id ORDER BY d.site_id
+            WHERE s.tenant_id = ? AND d.state <> 'Retired' ORDER BY d.site_id
             """,
             tenantId);
-        return rows.Select(r => new SiteCompliance(r.Text(0), (int)r.Long(1), (int)r.Long(2))).ToList();
+        return rows
+            .Select(r => (Site: r.Text(0), State: ComplianceClassifier.Classify(
+                new DeviceCompliance(ComplianceClassifier.HasReported(r.Text(1)), r.Bool(2), r.NullableTime(3), r.NullableTime(4)), now, staleAfter)))
+            .GroupBy(d => d.Site, StringComparer.Ordinal)
+            .Select(g => new SiteCompliance(
+                g.Key, g.Count(), g.Count(d => d.State == ComplianceState.Compliant), g.Count(d => d.State == ComplianceState.NonCompliant),
+                g.Count(d => d.State == ComplianceState.Unknown), g.Count(d => d.State == ComplianceState.Stale)))
+            .ToList();
     }
 }

@@ -47,6 +47,12 @@ public sealed class HubOptions
     /// </summary>
     public long StorageFloorBytes { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// How long a device may stay silent (no check-in, no (re)enrollment) before the hub's compliance views call it
+    /// stale rather than compliant, non-compliant or unknown (<c>EdgeMdm.Domain.Drift.ComplianceClassifier</c>). 24 h by default.
+    /// </summary>
+    public TimeSpan DeviceStaleAfter { get; set; } = TimeSpan.FromHours(24);
+
     /// <summary>Largest REST request body accepted, except package uploads; bigger ones are answered 413.</summary>
     public const int MaxRestBodyBytes = 1024 * 1024;
 
@@ -60,6 +66,7 @@ public sealed class HubOptions
         ["--max-package-bytes"] = $"{Section}:{nameof(MaxPackageBytes)}",
         ["--rollout-offline-after"] = $"{Section}:{nameof(RolloutOfflineAfter)}",
         ["--storage-floor-bytes"] = $"{Section}:{nameof(StorageFloorBytes)}",
+        ["--device-stale-after"] = $"{Section}:{nameof(DeviceStaleAfter)}",
         // The framework's own keys: every https endpoint (the gRPC sync one above all) serves this certificate.
         ["--tls-cert"] = CertificatePathKey,
         ["--tls-key"] = CertificateKeyPathKey,

@@ -24,6 +24,8 @@ internal sealed class HubOptionsValidator : IValidateOptions<HubOptions>
             failures.Add($"Cloud:RolloutOfflineAfter (--rollout-offline-after) must be more than 0 (hh:mm:ss, like 01:00:00), not {options.RolloutOfflineAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture)}");
         if (options.StorageFloorBytes < 0)
             failures.Add($"Cloud:StorageFloorBytes (--storage-floor-bytes) must be 0 or more, not {options.StorageFloorBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        if (options.DeviceStaleAfter <= TimeSpan.Zero)
+            failures.Add($"Cloud:DeviceStaleAfter (--device-stale-after) must be more than 0 (hh:mm:ss, like 24:00:00), not {options.DeviceStaleAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture)}");
         if (options.BlobDirectory is { } blobs && blobs.Length > 0 && string.IsNullOrWhiteSpace(blobs))
             failures.Add("Cloud:BlobDirectory (--blob-directory) must name a directory or be left unset");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

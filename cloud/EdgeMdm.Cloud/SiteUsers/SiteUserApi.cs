@@ -23,7 +23,8 @@ internal static class SiteUserApi
     /// POST /api/v1/sites/{siteId}/users: creates the site user (201) or, for a name the site has, replaces its
     /// role and password (200, a password reset). Without a password one is generated and answered this once.
     /// </summary>
-    private static async Task<IResult> UpsertSiteUserAsync(string siteId, HttpContext http, ISiteRegistry sites, ISiteUserStore users, CancellationToken ct)
+    private static async Task<IResult> UpsertSiteUserAsync(
+        string siteId, HttpContext http, ISiteRegistry sites, ISiteUserStore users, ILoggerFactory loggers, CancellationToken ct)
     {
         var tenant = HubApi.Tenant(http);
         var (body, problem) = await JsonBody.ReadForSiteAsync(http.Request, sites, tenant, siteId, ApiJson.Default.SiteUserRequest, ct);
@@ -48,18 +49,28 @@ internal static class SiteUserApi
             return Problems.NoSite(siteId);
         }
 
+        var logger = loggers.CreateLogger(typeof(SiteUserApi).FullName!);
+        var (name, role, caller) = (body.UserName!, body.Role!, HubApi.Caller(http).Name);
+        if (created)
+            SiteUserLog.SiteUserAdded(logger, name, siteId, role, caller);
+        else
+            SiteUserLog.SiteUserChanged(logger, name, siteId, role, caller);
         return TypedResults.Json(
             new SiteUserSaved(siteId, body.UserName!, body.Role!, created, generated), ApiJson.Default.SiteUserSaved,
             statusCode: created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
     }
 
-    private static async Task<IResult> RemoveSiteUserAsync(string siteId, string userName, HttpContext http, ISiteUserStore users, CancellationToken ct)
+    private static async Task<IResult> RemoveSiteUserAsync(
+        string siteId, string userName, HttpContext http, ISiteUserStore users, ILoggerFactory loggers, CancellationToken ct)
     {
         try
         {
-            return await users.RemoveSiteUserAsync(HubApi.Tenant(http), siteId, userName, ct)
-                ? Results.NoContent()
-                : Problems.NotFound($"site '{siteId}' has no user '{userName}'");
+            if (!await users.RemoveSiteUserAsync(HubApi.Tenant(http), siteId, userName, ct))
+                return Problems.NotFound($"site '{siteId}' has no user '{userName}'");
+            var logger = loggers.CreateLogger(typeof(SiteUserApi).FullName!);
+            var caller = HubApi.Caller(http).Name;
+            SiteUserLog.SiteUserRemoved(logger, userName, siteId, caller);
+            return Results.NoContent();
         }
         catch (StoreConflictException)
         {

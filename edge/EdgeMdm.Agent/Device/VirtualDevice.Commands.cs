@@ -25,12 +25,13 @@ public sealed partial class VirtualDevice
             return (false, "command expired at " + expiresAt.ToString("u", CultureInfo.InvariantCulture) + " before the device received it");
         return command.Type switch
         {
-            "lock" => Unless("lock failed: the device policy manager is busy, try again", "screen locked"),
-            "ring" => Unless("ring failed: audio output is held by a call in progress", "rang for 30 s at full volume"),
-            "reboot" => Reboot(),
-            "refresh-status" => RefreshStatus(),
-            "clear-app-data" => ClearAppData(command),
-            VirtualStaging.RetryCommand => RetryStagingStep(command),
+            DeviceCommandTypes.Lock => Unless("lock failed: the device policy manager is busy, try again", "screen locked"),
+            DeviceCommandTypes.Ring => Unless("ring failed: audio output is held by a call in progress", "rang for 30 s at full volume"),
+            DeviceCommandTypes.Reboot => Reboot(),
+            DeviceCommandTypes.RefreshStatus => RefreshStatus(),
+            DeviceCommandTypes.ClearAppData => ClearAppData(command),
+            DeviceCommandTypes.Wipe => (true, "wipe acknowledged (a simulated device keeps its data and its enrollment)"),
+            DeviceCommandTypes.RetryStagingStep => RetryStagingStep(command),
             _ => (false, "unsupported command type " + command.Type),
         };
     }

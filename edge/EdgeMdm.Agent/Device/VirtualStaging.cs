@@ -11,7 +11,7 @@ namespace EdgeMdm.Agent;
 public sealed class VirtualStaging
 {
     /// <summary>The command an operator queues with <c>edgemdm-edge staging retry</c>; parameter <c>step</c> is optional.</summary>
-    public const string RetryCommand = "staging.retryStep";
+    public const string RetryCommand = EdgeMdm.Contracts.Device.DeviceCommandTypes.RetryStagingStep;
 
     /// <summary>Tries of one step before it stays failed (the first one included).</summary>
     public const int Attempts = 3;

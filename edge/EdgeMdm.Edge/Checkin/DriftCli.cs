@@ -15,7 +15,9 @@ public static class DriftCli
             var summary = cli.Get<IDriftReport>().Drift();
             return cli.Print(summary, () =>
             {
-                Console.WriteLine($"{summary.Compliant} of {summary.Devices} devices compliant");
+                Console.WriteLine(
+                    $"{summary.Compliant} of {summary.Devices} devices compliant, {summary.NonCompliant.Count} non-compliant, " +
+                    $"{summary.Unknown.Count} unknown (enrolled, nothing reported yet), {summary.Stale.Count} stale (silent for a day)");
                 Console.WriteLine();
                 Table.Write(
                     ["APP", "VERSION", "DEVICES", "REQUIRED"],
@@ -23,6 +25,8 @@ public static class DriftCli
                     {
                         v.PackageName, $"{v.VersionName} ({v.VersionCode})", v.Devices.ToString(CultureInfo.InvariantCulture), v.Required ? "yes" : "",
                     }));
+                WriteQuiet("unknown (enrolled, nothing reported yet)", summary.Unknown);
+                WriteQuiet("stale (silent for a day)", summary.Stale);
                 if (summary.NonCompliant.Count == 0)
                     return;
                 Console.WriteLine();
@@ -35,5 +39,19 @@ public static class DriftCli
                     }));
             });
         });
+    }
+
+    private static void WriteQuiet(string title, IReadOnlyList<QuietDevice> devices)
+    {
+        if (devices.Count == 0)
+            return;
+        Console.WriteLine();
+        Console.WriteLine(title + ":");
+        Table.Write(
+            ["DEVICE", "SERIAL", "GROUP", "STATE", "ENROLLED", "LAST CHECK-IN"],
+            devices.Select(d => new[]
+            {
+                d.DeviceId, d.Serial, d.Group, d.State.ToString(), d.EnrolledAt is { } at ? CliText.Time(at) : "-", d.LastCheckinAt is { } seen ? CliText.Time(seen) : "never",
+            }));
     }
 }

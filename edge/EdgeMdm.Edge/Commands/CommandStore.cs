@@ -8,6 +8,7 @@ using EdgeMdm.Edge.Devices;
 using EdgeMdm.Edge.Storage;
 using EdgeMdm.Edge.Sync;
 using EdgeMdm.Edge.Wakes;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeMdm.Edge.Commands;
 
@@ -61,7 +62,8 @@ public interface IDeviceCommands
 }
 
 /// <summary>Commands to devices (table <c>commands</c>): queued by the operator or the hub, delivered at check-in, closed by their results.</summary>
-internal sealed class CommandStore(EdgeStorage storage, IDeviceRegistry devices, IDeviceQueries deviceReads, IWakeRequests wakes) : ICommandStore, ICommandEnqueuer, IDeviceCommands, IFeedHandler
+internal sealed class CommandStore(
+    EdgeStorage storage, IDeviceRegistry devices, IDeviceQueries deviceReads, IWakeRequests wakes, ILogger<CommandStore> logger) : ICommandStore, ICommandEnqueuer, IDeviceCommands, IFeedHandler
 {
     public IReadOnlyCollection<HubChange.ChangeOneofCase> Kinds { get; } = [HubChange.ChangeOneofCase.CommandQueued];
 
@@ -109,6 +111,7 @@ internal sealed class CommandStore(EdgeStorage storage, IDeviceRegistry devices,
             queued.Parameters[name] = value;
         Outbox.Append(unit, new SiteChange { AtUnixMs = now.ToUnixTimeMilliseconds(), DeviceId = deviceId, CommandQueued = queued });
         wakes.Queue(unit, deviceId, WakeReasons.Command, now);
+        CommandLog.CommandQueued(logger, id, type, deviceId, actor);
         return new CommandSummary(id, deviceId, type, "queued", now, expiresAt, null, null);
     }
 
@@ -148,6 +151,7 @@ internal sealed class CommandStore(EdgeStorage storage, IDeviceRegistry devices,
             {
                 db.Prepared("UPDATE commands SET status = 'delivered', delivered_at = ?1 WHERE id = ?2").Bind(1, nowMs).Bind(2, command.Id).Execute();
                 AppendResult(unit, deviceId, command.Id, "delivered", null, nowMs, nowMs);
+                CommandLog.CommandSent(logger, command.Id, command.Type, deviceId);
             }
 
             var parameters = JsonSerializer.Deserialize(command.Parameters, CommandsJson.Default.DictionaryStringString) ?? [];
@@ -204,6 +208,7 @@ internal sealed class CommandStore(EdgeStorage storage, IDeviceRegistry devices,
                 : device.State == DeviceState.Quarantined ? $"device quarantined: it takes only {QuarantineCommands} until it leaves quarantine"
                 : "device retired";
             AppendResult(unit, command.DeviceId, command.CommandId, "failed", why, atMs, atMs);
+            CommandLog.HubCommandRefused(logger, command.CommandId, command.Type, command.DeviceId, why);
             return false;
         }
 
@@ -217,7 +222,11 @@ internal sealed class CommandStore(EdgeStorage storage, IDeviceRegistry devices,
             command.CommandId, command.DeviceId, command.Type, JsonSerializer.Serialize(parameters, CommandsJson.Default.DictionaryStringString),
             atMs, command.CreatedBy, command.ExpiresUnixMs == 0 ? null : command.ExpiresUnixMs);
         if (inserted == 1)
+        {
             wakes.Queue(unit, command.DeviceId, WakeReasons.Command, DateTimeOffset.FromUnixTimeMilliseconds(atMs));
+            CommandLog.HubCommandQueued(logger, command.CommandId, command.Type, command.DeviceId, command.CreatedBy);
+        }
+
         return inserted == 1;
     }
 

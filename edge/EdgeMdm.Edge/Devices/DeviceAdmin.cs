@@ -58,7 +58,7 @@ internal sealed class DeviceAdmin(EdgeStorage storage, IDeviceRegistry devices, 
                 return new Refusal(RefusalKind.Conflict, "Device retired", $"device {device.Serial} is retired and is handed out to no one");
             var reason = assignment is null ? "unassigned" : "assigned to " + assignment;
             devices.Reassign(unit, device.Id, device.Group, assignment, actor, reason, swapId: null, now);
-            return DeviceSummary.Of(device with { Assignment = assignment });
+            return DeviceSummary.Of(device with { Assignment = assignment }, now, Domain.Drift.ComplianceClassifier.DefaultStaleAfter, blueprint: null);
         });
 }
 

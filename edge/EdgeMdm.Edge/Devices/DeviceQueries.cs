@@ -1,6 +1,7 @@
 using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Drift;
 using EdgeMdm.Domain.Lifecycle;
+using EdgeMdm.Edge.Blueprints;
 using EdgeMdm.Edge.Storage;
 using EdgeMdm.Edge.Sync;
 using SQLite;
@@ -10,7 +11,8 @@ namespace EdgeMdm.Edge.Devices;
 /// <summary>The site's devices as last committed, read on pooled connections beside the writer.</summary>
 public interface IDeviceQueries
 {
-    IReadOnlyList<DeviceSummary> ListDevices();
+    /// <summary>Every device, by serial, classified at the clock's now; silent longer than <paramref name="staleAfter"/> (24 h when null) is stale.</summary>
+    IReadOnlyList<DeviceSummary> ListDevices(TimeSpan? staleAfter = null);
 
     DeviceDetail? Device(string deviceIdOrSerial);
 
@@ -44,10 +46,22 @@ public interface IDeviceCredentials
     IReadOnlyList<BrokerAccount> BrokerAccounts();
 }
 
-internal sealed class DeviceQueries(EdgeStorage storage) : IDeviceQueries, IDeviceCredentials, IUpstreamStatus
+internal sealed class DeviceQueries(EdgeStorage storage, IBlueprints blueprints, TimeProvider clock) : IDeviceQueries, IDeviceCredentials, IUpstreamStatus
 {
-    public IReadOnlyList<DeviceSummary> ListDevices() =>
-        storage.Read(db => db.Query<DeviceRow>(DeviceRow.Select + " ORDER BY serial")).Select(r => DeviceSummary.Of(r.ToRecord())).ToList();
+    public IReadOnlyList<DeviceSummary> ListDevices(TimeSpan? staleAfter = null)
+    {
+        var summarize = Summarizer(staleAfter);
+        return storage.Read(db => db.Query<DeviceRow>(DeviceRow.Select + " ORDER BY serial")).Select(r => summarize(r.ToRecord())).ToList();
+    }
+
+    /// <summary>Device → summary at this moment, with the groups' blueprints as committed now.</summary>
+    private Func<DeviceRecord, DeviceSummary> Summarizer(TimeSpan? staleAfter)
+    {
+        var byGroup = blueprints.LoadAll().ToDictionary(b => b.Group, StringComparer.Ordinal);
+        var now = clock.GetUtcNow();
+        var window = staleAfter ?? ComplianceClassifier.DefaultStaleAfter;
+        return device => DeviceSummary.Of(device, now, window, byGroup.GetValueOrDefault(device.Group));
+    }
 
     public DeviceDetail? Device(string deviceIdOrSerial) =>
         storage.Read(db =>
@@ -59,7 +73,10 @@ internal sealed class DeviceQueries(EdgeStorage storage) : IDeviceQueries, IDevi
                     device.Id)
                 .Select(t => t.ToRecord())
                 .ToList();
-            return new DeviceDetail(DeviceSummary.Of(device), device.ParsedFindings(), history, device.EnrollmentCount, ReenrollAllowances.History(db, device.Id));
+            return new DeviceDetail(Summarizer(null)(device), device.ParsedFindings(), history, device.EnrollmentCount, ReenrollAllowances.History(db, device.Id))
+            {
+                Reported = device.ParsedStatus(),
+            };
         });
 
     public DeviceRecord? BySecret(string secretHash) => storage.Read(db => DeviceRow.BySecret(db, secretHash));

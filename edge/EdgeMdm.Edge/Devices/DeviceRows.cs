@@ -12,7 +12,7 @@ internal sealed class DeviceRow
         SELECT id AS Id, serial AS Serial, model AS Model, manufacturer AS Manufacturer, os_version AS OsVersion,
                group_name AS GroupName, state AS State, enrollment_count AS EnrollmentCount, last_checkin_at AS LastCheckinAt,
                checkin_count AS CheckinCount, status AS Status, compliant AS Compliant, findings AS Findings,
-               assignment AS Assignment
+               assignment AS Assignment, enrolled_at AS EnrolledAt
         FROM devices
         """;
 
@@ -31,16 +31,18 @@ internal sealed class DeviceRow
     public int Compliant { get; set; }
     public string Findings { get; set; } = "[]";
     public string? Assignment { get; set; }
+    public long? EnrolledAt { get; set; }
 
     public DeviceRecord ToRecord() => new(
         Id, Serial, Model, Manufacturer, OsVersion, GroupName, Enum.Parse<DeviceState>(State), EnrollmentCount,
-        LastCheckinAt is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null, CheckinCount, Status, Compliant != 0, Findings, Assignment);
+        LastCheckinAt is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null, CheckinCount, Status, Compliant != 0, Findings, Assignment,
+        EnrolledAt is { } enrolled ? DateTimeOffset.FromUnixTimeMilliseconds(enrolled) : null);
 
     /// <summary>The current row of a compiled statement that selected <see cref="Select"/>, columns by position.</summary>
     public static DeviceRecord Read(Statement row) => new(
         row.Text(0), row.Text(1), row.Text(2), row.Text(3), row.Text(4), row.Text(5), Enum.Parse<DeviceState>(row.Text(6)), (int)row.Long(7),
         row.NullableLong(8) is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null, row.Long(9), row.Text(10), row.Long(11) != 0, row.Text(12),
-        row.NullableText(13));
+        row.NullableText(13), row.NullableLong(14) is { } enrolled ? DateTimeOffset.FromUnixTimeMilliseconds(enrolled) : null);
 
     /// <summary>The device holding this secret, on the hot path of every device request.</summary>
     public static DeviceRecord? BySecret(SQLiteConnection db, string secretHash)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using EdgeMdm.Domain.Drift;
 using EdgeMdm.Domain.Lifecycle;
 using EdgeMdm.Domain.Text;
 using EdgeMdm.Edge.Cli;
@@ -12,21 +13,30 @@ public static class DevicesCli
     public static Command Devices(OperatorCommands commands)
     {
         ArgumentNullException.ThrowIfNull(commands);
-        var list = commands.Create("list", "devices enrolled at this site", [], cli =>
+        var stale = new Option<string>("--stale") { Description = "a device is stale after this long without a check-in or enrollment", DefaultValueFactory = _ => "24h" };
+        var list = commands.Create(
+            "list",
+            "devices enrolled at this site: compliance (compliant, non-compliant, unknown: nothing reported since enrollment, stale), " +
+            "the key app's version (the first app the group's blueprint requires) and the dock state",
+            [stale],
+            cli =>
         {
-            var devices = cli.Get<IDeviceQueries>().ListDevices();
+            var devices = cli.Get<IDeviceQueries>().ListDevices(CliText.Duration(cli.Result.GetValue(stale)!, "--stale"));
             return cli.Print(devices, () =>
             {
                 Table.Write(
-                    ["DEVICE", "SERIAL", "MODEL", "GROUP", "ASSIGNED TO", "STATE", "COMPLIANT", "BATTERY", "OS", "LAST CHECK-IN"],
+                    ["DEVICE", "SERIAL", "MODEL", "GROUP", "ASSIGNED TO", "STATE", "COMPLIANCE", "APP", "BATTERY", "DOCK", "OS", "LAST CHECK-IN"],
                     devices.Select(d => new[]
                     {
-                        d.DeviceId, d.Serial, $"{d.Manufacturer} {d.Model}", d.Group, d.Assignment ?? "-", d.State.ToString(),
-                        d.Compliant ? "yes" : $"no ({d.Findings})",
-                        d.BatteryLevel is { } level ? level.ToString(CultureInfo.InvariantCulture) + " %" : "-",
+                        d.DeviceId, d.Serial, $"{d.Manufacturer} {d.Model}", d.Group, d.Assignment ?? "-", d.State.ToString(), Compliance(d), Dash(d.App),
+                        d.BatteryLevel is { } level ? level.ToString(CultureInfo.InvariantCulture) + " %" : "-", Dash(d.Dock),
                         d.OsVersion ?? "-", d.LastCheckinAt is { } at ? CliText.Time(at) : "never",
                     }));
-                Console.WriteLine($"{devices.Count} devices, {devices.Count(d => d.Compliant)} compliant");
+                var others = ComplianceClassifier.Names.Skip(1)
+                    .Select(name => (Name: name, Count: devices.Count(d => string.Equals(d.Compliance, name, StringComparison.Ordinal))))
+                    .Where(c => c.Count > 0)
+                    .Select(c => $", {c.Count} {c.Name}");
+                Console.WriteLine($"{devices.Count} devices, {devices.Count(d => string.Equals(d.Compliance, "compliant", StringComparison.Ordinal))} compliant{string.Concat(others)}");
             });
         });
 
@@ -93,10 +103,15 @@ public static class DevicesCli
         });
     }
 
+    private static string Compliance(DeviceSummary d) =>
+        string.Equals(d.Compliance, "non-compliant", StringComparison.Ordinal) ? $"non-compliant ({d.Findings})" : d.Compliance;
+
+    private static string Dash(string text) => text.Length == 0 ? "-" : text;
+
     private static Command Show(OperatorCommands commands)
     {
         var device = new Argument<string>("device") { Description = "device id or serial" };
-        return commands.Create("show", "one device: status, findings and lifecycle history", [device], cli =>
+        return commands.Create("show", "one device: compliance and findings, what it reports (OS and patch level, battery and dock, storage, Wi-Fi, apps and versions), lifecycle history", [device], cli =>
         {
             var id = cli.Result.GetValue(device)!;
             var detail = cli.Get<IDeviceQueries>().Device(id) ?? throw new CliException($"no device {id} at this site");
@@ -105,9 +120,14 @@ public static class DevicesCli
                 var d = detail.Device;
                 Console.WriteLine($"{d.DeviceId}  serial {d.Serial}  {d.Manufacturer} {d.Model}  group {d.Group}  {d.State}  enrolled {detail.Enrollments}×");
                 Console.WriteLine(d.Assignment is null ? "assigned to no one" : $"assigned to {d.Assignment}");
-                Console.WriteLine(d.Compliant ? "compliant" : $"not compliant ({d.Findings} findings)");
+                Console.WriteLine($"compliance: {Compliance(d)}");
                 foreach (var f in detail.CurrentFindings)
                     Console.WriteLine($"  {f.Severity,-8} {f.Item}: expected {f.Expected}, found {f.Actual}");
+                if (d.App.Length > 0)
+                    Console.WriteLine($"key app: {d.App}");
+                Console.WriteLine($"last check-in: {(d.LastCheckinAt is { } seen ? CliText.Time(seen) : "never")}, enrolled: {(d.EnrolledAt is { } enrolled ? CliText.Time(enrolled) : "-")}");
+                foreach (var (label, text) in DeviceStatusText.Lines(detail.Reported))
+                    Console.WriteLine($"{label}: {text}");
                 Console.WriteLine("history:");
                 foreach (var t in detail.History)
                     Console.WriteLine($"  {CliText.Time(t.At)}  {t.From?.ToString() ?? "-"} → {t.To}  by {t.Actor}: {t.Reason}");

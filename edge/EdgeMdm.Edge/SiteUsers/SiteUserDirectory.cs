@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Security;
 using EdgeMdm.Edge.Storage;
@@ -27,7 +28,7 @@ public interface ISiteUserDirectory
 }
 
 /// <summary>Site users (table <c>site_users</c>) from the hub's feed, applied idempotently by user name.</summary>
-internal sealed class SiteUserDirectory(EdgeStorage storage) : ISiteUserDirectory, IFeedHandler
+internal sealed class SiteUserDirectory(EdgeStorage storage, ILogger<SiteUserDirectory> logger) : ISiteUserDirectory, IFeedHandler
 {
     private const string Select = "SELECT user_name AS UserName, role AS Role, password_hash AS PasswordHash, updated_at AS UpdatedAt FROM site_users";
 
@@ -54,9 +55,18 @@ internal sealed class SiteUserDirectory(EdgeStorage storage) : ISiteUserDirector
     public bool Apply(UnitOfWork unit, HubChange change)
     {
         if (change.ChangeCase == HubChange.ChangeOneofCase.SiteUserUpserted)
-            Upsert(unit.Db, change.SiteUserUpserted, change.AtUnixMs);
+        {
+            var user = change.SiteUserUpserted;
+            Upsert(unit.Db, user, change.AtUnixMs);
+            SiteUserLog.SiteUserApplied(logger, user.UserName, user.Role);
+        }
         else
-            unit.Db.Execute("DELETE FROM site_users WHERE user_name = ?", change.SiteUserRemoved.UserName);
+        {
+            var userName = change.SiteUserRemoved.UserName;
+            unit.Db.Execute("DELETE FROM site_users WHERE user_name = ?", userName);
+            SiteUserLog.SiteUserRemoved(logger, userName);
+        }
+
         return true;
     }
 

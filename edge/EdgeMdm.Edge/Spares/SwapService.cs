@@ -22,7 +22,7 @@ internal sealed class SwapService(
 {
     public const string NoReadySpareType = "urn:edgemdm:problem:swap:no-ready-spare";
     public const string SpareNotReadyType = "urn:edgemdm:problem:swap:spare-not-ready";
-    public const string WipeCommand = "wipe";
+    public const string WipeCommand = EdgeMdm.Contracts.Device.DeviceCommandTypes.Wipe;
 
     private static readonly IReadOnlyDictionary<string, string> NoParameters = new Dictionary<string, string>(StringComparer.Ordinal);
 

@@ -13,7 +13,7 @@ namespace EdgeMdm.Edge.Staging;
 public static class StagingCli
 {
     /// <summary>The command a device takes to run a step of its plan again (parameter <c>step</c>: one step; absent: every failed one).</summary>
-    public const string RetryCommand = "staging.retryStep";
+    public const string RetryCommand = EdgeMdm.Contracts.Device.DeviceCommandTypes.RetryStagingStep;
 
     public static Command Staging(OperatorCommands commands)
     {

@@ -1,3 +1,5 @@
+using EdgeMdm.Contracts.Device;
+
 namespace EdgeMdm.Domain.Lifecycle;
 
 /// <summary>
@@ -16,7 +18,7 @@ namespace EdgeMdm.Domain.Lifecycle;
 public static class DeviceAccess
 {
     /// <summary>The command types a quarantined device still takes: lock it, wipe it, make it ring to find it.</summary>
-    public static IReadOnlyList<string> QuarantineCommands { get; } = ["lock", "wipe", "ring"];
+    public static IReadOnlyList<string> QuarantineCommands { get; } = [DeviceCommandTypes.Lock, DeviceCommandTypes.Wipe, DeviceCommandTypes.Ring];
 
     /// <summary>Whether the device is declared its group's blueprint; otherwise it is declared nothing.</summary>
     public static bool IsDeclared(DeviceState state) => state is not (DeviceState.Quarantined or DeviceState.Retired);

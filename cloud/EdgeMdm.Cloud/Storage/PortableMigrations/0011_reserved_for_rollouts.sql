@@ -1,0 +1,2 @@
+-- Issue 26: number 0011 is the rollouts work's. This placeholder keeps the numbering without a gap on a branch that
+-- has only 0012; delete this file when the rollouts' own 0011 is merged (no statement: nothing to undo).
