@@ -217,6 +217,33 @@ public abstract partial class HubStoreConformance
         Assert.Empty(theirs);
     }
 
+    [SkippableFact]
+    public async Task Current_rollouts_of_every_package_are_listed_by_package_then_group_and_carry_their_start()
+    {
+        // Arrange: scan moved twice in pickers (one superseded), once in packers; another tenant moves its own
+        var store = await NewStoreAsync();
+        var acme = (await store.Tenants.AddTenantAsync("Acme")).TenantId;
+        var packers = (long v) => Blueprint.Empty("packers") with { Apps = [new RequiredApp("com.acme.pack", v, v.ToString(System.Globalization.CultureInfo.InvariantCulture))] };
+        await store.Blueprints.UpsertBlueprintAsync(Tenant, Pickers(100, "1.0.0"));
+        await store.Blueprints.UpsertBlueprintAsync(Tenant, Pickers(120, "1.2.0"));
+        await store.Blueprints.UpsertBlueprintAsync(Tenant, Pickers(130, "1.3.0"));
+        await store.Blueprints.UpsertBlueprintAsync(Tenant, packers(1));
+        await store.Blueprints.UpsertBlueprintAsync(Tenant, packers(2));
+        await store.Blueprints.UpsertBlueprintAsync(acme, Pickers(100, "1.0.0"));
+        await store.Blueprints.UpsertBlueprintAsync(acme, Pickers(140, "1.4.0"));
+
+        // Act
+        var mine = await store.Rollouts.ListCurrentRolloutsAsync(Tenant);
+        var theirs = await store.Rollouts.ListCurrentRolloutsAsync(acme);
+
+        // Assert
+        Assert.Equal([("com.acme.pack", "packers", 2L), (Scan, "pickers", 130L)], mine.Select(r => (r.PackageName, r.Group, r.ToVersionCode)));
+        Assert.All(mine, r => Assert.Null(r.SupersededAt));
+        Assert.Equal(140L, Assert.Single(theirs).ToVersionCode);
+        var fed = StoredScan([.. (await store.Blueprints.ListBlueprintsAsync(Tenant)).Where(b => string.Equals(b.Group, "pickers", StringComparison.Ordinal))]);
+        Assert.Equal(mine[1].StartedAt, fed.Rollout!.StartedAt);
+    }
+
     private static (int Devices, int Installed, int Pending, int Failed, int Incompatible, int Offline) Counts(RolloutCountsView c) =>
         (c.Devices, c.Installed, c.Pending, c.Failed, c.Incompatible, c.Offline);
 
