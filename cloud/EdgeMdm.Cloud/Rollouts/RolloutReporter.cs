@@ -61,7 +61,7 @@ internal sealed class RolloutReporter(IRolloutStore rollouts, IFleetReadStore fl
                 {
                     var atLeast = memory?.OpenWaves(rollout.RolloutId, g.Key) ?? 1;
                     var progress = RolloutProgress.Evaluate(rollout.Plan, g.Select(j => j.Member), clock, atLeast);
-                    memory?.Remember(rollout.RolloutId, g.Key, progress.OpenWaves);
+                    memory?.Remember(rollout.RolloutId, g.Key, progress.WavesToRemember);
                     return progress;
                 },
                 StringComparer.Ordinal);

@@ -66,7 +66,7 @@ public sealed class RolloutTracker(TimeSpan offlineAfter)
                 .Where(d => rollout.Groups.Contains(d.Group, StringComparer.Ordinal))
                 .Select(d => (Device: d, Member: new WaveMember(WaveOf(rollout, d), Judge(rollout, d, now), d.LastCheckIn)))
                 .ToList();
-            var open = before.TryGetValue(rollout.Key, out var known) && SamePlan(known.Rollout.Plan, rollout.Plan) ? known.Progress.OpenWaves : 1;
+            var open = before.TryGetValue(rollout.Key, out var known) && SamePlan(known.Rollout.Plan, rollout.Plan) ? known.Progress.WavesToRemember : 1;
             var clock = new RolloutClock(rollout.StartedAt, now);
             var progress = RolloutProgress.Evaluate(rollout.Plan, judged.Select(j => j.Member), clock, open);
             var counts = RolloutReport.Build(judged.Select(j => new RolloutDeviceRow(

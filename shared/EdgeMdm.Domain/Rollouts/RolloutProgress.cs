@@ -77,6 +77,13 @@ public sealed record RolloutProgress(IReadOnlyList<WaveProgress> Waves, int Open
     /// <summary>Every wave open and the last one advanced (threshold or time limit), not halted: stragglers may still be chased.</summary>
     public bool IsFinished { get; init; }
 
+    /// <summary>
+    /// The open waves a caller should keep open next time (<c>minimumOpenWaves</c>): those opened by a wave that advanced with
+    /// devices in it. A wave opened only because the one before was empty is not remembered: right after a blueprint is
+    /// applied, before any device is counted, every wave is empty, and remembering that would open the whole rollout.
+    /// </summary>
+    public int WavesToRemember { get; init; } = 1;
+
     /// <summary>What the held wave (the last open one, not advanced) waits for; null when finished, halted or not evaluated.</summary>
     public WaveWait? Waiting { get; init; }
 
@@ -131,11 +138,15 @@ public sealed record RolloutProgress(IReadOnlyList<WaveProgress> Waves, int Open
             .Where(w => w.Finished >= plan.Halt.MinFinishedDevices && w.Failed > plan.Halt.FailureRateThreshold * w.Finished)
             .Select(w => new HaltReason(w.Wave, w.Failed, w.Finished, plan.Halt.FailureRateThreshold))
             .FirstOrDefault();
+        var remember = 1;
+        for (var i = 0; i < open - 1 && waves[i] is { AdvancedBy: not null } advanced && !(advanced.Devices == 0 && advanced.AdvancedBy == WaveAdvance.Threshold); i++)
+            remember = i + 2;
         var held = waves[open - 1];
         var finished = halt is null && open == waves.Count && held.AdvancedBy is not null;
         return new RolloutProgress(waves, open, halt)
         {
             IsFinished = finished,
+            WavesToRemember = remember,
             Waiting = halt is null && !finished ? WaveWait.Of(plan, held, members.Where(m => m.Wave == held.Wave), clock) : null,
         };
     }

@@ -172,6 +172,22 @@ public sealed class WaveAdvanceTests
     }
 
     [Fact]
+    public void Waves_opened_only_because_the_ones_before_were_empty_are_not_remembered()
+    {
+        // Arrange: right after apply no device is counted yet; later wave 1 settles with devices in it
+        var now = Start.AddMinutes(1);
+        var settledFirst = InWave(0, 2, DeviceOutcome.Installed, now).Concat(InWave(1, 4, DeviceOutcome.Pending, now));
+
+        // Act
+        var empty = Evaluate([], now);
+        var settled = Evaluate(settledFirst, now);
+
+        // Assert
+        Assert.Equal((3, 1), (empty.OpenWaves, empty.WavesToRemember));
+        Assert.Equal((2, 2), (settled.OpenWaves, settled.WavesToRemember));
+    }
+
+    [Fact]
     public void The_rollout_finishes_when_its_last_wave_advances_and_then_waits_for_nothing()
     {
         // Arrange: everything installed but one straggler of the last wave
