@@ -153,8 +153,10 @@ public static partial class BlueprintYaml
     /// <summary>
     /// <c>rollout:</c> of an app. Every key is optional and falls back to <see cref="RolloutPlan.Default"/>'s:
     /// <c>waves: [pilots, 10%, 50%, 100%]</c> (a group name or a cumulative percentage), <c>haltAbove: 20%</c>,
-    /// <c>haltAfter: 5</c>, <c>advanceAt: 100%</c>, <c>window: {timeZone: Europe/Paris, start: "22:00", end: "05:00"}</c>,
+    /// <c>haltAfter: 5</c>, <c>advanceAt: 95%</c>, <c>waveTimeLimit: 1h</c>, <c>stragglerAfter: 15m</c>,
+    /// <c>window: {timeZone: Europe/Paris, start: "22:00", end: "05:00"}</c>,
     /// <c>pilotGroups: {floor-leads: [SN-0001, SN-0007]}</c> (serial numbers a pilot wave of that name takes first).
+    /// Durations as the CLIs read them (90s, 45m, 2h, 1d); left out, the plan carries none and the defaults apply.
     /// </summary>
     private static RolloutPlan ToPlan(FileRollout rollout, string at, List<string> errors)
     {
@@ -172,7 +174,9 @@ public static partial class BlueprintYaml
         }
 
         var pilotGroups = rollout.PilotGroups?.ToDictionary(g => g.Key, g => (IReadOnlyList<string>)(g.Value ?? []), StringComparer.Ordinal);
-        var plan = new RolloutPlan(waves, new HaltPolicy(haltAbove, haltAfter), window, advanceAt, pilotGroups).Normalized();
+        var timeLimit = Duration(rollout.WaveTimeLimit, $"{at}.waveTimeLimit", errors);
+        var stragglerAfter = Duration(rollout.StragglerAfter, $"{at}.stragglerAfter", errors);
+        var plan = new RolloutPlan(waves, new HaltPolicy(haltAbove, haltAfter), window, advanceAt, pilotGroups, timeLimit, stragglerAfter).Normalized();
         // The plan's own rules, under the file's names for its fields.
         foreach (var (field, messages) in plan.Validate())
         {
@@ -205,6 +209,17 @@ public static partial class BlueprintYaml
 
         errors.Add($"{at} must be a share such as 20% or 0.2");
         return 0m;
+    }
+
+    /// <summary>"45m", "2h", "90s"; null when left out. A bad one is reported and read as left out.</summary>
+    private static TimeSpan? Duration(string? text, string at, List<string> errors)
+    {
+        if (text is null)
+            return null;
+        if (Domain.Text.DurationText.TryParse(text, out var duration))
+            return duration;
+        errors.Add($"{at} '{text}' is not a duration; use forms like 90s, 45m, 2h or 1d");
+        return null;
     }
 
     private static TimeOnly Time(string? text, string at, List<string> errors)
@@ -270,6 +285,8 @@ public static partial class BlueprintYaml
         public string? HaltAbove { get; set; }
         public string? HaltAfter { get; set; }
         public string? AdvanceAt { get; set; }
+        public string? WaveTimeLimit { get; set; }
+        public string? StragglerAfter { get; set; }
     }
 
     private sealed class FileWindow

@@ -93,13 +93,26 @@ public sealed class FakeHub : IAsyncDisposable
         MapPeople(app);
         MapPackages(app);
         app.MapGet("/api/v1/rollouts", (string? packageName) =>
-            packageName is not null && Rollouts.TryGetValue(packageName, out var answer)
+        {
+            if (packageName is null)
+            {
+                var all = Rollouts.OrderBy(r => r.Key, StringComparer.Ordinal).SelectMany(r => r.Value.Select(n => n!.DeepClone())).ToArray();
+                return Results.Text(new JsonArray(all).ToJsonString(), "application/json");
+            }
+
+            if (RolloutFrames.TryDequeue(out var frame))
+                return Results.Text(frame.ToJsonString(), "application/json");
+            return Rollouts.TryGetValue(packageName, out var answer)
                 ? Results.Text(answer.ToJsonString(), "application/json")
-                : Results.Problem(title: "Not found", detail: $"no group is rolling out '{packageName}'", statusCode: 404));
+                : Results.Problem(title: "Not found", detail: $"no group is rolling out '{packageName}'", statusCode: 404);
+        });
     }
 
-    /// <summary>What GET /api/v1/rollouts answers, by package name (404 for the others).</summary>
+    /// <summary>What GET /api/v1/rollouts answers, by package name (404 for the others); without a name, all of them by package.</summary>
     public ConcurrentDictionary<string, JsonArray> Rollouts { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Answers to GET /api/v1/rollouts?packageName=… given one per request, before <see cref="Rollouts"/> (a rollout moving on, for --watch).</summary>
+    public ConcurrentQueue<JsonArray> RolloutFrames { get; } = new();
 
     /// <summary>Published packages by SHA-256, as the CLI uploaded them (or a test put them).</summary>
     public ConcurrentDictionary<string, JsonObject> Packages { get; } = new(StringComparer.Ordinal);

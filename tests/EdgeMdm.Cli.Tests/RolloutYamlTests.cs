@@ -42,6 +42,17 @@ public sealed class RolloutYamlTests
     }
 
     [Fact]
+    public void Time_settings_are_durations_and_left_out_they_stay_out_so_the_defaults_apply()
+    {
+        var timed = Assert.Single(Assert.Single(BlueprintYaml.Parse(RolloutOnly("waveTimeLimit: 45m\n          stragglerAfter: 90s"), "b.yaml", required: true)).Apps).Rollout!.Plan;
+        var plain = Assert.Single(Assert.Single(BlueprintYaml.Parse(RolloutOnly("haltAfter: 5"), "b.yaml", required: true)).Apps).Rollout!.Plan;
+
+        Assert.Equal((TimeSpan.FromMinutes(45), TimeSpan.FromSeconds(90)), (timed.WaveTimeLimit, timed.StragglerAfter));
+        Assert.Equal((null, null, 0.95m), (plain.WaveTimeLimit, plain.StragglerAfter, plain.WaveAdvanceShare));
+        Assert.Equal((TimeSpan.FromHours(1), TimeSpan.FromMinutes(15)), (plain.TimeLimitPerWave(), plain.StragglerSilence()));
+    }
+
+    [Fact]
     public void Keys_left_out_take_the_default_plan()
     {
         var yaml = RolloutOnly("haltAfter: 10");
@@ -75,6 +86,11 @@ public sealed class RolloutYamlTests
     [InlineData("haltAbove: 120%", "blueprints[0].apps[0].rollout.haltAbove")]
     [InlineData("window: { timeZone: Mars/Olympus, start: \"22:00\", end: \"05:00\" }", "blueprints[0].apps[0].rollout.window.timeZone")]
     [InlineData("window: { timeZone: Europe/Paris, start: \"10pm\", end: \"05:00\" }", "blueprints[0].apps[0].rollout.window.start must be a time of day")]
+    [InlineData("waveTimeLimit: soon", "blueprints[0].apps[0].rollout.waveTimeLimit 'soon' is not a duration; use forms like 90s, 45m, 2h or 1d")]
+    [InlineData("waveTimeLimit: 60", "blueprints[0].apps[0].rollout.waveTimeLimit '60' is not a duration")]
+    [InlineData("waveTimeLimit: 0s", "blueprints[0].apps[0].rollout.waveTimeLimit must be between 1s and 30d")]
+    [InlineData("stragglerAfter: 31d", "blueprints[0].apps[0].rollout.stragglerAfter must be between 1s and 30d")]
+    [InlineData("advanceAt: 0%", "blueprints[0].apps[0].rollout.advanceAt must be more than 0 and at most 1")]
     public void A_bad_plan_names_its_field(string line, string expected)
     {
         var yaml = RolloutOnly(line);

@@ -24,6 +24,7 @@ public sealed class RolloutsTests : SignedInCliTest
         [
             $"group pickers: com.acme.scan 100 (1.0.0) → 120 (1.2.0), started {Local(Started)}, min OS 13",
             "  dc-lyon: waves: pilots ✓, 10% ✓, 50% open, 100% closed",
+            "    " + LyonWaiting,
             "  dc-paris: HALTED: wave 1: 3 of 5 finished installs failed (60 %), more than the 20 % threshold (waves: pilots open, 10% closed, 50% closed, 100% closed)",
             "",
             "SITE      DEVICES  INSTALLED  PENDING  FAILED  INCOMPATIBLE  OFFLINE  FAILURES",
@@ -31,7 +32,7 @@ public sealed class RolloutsTests : SignedInCliTest
             "dc-paris  8        2          2        3       0             1        download_failed 1, storage_full 2",
             "total     18       8          4        3       1             2        download_failed 1, storage_full 2",
             "",
-            "stragglers (oldest check-in first):",
+            "stragglers (chased, not waited for; oldest check-in first):",
             "SITE      DEVICE  SERIAL  STATE    REASON        LAST CHECK-IN",
             "dc-paris  d-9     -       offline  -             never",
             $"dc-paris  d-3     SN-3    failed   storage_full  {Local(Started.AddHours(1))}",
@@ -101,6 +102,8 @@ public sealed class RolloutsTests : SignedInCliTest
         ["failedByReason"] = new JsonObject { ["download_failed"] = downloadFailed, ["other"] = 0, ["storage_full"] = storageFull },
     };
 
+    private const string LyonWaiting = "wave 3 (50%): waiting on 1 offline device, 14 min (stragglers after 15 min), time limit in 12 min";
+
     private static readonly string[] WaveLabels = ["pilots", "10%", "50%", "100%"];
 
     private static JsonArray Waves(params string[] states) => new(
@@ -119,13 +122,19 @@ public sealed class RolloutsTests : SignedInCliTest
         ["minOsVersion"] = "13",
         ["startedAt"] = Started.ToString("O", CultureInfo.InvariantCulture),
         ["sites"] = new JsonArray(
-            new JsonObject { ["siteId"] = "dc-lyon", ["counts"] = Counts(10, 6, 2, 0, 1, 1), ["waves"] = Waves("done", "done", "open", "closed"), ["openWaves"] = 3 },
+            new JsonObject
+            {
+                ["siteId"] = "dc-lyon", ["counts"] = Counts(10, 6, 2, 0, 1, 1), ["waves"] = Waves("done", "done", "open", "closed"), ["openWaves"] = 3,
+                ["finished"] = false, ["status"] = LyonWaiting,
+            },
             new JsonObject
             {
                 ["siteId"] = "dc-paris", ["counts"] = Counts(8, 2, 2, 3, 0, 1, storageFull: 2, downloadFailed: 1), ["waves"] = Waves("open", "closed", "closed", "closed"),
                 ["openWaves"] = 1, ["halted"] = "wave 1: 3 of 5 finished installs failed (60 %), more than the 20 % threshold",
             }),
         ["total"] = Counts(18, 8, 4, 3, 1, 2, storageFull: 2, downloadFailed: 1),
+        ["finished"] = false,
+        ["status"] = "dc-lyon: " + LyonWaiting + "; dc-paris: halted: wave 1: 3 of 5 finished installs failed (60 %), more than the 20 % threshold",
         ["stragglers"] = new JsonArray(
             new JsonObject { ["siteId"] = "dc-paris", ["deviceId"] = "d-9", ["serial"] = "", ["state"] = "offline" },
             new JsonObject

@@ -38,8 +38,14 @@ public sealed class RolloutApiTests() : HubPerTest("--rollout-offline-after", "0
         var siteView = Assert.Single(rollout["sites"]!.AsArray())!;
         Assert.Equal((site, "100%", "open"), ((string)siteView["siteId"]!, (string)siteView["waves"]![0]!["label"]!, (string)siteView["waves"]![0]!["state"]!));
         Assert.Null(siteView["halted"]);
-        Assert.Equal([("silent", "offline"), ("pending", "pending")],
+        // Silent for 20 minutes: a straggler, chased but not waited for; the pending one is still waited for.
+        Assert.Equal([("silent", "offline")],
             rollout["stragglers"]!.AsArray().Select(s => ((string)s!["deviceId"]!, (string)s["state"]!)));
+        var waiting = siteView["waiting"]!;
+        Assert.Equal((1, 2, 1, 1, 1), ((int)waiting["wave"]!, (int)waiting["counted"]!, (int)waiting["needed"]!, (int)waiting["pending"]!, (int)waiting["stragglers"]!));
+        Assert.StartsWith("wave 1 (100%): waiting for 1 of 2 devices to settle (threshold 95 %), 1 straggler not waited for, time limit in ", (string)siteView["status"]!, StringComparison.Ordinal);
+        Assert.Equal((string)siteView["status"]!, (string)rollout["status"]!);
+        Assert.False((bool)rollout["finished"]!);
         Assert.Equal("SN-silent", (string)rollout["stragglers"]![0]!["serial"]!);
         Assert.True(JsonNode.DeepEquals(report, forSite));
     }
@@ -62,20 +68,22 @@ public sealed class RolloutApiTests() : HubPerTest("--rollout-offline-after", "0
     }
 
     [Fact]
-    public async Task Without_a_package_name_it_is_400_and_without_a_rollout_or_for_an_unknown_site_404()
+    public async Task Without_a_package_name_it_lists_every_rollout_an_empty_name_is_400_and_without_a_rollout_or_for_an_unknown_site_404()
     {
         // Arrange: an app new to its group starts no rollout
         using var put = await PutAsync(AppAt100);
 
         // Act
-        using var noName = await Hub.Rest.GetAsync("/api/v1/rollouts");
+        var noName = await Hub.Rest.GetFromJsonAsync<JsonArray>("/api/v1/rollouts");
+        using var emptyName = await Hub.Rest.GetAsync("/api/v1/rollouts?packageName=");
         using var none = await Hub.Rest.GetAsync("/api/v1/rollouts?packageName=com.acme.scan");
         using var noSite = await Hub.Rest.GetAsync("/api/v1/rollouts?packageName=com.acme.scan&site=nowhere");
 
         // Assert
+        Assert.Empty(noName!);
         Assert.Equal(
             (HttpStatusCode.BadRequest, HttpStatusCode.NotFound, HttpStatusCode.NotFound),
-            (noName.StatusCode, none.StatusCode, noSite.StatusCode));
+            (emptyName.StatusCode, none.StatusCode, noSite.StatusCode));
         Assert.Equal("no site 'nowhere'", (string)(await noSite.Content.ReadFromJsonAsync<JsonNode>())!["detail"]!);
     }
 

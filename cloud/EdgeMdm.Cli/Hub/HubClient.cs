@@ -152,9 +152,15 @@ public sealed class HubClient : IDisposable
     /// The current rollouts of the package, one per group, limited to one site's devices when given: the hub's
     /// answer as it came (what <c>--json</c> prints) and read into <see cref="HubRollout"/>.
     /// </summary>
-    public async Task<(JsonElement Answer, IReadOnlyList<HubRollout> Rollouts)> GetRolloutsAsync(string packageName, string? siteId, CancellationToken cancellationToken)
+    /// <param name="packageName">Null: every current rollout of the tenant, whatever the package (an empty list when none).</param>
+    public async Task<(JsonElement Answer, IReadOnlyList<HubRollout> Rollouts)> GetRolloutsAsync(string? packageName, string? siteId, CancellationToken cancellationToken)
     {
-        var path = "api/v1/rollouts?packageName=" + Uri.EscapeDataString(packageName) + (siteId is null ? "" : "&site=" + Uri.EscapeDataString(siteId));
+        var query = new List<string>();
+        if (packageName is not null)
+            query.Add("packageName=" + Uri.EscapeDataString(packageName));
+        if (siteId is not null)
+            query.Add("site=" + Uri.EscapeDataString(siteId));
+        var path = "api/v1/rollouts" + (query.Count == 0 ? "" : "?" + string.Join('&', query));
         var answer = await SendAsync(HttpMethod.Get, path, null, HubJson.Default.JsonElement, cancellationToken);
         try
         {

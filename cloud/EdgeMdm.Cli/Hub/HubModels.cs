@@ -206,10 +206,18 @@ public sealed record HubPackage(
 public sealed record HubRollout(
     string? RolloutId, string? Group, string? PackageName, long? FromVersionCode, string? FromVersionName, long? ToVersionCode,
     string? ToVersionName, string? MinOsVersion, DateTimeOffset? StartedAt, IReadOnlyList<HubRolloutSite>? Sites, HubRolloutCounts? Total,
-    IReadOnlyList<HubStraggler>? Stragglers);
+    IReadOnlyList<HubStraggler>? Stragglers, bool Finished = false, string? Status = null);
 
-/// <summary>One site's part of a rollout; <c>Halted</c> is the reason, null while it is not halted.</summary>
-public sealed record HubRolloutSite(string? SiteId, HubRolloutCounts? Counts, IReadOnlyList<HubWave>? Waves, string? Halted);
+/// <summary>
+/// One site's part of a rollout; <c>Halted</c> is the reason, null while it is not halted; <c>Status</c> the line the hub
+/// writes ("finished", "halted: …", "wave 1 (10%): waiting on 1 offline device, 14 min …"); <c>Waiting</c> the same as data.
+/// </summary>
+public sealed record HubRolloutSite(
+    string? SiteId, HubRolloutCounts? Counts, IReadOnlyList<HubWave>? Waves, string? Halted, int OpenWaves = 0, bool Finished = false,
+    HubWaveWait? Waiting = null, string? Status = null);
+
+/// <summary>What a held wave waits for (the hub's <c>waiting</c>); <c>Text</c> is the line.</summary>
+public sealed record HubWaveWait(int Wave, string? Label, int Needed, int Counted, int Offline, int Pending, int Stragglers, long? TimeLimitInSeconds, string? Text);
 
 public sealed record HubRolloutCounts(
     int Devices, int Installed, int Pending, int Failed, int Incompatible, int Offline, IReadOnlyDictionary<string, int>? FailedByReason);

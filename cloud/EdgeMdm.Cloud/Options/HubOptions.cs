@@ -40,6 +40,9 @@ public sealed class HubOptions
     /// </summary>
     public TimeSpan RolloutOfflineAfter { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>How often the hub looks at every current rollout to log a wave opened or advanced, a halt or a finish. 10 s by default.</summary>
+    public TimeSpan RolloutWatchInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>
     /// The least free space the hub needs on the file systems of the SQLite database and of the blob directory: below
     /// it <c>/readyz</c> answers 503 naming the directory, before writes start failing. 64 MiB by default; 0 turns the
@@ -65,6 +68,7 @@ public sealed class HubOptions
         ["--blob-directory"] = $"{Section}:{nameof(BlobDirectory)}",
         ["--max-package-bytes"] = $"{Section}:{nameof(MaxPackageBytes)}",
         ["--rollout-offline-after"] = $"{Section}:{nameof(RolloutOfflineAfter)}",
+        ["--rollout-watch-interval"] = $"{Section}:{nameof(RolloutWatchInterval)}",
         ["--storage-floor-bytes"] = $"{Section}:{nameof(StorageFloorBytes)}",
         ["--device-stale-after"] = $"{Section}:{nameof(DeviceStaleAfter)}",
         // The framework's own keys: every https endpoint (the gRPC sync one above all) serves this certificate.

@@ -22,6 +22,8 @@ internal sealed class HubOptionsValidator : IValidateOptions<HubOptions>
             failures.Add($"Cloud:MaxPackageBytes (--max-package-bytes) must be at least 1, not {options.MaxPackageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
         if (options.RolloutOfflineAfter <= TimeSpan.Zero)
             failures.Add($"Cloud:RolloutOfflineAfter (--rollout-offline-after) must be more than 0 (hh:mm:ss, like 01:00:00), not {options.RolloutOfflineAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture)}");
+        if (options.RolloutWatchInterval < TimeSpan.FromSeconds(1) || options.RolloutWatchInterval > TimeSpan.FromHours(1))
+            failures.Add($"Cloud:RolloutWatchInterval (--rollout-watch-interval) must be between 00:00:01 and 01:00:00, not {options.RolloutWatchInterval.ToString("c", System.Globalization.CultureInfo.InvariantCulture)}");
         if (options.StorageFloorBytes < 0)
             failures.Add($"Cloud:StorageFloorBytes (--storage-floor-bytes) must be 0 or more, not {options.StorageFloorBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
         if (options.DeviceStaleAfter <= TimeSpan.Zero)

@@ -5,6 +5,9 @@ public interface IRolloutStore
 {
     /// <summary>Every rollout of the package in the tenant, current and superseded, by group then start.</summary>
     Task<IReadOnlyList<RolloutRecord>> ListRolloutsAsync(string tenantId, string packageName, CancellationToken cancellationToken = default);
+
+    /// <summary>Every current rollout of the tenant (none superseded), whatever the package: by package, then group, then start.</summary>
+    Task<IReadOnlyList<RolloutRecord>> ListCurrentRolloutsAsync(string tenantId, CancellationToken cancellationToken = default);
 }
 
 /// <summary>

@@ -12,16 +12,18 @@ internal static class RolloutApi
     }
 
     /// <summary>
-    /// GET /api/v1/rollouts?packageName=N[&amp;site=S]: each group's current rollout of the package with its devices
-    /// judged from what the sites reported (<see cref="RolloutReporter"/>); 400 without packageName, 404 for a site
-    /// the tenant does not have or when no group has a current rollout of the package.
+    /// GET /api/v1/rollouts[?packageName=N][&amp;site=S]: each group's current rollout of the package (of every package
+    /// without packageName: an empty list when there is none) with its devices judged from what the sites reported
+    /// (<see cref="RolloutReporter"/>); 400 for an empty packageName or site, 404 for a site the tenant does not have or
+    /// when no group has a current rollout of the named package.
     /// </summary>
     private static async Task<IResult> ReportAsync(
         string? packageName, string? site, HttpContext http, ISiteRegistry sites, IRolloutStore rollouts, IFleetReadStore fleet,
-        IPackageStore packages, TimeProvider time, IOptions<HubOptions> options, CancellationToken ct)
+        IPackageStore packages, RolloutWaveMemory memory, TimeProvider time, IOptions<HubOptions> options, CancellationToken ct)
     {
         var v = new Validation();
-        v.RequiredText("packageName", packageName);
+        if (packageName is not null)
+            v.RequiredText("packageName", packageName);
         if (site is not null)
             v.RequiredText("site", site);
         if (!v.Valid)
@@ -29,9 +31,9 @@ internal static class RolloutApi
         var tenant = HubApi.Tenant(http);
         if (site is not null && !await sites.SiteExistsAsync(tenant, site, ct))
             return Problems.NoSite(site);
-        var report = await new RolloutReporter(rollouts, fleet, packages)
-            .ReportAsync(tenant, packageName!, site, time.GetUtcNow(), options.Value.RolloutOfflineAfter, ct);
-        return report.Count == 0
+        var report = await new RolloutReporter(rollouts, fleet, packages, memory)
+            .ReportAsync(tenant, packageName, site, time.GetUtcNow(), options.Value.RolloutOfflineAfter, ct);
+        return report.Count == 0 && packageName is not null
             ? Problems.NotFound($"no group is rolling out '{packageName}': a rollout starts when a blueprint changes the version code of an app its group already has")
             : TypedResults.Json(report.ToList(), ApiJson.Default.ListRolloutView);
     }

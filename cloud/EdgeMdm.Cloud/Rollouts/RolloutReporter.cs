@@ -12,46 +12,70 @@ namespace EdgeMdm.Cloud.Rollouts;
 /// A site gates its devices with the same rules over the same reports, so the waves and halts shown here are the
 /// ones the site applies, as of its last sync.
 /// </summary>
-internal sealed class RolloutReporter(IRolloutStore rollouts, IFleetReadStore fleet, IPackageStore packages)
+internal sealed class RolloutReporter(IRolloutStore rollouts, IFleetReadStore fleet, IPackageStore packages, RolloutWaveMemory? memory = null)
 {
     /// <summary>
-    /// One view per group with a current rollout of <paramref name="packageName"/>, by group; empty when there is
-    /// none. <paramref name="siteId"/> limits the devices to one site.
+    /// One view per group with a current rollout of <paramref name="packageName"/> (of every package when null), by
+    /// package then group; empty when there is none. <paramref name="siteId"/> limits the devices to one site.
     /// </summary>
     public async Task<IReadOnlyList<RolloutView>> ReportAsync(
-        string tenantId, string packageName, string? siteId, DateTimeOffset now, TimeSpan offlineAfter, CancellationToken cancellationToken)
+        string tenantId, string? packageName, string? siteId, DateTimeOffset now, TimeSpan offlineAfter, CancellationToken cancellationToken)
     {
         var views = new List<RolloutView>();
-        foreach (var rollout in (await rollouts.ListRolloutsAsync(tenantId, packageName, cancellationToken)).Where(r => r.SupersededAt is null))
+        var current = packageName is null
+            ? await rollouts.ListCurrentRolloutsAsync(tenantId, cancellationToken)
+            : (await rollouts.ListRolloutsAsync(tenantId, packageName, cancellationToken)).Where(r => r.SupersededAt is null).ToList();
+        foreach (var rollout in current)
         {
-            var published = await packages.FindPackageVersionAsync(tenantId, packageName, rollout.ToVersionCode, cancellationToken);
-            var target = new RolloutTarget(packageName, rollout.ToVersionCode, published?.Manifest.MinOsVersion);
+            var published = await packages.FindPackageVersionAsync(tenantId, rollout.PackageName, rollout.ToVersionCode, cancellationToken);
+            var target = new RolloutTarget(rollout.PackageName, rollout.ToVersionCode, published?.Manifest.MinOsVersion);
             // As at the site: a quarantined device is offered nothing, so it neither counts towards a wave nor holds one back.
             var devices = (await fleet.ListGroupAsync(tenantId, rollout.Group, siteId, cancellationToken))
                 .Where(d => !string.Equals(d.State, nameof(Domain.Lifecycle.DeviceState.Quarantined), StringComparison.Ordinal))
                 .ToList();
-            views.Add(Report(rollout, target, devices, now, offlineAfter));
+            views.Add(Report(rollout, target, devices, now, offlineAfter, memory));
         }
 
         return views;
     }
 
-    internal static RolloutView Report(RolloutRecord rollout, RolloutTarget target, IReadOnlyList<DeviceRecord> devices, DateTimeOffset now, TimeSpan offlineAfter)
+    /// <summary>
+    /// The view of one rollout over its devices. <paramref name="memory"/>, when given, keeps the waves a site was seen
+    /// with open (as the site itself does), so a straggler coming back does not close a wave in the report.
+    /// </summary>
+    internal static RolloutView Report(
+        RolloutRecord rollout, RolloutTarget target, IReadOnlyList<DeviceRecord> devices, DateTimeOffset now, TimeSpan offlineAfter, RolloutWaveMemory? memory = null)
     {
-        var judged = devices.Select(d =>
-        {
-            var outcome = DeviceOutcomes.Judge(target, ReportOf(d, target.PackageName), now, offlineAfter);
-            var wave = WaveAssignment.WaveOf(rollout.Plan, rollout.RolloutId, d.DeviceId, d.Group, d.Serial);
-            return (Device: d, Wave: wave, Outcome: outcome);
-        }).ToList();
+        var clock = new RolloutClock(rollout.StartedAt, now);
+        var judged = devices.Select(d => (
+            Device: d,
+            Member: new WaveMember(
+                WaveAssignment.WaveOf(rollout.Plan, rollout.RolloutId, d.DeviceId, d.Group, d.Serial),
+                DeviceOutcomes.Judge(target, ReportOf(d, target.PackageName), now, offlineAfter),
+                d.LastCheckin))).ToList();
+        var progressBySite = judged
+            .GroupBy(j => j.Device.SiteId, StringComparer.Ordinal)
+            .ToDictionary(
+                g => g.Key,
+                g =>
+                {
+                    var atLeast = memory?.OpenWaves(rollout.RolloutId, g.Key) ?? 1;
+                    var progress = RolloutProgress.Evaluate(rollout.Plan, g.Select(j => j.Member), clock, atLeast);
+                    memory?.Remember(rollout.RolloutId, g.Key, progress.WavesToRemember);
+                    return progress;
+                },
+                StringComparer.Ordinal);
 
-        var report = RolloutReport.Build(judged.Select(j => new RolloutDeviceRow(j.Device.SiteId, j.Device.DeviceId, j.Outcome, j.Device.LastCheckin)));
+        var report = RolloutReport.Build(judged.Select(j => new RolloutDeviceRow(
+            j.Device.SiteId, j.Device.DeviceId, j.Member.Outcome, j.Device.LastCheckin,
+            RolloutStragglers.IsStraggler(rollout.Plan, progressBySite[j.Device.SiteId], j.Member, clock))));
         var serials = devices.ToDictionary(d => (d.SiteId, d.DeviceId), d => d.Serial);
         var sites = report.Sites.Select(site =>
         {
-            var progress = RolloutProgress.Evaluate(
-                rollout.Plan, judged.Where(j => string.Equals(j.Device.SiteId, site.SiteId, StringComparison.Ordinal)).Select(j => (j.Wave, j.Outcome)));
-            return new SiteRolloutView(site.SiteId, RolloutCountsView.Of(site.Counts), WavesOf(rollout.Plan, progress), progress.OpenWaves, progress.Halt?.ToString());
+            var progress = progressBySite[site.SiteId];
+            return new SiteRolloutView(
+                site.SiteId, RolloutCountsView.Of(site.Counts), WavesOf(rollout.Plan, progress), progress.OpenWaves, progress.Halt?.ToString(),
+                progress.IsFinished, progress.Waiting is { } wait ? WaitView.Of(rollout.Plan, wait) : null, StatusOf(rollout.Plan, progress));
         }).ToList();
 
         return new RolloutView(
@@ -59,7 +83,32 @@ internal sealed class RolloutReporter(IRolloutStore rollouts, IFleetReadStore fl
             rollout.ToVersionCode, rollout.ToVersionName, target.MinOsVersion, rollout.Plan, rollout.StartedAt,
             sites, RolloutCountsView.Of(report.Total),
             report.Stragglers.Select(s => new StragglerView(
-                s.SiteId, s.DeviceId, serials.GetValueOrDefault((s.SiteId, s.DeviceId), ""), StateName(s.State), s.Reason?.ToWire(), s.LastCheckIn)).ToList());
+                s.SiteId, s.DeviceId, serials.GetValueOrDefault((s.SiteId, s.DeviceId), ""), StateName(s.State), s.Reason?.ToWire(), s.LastCheckIn)).ToList(),
+            sites.Count > 0 && sites.All(s => s.Finished),
+            StatusOf(sites));
+    }
+
+    /// <summary>"finished", "halted: …" or "wave 2 (50%): waiting on 1 offline device, 14 min …".</summary>
+    internal static string StatusOf(RolloutPlan plan, RolloutProgress progress)
+    {
+        if (progress.Halt is { } halt)
+            return "halted: " + halt;
+        if (progress.IsFinished)
+            return "finished";
+        return progress.Waiting is { } wait
+            ? $"wave {(wait.Wave + 1).ToString(CultureInfo.InvariantCulture)} ({LabelOf(plan.Waves[wait.Wave])}): {wait.Text()}"
+            : "not evaluated";
+    }
+
+    /// <summary>Across sites: "finished" when every site is, else each unfinished site's status.</summary>
+    private static string StatusOf(List<SiteRolloutView> sites)
+    {
+        if (sites.Count == 0)
+            return "no device of the group has reported yet";
+        if (sites.All(s => s.Finished))
+            return "finished";
+        var open = sites.Where(s => !s.Finished).ToList();
+        return open.Count == 1 && sites.Count == 1 ? open[0].Status : string.Join("; ", open.Select(s => $"{s.SiteId}: {s.Status}"));
     }
 
     /// <summary>
@@ -97,12 +146,21 @@ internal sealed class RolloutReporter(IRolloutStore rollouts, IFleetReadStore fl
         progress.Waves.Select(w =>
         {
             var open = progress.IsWaveOpen(w.Wave);
-            // The rule RolloutProgress opens the next wave by, so "done" here means "let the next one open".
-            var done = open && w.Settled >= plan.WaveAdvanceShare * w.Devices;
+            // "done" means it let the next one open (or, the last wave, the rollout finish), by threshold or time limit.
+            var done = open && w.AdvancedBy is not null;
             return new WaveView(
                 w.Wave, LabelOf(plan.Waves[w.Wave]), done ? WaveStates.Done : open ? WaveStates.Open : WaveStates.Closed,
-                w.Devices, w.Installed, w.Pending, w.Failed, w.Incompatible, w.Offline);
+                w.Devices, w.Installed, w.Pending, w.Failed, w.Incompatible, w.Offline,
+                open ? w.Stragglers : 0, w.AdvancedBy is { } by ? AdvanceName(by) : null, w.TimeLimitAt);
         }).ToList();
+
+    /// <summary><c>threshold</c>, <c>time-limit</c> or <c>earlier</c> (seen advanced before, kept open).</summary>
+    internal static string AdvanceName(WaveAdvance advance) => advance switch
+    {
+        WaveAdvance.Threshold => "threshold",
+        WaveAdvance.TimeLimit => "time-limit",
+        _ => "earlier",
+    };
 
     /// <summary><c>pilots</c> for a pilot wave, <c>10%</c> for a percentage wave.</summary>
     internal static string LabelOf(RolloutWave wave) => wave switch
@@ -122,42 +180,3 @@ internal sealed class RolloutReporter(IRolloutStore rollouts, IFleetReadStore fl
     };
 }
 
-/// <summary>A wave's state in a site: closed (not offered yet), open, or done (settled enough for the next one to open).</summary>
-public static class WaveStates
-{
-    public const string Closed = "closed";
-    public const string Open = "open";
-    public const string Done = "done";
-}
-
-/// <summary>
-/// A group's current rollout of a package: what it installs, from what, under which plan, and how far it got per
-/// site and across sites; stragglers (pending, offline, failed) oldest check-in first.
-/// </summary>
-public sealed record RolloutView(
-    string RolloutId, string Group, string PackageName, long FromVersionCode, string FromVersionName,
-    long ToVersionCode, string ToVersionName, string? MinOsVersion, RolloutPlan Plan, DateTimeOffset StartedAt,
-    IReadOnlyList<SiteRolloutView> Sites, RolloutCountsView Total, IReadOnlyList<StragglerView> Stragglers);
-
-/// <summary>One site's part: its counts, its waves, and why it is halted (null when it is not).</summary>
-public sealed record SiteRolloutView(string SiteId, RolloutCountsView Counts, IReadOnlyList<WaveView> Waves, int OpenWaves, string? Halted);
-
-/// <summary>Devices by state; <c>FailedByReason</c> names every reason (storage_full, download_failed, …), zero or not.</summary>
-public sealed record RolloutCountsView(
-    int Devices, int Installed, int Pending, int Failed, int Incompatible, int Offline, IReadOnlyDictionary<string, int> FailedByReason)
-{
-    public static RolloutCountsView Of(RolloutCounts counts)
-    {
-        ArgumentNullException.ThrowIfNull(counts);
-        var byReason = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        foreach (var (reason, count) in counts.FailedByReason)
-            byReason[reason.ToWire()] = count;
-        return new(counts.Devices, counts.Installed, counts.Pending, counts.Failed, counts.Incompatible, counts.Offline, byReason);
-    }
-}
-
-/// <summary>A wave in one site: <c>Label</c> is the pilot group or the cumulative share (<c>10%</c>), <c>State</c> a <see cref="WaveStates"/> value.</summary>
-public sealed record WaveView(int Wave, string Label, string State, int Devices, int Installed, int Pending, int Failed, int Incompatible, int Offline);
-
-/// <summary>A device still to act on; <c>State</c> pending, offline or failed, <c>Reason</c> the failure's wire name.</summary>
-public sealed record StragglerView(string SiteId, string DeviceId, string Serial, string State, string? Reason, DateTimeOffset? LastCheckIn);

@@ -1,10 +1,11 @@
 using System.Text.Json;
 using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Domain.Rollouts;
+using EdgeMdm.Domain.Text;
 
 namespace EdgeMdm.Cloud.Rollouts;
 
-internal sealed class SqlRolloutRecorder(TimeProvider time) : IRolloutRecorder
+internal sealed class SqlRolloutRecorder(TimeProvider time, ILogger<SqlRolloutRecorder> logger) : IRolloutRecorder
 {
     public Blueprint WithRollouts(Blueprint incoming, Blueprint? held)
     {
@@ -25,7 +26,12 @@ internal sealed class SqlRolloutRecorder(TimeProvider time) : IRolloutRecorder
                     : given;
             }
 
-            return app with { Rollout = AppRollout.Replacing(previous, plan, Guid.CreateVersion7(time.GetUtcNow()).ToString("N"), app.VersionCode) };
+            // Whole milliseconds, as stored: the site counts the plan's time limits from the very instant the hub reports.
+            var now = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
+            return app with
+            {
+                Rollout = AppRollout.Replacing(previous, plan, Guid.CreateVersion7(now).ToString("N"), app.VersionCode) with { StartedAt = now },
+            };
         }).ToList();
         return incoming with { Apps = apps };
     }
@@ -59,9 +65,18 @@ internal sealed class SqlRolloutRecorder(TimeProvider time) : IRolloutRecorder
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 id, tenantId, stored.Group, app.PackageName, rollout.FromVersionCode ?? 0, rollout.FromVersionName ?? "",
-                app.VersionCode, app.VersionName, planJson, now);
+                app.VersionCode, app.VersionName, planJson, rollout.StartedAt?.ToUnixTimeMilliseconds() ?? now);
+            var plan = rollout.Plan;
+            var waves = string.Join(", ", plan.Waves.Select(RolloutReporter.LabelOf));
+            var threshold = HaltReasonPercent(plan.WaveAdvanceShare);
+            var timeLimit = DurationText.Format(plan.TimeLimitPerWave());
+            var stragglerAfter = DurationText.Format(plan.StragglerSilence());
+            RolloutLog.Started(
+                logger, id, tenantId, stored.Group, app.PackageName, rollout.FromVersionName ?? "", app.VersionName, waves, threshold, timeLimit, stragglerAfter);
         }
     }
+
+    private static string HaltReasonPercent(decimal share) => (share * 100m).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture) + " %";
 
     public Task EndGroupAsync(HubSession session, string tenantId, string group)
     {

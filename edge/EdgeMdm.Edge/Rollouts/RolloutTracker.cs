@@ -50,25 +50,35 @@ public sealed class RolloutTracker(TimeSpan offlineAfter)
             : new RolloutProgress([], OpenWaves: 1, Halt: null);
     }
 
-    /// <summary>Evaluates every rollout over the devices of its groups and replaces what was published before.</summary>
+    /// <summary>
+    /// Evaluates every rollout over the devices of its groups and replaces what was published before. A rollout keeps at
+    /// least the waves it had open (same id, same plan), so a straggler coming back does not close a wave again.
+    /// </summary>
     public void Publish(IReadOnlyList<SiteRollout> rollouts, IReadOnlyList<RolloutDevice> devices, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(rollouts);
         ArgumentNullException.ThrowIfNull(devices);
+        var before = _states;
         var states = new Dictionary<(string, string), RolloutState>();
         foreach (var rollout in rollouts)
         {
             var judged = devices
                 .Where(d => rollout.Groups.Contains(d.Group, StringComparer.Ordinal))
-                .Select(d => (Device: d, Wave: WaveOf(rollout, d), Outcome: Judge(rollout, d, now)))
+                .Select(d => (Device: d, Member: new WaveMember(WaveOf(rollout, d), Judge(rollout, d, now), d.LastCheckIn)))
                 .ToList();
-            var progress = RolloutProgress.Evaluate(rollout.Plan, judged.Select(j => (j.Wave, j.Outcome)));
-            var counts = RolloutReport.Build(judged.Select(j => new RolloutDeviceRow("", j.Device.DeviceId, j.Outcome, j.Device.LastCheckIn))).Total;
+            var open = before.TryGetValue(rollout.Key, out var known) && SamePlan(known.Rollout.Plan, rollout.Plan) ? known.Progress.WavesToRemember : 1;
+            var clock = new RolloutClock(rollout.StartedAt, now);
+            var progress = RolloutProgress.Evaluate(rollout.Plan, judged.Select(j => j.Member), clock, open);
+            var counts = RolloutReport.Build(judged.Select(j => new RolloutDeviceRow(
+                "", j.Device.DeviceId, j.Member.Outcome, j.Device.LastCheckIn, RolloutStragglers.IsStraggler(rollout.Plan, progress, j.Member, clock)))).Total;
             states[rollout.Key] = new RolloutState(rollout, progress, counts, now);
         }
 
         _states = states;
     }
+
+    private static bool SamePlan(RolloutPlan a, RolloutPlan b) =>
+        ReferenceEquals(a, b) || string.Equals(CanonicalHash.OfPlan(a), CanonicalHash.OfPlan(b), StringComparison.Ordinal);
 
     public DeviceOutcome Judge(SiteRollout rollout, RolloutDevice device, DateTimeOffset now)
     {

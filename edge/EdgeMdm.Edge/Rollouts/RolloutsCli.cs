@@ -17,7 +17,7 @@ public static class RolloutsCli
         {
             Description = "the check-in interval serve runs with, in seconds: a device silent for 3 of them is offline (default: Edge:CheckinIntervalSeconds, from $EDGEMDM_Edge__CheckinIntervalSeconds, else 60)",
         };
-        return commands.Create("rollouts", "app rollouts at this site: from and to version, waves open, halt and why, devices by state", [interval], cli =>
+        return commands.Create("rollouts", "app rollouts at this site: from and to version, waves open, devices by state, and the status: finished, halted and why, or what the held wave waits for", [interval], cli =>
         {
             if (cli.Result.GetValue(interval) is { } seconds)
             {
@@ -39,13 +39,13 @@ public static class RolloutsCli
                 }
 
                 Table.Write(
-                    ["PACKAGE", "FROM", "TO", "WAVES OPEN", "DEVICES", "INSTALLED", "PENDING", "FAILED", "INCOMPATIBLE", "OFFLINE", "HALTED"],
+                    ["PACKAGE", "FROM", "TO", "WAVES OPEN", "DEVICES", "INSTALLED", "PENDING", "FAILED", "INCOMPATIBLE", "OFFLINE", "STATUS"],
                     views.Select(v => new[]
                     {
                         v.PackageName, $"{v.FromVersionName} ({CliText.Number(v.FromVersionCode)})", $"{v.ToVersionName} ({CliText.Number(v.ToVersionCode)})",
                         $"{CliText.Number(v.OpenWaves)}/{CliText.Number(v.Waves.Count)}", CliText.Number(v.Counts.Devices), CliText.Number(v.Counts.Installed),
                         CliText.Number(v.Counts.Pending), CliText.Number(v.Counts.Failed) + FailureReasons(v.Counts.FailedByReason),
-                        CliText.Number(v.Counts.Incompatible), CliText.Number(v.Counts.Offline), v.HaltReason ?? "no",
+                        CliText.Number(v.Counts.Incompatible), CliText.Number(v.Counts.Offline), v.Status,
                     }));
             });
         });

@@ -48,7 +48,10 @@ public sealed record SiteRollout(
                     : new RolloutTarget(app.PackageName, app.VersionCode, MinOsVersion: null);
                 rollouts[key] = new SiteRollout(
                     rollout.Id!, app.PackageName, rollout.FromVersionCode!.Value, FromNameOf(rollout), app.VersionCode, app.VersionName,
-                    rollout.Plan, target, [blueprint.Group]);
+                    rollout.Plan, target, [blueprint.Group])
+                {
+                    StartedAt = rollout.StartedAt,
+                };
             }
         }
 
@@ -69,4 +72,7 @@ public sealed record SiteRollout(
     }
 
     public (string RolloutId, string PackageName) Key => (RolloutId, PackageName);
+
+    /// <summary>When the hub started it (<see cref="AppRollout.StartedAt"/>): the plan's time limits count from it; null = no time limit.</summary>
+    public DateTimeOffset? StartedAt { get; init; }
 }

@@ -53,6 +53,13 @@ public sealed record AppRollout(RolloutPlan Plan)
     public string? FromVersionName { get; init; }
 
     /// <summary>
+    /// When the hub started the rollout: what the plan's time limits count from (<see cref="RolloutClock"/>), at the
+    /// hub and at the site alike. Null in a file, and in a rollout the hub started before time limits existed.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>
     /// Versions earlier rollouts of the app started from, when this rollout replaced one still under way: a device
     /// still waiting for its wave that runs one of them keeps it rather than being rushed to
     /// <see cref="FromVersionCode"/> (the version the blueprint named last, perhaps the very one being replaced

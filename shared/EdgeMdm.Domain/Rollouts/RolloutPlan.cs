@@ -18,20 +18,55 @@ namespace EdgeMdm.Domain.Rollouts;
 /// <param name="Window">When installs may happen, in site-local time; null = at any time.</param>
 /// <param name="WaveAdvanceShare">
 /// Share of a wave's devices that must be settled (installed, failed or incompatible) before the next wave
-/// opens, from 0 (exclusive) to 1. At 1 one scanner left in a drawer holds the rollout until it checks in or an
-/// operator lowers this; that is on purpose: moving on with devices unaccounted for is the operator's call.
+/// opens, from 0 (exclusive) to 1; stragglers (<paramref name="StragglerAfter"/>) are left out of the count, so a
+/// scanner left in a drawer never holds a wave. 0.95 by default: a large wave does not wait for its last few
+/// devices, and <paramref name="WaveTimeLimit"/> bounds the wait of a small one.
 /// </param>
 /// <param name="PilotGroups">
 /// Named lists of device serial numbers a pilot wave can name (<c>floor-leads: [SN-0001, SN-0007]</c>): the devices
 /// that take a version first, whatever blueprint group they are in. A pilot wave may also name a device group.
 /// </param>
+/// <param name="WaveTimeLimit">
+/// The longest a wave holds the next one: wave N + 1 opens at the latest N × this after the rollout started,
+/// settled or not (so every wave has at least this long). Null = <see cref="DefaultWaveTimeLimit"/>; null rather
+/// than the value so that a plan written before time limits keeps its content hash.
+/// </param>
+/// <param name="StragglerAfter">
+/// A device of an open wave silent for longer than this (or, never seen, since the rollout started) is a straggler:
+/// it stays offered the version (chased) but its wave no longer waits for it. Devices of waves not open yet are never
+/// stragglers. Null = <see cref="DefaultStragglerAfter"/>.
+/// </param>
 public sealed record RolloutPlan(
     IReadOnlyList<RolloutWave> Waves,
     HaltPolicy Halt,
     MaintenanceWindow? Window,
-    decimal WaveAdvanceShare = 1m,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, IReadOnlyList<string>>? PilotGroups = null)
+    decimal WaveAdvanceShare = RolloutPlan.DefaultWaveAdvanceShare,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, IReadOnlyList<string>>? PilotGroups = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TimeSpan? WaveTimeLimit = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TimeSpan? StragglerAfter = null)
 {
+    /// <summary>What <see cref="WaveAdvanceShare"/> is when a plan does not say: 95 %.</summary>
+    public const decimal DefaultWaveAdvanceShare = 0.95m;
+
+    /// <summary>What <see cref="WaveTimeLimit"/> is when a plan does not say: 1 hour, so the default 3 waves are all open within 2 hours.</summary>
+    public static readonly TimeSpan DefaultWaveTimeLimit = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// What <see cref="StragglerAfter"/> is when a plan does not say: 15 minutes, a quarter of an hour without a check-in from a
+    /// device that checks in every minute and is woken at once when its wave opens.
+    /// </summary>
+    public static readonly TimeSpan DefaultStragglerAfter = TimeSpan.FromMinutes(15);
+
+    /// <summary>Shortest and longest <see cref="WaveTimeLimit"/> and <see cref="StragglerAfter"/>: seconds for a demo, a month at most.</summary>
+    public static readonly TimeSpan MinDuration = TimeSpan.FromSeconds(1);
+
+    public static readonly TimeSpan MaxDuration = TimeSpan.FromDays(30);
+
+    // Methods, not properties, so that serializing the record never writes them.
+    public TimeSpan TimeLimitPerWave() => WaveTimeLimit ?? DefaultWaveTimeLimit;
+
+    public TimeSpan StragglerSilence() => StragglerAfter ?? DefaultStragglerAfter;
+
     /// <summary>Most serial numbers all pilot groups of a plan may list together: a pilot is a handful of devices, not a fleet.</summary>
     public const int MaxPilotDevices = 1000;
 
@@ -59,6 +94,8 @@ public sealed record RolloutPlan(
         Window?.Validate(errors);
         if (WaveAdvanceShare is <= 0m or > 1m)
             errors.Add("waveAdvanceShare", "must be more than 0 and at most 1");
+        ValidateDuration(errors, "waveTimeLimit", WaveTimeLimit);
+        ValidateDuration(errors, "stragglerAfter", StragglerAfter);
         return errors.ToDictionary();
     }
 
@@ -87,6 +124,12 @@ public sealed record RolloutPlan(
                     PilotGroups.ToDictionary(g => g.Key, g => (IReadOnlyList<string>)(g.Value ?? []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(), StringComparer.Ordinal),
                     StringComparer.Ordinal),
             };
+
+    private static void ValidateDuration(FieldErrors errors, string field, TimeSpan? value)
+    {
+        if (value is { } duration && (duration < MinDuration || duration > MaxDuration))
+            errors.Add(field, "must be between 1s and 30d (a duration such as 45m or 2h)");
+    }
 
     private void ValidatePilotGroups(FieldErrors errors)
     {

@@ -1,7 +1,10 @@
 namespace EdgeMdm.Domain.Rollouts;
 
-/// <summary>One device in a rollout report: where it is and what its outcome is.</summary>
-public sealed record RolloutDeviceRow(string SiteId, string DeviceId, DeviceOutcome Outcome, DateTimeOffset? LastCheckIn);
+/// <summary>
+/// One device in a rollout report: where it is, what its outcome is, and whether it is a straggler
+/// (<see cref="RolloutStragglers.IsStraggler"/>: the caller knows its wave and the progress).
+/// </summary>
+public sealed record RolloutDeviceRow(string SiteId, string DeviceId, DeviceOutcome Outcome, DateTimeOffset? LastCheckIn, bool Straggler = false);
 
 /// <summary>
 /// Devices by state, and failed devices by reason. Every reason is present, zero or not, so a table built
@@ -16,7 +19,7 @@ public sealed record RolloutCounts(
     int Offline,
     IReadOnlyDictionary<InstallFailureReason, int> FailedByReason);
 
-/// <summary>A device that still needs attention: pending, offline or failed (not installed, not incompatible).</summary>
+/// <summary>A device of an open wave the rollout chases without waiting for it (<see cref="RolloutStragglers.IsStraggler"/>): pending, offline or failed.</summary>
 public sealed record Straggler(string SiteId, string DeviceId, DeviceRolloutState State, InstallFailureReason? Reason, DateTimeOffset? LastCheckIn);
 
 public sealed record SiteRolloutReport(string SiteId, RolloutCounts Counts, IReadOnlyList<Straggler> Stragglers);
@@ -65,7 +68,7 @@ public sealed record RolloutReport(RolloutCounts Total, IReadOnlyList<SiteRollou
 
     private static List<Straggler> StragglersOf(IEnumerable<RolloutDeviceRow> rows) =>
         rows
-            .Where(r => r.Outcome.State is not (DeviceRolloutState.Installed or DeviceRolloutState.Incompatible))
+            .Where(r => r.Straggler && r.Outcome.State is not (DeviceRolloutState.Installed or DeviceRolloutState.Incompatible))
             .OrderBy(r => r.LastCheckIn.HasValue)
             .ThenBy(r => r.LastCheckIn)
             .ThenBy(r => r.SiteId, StringComparer.Ordinal)

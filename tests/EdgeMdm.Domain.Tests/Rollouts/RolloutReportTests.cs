@@ -9,14 +9,17 @@ public sealed class RolloutReportTests
     private static readonly RolloutDeviceRow[] Rows =
     [
         new("lyon", "l1", DeviceOutcome.Installed, Now.AddMinutes(-1)),
-        new("lyon", "l2", DeviceOutcome.Failed(InstallFailureReason.StorageFull), Now.AddHours(-3)),
+        new("lyon", "l2", DeviceOutcome.Failed(InstallFailureReason.StorageFull), Now.AddHours(-3), Straggler: true),
         new("lyon", "l3", DeviceOutcome.Incompatible, Now.AddDays(-9)),
-        new("lyon", "l4", DeviceOutcome.Offline, null),
-        new("berlin", "b1", DeviceOutcome.Pending, Now.AddMinutes(-2)),
-        new("berlin", "b2", DeviceOutcome.Failed(InstallFailureReason.StorageFull), Now.AddHours(-3)),
-        new("berlin", "b3", DeviceOutcome.Failed(InstallFailureReason.SignatureBad), Now.AddMinutes(-30)),
-        new("berlin", "b4", DeviceOutcome.Offline, Now.AddDays(-2)),
+        new("lyon", "l4", DeviceOutcome.Offline, null, Straggler: true),
+        new("berlin", "b1", DeviceOutcome.Pending, Now.AddMinutes(-2), Straggler: true),
+        new("berlin", "b2", DeviceOutcome.Failed(InstallFailureReason.StorageFull), Now.AddHours(-3), Straggler: true),
+        new("berlin", "b3", DeviceOutcome.Failed(InstallFailureReason.SignatureBad), Now.AddMinutes(-30), Straggler: true),
+        new("berlin", "b4", DeviceOutcome.Offline, Now.AddDays(-2), Straggler: true),
         new("berlin", "b5", DeviceOutcome.Installed, Now),
+
+        // Waiting for its wave (or still waited for by it): counted, never a straggler.
+        new("berlin", "b6", DeviceOutcome.Pending, Now.AddDays(-5)),
     ];
 
     [Fact]
@@ -26,8 +29,8 @@ public sealed class RolloutReportTests
         var total = RolloutReport.Build(Rows).Total;
 
         // Assert
-        Assert.Equal(9, total.Devices);
-        Assert.Equal((2, 1, 3, 1, 2), (total.Installed, total.Pending, total.Failed, total.Incompatible, total.Offline));
+        Assert.Equal(10, total.Devices);
+        Assert.Equal((2, 2, 3, 1, 2), (total.Installed, total.Pending, total.Failed, total.Incompatible, total.Offline));
         Assert.Equal(2, total.FailedByReason[InstallFailureReason.StorageFull]);
         Assert.Equal(1, total.FailedByReason[InstallFailureReason.SignatureBad]);
         Assert.Equal(0, total.FailedByReason[InstallFailureReason.DownloadFailed]);
@@ -49,7 +52,7 @@ public sealed class RolloutReportTests
     }
 
     [Fact]
-    public void Stragglers_are_the_devices_not_installed_and_not_incompatible_oldest_check_in_first()
+    public void Stragglers_are_the_devices_marked_so_not_installed_and_not_incompatible_oldest_check_in_first()
     {
         // Act
         var stragglers = RolloutReport.Build(Rows).Stragglers;
@@ -76,8 +79,8 @@ public sealed class RolloutReportTests
         // Arrange: 10:30 UTC written as 12:00+01:30 is older than 11:00 UTC
         var rows = new RolloutDeviceRow[]
         {
-            new("s", "later", DeviceOutcome.Pending, new DateTimeOffset(2026, 6, 1, 11, 0, 0, TimeSpan.Zero)),
-            new("s", "earlier", DeviceOutcome.Pending, new DateTimeOffset(2026, 6, 1, 12, 0, 0, TimeSpan.FromMinutes(90))),
+            new("s", "later", DeviceOutcome.Pending, new DateTimeOffset(2026, 6, 1, 11, 0, 0, TimeSpan.Zero), Straggler: true),
+            new("s", "earlier", DeviceOutcome.Pending, new DateTimeOffset(2026, 6, 1, 12, 0, 0, TimeSpan.FromMinutes(90)), Straggler: true),
         };
 
         // Act / Assert
