@@ -16,6 +16,8 @@ SITE        ?= Demo DC
 DEVICES     ?= 200
 RUN_FOR     ?= 8h
 SEED        ?= edge/demo/site-seed.yaml
+# Build output a person can follow: on a terminal each project builds live with a clock, in a log one line per project.
+BUILD_FLAGS ?= --nologo -tl:auto -v minimal
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
@@ -25,11 +27,16 @@ help: ## list the targets
 
 .PHONY: build
 build: ## build everything and leave the commands in ./bin (edgemdm-edge, edgemdm-agent, edgemdm-cloud, edgemdm)
-	$(DOTNET) build EdgeMdm.sln -c $(CONFIG) --nologo -v quiet
-	$(DOTNET) publish edge/EdgeMdm.Edge -c $(CONFIG) -o $(ARTIFACTS)/edge --nologo -v quiet
-	$(DOTNET) publish edge/EdgeMdm.Agent -c $(CONFIG) -o $(ARTIFACTS)/agent --nologo -v quiet
-	$(DOTNET) publish cloud/EdgeMdm.Cloud -c $(CONFIG) -o $(ARTIFACTS)/cloud --nologo -v quiet
-	$(DOTNET) publish cloud/EdgeMdm.Cli -c $(CONFIG) -o $(ARTIFACTS)/cli --nologo -v quiet
+	@echo "==> [1/5] building EdgeMdm.sln ($(CONFIG)); a first build restores packages and takes a few minutes"
+	$(DOTNET) build EdgeMdm.sln -c $(CONFIG) $(BUILD_FLAGS)
+	@echo "==> [2/5] publishing the appliance (edgemdm-edge)"
+	$(DOTNET) publish edge/EdgeMdm.Edge -c $(CONFIG) -o $(ARTIFACTS)/edge $(BUILD_FLAGS)
+	@echo "==> [3/5] publishing the agent (edgemdm-agent)"
+	$(DOTNET) publish edge/EdgeMdm.Agent -c $(CONFIG) -o $(ARTIFACTS)/agent $(BUILD_FLAGS)
+	@echo "==> [4/5] publishing the hub (edgemdm-cloud)"
+	$(DOTNET) publish cloud/EdgeMdm.Cloud -c $(CONFIG) -o $(ARTIFACTS)/cloud $(BUILD_FLAGS)
+	@echo "==> [5/5] publishing the admin CLI (edgemdm)"
+	$(DOTNET) publish cloud/EdgeMdm.Cli -c $(CONFIG) -o $(ARTIFACTS)/cli $(BUILD_FLAGS)
 	mkdir -p bin
 	ln -sfn ../$(ARTIFACTS)/edge/edgemdm-edge bin/edgemdm-edge
 	ln -sfn ../$(ARTIFACTS)/agent/edgemdm-agent bin/edgemdm-agent
@@ -42,7 +49,7 @@ run: build ## start the cloud hub, one site appliance (announced over mDNS on lo
 	@mkdir -p $(DATA)/edge $(DATA)/cloud
 	@trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT; trap 'exit 0' INT TERM; \
 	wait_healthy() { for i in $$(seq 1 150); do curl -fsS "$$1/healthz" >/dev/null 2>&1 && return 0; sleep 0.2; done; echo "$$2 did not start"; exit 1; }; \
-	./bin/edgemdm-cloud serve --database $(DATA)/cloud --rest-url $(HUB_URL) --grpc-url $(HUB_GRPC) & \
+	./bin/edgemdm-cloud serve --database $(DATA)/cloud --rest-url $(HUB_URL) --grpc-url $(HUB_GRPC) --rollout-watch-interval 00:00:02 & \
 	wait_healthy $(HUB_URL) "the cloud hub"; \
 	./bin/edgemdm login --server $(HUB_URL) --token "$$(./bin/edgemdm-cloud admin-token create --name demo-admin --database $(DATA)/cloud)" >/dev/null; \
 	if [ ! -s $(DATA)/edge/site-credential ]; then \
