@@ -1,3 +1,4 @@
+using EdgeMdm.Domain.Drift;
 using EdgeMdm.Domain.Floor;
 using EdgeMdm.Edge.Alerts;
 using EdgeMdm.Edge.Batteries;
@@ -25,7 +26,8 @@ public sealed record UplinkView(string State, DateTimeOffset? LastContactAt, lon
 
 /// <summary>
 /// The supervisor's overview: floor truth (what devices report), states, app versions, charge, readiness, spares,
-/// uplink, alerts. Devices that have not reported since they enrolled are <see cref="Unknown"/>, neither compliant nor not.
+/// uplink, alerts. Each device counts once, as <c>ComplianceClassifier</c> names it: a device that has not reported since
+/// it enrolled is <see cref="Unknown"/>, one silent longer than the stale window <see cref="Stale"/>.
 /// </summary>
 public sealed record OverviewModel(
     DateTimeOffset At,
@@ -33,6 +35,7 @@ public sealed record OverviewModel(
     int Compliant,
     int NonCompliant,
     int Unknown,
+    int Stale,
     IReadOnlyList<ChartBar> ByState,
     IReadOnlyList<AppSpread> Apps,
     IReadOnlyList<ChartBar> Charge,
@@ -75,8 +78,7 @@ internal sealed class OverviewReader(
     private OverviewModel Build(DateTimeOffset now)
     {
         var all = devices.ListDevices().Where(d => d.State != Domain.Lifecycle.DeviceState.Retired).ToList();
-        var reported = all.Where(d => d.LastCheckinAt is not null).ToList();
-        var compliant = reported.Count(d => d.Compliant);
+        int Count(ComplianceState state) => all.Count(d => string.Equals(d.Compliance, ComplianceClassifier.Name(state), StringComparison.Ordinal));
         var byState = Enum.GetValues<Domain.Lifecycle.DeviceState>()
             .Where(s => s != Domain.Lifecycle.DeviceState.Retired)
             .Select(s => new ChartBar(s.ToString(), all.Count(d => d.State == s), s == Domain.Lifecycle.DeviceState.Quarantined ? "bad" : "none"))
@@ -91,7 +93,8 @@ internal sealed class OverviewReader(
         var link = uplink.Uplink();
         var outbox = storage.Outbox.State();
         return new OverviewModel(
-            now, all.Count, compliant, reported.Count - compliant, all.Count - reported.Count, byState, apps, charge,
+            now, all.Count, Count(ComplianceState.Compliant), Count(ComplianceState.NonCompliant), Count(ComplianceState.Unknown), Count(ComplianceState.Stale),
+            byState, apps, charge,
             readiness.NextReadiness(), spares.Pools(),
             new UplinkView(link.State ?? "NotConfigured", link.LastContactAt, outbox.Depth, outbox.OldestPendingAt),
             alerts.Open());
