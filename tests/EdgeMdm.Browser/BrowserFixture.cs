@@ -42,11 +42,12 @@ public sealed class BrowserFixture : IAsyncLifetime
     }
 
     /// <summary>A fresh context and page for one test; screenshots go to <c>artifacts/browser/Class.Test*.png</c>.</summary>
-    internal async Task<BrowserSession> OpenAsync(object test, [CallerMemberName] string name = "")
+    /// <param name="deviceScaleFactor">Device pixels per CSS pixel (2 for pictures a barcode reader reads).</param>
+    internal async Task<BrowserSession> OpenAsync(object test, float deviceScaleFactor = 1, [CallerMemberName] string name = "")
     {
         ArgumentNullException.ThrowIfNull(test);
         Chromium.SkipOrFailWhenMissing();
-        return await BrowserSession.OpenAsync(_browser!, test.GetType().Name + "." + name);
+        return await BrowserSession.OpenAsync(_browser!, test.GetType().Name + "." + name, deviceScaleFactor);
     }
 
     /// <summary>

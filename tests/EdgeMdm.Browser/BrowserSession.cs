@@ -39,7 +39,7 @@ internal sealed class BrowserSession : IAsyncDisposable
         }
     }
 
-    public static async Task<BrowserSession> OpenAsync(IBrowser browser, string name)
+    public static async Task<BrowserSession> OpenAsync(IBrowser browser, string name, float deviceScaleFactor = 1)
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -47,6 +47,7 @@ internal sealed class BrowserSession : IAsyncDisposable
             IgnoreHTTPSErrors = false,
             // A 10-inch tablet in landscape.
             ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
+            DeviceScaleFactor = deviceScaleFactor,
             Locale = "en-GB",
             TimezoneId = "UTC",
         });

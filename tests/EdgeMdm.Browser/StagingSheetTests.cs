@@ -4,20 +4,55 @@ namespace EdgeMdm.Browser;
 [Collection(BrowserTests.Name)]
 public sealed class StagingSheetTests(BrowserFixture browser)
 {
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
     [SkippableFact]
-    public async Task The_qr_sheet_shows_one_label_per_device_and_passes_axe()
+    public async Task The_printed_qr_sheet_fits_a_batch_of_four_on_one_a4_page_and_every_code_reads_back_as_its_slot_payload()
     {
-        await using var session = await browser.OpenAsync(this);
+        // Arrange: a batch of 4 made on a running appliance; its sheet opened as printed (print CSS, twice the pixels)
+        Skip.IfNot(File.Exists("/usr/bin/zbarimg") || IsCi(), "zbarimg not installed (run tests/scripts/setup.sh as root)");
+        await using var session = await browser.OpenAsync(this, deviceScaleFactor: 2);
         using var data = new TempDirectory();
         await using var appliance = await browser.StartApplianceAsync(data.Path);
         var created = await Processes.RunAsync(Processes.EdgeDll,
-            ["staging", "batch", "create", "--group", "pickers", "--count", "4", "--url", appliance.Url.ToString(), "--data-dir", data.Path], TimeSpan.FromSeconds(60));
+            ["staging", "batch", "create", "--group", "pickers", "--count", "4", "--url", appliance.Url.ToString(), "--data-dir", data.Path], Patience);
         Assert.True(created.ExitCode == 0, created.Stderr);
+        var sheet = created.Stdout.Trim();
+        using var payload = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(Path.GetDirectoryName(sheet)!, "payload.json")));
+        var slots = payload.RootElement.GetProperty("slots").EnumerateArray().Select(s => s.GetString()!).ToList();
+        // The appliance writes the sheet beside its data and no page of it serves the sheet yet: it is opened as the file.
+        await session.Page.GotoAsync(new Uri(sheet).AbsoluteUri);
+        await session.Page.EmulateMediaAsync(new PageEmulateMediaOptions { Media = Media.Print });
 
-        // The appliance writes the sheet beside its data; it has no page serving it yet, so it is opened as the file.
-        await session.Page.GotoAsync(new Uri(created.Stdout.Trim()).AbsoluteUri);
+        // Act: print it (Chromium's own PDF printing, A4 as the sheet's @page asks) and read the codes off the printed look
+        var pdf = await session.Page.PdfAsync(new PagePdfOptions { PreferCSSPageSize = true, Path = Artifacts.File(session.Name + ".pdf") });
+        var printed = await session.ScreenshotAsync("print");
+        var read = await Processes.RunProgramAsync("zbarimg", ["--raw", "--quiet", "-Sdisable", "-Sqrcode.enable", printed], Patience);
 
+        // Assert: one A4 page (595 x 842 points), four labels, and each label's code is exactly its slot's payload
+        Assert.StartsWith("%PDF-", System.Text.Encoding.ASCII.GetString(pdf, 0, 5), StringComparison.Ordinal);
+        Assert.Equal(1, PdfPages(pdf));
+        var (width, height) = PdfPageSize(pdf);
+        Assert.InRange(width, 594, 596);
+        Assert.InRange(height, 841, 843);
         await Assertions.Expect(session.Page.Locator("section.label svg")).ToHaveCountAsync(4);
+        Assert.True(read.ExitCode == 0, $"zbarimg exited {read.ExitCode}: {read.Stderr}");
+        Assert.Equal(slots.Order(StringComparer.Ordinal), read.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
         await Accessibility.AssertNoSeriousViolationsAsync(session);
     }
+
+    /// <summary>The pages of a PDF Chromium printed: its page objects (<c>/Type /Page</c>, not <c>/Pages</c>).</summary>
+    private static int PdfPages(byte[] pdf) =>
+        System.Text.RegularExpressions.Regex.Count(System.Text.Encoding.Latin1.GetString(pdf), @"/Type\s*/Page(?![s\w])", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(5));
+
+    /// <summary>The first page's size in points (<c>/MediaBox [0 0 W H]</c>).</summary>
+    private static (double Width, double Height) PdfPageSize(byte[] pdf)
+    {
+        var box = System.Text.RegularExpressions.Regex.Match(
+            System.Text.Encoding.Latin1.GetString(pdf), @"/MediaBox\s*\[\s*0\s+0\s+(?<w>[0-9.]+)\s+(?<h>[0-9.]+)\s*\]", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(5));
+        Assert.True(box.Success, "the PDF names no page size");
+        return (double.Parse(box.Groups["w"].Value, CultureInfo.InvariantCulture), double.Parse(box.Groups["h"].Value, CultureInfo.InvariantCulture));
+    }
+
+    private static bool IsCi() => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.Ordinal);
 }
