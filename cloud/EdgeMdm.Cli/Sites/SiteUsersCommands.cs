@@ -17,8 +17,8 @@ internal static class SiteUsersCommands
     {
         var site = SiteOption();
         var name = new Argument<string>("name") { Description = "the user name they sign in to the appliance with" };
-        var role = new Option<string>("--role") { Description = "supervisor (runs the site) or operator (works the floor)", Required = true };
-        role.AcceptOnlyFromAmong(SiteUserRoles.Supervisor, SiteUserRoles.Operator);
+        var role = new Option<string>("--role") { Description = "supervisor (runs the site; alone may wipe or retire), technician (works the floor) or viewer (only looks); operator is the older name of technician", Required = true };
+        role.AcceptOnlyFromAmong([.. SiteUserRoles.Known]);
         var passwordStdin = CliOptions.PasswordStdin();
         var json = CliOptions.Json();
         var add = new Command(

@@ -15,7 +15,7 @@ public static class BatteryRegistration
         services.AddSingleton<ICheckinObserver>(sp => sp.GetRequiredService<BatterySamples>());
         services.AddSingleton<ShiftCalendar>();
         services.AddSingleton<ShiftReportStore>();
-        services.AddSingleton<FloorReports>();
+        services.AddSingletonServing<FloorReports>(typeof(IShiftReadiness));
         services.AddSingleton<ShiftWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<ShiftWorker>());
         return services.AddEndpoints(FloorEndpoints.Map);

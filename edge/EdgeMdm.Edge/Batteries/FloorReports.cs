@@ -34,6 +34,13 @@ public sealed record BatteriesReport(DateTimeOffset ComputedAt, string? NextShif
 /// <summary>A missing-device report and whether it is the one recorded at its due time (else computed when asked).</summary>
 public sealed record MissingView(MissingReport Report, bool Recorded);
 
+/// <summary>Readiness for the next shift, for pages that show it (the supervisor's overview).</summary>
+public interface IShiftReadiness
+{
+    /// <summary>Readiness for the next shift as of now; null when no shift is configured.</summary>
+    ReadinessFigure? NextReadiness();
+}
+
 /// <summary>
 /// The floor's reports, computed from what is stored now: readiness for a shift, devices missing after one, batteries.
 /// Reads only (devices, battery samples, cradles, spare pools); recording is the shift worker's.
@@ -46,7 +53,7 @@ internal sealed class FloorReports(
     ShiftCalendar calendar,
     ShiftReportStore recorded,
     IOptions<BatteryOptions> batteryOptions,
-    TimeProvider clock)
+    TimeProvider clock) : IShiftReadiness
 {
     /// <summary>How far back drain and charge rates look: recent use says more than last month's.</summary>
     private static readonly TimeSpan RateWindow = TimeSpan.FromDays(3);

@@ -53,6 +53,8 @@ public static class EdgeHost
         var app = builder.Build();
         app.UseSiteTlsRedirect();
         app.MapDefaultEndpoints();
+        // After authorization: forms (the supervisor page's) need their anti-forgery token.
+        app.UseAntiforgery();
         app.MapOpenApi().AllowAnonymous();
         app.MapFeatureEndpoints();
         return app;

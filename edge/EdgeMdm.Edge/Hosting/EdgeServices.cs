@@ -20,6 +20,7 @@ using EdgeMdm.Edge.Spares;
 using EdgeMdm.Edge.SiteUsers;
 using EdgeMdm.Edge.Staging;
 using EdgeMdm.Edge.Storage;
+using EdgeMdm.Edge.Supervisor;
 using EdgeMdm.Edge.Sync;
 using EdgeMdm.Edge.Wakes;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -58,6 +59,7 @@ public static class EdgeServices
         services.AddCradles();
         services.AddSpares();
         services.AddBatteries();
+        services.AddSupervisor();
         services.AddSync();
         services.AddMqtt(configuration);
         services.AddDiscovery();

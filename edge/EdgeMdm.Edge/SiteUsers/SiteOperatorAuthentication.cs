@@ -11,7 +11,7 @@ namespace EdgeMdm.Edge.SiteUsers;
 
 /// <summary>
 /// Who may call the appliance's operator API (swaps, spares, cradles, custody, readiness): a site user (as the hub sent them, checked offline) with
-/// the role supervisor or operator, by <c>Authorization: Basic</c>; or an operator command on the appliance's own machine,
+/// the role supervisor or technician (or operator, its older name), by <c>Authorization: Basic</c>; or an operator command on the appliance's own machine,
 /// by <c>Authorization: Bearer</c> with the token in <c>DATA/operator.token</c> (readable only by the account that runs
 /// the appliance, as the database is: who can read it can change the data directory anyway). Devices and anonymous
 /// callers get 401, a site user of another role 403, each with a problem body.
@@ -67,7 +67,7 @@ public static class SiteOperatorAuthentication
         services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy
             .AddAuthenticationSchemes(Scheme)
             .RequireAuthenticatedUser()
-            .RequireRole(SiteUserRoles.Supervisor, SiteUserRoles.Operator));
+            .RequireRole(SiteUserRoles.Acting));
         return services;
     }
 
@@ -109,11 +109,11 @@ public static class SiteOperatorAuthentication
             // Only Basic is offered: the local operator token is for the appliance's own commands, not something to ask a person for.
             Response.Headers.WWWAuthenticate = "Basic realm=\"edgemdm-site\", charset=\"UTF-8\"";
             return ProblemResults.Create(StatusCodes.Status401Unauthorized, "Site user required",
-                "sign in as a site user with the role supervisor or operator (Authorization: Basic), or run the operator command on the appliance; a device credential is not accepted here").ExecuteAsync(Context);
+                "sign in as a site user with the role supervisor or technician (Authorization: Basic), or run the operator command on the appliance; a device credential is not accepted here").ExecuteAsync(Context);
         }
 
         protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-            ProblemResults.Create(StatusCodes.Status403Forbidden, "Role not allowed", "only a supervisor or an operator of the site may do this").ExecuteAsync(Context);
+            ProblemResults.Create(StatusCodes.Status403Forbidden, "Role not allowed", "only a supervisor or a technician of the site may do this").ExecuteAsync(Context);
 
         private static AuthenticateResult Success(string name, string role)
         {

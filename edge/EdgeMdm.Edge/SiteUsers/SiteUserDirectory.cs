@@ -19,6 +19,9 @@ public interface ISiteUserDirectory
     /// <summary>Every site user, by name.</summary>
     IReadOnlyList<SiteUser> ListSiteUsers();
 
+    /// <summary>The user named <paramref name="userName"/>, as the hub last sent them; null when there is none.</summary>
+    SiteUser? FindSiteUser(string userName);
+
     /// <summary>The user when <paramref name="password"/> is theirs; null for an unknown user or a wrong password alike.</summary>
     SiteUser? VerifySiteUser(string userName, string password);
 }
@@ -33,6 +36,9 @@ internal sealed class SiteUserDirectory(EdgeStorage storage) : ISiteUserDirector
 
     public IReadOnlyList<SiteUser> ListSiteUsers() =>
         storage.Read(db => db.Query<SiteUserRow>(Select + " ORDER BY user_name").Select(r => r.ToSiteUser()).ToList());
+
+    public SiteUser? FindSiteUser(string userName) =>
+        storage.Read(db => db.Query<SiteUserRow>(Select + " WHERE user_name = ?", userName).SingleOrDefault())?.ToSiteUser();
 
     public SiteUser? VerifySiteUser(string userName, string password)
     {

@@ -1,0 +1,99 @@
+using EdgeMdm.Domain.Floor;
+using EdgeMdm.Edge.Alerts;
+using EdgeMdm.Edge.Batteries;
+using EdgeMdm.Edge.Checkin;
+using EdgeMdm.Edge.Devices;
+using EdgeMdm.Edge.Spares;
+using EdgeMdm.Edge.Storage;
+using EdgeMdm.Edge.Sync;
+
+namespace EdgeMdm.Edge.Supervisor;
+
+/// <summary>One bar of a chart: its label, its value, and a tone for its colour (ok, warn, bad, none).</summary>
+public sealed record ChartBar(string Label, int Value, string Tone = "none");
+
+/// <summary>One app's versions on the floor; <see cref="Stale"/> versions are ones no blueprint requires.</summary>
+public sealed record AppSpread(string PackageName, IReadOnlyList<AppVersionCount> Versions)
+{
+    public bool HasRequired => Versions.Any(v => v.Required);
+
+    public bool IsStale(AppVersionCount version) => HasRequired && version is { Required: false };
+}
+
+/// <summary>The uplink as the overview shows it: state, last contact, and what waits to go up.</summary>
+public sealed record UplinkView(string State, DateTimeOffset? LastContactAt, long Backlog, DateTimeOffset? OldestPendingAt);
+
+/// <summary>
+/// The supervisor's overview: floor truth (what devices report), states, app versions, charge, readiness, spares,
+/// uplink, alerts. Devices that have not reported since they enrolled are <see cref="Unknown"/>, neither compliant nor not.
+/// </summary>
+public sealed record OverviewModel(
+    DateTimeOffset At,
+    int Devices,
+    int Compliant,
+    int NonCompliant,
+    int Unknown,
+    IReadOnlyList<ChartBar> ByState,
+    IReadOnlyList<AppSpread> Apps,
+    IReadOnlyList<ChartBar> Charge,
+    ReadinessFigure? Readiness,
+    IReadOnlyList<SparePoolStatus> Spares,
+    UplinkView Uplink,
+    IReadOnlyList<AlertRecord> Alerts);
+
+/// <summary>
+/// Builds the overview from the features' own interfaces, at most once per <see cref="Freshness"/> for every open page
+/// together: twenty supervisors' pages following a busy floor cost one computation, not twenty.
+/// </summary>
+internal sealed class OverviewReader(
+    IDeviceQueries devices, IDriftReport drift, IShiftReadiness readiness, ISparePools spares, IUplinkStore uplink,
+    EdgeStorage storage, IAlerts alerts, TimeProvider clock)
+{
+    public static readonly TimeSpan Freshness = TimeSpan.FromSeconds(1);
+
+    private static readonly (string Label, int Low, int High, string Tone)[] ChargeBands =
+        [("0–19 %", 0, 19, "bad"), ("20–49 %", 20, 49, "warn"), ("50–79 %", 50, 79, "none"), ("80–100 %", 80, 100, "ok")];
+
+    private readonly Lock _gate = new();
+    private OverviewModel? _last;
+
+    public OverviewModel Current()
+    {
+        var now = clock.GetUtcNow();
+        lock (_gate)
+        {
+            if (_last is { } cached && now - cached.At < Freshness && now >= cached.At)
+                return cached;
+        }
+
+        var built = Build(now);
+        lock (_gate)
+            _last = built;
+        return built;
+    }
+
+    private OverviewModel Build(DateTimeOffset now)
+    {
+        var all = devices.ListDevices().Where(d => d.State != Domain.Lifecycle.DeviceState.Retired).ToList();
+        var reported = all.Where(d => d.LastCheckinAt is not null).ToList();
+        var compliant = reported.Count(d => d.Compliant);
+        var byState = Enum.GetValues<Domain.Lifecycle.DeviceState>()
+            .Where(s => s != Domain.Lifecycle.DeviceState.Retired)
+            .Select(s => new ChartBar(s.ToString(), all.Count(d => d.State == s), s == Domain.Lifecycle.DeviceState.Quarantined ? "bad" : "none"))
+            .ToList();
+        var apps = drift.Drift().AppVersions.GroupBy(v => v.PackageName, StringComparer.Ordinal)
+            .Select(g => new AppSpread(g.Key, [.. g.OrderByDescending(v => v.VersionCode)]))
+            .OrderBy(a => a.PackageName, StringComparer.Ordinal)
+            .ToList();
+        var charge = ChargeBands
+            .Select(b => new ChartBar(b.Label, all.Count(d => d.BatteryLevel is { } level && level >= b.Low && level <= b.High), b.Tone))
+            .ToList();
+        var link = uplink.Uplink();
+        var outbox = storage.Outbox.State();
+        return new OverviewModel(
+            now, all.Count, compliant, reported.Count - compliant, all.Count - reported.Count, byState, apps, charge,
+            readiness.NextReadiness(), spares.Pools(),
+            new UplinkView(link.State ?? "NotConfigured", link.LastContactAt, outbox.Depth, outbox.OldestPendingAt),
+            alerts.Open());
+    }
+}

@@ -1,0 +1,113 @@
+using System.Globalization;
+using EdgeMdm.Domain.Security;
+using EdgeMdm.Edge.SiteUsers;
+using EdgeMdm.Edge.Supervisor.Pages;
+using EdgeMdm.ServiceDefaults.WebSignIn;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace EdgeMdm.Edge.Supervisor;
+
+/// <summary>The form a person sends to sign in (field names as the page's inputs).</summary>
+internal sealed class SignInForm
+{
+    public string? UserName { get; set; }
+
+    public string? Password { get; set; }
+
+    public string? ReturnUrl { get; set; }
+}
+
+/// <summary>Signing in and out of the supervisor page.</summary>
+internal static partial class SignInEndpoints
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var pages = app.MapGroup("").AddEndpointFilter<PageHeaders>();
+        pages.MapGet(WebSignInSetup.SignInPath, (string? returnUrl) => Page(StatusCodes.Status200OK, null, null, returnUrl)).AllowAnonymous();
+        pages.MapPost(WebSignInSetup.SignInPath, SignInAsync)
+            .AllowAnonymous()
+            .AddEndpointFilter<SameOrigin>()
+            .RequireRateLimiting(WebSignInSetup.SignInAddressPolicy);
+        pages.MapPost("/signout", SignOutAsync).RequireAuthorization(SupervisorAccess.View).AddEndpointFilter<SameOrigin>();
+    }
+
+    private static async Task<IResult> SignInAsync(
+        [FromForm] SignInForm form, HttpContext http, ISiteUserDirectory users, BreakGlassAdmin admin, SignInAttempts attempts, TimeProvider clock, ILogger<SignInForm> log)
+    {
+        var name = (form.UserName ?? "").Trim();
+        var password = form.Password ?? "";
+        if (name.Length is 0 or > 64 || password.Length is 0 or > PasswordHash.MaxPasswordLength)
+            return Page(StatusCodes.Status400BadRequest, "Give your user name and password.", name.Length <= 64 ? name : null, form.ReturnUrl);
+        if (attempts.LockedUntil(name) is { } locked)
+            return Locked(log, name, locked, clock, form.ReturnUrl);
+
+        // The password is checked off the request's thread: 600,000 PBKDF2 iterations take a few hundred milliseconds.
+        var signedIn = await Task.Run(() => Verify(users, admin, name, password, clock.GetUtcNow()), http.RequestAborted);
+        if (signedIn is null)
+        {
+            if (attempts.Failed(name) is { } nowLocked)
+                return Locked(log, name, nowLocked, clock, form.ReturnUrl);
+            LogRefused(log, name);
+            return Page(StatusCodes.Status401Unauthorized, "Wrong user name or password.", name, form.ReturnUrl);
+        }
+
+        attempts.Succeeded(name);
+        await WebSignInSetup.EndPresentedSessionAsync(http);
+        await http.SignInAsync(WebSignInSetup.Scheme, signedIn, new AuthenticationProperties { IsPersistent = false });
+        var account = SupervisorAccess.Actor(signedIn);
+        LogSignedIn(log, account);
+        return Results.Redirect(LocalOnly(form.ReturnUrl));
+    }
+
+    private static async Task<IResult> SignOutAsync(HttpContext http, ILogger<SignInForm> log)
+    {
+        var account = SupervisorAccess.Actor(http.User);
+        LogSignedOut(log, account);
+        await http.SignOutAsync(WebSignInSetup.Scheme);
+        return Results.Redirect(WebSignInSetup.SignInPath);
+    }
+
+    private static System.Security.Claims.ClaimsPrincipal? Verify(ISiteUserDirectory users, BreakGlassAdmin admin, string name, string password, DateTimeOffset now)
+    {
+        if (string.Equals(name, BreakGlassAdmin.UserName, StringComparison.Ordinal))
+        {
+            return admin.Verify(name, password) && admin.CreatedAt() is { } created
+                ? WebSignInSetup.Principal(BreakGlassAdmin.Account, name, SiteUserRoles.Supervisor, created.ToString(CultureInfo.InvariantCulture), now)
+                : null;
+        }
+
+        return users.VerifySiteUser(name, password) is { } user && SiteUserRoles.IsKnown(user.Role)
+            ? WebSignInSetup.Principal(SupervisorUserCheck.SiteUserPrefix + user.UserName, user.UserName, user.Role, SupervisorUserCheck.VersionOf(user), now)
+            : null;
+    }
+
+    private static RazorComponentResult<SignInPage> Locked(ILogger log, string name, DateTimeOffset until, TimeProvider clock, string? returnUrl)
+    {
+        LogLocked(log, name, until);
+        var minutes = Math.Max(1, (int)Math.Ceiling((until - clock.GetUtcNow()).TotalMinutes));
+        return Page(StatusCodes.Status429TooManyRequests, $"Too many wrong passwords: this account is locked. Try again in {minutes} min, or ask a supervisor.", name, returnUrl);
+    }
+
+    /// <summary>Where to go after signing in: a path on this appliance only, never another site (an open redirect).</summary>
+    internal static string LocalOnly(string? returnUrl) =>
+        returnUrl is { Length: > 0 and <= 512 } url && url[0] == '/' && !url.StartsWith("//", StringComparison.Ordinal) && !url.Contains('\\', StringComparison.Ordinal)
+            ? url
+            : "/";
+
+    private static RazorComponentResult<SignInPage> Page(int status, string? message, string? userName, string? returnUrl) =>
+        new(new Dictionary<string, object?>(StringComparer.Ordinal) { ["Message"] = message, ["UserName"] = userName, ["ReturnUrl"] = LocalOnly(returnUrl) }) { StatusCode = status };
+
+    [LoggerMessage(EventId = 7601, Level = LogLevel.Information, Message = "Supervisor page: {Account} signed in")]
+    private static partial void LogSignedIn(ILogger log, string account);
+
+    [LoggerMessage(EventId = 7602, Level = LogLevel.Information, Message = "Supervisor page: {Account} signed out")]
+    private static partial void LogSignedOut(ILogger log, string account);
+
+    [LoggerMessage(EventId = 7603, Level = LogLevel.Warning, Message = "Supervisor page: wrong password for {UserName}")]
+    private static partial void LogRefused(ILogger log, string userName);
+
+    [LoggerMessage(EventId = 7604, Level = LogLevel.Warning, Message = "Supervisor page: {UserName} is locked until {Until} after too many wrong passwords")]
+    private static partial void LogLocked(ILogger log, string userName, DateTimeOffset until);
+}
