@@ -6,12 +6,11 @@ namespace EdgeMdm.Browser;
 /// </summary>
 internal sealed class BrowserSession : IAsyncDisposable
 {
-    private readonly IBrowserContext _context;
     private readonly List<string> _consoleErrors = [];
 
     private BrowserSession(IBrowserContext context, IPage page, string name)
     {
-        _context = context;
+        Context = context;
         Page = page;
         Name = name;
         page.Console += (_, message) =>
@@ -25,6 +24,9 @@ internal sealed class BrowserSession : IAsyncDisposable
     }
 
     public IPage Page { get; }
+
+    /// <summary>The test's own context: its cookies, storage and pages.</summary>
+    public IBrowserContext Context { get; }
 
     /// <summary><c>Class.Test</c>: the screenshots' file name.</summary>
     public string Name { get; }
@@ -75,6 +77,6 @@ internal sealed class BrowserSession : IAsyncDisposable
             // A page that cannot be drawn any more (closed, crashed) leaves no picture; the test's own failure says why.
         }
 
-        await _context.CloseAsync();
+        await Context.CloseAsync();
     }
 }
