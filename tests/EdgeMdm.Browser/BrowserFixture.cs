@@ -27,6 +27,9 @@ public sealed class BrowserFixture : IAsyncLifetime
         // Without Chromium or certutil nothing starts; each test then skips, or fails under CI=true (SkipOrFailWhenMissing).
         if (new[] { Chromium.ExecutablePath, TrustStore.CertutilPath }.Any(p => !File.Exists(p)))
             return;
+        // Playwright's expectations retry for 5 s by default: too little for a page behind a password hash on a busy
+        // two-core machine running other test assemblies beside this one.
+        Assertions.SetDefaultExpectTimeout((float)Patience.TotalMilliseconds);
         _authority = SiteAuthority.Get();
         await TrustStore.CreateAsync(_home, _authority.CertificatePath);
         _playwright = await Playwright.CreateAsync();

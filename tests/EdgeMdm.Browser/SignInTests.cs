@@ -89,9 +89,10 @@ public sealed class SignInTests(BrowserFixture browser)
         var password = await SupervisorSite.BreakGlassPasswordAsync(data.Path);
         var page = session.Page;
         await SupervisorSite.SignInAsync(page, appliance, SupervisorSite.BreakGlassUser, password);
+        await Assertions.Expect(page.Locator("body")).ToHaveAttributeAsync("data-live", "connected");
 
         // Active within the timeout: still signed in
-        await Task.Delay(TimeSpan.FromSeconds(4));
+        await Task.Delay(TimeSpan.FromSeconds(2));
         await page.ReloadAsync();
         await Assertions.Expect(page).ToHaveURLAsync(appliance.Url.ToString());
 
