@@ -30,6 +30,9 @@ internal sealed partial class SupervisorBrowser : IDisposable
         return _http.SendAsync(request);
     }
 
+    /// <summary>Sends <paramref name="request"/> and returns as soon as the headers arrived (for an event stream).</summary>
+    public Task<HttpResponseMessage> SendStreamingAsync(HttpRequestMessage request) => _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+
     /// <summary>Opens <paramref name="formPage"/>, then posts <paramref name="fields"/> with the token that page's form carried.</summary>
     public async Task<HttpResponseMessage> PostFormAsync(string formPage, string action, IEnumerable<KeyValuePair<string, string>> fields, Action<HttpRequestMessage>? adjust = null)
     {

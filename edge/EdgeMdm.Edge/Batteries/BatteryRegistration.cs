@@ -15,7 +15,7 @@ public static class BatteryRegistration
         services.AddSingleton<ICheckinObserver>(sp => sp.GetRequiredService<BatterySamples>());
         services.AddSingleton<ShiftCalendar>();
         services.AddSingleton<ShiftReportStore>();
-        services.AddSingletonServing<FloorReports>(typeof(IShiftReadiness));
+        services.AddSingletonServing<FloorReports>(typeof(IFloorReports));
         services.AddSingleton<ShiftWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<ShiftWorker>());
         return services.AddEndpoints(FloorEndpoints.Map);

@@ -34,11 +34,17 @@ public sealed record BatteriesReport(DateTimeOffset ComputedAt, string? NextShif
 /// <summary>A missing-device report and whether it is the one recorded at its due time (else computed when asked).</summary>
 public sealed record MissingView(MissingReport Report, bool Recorded);
 
-/// <summary>Readiness for the next shift, for pages that show it (the supervisor's overview).</summary>
-public interface IShiftReadiness
+/// <summary>The floor's reports for pages that show them (the supervisor's overview and floor page).</summary>
+public interface IFloorReports
 {
     /// <summary>Readiness for the next shift as of now; null when no shift is configured.</summary>
     ReadinessFigure? NextReadiness();
+
+    /// <summary>Every battery as of now; with <paramref name="replaceOnly"/> only those flagged for replacement.</summary>
+    BatteriesReport Batteries(bool replaceOnly);
+
+    /// <summary>The missing-device report of the last shift that ended; null without shifts.</summary>
+    MissingView? LastMissing();
 }
 
 /// <summary>
@@ -53,7 +59,7 @@ internal sealed class FloorReports(
     ShiftCalendar calendar,
     ShiftReportStore recorded,
     IOptions<BatteryOptions> batteryOptions,
-    TimeProvider clock) : IShiftReadiness
+    TimeProvider clock) : IFloorReports
 {
     /// <summary>How far back drain and charge rates look: recent use says more than last month's.</summary>
     private static readonly TimeSpan RateWindow = TimeSpan.FromDays(3);

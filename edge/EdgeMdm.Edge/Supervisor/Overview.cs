@@ -46,7 +46,7 @@ public sealed record OverviewModel(
 /// together: twenty supervisors' pages following a busy floor cost one computation, not twenty.
 /// </summary>
 internal sealed class OverviewReader(
-    IDeviceQueries devices, IDriftReport drift, IShiftReadiness readiness, ISparePools spares, IUplinkStore uplink,
+    IDeviceQueries devices, IDriftReport drift, IFloorReports readiness, ISparePools spares, IUplinkStore uplink,
     EdgeStorage storage, IAlerts alerts, TimeProvider clock)
 {
     public static readonly TimeSpan Freshness = TimeSpan.FromSeconds(1);

@@ -58,7 +58,7 @@ internal static class OverviewEndpoints
     {
         try
         {
-            yield return new SseItem<string>("open", "hello") { ReconnectionInterval = TimeSpan.FromSeconds(5) };
+            yield return new SseItem<string>("hello", "open") { ReconnectionInterval = TimeSpan.FromSeconds(5) };
             var seen = storage.Writer.Counters.Units;
             var lastSent = clock.GetUtcNow();
             var lastChecked = lastSent;

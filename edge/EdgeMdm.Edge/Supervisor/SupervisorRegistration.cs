@@ -18,6 +18,8 @@ public static class SupervisorRegistration
         services.AddHostedService(sp => sp.GetRequiredService<BreakGlassAdmin>());
         services.AddSingleton<OverviewReader>();
         services.AddEndpoints(SignInEndpoints.Map);
+        services.AddEndpoints(DevicePages.Map);
+        services.AddEndpoints(FloorPages.Map);
         return services.AddEndpoints(OverviewEndpoints.Map);
     }
 }
