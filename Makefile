@@ -68,6 +68,7 @@ run: build ## start the cloud hub, one site appliance (announced over mDNS on lo
 	echo; \
 	echo "  cloud hub   $(HUB_URL)   (REST, healthz; gRPC sync on $(HUB_GRPC))"; \
 	echo "  appliance   $(EDGE_URL)   (site $$site; health: $(EDGE_HTTP)/healthz, API: $(EDGE_URL)/openapi/v1.json; $(EDGE_HTTP) redirects)"; \
+	echo "  supervisor  $(EDGE_URL)/   (the supervisor's page: sign in as breakglass, password $$(sed -n 's/^password: //p' $(DATA)/edge/break-glass-admin.txt))"; \
 	echo "  site TLS    pin $$pin   (./bin/edgemdm-edge tls show --data-dir $(DATA)/edge; curl --cacert $(DATA)/edge/tls/site-ca.pem)"; \
 	echo "  broker      mqtts://$(MQTT)  (TLS, site CA $(DATA)/edge/tls/site-ca.pem; device wakes, cradle telemetry; ./bin/edgemdm-edge mqtt status --data-dir $(DATA)/edge)"; \
 	echo "  fleet       $(DEVICES) simulated devices enrolling with token $${token:0:8}…"; \

@@ -137,6 +137,31 @@ public sealed class SupervisorPagesTests
     }
 
     [Fact]
+    public async Task Staging_lists_the_batches_and_serves_each_ones_printable_sheet_with_its_own_policy()
+    {
+        // Arrange
+        await using var server = await EdgeServer.StartAsync();
+        var made = await server.Get<Staging.Batches.BatchMaker>().MakeAsync(
+            server.DataDir, "pickers", plan: null, 2, server.Clock.GetUtcNow().AddHours(8), [server.BaseAddress], "operator:test", server.Clock.GetUtcNow());
+        using var viewer = await SignedInAsync(server, "vic", SiteUserRoles.Viewer);
+
+        // Act
+        var list = await (await viewer.GetAsync("/staging")).Content.ReadAsStringAsync();
+        using var batch = await viewer.GetAsync($"/staging/batches/{made.Batch.Id}");
+        using var sheet = await viewer.GetAsync($"/staging/batches/{made.Batch.Id}/sheet");
+        using var unknown = await viewer.GetAsync("/staging/batches/..%2F..%2Fedge.db/sheet");
+
+        // Assert
+        Assert.Contains($"data-batch=\"{made.Batch.Id}\"", list, StringComparison.Ordinal);
+        Assert.Contains("0 of 2", list, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, batch.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, sheet.StatusCode);
+        Assert.Equal(await File.ReadAllTextAsync(made.SheetPath), await sheet.Content.ReadAsStringAsync());
+        Assert.StartsWith("default-src 'none'", sheet.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
     public async Task The_devices_list_finds_by_serial_group_and_state()
     {
         // Arrange
