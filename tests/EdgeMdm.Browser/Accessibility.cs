@@ -13,12 +13,19 @@ internal static class Accessibility
     /// Fails the test on any serious or critical axe violation (labels, names, contrast, keyboard reach, landmarks...),
     /// listing each with the elements it found it on; minor and moderate ones are left to review.
     /// </summary>
-    public static async Task AssertNoSeriousViolationsAsync(BrowserSession session)
+    public static Task AssertNoSeriousViolationsAsync(BrowserSession session)
     {
         ArgumentNullException.ThrowIfNull(session);
-        var result = await session.Page.RunAxe();
+        return AssertNoSeriousViolationsAsync(session.Page);
+    }
+
+    /// <summary>As above, for another page of the session (a tab a link opened).</summary>
+    public static async Task AssertNoSeriousViolationsAsync(IPage page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        var result = await page.RunAxe();
         var refused = result.Violations.Where(v => Refused.Contains(v.Impact, StringComparer.Ordinal)).ToList();
-        Assert.True(refused.Count == 0, Describe(session.Page.Url, refused));
+        Assert.True(refused.Count == 0, Describe(page.Url, refused));
         // A run that looked at nothing would pass anything.
         Assert.NotEmpty(result.Passes);
     }
