@@ -17,11 +17,11 @@ public sealed class SupervisorPagesTests
     private const string Password = "a floor password";
     private static readonly string Hashed = PasswordHash.Create(Password, 1_000);
 
-    private static async Task<SupervisorBrowser> SignedInAsync(EdgeServer server, string name, string role)
+    internal static async Task<SupervisorBrowser> SignedInAsync(EdgeServer server, string name, string role)
     {
         await HubCatalog.ApplyAsync(server, new HubChange
         {
-            Position = (ulong)server.Get<ISiteUserDirectory>().ListSiteUsers().Count + 1,
+            Position = 1_000_000 + (ulong)server.Get<ISiteUserDirectory>().ListSiteUsers().Count,
             SiteUserUpserted = new SiteUserUpserted { UserName = name, Role = role, PasswordHash = Hashed },
         });
         var browser = new SupervisorBrowser(server);

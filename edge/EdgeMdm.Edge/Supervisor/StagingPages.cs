@@ -13,7 +13,7 @@ public sealed record StagedDevice(string DeviceId, string Serial, int? Slot, str
 /// <summary>A batch and its devices' progress.</summary>
 public sealed record BatchPageModel(StagingBatch Batch, IReadOnlyList<StagedDevice> Devices);
 
-/// <summary>Staging: the batches, each batch's per-step progress, and its printable QR sheet.</summary>
+/// <summary>Staging (the batches, each batch's per-step progress, its printable QR sheet) and the site's rollouts.</summary>
 internal static class StagingPages
 {
     /// <summary>The sheet is the batch's own HTML file, with its print styles inline and its codes as inline SVG.</summary>
@@ -27,6 +27,13 @@ internal static class StagingPages
             .AddEndpointFilter<PageHeaders>();
         pages.MapGet("/batches/{id}", Batch).AddEndpointFilter<PageHeaders>();
         pages.MapGet("/batches/{id}/sheet", Sheet);
+        app.MapGet("/rollouts", (HttpContext http, Rollouts.ISiteRollouts rollouts) =>
+                new RazorComponentResult<RolloutsPage>(new Dictionary<string, object?>(StringComparer.Ordinal)
+                {
+                    ["Rollouts"] = rollouts.Tracker.States.Select(Rollouts.RolloutView.Of).ToList(), ["User"] = http.User,
+                }))
+            .RequireAuthorization(SupervisorAccess.View)
+            .AddEndpointFilter<PageHeaders>();
     }
 
     private static IResult Batch(string id, HttpContext http, IStagingBatches batches, IDeviceQueries devices, IStagingProgressQueries progress)
