@@ -42,3 +42,7 @@ if ! command -v /usr/sbin/mosquitto >/dev/null 2>&1; then
     if command -v systemctl >/dev/null 2>&1; then systemctl disable --now mosquitto >/dev/null 2>&1 || true; fi
     if command -v service >/dev/null 2>&1; then service mosquitto stop >/dev/null 2>&1 || true; fi
 fi
+# Debian's Chromium, which Playwright drives in the browser tests (tests/EdgeMdm.Browser; never `playwright install`: the
+# browser comes from Debian), and NSS's certutil (libnss3-tools), which puts the tests' site CA in that browser's trust.
+need_package /usr/bin/chromium chromium
+need_package certutil libnss3-tools
