@@ -93,7 +93,7 @@ run: build ## start the cloud hub, one site appliance (announced over mDNS on lo
 	wait -n
 
 .PHONY: test
-test: ## run every test (installs what the tests need when missing: PostgreSQL, via tests/scripts/setup.sh)
+test: ## run every test (installs what the tests need when missing: PostgreSQL, Chromium, Mosquitto, ..., via tests/scripts/setup.sh)
 	tests/scripts/setup.sh
 	$(DOTNET) build EdgeMdm.sln -c $(CONFIG) --nologo -v quiet
 	rm -rf artifacts/test-results
