@@ -37,14 +37,16 @@ internal static class SupervisorSite
         await page.GetByLabel("User name", new PageGetByLabelOptions { Exact = true }).FillAsync(userName);
         await page.GetByLabel("Password", new PageGetByLabelOptions { Exact = true }).FillAsync(password);
         await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign in" }).ClickAsync();
-        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
+        // The password check is 600,000 PBKDF2 iterations: on a loaded two-core runner, with the end-to-end tests
+        // beside these, the answer once took longer than the 15 s every other wait is given.
+        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded, new PageWaitForLoadStateOptions { Timeout = 60_000 });
     }
 
     /// <summary>Signs in and waits for the overview at the root.</summary>
     public static async Task SignInAsync(IPage page, ApplianceProcess appliance, string userName, string password)
     {
         await SubmitSignInAsync(page, appliance, userName, password);
-        await Assertions.Expect(page).ToHaveURLAsync(appliance.Url.ToString());
+        await Assertions.Expect(page).ToHaveURLAsync(appliance.Url.ToString(), new PageAssertionsToHaveURLOptions { Timeout = 60_000 });
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new PageGetByRoleOptions { Name = "Site overview" })).ToBeVisibleAsync();
     }
 }

@@ -47,7 +47,32 @@ public sealed class RolloutApiTests() : HubPerTest("--rollout-offline-after", "0
         Assert.Equal((string)siteView["status"]!, (string)rollout["status"]!);
         Assert.False((bool)rollout["finished"]!);
         Assert.Equal("SN-silent", (string)rollout["stragglers"]![0]!["serial"]!);
-        Assert.True(JsonNode.DeepEquals(report, forSite));
+        // The two answers were computed moments apart: only what counts down with the clock may differ.
+        Assert.True(JsonNode.DeepEquals(WithoutCountdowns(report!), WithoutCountdowns(forSite!)));
+    }
+
+    /// <summary>A copy of <paramref name="node"/> without the members that count down with the clock (time limit in N).</summary>
+    private static JsonNode WithoutCountdowns(JsonNode node)
+    {
+        var copy = node.DeepClone();
+        Strip(copy);
+        return copy;
+
+        static void Strip(JsonNode? current)
+        {
+            if (current is JsonObject obj)
+            {
+                foreach (var name in new[] { "status", "text", "timeLimitInSeconds" })
+                    obj.Remove(name);
+                foreach (var (_, child) in obj.ToList())
+                    Strip(child);
+            }
+            else if (current is JsonArray array)
+            {
+                foreach (var child in array)
+                    Strip(child);
+            }
+        }
     }
 
     [Fact]

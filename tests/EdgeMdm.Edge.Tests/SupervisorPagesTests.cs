@@ -33,6 +33,9 @@ public sealed class SupervisorPagesTests
     private static Task<HttpResponseMessage> ActAsync(SupervisorBrowser browser, string deviceId, string action, string reason) =>
         browser.PostFormAsync($"/devices/{deviceId}", $"/devices/{deviceId}/actions", [new("action", action), new("reason", reason)]);
 
+    /// <summary>How long the overview may be reused for every open page: a test that just wrote moves the clock past it.</summary>
+    private static readonly TimeSpan OverviewFreshness = Supervisor.OverviewReader.Freshness;
+
     private static IReadOnlyList<CommandSummary> Commands(EdgeServer server, string deviceId) => server.Get<ICommandStore>().ListCommands(deviceId);
 
     [Fact]
@@ -185,6 +188,36 @@ public sealed class SupervisorPagesTests
         Assert.Equal(server.Clock.GetUtcNow(), last.At);
         Assert.Contains("data-chart=\"compliance-24h\"", overview, StringComparison.Ordinal);
         Assert.Contains("data-value=\"100\"", overview[overview.IndexOf("compliance-24h", StringComparison.Ordinal)..], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_overview_draws_the_readiness_recorded_before_each_shift()
+    {
+        // Arrange: readiness recorded before two shifts (the shift worker's record)
+        await using var server = await EdgeServer.StartAsync();
+        var now = Now(server);
+        foreach (var (name, ready, percent) in new[] { ("early", 9, 90.0), ("late", 6, 60.0) })
+        {
+            var start = string.Equals(name, "early", StringComparison.Ordinal) ? now.AddHours(-20) : now.AddHours(-8);
+            var shift = new EdgeMdm.Domain.Floor.ShiftOccurrence(name, DateOnly.FromDateTime(start.UtcDateTime), start, start.AddHours(8));
+            var figure = new EdgeMdm.Domain.Floor.ReadinessFigure(shift, start.AddMinutes(-30), 80, 10, ready, percent, [], []);
+            await server.Get<Storage.EdgeStorage>().WriteAsync(unit => Batteries.ShiftReportStore.Record(
+                unit, Batteries.ShiftReportStore.ReadinessKind, shift, start.AddMinutes(-30),
+                System.Text.Json.JsonSerializer.Serialize(figure, Batteries.FloorJson.Default.ReadinessFigure)));
+        }
+
+        using var viewer = await SignedInAsync(server, "vic", SiteUserRoles.Viewer);
+        server.Clock.Advance(OverviewFreshness);
+
+        // Act
+        var overview = await (await viewer.GetAsync("/")).Content.ReadAsStringAsync();
+
+        // Assert: oldest first, each bar with its share
+        var chart = overview[overview.IndexOf("data-chart=\"readiness\"", StringComparison.Ordinal)..];
+        var early = chart.IndexOf("data-value=\"90\"", StringComparison.Ordinal);
+        var late = chart.IndexOf("data-value=\"60\"", StringComparison.Ordinal);
+        Assert.True(early > 0 && late > early, "the bars are not there, or not oldest first");
+        Assert.Contains("class=\"bar tone-bad\" data-label=\"late ", chart, StringComparison.Ordinal);
     }
 
     [Fact]

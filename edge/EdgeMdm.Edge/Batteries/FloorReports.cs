@@ -45,6 +45,9 @@ public interface IFloorReports
 
     /// <summary>The missing-device report of the last shift that ended; null without shifts.</summary>
     MissingView? LastMissing();
+
+    /// <summary>The readiness recorded before each of the last <paramref name="count"/> shifts, oldest first.</summary>
+    IReadOnlyList<ReadinessFigure> RecordedReadiness(int count);
 }
 
 /// <summary>
@@ -74,6 +77,8 @@ internal sealed class FloorReports(
         var now = clock.GetUtcNow();
         return calendar.Schedule.Next(now) is { } next ? Readiness(next, now) : null;
     }
+
+    public IReadOnlyList<ReadinessFigure> RecordedReadiness(int count) => recorded.RecentReadiness(count);
 
     /// <summary>The missing-device report of the last shift that ended: as recorded, else computed now; null without shifts.</summary>
     public MissingView? LastMissing()

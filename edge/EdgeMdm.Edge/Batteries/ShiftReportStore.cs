@@ -35,6 +35,15 @@ internal sealed class ShiftReportStore(EdgeStorage storage)
     public ReadinessFigure? Readiness(ShiftOccurrence shift) =>
         Report(ReadinessKind, shift) is { } json ? JsonSerializer.Deserialize(json, FloorJson.Default.ReadinessFigure) : null;
 
+    /// <summary>The readiness recorded before the last <paramref name="count"/> shifts, oldest first.</summary>
+    public IReadOnlyList<ReadinessFigure> RecentReadiness(int count) =>
+        storage.Read(db => db.QueryScalars<string>(
+                "SELECT report FROM shift_reports WHERE kind = ? ORDER BY shift_start DESC LIMIT ?", ReadinessKind, count))
+            .Select(json => JsonSerializer.Deserialize(json, FloorJson.Default.ReadinessFigure))
+            .OfType<ReadinessFigure>()
+            .Reverse()
+            .ToList();
+
     public MissingReport? Missing(ShiftOccurrence shift) =>
         Report(MissingKind, shift) is { } json ? JsonSerializer.Deserialize(json, FloorJson.Default.MissingReport) : null;
 

@@ -40,6 +40,7 @@ public sealed record OverviewModel(
     IReadOnlyList<AppSpread> Apps,
     IReadOnlyList<ChartBar> Charge,
     ReadinessFigure? Readiness,
+    IReadOnlyList<ChartBar> ReadinessByShift,
     IReadOnlyList<SparePoolStatus> Spares,
     UplinkView Uplink,
     IReadOnlyList<AlertRecord> Alerts);
@@ -75,6 +76,15 @@ internal sealed class OverviewReader(
         return built;
     }
 
+    /// <summary>The share ready before each recorded shift: whether the floor starts its shifts better or worse.</summary>
+    private static List<ChartBar> ByShift(IReadOnlyList<ReadinessFigure> recorded) =>
+        recorded.Select(r =>
+        {
+            var percent = (int)Math.Round(r.ReadyPercent);
+            var label = r.Shift.Name + " " + r.Shift.Date.ToString("MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+            return new ChartBar(label, percent, percent >= 90 ? "ok" : percent >= 70 ? "warn" : "bad");
+        }).ToList();
+
     private OverviewModel Build(DateTimeOffset now)
     {
         var all = devices.ListDevices().Where(d => d.State != Domain.Lifecycle.DeviceState.Retired).ToList();
@@ -95,7 +105,7 @@ internal sealed class OverviewReader(
         return new OverviewModel(
             now, all.Count, Count(ComplianceState.Compliant), Count(ComplianceState.NonCompliant), Count(ComplianceState.Unknown), Count(ComplianceState.Stale),
             byState, apps, charge,
-            readiness.NextReadiness(), spares.Pools(),
+            readiness.NextReadiness(), ByShift(readiness.RecordedReadiness(7)), spares.Pools(),
             new UplinkView(link.State ?? "NotConfigured", link.LastContactAt, outbox.Depth, outbox.OldestPendingAt),
             alerts.Open());
     }
