@@ -160,22 +160,6 @@ public sealed class RolloutApiTests() : HubPerTest("--rollout-offline-after", "0
     private Task<HttpResponseMessage> PutAsync(string json) =>
         Hub.Rest.PutAsync("/api/v1/blueprints/pickers", new StringContent(json, Encoding.UTF8, "application/json"));
 
-    /// <summary>A device's enrollment and one status report, numbered from <paramref name="sequence"/>.</summary>
-    private static SiteChange[] Device(ulong sequence, string deviceId, long installed, DateTimeOffset lastCheckIn)
-    {
-        var status = new DeviceStatus
-        {
-            Apps = [new InstalledApp { PackageName = "com.acme.scan", VersionCode = installed }],
-            Os = new OsStatus { Version = "14" },
-        };
-        return
-        [
-            new SiteChange { Sequence = sequence, DeviceId = deviceId, Enrolled = new() { Serial = "SN-" + deviceId, Group = "pickers", OsVersion = "14" } },
-            new SiteChange
-            {
-                Sequence = sequence + 1, DeviceId = deviceId,
-                Status = new() { StatusJson = JsonSerializer.Serialize(status, DeviceProtocolJson.Default.DeviceStatus), LastCheckinUnixMs = lastCheckIn.ToUnixTimeMilliseconds() },
-            },
-        ];
-    }
+    private static SiteChange[] Device(ulong sequence, string deviceId, long installed, DateTimeOffset lastCheckIn) =>
+        RolloutDevices.Reporting(sequence, deviceId, installed, lastCheckIn);
 }
