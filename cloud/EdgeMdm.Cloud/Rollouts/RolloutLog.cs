@@ -32,6 +32,6 @@ internal static partial class RolloutLog
         Message = "Rollout {Rollout} ({Package} → {To}, group {Group}) halted at site {Site}: {Reason}")]
     public static partial void Halted(ILogger logger, string rollout, string package, string to, string group, string site, string reason);
 
-    [LoggerMessage(EventId = 2206, Level = LogLevel.Warning, Message = "Rollout progress not watched this round: {Error}")]
-    public static partial void WatchFailed(ILogger logger, string error);
+    [LoggerMessage(EventId = 2206, Level = LogLevel.Warning, Message = "Rollout progress not watched this round")]
+    public static partial void WatchFailed(ILogger logger, Exception exception);
 }

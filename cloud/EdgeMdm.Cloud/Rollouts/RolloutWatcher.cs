@@ -30,11 +30,10 @@ internal sealed class RolloutWatcher(
             {
                 break;
             }
-#pragma warning disable CA1031 // The watcher only logs: a failed round (the database away) must not stop the hub; the next round tries again.
-            catch (Exception exception)
-#pragma warning restore CA1031
+            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
             {
-                RolloutLog.WatchFailed(logger, exception.Message);
+                // The watcher only logs: a failed round (the database away) must not stop the hub; the next one tries again.
+                RolloutLog.WatchFailed(logger, exception);
                 await Task.Delay(options.Value.RolloutWatchInterval, time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
