@@ -236,5 +236,5 @@ public sealed class SupervisorSignInTests
     [InlineData("/\\evil.example", "/")]
     [InlineData(null, "/")]
     public void After_sign_in_only_a_path_on_this_appliance_is_followed(string? returnUrl, string expected) =>
-        Assert.Equal(expected, Supervisor.SignInEndpoints.LocalOnly(returnUrl));
+        Assert.Equal(expected, ServiceDefaults.WebSignIn.SignInFlow.LocalOnly(returnUrl));
 }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using EdgeMdm.Edge.Storage;
 
+using EdgeMdm.ServiceDefaults.WebPages;
+
 namespace EdgeMdm.Edge.Supervisor;
 
 /// <summary>Floor-truth compliance at one moment: devices, and how many were compliant, not, or had not reported.</summary>

@@ -14,6 +14,8 @@ using EdgeMdm.ServiceDefaults.WebSignIn;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
+using EdgeMdm.ServiceDefaults.WebPages;
+
 namespace EdgeMdm.Edge.Supervisor;
 
 /// <summary>The devices list's search: free text (serial, group, assignment, model) and a lifecycle state.</summary>

@@ -7,6 +7,8 @@ using EdgeMdm.ServiceDefaults.WebSignIn;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
+using EdgeMdm.ServiceDefaults.WebPages;
+
 namespace EdgeMdm.Edge.Supervisor;
 
 /// <summary>The floor page: cradles and their slots, spare pools, batteries to replace, devices missing after the last shift.</summary>

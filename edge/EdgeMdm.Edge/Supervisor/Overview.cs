@@ -7,11 +7,9 @@ using EdgeMdm.Edge.Devices;
 using EdgeMdm.Edge.Spares;
 using EdgeMdm.Edge.Storage;
 using EdgeMdm.Edge.Sync;
+using EdgeMdm.ServiceDefaults.WebPages;
 
 namespace EdgeMdm.Edge.Supervisor;
-
-/// <summary>One bar of a chart: its label, its value, and a tone for its colour (ok, warn, bad, none).</summary>
-public sealed record ChartBar(string Label, int Value, string Tone = "none");
 
 /// <summary>One app's versions on the floor; <see cref="Stale"/> versions are ones no blueprint requires.</summary>
 public sealed record AppSpread(string PackageName, IReadOnlyList<AppVersionCount> Versions)

@@ -6,6 +6,8 @@ using EdgeMdm.ServiceDefaults.WebSignIn;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 
+using EdgeMdm.ServiceDefaults.WebPages;
+
 namespace EdgeMdm.Edge.Supervisor;
 
 /// <summary>The overview at the appliance's root, the live event stream its pages follow, and the pages' assets.</summary>

@@ -7,6 +7,8 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
+using EdgeMdm.ServiceDefaults.WebPages;
+
 namespace EdgeMdm.Edge.Supervisor;
 
 /// <summary>The form a person sends to sign in (field names as the page's inputs).</summary>
@@ -34,31 +36,29 @@ internal static partial class SignInEndpoints
     }
 
     private static async Task<IResult> SignInAsync(
-        [FromForm] SignInForm form, HttpContext http, ISiteUserDirectory users, BreakGlassAdmin admin, SignInAttempts attempts, TimeProvider clock, ILogger<SignInForm> log)
+        [FromForm] SignInForm form, HttpContext http, ISiteUserDirectory users, BreakGlassAdmin admin, TimeProvider clock, ILogger<SignInForm> log)
     {
         var name = (form.UserName ?? "").Trim();
         var password = form.Password ?? "";
         if (name.Length is 0 or > 64 || password.Length is 0 or > PasswordHash.MaxPasswordLength)
             return Page(StatusCodes.Status400BadRequest, "Give your user name and password.", name.Length <= 64 ? name : null, form.ReturnUrl);
-        if (attempts.LockedUntil(name) is { } locked)
-            return Locked(log, name, locked, clock, form.ReturnUrl);
 
-        // The password is checked off the request's thread: 600,000 PBKDF2 iterations take a few hundred milliseconds.
-        var signedIn = await Task.Run(() => Verify(users, admin, name, password, clock.GetUtcNow()), http.RequestAborted);
-        if (signedIn is null)
+        var outcome = await SignInFlow.SignInAsync(http, name, () => Verify(users, admin, name, password, clock.GetUtcNow()));
+        if (outcome.LockedUntil is { } locked)
         {
-            if (attempts.Failed(name) is { } nowLocked)
-                return Locked(log, name, nowLocked, clock, form.ReturnUrl);
+            LogLocked(log, name, locked);
+            return Page(StatusCodes.Status429TooManyRequests, $"Too many wrong passwords: this account is locked. Try again in {SignInFlow.MinutesUntil(locked, clock)} min, or ask a supervisor.", name, form.ReturnUrl);
+        }
+
+        if (outcome.SignedIn is not { } signedIn)
+        {
             LogRefused(log, name);
             return Page(StatusCodes.Status401Unauthorized, "Wrong user name or password.", name, form.ReturnUrl);
         }
 
-        attempts.Succeeded(name);
-        await WebSignInSetup.EndPresentedSessionAsync(http);
-        await http.SignInAsync(WebSignInSetup.Scheme, signedIn, new AuthenticationProperties { IsPersistent = false });
         var account = SupervisorAccess.Actor(signedIn);
         LogSignedIn(log, account);
-        return Results.Redirect(LocalOnly(form.ReturnUrl));
+        return Results.Redirect(SignInFlow.LocalOnly(form.ReturnUrl));
     }
 
     private static async Task<IResult> SignOutAsync(HttpContext http, ILogger<SignInForm> log)
@@ -83,21 +83,8 @@ internal static partial class SignInEndpoints
             : null;
     }
 
-    private static RazorComponentResult<SignInPage> Locked(ILogger log, string name, DateTimeOffset until, TimeProvider clock, string? returnUrl)
-    {
-        LogLocked(log, name, until);
-        var minutes = Math.Max(1, (int)Math.Ceiling((until - clock.GetUtcNow()).TotalMinutes));
-        return Page(StatusCodes.Status429TooManyRequests, $"Too many wrong passwords: this account is locked. Try again in {minutes} min, or ask a supervisor.", name, returnUrl);
-    }
-
-    /// <summary>Where to go after signing in: a path on this appliance only, never another site (an open redirect).</summary>
-    internal static string LocalOnly(string? returnUrl) =>
-        returnUrl is { Length: > 0 and <= 512 } url && url[0] == '/' && !url.StartsWith("//", StringComparison.Ordinal) && !url.Contains('\\', StringComparison.Ordinal)
-            ? url
-            : "/";
-
     private static RazorComponentResult<SignInPage> Page(int status, string? message, string? userName, string? returnUrl) =>
-        new(new Dictionary<string, object?>(StringComparer.Ordinal) { ["Message"] = message, ["UserName"] = userName, ["ReturnUrl"] = LocalOnly(returnUrl) }) { StatusCode = status };
+        new(new Dictionary<string, object?>(StringComparer.Ordinal) { ["Message"] = message, ["UserName"] = userName, ["ReturnUrl"] = SignInFlow.LocalOnly(returnUrl) }) { StatusCode = status };
 
     [LoggerMessage(EventId = 7601, Level = LogLevel.Information, Message = "Supervisor page: {Account} signed in")]
     private static partial void LogSignedIn(ILogger log, string account);

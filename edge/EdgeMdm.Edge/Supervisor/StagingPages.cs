@@ -5,6 +5,8 @@ using EdgeMdm.Edge.Storage;
 using EdgeMdm.Edge.Supervisor.Pages;
 using Microsoft.AspNetCore.Http.HttpResults;
 
+using EdgeMdm.ServiceDefaults.WebPages;
+
 namespace EdgeMdm.Edge.Supervisor;
 
 /// <summary>One device of a batch with its staging steps as last reported.</summary>

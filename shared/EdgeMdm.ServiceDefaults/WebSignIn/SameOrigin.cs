@@ -15,7 +15,7 @@ public sealed class SameOrigin : IEndpointFilter
         ArgumentNullException.ThrowIfNull(next);
         var request = context.HttpContext.Request;
         if (!IsSameOrigin(request))
-            return ProblemResults.Create(StatusCodes.Status403Forbidden, "Cross-site request refused", "this form may only be sent from the appliance's own pages");
+            return ProblemResults.Create(StatusCodes.Status403Forbidden, "Cross-site request refused", "this form may only be sent from this server's own pages");
         return await next(context);
     }
 

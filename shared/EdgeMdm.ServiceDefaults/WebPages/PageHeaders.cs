@@ -1,11 +1,13 @@
-namespace EdgeMdm.Edge.Supervisor;
+using Microsoft.AspNetCore.Http;
+
+namespace EdgeMdm.ServiceDefaults.WebPages;
 
 /// <summary>
 /// What every page of people's web answers carries: a content security policy that allows only the appliance's own
 /// scripts and styles (no inline script, no other origin, no framing), no MIME sniffing, no referrer to elsewhere,
 /// and no caching of pages that show a signed-in person's data.
 /// </summary>
-internal sealed class PageHeaders : IEndpointFilter
+public sealed class PageHeaders : IEndpointFilter
 {
     public const string ContentSecurityPolicy =
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +

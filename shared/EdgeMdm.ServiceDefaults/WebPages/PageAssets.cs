@@ -1,13 +1,13 @@
 using System.Collections.Frozen;
-using System.Reflection;
+using Microsoft.AspNetCore.Http;
 
-namespace EdgeMdm.Edge.Supervisor;
+namespace EdgeMdm.ServiceDefaults.WebPages;
 
 /// <summary>
 /// The pages' stylesheet and script, built into the binary (no CDN, no web font: the site works with no internet).
 /// Served by name only from this fixed set; anything else is a 404.
 /// </summary>
-internal static class PageAssets
+public static class PageAssets
 {
     private static readonly FrozenDictionary<string, (byte[] Bytes, string ContentType)> Assets = Load();
 
@@ -24,8 +24,8 @@ internal static class PageAssets
         var found = new Dictionary<string, (byte[], string)>(StringComparer.Ordinal);
         foreach (var (name, type) in new[] { ("site.css", "text/css; charset=utf-8"), ("live.js", "text/javascript; charset=utf-8") })
         {
-            using var stream = assembly.GetManifestResourceStream("EdgeMdm.Edge.Supervisor.Assets." + name)
-                ?? throw new InvalidOperationException($"the page asset {name} is not built into the appliance");
+            using var stream = assembly.GetManifestResourceStream("EdgeMdm.ServiceDefaults.WebPages.Assets." + name)
+                ?? throw new InvalidOperationException($"the page asset {name} is not built into this server");
             using var copy = new MemoryStream();
             stream.CopyTo(copy);
             found[name] = (copy.ToArray(), type);
