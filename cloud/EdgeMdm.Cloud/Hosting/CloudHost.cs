@@ -30,6 +30,7 @@ public static class CloudHost
         builder.AddHubDefaults(options);
         builder.Services.AddHubFeatures();
         builder.Services.AddHubApi();
+        builder.Services.AddConsole();
         builder.Services.AddSiteSyncService();
 
         var app = builder.Build();
@@ -48,7 +49,9 @@ public static class CloudHost
             Log.BlobDirectoryDefaulted(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(CloudHost).FullName!), HubOptions.BlobDirectoryFor(options));
         app.MapDefaultEndpoints();
         app.MapSiteSync();
+        app.UseAntiforgery();
         app.MapHubApi();
+        app.MapConsole();
         return app;
     }
 

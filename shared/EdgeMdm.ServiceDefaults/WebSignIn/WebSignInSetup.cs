@@ -56,10 +56,14 @@ public static class WebSignInSetup
             .Configure<IOptions<WebSessionOptions>, SessionTicketStore, TimeProvider>((cookie, web, store, clock) => Configure(cookie, web.Value, store, clock));
         services.AddAntiforgery(antiforgery =>
         {
-            antiforgery.Cookie.Name = AntiforgeryCookieName;
-            antiforgery.Cookie.SecurePolicy = CookieSecurePolicy.Always;
-            antiforgery.Cookie.SameSite = SameSiteMode.Strict;
-            antiforgery.Cookie.HttpOnly = true;
+            antiforgery.Cookie = new AlwaysSecureCookie
+            {
+                Name = AntiforgeryCookieName,
+                SameSite = SameSiteMode.Strict,
+                HttpOnly = true,
+                Path = "/",
+                IsEssential = true,
+            };
             antiforgery.FormFieldName = AntiforgeryField;
         });
         services.AddRateLimiter(limiter => limiter.AddPolicy(SignInAddressPolicy, http => RateLimits.PerSecond(RateLimits.RemoteAddress(http), 1, burstSeconds: 20)));
@@ -152,6 +156,22 @@ public static class WebSignInSetup
 
     private static bool AcceptsHtml(HttpRequest request) =>
         request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The anti-forgery cookie, Secure on every answer like the session cookie. Not through
+    /// <see cref="CookieSecurePolicy.Always"/>: with it, anti-forgery throws on a plain http request instead of
+    /// answering, and a browser keeps Secure cookies from a loopback address over plain http (a hub on 127.0.0.1).
+    /// Anywhere else over plain http the browser drops both cookies and the sign-in form says why.
+    /// </summary>
+    private sealed class AlwaysSecureCookie : CookieBuilder
+    {
+        public override CookieOptions Build(HttpContext context, DateTimeOffset expiresFrom)
+        {
+            var options = base.Build(context, expiresFrom);
+            options.Secure = true;
+            return options;
+        }
+    }
 
     private sealed class SectionValidation(string section) : IValidateOptions<WebSessionOptions>
     {

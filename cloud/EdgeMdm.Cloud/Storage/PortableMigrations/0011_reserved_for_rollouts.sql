@@ -1,2 +1,2 @@
--- Issue 26: number 0011 is the rollouts work's. This placeholder keeps the numbering without a gap on a branch that
--- has only 0012; delete this file when the rollouts' own 0011 is merged (no statement: nothing to undo).
+-- Issue 26: number 0011 was reserved for the rollouts work, which needed no schema in the end. The empty step keeps
+-- the numbering without a gap for the databases that already applied it (no statement: nothing to undo).

@@ -1,0 +1,31 @@
+using EdgeMdm.ServiceDefaults.WebPages;
+using EdgeMdm.ServiceDefaults.WebSignIn;
+
+namespace EdgeMdm.Cloud.WebConsole;
+
+/// <summary>
+/// Central IT's console at the root of the hub's REST address: web pages for people, signed in with the hub's
+/// accounts under the supervisor page's session rules (<see cref="WebSignInSetup"/>), settings under <c>Cloud:Web</c>.
+/// Every page reads and acts through the same stores and checks as the REST API, inside the account's tenant.
+/// </summary>
+public static class ConsoleRegistration
+{
+    public const string Section = "Cloud:Web";
+
+    public static IServiceCollection AddConsole(this IServiceCollection services)
+    {
+        services.AddRazorComponents();
+        services.AddWebSignIn<SqlWebSessionStore, ConsoleUserCheck>(Section);
+        services.AddConsolePolicy();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapConsole(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/assets/{name}", (string name) => PageAssets.Serve(name)).AllowAnonymous();
+        ConsoleSignIn.Map(app);
+        var pages = app.MapGroup("").RequireAuthorization(ConsoleAccess.Policy).AddEndpointFilter<PageHeaders>();
+        SitesPages.Map(pages);
+        return app;
+    }
+}
