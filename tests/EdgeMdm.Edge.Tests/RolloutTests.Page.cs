@@ -1,5 +1,7 @@
 using EdgeMdm.Domain.Security;
 
+using EdgeMdm.Testing;
+
 namespace EdgeMdm.Edge.Tests;
 
 // The supervisor's rollouts page shows what the tracker judged.

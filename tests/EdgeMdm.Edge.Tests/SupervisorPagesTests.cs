@@ -6,6 +6,8 @@ using EdgeMdm.Edge.Commands;
 using EdgeMdm.Edge.Cradles;
 using static EdgeMdm.Edge.Tests.SpareTestFloor;
 
+using EdgeMdm.Testing;
+
 namespace EdgeMdm.Edge.Tests;
 
 /// <summary>
@@ -17,20 +19,20 @@ public sealed class SupervisorPagesTests
     private const string Password = "a floor password";
     private static readonly string Hashed = PasswordHash.Create(Password, 1_000);
 
-    internal static async Task<SupervisorBrowser> SignedInAsync(EdgeServer server, string name, string role)
+    internal static async Task<FormBrowser> SignedInAsync(EdgeServer server, string name, string role)
     {
         await HubCatalog.ApplyAsync(server, new HubChange
         {
             Position = 1_000_000 + (ulong)server.Get<ISiteUserDirectory>().ListSiteUsers().Count,
             SiteUserUpserted = new SiteUserUpserted { UserName = name, Role = role, PasswordHash = Hashed },
         });
-        var browser = new SupervisorBrowser(server);
+        var browser = new FormBrowser(server.CreateClient);
         using var signedIn = await browser.SignInAsync(name, Password);
         Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
         return browser;
     }
 
-    private static Task<HttpResponseMessage> ActAsync(SupervisorBrowser browser, string deviceId, string action, string reason) =>
+    private static Task<HttpResponseMessage> ActAsync(FormBrowser browser, string deviceId, string action, string reason) =>
         browser.PostFormAsync($"/devices/{deviceId}", $"/devices/{deviceId}/actions", [new("action", action), new("reason", reason)]);
 
     /// <summary>How long the overview may be reused for every open page: a test that just wrote moves the clock past it.</summary>

@@ -2,6 +2,8 @@ using System.Net;
 using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Security;
 
+using EdgeMdm.Testing;
+
 namespace EdgeMdm.Edge.Tests;
 
 /// <summary>
@@ -38,7 +40,7 @@ public sealed class SupervisorSignInTests
         var file = Path.Combine(server.DataDir, "break-glass-admin.txt");
         var lines = await File.ReadAllLinesAsync(file);
         var password = lines.Single(l => l.StartsWith("password: ", StringComparison.Ordinal))["password: ".Length..];
-        using var browser = new SupervisorBrowser(server);
+        using var browser = new FormBrowser(server.CreateClient);
 
         // Act
         using var wrong = await browser.SignInAsync("breakglass", "admin");
@@ -62,7 +64,7 @@ public sealed class SupervisorSignInTests
     {
         // Arrange
         await using var server = await WithKimAsync();
-        using var browser = new SupervisorBrowser(server);
+        using var browser = new FormBrowser(server.CreateClient);
 
         // Act
         using var anonymous = await browser.GetAsync("/");
@@ -90,7 +92,7 @@ public sealed class SupervisorSignInTests
     {
         // Arrange
         await using var server = await WithKimAsync();
-        using var browser = new SupervisorBrowser(server);
+        using var browser = new FormBrowser(server.CreateClient);
 
         // Act
         var wrong = new List<HttpStatusCode>();
@@ -120,14 +122,14 @@ public sealed class SupervisorSignInTests
     {
         // Arrange
         await using var server = await WithKimAsync();
-        using var idle = new SupervisorBrowser(server);
-        using var busy = new SupervisorBrowser(server);
+        using var idle = new FormBrowser(server.CreateClient);
+        using var busy = new FormBrowser(server.CreateClient);
         (await idle.SignInAsync("kim", KimPassword)).Dispose();
         (await busy.SignInAsync("kim", KimPassword)).Dispose();
 
         // Act: the busy one looks every ten minutes; live updates do not count as the person's activity
         var busyAnswers = new List<HttpStatusCode>();
-        using var liveOnly = new SupervisorBrowser(server);
+        using var liveOnly = new FormBrowser(server.CreateClient);
         (await liveOnly.SignInAsync("kim", KimPassword)).Dispose();
         server.Clock.Advance(TimeSpan.FromMinutes(10));
         using var live = await liveOnly.GetAsync("/", r => r.Headers.Add("X-EdgeMdm-Live", "1"));
@@ -163,7 +165,7 @@ public sealed class SupervisorSignInTests
     {
         // Arrange
         await using var server = await WithKimAsync();
-        using var browser = new SupervisorBrowser(server);
+        using var browser = new FormBrowser(server.CreateClient);
         (await browser.SignInAsync("kim", KimPassword)).Dispose();
         var stolen = browser.SessionKey!;
 
@@ -174,7 +176,7 @@ public sealed class SupervisorSignInTests
             await HubCatalog.ApplyAsync(server, User(2, "kim", SiteUserRoles.Viewer, KimHash, at: 60_000));
         else
             (await browser.PostFormAsync("/", "/signout", [])).Dispose();
-        using var replayed = new SupervisorBrowser(server);
+        using var replayed = new FormBrowser(server.CreateClient);
         replayed.Cookies.Add(server.BaseAddress, new Cookie("__Host-edgemdm-session", stolen, "/"));
         using var after = await replayed.GetAsync("/");
 
@@ -188,7 +190,7 @@ public sealed class SupervisorSignInTests
     {
         // Arrange
         await using var server = await WithKimAsync();
-        using var browser = new SupervisorBrowser(server);
+        using var browser = new FormBrowser(server.CreateClient);
 
         // Act
         using var noToken = await browser.GetAsync("/signin", _ => { });
@@ -212,7 +214,7 @@ public sealed class SupervisorSignInTests
     {
         // Arrange
         await using var server = await WithKimAsync(SiteUserRoles.Viewer);
-        using var browser = new SupervisorBrowser(server);
+        using var browser = new FormBrowser(server.CreateClient);
         (await browser.SignInAsync("kim", KimPassword)).Dispose();
 
         // Act

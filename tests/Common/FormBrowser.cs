@@ -1,20 +1,23 @@
 using System.Net;
 using System.Text.RegularExpressions;
 
-namespace EdgeMdm.Edge.Tests;
+namespace EdgeMdm.Testing;
 
 /// <summary>
-/// What a browser does with the supervisor page, over real https: keeps cookies, reads the anti-forgery token out of
-/// the form it was given, and posts forms back. It follows no redirect, so a test sees each answer.
+/// What a browser does with a server's web pages (the supervisor page, the hub's console): keeps cookies, reads the
+/// anti-forgery token out of the form it was given, and posts forms back. It follows no redirect, so a test sees each
+/// answer.
 /// </summary>
-internal sealed partial class SupervisorBrowser : IDisposable
+internal sealed partial class FormBrowser : IDisposable
 {
     private readonly HttpClient _http;
 
-    public SupervisorBrowser(EdgeServer server)
+    /// <param name="client">An HTTP client to the server over <paramref name="handler"/>, which the browser sets up.</param>
+    public FormBrowser(Func<SocketsHttpHandler, HttpClient> client)
     {
+        ArgumentNullException.ThrowIfNull(client);
         Cookies = new CookieContainer();
-        _http = server.CreateClient(new SocketsHttpHandler { CookieContainer = Cookies, AllowAutoRedirect = false });
+        _http = client(new SocketsHttpHandler { CookieContainer = Cookies, AllowAutoRedirect = false });
         _http.DefaultRequestHeaders.Accept.ParseAdd("text/html");
     }
 
@@ -46,8 +49,8 @@ internal sealed partial class SupervisorBrowser : IDisposable
         return await _http.SendAsync(request);
     }
 
-    public Task<HttpResponseMessage> SignInAsync(string user, string password) =>
-        PostFormAsync("/signin", "/signin", [new("username", user), new("password", password), new("returnUrl", "/")]);
+    public Task<HttpResponseMessage> SignInAsync(string user, string password, params KeyValuePair<string, string>[] more) =>
+        PostFormAsync("/signin", "/signin", [new("username", user), new("password", password), new("returnUrl", "/"), .. more]);
 
     public static string Token(string html) =>
         TokenField().Match(html) is { Success: true } match ? WebUtility.HtmlDecode(match.Groups["token"].Value) : throw new InvalidOperationException("the page has no anti-forgery token");

@@ -1,0 +1,35 @@
+using System.Net;
+using EdgeMdm.Domain.Security;
+using EdgeMdm.Testing;
+
+namespace EdgeMdm.Cloud.Tests;
+
+/// <summary>A person at the hub's console: an account of a tenant, signed in over the real sign-in form.</summary>
+internal static class ConsoleSession
+{
+    public const string Password = "a central IT password";
+
+    private static readonly string Hashed = PasswordHash.Create(Password, 1_000);
+
+    /// <summary>A browser of the hub (cookies kept, no redirect followed).</summary>
+    public static FormBrowser Browser(RunningHub hub) => new(handler => new HttpClient(handler) { BaseAddress = hub.Rest.BaseAddress });
+
+    /// <summary>Adds <paramref name="user"/> to <paramref name="tenant"/> (the default one when null) and signs them in.</summary>
+    public static async Task<FormBrowser> SignedInAsync(RunningHub hub, string user = "ana", string? tenant = null)
+    {
+        await hub.Store.Accounts.AddAccountAsync(tenant ?? TenantIds.Default, user, Hashed);
+        var browser = Browser(hub);
+        using var signedIn = await browser.SignInAsync(user, Password, new KeyValuePair<string, string>("tenant", tenant ?? ""));
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        return browser;
+    }
+
+    /// <summary>The page's HTML, after checking it was answered 200.</summary>
+    public static async Task<string> PageAsync(FormBrowser browser, string path)
+    {
+        using var page = await browser.GetAsync(path);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.True(page.StatusCode == HttpStatusCode.OK, $"{path}: {(int)page.StatusCode} {html}");
+        return html;
+    }
+}
