@@ -47,6 +47,56 @@ public sealed class ConsoleTests(BrowserFixture browser)
         }
     }
 
+    [SkippableFact]
+    public async Task A_command_sent_from_a_devices_page_is_queued_at_the_hub_and_one_posted_from_another_site_is_not()
+    {
+        // Arrange: a synced device; central IT signed in
+        await using var session = await browser.OpenAsync(this);
+        using var data = new TempDirectory();
+        await using var hub = await HubProcess.StartAsync(Path.Combine(data.Path, "hub"));
+        var (_, credential, token) = await hub.AddSiteWithFleetTokenAsync("DC Commands");
+        await AddAccountAsync(hub, "ines");
+        await using var appliance = await browser.StartApplianceAsync(Path.Combine(data.Path, "edge"), hub: (hub.GrpcUrl, credential));
+        await Simulation.RunAsync(appliance, token, 1, "4s", TimeSpan.FromSeconds(60));
+        await WaitForDevicesAsync(hub, 1);
+        var page = session.Page;
+        await SignInAsync(page, hub, "ines", Password);
+
+        // Act 1: find the device, open its page, send "ring" with a reason
+        await page.GotoAsync(hub.RestUrl + "devices");
+        await page.Locator("main a[href^='/devices/']").First.ClickAsync();
+        var devicePage = page.Url;
+        await page.GetByLabel("Command", new PageGetByLabelOptions { Exact = true }).SelectOptionAsync("ring");
+        await page.GetByLabel("Reason", new PageGetByLabelOptions { Exact = false }).FillAsync("cannot find it on the dock");
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Send" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#command-sent")).ToContainTextAsync("ring");
+        var commandId = await page.Locator("#command-sent").GetAttributeAsync("data-command");
+        await session.ScreenshotAsync("command-sent");
+        await Accessibility.AssertNoSeriousViolationsAsync(session);
+
+        // Act 2: another site's page sends the same form by itself
+        var action = await page.Locator("form#send-command").GetAttributeAsync("action");
+        const string elsewhere = "http://localhost:9/prize.html";
+        await session.Context.RouteAsync(elsewhere, route => route.FulfillAsync(new RouteFulfillOptions
+        {
+            ContentType = "text/html",
+            Body = $"""<!DOCTYPE html><html lang="en"><title>You won</title><body><form method="post" action="{hub.RestUrl}{action!.TrimStart('/')}"><input name="type" value="wipe"><input name="reason" value="forged"></form><script>document.forms[0].submit()</script></body></html>""",
+        }));
+        var sent = page.WaitForResponseAsync(r => r.Url.EndsWith(action, StringComparison.Ordinal) && string.Equals(r.Request.Method, "POST", StringComparison.Ordinal));
+        await page.GotoAsync(elsewhere);
+        var forged = await sent;
+
+        // Assert: the page's command is queued at the hub with its reason; the forged one was refused and queued nothing
+        using var queued = await hub.Rest.GetAsync(new Uri($"/api/v1/commands/{commandId}", UriKind.Relative));
+        var command = JsonNode.Parse(await queued.Content.ReadAsStringAsync())!;
+        Assert.True(queued.IsSuccessStatusCode, command.ToJsonString());
+        Assert.Equal("ring", command["type"]!.GetValue<string>());
+        Assert.True(forged.Status is 302 or 400 or 401 or 403, $"the forged form was answered {forged.Status}");
+        await page.GotoAsync(devicePage);
+        await Assertions.Expect(page.Locator($"tr[data-command='{commandId}']")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("tr[data-command]", new PageLocatorOptions { HasText = "wipe" })).ToHaveCountAsync(0);
+    }
+
     internal static async Task AddAccountAsync(HubProcess hub, string userName)
     {
         using var created = await hub.Rest.PostAsJsonAsync(new Uri("/api/v1/accounts", UriKind.Relative), new JsonObject { ["userName"] = userName, ["password"] = Password });
