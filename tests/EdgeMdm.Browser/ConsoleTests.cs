@@ -75,12 +75,12 @@ public sealed class ConsoleTests(BrowserFixture browser)
         await Accessibility.AssertNoSeriousViolationsAsync(session);
 
         // Act 2: another site's page sends the same form by itself
-        var action = await page.Locator("form#send-command").GetAttributeAsync("action");
+        var action = await page.Locator("form#send-command").GetAttributeAsync("action") ?? throw new InvalidOperationException("the device page has no command form");
         const string elsewhere = "http://localhost:9/prize.html";
         await session.Context.RouteAsync(elsewhere, route => route.FulfillAsync(new RouteFulfillOptions
         {
             ContentType = "text/html",
-            Body = $"""<!DOCTYPE html><html lang="en"><title>You won</title><body><form method="post" action="{hub.RestUrl}{action!.TrimStart('/')}"><input name="type" value="wipe"><input name="reason" value="forged"></form><script>document.forms[0].submit()</script></body></html>""",
+            Body = $"""<!DOCTYPE html><html lang="en"><title>You won</title><body><form method="post" action="{hub.RestUrl}{action.TrimStart('/')}"><input name="type" value="wipe"><input name="reason" value="forged"></form><script>document.forms[0].submit()</script></body></html>""",
         }));
         var sent = page.WaitForResponseAsync(r => r.Url.EndsWith(action, StringComparison.Ordinal) && string.Equals(r.Request.Method, "POST", StringComparison.Ordinal));
         await page.GotoAsync(elsewhere);
