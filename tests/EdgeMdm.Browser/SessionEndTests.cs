@@ -130,5 +130,6 @@ public sealed class SessionEndTests(BrowserFixture browser)
         await SupervisorSite.SubmitSignInAsync(rita.Page, appliance, "rita", RitaPassword);
         await Assertions.Expect(rita.Page).ToHaveURLAsync(appliance.Url + "floor", new PageAssertionsToHaveURLOptions { Timeout = 60_000 });
         await Assertions.Expect(rita.Page.Locator("header .who")).ToContainTextAsync("viewer");
+        await Accessibility.AssertNoSeriousViolationsAsync(rita);
     }
 }
