@@ -93,7 +93,7 @@ internal static class DeviceApi
         var now = time.GetUtcNow();
         return devices.Select(d =>
         {
-            var status = Status(d.StatusJson);
+            var status = d.ReportedStatus();
             return d with
             {
                 Compliance = ComplianceClassifier.Name(ComplianceClassifier.Classify(d.ComplianceInput(), now, options.DeviceStaleAfter)),
@@ -104,19 +104,6 @@ internal static class DeviceApi
         }).ToList();
     }
 
-    private static DeviceStatus Status(string json)
-    {
-        if (!ComplianceClassifier.HasReported(json))
-            return new DeviceStatus();
-        try
-        {
-            return System.Text.Json.JsonSerializer.Deserialize(json, DeviceProtocolJson.Default.DeviceStatus) ?? new DeviceStatus();
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return new DeviceStatus();
-        }
-    }
 }
 
 /// <summary>One device with its lifecycle history (site sequence order).</summary>

@@ -61,6 +61,21 @@ public sealed record DeviceRecord(
     /// <summary>Battery charge level, 0–100 %, as last reported; set by the REST API.</summary>
     public int? BatteryLevel { get; init; }
 
+    /// <summary>Its last reported status; an empty one when it reported nothing or a status the hub cannot read (one that says nothing).</summary>
+    public Contracts.Device.DeviceStatus ReportedStatus()
+    {
+        if (!Reported)
+            return new Contracts.Device.DeviceStatus();
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize(StatusJson, Contracts.Device.DeviceProtocolJson.Default.DeviceStatus) ?? new Contracts.Device.DeviceStatus();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return new Contracts.Device.DeviceStatus();
+        }
+    }
+
     /// <summary>What <see cref="Domain.Drift.ComplianceClassifier"/> needs of it.</summary>
     public Domain.Drift.DeviceCompliance ComplianceInput() => new(Reported, Compliant, EnrolledAt, LastCheckin);
 }

@@ -26,6 +26,8 @@ public static class ConsoleRegistration
         ConsoleSignIn.Map(app);
         var pages = app.MapGroup("").RequireAuthorization(ConsoleAccess.Policy).AddEndpointFilter<PageHeaders>();
         SitesPages.Map(pages);
+        DriftPages.Map(pages);
+        BlueprintPages.Map(pages);
         return app;
     }
 }
