@@ -28,6 +28,8 @@ public static class ConsoleRegistration
         SitesPages.Map(pages);
         DriftPages.Map(pages);
         BlueprintPages.Map(pages);
+        PackagePages.Map(pages);
+        RolloutPages.Map(pages);
         return app;
     }
 }
