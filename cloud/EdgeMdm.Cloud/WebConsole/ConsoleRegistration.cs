@@ -30,6 +30,7 @@ public static class ConsoleRegistration
         BlueprintPages.Map(pages);
         PackagePages.Map(pages);
         RolloutPages.Map(pages);
+        SitePages.Map(pages);
         return app;
     }
 }
