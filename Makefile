@@ -56,6 +56,8 @@ run: build ## start the cloud hub, one site appliance (announced over mDNS on lo
 	  ./bin/edgemdm sites add "$(SITE)" | awk '/^credential/ {print $$2}' > $(DATA)/edge/site-credential; fi; \
 	site=$$(./bin/edgemdm sites list --json | tr ',{' '\n\n' | sed -n 's/.*"siteId": *"\([^"]*\)".*/\1/p' | head -n 1); \
 	./bin/edgemdm blueprints apply -f $(SEED) >/dev/null; \
+	if [ ! -s $(DATA)/cloud/console-account.txt ]; then \
+	  (umask 077; ./bin/edgemdm accounts add it-admin --json | sed -n 's/.*"password": *"\([^"]*\)".*/\1/p' > $(DATA)/cloud/console-account.txt); fi; \
 	token=$$(./bin/edgemdm tokens create --site "$$site" --group pickers --uses $$(( $(DEVICES) * 10 )) --expires 30d); \
 	now_plus() { date -d "$$1" +%H:%M; }; \
 	shifts="$$(now_plus '-5 hours')-$$(now_plus '+4 minutes'),$$(now_plus '+14 minutes')-$$(now_plus '+8 hours 14 minutes')"; \
@@ -76,6 +78,7 @@ run: build ## start the cloud hub, one site appliance (announced over mDNS on lo
 	echo "  cloud hub   $(HUB_URL)   (REST, healthz; gRPC sync on $(HUB_GRPC))"; \
 	echo "  appliance   $(EDGE_URL)   (site $$site; health: $(EDGE_HTTP)/healthz, API: $(EDGE_URL)/openapi/v1.json; $(EDGE_HTTP) redirects)"; \
 	echo "  supervisor  $(EDGE_URL)/   (the supervisor's page: sign in as breakglass, password $$(sed -n 's/^password: //p' $(DATA)/edge/break-glass-admin.txt))"; \
+	echo "  console     $(HUB_URL)/   (central IT's console: sign in as it-admin, password $$(cat $(DATA)/cloud/console-account.txt))"; \
 	echo "  site TLS    pin $$pin   (./bin/edgemdm-edge tls show --data-dir $(DATA)/edge; curl --cacert $(DATA)/edge/tls/site-ca.pem)"; \
 	echo "  broker      mqtts://$(MQTT)  (TLS, site CA $(DATA)/edge/tls/site-ca.pem; device wakes, cradle telemetry; ./bin/edgemdm-edge mqtt status --data-dir $(DATA)/edge)"; \
 	echo "  fleet       $(DEVICES) simulated devices enrolling with token $${token:0:8}…"; \

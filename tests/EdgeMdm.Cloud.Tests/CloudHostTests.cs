@@ -22,6 +22,17 @@ public sealed class CloudHostTests
     }
 
     [Fact]
+    public async Task Console_session_settings_out_of_range_stop_the_hub_at_start_naming_them()
+    {
+        // Act
+        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => RunningHub.StartAsync("--Cloud:Web:IdleTimeout=00:00:01", "--Cloud:Web:LockoutFailures=1"));
+
+        // Assert
+        Assert.Contains(failure.Failures, f => f.StartsWith("Cloud:Web:IdleTimeout", StringComparison.Ordinal));
+        Assert.Contains(failure.Failures, f => f.StartsWith("Cloud:Web:LockoutFailures", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void The_database_setting_is_a_connection_string_a_file_or_a_directory()
     {
         // Arrange

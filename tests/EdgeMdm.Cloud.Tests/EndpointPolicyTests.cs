@@ -26,22 +26,27 @@ public sealed class EndpointPolicyTests : HubPerTest
     }
 
     [Fact]
-    public void Only_sign_in_and_the_probes_are_anonymous_outside_sync_and_every_other_api_call_needs_central_it()
+    public void Only_sign_in_the_page_assets_and_the_probes_are_anonymous_outside_sync_api_calls_need_central_it_and_pages_the_console()
     {
         // Act
         var routes = Routes(Hub.App).ToList();
         var anonymous = routes.Where(e => e.Metadata.GetMetadata<IAllowAnonymous>() is not null).ToList();
         var api = routes.Except(anonymous).Where(e => e.RoutePattern.RawText!.StartsWith("/api/v1/", StringComparison.Ordinal)).ToList();
+        var pages = routes.Except(anonymous).Except(api).Where(e => !IsSync(e)).ToList();
 
         // Assert: the gRPC methods are the sync side's to declare (anonymous to ASP.NET Core today, as
         // SiteAuthInterceptor checks the site credential; the Site policy once sync has its own scheme), and the
         // first test holds them to declaring something.
         Assert.Equal(
-            ["ANY /metrics", "ANY /readyz", "GET /healthz", "POST /api/v1/login"],
+            ["ANY /metrics", "ANY /readyz", "GET /assets/{name}", "GET /healthz", "GET /signin", "POST /api/v1/login", "POST /signin"],
             anonymous.Where(e => !IsSync(e)).Select(Describe).Order(StringComparer.Ordinal));
         Assert.NotEmpty(api);
         Assert.All(api, e => Assert.Contains(
             ApiTokenAuthentication.CentralItPolicy,
+            e.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy)));
+        Assert.Contains(pages, e => string.Equals(e.RoutePattern.RawText, "/", StringComparison.Ordinal));
+        Assert.All(pages, e => Assert.Contains(
+            WebConsole.ConsoleAccess.Policy,
             e.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy)));
     }
 
