@@ -30,7 +30,8 @@ public sealed class ConsoleDriftTests : HubPerTest
         // Assert: 120 required on one device; 100 stale on three (two at Lyon, one at Leipzig)
         Assert.Contains("data-version=\"120\" data-status=\"required\" data-devices=\"1\"", html, StringComparison.Ordinal);
         Assert.Contains("data-version=\"100\" data-status=\"stale\" data-devices=\"3\"", html, StringComparison.Ordinal);
-        Assert.Contains("DC Lyon 2 · DC Leipzig 1", html, StringComparison.Ordinal);
+        Assert.Contains($"data-site-count=\"{lyon}\" data-devices=\"2\"", html, StringComparison.Ordinal);
+        Assert.Contains($"data-site-count=\"{leipzig}\" data-devices=\"1\"", html, StringComparison.Ordinal);
         Assert.Contains("<span class=\"num\" id=\"tile-stale-versions\">3</span>", html, StringComparison.Ordinal);
         Assert.Contains("data-item=\"app:com.acme.scan\" data-severity=\"Major\" data-devices=\"2\"", ConsoleFleet.Section(html, "data-site=\"" + lyon + "\""), StringComparison.Ordinal);
         Assert.Contains("data-item=\"os.patch\" data-severity=\"Critical\" data-devices=\"1\"", ConsoleFleet.Section(html, "data-site=\"" + lyon + "\""), StringComparison.Ordinal);
