@@ -55,7 +55,8 @@ internal static partial class BlueprintPages
         var tenant = ConsoleAccess.Tenant(http.User);
         var current = await blueprints.ListBlueprintsAsync(tenant, ct);
         var text = form.Text ?? "";
-        var (pasted, errors) = Parse(text);
+        var knownPlans = (await plans.ListPlansAsync(tenant, ct)).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        var (pasted, errors) = Parse(text, knownPlans);
         var checkedOnes = new List<Blueprint>();
         foreach (var (body, index) in pasted.Select((b, i) => (b, i)))
         {
@@ -102,9 +103,10 @@ internal static partial class BlueprintPages
 
     /// <summary>
     /// The pasted blueprints: one blueprint's JSON (it starts with <c>{</c> and has no <c>blueprints</c> member), or a
-    /// blueprints file as the CLI reads it. Staging plans are the CLI's to apply (their secrets come from its environment).
+    /// blueprints file as the CLI reads it, whose blueprints may name the staging plans the tenant holds
+    /// (<paramref name="knownPlans"/>). Staging plans are the CLI's to apply (their secrets come from its environment).
     /// </summary>
-    internal static (IReadOnlyList<Blueprint> Blueprints, List<string> Errors) Parse(string text)
+    internal static (IReadOnlyList<Blueprint> Blueprints, List<string> Errors) Parse(string text, IReadOnlySet<string> knownPlans)
     {
         if (string.IsNullOrWhiteSpace(text))
             return ([], ["Paste a blueprint first."]);
@@ -126,7 +128,7 @@ internal static partial class BlueprintPages
 
         try
         {
-            var file = BlueprintYaml.ParseFile(text, "pasted text", required: true, static _ => null);
+            var file = BlueprintYaml.ParseFile(text, "pasted text", required: true, static _ => null, knownPlans);
             if (file.StagingPlans.Count > 0)
                 return ([], ["The text has stagingPlans: apply staging plans with 'edgemdm blueprints apply -f FILE' (their secrets come from its environment); paste the blueprints alone here."]);
             return file.Blueprints.Count == 0 ? ([], ["The text holds no blueprint."]) : (file.Blueprints, []);
