@@ -23,6 +23,11 @@ public sealed record BatchTokenView(string? Group, string? Uses, string? Expires
     public static BatchTokenView Empty { get; } = new(null, null, null, new Dictionary<string, string[]>(StringComparer.Ordinal), null);
 }
 
+/// <summary>What the site page reads, each through its feature's public interface.</summary>
+internal sealed record SiteReads(
+    ISiteRegistry Sites, IFleetReadStore Fleet, ISiteUserStore Users, IStagingProgressStore Staging, IBlueprintStore Blueprints,
+    IOptions<HubOptions> Options, TimeProvider Clock);
+
 /// <summary>One site as its page shows it: sync state, compliance, users, staging progress, and the groups a batch may enroll into.</summary>
 public sealed record ConsoleSiteView(
     ConsoleSite Site, IReadOnlyList<SiteUserRecord> Users, IReadOnlyList<StagingStepRecord> Staging, IReadOnlyList<Blueprint> Groups, DateTimeOffset At);
@@ -38,24 +43,24 @@ internal static partial class SitePages
 
     public static void Map(RouteGroupBuilder pages)
     {
-        pages.MapGet("/sites/{siteId}", async (string siteId, HttpContext http, IServiceProvider services, CancellationToken ct) =>
-            await ViewAsync(siteId, http, services, StatusCodes.Status200OK, BatchTokenView.Empty, ct));
+        pages.MapGet("/sites/{siteId}", async (string siteId, HttpContext http, [AsParameters] SiteReads reads, CancellationToken ct) =>
+            await ViewAsync(siteId, http, reads, StatusCodes.Status200OK, BatchTokenView.Empty, ct));
         pages.MapPost("/sites/{siteId}/tokens", IssueAsync).AddEndpointFilter<SameOrigin>();
     }
 
     private static async Task<IResult> IssueAsync(
-        string siteId, [FromForm] BatchTokenForm form, HttpContext http, IServiceProvider services, IBlueprintStore blueprints,
-        IEnrollmentTokenStore tokens, TimeProvider time, ILogger<BatchTokenForm> log, CancellationToken ct)
+        string siteId, [FromForm] BatchTokenForm form, HttpContext http, [AsParameters] SiteReads reads, IEnrollmentTokenStore tokens,
+        ILogger<BatchTokenForm> log, CancellationToken ct)
     {
         var tenant = ConsoleAccess.Tenant(http.User);
-        if (!await services.GetRequiredService<ISiteRegistry>().SiteExistsAsync(tenant, siteId, ct))
+        if (!await reads.Sites.SiteExistsAsync(tenant, siteId, ct))
             return Missing(http, siteId);
         var v = new Validation();
         var request = new IssueTokenRequest(form.Group?.Trim(), Number(form.Uses, "uses", v), Number(form.ExpiresInSeconds, "expiresInSeconds", v));
         TokenIssued? issued = null;
         try
         {
-            issued = await EnrollmentTokens.IssueAsync(tenant, siteId, request, blueprints, tokens, time, v, ct);
+            issued = await EnrollmentTokens.IssueAsync(tenant, siteId, request, reads.Blueprints, tokens, reads.Clock, v, ct);
         }
         catch (StoreConflictException)
         {
@@ -63,11 +68,11 @@ internal static partial class SitePages
         }
 
         if (issued is null)
-            return await ViewAsync(siteId, http, services, StatusCodes.Status422UnprocessableEntity, new BatchTokenView(form.Group, form.Uses, form.ExpiresInSeconds, v.Errors.AsReadOnly(), null), ct);
+            return await ViewAsync(siteId, http, reads, StatusCodes.Status422UnprocessableEntity, new BatchTokenView(form.Group, form.Uses, form.ExpiresInSeconds, v.Errors.AsReadOnly(), null), ct);
         var actor = ConsoleAccess.Actor(http.User);
         LogIssued(log, actor, tenant, siteId, issued.Group, issued.Uses, issued.ExpiresAt);
         // The clear token is in this answer only (the hub keeps its hash): no redirect that would put it in a URL.
-        return await ViewAsync(siteId, http, services, StatusCodes.Status201Created, BatchTokenView.Empty with { Issued = issued }, ct);
+        return await ViewAsync(siteId, http, reads, StatusCodes.Status201Created, BatchTokenView.Empty with { Issued = issued }, ct);
     }
 
     /// <summary>A whole number typed into the form; absent is null (the shared check says "is required"), anything else not a number is an error here.</summary>
@@ -81,21 +86,20 @@ internal static partial class SitePages
         return null;
     }
 
-    private static async Task<IResult> ViewAsync(string siteId, HttpContext http, IServiceProvider services, int status, BatchTokenView token, CancellationToken ct)
+    private static async Task<IResult> ViewAsync(string siteId, HttpContext http, SiteReads reads, int status, BatchTokenView token, CancellationToken ct)
     {
         var tenant = ConsoleAccess.Tenant(http.User);
-        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
-        var summary = (await services.GetRequiredService<ISiteRegistry>().ListSitesAsync(tenant, ct))
+        var now = reads.Clock.GetUtcNow();
+        var summary = (await reads.Sites.ListSitesAsync(tenant, ct))
             .FirstOrDefault(s => string.Equals(s.SiteId, siteId, StringComparison.Ordinal));
         if (summary is null)
             return Missing(http, siteId);
-        var fleet = services.GetRequiredService<IFleetReadStore>();
-        var staleAfter = services.GetRequiredService<IOptions<HubOptions>>().Value.DeviceStaleAfter;
-        var compliance = (await fleet.ComplianceAsync(tenant, now, staleAfter, ct)).FirstOrDefault(c => string.Equals(c.SiteId, siteId, StringComparison.Ordinal))
+        var staleAfter = reads.Options.Value.DeviceStaleAfter;
+        var compliance = (await reads.Fleet.ComplianceAsync(tenant, now, staleAfter, ct)).FirstOrDefault(c => string.Equals(c.SiteId, siteId, StringComparison.Ordinal))
             ?? new SiteCompliance(siteId, 0, 0);
-        var users = await services.GetRequiredService<ISiteUserStore>().ListSiteUsersAsync(tenant, siteId, ct) ?? [];
-        var staging = await services.GetRequiredService<IStagingProgressStore>().SiteProgressAsync(tenant, siteId, ct) ?? [];
-        var groups = await services.GetRequiredService<IBlueprintStore>().ListBlueprintsAsync(tenant, ct);
+        var users = await reads.Users.ListSiteUsersAsync(tenant, siteId, ct) ?? [];
+        var staging = await reads.Staging.SiteProgressAsync(tenant, siteId, ct) ?? [];
+        var groups = await reads.Blueprints.ListBlueprintsAsync(tenant, ct);
         var view = new ConsoleSiteView(new ConsoleSite(summary, compliance, summary.Lag(now)), users, staging, groups, now);
         return ConsolePages.RenderWithStatus<SitePage>(http, status, ("View", view), ("Token", token));
     }
