@@ -14,16 +14,11 @@ public sealed class ConsoleTests(BrowserFixture browser)
     [SkippableFact]
     public async Task An_account_signs_in_and_every_console_page_draws_a_synced_site_and_passes_axe()
     {
-        // Arrange: a hub with a site whose appliance synced three devices; an offline second site; an account
+        // Arrange: a hub with a site whose appliance synced three devices, and an offline second site
         await using var session = await browser.OpenAsync(this);
         using var data = new TempDirectory();
-        await using var hub = await HubProcess.StartAsync(Path.Combine(data.Path, "hub"));
-        var (siteId, credential, token) = await hub.AddSiteWithFleetTokenAsync("DC Console");
-        await hub.AddSiteAsync("DC Never Synced");
-        await AddAccountAsync(hub, "ines");
-        await using var appliance = await browser.StartApplianceAsync(Path.Combine(data.Path, "edge"), hub: (hub.GrpcUrl, credential));
-        await Simulation.RunAsync(appliance, token, 3, "4s", TimeSpan.FromSeconds(60));
-        await WaitForDevicesAsync(hub, 3);
+        await using var synced = await SyncedSite.StartAsync(browser, data.Path, "DC Console", 3, otherSites: ["DC Never Synced"]);
+        var (hub, siteId) = (synced.Hub, synced.SiteId);
         var page = session.Page;
 
         // Act: sign in through the form, as a person does
@@ -53,12 +48,8 @@ public sealed class ConsoleTests(BrowserFixture browser)
         // Arrange: a synced device; central IT signed in
         await using var session = await browser.OpenAsync(this);
         using var data = new TempDirectory();
-        await using var hub = await HubProcess.StartAsync(Path.Combine(data.Path, "hub"));
-        var (_, credential, token) = await hub.AddSiteWithFleetTokenAsync("DC Commands");
-        await AddAccountAsync(hub, "ines");
-        await using var appliance = await browser.StartApplianceAsync(Path.Combine(data.Path, "edge"), hub: (hub.GrpcUrl, credential));
-        await Simulation.RunAsync(appliance, token, 1, "4s", TimeSpan.FromSeconds(60));
-        await WaitForDevicesAsync(hub, 1);
+        await using var synced = await SyncedSite.StartAsync(browser, data.Path, "DC Commands", 1, otherSites: []);
+        var hub = synced.Hub;
         var page = session.Page;
         await SignInAsync(page, hub, "ines", Password);
 
@@ -95,6 +86,29 @@ public sealed class ConsoleTests(BrowserFixture browser)
         await page.GotoAsync(devicePage);
         await Assertions.Expect(page.Locator($"tr[data-command='{commandId}']")).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator("tr[data-command]", new PageLocatorOptions { HasText = "wipe" })).ToHaveCountAsync(0);
+    }
+
+    /// <summary>A hub with an account <c>ines</c>, a site whose appliance synced <c>devices</c> simulated devices, and other sites never synced.</summary>
+    private sealed record SyncedSite(HubProcess Hub, ApplianceProcess Appliance, string SiteId) : IAsyncDisposable
+    {
+        public static async Task<SyncedSite> StartAsync(BrowserFixture browser, string dataDir, string siteName, int devices, IReadOnlyList<string> otherSites)
+        {
+            var hub = await HubProcess.StartAsync(Path.Combine(dataDir, "hub"));
+            var (siteId, credential, token) = await hub.AddSiteWithFleetTokenAsync(siteName);
+            foreach (var other in otherSites)
+                await hub.AddSiteAsync(other);
+            await AddAccountAsync(hub, "ines");
+            var appliance = await browser.StartApplianceAsync(Path.Combine(dataDir, "edge"), hub: (hub.GrpcUrl, credential));
+            await Simulation.RunAsync(appliance, token, devices, "4s", TimeSpan.FromSeconds(60));
+            await WaitForDevicesAsync(hub, devices);
+            return new SyncedSite(hub, appliance, siteId);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Appliance.DisposeAsync();
+            await Hub.DisposeAsync();
+        }
     }
 
     internal static async Task AddAccountAsync(HubProcess hub, string userName)

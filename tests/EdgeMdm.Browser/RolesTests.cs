@@ -19,11 +19,11 @@ public sealed class RolesTests(BrowserFixture browser)
         using var data = new TempDirectory();
         await using var hub = await HubProcess.StartAsync(Path.Combine(data.Path, "hub"));
         var (siteId, credential, token) = await hub.AddSiteWithFleetTokenAsync("DC Roles");
-        await AddUserAsync(hub, siteId, "vera", "viewer", ViewerPassword);
-        await AddUserAsync(hub, siteId, "tom", "technician", TechnicianPassword);
+        await HubSiteUsers.SaveAsync(hub, siteId, "vera", "viewer", ViewerPassword);
+        await HubSiteUsers.SaveAsync(hub, siteId, "tom", "technician", TechnicianPassword);
         var edge = Path.Combine(data.Path, "edge");
         await using var appliance = await browser.StartApplianceAsync(edge, hub: (hub.GrpcUrl, credential));
-        await WaitForUsersAsync(edge, 2);
+        await HubSiteUsers.WaitUntilAsync(edge, users => users.Count >= 2, "vera and tom");
         using var device = appliance.CreateClient();
         var deviceId = (await Enrollments.WhenAcceptedAsync(device, token, "SN-ROLES-1")).DeviceId;
         var devicePage = appliance.Url + "devices/" + Uri.EscapeDataString(deviceId);
@@ -66,28 +66,5 @@ public sealed class RolesTests(BrowserFixture browser)
         await Assertions.Expect(technician.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("lock queued");
         await Assertions.Expect(technician.Page.Locator("tr[data-command='lock']")).ToHaveCountAsync(1);
         await Accessibility.AssertNoSeriousViolationsAsync(technician);
-    }
-
-    private static async Task AddUserAsync(HubProcess hub, string siteId, string userName, string role, string password)
-    {
-        using var created = await hub.Rest.PostAsJsonAsync(
-            new Uri($"/api/v1/sites/{siteId}/users", UriKind.Relative), new JsonObject { ["userName"] = userName, ["role"] = role, ["password"] = password });
-        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
-    }
-
-    /// <summary>Waits (60 s at most) until the hub's feed brought <paramref name="count"/> site users to the appliance.</summary>
-    private static async Task WaitForUsersAsync(string edgeDirectory, int count)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            var result = await Processes.RunAsync(Processes.EdgeDll, ["users", "list", "--json", "--data-dir", edgeDirectory], TimeSpan.FromSeconds(60));
-            Assert.True(result.ExitCode == 0, result.Stderr);
-            using var users = JsonDocument.Parse(result.Stdout);
-            if (users.RootElement.GetArrayLength() >= count)
-                return;
-            Assert.True(DateTime.UtcNow < deadline, $"the site has {users.RootElement.GetArrayLength()} of {count} users after 60 s");
-            await Task.Delay(500);
-        }
     }
 }

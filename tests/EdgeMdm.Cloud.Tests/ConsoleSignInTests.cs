@@ -65,10 +65,12 @@ public sealed class ConsoleSignInTests : HubPerTest
         // Act
         await Hub.Store.Accounts.RemoveAccountAsync(TenantIds.Default, "ana");
         using var after = await browser.GetAsync("/");
+        var signIn = await ConsoleSession.PageAsync(browser, after.Headers.Location!.PathAndQuery);
 
         // Assert
         Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
         Assert.StartsWith("/signin", after.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+        Assert.Contains("Your session ended", signIn, StringComparison.Ordinal);
     }
 
     [Fact]

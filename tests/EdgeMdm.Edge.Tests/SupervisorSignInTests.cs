@@ -157,6 +157,29 @@ public sealed class SupervisorSignInTests
         Assert.Equal(71, lastOk);
     }
 
+    [Fact]
+    public async Task Under_the_shortest_idle_timeout_a_person_looking_every_three_seconds_stays_signed_in_until_the_absolute_timeout()
+    {
+        // Arrange: the shortest timeouts the options allow (what the browser tests run on the real clock)
+        await using var server = await EdgeServer.StartAsync("--Edge:Web:IdleTimeout", "00:00:10", "--Edge:Web:AbsoluteTimeout", "00:00:30");
+        await HubCatalog.ApplyAsync(server, User(1, "kim", SiteUserRoles.Supervisor, KimHash));
+        using var busy = new FormBrowser(server.CreateClient);
+        (await busy.SignInAsync("kim", KimPassword)).Dispose();
+
+        // Act: a look every 3 s for 36 s
+        var answers = new List<HttpStatusCode>();
+        for (var second = 3; second <= 36; second += 3)
+        {
+            server.Clock.Advance(TimeSpan.FromSeconds(3));
+            using var look = await busy.GetAsync("/");
+            answers.Add(look.StatusCode);
+        }
+
+        // Assert: past the idle timeout many times over while active; refused once 30 s went by since the sign-in
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.OK, 10), answers.Take(10));
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Redirect, 2), answers.Skip(10));
+    }
+
     [Theory]
     [InlineData("removed")]
     [InlineData("role changed")]
@@ -183,6 +206,10 @@ public sealed class SupervisorSignInTests
         // Assert
         Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
         Assert.StartsWith("/signin", after.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+        // The page it is sent to says why.
+        Assert.EndsWith("&ended=1", after.Headers.Location.Query, StringComparison.Ordinal);
+        using var signIn = await replayed.GetAsync(after.Headers.Location.PathAndQuery);
+        Assert.Contains("Your session ended", await signIn.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

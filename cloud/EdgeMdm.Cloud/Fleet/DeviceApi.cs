@@ -54,26 +54,24 @@ internal static class DeviceApi
     }
 
     private static async Task<IResult> ListDevicesAsync(
-        string? site, HttpContext http, ISiteRegistry sites, IFleetReadStore fleet, IBlueprintStore blueprints, TimeProvider time,
-        IOptions<HubOptions> options, CancellationToken ct)
+        string? site, HttpContext http, ISiteRegistry sites, IFleetReadStore fleet, DeviceViews devices, CancellationToken ct)
     {
         var tenant = HubApi.Tenant(http);
         if (site is not null && !await sites.SiteExistsAsync(tenant, site, ct))
             return Problems.NoSite(site);
-        var views = await ViewsAsync(tenant, await fleet.ListDevicesAsync(tenant, site, ct), blueprints, time, options.Value, ct);
-        return TypedResults.Json(views, ApiJson.Default.ListDeviceRecord);
+        var views = await devices.ViewsAsync(tenant, await fleet.ListDevicesAsync(tenant, site, ct), ct);
+        return TypedResults.Json(views.ToList(), ApiJson.Default.ListDeviceRecord);
     }
 
     /// <summary>GET /api/v1/devices/{device}?site=: one device by id or serial, with its findings and lifecycle history.</summary>
     private static async Task<IResult> ShowDeviceAsync(
-        string device, string? site, HttpContext http, IFleetReadStore fleet, IBlueprintStore blueprints, TimeProvider time,
-        IOptions<HubOptions> options, CancellationToken ct)
+        string device, string? site, HttpContext http, IFleetReadStore fleet, DeviceViews devices, CancellationToken ct)
     {
         var tenant = HubApi.Tenant(http);
         var (found, refusal) = await ResolveAsync(fleet, tenant, device, site, unknownAtSiteIsKept: false, ct);
         if (refusal is not null)
             return refusal;
-        var view = (await ViewsAsync(tenant, [found!], blueprints, time, options.Value, ct))[0];
+        var view = (await devices.ViewsAsync(tenant, [found!], ct))[0];
         var history = await fleet.ListTransitionsAsync(tenant, found!.SiteId, found.DeviceId, ct);
         return TypedResults.Json(new DeviceDetailView(view, history), ApiJson.Default.DeviceDetailView);
     }
@@ -85,25 +83,6 @@ internal static class DeviceApi
         var sites = await fleet.ComplianceAsync(HubApi.Tenant(http), time.GetUtcNow(), staleAfter, ct);
         return TypedResults.Json(new FleetCompliance((long)staleAfter.TotalSeconds, sites), ApiJson.Default.FleetCompliance);
     }
-
-    private static async Task<List<DeviceRecord>> ViewsAsync(
-        string tenant, IReadOnlyList<DeviceRecord> devices, IBlueprintStore blueprints, TimeProvider time, HubOptions options, CancellationToken ct)
-    {
-        var byGroup = (await blueprints.ListBlueprintsAsync(tenant, ct)).ToDictionary(b => b.Group, StringComparer.Ordinal);
-        var now = time.GetUtcNow();
-        return devices.Select(d =>
-        {
-            var status = d.ReportedStatus();
-            return d with
-            {
-                Compliance = ComplianceClassifier.Name(ComplianceClassifier.Classify(d.ComplianceInput(), now, options.DeviceStaleAfter)),
-                KeyApp = KeyApp.Of(byGroup.GetValueOrDefault(d.Group), status),
-                Dock = DeviceStatusText.Dock(status.Battery),
-                BatteryLevel = status.Battery?.Level,
-            };
-        }).ToList();
-    }
-
 }
 
 /// <summary>One device with its lifecycle history (site sequence order).</summary>

@@ -21,7 +21,19 @@ public interface ICommandStore
 
     /// <summary>The command and its status as last reported by its site, or null for an id unknown to the tenant.</summary>
     Task<CommandRecord?> CommandStatusAsync(string tenantId, string commandId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The tenant's commands that match <paramref name="query"/> (each filter null: any), newest first by when they were
+    /// queued: at most <see cref="CommandQuery.Limit"/> of them, and how many match in all.
+    /// </summary>
+    Task<CommandList> ListCommandsAsync(string tenantId, CommandQuery query, CancellationToken cancellationToken = default);
 }
+
+/// <summary>Which commands to list: of one site, one device (its id) and one status, or any; at most <c>Limit</c>.</summary>
+public sealed record CommandQuery(string? SiteId = null, string? DeviceId = null, string? Status = null, int Limit = 100);
+
+/// <summary>The first commands that matched a <see cref="CommandQuery"/>, newest first, and how many matched in all.</summary>
+public sealed record CommandList(IReadOnlyList<CommandRecord> Commands, int Total);
 
 /// <summary>A device a command goes to.</summary>
 public sealed record CommandTarget(string SiteId, string DeviceId);
@@ -44,4 +56,7 @@ public static class CommandStatuses
     public const string Succeeded = "succeeded";
     public const string Failed = "failed";
     public const string Expired = "expired";
+
+    /// <summary>Every status a command can have, in the order it moves through them.</summary>
+    public static IReadOnlyList<string> All { get; } = [Queued, Delivered, Succeeded, Failed, Expired];
 }

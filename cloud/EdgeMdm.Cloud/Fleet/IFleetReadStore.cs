@@ -10,6 +10,12 @@ public interface IFleetReadStore
     Task<IReadOnlyList<TransitionRecord>> ListTransitionsAsync(string tenantId, string siteId, string deviceId, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// The latest lifecycle transitions of the devices of one site of the tenant, or of all its sites when
+    /// <paramref name="siteId"/> is null: newest first (by when they happened), at most <paramref name="limit"/>.
+    /// </summary>
+    Task<IReadOnlyList<SiteTransitionRecord>> ListRecentTransitionsAsync(string tenantId, string? siteId, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Every device with this id across the tenant's sites (more than one when two sites use the same id), ordered by
     /// site; when no device has this id, every device with this serial (more than one when the serial is known at
     /// several sites). Central IT addresses a device by either, as the site CLI does.
@@ -61,21 +67,6 @@ public sealed record DeviceRecord(
     /// <summary>Battery charge level, 0–100 %, as last reported; set by the REST API.</summary>
     public int? BatteryLevel { get; init; }
 
-    /// <summary>Its last reported status; an empty one when it reported nothing or a status the hub cannot read (one that says nothing).</summary>
-    public Contracts.Device.DeviceStatus ReportedStatus()
-    {
-        if (!Reported)
-            return new Contracts.Device.DeviceStatus();
-        try
-        {
-            return System.Text.Json.JsonSerializer.Deserialize(StatusJson, Contracts.Device.DeviceProtocolJson.Default.DeviceStatus) ?? new Contracts.Device.DeviceStatus();
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return new Contracts.Device.DeviceStatus();
-        }
-    }
-
     /// <summary>What <see cref="Domain.Drift.ComplianceClassifier"/> needs of it.</summary>
     public Domain.Drift.DeviceCompliance ComplianceInput() => new(Reported, Compliant, EnrolledAt, LastCheckin);
 }
@@ -84,5 +75,8 @@ public sealed record DeviceRecord(
 public sealed record DeviceFinding(string Item, string Expected, string Actual, string Severity);
 
 public sealed record TransitionRecord(ulong Sequence, string FromState, string ToState, string Actor, string Reason, DateTimeOffset At);
+
+/// <summary>A lifecycle transition with the site and device it happened to.</summary>
+public sealed record SiteTransitionRecord(string SiteId, string DeviceId, TransitionRecord Transition);
 
 public sealed record SiteCompliance(string SiteId, int Devices, int Compliant, int NonCompliant = 0, int Unknown = 0, int Stale = 0);

@@ -6,6 +6,9 @@ namespace EdgeMdm.Cloud.Fleet;
 
 internal sealed class SqlCommandStore(IHubDatabase db, TimeProvider time, ISiteDirectory sites, IFeedWriter feed) : ICommandStore
 {
+    private const string Columns =
+        "c.command_id, c.site_id, c.device_id, c.type, c.status, c.message, c.created_by, c.expires_at, c.finished_at, c.reason, c.created_at";
+
     public async Task<string> QueueCommandAsync(
         string tenantId, string siteId, string deviceId, string type, IReadOnlyDictionary<string, string> parameters,
         DateTimeOffset? expiresAt, string createdBy, string reason = "", CancellationToken cancellationToken = default) =>
@@ -54,17 +57,35 @@ internal sealed class SqlCommandStore(IHubDatabase db, TimeProvider time, ISiteD
 
         // A command carries only its site's id: the join with sites scopes it to the tenant in one query.
         var r = await s.SingleOrDefaultAsync(
-            """
-            SELECT c.command_id, c.site_id, c.device_id, c.type, c.status, c.message, c.created_by, c.expires_at, c.finished_at, c.reason, c.created_at
-            FROM commands c JOIN sites s ON s.site_id = c.site_id
-            WHERE c.command_id = ? AND s.tenant_id = ?
-            """,
+            $"""
+             SELECT {Columns}
+             FROM commands c JOIN sites s ON s.site_id = c.site_id
+             WHERE c.command_id = ? AND s.tenant_id = ?
+             """,
             commandId, tenantId);
-        return r is null ? null : new CommandRecord(
-            r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5), r.Text(6), r.NullableTime(7), r.NullableTime(8))
-        {
-            Reason = r.Text(9),
-            CreatedAt = r.NullableTime(10),
-        };
+        return r is null ? null : Record(r);
     }
+
+    public async Task<CommandList> ListCommandsAsync(string tenantId, CommandQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        const string Matching =
+            """
+            FROM commands c JOIN sites s ON s.site_id = c.site_id
+            WHERE s.tenant_id = ? AND (? = '' OR c.site_id = ?) AND (? = '' OR c.device_id = ?) AND (? = '' OR c.status = ?)
+            """;
+        object?[] args = [tenantId, query.SiteId ?? "", query.SiteId ?? "", query.DeviceId ?? "", query.DeviceId ?? "", query.Status ?? "", query.Status ?? ""];
+        await using var s = await db.BeginAsync(write: false, cancellationToken);
+        var total = await s.SingleOrDefaultAsync("SELECT COUNT(*) " + Matching, args);
+        var rows = await s.QueryAsync(
+            $"SELECT {Columns} {Matching} ORDER BY c.created_at DESC, c.command_id DESC LIMIT ?", [.. args, (long)Math.Max(0, query.Limit)]);
+        return new CommandList(rows.Select(Record).ToList(), (int)(total?.Long(0) ?? 0));
+    }
+
+    private static CommandRecord Record(Row r) => new(
+        r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5), r.Text(6), r.NullableTime(7), r.NullableTime(8))
+    {
+        Reason = r.Text(9),
+        CreatedAt = r.NullableTime(10),
+    };
 }

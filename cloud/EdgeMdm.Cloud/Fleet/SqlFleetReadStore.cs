@@ -82,6 +82,20 @@ internal sealed class SqlFleetReadStore(IHubDatabase db) : IFleetReadStore
         return rows.Select(r => new TransitionRecord(r.ULong(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Time(5))).ToList();
     }
 
+    public async Task<IReadOnlyList<SiteTransitionRecord>> ListRecentTransitionsAsync(string tenantId, string? siteId, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var s = await db.BeginAsync(write: false, cancellationToken);
+        var rows = await s.QueryAsync(
+            """
+            SELECT t.site_id, t.device_id, t.sequence, t.from_state, t.to_state, t.actor, t.reason, t.at
+            FROM transitions t JOIN sites s ON s.site_id = t.site_id
+            WHERE s.tenant_id = ? AND (? = '' OR t.site_id = ?)
+            ORDER BY t.at DESC, t.site_id, t.sequence DESC LIMIT ?
+            """,
+            tenantId, siteId ?? "", siteId ?? "", (long)Math.Max(0, limit));
+        return rows.Select(r => new SiteTransitionRecord(r.Text(0), r.Text(1), new TransitionRecord(r.ULong(2), r.Text(3), r.Text(4), r.Text(5), r.Text(6), r.Time(7)))).ToList();
+    }
+
     /// <summary>Classified here, not in SQL: the one rule is the Domain's (<see cref="ComplianceClassifier"/>).</summary>
     public async Task<IReadOnlyList<SiteCompliance>> ComplianceAsync(string tenantId, DateTimeOffset now, TimeSpan staleAfter, CancellationToken cancellationToken = default)
     {

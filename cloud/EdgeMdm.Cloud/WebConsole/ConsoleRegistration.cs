@@ -26,6 +26,9 @@ public static class ConsoleRegistration
         ConsoleSignIn.Map(app);
         var pages = app.MapGroup("").RequireAuthorization(ConsoleAccess.Policy).AddEndpointFilter<PageHeaders>();
         SitesPages.Map(pages);
+        DevicesPages.Map(pages);
+        CommandsPages.Map(pages);
+        CustodyPages.Map(pages);
         DriftPages.Map(pages);
         BlueprintPages.Map(pages);
         PackagePages.Map(pages);

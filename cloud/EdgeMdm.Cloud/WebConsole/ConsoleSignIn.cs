@@ -27,7 +27,9 @@ internal static partial class ConsoleSignIn
     public static void Map(IEndpointRouteBuilder app)
     {
         var pages = app.MapGroup("").AddEndpointFilter<PageHeaders>();
-        pages.MapGet(WebSignInSetup.SignInPath, (string? returnUrl, HttpContext http) => Page(http, StatusCodes.Status200OK, null, null, null, returnUrl)).AllowAnonymous();
+        pages.MapGet(WebSignInSetup.SignInPath, (string? returnUrl, string? ended, HttpContext http) =>
+                Page(http, StatusCodes.Status200OK, null, null, null, returnUrl, ended is not null ? "Your session ended: sign in again." : null))
+            .AllowAnonymous();
         pages.MapPost(WebSignInSetup.SignInPath, SignInAsync)
             .AllowAnonymous()
             .AddEndpointFilter<SameOrigin>()
@@ -75,10 +77,12 @@ internal static partial class ConsoleSignIn
 
     private static string? Shown(string value, int max) => value.Length <= max ? value : null;
 
-    private static RazorComponentResult<ConsoleSignInPage> Page(HttpContext http, int status, string? message, string? tenant, string? userName, string? returnUrl) =>
+    private static RazorComponentResult<ConsoleSignInPage> Page(
+        HttpContext http, int status, string? message, string? tenant, string? userName, string? returnUrl, string? notice = null) =>
         new(new Dictionary<string, object?>(StringComparer.Ordinal)
         {
             ["Message"] = message,
+            ["Notice"] = notice,
             ["Tenant"] = string.Equals(tenant, TenantIds.Default, StringComparison.Ordinal) ? null : tenant,
             ["UserName"] = userName,
             ["ReturnUrl"] = SignInFlow.LocalOnly(returnUrl),

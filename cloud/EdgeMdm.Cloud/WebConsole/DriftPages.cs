@@ -47,7 +47,7 @@ internal static class DriftPages
         IReadOnlyList<SiteSummary> sites, IReadOnlyList<DeviceRecord> devices, IReadOnlyList<Domain.Blueprints.Blueprint> blueprints, DateTimeOffset now, TimeSpan staleAfter)
     {
         var active = devices.Where(d => !string.Equals(d.State, nameof(Domain.Lifecycle.DeviceState.Retired), StringComparison.Ordinal)).ToList();
-        var apps = AppVersions.Spread(AppVersions.Count(active.Select(d => (d.SiteId, d.ReportedStatus().Apps)), blueprints));
+        var apps = AppVersions.Spread(AppVersions.Count(active.Select(d => (d.SiteId, DeviceViews.Status(d.StatusJson).Apps)), blueprints));
         var classified = active.Select(d => (Device: d, State: ComplianceClassifier.Classify(d.ComplianceInput(), now, staleAfter))).ToList();
         var perSite = sites.Select(s =>
         {

@@ -27,7 +27,9 @@ internal static partial class SignInEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         var pages = app.MapGroup("").AddEndpointFilter<PageHeaders>();
-        pages.MapGet(WebSignInSetup.SignInPath, (string? returnUrl) => Page(StatusCodes.Status200OK, null, null, returnUrl)).AllowAnonymous();
+        pages.MapGet(WebSignInSetup.SignInPath, (string? returnUrl, string? ended) =>
+                Page(StatusCodes.Status200OK, null, null, returnUrl, ended is not null ? "Your session ended: sign in again." : null))
+            .AllowAnonymous();
         pages.MapPost(WebSignInSetup.SignInPath, SignInAsync)
             .AllowAnonymous()
             .AddEndpointFilter<SameOrigin>()
@@ -83,8 +85,14 @@ internal static partial class SignInEndpoints
             : null;
     }
 
-    private static RazorComponentResult<SignInPage> Page(int status, string? message, string? userName, string? returnUrl) =>
-        new(new Dictionary<string, object?>(StringComparer.Ordinal) { ["Message"] = message, ["UserName"] = userName, ["ReturnUrl"] = SignInFlow.LocalOnly(returnUrl) }) { StatusCode = status };
+    private static RazorComponentResult<SignInPage> Page(int status, string? message, string? userName, string? returnUrl, string? notice = null) =>
+        new(new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["Message"] = message, ["Notice"] = notice, ["UserName"] = userName, ["ReturnUrl"] = SignInFlow.LocalOnly(returnUrl),
+        })
+        {
+            StatusCode = status,
+        };
 
     [LoggerMessage(EventId = 7601, Level = LogLevel.Information, Message = "Supervisor page: {Account} signed in")]
     private static partial void LogSignedIn(ILogger log, string account);

@@ -33,8 +33,14 @@ public static class WebSignInSetup
     /// <summary>The rate limiter policy of the sign-in form: attempts per client address, right or wrong.</summary>
     public const string SignInAddressPolicy = "web-sign-in-address";
 
-    /// <summary>A session is renewed (its idle clock restarted) at most this often, to keep writes rare.</summary>
+    /// <summary>
+    /// A session is renewed (its idle clock restarted) at most this often, to keep writes rare; under a short idle
+    /// timeout, at most every quarter of it (<see cref="RenewAfter"/>), so a person active within it stays signed in.
+    /// </summary>
     public static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(30);
+
+    /// <summary>The query parameter the sign-in page is sent with when the browser's session ended (timed out or ended by the server).</summary>
+    public const string EndedParameter = "ended";
 
     /// <summary>
     /// Registers the cookie scheme, the session store over <typeparamref name="TStore"/>, the user check
@@ -127,7 +133,11 @@ public static class WebSignInSetup
         {
             if (IsLive(context.Request) || !AcceptsHtml(context.Request))
                 return Problems.WriteAsync(context.HttpContext, StatusCodes.Status401Unauthorized, "sign in first: the session ended or never began").AsTask();
-            context.Response.Redirect(context.RedirectUri);
+            // A session cookie came with the request but no longer signs in: the page then says the session ended.
+            var ended = context.Request.Cookies.ContainsKey(CookieName);
+            context.Response.Redirect(ended
+                ? context.RedirectUri + (context.RedirectUri.Contains('?', StringComparison.Ordinal) ? "&" : "?") + EndedParameter + "=1"
+                : context.RedirectUri);
             return Task.CompletedTask;
         };
         cookie.Events.OnRedirectToAccessDenied = context =>
@@ -145,14 +155,19 @@ public static class WebSignInSetup
         if (principal is null || signedInAt is null || now - signedInAt.Value > web.AbsoluteTimeout
             || !await check.IsStillValidAsync(principal, context.HttpContext.RequestAborted))
         {
+            // The session ends on the server; the browser keeps its dead cookie, so the sign-in page it is sent to next
+            // (by this request or by a live page's reload after a 401) can say that the session ended.
             context.RejectPrincipal();
-            await context.HttpContext.SignOutAsync(Scheme);
+            await EndPresentedSessionAsync(context.HttpContext);
             return;
         }
 
-        if (!IsLive(context.Request) && context.Properties.IssuedUtc is { } issued && now - issued >= RenewEvery)
+        if (!IsLive(context.Request) && context.Properties.IssuedUtc is { } issued && now - issued >= RenewAfter(web.IdleTimeout))
             context.ShouldRenew = true;
     }
+
+    /// <summary>How old a session's ticket must be before a person's request renews it: <see cref="RenewEvery"/>, or a quarter of a shorter idle timeout.</summary>
+    public static TimeSpan RenewAfter(TimeSpan idleTimeout) => idleTimeout / 4 < RenewEvery ? idleTimeout / 4 : RenewEvery;
 
     private static bool AcceptsHtml(HttpRequest request) =>
         request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
