@@ -30,7 +30,9 @@ public static partial class BlueprintYaml
     /// The blueprints and the staging plans of a file. A plan's secret written <c>{env: NAME}</c> is read with
     /// <paramref name="environment"/> (the environment of whoever applies the file, so git never holds it).
     /// </summary>
-    public static BlueprintsFile ParseFile(string yaml, string label, bool required, Func<string, string?> environment)
+    /// <param name="knownPlans">Staging plans a blueprint may name besides the file's own (those the hub holds, when the
+    /// text is pasted into its console); null for none.</param>
+    public static BlueprintsFile ParseFile(string yaml, string label, bool required, Func<string, string?> environment, IReadOnlySet<string>? knownPlans = null)
     {
         ArgumentNullException.ThrowIfNull(environment);
         BlueprintDocument? document;
@@ -59,6 +61,7 @@ public static partial class BlueprintYaml
 
         // A plan that failed its own rules is still a plan of the file: name it once, not again at every blueprint.
         var planNames = (document.StagingPlans ?? []).Select(p => p?.Name).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        planNames.UnionWith(knownPlans ?? new HashSet<string>(StringComparer.Ordinal));
         return new BlueprintsFile(Validate(entries, planNames, errors, label), plans);
     }
 

@@ -1,4 +1,3 @@
-using EdgeMdm.Cli.Blueprints;
 using EdgeMdm.Domain.Blueprints;
 
 namespace EdgeMdm.Cli.Tests;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeMdm.Domain.Blueprints;
 
 namespace EdgeMdm.Cli.Blueprints;
 

@@ -1,4 +1,5 @@
 using EdgeMdm.Cli.Hub;
+using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Domain.Staging;
 
 namespace EdgeMdm.Cli.Blueprints;

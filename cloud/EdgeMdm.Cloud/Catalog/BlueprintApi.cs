@@ -21,20 +21,46 @@ internal static class BlueprintApi
         if (problem is not null)
             return problem;
         var v = new Validation();
-        v.GroupName("group", group);
-        if (body!.Group is { Length: > 0 } named && !string.Equals(named, group, StringComparison.Ordinal))
-            v.Add("group", $"is '{named}' in the body but '{group}' in the path");
-        var blueprint = Normalize(body, group, v);
         var tenant = HubApi.Tenant(http);
-        if (blueprint.StagingPlan is { } plan && await plans.GetPlanAsync(tenant, plan, ct) is null)
-            v.Add("stagingPlan", $"names no staging plan of this tenant ('{plan}'): put the plan first");
+        var blueprint = await BlueprintRules.CheckAsync(tenant, group, body!, plans, v, ct);
         if (!v.Valid)
             return v.Problem();
-        var existed = (await blueprints.ListBlueprintsAsync(tenant, ct)).Any(b => string.Equals(b.Group, group, StringComparison.Ordinal));
-        var changed = await blueprints.UpsertBlueprintAsync(tenant, blueprint, ct);
+        var (existed, changed) = await BlueprintRules.SaveAsync(tenant, blueprint, blueprints, ct);
         return TypedResults.Json(
             new BlueprintSaved(group, blueprint.ToDeclarations().Token, changed), ApiJson.Default.BlueprintSaved,
             statusCode: existed ? StatusCodes.Status200OK : StatusCodes.Status201Created);
+    }
+}
+
+/// <summary>
+/// What a blueprint put must pass, and how it is stored: the REST API's <c>PUT /api/v1/blueprints/{group}</c> and the
+/// console's "apply" use these, so both refuse the same blueprints and store them the same way.
+/// </summary>
+public static class BlueprintRules
+{
+    /// <summary>
+    /// The blueprint <paramref name="body"/> as it would be stored for <paramref name="group"/> (absent lists empty,
+    /// the group the path's), its errors added to <paramref name="v"/> keyed by JSON path: the group's name, a body
+    /// naming another group, each item, a staging plan the tenant does not have.
+    /// </summary>
+    internal static async Task<Blueprint> CheckAsync(
+        string tenant, string group, Blueprint body, Staging.IStagingPlanStore plans, Validation v, CancellationToken ct)
+    {
+        v.GroupName("group", group);
+        if (body.Group is { Length: > 0 } named && !string.Equals(named, group, StringComparison.Ordinal))
+            v.Add("group", $"is '{named}' in the body but '{group}' in the path");
+        var blueprint = Normalize(body, group, v);
+        if (blueprint.StagingPlan is { } plan && await plans.GetPlanAsync(tenant, plan, ct) is null)
+            v.Add("stagingPlan", $"names no staging plan of this tenant ('{plan}'): put the plan first");
+        return blueprint;
+    }
+
+    /// <summary>Stores a checked blueprint (and feeds it to the sites when it changed); whether the group had one before, and whether it changed.</summary>
+    internal static async Task<(bool Existed, bool Changed)> SaveAsync(string tenant, Blueprint blueprint, IBlueprintStore blueprints, CancellationToken ct)
+    {
+        var existed = (await blueprints.ListBlueprintsAsync(tenant, ct)).Any(b => string.Equals(b.Group, blueprint.Group, StringComparison.Ordinal));
+        var changed = await blueprints.UpsertBlueprintAsync(tenant, blueprint, ct);
+        return (existed, changed);
     }
 
     /// <summary>

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace EdgeMdm.Cloud.Rollouts;
 
 /// <summary>The rollout report for central IT, behind the API token filter of <see cref="HubApi"/>, per tenant.</summary>
@@ -18,8 +16,7 @@ internal static class RolloutApi
     /// when no group has a current rollout of the named package.
     /// </summary>
     private static async Task<IResult> ReportAsync(
-        string? packageName, string? site, HttpContext http, ISiteRegistry sites, IRolloutStore rollouts, IFleetReadStore fleet,
-        IPackageStore packages, RolloutWaveMemory memory, TimeProvider time, IOptions<HubOptions> options, CancellationToken ct)
+        string? packageName, string? site, HttpContext http, ISiteRegistry sites, IRolloutReport rollouts, CancellationToken ct)
     {
         var v = new Validation();
         if (packageName is not null)
@@ -31,8 +28,7 @@ internal static class RolloutApi
         var tenant = HubApi.Tenant(http);
         if (site is not null && !await sites.SiteExistsAsync(tenant, site, ct))
             return Problems.NoSite(site);
-        var report = await new RolloutReporter(rollouts, fleet, packages, memory)
-            .ReportAsync(tenant, packageName, site, time.GetUtcNow(), options.Value.RolloutOfflineAfter, ct);
+        var report = await rollouts.ReportAsync(tenant, packageName, site, ct);
         return report.Count == 0 && packageName is not null
             ? Problems.NotFound($"no group is rolling out '{packageName}': a rollout starts when a blueprint changes the version code of an app its group already has")
             : TypedResults.Json(report.ToList(), ApiJson.Default.ListRolloutView);

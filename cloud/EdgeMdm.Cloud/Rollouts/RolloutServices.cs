@@ -9,5 +9,6 @@ public static class RolloutServices
         .AddSingleton<IRolloutStore, SqlRolloutStore>()
         .AddSingleton<IRolloutRecorder, SqlRolloutRecorder>()
         .AddSingleton<RolloutWaveMemory>()
+        .AddSingleton<IRolloutReport, HubRolloutReport>()
         .AddHostedService<RolloutWatcher>();
 }

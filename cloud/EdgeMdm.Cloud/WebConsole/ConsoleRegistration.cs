@@ -29,6 +29,11 @@ public static class ConsoleRegistration
         DevicesPages.Map(pages);
         CommandsPages.Map(pages);
         CustodyPages.Map(pages);
+        DriftPages.Map(pages);
+        BlueprintPages.Map(pages);
+        PackagePages.Map(pages);
+        RolloutPages.Map(pages);
+        SitePages.Map(pages);
         return app;
     }
 }

@@ -162,11 +162,7 @@ internal sealed class DeclarationsCatalog : IDeclarations, IPinnedPackages, IFee
     }
 
     private IEnumerable<(string PackageName, long VersionCode)> AppVersionsDeclared() =>
-        _entries.Values
-            .SelectMany(entry => entry.Base.Blueprint.Apps)
-            .SelectMany(app => SiteRollout.ActiveRollout(app) is { FromVersionCode: { } from }
-                ? new[] { (app.PackageName, app.VersionCode), (app.PackageName, from) }
-                : [(app.PackageName, app.VersionCode)]);
+        Domain.Drift.AppVersions.Required(_entries.Values.Select(entry => entry.Base.Blueprint));
 
     private BlueprintEntry EntryOf(string group) =>
         _entries.TryGetValue(group, out var entry) ? entry : _entries.GetOrAdd(group, g => new BlueprintEntry(Blueprint.Empty(g), _catalog, []));

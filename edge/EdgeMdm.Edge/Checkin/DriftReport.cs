@@ -23,9 +23,6 @@ public sealed record DriftSummary(
 /// <summary>A device with nothing to judge: enrolled and silent since (unknown), or silent for too long (stale).</summary>
 public sealed record QuietDevice(string DeviceId, string Serial, string Group, DeviceState State, DateTimeOffset? EnrolledAt, DateTimeOffset? LastCheckinAt);
 
-/// <param name="Required">True when this is the version a blueprint requires for at least one group.</param>
-public sealed record AppVersionCount(string PackageName, long VersionCode, string? VersionName, int Devices, bool Required);
-
 public sealed record NonCompliantDevice(string DeviceId, string Serial, string Group, DeviceState State, IReadOnlyList<DriftFinding> Findings);
 
 /// <summary>Floor truth across the site, from what each device's last check-in was judged.</summary>

@@ -59,11 +59,7 @@ public sealed record SiteRollout(
     }
 
     /// <summary>The app's rollout when the site should stage it (see <see cref="From"/>); null to declare the target to every device.</summary>
-    public static AppRollout? ActiveRollout(RequiredApp app)
-    {
-        ArgumentNullException.ThrowIfNull(app);
-        return app.Rollout is { Id: not null, FromVersionCode: { } from } rollout && from != app.VersionCode && rollout.Plan.IsValid() ? rollout : null;
-    }
+    public static AppRollout? ActiveRollout(RequiredApp app) => AppRollout.Active(app);
 
     public static string FromNameOf(AppRollout rollout)
     {

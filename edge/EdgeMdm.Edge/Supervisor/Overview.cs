@@ -11,14 +11,6 @@ using EdgeMdm.ServiceDefaults.WebPages;
 
 namespace EdgeMdm.Edge.Supervisor;
 
-/// <summary>One app's versions on the floor; <see cref="Stale"/> versions are ones no blueprint requires.</summary>
-public sealed record AppSpread(string PackageName, IReadOnlyList<AppVersionCount> Versions)
-{
-    public bool HasRequired => Versions.Any(v => v.Required);
-
-    public bool IsStale(AppVersionCount version) => HasRequired && version is { Required: false };
-}
-
 /// <summary>The uplink as the overview shows it: state, last contact, and what waits to go up.</summary>
 public sealed record UplinkView(string State, DateTimeOffset? LastContactAt, long Backlog, DateTimeOffset? OldestPendingAt);
 
@@ -91,10 +83,7 @@ internal sealed class OverviewReader(
             .Where(s => s != Domain.Lifecycle.DeviceState.Retired)
             .Select(s => new ChartBar(s.ToString(), all.Count(d => d.State == s), s == Domain.Lifecycle.DeviceState.Quarantined ? "bad" : "none"))
             .ToList();
-        var apps = drift.Drift().AppVersions.GroupBy(v => v.PackageName, StringComparer.Ordinal)
-            .Select(g => new AppSpread(g.Key, [.. g.OrderByDescending(v => v.VersionCode)]))
-            .OrderBy(a => a.PackageName, StringComparer.Ordinal)
-            .ToList();
+        var apps = AppVersions.Spread(drift.Drift().AppVersions);
         var charge = ChargeBands
             .Select(b => new ChartBar(b.Label, all.Count(d => d.BatteryLevel is { } level && level >= b.Low && level <= b.High), b.Tone))
             .ToList();

@@ -82,6 +82,17 @@ public sealed record AppRollout(RolloutPlan Plan)
     }
 
     /// <summary>
+    /// The app's rollout when a site should stage it: once the hub gave it an id and a version to roll from that differs
+    /// from the target, with a valid plan. Null to declare the target to every device (a plan alone, as a blueprint read
+    /// from a file carries it, declares the target to everyone, as before rollouts existed).
+    /// </summary>
+    public static AppRollout? Active(RequiredApp app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return app.Rollout is { Id: not null, FromVersionCode: { } from } rollout && from != app.VersionCode && rollout.Plan.IsValid() ? rollout : null;
+    }
+
+    /// <summary>
     /// The rollout that replaces <paramref name="previous"/>'s (the app as the blueprint named it before) with a new
     /// version: it starts from the version named before, and when the earlier rollout was still staged, devices
     /// waiting on its from version (or on versions it kept) keep theirs. <paramref name="targetVersionCode"/> is the

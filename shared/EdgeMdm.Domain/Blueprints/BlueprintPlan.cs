@@ -1,8 +1,7 @@
 using System.Globalization;
-using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Domain.Rollouts;
 
-namespace EdgeMdm.Cli.Blueprints;
+namespace EdgeMdm.Domain.Blueprints;
 
 public enum ChangeKind
 {
