@@ -1,0 +1,140 @@
+using System.Collections.Concurrent;
+
+namespace EdgeMdm.Bench;
+
+/// <summary>
+/// The overview scenario: a real appliance over pinned https with <see cref="BenchOptions.OverviewDevices"/> devices that
+/// report a real floor's spread (<see cref="BenchFloor.Mixed"/>). First the check-in load with no page open; then the
+/// supervisor's overview fetched one request at a time with the load stopped, both built anew (the reader's cache,
+/// <c>OverviewReader.Freshness</c> = 1 s, gone stale) and served from that cache; then the check-in load again with
+/// <see cref="BenchOptions.Pages"/> pages open, each following the live stream and fetching itself again on every
+/// "changed" event as the page's script does; then the load once more with no page open, to see how far the machine
+/// drifted between runs.
+/// </summary>
+internal static class OverviewRun
+{
+    /// <summary>The reader's cache lifetime (<c>OverviewReader.Freshness</c>) and a margin: a request this long after the last one finds it stale.</summary>
+    public static readonly TimeSpan StaleAfter = TimeSpan.FromSeconds(1.1);
+
+    /// <summary>Requests that build the overview anew, one every <see cref="StaleAfter"/>.</summary>
+    public const int BuiltRequests = 30;
+
+    /// <summary>Rounds of a build followed by <see cref="CachedPerRound"/> requests the cache answers.</summary>
+    public const int CachedRounds = 20;
+
+    public const int CachedPerRound = 10;
+
+    public static async Task<OverviewResult> RunAsync(string edgeDll, string seed, string token, BenchOptions options, TextWriter log, CancellationToken cancellationToken) =>
+        await BenchProcesses.InWorkDirectoryAsync("edgemdm-bench-overview-", log, async work =>
+        {
+            var dataDir = Path.Combine(work, "appliance");
+            var url = ServerProcess.FreeLoopbackUrl("https");
+            var load = options with { Devices = options.OverviewDevices };
+            log.WriteLine($"edgemdm-bench: overview: appliance on {url}, data in {dataDir}; {load.Devices} devices, {options.Pages} pages");
+            string[] args = ["serve", "--data-dir", dataDir, "--seed", seed, "--urls", BenchProcesses.Text(url)];
+            await using var appliance = await BenchProcesses.StartAsync("appliance", edgeDll, args, url, cancellationToken, () => ServerProcess.SitePin(dataDir));
+
+            var enrolled = await LoadRun.EnrollAsync("appliance (TLS)", appliance, token, load, BenchFloor.Mixed, log, cancellationToken);
+            var again = enrolled with { Errors = 0 };
+            var quiet = await LoadRun.RunAsync("no page open", appliance, enrolled, load, log, cancellationToken);
+            var page = await PageAsync(appliance, dataDir, log, cancellationToken);
+            var (withPages, live) = await WithPagesAsync(appliance, dataDir, again, load, log, cancellationToken);
+            var quietAgain = await LoadRun.RunAsync("no page open, again", appliance, again, load, log, cancellationToken);
+            return new OverviewResult(load, page, live, quiet, withPages, quietAgain);
+        });
+
+    /// <summary>The overview, one request at a time, the load stopped: the first after the start, built anew, and from the cache.</summary>
+    private static async Task<PageFigures> PageAsync(ServerProcess appliance, string dataDir, TextWriter log, CancellationToken cancellationToken)
+    {
+        using var page = new SupervisorPage(appliance);
+        await page.SignInAsync(dataDir, cancellationToken);
+        log.WriteLine($"  overview: signed in; {BuiltRequests} requests {StaleAfter.TotalSeconds:0.0} s apart (built anew), then {CachedRounds} × {CachedPerRound} served from the cache");
+        var first = await page.OverviewAsync(live: false, cancellationToken);
+
+        var built = new List<PageFetch>(BuiltRequests);
+        var before = appliance.Sample();
+        for (var i = 0; i < BuiltRequests; i++)
+        {
+            await Task.Delay(StaleAfter, cancellationToken);
+            built.Add(await page.OverviewAsync(live: false, cancellationToken));
+        }
+
+        var after = appliance.Sample();
+        // Server CPU per page built: the CPU the appliance spent over the loop (its background work included), per request.
+        var cpuPerBuilt = (after.Cpu - before.Cpu).TotalSeconds / BuiltRequests;
+
+        var cached = new List<PageFetch>(CachedRounds * CachedPerRound);
+        for (var round = 0; round < CachedRounds; round++)
+        {
+            await Task.Delay(StaleAfter, cancellationToken);
+            var build = await page.OverviewAsync(live: false, cancellationToken);
+            for (var i = 0; i < CachedPerRound; i++)
+            {
+                var fetch = await page.OverviewAsync(live: false, cancellationToken);
+                // Only requests sent well inside the second the build started count as served from the cache.
+                if (Stopwatch.GetElapsedTime(build.Started, fetch.Started) < TimeSpan.FromSeconds(0.8))
+                    cached.Add(fetch);
+            }
+        }
+
+        return new PageFigures(first, built, cached, cpuPerBuilt);
+    }
+
+    /// <summary>The check-in load with <see cref="BenchOptions.Pages"/> pages open and following the live stream.</summary>
+    private static async Task<(RunResult Load, LiveFigures Live)> WithPagesAsync(
+        ServerProcess appliance, string dataDir, EnrolledDevices devices, BenchOptions load, TextWriter log, CancellationToken cancellationToken)
+    {
+        var pages = new List<SupervisorPage>(load.Pages);
+        try
+        {
+            for (var i = 0; i < load.Pages; i++)
+            {
+                var page = new SupervisorPage(appliance);
+                pages.Add(page);
+                await page.SignInAsync(dataDir, cancellationToken);
+                await page.OverviewAsync(live: false, cancellationToken);
+            }
+
+            log.WriteLine($"  overview: {pages.Count} pages signed in and open, following /events");
+            var fetches = new ConcurrentQueue<PageFetch>();
+            long errors = 0;
+            void Failed(Exception e)
+            {
+                if (Interlocked.Increment(ref errors) <= 5)
+                    log.WriteLine($"  overview: a page failed: {e.GetType().Name}: {e.Message}");
+            }
+
+            using var close = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var following = pages.Select(p => Task.Run(() => p.FollowAsync(fetches.Enqueue, Failed, close.Token), CancellationToken.None)).ToArray();
+            var windowStart = Stopwatch.GetTimestamp() + BenchProcesses.Ticks(load.Warmup);
+            var result = await LoadRun.RunAsync($"{pages.Count} pages open", appliance, devices, load, log, cancellationToken);
+            var windowEnd = Stopwatch.GetTimestamp();
+            await close.CancelAsync();
+            var stats = await Task.WhenAll(following);
+            var inWindow = fetches.Where(f => f.Started >= windowStart && f.Started + f.Ticks <= windowEnd).ToList();
+            return (result, new LiveFigures(
+                pages.Count, stats.Count(s => s.Opened), stats.Sum(s => s.Changed), stats.Sum(s => s.Refetches), inWindow, Interlocked.Read(ref errors),
+                (windowEnd - windowStart) / (double)Stopwatch.Frequency));
+        }
+        finally
+        {
+            foreach (var page in pages)
+                page.Dispose();
+        }
+    }
+}
+
+/// <param name="First">The first request after the appliance started: the page's code still to be compiled.</param>
+/// <param name="Built">Requests the cache was stale for: the overview built anew.</param>
+/// <param name="Cached">Requests within the second after a build: served from the reader's cache.</param>
+/// <param name="ServerCpuPerBuilt">Appliance CPU seconds over the built requests' loop, per request.</param>
+internal sealed record PageFigures(PageFetch First, IReadOnlyList<PageFetch> Built, IReadOnlyList<PageFetch> Cached, double ServerCpuPerBuilt);
+
+/// <param name="Fetches">The pages' refetches that started and ended inside the measured window.</param>
+/// <param name="WindowSeconds">The load run's warm-up end to its end, as the pages saw it.</param>
+internal sealed record LiveFigures(int Pages, int Opened, int Changed, int Refetches, IReadOnlyList<PageFetch> Fetches, long Errors, double WindowSeconds);
+
+internal sealed record OverviewResult(BenchOptions Options, PageFigures Page, LiveFigures Live, RunResult NoPages, RunResult WithPages, RunResult NoPagesAgain)
+{
+    public long Errors => NoPages.Errors + WithPages.Errors + NoPagesAgain.Errors + Live.Errors + (Live.Opened == Live.Pages ? 0 : Live.Pages - Live.Opened);
+}
