@@ -24,6 +24,9 @@ internal static class OverviewRun
 
     public const int CachedPerRound = 10;
 
+    /// <summary>How long the appliance's CPU is read with no request, before the built requests: its background work.</summary>
+    public static readonly TimeSpan QuietSpell = TimeSpan.FromSeconds(5);
+
     public static async Task<OverviewResult> RunAsync(string edgeDll, string seed, string token, BenchOptions options, TextWriter log, CancellationToken cancellationToken) =>
         await BenchProcesses.InWorkDirectoryAsync("edgemdm-bench-overview-", log, async work =>
         {
@@ -51,6 +54,13 @@ internal static class OverviewRun
         log.WriteLine($"  overview: signed in; {BuiltRequests} requests {StaleAfter.TotalSeconds:0.0} s apart (built anew), then {CachedRounds} × {CachedPerRound} served from the cache");
         var first = await page.OverviewAsync(live: false, cancellationToken);
 
+        // The appliance's own background work (writing out what the load left, sync, samples) goes on without requests:
+        // its CPU over a quiet spell is taken off the loop's.
+        var quietStart = appliance.Sample();
+        await Task.Delay(QuietSpell, cancellationToken);
+        var quietEnd = appliance.Sample();
+        var idleCores = (quietEnd.Cpu - quietStart.Cpu).TotalSeconds / Seconds(quietEnd.Timestamp - quietStart.Timestamp);
+
         var built = new List<PageFetch>(BuiltRequests);
         var before = appliance.Sample();
         for (var i = 0; i < BuiltRequests; i++)
@@ -60,8 +70,7 @@ internal static class OverviewRun
         }
 
         var after = appliance.Sample();
-        // Server CPU per page built: the CPU the appliance spent over the loop (its background work included), per request.
-        var cpuPerBuilt = (after.Cpu - before.Cpu).TotalSeconds / BuiltRequests;
+        var cpuPerBuilt = ((after.Cpu - before.Cpu).TotalSeconds - (idleCores * Seconds(after.Timestamp - before.Timestamp))) / BuiltRequests;
 
         var cached = new List<PageFetch>(CachedRounds * CachedPerRound);
         for (var round = 0; round < CachedRounds; round++)
@@ -77,8 +86,10 @@ internal static class OverviewRun
             }
         }
 
-        return new PageFigures(first, built, cached, cpuPerBuilt);
+        return new PageFigures(first, built, cached, cpuPerBuilt, idleCores);
     }
+
+    private static double Seconds(long ticks) => ticks / (double)Stopwatch.Frequency;
 
     /// <summary>The check-in load with <see cref="BenchOptions.Pages"/> pages open and following the live stream.</summary>
     private static async Task<(RunResult Load, LiveFigures Live)> WithPagesAsync(
@@ -127,8 +138,9 @@ internal static class OverviewRun
 /// <param name="First">The first request after the appliance started: the page's code still to be compiled.</param>
 /// <param name="Built">Requests the cache was stale for: the overview built anew.</param>
 /// <param name="Cached">Requests within the second after a build: served from the reader's cache.</param>
-/// <param name="ServerCpuPerBuilt">Appliance CPU seconds over the built requests' loop, per request.</param>
-internal sealed record PageFigures(PageFetch First, IReadOnlyList<PageFetch> Built, IReadOnlyList<PageFetch> Cached, double ServerCpuPerBuilt);
+/// <param name="ServerCpuPerBuilt">Appliance CPU seconds over the built requests' loop above its quiet rate, per request.</param>
+/// <param name="IdleCores">The appliance's CPU with no request, over <see cref="OverviewRun.QuietSpell"/> just before.</param>
+internal sealed record PageFigures(PageFetch First, IReadOnlyList<PageFetch> Built, IReadOnlyList<PageFetch> Cached, double ServerCpuPerBuilt, double IdleCores);
 
 /// <param name="Fetches">The pages' refetches that started and ended inside the measured window.</param>
 /// <param name="WindowSeconds">The load run's warm-up end to its end, as the pages saw it.</param>
