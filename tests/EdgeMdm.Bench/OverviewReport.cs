@@ -21,9 +21,9 @@ internal static class OverviewReport
         var live = result.Live;
         var text = Scenario("## Supervisor overview: the page with 5,000 devices, and open pages during check-ins", startedAt,
                 "appliance and load generator share them")
-            .AppendLine(Invariant($"- appliance over https (site certificate, P-256), the devices and the pages pin its key; {options.Devices} devices of one group (pickers), each with a real floor's spread: 3 versions of the scanner app (10 % behind the blueprint's), 3 of the launcher, 2 of Chrome, 5 % on an old security patch, 6 % with worn batteries, charge 3–100 %"))
+            .AppendLine(Invariant($"- appliance over https (site certificate, P-256), the devices and the pages pin its key; {options.Devices} devices of one group (pickers), each with a real floor's spread: 3 versions of the scanner app (10 % behind the blueprint's), 3 of the launcher, 2 of Chrome, 5 % on an old security patch, 6 % with worn batteries, charge 3–100 %; three 8-hour shifts, so the page shows readiness for the next"))
             .AppendLine(Invariant($"- the page: signed in as the break-glass administrator, GET / one request at a time over one kept-alive connection with the load stopped; time from sending to the last byte, on the client (loopback): the server's time plus TLS and HTTP on both ends"))
-            .AppendLine(Invariant($"- check-ins: {options.Devices} devices, {options.EffectiveConcurrency} in flight, closed loop over pinned https; warm-up {options.Warmup.TotalSeconds:0.#} s, measured {options.Duration.TotalSeconds:0.#} s; run with no page open, with {live.Pages} open, and with none again"))
+            .AppendLine(Invariant($"- check-ins: {options.Devices} devices, {options.EffectiveConcurrency} in flight, closed loop over pinned https (each connection drives its devices in turn); warm-up {options.Warmup.TotalSeconds:0.#} s, measured {options.Duration.TotalSeconds:0.#} s; run with no page open, with {live.Pages} open, and with none again"))
             .AppendLine()
             .AppendLine("| GET / (the overview) | requests | p50 ms | p99 ms | max ms | bytes |")
             .AppendLine("|---|--:|--:|--:|--:|--:|");

@@ -27,15 +27,38 @@ internal static class OverviewRun
     /// <summary>How long the appliance's CPU is read with no request, before the built requests: its background work.</summary>
     public static readonly TimeSpan QuietSpell = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Check-ins in flight unless --concurrency says otherwise: 5,000 devices over 200 kept-alive connections, each
+    /// worker driving 25 of them in turn. All 5,000 in flight at once over TLS starved the load generator (at nice 19,
+    /// on a machine busy with other work) in its handshakes and measured the client, not the appliance.
+    /// </summary>
+    public const int DefaultConcurrency = 200;
+
+    /// <summary>Three eight-hour shifts in UTC, so that the overview computes readiness for the next one as a site's does.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Shifts = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["EDGEMDM_Edge__Shifts__TimeZone"] = "UTC",
+        ["EDGEMDM_Edge__Shifts__Shifts__0__Name"] = "early",
+        ["EDGEMDM_Edge__Shifts__Shifts__0__Start"] = "06:00",
+        ["EDGEMDM_Edge__Shifts__Shifts__0__End"] = "14:00",
+        ["EDGEMDM_Edge__Shifts__Shifts__1__Name"] = "late",
+        ["EDGEMDM_Edge__Shifts__Shifts__1__Start"] = "14:00",
+        ["EDGEMDM_Edge__Shifts__Shifts__1__End"] = "22:00",
+        ["EDGEMDM_Edge__Shifts__Shifts__2__Name"] = "night",
+        ["EDGEMDM_Edge__Shifts__Shifts__2__Start"] = "22:00",
+        ["EDGEMDM_Edge__Shifts__Shifts__2__End"] = "06:00",
+    };
+
     public static async Task<OverviewResult> RunAsync(string edgeDll, string seed, string token, BenchOptions options, TextWriter log, CancellationToken cancellationToken) =>
         await BenchProcesses.InWorkDirectoryAsync("edgemdm-bench-overview-", log, async work =>
         {
             var dataDir = Path.Combine(work, "appliance");
             var url = ServerProcess.FreeLoopbackUrl("https");
-            var load = options with { Devices = options.OverviewDevices };
-            log.WriteLine($"edgemdm-bench: overview: appliance on {url}, data in {dataDir}; {load.Devices} devices, {options.Pages} pages");
+            var load = options with { Devices = options.OverviewDevices, Concurrency = options.Concurrency ?? DefaultConcurrency };
+            log.WriteLine($"edgemdm-bench: overview: appliance on {url}, data in {dataDir}; {load.Devices} devices, {load.EffectiveConcurrency} check-ins in flight, {options.Pages} pages");
             string[] args = ["serve", "--data-dir", dataDir, "--seed", seed, "--urls", BenchProcesses.Text(url)];
-            await using var appliance = await BenchProcesses.StartAsync("appliance", edgeDll, args, url, cancellationToken, () => ServerProcess.SitePin(dataDir));
+            await using var appliance = await BenchProcesses.StartAsync(
+                "appliance", edgeDll, args, url, cancellationToken, () => ServerProcess.SitePin(dataDir), Shifts);
 
             var enrolled = await LoadRun.EnrollAsync("appliance (TLS)", appliance, token, load, BenchFloor.Mixed, log, cancellationToken);
             var again = enrolled with { Errors = 0 };
