@@ -79,7 +79,7 @@ internal static class BenchRun
         if (options.Scenario.HasFlag(BenchScenario.Staging))
             results.Staging = await StagingRun.RunAsync(edgeDll, options, Console.Error, cancellationToken);
         if (options.Scenario.HasFlag(BenchScenario.Overview))
-            results.Overview = await OverviewRun.RunAsync(edgeDll, seed, DemoToken, options, Console.Error, cancellationToken);
+            results.Overview = await OverviewRun.RunAsync(edgeDll, options, Console.Error, cancellationToken);
     }
 
     /// <summary>One markdown report of the scenarios that ran, on standard output and in --out FILE.</summary>

@@ -32,6 +32,7 @@ internal static class OverviewReport
         AppendFetches(text, "from the 1 s cache (just after a build)", page.Cached);
         AppendFetches(text, Invariant($"the {live.Pages} open pages' refetches during check-ins"), live.Fetches);
         text.AppendLine()
+            .AppendLine(Invariant($"- what the page showed (last built): {(page.Built.Count > 0 ? page.Built[^1].Tiles : page.First.Tiles)}"))
             .AppendLine(Invariant($"- appliance CPU per page built anew: {page.ServerCpuPerBuilt * 1000:0.0} ms (its CPU over the loop of {OverviewRun.BuiltRequests} requests, less its quiet rate of {page.IdleCores:0.00} cores measured over {OverviewRun.QuietSpell.TotalSeconds:0} s just before, per request)"))
             .AppendLine(Invariant($"- open pages: {live.Opened} of {live.Pages} streams opened; {live.Changed} \"changed\" events, {live.Refetches} refetches ({live.Fetches.Count} inside the {live.WindowSeconds:0.#} s window, {live.Fetches.Count / Math.Max(live.WindowSeconds, 1e-9):0.0}/s); {live.Errors} errors"))
             .AppendLine()

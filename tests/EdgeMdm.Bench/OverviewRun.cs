@@ -49,9 +49,42 @@ internal static class OverviewRun
         ["EDGEMDM_Edge__Shifts__Shifts__2__End"] = "06:00",
     };
 
-    public static async Task<OverviewResult> RunAsync(string edgeDll, string seed, string token, BenchOptions options, TextWriter log, CancellationToken cancellationToken) =>
+    private const string Token = "bench-overview-pickers-token";
+
+    /// <summary>
+    /// The site seed: the pickers' blueprint judges what the devices report (the scanner app's version, the OS and its
+    /// security patch, battery health), so most of the floor is compliant and some is not, as on a site. It names no
+    /// configuration or certificate: the bench's devices do not fetch their declarations to learn those hashes.
+    /// </summary>
+    public const string Seed = """
+        # edgemdm-bench overview scenario: one group of pickers.
+        site:
+          id: bench-overview-01
+          name: Bench overview site
+        blueprints:
+          - group: pickers
+            apps:
+              - packageName: com.edgemdm.sample.scanner
+                versionCode: 100
+                versionName: 1.0.0
+            os:
+              minVersion: "13"
+              minSecurityPatch: 2025-06-01
+            batteryHealthFloorPercent: 75
+        tokens:
+          - token: bench-overview-pickers-token
+            group: pickers
+            uses: 100000
+            expires: 2030-01-01T00:00:00Z
+        """;
+
+    public static async Task<OverviewResult> RunAsync(string edgeDll, BenchOptions options, TextWriter log, CancellationToken cancellationToken) =>
         await BenchProcesses.InWorkDirectoryAsync("edgemdm-bench-overview-", log, async work =>
         {
+            Directory.CreateDirectory(work);
+            var seed = Path.Combine(work, "overview-seed.yaml");
+            await File.WriteAllTextAsync(seed, Seed, cancellationToken);
+            var token = Token;
             var dataDir = Path.Combine(work, "appliance");
             var url = ServerProcess.FreeLoopbackUrl("https");
             var load = options with { Devices = options.OverviewDevices, Concurrency = options.Concurrency ?? DefaultConcurrency };

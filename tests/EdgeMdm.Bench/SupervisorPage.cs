@@ -62,7 +62,8 @@ internal sealed partial class SupervisorPage : IDisposable
         var ticks = Stopwatch.GetTimestamp() - started;
         if (response.StatusCode != HttpStatusCode.OK)
             throw new HttpRequestException($"GET /: {(int)response.StatusCode}", null, response.StatusCode);
-        return new PageFetch(started, ticks, body.Length);
+        var tiles = string.Join(", ", Tile().Matches(Encoding.UTF8.GetString(body)).Select(m => m.Groups["name"].Value + " " + m.Groups["count"].Value));
+        return new PageFetch(started, ticks, body.Length, tiles);
     }
 
     /// <summary>
@@ -163,11 +164,15 @@ internal sealed partial class SupervisorPage : IDisposable
     [GeneratedRegex("name=\"__csrf\" value=\"(?<token>[^\"]+)\"", RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 1000)]
     private static partial Regex CsrfField();
 
+    /// <summary>The overview's tiles: <c>data-figure="compliant"&gt;&lt;span class="num"&gt;4100&lt;/span&gt;</c>.</summary>
+    [GeneratedRegex("data-figure=\"(?<name>[a-z-]+)\"><span class=\"num\">(?<count>[0-9]+)</span>", RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex Tile();
+
     public void Dispose() => _http.Dispose();
 }
 
-/// <summary>One fetch of the overview: when it started and how long it took (Stopwatch ticks), and the body's size in bytes.</summary>
-internal sealed record PageFetch(long Started, long Ticks, int Bytes);
+/// <summary>One fetch of the overview: when it started and how long it took (Stopwatch ticks), the body's size in bytes, and its tiles' figures.</summary>
+internal sealed record PageFetch(long Started, long Ticks, int Bytes, string Tiles);
 
 /// <summary>What one open page saw: whether its stream opened, the "changed" events, and the refetches they caused.</summary>
 internal sealed class LiveStats
