@@ -54,7 +54,7 @@ public sealed partial class SupervisorOverviewTests
         Assert.True(start >= 0, $"no {chart} chart");
         var end = html.IndexOf("</svg>", start, StringComparison.Ordinal);
         return Bar().Matches(html[start..end])
-            .Select(m => (m.Groups["label"].Value, int.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture)))
+            .Select(m => (WebUtility.HtmlDecode(m.Groups["label"].Value), int.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture)))
             .ToList();
     }
 

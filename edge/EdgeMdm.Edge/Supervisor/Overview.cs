@@ -53,7 +53,7 @@ public sealed record OverviewModel(
 /// time (docs/benchmarks.md, "Supervisor overview").
 /// </summary>
 internal sealed class OverviewReader(
-    IDeviceQueries devices, IDeclarations declarations, IFloorReports readiness, ISparePools spares, IUplinkStore uplink,
+    IDeclarations declarations, IFloorReports readiness, ISparePools spares, IUplinkStore uplink,
     EdgeStorage storage, IAlerts alerts, TimeProvider clock)
 {
     public static readonly TimeSpan Freshness = TimeSpan.FromSeconds(1);
@@ -108,7 +108,7 @@ internal sealed class OverviewReader(
             .ToList();
         // As the drift report counts them: a rollout's from version is as required as its target while devices are still declared it.
         var required = declarations.RequiredVersions();
-        var apps = devices.InstalledVersions()
+        var apps = FloorCounts.InstalledVersions(storage)
             .Select(v => new AppVersionCount(v.PackageName, v.VersionCode, v.VersionName, v.Devices, required.Contains((v.PackageName, v.VersionCode))))
             .GroupBy(v => v.PackageName, StringComparer.Ordinal)
             .Select(g => new AppSpread(g.Key, [.. g.OrderByDescending(v => v.VersionCode)]))
@@ -179,6 +179,23 @@ internal sealed class FloorCounts
         : ComplianceState.NonCompliant;
 
     /// <summary>
+    /// How many devices that are not retired run each version of each app, by package then newest version first: what
+    /// <see cref="IDeviceQueries.InstalledVersions"/> answers, read without looking up every app's device (20,000 lookups
+    /// with 5,000 devices): the devices that are not retired are read once, into a set.
+    /// </summary>
+    public static IReadOnlyList<InstalledVersionCount> InstalledVersions(EdgeStorage storage) =>
+        storage.Read(db => db.Query<AppVersionCountRow>(
+                """
+                SELECT package_name AS PackageName, version_code AS VersionCode, max(version_name) AS VersionName, count(*) AS Devices
+                FROM installed_apps
+                WHERE device_id IN (SELECT id FROM devices WHERE state <> 'Retired')
+                GROUP BY package_name, version_code
+                ORDER BY package_name, version_code DESC
+                """))
+            .Select(v => new InstalledVersionCount(v.PackageName, v.VersionCode, v.VersionName, v.Devices))
+            .ToList();
+
+    /// <summary>
     /// The groups as of <paramref name="now"/>: a device is heard recently when now − its last contact ≤ <paramref name="staleAfter"/>,
     /// that is when its last contact (whole milliseconds) is at or after now − staleAfter rounded up to the millisecond.
     /// </summary>
@@ -190,4 +207,16 @@ internal sealed class FloorCounts
             cutoffMs++;
         return storage.Read(db => db.Query<FloorCounts>(Query, cutoffMs));
     }
+}
+
+/// <summary>One row of <see cref="FloorCounts.InstalledVersions"/>; mutable because sqlite-net sets properties one by one.</summary>
+internal sealed class AppVersionCountRow
+{
+    public string PackageName { get; set; } = "";
+
+    public long VersionCode { get; set; }
+
+    public string? VersionName { get; set; }
+
+    public int Devices { get; set; }
 }
