@@ -48,7 +48,7 @@ public sealed record OverviewModel(
 /// <summary>
 /// Builds the overview from the features' own interfaces, at most once per <see cref="Freshness"/> for every open page
 /// together: twenty supervisors' pages following a busy floor cost one computation, not twenty, and pages that ask while
-/// it is being built wait for it rather than building it again. The devices are counted in one grouped SQL read (state,
+/// it is being built get the last one rather than building it again or waiting. The devices are counted in one grouped SQL read (state,
 /// compliance, charge), not by loading and parsing every device's status: with 5,000 devices that was most of the page's
 /// time (docs/benchmarks.md, "Supervisor overview").
 /// </summary>
@@ -62,7 +62,7 @@ internal sealed class OverviewReader(
         [("0–19 %", 0, 19, "bad"), ("20–49 %", 20, 49, "warn"), ("50–79 %", 50, 79, "none"), ("80–100 %", 80, 100, "ok")];
 
     private readonly Lock _gate = new();
-    private readonly Lock _building = new();
+    private readonly object _building = new();
     private OverviewModel? _last;
 
     public OverviewModel Current()
@@ -70,9 +70,24 @@ internal sealed class OverviewReader(
         if (Fresh(clock.GetUtcNow()) is { } cached)
             return cached;
 
-        // One build at a time: who comes while it runs takes its result once done.
-        lock (_building)
+        // One build at a time, and nobody waits for it once there is a model: who comes while it runs gets the last one
+        // (at most a build's time older than the freshness). Waiting held a pool thread per open page for the whole
+        // build, and with twenty pages the check-ins starved for threads (docs/benchmarks.md, "Supervisor overview").
+        var mine = false;
+        try
         {
+            Monitor.TryEnter(_building, ref mine);
+            if (!mine)
+            {
+                lock (_gate)
+                {
+                    if (_last is { } previous)
+                        return previous;
+                }
+
+                Monitor.Enter(_building, ref mine);
+            }
+
             var now = clock.GetUtcNow();
             if (Fresh(now) is { } built)
                 return built;
@@ -80,6 +95,11 @@ internal sealed class OverviewReader(
             lock (_gate)
                 _last = model;
             return model;
+        }
+        finally
+        {
+            if (mine)
+                Monitor.Exit(_building);
         }
     }
 
