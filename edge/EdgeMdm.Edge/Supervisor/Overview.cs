@@ -47,10 +47,10 @@ public sealed record OverviewModel(
 
 /// <summary>
 /// Builds the overview from the features' own interfaces, at most once per <see cref="Freshness"/> for every open page
-/// together: twenty supervisors' pages following a busy floor cost one computation, not twenty, and pages that ask while
-/// it is being built get the last one rather than building it again or waiting. The devices are counted in one grouped SQL read (state,
-/// compliance, charge), not by loading and parsing every device's status: with 5,000 devices that was most of the page's
-/// time (docs/benchmarks.md, "Supervisor overview").
+/// together: twenty supervisors' pages following a busy floor cost one computation, not twenty, and pages that ask
+/// while it is being built get the last one rather than building it again or waiting. The devices are counted in one
+/// grouped SQL read (state, compliance, charge), not by loading and parsing every device's status: with 5,000 devices
+/// that was most of the page's time (docs/benchmarks.md, "Supervisor overview").
 /// </summary>
 internal sealed class OverviewReader(
     IDeclarations declarations, IFloorReports readiness, ISparePools spares, IUplinkStore uplink,
