@@ -104,7 +104,7 @@ test: ## run every test (installs what the tests need when missing: PostgreSQL, 
 		|| { tests/scripts/failed-tests.sh artifacts/test-results; exit 1; }
 
 .PHONY: bench
-bench: ## check-ins/s vs a no-op endpoint, sync catch-up of a 100k backlog, 200 MB package downloads vs nginx, 5,000 device wakes vs Mosquitto, TLS handshakes and check-ins over TLS vs a no-op endpoint over TLS, 50 devices through a staging plan (BENCH_ARGS="--scenario checkin|catchup|download|wake|tls|staging"); see docs/benchmarks.md
+bench: ## check-ins/s vs a no-op endpoint, sync catch-up of a 100k backlog, 200 MB package downloads vs nginx, 5,000 device wakes vs Mosquitto, TLS handshakes and check-ins over TLS vs a no-op endpoint over TLS, 50 devices through a staging plan, the supervisor's overview with 5,000 devices and check-ins with 20 pages open (BENCH_ARGS="--scenario checkin|catchup|download|wake|tls|staging|overview"); see docs/benchmarks.md
 	$(DOTNET) build EdgeMdm.sln -c $(CONFIG) --nologo -v quiet
 	bash tests/scripts/nginx.sh
 	bash tests/scripts/mosquitto.sh

@@ -6,9 +6,9 @@ namespace EdgeMdm.Bench;
 internal sealed record BenchOptions
 {
     public const string Usage =
-        "usage: edgemdm-bench [--scenario checkin|catchup|download|wake|tls|staging|all] [--devices N] [--concurrency N] [--warmup 20s] [--duration 15s]\n" +
+        "usage: edgemdm-bench [--scenario checkin|catchup|download|wake|tls|staging|overview|all] [--devices N] [--concurrency N] [--warmup 20s] [--duration 15s]\n" +
         "                     [--backlog N] [--sync-max-rate N] [--package-mb N] [--download-clients N] [--wake-agents N]\n" +
-        "                     [--handshake-clients N] [--staging-devices N] [--step-time-scale X] [--out FILE]\n" +
+        "                     [--handshake-clients N] [--staging-devices N] [--step-time-scale X] [--overview-devices N] [--pages N] [--out FILE]\n" +
         "       edgemdm-bench noop-server --urls URL [--certificate PEM --key PEM]\n" +
         "       edgemdm-bench probe --url URL --period-ms N --devices FILE";
 
@@ -38,6 +38,12 @@ internal sealed record BenchOptions
 
     /// <summary>Staging scenario: factor on the simulated step times (1 = realistic; 0.1 for a quick run).</summary>
     public double StepTimeScale { get; init; } = 1.0;
+
+    /// <summary>Overview scenario: devices on the appliance whose overview is fetched and who check in meanwhile.</summary>
+    public int OverviewDevices { get; init; } = 5000;
+
+    /// <summary>Overview scenario: supervisor pages open (each signed in, following the live stream) during the second load run.</summary>
+    public int Pages { get; init; } = 20;
 
     /// <summary>Devices enrolled on each server; each checks in back-to-back for the whole run.</summary>
     public int Devices { get; init; } = 2000;
@@ -76,6 +82,8 @@ internal sealed record BenchOptions
         ["--staging-devices"] = (o, value) => PositiveInt(value) is { } devices ? o with { StagingDevices = devices } : null,
         ["--step-time-scale"] = (o, value) =>
             double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var scale) && scale is >= 0 and <= 100 ? o with { StepTimeScale = scale } : null,
+        ["--overview-devices"] = (o, value) => PositiveInt(value) is { } devices ? o with { OverviewDevices = devices } : null,
+        ["--pages"] = (o, value) => PositiveInt(value) is { } pages && pages <= 150 ? o with { Pages = pages } : null,
         ["--out"] = (o, value) => o with { OutFile = value },
     };
 
@@ -92,7 +100,7 @@ internal sealed record BenchOptions
             if (!Setters.TryGetValue(name, out var set))
                 return (null, $"unknown option {name}");
             if (set(options, value) is not { } next)
-                return (null, $"{name} {value}: not a valid value (counts are whole numbers ≥ 1, durations look like 500ms, 15s, 2m, step time scales 0 to 100, scenarios are checkin, catchup, download, wake, tls, staging, all)");
+                return (null, $"{name} {value}: not a valid value (counts are whole numbers ≥ 1, durations look like 500ms, 15s, 2m, step time scales 0 to 100, pages at most 150, scenarios are checkin, catchup, download, wake, tls, staging, overview, all)");
             options = next;
         }
 
@@ -107,6 +115,7 @@ internal sealed record BenchOptions
         "wake" => BenchScenario.Wake,
         "tls" => BenchScenario.Tls,
         "staging" => BenchScenario.Staging,
+        "overview" => BenchScenario.Overview,
         "all" => BenchScenario.All,
         _ => null,
     };
@@ -139,5 +148,8 @@ internal enum BenchScenario
     /// <summary>Staging: a cart of devices through a 7-step plan with simulated step times, over pinned https.</summary>
     Staging = 32,
 
-    All = Checkin | Catchup | Download | Wake | Tls | Staging,
+    /// <summary>The supervisor's overview with 5,000 devices over https, then check-ins with and without 20 open pages following the live stream.</summary>
+    Overview = 64,
+
+    All = Checkin | Catchup | Download | Wake | Tls | Staging | Overview,
 }

@@ -24,11 +24,13 @@ internal static class BenchProcesses
     }
 
     /// <param name="pin">For an https <paramref name="url"/>: the served certificate's pin once known (<see cref="ServerProcess.SitePin"/>).</param>
-    public static async Task<ServerProcess> StartAsync(string name, string dll, IEnumerable<string> args, Uri url, CancellationToken cancellationToken, Func<string?>? pin = null)
+    /// <param name="environment">Variables added to the server's environment (its configuration), if any.</param>
+    public static async Task<ServerProcess> StartAsync(
+        string name, string dll, IEnumerable<string> args, Uri url, CancellationToken cancellationToken, Func<string?>? pin = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         try
         {
-            return await ServerProcess.StartAsync(dll, args, url, environment: null, cancellationToken, pin);
+            return await ServerProcess.StartAsync(dll, args, url, environment, cancellationToken, pin);
         }
         catch (ServerStartException e)
         {

@@ -78,6 +78,8 @@ internal static class BenchRun
             results.Tls = await TlsRun.RunAsync(edgeDll, seed, DemoToken, options, Console.Error, cancellationToken);
         if (options.Scenario.HasFlag(BenchScenario.Staging))
             results.Staging = await StagingRun.RunAsync(edgeDll, options, Console.Error, cancellationToken);
+        if (options.Scenario.HasFlag(BenchScenario.Overview))
+            results.Overview = await OverviewRun.RunAsync(edgeDll, options, Console.Error, cancellationToken);
     }
 
     /// <summary>One markdown report of the scenarios that ran, on standard output and in --out FILE.</summary>
@@ -96,6 +98,8 @@ internal static class BenchRun
             sections.Add(TlsReport.Render(tls, startedAt));
         if (results.Staging is { } staging)
             sections.Add(StagingReport.Render(staging, startedAt));
+        if (results.Overview is { } overview)
+            sections.Add(OverviewReport.Render(overview, startedAt));
         var report = string.Join("\n", sections);
         Console.Write(report);
         if (options.OutFile is { } outFile)
@@ -191,6 +195,8 @@ internal sealed class BenchResults
 
     public StagingResult? Staging { get; set; }
 
+    public OverviewResult? Overview { get; set; }
+
     public long Errors =>
-        Rows.Sum(r => r.Errors) + (Catchup?.Errors ?? 0) + (Download?.Errors ?? 0) + (Wake?.Errors ?? 0) + (Tls?.Errors ?? 0) + (Staging?.Errors ?? 0);
+        Rows.Sum(r => r.Errors) + (Catchup?.Errors ?? 0) + (Download?.Errors ?? 0) + (Wake?.Errors ?? 0) + (Tls?.Errors ?? 0) + (Staging?.Errors ?? 0) + (Overview?.Errors ?? 0);
 }

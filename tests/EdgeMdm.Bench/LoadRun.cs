@@ -25,13 +25,33 @@ internal sealed class LoadRun(string endpoint, BenchOptions options, TextWriter 
     public static async Task<RunResult> RunAsync(
         string endpoint, ServerProcess server, string enrollmentToken, BenchOptions options, TextWriter log, CancellationToken cancellationToken)
     {
+        var devices = await EnrollAsync(endpoint, server, enrollmentToken, options, BenchFloor.Uniform, log, cancellationToken);
+        return await RunAsync(endpoint, server, devices, options, log, cancellationToken);
+    }
+
+    /// <summary>Enrolls <see cref="BenchOptions.Devices"/> devices, as many at once as the concurrency allows; errors are logged and left out.</summary>
+    public static async Task<EnrolledDevices> EnrollAsync(
+        string endpoint, ServerProcess server, string enrollmentToken, BenchOptions options, BenchFloor floor, TextWriter log, CancellationToken cancellationToken)
+    {
         var run = new LoadRun(endpoint, options, log, cancellationToken);
         using var handler = AgentHttp.CreateHandler(options.EffectiveConcurrency, server.Pin);
         using var http = AgentHttp.CreateClient(handler, server.Url, RequestTimeout);
-        var api = new DeviceApiClient(http);
+        var devices = await run.EnrollAsync(new DeviceApiClient(http), enrollmentToken, floor, cancellationToken);
+        log.WriteLine($"  {endpoint}: {devices.Count} devices enrolled");
+        return new EnrolledDevices(devices, Interlocked.Read(ref run._errors));
+    }
 
-        var devices = await run.EnrollAsync(api, enrollmentToken, cancellationToken);
-        log.WriteLine($"  {endpoint}: {devices.Count} devices enrolled; warm-up {options.Warmup.TotalSeconds:0.#} s, measuring {options.Duration.TotalSeconds:0.#} s");
+    /// <summary>The closed loop of check-ins over devices enrolled already (by <see cref="EnrollAsync"/>); its enrollment errors count in the row.</summary>
+    public static async Task<RunResult> RunAsync(
+        string endpoint, ServerProcess server, EnrolledDevices enrolled, BenchOptions options, TextWriter log, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(enrolled);
+        var run = new LoadRun(endpoint, options, log, cancellationToken) { _errors = enrolled.Errors };
+        var devices = enrolled.Devices;
+        using var handler = AgentHttp.CreateHandler(options.EffectiveConcurrency, server.Pin);
+        using var http = AgentHttp.CreateClient(handler, server.Url, RequestTimeout);
+        var api = new DeviceApiClient(http);
+        log.WriteLine($"  {endpoint}: {devices.Count} devices; warm-up {options.Warmup.TotalSeconds:0.#} s, measuring {options.Duration.TotalSeconds:0.#} s");
 
         var start = Stopwatch.GetTimestamp();
         var window = new Window(start + Ticks(options.Warmup), start + Ticks(options.Warmup + options.Duration));
@@ -67,7 +87,7 @@ internal sealed class LoadRun(string endpoint, BenchOptions options, TextWriter 
     }
 
     /// <summary>Enrolls every device, as many at once as the concurrency allows; a device that fails is left out.</summary>
-    private async Task<List<BenchDevice>> EnrollAsync(DeviceApiClient api, string token, CancellationToken cancellationToken)
+    private async Task<List<BenchDevice>> EnrollAsync(DeviceApiClient api, string token, BenchFloor floor, CancellationToken cancellationToken)
     {
         using var timeout = new CancellationTokenSource(EnrollTimeout);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
@@ -81,7 +101,7 @@ internal sealed class LoadRun(string endpoint, BenchOptions options, TextWriter 
                 try
                 {
                     var answer = await api.EnrollAsync(BenchDevice.EnrollRequest(serial, token), ct);
-                    enrolled[i] = new BenchDevice(serial, answer.DeviceSecret, new Random(i));
+                    enrolled[i] = new BenchDevice(serial, answer.DeviceSecret, new Random(i), floor);
                 }
                 catch (Exception e) when (AgentFailures.IsRequestFailure(e, ct))
                 {
@@ -176,6 +196,9 @@ internal sealed class LoadRun(string endpoint, BenchOptions options, TextWriter 
         }
     }
 }
+
+/// <summary>Devices enrolled once for several load runs, and the enrollments that failed.</summary>
+internal sealed record EnrolledDevices(IReadOnlyList<BenchDevice> Devices, long Errors);
 
 /// <summary>One row of the report.</summary>
 /// <param name="ServerCores">CPU time of the server process over the window, divided by the window: 1.0 is one core busy.</param>
