@@ -14,7 +14,7 @@ namespace EdgeMdm.Cli.Tests;
 /// The hub's REST API as the CLI's contract describes it, in memory, on a real Kestrel on 127.0.0.1 port 0.
 /// Records every request ("PUT /api/v1/blueprints/pickers") so tests can tell what was sent.
 /// </summary>
-public sealed class FakeHub : IAsyncDisposable
+public sealed partial class FakeHub : IAsyncDisposable
 {
     public const string ApiToken = "test-api-token-0123456789";
 
@@ -92,69 +92,7 @@ public sealed class FakeHub : IAsyncDisposable
         MapCommandsAndDevices(app);
         MapPeople(app);
         MapPackages(app);
-        app.MapGet("/api/v1/rollouts", (string? packageName) =>
-        {
-            if (packageName is null)
-            {
-                var all = Rollouts.OrderBy(r => r.Key, StringComparer.Ordinal).SelectMany(r => r.Value.Select(n => n!.DeepClone())).ToArray();
-                return Results.Text(new JsonArray(all).ToJsonString(), "application/json");
-            }
-
-            if (RolloutFrames.TryDequeue(out var frame))
-                return Results.Text(frame.ToJsonString(), "application/json");
-            return Rollouts.TryGetValue(packageName, out var answer)
-                ? Results.Text(answer.ToJsonString(), "application/json")
-                : Results.Problem(title: "Not found", detail: $"no group is rolling out '{packageName}'", statusCode: 404);
-        });
-    }
-
-    /// <summary>What GET /api/v1/rollouts answers, by package name (404 for the others); without a name, all of them by package.</summary>
-    public ConcurrentDictionary<string, JsonArray> Rollouts { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>Answers to GET /api/v1/rollouts?packageName=… given one per request, before <see cref="Rollouts"/> (a rollout moving on, for --watch).</summary>
-    public ConcurrentQueue<JsonArray> RolloutFrames { get; } = new();
-
-    /// <summary>Published packages by SHA-256, as the CLI uploaded them (or a test put them).</summary>
-    public ConcurrentDictionary<string, JsonObject> Packages { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>The content type of each package upload, in order.</summary>
-    public ConcurrentQueue<string> UploadContentTypes { get; } = new();
-
-    private void MapPackages(WebApplication app)
-    {
-        app.MapPost("/api/v1/packages", async (HttpContext http) =>
-        {
-            UploadContentTypes.Enqueue(http.Request.ContentType ?? "");
-            var query = http.Request.Query;
-            if (!long.TryParse(query["versionCode"], NumberStyles.None, CultureInfo.InvariantCulture, out var versionCode) || versionCode <= 0)
-                return Results.ValidationProblem(new Dictionary<string, string[]>(StringComparer.Ordinal) { ["versionCode"] = ["must be a positive number"] }, title: "Invalid request");
-            using var sha256 = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-            var buffer = new byte[8192];
-            long size = 0;
-            int read;
-            while ((read = await http.Request.Body.ReadAsync(buffer)) > 0)
-            {
-                sha256.AppendData(buffer, 0, read);
-                size += read;
-            }
-
-            var sha = Convert.ToHexStringLower(sha256.GetHashAndReset());
-            var packageName = query["packageName"].ToString();
-            if (Packages.TryGetValue(sha, out var same))
-                return Results.Json(same, statusCode: 200);
-            if (Packages.Values.Any(p => string.Equals(p["packageName"]!.GetValue<string>(), packageName, StringComparison.Ordinal) && p["versionCode"]!.GetValue<long>() == versionCode))
-                return Results.Problem(title: "Conflict", detail: $"{packageName} version {versionCode} is already published with other bytes", statusCode: 409);
-            var package = new JsonObject
-            {
-                ["sha256"] = sha, ["packageName"] = packageName, ["versionCode"] = versionCode, ["versionName"] = query["versionName"].ToString(),
-                ["sizeBytes"] = size, ["minOsVersion"] = query.ContainsKey("minOs") ? query["minOs"].ToString() : null,
-                ["publishedAt"] = "2026-11-24T12:00:00+00:00", ["signature"] = "c2lnbmF0dXJl", ["keyId"] = new string('k', 64),
-            };
-            Packages[sha] = package;
-            return Results.Json(package, statusCode: 201);
-        });
-        app.MapGet("/api/v1/packages", (string? packageName) => Results.Json(
-            Packages.Values.Where(p => packageName is null || string.Equals(p["packageName"]!.GetValue<string>(), packageName, StringComparison.Ordinal)).ToList()));
+        MapRollouts(app);
     }
 
     private void MapPeople(WebApplication app)
@@ -280,112 +218,6 @@ public sealed class FakeHub : IAsyncDisposable
                 ? Results.Problem(title: "Conflict", detail: $"staging plan '{name}' is named by a blueprint", statusCode: 409)
                 : StagingPlans.TryRemove(name, out _) ? Results.NoContent() : Results.Problem(title: "Not found", detail: $"no staging plan '{name}'", statusCode: 404));
 
-    }
-
-    private void MapCommandsAndDevices(WebApplication app)
-    {
-        app.MapPost("/api/v1/sites/{siteId}/tokens", (string siteId, JsonObject body) =>
-        {
-            Bodies[$"/api/v1/sites/{siteId}/tokens"] = body.DeepClone();
-            if (!Sites.ContainsKey(siteId))
-                return Results.Problem(title: "Not found", detail: $"no site {siteId}", statusCode: 404);
-            return Results.Json(new { token = "tok-" + Next() + "-abcdefghijklmnop", group = body["group"]?.GetValue<string>(), uses = body["uses"]?.GetValue<long>() }, statusCode: 201);
-        });
-
-        // As the hub: {deviceId[, siteId]} (the site found from the devices when left out: 404 none, 409 several)
-        // answers {commandId, siteId}; {group[, siteId]} queues one per non-retired device and answers {commandIds}.
-        app.MapPost("/api/v1/commands", (JsonObject body) =>
-        {
-            Bodies["/api/v1/commands"] = body.DeepClone();
-            var siteId = body["siteId"]?.GetValue<string>();
-            var type = body["type"]?.GetValue<string>();
-            var reason = body["reason"]?.GetValue<string>() ?? "";
-            if (UnknownType(type) is { } refused)
-                return refused;
-            if (body["group"]?.GetValue<string>() is { } group)
-            {
-                var members = Devices.Where(d => string.Equals(d["group"]?.GetValue<string>(), group, StringComparison.Ordinal)
-                    && !string.Equals(d["state"]?.GetValue<string>(), "Retired", StringComparison.Ordinal)
-                    && (siteId is null || string.Equals(d["siteId"]?.GetValue<string>(), siteId, StringComparison.Ordinal))).ToList();
-                if (members.Count == 0)
-                    return Results.Problem(title: "Not found", detail: $"no device of group {group}", statusCode: 404);
-                var ids = members.Select(d => Queue(d["siteId"]!.GetValue<string>(), d["deviceId"]!.GetValue<string>(), type, reason)).ToList();
-                return Results.Json(new { group, commandIds = ids }, statusCode: 201);
-            }
-
-            var deviceId = body["deviceId"]?.GetValue<string>();
-            if (siteId is null)
-            {
-                var found = Devices.Where(d => string.Equals(d["deviceId"]?.GetValue<string>(), deviceId, StringComparison.Ordinal)).ToList();
-                if (found.Count != 1)
-                {
-                    return found.Count == 0
-                        ? Results.Problem(title: "Not found", detail: $"the hub knows no device '{deviceId}'", statusCode: 404)
-                        : Results.Problem(title: "Conflict", detail: $"device '{deviceId}' is known at several sites", statusCode: 409);
-                }
-
-                siteId = found[0]["siteId"]!.GetValue<string>();
-            }
-
-            return Results.Json(new { commandId = Queue(siteId, deviceId, type, reason), siteId }, statusCode: 201);
-        });
-
-        app.MapGet("/api/v1/commands/{id}", (string id) =>
-            Commands.TryGetValue(id, out var command)
-                ? Results.Text(command.ToJsonString(), "application/json")
-                : Results.Problem(title: "Not found", detail: $"no command {id}", statusCode: 404));
-
-        MapDeviceShow(app);
-
-        app.MapGet("/api/v1/devices", (string? site) =>
-        {
-            var devices = Devices.Where(d => site is null || string.Equals(d["siteId"]?.GetValue<string>(), site, StringComparison.Ordinal));
-            return Results.Text(new JsonArray(devices.Select(d => (JsonNode)d.DeepClone()).ToArray()).ToJsonString(), "application/json");
-        });
-    }
-
-    /// <summary>The hub's 422 for a type the agent does not know, or null.</summary>
-    private static IResult? UnknownType(string? type) => EdgeMdm.Contracts.Device.DeviceCommandTypes.IsKnown(type)
-        ? null
-        : Results.Problem(
-            title: "Unknown command type", statusCode: 422,
-            detail: $"the device agent does not know the command type '{type}'; known types: {string.Join(", ", EdgeMdm.Contracts.Device.DeviceCommandTypes.All)}");
-
-    private void MapDeviceShow(WebApplication app)
-    {
-        // By id, else by serial (as the hub): 404 for none, 409 naming the candidates for several.
-        app.MapGet("/api/v1/devices/{device}", (string device, string? site) =>
-        {
-            bool Is(JsonObject d, string field, string value) => string.Equals(d[field]?.GetValue<string>(), value, StringComparison.Ordinal);
-            var inSite = Devices.Where(d => site is null || Is(d, "siteId", site)).ToList();
-            var found = inSite.Where(d => Is(d, "deviceId", device)).ToList() is { Count: > 0 } byId ? byId : inSite.Where(d => Is(d, "serial", device)).ToList();
-            if (found.Count == 0)
-                return Results.Problem(title: "Not found", detail: $"the hub knows no device '{device}' (by id or serial)", statusCode: 404);
-            if (found.Count > 1)
-            {
-                var candidates = string.Join(", ", found.Select(d => $"{d["deviceId"]} (serial {d["serial"]}) at {d["siteId"]}"));
-                return Results.Problem(title: "Conflict", detail: $"'{device}' names {found.Count} devices: {candidates}; give siteId (--site) or the device id", statusCode: 409);
-            }
-
-            var history = new JsonArray(new JsonObject { ["sequence"] = 1, ["fromState"] = "", ["toState"] = "Enrolling", ["actor"] = "device", ["reason"] = "enrolled", ["at"] = "2026-11-20T08:00:00+00:00" });
-            return Results.Text(new JsonObject { ["device"] = found[0].DeepClone(), ["history"] = history }.ToJsonString(), "application/json");
-        });
-    }
-
-    private string Queue(string siteId, string? deviceId, string? type, string reason)
-    {
-        var id = "cmd-" + Next();
-        Commands[id] = new JsonObject
-        {
-            ["commandId"] = id,
-            ["siteId"] = siteId,
-            ["deviceId"] = deviceId,
-            ["type"] = type,
-            ["status"] = "queued",
-            ["message"] = "",
-            ["reason"] = reason,
-        };
-        return id;
     }
 
     private string Next() => Interlocked.Increment(ref _nextId).ToString(CultureInfo.InvariantCulture);
