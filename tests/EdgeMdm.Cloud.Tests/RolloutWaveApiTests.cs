@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using EdgeMdm.Contracts.Device;
+using EdgeMdm.Domain.Rollouts;
 using EdgeMdm.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -27,7 +28,8 @@ public sealed class RolloutWaveApiTests() : HubPerTest(builder =>
         using var first = await PutAsync("com.acme.scan", 100, plan: null);
         using var second = await PutAsync("com.acme.scan", 120, """{"waves":[{"kind":"percentage","cumulativePercent":50},{"kind":"percentage","cumulativePercent":100}],"halt":{"failureRateThreshold":0.2,"minFinishedDevices":5},"waveTimeLimit":"00:00:03"}""");
         var now = DateTimeOffset.UtcNow;
-        await Hub.Store.Upstream.ApplyUpstreamAsync(site, [.. Enumerable.Range(0, 10).SelectMany(i => Device((ulong)(i * 2) + 1, $"d{i}", 100, now))], now);
+        var devices = HalfInFirstWave(await RolloutIdAsync(), 10);
+        await Hub.Store.Upstream.ApplyUpstreamAsync(site, [.. devices.SelectMany((d, i) => Device((ulong)(i * 2) + 1, d, 100, now))], now);
 
         // Act
         var held = await SiteViewAsync();
@@ -37,7 +39,7 @@ public sealed class RolloutWaveApiTests() : HubPerTest(builder =>
         // Assert
         Assert.Equal((HttpStatusCode.Created, HttpStatusCode.OK), (first.StatusCode, second.StatusCode));
         Assert.Equal(1, (int)held["openWaves"]!);
-        Assert.Matches(@"^wave 1 \(50%\): waiting for \d+ of \d+ devices to settle \(threshold 95 %\), time limit in \d s$", (string)held["status"]!);
+        Assert.Matches(@"^wave 1 \(50%\): waiting for \d+ of 5 devices to settle \(threshold 95 %\), time limit in \d s$", (string)held["status"]!);
         Assert.Equal("time-limit", (string)advanced["waves"]![0]!["advancedBy"]!);
         Assert.Equal(("finished", "finished"), ((string)rollout["status"]!, (string)rollout["sites"]![0]!["status"]!));
         Assert.Equal(10, rollout["stragglers"]!.AsArray().Count);
@@ -63,6 +65,21 @@ public sealed class RolloutWaveApiTests() : HubPerTest(builder =>
         // Assert
         Assert.Equal([("com.acme.scan", 120), ("com.acme.zeta", 2)], all!.Select(r => ((string)r!["packageName"]!, (int)r["toVersionCode"]!)));
         Assert.All(all!, r => Assert.Equal("no device of the group has reported yet", (string)r!["status"]!));
+    }
+
+    private async Task<string> RolloutIdAsync() =>
+        (string)(await Hub.Rest.GetFromJsonAsync<JsonArray>("/api/v1/rollouts?packageName=com.acme.scan"))![0]!["rolloutId"]!;
+
+    /// <summary>
+    /// Device ids of which exactly half fall in the first (50 %) wave: the rollout's id is random, so ten arbitrary ids
+    /// would now and then give that wave one device or none.
+    /// </summary>
+    private static List<string> HalfInFirstWave(string rolloutId, int count)
+    {
+        var candidates = Enumerable.Range(0, 1000).Select(i => $"d{i}").ToList();
+        var first = candidates.Where(d => WaveAssignment.Bucket(rolloutId, d) < WaveAssignment.Buckets / 2).Take(count / 2);
+        var later = candidates.Where(d => WaveAssignment.Bucket(rolloutId, d) >= WaveAssignment.Buckets / 2).Take(count - (count / 2));
+        return [.. first, .. later];
     }
 
     private async Task<JsonNode> SiteViewAsync() =>

@@ -27,7 +27,10 @@ public sealed class ReplicaTests(ITestOutputHelper output)
         Assert.Equal(0UL, await hubB.AppliedThroughAsync(siteId));
 
         await using var proxy = new FaultyProxy(hubA.GrpcUrl, seed: 3);
-        ApplianceProcess? appliance = await ApplianceProcess.StartAsync(siteDir.Path, checkinIntervalSeconds: 1, hub: (proxy.Url, credential));
+        // Retries capped at 2 s: on a loaded machine a few rounds cut before they moved anything would otherwise back
+        // off for up to 15 s (the default), longer than the whole spells on a replica this test needs both to take part in.
+        ApplianceProcess? appliance = await ApplianceProcess.StartAsync(
+            siteDir.Path, checkinIntervalSeconds: 1, hub: (proxy.Url, credential), extraArgs: ["--sync-retry-max", "2"]);
         try
         {
             await SyncLedger.WaitFeedAsync(siteDir.Path, SyncLedger.FirstFeedLimit);
