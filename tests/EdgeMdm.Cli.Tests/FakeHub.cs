@@ -45,6 +45,9 @@ public sealed partial class FakeHub : IAsyncDisposable
     /// <summary>Devices as GET /api/v1/devices returns them (each a JSON object with at least siteId).</summary>
     public IList<JsonObject> Devices { get; } = [];
 
+    /// <summary>Until when the API token is valid, as sign-in and GET /me answer.</summary>
+    public DateTimeOffset TokenExpiresAt { get; set; } = new(2036, 12, 24, 12, 0, 0, TimeSpan.Zero);
+
     /// <summary>Central IT accounts of the (one) tenant: user name → password.</summary>
     public ConcurrentDictionary<string, string> Accounts { get; } = new(StringComparer.Ordinal);
 
@@ -104,8 +107,10 @@ public sealed partial class FakeHub : IAsyncDisposable
             var tenant = body["tenant"]?.GetValue<string>() ?? "default";
             if (!string.Equals(tenant, "default", StringComparison.Ordinal) || !Accounts.TryGetValue(user, out var expected) || !string.Equals(expected, password, StringComparison.Ordinal))
                 return Results.Problem(title: "Unauthorized", detail: "unknown user or wrong password", statusCode: 401);
-            return Results.Json(new { token = ApiToken, tenant, user, expiresAt = new DateTimeOffset(2026, 12, 24, 12, 0, 0, TimeSpan.Zero) }, statusCode: 201);
+            return Results.Json(new { token = ApiToken, tenant, user, expiresAt = TokenExpiresAt, role = "operator", sites = Array.Empty<string>() }, statusCode: 201);
         });
+        app.MapGet("/api/v1/me", () =>
+            Results.Json(new { tenant = "default", name = "tests", account = (string?)null, role = "site-operator", sites = new[] { "lyon-dc" }, expiresAt = TokenExpiresAt }));
 
         app.MapPost("/api/v1/accounts", (JsonObject body) =>
         {

@@ -101,4 +101,43 @@ public sealed class LoginTests : CliTest
         Assert.Single(result.ErrLines);
         Assert.StartsWith("edgemdm: Unauthorized:", result.Err, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Login_with_a_token_prints_its_role_and_expiry_and_whoami_shows_them()
+    {
+        // Act
+        var login = await Cli.RunAsync("login", "--server", Hub.Url.ToString(), "--token", FakeHub.ApiToken);
+        var whoami = await Cli.RunAsync("whoami");
+        var json = await Cli.RunAsync("whoami", "--json");
+
+        // Assert
+        Assert.Equal(0, login.Exit);
+        Assert.Contains("as tests (tenant default, site-operator at lyon-dc, until ", login.Out, StringComparison.Ordinal);
+        Assert.Equal(0, whoami.Exit);
+        Assert.Contains("tenant    default", whoami.Out, StringComparison.Ordinal);
+        Assert.Contains("name      tests (API token)", whoami.Out, StringComparison.Ordinal);
+        Assert.Contains("role      site-operator at lyon-dc", whoami.Out, StringComparison.Ordinal);
+        Assert.Contains("until     " + CliText.Time(Hub.TokenExpiresAt), whoami.Out, StringComparison.Ordinal);
+        using var parsed = JsonDocument.Parse(json.Out);
+        Assert.Equal("site-operator", parsed.RootElement.GetProperty("role").GetString());
+        Assert.Equal(Hub.TokenExpiresAt, parsed.RootElement.GetProperty("expiresAt").GetDateTimeOffset());
+    }
+
+    [Fact]
+    public async Task An_expired_stored_sign_in_asks_to_sign_in_again_in_one_line_without_calling_the_hub()
+    {
+        // Arrange: signed in, then the token's expiry passes
+        await Cli.LoginAsync(Hub);
+        var requestsBefore = Hub.Requests.Count;
+        Cli.Time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Hub.TokenExpiresAt.AddSeconds(1));
+
+        // Act
+        var result = await Cli.RunAsync("sites", "list");
+
+        // Assert
+        Assert.Equal(1, result.Exit);
+        var line = Assert.Single(result.ErrLines);
+        Assert.StartsWith($"edgemdm: your sign-in to {Hub.Url} expired at {CliText.Time(Hub.TokenExpiresAt)}: run 'edgemdm login", line, StringComparison.Ordinal);
+        Assert.Equal(requestsBefore, Hub.Requests.Count);
+    }
 }

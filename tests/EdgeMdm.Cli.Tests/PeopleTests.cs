@@ -16,10 +16,11 @@ public sealed class PeopleTests : CliTest
 
         // Assert
         Assert.Equal(0, result.Exit);
-        Assert.Contains("as alice (tenant default", result.Out, StringComparison.Ordinal);
+        Assert.Contains("as alice (tenant default, operator, until ", result.Out, StringComparison.Ordinal);
         using var stored = JsonDocument.Parse(File.ReadAllText(Cli.CredentialsPath));
         Assert.Equal(FakeHub.ApiToken, stored.RootElement.GetProperty("token").GetString());
-        Assert.Equal(["server", "token"], stored.RootElement.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["server", "token", "expiresAt"], stored.RootElement.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(Hub.TokenExpiresAt, stored.RootElement.GetProperty("expiresAt").GetDateTimeOffset());
         Assert.Equal("correct horse battery", Hub.Bodies["/api/v1/login"]!["password"]!.GetValue<string>());
         Assert.Null(Hub.Bodies["/api/v1/login"]!["tenant"]);
         Assert.Equal(0, afterwards.Exit);

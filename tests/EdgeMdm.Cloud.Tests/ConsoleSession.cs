@@ -1,5 +1,6 @@
 using System.Net;
 using EdgeMdm.Domain.Security;
+using EdgeMdm.Cloud.Accounts;
 using EdgeMdm.Testing;
 
 namespace EdgeMdm.Cloud.Tests;
@@ -40,10 +41,13 @@ internal static class ConsoleSession
         }
     }
 
-    /// <summary>Adds <paramref name="user"/> to <paramref name="tenant"/> (the default one when null) and signs them in.</summary>
-    public static async Task<FormBrowser> SignedInAsync(RunningHub hub, string user = "ana", string? tenant = null)
+    /// <summary>
+    /// Adds <paramref name="user"/> to <paramref name="tenant"/> (the default one when null) with <paramref name="grant"/>
+    /// (a tenant admin when null) and signs them in.
+    /// </summary>
+    public static async Task<FormBrowser> SignedInAsync(RunningHub hub, string user = "ana", string? tenant = null, HubGrant? grant = null)
     {
-        await hub.Store.Accounts.AddAccountAsync(tenant ?? TenantIds.Default, user, Hashed);
+        await hub.Store.Accounts.AddAccountAsync(tenant ?? TenantIds.Default, user, Hashed, grant);
         var browser = Browser(hub);
         using var signedIn = await browser.SignInAsync(user, Password, new KeyValuePair<string, string>("tenant", tenant ?? ""));
         Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);

@@ -88,7 +88,7 @@ public sealed class ConsoleSignInTests : HubPerTest
         // Assert
         Assert.Contains("Globex Yard", sites, StringComparison.Ordinal);
         Assert.DoesNotContain("Lyon DC", sites, StringComparison.Ordinal);
-        Assert.Contains($"gus <small>({globex.TenantId})</small>", sites, StringComparison.Ordinal);
+        Assert.Contains($"gus <small>({globex.TenantId}, <span id=\"role\">tenant-admin</span>)</small>", sites, StringComparison.Ordinal);
     }
 
     [Fact]

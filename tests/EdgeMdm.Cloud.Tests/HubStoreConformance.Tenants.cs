@@ -1,6 +1,7 @@
 using EdgeMdm.Cloud.Accounts;
 using EdgeMdm.Cloud.Fleet;
 using EdgeMdm.Domain.Blueprints;
+using EdgeMdm.Domain.Security;
 using Google.Protobuf;
 
 namespace EdgeMdm.Cloud.Tests;
@@ -126,7 +127,7 @@ public abstract partial class HubStoreConformance
         await Assert.ThrowsAsync<StoreConflictException>(() => store.Tenants.AddTenantAsync("ACME"));
         await Assert.ThrowsAsync<StoreConflictException>(() => store.AdminTokens.CreateApiTokenAsync("no-such-tenant", "ci"));
         await Assert.ThrowsAsync<StoreConflictException>(() => store.Sites.AddSiteAsync("no-such-tenant", "Lyon DC"));
-        Assert.Equal(new ApiCaller("acme", "ops", null), await store.AdminTokens.AuthenticateApiTokenAsync(await store.AdminTokens.CreateApiTokenAsync("acme", "ops")));
+        Assert.Equal(new ApiCaller("acme", "ops", null) { ExpiresAt = Now + HubGrant.DefaultTokenLifetime }, await store.AdminTokens.AuthenticateApiTokenAsync(await store.AdminTokens.CreateApiTokenAsync("acme", "ops")));
     }
 
     [SkippableFact]
@@ -139,7 +140,7 @@ public abstract partial class HubStoreConformance
         var token = await store.AdminTokens.CreateApiTokenAsync(Tenant, "ci");
 
         // Assert
-        Assert.Equal(new ApiCaller(Tenant, "ci", null), await store.AdminTokens.AuthenticateApiTokenAsync(token));
+        Assert.Equal(new ApiCaller(Tenant, "ci", null) { ExpiresAt = Now + HubGrant.DefaultTokenLifetime }, await store.AdminTokens.AuthenticateApiTokenAsync(token));
         Assert.Null(await store.AdminTokens.AuthenticateApiTokenAsync(token.ToUpperInvariant()));
         Assert.Null(await store.AdminTokens.AuthenticateApiTokenAsync(""));
     }
@@ -160,13 +161,41 @@ public abstract partial class HubStoreConformance
         var expired = await store.AdminTokens.AuthenticateApiTokenAsync(token);
 
         // Assert
-        Assert.Equal(new ApiCaller(acme, "alice", "alice"), fresh);
-        Assert.Null(expired);
+        Assert.Equal(new ApiCaller(acme, "alice", "alice") { ExpiresAt = Now.AddDays(30) }, fresh);
+        Assert.False(fresh!.IsExpiredAt(Now));
+        Assert.True(expired!.IsExpiredAt(Time.GetUtcNow())); // answered, so the API can say it expired
         Assert.Equal(SomeHash, await store.Accounts.AccountPasswordHashAsync(acme, "alice"));
         Assert.Null(await store.Accounts.AccountPasswordHashAsync("globex", "alice"));
         Assert.Equal(["alice"], (await store.Accounts.ListAccountsAsync(acme)).Select(a => a.UserName));
         await Assert.ThrowsAsync<StoreConflictException>(() => store.Accounts.AddAccountAsync(acme, "alice", SomeHash));
         await Assert.ThrowsAsync<StoreConflictException>(() => store.Accounts.IssueAccountTokenAsync(acme, "bob", Now.AddDays(1)));
+    }
+
+    [SkippableFact]
+    public async Task Roles_and_site_scopes_are_kept_and_a_sign_in_token_follows_its_accounts_role()
+    {
+        // Arrange
+        var store = await NewStoreAsync();
+        var scoped = new HubGrant(HubRoles.SiteOperator, ["paris", "lyon-dc"]);
+        await store.Accounts.AddAccountAsync(Tenant, "olga", SomeHash, scoped);
+        var token = await store.Accounts.IssueAccountTokenAsync(Tenant, "olga", Now.AddDays(1));
+        var viewerToken = await store.AdminTokens.CreateApiTokenAsync(Tenant, "dashboards", new HubGrant(HubRoles.Viewer, []), TimeSpan.FromDays(7));
+
+        // Act
+        var before = await store.AdminTokens.AuthenticateApiTokenAsync(token);
+        var changed = await store.Accounts.SetAccountGrantAsync(Tenant, "olga", new HubGrant(HubRoles.Viewer, []));
+        var after = await store.AdminTokens.AuthenticateApiTokenAsync(token);
+
+        // Assert
+        Assert.Equal((HubRoles.SiteOperator, "lyon-dc paris"), (before!.Role, string.Join(' ', before.Sites)));
+        Assert.True(changed);
+        Assert.False(await store.Accounts.SetAccountGrantAsync(Tenant, "nobody", HubGrant.TenantAdmin));
+        Assert.Equal((HubRoles.Viewer, 0), (after!.Role, after.Sites.Count));
+        Assert.Equal(HubRoles.Viewer, (await store.Accounts.AccountCredentialAsync(Tenant, "olga"))!.Grant.Role);
+        Assert.Equal(HubRoles.Viewer, Assert.Single(await store.Accounts.ListAccountsAsync(Tenant)).Grant.Role);
+        var viewer = await store.AdminTokens.AuthenticateApiTokenAsync(viewerToken);
+        Assert.Equal((HubRoles.Viewer, Now.AddDays(7)), (viewer!.Role, viewer.ExpiresAt));
+        await Assert.ThrowsAsync<ArgumentException>(() => store.AdminTokens.CreateApiTokenAsync(Tenant, "bad", new HubGrant(HubRoles.SiteOperator, [])));
     }
 
     [SkippableFact]
@@ -252,7 +281,9 @@ public abstract partial class HubStoreConformance
         Assert.Equal(("lyon-dc", 3UL, 1UL), (site.SiteId, site.AppliedThrough, site.FeedHead));
         Assert.Equal("lyon-dc", await store.Sites.AuthenticateSiteAsync("site-credential"));
         Assert.Equal("pickers", Assert.Single(await store.Blueprints.ListBlueprintsAsync(TenantIds.Default)).Group);
-        Assert.Equal(new ApiCaller(TenantIds.Default, "ci", null), await store.AdminTokens.AuthenticateApiTokenAsync("old-api-token"));
+        var old = await store.AdminTokens.AuthenticateApiTokenAsync("old-api-token");
+        Assert.Equal((TenantIds.Default, "ci", (string?)null, HubRoles.TenantAdmin), (old!.TenantId, old.Name, old.Account, old.Role));
+        Assert.NotNull(old.ExpiresAt); // migration 0014: a token that never expired now does
         Assert.Equal("dev-1", Assert.Single(await store.Fleet.ListDevicesAsync(TenantIds.Default)).DeviceId);
         Assert.Equal(CommandStatuses.Queued, (await store.Commands.CommandStatusAsync(TenantIds.Default, "cmd-1"))!.Status);
         Assert.Single(await store.Feed.ReadFeedAsync("lyon-dc", 0, 10));

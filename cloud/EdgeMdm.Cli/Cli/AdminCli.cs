@@ -68,6 +68,7 @@ public static class AdminCli
             cli.Token,
             cli.Credentials,
             LoginCommand.Create(cli),
+            WhoAmICommand.Create(cli),
             SitesCommands.Create(cli),
             BlueprintsCommands.Create(cli),
             DevicesCommands.Create(cli),

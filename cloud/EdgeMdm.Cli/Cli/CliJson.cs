@@ -87,7 +87,19 @@ public sealed record ApplyResult(bool DryRun, IReadOnlyList<ChangeRow> Changes, 
 
 /// <summary>An account; <c>Password</c> only when the hub generated it (shown this once).</summary>
 public sealed record AccountRow(
-    string UserName, DateTimeOffset? CreatedAt, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Password = null);
+    string UserName, DateTimeOffset? CreatedAt, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Password = null)
+{
+    /// <summary>The account's role at the hub (null when the hub did not say: one from before roles).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Role { get; init; }
+
+    /// <summary>A site operator's sites.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Sites { get; init; }
+}
+
+/// <summary><c>whoami</c>: the hub, and who the API token speaks for there.</summary>
+public sealed record WhoAmIRow(string Server, string Tenant, string Name, string? Account, string Role, IReadOnlyList<string> Sites, DateTimeOffset? ExpiresAt);
 
 /// <summary>A site user; <c>Password</c> only when the hub generated it (shown this once).</summary>
 public sealed record SiteUserRow(
@@ -119,6 +131,7 @@ public sealed record PackageRow(
 [JsonSerializable(typeof(ApplyResult))]
 [JsonSerializable(typeof(DriftReport))]
 [JsonSerializable(typeof(AccountRow))]
+[JsonSerializable(typeof(WhoAmIRow))]
 [JsonSerializable(typeof(List<AccountRow>))]
 [JsonSerializable(typeof(SiteUserRow))]
 [JsonSerializable(typeof(List<SiteUserRow>))]

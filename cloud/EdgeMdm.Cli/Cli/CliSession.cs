@@ -49,6 +49,8 @@ internal sealed class CliSession(TextWriter output, TextWriter errors, TextReade
         {
             var stored = CredentialFile.Read(CredentialsPath(result));
             server ??= stored?.Server;
+            if (token is null && stored?.ExpiresAt is { } expiresAt && expiresAt <= time.GetUtcNow())
+                throw new CliException($"your sign-in to {stored.Server} expired at {Time(expiresAt)}: run 'edgemdm login --server {stored.Server} --user NAME' again");
             token ??= stored?.Token;
         }
 

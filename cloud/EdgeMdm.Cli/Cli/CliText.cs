@@ -25,6 +25,10 @@ internal static class CliText
 
     public static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>"operator", "site-operator at lyon, paris": a hub role as people read it ("-" when the hub did not say).</summary>
+    public static string RoleText(string? role, IReadOnlyList<string>? sites) =>
+        (role ?? "-") + (sites is { Count: > 0 } ? " at " + string.Join(", ", sites) : "");
+
     public static string Time(DateTimeOffset at) => at.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 
     /// <param name="none">What a missing time reads as: "-", or "never" for a check-in or sync that has not happened.</param>

@@ -3,8 +3,11 @@ using System.Text.Json.Serialization;
 
 namespace EdgeMdm.Cli.Credentials;
 
-/// <summary>Where the CLI finds the hub and the API token it signs its calls with.</summary>
-public sealed record HubCredentials(string Server, string Token);
+/// <summary>Where the CLI finds the hub and the API token it signs its calls with; <c>ExpiresAt</c> when the hub said (a sign-in, or a verified token).</summary>
+public sealed record HubCredentials(string Server, string Token)
+{
+    public DateTimeOffset? ExpiresAt { get; init; }
+}
 
 /// <summary>
 /// The credential file <c>edgemdm login</c> writes: <c>{"server": URL, "token": T}</c>, readable by its owner
@@ -43,7 +46,7 @@ public static class CredentialFile
             var stored = JsonSerializer.Deserialize(json, CredentialJson.Default.StoredCredentials);
             if (string.IsNullOrWhiteSpace(stored?.Server) || string.IsNullOrWhiteSpace(stored.Token))
                 throw new CliException($"the credential file {path} lacks server or token; run 'edgemdm login --server URL --token T' again");
-            return new HubCredentials(stored.Server, stored.Token);
+            return new HubCredentials(stored.Server, stored.Token) { ExpiresAt = stored.ExpiresAt };
         }
         catch (JsonException)
         {
@@ -90,7 +93,7 @@ public static class CredentialFile
     }
 
     private static byte[] Serialize(HubCredentials credentials) =>
-        JsonSerializer.SerializeToUtf8Bytes(new StoredCredentials(credentials.Server, credentials.Token), CredentialJson.Default.StoredCredentials);
+        JsonSerializer.SerializeToUtf8Bytes(new StoredCredentials(credentials.Server, credentials.Token, credentials.ExpiresAt), CredentialJson.Default.StoredCredentials);
 
     private static void TryDelete(string path)
     {
@@ -105,7 +108,9 @@ public static class CredentialFile
     }
 }
 
-internal sealed record StoredCredentials(string? Server, string? Token);
+/// <summary>The file's fields; <c>ExpiresAt</c> is absent from files written before tokens expired, and from unverified tokens.</summary>
+internal sealed record StoredCredentials(
+    string? Server, string? Token, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? ExpiresAt = null);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]
 [JsonSerializable(typeof(StoredCredentials))]

@@ -28,13 +28,15 @@ internal static class LoginCommand
             var server = ServerUri(serverText);
             string token;
             var signedInAs = "";
+            DateTimeOffset? expiresAt = null;
             if (userName is not null)
             {
                 var password = await cli.ReadPasswordAsync(result.GetValue(passwordStdin), $"password for {userName}: ");
                 using var hub = new HubClient(server, token: null);
                 var signedIn = await hub.LoginAsync(userName, password, NonEmpty(result.GetValue(tenant)), cancellationToken);
                 token = signedIn.Token ?? throw new HubException("Unexpected answer", "the hub answered the sign-in without a token");
-                signedInAs = $" as {userName} (tenant {signedIn.Tenant ?? "default"}, until {Time(signedIn.ExpiresAt)})";
+                expiresAt = signedIn.ExpiresAt;
+                signedInAs = $" as {userName} (tenant {signedIn.Tenant ?? "default"}, {RoleText(signedIn.Role, signedIn.Sites)}, until {Time(signedIn.ExpiresAt)})";
             }
             else
             {
@@ -42,12 +44,14 @@ internal static class LoginCommand
                 if (!result.GetValue(noVerify))
                 {
                     using var hub = new HubClient(server, token);
-                    await hub.ListSitesAsync(cancellationToken);
+                    var caller = await hub.WhoAmIAsync(cancellationToken);
+                    expiresAt = caller.ExpiresAt;
+                    signedInAs = $" as {caller.Name} (tenant {caller.Tenant}, {RoleText(caller.Role, caller.Sites)}, until {Time(caller.ExpiresAt, "no expiry")})";
                 }
             }
 
             var path = cli.CredentialsPath(result);
-            CredentialFile.Write(path, new HubCredentials(server.ToString(), token));
+            CredentialFile.Write(path, new HubCredentials(server.ToString(), token) { ExpiresAt = expiresAt });
             await cli.Output.WriteLineAsync($"signed in to {server}{signedInAs} (credentials in {Path.GetFullPath(path)})");
             return 0;
         });

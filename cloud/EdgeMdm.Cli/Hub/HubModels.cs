@@ -173,15 +173,24 @@ public sealed record HubInstalledApp(string? PackageName, long? VersionCode, str
 /// <summary>POST /login; a null <c>Tenant</c> is left out (the hub's default tenant).</summary>
 public sealed record HubLogin(string User, string Password, string? Tenant);
 
-public sealed record HubSignedIn(string? Token, string? Tenant, string? User, DateTimeOffset? ExpiresAt);
+public sealed record HubSignedIn(string? Token, string? Tenant, string? User, DateTimeOffset? ExpiresAt, string? Role = null, IReadOnlyList<string>? Sites = null);
 
-/// <summary>A new account; a null <c>Password</c> is left out, so the hub generates one.</summary>
-public sealed record HubAddAccount(string UserName, string? Password);
+/// <summary>GET /me: who the API token speaks for, its role and site scope, and until when it is valid.</summary>
+public sealed record HubCaller(string? Tenant, string? Name, string? Account, string? Role, IReadOnlyList<string>? Sites, DateTimeOffset? ExpiresAt);
+
+/// <summary>
+/// A new account; a null <c>Password</c> is left out, so the hub generates one; a null <c>Role</c> too (the hub makes a
+/// viewer). <c>Sites</c>: a site operator's scope.
+/// </summary>
+public sealed record HubAddAccount(string UserName, string? Password, string? Role = null, IReadOnlyList<string>? Sites = null);
+
+/// <summary>PATCH /accounts/{name}: the account's new role, and its sites when a site operator.</summary>
+public sealed record HubAccountRole(string Role, IReadOnlyList<string>? Sites);
 
 /// <summary><c>Password</c>: the one the hub generated, shown this once; null when the CLI sent it.</summary>
 public sealed record HubAccountAdded(string? UserName, string? Password);
 
-public sealed record HubAccount(string? UserName, DateTimeOffset? CreatedAt);
+public sealed record HubAccount(string? UserName, DateTimeOffset? CreatedAt, string? Role = null, IReadOnlyList<string>? Sites = null);
 
 public sealed record HubSiteUserRequest(string UserName, string Role, string? Password);
 
@@ -251,6 +260,9 @@ public sealed record HubStagingPlanComparison(string Name, bool Exists, IReadOnl
 [JsonSerializable(typeof(HubProblem))]
 [JsonSerializable(typeof(HubLogin))]
 [JsonSerializable(typeof(HubSignedIn))]
+[JsonSerializable(typeof(HubCaller))]
+[JsonSerializable(typeof(HubAccountRole))]
+[JsonSerializable(typeof(HubAccount))]
 [JsonSerializable(typeof(HubAddAccount))]
 [JsonSerializable(typeof(HubAccountAdded))]
 [JsonSerializable(typeof(List<HubAccount>))]

@@ -18,14 +18,23 @@ internal static class AccountApi
 
     public static RouteGroupBuilder MapAccountApi(this RouteGroupBuilder api)
     {
-        api.MapPost("/accounts", AddAccountAsync);
+        api.MapPost("/accounts", AddAccountAsync).RequireAuthorization(HubAuthorization.Administer);
         api.MapGet("/accounts", async (HttpContext http, IAccountStore accounts, CancellationToken ct) =>
             TypedResults.Json(
-                (await accounts.ListAccountsAsync(HubApi.Tenant(http), ct)).Select(a => new AccountView(a.UserName, a.CreatedAt)).ToList(),
-                ApiJson.Default.ListAccountView));
+                (await accounts.ListAccountsAsync(HubApi.Tenant(http), ct)).Select(a => new AccountView(a.UserName, a.CreatedAt, a.Grant.Role, a.Grant.Sites)).ToList(),
+                ApiJson.Default.ListAccountView)).RequireAuthorization(HubAuthorization.Administer);
+        api.MapPatch("/accounts/{userName}", SetGrantAsync).RequireAuthorization(HubAuthorization.Administer);
         api.MapDelete("/accounts/{userName}", async (string userName, HttpContext http, IAccountStore accounts, CancellationToken ct) =>
-            await accounts.RemoveAccountAsync(HubApi.Tenant(http), userName, ct) ? Results.NoContent() : Problems.NotFound($"no account '{userName}'"));
+            await accounts.RemoveAccountAsync(HubApi.Tenant(http), userName, ct) ? Results.NoContent() : Problems.NotFound($"no account '{userName}'"))
+            .RequireAuthorization(HubAuthorization.Administer);
 
+        // Any caller may ask who it is: the answer holds nothing of other sites.
+        api.MapGet("/me", (HttpContext http) =>
+        {
+            var caller = HubApi.Caller(http);
+            return TypedResults.Json(
+                new CallerView(caller.TenantId, caller.Name, caller.Account, caller.Role, caller.Sites, caller.ExpiresAt), ApiJson.Default.CallerView);
+        }).RequireAuthorization(HubAuthorization.Read).NarrowsToSiteScope();
         return api;
     }
 
@@ -67,9 +76,10 @@ internal static class AccountApi
             return Results.Empty; // the rate limiter's rejection is written
         }
 
-        var stored = await accounts.AccountPasswordHashAsync(tenant, body.User!, ct);
-        var verified = PasswordHash.VerifyFound(body.Password!, stored);
-        var expiresAt = time.GetUtcNow() + SignInLifetime;
+        var stored = await accounts.AccountCredentialAsync(tenant, body.User!, ct);
+        var verified = PasswordHash.VerifyFound(body.Password!, stored?.PasswordHash);
+        // Whole milliseconds, as the store keeps it: the answer says exactly what GET /me will.
+        var expiresAt = DateTimeOffset.FromUnixTimeMilliseconds((time.GetUtcNow() + SignInLifetime).ToUnixTimeMilliseconds());
         string? token = null;
         if (verified)
         {
@@ -91,10 +101,12 @@ internal static class AccountApi
         }
 
         metrics.SignedIn();
-        return TypedResults.Json(new SignedIn(token, tenant, body.User!, expiresAt), ApiJson.Default.SignedIn, statusCode: StatusCodes.Status201Created);
+        return TypedResults.Json(
+            new SignedIn(token, tenant, body.User!, expiresAt) { Role = stored!.Grant.Role, Sites = stored.Grant.Sites },
+            ApiJson.Default.SignedIn, statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> AddAccountAsync(HttpContext http, IAccountStore accounts, CancellationToken ct)
+    private static async Task<IResult> AddAccountAsync(HttpContext http, IAccountStore accounts, ISiteRegistry sites, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync(http.Request, ApiJson.Default.AddAccountRequest);
         if (problem is not null)
@@ -102,32 +114,88 @@ internal static class AccountApi
         var v = new Validation();
         v.UserName("userName", body!.UserName);
         v.Password(body.Password);
+        var tenant = HubApi.Tenant(http);
+        var grant = await GrantAsync(body.Role ?? HubRoles.Viewer, body.Sites, tenant, sites, v, ct);
         if (!v.Valid)
             return v.Problem();
 
         var generated = body.Password is null ? GeneratedPassword.New() : null;
         try
         {
-            await accounts.AddAccountAsync(HubApi.Tenant(http), body.UserName!, PasswordHash.Create(body.Password ?? generated!), ct);
+            await accounts.AddAccountAsync(tenant, body.UserName!, PasswordHash.Create(body.Password ?? generated!), grant, ct);
         }
         catch (StoreConflictException exception)
         {
             return Problems.Conflict(exception.Message);
         }
 
-        return TypedResults.Json(new AccountAdded(body.UserName!, generated), ApiJson.Default.AccountAdded, statusCode: StatusCodes.Status201Created);
+        return TypedResults.Json(new AccountAdded(body.UserName!, generated) { Role = grant.Role, Sites = grant.Sites }, ApiJson.Default.AccountAdded, statusCode: StatusCodes.Status201Created);
+    }
+
+    /// <summary>PATCH /api/v1/accounts/{userName} <c>{"role", "sites"}</c>: the account's tokens and console sessions take the new role at their next call.</summary>
+    private static async Task<IResult> SetGrantAsync(string userName, HttpContext http, IAccountStore accounts, ISiteRegistry sites, CancellationToken ct)
+    {
+        var (body, problem) = await JsonBody.ReadAsync(http.Request, ApiJson.Default.SetAccountRoleRequest);
+        if (problem is not null)
+            return problem;
+        var v = new Validation();
+        var tenant = HubApi.Tenant(http);
+        v.RequiredText("role", body!.Role, 32);
+        var grant = await GrantAsync(body.Role ?? "", body.Sites, tenant, sites, v, ct);
+        if (!v.Valid)
+            return v.Problem();
+        if (!await accounts.SetAccountGrantAsync(tenant, userName, grant, ct)
+            || (await accounts.ListAccountsAsync(tenant, ct)).FirstOrDefault(a => string.Equals(a.UserName, userName, StringComparison.Ordinal)) is not { } account)
+            return Problems.NotFound($"no account '{userName}'");
+        return TypedResults.Json(new AccountView(account.UserName, account.CreatedAt, account.Grant.Role, account.Grant.Sites), ApiJson.Default.AccountView);
+    }
+
+    /// <summary>The role and scope a request asks for, checked: a known role, sites for a site operator only, each a site of the tenant.</summary>
+    private static async Task<HubGrant> GrantAsync(
+        string role, IReadOnlyList<string>? requested, string tenant, ISiteRegistry sites, Validation v, CancellationToken ct)
+    {
+        var grant = new HubGrant(role, (requested ?? []).Distinct(StringComparer.Ordinal).ToList());
+        if (HubRoles.ScopeProblem(grant.Role, grant.Sites) is { } scopeProblem)
+            v.Add(HubRoles.IsKnown(grant.Role) ? "sites" : "role", scopeProblem);
+        foreach (var site in grant.Sites)
+        {
+            if (!await sites.SiteExistsAsync(tenant, site, ct))
+                v.Add("sites", $"no site '{site}'");
+        }
+
+        return grant;
     }
 }
 
 /// <summary>POST /login: <c>Tenant</c> null means the default tenant.</summary>
 public sealed record LoginRequest(string? User, string? Password, string? Tenant);
 
-public sealed record SignedIn(string Token, string Tenant, string User, DateTimeOffset ExpiresAt);
+/// <summary>A sign-in's token, with the account's role and site scope and until when the token is valid.</summary>
+public sealed record SignedIn(string Token, string Tenant, string User, DateTimeOffset ExpiresAt)
+{
+    public string Role { get; init; } = HubRoles.TenantAdmin;
 
-/// <summary>A new account; <c>Password</c> null asks the hub to generate one.</summary>
-public sealed record AddAccountRequest(string? UserName, string? Password);
+    public IReadOnlyList<string> Sites { get; init; } = [];
+}
+
+/// <summary>GET /me: who the API token speaks for (tenant, name, account when a sign-in issued it), its role and scope, until when.</summary>
+public sealed record CallerView(string Tenant, string Name, string? Account, string Role, IReadOnlyList<string> Sites, DateTimeOffset? ExpiresAt);
+
+/// <summary>PATCH /accounts/{userName}: the account's new role, and its sites when a site operator.</summary>
+public sealed record SetAccountRoleRequest(string? Role, IReadOnlyList<string>? Sites);
+
+/// <summary>
+/// A new account; <c>Password</c> null asks the hub to generate one. <c>Role</c> null makes a viewer (the least a
+/// person may do); <c>Sites</c> is a site operator's scope.
+/// </summary>
+public sealed record AddAccountRequest(string? UserName, string? Password, string? Role = null, IReadOnlyList<string>? Sites = null);
 
 /// <summary>Answer to a new account: <c>Password</c> is the generated one (shown this once), null when the caller gave it.</summary>
-public sealed record AccountAdded(string UserName, string? Password);
+public sealed record AccountAdded(string UserName, string? Password)
+{
+    public string Role { get; init; } = HubRoles.Viewer;
 
-public sealed record AccountView(string UserName, DateTimeOffset CreatedAt);
+    public IReadOnlyList<string> Sites { get; init; } = [];
+}
+
+public sealed record AccountView(string UserName, DateTimeOffset CreatedAt, string Role, IReadOnlyList<string> Sites);

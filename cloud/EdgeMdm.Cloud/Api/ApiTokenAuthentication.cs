@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using EdgeMdm.ServiceDefaults;
@@ -17,12 +18,19 @@ public static class ApiTokenAuthentication
 
     /// <summary>
     /// The policy of every <c>/api/v1</c> endpoint but <c>POST /login</c>: a caller the <see cref="Scheme"/> scheme
-    /// authenticated, of a tenant. Every such caller may do everything in its own tenant, and nothing outside it.
+    /// authenticated, of a tenant, acting inside it and nothing outside it. What it may do there its role says: each
+    /// endpoint also declares one of <see cref="HubAuthorization"/>'s policies.
     /// </summary>
     public const string CentralItPolicy = "CentralIt";
 
     private const string TenantClaim = "edgemdm:tenant";
     private const string AccountClaim = "edgemdm:account";
+    private const string ExpiresClaim = "edgemdm:expires";
+
+    /// <summary>The title of the 401 for an expired token, distinct from an unknown one so a client can tell the user to sign in again.</summary>
+    public const string ExpiredTitle = "API token expired";
+
+    private const string UnknownToken = "unknown API token";
 
     // Our tokens are 64 hex digits; anything much longer is not one, and is not worth hashing.
     private const int MaxTokenLength = 256;
@@ -32,7 +40,13 @@ public static class ApiTokenAuthentication
     {
         ArgumentNullException.ThrowIfNull(user);
         var tenant = user.FindFirstValue(TenantClaim) ?? throw new InvalidOperationException($"the endpoint does not require the {CentralItPolicy} policy");
-        return new ApiCaller(tenant, user.Identity?.Name ?? "", user.FindFirstValue(AccountClaim));
+        var grant = HubClaims.GrantOf(user);
+        return new ApiCaller(tenant, user.Identity?.Name ?? "", user.FindFirstValue(AccountClaim))
+        {
+            Role = grant.Role,
+            Sites = grant.Sites,
+            ExpiresAt = long.TryParse(user.FindFirstValue(ExpiresClaim), CultureInfo.InvariantCulture, out var expires) ? DateTimeOffset.FromUnixTimeMilliseconds(expires) : null,
+        };
     }
 
     public static IServiceCollection AddApiTokenAuthentication(this IServiceCollection services)
@@ -46,10 +60,14 @@ public static class ApiTokenAuthentication
             .AddAuthenticationSchemes(Scheme)
             .RequireAuthenticatedUser()
             .RequireClaim(TenantClaim));
-        return services;
+        return services.AddHubAuthorization();
     }
 
-    private sealed class Handler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IAdminTokens tokens)
+    private static string ExpiredDetail(DateTimeOffset expiredAt) =>
+        $"the API token expired at {expiredAt.ToString("u", CultureInfo.InvariantCulture)}: sign in again with 'edgemdm login' (or ask for a new 'admin-token create')";
+
+    private sealed class Handler(
+        IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IAdminTokens tokens, TimeProvider time)
         : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
     {
         protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -57,11 +75,15 @@ public static class ApiTokenAuthentication
             if (BearerCredential.From(Request) is not { } token)
                 return AuthenticateResult.NoResult();
             if (token.Length > MaxTokenLength || await tokens.AuthenticateApiTokenAsync(token, Context.RequestAborted) is not { } caller)
-                return AuthenticateResult.Fail("unknown or expired API token");
+                return AuthenticateResult.Fail(UnknownToken);
+            if (caller.IsExpiredAt(time.GetUtcNow()))
+                return AuthenticateResult.Fail(ExpiredDetail(caller.ExpiresAt!.Value), new AuthenticationProperties(new Dictionary<string, string?>(StringComparer.Ordinal) { [ExpiredTitle] = "" }));
 
-            List<Claim> claims = [new(TenantClaim, caller.TenantId), new(ClaimTypes.Name, caller.Name)];
+            List<Claim> claims = [new(TenantClaim, caller.TenantId), new(ClaimTypes.Name, caller.Name), .. HubClaims.Of(new HubGrant(caller.Role, caller.Sites))];
             if (caller.Account is not null)
                 claims.Add(new Claim(AccountClaim, caller.Account));
+            if (caller.ExpiresAt is { } expiresAt)
+                claims.Add(new Claim(ExpiresClaim, expiresAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)));
             var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme.Name));
             return AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name));
         }
@@ -71,10 +93,18 @@ public static class ApiTokenAuthentication
         {
             var result = await HandleAuthenticateOnceSafeAsync();
             var missing = result.None;
-            ApiLog.ApiUnauthenticated(Logger, Request.Method, Request.Path, missing ? "no bearer token" : "unknown or expired API token");
+            var expired = result.Properties?.Items.ContainsKey(ExpiredTitle) == true;
+            ApiLog.ApiUnauthenticated(Logger, Request.Method, Request.Path, missing ? "no bearer token" : expired ? "expired API token" : UnknownToken);
+            if (expired)
+            {
+                await ProblemResults.Unauthorized("edgemdm-cloud", ExpiredTitle, result.Failure!.Message).ExecuteAsync(Context);
+                return;
+            }
+
             await Problems.Unauthorized(missing
                 ? "the call needs 'Authorization: Bearer <api token>' (create one with 'edgemdm-cloud admin-token create')"
-                : "the API token is not known to this hub or has expired (sign in again with 'edgemdm login')").ExecuteAsync(Context);
+                : "the API token is not known to this hub (sign in again with 'edgemdm login')").ExecuteAsync(Context);
         }
     }
 }
+

@@ -8,10 +8,10 @@ internal static class BlueprintApi
     public static RouteGroupBuilder MapBlueprintApi(this RouteGroupBuilder api)
     {
         api.MapGet("/blueprints", async (HttpContext http, IBlueprintStore blueprints, CancellationToken ct) =>
-            TypedResults.Json((await blueprints.ListBlueprintsAsync(HubApi.Tenant(http), ct)).ToList(), ApiJson.Default.ListBlueprint));
-        api.MapPut("/blueprints/{group}", PutBlueprintAsync);
+            TypedResults.Json((await blueprints.ListBlueprintsAsync(HubApi.Tenant(http), ct)).ToList(), ApiJson.Default.ListBlueprint)).RequireAuthorization(HubAuthorization.Read);
+        api.MapPut("/blueprints/{group}", PutBlueprintAsync).RequireAuthorization(HubAuthorization.Operate);
         api.MapDelete("/blueprints/{group}", async (string group, HttpContext http, IBlueprintStore blueprints, CancellationToken ct) =>
-            await blueprints.DeleteBlueprintAsync(HubApi.Tenant(http), group, ct) ? Results.NoContent() : Problems.NotFound($"group '{group}' has no blueprint"));
+            await blueprints.DeleteBlueprintAsync(HubApi.Tenant(http), group, ct) ? Results.NoContent() : Problems.NotFound($"group '{group}' has no blueprint")).RequireAuthorization(HubAuthorization.Operate);
         return api;
     }
 

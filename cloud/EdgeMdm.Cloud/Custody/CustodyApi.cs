@@ -23,11 +23,11 @@ internal static class CustodyApi
             return await custody.EventsAsync(HubApi.Tenant(http), siteId, Blank(device), since, until, ct) is { } events
                 ? TypedResults.Json(events.ToList(), ApiJson.Default.ListCustodyEventView)
                 : Problems.NoSite(siteId);
-        });
+        }).RequireAuthorization(HubAuthorization.Read);
         api.MapGet("/sites/{siteId}/custody/verify", async (string siteId, string? device, HttpContext http, ICustodyStore custody, CancellationToken ct) =>
             await custody.VerifyAsync(HubApi.Tenant(http), siteId, Blank(device), ct) is { } verdict
                 ? TypedResults.Json(verdict, ApiJson.Default.CustodyVerificationView)
-                : Problems.NoSite(siteId));
+                : Problems.NoSite(siteId)).RequireAuthorization(HubAuthorization.Read);
         return api;
     }
 

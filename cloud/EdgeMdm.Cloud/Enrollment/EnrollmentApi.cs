@@ -5,7 +5,7 @@ internal static class EnrollmentApi
 {
     public static RouteGroupBuilder MapEnrollmentApi(this RouteGroupBuilder api)
     {
-        api.MapPost("/sites/{siteId}/tokens", IssueTokenAsync);
+        api.MapPost("/sites/{siteId}/tokens", IssueTokenAsync).RequireAuthorization(HubAuthorization.Operate);
         return api;
     }
 

@@ -15,9 +15,9 @@ internal static class DeviceApi
 {
     public static RouteGroupBuilder MapDeviceApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/devices", ListDevicesAsync);
-        api.MapGet("/devices/{device}", ShowDeviceAsync);
-        api.MapGet("/compliance", ComplianceAsync);
+        api.MapGet("/devices", ListDevicesAsync).RequireAuthorization(HubAuthorization.Read).SiteInQuery();
+        api.MapGet("/devices/{device}", ShowDeviceAsync).RequireAuthorization(HubAuthorization.Read).SiteInQuery();
+        api.MapGet("/compliance", ComplianceAsync).RequireAuthorization(HubAuthorization.Read);
         return api;
     }
 

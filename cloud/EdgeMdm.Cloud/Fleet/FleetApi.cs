@@ -8,11 +8,11 @@ internal static class FleetApi
 {
     public static RouteGroupBuilder MapFleetApi(this RouteGroupBuilder api)
     {
-        api.MapPost("/commands", QueueCommandAsync);
+        api.MapPost("/commands", QueueCommandAsync).RequireAuthorization(HubAuthorization.Operate).NarrowsToSiteScope();
         api.MapGet("/commands/{commandId}", async (string commandId, HttpContext http, ICommandStore commands, CancellationToken ct) =>
-            await commands.CommandStatusAsync(HubApi.Tenant(http), commandId, ct) is { } command
+            await commands.CommandStatusAsync(HubApi.Tenant(http), commandId, ct) is { } command && HubAuthorization.MayReachSite(http.User, command.SiteId)
                 ? TypedResults.Json(command, ApiJson.Default.CommandRecord)
-                : Problems.NotFound($"no command '{commandId}'"));
+                : Problems.NotFound($"no command '{commandId}'")).RequireAuthorization(HubAuthorization.Read).NarrowsToSiteScope();
         return api.MapDeviceApi();
     }
 
@@ -20,15 +20,23 @@ internal static class FleetApi
     /// POST /api/v1/commands: for one device (<c>deviceId</c>, its id or its serial; <c>siteId</c> may be left out when
     /// the hub's device projection knows it at exactly one site: 404 when at none, 409 naming the candidates when at
     /// several) or for a group (every non-retired device of <c>group</c> the hub knows, across sites or in <c>siteId</c>;
-    /// 404 when there is none). A <c>type</c> the device agent does not know is refused (422) before anything is queued.
+    /// 404 when there is none). A site operator must name one of its sites. A <c>type</c> the device agent does not know is refused (422) before anything is queued.
     /// </summary>
     private static async Task<IResult> QueueCommandAsync(HttpContext http, CommandSender sender, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync(http.Request, ApiJson.Default.QueueCommandRequest);
         if (problem is not null)
             return problem;
+        // A site operator's command goes through one of its sites, named: the device or group is then looked up there only.
+        if (!HubAuthorization.MayReachSite(http.User, body!.SiteId))
+        {
+            return body.SiteId is null
+                ? ProblemResults.Invalid("siteId", "a site operator names the site of its command (--site)")
+                : Problems.NoSite(body.SiteId);
+        }
+
         var (tenant, createdBy) = (HubApi.Tenant(http), HubApi.Caller(http).Name);
-        if (body!.Group is not null)
+        if (body.Group is not null)
             return await sender.SendToGroupAsync(tenant, createdBy, body, ct);
         var (queued, refusal) = await sender.SendAsync(tenant, createdBy, body, ct);
         return refusal ?? TypedResults.Json(queued!, ApiJson.Default.CommandQueued, statusCode: StatusCodes.Status201Created);

@@ -18,16 +18,16 @@ internal static class PackageApi
     public static RouteGroupBuilder MapPackageApi(this RouteGroupBuilder api)
     {
         api.MapGet("/signing-key", (PackageSigning signing) =>
-            TypedResults.Json(new SigningKeyView(signing.Signer.KeyId, signing.Signer.PublicKeyPem), ApiJson.Default.SigningKeyView));
-        api.MapPost("/packages", UploadAsync);
+            TypedResults.Json(new SigningKeyView(signing.Signer.KeyId, signing.Signer.PublicKeyPem), ApiJson.Default.SigningKeyView)).RequireAuthorization(HubAuthorization.Read).NarrowsToSiteScope();
+        api.MapPost("/packages", UploadAsync).RequireAuthorization(HubAuthorization.Operate);
         api.MapGet("/packages", async (string? packageName, HttpContext http, IPackageStore packages, CancellationToken ct) =>
             TypedResults.Json(
                 (await packages.ListPackagesAsync(HubApi.Tenant(http), packageName, ct)).Select(PackageView.Of).ToList(),
-                ApiJson.Default.ListPackageView));
+                ApiJson.Default.ListPackageView)).RequireAuthorization(HubAuthorization.Read);
         api.MapGet("/packages/{sha256}", async (string sha256, HttpContext http, IPackageStore packages, CancellationToken ct) =>
             await packages.FindPackageAsync(HubApi.Tenant(http), sha256, ct) is { } package
                 ? TypedResults.Json(PackageView.Of(package), ApiJson.Default.PackageView)
-                : Problems.NotFound($"no package '{sha256}'"));
+                : Problems.NotFound($"no package '{sha256}'")).RequireAuthorization(HubAuthorization.Read);
         return api;
     }
 

@@ -5,7 +5,7 @@ internal static class RolloutApi
 {
     public static RouteGroupBuilder MapRolloutApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/rollouts", ReportAsync);
+        api.MapGet("/rollouts", ReportAsync).RequireAuthorization(HubAuthorization.Read).SiteInQuery();
         return api;
     }
 

@@ -10,12 +10,12 @@ internal static class SiteUserApi
 {
     public static RouteGroupBuilder MapSiteUserApi(this RouteGroupBuilder api)
     {
-        api.MapPost("/sites/{siteId}/users", UpsertSiteUserAsync);
+        api.MapPost("/sites/{siteId}/users", UpsertSiteUserAsync).RequireAuthorization(HubAuthorization.Administer);
         api.MapGet("/sites/{siteId}/users", async (string siteId, HttpContext http, ISiteUserStore users, CancellationToken ct) =>
             await users.ListSiteUsersAsync(HubApi.Tenant(http), siteId, ct) is { } list
                 ? TypedResults.Json(list.ToList(), ApiJson.Default.ListSiteUserRecord)
-                : Problems.NoSite(siteId));
-        api.MapDelete("/sites/{siteId}/users/{userName}", RemoveSiteUserAsync);
+                : Problems.NoSite(siteId)).RequireAuthorization(HubAuthorization.Read);
+        api.MapDelete("/sites/{siteId}/users/{userName}", RemoveSiteUserAsync).RequireAuthorization(HubAuthorization.Administer);
         return api;
     }
 

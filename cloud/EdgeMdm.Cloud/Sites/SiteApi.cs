@@ -5,13 +5,14 @@ internal static class SiteApi
 {
     public static RouteGroupBuilder MapSiteApi(this RouteGroupBuilder api)
     {
-        api.MapPost("/sites", CreateSiteAsync);
-        api.MapPatch("/sites/{siteId}", RenameSiteAsync);
+        api.MapPost("/sites", CreateSiteAsync).RequireAuthorization(HubAuthorization.Operate);
+        api.MapPatch("/sites/{siteId}", RenameSiteAsync).RequireAuthorization(HubAuthorization.Operate);
         api.MapGet("/sites", async (HttpContext http, ISiteRegistry sites, TimeProvider time, CancellationToken ct) =>
         {
             var now = time.GetUtcNow();
-            return TypedResults.Json((await sites.ListSitesAsync(HubApi.Tenant(http), ct)).Select(s => SiteView.Of(s, now)).ToList(), ApiJson.Default.ListSiteView);
-        });
+            var reachable = (await sites.ListSitesAsync(HubApi.Tenant(http), ct)).Where(s => HubAuthorization.MayReachSite(http.User, s.SiteId));
+            return TypedResults.Json(reachable.Select(s => SiteView.Of(s, now)).ToList(), ApiJson.Default.ListSiteView);
+        }).RequireAuthorization(HubAuthorization.Read).NarrowsToSiteScope();
         return api;
     }
 

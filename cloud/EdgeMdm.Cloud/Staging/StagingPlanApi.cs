@@ -13,18 +13,18 @@ internal static class StagingPlanApi
     public static RouteGroupBuilder MapStagingApi(this RouteGroupBuilder api)
     {
         api.MapGet("/staging-plans", async (HttpContext http, IStagingPlanStore plans, CancellationToken ct) =>
-            TypedResults.Json((await plans.ListPlansAsync(HubApi.Tenant(http), ct)).Select(View).ToList(), ApiJson.Default.ListStagingPlanView));
+            TypedResults.Json((await plans.ListPlansAsync(HubApi.Tenant(http), ct)).Select(View).ToList(), ApiJson.Default.ListStagingPlanView)).RequireAuthorization(HubAuthorization.Read);
         api.MapGet("/staging-plans/{name}", async (string name, HttpContext http, IStagingPlanStore plans, CancellationToken ct) =>
             await plans.GetPlanAsync(HubApi.Tenant(http), name, ct) is { } plan
                 ? TypedResults.Json(View(plan), ApiJson.Default.StagingPlanView)
-                : Problems.NotFound($"no staging plan '{name}'"));
-        api.MapPut("/staging-plans/{name}", PutAsync);
-        api.MapPost("/staging-plans/{name}/compare", CompareAsync);
-        api.MapDelete("/staging-plans/{name}", DeleteAsync);
+                : Problems.NotFound($"no staging plan '{name}'")).RequireAuthorization(HubAuthorization.Read);
+        api.MapPut("/staging-plans/{name}", PutAsync).RequireAuthorization(HubAuthorization.Operate);
+        api.MapPost("/staging-plans/{name}/compare", CompareAsync).RequireAuthorization(HubAuthorization.Read);
+        api.MapDelete("/staging-plans/{name}", DeleteAsync).RequireAuthorization(HubAuthorization.Operate);
         api.MapGet("/sites/{siteId}/staging", async (string siteId, HttpContext http, IStagingProgressStore progress, CancellationToken ct) =>
             await progress.SiteProgressAsync(HubApi.Tenant(http), siteId, ct) is { } steps
                 ? TypedResults.Json(steps.ToList(), ApiJson.Default.ListStagingStepRecord)
-                : Problems.NoSite(siteId));
+                : Problems.NoSite(siteId)).RequireAuthorization(HubAuthorization.Read);
         return api;
     }
 

@@ -35,7 +35,7 @@ public static class TenantsCommand
         ArgumentNullException.ThrowIfNull(name);
         await using var stores = await OpenAsync(database, cancellationToken);
         var tenant = await stores.GetRequiredService<ITenantStore>().AddTenantAsync(name.Trim(), cancellationToken);
-        var token = await stores.GetRequiredService<IAdminTokens>().CreateApiTokenAsync(tenant.TenantId, tenant.TenantId + " admin", cancellationToken);
+        var token = await stores.GetRequiredService<IAdminTokens>().CreateApiTokenAsync(tenant.TenantId, tenant.TenantId + " admin", cancellationToken: cancellationToken);
         await output.WriteLineAsync($"tenant  {tenant.TenantId}");
         await output.WriteLineAsync($"token   {token}");
     }

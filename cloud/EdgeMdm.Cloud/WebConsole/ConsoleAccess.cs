@@ -1,20 +1,19 @@
 using System.Security.Claims;
 using EdgeMdm.Domain.Blueprints;
+using EdgeMdm.Domain.Security;
 using EdgeMdm.ServiceDefaults.WebSignIn;
 
 namespace EdgeMdm.Cloud.WebConsole;
 
 /// <summary>
-/// Who may use the console: a person signed in with one of the hub's accounts. An account may do everything in its
-/// own tenant and nothing outside it, as its API tokens may (<see cref="ApiTokenAuthentication.CentralItPolicy"/>):
-/// the console's actions are the CLI's, under the same authorization.
+/// Who may use the console: a person signed in with one of the hub's accounts, acting in its own tenant and nothing
+/// outside it, with its role (<see cref="HubRoles"/>): each page declares the permission it needs with the same
+/// <see cref="HubAuthorization"/> policies as the REST API, so the console's actions are the CLI's under the same
+/// authorization (a viewer reads the pages and is refused every form).
 /// </summary>
 public static class ConsoleAccess
 {
     public const string Policy = "console";
-
-    /// <summary>The role every console session carries: central IT (accounts have no finer roles).</summary>
-    public const string CentralItRole = "central-it";
 
     private const string TenantClaim = "edgemdm:console-tenant";
 
@@ -23,7 +22,7 @@ public static class ConsoleAccess
         services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy
             .AddAuthenticationSchemes(WebSignInSetup.Scheme)
             .RequireAuthenticatedUser()
-            .RequireRole(CentralItRole)
+            .RequireRole(HubRoles.All)
             .RequireClaim(TenantClaim));
         return services;
     }
@@ -32,12 +31,17 @@ public static class ConsoleAccess
     public static string AccountOf(string tenant, string user) => tenant + ":" + user;
 
     /// <summary>A principal for a person of <paramref name="tenant"/> signing in now.</summary>
-    internal static ClaimsPrincipal Principal(string tenant, string user, string passwordHash, DateTimeOffset now)
+    internal static ClaimsPrincipal Principal(string tenant, string user, AccountCredential account, DateTimeOffset now)
     {
-        var principal = WebSignInSetup.Principal(AccountOf(tenant, user), user, CentralItRole, VersionOf(passwordHash), now);
-        ((ClaimsIdentity)principal.Identity!).AddClaim(new Claim(TenantClaim, tenant));
+        var principal = WebSignInSetup.Principal(AccountOf(tenant, user), user, account.Grant.Role, VersionOf(account.PasswordHash), now);
+        var identity = (ClaimsIdentity)principal.Identity!;
+        identity.AddClaim(new Claim(TenantClaim, tenant));
+        identity.AddClaims(HubClaims.Of(account.Grant).Where(c => !string.Equals(c.Type, ClaimTypes.Role, StringComparison.Ordinal)));
         return principal;
     }
+
+    /// <summary>Whether the signed-in person may use the page's forms (a viewer reads only): the pages leave them out otherwise.</summary>
+    public static bool MayAct(ClaimsPrincipal? user) => HubRoles.Allows(user?.FindFirst(ClaimTypes.Role)?.Value, HubAction.Operate);
 
     /// <summary>The tenant a signed-in person acts in.</summary>
     public static string Tenant(ClaimsPrincipal user) =>

@@ -1,4 +1,5 @@
 using EdgeMdm.ServiceDefaults.WebPages;
+using Microsoft.AspNetCore.Authorization;
 using EdgeMdm.ServiceDefaults.WebSignIn;
 
 namespace EdgeMdm.Cloud.WebConsole;
@@ -25,6 +26,7 @@ public static class ConsoleRegistration
         app.MapGet("/assets/{name}", (string name) => PageAssets.Serve(name)).AllowAnonymous();
         ConsoleSignIn.Map(app);
         var pages = app.MapGroup("").RequireAuthorization(ConsoleAccess.Policy).AddEndpointFilter<PageHeaders>();
+        ((IEndpointConventionBuilder)pages).Add(RequirePermissionByMethod);
         SitesPages.Map(pages);
         DevicesPages.Map(pages);
         CommandsPages.Map(pages);
@@ -35,5 +37,17 @@ public static class ConsoleRegistration
         RolloutPages.Map(pages);
         SitePages.Map(pages);
         return app;
+    }
+
+    /// <summary>
+    /// The console's pages read (<see cref="HubAuthorization.Read"/>) and its forms act (<see cref="HubAuthorization.Operate"/>),
+    /// so a page or form added later is classified by how it is called, with nothing to forget. A form that needs more
+    /// (accounts) declares <see cref="HubAuthorization.Administer"/> itself, which then applies as well.
+    /// </summary>
+    private static void RequirePermissionByMethod(EndpointBuilder endpoint)
+    {
+        var methods = endpoint.Metadata.OfType<IHttpMethodMetadata>().SelectMany(m => m.HttpMethods).ToList();
+        var reads = methods.Count > 0 && methods.All(m => HttpMethods.IsGet(m) || HttpMethods.IsHead(m));
+        endpoint.Metadata.Add(new AuthorizeAttribute(reads ? HubAuthorization.Read : HubAuthorization.Operate));
     }
 }

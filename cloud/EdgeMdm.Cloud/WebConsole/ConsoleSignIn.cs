@@ -34,7 +34,7 @@ internal static partial class ConsoleSignIn
             .AllowAnonymous()
             .AddEndpointFilter<SameOrigin>()
             .RequireRateLimiting(WebSignInSetup.SignInAddressPolicy);
-        pages.MapPost("/signout", SignOutAsync).RequireAuthorization(ConsoleAccess.Policy).AddEndpointFilter<SameOrigin>();
+        pages.MapPost("/signout", SignOutAsync).RequireAuthorization(ConsoleAccess.Policy, HubAuthorization.Read).NarrowsToSiteScope().AddEndpointFilter<SameOrigin>();
     }
 
     private static async Task<IResult> SignInAsync(
@@ -48,9 +48,9 @@ internal static partial class ConsoleSignIn
 
         var account = ConsoleAccess.AccountOf(tenant, name);
         // The hash is read here, on the request; only the PBKDF2 check runs off its thread.
-        var stored = await accounts.AccountPasswordHashAsync(tenant, name, http.RequestAborted);
+        var stored = await accounts.AccountCredentialAsync(tenant, name, http.RequestAborted);
         var outcome = await SignInFlow.SignInAsync(http, account, () =>
-            PasswordHash.VerifyFound(password, stored) && stored is not null ? ConsoleAccess.Principal(tenant, name, stored, clock.GetUtcNow()) : null);
+            PasswordHash.VerifyFound(password, stored?.PasswordHash) && stored is not null ? ConsoleAccess.Principal(tenant, name, stored, clock.GetUtcNow()) : null);
         if (outcome.LockedUntil is { } locked)
         {
             LogLocked(log, account, locked);

@@ -21,7 +21,8 @@ public sealed record ConsoleSite(SiteSummary Site, SiteCompliance Compliance, Ti
 /// <summary>All sites at a glance, at the console's root.</summary>
 internal static class SitesPages
 {
-    public static void Map(RouteGroupBuilder pages) => pages.MapGet("/", SitesAsync);
+    /// <summary>The landing page of everyone signed in: a site operator sees its own sites only.</summary>
+    public static void Map(RouteGroupBuilder pages) => pages.MapGet("/", SitesAsync).NarrowsToSiteScope();
 
     private static async Task<RazorComponentResult<SitesPage>> SitesAsync(
         HttpContext http, ISiteRegistry sites, IFleetReadStore fleet, IOptions<HubOptions> options, TimeProvider clock, CancellationToken ct)
@@ -30,6 +31,7 @@ internal static class SitesPages
         var now = clock.GetUtcNow();
         var compliance = (await fleet.ComplianceAsync(tenant, now, options.Value.DeviceStaleAfter, ct)).ToDictionary(c => c.SiteId, StringComparer.Ordinal);
         var rows = (await sites.ListSitesAsync(tenant, ct))
+            .Where(s => HubAuthorization.MayReachSite(http.User, s.SiteId))
             .Select(s => new ConsoleSite(s, compliance.GetValueOrDefault(s.SiteId) ?? new SiteCompliance(s.SiteId, 0, 0), s.Lag(now)))
             .ToList();
         return ConsolePages.Render<SitesPage>(http, ("Sites", rows), ("At", now));

@@ -1,0 +1,10 @@
+-- Issue 27: central IT roles (EdgeMdm.Domain.Security.HubRoles). Every account and API token has a role; a
+-- site-operator also a site scope (site ids joined by a space; NULL for the other roles, which reach every site).
+-- Accounts and tokens from before roles could do everything in their tenant: they become tenant admins.
+ALTER TABLE accounts ADD COLUMN role TEXT NOT NULL DEFAULT 'tenant-admin';
+ALTER TABLE accounts ADD COLUMN sites TEXT;
+ALTER TABLE api_tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'tenant-admin';
+ALTER TABLE api_tokens ADD COLUMN sites TEXT;
+-- Tokens of 'admin-token create' never expired; from the upgrade they last the default lifetime of a new one (30 days).
+-- (Same statement as the PostgreSQL file but for the clock: this is why the step is written per backend.)
+UPDATE api_tokens SET expires_at = (CAST(strftime('%s', 'now') AS INTEGER) + 30 * 86400) * 1000 WHERE expires_at IS NULL;
