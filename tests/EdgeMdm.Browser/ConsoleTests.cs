@@ -113,7 +113,7 @@ public sealed class ConsoleTests(BrowserFixture browser)
 
     internal static async Task AddAccountAsync(HubProcess hub, string userName)
     {
-        using var created = await hub.Rest.PostAsJsonAsync(new Uri("/api/v1/accounts", UriKind.Relative), new JsonObject { ["userName"] = userName, ["password"] = Password });
+        using var created = await hub.Rest.PostAsJsonAsync(new Uri("/api/v1/accounts", UriKind.Relative), new JsonObject { ["userName"] = userName, ["password"] = Password, ["role"] = "operator" });
         Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
     }
 

@@ -22,7 +22,7 @@ public sealed class ConsoleSignInTests : HubPerTest
         // Assert
         Assert.Equal(HttpStatusCode.Redirect, toSignIn.StatusCode);
         Assert.StartsWith("/signin?returnUrl=%2F", toSignIn.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
-        Assert.Contains("ana <small>(default)</small>", sites, StringComparison.Ordinal);
+        Assert.Contains("ana <small>(default, <span id=\"role\">tenant-admin</span>)</small>", sites, StringComparison.Ordinal);
         Assert.Contains("data-site=\"lyon-dc\"", sites, StringComparison.Ordinal);
         Assert.Contains("never synced", sites, StringComparison.Ordinal);
         Assert.Contains("1 offline", sites, StringComparison.Ordinal);

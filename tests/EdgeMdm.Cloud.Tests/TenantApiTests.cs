@@ -74,7 +74,7 @@ public sealed class TenantApiTests : HubPerTest
     public async Task An_account_signs_in_for_a_token_of_its_tenant_and_loses_it_when_removed()
     {
         // Arrange
-        using var add = await Hub.Rest.PostAsJsonAsync("/api/v1/accounts", new { userName = "alice", password = "correct horse battery" });
+        using var add = await Hub.Rest.PostAsJsonAsync("/api/v1/accounts", new { userName = "alice", password = "correct horse battery", role = "tenant-admin" });
         using var anonymous = new HttpClient { BaseAddress = Hub.Rest.BaseAddress };
 
         // Act
@@ -106,7 +106,7 @@ public sealed class TenantApiTests : HubPerTest
     public async Task A_wrong_password_an_unknown_user_and_an_unknown_tenant_get_the_same_401()
     {
         // Arrange
-        using var add = await Hub.Rest.PostAsJsonAsync("/api/v1/accounts", new { userName = "alice", password = "correct horse battery" });
+        using var add = await Hub.Rest.PostAsJsonAsync("/api/v1/accounts", new { userName = "alice", password = "correct horse battery", role = "tenant-admin" });
         using var anonymous = new HttpClient { BaseAddress = Hub.Rest.BaseAddress };
 
         // Act
@@ -129,7 +129,7 @@ public sealed class TenantApiTests : HubPerTest
     public async Task Too_many_sign_ins_for_an_account_get_429_with_retry_after_even_with_the_right_password()
     {
         // Arrange
-        using var add = await Hub.Rest.PostAsJsonAsync("/api/v1/accounts", new { userName = "alice", password = "correct horse battery" });
+        using var add = await Hub.Rest.PostAsJsonAsync("/api/v1/accounts", new { userName = "alice", password = "correct horse battery", role = "tenant-admin" });
         using var addBob = await Hub.Rest.PostAsJsonAsync("/api/v1/accounts", new { userName = "bob", password = "another long password" });
         using var anonymous = new HttpClient { BaseAddress = Hub.Rest.BaseAddress };
         for (var i = 0; i < SignInLimits.AttemptsPerAccount; i++)
@@ -155,7 +155,7 @@ public sealed class TenantApiTests : HubPerTest
     public async Task Too_many_sign_ins_from_one_address_get_429_before_the_body_is_read_whatever_the_account()
     {
         // Arrange: attempts that cost no hash (a field missing) still count against the address
-        using var add = await Hub.Rest.PostAsJsonAsync("/api/v1/accounts", new { userName = "alice", password = "correct horse battery" });
+        using var add = await Hub.Rest.PostAsJsonAsync("/api/v1/accounts", new { userName = "alice", password = "correct horse battery", role = "tenant-admin" });
         using var anonymous = new HttpClient { BaseAddress = Hub.Rest.BaseAddress };
         for (var i = 0; i < SignInLimits.AttemptsPerAddress; i++)
         {
