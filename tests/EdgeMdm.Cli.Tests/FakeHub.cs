@@ -120,7 +120,15 @@ public sealed partial class FakeHub : IAsyncDisposable
             var password = given ?? "generated-" + Next() + "-Xk3mPq9";
             if (!Accounts.TryAdd(name, password))
                 return Results.Problem(title: "Conflict", detail: $"an account named '{name}' exists", statusCode: 409);
-            return Results.Json(new { userName = name, password = given is null ? password : null }, statusCode: 201);
+            var role = body["role"]?.GetValue<string>() ?? "viewer";
+            return Results.Json(new { userName = name, password = given is null ? password : null, role, sites = body["sites"]?.DeepClone() ?? new JsonArray() }, statusCode: 201);
+        });
+        app.MapPatch("/api/v1/accounts/{name}", (string name, JsonObject body) =>
+        {
+            Bodies[$"/api/v1/accounts/{name}"] = body.DeepClone();
+            return Accounts.ContainsKey(name)
+                ? Results.Json(new { userName = name, role = body["role"]?.GetValue<string>(), sites = body["sites"]?.DeepClone() ?? new JsonArray() })
+                : Results.Problem(title: "Not found", detail: $"no account '{name}'", statusCode: 404);
         });
         app.MapGet("/api/v1/accounts", () => Results.Json(Accounts.Keys.Order(StringComparer.Ordinal).Select(n => new { userName = n, createdAt = new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero) })));
         app.MapDelete("/api/v1/accounts/{name}", (string name) =>

@@ -92,8 +92,29 @@ public sealed class PeopleTests : CliTest
 
         // Assert
         Assert.Equal(0, added.Exit);
-        Assert.Equal(["account   carol"], added.OutLines);
+        Assert.Equal(["account   carol", "role      viewer"], added.OutLines);
         Assert.Equal("a chosen long password", Hub.Accounts["carol"]);
+    }
+
+    [Fact]
+    public async Task Accounts_add_and_set_role_send_the_role_and_sites()
+    {
+        // Arrange
+        await Cli.LoginAsync(Hub);
+
+        // Act
+        var added = await Cli.RunAsync("accounts", "add", "sara", "--role", "site-operator", "--site", "lyon-dc", "--site", "paris");
+        var sent = Hub.Bodies["/api/v1/accounts"]!;
+        var changed = await Cli.RunAsync("accounts", "set-role", "sara", "--role", "operator");
+
+        // Assert
+        Assert.Equal(0, added.Exit);
+        Assert.Contains("role      site-operator at lyon-dc, paris", added.Out, StringComparison.Ordinal);
+        Assert.Equal(("site-operator", "[\"lyon-dc\",\"paris\"]"), (sent["role"]!.GetValue<string>(), sent["sites"]!.ToJsonString()));
+        Assert.Equal(0, changed.Exit);
+        Assert.Equal(["account sara is now operator"], changed.OutLines);
+        Assert.Equal("operator", Hub.Bodies["/api/v1/accounts/sara"]!["role"]!.GetValue<string>());
+        Assert.Null(Hub.Bodies["/api/v1/accounts/sara"]!["sites"]);
     }
 
     [Fact]

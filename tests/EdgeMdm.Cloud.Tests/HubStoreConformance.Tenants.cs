@@ -282,8 +282,9 @@ public abstract partial class HubStoreConformance
         Assert.Equal("lyon-dc", await store.Sites.AuthenticateSiteAsync("site-credential"));
         Assert.Equal("pickers", Assert.Single(await store.Blueprints.ListBlueprintsAsync(TenantIds.Default)).Group);
         var old = await store.AdminTokens.AuthenticateApiTokenAsync("old-api-token");
-        Assert.Equal((TenantIds.Default, "ci", (string?)null, HubRoles.TenantAdmin), (old!.TenantId, old.Name, old.Account, old.Role));
-        Assert.NotNull(old.ExpiresAt); // migration 0014: a token that never expired now does
+        Assert.Equal((TenantIds.Default, "ci", (string?)null, HubRoles.TenantAdmin, (DateTimeOffset?)null), (old!.TenantId, old.Name, old.Account, old.Role, old.ExpiresAt));
+        Assert.Equal(1, await store.AdminTokens.BoundUnexpiringTokensAsync(TimeSpan.FromDays(30))); // what the hub does at start
+        Assert.Equal(Now.AddDays(30), (await store.AdminTokens.AuthenticateApiTokenAsync("old-api-token"))!.ExpiresAt);
         Assert.Equal("dev-1", Assert.Single(await store.Fleet.ListDevicesAsync(TenantIds.Default)).DeviceId);
         Assert.Equal(CommandStatuses.Queued, (await store.Commands.CommandStatusAsync(TenantIds.Default, "cmd-1"))!.Status);
         Assert.Single(await store.Feed.ReadFeedAsync("lyon-dc", 0, 10));

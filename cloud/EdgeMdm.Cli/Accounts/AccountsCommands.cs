@@ -38,7 +38,7 @@ internal static class AccountsCommands
             using var hub = cli.Connect(result);
             var scope = result.GetValue(sites) is { Length: > 0 } given ? given : null;
             var added = await hub.AddAccountAsync(new HubAddAccount(userName, password, result.GetValue(role), scope), cancellationToken);
-            var row = new AccountRow(added.UserName ?? userName, null, added.Password) { Role = result.GetValue(role) ?? HubRoles.Viewer, Sites = scope };
+            var row = new AccountRow(added.UserName ?? userName, null, added.Password) { Role = added.Role, Sites = added.Sites };
             return cli.Print(result, json, row, CliJson.Default.AccountRow, () =>
             {
                 cli.Output.WriteLine($"account   {row.UserName}");

@@ -188,7 +188,7 @@ public sealed record HubAddAccount(string UserName, string? Password, string? Ro
 public sealed record HubAccountRole(string Role, IReadOnlyList<string>? Sites);
 
 /// <summary><c>Password</c>: the one the hub generated, shown this once; null when the CLI sent it.</summary>
-public sealed record HubAccountAdded(string? UserName, string? Password);
+public sealed record HubAccountAdded(string? UserName, string? Password, string? Role = null, IReadOnlyList<string>? Sites = null);
 
 public sealed record HubAccount(string? UserName, DateTimeOffset? CreatedAt, string? Role = null, IReadOnlyList<string>? Sites = null);
 

@@ -8,4 +8,7 @@ internal static partial class AccountLog
 
     [LoggerMessage(EventId = 2103, Level = LogLevel.Warning, Message = "Sign-in of {User} in tenant {Tenant} from {Address} refused: too many attempts for the account")]
     public static partial void SignInLimited(ILogger logger, string tenant, string user, string address);
+
+    [LoggerMessage(EventId = 2110, Level = LogLevel.Warning, Message = "{Count} API tokens made before tokens expired now expire in {Days} days: make new ones with 'edgemdm-cloud admin-token create' or sign in")]
+    public static partial void UnexpiringTokensBounded(ILogger logger, int count, int days);
 }

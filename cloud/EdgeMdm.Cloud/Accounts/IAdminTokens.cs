@@ -20,6 +20,12 @@ public interface IAdminTokens
     /// A token a sign-in issued carries its account's role and scope as they are now.
     /// </summary>
     Task<ApiCaller?> AuthenticateApiTokenAsync(string token, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Gives every token without an expiry (made before tokens expired) one, <paramref name="lifetime"/> from now;
+    /// returns how many there were.
+    /// </summary>
+    Task<int> BoundUnexpiringTokensAsync(TimeSpan lifetime, CancellationToken cancellationToken = default);
 }
 
 /// <summary>

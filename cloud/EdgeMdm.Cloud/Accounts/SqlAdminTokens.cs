@@ -47,4 +47,13 @@ internal sealed class SqlAdminTokens(IHubDatabase db, TimeProvider time, ITenant
             Sites = HubRoles.SplitScope(row.NullableText(5)),
         };
     }
+
+    public async Task<int> BoundUnexpiringTokensAsync(TimeSpan lifetime, CancellationToken cancellationToken = default)
+    {
+        await using var s = await db.BeginAsync(write: true, cancellationToken);
+        var bounded = await s.ExecuteAsync(
+            "UPDATE api_tokens SET expires_at = ? WHERE expires_at IS NULL", (time.GetUtcNow() + lifetime).ToUnixTimeMilliseconds());
+        await s.CommitAsync();
+        return bounded;
+    }
 }
