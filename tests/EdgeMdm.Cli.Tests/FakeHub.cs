@@ -45,6 +45,9 @@ public sealed partial class FakeHub : IAsyncDisposable
     /// <summary>Devices as GET /api/v1/devices returns them (each a JSON object with at least siteId).</summary>
     public IList<JsonObject> Devices { get; } = [];
 
+    /// <summary>The sites of the token's role as GET /me answers them (a site operator's).</summary>
+    private static readonly string[] TokenSites = ["lyon-dc"];
+
     /// <summary>Until when the API token is valid, as sign-in and GET /me answer.</summary>
     public DateTimeOffset TokenExpiresAt { get; set; } = new(2036, 12, 24, 12, 0, 0, TimeSpan.Zero);
 
@@ -110,7 +113,7 @@ public sealed partial class FakeHub : IAsyncDisposable
             return Results.Json(new { token = ApiToken, tenant, user, expiresAt = TokenExpiresAt, role = "operator", sites = Array.Empty<string>() }, statusCode: 201);
         });
         app.MapGet("/api/v1/me", () =>
-            Results.Json(new { tenant = "default", name = "tests", account = (string?)null, role = "site-operator", sites = new[] { "lyon-dc" }, expiresAt = TokenExpiresAt }));
+            Results.Json(new { tenant = "default", name = "tests", account = (string?)null, role = "site-operator", sites = TokenSites, expiresAt = TokenExpiresAt }));
 
         app.MapPost("/api/v1/accounts", (JsonObject body) =>
         {
