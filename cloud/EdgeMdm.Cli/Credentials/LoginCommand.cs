@@ -1,3 +1,4 @@
+using EdgeMdm.Cli.Accounts;
 using EdgeMdm.Cli.Hub;
 
 namespace EdgeMdm.Cli.Credentials;

@@ -104,17 +104,10 @@ public sealed class HubClient : IDisposable
     public Task<HubSignedIn> LoginAsync(string user, string password, string? tenant, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Post, "api/v1/login", JsonContent.Create(new HubLogin(user, password, tenant), HubJson.Default.HubLogin), HubJson.Default.HubSignedIn, cancellationToken);
 
-    /// <summary>Who the API token speaks for: tenant, name, role, site scope and expiry.</summary>
-    public Task<HubCaller> WhoAmIAsync(CancellationToken cancellationToken) =>
-        SendAsync(HttpMethod.Get, "api/v1/me", null, HubJson.Default.HubCaller, cancellationToken);
-
     /// <summary>Adds an account; a null <c>Password</c> has the hub generate one, which the answer holds; a null <c>Role</c> makes a viewer.</summary>
     public Task<HubAccountAdded> AddAccountAsync(HubAddAccount account, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Post, "api/v1/accounts", JsonContent.Create(account, HubJson.Default.HubAddAccount), HubJson.Default.HubAccountAdded, cancellationToken);
 
-    /// <summary>Gives an account another role (and scope); its tokens and console sessions take it at their next call.</summary>
-    public Task<HubAccount> SetAccountRoleAsync(string userName, HubAccountRole role, CancellationToken cancellationToken) =>
-        SendAsync(HttpMethod.Patch, "api/v1/accounts/" + Uri.EscapeDataString(userName), JsonContent.Create(role, HubJson.Default.HubAccountRole), HubJson.Default.HubAccount, cancellationToken);
 
     public async Task<IReadOnlyList<HubAccount>> ListAccountsAsync(CancellationToken cancellationToken) =>
         await SendAsync(HttpMethod.Get, "api/v1/accounts", null, HubJson.Default.ListHubAccount, cancellationToken);
@@ -190,7 +183,8 @@ public sealed class HubClient : IDisposable
     private static string FilteredBy(string path, string parameter, string? value) =>
         value is null ? path : path + "?" + parameter + "=" + Uri.EscapeDataString(value);
 
-    private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? body, JsonTypeInfo<T> answer, CancellationToken cancellationToken)
+    /// <summary>A call for a feature's own requests kept beside it (<c>Accounts/AccountClient</c>): the answer, or <see cref="HubException"/>.</summary>
+    internal async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? body, JsonTypeInfo<T> answer, CancellationToken cancellationToken)
     {
         using var response = await ExchangeAsync(method, path, body, cancellationToken);
         try
