@@ -46,14 +46,14 @@ build: ## build everything and leave the commands in ./bin (edgemdm-edge, edgemd
 
 .PHONY: run
 run: build ## start the cloud hub, one site appliance (announced over mDNS on loopback only) and a simulated fleet of $(DEVICES) devices; Ctrl-C stops all
-	@mkdir -p $(DATA)/edge $(DATA)/cloud
+	@mkdir -p -m 700 $(DATA)/edge $(DATA)/cloud
 	@trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT; trap 'exit 0' INT TERM; \
 	wait_healthy() { for i in $$(seq 1 150); do curl -fsS "$$1/healthz" >/dev/null 2>&1 && return 0; sleep 0.2; done; echo "$$2 did not start"; exit 1; }; \
 	./bin/edgemdm-cloud serve --database $(DATA)/cloud --rest-url $(HUB_URL) --grpc-url $(HUB_GRPC) --rollout-watch-interval 00:00:02 & \
 	wait_healthy $(HUB_URL) "the cloud hub"; \
 	./bin/edgemdm login --server $(HUB_URL) --token "$$(./bin/edgemdm-cloud admin-token create --name demo-admin --database $(DATA)/cloud)" >/dev/null; \
 	if [ ! -s $(DATA)/edge/site-credential ]; then \
-	  ./bin/edgemdm sites add "$(SITE)" | awk '/^credential/ {print $$2}' > $(DATA)/edge/site-credential; fi; \
+	  (umask 077; ./bin/edgemdm sites add "$(SITE)" | awk '/^credential/ {print $$2}' > $(DATA)/edge/site-credential); fi; \
 	site=$$(./bin/edgemdm sites list --json | tr ',{' '\n\n' | sed -n 's/.*"siteId": *"\([^"]*\)".*/\1/p' | head -n 1); \
 	./bin/edgemdm blueprints apply -f $(SEED) >/dev/null; \
 	if [ ! -s $(DATA)/cloud/console-account.txt ]; then \
@@ -66,7 +66,7 @@ run: build ## start the cloud hub, one site appliance (announced over mDNS on lo
 	EDGEMDM_Edge__Shifts__Shifts__1__Name=next EDGEMDM_Edge__Shifts__Shifts__1__Start=$$(now_plus '+14 minutes') EDGEMDM_Edge__Shifts__Shifts__1__End=$$(now_plus '+8 hours 14 minutes') \
 	EDGEMDM_Edge__Shifts__MissingAfterMinutes=2 EDGEMDM_Edge__Shifts__ReadinessBeforeMinutes=12 \
 	EDGEMDM_Edge__Mdns__Interfaces__0=lo ./bin/edgemdm-edge serve --data-dir $(DATA)/edge --urls "$(EDGE_URL);$(EDGE_HTTP)" --checkin-interval 15 \
-	  --mqtt-listen $(MQTT) --hub $(HUB_GRPC) --site-credential "$$(cat $(DATA)/edge/site-credential)" --sync-interval 2 & \
+	  --mqtt-listen $(MQTT) --hub $(HUB_GRPC) --site-credential-file $(DATA)/edge/site-credential --sync-interval 2 & \
 	wait_healthy $(EDGE_HTTP) "the appliance"; \
 	pin=$$(./bin/edgemdm-edge tls show --json --data-dir $(DATA)/edge | sed -n 's/.*"pin":"\([0-9a-f]*\)".*/\1/p'); \
 	for i in $$(seq 1 100); do ./bin/edgemdm-edge token list --data-dir $(DATA)/edge --json | grep -q '"group"' && break; sleep 0.2; done; \
@@ -100,8 +100,10 @@ test: ## run every test (installs what the tests need when missing: PostgreSQL, 
 	tests/scripts/setup.sh
 	$(DOTNET) build EdgeMdm.sln -c $(CONFIG) --nologo -v quiet
 	rm -rf artifacts/test-results
+	rm -rf artifacts/test-logs
 	$(DOTNET) test EdgeMdm.sln -c $(CONFIG) --no-build --nologo --results-directory artifacts/test-results --logger trx \
 		|| { tests/scripts/failed-tests.sh artifacts/test-results; exit 1; }
+	tests/scripts/scan-test-logs.sh artifacts/test-logs artifacts/test-results
 
 .PHONY: bench
 bench: ## check-ins/s vs a no-op endpoint, sync catch-up of a 100k backlog, 200 MB package downloads vs nginx, 5,000 device wakes vs Mosquitto, TLS handshakes and check-ins over TLS vs a no-op endpoint over TLS, 50 devices through a staging plan, the supervisor's overview with 5,000 devices and check-ins with 20 pages open (BENCH_ARGS="--scenario checkin|catchup|download|wake|tls|staging|overview"); see docs/benchmarks.md

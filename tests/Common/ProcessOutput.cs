@@ -18,8 +18,9 @@ internal sealed class ProcessOutput
     {
         ArgumentNullException.ThrowIfNull(process);
         _keep = keep;
-        process.OutputDataReceived += (_, e) => Keep(e.Data);
-        process.ErrorDataReceived += (_, e) => Keep(e.Data);
+        var source = Path.GetFileNameWithoutExtension(process.StartInfo.FileName) + " " + Path.GetFileName(process.StartInfo.ArgumentList.FirstOrDefault() ?? "");
+        process.OutputDataReceived += (_, e) => Keep(source, e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(source, e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
     }
@@ -41,10 +42,11 @@ internal sealed class ProcessOutput
             return _lines.LastOrDefault(l => !string.IsNullOrWhiteSpace(l))?.Trim();
     }
 
-    private void Keep(string? line)
+    private void Keep(string source, string? line)
     {
         if (line is null)
             return;
+        TestLogFiles.Append(source, line);
         lock (_lines)
         {
             _lines.Enqueue(line);

@@ -38,6 +38,48 @@ public abstract partial class HubStoreConformance
     }
 
     [SkippableFact]
+    public async Task The_signing_key_is_stored_only_protected_and_a_clear_key_an_older_hub_stored_is_protected_in_place()
+    {
+        // Arrange: a new hub's key, and another database holding a clear PKCS#8 key as a hub from before wrote it
+        var fresh = await NewStoreAsync();
+        var olderDatabase = await NewDatabaseAsync();
+        var older = await OpenAsync(olderDatabase);
+        using var olderSigner = ManifestSigner.CreateNew();
+        var clearPem = olderSigner.ExportPkcs8Pem();
+        await using (var s = await older.Database.BeginAsync(write: true, CancellationToken.None))
+        {
+            await s.ExecuteAsync("INSERT INTO signing_keys (key_id, private_key_pem, created_at) VALUES (?, ?, 1)", olderSigner.KeyId, clearPem);
+            await s.CommitAsync();
+        }
+
+        // Act
+        var freshPem = await fresh.SigningKeys.EnsureSigningKeyAsync();
+        var olderPem = await older.SigningKeys.EnsureSigningKeyAsync();
+
+        // Assert: each store hands out the clear key and keeps none of it in its row
+        Assert.Equal(clearPem, olderPem);
+        foreach (var (store, pem) in new[] { (fresh, freshPem), (older, olderPem) })
+        {
+            Assert.StartsWith("-----BEGIN PRIVATE KEY-----", pem, StringComparison.Ordinal);
+            var stored = await StoredSigningKeyAsync(store);
+            Assert.DoesNotContain("PRIVATE KEY", stored, StringComparison.Ordinal);
+            Assert.DoesNotContain(PemBody(pem)[..40], stored, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(clearPem, await (await OpenAsync(olderDatabase)).SigningKeys.EnsureSigningKeyAsync());
+    }
+
+    private static async Task<string> StoredSigningKeyAsync(HubStores store)
+    {
+        await using var s = await store.Database.BeginAsync(write: false, CancellationToken.None);
+        return Assert.Single(await s.QueryAsync("SELECT private_key_pem FROM signing_keys")).Text(0);
+    }
+
+    /// <summary>The base64 of a PEM without its header and footer lines.</summary>
+    private static string PemBody(string pem) =>
+        string.Concat(pem.Split('\n').Where(line => !line.StartsWith("-----", StringComparison.Ordinal)).Select(line => line.Trim()));
+
+    [SkippableFact]
     public async Task Publishing_the_same_bytes_again_changes_nothing_and_other_bytes_for_a_version_conflict()
     {
         // Arrange

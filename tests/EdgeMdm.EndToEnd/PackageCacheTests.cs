@@ -98,7 +98,7 @@ public sealed partial class PackageCacheTests
         return await ServerProcess.StartAsync(
             Processes.EdgeDll,
             ["serve", "--data-dir", edgeDirectory, "--urls", url.ToString().TrimEnd('/'), "--hub", hubUrl.ToString().TrimEnd('/'),
-                "--site-credential", credential, "--sync-interval", "1", "--sync-retry-max", "2", .. extra],
+                "--site-credential-file", ApplianceProcess.SiteCredentialFile(edgeDirectory, credential), "--sync-interval", "1", "--sync-retry-max", "2", .. extra],
             url, environment: null, CancellationToken.None, () => ServerProcess.SitePin(edgeDirectory));
     }
 

@@ -112,12 +112,31 @@ internal sealed class ApplianceProcess : IAsyncDisposable
         List<string> args = ["serve", "--data-dir", dataDir, "--urls", url.ToString().TrimEnd('/'),
             "--checkin-interval", checkinIntervalSeconds.ToString(CultureInfo.InvariantCulture)];
         if (hub is { } h)
-            args.AddRange(["--hub", h.Url.ToString().TrimEnd('/'), "--site-credential", h.Credential, "--sync-interval", "1"]);
+            args.AddRange(["--hub", h.Url.ToString().TrimEnd('/'), "--site-credential-file", SiteCredentialFile(dataDir, h.Credential), "--sync-interval", "1"]);
         if (seed ?? hub is null)
             args.AddRange(["--seed", Processes.SeedPath]);
         args.AddRange(extraArgs ?? []);
         var server = await ServerProcess.StartAsync(Processes.EdgeDll, args, url, environment: null, CancellationToken.None, () => ServerProcess.SitePin(dataDir));
         return new ApplianceProcess(server);
+    }
+
+    /// <summary>
+    /// <paramref name="credential"/> written to <c>DATA/site-credential</c> with mode 0600, as <c>make run</c> keeps it:
+    /// the appliance reads it from there (<c>--site-credential-file</c>), never from its command line, which <c>ps</c> shows.
+    /// </summary>
+    public static string SiteCredentialFile(string dataDir, string credential)
+    {
+        if (OperatingSystem.IsWindows())
+            Directory.CreateDirectory(dataDir);
+        else
+            Directory.CreateDirectory(dataDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var path = Path.Combine(dataDir, "site-credential");
+        var create = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+            create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var file = new StreamWriter(path, System.Text.Encoding.ASCII, create))
+            file.Write(credential);
+        return path;
     }
 
     /// <summary>A loopback port free now (released before the caller binds it).</summary>

@@ -1,3 +1,5 @@
+using EdgeMdm.ServiceDefaults.OwnerOnly;
+
 namespace EdgeMdm.Cloud.Options;
 
 /// <summary>
@@ -131,7 +133,7 @@ public sealed class HubOptions
         if (isConnectionString || isFile)
             return value;
         var directory = Path.GetFullPath(value);
-        Directory.CreateDirectory(directory);
+        OwnerOnlyFiles.CreateDirectory(directory);
         return Path.TrimEndingDirectorySeparator(directory) + Path.DirectorySeparatorChar;
     }
 }

@@ -9,9 +9,16 @@ internal static class PackageRows
     public const string SelectPackage =
         "SELECT sha256, package_name, version_code, version_name, size_bytes, min_os_version, published_at, signature, key_id FROM packages";
 
-    /// <summary>The key that signs: the first one created (there is one until keys rotate).</summary>
+    /// <summary>
+    /// The key that signs: the first one created (there is one until keys rotate), as stored: protected
+    /// (<see cref="SigningKeyProtection"/>), or clear PEM on a hub that has not re-protected it yet.
+    /// </summary>
     public static async Task<string?> OldestKeyAsync(HubSession s) =>
         (await s.SingleOrDefaultAsync("SELECT private_key_pem FROM signing_keys ORDER BY created_at, key_id LIMIT 1"))?.Text(0);
+
+    /// <summary>Whether a key is still stored as clear PEM (written by a hub from before their protection).</summary>
+    public static async Task<bool> AnyClearKeyAsync(HubSession s) =>
+        (await s.QueryAsync("SELECT private_key_pem FROM signing_keys")).Any(row => SigningKeyProtection.IsClear(row.Text(0)));
 
     public static async Task<PublishedPackage?> PackageOfAsync(HubSession s, string where, params object?[] args) =>
         await s.SingleOrDefaultAsync(SelectPackage + where, args) is { } row ? PackageOf(row) : null;

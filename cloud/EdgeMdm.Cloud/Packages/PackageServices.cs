@@ -5,6 +5,7 @@ namespace EdgeMdm.Cloud.Packages;
 public static class PackageServices
 {
     public static IServiceCollection AddPackages(this IServiceCollection services) => services
+        .AddSingleton<SigningKeyProtection>()
         .AddSingleton<ISigningKeyStore, SqlSigningKeyStore>()
         .AddSingleton<IPackageStore, SqlPackageStore>()
         .AddSingleton<IPackageSeed, SqlPackageSeed>()

@@ -2,14 +2,14 @@ using EdgeMdm.Domain.Packages;
 
 namespace EdgeMdm.Cloud.Packages;
 
-internal sealed class SqlPackageSeed(IFeedWriter feed) : IPackageSeed
+internal sealed class SqlPackageSeed(IFeedWriter feed, SigningKeyProtection protection) : IPackageSeed
 {
     public async Task AppendToNewSiteAsync(HubSession session, string siteId, string tenantId)
     {
         ArgumentNullException.ThrowIfNull(session);
         if (await PackageRows.OldestKeyAsync(session) is { } pem)
         {
-            using var signer = ManifestSigner.FromPkcs8Pem(pem);
+            using var signer = ManifestSigner.FromPkcs8Pem(protection.Unprotect(pem));
             await feed.AppendAsync(session, siteId, PackageRows.SigningKeyChange(signer));
         }
 

@@ -2,15 +2,16 @@ using EdgeMdm.Domain.Packages;
 
 namespace EdgeMdm.Cloud.Packages;
 
-internal sealed class SqlSigningKeyStore(IHubDatabase db, TimeProvider time, ISiteDirectory sites, IFeedWriter feed) : ISigningKeyStore
+internal sealed class SqlSigningKeyStore(IHubDatabase db, TimeProvider time, ISiteDirectory sites, IFeedWriter feed, SigningKeyProtection protection)
+    : ISigningKeyStore
 {
     public async Task<string> EnsureSigningKeyAsync(CancellationToken cancellationToken = default)
     {
-        // Read first without a lock: after the first start this is all it ever does.
+        // Read first without a lock: after the first start (and the one that re-protected a clear key) this is all it ever does.
         await using (var read = await db.BeginAsync(write: false, cancellationToken))
         {
-            if (await PackageRows.OldestKeyAsync(read) is { } existing)
-                return existing;
+            if (await PackageRows.OldestKeyAsync(read) is { } existing && !await PackageRows.AnyClearKeyAsync(read))
+                return protection.Unprotect(existing);
         }
 
         await using var s = await db.BeginAsync(write: true, cancellationToken);
@@ -19,13 +20,29 @@ internal sealed class SqlSigningKeyStore(IHubDatabase db, TimeProvider time, ISi
         // Holding it also keeps a site from being added between the key and the fan-out below.
         await db.LockCatalogAsync(s);
         if (await PackageRows.OldestKeyAsync(s) is { } created)
-            return created;
+        {
+            await ReprotectClearKeysAsync(s);
+            await s.CommitAsync();
+            return protection.Unprotect(created);
+        }
+
         using var signer = ManifestSigner.CreateNew();
         var pem = signer.ExportPkcs8Pem();
         await s.ExecuteAsync(
-            "INSERT INTO signing_keys (key_id, private_key_pem, created_at) VALUES (?, ?, ?)", signer.KeyId, pem, time.GetUtcNow().ToUnixTimeMilliseconds());
+            "INSERT INTO signing_keys (key_id, private_key_pem, created_at) VALUES (?, ?, ?)",
+            signer.KeyId, protection.Protect(pem), time.GetUtcNow().ToUnixTimeMilliseconds());
         await feed.AppendToEachAsync(s, await sites.SiteIdsAsync(s, tenantId: null), PackageRows.SigningKeyChange(signer));
         await s.CommitAsync();
         return pem;
+    }
+
+    /// <summary>Keys a hub from before their protection stored as clear PEM, protected in place.</summary>
+    private async Task ReprotectClearKeysAsync(HubSession s)
+    {
+        foreach (var row in await s.QueryAsync("SELECT key_id, private_key_pem FROM signing_keys"))
+        {
+            if (SigningKeyProtection.IsClear(row.Text(1)))
+                await s.ExecuteAsync("UPDATE signing_keys SET private_key_pem = ? WHERE key_id = ?", protection.Protect(row.Text(1)), row.Text(0));
+        }
     }
 }

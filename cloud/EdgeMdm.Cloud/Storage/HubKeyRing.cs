@@ -1,4 +1,6 @@
+using EdgeMdm.ServiceDefaults.OwnerOnly;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 
 namespace EdgeMdm.Cloud.Storage;
 
@@ -12,9 +14,10 @@ public static class HubKeyRing
     /// <summary>The application name, not the install path (the default), decides which keys a replica reads.</summary>
     public static IServiceCollection AddHubDataProtection(this IServiceCollection services, string keysDirectory)
     {
-        services.AddDataProtection()
-            .PersistKeysToFileSystem(new DirectoryInfo(keysDirectory))
-            .SetApplicationName("edgemdm-cloud");
+        services.AddDataProtection().SetApplicationName("edgemdm-cloud");
+        // The framework's file system repository with owner-only modes (directory 0700, key files 0600).
+        services.AddOptions<KeyManagementOptions>().Configure<ILoggerFactory>((keys, logs) =>
+            keys.XmlRepository = new OwnerOnlyXmlRepository(new DirectoryInfo(keysDirectory), logs));
         return services;
     }
 

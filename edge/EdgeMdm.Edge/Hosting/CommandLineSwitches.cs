@@ -19,6 +19,7 @@ public static class CommandLineSwitches
         ["--hub"] = $"{Edge}:{nameof(SyncOptions.HubUrl)}",
         ["--hub-ca"] = $"{Edge}:{nameof(SyncOptions.HubCaFile)}",
         ["--site-credential"] = $"{Edge}:{nameof(SyncOptions.SiteCredential)}",
+        ["--site-credential-file"] = $"{Edge}:{nameof(SyncOptions.SiteCredentialFile)}",
         ["--sync-interval"] = $"{Edge}:{nameof(SyncOptions.SyncIntervalSeconds)}",
         ["--sync-retry-max"] = $"{Edge}:{nameof(SyncOptions.SyncRetryMaxSeconds)}",
         ["--sync-max-rate"] = $"{Edge}:{nameof(SyncOptions.SyncMaxChangesPerSecond)}",

@@ -74,6 +74,7 @@ public static class EdgeCli
             new Option<int>("--checkin-interval") { Description = "seconds between device check-ins (default 60)" },
             new Option<string>("--mqtt-listen") { Description = "embed an MQTT broker for device wakes, over TLS with the site certificate, on these IP:port, e.g. 0.0.0.0:8883 (default: none)" },
             new Option<string>("--mqtt-listen-plain") { Description = "also (or only) serve plain MQTT, without TLS, on these IP:port, e.g. 127.0.0.1:1883; only for clients that cannot speak TLS" },
+            new Option<string>("--site-credential-file") { Description = "with --hub: file holding the site credential `edgemdm sites add` printed, mode 0600 (Edge:SiteCredentialFile); keeps it off the command line, where ps shows it" },
             new Option<string>("--hub-ca") { Description = "with an https --hub: PEM file of the private CA that issued the hub's certificate (default: the system's trust store)" },
             new Option<string>("--mqtt-external") { Description = "publish device wakes to this external broker (host:port) instead (README: MQTT)" },
         ],

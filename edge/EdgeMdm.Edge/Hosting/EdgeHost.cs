@@ -51,6 +51,16 @@ public static class EdgeHost
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        try
+        {
+            SecretFiles.Require(app.Services);
+        }
+        catch
+        {
+            ((IDisposable)app).Dispose();
+            throw;
+        }
+
         app.UseSiteTlsRedirect();
         app.MapDefaultEndpoints();
         // After authorization: forms (the supervisor page's) need their anti-forgery token.

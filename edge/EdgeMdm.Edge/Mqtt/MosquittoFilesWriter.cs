@@ -1,5 +1,6 @@
 using EdgeMdm.Domain.Security;
 using EdgeMdm.Edge.Devices;
+using EdgeMdm.ServiceDefaults.OwnerOnly;
 using Microsoft.Extensions.Options;
 
 namespace EdgeMdm.Edge.Mqtt;
@@ -29,9 +30,9 @@ internal sealed partial class MosquittoFilesWriter(IDeviceCredentials devices, I
             try
             {
                 var current = devices.BrokerAccounts().Concat(clients.BrokerAccounts()).OrderBy(a => a.UserName, StringComparer.Ordinal).ToList();
-                _passwords = await WriteIfChangedAsync(mqtt.ExternalPasswordFile!, _passwords, MosquittoFiles.PasswordFile(applianceUser, applianceHash, current), stoppingToken);
+                _passwords = WriteIfChanged(mqtt.ExternalPasswordFile!, _passwords, MosquittoFiles.PasswordFile(applianceUser, applianceHash, current));
                 if (mqtt.ExternalAclFile is { } aclPath)
-                    _acl = await WriteIfChangedAsync(aclPath, _acl, MosquittoFiles.AclFile(applianceUser, current), stoppingToken);
+                    _acl = WriteIfChanged(aclPath, _acl, MosquittoFiles.AclFile(applianceUser, current));
             }
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
             {
@@ -53,14 +54,14 @@ internal sealed partial class MosquittoFilesWriter(IDeviceCredentials devices, I
         }
     }
 
-    private async Task<string> WriteIfChangedAsync(string path, string? written, string content, CancellationToken cancellationToken)
+    private string WriteIfChanged(string path, string? written, string content)
     {
         if (string.Equals(written, content, StringComparison.Ordinal))
             return content;
         var full = Path.GetFullPath(path);
-        var temporary = Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + ".tmp");
-        await File.WriteAllTextAsync(temporary, content, cancellationToken);
-        File.Move(temporary, full, overwrite: true);
+        // Owner-only: the password file holds every device's hash (Mosquitto must run as the appliance's account,
+        // or be given the file by a path unit that copies it; README: external broker).
+        OwnerOnlyFiles.WriteAllText(full, content);
         LogWritten(logger, full);
         return content;
     }

@@ -47,7 +47,7 @@ public sealed partial class PackageFetcher(
         var rate = new Pace(options.Value.PackageFetchBytesPerSecond, clock);
         using var channel = HubChannel.Create(settings.HubUrl, trust);
         var client = new SiteSync.SiteSyncClient(channel);
-        var headers = HubChannel.Headers(settings.SiteCredential);
+        var headers = HubChannel.Headers(settings.Credential);
         while (!stoppingToken.IsCancellationRequested)
         {
             var seen = catalog.Changed.Version;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using EdgeMdm.ServiceDefaults.OwnerOnly;
 
 namespace EdgeMdm.Edge.SiteTls;
 
@@ -52,7 +53,7 @@ public sealed class SiteCertificates : IDisposable
         _clock = clock;
         if (_hostNames.Count == 0)
             throw new ArgumentException("the server certificate needs at least one host name", nameof(hostNames));
-        Directory.CreateDirectory(directory);
+        OwnerOnlyFiles.CreateDirectory(directory);
         using var exclusive = LockDirectory();
         _authority = LoadOrCreateAuthority();
         _serverKey = LoadOrCreateKey(ServerKeyPath);
@@ -134,9 +135,15 @@ public sealed class SiteCertificates : IDisposable
         _server.Dispose();
     }
 
-    private string AuthorityKeyPath => Path.Combine(_directory, "site-ca.key");
+    private string AuthorityKeyPath => KeyPathsIn(_directory)[0];
 
-    private string ServerKeyPath => Path.Combine(_directory, "server.key");
+    private string ServerKeyPath => KeyPathsIn(_directory)[1];
+
+    /// <summary>The directory of the site's certificates under a data directory.</summary>
+    public static string DirectoryIn(string dataDir) => Path.Combine(Path.GetFullPath(dataDir), "tls");
+
+    /// <summary>The private keys in <paramref name="directory"/>: the site CA's, then the server's.</summary>
+    public static IReadOnlyList<string> KeyPathsIn(string directory) => [Path.Combine(directory, "site-ca.key"), Path.Combine(directory, "server.key")];
 
     private string LockPath => Path.Combine(_directory, "lock");
 

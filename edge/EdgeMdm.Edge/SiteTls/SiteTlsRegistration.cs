@@ -61,7 +61,7 @@ public static class SiteTlsRegistration
         // Made when first asked, which in serve is when Kestrel binds its https listener: after the seed named the site,
         // so the certificate names the site's mDNS host.
         services.AddSingleton(sp => new SiteCertificates(
-            Path.Combine(Path.GetFullPath(sp.GetRequiredService<IOptions<EdgeOptions>>().Value.DataDir), "tls"),
+            SiteCertificates.DirectoryIn(sp.GetRequiredService<IOptions<EdgeOptions>>().Value.DataDir),
             HostNames(
                 sp.GetRequiredService<IOptions<SiteTlsOptions>>().Value,
                 sp.GetRequiredService<IOptions<MdnsOptions>>().Value.AnnouncedHostName(sp.GetRequiredService<ISiteIdentity>().Site())),

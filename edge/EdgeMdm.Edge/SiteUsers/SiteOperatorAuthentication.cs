@@ -4,6 +4,7 @@ using System.Text;
 using EdgeMdm.Domain.Security;
 using EdgeMdm.Edge.Options;
 using EdgeMdm.ServiceDefaults;
+using EdgeMdm.ServiceDefaults.OwnerOnly;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -44,15 +45,8 @@ public static class SiteOperatorAuthentication
     {
         if (ReadToken(dataDir) is { Length: > 0 } token)
             return token;
-        Directory.CreateDirectory(dataDir);
         token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        var temporary = Path.Combine(dataDir, TokenFile + ".tmp");
-        var create = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-            create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var file = new StreamWriter(temporary, Encoding.ASCII, create))
-            file.Write(token);
-        File.Move(temporary, Path.Combine(dataDir, TokenFile), overwrite: true);
+        OwnerOnlyFiles.WriteAllText(Path.Combine(dataDir, TokenFile), token);
         return token;
     }
 

@@ -1,3 +1,4 @@
+using EdgeMdm.ServiceDefaults.OwnerOnly;
 using SQLite;
 
 namespace EdgeMdm.Edge.Storage;
@@ -17,9 +18,14 @@ public static class EdgeDatabase
 
     public static string PathIn(string dataDirectory) => Path.Combine(dataDirectory, FileName);
 
+    /// <summary>The database and the files SQLite keeps beside it while it is open, each holding its rows.</summary>
+    public static IEnumerable<string> FilesIn(string dataDirectory) =>
+        [PathIn(dataDirectory), PathIn(dataDirectory) + "-wal", PathIn(dataDirectory) + "-shm"];
+
     public static SQLiteConnection Open(string dataDirectory)
     {
-        Directory.CreateDirectory(dataDirectory);
+        // Owner-only from the first byte: SQLite gives the -wal and -shm files the database file's mode.
+        OwnerOnlyFiles.CreateEmptyIfMissing(PathIn(dataDirectory));
         var connection = new SQLiteConnection(new SQLiteConnectionString(
             PathIn(dataDirectory),
             // No mutex inside SQLite: a connection is only ever used by one thread at a time (the writer's own

@@ -1,5 +1,6 @@
 using EdgeMdm.Edge.Options;
 using EdgeMdm.ServiceDefaults;
+using EdgeMdm.ServiceDefaults.OwnerOnly;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
@@ -72,6 +73,9 @@ public sealed class EdgeStorage : IAsyncDisposable
 
 public static class StorageRegistration
 {
+    /// <summary>The Data Protection key ring of the appliance serving <paramref name="dataDir"/>.</summary>
+    public static string KeysDirectory(string dataDir) => Path.Combine(Path.GetFullPath(dataDir), "keys");
+
     /// <summary>
     /// The database in <c>Edge:DataDir</c>, opened and migrated on first use and closed with the container, and the
     /// readiness checks of storage: the database itself, and free space above <c>Edge:StorageFloorBytes</c>.
@@ -82,7 +86,7 @@ public static class StorageRegistration
         // Keys for secrets at rest (and whatever ASP.NET Core protects) stay with the site's data, not in a home directory.
         services.AddDataProtection();
         services.AddOptions<KeyManagementOptions>().Configure<IOptions<EdgeOptions>, ILoggerFactory>((keys, edge, logs) =>
-            keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(Path.GetFullPath(edge.Value.DataDir), "keys")), logs));
+            keys.XmlRepository = new OwnerOnlyXmlRepository(new DirectoryInfo(KeysDirectory(edge.Value.DataDir)), logs));
         services.AddHealthChecks()
             .AddCheck<StorageHealthCheck>("database", tags: [HealthTags.Ready])
             .Add(new HealthCheckRegistration(

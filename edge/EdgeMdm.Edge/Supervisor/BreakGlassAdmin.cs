@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using EdgeMdm.Domain.Security;
 using EdgeMdm.Edge.Storage;
+using EdgeMdm.ServiceDefaults.OwnerOnly;
 
 namespace EdgeMdm.Edge.Supervisor;
 
@@ -43,8 +44,8 @@ internal sealed partial class BreakGlassAdmin(EdgeStorage storage, TimeProvider 
         if (made == 0)
             return;
         var file = Path.Combine(storage.DataDirectory, PasswordFile);
-        WriteOwnerOnly(file, $"user: {UserName}\npassword: {password}\n");
-        LogMade(UserName, password, file);
+        OwnerOnlyFiles.WriteAllText(file, $"user: {UserName}\npassword: {password}\n");
+        LogMade(UserName, file);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -65,19 +66,8 @@ internal sealed partial class BreakGlassAdmin(EdgeStorage storage, TimeProvider 
         return text.ToString();
     }
 
-    private static void WriteOwnerOnly(string path, string text)
-    {
-        var temporary = path + ".tmp";
-        var create = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-            create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var file = new StreamWriter(temporary, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), create))
-            file.Write(text);
-        File.Move(temporary, path, overwrite: true);
-    }
-
-    [LoggerMessage(EventId = 7600, Level = LogLevel.Warning, Message = "Break-glass administrator made for the supervisor page: user {UserName}, password {Password} (shown this once; also in {File}, readable only by this account)")]
-    private partial void LogMade(string userName, string password, string file);
+    [LoggerMessage(EventId = 7600, Level = LogLevel.Warning, Message = "Break-glass administrator made for the supervisor page: user {UserName}; its password is in {File}, readable only by this account (never logged: logs are copied and shipped)")]
+    private partial void LogMade(string userName, string file);
 
     private sealed class AdminRow
     {

@@ -1,10 +1,11 @@
 using System.Globalization;
 using EdgeMdm.Edge.Options;
+using EdgeMdm.ServiceDefaults.OwnerOnly;
 using Microsoft.Extensions.Options;
 
 namespace EdgeMdm.Edge.Sync;
 
-/// <summary>The uplink to the cloud hub, from section <c>Edge</c> (<c>--hub</c>, <c>--site-credential</c>, <c>--sync-*</c>).</summary>
+/// <summary>The uplink to the cloud hub, from section <c>Edge</c> (<c>--hub</c>, <c>--site-credential-file</c>, <c>--sync-*</c>).</summary>
 public sealed class SyncOptions
 {
     /// <summary>
@@ -20,8 +21,26 @@ public sealed class SyncOptions
     /// </summary>
     public string? HubCaFile { get; set; }
 
-    /// <summary>The site credential the hub issued (<c>edgemdm sites add</c>); required with <see cref="HubUrl"/>.</summary>
+    /// <summary>
+    /// The site credential the hub issued (<c>edgemdm sites add</c>), given in clear; with <see cref="HubUrl"/> this or
+    /// <see cref="SiteCredentialFile"/> is required. On a command line it shows in <c>ps</c>: prefer the file.
+    /// </summary>
     public string? SiteCredential { get; set; }
+
+    /// <summary>
+    /// A file holding the site credential (<c>--site-credential-file</c>), readable by the appliance's account alone
+    /// (mode 0600: a file others may read stops the start), read once at start. Give this or <see cref="SiteCredential"/>.
+    /// </summary>
+    public string? SiteCredentialFile { get; set; }
+
+    /// <summary>What <see cref="SiteCredentialFile"/> holds, trimmed; set at start (<see cref="SiteCredentialFileReader"/>), never bound.</summary>
+    internal string? CredentialFromFile { get; set; }
+
+    /// <summary>Why <see cref="SiteCredentialFile"/> could not be read; null when it was, or none was given.</summary>
+    internal string? CredentialFileError { get; set; }
+
+    /// <summary>The credential the uplink presents: <see cref="SiteCredential"/>, or what <see cref="SiteCredentialFile"/> holds.</summary>
+    public string? Credential => string.IsNullOrWhiteSpace(SiteCredential) ? CredentialFromFile : SiteCredential;
 
     /// <summary>How long the sync worker rests between rounds when there is nothing to send.</summary>
     public int SyncIntervalSeconds { get; set; } = 5;
@@ -51,8 +70,18 @@ internal sealed class SyncOptionsValidator : IValidateOptions<SyncOptions>
                 failures.Add($"Edge:HubUrl (--hub) must be an http:// or https:// URL, not '{hub}'");
             else if (options.HubCaFile is not null && uri.Scheme is not "https")
                 failures.Add($"Edge:HubCaFile (--hub-ca) needs an https:// hub URL, not '{hub}'");
-            if (string.IsNullOrWhiteSpace(options.SiteCredential))
-                failures.Add("Edge:SiteCredential (--site-credential) is required when Edge:HubUrl is set");
+            if (options.SiteCredentialFile is null && string.IsNullOrWhiteSpace(options.SiteCredential))
+                failures.Add("Edge:SiteCredentialFile (--site-credential-file) or Edge:SiteCredential (--site-credential) is required when Edge:HubUrl is set");
+        }
+
+        if (options.SiteCredentialFile is { } credentialFile)
+        {
+            if (!string.IsNullOrWhiteSpace(options.SiteCredential))
+                failures.Add("give the site credential once: Edge:SiteCredentialFile (--site-credential-file) or Edge:SiteCredential (--site-credential), not both");
+            else if (OwnerOnlyFiles.Problem(credentialFile) is { } tooOpen)
+                failures.Add("Edge:SiteCredentialFile (--site-credential-file): " + tooOpen);
+            else if (options.CredentialFileError is { } error)
+                failures.Add("Edge:SiteCredentialFile (--site-credential-file): " + error);
         }
 
         if (options.HubCaFile is { } caFile)
@@ -76,6 +105,31 @@ internal sealed class SyncOptionsValidator : IValidateOptions<SyncOptions>
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    public static IServiceCollection Register(IServiceCollection services) =>
+    public static IServiceCollection Register(IServiceCollection services)
+    {
         services.AddValidatedOptions<SyncOptions, SyncOptionsValidator>(EdgeOptions.Section);
+        services.AddSingleton<IPostConfigureOptions<SyncOptions>, SiteCredentialFileReader>();
+        return services;
+    }
+}
+
+/// <summary>Reads <see cref="SyncOptions.SiteCredentialFile"/> once the settings are bound, before they are validated.</summary>
+internal sealed class SiteCredentialFileReader : IPostConfigureOptions<SyncOptions>
+{
+    public void PostConfigure(string? name, SyncOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.SiteCredentialFile is not { } path)
+            return;
+        try
+        {
+            options.CredentialFromFile = File.ReadAllText(path).Trim();
+            if (options.CredentialFromFile.Length == 0)
+                options.CredentialFileError = $"{path} is empty; it must hold the credential `edgemdm sites add` printed";
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            options.CredentialFileError = exception is FileNotFoundException or DirectoryNotFoundException ? $"no file {path}" : exception.Message;
+        }
+    }
 }

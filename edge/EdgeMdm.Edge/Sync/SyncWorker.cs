@@ -60,7 +60,7 @@ public sealed partial class SyncWorker(
             });
         using var channel = HubChannel.Create(settings.HubUrl, trust);
         var client = new SiteSync.SiteSyncClient(channel);
-        var headers = HubChannel.Headers(settings.SiteCredential);
+        var headers = HubChannel.Headers(settings.Credential);
         while (!stoppingToken.IsCancellationRequested)
         {
             try

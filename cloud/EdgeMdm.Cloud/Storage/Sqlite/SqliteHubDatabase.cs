@@ -1,4 +1,5 @@
 using EdgeMdm.ServiceDefaults;
+using EdgeMdm.ServiceDefaults.OwnerOnly;
 using Polly;
 using SQLite;
 using SQLitePCL;
@@ -38,9 +39,9 @@ internal sealed class SqliteHubDatabase : IHubDatabase
 
     public static SqliteHubDatabase Open(string path)
     {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory is not null)
-            Directory.CreateDirectory(directory);
+        // Owner-only from the first byte (directory 0700 when made here, file 0600): SQLite gives the -wal and -shm
+        // files the database file's mode.
+        OwnerOnlyFiles.CreateEmptyIfMissing(path);
         return new SqliteHubDatabase(path);
     }
 
