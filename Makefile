@@ -105,6 +105,11 @@ test: ## run every test (installs what the tests need when missing: PostgreSQL, 
 		|| { tests/scripts/failed-tests.sh artifacts/test-results; exit 1; }
 	tests/scripts/scan-test-logs.sh artifacts/test-logs artifacts/test-results
 
+.PHONY: fuzz
+fuzz: ## fuzz every parser that meets the network (check-in, enrollment, QR, sync, mDNS, MQTT, cradle telemetry, blueprint YAML), each for FUZZ_SECONDS (default 60); a failure prints the shrunk input and its seed, to check in under tests/EdgeMdm.Fuzz/corpus/
+	$(DOTNET) build tests/EdgeMdm.Fuzz -c $(CONFIG) --nologo -v quiet
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} $(DOTNET) test tests/EdgeMdm.Fuzz -c $(CONFIG) --no-build --nologo
+
 .PHONY: bench
 bench: ## check-ins/s vs a no-op endpoint, sync catch-up of a 100k backlog, 200 MB package downloads vs nginx, 5,000 device wakes vs Mosquitto, TLS handshakes and check-ins over TLS vs a no-op endpoint over TLS, 50 devices through a staging plan, the supervisor's overview with 5,000 devices and check-ins with 20 pages open (BENCH_ARGS="--scenario checkin|catchup|download|wake|tls|staging|overview"); see docs/benchmarks.md
 	$(DOTNET) build EdgeMdm.sln -c $(CONFIG) --nologo -v quiet

@@ -47,6 +47,11 @@ public static partial class BlueprintYaml
         {
             throw new BlueprintFileException($"{label}: line {exception.Start.Line.ToString(CultureInfo.InvariantCulture)}: {Explain(exception)}");
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's word for text after the end of the first document ("...", "---"): one document is read, not several.
+            throw new BlueprintFileException($"{label}: the text must be one YAML document");
+        }
 
         var errors = new List<string>();
         var plans = ToStagingPlans(document?.StagingPlans, environment, errors);
@@ -106,10 +111,16 @@ public static partial class BlueprintYaml
     {
         var apps = new List<RequiredApp>();
         var packages = new HashSet<string>(StringComparer.Ordinal);
-        for (var j = 0; j < b.Apps.Count; j++)
+        var fileApps = b.Apps ?? [];
+        for (var j = 0; j < fileApps.Count; j++)
         {
-            var app = b.Apps[j];
             var appAt = $"{at}.apps[{j.ToString(CultureInfo.InvariantCulture)}]";
+            if (fileApps[j] is not { } app)
+            {
+                errors.Add($"{appAt} is empty");
+                continue;
+            }
+
             if (string.IsNullOrWhiteSpace(app.PackageName))
                 errors.Add($"{appAt}.packageName is required");
             else if (!packages.Add(app.PackageName))
@@ -123,20 +134,60 @@ public static partial class BlueprintYaml
             });
         }
 
+        var configurations = ToConfigurations(b.Configurations, at, errors);
+        var certificates = ToCertificateRules(b.Certificates, at, errors);
+
+        var floor = b.BatteryHealthFloorPercent is null ? null : Integer(b.BatteryHealthFloorPercent);
+        if (b.BatteryHealthFloorPercent is not null && floor is not (>= 0 and <= 100))
+            errors.Add($"{at}.batteryHealthFloorPercent must be between 0 and 100");
+        // An empty 'os: {}' is no OS floor at all, as the hub stores it.
+        var os = b.Os is null || (b.Os.MinVersion is null && b.Os.MinSecurityPatch is null) ? null : new OsFloor(b.Os.MinVersion, b.Os.MinSecurityPatch is { } patch ? ParseDate(patch, $"{at}.os.minSecurityPatch", errors) : null);
+        return new Blueprint(b.Group!, apps, os, configurations, certificates, floor is >= 0 and <= 100 ? (int)floor : null);
+    }
+
+    /// <summary>A null list (the key with nothing after it) is none; a null entry (a "-" with nothing after it) an error.</summary>
+    private static List<ConfigurationPayload> ToConfigurations(List<FileConfiguration?>? entries, string at, List<string> errors)
+    {
         var configurations = new List<ConfigurationPayload>();
         var ids = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var c in b.Configurations)
+        foreach (var c in entries ?? [])
         {
+            if (c is null)
+            {
+                errors.Add($"{at}.configurations: an entry is empty");
+                continue;
+            }
+
             if (string.IsNullOrWhiteSpace(c.Id))
                 errors.Add($"{at}.configurations: every configuration needs an id");
             else if (!ids.Add(c.Id))
                 errors.Add($"{at}.configurations: id '{c.Id}' appears twice");
-            configurations.Add(new ConfigurationPayload(c.Id ?? "", c.Values));
+            var values = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (key, value) in c.Values ?? [])
+            {
+                if (value is null)
+                    errors.Add($"{at}.configurations: '{c.Id}' value '{key}' is empty");
+                else
+                    values[key] = value;
+            }
+
+            configurations.Add(new ConfigurationPayload(c.Id ?? "", values));
         }
 
+        return configurations;
+    }
+
+    private static List<CertificateRule> ToCertificateRules(List<FileCertificate?>? entries, string at, List<string> errors)
+    {
         var certificates = new List<CertificateRule>();
-        foreach (var c in b.Certificates)
+        foreach (var c in entries ?? [])
         {
+            if (c is null)
+            {
+                errors.Add($"{at}.certificates: an entry is empty");
+                continue;
+            }
+
             if (string.IsNullOrWhiteSpace(c.Name))
                 errors.Add($"{at}.certificates: every certificate rule needs a name");
             var days = c.MinDaysValid is null ? 0 : Integer(c.MinDaysValid);
@@ -145,12 +196,7 @@ public static partial class BlueprintYaml
             certificates.Add(new CertificateRule(c.Name ?? "", (int)Math.Clamp(days ?? 0, 0, int.MaxValue)));
         }
 
-        var floor = b.BatteryHealthFloorPercent is null ? null : Integer(b.BatteryHealthFloorPercent);
-        if (b.BatteryHealthFloorPercent is not null && floor is not (>= 0 and <= 100))
-            errors.Add($"{at}.batteryHealthFloorPercent must be between 0 and 100");
-        // An empty 'os: {}' is no OS floor at all, as the hub stores it.
-        var os = b.Os is null || (b.Os.MinVersion is null && b.Os.MinSecurityPatch is null) ? null : new OsFloor(b.Os.MinVersion, b.Os.MinSecurityPatch is { } patch ? ParseDate(patch, $"{at}.os.minSecurityPatch", errors) : null);
-        return new Blueprint(b.Group!, apps, os, configurations, certificates, floor is >= 0 and <= 100 ? (int)floor : null);
+        return certificates;
     }
 
     /// <summary>
@@ -164,7 +210,7 @@ public static partial class BlueprintYaml
     private static RolloutPlan ToPlan(FileRollout rollout, string at, List<string> errors)
     {
         var defaults = RolloutPlan.Default;
-        var waves = rollout.Waves is null ? defaults.Waves : rollout.Waves.Select(ToWave).ToList();
+        var waves = rollout.Waves is null ? defaults.Waves : rollout.Waves.Select(wave => ToWave(wave ?? "")).ToList();
         var haltAbove = rollout.HaltAbove is null ? defaults.Halt.FailureRateThreshold : Share(rollout.HaltAbove, $"{at}.haltAbove", errors);
         var haltAfter = rollout.HaltAfter is null ? defaults.Halt.MinFinishedDevices : (int)Math.Clamp(Integer(rollout.HaltAfter) ?? 0, 0, int.MaxValue);
         var advanceAt = rollout.AdvanceAt is null ? defaults.WaveAdvanceShare : Share(rollout.AdvanceAt, $"{at}.advanceAt", errors);
@@ -176,7 +222,7 @@ public static partial class BlueprintYaml
             window = new MaintenanceWindow(w.TimeZone ?? "", start, end);
         }
 
-        var pilotGroups = rollout.PilotGroups?.ToDictionary(g => g.Key, g => (IReadOnlyList<string>)(g.Value ?? []), StringComparer.Ordinal);
+        var pilotGroups = rollout.PilotGroups?.ToDictionary(g => g.Key, g => (IReadOnlyList<string>)[.. (g.Value ?? []).OfType<string>()], StringComparer.Ordinal);
         var timeLimit = Duration(rollout.WaveTimeLimit, $"{at}.waveTimeLimit", errors);
         var stragglerAfter = Duration(rollout.StragglerAfter, $"{at}.stragglerAfter", errors);
         var plan = new RolloutPlan(waves, new HaltPolicy(haltAbove, haltAfter), window, advanceAt, pilotGroups, timeLimit, stragglerAfter).Normalized();
@@ -264,10 +310,11 @@ public static partial class BlueprintYaml
     private sealed class FileBlueprint
     {
         public string? Group { get; set; }
-        public List<FileApp> Apps { get; set; } = [];
+        // Element and list nullable: "apps:" with nothing after it, or a "-" with nothing after it, reads as null.
+        public List<FileApp?>? Apps { get; set; } = [];
         public FileOs? Os { get; set; }
-        public List<FileConfiguration> Configurations { get; set; } = [];
-        public List<FileCertificate> Certificates { get; set; } = [];
+        public List<FileConfiguration?>? Configurations { get; set; } = [];
+        public List<FileCertificate?>? Certificates { get; set; } = [];
         public string? BatteryHealthFloorPercent { get; set; }
         public string? StagingPlan { get; set; }
     }
@@ -282,8 +329,8 @@ public static partial class BlueprintYaml
 
     private sealed class FileRollout
     {
-        public List<string>? Waves { get; set; }
-        public Dictionary<string, List<string>>? PilotGroups { get; set; }
+        public List<string?>? Waves { get; set; }
+        public Dictionary<string, List<string?>?>? PilotGroups { get; set; }
         public FileWindow? Window { get; set; }
         public string? HaltAbove { get; set; }
         public string? HaltAfter { get; set; }
@@ -308,7 +355,7 @@ public static partial class BlueprintYaml
     private sealed class FileConfiguration
     {
         public string? Id { get; set; }
-        public Dictionary<string, string> Values { get; set; } = new(StringComparer.Ordinal);
+        public Dictionary<string, string?>? Values { get; set; } = new(StringComparer.Ordinal);
     }
 
     private sealed class FileCertificate

@@ -55,7 +55,7 @@ public sealed class CommandTests
         var intruder = await server.EnrollAsync("SN-INTRUDER");
         var queued = await server.QueueCommandAsync(owner.DeviceId, "reboot");
 
-        await EnrollmentTests.ProblemAsync(await ReportAsync(server, intruder.DeviceSecret, queued.CommandId, "succeeded"), HttpStatusCode.Forbidden);
+        await EnrollmentTests.ProblemAsync(await ReportAsync(server, intruder.DeviceSecret, queued.CommandId, "succeeded"), HttpStatusCode.NotFound);
         await EnrollmentTests.ProblemAsync(await ReportAsync(server, intruder.DeviceSecret, "cmd-unknown", "succeeded"), HttpStatusCode.NotFound);
         await EnrollmentTests.ProblemAsync(await ReportAsync(server, "ds_wrong", queued.CommandId, "succeeded"), HttpStatusCode.Unauthorized);
 

@@ -169,10 +169,9 @@ internal sealed class CommandStore(
             if (devices.BySecret(unit, secretHash) is not { } device)
                 return DeviceRefusals.UnknownSecret;
             var command = unit.Db.Query<CommandRow>(CommandRow.Select + " WHERE id = ?", commandId).FirstOrDefault();
-            if (command is null)
-                return new Refusal(RefusalKind.NotFound, "Unknown command", $"no command {commandId} at this site");
-            if (!string.Equals(command.DeviceId, device.Id, StringComparison.Ordinal))
-                return new Refusal(RefusalKind.Forbidden, "Command of another device", $"command {commandId} is not addressed to this device");
+            // Another device's command answers as one that does not exist: a device learns nothing of the site's other commands.
+            if (command is null || !string.Equals(command.DeviceId, device.Id, StringComparison.Ordinal))
+                return new Refusal(RefusalKind.NotFound, "Unknown command", $"no command {commandId} for this device");
 
             var status = report.Succeeded ? "succeeded" : "failed";
             switch (command.Status)

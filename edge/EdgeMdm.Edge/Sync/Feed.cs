@@ -86,11 +86,29 @@ internal sealed class FeedApplier : IFeedStore
         {
             if (Outbox.ToSequence(change.Position) <= stored || !_handlers.TryGetValue(change.ChangeCase, out var handler))
                 continue;
-            if (handler.Apply(unit, change))
+            if (ApplyOne(unit, handler, change))
                 changed.Add(change.ChangeCase);
         }
 
         unit.Db.Execute("UPDATE sync_state SET feed_position = ? WHERE id = 1", through);
         return changed;
+    }
+
+    /// <summary>
+    /// A change whose content its handler cannot read (JSON, a key, a number out of range) refuses the whole batch as
+    /// <see cref="InvalidDataException"/> naming the change: the unit rolls back, the position stays, and the sync round
+    /// fails with that reason instead of an exception that says nothing of the feed.
+    /// </summary>
+    private static bool ApplyOne(UnitOfWork unit, IFeedHandler handler, HubChange change)
+    {
+        try
+        {
+            return handler.Apply(unit, change);
+        }
+        catch (Exception exception) when (exception is System.Text.Json.JsonException or FormatException or InvalidDataException or ArgumentException or OverflowException
+            or System.Security.Cryptography.CryptographicException)
+        {
+            throw new InvalidDataException($"feed change {change.Position} ({change.ChangeCase}) cannot be applied: {exception.Message}", exception);
+        }
     }
 }
