@@ -64,7 +64,11 @@ internal static class AccountApi
         var account = SignInAccounts.Key(tenant, body.User!);
         var address = RateLimits.RemoteAddress(request.HttpContext);
         if (attempts.LockedUntil(account, address) is { } until)
-            return Delayed(request.HttpContext, until, time, metrics, logger, tenant, body.User!);
+        {
+            metrics.SignInLimited();
+            AccountLog.SignInLimited(logger, tenant, body.User!, address);
+            return Delayed(request.HttpContext, until, time);
+        }
 
         var stored = await accounts.AccountPasswordHashAsync(tenant, body.User!, ct);
         var verified = PasswordHash.VerifyFound(body.Password!, stored);
@@ -87,7 +91,7 @@ internal static class AccountApi
             metrics.SignInRefused();
             AccountLog.SignInRefused(logger, tenant, body.User!);
             return attempts.Failed(account, address) is { } delayed
-                ? Delayed(request.HttpContext, delayed, time, metrics, logger, tenant, body.User!)
+                ? Delayed(request.HttpContext, delayed, time)
                 : Problems.Unauthorized(SignInRefused);
         }
 
@@ -97,12 +101,8 @@ internal static class AccountApi
     }
 
     /// <summary>The answer while the account must wait from this address: 429, Retry-After, a problem body (as the rate limiter's).</summary>
-    private static IResult Delayed(HttpContext http, DateTimeOffset until, TimeProvider time, HubMetrics metrics, ILogger logger, string tenant, string user)
-    {
-        metrics.SignInLimited();
-        AccountLog.SignInLimited(logger, tenant, user, RateLimits.RemoteAddress(http));
-        return ProblemResults.TooManyRequests(http.Response, until - time.GetUtcNow(), "too many wrong passwords for this account from this address");
-    }
+    private static IResult Delayed(HttpContext http, DateTimeOffset until, TimeProvider time) =>
+        ProblemResults.TooManyRequests(http.Response, until - time.GetUtcNow(), "too many wrong passwords for this account from this address");
 
     private static async Task<IResult> AddAccountAsync(HttpContext http, IAccountStore accounts, CancellationToken ct)
     {
