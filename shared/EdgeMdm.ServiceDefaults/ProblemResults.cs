@@ -26,6 +26,17 @@ public static class ProblemResults
     /// <summary>401 with the <c>WWW-Authenticate</c> challenge RFC 9110 requires beside the problem body.</summary>
     public static IResult Unauthorized(string realm, string title, string detail) => new UnauthorizedProblem(realm, title, detail);
 
+    /// <summary>
+    /// 429 with <c>Retry-After</c> in whole seconds (at least one), as the rate limiter answers: for a limit an endpoint
+    /// applies itself, after reading what the limit is keyed by.
+    /// </summary>
+    public static IResult TooManyRequests(HttpResponse response, TimeSpan wait, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        var seconds = Problems.SetRetryAfter(response, wait);
+        return Create(StatusCodes.Status429TooManyRequests, "Too Many Requests", $"{reason}; retry after {seconds} s");
+    }
+
     /// <summary>415 unless the request says its body is JSON; null when it does.</summary>
     public static IResult? UnlessJson(HttpRequest request)
     {

@@ -96,6 +96,7 @@ public static class ServiceDefaultsExtensions
                 await Problems.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, detail);
             };
         });
+        services.AddListenerLimits();
 
         return builder;
     }

@@ -118,6 +118,22 @@ public sealed class SiteSyncHostileInputTests : HubPerTest
         return new CallOptions(headers, deadline: DateTime.UtcNow.AddSeconds(30));
     }
 
+    [Fact]
+    public async Task A_message_over_the_receive_limit_is_resource_exhausted_and_nothing_is_applied()
+    {
+        // Arrange: a Hello whose site id alone is past the limit
+        var site = await Hub.Store.Sites.AddSiteAsync(TenantIds.Default, "DC Leipzig");
+        var hello = new EdgeMdm.Contracts.Sync.HelloRequest { SiteId = new string('x', SyncServices.MaxReceiveMessageBytes + 1) };
+
+        // Act
+        var refused = await CallAsync("Hello", Google.Protobuf.MessageExtensions.ToByteArray(hello), site.Credential);
+
+        // Assert
+        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+        Assert.DoesNotContain(Hub.Logs.Entries, e => e.Level >= LogLevel.Error);
+        Assert.Equal(0UL, await Hub.Store.Upstream.AppliedThroughAsync(site.SiteId));
+    }
+
     private Task<RpcException> CallAsync(string method, byte[] body, string? credential) => method switch
     {
         "Hello" => UnaryAsync($"/{Service}/Hello", body, credential),

@@ -1,4 +1,7 @@
+using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
+using EdgeMdm.ServiceDefaults.WebSignIn;
 using EdgeMdm.Cloud.Accounts;
 using EdgeMdm.Cloud.Api;
 using EdgeMdm.Domain.Security;
@@ -126,30 +129,52 @@ public sealed class TenantApiTests : HubPerTest
     }
 
     [Fact]
-    public async Task Too_many_sign_ins_for_an_account_get_429_with_retry_after_even_with_the_right_password()
+    public async Task Wrong_passwords_delay_the_guessing_address_while_the_owner_signs_in_from_another()
     {
-        // Arrange
-        using var add = await Hub.Rest.PostAsJsonAsync("/api/v1/accounts", new { userName = "alice", password = "correct horse battery", role = "tenant-admin" });
-        using var addBob = await Hub.Rest.PostAsJsonAsync("/api/v1/accounts", new { userName = "bob", password = "another long password" });
-        using var anonymous = new HttpClient { BaseAddress = Hub.Rest.BaseAddress };
-        for (var i = 0; i < SignInLimits.AttemptsPerAccount; i++)
+        // Arrange: an attacker on another address guesses alice's password until it is made to wait
+        using var add = await Hub.Rest.PostAsJsonAsync("/api/v1/accounts", new { userName = "alice", password = "correct horse battery" });
+        using var attacker = FromAddress(IPAddress.Parse("127.0.0.2"));
+        using var owner = FromAddress(IPAddress.Loopback);
+        var guesses = new List<HttpStatusCode>();
+        for (var i = 0; i < 8; i++)
         {
-            using var wrong = await anonymous.PostAsJsonAsync("/api/v1/login", new { user = "alice", password = $"guess number {i}" });
-            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+            using var wrong = await attacker.PostAsJsonAsync("/api/v1/login", new { user = "alice", password = $"guess number {i}" });
+            guesses.Add(wrong.StatusCode);
         }
 
         // Act
-        using var right = await anonymous.PostAsJsonAsync("/api/v1/login", new { user = "alice", password = "correct horse battery" });
-        using var otherAccount = await anonymous.PostAsJsonAsync("/api/v1/login", new { user = "bob", password = "another long password" });
+        using var attackerRight = await attacker.PostAsJsonAsync("/api/v1/login", new { user = "alice", password = "correct horse battery" });
+        using var ownerRight = await owner.PostAsJsonAsync("/api/v1/login", new { user = "alice", password = "correct horse battery" });
 
-        // Assert: alice waits for the next attempt; bob, from the same address, is not held for alice's
-        Assert.Equal(HttpStatusCode.TooManyRequests, right.StatusCode);
-        Assert.Equal("application/problem+json", right.Content.Headers.ContentType?.MediaType);
-        var retryAfter = right.Headers.RetryAfter?.Delta;
-        Assert.NotNull(retryAfter);
-        Assert.InRange(retryAfter.Value, TimeSpan.FromSeconds(1), SignInLimits.AccountRefill);
-        Assert.Equal(HttpStatusCode.Created, otherAccount.StatusCode);
+        // Assert: four wrong answers, then the attacker's address waits, even with the right password; the owner is in
+        Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.Unauthorized, 4), .. Enumerable.Repeat(HttpStatusCode.TooManyRequests, 4)], guesses);
+        Assert.Equal(HttpStatusCode.TooManyRequests, attackerRight.StatusCode);
+        Assert.Equal("application/problem+json", attackerRight.Content.Headers.ContentType?.MediaType);
+        Assert.InRange(attackerRight.Headers.RetryAfter?.Delta ?? TimeSpan.Zero, TimeSpan.FromSeconds(1), new WebSessionOptions().LockoutFirstDelay);
+        Assert.Equal(HttpStatusCode.Created, ownerRight.StatusCode);
     }
+
+    /// <summary>A client whose connections come from <paramref name="source"/> (any 127.x address is this machine's loopback).</summary>
+    private HttpClient FromAddress(IPAddress source) =>
+        new(new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, ct) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    socket.Bind(new IPEndPoint(source, 0));
+                    await socket.ConnectAsync(context.DnsEndPoint, ct);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        })
+        { BaseAddress = Hub.Rest.BaseAddress };
 
     [Fact]
     public async Task Too_many_sign_ins_from_one_address_get_429_before_the_body_is_read_whatever_the_account()

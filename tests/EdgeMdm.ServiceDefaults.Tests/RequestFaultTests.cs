@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeMdm.ServiceDefaults.Tests;
@@ -14,12 +13,12 @@ public sealed class RequestFaultTests : IAsyncLifetime
 
     public async Task InitializeAsync() => _app = await TestApp.StartAsync(
         new ServiceDefaultsOptions(),
-        builder => builder.WebHost.ConfigureKestrel(kestrel =>
+        builder =>
         {
-            kestrel.Limits.MaxRequestBodySize = MaxBodyBytes;
-            // Kestrel's default rate with a short grace (it must exceed the 1 s heartbeat), so a trickle is cut in ~3 s.
-            kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(2));
-        }),
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxBodyBytes);
+            // The listener's default rate with a short grace (it must exceed the 1 s heartbeat), so a trickle is cut in ~3 s.
+            builder.Configuration[ListenerLimitsOptions.Section + ":" + nameof(ListenerLimitsOptions.MinBodyRateGraceSeconds)] = "2";
+        },
         app => app.MapPost("/upload", async (HttpRequest request) =>
         {
             await request.Body.CopyToAsync(Stream.Null);

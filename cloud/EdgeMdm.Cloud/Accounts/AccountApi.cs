@@ -1,5 +1,6 @@
 using EdgeMdm.Domain.Security;
 using EdgeMdm.ServiceDefaults;
+using EdgeMdm.ServiceDefaults.WebSignIn;
 using Microsoft.AspNetCore.Mvc;
 
 namespace EdgeMdm.Cloud.Accounts;
@@ -41,8 +42,8 @@ internal static class AccountApi
     /// <summary>
     /// POST /api/v1/login, without a token: user, password and tenant (default "default") → a new API token bound to
     /// the account, valid for <see cref="SignInLifetime"/>. An unknown tenant, an unknown user and a wrong password get
-    /// the same 401, so the answer never tells which names exist. Too many attempts from the client's address or for
-    /// the account get 429 with Retry-After (<see cref="SignInLimits"/>), even with the right password.
+    /// the same 401, so the answer never tells which names exist. Too many attempts from the client's address, or wrong
+    /// passwords for the account from it, get 429 with Retry-After (<see cref="SignInLimits"/>), even with the right password.
     /// </summary>
     public static IEndpointRouteBuilder MapLogin(this IEndpointRouteBuilder routes)
     {
@@ -54,7 +55,7 @@ internal static class AccountApi
     }
 
     private static async Task<IResult> LoginAsync(
-        HttpRequest request, IAccountStore accounts, SignInLimits limits, HubMetrics metrics, TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
+        HttpRequest request, IAccountStore accounts, SignInAttempts attempts, HubMetrics metrics, TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync(request, ApiJson.Default.LoginRequest);
         if (problem is not null)
@@ -69,11 +70,13 @@ internal static class AccountApi
 
         var tenant = body.Tenant ?? TenantIds.Default;
         var logger = loggers.CreateLogger(typeof(AccountApi).FullName!);
-        if (!await limits.TryAttemptAsync(request.HttpContext, tenant, body.User!))
+        var account = SignInAccounts.Key(tenant, body.User!);
+        var address = RateLimits.RemoteAddress(request.HttpContext);
+        if (attempts.LockedUntil(account, address) is { } until)
         {
             metrics.SignInLimited();
-            AccountLog.SignInLimited(logger, tenant, body.User!, RateLimits.RemoteAddress(request.HttpContext));
-            return Results.Empty; // the rate limiter's rejection is written
+            AccountLog.SignInLimited(logger, tenant, body.User!, address);
+            return Delayed(request.HttpContext, until, time);
         }
 
         var stored = await accounts.AccountCredentialAsync(tenant, body.User!, ct);
@@ -97,14 +100,21 @@ internal static class AccountApi
         {
             metrics.SignInRefused();
             AccountLog.SignInRefused(logger, tenant, body.User!);
-            return Problems.Unauthorized(SignInRefused);
+            return attempts.Failed(account, address) is { } delayed
+                ? Delayed(request.HttpContext, delayed, time)
+                : Problems.Unauthorized(SignInRefused);
         }
 
+        attempts.Succeeded(account, address);
         metrics.SignedIn();
         return TypedResults.Json(
             new SignedIn(token, tenant, body.User!, expiresAt) { Role = stored!.Grant.Role, Sites = stored.Grant.Sites },
             ApiJson.Default.SignedIn, statusCode: StatusCodes.Status201Created);
     }
+
+    /// <summary>The answer while the account must wait from this address: 429, Retry-After, a problem body (as the rate limiter's).</summary>
+    private static IResult Delayed(HttpContext http, DateTimeOffset until, TimeProvider time) =>
+        ProblemResults.TooManyRequests(http.Response, until - time.GetUtcNow(), "too many wrong passwords for this account from this address");
 
     private static async Task<IResult> AddAccountAsync(HttpContext http, IAccountStore accounts, ISiteRegistry sites, CancellationToken ct)
     {

@@ -21,7 +21,6 @@ public static class AccountServices
     /// <summary>The limits on signing in over HTTP (<see cref="SignInLimits"/>): the host's, not the stores'.</summary>
     internal static IServiceCollection AddSignInLimits(this IServiceCollection services)
     {
-        services.AddSingleton<SignInLimits>();
         return services.AddRateLimiter(limiter => limiter.AddPolicy(SignInLimits.AddressPolicy, SignInLimits.AddressPartition));
     }
 }

@@ -4,6 +4,12 @@ namespace EdgeMdm.Cloud.Sync;
 
 public static class SyncServices
 {
+    /// <summary>The largest message a site may send the hub.</summary>
+    public const int MaxReceiveMessageBytes = 4 * 1024 * 1024;
+
+    /// <summary>The largest message the hub sends a site: the appliance's own receive limit.</summary>
+    public const int MaxSendMessageBytes = 8 * 1024 * 1024;
+
     public static IServiceCollection AddSync(this IServiceCollection services) => services
         .AddSingleton<IUpstreamStore, SqlUpstreamStore>()
         .AddSingleton<IFeedStore, SqlFeedStore>()
@@ -26,6 +32,11 @@ public static class SyncServices
         services.AddSingleton<IServiceMethodProvider<SiteSyncService>, SiteSyncMethods>();
         services.AddGrpc().AddServiceOptions<SiteSyncService>(grpc =>
         {
+            // A push batch is at most 500 changes; anything larger is refused (RESOURCE_EXHAUSTED) before it is parsed.
+            // What the hub sends stays within what the appliance accepts (HubChannel: 8 MiB), so an oversized reply
+            // fails here, with the hub's log saying so, rather than as a puzzle at the site.
+            grpc.MaxReceiveMessageSize = MaxReceiveMessageBytes;
+            grpc.MaxSendMessageSize = MaxSendMessageBytes;
             // Compress what the hub sends when the site accepts gzip (grpc-accept-encoding); gzip requests are
             // accepted because gzip is among the default CompressionProviders.
             grpc.ResponseCompressionAlgorithm = "gzip";

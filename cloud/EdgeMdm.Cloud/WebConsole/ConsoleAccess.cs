@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using EdgeMdm.Cloud.Accounts;
 using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Domain.Security;
 using EdgeMdm.ServiceDefaults.WebSignIn;
@@ -28,7 +29,7 @@ public static class ConsoleAccess
     }
 
     /// <summary>The session's account as sessions and logs name it: <c>tenant:user</c>.</summary>
-    public static string AccountOf(string tenant, string user) => tenant + ":" + user;
+    public static string AccountOf(string tenant, string user) => SignInAccounts.Key(tenant, user);
 
     /// <summary>A principal for a person of <paramref name="tenant"/> signing in now.</summary>
     internal static ClaimsPrincipal Principal(string tenant, string user, AccountCredential account, DateTimeOffset now)

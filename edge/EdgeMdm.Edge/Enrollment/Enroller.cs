@@ -40,7 +40,8 @@ internal sealed class Enroller(
     ISiteIdentity site,
     ISiteRollouts rollouts,
     IBatchEnrollment batches,
-    EnrollmentTelemetry telemetry) : IEnrollmentStore
+    EnrollmentTelemetry telemetry,
+    EnrollmentGuessingAlarm guessing) : IEnrollmentStore
 {
     private const string Appliance = "appliance";
 
@@ -55,6 +56,7 @@ internal sealed class Enroller(
         {
             case { Refusal: { } refusal, DeviceId: null }:
                 telemetry.TokenRefused(result.Reason!, serial, refusal.Detail);
+                await guessing.TokenRefusedAsync();
                 break;
             case { Refusal: { } refusal, DeviceId: { } deviceId }:
                 telemetry.ReenrollmentRefused(result.Reason!, deviceId, serial, refusal.Detail);

@@ -94,6 +94,9 @@ public static class EnrollmentRegistration
         services.AddSingleton<IEnrollmentStore, Enroller>();
         services.AddMetrics();
         services.AddSingleton<EnrollmentTelemetry>();
+        services.AddSingleton<EnrollmentGuessingAlarm>();
+        services.AddHostedService(sp => sp.GetRequiredService<EnrollmentGuessingAlarm>());
+        services.AddSingleton<IValidateOptions<EnrollmentLimitOptions>, EnrollmentLimitOptions.AlarmValidator>();
         services.AddPerSecondLimit<EnrollmentLimitOptions>(
             EnrollmentLimitOptions.Policy,
             nameof(EnrollmentLimitOptions.EnrollmentsPerSecondPerAddress),

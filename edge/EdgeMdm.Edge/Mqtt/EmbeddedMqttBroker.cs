@@ -35,6 +35,7 @@ internal sealed partial class EmbeddedMqttBroker(
     private const string PrincipalKey = "edgemdm.principal";
     private const string SubscriptionsKey = "edgemdm.subscriptions";
     private const string SecretHashKey = "edgemdm.secret-hash";
+    private const string PublishBudgetKey = "edgemdm.publish-budget";
 
     // Marks a message the appliance itself injects (an LED command): no client can set session items.
     private const string ApplianceKey = "edgemdm.appliance";
@@ -62,20 +63,7 @@ internal sealed partial class EmbeddedMqttBroker(
     {
         var mqtt = options.Value;
         var factory = new MqttServerFactory();
-        _listener = new GuardedTcpServerAdapter(
-            mqtt.Listeners(),
-            new MqttLimits(MqttOptions.MaxConnectBytes, mqtt.MaxPacketBytes),
-            () => site.Server,
-            (remote, why) =>
-            {
-                counters.MalformedConnectionDropped();
-                LogMalformed(logger, remote?.ToString() ?? "?", why);
-            },
-            (remote, why) =>
-            {
-                counters.TlsHandshakeFailed();
-                LogHandshakeFailed(logger, remote, why);
-            });
+        _listener = NewListener(mqtt);
         var serverOptions = factory.CreateServerOptionsBuilder()
             .WithoutDefaultEndpoint()
             .WithDefaultCommunicationTimeout(TimeSpan.FromSeconds(mqtt.ConnectTimeoutSeconds))
@@ -115,6 +103,30 @@ internal sealed partial class EmbeddedMqttBroker(
         LogListening(logger, endpoints);
         _revalidating = RevalidateEveryIntervalAsync(_server, _stopping.Token);
     }
+
+    /// <summary>The listener with the limits of <paramref name="mqtt"/>, reporting what it drops to the counters and the log.</summary>
+    private GuardedTcpServerAdapter NewListener(MqttOptions mqtt) =>
+        new(
+            mqtt.Listeners(),
+            new MqttLimits(MqttOptions.MaxConnectBytes, mqtt.MaxPacketBytes, mqtt.MaxConnections),
+            () => site.Server,
+            (remote, why) =>
+            {
+                counters.MalformedConnectionDropped();
+                LogMalformed(logger, remote?.ToString() ?? "?", why);
+            },
+            (remote, why) =>
+            {
+                counters.TlsHandshakeFailed();
+                LogHandshakeFailed(logger, remote, why);
+            },
+            remote =>
+            {
+                counters.ConnectionOverCapacity();
+                // A flood of connections would be a flood of lines: the first, then one in a thousand.
+                if (counters.OverCapacity % 1000 == 1)
+                    LogOverCapacity(logger, remote?.ToString() ?? "?", mqtt.MaxConnections, counters.OverCapacity);
+            });
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -230,6 +242,7 @@ internal sealed partial class EmbeddedMqttBroker(
 
         connection.SessionItems[PrincipalKey] = principal;
         connection.SessionItems[SubscriptionsKey] = new StrongBox<int>();
+        connection.SessionItems[PublishBudgetKey] = new PublishBudget(options.Value.PublishesPerSecondPerClient, clock);
         if (principal.Role == MqttRole.Device)
             connection.SessionItems[SecretHashKey] = CanonicalHash.Sha256Hex(connection.Password!);
         counters.LoginAccepted();
@@ -294,6 +307,22 @@ internal sealed partial class EmbeddedMqttBroker(
         var topic = publication.ApplicationMessage.Topic ?? "";
         if (publication.SessionItems?[ApplianceKey] is true)
             return;
+        // Before the ACL: a flood of denied publications costs the broker as much as one of allowed ones.
+        if (publication.SessionItems?[PublishBudgetKey] is PublishBudget budget && budget.Take() is var verdict and not PublishVerdict.Taken)
+        {
+            publication.ProcessPublish = false;
+            publication.Response.ReasonCode = MqttPubAckReasonCode.QuotaExceeded;
+            counters.PublishThrottled();
+            if (verdict == PublishVerdict.Disconnect)
+            {
+                LogFlooding(logger, publication.ClientId ?? "", options.Value.PublishesPerSecondPerClient);
+                // Not awaited here: the client's own packet loop is running this handler.
+                _ = DisconnectAsync(publication.ClientId);
+            }
+
+            return;
+        }
+
         if (publication.SessionItems?[PrincipalKey] is MqttPrincipal principal && MqttTopics.MayPublish(principal, topic))
         {
             // Retained messages live in the broker's memory for good, one per topic: a cradle inventing topics would
@@ -308,6 +337,24 @@ internal sealed partial class EmbeddedMqttBroker(
         publication.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
         counters.PublicationDenied();
         LogPublishDenied(logger, publication.ClientId ?? "", topic);
+    }
+
+    private async Task DisconnectAsync(string? clientId)
+    {
+        if (_server is not { IsStarted: true } server || clientId is null)
+            return;
+        try
+        {
+            foreach (var client in await server.GetClientsAsync())
+            {
+                if (string.Equals(client.Id, clientId, StringComparison.Ordinal))
+                    await client.DisconnectAsync(new MqttServerClientDisconnectOptions { ReasonCode = MqttDisconnectReasonCode.MessageRateTooHigh });
+            }
+        }
+        catch (Exception exception) when (exception is InvalidOperationException or ObjectDisposedException or IOException)
+        {
+            // Gone already, or the broker is stopping.
+        }
     }
 
     /// <summary>An LED command to a cradle: delivered now to its subscribed sessions, not retained.</summary>
@@ -343,6 +390,12 @@ internal sealed partial class EmbeddedMqttBroker(
 
     [LoggerMessage(EventId = 5505, Level = LogLevel.Information, Message = "MQTT session of {ClientId} ended: its credential no longer holds")]
     private static partial void LogSessionEnded(ILogger logger, string clientId);
+
+    [LoggerMessage(EventId = 5508, Level = LogLevel.Warning, Message = "MQTT connection from {Remote} closed: the broker already holds {MaxConnections} (Edge:Mqtt:MaxConnections); {Refused} closed so far")]
+    private static partial void LogOverCapacity(ILogger logger, string remote, int maxConnections, long refused);
+
+    [LoggerMessage(EventId = 5509, Level = LogLevel.Warning, Message = "MQTT client {ClientId} disconnected: it kept publishing past {PerSecond} a second (Edge:Mqtt:PublishesPerSecondPerClient)")]
+    private static partial void LogFlooding(ILogger logger, string clientId, int perSecond);
 
     [LoggerMessage(EventId = 5506, Level = LogLevel.Warning, Message = "MQTT sessions not checked this round: {Error}")]
     private static partial void LogRevalidationFailed(ILogger logger, string error);

@@ -17,7 +17,8 @@ namespace EdgeMdm.Edge.Mqtt;
 /// endpoint listens on every address), and every connection's bytes pass through <see cref="MqttFraming"/> before
 /// MQTTnet decodes them, so a hostile first packet or an oversized declared length ends the connection before
 /// anything is allocated for it. A TLS listener completes the handshake first (within the connect timeout) and
-/// checks the decrypted bytes.
+/// checks the decrypted bytes. Past <see cref="MqttLimits.MaxConnections"/> open connections, a new one is closed as it
+/// is accepted, before a TLS handshake or a byte is read (<paramref name="onOverCapacity"/>).
 /// </summary>
 /// <param name="serverCertificate">
 /// The certificate a TLS listener presents, asked on every handshake so a renewed one is served from the next
@@ -28,13 +29,16 @@ internal sealed class GuardedTcpServerAdapter(
     MqttLimits limits,
     Func<X509Certificate2>? serverCertificate,
     Action<EndPoint?, string> onViolation,
-    Action<EndPoint?, string> onHandshakeFailed)
+    Action<EndPoint?, string> onHandshakeFailed,
+    Action<EndPoint?> onOverCapacity)
     : IMqttServerAdapter, IDisposable
 {
     private const int ConnectionBacklog = 4096;
 
     private readonly List<Socket> _listeners = [];
     private readonly CancellationTokenSource _stopping = new();
+
+    private int _open;
 
     // The context of the certificate served now, made again only when a renewal hands over another certificate:
     // building it (the chain) for every handshake would cost a floor reconnecting at once dearly.
@@ -115,6 +119,14 @@ internal sealed class GuardedTcpServerAdapter(
                 continue;
             }
 
+            if (Interlocked.Increment(ref _open) > limits.MaxConnections)
+            {
+                Interlocked.Decrement(ref _open);
+                onOverCapacity(client.RemoteEndPoint);
+                client.Dispose();
+                continue;
+            }
+
             _ = Task.Run(() => ServeAsync(client, tls, listener.LocalEndPoint, options, logger));
         }
     }
@@ -150,6 +162,7 @@ internal sealed class GuardedTcpServerAdapter(
         finally
         {
             client.Dispose();
+            Interlocked.Decrement(ref _open);
         }
     }
 
@@ -207,7 +220,8 @@ internal sealed record MqttListener(IPEndPoint EndPoint, bool Tls)
 /// <summary>Size limits the listener enforces before MQTTnet reads a packet.</summary>
 /// <param name="MaxConnectBytes">Largest CONNECT accepted (credentials, will message).</param>
 /// <param name="MaxPacketBytes">Largest packet after CONNECT.</param>
-internal sealed record MqttLimits(int MaxConnectBytes, int MaxPacketBytes);
+/// <param name="MaxConnections">Connections open at once, over every listener.</param>
+internal sealed record MqttLimits(int MaxConnectBytes, int MaxPacketBytes, int MaxConnections);
 
 /// <summary>
 /// A client's stream as MQTTnet reads it, with every byte read shown to <see cref="MqttFraming"/> first. On a

@@ -18,6 +18,8 @@ public sealed class MqttCounters
     private long _malformedDropped;
     private long _tlsHandshakesFailed;
     private long _wakesPublished;
+    private long _overCapacity;
+    private long _publishesThrottled;
 
     /// <param name="services">Asked for the <see cref="IDeviceWaker"/> when the broker gauge is read: the broker counts
     /// through this class, so it cannot be given at construction.</param>
@@ -40,6 +42,11 @@ public sealed class MqttCounters
         meter.CreateObservableCounter("edgemdm.mqtt.malformed", () => MalformedDropped, "{connection}", "connections dropped for malformed MQTT");
         meter.CreateObservableCounter("edgemdm.mqtt.tls_handshake_failures", () => TlsHandshakesFailed, "{connection}",
             "connections that ended in the TLS handshake (a client that does not trust or pin the site certificate, or speaks plain MQTT to a TLS port)");
+        meter.CreateObservableCounter("edgemdm.mqtt.limited", () => new[]
+        {
+            new Measurement<long>(OverCapacity, new KeyValuePair<string, object?>("limit", "connections")),
+            new Measurement<long>(PublishesThrottled, new KeyValuePair<string, object?>("limit", "publish_rate")),
+        }, "{refusal}", "connections closed past the broker's maximum, and publications dropped past a client's rate");
         meter.CreateObservableCounter("edgemdm.wakes", () => WakesPublished, "{wake}", "device wakes published");
         meter.CreateObservableGauge("edgemdm.mqtt.broker", () =>
         {
@@ -79,6 +86,14 @@ public sealed class MqttCounters
     public void MalformedConnectionDropped() => Interlocked.Increment(ref _malformedDropped);
 
     public void TlsHandshakeFailed() => Interlocked.Increment(ref _tlsHandshakesFailed);
+
+    public long OverCapacity => Interlocked.Read(ref _overCapacity);
+
+    public long PublishesThrottled => Interlocked.Read(ref _publishesThrottled);
+
+    public void ConnectionOverCapacity() => Interlocked.Increment(ref _overCapacity);
+
+    public void PublishThrottled() => Interlocked.Increment(ref _publishesThrottled);
 
     public void WakesSent(int count) => Interlocked.Add(ref _wakesPublished, count);
 }

@@ -62,6 +62,16 @@ public sealed class MqttOptions
     /// <summary>Messages queued for one slow client before the oldest are dropped.</summary>
     public int MaxPendingMessagesPerClient { get; set; } = 100;
 
+    /// <summary>Connections open at once to the embedded broker; one more is closed as it arrives. Every device keeps one.</summary>
+    public int MaxConnections { get; set; } = 20_000;
+
+    /// <summary>
+    /// Publications a second one client may make, with five seconds' worth at once; past it they are dropped (an MQTT 5
+    /// client is told "quota exceeded"), and a client that goes on for another five seconds' worth is disconnected.
+    /// A cradle reports a few times a minute; this keeps one flooding client from taking the broker from the floor.
+    /// </summary>
+    public int PublishesPerSecondPerClient { get; set; } = 20;
+
     /// <summary>Largest CONNECT accepted: client id, user name, password, a small will.</summary>
     public const int MaxConnectBytes = 4 * 1024;
 
@@ -131,6 +141,10 @@ public sealed class MqttOptions
             failures.Add($"Edge:Mqtt:MaxPacketBytes must be between 1024 and 16777216, not {MaxPacketBytes.ToString(CultureInfo.InvariantCulture)}");
         if (ConnectTimeoutSeconds is < 1 or > 300)
             failures.Add($"Edge:Mqtt:ConnectTimeoutSeconds must be between 1 and 300, not {ConnectTimeoutSeconds.ToString(CultureInfo.InvariantCulture)}");
+        if (MaxConnections is < 1 or > 1_000_000)
+            failures.Add($"Edge:Mqtt:MaxConnections must be between 1 and 1000000, not {MaxConnections.ToString(CultureInfo.InvariantCulture)}");
+        if (PublishesPerSecondPerClient is < 1 or > 100_000)
+            failures.Add($"Edge:Mqtt:PublishesPerSecondPerClient must be between 1 and 100000, not {PublishesPerSecondPerClient.ToString(CultureInfo.InvariantCulture)}");
         if (MaxPendingMessagesPerClient is < 1 or > 100_000)
             failures.Add($"Edge:Mqtt:MaxPendingMessagesPerClient must be between 1 and 100000, not {MaxPendingMessagesPerClient.ToString(CultureInfo.InvariantCulture)}");
         return failures;

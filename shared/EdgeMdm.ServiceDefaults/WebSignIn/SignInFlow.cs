@@ -19,22 +19,23 @@ public sealed record SignInOutcome(ClaimsPrincipal? SignedIn, DateTimeOffset? Lo
 /// </summary>
 public static class SignInFlow
 {
-    /// <param name="lockKey">What the lockout counts failures against: the account as the person typed it.</param>
+    /// <param name="lockKey">What the lockout counts failures against: the account as the person typed it (with the caller's address).</param>
     /// <param name="verify">The host's password check: the principal to sign in, or null. It may be slow (PBKDF2).</param>
     public static async Task<SignInOutcome> SignInAsync(HttpContext http, string lockKey, Func<ClaimsPrincipal?> verify)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(verify);
         var attempts = http.RequestServices.GetRequiredService<SignInAttempts>();
-        if (attempts.LockedUntil(lockKey) is { } locked)
+        var address = RateLimits.RemoteAddress(http);
+        if (attempts.LockedUntil(lockKey, address) is { } locked)
             return new SignInOutcome(null, locked);
 
         // 600,000 PBKDF2 iterations take a few hundred milliseconds: not on the request's thread.
         var principal = await Task.Run(verify, http.RequestAborted);
         if (principal is null)
-            return new SignInOutcome(null, attempts.Failed(lockKey));
+            return new SignInOutcome(null, attempts.Failed(lockKey, address));
 
-        attempts.Succeeded(lockKey);
+        attempts.Succeeded(lockKey, address);
         await WebSignInSetup.EndPresentedSessionAsync(http);
         await http.SignInAsync(WebSignInSetup.Scheme, principal, new AuthenticationProperties { IsPersistent = false });
         return new SignInOutcome(principal, null);

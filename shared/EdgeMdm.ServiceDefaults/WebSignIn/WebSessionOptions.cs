@@ -6,7 +6,7 @@ namespace EdgeMdm.ServiceDefaults.WebSignIn;
 
 /// <summary>
 /// The rules of a person's session on a server's web pages (the appliance's <c>Edge:Web</c>, the hub's
-/// <c>Cloud:Web</c>): ASVS 5.0 §7.3's idle and absolute timeouts, and §6.3's lockout.
+/// <c>Cloud:Web</c>): ASVS 5.0 §7.3's idle and absolute timeouts, and §6.3's lockout (an exponential delay, <see cref="SignInLockout"/>).
 /// </summary>
 public sealed class WebSessionOptions
 {
@@ -16,13 +16,19 @@ public sealed class WebSessionOptions
     /// <summary>Signed out this long after signing in, however active.</summary>
     public TimeSpan AbsoluteTimeout { get; set; } = TimeSpan.FromHours(12);
 
-    /// <summary>Wrong passwords in a row that lock an account.</summary>
+    /// <summary>
+    /// Wrong passwords for an account from one address before that address must wait to try the account again (once
+    /// the account has had this many from anywhere, one is enough); an address gets four times as many over all accounts.
+    /// </summary>
     public int LockoutFailures { get; set; } = 5;
 
-    /// <summary>How long a locked account refuses every password; also how long failures are remembered.</summary>
+    /// <summary>The first wait; every further wrong password doubles it, up to <see cref="LockoutDuration"/>.</summary>
+    public TimeSpan LockoutFirstDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest wait after wrong passwords; failures are forgotten after twice this long without one.</summary>
     public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
 
-    public SignInLockoutPolicy Lockout => new(LockoutFailures, LockoutDuration, LockoutDuration);
+    public SignInLockoutPolicy Lockout => new(LockoutFailures, LockoutFirstDelay, LockoutDuration);
 
     /// <summary>The checks of <paramref name="section"/> (its configuration name, for the messages).</summary>
     public static ValidateOptionsResult Validate(string section, WebSessionOptions options)
@@ -37,6 +43,8 @@ public sealed class WebSessionOptions
             failures.Add($"{section}:LockoutFailures must be between 3 and 100, not {options.LockoutFailures.ToString(CultureInfo.InvariantCulture)}");
         if (options.LockoutDuration < TimeSpan.FromSeconds(10) || options.LockoutDuration > TimeSpan.FromDays(1))
             failures.Add($"{section}:LockoutDuration must be between 00:00:10 and 1.00:00:00, not {options.LockoutDuration.ToString("c", CultureInfo.InvariantCulture)}");
+        if (options.LockoutFirstDelay < TimeSpan.FromSeconds(1) || options.LockoutFirstDelay > options.LockoutDuration)
+            failures.Add($"{section}:LockoutFirstDelay must be between 00:00:01 and the lockout duration, not {options.LockoutFirstDelay.ToString("c", CultureInfo.InvariantCulture)}");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }
