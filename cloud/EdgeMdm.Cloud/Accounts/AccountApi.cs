@@ -1,3 +1,5 @@
+using EdgeMdm.Cloud.Audit;
+using EdgeMdm.Domain.Audit;
 using EdgeMdm.Domain.Security;
 using EdgeMdm.ServiceDefaults;
 using Microsoft.AspNetCore.Mvc;
@@ -45,7 +47,7 @@ internal static class AccountApi
     }
 
     private static async Task<IResult> LoginAsync(
-        HttpRequest request, IAccountStore accounts, SignInLimits limits, HubMetrics metrics, TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
+        HttpRequest request, IAccountStore accounts, SignInLimits limits, HubMetrics metrics, TimeProvider time, ILoggerFactory loggers, IHubAudit audit, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync(request, ApiJson.Default.LoginRequest);
         if (problem is not null)
@@ -87,10 +89,12 @@ internal static class AccountApi
         {
             metrics.SignInRefused();
             AccountLog.SignInRefused(logger, tenant, body.User!);
+            await audit.RecordAsync(tenant, new AuditEntry(body.User!, AuditActions.SignInFailed, body.User!, RateLimits.RemoteAddress(request.HttpContext), "api login"), CancellationToken.None);
             return Problems.Unauthorized(SignInRefused);
         }
 
         metrics.SignedIn();
+        await audit.RecordAsync(tenant, new AuditEntry("account:" + body.User!, AuditActions.SignIn, body.User!, RateLimits.RemoteAddress(request.HttpContext), $"api login, token until {expiresAt:O}"), CancellationToken.None);
         return TypedResults.Json(new SignedIn(token, tenant, body.User!, expiresAt), ApiJson.Default.SignedIn, statusCode: StatusCodes.Status201Created);
     }
 

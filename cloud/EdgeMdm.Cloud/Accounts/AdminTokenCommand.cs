@@ -1,4 +1,6 @@
 using System.CommandLine;
+using EdgeMdm.Cloud.Audit;
+using EdgeMdm.Domain.Audit;
 
 namespace EdgeMdm.Cloud.Accounts;
 
@@ -28,8 +30,10 @@ public static class AdminTokenCommand
     {
         ArgumentNullException.ThrowIfNull(output);
         await using var stores = await HubStorage.OpenAsync(
-            HubOptions.ConnectionStringFor(database), TimeProvider.System, s => s.AddTenants().AddAccounts(), cancellationToken);
+            HubOptions.ConnectionStringFor(database), TimeProvider.System, s => s.AddTenants().AddAccounts().AddAudit(), cancellationToken);
         var token = await stores.GetRequiredService<IAdminTokens>().CreateApiTokenAsync(tenantId, name, cancellationToken);
+        await stores.GetRequiredService<IHubAudit>().RecordAsync(
+            tenantId, new AuditEntry("operator:" + Environment.UserName, AuditActions.AdminToken, name, "edgemdm-cloud admin-token create", "an API token without expiry"), cancellationToken);
         await output.WriteLineAsync(token);
     }
 }

@@ -25,6 +25,7 @@ public static class ConsoleRegistration
         app.MapGet("/assets/{name}", (string name) => PageAssets.Serve(name)).AllowAnonymous();
         ConsoleSignIn.Map(app);
         var pages = app.MapGroup("").RequireAuthorization(ConsoleAccess.Policy).AddEndpointFilter<PageHeaders>();
+        pages.AddEndpointFilter(Audit.AuditFilter.ForConsole);
         SitesPages.Map(pages);
         DevicesPages.Map(pages);
         CommandsPages.Map(pages);

@@ -40,15 +40,19 @@ public static class AuditChain
     public const int MaxFieldLength = 1000;
 
     /// <summary>The record that follows <paramref name="previous"/> (null: the chain's first) in <paramref name="chain"/>.</summary>
-    public static AuditRecord Next(string chain, AuditRecord? previous, AuditEntry entry, DateTimeOffset at)
+    public static AuditRecord Next(string chain, AuditRecord? previous, AuditEntry entry, DateTimeOffset at) =>
+        Next(previous is null ? null : new ChainHead(chain, previous.Index, previous.Hash), chain, entry, at);
+
+    /// <summary>The record that follows <paramref name="head"/> (null: the chain's first) in <paramref name="chain"/>.</summary>
+    public static AuditRecord Next(ChainHead? head, string chain, AuditEntry entry, DateTimeOffset at)
     {
         ArgumentNullException.ThrowIfNull(chain);
         ArgumentNullException.ThrowIfNull(entry);
         // The chain stores milliseconds; a record hashed with finer time would not verify once read back.
         var atMs = DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds());
         var draft = new AuditRecord(
-            chain, previous is null ? 0 : previous.Index + 1, atMs, Cut(entry.Actor), Cut(entry.Action), Cut(entry.Subject),
-            Cut(entry.Source), Cut(entry.Detail), previous?.Hash ?? "", Hash: "");
+            chain, head is null ? 0 : head.Index + 1, atMs, Cut(entry.Actor), Cut(entry.Action), Cut(entry.Subject),
+            Cut(entry.Source), Cut(entry.Detail), head?.Hash ?? "", Hash: "");
         return draft with { Hash = HashOf(draft) };
     }
 
