@@ -63,7 +63,7 @@ public sealed class AuditApiTests : HubPerTest
         Assert.Equal((1, 4, true), ((int)before["chains"]!, (int)before["records"]!, (bool)before["allVerify"]!));
         Assert.False((bool)edited["allVerify"]!);
         Assert.Equal([$"site:{site.SiteId} record 2: edited (its hash does not match its content)"], edited["problems"]!.AsArray().Select(p => (string)p!["text"]!));
-        Assert.Contains(removed["problems"]!.AsArray(), p => (int)p!["index"]! == 3 && (string)p["kind"]! == "removed");
+        Assert.Contains(removed["problems"]!.AsArray(), p => (int)p!["index"]! == 3 && string.Equals((string)p["kind"]!, "removed", StringComparison.Ordinal));
         Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.BadRequest), (unknownSite.StatusCode, badFormat.StatusCode));
     }
 

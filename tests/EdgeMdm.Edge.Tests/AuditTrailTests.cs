@@ -47,7 +47,8 @@ public sealed class AuditTrailTests : IAsyncLifetime
     private async Task<string> MakeChangesAsync()
     {
         var device = await _server.EnrollAsync("SN-AUDIT-1");
-        await _server.Get<IDeviceAdmin>().TransitionAsync(device.DeviceId, DeviceState.Staging, "operator:ann", "staged", _server.Clock.GetUtcNow());
+        var moved = await _server.Get<IDeviceAdmin>().TransitionAsync(device.DeviceId, DeviceState.Active, "operator:ann", "on the floor", _server.Clock.GetUtcNow());
+        Assert.NotNull(moved.Value);
         await _server.QueueCommandAsync(device.DeviceId, "lock");
         await HubCatalog.ApplyAsync(_server, new HubChange
         {
@@ -77,7 +78,10 @@ public sealed class AuditTrailTests : IAsyncLifetime
         var records = jsonl.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal((0, $"{records.Count} audit records, all verify\n"), (verified.Exit, verified.Out));
         Assert.Equal(
-            [("device SN-AUDIT-1", "device.state", deviceId), ("operator:ann", "device.state", deviceId), ("test", "command.queued", deviceId), ("hub", "user.changed", "kim")],
+            [
+                ("device SN-AUDIT-1", "device.state", deviceId), ("appliance", "device.state", deviceId), ("operator:ann", "device.state", deviceId),
+                ("test", "command.queued", deviceId), ("hub", "user.changed", "kim"),
+            ],
             records.Select(r => (r.GetProperty("actor").GetString(), r.GetProperty("action").GetString(), r.GetProperty("subject").GetString())));
         Assert.Equal(Enumerable.Range(0, records.Count).Select(i => (long)i), records.Select(r => r.GetProperty("index").GetInt64()));
         Assert.DoesNotContain("pbkdf2", jsonl.Out, StringComparison.OrdinalIgnoreCase);
@@ -100,7 +104,7 @@ public sealed class AuditTrailTests : IAsyncLifetime
 
         Assert.Equal(1, edited.Exit);
         Assert.Equal("site record 1: edited (its hash does not match its content)\n", edited.Out);
-        Assert.StartsWith("edgemdm-edge: 1 problems in the audit trail of 4 records; first: site record 1: edited", edited.Err, StringComparison.Ordinal);
+        Assert.StartsWith("edgemdm-edge: 1 problems in the audit trail of 5 records; first: site record 1: edited", edited.Err, StringComparison.Ordinal);
         Assert.Equal(1, removed.Exit);
         Assert.StartsWith("site record 1: removed", removed.Out, StringComparison.Ordinal);
     }
@@ -110,7 +114,9 @@ public sealed class AuditTrailTests : IAsyncLifetime
     {
         await MakeChangesAsync();
 
-        Tamper("UPDATE audit_records SET idx = -1 WHERE idx = 2; UPDATE audit_records SET idx = 2 WHERE idx = 3; UPDATE audit_records SET idx = 3 WHERE idx = -1");
+        Tamper("UPDATE audit_records SET idx = -1 WHERE idx = 2");
+        Tamper("UPDATE audit_records SET idx = 2 WHERE idx = 3");
+        Tamper("UPDATE audit_records SET idx = 3 WHERE idx = -1");
         var verified = await EdgeAsync("audit", "verify");
 
         Assert.Equal(1, verified.Exit);

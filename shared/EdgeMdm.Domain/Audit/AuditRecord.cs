@@ -56,13 +56,16 @@ public static class AuditChain
         return draft with { Hash = HashOf(draft) };
     }
 
-    /// <summary>SHA-256 (lowercase hex) of the record's canonical form; <see cref="AuditRecord.Hash"/> is not part of it.</summary>
+    /// <summary>
+    /// SHA-256 (lowercase hex) of the record's canonical form; <see cref="AuditRecord.Hash"/> is not part of it, nor is
+    /// the chain's name: that says where a chain is kept (the site's own <c>site</c> is <c>site:{id}</c> at the hub),
+    /// and each record is bound to its chain by the previous hash it holds.
+    /// </summary>
     public static string HashOf(AuditRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
         return new ChainCanonical()
             .Field("audit-v1")
-            .Field(record.Chain)
             .Field(record.Index)
             .Field(record.At.ToUnixTimeMilliseconds())
             .Field(record.Actor)
