@@ -71,11 +71,11 @@ internal static class AuditCommands
             var query = new[] { ("site", result.GetValue(site)), ("from", result.GetValue(from)), ("to", result.GetValue(to)), ("format", form == AuditFormat.Csv ? "csv" : "jsonl") }
                 .Where(p => p.Item2 is not null).Select(p => p.Item1 + "=" + Uri.EscapeDataString(p.Item2!));
             using var hub = cli.Connect(result);
-            var text = await hub.GetTextAsync("api/v1/audit?" + string.Join('&', query), cancellationToken);
+            var answer = await hub.GetTextAsync("api/v1/audit?" + string.Join('&', query), cancellationToken);
             if (result.GetValue(output) is { } path)
-                await File.WriteAllTextAsync(path, text, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), cancellationToken);
+                await File.WriteAllTextAsync(path, answer, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), cancellationToken);
             else
-                await cli.Output.WriteAsync(text);
+                await cli.Output.WriteAsync(answer);
             return 0;
         });
         return export;
