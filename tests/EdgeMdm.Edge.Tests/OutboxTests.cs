@@ -31,7 +31,8 @@ public sealed class OutboxTests
         await server.Get<IDeviceCommands>().RecordResultAsync(
             Domain.Blueprints.CanonicalHash.Sha256Hex(device.DeviceSecret), command.CommandId, new CommandOutcomeReport(true, "rang", null), server.Clock.GetUtcNow());
 
-        var changes = await server.Get<IOutboxStore>().TakeBatchAsync(100);
+        var all = await server.Get<IOutboxStore>().TakeBatchAsync(100);
+        var changes = WithoutAudit(all);
 
         Assert.Equal(
             [
@@ -40,7 +41,7 @@ public sealed class OutboxTests
                 SiteChange.ChangeOneofCase.CommandResult, SiteChange.ChangeOneofCase.CommandResult,
             ],
             changes.Select(c => c.ChangeCase));
-        AssertNoGaps(changes);
+        AssertNoGaps(all);
         Assert.All(changes, c => Assert.Equal(device.DeviceId, c.DeviceId));
         Assert.Equal("SN-1", changes[0].Enrolled.Serial);
         Assert.Equal("pickers", changes[0].Enrolled.Group);
@@ -74,11 +75,12 @@ public sealed class OutboxTests
 
         var status = Assert.Single(first, c => c.ChangeCase == SiteChange.ChangeOneofCase.Status);
         Assert.Equal(30, BatteryIn(status));
-        Assert.Equal(4UL, status.Sequence);
+        // Enrolled, ->Enrolling and Enrolling->Staging each with its audit record (AuditRecorded), then the status.
+        Assert.Equal(6UL, status.Sequence);
         var next = Assert.Single(second);
-        Assert.Equal(5UL, next.Sequence);
+        Assert.Equal(7UL, next.Sequence);
         Assert.Equal(10, BatteryIn(next));
-        Assert.Equal(5L, server.Get<IOutboxStore>().State().Depth);
+        Assert.Equal(7L, server.Get<IOutboxStore>().State().Depth);
     }
 
     [Fact]
@@ -110,9 +112,10 @@ public sealed class OutboxTests
         await server.Get<IDeviceAdmin>().TransitionAsync(device.DeviceId, DeviceState.Active, "operator", "staged by hand", now);
         await server.Get<IDeviceAdmin>().TransitionAsync(device.DeviceId, DeviceState.Quarantined, "operator", "lost on the floor", now);
 
-        var changes = await server.Get<IOutboxStore>().TakeBatchAsync(100);
+        var all = await server.Get<IOutboxStore>().TakeBatchAsync(100);
+        var changes = WithoutAudit(all);
 
-        AssertNoGaps(changes);
+        AssertNoGaps(all);
         Assert.Equal(
             [
                 "enrolled", "->Enrolling", "Enrolling->Staging", "enrolled", "Staging->Enrolling", "Enrolling->Staging",
@@ -153,7 +156,8 @@ public sealed class OutboxTests
         await server.EnrollAsync("SN-2");
         var store = server.Get<IOutboxStore>();
 
-        var empty = new OutboxState(6, enrolledAt, 0, 0);
+        // Each enrollment: Enrolled, two transitions and their two audit records.
+        var empty = new OutboxState(10, enrolledAt, 0, 0);
         Assert.Equal(empty, store.State());
         var first = await store.TakeBatchAsync(2);
         var second = await store.TakeBatchAsync(2);
@@ -163,9 +167,9 @@ public sealed class OutboxTests
 
         Assert.Equal([1UL, 2UL], first.Select(c => c.Sequence));
         Assert.Equal([3UL, 4UL], second.Select(c => c.Sequence));
-        Assert.Equal(new OutboxState(6, enrolledAt, 4, 0), offered);
-        Assert.Equal(new OutboxState(3, enrolledAt.AddMinutes(1), 4, 3), acknowledged);
-        Assert.Equal([5UL, 6UL], (await store.TakeBatchAsync(10)).Select(c => c.Sequence));
+        Assert.Equal(new OutboxState(10, enrolledAt, 4, 0), offered);
+        Assert.Equal(new OutboxState(7, enrolledAt, 4, 3), acknowledged);
+        Assert.Equal([5UL, 6UL, 7UL, 8UL, 9UL, 10UL], (await store.TakeBatchAsync(10)).Select(c => c.Sequence));
         Assert.Empty(await store.TakeBatchAsync(10));
     }
 
@@ -184,8 +188,8 @@ public sealed class OutboxTests
 
         var state = store.State();
         Assert.Equal(4UL, state.AckedThrough);
-        Assert.Equal(2L, state.Depth);
-        Assert.Equal(6UL, state.OfferedThrough);
+        Assert.Equal(6L, state.Depth);
+        Assert.Equal(10UL, state.OfferedThrough);
     }
 
     [Fact]
@@ -201,15 +205,16 @@ public sealed class OutboxTests
         await server.CheckinOkAsync(device.DeviceSecret, Battery(40));
         var again = await store.TakeBatchAsync(10);
 
-        Assert.Equal([1UL, 2UL, 3UL, 4UL], lost.Select(c => c.Sequence));
-        Assert.Equal([3UL, 4UL, 5UL], again.Select(c => c.Sequence));
-        // Row 4 may already be at the hub from the lost stream, so the newer check-in got a row of its own (5);
+        // The enrollment's five rows (its two transitions with their audit records), then the status.
+        Assert.Equal([1UL, 2UL, 3UL, 4UL, 5UL, 6UL], lost.Select(c => c.Sequence));
+        Assert.Equal([3UL, 4UL, 5UL, 6UL, 7UL], again.Select(c => c.Sequence));
+        // Row 6 may already be at the hub from the lost stream, so the newer check-in got a row of its own (7);
         // a status row carries the device's status as it is when taken, so both say 40 and the hub, applying
-        // 4 then 5 or skipping 4, ends at the newest either way.
-        Assert.Equal(50, BatteryIn(lost[3]));
-        Assert.Equal(40, BatteryIn(again[1]));
-        Assert.Equal(40, BatteryIn(again[2]));
-        Assert.Equal(new OutboxState(3, store.State().OldestPendingAt, 5, 2), store.State());
+        // 6 then 7 or skipping 6, ends at the newest either way.
+        Assert.Equal(50, BatteryIn(lost[5]));
+        Assert.Equal(40, BatteryIn(again[3]));
+        Assert.Equal(40, BatteryIn(again[4]));
+        Assert.Equal(new OutboxState(5, store.State().OldestPendingAt, 7, 2), store.State());
     }
 
     [Fact]
@@ -221,7 +226,7 @@ public sealed class OutboxTests
         await store.ResetOfferedAsync(100);
         await server.EnrollAsync("SN-1");
 
-        Assert.Equal([101UL, 102UL, 103UL], (await store.TakeBatchAsync(10)).Select(c => c.Sequence));
+        Assert.Equal([101UL, 102UL, 103UL, 104UL, 105UL], (await store.TakeBatchAsync(10)).Select(c => c.Sequence));
     }
 
     [Fact]
@@ -239,12 +244,13 @@ public sealed class OutboxTests
         var afterFailure = server.Get<IOutboxStore>().State();
         await server.Get<IDeviceAdmin>().TransitionAsync(device.DeviceId, DeviceState.Active, "test", "kept", server.Clock.GetUtcNow());
 
-        Assert.Equal(3L, before.Depth);
+        Assert.Equal(5L, before.Depth);
         Assert.Equal(before, afterFailure);
         var changes = await server.Get<IOutboxStore>().TakeBatchAsync(100);
         AssertNoGaps(changes);
-        Assert.Equal(4, changes.Count);
-        Assert.Equal("kept", changes[^1].Transitioned.Reason);
+        Assert.Equal(7, changes.Count);
+        Assert.Equal("kept", changes[^2].Transitioned.Reason);
+        Assert.Equal(SiteChange.ChangeOneofCase.AuditRecorded, changes[^1].ChangeCase);
     }
 
     [Fact]
@@ -263,9 +269,10 @@ public sealed class OutboxTests
         var second = await server.EnrollAsync("SN-2");
 
         await store.ResendSnapshotAsync(2, server.Clock.GetUtcNow());
-        var changes = await store.TakeBatchAsync(100);
+        var all = await store.TakeBatchAsync(100);
+        var changes = WithoutAudit(all);
 
-        AssertNoGaps(changes, first: 3);
+        AssertNoGaps(all, first: 3);
         Assert.Equal(2UL, store.State().AckedThrough);
         // First what the hub never saw (the second device's enrollment), then every record as it is now.
         Assert.Equal(
@@ -283,6 +290,10 @@ public sealed class OutboxTests
         // The log carries on from there: the snapshot was taken, so the next check-in marks a new row.
         await server.CheckinOkAsync(first.DeviceSecret, Battery(62));
         var next = Assert.Single(await store.TakeBatchAsync(100));
-        Assert.Equal((changes[^1].Sequence + 1, 62), (next.Sequence, BatteryIn(next)));
+        Assert.Equal((all[^1].Sequence + 1, 62), (next.Sequence, BatteryIn(next)));
     }
+
+    /// <summary>The changes but the audit trail's records (AuditRecorded, one per state change: AuditTrailTests has them).</summary>
+    private static List<SiteChange> WithoutAudit(IEnumerable<SiteChange> changes) =>
+        changes.Where(c => c.ChangeCase != SiteChange.ChangeOneofCase.AuditRecorded).ToList();
 }

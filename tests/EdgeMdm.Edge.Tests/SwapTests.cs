@@ -86,7 +86,7 @@ public sealed class SwapTests
         var repair = Assert.Single(chain);
         Assert.Equal(("site", "repair", "site-user:anna", "cracked screen", ""), (repair.From, repair.To, repair.Actor, repair.Note, repair.PreviousHash));
         Assert.Equal(CustodyChain.HashOf(repair), repair.Hash);
-        var added = Outbox(server).Skip(outboxBefore).ToList();
+        var added = Outbox(server).Skip(outboxBefore).Where(c => c.ChangeCase != SiteChange.ChangeOneofCase.AuditRecorded).ToList();
         Assert.Equal(
             [
                 (low.DeviceId, SiteChange.ChangeOneofCase.DeviceReassigned),

@@ -80,6 +80,7 @@ public static class AdminCli
             PackagesCommands.Create(cli),
             RolloutsCommands.Create(cli),
             Custody.CustodyCommands.Create(cli),
+            Audit.AuditCommands.Create(cli),
         };
 
     private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();

@@ -179,6 +179,13 @@ public sealed class HubClient : IDisposable
     internal Task<T> GetAsync<T>(string path, JsonTypeInfo<T> answer, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Get, path, null, answer, cancellationToken);
 
+    /// <summary>A GET whose answer is text (an export's CSV or JSON lines), as it came; or <see cref="HubException"/>.</summary>
+    internal async Task<string> GetTextAsync(string path, CancellationToken cancellationToken)
+    {
+        using var response = await ExchangeAsync(HttpMethod.Get, path, null, cancellationToken);
+        return await response.Content.ReadAsStringAsync(cancellationToken);
+    }
+
     /// <summary>A list's path, narrowed by one query parameter when it has a value (no parameter lists everything).</summary>
     private static string FilteredBy(string path, string parameter, string? value) =>
         value is null ? path : path + "?" + parameter + "=" + Uri.EscapeDataString(value);

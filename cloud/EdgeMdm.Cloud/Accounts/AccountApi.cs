@@ -1,3 +1,5 @@
+using EdgeMdm.Cloud.Audit;
+using EdgeMdm.Domain.Audit;
 using EdgeMdm.Domain.Security;
 using EdgeMdm.ServiceDefaults;
 using EdgeMdm.ServiceDefaults.WebSignIn;
@@ -55,7 +57,7 @@ internal static class AccountApi
     }
 
     private static async Task<IResult> LoginAsync(
-        HttpRequest request, IAccountStore accounts, SignInAttempts attempts, HubMetrics metrics, TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
+        HttpRequest request, IAccountStore accounts, SignInAttempts attempts, HubMetrics metrics, TimeProvider time, ILoggerFactory loggers, IHubAudit audit, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync(request, ApiJson.Default.LoginRequest);
         if (problem is not null)
@@ -100,6 +102,7 @@ internal static class AccountApi
         {
             metrics.SignInRefused();
             AccountLog.SignInRefused(logger, tenant, body.User!);
+            await audit.RecordAsync(tenant, new AuditEntry(body.User!, AuditActions.SignInFailed, body.User!, RateLimits.RemoteAddress(request.HttpContext), "api login"), CancellationToken.None);
             return attempts.Failed(account, address) is { } delayed
                 ? Delayed(request.HttpContext, delayed, time)
                 : Problems.Unauthorized(SignInRefused);
@@ -107,6 +110,7 @@ internal static class AccountApi
 
         attempts.Succeeded(account, address);
         metrics.SignedIn();
+        await audit.RecordAsync(tenant, new AuditEntry("account:" + body.User!, AuditActions.SignIn, body.User!, RateLimits.RemoteAddress(request.HttpContext), $"api login, token until {expiresAt:O}"), CancellationToken.None);
         return TypedResults.Json(
             new SignedIn(token, tenant, body.User!, expiresAt) { Role = stored!.Grant.Role, Sites = stored.Grant.Sites },
             ApiJson.Default.SignedIn, statusCode: StatusCodes.Status201Created);

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using EdgeMdm.Domain.Security;
+using EdgeMdm.Cloud.Audit;
+using EdgeMdm.Domain.Audit;
 
 namespace EdgeMdm.Cloud.Accounts;
 
@@ -65,8 +67,13 @@ public static class AdminTokenCommand
             throw new ArgumentException(lifetimeProblem, nameof(request));
 
         await using var stores = await HubStorage.OpenAsync(
-            HubOptions.ConnectionStringFor(database), TimeProvider.System, s => s.AddTenants().AddAccounts(), cancellationToken);
+            HubOptions.ConnectionStringFor(database), TimeProvider.System, s => s.AddTenants().AddAccounts().AddAudit(), cancellationToken);
         var token = await stores.GetRequiredService<IAdminTokens>().CreateApiTokenAsync(tenantId, name, request.Grant, request.Lifetime, cancellationToken);
+        await stores.GetRequiredService<IHubAudit>().RecordAsync(
+            tenantId,
+            new AuditEntry("operator:" + Environment.UserName, AuditActions.AdminToken, name, "edgemdm-cloud admin-token create",
+                $"an API token for {request.Grant.Role}, valid {request.Lifetime.TotalDays.ToString(CultureInfo.InvariantCulture)} days"),
+            cancellationToken);
         await output.WriteLineAsync(token);
         if (request.Notes is { } notes)
         {

@@ -50,6 +50,7 @@ namespace EdgeMdm.Cloud.Api;
 [JsonSerializable(typeof(List<StagingStepRecord>))]
 [JsonSerializable(typeof(List<CustodyEventView>))]
 [JsonSerializable(typeof(CustodyVerificationView))]
+[JsonSerializable(typeof(EdgeMdm.Cloud.Audit.AuditVerificationView))]
 [JsonSerializable(typeof(DeviceDetailView))]
 [JsonSerializable(typeof(FleetCompliance))]
 internal sealed partial class ApiJson : JsonSerializerContext;

@@ -1,3 +1,5 @@
+using EdgeMdm.Cloud.Audit;
+
 namespace EdgeMdm.Cloud.Api;
 
 /// <summary>
@@ -18,6 +20,7 @@ internal static class HubApi
     {
         routes.MapLogin();
         var api = routes.MapGroup("/api/v1").RequireAuthorization(ApiTokenAuthentication.CentralItPolicy);
+        api.AddEndpointFilter(AuditFilter.ForApi);
         api.MapSiteApi();
         api.MapEnrollmentApi();
         api.MapBlueprintApi();
@@ -28,6 +31,7 @@ internal static class HubApi
         api.MapRolloutApi();
         api.MapStagingApi();
         api.MapCustodyApi();
+        api.MapAuditApi();
         return routes;
     }
 

@@ -40,6 +40,7 @@ internal sealed class SqlFleetProjection : IFleetProjection
                 AssignmentUpsert, siteId, change.DeviceId, change.DeviceReassigned.ToGroup,
                 change.DeviceReassigned.ToAssignment.Length == 0 ? null : change.DeviceReassigned.ToAssignment),
             SiteChange.ChangeOneofCase.CustodyRecorded => CustodyRecords.RecordAsync(session, siteId, change),
+            SiteChange.ChangeOneofCase.AuditRecorded => Audit.SiteAuditRecords.RecordAsync(session, siteId, change),
             // A kind this hub does not know yet (a newer appliance) still advances the log: skipping it is the
             // only choice that does not stall the site forever.
             _ => Task.CompletedTask,

@@ -1,3 +1,4 @@
+using EdgeMdm.Cloud.Audit;
 namespace EdgeMdm.Cloud.Hosting;
 
 /// <summary>The hub's features: adding one is adding its folder and a line here (and its endpoints to <c>Api/HubApi</c>).</summary>
@@ -17,5 +18,6 @@ public static class HubFeatures
         .AddAccounts()
         .AddSiteUsers()
         .AddStaging()
-        .AddCustody();
+        .AddCustody()
+        .AddAudit();
 }

@@ -74,7 +74,8 @@ internal static class UpstreamRules
         // A kind newer than this hub (unknown fields) is skipped by the store whatever it holds.
         // A staging batch is the site's, not a device's: it alone goes without a device id.
         if (change.ChangeCase != SiteChange.ChangeOneofCase.None)
-            check.Text("device_id", change.DeviceId, MaxShortText, required: change.ChangeCase is not (SiteChange.ChangeOneofCase.StagingBatchCreated or SiteChange.ChangeOneofCase.CustodyRecorded));
+            check.Text("device_id", change.DeviceId, MaxShortText, required: change.ChangeCase is not (SiteChange.ChangeOneofCase.StagingBatchCreated or SiteChange.ChangeOneofCase.CustodyRecorded
+                or SiteChange.ChangeOneofCase.AuditRecorded));
         switch (change.ChangeCase)
         {
             case SiteChange.ChangeOneofCase.Enrolled:
@@ -108,6 +109,9 @@ internal static class UpstreamRules
                 break;
             case SiteChange.ChangeOneofCase.CustodyRecorded:
                 CustodyRecorded(check, change);
+                break;
+            case SiteChange.ChangeOneofCase.AuditRecorded:
+                AuditRecorded(check, change.AuditRecorded);
                 break;
         }
 
@@ -205,6 +209,21 @@ internal static class UpstreamRules
         var device = string.Equals(c.SubjectKind, "device", StringComparison.Ordinal);
         if (device ? !string.Equals(change.DeviceId, c.Subject, StringComparison.Ordinal) : change.DeviceId.Length > 0)
             check.Fail(device ? "custody_recorded.subject is not the change's device_id" : "a battery's custody_recorded has no device_id");
+    }
+
+    /// <summary>A site's audit record: hashes of the chain's form, bounded texts; the chain itself is verified on demand.</summary>
+    private static void AuditRecorded(Check check, AuditRecorded a)
+    {
+        check.Text("audit_recorded.actor", a.Actor, MaxShortText, required: true);
+        check.Text("audit_recorded.action", a.Action, MaxShortText, required: true);
+        check.Text("audit_recorded.subject", a.Subject, MaxShortText);
+        check.Text("audit_recorded.source", a.Source, MaxShortText);
+        check.Text("audit_recorded.detail", a.Detail, MaxLongText);
+        check.Time("audit_recorded.at_unix_ms", a.AtUnixMs);
+        if (!Domain.Chains.ChainVerifier.IsHash(a.Hash))
+            check.Fail("audit_recorded.hash is not 64 lowercase hex digits (SHA-256)");
+        if (a.Index == 0 ? a.PreviousHash.Length > 0 : !Domain.Chains.ChainVerifier.IsHash(a.PreviousHash))
+            check.Fail(a.Index == 0 ? "audit_recorded.previous_hash must be empty for the first record (index 0)" : "audit_recorded.previous_hash is not 64 lowercase hex digits (SHA-256)");
     }
 
     /// <summary>

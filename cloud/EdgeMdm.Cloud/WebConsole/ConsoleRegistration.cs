@@ -27,6 +27,7 @@ public static class ConsoleRegistration
         ConsoleSignIn.Map(app);
         var pages = app.MapGroup("").RequireAuthorization(ConsoleAccess.Policy).AddEndpointFilter<PageHeaders>();
         ((IEndpointConventionBuilder)pages).Add(RequirePermissionByMethod);
+        pages.AddEndpointFilter(Audit.AuditFilter.ForConsole);
         SitesPages.Map(pages);
         DevicesPages.Map(pages);
         CommandsPages.Map(pages);

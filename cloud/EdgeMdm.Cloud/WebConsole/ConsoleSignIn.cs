@@ -1,6 +1,9 @@
 using System.Net;
+using EdgeMdm.Cloud.Audit;
 using EdgeMdm.Cloud.WebConsole.Pages;
+using EdgeMdm.Domain.Audit;
 using EdgeMdm.Domain.Security;
+using EdgeMdm.ServiceDefaults;
 using EdgeMdm.ServiceDefaults.WebPages;
 using EdgeMdm.ServiceDefaults.WebSignIn;
 using Microsoft.AspNetCore.Authentication;
@@ -38,7 +41,7 @@ internal static partial class ConsoleSignIn
     }
 
     private static async Task<IResult> SignInAsync(
-        [FromForm] ConsoleSignInForm form, HttpContext http, IAccountStore accounts, TimeProvider clock, ILogger<ConsoleSignInForm> log)
+        [FromForm] ConsoleSignInForm form, HttpContext http, IAccountStore accounts, TimeProvider clock, IHubAudit audit, ILogger<ConsoleSignInForm> log)
     {
         var tenant = string.IsNullOrWhiteSpace(form.Tenant) ? TenantIds.Default : form.Tenant.Trim();
         var name = (form.UserName ?? "").Trim();
@@ -54,16 +57,19 @@ internal static partial class ConsoleSignIn
         if (outcome.LockedUntil is { } locked)
         {
             LogLocked(log, account, locked);
+            await audit.RecordAsync(tenant, new AuditEntry(name, AuditActions.SignInFailed, name, RateLimits.RemoteAddress(http), $"console: locked until {locked:O}"), CancellationToken.None);
             return Page(http, StatusCodes.Status429TooManyRequests, $"Too many wrong passwords: this account is locked. Try again in {SignInFlow.MinutesUntil(locked, clock)} min.", tenant, name, form.ReturnUrl);
         }
 
         if (outcome.SignedIn is null)
         {
             LogRefused(log, account);
+            await audit.RecordAsync(tenant, new AuditEntry(name, AuditActions.SignInFailed, name, RateLimits.RemoteAddress(http), "console: wrong user name or password"), CancellationToken.None);
             return Page(http, StatusCodes.Status401Unauthorized, "Wrong tenant, user name or password.", tenant, name, form.ReturnUrl);
         }
 
         LogSignedIn(log, account);
+        await audit.RecordAsync(tenant, new AuditEntry("console:" + account, AuditActions.SignIn, name, RateLimits.RemoteAddress(http), "console"), CancellationToken.None);
         return Results.Redirect(SignInFlow.LocalOnly(form.ReturnUrl));
     }
 

@@ -1,11 +1,13 @@
+using EdgeMdm.Domain.Audit;
 using EdgeMdm.Domain.Outcomes;
+using EdgeMdm.Edge.Audit;
 using EdgeMdm.Edge.Storage;
 using EdgeMdm.ServiceDefaults;
 
 namespace EdgeMdm.Edge.Alerts;
 
 /// <summary>The site's alerts (table <c>alerts</c>); the partial unique index keeps one open alert per kind and subject.</summary>
-internal sealed class AlertStore(EdgeStorage storage) : IAlerts
+internal sealed class AlertStore(EdgeStorage storage, IAuditLog audit) : IAlerts
 {
     private const string Select =
         "SELECT id AS Id, kind AS Kind, subject AS Subject, message AS Message, raised_at AS RaisedAt, acknowledged_at AS AcknowledgedAt, " +
@@ -37,7 +39,9 @@ internal sealed class AlertStore(EdgeStorage storage) : IAlerts
                 now.ToUnixTimeMilliseconds(), actor, note, id);
             if (changed == 0)
                 return new Refusal(RefusalKind.NotFound, "Unknown alert", $"no open alert {id} at this site (it may have cleared: 'alerts' lists the open ones)");
-            return unit.Db.Query<AlertRow>(Select + " WHERE id = ?", id).Single().ToRecord();
+            var alert = unit.Db.Query<AlertRow>(Select + " WHERE id = ?", id).Single().ToRecord();
+            audit.Record(unit, new AuditEntry(actor, AuditActions.AlertAcknowledged, $"{alert.Kind} {alert.Subject}", Detail: note), now);
+            return alert;
         });
 
     private sealed class AlertRow

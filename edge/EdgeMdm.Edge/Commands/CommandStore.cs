@@ -2,8 +2,10 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using EdgeMdm.Contracts.Device;
 using EdgeMdm.Contracts.Sync;
+using EdgeMdm.Domain.Audit;
 using EdgeMdm.Domain.Lifecycle;
 using EdgeMdm.Domain.Outcomes;
+using EdgeMdm.Edge.Audit;
 using EdgeMdm.Edge.Devices;
 using EdgeMdm.Edge.Storage;
 using EdgeMdm.Edge.Sync;
@@ -63,7 +65,7 @@ public interface IDeviceCommands
 
 /// <summary>Commands to devices (table <c>commands</c>): queued by the operator or the hub, delivered at check-in, closed by their results.</summary>
 internal sealed class CommandStore(
-    EdgeStorage storage, IDeviceRegistry devices, IDeviceQueries deviceReads, IWakeRequests wakes, ILogger<CommandStore> logger) : ICommandStore, ICommandEnqueuer, IDeviceCommands, IFeedHandler
+    EdgeStorage storage, IDeviceRegistry devices, IDeviceQueries deviceReads, IWakeRequests wakes, IAuditLog audit, ILogger<CommandStore> logger) : ICommandStore, ICommandEnqueuer, IDeviceCommands, IFeedHandler
 {
     public IReadOnlyCollection<HubChange.ChangeOneofCase> Kinds { get; } = [HubChange.ChangeOneofCase.CommandQueued];
 
@@ -111,6 +113,7 @@ internal sealed class CommandStore(
             queued.Parameters[name] = value;
         Outbox.Append(unit, new SiteChange { AtUnixMs = now.ToUnixTimeMilliseconds(), DeviceId = deviceId, CommandQueued = queued });
         wakes.Queue(unit, deviceId, WakeReasons.Command, now);
+        audit.Record(unit, new AuditEntry(actor, AuditActions.CommandQueued, deviceId, Detail: $"{type} {id}"), now);
         CommandLog.CommandQueued(logger, id, type, deviceId, actor);
         return new CommandSummary(id, deviceId, type, "queued", now, expiresAt, null, null);
     }

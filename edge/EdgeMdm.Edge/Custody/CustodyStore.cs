@@ -1,5 +1,7 @@
 using EdgeMdm.Contracts.Sync;
+using EdgeMdm.Domain.Audit;
 using EdgeMdm.Domain.Custody;
+using EdgeMdm.Edge.Audit;
 using EdgeMdm.Edge.Storage;
 using EdgeMdm.ServiceDefaults;
 using SQLite;
@@ -11,7 +13,7 @@ namespace EdgeMdm.Edge.Custody;
 /// never updated. The chain's order is its <c>idx</c>; the writer's single thread makes "read the head, append the
 /// next" one step.
 /// </summary>
-internal sealed class CustodyStore(EdgeStorage storage) : ICustodyLog
+internal sealed class CustodyStore(EdgeStorage storage, IAuditLog audit) : ICustodyLog
 {
     private const string Select =
         "SELECT subject AS Subject, subject_kind AS SubjectKind, idx AS Idx, at AS At, from_party AS FromParty, to_party AS ToParty, " +
@@ -35,6 +37,8 @@ internal sealed class CustodyStore(EdgeStorage storage) : ICustodyLog
             DeviceId = next.SubjectKind == CustodySubjectKind.Device ? next.Subject : "",
             CustodyRecorded = ToMessage(next),
         });
+        var erasure = next.ErasureMethod.Length == 0 ? "" : $", erased by {next.ErasureMethod}";
+        audit.Record(unit, new AuditEntry(next.Actor, AuditActions.Custody, next.Subject, next.Place, $"{next.From} → {next.To}, custody event {next.Index}{erasure}"), now);
         return next;
     }
 

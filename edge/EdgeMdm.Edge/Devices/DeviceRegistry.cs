@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using EdgeMdm.Contracts.Sync;
+using EdgeMdm.Domain.Audit;
 using EdgeMdm.Domain.Lifecycle;
+using EdgeMdm.Edge.Audit;
 using EdgeMdm.Edge.Storage;
 using SQLite;
 
@@ -56,7 +58,7 @@ public interface IDeviceRegistry
     void Reassign(UnitOfWork unit, string deviceId, string group, string? assignment, string actor, string reason, string? swapId, DateTimeOffset now);
 }
 
-internal sealed class DeviceRegistry(KnownSecrets secrets) : IDeviceRegistry
+internal sealed class DeviceRegistry(KnownSecrets secrets, IAuditLog audit) : IDeviceRegistry
 {
     public DeviceRecord? BySecret(UnitOfWork unit, string secretHash) => DeviceRow.BySecret(unit.Db, secretHash);
 
@@ -141,7 +143,7 @@ internal sealed class DeviceRegistry(KnownSecrets secrets) : IDeviceRegistry
     }
 
     /// <summary>Records a lifecycle change in the device's history and, in the same unit, in the outbox.</summary>
-    private static void RecordTransition(UnitOfWork unit, string deviceId, DeviceState? from, DeviceState to, string actor, string reason, DateTimeOffset now)
+    private void RecordTransition(UnitOfWork unit, string deviceId, DeviceState? from, DeviceState to, string actor, string reason, DateTimeOffset now)
     {
         unit.Db.Execute(
             "INSERT INTO device_transitions (device_id, from_state, to_state, actor, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -152,6 +154,7 @@ internal sealed class DeviceRegistry(KnownSecrets secrets) : IDeviceRegistry
             DeviceId = deviceId,
             Transitioned = new DeviceTransitioned { FromState = from?.ToString() ?? "", ToState = to.ToString(), Actor = actor, Reason = reason },
         });
+        audit.Record(unit, new AuditEntry(actor, AuditActions.StateChanged, deviceId, Detail: $"{from?.ToString() ?? "new"} → {to}: {reason}"), now);
     }
 
     public void RecordCheckin(UnitOfWork unit, string deviceId, CheckinWrite write)

@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
 using EdgeMdm.Contracts.Sync;
+using EdgeMdm.Domain.Audit;
 using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Domain.Outcomes;
+using EdgeMdm.Edge.Audit;
 using EdgeMdm.Edge.Storage;
 using EdgeMdm.Edge.Sync;
 using SQLite;
@@ -36,7 +38,7 @@ public interface ITokenStore
     void Use(UnitOfWork unit, string tokenHash);
 }
 
-internal sealed class EnrollmentTokens(EdgeStorage storage) : ITokenStore, IFeedHandler
+internal sealed class EnrollmentTokens(EdgeStorage storage, IAuditLog audit) : ITokenStore, IFeedHandler
 {
     // The titles of Usable's refusals; EnrollmentRefusals counts each under its own reason.
     internal const string UnknownTitle = "Enrollment token not recognised";
@@ -48,7 +50,12 @@ internal sealed class EnrollmentTokens(EdgeStorage storage) : ITokenStore, IFeed
     public async Task<IssuedToken> CreateTokenAsync(string group, int uses, DateTimeOffset expiresAt, string createdBy, DateTimeOffset now)
     {
         var clear = "et_" + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(24));
-        await storage.WriteAsync(unit => Insert(unit.Db, clear, group, uses, expiresAt, createdBy, now));
+        await storage.WriteAsync(unit =>
+        {
+            Insert(unit.Db, clear, group, uses, expiresAt, createdBy, now);
+            // The token itself never enters the trail: its prefix names it, as 'token list' does.
+            return audit.Record(unit, new AuditEntry(createdBy, AuditActions.TokenIssued, clear[..Math.Min(8, clear.Length)], Detail: $"group {group}, {uses} uses, until {expiresAt:O}"), now);
+        });
         return new IssuedToken(clear, group, uses, expiresAt);
     }
 

@@ -1,4 +1,5 @@
 using EdgeMdm.Edge.Alerts;
+using EdgeMdm.Edge.Audit;
 using EdgeMdm.Edge.Batteries;
 using EdgeMdm.Edge.Blueprints;
 using EdgeMdm.Edge.Checkin;
@@ -55,6 +56,7 @@ public static class EdgeServices
         services.AddEnrollment();
         services.AddStagingBatches();
         services.AddAlerts();
+        services.AddAudit();
         services.AddCustody();
         services.AddCradles();
         services.AddSpares();

@@ -1,7 +1,9 @@
 using System.Globalization;
+using EdgeMdm.Domain.Audit;
 using EdgeMdm.Domain.Outcomes;
 using EdgeMdm.Domain.Spares;
 using EdgeMdm.Edge.Alerts;
+using EdgeMdm.Edge.Audit;
 using EdgeMdm.Edge.Cradles;
 using EdgeMdm.Edge.Devices;
 using EdgeMdm.Edge.Storage;
@@ -17,7 +19,7 @@ namespace EdgeMdm.Edge.Spares;
 /// in that unit, and by <see cref="SpareMonitor"/> as check-ins move charge and compliance.
 /// </summary>
 internal sealed class SparePools(
-    EdgeStorage storage, IDeviceRegistry devices, IDeviceQueries deviceReads, ICradleFloor cradles, IAlerts alerts, IOptions<SpareOptions> options)
+    EdgeStorage storage, IDeviceRegistry devices, IDeviceQueries deviceReads, ICradleFloor cradles, IAlerts alerts, IAuditLog audit, IOptions<SpareOptions> options)
     : ISparePools, ISpareAdmin
 {
     public const string AlertKind = "spares.below_minimum";
@@ -79,6 +81,7 @@ internal sealed class SparePools(
         return storage.WriteAsync<Outcome<SparePool>>(unit =>
         {
             SpareStore.SetPool(unit.Db, model, minimum, actor, now);
+            audit.Record(unit, new AuditEntry(actor, AuditActions.SparePool, model, Detail: $"pool minimum {minimum.ToString(CultureInfo.InvariantCulture)}"), now);
             return EvaluateAlerts(unit, now).Single(p => string.Equals(p.Model, model, StringComparison.Ordinal));
         });
     }
@@ -97,6 +100,7 @@ internal sealed class SparePools(
             if (device.State == Domain.Lifecycle.DeviceState.Retired)
                 return new Refusal(RefusalKind.Conflict, "Device retired", $"device {device.Serial} is retired and is nobody's spare");
             SpareStore.AddMember(unit.Db, device.Id, device.Model, actor, now);
+            audit.Record(unit, new AuditEntry(actor, AuditActions.SparePool, device.Id, Detail: $"added to the {device.Model} pool"), now);
             EvaluateAlerts(unit, now);
             return Member(device);
         });
@@ -109,6 +113,7 @@ internal sealed class SparePools(
             if (SpareStore.PoolOf(unit.Db, device.Id) is null)
                 return new Refusal(RefusalKind.NotFound, "Not a spare", $"device {device.Serial} is in no pool");
             SpareStore.RemoveMember(unit.Db, device.Id);
+            audit.Record(unit, new AuditEntry(actor, AuditActions.SparePool, device.Id, Detail: $"removed from the {device.Model} pool"), now);
             EvaluateAlerts(unit, now);
             return Member(device);
         });

@@ -1,8 +1,10 @@
 using System.Security.Cryptography;
+using EdgeMdm.Domain.Audit;
 using EdgeMdm.Domain.Custody;
 using EdgeMdm.Domain.Lifecycle;
 using EdgeMdm.Domain.Outcomes;
 using EdgeMdm.Domain.Spares;
+using EdgeMdm.Edge.Audit;
 using EdgeMdm.Edge.Commands;
 using EdgeMdm.Edge.Custody;
 using EdgeMdm.Edge.Devices;
@@ -18,7 +20,7 @@ namespace EdgeMdm.Edge.Spares;
 /// </summary>
 internal sealed class SwapService(
     EdgeStorage storage, IDeviceRegistry devices, IReenrollAllowances allowances, ICommandEnqueuer commands, ICustodyLog custody,
-    SparePools pools, IOptions<SpareOptions> options) : ISwaps
+    IAuditLog audit, SparePools pools, IOptions<SpareOptions> options) : ISwaps
 {
     public const string NoReadySpareType = "urn:edgemdm:problem:swap:no-ready-spare";
     public const string SpareNotReadyType = "urn:edgemdm:problem:swap:spare-not-ready";
@@ -124,6 +126,7 @@ internal sealed class SwapService(
         custody.Append(unit, new CustodyHandOff(broken.Id, CustodySubjectKind.Device, From: "site", To: "repair", Actor: actor, Note: swap.Reason), now);
         if (!SpareStore.Close(unit.Db, swap.Id, SwapState.Confirmed, spare.Id, spare.Serial, actor, now))
             throw new InvalidOperationException($"swap {swap.Id} was closed meanwhile");
+        audit.Record(unit, new AuditEntry(actor, AuditActions.Swap, broken.Id, Detail: $"swap {swap.Id}: spare {spare.Id} ({spare.Serial}) takes over; wipe {(swap.Wipe != 0 ? "yes" : "no")}; {swap.Reason}"), now);
         pools.EvaluateAlerts(unit, now);
     }
 

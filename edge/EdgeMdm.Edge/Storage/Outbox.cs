@@ -232,6 +232,7 @@ public sealed class Outbox
         SiteChange.ChangeOneofCase.StagingBatchCreated => "staging_batch_created",
         SiteChange.ChangeOneofCase.CustodyRecorded => "custody_recorded",
         SiteChange.ChangeOneofCase.DeviceReassigned => "device_reassigned",
+        SiteChange.ChangeOneofCase.AuditRecorded => "audit_recorded",
         _ => throw new ArgumentOutOfRangeException(nameof(change), change, "a site change must say what changed"),
     };
 }

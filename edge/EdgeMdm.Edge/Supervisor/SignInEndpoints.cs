@@ -1,5 +1,7 @@
 using System.Globalization;
+using EdgeMdm.Domain.Audit;
 using EdgeMdm.Domain.Security;
+using EdgeMdm.Edge.Audit;
 using EdgeMdm.Edge.SiteUsers;
 using EdgeMdm.Edge.Supervisor.Pages;
 using EdgeMdm.ServiceDefaults.WebSignIn;
@@ -38,7 +40,7 @@ internal static partial class SignInEndpoints
     }
 
     private static async Task<IResult> SignInAsync(
-        [FromForm] SignInForm form, HttpContext http, ISiteUserDirectory users, BreakGlassAdmin admin, TimeProvider clock, ILogger<SignInForm> log)
+        [FromForm] SignInForm form, HttpContext http, ISiteUserDirectory users, BreakGlassAdmin admin, TimeProvider clock, IAuditLog audit, ILogger<SignInForm> log)
     {
         var name = (form.UserName ?? "").Trim();
         var password = form.Password ?? "";
@@ -49,19 +51,25 @@ internal static partial class SignInEndpoints
         if (outcome.LockedUntil is { } locked)
         {
             LogLocked(log, name, locked);
+            await audit.RecordAsync(new AuditEntry(name, AuditActions.SignInFailed, name, From(http), $"supervisor page: locked until {locked:O}"), clock.GetUtcNow());
             return Page(StatusCodes.Status429TooManyRequests, $"Too many wrong passwords: this account is locked. Try again in {SignInFlow.MinutesUntil(locked, clock)} min, or ask a supervisor.", name, form.ReturnUrl);
         }
 
         if (outcome.SignedIn is not { } signedIn)
         {
             LogRefused(log, name);
+            await audit.RecordAsync(new AuditEntry(name, AuditActions.SignInFailed, name, From(http), "supervisor page: wrong user name or password"), clock.GetUtcNow());
             return Page(StatusCodes.Status401Unauthorized, "Wrong user name or password.", name, form.ReturnUrl);
         }
 
         var account = SupervisorAccess.Actor(signedIn);
         LogSignedIn(log, account);
+        await audit.RecordAsync(new AuditEntry(account, AuditActions.SignIn, name, From(http), "supervisor page"), clock.GetUtcNow());
         return Results.Redirect(SignInFlow.LocalOnly(form.ReturnUrl));
     }
+
+    /// <summary>Where a sign-in came from, for the trail: the peer's address.</summary>
+    private static string From(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "";
 
     private static async Task<IResult> SignOutAsync(HttpContext http, ILogger<SignInForm> log)
     {

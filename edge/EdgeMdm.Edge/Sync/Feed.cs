@@ -1,4 +1,5 @@
 using EdgeMdm.Contracts.Sync;
+using EdgeMdm.Edge.Audit;
 using EdgeMdm.Edge.Storage;
 
 namespace EdgeMdm.Edge.Sync;
@@ -41,10 +42,14 @@ internal sealed class FeedApplier : IFeedStore
     private readonly EdgeStorage _storage;
     private readonly Dictionary<HubChange.ChangeOneofCase, IFeedHandler> _handlers = [];
     private readonly IReadOnlyList<IFeedObserver> _observers;
+    private readonly IAuditLog _audit;
+    private readonly TimeProvider _time;
 
-    public FeedApplier(EdgeStorage storage, IEnumerable<IFeedHandler> handlers, IEnumerable<IFeedObserver> observers)
+    public FeedApplier(EdgeStorage storage, IEnumerable<IFeedHandler> handlers, IEnumerable<IFeedObserver> observers, IAuditLog audit, TimeProvider time)
     {
         _storage = storage;
+        _audit = audit;
+        _time = time;
         foreach (var handler in handlers)
         {
             foreach (var kind in handler.Kinds)
@@ -87,7 +92,10 @@ internal sealed class FeedApplier : IFeedStore
             if (Outbox.ToSequence(change.Position) <= stored || !_handlers.TryGetValue(change.ChangeCase, out var handler))
                 continue;
             if (ApplyOne(unit, handler, change))
+            {
                 changed.Add(change.ChangeCase);
+                _audit.Record(unit, HubChangeAudit.EntryFor(change), _time.GetUtcNow());
+            }
         }
 
         unit.Db.Execute("UPDATE sync_state SET feed_position = ? WHERE id = 1", through);

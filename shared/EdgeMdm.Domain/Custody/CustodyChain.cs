@@ -1,6 +1,4 @@
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
+using EdgeMdm.Domain.Chains;
 
 namespace EdgeMdm.Domain.Custody;
 
@@ -46,7 +44,14 @@ public sealed record CustodyEvent(
     string ErasureMethod,
     string ErasureCertificate,
     string PreviousHash,
-    string Hash);
+    string Hash) : IChainLink<CustodyEvent>
+{
+    string IChainLink<CustodyEvent>.Chain => Subject;
+
+    public static string HashOf(CustodyEvent link) => CustodyChain.HashOf(link);
+
+    public CustodyEvent AtIndex(long index) => this with { Index = index };
+}
 
 /// <summary>
 /// The hash chain of a subject's custody events, the same at the site and at the hub. An event's hash covers every
@@ -71,23 +76,20 @@ public static class CustodyChain
     public static string HashOf(CustodyEvent custodyEvent)
     {
         ArgumentNullException.ThrowIfNull(custodyEvent);
-        var canonical = new StringBuilder();
-        Field(canonical, "v1");
-        Field(canonical, custodyEvent.Subject);
-        Field(canonical, custodyEvent.SubjectKind == CustodySubjectKind.Device ? "device" : "battery");
-        Field(canonical, custodyEvent.Index.ToString(CultureInfo.InvariantCulture));
-        Field(canonical, custodyEvent.At.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
-        Field(canonical, custodyEvent.From);
-        Field(canonical, custodyEvent.To);
-        Field(canonical, custodyEvent.Actor);
-        Field(canonical, custodyEvent.Place);
-        Field(canonical, custodyEvent.Note);
-        Field(canonical, custodyEvent.ErasureMethod);
-        Field(canonical, custodyEvent.ErasureCertificate);
-        Field(canonical, custodyEvent.PreviousHash);
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical.ToString())));
+        return new ChainCanonical()
+            .Field("v1")
+            .Field(custodyEvent.Subject)
+            .Field(custodyEvent.SubjectKind == CustodySubjectKind.Device ? "device" : "battery")
+            .Field(custodyEvent.Index)
+            .Field(custodyEvent.At.ToUnixTimeMilliseconds())
+            .Field(custodyEvent.From)
+            .Field(custodyEvent.To)
+            .Field(custodyEvent.Actor)
+            .Field(custodyEvent.Place)
+            .Field(custodyEvent.Note)
+            .Field(custodyEvent.ErasureMethod)
+            .Field(custodyEvent.ErasureCertificate)
+            .Field(custodyEvent.PreviousHash)
+            .Sha256();
     }
-
-    private static void Field(StringBuilder canonical, string value) =>
-        canonical.Append(value.Length.ToString(CultureInfo.InvariantCulture)).Append(':').Append(value).Append('\n');
 }
