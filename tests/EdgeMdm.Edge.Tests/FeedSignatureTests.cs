@@ -144,18 +144,20 @@ public sealed class FeedSignatureTests
     }
 
     [Fact]
-    public async Task A_new_appliance_trusts_the_anchor_at_the_head_of_its_feed_and_nothing_before_it()
+    public async Task A_new_appliance_trusts_the_anchor_the_first_change_carries_and_nothing_without_it()
     {
         await using var server = await EdgeServer.StartAsync();
         await server.Get<EdgeStorage>().WriteAsync(unit => unit.Db.Execute("DELETE FROM hub_keys"));
         using var hub = ManifestSigner.CreateNew();
-        var anchor = HubCatalog.SignedBy(new HubChange { Position = 1, AtUnixMs = 1_700_000_000_000, HubKey = new HubKeyTrusted { PublicKeyPem = hub.PublicKeyPem, KeyId = hub.KeyId } }, hub);
+        var anchored = Renamed(1, "With the anchor");
+        anchored.Anchor = new HubKeyTrusted { PublicKeyPem = hub.PublicKeyPem, KeyId = hub.KeyId };
 
-        var beforeAnchor = await RefusedAsync(server, HubCatalog.AsGiven(HubCatalog.SignedBy(Renamed(1, "Too early"), hub)));
-        await server.Get<IFeedStore>().ApplyDownstreamAsync(HubCatalog.AsGiven(anchor, HubCatalog.SignedBy(Renamed(2, "After the anchor"), hub)));
+        var withoutAnchor = await RefusedAsync(server, HubCatalog.AsGiven(HubCatalog.SignedBy(Renamed(1, "Too early"), hub)));
+        await server.Get<IFeedStore>().ApplyDownstreamAsync(HubCatalog.AsGiven(HubCatalog.SignedBy(anchored, hub), HubCatalog.SignedBy(Upserted(2, NightShift), hub)));
 
-        Assert.Contains("no hub key is trusted yet", beforeAnchor.Reason, StringComparison.Ordinal);
-        Assert.Equal("After the anchor", server.Get<ISiteIdentity>().Site()!.Name);
+        Assert.Contains("no hub key is trusted yet", withoutAnchor.Reason, StringComparison.Ordinal);
+        Assert.Equal("With the anchor", server.Get<ISiteIdentity>().Site()!.Name);
+        Assert.True(server.Get<IDeclarations>().HasBlueprint("night-shift"));
         Assert.Equal(hub.KeyId, Assert.Single(server.Get<IHubKeys>().Keys()).KeyId);
     }
 }

@@ -14,20 +14,27 @@ internal sealed class SqlFeedWriter(TimeProvider time, IFeedKeySource keys) : IF
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(change);
-        var position = await NextPositionAsync(session, siteId);
-        var signer = await keys.CurrentAsync(session);
-        if (position == 1 && signer is not null)
+        var head = await session.SingleOrDefaultAsync("UPDATE sites SET feed_head = feed_head + 1 WHERE site_id = ? RETURNING feed_head", siteId)
+            ?? throw new StoreConflictException($"unknown site '{siteId}'");
+        var stored = change.Clone();
+        stored.Position = head.ULong(0);
+        stored.SiteId = siteId;
+        if (stored.AtUnixMs == 0)
+            stored.AtUnixMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+
+        // Read after the site's row lock: a rotation another replica committed meanwhile is seen. Null only before the
+        // hub's first start made its key (then the change stays unsigned, and a site refuses it).
+        if (await keys.CurrentAsync(session) is { } signer)
         {
             // Every feed opens with the key that signs it: the appliance's trust anchor, whatever the first change is.
-            var anchor = new HubChange { HubKey = new HubKeyTrusted { PublicKeyPem = signer.PublicKeyPem, KeyId = signer.KeyId } };
-            await InsertAsync(session, siteId, position, anchor, signer);
-            if (change.ChangeCase == HubChange.ChangeOneofCase.HubKey)
-                return position; // a rotation reaching an empty feed: the anchor already names the new key
-            position = await NextPositionAsync(session, siteId);
+            if (stored.Position == 1)
+                stored.Anchor = new HubKeyTrusted { PublicKeyPem = signer.PublicKeyPem, KeyId = signer.KeyId };
+            stored.KeyId = signer.KeyId;
+            stored.Signature = ByteString.CopyFrom(signer.SignBytes(FeedSignatures.CanonicalBytes(stored)));
         }
 
-        await InsertAsync(session, siteId, position, change, signer);
-        return position;
+        await session.ExecuteAsync("INSERT INTO feed (site_id, position, at, change) VALUES (?, ?, ?, ?)", siteId, stored.Position, stored.AtUnixMs, stored.ToByteArray());
+        return stored.Position;
     }
 
     public async Task AppendToEachAsync(HubSession session, IEnumerable<string> siteIds, HubChange change)
@@ -35,27 +42,5 @@ internal sealed class SqlFeedWriter(TimeProvider time, IFeedKeySource keys) : IF
         ArgumentNullException.ThrowIfNull(siteIds);
         foreach (var siteId in siteIds)
             await AppendAsync(session, siteId, change);
-    }
-
-    /// <summary>Increments the site's feed_head, which locks the site's row until commit.</summary>
-    private static async Task<ulong> NextPositionAsync(HubSession session, string siteId) =>
-        (await session.SingleOrDefaultAsync("UPDATE sites SET feed_head = feed_head + 1 WHERE site_id = ? RETURNING feed_head", siteId)
-            ?? throw new StoreConflictException($"unknown site '{siteId}'")).ULong(0);
-
-    /// <summary>Stores the change at <paramref name="position"/>, signed by <paramref name="signer"/> (unsigned only before the hub made its first key).</summary>
-    private async Task InsertAsync(HubSession session, string siteId, ulong position, HubChange change, Domain.Packages.ManifestSigner? signer)
-    {
-        var stored = change.Clone();
-        stored.Position = position;
-        stored.SiteId = siteId;
-        if (stored.AtUnixMs == 0)
-            stored.AtUnixMs = time.GetUtcNow().ToUnixTimeMilliseconds();
-        if (signer is not null)
-        {
-            stored.KeyId = signer.KeyId;
-            stored.Signature = ByteString.CopyFrom(signer.SignBytes(FeedSignatures.CanonicalBytes(stored)));
-        }
-
-        await session.ExecuteAsync("INSERT INTO feed (site_id, position, at, change) VALUES (?, ?, ?, ?)", siteId, stored.Position, stored.AtUnixMs, stored.ToByteArray());
     }
 }

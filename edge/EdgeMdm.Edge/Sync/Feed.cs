@@ -60,7 +60,7 @@ internal sealed class FeedApplier : IFeedStore
     public ulong FeedPosition => (ulong)_storage.Read(db => db.ExecuteScalar<long>("SELECT feed_position FROM sync_state WHERE id = 1"));
 
     /// <exception cref="FeedRefusedException">
-    /// A change did not verify (<see cref="HubKeys.Refusal"/>): the changes before it are applied and committed, the
+    /// A change did not verify (<see cref="HubKeys.Admit"/>): the changes before it are applied and committed, the
     /// position is left just before it, so the next pull starts at it again.
     /// </exception>
     public async Task ApplyDownstreamAsync(DownstreamBatch batch)
@@ -95,7 +95,7 @@ internal sealed class FeedApplier : IFeedStore
         {
             if (Outbox.ToSequence(change.Position) <= stored)
                 continue;
-            if (HubKeys.Refusal(unit, change) is { } reason)
+            if (HubKeys.Admit(unit, change) is { } reason)
             {
                 refused = new FeedRefusedException(change.Position, change.ChangeCase.ToString(), reason);
                 through = Outbox.ToSequence(change.Position) - 1;

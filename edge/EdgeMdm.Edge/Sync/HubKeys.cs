@@ -19,9 +19,10 @@ public interface IHubKeys
 /// <summary>
 /// Decides whether a feed change may be applied (TUF's lesson: trust comes only from keys already trusted) and keeps
 /// the trusted keys (<c>hub_keys</c>). Every change must carry the signature of the current key over its canonical bytes
-/// (<see cref="FeedSignatures.CanonicalBytes"/>), signed for this site. The one exception is the anchor, the first
-/// <see cref="HubKeyTrusted"/> of the feed, which an appliance that trusts no key yet accepts because it came over the
-/// authenticated sync channel; a rotation is accepted only when endorsed by the current key, which it retires.
+/// (<see cref="FeedSignatures.CanonicalBytes"/>), signed for this site. The first key is the anchor that position 1 of
+/// the feed carries (<see cref="HubChange.Anchor"/>), trusted by an appliance that trusts no key yet because it came over
+/// the authenticated sync channel; a rotation (<see cref="HubKeyTrusted"/>) is accepted only when endorsed by the current
+/// key, which it retires.
 /// </summary>
 internal sealed class HubKeys(EdgeStorage storage) : IHubKeys, IFeedHandler
 {
@@ -32,8 +33,12 @@ internal sealed class HubKeys(EdgeStorage storage) : IHubKeys, IFeedHandler
             .Select(k => new TrustedHubKey(k.KeyId, DateTimeOffset.FromUnixTimeMilliseconds(k.TrustedAt), k.RetiredAt is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null))
             .ToList();
 
-    /// <summary>Why <paramref name="change"/> must not be applied, in words for an operator; null when it verifies.</summary>
-    public static string? Refusal(UnitOfWork unit, HubChange change)
+    /// <summary>
+    /// Why <paramref name="change"/> must not be applied, in words for an operator; null when it verifies. An appliance
+    /// that trusts no key yet trusts the anchor the change carries (position 1 of the feed), in
+    /// <paramref name="unit"/>, once the change verifies with it.
+    /// </summary>
+    public static string? Admit(UnitOfWork unit, HubChange change)
     {
         ArgumentNullException.ThrowIfNull(unit);
         ArgumentNullException.ThrowIfNull(change);
@@ -42,12 +47,19 @@ internal sealed class HubKeys(EdgeStorage storage) : IHubKeys, IFeedHandler
         var site = unit.Db.ExecuteScalar<string?>("SELECT site_id FROM site WHERE id = 1");
         if (site is not null && !string.Equals(change.SiteId, site, StringComparison.Ordinal))
             return $"it was signed for site '{change.SiteId}', this appliance is site '{site}'";
-        if (change.ChangeCase == HubChange.ChangeOneofCase.HubKey)
-            return KeyRefusal(unit.Db, change);
+        if (Current(unit.Db) is null)
+        {
+            if (change.Anchor is not { PreviousKeyId.Length: 0 } anchor)
+                return "no hub key is trusted yet (the anchor at the head of the feed has not arrived)";
+            if (KeyRefusal(anchor, change) is { } refusal)
+                return refusal;
+            Trust(unit.Db, anchor, change.AtUnixMs);
+        }
 
-        var current = Current(unit.Db);
-        if (current is null)
-            return "no hub key is trusted yet (the feed's anchor has not arrived)";
+        if (change.ChangeCase == HubChange.ChangeOneofCase.HubKey)
+            return RotationRefusal(unit.Db, change);
+
+        var current = Current(unit.Db)!;
         if (!string.Equals(change.KeyId, current.KeyId, StringComparison.Ordinal))
         {
             var retired = unit.Db.ExecuteScalar<int>("SELECT count(*) FROM hub_keys WHERE key_id = ?", change.KeyId) > 0;
@@ -63,23 +75,24 @@ internal sealed class HubKeys(EdgeStorage storage) : IHubKeys, IFeedHandler
     {
         ArgumentNullException.ThrowIfNull(unit);
         ArgumentNullException.ThrowIfNull(change);
-        var key = change.HubKey;
-        if (Current(unit.Db) is { } current && string.Equals(current.KeyId, key.KeyId, StringComparison.Ordinal))
+        if (Current(unit.Db) is { } current && string.Equals(current.KeyId, change.HubKey.KeyId, StringComparison.Ordinal))
             return false;
-        unit.Db.Execute("UPDATE hub_keys SET retired_at = ? WHERE retired_at IS NULL", change.AtUnixMs);
-        unit.Db.Execute(
-            "INSERT INTO hub_keys (key_id, public_key_pem, trusted_at, retired_at) VALUES (?, ?, ?, NULL) ON CONFLICT (key_id) DO UPDATE SET retired_at = NULL",
-            key.KeyId, key.PublicKeyPem, change.AtUnixMs);
+        Trust(unit.Db, change.HubKey, change.AtUnixMs);
         return true;
     }
 
-    /// <summary>
-    /// An anchor is accepted only while no key is trusted (or when it repeats the current key); a rotation only when its
-    /// previous key is the current one and endorsed it. Either way the change is signed by the key it announces.
-    /// </summary>
-    private static string? KeyRefusal(SQLiteConnection db, HubChange change)
+    /// <summary>Makes <paramref name="key"/> the current key, retiring the one before.</summary>
+    private static void Trust(SQLiteConnection db, HubKeyTrusted key, long atMs)
     {
-        var key = change.HubKey;
+        db.Execute("UPDATE hub_keys SET retired_at = ? WHERE retired_at IS NULL", atMs);
+        db.Execute(
+            "INSERT INTO hub_keys (key_id, public_key_pem, trusted_at, retired_at) VALUES (?, ?, ?, NULL) ON CONFLICT (key_id) DO UPDATE SET retired_at = NULL",
+            key.KeyId, key.PublicKeyPem, atMs);
+    }
+
+    /// <summary>Whether the key is a usable P-256 key named by its id and the key that signed <paramref name="change"/>.</summary>
+    private static string? KeyRefusal(HubKeyTrusted key, HubChange change)
+    {
         ManifestVerifier announced;
         try
         {
@@ -92,12 +105,21 @@ internal sealed class HubKeys(EdgeStorage storage) : IHubKeys, IFeedHandler
 
         if (!string.Equals(announced.KeyId, key.KeyId, StringComparison.Ordinal) || !string.Equals(change.KeyId, key.KeyId, StringComparison.Ordinal))
             return $"the hub key it announces ({Short(key.KeyId)}) is not the key it names or the key that signed it";
-        if (!SignedBy(announced, change))
-            return $"its signature by key {Short(change.KeyId)} does not match its content";
+        return SignedBy(announced, change) ? null : $"its signature by key {Short(change.KeyId)} does not match its content";
+    }
 
-        var current = Current(db);
-        if (current is null || string.Equals(current.KeyId, key.KeyId, StringComparison.Ordinal))
-            return current is null && key.PreviousKeyId.Length > 0 ? $"it rotates from key {Short(key.PreviousKeyId)}, which this appliance never trusted" : null;
+    /// <summary>
+    /// A rotation is accepted only when its previous key is the current one and endorsed it (or when it names the current
+    /// key again: a rotation that reached a new feed, whose anchor is that key already).
+    /// </summary>
+    private static string? RotationRefusal(SQLiteConnection db, HubChange change)
+    {
+        var key = change.HubKey;
+        if (KeyRefusal(key, change) is { } refusal)
+            return refusal;
+        var current = Current(db)!;
+        if (string.Equals(current.KeyId, key.KeyId, StringComparison.Ordinal))
+            return null;
         if (key.PreviousKeyId.Length == 0)
             return $"it announces key {Short(key.KeyId)} without the endorsement of the trusted key {Short(current.KeyId)}";
         if (!string.Equals(key.PreviousKeyId, current.KeyId, StringComparison.Ordinal))
@@ -140,7 +162,7 @@ internal sealed class HubKeys(EdgeStorage storage) : IHubKeys, IFeedHandler
 }
 
 /// <summary>
-/// A feed change that did not verify (<see cref="HubKeys.Refusal"/>): the changes before it are applied, the feed
+/// A feed change that did not verify (<see cref="HubKeys.Admit"/>): the changes before it are applied, the feed
 /// position stays just before it, and sync stops there until the hub sends something that verifies.
 /// </summary>
 public sealed class FeedRefusedException(ulong position, string kind, string reason)
