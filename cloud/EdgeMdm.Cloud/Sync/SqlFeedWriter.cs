@@ -26,9 +26,10 @@ internal sealed class SqlFeedWriter(TimeProvider time, IFeedKeySource keys) : IF
         // hub's first start made its key (then the change stays unsigned, and a site refuses it).
         if (await keys.CurrentAsync(session) is { } signer)
         {
-            // Every feed opens with the key that signs it: the appliance's trust anchor, whatever the first change is.
-            if (stored.Position == 1)
-                stored.Anchor = new HubKeyTrusted { PublicKeyPem = signer.PublicKeyPem, KeyId = signer.KeyId };
+            // Every change names the key that signs it: the trust anchor of an appliance that trusts no key yet, whichever
+            // change it gets first (position 1 for a new site; the first change after the upgrade that brought signing
+            // for a site whose earlier feed was unsigned). An appliance that trusts a key ignores it.
+            stored.Anchor = new HubKeyTrusted { PublicKeyPem = signer.PublicKeyPem, KeyId = signer.KeyId };
             stored.KeyId = signer.KeyId;
             stored.Signature = ByteString.CopyFrom(signer.SignBytes(FeedSignatures.CanonicalBytes(stored)));
         }

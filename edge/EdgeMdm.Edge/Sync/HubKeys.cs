@@ -19,9 +19,9 @@ public interface IHubKeys
 /// <summary>
 /// Decides whether a feed change may be applied (TUF's lesson: trust comes only from keys already trusted) and keeps
 /// the trusted keys (<c>hub_keys</c>). Every change must carry the signature of the current key over its canonical bytes
-/// (<see cref="FeedSignatures.CanonicalBytes"/>), signed for this site. The first key is the anchor that position 1 of
-/// the feed carries (<see cref="HubChange.Anchor"/>), trusted by an appliance that trusts no key yet because it came over
-/// the authenticated sync channel; a rotation (<see cref="HubKeyTrusted"/>) is accepted only when endorsed by the current
+/// (<see cref="FeedSignatures.CanonicalBytes"/>), signed for this site. The first key is the anchor the first change
+/// carries (<see cref="HubChange.Anchor"/>), trusted by an appliance that trusts no key yet because it came over the
+/// authenticated sync channel; a rotation (<see cref="HubKeyTrusted"/>) is accepted only when endorsed by the current
 /// key, which it retires.
 /// </summary>
 internal sealed class HubKeys(EdgeStorage storage) : IHubKeys, IFeedHandler
@@ -35,7 +35,7 @@ internal sealed class HubKeys(EdgeStorage storage) : IHubKeys, IFeedHandler
 
     /// <summary>
     /// Why <paramref name="change"/> must not be applied, in words for an operator; null when it verifies. An appliance
-    /// that trusts no key yet trusts the anchor the change carries (position 1 of the feed), in
+    /// that trusts no key yet trusts the anchor the change carries (the first change it gets), in
     /// <paramref name="unit"/>, once the change verifies with it.
     /// </summary>
     public static string? Admit(UnitOfWork unit, HubChange change)
@@ -50,7 +50,7 @@ internal sealed class HubKeys(EdgeStorage storage) : IHubKeys, IFeedHandler
         if (Current(unit.Db) is null)
         {
             if (change.Anchor is not { PreviousKeyId.Length: 0 } anchor)
-                return "no hub key is trusted yet (the anchor at the head of the feed has not arrived)";
+                return "no hub key is trusted yet and the change carries no anchor";
             if (KeyRefusal(anchor, change) is { } refusal)
                 return refusal;
             Trust(unit.Db, anchor, change.AtUnixMs);
