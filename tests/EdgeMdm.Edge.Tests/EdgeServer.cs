@@ -108,6 +108,7 @@ public sealed class EdgeServer : IAsyncDisposable
             services?.Invoke(builder.Services);
         });
         await app.StartAsync();
+        await TrustTestHubAsync(app.Services.GetRequiredService<EdgeStorage>());
         return new EdgeServer(app, dataDir, clock, logs);
     }
 
@@ -183,4 +184,9 @@ public sealed class EdgeServer : IAsyncDisposable
             // A straggling SQLite handle on a slow CI disk; the temp directory is cleaned by the OS.
         }
     }
+
+    /// <summary>What the anchor at the head of a real site's feed does: the test hub's feed key becomes the trusted one.</summary>
+    private static Task<int> TrustTestHubAsync(EdgeStorage storage) =>
+        storage.WriteAsync(unit => unit.Db.Execute(
+            "INSERT INTO hub_keys (key_id, public_key_pem, trusted_at) VALUES (?, ?, 0)", HubCatalog.FeedKey.KeyId, HubCatalog.FeedKey.PublicKeyPem));
 }

@@ -26,7 +26,16 @@ public sealed class HubCatalog : IDisposable
 
     private static readonly DateTimeOffset PublishedAt = new(2026, 11, 1, 12, 0, 0, TimeSpan.Zero);
 
+    /// <summary>The site the test seed names: what the test hub signs its feed changes for.</summary>
+    public const string SiteId = "dc-demo-01";
+
     private ulong _position;
+
+    /// <summary>
+    /// The test hub's feed key: <see cref="EdgeServer"/> trusts it from the start (as if the feed's anchor had
+    /// arrived), and <see cref="Batch"/> signs with it.
+    /// </summary>
+    public static ManifestSigner FeedKey { get; } = ManifestSigner.CreateNew();
 
     public ManifestSigner Signer { get; } = ManifestSigner.CreateNew();
 
@@ -77,12 +86,28 @@ public sealed class HubCatalog : IDisposable
         return Next(change => change.BlueprintUpserted = new BlueprintUpserted { Group = blueprint.Group, BlueprintJson = JsonSerializer.Serialize(blueprint, BlueprintJson.Default.Blueprint) });
     }
 
-    /// <summary>One batch through the last of <paramref name="changes"/>.</summary>
-    public static DownstreamBatch Batch(params HubChange[] changes)
+    /// <summary>One batch through the last of <paramref name="changes"/>, each signed by <see cref="FeedKey"/> unless signed already.</summary>
+    public static DownstreamBatch Batch(params HubChange[] changes) =>
+        AsGiven(changes.Select(c => c.Signature.IsEmpty ? SignedBy(c, FeedKey) : c).ToArray());
+
+    /// <summary>One batch through the last of <paramref name="changes"/>, the changes as given.</summary>
+    public static DownstreamBatch AsGiven(params HubChange[] changes)
     {
         var batch = new DownstreamBatch { ThroughPosition = changes.Max(c => c.Position) };
         batch.Changes.AddRange(changes);
         return batch;
+    }
+
+    /// <summary>The change as the hub's feed writer stores it: for <paramref name="siteId"/>, signed by <paramref name="key"/>.</summary>
+    public static HubChange SignedBy(HubChange change, ManifestSigner key, string siteId = SiteId)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        ArgumentNullException.ThrowIfNull(key);
+        var signed = change.Clone();
+        signed.SiteId = siteId;
+        signed.KeyId = key.KeyId;
+        signed.Signature = Google.Protobuf.ByteString.CopyFrom(key.SignBytes(FeedSignatures.CanonicalBytes(signed)));
+        return signed;
     }
 
     public static Task ApplyAsync(EdgeServer server, params HubChange[] changes) => server.Get<IFeedStore>().ApplyDownstreamAsync(Batch(changes));

@@ -142,9 +142,9 @@ public sealed class QuarantineTests
     {
         await using var server = await EdgeServer.StartAsync();
         var (device, _) = await QuarantinedAsync(server);
-        var batch = new DownstreamBatch { ThroughPosition = 2 };
-        batch.Changes.Add(new HubChange { Position = 1, CommandQueued = new CommandQueued { CommandId = "cmd-hub-reboot", DeviceId = device.DeviceId, Type = "reboot", CreatedBy = "ops@hq" } });
-        batch.Changes.Add(new HubChange { Position = 2, CommandQueued = new CommandQueued { CommandId = "cmd-hub-lock", DeviceId = device.DeviceId, Type = "lock", CreatedBy = "ops@hq" } });
+        var batch = HubCatalog.Batch(
+            new HubChange { Position = 1, CommandQueued = new CommandQueued { CommandId = "cmd-hub-reboot", DeviceId = device.DeviceId, Type = "reboot", CreatedBy = "ops@hq" } },
+            new HubChange { Position = 2, CommandQueued = new CommandQueued { CommandId = "cmd-hub-lock", DeviceId = device.DeviceId, Type = "lock", CreatedBy = "ops@hq" } });
 
         await server.Get<IFeedStore>().ApplyDownstreamAsync(batch);
         var answer = await server.CheckinOkAsync(device.DeviceSecret, new CheckinRequest());

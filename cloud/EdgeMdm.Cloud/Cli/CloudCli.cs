@@ -21,6 +21,8 @@ public static class CloudCli
         // A tenant that exists already, or an unknown one for --tenant.
         StoreConflictException => new CommandRefusal(exception.Message),
         ArgumentException => new CommandRefusal(exception.Message, 2),
+        // signing-key rotate on a database the hub never started on.
+        InvalidOperationException => new CommandRefusal(exception.Message),
         _ => null,
     });
 
@@ -30,6 +32,7 @@ public static class CloudCli
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(AdminTokenCommand.Create());
         root.Subcommands.Add(TenantsCommand.Create());
+        root.Subcommands.Add(Packages.SigningKeyCommand.Create());
         return root;
     }
 }

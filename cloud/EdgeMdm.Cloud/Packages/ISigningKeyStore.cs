@@ -11,4 +11,13 @@ public interface ISigningKeyStore
     /// protected in place by the first call that finds it.
     /// </summary>
     Task<string> EnsureSigningKeyAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Makes a new key the one that signs every site's feed from now on, endorsed by the current one
+    /// (<c>HubKeyTrusted</c> with the previous key's signature, appended to every site's feed in the same
+    /// transaction): a site accepts it because it trusts the key it replaces, and refuses the replaced key's
+    /// signatures afterwards. Package manifests stay signed by the first key (agents pin it). Returns the new key's
+    /// id; throws <see cref="InvalidOperationException"/> before the hub's first start made a key.
+    /// </summary>
+    Task<string> RotateFeedKeyAsync(CancellationToken cancellationToken = default);
 }

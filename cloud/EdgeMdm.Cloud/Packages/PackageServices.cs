@@ -10,6 +10,7 @@ public static class PackageServices
         .AddSingleton<IPackageStore, SqlPackageStore>()
         .AddSingleton<IPackageSeed, SqlPackageSeed>()
         .AddSingleton<PackageSigning>()
+        .AddSingleton<Sync.IFeedKeySource, FeedKeySource>()
         .AddSingleton<IBlobStore>(sp => new DirectoryBlobStore(HubOptions.BlobDirectoryFor(sp.GetRequiredService<IOptions<HubOptions>>().Value)));
 
     /// <summary>

@@ -64,42 +64,58 @@ internal sealed class FeedApplier : IFeedStore
 
     public ulong FeedPosition => (ulong)_storage.Read(db => db.ExecuteScalar<long>("SELECT feed_position FROM sync_state WHERE id = 1"));
 
+    /// <exception cref="FeedRefusedException">
+    /// A change did not verify (<see cref="HubKeys.Admit"/>): the changes before it are applied and committed, the
+    /// position is left just before it, so the next pull starts at it again.
+    /// </exception>
     public async Task ApplyDownstreamAsync(DownstreamBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var changed = await _storage.WriteAsync(unit => Apply(unit, batch));
-        if (changed.Count == 0)
-            return;
-        foreach (var observer in _observers)
-            observer.Applied(changed);
+        var (changed, refused) = await _storage.WriteAsync(unit => Apply(unit, batch));
+        if (changed.Count > 0)
+        {
+            foreach (var observer in _observers)
+                observer.Applied(changed);
+        }
+
+        if (refused is not null)
+            throw refused;
     }
 
     /// <summary>
     /// One writer unit: every change of the batch and the new feed position. A batch at or behind the stored
     /// position, and any change at or behind it, is skipped. A kind this appliance does not know (a newer hub) is
-    /// skipped too, and the position still moves on.
+    /// skipped too once it verified, and the position still moves on. A change that does not verify ends the batch there.
     /// </summary>
-    private HashSet<HubChange.ChangeOneofCase> Apply(UnitOfWork unit, DownstreamBatch batch)
+    private (HashSet<HubChange.ChangeOneofCase> Changed, FeedRefusedException? Refused) Apply(UnitOfWork unit, DownstreamBatch batch)
     {
         var changed = new HashSet<HubChange.ChangeOneofCase>();
         var stored = unit.Db.ExecuteScalar<long>("SELECT feed_position FROM sync_state WHERE id = 1");
         var through = Outbox.ToSequence(batch.ThroughPosition);
         if (through <= stored)
-            return changed;
+            return (changed, null);
 
+        FeedRefusedException? refused = null;
         foreach (var change in batch.Changes)
         {
-            if (Outbox.ToSequence(change.Position) <= stored || !_handlers.TryGetValue(change.ChangeCase, out var handler))
+            if (Outbox.ToSequence(change.Position) <= stored)
                 continue;
-            if (ApplyOne(unit, handler, change))
+            if (HubKeys.Admit(unit, change) is { } reason)
+            {
+                refused = new FeedRefusedException(change.Position, change.ChangeCase.ToString(), reason);
+                through = Outbox.ToSequence(change.Position) - 1;
+                break;
+            }
+
+            if (_handlers.TryGetValue(change.ChangeCase, out var handler) && ApplyOne(unit, handler, change))
             {
                 changed.Add(change.ChangeCase);
                 _audit.Record(unit, HubChangeAudit.EntryFor(change), _time.GetUtcNow());
             }
         }
 
-        unit.Db.Execute("UPDATE sync_state SET feed_position = ? WHERE id = 1", through);
-        return changed;
+        unit.Db.Execute("UPDATE sync_state SET feed_position = ? WHERE id = 1", Math.Max(stored, through));
+        return (changed, refused);
     }
 
     /// <summary>

@@ -32,7 +32,11 @@ public static class HubChannel
     public static Metadata Headers(string? siteCredential) =>
         new() { { "authorization", "Bearer " + siteCredential }, CompressRequests };
 
-    /// <summary>What a cut, a stalled or a refusing hub looks like; anything else is a bug.</summary>
+    /// <summary>
+    /// What a cut, a stalled or a refusing hub looks like, or a hub whose feed this appliance refused (a change that does
+    /// not verify: retried with backoff like an outage, its reason shown as the uplink's); anything else is a bug.
+    /// </summary>
     public static bool IsUplinkFailure(Exception exception, CancellationToken stoppingToken) =>
-        !stoppingToken.IsCancellationRequested && exception is RpcException or HttpRequestException or IOException or OperationCanceledException;
+        !stoppingToken.IsCancellationRequested
+        && exception is RpcException or HttpRequestException or IOException or OperationCanceledException or FeedRefusedException;
 }

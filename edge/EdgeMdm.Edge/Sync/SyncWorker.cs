@@ -101,9 +101,22 @@ public sealed partial class SyncWorker(
 
         await RecordAsync(uplink.Succeeded());
 
-        if (hello.FeedHead > feed.FeedPosition)
-            await PullAsync(client, headers, cancellationToken);
+        FeedRefusedException? refused = null;
+        try
+        {
+            if (hello.FeedHead > feed.FeedPosition)
+                await PullAsync(client, headers, cancellationToken);
+        }
+        catch (FeedRefusedException exception)
+        {
+            // The feed waits at the change that did not verify; what the site owns still goes up.
+            Log.FeedRefused(logger, exception.Position, exception.Reason);
+            refused = exception;
+        }
+
         await PushAsync(client, headers, cancellationToken);
+        if (refused is not null)
+            throw refused;
     }
 
     /// <summary>
@@ -196,6 +209,9 @@ public sealed partial class SyncWorker(
 
         [LoggerMessage(EventId = 2003, Level = LogLevel.Debug, Message = "Sync round cut after it moved changes ({State}); trying again now: {Error}")]
         public static partial void RoundCut(ILogger logger, UplinkState state, string error);
+
+        [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "Refused the hub's feed change {Position}: {Reason}. The feed waits there; nothing after it is applied until the hub sends a change that verifies")]
+        public static partial void FeedRefused(ILogger logger, ulong position, string reason);
 
         [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Sync round failed ({State}); next try in {Seconds:0.0} s: {Error}")]
         public static partial void RoundFailed(ILogger logger, UplinkState state, double seconds, string error);

@@ -1,5 +1,6 @@
 using EdgeMdm.Edge.Storage;
 using EdgeMdm.Edge.Telemetry;
+using EdgeMdm.ServiceDefaults;
 
 namespace EdgeMdm.Edge.Sync;
 
@@ -44,6 +45,7 @@ public static class SyncRegistration
         services.AddSingleton<IFeedStore, FeedApplier>();
         services.AddSingleton<IOutboxStore, SyncOutbox>();
         services.AddSingleton<IUplinkStore, UplinkStore>();
+        services.AddSingletonServing<HubKeys>(typeof(IHubKeys), typeof(IFeedHandler));
         services.AddSingleton(sp => new HubTrust(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SyncOptions>>().Value.HubCaFile));
         services.AddSingleton(sp => new UplinkMonitor(
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SyncOptions>>().Value.HubUrl is not null));

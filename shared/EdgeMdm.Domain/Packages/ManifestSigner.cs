@@ -86,5 +86,15 @@ public sealed class ManifestSigner : IDisposable
         return new SignedManifest(manifest, Convert.ToBase64String(signature));
     }
 
+    /// <summary>
+    /// Signs arbitrary bytes (IEEE P1363, r || s, 64 bytes): the hub's feed items and key rotations, whose canonical
+    /// forms the sync contract defines. The caller owns domain separation: each kind of content starts with its own tag.
+    /// </summary>
+    public byte[] SignBytes(ReadOnlySpan<byte> data)
+    {
+        lock (_gate)
+            return _key.SignData(data, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+    }
+
     public void Dispose() => _key.Dispose();
 }

@@ -67,11 +67,22 @@ public sealed class ManifestVerifier
         // A longer signature does not fit the buffer and fails here, a shorter one fails the length check.
         if (!Convert.TryFromBase64String(signedManifest.Signature, signature, out var written) || written != SigningKey.SignatureBytes)
             return false;
+        return VerifyBytes(signedManifest.Manifest.CanonicalBytes(), signature);
+    }
+
+    /// <summary>
+    /// True only when <paramref name="signature"/> is this key's P1363 signature over <paramref name="data"/> (see
+    /// <see cref="ManifestSigner.SignBytes"/>); a signature of the wrong length or by another key is false, never an exception.
+    /// </summary>
+    public bool VerifyBytes(ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
+    {
+        if (signature.Length != SigningKey.SignatureBytes)
+            return false;
         using var key = ECDsa.Create();
         try
         {
             key.ImportSubjectPublicKeyInfo(_subjectPublicKeyInfo, out _);
-            return key.VerifyData(signedManifest.Manifest.CanonicalBytes(), signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+            return key.VerifyData(data, signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
         }
         catch (CryptographicException)
         {
