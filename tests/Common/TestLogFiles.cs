@@ -28,7 +28,8 @@ internal static class TestLogFiles
             return null;
         var directory = Path.Combine(root, "artifacts", "test-logs");
         Directory.CreateDirectory(directory);
-        var name = $"{AppDomain.CurrentDomain.FriendlyName}-{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}.log";
+        // Named after the test assembly this file is compiled into (the process is the test host, "testhost").
+        var name = $"{typeof(TestLogFiles).Assembly.GetName().Name}-{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}.log";
         var writer = new StreamWriter(new FileStream(Path.Combine(directory, name), FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
         AppDomain.CurrentDomain.ProcessExit += (_, _) => writer.Dispose();
         return writer;
