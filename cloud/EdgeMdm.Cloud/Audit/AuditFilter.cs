@@ -11,7 +11,7 @@ namespace EdgeMdm.Cloud.Audit;
 /// address). A wrapper around the endpoints rather than a call in each handler, so no new endpoint is left out.
 /// The record is written after the change's own transaction; a refused call (4xx) changes nothing and is not recorded.
 /// </summary>
-internal sealed class AuditFilter(Func<HttpContext, (string Tenant, string Actor)?> caller) : IEndpointFilter
+public sealed class AuditFilter(Func<HttpContext, (string Tenant, string Actor)?> caller) : IEndpointFilter
 {
     private static readonly Dictionary<string, string> Actions = new(StringComparer.Ordinal)
     {
