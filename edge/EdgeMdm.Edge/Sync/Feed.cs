@@ -119,7 +119,7 @@ internal sealed class FeedApplier : IFeedStore
     }
 
     /// <summary>
-    /// A change whose content its handler cannot read (JSON, a key, a number out of range) refuses the whole batch as
+    /// A change whose content its handler cannot read (JSON, a step without its kind, a key, a number out of range) refuses the whole batch as
     /// <see cref="InvalidDataException"/> naming the change: the unit rolls back, the position stays, and the sync round
     /// fails with that reason instead of an exception that says nothing of the feed.
     /// </summary>
@@ -129,7 +129,7 @@ internal sealed class FeedApplier : IFeedStore
         {
             return handler.Apply(unit, change);
         }
-        catch (Exception exception) when (exception is System.Text.Json.JsonException or FormatException or InvalidDataException or ArgumentException or OverflowException
+        catch (Exception exception) when (exception is System.Text.Json.JsonException or NotSupportedException or FormatException or InvalidDataException or ArgumentException or OverflowException
             or System.Security.Cryptography.CryptographicException)
         {
             throw new InvalidDataException($"feed change {change.Position} ({change.ChangeCase}) cannot be applied: {exception.Message}", exception);
