@@ -48,30 +48,35 @@ public sealed class SyncFuzzTests
     }
 
     /// <summary>
-    /// One batch just past the feed's position. A batch the appliance cannot use may be refused (an exception, nothing
-    /// applied: the sync round fails and is retried); what it applies must leave the position moved.
+    /// One batch just past the feed's position, each change signed by the test hub's key as the hub's feed writer signs
+    /// it (so the content reaches the handlers; the fuzzed key material may still make a change refused). A batch the
+    /// appliance cannot read is refused whole (nothing applied); a change that does not verify stops the feed just
+    /// before it; what it applies must leave the position moved.
     /// </summary>
     private static async Task ApplyAsync(IFeedStore feed, Choices[] choices)
     {
         var position = feed.FeedPosition;
-        var batch = new DownstreamBatch();
+        var changes = new List<HubChange>();
         foreach (var change in choices.Select(c => (HubChange)ProtobufInputs.Fill(HubChange.Descriptor, c)))
         {
             change.Position = ++position;
-            batch.Changes.Add(change);
+            changes.Add(HubCatalog.SignedBy(change, HubCatalog.FeedKey));
         }
 
-        batch.ThroughPosition = position;
         var before = feed.FeedPosition;
         try
         {
-            await feed.ApplyDownstreamAsync(batch);
+            await feed.ApplyDownstreamAsync(HubCatalog.AsGiven([.. changes]));
             Assert.Equal(position, feed.FeedPosition);
         }
-        catch (InvalidDataException refused)
+        catch (InvalidDataException unreadable)
         {
-            Assert.StartsWith("feed change ", refused.Message, StringComparison.Ordinal);
+            Assert.StartsWith("feed change ", unreadable.Message, StringComparison.Ordinal);
             Assert.Equal(before, feed.FeedPosition);
+        }
+        catch (FeedRefusedException refused)
+        {
+            Assert.Equal(refused.Position - 1, feed.FeedPosition);
         }
     }
 

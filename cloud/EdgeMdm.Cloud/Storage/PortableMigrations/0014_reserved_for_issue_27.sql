@@ -1,2 +1,0 @@
--- Issue 27: number 0014 is another slice's (this branch's placeholder keeps the numbering without a gap; at merge the
--- other slice's 0014 replaces this file).

@@ -1,2 +1,0 @@
--- Issue 27: number 0019 belongs to another slice of issue 27; this empty step exists only on the signing branch so
--- that 0021 applies without a gap. The lead drops this file when the slice that owns 0019 is merged.
