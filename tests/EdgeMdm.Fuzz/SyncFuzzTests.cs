@@ -2,7 +2,6 @@ using EdgeMdm.Cloud.Hosting;
 using EdgeMdm.Cloud.Sites;
 using EdgeMdm.Cloud.Tenants;
 using EdgeMdm.Contracts.Sync;
-using EdgeMdm.Edge.Sync;
 using EdgeMdm.Edge.Tests;
 using Grpc.Core;
 using Grpc.Net.Client;
