@@ -33,10 +33,16 @@ internal sealed class SiteAuthority
     /// <summary>Copies the authority (certificate and key) into <c><paramref name="dataDir"/>/tls</c> before an appliance starts there.</summary>
     public void PrepareDataDirectory(string dataDir)
     {
+        // Owner-only, as the appliance makes them itself: it refuses to start on a key directory others may enter.
         var tls = Path.Combine(dataDir, "tls");
         System.IO.Directory.CreateDirectory(tls);
         foreach (var file in new[] { "site-ca.pem", "site-ca.key" })
             File.Copy(Path.Combine(Directory, file), Path.Combine(tls, file), overwrite: true);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(tls, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            File.SetUnixFileMode(Path.Combine(tls, "site-ca.key"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
     }
 
     private static SiteAuthority Create()

@@ -73,6 +73,8 @@ public sealed partial class AuthorizationMatrixTests : HubPerTest
         ["GET /api/v1/devices"] = NamedInQuery,
         ["GET /api/v1/devices/{device}"] = NamedInQuery,
         ["GET /api/v1/compliance"] = Read(),
+        ["GET /api/v1/audit"] = NamedInQuery,
+        ["GET /api/v1/audit/verify"] = NamedInQuery,
         ["POST /api/v1/commands"] = Operate(SiteOperatorReach.Narrowed),
         ["GET /api/v1/commands/{commandId}"] = Read(SiteOperatorReach.Narrowed),
         ["POST /api/v1/accounts"] = Administer,

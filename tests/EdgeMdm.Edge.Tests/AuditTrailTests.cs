@@ -4,7 +4,6 @@ using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Lifecycle;
 using EdgeMdm.Domain.Security;
 using EdgeMdm.Edge.Alerts;
-using EdgeMdm.Edge.Hosting;
 using EdgeMdm.Testing;
 using SQLite;
 
@@ -24,24 +23,7 @@ public sealed class AuditTrailTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    private async Task<(int Exit, string Out, string Err)> EdgeAsync(params string[] args)
-    {
-        var (stdout, stderr) = (Console.Out, Console.Error);
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        Console.SetOut(output);
-        Console.SetError(error);
-        try
-        {
-            var exit = await EdgeCli.RunAsync([.. args, "--data-dir", _server.DataDir]);
-            return (exit, output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(stdout);
-            Console.SetError(stderr);
-        }
-    }
+    private Task<(int Exit, string Out, string Err)> EdgeAsync(params string[] args) => OperatorCli.RunAsync(_server, args);
 
     /// <summary>A person's, the hub's and the appliance's changes: an enrollment, a state change, a command, a user from the feed.</summary>
     private async Task<string> MakeChangesAsync()

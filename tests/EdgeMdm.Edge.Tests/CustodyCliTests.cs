@@ -1,6 +1,5 @@
 using System.Text.Json;
 using EdgeMdm.Domain.Lifecycle;
-using EdgeMdm.Edge.Hosting;
 using SQLite;
 
 namespace EdgeMdm.Edge.Tests;
@@ -20,24 +19,7 @@ public sealed class CustodyCliTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    private async Task<(int Exit, string Out, string Err)> EdgeAsync(params string[] args)
-    {
-        var (stdout, stderr) = (Console.Out, Console.Error);
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        Console.SetOut(output);
-        Console.SetError(error);
-        try
-        {
-            var exit = await EdgeCli.RunAsync([.. args, "--data-dir", _server.DataDir]);
-            return (exit, output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(stdout);
-            Console.SetError(stderr);
-        }
-    }
+    private Task<(int Exit, string Out, string Err)> EdgeAsync(params string[] args) => OperatorCli.RunAsync(_server, args);
 
     private async Task<string> ActiveDeviceAsync(string serial)
     {

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using EdgeMdm.Edge.Hosting;
 
 namespace EdgeMdm.Edge.Tests;
 
@@ -18,21 +17,8 @@ public sealed class DevicesCliTests : IAsyncLifetime
 
     private async Task<(int Exit, string[] Out)> EdgeAsync(params string[] args)
     {
-        var (stdout, stderr) = (Console.Out, Console.Error);
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        Console.SetOut(output);
-        Console.SetError(error);
-        try
-        {
-            var exit = await EdgeCli.RunAsync([.. args, "--data-dir", _server.DataDir]);
-            return (exit, output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd()).ToArray());
-        }
-        finally
-        {
-            Console.SetOut(stdout);
-            Console.SetError(stderr);
-        }
+        var (exit, output, _) = await OperatorCli.RunAsync(_server, args);
+        return (exit, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd()).ToArray());
     }
 
     [Fact]

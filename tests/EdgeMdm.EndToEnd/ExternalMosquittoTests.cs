@@ -84,11 +84,12 @@ public sealed class ExternalMosquittoTests
     /// <summary>One listener on loopback; with <paramref name="tlsFrom"/>, TLS with the site certificate of that data directory.</summary>
     private static string MosquittoConfig(string port, string passwords, string acl, string? tlsFrom)
     {
-        // The site key is the appliance's (mode 0600): Mosquitto must run as the same user, never drop to its own.
+        // The password file and the site key are the appliance's (mode 0600): Mosquitto runs as the same user, as the
+        // README asks, never dropping to its own.
         var tls = tlsFrom is null
             ? ""
-            : $"user {Environment.UserName}\ncafile {ApplianceProcess.SiteCaPath(tlsFrom)}\ncertfile {Path.Combine(tlsFrom, "tls", "server.pem")}\nkeyfile {Path.Combine(tlsFrom, "tls", "server.key")}\n";
-        return $"listener {port} 127.0.0.1\n{tls}allow_anonymous false\npassword_file {passwords}\nacl_file {acl}\npersistence false\n";
+            : $"cafile {ApplianceProcess.SiteCaPath(tlsFrom)}\ncertfile {Path.Combine(tlsFrom, "tls", "server.pem")}\nkeyfile {Path.Combine(tlsFrom, "tls", "server.key")}\n";
+        return $"listener {port} 127.0.0.1\nuser {Environment.UserName}\n{tls}allow_anonymous false\npassword_file {passwords}\nacl_file {acl}\npersistence false\n";
     }
 
     private static async Task<EnrollResponse> EnrollAsync(ApplianceProcess appliance, string serial = "EXT-1")

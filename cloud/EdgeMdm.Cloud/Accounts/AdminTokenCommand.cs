@@ -29,15 +29,8 @@ public static class AdminTokenCommand
         {
             name, tenant, role, sites, days, database,
         };
-        // Refused as usage errors (one line, exit 2) before the database is opened.
-        create.Validators.Add(command =>
-        {
-            var problem = HubRoles.ScopeProblem(command.GetValue(role) ?? "", command.GetValue(sites) ?? []) is { } scope
-                ? $"--role {command.GetValue(role)}: {scope}"
-                : LifetimeProblem(TimeSpan.FromDays(command.GetValue(days)));
-            if (problem is not null)
-                command.AddError(problem);
-        });
+        // A role, scope or lifetime out of bounds is refused by CreateAdminTokenAsync before the database is opened, as an
+        // ArgumentException: one line, exit 2. (A command validator would read the options before their defaults apply.)
         create.SetAction(async (result, cancellationToken) =>
         {
             var grant = new HubGrant(result.GetValue(role)!, result.GetValue(sites) ?? []);

@@ -31,14 +31,14 @@ internal static class AuditApi
             using var text = new StringWriter();
             AuditExport.Write(text, records, form);
             return Results.Text(text.ToString(), form == AuditFormat.Csv ? "text/csv; charset=utf-8" : "application/jsonl; charset=utf-8", Encoding.UTF8);
-        });
+        }).RequireAuthorization(HubAuthorization.Read).SiteInQuery();
         api.MapGet("/audit/verify", async (string? site, HttpContext http, IHubAudit audit, CancellationToken ct) =>
         {
             var siteId = string.IsNullOrWhiteSpace(site) ? null : site.Trim();
             return await audit.VerifyAsync(HubApi.Tenant(http), siteId, ct) is { } verdict
                 ? TypedResults.Json(verdict, ApiJson.Default.AuditVerificationView)
                 : Problems.NoSite(siteId!);
-        });
+        }).RequireAuthorization(HubAuthorization.Read).SiteInQuery();
         return api;
     }
 }

@@ -54,6 +54,8 @@ public static class HubStorage
         var services = new ServiceCollection();
         await services.AddHubStorageAsync(connectionString, cancellationToken);
         services.AddSingleton(time);
+        // The key ring's repository logs through the framework's logging: none is configured here, but it must exist.
+        services.AddLogging();
         // The key ring the hub itself uses for this database with default settings (beside a SQLite file; with
         // PostgreSQL in the default blob directory), so a store opened here reads what the hub protected.
         services.AddHubDataProtection(HubKeyRing.DefaultKeysDirectory(connectionString));
