@@ -57,7 +57,7 @@ run: build ## start the cloud hub, one site appliance (announced over mDNS on lo
 	site=$$(./bin/edgemdm sites list --json | tr ',{' '\n\n' | sed -n 's/.*"siteId": *"\([^"]*\)".*/\1/p' | head -n 1); \
 	./bin/edgemdm blueprints apply -f $(SEED) >/dev/null; \
 	if [ ! -s $(DATA)/cloud/console-account.txt ]; then \
-	  (umask 077; ./bin/edgemdm accounts add it-admin --json | sed -n 's/.*"password": *"\([^"]*\)".*/\1/p' > $(DATA)/cloud/console-account.txt); fi; \
+	  (umask 077; ./bin/edgemdm accounts add it-admin --role tenant-admin --json | sed -n 's/.*"password": *"\([^"]*\)".*/\1/p' > $(DATA)/cloud/console-account.txt); fi; \
 	token=$$(./bin/edgemdm tokens create --site "$$site" --group pickers --uses $$(( $(DEVICES) * 10 )) --expires 30d); \
 	now_plus() { date -d "$$1" +%H:%M; }; \
 	shifts="$$(now_plus '-5 hours')-$$(now_plus '+4 minutes'),$$(now_plus '+14 minutes')-$$(now_plus '+8 hours 14 minutes')"; \
