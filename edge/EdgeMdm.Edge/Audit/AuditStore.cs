@@ -19,6 +19,19 @@ internal sealed class AuditStore(EdgeStorage storage) : IAuditLog, IAuditTrail
         "SELECT idx AS Idx, at AS At, actor AS Actor, action AS Action, subject AS Subject, source AS Source, detail AS Detail, " +
         "previous_hash AS PreviousHash, hash AS Hash FROM audit_records";
 
+    public bool RecordOnce(UnitOfWork unit, AuditEntry entry, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(unit);
+        ArgumentNullException.ThrowIfNull(entry);
+        var held = unit.Db.ExecuteScalar<long>(
+            "SELECT count(*) FROM audit_records WHERE source = ? AND detail = ? AND action = ? AND subject = ? AND actor = ?",
+            entry.Source, entry.Detail, entry.Action, entry.Subject, entry.Actor) > 0;
+        if (held)
+            return false;
+        Record(unit, entry, now);
+        return true;
+    }
+
     public AuditRecord Record(UnitOfWork unit, AuditEntry entry, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(unit);

@@ -15,6 +15,13 @@ public interface IAuditLog
     AuditRecord Record(UnitOfWork unit, AuditEntry entry, DateTimeOffset now);
 
     /// <summary>
+    /// Appends <paramref name="entry"/> unless the trail already holds the very same entry: a feed change applied again
+    /// after the site's sync cursor was lost (a restored backup) was made by the hub once, and once is what the trail
+    /// says — and a replay must send nothing new upstream. Returns whether it appended.
+    /// </summary>
+    bool RecordOnce(UnitOfWork unit, AuditEntry entry, DateTimeOffset now);
+
+    /// <summary>
     /// Appends <paramref name="entry"/> in a writer unit of its own: for what changes nothing else (a sign-in, a failed one).
     /// </summary>
     Task<AuditRecord> RecordAsync(AuditEntry entry, DateTimeOffset now);

@@ -110,7 +110,7 @@ internal sealed class FeedApplier : IFeedStore
             if (_handlers.TryGetValue(change.ChangeCase, out var handler) && ApplyOne(unit, handler, change))
             {
                 changed.Add(change.ChangeCase);
-                _audit.Record(unit, HubChangeAudit.EntryFor(change), _time.GetUtcNow());
+                _audit.RecordOnce(unit, HubChangeAudit.EntryFor(change), _time.GetUtcNow());
             }
         }
 

@@ -14,3 +14,6 @@ CREATE TABLE audit_records (
 );
 
 CREATE INDEX audit_records_by_time ON audit_records (at);
+
+-- A feed change applied again after a lost sync cursor is recorded once (IAuditLog.RecordOnce looks it up by its detail).
+CREATE INDEX audit_records_by_detail ON audit_records (source, detail);
