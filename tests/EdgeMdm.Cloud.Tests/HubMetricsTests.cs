@@ -1,4 +1,3 @@
-using System.Globalization;
 using EdgeMdm.ServiceDefaults.WebSignIn;
 using Grpc.Core;
 
@@ -60,28 +59,10 @@ public sealed class HubMetricsTests : HubPerTest
         using var response = await client.PostAsJsonAsync("/api/v1/login", new { user = "alice", password });
     }
 
-    private Task<string> ScrapeAsync() => Hub.Rest.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+    private Task<string> ScrapeAsync() => MetricsScrape.ScrapeAsync(Hub);
 
-    /// <summary>Waits out the exporter's scrape cache (a fraction of a second) for the count to show.</summary>
-    private async Task AssertCountedAsync(string before, string name, string label, double expected)
-    {
-        var counted = 0.0;
-        for (var attempt = 0; attempt < 50; attempt++)
-        {
-            counted = Total(await ScrapeAsync(), name, label) - Total(before, name, label);
-            if (counted >= expected)
-                break;
-            await Task.Delay(TimeSpan.FromMilliseconds(100));
-        }
-
-        Assert.True(counted == expected, $"{name}{{{label}}}: expected {expected} more, got {counted}");
-    }
-
-    /// <summary>The sum of every sample of <paramref name="name"/> whose labels hold <paramref name="label"/>.</summary>
-    private static double Total(string metrics, string name, string label) => metrics
-        .Split('\n')
-        .Where(line => line.StartsWith(name + "{", StringComparison.Ordinal) && line.Contains(label, StringComparison.Ordinal))
-        .Sum(line => double.Parse(line[(line.LastIndexOf('}') + 2)..].Split(' ')[0], CultureInfo.InvariantCulture)); // name{labels} value [timestamp]
+    private Task AssertCountedAsync(string before, string name, string label, double expected) =>
+        MetricsScrape.AssertCountedAsync(Hub, before, name, label, expected);
 }
 
 [CollectionDefinition(HubMetricsTests.Name, DisableParallelization = true)]

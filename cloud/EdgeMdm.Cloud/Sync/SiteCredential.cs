@@ -57,7 +57,7 @@ public static class SiteCredential
         }
 
         /// <summary>
-        /// UNAUTHENTICATED as a gRPC trailers-only answer (HTTP 200, <c>grpc-status</c> in the headers) with a message
+        /// UNAUTHENTICATED as a gRPC trailers-only answer (<see cref="GrpcAnswers.TrailersOnly"/>) with a message
         /// saying what is wrong. The framework's plain HTTP 401 also reaches a gRPC client as UNAUTHENTICATED, but only
         /// with "Bad gRPC response. HTTP status code: 401".
         /// </summary>
@@ -75,14 +75,9 @@ public static class SiteCredential
             var missing = result.Failure is null || string.Equals(result.Failure.Message, Missing, StringComparison.Ordinal);
             SyncLog.SiteUnauthenticated(Logger, Request.Path, Context.Connection.RemoteIpAddress?.ToString() ?? "unknown", missing ? Missing : Unknown);
 
-            Response.StatusCode = StatusCodes.Status200OK;
-            Response.ContentType = "application/grpc";
-            Response.Headers["grpc-status"] = ((int)StatusCode.Unauthenticated).ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-            // grpc-message is percent-encoded outside printable ASCII; these constant texts need none.
-            Response.Headers["grpc-message"] = missing
+            GrpcAnswers.TrailersOnly(Response, StatusCode.Unauthenticated, missing
                 ? "the call needs 'authorization: Bearer <site credential>'"
-                : "the site credential is not known to this hub";
+                : "the site credential is not known to this hub");
         }
     }
 }

@@ -42,4 +42,9 @@ internal static partial class SyncLog
 
     [LoggerMessage(EventId = 2015, Level = LogLevel.Information, Message = "Site {Site}'s log continues past the gap: the hub holds through {AppliedThrough}")]
     public static partial void SiteGapClosed(ILogger logger, string site, ulong appliedThrough);
+
+    // At most once a minute per limit (SyncLimitRefusals): the count says how many refusals went unlogged before it.
+    [LoggerMessage(EventId = 2040, Level = LogLevel.Warning,
+        Message = "Sync call from {Caller} refused by the per-{Limit} rate limit, told to retry after {Seconds} s ({Unlogged} more refusals of this limit since the last such line)")]
+    public static partial void CallLimited(ILogger logger, string caller, string limit, string seconds, long unlogged);
 }

@@ -1,4 +1,5 @@
 using Grpc.AspNetCore.Server.Model;
+using Microsoft.Extensions.Options;
 
 namespace EdgeMdm.Cloud.Sync;
 
@@ -17,8 +18,8 @@ public static class SyncServices
         .AddSingleton<IStateDigest, SqlStateDigest>();
 
     /// <summary>
-    /// The gRPC sync service, its authentication scheme (<see cref="SiteCredential"/>) and the <c>Site</c> policy;
-    /// mapped by the host with <see cref="MapSiteSync"/>.
+    /// The gRPC sync service, its authentication scheme (<see cref="SiteCredential"/>), the <c>Site</c> policy and the
+    /// rate limits (<see cref="SyncLimitOptions"/>); mapped by the host with <see cref="MapSiteSync"/>.
     /// </summary>
     public static IServiceCollection AddSiteSyncService(this IServiceCollection services)
     {
@@ -30,8 +31,15 @@ public static class SyncServices
         services.AddHttpContextAccessor();
         services.AddSingleton<UpstreamGaps>();
         services.AddSingleton<IServiceMethodProvider<SiteSyncService>, SiteSyncMethods>();
+        services.AddOptions<SyncLimitOptions>().BindConfiguration(SyncLimitOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SyncLimitOptions>, SyncLimitOptions.Validator>();
+        services.AddSingleton<SyncLimitRefusals>();
+        services.AddRateLimiter(limiter => limiter.AddPolicy<string, SyncAddressLimit>(SyncAddressLimit.Policy));
+        // A singleton, so that one set of buckets counts every call (grpc-dotnet takes an interceptor from the container).
+        services.AddSingleton<SiteCallLimit>();
         services.AddGrpc().AddServiceOptions<SiteSyncService>(grpc =>
         {
+            grpc.Interceptors.Add<SiteCallLimit>();
             // A push batch is at most 500 changes; anything larger is refused (RESOURCE_EXHAUSTED) before it is parsed.
             // What the hub sends stays within what the appliance accepts (HubChannel: 8 MiB), so an oversized reply
             // fails here, with the hub's log saying so, rather than as a puzzle at the site.
@@ -46,14 +54,14 @@ public static class SyncServices
     }
 
     /// <summary>
-    /// Maps <c>SiteSync</c> with every endpoint requiring the <c>Site</c> policy: its methods and the catch-alls
+    /// Maps <c>SiteSync</c> with every endpoint requiring the <c>Site</c> policy and the per-address rate limit: its methods and the catch-alls
     /// grpc-dotnet maps beside them for unknown services and methods (UNIMPLEMENTED), which take the conventions of the
     /// first service mapped. So no gRPC endpoint is left to the fallback policy, and an unknown method tells nothing to
     /// a caller without a credential.
     /// </summary>
     public static IEndpointRouteBuilder MapSiteSync(this IEndpointRouteBuilder app)
     {
-        app.MapGrpcService<SiteSyncService>().RequireAuthorization(SiteCredential.Policy);
+        app.MapGrpcService<SiteSyncService>().RequireAuthorization(SiteCredential.Policy).RequireRateLimiting(SyncAddressLimit.Policy);
         return app;
     }
 }

@@ -15,6 +15,7 @@ public sealed class HubMetrics
     private readonly Counter<long> _changesApplied;
     private readonly Counter<long> _pushesRefused;
     private readonly Counter<long> _signIns;
+    private readonly Counter<long> _syncCallsLimited;
 
     public HubMetrics(IMeterFactory meters)
     {
@@ -29,6 +30,9 @@ public sealed class HubMetrics
         _signIns = meter.CreateCounter<long>(
             "edgemdm.cloud.sign_ins", "{sign_in}",
             "POST /api/v1/login calls that got a verdict, by result: signed_in; refused (unknown user or wrong password); limited (too many for the account).");
+        _syncCallsLimited = meter.CreateCounter<long>(
+            "edgemdm.cloud.sync.calls_limited", "{call}",
+            "Sync calls refused RESOURCE_EXHAUSTED by a rate limit, by limit: address (per source address, before the credential is looked up); site (per authenticated site).");
     }
 
     /// <summary>A site's batch moved its log forward by <paramref name="count"/> changes.</summary>
@@ -45,6 +49,9 @@ public sealed class HubMetrics
     public void SignInRefused() => SignIn("refused");
 
     public void SignInLimited() => SignIn("limited");
+
+    /// <summary>A sync call was refused by the rate limit named <paramref name="limit"/> (<c>address</c> or <c>site</c>).</summary>
+    public void SyncCallLimited(string limit) => _syncCallsLimited.Add(1, new KeyValuePair<string, object?>("limit", limit));
 
     private void SignIn(string result) => _signIns.Add(1, new KeyValuePair<string, object?>("result", result));
 }
