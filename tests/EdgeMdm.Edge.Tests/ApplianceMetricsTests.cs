@@ -26,6 +26,7 @@ public sealed class ApplianceMetricsTests
         Assert.Contains("edgemdm_devices{otel_scope_name=\"EdgeMdm.Edge\",state=\"Staging\"} 1", metrics, StringComparison.Ordinal);
         Assert.Contains("edgemdm_checkin_duration_seconds_bucket", metrics, StringComparison.Ordinal);
         Assert.Contains("edgemdm_outbox_depth", metrics, StringComparison.Ordinal);
+        Assert.Contains("edgemdm_mdns_dropped_total{otel_scope_name=\"EdgeMdm.Edge\",reason=\"unicast_rate\"}", metrics, StringComparison.Ordinal);
     }
 }
 

@@ -232,4 +232,14 @@ public sealed class DiscoveryTests
         Assert.True(result.Failed);
         Assert.Contains("Edge:Mdns:" + setting, result.FailureMessage, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(10_001)]
+    public void A_unicast_reply_rate_out_of_range_stops_the_start(int perSecond)
+    {
+        var result = new MdnsOptionsValidator().Validate(null, new MdnsOptions { UnicastRepliesPerSecondPerSource = perSecond });
+
+        Assert.Contains("Edge:Mdns:UnicastRepliesPerSecondPerSource must be between 0 (no limit) and 10000", result.FailureMessage, StringComparison.Ordinal);
+    }
 }

@@ -34,6 +34,13 @@ public sealed class MdnsOptions
 
     /// <summary>Path of the device API's root advertised in TXT <c>path</c>.</summary>
     public string ApiBasePath { get; set; } = "/";
+
+    /// <summary>
+    /// Unicast replies (legacy and QU queries) a second to one source address; past it they are dropped and counted
+    /// (<c>edgemdm_mdns_dropped_total{reason="unicast_rate"}</c>). A device asks a handful of times while it looks for the
+    /// appliance. 0 lifts the limit. 10 by default.
+    /// </summary>
+    public int UnicastRepliesPerSecondPerSource { get; set; } = 10;
 }
 
 internal sealed class MdnsOptionsValidator : IValidateOptions<MdnsOptions>
@@ -49,6 +56,8 @@ internal sealed class MdnsOptionsValidator : IValidateOptions<MdnsOptions>
             failures.Add($"Edge:Mdns:InstanceName must be 1 to 63 bytes of UTF-8, not '{instance}'");
         if (options.HostName is { } host && !System.Text.RegularExpressions.Regex.IsMatch(host, "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.ExplicitCapture, TimeSpan.FromSeconds(1)))
             failures.Add($"Edge:Mdns:HostName must be one host label (letters, digits, inner hyphens; no '.local'), not '{host}'");
+        if (options.UnicastRepliesPerSecondPerSource is < 0 or > 10_000)
+            failures.Add($"Edge:Mdns:UnicastRepliesPerSecondPerSource must be between 0 (no limit) and 10000, not {options.UnicastRepliesPerSecondPerSource.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
         if (!options.ApiBasePath.StartsWith('/') || options.ApiBasePath.Length > 200)
             failures.Add($"Edge:Mdns:ApiBasePath must be a path starting with '/', not '{options.ApiBasePath}'");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

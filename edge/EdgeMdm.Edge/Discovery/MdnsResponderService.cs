@@ -14,7 +14,8 @@ namespace EdgeMdm.Edge.Discovery;
 /// The appliance's mDNS responder (RFC 6762) for <c>_edgemdm._tcp.local</c>: announces on the site interfaces once
 /// Kestrel listens, answers multicast, QU and legacy unicast queries with the addresses of the interface the query
 /// came in on, announces again when addresses or the site change, and says goodbye on stop. Decisions are
-/// <see cref="MdnsResponder"/>'s; this class only moves packets. A bad packet is counted and dropped.
+/// <see cref="MdnsQueryHandler"/>'s; this class only moves packets. A bad packet, and a unicast reply past its source's
+/// rate, is counted (<see cref="MdnsCounters"/>) and dropped.
 /// </summary>
 internal sealed partial class MdnsResponderService(
     IOptions<MdnsOptions> options,
@@ -24,6 +25,7 @@ internal sealed partial class MdnsResponderService(
     IConfiguration configuration,
     IServiceProvider services,
     TimeProvider clock,
+    MdnsCounters counters,
     ILogger<MdnsResponderService> logger) : BackgroundService
 {
     /// <summary>How often interfaces and the site are looked at again, besides on the system's change events.</summary>
@@ -39,9 +41,6 @@ internal sealed partial class MdnsResponderService(
     // Only the watcher touches it.
     private readonly HashSet<int> _ipv6JoinFailures = [];
     private volatile ServedState _state = ServedState.Nothing;
-    private long _badPackets;
-
-    public long BadPackets => Interlocked.Read(ref _badPackets);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -276,9 +275,7 @@ internal sealed partial class MdnsResponderService(
     private async Task AnswerAsync(MdnsSocket socket, CancellationToken stoppingToken)
     {
         var buffer = new byte[MdnsSocket.MaxPacketBytes];
-
-        // Each family's group is its own link: a record multicast over IPv4 may still be due over IPv6.
-        var pacer = new MulticastPacer();
+        var handler = new MdnsQueryHandler(_options.UnicastRepliesPerSecondPerSource);
         while (true)
         {
             MdnsDatagram datagram;
@@ -296,39 +293,15 @@ internal sealed partial class MdnsResponderService(
             var state = _state;
             if (state.Responder is not { } responder || !state.Interfaces.TryGetValue(datagram.InterfaceIndex, out var nic))
                 continue;
-            var read = DnsMessageReader.Read(buffer.AsSpan(0, datagram.Length));
-            if (read.Problems.Count > 0)
-                CountBadPacket(datagram, read.Problems[0]);
-            if (read.Message is not { Questions.Count: > 0 } query)
+            var handled = handler.Handle(responder, buffer.AsSpan(0, datagram.Length), datagram.Source, nic.Index, nic.Addresses, clock.GetUtcNow());
+            if (handled.Problem is { } problem)
+                CountBadPacket(datagram, problem);
+            if (handled.Limited)
+                counters.UnicastLimitedOne();
+            if (handled.Packet is not { } packet)
                 continue;
-
-            byte[] packet;
-            MdnsReply? reply;
-            try
-            {
-                reply = responder.Respond(query, datagram.Source.Port, nic.Addresses);
-                packet = reply is null ? [] : DnsMessageWriter.Write(reply.Message);
-            }
-            catch (ArgumentException e)
-            {
-                // A question echoed to a legacy resolver that cannot be written back (a label mangled by UTF-8 repair).
-                CountBadPacket(datagram, e.Message);
-                continue;
-            }
-
-            if (reply is null)
-                continue;
-            if (reply.Destination == ReplyDestination.Multicast)
-            {
-                var due = pacer.Due(nic.Index, reply.Message.Answers, clock.GetUtcNow());
-                if (due.Count == 0)
-                    continue;
-                if (due.Count < reply.Message.Answers.Count)
-                    packet = DnsMessageWriter.Write(reply.Message with { Answers = due });
-            }
-
             await SendQuietlyAsync(
-                () => reply.Destination == ReplyDestination.Multicast
+                () => handled.Destination == ReplyDestination.Multicast
                     ? socket.SendMulticastAsync(packet, nic.Index, stoppingToken)
                     : socket.SendUnicastAsync(packet, datagram.Source, stoppingToken),
                 nic);
@@ -337,7 +310,7 @@ internal sealed partial class MdnsResponderService(
 
     private void CountBadPacket(MdnsDatagram datagram, string problem)
     {
-        var count = Interlocked.Increment(ref _badPackets);
+        var count = counters.BadPacket();
         Log.BadPacket(logger, datagram.Source, problem, count);
     }
 
