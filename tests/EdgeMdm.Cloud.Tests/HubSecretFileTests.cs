@@ -58,4 +58,46 @@ public sealed class HubSecretFileTests : IDisposable
         Assert.Equal($"{database} is open to other accounts (mode 0644); it must be readable by this service's account alone: run chmod 600 {database}", Assert.Single(refused.Problems));
         Assert.Equal(0, new FileInfo(database).Length);
     }
+
+    [Fact]
+    public async Task A_tls_key_or_a_data_directory_others_may_read_stops_the_start_naming_each_and_its_chmod()
+    {
+        // Arrange: a key file written with the umask's mode, and a data directory made by hand with it
+        var key = Path.Combine(_directory.Path, "hub.key");
+        await File.WriteAllTextAsync(key, "-----BEGIN PRIVATE KEY-----");
+        File.SetUnixFileMode(key, OwnerFile | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        var data = Path.Combine(_directory.Path, "hub");
+        Directory.CreateDirectory(data, OwnerDirectory | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+
+        // Act
+        var refused = await Assert.ThrowsAsync<TooOpenFileException>(() => CloudHost.BuildAsync(
+            ["--database", data, "--rest-url", "http://127.0.0.1:0", "--grpc-url", "http://127.0.0.1:0", "--tls-cert", Path.Combine(_directory.Path, "hub.pem"), "--tls-key", key]));
+
+        // Assert: both named with their fix, nothing made inside the directory
+        Assert.Equal(
+            [
+                $"{data} is open to other accounts (mode 0755); it must be readable by this service's account alone: run chmod 700 {data}",
+                $"{key} is open to other accounts (mode 0644); it must be readable by this service's account alone: run chmod 600 {key}",
+            ],
+            refused.Problems);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(data));
+    }
+
+    [Fact]
+    public async Task An_owner_only_tls_key_and_a_database_file_in_a_shared_directory_pass_the_check()
+    {
+        // Arrange: the hub's database as a file in a directory others may enter (a file names no data directory of the hub's)
+        var shared = Path.Combine(_directory.Path, "shared");
+        Directory.CreateDirectory(shared, OwnerDirectory | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        var key = Path.Combine(_directory.Path, "hub.key");
+        await File.WriteAllTextAsync(key, "not read: the endpoints are plain http");
+        File.SetUnixFileMode(key, OwnerFile);
+
+        // Act
+        await using var app = await CloudHost.BuildAsync(
+            ["--database", Path.Combine(shared, "cloud.db"), "--rest-url", "http://127.0.0.1:0", "--grpc-url", "http://127.0.0.1:0", "--tls-key", key]);
+
+        // Assert
+        Assert.Equal(OwnerFile, File.GetUnixFileMode(Path.Combine(shared, "cloud.db")));
+    }
 }

@@ -128,6 +128,9 @@ public sealed class HubTlsTests
         File.WriteAllText(stem + "-ca.pem", ca.ExportCertificatePem());
         File.WriteAllText(stem + "-server.pem", server.ExportCertificatePem());
         File.WriteAllText(stem + "-server.key", serverKey.ExportPkcs8PrivateKeyPem());
+        // The hub refuses a private key other accounts may read (HubSecretFiles).
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(stem + "-server.key", UnixFileMode.UserRead | UnixFileMode.UserWrite);
         return (stem + "-ca.pem", stem + "-server.pem", stem + "-server.key");
     }
 }

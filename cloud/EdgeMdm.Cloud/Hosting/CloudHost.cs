@@ -25,7 +25,7 @@ public static class CloudHost
         configure?.Invoke(builder);
 
         var options = builder.AddHubOptions();
-        HubSecretFiles.Require(options);
+        HubSecretFiles.Require(options, builder.Configuration);
         builder.ListenOn(options);
         await builder.Services.AddHubStorageAsync(HubOptions.ConnectionStringFor(options.Database), cancellationToken);
         builder.AddHubDefaults(options);
