@@ -108,6 +108,34 @@ public sealed class SecretFileModeTests : IDisposable
         Assert.Contains("not both", both, StringComparison.Ordinal);
     }
 
+    [SkippableFact]
+    public async Task The_external_broker_password_comes_from_an_owner_only_file_and_the_switch_on_the_command_line_still_works()
+    {
+        Skip.If(OperatingSystem.IsWindows(), "file modes are a Unix matter");
+        // Arrange
+        var password = Path.Combine(_directory, "broker-password");
+        await File.WriteAllTextAsync(password, "broker-password-from-file\n");
+        File.SetUnixFileMode(password, OwnerFile);
+        var open = Path.Combine(_directory, "open-broker-password");
+        await File.WriteAllTextAsync(open, "broker-password-readable-by-all\n");
+        File.SetUnixFileMode(open, WorldReadableFile);
+        string[] broker = ["--mqtt-external", "127.0.0.1:1", "--mqtt-external-user", "edgemdm-appliance", "--mqtt-external-password-file", Path.Combine(_directory, "passwords")];
+
+        // Act
+        await using (var fromFile = await EdgeServer.StartAsync([.. broker, "--mqtt-external-credential-file", password]))
+            Assert.Equal("broker-password-from-file", fromFile.Get<IOptions<MqttOptions>>().Value.ExternalLoginPassword);
+        await using (var fromSwitch = await EdgeServer.StartAsync([.. broker, "--mqtt-external-password", "on-the-command-line"]))
+            Assert.Equal("on-the-command-line", fromSwitch.Get<IOptions<MqttOptions>>().Value.ExternalLoginPassword);
+        var tooOpen = await RefusedAsync([.. broker, "--mqtt-external-credential-file", open]);
+        var both = await RefusedAsync([.. broker, "--mqtt-external-credential-file", password, "--mqtt-external-password", "on-the-command-line"]);
+
+        // Assert
+        Assert.Contains($"Edge:Mqtt:ExternalCredentialFile (--mqtt-external-credential-file): {open} is open to other accounts (mode 0644)", tooOpen, StringComparison.Ordinal);
+        Assert.Contains($"run chmod 600 {open}", tooOpen, StringComparison.Ordinal);
+        Assert.DoesNotContain("readable-by-all", tooOpen, StringComparison.Ordinal);
+        Assert.Contains("not both", both, StringComparison.Ordinal);
+    }
+
     /// <summary>The failures that stopped an appliance with these settings from starting.</summary>
     private static async Task<string> RefusedAsync(string[] args)
     {

@@ -31,6 +31,7 @@ public static class CommandLineSwitches
         ["--mqtt-external"] = $"{Mqtt}:{nameof(MqttOptions.External)}",
         ["--mqtt-external-user"] = $"{Mqtt}:{nameof(MqttOptions.ExternalUserName)}",
         ["--mqtt-external-password"] = $"{Mqtt}:{nameof(MqttOptions.ExternalPassword)}",
+        ["--mqtt-external-credential-file"] = $"{Mqtt}:{nameof(MqttOptions.ExternalCredentialFile)}",
         ["--mqtt-external-password-file"] = $"{Mqtt}:{nameof(MqttOptions.ExternalPasswordFile)}",
         ["--mqtt-external-acl-file"] = $"{Mqtt}:{nameof(MqttOptions.ExternalAclFile)}",
     };

@@ -78,6 +78,7 @@ public static class EdgeCli
             new Option<string>("--site-credential-file") { Description = "with --hub: file holding the site credential `edgemdm sites add` printed, mode 0600 (Edge:SiteCredentialFile); keeps it off the command line, where ps shows it" },
             new Option<string>("--hub-ca") { Description = "with an https --hub: PEM file of the private CA that issued the hub's certificate (default: the system's trust store)" },
             new Option<string>("--mqtt-external") { Description = "publish device wakes to this external broker (host:port) instead (README: MQTT)" },
+            new Option<string>("--mqtt-external-credential-file") { Description = "with --mqtt-external: file holding the appliance's broker password, mode 0600 (Edge:Mqtt:ExternalCredentialFile); keeps it off the command line, where ps shows it" },
         ],
         async (hostArgs, cancellationToken) =>
         {

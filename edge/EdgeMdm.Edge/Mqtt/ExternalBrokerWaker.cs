@@ -70,7 +70,7 @@ internal sealed class ExternalBrokerWaker(IOptions<MqttOptions> options, SiteCer
             if (mqtt.ExternalTls)
                 builder = builder.WithTlsOptions(tls => tls.UseTls().WithTargetHost(host).WithCertificateValidationHandler(handshake => IssuedBySite(handshake)));
             if (!string.IsNullOrEmpty(mqtt.ExternalUserName))
-                builder = builder.WithCredentials(mqtt.ExternalUserName, mqtt.ExternalPassword ?? "");
+                builder = builder.WithCredentials(mqtt.ExternalUserName, mqtt.ExternalLoginPassword ?? "");
             var connected = await _client.ConnectAsync(builder.Build(), cancellationToken);
             if (connected.ResultCode != MqttClientConnectResultCode.Success)
                 throw new IOException($"the broker at {mqtt.External} refused the appliance: {connected.ResultCode}");

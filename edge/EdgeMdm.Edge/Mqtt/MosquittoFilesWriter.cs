@@ -23,7 +23,7 @@ internal sealed partial class MosquittoFilesWriter(IDeviceCredentials devices, I
         var mqtt = options.Value;
         var applianceUser = mqtt.ExternalUserName!;
         // Hashed once per start: the file changes then, and never between two unchanged checks.
-        var applianceHash = MosquittoPasswordHash.Create(mqtt.ExternalPassword!);
+        var applianceHash = MosquittoPasswordHash.Create(mqtt.ExternalLoginPassword!);
         using var timer = new PeriodicTimer(Interval, clock);
         do
         {

@@ -42,6 +42,7 @@ public static class MqttRegistration
     {
         var mqtt = configuration.GetSection(MqttOptionsValidator.Section).Get<MqttOptions>() ?? new MqttOptions();
         services.AddValidatedOptions<MqttOptions, MqttOptionsValidator>(MqttOptionsValidator.Section);
+        services.AddSingleton<IPostConfigureOptions<MqttOptions>, ExternalCredentialFileReader>();
         services.AddFeatureMetrics<MqttCounters>();
         services.AddSingleton<IBrokerAdvertisement, MqttAdvertisement>();
         services.AddSingletonServing<MqttClientStore>(typeof(IMqttClientAdmin), typeof(IMqttClients));

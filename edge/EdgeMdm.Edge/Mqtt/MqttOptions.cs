@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using EdgeMdm.Edge.Options;
+using EdgeMdm.ServiceDefaults.OwnerOnly;
 using Microsoft.Extensions.Options;
 
 namespace EdgeMdm.Edge.Mqtt;
@@ -41,8 +42,24 @@ public sealed class MqttOptions
     /// <summary>The appliance's user name at <see cref="External"/>.</summary>
     public string? ExternalUserName { get; set; }
 
-    /// <summary>The appliance's password at <see cref="External"/>.</summary>
+    /// <summary>The appliance's password at <see cref="External"/>, in clear; on a command line it shows in <c>ps</c>: prefer <see cref="ExternalCredentialFile"/>.</summary>
     public string? ExternalPassword { get; set; }
+
+    /// <summary>
+    /// A file holding the appliance's password at <see cref="External"/> (<c>--mqtt-external-credential-file</c>), readable
+    /// by the appliance's account alone (mode 0600: a file others may read stops the start), read once at start. Give
+    /// this or <see cref="ExternalPassword"/>.
+    /// </summary>
+    public string? ExternalCredentialFile { get; set; }
+
+    /// <summary>What <see cref="ExternalCredentialFile"/> holds, trimmed; set at start (<see cref="ExternalCredentialFileReader"/>), never bound.</summary>
+    internal string? ExternalPasswordFromFile { get; set; }
+
+    /// <summary>Why <see cref="ExternalCredentialFile"/> could not be read; null when it was, or none was given.</summary>
+    internal string? ExternalCredentialFileError { get; set; }
+
+    /// <summary>The password the appliance logs in with at <see cref="External"/>: <see cref="ExternalPassword"/>, or what <see cref="ExternalCredentialFile"/> holds.</summary>
+    public string? ExternalLoginPassword => string.IsNullOrEmpty(ExternalPassword) ? ExternalPasswordFromFile : ExternalPassword;
 
     /// <summary>
     /// With <see cref="External"/>: the Mosquitto password file the appliance keeps up to date (the appliance's own login,
@@ -131,8 +148,16 @@ public sealed class MqttOptions
             }
         }
 
-        if (ExternalPasswordFile is not null && (!UsesExternal || string.IsNullOrEmpty(ExternalUserName) || string.IsNullOrEmpty(ExternalPassword)))
-            failures.Add("Edge:Mqtt:ExternalPasswordFile needs Edge:Mqtt:External with the appliance's user name and password (--mqtt-external-user, --mqtt-external-password)");
+        if (ExternalCredentialFile is not null)
+        {
+            if (!string.IsNullOrEmpty(ExternalPassword))
+                failures.Add("give the broker password once: Edge:Mqtt:ExternalCredentialFile (--mqtt-external-credential-file) or Edge:Mqtt:ExternalPassword (--mqtt-external-password), not both");
+            else if (ExternalCredentialFileError is { } error)
+                failures.Add("Edge:Mqtt:ExternalCredentialFile (--mqtt-external-credential-file): " + error);
+        }
+
+        if (ExternalPasswordFile is not null && (!UsesExternal || string.IsNullOrEmpty(ExternalUserName) || string.IsNullOrEmpty(ExternalLoginPassword)))
+            failures.Add("Edge:Mqtt:ExternalPasswordFile needs Edge:Mqtt:External with the appliance's user name and password (--mqtt-external-user, --mqtt-external-credential-file or --mqtt-external-password)");
         if (ExternalAclFile is not null && ExternalPasswordFile is null)
             failures.Add("Edge:Mqtt:ExternalAclFile needs Edge:Mqtt:ExternalPasswordFile");
         if (AdvertisedUrl is { } url && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("mqtts" or "mqtt") || uri.Port < 1))
@@ -163,6 +188,17 @@ public sealed class MqttOptions
         {
             failures.Add($"{name}: {exception.Message}; use IP:port, e.g. {example}");
         }
+    }
+}
+
+/// <summary>Reads <see cref="MqttOptions.ExternalCredentialFile"/> once the settings are bound, before they are validated.</summary>
+internal sealed class ExternalCredentialFileReader : IPostConfigureOptions<MqttOptions>
+{
+    public void PostConfigure(string? name, MqttOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.ExternalCredentialFile is { } path)
+            (options.ExternalPasswordFromFile, options.ExternalCredentialFileError) = OwnerOnlyFiles.ReadSecret(path, "the appliance's password at the external broker");
     }
 }
 

@@ -119,17 +119,7 @@ internal sealed class SiteCredentialFileReader : IPostConfigureOptions<SyncOptio
     public void PostConfigure(string? name, SyncOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.SiteCredentialFile is not { } path)
-            return;
-        try
-        {
-            options.CredentialFromFile = File.ReadAllText(path).Trim();
-            if (options.CredentialFromFile.Length == 0)
-                options.CredentialFileError = $"{path} is empty; it must hold the credential `edgemdm sites add` printed";
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            options.CredentialFileError = exception is FileNotFoundException or DirectoryNotFoundException ? $"no file {path}" : exception.Message;
-        }
+        if (options.SiteCredentialFile is { } path)
+            (options.CredentialFromFile, options.CredentialFileError) = OwnerOnlyFiles.ReadSecret(path, "the credential `edgemdm sites add` printed");
     }
 }

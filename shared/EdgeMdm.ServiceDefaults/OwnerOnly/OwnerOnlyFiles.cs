@@ -100,6 +100,28 @@ public static class OwnerOnlyFiles
             $"{path} is open to other accounts (mode {octal}); it must be readable by this service's account alone: run chmod {(isDirectory ? "700" : "600")} {path}");
     }
 
+    /// <summary>
+    /// The secret <paramref name="path"/> holds, trimmed, for a setting that keeps a secret off the command line (where
+    /// <c>ps</c> shows it): a file others may read is not read. Either <c>Secret</c> or <c>Error</c> is set; the error
+    /// names the file and what is wrong (<paramref name="holds"/> says what it must hold when it is empty), never the
+    /// secret.
+    /// </summary>
+    public static (string? Secret, string? Error) ReadSecret(string path, string holds)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (Problem(path) is { } tooOpen)
+            return (null, tooOpen);
+        try
+        {
+            var secret = File.ReadAllText(path).Trim();
+            return secret.Length == 0 ? (null, $"{path} is empty; it must hold {holds}") : (secret, null);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return (null, exception is FileNotFoundException or DirectoryNotFoundException ? $"no file {path}" : exception.Message);
+        }
+    }
+
     private static FileStreamOptions Create(System.IO.FileMode mode)
     {
         var options = new FileStreamOptions { Mode = mode, Access = FileAccess.Write };
