@@ -1,6 +1,4 @@
 using System.Net;
-using System.Runtime.CompilerServices;
-using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Edge.Devices;
 using EdgeMdm.Edge.SiteTls;
 using Microsoft.Extensions.Options;
@@ -12,8 +10,9 @@ namespace EdgeMdm.Edge.Mqtt;
 
 /// <summary>
 /// The broker embedded in the appliance (MQTTnet): logins checked against the appliance's store, the topic ACL of
-/// <see cref="MqttTopics"/> on every subscription and publication, and wakes injected as the appliance itself. Thin:
-/// decisions come from <see cref="MqttTopics"/> and the store. Its TLS listeners present the site server certificate
+/// <see cref="MqttTopics"/> on every subscription and publication and the per-client limits (all three in
+/// <see cref="BrokerAccess"/>), and wakes injected as the appliance itself. Thin: decisions come from
+/// <see cref="MqttTopics"/> and the store. Its TLS listeners present the site server certificate
 /// (<see cref="SiteCertificates"/>), asked again on every handshake so a renewal needs no restart.
 /// </summary>
 internal sealed partial class EmbeddedMqttBroker(
@@ -29,18 +28,11 @@ internal sealed partial class EmbeddedMqttBroker(
     /// <summary>How often connected clients' credentials are checked again (a device retired or re-enrolled, a cradle removed).</summary>
     public static readonly TimeSpan RevalidationInterval = TimeSpan.FromSeconds(15);
 
-    /// <summary>Subscriptions one connection may make: a device needs one; the cap keeps a client from filling memory with filters.</summary>
-    public const int MaxSubscriptionsPerConnection = 32;
+    /// <summary>Subscriptions one connection may make (<see cref="BrokerAccess"/>).</summary>
+    public const int MaxSubscriptionsPerConnection = BrokerAccess.MaxSubscriptionsPerConnection;
 
-    private const string PrincipalKey = "edgemdm.principal";
-    private const string SubscriptionsKey = "edgemdm.subscriptions";
-    private const string SecretHashKey = "edgemdm.secret-hash";
-    private const string PublishBudgetKey = "edgemdm.publish-budget";
-
-    // Marks a message the appliance itself injects (an LED command): no client can set session items.
-    private const string ApplianceKey = "edgemdm.appliance";
-
-    private readonly ICradleTelemetrySink[] _cradleSinks = [.. cradleSinks];
+    // Logins, the ACL and the limits; it logs as the broker does.
+    private readonly BrokerAccess _access = new(options, devices, mqttClients, counters, clock, cradleSinks, logger);
 
     private const int WriterBufferBytes = 256;
     private const int WriterBufferMaxBytes = 4096;
@@ -78,9 +70,7 @@ internal sealed partial class EmbeddedMqttBroker(
         serverOptions.WriterBufferSize = WriterBufferBytes;
         serverOptions.WriterBufferSizeMax = WriterBufferMaxBytes;
         _server = factory.CreateMqttServer(serverOptions, [_listener]);
-        _server.ValidatingConnectionAsync += ValidateConnectionAsync;
-        _server.InterceptingSubscriptionAsync += InterceptSubscriptionAsync;
-        _server.InterceptingPublishAsync += InterceptPublishAsync;
+        _access.Guard(_server);
         _server.ClientConnectedAsync += _ =>
         {
             counters.ClientConnected();
@@ -175,19 +165,12 @@ internal sealed partial class EmbeddedMqttBroker(
     {
         foreach (var client in await server.GetClientsAsync())
         {
-            if (StillValid(client.Session.Items))
+            if (_access.StillValid(client.Session.Items))
                 continue;
             LogSessionEnded(logger, client.Id);
             await client.DisconnectAsync(new MqttServerClientDisconnectOptions { ReasonCode = MqttDisconnectReasonCode.NotAuthorized });
         }
     }
-
-    private bool StillValid(System.Collections.IDictionary items) => items[PrincipalKey] switch
-    {
-        MqttPrincipal { Role: MqttRole.Device } device => items[SecretHashKey] is string hash && devices.IsDeviceCredential(device.Id, hash),
-        MqttPrincipal other => mqttClients.IsMqttClient(other.Id),
-        _ => false,
-    };
 
     /// <summary>
     /// Puts each wake straight into the queue of the sessions of that device that subscribed to its wake topic. MQTTnet's
@@ -221,55 +204,11 @@ internal sealed partial class EmbeddedMqttBroker(
     /// <summary>The broker and its listeners as URLs (<c>mqtts://127.0.0.1:8883</c>), so a status shows which speak TLS.</summary>
     public (string Mode, string Endpoints) Describe() => ("embedded", string.Join(", ", Listeners));
 
-    private Task ValidateConnectionAsync(ValidatingConnectionEventArgs connection)
-    {
-        var principal = Authenticate(connection.UserName, connection.Password);
-        if (principal is null)
-        {
-            connection.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
-            Refused(connection, "bad user name or password");
-            return Task.CompletedTask;
-        }
-
-        // One connection per identity: a client id that is someone else's user name would take over their session.
-        var clientId = connection.ClientId ?? "";
-        if (!string.Equals(clientId, principal.Id, StringComparison.Ordinal) && !clientId.StartsWith(principal.Id + "/", StringComparison.Ordinal))
-        {
-            connection.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
-            Refused(connection, "client id must be the user name, or begin with it and '/'");
-            return Task.CompletedTask;
-        }
-
-        connection.SessionItems[PrincipalKey] = principal;
-        connection.SessionItems[SubscriptionsKey] = new StrongBox<int>();
-        connection.SessionItems[PublishBudgetKey] = new PublishBudget(options.Value.PublishesPerSecondPerClient, clock);
-        if (principal.Role == MqttRole.Device)
-            connection.SessionItems[SecretHashKey] = CanonicalHash.Sha256Hex(connection.Password!);
-        counters.LoginAccepted();
-        return Task.CompletedTask;
-    }
-
-    private MqttPrincipal? Authenticate(string? userName, string? password)
-    {
-        if (string.IsNullOrEmpty(userName) || string.IsNullOrEmpty(password) || password.Length > 256 || !MqttTopics.IsValidClientId(userName))
-            return null;
-        if (mqttClients.VerifyMqttClient(userName, password) is { } client)
-            return new MqttPrincipal(string.Equals(client.Role, MqttClientRoles.Cradle, StringComparison.Ordinal) ? MqttRole.Cradle : MqttRole.Tool, client.ClientId);
-        // Exactly the device API's check: SHA-256 of the secret names the device, which must not be retired.
-        return devices.IsDeviceCredential(userName, CanonicalHash.Sha256Hex(password)) ? new MqttPrincipal(MqttRole.Device, userName) : null;
-    }
-
-    private void Refused(ValidatingConnectionEventArgs connection, string why)
-    {
-        counters.LoginRefused();
-        LogLoginRefused(logger, connection.UserName ?? "", connection.ClientId ?? "", connection.RemoteEndPoint?.ToString() ?? "?", why);
-    }
-
     /// <summary>A device's subscription that its wake topic matches makes that client one of the device's wake listeners.</summary>
     private Task RecordSubscriptionAsync(ClientSubscribedTopicEventArgs subscribed)
     {
         var filter = subscribed.TopicFilter.Topic ?? "";
-        if (subscribed.SessionItems[PrincipalKey] is MqttPrincipal { Role: MqttRole.Device } device
+        if (BrokerAccess.PrincipalOf(subscribed.SessionItems) is { Role: MqttRole.Device } device
             && MqttTopicFilterComparer.Compare(MqttTopics.WakeTopic(device.Id), filter) == MqttTopicFilterCompareResult.IsMatch)
         {
             _wakeListeners.Subscribed(device.Id, subscribed.ClientId, filter);
@@ -281,80 +220,12 @@ internal sealed partial class EmbeddedMqttBroker(
     /// <summary>Drops one filter (an unsubscription) or, with none, the whole client (a disconnection).</summary>
     private void ForgetWakeListener(System.Collections.IDictionary? sessionItems, string clientId, string? filter)
     {
-        if (sessionItems?[PrincipalKey] is not MqttPrincipal { Role: MqttRole.Device } device)
+        if (BrokerAccess.PrincipalOf(sessionItems) is not { Role: MqttRole.Device } device)
             return;
         if (filter is null)
             _wakeListeners.Disconnected(device.Id, clientId);
         else
             _wakeListeners.Unsubscribed(device.Id, clientId, filter);
-    }
-
-    private Task InterceptSubscriptionAsync(InterceptingSubscriptionEventArgs subscription)
-    {
-        var filter = subscription.TopicFilter.Topic ?? "";
-        if (subscription.SessionItems[PrincipalKey] is MqttPrincipal principal && MqttTopics.MaySubscribe(principal, filter)
-            && subscription.SessionItems[SubscriptionsKey] is StrongBox<int> made && Interlocked.Increment(ref made.Value) <= MaxSubscriptionsPerConnection)
-            return Task.CompletedTask;
-        subscription.ProcessSubscription = false;
-        subscription.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
-        counters.SubscriptionDenied();
-        LogSubscribeDenied(logger, subscription.ClientId ?? "", filter);
-        return Task.CompletedTask;
-    }
-
-    private async Task InterceptPublishAsync(InterceptingPublishEventArgs publication)
-    {
-        var topic = publication.ApplicationMessage.Topic ?? "";
-        if (publication.SessionItems?[ApplianceKey] is true)
-            return;
-        // Before the ACL: a flood of denied publications costs the broker as much as one of allowed ones.
-        if (publication.SessionItems?[PublishBudgetKey] is PublishBudget budget && budget.Take() is var verdict and not PublishVerdict.Taken)
-        {
-            publication.ProcessPublish = false;
-            publication.Response.ReasonCode = MqttPubAckReasonCode.QuotaExceeded;
-            counters.PublishThrottled();
-            if (verdict == PublishVerdict.Disconnect)
-            {
-                LogFlooding(logger, publication.ClientId ?? "", options.Value.PublishesPerSecondPerClient);
-                // Not awaited here: the client's own packet loop is running this handler.
-                _ = DisconnectAsync(publication.ClientId);
-            }
-
-            return;
-        }
-
-        if (publication.SessionItems?[PrincipalKey] is MqttPrincipal principal && MqttTopics.MayPublish(principal, topic))
-        {
-            // Retained messages live in the broker's memory for good, one per topic: a cradle inventing topics would
-            // grow it without bound, so telemetry is delivered to whoever listens now and not kept.
-            publication.ApplicationMessage.Retain = false;
-            foreach (var sink in _cradleSinks)
-                await sink.ReceivedAsync(principal.Id, topic, publication.ApplicationMessage.Payload, publication.CancellationToken);
-            return;
-        }
-
-        publication.ProcessPublish = false;
-        publication.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
-        counters.PublicationDenied();
-        LogPublishDenied(logger, publication.ClientId ?? "", topic);
-    }
-
-    private async Task DisconnectAsync(string? clientId)
-    {
-        if (_server is not { IsStarted: true } server || clientId is null)
-            return;
-        try
-        {
-            foreach (var client in await server.GetClientsAsync())
-            {
-                if (string.Equals(client.Id, clientId, StringComparison.Ordinal))
-                    await client.DisconnectAsync(new MqttServerClientDisconnectOptions { ReasonCode = MqttDisconnectReasonCode.MessageRateTooHigh });
-            }
-        }
-        catch (Exception exception) when (exception is InvalidOperationException or ObjectDisposedException or IOException)
-        {
-            // Gone already, or the broker is stopping.
-        }
     }
 
     /// <summary>An LED command to a cradle: delivered now to its subscribed sessions, not retained.</summary>
@@ -365,22 +236,13 @@ internal sealed partial class EmbeddedMqttBroker(
         var message = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload)
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
         await server.InjectApplicationMessage(
-            new InjectedMqttApplicationMessage(message) { CustomSessionItems = new System.Collections.Hashtable { [ApplianceKey] = true } },
+            new InjectedMqttApplicationMessage(message) { CustomSessionItems = new System.Collections.Hashtable { [BrokerAccess.ApplianceKey] = true } },
             cancellationToken);
         return true;
     }
 
     [LoggerMessage(EventId = 5500, Level = LogLevel.Information, Message = "MQTT broker listening on {Endpoints}")]
     private static partial void LogListening(ILogger logger, string endpoints);
-
-    [LoggerMessage(EventId = 5501, Level = LogLevel.Warning, Message = "MQTT login refused: user {UserName}, client {ClientId} from {Remote}: {Why}")]
-    private static partial void LogLoginRefused(ILogger logger, string userName, string clientId, string remote, string why);
-
-    [LoggerMessage(EventId = 5502, Level = LogLevel.Warning, Message = "MQTT subscription denied: client {ClientId} asked for {Filter}")]
-    private static partial void LogSubscribeDenied(ILogger logger, string clientId, string filter);
-
-    [LoggerMessage(EventId = 5503, Level = LogLevel.Warning, Message = "MQTT publication denied: client {ClientId} published on {Topic}")]
-    private static partial void LogPublishDenied(ILogger logger, string clientId, string topic);
 
     [LoggerMessage(EventId = 5504, Level = LogLevel.Warning, Message = "MQTT connection from {Remote} dropped: {Why}")]
     private static partial void LogMalformed(ILogger logger, string remote, string why);
@@ -393,9 +255,6 @@ internal sealed partial class EmbeddedMqttBroker(
 
     [LoggerMessage(EventId = 5508, Level = LogLevel.Warning, Message = "MQTT connection from {Remote} closed: the broker already holds {MaxConnections} (Edge:Mqtt:MaxConnections); {Refused} closed so far")]
     private static partial void LogOverCapacity(ILogger logger, string remote, int maxConnections, long refused);
-
-    [LoggerMessage(EventId = 5509, Level = LogLevel.Warning, Message = "MQTT client {ClientId} disconnected: it kept publishing past {PerSecond} a second (Edge:Mqtt:PublishesPerSecondPerClient)")]
-    private static partial void LogFlooding(ILogger logger, string clientId, int perSecond);
 
     [LoggerMessage(EventId = 5506, Level = LogLevel.Warning, Message = "MQTT sessions not checked this round: {Error}")]
     private static partial void LogRevalidationFailed(ILogger logger, string error);
