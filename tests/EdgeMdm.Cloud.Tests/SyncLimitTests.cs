@@ -81,6 +81,23 @@ public sealed class SyncLimitTests
         Assert.Contains("Cloud:Limits:SyncCallsPerSecondPerAddress must be between 0 (no limit) and 100000, not 100001", failure.Failures);
     }
 
+    [Fact]
+    public async Task Every_grpc_endpoint_takes_the_address_limit()
+    {
+        // Arrange
+        await using var hub = await RunningHub.StartAsync();
+
+        // Act
+        var grpc = ((Microsoft.AspNetCore.Routing.IEndpointRouteBuilder)hub.App).DataSources.SelectMany(d => d.Endpoints)
+            .Where(e => e.DisplayName?.StartsWith("gRPC - ", StringComparison.Ordinal) == true)
+            .ToList();
+
+        // Assert: the four methods and grpc-dotnet's catch-alls for unknown services and methods
+        Assert.Equal(6, grpc.Count);
+        Assert.All(grpc, e => Assert.Equal(
+            SyncAddressLimit.Policy, e.Metadata.GetMetadata<Microsoft.AspNetCore.RateLimiting.EnableRateLimitingAttribute>()?.PolicyName));
+    }
+
     /// <summary>Calls at once, one after another, until one is refused: how many got another answer, and the refusal.</summary>
     private static async Task<(int Answered, RpcException Refused)> HelloUntilRefusedAsync(Func<AsyncUnaryCall<HelloReply>> hello)
     {
