@@ -85,12 +85,8 @@ public sealed class SecretFileModeTests : IDisposable
     {
         Skip.If(OperatingSystem.IsWindows(), "file modes are a Unix matter");
         // Arrange
-        var credential = Path.Combine(_directory, "site-credential");
-        await File.WriteAllTextAsync(credential, "site-credential-from-file\n");
-        File.SetUnixFileMode(credential, OwnerFile);
-        var open = Path.Combine(_directory, "open-credential");
-        await File.WriteAllTextAsync(open, "site-credential-readable-by-all\n");
-        File.SetUnixFileMode(open, WorldReadableFile);
+        var credential = await SecretFileAsync("site-credential", "site-credential-from-file\n", OwnerFile);
+        var open = await SecretFileAsync("open-credential", "site-credential-readable-by-all\n", WorldReadableFile);
         string[] hub = ["--hub", "http://127.0.0.1:1", "--sync-retry-max", "3600"];
 
         // Act
@@ -113,12 +109,8 @@ public sealed class SecretFileModeTests : IDisposable
     {
         Skip.If(OperatingSystem.IsWindows(), "file modes are a Unix matter");
         // Arrange
-        var password = Path.Combine(_directory, "broker-password");
-        await File.WriteAllTextAsync(password, "broker-password-from-file\n");
-        File.SetUnixFileMode(password, OwnerFile);
-        var open = Path.Combine(_directory, "open-broker-password");
-        await File.WriteAllTextAsync(open, "broker-password-readable-by-all\n");
-        File.SetUnixFileMode(open, WorldReadableFile);
+        var password = await SecretFileAsync("broker-password", "broker-password-from-file\n", OwnerFile);
+        var open = await SecretFileAsync("open-broker-password", "broker-password-readable-by-all\n", WorldReadableFile);
         string[] broker = ["--mqtt-external", "127.0.0.1:1", "--mqtt-external-user", "edgemdm-appliance", "--mqtt-external-password-file", Path.Combine(_directory, "passwords")];
 
         // Act
@@ -134,6 +126,15 @@ public sealed class SecretFileModeTests : IDisposable
         Assert.Contains($"run chmod 600 {open}", tooOpen, StringComparison.Ordinal);
         Assert.DoesNotContain("readable-by-all", tooOpen, StringComparison.Ordinal);
         Assert.Contains("not both", both, StringComparison.Ordinal);
+    }
+
+    /// <summary>A file of the test's directory holding <paramref name="text"/>, with <paramref name="mode"/>.</summary>
+    private async Task<string> SecretFileAsync(string name, string text, UnixFileMode mode)
+    {
+        var path = Path.Combine(_directory, name);
+        await File.WriteAllTextAsync(path, text);
+        File.SetUnixFileMode(path, mode);
+        return path;
     }
 
     /// <summary>The failures that stopped an appliance with these settings from starting.</summary>
