@@ -16,8 +16,10 @@ public abstract partial class HubStoreConformance
         return ManifestVerifier.FromPem(feed[0].Anchor.PublicKeyPem);
     }
 
+    /// <summary>What a site checks: the signature, and a blueprint's clear JSON against the hash signed in its stead.</summary>
     private static bool Verifies(ManifestVerifier key, HubChange change) =>
-        string.Equals(change.KeyId, key.KeyId, StringComparison.Ordinal) && key.VerifyBytes(FeedSignatures.CanonicalBytes(change), change.Signature.Span);
+        string.Equals(change.KeyId, key.KeyId, StringComparison.Ordinal) && key.VerifyBytes(FeedSignatures.CanonicalBytes(change), change.Signature.Span)
+        && (change.ChangeCase != HubChange.ChangeOneofCase.BlueprintUpserted || FeedSignatures.BlueprintMatchesItsHash(change.BlueprintUpserted));
 
     [SkippableFact]
     public async Task A_new_sites_first_change_carries_the_hub_key_and_every_change_is_signed_for_that_site()

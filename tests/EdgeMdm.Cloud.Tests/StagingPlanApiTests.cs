@@ -56,15 +56,7 @@ public sealed class StagingPlanApiTests() : HubPerTest(builder => builder.Loggin
         Assert.Equal((string)JsonNode.Parse(one)!["contentHash"]!, upserted.PlanHash);
 
         // No secret in the database's files (the SQLite file, its WAL) nor in anything logged.
-        foreach (var file in Directory.EnumerateFiles(Hub.Directory, "cloud.db*"))
-        {
-            var bytes = await ReadSharedAsync(file);
-            Assert.Equal(-1, bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(Psk)));
-            Assert.Equal(-1, bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(Password)));
-        }
-
-        Assert.NotEmpty(Hub.Logs.Entries);
-        Assert.DoesNotContain(Hub.Logs.Entries, e => e.Message.Contains(Psk, StringComparison.Ordinal) || (e.Exception?.ToString().Contains(Psk, StringComparison.Ordinal) ?? false));
+        await SecretsAtRest.AssertNowhereAsync(Hub, Psk, Password);
     }
 
     [Fact]
@@ -130,12 +122,4 @@ public sealed class StagingPlanApiTests() : HubPerTest(builder => builder.Loggin
     private Task<HttpResponseMessage> PutAsync(string name, string json) => Hub.Rest.PutAsync($"/api/v1/staging-plans/{name}", Json(json));
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
-
-    private static async Task<byte[]> ReadSharedAsync(string path)
-    {
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var copy = new MemoryStream();
-        await stream.CopyToAsync(copy);
-        return copy.ToArray();
-    }
 }

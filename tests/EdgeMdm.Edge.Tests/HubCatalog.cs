@@ -79,11 +79,19 @@ public sealed class HubCatalog : IDisposable
         return Blueprint(blueprint);
     }
 
-    /// <summary>The blueprint as the hub sends it, rollouts (id, from-version, plan) included.</summary>
+    /// <summary>The blueprint as the hub sends it, rollouts (id, from-version, plan) included, its JSON's signed hash beside it.</summary>
     public HubChange Blueprint(Blueprint blueprint)
     {
         ArgumentNullException.ThrowIfNull(blueprint);
-        return Next(change => change.BlueprintUpserted = new BlueprintUpserted { Group = blueprint.Group, BlueprintJson = JsonSerializer.Serialize(blueprint, BlueprintJson.Default.Blueprint) });
+        return Next(change => change.BlueprintUpserted = Upserted(blueprint));
+    }
+
+    /// <summary>A blueprint upsert as the hub sends it: the clear JSON and the SHA-256 that is signed in its stead.</summary>
+    public static BlueprintUpserted Upserted(Blueprint blueprint)
+    {
+        ArgumentNullException.ThrowIfNull(blueprint);
+        var json = JsonSerializer.Serialize(blueprint, BlueprintJson.Default.Blueprint);
+        return new BlueprintUpserted { Group = blueprint.Group, BlueprintJson = json, BlueprintSha256 = FeedSignatures.BlueprintSha256(json) };
     }
 
     /// <summary>One batch through the last of <paramref name="changes"/>, each signed by <see cref="FeedKey"/> unless signed already.</summary>

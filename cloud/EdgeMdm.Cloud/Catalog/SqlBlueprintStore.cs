@@ -5,7 +5,8 @@ using EdgeMdm.Domain.Rollouts;
 
 namespace EdgeMdm.Cloud.Catalog;
 
-internal sealed class SqlBlueprintStore(IHubDatabase db, TimeProvider time, IRolloutRecorder rollouts, ISiteDirectory sites, IFeedWriter feed)
+internal sealed class SqlBlueprintStore(
+    IHubDatabase db, TimeProvider time, IRolloutRecorder rollouts, ISiteDirectory sites, IFeedWriter feed, BlueprintProtection protection)
     : IBlueprintStore
 {
     public async Task<bool> UpsertBlueprintAsync(string tenantId, Blueprint blueprint, CancellationToken cancellationToken = default)
@@ -32,9 +33,9 @@ internal sealed class SqlBlueprintStore(IHubDatabase db, TimeProvider time, IRol
             INSERT INTO blueprints (tenant_id, group_name, blueprint_json, token, updated_at) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (tenant_id, group_name) DO UPDATE SET blueprint_json = excluded.blueprint_json, token = excluded.token, updated_at = excluded.updated_at
             """,
-            tenantId, blueprint.Group, json, stored.ToDeclarations().Token, time.GetUtcNow().ToUnixTimeMilliseconds());
+            tenantId, blueprint.Group, protection.Protect(json), stored.ToDeclarations().Token, time.GetUtcNow().ToUnixTimeMilliseconds());
         await rollouts.RecordAsync(s, tenantId, stored, held);
-        await AppendToTenantSitesAsync(s, tenantId, new HubChange { BlueprintUpserted = new() { Group = blueprint.Group, BlueprintJson = json } });
+        await AppendToTenantSitesAsync(s, tenantId, protection.FeedRow(blueprint.Group, json));
         await s.CommitAsync();
         return true;
     }
@@ -67,8 +68,9 @@ internal sealed class SqlBlueprintStore(IHubDatabase db, TimeProvider time, IRol
         (blueprint with { Apps = blueprint.Apps.Select(a => a.Rollout is null ? a with { Rollout = new AppRollout(RolloutPlan.Default) } : a).ToList() })
         .ContentHash();
 
-    private static Blueprint BlueprintOf(string json) =>
-        JsonSerializer.Deserialize(json, CloudJson.Default.Blueprint) ?? throw new InvalidDataException("a stored blueprint is null");
+    /// <summary>A stored blueprint (protected, or clear as an older hub wrote it: <see cref="BlueprintProtection.Open"/>).</summary>
+    private Blueprint BlueprintOf(string stored) =>
+        JsonSerializer.Deserialize(protection.Open(stored), CloudJson.Default.Blueprint) ?? throw new InvalidDataException("a stored blueprint is null");
 
     private async Task AppendToTenantSitesAsync(HubSession s, string tenantId, HubChange change) =>
         await feed.AppendToEachAsync(s, await sites.SiteIdsAsync(s, tenantId), change);

@@ -38,6 +38,7 @@ public static class CloudHost
         try
         {
             await app.Services.StartPackagesAsync(cancellationToken);
+            await app.Services.StartCatalogAsync(cancellationToken);
             await app.Services.StartSitesAsync(cancellationToken);
             await app.Services.StartAccountsAsync(cancellationToken);
         }

@@ -5,6 +5,7 @@ using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Edge.Storage;
 using EdgeMdm.Edge.Sync;
 using EdgeMdm.ServiceDefaults;
+using Microsoft.AspNetCore.DataProtection;
 
 namespace EdgeMdm.Edge.Blueprints;
 
@@ -24,14 +25,22 @@ public interface IBlueprints
     void Upsert(UnitOfWork unit, Blueprint blueprint, long atMs);
 }
 
-internal sealed class BlueprintStore(EdgeStorage storage) : IBlueprints, IFeedHandler
+/// <summary>
+/// Keeps each blueprint's JSON (its configuration payloads hold Wi-Fi passphrases and managed-config secrets) protected
+/// by Data Protection (key ring <c>DATA/keys</c>, purpose <c>EdgeMdm.Edge.Blueprints.v1</c>), as staging plans are; every
+/// read goes through <see cref="Open"/>, which also reads a row an older appliance stored in clear (such rows are
+/// protected in place at start, <see cref="BlueprintReprotection"/>).
+/// </summary>
+internal sealed class BlueprintStore(EdgeStorage storage, IDataProtectionProvider protection) : IBlueprints, IFeedHandler
 {
+    private readonly IDataProtector _protector = protection.CreateProtector("EdgeMdm.Edge.Blueprints.v1");
+
     public IReadOnlyCollection<HubChange.ChangeOneofCase> Kinds { get; } =
         [HubChange.ChangeOneofCase.BlueprintUpserted, HubChange.ChangeOneofCase.BlueprintDeleted];
 
     public IReadOnlyList<Blueprint> LoadAll() =>
         storage.Read(db => db.Query<BlueprintRow>("SELECT group_name AS GroupName, blueprint AS Blueprint FROM blueprints"))
-            .Select(row => JsonSerializer.Deserialize(row.Blueprint, BlueprintJson.Default.Blueprint)
+            .Select(row => JsonSerializer.Deserialize(Open(row.Blueprint), BlueprintJson.Default.Blueprint)
                 ?? throw new InvalidDataException("stored blueprint of group " + row.GroupName + " is empty"))
             .ToList();
 
@@ -39,15 +48,35 @@ internal sealed class BlueprintStore(EdgeStorage storage) : IBlueprints, IFeedHa
     {
         ArgumentNullException.ThrowIfNull(unit);
         ArgumentNullException.ThrowIfNull(blueprint);
+        var json = JsonSerializer.Serialize(blueprint, BlueprintJson.Default.Blueprint);
+        // Protected values differ on every write, so "the same blueprint again" is decided on the clear JSON.
+        var held = unit.Db.Query<BlueprintRow>("SELECT blueprint AS Blueprint FROM blueprints WHERE group_name = ?", blueprint.Group);
+        if (held.Count == 1 && !IsClear(held[0].Blueprint) && string.Equals(Open(held[0].Blueprint), json, StringComparison.Ordinal))
+            return;
         unit.Db.Execute(
             """
             INSERT INTO blueprints (group_name, blueprint, declarations_token, updated_at) VALUES (?, ?, ?, ?)
             ON CONFLICT (group_name) DO UPDATE SET blueprint = excluded.blueprint,
                 declarations_token = excluded.declarations_token, updated_at = excluded.updated_at
-            WHERE blueprint <> excluded.blueprint
             """,
-            blueprint.Group, JsonSerializer.Serialize(blueprint, BlueprintJson.Default.Blueprint), blueprint.ToDeclarations().Token, atMs);
+            blueprint.Group, _protector.Protect(json), blueprint.ToDeclarations().Token, atMs);
     }
+
+    /// <summary>Protects in place, in <paramref name="unit"/>, every row an older appliance stored in clear; how many.</summary>
+    public int ProtectClearRows(UnitOfWork unit)
+    {
+        ArgumentNullException.ThrowIfNull(unit);
+        var clear = unit.Db.Query<BlueprintRow>("SELECT group_name AS GroupName, blueprint AS Blueprint FROM blueprints WHERE blueprint LIKE '{%'");
+        foreach (var row in clear)
+            unit.Db.Execute("UPDATE blueprints SET blueprint = ? WHERE group_name = ?", _protector.Protect(row.Blueprint), row.GroupName);
+        return clear.Count;
+    }
+
+    /// <summary>A stored value an older appliance wrote in clear (a protected value is base64url and never starts with <c>{</c>).</summary>
+    private static bool IsClear(string stored) => stored.StartsWith('{');
+
+    /// <summary>The clear JSON of a stored value, protected or clear.</summary>
+    private string Open(string stored) => IsClear(stored) ? stored : _protector.Unprotect(stored);
 
     public bool Apply(UnitOfWork unit, HubChange change)
     {
@@ -79,5 +108,6 @@ internal sealed partial class BlueprintJson : JsonSerializerContext;
 public static class BlueprintRegistration
 {
     public static IServiceCollection AddBlueprints(this IServiceCollection services) =>
-        services.AddSingletonServing<BlueprintStore>(typeof(IBlueprints), typeof(IFeedHandler));
+        services.AddSingletonServing<BlueprintStore>(typeof(IBlueprints), typeof(IFeedHandler))
+            .AddHostedService<BlueprintReprotection>();
 }

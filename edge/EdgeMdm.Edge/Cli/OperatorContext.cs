@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EdgeMdm.Edge.Options;
 using EdgeMdm.Edge.Storage;
+using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Options;
 
 namespace EdgeMdm.Edge.Cli;
@@ -68,6 +69,14 @@ public sealed class OperatorContext : IAsyncDisposable
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging();
+        // Data Protection tells applications sharing a key ring apart by the host's content root: without the one serve
+        // has (EdgeHost: the install directory), a command could not read what serve protected (blueprints).
+        services.AddSingleton<IHostEnvironment>(new HostingEnvironment
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            ApplicationName = typeof(OperatorContext).Assembly.GetName().Name ?? "",
+            EnvironmentName = Environments.Production,
+        });
         _addServices(services, configuration);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = false });
         try

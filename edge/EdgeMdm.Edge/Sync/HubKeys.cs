@@ -68,7 +68,13 @@ internal sealed class HubKeys(EdgeStorage storage) : IHubKeys, IFeedHandler
 
         if (!SignedBy(ManifestVerifier.FromPem(current.Pem), change))
             return $"its signature by key {Short(change.KeyId)} does not match its content (changed after it was signed)";
-        return change.ChangeCase == HubChange.ChangeOneofCase.StagingPlanUpserted ? PlanRefusal(change.StagingPlanUpserted) : null;
+        return change.ChangeCase switch
+        {
+            HubChange.ChangeOneofCase.StagingPlanUpserted => PlanRefusal(change.StagingPlanUpserted),
+            HubChange.ChangeOneofCase.BlueprintUpserted when !FeedSignatures.BlueprintMatchesItsHash(change.BlueprintUpserted) =>
+                $"blueprint of group '{change.BlueprintUpserted.Group}' does not match its signed content hash",
+            _ => null,
+        };
     }
 
     public bool Apply(UnitOfWork unit, HubChange change)

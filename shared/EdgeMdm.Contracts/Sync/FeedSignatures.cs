@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using Google.Protobuf;
 
@@ -18,7 +19,9 @@ public static class FeedSignatures
     /// normalised because they legitimately differ between the signed and the delivered form: a command's
     /// parameters are put in ordinal key order (a map's order on the wire is not part of its meaning), and a staging
     /// plan's JSON (held protected in the hub's feed, clear on the wire) is left out: its <c>plan_hash</c>, the plan's
-    /// content hash, is signed instead and the appliance checks the clear JSON against it.
+    /// content hash, is signed instead and the appliance checks the clear JSON against it. A blueprint's JSON is
+    /// treated the same way when the row carries its <c>blueprint_sha256</c> (<see cref="BlueprintSha256"/>); a row
+    /// from before that field was signed over the clear JSON and keeps that form, so feeds already written still verify.
     /// </summary>
     public static byte[] CanonicalBytes(HubChange change)
     {
@@ -32,6 +35,11 @@ public static class FeedSignatures
                 canonical.StagingPlanUpserted.PlanJson = "";
                 canonical.StagingPlanUpserted.PlanJsonProtected = "";
                 break;
+            case HubChange.ChangeOneofCase.BlueprintUpserted:
+                if (canonical.BlueprintUpserted.BlueprintSha256.Length > 0)
+                    canonical.BlueprintUpserted.BlueprintJson = "";
+                canonical.BlueprintUpserted.BlueprintJsonProtected = "";
+                break;
             case HubChange.ChangeOneofCase.CommandQueued:
                 var sorted = canonical.CommandQueued.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
                 canonical.CommandQueued.Parameters.Clear();
@@ -41,6 +49,24 @@ public static class FeedSignatures
         }
 
         return [.. ChangeTag, .. canonical.ToByteArray()];
+    }
+
+    /// <summary>The content hash of a blueprint's JSON as it travels: SHA-256 of its UTF-8 bytes, lowercase hex.</summary>
+    public static string BlueprintSha256(string blueprintJson)
+    {
+        ArgumentNullException.ThrowIfNull(blueprintJson);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(blueprintJson)));
+    }
+
+    /// <summary>
+    /// Whether a blueprint upsert's clear JSON is the one its signed hash names; true for a row from before the hash,
+    /// whose signature covers the JSON itself.
+    /// </summary>
+    public static bool BlueprintMatchesItsHash(BlueprintUpserted upserted)
+    {
+        ArgumentNullException.ThrowIfNull(upserted);
+        return upserted.BlueprintSha256.Length == 0
+            || string.Equals(BlueprintSha256(upserted.BlueprintJson), upserted.BlueprintSha256, StringComparison.Ordinal);
     }
 
     /// <summary>What the previous key signs to endorse its successor (<see cref="HubKeyTrusted.Endorsement"/>).</summary>
