@@ -21,6 +21,7 @@ public interface ICheckinStore
     /// <summary>
     /// The declarations document the device holding the secret gets (<c>GET /api/v1/declarations</c>): its group's,
     /// or, while it is declared nothing (<see cref="DeviceAccess.IsDeclared"/>: quarantined), its group's empty one.
+    /// <see cref="DeclarationsDocument.DeviceId"/> names the device; version and signature are not set yet.
     /// </summary>
     Outcome<DeclarationsDocument> DeclarationsOf(string secretHash);
 }
@@ -122,7 +123,8 @@ internal sealed class CheckinService(
             return DeviceRefusals.UnknownSecret;
         if (!DeviceLifecycle.MayCheckIn(device.State))
             return DeviceRefusals.Retired(device);
-        return DeviceAccess.IsDeclared(device.State) ? Declared(device) : declarations.Withheld(device.Group);
+        var document = DeviceAccess.IsDeclared(device.State) ? Declared(device) : declarations.Withheld(device.Group);
+        return document with { DeviceId = device.Id };
     }
 
     /// <summary>
