@@ -80,12 +80,36 @@ public sealed class SignedStateTests
         Assert.True(takesSecond.Accepted, takesSecond.Message);
         Assert.Equal(SignedStateRefusal.Rollback, trust.Check(first).Refusal);
         // Even the site's own key cannot hand out other content under the version the device holds.
-        var reused = DeclarationSetSignature.Sign(first, device.DeviceId, 2, server.Get<SiteSigningKey>());
+        var reused = DeclarationSetSignature.Sign(first, device.DeviceId, 2, server.Get<SiteTls.SiteSigner>().Key);
         Assert.Equal(SignedStateRefusal.VersionReused, trust.Check(reused).Refusal);
         Assert.True(trust.Check(second).Accepted);  // the held set itself, fetched again, is fine
         // Kept in edge.db, so a restart carries on from it.
         var stored = server.Get<EdgeStorage>().Read(db => db.ExecuteScalar<long>("SELECT version FROM declaration_versions WHERE device_id = ?", device.DeviceId));
         Assert.Equal(2, stored);
+    }
+
+    [Fact]
+    public async Task After_a_restore_of_an_older_edge_db_the_agent_refuses_the_rollback_and_its_report_lifts_the_version_past_its_own()
+    {
+        await using var server = await EdgeServer.StartAsync();
+        var device = await server.EnrollAsync("SN-RESTORED");
+        // The device holds version 7 of a set this appliance no longer knows: its edge.db was restored from an older copy.
+        var trust = new SiteTrust(device.DeviceId, server.Pin, new HeldDeclarations(7, new string('0', 64)));
+        using var http = server.CreateClient();
+        var agent = new DeviceAgent(new DeviceApiClient(http), new VirtualDevice("SN-RESTORED", 1, server.Clock) { SimulateOutages = false }, device.DeviceSecret, trust)
+        {
+            FetchesStagingPlan = false,
+        };
+
+        var refused = await agent.CheckinAsync();
+        var takenAfterRefusal = agent.Device.DeclarationsToken;
+        var healed = await agent.CheckinAsync();
+
+        Assert.Contains(refused.Failures, f => f.Exception.Message.Contains("rollback", StringComparison.Ordinal));
+        Assert.Null(takenAfterRefusal);  // nothing older applied
+        Assert.True(healed.DeclarationsFetched);
+        Assert.Equal(8, trust.Held?.Version);  // the site went on above the version the device holds, and said so
+        Assert.Contains(server.Logs.Entries, e => e.EventId.Id == 1300 && e.Message.Contains(device.DeviceId, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -285,6 +285,7 @@ internal static class RunCommand
             if (sent.Certificates is not null) items.Add("certificates");
             if (sent.Staging is not null) items.Add("staging");
             if (sent.InstallFailures is not null) items.Add("installFailures");
+            if (sent.DeclarationsVerification is not null) items.Add("declarationsVerification");
             return items.Count == 0 ? "nothing" : string.Join(',', items);
         }
     }

@@ -222,7 +222,9 @@ public sealed class DeviceAgent
         var verdict = Trust.Check(document);
         if (verdict.Refusal is { } refusal)
         {
-            _refusedToken = document.Token;
+            // Fetched again only after a rollback: the refusal this device reports (with the version it holds) is what lets
+            // an appliance whose edge.db was restored from an older copy go on above that version. Any other refusal would repeat.
+            _refusedToken = refusal == SignedStateRefusal.Rollback ? null : document.Token;
             Device.RecordDeclarationsVerification(new DeclarationsVerification
             {
                 HeldVersion = Trust.Held?.Version, Refusal = refusal.ToWire(), RefusedVersion = document.Version, Message = verdict.Message,

@@ -53,8 +53,9 @@ internal static class CheckinEndpoints
     private static async Task<IResult> DeclarationsAsync(HttpRequest http, ICheckinStore store, DeclarationVersions versions)
     {
         var outcome = store.DeclarationsOf(http.HttpContext.User.SecretHash());
-        if (outcome.Value is not { } document)
+        if (outcome.Value is not { } declarations)
             return Problems.Refused(outcome.Refusal!);
+        var document = declarations.Document;
 
         var etag = new EntityTagHeaderValue($"\"{document.Token}\"");
         http.HttpContext.Response.Headers.ETag = etag.ToString();
@@ -63,7 +64,7 @@ internal static class CheckinEndpoints
         if (ifNoneMatch.Any(candidate => candidate.Equals(EntityTagHeaderValue.Any) || candidate.Compare(etag, useStrongComparison: false)))
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         // Signed as this device's set, at its version: only when it is sent, so a 304 costs no trip through the writer.
-        var signed = await versions.SignAsync(document.DeviceId!, document);
+        var signed = await versions.SignAsync(declarations);
         return TypedResults.Json(signed, DeviceProtocolJson.Default.DeclarationsDocument);
     }
 }

@@ -8,6 +8,7 @@ using EdgeMdm.Domain.Outcomes;
 using EdgeMdm.Domain.Security;
 using EdgeMdm.Edge.Audit;
 using EdgeMdm.Edge.Devices;
+using EdgeMdm.Edge.SiteTls;
 using EdgeMdm.Edge.Storage;
 using EdgeMdm.Edge.Sync;
 using EdgeMdm.Edge.Wakes;
@@ -66,7 +67,7 @@ public interface IDeviceCommands
 
 /// <summary>Commands to devices (table <c>commands</c>): queued by the operator or the hub, delivered at check-in, closed by their results.</summary>
 internal sealed class CommandStore(
-    EdgeStorage storage, IDeviceRegistry devices, IDeviceQueries deviceReads, IWakeRequests wakes, IAuditLog audit, SiteSigningKey signingKey, ILogger<CommandStore> logger) : ICommandStore, ICommandEnqueuer, IDeviceCommands, IFeedHandler
+    EdgeStorage storage, IDeviceRegistry devices, IDeviceQueries deviceReads, IWakeRequests wakes, IAuditLog audit, SiteSigner signer, ILogger<CommandStore> logger) : ICommandStore, ICommandEnqueuer, IDeviceCommands, IFeedHandler
 {
     public IReadOnlyCollection<HubChange.ChangeOneofCase> Kinds { get; } = [HubChange.ChangeOneofCase.CommandQueued];
 
@@ -161,7 +162,7 @@ internal sealed class CommandStore(
             var parameters = JsonSerializer.Deserialize(command.Parameters, CommandsJson.Default.DictionaryStringString) ?? [];
             // Signed for this device as it leaves the site: the agent carries out only what the site key signed for it.
             var unsigned = new DeviceCommand(command.Id, command.Type, parameters, command.ExpiresAt is { } e ? DateTimeOffset.FromUnixTimeMilliseconds(e) : null);
-            deliver.Add(CommandSignature.Sign(unsigned, deviceId, command.IssuedBy, command.Origin, signingKey));
+            deliver.Add(CommandSignature.Sign(unsigned, deviceId, command.IssuedBy, command.Origin, signer.Key));
         }
 
         return deliver;

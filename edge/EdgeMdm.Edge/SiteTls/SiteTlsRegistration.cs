@@ -31,6 +31,23 @@ internal sealed class SiteTlsOptionsValidator : IValidateOptions<SiteTlsOptions>
     }
 }
 
+/// <summary>
+/// The site's signing key (<see cref="SiteSigningKey"/>) for what the appliance hands its devices, made when first used:
+/// the site certificate must not be made before the seed named the site (its host names come from that name).
+/// </summary>
+public sealed class SiteSigner(Func<SiteSigningKey> create) : IDisposable
+{
+    private readonly Lazy<SiteSigningKey> _key = new(create, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    public SiteSigningKey Key => _key.Value;
+
+    public void Dispose()
+    {
+        if (_key.IsValueCreated)
+            _key.Value.Dispose();
+    }
+}
+
 public static partial class SiteTlsRegistration
 {
     /// <summary>
@@ -68,7 +85,7 @@ public static partial class SiteTlsRegistration
                 sp.GetRequiredService<IOptions<MdnsOptions>>().Value.AnnouncedHostName(sp.GetRequiredService<ISiteIdentity>().Site())),
             Addresses(),
             sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => SigningKey(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<SiteCertificates>, sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(sp => new SiteSigner(() => SigningKey(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<SiteCertificates>, sp.GetRequiredService<ILoggerFactory>())));
         services.AddHttpsRedirection(redirect => redirect.RedirectStatusCode = StatusCodes.Status308PermanentRedirect);
         services.AddOptions<KestrelServerOptions>().Configure<IServiceProvider, IConfiguration>((kestrel, sp, configuration) =>
             kestrel.ConfigureHttpsDefaults(https =>
