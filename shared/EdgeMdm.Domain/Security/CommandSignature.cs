@@ -51,8 +51,7 @@ public static class CommandSignature
         ArgumentNullException.ThrowIfNull(command);
         if (command.Signature is null || command.SignerKey is null)
             return "refused: the command is not signed by the site";
-        var signer = SigningKeys.KeySha256(command.SignerKey);
-        if (signer is null || (trustedKeySha256 is not null && !string.Equals(signer, trustedKeySha256, StringComparison.OrdinalIgnoreCase)))
+        if (SigningKeys.TrustedSigner(command.SignerKey, trustedKeySha256, out var signer) is null)
             return $"refused: the command is signed by key {DeclarationSetSignature.Short(signer)}, not by the site key this device trusts ({DeclarationSetSignature.Short(trustedKeySha256)})";
         if (!SigningKeys.Verify(command.SignerKey, CanonicalBytes(command), command.Signature))
             return "refused: the command's signature does not verify (changed after the site signed it)";

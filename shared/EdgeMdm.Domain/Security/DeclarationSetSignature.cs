@@ -88,8 +88,7 @@ public static class DeclarationSetSignature
         ArgumentNullException.ThrowIfNull(document);
         if (document.Signature is null || document.SignerKey is null || document.Version is null || document.DeviceId is null)
             return Refused(SignedStateRefusal.NotSigned, "the declaration set is not signed (no signature, signer, version or device id)");
-        var signer = SigningKeys.KeySha256(document.SignerKey);
-        if (signer is null || (trustedKeySha256 is not null && !string.Equals(signer, trustedKeySha256, StringComparison.OrdinalIgnoreCase)))
+        if (SigningKeys.TrustedSigner(document.SignerKey, trustedKeySha256, out var signer) is null)
             return Refused(SignedStateRefusal.WrongKey, $"the declaration set is signed by key {Short(signer)}, not by the site key this device trusts ({Short(trustedKeySha256)})");
         var bytes = CanonicalBytes(document);
         if (!SigningKeys.Verify(document.SignerKey, bytes, document.Signature))

@@ -76,6 +76,16 @@ public static class SigningKeys
     }
 
     /// <summary>
+    /// The signer's key id (hex SHA-256 of <paramref name="subjectPublicKeyInfo"/>) when it is the trusted one, or any
+    /// well-formed key while nothing is trusted yet (<paramref name="trustedKeySha256"/> null: trust on first use); null otherwise.
+    /// </summary>
+    public static string? TrustedSigner(string? subjectPublicKeyInfo, string? trustedKeySha256, out string? signer)
+    {
+        signer = KeySha256(subjectPublicKeyInfo);
+        return signer is not null && (trustedKeySha256 is null || string.Equals(signer, trustedKeySha256, StringComparison.OrdinalIgnoreCase)) ? signer : null;
+    }
+
+    /// <summary>
     /// True only when <paramref name="signature"/> (base64 P1363) is the P-256 key <paramref name="subjectPublicKeyInfo"/>'s
     /// signature over <paramref name="data"/>; anything malformed is false, never an exception.
     /// </summary>
