@@ -129,8 +129,16 @@ public static partial class SiteTlsRegistration
             ? X509CertificateLoader.LoadPkcs12FromFile(path, section["Password"])
             : section["KeyPath"] is { Length: > 0 } keyPath ? X509Certificate2.CreateFromPemFile(path, keyPath) : X509CertificateLoader.LoadCertificateFromFile(path);
         using var key = certificate.GetECDsaPrivateKey();
-        if (key is not null && key.KeySize == 256)
-            return SiteSigningKey.From(key);
+        try
+        {
+            if (key is not null)
+                return SiteSigningKey.From(key);
+        }
+        catch (ArgumentException)
+        {
+            // An EC key on another curve: devices could not verify it; signed with the site key instead, said below.
+        }
+
         SigningWithSiteKey(logs.CreateLogger(typeof(SiteTlsRegistration)), path);
         return site().CreateSigningKey();
     }
