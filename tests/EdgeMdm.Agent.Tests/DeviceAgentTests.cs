@@ -19,7 +19,8 @@ public sealed class DeviceAgentTests : FakeApplianceTests
         Assert.NotNull(first.Sent.Apps);
         Assert.NotNull(first.Sent.Os);
         Assert.True(first.DeclarationsFetched);
-        Assert.Equal(new DeviceStatus { Staging = new StagingProgress { CompletedSteps = 0, TotalSteps = 0 } }, second.Sent);
+        Assert.Equal(new DeviceStatus { Staging = new StagingProgress { CompletedSteps = 0, TotalSteps = 0 } }, second.Sent with { DeclarationsVerification = null });
+        Assert.Equal(1, second.Sent.DeclarationsVerification?.HeldVersion);  // the signed set it verified
         Assert.True(third.Sent.IsEmpty());
         Assert.Equal(agent.Device.CurrentStatus().Apps, Appliance.Statuses["dev-S1"].Apps);
         Assert.Equal(TimeSpan.FromSeconds(60), second.NextInterval);
@@ -136,6 +137,6 @@ public sealed class DeviceAgentTests : FakeApplianceTests
     {
         var device = new VirtualDevice(serial, 1, _clock) { SimulateOutages = false };
         var enrolled = await Api.EnrollAsync(device.CreateEnrollRequest("enroll-token"));
-        return new DeviceAgent(Api, device, enrolled.DeviceSecret);
+        return new DeviceAgent(Api, device, enrolled.DeviceSecret, new SiteTrust(enrolled.DeviceId, Appliance.Pin));
     }
 }

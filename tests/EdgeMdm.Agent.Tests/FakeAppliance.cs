@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Domain.Drift;
+using EdgeMdm.Domain.Security;
 using EdgeMdm.Domain.Staging;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -32,11 +33,18 @@ public sealed class FakeAppliance : IAsyncDisposable
     private int _unavailablePackages;
     private long _cutPackageAfterBytes = -1;
 
-    private FakeAppliance(WebApplication app, string pin)
+    // Each device's declaration-set version and the token it was given for, raised on every token change, as the site does.
+    private readonly ConcurrentDictionary<string, (string Token, long Version)> _versions = new(StringComparer.Ordinal);
+
+    private FakeAppliance(WebApplication app, string pin, SiteSigningKey signingKey)
     {
         _app = app;
         Pin = pin;
+        SigningKey = signingKey;
     }
+
+    /// <summary>The key of the certificate it serves, which signs declaration sets and commands as the site's does.</summary>
+    public SiteSigningKey SigningKey { get; }
 
     public Uri BaseAddress { get; private set; } = null!;
 
@@ -94,7 +102,8 @@ public sealed class FakeAppliance : IAsyncDisposable
         var certificate = TestCertificates.Loopback("fake-appliance.local");
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate)));
         var app = builder.Build();
-        var fake = new FakeAppliance(app, Discovery.Service.TlsPin.Of(certificate));
+        using var key = certificate.GetECDsaPrivateKey()!;
+        var fake = new FakeAppliance(app, Discovery.Service.TlsPin.Of(certificate), SiteSigningKey.From(key));
         app.Use(fake.RecordAsync);
         app.MapPost("/api/v1/enroll", fake.EnrollAsync);
         app.MapPost("/api/v1/checkin", fake.CheckinAsync);
@@ -124,6 +133,7 @@ public sealed class FakeAppliance : IAsyncDisposable
             client.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        SigningKey.Dispose();
     }
 
     private async Task RecordAsync(HttpContext context, RequestDelegate next)
@@ -194,7 +204,9 @@ public sealed class FakeAppliance : IAsyncDisposable
             deviceId,
             _ => changes,
             (_, old) => StatusMerge.Apply(old, changes) with { InstallFailures = changes.InstallFailures ?? old.InstallFailures });
-        var commands = PendingCommands.TryGetValue(deviceId, out var pending) ? pending.Values.ToArray() : [];
+        var commands = PendingCommands.TryGetValue(deviceId, out var pending)
+            ? pending.Values.Select(c => c.Signature is null ? CommandSignature.Sign(c, deviceId, "site:fake", CommandSignature.OriginSite, SigningKey) : c).ToArray()
+            : [];
         await context.Response.WriteAsJsonAsync(
             new CheckinResponse(Declarations.Token, commands, CheckinIntervalSeconds),
             DeviceProtocolJson.Default.CheckinResponse);
@@ -216,7 +228,7 @@ public sealed class FakeAppliance : IAsyncDisposable
 
     private async Task DeclarationsAsync(HttpContext context)
     {
-        if (await DeviceOfAsync(context) is null)
+        if (await DeviceOfAsync(context) is not { } deviceId)
             return;
         var etag = "\"" + Declarations.Token + "\"";
         context.Response.Headers.ETag = etag;
@@ -226,7 +238,13 @@ public sealed class FakeAppliance : IAsyncDisposable
             return;
         }
 
-        await context.Response.WriteAsJsonAsync(Declarations, DeviceProtocolJson.Default.DeclarationsDocument);
+        var declarations = Declarations;
+        var (_, version) = _versions.AddOrUpdate(
+            deviceId,
+            _ => (declarations.Token, 1),
+            (_, held) => string.Equals(held.Token, declarations.Token, StringComparison.Ordinal) ? held : (declarations.Token, held.Version + 1));
+        var signed = declarations.Signature is null ? DeclarationSetSignature.Sign(declarations, deviceId, version, SigningKey) : declarations;
+        await context.Response.WriteAsJsonAsync(signed, DeviceProtocolJson.Default.DeclarationsDocument);
     }
 
     private async Task ResultAsync(HttpContext context, string id)

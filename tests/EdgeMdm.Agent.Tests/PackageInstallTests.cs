@@ -202,7 +202,7 @@ public sealed class PackageInstallTests() : FakeAppliancePackageTests("edgemdm-a
         device.SetFreeBytes(2 * GiB);
         var enrolled = await Api.EnrollAsync(device.CreateEnrollRequest("enroll-token"));
         var installer = new PackageInstaller(Api, enrolled.DeviceSecret, PackageFiles.ForDevice(Path.Combine(Scratch, serial)), new SigningKeyPin(), _clock);
-        var agent = new DeviceAgent(Api, device, enrolled.DeviceSecret, installer);
+        var agent = new DeviceAgent(Api, device, enrolled.DeviceSecret, new SiteTrust(enrolled.DeviceId, Appliance.Pin), installer);
         agent.OfferSigningKey(enrolled.PackageSigningKey);
         return agent;
     }

@@ -5,6 +5,7 @@ using System.Net;
 using System.Text;
 using EdgeMdm.Contracts.Device;
 using EdgeMdm.Domain.Rollouts;
+using EdgeMdm.Domain.Security;
 
 namespace EdgeMdm.Agent.Cli;
 
@@ -84,7 +85,13 @@ internal static class RunCommand
         // Like the device API's: the pin holds for the broker the appliance named at enrollment, not for an override.
         var brokerPin = mqttOverride is null ? pinned : null;
         using var wakes = broker is null ? null : new WakeListener(broker, credentials.DeviceId, credentials.DeviceSecret, TimeProvider.System, message => log.WriteLine(Stamp(message)), pin: brokerPin);
-        var loop = new Loop(new DeviceAgent(api, device, credentials.DeviceSecret, installer) { CompletedStagingPlanHash = credentials.StagingCompletedPlanHash }, credentials, savedPin, statePath, log, wakes?.Signal);
+        // Signatures are checked against the key the connection is pinned to; without a pin, against the key first seen.
+        var trust = new SiteTrust(
+            credentials.DeviceId,
+            pinned ?? credentials.SiteKeySha256,
+            credentials is { DeclarationsVersion: { } version, DeclarationsDigest: { } digest } ? new HeldDeclarations(version, digest) : null);
+        var agent = new DeviceAgent(api, device, credentials.DeviceSecret, trust, installer) { CompletedStagingPlanHash = credentials.StagingCompletedPlanHash };
+        var loop = new Loop(agent, credentials, savedPin, statePath, log, wakes?.Signal);
         await loop.LogAsync($"running {credentials.Serial} ({device.Manufacturer} {device.Model}) as {credentials.DeviceId} against {server}"
             + (broker is null ? " (no wake broker: checking in on the interval)" : $", woken through {broker}"));
         using var stopListening = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -195,12 +202,18 @@ internal static class RunCommand
                 PackageSigningKey = agent.Packages?.Pin.PinnedPem ?? _saved.PackageSigningKey,
                 InstalledPackages = installedByAgent.Count == 0 ? null : installedByAgent,
                 StagingCompletedPlanHash = agent.Device.StagingRun.CompletedPlanHash ?? _saved.StagingCompletedPlanHash,
+                SiteKeySha256 = _saved.TlsSpkiSha256 is null ? agent.Trust.KeySha256 : _saved.SiteKeySha256,
+                DeclarationsVersion = agent.Trust.Held?.Version ?? _saved.DeclarationsVersion,
+                DeclarationsDigest = agent.Trust.Held?.Digest ?? _saved.DeclarationsDigest,
             };
             if (string.Equals(state.DeclarationsToken, _saved.DeclarationsToken, StringComparison.Ordinal)
                 && string.Equals(state.PackageSigningKey, _saved.PackageSigningKey, StringComparison.Ordinal)
                 && (state.InstalledPackages ?? []).SequenceEqual(_saved.InstalledPackages ?? [])
                 && string.Equals(state.TlsSpkiSha256, _savedPin, StringComparison.Ordinal)
-                && string.Equals(state.StagingCompletedPlanHash, _saved.StagingCompletedPlanHash, StringComparison.Ordinal))
+                && string.Equals(state.StagingCompletedPlanHash, _saved.StagingCompletedPlanHash, StringComparison.Ordinal)
+                && string.Equals(state.SiteKeySha256, _saved.SiteKeySha256, StringComparison.Ordinal)
+                && state.DeclarationsVersion == _saved.DeclarationsVersion
+                && string.Equals(state.DeclarationsDigest, _saved.DeclarationsDigest, StringComparison.Ordinal))
                 return;
             try
             {
@@ -272,6 +285,7 @@ internal static class RunCommand
             if (sent.Certificates is not null) items.Add("certificates");
             if (sent.Staging is not null) items.Add("staging");
             if (sent.InstallFailures is not null) items.Add("installFailures");
+            if (sent.DeclarationsVerification is not null) items.Add("declarationsVerification");
             return items.Count == 0 ? "nothing" : string.Join(',', items);
         }
     }

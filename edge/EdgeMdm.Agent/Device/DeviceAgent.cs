@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using EdgeMdm.Contracts.Device;
+using EdgeMdm.Domain.Security;
 
 namespace EdgeMdm.Agent;
 
@@ -49,21 +50,29 @@ public sealed class DeviceAgent
     private readonly DeviceApiClient _api;
     private readonly string _deviceSecret;
     private string? _keyRefusal;
+
+    // The token of the newest set refused: not fetched again while the check-in names it (it would be refused again).
+    private string? _refusedToken;
     private bool _stagingPlanAsked;
 
+    /// <param name="trust">The site key and the set this device holds: what every set and command is verified against.</param>
     /// <param name="packages">Installs the packages the appliance serves; null for an agent that leaves them pending.</param>
-    public DeviceAgent(DeviceApiClient api, VirtualDevice device, string deviceSecret, PackageInstaller? packages = null)
+    public DeviceAgent(DeviceApiClient api, VirtualDevice device, string deviceSecret, SiteTrust trust, PackageInstaller? packages = null)
     {
         ArgumentNullException.ThrowIfNull(api);
         ArgumentNullException.ThrowIfNull(device);
         ArgumentException.ThrowIfNullOrEmpty(deviceSecret);
+        ArgumentNullException.ThrowIfNull(trust);
         _api = api;
         Device = device;
         _deviceSecret = deviceSecret;
+        Trust = trust;
         Packages = packages;
     }
 
     public VirtualDevice Device { get; }
+
+    public SiteTrust Trust { get; }
 
     public PackageInstaller? Packages { get; }
 
@@ -108,7 +117,8 @@ public sealed class DeviceAgent
 
         List<AgentFailure>? failures = null;
         var fetched = false;
-        if (!string.Equals(response.DeclarationsToken, Device.DeclarationsToken, StringComparison.Ordinal))
+        if (!string.Equals(response.DeclarationsToken, Device.DeclarationsToken, StringComparison.Ordinal)
+            && !string.Equals(response.DeclarationsToken, _refusedToken, StringComparison.Ordinal))
         {
             try
             {
@@ -193,12 +203,38 @@ public sealed class DeviceAgent
         var document = await _api.GetDeclarationsAsync(_deviceSecret, ifNoneMatchToken: null, cancellationToken);
         if (document is null)
             return false;
+        Verify(document);
         OfferSigningKey(document.PackageSigningKey);
         if (string.Equals(document.Token, heldToken, StringComparison.Ordinal))
             Device.RestoreDeclarations(document);
         else
             Device.ApplyDeclarations(document);
         return true;
+    }
+
+    /// <summary>
+    /// Takes <paramref name="document"/> as the set this device holds when its signature, signer, device and version pass
+    /// (<see cref="SiteTrust"/>); otherwise records the refusal for the site to see (the next check-in's status) and throws
+    /// <see cref="SignatureRefusedException"/>: the device keeps running the set it verified last.
+    /// </summary>
+    private void Verify(DeclarationsDocument document)
+    {
+        var verdict = Trust.Check(document);
+        if (verdict.Refusal is { } refusal)
+        {
+            // Fetched again only after a rollback: the refusal this device reports (with the version it holds) is what lets
+            // an appliance whose edge.db was restored from an older copy go on above that version. Any other refusal would repeat.
+            _refusedToken = refusal == SignedStateRefusal.Rollback ? null : document.Token;
+            Device.RecordDeclarationsVerification(new DeclarationsVerification
+            {
+                HeldVersion = Trust.Held?.Version, Refusal = refusal.ToWire(), RefusedVersion = document.Version, Message = verdict.Message,
+            });
+            throw new SignatureRefusedException("declarations refused: " + verdict.Message + "; keeping the declarations verified before");
+        }
+
+        Trust.Accept(verdict);
+        _refusedToken = null;
+        Device.RecordDeclarationsVerification(new DeclarationsVerification { HeldVersion = verdict.Held!.Version });
     }
 
     private async Task<bool> FetchDeclarationsAsync(CancellationToken cancellationToken)
@@ -208,6 +244,7 @@ public sealed class DeviceAgent
         var document = await _api.GetDeclarationsAsync(_deviceSecret, Device.DeclarationsToken, cancellationToken);
         if (document is null)
             return false;
+        Verify(document);
         OfferSigningKey(document.PackageSigningKey);
         Device.ApplyDeclarations(document);
         return true;
@@ -221,14 +258,17 @@ public sealed class DeviceAgent
     {
         if (string.IsNullOrEmpty(command.Id))
             return (false, null);
-        var result = Device.Commands.Execute(command);
+        // A command the site did not sign for this device is never carried out: it is reported failed, saying why.
+        var refusal = Trust.WhyRefused(command);
+        var result = refusal is null ? Device.Commands.Execute(command) : Device.RefuseCommand(command, refusal);
         if (result is null)
             return (false, null);
+        var refused = refusal is null ? null : new AgentFailure("command", new SignatureRefusedException($"command {command.Id} {command.Type} {refusal}"));
         try
         {
             await _api.ReportCommandResultAsync(_deviceSecret, command.Id, result, cancellationToken);
             Device.Commands.MarkResultReported(command.Id);
-            return (true, null);
+            return (true, refused);
         }
         catch (DeviceApiException e) when (e.IsPermanent && e.StatusCode is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden))
         {
@@ -249,11 +289,11 @@ public static class AgentFailures
 {
     /// <summary>
     /// True for what a request to the appliance can fail with: an error answer, a transport failure, a
-    /// timeout. False for a cancellation the caller asked for, and for bugs.
+    /// timeout, an answer whose signature the device refused. False for a cancellation the caller asked for, and for bugs.
     /// </summary>
     public static bool IsRequestFailure(Exception exception, CancellationToken cancellationToken) => exception switch
     {
-        DeviceApiException or HttpRequestException or IOException => true,
+        DeviceApiException or HttpRequestException or IOException or SignatureRefusedException => true,
         OperationCanceledException => !cancellationToken.IsCancellationRequested,
         _ => false,
     };
@@ -262,6 +302,7 @@ public static class AgentFailures
     {
         DeviceApiException api => operation + ":" + ((int)api.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture),
         OperationCanceledException => operation + ":timeout",
+        SignatureRefusedException => operation + ":refused",
         _ => operation + ":transport",
     };
 

@@ -35,6 +35,18 @@ public sealed record DeviceCredentials(
     /// then. The plan itself (it holds the Wi-Fi key) is never saved: a restarted agent mid-staging fetches it again.
     /// </summary>
     public string? StagingCompletedPlanHash { get; init; }
+
+    /// <summary>
+    /// The site key (hex SHA-256 of its SubjectPublicKeyInfo) the device pinned from the first signed declaration set or
+    /// command, when it had no TLS pin to check signatures against; null until then, or when <see cref="TlsSpkiSha256"/> is the anchor.
+    /// </summary>
+    public string? SiteKeySha256 { get; init; }
+
+    /// <summary>The version of the signed declaration set the device verified and runs; a restarted agent refuses an older one.</summary>
+    public long? DeclarationsVersion { get; init; }
+
+    /// <summary>The SHA-256 of that set's signed bytes: the same version with other content is refused too.</summary>
+    public string? DeclarationsDigest { get; init; }
 }
 
 /// <summary>Reads and writes <see cref="DeviceCredentials"/> as a JSON file.</summary>

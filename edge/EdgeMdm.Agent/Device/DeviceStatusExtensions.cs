@@ -11,7 +11,7 @@ public static class DeviceStatusExtensions
         return status is
         {
             Apps: null, Os: null, Battery: null, Storage: null, Wifi: null,
-            Configurations: null, Certificates: null, Staging: null,
+            Configurations: null, Certificates: null, Staging: null, DeclarationsVerification: null,
         };
     }
 }

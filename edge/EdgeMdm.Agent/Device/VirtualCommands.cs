@@ -29,14 +29,23 @@ public sealed class VirtualCommands
     /// again: its first result is returned while it has not been reported (<see cref="MarkResultReported"/>), and null
     /// afterwards, meaning "nothing to send".
     /// </summary>
-    public CommandResultRequest? Execute(DeviceCommand command)
+    public CommandResultRequest? Execute(DeviceCommand command) => Once(command, _carryOut);
+
+    /// <summary>
+    /// Like <see cref="Execute"/>, but the command is not carried out: its result is <paramref name="refusal"/>, a failure
+    /// (a command whose signature the device refused). Remembered by id like any other.
+    /// </summary>
+    public CommandResultRequest? Refuse(DeviceCommand command, string refusal, DateTimeOffset at) =>
+        Once(command, _ => new CommandResultRequest { Status = Failed, Message = refusal, Timestamp = at });
+
+    private CommandResultRequest? Once(DeviceCommand command, Func<DeviceCommand, CommandResultRequest> outcome)
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentException.ThrowIfNullOrEmpty(command.Id, nameof(command));
         if (_commands.TryGetValue(command.Id, out var earlier))
             return earlier.Reported ? null : earlier.Result;
 
-        var result = _carryOut(command);
+        var result = outcome(command);
         _commands[command.Id] = new CommandRecord(result);
         _order.Enqueue(command.Id);
         while (_order.Count > RememberedCommands)

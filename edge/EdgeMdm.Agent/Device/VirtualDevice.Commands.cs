@@ -12,6 +12,9 @@ public sealed partial class VirtualDevice
     /// <summary>The commands this device carried out, each once, and whether the appliance has their results.</summary>
     public VirtualCommands Commands { get; }
 
+    /// <summary>Reports <paramref name="command"/> failed with <paramref name="refusal"/> without carrying it out (once per id).</summary>
+    internal CommandResultRequest? RefuseCommand(DeviceCommand command, string refusal) => Commands.Refuse(command, refusal, Advance());
+
     private CommandResultRequest CarryOut(DeviceCommand command)
     {
         var now = Advance();

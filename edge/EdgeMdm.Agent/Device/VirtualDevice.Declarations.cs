@@ -25,7 +25,18 @@ public sealed partial class VirtualDevice
     private readonly SortedDictionary<string, InstallFailure> _installFailures = new(StringComparer.Ordinal);
     private readonly List<WorkItem> _work = [];
     private DeclarationsDocument? _declarations;
+    private DeclarationsVerification? _verification;
     private DateTimeOffset _workCursor;
+
+    /// <summary>
+    /// What the device reports of the signed sets it was handed (<see cref="DeviceStatus.DeclarationsVerification"/>):
+    /// the version it holds, and the last refusal while the newest set it fetched was refused. Stamped now.
+    /// </summary>
+    internal void RecordDeclarationsVerification(DeclarationsVerification verification)
+    {
+        ArgumentNullException.ThrowIfNull(verification);
+        _verification = verification with { At = Advance() };
+    }
 
     /// <summary>The token of the declarations the device holds; null before it fetched any.</summary>
     public string? DeclarationsToken => _declarations?.Token;

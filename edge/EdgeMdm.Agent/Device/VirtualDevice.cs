@@ -144,6 +144,7 @@ public sealed partial class VirtualDevice
             Certificates = ListIfChanged(current.Certificates, baseline.Certificates),
             Staging = ItemIfChanged(current.Staging, baseline.Staging),
             InstallFailures = ListIfChanged(current.InstallFailures, baseline.InstallFailures),
+            DeclarationsVerification = ItemIfChanged(current.DeclarationsVerification, baseline.DeclarationsVerification),
         };
     }
 
@@ -178,6 +179,7 @@ public sealed partial class VirtualDevice
         Certificates = _certificates.Select(c => new CertificateStatus { Name = c.Key, NotAfter = c.Value }).ToArray(),
         Staging = StagingSnapshot(),
         InstallFailures = CurrentInstallFailures(),
+        DeclarationsVerification = _verification,
     };
 
     // Records compare their members by value, but a list member by reference: lists are compared item by

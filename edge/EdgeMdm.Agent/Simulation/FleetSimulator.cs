@@ -140,7 +140,9 @@ public sealed class FleetSimulator
                 var enrollment = await EnrollAsync(device, EnrollRequestOf(index, device));
                 if (enrollment is not null)
                 {
-                    var agent = new DeviceAgent(api, device, enrollment.DeviceSecret, Installer(device.Serial, enrollment.DeviceSecret));
+                    // The pin the fleet connects with is the key the site signs with; without one, each device pins the first key it sees.
+                    var trust = new SiteTrust(enrollment.DeviceId, options.TlsPin);
+                    var agent = new DeviceAgent(api, device, enrollment.DeviceSecret, trust, Installer(device.Serial, enrollment.DeviceSecret));
                     OfferKey(agent, enrollment.PackageSigningKey);
                     var silentUntil = !offline ? DateTimeOffset.MinValue
                         : options.OfflineFor is { } silence ? options.TimeProvider.GetUtcNow() + silence

@@ -28,9 +28,9 @@ internal static class CheckinEndpoints
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
-        v1.MapGet("/declarations", Declarations)
+        v1.MapGet("/declarations", DeclarationsAsync)
             .WithName("GetDeclarations")
-            .WithSummary("The device's whole desired state; the ETag is its declarations token. A quarantined device gets its group's empty declarations.")
+            .WithSummary("The device's whole desired state, signed by the site as one set with a version; the ETag is its declarations token. A quarantined device gets its group's empty declarations.")
             .Produces<DeclarationsDocument>()
             .Produces(StatusCodes.Status304NotModified)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
@@ -50,11 +50,12 @@ internal static class CheckinEndpoints
             : Problems.Refused(outcome.Refusal!);
     }
 
-    private static IResult Declarations(HttpRequest http, ICheckinStore store)
+    private static async Task<IResult> DeclarationsAsync(HttpRequest http, ICheckinStore store, DeclarationVersions versions)
     {
         var outcome = store.DeclarationsOf(http.HttpContext.User.SecretHash());
-        if (outcome.Value is not { } document)
+        if (outcome.Value is not { } declarations)
             return Problems.Refused(outcome.Refusal!);
+        var document = declarations.Document;
 
         var etag = new EntityTagHeaderValue($"\"{document.Token}\"");
         http.HttpContext.Response.Headers.ETag = etag.ToString();
@@ -62,7 +63,9 @@ internal static class CheckinEndpoints
         var ifNoneMatch = http.GetTypedHeaders().IfNoneMatch;
         if (ifNoneMatch.Any(candidate => candidate.Equals(EntityTagHeaderValue.Any) || candidate.Compare(etag, useStrongComparison: false)))
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
-        return TypedResults.Json(document, DeviceProtocolJson.Default.DeclarationsDocument);
+        // Signed as this device's set, at its version: only when it is sent, so a 304 costs no trip through the writer.
+        var signed = await versions.SignAsync(declarations);
+        return TypedResults.Json(signed, DeviceProtocolJson.Default.DeclarationsDocument);
     }
 }
 
@@ -118,6 +121,12 @@ internal static class CheckinValidation
 
         if (status.Certificates is { } certificates)
             v.List(certificates, "status.certificates", (c, at) => v.RequiredText(at + ".name", c.Name));
+        if (status.DeclarationsVerification is { } verification)
+        {
+            v.OptionalText("status.declarationsVerification.refusal", verification.Refusal);
+            v.OptionalText("status.declarationsVerification.message", verification.Message);
+        }
+
         if (status.Staging is { } staging && (staging.CompletedSteps < 0 || staging.TotalSteps < 0 || staging.CompletedSteps > staging.TotalSteps))
             v.Add("status.staging", "completedSteps and totalSteps must be positive, completed no more than total");
     }

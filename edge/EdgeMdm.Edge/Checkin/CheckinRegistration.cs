@@ -15,6 +15,7 @@ public static class CheckinRegistration
         services.AddSingletonServing<DeclarationsCatalog>(typeof(IDeclarations), typeof(IPinnedPackages), typeof(IFeedObserver));
         services.AddSingletonServing<CheckinService>(typeof(ICheckinStore), typeof(IDeviceDeclarations));
         services.AddSingleton<IDriftReport, DriftReport>();
+        services.AddSingleton<DeclarationVersions>();
         // Partitioned by device when the credential is known (authentication runs first), else by address.
         services.AddPerSecondLimit<CheckinLimitOptions>(
             CheckinLimitOptions.Policy,

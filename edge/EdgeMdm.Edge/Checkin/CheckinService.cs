@@ -21,9 +21,14 @@ public interface ICheckinStore
     /// <summary>
     /// The declarations document the device holding the secret gets (<c>GET /api/v1/declarations</c>): its group's,
     /// or, while it is declared nothing (<see cref="DeviceAccess.IsDeclared"/>: quarantined), its group's empty one.
+    /// Not signed yet: the endpoint signs it as the device's set when it sends it.
     /// </summary>
-    Outcome<DeclarationsDocument> DeclarationsOf(string secretHash);
+    Outcome<DeviceDeclarations> DeclarationsOf(string secretHash);
 }
+
+/// <summary>A device's declarations before they are signed as its set.</summary>
+/// <param name="ReportedHeldVersion">The set version the device last reported it holds (its status); null before it reported one.</param>
+public sealed record DeviceDeclarations(string DeviceId, DeclarationsDocument Document, long? ReportedHeldVersion);
 
 /// <summary>
 /// A check-in in one writer unit: the device's status merged with what it reports, judged against what it is
@@ -116,13 +121,14 @@ internal sealed class CheckinService(
             return new CheckinResponse(answered.Token, open, _checkinIntervalSeconds);
         });
 
-    public Outcome<DeclarationsDocument> DeclarationsOf(string secretHash)
+    public Outcome<DeviceDeclarations> DeclarationsOf(string secretHash)
     {
         if (reads.BySecret(secretHash) is not { } device)
             return DeviceRefusals.UnknownSecret;
         if (!DeviceLifecycle.MayCheckIn(device.State))
             return DeviceRefusals.Retired(device);
-        return DeviceAccess.IsDeclared(device.State) ? Declared(device) : declarations.Withheld(device.Group);
+        var document = DeviceAccess.IsDeclared(device.State) ? Declared(device) : declarations.Withheld(device.Group);
+        return new DeviceDeclarations(device.Id, document, device.ParsedStatus().DeclarationsVerification?.HeldVersion);
     }
 
     /// <summary>

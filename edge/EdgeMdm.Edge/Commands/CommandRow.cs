@@ -9,7 +9,7 @@ internal sealed class CommandRow
     public const string Select =
         """
         SELECT id AS Id, device_id AS DeviceId, type AS Type, parameters AS Parameters, status AS Status, created_at AS CreatedAt,
-               expires_at AS ExpiresAt, delivered_at AS DeliveredAt, result_message AS ResultMessage
+               expires_at AS ExpiresAt, delivered_at AS DeliveredAt, result_message AS ResultMessage, created_by AS CreatedBy, origin AS Origin
         FROM commands
         """;
 
@@ -24,8 +24,12 @@ internal sealed class CommandRow
     public long? DeliveredAt { get; set; }
     public string? ResultMessage { get; set; }
 
-    // Only the snapshot for a restored hub selects these two.
     public string CreatedBy { get; set; } = "";
+
+    /// <summary>hub | site: where the command was made (signed with it for the device).</summary>
+    public string Origin { get; set; } = "site";
+
+    // Only the snapshot for a restored hub selects this one.
     public long FinishedAt { get; set; }
 
     /// <summary>The current row of a statement that selected <see cref="Select"/>, columns by position.</summary>
@@ -40,7 +44,12 @@ internal sealed class CommandRow
         ExpiresAt = row.NullableLong(6),
         DeliveredAt = row.NullableLong(7),
         ResultMessage = row.NullableText(8),
+        CreatedBy = row.Text(9),
+        Origin = row.Text(10),
     };
+
+    /// <summary>Who issued the command, as the device is told: <c>hub:ACCOUNT</c> or <c>site:NAME</c>.</summary>
+    public string IssuedBy => Origin + ":" + CreatedBy;
 
     public CommandSummary ToSummary() => new(
         Id, DeviceId, Type, Status, DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt),

@@ -5,8 +5,10 @@ using EdgeMdm.Contracts.Sync;
 using EdgeMdm.Domain.Audit;
 using EdgeMdm.Domain.Lifecycle;
 using EdgeMdm.Domain.Outcomes;
+using EdgeMdm.Domain.Security;
 using EdgeMdm.Edge.Audit;
 using EdgeMdm.Edge.Devices;
+using EdgeMdm.Edge.SiteTls;
 using EdgeMdm.Edge.Storage;
 using EdgeMdm.Edge.Sync;
 using EdgeMdm.Edge.Wakes;
@@ -65,7 +67,7 @@ public interface IDeviceCommands
 
 /// <summary>Commands to devices (table <c>commands</c>): queued by the operator or the hub, delivered at check-in, closed by their results.</summary>
 internal sealed class CommandStore(
-    EdgeStorage storage, IDeviceRegistry devices, IDeviceQueries deviceReads, IWakeRequests wakes, IAuditLog audit, ILogger<CommandStore> logger) : ICommandStore, ICommandEnqueuer, IDeviceCommands, IFeedHandler
+    EdgeStorage storage, IDeviceRegistry devices, IDeviceQueries deviceReads, IWakeRequests wakes, IAuditLog audit, SiteSigner signer, ILogger<CommandStore> logger) : ICommandStore, ICommandEnqueuer, IDeviceCommands, IFeedHandler
 {
     public IReadOnlyCollection<HubChange.ChangeOneofCase> Kinds { get; } = [HubChange.ChangeOneofCase.CommandQueued];
 
@@ -158,7 +160,9 @@ internal sealed class CommandStore(
             }
 
             var parameters = JsonSerializer.Deserialize(command.Parameters, CommandsJson.Default.DictionaryStringString) ?? [];
-            deliver.Add(new DeviceCommand(command.Id, command.Type, parameters, command.ExpiresAt is { } e ? DateTimeOffset.FromUnixTimeMilliseconds(e) : null));
+            // Signed for this device as it leaves the site: the agent carries out only what the site key signed for it.
+            var unsigned = new DeviceCommand(command.Id, command.Type, parameters, command.ExpiresAt is { } e ? DateTimeOffset.FromUnixTimeMilliseconds(e) : null);
+            deliver.Add(CommandSignature.Sign(unsigned, deviceId, command.IssuedBy, command.Origin, signer.Key));
         }
 
         return deliver;
@@ -217,8 +221,8 @@ internal sealed class CommandStore(
         var parameters = command.Parameters.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
         var inserted = unit.Db.Execute(
             """
-            INSERT INTO commands (id, device_id, type, parameters, status, created_at, created_by, expires_at)
-            VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)
+            INSERT INTO commands (id, device_id, type, parameters, status, created_at, created_by, expires_at, origin)
+            VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, 'hub')
             ON CONFLICT (id) DO NOTHING
             """,
             command.CommandId, command.DeviceId, command.Type, JsonSerializer.Serialize(parameters, CommandsJson.Default.DictionaryStringString),

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using EdgeMdm.Domain.Security;
 using EdgeMdm.ServiceDefaults.OwnerOnly;
 
 namespace EdgeMdm.Edge.SiteTls;
@@ -121,6 +122,12 @@ public sealed class SiteCertificates : IDisposable
         using var key = _authority.GetECDsaPublicKey() ?? throw new InvalidOperationException("the site CA has no ECDSA key");
         return key.VerifyData(data, signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
     }
+
+    /// <summary>
+    /// The server key as the site's signing key (<see cref="SiteSigningKey"/>): what the appliance signs declaration sets
+    /// and commands with, so a device that pinned this server's TLS key checks signatures against the same key.
+    /// </summary>
+    public SiteSigningKey CreateSigningKey() => SiteSigningKey.From(_serverKey);
 
     public static string SpkiSha256(X509Certificate2 certificate)
     {

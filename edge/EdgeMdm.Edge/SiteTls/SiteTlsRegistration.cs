@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
+using EdgeMdm.Domain.Security;
 using EdgeMdm.Edge.Discovery;
 using EdgeMdm.Edge.Options;
 using EdgeMdm.Edge.Site;
@@ -30,7 +31,24 @@ internal sealed class SiteTlsOptionsValidator : IValidateOptions<SiteTlsOptions>
     }
 }
 
-public static class SiteTlsRegistration
+/// <summary>
+/// The site's signing key (<see cref="SiteSigningKey"/>) for what the appliance hands its devices, made when first used:
+/// the site certificate must not be made before the seed named the site (its host names come from that name).
+/// </summary>
+public sealed class SiteSigner(Func<SiteSigningKey> create) : IDisposable
+{
+    private readonly Lazy<SiteSigningKey> _key = new(create, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    public SiteSigningKey Key => _key.Value;
+
+    public void Dispose()
+    {
+        if (_key.IsValueCreated)
+            _key.Value.Dispose();
+    }
+}
+
+public static partial class SiteTlsRegistration
 {
     /// <summary>
     /// Where <c>serve</c> listens when nothing says otherwise: the device API over TLS on 8443, and plain HTTP on 8080
@@ -67,6 +85,7 @@ public static class SiteTlsRegistration
                 sp.GetRequiredService<IOptions<MdnsOptions>>().Value.AnnouncedHostName(sp.GetRequiredService<ISiteIdentity>().Site())),
             Addresses(),
             sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new SiteSigner(() => SigningKey(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<SiteCertificates>, sp.GetRequiredService<ILoggerFactory>())));
         services.AddHttpsRedirection(redirect => redirect.RedirectStatusCode = StatusCodes.Status308PermanentRedirect);
         services.AddOptions<KestrelServerOptions>().Configure<IServiceProvider, IConfiguration>((kestrel, sp, configuration) =>
             kestrel.ConfigureHttpsDefaults(https =>
@@ -94,6 +113,39 @@ public static class SiteTlsRegistration
         app.UseWhen(http => !http.Request.Path.Equals("/healthz", StringComparison.Ordinal), branch => branch.UseHttpsRedirection());
         return app;
     }
+
+    /// <summary>
+    /// The key the appliance signs what it hands devices with: the key of the certificate it serves, because that is the
+    /// key a device pinned. The site certificate's server key, or the configured certificate's when that one has an
+    /// ECDSA P-256 private key; with any other configured certificate (RSA), the site key, said in the log: devices that
+    /// pinned the configured certificate then refuse the signatures until they are enrolled again.
+    /// </summary>
+    private static SiteSigningKey SigningKey(IConfiguration configuration, Func<SiteCertificates> site, ILoggerFactory logs)
+    {
+        var section = configuration.GetSection("Kestrel:Certificates:Default");
+        if (section["Path"] is not { Length: > 0 } path)
+            return site().CreateSigningKey();
+        using var certificate = path.EndsWith(".pfx", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".p12", StringComparison.OrdinalIgnoreCase)
+            ? X509CertificateLoader.LoadPkcs12FromFile(path, section["Password"])
+            : section["KeyPath"] is { Length: > 0 } keyPath ? X509Certificate2.CreateFromPemFile(path, keyPath) : X509CertificateLoader.LoadCertificateFromFile(path);
+        using var key = certificate.GetECDsaPrivateKey();
+        try
+        {
+            if (key is not null)
+                return SiteSigningKey.From(key);
+        }
+        catch (ArgumentException)
+        {
+            // An EC key on another curve: devices could not verify it; signed with the site key instead, said below.
+        }
+
+        SigningWithSiteKey(logs.CreateLogger(typeof(SiteTlsRegistration)), path);
+        return site().CreateSigningKey();
+    }
+
+    [LoggerMessage(EventId = 1700, Level = LogLevel.Warning,
+        Message = "The configured certificate {Path} has no ECDSA P-256 private key: declaration sets and commands are signed with the site key, which devices that pinned that certificate refuse")]
+    private static partial void SigningWithSiteKey(ILogger logger, string path);
 
     /// <summary>The machine's name, localhost, the mDNS name devices find the appliance by, and the configured ones.</summary>
     /// <summary>

@@ -76,6 +76,34 @@ public sealed record DeviceStatus
 
     /// <summary>The last failed install per package, while it is not installed at the declared version.</summary>
     public IReadOnlyList<InstallFailure>? InstallFailures { get; init; }
+
+    /// <summary>
+    /// The signed declaration set the device holds (its version) and the last set it refused, if it refused the newest
+    /// one it was handed (a bad or missing signature, another device's set, an older version): the site sees why a device
+    /// keeps running older declarations.
+    /// </summary>
+    public DeclarationsVerification? DeclarationsVerification { get; init; }
+}
+
+/// <summary>What the device made of the signed declaration sets it was handed.</summary>
+public sealed record DeclarationsVerification
+{
+    /// <summary>The version of the set the device verified and runs; null before it held any.</summary>
+    public long? HeldVersion { get; init; }
+
+    /// <summary>
+    /// Null when the newest set the device fetched was accepted; else why it was refused: unsigned | wrong_key |
+    /// bad_signature | other_device | rollback | version_reused.
+    /// </summary>
+    public string? Refusal { get; init; }
+
+    /// <summary>The version the refused set claimed (null when it claimed none).</summary>
+    public long? RefusedVersion { get; init; }
+
+    /// <summary>The refusal in the device's words; null when nothing was refused.</summary>
+    public string? Message { get; init; }
+
+    public DateTimeOffset? At { get; init; }
 }
 
 /// <summary>Why the device could not install a declared package version.</summary>
@@ -214,12 +242,33 @@ public static class StagingStepStates
     public static IReadOnlyList<string> All { get; } = [Pending, Running, Succeeded, Failed];
 }
 
-/// <summary>A command the device must carry out and report on (POST /api/v1/commands/{id}/result).</summary>
+/// <summary>
+/// A command the device must carry out and report on (POST /api/v1/commands/{id}/result). The site signs every command
+/// it hands out (<see cref="Signature"/> over the id, <see cref="DeviceId"/>, type, parameters, expiry, <see cref="IssuedBy"/>
+/// and <see cref="Origin"/>, by the key of <see cref="SignerKey"/>); the agent carries out only a command whose signature
+/// verifies against the key it trusts and that names itself, and reports any other as failed.
+/// </summary>
 public sealed record DeviceCommand(
     string Id,
     string Type,
     IReadOnlyDictionary<string, string> Parameters,
-    DateTimeOffset? ExpiresAt);
+    DateTimeOffset? ExpiresAt)
+{
+    /// <summary>The device the command is for.</summary>
+    public string? DeviceId { get; init; }
+
+    /// <summary>Who asked for it: <c>hub:ACCOUNT</c> for central IT at the hub, <c>site:NAME</c> for a person or tool at the site.</summary>
+    public string? IssuedBy { get; init; }
+
+    /// <summary>Where it was made: <c>hub</c> or <c>site</c>.</summary>
+    public string? Origin { get; init; }
+
+    /// <summary>The signing key's SubjectPublicKeyInfo DER, base64: the site's TLS server key.</summary>
+    public string? SignerKey { get; init; }
+
+    /// <summary>Base64 of the 64-byte IEEE P1363 ECDSA P-256 / SHA-256 signature over the command's canonical bytes.</summary>
+    public string? Signature { get; init; }
+}
 
 /// <summary>POST /api/v1/commands/{id}/result.</summary>
 public sealed record CommandResultRequest
@@ -243,6 +292,21 @@ public sealed record DeclarationsDocument(
 {
     /// <summary>The hub's package signing key (SubjectPublicKeyInfo PEM) when the site has it (see EnrollResponse).</summary>
     public string? PackageSigningKey { get; init; }
+
+    /// <summary>The device this set is for: a set signed for one device is refused by every other.</summary>
+    public string? DeviceId { get; init; }
+
+    /// <summary>
+    /// The set's version for this device, from 1, raised by the site every time the device's declarations (their token)
+    /// change: the agent refuses a set older than the one it holds, and the same version with other content.
+    /// </summary>
+    public long? Version { get; init; }
+
+    /// <summary>The signing key's SubjectPublicKeyInfo DER, base64: the site's TLS server key, whose SHA-256 is the device's pin.</summary>
+    public string? SignerKey { get; init; }
+
+    /// <summary>Base64 of the 64-byte IEEE P1363 ECDSA P-256 / SHA-256 signature over the whole set's canonical bytes.</summary>
+    public string? Signature { get; init; }
 }
 
 /// <summary>

@@ -23,6 +23,7 @@ public static class StatusMerge
             Certificates = changes.Certificates ?? current.Certificates,
             Staging = changes.Staging ?? current.Staging,
             InstallFailures = changes.InstallFailures ?? current.InstallFailures,
+            DeclarationsVerification = changes.DeclarationsVerification ?? current.DeclarationsVerification,
         };
     }
 

@@ -16,6 +16,7 @@ public sealed class StatusMergeTests
         Certificates = [new CertificateStatus { Name = "site-wifi", NotAfter = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero) }],
         Staging = new StagingProgress { CompletedSteps = 2, TotalSteps = 5, CurrentStep = "install apps" },
         InstallFailures = [new InstallFailure { PackageName = "com.acme.scan", VersionCode = 250, Reason = "storage_full", At = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero) }],
+        DeclarationsVerification = new DeclarationsVerification { HeldVersion = 3, Refusal = "rollback", RefusedVersion = 2 },
     };
 
     [Fact]
