@@ -18,6 +18,6 @@ internal sealed partial class BlueprintReprotection(EdgeStorage storage, Bluepri
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(EventId = 1300, Level = LogLevel.Information, Message = "Protected {Count} blueprints an older version stored in clear")]
+    [LoggerMessage(EventId = 1400, Level = LogLevel.Information, Message = "Protected {Count} blueprints an older version stored in clear")]
     private partial void LogProtected(int count);
 }
