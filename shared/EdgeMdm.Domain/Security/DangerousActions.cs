@@ -74,6 +74,9 @@ public static class DangerousActions
     /// <summary>The problem type of a refused approval, so a client can tell it from other conflicts.</summary>
     public const string ApprovalProblemType = "https://edgemdm.dev/problems/approval";
 
+    /// <summary>The problem type of a missing or too long reason (<see cref="ReasonRefusal"/>).</summary>
+    public const string ReasonProblemType = "https://edgemdm.dev/problems/reason";
+
     public static TimeSpan MaxApprovalWindow { get; } = TimeSpan.FromDays(7);
 
     /// <summary>What a command of <paramref name="type"/> sent to <paramref name="devices"/> devices in one request is.</summary>
@@ -102,6 +105,16 @@ public static class DangerousActions
             ? $"is required for {Describe(action)}: it goes into the audit trail"
             : null;
     }
+
+    /// <summary>
+    /// <see cref="ReasonProblem"/> as a refusal whose <see cref="Refusal.Type"/> is <see cref="ReasonProblemType"/> and
+    /// whose detail starts with the field's name, <c>reason</c>: an HTTP surface answers it 400 naming the field, a CLI
+    /// as its <c>--reason</c> option.
+    /// </summary>
+    public static Refusal? ReasonRefusal(DangerousAction action, string? reason) =>
+        ReasonProblem(action, reason) is { } problem
+            ? new Refusal(RefusalKind.Unprocessable, "Invalid reason", "reason " + problem) { Type = ReasonProblemType }
+            : null;
 
     /// <summary>Whether the request waits for a second person: a wipe of more than the threshold's devices.</summary>
     public static bool NeedsApproval(DangerousAction action, int devices, DangerousActionPolicy policy)
