@@ -77,6 +77,8 @@ public sealed partial class AuthorizationMatrixTests : HubPerTest
         ["GET /api/v1/audit/verify"] = NamedInQuery,
         ["POST /api/v1/commands"] = Operate(SiteOperatorReach.Narrowed),
         ["GET /api/v1/commands/{commandId}"] = Read(SiteOperatorReach.Narrowed),
+        ["GET /api/v1/approvals"] = Read(SiteOperatorReach.Narrowed),
+        ["POST /api/v1/approvals/{approvalId}/approve"] = Operate(SiteOperatorReach.Narrowed),
         ["POST /api/v1/accounts"] = Administer,
         ["GET /api/v1/accounts"] = Administer,
         ["PATCH /api/v1/accounts/{userName}"] = Administer,

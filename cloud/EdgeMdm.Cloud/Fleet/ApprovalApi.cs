@@ -17,8 +17,8 @@ internal static class ApprovalApi
 {
     public static RouteGroupBuilder MapApprovalApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/approvals", ListAsync).RequireAuthorization(HubAuthorization.Read);
-        api.MapPost("/approvals/{approvalId}/approve", ApproveRequestAsync).RequireAuthorization(HubAuthorization.Operate);
+        api.MapGet("/approvals", ListAsync).RequireAuthorization(HubAuthorization.Read).NarrowsToSiteScope();
+        api.MapPost("/approvals/{approvalId}/approve", ApproveRequestAsync).RequireAuthorization(HubAuthorization.Operate).NarrowsToSiteScope();
         return api;
     }
 
