@@ -102,6 +102,8 @@ public sealed partial class AuthorizationMatrixTests : HubPerTest
         ["POST /signout"] = Read(SiteOperatorReach.Narrowed),
         ["GET /devices"] = Read(),
         ["GET /commands"] = Read(),
+        ["GET /approvals"] = Read(SiteOperatorReach.Narrowed),
+        ["POST /approvals/{approvalId}/approve"] = Operate(SiteOperatorReach.Narrowed),
         ["GET /custody"] = Read(),
         ["GET /drift"] = Read(),
         ["GET /blueprints"] = Read(),

@@ -127,4 +127,26 @@ public sealed class DangerousActionApiTests : IAsyncLifetime
         Assert.Equal("Expired", Assert.Single(all)!["status"]!.GetValue<string>());
         Assert.Empty((await olivia.GetFromJsonAsync<JsonArray>("/api/v1/approvals"))!);
     }
+
+    [Fact]
+    public async Task The_console_lists_a_held_wipe_and_another_person_approves_it_there()
+    {
+        // Arrange: the request made with the API token; olivia (an operator) signed in to the console
+        using var requested = await _hub.Rest.PostAsJsonAsync("/api/v1/commands", new { group = "pickers", type = "wipe", reason = "site closing" });
+        var id = (await requested.Content.ReadFromJsonAsync<JsonNode>())!["approvalId"]!.GetValue<string>();
+        using var olivia = await ConsoleSession.SignedInAsync(_hub, "olivia", grant: new HubGrant(HubRoles.Operator, []));
+
+        // Act
+        var page = await ConsoleSession.PageAsync(olivia, "/approvals");
+        using var approved = await olivia.PostFormAsync("/approvals", $"/approvals/{id}/approve", []);
+        using var again = await olivia.PostFormAsync("/approvals", $"/approvals/{id}/approve", []);
+
+        // Assert
+        Assert.Contains($"data-approval=\"{id}\" data-status=\"Pending\"", page, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Redirect, approved.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal(2, await CommandsAsync("wipe"));
+        var trail = (await _hub.App.Services.GetRequiredService<Audit.IHubAudit>().RecordsAsync(TenantIds.Default, null, null, null))!;
+        Assert.Contains(trail, r => string.Equals(r.Action, AuditActions.ApprovalGranted, StringComparison.Ordinal) && string.Equals(r.Actor, "console:default:olivia", StringComparison.Ordinal));
+    }
 }
