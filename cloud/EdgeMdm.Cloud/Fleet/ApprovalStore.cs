@@ -7,25 +7,17 @@ using Microsoft.Extensions.Options;
 namespace EdgeMdm.Cloud.Fleet;
 
 /// <summary>
-/// Dangerous actions at the hub (section <c>Cloud:DangerousActions</c>, hub-wide: every tenant alike): when a wipe
-/// waits for a second person, and how long it may wait.
+/// Dangerous actions at the hub (section <c>Cloud:DangerousActions</c>, <see cref="DangerousActionSettings"/>, hub-wide:
+/// every tenant alike): when a wipe waits for a second person, and how long it may wait.
 /// </summary>
-public sealed class HubDangerousActionOptions
+public static class HubDangerousActionOptions
 {
     public const string Section = "Cloud:DangerousActions";
-
-    /// <summary>A wipe of more devices than this in one request waits for a second person's approval (5 by default; 0: every wipe).</summary>
-    public int WipeApprovalThreshold { get; set; } = DangerousActionPolicy.DefaultWipeApprovalThreshold;
-
-    /// <summary>How long a waiting request may be approved, in minutes (60 by default).</summary>
-    public int ApprovalMinutes { get; set; } = (int)DangerousActionPolicy.DefaultApprovalWindow.TotalMinutes;
-
-    public DangerousActionPolicy Policy => new(WipeApprovalThreshold, TimeSpan.FromMinutes(ApprovalMinutes));
 }
 
-internal sealed class HubDangerousActionOptionsValidator : IValidateOptions<HubDangerousActionOptions>
+internal sealed class HubDangerousActionOptionsValidator : IValidateOptions<DangerousActionSettings>
 {
-    public ValidateOptionsResult Validate(string? name, HubDangerousActionOptions options)
+    public ValidateOptionsResult Validate(string? name, DangerousActionSettings options)
     {
         var problems = options.Policy.Problems(HubDangerousActionOptions.Section);
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);

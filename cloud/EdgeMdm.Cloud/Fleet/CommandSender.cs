@@ -12,7 +12,7 @@ namespace EdgeMdm.Cloud.Fleet;
 /// before anything is queued; <c>clear-app-data</c> needs its <c>packageName</c> parameter (the agent fails it without).
 /// </summary>
 public sealed class CommandSender(
-    ICommandStore commands, IFleetReadStore fleet, ISiteRegistry sites, IApprovalStore approvals, IOptions<HubDangerousActionOptions> dangerous,
+    ICommandStore commands, IFleetReadStore fleet, ISiteRegistry sites, IApprovalStore approvals, IOptions<DangerousActionSettings> dangerous,
     TimeProvider time, ILogger<CommandSender> log)
 {
     /// <summary>The parameters each command type needs (the agent refuses it without them), by type.</summary>

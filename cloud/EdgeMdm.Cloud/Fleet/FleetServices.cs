@@ -14,7 +14,7 @@ public static class FleetServices
 
     private static IServiceCollection AddDangerousActionOptions(this IServiceCollection services)
     {
-        services.AddOptions<HubDangerousActionOptions>().BindConfiguration(HubDangerousActionOptions.Section).ValidateOnStart();
-        return services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<HubDangerousActionOptions>, HubDangerousActionOptionsValidator>();
+        services.AddOptions<Domain.Security.DangerousActionSettings>().BindConfiguration(HubDangerousActionOptions.Section).ValidateOnStart();
+        return services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Domain.Security.DangerousActionSettings>, HubDangerousActionOptionsValidator>();
     }
 }

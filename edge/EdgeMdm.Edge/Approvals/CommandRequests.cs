@@ -36,7 +36,7 @@ public sealed record ApprovalView(
 /// <summary>
 /// The way a person sends commands at the site (the supervisor page, <c>edgemdm-edge commands send</c>), with the rules
 /// of dangerous actions (<see cref="DangerousActions"/>): a wipe or a bulk lock needs a reason, which travels with the
-/// command into the audit trail; a wipe of more than <see cref="DangerousActionOptions.WipeApprovalThreshold"/> devices
+/// command into the audit trail; a wipe of more than <c>Edge:DangerousActions:WipeApprovalThreshold</c> devices
 /// waits for a second person's approval, and approving it queues its commands exactly once.
 /// </summary>
 public interface ICommandRequests
@@ -57,7 +57,7 @@ public interface ICommandRequests
 /// <summary>Table <c>approvals</c>; commands through the Commands feature's <see cref="ICommandStore"/> and <see cref="ICommandEnqueuer"/>.</summary>
 internal sealed class CommandRequests(
     EdgeStorage storage, IDeviceRegistry devices, ICommandStore commands, ICommandEnqueuer enqueuer, IAuditLog audit,
-    IOptions<DangerousActionOptions> options, ILogger<CommandRequests> logger) : ICommandRequests
+    IOptions<DangerousActionSettings> options, ILogger<CommandRequests> logger) : ICommandRequests
 {
     private const string Select =
         "SELECT id AS Id, action AS Action, command_type AS CommandType, target AS Target, device_ids AS DeviceIds, parameters AS Parameters, " +
@@ -234,6 +234,6 @@ internal sealed partial class ApprovalsJson : JsonSerializerContext;
 public static class ApprovalRegistration
 {
     public static IServiceCollection AddApprovals(this IServiceCollection services) =>
-        services.AddValidatedOptions<DangerousActionOptions, DangerousActionOptionsValidator>(DangerousActionOptions.Section)
+        services.AddValidatedOptions<DangerousActionSettings, DangerousActionOptionsValidator>(DangerousActionOptions.Section)
             .AddSingleton<ICommandRequests, CommandRequests>();
 }

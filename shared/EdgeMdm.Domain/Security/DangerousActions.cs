@@ -44,6 +44,21 @@ public sealed record DangerousActionPolicy(int WipeApprovalThreshold, TimeSpan A
     }
 }
 
+/// <summary>
+/// The settings as an options class binds them (the appliance's <c>Edge:DangerousActions</c>, the hub's
+/// <c>Cloud:DangerousActions</c>): whole minutes, as people write them.
+/// </summary>
+public sealed class DangerousActionSettings
+{
+    /// <summary>A wipe of more devices than this in one request waits for a second person's approval (5 by default; 0: every wipe).</summary>
+    public int WipeApprovalThreshold { get; set; } = DangerousActionPolicy.DefaultWipeApprovalThreshold;
+
+    /// <summary>How long a waiting request may be approved, in minutes (60 by default).</summary>
+    public int ApprovalMinutes { get; set; } = (int)DangerousActionPolicy.DefaultApprovalWindow.TotalMinutes;
+
+    public DangerousActionPolicy Policy => new(WipeApprovalThreshold, TimeSpan.FromMinutes(ApprovalMinutes));
+}
+
 /// <summary>Where an approval request stands.</summary>
 public enum ApprovalStatus
 {
