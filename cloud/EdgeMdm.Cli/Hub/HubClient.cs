@@ -94,12 +94,6 @@ public sealed class HubClient : IDisposable
     public Task<HubCommandQueued> SendCommandAsync(HubQueueCommand command, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Post, "api/v1/commands", JsonContent.Create(command, HubJson.Default.HubQueueCommand), HubJson.Default.HubCommandQueued, cancellationToken);
 
-    public async Task<IReadOnlyList<HubApproval>> ListApprovalsAsync(bool all, CancellationToken cancellationToken) =>
-        await SendAsync(HttpMethod.Get, all ? "api/v1/approvals?all=true" : "api/v1/approvals", null, HubJson.Default.ListHubApproval, cancellationToken);
-
-    public Task<HubApproval> ApproveAsync(string approvalId, CancellationToken cancellationToken) =>
-        SendAsync(HttpMethod.Post, "api/v1/approvals/" + Uri.EscapeDataString(approvalId) + "/approve", null, HubJson.Default.HubApproval, cancellationToken);
-
     public Task<HubCommand> GetCommandAsync(string commandId, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Get, "api/v1/commands/" + Uri.EscapeDataString(commandId), null, HubJson.Default.HubCommand, cancellationToken);
 

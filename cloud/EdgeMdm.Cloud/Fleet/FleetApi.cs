@@ -36,7 +36,7 @@ internal static class FleetApi
                 : Problems.NoSite(body.SiteId);
         }
 
-        var (tenant, createdBy, requester) = (HubApi.Tenant(http), HubApi.Caller(http).Name, ApprovalApi.Person(HubApi.Caller(http)));
+        var (tenant, createdBy, requester) = (HubApi.Tenant(http), HubApi.Caller(http).Name, ApprovalDesk.Person(HubApi.Caller(http)));
         var answer = body.Group is not null
             ? await sender.SendToGroupAsync(tenant, createdBy, requester, body, ct)
             : Answer(await sender.SendAsync(tenant, createdBy, requester, body, ct));

@@ -26,8 +26,8 @@ internal static class ApprovalPages
     private static async Task<IResult> ApproveAsync(string approvalId, HttpContext http, IApprovalStore approvals, TimeProvider time, CancellationToken ct)
     {
         var tenant = ConsoleAccess.Tenant(http.User);
-        var approver = ApprovalApi.Account(http.User.Identity?.Name ?? ConsoleAccess.Actor(http.User));
-        var (approved, refusal) = await ApprovalApi.ApproveAsync(approvals, tenant, approvalId, approver, http.User, time.GetUtcNow(), ct);
+        var approver = ApprovalDesk.Account(http.User.Identity?.Name ?? ConsoleAccess.Actor(http.User));
+        var (approved, refusal) = await ApprovalDesk.ApproveAsync(approvals, tenant, approvalId, approver, http.User, time.GetUtcNow(), ct);
         if (refusal is not null)
         {
             var status = refusal.Kind switch
@@ -39,7 +39,7 @@ internal static class ApprovalPages
             return await PageAsync(http, approvals, time, status, null, refusal.Detail, ct);
         }
 
-        Audit.AuditFilter.Describe(http, AuditActions.ApprovalGranted, approved!.ApprovalId, ApprovalApi.Granted(approved));
+        Audit.AuditFilter.Describe(http, AuditActions.ApprovalGranted, approved!.ApprovalId, ApprovalDesk.Granted(approved));
         return Results.Redirect("/approvals?approved=" + Uri.EscapeDataString(approved.ApprovalId));
     }
 

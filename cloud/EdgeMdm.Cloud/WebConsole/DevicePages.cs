@@ -85,7 +85,7 @@ internal static partial class DevicePages
         var status = StatusCodes.Status422UnprocessableEntity;
         if (error is null)
         {
-            var sent = await sender.SendAsync(tenant, actor, Fleet.ApprovalApi.Account(http.User.Identity?.Name ?? actor), request!, ct);
+            var sent = await sender.SendAsync(tenant, actor, Fleet.ApprovalDesk.Account(http.User.Identity?.Name ?? actor), request!, ct);
             if (sent.Queued is { } queued)
             {
                 LogSent(log, actor, request!.Type!, deviceId, siteId, queued.CommandId, request.Reason!);
