@@ -52,8 +52,8 @@ public sealed class TenantApiTests : HubPerTest
         var addUser = await Probe((s, _) => globex.PostAsJsonAsync($"/api/v1/sites/{s}/users", new { userName = "mallory", role = "supervisor" }), siteId, "no-such-site");
         var devices = await Probe((s, _) => globex.GetAsync(new Uri($"/api/v1/devices?site={s}", UriKind.Relative)), siteId, "no-such-site");
         var command = await Probe((c, _) => globex.GetAsync(new Uri($"/api/v1/commands/{c}", UriKind.Relative)), commandId, "no-such-command");
-        var send = await Probe((s, _) => globex.PostAsJsonAsync("/api/v1/commands", new { siteId = s, deviceId = "dev-0", type = "wipe" }), siteId, "no-such-site");
-        var deviceById = await Probe((d, _) => globex.PostAsJsonAsync("/api/v1/commands", new { deviceId = d, type = "wipe" }), "dev-0", "dev-unknown");
+        var send = await Probe((s, _) => globex.PostAsJsonAsync("/api/v1/commands", new { siteId = s, deviceId = "dev-0", type = "wipe", reason = "mine now" }), siteId, "no-such-site");
+        var deviceById = await Probe((d, _) => globex.PostAsJsonAsync("/api/v1/commands", new { deviceId = d, type = "wipe", reason = "mine now" }), "dev-0", "dev-unknown");
         using var deleteBlueprint = await globex.DeleteAsync(new Uri("/api/v1/blueprints/pickers", UriKind.Relative));
         var theirSites = await globex.GetFromJsonAsync<JsonArray>("/api/v1/sites");
         var theirBlueprints = await globex.GetFromJsonAsync<JsonArray>("/api/v1/blueprints");

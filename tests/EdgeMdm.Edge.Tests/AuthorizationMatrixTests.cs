@@ -67,6 +67,7 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         ["GET /events"] = Access.PageView,
         ["GET /floor"] = Access.PageView,
         ["GET /alerts"] = Access.PageView,
+        ["GET /approvals/"] = Access.PageView,
         ["GET /devices/"] = Access.PageView,
         ["GET /devices/{id}"] = Access.PageView,
         ["GET /staging/"] = Access.PageView,
@@ -76,6 +77,7 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         ["POST /signout"] = Access.PageView,
         ["POST /floor/pick"] = Access.PageAct,
         ["POST /alerts/ack"] = Access.PageAct,
+        ["POST /approvals/approve"] = Access.PageAct,
         ["POST /devices/{id}/actions"] = Access.PageAct,
     };
 

@@ -73,6 +73,7 @@ public static class AdminCli
             BlueprintsCommands.Create(cli),
             DevicesCommands.Create(cli),
             CommandsCommands.Create(cli),
+            CommandsCommands.Approvals(cli),
             TokensCommands.Create(cli),
             ReportCommands.Create(cli),
             AccountsCommands.Create(cli),

@@ -120,6 +120,9 @@ public sealed record PackageRow(
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]
 [JsonSerializable(typeof(CommandSent))]
+[JsonSerializable(typeof(EdgeMdm.Cli.Hub.HubCommandQueued))]
+[JsonSerializable(typeof(EdgeMdm.Cli.Hub.HubApproval))]
+[JsonSerializable(typeof(List<EdgeMdm.Cli.Hub.HubApproval>))]
 [JsonSerializable(typeof(SiteAdded))]
 [JsonSerializable(typeof(List<SiteRow>))]
 [JsonSerializable(typeof(List<DeviceRow>))]

@@ -8,6 +8,35 @@ internal static class CommandsCommands
 {
     public static Command Create(CliSession cli) => new("commands", "commands to devices, delivered through their site") { Send(cli), Show(cli) };
 
+    /// <summary><c>approvals list | approve</c>: the commands that wait for a second person (a wipe of many devices).</summary>
+    public static Command Approvals(CliSession cli)
+    {
+        var all = new Option<bool>("--all") { Description = "approved and expired requests too, not only those waiting" };
+        var json = CliOptions.Json();
+        var list = new Command("list", "requests waiting for a second person's approval, newest first") { all, json };
+        list.SetAction(async (result, cancellationToken) =>
+        {
+            using var hub = cli.Connect(result);
+            var listed = (await hub.ListApprovalsAsync(result.GetValue(all), cancellationToken)).ToList();
+            return cli.Print(result, json, listed, CliJson.Default.ListHubApproval, () => TextTable.Write(
+                cli.Output,
+                ["REQUEST", "STATUS", "COMMAND", "DEVICES", "TARGET", "REQUESTED BY", "UNTIL", "APPROVED BY", "REASON"],
+                listed.Select(a => new[] { a.ApprovalId, a.Status ?? "", a.Type ?? "", Number(a.Devices), a.Target ?? "", a.RequestedBy ?? "", Time(a.ExpiresAt), a.ApprovedBy ?? "", a.Reason ?? "" })));
+        });
+
+        var id = new Argument<string>("request") { Description = "the request's id, as 'commands send' or 'approvals list' printed it" };
+        var approveJson = CliOptions.Json();
+        var approve = new Command("approve", "approve another person's request: its commands are queued now") { id, approveJson };
+        approve.SetAction(async (result, cancellationToken) =>
+        {
+            using var hub = cli.Connect(result);
+            var approved = await hub.ApproveAsync(result.GetValue(id)!, cancellationToken);
+            return cli.Print(result, approveJson, approved, CliJson.Default.HubApproval, () => cli.Output.WriteLine(
+                $"request {approved.ApprovalId} approved: {Number(approved.CommandIds?.Count ?? 0)} {approved.Type} commands queued ({approved.Target}, requested by {approved.RequestedBy})"));
+        });
+        return new Command("approvals", "commands waiting for a second person's approval") { list, approve };
+    }
+
     private static Command Send(CliSession cli)
     {
         var site = new Option<string>("--site") { Description = "the device's site (needed only when the hub does not know the device, or knows its id at several sites); with --group, only this site's devices" };
@@ -35,6 +64,13 @@ internal static class CommandsCommands
             using var hub = cli.Connect(result);
             var command = new HubQueueCommand(NonEmpty(result.GetValue(site)), deviceId, result.GetValue(type)!, values, expiresIn, NonEmpty(result.GetValue(reason)), groupName);
             var queued = await hub.SendCommandAsync(command, cancellationToken);
+            if (queued.ApprovalId is { } approval)
+            {
+                return cli.Print(result, json, queued, CliJson.Default.HubCommandQueued, () => cli.Output.WriteLine(
+                    $"{command.Type} of {Number(queued.Devices ?? 0)} devices ({queued.Target}) waits for a second person's approval: request {approval}, " +
+                    $"until {Time(queued.ExpiresAt)} (another person runs 'edgemdm approvals approve {approval}')"));
+            }
+
             if (groupName is null)
                 return cli.Print(result, json, new CommandSent(queued.Command), CliJson.Default.CommandSent, () => cli.Output.WriteLine(queued.Command));
             return cli.Print(result, json, new GroupCommandsSent(groupName, queued.Commands), CliJson.Default.GroupCommandsSent, () =>

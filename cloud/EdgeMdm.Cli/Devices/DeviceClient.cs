@@ -12,3 +12,15 @@ internal static class DeviceClient
         return hub.GetAsync(path, HubJson.Default.HubDeviceDetail, cancellationToken);
     }
 }
+
+/// <summary>The approval calls kept beside the commands commands, over <see cref="HubClient"/>.</summary>
+internal static class ApprovalClient
+{
+    /// <summary>The requests waiting for a second person (<paramref name="all"/>: approved and expired ones too).</summary>
+    public static async Task<IReadOnlyList<HubApproval>> ListApprovalsAsync(this HubClient hub, bool all, CancellationToken cancellationToken) =>
+        await hub.SendAsync(HttpMethod.Get, all ? "api/v1/approvals?all=true" : "api/v1/approvals", null, HubJson.Default.ListHubApproval, cancellationToken);
+
+    /// <summary>Approves another person's request: the hub queues its commands and answers the request with their ids.</summary>
+    public static Task<HubApproval> ApproveAsync(this HubClient hub, string approvalId, CancellationToken cancellationToken) =>
+        hub.SendAsync(HttpMethod.Post, "api/v1/approvals/" + Uri.EscapeDataString(approvalId) + "/approve", null, HubJson.Default.HubApproval, cancellationToken);
+}

@@ -47,7 +47,21 @@ public sealed record HubCommandQueued(string? CommandId, string? Id, IReadOnlyLi
 
     /// <summary>Every id the hub returned, one device's or a group's.</summary>
     public IReadOnlyList<string> Commands => CommandIds ?? (Command.Length > 0 ? [Command] : []);
+
+    /// <summary>Set when the hub held the command for a second person's approval (202) instead of queuing it.</summary>
+    public string? ApprovalId { get; init; }
+
+    public int? Devices { get; init; }
+
+    public string? Target { get; init; }
+
+    public DateTimeOffset? ExpiresAt { get; init; }
 }
+
+/// <summary>A request waiting for (or given) a second person's approval, as <c>GET /api/v1/approvals</c> answers it.</summary>
+public sealed record HubApproval(
+    string ApprovalId, string? Action, string? Type, string? Target, int Devices, IReadOnlyList<string>? Sites, string? Reason, string? RequestedBy,
+    DateTimeOffset? RequestedAt, DateTimeOffset? ExpiresAt, string? Status, string? ApprovedBy, DateTimeOffset? ApprovedAt, IReadOnlyList<string>? CommandIds);
 
 public sealed record HubCommand(
     string? CommandId,
@@ -255,6 +269,8 @@ public sealed record HubStagingPlanComparison(string Name, bool Exists, IReadOnl
 [JsonSerializable(typeof(HubTokenIssued))]
 [JsonSerializable(typeof(HubQueueCommand))]
 [JsonSerializable(typeof(HubCommandQueued))]
+[JsonSerializable(typeof(HubApproval))]
+[JsonSerializable(typeof(List<HubApproval>))]
 [JsonSerializable(typeof(HubCommand))]
 [JsonSerializable(typeof(List<HubDevice>))]
 [JsonSerializable(typeof(HubProblem))]

@@ -26,6 +26,8 @@ namespace EdgeMdm.Cloud.Api;
 [JsonSerializable(typeof(IReadOnlyDictionary<string, string?>))]
 [JsonSerializable(typeof(CommandQueued))]
 [JsonSerializable(typeof(CommandsQueued))]
+[JsonSerializable(typeof(ApprovalRecord))]
+[JsonSerializable(typeof(List<ApprovalRecord>))]
 [JsonSerializable(typeof(CommandRecord))]
 [JsonSerializable(typeof(List<DeviceRecord>))]
 [JsonSerializable(typeof(LoginRequest))]

@@ -58,10 +58,27 @@ public sealed class AuditFilter(Func<HttpContext, (string Tenant, string Actor)?
         if (action.EndsWith("/compare", StringComparison.Ordinal))
             return result;
         var subject = string.Join(' ', http.Request.RouteValues.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => Convert.ToString(v.Value, CultureInfo.InvariantCulture)));
-        var entry = new AuditEntry(who.Actor, action, subject, RateLimits.RemoteAddress(http),
-            $"{http.Request.Method} {http.Request.Path} → {StatusOf(result).ToString(CultureInfo.InvariantCulture)}");
+        var detail = $"{http.Request.Method} {http.Request.Path} → {StatusOf(result).ToString(CultureInfo.InvariantCulture)}";
+        if (http.Items[DescriptionKey] is Description described)
+            (action, subject, detail) = (described.Action, described.Subject, detail + ": " + described.Detail);
+        var entry = new AuditEntry(who.Actor, action, subject, RateLimits.RemoteAddress(http), detail);
         await http.RequestServices.GetRequiredService<IHubAudit>().RecordAsync(who.Tenant, entry, CancellationToken.None);
         return result;
+    }
+
+    private static readonly object DescriptionKey = new();
+
+    private sealed record Description(string Action, string Subject, string Detail);
+
+    /// <summary>
+    /// What the handler says of its change, in place of the route's name and values: the action (one handler may do
+    /// either of two things: queue a command, or hold it for an approval), its subject, and a detail such as the reason,
+    /// which the record carries after the method, path and status.
+    /// </summary>
+    public static void Describe(HttpContext http, string action, string subject, string detail)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        http.Items[DescriptionKey] = new Description(action, subject, detail);
     }
 
     /// <summary>The audit action an endpoint's route names, or the method and route itself when it has no short name.</summary>

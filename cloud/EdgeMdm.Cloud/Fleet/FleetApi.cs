@@ -13,6 +13,7 @@ internal static class FleetApi
             await commands.CommandStatusAsync(HubApi.Tenant(http), commandId, ct) is { } command && HubAuthorization.MayReachSite(http.User, command.SiteId)
                 ? TypedResults.Json(command, ApiJson.Default.CommandRecord)
                 : Problems.NotFound($"no command '{commandId}'")).RequireAuthorization(HubAuthorization.Read).NarrowsToSiteScope();
+        api.MapApprovalApi();
         return api.MapDeviceApi();
     }
 
@@ -35,12 +36,17 @@ internal static class FleetApi
                 : Problems.NoSite(body.SiteId);
         }
 
-        var (tenant, createdBy) = (HubApi.Tenant(http), HubApi.Caller(http).Name);
-        if (body.Group is not null)
-            return await sender.SendToGroupAsync(tenant, createdBy, body, ct);
-        var (queued, refusal) = await sender.SendAsync(tenant, createdBy, body, ct);
-        return refusal ?? TypedResults.Json(queued!, ApiJson.Default.CommandQueued, statusCode: StatusCodes.Status201Created);
+        var (tenant, createdBy, requester) = (HubApi.Tenant(http), HubApi.Caller(http).Name, ApprovalDesk.Person(HubApi.Caller(http)));
+        var answer = body.Group is not null
+            ? await sender.SendToGroupAsync(tenant, createdBy, requester, body, ct)
+            : Answer(await sender.SendAsync(tenant, createdBy, requester, body, ct));
+        ApprovalApi.DescribeRequest(http, answer, body);
+        return answer;
     }
+
+    private static IResult Answer(CommandSent sent) =>
+        sent.Refusal
+        ?? (sent.Pending is { } pending ? CommandSender.Pending(pending) : TypedResults.Json(sent.Queued!, ApiJson.Default.CommandQueued, statusCode: StatusCodes.Status201Created));
 }
 
 /// <summary>A command for one device (<c>DeviceId</c>, <c>SiteId</c> optional when the id is unique) or for a <c>Group</c>.</summary>

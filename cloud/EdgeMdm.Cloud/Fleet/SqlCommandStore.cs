@@ -18,12 +18,25 @@ internal sealed class SqlCommandStore(IHubDatabase db, TimeProvider time, ISiteD
         string tenantId, IReadOnlyList<CommandTarget> targets, string type, IReadOnlyDictionary<string, string> parameters,
         DateTimeOffset? expiresAt, string createdBy, string reason = "", CancellationToken cancellationToken = default)
     {
+        await using var s = await db.BeginAsync(write: true, cancellationToken);
+        var ids = await QueueInAsync(s, tenantId, targets, type, parameters, expiresAt, createdBy, reason);
+        await s.CommitAsync();
+        return ids;
+    }
+
+    /// <summary>
+    /// Queues the command for each target in <paramref name="s"/>, the caller's transaction (an approval queues its
+    /// commands in the one that marks it approved), and returns the ids in the order of <paramref name="targets"/>.
+    /// </summary>
+    internal async Task<IReadOnlyList<string>> QueueInAsync(
+        HubSession s, string tenantId, IReadOnlyList<CommandTarget> targets, string type, IReadOnlyDictionary<string, string> parameters,
+        DateTimeOffset? expiresAt, string createdBy, string reason)
+    {
         ArgumentNullException.ThrowIfNull(targets);
         ArgumentNullException.ThrowIfNull(parameters);
         var sorted = CanonicalHash.Sorted(parameters);
         var parametersJson = JsonSerializer.Serialize(sorted, CloudJson.Default.SortedDictionaryStringString);
         var ids = targets.Select(_ => Guid.CreateVersion7(time.GetUtcNow()).ToString("N")).ToList();
-        await using var s = await db.BeginAsync(write: true, cancellationToken);
         foreach (var siteId in targets.Select(t => t.SiteId).Distinct(StringComparer.Ordinal))
             await sites.RequireSiteAsync(s, tenantId, siteId);
 
@@ -47,7 +60,6 @@ internal sealed class SqlCommandStore(IHubDatabase db, TimeProvider time, ISiteD
                 expiresAt?.ToUnixTimeMilliseconds(), reason ?? "");
         }
 
-        await s.CommitAsync();
         return ids;
     }
 

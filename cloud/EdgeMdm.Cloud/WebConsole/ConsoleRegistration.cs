@@ -37,6 +37,7 @@ public static class ConsoleRegistration
         PackagePages.Map(pages);
         RolloutPages.Map(pages);
         SitePages.Map(pages);
+        ApprovalPages.Map(pages);
         return app;
     }
 

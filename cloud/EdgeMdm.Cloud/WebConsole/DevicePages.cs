@@ -85,14 +85,21 @@ internal static partial class DevicePages
         var status = StatusCodes.Status422UnprocessableEntity;
         if (error is null)
         {
-            var (queued, refusal) = await sender.SendAsync(tenant, actor, request!, ct);
-            if (queued is not null)
+            var sent = await sender.SendAsync(tenant, actor, Fleet.ApprovalDesk.Account(http.User.Identity?.Name ?? actor), request!, ct);
+            if (sent.Queued is { } queued)
             {
                 LogSent(log, actor, request!.Type!, deviceId, siteId, queued.CommandId, request.Reason!);
                 return Results.Redirect(ConsoleLinks.Device(siteId, deviceId) + "?sent=" + Uri.EscapeDataString(queued.CommandId) + "#commands-h");
             }
 
-            (status, error) = ConsoleRefusals.Explain(refusal!);
+            if (sent.Pending is { } pending)
+            {
+                // A wipe when every wipe needs a second person: the request is what was made, and the approvals page shows it.
+                Audit.AuditFilter.Describe(http, Domain.Audit.AuditActions.ApprovalRequested, pending.ApprovalId, $"{pending.Type} ({pending.Target}): {pending.Reason}");
+                return Results.Redirect("/approvals?requested=" + Uri.EscapeDataString(pending.ApprovalId));
+            }
+
+            (status, error) = ConsoleRefusals.Explain(sent.Refusal!);
         }
 
         LogRefused(log, actor, form.Type ?? "", deviceId, siteId, error);

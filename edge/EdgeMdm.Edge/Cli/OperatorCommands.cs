@@ -75,6 +75,9 @@ public sealed class OperatorCommands(Action<IServiceCollection, IConfiguration> 
         where T : class
     {
         ArgumentNullException.ThrowIfNull(outcome);
+        // A missing reason is a usage error: named as the option that gives it (exit 2, as a bad option).
+        if (outcome.Refusal is { Type: Domain.Security.DangerousActions.ReasonProblemType } invalid)
+            throw new CliException("--" + invalid.Detail, 2);
         return outcome.Value ?? throw new CliException(outcome.Refusal!.Detail);
     }
 }

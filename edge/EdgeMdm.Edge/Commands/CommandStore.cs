@@ -115,7 +115,9 @@ internal sealed class CommandStore(
             queued.Parameters[name] = value;
         Outbox.Append(unit, new SiteChange { AtUnixMs = now.ToUnixTimeMilliseconds(), DeviceId = deviceId, CommandQueued = queued });
         wakes.Queue(unit, deviceId, WakeReasons.Command, now);
-        audit.Record(unit, new AuditEntry(actor, AuditActions.CommandQueued, deviceId, Detail: $"{type} {id}"), now);
+        // The reason a person gave (a parameter, as the device and the hub see it) goes into the trail with the command.
+        var why = parameters.TryGetValue("reason", out var reason) ? ": " + reason : "";
+        audit.Record(unit, new AuditEntry(actor, AuditActions.CommandQueued, deviceId, Detail: $"{type} {id}{why}"), now);
         CommandLog.CommandQueued(logger, id, type, deviceId, actor);
         return new CommandSummary(id, deviceId, type, "queued", now, expiresAt, null, null);
     }

@@ -14,7 +14,8 @@ public static class CommandsCli
         var type = new Argument<string>("type") { Description = "lock, ring, reboot, refresh-status, clear-app-data…" };
         var parameters = new Option<string[]>("--param") { Description = "a command parameter, key=value (repeatable)", AllowMultipleArgumentsPerToken = false };
         var expires = new Option<string>("--expires") { Description = "do not deliver after this long, e.g. 2h" };
-        var send = commands.Create("send", "queue a command for a device (or a group); prints its id", [device, group, type, parameters, expires], async cli =>
+        var reason = new Option<string>("--reason") { Description = "why (kept with the command and in the audit trail); required for a wipe and for a lock of a group" };
+        var send = commands.Create("send", "queue a command for a device (or a group); prints its id, or the approval request a large wipe waits for", [device, group, type, parameters, expires, reason], async cli =>
         {
             var values = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var pair in cli.Result.GetValue(parameters) ?? [])
@@ -25,15 +26,21 @@ public static class CommandsCli
                 values[pair[..equals]] = pair[(equals + 1)..];
             }
 
-            var now = DateTimeOffset.UtcNow;
-            DateTimeOffset? expiresAt = cli.Result.GetValue(expires) is { } text ? now + CliText.Duration(text, "--expires") : null;
+            TimeSpan? expiresIn = cli.Result.GetValue(expires) is { } text ? CliText.Duration(text, "--expires") : null;
             var (deviceId, groupName) = (cli.Result.GetValue(device), cli.Result.GetValue(group));
             if ((deviceId is null) == (groupName is null))
                 throw new CliException("give either --device or --group", 2);
-            var store = cli.Get<ICommandStore>();
-            var queued = groupName is null
-                ? [OperatorCommands.Require(await store.QueueCommandAsync(deviceId!, cli.Result.GetValue(type)!, values, expiresAt, OperatorCommands.Actor, now))]
-                : await store.QueueGroupCommandAsync(groupName, cli.Result.GetValue(type)!, values, expiresAt, OperatorCommands.Actor, now);
+            var request = new Approvals.CommandRequest(deviceId, groupName, cli.Result.GetValue(type)!, values, expiresIn, cli.Result.GetValue(reason));
+            var outcome = await cli.Get<Approvals.ICommandRequests>().RequestAsync(request, OperatorCommands.Actor, DateTimeOffset.UtcNow);
+            var requested = OperatorCommands.Require(outcome);
+            if (requested.Pending is { } pending)
+            {
+                return cli.Print(pending, () => Console.WriteLine(
+                    $"{pending.CommandType} of {pending.Devices} devices waits for a second person's approval: request {pending.Id}, until {CliText.Time(pending.ExpiresAt)} " +
+                    $"('{OperatorCommands.Program} approvals approve {pending.Id}', or the supervisor page's Approvals)"));
+            }
+
+            var queued = requested.Queued;
             if (queued.Count == 0)
                 throw new CliException($"group '{groupName}' has no device that takes {cli.Result.GetValue(type)} commands");
             return cli.Print(queued, () => Console.WriteLine(string.Join('\n', queued.Select(c => c.CommandId))));

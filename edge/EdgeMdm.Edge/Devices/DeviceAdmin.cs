@@ -1,5 +1,6 @@
 using EdgeMdm.Domain.Lifecycle;
 using EdgeMdm.Domain.Outcomes;
+using EdgeMdm.Domain.Security;
 using EdgeMdm.Edge.Storage;
 using EdgeMdm.Edge.Telemetry;
 using EdgeMdm.Edge.Wakes;
@@ -32,6 +33,10 @@ internal sealed class DeviceAdmin(EdgeStorage storage, IDeviceRegistry devices, 
                 return new Refusal(RefusalKind.Conflict, "Transition not allowed",
                     $"a device goes to Enrolling only by enrolling again; to let device {device.Serial} do so, run '{Cli.OperatorCommands.Program} devices allow-reenroll {device.Serial}'");
             }
+
+            // Retiring is final: its reason is what the trail and the hub keep of why (issue 27, dangerous actions).
+            if (DangerousActions.ReasonRefusal(DangerousActions.OfTransition(target), reason) is { } invalid)
+                return invalid;
 
             if (!DeviceLifecycle.OperatorTargets(device.State).Contains(target))
             {

@@ -59,6 +59,7 @@ public static class EdgeCli
             Spares.SwapCli.Swap(commands),
             Alerts.AlertsCli.Alerts(commands),
             Custody.CustodyCli.Custody(commands),
+            Approvals.ApprovalsCli.Approvals(commands),
             Audit.AuditCli.Audit(commands),
             Batteries.FloorCli.Readiness(commands),
             Batteries.FloorCli.Missing(commands),

@@ -1,4 +1,5 @@
 using EdgeMdm.Edge.Alerts;
+using EdgeMdm.Edge.Approvals;
 using EdgeMdm.Edge.Audit;
 using EdgeMdm.Edge.Batteries;
 using EdgeMdm.Edge.Blueprints;
@@ -52,6 +53,7 @@ public static class EdgeServices
         services.AddRollouts();
         services.AddCheckin();
         services.AddCommands();
+        services.AddApprovals();
         services.AddStaging();
         services.AddEnrollment();
         services.AddStagingBatches();

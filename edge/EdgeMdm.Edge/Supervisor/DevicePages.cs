@@ -4,6 +4,7 @@ using EdgeMdm.Domain.Custody;
 using EdgeMdm.Domain.Lifecycle;
 using EdgeMdm.Domain.Outcomes;
 using EdgeMdm.Domain.Security;
+using EdgeMdm.Edge.Approvals;
 using EdgeMdm.Edge.Commands;
 using EdgeMdm.Edge.Cradles;
 using EdgeMdm.Edge.Custody;
@@ -97,8 +98,7 @@ internal static class DevicePages
         {
             "quarantine" => Done(await services.GetRequiredService<IDeviceAdmin>().TransitionAsync(id, DeviceState.Quarantined, actor, reason, now), "quarantined"),
             "swap" => await SwapAsync(services, id, reason, actor, now, http.RequestAborted),
-            _ => Done(await services.GetRequiredService<ICommandStore>().QueueCommandAsync(
-                id, action, new Dictionary<string, string>(StringComparer.Ordinal) { ["reason"] = reason }, null, actor, now), action + " queued"),
+            _ => await RequestAsync(services, id, action, reason, actor, now),
         };
         return done.Refusal is { } refusal
             ? Page(http, services, id, StatusFor(refusal.Kind), null, refusal.Detail)
@@ -114,6 +114,18 @@ internal static class DevicePages
         return slot is null
             ? $"swap {swap.SwapId}: take spare {swap.ProposedSerial} (not in a cradle)"
             : $"swap {swap.SwapId}: take spare {swap.ProposedSerial} from {slot.CradleId} slot {slot.Slot} ({(slot.LedOn ? "its light is on" : "that cradle has no lights")})";
+    }
+
+    /// <summary>A command through the rules of dangerous actions: queued, or (a wipe when every wipe needs one) waiting for an approval.</summary>
+    private static async Task<Outcome<string>> RequestAsync(IServiceProvider services, string id, string action, string reason, string actor, DateTimeOffset now)
+    {
+        var request = new CommandRequest(id, null, action, new Dictionary<string, string>(StringComparer.Ordinal), null, reason);
+        var outcome = await services.GetRequiredService<ICommandRequests>().RequestAsync(request, actor, now);
+        if (outcome.Value is not { } requested)
+            return outcome.Refusal!;
+        return requested.Pending is { } pending
+            ? $"{action} waits for a second supervisor's approval (request {pending.Id}, on the Approvals page)"
+            : action + " queued";
     }
 
     private static Outcome<string> Done<T>(Outcome<T> outcome, string what)

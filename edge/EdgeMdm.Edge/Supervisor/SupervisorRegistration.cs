@@ -22,6 +22,7 @@ public static class SupervisorRegistration
         services.AddEndpoints(SignInEndpoints.Map);
         services.AddEndpoints(DevicePages.Map);
         services.AddEndpoints(FloorPages.Map);
+        services.AddEndpoints(ApprovalPages.Map);
         services.AddEndpoints(StagingPages.Map);
         return services.AddEndpoints(OverviewEndpoints.Map);
     }

@@ -28,4 +28,8 @@ public static class SiteUserRoles
 
     /// <summary>Only a supervisor wipes or retires: both end the device's working life at the site.</summary>
     public static bool MayDestroy(string? role) => role is Supervisor;
+
+    /// <summary>Whether <paramref name="role"/> may order <paramref name="action"/>, and so approve another person's request of it.</summary>
+    public static bool MayOrder(DangerousAction action, string? role) =>
+        action is DangerousAction.Wipe or DangerousAction.Retire ? MayDestroy(role) : MayAct(role);
 }
