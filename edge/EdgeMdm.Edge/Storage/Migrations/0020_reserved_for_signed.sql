@@ -1,2 +1,0 @@
--- Issue 27: number 0020 belongs to the "signed" slice's schema step, merged beside this one. This empty step only keeps
--- the numbering without a gap on the "dangerous" branch; at merge, the signed slice's 0020 replaces this file.
