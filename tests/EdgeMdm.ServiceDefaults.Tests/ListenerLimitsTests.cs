@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -105,6 +106,7 @@ public sealed class ListenerLimitsTests : IAsyncLifetime
                 var tcp = new TcpClient();
                 await tcp.ConnectAsync(_app.BaseAddress.Host, _app.BaseAddress.Port);
                 held.Add(tcp);
+                await AnsweredAndKeptOpenAsync(tcp);
             }
 
             // Act
@@ -132,6 +134,25 @@ public sealed class ListenerLimitsTests : IAsyncLifetime
             _ => { }));
 
         Assert.Contains(failure.Failures, f => f.StartsWith("Listener:MaxRequestHeaderCount must be between", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A connect completes in the kernel's backlog before the server accepts it: one request answered (and the
+    /// connection kept alive) proves the server counts it, so the next connection is the one past the maximum.
+    /// </summary>
+    private static async Task AnsweredAndKeptOpenAsync(TcpClient tcp)
+    {
+        var stream = tcp.GetStream();
+        await stream.WriteAsync("GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n"u8.ToArray());
+        var received = new StringBuilder();
+        var buffer = new byte[1024];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (!received.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+        {
+            var read = await stream.ReadAsync(buffer, timeout.Token);
+            Assert.True(read > 0, "a held connection was closed before it was answered");
+            received.Append(Encoding.ASCII.GetString(buffer, 0, read));
+        }
     }
 
     private static async Task SendIgnoringResetAsync(RawHttp raw, string request)
