@@ -11,12 +11,13 @@ dirs=("$@")
 
 # kind|grep -E pattern|flags ("i": ignore case). Shapes of what the servers hand out (EdgeMdm.Edge Enrollment, Staging,
 # Mqtt; Supervisor's break-glass password), any private key, bearer credentials, a secret-named setting with a value,
-# and the literal secrets the tests use (tests/scripts/test-secrets.txt).
+# and the literal secrets the tests use (tests/scripts/test-secrets.txt). A token's prefix must start a word: a test
+# named "Commands_are_classified_..." in a trx file holds "ds_" plus 43 name characters, and is no device secret.
 rules=(
   'PEM private key|-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----|'
-  'device secret|ds_[A-Za-z0-9_-]{43}|'
-  'enrollment token|et_[A-Za-z0-9_-]{32}|'
-  'MQTT client secret|mq_[A-Za-z0-9_-]{32}|'
+  'device secret|(^|[^A-Za-z0-9_-])ds_[A-Za-z0-9_-]{43}|'
+  'enrollment token|(^|[^A-Za-z0-9_-])et_[A-Za-z0-9_-]{32}|'
+  'MQTT client secret|(^|[^A-Za-z0-9_-])mq_[A-Za-z0-9_-]{32}|'
   'bearer credential|bearer [A-Za-z0-9._~+/=-]{16,}|i'
   'break-glass password|(^|[^A-Za-z0-9-])[a-hjkmnp-zAB2-9]{5}(-[a-hjkmnp-zAB2-9]{5}){3}($|[^A-Za-z0-9-])|'
   'secret-named value|(password|passphrase|passwd|secret|credential)[\"'"'"']?[[:space:]]*[:=][[:space:]]*[\"'"'"']?[^[:space:]\"'"'"'(,;<>&{}]{8,}|i'
