@@ -131,13 +131,17 @@ public sealed class SyncFuzzTests
 
         public GrpcChannel Channel { get; }
 
+        /// <summary>
+        /// The fuzzer is one client pushing as fast as it can: the sync rate limits (tested in Cloud.Tests' SyncLimitTests)
+        /// are lifted so that every batch reaches the parsers.
+        /// </summary>
         public static async Task<Hub> StartAsync()
         {
             var directory = Directory.CreateTempSubdirectory("edgemdm-fuzz-hub-").FullName;
             var (restPort, grpcPort) = (FreePort(), FreePort());
             var logs = new CapturingLoggerProvider();
             var app = await CloudHost.BuildAsync(
-                ["--database", directory, "--rest-url", $"http://127.0.0.1:{restPort}", "--grpc-url", $"http://127.0.0.1:{grpcPort}"],
+                ["--database", directory, "--rest-url", $"http://127.0.0.1:{restPort}", "--grpc-url", $"http://127.0.0.1:{grpcPort}", "--Cloud:Limits:SyncCallsPerSecondPerSite=0", "--Cloud:Limits:SyncCallsPerSecondPerAddress=0"],
                 builder => builder.Logging.SetMinimumLevel(LogLevel.Warning).AddProvider(logs));
             await app.StartAsync();
             return new Hub(app, logs, directory, grpcPort);

@@ -67,10 +67,13 @@ public sealed partial record StagingPlan(string Name, IReadOnlyList<StagingStep>
     public string ContentHash() =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(StagingPlanJson.SerializeClear(Normalized()))).AsSpan(0, 16));
 
-    /// <summary>The same plan with every key/value map in ordinal key order: what the content hash reads.</summary>
+    /// <summary>
+    /// The same plan with every key/value map in ordinal key order: what the content hash reads. A plan read from
+    /// hostile JSON may lack its steps list; it hashes as an empty one (and so never matches a plan the hub signed).
+    /// </summary>
     public StagingPlan Normalized() => this with
     {
-        Steps = Steps.Select(step => step switch
+        Steps = (Steps ?? []).Select(step => step switch
         {
             ManagedConfigStep m => m with { Values = Sorted(m.Values) },
             SettingsStep s => s with { Values = Sorted(s.Values) },

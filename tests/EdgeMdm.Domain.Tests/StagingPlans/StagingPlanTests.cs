@@ -139,6 +139,15 @@ public sealed class StagingPlanTests
     }
 
     [Fact]
+    public void A_plan_read_from_hostile_json_without_a_steps_list_hashes_as_an_empty_one_instead_of_throwing()
+    {
+        // Found by the feed fuzzer: the appliance hashes a plan from the hub's feed before it knows the plan is valid.
+        var hostile = StagingPlanJson.DeserializeClear("""{"name":"p","steps":null}""");
+
+        Assert.Equal(new StagingPlan("p", []).ContentHash(), hostile.ContentHash());
+    }
+
+    [Fact]
     public void Secrets_are_listed_by_field_path()
     {
         var plan = new StagingPlan("p", [new WifiStep("dc", WifiSecurity.EapPeap, Identity: "scanner@acme", Password: new Secret("hunter22")), new WifiStep("guest", WifiSecurity.Wpa3Sae, new Secret(Psk)) { Id = "wifi-guest" }]);
