@@ -33,6 +33,16 @@ public sealed partial class StagingPlanJson : JsonSerializerContext
     public static string SerializeRedacted(StagingPlan plan) => JsonSerializer.Serialize(plan, Redacted.StagingPlan);
 
     /// <summary>A plan from its clear JSON; a malformed document is a <see cref="JsonException"/>.</summary>
-    public static StagingPlan DeserializeClear(string json) =>
-        JsonSerializer.Deserialize(json, Clear.StagingPlan) ?? throw new JsonException("a staging plan must be a JSON object");
+    public static StagingPlan DeserializeClear(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, Clear.StagingPlan) ?? throw new JsonException("a staging plan must be a JSON object");
+        }
+        catch (NotSupportedException exception)
+        {
+            // System.Text.Json reports a step without its "type" discriminator this way: malformed input all the same.
+            throw new JsonException(exception.Message, exception);
+        }
+    }
 }

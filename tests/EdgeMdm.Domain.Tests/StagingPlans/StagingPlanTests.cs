@@ -148,6 +148,15 @@ public sealed class StagingPlanTests
     }
 
     [Fact]
+    public void A_step_without_its_type_is_malformed_json_like_any_other()
+    {
+        // Found by the feed fuzzer: System.Text.Json says NotSupportedException for a missing type discriminator.
+        var failure = Assert.Throws<JsonException>(() => StagingPlanJson.DeserializeClear("""{"name":"p","steps":[{}]}"""));
+
+        Assert.Contains("type discriminator", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Secrets_are_listed_by_field_path()
     {
         var plan = new StagingPlan("p", [new WifiStep("dc", WifiSecurity.EapPeap, Identity: "scanner@acme", Password: new Secret("hunter22")), new WifiStep("guest", WifiSecurity.Wpa3Sae, new Secret(Psk)) { Id = "wifi-guest" }]);
