@@ -101,9 +101,14 @@ run: build ## start the cloud hub, one site appliance (announced over mDNS on lo
 image: ## build the appliance's .deb per architecture (ARCHES="arm64 amd64", VERSION from images/VERSION): self-contained ReadyToRun appliance and agent, systemd unit, maintainer scripts, into artifacts/image/ (images/README.md)
 	bash images/build.sh $(VERSION) $(ARCHES)
 
+.PHONY: image-lint
+image-lint: ## lint the hub's container recipe (images/hub: Dockerfile and compose.yaml) without a container engine
+	bash images/hub/lint.sh
+
 .PHONY: test
 test: ## run every test (installs what the tests need when missing: PostgreSQL, Chromium, Mosquitto, ..., via tests/scripts/setup.sh)
 	tests/scripts/setup.sh
+	bash images/hub/lint.sh
 	$(DOTNET) build EdgeMdm.sln -c $(CONFIG) --nologo -v quiet
 	rm -rf artifacts/test-results
 	rm -rf artifacts/test-logs
