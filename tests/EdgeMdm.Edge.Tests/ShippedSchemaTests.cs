@@ -7,7 +7,7 @@ namespace EdgeMdm.Edge.Tests;
 
 /// <summary>
 /// Upgrades from every schema the appliance has shipped: <c>testdata/schemas/edge-NNNN.db.gz</c> is a database as an
-/// appliance at migration level NNNN left it, with representative rows (<c>testdata/schemas/generate.sh</c> writes them).
+/// appliance at migration level NNNN left it, with representative rows (<c>tests/scripts/schema-fixtures.sh</c> writes them).
 /// </summary>
 public sealed class ShippedSchemaTests : IDisposable
 {
@@ -50,7 +50,7 @@ public sealed class ShippedSchemaTests : IDisposable
     [Fact]
     public void A_database_of_every_shipped_level_but_the_current_is_kept_as_test_data()
     {
-        // A new migration must come with its level's fixture (generate.sh), or the next one would not be tested from it
+        // A new migration must come with its level's fixture (schema-fixtures.sh edge), or the next one would not be tested from it
         Assert.Equal(Enumerable.Range(1, Migrations.All.Count), ShippedLevelNumbers());
     }
 
