@@ -1,6 +1,6 @@
-using System.IO.Compression;
 using EdgeMdm.Domain.Blueprints;
 using EdgeMdm.Domain.Schema;
+using EdgeMdm.Testing;
 using SQLite;
 
 namespace EdgeMdm.Cloud.Tests;
@@ -11,8 +11,6 @@ namespace EdgeMdm.Cloud.Tests;
 /// </summary>
 public sealed class ShippedSchemaTests : IDisposable
 {
-    private static readonly string SchemasDirectory = Path.Combine(AppContext.BaseDirectory, "testdata", "schemas");
-
     private readonly TempDirectory _directory = new("edgemdm-hub-shipped-");
 
     public void Dispose() => _directory.Dispose();
@@ -21,40 +19,25 @@ public sealed class ShippedSchemaTests : IDisposable
 
     public static TheoryData<int> ShippedLevels() => [.. ShippedLevelNumbers()];
 
-    private static IEnumerable<int> ShippedLevelNumbers() =>
-        Directory.GetFiles(SchemasDirectory, "hub-*.db.gz").Order(StringComparer.Ordinal)
-            .Select(file => int.Parse(Path.GetFileName(file).AsSpan(4, 4), System.Globalization.CultureInfo.InvariantCulture));
+    private static IEnumerable<int> ShippedLevelNumbers() => SchemaFixtures.Levels("hub");
 
-    /// <summary>The fixture of <paramref name="level"/> unpacked as an owner-only <c>cloud.db</c> of its own.</summary>
+    /// <summary>The fixture of <paramref name="level"/> unpacked as a <c>cloud.db</c> of its own.</summary>
     private string DatabaseAt(int level)
     {
         var path = Path.Combine(_directory.Path, $"level-{level}", "cloud.db");
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        using (var packed = new GZipStream(File.OpenRead(Path.Combine(SchemasDirectory, $"hub-{level:D4}.db.gz")), CompressionMode.Decompress))
-        using (var database = File.Create(path))
-            packed.CopyTo(database);
-        if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        SchemaFixtures.Unpack("hub", level, path);
         return path;
     }
 
     private static long Version(SQLiteConnection db) => db.ExecuteScalar<long>("SELECT coalesce(max(version), 0) FROM schema_migrations");
 
-    private static Dictionary<string, long> RowCounts(SQLiteConnection db) =>
-        db.QueryScalars<string>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations'")
-            .ToDictionary(table => table, table => db.ExecuteScalar<long>($"SELECT count(*) FROM \"{table}\""), StringComparer.Ordinal);
-
-    private static void AssertIntact(SQLiteConnection db)
-    {
-        Assert.Equal(["ok"], db.QueryScalars<string>("PRAGMA integrity_check"));
-        Assert.Empty(db.QueryScalars<string>("SELECT \"table\" FROM pragma_foreign_key_check"));
-    }
-
     [Fact]
-    public void A_database_of_every_shipped_level_but_the_current_is_kept_as_test_data()
+    public void A_database_of_every_earlier_schema_level_is_kept_as_test_data()
     {
-        // A new migration must come with its level's fixture (schema-fixtures.sh hub)
-        Assert.Equal(Enumerable.Range(1, Current.Count), ShippedLevelNumbers());
+        // Once a migration ships, the level before it is one an upgrade starts from: `schema-fixtures.sh hub` adds its file
+        var levels = ShippedLevelNumbers().ToList();
+        Assert.Equal(Enumerable.Range(1, Current.Count - 1), levels.Where(level => level < Current.Count));
+        Assert.All(levels, level => Assert.InRange(level, 1, Current.Count));
     }
 
     [Theory]
@@ -67,7 +50,7 @@ public sealed class ShippedSchemaTests : IDisposable
         using (var old = new SQLiteConnection(path))
         {
             Assert.Equal(level, Version(old));
-            before = RowCounts(old);
+            before = SchemaFixtures.RowCounts(old);
         }
 
         // Act
@@ -77,9 +60,8 @@ public sealed class ShippedSchemaTests : IDisposable
         // Assert: every table keeps its rows (0003 moved the blueprints into a table of the same name)
         using var upgraded = new SQLiteConnection(path);
         Assert.Equal(Current.Count, Version(upgraded));
-        AssertIntact(upgraded);
-        var after = RowCounts(upgraded);
-        Assert.All(before, table => Assert.Equal((table.Key, table.Value), (table.Key, after[table.Key])));
+        SchemaFixtures.AssertIntact(upgraded);
+        SchemaFixtures.AssertRowsKept(before, SchemaFixtures.RowCounts(upgraded));
         Assert.Equal(CanonicalHash.Sha256Hex("fixture-site-credential"), upgraded.ExecuteScalar<string>("SELECT credential_hash FROM sites WHERE site_id = 'fixture-dc'"));
         Assert.Equal(2L, upgraded.ExecuteScalar<long>("SELECT count(*) FROM devices WHERE site_id = 'fixture-dc'"));
     }
@@ -117,7 +99,7 @@ public sealed class ShippedSchemaTests : IDisposable
         using var old = new SQLiteConnection(path);
         Assert.Equal(14, Version(old));
         Assert.Equal(0L, old.ExecuteScalar<long>("SELECT count(*) FROM sqlite_master WHERE name IN ('audit_records', 'approvals', 'half_done')"));
-        AssertIntact(old);
+        SchemaFixtures.AssertIntact(old);
     }
 }
 
@@ -125,6 +107,56 @@ public sealed class ShippedSchemaTests : IDisposable
 [Collection(PostgresServerGroup.Name)]
 public sealed class PostgresUpgradeTests(PostgresServer server)
 {
+    private static readonly string SeedsDirectory = Path.Combine(SchemaFixtures.Directory, "seeds");
+
+    private static async Task<Dictionary<string, long>> RowCountsAsync(IHubDatabase db)
+    {
+        await using var s = await db.BeginAsync(write: false, default);
+        var tables = await s.QueryAsync(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> 'schema_migrations'");
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var table in tables.Select(row => row.Text(0)))
+            counts[table] = (await s.SingleOrDefaultAsync($"SELECT count(*) FROM \"{table}\""))!.Long(0);
+        return counts;
+    }
+
+    /// <summary>
+    /// A PostgreSQL hub database as a hub at <paramref name="level"/> left it, built as the SQLite fixtures are (there is
+    /// no PostgreSQL at hand to keep a binary one for): each migration K up to the level, then the same seeds/K.sql.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData(1)]
+    [InlineData(8)]
+    [InlineData(15)]
+    public async Task A_database_of_a_shipped_level_migrates_to_the_current_schema_and_keeps_its_rows(int level)
+    {
+        // Arrange
+        await using var db = await HubStorage.OpenDatabaseAsync(await server.CreateDatabaseOrSkipAsync());
+        for (var k = 1; k <= level; k++)
+        {
+            await SchemaMigrator.MigrateAsync(db, default, throughVersion: k);
+            var seed = Path.Combine(SeedsDirectory, $"{k:D4}.sql");
+            if (!File.Exists(seed))
+                continue;
+            await using var s = await db.BeginAsync(write: true, default);
+            foreach (var statement in Migration.SplitStatements(await File.ReadAllTextAsync(seed)))
+                await s.ExecuteAsync(statement);
+            await s.CommitAsync();
+        }
+
+        var before = await RowCountsAsync(db);
+
+        // Act
+        await SchemaMigrator.MigrateAsync(db, default);
+
+        // Assert
+        var after = await RowCountsAsync(db);
+        SchemaFixtures.AssertRowsKept(before, after);
+        Assert.Equal(2L, after["devices"]);
+        await using var read = await db.BeginAsync(write: false, default);
+        Assert.Equal((long)Migrations.For(db.Backend).Count, (await read.SingleOrDefaultAsync("SELECT max(version) FROM schema_migrations"))!.Long(0));
+    }
+
     [SkippableFact]
     public async Task A_migration_failing_part_way_leaves_the_old_version_with_nothing_of_the_new()
     {

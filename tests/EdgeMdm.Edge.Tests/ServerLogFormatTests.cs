@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using EdgeMdm.Edge.Hosting;
 using EdgeMdm.ServiceDefaults;
+using EdgeMdm.Testing;
 using Microsoft.Extensions.Configuration;
 
 namespace EdgeMdm.Edge.Tests;
@@ -41,7 +42,8 @@ public sealed class ServerLogFormatTests : IDisposable
         }
 
         using var process = Process.Start(start)!;
-        process.ErrorDataReceived += (_, _) => { };
+        // What the process logs goes where every test's log goes, for scan-test-logs.sh (a secret in a log is a leak).
+        process.ErrorDataReceived += (_, e) => TestLogFiles.Append("edgemdm-edge serve", e.Data ?? "");
         process.BeginErrorReadLine();
         var lines = new List<string>();
         try
@@ -50,6 +52,7 @@ public sealed class ServerLogFormatTests : IDisposable
             while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
             {
                 lines.Add(line);
+                TestLogFiles.Append("edgemdm-edge serve", line);
                 if (line.Contains("Now listening on", StringComparison.Ordinal))
                     return lines;
             }

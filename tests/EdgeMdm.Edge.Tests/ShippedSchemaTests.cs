@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.IO.Compression;
 using EdgeMdm.Domain.Schema;
+using EdgeMdm.Testing;
 using SQLite;
 
 namespace EdgeMdm.Edge.Tests;
@@ -11,47 +11,29 @@ namespace EdgeMdm.Edge.Tests;
 /// </summary>
 public sealed class ShippedSchemaTests : IDisposable
 {
-    private static readonly string SchemasDirectory = Path.Combine(AppContext.BaseDirectory, "testdata", "schemas");
-
     private readonly string _directory = Directory.CreateTempSubdirectory("edgemdm-shipped-").FullName;
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     public static TheoryData<int> ShippedLevels() => [.. ShippedLevelNumbers()];
 
-    private static IEnumerable<int> ShippedLevelNumbers() =>
-        Directory.GetFiles(SchemasDirectory, "edge-*.db.gz").Order(StringComparer.Ordinal)
-            .Select(file => int.Parse(Path.GetFileName(file).AsSpan(5, 4), System.Globalization.CultureInfo.InvariantCulture));
+    private static IEnumerable<int> ShippedLevelNumbers() => SchemaFixtures.Levels("edge");
 
     /// <summary>The fixture of <paramref name="level"/> unpacked as <c>edge.db</c> in a data directory of its own.</summary>
     private string DataDirectoryAt(int level)
     {
         var dataDir = Path.Combine(_directory, "level-" + level.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Directory.CreateDirectory(dataDir);
-        using var packed = new GZipStream(File.OpenRead(Path.Combine(SchemasDirectory, $"edge-{level:D4}.db.gz")), CompressionMode.Decompress);
-        // Owner-only, as the appliance creates it (and refuses to serve it otherwise).
-        using (var database = File.Create(EdgeDatabase.PathIn(dataDir)))
-            packed.CopyTo(database);
-        if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(EdgeDatabase.PathIn(dataDir), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        SchemaFixtures.Unpack("edge", level, EdgeDatabase.PathIn(dataDir));
         return dataDir;
     }
 
-    private static Dictionary<string, long> RowCounts(SQLiteConnection db) =>
-        db.QueryScalars<string>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations'")
-            .ToDictionary(table => table, table => db.ExecuteScalar<long>($"SELECT count(*) FROM \"{table}\""), StringComparer.Ordinal);
-
-    private static void AssertIntact(SQLiteConnection db)
-    {
-        Assert.Equal(["ok"], db.QueryScalars<string>("PRAGMA integrity_check"));
-        Assert.Empty(db.QueryScalars<string>("SELECT \"table\" FROM pragma_foreign_key_check"));
-    }
-
     [Fact]
-    public void A_database_of_every_shipped_level_but_the_current_is_kept_as_test_data()
+    public void A_database_of_every_earlier_schema_level_is_kept_as_test_data()
     {
-        // A new migration must come with its level's fixture (schema-fixtures.sh edge), or the next one would not be tested from it
-        Assert.Equal(Enumerable.Range(1, Migrations.All.Count), ShippedLevelNumbers());
+        // Once a migration ships, the level before it is one an upgrade starts from: `schema-fixtures.sh edge` adds its file
+        var levels = ShippedLevelNumbers().ToList();
+        Assert.Equal(Enumerable.Range(1, Migrations.All.Count - 1), levels.Where(level => level < Migrations.All.Count));
+        Assert.All(levels, level => Assert.InRange(level, 1, Migrations.All.Count));
     }
 
     [Theory]
@@ -64,7 +46,7 @@ public sealed class ShippedSchemaTests : IDisposable
         using (var old = new SQLiteConnection(EdgeDatabase.PathIn(dataDir)))
         {
             Assert.Equal(level, EdgeDatabase.SchemaVersion(old));
-            before = RowCounts(old);
+            before = SchemaFixtures.RowCounts(old);
         }
 
         // Act
@@ -73,9 +55,8 @@ public sealed class ShippedSchemaTests : IDisposable
 
         // Assert: every table the old schema had and the new one still has (0008 dropped mqtt_stats) holds its rows
         Assert.Equal(Migrations.All.Count, EdgeDatabase.SchemaVersion(upgraded));
-        AssertIntact(upgraded);
-        var after = RowCounts(upgraded);
-        Assert.All(before.Where(table => after.ContainsKey(table.Key)), table => Assert.Equal((table.Key, table.Value), (table.Key, after[table.Key])));
+        SchemaFixtures.AssertIntact(upgraded);
+        SchemaFixtures.AssertRowsKept(before, SchemaFixtures.RowCounts(upgraded));
         Assert.Equal(3L, upgraded.ExecuteScalar<long>("SELECT count(*) FROM devices WHERE id LIKE 'dev-fixture-%'"));
         Assert.Equal(
             EdgeMdm.Domain.Blueprints.CanonicalHash.Sha256Hex("fixture-secret-d1"),
@@ -118,7 +99,7 @@ public sealed class ShippedSchemaTests : IDisposable
         Assert.Equal(19, EdgeDatabase.SchemaVersion(db));
         Assert.Equal(0L, db.ExecuteScalar<long>("SELECT count(*) FROM sqlite_master WHERE name IN ('declaration_versions', 'approvals', 'half_done')"));
         Assert.Equal(0L, db.ExecuteScalar<long>("SELECT count(*) FROM pragma_table_info('commands') WHERE name = 'origin'"));
-        AssertIntact(db);
+        SchemaFixtures.AssertIntact(db);
     }
 
     [Fact]
@@ -155,7 +136,7 @@ public sealed class ShippedSchemaTests : IDisposable
             var version = EdgeDatabase.SchemaVersion(db);
             moments.Add($"{killAfter.TotalMilliseconds:F0} ms of {uncut.ElapsedMilliseconds} ms: level {version}");
             Assert.True(version == 2 || version == Migrations.All.Count, string.Join("; ", moments));
-            AssertIntact(db);
+            SchemaFixtures.AssertIntact(db);
             // What each level's schema has, all of it or none of it: 0003's column and dropped index, 0021's table
             var newParts = db.ExecuteScalar<long>(
                 "SELECT (SELECT count(*) FROM pragma_table_info('devices') WHERE name = 'pending_status_sequence') + (SELECT count(*) FROM sqlite_master WHERE name IN ('approvals', 'hub_keys')) + (SELECT count(*) = 0 FROM sqlite_master WHERE name = 'outbox_device_kind')");
@@ -205,11 +186,8 @@ public sealed class ShippedSchemaTests : IDisposable
         foreach (var argument in new[] { "sync", "status", "--data-dir", dataDir })
             start.ArgumentList.Add(argument);
         var process = Process.Start(start)!;
-        // Drained so that a full pipe never blocks it; what it prints is not the subject here.
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        // Read so that a full pipe never blocks it, and kept with every test's log for scan-test-logs.sh.
+        _ = new ProcessOutput(process, keep: 0);
         return process;
     }
 }

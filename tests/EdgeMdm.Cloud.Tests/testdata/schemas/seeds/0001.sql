@@ -3,8 +3,8 @@
 INSERT INTO sites (site_id, name, credential_hash, applied_through, feed_head, last_sync_at, created_at) VALUES
   ('fixture-dc', 'Fixture DC', '07930957fee0768306c3645b23c15ccd92d51442f48813af918d2ccfd0d76254', 4, 0, 1764000100000, 1764000000000);
 INSERT INTO devices (site_id, device_id, serial, model, manufacturer, os_version, agent_version, group_name, state, status_json, compliant, findings_json, finding_count, declarations_token, last_checkin) VALUES
-  ('fixture-dc', 'dev-fixture-1', 'FIX-0001', 'TC52', 'Zebra', '14', '1.0.0', 'pickers', 'Active', '{}', 1, '[]', 0, 'fixture-token-pickers', 1764000100000),
-  ('fixture-dc', 'dev-fixture-2', 'FIX-0002', 'TC52', 'Zebra', '14', '1.0.0', 'pickers', 'Staging', '{}', 0, '[]', 0, '', NULL);
+  ('fixture-dc', 'dev-fixture-1', 'FIX-0001', 'TC52', 'Zebra', '14', '1.0.0', 'pickers', 'Active', '{}', TRUE, '[]', 0, 'fixture-token-pickers', 1764000100000),
+  ('fixture-dc', 'dev-fixture-2', 'FIX-0002', 'TC52', 'Zebra', '14', '1.0.0', 'pickers', 'Staging', '{}', FALSE, '[]', 0, '', NULL);
 INSERT INTO transitions (site_id, sequence, device_id, from_state, to_state, actor, reason, at) VALUES
   ('fixture-dc', 3, 'dev-fixture-1', 'Staging', 'Active', 'device', 'staging done', 1764000050000);
 INSERT INTO commands (command_id, site_id, device_id, type, parameters_json, status, message, created_by, created_at, expires_at, finished_at) VALUES
