@@ -25,6 +25,10 @@ public static class HostCommandLine
         var serve = new Command("serve", description) { TreatUnmatchedTokensAsErrors = false };
         foreach (var option in switches)
             serve.Options.Add(option);
+        serve.Options.Add(new Option<string>(ServerLogging.FormatSwitch)
+        {
+            Description = "console log format: json (one object per line), systemd (journald's), or simple (default; systemd's when the console is the journal)",
+        });
         serve.SetAction((result, cancellationToken) =>
             run(result.Tokens.Select(t => t.Value).SkipWhile(t => string.Equals(t, "serve", StringComparison.Ordinal)).ToArray(), cancellationToken));
         return serve;

@@ -95,11 +95,17 @@ public sealed class EdgeServer : IAsyncDisposable
     public static Task<EdgeServer> StartAsync(params string[] extraArgs) => StartWithAsync(null, extraArgs);
 
     /// <summary>The appliance with <paramref name="services"/> applied after its own registrations (a test's decorators).</summary>
-    public static async Task<EdgeServer> StartWithAsync(Action<IServiceCollection>? services, params string[] extraArgs)
+    public static Task<EdgeServer> StartWithAsync(Action<IServiceCollection>? services, params string[] extraArgs) =>
+        StartInAsync(Path.Combine(Path.GetTempPath(), "edgemdm-test-" + Guid.NewGuid().ToString("N")), services, ["--seed", SeedPath, .. extraArgs]);
+
+    /// <summary>
+    /// The appliance serving <paramref name="dataDir"/> as it finds it (a database an older version left, say), with no
+    /// seed unless <paramref name="extraArgs"/> names one. Disposing deletes the directory.
+    /// </summary>
+    public static async Task<EdgeServer> StartInAsync(string dataDir, Action<IServiceCollection>? services, params string[] extraArgs)
     {
-        var dataDir = Path.Combine(Path.GetTempPath(), "edgemdm-test-" + Guid.NewGuid().ToString("N"));
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 8, 0, 0, TimeSpan.Zero));
-        string[] args = ["--urls", "https://127.0.0.1:0", "--data-dir", dataDir, "--seed", SeedPath, "--checkin-interval", "30", .. extraArgs];
+        string[] args = ["--urls", "https://127.0.0.1:0", "--data-dir", dataDir, "--checkin-interval", "30", .. extraArgs];
         var logs = new CapturingLoggerProvider();
         var app = EdgeHost.Build(args, builder =>
         {

@@ -22,6 +22,7 @@ public static class CloudHost
             console.SingleLine = true;
             console.TimestampFormat = "HH:mm:ss ";
         });
+        builder.AddServerLogging();
         configure?.Invoke(builder);
 
         var options = builder.AddHubOptions();

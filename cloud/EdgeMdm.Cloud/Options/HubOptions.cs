@@ -76,6 +76,8 @@ public sealed class HubOptions
         // The framework's own keys: every https endpoint (the gRPC sync one above all) serves this certificate.
         ["--tls-cert"] = CertificatePathKey,
         ["--tls-key"] = CertificateKeyPathKey,
+        // The console log's format (ServerLogging): json, systemd or simple.
+        [EdgeMdm.ServiceDefaults.ServerLogging.FormatSwitch] = EdgeMdm.ServiceDefaults.ServerLogging.FormatKey,
     };
 
     /// <summary>Kestrel's default certificate (PEM or PFX file) for https endpoints, <c>--tls-cert</c>.</summary>

@@ -2,6 +2,7 @@ using EdgeMdm.Edge.Mqtt;
 using EdgeMdm.Edge.Options;
 using EdgeMdm.Edge.Packages;
 using EdgeMdm.Edge.Sync;
+using EdgeMdm.ServiceDefaults;
 
 namespace EdgeMdm.Edge.Hosting;
 
@@ -34,5 +35,6 @@ public static class CommandLineSwitches
         ["--mqtt-external-credential-file"] = $"{Mqtt}:{nameof(MqttOptions.ExternalCredentialFile)}",
         ["--mqtt-external-password-file"] = $"{Mqtt}:{nameof(MqttOptions.ExternalPasswordFile)}",
         ["--mqtt-external-acl-file"] = $"{Mqtt}:{nameof(MqttOptions.ExternalAclFile)}",
+        [ServerLogging.FormatSwitch] = ServerLogging.FormatKey,
     };
 }

@@ -38,6 +38,7 @@ public static class EdgeHost
             console.SingleLine = true;
             console.TimestampFormat = "HH:mm:ss ";
         });
+        builder.AddServerLogging();
 
         builder.AddServiceDefaults(new ServiceDefaultsOptions { Meters = [EdgeMetrics.MeterName] });
         builder.Services.AddEdgeFeatures(builder.Configuration);

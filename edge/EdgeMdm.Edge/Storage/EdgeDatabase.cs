@@ -1,3 +1,4 @@
+using EdgeMdm.Domain.Schema;
 using EdgeMdm.ServiceDefaults.OwnerOnly;
 using SQLite;
 
@@ -52,35 +53,37 @@ public static class EdgeDatabase
     }
 
     /// <summary>
-    /// Applies every numbered migration not yet recorded, each in its own immediate transaction, so two
-    /// processes opening the same directory at once (the service and an operator CLI) cannot both apply one.
+    /// Applies every numbered migration not yet recorded, all of them in one immediate transaction: a power cut or a
+    /// failing statement during an upgrade leaves the schema the old version left, never a level in between (SQLite's
+    /// DDL is transactional). Taking the write lock first also means two processes opening the same directory at
+    /// once (the service and an operator CLI) cannot both apply one.
     /// </summary>
-    public static void Migrate(SQLiteConnection connection)
+    public static void Migrate(SQLiteConnection connection) => Migrate(connection, Migrations.All);
+
+    /// <summary>Applies those of <paramref name="migrations"/> not yet recorded, in one transaction (tests give their own).</summary>
+    internal static void Migrate(SQLiteConnection connection, IReadOnlyList<Migration> migrations)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        connection.Execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
-        foreach (var migration in Migrations.All)
+        connection.Execute("BEGIN IMMEDIATE");
+        try
         {
-            connection.Execute("BEGIN IMMEDIATE");
-            try
+            connection.Execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+            var applied = connection.QueryScalars<long>("SELECT version FROM schema_migrations").ToHashSet();
+            var appliedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            foreach (var migration in migrations.Where(m => !applied.Contains(m.Version)))
             {
-                var applied = connection.ExecuteScalar<long>("SELECT count(*) FROM schema_migrations WHERE version = ?", migration.Version);
-                if (applied == 0)
-                {
-                    foreach (var statement in migration.Statements)
-                        connection.Execute(statement);
-                    connection.Execute(
-                        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                        migration.Version, migration.Name, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-                }
+                foreach (var statement in migration.Statements)
+                    connection.Execute(statement);
+                connection.Execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", migration.Version, migration.Name, appliedAt);
+            }
 
-                connection.Execute("COMMIT");
-            }
-            catch
-            {
-                connection.Execute("ROLLBACK");
-                throw;
-            }
+            connection.Execute("COMMIT");
+        }
+        catch
+        {
+            connection.Execute("ROLLBACK");
+            throw;
         }
     }
 

@@ -28,7 +28,15 @@ public sealed class OwnerOnlyXmlRepository : IXmlRepository
     {
         _inner.StoreElement(element, friendlyName);
         foreach (var file in _directory.EnumerateFiles("*.xml"))
+        {
             OwnerOnlyFiles.Restrict(file.FullName);
+            // On disk before anything the key protects is committed: the framework renames a written file into place
+            // without fsync, and a power cut after the database's commit (a first start that protects what an older
+            // version stored in clear, say) would otherwise keep the protected rows and lose the key that opens them.
+            // On ext4 the fsync also commits the journal that holds the rename.
+            using var written = new FileStream(file.FullName, FileMode.Open, FileAccess.ReadWrite);
+            written.Flush(flushToDisk: true);
+        }
     }
 
     /// <summary>The key ring's directory and its key files, for the start check.</summary>

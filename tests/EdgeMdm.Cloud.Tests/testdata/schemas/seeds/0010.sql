@@ -1,0 +1,1 @@
+UPDATE devices SET assignment = 'north-dock' WHERE device_id = 'dev-fixture-1';
