@@ -95,9 +95,15 @@ public sealed class EdgeServer : IAsyncDisposable
     public static Task<EdgeServer> StartAsync(params string[] extraArgs) => StartWithAsync(null, extraArgs);
 
     /// <summary>The appliance with <paramref name="services"/> applied after its own registrations (a test's decorators).</summary>
-    public static async Task<EdgeServer> StartWithAsync(Action<IServiceCollection>? services, params string[] extraArgs)
+    public static Task<EdgeServer> StartWithAsync(Action<IServiceCollection>? services, params string[] extraArgs) =>
+        StartInAsync(NewDataDirectory(), services, extraArgs);
+
+    /// <summary>A fresh data directory's path (not made yet), for a test that starts more than one appliance over it.</summary>
+    public static string NewDataDirectory() => Path.Combine(Path.GetTempPath(), "edgemdm-test-" + Guid.NewGuid().ToString("N"));
+
+    /// <summary>The appliance over <paramref name="dataDir"/> (made by the caller, e.g. restored), which disposing deletes.</summary>
+    public static async Task<EdgeServer> StartInAsync(string dataDir, Action<IServiceCollection>? services, params string[] extraArgs)
     {
-        var dataDir = Path.Combine(Path.GetTempPath(), "edgemdm-test-" + Guid.NewGuid().ToString("N"));
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 8, 0, 0, TimeSpan.Zero));
         string[] args = ["--urls", "https://127.0.0.1:0", "--data-dir", dataDir, "--seed", SeedPath, "--checkin-interval", "30", .. extraArgs];
         var logs = new CapturingLoggerProvider();
@@ -188,5 +194,5 @@ public sealed class EdgeServer : IAsyncDisposable
     /// <summary>What the anchor at the head of a real site's feed does: the test hub's feed key becomes the trusted one.</summary>
     private static Task<int> TrustTestHubAsync(EdgeStorage storage) =>
         storage.WriteAsync(unit => unit.Db.Execute(
-            "INSERT INTO hub_keys (key_id, public_key_pem, trusted_at) VALUES (?, ?, 0)", HubCatalog.FeedKey.KeyId, HubCatalog.FeedKey.PublicKeyPem));
+            "INSERT INTO hub_keys (key_id, public_key_pem, trusted_at) VALUES (?, ?, 0) ON CONFLICT DO NOTHING", HubCatalog.FeedKey.KeyId, HubCatalog.FeedKey.PublicKeyPem));
 }

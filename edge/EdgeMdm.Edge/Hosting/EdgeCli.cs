@@ -38,7 +38,7 @@ public static class EdgeCli
     private static RootCommand BuildCommands()
     {
         var commands = new OperatorCommands((services, configuration) => services.AddEdgeFeatures(configuration));
-        return new RootCommand("EdgeMdm site appliance: serves devices on the site network, uplink or not.")
+        var root = new RootCommand("EdgeMdm site appliance: serves devices on the site network, uplink or not.")
         {
             Serve(),
             EnrollmentCli.Token(commands),
@@ -65,6 +65,9 @@ public static class EdgeCli
             Batteries.FloorCli.Missing(commands),
             Batteries.FloorCli.Batteries(commands),
         };
+        foreach (var command in Backup.BackupCli.Commands(commands))
+            root.Subcommands.Add(command);
+        return root;
     }
 
     private static Command Serve() => HostCommandLine.Serve(
