@@ -32,7 +32,7 @@ public static class BackupCli
         return commands.Create("backup", "copy the site (database, keys, certificates, cached packages) into one archive, while the appliance serves", [file], cli =>
         {
             var site = cli.Get<ISiteIdentity>().Site();
-            var manifest = Refusing(() => SiteBackup.Create(cli.DataDirectory, cli.Result.GetValue(file)!, site?.SiteId, DateTimeOffset.UtcNow));
+            var manifest = SiteBackup.Create(cli.DataDirectory, cli.Result.GetValue(file)!, site?.SiteId, DateTimeOffset.UtcNow);
             Console.WriteLine($"backed up site {manifest.SiteId ?? ISiteIdentity.UnnamedSite} (schema {manifest.SchemaVersion}, {manifest.Files.Count} files, {SiteBackup.Mebibytes(manifest)} MiB) to {Path.GetFullPath(cli.Result.GetValue(file)!)}");
             Console.WriteLine(SecretsWarning);
             return 0;
@@ -47,7 +47,7 @@ public static class BackupCli
         {
             var directory = cli.ConfiguredDataDirectory;
             RefuseWhileServing(directory, "restore");
-            var manifest = Refusing(() => SiteBackup.Restore(cli.Result.GetValue(file)!, directory, cli.Result.GetValue(force)));
+            var manifest = SiteBackup.Restore(cli.Result.GetValue(file)!, directory, cli.Result.GetValue(force));
             var at = manifest.CreatedAt.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
             Console.WriteLine($"restored site {manifest.SiteId ?? ISiteIdentity.UnnamedSite} as backed up at {at} (appliance {manifest.ProgramVersion}, schema {manifest.SchemaVersion}, {manifest.Files.Count} files) into {directory}");
             Console.WriteLine("start the appliance: devices keep their certificate pin and credentials; a device enrolled after the backup must enroll again");
@@ -89,17 +89,7 @@ public static class BackupCli
     {
         if (RunningAppliance.ListenUrls(directory).Count > 0)
             throw new CliException($"an appliance serves {directory}: stop it before {what} (systemctl stop edgemdm)");
-    }
-
-    private static BackupManifest Refusing(Func<BackupManifest> run)
-    {
-        try
-        {
-            return run();
-        }
-        catch (BackupRefusedException exception)
-        {
-            throw new CliException(exception.Message);
-        }
+        if (Directory.Exists(directory) && DirectoryInUse.By(directory) is { } pid)
+            throw new CliException($"process {pid} has files of {directory} open (an appliance or a command serving it?): stop it before {what}");
     }
 }

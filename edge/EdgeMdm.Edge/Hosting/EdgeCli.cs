@@ -30,6 +30,8 @@ public static class EdgeCli
     {
         CliException refused => new CommandRefusal(refused.Message, refused.ExitCode),
         StorageFullException => new CommandRefusal("nothing was changed: " + exception.Message),
+        // A backup or restore refused: a damaged or foreign archive, a directory not empty.
+        ServiceDefaults.Backups.BackupRefusedException => new CommandRefusal(exception.Message),
         // The data directory as the operator gave it cannot be used (locked for too long, unreadable, gone).
         SQLite.SQLiteException or IOException or UnauthorizedAccessException => new CommandRefusal("the data directory cannot be used: " + exception.Message),
         _ => null,
