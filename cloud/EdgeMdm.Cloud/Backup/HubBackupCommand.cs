@@ -103,12 +103,11 @@ public static class HubBackupCommand
         return (manifest, directory);
     }
 
-    /// <summary>The live database files (the copy replaces them) and temp files (a package upload in <c>blobs/tmp/</c>).</summary>
+    /// <summary>The live database files (the copy replaces them), package uploads under way (<c>blobs/tmp/*.part</c>) and hidden temp files.</summary>
     private static bool LeftOut(string file, string databaseName) =>
         file.StartsWith(databaseName, StringComparison.Ordinal)
         || file.EndsWith(".part", StringComparison.Ordinal)
-        || file.EndsWith(".tmp", StringComparison.Ordinal)
-        || file.Contains(".partial-", StringComparison.Ordinal);
+        || DataArchive.IsHidden(file);
 
     private static string SqliteFile(string database)
     {

@@ -28,18 +28,17 @@ internal static class SiteBackup
     /// <summary>
     /// Not archived: the live database files (the copy replaces them), <c>serve.json</c> (the running process's address),
     /// <c>operator.token</c> (this machine's operator commands' key to the serving appliance; <c>serve</c> writes a new one),
-    /// the TLS directory's lock file, packages still being fetched (<c>*.part</c>: fetched again), and temp files.
+    /// the TLS directory's lock file, packages still being fetched (<c>*.part</c>: fetched again), and hidden files (the
+    /// temp files of atomic writes, and an archive's own scratch files when it is written inside the data directory).
     /// </summary>
     public static bool LeftOut(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        var file = name[(name.LastIndexOf('/') + 1)..];
         return name.StartsWith(EdgeDatabase.FileName, StringComparison.Ordinal)
             || name is ServeRecord or SiteOperatorAuthentication.TokenFile
             || string.Equals(name, SiteCertificates.DirectoryName + "/lock", StringComparison.Ordinal)
             || (name.StartsWith(BlobCache.DirectoryName + "/", StringComparison.Ordinal) && name.EndsWith(BlobCache.PartSuffix, StringComparison.Ordinal))
-            || name.EndsWith(".tmp", StringComparison.Ordinal)
-            || (file.StartsWith('.') && file.Contains(".partial-", StringComparison.Ordinal));
+            || DataArchive.IsHidden(name);
     }
 
     /// <summary>Writes the archive of <paramref name="dataDirectory"/> to <paramref name="archivePath"/>; the site id is the caller's to say.</summary>

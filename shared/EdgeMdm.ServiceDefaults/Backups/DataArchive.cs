@@ -23,8 +23,7 @@ public static class DataArchive
 
     /// <summary>
     /// Every file under <paramref name="directory"/> as (name inside the archive, full path), names '/'-separated and
-    /// sorted, leaving out those <paramref name="leaveOut"/> says (given the name) and the temp and partial files of this
-    /// class itself.
+    /// sorted, leaving out those <paramref name="leaveOut"/> says (given the name).
     /// </summary>
     public static IReadOnlyList<(string Name, string Source)> FilesIn(string directory, Func<string, bool> leaveOut)
     {
@@ -37,6 +36,16 @@ public static class DataArchive
             .Where(file => !leaveOut(file.Name))
             .OrderBy(file => file.Name, StringComparer.Ordinal)
             .ToList();
+    }
+
+    /// <summary>
+    /// Whether a name of <see cref="FilesIn"/> has a hidden part (a name starting with '.'): the temp files of atomic
+    /// writes (<c>OwnerOnlyFiles.WriteAllText</c>'s, this class's own), never data.
+    /// </summary>
+    public static bool IsHidden(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return name.StartsWith('.') || name.Contains("/.", StringComparison.Ordinal);
     }
 
     /// <summary>
