@@ -96,11 +96,14 @@ public sealed class EdgeServer : IAsyncDisposable
 
     /// <summary>The appliance with <paramref name="services"/> applied after its own registrations (a test's decorators).</summary>
     public static Task<EdgeServer> StartWithAsync(Action<IServiceCollection>? services, params string[] extraArgs) =>
-        StartInAsync(Path.Combine(Path.GetTempPath(), "edgemdm-test-" + Guid.NewGuid().ToString("N")), services, ["--seed", SeedPath, .. extraArgs]);
+        StartInAsync(NewDataDirectory(), services, ["--seed", SeedPath, .. extraArgs]);
+
+    /// <summary>A fresh data directory's path (not made yet), for a test that starts more than one appliance over it.</summary>
+    public static string NewDataDirectory() => Path.Combine(Path.GetTempPath(), "edgemdm-test-" + Guid.NewGuid().ToString("N"));
 
     /// <summary>
-    /// The appliance serving <paramref name="dataDir"/> as it finds it (a database an older version left, say), with no
-    /// seed unless <paramref name="extraArgs"/> names one. Disposing deletes the directory.
+    /// The appliance serving <paramref name="dataDir"/> as it finds it (a database an older version left, a restored
+    /// backup), with no seed unless <paramref name="extraArgs"/> names one. Disposing deletes the directory.
     /// </summary>
     public static async Task<EdgeServer> StartInAsync(string dataDir, Action<IServiceCollection>? services, params string[] extraArgs)
     {
@@ -194,5 +197,5 @@ public sealed class EdgeServer : IAsyncDisposable
     /// <summary>What the anchor at the head of a real site's feed does: the test hub's feed key becomes the trusted one.</summary>
     private static Task<int> TrustTestHubAsync(EdgeStorage storage) =>
         storage.WriteAsync(unit => unit.Db.Execute(
-            "INSERT INTO hub_keys (key_id, public_key_pem, trusted_at) VALUES (?, ?, 0)", HubCatalog.FeedKey.KeyId, HubCatalog.FeedKey.PublicKeyPem));
+            "INSERT INTO hub_keys (key_id, public_key_pem, trusted_at) VALUES (?, ?, 0) ON CONFLICT DO NOTHING", HubCatalog.FeedKey.KeyId, HubCatalog.FeedKey.PublicKeyPem));
 }

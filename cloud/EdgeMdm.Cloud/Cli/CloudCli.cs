@@ -23,6 +23,8 @@ public static class CloudCli
         ArgumentException => new CommandRefusal(exception.Message, 2),
         // signing-key rotate on a database the hub never started on.
         InvalidOperationException => new CommandRefusal(exception.Message),
+        // A backup or restore refused: a damaged or foreign archive, a directory in use or not empty.
+        ServiceDefaults.Backups.BackupRefusedException => new CommandRefusal(exception.Message),
         _ => null,
     });
 
@@ -33,6 +35,8 @@ public static class CloudCli
         root.Subcommands.Add(AdminTokenCommand.Create());
         root.Subcommands.Add(TenantsCommand.Create());
         root.Subcommands.Add(Packages.SigningKeyCommand.Create());
+        foreach (var command in Backup.HubBackupCommand.Create())
+            root.Subcommands.Add(command);
         return root;
     }
 }

@@ -36,6 +36,21 @@ public sealed class OperatorContext : IAsyncDisposable
     /// <summary>The data directory this command works on, as a full path.</summary>
     public string DataDirectory => Path.GetFullPath(Get<IOptions<EdgeOptions>>().Value.DataDir);
 
+    /// <summary>
+    /// The data directory this command would work on, as a full path, whether or not it holds a database yet (a restore
+    /// makes one); nothing is opened.
+    /// </summary>
+    public string ConfiguredDataDirectory =>
+        Path.GetFullPath(_dataDir ?? Configuration()[EdgeOptions.Section + ":" + nameof(EdgeOptions.DataDir)] ?? new EdgeOptions().DataDir);
+
+    /// <summary>Closes the data directory if it was opened (a command that then deletes or replaces its files); a later <see cref="Get{T}"/> opens it again.</summary>
+    public async ValueTask CloseAsync()
+    {
+        if (_services is not null)
+            await _services.DisposeAsync();
+        _services = null;
+    }
+
     /// <summary>A setting this command's line overrides (before the first <see cref="Get{T}"/>).</summary>
     public void Set(string key, string value)
     {
@@ -72,13 +87,7 @@ public sealed class OperatorContext : IAsyncDisposable
 
     private ServiceProvider Open()
     {
-        if (_dataDir is not null)
-            _settings[EdgeOptions.Section + ":" + nameof(EdgeOptions.DataDir)] = _dataDir;
-        var configuration = new ConfigurationBuilder()
-            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
-            .AddEnvironmentVariables(EdgeOptions.EnvironmentPrefix)
-            .AddInMemoryCollection(_settings)
-            .Build();
+        var configuration = Configuration();
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging();
@@ -111,6 +120,17 @@ public sealed class OperatorContext : IAsyncDisposable
         }
 
         return provider;
+    }
+
+    private IConfigurationRoot Configuration()
+    {
+        if (_dataDir is not null)
+            _settings[EdgeOptions.Section + ":" + nameof(EdgeOptions.DataDir)] = _dataDir;
+        return new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddEnvironmentVariables(EdgeOptions.EnvironmentPrefix)
+            .AddInMemoryCollection(_settings)
+            .Build();
     }
 
     public async ValueTask DisposeAsync()

@@ -30,6 +30,8 @@ public static class EdgeCli
     {
         CliException refused => new CommandRefusal(refused.Message, refused.ExitCode),
         StorageFullException => new CommandRefusal("nothing was changed: " + exception.Message),
+        // A backup or restore refused: a damaged or foreign archive, a directory not empty.
+        ServiceDefaults.Backups.BackupRefusedException => new CommandRefusal(exception.Message),
         // The data directory as the operator gave it cannot be used (locked for too long, unreadable, gone).
         SQLite.SQLiteException or IOException or UnauthorizedAccessException => new CommandRefusal("the data directory cannot be used: " + exception.Message),
         _ => null,
@@ -38,7 +40,7 @@ public static class EdgeCli
     private static RootCommand BuildCommands()
     {
         var commands = new OperatorCommands((services, configuration) => services.AddEdgeFeatures(configuration));
-        return new RootCommand("EdgeMdm site appliance: serves devices on the site network, uplink or not.")
+        var root = new RootCommand("EdgeMdm site appliance: serves devices on the site network, uplink or not.")
         {
             Serve(),
             InitCli.Init(commands),
@@ -66,6 +68,9 @@ public static class EdgeCli
             Batteries.FloorCli.Missing(commands),
             Batteries.FloorCli.Batteries(commands),
         };
+        foreach (var command in Backup.BackupCli.Commands(commands))
+            root.Subcommands.Add(command);
+        return root;
     }
 
     private static Command Serve() => HostCommandLine.Serve(

@@ -32,7 +32,7 @@ public enum Admission
 public sealed partial class BlobCache : IDisposable
 {
     public const string DirectoryName = "blobs";
-    private const string PartSuffix = ".part";
+    public const string PartSuffix = ".part";
 
     private readonly IPackageCacheStore _store;
     private readonly IPackageCatalog _catalog;

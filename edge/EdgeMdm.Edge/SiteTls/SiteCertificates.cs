@@ -146,8 +146,11 @@ public sealed class SiteCertificates : IDisposable
 
     private string ServerKeyPath => KeyPathsIn(_directory)[1];
 
+    /// <summary>The directory of the site's certificates and keys inside the data directory.</summary>
+    public const string DirectoryName = "tls";
+
     /// <summary>The directory of the site's certificates under a data directory.</summary>
-    public static string DirectoryIn(string dataDir) => Path.Combine(Path.GetFullPath(dataDir), "tls");
+    public static string DirectoryIn(string dataDir) => Path.Combine(Path.GetFullPath(dataDir), DirectoryName);
 
     /// <summary>The private keys in <paramref name="directory"/>: the site CA's, then the server's.</summary>
     public static IReadOnlyList<string> KeyPathsIn(string directory) => [Path.Combine(directory, "site-ca.key"), Path.Combine(directory, "server.key")];

@@ -148,6 +148,8 @@ public sealed class Outbox
             db.Execute("UPDATE sqlite_sequence SET seq = ?1 WHERE name = 'outbox' AND seq < ?1", through);
             if (through > 0 && db.ExecuteScalar<long>("SELECT count(*) FROM sqlite_sequence WHERE name = 'outbox'") == 0)
                 db.Execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('outbox', ?)", through);
+            // The hub held no more than the restored log: it has nothing this site lacks, and the log goes on as it is.
+            ForgetRestore(db);
             _pushedThrough = through;
             return true;
         });
@@ -157,15 +159,19 @@ public sealed class Outbox
     /// are deleted here. Starts the log again right after what the hub holds, in one unit: the rows not yet acknowledged
     /// (events the hub never saw; status markers aside, which the snapshot replaces) are numbered again from
     /// <paramref name="hubThrough"/> + 1, then <paramref name="appendSnapshot"/> appends what the site's records are now.
+    /// With <paramref name="heldByHubThrough"/> (this database was restored from a backup, and the hub already holds the
+    /// log as the backup had it, through that sequence), the rows up to it are dropped instead: the replaced appliance
+    /// sent them. Only the rows this database numbered since its restore are kept.
     /// </summary>
-    public Task RebaseAsync(ulong hubThrough, Action<UnitOfWork> appendSnapshot)
+    public Task RebaseAsync(ulong hubThrough, Action<UnitOfWork> appendSnapshot, ulong? heldByHubThrough = null)
     {
         ArgumentNullException.ThrowIfNull(appendSnapshot);
         return _writer.WriteAsync(unit =>
         {
             var db = unit.Db;
             var through = ToSequence(hubThrough);
-            var pending = db.Query<PendingRow>("SELECT at AS At, device_id AS DeviceId, kind AS Kind, payload AS Payload FROM outbox WHERE kind <> 'status' ORDER BY sequence");
+            var held = heldByHubThrough is { } restored ? ToSequence(restored) : 0;
+            var pending = db.Query<PendingRow>("SELECT at AS At, device_id AS DeviceId, kind AS Kind, payload AS Payload FROM outbox WHERE kind <> 'status' AND sequence > ? ORDER BY sequence", held);
             db.Execute("DELETE FROM outbox");
             db.Execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'outbox'", through);
             if (db.ExecuteScalar<long>("SELECT count(*) FROM sqlite_sequence WHERE name = 'outbox'") == 0)
@@ -174,9 +180,37 @@ public sealed class Outbox
             foreach (var row in pending)
                 db.Execute("INSERT INTO outbox (at, device_id, kind, payload) VALUES (?, ?, ?, ?)", row.At, row.DeviceId, row.Kind, row.Payload);
             appendSnapshot(unit);
+            ForgetRestore(db);
             _pushedThrough = through;
             return true;
         });
+    }
+
+    /// <summary>
+    /// Marks a database just restored from a backup (before any appliance opened it) with where its log stood: the highest
+    /// sequence it had numbered. Kept in the header's <c>user_version</c> (no table or migration of its own; written in
+    /// the same transaction as what the first Hello after decides, so a crash leaves the mark or that decision, never
+    /// half), stored plus one so that zero means "not restored". A mark already there stays: the log of a restore that
+    /// never reached the hub is still the one to compare.
+    /// </summary>
+    public static void MarkRestored(SQLiteConnection db)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        if (db.ExecuteScalar<long>("PRAGMA user_version") > 0)
+            return;
+        var head = db.ExecuteScalar<long>(
+            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0), coalesce((SELECT acked_through FROM sync_state WHERE id = 1), 0))");
+        db.Execute("PRAGMA user_version = " + (head + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>The highest sequence the log had when this database was restored, until the first Hello after; null otherwise.</summary>
+    public ulong? RestoredThrough() =>
+        _reads.Read(db => db.ExecuteScalar<long>("PRAGMA user_version")) is var mark and > 0 ? (ulong)(mark - 1) : null;
+
+    private static void ForgetRestore(SQLiteConnection db)
+    {
+        if (db.ExecuteScalar<long>("PRAGMA user_version") > 0)
+            db.Execute("PRAGMA user_version = 0");
     }
 
     /// <summary>Deletes what the hub holds and records it; neither acked_through nor offered_through goes down.</summary>

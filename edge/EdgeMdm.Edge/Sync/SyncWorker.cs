@@ -96,14 +96,24 @@ public sealed partial class SyncWorker(
     private async Task RoundAsync(SiteSync.SiteSyncClient client, Metadata headers, CancellationToken cancellationToken)
     {
         _movedChanges = false;
-        var hello = await client.HelloAsync(HelloFor(outbox.State(), uplink.State, uplink.LastSuccessAt), headers, Deadline(), cancellationToken);
+        var before = outbox.State();
+        var hello = await client.HelloAsync(HelloFor(before, uplink.State, uplink.LastSuccessAt), headers, Deadline(), cancellationToken);
         var acknowledged = outbox.State().AckedThrough;
+        var held = HeldThrough(outbox.RestoredThrough(), before);
         if (hello.AppliedThrough < acknowledged)
         {
             // The hub once acknowledged more than it holds now: its database went back (a restored backup). The rows it
             // lost are gone here, so the site sends what its records are now; site-owned records are the truth.
             Log.HubLostChanges(logger, hello.AppliedThrough, acknowledged, acknowledged - hello.AppliedThrough);
             await outbox.ResendSnapshotAsync(hello.AppliedThrough, clock.GetUtcNow());
+        }
+        else if (hello.AppliedThrough > held)
+        {
+            // This site's database went back (restored from a backup onto a replacement box): the box it replaced numbered
+            // and sent changes after the backup. Numbered from where this log stood, new changes would reuse those numbers
+            // and the hub would skip them as duplicates; and the hub holds newer copies of records the site has older ones of.
+            Log.SiteRestored(logger, hello.AppliedThrough, held);
+            await outbox.ResendSnapshotAfterRestoreAsync(hello.AppliedThrough, held, clock.GetUtcNow());
         }
         else
         {
@@ -148,6 +158,16 @@ public sealed partial class SyncWorker(
             // Sequences are assigned on append only, so the unacknowledged rows are exactly AckedThrough+1..head.
             OutboxHead = state.AckedThrough + (ulong)Math.Max(0, state.Depth),
         };
+    }
+
+    /// <summary>
+    /// How far the hub may hold this site's log without having changes this database never numbered: as far as the log
+    /// stood when the database was restored, else as far as it was ever numbered (a database put back by hand).
+    /// </summary>
+    internal static ulong HeldThrough(ulong? restoredThrough, OutboxState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return restoredThrough ?? state.AckedThrough + (ulong)Math.Max(0, state.Depth);
     }
 
     private async Task PullAsync(SiteSync.SiteSyncClient client, Metadata headers, CancellationToken cancellationToken)
@@ -238,6 +258,9 @@ public sealed partial class SyncWorker(
 
         [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "The hub holds this site's changes through {HubThrough} but had acknowledged {Acknowledged}: it lost {Lost} (restored from an older backup?). Sending it a snapshot of every record the site owns")]
         public static partial void HubLostChanges(ILogger logger, ulong hubThrough, ulong acknowledged, ulong lost);
+
+        [LoggerMessage(EventId = 1800, Level = LogLevel.Warning, Message = "The hub holds this site's changes through {HubThrough} but this appliance's log stood at {HeldThrough}: it was restored from a backup, and the appliance it replaced sent changes after that. Numbering on from {HubThrough} and sending a snapshot of every record the site owns")]
+        public static partial void SiteRestored(ILogger logger, ulong hubThrough, ulong heldThrough);
 
         [LoggerMessage(EventId = 2003, Level = LogLevel.Debug, Message = "Sync round cut after it moved changes ({State}); trying again now: {Error}")]
         public static partial void RoundCut(ILogger logger, UplinkState state, string error);

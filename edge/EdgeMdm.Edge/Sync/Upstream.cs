@@ -48,6 +48,18 @@ public interface IOutboxStore
     /// </summary>
     Task ResendSnapshotAsync(ulong appliedThroughAtHub, DateTimeOffset now);
 
+    /// <summary>
+    /// After Hello from a hub that holds more of this site's log than <paramref name="heldThrough"/>, the log as this
+    /// database had it when it was restored from a backup (or, with no restore recorded, as far as it was ever numbered):
+    /// the appliance it replaced numbered and sent changes this one never had. Numbers on right after what the hub holds,
+    /// keeps the changes made here since (the rows up to <paramref name="heldThrough"/> the hub has), then re-sends a
+    /// snapshot of every record the site owns, which the hub's newer copies of them give way to.
+    /// </summary>
+    Task ResendSnapshotAfterRestoreAsync(ulong appliedThroughAtHub, ulong heldThrough, DateTimeOffset now);
+
+    /// <summary>The highest sequence the log had when this database was restored from a backup, until the first Hello after; null otherwise.</summary>
+    ulong? RestoredThrough();
+
     OutboxState State();
 }
 
@@ -74,9 +86,16 @@ internal sealed class SyncOutbox(EdgeStorage storage, IUpstreamStatus statuses, 
     public OutboxState State() => storage.Outbox.State();
 
     public Task ResendSnapshotAsync(ulong appliedThroughAtHub, DateTimeOffset now) =>
-        storage.Outbox.RebaseAsync(appliedThroughAtHub, unit =>
-        {
-            foreach (var snapshot in snapshots.OrderBy(s => s.SnapshotOrder))
-                snapshot.AppendSnapshot(unit, now);
-        });
+        storage.Outbox.RebaseAsync(appliedThroughAtHub, unit => AppendSnapshots(unit, now));
+
+    public Task ResendSnapshotAfterRestoreAsync(ulong appliedThroughAtHub, ulong heldThrough, DateTimeOffset now) =>
+        storage.Outbox.RebaseAsync(appliedThroughAtHub, unit => AppendSnapshots(unit, now), heldThrough);
+
+    public ulong? RestoredThrough() => storage.Outbox.RestoredThrough();
+
+    private void AppendSnapshots(UnitOfWork unit, DateTimeOffset now)
+    {
+        foreach (var snapshot in snapshots.OrderBy(s => s.SnapshotOrder))
+            snapshot.AppendSnapshot(unit, now);
+    }
 }

@@ -122,6 +122,9 @@ public static class OwnerOnlyFiles
         }
     }
 
+    /// <summary>Options for a new file written 0600 from its first byte (<paramref name="mode"/>: CreateNew, Create...).</summary>
+    public static FileStreamOptions NewFile(System.IO.FileMode mode) => Create(mode);
+
     private static FileStreamOptions Create(System.IO.FileMode mode)
     {
         var options = new FileStreamOptions { Mode = mode, Access = FileAccess.Write };
