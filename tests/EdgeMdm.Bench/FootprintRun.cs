@@ -48,12 +48,12 @@ internal sealed class FootprintRun(BenchOptions options, TextWriter log)
             var url = ServerProcess.FreeLoopbackUrl();
             var mqttPort = ServerProcess.FreeLoopbackUrl().Port.ToString(CultureInfo.InvariantCulture);
             string[] serve = ["serve", "--data-dir", dataDir, "--seed", seed, "--urls", Text(url), "--mqtt-listen-plain", "127.0.0.1:" + mqttPort];
-            var starts = new List<double>();
+            var starts = new List<StartFigures>();
             for (var i = 0; i < Starts; i++)
             {
                 await using var started = await ApplianceProcess.StartAsync(executable, serve, url, environment, ReadyLimit, cancellationToken);
-                starts.Add(started.ReadySeconds);
-                log.WriteLine(Invariant($"  footprint: start {i + 1} ready in {started.ReadySeconds:0.000} s{(i == 0 ? " (a new site: database, key ring, certificates made)" : "")}"));
+                starts.Add(new StartFigures(started.ReadySeconds, started.ReadyCpuSeconds));
+                log.WriteLine(Invariant($"  footprint: start {i + 1} ready in {started.ReadySeconds:0.000} s, {started.ReadyCpuSeconds:0.00} s of CPU{(i == 0 ? " (a new site: database, key ring, certificates made)" : "")}"));
             }
 
             await using var appliance = await ApplianceProcess.StartAsync(executable, serve, url, environment, ReadyLimit, cancellationToken);
@@ -77,7 +77,7 @@ internal sealed class FootprintRun(BenchOptions options, TextWriter log)
         using var handler = AgentHttp.CreateHandler(CheckinConcurrency);
         using var http = AgentHttp.CreateClient(handler, url, TimeSpan.FromMinutes(2));
         var api = new DeviceApiClient(http);
-        var devices = await EnrollAsync(api, options.FootprintDevices, cancellationToken);
+        var devices = await EnrollWakeDevicesAsync(api, DemoToken, "FOOT", options.FootprintDevices, EnrollConcurrency, cancellationToken);
         var enrolled = appliance.Memory();
         log.WriteLine(Invariant($"  footprint: {devices.Count} enrolled, resident {Mib(enrolled.Rss)} MiB"));
         await using var fleet = new WakeFleet("the appliance's broker", broker, devices, api: null);
@@ -102,21 +102,6 @@ internal sealed class FootprintRun(BenchOptions options, TextWriter log)
         var started = Stopwatch.GetTimestamp();
         await pace.RunAsync(checkins, changing, cancellationToken);
         return new WriteFigures(checkins, appliance.WrittenBytes() - before, Stopwatch.GetElapsedTime(started).TotalSeconds);
-    }
-
-    private static async Task<List<WakeDevice>> EnrollAsync(DeviceApiClient api, int count, CancellationToken cancellationToken)
-    {
-        var devices = new WakeDevice[count];
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, count),
-            new ParallelOptions { MaxDegreeOfParallelism = EnrollConcurrency, CancellationToken = cancellationToken },
-            async (i, token) =>
-            {
-                var serial = "FOOT" + i.ToString("D5", CultureInfo.InvariantCulture);
-                var enrolled = await api.EnrollAsync(BenchDevice.EnrollRequest(serial, DemoToken), token);
-                devices[i] = new WakeDevice(enrolled.DeviceId, enrolled.DeviceSecret, new BenchDevice(serial, enrolled.DeviceSecret, new Random(i)));
-            });
-        return [.. devices];
     }
 
     private static Dictionary<string, string> RuntimeEnvironment(TimeSpan sightingWrite)
@@ -206,6 +191,9 @@ internal sealed class CheckinPace(DeviceApiClient api, IReadOnlyList<WakeDevice>
     }
 }
 
+/// <summary>One start: wall time to the first <c>/readyz</c> 200, and the CPU time the process had used by then.</summary>
+internal sealed record StartFigures(double Seconds, double CpuSeconds);
+
 /// <summary>Bytes the appliance wrote to storage over <see cref="Checkins"/> check-ins (<c>write_bytes</c> of /proc/PID/io).</summary>
 internal sealed record WriteFigures(int Checkins, long Bytes, double Seconds)
 {
@@ -221,7 +209,7 @@ internal sealed record FootprintResult(
     int Devices,
     int Rate,
     TimeSpan SightingWrite,
-    IReadOnlyList<double> StartSeconds,
+    IReadOnlyList<StartFigures> Starts,
     ProcessMemory Idle,
     ProcessMemory Loaded,
     ProcessMemory Enrolled,
