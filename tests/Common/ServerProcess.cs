@@ -201,21 +201,42 @@ internal sealed class ServerProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>
+    /// SIGTERM, as systemd stops a service: the server runs its shutdown (the hosted services' stops) and exits; waits up
+    /// to 10 s for it. Throws when it is still running then.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        if (_process.HasExited)
+            return;
+        using (var term = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false }))
+            await term!.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(StopTimeout);
+        await _process.WaitForExitAsync(timeout.Token);
+    }
+
     public async ValueTask DisposeAsync()
     {
+        await KillAndDisposeAsync(_process, StopTimeout);
+    }
+
+    /// <summary>Kills a child server (its whole tree), waits up to <paramref name="limit"/> for it to go, and disposes it.</summary>
+    public static async Task KillAndDisposeAsync(Process process, TimeSpan limit)
+    {
+        ArgumentNullException.ThrowIfNull(process);
         try
         {
-            if (!_process.HasExited)
-                _process.Kill(entireProcessTree: true);
-            using var timeout = new CancellationTokenSource(StopTimeout);
-            await _process.WaitForExitAsync(timeout.Token);
+            if (!process.HasExited)
+                process.Kill(entireProcessTree: true);
+            using var timeout = new CancellationTokenSource(limit);
+            await process.WaitForExitAsync(timeout.Token);
         }
         catch (Exception e) when (e is InvalidOperationException or OperationCanceledException)
         {
             // Already gone, or not gone within the timeout: nothing more a harness can do.
         }
 
-        _process.Dispose();
+        process.Dispose();
     }
 
     private async Task WaitHealthyAsync(Func<string?>? pin, CancellationToken cancellationToken)

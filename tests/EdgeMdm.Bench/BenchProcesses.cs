@@ -23,6 +23,22 @@ internal static class BenchProcesses
         return devices;
     }
 
+    /// <summary>Enrolls <paramref name="count"/> devices with serials PREFIX00000..., <paramref name="concurrency"/> at once, each with its id.</summary>
+    public static async Task<List<WakeDevice>> EnrollWakeDevicesAsync(DeviceApiClient api, string token, string prefix, int count, int concurrency, CancellationToken cancellationToken)
+    {
+        var devices = new WakeDevice[count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, count),
+            new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
+            async (i, cancel) =>
+            {
+                var serial = prefix + i.ToString("D5", CultureInfo.InvariantCulture);
+                var enrolled = await api.EnrollAsync(BenchDevice.EnrollRequest(serial, token), cancel);
+                devices[i] = new WakeDevice(enrolled.DeviceId, enrolled.DeviceSecret, new BenchDevice(serial, enrolled.DeviceSecret, new Random(i)));
+            });
+        return [.. devices];
+    }
+
     /// <param name="pin">For an https <paramref name="url"/>: the served certificate's pin once known (<see cref="ServerProcess.SitePin"/>).</param>
     /// <param name="environment">Variables added to the server's environment (its configuration), if any.</param>
     public static async Task<ServerProcess> StartAsync(

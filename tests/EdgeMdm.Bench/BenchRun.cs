@@ -80,6 +80,8 @@ internal static class BenchRun
             results.Staging = await StagingRun.RunAsync(edgeDll, options, Console.Error, cancellationToken);
         if (options.Scenario.HasFlag(BenchScenario.Overview))
             results.Overview = await OverviewRun.RunAsync(edgeDll, options, Console.Error, cancellationToken);
+        if (options.Scenario.HasFlag(BenchScenario.Footprint))
+            results.Footprint = await FootprintRun.RunAsync(Repository.Root, seed, options, Console.Error, cancellationToken);
     }
 
     /// <summary>One markdown report of the scenarios that ran, on standard output and in --out FILE.</summary>
@@ -100,6 +102,8 @@ internal static class BenchRun
             sections.Add(StagingReport.Render(staging, startedAt));
         if (results.Overview is { } overview)
             sections.Add(OverviewReport.Render(overview, startedAt));
+        if (results.Footprint is { } footprint)
+            sections.Add(FootprintReport.Render(footprint, startedAt));
         var report = string.Join("\n", sections);
         Console.Write(report);
         if (options.OutFile is { } outFile)
@@ -197,6 +201,8 @@ internal sealed class BenchResults
 
     public OverviewResult? Overview { get; set; }
 
+    public FootprintResult? Footprint { get; set; }
+
     public long Errors =>
-        Rows.Sum(r => r.Errors) + (Catchup?.Errors ?? 0) + (Download?.Errors ?? 0) + (Wake?.Errors ?? 0) + (Tls?.Errors ?? 0) + (Staging?.Errors ?? 0) + (Overview?.Errors ?? 0);
+        Rows.Sum(r => r.Errors) + (Catchup?.Errors ?? 0) + (Download?.Errors ?? 0) + (Wake?.Errors ?? 0) + (Tls?.Errors ?? 0) + (Staging?.Errors ?? 0) + (Overview?.Errors ?? 0) + (Footprint?.Errors ?? 0);
 }

@@ -134,20 +134,8 @@ internal sealed class WakeRun(BenchOptions options, TextWriter log)
         return (devices, seconds);
     }
 
-    private static async Task<List<WakeDevice>> EnrollAsync(DeviceApiClient api, int count, CancellationToken cancellationToken)
-    {
-        var devices = new WakeDevice[count];
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, count),
-            new ParallelOptions { MaxDegreeOfParallelism = EnrollConcurrency, CancellationToken = cancellationToken },
-            async (i, token) =>
-            {
-                var serial = "WAKE" + i.ToString("D5", CultureInfo.InvariantCulture);
-                var enrolled = await api.EnrollAsync(BenchDevice.EnrollRequest(serial, DemoToken), token);
-                devices[i] = new WakeDevice(enrolled.DeviceId, enrolled.DeviceSecret, new BenchDevice(serial, enrolled.DeviceSecret, new Random(i)));
-            });
-        return [.. devices];
-    }
+    private static Task<List<WakeDevice>> EnrollAsync(DeviceApiClient api, int count, CancellationToken cancellationToken) =>
+        EnrollWakeDevicesAsync(api, DemoToken, "WAKE", count, EnrollConcurrency, cancellationToken);
 
     /// <summary>
     /// <c>edgemdm-edge commands send --group pickers ring</c> as its own process on the serving appliance's data

@@ -296,7 +296,7 @@ public sealed class SwapTests
                 return transition;
             }
 
-            public void RecordCheckin(UnitOfWork unit, string deviceId, CheckinWrite write) => inner.RecordCheckin(unit, deviceId, write);
+            public bool RecordCheckin(UnitOfWork unit, string deviceId, CheckinWrite write) => inner.RecordCheckin(unit, deviceId, write);
 
             public void Reassign(UnitOfWork unit, string deviceId, string group, string? assignment, string actor, string reason, string? swapId, DateTimeOffset now)
             {

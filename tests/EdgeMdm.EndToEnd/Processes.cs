@@ -148,6 +148,9 @@ internal sealed class ApplianceProcess : IAsyncDisposable
     /// <summary>SIGKILL: no shutdown code runs, as in a power cut.</summary>
     public Task KillAsync() => _server.KillAsync();
 
+    /// <summary>SIGTERM, as systemd stops it: what the appliance keeps in memory until then (last-seen times) is written.</summary>
+    public Task StopAsync() => _server.StopAsync();
+
     public ValueTask DisposeAsync() => _server.DisposeAsync();
 }
 

@@ -98,7 +98,7 @@ internal sealed class CheckinService(
                 devices.Transition(unit, device.Id, DeviceState.Staging, DeviceState.Active, Appliance, "staging complete", now);
             }
 
-            devices.RecordCheckin(unit, device.Id, new CheckinWrite(
+            var written = devices.RecordCheckin(unit, device.Id, new CheckinWrite(
                 changes is null ? null : JsonSerializer.Serialize(status, DeviceProtocolJson.Default.DeviceStatus),
                 drift.Compliant, drift.Findings, heldDeclarationsToken, changes?.Os?.Version, changes?.Apps, now));
             if (changes is not null)
@@ -111,7 +111,8 @@ internal sealed class CheckinService(
             var answered = DeviceAccess.IsDeclared(device.State) ? declared.Declarations : declarations.Withheld(device.Group);
 
             // Only once committed: a unit rolled back must not leave a status that no row holds.
-            var parsed = new ParsedStatus(device.Id, device.CheckinCount + 1, device.EnrollmentCount, status);
+            // A check-in that wrote nothing left the row's count (and status) as they were.
+            var parsed = new ParsedStatus(device.Id, written ? device.CheckinCount + 1 : device.CheckinCount, device.EnrollmentCount, status);
             unit.OnCommitted(() =>
             {
                 RememberStatus(parsed);

@@ -73,6 +73,9 @@ public static class DeviceRegistration
     {
         services.AddSingleton<KnownSecrets>();
         services.AddSingleton<IDeviceRegistry, DeviceRegistry>();
+        services.AddSingleton<UnsavedSightings>();
+        services.AddSingleton<SightingsWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<SightingsWriter>());
         services.AddSingleton<IDeviceAdmin, DeviceAdmin>();
         services.AddFeatureMetrics<DeviceMetrics>();
         services.AddSingleton<Sync.ISiteSnapshot, DeviceSnapshot>();

@@ -8,7 +8,10 @@ using SQLite;
 
 namespace EdgeMdm.Edge.Devices;
 
-/// <summary>The site's devices as last committed, read on pooled connections beside the writer.</summary>
+/// <summary>
+/// The site's devices as last committed, read on pooled connections beside the writer, with the sightings not written
+/// yet (<see cref="UnsavedSightings"/>: a device's last check-in time and count are always its latest).
+/// </summary>
 public interface IDeviceQueries
 {
     /// <summary>Every device, by serial, classified at the clock's now; silent longer than <paramref name="staleAfter"/> (24 h when null) is stale.</summary>
@@ -46,12 +49,12 @@ public interface IDeviceCredentials
     IReadOnlyList<BrokerAccount> BrokerAccounts();
 }
 
-internal sealed class DeviceQueries(EdgeStorage storage, IBlueprints blueprints, TimeProvider clock) : IDeviceQueries, IDeviceCredentials, IUpstreamStatus
+internal sealed class DeviceQueries(EdgeStorage storage, IBlueprints blueprints, UnsavedSightings sightings, TimeProvider clock) : IDeviceQueries, IDeviceCredentials, IUpstreamStatus
 {
     public IReadOnlyList<DeviceSummary> ListDevices(TimeSpan? staleAfter = null)
     {
         var summarize = Summarizer(staleAfter);
-        return storage.Read(db => db.Query<DeviceRow>(DeviceRow.Select + " ORDER BY serial")).Select(r => summarize(r.ToRecord())).ToList();
+        return storage.Read(db => db.Query<DeviceRow>(DeviceRow.Select + " ORDER BY serial")).Select(r => summarize(sightings.Overlay(r.ToRecord()))).ToList();
     }
 
     /// <summary>Device → summary at this moment, with the groups' blueprints as committed now.</summary>
@@ -66,8 +69,9 @@ internal sealed class DeviceQueries(EdgeStorage storage, IBlueprints blueprints,
     public DeviceDetail? Device(string deviceIdOrSerial) =>
         storage.Read(db =>
         {
-            if (DeviceRow.Find(db, deviceIdOrSerial) is not { } device)
+            if (DeviceRow.Find(db, deviceIdOrSerial) is not { } stored)
                 return null;
+            var device = sightings.Overlay(stored);
             var history = db.Query<TransitionRow>(
                     "SELECT from_state AS FromState, to_state AS ToState, actor AS Actor, reason AS Reason, at AS At FROM device_transitions WHERE device_id = ? ORDER BY id",
                     device.Id)
@@ -79,12 +83,12 @@ internal sealed class DeviceQueries(EdgeStorage storage, IBlueprints blueprints,
             };
         });
 
-    public DeviceRecord? BySecret(string secretHash) => storage.Read(db => DeviceRow.BySecret(db, secretHash));
+    public DeviceRecord? BySecret(string secretHash) => storage.Read(db => DeviceRow.BySecret(db, secretHash)) is { } device ? sightings.Overlay(device) : null;
 
-    public DeviceRecord? Find(string deviceIdOrSerial) => storage.Read(db => DeviceRow.Find(db, deviceIdOrSerial));
+    public DeviceRecord? Find(string deviceIdOrSerial) => storage.Read(db => DeviceRow.Find(db, deviceIdOrSerial)) is { } device ? sightings.Overlay(device) : null;
 
     public IReadOnlyList<DeviceRecord> NotRetired() =>
-        storage.Read(db => db.Query<DeviceRow>(DeviceRow.Select + " WHERE state <> 'Retired' ORDER BY serial")).Select(r => r.ToRecord()).ToList();
+        storage.Read(db => db.Query<DeviceRow>(DeviceRow.Select + " WHERE state <> 'Retired' ORDER BY serial")).Select(r => sightings.Overlay(r.ToRecord())).ToList();
 
     public IReadOnlyList<DeviceRecord> NotRetiredIn(IReadOnlyCollection<string> groups)
     {
@@ -94,7 +98,7 @@ internal sealed class DeviceQueries(EdgeStorage storage, IBlueprints blueprints,
         return storage.Read(db => db.Query<DeviceRow>(
                 DeviceRow.Select + " WHERE state <> 'Retired' AND group_name IN (" + string.Join(", ", groups.Select(_ => "?")) + ")",
                 groups.Cast<object>().ToArray()))
-            .Select(r => r.ToRecord())
+            .Select(r => sightings.Overlay(r.ToRecord()))
             .ToList();
     }
 
@@ -128,7 +132,8 @@ internal sealed class DeviceQueries(EdgeStorage storage, IBlueprints blueprints,
             if (!select.Step())
                 return new StatusReported();
             var findings = System.Text.Json.JsonSerializer.Deserialize(select.Text(2), DevicesJson.Default.ListDriftFinding) ?? [];
-            return Reported(select.Text(0), select.Long(1) != 0, findings, select.NullableText(4), select.Long(3));
+            var stored = select.Long(3);
+            return Reported(select.Text(0), select.Long(1) != 0, findings, select.NullableText(4), sightings.LastSeenMs(deviceId, stored) ?? stored);
         }
         finally
         {

@@ -47,8 +47,13 @@ public interface IDeviceRegistry
     /// <summary>Moves the device; throws <see cref="InvalidTransitionException"/> when the lifecycle does not allow it.</summary>
     StateTransition Transition(UnitOfWork unit, string deviceId, DeviceState current, DeviceState target, string actor, string reason, DateTimeOffset now);
 
-    /// <summary>Stores what a check-in reported and judged, and marks the device's status for the hub.</summary>
-    void RecordCheckin(UnitOfWork unit, string deviceId, CheckinWrite write);
+    /// <summary>
+    /// Stores what a check-in reported and judged, and marks the device's status for the hub; true. When it changes
+    /// nothing the row holds (status, compliance, findings, held token, OS version) but the time, nothing is written:
+    /// the sighting is kept in memory for a later batch (<see cref="UnsavedSightings"/>) once the unit commits; false.
+    /// A device's first check-in is always written.
+    /// </summary>
+    bool RecordCheckin(UnitOfWork unit, string deviceId, CheckinWrite write);
 
     /// <summary>
     /// Gives the device <paramref name="group"/> and <paramref name="assignment"/> (who or what it is handed out to; null:
@@ -58,7 +63,7 @@ public interface IDeviceRegistry
     void Reassign(UnitOfWork unit, string deviceId, string group, string? assignment, string actor, string reason, string? swapId, DateTimeOffset now);
 }
 
-internal sealed class DeviceRegistry(KnownSecrets secrets, IAuditLog audit) : IDeviceRegistry
+internal sealed class DeviceRegistry(KnownSecrets secrets, IAuditLog audit, UnsavedSightings sightings) : IDeviceRegistry
 {
     public DeviceRecord? BySecret(UnitOfWork unit, string secretHash) => DeviceRow.BySecret(unit.Db, secretHash);
 
@@ -157,34 +162,55 @@ internal sealed class DeviceRegistry(KnownSecrets secrets, IAuditLog audit) : ID
         audit.Record(unit, new AuditEntry(actor, AuditActions.StateChanged, deviceId, Detail: $"{from?.ToString() ?? "new"} → {to}: {reason}"), now);
     }
 
-    public void RecordCheckin(UnitOfWork unit, string deviceId, CheckinWrite write)
+    public bool RecordCheckin(UnitOfWork unit, string deviceId, CheckinWrite write)
     {
         var db = unit.Db;
+        // The WHERE keeps the row's page untouched when nothing but the time would change (a NULL status binds "keep it").
         var update = db.Prepared(
-            write.StatusJson is null
-                ? """
-                  UPDATE devices SET compliant = ?2, findings = ?3, last_checkin_at = ?4, checkin_count = checkin_count + 1,
-                      reported_declarations_token = ?5, os_version = coalesce(?6, os_version)
-                  WHERE id = ?7
-                  """
-                : """
-                  UPDATE devices SET status = ?1, compliant = ?2, findings = ?3, last_checkin_at = ?4, checkin_count = checkin_count + 1,
-                      reported_declarations_token = ?5, os_version = coalesce(?6, os_version)
-                  WHERE id = ?7
-                  """);
-        if (write.StatusJson is not null)
-            update.Bind(1, write.StatusJson);
-        update
+            """
+            UPDATE devices SET status = coalesce(?1, status), compliant = ?2, findings = ?3, last_checkin_at = ?4, checkin_count = checkin_count + 1,
+                reported_declarations_token = ?5, os_version = coalesce(?6, os_version)
+            WHERE id = ?7
+              AND (last_checkin_at IS NULL OR status IS NOT coalesce(?1, status) OR compliant IS NOT ?2 OR findings IS NOT ?3
+                   OR reported_declarations_token IS NOT ?5 OR os_version IS NOT coalesce(?6, os_version))
+            """);
+        var changed = update
+            .Bind(1, write.StatusJson)
             .Bind(2, write.Compliant ? 1 : 0)
             .Bind(3, JsonSerializer.Serialize(write.Findings as List<Domain.Drift.DriftFinding> ?? [.. write.Findings], DevicesJson.Default.ListDriftFinding))
             .Bind(4, write.At.ToUnixTimeMilliseconds())
             .Bind(5, write.HeldDeclarationsToken)
             .Bind(6, write.ReportedOsVersion)
             .Bind(7, deviceId)
-            .Execute();
+            .ExecuteCounted() > 0;
+        if (!changed)
+        {
+            var at = write.At.ToUnixTimeMilliseconds();
+            unit.OnCommitted(() => sightings.Record(deviceId, at));
+            return false;
+        }
+
         MarkStatusChanged(unit, deviceId, write.At);
+        // The apps are part of the status: a status that did not change reported the same ones.
         if (write.Apps is { } apps)
             ReplaceInstalledApps(db, deviceId, apps);
+        return true;
+    }
+
+    /// <summary>
+    /// Writes sightings kept in memory (<see cref="UnsavedSightings"/>): each device's last check-in time, if later than
+    /// its row's, and the check-ins counted, with a status marker so the hub learns the time too.
+    /// </summary>
+    internal static void WriteSightings(UnitOfWork unit, IEnumerable<KeyValuePair<string, Sighting>> seen)
+    {
+        var update = unit.Db.Prepared(
+            "UPDATE devices SET last_checkin_at = max(coalesce(last_checkin_at, 0), ?1), checkin_count = checkin_count + ?2 WHERE id = ?3");
+        foreach (var (deviceId, sighting) in seen)
+        {
+            update.Reset();
+            if (update.Bind(1, sighting.AtMs).Bind(2, sighting.Checkins).Bind(3, deviceId).ExecuteCounted() > 0)
+                MarkStatusChanged(unit, deviceId, DateTimeOffset.FromUnixTimeMilliseconds(sighting.AtMs));
+        }
     }
 
     /// <summary>

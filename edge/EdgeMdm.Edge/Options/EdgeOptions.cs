@@ -20,6 +20,13 @@ public sealed class EdgeOptions
     public int CheckinIntervalSeconds { get; set; } = 60;
 
     /// <summary>
+    /// How often the last-seen times of check-ins that changed nothing else are written, 1–3600 seconds (300 by
+    /// default): they are kept in memory meanwhile (<c>Devices/UnsavedSightings</c>) and written when the appliance
+    /// stops. A power cut loses at most this much of them; every change a device was answered for is on disk already.
+    /// </summary>
+    public int LastSeenWriteSeconds { get; set; } = 300;
+
+    /// <summary>
     /// Free space the data directory's file system must keep for the appliance to report itself ready (64 MiB by
     /// default): below it <c>/readyz</c> says so, before writes start failing.
     /// </summary>

@@ -13,6 +13,8 @@ internal sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
             failures.Add("Edge:DataDir (--data-dir) must name a directory");
         if (options.CheckinIntervalSeconds is < 1 or > 86_400)
             failures.Add($"Edge:CheckinIntervalSeconds (--checkin-interval) must be between 1 and 86400, not {options.CheckinIntervalSeconds.ToString(CultureInfo.InvariantCulture)}");
+        if (options.LastSeenWriteSeconds is < 1 or > 3600)
+            failures.Add($"Edge:LastSeenWriteSeconds must be between 1 and 3600, not {options.LastSeenWriteSeconds.ToString(CultureInfo.InvariantCulture)}");
         if (options.SeedFile is { } seed && !File.Exists(seed))
             failures.Add($"Edge:SeedFile (--seed) names '{seed}', which does not exist");
         if (options.StorageFloorBytes < 0)

@@ -99,6 +99,13 @@ internal sealed class Statement
         }
     }
 
+    /// <summary>Runs an INSERT, UPDATE or DELETE; how many rows it changed.</summary>
+    public int ExecuteCounted()
+    {
+        Execute();
+        return raw.sqlite3_changes(_connection.Handle);
+    }
+
     /// <summary>Runs a statement that yields one integer (0 when it yields no row or NULL) and resets it.</summary>
     public long Scalar()
     {
