@@ -16,6 +16,8 @@ SITE        ?= Demo DC
 DEVICES     ?= 200
 RUN_FOR     ?= 8h
 SEED        ?= edge/demo/site-seed.yaml
+ARCHES      ?= arm64 amd64
+VERSION     ?= $(shell cat images/VERSION)
 # Build output a person can follow: on a terminal each project builds live with a clock, in a log one line per project.
 BUILD_FLAGS ?= --nologo -tl:auto -v minimal
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
@@ -95,9 +97,18 @@ run: build ## start the cloud hub, one site appliance (announced over mDNS on lo
 	sleep 20; bash edge/demo/spares.sh ./bin/edgemdm-edge $(DATA)/edge || echo "spare pools not set up: see edge/demo/spares.sh"; \
 	wait -n
 
+.PHONY: image
+image: ## build the appliance's .deb per architecture (ARCHES="arm64 amd64", VERSION from images/VERSION): self-contained ReadyToRun appliance and agent, systemd unit, maintainer scripts, into artifacts/image/ (images/README.md)
+	bash images/build.sh $(VERSION) $(ARCHES)
+
+.PHONY: image-lint
+image-lint: ## lint the hub's container recipe (images/hub: Dockerfile and compose.yaml) without a container engine
+	bash images/hub/lint.sh
+
 .PHONY: test
 test: ## run every test (installs what the tests need when missing: PostgreSQL, Chromium, Mosquitto, ..., via tests/scripts/setup.sh)
 	tests/scripts/setup.sh
+	bash images/hub/lint.sh
 	$(DOTNET) build EdgeMdm.sln -c $(CONFIG) --nologo -v quiet
 	rm -rf artifacts/test-results
 	rm -rf artifacts/test-logs

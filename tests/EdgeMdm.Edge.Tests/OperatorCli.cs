@@ -9,7 +9,11 @@ namespace EdgeMdm.Edge.Tests;
 /// </summary>
 internal static class OperatorCli
 {
-    public static async Task<(int Exit, string Out, string Err)> RunAsync(EdgeServer server, params string[] args)
+    public static Task<(int Exit, string Out, string Err)> RunAsync(EdgeServer server, params string[] args) =>
+        RunAsync([.. args, "--data-dir", server.DataDir]);
+
+    /// <summary>The command line as given: for commands that work on a directory no appliance serves yet.</summary>
+    public static async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
     {
         var (stdout, stderr) = (Console.Out, Console.Error);
         using var output = new StringWriter();
@@ -18,7 +22,7 @@ internal static class OperatorCli
         Console.SetError(error);
         try
         {
-            var exit = await EdgeCli.RunAsync([.. args, "--data-dir", server.DataDir]);
+            var exit = await EdgeCli.RunAsync(args);
             return (exit, output.ToString(), error.ToString());
         }
         finally

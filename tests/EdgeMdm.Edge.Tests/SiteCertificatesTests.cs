@@ -82,6 +82,23 @@ public sealed class SiteCertificatesTests : IDisposable
     }
 
     [Fact]
+    public void A_board_booting_with_its_clock_behind_its_authority_still_gets_a_certificate_starting_with_the_authority()
+    {
+        // Arrange: the site was made with a right clock; the board then boots a month behind (no real-time clock) on a
+        // new address, so the server certificate must be issued again
+        var (pin, _) = FirstStart();
+        var behind = new FakeTimeProvider(_clock.GetUtcNow().AddDays(-30));
+
+        // Act
+        using var booted = new SiteCertificates(_directory, HostNames, [IPAddress.Loopback, IPAddress.Parse("10.20.0.77")], behind);
+
+        // Assert: the same pin, and a chain that holds once the clock is right again
+        Assert.Equal(pin, booted.Pin);
+        Assert.Equal(booted.Authority.NotBefore, booted.Server.NotBefore);
+        Assert.True(ChainsTo(booted.Authority, booted.Server, _clock.GetUtcNow()));
+    }
+
+    [Fact]
     public async Task A_client_trusting_only_the_authority_completes_a_tls_handshake_with_the_server_certificate()
     {
         using var site = Open(TimeProvider.System);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EdgeMdm.Edge.Options;
 using EdgeMdm.Edge.Storage;
+using EdgeMdm.ServiceDefaults.OwnerOnly;
 using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Options;
 
@@ -17,6 +18,7 @@ public sealed class OperatorContext : IAsyncDisposable
     private readonly string? _dataDir;
     private readonly Dictionary<string, string?> _settings = new(StringComparer.Ordinal);
     private ServiceProvider? _services;
+    private bool _createWhenMissing;
 
     internal OperatorContext(ParseResult result, Action<IServiceCollection, IConfiguration> addServices, string? dataDir, bool json)
     {
@@ -40,6 +42,17 @@ public sealed class OperatorContext : IAsyncDisposable
         if (_services is not null)
             throw new InvalidOperationException("settings are read when the data directory is opened");
         _settings[key] = value;
+    }
+
+    /// <summary>
+    /// Lets the first <see cref="Get{T}"/> make the data directory and an empty database when there is none (only
+    /// <c>init</c> does: every other command refuses a directory no appliance has used, which is usually a mistyped path).
+    /// </summary>
+    public void CreateWhenMissing()
+    {
+        if (_services is not null)
+            throw new InvalidOperationException("the data directory is already open");
+        _createWhenMissing = true;
     }
 
     /// <summary>A service of the appliance; the first call opens the data directory, which must hold a database already.</summary>
@@ -82,6 +95,12 @@ public sealed class OperatorContext : IAsyncDisposable
         try
         {
             var dataDir = Path.GetFullPath(provider.GetRequiredService<IOptions<EdgeOptions>>().Value.DataDir);
+            if (_createWhenMissing && !File.Exists(EdgeDatabase.PathIn(dataDir)))
+            {
+                OwnerOnlyFiles.CreateDirectory(dataDir);
+                EdgeDatabase.Open(dataDir).Dispose();
+            }
+
             if (!File.Exists(EdgeDatabase.PathIn(dataDir)))
                 throw new CliException($"no appliance database in {dataDir} (run '{OperatorCommands.Program} serve --data-dir {_dataDir ?? dataDir}' first, or pass --data-dir)");
         }

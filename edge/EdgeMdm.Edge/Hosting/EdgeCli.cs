@@ -41,6 +41,7 @@ public static class EdgeCli
         return new RootCommand("EdgeMdm site appliance: serves devices on the site network, uplink or not.")
         {
             Serve(),
+            InitCli.Init(commands),
             EnrollmentCli.Token(commands),
             DevicesCli.Devices(commands),
             CommandsCli.Commands(commands),

@@ -240,7 +240,10 @@ public sealed class SiteCertificates : IDisposable
 
         var now = _clock.GetUtcNow();
         var notAfter = Min(now + ServerLifetime, NotAfter(_authority));
-        using var issued = request.Create(_authority, now - Backdate, notAfter, RandomNumberGenerator.GetBytes(16));
+        // A board without a real-time clock can boot with its clock behind the day its CA was made: the certificate then
+        // starts with the CA (a chain can never start earlier) instead of the appliance refusing to start.
+        var notBefore = Max(now - Backdate, new DateTimeOffset(_authority.NotBefore.ToUniversalTime(), TimeSpan.Zero));
+        using var issued = request.Create(_authority, notBefore, notAfter, RandomNumberGenerator.GetBytes(16));
         WriteAtomically(ServerPath, issued.ExportCertificatePem());
         return issued.CopyWithPrivateKey(_serverKey);
     }
@@ -248,6 +251,8 @@ public sealed class SiteCertificates : IDisposable
     private static DateTimeOffset NotAfter(X509Certificate2 certificate) => new(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     private static void WriteSecret(string path, string text)
     {
