@@ -83,7 +83,9 @@ free_port() {
     done
 }
 
-in_root() { chroot "$root" "$@" </dev/null; }
+# A command in the rootfs (arm64 under qemu-user through binfmt_misc), W^X off as for the appliance (start_appliance
+# says why); dpkg hands the environment on to the maintainer scripts, so the postinst's init runs with it too.
+in_root() { DOTNET_EnableWriteXorExecute=0 chroot "$root" "$@" </dev/null; }
 
 # The unit's environment (its Environment= lines, then the EnvironmentFile, as systemd reads them) as KEY=VALUE lines.
 unit_environment() {
@@ -199,12 +201,18 @@ for path in /opt/edgemdm/edge/edgemdm-edge /opt/edgemdm/agent/edgemdm-agent; do
     # e_machine, the ELF header's 16-bit field at offset 18: 183 is EM_AARCH64.
     [[ $(od -An -j18 -N2 -tu2 "$root$path" | tr -d ' ') == 183 ]] || fail "$path is not an arm64 executable"
 done
-for link in /usr/bin/edgemdm-edge /usr/bin/edgemdm-agent; do
-    [[ -L $root$link ]] && target=$(in_root readlink -f "$link") && [[ $target == /opt/edgemdm/* && -x $root$target ]] \
-        || fail "$link is not a symlink to the installed program"
+# Each command on the PATH is the installed program: a symlink to it, or a wrapper script that runs it.
+for link in edge/edgemdm-edge agent/edgemdm-agent; do
+    command=/usr/bin/${link#*/}
+    if [[ -L $root$command ]]; then
+        [[ $(in_root readlink -f "$command") == "/opt/edgemdm/$link" ]] || fail "$command does not lead to /opt/edgemdm/$link"
+    else
+        [[ -x $root$command ]] && grep -qF "/opt/edgemdm/$link" "$root$command" || fail "$command does not run /opt/edgemdm/$link"
+    fi
 done
 [[ -f $root$UNIT ]] || fail "the unit $UNIT is missing"
 [[ -f $root$ENV_FILE ]] || fail "$ENV_FILE is missing"
+(( ($(stat -c '%a' "$root$ENV_FILE") & 8#007) == 0 )) || fail "$ENV_FILE is readable by every account (it may hold credentials)"
 in_root dpkg-query --showformat='${Conffiles}' -W "$PACKAGE" | grep -qF " $ENV_FILE " || fail "$ENV_FILE is not a conffile"
 grep -q '^edgemdm:' "$root/etc/passwd" || fail "no user edgemdm"
 grep -q '^edgemdm:' "$root/etc/group" || fail "no group edgemdm"
@@ -213,15 +221,15 @@ grep -q '^edgemdm:' "$root/etc/group" || fail "no group edgemdm"
 for made in tls/site-ca.pem; do [[ -s $root$DATA_DIR/$made ]] || fail "the postinst's init made no $DATA_DIR/$made"; done
 # The postinst says where the first admin password is: the first file under /var/lib/edgemdm or /etc/edgemdm it names.
 password_file=
-for named in $(grep -oE '/(var/lib|etc)/edgemdm/[^ ]*[A-Za-z0-9]' "$work/dpkg-$version_n.log"); do
+for named in $(grep -i password "$work/dpkg-$version_n.log" | grep -oE '/(var/lib|etc)/edgemdm/[^ ]*[A-Za-z0-9]'); do
     if [[ -f $root$named ]]; then password_file=$root$named; break; fi
 done
 [[ -n $password_file ]] || fail "the postinst named no admin password file that exists ($(grep -i password "$work/dpkg-$version_n.log" | head -n 1))"
 [[ $(env_value DOTNET_gcServer) == 0 ]] || fail "the unit's environment does not set DOTNET_gcServer=0"
 heap_limit=$(env_value DOTNET_GCHeapHardLimit)
 [[ -n $heap_limit ]] || fail "the unit's environment sets no DOTNET_GCHeapHardLimit"
-pin=$(in_root runuser -u edgemdm -- /usr/bin/edgemdm-edge tls show --json --data-dir "$DATA_DIR" \
-    | sed -n 's/.*"pin":"\([0-9a-f]*\)".*/\1/p')
+site_pin() { in_root /usr/bin/edgemdm-edge tls show --json --data-dir "$DATA_DIR" | sed -n 's/.*"pin":"\([0-9a-f]*\)".*/\1/p'; }
+pin=$(site_pin)
 [[ ${#pin} -eq 64 ]] || fail "edgemdm-edge tls show (arm64) printed no pin"
 
 begin "x64 hub with a site, an enrollment token and a package"
@@ -324,7 +332,7 @@ begin "start version N+1: every device checks in"
 start_appliance 2
 wait_for 180 "version N+1 answering /readyz 200" "$work/appliance-2.log" readyz
 upgraded_ready_ms=$(( $(now_ms) - start_ms ))
-[[ $(in_root runuser -u edgemdm -- /usr/bin/edgemdm-edge tls show --json --data-dir "$DATA_DIR" | sed -n 's/.*"pin":"\([0-9a-f]*\)".*/\1/p') == "$pin" ]] \
+[[ $(site_pin) == "$pin" ]] \
     || fail "the site's pin changed across the upgrade"
 all_devices_check_in
 stop_appliance
