@@ -144,5 +144,4 @@ IMAGE_CHECK_SECONDS ?= 1500
 image-check: ## prove the arm64 build: its .deb installed with dpkg in an arm64 Debian rootfs (debootstrap, cached in /var/cache/edgemdm), run under qemu-user and driven from x64 (readyz, pinned enrollment, check-in, package, MQTT wake), then upgraded to N+1, removed and purged; needs root; images/check/
 	$(MAKE) --no-print-directory build
 	$(MAKE) --no-print-directory image ARCHES=arm64
-	deb=$$(ls -t artifacts/image/edgemdm-edge_*_arm64.deb | head -n 1); \
-	timeout -k 20 $(IMAGE_CHECK_SECONDS) images/check/image-check.sh "$$deb" bin
+	timeout -k 20 $(IMAGE_CHECK_SECONDS) images/check/image-check.sh artifacts/image/edgemdm-edge_$(VERSION)_arm64.deb bin
