@@ -12,7 +12,7 @@
 # logs alone.
 # Prints the figures; on failure prints one line naming the step that failed (the logs are in the work directory
 # it names, kept on failure).
-set -euo pipefail
+set -Eeuo pipefail # -E: the ERR trap below names the step also for a command failing inside a function
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 readonly PACKAGE=edgemdm-edge DATA_DIR=/var/lib/edgemdm/edge ENV_FILE=/etc/edgemdm/edge.env
 readonly UNIT=/lib/systemd/system/edgemdm-edge.service APP_ID=com.edgemdm.imagecheck DEVICES=3
@@ -274,8 +274,10 @@ env_sha=$(sha256sum "$root$ENV_FILE" | cut -d' ' -f1)
 password_sha=$(sha256sum "$password_file" | cut -d' ' -f1)
 
 begin "start version N under qemu-user"
+# Up to 5 minutes: qemu translates every instruction, and on a shared 2-core machine at load 30 the first start took
+# 2 minutes (20 to 50 s at lower load).
 start_appliance 1
-wait_for 180 "the arm64 appliance answering /readyz 200" "$work/appliance-1.log" readyz
+wait_for 300 "the arm64 appliance answering /readyz 200" "$work/appliance-1.log" readyz
 ready_ms=$(( $(now_ms) - start_ms ))
 ready_rss_kib=$(vm_kib VmRSS)
 [[ $(readlink "/proc/$appliance_pid/exe") == *qemu* ]] || fail "the appliance process is not run by qemu-user"
@@ -330,7 +332,7 @@ grep -qF "upgrade $PACKAGE:arm64 $version_n $version_next" "$root/var/log/dpkg.l
 
 begin "start version N+1: every device checks in"
 start_appliance 2
-wait_for 180 "version N+1 answering /readyz 200" "$work/appliance-2.log" readyz
+wait_for 300 "version N+1 answering /readyz 200" "$work/appliance-2.log" readyz
 upgraded_ready_ms=$(( $(now_ms) - start_ms ))
 [[ $(site_pin) == "$pin" ]] \
     || fail "the site's pin changed across the upgrade"
