@@ -48,7 +48,7 @@ for arch in "$@"; do
 	size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
 	sed -e "s/@VERSION@/$version/" -e "s/@ARCH@/$arch/" -e "s/@SIZE@/$size/" images/deb/control.in > "$root/DEBIAN/control"
 	deb="$out/edgemdm-edge_${version}_${arch}.deb"
-	dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
+	dpkg-deb --root-owner-group -Zzstd --build "$root" "$deb" >/dev/null
 	rm -rf "$root"
 	trap - EXIT
 	echo "    $deb ($(du -h "$deb" | cut -f1))"
