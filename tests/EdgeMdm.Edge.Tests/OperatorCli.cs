@@ -12,7 +12,7 @@ internal static class OperatorCli
     public static Task<(int Exit, string Out, string Err)> RunAsync(EdgeServer server, params string[] args) =>
         RunAsync([.. args, "--data-dir", server.DataDir]);
 
-    /// <summary>The same, with the command line exactly as given (a command on a directory no test appliance serves).</summary>
+    /// <summary>The command line as given: for commands that work on a directory no appliance serves yet.</summary>
     public static async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
     {
         var (stdout, stderr) = (Console.Out, Console.Error);
