@@ -18,16 +18,9 @@ public static class BackupCli
         "the break-glass password): keep it where only you can read it. Not in it: the configuration (appsettings.json, " +
         "EDGEMDM_ variables, the site credential file); keep a copy of those with it";
 
-    public static IEnumerable<Command> Commands(OperatorCommands commands)
+    public static Command Backup(OperatorCommands commands)
     {
         ArgumentNullException.ThrowIfNull(commands);
-        yield return Backup(commands);
-        yield return Restore(commands);
-        yield return FactoryReset(commands);
-    }
-
-    private static Command Backup(OperatorCommands commands)
-    {
         var file = new Argument<string>("file") { Description = "the archive to write (a tar file, written owner-only; replaced if it exists)" };
         return commands.Create("backup", "copy the site (database, keys, certificates, cached packages) into one archive, while the appliance serves", [file], cli =>
         {
@@ -39,8 +32,9 @@ public static class BackupCli
         }, json: false);
     }
 
-    private static Command Restore(OperatorCommands commands)
+    public static Command Restore(OperatorCommands commands)
     {
+        ArgumentNullException.ThrowIfNull(commands);
         var file = new Argument<string>("file") { Description = "an archive `backup` wrote" };
         var force = new Option<bool>("--force") { Description = "replace what the data directory holds (by default only an empty or missing one is restored into)" };
         return commands.Create("restore", "bring this box up as the site an archive holds: same certificate pin, devices keep checking in (stop the appliance first)", [file, force], cli =>
@@ -55,8 +49,9 @@ public static class BackupCli
         }, json: false);
     }
 
-    private static Command FactoryReset(OperatorCommands commands)
+    public static Command FactoryReset(OperatorCommands commands)
     {
+        ArgumentNullException.ThrowIfNull(commands);
         var confirm = new Option<string>("--confirm") { Description = "the site's name, for scripts (otherwise asked for at a prompt)" };
         return commands.Create("factory-reset", "delete every record, key and certificate of the site (stop the appliance first)", [confirm], async cli =>
         {

@@ -40,7 +40,7 @@ public static class EdgeCli
     private static RootCommand BuildCommands()
     {
         var commands = new OperatorCommands((services, configuration) => services.AddEdgeFeatures(configuration));
-        var root = new RootCommand("EdgeMdm site appliance: serves devices on the site network, uplink or not.")
+        return new RootCommand("EdgeMdm site appliance: serves devices on the site network, uplink or not.")
         {
             Serve(),
             InitCli.Init(commands),
@@ -67,10 +67,10 @@ public static class EdgeCli
             Batteries.FloorCli.Readiness(commands),
             Batteries.FloorCli.Missing(commands),
             Batteries.FloorCli.Batteries(commands),
+            Backup.BackupCli.Backup(commands),
+            Backup.BackupCli.Restore(commands),
+            Backup.BackupCli.FactoryReset(commands),
         };
-        foreach (var command in Backup.BackupCli.Commands(commands))
-            root.Subcommands.Add(command);
-        return root;
     }
 
     private static Command Serve() => HostCommandLine.Serve(
