@@ -22,12 +22,12 @@ public sealed class RestoredOutboxTests
             return true;
         });
         var outbox = server.Get<IOutboxStore>();
-        var restoredThrough = outbox.RestoredThrough()!.Value;
+        var restoredThrough = storage.Outbox.RestoredThrough()!.Value;
         var since = await server.EnrollAsync("SN-SINCE");
         var hubThrough = restoredThrough + 50;
 
         // Act: what the first Hello decides when the hub holds more than the mark
-        var held = SyncWorker.HeldThrough(outbox.RestoredThrough(), outbox.State());
+        var held = outbox.HeldThrough();
         await outbox.ResendSnapshotAfterRestoreAsync(hubThrough, held, server.Clock.GetUtcNow());
         var sent = await outbox.TakeBatchAsync(1000);
 
@@ -38,6 +38,26 @@ public sealed class RestoredOutboxTests
         // The enrollment made since the restore goes up as it happened and in the snapshot; the backup's own rows only in it.
         Assert.Equal(2, sent.Count(c => string.Equals(c.Enrolled?.Serial, "SN-SINCE", StringComparison.Ordinal)));
         Assert.Single(sent, c => string.Equals(c.Enrolled?.Serial, "SN-IN-BACKUP", StringComparison.Ordinal));
-        Assert.Null(outbox.RestoredThrough());
+        Assert.Null(storage.Outbox.RestoredThrough());
+    }
+
+    [Fact]
+    public async Task Wiped_cursors_are_not_a_restore_the_log_holds_as_far_as_it_ever_numbered()
+    {
+        // Arrange: a log the hub acknowledged, then its cursors wiped (nothing is left to send, the cursors say 0)
+        await using var server = await EdgeServer.StartAsync();
+        await server.EnrollAsync("SN-1");
+        await server.EnrollAsync("SN-2");
+        var outbox = server.Get<IOutboxStore>();
+        var sent = await outbox.TakeBatchAsync(1000);
+        await outbox.AcknowledgeAsync(sent[^1].Sequence);
+        await server.Get<EdgeStorage>().WriteAsync(unit => unit.Db.Execute("UPDATE sync_state SET acked_through = 0, offered_through = 0"));
+
+        // Act
+        var held = outbox.HeldThrough();
+
+        // Assert: a hub holding all of it is not taken for one holding changes this database never numbered
+        Assert.Equal((0, 0UL), (outbox.State().Depth, outbox.State().AckedThrough));
+        Assert.Equal(sent[^1].Sequence, held);
     }
 }

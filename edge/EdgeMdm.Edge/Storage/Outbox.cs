@@ -198,14 +198,25 @@ public sealed class Outbox
         ArgumentNullException.ThrowIfNull(db);
         if (db.ExecuteScalar<long>("PRAGMA user_version") > 0)
             return;
-        var head = db.ExecuteScalar<long>(
-            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0), coalesce((SELECT acked_through FROM sync_state WHERE id = 1), 0))");
-        db.Execute("PRAGMA user_version = " + (head + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        db.Execute("PRAGMA user_version = " + (Head(db) + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    /// <summary>
+    /// How far the hub may hold this site's log without holding changes this database never numbered: as far as the log
+    /// stood when the database was restored (until the first Hello after), else as far as it was ever numbered (a
+    /// database put back by hand). Never the cursors alone: wiped ones say nothing of what the log numbered.
+    /// </summary>
+    public ulong HeldThrough() => _reads.Read(db => RestoredThrough(db) ?? (ulong)Head(db));
+
+    /// <summary>The highest sequence the log ever gave (AUTOINCREMENT never reuses one), never below what was acknowledged.</summary>
+    private static long Head(SQLiteConnection db) => db.ExecuteScalar<long>(
+        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0), coalesce((SELECT acked_through FROM sync_state WHERE id = 1), 0))");
+
     /// <summary>The highest sequence the log had when this database was restored, until the first Hello after; null otherwise.</summary>
-    public ulong? RestoredThrough() =>
-        _reads.Read(db => db.ExecuteScalar<long>("PRAGMA user_version")) is var mark and > 0 ? (ulong)(mark - 1) : null;
+    public ulong? RestoredThrough() => _reads.Read(RestoredThrough);
+
+    private static ulong? RestoredThrough(SQLiteConnection db) =>
+        db.ExecuteScalar<long>("PRAGMA user_version") is var mark and > 0 ? (ulong)(mark - 1) : null;
 
     private static void ForgetRestore(SQLiteConnection db)
     {

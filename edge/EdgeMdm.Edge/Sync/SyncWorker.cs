@@ -99,7 +99,7 @@ public sealed partial class SyncWorker(
         var before = outbox.State();
         var hello = await client.HelloAsync(HelloFor(before, uplink.State, uplink.LastSuccessAt), headers, Deadline(), cancellationToken);
         var acknowledged = outbox.State().AckedThrough;
-        var held = HeldThrough(outbox.RestoredThrough(), before);
+        var held = outbox.HeldThrough();
         if (hello.AppliedThrough < acknowledged)
         {
             // The hub once acknowledged more than it holds now: its database went back (a restored backup). The rows it
@@ -158,16 +158,6 @@ public sealed partial class SyncWorker(
             // Sequences are assigned on append only, so the unacknowledged rows are exactly AckedThrough+1..head.
             OutboxHead = state.AckedThrough + (ulong)Math.Max(0, state.Depth),
         };
-    }
-
-    /// <summary>
-    /// How far the hub may hold this site's log without having changes this database never numbered: as far as the log
-    /// stood when the database was restored, else as far as it was ever numbered (a database put back by hand).
-    /// </summary>
-    internal static ulong HeldThrough(ulong? restoredThrough, OutboxState state)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        return restoredThrough ?? state.AckedThrough + (ulong)Math.Max(0, state.Depth);
     }
 
     private async Task PullAsync(SiteSync.SiteSyncClient client, Metadata headers, CancellationToken cancellationToken)

@@ -57,8 +57,11 @@ public interface IOutboxStore
     /// </summary>
     Task ResendSnapshotAfterRestoreAsync(ulong appliedThroughAtHub, ulong heldThrough, DateTimeOffset now);
 
-    /// <summary>The highest sequence the log had when this database was restored from a backup, until the first Hello after; null otherwise.</summary>
-    ulong? RestoredThrough();
+    /// <summary>
+    /// How far the hub may hold this site's log without holding changes this database never numbered: the log as it stood
+    /// when the database was restored from a backup (until the first Hello after), else as far as it was ever numbered.
+    /// </summary>
+    ulong HeldThrough();
 
     OutboxState State();
 }
@@ -91,7 +94,7 @@ internal sealed class SyncOutbox(EdgeStorage storage, IUpstreamStatus statuses, 
     public Task ResendSnapshotAfterRestoreAsync(ulong appliedThroughAtHub, ulong heldThrough, DateTimeOffset now) =>
         storage.Outbox.RebaseAsync(appliedThroughAtHub, unit => AppendSnapshots(unit, now), heldThrough);
 
-    public ulong? RestoredThrough() => storage.Outbox.RestoredThrough();
+    public ulong HeldThrough() => storage.Outbox.HeldThrough();
 
     private void AppendSnapshots(UnitOfWork unit, DateTimeOffset now)
     {
