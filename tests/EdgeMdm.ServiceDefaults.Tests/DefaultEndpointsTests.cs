@@ -1,6 +1,8 @@
 using System.Diagnostics.Metrics;
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -27,7 +29,11 @@ public sealed class DefaultEndpointsTests : IAsyncLifetime
                 // Not tagged Ready: /readyz must not run it.
                 .AddCheck("untagged", () => HealthCheckResult.Unhealthy("never asked"));
         },
-        app => app.MapPost("/hit", (Hits hits) => hits.Add()).AllowAnonymous());
+        app =>
+        {
+            app.MapPost("/hit", (Hits hits) => hits.Add()).AllowAnonymous();
+            app.MapPost("/hit/{shelf:int}", (int shelf, Hits hits) => hits.Add(shelf)).AllowAnonymous();
+        });
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
@@ -80,6 +86,23 @@ public sealed class DefaultEndpointsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_metric_past_its_series_limit_sums_the_rest_into_the_overflow_series_and_loses_no_count()
+    {
+        var shelves = ServiceDefaultsExtensions.MetricSeriesLimit + 40;
+        for (var shelf = 0; shelf < shelves; shelf++)
+            (await _app.PostAsync($"/hit/{shelf}")).EnsureSuccessStatusCode();
+
+        var text = await (await _app.GetAsync("/metrics")).Content.ReadAsStringAsync();
+
+        var series = Regex.Matches(text, "(?m)^edgemdm_test_shelf_hits_total\\{(?<tags>[^}]*)\\} (?<count>[0-9]+)", RegexOptions.ExplicitCapture, TimeSpan.FromSeconds(5));
+        var kept = series.Where(s => s.Groups["tags"].Value.Contains("shelf=", StringComparison.Ordinal)).ToList();
+        var overflow = Assert.Single(series, s => s.Groups["tags"].Value.Contains("otel_metric_overflow=\"true\"", StringComparison.Ordinal));
+        Assert.InRange(kept.Count, ServiceDefaultsExtensions.MetricSeriesLimit - 2, ServiceDefaultsExtensions.MetricSeriesLimit);
+        Assert.Equal(shelves, series.Sum(s => int.Parse(s.Groups["count"].Value, CultureInfo.InvariantCulture)));
+        Assert.NotEqual("0", overflow.Groups["count"].Value);
+    }
+
+    [Fact]
     public void Default_endpoints_are_declared_anonymous()
     {
         var unprotected = EndpointPolicies.Unprotected(_app.App);
@@ -118,10 +141,17 @@ public sealed class DefaultEndpointsTests : IAsyncLifetime
     private sealed class Hits(IMeterFactory meters)
     {
         private readonly Counter<long> _hits = meters.Create(TestMeter).CreateCounter<long>("edgemdm.test.hits");
+        private readonly Counter<long> _shelfHits = meters.Create(TestMeter).CreateCounter<long>("edgemdm.test.shelf_hits");
 
         public NoContent Add()
         {
             _hits.Add(1);
+            return TypedResults.NoContent();
+        }
+
+        public NoContent Add(int shelf)
+        {
+            _shelfHits.Add(1, new KeyValuePair<string, object?>("shelf", shelf));
             return TypedResults.NoContent();
         }
     }
