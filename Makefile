@@ -134,6 +134,14 @@ bench: ## check-ins/s vs a no-op endpoint, sync catch-up of a 100k backlog, 200 
 	# (tests/Common/ProcessWeight.cs).
 	EDGEMDM_Edge__Mdns__Enabled=false EDGEMDM_Edge__Limits__EnrollmentsPerSecondPerAddress=0 EDGEMDM_Edge__Limits__CheckinsPerSecondPerDevice=0 nice -n 19 $(DOTNET) run --project tests/EdgeMdm.Bench -c $(CONFIG) --no-build -- $(BENCH_ARGS)
 
+# The short version (CI=true or DRILLS_ARGS=--short) takes minutes; the full counts much longer (docs/reliability.md).
+DRILLS_SECONDS ?= 5400
+.PHONY: drills
+drills: ## fault drills: power cuts, power loss, uplink flapping, a full disk, a hub restored from an older backup, clock jumps, an appliance replaced from backup; every promise checked after each (DRILLS_ARGS="--drill NAME --short --seed N"; CI=true runs the short version); see docs/reliability.md
+	$(DOTNET) build tests/EdgeMdm.Drills -c $(CONFIG) --nologo -v quiet
+	bash tests/scripts/setup.sh
+	EDGEMDM_Edge__Mdns__Enabled=false timeout -k 20 $(DRILLS_SECONDS) $(DOTNET) run --project tests/EdgeMdm.Drills -c $(CONFIG) --no-build -- $(DRILLS_ARGS)
+
 .PHONY: clean
 clean: ## remove build output and ./data
 	rm -rf bin artifacts $(DATA)

@@ -1,0 +1,9 @@
+namespace EdgeMdm.Drills;
+
+/// <summary>Every drill <c>make drills</c> knows, in the order it runs them. One line each.</summary>
+internal static class DrillCatalog
+{
+    public static IReadOnlyList<IDrill> All { get; } =
+    [
+    ];
+}
