@@ -6,10 +6,11 @@ namespace EdgeMdm.Bench;
 internal sealed record BenchOptions
 {
     public const string Usage =
-        "usage: edgemdm-bench [--scenario checkin|catchup|download|wake|tls|staging|overview|footprint|all] [--devices N] [--concurrency N] [--warmup 20s] [--duration 15s]\n" +
+        "usage: edgemdm-bench [--scenario checkin|catchup|download|wake|tls|staging|overview|footprint|site|durable|all] [--devices N] [--concurrency N] [--warmup 20s] [--duration 15s]\n" +
         "                     [--backlog N] [--sync-max-rate N] [--package-mb N] [--download-clients N] [--wake-agents N]\n" +
         "                     [--handshake-clients N] [--staging-devices N] [--step-time-scale X] [--overview-devices N] [--pages N] [--out FILE]\n" +
         "                     [--footprint-devices N] [--footprint-rate N] [--appliance PUBLISHED-EXECUTABLE]\n" +
+        "                     [--site-devices N] [--site-rate N] [--site-duration 30s] [--shift-window 10s] [--durable-writers N] [--durable-duration 10s]\n" +
         "       edgemdm-bench noop-server --urls URL [--certificate PEM --key PEM]\n" +
         "       edgemdm-bench probe --url URL --period-ms N --devices FILE";
 
@@ -58,6 +59,24 @@ internal sealed record BenchOptions
     /// <summary>Footprint scenario: a published appliance to run; null publishes one (ReadyToRun, self-contained, linux-x64).</summary>
     public string? ApplianceExecutable { get; init; }
 
+    /// <summary>Site scenario: devices enrolled, checking in at <see cref="SiteRate"/>, then all once in <see cref="ShiftWindow"/>.</summary>
+    public int SiteDevices { get; init; } = 5000;
+
+    /// <summary>Site scenario: check-ins a second in the steady part (open loop: sent on schedule, answered or not).</summary>
+    public int SiteRate { get; init; } = 1000;
+
+    /// <summary>Site scenario: how long the steady part is measured.</summary>
+    public TimeSpan SiteDuration { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Site scenario: the shift change, every device checking in once at a random moment within it.</summary>
+    public TimeSpan ShiftWindow { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Durable-writes scenario: callers writing at once in the group-commit row.</summary>
+    public int DurableWriters { get; init; } = 64;
+
+    /// <summary>Durable-writes scenario: how long each loop is measured.</summary>
+    public TimeSpan DurableDuration { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Devices enrolled on each server; each checks in back-to-back for the whole run.</summary>
     public int Devices { get; init; } = 2000;
 
@@ -100,6 +119,12 @@ internal sealed record BenchOptions
         ["--out"] = (o, value) => o with { OutFile = value },
         ["--footprint-devices"] = (o, value) => PositiveInt(value) is { } devices ? o with { FootprintDevices = devices } : null,
         ["--footprint-rate"] = (o, value) => PositiveInt(value) is { } rate ? o with { FootprintRate = rate } : null,
+        ["--site-devices"] = (o, value) => PositiveInt(value) is { } devices ? o with { SiteDevices = devices } : null,
+        ["--site-rate"] = (o, value) => PositiveInt(value) is { } rate ? o with { SiteRate = rate } : null,
+        ["--site-duration"] = (o, value) => DurationText.TryParse(value, out var site) && site > TimeSpan.Zero ? o with { SiteDuration = site } : null,
+        ["--shift-window"] = (o, value) => DurationText.TryParse(value, out var shift) && shift > TimeSpan.Zero ? o with { ShiftWindow = shift } : null,
+        ["--durable-writers"] = (o, value) => PositiveInt(value) is { } writers ? o with { DurableWriters = writers } : null,
+        ["--durable-duration"] = (o, value) => DurationText.TryParse(value, out var durable) && durable > TimeSpan.Zero ? o with { DurableDuration = durable } : null,
         ["--appliance"] = (o, value) => File.Exists(value) ? o with { ApplianceExecutable = Path.GetFullPath(value) } : null,
     };
 
@@ -116,7 +141,7 @@ internal sealed record BenchOptions
             if (!Setters.TryGetValue(name, out var set))
                 return (null, $"unknown option {name}");
             if (set(options, value) is not { } next)
-                return (null, $"{name} {value}: not a valid value (counts are whole numbers ≥ 1, durations look like 500ms, 15s, 2m, step time scales 0 to 100, pages at most 150, scenarios are checkin, catchup, download, wake, tls, staging, overview, footprint, all; --appliance names an existing file)");
+                return (null, $"{name} {value}: not a valid value (counts are whole numbers ≥ 1, durations look like 500ms, 15s, 2m, step time scales 0 to 100, pages at most 150, scenarios are checkin, catchup, download, wake, tls, staging, overview, footprint, site, durable, all; --appliance names an existing file)");
             options = next;
         }
 
@@ -133,6 +158,8 @@ internal sealed record BenchOptions
         "staging" => BenchScenario.Staging,
         "overview" => BenchScenario.Overview,
         "footprint" => BenchScenario.Footprint,
+        "site" => BenchScenario.Site,
+        "durable" => BenchScenario.Durable,
         "all" => BenchScenario.All,
         _ => null,
     };
@@ -171,5 +198,11 @@ internal enum BenchScenario
     /// <summary>The appliance as the .deb ships it: start-to-ready, resident memory idle and with 5,000 devices, bytes written per check-in.</summary>
     Footprint = 128,
 
-    All = Checkin | Catchup | Download | Wake | Tls | Staging | Overview | Footprint,
+    /// <summary>A site's shape, open loop: 5,000 devices at 1,000 check-ins/s, then a shift change (every device once within 10 s).</summary>
+    Site = 512,
+
+    /// <summary>Durable writes: the store's group commit against raw SQLite prepared statements, same durability, same process.</summary>
+    Durable = 1024,
+
+    All = Checkin | Catchup | Download | Wake | Tls | Staging | Overview | Footprint | Site | Durable,
 }

@@ -82,6 +82,10 @@ internal static class BenchRun
             results.Overview = await OverviewRun.RunAsync(edgeDll, options, Console.Error, cancellationToken);
         if (options.Scenario.HasFlag(BenchScenario.Footprint))
             results.Footprint = await FootprintRun.RunAsync(Repository.Root, seed, options, Console.Error, cancellationToken);
+        if (options.Scenario.HasFlag(BenchScenario.Site))
+            results.Site = await SiteLoadRun.RunAsync(edgeDll, seed, options, Console.Error, cancellationToken);
+        if (options.Scenario.HasFlag(BenchScenario.Durable))
+            results.Durable = await DurableWritesRun.RunAsync(options, Console.Error, cancellationToken);
     }
 
     /// <summary>One markdown report of the scenarios that ran, on standard output and in --out FILE.</summary>
@@ -104,6 +108,10 @@ internal static class BenchRun
             sections.Add(OverviewReport.Render(overview, startedAt));
         if (results.Footprint is { } footprint)
             sections.Add(FootprintReport.Render(footprint, startedAt));
+        if (results.Site is { } site)
+            sections.Add(SiteLoadReport.Render(site, startedAt));
+        if (results.Durable is { } durable)
+            sections.Add(DurableWritesReport.Render(durable, startedAt));
         var report = string.Join("\n", sections);
         Console.Write(report);
         if (options.OutFile is { } outFile)
@@ -203,6 +211,10 @@ internal sealed class BenchResults
 
     public FootprintResult? Footprint { get; set; }
 
+    public SiteLoadResult? Site { get; set; }
+
+    public DurableResult? Durable { get; set; }
+
     public long Errors =>
-        Rows.Sum(r => r.Errors) + (Catchup?.Errors ?? 0) + (Download?.Errors ?? 0) + (Wake?.Errors ?? 0) + (Tls?.Errors ?? 0) + (Staging?.Errors ?? 0) + (Overview?.Errors ?? 0) + (Footprint?.Errors ?? 0);
+        Rows.Sum(r => r.Errors) + (Catchup?.Errors ?? 0) + (Download?.Errors ?? 0) + (Wake?.Errors ?? 0) + (Tls?.Errors ?? 0) + (Staging?.Errors ?? 0) + (Overview?.Errors ?? 0) + (Footprint?.Errors ?? 0) + (Site?.Errors ?? 0);
 }
