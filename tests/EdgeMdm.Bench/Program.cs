@@ -20,5 +20,5 @@ if (options is null)
 }
 
 // Devices are other machines: the load runs at the least CPU weight, the servers at the normal one (make bench).
-Console.WriteLine($"load generator at nice {ProcessWeight.CurrentNice}{(ProcessWeight.CurrentNice == 19 ? "" : " (make bench runs it at 19)")}; the servers it starts at nice 0");
+Console.WriteLine($"load generator at the least CPU weight: {ProcessWeight.LoadWeight}; the servers it starts at the normal weight");
 return await BenchRun.RunAsync(options);
