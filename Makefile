@@ -126,6 +126,7 @@ bench: ## check-ins/s vs a no-op endpoint, sync catch-up of a 100k backlog, 200 
 	$(DOTNET) build EdgeMdm.sln -c $(CONFIG) --nologo -v quiet
 	bash tests/scripts/nginx.sh
 	bash tests/scripts/mosquitto.sh
+	bash tests/scripts/shaped-link.sh install
 	# The appliances the bench starts stay off the network: no mDNS announcements on the host's interfaces. Its
 	# thousands of devices all enroll from one address, and check in back to back with no pause, which a site's
 	# devices never do: no per-address enrollment limit and no per-device check-in limit there.

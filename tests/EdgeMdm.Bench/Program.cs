@@ -6,6 +6,9 @@ if (args is ["noop-server", .. var serverArgs])
 // `edgemdm-bench probe ...` is a probe load in a process of its own (the download scenario's).
 if (args is ["probe", .. var probeArgs])
     return await ProbeProcess.RunChildAsync(probeArgs);
+// `edgemdm-bench download-clients ...` is the line-rate scenario's devices, run inside the link's network namespace.
+if (args is ["download-clients", .. var clientArgs])
+    return await DownloadClients.RunChildAsync(clientArgs);
 if (args is ["--help"] or ["-h"])
 {
     Console.WriteLine(BenchOptions.Usage);
