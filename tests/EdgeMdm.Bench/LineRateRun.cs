@@ -41,7 +41,8 @@ internal sealed class LineRateRun(BenchOptions options, TextWriter log)
     private async Task<LineRateVariant> VariantAsync(
         string scheduling, string edgeDll, BenchHub hub, Uri grpcUrl, ShapedLink link, string sha256, long size, string siteDir, CancellationToken cancellationToken)
     {
-        var (siteId, credential) = await hub.AddSiteAsync(cancellationToken);
+        // A site per variant: each appliance starts on a data directory of its own.
+        var (siteId, credential) = await hub.AddSiteAsync(cancellationToken, "Bench DC scheduling " + scheduling);
         var token = await hub.IssueTokenAsync(siteId, 1000, TimeSpan.FromHours(1), cancellationToken);
         var loopbackUrl = ServerProcess.FreeLoopbackUrl("https");
         var linkUrl = new Uri($"https://{link.HostAddress}:{ServerProcess.FreeLoopbackUrl().Port.ToString(CultureInfo.InvariantCulture)}");

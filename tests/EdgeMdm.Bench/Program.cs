@@ -23,5 +23,5 @@ if (options is null)
 }
 
 // Devices are other machines: the load runs at the least CPU weight, the servers at the normal one (make bench).
-Console.WriteLine($"load generator at the least CPU weight: {ProcessWeight.LoadWeight}; the servers it starts at the normal weight");
+Console.WriteLine($"load generator's CPU weight: {ProcessWeight.LoadWeight}; the servers it starts at the normal weight");
 return await BenchRun.RunAsync(options);
