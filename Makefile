@@ -126,13 +126,15 @@ bench: ## check-ins/s vs a no-op endpoint, sync catch-up of a 100k backlog, 200 
 	$(DOTNET) build EdgeMdm.sln -c $(CONFIG) --nologo -v quiet
 	bash tests/scripts/nginx.sh
 	bash tests/scripts/mosquitto.sh
+	bash tests/scripts/shaped-link.sh install
 	# The appliances the bench starts stay off the network: no mDNS announcements on the host's interfaces. Its
 	# thousands of devices all enroll from one address, and check in back to back with no pause, which a site's
 	# devices never do: no per-address enrollment limit and no per-device check-in limit there.
 	# The load generator (the bench process: the devices) runs at the least CPU weight, as devices are other
-	# machines; every server it starts, ours and the reference ones, is put back to the normal weight
-	# (tests/Common/ProcessWeight.cs).
-	EDGEMDM_Edge__Mdns__Enabled=false EDGEMDM_Edge__Limits__EnrollmentsPerSecondPerAddress=0 EDGEMDM_Edge__Limits__CheckinsPerSecondPerDevice=0 nice -n 19 $(DOTNET) run --project tests/EdgeMdm.Bench -c $(CONFIG) --no-build -- $(BENCH_ARGS)
+	# machines: in a CPU cgroup of the least weight (cpu.shares=2 on cgroup v1, cpu.weight=1 on v2, nice 19 where
+	# none can be made; tests/scripts/least-weight.sh, which removes it at the end); every server it starts, ours and
+	# the reference ones, leaves it for the normal weight (tests/Common/ProcessWeight.cs).
+	EDGEMDM_Edge__Mdns__Enabled=false EDGEMDM_Edge__Limits__EnrollmentsPerSecondPerAddress=0 EDGEMDM_Edge__Limits__CheckinsPerSecondPerDevice=0 bash tests/scripts/least-weight.sh $(DOTNET) run --project tests/EdgeMdm.Bench -c $(CONFIG) --no-build -- $(BENCH_ARGS)
 
 # The short version (CI=true or DRILLS_ARGS=--short) takes minutes; the full counts much longer (docs/reliability.md).
 DRILLS_SECONDS ?= 5400

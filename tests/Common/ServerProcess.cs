@@ -129,8 +129,8 @@ internal sealed class ServerProcess : IAsyncDisposable
         {
             await server.WaitHealthyAsync(pin, cancellationToken);
             // Read once it answers: until then the child may still be `nice` itself, before it exec'd the server.
-            if (ProcessWeight.CurrentNice > 0 && ProcessWeight.NiceOf(process.Id.ToString(CultureInfo.InvariantCulture)) > 0)
-                await Console.Error.WriteLineAsync($"warning: {Path.GetFileName(dll)} runs at the load generator's weight (nice {ProcessWeight.CurrentNice}), not the normal one: raising priority needs root");
+            if (ProcessWeight.IsAtLoadWeight(process.Id))
+                await Console.Error.WriteLineAsync($"warning: {Path.GetFileName(dll)} runs at the load generator's weight ({ProcessWeight.LoadWeight}), not the normal one: leaving it needs root");
             return server;
         }
         catch

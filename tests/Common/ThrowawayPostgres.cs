@@ -123,7 +123,8 @@ internal sealed class ThrowawayPostgres : IAsyncDisposable
             start.ArgumentList.Add(arg);
         try
         {
-            using var process = Process.Start(start) ?? throw new InvalidOperationException("bash did not start");
+            // Under make bench PostgreSQL is a server: it leaves the load generator's least weight (pg_ctl's children follow).
+            using var process = Process.Start(ProcessWeight.AtServerWeight(start)) ?? throw new InvalidOperationException("bash did not start");
             var stdout = process.StandardOutput.ReadToEndAsync();
             var stderr = process.StandardError.ReadToEndAsync();
             using var cts = new CancellationTokenSource(timeout);

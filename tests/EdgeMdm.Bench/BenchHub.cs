@@ -39,10 +39,10 @@ internal sealed class BenchHub : IAsyncDisposable
         }
     }
 
-    /// <summary>Adds the site "Bench DC": its id, and the credential its appliance dials the hub with.</summary>
-    public async Task<(string SiteId, string Credential)> AddSiteAsync(CancellationToken cancellationToken)
+    /// <summary>Adds the site <paramref name="name"/> ("Bench DC" unless told): its id, and the credential its appliance dials the hub with.</summary>
+    public async Task<(string SiteId, string Credential)> AddSiteAsync(CancellationToken cancellationToken, string name = "Bench DC")
     {
-        var site = await PostAsync(Rest, "/api/v1/sites", new JsonObject { ["name"] = "Bench DC" }, cancellationToken);
+        var site = await PostAsync(Rest, "/api/v1/sites", new JsonObject { ["name"] = name }, cancellationToken);
         return (site["siteId"]!.GetValue<string>(), site["credential"]!.GetValue<string>());
     }
 

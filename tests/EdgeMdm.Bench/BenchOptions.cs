@@ -6,13 +6,14 @@ namespace EdgeMdm.Bench;
 internal sealed record BenchOptions
 {
     public const string Usage =
-        "usage: edgemdm-bench [--scenario checkin|catchup|download|wake|tls|staging|overview|footprint|site|durable|all] [--devices N] [--concurrency N] [--warmup 20s] [--duration 15s]\n" +
-        "                     [--backlog N] [--sync-max-rate N] [--package-mb N] [--download-clients N] [--wake-agents N]\n" +
+        "usage: edgemdm-bench [--scenario checkin|catchup|download|linerate|wake|tls|staging|overview|footprint|site|durable|all] [--devices N] [--concurrency N] [--warmup 20s] [--duration 15s]\n" +
+        "                     [--backlog N] [--sync-max-rate N] [--package-mb N] [--download-clients N] [--link-mbit N] [--thread-scheduling on|off|both] [--wake-agents N]\n" +
         "                     [--handshake-clients N] [--staging-devices N] [--step-time-scale X] [--overview-devices N] [--pages N] [--out FILE]\n" +
         "                     [--footprint-devices N] [--footprint-rate N] [--appliance PUBLISHED-EXECUTABLE]\n" +
         "                     [--site-devices N] [--site-rate N] [--site-duration 30s] [--shift-window 10s] [--durable-writers N] [--durable-duration 10s]\n" +
         "       edgemdm-bench noop-server --urls URL [--certificate PEM --key PEM]\n" +
-        "       edgemdm-bench probe --url URL --period-ms N --devices FILE";
+        "       edgemdm-bench probe --url URL --period-ms N --devices FILE --pin PIN|-\n" +
+        "       edgemdm-bench download-clients --url URL --pin PIN --secrets FILE";
 
     /// <summary>Which scenarios run, in this order: the check-in load, then the sync catch-up.</summary>
     public BenchScenario Scenario { get; init; } = BenchScenario.All;
@@ -28,6 +29,15 @@ internal sealed record BenchOptions
 
     /// <summary>Download scenario: clients downloading the package at once.</summary>
     public int DownloadClients { get; init; } = 32;
+
+    /// <summary>Line-rate scenario: the shaped link's rate, in Mbit/s (a site appliance's NIC).</summary>
+    public int LinkMegabits { get; init; } = 1000;
+
+    /// <summary>
+    /// Line-rate scenario: the appliance's <c>Edge:ThreadScheduling</c> values to run, one appliance each, in this order:
+    /// "true" (as shipped), "false", or both for an A/B within one run.
+    /// </summary>
+    public IReadOnlyList<string> ThreadSchedulingVariants { get; init; } = ["true"];
 
     /// <summary>Wake scenario: devices connected to the broker, all woken at once.</summary>
     public int WakeAgents { get; init; } = 5000;
@@ -109,6 +119,14 @@ internal sealed record BenchOptions
         ["--sync-max-rate"] = (o, value) => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var rate) ? o with { SyncMaxRate = rate } : null,
         ["--package-mb"] = (o, value) => PositiveInt(value) is { } megabytes ? o with { PackageMegabytes = megabytes } : null,
         ["--download-clients"] = (o, value) => PositiveInt(value) is { } clients ? o with { DownloadClients = clients } : null,
+        ["--link-mbit"] = (o, value) => PositiveInt(value) is { } megabits ? o with { LinkMegabits = megabits } : null,
+        ["--thread-scheduling"] = (o, value) => value switch
+        {
+            "on" => o with { ThreadSchedulingVariants = ["true"] },
+            "off" => o with { ThreadSchedulingVariants = ["false"] },
+            "both" => o with { ThreadSchedulingVariants = ["true", "false"] },
+            _ => null,
+        },
         ["--wake-agents"] = (o, value) => PositiveInt(value) is { } agents ? o with { WakeAgents = agents } : null,
         ["--handshake-clients"] = (o, value) => PositiveInt(value) is { } clients ? o with { HandshakeClients = clients } : null,
         ["--staging-devices"] = (o, value) => PositiveInt(value) is { } devices ? o with { StagingDevices = devices } : null,
@@ -141,7 +159,7 @@ internal sealed record BenchOptions
             if (!Setters.TryGetValue(name, out var set))
                 return (null, $"unknown option {name}");
             if (set(options, value) is not { } next)
-                return (null, $"{name} {value}: not a valid value (counts are whole numbers ≥ 1, durations look like 500ms, 15s, 2m, step time scales 0 to 100, pages at most 150, scenarios are checkin, catchup, download, wake, tls, staging, overview, footprint, site, durable, all; --appliance names an existing file)");
+                return (null, $"{name} {value}: not a valid value (counts are whole numbers ≥ 1, durations look like 500ms, 15s, 2m, step time scales 0 to 100, pages at most 150, thread scheduling is on, off or both, scenarios are checkin, catchup, download, linerate, wake, tls, staging, overview, footprint, site, durable, all; --appliance names an existing file)");
             options = next;
         }
 
@@ -153,6 +171,7 @@ internal sealed record BenchOptions
         "checkin" => BenchScenario.Checkin,
         "catchup" => BenchScenario.Catchup,
         "download" => BenchScenario.Download,
+        "linerate" => BenchScenario.LineRate,
         "wake" => BenchScenario.Wake,
         "tls" => BenchScenario.Tls,
         "staging" => BenchScenario.Staging,
@@ -180,7 +199,7 @@ internal enum BenchScenario
     /// <summary>Sync catch-up: a backlog built with the uplink down, then drained to the hub.</summary>
     Catchup = 2,
 
-    /// <summary>Package downloads: a large package from the appliance and from nginx, many clients at once.</summary>
+    /// <summary>Package downloads, the ceiling: a large package from the appliance and from nginx, both over TLS, many clients at once, unshaped.</summary>
     Download = 4,
 
     /// <summary>Device wakes: N agents connected to the appliance's broker, all woken at once, beside Mosquitto.</summary>
@@ -198,11 +217,14 @@ internal enum BenchScenario
     /// <summary>The appliance as the .deb ships it: start-to-ready, resident memory idle and with 5,000 devices, bytes written per check-in.</summary>
     Footprint = 128,
 
+    /// <summary>Package downloads through a 1 Gbit/s link (veth into a network namespace, tc tbf) over TLS, while the probe checks in.</summary>
+    LineRate = 256,
+
     /// <summary>A site's shape, open loop: 5,000 devices at 1,000 check-ins/s, then a shift change (every device once within 10 s).</summary>
     Site = 512,
 
     /// <summary>Durable writes: the store's group commit against raw SQLite prepared statements, same durability, same process.</summary>
     Durable = 1024,
 
-    All = Checkin | Catchup | Download | Wake | Tls | Staging | Overview | Footprint | Site | Durable,
+    All = Checkin | Catchup | Download | Wake | Tls | Staging | Overview | Footprint | LineRate | Site | Durable,
 }

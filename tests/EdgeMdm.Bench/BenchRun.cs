@@ -26,7 +26,7 @@ internal static class BenchRun
         var seed = Path.Combine(repo, "edge", "demo", "site-seed.yaml");
         if (!File.Exists(edgeDll))
             return Fail($"the appliance is not built ({edgeDll}); run: dotnet build EdgeMdm.sln -c {configuration}");
-        if ((options.Scenario & (BenchScenario.Catchup | BenchScenario.Download)) != BenchScenario.None && !File.Exists(cloudDll))
+        if ((options.Scenario & (BenchScenario.Catchup | BenchScenario.Download | BenchScenario.LineRate)) != BenchScenario.None && !File.Exists(cloudDll))
             return Fail($"the hub is not built ({cloudDll}); run: dotnet build EdgeMdm.sln -c {configuration}");
 
         // Ctrl-C or a TERM stops the load and the servers, and removes the data directory, before exiting.
@@ -72,6 +72,8 @@ internal static class BenchRun
             results.Catchup = await CatchupRun.RunAsync(cloudDll, edgeDll, options, Console.Error, cancellationToken);
         if (options.Scenario.HasFlag(BenchScenario.Download))
             results.Download = await DownloadRun.RunAsync(cloudDll, edgeDll, options, Console.Error, cancellationToken);
+        if (options.Scenario.HasFlag(BenchScenario.LineRate))
+            results.LineRate = await LineRateRun.RunAsync(cloudDll, edgeDll, options, Console.Error, cancellationToken);
         if (options.Scenario.HasFlag(BenchScenario.Wake))
             results.Wake = await WakeRun.RunAsync(edgeDll, seed, options, Console.Error, cancellationToken);
         if (options.Scenario.HasFlag(BenchScenario.Tls))
@@ -98,6 +100,8 @@ internal static class BenchRun
             sections.Add(CatchupReport.Render(catchup, startedAt));
         if (results.Download is { } download)
             sections.Add(DownloadReport.Render(download, startedAt));
+        if (results.LineRate is { } lineRate)
+            sections.Add(LineRateReport.Render(lineRate, startedAt));
         if (results.Wake is { } wake)
             sections.Add(WakeReport.Render(wake, startedAt));
         if (results.Tls is { } tls)
@@ -201,6 +205,8 @@ internal sealed class BenchResults
 
     public DownloadResult? Download { get; set; }
 
+    public LineRateResult? LineRate { get; set; }
+
     public WakeResult? Wake { get; set; }
 
     public TlsResult? Tls { get; set; }
@@ -216,5 +222,5 @@ internal sealed class BenchResults
     public DurableResult? Durable { get; set; }
 
     public long Errors =>
-        Rows.Sum(r => r.Errors) + (Catchup?.Errors ?? 0) + (Download?.Errors ?? 0) + (Wake?.Errors ?? 0) + (Tls?.Errors ?? 0) + (Staging?.Errors ?? 0) + (Overview?.Errors ?? 0) + (Footprint?.Errors ?? 0) + (Site?.Errors ?? 0);
+        Rows.Sum(r => r.Errors) + (Catchup?.Errors ?? 0) + (Download?.Errors ?? 0) + (Wake?.Errors ?? 0) + (Tls?.Errors ?? 0) + (Staging?.Errors ?? 0) + (Overview?.Errors ?? 0) + (Footprint?.Errors ?? 0) + (LineRate?.Errors ?? 0) + (Site?.Errors ?? 0);
 }

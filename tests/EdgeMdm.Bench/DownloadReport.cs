@@ -20,8 +20,9 @@ internal static class DownloadReport
         var duringP99 = r.ApplianceCheckins.P99Ms;
         var latencyRatio = duringP99 / r.Idle.P99Ms;
 
-        var text = Scenario("## Package downloads: the appliance beside nginx", startedAt, "hub, appliance, nginx and clients share them");
-        text.AppendLine(Invariant($"- package: {r.PackageBytes >> 20} MiB of random bytes; {r.Clients} clients each download it whole, all at once, per round; after one unmeasured warm-up round each, rounds alternate nginx and the appliance; the probe checks in at the appliance during every round, and alone in idle windows before the warm-up and after each appliance round"))
+        var text = Scenario("## Package downloads, ceiling: the appliance beside nginx, both over TLS, unshaped", startedAt, "hub, appliance, nginx and clients share them");
+        text.AppendLine(Invariant($"- package: {r.PackageBytes >> 20} MiB of random bytes; {r.Clients} clients each download it whole, all at once, per round, over TLS (pinned site certificate, HTTP/1.1); after one unmeasured warm-up round each, rounds alternate nginx and the appliance; the probe checks in at the appliance during every round, and alone in idle windows before the warm-up and after each appliance round"))
+            .AppendLine(Invariant($"- TLS negotiated with the same client offer: {string.Join("; ", r.Sessions)}{(r.Sessions.Select(x => x.Protocol + x.CipherSuite + x.Alpn).Distinct(StringComparer.Ordinal).Count() == 1 ? " (the same)" : " (**they differ**: the ratio compares different TLS work)")}"))
             .AppendLine(Invariant($"- the appliance fetched it from the hub and verified it in {r.FetchSeconds:0.0} s; probe: {ProbeLoad.Devices} devices checking in every {ProbeLoad.Period.TotalMilliseconds:0} ms; probe errors {r.ProbeErrors}"))
             .AppendLine()
             .AppendLine("| round | server | MiB | seconds | MiB/s | complete | resident before → peak | check-in p50 / p99 | server CPU s | CPU ms / GiB | machine busy cores |")

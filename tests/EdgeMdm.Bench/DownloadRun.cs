@@ -8,10 +8,11 @@ using static EdgeMdm.Bench.BenchProcesses;
 namespace EdgeMdm.Bench;
 
 /// <summary>
-/// The package download scenario (issue 4): one large package, uploaded at the hub, named by a blueprint and
-/// fetched into the appliance's cache, is downloaded by many devices at once from the appliance
-/// (<c>GET /api/v1/packages/{sha256}</c> with each device's credential), and the same file by the same number
-/// of clients from Debian's nginx on the same machine in the same run. After one unmeasured warm-up round each,
+/// The package download ceiling scenario (issues 4 and 29): one large package, uploaded at the hub, named by a blueprint
+/// and fetched into the appliance's cache, is downloaded by many devices at once from the appliance over its site TLS
+/// (<c>GET /api/v1/packages/{sha256}</c> with each device's credential, the certificate pinned, HTTP/1.1: the device
+/// transport, docs/adr/0003-package-transport.md), and the same file by the same number of clients from Debian's nginx
+/// over TLS with the same certificate and key, on the same machine in the same run, unshaped. After one unmeasured warm-up round each,
 /// rounds alternate nginx, appliance, nginx, appliance, ... In every round a probe load checks in at the appliance
 /// (the same background load whichever server moves the bytes); while the appliance serves, its resident memory
 /// is sampled.
@@ -48,46 +49,51 @@ internal sealed class DownloadRun(BenchOptions options, TextWriter log)
         await hub.PutBlueprintAsync(Blueprint(), cancellationToken);
         var token = await hub.IssueTokenAsync(siteId, 1000, TimeSpan.FromHours(1), cancellationToken);
 
-        var edgeUrl = ServerProcess.FreeLoopbackUrl();
+        var edgeUrl = ServerProcess.FreeLoopbackUrl("https");
         await using var edge = await StartAsync("appliance", edgeDll,
             ["serve", "--data-dir", siteDir, "--urls", Text(edgeUrl), "--hub", Text(grpcUrl), "--site-credential", credential, "--sync-interval", "1"],
-            edgeUrl, cancellationToken);
-        var fetchSeconds = await WaitForCacheAsync(Path.Combine(siteDir, "blobs", sha256), cancellationToken);
+            edgeUrl, cancellationToken, () => ServerProcess.SitePin(siteDir));
+        var pin = edge.Pin!;
+        var fetchSeconds = await WaitForCacheAsync(Path.Combine(siteDir, "blobs", sha256), log, cancellationToken);
 
-        using var handler = AgentHttp.CreateHandler(options.DownloadClients + ProbeLoad.Devices);
+        using var handler = AgentHttp.CreateHandler(options.DownloadClients + ProbeLoad.Devices, pin);
         using var http = AgentHttp.CreateClient(handler, edgeUrl, TimeSpan.FromMinutes(5));
         var api = new DeviceApiClient(http);
         // In a process of its own: the 32 download clients keep this one's thread pool busy (see ProbeProcess).
-        await using var probe = ProbeProcess.Start(edgeUrl, await EnrollAsync(api, token, "DLPROBE", ProbeLoad.Devices, log, "download", cancellationToken), ProbeLoad.Period, Path.Combine(work, "probe"));
+        await using var probe = ProbeProcess.Start(edgeUrl, pin, await EnrollAsync(api, token, "DLPROBE", ProbeLoad.Devices, log, "download", cancellationToken), ProbeLoad.Period, Path.Combine(work, "probe"));
         var downloaders = await EnrollAsync(api, token, "DLCLIENT", options.DownloadClients, log, "download", cancellationToken);
 
-        // ---- nginx serving the same bytes ----
-        await using var nginx = await NginxProcess.StartAsync(nginxRoot, Path.Combine(work, "nginx"), cancellationToken);
+        // ---- nginx serving the same bytes over TLS, with the appliance's certificate and key ----
+        var tls = new NginxTls(Path.Combine(siteDir, "tls", "server.pem"), Path.Combine(siteDir, "tls", "server.key"));
+        await using var nginx = await NginxProcess.StartAsync(nginxRoot, Path.Combine(work, "nginx"), tls, cancellationToken);
         var nginxUrl = new Uri(nginx.Url, sha256);
         var applianceUrl = new Uri(edgeUrl, $"/api/v1/packages/{sha256}");
+        var sessions = new[] { await TlsSession.NegotiateAsync("appliance", edgeUrl, pin, cancellationToken), await TlsSession.NegotiateAsync("nginx", nginx.Url, pin, cancellationToken) };
+        foreach (var session in sessions)
+            log.WriteLine($"  download: {session}");
 
         // ---- idle windows and the rounds ----
-        var idle = new List<IReadOnlyList<ProbeLoad.Sample>> { await IdleAsync(probe, cancellationToken) };
+        var idle = new List<IReadOnlyList<ProbeLoad.Sample>> { await IdleAsync(probe, log, cancellationToken) };
         var secrets = downloaders.Select(d => d.Secret).ToList();
         // One unmeasured round each first: the appliance's first download JITs its serving path, and neither
         // server should be measured with a cold page cache or cold connection pools.
-        await RoundAsync("nginx (warm-up)", nginxUrl, size, secrets: null, sampled: null, nginx.Cpu, probe, cancellationToken);
-        var applianceWarmup = await RoundAsync("appliance (warm-up)", applianceUrl, size, secrets, edge, () => edge.Sample().Cpu, probe, cancellationToken);
+        await RoundAsync("nginx (warm-up)", nginxUrl, pin, size, secrets: null, sampled: null, nginx.Cpu, probe, cancellationToken);
+        var applianceWarmup = await RoundAsync("appliance (warm-up)", applianceUrl, pin, size, secrets, edge, () => edge.Sample().Cpu, probe, cancellationToken);
         var nginxRounds = new List<RoundMeasure>();
         var applianceRounds = new List<RoundMeasure>();
         for (var round = 0; round < Rounds; round++)
         {
             // The probe checks in during nginx's rounds too, so that both servers share the machine with the same load.
-            nginxRounds.Add(await RoundAsync("nginx", nginxUrl, size, secrets: null, sampled: null, nginx.Cpu, probe, cancellationToken));
-            applianceRounds.Add(await RoundAsync("appliance", applianceUrl, size, secrets, edge, () => edge.Sample().Cpu, probe, cancellationToken));
-            idle.Add(await IdleAsync(probe, cancellationToken));
+            nginxRounds.Add(await RoundAsync("nginx", nginxUrl, pin, size, secrets: null, sampled: null, nginx.Cpu, probe, cancellationToken));
+            applianceRounds.Add(await RoundAsync("appliance", applianceUrl, pin, size, secrets, edge, () => edge.Sample().Cpu, probe, cancellationToken));
+            idle.Add(await IdleAsync(probe, log, cancellationToken));
         }
 
-        return new DownloadResult(size, options.DownloadClients, fetchSeconds, idle, nginxRounds, applianceWarmup, applianceRounds, probe.Errors);
+        return new DownloadResult(size, options.DownloadClients, fetchSeconds, idle, nginxRounds, applianceWarmup, applianceRounds, probe.Errors, sessions);
     }
 
     /// <summary>Waits until the appliance has fetched and verified the package into its cache; returns the seconds it took.</summary>
-    private async Task<double> WaitForCacheAsync(string cached, CancellationToken cancellationToken)
+    internal static async Task<double> WaitForCacheAsync(string cached, TextWriter log, CancellationToken cancellationToken)
     {
         var fetchStarted = Stopwatch.GetTimestamp();
         await WaitAsync("the appliance to cache the package", () => Task.FromResult(File.Exists(cached)), CacheLimit, cancellationToken);
@@ -97,7 +103,7 @@ internal sealed class DownloadRun(BenchOptions options, TextWriter log)
     }
 
     /// <summary>The probe's check-ins of one idle window (after its warm-up), nothing else running.</summary>
-    private async Task<IReadOnlyList<ProbeLoad.Sample>> IdleAsync(ProbeProcess probe, CancellationToken cancellationToken)
+    internal static async Task<IReadOnlyList<ProbeLoad.Sample>> IdleAsync(ProbeProcess probe, TextWriter log, CancellationToken cancellationToken)
     {
         log.WriteLine($"  download: idle probe, {ProbeLoad.Devices} devices every {ProbeLoad.Period.TotalMilliseconds:0} ms, {IdleWindow.TotalSeconds:0} s");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -117,10 +123,10 @@ internal sealed class DownloadRun(BenchOptions options, TextWriter log)
     /// serving process (all its processes) used so far.
     /// </summary>
     private async Task<RoundMeasure> RoundAsync(
-        string server, Uri url, long size, List<string>? secrets, ServerProcess? sampled, Func<TimeSpan> serverCpu, ProbeProcess? probe, CancellationToken cancellationToken)
+        string server, Uri url, string pin, long size, List<string>? secrets, ServerProcess? sampled, Func<TimeSpan> serverCpu, ProbeProcess? probe, CancellationToken cancellationToken)
     {
         var clients = options.DownloadClients;
-        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = clients, AutomaticDecompression = DecompressionMethods.None, UseProxy = false };
+        using var handler = DownloadHandler(clients, pin);
         using var http = new HttpClient(handler) { Timeout = RoundLimit };
         using var stopProbe = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var probing = probe?.RunAsync(stopProbe.Token);
@@ -155,7 +161,19 @@ internal sealed class DownloadRun(BenchOptions options, TextWriter log)
         return measure;
     }
 
-    private static async Task<long> DownloadAsync(HttpClient http, Uri url, string? secret, CancellationToken cancellationToken)
+    /// <summary>
+    /// One connection per client, no decompression, HTTP/1.1 (HttpClient's default: ALPN offers http/1.1 only), the
+    /// served certificate pinned as a device pins it; the same for both servers.
+    /// </summary>
+    internal static SocketsHttpHandler DownloadHandler(int clients, string pin)
+    {
+        var handler = new SocketsHttpHandler { MaxConnectionsPerServer = clients, AutomaticDecompression = DecompressionMethods.None, UseProxy = false };
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+            certificate is not null && string.Equals(ServerProcess.PinOf(certificate), pin, StringComparison.OrdinalIgnoreCase);
+        return handler;
+    }
+
+    internal static async Task<long> DownloadAsync(HttpClient http, Uri url, string? secret, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
         if (secret is not null)
@@ -173,7 +191,7 @@ internal sealed class DownloadRun(BenchOptions options, TextWriter log)
     }
 
     /// <summary>The highest resident set seen every 50 ms until stopped.</summary>
-    private static async Task<long> PeakResidentAsync(ServerProcess server, CancellationToken stop)
+    internal static async Task<long> PeakResidentAsync(ServerProcess server, CancellationToken stop)
     {
         long peak = 0;
         while (!stop.IsCancellationRequested)
@@ -193,7 +211,7 @@ internal sealed class DownloadRun(BenchOptions options, TextWriter log)
     }
 
     /// <summary>Random bytes (incompressible, as an APK is) written once; the file nginx serves under its hash.</summary>
-    private static async Task<(string Sha256, string Path)> WritePackageAsync(string directory, long size, CancellationToken cancellationToken)
+    internal static async Task<(string Sha256, string Path)> WritePackageAsync(string directory, long size, CancellationToken cancellationToken)
     {
         var staging = Path.Combine(directory, "package.tmp");
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -215,7 +233,7 @@ internal sealed class DownloadRun(BenchOptions options, TextWriter log)
         return (sha256, path);
     }
 
-    private static async Task UploadAsync(HttpClient rest, string file, CancellationToken cancellationToken)
+    internal static async Task UploadAsync(HttpClient rest, string file, CancellationToken cancellationToken)
     {
         await using var stream = File.OpenRead(file);
         using var content = new StreamContent(stream, 1 << 20);
@@ -225,7 +243,7 @@ internal sealed class DownloadRun(BenchOptions options, TextWriter log)
             throw new ServerStartException($"package upload: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
     }
 
-    private static JsonObject Blueprint() => new()
+    internal static JsonObject Blueprint() => new()
     {
         ["group"] = "pickers",
         ["apps"] = new JsonArray(new JsonObject { ["packageName"] = PackageName, ["versionCode"] = 1, ["versionName"] = "1.0.0" }),
@@ -247,14 +265,18 @@ internal sealed class NginxProcess : IAsyncDisposable
 
     public Uri Url { get; }
 
-    public static async Task<NginxProcess> StartAsync(string root, string prefix, CancellationToken cancellationToken)
+    /// <param name="tls">Serve over TLS with this certificate and key, HTTP/1.1 only, TLS 1.2 and 1.3 with OpenSSL's
+    /// defaults as Kestrel has them (nginx's default cipher list for 1.2; both take OpenSSL's 1.3 suites); no kTLS.</param>
+    public static async Task<NginxProcess> StartAsync(string root, string prefix, NginxTls tls, CancellationToken cancellationToken, string? listen = null)
     {
         const string Binary = "/usr/sbin/nginx";
         if (!File.Exists(Binary))
             throw new ServerStartException("nginx is not installed: run tests/scripts/nginx.sh install (make bench does)");
         Directory.CreateDirectory(prefix);
-        var url = ServerProcess.FreeLoopbackUrl();
-        // A plain static-file server as Debian ships it would be tuned: sendfile, one worker per core, no access log.
+        var url = listen is null ? ServerProcess.FreeLoopbackUrl("https") : new Uri(listen);
+        // A plain static-file server as Debian ships it would be tuned: one worker per core, no access log. sendfile
+        // stays on as shipped but does nothing on TLS: without kTLS (ssl_conf_command Options KTLS, off by default)
+        // nginx reads and encrypts in user space, as Kestrel does.
         var config = Path.Combine(prefix, "nginx.conf");
         await File.WriteAllTextAsync(config, string.Create(CultureInfo.InvariantCulture, $$"""
             daemon off;
@@ -275,7 +297,10 @@ internal sealed class NginxProcess : IAsyncDisposable
                 scgi_temp_path {{prefix}}/scgi;
                 default_type application/octet-stream;
                 server {
-                    listen {{url.Host}}:{{url.Port}};
+                    listen {{url.Host}}:{{url.Port}} ssl;
+                    ssl_certificate {{tls.Certificate}};
+                    ssl_certificate_key {{tls.Key}};
+                    ssl_protocols TLSv1.2 TLSv1.3;
                     root {{root}};
                 }
             }
@@ -362,7 +387,7 @@ internal sealed record RoundMeasure(
 /// <param name="ApplianceWarmup">The appliance's unmeasured first round: its memory before it is where growth is counted from.</param>
 internal sealed record DownloadResult(
     long PackageBytes, int Clients, double FetchSeconds, IReadOnlyList<IReadOnlyList<ProbeLoad.Sample>> IdleWindowSamples, IReadOnlyList<RoundMeasure> Nginx, RoundMeasure ApplianceWarmup,
-    IReadOnlyList<RoundMeasure> Appliance, long ProbeErrors)
+    IReadOnlyList<RoundMeasure> Appliance, long ProbeErrors, IReadOnlyList<TlsSession> Sessions)
 {
     /// <summary>
     /// Every check-in of the idle windows after the warm-up, pooled: the baseline the check-ins during downloads are
@@ -384,4 +409,34 @@ internal sealed record DownloadResult(
     public long ApplianceGrowth => Math.Max(0, Appliance.Append(ApplianceWarmup).Max(a => a.ResidentPeak) - ApplianceWarmup.ResidentBefore);
 
     public long Errors => ProbeErrors + Nginx.Concat(Appliance).Sum(r => (long)(Clients - r.Complete));
+}
+
+/// <summary>The certificate and key nginx serves TLS with: the appliance's own site certificate (DATA/tls).</summary>
+internal sealed record NginxTls(string Certificate, string Key);
+
+/// <summary>What a server negotiated with the bench's client: the same client offer for both, so the same answer means the same TLS work.</summary>
+internal sealed record TlsSession(string Server, string Protocol, string CipherSuite, string Alpn)
+{
+    public override string ToString() => $"{Server}: {Protocol}, {CipherSuite}, ALPN {Alpn}";
+
+    /// <summary>One handshake as a download client makes it (pinned, ALPN http/1.1), then closed.</summary>
+    public static async Task<TlsSession> NegotiateAsync(string server, Uri url, string pin, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(url.Host, url.Port, timeout.Token);
+        await using var tls = new System.Net.Security.SslStream(tcp.GetStream(), leaveInnerStreamOpen: false);
+        await tls.AuthenticateAsClientAsync(
+            new System.Net.Security.SslClientAuthenticationOptions
+            {
+                TargetHost = url.Host,
+                ApplicationProtocols = [System.Net.Security.SslApplicationProtocol.Http11],
+                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                    certificate is not null && string.Equals(ServerProcess.PinOf(certificate), pin, StringComparison.OrdinalIgnoreCase),
+            },
+            timeout.Token);
+        return new TlsSession(server, tls.SslProtocol.ToString(), tls.NegotiatedCipherSuite.ToString(), tls.NegotiatedApplicationProtocol.ToString());
+    }
 }

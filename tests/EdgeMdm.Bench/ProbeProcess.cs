@@ -35,7 +35,8 @@ internal sealed class ProbeProcess : IAsyncDisposable
     public long Errors => Interlocked.Read(ref _errors);
 
     /// <param name="directory">Where the devices' credentials are written for the child; the caller removes it.</param>
-    public static ProbeProcess Start(Uri url, IReadOnlyList<BenchDevice> devices, TimeSpan period, string directory)
+    /// <param name="pin">For an https <paramref name="url"/>: the served certificate's pin, as a device pins it; null for plain HTTP.</param>
+    public static ProbeProcess Start(Uri url, string? pin, IReadOnlyList<BenchDevice> devices, TimeSpan period, string directory)
     {
         Directory.CreateDirectory(directory);
         var devicesFile = Path.Combine(directory, "probe-devices.tsv");
@@ -45,7 +46,7 @@ internal sealed class ProbeProcess : IAsyncDisposable
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
         foreach (var arg in (string[])[typeof(ProbeProcess).Assembly.Location, "probe", "--url", BenchProcesses.Text(url),
-                     "--period-ms", ((int)period.TotalMilliseconds).ToString(CultureInfo.InvariantCulture), "--devices", devicesFile])
+                     "--period-ms", ((int)period.TotalMilliseconds).ToString(CultureInfo.InvariantCulture), "--devices", devicesFile, "--pin", pin ?? "-"])
             info.ArgumentList.Add(arg);
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         return new ProbeProcess(Process.Start(info) ?? throw new ServerStartException("could not start the probe process"));
@@ -123,18 +124,18 @@ internal sealed class ProbeProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// <c>edgemdm-bench probe --url URL --period-ms N --devices FILE</c>: the child's side. Prints "COMPLETED-AT
+    /// <c>edgemdm-bench probe --url URL --period-ms N --devices FILE --pin PIN|-</c>: the child's side. Prints "COMPLETED-AT
     /// LATENCY" (Stopwatch ticks) for every check-in as it completes, "error" for every failed one, until its standard
     /// input closes.
     /// </summary>
     public static async Task<int> RunChildAsync(string[] args)
     {
-        if (args is not ["--url", var urlText, "--period-ms", var periodText, "--devices", var file]
+        if (args is not ["--url", var urlText, "--period-ms", var periodText, "--devices", var file, "--pin", var pinText]
             || !Uri.TryCreate(urlText, UriKind.Absolute, out var url)
             || !int.TryParse(periodText, NumberStyles.None, CultureInfo.InvariantCulture, out var period) || period < 1
             || !File.Exists(file))
         {
-            await Console.Error.WriteLineAsync("edgemdm-bench probe: usage: probe --url URL --period-ms N --devices FILE (serial TAB secret per line)");
+            await Console.Error.WriteLineAsync("edgemdm-bench probe: usage: probe --url URL --period-ms N --devices FILE (serial TAB secret per line) --pin PIN|-");
             return 2;
         }
 
@@ -147,7 +148,7 @@ internal sealed class ProbeProcess : IAsyncDisposable
             return 2;
         }
 
-        using var handler = AgentHttp.CreateHandler(devices.Count);
+        using var handler = AgentHttp.CreateHandler(devices.Count, string.Equals(pinText, "-", StringComparison.Ordinal) ? null : pinText);
         using var http = AgentHttp.CreateClient(handler, url, TimeSpan.FromMinutes(5));
         var lines = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
         var probe = new ProbeLoad(new DeviceApiClient(http), devices!, TimeSpan.FromMilliseconds(period))

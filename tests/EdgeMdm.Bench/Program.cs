@@ -6,6 +6,9 @@ if (args is ["noop-server", .. var serverArgs])
 // `edgemdm-bench probe ...` is a probe load in a process of its own (the download scenario's).
 if (args is ["probe", .. var probeArgs])
     return await ProbeProcess.RunChildAsync(probeArgs);
+// `edgemdm-bench download-clients ...` is the line-rate scenario's devices, run inside the link's network namespace.
+if (args is ["download-clients", .. var clientArgs])
+    return await DownloadClients.RunChildAsync(clientArgs);
 if (args is ["--help"] or ["-h"])
 {
     Console.WriteLine(BenchOptions.Usage);
@@ -20,5 +23,5 @@ if (options is null)
 }
 
 // Devices are other machines: the load runs at the least CPU weight, the servers at the normal one (make bench).
-Console.WriteLine($"load generator at nice {ProcessWeight.CurrentNice}{(ProcessWeight.CurrentNice == 19 ? "" : " (make bench runs it at 19)")}; the servers it starts at nice 0");
+Console.WriteLine($"load generator's CPU weight: {ProcessWeight.LoadWeight}; the servers it starts at the normal weight");
 return await BenchRun.RunAsync(options);

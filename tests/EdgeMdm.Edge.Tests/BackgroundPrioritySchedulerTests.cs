@@ -10,7 +10,7 @@ public sealed class BackgroundPrioritySchedulerTests
         BackgroundPriorityScheduler? started = null;
         var creator = new Thread(() =>
         {
-            ThreadScheduling.LowerCurrent(KernelFileSender.NiceSteps);
+            ThreadScheduling.LowerCurrent(6);
             started = new BackgroundPriorityScheduler("test copier", 2);
         });
         creator.Start();

@@ -23,8 +23,8 @@ public sealed class PackageDownloadTests : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        // Plain HTTP on purpose: only there does the kernel send package bytes from the file, which these tests measure
-        // (over TLS the process copies them: TlsPackageDownloadTests).
+        // Plain HTTP for brevity: the handling is the same on every transport, and TlsPackageDownloadTests proves the
+        // device transport (docs/adr/0003-package-transport.md).
         _server = await EdgeServer.StartAsync("--urls", "http://127.0.0.1:0");
         _scanner = _hub.Package(HubCatalog.SeedApp, HubCatalog.SeedVersion, Size);
         await HubCatalog.ApplyAsync(_server, _hub.Key(), _hub.Published(_scanner));
@@ -247,47 +247,6 @@ public sealed class PackageDownloadTests : IAsyncLifetime, IDisposable
 
         Assert.Equal(2L, _server.Get<IPackageCacheStore>().CacheCounters().Hits);
         Assert.Equal(cachedAt + TimeSpan.FromHours(1), _server.Get<IPackageCacheStore>().CacheEntry(_scanner.Sha256)!.LastUsedAt);
-    }
-
-    [Fact]
-    public async Task On_plain_http_the_kernel_sends_the_body_straight_from_the_file()
-    {
-        await HubCatalog.CacheAsync(_server, _scanner);
-
-        using var response = await SendAsync(HttpMethod.Get);
-
-        Assert.Equal(_scanner.Bytes, await response.Content.ReadAsByteArrayAsync());
-        var expectedKernelBytes = OperatingSystem.IsLinux() ? Size : 0L;
-        // Counted once the kernel's call returned, which may be just after the client read the last byte.
-        for (var wait = 0; wait < 100 && _server.Downloads.KernelBytes < expectedKernelBytes; wait++)
-            await Task.Delay(50);
-        Assert.Equal(expectedKernelBytes, _server.Downloads.KernelBytes);
-        Assert.Equal(Size - expectedKernelBytes, _server.Downloads.CopiedBytes);
-    }
-
-    [Fact]
-    public async Task The_last_bytes_of_each_download_leave_at_once_not_when_the_cork_times_out()
-    {
-        await HubCatalog.CacheAsync(_server, _scanner);
-        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 1 };
-        using var http = new HttpClient(handler) { BaseAddress = _server.Http.BaseAddress };
-        await DownloadAsync();
-        const int Downloads = 25;
-
-        // A socket left corked holds the body's last partial segment for the kernel's 200 ms: twenty-five downloads
-        // would take at least 5 s. Uncorked they take milliseconds each; 2.5 s leaves a loaded machine its margin.
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        for (var download = 0; download < Downloads; download++)
-            await DownloadAsync();
-
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2.5), $"{Downloads} downloads took {clock.Elapsed.TotalMilliseconds:F0} ms");
-
-        async Task DownloadAsync()
-        {
-            using var request = EdgeServer.Authorized(HttpMethod.Get, Path, _secret);
-            using var answer = await http.SendAsync(request);
-            Assert.Equal(_scanner.Bytes, await answer.Content.ReadAsByteArrayAsync());
-        }
     }
 
     [Fact]

@@ -130,7 +130,7 @@ public sealed class SiteTlsServingTests : IAsyncLifetime
     }
 }
 
-/// <summary>An appliance on https and plain HTTP at once: plain HTTP only redirects, except the liveness probe.</summary>
+/// <summary>An appliance on https and plain HTTP at once: plain HTTP only redirects (package downloads too), except the liveness probe.</summary>
 public sealed class SiteTlsRedirectTests
 {
     [Fact]
@@ -156,9 +156,17 @@ public sealed class SiteTlsRedirectTests
 
         using var checkin = await client.PostAsync(new Uri("/api/v1/checkin", UriKind.Relative), new StringContent("{}"));
         using var health = await client.GetAsync(new Uri("/healthz", UriKind.Relative));
+        // Packages go over the site TLS only (docs/adr/0003-package-transport.md): plain HTTP serves no package bytes.
+        var package = "/api/v1/packages/" + new string('a', 64);
+        using var download = new HttpRequestMessage(HttpMethod.Get, new Uri(package, UriKind.Relative));
+        download.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "a-device-secret");
+        using var packageAnswer = await client.SendAsync(download);
 
         Assert.Equal(HttpStatusCode.PermanentRedirect, checkin.StatusCode);
         Assert.Equal(new Uri(https, "/api/v1/checkin"), checkin.Headers.Location);
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal(HttpStatusCode.PermanentRedirect, packageAnswer.StatusCode);
+        Assert.Equal(new Uri(https, package), packageAnswer.Headers.Location);
+        Assert.Empty(await packageAnswer.Content.ReadAsByteArrayAsync());
     }
 }

@@ -4,17 +4,15 @@ namespace EdgeMdm.EndToEnd;
 
 /// <summary>
 /// How the running appliance asks the kernel to share its CPUs: the threads that answer devices on the shortest slice,
-/// so that a check-in woken behind a package download gets a CPU at once, and the threads that send package bytes on
-/// a long one at a lower priority (docs/architecture.md, "Sharing two cores").
+/// so that a check-in woken behind a package download gets a CPU at once (docs/architecture.md, "Sharing two cores").
+/// The package copiers' long slice and lower priority: BackgroundPrioritySchedulerTests.
 /// </summary>
 public sealed class SchedulingTests
 {
     private const long ResponsiveSlice = 100_000;
-    private const long BulkSlice = 3_000_000;
-    private const int SendingNiceSteps = 6;
 
     [SkippableFact]
-    public async Task The_appliance_answers_devices_on_short_slices_and_sends_package_bytes_on_long_ones()
+    public async Task The_appliance_answers_devices_on_short_slices()
     {
         Skip.IfNot(KernelThread.KeepsRequestedSlices, "this kernel keeps no slice a thread asks for (EEVDF custom slices: Linux 6.12 on)");
         using var data = new TempDirectory();
@@ -30,17 +28,9 @@ public sealed class SchedulingTests
 
         var writer = Assert.Single(KernelThread.Named(appliance.ProcessId, "edgemdm-db-writer"));
         var workers = KernelThread.Named(appliance.ProcessId, ".NET TP Worker");
-        var senders = KernelThread.Named(appliance.ProcessId, "kernel file sender");
-        var processNice = new KernelThread($"/proc/{appliance.ProcessId}").Nice;
 
         Assert.Equal(ResponsiveSlice, writer.Slice);
         Assert.NotEmpty(workers);
         Assert.All(workers, worker => Assert.Equal(ResponsiveSlice, worker.Slice));
-        Assert.NotEmpty(senders);
-        Assert.All(senders, sender =>
-        {
-            Assert.Equal(BulkSlice, sender.Slice);
-            Assert.Equal(Math.Min(19, processNice + SendingNiceSteps), sender.Nice);
-        });
     }
 }

@@ -25,13 +25,6 @@ public static class EdgeHost
             // batches (64 KiB, the default, halves download throughput here); responses smaller than this, every
             // check-in, are unaffected. At most 1 MiB per downloading connection (docs/benchmarks.md).
             kestrel.Limits.MaxResponseBufferSize = EdgeOptions.ResponseBufferBytes;
-            // Package downloads on plain HTTP/1.x are sent by the kernel from the file (sendfile), not copied.
-            if (OperatingSystem.IsLinux())
-            {
-                var kernel = kestrel.ApplicationServices.GetRequiredService<KernelFileSender>();
-                var counters = kestrel.ApplicationServices.GetRequiredService<DownloadCounters>();
-                kestrel.ConfigureEndpointDefaults(listen => listen.UseKernelFileSending(kernel, counters, EdgeOptions.ResponseBufferBytes));
-            }
         });
         builder.Logging.AddSimpleConsole(console =>
         {

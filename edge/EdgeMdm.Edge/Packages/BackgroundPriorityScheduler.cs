@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using EdgeMdm.Edge.Options;
 using EdgeMdm.Edge.Threading;
 
 namespace EdgeMdm.Edge.Packages;
@@ -8,7 +9,7 @@ namespace EdgeMdm.Edge.Packages;
 /// check-in wait: copying package bytes to downloading devices. Thirty-two devices pulling a 200 MB package
 /// would otherwise queue their chunks on the thread pool in front of check-ins. Each thread lowers its own
 /// priority (<see cref="ThreadScheduling"/>); where that is refused, the threads still keep the copies off the
-/// thread pool's queue.
+/// thread pool's queue. With <c>Edge:ThreadScheduling</c> off they keep the process's priority and slice.
 /// </summary>
 internal sealed class BackgroundPriorityScheduler : TaskScheduler, IDisposable
 {
@@ -17,10 +18,13 @@ internal sealed class BackgroundPriorityScheduler : TaskScheduler, IDisposable
 
     private readonly BlockingCollection<Task> _queue = [];
     private readonly Thread[] _threads;
+    private readonly bool _lowered;
 
-    public BackgroundPriorityScheduler(string name, int threads)
+    /// <param name="lowered">Whether the threads lower their priority (<see cref="EdgeOptions.ThreadScheduling"/>).</param>
+    public BackgroundPriorityScheduler(string name, int threads, bool lowered = true)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        _lowered = lowered;
         _threads = Enumerable.Range(0, threads).Select(i => new Thread(Run) { IsBackground = true, Name = $"{name} {i}" }).ToArray();
         foreach (var thread in _threads)
             thread.Start();
@@ -49,7 +53,8 @@ internal sealed class BackgroundPriorityScheduler : TaskScheduler, IDisposable
 
     private void Run()
     {
-        ThreadScheduling.LowerCurrent(NiceSteps);
+        if (_lowered)
+            ThreadScheduling.LowerCurrent(NiceSteps);
         foreach (var task in _queue.GetConsumingEnumerable())
             TryExecuteTask(task);
     }

@@ -1,8 +1,10 @@
+using EdgeMdm.Edge.Options;
 using EdgeMdm.Edge.Storage;
 using EdgeMdm.Edge.Sync;
 using EdgeMdm.Edge.Telemetry;
 using EdgeMdm.Edge.Web;
 using EdgeMdm.ServiceDefaults;
+using Microsoft.Extensions.Options;
 
 namespace EdgeMdm.Edge.Packages;
 
@@ -18,9 +20,8 @@ public static class PackageRegistration
         services.AddSingleton<BlobCache>();
         services.AddFeatureMetrics<CacheMetrics>();
         services.AddSingleton<DownloadCounters>();
-        services.AddSingleton(_ => new BackgroundPriorityScheduler("package copier", Math.Max(2, Environment.ProcessorCount)));
-        if (OperatingSystem.IsLinux())
-            services.AddSingleton(_ => new KernelFileSender(Environment.ProcessorCount));
+        services.AddSingleton(sp => new BackgroundPriorityScheduler(
+            "package copier", Math.Max(2, Environment.ProcessorCount), sp.GetRequiredService<IOptions<EdgeOptions>>().Value.ThreadScheduling));
         services.AddHostedService<BlobCacheMaintenance>();
         // Does nothing without a hub; like the sync worker, never awaited by startup.
         services.AddHostedService<PackageFetcher>();

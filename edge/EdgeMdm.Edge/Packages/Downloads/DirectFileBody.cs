@@ -1,5 +1,4 @@
 using System.IO.Pipelines;
-using EdgeMdm.Edge.Packages;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Win32.SafeHandles;
 
@@ -8,12 +7,11 @@ namespace EdgeMdm.Edge.Packages;
 /// <summary>
 /// The response body of a package download, sending the file for less than Kestrel's own
 /// <see cref="IHttpResponseBodyFeature.SendFileAsync"/> (which reads each 64 KiB into a rented buffer on a
-/// thread-pool hop and copies it again into the response pipe). Where the connection allows, the kernel sends the
-/// file itself (<see cref="SocketOutput"/>); otherwise (TLS, HTTP/2) each chunk is read once, straight into the
-/// response pipe's own memory, on threads below normal priority. Everything else (status, headers, Range and
-/// conditional handling, which ASP.NET Core's file result does before calling this) is the wrapped feature's.
+/// thread-pool hop and copies it again into the response pipe): each chunk is read once, straight into the response
+/// pipe's own memory (which TLS then encrypts), on threads below normal priority. Everything else (status, headers,
+/// Range and conditional handling, which ASP.NET Core's file result does before calling this) is the wrapped feature's.
 /// </summary>
-internal sealed class DirectFileBody(HttpContext http, IHttpResponseBodyFeature inner, BackgroundPriorityScheduler copier, DownloadCounters counters)
+internal sealed class DirectFileBody(IHttpResponseBodyFeature inner, BackgroundPriorityScheduler copier, DownloadCounters counters)
     : IHttpResponseBodyFeature
 {
     /// <summary>
@@ -31,7 +29,7 @@ internal sealed class DirectFileBody(HttpContext http, IHttpResponseBodyFeature 
     {
         var current = http.Features.GetRequiredFeature<IHttpResponseBodyFeature>();
         if (current is not DirectFileBody)
-            http.Features.Set<IHttpResponseBodyFeature>(new DirectFileBody(http, current, copier, counters));
+            http.Features.Set<IHttpResponseBodyFeature>(new DirectFileBody(current, copier, counters));
     }
 
     public void DisableBuffering() => inner.DisableBuffering();
@@ -48,12 +46,6 @@ internal sealed class DirectFileBody(HttpContext http, IHttpResponseBodyFeature 
         ArgumentOutOfRangeException.ThrowIfGreaterThan(offset, length);
         var end = offset + (count ?? length - offset);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(end, length, nameof(count));
-
-        if (SocketOutput.ServingDirectly(http) is { } output)
-        {
-            await inner.StartAsync(cancellationToken);
-            offset = await output.SendFileAsync(inner.Writer, file, offset, end - offset, cancellationToken);
-        }
 
         if (offset < end)
             await copier.Run(() => CopyAsync(file, offset, end, cancellationToken), cancellationToken);

@@ -1,19 +1,11 @@
 namespace EdgeMdm.Edge.Packages;
 
-/// <summary>
-/// How the bytes of package downloads left the appliance since it started: sent by the kernel straight from the
-/// file (<see cref="SocketOutput"/>) or copied through the process (TLS, HTTP/2, or no socket to hand the file to).
-/// </summary>
+/// <summary>Package bytes the appliance has copied to downloading devices since it started (<see cref="DirectFileBody"/>).</summary>
 internal sealed class DownloadCounters
 {
-    private long _kernelBytes;
     private long _copiedBytes;
 
-    public long KernelBytes => Interlocked.Read(ref _kernelBytes);
-
     public long CopiedBytes => Interlocked.Read(ref _copiedBytes);
-
-    public void KernelSent(long bytes) => Interlocked.Add(ref _kernelBytes, bytes);
 
     public void Copied(long bytes) => Interlocked.Add(ref _copiedBytes, bytes);
 }
