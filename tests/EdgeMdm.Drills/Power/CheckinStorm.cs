@@ -10,7 +10,9 @@ internal sealed class CheckinStorm : IAsyncDisposable
 {
     // Under the appliance's 10 check-ins per second per device (Edge:Limits), so a device is never refused for pace.
     private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(120);
-    private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(40);
+    // A device whose check-in failed waits before it tries again, as the agent backs off: not so often that the
+    // devices' reconnections take the CPU a restarting appliance needs.
+    private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(250);
 
     private readonly HttpClient _http;
     private readonly DeviceApiClient _client;
@@ -20,6 +22,7 @@ internal sealed class CheckinStorm : IAsyncDisposable
     private Task _running = Task.CompletedTask;
     private long _answered;
     private long _refusedOrCut;
+    private string? _firstRefusal;
 
     private CheckinStorm(HttpClient http, (string Serial, string Secret)[] devices)
     {
@@ -39,6 +42,9 @@ internal sealed class CheckinStorm : IAsyncDisposable
     public long Answered => Interlocked.Read(ref _answered);
 
     public long RefusedOrCut => Interlocked.Read(ref _refusedOrCut);
+
+    /// <summary>The first answer that refused a check-in (not a cut connection), for the report; null when none did.</summary>
+    public string? FirstRefusal => Volatile.Read(ref _firstRefusal);
 
     /// <summary>
     /// Enrolls <paramref name="count"/> devices plus one probe (the last) with the hub's token, retrying until the
@@ -118,7 +124,9 @@ internal sealed class CheckinStorm : IAsyncDisposable
             {
                 // Cut by the kill, refused while the appliance starts, or timed out: the same value goes again.
                 Interlocked.Increment(ref _refusedOrCut);
-                await Task.Delay(RetryPause, CancellationToken.None);
+                if (e is DeviceApiException)
+                    Interlocked.CompareExchange(ref _firstRefusal, e.Message, null);
+                await Task.Delay(RetryPause + TimeSpan.FromMilliseconds(Random.Shared.Next(50)), CancellationToken.None);
             }
         }
     }

@@ -18,6 +18,9 @@ internal sealed class DrillAppliance(string edgeDll, string dataDirectory, Drill
 
     public string Log => _server?.Output ?? "";
 
+    /// <summary>Per start, the seconds from starting the process to its first /healthz 200 (the host is up).</summary>
+    public List<double> HealthySeconds { get; } = [];
+
     /// <summary>
     /// Starts it and waits until <c>/readyz</c> answers 200 and <paramref name="probe"/> (a device's check-in) is
     /// answered; returns how long that took from the start of the process.
@@ -41,6 +44,7 @@ internal sealed class DrillAppliance(string edgeDll, string dataDirectory, Drill
             "serve", "--data-dir", dataDirectory, "--urls", Url.ToString().TrimEnd('/'), "--checkin-interval", "30",
             "--hub", hub.GrpcUrl.ToString().TrimEnd('/'), "--site-credential-file", credential, "--sync-interval", "1",
         ], Url, environment, cancellationToken, () => ServerProcess.SitePin(dataDirectory));
+        HealthySeconds.Add(Stopwatch.GetElapsedTime(started).TotalSeconds);
         using var http = _server.CreateClient(TimeSpan.FromSeconds(2));
         while (!await ReadyAsync(http, cancellationToken) || (probe is not null && !await probe(cancellationToken)))
         {

@@ -21,6 +21,9 @@ internal sealed class PowerCycles(DrillContext context, int cycles, int devices,
     private readonly Random _random = new(context.Seed);
     private long _valuesChecked;
 
+    // Cuts go on after a slow restart (a figure past its promise), not after a lost write: what follows would only repeat it.
+    private bool _lostData;
+
     public async Task<DrillOutcome> RunAsync(CancellationToken cancellationToken)
     {
         var dataDirectory = Path.Combine(context.WorkDirectory, "edge");
@@ -39,7 +42,7 @@ internal sealed class PowerCycles(DrillContext context, int cycles, int devices,
         await using var staging = new StagingOperator(edgeDll, dataDirectory, environment);
         context.Log.WriteLine(Invariant($"   seed {context.Seed} (again: --seed {context.Seed}); {devices} devices, {cycles} cuts"));
         storm.Start();
-        for (var cycle = 1; cycle <= cycles && _failures.Count == 0; cycle++)
+        for (var cycle = 1; cycle <= cycles && !_lostData; cycle++)
         {
             staging.StartNext();
             await Task.Delay(_random.Next(50, 801), cancellationToken);
@@ -54,7 +57,7 @@ internal sealed class PowerCycles(DrillContext context, int cycles, int devices,
             _failures.Add(failed);
         await storm.StopAsync();
         await ConvergeAsync(dataDirectory, hub, cancellationToken);
-        return Outcome(storm, staging, Stopwatch.GetElapsedTime(started));
+        return Outcome(storm, staging, appliance.HealthySeconds, Stopwatch.GetElapsedTime(started));
     }
 
     /// <summary>The cut, and every check on what it left, before the appliance starts again.</summary>
@@ -66,13 +69,18 @@ internal sealed class PowerCycles(DrillContext context, int cycles, int devices,
         fault.AfterCut();
         var copy = SiteChecks.CopyDatabase(dataDirectory, Path.Combine(context.WorkDirectory, "check"));
         var applied = await hub.AppliedThroughAsync(cancellationToken);
-        using var db = new SQLiteConnection(copy);
-        _failures.AddRange(SiteChecks.Integrity(db));
-        _failures.AddRange(SiteChecks.Checkins(db, storm));
-        _failures.AddRange(SiteChecks.Batches(db, dataDirectory, staging.Promised));
-        var produced = SiteChecks.ProducedThrough(db);
-        if (produced < applied)
-            _failures.Add(Invariant($"the site's outbox numbers through {produced}, below the {applied} the hub already applied: acknowledged changes were lost"));
+        var before = _failures.Count;
+        using (var db = new SQLiteConnection(copy))
+        {
+            _failures.AddRange(SiteChecks.Integrity(db));
+            _failures.AddRange(SiteChecks.Checkins(db, storm));
+            _failures.AddRange(SiteChecks.Batches(db, dataDirectory, staging.Promised));
+            var produced = SiteChecks.ProducedThrough(db);
+            if (produced < applied)
+                _failures.Add(Invariant($"the site's outbox numbers through {produced}, below the {applied} the hub already applied: acknowledged changes were lost"));
+        }
+
+        _lostData = _failures.Count > before;
         for (var i = 0; i < storm.Count; i++)
             _valuesChecked += storm.Acknowledged(i);
     }
@@ -106,17 +114,19 @@ internal sealed class PowerCycles(DrillContext context, int cycles, int devices,
         }
     }
 
-    private DrillOutcome Outcome(CheckinStorm storm, StagingOperator staging, TimeSpan took)
+    private DrillOutcome Outcome(CheckinStorm storm, StagingOperator staging, IReadOnlyList<double> healthy, TimeSpan took)
     {
         var serving = _servingSeconds.Order().ToList();
+        var host = healthy.Skip(1).Order().ToList();
         var figures = new List<string>
         {
             Invariant($"seed {context.Seed}; {_servingSeconds.Count} cuts of {cycles} done, {devices} devices, {took.TotalSeconds:0} s"),
             Invariant($"check-ins acknowledged {storm.Answered}, refused or cut {storm.RefusedOrCut}; acknowledged values checked after the cuts: {_valuesChecked}"),
+            storm.FirstRefusal is { } refusal ? "first check-in refused with: " + refusal : "no check-in was refused (only cut)",
             Invariant($"staging batches promised (exit 0) {staging.Promised.Count}, cut before their end {staging.Cut}"),
         };
         if (serving.Count > 0)
-            figures.Add(Invariant($"serving again after a restart (/readyz 200 and a check-in answered): median {serving[serving.Count / 2]:0.00} s, max {serving[^1]:0.00} s (promise: {ServingPromise.TotalSeconds:0} s)"));
+            figures.Add(Invariant($"serving again after a restart (/readyz 200 and a check-in answered): median {serving[serving.Count / 2]:0.00} s, max {serving[^1]:0.00} s (promise: {ServingPromise.TotalSeconds:0} s); of which the process's start to its first /healthz 200: median {host[host.Count / 2]:0.00} s"));
         if (fault.Summary() is { } summary)
             figures.Add(summary);
         figures.AddRange(_endFigures);
