@@ -45,6 +45,9 @@ internal sealed class PowerCycles(DrillContext context, int cycles, int devices,
         for (var cycle = 1; cycle <= cycles && !_lostData; cycle++)
         {
             staging.StartNext();
+            // Every other cut on average comes just after a batch was made (its command exited 0), not while it is made.
+            if (_random.Next(2) == 0 && await staging.SettleAsync(kill: false) is { } refused)
+                _failures.Add(refused);
             await Task.Delay(_random.Next(50, 801), cancellationToken);
             await CutAsync(appliance, staging, dataDirectory, storm, hub, cancellationToken);
             var serving = await appliance.StartAsync(storm.ProbeAsync, cancellationToken);
