@@ -9,8 +9,8 @@ internal interface IPowerFault
     /// <summary>Whether the cut also kills an operator's command running beside the appliance (the whole machine lost power).</summary>
     bool KillsOperatorCommands { get; }
 
-    /// <summary>Runs after every process writing the data directory is dead and before anything reads it; a figure or null.</summary>
-    string? AfterCut();
+    /// <summary>Runs after every process writing the data directory is dead and before anything reads it.</summary>
+    void AfterCut();
 
     /// <summary>The cycle's figures summed up, or null.</summary>
     string? Summary();
@@ -23,7 +23,10 @@ internal sealed class ProcessDeath : IPowerFault
 
     public bool KillsOperatorCommands => false;
 
-    public string? AfterCut() => null;
+    public void AfterCut()
+    {
+        // A process's death loses nothing the kernel was given: the files are as it left them.
+    }
 
     public string? Summary() => null;
 }
@@ -41,12 +44,11 @@ internal sealed class UnsyncedWritesLost(UnsyncedJournal journal, string shim) :
 
     public bool KillsOperatorCommands => true;
 
-    public string? AfterCut()
+    public void AfterCut()
     {
         var (changes, files) = journal.Restore();
         _changes += changes;
         _files += files;
-        return null;
     }
 
     public string? Summary() => Invariant($"unsynced changes undone at the cuts: {_changes} (in {_files} file restorations)");
