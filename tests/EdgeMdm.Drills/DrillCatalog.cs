@@ -5,5 +5,7 @@ internal static class DrillCatalog
 {
     public static IReadOnlyList<IDrill> All { get; } =
     [
+        new PowerCutDrill(),
+        new PowerLossDrill(),
     ];
 }
