@@ -5,5 +5,10 @@ internal static class DrillCatalog
 {
     public static IReadOnlyList<IDrill> All { get; } =
     [
+        new Faults.UplinkFlapDrill(),
+        new Faults.DiskFullDrill(),
+        new Faults.HubRollbackDrill(),
+        new Faults.ClockJumpDrill(),
+        new Faults.ReplaceFromBackupDrill(),
     ];
 }
