@@ -22,7 +22,7 @@ internal sealed class ClockJumpDrill : IDrill
     {
         if (!FakeClock.Available)
             return new DrillOutcome([], ["libfaketime is not installed (tests/scripts/setup.sh installs Debian's faketime)"]);
-        var (devices, away, phase) = context.Short ? (30, 6, TimeSpan.FromSeconds(6)) : (200, 30, TimeSpan.FromSeconds(60));
+        var (devices, away, phase) = context.Short ? (30, 2, TimeSpan.FromSeconds(6)) : (200, 30, TimeSpan.FromSeconds(60));
         var failures = new List<string>();
         var random = new Random(context.Seed);
         var clock = new FakeClock(context.WorkDirectory);

@@ -46,8 +46,11 @@ internal sealed class DiskFullDrill : IDrill
                 failures.Add(Invariant($"/readyz answers {(int)ready.StatusCode} with the space back: {await ready.Content.ReadAsStringAsync(cancellationToken)}"));
         }
 
-        failures.AddRange(SyncLedger.CheckAcknowledgedWrites(disk.DataDir, fleet.Devices));
-        failures.AddRange(SyncLedger.CheckIntegrity(SyncLedger.EdgeDatabase(disk.DataDir)));
+        var stopped = await disk.StopAsync(cancellationToken);
+        if (!string.Equals(stopped.Trim(), "stopped 143", StringComparison.Ordinal) && !string.Equals(stopped.Trim(), "stopped 0", StringComparison.Ordinal))
+            failures.Add("the appliance did not stop cleanly, or its database could not be copied out: " + stopped);
+        failures.AddRange(SyncLedger.CheckAcknowledgedWrites(context.WorkDirectory, fleet.Devices));
+        failures.AddRange(SyncLedger.CheckIntegrity(SyncLedger.EdgeDatabase(context.WorkDirectory)));
         return new DrillOutcome(
             [
                 Invariant($"{devices} devices on a 32 MiB file system, {rounds} fill/free rounds: {refused} check-ins refused with 503 while full"),
@@ -63,9 +66,9 @@ internal sealed class DiskFullDrill : IDrill
             failures.Add($"round {round}: no check-in got 503 with the disk full ({full}): {fleet.AnswersText}");
         if (fleet.Answers.Keys.Any(a => a is not ("503" or "200")))
             failures.Add($"round {round}: with the disk full devices got {fleet.AnswersText}: {fleet.Problems.FirstOrDefault(p => !p.StartsWith("503", StringComparison.Ordinal))}");
-        var unclear = fleet.Problems.FirstOrDefault(p => p.StartsWith("503", StringComparison.Ordinal) && (!p.Contains("disk is full", StringComparison.Ordinal) || p.StartsWith("503  ", StringComparison.Ordinal)));
+        var unclear = fleet.Problems.FirstOrDefault(p => p.StartsWith("503", StringComparison.Ordinal) && (!p.Contains("storage is full", StringComparison.Ordinal) || p.StartsWith("503  ", StringComparison.Ordinal)));
         if (unclear is not null)
-            failures.Add($"round {round}: a 503 without a Retry-After or a body saying the disk is full: {unclear}");
+            failures.Add($"round {round}: a 503 without a Retry-After or a problem body saying storage is full: {unclear}");
     }
 
     private static async Task CheckInForAsync(DrillFleet fleet, HttpClient client, TimeSpan stretch, int seed, CancellationToken cancellationToken)

@@ -97,6 +97,12 @@ internal sealed class DrillFleet
                     _problems.Enqueue($"{answer} {response.Headers.RetryAfter} {await response.Content.ReadAsStringAsync(cancellationToken)}");
             }
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The drill ended the phase mid-request: not an answer of the appliance, but the write is in doubt.
+            device.InDoubt(level);
+            throw;
+        }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
             // No answer: the write may or may not have been made; either level is then a correct survivor.

@@ -14,7 +14,7 @@ internal sealed class HubRollbackDrill : IDrill
 
     public async Task<DrillOutcome> RunAsync(DrillContext context, CancellationToken cancellationToken)
     {
-        var (devices, stretch) = context.Short ? (40, TimeSpan.FromSeconds(8)) : (200, TimeSpan.FromMinutes(2));
+        var (devices, stretch) = context.Short ? (40, TimeSpan.FromSeconds(5)) : (200, TimeSpan.FromMinutes(2));
         var failures = new List<string>();
         var archive = Path.Combine(context.WorkDirectory, "hub-backup.tar");
         await using var site = await SiteUnderDrill.StartAsync(context, withProxy: false, devices, cancellationToken);

@@ -20,7 +20,10 @@ internal sealed class SmallDisk : IAsyncDisposable
 
     public Uri Url { get; }
 
-    /// <summary>The appliance's data directory, as seen from outside the namespace.</summary>
+    /// <summary>
+    /// The appliance's data directory, as seen from outside the namespace: for plain file reads only, since SQLite resolves
+    /// the <c>/proc/PID/root</c> link to <c>/</c> and so opens the path in the drill's own namespace (<see cref="StopAsync"/>).
+    /// </summary>
     public string DataDir => $"/proc/{_namespace.Id.ToString(CultureInfo.InvariantCulture)}/root{_disk}/data";
 
     /// <summary>Starts the namespace and the appliance in it (the test seed, no hub), and waits until it serves.</summary>
@@ -42,6 +45,7 @@ internal sealed class SmallDisk : IAsyncDisposable
                 case $command in
                     fill) dd if=/dev/zero of="$disk/filler" bs=64k 2>/dev/null; echo "full $(df --output=avail -B1 "$disk" | tail -1)";;
                     free) rm -f "$disk/filler"; echo "free $(df --output=avail -B1 "$disk" | tail -1)";;
+                    stop) kill $edge; wait $edge; echo "stopped $? $(cp "$disk"/data/edge.db* '{{workDirectory}}/' 2>&1)";;
                     *) echo "unknown $command";;
                 esac
             done
@@ -83,6 +87,17 @@ internal sealed class SmallDisk : IAsyncDisposable
     public async Task<string> FreeAsync(CancellationToken cancellationToken)
     {
         await _namespace.StandardInput.WriteLineAsync("free".AsMemory(), cancellationToken);
+        await _namespace.StandardInput.FlushAsync(cancellationToken);
+        return await ReadLineAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Stops the appliance (SIGTERM, as systemd does) and copies its database files out of the namespace into the work
+    /// directory, where SQLite can open them; returns what the script said (<c>stopped EXIT-CODE</c>).
+    /// </summary>
+    public async Task<string> StopAsync(CancellationToken cancellationToken)
+    {
+        await _namespace.StandardInput.WriteLineAsync("stop".AsMemory(), cancellationToken);
         await _namespace.StandardInput.FlushAsync(cancellationToken);
         return await ReadLineAsync(cancellationToken);
     }

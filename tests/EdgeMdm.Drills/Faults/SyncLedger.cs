@@ -94,7 +94,9 @@ internal static class SyncLedger
         failures.AddRange(hubDevices.Keys.Except(siteDevices.Keys, StringComparer.Ordinal).Where(id => allowance?.StaleDevices.Contains(id) != true).Select(id => $"device {id} is at the hub, not at the site"));
         failures.AddRange(CompareTransitions(edge, hub, siteId, allowance ?? LedgerAllowance.None));
         var siteCommands = edge.Query<CommandView>("SELECT id AS CommandId, status AS Status FROM commands").ToHashSet();
-        var hubCommands = hub.Query<CommandView>("SELECT command_id AS CommandId, status AS Status FROM commands WHERE site_id = ?", siteId).ToHashSet();
+        // Commands the old box queued after its backup stay at the hub, as its late devices' records do.
+        var lost = (allowance ?? LedgerAllowance.None).LostBySite;
+        var hubCommands = hub.Query<CommandView>("SELECT command_id AS CommandId, status AS Status FROM commands WHERE site_id = ? AND NOT (created_at BETWEEN ? AND ?)", siteId, lost.FromMs, lost.ToMs).ToHashSet();
         if (!siteCommands.SetEquals(hubCommands))
             failures.Add($"commands: site {siteCommands.Count}, hub {hubCommands.Count}, differing {siteCommands.Except(hubCommands).Count()} (first: {siteCommands.Except(hubCommands).FirstOrDefault()})");
         return failures;
@@ -144,7 +146,7 @@ internal static class SyncLedger
     /// What a restore excuses. <see cref="ForgottenByHub"/>: the stretch a hub restored from a backup forgot; transitions
     /// made then may be missing there (the snapshot carries the state they led to, which the device comparison checks).
     /// <see cref="LostBySite"/>: the stretch between a site's backup and its box's death; transitions made then are at the
-    /// hub and not at the restored site. <see cref="StaleDevices"/>: devices the old box enrolled after its backup, whose
+    /// hub and not at the restored site, and so are commands queued then. <see cref="StaleDevices"/>: devices the old box enrolled after its backup, whose
     /// records the hub keeps and the restored site never knew.
     /// </summary>
     internal sealed record LedgerAllowance(Window ForgottenByHub, Window LostBySite, IReadOnlySet<string> StaleDevices)

@@ -15,7 +15,7 @@ internal sealed class UplinkFlapDrill : IDrill
 
     public async Task<DrillOutcome> RunAsync(DrillContext context, CancellationToken cancellationToken)
     {
-        var (devices, shift) = context.Short ? (60, TimeSpan.FromSeconds(45)) : (200, TimeSpan.FromMinutes(5));
+        var (devices, shift) = context.Short ? (60, TimeSpan.FromSeconds(30)) : (200, TimeSpan.FromMinutes(5));
         var failures = new List<string>();
         await using var site = await SiteUnderDrill.StartAsync(context, withProxy: true, devices, cancellationToken);
         var proxy = site.Proxy!;
