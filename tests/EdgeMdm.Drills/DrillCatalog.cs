@@ -7,5 +7,10 @@ internal static class DrillCatalog
     [
         new PowerCutDrill(),
         new PowerLossDrill(),
+        new Faults.UplinkFlapDrill(),
+        new Faults.DiskFullDrill(),
+        new Faults.HubRollbackDrill(),
+        new Faults.ClockJumpDrill(),
+        new Faults.ReplaceFromBackupDrill(),
     ];
 }

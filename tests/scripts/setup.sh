@@ -46,3 +46,6 @@ fi
 # browser comes from Debian), and NSS's certutil (libnss3-tools), which puts the tests' site CA in that browser's trust.
 need_package /usr/bin/chromium chromium
 need_package certutil libnss3-tools
+# faketime (libfaketime) moves one process's wall clock for the clock-jump drill (tests/EdgeMdm.Drills/ClockJumpDrill.cs:
+# FAKETIME_TIMESTAMP_FILE with FAKETIME_NO_CACHE=1, so the drill moves it while the appliance runs).
+need_package faketime faketime

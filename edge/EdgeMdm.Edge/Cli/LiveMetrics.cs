@@ -9,8 +9,14 @@ public sealed record MetricSample(string Name, IReadOnlyDictionary<string, strin
 /// <summary>The serving appliance's live counters, read from its <c>/metrics</c>, for status commands in another process.</summary>
 public static class LiveMetrics
 {
-    /// <summary>Every sample the appliance serving <paramref name="dataDir"/> exports; refused (exit 1) when none serves it.</summary>
-    public static async Task<IReadOnlyList<MetricSample>> ReadAsync(string dataDir, CancellationToken cancellationToken)
+    /// <summary>How long the serving appliance has to answer before the command says it did not.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Every sample the appliance serving <paramref name="dataDir"/> exports; refused (exit 1, one line) when none serves it,
+    /// or when it does not answer within <paramref name="timeout"/> (<see cref="DefaultTimeout"/>).
+    /// </summary>
+    public static async Task<IReadOnlyList<MetricSample>> ReadAsync(string dataDir, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
         var (url, pin) = RunningAppliance.Local(dataDir)
             ?? throw new CliException($"no appliance is serving {dataDir} now: live figures come from the running appliance ('{OperatorCommands.Program} serve')");
@@ -18,7 +24,7 @@ public static class LiveMetrics
         // The appliance's own certificate, recognised by its key as a device does; nothing else is accepted.
         if (pin is not null)
             handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) => TlsPin.Matches(certificate, pin);
-        using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
+        using var http = new HttpClient(handler) { Timeout = timeout ?? DefaultTimeout };
         string text;
         try
         {
@@ -27,6 +33,11 @@ public static class LiveMetrics
         catch (HttpRequestException exception)
         {
             throw new CliException($"the appliance serving {dataDir} did not answer at {url}: {exception.Message}");
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // HttpClient's own timeout: a busy or stuck appliance is an answer for the operator, not a stack trace.
+            throw new CliException(string.Create(CultureInfo.InvariantCulture, $"the appliance serving {dataDir} did not answer at {url} within {(timeout ?? DefaultTimeout).TotalSeconds:0.#} s"));
         }
 
         return Parse(text);
