@@ -11,13 +11,17 @@ namespace EdgeMdm.Bench;
 /// </summary>
 internal sealed class BenchHub : IAsyncDisposable
 {
-    private BenchHub(ServerProcess process, HttpClient rest)
+    private BenchHub(ServerProcess process, HttpClient rest, Uri grpcUrl)
     {
         Process = process;
         Rest = rest;
+        GrpcUrl = grpcUrl;
     }
 
     public ServerProcess Process { get; }
+
+    /// <summary>Where its sites dial it (cleartext HTTP/2).</summary>
+    public Uri GrpcUrl { get; }
 
     public HttpClient Rest { get; }
 
@@ -29,7 +33,7 @@ internal sealed class BenchHub : IAsyncDisposable
         try
         {
             rest.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await AdminTokenAsync(cloudDll, hubDir, cancellationToken));
-            return new BenchHub(process, rest);
+            return new BenchHub(process, rest, grpcUrl);
         }
         catch
         {

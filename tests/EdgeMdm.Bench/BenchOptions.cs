@@ -6,10 +6,11 @@ namespace EdgeMdm.Bench;
 internal sealed record BenchOptions
 {
     public const string Usage =
-        "usage: edgemdm-bench [--scenario checkin|catchup|download|wake|tls|staging|overview|footprint|all] [--devices N] [--concurrency N] [--warmup 20s] [--duration 15s]\n" +
+        "usage: edgemdm-bench [--scenario checkin|catchup|download|wake|tls|staging|overview|footprint|fanin|all] [--devices N] [--concurrency N] [--warmup 20s] [--duration 15s]\n" +
         "                     [--backlog N] [--sync-max-rate N] [--package-mb N] [--download-clients N] [--wake-agents N]\n" +
         "                     [--handshake-clients N] [--staging-devices N] [--step-time-scale X] [--overview-devices N] [--pages N] [--out FILE]\n" +
         "                     [--footprint-devices N] [--footprint-rate N] [--appliance PUBLISHED-EXECUTABLE]\n" +
+        "                     [--fanin-sites N] [--fanin-rate X] [--fanin-backlog N] [--fanin-window 30s]\n" +
         "       edgemdm-bench noop-server --urls URL [--certificate PEM --key PEM]\n" +
         "       edgemdm-bench probe --url URL --period-ms N --devices FILE";
 
@@ -58,6 +59,18 @@ internal sealed record BenchOptions
     /// <summary>Footprint scenario: a published appliance to run; null publishes one (ReadyToRun, self-contained, linux-x64).</summary>
     public string? ApplianceExecutable { get; init; }
 
+    /// <summary>Fan-in scenario: simulated sites at the largest size (the steps below it are 100 and 300).</summary>
+    public int FaninSites { get; init; } = 1000;
+
+    /// <summary>Fan-in scenario: device changes a second each site makes (pushed in its rounds, every 5 s).</summary>
+    public double FaninRate { get; init; } = 2;
+
+    /// <summary>Fan-in scenario: changes queued at each site for the catch-up storm (the hub's capacity, one replica and two).</summary>
+    public int FaninBacklog { get; init; } = 200;
+
+    /// <summary>Fan-in scenario: the measured window of the trickle at each size.</summary>
+    public TimeSpan FaninWindow { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Devices enrolled on each server; each checks in back-to-back for the whole run.</summary>
     public int Devices { get; init; } = 2000;
 
@@ -100,6 +113,12 @@ internal sealed record BenchOptions
         ["--out"] = (o, value) => o with { OutFile = value },
         ["--footprint-devices"] = (o, value) => PositiveInt(value) is { } devices ? o with { FootprintDevices = devices } : null,
         ["--footprint-rate"] = (o, value) => PositiveInt(value) is { } rate ? o with { FootprintRate = rate } : null,
+        // 250 sites per 127.1.x.0/24, each from an address of its own: at most 250 × 255.
+        ["--fanin-sites"] = (o, value) => PositiveInt(value) is { } sites && sites <= 63_750 ? o with { FaninSites = sites } : null,
+        ["--fanin-rate"] = (o, value) =>
+            double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var rate) && rate is > 0 and <= 1000 ? o with { FaninRate = rate } : null,
+        ["--fanin-backlog"] = (o, value) => PositiveInt(value) is { } backlog && backlog <= 100_000 ? o with { FaninBacklog = backlog } : null,
+        ["--fanin-window"] = (o, value) => DurationText.TryParse(value, out var window) && window >= TimeSpan.FromSeconds(1) ? o with { FaninWindow = window } : null,
         ["--appliance"] = (o, value) => File.Exists(value) ? o with { ApplianceExecutable = Path.GetFullPath(value) } : null,
     };
 
@@ -116,7 +135,7 @@ internal sealed record BenchOptions
             if (!Setters.TryGetValue(name, out var set))
                 return (null, $"unknown option {name}");
             if (set(options, value) is not { } next)
-                return (null, $"{name} {value}: not a valid value (counts are whole numbers ≥ 1, durations look like 500ms, 15s, 2m, step time scales 0 to 100, pages at most 150, scenarios are checkin, catchup, download, wake, tls, staging, overview, footprint, all; --appliance names an existing file)");
+                return (null, $"{name} {value}: not a valid value (counts are whole numbers ≥ 1, durations look like 500ms, 15s, 2m, step time scales 0 to 100, pages at most 150, fan-in sites at most 63750, rates above 0 up to 1000 a second, backlogs at most 100000, windows at least 1s, scenarios are checkin, catchup, download, wake, tls, staging, overview, footprint, fanin, all; --appliance names an existing file)");
             options = next;
         }
 
@@ -133,6 +152,7 @@ internal sealed record BenchOptions
         "staging" => BenchScenario.Staging,
         "overview" => BenchScenario.Overview,
         "footprint" => BenchScenario.Footprint,
+        "fanin" => BenchScenario.Fanin,
         "all" => BenchScenario.All,
         _ => null,
     };
@@ -171,5 +191,8 @@ internal enum BenchScenario
     /// <summary>The appliance as the .deb ships it: start-to-ready, resident memory idle and with 5,000 devices, bytes written per check-in.</summary>
     Footprint = 128,
 
-    All = Checkin | Catchup | Download | Wake | Tls | Staging | Overview | Footprint,
+    /// <summary>Hub fan-in: 100, 300 and 1,000 simulated sites syncing with the hub on PostgreSQL, then two replicas.</summary>
+    Fanin = 256,
+
+    All = Checkin | Catchup | Download | Wake | Tls | Staging | Overview | Footprint | Fanin,
 }

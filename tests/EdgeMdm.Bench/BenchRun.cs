@@ -26,7 +26,7 @@ internal static class BenchRun
         var seed = Path.Combine(repo, "edge", "demo", "site-seed.yaml");
         if (!File.Exists(edgeDll))
             return Fail($"the appliance is not built ({edgeDll}); run: dotnet build EdgeMdm.sln -c {configuration}");
-        if ((options.Scenario & (BenchScenario.Catchup | BenchScenario.Download)) != BenchScenario.None && !File.Exists(cloudDll))
+        if ((options.Scenario & (BenchScenario.Catchup | BenchScenario.Download | BenchScenario.Fanin)) != BenchScenario.None && !File.Exists(cloudDll))
             return Fail($"the hub is not built ({cloudDll}); run: dotnet build EdgeMdm.sln -c {configuration}");
 
         // Ctrl-C or a TERM stops the load and the servers, and removes the data directory, before exiting.
@@ -82,6 +82,8 @@ internal static class BenchRun
             results.Overview = await OverviewRun.RunAsync(edgeDll, options, Console.Error, cancellationToken);
         if (options.Scenario.HasFlag(BenchScenario.Footprint))
             results.Footprint = await FootprintRun.RunAsync(Repository.Root, seed, options, Console.Error, cancellationToken);
+        if (options.Scenario.HasFlag(BenchScenario.Fanin))
+            results.Fanin = await FaninRun.RunAsync(cloudDll, options, Console.Error, cancellationToken);
     }
 
     /// <summary>One markdown report of the scenarios that ran, on standard output and in --out FILE.</summary>
@@ -104,6 +106,8 @@ internal static class BenchRun
             sections.Add(OverviewReport.Render(overview, startedAt));
         if (results.Footprint is { } footprint)
             sections.Add(FootprintReport.Render(footprint, startedAt));
+        if (results.Fanin is { } fanin)
+            sections.Add(FaninReport.Render(fanin, startedAt));
         var report = string.Join("\n", sections);
         Console.Write(report);
         if (options.OutFile is { } outFile)
@@ -203,6 +207,9 @@ internal sealed class BenchResults
 
     public FootprintResult? Footprint { get; set; }
 
+    public FaninResult? Fanin { get; set; }
+
     public long Errors =>
-        Rows.Sum(r => r.Errors) + (Catchup?.Errors ?? 0) + (Download?.Errors ?? 0) + (Wake?.Errors ?? 0) + (Tls?.Errors ?? 0) + (Staging?.Errors ?? 0) + (Overview?.Errors ?? 0) + (Footprint?.Errors ?? 0);
+        Rows.Sum(r => r.Errors) + (Catchup?.Errors ?? 0) + (Download?.Errors ?? 0) + (Wake?.Errors ?? 0) + (Tls?.Errors ?? 0) + (Staging?.Errors ?? 0) + (Overview?.Errors ?? 0) + (Footprint?.Errors ?? 0)
+        + (Fanin?.Errors ?? 0);
 }
