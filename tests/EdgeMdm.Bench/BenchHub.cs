@@ -25,10 +25,12 @@ internal sealed class BenchHub : IAsyncDisposable
 
     public HttpClient Rest { get; }
 
-    public static async Task<BenchHub> StartAsync(string cloudDll, string hubDir, Uri restUrl, Uri grpcUrl, TimeSpan requestTimeout, CancellationToken cancellationToken)
+    /// <param name="extraArgs">More arguments of <c>serve</c>: <c>--tls-cert</c> and <c>--tls-key</c> for an https <paramref name="grpcUrl"/>.</param>
+    public static async Task<BenchHub> StartAsync(
+        string cloudDll, string hubDir, Uri restUrl, Uri grpcUrl, TimeSpan requestTimeout, CancellationToken cancellationToken, IEnumerable<string>? extraArgs = null)
     {
         var process = await BenchProcesses.StartAsync("hub", cloudDll,
-            ["serve", "--database", hubDir, "--rest-url", Text(restUrl), "--grpc-url", Text(grpcUrl)], restUrl, cancellationToken);
+            ["serve", "--database", hubDir, "--rest-url", Text(restUrl), "--grpc-url", Text(grpcUrl), .. extraArgs ?? []], restUrl, cancellationToken);
         var rest = new HttpClient { BaseAddress = restUrl, Timeout = requestTimeout };
         try
         {

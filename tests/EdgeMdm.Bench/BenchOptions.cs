@@ -10,7 +10,7 @@ internal sealed record BenchOptions
         "                     [--backlog N] [--sync-max-rate N] [--package-mb N] [--download-clients N] [--wake-agents N]\n" +
         "                     [--handshake-clients N] [--staging-devices N] [--step-time-scale X] [--overview-devices N] [--pages N] [--out FILE]\n" +
         "                     [--footprint-devices N] [--footprint-rate N] [--appliance PUBLISHED-EXECUTABLE]\n" +
-        "                     [--fanin-sites N] [--fanin-rate X] [--fanin-backlog N] [--fanin-window 30s]\n" +
+        "                     [--fanin-sites N] [--fanin-rate X] [--fanin-backlog N] [--fanin-window 30s] [--fanin-transport tls|h2c]\n" +
         "       edgemdm-bench noop-server --urls URL [--certificate PEM --key PEM]\n" +
         "       edgemdm-bench probe --url URL --period-ms N --devices FILE";
 
@@ -71,6 +71,12 @@ internal sealed record BenchOptions
     /// <summary>Fan-in scenario: the measured window of the trickle at each size.</summary>
     public TimeSpan FaninWindow { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Fan-in scenario: TLS (the default: how a site reaches a hub over a network that is not private, README "serve the
+    /// sync over TLS") or cleartext HTTP/2 (a private network, or a proxy in front terminating TLS).
+    /// </summary>
+    public bool FaninTls { get; init; } = true;
+
     /// <summary>Devices enrolled on each server; each checks in back-to-back for the whole run.</summary>
     public int Devices { get; init; } = 2000;
 
@@ -119,6 +125,12 @@ internal sealed record BenchOptions
             double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var rate) && rate is > 0 and <= 1000 ? o with { FaninRate = rate } : null,
         ["--fanin-backlog"] = (o, value) => PositiveInt(value) is { } backlog && backlog <= 100_000 ? o with { FaninBacklog = backlog } : null,
         ["--fanin-window"] = (o, value) => DurationText.TryParse(value, out var window) && window >= TimeSpan.FromSeconds(1) ? o with { FaninWindow = window } : null,
+        ["--fanin-transport"] = (o, value) => value switch
+        {
+            "tls" => o with { FaninTls = true },
+            "h2c" => o with { FaninTls = false },
+            _ => null,
+        },
         ["--appliance"] = (o, value) => File.Exists(value) ? o with { ApplianceExecutable = Path.GetFullPath(value) } : null,
     };
 
@@ -135,7 +147,7 @@ internal sealed record BenchOptions
             if (!Setters.TryGetValue(name, out var set))
                 return (null, $"unknown option {name}");
             if (set(options, value) is not { } next)
-                return (null, $"{name} {value}: not a valid value (counts are whole numbers ≥ 1, durations look like 500ms, 15s, 2m, step time scales 0 to 100, pages at most 150, fan-in sites at most 63750, rates above 0 up to 1000 a second, backlogs at most 100000, windows at least 1s, scenarios are checkin, catchup, download, wake, tls, staging, overview, footprint, fanin, all; --appliance names an existing file)");
+                return (null, $"{name} {value}: not a valid value (counts are whole numbers ≥ 1, durations look like 500ms, 15s, 2m, step time scales 0 to 100, pages at most 150, fan-in sites at most 63750, rates above 0 up to 1000 a second, backlogs at most 100000, windows at least 1s, transports tls or h2c, scenarios are checkin, catchup, download, wake, tls, staging, overview, footprint, fanin, all; --appliance names an existing file)");
             options = next;
         }
 

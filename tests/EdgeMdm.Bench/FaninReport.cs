@@ -13,7 +13,7 @@ internal static class FaninReport
         ArgumentNullException.ThrowIfNull(r);
         var text = Scenario("## Hub fan-in: simulated sites syncing with the hub on PostgreSQL, then two replicas", startedAt,
             "the hub replica(s), PostgreSQL and the load generator (all the sites, one process at the least CPU weight) share them");
-        text.AppendLine(Invariant($"- sites: each its own credential (POST /api/v1/sites), its own gRPC channel, HTTP/2 connection and source address (127.1.x.y), cleartext HTTP/2 on loopback; {FaninSite.Devices} devices each"))
+        text.AppendLine(Invariant($"- sites: each its own credential (POST /api/v1/sites), its own gRPC channel, HTTP/2 connection and source address (127.1.x.y) on loopback; {Transport(r)}; {FaninSite.Devices} devices each"))
             .AppendLine(Invariant($"- trickle: {r.RatePerSite:0.##} device changes/s per site (4 statuses to 1 lifecycle transition), pushed in a round every {FaninRun.RoundInterval.TotalSeconds:0} s (the appliance's default interval) from a random phase; {FaninRun.Warmup.TotalSeconds:0} s warm-up, {r.Window.TotalSeconds:0} s measured"))
             .AppendLine(Invariant($"- round: Hello, the feed pulled when it moved, every unacknowledged change pushed in batches of at most 200 on one stream, until the last acknowledgement; push: one batch sent → acknowledged"))
             .AppendLine(Invariant($"- storm (capacity): {r.Backlog} changes queued at each of {r.Sites} sites at once, all pushing (a region's WAN back); changes/s = applied until every site was acknowledged"))
@@ -67,6 +67,10 @@ internal static class FaninReport
 
         return text.AppendLine().AppendLine(Invariant($"Exactly once: after each step the bench compares the hub's PostgreSQL with what every site produced: each site's applied_through against the last sequence it numbered, a transitions row per transition sent, and each device's last check-in against the newest status sent."));
     }
+
+    private static string Transport(FaninResult r) => r.Tls
+        ? "over TLS (the hub's certificate pinned; --fanin-transport tls, how a site reaches a hub over a network that is not private)"
+        : "cleartext HTTP/2 (--fanin-transport h2c: a private network, or TLS ended by a proxy in front of the hub)";
 
     private static string Cores(IReadOnlyList<double> cores) => string.Join(" + ", cores.Select(c => Invariant($"{c:0.00}")));
 

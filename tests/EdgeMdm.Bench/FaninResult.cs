@@ -63,6 +63,9 @@ internal sealed record FaninStep(
 /// <summary>What the fan-in scenario measured.</summary>
 internal sealed record FaninResult(int Sites, double RatePerSite, int Backlog, TimeSpan Window, IReadOnlyList<FaninStep> Steps)
 {
+    /// <summary>Whether the sites reached the hub over TLS (else cleartext HTTP/2).</summary>
+    public bool Tls { get; init; }
+
     /// <summary>Sync errors, and each step whose database does not hold every change exactly once.</summary>
     public long Errors => Steps.Sum(s => s.Errors + (s.Differences > 0 ? 1 : 0));
 }

@@ -33,16 +33,31 @@ internal sealed class FaninRun(BenchOptions options, TextWriter log)
 
     private readonly FaninErrors _errors = new(log);
 
-    public static async Task<FaninResult> RunAsync(string cloudDll, BenchOptions options, TextWriter log, CancellationToken cancellationToken)
+    /// <summary>The hub's certificate (PEM files) and its pin when the sites dial it over TLS; null for cleartext HTTP/2.</summary>
+    private HubTls? _tls;
+
+    public static Task<FaninResult> RunAsync(string cloudDll, BenchOptions options, TextWriter log, CancellationToken cancellationToken) =>
+        InWorkDirectoryAsync("edgemdm-bench-fanin-", log, async work =>
+        {
+            var run = new FaninRun(options, log);
+            if (options.FaninTls)
+            {
+                var (certificate, key, pin) = NoopServer.WriteCertificate(work);
+                run._tls = new HubTls(["--tls-cert", certificate, "--tls-key", key], pin);
+            }
+
+            return await run.RunAsync(cloudDll, cancellationToken);
+        });
+
+    private async Task<FaninResult> RunAsync(string cloudDll, CancellationToken cancellationToken)
     {
         log.WriteLine("edgemdm-bench: fan-in: starting PostgreSQL (tests/scripts/postgres.sh)");
         await using var postgres = await BenchPostgres.StartAsync(log, cancellationToken);
-        var run = new FaninRun(options, log);
         var steps = new List<FaninStep>();
         foreach (var sites in Sizes(options.FaninSites))
-            steps.Add(await run.StepAsync(cloudDll, postgres, sites, replicas: 1, storm: sites == options.FaninSites, cancellationToken));
-        steps.Add(await run.StepAsync(cloudDll, postgres, options.FaninSites, replicas: 2, storm: true, cancellationToken));
-        return new FaninResult(options.FaninSites, options.FaninRate, options.FaninBacklog, options.FaninWindow, steps);
+            steps.Add(await StepAsync(cloudDll, postgres, sites, replicas: 1, storm: sites == options.FaninSites, cancellationToken));
+        steps.Add(await StepAsync(cloudDll, postgres, options.FaninSites, replicas: 2, storm: true, cancellationToken));
+        return new FaninResult(options.FaninSites, options.FaninRate, options.FaninBacklog, options.FaninWindow, steps) { Tls = _tls is not null };
     }
 
     /// <summary>100 and 300 sites (those below N), then N.</summary>
@@ -59,7 +74,12 @@ internal sealed class FaninRun(BenchOptions options, TextWriter log)
         try
         {
             for (var r = 0; r < replicas; r++)
-                hubs.Add(await BenchHub.StartAsync(cloudDll, database, ServerProcess.FreeLoopbackUrl(), ServerProcess.FreeLoopbackUrl(), RequestTimeout, cancellationToken));
+            {
+                // The admin API stays on loopback http (the operator's); the sync endpoint is what the sites reach.
+                var grpcUrl = ServerProcess.FreeLoopbackUrl(_tls is null ? "http" : "https");
+                hubs.Add(await BenchHub.StartAsync(cloudDll, database, ServerProcess.FreeLoopbackUrl(), grpcUrl, RequestTimeout, cancellationToken, _tls?.ServeArgs));
+            }
+
             sites.AddRange(await RegisterAsync(hubs, siteCount, cancellationToken));
             _errors.Reset();
             await EveryAsync(sites, s => s.Enroll(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), cancellationToken);
@@ -92,7 +112,7 @@ internal sealed class FaninRun(BenchOptions options, TextWriter log)
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = SetUpConcurrency, CancellationToken = stop.Token }, async (i, ct) =>
         {
             var site = await PostAsync(hubs[0].Rest, "/api/v1/sites", new JsonObject { ["name"] = Invariant($"Fan-in DC {i:D5}") }, ct);
-            sites[i] = new FaninSite(i, site["siteId"]!.GetValue<string>(), site["credential"]!.GetValue<string>(), hubs[i % hubs.Count].GrpcUrl);
+            sites[i] = new FaninSite(i, site["siteId"]!.GetValue<string>(), site["credential"]!.GetValue<string>(), hubs[i % hubs.Count].GrpcUrl, _tls?.Pin);
         });
         log.WriteLine(Invariant($"  fan-in: {count} sites registered (POST /api/v1/sites), each dialling from its own address (127.1.x.y)"));
         return [.. sites];
@@ -110,20 +130,31 @@ internal sealed class FaninRun(BenchOptions options, TextWriter log)
         var started = Stopwatch.GetTimestamp();
         var from = started + Ticks(Warmup);
         var to = from + Ticks(options.FaninWindow);
-        var running = sites.Select(site => SiteLoopAsync(site, started, to, rounds, pushes, cancellationToken)).ToList();
-        await Task.Delay(Warmup, cancellationToken);
-        var appliedFrom = await FaninLedger.AppliedAsync(database, cancellationToken);
-        var hubsFrom = hubs.Select(h => h.Process.Sample()).ToList();
-        var machineFrom = MachineCpu.Read();
-        await Task.Delay(options.FaninWindow, cancellationToken);
-        var appliedTo = await FaninLedger.AppliedAsync(database, cancellationToken);
-        var hubCores = hubs.Select((h, i) => Usage.Between(hubsFrom[i], h.Process.Sample()).Cores).ToList();
-        var machineCores = MachineCpu.BusyCores(machineFrom, MachineCpu.Read());
-        await Task.WhenAll(running);
-        await FlushAsync(sites, cancellationToken);
-        return new TrickleMeasure(
-            ProbeLoad.Percentiles(rounds, from, to), ProbeLoad.Percentiles(pushes, from, to),
-            (appliedTo - appliedFrom) / options.FaninWindow.TotalSeconds, hubCores, machineCores);
+        using var stopLoops = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var running = Task.WhenAll(sites.Select(site => SiteLoopAsync(site, started, to, rounds, pushes, stopLoops.Token)));
+        try
+        {
+            await Task.Delay(Warmup, cancellationToken);
+            var appliedFrom = await FaninLedger.AppliedAsync(database, cancellationToken);
+            var hubsFrom = hubs.Select(h => h.Process.Sample()).ToList();
+            var machineFrom = MachineCpu.Read();
+            await Task.Delay(options.FaninWindow, cancellationToken);
+            var appliedTo = await FaninLedger.AppliedAsync(database, cancellationToken);
+            var hubCores = hubs.Select((h, i) => Usage.Between(hubsFrom[i], h.Process.Sample()).Cores).ToList();
+            var machineCores = MachineCpu.BusyCores(machineFrom, MachineCpu.Read());
+            await running;
+            await FlushAsync(sites, cancellationToken);
+            return new TrickleMeasure(
+                ProbeLoad.Percentiles(rounds, from, to), ProbeLoad.Percentiles(pushes, from, to),
+                (appliedTo - appliedFrom) / options.FaninWindow.TotalSeconds, hubCores, machineCores);
+        }
+        catch when (!running.IsCompleted)
+        {
+            // The sites stop before their channels are disposed (the caller's finally): no call is cut under them.
+            await stopLoops.CancelAsync();
+            await Task.WhenAny(running, Task.Delay(TimeSpan.FromSeconds(30), CancellationToken.None));
+            throw;
+        }
     }
 
     private async Task SiteLoopAsync(
@@ -254,3 +285,6 @@ internal sealed class FaninRun(BenchOptions options, TextWriter log)
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
+
+/// <summary>What a hub serving its sync over TLS is started with, and the pin its sites accept.</summary>
+internal sealed record HubTls(IReadOnlyList<string> ServeArgs, string Pin);

@@ -40,12 +40,13 @@ internal sealed class FaninSite : IDisposable
     private ulong _feedPosition;
     private long _lastAt;
 
-    public FaninSite(int index, string siteId, string credential, Uri hub)
+    /// <param name="pin">For an https <paramref name="hub"/>: the only certificate (SubjectPublicKeyInfo SHA-256) the site accepts.</param>
+    public FaninSite(int index, string siteId, string credential, Uri hub, string? pin)
     {
         Index = index;
         SiteId = siteId;
         Source = SourceAddress(index);
-        _channel = GrpcChannel.ForAddress(hub, new GrpcChannelOptions { HttpHandler = Handler(Source), MaxReceiveMessageSize = 8 * 1024 * 1024 });
+        _channel = GrpcChannel.ForAddress(hub, new GrpcChannelOptions { HttpHandler = Handler(Source, pin), MaxReceiveMessageSize = 8 * 1024 * 1024 });
         _client = new SiteSync.SiteSyncClient(_channel);
         _headers = new Metadata { { "authorization", "Bearer " + credential }, CompressRequests };
     }
@@ -220,9 +221,14 @@ internal sealed class FaninSite : IDisposable
 
     private static DateTime Deadline() => DateTime.UtcNow + CallTimeout;
 
-    /// <summary>The site's own connection, from its own source address; HTTP/2 keep-alive as the appliance's.</summary>
-    private static SocketsHttpHandler Handler(IPAddress source) => new()
+    /// <summary>The site's own connection, from its own source address; HTTP/2 keep-alive as the appliance's; over TLS, the hub's certificate pinned.</summary>
+    private static SocketsHttpHandler Handler(IPAddress source, string? pin) => new()
     {
+        SslOptions = new System.Net.Security.SslClientAuthenticationOptions
+        {
+            RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                pin is not null && certificate is not null && string.Equals(ServerProcess.PinOf(certificate), pin, StringComparison.OrdinalIgnoreCase),
+        },
         KeepAlivePingDelay = TimeSpan.FromSeconds(10),
         KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
         KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
