@@ -43,8 +43,9 @@ internal sealed class FaninRun(BenchOptions options, TextWriter log)
             if (options.FaninTls)
             {
                 var (certificate, key, pin) = NoopServer.WriteCertificate(work);
-                // The hub refuses to start with a key other accounts could read.
-                File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                // The hub refuses to start with a key other accounts could read (HubSecretFiles).
+                if (!OperatingSystem.IsWindows())
+                    File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite);
                 run._tls = new HubTls(["--tls-cert", certificate, "--tls-key", key], pin);
             }
 
