@@ -57,8 +57,12 @@ internal static class FaninLedger
         foreach (var site in sites)
         {
             var (applied, transitions) = held.GetValueOrDefault(site.SiteId);
-            if (applied != (long)site.ProducedThrough)
-                differences.Add($"site {site.SiteId}: the hub holds through {applied}, the site numbered through {site.ProducedThrough}");
+            // Below what it acknowledged, the hub lost changes; between that and what the site numbered, they were not
+            // delivered within the bound (the site still holds them); above it, the hub holds what no site sent.
+            if (applied < (long)site.AcknowledgedThrough)
+                differences.Add($"site {site.SiteId}: LOST: the hub holds through {applied} but acknowledged {site.AcknowledgedThrough}");
+            else if (applied != (long)site.ProducedThrough)
+                differences.Add($"site {site.SiteId}: the hub holds through {applied}, the site numbered through {site.ProducedThrough} (undelivered within the bound: {site.ProducedThrough - site.AcknowledgedThrough})");
             if (transitions != site.TransitionsProduced)
                 differences.Add($"site {site.SiteId}: {transitions} transition rows for {site.TransitionsProduced} transitions sent");
             for (var d = 0; d < FaninSite.Devices; d++)

@@ -26,7 +26,8 @@ internal sealed class FaninRun(BenchOptions options, TextWriter log)
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan SetUpLimit = TimeSpan.FromMinutes(3);
     private static readonly TimeSpan StormLimit = TimeSpan.FromMinutes(3);
-    private static readonly TimeSpan FlushLimit = TimeSpan.FromMinutes(1);
+    /// <summary>After the trickle, and after a storm that ran out of time: long enough to deliver what is left on a loaded machine.</summary>
+    private static readonly TimeSpan FlushLimit = TimeSpan.FromMinutes(2);
 
     /// <summary>Calls the bench makes at once while it registers sites and flushes them: setup, not the measured load.</summary>
     private const int SetUpConcurrency = 32;
@@ -89,7 +90,11 @@ internal sealed class FaninRun(BenchOptions options, TextWriter log)
             var trickle = await TrickleAsync(hubs, sites, database, cancellationToken);
             var trickleErrors = _errors.Reset();
             var capacity = storm ? await StormAsync(hubs, sites, database, cancellationToken) : null;
+            if (storm)
+                await FlushAsync(sites, cancellationToken);
             var stormErrors = _errors.Reset();
+            if (trickleErrors.Count + stormErrors.Count > 0)
+                LogHubComplaints(hubs);
             var differences = await FaninLedger.DifferencesAsync(database, sites, cancellationToken);
             foreach (var difference in differences.Take(5))
                 log.WriteLine("  fan-in: NOT exactly once: " + difference);
@@ -103,6 +108,21 @@ internal sealed class FaninRun(BenchOptions options, TextWriter log)
                 site.Dispose();
             foreach (var hub in hubs)
                 await hub.DisposeAsync();
+        }
+    }
+
+    /// <summary>After sync errors: what each replica logged above Information lately (the process keeps its last 200 lines).</summary>
+    private void LogHubComplaints(List<BenchHub> hubs)
+    {
+        for (var i = 0; i < hubs.Count; i++)
+        {
+            var lines = hubs[i].Process.Output.Split('\n');
+            var complaints = lines.Select((line, n) => (line, n))
+                .Where(l => l.line.StartsWith("warn:", StringComparison.Ordinal) || l.line.StartsWith("fail:", StringComparison.Ordinal) || l.line.StartsWith("crit:", StringComparison.Ordinal))
+                .TakeLast(5)
+                .Select(l => l.line.Trim() + " " + (l.n + 1 < lines.Length ? lines[l.n + 1].Trim() : ""));
+            foreach (var complaint in complaints)
+                log.WriteLine(Invariant($"  fan-in: replica {i + 1} logged: {complaint}"));
         }
     }
 
@@ -232,7 +252,8 @@ internal sealed class FaninRun(BenchOptions options, TextWriter log)
         }
         catch (RpcException e)
         {
-            _errors.Count(e.StatusCode.ToString(), $"site {site.Index}: {e.Status.Detail}");
+            // The detail alone is empty for a stream the hub (or the connection) reset: the client's own exception says which.
+            _errors.Count(e.StatusCode.ToString(), $"site {site.Index}: {e.Status.Detail} {e.Status.DebugException?.Message}");
             return false;
         }
         catch (Exception e) when (e is HttpRequestException or IOException)
@@ -257,7 +278,7 @@ internal sealed class FaninRun(BenchOptions options, TextWriter log)
         }
     }
 
-    /// <summary>After the trickle: rounds until every site's changes are acknowledged (bounded).</summary>
+    /// <summary>After the trickle and the storm: rounds until every site's changes are acknowledged (bounded), before the exactly-once check.</summary>
     private async Task FlushAsync(List<FaninSite> sites, CancellationToken cancellationToken)
     {
         using var limit = new CancellationTokenSource(FlushLimit);
