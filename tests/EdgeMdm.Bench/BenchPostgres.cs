@@ -74,25 +74,6 @@ internal sealed class BenchPostgres : IAsyncDisposable
         info.ArgumentList.Add(Path.Combine(Repository.Root, "tests", "scripts", "postgres.sh"));
         foreach (var arg in args)
             info.ArgumentList.Add(arg);
-        var what = "postgres.sh " + string.Join(' ', args);
-        using var process = Process.Start(ProcessWeight.AtServerWeight(info)) ?? throw new ServerStartException("could not start bash for " + what);
-        var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
-        using var timeout = new CancellationTokenSource(limit);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
-        try
-        {
-            await process.WaitForExitAsync(stop.Token);
-        }
-        catch (OperationCanceledException e)
-        {
-            process.Kill(entireProcessTree: true);
-            if (timeout.IsCancellationRequested)
-                throw new ServerStartException($"{what} did not finish within {limit.TotalSeconds:0} s", e);
-            throw;
-        }
-
-        if (process.ExitCode != 0)
-            throw new ServerStartException($"{what} failed (exit {process.ExitCode}): {(await stdout + await stderr).Trim()}");
+        await BenchProcesses.RunToExitAsync(ProcessWeight.AtServerWeight(info), "postgres.sh " + string.Join(' ', args), limit, cancellationToken);
     }
 }
