@@ -11,25 +11,31 @@ namespace EdgeMdm.Bench;
 /// </summary>
 internal sealed class BenchHub : IAsyncDisposable
 {
-    private BenchHub(ServerProcess process, HttpClient rest)
+    private BenchHub(ServerProcess process, HttpClient rest, Uri grpcUrl)
     {
         Process = process;
         Rest = rest;
+        GrpcUrl = grpcUrl;
     }
 
     public ServerProcess Process { get; }
 
+    /// <summary>Where its sites dial it (cleartext HTTP/2).</summary>
+    public Uri GrpcUrl { get; }
+
     public HttpClient Rest { get; }
 
-    public static async Task<BenchHub> StartAsync(string cloudDll, string hubDir, Uri restUrl, Uri grpcUrl, TimeSpan requestTimeout, CancellationToken cancellationToken)
+    /// <param name="extraArgs">More arguments of <c>serve</c>: <c>--tls-cert</c> and <c>--tls-key</c> for an https <paramref name="grpcUrl"/>.</param>
+    public static async Task<BenchHub> StartAsync(
+        string cloudDll, string hubDir, Uri restUrl, Uri grpcUrl, TimeSpan requestTimeout, CancellationToken cancellationToken, IEnumerable<string>? extraArgs = null)
     {
         var process = await BenchProcesses.StartAsync("hub", cloudDll,
-            ["serve", "--database", hubDir, "--rest-url", Text(restUrl), "--grpc-url", Text(grpcUrl)], restUrl, cancellationToken);
+            ["serve", "--database", hubDir, "--rest-url", Text(restUrl), "--grpc-url", Text(grpcUrl), .. extraArgs ?? []], restUrl, cancellationToken);
         var rest = new HttpClient { BaseAddress = restUrl, Timeout = requestTimeout };
         try
         {
             rest.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await AdminTokenAsync(cloudDll, hubDir, cancellationToken));
-            return new BenchHub(process, rest);
+            return new BenchHub(process, rest, grpcUrl);
         }
         catch
         {

@@ -6,11 +6,12 @@ namespace EdgeMdm.Bench;
 internal sealed record BenchOptions
 {
     public const string Usage =
-        "usage: edgemdm-bench [--scenario checkin|catchup|download|linerate|wake|tls|staging|overview|footprint|site|durable|all] [--devices N] [--concurrency N] [--warmup 20s] [--duration 15s]\n" +
+        "usage: edgemdm-bench [--scenario checkin|catchup|download|linerate|wake|tls|staging|overview|footprint|site|durable|fanin|all] [--devices N] [--concurrency N] [--warmup 20s] [--duration 15s]\n" +
         "                     [--backlog N] [--sync-max-rate N] [--package-mb N] [--download-clients N] [--link-mbit N] [--thread-scheduling on|off|both] [--wake-agents N]\n" +
         "                     [--handshake-clients N] [--staging-devices N] [--step-time-scale X] [--overview-devices N] [--pages N] [--out FILE]\n" +
         "                     [--footprint-devices N] [--footprint-rate N] [--appliance PUBLISHED-EXECUTABLE]\n" +
         "                     [--site-devices N] [--site-rate N] [--site-duration 30s] [--shift-window 10s] [--durable-writers N] [--durable-duration 10s]\n" +
+        "                     [--fanin-sites N] [--fanin-rate X] [--fanin-backlog N] [--fanin-window 30s] [--fanin-transport tls|h2c]\n" +
         "       edgemdm-bench noop-server --urls URL [--certificate PEM --key PEM]\n" +
         "       edgemdm-bench probe --url URL --period-ms N --devices FILE --pin PIN|-\n" +
         "       edgemdm-bench download-clients --url URL --pin PIN --secrets FILE";
@@ -86,6 +87,23 @@ internal sealed record BenchOptions
 
     /// <summary>Durable-writes scenario: how long each loop is measured.</summary>
     public TimeSpan DurableDuration { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Fan-in scenario: simulated sites at the largest size (the steps below it are 100 and 300).</summary>
+    public int FaninSites { get; init; } = 1000;
+
+    /// <summary>Fan-in scenario: device changes a second each site makes (pushed in its rounds, every 5 s).</summary>
+    public double FaninRate { get; init; } = 2;
+
+    /// <summary>Fan-in scenario: changes queued at each site for the catch-up storm (the hub's capacity, one replica and two).</summary>
+    public int FaninBacklog { get; init; } = 200;
+
+    /// <summary>Fan-in scenario: the measured window of the trickle at each size.</summary>
+    public TimeSpan FaninWindow { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Fan-in scenario: TLS (the default: how a site reaches a hub over a network that is not private, README "serve the
+    /// sync over TLS") or cleartext HTTP/2 (a private network, or a proxy in front terminating TLS).
+    /// </summary>
+    public bool FaninTls { get; init; } = true;
 
     /// <summary>Devices enrolled on each server; each checks in back-to-back for the whole run.</summary>
     public int Devices { get; init; } = 2000;
@@ -143,6 +161,18 @@ internal sealed record BenchOptions
         ["--shift-window"] = (o, value) => DurationText.TryParse(value, out var shift) && shift > TimeSpan.Zero ? o with { ShiftWindow = shift } : null,
         ["--durable-writers"] = (o, value) => PositiveInt(value) is { } writers ? o with { DurableWriters = writers } : null,
         ["--durable-duration"] = (o, value) => DurationText.TryParse(value, out var durable) && durable > TimeSpan.Zero ? o with { DurableDuration = durable } : null,
+        // 250 sites per 127.1.x.0/24, each from an address of its own: at most 250 × 255.
+        ["--fanin-sites"] = (o, value) => PositiveInt(value) is { } sites && sites <= 63_750 ? o with { FaninSites = sites } : null,
+        ["--fanin-rate"] = (o, value) =>
+            double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var rate) && rate is > 0 and <= 1000 ? o with { FaninRate = rate } : null,
+        ["--fanin-backlog"] = (o, value) => PositiveInt(value) is { } backlog && backlog <= 100_000 ? o with { FaninBacklog = backlog } : null,
+        ["--fanin-window"] = (o, value) => DurationText.TryParse(value, out var window) && window >= TimeSpan.FromSeconds(1) ? o with { FaninWindow = window } : null,
+        ["--fanin-transport"] = (o, value) => value switch
+        {
+            "tls" => o with { FaninTls = true },
+            "h2c" => o with { FaninTls = false },
+            _ => null,
+        },
         ["--appliance"] = (o, value) => File.Exists(value) ? o with { ApplianceExecutable = Path.GetFullPath(value) } : null,
     };
 
@@ -159,7 +189,7 @@ internal sealed record BenchOptions
             if (!Setters.TryGetValue(name, out var set))
                 return (null, $"unknown option {name}");
             if (set(options, value) is not { } next)
-                return (null, $"{name} {value}: not a valid value (counts are whole numbers ≥ 1, durations look like 500ms, 15s, 2m, step time scales 0 to 100, pages at most 150, thread scheduling is on, off or both, scenarios are checkin, catchup, download, linerate, wake, tls, staging, overview, footprint, site, durable, all; --appliance names an existing file)");
+                return (null, $"{name} {value}: not a valid value (counts are whole numbers ≥ 1, durations look like 500ms, 15s, 2m, step time scales 0 to 100, pages at most 150, fan-in sites at most 63750, rates above 0 up to 1000 a second, backlogs at most 100000, windows at least 1s, transports tls or h2c, thread scheduling is on, off or both, scenarios are checkin, catchup, download, linerate, wake, tls, staging, overview, footprint, site, durable, fanin, all; --appliance names an existing file)");
             options = next;
         }
 
@@ -179,6 +209,7 @@ internal sealed record BenchOptions
         "footprint" => BenchScenario.Footprint,
         "site" => BenchScenario.Site,
         "durable" => BenchScenario.Durable,
+        "fanin" => BenchScenario.Fanin,
         "all" => BenchScenario.All,
         _ => null,
     };
@@ -217,6 +248,9 @@ internal enum BenchScenario
     /// <summary>The appliance as the .deb ships it: start-to-ready, resident memory idle and with 5,000 devices, bytes written per check-in.</summary>
     Footprint = 128,
 
+    /// <summary>Hub fan-in: 100, 300 and 1,000 simulated sites syncing with the hub on PostgreSQL, then two replicas.</summary>
+    Fanin = 2048,
+
     /// <summary>Package downloads through a 1 Gbit/s link (veth into a network namespace, tc tbf) over TLS, while the probe checks in.</summary>
     LineRate = 256,
 
@@ -226,5 +260,5 @@ internal enum BenchScenario
     /// <summary>Durable writes: the store's group commit against raw SQLite prepared statements, same durability, same process.</summary>
     Durable = 1024,
 
-    All = Checkin | Catchup | Download | Wake | Tls | Staging | Overview | Footprint | LineRate | Site | Durable,
+    All = Checkin | Catchup | Download | Wake | Tls | Staging | Overview | Footprint | LineRate | Site | Durable | Fanin,
 }

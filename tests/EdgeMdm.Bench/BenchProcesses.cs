@@ -70,10 +70,17 @@ internal static class BenchProcesses
         foreach (var arg in args)
             info.ArgumentList.Add(arg);
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        using var process = Process.Start(info) ?? throw new ServerStartException("could not start dotnet " + dll);
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        return await RunToExitAsync(info, what, TimeSpan.FromSeconds(60), cancellationToken);
+    }
+
+    /// <summary>A process (its output redirected) run to completion within <paramref name="limit"/>; its standard output, or a one-line error.</summary>
+    public static async Task<string> RunToExitAsync(ProcessStartInfo info, string what, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        using var process = Process.Start(info) ?? throw new ServerStartException("could not start " + what);
+        var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        using var timeout = new CancellationTokenSource(limit);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         try
         {
@@ -83,7 +90,7 @@ internal static class BenchProcesses
         {
             process.Kill(entireProcessTree: true);
             if (timeout.IsCancellationRequested)
-                throw new ServerStartException(what + " did not finish within 60 s", e);
+                throw new ServerStartException($"{what} did not finish within {limit.TotalSeconds:0} s", e);
             throw;
         }
 

@@ -26,7 +26,7 @@ internal static class BenchRun
         var seed = Path.Combine(repo, "edge", "demo", "site-seed.yaml");
         if (!File.Exists(edgeDll))
             return Fail($"the appliance is not built ({edgeDll}); run: dotnet build EdgeMdm.sln -c {configuration}");
-        if ((options.Scenario & (BenchScenario.Catchup | BenchScenario.Download | BenchScenario.LineRate)) != BenchScenario.None && !File.Exists(cloudDll))
+        if ((options.Scenario & (BenchScenario.Catchup | BenchScenario.Download | BenchScenario.LineRate | BenchScenario.Fanin)) != BenchScenario.None && !File.Exists(cloudDll))
             return Fail($"the hub is not built ({cloudDll}); run: dotnet build EdgeMdm.sln -c {configuration}");
 
         // Ctrl-C or a TERM stops the load and the servers, and removes the data directory, before exiting.
@@ -88,6 +88,8 @@ internal static class BenchRun
             results.Site = await SiteLoadRun.RunAsync(edgeDll, seed, options, Console.Error, cancellationToken);
         if (options.Scenario.HasFlag(BenchScenario.Durable))
             results.Durable = await DurableWritesRun.RunAsync(options, Console.Error, cancellationToken);
+        if (options.Scenario.HasFlag(BenchScenario.Fanin))
+            results.Fanin = await FaninRun.RunAsync(cloudDll, options, Console.Error, cancellationToken);
     }
 
     /// <summary>One markdown report of the scenarios that ran, on standard output and in --out FILE.</summary>
@@ -116,6 +118,8 @@ internal static class BenchRun
             sections.Add(SiteLoadReport.Render(site, startedAt));
         if (results.Durable is { } durable)
             sections.Add(DurableWritesReport.Render(durable, startedAt));
+        if (results.Fanin is { } fanin)
+            sections.Add(FaninReport.Render(fanin, startedAt));
         var report = string.Join("\n", sections);
         Console.Write(report);
         if (options.OutFile is { } outFile)
@@ -221,6 +225,9 @@ internal sealed class BenchResults
 
     public DurableResult? Durable { get; set; }
 
+    public FaninResult? Fanin { get; set; }
+
     public long Errors =>
-        Rows.Sum(r => r.Errors) + (Catchup?.Errors ?? 0) + (Download?.Errors ?? 0) + (Wake?.Errors ?? 0) + (Tls?.Errors ?? 0) + (Staging?.Errors ?? 0) + (Overview?.Errors ?? 0) + (Footprint?.Errors ?? 0) + (LineRate?.Errors ?? 0) + (Site?.Errors ?? 0);
+        Rows.Sum(r => r.Errors) + (Catchup?.Errors ?? 0) + (Download?.Errors ?? 0) + (Wake?.Errors ?? 0) + (Tls?.Errors ?? 0) + (Staging?.Errors ?? 0) + (Overview?.Errors ?? 0) + (Footprint?.Errors ?? 0) + (LineRate?.Errors ?? 0) + (Site?.Errors ?? 0)
+        + (Fanin?.Errors ?? 0);
 }
