@@ -122,7 +122,7 @@ fuzz: ## fuzz every parser that meets the network (check-in, enrollment, QR, syn
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} $(DOTNET) test tests/EdgeMdm.Fuzz -c $(CONFIG) --no-build --nologo
 
 .PHONY: bench
-bench: ## check-ins/s vs a no-op endpoint, sync catch-up of a 100k backlog, 200 MB package downloads vs nginx, 5,000 device wakes vs Mosquitto, TLS handshakes and check-ins over TLS vs a no-op endpoint over TLS, 50 devices through a staging plan, the supervisor's overview with 5,000 devices and check-ins with 20 pages open, the footprint, a site's shape open loop (5,000 devices at 1,000/s, then a shift change), durable writes against raw SQLite (BENCH_ARGS="--scenario checkin|catchup|download|wake|tls|staging|overview|footprint|site|durable"); see docs/benchmarks.md
+bench: ## measure each figure beside its reference in the same run: check-ins vs a no-op endpoint, sync catch-up, package downloads over TLS vs nginx (ceiling) and through a 1 Gbit/s shaped link (linerate), device wakes vs Mosquitto, TLS, staging, the supervisor's overview, the footprint, a site's shape open loop, durable writes vs raw SQLite, the hub under 1,000 sites (BENCH_ARGS="--scenario checkin|catchup|download|linerate|wake|tls|staging|overview|footprint|site|durable|fanin"); see docs/benchmarks.md
 	$(DOTNET) build EdgeMdm.sln -c $(CONFIG) --nologo -v quiet
 	bash tests/scripts/nginx.sh
 	bash tests/scripts/mosquitto.sh
