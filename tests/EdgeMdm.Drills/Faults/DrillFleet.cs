@@ -103,9 +103,10 @@ internal sealed class DrillFleet
             device.InDoubt(level);
             throw;
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException)
         {
-            // No answer: the write may or may not have been made; either level is then a correct survivor.
+            // No answer, or one cut off mid-body (an IOException): the write may or may not have been made; either
+            // level is then a correct survivor.
             device.InDoubt(level);
             answer = "unreachable";
         }

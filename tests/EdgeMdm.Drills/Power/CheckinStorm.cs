@@ -94,7 +94,7 @@ internal sealed class CheckinStorm : IAsyncDisposable
             await _client.CheckinAsync(_devices[^1].Secret, new CheckinRequest(), cancellationToken);
             return true;
         }
-        catch (Exception e) when (e is HttpRequestException or DeviceApiException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (AgentFailures.IsRequestFailure(e, cancellationToken))
         {
             return false;
         }
@@ -120,9 +120,10 @@ internal sealed class CheckinStorm : IAsyncDisposable
             {
                 return;
             }
-            catch (Exception e) when (e is HttpRequestException or DeviceApiException or TaskCanceledException)
+            catch (Exception e) when (AgentFailures.IsRequestFailure(e, _stop.Token))
             {
-                // Cut by the kill, refused while the appliance starts, or timed out: the same value goes again.
+                // Cut by the kill (also mid-answer: an IOException), refused while the appliance starts, or timed out:
+                // the same value goes again.
                 Interlocked.Increment(ref _refusedOrCut);
                 if (e is DeviceApiException)
                     Interlocked.CompareExchange(ref _firstRefusal, e.Message, null);

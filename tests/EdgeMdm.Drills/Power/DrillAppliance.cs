@@ -63,7 +63,7 @@ internal sealed class DrillAppliance(string edgeDll, string dataDirectory, Drill
             using var response = await http.GetAsync(new Uri("/readyz", UriKind.Relative), cancellationToken);
             return response.StatusCode == HttpStatusCode.OK;
         }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is HttpRequestException or TaskCanceledException)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is HttpRequestException or IOException or TaskCanceledException)
         {
             return false;
         }
