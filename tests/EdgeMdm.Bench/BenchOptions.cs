@@ -7,7 +7,7 @@ internal sealed record BenchOptions
 {
     public const string Usage =
         "usage: edgemdm-bench [--scenario checkin|catchup|download|linerate|wake|tls|staging|overview|footprint|site|durable|fanin|all] [--devices N] [--concurrency N] [--warmup 20s] [--duration 15s]\n" +
-        "                     [--backlog N] [--sync-max-rate N] [--package-mb N] [--download-clients N] [--link-mbit N] [--thread-scheduling on|off|both] [--wake-agents N]\n" +
+        "                     [--backlog N] [--sync-max-rate N] [--package-mb N] [--download-clients N] [--link-mbit N] [--wake-agents N]\n" +
         "                     [--handshake-clients N] [--staging-devices N] [--step-time-scale X] [--overview-devices N] [--pages N] [--out FILE]\n" +
         "                     [--footprint-devices N] [--footprint-rate N] [--appliance PUBLISHED-EXECUTABLE]\n" +
         "                     [--site-devices N] [--site-rate N] [--site-duration 30s] [--shift-window 10s] [--durable-writers N] [--durable-duration 10s]\n" +
@@ -33,12 +33,6 @@ internal sealed record BenchOptions
 
     /// <summary>Line-rate scenario: the shaped link's rate, in Mbit/s (a site appliance's NIC).</summary>
     public int LinkMegabits { get; init; } = 1000;
-
-    /// <summary>
-    /// Line-rate scenario: the appliance's <c>Edge:ThreadScheduling</c> values to run, one appliance each, in this order:
-    /// "true" (as shipped), "false", or both for an A/B within one run.
-    /// </summary>
-    public IReadOnlyList<string> ThreadSchedulingVariants { get; init; } = ["true"];
 
     /// <summary>Wake scenario: devices connected to the broker, all woken at once.</summary>
     public int WakeAgents { get; init; } = 5000;
@@ -138,13 +132,6 @@ internal sealed record BenchOptions
         ["--package-mb"] = (o, value) => PositiveInt(value) is { } megabytes ? o with { PackageMegabytes = megabytes } : null,
         ["--download-clients"] = (o, value) => PositiveInt(value) is { } clients ? o with { DownloadClients = clients } : null,
         ["--link-mbit"] = (o, value) => PositiveInt(value) is { } megabits ? o with { LinkMegabits = megabits } : null,
-        ["--thread-scheduling"] = (o, value) => value switch
-        {
-            "on" => o with { ThreadSchedulingVariants = ["true"] },
-            "off" => o with { ThreadSchedulingVariants = ["false"] },
-            "both" => o with { ThreadSchedulingVariants = ["true", "false"] },
-            _ => null,
-        },
         ["--wake-agents"] = (o, value) => PositiveInt(value) is { } agents ? o with { WakeAgents = agents } : null,
         ["--handshake-clients"] = (o, value) => PositiveInt(value) is { } clients ? o with { HandshakeClients = clients } : null,
         ["--staging-devices"] = (o, value) => PositiveInt(value) is { } devices ? o with { StagingDevices = devices } : null,
@@ -189,7 +176,7 @@ internal sealed record BenchOptions
             if (!Setters.TryGetValue(name, out var set))
                 return (null, $"unknown option {name}");
             if (set(options, value) is not { } next)
-                return (null, $"{name} {value}: not a valid value (counts are whole numbers ≥ 1, durations look like 500ms, 15s, 2m, step time scales 0 to 100, pages at most 150, fan-in sites at most 63750, rates above 0 up to 1000 a second, backlogs at most 100000, windows at least 1s, transports tls or h2c, thread scheduling is on, off or both, scenarios are checkin, catchup, download, linerate, wake, tls, staging, overview, footprint, site, durable, fanin, all; --appliance names an existing file)");
+                return (null, $"{name} {value}: not a valid value (counts are whole numbers ≥ 1, durations look like 500ms, 15s, 2m, step time scales 0 to 100, pages at most 150, fan-in sites at most 63750, rates above 0 up to 1000 a second, backlogs at most 100000, windows at least 1s, transports tls or h2c, scenarios are checkin, catchup, download, linerate, wake, tls, staging, overview, footprint, site, durable, fanin, all; --appliance names an existing file)");
             options = next;
         }
 

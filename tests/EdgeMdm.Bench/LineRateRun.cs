@@ -9,8 +9,7 @@ namespace EdgeMdm.Bench;
 /// their own, at the load generator's weight. The probe checks in over loopback, not over the link: the target is what
 /// serving at line rate does to the appliance's check-ins, and over the link each check-in would also wait in the
 /// shaper's queue behind the download bytes (up to tbf's 10 ms), a property of the shaped link, not of the appliance.
-/// Per thread-scheduling variant (the appliance's <c>Edge:ThreadScheduling</c>, as shipped or off: an A/B in one run) an
-/// appliance of its own, a site of its own at the same hub; idle windows alternate with measured rounds.
+/// Idle windows alternate with measured rounds.
 /// </summary>
 internal sealed class LineRateRun(BenchOptions options, TextWriter log)
 {
@@ -32,25 +31,21 @@ internal sealed class LineRateRun(BenchOptions options, TextWriter log)
         await hub.PutBlueprintAsync(DownloadRun.Blueprint(), cancellationToken);
         File.Delete(file);
 
-        var variants = new List<LineRateVariant>();
-        foreach (var scheduling in options.ThreadSchedulingVariants)
-            variants.Add(await VariantAsync(scheduling, edgeDll, hub, grpcUrl, link, sha256, size, Path.Combine(work, "site-" + scheduling), cancellationToken));
-        return new LineRateResult(size, options.DownloadClients, link.Megabits, link.BytesPerSecond, variants, await link.StatsAsync(cancellationToken));
+        var appliance = await ApplianceAsync(edgeDll, hub, grpcUrl, link, sha256, size, Path.Combine(work, "site"), cancellationToken);
+        return new LineRateResult(size, options.DownloadClients, link.Megabits, link.BytesPerSecond, appliance, await link.StatsAsync(cancellationToken));
     }
 
-    private async Task<LineRateVariant> VariantAsync(
-        string scheduling, string edgeDll, BenchHub hub, Uri grpcUrl, ShapedLink link, string sha256, long size, string siteDir, CancellationToken cancellationToken)
+    private async Task<LineRateAppliance> ApplianceAsync(
+        string edgeDll, BenchHub hub, Uri grpcUrl, ShapedLink link, string sha256, long size, string siteDir, CancellationToken cancellationToken)
     {
-        // A site per variant: each appliance starts on a data directory of its own.
-        var (siteId, credential) = await hub.AddSiteAsync(cancellationToken, "Bench DC scheduling " + scheduling);
+        var (siteId, credential) = await hub.AddSiteAsync(cancellationToken, "Bench DC line rate");
         var token = await hub.IssueTokenAsync(siteId, 1000, TimeSpan.FromHours(1), cancellationToken);
         var loopbackUrl = ServerProcess.FreeLoopbackUrl("https");
         var linkUrl = new Uri($"https://{link.HostAddress}:{ServerProcess.FreeLoopbackUrl().Port.ToString(CultureInfo.InvariantCulture)}");
-        log.WriteLine($"  linerate: appliance with Edge:ThreadScheduling={scheduling} on {loopbackUrl} (probe) and {linkUrl} (devices, through the link)");
-        var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["EDGEMDM_Edge__ThreadScheduling"] = scheduling };
+        log.WriteLine($"  linerate: appliance on {loopbackUrl} (probe) and {linkUrl} (devices, through the link)");
         await using var edge = await StartAsync("appliance", edgeDll,
             ["serve", "--data-dir", siteDir, "--urls", Text(loopbackUrl) + ";" + Text(linkUrl), "--hub", Text(grpcUrl), "--site-credential", credential, "--sync-interval", "1"],
-            loopbackUrl, cancellationToken, () => ServerProcess.SitePin(siteDir), environment);
+            loopbackUrl, cancellationToken, () => ServerProcess.SitePin(siteDir));
         var pin = edge.Pin!;
         var fetchSeconds = await DownloadRun.WaitForCacheAsync(Path.Combine(siteDir, "blobs", sha256), log, cancellationToken);
 
@@ -73,7 +68,7 @@ internal sealed class LineRateRun(BenchOptions options, TextWriter log)
         }
 
         idle.Add(await DownloadRun.IdleAsync(probe, log, cancellationToken));
-        return new LineRateVariant(scheduling, fetchSeconds, idle, warmup, rounds, probe.Errors);
+        return new LineRateAppliance(fetchSeconds, idle, warmup, rounds, probe.Errors);
     }
 
     /// <summary>Every device downloads the whole package once, all at once, through the link, while the probe checks in.</summary>
@@ -109,9 +104,9 @@ internal sealed record LinkRound(string Name, long Bytes, double Seconds, int Co
     public Percentiles Checkins => ProbeLoad.Percentiles(CheckinSamples, long.MinValue, long.MaxValue);
 }
 
-/// <summary>One appliance of the run: its thread scheduling, idle windows (before the warm-up, then before and after each round) and rounds.</summary>
-internal sealed record LineRateVariant(
-    string ThreadScheduling, double FetchSeconds, IReadOnlyList<IReadOnlyList<ProbeLoad.Sample>> IdleWindowSamples, LinkRound Warmup, IReadOnlyList<LinkRound> Rounds, long ProbeErrors)
+/// <summary>The appliance's side of the run: its idle windows (before the warm-up, then before and after each round) and rounds.</summary>
+internal sealed record LineRateAppliance(
+    double FetchSeconds, IReadOnlyList<IReadOnlyList<ProbeLoad.Sample>> IdleWindowSamples, LinkRound Warmup, IReadOnlyList<LinkRound> Rounds, long ProbeErrors)
 {
     /// <summary>Every check-in of the idle windows after the warm-up, pooled (the window before it is a minute-old appliance's, as in the ceiling scenario).</summary>
     public Percentiles Idle => ProbeLoad.Percentiles(IdleWindowSamples.Skip(1).SelectMany(w => w), long.MinValue, long.MaxValue);
@@ -127,7 +122,7 @@ internal sealed record LineRateVariant(
 
 /// <summary>What the line-rate scenario measured.</summary>
 /// <param name="LinkStats">tc's counters of the shaping qdisc at the end (sent, dropped, overlimits).</param>
-internal sealed record LineRateResult(long PackageBytes, int Clients, int LinkMegabits, double LinkBytesPerSecond, IReadOnlyList<LineRateVariant> Variants, string LinkStats)
+internal sealed record LineRateResult(long PackageBytes, int Clients, int LinkMegabits, double LinkBytesPerSecond, LineRateAppliance Appliance, string LinkStats)
 {
-    public long Errors => Variants.Sum(v => v.Errors);
+    public long Errors => Appliance.Errors;
 }

@@ -90,10 +90,6 @@ public static class EdgeCli
         ],
         async (hostArgs, cancellationToken) =>
         {
-            // Before the host starts a thread: they all inherit the short slice, but for the few that move bytes. Read from
-            // the environment and the command line here, before the host's configuration exists (Edge:ThreadScheduling).
-            if (ThreadSchedulingEnabled(hostArgs))
-                ThreadScheduling.RespondQuickly();
             try
             {
                 await using var app = EdgeHost.Build(hostArgs);
@@ -114,22 +110,4 @@ public static class EdgeCli
                 throw new CliException("cannot start: " + exception.Message);
             }
         });
-
-    /// <summary>
-    /// <c>Edge:ThreadScheduling</c> from the sources that can hold it before the host is built: appsettings.json beside
-    /// the program, <c>EDGEMDM_Edge__ThreadScheduling</c>, the command line; true unless one says false. A value that is
-    /// no boolean stops the start with one line, as the host's validation would.
-    /// </summary>
-    private static bool ThreadSchedulingEnabled(string[] hostArgs)
-    {
-        var configuration = new ConfigurationBuilder()
-            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
-            .AddEnvironmentVariables(EdgeOptions.EnvironmentPrefix)
-            .AddCommandLine(hostArgs, CommandLineSwitches.Mappings.ToDictionary(StringComparer.Ordinal))
-            .Build();
-        var key = EdgeOptions.Section + ":" + nameof(EdgeOptions.ThreadScheduling);
-        return configuration[key] is not { } text || (bool.TryParse(text, out var enabled)
-            ? enabled
-            : throw new CliException($"invalid settings: {key} must be true or false, not '{text}'", 2));
-    }
 }

@@ -32,14 +32,6 @@ public sealed class EdgeOptions
     /// </summary>
     public long StorageFloorBytes { get; set; } = 64L * 1024 * 1024;
 
-    /// <summary>
-    /// Whether the appliance asks the kernel to share its CPUs its way (<c>Threading/ThreadScheduling</c>: the shortest
-    /// EEVDF slice for the threads that answer devices, package copiers ten nice steps below on a long one); true by
-    /// default. Off, every thread runs as the kernel starts it: the A/B of the line-rate benchmark
-    /// (<c>make bench BENCH_ARGS="--scenario linerate --thread-scheduling both"</c>). Read once at start.
-    /// </summary>
-    public bool ThreadScheduling { get; set; } = true;
-
     /// <summary>Largest request body the device API accepts; anything bigger is answered 413.</summary>
     public const int MaxRequestBodyBytes = 64 * 1024;
 

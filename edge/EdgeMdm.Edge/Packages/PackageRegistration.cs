@@ -20,8 +20,7 @@ public static class PackageRegistration
         services.AddSingleton<BlobCache>();
         services.AddFeatureMetrics<CacheMetrics>();
         services.AddSingleton<DownloadCounters>();
-        services.AddSingleton(sp => new BackgroundPriorityScheduler(
-            "package copier", Math.Max(2, Environment.ProcessorCount), sp.GetRequiredService<IOptions<EdgeOptions>>().Value.ThreadScheduling));
+        services.AddSingleton(_ => new CopierThreads("package copier", Math.Max(2, Environment.ProcessorCount)));
         services.AddHostedService<BlobCacheMaintenance>();
         // Does nothing without a hub; like the sync worker, never awaited by startup.
         services.AddHostedService<PackageFetcher>();

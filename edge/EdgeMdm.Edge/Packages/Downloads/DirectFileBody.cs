@@ -11,7 +11,7 @@ namespace EdgeMdm.Edge.Packages;
 /// pipe's own memory (which TLS then encrypts), on threads below normal priority. Everything else (status, headers,
 /// Range and conditional handling, which ASP.NET Core's file result does before calling this) is the wrapped feature's.
 /// </summary>
-internal sealed class DirectFileBody(IHttpResponseBodyFeature inner, BackgroundPriorityScheduler copier, DownloadCounters counters)
+internal sealed class DirectFileBody(IHttpResponseBodyFeature inner, CopierThreads copier, DownloadCounters counters)
     : IHttpResponseBodyFeature
 {
     /// <summary>
@@ -25,7 +25,7 @@ internal sealed class DirectFileBody(IHttpResponseBodyFeature inner, BackgroundP
     public PipeWriter Writer => inner.Writer;
 
     /// <summary>Puts this body in front of the request's own for the rest of the request.</summary>
-    public static void Use(HttpContext http, BackgroundPriorityScheduler copier, DownloadCounters counters)
+    public static void Use(HttpContext http, CopierThreads copier, DownloadCounters counters)
     {
         var current = http.Features.GetRequiredFeature<IHttpResponseBodyFeature>();
         if (current is not DirectFileBody)

@@ -39,7 +39,7 @@ internal static class PackageDownloads
     }
 
     private static async Task<IResult> DownloadAsync(
-        string sha256, HttpContext http, IDeviceDeclarations devices, IPackageCatalog packages, BlobCache cache, BackgroundPriorityScheduler copier, DownloadCounters counters)
+        string sha256, HttpContext http, IDeviceDeclarations devices, IPackageCatalog packages, BlobCache cache, CopierThreads copier, DownloadCounters counters)
     {
         var declarations = devices.Declarations(http.User.SecretHash());
         if (declarations.Value is not { } document)

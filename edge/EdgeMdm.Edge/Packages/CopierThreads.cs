@@ -1,30 +1,20 @@
 using System.Collections.Concurrent;
-using EdgeMdm.Edge.Options;
-using EdgeMdm.Edge.Threading;
 
 namespace EdgeMdm.Edge.Packages;
 
 /// <summary>
-/// Threads of their own, below normal priority, for work that may take every spare cycle but must never make a
-/// check-in wait: copying package bytes to downloading devices. Thirty-two devices pulling a 200 MB package
-/// would otherwise queue their chunks on the thread pool in front of check-ins. Each thread lowers its own
-/// priority (<see cref="ThreadScheduling"/>); where that is refused, the threads still keep the copies off the
-/// thread pool's queue. With <c>Edge:ThreadScheduling</c> off they keep the process's priority and slice.
+/// Threads of their own for copying package bytes to downloading devices: thirty-two devices pulling a 200 MB package
+/// would otherwise queue their chunks on the thread pool in front of check-ins. They run at the process's priority:
+/// lowering it (and EEVDF slices) was measured and did not pay for itself (docs/benchmarks.md, "Package downloads").
 /// </summary>
-internal sealed class BackgroundPriorityScheduler : TaskScheduler, IDisposable
+internal sealed class CopierThreads : TaskScheduler, IDisposable
 {
-    /// <summary>Nice 10 below the process: copying costs this process the CPU of every byte, twice.</summary>
-    private const int NiceSteps = 10;
-
     private readonly BlockingCollection<Task> _queue = [];
     private readonly Thread[] _threads;
-    private readonly bool _lowered;
 
-    /// <param name="lowered">Whether the threads lower their priority (<see cref="EdgeOptions.ThreadScheduling"/>).</param>
-    public BackgroundPriorityScheduler(string name, int threads, bool lowered = true)
+    public CopierThreads(string name, int threads)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
-        _lowered = lowered;
         _threads = Enumerable.Range(0, threads).Select(i => new Thread(Run) { IsBackground = true, Name = $"{name} {i}" }).ToArray();
         foreach (var thread in _threads)
             thread.Start();
@@ -53,8 +43,6 @@ internal sealed class BackgroundPriorityScheduler : TaskScheduler, IDisposable
 
     private void Run()
     {
-        if (_lowered)
-            ThreadScheduling.LowerCurrent(NiceSteps);
         foreach (var task in _queue.GetConsumingEnumerable())
             TryExecuteTask(task);
     }
