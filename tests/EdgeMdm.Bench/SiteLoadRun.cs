@@ -49,8 +49,10 @@ internal sealed class SiteLoadRun(BenchOptions options, TextWriter log)
         var warmupCount = (int)(options.SiteRate * Warmup.TotalSeconds);
         await RunScheduleAsync(steadyApi, devices, Steady(warmupCount, 0), cancellationToken);
         var before = server.Sample();
+        var histogram = await CheckinHistogram.ScrapeAsync(steadyHttp, cancellationToken);
         var steady = await RunScheduleAsync(steadyApi, devices, Steady(steadyCount, warmupCount), cancellationToken);
         var steadyCpu = Cores(before, server.Sample());
+        var steadyOnServer = (await CheckinHistogram.ScrapeAsync(steadyHttp, cancellationToken)).Since(histogram);
         log.WriteLine(Invariant($"  site: steady {options.SiteRate}/s: p50 {steady.Percentile(0.50):0.0} ms, p99 {steady.Percentile(0.99):0.0} ms, {steady.Errors} errors"));
 
         // The shift change: every device once, on a connection of its own (no pooling: each request a new TLS handshake).
@@ -63,10 +65,12 @@ internal sealed class SiteLoadRun(BenchOptions options, TextWriter log)
             .OrderBy(s => s.AtSeconds)
             .ToList();
         before = server.Sample();
+        histogram = await CheckinHistogram.ScrapeAsync(steadyHttp, cancellationToken);
         var shift = await RunScheduleAsync(new DeviceApiClient(shiftHttp), devices, shiftSchedule, cancellationToken);
         var shiftCpu = Cores(before, server.Sample());
+        var shiftOnServer = (await CheckinHistogram.ScrapeAsync(steadyHttp, cancellationToken)).Since(histogram);
         log.WriteLine(Invariant($"  site: shift change ({devices.Count} in {window:0} s): p50 {shift.Percentile(0.50):0.0} ms, p99 {shift.Percentile(0.99):0.0} ms, {shift.Errors} errors"));
-        return new SiteLoadResult(options, devices.Count, steady, steadyCpu, shift, shiftCpu);
+        return new SiteLoadResult(options, devices.Count, steady, steadyCpu, steadyOnServer, shift, shiftCpu, shiftOnServer);
 
         List<Scheduled> Steady(int count, int first) =>
             [.. Enumerable.Range(0, count).Select(k => new Scheduled((first + k) % devices.Count, k / (double)options.SiteRate))];
@@ -160,7 +164,10 @@ internal sealed record OpenLoopFigures(double[] SortedLatenciesMs, long Errors, 
         SortedLatenciesMs.Length == 0 ? double.NaN : SortedLatenciesMs[Math.Clamp((int)Math.Ceiling(q * SortedLatenciesMs.Length) - 1, 0, SortedLatenciesMs.Length - 1)];
 }
 
-internal sealed record SiteLoadResult(BenchOptions Options, int Devices, OpenLoopFigures Steady, double SteadyServerCores, OpenLoopFigures Shift, double ShiftServerCores)
+/// <param name="SteadyOnServer">The same check-ins as the appliance timed them (<see cref="CheckinHistogram"/>); likewise <paramref name="ShiftOnServer"/>.</param>
+internal sealed record SiteLoadResult(
+    BenchOptions Options, int Devices, OpenLoopFigures Steady, double SteadyServerCores, CheckinHistogram SteadyOnServer,
+    OpenLoopFigures Shift, double ShiftServerCores, CheckinHistogram ShiftOnServer)
 {
     public long Errors => Steady.Errors + Shift.Errors;
 }
