@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using EdgeMdm.Contracts.Device;
 
 namespace EdgeMdm.Bench;
@@ -6,7 +8,8 @@ namespace EdgeMdm.Bench;
 /// A site's shape, open loop, over the site's TLS: the appliance with <see cref="BenchOptions.SiteDevices"/> devices,
 /// first checking in round-robin at <see cref="BenchOptions.SiteRate"/> a second (steady), then a shift change: every
 /// device once, each at a random moment within <see cref="BenchOptions.ShiftWindow"/>, on a new TLS connection (a device
-/// picked up from its cradle has no connection left). Each check-in is sent when its schedule says, whether or not the
+/// picked up from its cradle has no connection left), with a full TLS handshake each; then the shift change again with each
+/// new connection resuming a TLS session (a device back from a break). Each check-in is sent when its schedule says, whether or not the
 /// ones before it were answered, and its latency runs from that moment, so a server that falls behind shows it in the
 /// figures rather than slowing the load (no coordinated omission).
 /// </summary>
@@ -55,25 +58,65 @@ internal sealed class SiteLoadRun(BenchOptions options, TextWriter log)
         var steadyOnServer = (await CheckinHistogram.ScrapeAsync(steadyHttp, cancellationToken)).Since(histogram);
         log.WriteLine(Invariant($"  site: steady {options.SiteRate}/s: p50 {steady.Percentile(0.50):0.0} ms, p99 {steady.Percentile(0.99):0.0} ms, {steady.Errors} errors"));
 
-        // The shift change: every device once, on a connection of its own (no pooling: each request a new TLS handshake).
+        // The shift change: every device once, on a connection of its own (no pooling: each request a new TLS handshake),
+        // a full one: the client names the appliance by its address, and .NET offers no session to resume to an address.
         using var shiftHandler = AgentHttp.CreateHandler(int.MaxValue, server.Pin);
         shiftHandler.PooledConnectionLifetime = TimeSpan.Zero;
         using var shiftHttp = AgentHttp.CreateClient(shiftHandler, url, RequestTimeout);
-        var window = options.ShiftWindow.TotalSeconds;
-        var shiftSchedule = Enumerable.Range(0, devices.Count)
-            .Select(i => new Scheduled(i, random.NextDouble() * window))
-            .OrderBy(s => s.AtSeconds)
-            .ToList();
-        before = server.Sample();
-        histogram = await CheckinHistogram.ScrapeAsync(steadyHttp, cancellationToken);
-        var shift = await RunScheduleAsync(new DeviceApiClient(shiftHttp), devices, shiftSchedule, cancellationToken);
-        var shiftCpu = Cores(before, server.Sample());
-        var shiftOnServer = (await CheckinHistogram.ScrapeAsync(steadyHttp, cancellationToken)).Since(histogram);
-        log.WriteLine(Invariant($"  site: shift change ({devices.Count} in {window:0} s): p50 {shift.Percentile(0.50):0.0} ms, p99 {shift.Percentile(0.99):0.0} ms, {shift.Errors} errors"));
-        return new SiteLoadResult(options, devices.Count, steady, steadyCpu, steadyOnServer, shift, shiftCpu, shiftOnServer);
+        var shift = await ShiftChangeAsync("shift change", server, shiftHttp, steadyHttp, devices, random, cancellationToken);
+
+        // The same again with each new connection resuming a TLS session: devices back from a break shorter than a
+        // session ticket lives (2 h), naming the appliance as a device that found it by mDNS does (the certificate's
+        // localhost stands in for its .local name; the socket still goes to the appliance's address). .NET keeps one
+        // ticket per name for the whole process, where each device holds its own: the appliance's work is the same.
+        using var resumingHandler = AgentHttp.CreateHandler(int.MaxValue, server.Pin);
+        resumingHandler.PooledConnectionLifetime = TimeSpan.Zero;
+        resumingHandler.ConnectCallback = (_, token) => ConnectAsync(new IPEndPoint(IPAddress.Parse(url.Host), url.Port), token);
+        using var resumingHttp = AgentHttp.CreateClient(resumingHandler, new UriBuilder(url) { Host = "localhost" }.Uri, RequestTimeout);
+        // The first connection's ticket is the one the others resume.
+        (await resumingHttp.GetAsync(new Uri("healthz", UriKind.Relative), cancellationToken)).Dispose();
+        var resumed = await ShiftChangeAsync("shift change, sessions resumed", server, resumingHttp, steadyHttp, devices, random, cancellationToken);
+        return new SiteLoadResult(options, devices.Count, steady, steadyCpu, steadyOnServer, shift, resumed);
 
         List<Scheduled> Steady(int count, int first) =>
             [.. Enumerable.Range(0, count).Select(k => new Scheduled((first + k) % devices.Count, k / (double)options.SiteRate))];
+    }
+
+    /// <summary>
+    /// Every device once, each at a random moment within <see cref="BenchOptions.ShiftWindow"/>, and what the appliance
+    /// spent on them; its histogram is read through <paramref name="metrics"/>, a kept connection, outside the shift.
+    /// </summary>
+    private async Task<ShiftFigures> ShiftChangeAsync(
+        string name, ServerProcess server, HttpClient http, HttpClient metrics, List<WakeDevice> devices, Random random, CancellationToken cancellationToken)
+    {
+        var window = options.ShiftWindow.TotalSeconds;
+        var schedule = Enumerable.Range(0, devices.Count)
+            .Select(i => new Scheduled(i, random.NextDouble() * window))
+            .OrderBy(s => s.AtSeconds)
+            .ToList();
+        var before = server.Sample();
+        var histogram = await CheckinHistogram.ScrapeAsync(metrics, cancellationToken);
+        var figures = await RunScheduleAsync(new DeviceApiClient(http), devices, schedule, cancellationToken);
+        var after = server.Sample();
+        var onServer = (await CheckinHistogram.ScrapeAsync(metrics, cancellationToken)).Since(histogram);
+        var shift = new ShiftFigures(figures, Cores(before, after), (after.Cpu - before.Cpu).TotalMilliseconds / devices.Count, onServer);
+        log.WriteLine(Invariant($"  site: {name} ({devices.Count} in {window:0} s): p50 {figures.Percentile(0.50):0.0} ms, p99 {figures.Percentile(0.99):0.0} ms, {figures.Errors} errors, {shift.CpuMsPerCheckin:0.00} ms of appliance CPU per check-in"));
+        return shift;
+    }
+
+    private static async ValueTask<Stream> ConnectAsync(IPEndPoint appliance, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(appliance.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(appliance, cancellationToken);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -164,10 +207,14 @@ internal sealed record OpenLoopFigures(double[] SortedLatenciesMs, long Errors, 
         SortedLatenciesMs.Length == 0 ? double.NaN : SortedLatenciesMs[Math.Clamp((int)Math.Ceiling(q * SortedLatenciesMs.Length) - 1, 0, SortedLatenciesMs.Length - 1)];
 }
 
-/// <param name="SteadyOnServer">The same check-ins as the appliance timed them (<see cref="CheckinHistogram"/>); likewise <paramref name="ShiftOnServer"/>.</param>
+/// <summary>A shift change's latencies, the appliance's CPU over it (cores), that CPU per check-in (ms), and its check-ins as the appliance timed them.</summary>
+internal sealed record ShiftFigures(OpenLoopFigures CheckIns, double ServerCores, double CpuMsPerCheckin, CheckinHistogram OnServer);
+
+/// <param name="SteadyOnServer">The steady check-ins as the appliance timed them (<see cref="CheckinHistogram"/>).</param>
+/// <param name="Shift">Every device on a new connection with a full TLS handshake.</param>
+/// <param name="ResumedShift">Every device on a new connection resuming a TLS session.</param>
 internal sealed record SiteLoadResult(
-    BenchOptions Options, int Devices, OpenLoopFigures Steady, double SteadyServerCores, CheckinHistogram SteadyOnServer,
-    OpenLoopFigures Shift, double ShiftServerCores, CheckinHistogram ShiftOnServer)
+    BenchOptions Options, int Devices, OpenLoopFigures Steady, double SteadyServerCores, CheckinHistogram SteadyOnServer, ShiftFigures Shift, ShiftFigures ResumedShift)
 {
-    public long Errors => Steady.Errors + Shift.Errors;
+    public long Errors => Steady.Errors + Shift.CheckIns.Errors + ResumedShift.CheckIns.Errors;
 }

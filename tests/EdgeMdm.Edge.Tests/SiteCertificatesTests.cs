@@ -70,6 +70,25 @@ public sealed class SiteCertificatesTests : IDisposable
     }
 
     [Fact]
+    public void The_tls_context_is_made_once_per_certificate_and_again_after_a_renewal()
+    {
+        using var site = Open();
+        var before = site.ServerContext;
+
+        Assert.Same(before, site.ServerContext); // every handshake until the renewal: no chain built again
+        Assert.Equal(site.Server.Thumbprint, before.TargetCertificate.Thumbprint);
+        Assert.Empty(before.IntermediateCertificates); // the server certificate alone, as a pinning device expects
+
+        _clock.Advance(SiteCertificates.ServerLifetime - SiteCertificates.RenewBefore + TimeSpan.FromDays(1));
+        var renewed = site.ServerContext;
+
+        Assert.NotSame(before, renewed);
+        Assert.Equal(site.Server.Thumbprint, renewed.TargetCertificate.Thumbprint);
+        Assert.NotEqual(before.TargetCertificate.Thumbprint, renewed.TargetCertificate.Thumbprint);
+        Assert.Same(renewed, site.ServerContext);
+    }
+
+    [Fact]
     public void A_new_name_or_address_gets_a_new_certificate_from_the_same_authority()
     {
         var (pin, thumbprint) = FirstStart();

@@ -99,7 +99,7 @@ internal sealed partial class EmbeddedMqttBroker(
         new(
             mqtt.Listeners(),
             new MqttLimits(MqttOptions.MaxConnectBytes, mqtt.MaxPacketBytes, mqtt.MaxConnections),
-            () => site.Server,
+            () => site.ServerContext,
             (remote, why) =>
             {
                 counters.MalformedConnectionDropped();

@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
-using System.Security.Cryptography.X509Certificates;
 using MQTTnet.Adapter;
 using MQTTnet.Diagnostics.Logger;
 using MQTTnet.Formatter;
@@ -20,14 +19,15 @@ namespace EdgeMdm.Edge.Mqtt;
 /// checks the decrypted bytes. Past <see cref="MqttLimits.MaxConnections"/> open connections, a new one is closed as it
 /// is accepted, before a TLS handshake or a byte is read (<paramref name="onOverCapacity"/>).
 /// </summary>
-/// <param name="serverCertificate">
-/// The certificate a TLS listener presents, asked on every handshake so a renewed one is served from the next
-/// connection on without a restart; null when no listener is TLS.
+/// <param name="serverContext">
+/// The context of the certificate a TLS listener presents, asked on every handshake so a renewed one is served from the
+/// next connection on without a restart (made once per certificate: <see cref="SiteTls.SiteCertificates.ServerContext"/>);
+/// null when no listener is TLS.
 /// </param>
 internal sealed class GuardedTcpServerAdapter(
     IReadOnlyList<MqttListener> listeners,
     MqttLimits limits,
-    Func<X509Certificate2>? serverCertificate,
+    Func<SslStreamCertificateContext>? serverContext,
     Action<EndPoint?, string> onViolation,
     Action<EndPoint?, string> onHandshakeFailed,
     Action<EndPoint?> onOverCapacity)
@@ -40,10 +40,6 @@ internal sealed class GuardedTcpServerAdapter(
 
     private int _open;
 
-    // The context of the certificate served now, made again only when a renewal hands over another certificate:
-    // building it (the chain) for every handshake would cost a floor reconnecting at once dearly.
-    private ServedCertificate? _served;
-
     public Func<IMqttChannelAdapter, Task>? ClientHandler { get; set; }
 
     /// <summary>Where the listeners are bound once started (the real port when 0 was asked for), TLS ones first.</summary>
@@ -55,7 +51,7 @@ internal sealed class GuardedTcpServerAdapter(
         var bound = new List<MqttListener>();
         foreach (var (endpoint, tls) in listeners)
         {
-            if (tls && serverCertificate is null)
+            if (tls && serverContext is null)
                 throw new InvalidOperationException("a TLS listener needs a server certificate");
             var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             try
@@ -166,20 +162,6 @@ internal sealed class GuardedTcpServerAdapter(
         }
     }
 
-    private SslStreamCertificateContext ServedContext()
-    {
-        var certificate = serverCertificate!();
-        var served = Volatile.Read(ref _served);
-        if (served is not null && ReferenceEquals(served.Certificate, certificate))
-            return served.Context;
-        // offline: the site CA publishes no revocation data to fetch.
-        var context = SslStreamCertificateContext.Create(certificate, additionalCertificates: null, offline: true);
-        Volatile.Write(ref _served, new ServedCertificate(certificate, context));
-        return context;
-    }
-
-    private sealed record ServedCertificate(X509Certificate2 Certificate, SslStreamCertificateContext Context);
-
     /// <summary>
     /// The server side of the TLS handshake, bounded by the connect timeout (a client that opens a connection and says
     /// nothing holds no more than a socket for that long); null, with the reason reported, when it fails.
@@ -194,7 +176,7 @@ internal sealed class GuardedTcpServerAdapter(
             await secured.AuthenticateAsServerAsync(
                 new SslServerAuthenticationOptions
                 {
-                    ServerCertificateContext = ServedContext(),
+                    ServerCertificateContext = serverContext!(),
                     ClientCertificateRequired = false,
                     EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                 },

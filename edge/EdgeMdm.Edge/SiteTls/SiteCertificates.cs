@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using EdgeMdm.Domain.Security;
@@ -40,6 +41,9 @@ public sealed class SiteCertificates : IDisposable
     private readonly ECDsa _serverKey;
     private readonly Lock _renewal = new();
     private X509Certificate2 _server;
+
+    // The TLS context of the certificate served now (ServerContext), made again only once a renewal hands over another.
+    private ServedContext? _served;
 
     /// <param name="directory">Where the files live (<c>DATA/tls</c>); made when missing.</param>
     /// <param name="hostNames">The DNS names the server certificate names (at least one).</param>
@@ -103,6 +107,31 @@ public sealed class SiteCertificates : IDisposable
 
                 return _server;
             }
+        }
+    }
+
+    /// <summary>
+    /// What a TLS listener serves <see cref="Server"/> with: its <see cref="SslStreamCertificateContext"/>, made once per
+    /// certificate and made again from the first handshake after a renewal, so a renewal still needs no restart.
+    /// </summary>
+    /// <remarks>
+    /// Handing SslStream a certificate instead (a selection callback) makes it build a new context, an X509 chain, on
+    /// every handshake: a floor reconnecting at once pays that per device. Built offline: the site CA publishes no
+    /// revocation data or issuer URL to fetch. The chain served is the server certificate alone, as before: a client
+    /// holding a pin checks no chain, and one that trusts the site CA has it as its root.
+    /// </remarks>
+    public SslStreamCertificateContext ServerContext
+    {
+        get
+        {
+            var server = Server;
+            var served = Volatile.Read(ref _served);
+            if (served is not null && ReferenceEquals(served.Certificate, server))
+                return served.Context;
+            // Two handshakes racing after a renewal may both build one; either is correct, and the last one stays.
+            var context = SslStreamCertificateContext.Create(server, additionalCertificates: null, offline: true);
+            Volatile.Write(ref _served, new ServedContext(server, context));
+            return context;
         }
     }
 
@@ -250,6 +279,8 @@ public sealed class SiteCertificates : IDisposable
         WriteAtomically(ServerPath, issued.ExportCertificatePem());
         return issued.CopyWithPrivateKey(_serverKey);
     }
+
+    private sealed record ServedContext(X509Certificate2 Certificate, SslStreamCertificateContext Context);
 
     private static DateTimeOffset NotAfter(X509Certificate2 certificate) => new(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
 

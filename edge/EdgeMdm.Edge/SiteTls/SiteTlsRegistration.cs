@@ -93,8 +93,16 @@ public static partial class SiteTlsRegistration
                 if (configuration["Kestrel:Certificates:Default:Path"] is not null)
                     return;
                 var site = sp.GetRequiredService<SiteCertificates>();
-                // Asked on every handshake, so a renewal is served from the next connection on, with no restart.
+                // Kestrel starts an https listener only with a certificate or a selector; the selector is never asked on
+                // a handshake, because OnAuthenticate below replaces it with the context.
                 https.ServerCertificateSelector = (_, _) => site.Server;
+                // Asked on every handshake, so a renewal is served from the next connection on, with no restart; the
+                // context, not the certificate, so SslStream does not build one (an X509 chain) per handshake.
+                https.OnAuthenticate = (_, tls) =>
+                {
+                    tls.ServerCertificateSelectionCallback = null;
+                    tls.ServerCertificateContext = site.ServerContext;
+                };
             }));
         return services;
     }
