@@ -53,22 +53,16 @@ public sealed class RequestFaultHandler : IExceptionHandler
             case StorageFullException full:
                 if (_storageFullWarnings.TryWarn(out var refused))
                     Log.StorageFull(_logger, full.Message, refused);
-                Problems.SetRetryAfter(httpContext.Response, _options.StorageFullRetryAfter);
-                await Problems.WriteAsync(
-                    httpContext,
-                    StatusCodes.Status503ServiceUnavailable,
-                    "storage is full on this server; the request was not applied, retry later",
-                    "Storage full");
+                await RetryLaterAsync(httpContext, _options.StorageFullRetryAfter, "storage is full on this server; the request was not applied, retry later", "Storage full");
                 return true;
 
             // The reason is the store's fixed phrase, fit for any caller; the backend's own words go to the log only.
             case StoreUnavailableException unavailable:
                 if (_storeUnavailableWarnings.TryWarn(out var held))
                     Log.StoreUnavailable(_logger, unavailable.Detail, held);
-                Problems.SetRetryAfter(httpContext.Response, _options.StoreUnavailableRetryAfter);
-                await Problems.WriteAsync(
+                await RetryLaterAsync(
                     httpContext,
-                    StatusCodes.Status503ServiceUnavailable,
+                    _options.StoreUnavailableRetryAfter,
                     $"the server's database is unavailable right now ({unavailable.Message}); the request did not complete, retry later",
                     "Database unavailable");
                 return true;
@@ -76,5 +70,12 @@ public sealed class RequestFaultHandler : IExceptionHandler
             default:
                 return false;
         }
+    }
+
+    /// <summary>503 with <c>Retry-After</c> and a problem body: the client did nothing wrong and may succeed later, unchanged.</summary>
+    private static async Task RetryLaterAsync(HttpContext httpContext, TimeSpan retryAfter, string detail, string title)
+    {
+        Problems.SetRetryAfter(httpContext.Response, retryAfter);
+        await Problems.WriteAsync(httpContext, StatusCodes.Status503ServiceUnavailable, detail, title);
     }
 }
