@@ -13,4 +13,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 9001, Level = LogLevel.Warning,
         Message = "Storage is full, requests are answered 503 until space is freed: {Reason} ({Suppressed} more refused since the last warning)")]
     public static partial void StorageFull(ILogger logger, string reason, long suppressed);
+
+    [LoggerMessage(EventId = 9002, Level = LogLevel.Warning,
+        Message = "The database cannot serve, requests are answered 503 until it does: {Reason} ({Suppressed} more refused since the last warning)")]
+    public static partial void StoreUnavailable(ILogger logger, string reason, long suppressed);
 }

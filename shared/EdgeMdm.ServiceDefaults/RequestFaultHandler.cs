@@ -5,9 +5,10 @@ using Microsoft.Extensions.Logging;
 namespace EdgeMdm.ServiceDefaults;
 
 /// <summary>
-/// Answers the faults that are not the server's bugs (a malformed or too slow or too large request body, a full disk)
-/// with a clear status and a problem body, and logs each as one warning line without a stack trace. Anything else is
-/// left to the exception handler middleware's default: 500, logged at error level with its stack.
+/// Answers the faults that are not the server's bugs (a malformed or too slow or too large request body, a full disk, a
+/// database that cannot serve for a while) with a clear status and a problem body, and logs each as one warning line
+/// without a stack trace (the storage faults at most once per interval). Anything else is left to the exception handler
+/// middleware's default: 500, logged at error level with its stack.
 /// </summary>
 /// <remarks>
 /// Registered by <see cref="ServiceDefaultsExtensions.AddServiceDefaults{TBuilder}"/>. Since .NET 10 the exception
@@ -15,11 +16,21 @@ namespace EdgeMdm.ServiceDefaults;
 /// so these lines are the only ones. The middleware never calls a handler once the response has started: such a
 /// request can only be cut off, and the middleware logs that itself.
 /// </remarks>
-public sealed class RequestFaultHandler(ServiceDefaultsOptions options, TimeProvider time, ILogger<RequestFaultHandler> logger) : IExceptionHandler
+public sealed class RequestFaultHandler : IExceptionHandler
 {
-    private readonly Lock _storageWarningGate = new();
-    private long? _lastStorageWarning;
-    private long _storageWarningsSuppressed;
+    private readonly ServiceDefaultsOptions _options;
+    private readonly ILogger<RequestFaultHandler> _logger;
+    private readonly WarningThrottle _storageFullWarnings;
+    private readonly WarningThrottle _storeUnavailableWarnings;
+
+    public RequestFaultHandler(ServiceDefaultsOptions options, TimeProvider time, ILogger<RequestFaultHandler> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _logger = logger;
+        _storageFullWarnings = new WarningThrottle(time, options.StorageFullWarningInterval);
+        _storeUnavailableWarnings = new WarningThrottle(time, options.StoreUnavailableWarningInterval);
+    }
 
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -32,56 +43,39 @@ public sealed class RequestFaultHandler(ServiceDefaultsOptions options, TimeProv
         // MaxRequestBodySize (413). Its StatusCode says which, and its message is about the request, fit for the client.
         if (exception is BadHttpRequestException bad)
         {
-            Log.BadRequest(logger, httpContext.Request.Method, httpContext.Request.Path.Value ?? "/", bad.StatusCode, bad.Message);
+            Log.BadRequest(_logger, httpContext.Request.Method, httpContext.Request.Path.Value ?? "/", bad.StatusCode, bad.Message);
             await Problems.WriteAsync(httpContext, bad.StatusCode, bad.Message);
             return true;
         }
 
-        if (Find<StorageFullException>(exception) is { } full)
+        switch (StoreFaults.Of(exception))
         {
-            WarnStorageFull(full);
-            Problems.SetRetryAfter(httpContext.Response, options.StorageFullRetryAfter);
-            await Problems.WriteAsync(
-                httpContext,
-                StatusCodes.Status503ServiceUnavailable,
-                "storage is full on this server; the request was not applied, retry later",
-                "Storage full");
-            return true;
-        }
+            case StorageFullException full:
+                if (_storageFullWarnings.TryWarn(out var refused))
+                    Log.StorageFull(_logger, full.Message, refused);
+                await RetryLaterAsync(httpContext, _options.StorageFullRetryAfter, "storage is full on this server; the request was not applied, retry later", "Storage full");
+                return true;
 
-        return false;
+            // The reason is the store's fixed phrase, fit for any caller; the backend's own words go to the log only.
+            case StoreUnavailableException unavailable:
+                if (_storeUnavailableWarnings.TryWarn(out var held))
+                    Log.StoreUnavailable(_logger, unavailable.Detail, held);
+                await RetryLaterAsync(
+                    httpContext,
+                    _options.StoreUnavailableRetryAfter,
+                    $"the server's database is unavailable right now ({unavailable.Message}); the request did not complete, retry later",
+                    "Database unavailable");
+                return true;
+
+            default:
+                return false;
+        }
     }
 
-    private void WarnStorageFull(StorageFullException full)
+    /// <summary>503 with <c>Retry-After</c> and a problem body: the client did nothing wrong and may succeed later, unchanged.</summary>
+    private static async Task RetryLaterAsync(HttpContext httpContext, TimeSpan retryAfter, string detail, string title)
     {
-        long suppressed;
-        lock (_storageWarningGate)
-        {
-            var now = time.GetTimestamp();
-            if (_lastStorageWarning is { } last && time.GetElapsedTime(last, now) < options.StorageFullWarningInterval)
-            {
-                _storageWarningsSuppressed++;
-                return;
-            }
-
-            _lastStorageWarning = now;
-            suppressed = _storageWarningsSuppressed;
-            _storageWarningsSuppressed = 0;
-        }
-
-        Log.StorageFull(logger, full.Message, suppressed);
-    }
-
-    // A store may wrap the disk-full error in its own (a failed unit of work, an aggregate from a batch).
-    private static T? Find<T>(Exception exception)
-        where T : Exception
-    {
-        for (Exception? current = exception; current is not null; current = current.InnerException)
-        {
-            if (current is T found)
-                return found;
-        }
-
-        return null;
+        Problems.SetRetryAfter(httpContext.Response, retryAfter);
+        await Problems.WriteAsync(httpContext, StatusCodes.Status503ServiceUnavailable, detail, title);
     }
 }

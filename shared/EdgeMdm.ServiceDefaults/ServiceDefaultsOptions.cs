@@ -17,4 +17,14 @@ public sealed class ServiceDefaultsOptions
     /// warning per request would fill what is left of the log with the same line.
     /// </summary>
     public TimeSpan StorageFullWarningInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a client is told to wait when the host's database cannot serve for a while
+    /// (<see cref="StoreUnavailableException"/>: overloaded, restarting, unreachable). Short: such episodes are often
+    /// seconds long (a pool that stays exhausted through a burst, a failover).
+    /// </summary>
+    public TimeSpan StoreUnavailableRetryAfter { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>At most one warning per this interval while the database cannot serve (as <see cref="StorageFullWarningInterval"/>).</summary>
+    public TimeSpan StoreUnavailableWarningInterval { get; init; } = TimeSpan.FromSeconds(30);
 }

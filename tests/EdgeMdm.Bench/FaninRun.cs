@@ -32,6 +32,17 @@ internal sealed class FaninRun(BenchOptions options, TextWriter log)
     /// <summary>Calls the bench makes at once while it registers sites and flushes them: setup, not the measured load.</summary>
     private const int SetUpConcurrency = 32;
 
+    /// <summary>
+    /// <c>max_connections</c> of the server <c>tests/scripts/postgres.sh</c> starts, less what the bench's own reads
+    /// (<see cref="FaninLedger"/>), the admin CLI and the superuser's reserve take: what the replicas' pools may hold
+    /// together. Two replicas at Npgsql's default pool (100 each) would ask for all 200, and the last connections opened
+    /// would be refused (53300 too_many_connections): a figure set by the setup, not the hub.
+    /// </summary>
+    private const int ConnectionsForReplicas = 200 - 10;
+
+    /// <summary>Npgsql's default pool size, kept while the replicas' share of the server allows it.</summary>
+    private const int DefaultPoolSize = 100;
+
     private readonly FaninErrors _errors = new(log);
 
     /// <summary>The hub's certificate (PEM files) and its pin when the sites dial it over TLS; null for cleartext HTTP/2.</summary>
@@ -64,6 +75,10 @@ internal sealed class FaninRun(BenchOptions options, TextWriter log)
         return new FaninResult(options.FaninSites, options.FaninRate, options.FaninBacklog, options.FaninWindow, steps) { Tls = _tls is not null };
     }
 
+    /// <summary>The database as each of <paramref name="replicas"/> replicas opens it: a pool within its share of the server's connections.</summary>
+    private static string ReplicaDatabase(string database, int replicas) =>
+        database + Invariant($";Maximum Pool Size={Math.Min(DefaultPoolSize, ConnectionsForReplicas / replicas)}");
+
     /// <summary>100 and 300 sites (those below N), then N.</summary>
     public static IEnumerable<int> Sizes(int sites) => SmallerSizes.Where(n => n < sites).Append(sites);
 
@@ -81,7 +96,7 @@ internal sealed class FaninRun(BenchOptions options, TextWriter log)
             {
                 // The admin API stays on loopback http (the operator's); the sync endpoint is what the sites reach.
                 var grpcUrl = ServerProcess.FreeLoopbackUrl(_tls is null ? "http" : "https");
-                hubs.Add(await BenchHub.StartAsync(cloudDll, database, ServerProcess.FreeLoopbackUrl(), grpcUrl, RequestTimeout, cancellationToken, _tls?.ServeArgs));
+                hubs.Add(await BenchHub.StartAsync(cloudDll, ReplicaDatabase(database, replicas), ServerProcess.FreeLoopbackUrl(), grpcUrl, RequestTimeout, cancellationToken, _tls?.ServeArgs));
             }
 
             sites.AddRange(await RegisterAsync(hubs, siteCount, cancellationToken));

@@ -161,6 +161,9 @@ internal sealed class SyncClient(CallInvoker invoker, string? credential)
         return acks;
     }
 
+    /// <summary>Opens a push stream and hands back the call, for a test that writes and reads batch by batch.</summary>
+    public AsyncDuplexStreamingCall<UpstreamBatch, UpstreamAck> StartPush() => _client.Push(Options());
+
     /// <summary>Every chunk of the blob from <paramref name="offset"/> to its end, in order.</summary>
     public Task<List<BlobChunk>> FetchBlobAsync(string sha256, ulong offset = 0) => ReadToEndAsync(StartFetchBlob(sha256, offset));
 

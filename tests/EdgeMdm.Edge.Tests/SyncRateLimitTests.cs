@@ -11,21 +11,24 @@ using Microsoft.Extensions.Time.Testing;
 namespace EdgeMdm.Edge.Tests;
 
 /// <summary>
-/// The sync worker against a hub whose rate limit refuses every call: a real appliance, its real worker and gRPC
+/// The sync worker against a hub that refuses every call with a wait: a real appliance, its real worker and gRPC
 /// client, and over HTTP/2 a hub stand-in that answers each Hello as the hub's limiter does (RESOURCE_EXHAUSTED,
-/// trailers-only, with a <see cref="RetryHint"/>).
+/// trailers-only, with a <see cref="RetryHint"/>), or as the hub does while its database cannot serve (UNAVAILABLE, the
+/// same hint).
 /// </summary>
 public sealed class SyncRateLimitTests
 {
     // An odd wait, so that no other timer of the appliance is taken for the worker's.
     private static readonly TimeSpan Hint = TimeSpan.FromSeconds(17);
 
-    [Fact]
-    public async Task The_worker_waits_exactly_what_the_hub_asks_logs_it_once_and_does_not_take_it_for_an_uplink_failure()
+    [Theory]
+    [InlineData(8, "site over its limit")] // RESOURCE_EXHAUSTED
+    [InlineData(14, "the hub's database is unavailable right now (connection pool exhausted)")] // UNAVAILABLE
+    public async Task The_worker_waits_exactly_what_the_hub_asks_logs_it_once_and_does_not_take_it_for_an_uplink_failure(int status, string message)
     {
         // Arrange: the appliance's clock starts at the real time, as the gRPC client's deadlines run on the real clock
         var clock = new TimerWatchingClock(DateTimeOffset.UtcNow);
-        await using var hub = await LimitingHub.StartAsync(clock);
+        await using var hub = await LimitingHub.StartAsync(clock, status, message);
         await using var server = await EdgeServer.StartWithAsync(
             services => services.AddSingleton<TimeProvider>(clock), "--hub", hub.Url, "--site-credential", "limited-site");
         var first = await hub.NextHelloAsync();
@@ -45,7 +48,7 @@ public sealed class SyncRateLimitTests
         Assert.NotEqual(UplinkState.Offline, server.Get<UplinkMonitor>().State);
         var warning = Assert.Single(server.Logs.Entries, e => e.EventId.Id == 2005);
         Assert.Equal(LogLevel.Warning, warning.Level);
-        Assert.Contains("waiting the 17.0 s it asks", warning.Message, StringComparison.Ordinal);
+        Assert.Contains($"({message}); waiting the 17.0 s it asks", warning.Message, StringComparison.Ordinal);
     }
 
     /// <summary>A fake clock that reports the due time of every timer made on it (every <c>Task.Delay</c> on it).</summary>
@@ -71,28 +74,32 @@ public sealed class SyncRateLimitTests
         }
     }
 
-    /// <summary>Kestrel over cleartext HTTP/2 answering SiteSync.Hello as a refusing rate limiter, noting the appliance's clock at each call.</summary>
+    /// <summary>Kestrel over cleartext HTTP/2 answering SiteSync.Hello with a refusal and a hint, noting the appliance's clock at each call.</summary>
     private sealed class LimitingHub : IAsyncDisposable
     {
         private readonly WebApplication _app;
         private readonly Channel<DateTimeOffset> _hellos = Channel.CreateUnbounded<DateTimeOffset>();
 
         private readonly TimeProvider _applianceClock;
+        private readonly int _status;
+        private readonly string _message;
 
-        private LimitingHub(WebApplication app, TimeProvider applianceClock)
+        private LimitingHub(WebApplication app, TimeProvider applianceClock, int status, string message)
         {
             _app = app;
             _applianceClock = applianceClock;
+            _status = status;
+            _message = message;
         }
 
         public string Url => _app.Urls.First();
 
-        public static async Task<LimitingHub> StartAsync(TimeProvider applianceClock)
+        public static async Task<LimitingHub> StartAsync(TimeProvider applianceClock, int status, string message)
         {
             var builder = WebApplication.CreateSlimBuilder();
             builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
             var app = builder.Build();
-            var hub = new LimitingHub(app, applianceClock);
+            var hub = new LimitingHub(app, applianceClock, status, message);
             app.MapPost("/edgemdm.sync.v1.SiteSync/Hello", hub.Refuse);
             await app.StartAsync();
             return hub;
@@ -108,8 +115,8 @@ public sealed class SyncRateLimitTests
         {
             _hellos.Writer.TryWrite(_applianceClock.GetUtcNow());
             http.Response.ContentType = "application/grpc";
-            http.Response.Headers["grpc-status"] = "8"; // RESOURCE_EXHAUSTED
-            http.Response.Headers["grpc-message"] = "site over its limit";
+            http.Response.Headers["grpc-status"] = _status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            http.Response.Headers["grpc-message"] = _message;
             http.Response.Headers[RetryHint.PushbackHeader] = RetryHint.Milliseconds(Hint);
             http.Response.Headers[RetryHint.RetryAfterHeader] = RetryHint.Seconds(Hint);
         }

@@ -20,6 +20,8 @@ public static class CloudCli
         IOException => new CommandRefusal("cannot start: " + exception.Message),
         // A tenant that exists already, or an unknown one for --tenant.
         StoreConflictException => new CommandRefusal(exception.Message),
+        // The database unreachable, restarting or out of connections.
+        StoreUnavailableException unavailable => new CommandRefusal("the database is unavailable: " + unavailable.Detail),
         ArgumentException => new CommandRefusal(exception.Message, 2),
         // signing-key rotate on a database the hub never started on.
         InvalidOperationException => new CommandRefusal(exception.Message),

@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeMdm.ServiceDefaults;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace EdgeMdm.Cloud.Storage;
@@ -35,7 +36,9 @@ internal sealed class HubDatabaseHealthCheck(IHubDatabase db, TimeProvider time)
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             // Whatever the backend throws (a refused connection, a missing table, a locked file) means the same here.
-            return HealthCheckResult.Unhealthy($"the {db.Backend} database cannot be read: {exception.Message}");
+            // A store fault's message is its short reason; the probe is the operator's, so it says the backend's words too.
+            var why = exception is StoreUnavailableException unavailable ? unavailable.Detail : exception.Message;
+            return HealthCheckResult.Unhealthy($"the {db.Backend} database cannot be read: {why}");
         }
 
         return version == needed

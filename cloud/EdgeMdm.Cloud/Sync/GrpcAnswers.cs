@@ -19,4 +19,12 @@ internal static class GrpcAnswers
         response.Headers["grpc-status"] = ((int)status).ToString(CultureInfo.InvariantCulture);
         response.Headers["grpc-message"] = message;
     }
+
+    /// <summary><paramref name="answer"/>'s status, message and trailers (a <see cref="RetryHint"/>) as a trailers-only answer.</summary>
+    public static void TrailersOnly(HttpResponse response, RpcException answer)
+    {
+        foreach (var entry in answer.Trailers)
+            response.Headers[entry.Key] = entry.Value;
+        TrailersOnly(response, answer.StatusCode, answer.Status.Detail);
+    }
 }

@@ -11,7 +11,9 @@ namespace EdgeMdm.Cloud.Sync;
 /// The site credential on the gRPC sync endpoints, as an ASP.NET Core authentication scheme: every call carries
 /// <c>authorization: Bearer &lt;site secret&gt;</c>, the store knows the site by the secret's SHA-256, and the
 /// site's id becomes the principal's <see cref="SiteIdClaim"/>. The endpoints declare <see cref="Policy"/>; a
-/// call without a known credential is refused by the authorization middleware before its message is read.
+/// call without a known credential is refused by the authorization middleware before its message is read. A call whose
+/// credential the store could not look up (it cannot serve right now) is answered as <see cref="StoreFaultAnswers"/>
+/// answers any sync call that meets such a fault, instead of escaping the middleware as a 500.
 /// </summary>
 public static class SiteCredential
 {
@@ -36,7 +38,8 @@ public static class SiteCredential
     internal static bool IsGrpc(HttpRequest request) =>
         request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true;
 
-    private sealed class Handler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory loggers, UrlEncoder encoder, ISiteRegistry sites)
+    private sealed class Handler(
+        IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory loggers, UrlEncoder encoder, ISiteRegistry sites, StoreFaultAnswers storeFaults)
         : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggers, encoder)
     {
         private const string Missing = "no bearer credential";
@@ -50,7 +53,18 @@ public static class SiteCredential
                 return AuthenticateResult.NoResult();
             if (BearerCredential.From(Request) is not { } secret)
                 return AuthenticateResult.Fail(Missing);
-            if (await sites.AuthenticateSiteAsync(secret, Context.RequestAborted) is not { } site)
+            string? site;
+            try
+            {
+                site = await sites.AuthenticateSiteAsync(secret, Context.RequestAborted);
+            }
+            catch (Exception exception) when (StoreFaults.Of(exception) is not null)
+            {
+                // The store could not say whose credential this is: no wrong credential, the challenge says "retry later".
+                return AuthenticateResult.Fail(exception);
+            }
+
+            if (site is null)
                 return AuthenticateResult.Fail(Unknown);
             var identity = new ClaimsIdentity([new Claim(SiteIdClaim, site)], Scheme.Name);
             return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
@@ -59,7 +73,8 @@ public static class SiteCredential
         /// <summary>
         /// UNAUTHENTICATED as a gRPC trailers-only answer (<see cref="GrpcAnswers.TrailersOnly"/>) with a message
         /// saying what is wrong. The framework's plain HTTP 401 also reaches a gRPC client as UNAUTHENTICATED, but only
-        /// with "Bad gRPC response. HTTP status code: 401".
+        /// with "Bad gRPC response. HTTP status code: 401". A lookup the store could not make is answered as any sync call
+        /// meeting that fault is (<see cref="StoreFaultAnswers.Refusal"/>), trailers-only.
         /// </summary>
         protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
         {
@@ -72,6 +87,12 @@ public static class SiteCredential
             }
 
             var result = await HandleAuthenticateOnceSafeAsync();
+            if (result.Failure is { } failure && StoreFaults.Of(failure) is { } fault)
+            {
+                GrpcAnswers.TrailersOnly(Response, storeFaults.Refusal(fault, Context.Connection.RemoteIpAddress?.ToString() ?? "unknown"));
+                return;
+            }
+
             var missing = result.Failure is null || string.Equals(result.Failure.Message, Missing, StringComparison.Ordinal);
             SyncLog.SiteUnauthenticated(Logger, Request.Path, Context.Connection.RemoteIpAddress?.ToString() ?? "unknown", missing ? Missing : Unknown);
 

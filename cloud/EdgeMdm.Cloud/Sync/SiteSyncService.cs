@@ -1,5 +1,6 @@
 using System.Buffers;
 using EdgeMdm.Contracts.Sync;
+using EdgeMdm.ServiceDefaults;
 using Grpc.Core;
 
 namespace EdgeMdm.Cloud.Sync;
@@ -87,10 +88,10 @@ internal sealed class SiteSyncService(
                 await responseStream.WriteAsync(new UpstreamAck { AppliedThrough = appliedThrough }, context.CancellationToken);
             }
         }
-        catch (IOException exception)
+        catch (IOException exception) when (exception is not StorageFullException)
         {
             // A cut uplink is normal weather, not a hub error: whatever was applied stays applied, and the site
-            // learns where to resume from its next Hello.
+            // learns where to resume from its next Hello. (A full disk is an IOException too, but the store's: StoreFaultAnswers.)
             SyncLog.SitePushCut(logger, site, exception.Message);
         }
         catch (RpcException exception) when (exception.StatusCode == StatusCode.InvalidArgument)

@@ -47,4 +47,9 @@ internal static partial class SyncLog
     [LoggerMessage(EventId = 2040, Level = LogLevel.Warning,
         Message = "Sync call from {Caller} refused by the per-{Limit} rate limit, told to retry after {Seconds} s ({Unlogged} more refusals of this limit since the last such line)")]
     public static partial void CallLimited(ILogger logger, string caller, string limit, string seconds, long unlogged);
+
+    // At most once per interval (StoreFaultAnswers), no stack: the database's trouble, not a bug of the hub's.
+    [LoggerMessage(EventId = 2041, Level = LogLevel.Warning,
+        Message = "Sync call from {Caller} answered {Status}, to be retried later: {Reason} ({Unlogged} more such answers since the last such line)")]
+    public static partial void StoreFault(ILogger logger, string caller, string status, string reason, long unlogged);
 }

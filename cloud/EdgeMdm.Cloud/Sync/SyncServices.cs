@@ -37,9 +37,11 @@ public static class SyncServices
         services.AddRateLimiter(limiter => limiter.AddPolicy<string, SyncAddressLimit>(SyncAddressLimit.Policy));
         // A singleton, so that one set of buckets counts every call (grpc-dotnet takes an interceptor from the container).
         services.AddSingleton<SiteCallLimit>();
+        services.AddSingleton<StoreFaultAnswers>();
         services.AddGrpc().AddServiceOptions<SiteSyncService>(grpc =>
         {
             grpc.Interceptors.Add<SiteCallLimit>();
+            grpc.Interceptors.Add<StoreFaultAnswers>();
             // A push batch is at most 500 changes; anything larger is refused (RESOURCE_EXHAUSTED) before it is parsed.
             // What the hub sends stays within what the appliance accepts (HubChannel: 8 MiB), so an oversized reply
             // fails here, with the hub's log saying so, rather than as a puzzle at the site.

@@ -12,8 +12,9 @@ namespace EdgeMdm.Edge.Sync;
 /// apply it, then push the outbox until it is drained, deleting rows only once the hub acknowledged them.
 /// Any failure ends the round; the next one starts after a backoff with jitter, which grows only while tries move
 /// nothing: a round cut after it moved changes (a balancer draining a replica, a flapping link) is tried again at
-/// once. A refusal by the hub's rate limit (RESOURCE_EXHAUSTED with a <see cref="RetryHint"/>) is waited out as the
-/// hub asks, and is no uplink failure. Devices never wait on this: they are answered from local state, uplink or not.
+/// once. A refusal that says when to come back (a <see cref="RetryHint"/>: RESOURCE_EXHAUSTED from the hub's rate limit
+/// or full disk, UNAVAILABLE from its database unable to serve) is waited out as the hub asks, and is no uplink failure:
+/// the hub answered. Devices never wait on this: they are answered from local state, uplink or not.
 /// </summary>
 public sealed partial class SyncWorker(
     IOptions<SyncOptions> options,
@@ -37,8 +38,8 @@ public sealed partial class SyncWorker(
     // Whether the current try applied a feed batch or had a push acknowledged.
     private bool _movedChanges;
 
-    // Whether the hub's rate limit has refused this site since its last round that went through: the wait it asks for
-    // is logged once per such episode, not every try.
+    // Whether the hub has refused this site with a wait (RetryHint) since its last round that went through: the wait it
+    // asks for is logged once per such episode, not every try.
     private bool _limited;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -56,7 +57,8 @@ public sealed partial class SyncWorker(
             TimeSpan.FromSeconds(settings.SyncRetryMaxSeconds),
             clock,
             // A try that moved changes proved the uplink works: its failure ends the backoff instead of growing it. A
-            // rate-limit refusal is no uplink failure either: it leaves the pipeline, for the wait the hub asks for.
+            // refusal with a wait (rate limit, the hub's database) is no uplink failure either: it leaves the pipeline,
+            // for the wait the hub asks for.
             exception => !_movedChanges && RetryHintOf(exception) is null && HubChannel.IsUplinkFailure(exception, stoppingToken),
             async failure =>
             {
@@ -82,7 +84,7 @@ public sealed partial class SyncWorker(
             }
             catch (RpcException exception) when (RetryHintOf(exception) is { } wait)
             {
-                await WaitOutLimitAsync(wait, stoppingToken);
+                await WaitOutRefusalAsync(wait, exception.Status.Detail, stoppingToken);
             }
             catch (Exception exception) when (_movedChanges && HubChannel.IsUplinkFailure(exception, stoppingToken))
             {
@@ -210,10 +212,10 @@ public sealed partial class SyncWorker(
     /// The hub answered, so the uplink works and its state stays as it is; the site waits what the hub asks before the
     /// next round, which then starts with a fresh backoff. The hub's hint is capped (<see cref="RetryHint.Longest"/>).
     /// </summary>
-    private async Task WaitOutLimitAsync(TimeSpan wait, CancellationToken stoppingToken)
+    private async Task WaitOutRefusalAsync(TimeSpan wait, string reason, CancellationToken stoppingToken)
     {
         if (!_limited)
-            Log.RateLimited(logger, wait.TotalSeconds);
+            Log.AskedToWait(logger, reason, wait.TotalSeconds);
         _limited = true;
         try
         {
@@ -258,8 +260,8 @@ public sealed partial class SyncWorker(
         [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "Refused the hub's feed change {Position}: {Reason}. The feed waits there; nothing after it is applied until the hub sends a change that verifies")]
         public static partial void FeedRefused(ILogger logger, ulong position, string reason);
 
-        [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "The hub's rate limit refused this site's sync; waiting the {Seconds:0.0} s it asks before each next try (logged once until a round goes through)")]
-        public static partial void RateLimited(ILogger logger, double seconds);
+        [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "The hub refused this site's sync for now ({Reason}); waiting the {Seconds:0.0} s it asks before each next try (logged once until a round goes through)")]
+        public static partial void AskedToWait(ILogger logger, string reason, double seconds);
 
         [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Sync round failed ({State}); next try in {Seconds:0.0} s: {Error}")]
         public static partial void RoundFailed(ILogger logger, UplinkState state, double seconds, string error);

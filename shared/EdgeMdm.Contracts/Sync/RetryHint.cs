@@ -4,9 +4,10 @@ using Grpc.Core;
 namespace EdgeMdm.Contracts.Sync;
 
 /// <summary>
-/// How long the hub asks a site to wait before its next call when it refuses one for a rate limit
-/// (RESOURCE_EXHAUSTED), one definition for both ends. The hub sends both forms: <c>grpc-retry-pushback-ms</c>, which
-/// gRPC's own retry policy honours (gRFC A6), and <c>retry-after</c> in whole seconds, as HTTP's 429 says it.
+/// How long the hub asks a site to wait before its next call when it refuses one for a reason that passes by itself: a
+/// rate limit or a full disk (RESOURCE_EXHAUSTED), its database unable to serve for a while (UNAVAILABLE); one definition
+/// for both ends. The hub sends both forms: <c>grpc-retry-pushback-ms</c>, which gRPC's own retry policy honours
+/// (gRFC A6), and <c>retry-after</c> in whole seconds, as HTTP's 429 and 503 say it.
 /// </summary>
 public static class RetryHint
 {
@@ -33,13 +34,14 @@ public static class RetryHint
     };
 
     /// <summary>
-    /// The wait a refused call asks for: null unless it is RESOURCE_EXHAUSTED with a hint (pushback first, then
-    /// retry-after), capped at <see cref="Longest"/>. A negative or unreadable value is no hint.
+    /// The wait a refused call asks for: null unless it is RESOURCE_EXHAUSTED or UNAVAILABLE with a hint (pushback
+    /// first, then retry-after), capped at <see cref="Longest"/>. A negative or unreadable value is no hint; so is an
+    /// UNAVAILABLE without one (a connection that failed, which the client reports itself).
     /// </summary>
     public static TimeSpan? From(RpcException exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        if (exception.StatusCode != StatusCode.ResourceExhausted)
+        if (exception.StatusCode is not (StatusCode.ResourceExhausted or StatusCode.Unavailable))
             return null;
         if (Read(exception.Trailers, PushbackHeader) is { } milliseconds)
             return Capped(milliseconds);

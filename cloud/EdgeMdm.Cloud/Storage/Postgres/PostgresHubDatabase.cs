@@ -7,7 +7,9 @@ namespace EdgeMdm.Cloud.Storage.Postgres;
 /// <summary>
 /// The scale-out backend: several hub replicas on one PostgreSQL. Write transactions run at READ COMMITTED;
 /// what must not race takes row locks (<c>SELECT ... FOR UPDATE</c>, or an UPDATE of the site's row), so each
-/// statement after the lock sees what the previous holder committed.
+/// statement after the lock sees what the previous holder committed. A failure that means the database cannot serve
+/// right now (or its disk is full) leaves here as the host's storage fault (<see cref="PostgresFaults"/>), so that every
+/// caller answers it as "retry later" rather than as a bug.
 /// </summary>
 internal sealed class PostgresHubDatabase : IHubDatabase
 {
@@ -30,17 +32,31 @@ internal sealed class PostgresHubDatabase : IHubDatabase
 
     public async Task<HubSession> BeginAsync(bool write, CancellationToken cancellationToken)
     {
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        var connection = await Translated(_dataSource.OpenConnectionAsync(cancellationToken).AsTask());
         try
         {
             // Reads see one snapshot across their statements (a digest, a listing); writes run at READ
             // COMMITTED so that a statement after a lock wait sees what the previous holder committed.
-            var transaction = await connection.BeginTransactionAsync(write ? IsolationLevel.ReadCommitted : IsolationLevel.RepeatableRead, cancellationToken);
+            var transaction = await Translated(connection.BeginTransactionAsync(write ? IsolationLevel.ReadCommitted : IsolationLevel.RepeatableRead, cancellationToken).AsTask());
             return new Session(connection, transaction, cancellationToken);
         }
         catch
         {
             await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task<T> Translated<T>(Task<T> operation)
+    {
+        try
+        {
+            return await operation;
+        }
+        catch (NpgsqlException exception)
+        {
+            if (PostgresFaults.Translate(exception) is { } fault)
+                throw fault;
             throw;
         }
     }
@@ -52,10 +68,20 @@ internal sealed class PostgresHubDatabase : IHubDatabase
         public override async Task<int> ExecuteAsync(string sql, params object?[] args)
         {
             await using var command = Command(sql, args);
-            return await command.ExecuteNonQueryAsync(cancellationToken);
+            return await Translated(command.ExecuteNonQueryAsync(cancellationToken));
         }
 
-        public override async Task<List<Row>> QueryAsync(string sql, params object?[] args)
+        public override Task<List<Row>> QueryAsync(string sql, params object?[] args) => Translated(ReadAsync(sql, args));
+
+        public override Task CommitAsync() => Translated(CommittedAsync());
+
+        private async Task<bool> CommittedAsync()
+        {
+            await transaction.CommitAsync(cancellationToken);
+            return true;
+        }
+
+        private async Task<List<Row>> ReadAsync(string sql, object?[] args)
         {
             await using var command = Command(sql, args);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -70,8 +96,6 @@ internal sealed class PostgresHubDatabase : IHubDatabase
 
             return rows;
         }
-
-        public override Task CommitAsync() => transaction.CommitAsync(cancellationToken);
 
         public override async ValueTask DisposeAsync()
         {

@@ -9,7 +9,9 @@ namespace EdgeMdm.Cloud.Storage.Sqlite;
 /// <summary>
 /// The embedded backend: one SQLite file in WAL mode with <c>synchronous=FULL</c> (a committed transaction
 /// survives power loss). Each transaction opens its own connection; a write transaction begins IMMEDIATE,
-/// taking the file's single write lock at once, which is what serialises writers, also across processes.
+/// taking the file's single write lock at once, which is what serialises writers, also across processes. The lock still
+/// held by another writer after <see cref="BusyTimeout"/>, or a full disk, leaves here as the host's storage fault
+/// (<see cref="SqliteFaults"/>), answered as "retry later" rather than as a bug.
 /// </summary>
 internal sealed class SqliteHubDatabase : IHubDatabase
 {
@@ -59,9 +61,11 @@ internal sealed class SqliteHubDatabase : IHubDatabase
             connection.Execute(write ? "BEGIN IMMEDIATE" : "BEGIN");
             return new Session(connection);
         }
-        catch
+        catch (Exception exception)
         {
             connection.Dispose();
+            if (exception is SQLiteException sqlite && SqliteFaults.Translate(sqlite) is { } fault)
+                throw fault;
             throw;
         }
     }
@@ -101,7 +105,18 @@ internal sealed class SqliteHubDatabase : IHubDatabase
 
         public override Task CommitAsync()
         {
-            connection.Execute("COMMIT");
+            try
+            {
+                connection.Execute("COMMIT");
+            }
+            catch (SQLiteException exception)
+            {
+                // Still open: disposing rolls it back.
+                if (SqliteFaults.Translate(exception) is { } fault)
+                    throw fault;
+                throw;
+            }
+
             _done = true;
             return Task.CompletedTask;
         }
@@ -167,7 +182,29 @@ internal sealed class SqliteHubDatabase : IHubDatabase
         private void Check(int rc, string sql)
         {
             if (rc is not (raw.SQLITE_OK or raw.SQLITE_DONE or raw.SQLITE_ROW))
-                throw SQLiteException.New((SQLite3.Result)rc, $"{raw.sqlite3_errmsg(connection.Handle).utf8_to_string()} ({sql})");
+            {
+                var error = SQLiteException.New((SQLite3.Result)rc, $"{raw.sqlite3_errmsg(connection.Handle).utf8_to_string()} ({sql})");
+                throw SqliteFaults.Translate(error) ?? error;
+            }
         }
     }
+}
+
+/// <summary>
+/// Which of SQLite's failures mean "the database cannot serve right now, retry later" (<see cref="StoreUnavailableException"/>:
+/// BUSY or LOCKED, which reach the hub only once the busy timeout has run out) or "its disk is full"
+/// (<see cref="StorageFullException"/>); anything else is a bug and stays as thrown.
+/// </summary>
+internal static class SqliteFaults
+{
+    /// <summary>The fault <paramref name="exception"/> is (it the inner exception), or null for one to let through as it is.</summary>
+    public static Exception? Translate(SQLiteException exception) => PrimaryResult(exception) switch
+    {
+        SQLite3.Result.Busy or SQLite3.Result.Locked => new StoreUnavailableException("the database stayed locked by another writer past its busy timeout", exception),
+        SQLite3.Result.Full => new StorageFullException("the disk holding the hub's database is full: " + exception.Message, exception),
+        _ => null,
+    };
+
+    // An extended result code (SQLITE_BUSY_SNAPSHOT is 517) carries its primary one in the low byte.
+    private static SQLite3.Result PrimaryResult(SQLiteException exception) => (SQLite3.Result)((int)exception.Result & 0xff);
 }
