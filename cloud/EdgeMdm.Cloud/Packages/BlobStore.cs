@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using EdgeMdm.Domain.Packages;
+using EdgeMdm.ServiceDefaults.Durability;
 
 namespace EdgeMdm.Cloud.Packages;
 
@@ -122,7 +123,7 @@ public sealed class DirectoryBlobStore : IBlobStore
         else
         {
             // Overwrite: another replica may have renamed the same bytes in since the check; either copy is right.
-            File.Move(staged.Path, target, overwrite: true);
+            DurableFiles.MoveFile(staged.Path, target, overwrite: true);
         }
 
         staged.Committed = true;

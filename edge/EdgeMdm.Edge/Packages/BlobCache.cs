@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using EdgeMdm.Domain.Packages;
 using EdgeMdm.Edge.Storage;
+using EdgeMdm.ServiceDefaults.Durability;
 using Microsoft.Extensions.Options;
 
 namespace EdgeMdm.Edge.Packages;
@@ -198,7 +199,8 @@ public sealed partial class BlobCache : IDisposable
         }
 
         var final = PathOf(manifest.Sha256);
-        File.Move(part, final, overwrite: true);
+        // The name is on the disk before the index says the blob is cached.
+        DurableFiles.MoveFile(part, final, overwrite: true);
         await _store.MarkCachedAsync(manifest.Sha256, manifest.SizeBytes, BlobFingerprint.Of(new FileInfo(final)), _clock.GetUtcNow());
         Log.BlobCached(_logger, manifest.Sha256, manifest.PackageName, manifest.VersionCode, manifest.SizeBytes);
         await EvictAsync();

@@ -3,6 +3,7 @@ using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using EdgeMdm.Domain.Security;
+using EdgeMdm.ServiceDefaults.Durability;
 using EdgeMdm.ServiceDefaults.OwnerOnly;
 
 namespace EdgeMdm.Edge.SiteTls;
@@ -309,6 +310,6 @@ public sealed class SiteCertificates : IDisposable
             file.Flush(flushToDisk: true);
         }
 
-        File.Move(temporary, path, overwrite: true);
+        DurableFiles.MoveFile(temporary, path, overwrite: true);
     }
 }

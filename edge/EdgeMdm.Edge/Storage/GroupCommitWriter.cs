@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using EdgeMdm.ServiceDefaults;
 using SQLite;
+using SQLitePCL;
 
 namespace EdgeMdm.Edge.Storage;
 
@@ -9,7 +10,8 @@ namespace EdgeMdm.Edge.Storage;
 /// up (up to <see cref="MaxBatch"/> units) in one immediate transaction, each unit inside its own savepoint,
 /// commits once with <c>synchronous=FULL</c>, and only then completes the callers' tasks. One fsync pays
 /// for a whole shift-change burst of check-ins, and an acknowledged write is always on disk.
-/// A unit that throws rolls back to its savepoint alone; the others in the batch still commit.
+/// A unit that throws rolls back to its savepoint alone; the others in the batch still commit. A unit alone in its batch
+/// (every write when callers come one at a time) needs no savepoint: the transaction's own rollback undoes it.
 /// </summary>
 public sealed class GroupCommitWriter : IAsyncDisposable
 {
@@ -45,7 +47,7 @@ public sealed class GroupCommitWriter : IAsyncDisposable
     {
         var item = new WorkItem<T>(work);
         ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(item), this);
-        return item.Completion.Task;
+        return item.Task;
     }
 
     public async ValueTask DisposeAsync()
@@ -66,6 +68,7 @@ public sealed class GroupCommitWriter : IAsyncDisposable
                 while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item))
                     batch.Add(item);
                 CommitBatch(batch);
+                Publish(batch);
                 batch.Clear();
             }
         }
@@ -90,12 +93,81 @@ public sealed class GroupCommitWriter : IAsyncDisposable
         }
         catch (Exception exception)
         {
-            var failure = Translate(exception);
-            foreach (var item in batch)
-                item.Fail(failure);
+            FailAll(batch, Translate(exception));
             return;
         }
 
+        Exception? lost;
+        try
+        {
+            lost = batch.Count == 1 ? RunAlone(batch[0]) : RunEachInSavepoint(batch);
+        }
+        catch (Exception exception)
+        {
+            // The writer's own SAVEPOINT, RELEASE or ROLLBACK TO failed: the transaction is in no state to commit.
+            lost = Translate(exception);
+        }
+
+        if (lost is not null)
+        {
+            TryRollback();
+            FailAll(batch, lost);
+            return;
+        }
+
+        try
+        {
+            _connection.Prepared("COMMIT").Execute();
+        }
+        catch (Exception exception)
+        {
+            TryRollback();
+            FailAll(batch, Translate(exception));
+            return;
+        }
+
+        Interlocked.Exchange(ref _storageFullSince, 0);
+        Interlocked.Increment(ref _batches);
+        Interlocked.Add(ref _units, batch.Count);
+        foreach (var item in batch)
+            item.Committed();
+    }
+
+    /// <summary>
+    /// Completes the callers' tasks, after COMMIT and after every unit's <see cref="UnitOfWork.OnCommitted"/> callbacks.
+    /// Their continuations run on the thread pool (<see cref="TaskCreationOptions.RunContinuationsAsynchronously"/>), never
+    /// on this thread.
+    /// </summary>
+    private static void Publish(List<IWorkItem> batch)
+    {
+        foreach (var item in batch)
+            item.Publish();
+    }
+
+    /// <summary>
+    /// A unit with no other in its transaction needs no savepoint: if it throws, rolling the whole transaction back
+    /// undoes exactly its work. Returns its failure, or null when it ran.
+    /// </summary>
+    private Exception? RunAlone(IWorkItem item)
+    {
+        try
+        {
+            item.Run(new UnitOfWork(_connection));
+            return null;
+        }
+        catch (Exception exception)
+        {
+            return Translate(exception);
+        }
+    }
+
+    /// <summary>
+    /// Each unit in its own savepoint, so that one that throws rolls back alone and the others still commit. Returns
+    /// a failure only when SQLite itself ended the whole transaction under a unit (it does on SQLITE_FULL or an I/O
+    /// error in a statement that keeps no statement journal): then every unit of the batch is lost, not just that one.
+    /// </summary>
+    private Exception? RunEachInSavepoint(List<IWorkItem> batch)
+    {
         foreach (var item in batch)
         {
             _connection.Prepared("SAVEPOINT unit").Execute();
@@ -106,30 +178,22 @@ public sealed class GroupCommitWriter : IAsyncDisposable
             }
             catch (Exception exception)
             {
+                var failure = Translate(exception);
+                if (raw.sqlite3_get_autocommit(_connection.Handle) != 0)
+                    return failure;
                 _connection.Prepared("ROLLBACK TO unit").Execute();
                 _connection.Prepared("RELEASE unit").Execute();
-                item.Fail(Translate(exception));
+                item.Fail(failure);
             }
         }
 
-        try
-        {
-            _connection.Prepared("COMMIT").Execute();
-        }
-        catch (Exception exception)
-        {
-            TryRollback();
-            var failure = Translate(exception);
-            foreach (var item in batch)
-                item.Fail(failure);
-            return;
-        }
+        return null;
+    }
 
-        Interlocked.Exchange(ref _storageFullSince, 0);
-        Interlocked.Increment(ref _batches);
-        Interlocked.Add(ref _units, batch.Count);
+    private static void FailAll(List<IWorkItem> batch, Exception failure)
+    {
         foreach (var item in batch)
-            item.Complete();
+            item.Fail(failure);
     }
 
     /// <summary>
@@ -159,17 +223,23 @@ public sealed class GroupCommitWriter : IAsyncDisposable
     private interface IWorkItem
     {
         void Run(UnitOfWork unit);
+
+        /// <summary>Records why the unit did not commit; the first reason given is the one its caller gets.</summary>
         void Fail(Exception exception);
-        void Complete();
+
+        /// <summary>After COMMIT, on the writer's thread: the unit's <see cref="UnitOfWork.OnCommitted"/> callbacks.</summary>
+        void Committed();
+
+        /// <summary>Completes the caller's task with the unit's result or failure.</summary>
+        void Publish();
     }
 
-    private sealed class WorkItem<T>(Func<UnitOfWork, T> work) : IWorkItem
+    /// <summary>A unit of work and its caller's task in one object (one allocation fewer per write).</summary>
+    private sealed class WorkItem<T>(Func<UnitOfWork, T> work) : TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously), IWorkItem
     {
         private T? _result;
-        private bool _failed;
+        private Exception? _failure;
         private UnitOfWork? _unit;
-
-        public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public void Run(UnitOfWork unit)
         {
@@ -177,15 +247,11 @@ public sealed class GroupCommitWriter : IAsyncDisposable
             _result = work(unit);
         }
 
-        public void Fail(Exception exception)
-        {
-            _failed = true;
-            Completion.TrySetException(exception);
-        }
+        public void Fail(Exception exception) => _failure ??= exception;
 
-        public void Complete()
+        public void Committed()
         {
-            if (_failed)
+            if (_failure is not null)
                 return;
             try
             {
@@ -194,11 +260,16 @@ public sealed class GroupCommitWriter : IAsyncDisposable
             catch (Exception exception)
             {
                 // The write is durable; the caller still learns that what should have followed it did not.
-                Completion.TrySetException(exception);
-                return;
+                _failure = exception;
             }
+        }
 
-            Completion.TrySetResult(_result!);
+        public void Publish()
+        {
+            if (_failure is { } failure)
+                TrySetException(failure);
+            else
+                TrySetResult(_result!);
         }
     }
 }

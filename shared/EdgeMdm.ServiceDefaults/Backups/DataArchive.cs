@@ -1,6 +1,7 @@
 using System.Formats.Tar;
 using System.Security.Cryptography;
 using System.Text.Json;
+using EdgeMdm.ServiceDefaults.Durability;
 using EdgeMdm.ServiceDefaults.OwnerOnly;
 
 namespace EdgeMdm.ServiceDefaults.Backups;
@@ -86,7 +87,7 @@ public static class DataArchive
                 archive.Flush(flushToDisk: true);
             }
 
-            File.Move(temporary, destination, overwrite: true);
+            DurableFiles.MoveFile(temporary, destination, overwrite: true);
             return manifest;
         }
         catch
@@ -164,9 +165,12 @@ public static class DataArchive
 
     private static void PutInPlace(string staged, string destination)
     {
+        // Every extracted name on the disk before the directory takes its place (each file was fsynced as written).
+        foreach (var directory in Directory.EnumerateDirectories(staged, "*", SearchOption.AllDirectories).Append(staged))
+            DurableFiles.SyncDirectory(directory);
         if (!Directory.Exists(destination))
         {
-            Directory.Move(staged, destination);
+            DurableFiles.MoveDirectory(staged, destination);
             return;
         }
 
@@ -174,7 +178,7 @@ public static class DataArchive
         Directory.Move(destination, replaced);
         try
         {
-            Directory.Move(staged, destination);
+            DurableFiles.MoveDirectory(staged, destination);
         }
         catch
         {

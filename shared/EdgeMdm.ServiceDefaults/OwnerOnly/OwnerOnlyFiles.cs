@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using EdgeMdm.ServiceDefaults.Durability;
 
 namespace EdgeMdm.ServiceDefaults.OwnerOnly;
 
@@ -50,7 +51,8 @@ public static class OwnerOnlyFiles
 
     /// <summary>
     /// Writes <paramref name="text"/> to <paramref name="path"/> atomically (a 0600 temp file beside it, renamed over it),
-    /// so a reader never sees half a file and the file is never, even briefly, readable by others.
+    /// so a reader never sees half a file and the file is never, even briefly, readable by others; durably (the bytes,
+    /// then the rename, fsynced), so a power cut leaves the old file or the new one, never an empty one.
     /// </summary>
     public static void WriteAllText(string path, string text)
     {
@@ -58,9 +60,13 @@ public static class OwnerOnlyFiles
         if (Path.GetDirectoryName(full) is { } directory)
             CreateDirectory(directory);
         var temporary = Path.Combine(Path.GetDirectoryName(full) ?? ".", "." + Path.GetFileName(full) + ".tmp");
-        using (var file = new StreamWriter(temporary, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), Create(System.IO.FileMode.Create)))
-            file.Write(text);
-        File.Move(temporary, full, overwrite: true);
+        using (var stream = new FileStream(temporary, Create(System.IO.FileMode.Create)))
+        {
+            stream.Write(new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(text));
+            stream.Flush(flushToDisk: true);
+        }
+
+        DurableFiles.MoveFile(temporary, full, overwrite: true);
     }
 
     /// <summary>Makes an existing file 0600 (one a library wrote with the umask's mode, inside a 0700 directory).</summary>

@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using EdgeMdm.ServiceDefaults.Durability;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.Logging;
 
@@ -33,10 +34,12 @@ public sealed class OwnerOnlyXmlRepository : IXmlRepository
             // On disk before anything the key protects is committed: the framework renames a written file into place
             // without fsync, and a power cut after the database's commit (a first start that protects what an older
             // version stored in clear, say) would otherwise keep the protected rows and lose the key that opens them.
-            // On ext4 the fsync also commits the journal that holds the rename.
             using var written = new FileStream(file.FullName, FileMode.Open, FileAccess.ReadWrite);
             written.Flush(flushToDisk: true);
         }
+
+        // And the rename itself: on ext4 the file's fsync happens to commit the journal holding it, elsewhere only this does.
+        DurableFiles.SyncDirectory(_directory.FullName);
     }
 
     /// <summary>The key ring's directory and its key files, for the start check.</summary>

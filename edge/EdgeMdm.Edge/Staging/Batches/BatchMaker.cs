@@ -1,4 +1,5 @@
 using EdgeMdm.Edge.Site;
+using EdgeMdm.ServiceDefaults.Durability;
 
 namespace EdgeMdm.Edge.Staging.Batches;
 
@@ -32,7 +33,7 @@ public sealed class BatchMaker(IStagingBatches batches, EnrollmentCodes codes, I
             throw;
         }
 
-        Directory.Move(partial, directory);
+        DurableFiles.MoveDirectory(partial, directory);
         var warning = codes.AgentPackage() is null
             ? $"warning: the site's catalog has no {codes.AgentPackageName} package, so the codes carry no agent download (publish it at the hub: edgemdm packages upload AGENT.apk --package-name {codes.AgentPackageName} ..., and name it in a blueprint so the site caches it)"
             : null;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using EdgeMdm.ServiceDefaults.Durability;
 using QRCoder;
 
 namespace EdgeMdm.Edge.Staging.Batches;
@@ -57,6 +58,8 @@ public static class BatchSheet
         WriteDurably(Path.Combine(directory, PayloadFile), Encoding.UTF8.GetBytes(PayloadJson(batch, codes)));
         var sheet = Path.Combine(directory, SheetFile);
         WriteDurably(sheet, Encoding.UTF8.GetBytes(Html(batch, codes, svgs)));
+        // The files' names too: each fsync above saved a file's bytes, not its entry in the directory.
+        DurableFiles.SyncDirectory(directory);
         return sheet;
     }
 
