@@ -118,31 +118,9 @@ internal sealed class PostgresHubDatabase : IHubDatabase
         }
     }
 
-    public async Task<string?> BackUpAsync(string archive)
-    {
-        try
-        {
-            await _server.DumpAsync(_name, archive);
-            return null;
-        }
-        catch (InvalidOperationException e)
-        {
-            return e.Message;
-        }
-    }
+    public Task<string?> BackUpAsync(string archive) => FailureOfAsync(_server.DumpAsync(_name, archive));
 
-    public async Task<string?> RestoreAsync(string archive)
-    {
-        try
-        {
-            await _server.RestoreAsync(_name, archive);
-            return null;
-        }
-        catch (InvalidOperationException e)
-        {
-            return e.Message;
-        }
-    }
+    public Task<string?> RestoreAsync(string archive) => FailureOfAsync(_server.RestoreAsync(_name, archive));
 
     public async Task<HubHolding> ReadSiteAsync(string siteId)
     {
@@ -159,4 +137,18 @@ internal sealed class PostgresHubDatabase : IHubDatabase
     public IReadOnlyList<string> CheckIntegrity() => [];
 
     public ValueTask DisposeAsync() => _server.DisposeAsync();
+
+    /// <summary>Null when <paramref name="script"/> (a <c>postgres.sh</c> run) worked, else its failure with its output.</summary>
+    private static async Task<string?> FailureOfAsync(Task script)
+    {
+        try
+        {
+            await script;
+            return null;
+        }
+        catch (InvalidOperationException e)
+        {
+            return e.Message;
+        }
+    }
 }
