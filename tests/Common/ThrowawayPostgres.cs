@@ -10,9 +10,9 @@ namespace EdgeMdm.Testing;
 /// A throwaway PostgreSQL, started by <c>tests/scripts/postgres.sh</c> (initdb + pg_ctl in a temp directory, loopback
 /// only, trust auth) on a free port, and stopped and removed on dispose. When it cannot start, the test that needed it
 /// fails under <c>CI=true</c> (a CI run must prove the PostgreSQL path) and is skipped, saying why, elsewhere
-/// (<see cref="SkipOrFail"/>).
+/// (<c>SkipOrFail</c>, in ThrowawayPostgres.Skip.cs, which only the xUnit projects link; the drills link this file alone).
 /// </summary>
-internal sealed class ThrowawayPostgres : IAsyncDisposable
+internal sealed partial class ThrowawayPostgres : IAsyncDisposable
 {
     private readonly string _directory;
     private int _databases;
@@ -39,28 +39,32 @@ internal sealed class ThrowawayPostgres : IAsyncDisposable
         return (null, $"tests/scripts/postgres.sh start failed (exit {exitCode}): {output.Trim()}");
     }
 
-    /// <summary>Starts a server, or fails (CI) / skips (elsewhere) the calling <c>[SkippableFact]</c> when it cannot.</summary>
-    public static async Task<ThrowawayPostgres> StartOrSkipAsync()
-    {
-        var (server, unavailable) = await TryStartAsync();
-        return server ?? throw SkipOrFail(unavailable!);
-    }
-
-    /// <summary>Fails the calling test under CI=true, skips it elsewhere; either way by throwing.</summary>
-    public static Exception SkipOrFail(string unavailable)
-    {
-        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-            Assert.Fail("PostgreSQL is required when CI=true but could not be started: " + unavailable);
-        Skip.If(true, "PostgreSQL unavailable (run tests/scripts/setup.sh as root to install it): " + unavailable);
-        return new UnreachableException();
-    }
-
     /// <summary>Creates an empty database and returns its Npgsql connection string (what the hub's <c>--database</c> takes).</summary>
     public async Task<string> CreateDatabaseAsync()
     {
         var name = $"hub_{Interlocked.Increment(ref _databases).ToString(CultureInfo.InvariantCulture)}_{Guid.NewGuid():N}"[..30];
         await CreateAsync(name);
-        return $"Host=127.0.0.1;Port={Port.ToString(CultureInfo.InvariantCulture)};Username=postgres;Database={name}";
+        return ConnectionString(name);
+    }
+
+    /// <summary>The Npgsql connection string of database <paramref name="name"/> on this server.</summary>
+    public string ConnectionString(string name) =>
+        $"Host=127.0.0.1;Port={Port.ToString(CultureInfo.InvariantCulture)};Username=postgres;Database={Identifier(name)}";
+
+    /// <summary>
+    /// An operator's backup of database <paramref name="name"/>: <c>pg_dump --format=custom</c> into <paramref name="file"/>,
+    /// as the README's "Backing up the hub" says, while the hub serves.
+    /// </summary>
+    public Task DumpAsync(string name, string file) => RunAsync("dump", Port.ToString(CultureInfo.InvariantCulture), Identifier(name), file);
+
+    /// <summary>
+    /// The operator's restore of <paramref name="file"/> over database <paramref name="name"/> with the hub stopped:
+    /// <c>pg_restore --clean --if-exists --no-owner</c>, as the README says.
+    /// </summary>
+    public Task RestoreAsync(string name, string file)
+    {
+        NpgsqlConnection.ClearAllPools();
+        return RunAsync("restore", Port.ToString(CultureInfo.InvariantCulture), Identifier(name), file);
     }
 
     /// <summary>
@@ -82,6 +86,12 @@ internal sealed class ThrowawayPostgres : IAsyncDisposable
         string[] args = template is null
             ? ["createdb", Port.ToString(CultureInfo.InvariantCulture), Identifier(name)]
             : ["createdb", Port.ToString(CultureInfo.InvariantCulture), Identifier(name), Identifier(template)];
+        await RunAsync(args);
+    }
+
+    /// <summary>Runs <c>postgres.sh ARGS</c> (a minute at most); one that fails throws with its output.</summary>
+    private static async Task RunAsync(params string[] args)
+    {
         var (exitCode, output) = await ScriptAsync(TimeSpan.FromMinutes(1), args);
         if (exitCode != 0)
             throw new InvalidOperationException($"tests/scripts/postgres.sh {string.Join(' ', args)} failed (exit {exitCode}): {output.Trim()}");

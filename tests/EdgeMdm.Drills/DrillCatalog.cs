@@ -10,6 +10,7 @@ internal static class DrillCatalog
         new Faults.UplinkFlapDrill(),
         new Faults.DiskFullDrill(),
         new Faults.HubRollbackDrill(),
+        new Faults.HubRollbackDrill(postgres: true),
         new Faults.ClockJumpDrill(),
         new Faults.ReplaceFromBackupDrill(),
     ];

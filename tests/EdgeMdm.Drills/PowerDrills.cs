@@ -30,7 +30,7 @@ internal sealed class PowerLossDrill : IDrill
     {
         ArgumentNullException.ThrowIfNull(context);
         var shim = Path.Combine(context.WorkDirectory, "unsynced.so");
-        var build = await DrillProcesses.RunProgramAsync("bash", [Path.Combine(context.Repository, "tests", "EdgeMdm.Drills", "native", "build.sh"), shim], TimeSpan.FromMinutes(5));
+        var build = await Built.RunProgramAsync("bash", [Path.Combine(context.Repository, "tests", "EdgeMdm.Drills", "native", "build.sh"), shim], TimeSpan.FromMinutes(5));
         if (build.ExitCode != 0)
             return new DrillOutcome([], ["could not build the shim: " + build.Stderr.Trim()]);
         var journal = new UnsyncedJournal(Path.Combine(context.WorkDirectory, "journal", "unsynced"), Path.Combine(context.WorkDirectory, "edge"));

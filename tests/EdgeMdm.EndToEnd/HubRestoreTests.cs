@@ -24,8 +24,8 @@ public sealed class HubRestoreTests
                 using var hub = new SQLiteConnection(database);
                 AssertHubHoldsSite(
                     siteDir,
-                    SyncLedger.HubDevices(hub, siteId),
-                    hub.Query<CommandView>("SELECT command_id AS CommandId, status AS Status FROM commands WHERE site_id = ?", siteId));
+                    LedgerRows.HubDevices(hub, siteId),
+                    LedgerRows.HubCommands(hub, siteId).Select(c => c.View));
                 return Task.CompletedTask;
             });
     }
@@ -44,10 +44,9 @@ public sealed class HubRestoreTests
             {
                 await using var hub = new NpgsqlConnection(connectionString + ";Pooling=false");
                 await hub.OpenAsync();
-                var devices = await SyncLedger.HubDevicesAsync(hub, siteId);
-                var commands = await SyncLedger.QueryAsync(
-                    hub, "SELECT command_id, status FROM commands WHERE site_id = @site", siteId, row => new CommandView { CommandId = row.GetString(0), Status = row.GetString(1) });
-                AssertHubHoldsSite(siteDir, devices, commands);
+                var devices = await LedgerRows.HubDevicesAsync(hub, siteId);
+                var commands = await LedgerRows.HubCommandsAsync(hub, siteId);
+                AssertHubHoldsSite(siteDir, devices, commands.Select(c => c.View));
             });
     }
 
@@ -103,15 +102,15 @@ public sealed class HubRestoreTests
     }
 
     /// <summary>Every device and command of the site is at the hub as the site has it (the hub may also hold the snapshot's history lines).</summary>
-    private static void AssertHubHoldsSite(string siteDir, IEnumerable<SyncLedger.DeviceView> hubDevices, IEnumerable<CommandView> hubCommands)
+    private static void AssertHubHoldsSite(string siteDir, IEnumerable<DeviceView> hubDevices, IEnumerable<CommandView> hubCommands)
     {
         using var edge = new SQLiteConnection(SyncLedger.EdgeDatabase(siteDir));
         // A device that enrolled but never checked in has no status yet: "{}" at the site, nothing at the hub.
-        static SyncLedger.DeviceView Comparable(SyncLedger.DeviceView d) => d with { Status = d.Status is "{}" ? "" : d.Status };
-        var siteDevices = edge.Query<SyncLedger.DeviceView>("SELECT id AS DeviceId, serial AS Serial, state AS State, status AS Status, compliant AS Compliant, group_name AS GroupName FROM devices")
+        static DeviceView Comparable(DeviceView d) => d with { Status = d.Status is "{}" ? "" : d.Status };
+        var siteDevices = LedgerRows.SiteDevices(edge)
             .Select(Comparable).OrderBy(d => d.DeviceId, StringComparer.Ordinal).ToList();
         Assert.Equal(siteDevices, hubDevices.Select(Comparable).OrderBy(d => d.DeviceId, StringComparer.Ordinal).ToList());
-        var siteCommands = edge.Query<CommandView>("SELECT id AS CommandId, status AS Status FROM commands").OrderBy(c => c.CommandId, StringComparer.Ordinal).ToList();
+        var siteCommands = LedgerRows.SiteCommands(edge).OrderBy(c => c.CommandId, StringComparer.Ordinal).ToList();
         Assert.Equal(siteCommands, hubCommands.OrderBy(c => c.CommandId, StringComparer.Ordinal).ToList());
     }
 
@@ -126,11 +125,4 @@ public sealed class HubRestoreTests
 
     private static Task<CommandResult> EdgeAsync(string dataDir, params string[] args) =>
         Processes.RunAsync(Processes.EdgeDll, [.. args, "--data-dir", dataDir], TimeSpan.FromSeconds(60));
-
-    internal sealed record CommandView
-    {
-        public string CommandId { get; set; } = "";
-
-        public string Status { get; set; } = "";
-    }
 }

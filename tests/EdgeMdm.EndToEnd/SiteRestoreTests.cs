@@ -38,7 +38,7 @@ public sealed class SiteRestoreTests
         // Assert: each change once at the hub (the snapshot's lines say so in their reason); SN-1 as the site has it; the
         // device the old box enrolled after the backup kept as it last reported
         using var db = new SQLiteConnection(SyncLedger.HubDatabase(Path.Combine(data.Path, "hub")));
-        var devices = SyncLedger.HubDevices(db, siteId).ToDictionary(d => d.Serial, StringComparer.Ordinal);
+        var devices = LedgerRows.HubDevices(db, siteId).ToDictionary(d => d.Serial, StringComparer.Ordinal);
         Assert.Equal(["SN-1", "SN-LATE", "SN-NEW"], devices.Keys.Order(StringComparer.Ordinal));
         var changes = db.Query<TransitionCount>(
             "SELECT d.serial AS Serial, t.to_state AS ToState, count(*) AS Count FROM transitions t JOIN devices d ON d.site_id = t.site_id AND d.device_id = t.device_id WHERE t.site_id = ? AND t.reason NOT LIKE 'sent again%' GROUP BY d.serial, t.to_state",

@@ -75,9 +75,7 @@ internal static class SyncLedger
     public static void AssertHubMatchesSite(string edgeDataDir, string hubDirectory, string siteId)
     {
         using var hub = new SQLiteConnection(HubDatabase(hubDirectory));
-        var hubTransitions = hub.Query<TransitionView>(
-            "SELECT device_id AS DeviceId, from_state AS FromState, to_state AS ToState, reason AS Reason, at AS At FROM transitions WHERE site_id = ?", siteId);
-        AssertSameAsSite(edgeDataDir, HubDevices(hub, siteId), hubTransitions);
+        AssertSameAsSite(edgeDataDir, LedgerRows.HubDevices(hub, siteId), LedgerRows.HubTransitions(hub, siteId));
     }
 
     /// <summary>
@@ -88,40 +86,7 @@ internal static class SyncLedger
     {
         await using var hub = new NpgsqlConnection(connectionString);
         await hub.OpenAsync();
-        var hubDevices = await HubDevicesAsync(hub, siteId);
-        var hubTransitions = await QueryAsync(
-            hub,
-            "SELECT device_id, from_state, to_state, reason, at FROM transitions WHERE site_id = @site",
-            siteId,
-            row => new TransitionView { DeviceId = row.GetString(0), FromState = row.GetString(1), ToState = row.GetString(2), Reason = row.GetString(3), At = row.GetInt64(4) });
-        AssertSameAsSite(edgeDataDir, hubDevices, hubTransitions);
-    }
-
-    /// <summary>The hub's devices of one site, from its SQLite database.</summary>
-    public static List<DeviceView> HubDevices(SQLiteConnection hub, string siteId) =>
-        hub.Query<DeviceView>(
-            "SELECT device_id AS DeviceId, serial AS Serial, state AS State, status_json AS Status, compliant AS Compliant, group_name AS GroupName FROM devices WHERE site_id = ?",
-            siteId);
-
-    /// <summary>The hub's devices of one site, from its PostgreSQL database.</summary>
-    public static Task<List<DeviceView>> HubDevicesAsync(NpgsqlConnection hub, string siteId) =>
-        QueryAsync(
-            hub,
-            "SELECT device_id, serial, state, status_json, compliant, group_name FROM devices WHERE site_id = @site",
-            siteId,
-            row => new DeviceView { DeviceId = row.GetString(0), Serial = row.GetString(1), State = row.GetString(2), Status = row.GetString(3), Compliant = row.GetBoolean(4) ? 1 : 0, GroupName = row.GetString(5) });
-
-    /// <summary>Every row of <paramref name="sql"/> (which names the site as <c>@site</c>), each read by <paramref name="read"/>.</summary>
-    public static async Task<List<T>> QueryAsync<T>(NpgsqlConnection hub, string sql, string siteId, Func<NpgsqlDataReader, T> read)
-    {
-        ArgumentNullException.ThrowIfNull(read);
-        await using var select = new NpgsqlCommand(sql, hub);
-        select.Parameters.AddWithValue("site", siteId);
-        await using var rows = await select.ExecuteReaderAsync();
-        var result = new List<T>();
-        while (await rows.ReadAsync())
-            result.Add(read(rows));
-        return result;
+        AssertSameAsSite(edgeDataDir, await LedgerRows.HubDevicesAsync(hub, siteId), await LedgerRows.HubTransitionsAsync(hub, siteId));
     }
 
     /// <summary>The digest of the hub's whole shared state, read in-process from <paramref name="database"/> as the hub reads it.</summary>
@@ -134,9 +99,7 @@ internal static class SyncLedger
     private static void AssertSameAsSite(string edgeDataDir, IEnumerable<DeviceView> hubDeviceRows, List<TransitionView> hubTransitions)
     {
         using var edge = new SQLiteConnection(EdgeDatabase(edgeDataDir));
-        var siteDevices = edge.Query<DeviceView>(
-                "SELECT id AS DeviceId, serial AS Serial, state AS State, status AS Status, compliant AS Compliant, group_name AS GroupName FROM devices")
-            .ToDictionary(d => d.DeviceId, StringComparer.Ordinal);
+        var siteDevices = LedgerRows.SiteDevices(edge).ToDictionary(d => d.DeviceId, StringComparer.Ordinal);
         var hubDevices = hubDeviceRows.ToDictionary(d => d.DeviceId, StringComparer.Ordinal);
         Assert.Equal(siteDevices.Keys.Order(StringComparer.Ordinal), hubDevices.Keys.Order(StringComparer.Ordinal));
         foreach (var (id, site) in siteDevices)
@@ -146,30 +109,10 @@ internal static class SyncLedger
             Assert.True(string.Equals(site.Status, held.Status, StringComparison.Ordinal), $"device {id}: status differs\nsite {site.Status}\nhub  {held.Status}");
         }
 
-        var siteTransitions = edge.Query<TransitionView>(
-            "SELECT device_id AS DeviceId, coalesce(from_state, '') AS FromState, to_state AS ToState, reason AS Reason, at AS At FROM device_transitions");
+        var siteTransitions = LedgerRows.SiteTransitions(edge);
         var missing = siteTransitions.Except(hubTransitions).ToList();
         var duplicated = hubTransitions.GroupBy(t => t).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         Assert.True(missing.Count == 0 && duplicated.Count == 0 && siteTransitions.Count == hubTransitions.Count,
             $"transitions: site {siteTransitions.Count}, hub {hubTransitions.Count}, missing {missing.Count} (first: {missing.FirstOrDefault()}), duplicated {duplicated.Count} (first: {duplicated.FirstOrDefault()})");
-    }
-
-    internal sealed record DeviceView
-    {
-        public string DeviceId { get; set; } = "";
-        public string Serial { get; set; } = "";
-        public string State { get; set; } = "";
-        public string Status { get; set; } = "";
-        public int Compliant { get; set; }
-        public string GroupName { get; set; } = "";
-    }
-
-    internal sealed record TransitionView
-    {
-        public string DeviceId { get; set; } = "";
-        public string FromState { get; set; } = "";
-        public string ToState { get; set; } = "";
-        public string Reason { get; set; } = "";
-        public long At { get; set; }
     }
 }

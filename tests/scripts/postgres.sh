@@ -7,6 +7,8 @@
 #   postgres.sh stop DIR         stop it (the caller removes DIR)
 #   postgres.sh createdb PORT NAME [TEMPLATE]
 #                                create database NAME (a copy of TEMPLATE when given; NAME is dropped first then)
+#   postgres.sh dump PORT NAME FILE      pg_dump --format=custom of NAME into FILE (an operator's backup, README)
+#   postgres.sh restore PORT NAME FILE   pg_restore --clean --if-exists --no-owner of FILE over NAME (the hub stopped)
 #
 # initdb and postgres refuse to run as root, so as root they run as the `postgres` user on a DIR it owns.
 # Trust authentication is safe enough here: the server listens on loopback only, for the length of a test
@@ -64,10 +66,25 @@ createdb() {
     fi
 }
 
+# An operator's backup and restore of a hub's database, as the README's "Backing up the hub" writes them.
+dump() {
+    local port=$1 name=$2 file=$3 bin
+    bin=$(pg_bin)
+    "$bin/pg_dump" --format=custom --file="$file" "host=127.0.0.1 port=$port user=postgres dbname=$name"
+}
+
+restore() {
+    local port=$1 name=$2 file=$3 bin
+    bin=$(pg_bin)
+    "$bin/pg_restore" --clean --if-exists --no-owner --dbname "host=127.0.0.1 port=$port user=postgres dbname=$name" "$file"
+}
+
 case "${1:-}" in
     install) install ;;
     start) [[ $# -eq 3 ]] || { echo "usage: postgres.sh start DIR PORT" >&2; exit 2; }; start "$2" "$3" ;;
     stop) [[ $# -eq 2 ]] || { echo "usage: postgres.sh stop DIR" >&2; exit 2; }; stop "$2" ;;
     createdb) [[ $# -eq 3 || $# -eq 4 ]] || { echo "usage: postgres.sh createdb PORT NAME [TEMPLATE]" >&2; exit 2; }; createdb "$2" "$3" "${4:-}" ;;
-    *) echo "usage: postgres.sh install | start DIR PORT | stop DIR | createdb PORT NAME [TEMPLATE]" >&2; exit 2 ;;
+    dump) [[ $# -eq 4 ]] || { echo "usage: postgres.sh dump PORT NAME FILE" >&2; exit 2; }; dump "$2" "$3" "$4" ;;
+    restore) [[ $# -eq 4 ]] || { echo "usage: postgres.sh restore PORT NAME FILE" >&2; exit 2; }; restore "$2" "$3" "$4" ;;
+    *) echo "usage: postgres.sh install | start DIR PORT | stop DIR | createdb PORT NAME [TEMPLATE] | dump PORT NAME FILE | restore PORT NAME FILE" >&2; exit 2 ;;
 esac

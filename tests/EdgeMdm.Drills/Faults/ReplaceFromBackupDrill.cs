@@ -58,7 +58,7 @@ internal sealed class ReplaceFromBackupDrill : IDrill
         await checkIns;
 
         var converged = await SyncLedger.WaitConvergedAsync(newBox, site.Hub, site.Account.SiteId, TimeSpan.FromSeconds(120), failures, cancellationToken);
-        CheckReplaced(site, newBox, lateFleet, new(backedUpAt, diedAt), failures);
+        await CheckReplacedAsync(site, newBox, lateFleet, new(backedUpAt, diedAt), failures);
         return new DrillOutcome(
             [
                 Invariant($"{devices} devices enrolled before the backup, {late} after it; operator commands {console.Done}"),
@@ -91,7 +91,7 @@ internal sealed class ReplaceFromBackupDrill : IDrill
     /// The fleet served by the replacement with nothing refused, the restore said once, every acknowledged write there, and
     /// the hub equal to the site but for what the old box did after the backup (its changes, its late devices' records).
     /// </summary>
-    private static void CheckReplaced(SiteUnderDrill site, string newBox, DrillFleet lateFleet, SyncLedger.Window afterBackup, List<string> failures)
+    private static async Task CheckReplacedAsync(SiteUnderDrill site, string newBox, DrillFleet lateFleet, Window afterBackup, List<string> failures)
     {
         if (site.Fleet.Answers.Keys.Any(a => !string.Equals(a, "200", StringComparison.Ordinal)))
             failures.Add("the fleet got other answers than 200 from the replacement: " + site.Fleet.AnswersText);
@@ -99,12 +99,13 @@ internal sealed class ReplaceFromBackupDrill : IDrill
         if (restoredLines > 1)
             failures.Add(Invariant($"the replacement logged that it was restored {restoredLines} times, not once"));
         failures.AddRange(SyncLedger.CheckAcknowledgedWrites(newBox, site.Fleet.Devices));
-        var allowance = SyncLedger.LedgerAllowance.None with
+        var allowance = LedgerAllowance.None with
         {
+            ResentSnapshot = true,
             LostBySite = afterBackup,
             StaleDevices = lateFleet.Devices.Select(d => d.DeviceId).ToHashSet(StringComparer.Ordinal),
         };
-        failures.AddRange(SyncLedger.CompareHubWithSite(newBox, site.Hub.SqliteFile, site.Account.SiteId, allowance));
+        failures.AddRange(await SyncLedger.CompareHubWithSiteAsync(newBox, site.Hub.Store, site.Account.SiteId, allowance));
         failures.AddRange(SyncLedger.CheckIntegrity(SyncLedger.EdgeDatabase(newBox)));
     }
 

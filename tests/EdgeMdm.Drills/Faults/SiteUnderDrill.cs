@@ -31,9 +31,22 @@ internal sealed class SiteUnderDrill : IAsyncDisposable
     /// <summary>Where the appliance dials the hub: the proxy, or the hub itself.</summary>
     public Uri Uplink => Proxy?.Url ?? Hub.GrpcUrl;
 
-    public static async Task<SiteUnderDrill> StartAsync(DrillContext context, bool withProxy, int devices, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? applianceEnvironment = null)
+    /// <param name="hubStore">The hub's database, which the site then owns (disposes); default: SQLite in the work directory.</param>
+    public static async Task<SiteUnderDrill> StartAsync(
+        DrillContext context, bool withProxy, int devices, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? applianceEnvironment = null, IHubDatabase? hubStore = null)
     {
-        var hub = await DrillHub.StartAsync(Path.Combine(context.WorkDirectory, "hub"), cancellationToken: cancellationToken);
+        hubStore ??= new SqliteHubDatabase(Path.Combine(context.WorkDirectory, "hub"));
+        DrillHub hub;
+        try
+        {
+            hub = await DrillHub.StartAsync(hubStore, cancellationToken);
+        }
+        catch
+        {
+            await hubStore.DisposeAsync();
+            throw;
+        }
+
         SiteUnderDrill? site = null;
         try
         {
@@ -51,7 +64,11 @@ internal sealed class SiteUnderDrill : IAsyncDisposable
             if (site is not null)
                 await site.DisposeAsync();
             else
+            {
                 await hub.DisposeAsync();
+                await hubStore.DisposeAsync();
+            }
+
             throw;
         }
     }
@@ -63,5 +80,6 @@ internal sealed class SiteUnderDrill : IAsyncDisposable
         if (Proxy is not null)
             await Proxy.DisposeAsync();
         await Hub.DisposeAsync();
+        await Hub.Store.DisposeAsync();
     }
 }

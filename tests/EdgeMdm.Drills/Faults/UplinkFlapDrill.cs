@@ -50,9 +50,9 @@ internal sealed class UplinkFlapDrill : IDrill
         if (site.Fleet.Count("200") == 0 || site.Fleet.Answers.Keys.Any(a => !string.Equals(a, "200", StringComparison.Ordinal)))
             failures.Add("devices got other answers than 200 while only the uplink failed: " + site.Fleet.AnswersText);
         failures.AddRange(SyncLedger.CheckAcknowledgedWrites(site.EdgeDir, site.Fleet.Devices));
-        failures.AddRange(SyncLedger.CompareHubWithSite(site.EdgeDir, site.Hub.SqliteFile, site.Account.SiteId));
+        failures.AddRange(await SyncLedger.CompareHubWithSiteAsync(site.EdgeDir, site.Hub.Store, site.Account.SiteId));
         failures.AddRange(SyncLedger.CheckIntegrity(SyncLedger.EdgeDatabase(site.EdgeDir)));
-        failures.AddRange(SyncLedger.CheckIntegrity(site.Hub.SqliteFile));
+        failures.AddRange(site.Hub.Store.CheckIntegrity());
         var figures = new List<string>
         {
             Invariant($"{devices} devices for {shift.TotalSeconds:0} s: {site.Fleet.AnswersText}; operator commands {console.Done} ({console.CommandsSent} sent to devices)"),

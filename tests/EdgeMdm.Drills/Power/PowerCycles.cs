@@ -6,7 +6,7 @@ namespace EdgeMdm.Drills.Power;
 /// The power drills' shared run: a hub with a site, the appliance syncing with it, a check-in storm and an operator
 /// making staging batches; then <c>cycles</c> cuts at random moments 50–800 ms after the appliance serves again, each
 /// followed by the checks of <see cref="SiteChecks"/> and a timed restart; at the end, with the uplink up, the
-/// appliance left running until the hub applied everything, and <see cref="HubChecks"/>.
+/// appliance left running until the hub applied everything, and <see cref="SyncLedger.CompareHubWithSiteAsync"/>.
 /// </summary>
 internal sealed class PowerCycles(DrillContext context, int cycles, int devices, IPowerFault fault)
 {
@@ -27,7 +27,6 @@ internal sealed class PowerCycles(DrillContext context, int cycles, int devices,
     public async Task<DrillOutcome> RunAsync(CancellationToken cancellationToken)
     {
         var dataDirectory = Path.Combine(context.WorkDirectory, "edge");
-        var edgeDll = DrillProcesses.EdgeDll(context.Repository);
         var environment = new Dictionary<string, string>(fault.Environment, StringComparer.Ordinal)
         {
             // Every check-in that reports the battery keeps a sample: the per-device history the drill checks.
@@ -35,11 +34,13 @@ internal sealed class PowerCycles(DrillContext context, int cycles, int devices,
             ["EDGEMDM_Edge__Mdns__Enabled"] = "false",
         };
         var started = Stopwatch.GetTimestamp();
-        await using var hub = await DrillHub.StartAsync(context.Repository, Path.Combine(context.WorkDirectory, "hub"), devices + 1, cancellationToken);
-        await using var appliance = new DrillAppliance(edgeDll, dataDirectory, hub, environment);
-        await appliance.StartAsync(probe: null, cancellationToken);
-        await using var storm = await CheckinStorm.EnrollAsync(appliance.Url, appliance.Pin, hub.Token, devices, TimeSpan.FromSeconds(90), cancellationToken);
-        await using var staging = new StagingOperator(edgeDll, dataDirectory, environment);
+        var store = new SqliteHubDatabase(Path.Combine(context.WorkDirectory, "hub"));
+        await using var hub = await DrillHub.StartAsync(store, cancellationToken);
+        var account = await hub.AddSiteWithFleetTokenAsync("DC Power Drill");
+        await using var appliance = new DrillAppliance(dataDirectory, hub.GrpcUrl, account.Credential, environment, checkinIntervalSeconds: 30);
+        await appliance.StartServingAsync(probe: null, cancellationToken);
+        await using var storm = await CheckinStorm.EnrollAsync(appliance.Url, appliance.Pin, account.Token, devices, TimeSpan.FromSeconds(90), cancellationToken);
+        await using var staging = new StagingOperator(Built.EdgeDll, dataDirectory, environment);
         context.Log.WriteLine(Invariant($"   seed {context.Seed} (again: --seed {context.Seed}); {devices} devices, {cycles} cuts"));
         storm.Start();
         for (var cycle = 1; cycle <= cycles && !_lostData; cycle++)
@@ -49,8 +50,8 @@ internal sealed class PowerCycles(DrillContext context, int cycles, int devices,
             if (_random.Next(2) == 0 && await staging.SettleAsync(kill: false) is { } refused)
                 _failures.Add(refused);
             await Task.Delay(_random.Next(50, 801), cancellationToken);
-            await CutAsync(appliance, staging, dataDirectory, storm, hub, cancellationToken);
-            var serving = await appliance.StartAsync(storm.ProbeAsync, cancellationToken);
+            await CutAsync(appliance, staging, dataDirectory, storm, () => hub.AppliedThroughAsync(account.SiteId, cancellationToken));
+            var serving = await appliance.StartServingAsync(storm.ProbeAsync, cancellationToken);
             _servingSeconds.Add(serving.TotalSeconds);
             if (serving > ServingPromise)
                 _failures.Add(Invariant($"cut {cycle}: serving again after {serving.TotalSeconds:0.0} s, over {ServingPromise.TotalSeconds:0} s"));
@@ -59,26 +60,26 @@ internal sealed class PowerCycles(DrillContext context, int cycles, int devices,
         if (await staging.SettleAsync(kill: false) is { } failed)
             _failures.Add(failed);
         await storm.StopAsync();
-        await ConvergeAsync(dataDirectory, hub, cancellationToken);
+        await ConvergeAsync(dataDirectory, hub, account.SiteId, cancellationToken);
         return Outcome(storm, staging, appliance.HealthySeconds, Stopwatch.GetElapsedTime(started));
     }
 
     /// <summary>The cut, and every check on what it left, before the appliance starts again.</summary>
-    private async Task CutAsync(DrillAppliance appliance, StagingOperator staging, string dataDirectory, CheckinStorm storm, DrillHub hub, CancellationToken cancellationToken)
+    private async Task CutAsync(DrillAppliance appliance, StagingOperator staging, string dataDirectory, CheckinStorm storm, Func<Task<ulong>> hubAppliedThrough)
     {
         await appliance.KillAsync();
         if (await staging.SettleAsync(fault.KillsOperatorCommands) is { } failed)
             _failures.Add(failed);
         fault.AfterCut();
         var copy = SiteChecks.CopyDatabase(dataDirectory, Path.Combine(context.WorkDirectory, "check"));
-        var applied = await hub.AppliedThroughAsync(cancellationToken);
+        var applied = await hubAppliedThrough();
         var before = _failures.Count;
         using (var db = new SQLiteConnection(copy))
         {
-            _failures.AddRange(SiteChecks.Integrity(db));
+            _failures.AddRange(SyncLedger.CheckIntegrity(db, "edge.db"));
             _failures.AddRange(SiteChecks.Checkins(db, storm));
             _failures.AddRange(SiteChecks.Batches(db, dataDirectory, staging.Promised));
-            var produced = SiteChecks.ProducedThrough(db);
+            var produced = SyncLedger.ProducedThrough(db);
             if (produced < applied)
                 _failures.Add(Invariant($"the site's outbox numbers through {produced}, below the {applied} the hub already applied: acknowledged changes were lost"));
         }
@@ -89,32 +90,12 @@ internal sealed class PowerCycles(DrillContext context, int cycles, int devices,
     }
 
     /// <summary>With the storm stopped and the uplink up: waits until the hub applied every change, then compares.</summary>
-    private async Task ConvergeAsync(string dataDirectory, DrillHub hub, CancellationToken cancellationToken)
+    private async Task ConvergeAsync(string dataDirectory, DrillHub hub, string siteId, CancellationToken cancellationToken)
     {
-        var edgeDatabase = Path.Combine(dataDirectory, "edge.db");
-        var deadline = Stopwatch.GetTimestamp() + (long)(ConvergenceLimit.TotalSeconds * Stopwatch.Frequency);
-        while (true)
-        {
-            ulong produced;
-            long depth;
-            using (var db = new SQLiteConnection(edgeDatabase, SQLiteOpenFlags.ReadOnly))
-                (produced, depth) = (SiteChecks.ProducedThrough(db), SiteChecks.OutboxDepth(db));
-            var applied = await hub.AppliedThroughAsync(cancellationToken);
-            if (produced > 0 && applied == produced && depth == 0)
-            {
-                _failures.AddRange(HubChecks.SameAsSite(edgeDatabase, hub.Database, hub.SiteId));
-                _endFigures.Add(Invariant($"converged: the hub applied all {produced} outbox changes of the site"));
-                return;
-            }
-
-            if (Stopwatch.GetTimestamp() > deadline)
-            {
-                _failures.Add(Invariant($"no convergence within {ConvergenceLimit.TotalSeconds:0} s: site produced through {produced}, hub applied through {applied}, outbox {depth}"));
-                return;
-            }
-
-            await Task.Delay(250, cancellationToken);
-        }
+        if (await SyncLedger.WaitConvergedAsync(dataDirectory, hub, siteId, ConvergenceLimit, _failures, cancellationToken) is null)
+            return;
+        _failures.AddRange(await SyncLedger.CompareHubWithSiteAsync(dataDirectory, hub.Store, siteId));
+        _endFigures.Add(Invariant($"converged: the hub applied all {SyncLedger.ProducedThrough(dataDirectory)} outbox changes of the site"));
     }
 
     private DrillOutcome Outcome(CheckinStorm storm, StagingOperator staging, IReadOnlyList<double> healthy, TimeSpan took)

@@ -23,17 +23,6 @@ internal static class SiteChecks
         return copy;
     }
 
-    /// <summary><c>PRAGMA integrity_check</c> says ok and <c>PRAGMA foreign_key_check</c> finds nothing.</summary>
-    public static IEnumerable<string> Integrity(SQLiteConnection db)
-    {
-        var integrity = db.QueryScalars<string>("PRAGMA integrity_check");
-        if (integrity is not ["ok"])
-            yield return "integrity_check: " + string.Join("; ", integrity.Take(5));
-        var orphans = db.ExecuteScalar<long>("SELECT count(*) FROM pragma_foreign_key_check");
-        if (orphans > 0)
-            yield return Invariant($"foreign_key_check: {orphans} rows point at nothing");
-    }
-
     /// <summary>
     /// Per device: the stored cycle count is the acknowledged one or the one in flight, and its battery samples (one
     /// per check-in that carried the battery, in commit order) count 1, 2, ... up to it, each value once or repeated by
@@ -112,12 +101,6 @@ internal static class SiteChecks
             return "unreadable: " + e.Message;
         }
     }
-
-    /// <summary>The highest outbox sequence the site ever assigned (the log has no holes below it).</summary>
-    public static ulong ProducedThrough(SQLiteConnection db) =>
-        (ulong)db.ExecuteScalar<long>("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0)");
-
-    public static long OutboxDepth(SQLiteConnection db) => db.ExecuteScalar<long>("SELECT count(*) FROM outbox");
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 

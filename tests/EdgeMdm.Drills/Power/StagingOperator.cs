@@ -11,7 +11,7 @@ internal sealed class StagingOperator(string edgeDll, string dataDirectory, IRea
 
     private readonly List<string> _promised = [];
     private Process? _running;
-    private Task<(int ExitCode, string Stdout, string Stderr)>? _finished;
+    private Task<CommandResult>? _finished;
 
     /// <summary>Batches whose command exited 0, in order.</summary>
     public IReadOnlyList<string> Promised => _promised;
@@ -24,11 +24,11 @@ internal sealed class StagingOperator(string edgeDll, string dataDirectory, IRea
     {
         if (_running is not null)
             return;
-        _running = DrillProcesses.Start(edgeDll, [
+        _running = Built.Start(edgeDll, [
             "staging", "batch", "create", "--group", "pickers", "--count", DevicesPerBatch.ToString(CultureInfo.InvariantCulture),
             "--expires", "8h", "--url", "https://edge-01.local:8443", "--data-dir", dataDirectory,
         ], environment);
-        _finished = DrillProcesses.FinishAsync(_running, RunLimit);
+        _finished = Built.FinishAsync(_running, RunLimit);
     }
 
     /// <summary>

@@ -2,27 +2,28 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 
-namespace EdgeMdm.Drills.Faults;
+namespace EdgeMdm.Drills.Harness;
 
-/// <summary>The hub as a process of its own (REST and gRPC on loopback ports it keeps across restarts), with a signed-in REST client.</summary>
+/// <summary>
+/// The hub as a process of its own (<c>edgemdm-cloud serve</c>, REST and gRPC on loopback ports it keeps across
+/// restarts) on a drill's <see cref="IHubDatabase"/>, with a signed-in REST client. Disposing it kills the process; the
+/// database is its owner's.
+/// </summary>
 internal sealed class DrillHub : IAsyncDisposable
 {
     private readonly ServerProcess _server;
 
-    private DrillHub(ServerProcess server, string database, Uri restUrl, Uri grpcUrl, string adminToken)
+    private DrillHub(ServerProcess server, IHubDatabase store, Uri restUrl, Uri grpcUrl, string adminToken)
     {
         _server = server;
-        Database = database;
+        Store = store;
         RestUrl = restUrl;
         GrpcUrl = grpcUrl;
         Rest = new HttpClient { BaseAddress = restUrl, Timeout = TimeSpan.FromSeconds(30) };
         Rest.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminToken);
     }
 
-    /// <summary>What <c>serve --database</c> took: a directory holding <c>cloud.db</c>.</summary>
-    public string Database { get; }
-
-    public string SqliteFile => Path.Combine(Database, "cloud.db");
+    public IHubDatabase Store { get; }
 
     public Uri RestUrl { get; }
 
@@ -30,21 +31,24 @@ internal sealed class DrillHub : IAsyncDisposable
 
     public HttpClient Rest { get; }
 
+    public string Log => _server.Output;
+
     /// <param name="restUrl">and <paramref name="grpcUrl"/>: given to restart a hub where the appliance dials it.</param>
-    public static async Task<DrillHub> StartAsync(string database, Uri? restUrl = null, Uri? grpcUrl = null, CancellationToken cancellationToken = default)
+    public static async Task<DrillHub> StartAsync(IHubDatabase store, CancellationToken cancellationToken, Uri? restUrl = null, Uri? grpcUrl = null)
     {
+        ArgumentNullException.ThrowIfNull(store);
         restUrl ??= ServerProcess.FreeLoopbackUrl();
         grpcUrl ??= ServerProcess.FreeLoopbackUrl();
         var server = await ServerProcess.StartAsync(
             Built.CloudDll,
-            ["serve", "--database", database, "--rest-url", restUrl.ToString().TrimEnd('/'), "--grpc-url", grpcUrl.ToString().TrimEnd('/')],
+            ["serve", "--database", store.Database, "--rest-url", restUrl.ToString().TrimEnd('/'), "--grpc-url", grpcUrl.ToString().TrimEnd('/'), .. store.ServeArguments],
             restUrl, environment: null, cancellationToken);
         try
         {
-            var token = await Built.RunAsync(Built.CloudDll, ["admin-token", "create", "--name", "drill", "--database", database], TimeSpan.FromSeconds(60));
+            var token = await Built.RunAsync(Built.CloudDll, ["admin-token", "create", "--name", "drill", "--database", store.Database], TimeSpan.FromSeconds(60));
             if (token.ExitCode != 0)
                 throw new InvalidOperationException("admin-token create: " + token.Describe());
-            return new DrillHub(server, database, restUrl, grpcUrl, token.Stdout.Trim());
+            return new DrillHub(server, store, restUrl, grpcUrl, token.Stdout.Trim());
         }
         catch
         {
@@ -54,12 +58,12 @@ internal sealed class DrillHub : IAsyncDisposable
     }
 
     /// <summary>The same hub started again on its database and ports (after a stop, or a restore under it).</summary>
-    public Task<DrillHub> StartAgainAsync(CancellationToken cancellationToken) => StartAsync(Database, RestUrl, GrpcUrl, cancellationToken);
+    public Task<DrillHub> StartAgainAsync(CancellationToken cancellationToken) => StartAsync(Store, cancellationToken, RestUrl, GrpcUrl);
 
     /// <summary>A site whose pickers run the scanner at version 100, and a token 5,000 devices may enroll with for a week.</summary>
     public async Task<DrillSiteAccount> AddSiteWithFleetTokenAsync(string name)
     {
-        var site = await PostAsync("/api/v1/sites", new JsonObject { ["name"] = name });
+        var site = await SendAsync(HttpMethod.Post, "/api/v1/sites", new JsonObject { ["name"] = name });
         var blueprint = new JsonObject
         {
             ["group"] = "pickers",
@@ -69,26 +73,21 @@ internal sealed class DrillHub : IAsyncDisposable
             ["certificates"] = new JsonArray(),
             ["batteryHealthFloorPercent"] = 75,
         };
-        using (var response = await Rest.PutAsJsonAsync("/api/v1/blueprints/pickers", blueprint))
-        {
-            if (!response.IsSuccessStatusCode)
-                throw new InvalidOperationException("PUT blueprint: " + await response.Content.ReadAsStringAsync());
-        }
-
+        await SendAsync(HttpMethod.Put, "/api/v1/blueprints/pickers", blueprint);
         var siteId = site["siteId"]!.GetValue<string>();
         // A week, not an hour: the clock-jump drill moves the appliance a day ahead, and the token must outlive that.
-        var token = await PostAsync($"/api/v1/sites/{siteId}/tokens", new JsonObject { ["group"] = "pickers", ["uses"] = 5000, ["expiresInSeconds"] = 7 * 86400 });
+        var token = await SendAsync(HttpMethod.Post, $"/api/v1/sites/{siteId}/tokens", new JsonObject { ["group"] = "pickers", ["uses"] = 5000, ["expiresInSeconds"] = 7 * 86400 });
         return new DrillSiteAccount(siteId, site["credential"]!.GetValue<string>(), token["token"]!.GetValue<string>());
     }
 
-    /// <summary>How far the hub applied the site's log (its REST view).</summary>
-    public async Task<ulong> AppliedThroughAsync(string siteId)
+    /// <summary>The highest sequence of the site's log the hub applied with none missing below it (its REST view).</summary>
+    public async Task<ulong> AppliedThroughAsync(string siteId, CancellationToken cancellationToken = default)
     {
-        var sites = JsonNode.Parse(await Rest.GetStringAsync("/api/v1/sites"))!.AsArray();
+        var sites = JsonNode.Parse(await Rest.GetStringAsync(new Uri("/api/v1/sites", UriKind.Relative), cancellationToken))!.AsArray();
         return sites.Single(s => string.Equals(s!["siteId"]!.GetValue<string>(), siteId, StringComparison.Ordinal))!["appliedThrough"]!.GetValue<ulong>();
     }
 
-    /// <summary>SIGTERM: the hub stops cleanly (its SQLite WAL checkpointed), as before a backup of its files.</summary>
+    /// <summary>SIGTERM: the hub stops cleanly (its SQLite WAL checkpointed), as before a restore of its database.</summary>
     public Task StopAsync() => _server.StopAsync();
 
     public async ValueTask DisposeAsync()
@@ -97,13 +96,14 @@ internal sealed class DrillHub : IAsyncDisposable
         await _server.DisposeAsync();
     }
 
-    private async Task<JsonNode> PostAsync(string path, JsonObject body)
+    private async Task<JsonNode> SendAsync(HttpMethod method, string path, JsonObject body)
     {
-        using var response = await Rest.PostAsJsonAsync(path, body);
+        using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative)) { Content = JsonContent.Create(body) };
+        using var response = await Rest.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         if (!response.IsSuccessStatusCode)
-            throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {text}");
-        return JsonNode.Parse(text)!;
+            throw new InvalidOperationException($"hub {method} {path}: {(int)response.StatusCode} {text}");
+        return JsonNode.Parse(text.Length == 0 ? "{}" : text)!;
     }
 }
 

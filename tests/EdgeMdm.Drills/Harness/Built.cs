@@ -1,4 +1,4 @@
-namespace EdgeMdm.Drills.Faults;
+namespace EdgeMdm.Drills.Harness;
 
 /// <summary>The commands the drills run as processes (built beside this one, same configuration), and how to run one to its end.</summary>
 internal static class Built
@@ -13,28 +13,37 @@ internal static class Built
     /// <summary>Runs <c>dotnet DLL ARGS</c> to its end, killed after <paramref name="timeout"/>; never throws for a non-zero exit.</summary>
     public static async Task<CommandResult> RunAsync(string dll, IEnumerable<string> args, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var info = ServerProcess.DotnetStartInfo(dll, args);
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>(StringComparer.Ordinal))
-            info.Environment[name] = value;
-        return await FinishAsync(info, timeout);
+        using var process = Start(dll, args, environment);
+        return await FinishAsync(process, timeout);
     }
 
     /// <summary>Runs a program of the machine (bash, unshare) to its end, killed after <paramref name="timeout"/>.</summary>
-    public static Task<CommandResult> RunProgramAsync(string file, IEnumerable<string> args, TimeSpan timeout)
+    public static async Task<CommandResult> RunProgramAsync(string file, IEnumerable<string> args, TimeSpan timeout)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in args)
             info.ArgumentList.Add(arg);
-        return FinishAsync(info, timeout);
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start " + file);
+        return await FinishAsync(process, timeout);
     }
 
     /// <summary><c>edgemdm-edge ARGS --data-dir DIR</c>, an operator command on a site.</summary>
     public static Task<CommandResult> EdgeAsync(string dataDir, params string[] args) =>
         RunAsync(EdgeDll, [.. args, "--data-dir", dataDir], TimeSpan.FromSeconds(60));
 
-    private static async Task<CommandResult> FinishAsync(ProcessStartInfo info, TimeSpan timeout)
+    /// <summary>Starts <c>dotnet DLL ARGS</c> with its output redirected; <see cref="FinishAsync"/> waits for it.</summary>
+    public static Process Start(string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment)
     {
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start " + info.FileName);
+        var info = ServerProcess.DotnetStartInfo(dll, args);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>(StringComparer.Ordinal))
+            info.Environment[name] = value;
+        return Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet " + dll);
+    }
+
+    /// <summary>Waits for <paramref name="process"/>; one still running after <paramref name="timeout"/> is killed and the wait throws.</summary>
+    public static async Task<CommandResult> FinishAsync(Process process, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(process);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var limit = new CancellationTokenSource(timeout);
@@ -45,7 +54,7 @@ internal static class Built
         catch (OperationCanceledException exception)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{info.FileName} {string.Join(' ', info.ArgumentList)} did not finish within {timeout}", exception);
+            throw new TimeoutException($"{process.StartInfo.FileName} {string.Join(' ', process.StartInfo.ArgumentList)} did not finish within {timeout}", exception);
         }
 
         return new CommandResult(process.ExitCode, await stdout, await stderr);
