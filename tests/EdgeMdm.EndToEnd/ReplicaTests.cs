@@ -37,9 +37,9 @@ public sealed class ReplicaTests(ITestOutputHelper output)
             output.WriteLine($"site has its feed after {stopwatch.Elapsed.TotalSeconds:0.0} s");
 
             // The fleet checks in while the uplink flips between the replicas.
-            // On a slow machine a replica's first rounds may be cut before they move anything: the moves then go on longer.
-            using var simulation = Simulation.Start(appliance, token, 100, "22s");
-            var (flips, onA, onB) = await MoveBetweenAsync(proxy, hubA, hubB, siteId, TimeSpan.FromSeconds(14), TimeSpan.FromSeconds(22));
+            // A slow machine may cut a replica's first rounds before they move anything: the moves go on longer, within the fleet's 30 s.
+            using var simulation = Simulation.Start(appliance, token, 100, "30s");
+            var (flips, onA, onB) = await MoveBetweenAsync(proxy, hubA, hubB, siteId, TimeSpan.FromSeconds(14), TimeSpan.FromSeconds(30));
             var summary = await Simulation.FinishAsync(simulation, TimeSpan.FromMinutes(1));
             Assert.Contains(" errors=0 ", summary, StringComparison.Ordinal);
             output.WriteLine($"fleet done after {stopwatch.Elapsed.TotalSeconds:0.0} s: {summary.Trim()}");
